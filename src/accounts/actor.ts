@@ -1,0 +1,28 @@
+/**
+ * @module Who is acting: a logged-in user, an API token, the local CLI operator or Vigil itself.
+ * Every mutating domain call takes an Actor so the audit log can say who did what from where.
+ */
+import { forbidden } from '../errors.js';
+import type { Permission, Role } from './permissions.js';
+
+export interface Actor {
+  kind: 'user' | 'token' | 'cli' | 'system';
+  /** User id, token id, OS user name or 'vigil'. */
+  id: string;
+  /** Shown in the audit log: username, token name, `cli:<os user>`. */
+  name: string;
+  role?: Role;
+  permissions: ReadonlySet<Permission>;
+  /** Limits reads and writes to these sites; undefined means every site. */
+  siteIds?: readonly string[];
+  /** Client address, when the action came over the network. */
+  ip?: string;
+}
+
+export function can(actor: Actor, permission: Permission): boolean {
+  return actor.permissions.has(permission);
+}
+
+export function assertCan(actor: Actor, permission: Permission): void {
+  if (!can(actor, permission)) throw forbidden(`This action needs the permission ${permission}`);
+}

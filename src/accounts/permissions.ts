@@ -1,0 +1,61 @@
+/**
+ * @module Named permissions and the roles built from them. This list is a contract: SSO group
+ * mappings, API tokens and the docs (docs/roles.md) refer to these exact names. Every API route
+ * declares exactly one permission (see `server/route.ts`); a test walks every route × role.
+ */
+
+export const PERMISSIONS = {
+  'devices:read': 'List, show and export devices, models, manufacturers',
+  'devices:write': 'Add, update, confirm, merge and retire devices',
+  'devices:import': 'Import device inventories (CMMS CSV) and other sources',
+  'sites:read': 'List sites and network segments',
+  'sites:write': 'Create and change sites and network segments',
+  'users:read': 'List accounts',
+  'users:write': 'Create, disable and reset accounts; change roles',
+  'tokens:read': 'List API tokens',
+  'tokens:write': 'Create and revoke API tokens',
+  'audit:read': 'Read, export and verify the audit log',
+  'system:read': 'Read system status and configuration (without secrets)',
+} as const;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
+
+/** Permissions that only read. API tokens get these unless given more. */
+export const READ_PERMISSIONS = ALL_PERMISSIONS.filter((p) => p.endsWith(':read'));
+
+export const ROLES = {
+  admin: {
+    description: 'Runs the Vigil installation: accounts, tokens, everything else',
+    permissions: ALL_PERMISSIONS,
+  },
+  'security-officer': {
+    description: "The hospital's designated security officer: inventory, sites, tokens, audit",
+    permissions: ALL_PERMISSIONS.filter((p) => p !== 'users:write'),
+  },
+  'clinical-engineer': {
+    description: 'Keeps the device inventory: imports, edits and retires devices',
+    permissions: ['devices:read', 'devices:write', 'devices:import', 'sites:read', 'system:read'] as Permission[],
+  },
+  auditor: {
+    description: 'Read-only, including the audit log',
+    permissions: READ_PERMISSIONS,
+  },
+} as const satisfies Record<string, { description: string; permissions: readonly Permission[] }>;
+
+export type Role = keyof typeof ROLES;
+
+export const ROLE_NAMES = Object.keys(ROLES) as Role[];
+
+export function isRole(value: string): value is Role {
+  return Object.hasOwn(ROLES, value);
+}
+
+export function isPermission(value: string): value is Permission {
+  return Object.hasOwn(PERMISSIONS, value);
+}
+
+export function permissionsOf(role: Role): ReadonlySet<Permission> {
+  return new Set(ROLES[role].permissions);
+}

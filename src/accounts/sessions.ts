@@ -1,0 +1,150 @@
+/**
+ * @module Logging in and out, and turning a session cookie back into an Actor. Sessions expire after an
+ * absolute lifetime and after idle time; an account locks after repeated failures. Every login, success
+ * or failure, is in the audit log.
+ */
+import type { Config } from '../config/config.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { authenticationRequired, VigilError } from '../errors.js';
+import * as store from '../store/account-store.js';
+import { nowIso } from '../store/ids.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import type { Actor } from './actor.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { burnPasswordCheck, verifyPassword } from './passwords.js';
+import { permissionsOf, type Role } from './permissions.js';
+import { hashSecret, newSecret } from './secrets.js';
+import { toUser, type User } from './users.js';
+
+type SessionConfig = Pick<Config, 'sessionHours' | 'sessionIdleMinutes' | 'loginMaxFailures' | 'lockoutMinutes'>;
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export interface LoginResult {
+  /** The cookie value; only its hash is stored. */
+  sessionSecret: string;
+  csrfToken: string;
+  expiresAt: string;
+  user: User;
+}
+
+const FAILED = 'Invalid username or password, or the account is locked or disabled';
+
+export async function login(h: DbHandle, config: SessionConfig, throttle: LoginThrottle, req: LoginRequest): Promise<LoginResult> {
+  const address = req.ip ?? 'unknown';
+  const wait = throttle.retryAfter(address);
+  if (wait > 0) {
+    throw new VigilError('rate_limited', `Too many failed logins from this address; try again in ${wait} s`, { retryAfter: wait });
+  }
+  const attempt = { kind: 'user' as const, name: req.username.slice(0, 64), ip: req.ip };
+  const row = await store.findUserByName(h, req.username);
+  const now = new Date();
+  const nowS = now.toISOString();
+
+  const fail = async (reason: string, patch?: Partial<store.UserRow>) => {
+    throttle.recordFailure(address);
+    await transaction(h, async (tx) => {
+      if (row && patch) await store.updateUser(tx, row.id, patch);
+      await appendAudit(tx, {
+        actor: attempt,
+        action: 'auth.login',
+        outcome: 'failure',
+        target: { type: 'user', id: row?.id },
+        summary: { reason, ...(patch?.locked_until ? { lockedUntil: patch.locked_until } : {}) },
+      });
+    });
+    throw authenticationRequired(FAILED);
+  };
+
+  if (!row) {
+    await burnPasswordCheck(req.password);
+    return fail('unknown user');
+  }
+  if (row.disabled === 1) {
+    await burnPasswordCheck(req.password);
+    return fail('account disabled');
+  }
+  if (row.locked_until && row.locked_until > nowS) {
+    await burnPasswordCheck(req.password);
+    return fail('account locked');
+  }
+  if (!(await verifyPassword(row.password_hash, req.password))) {
+    const failures = row.failed_logins + 1;
+    const lock = failures >= config.loginMaxFailures;
+    return fail(lock ? 'wrong password; account locked' : 'wrong password', {
+      failed_logins: lock ? 0 : failures,
+      locked_until: lock ? new Date(now.getTime() + config.lockoutMinutes * 60_000).toISOString() : row.locked_until,
+      updated_at: nowS,
+    });
+  }
+
+  const sessionSecret = newSecret();
+  const csrfToken = newSecret();
+  const expiresAt = new Date(now.getTime() + config.sessionHours * 3_600_000).toISOString();
+  await transaction(h, async (tx) => {
+    await store.updateUser(tx, row.id, { failed_logins: 0, locked_until: null, last_login_at: nowS, updated_at: nowS });
+    await store.deleteExpiredSessions(tx, nowS);
+    await store.insertSession(tx, {
+      id: hashSecret(sessionSecret),
+      user_id: row.id,
+      csrf_token: csrfToken,
+      ip: req.ip ?? null,
+      user_agent: req.userAgent?.slice(0, 256) ?? null,
+      created_at: nowS,
+      last_seen_at: nowS,
+      expires_at: expiresAt,
+    });
+    await appendAudit(tx, { actor: { ...attempt, name: row.username }, action: 'auth.login', target: { type: 'user', id: row.id } });
+  });
+  return { sessionSecret, csrfToken, expiresAt, user: toUser({ ...row, last_login_at: nowS, locked_until: null }) };
+}
+
+export interface ResolvedSession {
+  actor: Actor;
+  sessionId: string;
+  csrfToken: string;
+  user: User;
+  expiresAt: string;
+}
+
+/** The session behind a cookie value, or undefined if it is unknown, expired, idle or its user disabled. */
+export async function resolveSession(
+  h: DbHandle,
+  config: SessionConfig,
+  sessionSecret: string,
+  ip?: string,
+): Promise<ResolvedSession | undefined> {
+  const id = hashSecret(sessionSecret);
+  const session = await store.findSession(h, id);
+  if (!session) return undefined;
+  const now = Date.now();
+  const idleLimit = Date.parse(session.last_seen_at) + config.sessionIdleMinutes * 60_000;
+  if (Date.parse(session.expires_at) <= now || idleLimit <= now) {
+    await store.deleteSession(h, id);
+    return undefined;
+  }
+  const user = await store.findUserById(h, session.user_id);
+  if (!user || user.disabled === 1) return undefined;
+  // Writing last_seen_at on every request would turn reads into writes; once a minute is enough.
+  if (now - Date.parse(session.last_seen_at) > 60_000) await store.touchSession(h, id, nowIso());
+  const role = user.role as Role;
+  return {
+    actor: { kind: 'user', id: user.id, name: user.username, role, permissions: permissionsOf(role), ...(ip ? { ip } : {}) },
+    sessionId: id,
+    csrfToken: session.csrf_token,
+    user: toUser(user),
+    expiresAt: session.expires_at,
+  };
+}
+
+export async function logout(h: DbHandle, actor: Actor, sessionId: string): Promise<void> {
+  await transaction(h, async (tx) => {
+    await store.deleteSession(tx, sessionId);
+    await appendAudit(tx, { actor, action: 'auth.logout', target: { type: 'user', id: actor.id } });
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * @module Local accounts: create, list, disable/enable, reset passwords, change roles. Every change is
+ * audited in the same transaction; passwords are checked against the policy and stored as argon2id.
+ */
+import { appendAudit } from '../audit/audit-log.js';
+import { conflict, invalidInput, notFound } from '../errors.js';
+import * as store from '../store/account-store.js';
+import { newId, nowIso } from '../store/ids.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import { type Actor, assertCan } from './actor.js';
+import { checkPassword } from './password-policy.js';
+import { hashPassword } from './passwords.js';
+import { isRole, ROLE_NAMES, type Role } from './permissions.js';
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string | null;
+  role: Role;
+  disabled: boolean;
+  locked: boolean;
+  lastLoginAt: string | null;
+  passwordChangedAt: string;
+  createdAt: string;
+}
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
+
+export function toUser(row: store.UserRow, now = nowIso()): User {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role as Role,
+    disabled: row.disabled === 1,
+    locked: row.locked_until !== null && row.locked_until > now,
+    lastLoginAt: row.last_login_at,
+    passwordChangedAt: row.password_changed_at,
+    createdAt: row.created_at,
+  };
+}
+
+function validatePassword(password: string, username: string): void {
+  const reasons = checkPassword(password, { username });
+  if (reasons.length) {
+    throw invalidInput(`Password refused: it ${reasons.join('; it ')}`, reasons.map((r) => ({ field: 'password', reason: r })));
+  }
+}
+
+function validateRole(role: string): Role {
+  if (!isRole(role)) throw invalidInput(`Unknown role "${role}"; roles are ${ROLE_NAMES.join(', ')}`, [{ field: 'role', reason: 'unknown role' }]);
+  return role;
+}
+
+export interface NewUser {
+  username: string;
+  role: string;
+  password: string;
+  displayName?: string | undefined;
+}
+
+export async function createUser(h: DbHandle, actor: Actor, input: NewUser): Promise<User> {
+  assertCan(actor, 'users:write');
+  return createUserUnchecked(h, actor, input);
+}
+
+/** Also used by first-run setup, where the one-time setup token stands in for the permission. */
+export async function createUserUnchecked(h: DbHandle, actor: Actor, input: NewUser): Promise<User> {
+  const username = input.username.trim();
+  if (!USERNAME.test(username)) {
+    throw invalidInput('Username must be 2–64 characters: letters, digits, . _ @ -', [{ field: 'username', reason: 'invalid username' }]);
+  }
+  const role = validateRole(input.role);
+  validatePassword(input.password, username);
+  const passwordHash = await hashPassword(input.password);
+  return transaction(h, async (tx) => {
+    if (await store.findUserByName(tx, username)) throw conflict(`A user named "${username}" already exists`);
+    const now = nowIso();
+    const row: store.UserRow = {
+      id: newId(),
+      username,
+      username_key: store.usernameKey(username),
+      display_name: input.displayName ?? null,
+      role,
+      password_hash: passwordHash,
+      disabled: 0,
+      failed_logins: 0,
+      locked_until: null,
+      last_login_at: null,
+      password_changed_at: now,
+      created_at: now,
+      updated_at: now,
+    };
+    await store.insertUser(tx, row);
+    await appendAudit(tx, { actor, action: 'user.create', target: { type: 'user', id: row.id }, summary: { username, role } });
+    return toUser(row);
+  });
+}
+
+export async function listUsers(h: DbHandle, actor: Actor): Promise<User[]> {
+  assertCan(actor, 'users:read');
+  const now = nowIso();
+  return (await store.listUsers(h)).map((r) => toUser(r, now));
+}
+
+async function requireUser(h: DbHandle, username: string): Promise<store.UserRow> {
+  const row = await store.findUserByName(h, username);
+  if (!row) throw notFound(`User "${username}"`);
+  return row;
+}
+
+export async function setUserDisabled(h: DbHandle, actor: Actor, username: string, disabled: boolean): Promise<User> {
+  assertCan(actor, 'users:write');
+  return transaction(h, async (tx) => {
+    const row = await requireUser(tx, username);
+    if (disabled && row.id === actor.id) throw conflict('You cannot disable your own account');
+    if (disabled && row.role === 'admin' && row.disabled === 0) await assertAnotherAdmin(tx, row.id);
+    const now = nowIso();
+    await store.updateUser(tx, row.id, { disabled: disabled ? 1 : 0, updated_at: now });
+    // A disabled account loses its sessions at once.
+    const ended = disabled ? await store.deleteSessionsOfUser(tx, row.id) : 0;
+    await appendAudit(tx, {
+      actor,
+      action: disabled ? 'user.disable' : 'user.enable',
+      target: { type: 'user', id: row.id },
+      summary: { username: row.username, before: { disabled: row.disabled === 1 }, after: { disabled }, sessionsEnded: ended },
+    });
+    return toUser({ ...row, disabled: disabled ? 1 : 0 });
+  });
+}
+
+export async function resetPassword(h: DbHandle, actor: Actor, username: string, password: string): Promise<User> {
+  assertCan(actor, 'users:write');
+  const row = await requireUser(h, username);
+  validatePassword(password, row.username);
+  const passwordHash = await hashPassword(password);
+  return transaction(h, async (tx) => {
+    const now = nowIso();
+    // Resetting also unlocks, and ends every session opened with the old password.
+    const patch = { password_hash: passwordHash, password_changed_at: now, failed_logins: 0, locked_until: null, updated_at: now };
+    await store.updateUser(tx, row.id, patch);
+    const ended = await store.deleteSessionsOfUser(tx, row.id);
+    await appendAudit(tx, {
+      actor,
+      action: 'user.reset-password',
+      target: { type: 'user', id: row.id },
+      summary: { username: row.username, unlocked: row.locked_until !== null, sessionsEnded: ended },
+    });
+    return toUser({ ...row, ...patch });
+  });
+}
+
+export async function setUserRole(h: DbHandle, actor: Actor, username: string, roleName: string): Promise<User> {
+  assertCan(actor, 'users:write');
+  const role = validateRole(roleName);
+  return transaction(h, async (tx) => {
+    const row = await requireUser(tx, username);
+    if (row.role === 'admin' && role !== 'admin') await assertAnotherAdmin(tx, row.id);
+    const now = nowIso();
+    await store.updateUser(tx, row.id, { role, updated_at: now });
+    await appendAudit(tx, {
+      actor,
+      action: 'user.set-role',
+      target: { type: 'user', id: row.id },
+      summary: { username: row.username, before: { role: row.role }, after: { role } },
+    });
+    return toUser({ ...row, role });
+  });
+}
+
+/** Vigil must always keep one enabled admin, or nobody could manage accounts. */
+async function assertAnotherAdmin(tx: DbHandle, exceptId: string): Promise<void> {
+  const others = (await store.listUsers(tx)).filter((u) => u.role === 'admin' && u.disabled === 0 && u.id !== exceptId);
+  if (others.length === 0) throw conflict('This is the last enabled admin; create another admin first');
+}

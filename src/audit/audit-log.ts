@@ -1,0 +1,168 @@
+/**
+ * @module The append-only audit log. Each entry records who did what, when, from where, with a
+ * before/after summary, and carries the SHA-256 of the previous entry, so editing or deleting any row
+ * behind the application's back breaks the chain at that row (`vigil audit verify`). The application
+ * never updates or deletes entries, and database triggers refuse to as well.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Actor } from '../accounts/actor.js';
+import { newId, nowIso } from '../store/ids.js';
+import type { AuditLogTable } from '../store/schema.js';
+import type { DbHandle } from '../store/transaction.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Arbitrary id in PostgreSQL's advisory-lock space that serialises audit appends. */
+const AUDIT_LOCK_KEY = 741_993_001;
+
+export interface AuditInput {
+  actor: Pick<Actor, 'kind' | 'name' | 'ip'>;
+  /** Dotted verb, e.g. `device.update`, `auth.login`, `devices.import`. */
+  action: string;
+  outcome?: 'success' | 'failure';
+  target?: { type: string; id?: string | undefined };
+  /** Before/after summary or counts. Never secrets or patient data. */
+  summary?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  seq: number;
+  id: string;
+  at: string;
+  actor: string;
+  actorKind: string;
+  action: string;
+  outcome: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  summary: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** Appends one entry. Call inside the transaction that makes the change it records. */
+export async function appendAudit(tx: DbHandle, input: AuditInput): Promise<AuditEntry> {
+  if (tx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(tx.db);
+  const last = await tx.db
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const row: Omit<AuditLogTable, 'hash'> = {
+    seq: (last ? Number(last.seq) : 0) + 1,
+    id: newId(),
+    at: nowIso(),
+    actor: input.actor.name,
+    actor_kind: input.actor.kind,
+    action: input.action,
+    outcome: input.outcome ?? 'success',
+    target_type: input.target?.type ?? null,
+    target_id: input.target?.id ?? null,
+    ip: input.actor.ip ?? null,
+    summary: JSON.stringify(input.summary ?? {}),
+    prev_hash: last?.hash ?? GENESIS_HASH,
+  };
+  const full: AuditLogTable = { ...row, hash: entryHash(row) };
+  await tx.db.insertInto('audit_log').values(full).execute();
+  return toEntry(full);
+}
+
+/** The hash covers every stored column except the hash itself, in a fixed order. */
+export function entryHash(row: Omit<AuditLogTable, 'hash'>): string {
+  const canonical = JSON.stringify([
+    Number(row.seq), row.id, row.at, row.actor, row.actor_kind, row.action, row.outcome,
+    row.target_type, row.target_id, row.ip, row.summary, row.prev_hash,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  entries: number;
+  /** The first entry whose chain does not hold, and why. */
+  firstBroken?: { seq: number; id: string; reason: string };
+}
+
+/** Recomputes the whole chain in seq order, reading in pages so memory stays flat. */
+export async function verifyAuditChain(handle: DbHandle, pageSize = 2000): Promise<VerifyResult> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let entries = 0;
+  for (;;) {
+    const rows = await handle.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '>=', expectedSeq)
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute();
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const broken = (reason: string): VerifyResult => ({ ok: false, entries, firstBroken: { seq, id: row.id, reason } });
+      if (seq !== expectedSeq) {
+        return { ok: false, entries, firstBroken: { seq: expectedSeq, id: row.id, reason: `entries ${expectedSeq}–${seq - 1} are missing (next present is ${seq})` } };
+      }
+      if (row.prev_hash !== prevHash) return broken('prev_hash does not match the hash of the entry before it');
+      if (entryHash(row) !== row.hash) return broken('content does not match its hash (the row was altered)');
+      prevHash = row.hash;
+      expectedSeq++;
+      entries++;
+    }
+    if (rows.length < pageSize) return { ok: true, entries };
+  }
+}
+
+export interface AuditQuery {
+  since?: string;
+  until?: string;
+  actor?: string;
+  action?: string;
+  /** Entries with seq below this (keyset paging, newest first). */
+  beforeSeq?: number;
+  limit?: number;
+}
+
+export async function listAudit(handle: DbHandle, q: AuditQuery = {}): Promise<AuditEntry[]> {
+  let query = handle.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(q.limit ?? 100);
+  if (q.since) query = query.where('at', '>=', q.since);
+  if (q.until) query = query.where('at', '<', q.until);
+  if (q.actor) query = query.where('actor', '=', q.actor);
+  if (q.action) query = query.where('action', 'like', `${q.action}%`);
+  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
+  return (await query.execute()).map(toEntry);
+}
+
+/** Every entry in chain order, page by page, for export. */
+export async function* exportAudit(handle: DbHandle, q: Pick<AuditQuery, 'since' | 'until'> = {}): AsyncGenerator<AuditEntry> {
+  let after = 0;
+  for (;;) {
+    let query = handle.db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(2000);
+    if (q.since) query = query.where('at', '>=', q.since);
+    if (q.until) query = query.where('at', '<', q.until);
+    const rows = await query.execute();
+    for (const r of rows) yield toEntry(r);
+    if (rows.length < 2000) return;
+    after = Number(rows.at(-1)!.seq);
+  }
+}
+
+function toEntry(r: AuditLogTable): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    actorKind: r.actor_kind,
+    action: r.action,
+    outcome: r.outcome,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    ip: r.ip,
+    summary: JSON.parse(r.summary) as Record<string, unknown>,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * @module `vigil audit verify|list|export`.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { appendAudit, exportAudit, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
+import { VigilError } from '../../errors.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable, printJson } from '../io.js';
+import { action } from '../run-command.js';
+
+export function registerAuditCommands(program: Command, cli: CliContext): void {
+  const audit = program.command('audit').description('The append-only audit log');
+
+  audit
+    .command('verify')
+    .description('Recompute the hash chain; exit 1 and name the first broken entry if it does not hold')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const result = await verifyAuditChain(vdb);
+        if (o.json) printJson(result);
+        else if (result.ok) process.stdout.write(`Audit chain intact: ${result.entries} entries verified.\n`);
+        else {
+          const b = result.firstBroken!;
+          process.stdout.write(`Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${result.entries} entries before it verified.\n`);
+        }
+        if (!result.ok) process.exitCode = 1;
+      }),
+    );
+
+  audit
+    .command('list')
+    .description('Audit entries, newest first')
+    .option('--since <date>', 'from this ISO date/time')
+    .option('--until <date>', 'before this ISO date/time')
+    .option('--actor <name>', 'only this actor')
+    .option('--action <prefix>', 'only actions starting with this, e.g. auth. or device.')
+    .option('--limit <n>', 'at most this many (default 50)', (v) => Number.parseInt(v, 10), 50)
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { since?: string; until?: string; actor?: string; action?: string; limit: number; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const entries = await listAudit(vdb, o);
+        if (o.json) return printJson(entries);
+        process.stdout.write(
+          formatTable(
+            ['SEQ', 'AT', 'ACTOR', 'ACTION', 'OUTCOME', 'TARGET', 'FROM'],
+            entries.map((e) => [e.seq, e.at, e.actor, e.action, e.outcome, e.targetType ? `${e.targetType}:${e.targetId ?? ''}` : null, e.ip]),
+          ),
+        );
+      }),
+    );
+
+  audit
+    .command('export')
+    .description('Export entries in chain order as JSON lines (for archiving or a SIEM)')
+    .option('-o, --output <file>', 'write to this file instead of standard output')
+    .option('--since <date>', 'from this ISO date/time')
+    .option('--until <date>', 'before this ISO date/time')
+    .action(
+      action(async (o: { output?: string; since?: string; until?: string }) => {
+        const { vdb } = await cli.get();
+        await appendAudit(vdb, { actor: cli.actor(), action: 'audit.export', summary: { since: o.since ?? null, until: o.until ?? null, output: o.output ?? 'stdout' } });
+        const out: Writable = o.output ? createWriteStream(o.output, { mode: 0o600 }) : process.stdout;
+        let n = 0;
+        for await (const entry of exportAudit(vdb, o)) {
+          if (!out.write(`${JSON.stringify(entry)}\n`)) await once(out, 'drain');
+          n++;
+        }
+        if (o.output) {
+          out.end();
+          await once(out, 'finish').catch((e: Error) => {
+            throw new VigilError('internal', `Cannot write ${o.output}: ${e.message}`);
+          });
+          process.stderr.write(`Exported ${n} audit entries to ${o.output}.\n`);
+        }
+      }),
+    );
+}

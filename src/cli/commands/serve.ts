@@ -1,0 +1,70 @@
+/**
+ * @module `vigil serve`: migrates the database, then serves the API (HTTP, or HTTPS with TLS 1.2+
+ * when given a certificate and key). On an empty database it prints a one-time setup token instead of
+ * ever exposing an unauthenticated system.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { issueSetupToken, needsSetup } from '../../accounts/first-run.js';
+import { VigilError } from '../../errors.js';
+import type { CliContext } from '../cli-context.js';
+import { action } from '../run-command.js';
+
+export function registerServeCommand(program: Command, cli: CliContext): void {
+  program
+    .command('serve')
+    .description('Run the Vigil server (API under /api/v1, OpenAPI at /api/docs)')
+    .option('--host <address>', 'listen address (VIGIL_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'TCP port (VIGIL_PORT; default 7400)')
+    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS, TLS 1.2+ only (VIGIL_TLS_CERT)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert (VIGIL_TLS_KEY)')
+    .action(
+      action(async (o: { host?: string; port?: string; tlsCert?: string; tlsKey?: string }) => {
+        cli.keepOpen();
+        const ctx = await cli.get({ host: o.host, port: o.port, tlsCert: o.tlsCert, tlsKey: o.tlsKey });
+        const { config, log, vdb } = ctx;
+        const { serve } = await import('@hono/node-server');
+        const { createApp } = await import('../../server/app.js');
+        const secure = Boolean(config.tlsCert);
+        const app = createApp(ctx, { secure });
+        let tls: { cert: Buffer; key: Buffer } | undefined;
+        if (config.tlsCert && config.tlsKey) {
+          try {
+            tls = { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
+          } catch (e) {
+            throw new VigilError('configuration', `Cannot read TLS certificate or key: ${(e as Error).message}`);
+          }
+        }
+        const server = serve({
+          fetch: app.fetch,
+          hostname: config.host,
+          port: config.port,
+          ...(tls ? { createServer: createHttpsServer, serverOptions: { ...tls, minVersion: 'TLSv1.2' as const } } : {}),
+        });
+        await new Promise<void>((resolve, reject) => {
+          server.once('listening', resolve);
+          server.once('error', (e) => reject(new VigilError('configuration', `Cannot listen on ${config.host}:${config.port}: ${e.message}`)));
+        });
+        const addr = server.address() as AddressInfo;
+        const url = `${secure ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+        log.info({ url, database: vdb.description }, 'vigil listening');
+        process.stderr.write(`Vigil listening on ${url} (database ${vdb.description})\n`);
+        if (await needsSetup(vdb)) {
+          const token = await issueSetupToken(vdb);
+          // Printed on the console only, never logged: it grants the first admin account.
+          process.stderr.write(
+            `\nNo accounts yet. Create the first admin with\n  vigil users add NAME --role admin\nor POST ${url}/api/v1/setup with this one-time setup token (valid 24 h):\n  ${token}\n\n`,
+          );
+        }
+        const stop = () => {
+          log.info('vigil stopping');
+          server.close(() => void cli.close().then(() => process.exit(0)));
+          setTimeout(() => process.exit(0), 5000).unref();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }),
+    );
+}

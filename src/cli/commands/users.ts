@@ -1,0 +1,85 @@
+/**
+ * @module `vigil users add|list|disable|enable|reset-password|set-role`.
+ */
+import type { Command } from 'commander';
+import { ROLE_NAMES } from '../../accounts/permissions.js';
+import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable, printJson, readPassword } from '../io.js';
+import { action } from '../run-command.js';
+
+export function registerUserCommands(program: Command, cli: CliContext): void {
+  const users = program.command('users').description('Local accounts and their roles');
+
+  users
+    .command('add <username>')
+    .description(`Create an account (roles: ${ROLE_NAMES.join(', ')})`)
+    .requiredOption('--role <role>', 'role of the account')
+    .option('--display-name <name>', 'full name shown in the UI')
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--json', 'print the account as JSON')
+    .action(
+      action(async (username: string, o: { role: string; displayName?: string; passwordStdin?: boolean; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const password = await readPassword(Boolean(o.passwordStdin));
+        const user = await createUser(vdb, cli.actor(), { username, role: o.role, password, displayName: o.displayName });
+        if (o.json) printJson(user);
+        else process.stdout.write(`Created ${user.role} account "${user.username}".\n`);
+      }),
+    );
+
+  users
+    .command('list')
+    .description('List accounts')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const list = await listUsers(vdb, cli.actor());
+        if (o.json) return printJson(list);
+        process.stdout.write(
+          formatTable(
+            ['USERNAME', 'ROLE', 'STATE', 'LAST LOGIN', 'CREATED'],
+            list.map((u) => [u.username, u.role, u.disabled ? 'disabled' : u.locked ? 'locked' : 'active', u.lastLoginAt, u.createdAt]),
+          ),
+        );
+      }),
+    );
+
+  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+    users
+      .command(`${name} <username>`)
+      .description(disabled ? 'Disable an account and end its sessions' : 'Enable a disabled account')
+      .action(
+        action(async (username: string) => {
+          const { vdb } = await cli.get();
+          const user = await setUserDisabled(vdb, cli.actor(), username, disabled);
+          process.stdout.write(`Account "${user.username}" ${disabled ? 'disabled' : 'enabled'}.\n`);
+        }),
+      );
+  }
+
+  users
+    .command('reset-password <username>')
+    .description('Set a new password; also unlocks the account and ends its sessions')
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .action(
+      action(async (username: string, o: { passwordStdin?: boolean }) => {
+        const { vdb } = await cli.get();
+        const password = await readPassword(Boolean(o.passwordStdin), 'New password');
+        await resetPassword(vdb, cli.actor(), username, password);
+        process.stdout.write(`Password of "${username}" reset.\n`);
+      }),
+    );
+
+  users
+    .command('set-role <username> <role>')
+    .description('Change the role of an account')
+    .action(
+      action(async (username: string, role: string) => {
+        const { vdb } = await cli.get();
+        const user = await setUserRole(vdb, cli.actor(), username, role);
+        process.stdout.write(`"${user.username}" is now ${user.role}.\n`);
+      }),
+    );
+}

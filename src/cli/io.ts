@@ -1,0 +1,57 @@
+/**
+ * @module Small terminal helpers shared by commands: reading a secret from stdin or a hidden prompt,
+ * printing aligned tables and JSON.
+ */
+import { createInterface } from 'node:readline';
+import { invalidInput } from '../errors.js';
+
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A password from stdin (first line, for automation) or, on a terminal, typed twice without echo. */
+export async function readPassword(fromStdin: boolean, label = 'Password'): Promise<string> {
+  if (fromStdin) {
+    const line = (await readStdin()).split(/\r?\n/)[0] ?? '';
+    if (!line) throw invalidInput('No password on standard input');
+    return line;
+  }
+  if (!process.stdin.isTTY) throw invalidInput('No terminal to ask for a password: use --password-stdin');
+  const first = await promptHidden(`${label}: `);
+  const second = await promptHidden(`${label} again: `);
+  if (first !== second) throw invalidInput('The two passwords differ');
+  return first;
+}
+
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const out = rl as unknown as { _writeToOutput: (s: string) => void };
+    let asked = false;
+    out._writeToOutput = (s: string) => {
+      if (!asked) {
+        process.stderr.write(s);
+        asked = true;
+      }
+    };
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** An aligned plain-text table; cells are stringified, null shows as '-'. */
+export function formatTable(headers: string[], rows: unknown[][]): string {
+  const cells = rows.map((r) => r.map((v) => (v === null || v === undefined || v === '' ? '-' : Array.isArray(v) ? v.join(';') : String(v))));
+  const widths = headers.map((h, i) => Math.min(48, Math.max(h.length, ...cells.map((r) => r[i]!.length))));
+  const line = (r: string[]) => r.map((v, i) => (v.length > widths[i]! ? `${v.slice(0, widths[i]! - 1)}…` : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
+}

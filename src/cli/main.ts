@@ -1,0 +1,43 @@
+/**
+ * @module The `vigil` command line. Global options choose the database and config; each command group
+ * lives in `cli/commands/`. Commands open the database on first use, so `vigil --help` stays instant.
+ */
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { type CliContext, cliContext } from './cli-context.js';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerDbCommands } from './commands/db.js';
+import { registerDeviceCommands } from './commands/devices.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerSiteCommands } from './commands/sites.js';
+import { registerTokenCommands } from './commands/tokens.js';
+import { registerUserCommands } from './commands/users.js';
+import { reportError } from './run-command.js';
+
+export function buildProgram(): { program: Command; cli: CliContext } {
+  const program = new Command('vigil')
+    .description('Vigil: security for connected medical devices')
+    .version(VERSION)
+    .option('--db <url>', 'database: sqlite:PATH, sqlite::memory: or postgres://… (VIGIL_DB)')
+    .option('--config <file>', 'JSON config file (VIGIL_CONFIG)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (VIGIL_LOG_LEVEL)')
+    .showHelpAfterError();
+  const cli = cliContext(program);
+  registerServeCommand(program, cli);
+  registerDbCommands(program, cli);
+  registerDeviceCommands(program, () => cli.get(), () => cli.actor());
+  registerSiteCommands(program, () => cli.get(), () => cli.actor());
+  registerUserCommands(program, cli);
+  registerTokenCommands(program, cli);
+  registerAuditCommands(program, cli);
+  return { program, cli };
+}
+
+const { program, cli } = buildProgram();
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = reportError(err);
+}
+// `serve` keeps running; every other command closes the database and exits.
+if (!cli.keptOpen) await cli.close();

@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VigilError } from '../errors.js';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has safe defaults: SQLite under ./vigil-data, loopback only', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.db).toBe('sqlite:./vigil-data/vigil.db');
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(7400);
+    expect(c.auditRetentionYears).toBe(6);
+  });
+
+  it('takes file < environment < flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+    const file = join(dir, 'vigil.json');
+    writeFileSync(file, JSON.stringify({ port: 1111, host: '0.0.0.0', logLevel: 'debug' }));
+    const c = loadConfig({ env: { VIGIL_PORT: '2222', VIGIL_CONFIG: file }, flags: { logLevel: 'warn', host: undefined } });
+    expect(c).toMatchObject({ port: 2222, host: '0.0.0.0', logLevel: 'warn' });
+  });
+
+  it('refuses to start with every bad value listed', () => {
+    let err: unknown;
+    try {
+      loadConfig({ env: { VIGIL_PORT: 'eighty', VIGIL_DB: 'mysql://x', VIGIL_AUDIT_RETENTION_YEARS: '1', VIGIL_TRUST_PROXY: 'maybe' } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(VigilError);
+    const e = err as VigilError;
+    expect(e.code).toBe('configuration');
+    expect(e.issues.map((i) => i.field).sort()).toEqual([
+      'auditRetentionYears (VIGIL_AUDIT_RETENTION_YEARS)', 'db (VIGIL_DB)', 'port (VIGIL_PORT)', 'trustProxy (VIGIL_TRUST_PROXY)',
+    ]);
+    expect(e.issues.find((i) => i.field.startsWith('auditRetention'))?.reason).toMatch(/6 years/);
+  });
+
+  it('rejects unknown options in the config file and half a TLS pair', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ prot: 80 }));
+    expect(() => loadConfig({ env: {}, file })).toThrow(/bad configuration/);
+    expect(() => loadConfig({ env: { VIGIL_TLS_CERT: '/x.pem' } })).toThrow(VigilError);
+    writeFileSync(file, '{ not json');
+    expect(() => loadConfig({ env: {}, file })).toThrow(/not valid JSON/);
+  });
+});

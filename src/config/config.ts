@@ -1,0 +1,97 @@
+/**
+ * @module Vigil's configuration: one typed object, parsed once at start-up from (lowest to highest
+ * precedence) built-in defaults, an optional JSON config file, `VIGIL_*` environment variables and CLI
+ * flags. Every bad value is reported together, so an operator fixes them in one go.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { VigilError } from '../errors.js';
+
+const databaseUrl = z
+  .string()
+  .refine((v) => v === 'sqlite::memory:' || v.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be sqlite:PATH, sqlite::memory: or a postgres:// URL',
+  });
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** Each option: its schema, its environment variable and what it means (docs/configuration.md mirrors this). */
+export const CONFIG_OPTIONS = {
+  db: { env: 'VIGIL_DB', schema: databaseUrl.default('sqlite:./vigil-data/vigil.db'), doc: 'Database: sqlite:PATH, sqlite::memory: or postgres://user@host:port/db' },
+  host: { env: 'VIGIL_HOST', schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the API listens on (loopback by default; set 0.0.0.0 to expose it)' },
+  port: { env: 'VIGIL_PORT', schema: port.default(7400), doc: 'TCP port of the API' },
+  logLevel: { env: 'VIGIL_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level' },
+  tlsCert: { env: 'VIGIL_TLS_CERT', schema: z.string().min(1).optional(), doc: 'PEM certificate file; with tlsKey serves HTTPS (TLS 1.2+ only)' },
+  tlsKey: { env: 'VIGIL_TLS_KEY', schema: z.string().min(1).optional(), doc: 'PEM private key file for tlsCert' },
+  sessionHours: { env: 'VIGIL_SESSION_HOURS', schema: positiveInt.max(24 * 30).default(12), doc: 'Absolute lifetime of a login session, hours' },
+  sessionIdleMinutes: { env: 'VIGIL_SESSION_IDLE_MINUTES', schema: positiveInt.default(30), doc: 'A session unused this long expires' },
+  loginMaxFailures: { env: 'VIGIL_LOGIN_MAX_FAILURES', schema: positiveInt.max(100).default(5), doc: 'Failed logins in a row before the account is locked' },
+  lockoutMinutes: { env: 'VIGIL_LOCKOUT_MINUTES', schema: positiveInt.default(15), doc: 'How long a locked account stays locked' },
+  trustProxy: { env: 'VIGIL_TRUST_PROXY', schema: z.stringbool().default(false), doc: 'Take the client address from X-Forwarded-For (only behind a reverse proxy you run)' },
+  auditRetentionYears: { env: 'VIGIL_AUDIT_RETENTION_YEARS', schema: z.coerce.number().int().min(6, 'HIPAA requires at least 6 years').default(6), doc: 'Minimum age before audit entries may ever be pruned (HIPAA: 6 years)' },
+} as const;
+
+type Options = typeof CONFIG_OPTIONS;
+export type Config = { [K in keyof Options]: z.output<Options[K]['schema']> };
+export type ConfigInput = Partial<Record<keyof Options, unknown>>;
+
+const configSchema = z.strictObject(
+  Object.fromEntries(Object.entries(CONFIG_OPTIONS).map(([k, v]) => [k, v.schema])) as {
+    [K in keyof Options]: Options[K]['schema'];
+  },
+);
+
+export interface ConfigSources {
+  /** Values from CLI flags (undefined entries are ignored). */
+  flags?: ConfigInput;
+  env?: NodeJS.ProcessEnv;
+  /** Path of a JSON config file; defaults to $VIGIL_CONFIG. */
+  file?: string | undefined;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const merged: Record<string, unknown> = {};
+  const filePath = sources.file ?? env['VIGIL_CONFIG'];
+  if (filePath) Object.assign(merged, readConfigFile(filePath));
+  for (const [key, opt] of Object.entries(CONFIG_OPTIONS)) {
+    const v = env[opt.env];
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  for (const [key, v] of Object.entries(sources.flags ?? {})) if (v !== undefined) merged[key] = v;
+
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      const opt = CONFIG_OPTIONS[key as keyof Options];
+      const name = opt ? `${key} (${opt.env})` : key || 'config';
+      return { field: name, reason: i.code === 'unrecognized_keys' ? `unknown option(s): ${i.keys.join(', ')}` : i.message };
+    });
+    throw new VigilError('configuration', `Vigil cannot start: ${issues.length} bad configuration value(s)`, { issues });
+  }
+  const config = parsed.data as Config;
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
+    throw new VigilError('configuration', 'Vigil cannot start: bad configuration', {
+      issues: [{ field: 'tlsCert/tlsKey', reason: 'give both the certificate and the key, or neither' }],
+    });
+  }
+  return config;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new VigilError('configuration', `Cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('top level must be an object');
+    return value as Record<string, unknown>;
+  } catch (e) {
+    throw new VigilError('configuration', `Config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * @module The HTTP application: middleware (security headers, request log, authentication), every route
+ * module mounted under `/api/v1`, the OpenAPI document at `/api/docs`, and the one error mapping.
+ * `ApiType` is what the typed client (`client/api-client.ts`) is built from.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { secureHeaders } from 'hono/secure-headers';
+import type { LoginThrottle } from '../accounts/login-throttle.js';
+import type { AppContext } from '../context.js';
+import { invalidInput, notFound, VigilError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { authenticate } from './authenticate.js';
+import { toProblem } from './problem.js';
+import type { AppEnv } from './route.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { deviceRoutes } from './routes/devices.js';
+import { siteRoutes } from './routes/sites.js';
+import { systemRoutes } from './routes/system.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+
+export interface AppOptions {
+  /** Served over TLS: cookies get Secure and the __Host- prefix, and HSTS is sent. */
+  secure?: boolean;
+  throttle?: LoginThrottle;
+}
+
+function buildApi(opts: AppOptions) {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .route('/', systemRoutes)
+    .route('/', authRoutes({ secureCookies: opts.secure ?? false, ...(opts.throttle ? { throttle: opts.throttle } : {}) }))
+    .route('/', userRoutes)
+    .route('/', tokenRoutes)
+    .route('/', auditRoutes)
+    .route('/', deviceRoutes)
+    .route('/', siteRoutes);
+}
+
+export type ApiType = ReturnType<typeof buildApi>;
+
+export function createApp(ctx: AppContext, opts: AppOptions = {}) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('*', secureHeaders({ strictTransportSecurity: opts.secure ? 'max-age=31536000' : false }));
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('ctx', ctx);
+    await next();
+    // Method, path and status only: query strings and bodies can carry identifiers or tokens.
+    ctx.log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), actor: c.get('actor')?.name }, 'request');
+  });
+  app.use('/api/v1/*', authenticate(opts.secure ?? false));
+  app.route('/api/v1', buildApi(opts));
+  app.doc31('/api/docs', {
+    openapi: '3.1.0',
+    info: { title: 'Vigil API', version: VERSION, description: 'Medical device security: inventory, accounts, audit. Every operation lists its permission as x-permission.' },
+    servers: [{ url: '/' }],
+  });
+  app.notFound((c) => {
+    const problem = toProblem(notFound(`Route ${c.req.method} ${c.req.path}`));
+    return c.json(problem, 404, { 'content-type': 'application/problem+json' });
+  });
+  app.onError((err, c) => {
+    const problem = toProblem(err);
+    if (!(err instanceof VigilError) || problem.status >= 500) ctx.log.error({ err, path: c.req.path }, 'request failed');
+    const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+    if (err instanceof VigilError && err.retryAfter) headers['retry-after'] = String(err.retryAfter);
+    return c.json(problem, problem.status as 400, headers);
+  });
+  return app;
+}
+
+/** zod validation failures become the standard problem with one issue per bad field. */
+function validationHook(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] }; target?: string }) {
+  if (!result.success) {
+    const issues = (result.error?.issues ?? []).map((i) => ({ field: i.path.map(String).join('.') || String(result.target ?? ''), reason: i.message }));
+    throw invalidInput(`Invalid request ${result.target ?? ''}`.trim(), issues);
+  }
+}

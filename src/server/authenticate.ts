@@ -1,0 +1,67 @@
+/**
+ * @module Request authentication: a bearer API token or a session cookie becomes the request's Actor.
+ * Cookie sessions must send the session's CSRF token in `X-CSRF-Token` on every state-changing request;
+ * bearer tokens are not sent automatically by browsers, so they need none.
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { resolveApiToken } from '../accounts/api-tokens.js';
+import { safeEqual } from '../accounts/secrets.js';
+import { resolveSession } from '../accounts/sessions.js';
+import { authenticationRequired, forbidden } from '../errors.js';
+import type { AppEnv } from './route.js';
+
+export const SESSION_COOKIE = 'vigil_session';
+/** With TLS the cookie gets the `__Host-` prefix: Secure, host-only, path /. */
+export const SECURE_SESSION_COOKIE = '__Host-vigil_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function clientIp(c: Context<AppEnv>): string | undefined {
+  if (c.get('ctx').config.trustProxy) {
+    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (fwd) return fwd;
+  }
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined; // app.request() in tests has no socket
+  }
+}
+
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+export function authenticate(secureCookies: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const { vdb, config } = c.get('ctx');
+    const ip = clientIp(c);
+    const authz = c.req.header('authorization');
+    if (authz) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authz);
+      const actor = m ? await resolveApiToken(vdb, m[1]!, ip) : undefined;
+      // A presented but bad credential is an error, never a silent fall-back to anonymous.
+      if (!actor) throw authenticationRequired('The API token is invalid, expired or revoked');
+      c.set('actor', actor);
+      return next();
+    }
+    const secret = getCookie(c, sessionCookieName(secureCookies));
+    if (secret) {
+      const session = await resolveSession(vdb, config, secret, ip);
+      if (session) {
+        if (!SAFE_METHODS.has(c.req.method)) {
+          const sent = c.req.header(CSRF_HEADER);
+          if (!sent || !safeEqual(sent, session.csrfToken)) {
+            throw forbidden('Missing or wrong X-CSRF-Token header for this session');
+          }
+        }
+        c.set('actor', session.actor);
+        c.set('sessionId', session.sessionId);
+      }
+    }
+    await next();
+  };
+}

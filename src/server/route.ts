@@ -1,0 +1,55 @@
+/**
+ * @module How an API route is declared. Every route names the one permission it needs (or `public`);
+ * `defineRoute` puts the permission check in front of the handler and records it in the OpenAPI
+ * document as `x-permission`, which the route × role test reads to walk every route.
+ */
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { Actor } from '../accounts/actor.js';
+import type { Permission } from '../accounts/permissions.js';
+import { authenticationRequired, forbidden } from '../errors.js';
+import type { AppContext } from '../context.js';
+import { problemResponses } from './problem.js';
+
+export type RoutePermission = Permission | 'public' | 'authenticated';
+
+export interface AppEnv {
+  Variables: {
+    ctx: AppContext;
+    actor: Actor | undefined;
+    /** Set when the request was authenticated by a session cookie (CSRF applies). */
+    sessionId: string | undefined;
+  };
+}
+
+export function requirePermission(permission: RoutePermission): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (permission !== 'public') {
+      const actor = c.get('actor');
+      if (!actor) throw authenticationRequired();
+      if (permission !== 'authenticated' && !actor.permissions.has(permission)) {
+        throw forbidden(`This action needs the permission ${permission}`);
+      }
+    }
+    await next();
+  };
+}
+
+export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(
+  permission: RoutePermission,
+  route: R,
+): R & { middleware: MiddlewareHandler<AppEnv>[]; 'x-permission': RoutePermission } {
+  return createRoute({
+    ...route,
+    middleware: [requirePermission(permission)],
+    'x-permission': permission,
+    responses: { ...problemResponses, ...route.responses },
+  } as R & { middleware: MiddlewareHandler<AppEnv>[]; 'x-permission': RoutePermission });
+}
+
+/** The actor of a route that declared a permission (so one is always present). */
+export function actorOf(c: { get(key: 'actor'): Actor | undefined }): Actor {
+  const actor = c.get('actor');
+  if (!actor) throw authenticationRequired();
+  return actor;
+}

@@ -1,0 +1,111 @@
+/**
+ * @module Login, logout and the current session.
+ */
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { LoginThrottle } from '../../accounts/login-throttle.js';
+import { login, logout, resolveSession } from '../../accounts/sessions.js';
+import { authenticationRequired } from '../../errors.js';
+import { clientIp, sessionCookieName } from '../authenticate.js';
+import { actorOf, type AppEnv, defineRoute } from '../route.js';
+import { UserSchema } from './users.js';
+
+const LoginBody = z
+  .object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) })
+  .openapi('LoginRequest');
+const SessionSchema = z
+  .object({ user: UserSchema, csrfToken: z.string(), expiresAt: z.string() })
+  .openapi('Session');
+
+export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrottle }) {
+  const throttle = opts.throttle ?? new LoginThrottle();
+  const cookieName = sessionCookieName(opts.secureCookies);
+  return new OpenAPIHono<AppEnv>()
+    .openapi(
+      defineRoute('public', {
+        method: 'post',
+        path: '/auth/login',
+        tags: ['auth'],
+        summary: 'Log in with a username and password; sets the session cookie',
+        request: { body: { content: { 'application/json': { schema: LoginBody } }, required: true } },
+        responses: {
+          200: { description: 'Logged in', content: { 'application/json': { schema: SessionSchema } } },
+          429: { description: 'Too many failed logins from this address' },
+        },
+      }),
+      async (c) => {
+        const { vdb, config } = c.get('ctx');
+        const body = c.req.valid('json');
+        const result = await login(vdb, config, throttle, {
+          username: body.username,
+          password: body.password,
+          ip: clientIp(c),
+          userAgent: c.req.header('user-agent'),
+        });
+        setCookie(c, cookieName, result.sessionSecret, {
+          httpOnly: true,
+          sameSite: 'Strict',
+          secure: opts.secureCookies,
+          path: '/',
+          expires: new Date(result.expiresAt),
+        });
+        return c.json({ user: result.user, csrfToken: result.csrfToken, expiresAt: result.expiresAt }, 200);
+      },
+    )
+    .openapi(
+      defineRoute('authenticated', {
+        method: 'post',
+        path: '/auth/logout',
+        tags: ['auth'],
+        summary: 'End the current session',
+        responses: { 204: { description: 'Logged out' } },
+      }),
+      async (c) => {
+        const sessionId = c.get('sessionId');
+        if (sessionId) await logout(c.get('ctx').vdb, actorOf(c), sessionId);
+        deleteCookie(c, cookieName, { path: '/', secure: opts.secureCookies });
+        return c.body(null, 204);
+      },
+    )
+    .openapi(
+      defineRoute('authenticated', {
+        method: 'get',
+        path: '/auth/session',
+        tags: ['auth'],
+        summary: 'The current session: user, role, permissions and CSRF token',
+        responses: {
+          200: {
+            description: 'Current session',
+            content: {
+              'application/json': {
+                schema: z.object({
+                  actor: z.object({ kind: z.string(), name: z.string(), role: z.string().nullable(), permissions: z.array(z.string()), siteIds: z.array(z.string()).nullable() }),
+                  csrfToken: z.string().nullable(),
+                  expiresAt: z.string().nullable(),
+                }),
+              },
+            },
+          },
+        },
+      }),
+      async (c) => {
+        const actor = actorOf(c);
+        let csrfToken: string | null = null;
+        let expiresAt: string | null = null;
+        if (c.get('sessionId')) {
+          const s = await resolveSession(c.get('ctx').vdb, c.get('ctx').config, getCookie(c, cookieName) ?? '');
+          if (!s) throw authenticationRequired();
+          csrfToken = s.csrfToken;
+          expiresAt = s.expiresAt;
+        }
+        return c.json(
+          {
+            actor: { kind: actor.kind, name: actor.name, role: actor.role ?? null, permissions: [...actor.permissions].sort(), siteIds: actor.siteIds ? [...actor.siteIds] : null },
+            csrfToken,
+            expiresAt,
+          },
+          200,
+        );
+      },
+    );
+}

@@ -1,0 +1,94 @@
+/**
+ * @module Accounts over the API: list, create, disable/enable, reset password, change role.
+ */
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { ROLE_NAMES } from '../../accounts/permissions.js';
+import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
+import { actorOf, type AppEnv, defineRoute } from '../route.js';
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    displayName: z.string().nullable(),
+    role: z.enum(ROLE_NAMES as [string, ...string[]]),
+    disabled: z.boolean(),
+    locked: z.boolean(),
+    lastLoginAt: z.string().nullable(),
+    passwordChangedAt: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi('User');
+
+const UsernameParam = z.object({ username: z.string().min(1).max(64).openapi({ param: { name: 'username', in: 'path' } }) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+export const userRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    defineRoute('users:read', { method: 'get', path: '/users', tags: ['users'], summary: 'List accounts', responses: { 200: json(z.array(UserSchema), 'Accounts') } }),
+    async (c) => c.json(await listUsers(c.get('ctx').vdb, actorOf(c)), 200),
+  )
+  .openapi(
+    defineRoute('users:write', {
+      method: 'post',
+      path: '/users',
+      tags: ['users'],
+      summary: 'Create an account',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ username: z.string(), role: z.string(), password: z.string().max(1024), displayName: z.string().max(200).optional() }),
+            },
+          },
+        },
+      },
+      responses: { 201: json(UserSchema, 'Created') },
+    }),
+    async (c) => c.json(await createUser(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 201),
+  )
+  .openapi(
+    defineRoute('users:write', {
+      method: 'post',
+      path: '/users/{username}/disable',
+      tags: ['users'],
+      summary: 'Disable an account and end its sessions',
+      request: { params: UsernameParam },
+      responses: { 200: json(UserSchema, 'Disabled') },
+    }),
+    async (c) => c.json(await setUserDisabled(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, true), 200),
+  )
+  .openapi(
+    defineRoute('users:write', {
+      method: 'post',
+      path: '/users/{username}/enable',
+      tags: ['users'],
+      summary: 'Enable an account',
+      request: { params: UsernameParam },
+      responses: { 200: json(UserSchema, 'Enabled') },
+    }),
+    async (c) => c.json(await setUserDisabled(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, false), 200),
+  )
+  .openapi(
+    defineRoute('users:write', {
+      method: 'post',
+      path: '/users/{username}/password',
+      tags: ['users'],
+      summary: 'Set a new password (also unlocks the account and ends its sessions)',
+      request: { params: UsernameParam, body: { required: true, content: { 'application/json': { schema: z.object({ password: z.string().max(1024) }) } } } },
+      responses: { 200: json(UserSchema, 'Password reset') },
+    }),
+    async (c) => c.json(await resetPassword(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, c.req.valid('json').password), 200),
+  )
+  .openapi(
+    defineRoute('users:write', {
+      method: 'post',
+      path: '/users/{username}/role',
+      tags: ['users'],
+      summary: 'Change the role of an account',
+      request: { params: UsernameParam, body: { required: true, content: { 'application/json': { schema: z.object({ role: z.string() }) } } } },
+      responses: { 200: json(UserSchema, 'Role changed') },
+    }),
+    async (c) => c.json(await setUserRole(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, c.req.valid('json').role), 200),
+  );

@@ -1,0 +1,123 @@
+/**
+ * @module SQL for accounts: users, login sessions, API tokens and settings. No policy here (that is
+ * in `accounts/`); just rows in and out, the same on SQLite and PostgreSQL.
+ */
+import { sql } from 'kysely';
+import type { ApiTokenTable, SessionTable, UserTable } from './schema.js';
+import type { DbHandle } from './transaction.js';
+
+export type UserRow = UserTable;
+export type SessionRow = SessionTable;
+export type ApiTokenRow = ApiTokenTable;
+
+export function usernameKey(username: string): string {
+  return username.trim().toLowerCase();
+}
+
+export async function findUserByName(h: DbHandle, username: string): Promise<UserRow | undefined> {
+  return h.db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
+}
+
+export async function findUserById(h: DbHandle, id: string): Promise<UserRow | undefined> {
+  return h.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listUsers(h: DbHandle): Promise<UserRow[]> {
+  return h.db.selectFrom('users').selectAll().orderBy('username_key').execute();
+}
+
+export async function countUsers(h: DbHandle): Promise<number> {
+  const r = await h.db.selectFrom('users').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function insertUser(h: DbHandle, row: UserRow): Promise<void> {
+  await h.db.insertInto('users').values(row).execute();
+}
+
+export async function updateUser(h: DbHandle, id: string, patch: Partial<UserRow>): Promise<void> {
+  await h.db.updateTable('users').set(patch).where('id', '=', id).execute();
+}
+
+export async function insertSession(h: DbHandle, row: SessionRow): Promise<void> {
+  await h.db.insertInto('sessions').values(row).execute();
+}
+
+export async function findSession(h: DbHandle, id: string): Promise<SessionRow | undefined> {
+  return h.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function touchSession(h: DbHandle, id: string, at: string): Promise<void> {
+  await h.db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute();
+}
+
+export async function deleteSession(h: DbHandle, id: string): Promise<void> {
+  await h.db.deleteFrom('sessions').where('id', '=', id).execute();
+}
+
+export async function deleteSessionsOfUser(h: DbHandle, userId: string): Promise<number> {
+  const r = await h.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function deleteExpiredSessions(h: DbHandle, now: string): Promise<void> {
+  await h.db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+}
+
+export async function insertApiToken(h: DbHandle, row: ApiTokenRow): Promise<void> {
+  await h.db.insertInto('api_tokens').values(row).execute();
+}
+
+export async function findApiTokenByHash(h: DbHandle, tokenHash: string): Promise<ApiTokenRow | undefined> {
+  return h.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function findApiToken(h: DbHandle, id: string): Promise<ApiTokenRow | undefined> {
+  return h.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listApiTokens(h: DbHandle, createdBy?: string): Promise<ApiTokenRow[]> {
+  let q = h.db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc');
+  if (createdBy) q = q.where('created_by', '=', createdBy);
+  return q.execute();
+}
+
+export async function updateApiToken(h: DbHandle, id: string, patch: Partial<ApiTokenRow>): Promise<void> {
+  await h.db.updateTable('api_tokens').set(patch).where('id', '=', id).execute();
+}
+
+export async function getSetting(h: DbHandle, key: string): Promise<string | undefined> {
+  const r = await h.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  return r?.value;
+}
+
+export async function putSetting(h: DbHandle, key: string, value: string, at: string): Promise<void> {
+  await h.db
+    .insertInto('settings')
+    .values({ key, value, updated_at: at })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: at }))
+    .execute();
+}
+
+export async function deleteSetting(h: DbHandle, key: string): Promise<void> {
+  await h.db.deleteFrom('settings').where('key', '=', key).execute();
+}
+
+/** Site ids for the given ids or names (case-insensitive); unknown entries come back in `missing`. */
+export async function resolveSites(h: DbHandle, idsOrNames: string[]): Promise<{ ids: string[]; missing: string[] }> {
+  if (idsOrNames.length === 0) return { ids: [], missing: [] };
+  const keys = idsOrNames.map((s) => s.trim().toLowerCase());
+  const rows = await h.db
+    .selectFrom('sites')
+    .select(['id', 'name_key'])
+    .where((eb) => eb.or([eb('id', 'in', idsOrNames), eb('name_key', 'in', keys)]))
+    .execute();
+  const ids: string[] = [];
+  const missing: string[] = [];
+  for (const [i, v] of idsOrNames.entries()) {
+    const hit = rows.find((r) => r.id === v || r.name_key === keys[i]);
+    if (hit) ids.push(hit.id);
+    else missing.push(v);
+  }
+  return { ids: [...new Set(ids)], missing };
+}

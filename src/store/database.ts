@@ -1,0 +1,124 @@
+/**
+ * @module Opens the one database Vigil uses, from a URL: `sqlite:PATH`, `sqlite::memory:` or
+ * `postgres://…`. Dialect differences are settled here once: SQLite gets WAL, foreign keys and a busy
+ * timeout; PostgreSQL bigint/numeric values come back as numbers instead of strings.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { VigilError } from '../errors.js';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface VigilDatabase {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** PostgreSQL: the schema Vigil's tables live in (`current_schema()`). */
+  schema?: string;
+  /** Where it is, with any password removed (safe to log). */
+  description: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL only: use (and create) this schema instead of `public`; tests use one each. */
+  schema?: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: string) {
+    // int8 (20) and numeric (1700) hold counts and sums; they fit a JS number in Vigil's ranges.
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<VigilDatabase> {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options);
+  throw new VigilError('configuration', `Unsupported database URL (use sqlite:PATH or postgres://…): ${redactUrl(url)}`);
+}
+
+function openSqlite(path: string): VigilDatabase {
+  const memory = path === ':memory:' || path === '';
+  const file = memory ? ':memory:' : resolve(path);
+  if (!memory) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(file);
+  } catch (e) {
+    throw new VigilError('configuration', `Cannot open SQLite database ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    description: memory ? 'sqlite::memory:' : `sqlite:${file}`,
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, options: OpenOptions): Promise<VigilDatabase> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new VigilError('configuration', `Invalid PostgreSQL schema name: ${schema}`);
+  }
+  if (schema) {
+    const setup = new pg.Client({ connectionString: url });
+    await connectOrExplain(setup, url);
+    try {
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: pgTypes,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // Check the server answers now, so a wrong URL fails at start-up with a clear message.
+  const client = await pool.connect().catch((e: Error) => {
+    void pool.end();
+    throw new VigilError('configuration', `Cannot connect to PostgreSQL at ${redactUrl(url)}: ${e.message}`, { cause: e });
+  });
+  const current = await client.query<{ s: string }>('select current_schema() as s');
+  client.release();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    schema: current.rows[0]?.s ?? 'public',
+    description: redactUrl(url) + (schema ? ` (schema ${schema})` : ''),
+    close: () => db.destroy(),
+  };
+}
+
+async function connectOrExplain(client: pg.Client, url: string): Promise<void> {
+  try {
+    await client.connect();
+  } catch (e) {
+    throw new VigilError('configuration', `Cannot connect to PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Removes a password from a database URL so it can be logged or shown. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * @module Forward-only migrations, the same set on both dialects, bundled into the build (no files
+ * are read at run time). `vigil db migrate` and `vigil serve` call `migrateToLatest`.
+ */
+import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { VigilError } from '../errors.js';
+import type { VigilDatabase } from './database.js';
+import * as m0001 from './migrations/0001-foundation.js';
+
+/** Append new migrations here; names sort in the order they run. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001-foundation': m0001,
+};
+
+export interface MigrationReport {
+  applied: string[];
+  current: string | undefined;
+}
+
+export async function migrateToLatest(vdb: VigilDatabase): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db: vdb.db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'vigil_migrations',
+    migrationLockTableName: 'vigil_migrations_lock',
+    // Kysely looks for its tables across all schemas; pin them to Vigil's own.
+    ...(vdb.schema ? { migrationTableSchema: vdb.schema } : {}),
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  const failed = result.results?.find((r) => r.status === 'Error');
+  if (result.error || failed) {
+    throw new VigilError(
+      'internal',
+      `Migration ${failed?.migrationName ?? ''} failed on ${vdb.description}: ${(result.error as Error | undefined)?.message ?? 'unknown error'}`,
+      { cause: result.error },
+    );
+  }
+  const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const all = await migrator.getMigrations();
+  const done = all.filter((m) => m.executedAt);
+  return { applied, current: done.at(-1)?.name };
+}

@@ -1,0 +1,195 @@
+/**
+ * @module Table types for Kysely. Conventions that make SQLite and PostgreSQL behave the same:
+ * ids are application-generated text (time-ordered UUIDv7), timestamps are UTC ISO-8601 text,
+ * booleans are integers 0/1 (null = unknown), lists and objects are JSON text, and floats are
+ * `double precision`. Only the store reads these types; domain modules see the mapped objects.
+ */
+
+export type Bool = 0 | 1;
+
+export interface SiteTable {
+  id: string;
+  name: string;
+  name_key: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SegmentTable {
+  id: string;
+  site_id: string;
+  name: string;
+  /** JSON array of CIDR strings. */
+  cidrs: string;
+  vlan: number | null;
+  zone: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ManufacturerTable {
+  id: string;
+  name: string;
+  name_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeviceModelTable {
+  id: string;
+  manufacturer_id: string;
+  name: string;
+  name_key: string;
+  model_number: string | null;
+  device_class: string;
+  fda_product_code: string | null;
+  fda_risk_class: string | null;
+  criticality: string | null;
+  ephi_stores: Bool | null;
+  ephi_transmits: Bool | null;
+  /** JSON array of {port, protocol, service} the manufacturer declares. */
+  default_services: string;
+  end_of_support: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeviceTable {
+  id: string;
+  model_id: string | null;
+  asset_tag: string | null;
+  asset_tag_key: string | null;
+  serial_number: string | null;
+  serial_key: string | null;
+  udi: string | null;
+  udi_key: string | null;
+  firmware_version: string | null;
+  software_version: string | null;
+  os: string | null;
+  os_version: string | null;
+  os_end_of_support: string | null;
+  criticality: string | null;
+  ephi: Bool | null;
+  site_id: string | null;
+  building: string | null;
+  floor: string | null;
+  room: string | null;
+  department: string | null;
+  owner: string | null;
+  state: string;
+  lifecycle_status: string | null;
+  merged_into: string | null;
+  first_seen: string | null;
+  last_seen: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeviceIdentifierTable {
+  id: string;
+  device_id: string;
+  /** mac | ip | hostname */
+  kind: string;
+  value: string;
+  source: string;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface DeviceFactTable {
+  id: string;
+  device_id: string;
+  field: string;
+  value: string | null;
+  /** cmms | manual | capture | scanner … */
+  source: string;
+  /** File and line, capture and packet, user … */
+  source_ref: string | null;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface UserTable {
+  id: string;
+  username: string;
+  username_key: string;
+  display_name: string | null;
+  role: string;
+  password_hash: string;
+  disabled: Bool;
+  failed_logins: number;
+  locked_until: string | null;
+  last_login_at: string | null;
+  password_changed_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the session secret; the secret itself lives only in the cookie. */
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the token secret. */
+  token_hash: string;
+  /** First characters of the token, to recognise it in lists. */
+  prefix: string;
+  created_by: string;
+  /** JSON array of permission names. */
+  permissions: string;
+  /** JSON array of site ids, or null for all sites. */
+  site_ids: string | null;
+  expires_at: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  id: string;
+  at: string;
+  actor: string;
+  actor_kind: string;
+  action: string;
+  outcome: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  /** JSON: before/after summary, never secrets or patient data. */
+  summary: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface Database {
+  sites: SiteTable;
+  segments: SegmentTable;
+  manufacturers: ManufacturerTable;
+  device_models: DeviceModelTable;
+  devices: DeviceTable;
+  device_identifiers: DeviceIdentifierTable;
+  device_facts: DeviceFactTable;
+  users: UserTable;
+  sessions: SessionTable;
+  api_tokens: ApiTokenTable;
+  audit_log: AuditLogTable;
+  settings: SettingTable;
+}

@@ -1,0 +1,48 @@
+/**
+ * Runs store tests on every dialect: SQLite always, PostgreSQL when VIGIL_TEST_PG holds a URL (CI sets
+ * it). Each call to `freshDatabase` gets an empty, migrated database: a new in-memory SQLite file or a
+ * new PostgreSQL schema, so test files can run in parallel without seeing each other.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+import { openDatabase, type VigilDatabase } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+
+export const PG_URL = process.env['VIGIL_TEST_PG'];
+
+export type TestDialect = 'sqlite' | 'postgres';
+
+export const DIALECTS: TestDialect[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+let warned = false;
+if (!PG_URL && !warned) {
+  warned = true;
+  console.warn('[vigil tests] PostgreSQL tests SKIPPED: set VIGIL_TEST_PG=postgres://… to run them (CI does).');
+}
+
+const schemas: string[] = [];
+
+export async function freshDatabase(dialect: TestDialect, opts: { migrate?: boolean } = {}): Promise<VigilDatabase> {
+  let vdb: VigilDatabase;
+  if (dialect === 'sqlite') {
+    vdb = await openDatabase('sqlite::memory:');
+  } else {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    schemas.push(schema);
+    vdb = await openDatabase(PG_URL!, { schema, poolSize: 4 });
+  }
+  if (opts.migrate !== false) await migrateToLatest(vdb);
+  return vdb;
+}
+
+afterAll(async () => {
+  if (!PG_URL || schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    for (const s of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  } finally {
+    await client.end();
+  }
+});
