@@ -3,9 +3,8 @@
  * role, logged in through the real login route. `h.as(role).get(path)` sends a request with that
  * account's session cookie and CSRF token; `h.anonymous` sends none.
  */
-import type { Actor } from '../src/accounts/actor.js';
 import { LoginThrottle } from '../src/accounts/login-throttle.js';
-import { ALL_PERMISSIONS, ROLE_NAMES, type Role } from '../src/accounts/permissions.js';
+import { ROLE_NAMES, type Role } from '../src/accounts/permissions.js';
 import { createUser } from '../src/accounts/users.js';
 import { loadConfig } from '../src/config/config.js';
 import type { AppContext } from '../src/context.js';
@@ -13,9 +12,9 @@ import { createLogger } from '../src/log.js';
 import { createApp } from '../src/server/app.js';
 import { freshDatabase, type TestDialect } from './dialects.js';
 
-export const TEST_PASSWORD = 'correct horse battery staple 42';
+import { cliActor, TEST_PASSWORD } from './factories.js';
 
-export const cliActor: Actor = { kind: 'cli', id: 'test', name: 'cli:test', permissions: new Set(ALL_PERMISSIONS) };
+export { cliActor, TEST_PASSWORD };
 
 export interface Client {
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;

@@ -57,7 +57,7 @@ export async function createApiToken(h: DbHandle, actor: Actor, input: NewApiTok
   const issues = requested
     .filter((p) => !isPermission(p) || !ownerPerms.has(p))
     .map((p) => ({ field: 'permissions', reason: isPermission(p) ? `${owner.username}'s role does not have ${p}` : `unknown permission ${p}` }));
-  if (issues.length) throw invalidInput('Token permissions refused', issues);
+  if (issues.length) throw invalidInput(`Token permissions refused: ${issues.map((i) => i.reason).join('; ')}`, issues);
   const days = input.expiresInDays ?? DEFAULT_TOKEN_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS) {
     throw invalidInput(`Expiry must be 1–${MAX_TOKEN_DAYS} days`, [{ field: 'expiresInDays', reason: 'out of range' }]);

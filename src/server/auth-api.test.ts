@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, apiHarness, TEST_PASSWORD } from '../../test/api-harness.js';
+import { DIALECTS } from '../../test/dialects.js';
+
+describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await apiHarness(dialect);
+  });
+  afterAll(async () => h?.close());
+
+  it('sets an HttpOnly SameSite=Strict session cookie and returns a CSRF token', async () => {
+    const res = await h.anonymous.post('/api/v1/auth/login', { username: 'test-auditor', password: TEST_PASSWORD });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^vigil_session=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const body = (await res.json()) as { csrfToken: string; user: { role: string } };
+    expect(body.user.role).toBe('auditor');
+    expect(body.csrfToken.length).toBeGreaterThan(30);
+    expect(JSON.stringify(body)).not.toContain(TEST_PASSWORD);
+    expect(JSON.stringify(body)).not.toContain('argon2');
+  });
+
+  it('answers 401 with the problem shape when not logged in, and for a wrong password', async () => {
+    const res = await h.anonymous.get('/api/v1/users');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await res.json()).toMatchObject({ status: 401, code: 'authentication_required' });
+    const bad = await h.anonymous.post('/api/v1/auth/login', { username: 'test-admin', password: 'not the password' });
+    expect(bad.status).toBe(401);
+  });
+
+  it('answers 400 with one issue per bad field', async () => {
+    const res = await h.anonymous.post('/api/v1/auth/login', { username: '' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; issues: { field: string }[] };
+    expect(body.code).toBe('invalid_input');
+    expect(body.issues.map((i) => i.field).sort()).toEqual(['password', 'username']);
+  });
+
+  it('refuses a state-changing cookie request without the CSRF token', async () => {
+    const login = await h.anonymous.post('/api/v1/auth/login', { username: 'test-admin', password: TEST_PASSWORD });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const res = await h.app.request('/api/v1/users', {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'new.user', role: 'auditor', password: TEST_PASSWORD }),
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/CSRF/);
+    // Reads need no token.
+    const read = await h.app.request('/api/v1/users', { headers: { cookie } });
+    expect(read.status).toBe(200);
+  });
+
+  it('logs out: the cookie no longer works', async () => {
+    const client = await h.login('test-clinical-engineer', TEST_PASSWORD);
+    expect((await client.get('/api/v1/auth/session')).status).toBe(200);
+    expect((await client.post('/api/v1/auth/logout')).status).toBe(204);
+    expect((await client.get('/api/v1/auth/session')).status).toBe(401);
+  });
+
+  it('API tokens: shown once, read-only by default, 403 on writes, 401 once revoked', async () => {
+    const created = await h.as('security-officer').post('/api/v1/tokens', { name: 'cmdb-sync' });
+    expect(created.status).toBe(201);
+    const { token, info } = (await created.json()) as { token: string; info: { id: string; permissions: string[] } };
+    expect(token).toMatch(/^vgl_/);
+    expect(info.permissions).toContain('devices:read');
+    const machine = h.withToken(token);
+    expect((await machine.get('/api/v1/audit')).status).toBe(200);
+    expect((await machine.post('/api/v1/tokens', { name: 'escalate' })).status).toBe(403);
+    const listed = await (await h.as('admin').get('/api/v1/tokens')).text();
+    expect(listed).not.toContain(token);
+    expect((await h.as('security-officer').post(`/api/v1/tokens/${info.id}/revoke`)).status).toBe(200);
+    expect((await machine.get('/api/v1/audit')).status).toBe(401);
+    expect((await h.withToken('vgl_forged').get('/api/v1/audit')).status).toBe(401);
+  });
+
+  it('records logins and mutations in the audit log and the chain verifies', async () => {
+    await h.as('admin').post('/api/v1/users', { username: 'lab.tech', role: 'clinical-engineer', password: TEST_PASSWORD });
+    const res = await h.as('auditor').get('/api/v1/audit?limit=200');
+    const { items } = (await res.json()) as { items: { action: string; actor: string; outcome: string }[] };
+    expect(items.some((e) => e.action === 'user.create' && e.actor === 'test-admin')).toBe(true);
+    expect(items.some((e) => e.action === 'auth.login' && e.outcome === 'failure')).toBe(true);
+    const verify = await h.as('auditor').get('/api/v1/audit/verify');
+    expect(await verify.json()).toMatchObject({ ok: true });
+    const exported = await (await h.as('auditor').get('/api/v1/audit/export')).text();
+    const lines = exported.trim().split('\n').map((l) => JSON.parse(l) as { seq: number });
+    expect(lines[0]!.seq).toBe(1);
+  });
+
+  it('serves the OpenAPI document with the permission of every operation', async () => {
+    const res = await h.anonymous.get('/api/docs');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { 'x-permission'?: string }>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/api/v1/auth/login']?.['post']?.['x-permission']).toBe('public');
+    expect(doc.paths['/api/v1/users']?.['get']?.['x-permission']).toBe('users:read');
+  });
+
+  it('first run: setup is refused once accounts exist', async () => {
+    expect(await (await h.anonymous.get('/api/v1/setup')).json()).toEqual({ needed: false });
+    const res = await h.anonymous.post('/api/v1/setup', { setupToken: 'setup_x', username: 'eve', password: TEST_PASSWORD });
+    expect(res.status).toBe(409);
+  });
+
+  it('sends security headers', async () => {
+    const res = await h.anonymous.get('/api/v1/health');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+});
+
+describe('typed API client', () => {
+  it('talks to the real app with a token and types the answers', async () => {
+    const h = await apiHarness('sqlite');
+    try {
+      const { createApiClient } = await import('../client/api-client.js');
+      const created = await h.as('admin').post('/api/v1/tokens', { name: 'client-test' });
+      const { token } = (await created.json()) as { token: string };
+      const client = createApiClient('http://vigil.test', { token, fetch: (input, init) => Promise.resolve(h.app.request(input as string, init)) });
+      const res = await client.users.$get();
+      expect(res.status).toBe(200);
+      const users = await res.json();
+      expect(users.map((u) => u.username)).toContain('test-admin');
+    } finally {
+      await h.close();
+    }
+  });
+});

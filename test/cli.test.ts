@@ -1,0 +1,150 @@
+/**
+ * The built `vigil` binary, end to end: what an operator types. Builds dist/ once, then runs the CLI
+ * as a child process against a temporary SQLite file, and `vigil serve` as a real server on loopback
+ * (HTTP and HTTPS with a certificate made by openssl).
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PASSWORD } from './factories.js';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = join(root, 'bin/vigil.js');
+let dir: string;
+let db: string;
+
+function vigil(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, VIGIL_DB: `sqlite:${db}`, VIGIL_LOG_LEVEL: 'silent', ...env },
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
+  dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  db = join(dir, 'vigil.db');
+});
+
+describe('vigil CLI', () => {
+  it('prints help listing the command groups', () => {
+    const r = vigil(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['serve', 'devices', 'users', 'tokens', 'audit', 'db']) expect(r.stdout).toContain(cmd);
+  });
+
+  it('refuses bad configuration, listing every bad value, exit 78', () => {
+    const r = vigil(['db', 'migrate'], undefined, { VIGIL_PORT: 'x', VIGIL_DB: 'oracle://db' });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/port \(VIGIL_PORT\)/);
+    expect(r.stderr).toMatch(/db \(VIGIL_DB\)/);
+  });
+
+  it('migrates, adds users non-interactively and refuses weak passwords', () => {
+    expect(vigil(['db', 'migrate']).stdout).toMatch(/Applied \d+ migration/);
+    expect(vigil(['db', 'migrate']).stdout).toMatch(/up to date/);
+    const ok = vigil(['users', 'add', 'alice', '--role', 'admin', '--password-stdin'], `${TEST_PASSWORD}\n`);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const weak = vigil(['users', 'add', 'bob', '--role', 'auditor', '--password-stdin'], 'password1234\n');
+    expect(weak.code).toBe(65);
+    expect(weak.stderr).toMatch(/commonly used/);
+    const bad = vigil(['users', 'add', 'carol', '--role', 'superuser', '--password-stdin'], `${TEST_PASSWORD}\n`);
+    expect(bad.code).toBe(65);
+    const list = JSON.parse(vigil(['users', 'list', '--json']).stdout) as { username: string; role: string }[];
+    expect(list).toEqual([expect.objectContaining({ username: 'alice', role: 'admin' })]);
+  });
+
+  it('verifies the audit chain and names a row tampered with behind its back (exit 1)', () => {
+    vigil(['users', 'add', 'dave', '--role', 'auditor', '--password-stdin'], `${TEST_PASSWORD}\n`);
+    expect(vigil(['audit', 'verify']).stdout).toMatch(/intact: \d+ entries/);
+    const raw = new Database(db);
+    raw.exec('DROP TRIGGER audit_log_no_update');
+    raw.prepare("UPDATE audit_log SET summary = '{\"username\":\"mallory\"}' WHERE seq = 2").run();
+    raw.close();
+    const r = vigil(['audit', 'verify', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, firstBroken: { seq: 2 } });
+  });
+});
+
+function startServer(args: string[], dbFile: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, VIGIL_DB: `sqlite:${dbFile}`, VIGIL_LOG_LEVEL: 'silent' },
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start: ${err}`)), 15_000);
+    const check = () => {
+      const m = /listening on (\S+)/.exec(err);
+      if (m && (!/No accounts yet/.test(err) || /setup token[^\n]*\n\s+(setup_\S+)/.test(err))) {
+        clearTimeout(timer);
+        ok({ child, url: m[1]!, stderr: () => err });
+      }
+    };
+    child.stderr!.on('data', () => setTimeout(check, 50));
+    child.once('exit', (code) => fail(new Error(`server exited ${code}: ${err}`)));
+  });
+}
+
+describe('vigil serve', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill('SIGTERM');
+  });
+
+  it('on an empty database prints a one-time setup token and serves nothing unauthenticated', async () => {
+    const s = await startServer([], join(dir, 'fresh.db'));
+    children.push(s.child);
+    const token = /(setup_\S+)/.exec(s.stderr())![1]!;
+    expect((await fetch(`${s.url}/api/v1/health`)).status).toBe(200);
+    expect((await fetch(`${s.url}/api/v1/users`)).status).toBe(401);
+    const setup = await fetch(`${s.url}/api/v1/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ setupToken: token, username: 'first.admin', password: TEST_PASSWORD }),
+    });
+    expect(setup.status).toBe(201);
+    const login = await fetch(`${s.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'first.admin', password: TEST_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const users = await fetch(`${s.url}/api/v1/users`, { headers: { cookie } });
+    expect(((await users.json()) as unknown[]).length).toBe(1);
+  });
+
+  it('serves HTTPS with TLS 1.2+ only when given a certificate', async () => {
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const s = await startServer(['--tls-cert', cert, '--tls-key', key], db);
+    children.push(s.child);
+    expect(s.url).toMatch(/^https:\/\//);
+    const port = Number(new URL(s.url).port);
+    const handshake = (maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3') =>
+      new Promise<string>((ok) => {
+        const sock = connect({ host: '127.0.0.1', port, maxVersion, minVersion: 'TLSv1', rejectUnauthorized: false, ciphers: 'DEFAULT:@SECLEVEL=0' });
+        sock.once('secureConnect', () => {
+          ok(sock.getProtocol() ?? 'unknown');
+          sock.end();
+        });
+        sock.once('error', () => ok('refused'));
+      });
+    expect(await handshake('TLSv1.3')).toBe('TLSv1.3');
+    expect(await handshake('TLSv1.2')).toBe('TLSv1.2');
+    expect(await handshake('TLSv1.1')).toBe('refused');
+  });
+});
