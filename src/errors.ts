@@ -32,7 +32,11 @@ export class VigilError extends Error {
   /** Seconds a client should wait before retrying (rate_limited only). */
   readonly retryAfter: number | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { issues?: InputIssue[]; cause?: unknown; retryAfter?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { issues?: InputIssue[]; cause?: unknown; retryAfter?: number } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'VigilError';
     this.code = code;
@@ -59,8 +63,12 @@ export const authenticationRequired = (message = 'Log in or present an API token
   new VigilError('authentication_required', message);
 
 export function formatIssue(issue: InputIssue): string {
-  const where = [issue.file, issue.line !== undefined ? `line ${issue.line}` : undefined,
-    issue.offset !== undefined ? `offset ${issue.offset}` : undefined, issue.field]
+  const where = [
+    issue.file,
+    issue.line !== undefined ? `line ${issue.line}` : undefined,
+    issue.offset !== undefined ? `offset ${issue.offset}` : undefined,
+    issue.field,
+  ]
     .filter(Boolean)
     .join(', ');
   return where ? `${where}: ${issue.reason}` : issue.reason;

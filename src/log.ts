@@ -2,7 +2,7 @@
  * @module Structured logging. Secrets (passwords, tokens, cookies) are redacted by path, and callers
  * never log patient data or raw request bodies in the first place.
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 

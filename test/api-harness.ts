@@ -35,14 +35,25 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function apiHarness(dialect: TestDialect, configOverrides: Record<string, unknown> = {}): Promise<ApiHarness> {
+export async function apiHarness(
+  dialect: TestDialect,
+  configOverrides: Record<string, unknown> = {},
+): Promise<ApiHarness> {
   const vdb = await freshDatabase(dialect);
-  const config = loadConfig({ env: {}, flags: { db: 'sqlite::memory:', logLevel: 'silent', ...configOverrides } });
+  const config = loadConfig({
+    env: {},
+    flags: { db: 'sqlite::memory:', logLevel: 'silent', ...configOverrides },
+  });
   const ctx: AppContext = { config, vdb, log: createLogger('silent') };
   const app = createApp(ctx, { throttle: new LoginThrottle(10_000) });
 
   const client = (cookie?: string, csrf?: string, bearer?: string): Client => {
-    const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const request = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
       const h: Record<string, string> = { ...headers };
       if (cookie) h['cookie'] = cookie;
       if (csrf) h['x-csrf-token'] = csrf;

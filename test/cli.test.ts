@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connect } from 'node:tls';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD } from './factories.js';
@@ -56,9 +56,15 @@ describe('vigil CLI', () => {
     const weak = vigil(['users', 'add', 'bob', '--role', 'auditor', '--password-stdin'], 'password1234\n');
     expect(weak.code).toBe(65);
     expect(weak.stderr).toMatch(/commonly used/);
-    const bad = vigil(['users', 'add', 'carol', '--role', 'superuser', '--password-stdin'], `${TEST_PASSWORD}\n`);
+    const bad = vigil(
+      ['users', 'add', 'carol', '--role', 'superuser', '--password-stdin'],
+      `${TEST_PASSWORD}\n`,
+    );
     expect(bad.code).toBe(65);
-    const list = JSON.parse(vigil(['users', 'list', '--json']).stdout) as { username: string; role: string }[];
+    const list = JSON.parse(vigil(['users', 'list', '--json']).stdout) as {
+      username: string;
+      role: string;
+    }[];
     expect(list).toEqual([expect.objectContaining({ username: 'alice', role: 'admin' })]);
   });
 
@@ -67,7 +73,7 @@ describe('vigil CLI', () => {
     expect(vigil(['audit', 'verify']).stdout).toMatch(/intact: \d+ entries/);
     const raw = new Database(db);
     raw.exec('DROP TRIGGER audit_log_no_update');
-    raw.prepare("UPDATE audit_log SET summary = '{\"username\":\"mallory\"}' WHERE seq = 2").run();
+    raw.prepare('UPDATE audit_log SET summary = \'{"username":"mallory"}\' WHERE seq = 2').run();
     raw.close();
     const r = vigil(['audit', 'verify', '--json']);
     expect(r.code).toBe(1);
@@ -75,7 +81,10 @@ describe('vigil CLI', () => {
   });
 });
 
-function startServer(args: string[], dbFile: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+function startServer(
+  args: string[],
+  dbFile: string,
+): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
     env: { ...process.env, VIGIL_DB: `sqlite:${dbFile}`, VIGIL_LOG_LEVEL: 'silent' },
   });
@@ -129,14 +138,41 @@ describe('vigil serve', () => {
   it('serves HTTPS with TLS 1.2+ only when given a certificate', async () => {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     const s = await startServer(['--tls-cert', cert, '--tls-key', key], db);
     children.push(s.child);
     expect(s.url).toMatch(/^https:\/\//);
     const port = Number(new URL(s.url).port);
     const handshake = (maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3') =>
       new Promise<string>((ok) => {
-        const sock = connect({ host: '127.0.0.1', port, maxVersion, minVersion: 'TLSv1', rejectUnauthorized: false, ciphers: 'DEFAULT:@SECLEVEL=0' });
+        const sock = connect({
+          host: '127.0.0.1',
+          port,
+          maxVersion,
+          minVersion: 'TLSv1',
+          rejectUnauthorized: false,
+          ciphers: 'DEFAULT:@SECLEVEL=0',
+        });
         sock.once('secureConnect', () => {
           ok(sock.getProtocol() ?? 'unknown');
           sock.end();

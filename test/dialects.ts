@@ -18,12 +18,17 @@ export const DIALECTS: TestDialect[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlit
 let warned = false;
 if (!PG_URL && !warned) {
   warned = true;
-  console.warn('[vigil tests] PostgreSQL tests SKIPPED: set VIGIL_TEST_PG=postgres://… to run them (CI does).');
+  console.warn(
+    '[vigil tests] PostgreSQL tests SKIPPED: set VIGIL_TEST_PG=postgres://… to run them (CI does).',
+  );
 }
 
 const schemas: string[] = [];
 
-export async function freshDatabase(dialect: TestDialect, opts: { migrate?: boolean } = {}): Promise<VigilDatabase> {
+export async function freshDatabase(
+  dialect: TestDialect,
+  opts: { migrate?: boolean } = {},
+): Promise<VigilDatabase> {
   let vdb: VigilDatabase;
   if (dialect === 'sqlite') {
     vdb = await openDatabase('sqlite::memory:');

@@ -5,4 +5,9 @@ import { ALL_PERMISSIONS } from '../src/accounts/permissions.js';
 export const TEST_PASSWORD = 'correct horse battery staple 42';
 
 /** The local operator, as the CLI acts. */
-export const cliActor: Actor = { kind: 'cli', id: 'test', name: 'cli:test', permissions: new Set(ALL_PERMISSIONS) };
+export const cliActor: Actor = {
+  kind: 'cli',
+  id: 'test',
+  name: 'cli:test',
+  permissions: new Set(ALL_PERMISSIONS),
+};

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliActor, TEST_PASSWORD } from '../../test/factories.js';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor, TEST_PASSWORD } from '../../test/factories.js';
 import { listAudit } from '../audit/audit-log.js';
-import { VigilError } from '../errors.js';
+import type { VigilError } from '../errors.js';
 import { findUserByName } from '../store/account-store.js';
 import type { VigilDatabase } from '../store/database.js';
 import { createApiToken, listApiTokens, resolveApiToken, revokeApiToken } from './api-tokens.js';
@@ -31,15 +31,25 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
 
   it('refuses duplicate names (case-insensitive), bad roles and weak passwords', async () => {
     await withUser();
-    await expect(createUser(vdb, cliActor, { username: 'CE.SMITH', role: 'auditor', password: TEST_PASSWORD })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(createUser(vdb, cliActor, { username: 'x1', role: 'root', password: TEST_PASSWORD })).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(createUser(vdb, cliActor, { username: 'x2', role: 'auditor', password: 'password123' })).rejects.toThrow(/at least 12/);
+    await expect(
+      createUser(vdb, cliActor, { username: 'CE.SMITH', role: 'auditor', password: TEST_PASSWORD }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    await expect(
+      createUser(vdb, cliActor, { username: 'x1', role: 'root', password: TEST_PASSWORD }),
+    ).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(
+      createUser(vdb, cliActor, { username: 'x2', role: 'auditor', password: 'password123' }),
+    ).rejects.toThrow(/at least 12/);
   });
 
   it('logs in, records it, and resolves the session to an actor with the role permissions', async () => {
     await withUser();
     const throttle = new LoginThrottle();
-    const result = await login(vdb, config, throttle, { username: 'ce.smith', password: TEST_PASSWORD, ip: '10.1.2.3' });
+    const result = await login(vdb, config, throttle, {
+      username: 'ce.smith',
+      password: TEST_PASSWORD,
+      ip: '10.1.2.3',
+    });
     const session = await resolveSession(vdb, config, result.sessionSecret);
     expect(session?.actor).toMatchObject({ kind: 'user', name: 'ce.smith', role: 'clinical-engineer' });
     expect(session?.actor.permissions.has('devices:import')).toBe(true);
@@ -53,29 +63,50 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     await withUser();
     const throttle = new LoginThrottle();
     for (let i = 0; i < 3; i++) {
-      await expect(login(vdb, config, throttle, { username: 'ce.smith', password: 'wrong password here' })).rejects.toMatchObject({ code: 'authentication_required' });
+      await expect(
+        login(vdb, config, throttle, { username: 'ce.smith', password: 'wrong password here' }),
+      ).rejects.toMatchObject({ code: 'authentication_required' });
     }
     // Locked now: even the right password is refused.
-    await expect(login(vdb, config, throttle, { username: 'ce.smith', password: TEST_PASSWORD })).rejects.toMatchObject({ code: 'authentication_required' });
+    await expect(
+      login(vdb, config, throttle, { username: 'ce.smith', password: TEST_PASSWORD }),
+    ).rejects.toMatchObject({ code: 'authentication_required' });
     const failures = await listAudit(vdb, { action: 'auth.login' });
-    expect(failures.map((f) => f.summary['reason'])).toEqual(['account locked', 'wrong password; account locked', 'wrong password', 'wrong password']);
+    expect(failures.map((f) => f.summary['reason'])).toEqual([
+      'account locked',
+      'wrong password; account locked',
+      'wrong password',
+      'wrong password',
+    ]);
     // A password reset unlocks.
     await resetPassword(vdb, cliActor, 'ce.smith', 'a brand new passphrase 2026');
-    await expect(login(vdb, config, throttle, { username: 'ce.smith', password: 'a brand new passphrase 2026' })).resolves.toBeDefined();
+    await expect(
+      login(vdb, config, throttle, { username: 'ce.smith', password: 'a brand new passphrase 2026' }),
+    ).resolves.toBeDefined();
   });
 
   it('throttles one address across accounts', async () => {
     vdb = await freshDatabase(dialect);
     const throttle = new LoginThrottle(3, 60_000);
-    for (const u of ['a1', 'a2', 'a3']) await expect(login(vdb, config, throttle, { username: u, password: 'whatever at all', ip: '10.9.9.9' })).rejects.toMatchObject({ code: 'authentication_required' });
-    const err = await login(vdb, config, throttle, { username: 'a4', password: 'whatever at all', ip: '10.9.9.9' }).catch((e: VigilError) => e);
+    for (const u of ['a1', 'a2', 'a3'])
+      await expect(
+        login(vdb, config, throttle, { username: u, password: 'whatever at all', ip: '10.9.9.9' }),
+      ).rejects.toMatchObject({ code: 'authentication_required' });
+    const err = await login(vdb, config, throttle, {
+      username: 'a4',
+      password: 'whatever at all',
+      ip: '10.9.9.9',
+    }).catch((e: VigilError) => e);
     expect(err).toMatchObject({ code: 'rate_limited' });
     expect((err as VigilError).retryAfter).toBeGreaterThan(0);
   });
 
   it('ends sessions when an account is disabled and keeps one admin', async () => {
     await withUser('admin', 'root.admin');
-    const s = await login(vdb, config, new LoginThrottle(), { username: 'root.admin', password: TEST_PASSWORD });
+    const s = await login(vdb, config, new LoginThrottle(), {
+      username: 'root.admin',
+      password: TEST_PASSWORD,
+    });
     await expect(setUserDisabled(vdb, cliActor, 'root.admin', true)).rejects.toThrow(/last enabled admin/);
     await expect(setUserRole(vdb, cliActor, 'root.admin', 'auditor')).rejects.toThrow(/last enabled admin/);
     await createUser(vdb, cliActor, { username: 'second.admin', role: 'admin', password: TEST_PASSWORD });
@@ -85,8 +116,14 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
 
   it('expires idle sessions', async () => {
     await withUser();
-    const s = await login(vdb, { ...config, sessionIdleMinutes: 1 }, new LoginThrottle(), { username: 'ce.smith', password: TEST_PASSWORD });
-    await vdb.db.updateTable('sessions').set({ last_seen_at: new Date(Date.now() - 120_000).toISOString() }).execute();
+    const s = await login(vdb, { ...config, sessionIdleMinutes: 1 }, new LoginThrottle(), {
+      username: 'ce.smith',
+      password: TEST_PASSWORD,
+    });
+    await vdb.db
+      .updateTable('sessions')
+      .set({ last_seen_at: new Date(Date.now() - 120_000).toISOString() })
+      .execute();
     expect(await resolveSession(vdb, { ...config, sessionIdleMinutes: 1 }, s.sessionSecret)).toBeUndefined();
   });
 
@@ -100,9 +137,15 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     expect(actor?.permissions.has('devices:read')).toBe(true);
     expect(actor?.permissions.has('devices:write')).toBe(false);
     // More than the owner's role has is refused.
-    await expect(createApiToken(vdb, cliActor, { name: 'x', owner: 'so.lee', permissions: ['users:write'] })).rejects.toThrow(/does not have users:write/);
+    await expect(
+      createApiToken(vdb, cliActor, { name: 'x', owner: 'so.lee', permissions: ['users:write'] }),
+    ).rejects.toThrow(/does not have users:write/);
     // Demoting the owner shrinks the token.
-    const { token: writer } = await createApiToken(vdb, cliActor, { name: 'importer', owner: 'so.lee', permissions: ['devices:import', 'devices:read'] });
+    const { token: writer } = await createApiToken(vdb, cliActor, {
+      name: 'importer',
+      owner: 'so.lee',
+      permissions: ['devices:import', 'devices:read'],
+    });
     await createUser(vdb, cliActor, { username: 'keep.admin', role: 'admin', password: TEST_PASSWORD });
     await setUserRole(vdb, cliActor, 'so.lee', 'auditor');
     expect((await resolveApiToken(vdb, writer))?.permissions.has('devices:import')).toBe(false);
@@ -113,11 +156,31 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
 
   it('API tokens expire and can be limited to sites', async () => {
     await withUser('security-officer', 'so.lee');
-    await expect(createApiToken(vdb, cliActor, { name: 'x', owner: 'so.lee', sites: ['Nowhere'] })).rejects.toThrow(/Unknown site/);
-    await vdb.db.insertInto('sites').values({ id: 's1', name: 'North Campus', name_key: 'north campus', description: null, created_at: 'x', updated_at: 'x' }).execute();
-    const { token } = await createApiToken(vdb, cliActor, { name: 'north', owner: 'so.lee', sites: ['north campus'], expiresInDays: 1 });
+    await expect(
+      createApiToken(vdb, cliActor, { name: 'x', owner: 'so.lee', sites: ['Nowhere'] }),
+    ).rejects.toThrow(/Unknown site/);
+    await vdb.db
+      .insertInto('sites')
+      .values({
+        id: 's1',
+        name: 'North Campus',
+        name_key: 'north campus',
+        description: null,
+        created_at: 'x',
+        updated_at: 'x',
+      })
+      .execute();
+    const { token } = await createApiToken(vdb, cliActor, {
+      name: 'north',
+      owner: 'so.lee',
+      sites: ['north campus'],
+      expiresInDays: 1,
+    });
     expect((await resolveApiToken(vdb, token))?.siteIds).toEqual(['s1']);
-    await vdb.db.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).execute();
+    await vdb.db
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .execute();
     expect(await resolveApiToken(vdb, token)).toBeUndefined();
   });
 
@@ -125,10 +188,14 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     vdb = await freshDatabase(dialect);
     expect(await needsSetup(vdb)).toBe(true);
     const token = await issueSetupToken(vdb);
-    await expect(completeSetup(vdb, { setupToken: 'setup_wrong', username: 'admin1', password: TEST_PASSWORD })).rejects.toMatchObject({ code: 'authentication_required' });
+    await expect(
+      completeSetup(vdb, { setupToken: 'setup_wrong', username: 'admin1', password: TEST_PASSWORD }),
+    ).rejects.toMatchObject({ code: 'authentication_required' });
     const user = await completeSetup(vdb, { setupToken: token, username: 'admin1', password: TEST_PASSWORD });
     expect(user.role).toBe('admin');
     expect(await needsSetup(vdb)).toBe(false);
-    await expect(completeSetup(vdb, { setupToken: token, username: 'admin2', password: TEST_PASSWORD })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(
+      completeSetup(vdb, { setupToken: token, username: 'admin2', password: TEST_PASSWORD }),
+    ).rejects.toMatchObject({ code: 'conflict' });
   });
 });

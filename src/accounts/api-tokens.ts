@@ -40,14 +40,25 @@ export interface NewApiToken {
   expiresInDays?: number | undefined;
 }
 
-export async function createApiToken(h: DbHandle, actor: Actor, input: NewApiToken): Promise<{ token: string; info: ApiToken }> {
+export async function createApiToken(
+  h: DbHandle,
+  actor: Actor,
+  input: NewApiToken,
+): Promise<{ token: string; info: ApiToken }> {
   assertCan(actor, 'tokens:write');
   const name = input.name.trim();
-  if (!name || name.length > 100) throw invalidInput('Token name must be 1–100 characters', [{ field: 'name', reason: 'invalid' }]);
+  if (!name || name.length > 100)
+    throw invalidInput('Token name must be 1–100 characters', [{ field: 'name', reason: 'invalid' }]);
   const owner = input.owner
     ? await store.findUserByName(h, input.owner)
-    : actor.kind === 'user' ? await store.findUserById(h, actor.id) : undefined;
-  if (!owner) throw invalidInput(input.owner ? `No user named "${input.owner}"` : 'Say which user owns the token (--user)', [{ field: 'owner', reason: 'unknown user' }]);
+    : actor.kind === 'user'
+      ? await store.findUserById(h, actor.id)
+      : undefined;
+  if (!owner)
+    throw invalidInput(
+      input.owner ? `No user named "${input.owner}"` : 'Say which user owns the token (--user)',
+      [{ field: 'owner', reason: 'unknown user' }],
+    );
   // Only admins may mint tokens for somebody else.
   if (owner.id !== actor.id && !actor.permissions.has('users:write')) {
     throw invalidInput('You can only create tokens for yourself', [{ field: 'owner', reason: 'not you' }]);
@@ -56,16 +67,25 @@ export async function createApiToken(h: DbHandle, actor: Actor, input: NewApiTok
   const requested = input.permissions ?? READ_PERMISSIONS.filter((p) => ownerPerms.has(p));
   const issues = requested
     .filter((p) => !isPermission(p) || !ownerPerms.has(p))
-    .map((p) => ({ field: 'permissions', reason: isPermission(p) ? `${owner.username}'s role does not have ${p}` : `unknown permission ${p}` }));
-  if (issues.length) throw invalidInput(`Token permissions refused: ${issues.map((i) => i.reason).join('; ')}`, issues);
+    .map((p) => ({
+      field: 'permissions',
+      reason: isPermission(p) ? `${owner.username}'s role does not have ${p}` : `unknown permission ${p}`,
+    }));
+  if (issues.length)
+    throw invalidInput(`Token permissions refused: ${issues.map((i) => i.reason).join('; ')}`, issues);
   const days = input.expiresInDays ?? DEFAULT_TOKEN_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS) {
-    throw invalidInput(`Expiry must be 1–${MAX_TOKEN_DAYS} days`, [{ field: 'expiresInDays', reason: 'out of range' }]);
+    throw invalidInput(`Expiry must be 1–${MAX_TOKEN_DAYS} days`, [
+      { field: 'expiresInDays', reason: 'out of range' },
+    ]);
   }
   let siteIds: string[] | null = null;
   if (input.sites?.length) {
     const resolved = await store.resolveSites(h, input.sites);
-    if (resolved.missing.length) throw invalidInput(`Unknown site(s): ${resolved.missing.join(', ')}`, [{ field: 'sites', reason: 'unknown site' }]);
+    if (resolved.missing.length)
+      throw invalidInput(`Unknown site(s): ${resolved.missing.join(', ')}`, [
+        { field: 'sites', reason: 'unknown site' },
+      ]);
     siteIds = resolved.ids;
   }
   const token = newSecret(TOKEN_PREFIX);
@@ -89,7 +109,13 @@ export async function createApiToken(h: DbHandle, actor: Actor, input: NewApiTok
       actor,
       action: 'token.create',
       target: { type: 'api-token', id: row.id },
-      summary: { name, owner: owner.username, permissions: JSON.parse(row.permissions), siteIds, expiresAt: row.expires_at },
+      summary: {
+        name,
+        owner: owner.username,
+        permissions: JSON.parse(row.permissions),
+        siteIds,
+        expiresAt: row.expires_at,
+      },
     });
   });
   return { token, info: toApiToken(row, owner.username) };
@@ -106,11 +132,17 @@ export async function revokeApiToken(h: DbHandle, actor: Actor, id: string): Pro
   return transaction(h, async (tx) => {
     const row = await store.findApiToken(tx, id);
     if (!row) throw notFound(`API token ${id}`);
-    if (row.created_by !== actor.id && !actor.permissions.has('users:write')) throw notFound(`API token ${id}`);
+    if (row.created_by !== actor.id && !actor.permissions.has('users:write'))
+      throw notFound(`API token ${id}`);
     const now = nowIso();
     if (!row.revoked_at) {
       await store.updateApiToken(tx, id, { revoked_at: now });
-      await appendAudit(tx, { actor, action: 'token.revoke', target: { type: 'api-token', id }, summary: { name: row.name } });
+      await appendAudit(tx, {
+        actor,
+        action: 'token.revoke',
+        target: { type: 'api-token', id },
+        summary: { name: row.name },
+      });
     }
     const owner = await store.findUserById(tx, row.created_by);
     return toApiToken({ ...row, revoked_at: row.revoked_at ?? now }, owner?.username ?? row.created_by);

@@ -21,7 +21,10 @@ export async function needsSetup(h: DbHandle): Promise<boolean> {
 /** Creates (replacing any earlier one) a setup token; returns the secret to show once. */
 export async function issueSetupToken(h: DbHandle): Promise<string> {
   const token = newSecret('setup_');
-  const record = JSON.stringify({ hash: hashSecret(token), expiresAt: new Date(Date.now() + LIFETIME_MS).toISOString() });
+  const record = JSON.stringify({
+    hash: hashSecret(token),
+    expiresAt: new Date(Date.now() + LIFETIME_MS).toISOString(),
+  });
   await store.putSetting(h, SETTING, record, nowIso());
   return token;
 }
@@ -34,10 +37,23 @@ export async function completeSetup(
   const record = await store.getSetting(h, SETTING);
   const parsed = record ? (JSON.parse(record) as { hash: string; expiresAt: string }) : undefined;
   if (!parsed || parsed.expiresAt <= nowIso() || !safeEqual(parsed.hash, hashSecret(input.setupToken))) {
-    throw new VigilError('authentication_required', 'The setup token is wrong or has expired; restart `vigil serve` for a new one');
+    throw new VigilError(
+      'authentication_required',
+      'The setup token is wrong or has expired; restart `vigil serve` for a new one',
+    );
   }
-  const actor = { kind: 'system' as const, id: 'setup', name: `setup:${input.username}`, permissions: new Set<never>(), ...(input.ip ? { ip: input.ip } : {}) };
-  const user = await createUserUnchecked(h, actor, { username: input.username, password: input.password, role: 'admin' });
+  const actor = {
+    kind: 'system' as const,
+    id: 'setup',
+    name: `setup:${input.username}`,
+    permissions: new Set<never>(),
+    ...(input.ip ? { ip: input.ip } : {}),
+  };
+  const user = await createUserUnchecked(h, actor, {
+    username: input.username,
+    password: input.password,
+    role: 'admin',
+  });
   await transaction(h, (tx) => store.deleteSetting(tx, SETTING));
   return user;
 }

@@ -14,19 +14,29 @@ describe('password policy (NIST SP 800-63B)', () => {
   });
 
   it('refuses common and breached passwords, also padded with digits', () => {
-    for (const p of ['qwerty123456', '1qaz2wsx3edc4rfv', 'password1234!', 'baseball2024!!', 'iloveyou123456']) {
+    for (const p of [
+      'qwerty123456',
+      '1qaz2wsx3edc4rfv',
+      'password1234!',
+      'baseball2024!!',
+      'iloveyou123456',
+    ]) {
       expect(checkPassword(p), p).toContain('is a commonly used or breached password');
     }
   });
 
   it('refuses the username, repeats and sequences', () => {
-    expect(checkPassword('nurse.jones-2026-secure', { username: 'nurse.jones' })).toContain('must not contain the username');
+    expect(checkPassword('nurse.jones-2026-secure', { username: 'nurse.jones' })).toContain(
+      'must not contain the username',
+    );
     expect(checkPassword('aaaaaaaaaaaaaa')).toContain('must not be one repeated character');
     expect(checkPassword('abcdefghijklmn')).toContain('must not be a simple sequence');
     expect(checkPassword('vigilvigil2026')).toContain('is too easy to guess');
   });
 
   it('never accepts anything shorter than the minimum', () => {
-    fc.assert(fc.property(fc.string({ maxLength: MIN_PASSWORD_LENGTH - 1 }), (p) => checkPassword(p).length > 0));
+    fc.assert(
+      fc.property(fc.string({ maxLength: MIN_PASSWORD_LENGTH - 1 }), (p) => checkPassword(p).length > 0),
+    );
   });
 });

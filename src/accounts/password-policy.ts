@@ -31,7 +31,8 @@ export function checkPassword(password: string, context: { username?: string } =
     reasons.push('is a commonly used or breached password');
   }
   const username = context.username?.toLowerCase();
-  if (username && username.length >= 3 && lower.includes(username)) reasons.push('must not contain the username');
+  if (username && username.length >= 3 && lower.includes(username))
+    reasons.push('must not contain the username');
   if (CONTEXT_WORDS.some((w) => core === w || core === w.repeat(2))) reasons.push('is too easy to guess');
   if (/^(.)\1+$/u.test(password)) reasons.push('must not be one repeated character');
   if (isSequence(lower)) reasons.push('must not be a simple sequence');

@@ -36,7 +36,13 @@ export const ROLES = {
   },
   'clinical-engineer': {
     description: 'Keeps the device inventory: imports, edits and retires devices',
-    permissions: ['devices:read', 'devices:write', 'devices:import', 'sites:read', 'system:read'] as Permission[],
+    permissions: [
+      'devices:read',
+      'devices:write',
+      'devices:import',
+      'sites:read',
+      'system:read',
+    ] as Permission[],
   },
   auditor: {
     description: 'Read-only, including the audit log',

@@ -3,8 +3,9 @@
  * absolute lifetime and after idle time; an account locks after repeated failures. Every login, success
  * or failure, is in the audit log.
  */
-import type { Config } from '../config/config.js';
+
 import { appendAudit } from '../audit/audit-log.js';
+import type { Config } from '../config/config.js';
 import { authenticationRequired, VigilError } from '../errors.js';
 import * as store from '../store/account-store.js';
 import { nowIso } from '../store/ids.js';
@@ -16,7 +17,10 @@ import { permissionsOf, type Role } from './permissions.js';
 import { hashSecret, newSecret } from './secrets.js';
 import { toUser, type User } from './users.js';
 
-type SessionConfig = Pick<Config, 'sessionHours' | 'sessionIdleMinutes' | 'loginMaxFailures' | 'lockoutMinutes'>;
+type SessionConfig = Pick<
+  Config,
+  'sessionHours' | 'sessionIdleMinutes' | 'loginMaxFailures' | 'lockoutMinutes'
+>;
 
 export interface LoginRequest {
   username: string;
@@ -35,11 +39,18 @@ export interface LoginResult {
 
 const FAILED = 'Invalid username or password, or the account is locked or disabled';
 
-export async function login(h: DbHandle, config: SessionConfig, throttle: LoginThrottle, req: LoginRequest): Promise<LoginResult> {
+export async function login(
+  h: DbHandle,
+  config: SessionConfig,
+  throttle: LoginThrottle,
+  req: LoginRequest,
+): Promise<LoginResult> {
   const address = req.ip ?? 'unknown';
   const wait = throttle.retryAfter(address);
   if (wait > 0) {
-    throw new VigilError('rate_limited', `Too many failed logins from this address; try again in ${wait} s`, { retryAfter: wait });
+    throw new VigilError('rate_limited', `Too many failed logins from this address; try again in ${wait} s`, {
+      retryAfter: wait,
+    });
   }
   const attempt = { kind: 'user' as const, name: req.username.slice(0, 64), ip: req.ip };
   const row = await store.findUserByName(h, req.username);
@@ -78,7 +89,9 @@ export async function login(h: DbHandle, config: SessionConfig, throttle: LoginT
     const lock = failures >= config.loginMaxFailures;
     return fail(lock ? 'wrong password; account locked' : 'wrong password', {
       failed_logins: lock ? 0 : failures,
-      locked_until: lock ? new Date(now.getTime() + config.lockoutMinutes * 60_000).toISOString() : row.locked_until,
+      locked_until: lock
+        ? new Date(now.getTime() + config.lockoutMinutes * 60_000).toISOString()
+        : row.locked_until,
       updated_at: nowS,
     });
   }
@@ -87,7 +100,12 @@ export async function login(h: DbHandle, config: SessionConfig, throttle: LoginT
   const csrfToken = newSecret();
   const expiresAt = new Date(now.getTime() + config.sessionHours * 3_600_000).toISOString();
   await transaction(h, async (tx) => {
-    await store.updateUser(tx, row.id, { failed_logins: 0, locked_until: null, last_login_at: nowS, updated_at: nowS });
+    await store.updateUser(tx, row.id, {
+      failed_logins: 0,
+      locked_until: null,
+      last_login_at: nowS,
+      updated_at: nowS,
+    });
     await store.deleteExpiredSessions(tx, nowS);
     await store.insertSession(tx, {
       id: hashSecret(sessionSecret),
@@ -99,9 +117,18 @@ export async function login(h: DbHandle, config: SessionConfig, throttle: LoginT
       last_seen_at: nowS,
       expires_at: expiresAt,
     });
-    await appendAudit(tx, { actor: { ...attempt, name: row.username }, action: 'auth.login', target: { type: 'user', id: row.id } });
+    await appendAudit(tx, {
+      actor: { ...attempt, name: row.username },
+      action: 'auth.login',
+      target: { type: 'user', id: row.id },
+    });
   });
-  return { sessionSecret, csrfToken, expiresAt, user: toUser({ ...row, last_login_at: nowS, locked_until: null }) };
+  return {
+    sessionSecret,
+    csrfToken,
+    expiresAt,
+    user: toUser({ ...row, last_login_at: nowS, locked_until: null }),
+  };
 }
 
 export interface ResolvedSession {
@@ -134,7 +161,14 @@ export async function resolveSession(
   if (now - Date.parse(session.last_seen_at) > 60_000) await store.touchSession(h, id, nowIso());
   const role = user.role as Role;
   return {
-    actor: { kind: 'user', id: user.id, name: user.username, role, permissions: permissionsOf(role), ...(ip ? { ip } : {}) },
+    actor: {
+      kind: 'user',
+      id: user.id,
+      name: user.username,
+      role,
+      permissions: permissionsOf(role),
+      ...(ip ? { ip } : {}),
+    },
     sessionId: id,
     csrfToken: session.csrf_token,
     user: toUser(user),

@@ -43,12 +43,18 @@ export function toUser(row: store.UserRow, now = nowIso()): User {
 function validatePassword(password: string, username: string): void {
   const reasons = checkPassword(password, { username });
   if (reasons.length) {
-    throw invalidInput(`Password refused: it ${reasons.join('; it ')}`, reasons.map((r) => ({ field: 'password', reason: r })));
+    throw invalidInput(
+      `Password refused: it ${reasons.join('; it ')}`,
+      reasons.map((r) => ({ field: 'password', reason: r })),
+    );
   }
 }
 
 function validateRole(role: string): Role {
-  if (!isRole(role)) throw invalidInput(`Unknown role "${role}"; roles are ${ROLE_NAMES.join(', ')}`, [{ field: 'role', reason: 'unknown role' }]);
+  if (!isRole(role))
+    throw invalidInput(`Unknown role "${role}"; roles are ${ROLE_NAMES.join(', ')}`, [
+      { field: 'role', reason: 'unknown role' },
+    ]);
   return role;
 }
 
@@ -68,7 +74,9 @@ export async function createUser(h: DbHandle, actor: Actor, input: NewUser): Pro
 export async function createUserUnchecked(h: DbHandle, actor: Actor, input: NewUser): Promise<User> {
   const username = input.username.trim();
   if (!USERNAME.test(username)) {
-    throw invalidInput('Username must be 2–64 characters: letters, digits, . _ @ -', [{ field: 'username', reason: 'invalid username' }]);
+    throw invalidInput('Username must be 2–64 characters: letters, digits, . _ @ -', [
+      { field: 'username', reason: 'invalid username' },
+    ]);
   }
   const role = validateRole(input.role);
   validatePassword(input.password, username);
@@ -92,7 +100,12 @@ export async function createUserUnchecked(h: DbHandle, actor: Actor, input: NewU
       updated_at: now,
     };
     await store.insertUser(tx, row);
-    await appendAudit(tx, { actor, action: 'user.create', target: { type: 'user', id: row.id }, summary: { username, role } });
+    await appendAudit(tx, {
+      actor,
+      action: 'user.create',
+      target: { type: 'user', id: row.id },
+      summary: { username, role },
+    });
     return toUser(row);
   });
 }
@@ -109,7 +122,12 @@ async function requireUser(h: DbHandle, username: string): Promise<store.UserRow
   return row;
 }
 
-export async function setUserDisabled(h: DbHandle, actor: Actor, username: string, disabled: boolean): Promise<User> {
+export async function setUserDisabled(
+  h: DbHandle,
+  actor: Actor,
+  username: string,
+  disabled: boolean,
+): Promise<User> {
   assertCan(actor, 'users:write');
   return transaction(h, async (tx) => {
     const row = await requireUser(tx, username);
@@ -123,13 +141,23 @@ export async function setUserDisabled(h: DbHandle, actor: Actor, username: strin
       actor,
       action: disabled ? 'user.disable' : 'user.enable',
       target: { type: 'user', id: row.id },
-      summary: { username: row.username, before: { disabled: row.disabled === 1 }, after: { disabled }, sessionsEnded: ended },
+      summary: {
+        username: row.username,
+        before: { disabled: row.disabled === 1 },
+        after: { disabled },
+        sessionsEnded: ended,
+      },
     });
     return toUser({ ...row, disabled: disabled ? 1 : 0 });
   });
 }
 
-export async function resetPassword(h: DbHandle, actor: Actor, username: string, password: string): Promise<User> {
+export async function resetPassword(
+  h: DbHandle,
+  actor: Actor,
+  username: string,
+  password: string,
+): Promise<User> {
   assertCan(actor, 'users:write');
   const row = await requireUser(h, username);
   validatePassword(password, row.username);
@@ -137,7 +165,13 @@ export async function resetPassword(h: DbHandle, actor: Actor, username: string,
   return transaction(h, async (tx) => {
     const now = nowIso();
     // Resetting also unlocks, and ends every session opened with the old password.
-    const patch = { password_hash: passwordHash, password_changed_at: now, failed_logins: 0, locked_until: null, updated_at: now };
+    const patch = {
+      password_hash: passwordHash,
+      password_changed_at: now,
+      failed_logins: 0,
+      locked_until: null,
+      updated_at: now,
+    };
     await store.updateUser(tx, row.id, patch);
     const ended = await store.deleteSessionsOfUser(tx, row.id);
     await appendAudit(tx, {
@@ -150,7 +184,12 @@ export async function resetPassword(h: DbHandle, actor: Actor, username: string,
   });
 }
 
-export async function setUserRole(h: DbHandle, actor: Actor, username: string, roleName: string): Promise<User> {
+export async function setUserRole(
+  h: DbHandle,
+  actor: Actor,
+  username: string,
+  roleName: string,
+): Promise<User> {
   assertCan(actor, 'users:write');
   const role = validateRole(roleName);
   return transaction(h, async (tx) => {
@@ -170,6 +209,8 @@ export async function setUserRole(h: DbHandle, actor: Actor, username: string, r
 
 /** Vigil must always keep one enabled admin, or nobody could manage accounts. */
 async function assertAnotherAdmin(tx: DbHandle, exceptId: string): Promise<void> {
-  const others = (await store.listUsers(tx)).filter((u) => u.role === 'admin' && u.disabled === 0 && u.id !== exceptId);
+  const others = (await store.listUsers(tx)).filter(
+    (u) => u.role === 'admin' && u.disabled === 0 && u.id !== exceptId,
+  );
   if (others.length === 0) throw conflict('This is the last enabled admin; create another admin first');
 }

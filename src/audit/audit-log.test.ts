@@ -25,7 +25,12 @@ describe.each(DIALECTS)('audit log on %s', (dialect) => {
   async function seed(n: number) {
     vdb = await freshDatabase(dialect);
     for (let i = 1; i <= n; i++) {
-      await appendAudit(vdb, { actor, action: 'device.update', target: { type: 'device', id: `d${i}` }, summary: { before: { room: `${i}` }, after: { room: `${i + 1}` } } });
+      await appendAudit(vdb, {
+        actor,
+        action: 'device.update',
+        target: { type: 'device', id: `d${i}` },
+        summary: { before: { room: `${i}` }, after: { room: `${i + 1}` } },
+      });
     }
   }
 
@@ -82,13 +87,21 @@ describe.each(DIALECTS)('audit log on %s', (dialect) => {
 
   it('keeps the chain whole under concurrent appends', async () => {
     vdb = await freshDatabase(dialect);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => transaction(vdb, (tx) => appendAudit(tx, { actor, action: `concurrent.${i}` }))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        transaction(vdb, (tx) => appendAudit(tx, { actor, action: `concurrent.${i}` })),
+      ),
+    );
     expect(await verifyAuditChain(vdb)).toEqual({ ok: true, entries: 20 });
   });
 
   it('filters and exports in chain order', async () => {
     await seed(3);
-    await appendAudit(vdb, { actor: { kind: 'user', name: 'bob' }, action: 'auth.login', outcome: 'failure' });
+    await appendAudit(vdb, {
+      actor: { kind: 'user', name: 'bob' },
+      action: 'auth.login',
+      outcome: 'failure',
+    });
     expect((await listAudit(vdb, { actor: 'bob' })).map((e) => e.action)).toEqual(['auth.login']);
     expect((await listAudit(vdb, { action: 'device.' })).length).toBe(3);
     const exported = [];

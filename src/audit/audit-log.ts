@@ -73,8 +73,18 @@ export async function appendAudit(tx: DbHandle, input: AuditInput): Promise<Audi
 /** The hash covers every stored column except the hash itself, in a fixed order. */
 export function entryHash(row: Omit<AuditLogTable, 'hash'>): string {
   const canonical = JSON.stringify([
-    Number(row.seq), row.id, row.at, row.actor, row.actor_kind, row.action, row.outcome,
-    row.target_type, row.target_id, row.ip, row.summary, row.prev_hash,
+    Number(row.seq),
+    row.id,
+    row.at,
+    row.actor,
+    row.actor_kind,
+    row.action,
+    row.outcome,
+    row.target_type,
+    row.target_id,
+    row.ip,
+    row.summary,
+    row.prev_hash,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -101,11 +111,24 @@ export async function verifyAuditChain(handle: DbHandle, pageSize = 2000): Promi
       .execute();
     for (const row of rows) {
       const seq = Number(row.seq);
-      const broken = (reason: string): VerifyResult => ({ ok: false, entries, firstBroken: { seq, id: row.id, reason } });
+      const broken = (reason: string): VerifyResult => ({
+        ok: false,
+        entries,
+        firstBroken: { seq, id: row.id, reason },
+      });
       if (seq !== expectedSeq) {
-        return { ok: false, entries, firstBroken: { seq: expectedSeq, id: row.id, reason: `entries ${expectedSeq}–${seq - 1} are missing (next present is ${seq})` } };
+        return {
+          ok: false,
+          entries,
+          firstBroken: {
+            seq: expectedSeq,
+            id: row.id,
+            reason: `entries ${expectedSeq}–${seq - 1} are missing (next present is ${seq})`,
+          },
+        };
       }
-      if (row.prev_hash !== prevHash) return broken('prev_hash does not match the hash of the entry before it');
+      if (row.prev_hash !== prevHash)
+        return broken('prev_hash does not match the hash of the entry before it');
       if (entryHash(row) !== row.hash) return broken('content does not match its hash (the row was altered)');
       prevHash = row.hash;
       expectedSeq++;
@@ -126,7 +149,11 @@ export interface AuditQuery {
 }
 
 export async function listAudit(handle: DbHandle, q: AuditQuery = {}): Promise<AuditEntry[]> {
-  let query = handle.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(q.limit ?? 100);
+  let query = handle.db
+    .selectFrom('audit_log')
+    .selectAll()
+    .orderBy('seq', 'desc')
+    .limit(q.limit ?? 100);
   if (q.since) query = query.where('at', '>=', q.since);
   if (q.until) query = query.where('at', '<', q.until);
   if (q.actor) query = query.where('actor', '=', q.actor);
@@ -136,10 +163,18 @@ export async function listAudit(handle: DbHandle, q: AuditQuery = {}): Promise<A
 }
 
 /** Every entry in chain order, page by page, for export. */
-export async function* exportAudit(handle: DbHandle, q: Pick<AuditQuery, 'since' | 'until'> = {}): AsyncGenerator<AuditEntry> {
+export async function* exportAudit(
+  handle: DbHandle,
+  q: Pick<AuditQuery, 'since' | 'until'> = {},
+): AsyncGenerator<AuditEntry> {
   let after = 0;
   for (;;) {
-    let query = handle.db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(2000);
+    let query = handle.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(2000);
     if (q.since) query = query.where('at', '>=', q.since);
     if (q.until) query = query.where('at', '<', q.until);
     const rows = await query.execute();

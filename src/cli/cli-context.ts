@@ -36,7 +36,10 @@ export function cliContext(program: Command): CliContext {
     get(extraFlags = {}, opts = {}) {
       ctx ??= (async () => {
         const g = program.opts<{ db?: string; config?: string; logLevel?: string }>();
-        const config = loadConfig({ flags: { db: g.db, logLevel: g.logLevel, ...extraFlags }, file: g.config });
+        const config = loadConfig({
+          flags: { db: g.db, logLevel: g.logLevel, ...extraFlags },
+          file: g.config,
+        });
         const log = createLogger(config.logLevel);
         const vdb = await openDatabase(config.db);
         if (opts.migrate !== false) await migrateToLatest(vdb);

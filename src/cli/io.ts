@@ -50,8 +50,16 @@ export function printJson(value: unknown): void {
 
 /** An aligned plain-text table; cells are stringified, null shows as '-'. */
 export function formatTable(headers: string[], rows: unknown[][]): string {
-  const cells = rows.map((r) => r.map((v) => (v === null || v === undefined || v === '' ? '-' : Array.isArray(v) ? v.join(';') : String(v))));
+  const cells = rows.map((r) =>
+    r.map((v) =>
+      v === null || v === undefined || v === '' ? '-' : Array.isArray(v) ? v.join(';') : String(v),
+    ),
+  );
   const widths = headers.map((h, i) => Math.min(48, Math.max(h.length, ...cells.map((r) => r[i]!.length))));
-  const line = (r: string[]) => r.map((v, i) => (v.length > widths[i]! ? `${v.slice(0, widths[i]! - 1)}…` : v.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => (v.length > widths[i]! ? `${v.slice(0, widths[i]! - 1)}…` : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n')}\n`;
 }

@@ -25,8 +25,16 @@ export function buildProgram(): { program: Command; cli: CliContext } {
   const cli = cliContext(program);
   registerServeCommand(program, cli);
   registerDbCommands(program, cli);
-  registerDeviceCommands(program, () => cli.get(), () => cli.actor());
-  registerSiteCommands(program, () => cli.get(), () => cli.actor());
+  registerDeviceCommands(
+    program,
+    () => cli.get(),
+    () => cli.actor(),
+  );
+  registerSiteCommands(
+    program,
+    () => cli.get(),
+    () => cli.actor(),
+  );
   registerUserCommands(program, cli);
   registerTokenCommands(program, cli);
   registerAuditCommands(program, cli);

@@ -4,7 +4,10 @@
  */
 import { formatIssue, VigilError } from '../errors.js';
 
-export function reportError(err: unknown, write: (s: string) => void = (s) => process.stderr.write(s)): number {
+export function reportError(
+  err: unknown,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+): number {
   if (err instanceof VigilError) {
     write(`vigil: ${err.message}\n`);
     for (const issue of err.issues.slice(0, 200)) write(`  ${formatIssue(issue)}\n`);
@@ -18,7 +21,9 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
 }
 
 /** Wraps a commander action so errors end the process with the mapped exit code. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void> | void,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);

@@ -18,7 +18,10 @@ export function createApiClient(baseUrl: string, opts: ApiClientOptions = {}) {
   const headers: Record<string, string> = {};
   if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
   if (opts.csrfToken) headers['x-csrf-token'] = opts.csrfToken;
-  return hc<ApiType>(`${baseUrl.replace(/\/$/, '')}/api/v1`, { headers, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  return hc<ApiType>(`${baseUrl.replace(/\/$/, '')}/api/v1`, {
+    headers,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;

@@ -18,24 +18,37 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
     const file = join(dir, 'vigil.json');
     writeFileSync(file, JSON.stringify({ port: 1111, host: '0.0.0.0', logLevel: 'debug' }));
-    const c = loadConfig({ env: { VIGIL_PORT: '2222', VIGIL_CONFIG: file }, flags: { logLevel: 'warn', host: undefined } });
+    const c = loadConfig({
+      env: { VIGIL_PORT: '2222', VIGIL_CONFIG: file },
+      flags: { logLevel: 'warn', host: undefined },
+    });
     expect(c).toMatchObject({ port: 2222, host: '0.0.0.0', logLevel: 'warn' });
   });
 
   it('refuses to start with every bad value listed', () => {
     let err: unknown;
     try {
-      loadConfig({ env: { VIGIL_PORT: 'eighty', VIGIL_DB: 'mysql://x', VIGIL_AUDIT_RETENTION_YEARS: '1', VIGIL_TRUST_PROXY: 'maybe' } });
+      loadConfig({
+        env: {
+          VIGIL_PORT: 'eighty',
+          VIGIL_DB: 'mysql://x',
+          VIGIL_AUDIT_RETENTION_YEARS: '1',
+          VIGIL_TRUST_PROXY: 'maybe',
+        },
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(VigilError);
     const e = err as VigilError;
     expect(e.code).toBe('configuration');
-    expect(e.issues.map((i) => i.field).sort()).toEqual([
-      'auditRetentionYears (VIGIL_AUDIT_RETENTION_YEARS)', 'db (VIGIL_DB)', 'port (VIGIL_PORT)', 'trustProxy (VIGIL_TRUST_PROXY)',
+    expect(e.issues.map((i) => i.field ?? '').sort()).toEqual([
+      'auditRetentionYears (VIGIL_AUDIT_RETENTION_YEARS)',
+      'db (VIGIL_DB)',
+      'port (VIGIL_PORT)',
+      'trustProxy (VIGIL_TRUST_PROXY)',
     ]);
-    expect(e.issues.find((i) => i.field.startsWith('auditRetention'))?.reason).toMatch(/6 years/);
+    expect(e.issues.find((i) => i.field?.startsWith('auditRetention'))?.reason).toMatch(/6 years/);
   });
 
   it('rejects unknown options in the config file and half a TLS pair', () => {

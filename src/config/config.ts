@@ -18,18 +18,62 @@ const positiveInt = z.coerce.number().int().positive();
 
 /** Each option: its schema, its environment variable and what it means (docs/configuration.md mirrors this). */
 export const CONFIG_OPTIONS = {
-  db: { env: 'VIGIL_DB', schema: databaseUrl.default('sqlite:./vigil-data/vigil.db'), doc: 'Database: sqlite:PATH, sqlite::memory: or postgres://user@host:port/db' },
-  host: { env: 'VIGIL_HOST', schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the API listens on (loopback by default; set 0.0.0.0 to expose it)' },
+  db: {
+    env: 'VIGIL_DB',
+    schema: databaseUrl.default('sqlite:./vigil-data/vigil.db'),
+    doc: 'Database: sqlite:PATH, sqlite::memory: or postgres://user@host:port/db',
+  },
+  host: {
+    env: 'VIGIL_HOST',
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Address the API listens on (loopback by default; set 0.0.0.0 to expose it)',
+  },
   port: { env: 'VIGIL_PORT', schema: port.default(7400), doc: 'TCP port of the API' },
-  logLevel: { env: 'VIGIL_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level' },
-  tlsCert: { env: 'VIGIL_TLS_CERT', schema: z.string().min(1).optional(), doc: 'PEM certificate file; with tlsKey serves HTTPS (TLS 1.2+ only)' },
-  tlsKey: { env: 'VIGIL_TLS_KEY', schema: z.string().min(1).optional(), doc: 'PEM private key file for tlsCert' },
-  sessionHours: { env: 'VIGIL_SESSION_HOURS', schema: positiveInt.max(24 * 30).default(12), doc: 'Absolute lifetime of a login session, hours' },
-  sessionIdleMinutes: { env: 'VIGIL_SESSION_IDLE_MINUTES', schema: positiveInt.default(30), doc: 'A session unused this long expires' },
-  loginMaxFailures: { env: 'VIGIL_LOGIN_MAX_FAILURES', schema: positiveInt.max(100).default(5), doc: 'Failed logins in a row before the account is locked' },
-  lockoutMinutes: { env: 'VIGIL_LOCKOUT_MINUTES', schema: positiveInt.default(15), doc: 'How long a locked account stays locked' },
-  trustProxy: { env: 'VIGIL_TRUST_PROXY', schema: z.stringbool().default(false), doc: 'Take the client address from X-Forwarded-For (only behind a reverse proxy you run)' },
-  auditRetentionYears: { env: 'VIGIL_AUDIT_RETENTION_YEARS', schema: z.coerce.number().int().min(6, 'HIPAA requires at least 6 years').default(6), doc: 'Minimum age before audit entries may ever be pruned (HIPAA: 6 years)' },
+  logLevel: {
+    env: 'VIGIL_LOG_LEVEL',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'Log level',
+  },
+  tlsCert: {
+    env: 'VIGIL_TLS_CERT',
+    schema: z.string().min(1).optional(),
+    doc: 'PEM certificate file; with tlsKey serves HTTPS (TLS 1.2+ only)',
+  },
+  tlsKey: {
+    env: 'VIGIL_TLS_KEY',
+    schema: z.string().min(1).optional(),
+    doc: 'PEM private key file for tlsCert',
+  },
+  sessionHours: {
+    env: 'VIGIL_SESSION_HOURS',
+    schema: positiveInt.max(24 * 30).default(12),
+    doc: 'Absolute lifetime of a login session, hours',
+  },
+  sessionIdleMinutes: {
+    env: 'VIGIL_SESSION_IDLE_MINUTES',
+    schema: positiveInt.default(30),
+    doc: 'A session unused this long expires',
+  },
+  loginMaxFailures: {
+    env: 'VIGIL_LOGIN_MAX_FAILURES',
+    schema: positiveInt.max(100).default(5),
+    doc: 'Failed logins in a row before the account is locked',
+  },
+  lockoutMinutes: {
+    env: 'VIGIL_LOCKOUT_MINUTES',
+    schema: positiveInt.default(15),
+    doc: 'How long a locked account stays locked',
+  },
+  trustProxy: {
+    env: 'VIGIL_TRUST_PROXY',
+    schema: z.stringbool().default(false),
+    doc: 'Take the client address from X-Forwarded-For (only behind a reverse proxy you run)',
+  },
+  auditRetentionYears: {
+    env: 'VIGIL_AUDIT_RETENTION_YEARS',
+    schema: z.coerce.number().int().min(6, 'HIPAA requires at least 6 years').default(6),
+    doc: 'Minimum age before audit entries may ever be pruned (HIPAA: 6 years)',
+  },
 } as const;
 
 type Options = typeof CONFIG_OPTIONS;
@@ -67,9 +111,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       const key = String(i.path[0] ?? '');
       const opt = CONFIG_OPTIONS[key as keyof Options];
       const name = opt ? `${key} (${opt.env})` : key || 'config';
-      return { field: name, reason: i.code === 'unrecognized_keys' ? `unknown option(s): ${i.keys.join(', ')}` : i.message };
+      return {
+        field: name,
+        reason: i.code === 'unrecognized_keys' ? `unknown option(s): ${i.keys.join(', ')}` : i.message,
+      };
     });
-    throw new VigilError('configuration', `Vigil cannot start: ${issues.length} bad configuration value(s)`, { issues });
+    throw new VigilError('configuration', `Vigil cannot start: ${issues.length} bad configuration value(s)`, {
+      issues,
+    });
   }
   const config = parsed.data as Config;
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
@@ -89,7 +138,8 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   try {
     const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('top level must be an object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('top level must be an object');
     return value as Record<string, unknown>;
   } catch (e) {
     throw new VigilError('configuration', `Config file ${path} is not valid JSON: ${(e as Error).message}`);

@@ -29,7 +29,13 @@ export interface AppOptions {
 function buildApi(opts: AppOptions) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .route('/', systemRoutes)
-    .route('/', authRoutes({ secureCookies: opts.secure ?? false, ...(opts.throttle ? { throttle: opts.throttle } : {}) }))
+    .route(
+      '/',
+      authRoutes({
+        secureCookies: opts.secure ?? false,
+        ...(opts.throttle ? { throttle: opts.throttle } : {}),
+      }),
+    )
     .route('/', userRoutes)
     .route('/', tokenRoutes)
     .route('/', auditRoutes)
@@ -47,13 +53,27 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
     c.set('ctx', ctx);
     await next();
     // Method, path and status only: query strings and bodies can carry identifiers or tokens.
-    ctx.log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), actor: c.get('actor')?.name }, 'request');
+    ctx.log.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        actor: c.get('actor')?.name,
+      },
+      'request',
+    );
   });
   app.use('/api/v1/*', authenticate(opts.secure ?? false));
   app.route('/api/v1', buildApi(opts));
   app.doc31('/api/docs', {
     openapi: '3.1.0',
-    info: { title: 'Vigil API', version: VERSION, description: 'Medical device security: inventory, accounts, audit. Every operation lists its permission as x-permission.' },
+    info: {
+      title: 'Vigil API',
+      version: VERSION,
+      description:
+        'Medical device security: inventory, accounts, audit. Every operation lists its permission as x-permission.',
+    },
     servers: [{ url: '/' }],
   });
   app.notFound((c) => {
@@ -62,7 +82,8 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
   });
   app.onError((err, c) => {
     const problem = toProblem(err);
-    if (!(err instanceof VigilError) || problem.status >= 500) ctx.log.error({ err, path: c.req.path }, 'request failed');
+    if (!(err instanceof VigilError) || problem.status >= 500)
+      ctx.log.error({ err, path: c.req.path }, 'request failed');
     const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
     if (err instanceof VigilError && err.retryAfter) headers['retry-after'] = String(err.retryAfter);
     return c.json(problem, problem.status as 400, headers);
@@ -71,9 +92,16 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
 }
 
 /** zod validation failures become the standard problem with one issue per bad field. */
-function validationHook(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] }; target?: string }) {
+function validationHook(result: {
+  success: boolean;
+  error?: { issues: { path: PropertyKey[]; message: string }[] };
+  target?: string;
+}) {
   if (!result.success) {
-    const issues = (result.error?.issues ?? []).map((i) => ({ field: i.path.map(String).join('.') || String(result.target ?? ''), reason: i.message }));
+    const issues = (result.error?.issues ?? []).map((i) => ({
+      field: i.path.map(String).join('.') || String(result.target ?? ''),
+      reason: i.message,
+    }));
     throw invalidInput(`Invalid request ${result.target ?? ''}`.trim(), issues);
   }
 }

@@ -10,7 +10,10 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
   afterAll(async () => h?.close());
 
   it('sets an HttpOnly SameSite=Strict session cookie and returns a CSRF token', async () => {
-    const res = await h.anonymous.post('/api/v1/auth/login', { username: 'test-auditor', password: TEST_PASSWORD });
+    const res = await h.anonymous.post('/api/v1/auth/login', {
+      username: 'test-auditor',
+      password: TEST_PASSWORD,
+    });
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^vigil_session=/);
@@ -28,7 +31,10 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
     expect(await res.json()).toMatchObject({ status: 401, code: 'authentication_required' });
-    const bad = await h.anonymous.post('/api/v1/auth/login', { username: 'test-admin', password: 'not the password' });
+    const bad = await h.anonymous.post('/api/v1/auth/login', {
+      username: 'test-admin',
+      password: 'not the password',
+    });
     expect(bad.status).toBe(401);
   });
 
@@ -41,7 +47,10 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
   });
 
   it('refuses a state-changing cookie request without the CSRF token', async () => {
-    const login = await h.anonymous.post('/api/v1/auth/login', { username: 'test-admin', password: TEST_PASSWORD });
+    const login = await h.anonymous.post('/api/v1/auth/login', {
+      username: 'test-admin',
+      password: TEST_PASSWORD,
+    });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const res = await h.app.request('/api/v1/users', {
       method: 'POST',
@@ -65,7 +74,10 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
   it('API tokens: shown once, read-only by default, 403 on writes, 401 once revoked', async () => {
     const created = await h.as('security-officer').post('/api/v1/tokens', { name: 'cmdb-sync' });
     expect(created.status).toBe(201);
-    const { token, info } = (await created.json()) as { token: string; info: { id: string; permissions: string[] } };
+    const { token, info } = (await created.json()) as {
+      token: string;
+      info: { id: string; permissions: string[] };
+    };
     expect(token).toMatch(/^vgl_/);
     expect(info.permissions).toContain('devices:read');
     const machine = h.withToken(token);
@@ -79,7 +91,9 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
   });
 
   it('records logins and mutations in the audit log and the chain verifies', async () => {
-    await h.as('admin').post('/api/v1/users', { username: 'lab.tech', role: 'clinical-engineer', password: TEST_PASSWORD });
+    await h
+      .as('admin')
+      .post('/api/v1/users', { username: 'lab.tech', role: 'clinical-engineer', password: TEST_PASSWORD });
     const res = await h.as('auditor').get('/api/v1/audit?limit=200');
     const { items } = (await res.json()) as { items: { action: string; actor: string; outcome: string }[] };
     expect(items.some((e) => e.action === 'user.create' && e.actor === 'test-admin')).toBe(true);
@@ -87,14 +101,20 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
     const verify = await h.as('auditor').get('/api/v1/audit/verify');
     expect(await verify.json()).toMatchObject({ ok: true });
     const exported = await (await h.as('auditor').get('/api/v1/audit/export')).text();
-    const lines = exported.trim().split('\n').map((l) => JSON.parse(l) as { seq: number });
+    const lines = exported
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number });
     expect(lines[0]!.seq).toBe(1);
   });
 
   it('serves the OpenAPI document with the permission of every operation', async () => {
     const res = await h.anonymous.get('/api/docs');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { 'x-permission'?: string }>> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { 'x-permission'?: string }>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/api/v1/auth/login']?.['post']?.['x-permission']).toBe('public');
     expect(doc.paths['/api/v1/users']?.['get']?.['x-permission']).toBe('users:read');
@@ -102,7 +122,11 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
 
   it('first run: setup is refused once accounts exist', async () => {
     expect(await (await h.anonymous.get('/api/v1/setup')).json()).toEqual({ needed: false });
-    const res = await h.anonymous.post('/api/v1/setup', { setupToken: 'setup_x', username: 'eve', password: TEST_PASSWORD });
+    const res = await h.anonymous.post('/api/v1/setup', {
+      setupToken: 'setup_x',
+      username: 'eve',
+      password: TEST_PASSWORD,
+    });
     expect(res.status).toBe(409);
   });
 
@@ -120,7 +144,10 @@ describe('typed API client', () => {
       const { createApiClient } = await import('../client/api-client.js');
       const created = await h.as('admin').post('/api/v1/tokens', { name: 'client-test' });
       const { token } = (await created.json()) as { token: string };
-      const client = createApiClient('http://vigil.test', { token, fetch: (input, init) => Promise.resolve(h.app.request(input as string, init)) });
+      const client = createApiClient('http://vigil.test', {
+        token,
+        fetch: (input, init) => Promise.resolve(h.app.request(input as string, init)),
+      });
       const res = await client.users.$get();
       expect(res.status).toBe(200);
       const users = await res.json();

@@ -44,6 +44,9 @@ export function toProblem(err: unknown): Problem {
 /** Standard error responses every route documents. */
 export const problemResponses = {
   400: { description: 'Invalid input', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  401: { description: 'Not authenticated', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  401: {
+    description: 'Not authenticated',
+    content: { 'application/problem+json': { schema: ProblemSchema } },
+  },
   403: { description: 'Forbidden', content: { 'application/problem+json': { schema: ProblemSchema } } },
 } as const;

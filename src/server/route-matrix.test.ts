@@ -35,7 +35,9 @@ describe.each(DIALECTS)('route × role matrix on %s', (dialect) => {
     for (const r of routes) {
       const p = r['x-permission'];
       expect(p, `${r.method} ${r.path}`).toBeDefined();
-      expect(p === 'public' || p === 'authenticated' || isPermission(p!), `${r.method} ${r.path}: ${p}`).toBe(true);
+      expect(p === 'public' || p === 'authenticated' || isPermission(p!), `${r.method} ${r.path}: ${p}`).toBe(
+        true,
+      );
       expect(r.path.startsWith('/api/v1/'), r.path).toBe(true);
     }
   });
@@ -47,14 +49,22 @@ describe.each(DIALECTS)('route × role matrix on %s', (dialect) => {
       const method = r.method.toUpperCase();
       const path = concrete(r.path);
       const anon = await h.anonymous.request(method, path, method === 'GET' ? undefined : {});
-      if (perm !== 'public' && anon.status !== 401) failures.push(`anonymous ${method} ${r.path}: ${anon.status}, want 401`);
+      if (perm !== 'public' && anon.status !== 401)
+        failures.push(`anonymous ${method} ${r.path}: ${anon.status}, want 401`);
       for (const role of ROLE_NAMES) {
         // Logging out would end the shared session; use a throwaway one for that route.
-        const client = r.path.endsWith('/auth/logout') ? await h.login(`test-${role}`, TEST_PASSWORD) : h.as(role);
+        const client = r.path.endsWith('/auth/logout')
+          ? await h.login(`test-${role}`, TEST_PASSWORD)
+          : h.as(role);
         const res = await client.request(method, path, method === 'GET' ? undefined : {});
-        const allowed = perm === 'public' || perm === 'authenticated' || (ROLES[role].permissions as readonly string[]).includes(perm);
-        if (allowed && (res.status === 401 || res.status === 403)) failures.push(`${role} ${method} ${r.path}: ${res.status}, want access`);
-        if (!allowed && res.status !== 403) failures.push(`${role} ${method} ${r.path}: ${res.status}, want 403`);
+        const allowed =
+          perm === 'public' ||
+          perm === 'authenticated' ||
+          (ROLES[role].permissions as readonly string[]).includes(perm);
+        if (allowed && (res.status === 401 || res.status === 403))
+          failures.push(`${role} ${method} ${r.path}: ${res.status}, want access`);
+        if (!allowed && res.status !== 403)
+          failures.push(`${role} ${method} ${r.path}: ${res.status}, want 403`);
       }
     }
     expect(failures).toEqual([]);

@@ -7,8 +7,8 @@ import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Actor } from '../accounts/actor.js';
 import type { Permission } from '../accounts/permissions.js';
-import { authenticationRequired, forbidden } from '../errors.js';
 import type { AppContext } from '../context.js';
+import { authenticationRequired, forbidden } from '../errors.js';
 import { problemResponses } from './problem.js';
 
 export type RoutePermission = Permission | 'public' | 'authenticated';
@@ -35,7 +35,7 @@ export function requirePermission(permission: RoutePermission): MiddlewareHandle
   };
 }
 
-export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(
+export function defineRoute<const R extends Omit<RouteConfig, 'middleware'>>(
   permission: RoutePermission,
   route: R,
 ): R & { middleware: MiddlewareHandler<AppEnv>[]; 'x-permission': RoutePermission } {

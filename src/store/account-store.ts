@@ -15,7 +15,11 @@ export function usernameKey(username: string): string {
 }
 
 export async function findUserByName(h: DbHandle, username: string): Promise<UserRow | undefined> {
-  return h.db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
+  return h.db
+    .selectFrom('users')
+    .selectAll()
+    .where('username_key', '=', usernameKey(username))
+    .executeTakeFirst();
 }
 
 export async function findUserById(h: DbHandle, id: string): Promise<UserRow | undefined> {
@@ -104,7 +108,10 @@ export async function deleteSetting(h: DbHandle, key: string): Promise<void> {
 }
 
 /** Site ids for the given ids or names (case-insensitive); unknown entries come back in `missing`. */
-export async function resolveSites(h: DbHandle, idsOrNames: string[]): Promise<{ ids: string[]; missing: string[] }> {
+export async function resolveSites(
+  h: DbHandle,
+  idsOrNames: string[],
+): Promise<{ ids: string[]; missing: string[] }> {
   if (idsOrNames.length === 0) return { ids: [], missing: [] };
   const keys = idsOrNames.map((s) => s.trim().toLowerCase());
   const rows = await h.db

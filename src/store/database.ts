@@ -41,7 +41,10 @@ const pgTypes = {
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<VigilDatabase> {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options);
-  throw new VigilError('configuration', `Unsupported database URL (use sqlite:PATH or postgres://…): ${redactUrl(url)}`);
+  throw new VigilError(
+    'configuration',
+    `Unsupported database URL (use sqlite:PATH or postgres://…): ${redactUrl(url)}`,
+  );
 }
 
 function openSqlite(path: string): VigilDatabase {
@@ -52,7 +55,9 @@ function openSqlite(path: string): VigilDatabase {
   try {
     sqlite = new SQLite(file);
   } catch (e) {
-    throw new VigilError('configuration', `Cannot open SQLite database ${file}: ${(e as Error).message}`, { cause: e });
+    throw new VigilError('configuration', `Cannot open SQLite database ${file}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
@@ -90,7 +95,9 @@ async function openPostgres(url: string, options: OpenOptions): Promise<VigilDat
   // Check the server answers now, so a wrong URL fails at start-up with a clear message.
   const client = await pool.connect().catch((e: Error) => {
     void pool.end();
-    throw new VigilError('configuration', `Cannot connect to PostgreSQL at ${redactUrl(url)}: ${e.message}`, { cause: e });
+    throw new VigilError('configuration', `Cannot connect to PostgreSQL at ${redactUrl(url)}: ${e.message}`, {
+      cause: e,
+    });
   });
   const current = await client.query<{ s: string }>('select current_schema() as s');
   client.release();
@@ -108,7 +115,11 @@ async function connectOrExplain(client: pg.Client, url: string): Promise<void> {
   try {
     await client.connect();
   } catch (e) {
-    throw new VigilError('configuration', `Cannot connect to PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
+    throw new VigilError(
+      'configuration',
+      `Cannot connect to PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }
 

@@ -10,8 +10,20 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
       const first = await migrateToLatest(vdb);
       expect(first.applied).toEqual(Object.keys(MIGRATIONS));
       const tables = (await vdb.db.introspection.getTables()).map((t) => t.name);
-      for (const t of ['sites', 'segments', 'manufacturers', 'device_models', 'devices', 'device_identifiers',
-        'device_facts', 'users', 'sessions', 'api_tokens', 'audit_log', 'settings']) {
+      for (const t of [
+        'sites',
+        'segments',
+        'manufacturers',
+        'device_models',
+        'devices',
+        'device_identifiers',
+        'device_facts',
+        'users',
+        'sessions',
+        'api_tokens',
+        'audit_log',
+        'settings',
+      ]) {
         expect(tables).toContain(t);
       }
       const second = await migrateToLatest(vdb);
@@ -25,12 +37,30 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
   it('makes the audit log append-only inside the database', async () => {
     const vdb = await freshDatabase(dialect);
     try {
-      const row = { seq: 1, id: 'a', at: '2026-01-01T00:00:00.000Z', actor: 'x', actor_kind: 'user', action: 'test',
-        outcome: 'success', target_type: null, target_id: null, ip: null, summary: '{}', prev_hash: '0', hash: 'h' };
+      const row = {
+        seq: 1,
+        id: 'a',
+        at: '2026-01-01T00:00:00.000Z',
+        actor: 'x',
+        actor_kind: 'user',
+        action: 'test',
+        outcome: 'success',
+        target_type: null,
+        target_id: null,
+        ip: null,
+        summary: '{}',
+        prev_hash: '0',
+        hash: 'h',
+      };
       await vdb.db.insertInto('audit_log').values(row).execute();
-      await expect(vdb.db.updateTable('audit_log').set({ actor: 'y' }).execute()).rejects.toThrow(/append-only/);
+      await expect(vdb.db.updateTable('audit_log').set({ actor: 'y' }).execute()).rejects.toThrow(
+        /append-only/,
+      );
       await expect(vdb.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
-      const count = await vdb.db.selectFrom('audit_log').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+      const count = await vdb.db
+        .selectFrom('audit_log')
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow();
       expect(count.n).toBe(1);
     } finally {
       await vdb.close();

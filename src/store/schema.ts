@@ -64,6 +64,8 @@ export interface DeviceTable {
   serial_key: string | null;
   udi: string | null;
   udi_key: string | null;
+  /** One of the device classes (inventory/device.ts); the model's class is the default. Added by 0002. */
+  device_class: string;
   firmware_version: string | null;
   software_version: string | null;
   os: string | null;

@@ -1,8 +1,9 @@
 /**
  * @module `vigil audit verify|list|export`.
  */
-import { createWriteStream } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { appendAudit, exportAudit, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
@@ -26,7 +27,9 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
         else if (result.ok) process.stdout.write(`Audit chain intact: ${result.entries} entries verified.\n`);
         else {
           const b = result.firstBroken!;
-          process.stdout.write(`Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${result.entries} entries before it verified.\n`);
+          process.stdout.write(
+            `Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${result.entries} entries before it verified.\n`,
+          );
         }
         if (!result.ok) process.exitCode = 1;
       }),
@@ -42,17 +45,34 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
     .option('--limit <n>', 'at most this many (default 50)', (v) => Number.parseInt(v, 10), 50)
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { since?: string; until?: string; actor?: string; action?: string; limit: number; json?: boolean }) => {
-        const { vdb } = await cli.get();
-        const entries = await listAudit(vdb, o);
-        if (o.json) return printJson(entries);
-        process.stdout.write(
-          formatTable(
-            ['SEQ', 'AT', 'ACTOR', 'ACTION', 'OUTCOME', 'TARGET', 'FROM'],
-            entries.map((e) => [e.seq, e.at, e.actor, e.action, e.outcome, e.targetType ? `${e.targetType}:${e.targetId ?? ''}` : null, e.ip]),
-          ),
-        );
-      }),
+      action(
+        async (o: {
+          since?: string;
+          until?: string;
+          actor?: string;
+          action?: string;
+          limit: number;
+          json?: boolean;
+        }) => {
+          const { vdb } = await cli.get();
+          const entries = await listAudit(vdb, o);
+          if (o.json) return printJson(entries);
+          process.stdout.write(
+            formatTable(
+              ['SEQ', 'AT', 'ACTOR', 'ACTION', 'OUTCOME', 'TARGET', 'FROM'],
+              entries.map((e) => [
+                e.seq,
+                e.at,
+                e.actor,
+                e.action,
+                e.outcome,
+                e.targetType ? `${e.targetType}:${e.targetId ?? ''}` : null,
+                e.ip,
+              ]),
+            ),
+          );
+        },
+      ),
     );
 
   audit
@@ -64,7 +84,11 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
     .action(
       action(async (o: { output?: string; since?: string; until?: string }) => {
         const { vdb } = await cli.get();
-        await appendAudit(vdb, { actor: cli.actor(), action: 'audit.export', summary: { since: o.since ?? null, until: o.until ?? null, output: o.output ?? 'stdout' } });
+        await appendAudit(vdb, {
+          actor: cli.actor(),
+          action: 'audit.export',
+          summary: { since: o.since ?? null, until: o.until ?? null, output: o.output ?? 'stdout' },
+        });
         const out: Writable = o.output ? createWriteStream(o.output, { mode: 0o600 }) : process.stdout;
         let n = 0;
         for await (const entry of exportAudit(vdb, o)) {

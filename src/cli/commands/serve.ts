@@ -34,18 +34,27 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
           try {
             tls = { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
           } catch (e) {
-            throw new VigilError('configuration', `Cannot read TLS certificate or key: ${(e as Error).message}`);
+            throw new VigilError(
+              'configuration',
+              `Cannot read TLS certificate or key: ${(e as Error).message}`,
+            );
           }
         }
         const server = serve({
           fetch: app.fetch,
           hostname: config.host,
           port: config.port,
-          ...(tls ? { createServer: createHttpsServer, serverOptions: { ...tls, minVersion: 'TLSv1.2' as const } } : {}),
+          ...(tls
+            ? { createServer: createHttpsServer, serverOptions: { ...tls, minVersion: 'TLSv1.2' as const } }
+            : {}),
         });
         await new Promise<void>((resolve, reject) => {
           server.once('listening', resolve);
-          server.once('error', (e) => reject(new VigilError('configuration', `Cannot listen on ${config.host}:${config.port}: ${e.message}`)));
+          server.once('error', (e) =>
+            reject(
+              new VigilError('configuration', `Cannot listen on ${config.host}:${config.port}: ${e.message}`),
+            ),
+          );
         });
         const addr = server.address() as AddressInfo;
         const url = `${secure ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;

@@ -2,7 +2,12 @@
  * @module `vigil tokens create|list|revoke`: API tokens for machines.
  */
 import type { Command } from 'commander';
-import { createApiToken, DEFAULT_TOKEN_DAYS, listApiTokens, revokeApiToken } from '../../accounts/api-tokens.js';
+import {
+  createApiToken,
+  DEFAULT_TOKEN_DAYS,
+  listApiTokens,
+  revokeApiToken,
+} from '../../accounts/api-tokens.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -18,22 +23,31 @@ export function registerTokenCommands(program: Command, cli: CliContext): void {
     .requiredOption('--user <username>', 'account that owns the token; its role bounds the token')
     .option('--permission <perm>', 'grant a permission (repeatable); default: the read permissions', collect)
     .option('--site <site>', 'limit to a site, by name or id (repeatable)', collect)
-    .option('--expires-days <n>', `days until it expires (default ${DEFAULT_TOKEN_DAYS})`, (v) => Number.parseInt(v, 10))
+    .option('--expires-days <n>', `days until it expires (default ${DEFAULT_TOKEN_DAYS})`, (v) =>
+      Number.parseInt(v, 10),
+    )
     .option('--json', 'print JSON')
     .action(
-      action(async (name: string, o: { user: string; permission?: string[]; site?: string[]; expiresDays?: number; json?: boolean }) => {
-        const { vdb } = await cli.get();
-        const result = await createApiToken(vdb, cli.actor(), {
-          name,
-          owner: o.user,
-          permissions: o.permission,
-          sites: o.site,
-          expiresInDays: o.expiresDays,
-        });
-        if (o.json) return printJson(result);
-        process.stdout.write(`${result.token}\n`);
-        process.stderr.write(`Token "${name}" (${result.info.permissions.join(', ')}) expires ${result.info.expiresAt}. It is shown only now.\n`);
-      }),
+      action(
+        async (
+          name: string,
+          o: { user: string; permission?: string[]; site?: string[]; expiresDays?: number; json?: boolean },
+        ) => {
+          const { vdb } = await cli.get();
+          const result = await createApiToken(vdb, cli.actor(), {
+            name,
+            owner: o.user,
+            permissions: o.permission,
+            sites: o.site,
+            expiresInDays: o.expiresDays,
+          });
+          if (o.json) return printJson(result);
+          process.stdout.write(`${result.token}\n`);
+          process.stderr.write(
+            `Token "${name}" (${result.info.permissions.join(', ')}) expires ${result.info.expiresAt}. It is shown only now.\n`,
+          );
+        },
+      ),
     );
 
   tokens
@@ -48,7 +62,15 @@ export function registerTokenCommands(program: Command, cli: CliContext): void {
         process.stdout.write(
           formatTable(
             ['ID', 'NAME', 'OWNER', 'PREFIX', 'PERMISSIONS', 'EXPIRES', 'STATE'],
-            list.map((t) => [t.id, t.name, t.owner, t.prefix, t.permissions.join(','), t.expiresAt, t.revokedAt ? 'revoked' : t.expiresAt < new Date().toISOString() ? 'expired' : 'active']),
+            list.map((t) => [
+              t.id,
+              t.name,
+              t.owner,
+              t.prefix,
+              t.permissions.join(','),
+              t.expiresAt,
+              t.revokedAt ? 'revoked' : t.expiresAt < new Date().toISOString() ? 'expired' : 'active',
+            ]),
           ),
         );
       }),

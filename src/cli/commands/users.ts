@@ -19,13 +19,23 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--json', 'print the account as JSON')
     .action(
-      action(async (username: string, o: { role: string; displayName?: string; passwordStdin?: boolean; json?: boolean }) => {
-        const { vdb } = await cli.get();
-        const password = await readPassword(Boolean(o.passwordStdin));
-        const user = await createUser(vdb, cli.actor(), { username, role: o.role, password, displayName: o.displayName });
-        if (o.json) printJson(user);
-        else process.stdout.write(`Created ${user.role} account "${user.username}".\n`);
-      }),
+      action(
+        async (
+          username: string,
+          o: { role: string; displayName?: string; passwordStdin?: boolean; json?: boolean },
+        ) => {
+          const { vdb } = await cli.get();
+          const password = await readPassword(Boolean(o.passwordStdin));
+          const user = await createUser(vdb, cli.actor(), {
+            username,
+            role: o.role,
+            password,
+            displayName: o.displayName,
+          });
+          if (o.json) printJson(user);
+          else process.stdout.write(`Created ${user.role} account "${user.username}".\n`);
+        },
+      ),
     );
 
   users
@@ -40,13 +50,22 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
         process.stdout.write(
           formatTable(
             ['USERNAME', 'ROLE', 'STATE', 'LAST LOGIN', 'CREATED'],
-            list.map((u) => [u.username, u.role, u.disabled ? 'disabled' : u.locked ? 'locked' : 'active', u.lastLoginAt, u.createdAt]),
+            list.map((u) => [
+              u.username,
+              u.role,
+              u.disabled ? 'disabled' : u.locked ? 'locked' : 'active',
+              u.lastLoginAt,
+              u.createdAt,
+            ]),
           ),
         );
       }),
     );
 
-  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     users
       .command(`${name} <username>`)
       .description(disabled ? 'Disable an account and end its sessions' : 'Enable a disabled account')

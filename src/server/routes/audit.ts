@@ -5,7 +5,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import { appendAudit, exportAudit, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
-import { actorOf, type AppEnv, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute } from '../route.js';
 
 const AuditEntrySchema = z
   .object({
@@ -25,7 +25,10 @@ const AuditEntrySchema = z
   })
   .openapi('AuditEntry');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
 
 export const auditRoutes = new OpenAPIHono<AppEnv>()
@@ -45,7 +48,12 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
       },
-      responses: { 200: json(z.object({ items: z.array(AuditEntrySchema), nextBeforeSeq: z.number().int().nullable() }), 'Entries') },
+      responses: {
+        200: json(
+          z.object({ items: z.array(AuditEntrySchema), nextBeforeSeq: z.number().int().nullable() }),
+          'Entries',
+        ),
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -61,7 +69,14 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
       tags: ['audit'],
       summary: 'Recompute the hash chain and name the first broken entry',
       responses: {
-        200: json(z.object({ ok: z.boolean(), entries: z.number().int(), firstBroken: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).optional() }), 'Result'),
+        200: json(
+          z.object({
+            ok: z.boolean(),
+            entries: z.number().int(),
+            firstBroken: z.object({ seq: z.number().int(), id: z.string(), reason: z.string() }).optional(),
+          }),
+          'Result',
+        ),
       },
     }),
     async (c) => c.json(await verifyAuditChain(c.get('ctx').vdb), 200),
@@ -73,13 +88,19 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
       tags: ['audit'],
       summary: 'Export the audit log as JSON lines, in chain order',
       request: { query: z.object({ since: isoDate.optional(), until: isoDate.optional() }) },
-      responses: { 200: { description: 'JSON lines', content: { 'application/x-ndjson': { schema: z.string() } } } },
+      responses: {
+        200: { description: 'JSON lines', content: { 'application/x-ndjson': { schema: z.string() } } },
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
       const { vdb } = c.get('ctx');
       // Exporting the record of access is itself an access worth recording.
-      await appendAudit(vdb, { actor: actorOf(c), action: 'audit.export', summary: { since: q.since ?? null, until: q.until ?? null } });
+      await appendAudit(vdb, {
+        actor: actorOf(c),
+        action: 'audit.export',
+        summary: { since: q.since ?? null, until: q.until ?? null },
+      });
       c.header('content-type', 'application/x-ndjson');
       c.header('content-disposition', 'attachment; filename="vigil-audit.jsonl"');
       // A streamed body has no typed shape; the route documents it as application/x-ndjson.

@@ -7,7 +7,7 @@ import { LoginThrottle } from '../../accounts/login-throttle.js';
 import { login, logout, resolveSession } from '../../accounts/sessions.js';
 import { authenticationRequired } from '../../errors.js';
 import { clientIp, sessionCookieName } from '../authenticate.js';
-import { actorOf, type AppEnv, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute } from '../route.js';
 import { UserSchema } from './users.js';
 
 const LoginBody = z
@@ -79,7 +79,13 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
             content: {
               'application/json': {
                 schema: z.object({
-                  actor: z.object({ kind: z.string(), name: z.string(), role: z.string().nullable(), permissions: z.array(z.string()), siteIds: z.array(z.string()).nullable() }),
+                  actor: z.object({
+                    kind: z.string(),
+                    name: z.string(),
+                    role: z.string().nullable(),
+                    permissions: z.array(z.string()),
+                    siteIds: z.array(z.string()).nullable(),
+                  }),
                   csrfToken: z.string().nullable(),
                   expiresAt: z.string().nullable(),
                 }),
@@ -93,14 +99,24 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
         let csrfToken: string | null = null;
         let expiresAt: string | null = null;
         if (c.get('sessionId')) {
-          const s = await resolveSession(c.get('ctx').vdb, c.get('ctx').config, getCookie(c, cookieName) ?? '');
+          const s = await resolveSession(
+            c.get('ctx').vdb,
+            c.get('ctx').config,
+            getCookie(c, cookieName) ?? '',
+          );
           if (!s) throw authenticationRequired();
           csrfToken = s.csrfToken;
           expiresAt = s.expiresAt;
         }
         return c.json(
           {
-            actor: { kind: actor.kind, name: actor.name, role: actor.role ?? null, permissions: [...actor.permissions].sort(), siteIds: actor.siteIds ? [...actor.siteIds] : null },
+            actor: {
+              kind: actor.kind,
+              name: actor.name,
+              role: actor.role ?? null,
+              permissions: [...actor.permissions].sort(),
+              siteIds: actor.siteIds ? [...actor.siteIds] : null,
+            },
             csrfToken,
             expiresAt,
           },

@@ -8,7 +8,10 @@ import { clientIp } from '../authenticate.js';
 import { type AppEnv, defineRoute } from '../route.js';
 import { UserSchema } from './users.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 export const systemRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -43,7 +46,15 @@ export const systemRoutes = new OpenAPIHono<AppEnv>()
       request: {
         body: {
           required: true,
-          content: { 'application/json': { schema: z.object({ setupToken: z.string().min(1).max(200), username: z.string(), password: z.string().max(1024) }) } },
+          content: {
+            'application/json': {
+              schema: z.object({
+                setupToken: z.string().min(1).max(200),
+                username: z.string(),
+                password: z.string().max(1024),
+              }),
+            },
+          },
         },
       },
       responses: { 201: json(UserSchema, 'First admin created'), 409: { description: 'Already set up' } },
@@ -60,11 +71,25 @@ export const systemRoutes = new OpenAPIHono<AppEnv>()
       tags: ['system'],
       summary: 'Version, runtime and database (never secrets)',
       responses: {
-        200: json(z.object({ version: z.string(), node: z.string(), database: z.object({ dialect: z.string(), location: z.string() }) }), 'Status'),
+        200: json(
+          z.object({
+            version: z.string(),
+            node: z.string(),
+            database: z.object({ dialect: z.string(), location: z.string() }),
+          }),
+          'Status',
+        ),
       },
     }),
     async (c) => {
       const { vdb } = c.get('ctx');
-      return c.json({ version: VERSION, node: process.version, database: { dialect: vdb.dialect, location: vdb.description } }, 200);
+      return c.json(
+        {
+          version: VERSION,
+          node: process.version,
+          database: { dialect: vdb.dialect, location: vdb.description },
+        },
+        200,
+      );
     },
   );

@@ -3,7 +3,7 @@
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiToken, listApiTokens, MAX_TOKEN_DAYS, revokeApiToken } from '../../accounts/api-tokens.js';
-import { actorOf, type AppEnv, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute } from '../route.js';
 
 export const ApiTokenSchema = z
   .object({
@@ -20,11 +20,20 @@ export const ApiTokenSchema = z
   })
   .openapi('ApiToken');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 export const tokenRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
-    defineRoute('tokens:read', { method: 'get', path: '/tokens', tags: ['tokens'], summary: 'List API tokens (never their secrets)', responses: { 200: json(z.array(ApiTokenSchema), 'Tokens') } }),
+    defineRoute('tokens:read', {
+      method: 'get',
+      path: '/tokens',
+      tags: ['tokens'],
+      summary: 'List API tokens (never their secrets)',
+      responses: { 200: json(z.array(ApiTokenSchema), 'Tokens') },
+    }),
     async (c) => c.json(await listApiTokens(c.get('ctx').vdb, actorOf(c)), 200),
   )
   .openapi(
@@ -49,7 +58,12 @@ export const tokenRoutes = new OpenAPIHono<AppEnv>()
           },
         },
       },
-      responses: { 201: json(z.object({ token: z.string(), info: ApiTokenSchema }), 'Created; the token is shown only here') },
+      responses: {
+        201: json(
+          z.object({ token: z.string(), info: ApiTokenSchema }),
+          'Created; the token is shown only here',
+        ),
+      },
     }),
     async (c) => c.json(await createApiToken(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 201),
   )

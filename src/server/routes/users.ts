@@ -4,7 +4,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLE_NAMES } from '../../accounts/permissions.js';
 import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
-import { actorOf, type AppEnv, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute } from '../route.js';
 
 export const UserSchema = z
   .object({
@@ -20,12 +20,27 @@ export const UserSchema = z
   })
   .openapi('User');
 
-const UsernameParam = z.object({ username: z.string().min(1).max(64).openapi({ param: { name: 'username', in: 'path' } }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const UsernameParam = z.object({
+  username: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'username', in: 'path' } }),
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 export const userRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
-    defineRoute('users:read', { method: 'get', path: '/users', tags: ['users'], summary: 'List accounts', responses: { 200: json(z.array(UserSchema), 'Accounts') } }),
+    defineRoute('users:read', {
+      method: 'get',
+      path: '/users',
+      tags: ['users'],
+      summary: 'List accounts',
+      responses: { 200: json(z.array(UserSchema), 'Accounts') },
+    }),
     async (c) => c.json(await listUsers(c.get('ctx').vdb, actorOf(c)), 200),
   )
   .openapi(
@@ -39,7 +54,12 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
           required: true,
           content: {
             'application/json': {
-              schema: z.object({ username: z.string(), role: z.string(), password: z.string().max(1024), displayName: z.string().max(200).optional() }),
+              schema: z.object({
+                username: z.string(),
+                role: z.string(),
+                password: z.string().max(1024),
+                displayName: z.string().max(200).optional(),
+              }),
             },
           },
         },
@@ -57,7 +77,8 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
       request: { params: UsernameParam },
       responses: { 200: json(UserSchema, 'Disabled') },
     }),
-    async (c) => c.json(await setUserDisabled(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, true), 200),
+    async (c) =>
+      c.json(await setUserDisabled(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, true), 200),
   )
   .openapi(
     defineRoute('users:write', {
@@ -68,7 +89,8 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
       request: { params: UsernameParam },
       responses: { 200: json(UserSchema, 'Enabled') },
     }),
-    async (c) => c.json(await setUserDisabled(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, false), 200),
+    async (c) =>
+      c.json(await setUserDisabled(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, false), 200),
   )
   .openapi(
     defineRoute('users:write', {
@@ -76,10 +98,25 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
       path: '/users/{username}/password',
       tags: ['users'],
       summary: 'Set a new password (also unlocks the account and ends its sessions)',
-      request: { params: UsernameParam, body: { required: true, content: { 'application/json': { schema: z.object({ password: z.string().max(1024) }) } } } },
+      request: {
+        params: UsernameParam,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: z.object({ password: z.string().max(1024) }) } },
+        },
+      },
       responses: { 200: json(UserSchema, 'Password reset') },
     }),
-    async (c) => c.json(await resetPassword(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, c.req.valid('json').password), 200),
+    async (c) =>
+      c.json(
+        await resetPassword(
+          c.get('ctx').vdb,
+          actorOf(c),
+          c.req.valid('param').username,
+          c.req.valid('json').password,
+        ),
+        200,
+      ),
   )
   .openapi(
     defineRoute('users:write', {
@@ -87,8 +124,20 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
       path: '/users/{username}/role',
       tags: ['users'],
       summary: 'Change the role of an account',
-      request: { params: UsernameParam, body: { required: true, content: { 'application/json': { schema: z.object({ role: z.string() }) } } } },
+      request: {
+        params: UsernameParam,
+        body: { required: true, content: { 'application/json': { schema: z.object({ role: z.string() }) } } },
+      },
       responses: { 200: json(UserSchema, 'Role changed') },
     }),
-    async (c) => c.json(await setUserRole(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, c.req.valid('json').role), 200),
+    async (c) =>
+      c.json(
+        await setUserRole(
+          c.get('ctx').vdb,
+          actorOf(c),
+          c.req.valid('param').username,
+          c.req.valid('json').role,
+        ),
+        200,
+      ),
   );
