@@ -19,7 +19,8 @@ export interface ModelSpec {
   deviceClass: string | null;
 }
 
-export const modelMapKey = (manufacturerKey: string, modelKey: string) => `${manufacturerKey}\u0000${modelKey}`;
+export const modelMapKey = (manufacturerKey: string, modelKey: string) =>
+  `${manufacturerKey}\u0000${modelKey}`;
 
 export interface CatalogResult {
   /** By `modelMapKey(manufacturerKey, modelKey)`. */
@@ -31,76 +32,107 @@ export interface CatalogResult {
 /**
  * Finds or creates every manufacturer and model named in `specs`. Existing models keep their data,
  * except that a missing model number or an `unknown` class is filled in from the first spec that has
- * one (the catalogue learns from imports but is never overwritten by them).
+ * one (the catalogue learns from imports but is never overwritten by them). Safe against a concurrent
+ * import creating the same names: inserts skip what exists, then the stored rows are read back.
  */
 export async function ensureModels(h: DbHandle, specs: readonly ModelSpec[]): Promise<CatalogResult> {
   const now = nowIso();
   const wantedMakers = new Map<string, string>();
-  for (const s of specs) if (!wantedMakers.has(s.manufacturer.key)) wantedMakers.set(s.manufacturer.key, s.manufacturer.name);
-
-  const makers = new Map<string, ManufacturerRow>();
-  for (const part of chunks([...wantedMakers.keys()])) {
-    for (const r of await h.db.selectFrom('manufacturers').selectAll().where('name_key', 'in', part).execute()) makers.set(r.name_key, r);
+  for (const s of specs) {
+    if (!wantedMakers.has(s.manufacturer.key)) wantedMakers.set(s.manufacturer.key, s.manufacturer.name);
   }
+  const loadMakers = async (keys: string[]) => {
+    for (const part of chunks(keys)) {
+      const rows = await h.db.selectFrom('manufacturers').selectAll().where('name_key', 'in', part).execute();
+      for (const r of rows) makers.set(r.name_key, r);
+    }
+  };
+  const makers = new Map<string, ManufacturerRow>();
+  await loadMakers([...wantedMakers.keys()]);
   const newMakers: ManufacturerRow[] = [];
   for (const [key, name] of wantedMakers) {
-    if (makers.has(key)) continue;
-    const row = { id: newId(), name, name_key: key, created_at: now, updated_at: now };
-    newMakers.push(row);
-    makers.set(key, row);
+    if (!makers.has(key))
+      newMakers.push({ id: newId(), name, name_key: key, created_at: now, updated_at: now });
   }
-  for (const part of rowChunks(newMakers)) await h.db.insertInto('manufacturers').values(part).execute();
+  for (const part of rowChunks(newMakers)) {
+    await h.db
+      .insertInto('manufacturers')
+      .values(part)
+      .onConflict((oc) => oc.column('name_key').doNothing())
+      .execute();
+  }
+  // A concurrent import may have created some of them first: the stored rows are the truth.
+  await loadMakers(newMakers.map((m) => m.name_key));
+  const madeMakers = new Set(newMakers.map((m) => m.id));
 
   const models = new Map<string, DeviceModelRow>();
-  const makerIds = [...new Set([...makers.values()].map((m) => m.id))];
+  const keyOf = new Map([...makers.values()].map((m) => [m.id, m.name_key]));
   const wantedModelKeys = new Set(specs.map((s) => s.model.key));
-  for (const part of chunks(makerIds)) {
-    const rows = await h.db.selectFrom('device_models').selectAll().where('manufacturer_id', 'in', part).execute();
-    const keyOf = new Map([...makers.values()].map((m) => [m.id, m.name_key]));
-    for (const r of rows) {
-      if (wantedModelKeys.has(r.name_key)) models.set(modelMapKey(keyOf.get(r.manufacturer_id)!, r.name_key), r);
+  const loadModels = async (makerIds: string[]) => {
+    for (const part of chunks(makerIds)) {
+      const rows = await h.db
+        .selectFrom('device_models')
+        .selectAll()
+        .where('manufacturer_id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        if (wantedModelKeys.has(r.name_key))
+          models.set(modelMapKey(keyOf.get(r.manufacturer_id)!, r.name_key), r);
+      }
     }
-  }
-  const newModels: DeviceModelRow[] = [];
-  const newIds = new Set<string>();
-  const filled = new Map<string, Partial<DeviceModelRow>>();
+  };
+  await loadModels([...keyOf.keys()]);
+  const newModels = new Map<string, DeviceModelRow>();
   for (const s of specs) {
     const mk = modelMapKey(s.manufacturer.key, s.model.key);
-    const existing = models.get(mk);
-    if (!existing) {
-      const row: DeviceModelRow = {
-        id: newId(),
-        manufacturer_id: makers.get(s.manufacturer.key)!.id,
-        name: s.model.name,
-        name_key: s.model.key,
-        model_number: s.modelNumber,
-        device_class: s.deviceClass ?? 'unknown',
-        fda_product_code: null,
-        fda_risk_class: null,
-        criticality: null,
-        ephi_stores: null,
-        ephi_transmits: null,
-        default_services: '[]',
-        end_of_support: null,
-        created_at: now,
-        updated_at: now,
-      };
-      newModels.push(row);
-      newIds.add(row.id);
-      models.set(mk, row);
-      continue;
-    }
-    const patch: Partial<DeviceModelRow> = {};
-    if (existing.model_number === null && s.modelNumber) patch.model_number = s.modelNumber;
-    if (existing.device_class === 'unknown' && s.deviceClass && s.deviceClass !== 'unknown') patch.device_class = s.deviceClass;
-    if (Object.keys(patch).length === 0) continue;
-    // A model created in this batch is simply inserted with the filled-in values.
-    Object.assign(existing, patch);
-    if (!newIds.has(existing.id)) filled.set(existing.id, { ...filled.get(existing.id), ...patch, updated_at: now });
+    if (models.has(mk) || newModels.has(mk)) continue;
+    newModels.set(mk, {
+      id: newId(),
+      manufacturer_id: makers.get(s.manufacturer.key)!.id,
+      name: s.model.name,
+      name_key: s.model.key,
+      model_number: s.modelNumber,
+      device_class: s.deviceClass ?? 'unknown',
+      fda_product_code: null,
+      fda_risk_class: null,
+      criticality: null,
+      ephi_stores: null,
+      ephi_transmits: null,
+      default_services: '[]',
+      end_of_support: null,
+      created_at: now,
+      updated_at: now,
+    });
   }
-  for (const part of rowChunks(newModels)) await h.db.insertInto('device_models').values(part).execute();
-  for (const [id, patch] of filled) await h.db.updateTable('device_models').set(patch).where('id', '=', id).execute();
-  return { models, manufacturersCreated: newMakers.length, modelsCreated: newModels.length };
+  for (const part of rowChunks([...newModels.values()])) {
+    await h.db
+      .insertInto('device_models')
+      .values(part)
+      .onConflict((oc) => oc.columns(['manufacturer_id', 'name_key']).doNothing())
+      .execute();
+  }
+  if (newModels.size) await loadModels([...new Set([...newModels.values()].map((m) => m.manufacturer_id))]);
+  const madeModels = new Set([...newModels.values()].map((m) => m.id));
+
+  // The catalogue learns from imports: a missing model number or an unknown class is filled in once.
+  const filled = new Map<string, Partial<DeviceModelRow>>();
+  for (const s of specs) {
+    const model = models.get(modelMapKey(s.manufacturer.key, s.model.key))!;
+    const patch: Partial<DeviceModelRow> = {};
+    if (model.model_number === null && s.modelNumber) patch.model_number = s.modelNumber;
+    if (model.device_class === 'unknown' && s.deviceClass && s.deviceClass !== 'unknown')
+      patch.device_class = s.deviceClass;
+    if (Object.keys(patch).length === 0) continue;
+    Object.assign(model, patch);
+    filled.set(model.id, { ...filled.get(model.id), ...patch, updated_at: now });
+  }
+  for (const [id, patch] of filled)
+    await h.db.updateTable('device_models').set(patch).where('id', '=', id).execute();
+  return {
+    models,
+    manufacturersCreated: [...makers.values()].filter((m) => madeMakers.has(m.id)).length,
+    modelsCreated: [...models.values()].filter((m) => madeModels.has(m.id)).length,
+  };
 }
 
 export async function getModel(h: DbHandle, id: string): Promise<DeviceModelRow | undefined> {

@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import { chunks, rowChunks } from './batch.js';
+import { newId } from './ids.js';
 import type { SegmentTable, SiteTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
@@ -21,6 +22,45 @@ export function siteNameKey(name: string): string {
 
 export async function insertSites(h: DbHandle, rows: readonly SiteRow[]): Promise<void> {
   for (const part of rowChunks(rows)) await h.db.insertInto('sites').values(part).execute();
+}
+
+/**
+ * Finds the sites with these names, creating the missing ones (safe against a concurrent import
+ * creating the same name). Returns name key → id and the names created.
+ */
+export async function ensureSites(
+  h: DbHandle,
+  names: readonly string[],
+  now: string,
+): Promise<{ ids: Map<string, string>; created: string[] }> {
+  const wanted = new Map<string, string>();
+  for (const n of names)
+    if (siteName(n)) wanted.set(siteNameKey(n), wanted.get(siteNameKey(n)) ?? siteName(n));
+  const ids = new Map<string, string>();
+  const load = async (keys: string[]) => {
+    for (const s of await findSitesByKeys(h, keys)) ids.set(s.name_key, s.id);
+  };
+  await load([...wanted.keys()]);
+  const rows: SiteRow[] = [...wanted]
+    .filter(([key]) => !ids.has(key))
+    .map(([key, name]) => ({
+      id: newId(),
+      name,
+      name_key: key,
+      description: null,
+      created_at: now,
+      updated_at: now,
+    }));
+  for (const part of rowChunks(rows)) {
+    await h.db
+      .insertInto('sites')
+      .values(part)
+      .onConflict((oc) => oc.column('name_key').doNothing())
+      .execute();
+  }
+  await load(rows.map((r) => r.name_key));
+  const made = new Set(rows.map((r) => r.id));
+  return { ids, created: rows.filter((r) => made.has(ids.get(r.name_key)!)).map((r) => r.name) };
 }
 
 /** A site by id or by name (any case). */
@@ -51,13 +91,21 @@ export async function listSites(h: DbHandle, siteIds?: readonly string[]): Promi
     .selectFrom('sites as s')
     .selectAll('s')
     .select([
-      sql<number>`(select cast(count(*) as integer) from devices d where d.site_id = s.id and d.state <> 'merged')`.as('device_count'),
-      sql<number>`(select cast(count(*) as integer) from segments g where g.site_id = s.id)`.as('segment_count'),
+      sql<number>`(select cast(count(*) as integer) from devices d where d.site_id = s.id and d.state <> 'merged')`.as(
+        'device_count',
+      ),
+      sql<number>`(select cast(count(*) as integer) from segments g where g.site_id = s.id)`.as(
+        'segment_count',
+      ),
     ])
     .orderBy('s.name_key');
   if (siteIds) q = siteIds.length ? q.where('s.id', 'in', siteIds) : q.where(sql<boolean>`1 = 0`);
   const rows = await q.execute();
-  return rows.map((r) => ({ ...r, device_count: Number(r.device_count), segment_count: Number(r.segment_count) }));
+  return rows.map((r) => ({
+    ...r,
+    device_count: Number(r.device_count),
+    segment_count: Number(r.segment_count),
+  }));
 }
 
 export async function insertSegment(h: DbHandle, row: SegmentRow): Promise<void> {
@@ -66,9 +114,24 @@ export async function insertSegment(h: DbHandle, row: SegmentRow): Promise<void>
 
 export async function listSegments(h: DbHandle, siteIds: readonly string[]): Promise<SegmentRow[]> {
   if (siteIds.length === 0) return [];
-  return h.db.selectFrom('segments').selectAll().where('site_id', 'in', siteIds).orderBy('site_id').orderBy('name').execute();
+  return h.db
+    .selectFrom('segments')
+    .selectAll()
+    .where('site_id', 'in', siteIds)
+    .orderBy('site_id')
+    .orderBy('name')
+    .execute();
 }
 
-export async function findSegmentByName(h: DbHandle, siteId: string, name: string): Promise<SegmentRow | undefined> {
-  return h.db.selectFrom('segments').selectAll().where('site_id', '=', siteId).where('name', '=', name).executeTakeFirst();
+export async function findSegmentByName(
+  h: DbHandle,
+  siteId: string,
+  name: string,
+): Promise<SegmentRow | undefined> {
+  return h.db
+    .selectFrom('segments')
+    .selectAll()
+    .where('site_id', '=', siteId)
+    .where('name', '=', name)
+    .executeTakeFirst();
 }

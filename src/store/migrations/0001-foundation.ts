@@ -93,7 +93,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', text, (c) => c.notNull())
     .addColumn('updated_at', text, (c) => c.notNull())
     .execute();
-  for (const col of ['serial_key', 'model_id', 'site_id', 'state', 'criticality', 'last_seen', 'department'] as const) {
+  for (const col of [
+    'serial_key',
+    'model_id',
+    'site_id',
+    'state',
+    'criticality',
+    'last_seen',
+    'department',
+  ] as const) {
     await db.schema.createIndex(`devices_${col}`).on('devices').column(col).execute();
   }
 
@@ -108,7 +116,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_seen', text, (c) => c.notNull())
     .addUniqueConstraint('device_identifiers_device_kind_value', ['device_id', 'kind', 'value'])
     .execute();
-  await db.schema.createIndex('device_identifiers_kind_value').on('device_identifiers').columns(['kind', 'value']).execute();
+  await db.schema
+    .createIndex('device_identifiers_kind_value')
+    .on('device_identifiers')
+    .columns(['kind', 'value'])
+    .execute();
 
   await db.schema
     .createTable('device_facts')

@@ -1,0 +1,248 @@
+/**
+ * `npm run bench`: the foundation's hot paths, measured side by side with a reference on the same input
+ * in the same run, reported as ratios.
+ *
+ * - CMMS import of N synthetic devices (default 100,000) on SQLite and PostgreSQL, against the raw bulk
+ *   load of the same CSV into one flat table (better-sqlite3 inserts after the same CSV parser on
+ *   SQLite; psql `\copy` on PostgreSQL). The ratio says what identity resolution, models, sites,
+ *   identifiers, facts and audit cost on top of "just store the rows".
+ * - Re-import of the same file (must change nothing).
+ * - Paginated inventory queries at N devices: first page, a deep page, filters, search; median and p95.
+ * - CLI start-up: `vigil --help` against `node -e 0`.
+ *
+ * Options: --devices N, --runs N (query repetitions), --pg URL (default: $VIGIL_BENCH_PG, $VIGIL_TEST_PG or
+ * postgres://postgres@127.0.0.1:5432/test), --no-pg.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import SQLite from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import pg from 'pg';
+import type { Actor } from '../src/accounts/actor.js';
+import { ALL_PERMISSIONS } from '../src/accounts/permissions.js';
+import { importCmmsCsv } from '../src/inventory/cmms-import.js';
+import { listDevices } from '../src/inventory/inventory-service.js';
+import { openDatabase, type VigilDatabase } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { CMMS_HEADER, generateCmmsCsv } from './cmms-generator.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '100000' },
+    runs: { type: 'string', default: '30' },
+    pg: { type: 'string' },
+    'no-pg': { type: 'boolean', default: false },
+  },
+});
+const N = Number(opts.devices);
+const RUNS = Number(opts.runs);
+const actor: Actor = { kind: 'cli', id: 'bench', name: 'cli:bench', permissions: new Set(ALL_PERMISSIONS) };
+const work = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+const root = resolve(import.meta.dirname, '..');
+
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+const fmt = (n: number, d = 1) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+function stats(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  return {
+    median: s[Math.floor(s.length / 2)]!,
+    p95: s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)]!,
+  };
+}
+
+const results: Record<string, unknown> = {
+  devices: N,
+  runs: RUNS,
+  node: process.version,
+  at: new Date().toISOString(),
+};
+
+console.log(
+  `Vigil benchmark: ${N.toLocaleString('en-US')} devices, ${RUNS} runs per query, Node ${process.version}\n`,
+);
+const csv = generateCmmsCsv({ rows: N, seed: 42, sites: 12 });
+const csvFile = join(work, 'cmms.csv');
+writeFileSync(csvFile, csv);
+console.log(`synthetic CMMS export: ${(csv.length / 1e6).toFixed(1)} MB\n`);
+
+const columns = CMMS_HEADER.split(',');
+const flatTable = `create table flat_cmms (${columns.map((c) => `${c} text`).join(', ')})`;
+
+async function rawLoadSqlite(): Promise<number> {
+  const db = new SQLite(join(work, 'flat.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(flatTable);
+  const t0 = process.hrtime.bigint();
+  const rows = parse(csv, { from_line: 2 }) as string[][];
+  const insert = db.prepare(`insert into flat_cmms values (${columns.map(() => '?').join(',')})`);
+  db.transaction(() => {
+    for (const r of rows) insert.run(r);
+  })();
+  const t = ms(t0);
+  db.close();
+  return t;
+}
+
+async function rawLoadPostgres(url: string, schema: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`set search_path = ${schema}`);
+  await client.query(flatTable);
+  await client.end();
+  const u = new URL(url);
+  const t0 = process.hrtime.bigint();
+  execFileSync(
+    'psql',
+    [
+      '-q',
+      '-h',
+      u.hostname,
+      '-p',
+      u.port || '5432',
+      '-U',
+      decodeURIComponent(u.username || 'postgres'),
+      '-d',
+      u.pathname.slice(1),
+      '-c',
+      `set search_path = ${schema}`,
+      '-c',
+      `\\copy flat_cmms from '${csvFile}' csv header`,
+    ],
+    {
+      env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  return ms(t0);
+}
+
+const tagOf = (n: number) => `BME-${String(n).padStart(7, '0')}`;
+const QUERIES: [name: string, query: Record<string, unknown>, page: number][] = [
+  ['first page (sort asset tag)', {}, 1],
+  ['page 1,000 (offset 49,950)', {}, 1000],
+  ['class = infusion-pump', { deviceClass: 'infusion-pump' }, 1],
+  [
+    'site + criticality, sort last seen desc',
+    { site: 'Clinic 3', criticality: 'life-sustaining', sort: 'lastSeen', order: 'desc' },
+    1,
+  ],
+  ['manufacturer = Philips, sort model', { manufacturer: 'Philips', sort: 'model' }, 1],
+  [`search "${tagOf(Math.ceil(N / 2))}"`, { q: tagOf(Math.ceil(N / 2)) }, 1],
+];
+
+async function benchDialect(label: string, vdb: VigilDatabase, rawLoad: () => Promise<number>) {
+  await migrateToLatest(vdb);
+  console.log(`== ${label} (${vdb.description})`);
+  let t0 = process.hrtime.bigint();
+  const first = await importCmmsCsv(vdb, actor, { file: 'cmms.csv', input: csv });
+  const importMs = ms(t0);
+  t0 = process.hrtime.bigint();
+  const again = await importCmmsCsv(vdb, actor, { file: 'cmms.csv', input: csv });
+  const reimportMs = ms(t0);
+  const rawMs = await rawLoad();
+  const stored = first.created + first.updated + first.unchanged;
+  console.log(
+    `  import            ${fmt(importMs / 1000, 2)} s  ${fmt(stored / (importMs / 1000), 0)} devices/s  (created ${first.created}, rejected ${first.rejected})`,
+  );
+  console.log(
+    `  raw bulk load     ${fmt(rawMs / 1000, 2)} s  ${fmt(N / (rawMs / 1000), 0)} rows/s  → Vigil import takes ${fmt(importMs / rawMs, 1)}× the raw load`,
+  );
+  console.log(
+    `  re-import (no-op) ${fmt(reimportMs / 1000, 2)} s  (unchanged ${again.unchanged}, updated ${again.updated}, created ${again.created})`,
+  );
+  const queries: Record<string, unknown> = {};
+  for (const [name, query, page] of QUERIES) {
+    const samples: number[] = [];
+    let total = 0;
+    for (let i = 0; i < RUNS + 2; i++) {
+      const q0 = process.hrtime.bigint();
+      const r = await listDevices(vdb, actor, query, { page, pageSize: 50 });
+      if (i >= 2) samples.push(ms(q0)); // two warm-up runs
+      total = r.total;
+    }
+    const s = stats(samples);
+    queries[name] = { ...s, total };
+    console.log(
+      `  query ${name.padEnd(42)} median ${fmt(s.median, 2).padStart(7)} ms  p95 ${fmt(s.p95, 2).padStart(7)} ms  (${total} match)`,
+    );
+  }
+  results[label] = {
+    importMs,
+    devicesPerSecond: stored / (importMs / 1000),
+    rawLoadMs: rawMs,
+    importToRawRatio: importMs / rawMs,
+    reimportMs,
+    reimportUnchanged: again.unchanged,
+    queries,
+  };
+  console.log('');
+}
+
+// SQLite: a file in WAL mode, as `vigil serve` uses it.
+{
+  const vdb = await openDatabase(`sqlite:${join(work, 'vigil.db')}`);
+  try {
+    await benchDialect('sqlite', vdb, rawLoadSqlite);
+  } finally {
+    await vdb.close();
+  }
+}
+
+// PostgreSQL: a fresh schema in the given database, dropped afterwards.
+const pgUrl =
+  opts.pg ??
+  process.env['VIGIL_BENCH_PG'] ??
+  process.env['VIGIL_TEST_PG'] ??
+  'postgres://postgres@127.0.0.1:5432/test';
+if (opts['no-pg']) console.log('== postgres skipped (--no-pg)\n');
+else {
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  let vdb: VigilDatabase | undefined;
+  try {
+    vdb = await openDatabase(pgUrl, { schema });
+  } catch (e) {
+    console.log(`== postgres skipped: ${(e as Error).message}\n`);
+  }
+  if (vdb) {
+    try {
+      await benchDialect('postgres', vdb, () => rawLoadPostgres(pgUrl, schema));
+    } finally {
+      await vdb.close();
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    }
+  }
+}
+
+// CLI start-up: the built binary against a bare Node.js start.
+{
+  const time = (args: string[]) => {
+    const samples: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
+      if (i >= 2) samples.push(ms(t0));
+    }
+    return stats(samples).median;
+  };
+  const node = time(['-e', '0']);
+  const help = time([join(root, 'bin/vigil.js'), '--help']);
+  console.log(
+    `== CLI start-up: vigil --help ${fmt(help, 0)} ms, node -e 0 ${fmt(node, 0)} ms → ${fmt(help / node, 1)}× a bare Node start`,
+  );
+  results['cliStartup'] = { vigilHelpMs: help, nodeMs: node, ratio: help / node };
+}
+
+const out = join(root, '.bench-out', 'results.json');
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nresults: ${out}`);
+rmSync(work, { recursive: true, force: true });

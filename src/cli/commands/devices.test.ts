@@ -1,0 +1,352 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
+import { cliActor } from '../../../test/factories.js';
+import { listAudit } from '../../audit/audit-log.js';
+import { loadConfig } from '../../config/config.js';
+import type { AppContext } from '../../context.js';
+import { VigilError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import type { VigilDatabase } from '../../store/database.js';
+import { registerDeviceCommands } from './devices.js';
+import { registerSiteCommands } from './sites.js';
+
+const fixture = (name: string) =>
+  fileURLToPath(new URL(`../../../test/fixtures/cmms/${name}`, import.meta.url));
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  error: unknown;
+}
+
+describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  let ctx: AppContext;
+  let dir: string;
+
+  beforeEach(async () => {
+    vdb = await freshDatabase(dialect);
+    ctx = {
+      vdb,
+      config: loadConfig({ env: {}, flags: { db: 'sqlite::memory:', logLevel: 'silent' } }),
+      log: createLogger('silent'),
+    };
+    dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await vdb.close();
+  });
+
+  async function vigil(...args: string[]): Promise<Run> {
+    const program = new Command('vigil').exitOverride();
+    registerDeviceCommands(
+      program,
+      async () => ctx,
+      () => cliActor,
+    );
+    registerSiteCommands(
+      program,
+      async () => ctx,
+      () => cliActor,
+    );
+    let stdout = '';
+    let stderr = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      stdout += String(s);
+      return true;
+    });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+      stderr += String(s);
+      return true;
+    });
+    let error: unknown;
+    try {
+      await program.parseAsync(args, { from: 'user' });
+    } catch (e) {
+      error = e;
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    return { stdout, stderr, error };
+  }
+
+  async function ok(...args: string[]): Promise<Run> {
+    const r = await vigil(...args);
+    if (r.error) throw r.error;
+    return r;
+  }
+
+  it('imports a CMMS export and says what happened; a re-import is a no-op', async () => {
+    const first = await ok('devices', 'import', fixture('hospital-export.csv'));
+    expect(first.stdout).toMatch(
+      /^hospital-export\.csv: created 27, updated 0, unchanged 0, rejected 0 \[2 new site\(s\): St\. Vigil Medical Center, North Clinic; \d+ ms\]\n$/,
+    );
+    expect(first.stderr).toMatch(/warning: hospital-export\.csv, line 1, Notes: column "Notes" is not used/);
+    const again = await ok('devices', 'import', fixture('hospital-export.csv'), '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, updated: 0, unchanged: 27, rejected: 0 });
+  });
+
+  it('refuses a file with bad rows as a whole, or imports the good rows with --skip-bad-rows', async () => {
+    const refused = await vigil('devices', 'import', fixture('bad-rows.csv'));
+    expect(refused.error).toBeInstanceOf(VigilError);
+    expect((refused.error as VigilError).issues).toHaveLength(8);
+    expect((refused.error as VigilError).exitCode).toBe(65);
+    const dry = await ok('devices', 'import', fixture('bad-rows.csv'), '--dry-run');
+    expect(dry.stdout).toMatch(
+      /created 2, updated 0, unchanged 0, rejected 7 \(dry run: nothing was written\)/,
+    );
+    expect((await ok('devices', 'list', '--json')).stdout).toBe('[]\n');
+    const skipped = await ok('devices', 'import', fixture('bad-rows.csv'), '--skip-bad-rows');
+    expect(skipped.stdout).toMatch(/created 2, updated 0, unchanged 0, rejected 7/);
+    expect(skipped.stderr).toContain(
+      'rejected: bad-rows.csv, line 3, mac: "00:1b:5a:00:00:0Z" is not a MAC address',
+    );
+    const missing = await vigil('devices', 'import', join(dir, 'nope.csv'));
+    expect(missing.error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/ENOENT/) });
+  });
+
+  it('imports through --map-file and --map', async () => {
+    const viaFile = await ok(
+      'devices',
+      'import',
+      fixture('biomed-equipment-list.csv'),
+      '--map-file',
+      fixture('biomed-equipment-list.map'),
+      '--dry-run',
+    );
+    expect(viaFile.stdout).toMatch(/created 3/);
+    const viaFlags = await ok(
+      'devices',
+      'import',
+      fixture('biomed-equipment-list.csv'),
+      '--map',
+      'Equip #=asset_tag',
+      '--map',
+      'Net MAC=mac',
+      '--map',
+      'Last PM=-',
+      '--map',
+      'Equipment Type=device_class',
+      '--json',
+    );
+    expect(JSON.parse(viaFlags.stdout)).toMatchObject({
+      created: 3,
+      ignoredColumns: ['Mfr', 'Model No.', 'Location', 'Dept', 'Risk Class', 'Last PM'],
+    });
+    const bad = await vigil(
+      'devices',
+      'import',
+      fixture('biomed-equipment-list.csv'),
+      '--map',
+      'Equip #=tag',
+    );
+    expect(bad.error).toMatchObject({ code: 'invalid_input', message: 'Invalid header mapping' });
+  });
+
+  it('lists: JSON streams every device in the contract, --limit, CSV, and an aligned table', async () => {
+    await ok('devices', 'import', fixture('hospital-export.csv'));
+    const json = JSON.parse((await ok('devices', 'list', '--json')).stdout) as Record<string, unknown>[];
+    expect(json).toHaveLength(27);
+    expect(json[0]).toMatchObject({
+      assetTag: 'BME-09001',
+      state: 'retired',
+      macs: ['00:1b:5a:09:00:01'],
+      ips: [],
+      udi: null,
+    });
+    expect(Object.keys(json[0]!)).toHaveLength(30);
+    const pumps = JSON.parse(
+      (
+        await ok(
+          'devices',
+          'list',
+          '--class',
+          'Infusion Pump',
+          '--site',
+          'st. vigil medical center',
+          '--json',
+        )
+      ).stdout,
+    ) as unknown[];
+    expect(pumps).toHaveLength(11);
+    expect(
+      JSON.parse((await ok('devices', 'list', '--json', '--limit', '5', '--sort', 'criticality')).stdout),
+    ).toHaveLength(5);
+    const csv = (await ok('devices', 'list', '--csv', '--manufacturer', 'philips')).stdout.trim().split('\n');
+    expect(csv[0]).toMatch(/^asset_tag,serial_number,udi,manufacturer,model,/);
+    expect(csv).toHaveLength(5);
+    const table = (await ok('devices', 'list', '--search', '10.20.31')).stdout.split('\n');
+    expect(table[0]).toMatch(/^ASSET TAG\s+MANUFACTURER\s+MODEL\s+CLASS\s+IP\s+MAC/);
+    expect(table.filter((l) => l.startsWith('BME-1000'))).toHaveLength(4);
+    expect((await vigil('devices', 'list', '--limit', '0')).error).toMatchObject({ code: 'invalid_input' });
+    expect((await vigil('devices', 'list', '--class', 'toaster')).error).toMatchObject({
+      code: 'invalid_input',
+    });
+  });
+
+  it('pages the table on a terminal', async () => {
+    for (let i = 0; i < 53; i++) await ok('devices', 'add', '--asset-tag', `T-${String(i).padStart(3, '0')}`);
+    const desc = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+    try {
+      const lines = (await ok('devices', 'list')).stdout.trim().split('\n');
+      expect(lines).toHaveLength(2 + 50 + 1);
+      expect(lines.at(-1)).toBe('… 3 more; use --limit N to see more, or --json/--csv for all');
+      expect((await ok('devices', 'list', '--limit', '60')).stdout.trim().split('\n')).toHaveLength(2 + 53);
+    } finally {
+      if (desc) Object.defineProperty(process.stdout, 'isTTY', desc);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+    }
+  });
+
+  it('adds, updates, retires, confirms, ignores, merges and shows devices', async () => {
+    const added = JSON.parse(
+      (
+        await ok(
+          'devices',
+          'add',
+          '--asset-tag',
+          'BME-1',
+          '--mac',
+          '00-1B-5A-00-00-01',
+          '--mac',
+          '00:1b:5a:00:00:02',
+          '--class',
+          'syringe pump',
+          '--ephi',
+          'yes',
+          '--site',
+          'Main',
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(added).toMatchObject({
+      assetTag: 'BME-1',
+      macs: ['00:1b:5a:00:00:01', '00:1b:5a:00:00:02'],
+      deviceClass: 'infusion-pump',
+      ephi: true,
+      site: 'Main',
+    });
+    const updated = JSON.parse(
+      (await ok('devices', 'update', 'BME-1', '--firmware', '2.1', '--room', '3-114', '--json')).stdout,
+    );
+    expect(updated).toMatchObject({ firmwareVersion: '2.1', room: '3-114' });
+    const cleared = JSON.parse(
+      (
+        await ok(
+          'devices',
+          'update',
+          '00:1b:5a:00:00:01',
+          '--clear',
+          'room',
+          '--clear',
+          'firmware-version',
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(cleared).toMatchObject({ firmwareVersion: null, room: null });
+    expect((await vigil('devices', 'update', 'BME-1')).error).toMatchObject({ code: 'invalid_input' });
+    expect((await vigil('devices', 'update', 'BME-1', '--clear', 'colour')).error).toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(
+      JSON.parse((await ok('devices', 'retire', 'BME-1', '--reason', 'broken', '--json')).stdout).state,
+    ).toBe('retired');
+    expect(JSON.parse((await ok('devices', 'confirm', 'BME-1', '--json')).stdout).state).toBe('active');
+    await ok('devices', 'add', '--serial', 'SN-2', '--manufacturer', 'Baxter');
+    const merged = await ok('devices', 'merge', 'SN-2', 'BME-1');
+    expect(merged.stderr).toMatch(/^Merged SN-2 into /);
+    expect(merged.stdout).toMatch(/serial number\s+SN-2/);
+    expect(merged.stdout).toMatch(/manufacturer\s+Baxter/);
+    expect(JSON.parse((await ok('devices', 'ignore', 'BME-1', '--json')).stdout).state).toBe('ignored');
+    const shown = (await ok('devices', 'show', '00:1B:5A:00:00:02')).stdout;
+    expect(shown).toMatch(/^id\s+\S+\nstate\s+ignored\nasset tag\s+BME-1\n/);
+    expect(shown).toContain('\nIdentifiers\n');
+    expect(shown).toContain('\nFacts\n');
+    expect((await vigil('devices', 'show', 'nope')).error).toMatchObject({ code: 'not_found' });
+    const actions = (await listAudit(vdb, {})).map((a) => a.action).reverse();
+    expect(actions).toEqual([
+      'device.create',
+      'device.update',
+      'device.update',
+      'device.retire',
+      'device.confirm',
+      'device.create',
+      'device.merge',
+      'device.ignore',
+    ]);
+  });
+
+  it('exports CSV that imports back unchanged, and JSON', async () => {
+    await ok('devices', 'import', fixture('hospital-export.csv'));
+    const csvFile = join(dir, 'export.csv');
+    const r = await ok('devices', 'export', '-o', csvFile);
+    expect(r.stderr).toBe(`Exported 27 device(s) to ${csvFile}.\n`);
+    const back = JSON.parse((await ok('devices', 'import', csvFile, '--dry-run', '--json')).stdout);
+    // The export states what the CMMS stated, so importing it back changes nothing.
+    expect(back).toMatchObject({ rows: 27, unchanged: 27, created: 0, updated: 0, rejected: 0 });
+    const json = JSON.parse(
+      (await ok('devices', 'export', '--format', 'json', '--state', 'retired')).stdout,
+    ) as { assetTag: string }[];
+    expect(json.map((d) => d.assetTag)).toEqual(['BME-09001', 'BME-09002']);
+    expect((await vigil('devices', 'export', '--format', 'xml')).error).toMatchObject({
+      code: 'invalid_input',
+    });
+    expect(readFileSync(csvFile, 'utf8').split('\n')[0]).toMatch(
+      /,id,state,first_seen,last_seen,created_at,updated_at$/,
+    );
+  });
+
+  it('manages sites and segments', async () => {
+    expect((await ok('sites', 'add', 'North Clinic', '--description', 'Outpatient')).stdout).toMatch(
+      /^Added site "North Clinic" \(/,
+    );
+    const seg = await ok(
+      'sites',
+      'segment',
+      'add',
+      'north clinic',
+      '--name',
+      'Monitors',
+      '--cidr',
+      '10.30.0.0/24',
+      '--cidr',
+      '10.30.1.0/24',
+      '--vlan',
+      '30',
+      '--zone',
+      'clinical',
+    );
+    expect(seg.stdout).toBe('Added segment "Monitors" (10.30.0.0/24, 10.30.1.0/24) to north clinic.\n');
+    const bad = await vigil(
+      'sites',
+      'segment',
+      'add',
+      'North Clinic',
+      '--name',
+      'X',
+      '--cidr',
+      '10.30.0.1/24',
+    );
+    expect(bad.error).toMatchObject({
+      code: 'invalid_input',
+      issues: [{ field: 'cidrs.0', reason: expect.stringMatching(/did you mean 10\.30\.0\.0\/24/) }],
+    });
+    const shown = JSON.parse((await ok('sites', 'show', 'North Clinic', '--json')).stdout);
+    expect(shown).toMatchObject({
+      name: 'North Clinic',
+      segments: [{ name: 'Monitors', cidrs: ['10.30.0.0/24', '10.30.1.0/24'], vlan: 30, zone: 'clinical' }],
+    });
+    expect((await ok('sites', 'show', 'North Clinic')).stdout).toMatch(/Segments\nNAME\s+CIDRS/);
+    expect((await ok('sites', 'list')).stdout).toMatch(/^NAME\s+DEVICES\s+SEGMENTS\s+DESCRIPTION\s+ID\n-+/);
+  });
+});

@@ -1,0 +1,511 @@
+/**
+ * @module The device inventory's operations for every surface (CLI, API, importers): list, stream,
+ * show, add, update, retire, confirm, ignore, merge, and recording what a sensor observed. Each
+ * mutation checks the actor's permission and sites, runs in one transaction and writes one audit entry
+ * with a before/after summary of the fields it changed (device data only, never patient data).
+ */
+import { type Actor, assertCan } from '../accounts/actor.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { conflict, forbidden, invalidInput, notFound } from '../errors.js';
+import {
+  countDevices,
+  type DeviceFilter,
+  deleteIdentifiers,
+  factRowsOf,
+  findDeviceIdsByRef,
+  getDevice,
+  InvalidCursorError,
+  listIdentifierRows,
+  lockInventory,
+  queryDevices,
+  repointMerged,
+  type StoredDevice,
+  toFact,
+  updateDevice as updateDeviceRow,
+  updateFact,
+  updateIdentifier,
+} from '../store/device-store.js';
+import { newId, nowIso } from '../store/ids.js';
+import { findSite } from '../store/site-store.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import {
+  type Device,
+  type DeviceAttributes,
+  type DeviceDetail,
+  type DeviceState,
+  FACT_FIELDS,
+  type FactField,
+  findConflicts,
+} from './device.js';
+import { type DeviceChangePlan, isNoop, planDeviceChanges } from './device-changes.js';
+import { DeviceAttributesSchema, type DeviceQuery, DeviceQuerySchema, parseInput } from './device-input.js';
+import { currentOf, writeDeviceChanges } from './device-writer.js';
+import {
+  candidateKeys,
+  compatibleManufacturers,
+  hasStrongKey,
+  identifierKey,
+  nameKey,
+  normaliseMac,
+  resolveIdentity,
+} from './identity.js';
+import { loadIdentityIndex } from './identity-lookup.js';
+
+export const MAX_PAGE_SIZE = 500;
+
+/** The Device JSON contract, in contract order, from a stored device (drops internal ids and keys). */
+export function toDevice(d: StoredDevice): Device {
+  return {
+    id: d.id,
+    assetTag: d.assetTag,
+    serialNumber: d.serialNumber,
+    udi: d.udi,
+    manufacturer: d.manufacturer,
+    model: d.model,
+    modelNumber: d.modelNumber,
+    deviceClass: d.deviceClass,
+    macs: d.macs,
+    ips: d.ips,
+    hostnames: d.hostnames,
+    firmwareVersion: d.firmwareVersion,
+    softwareVersion: d.softwareVersion,
+    os: d.os,
+    osVersion: d.osVersion,
+    osEndOfSupport: d.osEndOfSupport,
+    criticality: d.criticality,
+    ephi: d.ephi,
+    site: d.site,
+    building: d.building,
+    floor: d.floor,
+    room: d.room,
+    department: d.department,
+    owner: d.owner,
+    state: d.state,
+    lifecycleStatus: d.lifecycleStatus,
+    firstSeen: d.firstSeen,
+    lastSeen: d.lastSeen,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+
+function filterOf(actor: Actor, q: DeviceQuery): DeviceFilter {
+  return {
+    scopeSiteIds: actor.siteIds,
+    site: q.site,
+    deviceClass: q.deviceClass,
+    manufacturerKey: q.manufacturer !== undefined ? (nameKey(q.manufacturer) ?? '') : undefined,
+    modelKey: q.model !== undefined ? (nameKey(q.model) ?? '') : undefined,
+    criticality: q.criticality,
+    ephi: q.ephi ?? undefined,
+    seenSince: q.seenSince,
+    states: q.state,
+    q: q.q,
+  };
+}
+
+export interface DeviceListPage {
+  items: Device[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** One page (1-based) of devices matching the query, with the total count. */
+export async function listDevices(
+  h: DbHandle,
+  actor: Actor,
+  query: unknown,
+  paging: { page?: number; pageSize?: number } = {},
+): Promise<DeviceListPage> {
+  assertCan(actor, 'devices:read');
+  const q = parseInput(DeviceQuerySchema, query ?? {}, 'device query');
+  const page = Math.max(1, Math.trunc(paging.page ?? 1));
+  const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(paging.pageSize ?? 50)));
+  const filter = filterOf(actor, q);
+  const [result, total] = await Promise.all([
+    queryDevices(h, filter, { sort: q.sort, order: q.order, limit: pageSize, offset: (page - 1) * pageSize }),
+    countDevices(h, filter),
+  ]);
+  return { items: result.items.map(toDevice), total, page, pageSize };
+}
+
+export async function countMatchingDevices(h: DbHandle, actor: Actor, query: unknown): Promise<number> {
+  assertCan(actor, 'devices:read');
+  return countDevices(h, filterOf(actor, parseInput(DeviceQuerySchema, query ?? {}, 'device query')));
+}
+
+/**
+ * Every device matching the query, page by page with keyset paging (memory stays flat at any size).
+ * Stops after `limit` devices when given.
+ */
+export async function* streamDevices(
+  h: DbHandle,
+  actor: Actor,
+  query: unknown,
+  opts: { limit?: number | undefined; batchSize?: number } = {},
+): AsyncGenerator<Device> {
+  assertCan(actor, 'devices:read');
+  const q = parseInput(DeviceQuerySchema, query ?? {}, 'device query');
+  const filter = filterOf(actor, q);
+  const batch = opts.batchSize ?? 1000;
+  let remaining = opts.limit ?? Number.POSITIVE_INFINITY;
+  let after: string | undefined;
+  while (remaining > 0) {
+    let page: Awaited<ReturnType<typeof queryDevices>>;
+    try {
+      page = await queryDevices(h, filter, {
+        sort: q.sort,
+        order: q.order,
+        limit: Math.min(batch, remaining),
+        after,
+      });
+    } catch (e) {
+      if (e instanceof InvalidCursorError) throw invalidInput('Invalid cursor');
+      throw e;
+    }
+    for (const d of page.items) yield toDevice(d);
+    remaining -= page.items.length;
+    if (!page.nextCursor) return;
+    after = page.nextCursor;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function inScope(actor: Actor, d: StoredDevice): boolean {
+  return !actor.siteIds || (d.siteId !== null && actor.siteIds.includes(d.siteId));
+}
+
+/**
+ * The device a user means by an id, asset tag, serial number, UDI or MAC address. Devices outside the
+ * actor's sites do not exist for it. A reference that fits several devices is a conflict listing them.
+ */
+export async function resolveDevice(h: DbHandle, actor: Actor, ref: string): Promise<StoredDevice> {
+  const trimmed = ref.trim();
+  const ids = await findDeviceIdsByRef(
+    h,
+    UUID.test(trimmed)
+      ? { id: trimmed.toLowerCase() }
+      : { key: identifierKey(trimmed), mac: normaliseMac(trimmed) },
+  );
+  if (ids.length === 0 && UUID.test(trimmed))
+    ids.push(...(await findDeviceIdsByRef(h, { key: identifierKey(trimmed) })));
+  const devices = (await Promise.all(ids.map((id) => getDevice(h, id)))).filter((d): d is StoredDevice =>
+    Boolean(d && inScope(actor, d)),
+  );
+  if (devices.length === 0) throw notFound(`Device "${ref}"`);
+  if (devices.length > 1) {
+    throw conflict(
+      `"${ref}" matches ${devices.length} devices (${devices.map((d) => d.id).join(', ')}); use the id`,
+    );
+  }
+  return devices[0]!;
+}
+
+/** Device detail: the contract, plus every fact and identifier with its source, plus conflicts. */
+export async function showDevice(h: DbHandle, actor: Actor, ref: string): Promise<DeviceDetail> {
+  assertCan(actor, 'devices:read');
+  return detailOf(h, await resolveDevice(h, actor, ref));
+}
+
+async function detailOf(h: DbHandle, d: StoredDevice): Promise<DeviceDetail> {
+  const facts = (await factRowsOf(h, [d.id])).map(toFact);
+  return {
+    ...toDevice(d),
+    mergedInto: d.mergedInto,
+    identifiers: d.identifiers,
+    facts,
+    conflicts: findConflicts(facts),
+  };
+}
+
+async function reload(h: DbHandle, id: string): Promise<DeviceDetail> {
+  const d = await getDevice(h, id);
+  if (!d) throw notFound(`Device ${id}`);
+  return detailOf(h, d);
+}
+
+/** A site-limited actor may only place devices in its own sites (and not outside any site). */
+async function checkSiteScope(
+  h: DbHandle,
+  actor: Actor,
+  plan: DeviceChangePlan,
+  current: StoredDevice | null,
+): Promise<void> {
+  if (!actor.siteIds) return;
+  const target = plan.site !== undefined ? plan.site : (current?.site ?? null);
+  if (target === null) throw forbidden('Your access is limited to sites: give the device one of your sites');
+  if (plan.site === undefined) return;
+  const site = await findSite(h, target);
+  if (!site || !actor.siteIds.includes(site.id))
+    throw forbidden(`Your access does not include the site "${target}"`);
+}
+
+/** Strong keys this device would newly hold must not belong to another device. */
+async function checkKeysFree(h: DbHandle, self: StoredDevice, attrs: DeviceAttributes): Promise<void> {
+  const keys = candidateKeys({
+    assetTag: attrs.assetTag !== undefined ? attrs.assetTag : null,
+    udi: attrs.udi !== undefined ? attrs.udi : null,
+    serialNumber: attrs.serialNumber !== undefined ? attrs.serialNumber : null,
+    manufacturer: attrs.manufacturer !== undefined ? attrs.manufacturer : self.manufacturer,
+    macs: (attrs.macs ?? []).filter((m) => !self.macs.includes(m)),
+  });
+  if (attrs.serialNumber === undefined && attrs.manufacturer !== undefined)
+    keys.serialKey = self.known.serialKey;
+  const index = await loadIdentityIndex(h, [keys]);
+  const clashes: string[] = [];
+  const others = (list: readonly { id: string }[]) => list.filter((d) => d.id !== self.id).map((d) => d.id);
+  if (keys.assetTagKey)
+    for (const id of others(index.byAssetTag(keys.assetTagKey))) clashes.push(`asset tag belongs to ${id}`);
+  if (keys.udiKey) for (const id of others(index.byUdi(keys.udiKey))) clashes.push(`UDI belongs to ${id}`);
+  if (keys.serialKey) {
+    const same = index
+      .bySerial(keys.serialKey)
+      .filter((d) => compatibleManufacturers(d.manufacturerKey, keys.manufacturerKey));
+    for (const id of others(same)) clashes.push(`serial number belongs to ${id}`);
+  }
+  for (const mac of keys.macs)
+    for (const id of others(index.byMac(mac))) clashes.push(`MAC ${mac} belongs to ${id}`);
+  if (clashes.length) throw conflict(`Another device already has this identity: ${clashes.join('; ')}`);
+}
+
+function summary(plan: DeviceChangePlan): {
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+} {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  for (const [field, c] of Object.entries(plan.changes)) {
+    before[field] = c.before;
+    after[field] = c.after;
+  }
+  if (plan.state) after['state'] = plan.state;
+  return { before, after };
+}
+
+/** Adds a device a person declares. Refused if its strong keys already identify a device. */
+export async function addDevice(h: DbHandle, actor: Actor, input: unknown): Promise<DeviceDetail> {
+  assertCan(actor, 'devices:write');
+  const attrs = parseInput(DeviceAttributesSchema, input, 'device') as DeviceAttributes;
+  const keys = candidateKeys(attrs);
+  if (!hasStrongKey(keys)) {
+    throw invalidInput('A device needs an asset tag, serial number, UDI or MAC address', [
+      { field: 'assetTag', reason: 'give at least one of assetTag, serialNumber, udi, macs' },
+    ]);
+  }
+  const id = await transaction(h, async (tx) => {
+    await lockInventory(tx);
+    const resolution = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
+    if (resolution.kind === 'match') {
+      throw conflict(
+        `This device is already recorded as ${resolution.deviceId} (same ${resolution.matchedBy.join(', ')}); update it instead`,
+      );
+    }
+    if (resolution.kind === 'conflict') throw conflict(`Cannot add the device: ${resolution.reason}`);
+    const plan = planDeviceChanges(null, attrs, { baseline: 'values', identifiers: 'replace' });
+    await checkSiteScope(tx, actor, plan, null);
+    const deviceId = newId();
+    const now = nowIso();
+    await writeDeviceChanges(tx, [{ deviceId, current: null, plan, sourceRef: actor.name }], {
+      source: 'manual',
+      now,
+      newDeviceState: 'active',
+    });
+    await appendAudit(tx, {
+      actor,
+      action: 'device.create',
+      target: { type: 'device', id: deviceId },
+      summary: summary(plan),
+    });
+    return deviceId;
+  });
+  return reload(h, id);
+}
+
+/** Changes what a person declares about a device; `null` clears a value, lists replace identifiers. */
+export async function updateDevice(
+  h: DbHandle,
+  actor: Actor,
+  ref: string,
+  input: unknown,
+): Promise<DeviceDetail> {
+  assertCan(actor, 'devices:write');
+  const attrs = parseInput(DeviceAttributesSchema, input, 'device update') as DeviceAttributes;
+  const id = await transaction(h, async (tx) => {
+    await lockInventory(tx);
+    const d = await resolveDevice(tx, actor, ref);
+    if (d.state === 'merged')
+      throw conflict(`Device ${d.id} was merged into ${d.mergedInto}; update that one`);
+    const plan = planDeviceChanges(currentOf(d), attrs, { baseline: 'values', identifiers: 'replace' });
+    if (isNoop(plan)) return d.id;
+    await checkKeysFree(tx, d, attrs);
+    await checkSiteScope(tx, actor, plan, d);
+    const remaining = candidateKeys({
+      assetTag: plan.columns.asset_tag !== undefined ? plan.columns.asset_tag : d.assetTag,
+      serialNumber: plan.columns.serial_number !== undefined ? plan.columns.serial_number : d.serialNumber,
+      udi: plan.columns.udi !== undefined ? plan.columns.udi : d.udi,
+      macs: attrs.macs ?? d.macs,
+    });
+    if (!hasStrongKey(remaining))
+      throw invalidInput('A device must keep an asset tag, serial number, UDI or MAC address');
+    await writeDeviceChanges(tx, [{ deviceId: d.id, current: d, plan, sourceRef: actor.name }], {
+      source: 'manual',
+      now: nowIso(),
+      newDeviceState: 'active',
+    });
+    await appendAudit(tx, {
+      actor,
+      action: 'device.update',
+      target: { type: 'device', id: d.id },
+      summary: summary(plan),
+    });
+    return d.id;
+  });
+  return reload(h, id);
+}
+
+const TRANSITIONS: Record<'retire' | 'confirm' | 'ignore', { to: DeviceState; from: DeviceState[] }> = {
+  retire: { to: 'retired', from: ['staged', 'active', 'ignored'] },
+  confirm: { to: 'active', from: ['staged', 'ignored', 'retired'] },
+  ignore: { to: 'ignored', from: ['staged', 'active', 'retired'] },
+};
+
+async function transition(
+  h: DbHandle,
+  actor: Actor,
+  ref: string,
+  op: keyof typeof TRANSITIONS,
+  reason?: string,
+): Promise<DeviceDetail> {
+  assertCan(actor, 'devices:write');
+  const r = reason?.trim() ? reason.trim().slice(0, 500) : undefined;
+  const id = await transaction(h, async (tx) => {
+    await lockInventory(tx);
+    const d = await resolveDevice(tx, actor, ref);
+    const t = TRANSITIONS[op];
+    if (d.state === t.to) return d.id;
+    if (!t.from.includes(d.state))
+      throw conflict(
+        `Cannot ${op} device ${d.id}: it is ${d.state}${d.mergedInto ? ` into ${d.mergedInto}` : ''}`,
+      );
+    await updateDeviceRow(tx, d.id, { state: t.to, updated_at: nowIso() });
+    await appendAudit(tx, {
+      actor,
+      action: `device.${op}`,
+      target: { type: 'device', id: d.id },
+      summary: { before: { state: d.state }, after: { state: t.to }, ...(r ? { reason: r } : {}) },
+    });
+    return d.id;
+  });
+  return reload(h, id);
+}
+
+export const retireDevice = (h: DbHandle, actor: Actor, ref: string, reason?: string) =>
+  transition(h, actor, ref, 'retire', reason);
+export const confirmDevice = (h: DbHandle, actor: Actor, ref: string) => transition(h, actor, ref, 'confirm');
+export const ignoreDevice = (h: DbHandle, actor: Actor, ref: string, reason?: string) =>
+  transition(h, actor, ref, 'ignore', reason);
+
+/**
+ * Folds a duplicate record into another: the target gains the duplicate's identifiers and facts, and
+ * any value it does not know yet; the duplicate becomes `merged` (kept, pointing at the target, so
+ * references to it still resolve and the audit trail stays readable).
+ */
+export async function mergeDevices(
+  h: DbHandle,
+  actor: Actor,
+  sourceRef: string,
+  intoRef: string,
+): Promise<DeviceDetail> {
+  assertCan(actor, 'devices:write');
+  const id = await transaction(h, async (tx) => {
+    await lockInventory(tx);
+    const source = await resolveDevice(tx, actor, sourceRef);
+    const into = await resolveDevice(tx, actor, intoRef);
+    if (source.id === into.id) throw invalidInput('A device cannot be merged into itself');
+    for (const d of [source, into])
+      if (d.state === 'merged') throw conflict(`Device ${d.id} is already merged into ${d.mergedInto}`);
+    const now = nowIso();
+
+    // The duplicate gives up its unique keys first, so the target can take them.
+    await updateDeviceRow(tx, source.id, {
+      asset_tag_key: null,
+      udi_key: null,
+      serial_key: null,
+      state: 'merged',
+      merged_into: into.id,
+      updated_at: now,
+    });
+    await repointMerged(tx, source.id, into.id);
+
+    const filled: Record<string, unknown> = {};
+    const attrs: DeviceAttributes = {};
+    for (const f of FACT_FIELDS) {
+      if (into[f] === null && source[f] !== null && f !== 'lifecycleStatus') {
+        (attrs as Record<FactField, unknown>)[f] = source[f];
+        filled[f] = source[f];
+      }
+    }
+    if (into.deviceClass === 'unknown' && source.deviceClass !== 'unknown') {
+      attrs.deviceClass = source.deviceClass;
+      filled['deviceClass'] = source.deviceClass;
+    }
+    const plan = planDeviceChanges(currentOf(into), attrs, { baseline: 'values', identifiers: 'add' });
+    plan.facts.clear(); // the duplicate's own facts move over below, with their sources
+    await writeDeviceChanges(tx, [{ deviceId: into.id, current: into, plan, sourceRef: null }], {
+      source: 'manual',
+      now,
+      newDeviceState: 'active',
+    });
+
+    // Identifiers move; one the target already has keeps the wider first/last-seen window.
+    const targetIdents = new Map(
+      (await listIdentifierRows(tx, into.id)).map((i) => [`${i.kind} ${i.value}`, i]),
+    );
+    const drop: string[] = [];
+    let moved = 0;
+    for (const i of await listIdentifierRows(tx, source.id)) {
+      const existing = targetIdents.get(`${i.kind} ${i.value}`);
+      if (existing) {
+        await updateIdentifier(tx, existing.id, {
+          first_seen: [existing.first_seen, i.first_seen].sort()[0]!,
+          last_seen: [existing.last_seen, i.last_seen].sort()[1]!,
+        });
+        drop.push(i.id);
+      } else {
+        await updateIdentifier(tx, i.id, { device_id: into.id });
+        moved++;
+      }
+    }
+    await deleteIdentifiers(tx, drop);
+
+    // Facts move unless the target has its own from the same source; those stay on the duplicate.
+    const targetFacts = new Set((await factRowsOf(tx, [into.id])).map((f) => `${f.field} ${f.source}`));
+    for (const f of await factRowsOf(tx, [source.id])) {
+      if (!targetFacts.has(`${f.field} ${f.source}`)) await updateFact(tx, f.id, { device_id: into.id });
+    }
+    const seen: Partial<Parameters<typeof updateDeviceRow>[2]> = {};
+    if (source.firstSeen && (!into.firstSeen || source.firstSeen < into.firstSeen))
+      seen.first_seen = source.firstSeen;
+    if (source.lastSeen && (!into.lastSeen || source.lastSeen > into.lastSeen))
+      seen.last_seen = source.lastSeen;
+    await updateDeviceRow(tx, into.id, { ...seen, updated_at: now });
+
+    await appendAudit(tx, {
+      actor,
+      action: 'device.merge',
+      target: { type: 'device', id: into.id },
+      summary: {
+        source: source.id,
+        into: into.id,
+        filled,
+        identifiersMoved: moved,
+        before: { sourceState: source.state },
+        after: { sourceState: 'merged' },
+      },
+    });
+    return into.id;
+  });
+  return reload(h, id);
+}

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { listAudit } from '../audit/audit-log.js';
+import type { VigilDatabase } from '../store/database.js';
+import { importCmmsCsv } from './cmms-import.js';
+import { confirmDevice, listDevices, showDevice } from './inventory-service.js';
+import { observeDevice } from './observation.js';
+
+const capture = (seenAt: string, o: Partial<Parameters<typeof observeDevice>[2]>) => ({
+  source: 'capture',
+  sourceRef: 'ward3.pcapng#1042',
+  seenAt,
+  ...o,
+});
+
+describe.each(DIALECTS)('observations on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  let pump: string;
+  beforeEach(async () => {
+    vdb = await freshDatabase(dialect);
+    const csv = readFileSync(new URL('../../test/fixtures/cmms/hospital-export.csv', import.meta.url));
+    await importCmmsCsv(vdb, cliActor, { file: 'hospital-export.csv', input: csv });
+    pump = (await showDevice(vdb, cliActor, 'BME-10001')).id;
+  });
+  afterEach(async () => {
+    await vdb.close();
+  });
+
+  it('a known device seen with other firmware: a conflict is shown, the declared value stays', async () => {
+    const r = await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-01T10:00:00.000Z', {
+        macs: ['00:1B:5A:10:00:01'],
+        ips: ['10.20.31.99'],
+        facts: { firmwareVersion: '12.3.0' },
+      }),
+    );
+    expect(r).toEqual({ outcome: 'updated', deviceId: pump });
+    const d = await showDevice(vdb, cliActor, pump);
+    expect(d).toMatchObject({
+      firmwareVersion: '12.1.2',
+      lastSeen: '2026-03-01T10:00:00.000Z',
+      firstSeen: '2026-03-01T10:00:00.000Z',
+    });
+    expect(d.ips).toEqual(['10.20.31.99', '10.20.31.11']);
+    expect(d.conflicts).toEqual([
+      {
+        field: 'firmwareVersion',
+        declared: [
+          expect.objectContaining({ source: 'cmms', value: '12.1.2', sourceRef: 'hospital-export.csv:2' }),
+        ],
+        observed: [
+          expect.objectContaining({ source: 'capture', value: '12.3.0', sourceRef: 'ward3.pcapng#1042' }),
+        ],
+      },
+    ]);
+    // Seen again with nothing new: times move, no audit entry.
+    const again = await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-02T10:00:00.000Z', {
+        macs: ['00:1b:5a:10:00:01'],
+        facts: { firmwareVersion: '12.3.0' },
+      }),
+    );
+    expect(again).toEqual({ outcome: 'seen', deviceId: pump });
+    expect((await showDevice(vdb, cliActor, pump)).lastSeen).toBe('2026-03-02T10:00:00.000Z');
+    expect(await listAudit(vdb, { action: 'device.observe' })).toHaveLength(1);
+    expect((await listDevices(vdb, cliActor, { seenSince: '2026-03-02' })).items.map((x) => x.id)).toEqual([
+      pump,
+    ]);
+  });
+
+  it('an unknown device is staged, with suggestions from shared addresses, until someone confirms it', async () => {
+    const r = await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-01T10:00:00.000Z', {
+        macs: ['00:50:56:aa:bb:cc'],
+        ips: ['10.20.31.11'],
+        facts: { os: 'Windows 7', deviceClass: 'workstation' },
+      }),
+    );
+    expect(r).toEqual({ outcome: 'staged', deviceId: expect.any(String), suggestions: [pump] });
+    if (r.outcome !== 'staged') return;
+    expect(await showDevice(vdb, cliActor, r.deviceId)).toMatchObject({
+      state: 'staged',
+      os: 'Windows 7',
+      deviceClass: 'medical-workstation',
+      assetTag: null,
+    });
+    expect((await listDevices(vdb, cliActor, { state: 'staged' })).total).toBe(1);
+    // Observed again with a manufacturer: fills the gap, still staged.
+    await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-01T11:00:00.000Z', {
+        macs: ['00:50:56:aa:bb:cc'],
+        facts: { manufacturer: 'Philips', os: 'Windows 10' },
+      }),
+    );
+    expect(await showDevice(vdb, cliActor, r.deviceId)).toMatchObject({
+      state: 'staged',
+      manufacturer: 'Philips',
+      os: 'Windows 7',
+    });
+    expect((await confirmDevice(vdb, cliActor, r.deviceId)).state).toBe('active');
+    expect((await listAudit(vdb, { action: 'device.stage' }))[0]!.summary).toMatchObject({
+      suggestions: [pump],
+    });
+  });
+
+  it('never merges on an address alone, and reports strong keys that disagree', async () => {
+    const weak = await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-01T10:00:00.000Z', { ips: ['10.20.31.11'] }),
+    );
+    expect(weak).toEqual({
+      outcome: 'conflict',
+      deviceIds: [pump],
+      reason: 'only weak keys (IP, hostname) were seen',
+    });
+    const clash = await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-01T10:00:00.000Z', {
+        macs: ['00:1b:5a:10:00:01'],
+        facts: { serialNumber: '12345679' },
+      }),
+    );
+    expect(clash).toMatchObject({ outcome: 'conflict', deviceIds: expect.arrayContaining([pump]) });
+    expect((await showDevice(vdb, cliActor, pump)).lastSeen).toBeNull();
+    await expect(
+      observeDevice(vdb, cliActor, {
+        source: 'cmms',
+        sourceRef: null,
+        seenAt: '2026-01-01T00:00:00.000Z',
+        macs: ['00:1b:5a:10:00:01'],
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * @module What later sources (passive capture, active scanners) call when they see a device: the
+ * identity rules decide whether it is a known device, a new one, or a conflict. A new device is
+ * `staged` for a person to confirm, merge or ignore; an IP or hostname alone only suggests candidates.
+ * Observed values are facts of their source: they fill fields nobody has declared, and where they
+ * differ from a declared value they are shown as conflicts, never written over it.
+ */
+import { type Actor, assertCan } from '../accounts/actor.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { invalidInput } from '../errors.js';
+import {
+  factValuesOf,
+  getDevice,
+  lockInventory,
+  touchIdentifiers,
+  updateDevice as updateDeviceRow,
+  upsertFacts,
+} from '../store/device-store.js';
+import { newId, nowIso } from '../store/ids.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import {
+  type DeviceAttributes,
+  FACT_FIELDS,
+  type FactField,
+  isDeclaredSource,
+  parseCriticality,
+  parseDeviceClass,
+} from './device.js';
+import { isNoop, planDeviceChanges } from './device-changes.js';
+import { currentOf, writeDeviceChanges } from './device-writer.js';
+import { candidateKeys, hasStrongKey, resolveIdentity } from './identity.js';
+import { loadIdentityIndex } from './identity-lookup.js';
+
+export interface Observation {
+  /** An observing source: `capture`, `scanner` … (not `cmms` or `manual`, which declare). */
+  source: string;
+  /** Where: capture file and packet, scan id … */
+  sourceRef: string | null;
+  /** When it was seen (ISO-8601). */
+  seenAt: string;
+  macs?: string[];
+  ips?: string[];
+  hostnames?: string[];
+  /** Other values seen, by field (firmwareVersion, os, manufacturer, serialNumber …). */
+  facts?: Partial<Record<FactField, string>>;
+}
+
+export type ObservationResult =
+  | { outcome: 'staged'; deviceId: string; suggestions: string[] }
+  | { outcome: 'updated' | 'seen'; deviceId: string }
+  | { outcome: 'conflict'; deviceIds: string[]; reason: string };
+
+/** Observed text → the attribute value a device column holds (vocabulary fields must parse). */
+function attributesOf(facts: Partial<Record<FactField, string>>): DeviceAttributes {
+  const attrs: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(facts) as [FactField, string][]) {
+    if (field === 'lifecycleStatus' || !value) continue;
+    if (field === 'deviceClass') {
+      const r = parseDeviceClass(value);
+      if (r.ok) attrs[field] = r.value;
+    } else if (field === 'criticality') {
+      const r = parseCriticality(value);
+      if (r.ok) attrs[field] = r.value;
+    } else if (field === 'ephi') {
+      attrs[field] = value === 'true';
+    } else attrs[field] = value;
+  }
+  return attrs as DeviceAttributes;
+}
+
+export async function observeDevice(h: DbHandle, actor: Actor, obs: Observation): Promise<ObservationResult> {
+  assertCan(actor, 'devices:write');
+  if (isDeclaredSource(obs.source))
+    throw invalidInput(`"${obs.source}" declares; observations come from capture, scanner …`);
+  const facts = obs.facts ?? {};
+  const keys = candidateKeys({
+    macs: obs.macs,
+    ips: obs.ips,
+    hostnames: obs.hostnames,
+    serialNumber: facts.serialNumber,
+    manufacturer: facts.manufacturer,
+    udi: facts.udi,
+    assetTag: facts.assetTag,
+  });
+  if (!hasStrongKey(keys) && keys.ips.length === 0 && keys.hostnames.length === 0) {
+    throw invalidInput('An observation needs at least a MAC, IP, hostname, serial number or UDI');
+  }
+  const observed = { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames };
+  return transaction(h, async (tx) => {
+    await lockInventory(tx);
+    const r = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
+    if (r.kind === 'conflict') return { outcome: 'conflict', deviceIds: r.deviceIds, reason: r.reason };
+    const now = nowIso();
+    const factRows = (deviceId: string) =>
+      FACT_FIELDS.filter((f) => facts[f] !== undefined).map((field) => ({
+        id: newId(),
+        device_id: deviceId,
+        field,
+        value: facts[field] ?? null,
+        source: obs.source,
+        source_ref: obs.sourceRef,
+        first_seen: obs.seenAt,
+        last_seen: obs.seenAt,
+      }));
+
+    if (r.kind !== 'match') {
+      // Without a strong key there is nothing to stage a record on: the sighting is only a hint.
+      if (!hasStrongKey(keys))
+        return {
+          outcome: 'conflict',
+          deviceIds: r.kind === 'weak' ? r.deviceIds : [],
+          reason: 'only weak keys (IP, hostname) were seen',
+        };
+      const deviceId = newId();
+      const plan = planDeviceChanges(
+        null,
+        { ...attributesOf(facts), ...observed },
+        { baseline: 'values', identifiers: 'add' },
+      );
+      plan.facts.clear();
+      plan.state = undefined;
+      await writeDeviceChanges(tx, [{ deviceId, current: null, plan, sourceRef: obs.sourceRef }], {
+        source: obs.source,
+        now,
+        newDeviceState: 'staged',
+        seenAt: obs.seenAt,
+      });
+      await upsertFacts(tx, factRows(deviceId));
+      const suggestions = r.kind === 'weak' ? r.deviceIds : [];
+      await appendAudit(tx, {
+        actor,
+        action: 'device.stage',
+        target: { type: 'device', id: deviceId },
+        summary: {
+          source: obs.source,
+          after: { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames },
+          suggestions,
+        },
+      });
+      return { outcome: 'staged', deviceId, suggestions };
+    }
+
+    const d = (await getDevice(tx, r.deviceId))!;
+    // Observed values only fill what nobody has stated; a differing value stays a fact (a conflict).
+    const gaps: DeviceAttributes = {};
+    const attrs = attributesOf(facts);
+    for (const [field, value] of Object.entries(attrs) as [FactField, unknown][]) {
+      if (d[field] === null) (gaps as Record<string, unknown>)[field] = value;
+    }
+    const plan = planDeviceChanges(
+      currentOf(d),
+      { ...gaps, ...observed },
+      { baseline: 'values', identifiers: 'add' },
+    );
+    plan.facts.clear();
+    plan.state = undefined;
+    const previous =
+      (await factValuesOf(tx, [d.id], obs.source)).get(d.id) ?? new Map<string, string | null>();
+    const changedFacts = FACT_FIELDS.filter((f) => facts[f] !== undefined && previous.get(f) !== facts[f]);
+    const seen = d.identifiers.filter((i) =>
+      observed[`${i.kind}s` as 'macs' | 'ips' | 'hostnames'].includes(i.value),
+    );
+    await touchIdentifiers(tx, d.id, seen, obs.seenAt);
+    await upsertFacts(tx, factRows(d.id));
+    const times: { first_seen?: string; last_seen?: string } = {};
+    if (!d.firstSeen || obs.seenAt < d.firstSeen) times.first_seen = obs.seenAt;
+    if (!d.lastSeen || obs.seenAt > d.lastSeen) times.last_seen = obs.seenAt;
+    if (isNoop(plan) && changedFacts.length === 0) {
+      // Seen again, nothing new: only the times move, and that is not worth an audit entry.
+      if (Object.keys(times).length) await updateDeviceRow(tx, d.id, times);
+      return { outcome: 'seen', deviceId: d.id };
+    }
+    await writeDeviceChanges(tx, [{ deviceId: d.id, current: d, plan, sourceRef: obs.sourceRef }], {
+      source: obs.source,
+      now,
+      newDeviceState: 'staged',
+    });
+    await updateDeviceRow(tx, d.id, { ...times, updated_at: now });
+    await appendAudit(tx, {
+      actor,
+      action: 'device.observe',
+      target: { type: 'device', id: d.id },
+      summary: {
+        source: obs.source,
+        before: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.before])),
+        after: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.after])),
+        facts: changedFacts,
+      },
+    });
+    return { outcome: 'updated', deviceId: d.id };
+  });
+}
