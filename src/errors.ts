@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   forbidden: { status: 403, exit: 77, title: 'Forbidden' },
   not_found: { status: 404, exit: 66, title: 'Not found' },
   conflict: { status: 409, exit: 65, title: 'Conflict' },
+  too_large: { status: 413, exit: 65, title: 'Request too large' },
   rate_limited: { status: 429, exit: 75, title: 'Too many requests' },
   configuration: { status: 500, exit: 78, title: 'Configuration error' },
   internal: { status: 500, exit: 70, title: 'Internal error' },

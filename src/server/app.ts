@@ -4,10 +4,19 @@
  * `ApiType` is what the typed client (`client/api-client.ts`) is built from.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { LoginThrottle } from '../accounts/login-throttle.js';
 import type { AppContext } from '../context.js';
 import { invalidInput, notFound, VigilError } from '../errors.js';
+
+/** JSON requests are small; a CMMS export of 100,000 devices is about 20 MB. */
+const JSON_BODY_LIMIT = 1024 * 1024;
+const IMPORT_BODY_LIMIT = 256 * 1024 * 1024;
+const tooLarge = (limit: number) => () => {
+  throw new VigilError('too_large', `Request body larger than ${Math.round(limit / 1024 / 1024)} MiB`);
+};
+
 import { VERSION } from '../version.js';
 import { authenticate } from './authenticate.js';
 import { toProblem } from './problem.js';
@@ -65,6 +74,10 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
     );
   });
   app.use('/api/v1/*', authenticate(opts.secure ?? false));
+  app.use('/api/v1/*', async (c, next) => {
+    const limit = c.req.path.endsWith('/import') ? IMPORT_BODY_LIMIT : JSON_BODY_LIMIT;
+    return bodyLimit({ maxSize: limit, onError: tooLarge(limit) })(c, next);
+  });
   app.route('/api/v1', buildApi(opts));
   app.doc31('/api/docs', {
     openapi: '3.1.0',

@@ -157,3 +157,21 @@ describe('typed API client', () => {
     }
   });
 });
+
+describe('request size', () => {
+  it('refuses an oversized JSON body with the problem shape', async () => {
+    const h = await apiHarness('sqlite');
+    try {
+      const res = await h
+        .as('admin')
+        .post('/api/v1/users', { username: 'x'.repeat(2 * 1024 * 1024), role: 'auditor', password: 'y' });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({
+        code: 'too_large',
+        detail: expect.stringMatching(/larger than 1 MiB/),
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});

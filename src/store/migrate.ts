@@ -6,12 +6,10 @@ import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import { VigilError } from '../errors.js';
 import type { VigilDatabase } from './database.js';
 import * as m0001 from './migrations/0001-foundation.js';
-import * as m0002 from './migrations/0002-device-class.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
-  '0002-device-class': m0002,
 };
 
 export interface MigrationReport {

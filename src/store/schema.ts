@@ -64,7 +64,7 @@ export interface DeviceTable {
   serial_key: string | null;
   udi: string | null;
   udi_key: string | null;
-  /** One of the device classes (inventory/device.ts); the model's class is the default. Added by 0002. */
+  /** One of the device classes (inventory/device.ts); the model's class is the default. */
   device_class: string;
   firmware_version: string | null;
   software_version: string | null;

@@ -66,6 +66,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('devices')
     .addColumn('id', text, (c) => c.primaryKey())
     .addColumn('model_id', text, (c) => c.references('device_models.id'))
+    // The model's class is only the default: a CMMS row or a capture often knows "infusion pump"
+    // without the exact model, and two devices of one model can be filed differently.
+    .addColumn('device_class', text, (c) => c.notNull().defaultTo('unknown'))
     .addColumn('asset_tag', text)
     .addColumn('asset_tag_key', text, (c) => c.unique())
     .addColumn('serial_number', text)
@@ -96,6 +99,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const col of [
     'serial_key',
     'model_id',
+    'device_class',
     'site_id',
     'state',
     'criticality',
