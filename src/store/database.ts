@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { VigilError } from '../errors.js';
 import type { Database } from './schema.js';
@@ -63,7 +63,7 @@ function openSqlite(path: string): VigilDatabase {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...queryLog() });
   return {
     db,
     dialect: 'sqlite',
@@ -101,7 +101,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<VigilDat
   });
   const current = await client.query<{ s: string }>('select current_schema() as s');
   client.release();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog() });
   return {
     db,
     dialect: 'postgres',
@@ -132,4 +132,27 @@ export function redactUrl(url: string): string {
   } catch {
     return url.replace(/:[^:@/]*@/, ':***@');
   }
+}
+
+/** VIGIL_SQL_PROFILE=1 prints, at exit, the time spent per statement shape (a development aid). */
+function queryLog(): { log?: (e: LogEvent) => void } {
+  if (!process.env['VIGIL_SQL_PROFILE']) return {};
+  const totals = new Map<string, { n: number; ms: number }>();
+  process.once('exit', () => {
+    const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+    for (const [q, t] of rows)
+      process.stderr.write(`${t.ms.toFixed(0).padStart(8)} ms ${String(t.n).padStart(7)}x  ${q}\n`);
+  });
+  return {
+    log(e) {
+      const key = e.query.sql
+        .replace(/\s+/g, ' ')
+        .replace(/(\?|\$\d+)(, (\?|\$\d+))+/g, '…')
+        .slice(0, 160);
+      const t = totals.get(key) ?? { n: 0, ms: 0 };
+      t.n++;
+      t.ms += e.queryDurationMillis;
+      totals.set(key, t);
+    },
+  };
 }
