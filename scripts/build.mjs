@@ -7,7 +7,11 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 await build({
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/vigil.js',
+  // Code splitting keeps what only `serve` needs (the HTTP stack) out of every other command's start-up.
+  outdir: 'dist',
+  entryNames: 'vigil',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

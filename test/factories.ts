@@ -11,3 +11,40 @@ export const cliActor: Actor = {
   name: 'cli:test',
   permissions: new Set(ALL_PERMISSIONS),
 };
+
+/**
+ * The Device JSON contract (docs/inventory.md): every field, in order. Written out here, not derived from
+ * the code, so a renamed or dropped field fails the tests.
+ */
+export const DEVICE_JSON_FIELDS = [
+  'id',
+  'assetTag',
+  'serialNumber',
+  'udi',
+  'manufacturer',
+  'model',
+  'modelNumber',
+  'deviceClass',
+  'macs',
+  'ips',
+  'hostnames',
+  'firmwareVersion',
+  'softwareVersion',
+  'os',
+  'osVersion',
+  'osEndOfSupport',
+  'criticality',
+  'ephi',
+  'site',
+  'building',
+  'floor',
+  'room',
+  'department',
+  'owner',
+  'state',
+  'lifecycleStatus',
+  'firstSeen',
+  'lastSeen',
+  'createdAt',
+  'updatedAt',
+];

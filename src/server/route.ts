@@ -3,7 +3,7 @@
  * `defineRoute` puts the permission check in front of the handler and records it in the OpenAPI
  * document as `x-permission`, which the route × role test reads to walk every route.
  */
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Actor } from '../accounts/actor.js';
 import type { Permission } from '../accounts/permissions.js';
@@ -53,3 +53,9 @@ export function actorOf(c: { get(key: 'actor'): Actor | undefined }): Actor {
   if (!actor) throw authenticationRequired();
   return actor;
 }
+
+/** A JSON response entry for a route's `responses`. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});

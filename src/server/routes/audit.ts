@@ -5,7 +5,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import { appendAudit, exportAudit, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
-import { type AppEnv, actorOf, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 const AuditEntrySchema = z
   .object({
@@ -25,10 +25,6 @@ const AuditEntrySchema = z
   })
   .openapi('AuditEntry');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
 
 export const auditRoutes = new OpenAPIHono<AppEnv>()

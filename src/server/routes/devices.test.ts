@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, cliActor } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
+import { DEVICE_JSON_FIELDS } from '../../../test/factories.js';
 import { createApiToken } from '../../accounts/api-tokens.js';
 import { listAudit } from '../../audit/audit-log.js';
 
@@ -98,38 +99,7 @@ describe.each(DIALECTS)('devices and sites API on %s', (dialect) => {
     }>(await auditor.get('/api/v1/devices?pageSize=10&page=2&sort=assetTag&order=desc'), 200);
     expect(page).toMatchObject({ total: 27, page: 2, pageSize: 10 });
     expect(page.items).toHaveLength(10);
-    expect(Object.keys(page.items[0]!)).toEqual([
-      'id',
-      'assetTag',
-      'serialNumber',
-      'udi',
-      'manufacturer',
-      'model',
-      'modelNumber',
-      'deviceClass',
-      'macs',
-      'ips',
-      'hostnames',
-      'firmwareVersion',
-      'softwareVersion',
-      'os',
-      'osVersion',
-      'osEndOfSupport',
-      'criticality',
-      'ephi',
-      'site',
-      'building',
-      'floor',
-      'room',
-      'department',
-      'owner',
-      'state',
-      'lifecycleStatus',
-      'firstSeen',
-      'lastSeen',
-      'createdAt',
-      'updatedAt',
-    ]);
+    expect(Object.keys(page.items[0]!)).toEqual(DEVICE_JSON_FIELDS);
     const monitors = await body<{ items: { assetTag: string }[]; total: number }>(
       await auditor.get('/api/v1/devices?deviceClass=patient-monitor&manufacturer=ge&ephi=yes&sort=assetTag'),
       200,

@@ -24,12 +24,8 @@ import {
 } from '../../inventory/inventory-service.js';
 import { DEVICE_SORTS } from '../../store/device-store.js';
 import { ProblemSchema } from '../problem.js';
-import { type AppEnv, actorOf, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ProblemSchema } },

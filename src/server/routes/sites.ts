@@ -4,12 +4,8 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { addSegment, createSite, getSite, listSites } from '../../inventory/site-service.js';
 import { ProblemSchema } from '../problem.js';
-import { type AppEnv, actorOf, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ProblemSchema } },

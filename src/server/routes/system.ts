@@ -5,13 +5,8 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { completeSetup, needsSetup } from '../../accounts/first-run.js';
 import { VERSION } from '../../version.js';
 import { clientIp } from '../authenticate.js';
-import { type AppEnv, defineRoute } from '../route.js';
+import { type AppEnv, defineRoute, json } from '../route.js';
 import { UserSchema } from './users.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export const systemRoutes = new OpenAPIHono<AppEnv>()
   .openapi(

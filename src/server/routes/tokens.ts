@@ -3,7 +3,7 @@
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiToken, listApiTokens, MAX_TOKEN_DAYS, revokeApiToken } from '../../accounts/api-tokens.js';
-import { type AppEnv, actorOf, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 export const ApiTokenSchema = z
   .object({
@@ -19,11 +19,6 @@ export const ApiTokenSchema = z
     revokedAt: z.string().nullable(),
   })
   .openapi('ApiToken');
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export const tokenRoutes = new OpenAPIHono<AppEnv>()
   .openapi(

@@ -4,7 +4,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { ROLE_NAMES } from '../../accounts/permissions.js';
 import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
-import { type AppEnv, actorOf, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 export const UserSchema = z
   .object({
@@ -26,10 +26,6 @@ const UsernameParam = z.object({
     .min(1)
     .max(64)
     .openapi({ param: { name: 'username', in: 'path' } }),
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
 });
 
 export const userRoutes = new OpenAPIHono<AppEnv>()
