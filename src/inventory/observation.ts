@@ -43,6 +43,12 @@ export interface Observation {
   hostnames?: string[];
   /** Other values seen, by field (firmwareVersion, os, manufacturer, serialNumber …). */
   facts?: Partial<Record<FactField, string>>;
+  /**
+   * What to do with a host seen only by IP or hostname (routed traffic, a scan of another subnet).
+   * `hint` (default): store nothing, report candidates. `stage`: stage a record on the IP, and recognise
+   * it again by that IP as long as it is the only record with it and has no strong key of its own.
+   */
+  weakOnly?: 'hint' | 'stage';
 }
 
 export type ObservationResult =
@@ -69,6 +75,18 @@ function attributesOf(facts: Partial<Record<FactField, string>>): DeviceAttribut
 }
 
 export async function observeDevice(h: DbHandle, actor: Actor, obs: Observation): Promise<ObservationResult> {
+  return transaction(h, (tx) => observeDeviceIn(tx, actor, obs));
+}
+
+/**
+ * The same inside the caller's transaction, so a source that sees many hosts (a capture, a scan) can
+ * store all of them, their services and findings, or none.
+ */
+export async function observeDeviceIn(
+  tx: DbHandle,
+  actor: Actor,
+  obs: Observation,
+): Promise<ObservationResult> {
   assertCan(actor, 'devices:write');
   if (isDeclaredSource(obs.source))
     throw invalidInput(`"${obs.source}" declares; observations come from capture, scanner …`);
@@ -86,107 +104,122 @@ export async function observeDevice(h: DbHandle, actor: Actor, obs: Observation)
     throw invalidInput('An observation needs at least a MAC, IP, hostname, serial number or UDI');
   }
   const observed = { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames };
-  return transaction(h, async (tx) => {
-    await lockInventory(tx);
-    const r = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
-    if (r.kind === 'conflict') return { outcome: 'conflict', deviceIds: r.deviceIds, reason: r.reason };
-    const now = nowIso();
-    const factRows = (deviceId: string) =>
-      FACT_FIELDS.filter((f) => facts[f] !== undefined).map((field) => ({
-        id: newId(),
-        device_id: deviceId,
-        field,
-        value: facts[field] ?? null,
-        source: obs.source,
-        source_ref: obs.sourceRef,
-        first_seen: obs.seenAt,
-        last_seen: obs.seenAt,
-      }));
+  await lockInventory(tx);
+  const r = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
+  if (r.kind === 'conflict') return { outcome: 'conflict', deviceIds: r.deviceIds, reason: r.reason };
+  const now = nowIso();
+  const factRows = (deviceId: string) =>
+    FACT_FIELDS.filter((f) => facts[f] !== undefined).map((field) => ({
+      id: newId(),
+      device_id: deviceId,
+      field,
+      value: facts[field] ?? null,
+      source: obs.source,
+      source_ref: obs.sourceRef,
+      first_seen: obs.seenAt,
+      last_seen: obs.seenAt,
+    }));
 
-    if (r.kind !== 'match') {
-      // Without a strong key there is nothing to stage a record on: the sighting is only a hint.
-      if (!hasStrongKey(keys))
-        return {
-          outcome: 'conflict',
-          deviceIds: r.kind === 'weak' ? r.deviceIds : [],
-          reason: 'only weak keys (IP, hostname) were seen',
-        };
-      const deviceId = newId();
-      const plan = planDeviceChanges(
-        null,
-        { ...attributesOf(facts), ...observed },
-        { baseline: 'values', identifiers: 'add' },
-      );
-      plan.facts.clear();
-      plan.state = undefined;
-      await writeDeviceChanges(tx, [{ deviceId, current: null, plan, sourceRef: obs.sourceRef }], {
-        source: obs.source,
-        now,
-        newDeviceState: 'staged',
-        seenAt: obs.seenAt,
-      });
-      await upsertFacts(tx, factRows(deviceId));
-      const suggestions = r.kind === 'weak' ? r.deviceIds : [];
-      await appendAudit(tx, {
-        actor,
-        action: 'device.stage',
-        target: { type: 'device', id: deviceId },
-        summary: {
-          source: obs.source,
-          after: { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames },
-          suggestions,
-        },
-      });
-      return { outcome: 'staged', deviceId, suggestions };
-    }
-
-    const d = (await getDevice(tx, r.deviceId))!;
-    // Observed values only fill what nobody has stated; a differing value stays a fact (a conflict).
-    const gaps: DeviceAttributes = {};
-    const attrs = attributesOf(facts);
-    for (const [field, value] of Object.entries(attrs) as [FactField, unknown][]) {
-      if (d[field] === null) (gaps as Record<string, unknown>)[field] = value;
-    }
+  let matchedId = r.kind === 'match' ? r.deviceId : undefined;
+  if (
+    !matchedId &&
+    r.kind === 'weak' &&
+    obs.weakOnly === 'stage' &&
+    !hasStrongKey(keys) &&
+    r.deviceIds.length === 1
+  ) {
+    // A record that itself only ever had an IP is the same host seen by the same kind of source again.
+    const only = await getDevice(tx, r.deviceIds[0]!);
+    const weakRecord =
+      only &&
+      !only.known.assetTagKey &&
+      !only.known.udiKey &&
+      !only.known.serialKey &&
+      only.macs.length === 0;
+    if (weakRecord) matchedId = only.id;
+  }
+  if (!matchedId) {
+    // Without a strong key there is nothing to stage a record on: the sighting is only a hint.
+    if (!hasStrongKey(keys) && !(obs.weakOnly === 'stage' && r.kind === 'new'))
+      return {
+        outcome: 'conflict',
+        deviceIds: r.kind === 'weak' ? r.deviceIds : [],
+        reason: 'only weak keys (IP, hostname) were seen',
+      };
+    const deviceId = newId();
     const plan = planDeviceChanges(
-      currentOf(d),
-      { ...gaps, ...observed },
+      null,
+      { ...attributesOf(facts), ...observed },
       { baseline: 'values', identifiers: 'add' },
     );
     plan.facts.clear();
     plan.state = undefined;
-    const previous =
-      (await factValuesOf(tx, [d.id], obs.source)).get(d.id) ?? new Map<string, string | null>();
-    const changedFacts = FACT_FIELDS.filter((f) => facts[f] !== undefined && previous.get(f) !== facts[f]);
-    const seen = d.identifiers.filter((i) =>
-      observed[`${i.kind}s` as 'macs' | 'ips' | 'hostnames'].includes(i.value),
-    );
-    await touchIdentifiers(tx, d.id, seen, obs.seenAt);
-    await upsertFacts(tx, factRows(d.id));
-    const times: { first_seen?: string; last_seen?: string } = {};
-    if (!d.firstSeen || obs.seenAt < d.firstSeen) times.first_seen = obs.seenAt;
-    if (!d.lastSeen || obs.seenAt > d.lastSeen) times.last_seen = obs.seenAt;
-    if (isNoop(plan) && changedFacts.length === 0) {
-      // Seen again, nothing new: only the times move, and that is not worth an audit entry.
-      if (Object.keys(times).length) await updateDeviceRow(tx, d.id, times);
-      return { outcome: 'seen', deviceId: d.id };
-    }
-    await writeDeviceChanges(tx, [{ deviceId: d.id, current: d, plan, sourceRef: obs.sourceRef }], {
+    await writeDeviceChanges(tx, [{ deviceId, current: null, plan, sourceRef: obs.sourceRef }], {
       source: obs.source,
       now,
       newDeviceState: 'staged',
+      seenAt: obs.seenAt,
     });
-    await updateDeviceRow(tx, d.id, { ...times, updated_at: now });
+    await upsertFacts(tx, factRows(deviceId));
+    const suggestions = r.kind === 'weak' ? r.deviceIds : [];
     await appendAudit(tx, {
       actor,
-      action: 'device.observe',
-      target: { type: 'device', id: d.id },
+      action: 'device.stage',
+      target: { type: 'device', id: deviceId },
       summary: {
         source: obs.source,
-        before: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.before])),
-        after: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.after])),
-        facts: changedFacts,
+        after: { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames },
+        suggestions,
       },
     });
-    return { outcome: 'updated', deviceId: d.id };
+    return { outcome: 'staged', deviceId, suggestions };
+  }
+
+  const d = (await getDevice(tx, matchedId))!;
+  // Observed values only fill what nobody has stated; a differing value stays a fact (a conflict).
+  const gaps: DeviceAttributes = {};
+  const attrs = attributesOf(facts);
+  for (const [field, value] of Object.entries(attrs) as [FactField, unknown][]) {
+    if (d[field] === null) (gaps as Record<string, unknown>)[field] = value;
+  }
+  const plan = planDeviceChanges(
+    currentOf(d),
+    { ...gaps, ...observed },
+    { baseline: 'values', identifiers: 'add' },
+  );
+  plan.facts.clear();
+  plan.state = undefined;
+  const previous = (await factValuesOf(tx, [d.id], obs.source)).get(d.id) ?? new Map<string, string | null>();
+  const changedFacts = FACT_FIELDS.filter((f) => facts[f] !== undefined && previous.get(f) !== facts[f]);
+  const seen = d.identifiers.filter((i) =>
+    observed[`${i.kind}s` as 'macs' | 'ips' | 'hostnames'].includes(i.value),
+  );
+  await touchIdentifiers(tx, d.id, seen, obs.seenAt);
+  await upsertFacts(tx, factRows(d.id));
+  const times: { first_seen?: string; last_seen?: string } = {};
+  if (!d.firstSeen || obs.seenAt < d.firstSeen) times.first_seen = obs.seenAt;
+  if (!d.lastSeen || obs.seenAt > d.lastSeen) times.last_seen = obs.seenAt;
+  if (isNoop(plan) && changedFacts.length === 0) {
+    // Seen again, nothing new: only the times move, and that is not worth an audit entry.
+    if (Object.keys(times).length) await updateDeviceRow(tx, d.id, times);
+    return { outcome: 'seen', deviceId: d.id };
+  }
+  await writeDeviceChanges(tx, [{ deviceId: d.id, current: d, plan, sourceRef: obs.sourceRef }], {
+    source: obs.source,
+    now,
+    newDeviceState: 'staged',
   });
+  await updateDeviceRow(tx, d.id, { ...times, updated_at: now });
+  await appendAudit(tx, {
+    actor,
+    action: 'device.observe',
+    target: { type: 'device', id: d.id },
+    summary: {
+      source: obs.source,
+      before: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.before])),
+      after: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.after])),
+      facts: changedFacts,
+    },
+  });
+  return { outcome: 'updated', deviceId: d.id };
 }

@@ -23,6 +23,10 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
         'api_tokens',
         'audit_log',
         'settings',
+        'device_services',
+        'device_protocols',
+        'findings',
+        'source_imports',
       ]) {
         expect(tables).toContain(t);
       }

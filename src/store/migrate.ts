@@ -6,10 +6,12 @@ import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import { VigilError } from '../errors.js';
 import type { VigilDatabase } from './database.js';
 import * as m0001 from './migrations/0001-foundation.js';
+import * as m0002 from './migrations/0002-discovery.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
+  '0002-discovery': m0002,
 };
 
 export interface MigrationReport {

@@ -181,6 +181,75 @@ export interface SettingTable {
   updated_at: string;
 }
 
+export interface DeviceServiceTable {
+  id: string;
+  device_id: string;
+  port: number;
+  /** tcp | udp */
+  transport: string;
+  protocol: string | null;
+  product: string | null;
+  version: string | null;
+  encrypted: Bool | null;
+  /** JSON array of CPE names a scanner reported. */
+  cpes: string;
+  source: string;
+  /** JSON Evidence of the latest sighting. */
+  evidence: string;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface DeviceProtocolTable {
+  id: string;
+  device_id: string;
+  protocol: string;
+  /** JSON: protocol details (DICOM AE titles and SOP classes, HL7 applications …), never patient data. */
+  details: string;
+  source: string;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface FindingTable {
+  id: string;
+  type: string;
+  severity: string;
+  device_id: string;
+  subject: string;
+  /** type + device + subject: one finding however often it is seen. */
+  dedup_key: string;
+  title: string;
+  /** open | acknowledged | resolved | false-positive */
+  state: string;
+  /** JSON Evidence of the first sighting, and of the latest. */
+  evidence: string;
+  last_evidence: string;
+  /** JSON details (protocol, port, which tags …), never secret values. */
+  details: string;
+  occurrences: number;
+  first_seen: string;
+  last_seen: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SourceImportTable {
+  id: string;
+  /** capture | nmap */
+  kind: string;
+  file: string;
+  sha256: string | null;
+  size: number | null;
+  /** running | done | failed */
+  status: string;
+  /** JSON counts: packets, bytes, hosts, devices, findings, issues … */
+  stats: string;
+  actor: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   sites: SiteTable;
   segments: SegmentTable;
@@ -194,4 +263,8 @@ export interface Database {
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
   settings: SettingTable;
+  device_services: DeviceServiceTable;
+  device_protocols: DeviceProtocolTable;
+  findings: FindingTable;
+  source_imports: SourceImportTable;
 }

@@ -1,0 +1,131 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { listAudit } from '../audit/audit-log.js';
+import { importCmmsCsv } from '../inventory/cmms-import.js';
+import { showDevice } from '../inventory/inventory-service.js';
+import type { VigilDatabase } from '../store/database.js';
+import { applySourceResult } from './apply-source-result.js';
+import type { Evidence, HostObservation, SourceResult } from './host-observation.js';
+
+// Hosts as the shared captures' README describes the simulated LAN (pacs, ct, legacy).
+const ev = (summary: string, packet = 1): Evidence => ({
+  source: 'capture',
+  file: '02-dicom-cleartext.pcap',
+  connection: '10.20.0.21:40000 → 10.20.0.10:104/tcp',
+  packet,
+  time: '2026-11-20T10:00:00.000Z',
+  summary,
+});
+
+function pacs(): HostObservation {
+  return {
+    macs: ['02:00:5e:20:00:10'],
+    ips: ['10.20.0.10'],
+    hostnames: [],
+    firstSeen: '2026-11-20T10:00:00.000Z',
+    lastSeen: '2026-11-20T10:05:00.000Z',
+    services: [{ port: 104, transport: 'tcp', protocol: 'dicom', product: 'dcmtk', version: '3.6.7', encrypted: false, evidence: ev('A-ASSOCIATE-AC from PACS_MAIN') }],
+    protocols: ['dicom'],
+    dicom: { aeTitles: ['PACS_MAIN'], implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7', implementationVersionName: 'OFFIS_DCMTK_367', sopClasses: ['1.2.840.10008.5.1.4.1.1.2'], roles: ['pacs'] },
+    identity: {
+      deviceClass: { value: 'pacs', confidence: 0.8, evidence: ev('accepts CT Image Storage as SCP') },
+      os: { value: 'Linux', confidence: 0.3, evidence: ev('TTL 64') },
+    },
+    hints: [],
+  };
+}
+
+function ct(): HostObservation {
+  return {
+    macs: ['44:4b:5d:c7:21:01'],
+    ips: ['10.20.0.21'],
+    hostnames: ['ct-rhapsode-01'],
+    firstSeen: '2026-11-20T10:00:00.000Z',
+    lastSeen: '2026-11-20T10:01:00.000Z',
+    services: [],
+    protocols: ['dicom', 'dhcp'],
+    dicom: { aeTitles: ['CT_RHAPSODE01'], implementationClassUid: null, implementationVersionName: 'OFFIS_DCMTK_367', sopClasses: ['1.2.840.10008.5.1.4.1.1.2'], roles: ['modality'] },
+    identity: { deviceClass: { value: 'imaging-ct', confidence: 0.9, evidence: ev('proposes CT Image Storage as SCU') } },
+    hints: [],
+  };
+}
+
+const phiFinding = (packet: number) => ({
+  type: 'cleartext-phi' as const,
+  host: { ip: '10.20.0.10' },
+  subject: 'dicom:104',
+  evidence: ev('C-STORE with Patient Name, Patient ID in cleartext', packet),
+  details: { protocol: 'dicom', port: 104, tags: ['(0010,0010)', '(0010,0020)'] },
+});
+
+describe.each(DIALECTS)('applying a source result on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  afterEach(async () => vdb?.close());
+
+  const result = (): SourceResult => ({ hosts: [pacs(), ct()], findings: [phiFinding(10), phiFinding(40)] });
+
+  it('stages new devices with their services, protocol details and de-duplicated findings', async () => {
+    vdb = await freshDatabase(dialect);
+    const r = await applySourceResult(vdb, cliActor, result(), { kind: 'capture', file: '02-dicom-cleartext.pcap' });
+    expect(r.devices).toEqual({ staged: 2, updated: 0, seen: 0 });
+    expect(r.findings).toMatchObject({ created: 1, updated: 0, unresolved: 0 });
+    const device = await showDevice(vdb, cliActor, '02:00:5e:20:00:10');
+    expect(device.state).toBe('staged');
+    expect(device.deviceClass).toBe('pacs');
+    // Below the confidence threshold, the OS guess stays out of the device's facts.
+    expect(device.os).toBeNull();
+    const services = await vdb.db.selectFrom('device_services').selectAll().execute();
+    expect(services).toHaveLength(1);
+    expect(services[0]).toMatchObject({ port: 104, transport: 'tcp', protocol: 'dicom', encrypted: 0 });
+    const finding = await vdb.db.selectFrom('findings').selectAll().executeTakeFirstOrThrow();
+    expect(finding).toMatchObject({ type: 'cleartext-phi', severity: 'high', occurrences: 2, state: 'open' });
+    expect(JSON.parse(finding.evidence)).toMatchObject({ packet: 10 });
+    expect(JSON.parse(finding.last_evidence)).toMatchObject({ packet: 40 });
+    const [audit] = await listAudit(vdb, { action: 'capture.import' });
+    expect(audit?.summary).toMatchObject({ file: '02-dicom-cleartext.pcap', staged: 2 });
+  });
+
+  it('re-applying the same file duplicates nothing', async () => {
+    vdb = await freshDatabase(dialect);
+    await applySourceResult(vdb, cliActor, result(), { kind: 'capture', file: 'a.pcap' });
+    const again = await applySourceResult(vdb, cliActor, result(), { kind: 'capture', file: 'a.pcap' });
+    expect(again.devices).toEqual({ staged: 0, updated: 0, seen: 2 });
+    expect(again.findings).toMatchObject({ created: 0, updated: 1 });
+    const count = async (t: 'devices' | 'device_services' | 'device_protocols' | 'findings') =>
+      (await vdb.db.selectFrom(t).select('id').execute()).length;
+    expect([await count('devices'), await count('device_services'), await count('device_protocols'), await count('findings')]).toEqual([2, 1, 3, 1]);
+    const dicom = await vdb.db.selectFrom('device_protocols').selectAll().where('protocol', '=', 'dicom').execute();
+    expect(dicom.map((p) => JSON.parse(p.details).aeTitles).sort()).toEqual([['CT_RHAPSODE01'], ['PACS_MAIN']]);
+  });
+
+  it('re-opens a resolved finding seen again and raises severity for a life-critical device', async () => {
+    vdb = await freshDatabase(dialect);
+    await importCmmsCsv(vdb, cliActor, {
+      file: 'cmms.csv',
+      input: 'asset_tag,mac,manufacturer,model,device_class,criticality,ephi\nPACS-1,02:00:5E:20:00:10,OFFIS,storescp,pacs,life-supporting,yes\n',
+    });
+    await applySourceResult(vdb, cliActor, result(), { kind: 'capture', file: 'a.pcap' });
+    const device = await showDevice(vdb, cliActor, 'PACS-1');
+    expect(device.state).toBe('active');
+    const finding = await vdb.db.selectFrom('findings').selectAll().executeTakeFirstOrThrow();
+    expect(finding.severity).toBe('critical');
+    expect(finding.device_id).toBe(device.id);
+    await vdb.db.updateTable('findings').set({ state: 'resolved' }).execute();
+    const again = await applySourceResult(vdb, cliActor, result(), { kind: 'capture', file: 'b.pcap' });
+    expect(again.findings.reopened).toBe(1);
+    expect((await vdb.db.selectFrom('findings').select('state').executeTakeFirstOrThrow()).state).toBe('open');
+  });
+
+  it('stages a host seen only by IP once, and counts findings about unknown hosts', async () => {
+    vdb = await freshDatabase(dialect);
+    const ipOnly: HostObservation = { ...pacs(), macs: [], ips: ['10.99.0.7'] };
+    const r1 = await applySourceResult(vdb, cliActor, { hosts: [ipOnly], findings: [{ ...phiFinding(1), host: { ip: '10.1.1.1' } }] }, { kind: 'nmap', file: 'scan.xml' });
+    expect(r1.devices.staged).toBe(1);
+    expect(r1.findings.unresolved).toBe(1);
+    const r2 = await applySourceResult(vdb, cliActor, { hosts: [ipOnly], findings: [] }, { kind: 'nmap', file: 'scan.xml' });
+    expect(r2.devices.staged).toBe(0);
+    expect(r2.unresolved).toEqual([]);
+    expect((await vdb.db.selectFrom('devices').select('id').execute()).length).toBe(1);
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * @module Turns what a source saw (hosts, services, protocols, findings) into inventory: each host goes
+ * through the identity rules (`observeDeviceIn`), its services and protocol details are merged into the
+ * device's, and findings are de-duplicated per device and subject with a severity from the device's
+ * context. One source file is applied in one transaction with one audit entry, so an interrupted import
+ * stores nothing and re-running it ends where one clean run would.
+ */
+import { type Actor, assertCan } from '../accounts/actor.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { type Observation, observeDeviceIn } from '../inventory/observation.js';
+import { getDevices } from '../store/device-store.js';
+import {
+  type FindingRow,
+  findingsByKey,
+  insertFindings,
+  insertSourceImport,
+  type ProtocolRow,
+  protocolsOf,
+  type ServiceRow,
+  updateFinding,
+  upsertProtocols,
+  upsertServices,
+} from '../store/discovery-store.js';
+import { newId, nowIso } from '../store/ids.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import { findingSeverity, findingTitle } from './finding-severity.js';
+import type { FindingObservation, HostObservation, IdentityField, SourceResult } from './host-observation.js';
+
+export interface ApplyOptions {
+  kind: 'capture' | 'nmap';
+  /** Base name of the source file. */
+  file: string;
+  sha256?: string | null;
+  size?: number | null;
+  /** Reader statistics to keep with the import record (packets, bytes, skipped …). */
+  stats?: Record<string, unknown>;
+  /** Identity values below this confidence stay hints instead of becoming device facts. */
+  minConfidence?: number;
+}
+
+export interface ApplyReport {
+  importId: string;
+  hosts: number;
+  devices: { staged: number; updated: number; seen: number };
+  /** Hosts that could not be tied to one device (only weak keys matching a known device, or a conflict). */
+  unresolved: { host: string; reason: string; candidates: string[] }[];
+  services: number;
+  findings: { created: number; updated: number; reopened: number; unresolved: number };
+  deviceIds: string[];
+}
+
+const LIST_CAP = 50;
+const IDENTITY_FIELDS: IdentityField[] = [
+  'manufacturer',
+  'model',
+  'deviceClass',
+  'softwareVersion',
+  'firmwareVersion',
+  'os',
+  'osVersion',
+];
+
+/** ISO-8601 UTC strings compare in time order. */
+const earlier = (a: string, b: string) => (a < b ? a : b);
+const later = (a: string, b: string) => (a > b ? a : b);
+
+const hostLabel = (h: HostObservation) => h.macs[0] ?? h.ips[0] ?? h.hostnames[0] ?? '?';
+
+export async function applySourceResult(
+  h: DbHandle,
+  actor: Actor,
+  result: SourceResult,
+  opts: ApplyOptions,
+): Promise<ApplyReport> {
+  assertCan(actor, 'devices:import');
+  const source = opts.kind === 'capture' ? 'capture' : 'scanner';
+  const minConfidence = opts.minConfidence ?? 0.6;
+  return transaction(h, async (tx) => {
+    const report: ApplyReport = {
+      importId: newId(),
+      hosts: result.hosts.length,
+      devices: { staged: 0, updated: 0, seen: 0 },
+      unresolved: [],
+      services: 0,
+      findings: { created: 0, updated: 0, reopened: 0, unresolved: 0 },
+      deviceIds: [],
+    };
+    // Any MAC or IP of a host → its device, for attaching findings.
+    const deviceOf = new Map<string, string>();
+    const services: ServiceRow[] = [];
+    const protocols: { deviceId: string; host: HostObservation }[] = [];
+
+    for (const host of result.hosts) {
+      const facts: Observation['facts'] = {};
+      for (const field of IDENTITY_FIELDS) {
+        const v = host.identity[field];
+        if (v && v.confidence >= minConfidence) facts[field] = v.value;
+      }
+      const r = await observeDeviceIn(tx, actor, {
+        source,
+        sourceRef: opts.file,
+        seenAt: host.lastSeen,
+        macs: host.macs,
+        ips: host.ips,
+        hostnames: host.hostnames,
+        facts,
+        // A scanner often sees hosts of other subnets by IP only; a capture sees MACs of its segment.
+        weakOnly: 'stage',
+      });
+      if (r.outcome === 'conflict') {
+        report.unresolved.push({ host: hostLabel(host), reason: r.reason, candidates: r.deviceIds });
+        continue;
+      }
+      if (r.outcome === 'staged') report.devices.staged++;
+      else if (r.outcome === 'updated') report.devices.updated++;
+      else report.devices.seen++;
+      report.deviceIds.push(r.deviceId);
+      for (const k of [...host.macs, ...host.ips]) deviceOf.set(k, r.deviceId);
+      for (const s of host.services) {
+        services.push({
+          id: newId(),
+          device_id: r.deviceId,
+          port: s.port,
+          transport: s.transport,
+          protocol: s.protocol,
+          product: s.product,
+          version: s.version,
+          encrypted: s.encrypted === null ? null : s.encrypted ? 1 : 0,
+          cpes: JSON.stringify(s.cpes ?? []),
+          source,
+          evidence: JSON.stringify(s.evidence),
+          first_seen: host.firstSeen,
+          last_seen: host.lastSeen,
+        });
+      }
+      protocols.push({ deviceId: r.deviceId, host });
+    }
+
+    await upsertServices(tx, services);
+    report.services = services.length;
+    await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
+    await applyFindings(tx, result.findings, deviceOf, report);
+
+    const stats = {
+      ...opts.stats,
+      hosts: report.hosts,
+      ...report.devices,
+      services: report.services,
+      findings: report.findings,
+      unresolved: report.unresolved.length,
+    };
+    const now = nowIso();
+    await insertSourceImport(tx, {
+      id: report.importId,
+      kind: opts.kind,
+      file: opts.file,
+      sha256: opts.sha256 ?? null,
+      size: opts.size ?? null,
+      status: 'done',
+      stats: JSON.stringify(stats),
+      actor: actor.name,
+      started_at: now,
+      finished_at: now,
+    });
+    await appendAudit(tx, {
+      actor,
+      action: `${opts.kind}.import`,
+      target: { type: 'source-import', id: report.importId },
+      summary: { file: opts.file, sha256: opts.sha256 ?? null, ...stats },
+    });
+    return report;
+  });
+}
+
+/** Unions the new DICOM/HL7 details into what each device already has, capped per list. */
+async function mergeProtocols(
+  tx: DbHandle,
+  seen: { deviceId: string; host: HostObservation }[],
+  source: string,
+): Promise<ProtocolRow[]> {
+  const existing = new Map(
+    (
+      await protocolsOf(
+        tx,
+        seen.map((s) => s.deviceId),
+      )
+    ).map((r) => [`${r.device_id}|${r.protocol}`, r]),
+  );
+  const out = new Map<string, ProtocolRow>();
+  for (const { deviceId, host } of seen) {
+    for (const protocol of host.protocols) {
+      const key = `${deviceId}|${protocol}`;
+      const prev = out.get(key) ?? existing.get(key);
+      const details = mergeDetails(
+        prev ? (JSON.parse(prev.details) as Record<string, unknown>) : {},
+        detailsOf(host, protocol),
+      );
+      out.set(key, {
+        id: prev?.id ?? newId(),
+        device_id: deviceId,
+        protocol,
+        details: JSON.stringify(details),
+        source,
+        first_seen: prev ? earlier(prev.first_seen, host.firstSeen) : host.firstSeen,
+        last_seen: prev ? later(prev.last_seen, host.lastSeen) : host.lastSeen,
+      });
+    }
+  }
+  return [...out.values()];
+}
+
+function detailsOf(host: HostObservation, protocol: string): Record<string, unknown> {
+  if (protocol === 'dicom' && host.dicom) return { ...host.dicom };
+  if (protocol === 'hl7' && host.hl7) return { ...host.hl7 };
+  return {};
+}
+
+function mergeDetails(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (Array.isArray(v)) {
+      const prev = Array.isArray(out[k]) ? (out[k] as unknown[]) : [];
+      out[k] = [...new Set([...prev, ...v])].slice(0, LIST_CAP);
+    } else if (v !== null && v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+async function applyFindings(
+  tx: DbHandle,
+  findings: FindingObservation[],
+  deviceOf: Map<string, string>,
+  report: ApplyReport,
+): Promise<void> {
+  // The same finding seen many times in one source is one row with a count.
+  const grouped = new Map<
+    string,
+    { f: FindingObservation; deviceId: string; count: number; last: FindingObservation }
+  >();
+  for (const f of findings) {
+    const deviceId = (f.host.mac && deviceOf.get(f.host.mac)) || (f.host.ip && deviceOf.get(f.host.ip));
+    if (!deviceId) {
+      report.findings.unresolved++;
+      continue;
+    }
+    const key = `${f.type}|${deviceId}|${f.subject}`;
+    const g = grouped.get(key);
+    if (g) {
+      g.count++;
+      if ((f.evidence.time ?? '') >= (g.last.evidence.time ?? '')) g.last = f;
+      if ((f.evidence.time ?? '') < (g.f.evidence.time ?? '')) g.f = f;
+    } else grouped.set(key, { f, deviceId, count: 1, last: f });
+  }
+  if (grouped.size === 0) return;
+  const devices = new Map(
+    (await getDevices(tx, [...new Set([...grouped.values()].map((g) => g.deviceId))])).map((d) => [d.id, d]),
+  );
+  const stored = await findingsByKey(tx, [...grouped.keys()]);
+  const now = nowIso();
+  const created: FindingRow[] = [];
+  for (const [key, g] of grouped) {
+    const d = devices.get(g.deviceId);
+    const severity = findingSeverity(
+      g.f.type,
+      { criticality: d?.criticality ?? null, ephi: d?.ephi ?? null },
+      g.f.details,
+    );
+    const firstTime = g.f.evidence.time ?? now;
+    const lastTime = g.last.evidence.time ?? now;
+    const prev = stored.get(key);
+    if (!prev) {
+      created.push({
+        id: newId(),
+        type: g.f.type,
+        severity,
+        device_id: g.deviceId,
+        subject: g.f.subject,
+        dedup_key: key,
+        title: findingTitle(g.f.type, g.f.subject),
+        state: 'open',
+        evidence: JSON.stringify(g.f.evidence),
+        last_evidence: JSON.stringify(g.last.evidence),
+        details: JSON.stringify(g.f.details),
+        occurrences: g.count,
+        first_seen: firstTime,
+        last_seen: lastTime,
+        created_at: now,
+        updated_at: now,
+      });
+      continue;
+    }
+    // A resolved exposure seen again is open again; a false positive stays dismissed.
+    const reopened = prev.state === 'resolved';
+    if (reopened) report.findings.reopened++;
+    else report.findings.updated++;
+    await updateFinding(tx, prev.id, {
+      severity,
+      state: reopened ? 'open' : prev.state,
+      last_evidence: lastTime >= prev.last_seen ? JSON.stringify(g.last.evidence) : prev.last_evidence,
+      occurrences: prev.occurrences + g.count,
+      first_seen: earlier(firstTime, prev.first_seen),
+      last_seen: later(lastTime, prev.last_seen),
+      updated_at: now,
+    });
+  }
+  await insertFindings(tx, created);
+  report.findings.created = created.length;
+}

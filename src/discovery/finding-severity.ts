@@ -1,0 +1,48 @@
+/**
+ * @module How serious a finding is, given the device it is about. Each type has a base severity; a device
+ * that keeps a patient alive, or that stores or transmits ePHI, raises exposures that touch it by one
+ * level, because the same cleartext login matters more on a ventilator than on a printer.
+ */
+import type { FindingType } from './host-observation.js';
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const BASE: Record<FindingType, Severity> = {
+  'cleartext-phi': 'high',
+  'cleartext-credentials': 'high',
+  'insecure-protocol': 'medium',
+  'weak-tls': 'medium',
+  'certificate-problem': 'low',
+};
+
+const TITLES: Record<FindingType, string> = {
+  'cleartext-phi': 'Patient data sent without encryption',
+  'cleartext-credentials': 'Credentials sent in cleartext',
+  'insecure-protocol': 'Insecure or unnecessary protocol in use',
+  'weak-tls': 'Weak TLS version or cipher suite',
+  'certificate-problem': 'Problem with a TLS certificate',
+};
+
+export interface DeviceContext {
+  criticality: string | null;
+  ephi: boolean | null;
+}
+
+export function findingTitle(type: FindingType, subject: string): string {
+  return `${TITLES[type]} (${subject})`;
+}
+
+export function findingSeverity(
+  type: FindingType,
+  device: DeviceContext,
+  details: Record<string, unknown> = {},
+): Severity {
+  let level = SEVERITIES.indexOf(BASE[type]);
+  // An expired certificate breaks clients today; a weak key or a self-signed one is a standing risk.
+  if (type === 'certificate-problem' && details['expired'] === true) level++;
+  const lifeCritical = device.criticality === 'life-sustaining' || device.criticality === 'life-supporting';
+  const handlesPhi = device.ephi === true;
+  if (lifeCritical || (handlesPhi && type !== 'certificate-problem')) level++;
+  return SEVERITIES[Math.min(level, SEVERITIES.length - 1)]!;
+}

@@ -1,0 +1,117 @@
+/**
+ * @module What a passive or active source learned about one network host, before it meets the inventory:
+ * the shared shape that the capture analyzer, the nmap importer and (later) Zeek/Suricata readers produce,
+ * and that the discovery service turns into devices, services and findings. Pure data, no I/O.
+ *
+ * Minimisation rule: nothing here ever holds a patient identifier value, a password, a community string
+ * or any other secret. Evidence says *that* something was seen and where, never what it was.
+ */
+
+/** Where a fact came from: file, connection, packet and time, and one line a person can read. */
+export interface Evidence {
+  source: 'capture' | 'scanner';
+  /** Capture or scan file name (base name). */
+  file: string;
+  /** `10.1.2.3:51000 → 10.1.2.9:104/tcp` */
+  connection?: string;
+  /** 1-based packet number in the capture. */
+  packet?: number;
+  /** ISO-8601 time of that packet or of the scan. */
+  time?: string;
+  summary: string;
+}
+
+/** An observed value with how sure the rule that produced it is (0–1) and why. */
+export interface Attributed<T = string> {
+  value: T;
+  confidence: number;
+  evidence: Evidence;
+}
+
+export type Transport = 'tcp' | 'udp';
+
+export interface ServiceObservation {
+  port: number;
+  transport: Transport;
+  /** Application protocol, lower case (`dicom`, `hl7`, `http`, `tls`, `ssh` …), null when unknown. */
+  protocol: string | null;
+  product: string | null;
+  version: string | null;
+  /** TLS or SSH seen on it: true; cleartext application data seen: false; unknown: null. */
+  encrypted: boolean | null;
+  /** nmap's CPEs, when a scanner reported them. */
+  cpes?: string[];
+  evidence: Evidence;
+}
+
+export interface DicomObservation {
+  aeTitles: string[];
+  implementationClassUid: string | null;
+  implementationVersionName: string | null;
+  /** SOP class UIDs proposed (as SCU) or accepted (as SCP) by this host. */
+  sopClasses: string[];
+  /** 'modality' | 'pacs' | 'workstation' … as the SOP classes and roles imply. */
+  roles: string[];
+}
+
+export interface Hl7Observation {
+  sendingApplications: string[];
+  sendingFacilities: string[];
+  receivingApplications: string[];
+  receivingFacilities: string[];
+  messageTypes: string[];
+  versions: string[];
+}
+
+export type IdentityField =
+  | 'manufacturer'
+  | 'model'
+  | 'deviceClass'
+  | 'softwareVersion'
+  | 'firmwareVersion'
+  | 'os'
+  | 'osVersion';
+
+export interface HostObservation {
+  macs: string[];
+  ips: string[];
+  hostnames: string[];
+  firstSeen: string;
+  lastSeen: string;
+  /** Services this host offers (it accepted connections or a scanner found them open). */
+  services: ServiceObservation[];
+  /** Application protocols this host spoke, as client or server. */
+  protocols: string[];
+  dicom?: DicomObservation;
+  hl7?: Hl7Observation;
+  /** Best-supported identity values with confidence and evidence (fingerprint rules decide). */
+  identity: Partial<Record<IdentityField, Attributed>>;
+  /** Raw fingerprint inputs kept as evidence (DHCP vendor class, parameter list, User-Agent, SSH banner …). */
+  hints: { kind: string; value: string; evidence: Evidence }[];
+}
+
+export const FINDING_TYPES = [
+  'cleartext-phi',
+  'cleartext-credentials',
+  'insecure-protocol',
+  'weak-tls',
+  'certificate-problem',
+] as const;
+export type FindingType = (typeof FINDING_TYPES)[number];
+
+export interface FindingObservation {
+  type: FindingType;
+  /** The host the finding is about: one of its MACs or IPs, as in its HostObservation. */
+  host: { mac?: string; ip?: string };
+  /** What exactly, stable for de-duplication: `telnet:23`, `hl7:PID`, `tls:TLSv1.0` … */
+  subject: string;
+  evidence: Evidence;
+  /** Extra facts for people (protocol, port, which tags/segments …), never secret values. */
+  details: Record<string, string | number | boolean | string[]>;
+}
+
+/** What one source run produced. */
+export interface SourceResult {
+  hosts: HostObservation[];
+  findings: FindingObservation[];
+}
