@@ -8,6 +8,8 @@ export const PERMISSIONS = {
   'devices:read': 'List, show and export devices, models, manufacturers',
   'devices:write': 'Add, update, confirm, merge and retire devices',
   'devices:import': 'Import device inventories (CMMS CSV) and other sources',
+  'findings:read': 'List and show findings (cleartext PHI, weak TLS, insecure protocols …) with evidence',
+  'findings:write': 'Acknowledge, resolve or dismiss findings',
   'sites:read': 'List sites and network segments',
   'sites:write': 'Create and change sites and network segments',
   'users:read': 'List accounts',
@@ -35,11 +37,13 @@ export const ROLES = {
     permissions: ALL_PERMISSIONS.filter((p) => p !== 'users:write'),
   },
   'clinical-engineer': {
-    description: 'Keeps the device inventory: imports, edits and retires devices',
+    description: 'Keeps the device inventory and works its findings: imports, edits, retires devices',
     permissions: [
       'devices:read',
       'devices:write',
       'devices:import',
+      'findings:read',
+      'findings:write',
       'sites:read',
       'system:read',
     ] as Permission[],

@@ -8,6 +8,7 @@ import { type CliContext, cliContext } from './cli-context.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDeviceCommands } from './commands/devices.js';
+import { registerFindingCommands } from './commands/findings.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSiteCommands } from './commands/sites.js';
 import { registerTokenCommands } from './commands/tokens.js';
@@ -35,6 +36,7 @@ export function buildProgram(): { program: Command; cli: CliContext } {
     () => cli.get(),
     () => cli.actor(),
   );
+  registerFindingCommands(program, cli);
   registerUserCommands(program, cli);
   registerTokenCommands(program, cli);
   registerAuditCommands(program, cli);

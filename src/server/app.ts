@@ -24,6 +24,7 @@ import type { AppEnv } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
+import { findingRoutes } from './routes/findings.js';
 import { siteRoutes } from './routes/sites.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -49,7 +50,8 @@ function buildApi(opts: AppOptions) {
     .route('/', tokenRoutes)
     .route('/', auditRoutes)
     .route('/', deviceRoutes)
-    .route('/', siteRoutes);
+    .route('/', siteRoutes)
+    .route('/', findingRoutes);
 }
 
 export type ApiType = ReturnType<typeof buildApi>;

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, apiHarness } from '../../test/api-harness.js';
+import { DIALECTS } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { listAudit } from '../audit/audit-log.js';
+import { applySourceResult } from '../discovery/apply-source-result.js';
+import type { FindingObservation, HostObservation } from '../discovery/host-observation.js';
+import { importCmmsCsv } from '../inventory/cmms-import.js';
+import { getFinding, listFindings, setFindingState } from './findings-service.js';
+
+// The legacy host of the shared captures: Telnet with a cleartext login, FTP, and TLS 1.0 on the web host.
+const host = (mac: string, ip: string): HostObservation => ({
+  macs: [mac],
+  ips: [ip],
+  hostnames: [],
+  firstSeen: '2026-11-20T10:00:00.000Z',
+  lastSeen: '2026-11-20T10:10:00.000Z',
+  services: [],
+  protocols: [],
+  identity: {},
+  hints: [],
+});
+const finding = (type: FindingObservation['type'], ip: string, subject: string, packet: number): FindingObservation => ({
+  type,
+  host: { ip },
+  subject,
+  evidence: { source: 'capture', file: '07-telnet-ftp-ssh-mqtt.pcap', packet, time: `2026-11-20T10:0${packet % 10}:00.000Z`, summary: `${subject} seen` },
+  details: { port: Number(subject.split(':')[1]) },
+});
+
+describe.each(DIALECTS)('findings on %s', (dialect) => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await apiHarness(dialect);
+    const { vdb } = h.ctx;
+    await importCmmsCsv(vdb, cliActor, {
+      file: 'cmms.csv',
+      input: 'asset_tag,mac,site,criticality\nLEG-40,00:a0:aa:5b:00:40,North,life-supporting\nWEB-30,02:00:5e:20:00:30,South,non-clinical\n',
+    });
+    await applySourceResult(
+      vdb,
+      cliActor,
+      {
+        hosts: [host('00:a0:aa:5b:00:40', '10.20.0.40'), host('02:00:5e:20:00:30', '10.20.0.30')],
+        findings: [
+          finding('cleartext-credentials', '10.20.0.40', 'telnet:23', 12),
+          finding('insecure-protocol', '10.20.0.40', 'ftp:21', 30),
+          finding('weak-tls', '10.20.0.30', 'tls:4433:TLSv1.0', 44),
+        ],
+      },
+      { kind: 'capture', file: '07-telnet-ftp-ssh-mqtt.pcap' },
+    );
+  });
+  afterAll(async () => h?.close());
+
+  it('lists with filters, rated by the device context', async () => {
+    const all = await listFindings(h.ctx.vdb, cliActor, {});
+    expect(all.map((f) => [f.assetTag, f.type, f.severity]).sort()).toEqual([
+      ['LEG-40', 'cleartext-credentials', 'critical'],
+      ['LEG-40', 'insecure-protocol', 'high'],
+      ['WEB-30', 'weak-tls', 'medium'],
+    ]);
+    expect((await listFindings(h.ctx.vdb, cliActor, { type: 'weak-tls' })).map((f) => f.subject)).toEqual(['tls:4433:TLSv1.0']);
+    expect(await listFindings(h.ctx.vdb, cliActor, { severity: ['critical'] })).toHaveLength(1);
+    await expect(listFindings(h.ctx.vdb, cliActor, { type: 'nonsense' })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('moves through states with an audit entry; a false positive needs a reason', async () => {
+    const [f] = await listFindings(h.ctx.vdb, cliActor, { type: 'insecure-protocol' });
+    await setFindingState(h.ctx.vdb, cliActor, f!.id, 'acknowledged');
+    expect((await getFinding(h.ctx.vdb, cliActor, f!.id)).state).toBe('acknowledged');
+    await expect(setFindingState(h.ctx.vdb, cliActor, f!.id, 'false-positive')).rejects.toMatchObject({ code: 'invalid_input' });
+    await setFindingState(h.ctx.vdb, cliActor, f!.id, 'false-positive', 'FTP is the vendor service port, isolated VLAN');
+    const [entry] = await listAudit(h.ctx.vdb, { action: 'finding.state' });
+    expect(entry?.summary).toMatchObject({ before: { state: 'acknowledged' }, after: { state: 'false-positive' } });
+    expect(await listFindings(h.ctx.vdb, cliActor, { state: ['open', 'acknowledged'] })).toHaveLength(2);
+  });
+
+  it('serves findings over the API, limited to the sites of a token', async () => {
+    const res = await h.as('auditor').get('/api/v1/findings?severity=critical,high');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { items: { subject: string; evidence: { packet: number } }[] };
+    expect(body.items.map((i) => i.subject).sort()).toEqual(['ftp:21', 'telnet:23']);
+    expect(body.items.find((i) => i.subject === 'telnet:23')?.evidence.packet).toBe(12);
+    const created = await h.as('admin').post('/api/v1/tokens', { name: 'south-only', sites: ['South'] });
+    const { token } = (await created.json()) as { token: string };
+    const south = (await (await h.withToken(token).get('/api/v1/findings')).json()) as { items: { subject: string }[] };
+    expect(south.items.map((i) => i.subject)).toEqual(['tls:4433:TLSv1.0']);
+    const [leg] = await listFindings(h.ctx.vdb, cliActor, { type: 'cleartext-credentials' });
+    expect((await h.withToken(token).get(`/api/v1/findings/${leg!.id}`)).status).toBe(404);
+    const changed = await h.as('clinical-engineer').post(`/api/v1/findings/${leg!.id}/state`, { state: 'resolved' });
+    expect(changed.status).toBe(200);
+    expect((await h.as('auditor').post(`/api/v1/findings/${leg!.id}/state`, { state: 'open' })).status).toBe(403);
+  });
+});
