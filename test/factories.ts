@@ -47,4 +47,8 @@ export const DEVICE_JSON_FIELDS = [
   'lastSeen',
   'createdAt',
   'updatedAt',
+  'services',
+  'protocols',
+  'dicom',
+  'hl7',
 ];

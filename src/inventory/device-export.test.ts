@@ -34,6 +34,10 @@ const device: Device = {
   lastSeen: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
+  services: [],
+  protocols: [],
+  dicom: null,
+  hl7: null,
 };
 
 describe('device CSV export', () => {

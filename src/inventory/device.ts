@@ -95,6 +95,34 @@ export interface Device {
   lastSeen: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Services the device offers, as captures and scanners saw them. */
+  services: DeviceService[];
+  /** Application protocols it speaks (lower case: dicom, hl7, http, tls …). */
+  protocols: string[];
+  dicom: DicomProfile | null;
+  hl7: Hl7Profile | null;
+}
+
+export interface DeviceService {
+  port: number;
+  transport: string;
+  protocol: string | null;
+  product: string | null;
+  version: string | null;
+  encrypted: boolean | null;
+}
+
+export interface DicomProfile {
+  aeTitles: string[];
+  implementationClassUid: string | null;
+  implementationVersionName: string | null;
+  sopClasses: string[];
+}
+
+export interface Hl7Profile {
+  sendingApplications: string[];
+  sendingFacilities: string[];
+  messageTypes: string[];
 }
 
 /** The scalar attributes a source can state about a device; each is kept as a fact per source. */

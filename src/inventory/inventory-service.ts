@@ -25,6 +25,7 @@ import {
   updateFact,
   updateIdentifier,
 } from '../store/device-store.js';
+import { protocolsOf, servicesOf } from '../store/discovery-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { findSite } from '../store/site-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
@@ -53,8 +54,67 @@ import { loadIdentityIndex } from './identity-lookup.js';
 
 export const MAX_PAGE_SIZE = 500;
 
+/** What sources saw a device do on the network (services, protocols and their details), per device id. */
+export type NetworkProfiles = Map<string, Pick<Device, 'services' | 'protocols' | 'dicom' | 'hl7'>>;
+
+const NO_PROFILE = { services: [], protocols: [], dicom: null, hl7: null };
+
+/** Two queries for any number of devices: their services and their protocols. */
+export async function networkProfiles(h: DbHandle, ids: readonly string[]): Promise<NetworkProfiles> {
+  const out: NetworkProfiles = new Map();
+  if (ids.length === 0) return out;
+  const profile = (id: string) => {
+    const p = out.get(id) ?? { services: [], protocols: [], dicom: null, hl7: null };
+    out.set(id, p);
+    return p;
+  };
+  for (const s of await servicesOf(h, ids)) {
+    profile(s.device_id).services.push({
+      port: s.port,
+      transport: s.transport,
+      protocol: s.protocol,
+      product: s.product,
+      version: s.version,
+      encrypted: s.encrypted === null ? null : s.encrypted === 1,
+    });
+  }
+  for (const r of await protocolsOf(h, ids)) {
+    const p = profile(r.device_id);
+    p.protocols.push(r.protocol);
+    const d = JSON.parse(r.details) as Record<string, unknown>;
+    const list = (k: string) => (Array.isArray(d[k]) ? (d[k] as string[]) : []);
+    const text = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
+    if (r.protocol === 'dicom') {
+      p.dicom = {
+        aeTitles: list('aeTitles'),
+        implementationClassUid: text('implementationClassUid'),
+        implementationVersionName: text('implementationVersionName'),
+        sopClasses: list('sopClasses'),
+      };
+    } else if (r.protocol === 'hl7') {
+      p.hl7 = {
+        sendingApplications: list('sendingApplications'),
+        sendingFacilities: list('sendingFacilities'),
+        messageTypes: list('messageTypes'),
+      };
+    }
+  }
+  return out;
+}
+
+async function withProfiles(h: DbHandle, stored: readonly StoredDevice[]): Promise<Device[]> {
+  const profiles = await networkProfiles(
+    h,
+    stored.map((d) => d.id),
+  );
+  return stored.map((d) => toDevice(d, profiles.get(d.id)));
+}
+
 /** The Device JSON contract, in contract order, from a stored device (drops internal ids and keys). */
-export function toDevice(d: StoredDevice): Device {
+export function toDevice(
+  d: StoredDevice,
+  profile: Pick<Device, 'services' | 'protocols' | 'dicom' | 'hl7'> = NO_PROFILE,
+): Device {
   return {
     id: d.id,
     assetTag: d.assetTag,
@@ -86,6 +146,10 @@ export function toDevice(d: StoredDevice): Device {
     lastSeen: d.lastSeen,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
+    services: profile.services,
+    protocols: profile.protocols,
+    dicom: profile.dicom,
+    hl7: profile.hl7,
   };
 }
 
@@ -127,7 +191,7 @@ export async function listDevices(
     queryDevices(h, filter, { sort: q.sort, order: q.order, limit: pageSize, offset: (page - 1) * pageSize }),
     countDevices(h, filter),
   ]);
-  return { items: result.items.map(toDevice), total, page, pageSize };
+  return { items: await withProfiles(h, result.items), total, page, pageSize };
 }
 
 export async function countMatchingDevices(h: DbHandle, actor: Actor, query: unknown): Promise<number> {
@@ -164,7 +228,7 @@ export async function* streamDevices(
       if (e instanceof InvalidCursorError) throw invalidInput('Invalid cursor');
       throw e;
     }
-    for (const d of page.items) yield toDevice(d);
+    for (const d of await withProfiles(h, page.items)) yield d;
     remaining -= page.items.length;
     if (!page.nextCursor) return;
     after = page.nextCursor;
@@ -211,8 +275,9 @@ export async function showDevice(h: DbHandle, actor: Actor, ref: string): Promis
 
 async function detailOf(h: DbHandle, d: StoredDevice): Promise<DeviceDetail> {
   const facts = (await factRowsOf(h, [d.id])).map(toFact);
+  const [withProfile] = await withProfiles(h, [d]);
   return {
-    ...toDevice(d),
+    ...withProfile!,
     mergedInto: d.mergedInto,
     identifiers: d.identifiers,
     facts,

@@ -26,7 +26,7 @@ export type IdentifierRow = DeviceIdentifierTable;
 export type FactRow = DeviceFactTable;
 
 /** A device as stored: the Device contract plus the ids and keys the inventory service works with. */
-export interface StoredDevice extends Device {
+export interface StoredDevice extends Omit<Device, 'services' | 'protocols' | 'dicom' | 'hl7'> {
   modelId: string | null;
   siteId: string | null;
   mergedInto: string | null;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
-import { cliActor } from '../../../test/factories.js';
+import { cliActor, DEVICE_JSON_FIELDS } from '../../../test/factories.js';
 import { listAudit } from '../../audit/audit-log.js';
 import { loadConfig } from '../../config/config.js';
 import type { AppContext } from '../../context.js';
@@ -161,7 +161,7 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
       ips: [],
       udi: null,
     });
-    expect(Object.keys(json[0]!)).toHaveLength(30);
+    expect(Object.keys(json[0]!)).toEqual(DEVICE_JSON_FIELDS);
     const pumps = JSON.parse(
       (
         await ok(

@@ -65,6 +65,32 @@ export const DeviceSchema = z
     lastSeen: text,
     createdAt: z.string(),
     updatedAt: z.string(),
+    services: z.array(
+      z.object({
+        port: z.number().int(),
+        transport: z.string(),
+        protocol: text,
+        product: text,
+        version: text,
+        encrypted: z.boolean().nullable(),
+      }),
+    ),
+    protocols: z.array(z.string()),
+    dicom: z
+      .object({
+        aeTitles: z.array(z.string()),
+        implementationClassUid: text,
+        implementationVersionName: text,
+        sopClasses: z.array(z.string()),
+      })
+      .nullable(),
+    hl7: z
+      .object({
+        sendingApplications: z.array(z.string()),
+        sendingFacilities: z.array(z.string()),
+        messageTypes: z.array(z.string()),
+      })
+      .nullable(),
   })
   .openapi('Device');
 
