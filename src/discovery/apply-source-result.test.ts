@@ -25,9 +25,25 @@ function pacs(): HostObservation {
     hostnames: [],
     firstSeen: '2026-11-20T10:00:00.000Z',
     lastSeen: '2026-11-20T10:05:00.000Z',
-    services: [{ port: 104, transport: 'tcp', protocol: 'dicom', product: 'dcmtk', version: '3.6.7', encrypted: false, evidence: ev('A-ASSOCIATE-AC from PACS_MAIN') }],
+    services: [
+      {
+        port: 104,
+        transport: 'tcp',
+        protocol: 'dicom',
+        product: 'dcmtk',
+        version: '3.6.7',
+        encrypted: false,
+        evidence: ev('A-ASSOCIATE-AC from PACS_MAIN'),
+      },
+    ],
     protocols: ['dicom'],
-    dicom: { aeTitles: ['PACS_MAIN'], implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7', implementationVersionName: 'OFFIS_DCMTK_367', sopClasses: ['1.2.840.10008.5.1.4.1.1.2'], roles: ['pacs'] },
+    dicom: {
+      aeTitles: ['PACS_MAIN'],
+      implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7',
+      implementationVersionName: 'OFFIS_DCMTK_367',
+      sopClasses: ['1.2.840.10008.5.1.4.1.1.2'],
+      roles: ['pacs'],
+    },
     identity: {
       deviceClass: { value: 'pacs', confidence: 0.8, evidence: ev('accepts CT Image Storage as SCP') },
       os: { value: 'Linux', confidence: 0.3, evidence: ev('TTL 64') },
@@ -45,8 +61,16 @@ function ct(): HostObservation {
     lastSeen: '2026-11-20T10:01:00.000Z',
     services: [],
     protocols: ['dicom', 'dhcp'],
-    dicom: { aeTitles: ['CT_RHAPSODE01'], implementationClassUid: null, implementationVersionName: 'OFFIS_DCMTK_367', sopClasses: ['1.2.840.10008.5.1.4.1.1.2'], roles: ['modality'] },
-    identity: { deviceClass: { value: 'imaging-ct', confidence: 0.9, evidence: ev('proposes CT Image Storage as SCU') } },
+    dicom: {
+      aeTitles: ['CT_RHAPSODE01'],
+      implementationClassUid: null,
+      implementationVersionName: 'OFFIS_DCMTK_367',
+      sopClasses: ['1.2.840.10008.5.1.4.1.1.2'],
+      roles: ['modality'],
+    },
+    identity: {
+      deviceClass: { value: 'imaging-ct', confidence: 0.9, evidence: ev('proposes CT Image Storage as SCU') },
+    },
     hints: [],
   };
 }
@@ -67,7 +91,10 @@ describe.each(DIALECTS)('applying a source result on %s', (dialect) => {
 
   it('stages new devices with their services, protocol details and de-duplicated findings', async () => {
     vdb = await freshDatabase(dialect);
-    const r = await applySourceResult(vdb, cliActor, result(), { kind: 'capture', file: '02-dicom-cleartext.pcap' });
+    const r = await applySourceResult(vdb, cliActor, result(), {
+      kind: 'capture',
+      file: '02-dicom-cleartext.pcap',
+    });
     expect(r.devices).toEqual({ staged: 2, updated: 0, seen: 0 });
     expect(r.findings).toMatchObject({ created: 1, updated: 0, unresolved: 0 });
     const device = await showDevice(vdb, cliActor, '02:00:5e:20:00:10');
@@ -94,16 +121,29 @@ describe.each(DIALECTS)('applying a source result on %s', (dialect) => {
     expect(again.findings).toMatchObject({ created: 0, updated: 1 });
     const count = async (t: 'devices' | 'device_services' | 'device_protocols' | 'findings') =>
       (await vdb.db.selectFrom(t).select('id').execute()).length;
-    expect([await count('devices'), await count('device_services'), await count('device_protocols'), await count('findings')]).toEqual([2, 1, 3, 1]);
-    const dicom = await vdb.db.selectFrom('device_protocols').selectAll().where('protocol', '=', 'dicom').execute();
-    expect(dicom.map((p) => JSON.parse(p.details).aeTitles).sort()).toEqual([['CT_RHAPSODE01'], ['PACS_MAIN']]);
+    expect([
+      await count('devices'),
+      await count('device_services'),
+      await count('device_protocols'),
+      await count('findings'),
+    ]).toEqual([2, 1, 3, 1]);
+    const dicom = await vdb.db
+      .selectFrom('device_protocols')
+      .selectAll()
+      .where('protocol', '=', 'dicom')
+      .execute();
+    expect(dicom.map((p) => JSON.parse(p.details).aeTitles).sort()).toEqual([
+      ['CT_RHAPSODE01'],
+      ['PACS_MAIN'],
+    ]);
   });
 
   it('re-opens a resolved finding seen again and raises severity for a life-critical device', async () => {
     vdb = await freshDatabase(dialect);
     await importCmmsCsv(vdb, cliActor, {
       file: 'cmms.csv',
-      input: 'asset_tag,mac,manufacturer,model,device_class,criticality,ephi\nPACS-1,02:00:5E:20:00:10,OFFIS,storescp,pacs,life-supporting,yes\n',
+      input:
+        'asset_tag,mac,manufacturer,model,device_class,criticality,ephi\nPACS-1,02:00:5E:20:00:10,OFFIS,storescp,pacs,life-supporting,yes\n',
     });
     await applySourceResult(vdb, cliActor, result(), { kind: 'capture', file: 'a.pcap' });
     const device = await showDevice(vdb, cliActor, 'PACS-1');
@@ -114,16 +154,28 @@ describe.each(DIALECTS)('applying a source result on %s', (dialect) => {
     await vdb.db.updateTable('findings').set({ state: 'resolved' }).execute();
     const again = await applySourceResult(vdb, cliActor, result(), { kind: 'capture', file: 'b.pcap' });
     expect(again.findings.reopened).toBe(1);
-    expect((await vdb.db.selectFrom('findings').select('state').executeTakeFirstOrThrow()).state).toBe('open');
+    expect((await vdb.db.selectFrom('findings').select('state').executeTakeFirstOrThrow()).state).toBe(
+      'open',
+    );
   });
 
   it('stages a host seen only by IP once, and counts findings about unknown hosts', async () => {
     vdb = await freshDatabase(dialect);
     const ipOnly: HostObservation = { ...pacs(), macs: [], ips: ['10.99.0.7'] };
-    const r1 = await applySourceResult(vdb, cliActor, { hosts: [ipOnly], findings: [{ ...phiFinding(1), host: { ip: '10.1.1.1' } }] }, { kind: 'nmap', file: 'scan.xml' });
+    const r1 = await applySourceResult(
+      vdb,
+      cliActor,
+      { hosts: [ipOnly], findings: [{ ...phiFinding(1), host: { ip: '10.1.1.1' } }] },
+      { kind: 'nmap', file: 'scan.xml' },
+    );
     expect(r1.devices.staged).toBe(1);
     expect(r1.findings.unresolved).toBe(1);
-    const r2 = await applySourceResult(vdb, cliActor, { hosts: [ipOnly], findings: [] }, { kind: 'nmap', file: 'scan.xml' });
+    const r2 = await applySourceResult(
+      vdb,
+      cliActor,
+      { hosts: [ipOnly], findings: [] },
+      { kind: 'nmap', file: 'scan.xml' },
+    );
     expect(r2.devices.staged).toBe(0);
     expect(r2.unresolved).toEqual([]);
     expect((await vdb.db.selectFrom('devices').select('id').execute()).length).toBe(1);

@@ -6,6 +6,7 @@
  * Minimisation rule: nothing here ever holds a patient identifier value, a password, a community string
  * or any other secret. Evidence says *that* something was seen and where, never what it was.
  */
+import type { InputIssue } from '../errors.js';
 
 /** Where a fact came from: file, connection, packet and time, and one line a person can read. */
 export interface Evidence {
@@ -114,4 +115,6 @@ export interface FindingObservation {
 export interface SourceResult {
   hosts: HostObservation[];
   findings: FindingObservation[];
+  /** Problems in the input that did not stop the run (a truncated file: what came before it is above). */
+  issues?: InputIssue[];
 }

@@ -1,0 +1,306 @@
+/**
+ * @module Device fingerprinting: combines what one host revealed (hints, DICOM and HL7 use, services, MAC
+ * prefix, nmap OS matches) into manufacturer, model, device class, software/firmware version and OS, each
+ * with a confidence and the evidence behind it. The knowledge lives in data (`rules/`); this file only
+ * matches rules against facts and keeps the best-supported value per field.
+ *
+ * Pure and deterministic: the same observation always gives the same result, running it again changes
+ * nothing, and an existing value is only replaced by a strictly more confident one. Values that lose stay
+ * visible as `candidate.<field>` hints, so a reviewer sees the disagreement.
+ */
+import type { Attributed, Evidence, HostObservation, IdentityField } from './host-observation.js';
+import { lookupMacVendor } from './oui.js';
+import { storageSopClass } from './rules/dicom-sop-classes.js';
+import type { FingerprintRule, RuleOutput } from './rules/fingerprint-rule.js';
+import { FINGERPRINT_RULES } from './rules/index.js';
+
+export interface FingerprintOptions {
+  /** Rules to apply; default FINGERPRINT_RULES. */
+  rules?: readonly FingerprintRule[];
+  /** Look the host's MACs up in the IEEE registry and add `oui.vendor` hints (default true). */
+  ouiLookup?: boolean;
+}
+
+/** One input a rule can match: a hint, or a value derived from the observation's structured parts. */
+export interface Fact {
+  kind: string;
+  value: string;
+  evidence: Evidence;
+}
+
+type Hint = HostObservation['hints'][number];
+
+const IDENTITY_FIELDS: readonly IdentityField[] = [
+  'manufacturer',
+  'model',
+  'deviceClass',
+  'softwareVersion',
+  'firmwareVersion',
+  'os',
+  'osVersion',
+];
+
+const CANDIDATE_PREFIX = 'candidate.';
+const DERIVED_KINDS = /^(software$|candidate\.)/;
+const MAX_VALUE = 120;
+
+// ---------------------------------------------------------------------------------------------------
+// Templates
+
+const LEGAL_SUFFIX =
+  /[,\s]+(inc\.?|incorporated|ltd\.?|limited|llc|l\.l\.c\.|corp\.?|corporation|corporate|co\.?|company|gmbh|ag|s\.?a\.?s?|s\.p\.a\.|b\.v\.|oy|ab|k\.k\.|pty|plc|srl|s\.r\.o\.)$/i;
+
+/** Transforms a template may apply to a captured value: `{1|org}`, `{1|cpe}`. */
+export const TEMPLATE_TRANSFORMS: Record<string, (s: string) => string> = {
+  /**
+   * An organisation name as registries and data sets spell it → as people write it: legal suffixes dropped,
+   * an all-capitals name in title case (acronyms of up to three letters kept).
+   */
+  org(s) {
+    let name = s.trim();
+    for (let i = 0; i < 3 && LEGAL_SUFFIX.test(name); i++) name = name.replace(LEGAL_SUFFIX, '').trim();
+    name = name.replace(/[,.\s]+$/, '');
+    if (!/[a-z]/.test(name))
+      name = name.replace(/[A-Z][A-Z'’&-]*/g, (w) => (w.length <= 3 ? w : w[0] + w.slice(1).toLowerCase()));
+    return name;
+  },
+  /** A CPE 2.2 component → text: `windows_7` → `windows 7`, `%2f` → `/`. @see NIST IR 7695 §5.3.2 */
+  cpe(s) {
+    return s
+      .replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
+      .replaceAll('_', ' ');
+  },
+};
+
+function cleanValue(s: string): string {
+  // Control characters never belong in an identity value; collapse whitespace and cap the length.
+  let printable = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    printable += c < 0x20 || c === 0x7f ? ' ' : ch;
+  }
+  const v = printable.replace(/\s+/g, ' ').trim();
+  return v.length > MAX_VALUE ? v.slice(0, MAX_VALUE).trimEnd() : v;
+}
+
+interface MatchCaptures {
+  numbered: readonly (string | undefined)[];
+  named: Record<string, string | undefined>;
+}
+
+function expand(template: string, m: MatchCaptures): string {
+  return template.replace(/\{(\w+)(?:\|(\w+))?\}/g, (_, ref: string, transform?: string) => {
+    const raw = (/^\d+$/.test(ref) ? m.numbered[Number(ref)] : m.named[ref]) ?? '';
+    const fn = transform ? TEMPLATE_TRANSFORMS[transform] : undefined;
+    return fn ? fn(raw) : raw;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Facts
+
+/** Some evidence of this host, for facts (DICOM, HL7 use) that carry none of their own. */
+function hostEvidence(host: HostObservation): Evidence {
+  const e =
+    host.services[0]?.evidence ??
+    host.hints[0]?.evidence ??
+    Object.values(host.identity).find((a) => a !== undefined)?.evidence;
+  return e ?? { source: 'capture', file: '', time: host.firstSeen, summary: 'host observation' };
+}
+
+/** Every fact rules can match, in a fixed order (hints first, as given). */
+export function factsOf(host: HostObservation): Fact[] {
+  const facts: Fact[] = [];
+  const base = hostEvidence(host);
+  const add = (kind: string, value: string | null | undefined, evidence: Evidence = base) => {
+    const v = value?.trim();
+    if (v) facts.push({ kind, value: v, evidence });
+  };
+  // Derived hints (software, candidates) are outputs: matching them would make a second run differ.
+  for (const h of host.hints) if (!DERIVED_KINDS.test(h.kind)) add(h.kind, h.value, h.evidence);
+  for (const name of host.hostnames) add('hostname', name);
+  for (const p of host.protocols) add('protocol', p);
+  for (const s of host.services) {
+    add('service', `${s.transport}/${s.port}/${s.protocol ?? 'unknown'}`, s.evidence);
+    if (s.product) add('service.product', s.version ? `${s.product} ${s.version}` : s.product, s.evidence);
+  }
+  const d = host.dicom;
+  if (d) {
+    add('dicom.implementationVersionName', d.implementationVersionName);
+    add('dicom.implementationClassUid', d.implementationClassUid);
+    for (const uid of d.sopClasses) add('dicom.sopClass', uid);
+    for (const r of d.roles) add('dicom.role', r);
+    for (const ae of d.aeTitles) add('dicom.aeTitle', ae);
+    const modalities = [
+      ...new Set(d.sopClasses.map((uid) => storageSopClass(uid)?.modality).filter((m) => m !== undefined)),
+    ].sort();
+    if (modalities.length > 0) add('dicom.storageModalities', modalities.join(','));
+  }
+  const h = host.hl7;
+  if (h) {
+    for (const v of h.sendingApplications) add('hl7.sendingApplication', v);
+    for (const v of h.sendingFacilities) add('hl7.sendingFacility', v);
+    for (const v of h.receivingApplications) add('hl7.receivingApplication', v);
+    for (const v of h.messageTypes) add('hl7.messageType', v);
+  }
+  return facts;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rules
+
+interface CompiledCondition {
+  fact: string;
+  re: RegExp;
+  absent: boolean;
+}
+interface CompiledRule {
+  rule: FingerprintRule;
+  conditions: CompiledCondition[];
+}
+
+const compiledCache = new WeakMap<readonly FingerprintRule[], CompiledRule[]>();
+
+/** Compiles the rules once per rule set; a bad regular expression fails loudly, naming the rule. */
+export function compileRules(rules: readonly FingerprintRule[]): CompiledRule[] {
+  let compiled = compiledCache.get(rules);
+  if (!compiled) {
+    compiled = rules.map((rule) => ({
+      rule,
+      conditions: rule.when.map((c) => {
+        try {
+          return { fact: c.fact, re: new RegExp(c.matches, c.flags ?? 'i'), absent: c.absent === true };
+        } catch (err) {
+          throw new Error(
+            `fingerprint rule ${rule.id}: bad pattern for ${c.fact}: ${(err as Error).message}`,
+          );
+        }
+      }),
+    }));
+    compiledCache.set(rules, compiled);
+  }
+  return compiled;
+}
+
+interface Firing {
+  rule: FingerprintRule;
+  fact: Fact;
+  captures: MatchCaptures;
+}
+
+function fire(cr: CompiledRule, byKind: Map<string, Fact[]>): Firing | null {
+  let first: { fact: Fact; m: RegExpExecArray } | undefined;
+  const named: Record<string, string | undefined> = {};
+  for (const c of cr.conditions) {
+    let hit: { fact: Fact; m: RegExpExecArray } | undefined;
+    for (const f of byKind.get(c.fact) ?? []) {
+      const m = c.re.exec(f.value);
+      if (m) {
+        hit = { fact: f, m };
+        break;
+      }
+    }
+    if (c.absent) {
+      if (hit) return null;
+      continue;
+    }
+    if (!hit) return null;
+    first ??= hit;
+    Object.assign(named, hit.m.groups);
+  }
+  if (!first) return null;
+  return { rule: cr.rule, fact: first.fact, captures: { numbered: [...first.m], named } };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Resolution
+
+interface Candidate {
+  field: IdentityField;
+  value: string;
+  confidence: number;
+  evidence: Evidence;
+}
+
+const sameValue = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
+const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+function pushHint(hints: Hint[], hint: Hint): void {
+  if (!hints.some((h) => h.kind === hint.kind && sameValue(h.value, hint.value))) hints.push(hint);
+}
+
+/**
+ * Applies the fingerprint rules to one host and returns it with `identity` filled in and derived hints
+ * (`oui.vendor`, `software`, `candidate.<field>`) added. The input is not modified.
+ */
+export function fingerprintHost(host: HostObservation, opts: FingerprintOptions = {}): HostObservation {
+  const rules = compileRules(opts.rules ?? FINGERPRINT_RULES);
+  const hints: Hint[] = host.hints.map((h) => ({ ...h }));
+
+  if (opts.ouiLookup !== false) {
+    const base = hostEvidence(host);
+    for (const mac of host.macs) {
+      const r = lookupMacVendor(mac);
+      if (r.ok)
+        pushHint(hints, {
+          kind: 'oui.vendor',
+          value: r.vendor,
+          evidence: { ...base, summary: `IEEE ${r.registry} registry: ${r.prefix} → ${r.vendor}` },
+        });
+    }
+  }
+
+  const facts = factsOf({ ...host, hints });
+  const byKind = new Map<string, Fact[]>();
+  for (const f of facts) {
+    const list = byKind.get(f.kind);
+    if (list) list.push(f);
+    else byKind.set(f.kind, [f]);
+  }
+
+  const candidates: Candidate[] = [];
+  for (const field of IDENTITY_FIELDS) {
+    const existing = host.identity[field];
+    if (existing) candidates.push({ field, ...existing });
+  }
+  for (const cr of rules) {
+    const firing = fire(cr, byKind);
+    if (!firing) continue;
+    const { rule, fact, captures } = firing;
+    for (const [key, template] of Object.entries(rule.sets) as [keyof RuleOutput, string][]) {
+      const value = cleanValue(expand(template, captures));
+      if (!value) continue;
+      const summary = `${fact.kind} "${clip(fact.value)}" → ${key} "${value}" (rule ${rule.id})`;
+      const evidence: Evidence = { ...fact.evidence, summary };
+      if (key === 'software') pushHint(hints, { kind: 'software', value, evidence });
+      else candidates.push({ field: key, value, confidence: rule.confidence, evidence });
+    }
+  }
+
+  const identity: HostObservation['identity'] = {};
+  for (const field of IDENTITY_FIELDS) {
+    const mine = candidates.filter((c) => c.field === field);
+    // The first of the most confident wins: existing values come first, so a tie never unseats them.
+    let best: Candidate | undefined;
+    for (const c of mine) if (!best || c.confidence > best.confidence) best = c;
+    if (!best) continue;
+    const winner: Attributed = { value: best.value, confidence: best.confidence, evidence: best.evidence };
+    identity[field] = winner;
+    for (const c of mine) {
+      if (sameValue(c.value, best.value)) continue;
+      pushHint(hints, {
+        kind: `${CANDIDATE_PREFIX}${field}`,
+        value: c.value,
+        evidence: { ...c.evidence, summary: `confidence ${c.confidence.toFixed(2)}: ${c.evidence.summary}` },
+      });
+    }
+  }
+  // A value that once lost and now wins is no longer a mere candidate.
+  const kept = hints.filter((h) => {
+    if (!h.kind.startsWith(CANDIDATE_PREFIX)) return true;
+    const won = identity[h.kind.slice(CANDIDATE_PREFIX.length) as IdentityField];
+    return !(won && sameValue(won.value, h.value));
+  });
+
+  return { ...host, hints: kept, identity };
+}
