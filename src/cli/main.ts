@@ -9,6 +9,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDeviceCommands } from './commands/devices.js';
 import { registerFindingCommands } from './commands/findings.js';
+import { registerImportCommands } from './commands/import.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSiteCommands } from './commands/sites.js';
 import { registerTokenCommands } from './commands/tokens.js';
@@ -36,6 +37,7 @@ export function buildProgram(): { program: Command; cli: CliContext } {
     () => cli.get(),
     () => cli.actor(),
   );
+  registerImportCommands(program, cli);
   registerFindingCommands(program, cli);
   registerUserCommands(program, cli);
   registerTokenCommands(program, cli);

@@ -136,8 +136,9 @@ export async function applySourceResult(
       protocols.push({ deviceId: r.deviceId, host });
     }
 
-    await upsertServices(tx, services);
-    report.services = services.length;
+    const merged = mergeServiceRows(services);
+    await upsertServices(tx, merged);
+    report.services = merged.length;
     await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
     await applyFindings(tx, result.findings, deviceOf, report);
 
@@ -170,6 +171,33 @@ export async function applySourceResult(
     });
     return report;
   });
+}
+
+/**
+ * One row per device, port and transport: a device seen as several hosts (its IPv4 and IPv6 addresses)
+ * reports the same service twice, and one statement may not upsert a row twice.
+ */
+function mergeServiceRows(rows: ServiceRow[]): ServiceRow[] {
+  const out = new Map<string, ServiceRow>();
+  for (const r of rows) {
+    const key = `${r.device_id}|${r.port}|${r.transport}`;
+    const prev = out.get(key);
+    if (!prev) {
+      out.set(key, { ...r });
+      continue;
+    }
+    prev.protocol ??= r.protocol;
+    prev.product ??= r.product;
+    prev.version ??= r.version;
+    if (r.encrypted === 1 || prev.encrypted === null) prev.encrypted = r.encrypted ?? prev.encrypted;
+    if (prev.cpes === '[]') prev.cpes = r.cpes;
+    prev.first_seen = earlier(prev.first_seen, r.first_seen);
+    if (r.last_seen > prev.last_seen) {
+      prev.last_seen = r.last_seen;
+      prev.evidence = r.evidence;
+    }
+  }
+  return [...out.values()];
 }
 
 /** Unions the new DICOM/HL7 details into what each device already has, capped per list. */
@@ -245,11 +273,12 @@ async function applyFindings(
     }
     const key = `${f.type}|${deviceId}|${f.subject}`;
     const g = grouped.get(key);
+    const latest = f.lastEvidence ? { ...f, evidence: f.lastEvidence } : f;
     if (g) {
-      g.count++;
-      if ((f.evidence.time ?? '') >= (g.last.evidence.time ?? '')) g.last = f;
+      g.count += f.occurrences ?? 1;
+      if ((latest.evidence.time ?? '') >= (g.last.evidence.time ?? '')) g.last = latest;
       if ((f.evidence.time ?? '') < (g.f.evidence.time ?? '')) g.f = f;
-    } else grouped.set(key, { f, deviceId, count: 1, last: f });
+    } else grouped.set(key, { f, deviceId, count: f.occurrences ?? 1, last: latest });
   }
   if (grouped.size === 0) return;
   const devices = new Map(

@@ -109,6 +109,10 @@ export interface FindingObservation {
   evidence: Evidence;
   /** Extra facts for people (protocol, port, which tags/segments …), never secret values. */
   details: Record<string, string | number | boolean | string[]>;
+  /** Sightings this observation stands for (a source may fold repeats into one), default 1. */
+  occurrences?: number;
+  /** The latest of those sightings, when there were several. */
+  lastEvidence?: Evidence;
 }
 
 /** What one source run produced. */

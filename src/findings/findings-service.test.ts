@@ -20,11 +20,22 @@ const host = (mac: string, ip: string): HostObservation => ({
   identity: {},
   hints: [],
 });
-const finding = (type: FindingObservation['type'], ip: string, subject: string, packet: number): FindingObservation => ({
+const finding = (
+  type: FindingObservation['type'],
+  ip: string,
+  subject: string,
+  packet: number,
+): FindingObservation => ({
   type,
   host: { ip },
   subject,
-  evidence: { source: 'capture', file: '07-telnet-ftp-ssh-mqtt.pcap', packet, time: `2026-11-20T10:0${packet % 10}:00.000Z`, summary: `${subject} seen` },
+  evidence: {
+    source: 'capture',
+    file: '07-telnet-ftp-ssh-mqtt.pcap',
+    packet,
+    time: `2026-11-20T10:0${packet % 10}:00.000Z`,
+    summary: `${subject} seen`,
+  },
   details: { port: Number(subject.split(':')[1]) },
 });
 
@@ -35,7 +46,8 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
     const { vdb } = h.ctx;
     await importCmmsCsv(vdb, cliActor, {
       file: 'cmms.csv',
-      input: 'asset_tag,mac,site,criticality\nLEG-40,00:a0:aa:5b:00:40,North,life-supporting\nWEB-30,02:00:5e:20:00:30,South,non-clinical\n',
+      input:
+        'asset_tag,mac,site,criticality\nLEG-40,00:a0:aa:5b:00:40,North,life-supporting\nWEB-30,02:00:5e:20:00:30,South,non-clinical\n',
     });
     await applySourceResult(
       vdb,
@@ -60,19 +72,34 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
       ['LEG-40', 'insecure-protocol', 'high'],
       ['WEB-30', 'weak-tls', 'medium'],
     ]);
-    expect((await listFindings(h.ctx.vdb, cliActor, { type: 'weak-tls' })).map((f) => f.subject)).toEqual(['tls:4433:TLSv1.0']);
+    expect((await listFindings(h.ctx.vdb, cliActor, { type: 'weak-tls' })).map((f) => f.subject)).toEqual([
+      'tls:4433:TLSv1.0',
+    ]);
     expect(await listFindings(h.ctx.vdb, cliActor, { severity: ['critical'] })).toHaveLength(1);
-    await expect(listFindings(h.ctx.vdb, cliActor, { type: 'nonsense' })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(listFindings(h.ctx.vdb, cliActor, { type: 'nonsense' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
   });
 
   it('moves through states with an audit entry; a false positive needs a reason', async () => {
     const [f] = await listFindings(h.ctx.vdb, cliActor, { type: 'insecure-protocol' });
     await setFindingState(h.ctx.vdb, cliActor, f!.id, 'acknowledged');
     expect((await getFinding(h.ctx.vdb, cliActor, f!.id)).state).toBe('acknowledged');
-    await expect(setFindingState(h.ctx.vdb, cliActor, f!.id, 'false-positive')).rejects.toMatchObject({ code: 'invalid_input' });
-    await setFindingState(h.ctx.vdb, cliActor, f!.id, 'false-positive', 'FTP is the vendor service port, isolated VLAN');
+    await expect(setFindingState(h.ctx.vdb, cliActor, f!.id, 'false-positive')).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    await setFindingState(
+      h.ctx.vdb,
+      cliActor,
+      f!.id,
+      'false-positive',
+      'FTP is the vendor service port, isolated VLAN',
+    );
     const [entry] = await listAudit(h.ctx.vdb, { action: 'finding.state' });
-    expect(entry?.summary).toMatchObject({ before: { state: 'acknowledged' }, after: { state: 'false-positive' } });
+    expect(entry?.summary).toMatchObject({
+      before: { state: 'acknowledged' },
+      after: { state: 'false-positive' },
+    });
     expect(await listFindings(h.ctx.vdb, cliActor, { state: ['open', 'acknowledged'] })).toHaveLength(2);
   });
 
@@ -84,12 +111,18 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
     expect(body.items.find((i) => i.subject === 'telnet:23')?.evidence.packet).toBe(12);
     const created = await h.as('admin').post('/api/v1/tokens', { name: 'south-only', sites: ['South'] });
     const { token } = (await created.json()) as { token: string };
-    const south = (await (await h.withToken(token).get('/api/v1/findings')).json()) as { items: { subject: string }[] };
+    const south = (await (await h.withToken(token).get('/api/v1/findings')).json()) as {
+      items: { subject: string }[];
+    };
     expect(south.items.map((i) => i.subject)).toEqual(['tls:4433:TLSv1.0']);
     const [leg] = await listFindings(h.ctx.vdb, cliActor, { type: 'cleartext-credentials' });
     expect((await h.withToken(token).get(`/api/v1/findings/${leg!.id}`)).status).toBe(404);
-    const changed = await h.as('clinical-engineer').post(`/api/v1/findings/${leg!.id}/state`, { state: 'resolved' });
+    const changed = await h
+      .as('clinical-engineer')
+      .post(`/api/v1/findings/${leg!.id}/state`, { state: 'resolved' });
     expect(changed.status).toBe(200);
-    expect((await h.as('auditor').post(`/api/v1/findings/${leg!.id}/state`, { state: 'open' })).status).toBe(403);
+    expect((await h.as('auditor').post(`/api/v1/findings/${leg!.id}/state`, { state: 'open' })).status).toBe(
+      403,
+    );
   });
 });

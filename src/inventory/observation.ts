@@ -180,7 +180,9 @@ export async function observeDeviceIn(
   const gaps: DeviceAttributes = {};
   const attrs = attributesOf(facts);
   for (const [field, value] of Object.entries(attrs) as [FactField, unknown][]) {
-    if (d[field] === null) (gaps as Record<string, unknown>)[field] = value;
+    // A class of `unknown` is no statement; an observed class fills it like a null.
+    if (d[field] === null || (field === 'deviceClass' && d.deviceClass === 'unknown'))
+      (gaps as Record<string, unknown>)[field] = value;
   }
   const plan = planDeviceChanges(
     currentOf(d),

@@ -1,0 +1,248 @@
+/**
+ * @module `vigil import PATH…` (captures and nmap XML into the inventory) and `vigil analyze PATH…` (the
+ * same into a throwaway in-memory database, printing devices and findings). Paths may be files,
+ * directories (searched recursively) or `-` for a capture on standard input (`tcpdump -w - | vigil import -`).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import type { Actor } from '../../accounts/actor.js';
+import { type ApplyReport, applySourceResult } from '../../discovery/apply-source-result.js';
+import { analyzeCapture } from '../../discovery/capture-analyzer.js';
+import type { SourceResult } from '../../discovery/host-observation.js';
+import { readNmapXml } from '../../discovery/nmap-xml.js';
+import { formatIssue, type InputIssue, invalidInput, VigilError } from '../../errors.js';
+import { streamFindings } from '../../findings/findings-service.js';
+import { streamDevices } from '../../inventory/inventory-service.js';
+import type { DbHandle } from '../../store/transaction.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable, printJson } from '../io.js';
+import { ProgressLine } from '../progress.js';
+import { action } from '../run-command.js';
+
+type SourceKind = 'capture' | 'nmap';
+const CAPTURE_EXTENSIONS = /\.(pcap|pcapng|cap|dmp|pcap\.gz|pcapng\.gz)$/i;
+const NMAP_EXTENSIONS = /\.xml$/i;
+
+export interface SourceReport extends ApplyReport {
+  file: string;
+  kind: SourceKind;
+  /** Reader figures: packets, bytes, seconds … (captures) or scan info (nmap). */
+  stats: Record<string, unknown>;
+  issues: InputIssue[];
+}
+
+/** Files named on the command line, with directories expanded (sorted, recursive). */
+async function expandPaths(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      out.push(p);
+      continue;
+    }
+    const s = await stat(p).catch(() => {
+      throw invalidInput(`No such file or directory: ${p}`);
+    });
+    if (s.isDirectory()) {
+      const entries = await readdir(p, { recursive: true, withFileTypes: true });
+      const files = entries
+        .filter((e) => e.isFile() && (CAPTURE_EXTENSIONS.test(e.name) || NMAP_EXTENSIONS.test(e.name)))
+        .map((e) => join(e.parentPath, e.name))
+        .sort();
+      if (files.length === 0) throw invalidInput(`No capture (.pcap, .pcapng, .gz) or nmap XML file in ${p}`);
+      out.push(...files);
+    } else out.push(p);
+  }
+  return out;
+}
+
+/** What a file is, by its first bytes: pcap/pcapng/gzip → capture, XML → nmap. */
+async function kindOf(path: string, forced?: string): Promise<SourceKind> {
+  if (forced === 'capture' || forced === 'nmap') return forced;
+  if (path === '-') return 'capture';
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(64), 0, 64, 0);
+    const head = buffer.subarray(0, bytesRead);
+    const text = head.toString('latin1').trimStart();
+    if (text.startsWith('<')) return 'nmap';
+    return 'capture';
+  } finally {
+    await fh.close();
+  }
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function importSource(
+  vdb: DbHandle,
+  actor: Actor,
+  path: string,
+  opts: { format?: string; progress: boolean },
+): Promise<SourceReport> {
+  const kind = await kindOf(path, opts.format);
+  const file = path === '-' ? 'stdin' : basename(path);
+  const size = path === '-' ? null : (await stat(path)).size;
+  let result: SourceResult;
+  let stats: Record<string, unknown>;
+  let issues: InputIssue[];
+  if (kind === 'nmap') {
+    const r = await readNmapXml(path === '-' ? process.stdin : createReadStream(path), { file });
+    result = r;
+    stats = { scan: r.scan };
+    issues = r.issues;
+  } else {
+    const progress = new ProgressLine(
+      `${file}`,
+      size ?? undefined,
+      opts.progress && Boolean(process.stderr.isTTY),
+    );
+    try {
+      const r = await analyzeCapture(path, { file, onProgress: (s) => progress.update(s) });
+      result = r;
+      stats = r.stats;
+      issues = r.issues ?? [];
+    } finally {
+      progress.done();
+    }
+  }
+  const sha256 = path === '-' ? null : await sha256Of(path);
+  const report = await applySourceResult(vdb, actor, result, { kind, file, sha256, size, stats });
+  return { ...report, file, kind, stats, issues };
+}
+
+function summaryLine(r: SourceReport): string {
+  const s = r.stats as { packets?: number; seconds?: number; bytes?: number };
+  const read =
+    r.kind === 'capture' && s.packets !== undefined
+      ? `${s.packets.toLocaleString('en-US')} packets${s.seconds ? ` in ${s.seconds.toFixed(2)} s` : ''}, `
+      : '';
+  const f = r.findings;
+  return (
+    `${r.file}: ${read}${r.hosts} hosts → staged ${r.devices.staged}, updated ${r.devices.updated}, seen ${r.devices.seen}` +
+    `${r.unresolved.length ? `, unresolved ${r.unresolved.length}` : ''}; ${r.services} services; ` +
+    `findings ${f.created} new, ${f.updated + f.reopened} seen again${f.reopened ? ` (${f.reopened} re-opened)` : ''}`
+  );
+}
+
+async function runImports(
+  cli: CliContext,
+  paths: string[],
+  o: { format?: string; quiet?: boolean; json?: boolean },
+  ctxFlags: Record<string, unknown> = {},
+): Promise<{ reports: SourceReport[]; vdb: DbHandle }> {
+  const { vdb } = await cli.get(ctxFlags);
+  const files = await expandPaths(paths);
+  const reports: SourceReport[] = [];
+  const failures: InputIssue[] = [];
+  for (const path of files) {
+    try {
+      const r = await importSource(vdb, cli.actor(), path, {
+        format: o.format,
+        progress: !o.quiet && !o.json,
+      });
+      reports.push(r);
+      if (!o.json && !o.quiet) {
+        process.stderr.write(`${summaryLine(r)}\n`);
+        for (const i of r.issues.slice(0, 20)) process.stderr.write(`  warning: ${formatIssue(i)}\n`);
+      }
+    } catch (e) {
+      // One bad file does not stop the others; what it would have stored was rolled back.
+      if (!(e instanceof VigilError)) throw e;
+      failures.push(...(e.issues.length ? e.issues : [{ file: path, reason: e.message }]));
+      if (!o.json) process.stderr.write(`vigil: ${path}: ${e.message}\n`);
+    }
+  }
+  if (failures.length && reports.length === 0) throw invalidInput('Nothing was imported', failures);
+  if (failures.length) process.exitCode = 65;
+  return { reports, vdb };
+}
+
+export function registerImportCommands(program: Command, cli: CliContext): void {
+  program
+    .command('import <paths...>')
+    .description('Import packet captures (pcap, pcapng, gzip; - for stdin) and nmap XML into the inventory')
+    .option('--format <kind>', 'capture | nmap (default: detected from the file)')
+    .option('--quiet', 'no progress line and no summary')
+    .option('--json', 'print one JSON report per file')
+    .action(
+      action(async (paths: string[], o: { format?: string; quiet?: boolean; json?: boolean }) => {
+        const { reports } = await runImports(cli, paths, o);
+        if (o.json) printJson(reports);
+      }),
+    );
+
+  program
+    .command('analyze <paths...>')
+    .description(
+      'Analyze captures or nmap XML in a throwaway in-memory database and print devices and findings',
+    )
+    .option('--format <kind>', 'capture | nmap (default: detected from the file)')
+    .option('--quiet', 'no progress line')
+    .option('--json', 'print {devices, findings, sources} as JSON')
+    .action(
+      action(async (paths: string[], o: { format?: string; quiet?: boolean; json?: boolean }) => {
+        const { reports, vdb } = await runImports(
+          cli,
+          paths,
+          { ...o, quiet: o.quiet || o.json },
+          { db: 'sqlite::memory:' },
+        );
+        const devices = [];
+        for await (const d of streamDevices(vdb, cli.actor(), { state: ['staged', 'active'] }))
+          devices.push(d);
+        const findings = [];
+        for await (const f of streamFindings(vdb, cli.actor(), {})) findings.push(f);
+        if (o.json) return printJson({ devices, findings, sources: reports });
+        process.stdout.write(
+          formatTable(
+            ['MAC', 'IP', 'HOSTNAME', 'CLASS', 'MANUFACTURER', 'OS', 'PROTOCOLS', 'SERVICES'],
+            devices.map((d) => [
+              d.macs[0],
+              d.ips.find((ip) => !ip.includes(':')) ?? d.ips[0],
+              d.hostnames[0],
+              d.deviceClass,
+              d.manufacturer,
+              d.os,
+              d.protocols.join(','),
+              d.services
+                .map((s) => `${s.port}/${s.transport}${s.protocol ? ` ${s.protocol}` : ''}`)
+                .join(', '),
+            ]),
+          ),
+        );
+        const label = new Map(
+          devices.map((d) => [
+            d.id,
+            d.assetTag ??
+              d.hostnames[0] ??
+              d.ips.find((ip) => !ip.includes(':')) ??
+              d.ips[0] ??
+              d.macs[0] ??
+              d.id,
+          ]),
+        );
+        if (findings.length) {
+          process.stdout.write('\n');
+          process.stdout.write(
+            formatTable(
+              ['SEVERITY', 'TYPE', 'SUBJECT', 'DEVICE', 'EVIDENCE'],
+              findings.map((f) => [
+                f.severity,
+                f.type,
+                f.subject,
+                label.get(f.deviceId) ?? f.deviceId,
+                f.evidence.summary,
+              ]),
+            ),
+          );
+        }
+      }),
+    );
+}

@@ -1,0 +1,245 @@
+/**
+ * Passive discovery end to end on real captures (test/fixtures/captures, made with dcmtk, HL7 libraries,
+ * curl, OpenSSL, telnet, vsftpd … on a simulated LAN; see PROVENANCE.md there): hosts, services, DICOM
+ * and HL7 identity, findings with evidence, and that no patient value or password reaches the database.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { importSource } from '../cli/commands/import.js';
+import { listFindings } from '../findings/findings-service.js';
+import { showDevice } from '../inventory/inventory-service.js';
+import type { VigilDatabase } from '../store/database.js';
+import { analyzeCapture, isHostAddress, probeProtocol } from './capture-analyzer.js';
+
+const fixture = (name: string) => join(import.meta.dirname, '../../test/fixtures/captures', name);
+
+/** Values the captures carry in cleartext that Vigil must never store (fake patients, a real-looking password). */
+const NEVER_STORED = [
+  'HARTMANN',
+  'ELENA',
+  'MRN00482913',
+  '19670314',
+  '987-65-4321',
+  'OKAFOR',
+  'DANIEL',
+  'CompressedSamples',
+  'Spacelabs123',
+  'ftp@example.com',
+];
+
+async function dump(vdb: VigilDatabase): Promise<string> {
+  const tables = [
+    'devices',
+    'device_identifiers',
+    'device_facts',
+    'device_services',
+    'device_protocols',
+    'findings',
+    'source_imports',
+    'audit_log',
+  ] as const;
+  const parts: string[] = [];
+  for (const t of tables) parts.push(JSON.stringify(await vdb.db.selectFrom(t).selectAll().execute()));
+  return parts.join('\n');
+}
+
+describe('capture analyzer (no database)', () => {
+  it('reads HL7 over MLLP: sender, receiver, message types, cleartext PHI with evidence', async () => {
+    const r = await analyzeCapture(fixture('04-hl7-mllp.pcap'), { file: '04-hl7-mllp.pcap' });
+    expect(r.stats).toMatchObject({ format: 'pcap', packets: 78 });
+    const monitor = r.hosts.find((h) => h.ips.includes('10.30.0.41'))!;
+    expect(monitor.macs).toEqual(['00:09:5c:41:00:41']);
+    expect(monitor.hl7).toMatchObject({
+      sendingApplications: ['MONITOR_GW'],
+      sendingFacilities: ['ICU_EAST'],
+      messageTypes: ['ORU^R01'],
+    });
+    const engine = r.hosts.find((h) => h.ips.includes('10.30.0.5'))!;
+    expect(engine.services).toEqual([
+      expect.objectContaining({ port: 2575, transport: 'tcp', protocol: 'hl7', encrypted: false }),
+    ]);
+    const phi = r.findings.filter((f) => f.type === 'cleartext-phi');
+    expect(phi.map((f) => f.host.ip).sort()).toEqual(['10.30.0.41', '10.30.0.42']);
+    const fromMonitor = phi.find((f) => f.host.ip === '10.30.0.41')!;
+    expect(fromMonitor.subject).toBe('hl7:2575');
+    expect(fromMonitor.occurrences).toBe(3);
+    expect(fromMonitor.evidence.connection).toMatch(/^10\.30\.0\.41:\d+ → 10\.30\.0\.5:2575\/tcp$/);
+    expect(fromMonitor.evidence.packet).toBeGreaterThan(0);
+    expect(fromMonitor.details['segments']).toEqual(['PID']);
+    for (const secret of NEVER_STORED) expect(JSON.stringify(r)).not.toContain(secret);
+  });
+
+  it('reads a DICOM C-STORE: AE titles, implementation, SOP class, modality attributes, patient tags present', async () => {
+    const r = await analyzeCapture(fixture('dicom-ct-store.pcap'), { file: 'dicom-ct-store.pcap' });
+    const ct = r.hosts.find((h) => h.ips.includes('10.20.0.21'))!;
+    const pacs = r.hosts.find((h) => h.ips.includes('10.20.0.10'))!;
+    expect(ct.dicom).toMatchObject({
+      aeTitles: ['CT_RHAPSODE01'],
+      implementationVersionName: 'OFFIS_DCMTK_367',
+    });
+    expect(ct.dicom?.sopClasses).toContain('1.2.840.10008.5.1.4.1.1.2'); // CT Image Storage
+    expect(pacs.dicom?.aeTitles).toEqual(['PACS_MAIN']);
+    expect(pacs.services).toEqual([
+      expect.objectContaining({ port: 104, protocol: 'dicom', encrypted: false }),
+    ]);
+    expect(ct.identity.deviceClass?.value).toBe('imaging-ct');
+    expect(ct.hints.filter((h) => h.kind.startsWith('dicom.')).map((h) => `${h.kind}=${h.value}`)).toEqual(
+      expect.arrayContaining(['dicom.manufacturer=GE MEDICAL SYSTEMS', 'dicom.modality=CT']),
+    );
+    const [phi] = r.findings.filter((f) => f.type === 'cleartext-phi');
+    expect(phi).toMatchObject({ subject: 'dicom:104', host: { ip: '10.20.0.21' } });
+    expect(phi!.details['tags']).toEqual(
+      expect.arrayContaining(['(0010,0010) PatientName', '(0010,0020) PatientID']),
+    );
+    for (const secret of NEVER_STORED) expect(JSON.stringify(r)).not.toContain(secret);
+  });
+
+  it('reads Telnet, FTP and SSH: banners, cleartext credentials without the password', async () => {
+    const r = await analyzeCapture(fixture('07-telnet-ftp-ssh-mqtt.pcap'), { file: '07.pcap' });
+    const legacy = r.hosts.find((h) => h.ips.includes('10.20.0.40'))!;
+    const ports = Object.fromEntries(legacy.services.map((s) => [s.port, s]));
+    expect(ports[22]).toMatchObject({
+      protocol: 'ssh',
+      encrypted: true,
+      product: 'OpenSSH',
+      version: '9.2p1',
+    });
+    expect(ports[21]).toMatchObject({ protocol: 'ftp', encrypted: false });
+    expect(ports[23]).toMatchObject({ protocol: 'telnet', encrypted: false });
+    const subjects = r.findings
+      .filter((f) => f.host.ip === '10.20.0.40')
+      .map((f) => `${f.type} ${f.subject}`)
+      .sort();
+    expect(subjects).toEqual([
+      'cleartext-credentials ftp:21',
+      'cleartext-credentials telnet:23',
+      'insecure-protocol ftp:21',
+      'insecure-protocol telnet:23',
+    ]);
+    expect(JSON.stringify(r)).not.toContain('Spacelabs123');
+  });
+
+  it('reads TLS: weak version, weak certificate key, SNI, on IPv4 and IPv6 in pcapng', async () => {
+    const r = await analyzeCapture(fixture('06-http-tls.pcapng'), { file: '06.pcapng' });
+    expect(r.stats.format).toBe('pcapng');
+    const web = r.findings.filter((f) => f.host.ip === '10.20.0.30' || f.host.ip === 'fd00:20::30');
+    expect(web.map((f) => `${f.type} ${f.subject}`)).toEqual(
+      expect.arrayContaining(['weak-tls tls:4433:TLSv1.0', 'certificate-problem cert:4433']),
+    );
+    const cert = web.find((f) => f.subject === 'cert:4433')!;
+    expect(cert.details['problems']).toEqual(expect.arrayContaining(['weak-key', 'weak-signature']));
+    expect(cert.details['keyBits']).toBe(1024);
+  });
+
+  it('finds DHCP hostnames and fingerprints, binding the lease to the MAC', async () => {
+    const r = await analyzeCapture(fixture('01-dhcp-dns-mdns.pcap'), { file: '01.pcap' });
+    const ct = r.hosts.find((h) => h.macs.includes('44:4b:5d:c7:21:01'))!;
+    expect(ct.ips).toContain('10.20.0.21');
+    expect(ct.hostnames).toContain('ct-rhapsode-01');
+    expect(ct.hints).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'dhcp.paramList', value: '1,28,3,15,6,12,42' }),
+      ]),
+    );
+    const pump = r.hosts.find((h) => h.macs.includes('58:42:e4:10:00:60'))!;
+    expect(pump.hints.map((h) => `${h.kind}=${h.value}`)).toEqual(
+      expect.arrayContaining(['mdns.txt=model=SIGMA-SPECTRUM']),
+    );
+  });
+
+  it('reads gzip-compressed captures the same, and reports a truncated one with its offset', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-capture-'));
+    const raw = readFileSync(fixture('04-hl7-mllp.pcap'));
+    writeFileSync(join(dir, 'a.pcap.gz'), gzipSync(raw));
+    const plain = await analyzeCapture(fixture('04-hl7-mllp.pcap'), { file: 'a' });
+    const gz = await analyzeCapture(join(dir, 'a.pcap.gz'), { file: 'a' });
+    expect(gz.stats.compressed).toBe(true);
+    expect(gz.hosts).toEqual(plain.hosts);
+    writeFileSync(join(dir, 'cut.pcap'), raw.subarray(0, 6000));
+    const cut = await analyzeCapture(join(dir, 'cut.pcap'), { file: 'cut.pcap' });
+    expect(cut.issues[0]).toMatchObject({
+      file: 'cut.pcap',
+      offset: expect.any(Number),
+      reason: expect.stringMatching(/truncat/i),
+    });
+    expect(cut.stats.packets).toBeGreaterThan(10);
+    writeFileSync(join(dir, 'notes.pcap'), 'these are my notes, not a capture');
+    await expect(analyzeCapture(join(dir, 'notes.pcap'), { file: 'notes.pcap' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('notes.pcap'),
+    });
+  });
+
+  it('probes protocols from the first bytes, not the port', () => {
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    expect(probeProtocol('client', bytes('GET / HTTP/1.1\r\n'), 104)).toBe('http');
+    expect(probeProtocol('server', bytes('SSH-2.0-OpenSSH_9.2p1\r\n'), 2222)).toBe('ssh');
+    expect(probeProtocol('server', bytes('220 (vsFTPd 3.0.3)\r\n'), 2121)).toBe('ftp');
+    expect(probeProtocol('client', Uint8Array.of(0x16, 0x03, 0x01, 0, 5), 2762)).toBe('tls');
+    expect(probeProtocol('client', bytes('hello'), 9999)).toBeUndefined();
+    expect([
+      isHostAddress('10.1.2.3'),
+      isHostAddress('224.0.0.251'),
+      isHostAddress('ff02::fb'),
+      isHostAddress('0.0.0.0'),
+    ]).toEqual([true, false, false, false]);
+  });
+});
+
+describe.each(DIALECTS)('capture import on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  afterEach(async () => vdb?.close());
+
+  it('stores devices, services and findings, never a patient value or password, and re-imports cleanly', async () => {
+    vdb = await freshDatabase(dialect);
+    const files = [
+      '01-dhcp-dns-mdns.pcap',
+      'dicom-ct-store.pcap',
+      '04-hl7-mllp.pcap',
+      '06-http-tls.pcapng',
+      '07-telnet-ftp-ssh-mqtt.pcap',
+    ];
+    for (const f of files) await importSource(vdb, cliActor, fixture(f), { progress: false });
+    const ct = await showDevice(vdb, cliActor, '44:4b:5d:c7:21:01');
+    expect(ct).toMatchObject({ state: 'staged', deviceClass: 'imaging-ct' });
+    // DHCP option 12 and the DNS server's answer both name it.
+    expect(ct.hostnames.sort()).toEqual(['ct-rhapsode-01', 'ct-rhapsode-01.sgh.example']);
+    expect(ct.dicom).toMatchObject({
+      aeTitles: ['CT_RHAPSODE01'],
+      implementationVersionName: 'OFFIS_DCMTK_367',
+    });
+    expect(ct.protocols).toEqual(expect.arrayContaining(['dhcp', 'dicom']));
+    const engine = await showDevice(vdb, cliActor, '02:00:5e:30:00:05');
+    expect(engine.services).toEqual([
+      expect.objectContaining({ port: 2575, transport: 'tcp', protocol: 'hl7', encrypted: false }),
+    ]);
+    const findings = await listFindings(vdb, cliActor, {});
+    expect(findings.map((f) => `${f.type} ${f.subject}`)).toEqual(
+      expect.arrayContaining([
+        'cleartext-phi hl7:2575',
+        'cleartext-phi dicom:104',
+        'cleartext-credentials telnet:23',
+        'weak-tls tls:4433:TLSv1.0',
+      ]),
+    );
+    const stored = await dump(vdb);
+    for (const secret of NEVER_STORED) expect(stored, secret).not.toContain(secret);
+
+    const counts = async () =>
+      Promise.all(
+        (['devices', 'device_services', 'device_protocols', 'findings'] as const).map(
+          async (t) => (await vdb.db.selectFrom(t).select('id').execute()).length,
+        ),
+      );
+    const before = await counts();
+    const again = await importSource(vdb, cliActor, fixture('04-hl7-mllp.pcap'), { progress: false });
+    expect(again.devices.staged).toBe(0);
+    expect(again.findings.created).toBe(0);
+    expect(await counts()).toEqual(before);
+  });
+});

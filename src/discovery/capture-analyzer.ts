@@ -1,0 +1,821 @@
+/**
+ * @module Passive discovery from packets: reads a capture (or any stream of capture bytes), decodes each
+ * frame, follows TCP connections, hands each connection to the dissector its first bytes call for, and
+ * turns what the dissectors report into hosts, services, protocol details, fingerprint hints and
+ * findings. No database and no file writes: the result is a `SourceResult` for `apply-source-result.ts`.
+ * A live sensor can drive the same `CaptureAnalyzer` packet by packet.
+ *
+ * Minimisation: the dissectors never hand out patient values, passwords or community strings, and this
+ * module only records *that* they were seen, where and when.
+ */
+import type { CapturePacket } from '../capture/capture-packet.js';
+import { openCapture, readCapture } from '../capture/open-capture.js';
+import { PacketDecoder } from '../decode/decode-packet.js';
+import { type DecodedPacket, IpProtocol } from '../decode/decoded-packet.js';
+import { parseDhcp } from '../dissect/dhcp.js';
+import { looksLikeDicom } from '../dissect/dicom.js';
+import { type DicomEvent, DicomStreamDissector } from '../dissect/dicom-stream.js';
+import { discoverFromDns, parseDns } from '../dissect/dns.js';
+import { type FtpEvent, FtpStreamDissector } from '../dissect/ftp.js';
+import { type Hl7Event, Hl7StreamDissector } from '../dissect/hl7-stream.js';
+import { type HttpEvent, HttpStreamDissector } from '../dissect/http.js';
+import { looksLikeMllp } from '../dissect/mllp.js';
+import { type SmbEvent, SmbStreamDissector } from '../dissect/smb.js';
+import { parseSnmp } from '../dissect/snmp.js';
+import { type SshEvent, SshStreamDissector } from '../dissect/ssh.js';
+import { type TelnetEvent, TelnetStreamDissector } from '../dissect/telnet.js';
+import { type TlsEvent, TlsStreamDissector } from '../dissect/tls.js';
+import { certificateProblems } from '../dissect/x509.js';
+import { type InputIssue, invalidInput } from '../errors.js';
+import type { TcpConnection } from '../flows/tcp-connection.js';
+import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
+import { TcpTracker } from '../flows/tcp-tracker.js';
+import { fingerprintHost } from './fingerprint.js';
+import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
+import { HostBuilder, HostTable } from './host-table.js';
+
+export interface CaptureProgress {
+  bytes: number;
+  packets: number;
+  hosts: number;
+}
+
+export interface AnalyzeOptions {
+  /** Base name used in evidence and issues. */
+  file: string;
+  onProgress?: (p: CaptureProgress) => void;
+}
+
+export interface CaptureAnalysis extends SourceResult {
+  issues: InputIssue[];
+  stats: {
+    format: string | null;
+    compressed: boolean;
+    packets: number;
+    bytes: number;
+    seconds: number;
+    skippedRecords: number;
+    decode: Record<string, number>;
+    tcp: { connections: number; gaps: number; portsOpen: number };
+  };
+}
+
+type Protocol = 'dicom' | 'hl7' | 'http' | 'tls' | 'ssh' | 'telnet' | 'ftp' | 'smb';
+
+interface Dissector {
+  feed(direction: 'client' | 'server', bytes: Uint8Array): unknown[];
+}
+
+interface ConnState {
+  protocol: Protocol | 'unknown' | undefined;
+  dissector: Dissector | undefined;
+  probes: number;
+  evidenceBase: string;
+  /** An HTTP request for an admin-looking path, waiting for the server's answer. */
+  pendingAdmin?: { hint: string; path: string } | undefined;
+}
+
+const HTTP_METHOD = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
+const ascii = new TextDecoder('latin1');
+const iso = (t: number) => new Date(Math.round(t * 1000)).toISOString();
+
+/** Which dissector a connection's first bytes (from `from`) call for; port numbers only break ties. */
+export function probeProtocol(from: TcpRole, bytes: Uint8Array, serverPort: number): Protocol | undefined {
+  const b0 = bytes[0];
+  const head = ascii.decode(bytes.subarray(0, 8));
+  if (head.startsWith('SSH-')) return 'ssh';
+  if (from === 'client') {
+    if (b0 === 0x16 && bytes[1] === 0x03) return 'tls';
+    if (b0 === 0x80 && bytes[2] === 0x01) return 'tls'; // SSLv2-framed ClientHello
+    if (looksLikeMllp(bytes)) return 'hl7';
+    if (looksLikeDicom(bytes)) return 'dicom';
+    if (HTTP_METHOD.test(head)) return 'http';
+    if (b0 === 0x00 && (bytes[4] === 0xff || bytes[4] === 0xfe) && head.slice(5, 8) === 'SMB') return 'smb';
+    if (b0 === 0xff && serverPort === 23) return 'telnet';
+  } else {
+    if (head.startsWith('220') && serverPort !== 25 && serverPort !== 587) return 'ftp';
+    if (b0 === 0xff) return 'telnet';
+    if (b0 === 0x16 && bytes[1] === 0x03) return 'tls';
+  }
+  if (serverPort === 23) return 'telnet';
+  if (serverPort === 21) return 'ftp';
+  return undefined;
+}
+
+function newDissector(p: Protocol): Dissector {
+  switch (p) {
+    case 'dicom':
+      return new DicomStreamDissector();
+    case 'hl7':
+      return new Hl7StreamDissector();
+    case 'http':
+      return new HttpStreamDissector();
+    case 'tls':
+      return new TlsStreamDissector();
+    case 'ssh':
+      return new SshStreamDissector();
+    case 'telnet':
+      return new TelnetStreamDissector();
+    case 'ftp':
+      return new FtpStreamDissector();
+    case 'smb':
+      return new SmbStreamDissector();
+  }
+}
+
+const TLS_VERSION_SUBJECT: Record<string, string> = {
+  'SSL 2.0': 'SSLv2',
+  'SSL 3.0': 'SSLv3',
+  'TLS 1.0': 'TLSv1.0',
+  'TLS 1.1': 'TLSv1.1',
+};
+
+/**
+ * The analysis of one capture. Feed it with `packet()` (a reader's reused packet objects are fine), then
+ * `finish()` once. Memory stays bounded: connections are evicted by the tracker, hosts and lists are capped.
+ */
+export class CaptureAnalyzer implements TcpConsumer {
+  readonly decoder = new PacketDecoder();
+  readonly tracker: TcpTracker;
+  readonly hosts = new HostTable();
+  private packetIndex = 0;
+  private packetTime = 0;
+
+  constructor(private readonly file: string) {
+    this.tracker = new TcpTracker(this);
+  }
+
+  packet(p: CapturePacket): void {
+    this.packetIndex = p.index;
+    this.packetTime = p.time;
+    const d = this.decoder.decode(p);
+    if (d.outcome !== 'transport' && d.outcome !== 'network') return;
+    const src = d.srcIpText();
+    if (isHostAddress(src)) {
+      const h = this.hosts.ip(src);
+      h.talked = true;
+      h.seen(p.time);
+      if (d.srcMac >= 0 && (d.srcMac / 2 ** 40) % 2 < 1) this.hosts.bind(d.srcMacText(), src);
+    }
+    if (d.outcome !== 'transport') return;
+    if (d.ipProtocol === IpProtocol.UDP) this.udp(d, src);
+    else if (d.ipProtocol === IpProtocol.TCP) this.tracker.track(d, p.index, p.time);
+  }
+
+  finish(): SourceResult {
+    this.tracker.finish();
+    const { hosts, findings } = this.hosts.finish();
+    return { hosts: hosts.map((h) => fingerprintHost(h)), findings };
+  }
+
+  private evidence(summary: string, connection?: string): Evidence {
+    return {
+      source: 'capture',
+      file: this.file,
+      ...(connection ? { connection } : {}),
+      packet: this.packetIndex,
+      time: iso(this.packetTime),
+      summary,
+    };
+  }
+
+  private finding(
+    type: FindingObservation['type'],
+    ip: string,
+    subject: string,
+    evidence: Evidence,
+    details: FindingObservation['details'],
+  ): void {
+    this.hosts.finding({ type, host: { ip }, subject, evidence, details });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // UDP: DHCP, DNS/mDNS/LLMNR, SNMP
+
+  private udp(d: DecodedPacket, src: string): void {
+    const payload = d.bytes.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength);
+    const dst = d.dstIpText();
+    const conn = `${src}:${d.srcPort} → ${dst}:${d.dstPort}/udp`;
+    const { srcPort, dstPort } = d;
+    if ((srcPort === 67 || srcPort === 68) && (dstPort === 67 || dstPort === 68))
+      this.dhcp(payload, src, srcPort, conn);
+    else if (srcPort === 53 || srcPort === 5353 || srcPort === 5355 || dstPort === 5353)
+      this.dns(payload, src, srcPort, dstPort, conn);
+    else if (dstPort === 161 || srcPort === 161) this.snmp(payload, src, dst, srcPort, dstPort, conn);
+  }
+
+  private dhcp(payload: Uint8Array, src: string, srcPort: number, conn: string): void {
+    const r = parseDhcp(payload);
+    if (r.kind !== 'ok') return;
+    const m = r.value;
+    const ev = this.evidence(`DHCP ${m.messageType ?? m.op}`, conn);
+    if (m.op === 'request' && m.clientMac) {
+      const h = this.hosts.mac(m.clientMac);
+      h.talked = true;
+      h.seen(this.packetTime);
+      h.protocols.add('dhcp');
+      if (m.hostname) {
+        h.addHostname(m.hostname);
+        h.addHint('dhcp.hostname', m.hostname, ev);
+      }
+      if (m.vendorClassId) h.addHint('dhcp.vendorClass', m.vendorClassId, ev);
+      if (m.parameterRequestList?.length) h.addHint('dhcp.paramList', m.parameterRequestList.join(','), ev);
+    } else if (m.op === 'reply' && srcPort === 67) {
+      if (isHostAddress(src)) {
+        const server = this.hosts.ip(src);
+        server.protocols.add('dhcp');
+        server.service(67, 'udp', { protocol: 'dhcp', encrypted: false }, ev);
+      }
+      // An ACK (or OFFER) says which address the server gives to which MAC.
+      if (
+        m.clientMac &&
+        m.yourAddress &&
+        m.yourAddress !== '0.0.0.0' &&
+        (m.messageType === 'ACK' || m.messageType === 'DHCPACK' || m.messageTypeCode === 5)
+      ) {
+        this.hosts.lease(m.clientMac, m.yourAddress);
+      }
+    }
+  }
+
+  private dns(payload: Uint8Array, src: string, srcPort: number, dstPort: number, conn: string): void {
+    const r = parseDns(payload);
+    if (r.kind !== 'ok' || !isHostAddress(src)) return;
+    const protocol = srcPort === 5353 || dstPort === 5353 ? 'mdns' : srcPort === 5355 ? 'llmnr' : 'dns';
+    const responder = this.hosts.ip(src);
+    responder.protocols.add(protocol);
+    const found = discoverFromDns(r.value);
+    const ev = this.evidence(`${protocol.toUpperCase()} response`, conn);
+    if (protocol === 'dns' && srcPort === 53 && (found.addresses.length || found.reverse.length)) {
+      responder.service(53, 'udp', { protocol: 'dns', encrypted: false }, ev);
+    }
+    // Unicast DNS names hosts it knows; mDNS/LLMNR responders name themselves: both are names of addresses.
+    for (const a of [...found.addresses, ...found.reverse]) {
+      if (isHostAddress(a.address)) this.hosts.ip(a.address).addHostname(a.name);
+    }
+    if (protocol !== 'mdns') return;
+    for (const s of found.services) {
+      responder.addHint('mdns.service', s.serviceType, ev);
+      responder.addHint('mdns.instance', s.instance, ev);
+      for (const [k, v] of Object.entries(s.txt ?? {}))
+        responder.addHint('mdns.txt', v === true ? k : `${k}=${v}`, ev);
+      if (s.port) {
+        const proto = s.serviceType.replace(/^_/, '').replace(/\._(tcp|udp)$/, '');
+        responder.service(
+          s.port,
+          s.serviceType.endsWith('_udp') ? 'udp' : 'tcp',
+          { protocol: proto === 'http' || proto === 'dicom' ? proto : null },
+          ev,
+        );
+      }
+    }
+  }
+
+  private snmp(
+    payload: Uint8Array,
+    src: string,
+    dst: string,
+    srcPort: number,
+    dstPort: number,
+    conn: string,
+  ): void {
+    const r = parseSnmp(payload);
+    if (r.kind !== 'ok') return;
+    const m = r.value;
+    const agentIp = dstPort === 161 ? dst : src;
+    if (!isHostAddress(agentIp)) return;
+    const agent = this.hosts.ip(agentIp);
+    const ev = this.evidence(`SNMP ${m.version} ${m.pduType}`, conn);
+    agent.protocols.add('snmp');
+    if (srcPort === 161)
+      agent.service(
+        161,
+        'udp',
+        { protocol: 'snmp', version: m.version, encrypted: m.version === 'v3' ? null : false },
+        ev,
+      );
+    if (m.system.sysDescr) agent.addHint('snmp.sysDescr', m.system.sysDescr, ev);
+    if (m.system.sysObjectID) agent.addHint('snmp.sysObjectID', m.system.sysObjectID, ev);
+    if (m.community) {
+      const details = {
+        protocol: 'snmp',
+        port: 161,
+        version: m.version,
+        defaultCommunity: m.community.defaultCommunity,
+      };
+      this.finding(
+        'cleartext-credentials',
+        agentIp,
+        'snmp:161',
+        this.evidence(`SNMP ${m.version} community string sent in cleartext`, conn),
+        details,
+      );
+      this.finding('insecure-protocol', agentIp, 'snmp:161', ev, details);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // TCP (TcpConsumer)
+
+  onPortState(conn: TcpConnection, state: 'open' | 'closed', packetIndex: number, time: number): void {
+    if (state !== 'open' || !isHostAddress(conn.serverIp)) return;
+    const ev: Evidence = {
+      source: 'capture',
+      file: this.file,
+      connection: connectionText(conn),
+      packet: packetIndex,
+      time: iso(time),
+      summary: `SYN-ACK: ${conn.serverPort}/tcp is listening`,
+    };
+    this.hosts.ip(conn.serverIp).service(conn.serverPort, 'tcp', {}, ev);
+  }
+
+  onData(conn: TcpConnection, from: TcpRole, bytes: Uint8Array, packetIndex: number, time: number): void {
+    let st = conn.userData as ConnState | undefined;
+    if (!st) {
+      st = { protocol: undefined, dissector: undefined, probes: 0, evidenceBase: connectionText(conn) };
+      conn.userData = st;
+    }
+    if (st.protocol === undefined) {
+      const p = probeProtocol(from, bytes, conn.serverPort);
+      if (p) {
+        // What the client sent only says what it tried (a scanner tries everything); the server's own
+        // answers, in the event handlers below, name the service.
+        st.protocol = p;
+        st.dissector = newDissector(p);
+        if (from === 'client' && isHostAddress(conn.clientIp)) this.hosts.ip(conn.clientIp).protocols.add(p);
+      } else if (++st.probes >= 4) {
+        st.protocol = 'unknown';
+        conn.stopDelivery();
+        return;
+      } else return;
+    }
+    if (!st.dissector) return;
+    this.packetIndex = packetIndex;
+    this.packetTime = time;
+    const events = st.dissector.feed(from, bytes);
+    for (const e of events) this.onEvent(conn, st, e as AnyEvent);
+  }
+
+  onClose(conn: TcpConnection): void {
+    const st = conn.userData as ConnState | undefined;
+    const end = (st?.dissector as { end?: () => unknown[] } | undefined)?.end;
+    if (st && end) for (const e of end.call(st.dissector)) this.onEvent(conn, st, e as AnyEvent);
+  }
+
+  private connEvidence(st: ConnState, packet: number, time: number, summary: string): Evidence {
+    return {
+      source: 'capture',
+      file: this.file,
+      connection: st.evidenceBase,
+      packet,
+      time: iso(time),
+      summary,
+    };
+  }
+
+  private onEvent(conn: TcpConnection, st: ConnState, e: AnyEvent): void {
+    const ev = (summary: string) => this.connEvidence(st, this.packetIndex, this.packetTime, summary);
+    const server = this.hosts.ip(conn.serverIp);
+    const client = isHostAddress(conn.clientIp) ? this.hosts.ip(conn.clientIp) : undefined;
+    const port = conn.serverPort;
+    switch (st.protocol) {
+      case 'dicom':
+        this.dicomEvent(conn, e as DicomEvent, server, client, ev);
+        return;
+      case 'hl7':
+        this.hl7Event(conn, e as Hl7Event, server, client, ev);
+        return;
+      case 'http': {
+        const h = e as HttpEvent;
+        if (h.type === 'request') {
+          if (h.request.userAgent && client)
+            client.addHint('http.userAgent', h.request.userAgent, ev('HTTP request'));
+          if (h.request.basicAuth) {
+            this.finding(
+              'cleartext-credentials',
+              conn.serverIp,
+              `http-basic:${port}`,
+              ev('HTTP Basic authorization sent in cleartext'),
+              { protocol: 'http', port, username: h.request.basicAuth.username },
+            );
+          }
+          st.pendingAdmin = h.request.adminHint
+            ? { hint: h.request.adminHint, path: h.request.target.slice(0, 100) }
+            : undefined;
+        } else if (h.type === 'response') {
+          server.service(
+            port,
+            'tcp',
+            { protocol: 'http', encrypted: false, product: h.response.server ?? null },
+            ev('HTTP response'),
+          );
+          // An admin path counts when the device answers it (or asks for a login), not when a scanner asks.
+          const admin = st.pendingAdmin;
+          st.pendingAdmin = undefined;
+          if (admin && (h.response.status < 400 || h.response.status === 401 || h.response.status === 403)) {
+            this.finding(
+              'insecure-protocol',
+              conn.serverIp,
+              `http-admin:${port}`,
+              ev(`cleartext HTTP ${admin.hint} interface answered ${h.response.status}`),
+              { protocol: 'http', port, path: admin.path, status: h.response.status },
+            );
+          }
+          if (h.response.server) server.addHint('http.server', h.response.server, ev('HTTP Server header'));
+        }
+        return;
+      }
+      case 'tls':
+        this.tlsEvent(conn, e as TlsEvent, server, ev);
+        return;
+      case 'ssh': {
+        const s = e as SshEvent;
+        if (s.type !== 'banner') return;
+        const who = s.direction === 'server' ? server : client;
+        who?.addHint('ssh.banner', s.banner.line, ev('SSH identification'));
+        if (s.direction === 'server') {
+          server.service(
+            port,
+            'tcp',
+            {
+              protocol: 'ssh',
+              encrypted: true,
+              product: s.banner.product ?? s.banner.softwareVersion,
+              version: s.banner.productVersion ?? null,
+            },
+            ev('SSH banner'),
+          );
+        }
+        return;
+      }
+      case 'telnet': {
+        const t = e as TelnetEvent;
+        if (t.type === 'banner' || t.type === 'login-prompt' || t.type === 'password-prompt')
+          this.cleartextService(conn, server, 'telnet', ev);
+        if (t.type === 'banner') server.addHint('telnet.banner', t.text.slice(0, 200), ev('Telnet banner'));
+        if (t.type === 'credentials') {
+          this.finding(
+            'cleartext-credentials',
+            conn.serverIp,
+            `telnet:${port}`,
+            ev('Telnet login sent in cleartext'),
+            { protocol: 'telnet', port, ...(t.username ? { username: t.username } : {}) },
+          );
+        }
+        return;
+      }
+      case 'ftp': {
+        const f = e as FtpEvent;
+        if (f.type === 'banner') {
+          this.cleartextService(conn, server, 'ftp', ev);
+          server.addHint('ftp.banner', f.text.slice(0, 200), ev('FTP banner'));
+          server.service(
+            port,
+            'tcp',
+            { protocol: 'ftp', encrypted: false, product: f.product ?? null, version: f.version ?? null },
+            ev('FTP banner'),
+          );
+        }
+        if (f.type === 'credentials') {
+          this.finding(
+            'cleartext-credentials',
+            conn.serverIp,
+            `ftp:${port}`,
+            ev(`FTP ${f.anonymous ? 'anonymous ' : ''}login sent in cleartext`),
+            {
+              protocol: 'ftp',
+              port,
+              anonymous: f.anonymous,
+              ...(f.username ? { username: f.username } : {}),
+            },
+          );
+        }
+        return;
+      }
+      case 'smb': {
+        const s = e as SmbEvent;
+        if (s.type === 'negotiate-response')
+          server.service(port, 'tcp', { protocol: 'smb', version: s.dialect }, ev('SMB negotiate response'));
+        if (s.type === 'negotiate-response' && s.smb1InUse) {
+          this.finding(
+            'insecure-protocol',
+            conn.serverIp,
+            `smbv1:${port}`,
+            ev(`SMBv1 negotiated (${s.dialect})`),
+            { protocol: 'smb', port, dialect: s.dialect },
+          );
+        }
+        if (s.type === 'session-setup' && s.nativeOs)
+          (s.direction === 'server' ? server : client)?.addHint(
+            'smb.os',
+            s.nativeOs,
+            ev('SMB session setup'),
+          );
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Telnet and FTP answered: a cleartext login service, which is a finding by itself. */
+  private cleartextService(
+    conn: TcpConnection,
+    server: HostBuilder,
+    protocol: 'telnet' | 'ftp',
+    ev: (s: string) => Evidence,
+  ): void {
+    const port = conn.serverPort;
+    server.service(
+      port,
+      'tcp',
+      { protocol, encrypted: false },
+      ev(`${protocol.toUpperCase()} server answered`),
+    );
+    this.finding(
+      'insecure-protocol',
+      conn.serverIp,
+      `${protocol}:${port}`,
+      ev(`${protocol.toUpperCase()} in use (cleartext)`),
+      { protocol, port },
+    );
+  }
+
+  private dicomEvent(
+    conn: TcpConnection,
+    e: DicomEvent,
+    server: HostBuilder,
+    client: HostBuilder | undefined,
+    ev: (s: string) => Evidence,
+  ): void {
+    const hostOf = (side: 'requestor' | 'acceptor') => (side === 'requestor' ? client : server);
+    const port = conn.serverPort;
+    switch (e.type) {
+      case 'association-requested': {
+        if (!client) return;
+        const d = client.dicomProfile();
+        HostBuilder.addTo(d.aeTitles, e.callingAeTitle);
+        d.implementationClassUid ??= e.implementationClassUid ?? null;
+        d.implementationVersionName ??= e.implementationVersionName ?? null;
+        return;
+      }
+      case 'association-rejected':
+        server.service(port, 'tcp', { protocol: 'dicom', encrypted: false }, ev('A-ASSOCIATE-RJ'));
+        return;
+      case 'association-accepted': {
+        server.service(port, 'tcp', { protocol: 'dicom', encrypted: false }, ev('A-ASSOCIATE-AC'));
+        const d = server.dicomProfile();
+        HostBuilder.addTo(d.aeTitles, e.calledAeTitle);
+        d.implementationClassUid ??= e.implementationClassUid ?? null;
+        d.implementationVersionName ??= e.implementationVersionName ?? null;
+        if (e.implementationVersionName) {
+          server.service(
+            port,
+            'tcp',
+            { protocol: 'dicom', encrypted: false, product: e.implementationVersionName },
+            ev('A-ASSOCIATE-AC'),
+          );
+        }
+        for (const hint of (
+          e as { roleHints?: { side: 'requestor' | 'acceptor'; role: string; confidence: string }[] }
+        ).roleHints ?? []) {
+          if (hint.confidence === 'low') continue;
+          const h = hostOf(hint.side);
+          if (h) HostBuilder.addTo(h.dicomProfile().roles, hint.role);
+        }
+        return;
+      }
+      case 'command': {
+        const uid = e.affectedSopClassUid ?? e.requestedSopClassUid;
+        if (uid && !e.isResponse) {
+          if (client) HostBuilder.addTo(client.dicomProfile().sopClasses, uid);
+          HostBuilder.addTo(server.dicomProfile().sopClasses, uid);
+        }
+        if (e.impliedRole && e.impliedRole.confidence !== 'low') {
+          const h = hostOf(e.sender);
+          if (h) HostBuilder.addTo(h.dicomProfile().roles, e.impliedRole.role);
+        }
+        return;
+      }
+      case 'dataset': {
+        // Only a C-STORE request describes the sender's own equipment; a C-FIND match describes a record.
+        if (e.commandName !== 'C-STORE-RQ' || e.sender !== 'requestor' || !client) return;
+        const evd = ev('C-STORE data set attributes');
+        if (e.manufacturer) client.addHint('dicom.manufacturer', e.manufacturer, evd);
+        if (e.modelName) client.addHint('dicom.model', e.modelName, evd);
+        for (const v of e.softwareVersions ?? []) client.addHint('dicom.softwareVersion', v, evd);
+        if (e.modality) client.addHint('dicom.modality', e.modality, evd);
+        return;
+      }
+      case 'patient-data-present': {
+        const senderIp = e.sender === 'requestor' ? conn.clientIp : conn.serverIp;
+        const tags = e.tags.map((t) => `${t.tag} ${t.keyword}`);
+        this.finding(
+          'cleartext-phi',
+          senderIp,
+          `dicom:${port}`,
+          ev(
+            `DICOM ${e.commandName ?? 'message'} with ${e.tags.map((t) => t.keyword).join(', ')} in cleartext`,
+          ),
+          {
+            protocol: 'dicom',
+            port,
+            tags,
+          },
+        );
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private hl7Event(
+    conn: TcpConnection,
+    e: Hl7Event,
+    server: HostBuilder,
+    client: HostBuilder | undefined,
+    ev: (s: string) => Evidence,
+  ): void {
+    if (e.type !== 'message') return;
+    const s = e.summary;
+    const senderIsClient = e.direction === 'client';
+    const sender = senderIsClient ? client : server;
+    const receiver = senderIsClient ? server : client;
+    const type = s.messageType ? `${s.messageType}${s.triggerEvent ? `^${s.triggerEvent}` : ''}` : undefined;
+    const app = (d?: { namespaceId?: string; universalId?: string }) => d?.namespaceId || d?.universalId;
+    if (sender) {
+      const p = sender.hl7Profile();
+      HostBuilder.addTo(p.sendingApplications, app(s.sendingApplication));
+      HostBuilder.addTo(p.sendingFacilities, app(s.sendingFacility));
+      HostBuilder.addTo(p.messageTypes, type);
+      HostBuilder.addTo(p.versions, s.version);
+      for (const profile of s.messageProfiles ?? [])
+        sender.addHint('hl7.messageProfile', profile, ev('HL7 MSH-21'));
+    }
+    if (receiver && s.messageType !== 'ACK') {
+      const p = receiver.hl7Profile();
+      HostBuilder.addTo(p.receivingApplications, app(s.receivingApplication));
+      HostBuilder.addTo(p.receivingFacilities, app(s.receivingFacility));
+    }
+    if (!senderIsClient)
+      server.service(
+        conn.serverPort,
+        'tcp',
+        { protocol: 'hl7', encrypted: false },
+        ev('HL7 answer over MLLP'),
+      );
+    if (s.hasPatientData) {
+      const senderIp = senderIsClient ? conn.clientIp : conn.serverIp;
+      const segments = [...new Set(s.patientData.map((p) => p.segment))];
+      this.finding(
+        'cleartext-phi',
+        senderIp,
+        `hl7:${conn.serverPort}`,
+        ev(`HL7 ${type ?? 'message'} with ${segments.join(', ')} in cleartext`),
+        {
+          protocol: 'hl7',
+          port: conn.serverPort,
+          segments,
+          fields: [...new Set(s.patientData.flatMap((p) => p.fields))],
+        },
+      );
+    }
+  }
+
+  private tlsEvent(conn: TcpConnection, e: TlsEvent, server: HostBuilder, ev: (s: string) => Evidence): void {
+    const port = conn.serverPort;
+    if (e.type === 'server-hello') {
+      const h = e.hello;
+      server.service(
+        port,
+        'tcp',
+        { protocol: 'tls', encrypted: true, version: h.version },
+        ev(`TLS ServerHello ${h.version}`),
+      );
+      const old = TLS_VERSION_SUBJECT[h.version];
+      if (old) {
+        this.finding(
+          'weak-tls',
+          conn.serverIp,
+          `tls:${port}:${old}`,
+          ev(`${h.version} negotiated (${h.cipherSuite.name})`),
+          { protocol: 'tls', port, version: h.version, cipherSuite: h.cipherSuite.name },
+        );
+      }
+      const cipherWeak = h.weaknesses.filter(
+        (w) =>
+          ![
+            'ssl2',
+            'ssl3',
+            'tls1.0',
+            'tls1.1',
+            'cbc-with-ssl3',
+            'cbc-with-tls1.0',
+            'no-forward-secrecy',
+          ].includes(w),
+      );
+      if (cipherWeak.length) {
+        this.finding(
+          'weak-tls',
+          conn.serverIp,
+          `tls-cipher:${port}`,
+          ev(`weak cipher suite ${h.cipherSuite.name}`),
+          { protocol: 'tls', port, cipherSuite: h.cipherSuite.name, weaknesses: cipherWeak },
+        );
+      }
+    } else if (e.type === 'client-hello') {
+      if (e.hello.sni && isHostAddress(conn.serverIp))
+        server.addHint('tls.sni', e.hello.sni, ev('TLS ClientHello SNI'));
+    } else if (e.type === 'certificates' && e.direction === 'server') {
+      const leaf = e.chain[0];
+      if (!leaf) return;
+      server.addHint('tls.certSubject', leaf.subject.dn, ev('TLS certificate'));
+      server.addHint('tls.certIssuer', leaf.issuer.dn, ev('TLS certificate'));
+      const problems = certificateProblems(leaf, this.packetTime * 1000);
+      if (problems.length) {
+        this.finding(
+          'certificate-problem',
+          conn.serverIp,
+          `cert:${port}`,
+          ev(`certificate ${leaf.subject.commonName ?? leaf.subject.dn}: ${problems.join(', ')}`),
+          {
+            protocol: 'tls',
+            port,
+            problems,
+            expired: problems.includes('expired'),
+            signatureAlgorithm: leaf.signatureAlgorithm,
+            keyType: leaf.publicKey.type,
+            ...(leaf.publicKey.bits ? { keyBits: leaf.publicKey.bits } : {}),
+          },
+        );
+      }
+    }
+  }
+}
+
+type AnyEvent = DicomEvent | Hl7Event | HttpEvent | TlsEvent | SshEvent | TelnetEvent | FtpEvent | SmbEvent;
+
+function connectionText(conn: TcpConnection): string {
+  return `${conn.clientIp}:${conn.clientPort} → ${conn.serverIp}:${conn.serverPort}/tcp`;
+}
+
+/** A unicast address a device could have (not unspecified, loopback, broadcast or multicast). */
+export function isHostAddress(ip: string): boolean {
+  if (!ip || ip === '0.0.0.0' || ip === '255.255.255.255' || ip === '::' || ip === '::1') return false;
+  if (ip.includes(':')) return !/^ff/i.test(ip);
+  const first = Number(ip.slice(0, ip.indexOf('.')));
+  return first !== 127 && first < 224 && !ip.endsWith('.255');
+}
+
+/**
+ * Reads a capture file (`-` for standard input) to the end and returns what it showed. Bad records are
+ * skipped and reported in `issues`; a file that is not a capture at all is an error naming it.
+ */
+export async function analyzeCapture(path: string, opts: AnalyzeOptions): Promise<CaptureAnalysis> {
+  const started = performance.now();
+  const capture =
+    path === '-' ? readCapture(process.stdin, { file: opts.file }) : openCapture(path, { file: opts.file });
+  const analyzer = new CaptureAnalyzer(opts.file);
+  let sinceProgress = 0;
+  const stats = await capture.forEach((p) => {
+    analyzer.packet(p);
+    if (opts.onProgress && ++sinceProgress >= 2048) {
+      sinceProgress = 0;
+      opts.onProgress({
+        bytes: capture.stats.sourceBytes,
+        packets: capture.stats.packets,
+        hosts: analyzer.hosts.size,
+      });
+    }
+  });
+  const issues: InputIssue[] = stats.issues.map((i) => ({
+    file: opts.file,
+    offset: i.offset,
+    reason: i.reason,
+  }));
+  if (!capture.format) {
+    throw invalidInput(
+      `${opts.file} is not a pcap or pcapng capture (gzip-compressed or not)`,
+      issues.length ? issues : [{ file: opts.file, offset: 0, reason: 'unknown file format' }],
+    );
+  }
+  const result = analyzer.finish();
+  opts.onProgress?.({ bytes: stats.sourceBytes, packets: stats.packets, hosts: analyzer.hosts.size });
+  const ts = analyzer.tracker.stats;
+  return {
+    ...result,
+    issues,
+    stats: {
+      format: capture.format ?? null,
+      compressed: capture.compressed,
+      packets: stats.packets,
+      bytes: stats.sourceBytes,
+      seconds: (performance.now() - started) / 1000,
+      skippedRecords: stats.skippedRecords,
+      decode: { ...(analyzer.decoder.stats as unknown as Record<string, number>) },
+      tcp: { connections: ts.connections, gaps: ts.gaps, portsOpen: ts.portsOpen },
+    },
+  };
+}

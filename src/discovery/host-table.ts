@@ -1,0 +1,248 @@
+/**
+ * @module Accumulates what a capture shows about each host while packets stream past, with bounded lists,
+ * and folds repeated findings into one observation with a count. At the end it resolves which MAC
+ * belongs to which IP (a MAC behind many IPs is a router, not a host) and yields `HostObservation`s.
+ */
+import type {
+  DicomObservation,
+  Evidence,
+  FindingObservation,
+  Hl7Observation,
+  HostObservation,
+  ServiceObservation,
+  Transport,
+} from './host-observation.js';
+
+/** Lists per host stay this short whatever the capture holds. */
+const LIST_CAP = 50;
+const HINT_CAP = 100;
+/** A MAC seen as the source of more unicast IPs than this is a router or a NAT, not one host. */
+const ROUTER_IP_THRESHOLD = 4;
+
+function addCapped<T>(list: T[], value: T, cap = LIST_CAP): void {
+  if (list.length < cap && !list.includes(value)) list.push(value);
+}
+
+export class HostBuilder {
+  readonly macs: string[] = [];
+  readonly ips: string[] = [];
+  readonly hostnames: string[] = [];
+  firstSeen = Number.POSITIVE_INFINITY;
+  lastSeen = 0;
+  /** Sent at least one packet itself (hosts that only receive, e.g. scanned addresses, are not devices). */
+  talked = false;
+  readonly services = new Map<string, ServiceObservation>();
+  readonly protocols = new Set<string>();
+  dicom: DicomObservation | undefined;
+  hl7: Hl7Observation | undefined;
+  readonly hints: HostObservation['hints'] = [];
+  private readonly hintKeys = new Set<string>();
+
+  seen(time: number): void {
+    if (time < this.firstSeen) this.firstSeen = time;
+    if (time > this.lastSeen) this.lastSeen = time;
+  }
+
+  addHostname(name: string): void {
+    const n = name.trim().toLowerCase().replace(/\.$/, '');
+    if (n && n.length <= 253) addCapped(this.hostnames, n);
+  }
+
+  addHint(kind: string, value: string, evidence: Evidence): void {
+    const key = `${kind}\u0000${value}`;
+    if (this.hints.length >= HINT_CAP || this.hintKeys.has(key) || !value) return;
+    this.hintKeys.add(key);
+    this.hints.push({ kind, value, evidence });
+  }
+
+  /** A service this host offers; later sightings fill in what earlier ones did not know. */
+  service(
+    port: number,
+    transport: Transport,
+    patch: Partial<Omit<ServiceObservation, 'port' | 'transport' | 'evidence'>>,
+    evidence: Evidence,
+  ): void {
+    const key = `${transport}/${port}`;
+    if (patch.protocol) this.protocols.add(patch.protocol);
+    const s = this.services.get(key);
+    if (!s) {
+      if (this.services.size >= 200) return;
+      this.services.set(key, {
+        port,
+        transport,
+        protocol: null,
+        product: null,
+        version: null,
+        encrypted: null,
+        ...patch,
+        evidence,
+      });
+      return;
+    }
+    if (patch.protocol && !s.protocol) s.protocol = patch.protocol;
+    if (patch.product && !s.product) s.product = patch.product;
+    if (patch.version && !s.version) s.version = patch.version;
+    // Once encryption was seen on a service it stays encrypted; cleartext only fills an unknown.
+    if (patch.encrypted === true || (patch.encrypted === false && s.encrypted === null))
+      s.encrypted = patch.encrypted;
+  }
+
+  dicomProfile(): DicomObservation {
+    this.dicom ??= {
+      aeTitles: [],
+      implementationClassUid: null,
+      implementationVersionName: null,
+      sopClasses: [],
+      roles: [],
+    };
+    return this.dicom;
+  }
+
+  hl7Profile(): Hl7Observation {
+    this.hl7 ??= {
+      sendingApplications: [],
+      sendingFacilities: [],
+      receivingApplications: [],
+      receivingFacilities: [],
+      messageTypes: [],
+      versions: [],
+    };
+    return this.hl7;
+  }
+
+  static addTo(list: string[], value: string | undefined | null): void {
+    if (value) addCapped(list, value);
+  }
+}
+
+interface FoldedFinding {
+  finding: FindingObservation;
+  count: number;
+  last: Evidence;
+}
+
+const iso = (t: number) => new Date(Math.round(t * 1000)).toISOString();
+
+export class HostTable {
+  /** By IP text. */
+  private readonly byIp = new Map<string, HostBuilder>();
+  /** Hosts known only by MAC so far (a DHCP client before its address), by MAC. */
+  private readonly byMac = new Map<string, HostBuilder>();
+  /** MAC → unicast source IPs seen with it (capped), to tell hosts from routers. */
+  private readonly macIps = new Map<string, Set<string>>();
+  /** DHCP says so: the address handed to this MAC. */
+  private readonly leases = new Map<string, string>();
+  private readonly findings = new Map<string, FoldedFinding>();
+
+  get size(): number {
+    return this.byIp.size + this.byMac.size;
+  }
+
+  ip(ip: string): HostBuilder {
+    let h = this.byIp.get(ip);
+    if (!h) {
+      h = new HostBuilder();
+      h.ips.push(ip);
+      this.byIp.set(ip, h);
+    }
+    return h;
+  }
+
+  mac(mac: string): HostBuilder {
+    let h = this.byMac.get(mac);
+    if (!h) {
+      h = new HostBuilder();
+      h.macs.push(mac);
+      this.byMac.set(mac, h);
+    }
+    return h;
+  }
+
+  /** A frame from this MAC carried this source IP. */
+  bind(mac: string, ip: string): void {
+    let ips = this.macIps.get(mac);
+    if (!ips) {
+      ips = new Set();
+      this.macIps.set(mac, ips);
+    }
+    if (ips.size <= ROUTER_IP_THRESHOLD) ips.add(ip);
+  }
+
+  lease(mac: string, ip: string): void {
+    this.leases.set(mac, ip);
+  }
+
+  finding(f: FindingObservation): void {
+    const key = `${f.type}|${f.host.mac ?? ''}|${f.host.ip ?? ''}|${f.subject}`;
+    const prev = this.findings.get(key);
+    if (prev) {
+      prev.count++;
+      prev.last = f.evidence;
+    } else if (this.findings.size < 100_000) {
+      this.findings.set(key, { finding: f, count: 1, last: f.evidence });
+    }
+  }
+
+  /** The hosts that talked, with MACs attached where the evidence is unambiguous, and the folded findings. */
+  finish(): { hosts: HostObservation[]; findings: FindingObservation[] } {
+    const ipOwner = new Map<string, string>();
+    for (const [mac, ips] of this.macIps) {
+      if (ips.size > ROUTER_IP_THRESHOLD) continue;
+      for (const ip of ips) ipOwner.set(ip, mac);
+    }
+    for (const [mac, ip] of this.leases) if (!ipOwner.has(ip)) ipOwner.set(ip, mac);
+
+    for (const [ip, h] of this.byIp) {
+      const mac = ipOwner.get(ip);
+      if (!mac) continue;
+      if (!h.macs.includes(mac)) h.macs.push(mac);
+      const macOnly = this.byMac.get(mac);
+      if (macOnly) {
+        merge(h, macOnly);
+        this.byMac.delete(mac);
+      }
+    }
+    const hosts: HostObservation[] = [];
+    for (const h of [...this.byIp.values(), ...this.byMac.values()]) {
+      if (!h.talked) continue;
+      // A link-local IPv6 address without a MAC names no device we could find again (every host has one).
+      if (h.macs.length === 0 && h.ips.every((ip) => /^fe[89ab]/i.test(ip))) continue;
+      hosts.push({
+        macs: h.macs,
+        ips: h.ips,
+        hostnames: h.hostnames,
+        firstSeen: iso(h.firstSeen),
+        lastSeen: iso(h.lastSeen),
+        services: [...h.services.values()].sort(
+          (a, b) => a.transport.localeCompare(b.transport) || a.port - b.port,
+        ),
+        protocols: [...h.protocols].sort(),
+        ...(h.dicom ? { dicom: h.dicom } : {}),
+        ...(h.hl7 ? { hl7: h.hl7 } : {}),
+        identity: {},
+        hints: h.hints,
+      });
+    }
+    const findings = [...this.findings.values()].map(({ finding, count, last }) => ({
+      ...finding,
+      // Findings were recorded by IP; a host with a MAC is found by it too.
+      host: {
+        ...finding.host,
+        ...(finding.host.ip && ipOwner.get(finding.host.ip) ? { mac: ipOwner.get(finding.host.ip) } : {}),
+      },
+      occurrences: count,
+      ...(count > 1 ? { lastEvidence: last } : {}),
+    }));
+    return { hosts, findings };
+  }
+}
+
+function merge(into: HostBuilder, from: HostBuilder): void {
+  for (const n of from.hostnames) into.addHostname(n);
+  into.seen(from.firstSeen);
+  into.seen(from.lastSeen);
+  into.talked ||= from.talked;
+  for (const p of from.protocols) into.protocols.add(p);
+  for (const h of from.hints) into.addHint(h.kind, h.value, h.evidence);
+  for (const s of from.services.values()) into.service(s.port, s.transport, s, s.evidence);
+}
