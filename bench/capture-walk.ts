@@ -3,11 +3,9 @@
  * stream reassembly (`readerThroughput`), against a bare loop that only walks the record headers
  * (`bareWalk`, the practical ceiling of a JavaScript reader).
  *
- * Run alone: `npx esbuild bench/capture-walk.ts --bundle --platform=node --format=esm --packages=external
- * --outfile=.bench-out/capture-walk.mjs && node .bench-out/capture-walk.mjs FILE [runs]`.
+ * Run alone through `bench/capture-child.ts` (`npm run bench -- --only capture` builds it).
  */
 import { createReadStream, readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { openCapture } from '../src/capture/open-capture.js';
 import { PacketDecoder } from '../src/decode/decode-packet.js';
 import { IpProtocol } from '../src/decode/decoded-packet.js';
@@ -181,25 +179,3 @@ function walkFrom(buf: Buffer, at: number, format: WalkFormat): { packets: numbe
   }
   return { packets, next: o };
 }
-
-async function main(): Promise<void> {
-  const file = process.argv[2];
-  if (file === undefined) {
-    console.error('usage: capture-walk FILE [runs]');
-    process.exit(2);
-  }
-  const runs = Number(process.argv[3] ?? 3);
-  const show = (name: string, r: WalkResult) =>
-    console.log(
-      `${name.padEnd(22)} ${(r.ms / 1000).toFixed(2).padStart(6)} s  ${String(r.mbPerSec).padStart(5)} MB/s  ${r.packetsPerSec.toLocaleString('en-US').padStart(10)} pkt/s  rss ${r.peakRssMb} MB`,
-    );
-  for (let i = 0; i < runs; i++) {
-    show('bare walk (stream)', await bareWalk(file, 'stream'));
-    const t = await readerThroughput(file);
-    show('read+decode+flows', t);
-    if (i === 0) console.log(JSON.stringify(t));
-  }
-  show('bare walk (readFile)', await bareWalk(file, 'readFileSync'));
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

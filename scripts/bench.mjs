@@ -3,8 +3,9 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['bench/run.ts'],
-  outfile: '.bench-out/run.mjs',
+  entryPoints: ['bench/run.ts', 'bench/capture-child.ts'],
+  outdir: '.bench-out',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

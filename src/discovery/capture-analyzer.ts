@@ -77,7 +77,18 @@ interface ConnState {
 
 const HTTP_METHOD = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
 const ascii = new TextDecoder('latin1');
-const iso = (t: number) => new Date(Math.round(t * 1000)).toISOString();
+let lastSecond = Number.NaN;
+let lastPrefix = '';
+/** ISO-8601 of a capture time; the date-time part is reused within a second (evidence is made often). */
+const iso = (t: number) => {
+  const ms = Math.round(t * 1000);
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  return `${lastPrefix}${String(ms - second * 1000).padStart(3, '0')}Z`;
+};
 
 /** Which dissector a connection's first bytes (from `from`) call for; port numbers only break ties. */
 export function probeProtocol(from: TcpRole, bytes: Uint8Array, serverPort: number): Protocol | undefined {
@@ -140,6 +151,7 @@ export class CaptureAnalyzer implements TcpConsumer {
   readonly hosts = new HostTable();
   private packetIndex = 0;
   private packetTime = 0;
+  private readonly v4Hosts = new Map<number, HostBuilder | null>();
 
   constructor(private readonly file: string) {
     this.tracker = new TcpTracker(this);
@@ -150,16 +162,34 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.packetTime = p.time;
     const d = this.decoder.decode(p);
     if (d.outcome !== 'transport' && d.outcome !== 'network') return;
-    const src = d.srcIpText();
-    if (isHostAddress(src)) {
-      const h = this.hosts.ip(src);
+    const h = this.sourceHost(d);
+    if (h !== null) {
       h.talked = true;
       h.seen(p.time);
-      if (d.srcMac >= 0 && (d.srcMac / 2 ** 40) % 2 < 1) this.hosts.bind(d.srcMacText(), src);
     }
     if (d.outcome !== 'transport') return;
-    if (d.ipProtocol === IpProtocol.UDP) this.udp(d, src);
+    if (d.ipProtocol === IpProtocol.UDP) this.udp(d, d.srcIpText());
     else if (d.ipProtocol === IpProtocol.TCP) this.tracker.track(d, p.index, p.time);
+  }
+
+  /**
+   * The host that sent this packet, or null for addresses that are no device. The hot path: IPv4 sources
+   * are looked up by their number, so no address text is formatted and no MAC binding repeated per packet.
+   */
+  private sourceHost(d: DecodedPacket): HostBuilder | null {
+    const v4 = d.ipVersion === 4;
+    let h: HostBuilder | null | undefined = v4 ? this.v4Hosts.get(d.srcIp[0]!) : undefined;
+    if (h === undefined) {
+      const src = d.srcIpText();
+      h = isHostAddress(src) ? this.hosts.ip(src) : null;
+      if (v4) this.v4Hosts.set(d.srcIp[0]!, h);
+    }
+    if (h !== null && d.srcMac >= 0 && (d.srcMac / 2 ** 40) % 2 < 1 && h.lastMac !== d.srcMac) {
+      // Unicast source MAC (the I/G bit is clear): that MAC carried this IP.
+      h.lastMac = d.srcMac;
+      this.hosts.bind(d.srcMacText(), h.ips[0]!);
+    }
+    return h;
   }
 
   finish(): SourceResult {

@@ -31,6 +31,8 @@ export class HostBuilder {
   lastSeen = 0;
   /** Sent at least one packet itself (hosts that only receive, e.g. scanned addresses, are not devices). */
   talked = false;
+  /** The last source MAC bound to this host's address (a number), so the binding is not redone per packet. */
+  lastMac = -1;
   readonly services = new Map<string, ServiceObservation>();
   readonly protocols = new Set<string>();
   dicom: DicomObservation | undefined;
