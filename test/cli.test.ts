@@ -4,7 +4,7 @@
  * (HTTP and HTTPS with a certificate made by openssl).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
@@ -182,5 +182,47 @@ describe('vigil serve', () => {
     expect(await handshake('TLSv1.3')).toBe('TLSv1.3');
     expect(await handshake('TLSv1.2')).toBe('TLSv1.2');
     expect(await handshake('TLSv1.1')).toBe('refused');
+  });
+});
+
+describe('vigil analyze / import', () => {
+  const capture = (name: string) => join(root, 'test/fixtures/captures', name);
+
+  it('analyze --json prints devices and findings in their documented shape', () => {
+    const r = vigil(['analyze', '--json', capture('04-hl7-mllp.pcap')]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      devices: {
+        macs: string[];
+        hl7: { sendingApplications: string[] } | null;
+        services: { port: number; protocol: string }[];
+      }[];
+      findings: {
+        type: string;
+        severity: string;
+        deviceId: string;
+        evidence: { connection: string; packet: number; time: string; summary: string };
+      }[];
+      sources: { file: string; kind: string }[];
+    };
+    const monitor = out.devices.find((d) => d.macs.includes('00:09:5c:41:00:41'));
+    expect(monitor?.hl7?.sendingApplications).toEqual(['MONITOR_GW']);
+    const phi = out.findings.find((f) => f.type === 'cleartext-phi');
+    expect(phi).toMatchObject({
+      severity: 'high',
+      evidence: { connection: expect.stringContaining(':2575/tcp'), packet: expect.any(Number) },
+    });
+    expect(out.sources).toEqual([expect.objectContaining({ file: '04-hl7-mllp.pcap', kind: 'capture' })]);
+    expect(r.stdout).not.toContain('HARTMANN');
+  });
+
+  it('import names a file that is not a capture and still imports the others (exit 65)', () => {
+    const bad = join(dir, 'notes.pcap');
+    writeFileSync(bad, 'not a capture at all');
+    const r = vigil(['import', '--quiet', bad, capture('07-telnet-ftp-ssh-mqtt.pcap')]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('notes.pcap');
+    const findings = JSON.parse(vigil(['findings', 'list', '--json']).stdout) as { subject: string }[];
+    expect(findings.map((f) => f.subject)).toEqual(expect.arrayContaining(['telnet:23']));
   });
 });
