@@ -567,6 +567,24 @@ function ssl2ServerHello(body: Uint8Array): { hello: TlsServerHello; certificate
   return certType === 1 && certLen > 0 ? { hello, certificate: cert } : { hello };
 }
 
+/**
+ * A server sends the same certificate on every connection: parsed certificates are memoised by their DER
+ * bytes (a small bounded cache; the results are plain data and must not be mutated by consumers).
+ */
+const certCache = new Map<string, ReturnType<typeof parseX509>>();
+const CERT_CACHE_MAX = 512;
+
+function parseX509Cached(der: Uint8Array): ReturnType<typeof parseX509> {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+  let r = certCache.get(key);
+  if (r === undefined) {
+    r = parseX509(der);
+    if (certCache.size >= CERT_CACHE_MAX) certCache.clear();
+    certCache.set(key, r);
+  }
+  return r;
+}
+
 function certificates(direction: Direction, body: Uint8Array, single = false): TlsEvent {
   const chain: X509Certificate[] = [];
   const errors: { index: number; reason: string }[] = [];
@@ -578,7 +596,7 @@ function certificates(direction: Direction, body: Uint8Array, single = false): T
     while (list.remaining >= 3) ders.push(list.take(list.u24()));
   }
   ders.forEach((der, index) => {
-    const r = parseX509(der);
+    const r = parseX509Cached(der);
     if (r.kind === 'ok') chain.push(r.value);
     else errors.push({ index, reason: r.kind === 'error' ? r.reason : 'incomplete' });
   });
