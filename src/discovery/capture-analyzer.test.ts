@@ -134,6 +134,9 @@ describe('capture analyzer (no database)', () => {
     const cert = web.find((f) => f.subject === 'cert:4433')!;
     expect(cert.details['problems']).toEqual(expect.arrayContaining(['weak-key', 'weak-signature']));
     expect(cert.details['keyBits']).toBe(1024);
+    // Orthanc's REST API answered GET /patients?expand over plain HTTP: patient demographics in cleartext.
+    const orthanc = r.findings.find((f) => f.type === 'cleartext-phi' && f.host.ip === '10.20.0.11');
+    expect(orthanc).toMatchObject({ subject: 'http:8042', details: { path: '/patients' } });
   });
 
   it('finds DHCP hostnames and fingerprints, binding the lease to the MAC', async () => {

@@ -73,7 +73,18 @@ interface ConnState {
   evidenceBase: string;
   /** An HTTP request for an admin-looking path, waiting for the server's answer. */
   pendingAdmin?: { hint: string; path: string } | undefined;
+  /** An HTTP request to a patient query API (Orthanc REST, DICOMweb QIDO/WADO), waiting for the answer. */
+  pendingPatientApi?: string | undefined;
 }
+
+/**
+ * Request paths of PACS REST and DICOMweb APIs whose answers carry patient demographics: Orthanc's
+ * `/patients`, `/studies`, `/series`, `/instances` and `/tools/find`; DICOMweb QIDO-RS/WADO-RS
+ * (`…/dicom-web/studies`, `/rs/studies`, `/wado`).
+ * @see DICOM PS3.18 §10.6 (QIDO-RS), §10.4 (WADO-RS)
+ */
+const PATIENT_API =
+  /^\/(patients|studies|series|instances|tools\/find)\b|\/dicom-?web\/|\/rs\/(studies|series|instances)\b|\/wado\b/i;
 
 const HTTP_METHOD = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
 const ascii = new TextDecoder('latin1');
@@ -433,6 +444,9 @@ export class CaptureAnalyzer implements TcpConsumer {
           st.pendingAdmin = h.request.adminHint
             ? { hint: h.request.adminHint, path: h.request.target.slice(0, 100) }
             : undefined;
+          st.pendingPatientApi = PATIENT_API.test(h.request.target)
+            ? h.request.target.slice(0, 100)
+            : undefined;
         } else if (h.type === 'response') {
           server.service(
             port,
@@ -450,6 +464,24 @@ export class CaptureAnalyzer implements TcpConsumer {
               `http-admin:${port}`,
               ev(`cleartext HTTP ${admin.hint} interface answered ${h.response.status}`),
               { protocol: 'http', port, path: admin.path, status: h.response.status },
+            );
+          }
+          // A PACS REST or DICOMweb query answered in cleartext returns patient demographics by design.
+          const patientApi = st.pendingPatientApi;
+          st.pendingPatientApi = undefined;
+          if (
+            patientApi &&
+            h.response.status === 200 &&
+            /json|dicom|xml/i.test(h.response.contentType ?? '')
+          ) {
+            this.finding(
+              'cleartext-phi',
+              conn.serverIp,
+              `http:${port}`,
+              ev(
+                `HTTP ${h.response.status} ${h.response.contentType} for ${patientApi} (patient query API) in cleartext`,
+              ),
+              { protocol: 'http', port, path: patientApi },
             );
           }
           if (h.response.server) server.addHint('http.server', h.response.server, ev('HTTP Server header'));
