@@ -44,7 +44,8 @@ describe.skipIf(!root)('all shared ICSMA CSAF files (VIGIL_SHARED_DATA)', () => 
 });
 
 if (!root) {
-  describe('all shared ICSMA CSAF files', () => {
-    it.skip('skipped: set VIGIL_SHARED_DATA to the shared data directory (e.g. ../shared/data) to run', () => {});
-  });
+  // A development check over the whole shared collection; the committed fixtures cover CI.
+  console.warn(
+    '[vigil tests] the all-ICSMA CSAF check is off: set VIGIL_SHARED_DATA=../shared/data to run it.',
+  );
 }
