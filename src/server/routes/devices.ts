@@ -246,6 +246,12 @@ function filtersOf(q: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
 }
 
+/** Optional `{ reason }` body of state changes (kept in the audit log). */
+const ReasonBody = {
+  required: false,
+  content: { 'application/json': { schema: z.object({ reason: z.string().max(500).optional() }) } },
+};
+
 export const deviceRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     defineRoute('devices:read', {
@@ -420,10 +426,7 @@ export const deviceRoutes = new OpenAPIHono<AppEnv>()
       summary: 'Mark a device retired',
       request: {
         params: DeviceParam,
-        body: {
-          required: false,
-          content: { 'application/json': { schema: z.object({ reason: z.string().max(500).optional() }) } },
-        },
+        body: ReasonBody,
       },
       responses: { 200: json(DeviceDetailSchema, 'Retired') },
     }),
@@ -457,10 +460,7 @@ export const deviceRoutes = new OpenAPIHono<AppEnv>()
       summary: 'Stop tracking a device',
       request: {
         params: DeviceParam,
-        body: {
-          required: false,
-          content: { 'application/json': { schema: z.object({ reason: z.string().max(500).optional() }) } },
-        },
+        body: ReasonBody,
       },
       responses: { 200: json(DeviceDetailSchema, 'Ignored') },
     }),
