@@ -60,6 +60,7 @@ export function authenticate(secureCookies: boolean): MiddlewareHandler<AppEnv> 
         }
         c.set('actor', session.actor);
         c.set('sessionId', session.sessionId);
+        c.set('session', { csrfToken: session.csrfToken, expiresAt: session.expiresAt });
       }
     }
     await next();

@@ -19,6 +19,8 @@ export interface AppEnv {
     actor: Actor | undefined;
     /** Set when the request was authenticated by a session cookie (CSRF applies). */
     sessionId: string | undefined;
+    /** That session's CSRF token and expiry, as the middleware resolved them. */
+    session: { csrfToken: string; expiresAt: string } | undefined;
   };
 }
 

@@ -2,10 +2,9 @@
  * @module Login, logout and the current session.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import { LoginThrottle } from '../../accounts/login-throttle.js';
-import { login, logout, resolveSession } from '../../accounts/sessions.js';
-import { authenticationRequired } from '../../errors.js';
+import { login, logout } from '../../accounts/sessions.js';
 import { clientIp, sessionCookieName } from '../authenticate.js';
 import { type AppEnv, actorOf, defineRoute } from '../route.js';
 import { UserSchema } from './users.js';
@@ -96,18 +95,10 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
       }),
       async (c) => {
         const actor = actorOf(c);
-        let csrfToken: string | null = null;
-        let expiresAt: string | null = null;
-        if (c.get('sessionId')) {
-          const s = await resolveSession(
-            c.get('ctx').vdb,
-            c.get('ctx').config,
-            getCookie(c, cookieName) ?? '',
-          );
-          if (!s) throw authenticationRequired();
-          csrfToken = s.csrfToken;
-          expiresAt = s.expiresAt;
-        }
+        // The authentication middleware already resolved the session; bearer tokens have none.
+        const session = c.get('session');
+        const csrfToken = session?.csrfToken ?? null;
+        const expiresAt = session?.expiresAt ?? null;
         return c.json(
           {
             actor: {
