@@ -3,6 +3,7 @@
  * curl, OpenSSL, telnet, vsftpd … on a simulated LAN; see PROVENANCE.md there): hosts, services, DICOM
  * and HL7 identity, findings with evidence, and that no patient value or password reaches the database.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,6 +242,17 @@ describe.each(DIALECTS)('capture import on %s', (dialect) => {
       );
     const before = await counts();
     const again = await importSource(vdb, cliActor, fixture('04-hl7-mllp.pcap'), { progress: false });
+    // The file is hashed while it is read: the import record carries its SHA-256.
+    const record = await vdb.db
+      .selectFrom('source_imports')
+      .select('sha256')
+      .where('id', '=', again.importId)
+      .executeTakeFirstOrThrow();
+    expect(record.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(fixture('04-hl7-mllp.pcap')))
+        .digest('hex'),
+    );
     expect(again.devices.staged).toBe(0);
     expect(again.findings.created).toBe(0);
     expect(await counts()).toEqual(before);

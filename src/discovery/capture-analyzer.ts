@@ -832,13 +832,20 @@ export function isHostAddress(ip: string): boolean {
 }
 
 /**
- * Reads a capture file (`-` for standard input) to the end and returns what it showed. Bad records are
+ * Reads a capture file (`-` for standard input, or any stream of its bytes) to the end and returns what it showed. Bad records are
  * skipped and reported in `issues`; a file that is not a capture at all is an error naming it.
  */
-export async function analyzeCapture(path: string, opts: AnalyzeOptions): Promise<CaptureAnalysis> {
+export async function analyzeCapture(
+  source: string | AsyncIterable<Uint8Array>,
+  opts: AnalyzeOptions,
+): Promise<CaptureAnalysis> {
   const started = performance.now();
   const capture =
-    path === '-' ? readCapture(process.stdin, { file: opts.file }) : openCapture(path, { file: opts.file });
+    typeof source !== 'string'
+      ? readCapture(source, { file: opts.file })
+      : source === '-'
+        ? readCapture(process.stdin, { file: opts.file })
+        : openCapture(source, { file: opts.file });
   const analyzer = new CaptureAnalyzer(opts.file);
   let sinceProgress = 0;
   const stats = await capture.forEach((p) => {

@@ -74,10 +74,17 @@ async function kindOf(path: string, forced?: string): Promise<SourceKind> {
   }
 }
 
-async function sha256Of(path: string): Promise<string> {
+/** The file's bytes as they are read, hashed on the way, so a large capture is read once. */
+function hashedStream(path: string): { chunks: AsyncIterable<Uint8Array>; sha256: () => string | null } {
+  if (path === '-') return { chunks: process.stdin, sha256: () => null };
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  async function* tap(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+  }
+  return { chunks: tap(), sha256: () => hash.digest('hex') };
 }
 
 export async function importSource(
@@ -89,11 +96,12 @@ export async function importSource(
   const kind = await kindOf(path, opts.format);
   const file = path === '-' ? 'stdin' : basename(path);
   const size = path === '-' ? null : (await stat(path)).size;
+  const input = hashedStream(path);
   let result: SourceResult;
   let stats: Record<string, unknown>;
   let issues: InputIssue[];
   if (kind === 'nmap') {
-    const r = await readNmapXml(path === '-' ? process.stdin : createReadStream(path), { file });
+    const r = await readNmapXml(input.chunks, { file });
     result = r;
     stats = { scan: r.scan };
     issues = r.issues;
@@ -104,7 +112,7 @@ export async function importSource(
       opts.progress && Boolean(process.stderr.isTTY),
     );
     try {
-      const r = await analyzeCapture(path, { file, onProgress: (s) => progress.update(s) });
+      const r = await analyzeCapture(input.chunks, { file, onProgress: (s) => progress.update(s) });
       result = r;
       stats = r.stats;
       issues = r.issues ?? [];
@@ -112,7 +120,7 @@ export async function importSource(
       progress.done();
     }
   }
-  const sha256 = path === '-' ? null : await sha256Of(path);
+  const sha256 = input.sha256();
   const report = await applySourceResult(vdb, actor, result, { kind, file, sha256, size, stats });
   return { ...report, file, kind, stats, issues };
 }
