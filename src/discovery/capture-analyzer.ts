@@ -32,7 +32,7 @@ import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
 import { TcpTracker } from '../flows/tcp-tracker.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
-import { HostBuilder, HostTable } from './host-table.js';
+import { HostBuilder, HostTable, iso } from './host-table.js';
 
 export interface CaptureProgress {
   bytes: number;
@@ -88,18 +88,6 @@ const PATIENT_API =
 
 const HTTP_METHOD = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
 const ascii = new TextDecoder('latin1');
-let lastSecond = Number.NaN;
-let lastPrefix = '';
-/** ISO-8601 of a capture time; the date-time part is reused within a second (evidence is made often). */
-const iso = (t: number) => {
-  const ms = Math.round(t * 1000);
-  const second = Math.floor(ms / 1000);
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastPrefix = new Date(second * 1000).toISOString().slice(0, 20);
-  }
-  return `${lastPrefix}${String(ms - second * 1000).padStart(3, '0')}Z`;
-};
 
 /** Which dissector a connection's first bytes (from `from`) call for; port numbers only break ties. */
 export function probeProtocol(from: TcpRole, bytes: Uint8Array, serverPort: number): Protocol | undefined {

@@ -123,7 +123,18 @@ interface FoldedFinding {
   last: Evidence;
 }
 
-const iso = (t: number) => new Date(Math.round(t * 1000)).toISOString();
+let lastSecond = Number.NaN;
+let lastPrefix = '';
+/** ISO-8601 of a capture time; the date-time part is reused within a second (evidence is made often). */
+export const iso = (t: number) => {
+  const ms = Math.round(t * 1000);
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  return `${lastPrefix}${String(ms - second * 1000).padStart(3, '0')}Z`;
+};
 
 export class HostTable {
   /** By IP text. */
