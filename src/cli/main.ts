@@ -5,15 +5,18 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { type CliContext, cliContext } from './cli-context.js';
+import { registerAdvisoryCommands } from './commands/advisories.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDeviceCommands } from './commands/devices.js';
 import { registerFindingCommands } from './commands/findings.js';
 import { registerImportCommands } from './commands/import.js';
+import { registerSbomVexCommands } from './commands/sbom-vex.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSiteCommands } from './commands/sites.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerVulnCommands } from './commands/vulns.js';
 import { reportError } from './run-command.js';
 
 export function buildProgram(): { program: Command; cli: CliContext } {
@@ -39,11 +42,19 @@ export function buildProgram(): { program: Command; cli: CliContext } {
   );
   registerImportCommands(program, cli);
   registerFindingCommands(program, cli);
+  registerAdvisoryCommands(program, cli);
+  registerVulnCommands(program, cli);
+  registerSbomVexCommands(program, cli);
   registerUserCommands(program, cli);
   registerTokenCommands(program, cli);
   registerAuditCommands(program, cli);
   return { program, cli };
 }
+
+// `vigil vulns list | head`: a closed pipe ends the command quietly, as with any Unix tool.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
 
 const { program, cli } = buildProgram();
 try {

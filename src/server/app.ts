@@ -29,6 +29,7 @@ import { siteRoutes } from './routes/sites.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { vulnRoutes } from './routes/vulns.js';
 
 export interface AppOptions {
   /** Served over TLS: cookies get Secure and the __Host- prefix, and HSTS is sent. */
@@ -51,7 +52,8 @@ function buildApi(opts: AppOptions) {
     .route('/', auditRoutes)
     .route('/', deviceRoutes)
     .route('/', siteRoutes)
-    .route('/', findingRoutes);
+    .route('/', findingRoutes)
+    .route('/', vulnRoutes);
 }
 
 export type ApiType = ReturnType<typeof buildApi>;

@@ -7,11 +7,13 @@ import { VigilError } from '../errors.js';
 import type { VigilDatabase } from './database.js';
 import * as m0001 from './migrations/0001-foundation.js';
 import * as m0002 from './migrations/0002-discovery.js';
+import * as m0003 from './migrations/0003-advisories.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-discovery': m0002,
+  '0003-advisories': m0003,
 };
 
 export interface MigrationReport {

@@ -250,6 +250,221 @@ export interface SourceImportTable {
   finished_at: string | null;
 }
 
+export interface FeedSourceTable {
+  id: string;
+  /** csaf-provider | csaf-bundle | kev | epss | nvd | cve5 | osv | csaf-files */
+  kind: string;
+  name: string;
+  name_key: string;
+  url: string | null;
+  manufacturer: string | null;
+  enabled: Bool;
+  require_signature: Bool;
+  expected_interval_hours: number;
+  /** JSON: the sync client's state (ETags, per-document hashes). */
+  state: string;
+  last_attempt_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AdvisoryTable {
+  id: string;
+  tracking_id: string;
+  title: string;
+  publisher: string;
+  category: string;
+  version: string;
+  status: string;
+  initial_release: string;
+  current_release: string;
+  source_id: string | null;
+  /** File path or URL the document came from. */
+  origin: string;
+  sha256: string;
+  fetched_at: string;
+  /** JSON array of {category, summary, url}. */
+  refs: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AdvisoryProductTable {
+  id: string;
+  advisory_id: string;
+  product_id: string;
+  name: string;
+  vendor: string | null;
+  vendor_key: string | null;
+  family: string | null;
+  product_name: string | null;
+  version: string | null;
+  version_range: string | null;
+  helpers: string | null;
+  relationship: string | null;
+  path: string;
+}
+
+export interface AdvisoryVulnerabilityTable {
+  id: string;
+  advisory_id: string;
+  vuln_key: string;
+  cve: string | null;
+  title: string | null;
+  cwe: string | null;
+  ssvc: string | null;
+  scores: string;
+  path: string;
+}
+
+export interface AdvisoryStatusTable {
+  id: string;
+  advisory_id: string;
+  vuln_key: string;
+  product_id: string;
+  status: string;
+  remediations: string;
+}
+
+export interface VulnerabilityTable {
+  vuln_key: string;
+  cve: string | null;
+  title: string | null;
+  description: string | null;
+  cvss_score: number | null;
+  cvss_vector: string | null;
+  cvss_version: string | null;
+  severity: string | null;
+  cwes: string;
+  published: string | null;
+  modified: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VulnerabilityRecordTable {
+  id: string;
+  vuln_key: string;
+  source: string;
+  record: string;
+  modified: string | null;
+  source_id: string | null;
+  origin: string;
+  fetched_at: string;
+}
+
+export interface VulnerabilityIndexTable {
+  record_id: string;
+  key: string;
+}
+
+export interface KevEntryTable {
+  cve: string;
+  vendor: string;
+  product: string;
+  name: string;
+  date_added: string;
+  due_date: string | null;
+  ransomware: string;
+  required_action: string;
+  notes: string;
+  catalog_version: string;
+  source_id: string | null;
+  fetched_at: string;
+}
+
+export interface EpssScoreTable {
+  cve: string;
+  epss: number;
+  percentile: number;
+  score_date: string | null;
+  model_version: string | null;
+  source_id: string | null;
+  fetched_at: string;
+}
+
+export interface SbomTable {
+  id: string;
+  model_id: string;
+  software_version: string | null;
+  format: string;
+  spec_version: string;
+  serial_number: string | null;
+  subject: string | null;
+  file: string;
+  sha256: string;
+  component_count: number;
+  imported_by: string;
+  imported_at: string;
+}
+
+export interface SbomComponentTable {
+  id: string;
+  sbom_id: string;
+  ref: string;
+  name: string;
+  version: string | null;
+  supplier: string | null;
+  purl: string | null;
+  /** purl without version/qualifiers (`pkg:npm/lodash`), the OSV lookup key. */
+  package_key: string | null;
+  cpes: string;
+}
+
+export interface VexStatementTable {
+  id: string;
+  vuln_key: string;
+  status: string;
+  justification: string | null;
+  impact_statement: string | null;
+  action_statement: string | null;
+  device_id: string | null;
+  model_id: string | null;
+  software_version: string | null;
+  purl: string | null;
+  /** The product as the statement names it, for display. */
+  product: string;
+  /** `document` (imported) or `hospital` (written in Vigil). */
+  origin: string;
+  /** Imported document: format, id and file, JSON. */
+  document: string | null;
+  author: string | null;
+  statement_time: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface VulnerabilityMatchTable {
+  id: string;
+  device_id: string;
+  vuln_key: string;
+  cve: string | null;
+  advisory_ids: string;
+  status: string;
+  confidence: number;
+  candidate: Bool;
+  matched_by: string;
+  explanation: string;
+  details: string;
+  fix_available: Bool;
+  first_matched_at: string;
+  last_matched_at: string;
+}
+
+export interface MatchDecisionTable {
+  id: string;
+  manufacturer_key: string;
+  model_key: string;
+  version: string;
+  vuln_key: string;
+  decision: string;
+  reason: string;
+  decided_by: string;
+  decided_at: string;
+}
+
 export interface Database {
   sites: SiteTable;
   segments: SegmentTable;
@@ -267,4 +482,19 @@ export interface Database {
   device_protocols: DeviceProtocolTable;
   findings: FindingTable;
   source_imports: SourceImportTable;
+  feed_sources: FeedSourceTable;
+  advisories: AdvisoryTable;
+  advisory_products: AdvisoryProductTable;
+  advisory_vulnerabilities: AdvisoryVulnerabilityTable;
+  advisory_statuses: AdvisoryStatusTable;
+  vulnerabilities: VulnerabilityTable;
+  vulnerability_records: VulnerabilityRecordTable;
+  vulnerability_index: VulnerabilityIndexTable;
+  kev_entries: KevEntryTable;
+  epss_scores: EpssScoreTable;
+  sboms: SbomTable;
+  sbom_components: SbomComponentTable;
+  vex_statements: VexStatementTable;
+  vulnerability_matches: VulnerabilityMatchTable;
+  match_decisions: MatchDecisionTable;
 }

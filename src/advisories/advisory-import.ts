@@ -1,0 +1,350 @@
+/**
+ * @module `vigil advisories import PATH…`: CSAF 2.0 files and directories, NVD CVE JSON (API 2.0 pages,
+ * feed files, single records), CVE 5 records, OSV records, the KEV catalog and EPSS scores (CSV, gzip
+ * or not). The format is detected per file (`--format` overrides). Each file succeeds or fails on its
+ * own and says why with its path and JSON path; a rejected CSAF document leaves nothing behind; the
+ * matcher then re-runs for exactly the vulnerabilities that changed.
+ */
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Actor } from '../accounts/actor.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { invalidInput } from '../errors.js';
+import { validateCsaf } from '../formats/csaf/csaf-validate.js';
+import { readCsafAdvisory } from '../formats/csaf/index.js';
+import { readCve5 } from '../formats/cve5/cve5.js';
+import { detectAdvisoryFormat } from '../formats/detect.js';
+import { readEpss } from '../formats/epss/epss.js';
+import { readKev } from '../formats/kev/kev.js';
+import { readNvd } from '../formats/nvd/nvd.js';
+import { readOsv } from '../formats/osv/osv.js';
+import type { ReadResult } from '../formats/read-result.js';
+import { type MatchRunReport, runMatch } from '../matching/matcher.js';
+import type { VigilDatabase } from '../store/database.js';
+import { transaction } from '../store/transaction.js';
+import {
+  ensureFeedSource,
+  markSourceSynced,
+  sha256,
+  writeCsafAdvisory,
+  writeEpss,
+  writeKev,
+  writeVulnerabilityRecords,
+} from './knowledge-writer.js';
+import type { InputIssue, VulnerabilityRecord } from './records.js';
+
+export const ADVISORY_FORMATS = ['csaf', 'nvd', 'cve5', 'osv', 'kev', 'epss'] as const;
+export type AdvisoryFormat = (typeof ADVISORY_FORMATS)[number];
+
+export interface FileImportReport {
+  file: string;
+  format: AdvisoryFormat | null;
+  status: 'imported' | 'updated' | 'unchanged' | 'older' | 'partial' | 'rejected';
+  /** CSAF tracking id, record count, KEV catalog version … */
+  summary: string;
+  records: number;
+  issues: InputIssue[];
+}
+
+export interface AdvisoryImportReport {
+  files: FileImportReport[];
+  match: MatchRunReport | null;
+}
+
+/** Files under 2 GiB only: a CSAF document over 32 MiB is refused by the standard's own limit anyway. */
+const MAX_FILE_BYTES = 2 ** 31 - 1;
+const IMPORTABLE = /\.(json|jsonl|csv|gz|txt)$/i;
+
+/** Expands directories (recursively, sorted) into files that look importable. */
+export async function collectFiles(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const s = await stat(p).catch(() => {
+      throw invalidInput(`${p}: no such file or directory`);
+    });
+    if (s.isDirectory()) {
+      const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      );
+      const nested = entries
+        .filter((e) => e.isDirectory() || (e.isFile() && IMPORTABLE.test(e.name) && !e.name.startsWith('.')))
+        .map((e) => join(p, e.name));
+      out.push(...(await collectFiles(nested)));
+    } else out.push(p);
+  }
+  return out;
+}
+
+async function sniff(file: string): Promise<Uint8Array> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function parseJson(bytes: Uint8Array, file: string): { json: unknown } | { issue: InputIssue } {
+  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  let text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return { json: JSON.parse(text) };
+  } catch (err) {
+    const m = /position (\d+)/.exec(String(err));
+    return {
+      issue: {
+        file,
+        where: m ? `offset ${m[1]}` : '$',
+        message: `not valid JSON: ${(err as Error).message}`,
+      },
+    };
+  }
+}
+
+/** `.jsonl`: one JSON record per line (how CVE 5 and NVD record sets are often kept). */
+function readJsonLines(
+  bytes: Uint8Array,
+  file: string,
+  reader: (json: unknown, file: string) => ReadResult<VulnerabilityRecord>,
+): ReadResult<VulnerabilityRecord> {
+  const text = Buffer.from(bytes).toString('utf8');
+  const out: ReadResult<VulnerabilityRecord> = { records: [], issues: [] };
+  let line = 0;
+  for (const l of text.split('\n')) {
+    line++;
+    if (!l.trim()) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(l);
+    } catch (err) {
+      out.issues.push({ file, where: `line ${line}`, message: `not valid JSON: ${(err as Error).message}` });
+      continue;
+    }
+    const r = reader(json, file);
+    out.records.push(...r.records);
+    out.issues.push(...r.issues.map((i) => ({ ...i, where: `line ${line} ${i.where}` })));
+  }
+  return out;
+}
+
+export interface ImportOptions {
+  format?: AdvisoryFormat;
+  /** Run the matcher for what changed (default true). */
+  match?: boolean;
+  /** Feed source the documents came from (sync); manual imports get the per-kind source. */
+  sourceId?: string | null;
+  /** Known-noisy CSAF mandatory tests reported as warnings instead of rejecting (see docs). */
+  onProgress?: (done: number, total: number, file: string) => void;
+}
+
+/** Imports one CSAF document already in memory (from a file, a sync or an upload). */
+export async function importCsafBytes(
+  vdb: VigilDatabase,
+  bytes: Uint8Array,
+  origin: string,
+  sourceId: string | null,
+): Promise<{ report: FileImportReport; vulnKeys: string[] }> {
+  const parsed = parseJson(bytes, origin);
+  if ('issue' in parsed) {
+    return { report: reject(origin, 'csaf', [parsed.issue]), vulnKeys: [] };
+  }
+  const read = readCsafAdvisory(parsed.json, origin);
+  if (!read.ok) {
+    return {
+      report: reject(
+        origin,
+        'csaf',
+        read.issues.map((i) => ({ file: i.file, where: i.path, message: i.reason })),
+      ),
+      vulnKeys: [],
+    };
+  }
+  const validation = await validateCsaf(parsed.json);
+  if (!validation.ok) {
+    return {
+      report: reject(
+        origin,
+        'csaf',
+        validation.errors.map((e) => ({ file: origin, where: e.path, message: `${e.message} (${e.test})` })),
+      ),
+      vulnKeys: [],
+    };
+  }
+  const outcome = await writeCsafAdvisory(vdb, read.advisory, { origin, sha256: sha256(bytes), sourceId });
+  return {
+    report: {
+      file: origin,
+      format: 'csaf',
+      status: outcome.status,
+      summary: `${outcome.advisoryId} version ${outcome.version}: ${outcome.products} products, ${outcome.vulnerabilities} vulnerabilities`,
+      records: 1,
+      issues: validation.warnings.map((w) => ({
+        file: origin,
+        where: w.path,
+        message: `warning: ${w.message} (${w.test})`,
+      })),
+    },
+    vulnKeys: outcome.vulnKeys,
+  };
+}
+
+function reject(file: string, format: AdvisoryFormat | null, issues: InputIssue[]): FileImportReport {
+  return { file, format, status: 'rejected', summary: issues[0]?.message ?? 'rejected', records: 0, issues };
+}
+
+async function importFile(
+  vdb: VigilDatabase,
+  file: string,
+  opts: ImportOptions,
+): Promise<{ report: FileImportReport; vulnKeys: string[] }> {
+  const s = await stat(file);
+  if (s.size > MAX_FILE_BYTES)
+    return { report: reject(file, null, [{ file, where: '$', message: 'file too large' }]), vulnKeys: [] };
+  const head = await sniff(file);
+  const format = opts.format ?? (detectAdvisoryFormat(head, file) as AdvisoryFormat | null);
+  if (!format || !(ADVISORY_FORMATS as readonly string[]).includes(format)) {
+    const what = format
+      ? `a ${format} file: import it with vigil sbom import or vigil vex import`
+      : 'not a recognised advisory format';
+    return {
+      report: reject(file, null, [
+        { file, where: 'offset 0', message: `${what} (use --format to say which)` },
+      ]),
+      vulnKeys: [],
+    };
+  }
+  return importBytes(vdb, await readFile(file), file, format, opts.sourceId ?? null);
+}
+
+/**
+ * Imports one file's bytes in a known format (from disk, a feed URL or an upload). `sourceId` null
+ * records it under the manual source of its kind (`csaf-files`, `kev`, `epss`, `nvd`, `cve5`, `osv`).
+ */
+export async function importBytes(
+  vdb: VigilDatabase,
+  bytes: Uint8Array,
+  file: string,
+  format: AdvisoryFormat,
+  sourceId: string | null,
+): Promise<{ report: FileImportReport; vulnKeys: string[] }> {
+  if (format === 'csaf')
+    return importCsafBytes(vdb, bytes, file, sourceId ?? (await manualSource(vdb, 'csaf-files')));
+  if (format === 'epss') {
+    const { snapshot, issues } = await readEpss(bytes, file);
+    const n = snapshot.scores.length
+      ? await writeEpss(vdb, snapshot, sourceId ?? (await manualSource(vdb, 'epss')))
+      : 0;
+    return {
+      report: {
+        file,
+        format,
+        status: n === 0 ? 'rejected' : issues.length ? 'partial' : 'imported',
+        summary: `${n} EPSS scores${snapshot.scoreDate ? ` of ${snapshot.scoreDate}` : ''}${snapshot.modelVersion ? ` (model ${snapshot.modelVersion})` : ''}`,
+        records: n,
+        issues,
+      },
+      vulnKeys: [],
+    };
+  }
+  const parsed = file.toLowerCase().endsWith('.jsonl') ? null : parseJson(bytes, file);
+  if (parsed && 'issue' in parsed) return { report: reject(file, format, [parsed.issue]), vulnKeys: [] };
+  if (format === 'kev') {
+    const { catalog, issues } = readKev(parsed?.json, file);
+    if (!catalog) return { report: reject(file, format, issues), vulnKeys: [] };
+    const n = await writeKev(vdb, catalog, sourceId ?? (await manualSource(vdb, 'kev')));
+    return {
+      report: {
+        file,
+        format,
+        status: issues.length ? 'partial' : 'imported',
+        summary: `KEV catalog ${catalog.catalogVersion} (${catalog.dateReleased}): ${n} entries`,
+        records: n,
+        issues,
+      },
+      vulnKeys: [],
+    };
+  }
+  const reader = format === 'nvd' ? readNvd : format === 'cve5' ? readCve5 : readOsv;
+  const result = parsed ? reader(parsed.json, file) : readJsonLines(bytes, file, reader);
+  if (result.records.length === 0) return { report: reject(file, format, result.issues), vulnKeys: [] };
+  const keys = await writeVulnerabilityRecords(vdb, result.records, {
+    origin: file,
+    sourceId: sourceId ?? (await manualSource(vdb, format)),
+  });
+  return {
+    report: {
+      file,
+      format,
+      status: result.issues.length ? 'partial' : 'imported',
+      summary: `${result.records.length} ${format.toUpperCase()} records`,
+      records: result.records.length,
+      issues: result.issues,
+    },
+    vulnKeys: keys,
+  };
+}
+
+async function manualSource(vdb: VigilDatabase, kind: string): Promise<string> {
+  return transaction(vdb, async (h) => {
+    const s = await ensureFeedSource(h, kind);
+    await markSourceSynced(h, s.id);
+    return s.id;
+  });
+}
+
+/** Above this many changed vulnerabilities a full re-match is cheaper than a scoped one. */
+const FULL_MATCH_THRESHOLD = 20_000;
+
+/** Re-matches what an import changed: scoped to those vulnerabilities, or everything when it is most. */
+export async function matchChanged(
+  vdb: VigilDatabase,
+  actor: Actor,
+  vulnKeys: Iterable<string>,
+): Promise<MatchRunReport | null> {
+  const keys = [...new Set(vulnKeys)];
+  if (keys.length === 0) return null;
+  return runMatch(vdb, actor, keys.length > FULL_MATCH_THRESHOLD ? {} : { vulnKeys: keys });
+}
+
+export async function importAdvisoryPaths(
+  vdb: VigilDatabase,
+  actor: Actor,
+  paths: readonly string[],
+  opts: ImportOptions = {},
+): Promise<AdvisoryImportReport> {
+  const files = await collectFiles(paths);
+  const reports: FileImportReport[] = [];
+  const changed = new Set<string>();
+  for (const [i, file] of files.entries()) {
+    opts.onProgress?.(i, files.length, file);
+    try {
+      const r = await importFile(vdb, file, opts);
+      reports.push(r.report);
+      for (const k of r.vulnKeys) changed.add(k);
+    } catch (err) {
+      // One broken file never stops the batch; what it wrote was in its own transaction.
+      reports.push(
+        reject(file, opts.format ?? null, [{ file, where: '$', message: (err as Error).message }]),
+      );
+    }
+  }
+  await transaction(vdb, (h) =>
+    appendAudit(h, {
+      actor,
+      action: 'advisories.import',
+      target: { type: 'advisories' },
+      summary: {
+        files: reports.length,
+        imported: reports.filter((r) => r.status === 'imported' || r.status === 'updated').length,
+        partial: reports.filter((r) => r.status === 'partial').length,
+        rejected: reports.filter((r) => r.status === 'rejected').length,
+      },
+    }),
+  );
+  const match = opts.match === false ? null : await matchChanged(vdb, actor, changed);
+  return { files: reports, match };
+}

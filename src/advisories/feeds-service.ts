@@ -1,0 +1,317 @@
+/**
+ * @module Feed sources and subscriptions: the hospital signs up for its manufacturers' CSAF providers
+ * (and CISA's), and for KEV, EPSS, NVD or OSV files by URL; `vigil advisories sync` fetches only what
+ * is new or changed, verifies it, imports it and re-matches. Every source keeps its provenance and
+ * freshness: a source not synced within its interval is shown as stale. Offline bundles (a directory
+ * or tarball laid out like a provider) import with the same checks for air-gapped hospitals.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { type Actor, assertCan } from '../accounts/actor.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { conflict, invalidInput, notFound } from '../errors.js';
+import type { MatchRunReport } from '../matching/matcher.js';
+import {
+  deleteFeedSource,
+  type FeedSourceRow,
+  feedSourceByKey,
+  insertFeedSource,
+  listFeedSources,
+  updateFeedSource,
+} from '../store/advisory-store.js';
+import type { VigilDatabase } from '../store/database.js';
+import { newId, nowIso } from '../store/ids.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import {
+  type AdvisoryFormat,
+  type FileImportReport,
+  importBytes,
+  importCsafBytes,
+  matchChanged,
+} from './advisory-import.js';
+import { DEFAULT_INTERVAL_HOURS } from './knowledge-writer.js';
+import { type BundleKey, importBundle } from './sync/bundle.js';
+import { createHttpFetcher, type Fetcher } from './sync/fetcher.js';
+import { type ProviderSyncState, syncProvider } from './sync/sync.js';
+
+export const FEED_KINDS = ['csaf-provider', 'kev', 'epss', 'nvd', 'cve5', 'osv'] as const;
+export type FeedKind = (typeof FEED_KINDS)[number];
+
+/** The Feed JSON contract (docs/advisories.md). */
+export interface Feed {
+  id: string;
+  kind: string;
+  name: string;
+  url: string | null;
+  manufacturer: string | null;
+  enabled: boolean;
+  requireSignature: boolean;
+  expectedIntervalHours: number;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  /** Never synced, or not within its expected interval. */
+  stale: boolean;
+  documents: number | null;
+}
+
+export function toFeed(r: FeedSourceRow, now = Date.now()): Feed {
+  const state = JSON.parse(r.state) as Partial<ProviderSyncState>;
+  const last = r.last_success_at ? Date.parse(r.last_success_at) : Number.NaN;
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    url: r.url,
+    manufacturer: r.manufacturer,
+    enabled: r.enabled === 1,
+    requireSignature: r.require_signature === 1,
+    expectedIntervalHours: r.expected_interval_hours,
+    lastAttemptAt: r.last_attempt_at,
+    lastSuccessAt: r.last_success_at,
+    lastError: r.last_error,
+    stale: Number.isNaN(last) || now - last > r.expected_interval_hours * 3_600_000,
+    documents: state.documents ? Object.keys(state.documents).length : null,
+  };
+}
+
+export const SubscriptionSchema = z.strictObject({
+  kind: z.enum(FEED_KINDS),
+  name: z.string().trim().min(1).max(120),
+  url: z
+    .string()
+    .trim()
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), 'only http(s) URLs'),
+  manufacturer: z.string().trim().min(1).max(200).optional(),
+  requireSignature: z.boolean().optional(),
+  intervalHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .optional(),
+});
+
+export async function listFeeds(h: DbHandle, actor: Actor): Promise<Feed[]> {
+  assertCan(actor, 'advisories:read');
+  return (await listFeedSources(h)).map((r) => toFeed(r));
+}
+
+/** Signs up for a feed, e.g. a manufacturer's CSAF provider-metadata.json. */
+export async function addSubscription(vdb: DbHandle, actor: Actor, input: unknown): Promise<Feed> {
+  assertCan(actor, 'advisories:write');
+  const s = SubscriptionSchema.parse(input);
+  const key = s.name.toLowerCase();
+  return transaction(vdb, async (h) => {
+    if (await feedSourceByKey(h, key)) throw conflict(`A feed named ${JSON.stringify(s.name)} exists`);
+    const at = nowIso();
+    const row: FeedSourceRow = {
+      id: newId(),
+      kind: s.kind,
+      name: s.name,
+      name_key: key,
+      url: s.url,
+      manufacturer: s.manufacturer ?? null,
+      enabled: 1,
+      require_signature: s.requireSignature ? 1 : 0,
+      expected_interval_hours: s.intervalHours ?? DEFAULT_INTERVAL_HOURS[s.kind] ?? 24,
+      state: '{}',
+      last_attempt_at: null,
+      last_success_at: null,
+      last_error: null,
+      created_at: at,
+      updated_at: at,
+    };
+    await insertFeedSource(h, row);
+    await appendAudit(h, {
+      actor,
+      action: 'feeds.subscribe',
+      target: { type: 'feed', id: row.id },
+      summary: { kind: s.kind, name: s.name, url: s.url, manufacturer: s.manufacturer ?? null },
+    });
+    return toFeed(row);
+  });
+}
+
+async function findFeed(h: DbHandle, ref: string): Promise<FeedSourceRow> {
+  const byKey = await feedSourceByKey(h, ref.trim().toLowerCase());
+  if (byKey) return byKey;
+  const byId = (await listFeedSources(h)).find((f) => f.id === ref);
+  if (!byId) throw notFound(`Feed ${ref}`);
+  return byId;
+}
+
+export async function removeSubscription(vdb: DbHandle, actor: Actor, ref: string): Promise<void> {
+  assertCan(actor, 'advisories:write');
+  await transaction(vdb, async (h) => {
+    const f = await findFeed(h, ref);
+    await deleteFeedSource(h, f.id);
+    await appendAudit(h, {
+      actor,
+      action: 'feeds.unsubscribe',
+      target: { type: 'feed', id: f.id },
+      summary: { name: f.name, url: f.url },
+    });
+  });
+}
+
+export interface FeedSyncReport {
+  feed: string;
+  kind: string;
+  fetched: number;
+  unchanged: number;
+  rejected: { url: string; reason: string }[];
+  files: FileImportReport[];
+  error: string | null;
+}
+
+export interface SyncReport {
+  feeds: FeedSyncReport[];
+  match: MatchRunReport | null;
+}
+
+async function syncOne(
+  vdb: VigilDatabase,
+  feed: FeedSourceRow,
+  fetcher: Fetcher,
+  changed: Set<string>,
+): Promise<FeedSyncReport> {
+  const report: FeedSyncReport = {
+    feed: feed.name,
+    kind: feed.kind,
+    fetched: 0,
+    unchanged: 0,
+    rejected: [],
+    files: [],
+    error: null,
+  };
+  const url = feed.url as string;
+  const attempt = nowIso();
+  let newState: unknown;
+  try {
+    if (feed.kind === 'csaf-provider') {
+      const result = await syncProvider({
+        metadataUrl: url,
+        state: JSON.parse(feed.state) as ProviderSyncState,
+        fetcher,
+        requireSignature: feed.require_signature === 1,
+      });
+      report.fetched = result.documents.length;
+      report.unchanged = result.unchanged;
+      report.rejected = result.rejected;
+      for (const doc of result.documents) {
+        const r = await importCsafBytes(vdb, doc.body, doc.url, feed.id);
+        report.files.push(r.report);
+        for (const k of r.vulnKeys) changed.add(k);
+      }
+      newState = result.state;
+    } else {
+      const prev = JSON.parse(feed.state) as { etag?: string | null; lastModified?: string | null };
+      const res = await fetcher.get({
+        url,
+        etag: prev.etag ?? null,
+        lastModified: prev.lastModified ?? null,
+        maxBytes: 1024 * 1024 * 1024,
+      });
+      if (res.status === 'not-modified') {
+        report.unchanged = 1;
+        newState = prev;
+      } else if (res.status !== 'ok') {
+        throw new Error(res.status === 'not-found' ? `${url}: not found (404)` : `${url}: ${res.reason}`);
+      } else {
+        report.fetched = 1;
+        const r = await importBytes(vdb, res.body, url, feed.kind as AdvisoryFormat, feed.id);
+        report.files.push(r.report);
+        for (const k of r.vulnKeys) changed.add(k);
+        if (r.report.status === 'rejected') throw new Error(r.report.summary);
+        newState = { etag: res.etag, lastModified: res.lastModified };
+      }
+    }
+    const at = nowIso();
+    await updateFeedSource(vdb, feed.id, {
+      state: JSON.stringify(newState),
+      last_attempt_at: attempt,
+      // A provider with rejected documents still synced; the rejected ones are retried next time.
+      last_success_at: at,
+      last_error: report.rejected.length ? `${report.rejected.length} documents rejected` : null,
+      updated_at: at,
+    });
+  } catch (err) {
+    report.error = (err as Error).message;
+    await updateFeedSource(vdb, feed.id, {
+      last_attempt_at: attempt,
+      last_error: report.error,
+      updated_at: nowIso(),
+    });
+  }
+  return report;
+}
+
+/** Syncs every enabled subscription (or the one named). */
+export async function syncFeeds(
+  vdb: VigilDatabase,
+  actor: Actor,
+  opts: { feed?: string; fetcher?: Fetcher; match?: boolean } = {},
+): Promise<SyncReport> {
+  assertCan(actor, 'advisories:write');
+  const all = await listFeedSources(vdb);
+  const feeds = opts.feed ? [await findFeed(vdb, opts.feed)] : all.filter((f) => f.enabled === 1 && f.url);
+  if (opts.feed && !feeds[0]?.url)
+    throw invalidInput(`Feed ${opts.feed} has no URL to sync from (it records manual imports)`);
+  const fetcher = opts.fetcher ?? createHttpFetcher();
+  const changed = new Set<string>();
+  const reports: FeedSyncReport[] = [];
+  for (const f of feeds) reports.push(await syncOne(vdb, f, fetcher, changed));
+  await transaction(vdb, (h) =>
+    appendAudit(h, {
+      actor,
+      action: 'feeds.sync',
+      target: { type: 'feeds' },
+      summary: {
+        feeds: reports.map((r) => ({
+          feed: r.feed,
+          fetched: r.fetched,
+          rejected: r.rejected.length,
+          error: r.error,
+        })),
+      },
+    }),
+  );
+  const match = opts.match === false ? null : await matchChanged(vdb, actor, changed);
+  return { feeds: reports, match };
+}
+
+/** An offline bundle (directory or .tar/.tar.gz laid out like a CSAF provider). */
+export async function importCsafBundle(
+  vdb: VigilDatabase,
+  actor: Actor,
+  path: string,
+  opts: { keyFiles?: string[]; requireSignature?: boolean; match?: boolean } = {},
+): Promise<{
+  files: FileImportReport[];
+  rejected: { url: string; reason: string }[];
+  match: MatchRunReport | null;
+}> {
+  assertCan(actor, 'advisories:write');
+  const keys: BundleKey[] = [];
+  for (const f of opts.keyFiles ?? []) keys.push({ armored: await readFile(f, 'utf8') });
+  const result = await importBundle({ path, keys, requireSignature: opts.requireSignature ?? false });
+  const changed = new Set<string>();
+  const files: FileImportReport[] = [];
+  for (const doc of result.documents) {
+    const r = await importCsafBytes(vdb, doc.body, `${path}#${doc.url}`, null);
+    files.push(r.report);
+    for (const k of r.vulnKeys) changed.add(k);
+  }
+  await transaction(vdb, (h) =>
+    appendAudit(h, {
+      actor,
+      action: 'advisories.import-bundle',
+      target: { type: 'advisories' },
+      summary: { bundle: path, documents: files.length, rejected: result.rejected.length },
+    }),
+  );
+  const match = opts.match === false ? null : await matchChanged(vdb, actor, changed);
+  return { files, rejected: result.rejected, match };
+}

@@ -1,0 +1,514 @@
+/**
+ * @module SBOMs and VEX: `vigil sbom import FILE --model … [--version …]` attaches a manufacturer's
+ * CycloneDX (JSON/XML) or SPDX SBOM to a device model and software version; `vigil vex import` reads
+ * CSAF VEX, OpenVEX and CycloneDX VEX; the hospital writes its own statements (`vigil vex add`) and
+ * exports them as OpenVEX or CSAF VEX. Every change is audited and re-matched.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { type Actor, assertCan } from '../accounts/actor.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { type InputIssue as ErrorIssue, invalidInput, notFound } from '../errors.js';
+import { readCsafVex, writeCsafVex } from '../formats/csaf-vex/index.js';
+import { readCycloneDx } from '../formats/cyclonedx/read-cyclonedx.js';
+import { readOpenVex } from '../formats/openvex/read-openvex.js';
+import { writeOpenVex } from '../formats/openvex/write-openvex.js';
+import { readSpdx } from '../formats/spdx/read-spdx.js';
+import { nameKey } from '../inventory/identity.js';
+import { type MatchRunReport, runMatch } from '../matching/matcher.js';
+import { packageKey } from '../matching/rules/affected-list.js';
+import {
+  insertSbom,
+  insertVexStatements,
+  listSboms,
+  type SbomRow,
+  sbomBySha,
+  type VexRow,
+  vexStatements,
+} from '../store/advisory-store.js';
+import { newId, nowIso } from '../store/ids.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import { sha256 } from './knowledge-writer.js';
+import type { InputIssue, Sbom, VexDocument, VexStatement, VexStatus } from './records.js';
+
+const toErrorIssues = (issues: readonly InputIssue[]): ErrorIssue[] =>
+  issues.slice(0, 50).map((i) => ({ file: i.file, field: i.where, reason: i.message }));
+
+interface ModelRef {
+  id: string;
+  name: string;
+  manufacturer: string;
+}
+
+/** Finds a catalogue model by name (and manufacturer when two share a name). */
+export async function findModel(h: DbHandle, model: string, manufacturer?: string): Promise<ModelRef> {
+  const key = nameKey(model);
+  if (!key) throw invalidInput('--model is empty');
+  let q = h.db
+    .selectFrom('device_models as m')
+    .innerJoin('manufacturers as f', 'f.id', 'm.manufacturer_id')
+    .select(['m.id as id', 'm.name as name', 'f.name as manufacturer'])
+    .where((eb) => eb.or([eb('m.name_key', '=', key), eb('m.model_number', '=', model.trim())]));
+  if (manufacturer) q = q.where('f.name_key', '=', nameKey(manufacturer) ?? '');
+  const rows = await q.execute();
+  if (rows.length === 0) {
+    throw notFound(
+      `Device model ${JSON.stringify(model)}${manufacturer ? ` of ${manufacturer}` : ''} (models come from the inventory: import or add a device of that model first)`,
+    );
+  }
+  if (rows.length > 1) {
+    throw invalidInput(
+      `${rows.length} manufacturers have a model ${JSON.stringify(model)} (${rows.map((r) => r.manufacturer).join(', ')}): add --manufacturer`,
+    );
+  }
+  return rows[0]!;
+}
+
+async function devicesOfModel(h: DbHandle, modelId: string): Promise<string[]> {
+  const rows = await h.db.selectFrom('devices').select('id').where('model_id', '=', modelId).execute();
+  return rows.map((r) => r.id);
+}
+
+export interface SbomImportResult {
+  sbomId: string;
+  status: 'imported' | 'unchanged';
+  format: Sbom['format'];
+  specVersion: string;
+  model: ModelRef;
+  softwareVersion: string | null;
+  components: number;
+  withPurl: number;
+  issues: InputIssue[];
+  match: MatchRunReport | null;
+}
+
+export function readSbomBytes(bytes: Uint8Array, file: string): { sbom: Sbom | null; issues: InputIssue[] } {
+  const text = Buffer.from(bytes)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('<')) {
+    const r = readCycloneDx(text, file);
+    return { sbom: r.sbom, issues: r.issues };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return {
+      sbom: null,
+      issues: [{ file, where: '$', message: `not valid JSON or XML: ${(err as Error).message}` }],
+    };
+  }
+  if (json && typeof json === 'object' && 'spdxVersion' in json) return readSpdx(json, file);
+  const r = readCycloneDx(text, file);
+  return { sbom: r.sbom, issues: r.issues };
+}
+
+export const SbomImportSchema = z.strictObject({
+  model: z.string().trim().min(1).max(200),
+  manufacturer: z.string().trim().min(1).max(200).optional(),
+  version: z.string().trim().min(1).max(100).optional(),
+});
+
+export async function importSbom(
+  vdb: DbHandle,
+  actor: Actor,
+  file: string,
+  options: unknown,
+  bytes?: Uint8Array,
+): Promise<SbomImportResult> {
+  assertCan(actor, 'advisories:write');
+  const o = SbomImportSchema.parse(options);
+  const data = bytes ?? (await readFile(file));
+  const { sbom, issues } = readSbomBytes(data, file);
+  if (!sbom) throw invalidInput(`${file}: not a CycloneDX or SPDX SBOM`, toErrorIssues(issues));
+  const digest = sha256(data);
+  const model = await findModel(vdb, o.model, o.manufacturer);
+  const version = o.version ?? null;
+  const existing = await sbomBySha(vdb, model.id, version, digest);
+  const base = {
+    format: sbom.format,
+    specVersion: sbom.specVersion,
+    model,
+    softwareVersion: version,
+    components: sbom.components.length,
+    withPurl: sbom.components.filter((c) => c.purl).length,
+    issues,
+  };
+  if (existing) return { ...base, sbomId: existing.id, status: 'unchanged', match: null };
+  const at = nowIso();
+  const row: SbomRow = {
+    id: newId(),
+    model_id: model.id,
+    software_version: version,
+    format: sbom.format,
+    spec_version: sbom.specVersion,
+    serial_number: sbom.serialNumber,
+    subject: sbom.subject ? JSON.stringify(sbom.subject) : null,
+    file: basename(file),
+    sha256: digest,
+    component_count: sbom.components.length,
+    imported_by: actor.name,
+    imported_at: at,
+  };
+  await transaction(vdb, async (h) => {
+    await insertSbom(
+      h,
+      row,
+      sbom.components.map((c) => ({
+        id: newId(),
+        sbom_id: row.id,
+        ref: c.ref,
+        name: c.name,
+        version: c.version,
+        supplier: c.supplier,
+        purl: c.purl,
+        package_key: c.purl ? packageKey(c.purl) : null,
+        cpes: JSON.stringify(c.cpes),
+      })),
+    );
+    await appendAudit(h, {
+      actor,
+      action: 'sbom.import',
+      target: { type: 'sbom', id: row.id },
+      summary: {
+        file: row.file,
+        model: model.name,
+        version,
+        components: row.component_count,
+        sha256: digest,
+      },
+    });
+  });
+  const deviceIds = await devicesOfModel(vdb, model.id);
+  const match = deviceIds.length ? await runMatch(vdb, actor, { deviceIds }, { audit: false }) : null;
+  return { ...base, sbomId: row.id, status: 'imported', match };
+}
+
+export async function sbomList(
+  h: DbHandle,
+  actor: Actor,
+): Promise<(SbomRow & { model: string; manufacturer: string })[]> {
+  assertCan(actor, 'advisories:read');
+  const sboms = await listSboms(h);
+  const models = await h.db
+    .selectFrom('device_models as m')
+    .innerJoin('manufacturers as f', 'f.id', 'm.manufacturer_id')
+    .select(['m.id', 'm.name', 'f.name as manufacturer'])
+    .execute();
+  const byId = new Map(models.map((m) => [m.id, m]));
+  return sboms.map((s) => ({
+    ...s,
+    model: byId.get(s.model_id)?.name ?? '',
+    manufacturer: byId.get(s.model_id)?.manufacturer ?? '',
+  }));
+}
+
+// ---- VEX ---------------------------------------------------------------------------------------
+
+/** The status words of the vulns contract. */
+const VEX_TO_MATCH: Record<VexStatus, string> = {
+  not_affected: 'not-affected',
+  affected: 'affected',
+  fixed: 'fixed',
+  under_investigation: 'under-investigation',
+};
+const MATCH_TO_VEX: Record<string, VexStatus> = Object.fromEntries(
+  Object.entries(VEX_TO_MATCH).map(([k, v]) => [v, k as VexStatus]),
+);
+
+export function readVexBytes(
+  bytes: Uint8Array,
+  file: string,
+): { vex: VexDocument | null; issues: InputIssue[] } {
+  const text = Buffer.from(bytes)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+  if (text.trimStart().startsWith('<')) {
+    const r = readCycloneDx(text, file);
+    return { vex: r.vex, issues: r.issues };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return {
+      vex: null,
+      issues: [{ file, where: '$', message: `not valid JSON: ${(err as Error).message}` }],
+    };
+  }
+  const obj = (json ?? {}) as Record<string, unknown>;
+  if (typeof obj['@context'] === 'string' && obj['@context'].includes('openvex'))
+    return readOpenVex(json, file);
+  if (obj.document && typeof obj.document === 'object') return readCsafVex(json, file);
+  const r = readCycloneDx(text, file);
+  return { vex: r.vex, issues: r.issues };
+}
+
+export const VexScopeSchema = z.strictObject({
+  model: z.string().trim().min(1).max(200).optional(),
+  manufacturer: z.string().trim().min(1).max(200).optional(),
+  version: z.string().trim().min(1).max(100).optional(),
+  device: z.string().trim().min(1).max(64).optional(),
+});
+
+function vulnKeyOfStatement(s: VexStatement): string {
+  const cve = [s.vulnerability, ...s.aliases].find((x) => /^CVE-\d{4}-\d{4,}$/i.test(x.trim()));
+  return (cve ?? s.vulnerability).trim().toUpperCase();
+}
+
+export interface VexImportResult {
+  format: VexDocument['format'];
+  statements: number;
+  stored: number;
+  skipped: InputIssue[];
+  issues: InputIssue[];
+  match: MatchRunReport | null;
+}
+
+/**
+ * Imports a VEX document. Statements about packages (purl) apply wherever an SBOM contains the package;
+ * statements about a product without a purl need `--model` (and `--version`) or `--device` to say which
+ * of the hospital's devices they speak for. Re-importing a document replaces its earlier statements.
+ */
+export async function importVex(
+  vdb: DbHandle,
+  actor: Actor,
+  file: string,
+  options: unknown,
+  bytes?: Uint8Array,
+): Promise<VexImportResult> {
+  assertCan(actor, 'advisories:write');
+  const o = VexScopeSchema.parse(options);
+  const data = bytes ?? (await readFile(file));
+  const { vex, issues } = readVexBytes(data, file);
+  if (!vex)
+    throw invalidInput(`${file}: not an OpenVEX, CSAF VEX or CycloneDX VEX document`, toErrorIssues(issues));
+  const model = o.model ? await findModel(vdb, o.model, o.manufacturer) : null;
+  if (o.device) {
+    const d = await vdb.db.selectFrom('devices').select('id').where('id', '=', o.device).executeTakeFirst();
+    if (!d) throw notFound(`Device ${o.device}`);
+  }
+  const document = JSON.stringify({
+    format: vex.format,
+    id: vex.id,
+    file: basename(file),
+    sha256: sha256(data),
+  });
+  const at = nowIso();
+  const rows: VexRow[] = [];
+  const skipped: InputIssue[] = [];
+  for (const s of vex.statements) {
+    const products = s.products.length
+      ? s.products
+      : [{ name: null, version: null, purl: null, cpe: null, ref: null }];
+    for (const p of products) {
+      const label = p.name ?? p.purl ?? p.cpe ?? p.ref ?? '(no product)';
+      const scoped = o.device || model;
+      if (!scoped && !p.purl) {
+        skipped.push({
+          file,
+          where: s.path,
+          message: `product ${JSON.stringify(label)} has no purl: pass --model (and --version) or --device to say which devices it speaks for`,
+        });
+        continue;
+      }
+      rows.push({
+        id: newId(),
+        vuln_key: vulnKeyOfStatement(s),
+        status: VEX_TO_MATCH[s.status],
+        justification: s.justification,
+        impact_statement: s.impactStatement,
+        action_statement: s.actionStatement,
+        device_id: o.device ?? null,
+        model_id: o.device ? null : (model?.id ?? null),
+        software_version: o.device ? null : (o.version ?? (model ? p.version : null) ?? null),
+        purl: scoped ? null : p.purl,
+        product: label,
+        origin: 'document',
+        document,
+        author: vex.author,
+        statement_time: s.timestamp ?? vex.timestamp,
+        created_by: actor.name,
+        created_at: at,
+      });
+    }
+  }
+  await transaction(vdb, async (h) => {
+    await h.db.deleteFrom('vex_statements').where('document', '=', document).execute();
+    await insertVexStatements(h, rows);
+    await appendAudit(h, {
+      actor,
+      action: 'vex.import',
+      target: { type: 'vex_document', id: vex.id ?? basename(file) },
+      summary: { file: basename(file), format: vex.format, statements: rows.length, skipped: skipped.length },
+    });
+  });
+  const keys = [...new Set(rows.map((r) => r.vuln_key))];
+  const match = keys.length ? await runMatch(vdb, actor, { vulnKeys: keys }, { audit: false }) : null;
+  return {
+    format: vex.format,
+    statements: vex.statements.length,
+    stored: rows.length,
+    skipped,
+    issues,
+    match,
+  };
+}
+
+export const VexAddSchema = z
+  .strictObject({
+    vulnerability: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][\w.:/#-]{2,127}$/, 'a CVE id or advisory key'),
+    status: z.enum(['not-affected', 'affected', 'fixed', 'under-investigation']),
+    justification: z
+      .enum([
+        'component_not_present',
+        'vulnerable_code_not_present',
+        'vulnerable_code_not_in_execute_path',
+        'vulnerable_code_cannot_be_controlled_by_adversary',
+        'inline_mitigations_already_exist',
+      ])
+      .optional(),
+    statement: z.string().trim().min(1).max(4000).optional(),
+    action: z.string().trim().min(1).max(4000).optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+    manufacturer: z.string().trim().min(1).max(200).optional(),
+    version: z.string().trim().min(1).max(100).optional(),
+    device: z.string().trim().min(1).max(64).optional(),
+  })
+  .refine((v) => v.model || v.device, { message: 'say which devices: --model (and --version) or --device' })
+  .refine((v) => v.status !== 'not-affected' || v.justification || v.statement, {
+    message: 'not-affected needs a --justification or an impact --statement (VEX requires one)',
+  })
+  .refine((v) => v.status !== 'affected' || v.action, {
+    message: 'affected needs an --action statement saying what to do',
+  });
+
+/** The hospital's own statement, e.g. not affected because segmentation blocks the vulnerable service. */
+export async function addVexStatement(vdb: DbHandle, actor: Actor, input: unknown): Promise<VexRow> {
+  assertCan(actor, 'vulns:write');
+  const v = VexAddSchema.parse(input);
+  const model = v.model ? await findModel(vdb, v.model, v.manufacturer) : null;
+  if (v.device) {
+    const d = await vdb.db.selectFrom('devices').select('id').where('id', '=', v.device).executeTakeFirst();
+    if (!d) throw notFound(`Device ${v.device}`);
+  }
+  const row: VexRow = {
+    id: newId(),
+    vuln_key: v.vulnerability.toUpperCase(),
+    status: v.status,
+    justification: v.justification ?? null,
+    impact_statement: v.statement ?? null,
+    action_statement: v.action ?? null,
+    device_id: v.device ?? null,
+    model_id: v.device ? null : (model?.id ?? null),
+    software_version: v.device ? null : (v.version ?? null),
+    purl: null,
+    product: v.device
+      ? `device ${v.device}`
+      : `${model?.manufacturer} ${model?.name}${v.version ? ` ${v.version}` : ' (all versions)'}`,
+    origin: 'hospital',
+    document: null,
+    author: actor.name,
+    statement_time: nowIso(),
+    created_by: actor.name,
+    created_at: nowIso(),
+  };
+  await transaction(vdb, async (h) => {
+    await insertVexStatements(h, [row]);
+    await appendAudit(h, {
+      actor,
+      action: 'vex.add',
+      target: { type: 'vex_statement', id: row.id },
+      summary: {
+        vulnerability: row.vuln_key,
+        status: row.status,
+        product: row.product,
+        justification: row.justification,
+      },
+    });
+  });
+  await runMatch(vdb, actor, { vulnKeys: [row.vuln_key] }, { audit: false });
+  return row;
+}
+
+export async function listVex(h: DbHandle, actor: Actor, vulnerability?: string): Promise<VexRow[]> {
+  assertCan(actor, 'advisories:read');
+  return vexStatements(h, vulnerability ? [vulnerability.toUpperCase()] : undefined);
+}
+
+function toStatement(r: VexRow): VexStatement {
+  const ref = r.device_id
+    ? `urn:vigil:device:${r.device_id}`
+    : r.model_id
+      ? `urn:vigil:model:${r.model_id}${r.software_version ? `:${encodeURIComponent(r.software_version)}` : ''}`
+      : (r.purl ?? `urn:vigil:vex:${r.id}`);
+  return {
+    vulnerability: r.vuln_key,
+    aliases: [],
+    products: [{ name: r.product, version: r.software_version, purl: r.purl, cpe: null, ref }],
+    status: MATCH_TO_VEX[r.status] ?? 'under_investigation',
+    justification: r.justification,
+    impactStatement: r.impact_statement,
+    actionStatement: r.action_statement,
+    timestamp: r.statement_time ?? r.created_at,
+    path: '',
+  };
+}
+
+export const VexExportSchema = z.strictObject({
+  format: z.enum(['openvex', 'csaf']),
+  /** Include imported statements too (default: the hospital's own). */
+  all: z.boolean().optional(),
+  author: z.string().trim().min(1).max(200).optional(),
+  namespace: z.string().url().optional(),
+});
+
+/** The hospital's statements as an OpenVEX or CSAF VEX document (to share with a manufacturer or auditor). */
+export async function exportVex(
+  vdb: DbHandle,
+  actor: Actor,
+  options: unknown,
+): Promise<Record<string, unknown>> {
+  assertCan(actor, 'advisories:read');
+  const o = VexExportSchema.parse(options);
+  const rows = (await vexStatements(vdb)).filter((r) => o.all || r.origin === 'hospital');
+  if (rows.length === 0) throw invalidInput('No VEX statements to export (write one with vigil vex add)');
+  const statements = rows.map(toStatement);
+  const at = nowIso();
+  const author = o.author ?? 'Vigil';
+  let doc: Record<string, unknown>;
+  try {
+    doc =
+      o.format === 'openvex'
+        ? writeOpenVex({
+            id: `urn:vigil:vex:${sha256(JSON.stringify(statements)).slice(0, 16)}`,
+            author,
+            timestamp: at,
+            statements,
+          })
+        : writeCsafVex({
+            trackingId: `VIGIL-VEX-${at.slice(0, 10)}-${sha256(JSON.stringify(statements)).slice(0, 8).toUpperCase()}`,
+            title: `VEX statements of ${author}`,
+            publisher: { name: author, namespace: o.namespace ?? 'https://vigil.invalid', category: 'user' },
+            releaseDate: at,
+            statements,
+          });
+  } catch (err) {
+    throw invalidInput(`Cannot write ${o.format}: ${(err as Error).message}`);
+  }
+  await transaction(vdb, (h) =>
+    appendAudit(h, {
+      actor,
+      action: 'vex.export',
+      target: { type: 'vex' },
+      summary: { format: o.format, statements: rows.length },
+    }),
+  );
+  return doc;
+}

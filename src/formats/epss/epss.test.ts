@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readEpss } from './epss.js';
+
+const fixture = (name: string) =>
+  new Uint8Array(readFileSync(new URL(`../../../test/fixtures/feeds/epss/${name}`, import.meta.url)));
+const plain = fixture('epss_scores-sample.csv');
+const gz = fixture('epss_scores-sample.csv.gz');
+const text = (s: string) => new TextEncoder().encode(s);
+
+async function* inChunks(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8Array> {
+  let from = 0;
+  for (const c of [...new Set(cuts)].sort((a, b) => a - b)) {
+    if (c > from && c < bytes.length) {
+      yield bytes.subarray(from, c);
+      from = c;
+    }
+  }
+  yield bytes.subarray(from);
+}
+
+describe('readEpss', () => {
+  it('reads the model line, header and rows', async () => {
+    const { snapshot, issues } = await readEpss(plain, 'epss.csv');
+    expect(issues).toEqual([]);
+    expect(snapshot.modelVersion).toBe('v2025.03.14');
+    expect(snapshot.scoreDate).toBe('2025-08-25T00:00:00+0000');
+    expect(snapshot.scores).toHaveLength(6);
+    expect(snapshot.scores[1]).toEqual({ cve: 'CVE-2013-0648', epss: 0.94043, percentile: 0.99891 });
+  });
+
+  it('gives the same result for the gzip file (detected by magic bytes)', async () => {
+    expect(await readEpss(gz, 'epss.csv')).toEqual(await readEpss(plain, 'epss.csv'));
+  });
+
+  it('reports a bad row with its line number and keeps the others', async () => {
+    const csv =
+      'cve,epss,percentile\nCVE-2021-44228,0.9,0.99\nCVE-2021-1,0.1,0.2\ncve-2020-0601,1.5,0.3\nCVE-2019-0708,0.9\n';
+    const { snapshot, issues } = await readEpss(text(csv), 'e.csv');
+    expect(snapshot.modelVersion).toBeNull();
+    expect(snapshot.scores.map((s) => s.cve)).toEqual(['CVE-2021-44228']);
+    expect(issues.map((i) => [i.where, i.message.split(':')[0]])).toEqual([
+      ['line 3', 'not a CVE id'],
+      ['line 4', 'epss is not a probability'],
+      ['line 5', 'percentile is not between 0 and 1'],
+    ]);
+  });
+
+  it('accepts CRLF, a BOM, upper-cases ids and reorders columns by header', async () => {
+    const csv = '\uFEFFpercentile,cve,epss\r\n0.5,cve-2024-0001,0.25\r\n';
+    const { snapshot, issues } = await readEpss(text(csv), 'e.csv');
+    expect(issues).toEqual([]);
+    expect(snapshot.scores).toEqual([{ cve: 'CVE-2024-0001', epss: 0.25, percentile: 0.5 }]);
+  });
+
+  it('reports a missing header and a corrupt gzip stream', async () => {
+    expect((await readEpss(text('CVE-2024-0001,0.1,0.2\n'), 'e')).issues[0]).toMatchObject({
+      where: 'line 1',
+    });
+    expect((await readEpss(text(''), 'e')).issues).toHaveLength(1);
+    const truncated = gzipSync(Buffer.from(`cve,epss,percentile\n${'CVE-2024-0001,0.1,0.2\n'.repeat(2000)}`));
+    const { issues } = await readEpss(truncated.subarray(0, truncated.length - 20), 'e.gz');
+    expect(issues.at(-1)!.message).toMatch(/gzip stream unreadable/);
+  });
+
+  it('streams: arbitrary chunking of plain and gzip input gives the same result', async () => {
+    const expected = await readEpss(plain, 'epss.csv');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(fc.nat({ max: 400 }), { maxLength: 40 }),
+        async (useGz, cuts) => {
+          const bytes = useGz ? gz : plain;
+          expect(await readEpss(inChunks(bytes, cuts), 'epss.csv')).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('never throws on arbitrary bytes or text, and returns scores or issues', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.string({ maxLength: 300 }).map(text),
+          fc
+            .array(
+              fc.constantFrom(
+                'cve,epss,percentile',
+                'CVE-2020-1234,0.5,0.5',
+                '#model_version:x',
+                ',,',
+                'a,b',
+              ),
+              {
+                maxLength: 8,
+              },
+            )
+            .map((ls) => text(ls.join('\n'))),
+        ),
+        async (bytes) => {
+          const r = await readEpss(bytes, 'f');
+          expect(Array.isArray(r.snapshot.scores) && Array.isArray(r.issues)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads a large file in reasonable time', async () => {
+    const rows = Array.from(
+      { length: 300_000 },
+      (_, i) => `CVE-2024-${String(i).padStart(5, '0')},0.0004,0.1`,
+    );
+    const big = gzipSync(
+      Buffer.from(`#model_version:v1,score_date:d\ncve,epss,percentile\n${rows.join('\n')}\n`),
+    );
+    const started = Date.now();
+    const { snapshot, issues } = await readEpss(big, 'big.csv.gz');
+    expect(issues).toEqual([]);
+    expect(snapshot.scores).toHaveLength(300_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { mutatedJson } from '../nvd/json-mutation.js';
+import { readKev } from './kev.js';
+
+const slice: unknown = JSON.parse(
+  readFileSync(new URL('../../../test/fixtures/feeds/kev/kev-slice.json', import.meta.url), 'utf8'),
+);
+
+describe('readKev', () => {
+  it('reads the header and entries of the real catalog (slice of 2025.08.25)', () => {
+    const { catalog, issues } = readKev(slice, 'kev.json');
+    expect(catalog).not.toBeNull();
+    expect(catalog!.title).toBe('CISA Catalog of Known Exploited Vulnerabilities');
+    expect(catalog!.catalogVersion).toBe('2025.08.25');
+    expect(catalog!.dateReleased).toBe('2025-08-25T17:04:19.9796Z');
+    expect(catalog!.entries.map((e) => e.cve)).toEqual([
+      'CVE-2025-48384',
+      'CVE-2024-8068',
+      'CVE-2024-8069',
+      'CVE-2025-49704',
+    ]);
+    expect(catalog!.entries[0]).toMatchObject({
+      vendor: 'Git',
+      product: 'Git',
+      name: 'Git Link Following Vulnerability',
+      dateAdded: '2025-08-25',
+      dueDate: '2025-09-15',
+      knownRansomwareCampaignUse: 'Unknown',
+      cwes: ['CWE-59', 'CWE-436'],
+    });
+    expect(catalog!.entries[3]).toMatchObject({ dueDate: '2025-07-23', knownRansomwareCampaignUse: 'Known' });
+    // The slice keeps the full catalog's header, so count (1404) disagrees: that is reported.
+    expect(issues).toEqual([
+      { file: 'kev.json', where: '$.count', message: expect.stringContaining('1404') },
+    ]);
+  });
+
+  it('accepts an entry with only the schema-required fields', () => {
+    const minimal = {
+      catalogVersion: '1',
+      dateReleased: '2025-01-01T00:00:00Z',
+      count: 1,
+      vulnerabilities: [
+        {
+          cveID: 'cve-2021-44228',
+          vendorProject: 'Apache',
+          product: 'Log4j2',
+          vulnerabilityName: 'Apache Log4j2 Remote Code Execution Vulnerability',
+          dateAdded: '2021-12-10',
+          shortDescription: 'x',
+          requiredAction: 'y',
+          dueDate: '2021-12-24',
+        },
+      ],
+    };
+    const { catalog, issues } = readKev(minimal, 'k');
+    expect(issues).toEqual([]);
+    expect(catalog!.title).toBe('');
+    expect(catalog!.entries[0]).toEqual({
+      cve: 'CVE-2021-44228',
+      vendor: 'Apache',
+      product: 'Log4j2',
+      name: 'Apache Log4j2 Remote Code Execution Vulnerability',
+      dateAdded: '2021-12-10',
+      dueDate: '2021-12-24',
+      shortDescription: 'x',
+      requiredAction: 'y',
+      knownRansomwareCampaignUse: 'Unknown',
+      notes: '',
+      cwes: [],
+    });
+  });
+
+  it('skips a bad entry with its path and keeps the others', () => {
+    const doc = structuredClone(slice) as { vulnerabilities: Record<string, unknown>[] };
+    delete doc.vulnerabilities[1]!.product;
+    doc.vulnerabilities[2]!.cveID = 'CVE-24-8069';
+    const { catalog, issues } = readKev(doc, 'k');
+    expect(catalog!.entries.map((e) => e.cve)).toEqual(['CVE-2025-48384', 'CVE-2025-49704']);
+    expect(issues.map((i) => i.where)).toEqual([
+      '$.vulnerabilities[1].product',
+      '$.vulnerabilities[2].cveID',
+      '$.count',
+    ]);
+  });
+
+  it('gives no catalog when a required header field is missing', () => {
+    const doc = structuredClone(slice) as Record<string, unknown>;
+    delete doc.catalogVersion;
+    const { catalog, issues } = readKev(doc, 'k');
+    expect(catalog).toBeNull();
+    expect(issues[0]!.where).toBe('$.catalogVersion');
+  });
+});
+
+describe('readKev never throws', () => {
+  const check = (input: unknown) => {
+    const r = readKev(input, 'f');
+    expect(r.catalog !== null || r.issues.length > 0).toBe(true);
+  };
+  it('on arbitrary JSON', () => fc.assert(fc.property(fc.jsonValue(), check), { numRuns: 300 }));
+  it('on a mutated catalog', () => fc.assert(fc.property(mutatedJson(slice), check), { numRuns: 300 }));
+});

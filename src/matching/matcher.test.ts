@@ -1,0 +1,208 @@
+/**
+ * The matcher end to end on real CISA advisories: an inventory whose devices are named as in the
+ * advisories (several spellings, versions inside and outside the ranges) is matched, and the expected
+ * results below were worked out by reading the documents, not from the matcher's output:
+ *
+ * - ICSMA-21-308-01: vendor `Philips`, product `Tasy EMR HTML5`, range `<= 3.06.1803`, CVE-2021-39375 and
+ *   CVE-2021-39376, both known_affected with a vendor_fix.
+ * - ICSMA-23-061-01: vendor `Medtronic ` (trailing space), `Micro Clinician` with `A51200` in the version
+ *   slot (the app's model number), CVE-2023-25931 known_affected, vendor_fix.
+ * - ICSMA-17-241-01: vendor `Abbott Laboratories`, `Assurity MRI` etc. with range `< august 28` (a
+ *   manufacture date), three CVEs, mitigation only.
+ * - VA-24-262-01 (not medical; the only fixture with a fixed version): `Planet Fitness Workouts`,
+ *   `0 < 9.8.12` known_affected, `9.8.12` fixed, CVE-2024-43201.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { importAdvisoryPaths } from '../advisories/advisory-import.js';
+import { addVexStatement } from '../advisories/sbom-vex-service.js';
+import { addDevice, updateDevice } from '../inventory/inventory-service.js';
+import type { VigilDatabase } from '../store/database.js';
+import { runMatch } from './matcher.js';
+import {
+  decideCandidate,
+  explainMatch,
+  showVulnerability,
+  streamVulnMatches,
+  type VulnerabilityMatch,
+} from './vulns-service.js';
+
+const CSAF = join(import.meta.dirname, '../../test/fixtures/advisories/csaf');
+const files = [
+  'icsma-21-308-01.json',
+  'icsma-23-061-01.json',
+  'icsma-17-241-01.json',
+  'va-24-262-01.json',
+].map((f) => join(CSAF, f));
+
+/** Asset tag → what the hospital recorded. */
+const INVENTORY = {
+  'TASY-1': { manufacturer: 'Philips Healthcare', model: 'Tasy EMR HTML5', softwareVersion: '3.06.1803' },
+  'TASY-2': { manufacturer: 'Philips', model: 'TASY EMR html5', softwareVersion: '3.06.1700' },
+  'TASY-3': {
+    manufacturer: 'Philips Medical Systems',
+    model: 'Tasy EMR HTML5',
+    softwareVersion: '3.06.1804',
+  },
+  'TASY-4': { manufacturer: 'Philips', model: 'Tasy EMR HTML5' },
+  'TASY-5': { manufacturer: 'Phillips', model: 'Tasy-EMR HTML5', softwareVersion: '3.05' },
+  'TASY-GE': { manufacturer: 'GE Healthcare', model: 'Tasy EMR HTML5', softwareVersion: '3.0' },
+  'MDT-1': {
+    manufacturer: 'Medtronic',
+    model: 'Micro Clinician',
+    modelNumber: 'A51200',
+    softwareVersion: '1.2.0',
+  },
+  'MDT-2': { manufacturer: 'Medtronic, Inc.', model: 'InterStim X Clinician', modelNumber: 'A51300' },
+  'SJM-1': { manufacturer: 'St. Jude Medical', model: 'Assurity MRI', firmwareVersion: '1.0' },
+  'SJM-2': { manufacturer: 'Boston Scientific', model: 'Assurity MRI', firmwareVersion: '1.0' },
+  'PF-1': { manufacturer: 'Planet Fitness', model: 'Planet Fitness Workouts', softwareVersion: '9.8.11' },
+  'PF-2': { manufacturer: 'Planet Fitness', model: 'Planet Fitness Workouts', softwareVersion: '9.8.12' },
+  'PF-3': { manufacturer: 'Planet Fitness', model: 'Planet Fitness Workouts', softwareVersion: '9.9.0' },
+} as const;
+
+async function all(vdb: VigilDatabase, query: object = {}): Promise<VulnerabilityMatch[]> {
+  const out: VulnerabilityMatch[] = [];
+  for await (const m of streamVulnMatches(vdb, cliActor, query)) out.push(m);
+  return out;
+}
+
+function table(list: VulnerabilityMatch[]): string[] {
+  return list.map((m) => `${m.assetTag} ${m.vulnerability} ${m.status}`).sort();
+}
+
+describe.each(DIALECTS)('matcher on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    for (const [tag, attrs] of Object.entries(INVENTORY)) {
+      ids[tag] = (await addDevice(vdb, cliActor, { assetTag: tag, ...attrs })).id;
+    }
+    const r = await importAdvisoryPaths(vdb, cliActor, files);
+    expect(r.files.map((f) => f.status)).toEqual(['imported', 'imported', 'imported', 'imported']);
+  });
+  afterAll(async () => vdb?.close());
+
+  it('finds exactly the affected devices, with the status each document gives', async () => {
+    expect(table(await all(vdb))).toEqual(
+      [
+        // Tasy: 3.06.1803 and 3.06.1700 are <= 3.06.1803; "Phillips" is CISA's own misspelling of Philips.
+        'TASY-1 CVE-2021-39375 affected',
+        'TASY-1 CVE-2021-39376 affected',
+        'TASY-2 CVE-2021-39375 affected',
+        'TASY-2 CVE-2021-39376 affected',
+        'TASY-5 CVE-2021-39375 affected',
+        'TASY-5 CVE-2021-39376 affected',
+        // No version recorded: a candidate, never silently dropped.
+        'TASY-4 CVE-2021-39375 needs-review',
+        'TASY-4 CVE-2021-39376 needs-review',
+        // The model numbers A51200 and A51300 stand in the version slot: identities, so any version.
+        'MDT-1 CVE-2023-25931 affected',
+        'MDT-2 CVE-2023-25931 affected',
+        // Scope by manufacture date: needs a person (three CVEs).
+        'SJM-1 CVE-2017-12712 needs-review',
+        'SJM-1 CVE-2017-12714 needs-review',
+        'SJM-1 CVE-2017-12716 needs-review',
+        'PF-1 CVE-2024-43201 affected',
+        'PF-2 CVE-2024-43201 fixed',
+      ].sort(),
+    );
+  });
+
+  it('fills the contract fields and explains each match', async () => {
+    const [m] = await all(vdb, { deviceId: ids['TASY-5'], vulnerability: 'CVE-2021-39375' });
+    expect(m).toMatchObject({
+      deviceId: ids['TASY-5'],
+      advisoryIds: ['ICSMA-21-308-01'],
+      cve: 'CVE-2021-39375',
+      status: 'affected',
+      confidence: 1,
+      candidate: false,
+      fixAvailable: true,
+      kev: null,
+      epss: null,
+    });
+    expect(m?.matchedBy).toContain('csaf-product');
+    expect(m?.explanation).toContain('vendor Philips');
+    expect(m?.explanation).toContain('software 3.05 in range "<= 3.06.1803"');
+    expect(m?.explanation).toContain('ICSMA-21-308-01, 2021-11-04');
+    const pf = (await all(vdb, { deviceId: ids['PF-1'] }))[0];
+    expect(pf?.fixAvailable).toBe(true);
+    const sjm = await explainMatch(vdb, cliActor, ids['SJM-1']!, 'CVE-2017-12712');
+    expect(sjm.candidate).toBe(true);
+    expect(sjm.explanation).toContain('St. Jude Medical');
+    expect(sjm.explanation).toContain('manufacture date');
+    expect(sjm.details.evidence[0]?.remediations.map((r) => r.category)).toEqual(['mitigation']);
+  });
+
+  it('shows the fleet view of an advisory', async () => {
+    const r = await showVulnerability(vdb, cliActor, 'icsma-21-308-01');
+    expect(r.kind).toBe('advisory');
+    if (r.kind !== 'advisory') return;
+    expect(r.view.vulnerabilities.map((v) => v.vulnerability)).toEqual(['CVE-2021-39375', 'CVE-2021-39376']);
+    expect(r.view.vulnerabilities[0]?.counts).toEqual({ affected: 3, 'needs-review': 1 });
+  });
+
+  it('remembers a decision on a candidate for the model and version, and audits it', async () => {
+    await decideCandidate(vdb, cliActor, ids['SJM-1']!, 'CVE-2017-12712', {
+      decision: 'confirmed',
+      reason: 'serial range manufactured before 2017-08-28 per Abbott letter',
+    });
+    // A second device of the same model and firmware gets the decision too.
+    const twin = (
+      await addDevice(vdb, cliActor, {
+        assetTag: 'SJM-3',
+        manufacturer: 'Abbott',
+        model: 'Assurity MRI',
+        firmwareVersion: '1.0',
+      })
+    ).id;
+    await runMatch(vdb, cliActor, { deviceIds: [twin] });
+    const [m] = await all(vdb, { deviceId: twin, vulnerability: 'CVE-2017-12712' });
+    expect(m).toMatchObject({ status: 'affected', candidate: false, confidence: 1 });
+    expect(m?.matchedBy).toContain('person-confirmed');
+    const audit = await vdb.db
+      .selectFrom('audit_log')
+      .select(['action'])
+      .where('action', '=', 'vulns.confirm')
+      .execute();
+    expect(audit).toHaveLength(1);
+  });
+
+  it('applies VEX statements and keeps the match listed with the statement', async () => {
+    await addVexStatement(vdb, cliActor, {
+      vulnerability: 'CVE-2021-39375',
+      status: 'not-affected',
+      justification: 'vulnerable_code_cannot_be_controlled_by_adversary',
+      statement: 'Tasy web front end reachable only from the EMR jump host (segmentation)',
+      model: 'Tasy EMR HTML5',
+      manufacturer: 'Philips Healthcare',
+      version: '3.06.1803',
+    });
+    const list = table(await all(vdb, { vulnerability: 'CVE-2021-39375' }));
+    expect(list).toContain('TASY-1 CVE-2021-39375 not-affected');
+    expect(list).toContain('TASY-2 CVE-2021-39375 affected');
+    const why = await explainMatch(vdb, cliActor, ids['TASY-1']!, 'CVE-2021-39375');
+    expect(why.details.vex?.justification).toBe('vulnerable_code_cannot_be_controlled_by_adversary');
+    expect(why.explanation).toContain('VEX: not-affected');
+  });
+
+  it('re-matches a device when its version changes, and drops what no longer applies', async () => {
+    await updateDevice(vdb, cliActor, ids['PF-1']!, { softwareVersion: '9.9.1' });
+    const r = await runMatch(vdb, cliActor, { deviceIds: [ids['PF-1']!] });
+    expect(r.removed).toBe(1);
+    expect(await all(vdb, { deviceId: ids['PF-1'] })).toEqual([]);
+  });
+
+  it('is incremental: a re-import of the same documents changes nothing', async () => {
+    const r = await importAdvisoryPaths(vdb, cliActor, files);
+    expect(r.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(r.match).toBeNull();
+    const full = await runMatch(vdb, cliActor);
+    expect(full.added + full.changed + full.removed).toBe(0);
+  });
+});
