@@ -8,6 +8,7 @@
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type Observation, observeDeviceIn } from '../inventory/observation.js';
+import { rematchDevices } from '../matching/rematch.js';
 import { getDevices } from '../store/device-store.js';
 import {
   type FindingRow,
@@ -75,7 +76,7 @@ export async function applySourceResult(
   assertCan(actor, 'devices:import');
   const source = opts.kind === 'capture' ? 'capture' : 'scanner';
   const minConfidence = opts.minConfidence ?? 0.6;
-  return transaction(h, async (tx) => {
+  const applied = await transaction(h, async (tx) => {
     const report: ApplyReport = {
       importId: newId(),
       hosts: result.hosts.length,
@@ -171,6 +172,9 @@ export async function applySourceResult(
     });
     return report;
   });
+  // New hosts and changed firmware or models can change which vulnerabilities apply.
+  await rematchDevices(h, actor, applied.deviceIds);
+  return applied;
 }
 
 /**

@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type InputIssue, invalidInput } from '../errors.js';
+import { rematchDevices } from '../matching/rematch.js';
 import { factValuesOf, getDevices, lockInventory, type StoredDevice } from '../store/device-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { findSitesByKeys, siteNameKey } from '../store/site-store.js';
@@ -225,6 +226,13 @@ export async function importCmmsCsv(
     return 'written' as const;
   });
 
+  if (outcome === 'written') {
+    await rematchDevices(
+      h,
+      actor,
+      result.devices.filter((d) => d.outcome !== 'unchanged').map((d) => d.deviceId),
+    );
+  }
   result.durationMs = Math.round(performance.now() - started);
   if (outcome === 'rejected') {
     throw invalidInput(

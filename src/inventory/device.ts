@@ -219,6 +219,22 @@ export interface DeviceDetail extends Device {
   identifiers: DeviceIdentifier[];
   facts: DeviceFact[];
   conflicts: DeviceConflict[];
+  /**
+   * Vulnerability matches of the device, most pressing first (`vigil devices show`); null when the
+   * caller may not read vulnerabilities, and absent from the results of changes (add, update …).
+   */
+  vulnerabilities?: DeviceVulnerability[] | null;
+}
+
+/** One line of a device's vulnerability list; `vigil vulns why` has the full explanation. */
+export interface DeviceVulnerability {
+  vulnerability: string;
+  cve: string | null;
+  advisoryIds: string[];
+  status: string;
+  confidence: number;
+  fixAvailable: boolean;
+  explanation: string;
 }
 
 /** A fact's stored text: booleans as `true`/`false`, everything else as written. */

@@ -4,9 +4,10 @@
  * mutation checks the actor's permission and sites, runs in one transaction and writes one audit entry
  * with a before/after summary of the fields it changed (device data only, never patient data).
  */
-import { type Actor, assertCan } from '../accounts/actor.js';
+import { type Actor, assertCan, can } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, forbidden, invalidInput, notFound } from '../errors.js';
+import { rematchDevices } from '../matching/rematch.js';
 import {
   countDevices,
   type DeviceFilter,
@@ -34,6 +35,7 @@ import {
   type DeviceAttributes,
   type DeviceDetail,
   type DeviceState,
+  type DeviceVulnerability,
   FACT_FIELDS,
   type FactField,
   findConflicts,
@@ -270,7 +272,36 @@ export async function resolveDevice(h: DbHandle, actor: Actor, ref: string): Pro
 /** Device detail: the contract, plus every fact and identifier with its source, plus conflicts. */
 export async function showDevice(h: DbHandle, actor: Actor, ref: string): Promise<DeviceDetail> {
   assertCan(actor, 'devices:read');
-  return detailOf(h, await resolveDevice(h, actor, ref));
+  const detail = await detailOf(h, await resolveDevice(h, actor, ref));
+  return {
+    ...detail,
+    vulnerabilities: can(actor, 'vulns:read') ? await deviceVulnerabilities(h, detail.id) : null,
+  };
+}
+
+const STATUS_ORDER = ['affected', 'needs-review', 'under-investigation', 'fixed', 'not-affected'];
+
+async function deviceVulnerabilities(h: DbHandle, deviceId: string): Promise<DeviceVulnerability[]> {
+  const rows = await h.db
+    .selectFrom('vulnerability_matches')
+    .select(['vuln_key', 'cve', 'advisory_ids', 'status', 'confidence', 'fix_available', 'explanation'])
+    .where('device_id', '=', deviceId)
+    .execute();
+  return rows
+    .map((r) => ({
+      vulnerability: r.vuln_key,
+      cve: r.cve,
+      advisoryIds: JSON.parse(r.advisory_ids) as string[],
+      status: r.status,
+      confidence: r.confidence,
+      fixAvailable: r.fix_available === 1,
+      explanation: r.explanation,
+    }))
+    .sort(
+      (a, b) =>
+        STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+        a.vulnerability.localeCompare(b.vulnerability),
+    );
 }
 
 async function detailOf(h: DbHandle, d: StoredDevice): Promise<DeviceDetail> {
@@ -385,6 +416,7 @@ export async function addDevice(h: DbHandle, actor: Actor, input: unknown): Prom
     });
     return deviceId;
   });
+  await rematchDevices(h, actor, [id]);
   return reload(h, id);
 }
 
@@ -427,6 +459,7 @@ export async function updateDevice(
     });
     return d.id;
   });
+  await rematchDevices(h, actor, [id]);
   return reload(h, id);
 }
 
@@ -463,6 +496,7 @@ async function transition(
     });
     return d.id;
   });
+  await rematchDevices(h, actor, [id]);
   return reload(h, id);
 }
 
@@ -484,9 +518,11 @@ export async function mergeDevices(
   intoRef: string,
 ): Promise<DeviceDetail> {
   assertCan(actor, 'devices:write');
+  let mergedId = '';
   const id = await transaction(h, async (tx) => {
     await lockInventory(tx);
     const source = await resolveDevice(tx, actor, sourceRef);
+    mergedId = source.id;
     const into = await resolveDevice(tx, actor, intoRef);
     if (source.id === into.id) throw invalidInput('A device cannot be merged into itself');
     for (const d of [source, into])
@@ -572,5 +608,6 @@ export async function mergeDevices(
     });
     return into.id;
   });
+  await rematchDevices(h, actor, [id, mergedId]);
   return reload(h, id);
 }

@@ -266,6 +266,22 @@ function printDetail(d: DeviceDetail): void {
       process.stdout.write(`  ${c.field}: declared ${side(c.declared)}; observed ${side(c.observed)}\n`);
     }
   }
+  if (d.vulnerabilities?.length) {
+    process.stdout.write('\nVulnerabilities (vigil vulns why DEVICE ID explains each)\n');
+    process.stdout.write(
+      formatTable(
+        ['STATUS', 'VULNERABILITY', 'ADVISORY', 'CONF', 'FIX', 'WHY'],
+        d.vulnerabilities.map((v) => [
+          v.status,
+          v.vulnerability,
+          v.advisoryIds,
+          v.confidence,
+          v.fixAvailable ? 'yes' : 'no',
+          v.explanation,
+        ]),
+      ),
+    );
+  } else if (d.vulnerabilities) process.stdout.write('\nVulnerabilities: none matched\n');
 }
 
 interface AttributeOptions {

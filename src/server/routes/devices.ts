@@ -120,6 +120,21 @@ export const DeviceDetailSchema = DeviceSchema.extend({
   conflicts: z.array(
     z.object({ field: z.string(), declared: z.array(FactValueSchema), observed: z.array(FactValueSchema) }),
   ),
+  vulnerabilities: z
+    .array(
+      z.object({
+        vulnerability: z.string(),
+        cve: z.string().nullable(),
+        advisoryIds: z.array(z.string()),
+        status: z.string(),
+        confidence: z.number(),
+        fixAvailable: z.boolean(),
+        explanation: z.string(),
+      }),
+    )
+    .nullable()
+    .optional()
+    .openapi({ description: 'Vulnerability matches (GET only); null without vulns:read' }),
 }).openapi('DeviceDetail');
 
 const optionalText = z.string().nullable().optional();
