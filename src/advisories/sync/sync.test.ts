@@ -328,4 +328,33 @@ describe('syncProvider over a ROLIE feed', () => {
     expect(second.unchanged).toBe(3);
     expect(provider.documentRequests(mark)).toHaveLength(1);
   });
+
+  it('refuses entries that send the client to another host, and fetches nothing from it', async () => {
+    provider.setMetadata((m) => {
+      m['distributions'] = [
+        {
+          rolie: {
+            feeds: [{ url: '__BASE__/white/feed-tlp-white.json', tlp_label: 'WHITE', summary: 'test' }],
+          },
+        },
+      ];
+    });
+    const doc = FIXTURE_DOCS[0];
+    // 127.0.0.2 is loopback too, but another origin: nothing may be requested from it.
+    const elsewhere = `http://127.0.0.2:9/${doc}`;
+    const entry = [
+      {
+        id: 'ELSEWHERE',
+        updated: '2024-01-01T00:00:00Z',
+        content: { src: elsewhere, type: 'application/json' },
+        link: [{ href: elsewhere, rel: 'self' }],
+      },
+    ];
+    provider.setText('white/feed-tlp-white.json', JSON.stringify({ feed: { id: 'test-feed', entry } }));
+    const r = await sync(null);
+    expect(r.documents).toEqual([]);
+    expect(r.rejected).toEqual([
+      { url: elsewhere, reason: `refers to ${elsewhere}, outside the provider's and the listing's host` },
+    ]);
+  });
 });

@@ -138,6 +138,14 @@ interface Listing {
   entries: FeedEntry[];
 }
 
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
 export async function syncProvider(opts: SyncProviderOptions): Promise<ProviderSyncResult> {
   const fetcher = opts.fetcher ?? createHttpFetcher();
   const now = opts.now ?? (() => new Date());
@@ -286,6 +294,18 @@ export async function syncProvider(opts: SyncProviderOptions): Promise<ProviderS
       if (seen.has(entry.url)) continue;
       seen.add(entry.url);
       if (opts.filter && !opts.filter(entry)) continue;
+      // A feed may only send the client to its own host or the provider's: a hospital appliance must not
+      // be steered by a feed entry to fetch from arbitrary (internal) addresses.
+      const foreign = [entry.url, ...entry.hashUrls.map((h) => h.url), entry.signatureUrl]
+        .filter((u): u is string => typeof u === 'string')
+        .find((u) => !sameOrigin(u, listing.url) && !sameOrigin(u, opts.metadataUrl));
+      if (foreign) {
+        rejected.push({
+          url: entry.url,
+          reason: `refers to ${foreign}, outside the provider's and the listing's host`,
+        });
+        continue;
+      }
       const known = state.documents[entry.url];
       if (known && entry.updated !== null && !isNewer(entry.updated, known.updated)) {
         unchanged++;
