@@ -129,6 +129,7 @@ export async function writeCsafAdvisory(
     const oldKeys = existing ? (await advisoryVulnerabilities(h, [existing.id])).map((v) => v.vuln_key) : [];
     const at = nowIso();
     const id = newId();
+    const byId = new Map(advisory.products.map((p) => [p.productId, p]));
     const vulnRows = advisory.vulnerabilities.map((v, i) => ({
       id: newId(),
       advisory_id: id,
@@ -181,21 +182,27 @@ export async function writeCsafAdvisory(
         created_at: existing?.created_at ?? at,
         updated_at: at,
       },
-      products: advisory.products.map((p) => ({
-        id: newId(),
-        advisory_id: id,
-        product_id: p.productId,
-        name: p.name,
-        vendor: p.trimmed.vendor,
-        vendor_key: p.trimmed.vendor ? resolveManufacturer(p.trimmed.vendor).key : null,
-        family: p.trimmed.productFamily,
-        product_name: p.trimmed.productName,
-        version: p.version,
-        version_range: p.versionRange,
-        helpers: p.helpers ? JSON.stringify(p.helpers) : null,
-        relationship: p.relationship ? JSON.stringify(p.relationship) : null,
-        path: p.path,
-      })),
+      products: advisory.products.map((p) => {
+        // A relationship product (`component installed_on platform`) is found on the platform: the device.
+        const platform = p.relationship ? byId.get(p.relationship.platform) : undefined;
+        const t = !p.trimmed.vendor && platform ? platform.trimmed : p.trimmed;
+        const v = !p.trimmed.vendor && platform ? platform : p;
+        return {
+          id: newId(),
+          advisory_id: id,
+          product_id: p.productId,
+          name: p.name,
+          vendor: t.vendor,
+          vendor_key: t.vendor ? resolveManufacturer(t.vendor).key : null,
+          family: t.productFamily,
+          product_name: t.productName,
+          version: v.version,
+          version_range: v.versionRange,
+          helpers: p.helpers ? JSON.stringify(p.helpers) : null,
+          relationship: p.relationship ? JSON.stringify(p.relationship) : null,
+          path: p.path,
+        };
+      }),
       vulnerabilities: uniqueVulnRows,
       statuses,
     });

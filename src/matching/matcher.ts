@@ -239,6 +239,8 @@ function evaluate(
       }
     }
   for (const r of records) {
+    // A rejected CVE or withdrawn OSV record no longer claims anything; its old matches go away.
+    if (r.status && /^(rejected|withdrawn)$/i.test(r.status)) continue;
     const vendorKeys = new Set<string>();
     for (const a of r.affected) if (a.vendor) vendorKeys.add(resolveManufacturer(a.vendor).key);
     for (const c of r.configurations)

@@ -96,11 +96,16 @@ export async function insertMatches(h: DbHandle, rows: readonly MatchRow[]): Pro
   await bulkInsert(h, 'vulnerability_matches', rows);
 }
 
+/**
+ * Rewrites changed matches. Rows keep their id and first-matched time; deleting and bulk-inserting them is
+ * far cheaper than one UPDATE per row when an advisory revision changes thousands of matches.
+ */
 export async function updateMatches(h: DbHandle, rows: readonly MatchRow[]): Promise<void> {
-  for (const r of rows) {
-    const { id, first_matched_at: _first, device_id: _d, vuln_key: _v, ...patch } = r;
-    await h.db.updateTable('vulnerability_matches').set(patch).where('id', '=', id).execute();
-  }
+  await deleteMatches(
+    h,
+    rows.map((r) => r.id),
+  );
+  await insertMatches(h, rows);
 }
 
 export async function touchMatches(h: DbHandle, ids: readonly string[], at: string): Promise<void> {
