@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput, notFound } from '../errors.js';
+import { parseInput } from '../inventory/device-input.js';
 import {
   advisoriesById,
   advisoryByTrackingId,
@@ -69,6 +70,8 @@ export const VulnQuerySchema = z.strictObject({
   vulnerability: z.string().max(128).optional(),
   candidate: z.boolean().optional(),
   limit: z.number().int().positive().optional(),
+  /** Continue after this match id (matches come in id order). */
+  after: z.string().max(64).optional(),
 });
 export type VulnQuery = z.input<typeof VulnQuerySchema>;
 
@@ -134,7 +137,7 @@ export async function* streamVulnMatches(
   query: unknown,
 ): AsyncGenerator<VulnerabilityMatch> {
   assertCan(actor, 'vulns:read');
-  const q = VulnQuerySchema.parse(query);
+  const q = parseInput(VulnQuerySchema, query, 'vulnerability query');
   let page: MatchRow[] = [];
   let left = q.limit ?? Number.POSITIVE_INFINITY;
   const flush = async function* () {
@@ -149,6 +152,7 @@ export async function* streamVulnMatches(
     ...(q.vulnerability ? { vulnKey: q.vulnerability.toUpperCase() } : {}),
     ...(q.status ? { status: q.status } : {}),
     ...(q.candidate !== undefined ? { candidate: q.candidate } : {}),
+    ...(q.after ? { after: q.after } : {}),
   })) {
     page.push(row);
     if (page.length >= 1000) yield* flush();
@@ -171,7 +175,7 @@ export async function explainMatch(
   assertCan(actor, 'vulns:read');
   const row = await matchFor(h, deviceId, vulnerability.toUpperCase());
   const [m] = row ? await enrich(h, actor, [row]) : [];
-  if (!row || !m) throw notFound(`No match of ${vulnerability} on device ${deviceId}`);
+  if (!row || !m) throw notFound(`A match of ${vulnerability.toUpperCase()} on device ${deviceId}`);
   return { ...m, details: JSON.parse(row.details) as MatchDetails };
 }
 
@@ -377,10 +381,10 @@ export async function decideCandidate(
   input: unknown,
 ): Promise<{ decision: string; devicesAffected: number }> {
   assertCan(actor, 'vulns:write');
-  const d = DecisionSchema.parse(input);
+  const d = parseInput(DecisionSchema, input, 'decision');
   const vulnKey = vulnerability.toUpperCase();
   const row = await matchFor(vdb, deviceId, vulnKey);
-  if (!row) throw notFound(`No match of ${vulnerability} on device ${deviceId}`);
+  if (!row) throw notFound(`A match of ${vulnerability.toUpperCase()} on device ${deviceId}`);
   const details = JSON.parse(row.details) as MatchDetails;
   if (row.candidate !== 1 && !details.decision) {
     throw invalidInput(

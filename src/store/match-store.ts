@@ -131,12 +131,13 @@ export interface MatchListFilter {
   status?: readonly string[];
   candidate?: boolean;
   limit?: number;
+  after?: string;
 }
 
 /** Matches with their device's asset tag, most severe first is the caller's concern; stable order here. */
 export async function* streamMatches(h: DbHandle, f: MatchListFilter): AsyncGenerator<MatchRow> {
   const page = 1000;
-  let after = '';
+  let after = f.after ?? '';
   let left = f.limit ?? Number.POSITIVE_INFINITY;
   while (left > 0) {
     let q = h.db.selectFrom('vulnerability_matches').selectAll().where('id', '>', after);

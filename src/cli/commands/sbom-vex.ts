@@ -12,7 +12,10 @@ import {
   importVex,
   listVex,
   sbomList,
+  VexAddSchema,
+  VexExportSchema,
 } from '../../advisories/sbom-vex-service.js';
+import { parseInput } from '../../inventory/device-input.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -140,11 +143,15 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
     .option('--json', 'print JSON')
     .action(
       action(async (o: Record<string, string | boolean | undefined>) => {
-        const { vdb } = await cli.get();
         const { json, vuln, ...rest } = o;
-        const input = Object.fromEntries(
-          Object.entries({ vulnerability: vuln, ...rest }).filter(([, v]) => v !== undefined),
+        const input = parseInput(
+          VexAddSchema,
+          Object.fromEntries(
+            Object.entries({ vulnerability: vuln, ...rest }).filter(([, v]) => v !== undefined),
+          ),
+          'VEX statement',
         );
+        const { vdb } = await cli.get();
         const row = await addVexStatement(vdb, cli.actor(), input);
         if (json) return printJson(row);
         process.stdout.write(`VEX statement ${row.id}: ${row.vuln_key} ${row.status} for ${row.product}.\n`);
@@ -195,8 +202,9 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           namespace?: string;
           output?: string;
         }) => {
+          const { output, ...rest } = o;
+          const opts = parseInput(VexExportSchema, rest, 'export options');
           const { vdb } = await cli.get();
-          const { output, ...opts } = o;
           const doc = await exportVex(vdb, cli.actor(), opts);
           const text = `${JSON.stringify(doc, null, 2)}\n`;
           if (output) await writeFile(output, text, { mode: 0o640 });

@@ -3,9 +3,13 @@
  * which devices, why, and the people's decisions on candidates.
  */
 import type { Command } from 'commander';
+import { invalidInput } from '../../errors.js';
+import { parseInput } from '../../inventory/device-input.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
+import { MATCH_STATUSES } from '../../matching/match-types.js';
 import { runMatch } from '../../matching/matcher.js';
 import {
+  DecisionSchema,
   decideCandidate,
   explainMatch,
   showVulnerability,
@@ -91,7 +95,11 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
     .option('--device <ref>', 'only this device (id, asset tag, serial, UDI or MAC)')
     .option('--vuln <id>', 'only this CVE or advisory-local key')
     .option('--candidates', 'only candidates awaiting a person’s confirmation')
-    .option('--limit <n>', 'at most n entries', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'at most n entries', (v) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1)
+        throw invalidInput('--limit must be a whole number of at least 1');
+      return Number(v);
+    })
     .option('--json', 'print a JSON array of every entry')
     .action(
       action(
@@ -104,6 +112,13 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
           limit?: number;
           json?: boolean;
         }) => {
+          const badStatus = (o.status ?? []).filter(
+            (s) => !(MATCH_STATUSES as readonly string[]).includes(s),
+          );
+          if (badStatus.length)
+            throw invalidInput(
+              `--status must be one of ${MATCH_STATUSES.join(', ')} (not ${badStatus.join(', ')})`,
+            );
           const { vdb } = await cli.get();
           const actor = cli.actor();
           const deviceId = o.device ? (await resolveDevice(vdb, actor, o.device)).id : undefined;
@@ -216,16 +231,17 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
       .option('--all-versions', 'apply to every version of the model')
       .action(
         action(async (ref: string, vuln: string, o: { reason: string; allVersions?: boolean }) => {
+          const input = parseInput(
+            DecisionSchema,
+            { decision, reason: o.reason, ...(o.allVersions ? { allVersions: true } : {}) },
+            'decision',
+          );
           const { vdb } = await cli.get();
           const actor = cli.actor();
           const device = await resolveDevice(vdb, actor, ref);
-          const r = await decideCandidate(vdb, actor, device.id, vuln, {
-            decision,
-            reason: o.reason,
-            ...(o.allVersions ? { allVersions: true } : {}),
-          });
+          const r = await decideCandidate(vdb, actor, device.id, vuln, input);
           process.stdout.write(
-            `${vuln.toUpperCase()} ${r.decision} for ${device.id}'s model; ${r.devicesAffected} matches updated.\n`,
+            `${vuln.toUpperCase()} ${r.decision} for ${device.assetTag ?? device.id}'s model; ${r.devicesAffected} matches updated.\n`,
           );
         }),
       );

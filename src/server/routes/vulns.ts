@@ -15,6 +15,7 @@ import {
   FEED_KINDS,
   listFeeds,
   removeSubscription,
+  SubscriptionSchema,
   syncFeeds,
 } from '../../advisories/feeds-service.js';
 import {
@@ -23,14 +24,20 @@ import {
   importSbom,
   importVex,
   listVex,
+  SbomImportSchema,
   sbomList,
+  VexAddSchema,
+  VexExportSchema,
+  VexScopeSchema,
 } from '../../advisories/sbom-vex-service.js';
 import { appendAudit } from '../../audit/audit-log.js';
-import { invalidInput } from '../../errors.js';
+import { invalidInput, notFound } from '../../errors.js';
 import { detectAdvisoryFormat } from '../../formats/detect.js';
+import { parseInput } from '../../inventory/device-input.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
 import { runMatch } from '../../matching/matcher.js';
 import {
+  DecisionSchema,
   decideCandidate,
   explainMatch,
   showVulnerability,
@@ -174,16 +181,32 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
           vulnerability: z.string().max(128).optional(),
           candidate: flag,
           limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+          after: z.string().max(64).optional().openapi({ description: 'nextCursor of the previous page' }),
         }),
       },
-      responses: { 200: json(z.object({ items: z.array(VulnerabilityMatchSchema) }), 'Matches') },
+      responses: {
+        200: json(
+          z.object({
+            items: z.array(VulnerabilityMatchSchema),
+            nextCursor: z
+              .string()
+              .nullable()
+              .openapi({ description: 'pass as after= for the next page; null at the end' }),
+          }),
+          'Matches',
+        ),
+      },
     }),
     async (c) => {
-      const q = c.req.valid('query');
+      const { limit, ...q } = c.req.valid('query');
       const items = [];
-      const query = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+      const query = Object.fromEntries(
+        Object.entries({ ...q, limit: limit + 1 }).filter(([, v]) => v !== undefined),
+      );
       for await (const m of streamVulnMatches(c.get('ctx').vdb, actorOf(c), query)) items.push(m);
-      return c.json({ items }, 200);
+      const more = items.length > limit;
+      if (more) items.length = limit;
+      return c.json({ items, nextCursor: more ? (items.at(-1)?.id ?? null) : null }, 200);
     },
   )
   .openapi(
@@ -250,10 +273,13 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const p = c.req.valid('param');
-      return c.json(
-        await decideCandidate(c.get('ctx').vdb, actorOf(c), p.deviceId, p.vulnerability, c.req.valid('json')),
-        200,
-      );
+      // The service's own rules (e.g. a reason that is not only blanks) are input errors (400), not a 500.
+      const input = parseInput(DecisionSchema, c.req.valid('json'), 'decision');
+      const { vdb } = c.get('ctx');
+      const actor = actorOf(c);
+      // A site-limited caller may only decide on matches it can see (explainMatch 404s on other sites).
+      await explainMatch(vdb, actor, p.deviceId, p.vulnerability);
+      return c.json(await decideCandidate(vdb, actor, p.deviceId, p.vulnerability, input), 200);
     },
   )
   .openapi(
@@ -389,7 +415,10 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
       },
       responses: { 201: json(FeedSchema, 'Subscribed') },
     }),
-    async (c) => c.json(await addSubscription(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 201),
+    async (c) => {
+      const input = parseInput(SubscriptionSchema, c.req.valid('json'), 'subscription');
+      return c.json(await addSubscription(c.get('ctx').vdb, actorOf(c), input), 201);
+    },
   )
   .openapi(
     defineRoute('advisories:write', {
@@ -470,7 +499,11 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { fileName, ...o } = c.req.valid('query');
       const bytes = await bodyBytes(c.req.raw);
-      const opts = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+      const opts = parseInput(
+        SbomImportSchema,
+        Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+        'SBOM options',
+      );
       const r = await importSbom(c.get('ctx').vdb, actorOf(c), fileName, opts, bytes);
       return c.json(r as unknown as Record<string, unknown>, 200);
     },
@@ -510,7 +543,11 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { fileName, ...o } = c.req.valid('query');
       const bytes = await bodyBytes(c.req.raw);
-      const opts = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+      const opts = parseInput(
+        VexScopeSchema,
+        Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+        'VEX scope',
+      );
       const r = await importVex(c.get('ctx').vdb, actorOf(c), fileName, opts, bytes);
       return c.json(r as unknown as Record<string, unknown>, 200);
     },
@@ -530,7 +567,19 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
       responses: { 201: json(z.record(z.string(), z.unknown()), 'Stored') },
     }),
     async (c) => {
-      const row = await addVexStatement(c.get('ctx').vdb, actorOf(c), c.req.valid('json'));
+      const input = parseInput(VexAddSchema, c.req.valid('json'), 'VEX statement');
+      const { vdb } = c.get('ctx');
+      const actor = actorOf(c);
+      if (input.device && actor.siteIds) {
+        // A site-limited caller may only speak for a device at one of its sites.
+        const d = await vdb.db
+          .selectFrom('devices')
+          .select('site_id')
+          .where('id', '=', input.device)
+          .executeTakeFirst();
+        if (!d || !actor.siteIds.includes(d.site_id ?? '')) throw notFound(`Device ${input.device}`);
+      }
+      const row = await addVexStatement(vdb, actor, input);
       return c.json(row as unknown as Record<string, unknown>, 201);
     },
   )
@@ -551,7 +600,11 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const opts = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+      const opts = parseInput(
+        VexExportSchema,
+        Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)),
+        'export options',
+      );
       return c.json(await exportVex(c.get('ctx').vdb, actorOf(c), opts), 200);
     },
   );
