@@ -10,8 +10,13 @@
  * - Paginated inventory queries at N devices: first page, a deep page, filters, search; median and p95.
  * - CLI start-up: `vigil --help` against `node -e 0`.
  *
+ * - Vulnerability matching (bench/match.ts): a synthetic fleet against the shared advisories and synthetic
+ *   CVE records; full and incremental re-match against a naive nested loop.
+ *
  * Options: --devices N, --runs N (query repetitions), --pg URL (default: $VIGIL_BENCH_PG, $VIGIL_TEST_PG or
- * postgres://postgres@127.0.0.1:5432/test), --no-pg.
+ * postgres://postgres@127.0.0.1:5432/test), --no-pg, --only inventory|capture|match. Matching: --advisories DIR
+ * (default ../shared/data/01-csaf-icsma), --match-devices N (100000), --cves N (200000), --match-runs N (3),
+ * --incremental-runs N (10), --naive-seconds S (30), --nvd-cpe FILE.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +34,7 @@ import { listDevices } from '../src/inventory/inventory-service.js';
 import { openDatabase, type VigilDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { CMMS_HEADER, generateCmmsCsv } from './cmms-generator.js';
+import { benchMatch } from './match.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,6 +45,13 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     'capture-file': { type: 'string' },
     'capture-mb': { type: 'string', default: '300' },
+    advisories: { type: 'string' },
+    'nvd-cpe': { type: 'string' },
+    'match-devices': { type: 'string', default: '100000' },
+    cves: { type: 'string', default: '200000' },
+    'match-runs': { type: 'string', default: '3' },
+    'incremental-runs': { type: 'string', default: '10' },
+    'naive-seconds': { type: 'string', default: '30' },
   },
 });
 const N = Number(opts.devices);
@@ -247,8 +260,22 @@ async function benchInventory(): Promise<void> {
   }
 }
 
-if (opts.only !== 'capture') await benchInventory();
-if (opts.only !== 'inventory') await benchCapture();
+if (opts.only === undefined || opts.only === 'inventory') await benchInventory();
+if (opts.only === undefined || opts.only === 'capture') await benchCapture();
+if (opts.only === undefined || opts.only === 'match')
+  await benchMatch({
+    root,
+    work,
+    actor,
+    results,
+    advisories: opts.advisories,
+    nvdCpe: opts['nvd-cpe'],
+    devices: Number(opts['match-devices']),
+    cves: Number(opts.cves),
+    fullRuns: Number(opts['match-runs']),
+    incrementalRuns: Number(opts['incremental-runs']),
+    naiveSeconds: Number(opts['naive-seconds']),
+  });
 
 const out = join(root, '.bench-out', 'results.json');
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -90,18 +90,114 @@ async function sniff(file: string): Promise<Uint8Array> {
 function parseJson(bytes: Uint8Array, file: string): { json: unknown } | { issue: InputIssue } {
   const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
   let text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const bom = text.charCodeAt(0) === 0xfeff ? 3 : 0;
+  if (bom) text = text.slice(1);
   try {
     return { json: JSON.parse(text) };
   } catch (err) {
+    // V8 gives a UTF-16 position for most errors but none for "Unexpected end of JSON input" (a
+    // truncated download): report a byte offset into the (inflated) file either way.
     const m = /position (\d+)/.exec(String(err));
+    const at = m ? Number(m[1]) : jsonErrorOffset(text);
     return {
       issue: {
         file,
-        where: m ? `offset ${m[1]}` : '$',
+        where: at === null ? '$' : `offset ${bom + Buffer.byteLength(text.slice(0, at))}`,
         message: `not valid JSON: ${(err as Error).message}`,
       },
     };
+  }
+}
+
+/**
+ * Where JSON.parse gave up, for the messages that carry no position (Node 20: "Unexpected token …
+ * is not valid JSON", "Unexpected end of JSON input"): a syntax-only scan, run only after a failure.
+ */
+export function jsonErrorOffset(text: string): number | null {
+  let i = 0;
+  const fail = (at = i): never => {
+    throw new JsonSyntaxAt(Math.min(at, text.length));
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail();
+  };
+  const string = () => {
+    i++; // the opening quote
+    for (;;) {
+      if (i >= text.length) fail();
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail();
+      if (c !== 0x5c) {
+        i++;
+        continue;
+      }
+      const e = text.charAt(i + 1);
+      if (e === 'u') {
+        if (!/^[0-9a-f]{4}$/i.test(text.slice(i + 2, i + 6))) fail(i + 2);
+        i += 6;
+      } else if (e !== '' && '"\\/bfnrt'.includes(e)) i += 2;
+      else fail(i + 1);
+    }
+  };
+  const container = (close: string) => {
+    i++;
+    ws();
+    if (text.charAt(i) === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      if (close === '}') {
+        ws();
+        if (text.charAt(i) !== '"') fail();
+        string();
+        ws();
+        if (text.charAt(i) !== ':') fail();
+        i++;
+      }
+      value();
+      ws();
+      const c = text.charAt(i);
+      i++;
+      if (c === close) return;
+      if (c !== ',') fail(i - 1);
+    }
+  };
+  function value(): void {
+    ws();
+    const c = text.charAt(i);
+    if (c === '{') container('}');
+    else if (c === '[') container(']');
+    else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else {
+      const num = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+      if (!num) fail();
+      else i += num[0].length;
+    }
+  }
+  try {
+    value();
+    ws();
+    return i < text.length ? i : null;
+  } catch (err) {
+    return err instanceof JsonSyntaxAt ? err.offset : null;
+  }
+}
+
+class JsonSyntaxAt extends Error {
+  constructor(readonly offset: number) {
+    super(`JSON syntax error at ${offset}`);
   }
 }
 
@@ -111,7 +207,8 @@ function readJsonLines(
   file: string,
   reader: (json: unknown, file: string) => ReadResult<VulnerabilityRecord>,
 ): ReadResult<VulnerabilityRecord> {
-  const text = Buffer.from(bytes).toString('utf8');
+  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   const out: ReadResult<VulnerabilityRecord> = { records: [], issues: [] };
   let line = 0;
   for (const l of text.split('\n')) {
@@ -169,7 +266,11 @@ export async function importCsafBytes(
       report: reject(
         origin,
         'csaf',
-        validation.errors.map((e) => ({ file: origin, where: e.path, message: `${e.message} (${e.test})` })),
+        validation.errors.map((e) => ({
+          file: origin,
+          where: pointerToPath(e.path),
+          message: `${e.message} (${e.test})`,
+        })),
       ),
       vulnKeys: [],
     };
@@ -184,12 +285,30 @@ export async function importCsafBytes(
       records: 1,
       issues: validation.warnings.map((w) => ({
         file: origin,
-        where: w.path,
+        where: pointerToPath(w.path),
         message: `warning: ${w.message} (${w.test})`,
       })),
     },
     vulnKeys: outcome.vulnKeys,
   };
+}
+
+/** The validator speaks JSON pointers (`/vulnerabilities/0/cve`); every other issue uses `$.vulnerabilities[0].cve`. */
+export function pointerToPath(pointer: string): string {
+  if (!pointer.startsWith('/')) return pointer || '$';
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce(
+      (path, seg) =>
+        /^\d+$/.test(seg)
+          ? `${path}[${seg}]`
+          : /^[A-Za-z_$][\w$]*$/.test(seg)
+            ? `${path}.${seg}`
+            : `${path}[${JSON.stringify(seg)}]`,
+      '$',
+    );
 }
 
 function reject(file: string, format: AdvisoryFormat | null, issues: InputIssue[]): FileImportReport {
@@ -250,7 +369,8 @@ export async function importBytes(
       vulnKeys: [],
     };
   }
-  const parsed = file.toLowerCase().endsWith('.jsonl') ? null : parseJson(bytes, file);
+  // Record sets are often kept one record per line, and gzipped (`.jsonl.gz`).
+  const parsed = /\.jsonl(\.gz)?$/i.test(file) ? null : parseJson(bytes, file);
   if (parsed && 'issue' in parsed) return { report: reject(file, format, [parsed.issue]), vulnKeys: [] };
   if (format === 'kev') {
     const { catalog, issues } = readKev(parsed?.json, file);

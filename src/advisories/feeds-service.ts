@@ -29,7 +29,7 @@ import {
   importCsafBytes,
   matchChanged,
 } from './advisory-import.js';
-import { DEFAULT_INTERVAL_HOURS } from './knowledge-writer.js';
+import { DEFAULT_INTERVAL_HOURS, ensureFeedSource, markSourceSynced } from './knowledge-writer.js';
 import { type BundleKey, importBundle } from './sync/bundle.js';
 import { createHttpFetcher, type Fetcher } from './sync/fetcher.js';
 import { type ProviderSyncState, syncProvider } from './sync/sync.js';
@@ -200,6 +200,12 @@ async function syncOne(
       report.fetched = result.documents.length;
       report.unchanged = result.unchanged;
       report.rejected = result.rejected;
+      // No provider-metadata.json (unreachable, 404, invalid): nothing was synced, so the feed must not
+      // look fresh, and its stored state is kept for the next attempt.
+      if (!result.metadata) {
+        const why = result.rejected.find((x) => x.url === url) ?? result.rejected[0];
+        throw new Error(`${url}: ${why?.reason ?? 'provider metadata unavailable'}`);
+      }
       for (const doc of result.documents) {
         const r = await importCsafBytes(vdb, doc.body, doc.url, feed.id);
         report.files.push(r.report);
@@ -229,12 +235,14 @@ async function syncOne(
       }
     }
     const at = nowIso();
+    // Documents the import refused (CSAF validation) count too, or the problem would show nowhere.
+    const refused = report.rejected.length + report.files.filter((f) => f.status === 'rejected').length;
     await updateFeedSource(vdb, feed.id, {
       state: JSON.stringify(newState),
       last_attempt_at: attempt,
       // A provider with rejected documents still synced; the rejected ones are retried next time.
       last_success_at: at,
-      last_error: report.rejected.length ? `${report.rejected.length} documents rejected` : null,
+      last_error: refused ? `${refused} documents rejected` : null,
       updated_at: at,
     });
   } catch (err) {
@@ -299,8 +307,15 @@ export async function importCsafBundle(
   const result = await importBundle({ path, keys, requireSignature: opts.requireSignature ?? false });
   const changed = new Set<string>();
   const files: FileImportReport[] = [];
+  // Recorded like any manual CSAF import (docs: every advisory keeps its feed source, and the source's
+  // freshness shows in listFeeds).
+  const sourceId = await transaction(vdb, async (h) => {
+    const s = await ensureFeedSource(h, 'csaf-files');
+    await markSourceSynced(h, s.id);
+    return s.id;
+  });
   for (const doc of result.documents) {
-    const r = await importCsafBytes(vdb, doc.body, `${path}#${doc.url}`, null);
+    const r = await importCsafBytes(vdb, doc.body, `${path}#${doc.url}`, sourceId);
     files.push(r.report);
     for (const k of r.vulnKeys) changed.add(k);
   }

@@ -99,6 +99,16 @@ export function vulnKeyOf(advisoryId: string, index: number, cve: string | null)
   return cve ?? `${advisoryId}/${index + 1}`;
 }
 
+/**
+ * `a` strictly before `b`, as instants: CSAF dates differ in precision and offset (`…00.000000Z`,
+ * `…00.000Z`, `…+02:00`), so comparing the strings can rank an older revision as newer.
+ */
+function isBefore(a: string, b: string): boolean {
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  return Number.isNaN(ta) || Number.isNaN(tb) ? a < b : ta < tb;
+}
+
 export interface CsafWriteOutcome {
   status: 'imported' | 'updated' | 'unchanged' | 'older';
   advisoryId: string;
@@ -123,7 +133,7 @@ export async function writeCsafAdvisory(
       vulnerabilities: advisory.vulnerabilities.length,
     };
     if (existing?.sha256 === provenance.sha256) return { ...base, status: 'unchanged', vulnKeys: [] };
-    if (existing && existing.current_release > advisory.tracking.currentReleaseDate) {
+    if (existing && isBefore(advisory.tracking.currentReleaseDate, existing.current_release)) {
       return { ...base, status: 'older', vulnKeys: [] };
     }
     const oldKeys = existing ? (await advisoryVulnerabilities(h, [existing.id])).map((v) => v.vuln_key) : [];

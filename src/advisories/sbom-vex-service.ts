@@ -337,7 +337,25 @@ export async function importVex(
     }
   }
   await transaction(vdb, async (h) => {
-    await h.db.deleteFrom('vex_statements').where('document', '=', document).execute();
+    // Replace what this document said before: the same bytes, or an earlier revision (same format and
+    // document id; same file name when the document has no id). Keying on the hash alone would leave a
+    // superseded revision's statements in force next to the new ones.
+    const earlier = (
+      await h.db
+        .selectFrom('vex_statements')
+        .select(['id', 'document'])
+        .where('origin', '=', 'document')
+        .where('document', 'is not', null)
+        .execute()
+    ).filter((r) => {
+      if (r.document === document) return true;
+      const d = JSON.parse(r.document ?? '{}') as { format?: string; id?: string | null; file?: string };
+      return d.format === vex.format && (vex.id ? d.id === vex.id : !d.id && d.file === basename(file));
+    });
+    for (let i = 0; i < earlier.length; i += 500) {
+      const part = earlier.slice(i, i + 500).map((r) => r.id);
+      await h.db.deleteFrom('vex_statements').where('id', 'in', part).execute();
+    }
     await insertVexStatements(h, rows);
     await appendAudit(h, {
       actor,

@@ -291,6 +291,8 @@ function evaluate(
   return perDevice;
 }
 
+const vexRank = (v: VexRow): number => (v.device_id ? 3 : v.model_id ? 2 : 1);
+
 function vexFor(
   rows: readonly VexRow[],
   device: DeviceForMatching,
@@ -307,9 +309,12 @@ function vexFor(
         v.model_id === device.modelId &&
         (v.software_version === null || v.software_version === version)) ||
       (v.device_id === null && v.model_id === null && v.purl !== null && purls.has(packageKey(v.purl)));
-    // The most specific statement wins (device over model), then the latest.
-    if (applies && (!chosen || (v.device_id && !chosen.device_id) || v.created_at >= chosen.created_at))
-      chosen = v;
+    // The most specific statement wins (device, then model, then package), then the latest.
+    const better =
+      !chosen ||
+      vexRank(v) > vexRank(chosen) ||
+      (vexRank(v) === vexRank(chosen) && v.created_at >= chosen.created_at);
+    if (applies && better) chosen = v;
   }
   if (!chosen) return undefined;
   return {

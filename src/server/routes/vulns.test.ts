@@ -31,6 +31,7 @@ const VULN_MATCH_FIELDS = [
 const STATUSES = ['affected', 'needs-review', 'not-affected', 'fixed', 'under-investigation'];
 
 interface Match {
+  id: string;
   deviceId: string;
   assetTag: string | null;
   vulnerability: string;
