@@ -283,9 +283,18 @@ const STATUS_ORDER = ['affected', 'needs-review', 'under-investigation', 'fixed'
 
 async function deviceVulnerabilities(h: DbHandle, deviceId: string): Promise<DeviceVulnerability[]> {
   const rows = await h.db
-    .selectFrom('vulnerability_matches')
-    .select(['vuln_key', 'cve', 'advisory_ids', 'status', 'confidence', 'fix_available', 'explanation'])
-    .where('device_id', '=', deviceId)
+    .selectFrom('vulnerability_matches as v')
+    .innerJoin('match_answers as a', 'a.fingerprint', 'v.fingerprint')
+    .select([
+      'v.vuln_key',
+      'a.cve',
+      'a.advisory_ids',
+      'v.status',
+      'a.confidence',
+      'a.fix_available',
+      'a.explanation',
+    ])
+    .where('v.device_id', '=', deviceId)
     .execute();
   return rows
     .map((r) => ({

@@ -174,6 +174,7 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
   });
 
   it('applies VEX statements and keeps the match listed with the statement', async () => {
+    const [before] = await all(vdb, { deviceId: ids['TASY-1'], vulnerability: 'CVE-2021-39375' });
     await addVexStatement(vdb, cliActor, {
       vulnerability: 'CVE-2021-39375',
       status: 'not-affected',
@@ -189,6 +190,9 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
     const why = await explainMatch(vdb, cliActor, ids['TASY-1']!, 'CVE-2021-39375');
     expect(why.details.vex?.justification).toBe('vulnerable_code_cannot_be_controlled_by_adversary');
     expect(why.explanation).toContain('VEX: not-affected');
+    // A changed match keeps when it first appeared; lastMatched says when it changed.
+    expect(why.firstMatched).toBe(before?.firstMatched);
+    expect(why.lastMatched >= (before?.lastMatched ?? '')).toBe(true);
   });
 
   it('re-matches a device as soon as the inventory changes it, and drops what no longer applies', async () => {

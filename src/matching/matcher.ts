@@ -6,6 +6,7 @@
  * Incremental by scope: a new advisory or CVE re-matches its vulnerabilities against the whole
  * inventory (`vulnKeys`); a new or changed device is matched against all knowledge (`deviceIds`).
  */
+import { createHash } from 'node:crypto';
 import type { Actor } from '../accounts/actor.js';
 import type { VulnerabilityRecord } from '../advisories/records.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -26,25 +27,39 @@ import {
 } from '../store/advisory-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import {
+  type AnswerRow,
   type DecisionRow,
   type DeviceForMatching,
   deleteMatches,
+  deviceIdsOfManufacturers,
+  deviceIdsOfModels,
   devicesForMatching,
+  firstMatchedOf,
+  insertAnswers,
   insertMatches,
   listDecisions,
   type MatchRow,
+  manufacturerNames,
   matchesInScope,
+  pruneAnswers,
+  type StoredMatchKey,
   serviceCpes,
-  touchMatches,
   updateMatches,
 } from '../store/match-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { applyDecision, applyVex, type CombinedMatch, combineEvidence, type VexApplied } from './combine.js';
 import type { MatchEvidence, MatchSubject, SourceStatus } from './match-types.js';
 import { modelKey, resolveManufacturer } from './names/names.js';
-import { cnaEvidence, packageEvidence, packageKey } from './rules/affected-list.js';
-import { type CsafProductFacts, csafEvidence } from './rules/csaf-product.js';
-import { cpeNameParts, nvdDeviceEvidence, sbomCpeEvidence, serviceCpeEvidence } from './rules/nvd-cpe.js';
+import { cnaEvidence, cnaNamedEntries, packageEvidence, packageKey } from './rules/affected-list.js';
+import { type CsafProductFacts, csafEvidence, csafNameStage } from './rules/csaf-product.js';
+import {
+  cpeNameParts,
+  criteriaOf,
+  nvdDeviceEvidence,
+  nvdNamedCriteria,
+  sbomCpeEvidence,
+  serviceCpeEvidence,
+} from './rules/nvd-cpe.js';
 
 export interface MatchRunScope {
   /** Re-match these vulnerabilities (and every source that speaks of them) against all devices. */
@@ -72,9 +87,16 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+interface SbomComponentUse {
+  name: string;
+  version: string | null;
+  purl: string | null;
+  cpes: string[];
+}
+
 interface SbomUse {
   deviceIds: string[];
-  components: { name: string; version: string | null; purl: string | null; cpes: string[] }[];
+  components: SbomComponentUse[];
 }
 
 const CSAF_STATUS: Record<string, SourceStatus | undefined> = {
@@ -183,51 +205,89 @@ function statusFixable(e: MatchEvidence): MatchEvidence {
   return e.remediations.some((r) => r.category === 'fixed_version_exists') ? { ...e, fixAvailable: true } : e;
 }
 
-/** Every rule over the loaded knowledge; evidence keyed by device then vulnerability. */
+/** Evidence per subject (shared by all its devices) and per device (service CPEs, SBOMs). */
+interface Evaluation {
+  bySubject: Map<MatchSubject, Map<string, MatchEvidence[]>>;
+  byDevice: Map<string, Map<string, MatchEvidence[]>>;
+}
+
+/** Subjects of one manufacturer, model and model number: name rules are asked once per model. */
+interface ModelGroup {
+  representative: MatchSubject;
+  subjects: MatchSubject[];
+}
+
+function addTo(map: Map<string, Map<string, MatchEvidence[]>>, key: string, e: MatchEvidence): void;
+function addTo(
+  map: Map<MatchSubject, Map<string, MatchEvidence[]>>,
+  key: MatchSubject,
+  e: MatchEvidence,
+): void;
+function addTo<K>(map: Map<K, Map<string, MatchEvidence[]>>, key: K, e: MatchEvidence): void {
+  let m = map.get(key);
+  if (!m) {
+    m = new Map();
+    map.set(key, m);
+  }
+  pushTo(m, e.vulnKey, e);
+}
+
+/** Every rule over the loaded knowledge. */
 function evaluate(
   subjects: readonly MatchSubject[],
   csaf: readonly CsafProductFacts[],
   records: readonly VulnerabilityRecord[],
   cpesOfDevice: Map<string, string[]>,
   sbomUse: SbomUse[],
-): Map<string, Map<string, MatchEvidence[]>> {
-  const perDevice = new Map<string, Map<string, MatchEvidence[]>>();
-  const add = (deviceIds: readonly string[], e: MatchEvidence) => {
-    for (const id of deviceIds) {
-      let m = perDevice.get(id);
-      if (!m) {
-        m = new Map();
-        perDevice.set(id, m);
-      }
-      const list = m.get(e.vulnKey);
-      if (list) list.push(e);
-      else m.set(e.vulnKey, [e]);
-    }
+): Evaluation {
+  const out: Evaluation = { bySubject: new Map(), byDevice: new Map() };
+  const addDevices = (deviceIds: readonly string[], e: MatchEvidence) => {
+    for (const id of deviceIds) addTo(out.byDevice, id, e);
   };
-  const subjectsByVendor = new Map<string, MatchSubject[]>();
-  for (const s of subjects) {
-    if (!s.manufacturer) continue;
-    const list = subjectsByVendor.get(s.manufacturer.key);
-    if (list) list.push(s);
-    else subjectsByVendor.set(s.manufacturer.key, [s]);
+  const groupsByVendor = new Map<string, ModelGroup[]>();
+  {
+    const byModel = new Map<string, ModelGroup>();
+    for (const s of subjects) {
+      if (!s.manufacturer) continue;
+      const key = [s.manufacturerName, s.model, s.modelNumber].join('\u0000');
+      const g = byModel.get(key);
+      if (g) g.subjects.push(s);
+      else {
+        const created = { representative: s, subjects: [s] };
+        byModel.set(key, created);
+        pushTo(groupsByVendor, s.manufacturer.key, created);
+      }
+    }
   }
   for (const p of csaf) {
     if (!p.vendorKey) continue;
-    for (const s of subjectsByVendor.get(p.vendorKey) ?? [])
-      for (const e of csafEvidence(p, s)) add(s.deviceIds, statusFixable(e));
+    for (const g of groupsByVendor.get(p.vendorKey) ?? []) {
+      const stage = csafNameStage(p, g.representative);
+      if (!stage) continue;
+      for (const s of g.subjects)
+        for (const e of csafEvidence(p, s, stage)) addTo(out.bySubject, s, statusFixable(e));
+    }
   }
-  // Records: device rules per vendor, service CPEs per distinct CPE, packages per SBOM component.
-  const devicesByCpe = new Map<string, string[]>();
-  for (const [device, cpes] of cpesOfDevice) for (const c of cpes) pushTo(devicesByCpe, c, device);
+  // Service CPEs by `vendor:product`, so a record only meets the CPEs it names.
+  const serviceCpesByName = new Map<string, Map<string, string[]>>();
+  for (const [device, cpes] of cpesOfDevice)
+    for (const c of cpes) {
+      const n = cpeNameParts(c);
+      if (!n) continue;
+      const key = `${n.vendor}:${n.product}`;
+      let byCpe = serviceCpesByName.get(key);
+      if (!byCpe) {
+        byCpe = new Map();
+        serviceCpesByName.set(key, byCpe);
+      }
+      pushTo(byCpe, c, device);
+    }
   const packages = new Map<
     string,
-    { component: SbomUse['components'][number] & { purl: string }; deviceIds: string[] }[]
+    { component: SbomComponentUse & { purl: string }; deviceIds: string[] }[]
   >();
   // Component CPEs by product: the exact and the other-vendor rule both start from the product name.
-  const cpeProducts = new Map<
-    string,
-    { component: SbomUse['components'][number]; cpe: string; deviceIds: string[] }[]
-  >();
+  const cpeProducts = new Map<string, { component: SbomComponentUse; cpe: string; deviceIds: string[] }[]>();
   for (const use of sbomUse)
     for (const c of use.components) {
       const key = c.purl ? packageKey(c.purl) : null;
@@ -241,54 +301,48 @@ function evaluate(
   for (const r of records) {
     // A rejected CVE or withdrawn OSV record no longer claims anything; its old matches go away.
     if (r.status && /^(rejected|withdrawn)$/i.test(r.status)) continue;
-    const vendorKeys = new Set<string>();
+    const criteria = criteriaOf(r);
+    const vendorKeys = new Set<string>(criteria.map((c) => c.vendorKey));
     for (const a of r.affected) if (a.vendor) vendorKeys.add(resolveManufacturer(a.vendor).key);
-    for (const c of r.configurations)
-      for (const n of c.nodes)
-        for (const m of n.cpeMatch) {
-          const vendor = m.criteria.split(':')[3];
-          if (vendor) vendorKeys.add(resolveManufacturer(vendor.replace(/_/g, ' ')).key);
-        }
     for (const key of vendorKeys)
-      for (const s of subjectsByVendor.get(key) ?? []) {
-        const nvd = r.source === 'nvd' ? nvdDeviceEvidence(r, s) : null;
-        if (nvd) add(s.deviceIds, nvd);
-        const cna = r.source !== 'nvd' || r.affected.length ? cnaEvidence(r, s) : null;
-        if (cna) add(s.deviceIds, cna);
+      for (const g of groupsByVendor.get(key) ?? []) {
+        const named = r.source === 'nvd' ? nvdNamedCriteria(r, g.representative) : [];
+        const cnaNamed = r.affected.length ? cnaNamedEntries(r, g.representative) : [];
+        if (named.length === 0 && cnaNamed.length === 0) continue;
+        for (const s of g.subjects) {
+          const nvd = named.length ? nvdDeviceEvidence(r, s, named) : null;
+          if (nvd) addTo(out.bySubject, s, nvd);
+          const cna = cnaNamed.length ? cnaEvidence(r, s, cnaNamed) : null;
+          if (cna) addTo(out.bySubject, s, cna);
+        }
       }
-    if (r.configurations.length && devicesByCpe.size) {
-      for (const [cpe, deviceIds] of devicesByCpe) {
-        const e = serviceCpeEvidence(r, cpe, deviceIds);
-        if (e) add(deviceIds, e);
-      }
+    if (criteria.length && serviceCpesByName.size) {
+      for (const key of new Set(criteria.map((c) => `${c.vendor}:${c.product}`)))
+        for (const [cpe, deviceIds] of serviceCpesByName.get(key) ?? []) {
+          const e = serviceCpeEvidence(r, cpe, deviceIds);
+          if (e) addDevices(deviceIds, e);
+        }
     }
-    if (r.configurations.length && cpeProducts.size) {
-      const products = new Set<string>();
-      for (const c of r.configurations)
-        for (const n of c.nodes)
-          for (const m of n.cpeMatch) {
-            const parts = cpeNameParts(m.criteria);
-            if (parts) products.add(parts.product);
-          }
-      for (const product of products)
+    if (criteria.length && cpeProducts.size) {
+      for (const product of new Set(criteria.map((c) => c.product)))
         for (const use of cpeProducts.get(product) ?? []) {
           const e = sbomCpeEvidence(
             r,
             { name: use.component.name, version: use.component.version, cpe: use.cpe },
             use.deviceIds,
           );
-          if (e) add(use.deviceIds, e);
+          if (e) addDevices(use.deviceIds, e);
         }
     }
     for (const a of r.affected) {
       const key = a.purl ? packageKey(a.purl) : null;
       for (const use of key ? (packages.get(key) ?? []) : []) {
         const e = packageEvidence(r, use.component, use.deviceIds);
-        if (e) add(use.deviceIds, e);
+        if (e) addDevices(use.deviceIds, e);
       }
     }
   }
-  return perDevice;
+  return out;
 }
 
 const vexRank = (v: VexRow): number => (v.device_id ? 3 : v.model_id ? 2 : 1);
@@ -328,36 +382,76 @@ function vexFor(
   };
 }
 
-function toRow(deviceId: string, m: CombinedMatch, at: string, existing: MatchRow | undefined): MatchRow {
-  return {
-    id: existing?.id ?? newId(),
-    device_id: deviceId,
-    vuln_key: m.vulnKey,
+/** A combined match as stored: serialised once and shared by every device with the same answer. */
+/** A combined match as stored: one answer row, serialised once and shared by every device that has it. */
+function serialize(m: CombinedMatch): AnswerRow {
+  const a = {
     cve: m.cve,
     advisory_ids: JSON.stringify(m.advisoryIds),
     status: m.status,
     confidence: m.confidence,
-    candidate: m.candidate ? 1 : 0,
+    candidate: m.candidate ? (1 as const) : (0 as const),
     matched_by: JSON.stringify(m.matchedBy),
     explanation: m.explanation,
+    fix_available: m.fixAvailable ? (1 as const) : (0 as const),
     details: JSON.stringify({ evidence: m.evidence, decision: m.decision, vex: m.vex }),
-    fix_available: m.fixAvailable ? 1 : 0,
-    first_matched_at: existing?.first_matched_at ?? at,
-    last_matched_at: at,
   };
+  // One hash over everything the answer says: equal answers are stored once, and a re-run compares this.
+  const fingerprint = createHash('sha1')
+    .update(
+      [
+        a.cve,
+        a.advisory_ids,
+        a.status,
+        a.confidence,
+        a.candidate,
+        a.matched_by,
+        a.explanation,
+        a.details,
+        a.fix_available,
+      ].join('\u0001'),
+    )
+    .digest('base64');
+  return { fingerprint, ...a };
 }
 
-const SAME_FIELDS = [
-  'cve',
-  'advisory_ids',
-  'status',
-  'confidence',
-  'candidate',
-  'matched_by',
-  'explanation',
-  'details',
-  'fix_available',
-] as const;
+async function devicesConcernedBy(h: DbHandle, vulnKeys: readonly string[]): Promise<string[]> {
+  const advisoryIds = await advisoryIdsForVulns(h, vulnKeys);
+  const keys = new Set<string>();
+  for (const p of await advisoryProducts(h, advisoryIds)) if (p.vendor_key) keys.add(p.vendor_key);
+  let configurations = false;
+  let packages = false;
+  for (const row of await recordsOfVulns(h, vulnKeys)) {
+    const r = JSON.parse(row.record) as VulnerabilityRecord;
+    for (const c of criteriaOf(r)) keys.add(c.vendorKey);
+    for (const a of r.affected) {
+      if (a.vendor) keys.add(resolveManufacturer(a.vendor).key);
+      if (a.purl) packages = true;
+    }
+    if (r.configurations.length) configurations = true;
+  }
+  const manufacturerIds = (await manufacturerNames(h))
+    .filter((m) => keys.has(resolveManufacturer(m.name).key))
+    .map((m) => m.id);
+  const ids = new Set(await deviceIdsOfManufacturers(h, manufacturerIds));
+  if (configurations) for (const id of (await serviceCpes(h)).keys()) ids.add(id);
+  if (configurations || packages) {
+    const models = [...new Set((await listSboms(h)).map((s) => s.model_id))];
+    for (const id of await deviceIdsOfModels(h, models)) ids.add(id);
+  }
+  return [...ids];
+}
+
+/** `VIGIL_MATCH_PROFILE=1` prints where a match run spends its time (stderr), as VIGIL_SQL_PROFILE does for SQL. */
+function phaseTimer(): (label: string) => void {
+  if (!process.env['VIGIL_MATCH_PROFILE']) return () => {};
+  let last = performance.now();
+  return (label) => {
+    const now = performance.now();
+    process.stderr.write(`[match] ${label}: ${Math.round(now - last)} ms\n`);
+    last = now;
+  };
+}
 
 /** Runs the matcher over a scope inside one transaction; the audit log records the run. */
 export async function runMatch(
@@ -367,11 +461,17 @@ export async function runMatch(
   opts: { audit?: boolean } = {},
 ): Promise<MatchRunReport> {
   const started = performance.now();
+  const phase = phaseTimer();
   return transaction(vdb, async (h) => {
-    const devices = await devicesForMatching(h, scope.deviceIds);
+    // A vulnerability-scoped run only needs the devices its knowledge can name: devices of the vendors
+    // it mentions, devices with scanner CPEs, and devices of models with an SBOM.
+    const deviceScope =
+      scope.vulnKeys && !scope.deviceIds ? await devicesConcernedBy(h, scope.vulnKeys) : scope.deviceIds;
+    const devices = await devicesForMatching(h, deviceScope);
+    phase('devices');
     const subjects = groupSubjects(devices);
     const vendorKeys = [...new Set(subjects.flatMap((s) => (s.manufacturer ? [s.manufacturer.key] : [])))];
-    const cpesOfDevice = await serviceCpes(h, scope.deviceIds);
+    const cpesOfDevice = await serviceCpes(h, deviceScope);
 
     // SBOMs roll up to every device of their model (and version, when the SBOM names one).
     const sboms = await listSboms(h);
@@ -430,6 +530,7 @@ export async function runMatch(
       ];
       recordRows = await recordsForKeys(h, keys);
     }
+    phase('sboms, service CPEs, record rows');
     let csaf = await loadCsafFacts(h, csafIds);
     let records = recordRows.map((r) => JSON.parse(r.record) as VulnerabilityRecord);
     if (scope.vulnKeys) {
@@ -440,60 +541,127 @@ export async function runMatch(
       records = records.filter((r) => wanted.has(r.id));
     }
 
+    phase('CSAF facts, records parsed');
     const evidence = evaluate(subjects, csaf, records, cpesOfDevice, sbomUse);
+    phase('rules');
     const vulnKeysSeen = new Set<string>();
-    for (const m of evidence.values()) for (const k of m.keys()) vulnKeysSeen.add(k);
+    for (const m of evidence.bySubject.values()) for (const k of m.keys()) vulnKeysSeen.add(k);
+    for (const m of evidence.byDevice.values()) for (const k of m.keys()) vulnKeysSeen.add(k);
     const vex = await vexStatements(h, [...vulnKeysSeen]);
     const vexByVuln = new Map<string, VexRow[]>();
     for (const v of vex) pushTo(vexByVuln, v.vuln_key, v);
     const decisions = new Map<string, DecisionRow>();
     for (const d of await listDecisions(h))
       decisions.set([d.manufacturer_key, d.model_key, d.version, d.vuln_key].join('\u0000'), d);
+    const decide = (subject: MatchSubject, m: CombinedMatch): CombinedMatch => {
+      if (!m.candidate || !subject.manufacturer) return m;
+      const mk = subject.manufacturer.key;
+      const model = modelKey(subject.model ?? subject.modelNumber ?? '');
+      return applyDecision(
+        m,
+        decisions.get([mk, model, versionOf(subject), m.vulnKey].join('\u0000')) ??
+          decisions.get([mk, model, '', m.vulnKey].join('\u0000')),
+      );
+    };
 
+    phase('VEX, decisions');
     const existing = await matchesInScope(h, scope);
-    const existingByKey = new Map(existing.map((r) => [`${r.device_id}\u0000${r.vuln_key}`, r]));
+    phase('stored matches');
+    // Stored rows by device, then vulnerability; a row the run produces again is marked seen.
+    const existingByDevice = new Map<string, Map<string, StoredMatchKey & { seen?: true }>>();
+    for (const r of existing) {
+      let m = existingByDevice.get(r.device_id);
+      if (!m) {
+        m = new Map();
+        existingByDevice.set(r.device_id, m);
+      }
+      m.set(r.vuln_key, r);
+    }
     const at = nowIso();
     const deviceById = new Map(devices.map((d) => [d.id, d]));
-    const subjectOf = new Map<string, MatchSubject>();
-    for (const s of subjects) for (const id of s.deviceIds) subjectOf.set(id, s);
 
     const inserts: MatchRow[] = [];
-    const updates: MatchRow[] = [];
-    const untouched: string[] = [];
-    const keep = new Set<string>();
+    const changed: MatchRow[] = [];
+    const replacedAnswers: string[] = [];
+    const newAnswers = new Map<string, AnswerRow>();
+    let matches = 0;
     const byStatus: Record<string, number> = {};
-    for (const [deviceId, perVuln] of evidence) {
-      const device = deviceById.get(deviceId);
-      const subject = subjectOf.get(deviceId);
-      if (!device || !subject) continue;
-      for (const [vulnKey, list] of perVuln) {
-        let m = combineEvidence(list);
-        if (!m) continue;
-        if (m.candidate && subject.manufacturer) {
-          const mk = subject.manufacturer.key;
-          const model = modelKey(subject.model ?? subject.modelNumber ?? '');
-          m = applyDecision(
-            m,
-            decisions.get([mk, model, versionOf(device), vulnKey].join('\u0000')) ??
-              decisions.get([mk, model, '', vulnKey].join('\u0000')),
-          );
+    const write = (deviceId: string, vulnKey: string, a: AnswerRow) => {
+      matches++;
+      byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
+      const old = existingByDevice.get(deviceId)?.get(vulnKey);
+      if (old) old.seen = true;
+      if (old && old.fingerprint === a.fingerprint) return;
+      const row: MatchRow = {
+        id: old?.id ?? newId(),
+        device_id: deviceId,
+        vuln_key: vulnKey,
+        status: a.status,
+        candidate: a.candidate,
+        fingerprint: a.fingerprint,
+        first_matched_at: at,
+        last_matched_at: at,
+      };
+      if (old) {
+        changed.push(row);
+        replacedAnswers.push(old.fingerprint);
+      } else inserts.push(row);
+      newAnswers.set(a.fingerprint, a);
+    };
+    /** Device-specific evidence, VEX or decisions make a device's answer its own; otherwise it shares the subject's. */
+    const perDevice = (
+      subject: MatchSubject,
+      device: DeviceForMatching,
+      vulnKey: string,
+      list: MatchEvidence[],
+    ) => {
+      let m = combineEvidence(list);
+      if (!m) return;
+      m = decide(subject, m);
+      m = applyVex(m, vexFor(vexByVuln.get(vulnKey) ?? [], device, list));
+      write(device.id, vulnKey, serialize(m));
+    };
+    for (const subject of subjects) {
+      const shared = evidence.bySubject.get(subject);
+      const devicesOf = subject.deviceIds.map((id) => deviceById.get(id)).filter((d) => d !== undefined);
+      for (const [vulnKey, list] of shared ?? []) {
+        let common: AnswerRow | null | undefined;
+        for (const device of devicesOf) {
+          const extra = evidence.byDevice.get(device.id)?.get(vulnKey);
+          if (extra || vexByVuln.has(vulnKey)) {
+            perDevice(subject, device, vulnKey, extra ? [...list, ...extra] : list);
+            continue;
+          }
+          if (common === undefined) {
+            const m = combineEvidence(list);
+            common = m ? serialize(decide(subject, m)) : null;
+          }
+          if (common) write(device.id, vulnKey, common);
         }
-        m = applyVex(m, vexFor(vexByVuln.get(vulnKey) ?? [], device, list));
-        const key = `${deviceId}\u0000${vulnKey}`;
-        keep.add(key);
-        byStatus[m.status] = (byStatus[m.status] ?? 0) + 1;
-        const old = existingByKey.get(key);
-        const row = toRow(deviceId, m, at, old);
-        if (!old) inserts.push(row);
-        else if (SAME_FIELDS.some((f) => row[f] !== old[f])) updates.push(row);
-        else untouched.push(old.id);
       }
+      // Vulnerabilities only device-specific evidence speaks of.
+      for (const device of devicesOf)
+        for (const [vulnKey, extra] of evidence.byDevice.get(device.id) ?? [])
+          if (!shared?.has(vulnKey)) perDevice(subject, device, vulnKey, extra);
     }
-    const removed = existing.filter((r) => !keep.has(`${r.device_id}\u0000${r.vuln_key}`)).map((r) => r.id);
+    phase('combine, serialise');
+    const gone = existing.filter((r) => !(r as { seen?: true }).seen);
+    if (changed.length) {
+      const first = await firstMatchedOf(
+        h,
+        changed.map((r) => r.id),
+      );
+      for (const r of changed) r.first_matched_at = first.get(r.id) ?? r.first_matched_at;
+    }
+    await insertAnswers(h, newAnswers);
+    await deleteMatches(
+      h,
+      gone.map((r) => r.id),
+    );
+    await updateMatches(h, changed);
     await insertMatches(h, inserts);
-    await updateMatches(h, updates);
-    await touchMatches(h, untouched, at);
-    await deleteMatches(h, removed);
+    await pruneAnswers(h, [...replacedAnswers, ...gone.map((r) => r.fingerprint)]);
+    phase('write');
     const report: MatchRunReport = {
       devices: devices.length,
       subjects: subjects.length,
@@ -501,10 +669,10 @@ export async function runMatch(
         ...csaf.flatMap((p) => p.statuses.map((s) => s.vulnKey)),
         ...records.map((r) => r.id),
       ]).size,
-      matches: keep.size,
+      matches,
       added: inserts.length,
-      changed: updates.length,
-      removed: removed.length,
+      changed: changed.length,
+      removed: gone.length,
       byStatus,
       ms: Math.round(performance.now() - started),
     };

@@ -22,7 +22,7 @@ import {
 } from '../store/advisory-store.js';
 import { chunks } from '../store/batch.js';
 import { newId, nowIso } from '../store/ids.js';
-import { type MatchRow, matchFor, streamMatches, upsertDecision } from '../store/match-store.js';
+import { detailsOf, type MatchView, matchFor, streamMatches, upsertDecision } from '../store/match-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import type { CombinedMatch } from './combine.js';
 import { MATCH_STATUSES, type MatchEvidence, type MatchStatus } from './match-types.js';
@@ -75,7 +75,7 @@ export const VulnQuerySchema = z.strictObject({
 });
 export type VulnQuery = z.input<typeof VulnQuerySchema>;
 
-async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchRow[]): Promise<VulnerabilityMatch[]> {
+async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchView[]): Promise<VulnerabilityMatch[]> {
   const cves = [...new Set(rows.flatMap((r) => (r.cve ? [r.cve] : [])))];
   const [kev, epss, fresh, vulns] = await Promise.all([
     kevFor(h, cves),
@@ -138,7 +138,7 @@ export async function* streamVulnMatches(
 ): AsyncGenerator<VulnerabilityMatch> {
   assertCan(actor, 'vulns:read');
   const q = parseInput(VulnQuerySchema, query, 'vulnerability query');
-  let page: MatchRow[] = [];
+  let page: MatchView[] = [];
   let left = q.limit ?? Number.POSITIVE_INFINITY;
   const flush = async function* () {
     for (const m of await enrich(h, actor, page)) {
@@ -176,7 +176,10 @@ export async function explainMatch(
   const row = await matchFor(h, deviceId, vulnerability.toUpperCase());
   const [m] = row ? await enrich(h, actor, [row]) : [];
   if (!row || !m) throw notFound(`A match of ${vulnerability.toUpperCase()} on device ${deviceId}`);
-  return { ...m, details: JSON.parse(row.details) as MatchDetails };
+  return {
+    ...m,
+    details: JSON.parse((await detailsOf(h, row.fingerprint)) ?? '{"evidence":[]}') as MatchDetails,
+  };
 }
 
 export interface FleetRow {
@@ -214,6 +217,7 @@ export interface VulnerabilityView {
 async function fleetOf(h: DbHandle, actor: Actor, vulnKey: string): Promise<FleetRow[]> {
   let q = h.db
     .selectFrom('vulnerability_matches as v')
+    .innerJoin('match_answers as a', 'a.fingerprint', 'v.fingerprint')
     .innerJoin('devices as d', 'd.id', 'v.device_id')
     .leftJoin('device_models as m', 'm.id', 'd.model_id')
     .leftJoin('manufacturers as f', 'f.id', 'm.manufacturer_id')
@@ -225,7 +229,7 @@ async function fleetOf(h: DbHandle, actor: Actor, vulnKey: string): Promise<Flee
       'd.software_version as software',
       's.name as site',
       'v.status as status',
-      'v.fix_available as fix',
+      'a.fix_available as fix',
       (eb) => eb.fn.countAll<number>().as('n'),
     ])
     .where('v.vuln_key', '=', vulnKey);
@@ -238,7 +242,7 @@ async function fleetOf(h: DbHandle, actor: Actor, vulnKey: string): Promise<Flee
       'd.software_version',
       's.name',
       'v.status',
-      'v.fix_available',
+      'a.fix_available',
     ])
     .execute();
   return rows
@@ -385,7 +389,7 @@ export async function decideCandidate(
   const vulnKey = vulnerability.toUpperCase();
   const row = await matchFor(vdb, deviceId, vulnKey);
   if (!row) throw notFound(`A match of ${vulnerability.toUpperCase()} on device ${deviceId}`);
-  const details = JSON.parse(row.details) as MatchDetails;
+  const details = JSON.parse((await detailsOf(vdb, row.fingerprint)) ?? '{}') as Partial<MatchDetails>;
   if (row.candidate !== 1 && !details.decision) {
     throw invalidInput(
       `The match of ${vulnKey} on ${deviceId} is ${row.status}, not a candidate awaiting review`,

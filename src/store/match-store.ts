@@ -4,11 +4,14 @@
  */
 import { sql } from 'kysely';
 import { bulkInsert, chunks } from './batch.js';
-import type { MatchDecisionTable, VulnerabilityMatchTable } from './schema.js';
+import type { MatchAnswerTable, MatchDecisionTable, VulnerabilityMatchTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
 export type MatchRow = VulnerabilityMatchTable;
+export type AnswerRow = MatchAnswerTable;
 export type DecisionRow = MatchDecisionTable;
+/** A match with what its answer says (without the evidence JSON), as readers need it. */
+export type MatchView = MatchRow & Omit<AnswerRow, 'fingerprint' | 'status' | 'candidate' | 'details'>;
 
 export interface DeviceForMatching {
   id: string;
@@ -20,6 +23,47 @@ export interface DeviceForMatching {
   softwareVersion: string | null;
   siteId: string | null;
   department: string | null;
+}
+
+/** Manufacturers as the catalogue names them, for resolving to the matcher's manufacturer keys. */
+export async function manufacturerNames(h: DbHandle): Promise<{ id: string; name: string }[]> {
+  return h.db.selectFrom('manufacturers').select(['id', 'name']).execute();
+}
+
+/** Ids of matchable devices of these manufacturers. */
+export async function deviceIdsOfManufacturers(
+  h: DbHandle,
+  manufacturerIds: readonly string[],
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const part of chunks(manufacturerIds, 500)) {
+    if (!part.length) continue;
+    const rows = await h.db
+      .selectFrom('devices as d')
+      .innerJoin('device_models as m', 'm.id', 'd.model_id')
+      .select('d.id')
+      .where('m.manufacturer_id', 'in', part)
+      .where('d.state', 'in', ['staged', 'active'])
+      .execute();
+    for (const r of rows) out.push(r.id);
+  }
+  return out;
+}
+
+/** Ids of matchable devices of these models. */
+export async function deviceIdsOfModels(h: DbHandle, modelIds: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const part of chunks(modelIds, 500)) {
+    if (!part.length) continue;
+    const rows = await h.db
+      .selectFrom('devices')
+      .select('id')
+      .where('model_id', 'in', part)
+      .where('state', 'in', ['staged', 'active'])
+      .execute();
+    for (const r of rows) out.push(r.id);
+  }
+  return out;
 }
 
 /** Devices that can be affected: staged (observed, not yet reviewed) and active ones. */
@@ -76,16 +120,20 @@ export interface MatchScope {
   vulnKeys?: readonly string[];
 }
 
-export async function matchesInScope(h: DbHandle, scope: MatchScope): Promise<MatchRow[]> {
-  if (!scope.deviceIds && !scope.vulnKeys)
-    return h.db.selectFrom('vulnerability_matches').selectAll().execute();
-  const out: MatchRow[] = [];
+/** What a re-match needs of the stored rows: identity and fingerprint, not the (large) details. */
+export type StoredMatchKey = Pick<MatchRow, 'id' | 'device_id' | 'vuln_key' | 'fingerprint'>;
+
+export async function matchesInScope(h: DbHandle, scope: MatchScope): Promise<StoredMatchKey[]> {
+  const base = () =>
+    h.db.selectFrom('vulnerability_matches').select(['id', 'device_id', 'vuln_key', 'fingerprint']);
+  if (!scope.deviceIds && !scope.vulnKeys) return base().execute();
+  const out: StoredMatchKey[] = [];
   const [column, values] = scope.deviceIds
     ? (['device_id', scope.deviceIds] as const)
     : (['vuln_key', scope.vulnKeys ?? []] as const);
   for (const part of chunks(values, 500)) {
     if (!part.length) continue;
-    let q = h.db.selectFrom('vulnerability_matches').selectAll().where(column, 'in', part);
+    let q = base().where(column, 'in', part);
     if (scope.deviceIds && scope.vulnKeys) q = q.where('vuln_key', 'in', [...scope.vulnKeys]);
     out.push(...(await q.execute()));
   }
@@ -94,6 +142,63 @@ export async function matchesInScope(h: DbHandle, scope: MatchScope): Promise<Ma
 
 export async function insertMatches(h: DbHandle, rows: readonly MatchRow[]): Promise<void> {
   await bulkInsert(h, 'vulnerability_matches', rows);
+}
+
+/** Stores answers not stored yet (an answer is immutable: its fingerprint hashes every column). */
+export async function insertAnswers(h: DbHandle, answers: ReadonlyMap<string, AnswerRow>): Promise<void> {
+  for (const part of chunks([...answers.values()], 200)) {
+    if (part.length)
+      await h.db
+        .insertInto('match_answers')
+        .values(part)
+        .onConflict((oc) => oc.column('fingerprint').doNothing())
+        .execute();
+  }
+}
+
+/** Drops answers among these that no match refers to any more. */
+export async function pruneAnswers(h: DbHandle, fingerprints: Iterable<string>): Promise<void> {
+  for (const part of chunks([...new Set(fingerprints)], 500)) {
+    if (!part.length) continue;
+    await h.db
+      .deleteFrom('match_answers')
+      .where('fingerprint', 'in', part)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('vulnerability_matches')
+              .select('id')
+              .whereRef('vulnerability_matches.fingerprint', '=', 'match_answers.fingerprint'),
+          ),
+        ),
+      )
+      .execute();
+  }
+}
+
+export async function detailsOf(h: DbHandle, fingerprint: string): Promise<string | null> {
+  const r = await h.db
+    .selectFrom('match_answers')
+    .select('details')
+    .where('fingerprint', '=', fingerprint)
+    .executeTakeFirst();
+  return r?.details ?? null;
+}
+
+/** First-matched times of these matches (kept when a changed match is rewritten). */
+export async function firstMatchedOf(h: DbHandle, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of chunks(ids, 500)) {
+    if (!part.length) continue;
+    const rows = await h.db
+      .selectFrom('vulnerability_matches')
+      .select(['id', 'first_matched_at'])
+      .where('id', 'in', part)
+      .execute();
+    for (const r of rows) out.set(r.id, r.first_matched_at);
+  }
+  return out;
 }
 
 /**
@@ -106,17 +211,6 @@ export async function updateMatches(h: DbHandle, rows: readonly MatchRow[]): Pro
     rows.map((r) => r.id),
   );
   await insertMatches(h, rows);
-}
-
-export async function touchMatches(h: DbHandle, ids: readonly string[], at: string): Promise<void> {
-  for (const part of chunks(ids, 500)) {
-    if (part.length)
-      await h.db
-        .updateTable('vulnerability_matches')
-        .set({ last_matched_at: at })
-        .where('id', 'in', part)
-        .execute();
-  }
 }
 
 export async function deleteMatches(h: DbHandle, ids: readonly string[]): Promise<void> {
@@ -134,18 +228,26 @@ export interface MatchListFilter {
   after?: string;
 }
 
-/** Matches with their device's asset tag, most severe first is the caller's concern; stable order here. */
-export async function* streamMatches(h: DbHandle, f: MatchListFilter): AsyncGenerator<MatchRow> {
+function viewQuery(h: DbHandle) {
+  return h.db
+    .selectFrom('vulnerability_matches as v')
+    .innerJoin('match_answers as a', 'a.fingerprint', 'v.fingerprint')
+    .selectAll('v')
+    .select(['a.cve', 'a.advisory_ids', 'a.confidence', 'a.matched_by', 'a.explanation', 'a.fix_available']);
+}
+
+/** Matches in id order (a stable order for paging); ranking is the caller's concern. */
+export async function* streamMatches(h: DbHandle, f: MatchListFilter): AsyncGenerator<MatchView> {
   const page = 1000;
   let after = f.after ?? '';
   let left = f.limit ?? Number.POSITIVE_INFINITY;
   while (left > 0) {
-    let q = h.db.selectFrom('vulnerability_matches').selectAll().where('id', '>', after);
-    if (f.deviceId) q = q.where('device_id', '=', f.deviceId);
-    if (f.vulnKey) q = q.where('vuln_key', '=', f.vulnKey);
-    if (f.status?.length) q = q.where('status', 'in', [...f.status]);
-    if (f.candidate !== undefined) q = q.where('candidate', '=', f.candidate ? 1 : 0);
-    const rows = await q.orderBy('id').limit(Math.min(page, left)).execute();
+    let q = viewQuery(h).where('v.id', '>', after);
+    if (f.deviceId) q = q.where('v.device_id', '=', f.deviceId);
+    if (f.vulnKey) q = q.where('v.vuln_key', '=', f.vulnKey);
+    if (f.status?.length) q = q.where('v.status', 'in', [...f.status]);
+    if (f.candidate !== undefined) q = q.where('v.candidate', '=', f.candidate ? 1 : 0);
+    const rows = await q.orderBy('v.id').limit(Math.min(page, left)).execute();
     for (const r of rows) yield r;
     if (rows.length < page) return;
     left -= rows.length;
@@ -157,12 +259,10 @@ export async function matchFor(
   h: DbHandle,
   deviceId: string,
   vulnKey: string,
-): Promise<MatchRow | undefined> {
-  return h.db
-    .selectFrom('vulnerability_matches')
-    .selectAll()
-    .where('device_id', '=', deviceId)
-    .where('vuln_key', '=', vulnKey)
+): Promise<MatchView | undefined> {
+  return viewQuery(h)
+    .where('v.device_id', '=', deviceId)
+    .where('v.vuln_key', '=', vulnKey)
     .executeTakeFirst();
 }
 

@@ -436,10 +436,22 @@ export interface VexStatementTable {
   created_at: string;
 }
 
+/** One (device, vulnerability); what it says is the shared answer its fingerprint names. */
 export interface VulnerabilityMatchTable {
   id: string;
   device_id: string;
   vuln_key: string;
+  status: string;
+  candidate: Bool;
+  fingerprint: string;
+  first_matched_at: string;
+  /** When the matcher last changed this entry. */
+  last_matched_at: string;
+}
+
+/** What a match says, once per distinct answer; the fingerprint hashes every column. */
+export interface MatchAnswerTable {
+  fingerprint: string;
   cve: string | null;
   advisory_ids: string;
   status: string;
@@ -447,10 +459,9 @@ export interface VulnerabilityMatchTable {
   candidate: Bool;
   matched_by: string;
   explanation: string;
-  details: string;
   fix_available: Bool;
-  first_matched_at: string;
-  last_matched_at: string;
+  /** The evidence JSON: every rule, source, decision and VEX statement. */
+  details: string;
 }
 
 export interface MatchDecisionTable {
@@ -496,5 +507,6 @@ export interface Database {
   sbom_components: SbomComponentTable;
   vex_statements: VexStatementTable;
   vulnerability_matches: VulnerabilityMatchTable;
+  match_answers: MatchAnswerTable;
   match_decisions: MatchDecisionTable;
 }

@@ -8,8 +8,9 @@
 import type { AffectedEntry, AffectedVersion, VulnerabilityRecord } from '../../advisories/records.js';
 import { compareVersions } from '../../advisories/version.js';
 import type { MatchEvidence, MatchSubject, SourceStatus } from '../match-types.js';
-import { compareModelNames, type NameMatch, resolveManufacturer } from '../names/names.js';
+import { type NameMatch, resolveManufacturer } from '../names/names.js';
 import { modelNames, recordedVersions } from './device-version.js';
+import { compareModelCached } from './model-match.js';
 
 const NO_LOWER_BOUND = new Set(['0', '*', '', 'n/a', 'unspecified', 'all']);
 
@@ -25,7 +26,7 @@ export function packageKey(purl: string): string | null {
 export function affectedIndexKeys(record: VulnerabilityRecord): string[] {
   const keys = new Set<string>();
   for (const a of record.affected) {
-    if (a.vendor) keys.add(`m:${resolveManufacturer(a.vendor).key}`);
+    if (a.vendor) keys.add(`m:${vendorKeyOf(a.vendor)}`);
     const key = a.purl ? packageKey(a.purl) : null;
     if (key) keys.add(`p:${key}`);
   }
@@ -125,19 +126,44 @@ function evidenceFor(
   };
 }
 
-export function cnaEvidence(record: VulnerabilityRecord, s: MatchSubject): MatchEvidence | null {
-  if (!s.manufacturer) return null;
-  let best: MatchEvidence | null = null;
+/** Stage 1, per model: the record's `affected[]` entries that name the subject's manufacturer and model. */
+export function cnaNamedEntries(
+  record: VulnerabilityRecord,
+  s: MatchSubject,
+): { entry: AffectedEntry; name: NameMatch }[] {
+  const out: { entry: AffectedEntry; name: NameMatch }[] = [];
+  if (!s.manufacturer) return out;
   for (const entry of record.affected) {
     if (!entry.vendor || !entry.product) continue;
-    const vendor = resolveManufacturer(entry.vendor);
-    if (vendor.key !== s.manufacturer.key) continue;
+    if (vendorKeyOf(entry.vendor) !== s.manufacturer.key) continue;
     let name: NameMatch = { kind: 'none', confidence: 0, reason: '' };
     for (const model of modelNames(s)) {
-      const r = compareModelNames(model, entry.product);
+      const r = compareModelCached(model, entry.product);
       if (r.confidence > name.confidence) name = r;
     }
-    if (name.kind === 'none') continue;
+    if (name.kind !== 'none') out.push({ entry, name });
+  }
+  return out;
+}
+
+const vendorKeys = new Map<string, string>();
+function vendorKeyOf(vendor: string): string {
+  let k = vendorKeys.get(vendor);
+  if (k === undefined) {
+    if (vendorKeys.size > 100_000) vendorKeys.clear();
+    k = resolveManufacturer(vendor).key;
+    vendorKeys.set(vendor, k);
+  }
+  return k;
+}
+
+export function cnaEvidence(
+  record: VulnerabilityRecord,
+  s: MatchSubject,
+  named: { entry: AffectedEntry; name: NameMatch }[] = cnaNamedEntries(record, s),
+): MatchEvidence | null {
+  let best: MatchEvidence | null = null;
+  for (const { entry, name } of named) {
     const versions = recordedVersions(s);
     let verdict: Verdict = null;
     for (const v of versions.length ? versions : [null]) {

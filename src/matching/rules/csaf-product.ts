@@ -6,8 +6,9 @@
  */
 import { parseVersionRange } from '../../advisories/version-range.js';
 import type { MatchEvidence, MatchSubject, SourceStatus } from '../match-types.js';
-import { compareModelNames, modelKey, type NameMatch, productExclusions } from '../names/names.js';
+import { modelKey, type NameMatch, productExclusions } from '../names/names.js';
 import { judgeVersion, modelNames, type VersionJudgement } from './device-version.js';
+import { compareModelCached } from './model-match.js';
 
 export interface CsafProductFacts {
   advisoryId: string;
@@ -31,10 +32,9 @@ export interface CsafProductFacts {
 const ALL_MODELS = /^all\s+(?:models?|products?|devices?|versions?)\b/i;
 
 function bestName(subject: MatchSubject, productName: string): NameMatch {
-  const candidates = modelNames(subject);
   let best: NameMatch = { kind: 'none', confidence: 0, reason: '' };
-  for (const c of candidates) {
-    const m = compareModelNames(c, productName);
+  for (const c of modelNames(subject)) {
+    const m = compareModelCached(c, productName);
     if (m.confidence > best.confidence) best = m;
   }
   return best;
@@ -45,8 +45,18 @@ export interface ProductJudgement {
   version: VersionJudgement;
 }
 
-/** Null when the product does not describe the subject (other model, excluded, version outside). */
-export function judgeCsafProduct(p: CsafProductFacts, s: MatchSubject): ProductJudgement | null {
+/** What depends only on the model (not the version): whether and how the product names it. */
+export interface CsafNameStage {
+  name: ProductJudgement['name'];
+  /** The version text left to judge; null when the version slot held a model number. */
+  rangeText: string | null;
+}
+
+/**
+ * Stage 1, per model: null when the product does not describe the subject's model (other vendor, other
+ * model, excluded). Subjects of one model share the answer, so the matcher asks once per model.
+ */
+export function csafNameStage(p: CsafProductFacts, s: MatchSubject): CsafNameStage | null {
   if (!s.manufacturer || p.vendorKey !== s.manufacturer.key) return null;
   const written = p.productName ?? p.name;
   const { base, excluded } = productExclusions(written);
@@ -95,14 +105,28 @@ export function judgeCsafProduct(p: CsafProductFacts, s: MatchSubject): ProductJ
     if (m.kind === 'none') return null;
     name = m;
   }
-  const version = judgeVersion(rangeText, s);
+  return { name, rangeText };
+}
+
+/** Null when the product does not describe the subject (other model, excluded, version outside). */
+export function judgeCsafProduct(
+  p: CsafProductFacts,
+  s: MatchSubject,
+  stage: CsafNameStage | null = csafNameStage(p, s),
+): ProductJudgement | null {
+  if (!stage) return null;
+  const version = judgeVersion(stage.rangeText, s);
   if (version.verdict === 'out') return null;
-  return { name, version };
+  return { name: stage.name, version };
 }
 
 /** One piece of evidence per vulnerability the advisory states for this product. */
-export function csafEvidence(p: CsafProductFacts, s: MatchSubject): MatchEvidence[] {
-  const j = judgeCsafProduct(p, s);
+export function csafEvidence(
+  p: CsafProductFacts,
+  s: MatchSubject,
+  stage: CsafNameStage | null = csafNameStage(p, s),
+): MatchEvidence[] {
+  const j = judgeCsafProduct(p, s, stage);
   if (!j) return [];
   const nameCertain = j.name.confidence >= 1;
   const versionCertain = j.version.verdict === 'in' || j.version.verdict === 'no-constraint';

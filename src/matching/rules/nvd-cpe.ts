@@ -11,8 +11,9 @@ import { parseCpe } from '../../advisories/cpe.js';
 import { evaluateConfigurations, type NvdConfiguration } from '../../advisories/cpe-applicability.js';
 import type { VulnerabilityRecord } from '../../advisories/records.js';
 import type { MatchEvidence, MatchSubject } from '../match-types.js';
-import { compareModelNames, type NameMatch, resolveManufacturer } from '../names/names.js';
+import { type NameMatch, resolveManufacturer } from '../names/names.js';
 import { modelNames, recordedVersions } from './device-version.js';
+import { compareModelCached } from './model-match.js';
 
 const PRODUCT_SUFFIX = /[_ ](?:firmware|software|os|system_software)$/;
 
@@ -72,22 +73,67 @@ function baseEvidence(
   };
 }
 
-export function nvdDeviceEvidence(record: VulnerabilityRecord, s: MatchSubject): MatchEvidence | null {
-  if (!s.manufacturer || record.configurations.length === 0) return null;
-  const named: { criteria: string; part: string; name: NameMatch }[] = [];
+/** A record's criteria, parsed and with their vendor resolved once per record (records are matched many times). */
+export interface ParsedCriterion {
+  criteria: string;
+  part: string;
+  vendor: string;
+  product: string;
+  vendorKey: string;
+  productName: string;
+}
+
+const parsedCriteria = new WeakMap<VulnerabilityRecord, ParsedCriterion[]>();
+
+export function criteriaOf(record: VulnerabilityRecord): ParsedCriterion[] {
+  let list = parsedCriteria.get(record);
+  if (list) return list;
+  list = [];
+  const seen = new Set<string>();
   for (const conf of record.configurations)
     for (const node of conf.nodes)
       for (const m of node.cpeMatch) {
+        if (seen.has(m.criteria)) continue;
+        seen.add(m.criteria);
         const n = cpeNameParts(m.criteria);
-        if (!n || resolveManufacturer(cpeVendorName(n.vendor)).key !== s.manufacturer.key) continue;
-        let best: NameMatch = { kind: 'none', confidence: 0, reason: '' };
-        for (const model of modelNames(s)) {
-          const r = compareModelNames(model, cpeProductName(n.product));
-          if (r.confidence > best.confidence) best = r;
-        }
-        if (best.kind !== 'none') named.push({ criteria: m.criteria, part: n.part, name: best });
+        if (!n) continue;
+        list.push({
+          criteria: m.criteria,
+          part: n.part,
+          vendor: n.vendor,
+          product: n.product,
+          vendorKey: resolveManufacturer(cpeVendorName(n.vendor)).key,
+          productName: cpeProductName(n.product),
+        });
       }
-  if (named.length === 0) return null;
+  parsedCriteria.set(record, list);
+  return list;
+}
+
+export type NamedCriteria = { criteria: string; part: string; name: NameMatch }[];
+
+/** Stage 1, per model: the record's criteria that name the subject's manufacturer and model. */
+export function nvdNamedCriteria(record: VulnerabilityRecord, s: MatchSubject): NamedCriteria {
+  const named: NamedCriteria = [];
+  if (!s.manufacturer) return named;
+  for (const c of criteriaOf(record)) {
+    if (c.vendorKey !== s.manufacturer.key) continue;
+    let best: NameMatch = { kind: 'none', confidence: 0, reason: '' };
+    for (const model of modelNames(s)) {
+      const r = compareModelCached(model, c.productName);
+      if (r.confidence > best.confidence) best = r;
+    }
+    if (best.kind !== 'none') named.push({ criteria: c.criteria, part: c.part, name: best });
+  }
+  return named;
+}
+
+export function nvdDeviceEvidence(
+  record: VulnerabilityRecord,
+  s: MatchSubject,
+  named: NamedCriteria = nvdNamedCriteria(record, s),
+): MatchEvidence | null {
+  if (!s.manufacturer || record.configurations.length === 0 || named.length === 0) return null;
   const versions = recordedVersions(s);
   let applies: boolean | 'unknown' = false;
   let reasons: string[] = [];

@@ -235,11 +235,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('vex_statements_vuln').on('vex_statements').column('vuln_key').execute();
 
+  // One row per (device, vulnerability), small: what it says lives in match_answers, shared by every
+  // device with the same answer (all devices of a model and version), so a fleet of 100,000 devices
+  // with 800,000 matches stores tens of thousands of answers, not 800,000 copies of the evidence.
   await db.schema
-    .createTable('vulnerability_matches')
-    .addColumn('id', text, (c) => c.primaryKey())
-    .addColumn('device_id', text, (c) => c.notNull().references('devices.id').onDelete('cascade'))
-    .addColumn('vuln_key', text, (c) => c.notNull())
+    .createTable('match_answers')
+    .addColumn('fingerprint', text, (c) => c.primaryKey())
     .addColumn('cve', text)
     .addColumn('advisory_ids', text, (c) => c.notNull())
     .addColumn('status', text, (c) => c.notNull())
@@ -247,8 +248,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('candidate', integer, (c) => c.notNull())
     .addColumn('matched_by', text, (c) => c.notNull())
     .addColumn('explanation', text, (c) => c.notNull())
-    .addColumn('details', text, (c) => c.notNull())
     .addColumn('fix_available', integer, (c) => c.notNull())
+    .addColumn('details', text, (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('vulnerability_matches')
+    .addColumn('id', text, (c) => c.primaryKey())
+    .addColumn('device_id', text, (c) => c.notNull().references('devices.id').onDelete('cascade'))
+    .addColumn('vuln_key', text, (c) => c.notNull())
+    // Copied from the answer for filtering without a join.
+    .addColumn('status', text, (c) => c.notNull())
+    .addColumn('candidate', integer, (c) => c.notNull())
+    .addColumn('fingerprint', text, (c) => c.notNull().references('match_answers.fingerprint'))
     .addColumn('first_matched_at', text, (c) => c.notNull())
     .addColumn('last_matched_at', text, (c) => c.notNull())
     .addUniqueConstraint('vulnerability_matches_device_vuln', ['device_id', 'vuln_key'])
@@ -259,9 +271,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .column('vuln_key')
     .execute();
   await db.schema
-    .createIndex('vulnerability_matches_status')
+    .createIndex('vulnerability_matches_fingerprint')
     .on('vulnerability_matches')
-    .column('status')
+    .column('fingerprint')
     .execute();
 
   await db.schema
