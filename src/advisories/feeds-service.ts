@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
+import { parseInput } from '../inventory/device-input.js';
 import type { MatchRunReport } from '../matching/matcher.js';
 import {
   deleteFeedSource,
@@ -101,7 +102,7 @@ export async function listFeeds(h: DbHandle, actor: Actor): Promise<Feed[]> {
 /** Signs up for a feed, e.g. a manufacturer's CSAF provider-metadata.json. */
 export async function addSubscription(vdb: DbHandle, actor: Actor, input: unknown): Promise<Feed> {
   assertCan(actor, 'advisories:write');
-  const s = SubscriptionSchema.parse(input);
+  const s = parseInput(SubscriptionSchema, input, 'subscription');
   const key = s.name.toLowerCase();
   return transaction(vdb, async (h) => {
     if (await feedSourceByKey(h, key)) throw conflict(`A feed named ${JSON.stringify(s.name)} exists`);

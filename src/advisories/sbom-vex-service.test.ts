@@ -95,6 +95,25 @@ describe.each(DIALECTS)('SBOMs on %s', (dialect) => {
   });
   afterAll(async () => vdb?.close());
 
+  it('checks CycloneDX JSON against the official schema and reports problems with their path', async () => {
+    const clean = await importSbom(vdb, cliActor, SBOM, { model: 'Narrow Monitor' });
+    expect(clean.issues.filter((i) => i.message.startsWith('schema:'))).toEqual([]);
+    // The real SBOM with one component type the schema does not allow.
+    const doc = JSON.parse(readFileSync(SBOM, 'utf8')) as { components: { type: string }[] };
+    doc.components[1]!.type = 'gizmo';
+    const r = await importSbom(
+      vdb,
+      cliActor,
+      'broken.sbom.json',
+      { model: 'Narrow Monitor', version: '3.0' },
+      Buffer.from(JSON.stringify(doc)),
+    );
+    expect(r.status).toBe('imported');
+    expect(r.issues.some((i) => i.where === '$.components[1].type' && i.message.startsWith('schema:'))).toBe(
+      true,
+    );
+  });
+
   it('a model SBOM exposes jQuery 3.1.1 as a candidate for CVE-2020-11023, and not wolfSSL 4.8.1', async () => {
     const s = await importSbom(vdb, cliActor, SBOM, { model: 'Narrow Monitor' });
     expect(s).toMatchObject({

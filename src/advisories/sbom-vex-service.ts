@@ -12,9 +12,11 @@ import { appendAudit } from '../audit/audit-log.js';
 import { type InputIssue as ErrorIssue, invalidInput, notFound } from '../errors.js';
 import { readCsafVex, writeCsafVex } from '../formats/csaf-vex/index.js';
 import { readCycloneDx } from '../formats/cyclonedx/read-cyclonedx.js';
+import { validateCycloneDxJson } from '../formats/cyclonedx/validate-cyclonedx.js';
 import { readOpenVex } from '../formats/openvex/read-openvex.js';
 import { writeOpenVex } from '../formats/openvex/write-openvex.js';
 import { readSpdx } from '../formats/spdx/read-spdx.js';
+import { parseInput } from '../inventory/device-input.js';
 import { nameKey } from '../inventory/identity.js';
 import { type MatchRunReport, runMatch } from '../matching/matcher.js';
 import { packageKey } from '../matching/rules/affected-list.js';
@@ -29,6 +31,7 @@ import {
 } from '../store/advisory-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { pointerToPath } from './advisory-import.js';
 import { sha256 } from './knowledge-writer.js';
 import type { InputIssue, Sbom, VexDocument, VexStatement, VexStatus } from './records.js';
 
@@ -120,10 +123,22 @@ export async function importSbom(
   bytes?: Uint8Array,
 ): Promise<SbomImportResult> {
   assertCan(actor, 'advisories:write');
-  const o = SbomImportSchema.parse(options);
+  const o = parseInput(SbomImportSchema, options, 'SBOM import options');
   const data = bytes ?? (await readFile(file));
   const { sbom, issues } = readSbomBytes(data, file);
   if (!sbom) throw invalidInput(`${file}: not a CycloneDX or SPDX SBOM`, toErrorIssues(issues));
+  // CycloneDX JSON is also checked against the official schema: problems are reported (so the hospital
+  // can ask the manufacturer for a conformant SBOM), not fatal, since every component was read on its own.
+  if (sbom.format === 'cyclonedx' && !Buffer.from(data).toString('utf8').trimStart().startsWith('<')) {
+    for (const e of await validateCycloneDxJson(Buffer.from(data).toString('utf8'), sbom.specVersion)) {
+      const at = e.indexOf(': ');
+      issues.push({
+        file,
+        where: pointerToPath(at > 0 ? e.slice(0, at) : '/'),
+        message: `schema: ${at > 0 ? e.slice(at + 2) : e}`,
+      });
+    }
+  }
   const digest = sha256(data);
   const model = await findModel(vdb, o.model, o.manufacturer);
   const version = o.version ?? null;
@@ -281,7 +296,7 @@ export async function importVex(
   bytes?: Uint8Array,
 ): Promise<VexImportResult> {
   assertCan(actor, 'advisories:write');
-  const o = VexScopeSchema.parse(options);
+  const o = parseInput(VexScopeSchema, options, 'VEX scope');
   const data = bytes ?? (await readFile(file));
   const { vex, issues } = readVexBytes(data, file);
   if (!vex)
@@ -410,7 +425,7 @@ export const VexAddSchema = z
 /** The hospital's own statement, e.g. not affected because segmentation blocks the vulnerable service. */
 export async function addVexStatement(vdb: DbHandle, actor: Actor, input: unknown): Promise<VexRow> {
   assertCan(actor, 'vulns:write');
-  const v = VexAddSchema.parse(input);
+  const v = parseInput(VexAddSchema, input, 'VEX statement');
   const model = v.model ? await findModel(vdb, v.model, v.manufacturer) : null;
   if (v.device) {
     const d = await vdb.db.selectFrom('devices').select('id').where('id', '=', v.device).executeTakeFirst();
@@ -494,7 +509,7 @@ export async function exportVex(
   options: unknown,
 ): Promise<Record<string, unknown>> {
   assertCan(actor, 'advisories:read');
-  const o = VexExportSchema.parse(options);
+  const o = parseInput(VexExportSchema, options, 'VEX export options');
   const rows = (await vexStatements(vdb)).filter((r) => o.all || r.origin === 'hospital');
   if (rows.length === 0) throw invalidInput('No VEX statements to export (write one with vigil vex add)');
   const statements = rows.map(toStatement);
