@@ -132,6 +132,9 @@ async function allCsafFacts(vdb: VigilDatabase): Promise<CsafProductFacts[]> {
       version: p.version,
       versionRange: p.version_range,
       modelNumbers: [...list('model_numbers'), ...list('skus')],
+      serialNumbers: list('serial_numbers'),
+      cpe: typeof helpers['cpe'] === 'string' ? helpers['cpe'] : null,
+      purl: typeof helpers['purl'] === 'string' ? helpers['purl'] : null,
       statuses: [],
     };
     for (const s of statuses) {

@@ -12,11 +12,12 @@
  * - VA-24-262-01 (not medical; the only fixture with a fixed version): `Planet Fitness Workouts`,
  *   `0 < 9.8.12` known_affected, `9.8.12` fixed, CVE-2024-43201.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
-import { importAdvisoryPaths } from '../advisories/advisory-import.js';
+import { importAdvisoryPaths, importBytes } from '../advisories/advisory-import.js';
 import { addVexStatement } from '../advisories/sbom-vex-service.js';
 import { addDevice, updateDevice } from '../inventory/inventory-service.js';
 import type { VigilDatabase } from '../store/database.js';
@@ -217,5 +218,52 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
     expect(r.match).toBeNull();
     const full = await runMatch(vdb, cliActor);
     expect(full.added + full.changed + full.removed).toBe(0);
+  });
+});
+
+describe.each(DIALECTS)('a product listed by serial number on %s', (dialect) => {
+  it('concerns exactly the devices with those serial numbers', async () => {
+    const vdb = await freshDatabase(dialect);
+    try {
+      // ICSMA-21-308-01 as published, with the product narrowed to serial numbers (CSAF 2.0 §3.1.3.3.5),
+      // which no real ICSMA document uses yet.
+      const doc = JSON.parse(readFileSync(join(CSAF, 'icsma-21-308-01.json'), 'utf8')) as {
+        product_tree: { branches: { branches: { branches: { product: Record<string, unknown> }[] }[] }[] };
+      };
+      const leaf = doc.product_tree.branches[0]!.branches[0]!.branches[0]!;
+      leaf.product['product_identification_helper'] = { serial_numbers: ['TS-2021-*'] };
+      const listed = await addDevice(vdb, cliActor, {
+        assetTag: 'SER-1',
+        serialNumber: 'ts-2021-0042',
+        manufacturer: 'Philips',
+        model: 'Tasy EMR HTML5',
+        softwareVersion: '3.06.1700',
+      });
+      const other = await addDevice(vdb, cliActor, {
+        assetTag: 'SER-2',
+        serialNumber: 'TS-2020-0007',
+        manufacturer: 'Philips',
+        model: 'Tasy EMR HTML5',
+        softwareVersion: '3.06.1700',
+      });
+      const r = await importBytes(
+        vdb,
+        Buffer.from(JSON.stringify(doc)),
+        'icsma-21-308-01-serials.json',
+        'csaf',
+        null,
+      );
+      expect(r.report.status).toBe('imported');
+      await runMatch(vdb, cliActor, { vulnKeys: r.vulnKeys });
+      expect(table(await all(vdb))).toEqual([
+        'SER-1 CVE-2021-39375 affected',
+        'SER-1 CVE-2021-39376 affected',
+      ]);
+      const why = await explainMatch(vdb, cliActor, listed.id, 'CVE-2021-39375');
+      expect(why.explanation).toContain('serial number ts-2021-0042 listed');
+      expect(await all(vdb, { deviceId: other.id })).toEqual([]);
+    } finally {
+      await vdb.close();
+    }
   });
 });

@@ -51,7 +51,13 @@ import { applyDecision, applyVex, type CombinedMatch, combineEvidence, type VexA
 import type { MatchEvidence, MatchSubject, SourceStatus } from './match-types.js';
 import { modelKey, resolveManufacturer } from './names/names.js';
 import { cnaEvidence, cnaNamedEntries, packageEvidence, packageKey } from './rules/affected-list.js';
-import { type CsafProductFacts, csafEvidence, csafNameStage } from './rules/csaf-product.js';
+import {
+  type CsafProductFacts,
+  csafEvidence,
+  csafNameStage,
+  csafPurlEvidence,
+  serialMatches,
+} from './rules/csaf-product.js';
 import {
   cpeNameParts,
   criteriaOf,
@@ -178,6 +184,9 @@ async function loadCsafFacts(h: DbHandle, advisoryIds: readonly string[]): Promi
       version: p.version,
       versionRange: p.version_range,
       modelNumbers: [...list('model_numbers'), ...list('skus')],
+      serialNumbers: list('serial_numbers'),
+      cpe: typeof helpers['cpe'] === 'string' ? helpers['cpe'] : null,
+      purl: typeof helpers['purl'] === 'string' ? helpers['purl'] : null,
       statuses: [],
     };
     for (const s of statusesOf.get(`${p.advisory_id}\u0000${p.product_id}`) ?? []) {
@@ -239,6 +248,7 @@ function evaluate(
   records: readonly VulnerabilityRecord[],
   cpesOfDevice: Map<string, string[]>,
   sbomUse: SbomUse[],
+  serialOf: ReadonlyMap<string, string | null>,
 ): Evaluation {
   const out: Evaluation = { bySubject: new Map(), byDevice: new Map() };
   const addDevices = (deviceIds: readonly string[], e: MatchEvidence) => {
@@ -259,29 +269,6 @@ function evaluate(
       }
     }
   }
-  for (const p of csaf) {
-    if (!p.vendorKey) continue;
-    for (const g of groupsByVendor.get(p.vendorKey) ?? []) {
-      const stage = csafNameStage(p, g.representative);
-      if (!stage) continue;
-      for (const s of g.subjects)
-        for (const e of csafEvidence(p, s, stage)) addTo(out.bySubject, s, statusFixable(e));
-    }
-  }
-  // Service CPEs by `vendor:product`, so a record only meets the CPEs it names.
-  const serviceCpesByName = new Map<string, Map<string, string[]>>();
-  for (const [device, cpes] of cpesOfDevice)
-    for (const c of cpes) {
-      const n = cpeNameParts(c);
-      if (!n) continue;
-      const key = `${n.vendor}:${n.product}`;
-      let byCpe = serviceCpesByName.get(key);
-      if (!byCpe) {
-        byCpe = new Map();
-        serviceCpesByName.set(key, byCpe);
-      }
-      pushTo(byCpe, c, device);
-    }
   const packages = new Map<
     string,
     { component: SbomComponentUse & { purl: string }; deviceIds: string[] }[]
@@ -297,6 +284,46 @@ function evaluate(
         const n = cpeNameParts(cpe);
         if (n) pushTo(cpeProducts, n.product, { component: c, cpe, deviceIds: use.deviceIds });
       }
+    }
+  for (const p of csaf) {
+    for (const g of p.vendorKey ? (groupsByVendor.get(p.vendorKey) ?? []) : []) {
+      const stage = csafNameStage(p, g.representative);
+      if (!stage) continue;
+      for (const s of g.subjects) {
+        const found = csafEvidence(p, s, stage).map(statusFixable);
+        if (p.serialNumbers.length === 0) {
+          for (const e of found) addTo(out.bySubject, s, e);
+          continue;
+        }
+        // A product listed by serial number concerns exactly the devices with those serial numbers.
+        for (const id of s.deviceIds) {
+          const serial = serialOf.get(id) ?? null;
+          if (!serialMatches(serial, p.serialNumbers)) continue;
+          for (const e of found)
+            addDevices([id], { ...e, explanation: `${e.explanation}; serial number ${serial} listed` });
+        }
+      }
+    }
+    // A product named by purl concerns every device whose SBOM contains that package.
+    const key = p.purl ? packageKey(p.purl) : null;
+    for (const use of key ? (packages.get(key) ?? []) : []) {
+      const e = csafPurlEvidence(p, use.component);
+      for (const x of e) addDevices(use.deviceIds, statusFixable(x));
+    }
+  }
+  // Service CPEs by `vendor:product`, so a record only meets the CPEs it names.
+  const serviceCpesByName = new Map<string, Map<string, string[]>>();
+  for (const [device, cpes] of cpesOfDevice)
+    for (const c of cpes) {
+      const n = cpeNameParts(c);
+      if (!n) continue;
+      const key = `${n.vendor}:${n.product}`;
+      let byCpe = serviceCpesByName.get(key);
+      if (!byCpe) {
+        byCpe = new Map();
+        serviceCpesByName.set(key, byCpe);
+      }
+      pushTo(byCpe, c, device);
     }
   for (const r of records) {
     // A rejected CVE or withdrawn OSV record no longer claims anything; its old matches go away.
@@ -542,7 +569,14 @@ export async function runMatch(
     }
 
     phase('CSAF facts, records parsed');
-    const evidence = evaluate(subjects, csaf, records, cpesOfDevice, sbomUse);
+    const evidence = evaluate(
+      subjects,
+      csaf,
+      records,
+      cpesOfDevice,
+      sbomUse,
+      new Map(devices.map((d) => [d.id, d.serialNumber])),
+    );
     phase('rules');
     const vulnKeysSeen = new Set<string>();
     for (const m of evidence.bySubject.values()) for (const k of m.keys()) vulnKeysSeen.add(k);

@@ -23,6 +23,7 @@ export interface DeviceForMatching {
   softwareVersion: string | null;
   siteId: string | null;
   department: string | null;
+  serialNumber: string | null;
 }
 
 /** Manufacturers as the catalogue names them, for resolving to the matcher's manufacturer keys. */
@@ -83,6 +84,7 @@ export async function devicesForMatching(h: DbHandle, ids?: readonly string[]): 
         'd.software_version as softwareVersion',
         'd.site_id as siteId',
         'd.department as department',
+        'd.serial_number as serialNumber',
       ])
       .where('d.state', 'in', ['staged', 'active']);
   if (!ids) return base().execute();

@@ -4,11 +4,12 @@
  * punctuation, exclusions honoured, fuzzy matches marked), then the version range as written.
  * @see CSAF 2.0 §3.1.2 branches, §3.1.3 full_product_name, §3.2.3.9 product_status
  */
-import { parseVersionRange } from '../../advisories/version-range.js';
+import { parseVersionRange, versionInRange } from '../../advisories/version-range.js';
 import type { MatchEvidence, MatchSubject, SourceStatus } from '../match-types.js';
-import { modelKey, type NameMatch, productExclusions } from '../names/names.js';
+import { modelKey, type NameMatch, productExclusions, resolveManufacturer } from '../names/names.js';
 import { judgeVersion, modelNames, type VersionJudgement } from './device-version.js';
 import { compareModelCached } from './model-match.js';
+import { cpeNameParts, cpeProductName, cpeVendorName } from './nvd-cpe.js';
 
 export interface CsafProductFacts {
   advisoryId: string;
@@ -21,6 +22,10 @@ export interface CsafProductFacts {
   version: string | null;
   versionRange: string | null;
   modelNumbers: string[];
+  /** `product_identification_helper`: serial numbers (wildcards `*` and `?`), CPE and purl when given. */
+  serialNumbers: string[];
+  cpe: string | null;
+  purl: string | null;
   statuses: {
     vulnKey: string;
     cve: string | null;
@@ -101,11 +106,42 @@ export function csafNameStage(p: CsafProductFacts, s: MatchSubject): CsafNameSta
       reason: `advisory names ${JSON.stringify(base.trim())} of the vendor, not a model`,
     };
   } else {
-    const m = bestName(s, base);
-    if (m.kind === 'none') return null;
+    let m = bestName(s, base);
+    // The product's CPE (`product_identification_helper.cpe`) is another name for it.
+    const cpe = p.cpe ? cpeNameParts(p.cpe) : null;
+    if (
+      m.kind === 'none' &&
+      cpe &&
+      resolveManufacturer(cpeVendorName(cpe.vendor)).key === s.manufacturer.key
+    ) {
+      const byCpe = bestName(s, cpeProductName(cpe.product));
+      if (byCpe.kind !== 'none') m = { ...byCpe, reason: `${byCpe.reason} (the product's CPE ${p.cpe})` };
+    }
+    if (m.kind === 'none') {
+      // Serial numbers identify devices on their own (checked per device by the matcher).
+      if (p.serialNumbers.length === 0) return null;
+      m = { kind: 'exact', confidence: 1, reason: 'serial number listed in product_identification_helper' };
+    }
     name = m;
   }
   return { name, rangeText };
+}
+
+/** CSAF serial numbers may use `*` (any run) and `?` (one character). @see CSAF 2.0 §3.1.3.3.5 */
+export function serialMatches(serial: string | null, patterns: readonly string[]): boolean {
+  if (!serial) return false;
+  const s = serial.trim().toUpperCase();
+  return patterns.some((p) => {
+    const re = new RegExp(
+      `^${p
+        .trim()
+        .toUpperCase()
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    return re.test(s);
+  });
 }
 
 /** Null when the product does not describe the subject (other model, excluded, version outside). */
@@ -150,6 +186,55 @@ export function csafEvidence(
     versionVerdict:
       j.version.verdict === 'no-constraint' ? 'no-constraint' : j.version.verdict === 'in' ? 'in' : 'unknown',
     explanation,
+    fixAvailable: st.remediations.some((r) => r.category === 'vendor_fix'),
+    product: p.name,
+    remediations: st.remediations,
+  }));
+}
+
+/**
+ * Rule `csaf-purl`: a product the advisory names by purl (`product_identification_helper.purl`) is in
+ * every device whose SBOM lists that package; the component's version is judged against the product's.
+ */
+export function csafPurlEvidence(
+  p: CsafProductFacts,
+  component: { name: string; version: string | null; purl: string },
+): MatchEvidence[] {
+  if (!p.purl) return [];
+  const at = p.purl.split(/[?#]/)[0]?.lastIndexOf('@') ?? -1;
+  const purlVersion =
+    at > p.purl.lastIndexOf('/') ? decodeURIComponent(p.purl.slice(at + 1).split(/[?#]/)[0] ?? '') : null;
+  const rangeText = p.versionRange ?? p.version ?? purlVersion;
+  let verdict: 'in' | 'out' | 'unknown' | 'no-constraint' = 'no-constraint';
+  let text = 'no version given';
+  if (rangeText) {
+    const range = parseVersionRange(rangeText);
+    verdict = versionInRange(component.version, range);
+    text =
+      component.version === null
+        ? `component version not given; advisory version ${JSON.stringify(rangeText)}`
+        : `component version ${component.version} ${verdict === 'in' ? 'in' : verdict === 'out' ? 'outside' : 'cannot be compared with'} ${JSON.stringify(rangeText)}`;
+  }
+  if (verdict === 'out') return [];
+  const certain = verdict === 'in' || verdict === 'no-constraint';
+  return p.statuses.map((st) => ({
+    rule: 'csaf-purl',
+    source: 'csaf' as const,
+    vulnKey: st.vulnKey,
+    cve: st.cve,
+    advisoryId: p.advisoryId,
+    documentDate: p.documentDate,
+    status: st.status,
+    certain,
+    confidence: certain ? 1 : 0.6,
+    nameRule: 'purl' as const,
+    versionVerdict:
+      verdict === 'no-constraint'
+        ? ('no-constraint' as const)
+        : verdict === 'in'
+          ? ('in' as const)
+          : ('unknown' as const),
+    explanation: `SBOM component ${component.purl} is the advisory's product ${JSON.stringify(p.name)} (purl ${p.purl}); ${text}`,
     fixAvailable: st.remediations.some((r) => r.category === 'vendor_fix'),
     product: p.name,
     remediations: st.remediations,
