@@ -6,6 +6,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliActor } from '../../../test/factories.js';
+import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
+import { openDatabase } from '../../store/database.js';
+import { migrateToLatest } from '../../store/migrate.js';
 import { readCsafAdvisory } from './csaf-advisory.js';
 
 const root = process.env.VIGIL_SHARED_DATA;
@@ -41,6 +45,20 @@ describe.skipIf(!root)('all shared ICSMA CSAF files (VIGIL_SHARED_DATA)', () => 
     }
     expect(problems).toEqual([]);
   });
+
+  it('imports every file into the store (schema and mandatory tests included) with none rejected', async () => {
+    const vdb = await openDatabase('sqlite::memory:');
+    try {
+      await migrateToLatest(vdb);
+      const r = await importAdvisoryPaths(vdb, cliActor, [icsmaDir], { match: false });
+      expect(r.files.filter((f) => f.status !== 'imported')).toEqual([]);
+      expect(r.files).toHaveLength(jsonFiles(icsmaDir).length);
+      const advisories = await vdb.db.selectFrom('advisories').select('tracking_id').execute();
+      expect(advisories).toHaveLength(r.files.length);
+    } finally {
+      await vdb.close();
+    }
+  }, 120_000);
 });
 
 if (!root) {
