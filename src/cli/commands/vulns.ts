@@ -138,6 +138,16 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
             else list.push(m);
           }
           if (o.json) return void process.stdout.write(`${n ? '\n' : ''}]\n`);
+          // People read the table top down: affected first, then what waits for review; within a status,
+          // known exploitation (KEV), then CVSS.
+          const rank = ['affected', 'needs-review', 'under-investigation', 'fixed', 'not-affected'];
+          list.sort(
+            (a, b) =>
+              rank.indexOf(a.status) - rank.indexOf(b.status) ||
+              Number(Boolean(b.kev)) - Number(Boolean(a.kev)) ||
+              (b.cvss?.score ?? -1) - (a.cvss?.score ?? -1) ||
+              a.vulnerability.localeCompare(b.vulnerability),
+          );
           process.stdout.write(
             formatTable(
               ['STATUS', 'VULNERABILITY', 'ADVISORY', 'DEVICE', 'CONF', 'FIX', 'KEV', 'EPSS', 'WHY'],
