@@ -26,3 +26,12 @@ export function can(actor: Actor, permission: Permission): boolean {
 export function assertCan(actor: Actor, permission: Permission): void {
   if (!can(actor, permission)) throw forbidden(`This action needs the permission ${permission}`);
 }
+
+/**
+ * Some changes apply to every site at once (a decision for a device model, a VEX statement or an SBOM
+ * for a model): an actor limited to some sites may not make them.
+ */
+export function assertAllSites(actor: Actor, what: string): void {
+  if (actor.siteIds)
+    throw forbidden(`${what} applies to every site; it needs an account or token not limited to sites`);
+}

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { type Actor, assertCan } from '../accounts/actor.js';
+import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type InputIssue as ErrorIssue, invalidInput, notFound } from '../errors.js';
 import { readCsafVex, writeCsafVex } from '../formats/csaf-vex/index.js';
@@ -68,6 +68,16 @@ export async function findModel(h: DbHandle, model: string, manufacturer?: strin
   return rows[0]!;
 }
 
+/** A device outside the actor's sites does not exist for it. */
+async function assertDeviceVisible(h: DbHandle, actor: Actor, deviceId: string): Promise<void> {
+  const d = await h.db
+    .selectFrom('devices')
+    .select(['id', 'site_id'])
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
+  if (!d || (actor.siteIds && !actor.siteIds.includes(d.site_id ?? ''))) throw notFound(`Device ${deviceId}`);
+}
+
 async function devicesOfModel(h: DbHandle, modelId: string): Promise<string[]> {
   const rows = await h.db.selectFrom('devices').select('id').where('model_id', '=', modelId).execute();
   return rows.map((r) => r.id);
@@ -123,6 +133,7 @@ export async function importSbom(
   bytes?: Uint8Array,
 ): Promise<SbomImportResult> {
   assertCan(actor, 'advisories:write');
+  assertAllSites(actor, 'An SBOM (attached to a device model)');
   const o = parseInput(SbomImportSchema, options, 'SBOM import options');
   const data = bytes ?? (await readFile(file));
   const { sbom, issues } = readSbomBytes(data, file);
@@ -297,15 +308,13 @@ export async function importVex(
 ): Promise<VexImportResult> {
   assertCan(actor, 'advisories:write');
   const o = parseInput(VexScopeSchema, options, 'VEX scope');
+  if (!o.device) assertAllSites(actor, 'A VEX document for a model or a package');
   const data = bytes ?? (await readFile(file));
   const { vex, issues } = readVexBytes(data, file);
   if (!vex)
     throw invalidInput(`${file}: not an OpenVEX, CSAF VEX or CycloneDX VEX document`, toErrorIssues(issues));
   const model = o.model ? await findModel(vdb, o.model, o.manufacturer) : null;
-  if (o.device) {
-    const d = await vdb.db.selectFrom('devices').select('id').where('id', '=', o.device).executeTakeFirst();
-    if (!d) throw notFound(`Device ${o.device}`);
-  }
+  if (o.device) await assertDeviceVisible(vdb, actor, o.device);
   const document = JSON.stringify({
     format: vex.format,
     id: vex.id,
@@ -426,11 +435,9 @@ export const VexAddSchema = z
 export async function addVexStatement(vdb: DbHandle, actor: Actor, input: unknown): Promise<VexRow> {
   assertCan(actor, 'vulns:write');
   const v = parseInput(VexAddSchema, input, 'VEX statement');
+  if (!v.device) assertAllSites(actor, 'A VEX statement for a model');
   const model = v.model ? await findModel(vdb, v.model, v.manufacturer) : null;
-  if (v.device) {
-    const d = await vdb.db.selectFrom('devices').select('id').where('id', '=', v.device).executeTakeFirst();
-    if (!d) throw notFound(`Device ${v.device}`);
-  }
+  if (v.device) await assertDeviceVisible(vdb, actor, v.device);
   const row: VexRow = {
     id: newId(),
     vuln_key: v.vulnerability.toUpperCase(),

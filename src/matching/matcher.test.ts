@@ -148,6 +148,15 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
     expect(r.view.vulnerabilities[0]?.counts).toEqual({ affected: 3, 'needs-review': 1 });
   });
 
+  it('refuses decisions from an actor limited to some sites (a decision applies at every site)', async () => {
+    await expect(
+      decideCandidate(vdb, { ...cliActor, siteIds: ['some-site'] }, ids['SJM-1']!, 'CVE-2017-12714', {
+        decision: 'rejected',
+        reason: 'only my site',
+      }),
+    ).rejects.toThrow(/applies to every site/);
+  });
+
   it('remembers a decision on a candidate for the model and version, and audits it', async () => {
     await decideCandidate(vdb, cliActor, ids['SJM-1']!, 'CVE-2017-12712', {
       decision: 'confirmed',

@@ -5,7 +5,7 @@
  * model and version, audited, re-matched).
  */
 import { z } from 'zod';
-import { type Actor, assertCan } from '../accounts/actor.js';
+import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
@@ -385,6 +385,7 @@ export async function decideCandidate(
   input: unknown,
 ): Promise<{ decision: string; devicesAffected: number }> {
   assertCan(actor, 'vulns:write');
+  assertAllSites(actor, 'A decision on a candidate (kept for the model and version)');
   const d = parseInput(DecisionSchema, input, 'decision');
   const vulnKey = vulnerability.toUpperCase();
   const row = await matchFor(vdb, deviceId, vulnKey);

@@ -384,5 +384,13 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
     const vex = { vulnerability: 'CVE-2017-12716', status: 'not-affected', statement: 'segmented' };
     expect((await w.post('/api/v1/vex', { ...vex, device: ids['SJM-1'] })).status).toBe(404);
     expect((await w.post('/api/v1/vex', { ...vex, device: ids['TASY-1'] })).status).toBe(201);
+    // A model-wide statement applies at every site, so a site-limited writer cannot make it.
+    const modelWide = await w.post('/api/v1/vex', {
+      ...vex,
+      model: 'Tasy EMR HTML5',
+      manufacturer: 'Philips',
+    });
+    expect(modelWide.status).toBe(403);
+    expect(((await modelWide.json()) as { detail: string }).detail).toContain('applies to every site');
   });
 });
