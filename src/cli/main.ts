@@ -11,6 +11,7 @@ import { registerDbCommands } from './commands/db.js';
 import { registerDeviceCommands } from './commands/devices.js';
 import { registerFindingCommands } from './commands/findings.js';
 import { registerImportCommands } from './commands/import.js';
+import { registerRiskCommands } from './commands/risk.js';
 import { registerSbomVexCommands } from './commands/sbom-vex.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSiteCommands } from './commands/sites.js';
@@ -45,6 +46,7 @@ export function buildProgram(): { program: Command; cli: CliContext } {
   registerAdvisoryCommands(program, cli);
   registerVulnCommands(program, cli);
   registerSbomVexCommands(program, cli);
+  registerRiskCommands(program);
   registerUserCommands(program, cli);
   registerTokenCommands(program, cli);
   registerAuditCommands(program, cli);

@@ -436,3 +436,42 @@ describe('vigil sbom / vex', () => {
     expect(vigil(['vex', 'export', '--format', 'yaml']).code).toBe(65);
   });
 });
+
+describe('vigil cvss and vigil ssvc decide', () => {
+  it('scores vectors of every version and names the bad metric of a malformed one', () => {
+    // Scores as NVD publishes them: CVE-2021-44228 (3.1, 10.0) and a v2 vector from the NVD 1.1 oracle (7.5).
+    const r = vigil([
+      'cvss',
+      'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H',
+      'AV:N/AC:L/Au:N/C:P/I:P/A:P',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject([
+      { version: '3.1', baseScore: 10, baseSeverity: 'CRITICAL' },
+      { version: '2.0', baseScore: 7.5, baseSeverity: 'HIGH' },
+    ]);
+    const bad = vigil(['cvss', 'CVSS:3.1/AV:N/AC:X/PR:N/UI:N/S:U/C:H/I:H/A:H']);
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toContain('metric AC');
+  });
+
+  it('decides with the CISA and deployer tables and prints the path', () => {
+    const cisa = vigil([
+      'ssvc',
+      'decide',
+      '--tree',
+      'cisa',
+      'exploitation=active',
+      'automatable=yes',
+      'TI=total',
+      'MWI=high',
+    ]);
+    expect(cisa.code).toBe(0);
+    expect(cisa.stdout).toContain('Act');
+    expect(cisa.stdout).toContain('Exploitation (E) = Active (A)');
+    const wrong = vigil(['ssvc', 'decide', '--tree', 'deployer', 'E=maybe']);
+    expect(wrong.code).toBe(65);
+    expect(wrong.stderr).toContain("unknown value 'maybe' for Exploitation");
+  });
+});
