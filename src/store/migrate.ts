@@ -8,12 +8,16 @@ import type { VigilDatabase } from './database.js';
 import * as m0001 from './migrations/0001-foundation.js';
 import * as m0002 from './migrations/0002-discovery.js';
 import * as m0003 from './migrations/0003-advisories.js';
+import * as m0004 from './migrations/0004-risk.js';
+import * as m0005 from './migrations/0005-tasks.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-discovery': m0002,
   '0003-advisories': m0003,
+  '0004-risk': m0004,
+  '0005-tasks': m0005,
 };
 
 export interface MigrationReport {
