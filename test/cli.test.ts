@@ -28,7 +28,7 @@ function vigil(args: string[], input?: string, env: Record<string, string> = {})
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
+  // dist/ is built once by test/global-setup.ts.
   dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
   db = join(dir, 'vigil.db');
 });

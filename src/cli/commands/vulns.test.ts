@@ -12,7 +12,7 @@
  *   named as in the advisories are added: TASY-1 (3.06.1700, in range → affected), TASY-4 (no version →
  *   needs-review) and SJM-1 (date scope → needs-review). That is 2 + 2 + 3 = 7 matches.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -87,7 +87,7 @@ const list = (...args: string[]) => JSON.parse(ok(['vulns', 'list', '--json', ..
 const row = (m: Match) => `${m.assetTag} ${m.vulnerability} ${m.status}`;
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
+  // dist/ is built once by test/global-setup.ts.
   dir = mkdtempSync(join(tmpdir(), 'vigil-vulns-cli-'));
   db = join(dir, 'v.db');
   ok(['db', 'migrate']);
