@@ -47,6 +47,7 @@ import {
   updateMatches,
 } from '../store/match-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { verifyTasks, verifyTasksForDevices } from '../tasks/verification.js';
 import { applyDecision, applyVex, type CombinedMatch, combineEvidence, type VexApplied } from './combine.js';
 import type { MatchEvidence, MatchSubject, SourceStatus } from './match-types.js';
 import { modelKey, resolveManufacturer } from './names/names.js';
@@ -727,6 +728,9 @@ export async function runMatch(
         },
       });
     }
+    // Remediation tasks whose match went away or became fixed are verified by this run (same transaction).
+    if (scope.deviceIds) await verifyTasksForDevices(h, scope.deviceIds);
+    else if (report.changed || report.removed) await verifyTasks(h);
     return report;
   });
 }

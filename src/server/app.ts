@@ -25,8 +25,10 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
 import { findingRoutes } from './routes/findings.js';
+import { riskRoutes } from './routes/risk.js';
 import { siteRoutes } from './routes/sites.js';
 import { systemRoutes } from './routes/system.js';
+import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { vulnRoutes } from './routes/vulns.js';
@@ -53,7 +55,9 @@ function buildApi(opts: AppOptions) {
     .route('/', deviceRoutes)
     .route('/', siteRoutes)
     .route('/', findingRoutes)
-    .route('/', vulnRoutes);
+    .route('/', vulnRoutes)
+    .route('/', riskRoutes)
+    .route('/', taskRoutes);
 }
 
 export type ApiType = ReturnType<typeof buildApi>;

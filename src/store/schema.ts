@@ -476,6 +476,120 @@ export interface MatchDecisionTable {
   decided_at: string;
 }
 
+// ---- Tasks (issue 5: remediation tasks, risk acceptances, campaigns; migration 0005-tasks) ----
+
+/** One piece of remediation work on one device: a (device, vulnerability), a finding, or a campaign action. */
+export interface RemediationTaskTable {
+  id: string;
+  /** vulnerability | finding | action */
+  kind: string;
+  device_id: string;
+  vuln_key: string | null;
+  finding_id: string | null;
+  campaign_id: string | null;
+  /** The risk acceptance that holds the task in `risk-accepted`. */
+  acceptance_id: string | null;
+  title: string;
+  /** tasks/task-states.ts */
+  state: string;
+  due_at: string | null;
+  /** due − created when the task got its due date: restarted when an acceptance expires. */
+  sla_seconds: number | null;
+  assignee: string | null;
+  department_contacted: string | null;
+  window_start: string | null;
+  window_end: string | null;
+  applied_by: string | null;
+  applied_at: string | null;
+  /** What fixes it, from the advisory's remediation (vendor_fix first) or given by hand. */
+  fix: string | null;
+  /** JSON array of {control, note, at, by}: segmented | service-disabled | monitored | isolated. */
+  controls: string;
+  verified_at: string | null;
+  /** JSON: the evidence verification recorded. */
+  verification: string | null;
+  close_reason: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Every change of a task: creation, moves, verification, acceptance, expiry, field updates. */
+export interface TaskEventTable {
+  id: string;
+  task_id: string;
+  at: string;
+  actor: string;
+  /** create | move | verify | accept | expire | revoke | update | controls */
+  action: string;
+  from_state: string | null;
+  to_state: string;
+  /** JSON: the fields of the move, evidence of a verification … */
+  details: string;
+}
+
+export interface RiskAcceptanceTable {
+  id: string;
+  /** device | model | fleet */
+  scope: string;
+  vuln_key: string;
+  device_id: string | null;
+  model_id: string | null;
+  /** Firmware or software version within the model; null = every version. */
+  version: string | null;
+  /** accept | reduce | avoid | transfer */
+  decision: string;
+  reason: string;
+  /** JSON array of {control, note}. */
+  controls: string;
+  approver: string;
+  approver_kind: string;
+  expires_at: string;
+  /** active | expired | revoked */
+  state: string;
+  ended_at: string | null;
+  created_at: string;
+}
+
+/** One update or recall action across every device of a model (and version). */
+export interface CampaignTable {
+  id: string;
+  title: string;
+  /** update | recall */
+  action: string;
+  model_id: string;
+  version: string | null;
+  vuln_key: string | null;
+  fix: string | null;
+  due_at: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+// ---- end of tasks ----
+
+// ---- Risk (issue 5: SSVC decision-point overrides; migration 0004-risk) ----
+
+/** An override of one SSVC decision point for a device or a model, with reason and expiry (audited). */
+export interface RiskOverrideTable {
+  id: string;
+  /** device | model */
+  scope: string;
+  device_id: string | null;
+  model_id: string | null;
+  /** SSVC point key: E | EXP | A | SI | MI | HI */
+  point: string;
+  value: string;
+  reason: string;
+  expires_at: string;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+// ---- end of risk block ----
+
 export interface Database {
   sites: SiteTable;
   segments: SegmentTable;
@@ -509,4 +623,11 @@ export interface Database {
   vulnerability_matches: VulnerabilityMatchTable;
   match_answers: MatchAnswerTable;
   match_decisions: MatchDecisionTable;
+  // risk (0004-risk)
+  risk_overrides: RiskOverrideTable;
+  // tasks (0005-tasks)
+  remediation_tasks: RemediationTaskTable;
+  task_events: TaskEventTable;
+  risk_acceptances: RiskAcceptanceTable;
+  campaigns: CampaignTable;
 }

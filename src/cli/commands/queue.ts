@@ -1,0 +1,131 @@
+/**
+ * @module `vigil queue [--json] [--overdue] [--limit N]`: the prioritized work queue, most urgent first,
+ * each item with its SSVC decision, due date and the evidence behind it; and `vigil override add|list`
+ * for SSVC decision-point overrides per device or model (reason and expiry required, audited).
+ */
+import type { Command } from 'commander';
+import { invalidInput } from '../../errors.js';
+import { addOverride, listRiskOverrides } from '../../risk/overrides-service.js';
+import { listQueue, type QueueItem } from '../../risk/queue-service.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable, printJson } from '../io.js';
+import { action } from '../run-command.js';
+
+const positive = (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw invalidInput('--limit must be a whole number of at least 1');
+  return Number(v);
+};
+
+function explain(i: QueueItem): string {
+  return i.evidence.map((e) => `    ${e.point}=${e.value}: ${e.because}`).join('\n');
+}
+
+export function registerQueueCommands(program: Command, cli: CliContext): void {
+  program
+    .command('queue')
+    .description('The prioritized work queue: matched vulnerabilities and open findings, most urgent first')
+    .option('--overdue', 'only items past their due date')
+    .option('--limit <n>', 'at most n items', positive)
+    .option('--why', 'print the evidence behind each item')
+    .option('--json', 'print a JSON array of the items')
+    .action(
+      action(async (o: { overdue?: boolean; limit?: number; why?: boolean; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const items = await listQueue(vdb, cli.actor(), {
+          ...(o.overdue ? { overdue: true } : {}),
+          ...(o.limit ? { limit: o.limit } : {}),
+        });
+        if (o.json) return printJson(items);
+        if (items.length === 0) return void process.stdout.write('Nothing in the queue.\n');
+        if (!o.why) {
+          process.stdout.write(
+            formatTable(
+              ['#', 'DECISION', 'DUE', 'DEVICE', 'ITEM', 'CVSS ENV', 'GROUP'],
+              items.map((i) => [
+                i.rank,
+                i.decision,
+                i.due ? `${i.due.slice(0, 10)}${i.overdue ? ' OVERDUE' : ''}` : '-',
+                i.assetTag ?? i.deviceId,
+                i.vulnerability ?? i.title ?? i.findingId,
+                i.cvss.environmental ?? '-',
+                i.group.key,
+              ]),
+            ),
+          );
+          return;
+        }
+        for (const i of items)
+          process.stdout.write(
+            `${i.rank}. ${i.decision.toUpperCase()} ${i.assetTag ?? i.deviceId} ${i.vulnerability ?? i.title}` +
+              ` due ${i.due ? i.due.slice(0, 10) : '-'}${i.overdue ? ' OVERDUE' : ''} (${i.dueBecause})\n${explain(i)}\n`,
+          );
+      }),
+    );
+
+  const override = program
+    .command('override')
+    .description('Override an SSVC decision point (E, EXP, A, SI, MI, HI) for a device or a model');
+  override
+    .command('add')
+    .description('Set a decision point for a device (--device) or its whole model (--model-of)')
+    .option('--device <ref>', 'the device (id, asset tag, serial …)')
+    .option('--model-of <ref>', 'the model of this device: every device of the model')
+    .requiredOption('--point <key>', 'E | EXP | A | SI | MI | HI')
+    .requiredOption('--value <value>', 'e.g. E: none|public_poc|active, EXP: small|controlled|open')
+    .requiredOption('--reason <text>', 'why (shown in the queue and the audit log)')
+    .requiredOption('--expires <date>', 'when the override ends (ISO date)')
+    .option('--json', 'print the override as JSON')
+    .action(
+      action(
+        async (o: {
+          device?: string;
+          modelOf?: string;
+          point: string;
+          value: string;
+          reason: string;
+          expires: string;
+          json?: boolean;
+        }) => {
+          if (!!o.device === !!o.modelOf) throw invalidInput('give exactly one of --device and --model-of');
+          const { vdb } = await cli.get();
+          const r = await addOverride(vdb, cli.actor(), {
+            scope: o.device ? 'device' : 'model',
+            device: o.device ?? o.modelOf,
+            point: o.point.toUpperCase(),
+            value: o.value,
+            reason: o.reason,
+            expiresAt: o.expires,
+          });
+          if (o.json) return printJson(r);
+          process.stdout.write(`Override ${r.id}: ${r.point}=${r.value} (${r.scope}) until ${r.expiresAt}\n`);
+        },
+      ),
+    );
+  override
+    .command('list')
+    .description('Overrides in force (--all: also expired ones)')
+    .option('--all', 'include expired overrides')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { all?: boolean; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const list = await listRiskOverrides(vdb, cli.actor(), o.all ? { all: true } : {});
+        if (o.json) return printJson(list);
+        process.stdout.write(
+          formatTable(
+            ['ID', 'SCOPE', 'TARGET', 'POINT', 'VALUE', 'EXPIRES', 'BY', 'REASON'],
+            list.map((r) => [
+              r.id,
+              r.scope,
+              r.deviceId ?? r.modelId,
+              r.point,
+              r.value,
+              r.expiresAt.slice(0, 10),
+              r.createdBy,
+              r.reason,
+            ]),
+          ),
+        );
+      }),
+    );
+}

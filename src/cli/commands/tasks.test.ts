@@ -1,0 +1,158 @@
+/**
+ * `vigil tasks …` in process (the commands registered on a fresh program against a test database):
+ * create, move, list --overdue --json, accept, campaign create/show, verify. The binary end to end
+ * needs the register line in src/cli/main.ts.
+ */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
+import { cliActor } from '../../../test/factories.js';
+import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
+import { loadConfig } from '../../config/config.js';
+import { addDevice, updateDevice } from '../../inventory/inventory-service.js';
+import { createLogger } from '../../log.js';
+import type { VigilDatabase } from '../../store/database.js';
+import type { CliContext } from '../cli-context.js';
+import { registerTaskCommands } from './tasks.js';
+
+const ADVISORY = join(import.meta.dirname, '../../../test/fixtures/advisories/csaf/icsma-21-308-01.json');
+
+describe.each(DIALECTS)('vigil tasks on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  const run = async (...args: string[]) => {
+    const program = new Command().exitOverride();
+    const cli: CliContext = {
+      get: async () => ({
+        config: loadConfig({ env: {}, flags: { db: 'sqlite::memory:' } }),
+        vdb,
+        log: createLogger('silent'),
+      }),
+      actor: () => cliActor,
+      keepOpen: () => {},
+      keptOpen: false,
+      close: async () => {},
+    };
+    registerTaskCommands(program, cli);
+    let out = '';
+    let err = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      out += String(s);
+      return true;
+    });
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      err += String(s);
+      return true;
+    });
+    process.exitCode = 0;
+    try {
+      await program.parseAsync(['node', 'vigil', ...args]);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    const code = process.exitCode;
+    process.exitCode = 0;
+    return { out, err, code };
+  };
+
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    for (const [tag, version] of [
+      ['TASY-1', '3.06.1803'],
+      ['TASY-2', '3.06.1700'],
+    ] as const)
+      await addDevice(vdb, cliActor, {
+        assetTag: tag,
+        manufacturer: 'Philips',
+        model: 'Tasy EMR HTML5',
+        softwareVersion: version,
+        site: 'Main Campus',
+        department: 'Radiology',
+      });
+    await importAdvisoryPaths(vdb, cliActor, [ADVISORY]);
+  });
+  afterAll(async () => vdb?.close());
+
+  it('creates, moves, lists overdue, accepts, runs a campaign and verifies', async () => {
+    const c = await run(
+      'tasks',
+      'create',
+      '--device',
+      'TASY-1',
+      '--vuln',
+      'CVE-2021-39375',
+      '--due',
+      '2020-01-01T00:00:00Z',
+      '--json',
+    );
+    expect(c.code).toBe(0);
+    const t = JSON.parse(c.out) as { id: string; state: string; overdue: boolean };
+    expect(t).toMatchObject({ state: 'open', overdue: true });
+    const bad = await run('tasks', 'move', t.id, 'scheduled', '--assignee', 'biomed-1');
+    expect(bad.code).toBe(65);
+    expect(bad.err).toContain('needs windowStart, windowEnd');
+    const m = await run(
+      'tasks',
+      'move',
+      t.id,
+      'scheduled',
+      '--assignee',
+      'biomed-1',
+      '--window-start',
+      '2030-01-01T22:00:00Z',
+      '--window-end',
+      '2030-01-02T02:00:00Z',
+    );
+    expect(m.out).toBe(`Task ${t.id} is scheduled.\n`);
+    const overdue = JSON.parse((await run('tasks', 'list', '--overdue', '--json')).out) as { id: string }[];
+    expect(overdue.map((x) => x.id)).toEqual([t.id]);
+    const table = await run('tasks', 'list');
+    expect(table.out).toContain('OVERDUE');
+    expect(table.err).toContain('1 task(s) overdue');
+
+    const a = await run(
+      'tasks',
+      'accept',
+      '--vuln',
+      'CVE-2021-39375',
+      '--scope',
+      'device',
+      '--device',
+      'TASY-1',
+      '--decision',
+      'reduce',
+      '--reason',
+      'segmented',
+      '--expires',
+      new Date(Date.now() + 10 * 86_400_000).toISOString(),
+      '--control',
+      'segmented:VLAN 40',
+    );
+    expect(a.out).toMatch(/1 task\(s\) now risk-accepted/);
+    expect((await run('tasks', 'acceptances')).out).toContain('reduce');
+
+    const camp = await run(
+      'tasks',
+      'campaign',
+      'create',
+      '--model',
+      'Tasy EMR HTML5',
+      '--vuln',
+      'CVE-2021-39376',
+      '--json',
+    );
+    const cj = JSON.parse(camp.out) as { id: string; tasksCreated: number };
+    expect(cj.tasksCreated).toBe(2);
+    expect((await run('tasks', 'campaign', 'show', cj.id)).out).toContain('0/2 done');
+
+    // The device edit re-matches it and verifies its task at once; `tasks verify` finds nothing left.
+    await updateDevice(vdb, cliActor, 'TASY-2', { softwareVersion: '3.06.1804' });
+    const v = await run('tasks', 'verify');
+    expect(v.out).toContain('0 verified');
+    expect((await run('tasks', 'campaign', 'show', cj.id)).out).toContain('1/2 done');
+    const shown = await run('tasks', 'show', t.id);
+    expect(shown.out).toContain('risk-accepted');
+    expect(shown.out).toContain('segmented (VLAN 40)');
+  });
+});

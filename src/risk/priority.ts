@@ -1,0 +1,217 @@
+/**
+ * @module Priority of one (device, vulnerability): the CERT/CC deployer decision (Defer, Scheduled,
+ * Out-of-Cycle, Immediate) from the evidence with overrides applied, CISA's coordinator decision as a
+ * second opinion, an SLA due date (KEV's due date wins when earlier), and a sort score:
+ * decision, then KEV (ransomware first), then Human Impact, then environmental CVSS, then EPSS.
+ */
+
+import { type Evidence, evidence } from './evidence.js';
+import type { ExploitationEvidence } from './exploitation.js';
+import type { HumanImpactEvidence } from './human-impact.js';
+import { decide } from './ssvc/index.js';
+
+export const DECISIONS = ['defer', 'scheduled', 'out-of-cycle', 'immediate'] as const;
+export type DeployerDecision = (typeof DECISIONS)[number];
+const DECISION_BY_KEY: Record<string, DeployerDecision> = {
+  D: 'defer',
+  S: 'scheduled',
+  O: 'out-of-cycle',
+  I: 'immediate',
+};
+
+/** Time allowed per decision; `null` = no deadline. */
+export interface SlaPolicy {
+  immediateHours: number;
+  outOfCycleDays: number;
+  scheduledDays: number;
+  deferDays: number | null;
+}
+export const DEFAULT_SLA: SlaPolicy = {
+  immediateHours: 72,
+  outOfCycleDays: 14,
+  scheduledDays: 90,
+  deferDays: null,
+};
+
+/** Decision points an override may set (SSVC keys) and their allowed values. */
+export const OVERRIDE_POINTS = {
+  E: ['none', 'public_poc', 'active'],
+  EXP: ['small', 'controlled', 'open'],
+  A: ['yes', 'no'],
+  SI: ['N', 'M', 'R', 'C'],
+  MI: ['D', 'MSC', 'MEF', 'MF'],
+  HI: ['L', 'M', 'H', 'VH'],
+} as const;
+export type OverridePoint = keyof typeof OVERRIDE_POINTS;
+
+export interface RiskOverride {
+  id: string;
+  scope: 'device' | 'model';
+  deviceId: string | null;
+  modelId: string | null;
+  point: OverridePoint;
+  value: string;
+  reason: string;
+  expiresAt: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+const POINT_NAME: Record<OverridePoint, string> = {
+  E: 'exploitation',
+  EXP: 'exposure',
+  A: 'automatable',
+  SI: 'safetyImpact',
+  MI: 'missionImpact',
+  HI: 'humanImpact',
+};
+
+export interface PriorityInput {
+  exploitation: ExploitationEvidence;
+  exposure: Evidence;
+  automatable: Evidence;
+  human: HumanImpactEvidence;
+  /** Technical impact for the CISA tree: `partial` | `total`. */
+  technicalImpact: Evidence;
+  /** Overrides in force for this device (device scope) and its model (model scope). */
+  overrides: readonly RiskOverride[];
+  environmentalScore: number | null;
+  epss: number | null;
+  /** When the clock starts: the first time the item was seen. */
+  since: string;
+  now: Date;
+  sla?: SlaPolicy;
+}
+
+export interface Priority {
+  decision: DeployerDecision;
+  /** CISA coordinator outcome (Track, Track*, Attend, Act), a second opinion. */
+  cisa: string | null;
+  evidence: Evidence[];
+  due: string | null;
+  dueBecause: string;
+  overdue: boolean;
+  /** Sort key, larger is more urgent. */
+  score: number;
+  /** Overrides that changed an input, by id. */
+  overridesApplied: string[];
+}
+
+function applyOverride(
+  point: OverridePoint,
+  current: Evidence,
+  overrides: readonly RiskOverride[],
+): { ev: Evidence; id: string | null } {
+  const o =
+    overrides.find((x) => x.point === point && x.scope === 'device') ??
+    overrides.find((x) => x.point === point && x.scope === 'model');
+  if (!o) return { ev: current, id: null };
+  return {
+    ev: evidence(
+      POINT_NAME[point],
+      o.value,
+      'override',
+      `${o.scope} override by ${o.createdBy} until ${o.expiresAt.slice(0, 10)}: ${o.reason}; evidence said ${current.value}`,
+    ),
+    id: o.id,
+  };
+}
+
+function addDuration(since: string, decision: DeployerDecision, sla: SlaPolicy): Date | null {
+  const t = new Date(since).getTime();
+  const hour = 3600_000;
+  switch (decision) {
+    case 'immediate':
+      return new Date(t + sla.immediateHours * hour);
+    case 'out-of-cycle':
+      return new Date(t + sla.outOfCycleDays * 24 * hour);
+    case 'scheduled':
+      return new Date(t + sla.scheduledDays * 24 * hour);
+    default:
+      return sla.deferDays === null ? null : new Date(t + sla.deferDays * 24 * hour);
+  }
+}
+
+const HI_LEVEL: Record<string, number> = { L: 0, M: 1, H: 2, VH: 3 };
+
+export function prioritize(input: PriorityInput): Priority {
+  const sla = input.sla ?? DEFAULT_SLA;
+  const applied: string[] = [];
+  const take = (point: OverridePoint, ev: Evidence) => {
+    const r = applyOverride(point, ev, input.overrides);
+    if (r.id) applied.push(r.id);
+    return r.ev;
+  };
+  const e = take('E', input.exploitation);
+  const exp = take('EXP', input.exposure);
+  const a = take('A', input.automatable);
+  const hiOverride = input.overrides.find((o) => o.point === 'HI');
+  let si: Evidence | null = null;
+  let mi: Evidence | null = null;
+  let hi: Evidence | null = null;
+  if (hiOverride) hi = take('HI', evidence('humanImpact', '?', 'default', 'derived from SI and MI'));
+  else {
+    si = take('SI', input.human.safety);
+    mi = take('MI', input.human.mission);
+  }
+  const selections: Record<string, string> = { E: e.value, EXP: exp.value, A: a.value };
+  if (hi) selections['HI'] = hi.value;
+  else {
+    selections['SI'] = si!.value;
+    selections['MI'] = mi!.value;
+  }
+  const d = decide('deployer', selections);
+  if (!d.ok) throw new Error(`SSVC deployer decision failed: ${d.message}`);
+  const decision = DECISION_BY_KEY[d.outcome.key]!;
+  const hiStep = d.path.find((s) => s.point === 'HI');
+  if (!hi && hiStep)
+    hi = evidence(
+      'humanImpact',
+      hiStep.value,
+      'policy',
+      `SSVC Human Impact table: safety ${si!.value} + mission ${mi!.value} → ${hiStep.valueName}`,
+    );
+  const cisa = decide('cisa', {
+    E: e.value,
+    A: a.value,
+    TI: input.technicalImpact.value,
+    MWI: input.human.wellBeing.value,
+  });
+
+  const slaDue = addDuration(input.since, decision, sla);
+  const kevDue = input.exploitation.kevDueDate
+    ? new Date(`${input.exploitation.kevDueDate}T23:59:59Z`)
+    : null;
+  let due: Date | null = slaDue;
+  let dueBecause = slaDue ? `${decision} SLA from ${input.since.slice(0, 10)}` : `${decision}: no deadline`;
+  if (kevDue && (!due || kevDue < due)) {
+    due = kevDue;
+    dueBecause = `KEV due date ${input.exploitation.kevDueDate}`;
+  }
+  const kevRank = input.exploitation.source === 'kev' ? (input.exploitation.ransomware ? 2 : 1) : 0;
+  const score =
+    DECISIONS.indexOf(decision) * 10_000 +
+    kevRank * 1_000 +
+    (HI_LEVEL[hi?.value ?? 'L'] ?? 0) * 100 +
+    Math.round((input.environmentalScore ?? 0) * 9) +
+    Math.min(9, Math.floor((input.epss ?? 0) * 10));
+  const ev = [e, exp, a, ...(si ? [si] : []), ...(mi ? [mi] : []), ...(hi ? [hi] : [])];
+  ev.push(
+    evidence(
+      'decision',
+      decision,
+      'policy',
+      `SSVC deployer table ${d.table} row ${d.row}: ${d.path.map((s) => `${s.pointName} ${s.valueName}`).join(', ')}`,
+    ),
+  );
+  return {
+    decision,
+    cisa: cisa.ok ? cisa.outcome.name : null,
+    evidence: ev,
+    due: due ? due.toISOString() : null,
+    dueBecause,
+    overdue: due ? due.getTime() < input.now.getTime() : false,
+    score,
+    overridesApplied: applied,
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * The work queue end to end on real fixtures (the worked example of docs/risk.md):
+ *
+ * - PM-1: an Abbott Assurity MRI pacemaker (life-sustaining, ePHI), matched by ICSMA-17-241-01. The
+ *   advisory scopes its range by manufacture date (`< august 28`), so the match needs review; the test
+ *   confirms CVE-2017-12712 with `decideCandidate` as clinical engineering would. No IP: exposure unknown.
+ *   (ICSMA-17-241-01 names the pacemakers themselves; no fixture advisory names an Abbott programmer.)
+ * - IMG-1: an imaging workstation (diagnostic, ePHI) in the radiology DMZ segment whose software,
+ *   Veeam Backup and Recovery 12.1.2, matches CVE-2024-40711 through the real CVE 5 record
+ *   (`feeds/cve5/vulnrichment-records.jsonl`, CVSS 3.0 9.8) with the real EPSS score 0.91212. The KEV
+ *   fixture slice does not contain CVE-2024-40711, so the catalog imported here is the real slice plus the
+ *   real catalog entry for CVE-2024-40711 (added 2024-10-17, due 2024-11-07, ransomware "Known"), copied
+ *   verbatim from CISA's catalog (shared data `02-kev/known_exploited_vulnerabilities.json`).
+ * - BADGE-1: a badge printer station (non-clinical, no ePHI) running Adminer 4.8.1, matched by VA-24-201-01:
+ *   CVE-2023-45197 (CVSS 3.1 9.0 critical, CISA SSVC note E:N/A:Y/T:T) and two medium CVEs.
+ *
+ * Expected results were worked out from the SSVC deployer table by hand (docs/risk.md, worked example).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { importAdvisoryPaths, importBytes } from '../advisories/advisory-import.js';
+import { addDevice } from '../inventory/inventory-service.js';
+import { addSegment, createSite } from '../inventory/site-service.js';
+import { decideCandidate } from '../matching/vulns-service.js';
+import type { VigilDatabase } from '../store/database.js';
+import { addOverride, listRiskOverrides } from './overrides-service.js';
+import { listQueue, type QueueItem } from './queue-service.js';
+
+const FIX = join(import.meta.dirname, '../../test/fixtures');
+const CSAF = join(FIX, 'advisories/csaf');
+const FEEDS = join(FIX, 'feeds');
+
+/** Verbatim from CISA's KEV catalog (catalogVersion 2025.08.25). */
+const KEV_40711 = {
+  cveID: 'CVE-2024-40711',
+  vendorProject: 'Veeam',
+  product: 'Backup & Replication',
+  vulnerabilityName: 'Veeam Backup and Replication Deserialization Vulnerability',
+  dateAdded: '2024-10-17',
+  shortDescription:
+    'Veeam Backup and Replication contains a deserialization vulnerability allowing an unauthenticated user to perform remote code execution.',
+  requiredAction:
+    'Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.',
+  dueDate: '2024-11-07',
+  knownRansomwareCampaignUse: 'Known',
+  notes: 'https://www.veeam.com/kb4649 ; https://nvd.nist.gov/vuln/detail/CVE-2024-40711',
+  cwes: ['CWE-502'],
+};
+
+const NOW = new Date('2025-09-01T00:00:00Z');
+
+function line(i: QueueItem): string {
+  return `${i.assetTag} ${i.vulnerability ?? i.findingId} ${i.decision}`;
+}
+
+describe.each(DIALECTS)('work queue on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    await createSite(vdb, cliActor, { name: 'Main Campus' });
+    await addSegment(vdb, cliActor, 'Main Campus', {
+      name: 'Radiology DMZ',
+      cidrs: ['10.20.0.0/24'],
+      zone: 'dmz',
+    });
+    await addSegment(vdb, cliActor, 'Main Campus', {
+      name: 'Facilities',
+      cidrs: ['10.30.0.0/24'],
+      zone: 'facilities',
+    });
+    ids['PM-1'] = (
+      await addDevice(vdb, cliActor, {
+        assetTag: 'PM-1',
+        manufacturer: 'Abbott',
+        model: 'Assurity MRI',
+        firmwareVersion: '1.0',
+        deviceClass: 'other-medical',
+        criticality: 'life-sustaining',
+        ephi: true,
+        site: 'Main Campus',
+      })
+    ).id;
+    ids['IMG-1'] = (
+      await addDevice(vdb, cliActor, {
+        assetTag: 'IMG-1',
+        manufacturer: 'Veeam',
+        model: 'Backup and Recovery',
+        softwareVersion: '12.1.2',
+        deviceClass: 'medical-workstation',
+        criticality: 'diagnostic',
+        ephi: true,
+        site: 'Main Campus',
+        ips: ['10.20.0.5'],
+      })
+    ).id;
+    ids['BADGE-1'] = (
+      await addDevice(vdb, cliActor, {
+        assetTag: 'BADGE-1',
+        manufacturer: 'Adminer',
+        model: 'Adminer',
+        softwareVersion: '4.8.1',
+        deviceClass: 'iot',
+        criticality: 'non-clinical',
+        ephi: false,
+        site: 'Main Campus',
+        ips: ['10.30.0.9'],
+      })
+    ).id;
+    await importAdvisoryPaths(vdb, cliActor, [
+      join(CSAF, 'icsma-17-241-01.json'),
+      join(CSAF, 'va-24-201-01.json'),
+      join(FEEDS, 'cve5/vulnrichment-records.jsonl'),
+      join(FEEDS, 'epss/epss_scores-sample.csv'),
+    ]);
+    const kev = JSON.parse(readFileSync(join(FEEDS, 'kev/kev-slice.json'), 'utf8')) as {
+      vulnerabilities: unknown[];
+    };
+    kev.vulnerabilities.push(KEV_40711);
+    await importBytes(vdb, new TextEncoder().encode(JSON.stringify(kev)), 'kev-plus-40711.json', 'kev', null);
+    await decideCandidate(vdb, cliActor, ids['PM-1']!, 'CVE-2017-12712', {
+      decision: 'confirmed',
+      reason: 'serial numbers manufactured before 2017-08-28 per Abbott letter',
+    });
+  });
+  afterAll(async () => vdb?.close());
+
+  it('ranks the worked example and explains each decision', async () => {
+    const q = await listQueue(vdb, cliActor, {}, { now: NOW });
+    const top = (tag: string, cve: string) => q.find((i) => i.assetTag === tag && i.vulnerability === cve)!;
+    const img = top('IMG-1', 'CVE-2024-40711');
+    const pm = top('PM-1', 'CVE-2017-12712');
+    const badge = top('BADGE-1', 'CVE-2023-45197');
+    expect(q.slice(0, 3).map(line)).toEqual([
+      'IMG-1 CVE-2024-40711 out-of-cycle',
+      'PM-1 CVE-2017-12712 scheduled',
+      'PM-1 CVE-2017-12714 scheduled',
+    ]);
+    expect(img.rank).toBeLessThan(pm.rank);
+    expect(pm.rank).toBeLessThan(badge.rank);
+    expect(badge.decision).toBe('scheduled');
+
+    const why = (i: QueueItem) => Object.fromEntries(i.evidence.map((e) => [e.point, e.value]));
+    expect(why(img)).toMatchObject({
+      exploitation: 'active',
+      exposure: 'open',
+      automatable: 'yes',
+      safetyImpact: 'M',
+      missionImpact: 'MSC',
+      humanImpact: 'L',
+    });
+    expect(img.evidence[0]?.because).toContain('known ransomware campaign use');
+    expect(img.due).toBe('2024-11-07T23:59:59.000Z');
+    expect(img.dueBecause).toBe('KEV due date 2024-11-07');
+    expect(img.overdue).toBe(true);
+    expect(img.cvss.base).toBe(9.8);
+    expect(img.cvss.vector).toBe('CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/CR:H/IR:M/AR:M');
+
+    expect(why(pm)).toMatchObject({
+      exploitation: 'none',
+      exposure: 'controlled',
+      automatable: 'no',
+      safetyImpact: 'C',
+      humanImpact: 'VH',
+    });
+    expect(pm.evidence.find((e) => e.point === 'exposure')?.because).toContain('exposure unknown');
+    expect(pm.status).toBe('affected');
+    expect(pm.cvss.vector).toBe('CVSS:3.0/AV:A/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H/CR:H/IR:H/AR:H');
+    expect(pm.group.key).toBe('Abbott | Assurity MRI | 1.0 | ICSMA-17-241-01');
+    // The two other Abbott CVEs are still candidates: queued, and said to need review.
+    const review = top('PM-1', 'CVE-2017-12714');
+    expect(review.status).toBe('needs-review');
+    expect(review.evidence[0]?.point).toBe('match');
+
+    expect(why(badge)).toMatchObject({
+      exploitation: 'none',
+      exposure: 'controlled',
+      automatable: 'yes',
+      safetyImpact: 'N',
+      humanImpact: 'L',
+    });
+    expect(badge.evidence.find((e) => e.point === 'automatable')?.source).toBe('csaf-ssvc');
+    expect(badge.cvss.base).toBe(9);
+    expect(pm.score).toBeGreaterThan(badge.score);
+  });
+
+  it('applies an override, shows it, audits it, and filters overdue and limit', async () => {
+    await expect(
+      addOverride(vdb, cliActor, {
+        scope: 'device',
+        device: 'BADGE-1',
+        point: 'EXP',
+        value: 'open',
+        reason: '',
+        expiresAt: '2099-01-01',
+      }),
+    ).rejects.toThrow(/Invalid risk override/);
+    const o = await addOverride(vdb, cliActor, {
+      scope: 'device',
+      device: 'BADGE-1',
+      point: 'EXP',
+      value: 'open',
+      reason: 'badge station is published to the visitor kiosk network',
+      expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    });
+    expect((await listRiskOverrides(vdb, cliActor)).map((x) => x.id)).toEqual([o.id]);
+    const q = await listQueue(vdb, cliActor, {}, { now: NOW });
+    const badge = q.find((i) => i.assetTag === 'BADGE-1' && i.vulnerability === 'CVE-2023-45197')!;
+    // N, O, Y, L → Scheduled still; the override is shown.
+    expect(badge.overrides).toEqual([o.id]);
+    expect(badge.evidence.find((e) => e.point === 'exposure')).toMatchObject({
+      value: 'open',
+      source: 'override',
+    });
+    const audit = await vdb.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('action', '=', 'risk.override')
+      .execute();
+    expect(audit).toHaveLength(1);
+    const overdue = await listQueue(vdb, cliActor, { overdue: true }, { now: NOW });
+    expect(overdue.map(line)).toEqual(['IMG-1 CVE-2024-40711 out-of-cycle']);
+    expect(await listQueue(vdb, cliActor, { limit: 2 }, { now: NOW })).toHaveLength(2);
+  });
+});
