@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { issueSetupToken, needsSetup } from '../../accounts/first-run.js';
 import { VigilError } from '../../errors.js';
+import { scheduleTaskMaintenance } from '../../tasks/scheduler.js';
 import type { CliContext } from '../cli-context.js';
 import { action } from '../run-command.js';
 
@@ -67,8 +68,12 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
             `\nNo accounts yet. Create the first admin with\n  vigil users add NAME --role admin\nor POST ${url}/api/v1/setup with this one-time setup token (valid 24 h):\n  ${token}\n\n`,
           );
         }
+        // Task verification and risk-acceptance expiry, now and every hour.
+        const maintenance = scheduleTaskMaintenance(vdb, log);
+        void maintenance.runNow();
         const stop = () => {
           log.info('vigil stopping');
+          maintenance.stop();
           server.close(() => void cli.close().then(() => process.exit(0)));
           setTimeout(() => process.exit(0), 5000).unref();
         };
