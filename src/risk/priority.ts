@@ -81,6 +81,12 @@ export interface PriorityInput {
   since: string;
   now: Date;
   sla?: SlaPolicy;
+  /**
+   * Hospital policy on top of the SSVC table. `safetyFloor` (default on): a vulnerability on a device
+   * whose failure can kill or gravely injure a patient (Human Impact Very High) is handled at least
+   * out-of-cycle, whatever the exploitation evidence says.
+   */
+  policy?: { safetyFloor?: boolean };
 }
 
 export interface Priority {
@@ -162,7 +168,7 @@ export function prioritize(input: PriorityInput): Priority {
   }
   const d = decide('deployer', selections);
   if (!d.ok) throw new Error(`SSVC deployer decision failed: ${d.message}`);
-  const decision = DECISION_BY_KEY[d.outcome.key]!;
+  let decision = DECISION_BY_KEY[d.outcome.key]!;
   const hiStep = d.path.find((s) => s.point === 'HI');
   if (!hi && hiStep)
     hi = evidence(
@@ -171,6 +177,9 @@ export function prioritize(input: PriorityInput): Priority {
       'policy',
       `SSVC Human Impact table: safety ${si!.value} + mission ${mi!.value} → ${hiStep.valueName}`,
     );
+  const tableDecision = decision;
+  if (input.policy?.safetyFloor !== false && hi?.value === 'VH' && DECISIONS.indexOf(decision) < 2)
+    decision = 'out-of-cycle';
   const cisa = decide('cisa', {
     E: e.value,
     A: a.value,
@@ -189,10 +198,11 @@ export function prioritize(input: PriorityInput): Priority {
     dueBecause = `KEV due date ${input.exploitation.kevDueDate}`;
   }
   const kevRank = input.exploitation.source === 'kev' ? (input.exploitation.ransomware ? 2 : 1) : 0;
+  // Within one decision: patient harm first, then known exploitation (ransomware first), then scores.
   const score =
     DECISIONS.indexOf(decision) * 10_000 +
-    kevRank * 1_000 +
-    (HI_LEVEL[hi?.value ?? 'L'] ?? 0) * 100 +
+    (HI_LEVEL[hi?.value ?? 'L'] ?? 0) * 1_000 +
+    kevRank * 100 +
     Math.round((input.environmentalScore ?? 0) * 9) +
     Math.min(9, Math.floor((input.epss ?? 0) * 10));
   const ev = [e, exp, a, ...(si ? [si] : []), ...(mi ? [mi] : []), ...(hi ? [hi] : [])];
@@ -201,7 +211,11 @@ export function prioritize(input: PriorityInput): Priority {
       'decision',
       decision,
       'policy',
-      `SSVC deployer table ${d.table} row ${d.row}: ${d.path.map((s) => `${s.pointName} ${s.valueName}`).join(', ')}`,
+      `SSVC deployer table ${d.table} row ${d.row}: ${d.path.map((s) => `${s.pointName} ${s.valueName}`).join(', ')}${
+        decision !== tableDecision
+          ? `; the table says ${tableDecision}, raised to ${decision} by the patient-safety floor (Human Impact Very High: a failure can kill or gravely injure a patient)`
+          : ''
+      }`,
     ),
   );
   return {

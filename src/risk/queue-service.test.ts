@@ -135,14 +135,22 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
     const img = top('IMG-1', 'CVE-2024-40711');
     const pm = top('PM-1', 'CVE-2017-12712');
     const badge = top('BADGE-1', 'CVE-2023-45197');
-    expect(q.slice(0, 3).map(line)).toEqual([
+    // The worked example: the pacemaker first, the exposed KEV-listed workstation second, the badge
+    // printer last. The SSVC table alone says Scheduled for the pacemaker; the patient-safety floor raises
+    // it to Out-of-Cycle, and within one decision patient harm ranks before known exploitation. The two
+    // Abbott CVEs still waiting for a person's confirmation come after the confirmed items.
+    expect(q.slice(0, 4).map(line)).toEqual([
+      'PM-1 CVE-2017-12712 out-of-cycle',
       'IMG-1 CVE-2024-40711 out-of-cycle',
-      'PM-1 CVE-2017-12712 scheduled',
-      'PM-1 CVE-2017-12714 scheduled',
+      'PM-1 CVE-2017-12714 out-of-cycle',
+      'PM-1 CVE-2017-12716 out-of-cycle',
     ]);
-    expect(img.rank).toBeLessThan(pm.rank);
-    expect(pm.rank).toBeLessThan(badge.rank);
+    expect(pm.rank).toBeLessThan(img.rank);
+    expect(img.rank).toBeLessThan(badge.rank);
     expect(badge.decision).toBe('scheduled');
+    expect(pm.evidence.find((e) => e.point === 'decision')?.because).toContain(
+      'the table says scheduled, raised to out-of-cycle by the patient-safety floor',
+    );
 
     const why = (i: QueueItem) => Object.fromEntries(i.evidence.map((e) => [e.point, e.value]));
     expect(why(img)).toMatchObject({

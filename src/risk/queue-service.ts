@@ -241,7 +241,8 @@ export async function listQueue(
     items.push({
       kind: 'vulnerability',
       rank: 0,
-      score: p.score,
+      // Within one decision, confirmed matches come before candidates still to be reviewed.
+      score: p.score + (m.status === 'affected' ? 5_000 : 0),
       deviceId: d.id,
       assetTag: d.asset_tag,
       vulnerability: m.vulnerability,
