@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { invalidInput, notFound } from '../errors.js';
+import { conflict, invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
 import { resolveDevice } from '../inventory/inventory-service.js';
 import { newId, nowIso } from '../store/ids.js';
@@ -14,7 +14,9 @@ import {
   deviceIdsAtSites,
   insertOverride,
   listOverrides,
+  markOverrideRevoked,
   modelExists,
+  overrideById,
   type RiskOverrideRow,
 } from '../store/risk-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
@@ -50,6 +52,7 @@ export function toOverride(r: RiskOverrideRow): RiskOverride {
     expiresAt: r.expires_at,
     createdBy: r.created_by,
     createdAt: r.created_at,
+    revokedAt: r.revoked_at,
   };
 }
 
@@ -118,6 +121,36 @@ export async function addOverride(h: DbHandle, actor: Actor, input: unknown): Pr
     return toOverride(row);
   });
 }
+
+/** Ends an override before its expiry (the evidence is used again from the next queue on); audited. */
+export async function revokeOverride(
+  h: DbHandle,
+  actor: Actor,
+  id: string,
+  reason: unknown,
+): Promise<RiskOverride> {
+  assertCan(actor, 'risk:write');
+  const why = parseInput(RevokeReasonSchema, reason, 'revocation');
+  return transaction(h, async (tx) => {
+    const row = await overrideById(tx, id);
+    if (!row) throw notFound(`Risk override ${id}`);
+    if (row.scope === 'model') assertAllSites(actor, 'A model-wide override');
+    else if (actor.siteIds && !(await deviceIdsAtSites(tx, actor.siteIds)).includes(row.device_id ?? ''))
+      throw notFound(`Risk override ${id}`);
+    if (row.revoked_at) throw conflict(`Risk override ${id} was revoked on ${row.revoked_at.slice(0, 10)}`);
+    const at = nowIso();
+    await markOverrideRevoked(tx, id, at);
+    await appendAudit(tx, {
+      actor,
+      action: 'risk.override-revoke',
+      target: { type: row.scope, id: (row.device_id ?? row.model_id)! },
+      summary: { override: id, point: row.point, value: row.value, reason: why },
+    });
+    return toOverride({ ...row, revoked_at: at });
+  });
+}
+
+const RevokeReasonSchema = z.string().trim().min(1, 'say why the override ends').max(2000);
 
 /** Overrides in force (not expired), or with `all` also the expired ones. */
 export async function listRiskOverrides(

@@ -55,6 +55,8 @@ export interface RiskOverride {
   expiresAt: string;
   createdBy: string;
   createdAt: string;
+  /** Set when a person ended the override before its expiry. */
+  revokedAt: string | null;
 }
 
 const POINT_NAME: Record<OverridePoint, string> = {

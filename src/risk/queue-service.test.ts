@@ -26,7 +26,7 @@ import { addDevice } from '../inventory/inventory-service.js';
 import { addSegment, createSite } from '../inventory/site-service.js';
 import { decideCandidate } from '../matching/vulns-service.js';
 import type { VigilDatabase } from '../store/database.js';
-import { addOverride, listRiskOverrides } from './overrides-service.js';
+import { addOverride, listRiskOverrides, revokeOverride } from './overrides-service.js';
 import { listQueue, type QueueItem } from './queue-service.js';
 
 const FIX = join(import.meta.dirname, '../../test/fixtures');
@@ -230,6 +230,23 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
       .where('action', '=', 'risk.override')
       .execute();
     expect(audit).toHaveLength(1);
+    // Revoked: the evidence speaks again, the override is listed only with --all, the revocation audited.
+    await expect(revokeOverride(vdb, cliActor, o.id, '  ')).rejects.toThrow(/Invalid revocation/);
+    const revoked = await revokeOverride(vdb, cliActor, o.id, 'kiosk network removed');
+    expect(revoked.revokedAt).not.toBeNull();
+    await expect(revokeOverride(vdb, cliActor, o.id, 'again')).rejects.toThrow(/was revoked on/);
+    const after = (await listQueue(vdb, cliActor, {}, { now: NOW })).find(
+      (i) => i.assetTag === 'BADGE-1' && i.vulnerability === 'CVE-2023-45197',
+    )!;
+    expect(after.overrides).toEqual([]);
+    expect(after.evidence.find((e) => e.point === 'exposure')?.value).toBe('controlled');
+    expect(await listRiskOverrides(vdb, cliActor)).toEqual([]);
+    const revokes = await vdb.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('action', '=', 'risk.override-revoke')
+      .execute();
+    expect(revokes).toHaveLength(1);
     const overdue = await listQueue(vdb, cliActor, { overdue: true }, { now: NOW });
     expect(overdue.map(line)).toEqual(['IMG-1 CVE-2024-40711 out-of-cycle']);
     expect(await listQueue(vdb, cliActor, { limit: 2 }, { now: NOW })).toHaveLength(2);

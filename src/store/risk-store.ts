@@ -13,6 +13,14 @@ export async function insertOverride(h: DbHandle, row: RiskOverrideRow): Promise
   await h.db.insertInto('risk_overrides').values(row).execute();
 }
 
+export async function overrideById(h: DbHandle, id: string): Promise<RiskOverrideRow | undefined> {
+  return h.db.selectFrom('risk_overrides').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function markOverrideRevoked(h: DbHandle, id: string, at: string): Promise<void> {
+  await h.db.updateTable('risk_overrides').set({ revoked_at: at }).where('id', '=', id).execute();
+}
+
 /** Overrides not revoked; with `activeAt`, only those not yet expired at that time. */
 export async function listOverrides(
   h: DbHandle,

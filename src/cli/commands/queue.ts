@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
-import { addOverride, listRiskOverrides } from '../../risk/overrides-service.js';
+import { addOverride, listRiskOverrides, revokeOverride } from '../../risk/overrides-service.js';
 import { listQueue, type QueueItem } from '../../risk/queue-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
@@ -101,6 +101,18 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
         },
       ),
     );
+  override
+    .command('revoke <id>')
+    .description('End an override before its expiry (audited)')
+    .requiredOption('--reason <text>', 'why it ends')
+    .action(
+      action(async (id: string, o: { reason: string }) => {
+        const { vdb } = await cli.get();
+        const r = await revokeOverride(vdb, cli.actor(), id, o.reason);
+        process.stdout.write(`Override ${r.id} (${r.point} = ${r.value}) revoked.\n`);
+      }),
+    );
+
   override
     .command('list')
     .description('Overrides in force (--all: also expired ones)')

@@ -3,7 +3,7 @@
  * `GET /risk/overrides` (risk:read), `POST /risk/overrides` (risk:write, audited).
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { addOverride, listRiskOverrides } from '../../risk/overrides-service.js';
+import { addOverride, listRiskOverrides, revokeOverride } from '../../risk/overrides-service.js';
 import { OVERRIDE_POINTS } from '../../risk/priority.js';
 import { listQueue } from '../../risk/queue-service.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
@@ -71,6 +71,7 @@ const OverrideSchema = z
     expiresAt: z.string(),
     createdBy: z.string(),
     createdAt: z.string(),
+    revokedAt: z.string().nullable(),
   })
   .openapi('RiskOverride');
 
@@ -137,4 +138,35 @@ export const riskRoutes = new OpenAPIHono<AppEnv>()
       responses: { 201: json(OverrideSchema, 'Created') },
     }),
     async (c) => c.json(await addOverride(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 201),
+  )
+  .openapi(
+    defineRoute('risk:write', {
+      method: 'post',
+      path: '/risk/overrides/{id}/revoke',
+      tags: ['risk'],
+      summary: 'End an override before its expiry, with a reason (audited)',
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .max(64)
+            .openapi({ param: { name: 'id', in: 'path' } }),
+        }),
+        body: {
+          required: true,
+          content: { 'application/json': { schema: z.object({ reason: z.string().min(1).max(2000) }) } },
+        },
+      },
+      responses: { 200: json(OverrideSchema, 'Revoked') },
+    }),
+    async (c) =>
+      c.json(
+        await revokeOverride(
+          c.get('ctx').vdb,
+          actorOf(c),
+          c.req.valid('param').id,
+          c.req.valid('json').reason,
+        ),
+        200,
+      ),
   );
