@@ -18,7 +18,7 @@ import type { VulnerabilityRecord } from '../src/advisories/records.js';
 import { importCmmsCsv } from '../src/inventory/cmms-import.js';
 import { combineEvidence } from '../src/matching/combine.js';
 import type { MatchEvidence, MatchSubject } from '../src/matching/match-types.js';
-import { runMatch } from '../src/matching/matcher.js';
+import { csafFacts, runMatch } from '../src/matching/matcher.js';
 import { resolveManufacturer } from '../src/matching/names/names.js';
 import { cnaEvidence } from '../src/matching/rules/affected-list.js';
 import { type CsafProductFacts, csafEvidence } from '../src/matching/rules/csaf-product.js';
@@ -99,59 +99,15 @@ function bumpedCsaf(original: string, n: number): Buffer {
   return Buffer.from(JSON.stringify(doc));
 }
 
-/** Every advisory product with its statuses, as the matcher's `loadCsafFacts` builds them. */
+/** Every advisory product with its statuses, built as the matcher builds them. */
 async function allCsafFacts(vdb: VigilDatabase): Promise<CsafProductFacts[]> {
-  const advisories = await listAdvisories(vdb);
-  const [products, vulns, statuses] = await Promise.all([
+  const [advisories, products, vulns, statuses] = await Promise.all([
+    listAdvisories(vdb),
     advisoryProducts(vdb),
     advisoryVulnerabilities(vdb),
     advisoryStatuses(vdb),
   ]);
-  const advisory = new Map(advisories.map((a) => [a.id, a]));
-  const cveOf = new Map(vulns.map((v) => [`${v.advisory_id}\u0000${v.vuln_key}`, v.cve]));
-  const status: Record<string, CsafProductFacts['statuses'][number]['status'] | undefined> = {
-    affected: 'affected',
-    not_affected: 'not-affected',
-    fixed: 'fixed',
-    under_investigation: 'under-investigation',
-  };
-  const out: CsafProductFacts[] = [];
-  for (const p of products) {
-    const a = advisory.get(p.advisory_id);
-    if (!a) continue;
-    const helpers = p.helpers ? (JSON.parse(p.helpers) as Record<string, unknown>) : {};
-    const list = (k: string) => (Array.isArray(helpers[k]) ? (helpers[k] as unknown[]).map(String) : []);
-    const facts: CsafProductFacts = {
-      advisoryId: a.tracking_id,
-      documentDate: a.current_release,
-      productId: p.product_id,
-      name: p.name,
-      vendor: p.vendor,
-      vendorKey: p.vendor_key,
-      productName: p.product_name,
-      version: p.version,
-      versionRange: p.version_range,
-      modelNumbers: [...list('model_numbers'), ...list('skus')],
-      serialNumbers: list('serial_numbers'),
-      cpe: typeof helpers['cpe'] === 'string' ? helpers['cpe'] : null,
-      purl: typeof helpers['purl'] === 'string' ? helpers['purl'] : null,
-      statuses: [],
-    };
-    for (const s of statuses) {
-      // Naive on purpose: a scan of every status row per product.
-      if (s.advisory_id !== p.advisory_id || s.product_id !== p.product_id) continue;
-      const st = status[s.status];
-      if (!st) continue;
-      facts.statuses.push({
-        vulnKey: s.vuln_key,
-        cve: cveOf.get(`${s.advisory_id}\u0000${s.vuln_key}`) ?? null,
-        status: st,
-        remediations: JSON.parse(s.remediations),
-      });
-    }
-    if (facts.statuses.length) out.push(facts);
-  }
-  return out;
+  return csafFacts({ advisories, products, vulns, statuses });
 }
 
 /** The naive matcher for one device: every advisory product and every record, one by one. */

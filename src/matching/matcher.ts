@@ -12,6 +12,9 @@ import type { VulnerabilityRecord } from '../advisories/records.js';
 import { appendAudit } from '../audit/audit-log.js';
 import {
   type AdvisoryProductRow,
+  type AdvisoryRow,
+  type AdvisoryStatusRow,
+  type AdvisoryVulnerabilityRow,
   advisoriesById,
   advisoryIdsForVendors,
   advisoryIdsForVulns,
@@ -157,19 +160,30 @@ async function loadCsafFacts(h: DbHandle, advisoryIds: readonly string[]): Promi
     advisoryVulnerabilities(h, advisoryIds),
     advisoryStatuses(h, advisoryIds),
   ]);
+  return csafFacts({ advisories, products, vulns, statuses });
+}
+
+/** Stored advisory rows → the facts the csaf rules read, one per product that has a status. */
+export function csafFacts(rows: {
+  advisories: readonly AdvisoryRow[];
+  products: readonly AdvisoryProductRow[];
+  vulns: readonly AdvisoryVulnerabilityRow[];
+  statuses: readonly AdvisoryStatusRow[];
+}): CsafProductFacts[] {
+  const { advisories, products, vulns, statuses } = rows;
   const advisory = new Map(advisories.map((a) => [a.id, a]));
   const cveOf = new Map(vulns.map((v) => [`${v.advisory_id}\u0000${v.vuln_key}`, v.cve]));
   // A vulnerability that some product of the advisory lists as fixed has a fix (a newer version).
   const fixedVulns = new Set(
     statuses.filter((s) => s.status === 'fixed').map((s) => `${s.advisory_id}\u0000${s.vuln_key}`),
   );
-  const statusesOf = new Map<string, typeof statuses>();
+  const statusesOf = new Map<string, AdvisoryStatusRow[]>();
   for (const s of statuses) {
     const k = `${s.advisory_id}\u0000${s.product_id}`;
     pushTo(statusesOf, k, s);
   }
   const out: CsafProductFacts[] = [];
-  for (const p of products as AdvisoryProductRow[]) {
+  for (const p of products) {
     const a = advisory.get(p.advisory_id);
     if (!a) continue;
     const helpers = p.helpers ? (JSON.parse(p.helpers) as Record<string, unknown>) : {};

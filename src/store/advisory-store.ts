@@ -4,7 +4,7 @@
  * statements. Reading formats and deciding matches live in `formats/`, `advisories/` and `matching/`.
  */
 import { sql } from 'kysely';
-import { bulkInsert, chunks } from './batch.js';
+import { bulkInsert, chunks, selectInChunks } from './batch.js';
 import type {
   AdvisoryProductTable,
   AdvisoryStatusTable,
@@ -98,12 +98,9 @@ export async function listAdvisories(h: DbHandle): Promise<AdvisoryRow[]> {
 }
 
 export async function advisoriesById(h: DbHandle, ids: readonly string[]): Promise<AdvisoryRow[]> {
-  const out: AdvisoryRow[] = [];
-  for (const part of chunks(ids, 500)) {
-    if (part.length)
-      out.push(...(await h.db.selectFrom('advisories').selectAll().where('id', 'in', part).execute()));
-  }
-  return out;
+  return selectInChunks(ids, (part) =>
+    h.db.selectFrom('advisories').selectAll().where('id', 'in', part).execute(),
+  );
 }
 
 /** Products of the given advisories (all advisories when ids is undefined). */
@@ -112,18 +109,9 @@ export async function advisoryProducts(
   advisoryIds?: readonly string[],
 ): Promise<AdvisoryProductRow[]> {
   if (!advisoryIds) return h.db.selectFrom('advisory_products').selectAll().execute();
-  const out: AdvisoryProductRow[] = [];
-  for (const part of chunks(advisoryIds, 500)) {
-    if (part.length)
-      out.push(
-        ...(await h.db
-          .selectFrom('advisory_products')
-          .selectAll()
-          .where('advisory_id', 'in', part)
-          .execute()),
-      );
-  }
-  return out;
+  return selectInChunks(advisoryIds, (part) =>
+    h.db.selectFrom('advisory_products').selectAll().where('advisory_id', 'in', part).execute(),
+  );
 }
 
 export async function advisoryVulnerabilities(
@@ -131,18 +119,9 @@ export async function advisoryVulnerabilities(
   advisoryIds?: readonly string[],
 ): Promise<AdvisoryVulnerabilityRow[]> {
   if (!advisoryIds) return h.db.selectFrom('advisory_vulnerabilities').selectAll().execute();
-  const out: AdvisoryVulnerabilityRow[] = [];
-  for (const part of chunks(advisoryIds, 500)) {
-    if (part.length)
-      out.push(
-        ...(await h.db
-          .selectFrom('advisory_vulnerabilities')
-          .selectAll()
-          .where('advisory_id', 'in', part)
-          .execute()),
-      );
-  }
-  return out;
+  return selectInChunks(advisoryIds, (part) =>
+    h.db.selectFrom('advisory_vulnerabilities').selectAll().where('advisory_id', 'in', part).execute(),
+  );
 }
 
 export async function advisoryStatuses(
@@ -150,18 +129,9 @@ export async function advisoryStatuses(
   advisoryIds?: readonly string[],
 ): Promise<AdvisoryStatusRow[]> {
   if (!advisoryIds) return h.db.selectFrom('advisory_statuses').selectAll().execute();
-  const out: AdvisoryStatusRow[] = [];
-  for (const part of chunks(advisoryIds, 500)) {
-    if (part.length)
-      out.push(
-        ...(await h.db
-          .selectFrom('advisory_statuses')
-          .selectAll()
-          .where('advisory_id', 'in', part)
-          .execute()),
-      );
-  }
-  return out;
+  return selectInChunks(advisoryIds, (part) =>
+    h.db.selectFrom('advisory_statuses').selectAll().where('advisory_id', 'in', part).execute(),
+  );
 }
 
 /** Advisory ids whose products name one of these vendor keys. */
@@ -229,14 +199,9 @@ export async function vulnerabilitiesByKey(
   h: DbHandle,
   keys: readonly string[],
 ): Promise<VulnerabilityRow[]> {
-  const out: VulnerabilityRow[] = [];
-  for (const part of chunks(keys, 500)) {
-    if (part.length)
-      out.push(
-        ...(await h.db.selectFrom('vulnerabilities').selectAll().where('vuln_key', 'in', part).execute()),
-      );
-  }
-  return out;
+  return selectInChunks(keys, (part) =>
+    h.db.selectFrom('vulnerabilities').selectAll().where('vuln_key', 'in', part).execute(),
+  );
 }
 
 export interface RecordWrite {
@@ -288,32 +253,18 @@ export async function recordsForKeys(
       .execute();
     for (const r of rows) ids.add(r.record_id);
   }
-  const out: VulnerabilityRecordRow[] = [];
-  for (const part of chunks([...ids], 500)) {
-    if (part.length)
-      out.push(
-        ...(await h.db.selectFrom('vulnerability_records').selectAll().where('id', 'in', part).execute()),
-      );
-  }
-  return out;
+  return selectInChunks([...ids], (part) =>
+    h.db.selectFrom('vulnerability_records').selectAll().where('id', 'in', part).execute(),
+  );
 }
 
 export async function recordsOfVulns(
   h: DbHandle,
   vulnKeys: readonly string[],
 ): Promise<VulnerabilityRecordRow[]> {
-  const out: VulnerabilityRecordRow[] = [];
-  for (const part of chunks(vulnKeys, 500)) {
-    if (part.length)
-      out.push(
-        ...(await h.db
-          .selectFrom('vulnerability_records')
-          .selectAll()
-          .where('vuln_key', 'in', part)
-          .execute()),
-      );
-  }
-  return out;
+  return selectInChunks(vulnKeys, (part) =>
+    h.db.selectFrom('vulnerability_records').selectAll().where('vuln_key', 'in', part).execute(),
+  );
 }
 
 export async function countRows(
@@ -402,14 +353,9 @@ export async function listSboms(h: DbHandle, modelId?: string): Promise<SbomRow[
 
 export async function sbomComponents(h: DbHandle, sbomIds?: readonly string[]): Promise<SbomComponentRow[]> {
   if (!sbomIds) return h.db.selectFrom('sbom_components').selectAll().execute();
-  const out: SbomComponentRow[] = [];
-  for (const part of chunks(sbomIds, 500)) {
-    if (part.length)
-      out.push(
-        ...(await h.db.selectFrom('sbom_components').selectAll().where('sbom_id', 'in', part).execute()),
-      );
-  }
-  return out;
+  return selectInChunks(sbomIds, (part) =>
+    h.db.selectFrom('sbom_components').selectAll().where('sbom_id', 'in', part).execute(),
+  );
 }
 
 export async function insertVexStatements(h: DbHandle, rows: readonly VexRow[]): Promise<void> {
@@ -418,17 +364,12 @@ export async function insertVexStatements(h: DbHandle, rows: readonly VexRow[]):
 
 export async function vexStatements(h: DbHandle, vulnKeys?: readonly string[]): Promise<VexRow[]> {
   if (!vulnKeys) return h.db.selectFrom('vex_statements').selectAll().orderBy('created_at').execute();
-  const out: VexRow[] = [];
-  for (const part of chunks(vulnKeys, 500)) {
-    if (part.length)
-      out.push(
-        ...(await h.db
-          .selectFrom('vex_statements')
-          .selectAll()
-          .where('vuln_key', 'in', part)
-          .orderBy('created_at')
-          .execute()),
-      );
-  }
-  return out;
+  return selectInChunks(vulnKeys, (part) =>
+    h.db
+      .selectFrom('vex_statements')
+      .selectAll()
+      .where('vuln_key', 'in', part)
+      .orderBy('created_at')
+      .execute(),
+  );
 }

@@ -16,6 +16,17 @@ export function chunks<T>(items: readonly T[], size = 500): T[][] {
   return out;
 }
 
+/** Runs one query per chunk of keys (an `IN (…)` list within the parameter limits) and joins the rows. */
+export async function selectInChunks<K, R>(
+  keys: readonly K[],
+  query: (part: K[]) => Promise<R[]>,
+  size = 500,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const part of chunks(keys, size)) if (part.length) out.push(...(await query(part)));
+  return out;
+}
+
 /** Chunks of rows for a multi-row insert, sized by how many columns each row binds. */
 export function rowChunks<T extends object>(rows: readonly T[]): T[][] {
   if (rows.length === 0) return [];

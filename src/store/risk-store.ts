@@ -3,7 +3,7 @@
  * bulk for a page of matches: device facts (model, manufacturer, versions, criticality, ePHI, site, IP
  * addresses), segments, CISA SSVC notes of advisories, and open findings.
  */
-import { chunks } from './batch.js';
+import { chunks, selectInChunks } from './batch.js';
 import type { RiskOverrideTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
@@ -60,35 +60,30 @@ export interface RiskDeviceRow {
 }
 
 export async function riskDevices(h: DbHandle, ids: readonly string[]): Promise<RiskDeviceRow[]> {
-  const out: RiskDeviceRow[] = [];
-  for (const part of chunks([...new Set(ids)], 500)) {
-    if (!part.length) continue;
-    out.push(
-      ...(await h.db
-        .selectFrom('devices as d')
-        .leftJoin('device_models as m', 'm.id', 'd.model_id')
-        .leftJoin('manufacturers as f', 'f.id', 'm.manufacturer_id')
-        .select([
-          'd.id',
-          'd.asset_tag',
-          'd.model_id',
-          'm.name as model',
-          'f.name as manufacturer',
-          'd.device_class',
-          'd.firmware_version',
-          'd.software_version',
-          'd.criticality',
-          'm.criticality as model_criticality',
-          'd.ephi',
-          'm.ephi_stores',
-          'm.ephi_transmits',
-          'd.site_id',
-        ])
-        .where('d.id', 'in', part)
-        .execute()),
-    );
-  }
-  return out;
+  return selectInChunks([...new Set(ids)], (part) =>
+    h.db
+      .selectFrom('devices as d')
+      .leftJoin('device_models as m', 'm.id', 'd.model_id')
+      .leftJoin('manufacturers as f', 'f.id', 'm.manufacturer_id')
+      .select([
+        'd.id',
+        'd.asset_tag',
+        'd.model_id',
+        'm.name as model',
+        'f.name as manufacturer',
+        'd.device_class',
+        'd.firmware_version',
+        'd.software_version',
+        'd.criticality',
+        'm.criticality as model_criticality',
+        'd.ephi',
+        'm.ephi_stores',
+        'm.ephi_transmits',
+        'd.site_id',
+      ])
+      .where('d.id', 'in', part)
+      .execute(),
+  );
 }
 
 export async function deviceIps(h: DbHandle, ids: readonly string[]): Promise<Map<string, string[]>> {

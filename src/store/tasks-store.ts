@@ -2,7 +2,7 @@
  * @module SQL for the update process: remediation tasks and their events, risk acceptances, campaigns,
  * and the slices of matches, findings and device facts that verification reads.
  */
-import { chunks } from './batch.js';
+import { chunks, selectInChunks } from './batch.js';
 import type { CampaignTable, RemediationTaskTable, RiskAcceptanceTable, TaskEventTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
@@ -137,18 +137,13 @@ export interface MatchState {
 }
 
 export async function matchStates(h: DbHandle, deviceIds: readonly string[]): Promise<MatchState[]> {
-  const out: MatchState[] = [];
-  for (const part of chunks([...new Set(deviceIds)], 500)) {
-    if (!part.length) continue;
-    out.push(
-      ...(await h.db
-        .selectFrom('vulnerability_matches')
-        .select(['device_id', 'vuln_key', 'status'])
-        .where('device_id', 'in', part)
-        .execute()),
-    );
-  }
-  return out;
+  return selectInChunks([...new Set(deviceIds)], (part) =>
+    h.db
+      .selectFrom('vulnerability_matches')
+      .select(['device_id', 'vuln_key', 'status'])
+      .where('device_id', 'in', part)
+      .execute(),
+  );
 }
 
 export interface DeviceState {
@@ -162,26 +157,13 @@ export interface DeviceState {
 }
 
 export async function deviceStates(h: DbHandle, ids: readonly string[]): Promise<DeviceState[]> {
-  const out: DeviceState[] = [];
-  for (const part of chunks([...new Set(ids)], 500)) {
-    if (!part.length) continue;
-    out.push(
-      ...(await h.db
-        .selectFrom('devices')
-        .select([
-          'id',
-          'asset_tag',
-          'state',
-          'firmware_version',
-          'software_version',
-          'last_seen',
-          'updated_at',
-        ])
-        .where('id', 'in', part)
-        .execute()),
-    );
-  }
-  return out;
+  return selectInChunks([...new Set(ids)], (part) =>
+    h.db
+      .selectFrom('devices')
+      .select(['id', 'asset_tag', 'state', 'firmware_version', 'software_version', 'last_seen', 'updated_at'])
+      .where('id', 'in', part)
+      .execute(),
+  );
 }
 
 export interface VersionFact {
@@ -195,19 +177,14 @@ export interface VersionFact {
 
 /** Where each device's current firmware/software version came from (facts per source). */
 export async function versionFacts(h: DbHandle, ids: readonly string[]): Promise<VersionFact[]> {
-  const out: VersionFact[] = [];
-  for (const part of chunks([...new Set(ids)], 500)) {
-    if (!part.length) continue;
-    out.push(
-      ...(await h.db
-        .selectFrom('device_facts')
-        .select(['device_id', 'field', 'value', 'source', 'source_ref', 'last_seen'])
-        .where('device_id', 'in', part)
-        .where('field', 'in', ['firmware_version', 'software_version', 'firmwareVersion', 'softwareVersion'])
-        .execute()),
-    );
-  }
-  return out;
+  return selectInChunks([...new Set(ids)], (part) =>
+    h.db
+      .selectFrom('device_facts')
+      .select(['device_id', 'field', 'value', 'source', 'source_ref', 'last_seen'])
+      .where('device_id', 'in', part)
+      .where('field', 'in', ['firmware_version', 'software_version', 'firmwareVersion', 'softwareVersion'])
+      .execute(),
+  );
 }
 
 export interface FindingState {
@@ -217,18 +194,9 @@ export interface FindingState {
 }
 
 export async function findingStates(h: DbHandle, ids: readonly string[]): Promise<FindingState[]> {
-  const out: FindingState[] = [];
-  for (const part of chunks([...new Set(ids)], 500)) {
-    if (!part.length) continue;
-    out.push(
-      ...(await h.db
-        .selectFrom('findings')
-        .select(['id', 'state', 'last_seen'])
-        .where('id', 'in', part)
-        .execute()),
-    );
-  }
-  return out;
+  return selectInChunks([...new Set(ids)], (part) =>
+    h.db.selectFrom('findings').select(['id', 'state', 'last_seen']).where('id', 'in', part).execute(),
+  );
 }
 
 export interface FindingForTask {
@@ -343,26 +311,21 @@ export async function devicesOfModel(h: DbHandle, modelId: string | null): Promi
 }
 
 export async function scopeDevices(h: DbHandle, ids: readonly string[]): Promise<ScopeDevice[]> {
-  const out: ScopeDevice[] = [];
-  for (const part of chunks([...new Set(ids)], 500)) {
-    if (!part.length) continue;
-    out.push(
-      ...(await h.db
-        .selectFrom('devices')
-        .select([
-          'id',
-          'asset_tag',
-          'model_id',
-          'firmware_version',
-          'software_version',
-          'site_id',
-          'department',
-        ])
-        .where('id', 'in', part)
-        .execute()),
-    );
-  }
-  return out;
+  return selectInChunks([...new Set(ids)], (part) =>
+    h.db
+      .selectFrom('devices')
+      .select([
+        'id',
+        'asset_tag',
+        'model_id',
+        'firmware_version',
+        'software_version',
+        'site_id',
+        'department',
+      ])
+      .where('id', 'in', part)
+      .execute(),
+  );
 }
 
 /** Device ids with a match of this vulnerability in one of these statuses. */
