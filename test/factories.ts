@@ -52,3 +52,30 @@ export const DEVICE_JSON_FIELDS = [
   'dicom',
   'hl7',
 ];
+
+/**
+ * The VulnerabilityMatch JSON contract of `vigil vulns list --json` and `GET /api/v1/vulns` (issue 4,
+ * docs/vulnerabilities.md): the fields the issue names, written out here so a renamed or dropped field
+ * fails the tests.
+ */
+export const VULN_MATCH_FIELDS = [
+  'deviceId',
+  'advisoryIds',
+  'cve',
+  'status',
+  'confidence',
+  'matchedBy',
+  'explanation',
+  'fixAvailable',
+  'kev',
+  'epss',
+];
+
+/** The statuses a match may have, as the issue names them. */
+export const VULN_MATCH_STATUSES = [
+  'affected',
+  'needs-review',
+  'not-affected',
+  'fixed',
+  'under-investigation',
+];

@@ -17,11 +17,9 @@ import {
   importCsafBundle,
   listFeeds,
   removeSubscription,
-  SubscriptionSchema,
   syncFeeds,
 } from '../../advisories/feeds-service.js';
 import { invalidInput } from '../../errors.js';
-import { parseInput } from '../../inventory/device-input.js';
 import type { MatchRunReport } from '../../matching/matcher.js';
 import { listAdvisories } from '../../store/advisory-store.js';
 import type { CliContext } from '../cli-context.js';
@@ -243,18 +241,14 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
             json?: boolean;
           },
         ) => {
-          const input = parseInput(
-            SubscriptionSchema,
-            {
-              kind: o.kind,
-              name: o.name,
-              url,
-              ...(o.manufacturer ? { manufacturer: o.manufacturer } : {}),
-              ...(o.requireSignature ? { requireSignature: true } : {}),
-              ...(o.intervalHours !== undefined ? { intervalHours: o.intervalHours } : {}),
-            },
-            'subscription',
-          );
+          const input = {
+            kind: o.kind,
+            name: o.name,
+            url,
+            ...(o.manufacturer ? { manufacturer: o.manufacturer } : {}),
+            ...(o.requireSignature ? { requireSignature: true } : {}),
+            ...(o.intervalHours !== undefined ? { intervalHours: o.intervalHours } : {}),
+          };
           const { vdb } = await cli.get();
           const f = await addSubscription(vdb, cli.actor(), input);
           if (o.json) return printJson(f);

@@ -12,10 +12,7 @@ import {
   importVex,
   listVex,
   sbomList,
-  VexAddSchema,
-  VexExportSchema,
 } from '../../advisories/sbom-vex-service.js';
-import { parseInput } from '../../inventory/device-input.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -144,12 +141,8 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
     .action(
       action(async (o: Record<string, string | boolean | undefined>) => {
         const { json, vuln, ...rest } = o;
-        const input = parseInput(
-          VexAddSchema,
-          Object.fromEntries(
-            Object.entries({ vulnerability: vuln, ...rest }).filter(([, v]) => v !== undefined),
-          ),
-          'VEX statement',
+        const input = Object.fromEntries(
+          Object.entries({ vulnerability: vuln, ...rest }).filter(([, v]) => v !== undefined),
         );
         const { vdb } = await cli.get();
         const row = await addVexStatement(vdb, cli.actor(), input);
@@ -203,7 +196,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           output?: string;
         }) => {
           const { output, ...rest } = o;
-          const opts = parseInput(VexExportSchema, rest, 'export options');
+          const opts = rest;
           const { vdb } = await cli.get();
           const doc = await exportVex(vdb, cli.actor(), opts);
           const text = `${JSON.stringify(doc, null, 2)}\n`;

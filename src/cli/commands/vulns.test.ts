@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { VULN_MATCH_FIELDS, VULN_MATCH_STATUSES } from '../../../test/factories.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = join(root, 'bin/vigil.js');
@@ -30,24 +31,6 @@ const CSAF_FILES = [
   'va-24-201-01.json',
   'va-24-262-01.json',
 ];
-
-/**
- * The VulnerabilityMatch JSON contract of `vigil vulns list --json`: written out here, not derived from
- * the code, so a renamed or dropped field fails the test.
- */
-const VULN_MATCH_FIELDS = [
-  'deviceId',
-  'advisoryIds',
-  'cve',
-  'status',
-  'confidence',
-  'matchedBy',
-  'explanation',
-  'fixAvailable',
-  'kev',
-  'epss',
-];
-const STATUSES = ['affected', 'needs-review', 'not-affected', 'fixed', 'under-investigation'];
 
 interface Match {
   deviceId: string;
@@ -183,7 +166,7 @@ describe('vigil vulns list', () => {
     for (const m of all) {
       for (const f of VULN_MATCH_FIELDS) expect(m, f).toHaveProperty(f);
       expect(m.deviceId).toMatch(/\S/);
-      expect(STATUSES).toContain(m.status);
+      expect(VULN_MATCH_STATUSES).toContain(m.status);
       expect(m.advisoryIds.length).toBeGreaterThan(0);
       for (const a of m.advisoryIds) expect(a).toBe(a.toUpperCase());
       expect(m.cve).toMatch(/^CVE-\d{4}-\d+$/);

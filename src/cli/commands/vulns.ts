@@ -4,12 +4,10 @@
  */
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
-import { parseInput } from '../../inventory/device-input.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
 import { runMatch } from '../../matching/matcher.js';
 import {
-  DecisionSchema,
   decideCandidate,
   explainMatch,
   showVulnerability,
@@ -241,11 +239,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
       .option('--all-versions', 'apply to every version of the model')
       .action(
         action(async (ref: string, vuln: string, o: { reason: string; allVersions?: boolean }) => {
-          const input = parseInput(
-            DecisionSchema,
-            { decision, reason: o.reason, ...(o.allVersions ? { allVersions: true } : {}) },
-            'decision',
-          );
+          const input = { decision, reason: o.reason, ...(o.allVersions ? { allVersions: true } : {}) };
           const { vdb } = await cli.get();
           const actor = cli.actor();
           const device = await resolveDevice(vdb, actor, ref);

@@ -8,27 +8,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, cliActor } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
+import { VULN_MATCH_FIELDS, VULN_MATCH_STATUSES } from '../../../test/factories.js';
 import { createApiToken } from '../../accounts/api-tokens.js';
 import { listAudit } from '../../audit/audit-log.js';
 
 const fixture = (path: string) =>
   readFileSync(new URL(`../../../test/fixtures/${path}`, import.meta.url), 'utf8');
 const BINARY = { 'content-type': 'application/octet-stream' };
-
-/** The VulnerabilityMatch contract, written out (not derived from the code). */
-const VULN_MATCH_FIELDS = [
-  'deviceId',
-  'advisoryIds',
-  'cve',
-  'status',
-  'confidence',
-  'matchedBy',
-  'explanation',
-  'fixAvailable',
-  'kev',
-  'epss',
-];
-const STATUSES = ['affected', 'needs-review', 'not-affected', 'fixed', 'under-investigation'];
 
 interface Match {
   id: string;
@@ -167,7 +153,7 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
     );
     for (const m of all) {
       for (const f of VULN_MATCH_FIELDS) expect(m, f).toHaveProperty(f);
-      expect(STATUSES).toContain(m.status);
+      expect(VULN_MATCH_STATUSES).toContain(m.status);
       for (const a of m.advisoryIds) expect(a).toBe(a.toUpperCase());
       expect(m.explanation).not.toMatch(/\n/);
       expect(typeof m.fixAvailable).toBe('boolean');
