@@ -14,6 +14,9 @@ const BASE: Record<FindingType, Severity> = {
   'insecure-protocol': 'medium',
   'weak-tls': 'medium',
   'certificate-problem': 'low',
+  'failed-login': 'medium',
+  'default-credentials': 'critical',
+  'unnecessary-service': 'medium',
 };
 
 const TITLES: Record<FindingType, string> = {
@@ -22,6 +25,9 @@ const TITLES: Record<FindingType, string> = {
   'insecure-protocol': 'Insecure or unnecessary protocol in use',
   'weak-tls': 'Weak TLS version or cipher suite',
   'certificate-problem': 'Problem with a TLS certificate',
+  'failed-login': 'Repeated failed logins over a cleartext protocol',
+  'default-credentials': "Manufacturer's default credentials in use",
+  'unnecessary-service': 'Service not needed by the device model',
 };
 
 export interface DeviceContext {

@@ -10,8 +10,9 @@ import type { InputIssue } from '../errors.js';
 
 /** Where a fact came from: file, connection, packet and time, and one line a person can read. */
 export interface Evidence {
-  source: 'capture' | 'scanner';
-  /** Capture or scan file name (base name). */
+  /** `log`: a sensor's log (Zeek, Suricata EVE); `live`: a live capture by `vigil sensor`. */
+  source: 'capture' | 'scanner' | 'log' | 'live';
+  /** Capture, scan or log file name (base name), or the sensor's interface for live captures. */
   file: string;
   /** `10.1.2.3:51000 → 10.1.2.9:104/tcp` */
   connection?: string;
@@ -97,6 +98,9 @@ export const FINDING_TYPES = [
   'insecure-protocol',
   'weak-tls',
   'certificate-problem',
+  'failed-login',
+  'default-credentials',
+  'unnecessary-service',
 ] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
@@ -115,10 +119,37 @@ export interface FindingObservation {
   lastEvidence?: Evidence;
 }
 
+/**
+ * One conversation, folded: every connection (TCP) or flow (UDP, ICMP) from `client` to `server:port`
+ * seen by one source run. The monitoring baseline, the detection rules, the network map and the
+ * segmentation policy are built from these. Never carries payload.
+ */
+export interface FlowSummary {
+  /** IP of the side that opened the connection (TCP SYN sender; UDP: the side not on the service port). */
+  client: string;
+  server: string;
+  /** Server port; 0 for ICMP. */
+  port: number;
+  transport: 'tcp' | 'udp' | 'icmp';
+  /** Application protocol, lower case (`dicom`, `hl7`, `http`, `tls` …), null when unknown. */
+  protocol: string | null;
+  /** Connections (TCP) or flows (UDP/ICMP) folded into this summary. */
+  connections: number;
+  packets: number;
+  bytes: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** TCP: the server accepted at least once (SYN-ACK seen); false: only refused or unanswered attempts. */
+  established?: boolean;
+  evidence: Evidence;
+}
+
 /** What one source run produced. */
 export interface SourceResult {
   hosts: HostObservation[];
   findings: FindingObservation[];
+  /** Conversations seen, when the source has them (captures, Zeek conn.log, EVE flow). */
+  flows?: FlowSummary[];
   /** Problems in the input that did not stop the run (a truncated file: what came before it is above). */
   issues?: InputIssue[];
 }

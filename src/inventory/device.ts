@@ -51,7 +51,7 @@ export const RETIRED_LIFECYCLE_WORDS = ['retired', 'disposed', 'decommissioned',
 
 /** Sources that say what a device should be, and sources that report what it was seen to be. */
 export const DECLARED_SOURCES = ['cmms', 'manual'] as const;
-export const OBSERVED_SOURCES = ['capture', 'scanner'] as const;
+export const OBSERVED_SOURCES = ['capture', 'scanner', 'log', 'live'] as const;
 export type FactSource = (typeof DECLARED_SOURCES)[number] | (typeof OBSERVED_SOURCES)[number];
 
 export function isDeclaredSource(source: string): boolean {

@@ -14,7 +14,7 @@ import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 const EvidenceSchema = z
   .object({
-    source: z.enum(['capture', 'scanner']),
+    source: z.enum(['capture', 'scanner', 'log', 'live']),
     file: z.string(),
     connection: z.string().optional(),
     packet: z.number().int().optional(),
