@@ -293,6 +293,8 @@ export async function writeVulnerabilityRecords(
           modified: r.modified,
           created_at: at,
           updated_at: at,
+          ssvc: r.ssvc ? JSON.stringify(r.ssvc) : null,
+          exploit_refs: r.exploitReferences?.length ? JSON.stringify(r.exploitReferences.slice(0, 20)) : null,
         });
       }
       await upsertVulnerabilities(h, [...summaries.values()]);

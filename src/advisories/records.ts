@@ -3,6 +3,7 @@
  * vulnerability record (from NVD, a CVE 5 record or OSV), a KEV entry, an EPSS score, an SBOM and a VEX
  * statement. Readers in `src/formats/*` turn their format into these; nothing here knows a format.
  */
+import type { SsvcDecision } from '../formats/csaf/csaf-advisory.js';
 import type { NvdConfiguration } from './cpe-applicability.js';
 
 export type CvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
@@ -69,6 +70,10 @@ export interface VulnerabilityRecord {
   configurations: NvdConfiguration[];
   affected: AffectedEntry[];
   references: string[];
+  /** References the source tags as exploits (NVD tag `Exploit`, CVE 5 tag `exploit`): public exploit code. */
+  exploitReferences?: string[];
+  /** CISA's SSVC decision points from the CVE 5 ADP container ("CISA ADP Vulnrichment"), when present. */
+  ssvc?: SsvcDecision | null;
   /** Where in the input this record came from (`$.vulnerabilities[12].cve`, `line 4`), for messages. */
   path: string;
 }

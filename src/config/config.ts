@@ -74,6 +74,41 @@ export const CONFIG_OPTIONS = {
     schema: z.coerce.number().int().min(6, 'HIPAA requires at least 6 years').default(6),
     doc: 'Minimum age before audit entries may ever be pruned (HIPAA: 6 years)',
   },
+  slaImmediateHours: {
+    env: 'VIGIL_SLA_IMMEDIATE_HOURS',
+    schema: positiveInt.max(24 * 30).default(72),
+    doc: 'Time allowed for an Immediate (CISA Act) item, hours',
+  },
+  slaOutOfCycleDays: {
+    env: 'VIGIL_SLA_OUT_OF_CYCLE_DAYS',
+    schema: positiveInt.max(365).default(14),
+    doc: 'Time allowed for an Out-of-Cycle (CISA Attend) item, days',
+  },
+  slaScheduledDays: {
+    env: 'VIGIL_SLA_SCHEDULED_DAYS',
+    schema: positiveInt.max(730).default(90),
+    doc: 'Time allowed for a Scheduled item (the next maintenance window), days',
+  },
+  slaDeferDays: {
+    env: 'VIGIL_SLA_DEFER_DAYS',
+    schema: positiveInt.max(3650).optional(),
+    doc: 'Time allowed for a Defer item, days (unset: no deadline)',
+  },
+  epssThreshold: {
+    env: 'VIGIL_EPSS_THRESHOLD',
+    schema: z.coerce.number().min(0).max(1).default(0.1),
+    doc: 'EPSS probability at or above which a vulnerability counts as having a public proof of concept',
+  },
+  safetyFloor: {
+    env: 'VIGIL_SAFETY_FLOOR',
+    schema: z.stringbool().default(true),
+    doc: 'Handle every vulnerability on a device whose failure can kill or gravely injure a patient at least out-of-cycle',
+  },
+  prevalenceUnits: {
+    env: 'VIGIL_PREVALENCE_UNITS',
+    schema: positiveInt.default(25),
+    doc: 'Active devices of one model from which the model counts as widespread (SSVC Mission Prevalence)',
+  },
 } as const;
 
 type Options = typeof CONFIG_OPTIONS;

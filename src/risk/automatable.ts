@@ -1,5 +1,6 @@
 /**
- * @module Automatable (SSVC: yes | no). CISA's own SSVC assessment in the advisory wins when present
+ * @module Automatable (SSVC: yes | no). CISA's own SSVC assessment (a CSAF note, or the CISA ADP
+ * container of the CVE record) wins when present
  * (an analyst read the flaw); otherwise the CVSS vector decides: reachable over the network, low
  * complexity, no privileges and no user interaction (v4.0: also no attack requirements) → yes.
  */
@@ -9,17 +10,20 @@ import { type Evidence, evidence } from './evidence.js';
 
 export type Automatable = 'yes' | 'no';
 
+/** Where an SSVC assessment came from, for the explanation. */
+function ssvcOrigin(ssvc: SsvcDecision): { source: 'csaf-ssvc' | 'cisa-adp'; says: string } {
+  return ssvc.origin === 'cve5-adp'
+    ? { source: 'cisa-adp', says: `the CVE record's ${ssvc.raw}` }
+    : { source: 'csaf-ssvc', says: `CISA's SSVC note says ${ssvc.raw}` };
+}
+
 export function automatableEvidence(input: {
   vector: string | null;
   ssvc: SsvcDecision | null;
 }): Evidence<Automatable> {
   if (input.ssvc && input.ssvc.automatable !== null) {
-    return evidence(
-      'automatable',
-      input.ssvc.automatable ? 'yes' : 'no',
-      'csaf-ssvc',
-      `CISA's SSVC note says ${input.ssvc.raw}`,
-    );
+    const o = ssvcOrigin(input.ssvc);
+    return evidence('automatable', input.ssvc.automatable ? 'yes' : 'no', o.source, o.says);
   }
   if (input.vector) {
     const p = parseCvssVector(input.vector);
@@ -47,13 +51,10 @@ export function technicalImpactEvidence(input: {
   vector: string | null;
   ssvc: SsvcDecision | null;
 }): Evidence<'partial' | 'total'> {
-  if (input.ssvc?.technicalImpact)
-    return evidence(
-      'technicalImpact',
-      input.ssvc.technicalImpact,
-      'csaf-ssvc',
-      `CISA's SSVC note says ${input.ssvc.raw}`,
-    );
+  if (input.ssvc?.technicalImpact) {
+    const o = ssvcOrigin(input.ssvc);
+    return evidence('technicalImpact', input.ssvc.technicalImpact, o.source, o.says);
+  }
   const p = input.vector ? parseCvssVector(input.vector) : null;
   if (p?.ok) {
     const m = p.metrics;

@@ -2,7 +2,9 @@
  * @module Per-device environmental CVSS, after MITRE's "Rubric for Applying CVSS to Medical Devices":
  * Confidentiality Requirement from ePHI handling, Integrity and Availability Requirements from clinical
  * criticality, Modified Attack Vector from the observed exposure, and for CVSS v4.0 the Safety
- * supplemental metric (S:P) for devices whose failure can harm a patient. The vector is built with the
+ * supplemental metric (S:P) for devices whose failure can harm a patient. When the model's rubric
+ * questionnaire has been answered (rubric/), its answers set the requirements and the modified
+ * exploitability metrics instead, each justified by the answers. The vector is built with the
  * strict `withEnvironmental` and scored with `scoreCvss`; a vector that does not parse is reported,
  * never guessed.
  */
@@ -10,6 +12,7 @@ import type { Criticality } from '../inventory/device.js';
 import { parseCvssVector, scoreCvss, withEnvironmental } from './cvss/index.js';
 import { type Evidence, evidence } from './evidence.js';
 import type { Exposure } from './exposure.js';
+import { type ModelRubric, rubricMetrics } from './rubric/rubric.js';
 
 export interface EnvironmentalCvss {
   base: number | null;
@@ -40,6 +43,8 @@ export function environmentalCvss(input: {
   criticality: Criticality | null;
   ephi: boolean | null;
   exposure: Exposure;
+  /** The model's answered rubric questionnaire, when there is one. */
+  rubric?: ModelRubric | null;
 }): EnvironmentalCvss {
   const empty = {
     base: input.baseScore,
@@ -74,8 +79,19 @@ export function environmentalCvss(input: {
       input.criticality ? `criticality ${input.criticality}` : 'criticality unknown',
     ),
   ];
+  if (input.rubric) {
+    // The questionnaire's answers are the better knowledge: they replace the inventory-derived values.
+    const r = rubricMetrics(input.rubric, v, parsed.metrics);
+    for (const [k, val] of Object.entries(r.metrics)) metrics[k] = val;
+    const replaced = new Set(Object.keys(r.metrics));
+    const kept = ev.filter((e) =>
+      e.point === 'IR/AR' ? !(replaced.has('IR') && replaced.has('AR')) : !replaced.has(e.point),
+    );
+    ev.length = 0;
+    ev.push(...kept, ...r.evidence);
+  }
   if (v !== '2.0') {
-    const av = parsed.metrics['AV'] ?? 'N';
+    const av = metrics['MAV'] ?? parsed.metrics['AV'] ?? 'N';
     // Routable networks (open or controlled) keep the published attack vector; a segmented or isolated
     // device ("small") is reachable only from its own segment: Adjacent at most.
     if (input.exposure === 'small' && AV_ORDER.indexOf(av) > AV_ORDER.indexOf('A')) {
@@ -83,7 +99,11 @@ export function environmentalCvss(input: {
       ev.push(evidence('MAV', 'A', 'network', 'exposure small (segmented or isolated): adjacent at most'));
     }
   }
-  if (v === '4.0' && (input.criticality === 'life-sustaining' || input.criticality === 'life-supporting')) {
+  if (
+    v === '4.0' &&
+    metrics['S'] === undefined &&
+    (input.criticality === 'life-sustaining' || input.criticality === 'life-supporting')
+  ) {
     metrics['S'] = 'P';
     ev.push(evidence('S', 'P', 'inventory', `a ${input.criticality} device's failure can harm a patient`));
   }

@@ -7,7 +7,7 @@ import { automatableEvidence, technicalImpactEvidence } from './automatable.js';
 import { environmentalCvss } from './environmental.js';
 import { exploitationEvidence } from './exploitation.js';
 import { exposureEvidence, isPublicIp } from './exposure.js';
-import { humanImpactEvidence } from './human-impact.js';
+import { humanImpactEvidence, MISSION_WELL_BEING } from './human-impact.js';
 
 const V40711 = 'CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
 const V12712 = 'CVSS:3.0/AV:A/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H';
@@ -47,6 +47,31 @@ describe('exploitation', () => {
       'KEV not loaded',
     );
   });
+  it('ranks the evidence: SSVC active over EPSS, exploit references before an SSVC PoC or none', () => {
+    const adpActive = {
+      ...ssvc,
+      raw: 'CISA ADP SSVC 2.0.3: Exploitation active',
+      exploitation: 'active' as const,
+      origin: 'cve5-adp' as const,
+    };
+    const highEpss = { score: 0.91212, percentile: 0.99, date: null };
+    expect(exploitationEvidence({ cve: 'X', kev: false, epss: highEpss, ssvc: adpActive })).toMatchObject({
+      value: 'active',
+      source: 'cisa-adp',
+    });
+    const noneNote = { ...ssvc, exploitation: 'none' as const };
+    const refs = ['https://wpscan.com/vulnerability/68deab46-1c16-46ae-a912-a104958ca4cf'];
+    const byRefs = exploitationEvidence({
+      cve: 'X',
+      kev: false,
+      epss: null,
+      ssvc: noneNote,
+      exploitRefs: refs,
+    });
+    expect(byRefs).toMatchObject({ value: 'public_poc', source: 'references' });
+    expect(byRefs.because).toContain('wpscan.com');
+    expect(exploitationEvidence({ cve: 'X', kev: false, epss: null, ssvc: noneNote }).value).toBe('none');
+  });
 });
 
 describe('exposure', () => {
@@ -78,6 +103,10 @@ describe('exposure', () => {
     expect(exposureEvidence({ ips: ['8.8.8.8'], segments: segs, controls: ['isolated'] }).value).toBe(
       'small',
     );
+    // Only controls that cut the network path count; a disabled service does not change exposure.
+    expect(exposureEvidence({ ips: ['8.8.8.8'], segments: segs, controls: ['service-disabled'] }).value).toBe(
+      'open',
+    );
   });
 });
 
@@ -108,6 +137,52 @@ describe('human impact', () => {
       humanImpactEvidence({ criticality: null, ephi: null, deviceClass: 'implantable-programmer' }).safety
         .value,
     ).toBe('C');
+  });
+});
+
+describe('mission prevalence and well-being (CISA tree)', () => {
+  const h = (
+    criticality: Parameters<typeof humanImpactEvidence>[0]['criticality'],
+    units: number,
+    widespreadUnits?: number,
+  ) =>
+    humanImpactEvidence({
+      criticality,
+      ephi: false,
+      deviceClass: 'other-medical',
+      prevalence: { units, ...(widespreadUnits ? { widespreadUnits } : {}) },
+    });
+
+  it("reproduces CISA's Mission and Well-Being table (prevalence × public well-being)", () => {
+    // CISA SSVC Guide (Nov 2022): rows Minimal, Support, Essential; columns Minimal, Material, Irreversible.
+    const table = [
+      ['L', 'M', 'H'],
+      ['M', 'M', 'H'],
+      ['H', 'H', 'H'],
+    ];
+    (['M', 'S', 'E'] as const).forEach((mp, i) => {
+      (['M', 'R', 'I'] as const).forEach((pwb, j) => {
+        expect(MISSION_WELL_BEING[mp][pwb], `${mp}/${pwb}`).toBe(table[i]![j]);
+      });
+    });
+  });
+
+  it('counts the devices of the model: a widespread model is more prevalent and its failure worse', () => {
+    expect(h('life-sustaining', 1).prevalence.value).toBe('E');
+    expect(h('diagnostic', 3).prevalence.value).toBe('S');
+    expect(h('diagnostic', 40).prevalence.value).toBe('E');
+    expect(h('non-clinical', 3).prevalence.value).toBe('M');
+    expect(h('non-clinical', 300).prevalence.value).toBe('S');
+    expect(h('non-clinical', 10, 10).prevalence.value).toBe('S');
+    expect(h('diagnostic', 3).mission.value).toBe('MSC');
+    const many = h('diagnostic', 40);
+    expect(many.mission.value).toBe('MEF');
+    expect(many.mission.because).toContain('40 active devices of the model');
+    // Well-being: prevalence minimal + safety negligible → Low; diagnostic (marginal) and widespread → High.
+    expect(h('non-clinical', 3).wellBeing.value).toBe('L');
+    expect(h('diagnostic', 3).wellBeing.value).toBe('M');
+    expect(many.wellBeing.value).toBe('H');
+    expect(h('life-supporting', 1).wellBeing.value).toBe('H');
   });
 });
 

@@ -8,10 +8,13 @@ export type EvidenceSource =
   | 'kev'
   | 'epss'
   | 'csaf-ssvc'
+  | 'cisa-adp'
+  | 'references'
   | 'cvss'
   | 'inventory'
   | 'network'
   | 'override'
+  | 'rubric'
   | 'policy'
   | 'finding'
   | 'default';

@@ -2,8 +2,8 @@
  * @module System Exposure (SSVC deployer EXP: small | controlled | open) from what the network shows:
  * a public address on the device, or a segment zoned for the internet, DMZ, guests or the public →
  * open; a segment with any other zone (clinical, biomed, imaging …) → controlled; no information →
- * controlled, with "unknown" said out loud. Compensating controls recorded later (segmented, device
- * isolated) lower it to small; until tasks record them they come in as a parameter.
+ * controlled, with "unknown" said out loud. Compensating controls recorded on a remediation task still
+ * in force (segmented, device isolated) lower it to small.
  */
 import { BlockList, isIP } from 'node:net';
 import { type Evidence, evidence } from './evidence.js';
@@ -69,15 +69,18 @@ export function exposureEvidence(input: {
   ips: readonly string[];
   /** Segments of the device's site (or every segment when the device has no site). */
   segments: readonly SegmentInfo[];
-  controls?: readonly CompensatingControl[];
+  /** Compensating controls in force, with where they were recorded (a remediation task). */
+  controls?: readonly (CompensatingControl | { control: CompensatingControl; where: string })[];
 }): Evidence<Exposure> {
-  const controls = (input.controls ?? []).filter((c) => SMALLING.includes(c));
+  const controls = (input.controls ?? [])
+    .map((c) => (typeof c === 'string' ? { control: c, where: '' } : c))
+    .filter((c) => SMALLING.includes(c.control));
   if (controls.length > 0)
     return evidence(
       'exposure',
       'small',
       'policy',
-      `compensating control recorded: ${controls.join(', ')} (highly controlled network)`,
+      `compensating control recorded: ${controls.map((c) => `${c.control}${c.where ? ` (${c.where})` : ''}`).join(', ')} (highly controlled network)`,
     );
   const publicIp = input.ips.find(isPublicIp);
   if (publicIp)

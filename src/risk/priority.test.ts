@@ -8,13 +8,14 @@ import { exploitationEvidence } from './exploitation.js';
 import { humanImpactEvidence } from './human-impact.js';
 import { type PriorityInput, prioritize } from './priority.js';
 
-function input(criticality: 'life-sustaining' | 'non-clinical', kev: boolean): PriorityInput {
+function input(
+  criticality: 'life-sustaining' | 'non-clinical',
+  kev: false | 'Known' | 'Unknown',
+): PriorityInput {
   return {
     exploitation: exploitationEvidence({
       cve: 'CVE-2017-12712',
-      kev: kev
-        ? { dateAdded: '2024-10-17', dueDate: '2024-11-07', knownRansomwareCampaignUse: 'Known' }
-        : false,
+      kev: kev ? { dateAdded: '2024-10-17', dueDate: '2024-11-07', knownRansomwareCampaignUse: kev } : false,
       epss: null,
       ssvc: null,
     }),
@@ -51,11 +52,19 @@ describe('prioritize', () => {
   it('leaves other devices to the table', () => {
     const printer = prioritize(input('non-clinical', false));
     expect(printer.decision).toBe('defer');
-    expect(prioritize(input('non-clinical', true)).decision).toBe('scheduled');
+    expect(prioritize(input('non-clinical', 'Unknown')).decision).toBe('scheduled');
+  });
+
+  it("escalates KEV's known ransomware campaign use by one level and says why", () => {
+    const p = prioritize(input('non-clinical', 'Known'));
+    expect(p.decision).toBe('out-of-cycle');
+    expect(p.evidence.find((e) => e.point === 'decision')?.because).toContain(
+      'the table says scheduled, raised to out-of-cycle by known ransomware campaign use (KEV)',
+    );
   });
 
   it('ranks patient harm before known exploitation within one decision', () => {
-    const kevPrinter = prioritize(input('non-clinical', true));
+    const kevPrinter = prioritize(input('non-clinical', 'Unknown'));
     const pacemaker = prioritize({ ...input('life-sustaining', false), policy: { safetyFloor: false } });
     expect([kevPrinter.decision, pacemaker.decision]).toEqual(['scheduled', 'scheduled']);
     expect(pacemaker.score).toBeGreaterThan(kevPrinter.score);

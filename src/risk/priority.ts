@@ -180,8 +180,18 @@ export function prioritize(input: PriorityInput): Priority {
       `SSVC Human Impact table: safety ${si!.value} + mission ${mi!.value} → ${hiStep.valueName}`,
     );
   const tableDecision = decision;
-  if (input.policy?.safetyFloor !== false && hi?.value === 'VH' && DECISIONS.indexOf(decision) < 2)
+  const raisedBy: string[] = [];
+  // KEV's ransomware flag escalates: criminals are using the flaw at scale, one level up.
+  if (input.exploitation.ransomware && e.source === 'kev' && DECISIONS.indexOf(decision) < 3) {
+    decision = DECISIONS[DECISIONS.indexOf(decision) + 1]!;
+    raisedBy.push('known ransomware campaign use (KEV)');
+  }
+  if (input.policy?.safetyFloor !== false && hi?.value === 'VH' && DECISIONS.indexOf(decision) < 2) {
     decision = 'out-of-cycle';
+    raisedBy.push(
+      'the patient-safety floor (Human Impact Very High: a failure can kill or gravely injure a patient)',
+    );
+  }
   const cisa = decide('cisa', {
     E: e.value,
     A: a.value,
@@ -215,11 +225,22 @@ export function prioritize(input: PriorityInput): Priority {
       'policy',
       `SSVC deployer table ${d.table} row ${d.row}: ${d.path.map((s) => `${s.pointName} ${s.valueName}`).join(', ')}${
         decision !== tableDecision
-          ? `; the table says ${tableDecision}, raised to ${decision} by the patient-safety floor (Human Impact Very High: a failure can kill or gravely injure a patient)`
+          ? `; the table says ${tableDecision}, raised to ${decision} by ${raisedBy.join(' and ')}`
           : ''
       }`,
     ),
   );
+  if (cisa.ok)
+    ev.push(
+      input.human.prevalence,
+      input.human.wellBeing,
+      evidence(
+        'cisa',
+        cisa.outcome.name,
+        'policy',
+        `CISA coordinator table (second opinion): ${cisa.path.map((s) => `${s.pointName} ${s.valueName}`).join(', ')}`,
+      ),
+    );
   return {
     decision,
     cisa: cisa.ok ? cisa.outcome.name : null,

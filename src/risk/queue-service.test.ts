@@ -137,7 +137,8 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
     const badge = top('BADGE-1', 'CVE-2023-45197');
     // The worked example: the pacemaker first, the exposed KEV-listed workstation second, the badge
     // printer last. The SSVC table alone says Scheduled for the pacemaker; the patient-safety floor raises
-    // it to Out-of-Cycle, and within one decision patient harm ranks before known exploitation. The two
+    // it to Out-of-Cycle; the workstation's table decision (Scheduled) is raised to Out-of-Cycle by KEV's
+    // ransomware flag; within one decision patient harm ranks before known exploitation. The two
     // Abbott CVEs still waiting for a person's confirmation come after the confirmed items.
     expect(q.slice(0, 4).map(line)).toEqual([
       'PM-1 CVE-2017-12712 out-of-cycle',
@@ -156,12 +157,19 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
     expect(why(img)).toMatchObject({
       exploitation: 'active',
       exposure: 'open',
-      automatable: 'yes',
+      // CISA's ADP assessment in the CVE record (Automatable: no) wins over the vector's reading.
+      automatable: 'no',
       safetyImpact: 'M',
       missionImpact: 'MSC',
       humanImpact: 'L',
     });
     expect(img.evidence[0]?.because).toContain('known ransomware campaign use');
+    // Deployer table: active, open, not automatable, human impact low → Scheduled; KEV's ransomware flag
+    // escalates one level.
+    expect(img.evidence.find((e) => e.point === 'decision')?.because).toContain(
+      'the table says scheduled, raised to out-of-cycle by known ransomware campaign use (KEV)',
+    );
+    expect(img.evidence.find((e) => e.point === 'automatable')?.source).toBe('cisa-adp');
     expect(img.due).toBe('2024-11-07T23:59:59.000Z');
     expect(img.dueBecause).toBe('KEV due date 2024-11-07');
     expect(img.overdue).toBe(true);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { type Actor, assertCan } from '../accounts/actor.js';
+import type { Config } from '../config/config.js';
 import type { SsvcDecision } from '../formats/csaf/csaf-advisory.js';
 import { CRITICALITIES, type Criticality } from '../inventory/device.js';
 import { parseInput } from '../inventory/device-input.js';
@@ -13,11 +14,16 @@ import { streamVulnMatches, type VulnerabilityMatch } from '../matching/vulns-se
 import {
   advisorySsvc,
   allSegments,
+  deviceControls,
   deviceIps,
   listOverrides,
+  modelNames,
+  modelPrevalence,
   openFindings,
   type RiskDeviceRow,
   riskDevices,
+  rubricsFor,
+  vulnerabilityEvidence,
 } from '../store/risk-store.js';
 import type { DbHandle } from '../store/transaction.js';
 import { automatableEvidence, technicalImpactEvidence } from './automatable.js';
@@ -28,10 +34,13 @@ import { type CompensatingControl, exposureEvidence, type SegmentInfo } from './
 import { humanImpactEvidence } from './human-impact.js';
 import { toOverride } from './overrides-service.js';
 import { DECISIONS, DEFAULT_SLA, type DeployerDecision, prioritize, type SlaPolicy } from './priority.js';
+import type { RubricAnswers } from './rubric/questions.js';
+import type { ModelRubric } from './rubric/rubric.js';
 
 export const QueueQuerySchema = z.strictObject({
   overdue: z.boolean().optional(),
   limit: z.number().int().positive().max(100_000).optional(),
+  offset: z.number().int().min(0).optional(),
 });
 export type QueueQuery = z.input<typeof QueueQuerySchema>;
 
@@ -39,8 +48,25 @@ export interface QueueOptions {
   now?: Date;
   sla?: SlaPolicy;
   epssThreshold?: number;
-  /** Compensating controls per device (from remediation tasks, when they record them). */
-  controlsFor?: (deviceId: string) => readonly CompensatingControl[];
+  /** Patient-safety floor (default on), see priority.ts. */
+  safetyFloor?: boolean;
+  /** Active devices of one model from which it counts as widespread (Mission Prevalence). */
+  prevalenceUnits?: number;
+}
+
+/** The hospital's risk settings from its configuration (SLAs, EPSS threshold, safety floor, prevalence). */
+export function queueOptionsFrom(config: Partial<Config>): QueueOptions {
+  return {
+    sla: {
+      immediateHours: config.slaImmediateHours ?? DEFAULT_SLA.immediateHours,
+      outOfCycleDays: config.slaOutOfCycleDays ?? DEFAULT_SLA.outOfCycleDays,
+      scheduledDays: config.slaScheduledDays ?? DEFAULT_SLA.scheduledDays,
+      deferDays: config.slaDeferDays ?? DEFAULT_SLA.deferDays,
+    },
+    ...(config.epssThreshold !== undefined ? { epssThreshold: config.epssThreshold } : {}),
+    ...(config.safetyFloor !== undefined ? { safetyFloor: config.safetyFloor } : {}),
+    ...(config.prevalenceUnits !== undefined ? { prevalenceUnits: config.prevalenceUnits } : {}),
+  };
 }
 
 export interface QueueItem {
@@ -123,12 +149,28 @@ function findingDue(since: string, decision: DeployerDecision, sla: SlaPolicy): 
   }
 }
 
+export interface QueuePage {
+  items: QueueItem[];
+  /** Items in the whole queue (after `overdue`), for paging. */
+  total: number;
+  offset: number;
+}
+
 export async function listQueue(
   h: DbHandle,
   actor: Actor,
   query: unknown = {},
   opts: QueueOptions = {},
 ): Promise<QueueItem[]> {
+  return (await listQueuePage(h, actor, query, opts)).items;
+}
+
+export async function listQueuePage(
+  h: DbHandle,
+  actor: Actor,
+  query: unknown = {},
+  opts: QueueOptions = {},
+): Promise<QueuePage> {
   assertCan(actor, 'risk:read');
   const q = parseInput(QueueQuerySchema, query ?? {}, 'queue query');
   const now = opts.now ?? new Date();
@@ -138,17 +180,42 @@ export async function listQueue(
     matches.push(m);
   const findings = (await openFindings(h)).filter((f) => f.device_id);
   const deviceIdList = [...new Set([...matches.map((m) => m.deviceId), ...findings.map((f) => f.device_id)])];
-  const [devices, ips, segments, ssvcRows, overrideRows] = await Promise.all([
-    riskDevices(h, deviceIdList),
-    deviceIps(h, deviceIdList),
-    allSegments(h),
-    advisorySsvc(
-      h,
-      matches.map((m) => m.vulnerability),
-    ),
-    listOverrides(h, { activeAt: now.toISOString() }),
-  ]);
+  const [devices, ips, segments, ssvcRows, overrideRows, controls, prevalence, vulnEvidence] =
+    await Promise.all([
+      riskDevices(h, deviceIdList),
+      deviceIps(h, deviceIdList),
+      allSegments(h),
+      advisorySsvc(
+        h,
+        matches.map((m) => m.vulnerability),
+      ),
+      listOverrides(h, { activeAt: now.toISOString() }),
+      deviceControls(h, deviceIdList),
+      modelPrevalence(h),
+      vulnerabilityEvidence(
+        h,
+        matches.map((m) => m.vulnerability),
+      ),
+    ]);
   const deviceById = new Map(devices.map((d) => [d.id, d]));
+  const modelIds = [...new Set(devices.flatMap((d) => (d.model_id ? [d.model_id] : [])))];
+  const [rubricRows, names] = await Promise.all([rubricsFor(h, modelIds), modelNames(h, modelIds)]);
+  const rubricByModel = new Map<string, ModelRubric>(
+    rubricRows.map((r) => {
+      const n = names.get(r.model_id);
+      return [
+        r.model_id,
+        {
+          modelId: r.model_id,
+          modelName: n ? [n.manufacturer, n.model].filter(Boolean).join(' ') : null,
+          answers: JSON.parse(r.answers) as RubricAnswers,
+          notes: r.notes,
+          answeredBy: r.answered_by,
+          answeredAt: r.answered_at,
+        },
+      ];
+    }),
+  );
   const segsBySite = new Map<string, SegmentInfo[]>();
   for (const s of segments)
     segsBySite.set(s.site_id, [
@@ -158,7 +225,10 @@ export async function listQueue(
   const allSegs = [...segsBySite.values()].flat();
   const ssvcOf = (m: VulnerabilityMatch): SsvcDecision | null => {
     const row = ssvcRows.find((r) => r.vuln_key === m.vulnerability && m.advisoryIds.includes(r.tracking_id));
-    return row ? (JSON.parse(row.ssvc) as SsvcDecision) : null;
+    if (row) return JSON.parse(row.ssvc) as SsvcDecision;
+    // No advisory note: CISA's ADP assessment in the CVE record, when imported.
+    const adp = vulnEvidence.get(m.vulnerability)?.ssvc;
+    return adp ? (JSON.parse(adp) as SsvcDecision) : null;
   };
   const overrides = overrideRows.map(toOverride);
   const visible = (deviceId: string) => {
@@ -173,13 +243,21 @@ export async function listQueue(
       exposure: exposureEvidence({
         ips: ips.get(d.id) ?? [],
         segments: segs,
-        controls: opts.controlsFor?.(d.id) ?? [],
+        controls: (controls.get(d.id) ?? []).map((c) => ({
+          control: c.control as CompensatingControl,
+          where: `task "${c.title}"`,
+        })),
       }),
       human: humanImpactEvidence({
         criticality: criticalityOf(d),
         ephi: ephiOf(d),
         deviceClass: d.device_class,
+        prevalence: {
+          units: d.model_id ? (prevalence.byModel.get(d.model_id) ?? 1) : 1,
+          ...(opts.prevalenceUnits !== undefined ? { widespreadUnits: opts.prevalenceUnits } : {}),
+        },
       }),
+      rubric: d.model_id ? (rubricByModel.get(d.model_id) ?? null) : null,
     };
   };
 
@@ -195,6 +273,7 @@ export async function listQueue(
       kev: m.kev,
       epss: m.epss,
       ssvc,
+      exploitRefs: JSON.parse(vulnEvidence.get(m.vulnerability)?.exploitRefs ?? '[]') as string[],
       ...(opts.epssThreshold !== undefined ? { epssThreshold: opts.epssThreshold } : {}),
     });
     const env = environmentalCvss({
@@ -203,6 +282,7 @@ export async function listQueue(
       criticality: ctx.criticality,
       ephi: ctx.ephi,
       exposure: ctx.exposure.value as 'small' | 'controlled' | 'open',
+      rubric: ctx.rubric,
     });
     const p = prioritize({
       exploitation,
@@ -219,6 +299,7 @@ export async function listQueue(
       since: m.firstMatched,
       now,
       sla,
+      ...(opts.safetyFloor !== undefined ? { policy: { safetyFloor: opts.safetyFloor } } : {}),
     });
     const ev = [...p.evidence];
     if (m.status === 'needs-review')
@@ -331,7 +412,65 @@ export async function listQueue(
   items.forEach((it, i) => {
     it.rank = i + 1;
   });
-  let out = q.overdue ? items.filter((i) => i.overdue) : items;
-  if (q.limit) out = out.slice(0, q.limit);
-  return out;
+  const all = q.overdue ? items.filter((i) => i.overdue) : items;
+  const offset = q.offset ?? 0;
+  return {
+    items: all.slice(offset, q.limit ? offset + q.limit : undefined),
+    total: all.length,
+    offset,
+  };
+}
+
+/** One line of work: the items one update (or one finding fix) closes, across every device it touches. */
+export interface QueueGroup {
+  key: string;
+  manufacturer: string | null;
+  model: string | null;
+  version: string | null;
+  fix: string | null;
+  /** The most urgent decision in the group and its best (lowest) rank. */
+  decision: DeployerDecision;
+  topRank: number;
+  items: number;
+  devices: number;
+  overdue: number;
+  earliestDue: string | null;
+  vulnerabilities: string[];
+}
+
+/** Groups queue items by manufacturer, model, version and advisory (or finding type), most urgent first. */
+export function groupQueue(items: readonly QueueItem[]): QueueGroup[] {
+  const groups = new Map<string, QueueGroup & { deviceSet: Set<string> }>();
+  for (const it of items) {
+    let g = groups.get(it.group.key);
+    if (!g) {
+      g = {
+        key: it.group.key,
+        manufacturer: it.group.manufacturer,
+        model: it.group.model,
+        version: it.group.version,
+        fix: it.group.fix,
+        decision: it.decision,
+        topRank: it.rank,
+        items: 0,
+        devices: 0,
+        overdue: 0,
+        earliestDue: null,
+        vulnerabilities: [],
+        deviceSet: new Set(),
+      };
+      groups.set(it.group.key, g);
+    }
+    g.items++;
+    g.deviceSet.add(it.deviceId);
+    if (it.overdue) g.overdue++;
+    if (it.due && (!g.earliestDue || it.due < g.earliestDue)) g.earliestDue = it.due;
+    if (DECISIONS.indexOf(it.decision) > DECISIONS.indexOf(g.decision)) g.decision = it.decision;
+    if (it.rank < g.topRank) g.topRank = it.rank;
+    const v = it.vulnerability ?? it.title;
+    if (v && !g.vulnerabilities.includes(v) && g.vulnerabilities.length < 20) g.vulnerabilities.push(v);
+  }
+  return [...groups.values()]
+    .map(({ deviceSet, ...g }) => ({ ...g, devices: deviceSet.size }))
+    .sort((a, b) => a.topRank - b.topRank);
 }

@@ -188,6 +188,8 @@ export async function upsertVulnerabilities(h: DbHandle, rows: readonly Vulnerab
           cwes: sql`case when excluded.cwes = '[]' then vulnerabilities.cwes else excluded.cwes end`,
           published: fill('published'),
           modified: fill('modified'),
+          ssvc: fill('ssvc'),
+          exploit_refs: fill('exploit_refs'),
           updated_at: sql`excluded.updated_at`,
         }),
       )

@@ -172,3 +172,129 @@ export async function deviceIdsAtSites(h: DbHandle, siteIds: readonly string[]):
       .execute()
   ).map((d) => d.id);
 }
+
+export interface ModelRubricRow {
+  model_id: string;
+  answers: string;
+  notes: string | null;
+  answered_by: string;
+  answered_at: string;
+}
+
+export async function rubricOf(h: DbHandle, modelId: string): Promise<ModelRubricRow | undefined> {
+  return h.db.selectFrom('model_rubrics').selectAll().where('model_id', '=', modelId).executeTakeFirst();
+}
+
+export async function rubricsFor(h: DbHandle, modelIds: readonly string[]): Promise<ModelRubricRow[]> {
+  return selectInChunks([...new Set(modelIds)], (part) =>
+    h.db.selectFrom('model_rubrics').selectAll().where('model_id', 'in', part).execute(),
+  );
+}
+
+export async function listRubrics(
+  h: DbHandle,
+): Promise<(ModelRubricRow & { model: string; manufacturer: string | null })[]> {
+  return h.db
+    .selectFrom('model_rubrics as r')
+    .innerJoin('device_models as m', 'm.id', 'r.model_id')
+    .leftJoin('manufacturers as f', 'f.id', 'm.manufacturer_id')
+    .selectAll('r')
+    .select(['m.name as model', 'f.name as manufacturer'])
+    .orderBy('f.name')
+    .orderBy('m.name')
+    .execute();
+}
+
+export async function saveRubric(h: DbHandle, row: ModelRubricRow): Promise<void> {
+  await h.db
+    .insertInto('model_rubrics')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('model_id').doUpdateSet({
+        answers: row.answers,
+        notes: row.notes,
+        answered_by: row.answered_by,
+        answered_at: row.answered_at,
+      }),
+    )
+    .execute();
+}
+
+/** Model id → name and manufacturer, for explanations. */
+export async function modelNames(
+  h: DbHandle,
+  modelIds: readonly string[],
+): Promise<Map<string, { model: string; manufacturer: string | null }>> {
+  const rows = await selectInChunks([...new Set(modelIds)], (part) =>
+    h.db
+      .selectFrom('device_models as m')
+      .leftJoin('manufacturers as f', 'f.id', 'm.manufacturer_id')
+      .select(['m.id', 'm.name as model', 'f.name as manufacturer'])
+      .where('m.id', 'in', part)
+      .execute(),
+  );
+  return new Map(rows.map((r) => [r.id, { model: r.model, manufacturer: r.manufacturer }]));
+}
+
+/** Active devices per model (Mission Prevalence), and the size of the whole active fleet. */
+export async function modelPrevalence(h: DbHandle): Promise<{ byModel: Map<string, number>; fleet: number }> {
+  const rows = await h.db
+    .selectFrom('devices')
+    .select(['model_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('state', 'in', ['active', 'staged'])
+    .groupBy('model_id')
+    .execute();
+  const byModel = new Map<string, number>();
+  let fleet = 0;
+  for (const r of rows) {
+    const n = Number(r.n);
+    fleet += n;
+    if (r.model_id) byModel.set(r.model_id, n);
+  }
+  return { byModel, fleet };
+}
+
+/**
+ * Compensating controls recorded on remediation tasks that are still in force (every state but closed
+ * and verified), per device, with the task that recorded them.
+ */
+export async function deviceControls(
+  h: DbHandle,
+  deviceIds: readonly string[],
+): Promise<Map<string, { control: string; taskId: string; title: string }[]>> {
+  const rows = await selectInChunks([...new Set(deviceIds)], (part) =>
+    h.db
+      .selectFrom('remediation_tasks')
+      .select(['id', 'device_id', 'title', 'controls'])
+      .where('device_id', 'in', part)
+      .where('state', 'not in', ['closed', 'verified'])
+      .where('controls', '!=', '[]')
+      .execute(),
+  );
+  const out = new Map<string, { control: string; taskId: string; title: string }[]>();
+  for (const r of rows)
+    for (const c of JSON.parse(r.controls) as { control: string }[])
+      out.set(r.device_id, [
+        ...(out.get(r.device_id) ?? []),
+        { control: c.control, taskId: r.id, title: r.title },
+      ]);
+  return out;
+}
+
+/** CISA ADP SSVC decision points and exploit references per vulnerability key (CVE 5 / NVD records). */
+export async function vulnerabilityEvidence(
+  h: DbHandle,
+  vulnKeys: readonly string[],
+): Promise<Map<string, { ssvc: string | null; exploitRefs: string | null }>> {
+  const rows = await selectInChunks([...new Set(vulnKeys)], (part) =>
+    h.db
+      .selectFrom('vulnerabilities')
+      .select(['vuln_key', 'ssvc', 'exploit_refs'])
+      .where('vuln_key', 'in', part)
+      .where((eb) => eb.or([eb('ssvc', 'is not', null), eb('exploit_refs', 'is not', null)]))
+      .execute(),
+  );
+  return new Map(
+    rows.map((r) => [r.vuln_key, { ssvc: r.ssvc ?? null, exploitRefs: r.exploit_refs ?? null }]),
+  );
+}

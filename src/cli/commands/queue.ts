@@ -1,18 +1,24 @@
 /**
- * @module `vigil queue [--json] [--overdue] [--limit N]`: the prioritized work queue, most urgent first,
- * each item with its SSVC decision, due date and the evidence behind it; and `vigil override add|list`
+ * @module `vigil queue [--json] [--overdue] [--limit N] [--offset N] [--groups]`: the prioritized work
+ * queue, most urgent first, each item with its SSVC decision, due date and the evidence behind it (SLAs,
+ * EPSS threshold, safety floor and prevalence from the configuration); `--groups` folds it by model and
+ * fix, the unit clinical engineering works in; and `vigil override add|list`
  * for SSVC decision-point overrides per device or model (reason and expiry required, audited).
  */
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
 import { addOverride, listRiskOverrides, revokeOverride } from '../../risk/overrides-service.js';
-import { listQueue, type QueueItem } from '../../risk/queue-service.js';
+import { groupQueue, listQueuePage, type QueueItem, queueOptionsFrom } from '../../risk/queue-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const positive = (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw invalidInput('--limit must be a whole number of at least 1');
+  return Number(v);
+};
+const nonNegative = (v: string) => {
+  if (!/^\d+$/.test(v)) throw invalidInput('--offset must be a whole number');
   return Number(v);
 };
 
@@ -26,40 +32,96 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
     .description('The prioritized work queue: matched vulnerabilities and open findings, most urgent first')
     .option('--overdue', 'only items past their due date')
     .option('--limit <n>', 'at most n items', positive)
+    .option('--offset <n>', 'skip the first n items (paging)', nonNegative)
+    .option('--groups', 'one line per model and fix: the items one update closes')
     .option('--why', 'print the evidence behind each item')
-    .option('--json', 'print a JSON array of the items')
+    .option('--json', 'print a JSON array of the items (or of the groups)')
     .action(
-      action(async (o: { overdue?: boolean; limit?: number; why?: boolean; json?: boolean }) => {
-        const { vdb } = await cli.get();
-        const items = await listQueue(vdb, cli.actor(), {
-          ...(o.overdue ? { overdue: true } : {}),
-          ...(o.limit ? { limit: o.limit } : {}),
-        });
-        if (o.json) return printJson(items);
-        if (items.length === 0) return void process.stdout.write('Nothing in the queue.\n');
-        if (!o.why) {
-          process.stdout.write(
-            formatTable(
-              ['#', 'DECISION', 'DUE', 'DEVICE', 'ITEM', 'CVSS ENV', 'GROUP'],
-              items.map((i) => [
-                i.rank,
-                i.decision,
-                i.due ? `${i.due.slice(0, 10)}${i.overdue ? ' OVERDUE' : ''}` : '-',
-                i.assetTag ?? i.deviceId,
-                i.vulnerability ?? i.title ?? i.findingId,
-                i.cvss.environmental ?? '-',
-                i.group.key,
-              ]),
-            ),
+      action(
+        async (o: {
+          overdue?: boolean;
+          limit?: number;
+          offset?: number;
+          groups?: boolean;
+          why?: boolean;
+          json?: boolean;
+        }) => {
+          const { vdb, config } = await cli.get();
+          const page = await listQueuePage(
+            vdb,
+            cli.actor(),
+            {
+              ...(o.overdue ? { overdue: true } : {}),
+              ...(o.limit && !o.groups ? { limit: o.limit } : {}),
+              ...(o.offset && !o.groups ? { offset: o.offset } : {}),
+            },
+            queueOptionsFrom(config),
           );
-          return;
-        }
-        for (const i of items)
-          process.stdout.write(
-            `${i.rank}. ${i.decision.toUpperCase()} ${i.assetTag ?? i.deviceId} ${i.vulnerability ?? i.title}` +
-              ` due ${i.due ? i.due.slice(0, 10) : '-'}${i.overdue ? ' OVERDUE' : ''} (${i.dueBecause})\n${explain(i)}\n`,
-          );
-      }),
+          const items = page.items;
+          if (o.groups) {
+            const groups = groupQueue(items).slice(
+              o.offset ?? 0,
+              o.limit ? (o.offset ?? 0) + o.limit : undefined,
+            );
+            if (o.json) return printJson(groups);
+            if (groups.length === 0) return void process.stdout.write('Nothing in the queue.\n');
+            process.stdout.write(
+              formatTable(
+                [
+                  'RANK',
+                  'DECISION',
+                  'EARLIEST DUE',
+                  'DEVICES',
+                  'ITEMS',
+                  'OVERDUE',
+                  'MODEL',
+                  'VERSION',
+                  'FIX',
+                ],
+                groups.map((g) => [
+                  g.topRank,
+                  g.decision,
+                  g.earliestDue ? g.earliestDue.slice(0, 10) : '-',
+                  g.devices,
+                  g.items,
+                  g.overdue,
+                  [g.manufacturer, g.model].filter(Boolean).join(' ') || '?',
+                  g.version ?? '?',
+                  g.fix ?? g.vulnerabilities.slice(0, 3).join(', '),
+                ]),
+              ),
+            );
+            return;
+          }
+          if (o.json) return printJson(items);
+          if (items.length === 0) return void process.stdout.write('Nothing in the queue.\n');
+          if (!o.why) {
+            process.stdout.write(
+              formatTable(
+                ['#', 'DECISION', 'DUE', 'DEVICE', 'ITEM', 'CVSS ENV', 'GROUP'],
+                items.map((i) => [
+                  i.rank,
+                  i.decision,
+                  i.due ? `${i.due.slice(0, 10)}${i.overdue ? ' OVERDUE' : ''}` : '-',
+                  i.assetTag ?? i.deviceId,
+                  i.vulnerability ?? i.title ?? i.findingId,
+                  i.cvss.environmental ?? '-',
+                  i.group.key,
+                ]),
+              ),
+            );
+          } else
+            for (const i of items)
+              process.stdout.write(
+                `${i.rank}. ${i.decision.toUpperCase()} ${i.assetTag ?? i.deviceId} ${i.vulnerability ?? i.title}` +
+                  ` due ${i.due ? i.due.slice(0, 10) : '-'}${i.overdue ? ' OVERDUE' : ''} (${i.dueBecause})\n${explain(i)}\n`,
+              );
+          if (page.total > page.offset + items.length)
+            process.stderr.write(
+              `${page.offset + items.length} of ${page.total} items shown (--offset to page)\n`,
+            );
+        },
+      ),
     );
 
   const override = program

@@ -78,6 +78,8 @@ export interface SsvcDecision {
   /** Every `KEY:VALUE` pair in order, including keys not interpreted here (P, B, M, D …). */
   decisionPoints: Record<string, string>;
   timestamp: string | null;
+  /** Where it was published: a CSAF note (default) or the CISA ADP container of a CVE 5 record. */
+  origin?: 'csaf' | 'cve5-adp';
 }
 
 export interface CsafAdvisoryVulnerability {

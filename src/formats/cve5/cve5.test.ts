@@ -121,6 +121,23 @@ describe('readCve5', () => {
     ]);
   });
 
+  it("reads CISA's SSVC decision points from the ADP container (CVE-2024-40711, CVE-2023-6349)", () => {
+    const byId = (id: string) =>
+      lines.map((l) => readCve5(l, 'vulnrichment.jsonl').records[0]!).find((r) => r.id === id)!;
+    // In the record: options Exploitation active, Automatable no, Technical Impact total, 2024-10-18.
+    expect(byId('CVE-2024-40711').ssvc).toEqual({
+      raw: 'CISA ADP SSVC 2.0.3: Exploitation active, Automatable no, Technical Impact total (2024-10-18)',
+      exploitation: 'active',
+      automatable: false,
+      technicalImpact: 'total',
+      decisionPoints: { E: 'A', A: 'N', T: 'T' },
+      timestamp: '2024-10-18T03:55:33.713557Z',
+      origin: 'cve5-adp',
+    });
+    expect(byId('CVE-2023-6349').ssvc?.exploitation).toBe('none');
+    expect(byId('CVE-2023-6349').ssvc?.technicalImpact).toBe('partial');
+  });
+
   it('builds a purl from a registry collectionURL and packageName', () => {
     const rec = structuredClone(lines[2]) as { containers: { cna: { affected: Record<string, unknown>[] } } };
     Object.assign(rec.containers.cna.affected[0]!, {

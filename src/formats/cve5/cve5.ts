@@ -15,6 +15,7 @@ import type {
   InputIssue,
   VulnerabilityRecord,
 } from '../../advisories/records.js';
+import type { SsvcDecision } from '../csaf/csaf-advisory.js';
 import { readConfigurations } from '../nvd/nvd.js';
 import {
   CWE_PATTERN,
@@ -135,6 +136,8 @@ interface Collected {
   cwes: string[];
   affected: AffectedEntry[];
   references: string[];
+  exploitReferences: string[];
+  ssvc: SsvcDecision | null;
   configurations: NvdConfiguration[];
 }
 
@@ -196,12 +199,19 @@ function readContainer(raw: unknown, file: string, path: string, issues: InputIs
   }
   const refs = parseEach(
     c.references,
-    z.looseObject({ url: z.string() }),
+    z.looseObject({ url: z.string(), tags: z.array(z.string()).optional() }),
     file,
     `${path}.references`,
     issues,
   );
   into.references.push(...refs.map((x) => x.value.url));
+  into.exploitReferences.push(
+    ...refs.filter((x) => x.value.tags?.includes('exploit')).map((x) => x.value.url),
+  );
+  for (const { value: m } of metrics) {
+    const ssvc = adpSsvc(m['other']);
+    if (ssvc && !into.ssvc) into.ssvc = ssvc;
+  }
   // CVE 5.1.1 `cpeApplicability` has the NVD configurations shape.
   into.configurations.push(
     ...readConfigurations(c.cpeApplicability, file, `${path}.cpeApplicability`, issues),
@@ -230,7 +240,15 @@ function readRecord(
     });
     return null;
   }
-  const into: Collected = { cvss: [], cwes: [], affected: [], references: [], configurations: [] };
+  const into: Collected = {
+    cvss: [],
+    cwes: [],
+    affected: [],
+    references: [],
+    exploitReferences: [],
+    ssvc: null,
+    configurations: [],
+  };
   const cna = readContainer(rec.containers.cna, file, `${path}.containers.cna`, issues, into);
   // A broken ADP container loses only what that provider added; the CNA's content stands.
   for (const { value, path: p } of parseEach(
@@ -260,7 +278,60 @@ function readRecord(
     configurations: into.configurations,
     affected: into.affected,
     references: unique(into.references),
+    ...(into.exploitReferences.length ? { exploitReferences: unique(into.exploitReferences) } : {}),
+    ...(into.ssvc ? { ssvc: into.ssvc } : {}),
     path,
+  };
+}
+
+const AdpSsvc = z.looseObject({
+  type: z.literal('ssvc'),
+  content: z.looseObject({
+    role: z.string().optional(),
+    version: z.string().optional(),
+    timestamp: z.string().optional(),
+    options: z.array(z.record(z.string(), z.string())),
+  }),
+});
+const ADP_EXPLOITATION: Record<string, SsvcDecision['exploitation']> = {
+  none: 'none',
+  poc: 'public_poc',
+  public_poc: 'public_poc',
+  active: 'active',
+};
+
+/**
+ * CISA's "Vulnrichment" ADP container carries SSVC decision points as `metrics[].other` of type `ssvc`:
+ * `options: [{"Exploitation": "poc"}, {"Automatable": "no"}, {"Technical Impact": "total"}]`. Values
+ * outside SSVC's vocabulary leave that point unknown rather than guessed.
+ */
+function adpSsvc(raw: unknown): SsvcDecision | null {
+  const r = AdpSsvc.safeParse(raw);
+  if (!r.success) return null;
+  const o = Object.assign({}, ...r.data.content.options) as Record<string, string>;
+  const e = o['Exploitation']?.toLowerCase();
+  const a = o['Automatable']?.toLowerCase();
+  const t = o['Technical Impact']?.toLowerCase();
+  const exploitation = e !== undefined ? (ADP_EXPLOITATION[e] ?? null) : null;
+  const automatable = a === 'yes' ? true : a === 'no' ? false : null;
+  const technicalImpact = t === 'partial' || t === 'total' ? t : null;
+  if (exploitation === null && automatable === null && technicalImpact === null) return null;
+  const decisionPoints: Record<string, string> = {};
+  if (exploitation) decisionPoints['E'] = { none: 'N', public_poc: 'P', active: 'A' }[exploitation];
+  if (automatable !== null) decisionPoints['A'] = automatable ? 'Y' : 'N';
+  if (technicalImpact) decisionPoints['T'] = technicalImpact === 'total' ? 'T' : 'P';
+  const ts = r.data.content.timestamp ?? null;
+  return {
+    raw: `CISA ADP SSVC ${r.data.content.version ?? ''}: Exploitation ${e ?? '?'}, Automatable ${a ?? '?'}, Technical Impact ${t ?? '?'}${ts ? ` (${ts.slice(0, 10)})` : ''}`.replace(
+      'SSVC :',
+      'SSVC:',
+    ),
+    exploitation,
+    automatable,
+    technicalImpact,
+    decisionPoints,
+    timestamp: ts,
+    origin: 'cve5-adp',
   };
 }
 

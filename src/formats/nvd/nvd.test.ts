@@ -14,6 +14,19 @@ const items11: unknown[] = fixture('nvd-1.1-items.jsonl')
   .map((l) => JSON.parse(l));
 
 describe('readNvd, API 2.0', () => {
+  it('keeps the references NVD tags as exploits (CVE-2022-1576: the WPScan entry)', () => {
+    const doc = JSON.parse(
+      readFileSync(
+        new URL('../../../test/fixtures/feeds/nvd/api-2.0-single-entry.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    const { records } = readNvd(doc, 'single.json');
+    expect(records[0]!.exploitReferences).toEqual([
+      'https://wpscan.com/vulnerability/68deab46-1c16-46ae-a912-a104958ca4cf',
+    ]);
+  });
+
   it('reads the single-entry response (CVE-2022-1576)', () => {
     const { records, issues } = readNvd(single, 'single.json');
     expect(issues).toEqual([]);

@@ -122,7 +122,7 @@ const Cve20 = z.looseObject({
 });
 
 const Weakness = z.looseObject({ description: z.array(LangString) });
-const Reference = z.looseObject({ url: z.string() });
+const Reference = z.looseObject({ url: z.string(), tags: z.array(z.string()).optional() });
 
 const METRIC_KEYS = ['cvssMetricV40', 'cvssMetricV31', 'cvssMetricV30', 'cvssMetricV2'] as const;
 
@@ -166,8 +166,10 @@ function readCve20(
   const cwes = parseEach(cve.weaknesses, Weakness, file, `${path}.weaknesses`, issues).flatMap((w) =>
     w.value.description.map((d) => d.value.trim()).filter((v) => CWE_PATTERN.test(v)),
   );
-  const references = parseEach(cve.references, Reference, file, `${path}.references`, issues).map(
-    (x) => x.value.url,
+  const refObjects = parseEach(cve.references, Reference, file, `${path}.references`, issues);
+  const references = refObjects.map((x) => x.value.url);
+  const exploitReferences = unique(
+    refObjects.filter((x) => x.value.tags?.includes('Exploit')).map((x) => x.value.url),
   );
   return {
     id,
@@ -183,6 +185,7 @@ function readCve20(
     configurations: readConfigurations(cve.configurations, file, `${path}.configurations`, issues),
     affected: [],
     references: unique(references),
+    ...(exploitReferences.length ? { exploitReferences } : {}),
     path,
   };
 }

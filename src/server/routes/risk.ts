@@ -1,11 +1,14 @@
 /**
- * @module The prioritized work queue and SSVC overrides over the API: `GET /queue` (risk:read),
- * `GET /risk/overrides` (risk:read), `POST /risk/overrides` (risk:write, audited).
+ * @module The prioritized work queue and SSVC overrides over the API: `GET /queue` and
+ * `GET /queue/groups` (risk:read), `GET /risk/overrides` (risk:read), `POST /risk/overrides` (risk:write,
+ * audited), and the MITRE-rubric questionnaire per model: `GET /risk/rubric/questions`,
+ * `GET /risk/rubrics`, `GET /models/{id}/rubric` (risk:read), `PUT /models/{id}/rubric` (risk:write).
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { addOverride, listRiskOverrides, revokeOverride } from '../../risk/overrides-service.js';
 import { OVERRIDE_POINTS } from '../../risk/priority.js';
-import { listQueue } from '../../risk/queue-service.js';
+import { groupQueue, listQueuePage, queueOptionsFrom } from '../../risk/queue-service.js';
+import { answerRubric, listModelRubrics, rubricQuestions, showRubric } from '../../risk/rubric-service.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 const flag = z
@@ -59,6 +62,56 @@ const QueueItemSchema = z
   })
   .openapi('QueueItem');
 
+const QueueGroupSchema = z
+  .object({
+    key: z.string(),
+    manufacturer: z.string().nullable(),
+    model: z.string().nullable(),
+    version: z.string().nullable(),
+    fix: z.string().nullable(),
+    decision: z.enum(['defer', 'scheduled', 'out-of-cycle', 'immediate']),
+    topRank: z.number().int(),
+    items: z.number().int(),
+    devices: z.number().int(),
+    overdue: z.number().int(),
+    earliestDue: z.string().nullable(),
+    vulnerabilities: z.array(z.string()),
+  })
+  .openapi('QueueGroup');
+
+const RubricQuestionSchema = z
+  .object({
+    id: z.string(),
+    group: z.string(),
+    dataClass: z.string().optional(),
+    property: z.enum(['C', 'I', 'A']).optional(),
+    text: z.string(),
+    help: z.string(),
+    options: z.array(z.object({ value: z.string(), label: z.string() })),
+  })
+  .openapi('RubricQuestion');
+
+const RubricSchema = z
+  .object({
+    modelId: z.string(),
+    modelName: z.string().nullable(),
+    manufacturer: z.string().nullable(),
+    model: z.string().nullable(),
+    answers: z.record(z.string(), z.string()),
+    notes: z.string().nullable(),
+    answeredBy: z.string(),
+    answeredAt: z.string(),
+    unanswered: z.array(z.string()),
+  })
+  .openapi('ModelRubric');
+
+const modelParam = z.object({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'device model id' }),
+});
+
 const OverrideSchema = z
   .object({
     id: z.string(),
@@ -100,16 +153,137 @@ export const riskRoutes = new OpenAPIHono<AppEnv>()
         query: z.object({
           overdue: flag,
           limit: z.coerce.number().int().min(1).max(100_000).optional(),
+          offset: z.coerce.number().int().min(0).optional(),
         }),
       },
-      responses: { 200: json(z.object({ items: z.array(QueueItemSchema) }), 'Queue') },
+      responses: {
+        200: json(
+          z.object({ items: z.array(QueueItemSchema), total: z.number().int(), offset: z.number().int() }),
+          'Queue (one page)',
+        ),
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
       const query = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
-      const items = await listQueue(c.get('ctx').vdb, actorOf(c), query);
-      return c.json({ items: items as z.infer<typeof QueueItemSchema>[] }, 200);
+      const ctx = c.get('ctx');
+      const page = await listQueuePage(ctx.vdb, actorOf(c), query, queueOptionsFrom(ctx.config));
+      return c.json(
+        { items: page.items as z.infer<typeof QueueItemSchema>[], total: page.total, offset: page.offset },
+        200,
+      );
     },
+  )
+  .openapi(
+    defineRoute('risk:read', {
+      method: 'get',
+      path: '/queue/groups',
+      tags: ['risk'],
+      summary: 'The queue folded by manufacturer, model, version and fix: the items one update closes',
+      request: { query: z.object({ overdue: flag }) },
+      responses: { 200: json(z.object({ items: z.array(QueueGroupSchema) }), 'Groups') },
+    }),
+    async (c) => {
+      const { overdue } = c.req.valid('query');
+      const ctx = c.get('ctx');
+      const page = await listQueuePage(
+        ctx.vdb,
+        actorOf(c),
+        overdue ? { overdue } : {},
+        queueOptionsFrom(ctx.config),
+      );
+      return c.json({ items: groupQueue(page.items) }, 200);
+    },
+  )
+  .openapi(
+    defineRoute('risk:read', {
+      method: 'get',
+      path: '/risk/rubric/questions',
+      tags: ['risk'],
+      summary: 'The MITRE-rubric questionnaire: every question, its help text and its options',
+      responses: { 200: json(z.object({ items: z.array(RubricQuestionSchema) }), 'Questions') },
+    }),
+    async (c) =>
+      c.json({ items: rubricQuestions(actorOf(c)).map((q) => ({ ...q, options: [...q.options] })) }, 200),
+  )
+  .openapi(
+    defineRoute('risk:read', {
+      method: 'get',
+      path: '/risk/rubrics',
+      tags: ['risk'],
+      summary: 'Every model with rubric answers',
+      responses: { 200: json(z.object({ items: z.array(RubricSchema) }), 'Rubrics') },
+    }),
+    async (c) => c.json({ items: await listModelRubrics(c.get('ctx').vdb, actorOf(c)) }, 200),
+  )
+  .openapi(
+    defineRoute('risk:read', {
+      method: 'get',
+      path: '/models/{id}/rubric',
+      tags: ['risk'],
+      summary:
+        "A model's rubric answers (null when none), and with ?vector= what they make of that CVSS vector",
+      request: { params: modelParam, query: z.object({ vector: z.string().max(300).optional() }) },
+      responses: {
+        200: json(
+          z.object({
+            rubric: RubricSchema.nullable(),
+            vector: z
+              .object({
+                base: z.string(),
+                environmental: z.string().nullable(),
+                baseScore: z.number().nullable(),
+                environmentalScore: z.number().nullable(),
+                justification: z.array(
+                  z.object({ metric: z.string(), value: z.string(), because: z.string() }),
+                ),
+                error: z.string().optional(),
+              })
+              .optional(),
+          }),
+          'Rubric',
+        ),
+      },
+    }),
+    async (c) => {
+      const { vector } = c.req.valid('query');
+      return c.json(
+        await showRubric(c.get('ctx').vdb, actorOf(c), { modelId: c.req.valid('param').id }, vector),
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute('risk:write', {
+      method: 'put',
+      path: '/models/{id}/rubric',
+      tags: ['risk'],
+      summary: "Answer a model's rubric questions (merged into earlier answers; null clears one; audited)",
+      request: {
+        params: modelParam,
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({
+                answers: z.record(z.string(), z.string().nullable()),
+                replace: z.boolean().optional(),
+                notes: z.string().optional(),
+              }),
+            },
+          },
+        },
+      },
+      responses: { 200: json(RubricSchema, 'Saved') },
+    }),
+    async (c) =>
+      c.json(
+        await answerRubric(c.get('ctx').vdb, actorOf(c), {
+          ...c.req.valid('json'),
+          modelId: c.req.valid('param').id,
+        }),
+        200,
+      ),
   )
   .openapi(
     defineRoute('risk:read', {
