@@ -14,6 +14,7 @@ const [mode, file] = process.argv.slice(2);
 if (!file || !mode) throw new Error('usage: capture-child.mjs analyze|reader|walk FILE');
 const bytes = statSync(file).size;
 const t0 = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 let extra: Record<string, unknown> = {};
 let packets = 0;
 if (mode === 'analyze') {
@@ -28,6 +29,9 @@ if (mode === 'analyze') {
   packets = (await bareWalk(file, 'stream')).packets;
 }
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+// CPU seconds (user + system) as well: on a shared VM wall clock swings several-fold between runs.
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 process.stdout.write(
-  `${JSON.stringify({ mode, bytes, packets, seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), ...extra })}\n`,
+  `${JSON.stringify({ mode, bytes, packets, seconds, cpuSeconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), ...extra })}\n`,
 );

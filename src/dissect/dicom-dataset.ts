@@ -509,19 +509,32 @@ export function dicomStatusCategory(status: number): DicomStatusCategory {
   return 'failure';
 }
 
+const OPTIONAL_COMMAND_FIELDS = [
+  'affectedSopClassUid',
+  'requestedSopClassUid',
+  'messageId',
+  'messageIdBeingRespondedTo',
+  'priority',
+  'status',
+  'moveDestination',
+  'moveOriginatorAeTitle',
+] as const satisfies readonly (keyof DicomCommand)[];
+
 function finishCommand(partial: Scan['command']): DicomCommand | undefined {
   if (partial?.commandField === undefined) return undefined;
-  const { commandDataSetType, ...rest } = partial;
   const field = partial.commandField;
+  const type = partial.commandDataSetType;
   const command: DicomCommand = {
-    ...rest,
     commandField: field,
     commandName: DICOM_COMMAND_FIELDS[field] ?? `unknown-0x${field.toString(16).padStart(4, '0')}`,
     isResponse: (field & 0x8000) !== 0,
-    hasDataSet: commandDataSetType !== undefined && commandDataSetType !== 0x0101,
+    hasDataSet: type !== undefined && type !== 0x0101,
   };
-  for (const key of Object.keys(command) as (keyof DicomCommand)[]) {
-    if (command[key] === undefined) delete command[key];
+  // Only the fields the command set had (no `undefined` members, and no `delete`, which would turn
+  // every command object into a slow dictionary).
+  for (const key of OPTIONAL_COMMAND_FIELDS) {
+    const value = partial[key];
+    if (value !== undefined) (command as unknown as Record<string, unknown>)[key] = value;
   }
   if (command.status !== undefined) command.statusCategory = dicomStatusCategory(command.status);
   return command;

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DICOM_PATIENT_TAGS } from './dicom-dataset.js';
-import { type DicomEvent, DicomStreamDissector, type DicomStreamOptions } from './dicom-stream.js';
+import {
+  clearDicomAssociationCache,
+  type DicomEvent,
+  DicomStreamDissector,
+  type DicomStreamOptions,
+  dicomAssociationCacheSize,
+} from './dicom-stream.js';
 import {
   type Direction,
   messages,
@@ -286,6 +292,101 @@ describe('DicomStreamDissector on real connections, checked against tshark', () 
     for (const value of values) expect(json).not.toContain(value);
     expect(json).not.toContain('S3cret!Pw');
     expect(json).not.toContain('biomed');
+  });
+});
+
+describe('DicomStreamDissector association cache (a negotiation repeated byte for byte is decoded once)', () => {
+  const association = (events: DicomEvent[]) =>
+    events.filter((e) => e.type === 'association-requested' || e.type === 'association-accepted');
+
+  it('gives a repeated association the same events as its first decoding, shared and frozen', () => {
+    clearDicomAssociationCache();
+    const first = eventsOf('shared-store-ct-head.tsv');
+    const again = eventsOf('shared-store-ct-head.tsv');
+    expect(again).toEqual(first);
+    expect(association(first)).toHaveLength(2);
+    association(again).forEach((e, i) => {
+      expect(e).toBe(association(first)[i]);
+      expect(Object.isFrozen(e)).toBe(true);
+    });
+    const request = only(again, 'association-requested')[0]!;
+    expect(() => {
+      (request as { callingAeTitle: string }).callingAeTitle = 'CHANGED';
+    }).toThrow(TypeError);
+    expect(() => request.presentationContexts[0]!.transferSyntaxes.push('1.2')).toThrow(TypeError);
+  });
+
+  it('decodes an accepted association against its own request, whichever came before', () => {
+    // The same acceptor answers different requests (echo, find, C-GET with role selection): the accepted
+    // contexts' abstract syntaxes and the role hints come from each connection's own request.
+    const fixtures = ['shared-echo-ct.tsv', 'loopback-get-role-selection.tsv', 'shared-find-orthanc.tsv'];
+    clearDicomAssociationCache();
+    const uncached = fixtures.map((f) => {
+      clearDicomAssociationCache();
+      return eventsOf(f);
+    });
+    clearDicomAssociationCache();
+    for (let round = 0; round < 3; round++) {
+      for (const [i, f] of fixtures.entries()) expect(eventsOf(f)).toEqual(uncached[i]);
+      fixtures.reverse();
+      uncached.reverse();
+    }
+  });
+
+  it('does not reuse an accepted association decoded for another request', () => {
+    // The same A-ASSOCIATE-AC bytes answering a request that proposed another abstract syntax.
+    const feeds = segments('shared-echo-ct.tsv');
+    const rq = feeds.findIndex((f) => f.direction === 'client');
+    const other = feeds.map((f) => ({ ...f, bytes: f.bytes.slice() }));
+    const text = Buffer.from(other[rq]!.bytes).toString('latin1');
+    // Abstract syntax sub-item (type 0x30, length 17): Verification 1.2.840.10008.1.1 → 1.2.840.10008.1.2
+    const at = text.indexOf('\x30\x00\x00\x111.2.840.10008.1.1');
+    expect(at).toBeGreaterThan(0);
+    other[rq]!.bytes[at + 4 + 16] = 0x32;
+    clearDicomAssociationCache();
+    const accepted = (events: DicomEvent[]) => only(events, 'association-accepted')[0]!;
+    const first = accepted(run(feeds).events);
+    const second = accepted(run(other).events);
+    expect(first.presentationContexts[0]!.abstractSyntax).toBe('1.2.840.10008.1.1');
+    expect(second.presentationContexts[0]!.abstractSyntax).toBe('1.2.840.10008.1.2');
+    expect(accepted(run(feeds).events)).toBe(first);
+  });
+
+  it('stays bounded however many different associations pass', () => {
+    const rq = segments('shared-echo-ct.tsv').find((f) => f.direction === 'client')!.bytes;
+    clearDicomAssociationCache();
+    let peak = 0;
+    for (let i = 0; i < 1500; i++) {
+      const bytes = rq.slice();
+      // A different calling AE title (PDU offset 26) per association: every one is new to the cache.
+      bytes.set(Buffer.from(`AE${String(i).padStart(6, '0')}`.padEnd(16, ' ')), 26);
+      const { events } = run([{ direction: 'client', bytes }]);
+      expect(only(events, 'association-requested')[0]!.callingAeTitle).toBe(
+        `AE${String(i).padStart(6, '0')}`,
+      );
+      peak = Math.max(peak, dicomAssociationCacheSize().entries);
+      expect(dicomAssociationCacheSize().bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+    }
+    expect(peak).toBe(512);
+  });
+
+  it('gives the same events with and without the cache however the bytes are split', () => {
+    const feeds = segments('shared-echo-wrong-ae.tsv');
+    clearDicomAssociationCache();
+    const reference = run(feeds).events;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.boolean(), (size, clear) => {
+        if (clear) clearDicomAssociationCache();
+        const pieces = feeds.flatMap((f) => {
+          const out: Segment[] = [];
+          for (let at = 0; at < f.bytes.length; at += size)
+            out.push({ ...f, bytes: f.bytes.subarray(at, at + size) });
+          return out;
+        });
+        expect(run(pieces).events).toEqual(reference);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

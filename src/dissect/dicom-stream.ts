@@ -267,6 +267,8 @@ export class DicomStreamDissector {
   private readonly options: Required<DicomStreamOptions>;
   private readonly directions = { client: new DirectionState(), server: new DirectionState() };
   private request?: DicomAssociateRq;
+  /** The association cache's id of `request`, when it came from the cache. */
+  private requestCacheId: number | undefined;
   private requestor: StreamDirection = 'client';
   /** Accepted transfer syntax per presentation context id. */
   private readonly transferSyntaxes = new Map<number, string>();
@@ -426,7 +428,10 @@ export class DicomStreamDissector {
     const room = Math.min(this.options.maxMessageBytes - message.size, budget);
     const kept = value.length <= room ? value : value.subarray(0, Math.max(0, room));
     if (kept.length > 0) {
-      message.chunks.push(kept.slice());
+      // The last fragment of a message that arrives whole (a command set, a small data set) is scanned
+      // before feed() returns, so it can stay a view of the caller's bytes; anything else is copied.
+      const whole = message.size === 0 && st.pdvIsLast && kept.length === st.pdvRemaining;
+      message.chunks.push(whole ? kept : kept.slice());
       message.size += kept.length;
       st.buffered += kept.length;
     }
@@ -447,9 +452,14 @@ export class DicomStreamDissector {
   }
 
   private finishPdu(direction: StreamDirection, st: DirectionState, events: DicomEvent[]): void {
-    const parsed = parseDicomPdu(st.body, { maxPduLength: this.options.maxPduBuffer });
     const offset = st.pduOffset;
-    st.body = new Uint8Array(0);
+    const body = st.body;
+    st.body = EMPTY;
+    const type = body[0];
+    if ((type === 1 || type === 2) && body.length <= ASSOCIATION_CACHE_MAX_PDU) {
+      if (this.cachedAssociation(direction, offset, body, events)) return;
+    }
+    const parsed = parseDicomPdu(body, { maxPduLength: this.options.maxPduBuffer });
     if (parsed.kind !== 'ok') {
       const reason = parsed.kind === 'error' ? parsed.reason : 'incomplete PDU';
       const at = parsed.kind === 'error' ? offset + parsed.offset : offset;
@@ -459,19 +469,10 @@ export class DicomStreamDissector {
     const pdu = parsed.value;
     switch (pdu.type) {
       case 'A-ASSOCIATE-RQ':
-        this.request = pdu;
-        this.requestor = direction;
-        this.transferSyntaxes.clear();
-        events.push(requestedEvent(direction, offset, pdu));
+        this.onRequest(direction, pdu, requestedEvent(direction, offset, pdu), undefined, events);
         break;
       case 'A-ASSOCIATE-AC':
-        for (const context of pdu.presentationContexts) {
-          if (context.result === 0 && context.transferSyntax !== undefined) {
-            this.transferSyntaxes.set(context.id, context.transferSyntax);
-          }
-        }
-        if (this.request === undefined) this.requestor = direction === 'client' ? 'server' : 'client';
-        events.push(acceptedEvent(direction, offset, pdu, this.request));
+        this.onAccept(direction, pdu, acceptedEvent(direction, offset, pdu, this.request), events);
         break;
       case 'A-ASSOCIATE-RJ':
         events.push({
@@ -512,6 +513,83 @@ export class DicomStreamDissector {
       case 'P-DATA-TF':
         break; // streamed, never buffered whole
     }
+  }
+
+  private onRequest(
+    direction: StreamDirection,
+    pdu: DicomAssociateRq,
+    event: DicomAssociationRequestedEvent,
+    cacheId: number | undefined,
+    events: DicomEvent[],
+  ): void {
+    this.request = pdu;
+    this.requestCacheId = cacheId;
+    this.requestor = direction;
+    this.transferSyntaxes.clear();
+    events.push(event);
+  }
+
+  private onAccept(
+    direction: StreamDirection,
+    pdu: DicomAssociateAc,
+    event: DicomAssociationAcceptedEvent,
+    events: DicomEvent[],
+  ): void {
+    for (const context of pdu.presentationContexts) {
+      if (context.result === 0 && context.transferSyntax !== undefined) {
+        this.transferSyntaxes.set(context.id, context.transferSyntax);
+      }
+    }
+    if (this.request === undefined) this.requestor = direction === 'client' ? 'server' : 'client';
+    events.push(event);
+  }
+
+  /**
+   * An A-ASSOCIATE-RQ/AC whose bytes (and, for an AC, whose request) were decoded before: its cached,
+   * frozen PDU and event. Decodes and caches it otherwise; false for a PDU that does not decode (the
+   * caller reports the error).
+   */
+  private cachedAssociation(
+    direction: StreamDirection,
+    offset: number,
+    body: Uint8Array,
+    events: DicomEvent[],
+  ): boolean {
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+    if (body[0] === 1) {
+      const key = `${direction}${offset}:${bytes}`;
+      let hit = associationCache.requests.get(key);
+      if (hit === undefined) {
+        const parsed = parseDicomPdu(body, { maxPduLength: this.options.maxPduBuffer });
+        if (parsed.kind !== 'ok' || parsed.value.type !== 'A-ASSOCIATE-RQ') return false;
+        hit = {
+          id: associationCache.nextId++,
+          pdu: deepFreeze(parsed.value),
+          event: deepFreeze(requestedEvent(direction, offset, parsed.value)),
+        };
+        associationCache.room(key, hit.pdu.presentationContexts.length);
+        associationCache.requests.set(key, hit);
+      }
+      this.onRequest(direction, hit.pdu, hit.event, hit.id, events);
+      return true;
+    }
+    // An AC's event depends on the request it answers (abstract syntaxes, role hints).
+    const request = this.request === undefined ? 'none' : (this.requestCacheId ?? 'uncached');
+    if (request === 'uncached') return false;
+    const key = `${request}|${direction}${offset}:${bytes}`;
+    let hit = associationCache.accepts.get(key);
+    if (hit === undefined) {
+      const parsed = parseDicomPdu(body, { maxPduLength: this.options.maxPduBuffer });
+      if (parsed.kind !== 'ok' || parsed.value.type !== 'A-ASSOCIATE-AC') return false;
+      hit = {
+        pdu: deepFreeze(parsed.value),
+        event: deepFreeze(acceptedEvent(direction, offset, parsed.value, this.request)),
+      };
+      associationCache.room(key, hit.pdu.presentationContexts.length);
+      associationCache.accepts.set(key, hit);
+    }
+    this.onAccept(direction, hit.pdu, hit.event, events);
+    return true;
   }
 
   private titles(): DicomAssociationTitles {
@@ -631,6 +709,61 @@ export class DicomStreamDissector {
     }
     return impliedDicomRole(sopClassUid, as);
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Association PDUs larger than this are decoded every time (a proposal of ~120 contexts is ~14 KB). */
+const ASSOCIATION_CACHE_MAX_PDU = 64 * 1024;
+
+/**
+ * Decoded A-ASSOCIATE-RQ/AC PDUs and their events, by their bytes. The same devices negotiate the same
+ * association again and again, byte for byte (a modality proposes the same presentation contexts to the
+ * same PACS on every connection), and decoding one with its UID names and role hints is the costliest
+ * part of a DICOM connection. Bounded by entries and estimated bytes; cleared whole when full. The cached
+ * values are frozen because every connection that repeats the negotiation gets the same objects.
+ */
+const associationCache = {
+  requests: new Map<string, { id: number; pdu: DicomAssociateRq; event: DicomAssociationRequestedEvent }>(),
+  accepts: new Map<string, { pdu: DicomAssociateAc; event: DicomAssociationAcceptedEvent }>(),
+  nextId: 0,
+  bytes: 0,
+  /**
+   * Makes room for an entry: its key plus an estimate of the decoded objects (a few hundred bytes per
+   * presentation context), so crafted PDUs of thousands of tiny contexts cannot make it large.
+   */
+  room(key: string, contexts: number): void {
+    const cost = key.length + 256 * contexts;
+    if (this.requests.size + this.accepts.size >= 512 || this.bytes + cost > 8 * 1024 * 1024) {
+      this.requests.clear();
+      this.accepts.clear();
+      this.bytes = 0;
+    }
+    this.bytes += cost;
+  },
+};
+
+/** Empties the association cache (tests compare decoding with and without it). */
+export function clearDicomAssociationCache(): void {
+  associationCache.requests.clear();
+  associationCache.accepts.clear();
+  associationCache.bytes = 0;
+}
+
+/** Entries and estimated bytes held by the association cache (tests check its bounds). */
+export function dicomAssociationCacheSize(): { entries: number; bytes: number } {
+  return {
+    entries: associationCache.requests.size + associationCache.accepts.size,
+    bytes: associationCache.bytes,
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

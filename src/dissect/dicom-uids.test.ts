@@ -100,3 +100,16 @@ describe('impliedDicomRole', () => {
     expect(impliedDicomRole('1.2.3.4', 'scu')).toBeUndefined();
   });
 });
+
+describe('DICOM_STORAGE_MODALITIES (the storage-class → modality table the fingerprint rules use)', () => {
+  it('every class is a storage class with a registry name, and its modality has a device class', async () => {
+    const { DICOM_STORAGE_MODALITIES, DICOM_SOP_CLASS_NAMES, DICOM_MODALITY_CLASSES } = await import(
+      './dicom-uids.js'
+    );
+    for (const [uid, modality] of Object.entries(DICOM_STORAGE_MODALITIES)) {
+      expect(DICOM_SOP_CLASS_NAMES[uid], uid).toMatch(/Storage/);
+      if (!['RTIMAGE', 'RTPLAN'].includes(modality))
+        expect(DICOM_MODALITY_CLASSES[modality], modality).toBeDefined();
+    }
+  });
+});

@@ -553,6 +553,48 @@ export const DICOM_MODALITY_CLASSES: Readonly<Record<string, DeviceClass>> = {
   XC: 'other-medical',
 };
 
+/**
+ * Storage SOP classes that name one kind of acquisition equipment → the Modality (0008,0060) code of
+ * the objects they store (CT Image Storage → `CT`). Classes any workstation makes (Secondary Capture,
+ * SR, presentation states) are left out. Names are in {@link DICOM_SOP_CLASS_NAMES}.
+ * @see DICOM PS3.4 Annex B.5 (Storage SOP classes), PS3.3 C.7.3.1.1.1 (Modality)
+ */
+export const DICOM_STORAGE_MODALITIES: Readonly<Record<string, string>> = {
+  '1.2.840.10008.5.1.4.1.1.2': 'CT',
+  '1.2.840.10008.5.1.4.1.1.2.1': 'CT',
+  '1.2.840.10008.5.1.4.1.1.2.2': 'CT',
+  '1.2.840.10008.5.1.4.1.1.4': 'MR',
+  '1.2.840.10008.5.1.4.1.1.4.1': 'MR',
+  '1.2.840.10008.5.1.4.1.1.4.2': 'MR',
+  '1.2.840.10008.5.1.4.1.1.4.3': 'MR',
+  '1.2.840.10008.5.1.4.1.1.6.1': 'US',
+  '1.2.840.10008.5.1.4.1.1.3.1': 'US',
+  '1.2.840.10008.5.1.4.1.1.6.2': 'US',
+  '1.2.840.10008.5.1.4.1.1.1': 'CR',
+  '1.2.840.10008.5.1.4.1.1.1.1': 'DX',
+  '1.2.840.10008.5.1.4.1.1.1.1.1': 'DX',
+  '1.2.840.10008.5.1.4.1.1.1.2': 'MG',
+  '1.2.840.10008.5.1.4.1.1.1.2.1': 'MG',
+  '1.2.840.10008.5.1.4.1.1.1.3': 'IO',
+  '1.2.840.10008.5.1.4.1.1.12.1': 'XA',
+  '1.2.840.10008.5.1.4.1.1.12.1.1': 'XA',
+  '1.2.840.10008.5.1.4.1.1.12.2': 'RF',
+  '1.2.840.10008.5.1.4.1.1.12.2.1': 'RF',
+  '1.2.840.10008.5.1.4.1.1.13.1.3': 'MG',
+  '1.2.840.10008.5.1.4.1.1.20': 'NM',
+  '1.2.840.10008.5.1.4.1.1.128': 'PT',
+  '1.2.840.10008.5.1.4.1.1.130': 'PT',
+  '1.2.840.10008.5.1.4.1.1.9.1.1': 'ECG',
+  '1.2.840.10008.5.1.4.1.1.9.1.2': 'ECG',
+  '1.2.840.10008.5.1.4.1.1.9.1.3': 'ECG',
+  '1.2.840.10008.5.1.4.1.1.9.2.1': 'HD',
+  '1.2.840.10008.5.1.4.1.1.9.3.1': 'EPS',
+  '1.2.840.10008.5.1.4.1.1.481.1': 'RTIMAGE',
+  '1.2.840.10008.5.1.4.1.1.481.5': 'RTPLAN',
+  '1.2.840.10008.5.1.4.1.1.77.1.5.1': 'OP',
+  '1.2.840.10008.5.1.4.1.1.77.1.5.4': 'OPT',
+};
+
 /** Name of a SOP class, meta SOP class, application context or transfer syntax UID. */
 export function dicomUidName(uid: string): string | undefined {
   return DICOM_SOP_CLASS_NAMES[uid] ?? DICOM_TRANSFER_SYNTAX_NAMES[uid];

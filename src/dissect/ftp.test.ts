@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type FtpEvent, FtpStreamDissector, ftpProduct } from './ftp.js';
+import { FtpDataDissector, type FtpEvent, FtpStreamDissector, ftpProduct } from './ftp.js';
 import {
   feedAll,
   fuzzStream,
@@ -118,5 +118,108 @@ describe('FtpStreamDissector on crafted sessions', () => {
 
   it('never throws; chunked feeding equals whole-segment feeding', () => {
     fuzzStream(() => new FtpStreamDissector(), [ANON, RADTECH, PASS_CMD, NETBSD]);
+  });
+});
+
+describe('FtpStreamDissector: data-channel endpoints, against tshark', () => {
+  // vsftpd 3.0.3 ↔ curl 7.88.1 (EPSV, PASV, PORT uploads, then a listing) and Zeek's IPv6 trace (EPSV,
+  // EPRT); see test/fixtures/dissect/ftp-data/PROVENANCE.md
+  const cases = [
+    ['vsftpd-hl7-upload', [0, 2, 4, 6]],
+    ['zeek-ftp-ipv6', [0]],
+  ] as const;
+
+  it('every PASV/EPSV reply and PORT/EPRT command gives the endpoint tshark reads', () => {
+    for (const [file, streams] of cases) {
+      const rows = loadTsv(`ftp-data/${file}.tshark.tsv`).filter(
+        (r) => r['ftp.response.code'] || /PORT|EPRT/.test(r['ftp.request.command']!),
+      );
+      const theirs = rows.map((r) => ({
+        stream: Number(r['tcp.stream']),
+        ip: r['ftp.passive.ip'] || r['ftp.active.cip'] || r['ftp.eprt.ip'] || r['ftp.eprt.ipv6'] || undefined,
+        port: Number(
+          r['ftp.passive.port'] || r['ftp.active.port'] || r['ftp.eprt.port'] || r['ftp.epsv.port'],
+        ),
+      }));
+      const ours = streams.flatMap((s) =>
+        of(run(loadFollow(`ftp-data/${file}.stream${s}.follow.txt`)), 'data-channel').map((d) => ({
+          stream: s,
+          ip: d.ip,
+          port: d.port,
+        })),
+      );
+      expect(ours).toEqual(theirs);
+    }
+  });
+
+  it('names the mode and the command', () => {
+    const modes = [0, 2, 4].map(
+      (s) => of(run(loadFollow(`ftp-data/vsftpd-hl7-upload.stream${s}.follow.txt`)), 'data-channel')[0],
+    );
+    expect(modes.map((m) => `${m?.mode} ${m?.command}`)).toEqual([
+      'passive EPSV',
+      'passive PASV',
+      'active PORT',
+    ]);
+  });
+
+  it('the password goes to the credential check only (anonymous logins are not checked)', () => {
+    const seen: string[] = [];
+    const check = (user: string | undefined, pw: Uint8Array) => {
+      seen.push(`${user}:${pw.length}`);
+      return 'some-entry';
+    };
+    const ev = feedAll(new FtpStreamDissector({ checkCredential: check }), PASS_CMD);
+    expect(seen).toEqual([
+      `Admin:${loadZeekLog('ftp/zeek-ftp-password-pass-command.ftp.log')[1]!['password']!.length}`,
+    ]);
+    expect(of(ev, 'credentials')[0]!.defaultCredential).toBe('some-entry');
+    expect(
+      feedAll(new FtpStreamDissector({ checkCredential: check }), ANON).some(
+        (e) => e.type === 'credentials' && e.defaultCredential,
+      ),
+    ).toBe(false);
+  });
+
+  it('stops on a reply it cannot place in a data-channel pattern without throwing', () => {
+    const sut = new FtpStreamDissector();
+    const enc = (s: string) => new TextEncoder().encode(s);
+    sut.feed('server', enc('220 hi\r\n'));
+    sut.feed('client', enc('PASV\r\n'));
+    expect(
+      of(sut.feed('server', enc('227 Entering Passive Mode (300,1,1,1,1,1)\r\n')), 'data-channel'),
+    ).toEqual([]);
+    sut.feed('client', enc('EPRT |3|x|1|\r\n'));
+    expect(of(sut.feed('client', enc('PORT 10,0,0,1,0,0\r\n')), 'data-channel')).toEqual([]);
+  });
+});
+
+describe('FtpDataDissector', () => {
+  const upload = (s: number) =>
+    loadFollow(`ftp-data/vsftpd-hl7-upload.stream${s}.follow.txt`).filter((x) => x.direction === 'client');
+
+  it('an HL7 file uploaded over the data connection: segments and fields, never values', () => {
+    const sut = new FtpDataDissector();
+    const segs = upload(1);
+    const ev = [...feedAll(sut, segs), ...sut.end()];
+    expect(ev).toEqual([
+      {
+        type: 'patient-data',
+        direction: 'client',
+        patientData: expect.objectContaining({
+          kind: 'HL7',
+          messageType: 'ADT^A04',
+          segments: ['PID', 'NK1'],
+        }),
+      },
+    ]);
+    expect(leaksNone(ev, ['Doe', 'MRN12345', '19780101'])).toBe(true);
+  });
+
+  it('a directory listing is no patient data; random bytes never throw', () => {
+    const sut = new FtpDataDissector();
+    feedAll(sut, loadFollow('ftp-data/vsftpd-hl7-upload.stream7.follow.txt'));
+    expect(sut.end()).toEqual([]);
+    fuzzStream(() => new FtpDataDissector(), [upload(1)]);
   });
 });

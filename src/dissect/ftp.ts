@@ -2,11 +2,15 @@
  * @module FTP control-connection dissector: the server greeting (product and version where the 220
  * text names them), commands and the replies that answer them, the USER name, that a password was sent
  * (never the password: PASS and ACCT arguments are dropped on arrival), the login result, the SYST reply,
- * and an AUTH TLS/SSL upgrade after which both directions are TLS and parsing stops.
+ * and an AUTH TLS/SSL upgrade after which both directions are TLS and parsing stops. The endpoint of each
+ * data connection (PASV/EPSV replies, PORT/EPRT commands), so a caller can find the file transfers.
  * @see RFC 959 §4.1 (commands), §4.2 (replies, multi-line form), §5.4 (sequencing); RFC 4217 §4 (AUTH TLS)
+ * @see RFC 959 §4.1.2 (PORT, PASV), §4.2.1 (227 reply); RFC 2428 §2 (EPRT), §3 (EPSV, 229 reply)
  */
 import { latin1 } from './byte-cursor.js';
 import { ByteQueue, type Direction } from './byte-queue.js';
+import type { CredentialCheck } from './credential-check.js';
+import { findPatientData, PAYLOAD_SCAN_LIMIT, type PayloadPhi } from './payload-phi.js';
 
 export type FtpEvent =
   /** The 220 greeting (all lines of a multi-line one). */
@@ -16,11 +20,31 @@ export type FtpEvent =
   /** A server reply; `command` is the verb it answers (none for the greeting). */
   | { type: 'reply'; code: number; text: string; command?: string }
   | { type: 'user'; username: string; anonymous: boolean }
-  /** PASS was sent (the password itself is never kept). */
-  | { type: 'credentials'; username?: string; anonymous: boolean; credentialsSent: true }
+  /**
+   * PASS was sent (the password itself is never kept). `defaultCredential`: the {@link CredentialCheck}
+   * recognised the login as this default entry.
+   */
+  | {
+      type: 'credentials';
+      username?: string;
+      anonymous: boolean;
+      credentialsSent: true;
+      defaultCredential?: string;
+    }
   | { type: 'login'; success: boolean; username?: string }
   /** The SYST reply text (`UNIX Type: L8`). */
   | { type: 'system'; text: string }
+  /**
+   * Where the next data connection goes: the server listens (`passive`, from a 227/229 reply) or the
+   * client does (`active`, from PORT/EPRT). `ip` is absent for EPSV (the control connection's server).
+   */
+  | {
+      type: 'data-channel';
+      mode: 'passive' | 'active';
+      command: 'PASV' | 'EPSV' | 'PORT' | 'EPRT';
+      ip?: string;
+      port: number;
+    }
   /** AUTH TLS/SSL answered (`mechanism` is its argument): with 234 the connection becomes TLS and parsing stops. */
   | { type: 'tls-upgrade'; mechanism: string; accepted: boolean }
   /** Not FTP, or a line far too long: this direction is no longer parsed. `offset` counts from the stream start. */
@@ -61,6 +85,26 @@ class FtpDirection {
   constructor(readonly direction: Direction) {}
 }
 
+export interface FtpOptions {
+  checkCredential?: CredentialCheck;
+}
+
+/** `h1,h2,h3,h4,p1,p2` of PORT and of the 227 reply (RFC 959 §4.1.2). */
+const HOST_PORT = /(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})/;
+/** `(|||6446|)` of the 229 reply, any delimiter (RFC 2428 §3). */
+const EPSV_REPLY = /\(([\x21-\x7e])\1\1(\d{1,5})\1\)/;
+/** `|1|132.235.1.2|6275|` of EPRT (RFC 2428 §2). */
+const EPRT_ARG = /^([\x21-\x7e])([12])\1([0-9A-Fa-f.:]+)\1(\d{1,5})\1$/;
+
+function hostPort(text: string): { ip: string; port: number } | undefined {
+  const m = HOST_PORT.exec(text);
+  if (!m) return undefined;
+  const n = m.slice(1).map(Number);
+  if (n.some((x) => x > 255)) return undefined;
+  const port = n[4]! * 256 + n[5]!;
+  return port > 0 ? { ip: n.slice(0, 4).join('.'), port } : undefined;
+}
+
 /** Follows one FTP control connection. Feed each direction's bytes in capture order; never throws. */
 export class FtpStreamDissector {
   private readonly dirs = { client: new FtpDirection('client'), server: new FtpDirection('server') };
@@ -71,6 +115,8 @@ export class FtpStreamDissector {
   private authMechanism = '';
   /** The multi-line reply being read: its code and lines so far. */
   private reply: { code: number; lines: string[] } | undefined;
+
+  constructor(private readonly options: FtpOptions = {}) {}
 
   get done(): boolean {
     return this.dirs.client.stopped && this.dirs.server.stopped;
@@ -158,7 +204,20 @@ export class FtpStreamDissector {
         credentialsSent: true,
       };
       if (this.username !== undefined) cred.username = this.username;
+      const check = this.options.checkCredential;
+      if (check && arg !== undefined && !this.isAnonymous()) {
+        const match = check(this.username, new TextEncoder().encode(arg));
+        if (match !== undefined) cred.defaultCredential = match;
+      }
       events.push(cred);
+    } else if (verb === 'PORT' && arg !== undefined) {
+      const hp = hostPort(arg);
+      if (hp) events.push({ type: 'data-channel', mode: 'active', command: 'PORT', ...hp });
+    } else if (verb === 'EPRT' && arg !== undefined) {
+      const m = EPRT_ARG.exec(arg.trim());
+      const port = Number(m?.[4]);
+      if (m && port > 0 && port < 65536)
+        events.push({ type: 'data-channel', mode: 'active', command: 'EPRT', ip: m[3]!.toLowerCase(), port });
     }
     return true;
   }
@@ -203,6 +262,14 @@ export class FtpStreamDissector {
       return;
     }
     if (command === 'SYST' && code === 215) events.push({ type: 'system', text });
+    if (code === 227) {
+      const hp = hostPort(text);
+      if (hp) events.push({ type: 'data-channel', mode: 'passive', command: 'PASV', ...hp });
+    } else if (code === 229) {
+      const port = Number(EPSV_REPLY.exec(text)?.[2]);
+      if (port > 0 && port < 65536)
+        events.push({ type: 'data-channel', mode: 'passive', command: 'EPSV', port });
+    }
     if ((command === 'PASS' || command === 'USER') && (code === 230 || code === 530)) {
       const login: Extract<FtpEvent, { type: 'login' }> = { type: 'login', success: code === 230 };
       if (this.username !== undefined) login.username = this.username;
@@ -215,5 +282,52 @@ export class FtpStreamDissector {
         this.stop(this.dirs.server);
       }
     }
+  }
+}
+
+/** Patient data found in what one side sent over an FTP data connection (which segments or tags only). */
+export interface FtpDataEvent {
+  type: 'patient-data';
+  direction: Direction;
+  patientData: PayloadPhi;
+}
+
+/**
+ * One FTP data connection (a file or a listing): the first {@link PAYLOAD_SCAN_LIMIT} bytes each side
+ * sends are kept, checked once for HL7 or DICOM patient data, and dropped. Never throws.
+ */
+export class FtpDataDissector {
+  private readonly sides = {
+    client: { chunks: [] as Uint8Array[], length: 0, scanned: false },
+    server: { chunks: [] as Uint8Array[], length: 0, scanned: false },
+  };
+
+  feed(direction: Direction, bytes: Uint8Array): FtpDataEvent[] {
+    const side = this.sides[direction];
+    if (side.scanned || bytes.length === 0) return [];
+    const take = Math.min(bytes.length, PAYLOAD_SCAN_LIMIT - side.length);
+    side.chunks.push(bytes.slice(0, take));
+    side.length += take;
+    return side.length >= PAYLOAD_SCAN_LIMIT ? this.scan(direction) : [];
+  }
+
+  /** At the end of the connection: the sides not yet checked are checked now. */
+  end(): FtpDataEvent[] {
+    return [...this.scan('client'), ...this.scan('server')];
+  }
+
+  private scan(direction: Direction): FtpDataEvent[] {
+    const side = this.sides[direction];
+    if (side.scanned) return [];
+    side.scanned = true;
+    const bytes = new Uint8Array(side.length);
+    let at = 0;
+    for (const c of side.chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    side.chunks = [];
+    const phi = bytes.length ? findPatientData(bytes) : undefined;
+    return phi ? [{ type: 'patient-data', direction, patientData: phi }] : [];
   }
 }

@@ -173,3 +173,20 @@ describe('HttpStreamDissector on odd input', () => {
     fuzzStream(() => new HttpStreamDissector(), [...SHARED, ...KEEPALIVE, BASIC_COLON, ZEEK_GET]);
   });
 });
+
+describe('HttpStreamDissector: the Basic credential check', () => {
+  it('basic-auth-with-colon: the password after the first colon goes to the check, only its answer is kept', () => {
+    const seen: string[] = [];
+    const sut = new HttpStreamDissector({
+      checkCredential: (user, pw) => {
+        seen.push(`${user}|${new TextDecoder().decode(pw)}`);
+        return 'entry-id';
+      },
+    });
+    const [req] = requests(feedAll(sut, BASIC_COLON));
+    // tshark: `Authorization: Basic dGVzdDoxOjM0` = test:1:34 (RFC 7617 §2: user-id ends at the first colon)
+    expect(seen).toEqual(['test|1:34']);
+    expect(req!.basicAuth).toEqual({ username: 'test', passwordSent: true, defaultCredential: 'entry-id' });
+    expect(JSON.stringify(req)).not.toContain('1:34');
+  });
+});

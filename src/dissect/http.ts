@@ -9,12 +9,15 @@
  */
 import { base64Decode, indexAfterBlankLine, latin1, utf8 } from './byte-cursor.js';
 import { ByteQueue, type Direction } from './byte-queue.js';
+import type { CredentialCheck } from './credential-check.js';
 import { malformed, needMore, ok, type ParseResult } from './parse-result.js';
 
 export interface HttpBasicAuth {
   username: string;
   /** A non-empty password followed the user name. The password itself is never kept. */
   passwordSent: boolean;
+  /** The {@link CredentialCheck} recognised user name and password as this default entry. */
+  defaultCredential?: string;
 }
 
 export interface HttpRequestHead {
@@ -97,15 +100,23 @@ const MAX_CHUNK_LINE = 4096;
 const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Parses one request or response head at the start of `bytes`; `consumed` covers the head only. */
-export function parseHttpHead(bytes: Uint8Array, expect: 'request' | 'response'): ParseResult<HttpHead> {
+export function parseHttpHead(
+  bytes: Uint8Array,
+  expect: 'request' | 'response',
+  check?: CredentialCheck,
+): ParseResult<HttpHead> {
   try {
-    return parseHead(bytes, expect);
+    return parseHead(bytes, expect, check);
   } catch (e) {
     return malformed(0, `unexpected: ${String(e)}`);
   }
 }
 
-function parseHead(bytes: Uint8Array, expect: 'request' | 'response'): ParseResult<HttpHead> {
+function parseHead(
+  bytes: Uint8Array,
+  expect: 'request' | 'response',
+  check?: CredentialCheck,
+): ParseResult<HttpHead> {
   const startErr = implausibleStart(bytes, expect);
   if (startErr) return malformed(0, startErr);
   // HTTP/0.9 request: a single line without a version
@@ -143,7 +154,7 @@ function parseHead(bytes: Uint8Array, expect: 'request' | 'response'): ParseResu
   if (expect === 'request') {
     const m = /^([^ ]+) +([^ ]+) +(HTTP\/\d\.\d)$/.exec(first);
     if (!m || !TCHAR.test(m[1]!)) return malformed(0, 'not an HTTP request line');
-    return ok({ kind: 'request', request: requestHead(m[1]!, m[2]!, m[3]!, fields) }, end);
+    return ok({ kind: 'request', request: requestHead(m[1]!, m[2]!, m[3]!, fields, check) }, end);
   }
   const m = /^(HTTP\/\d\.\d) +(\d{3})(?: (.*))?$/.exec(first);
   if (!m) return malformed(0, 'not an HTTP status line');
@@ -181,7 +192,13 @@ function framing(fields: [string, string][]): { contentLength?: number; chunked:
   return out;
 }
 
-function requestHead(method: string, rawTarget: string, version: string, fields: [string, string][]) {
+function requestHead(
+  method: string,
+  rawTarget: string,
+  version: string,
+  fields: [string, string][],
+  check?: CredentialCheck,
+) {
   let target = rawTarget;
   // absolute form (proxy requests): keep only the path, which also drops any user:password@
   const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(target);
@@ -205,7 +222,7 @@ function requestHead(method: string, rawTarget: string, version: string, fields:
   if (auth !== undefined) {
     const [scheme = '', ...rest] = auth.split(/\s+/).filter((x) => x !== '');
     head.authScheme = scheme;
-    if (scheme.toLowerCase() === 'basic') head.basicAuth = basicCredentials(rest.join(''));
+    if (scheme.toLowerCase() === 'basic') head.basicAuth = basicCredentials(rest.join(''), check);
   }
   const hint = adminHint(target);
   if (hint) head.adminHint = hint;
@@ -213,12 +230,16 @@ function requestHead(method: string, rawTarget: string, version: string, fields:
 }
 
 /** @see RFC 7617 §2: user-id and password joined by the first colon; the user-id has none. */
-function basicCredentials(token: string): HttpBasicAuth {
+function basicCredentials(token: string, check?: CredentialCheck): HttpBasicAuth {
   const bytes = base64Decode(token);
   if (!bytes) return { username: '', passwordSent: false };
   const colon = bytes.indexOf(0x3a);
   if (colon < 0) return { username: utf8(bytes), passwordSent: false };
-  return { username: utf8(bytes, 0, colon), passwordSent: colon + 1 < bytes.length };
+  const auth: HttpBasicAuth = { username: utf8(bytes, 0, colon), passwordSent: colon + 1 < bytes.length };
+  const match = auth.passwordSent ? check?.(auth.username, bytes.subarray(colon + 1)) : undefined;
+  if (match !== undefined) auth.defaultCredential = match;
+  bytes.fill(0);
+  return auth;
 }
 
 function safeDecode(s: string): string {
@@ -280,6 +301,8 @@ export class HttpStreamDissector {
   private readonly dirs = { client: new HttpDirection('client'), server: new HttpDirection('server') };
   /** Methods of requests whose responses have not been seen (a HEAD response has no body). */
   private readonly pendingMethods: string[] = [];
+
+  constructor(private readonly options: { checkCredential?: CredentialCheck } = {}) {}
 
   /** True once both directions stopped (tunnel, error or end of parseable data). */
   get done(): boolean {
@@ -344,7 +367,11 @@ export class HttpStreamDissector {
           d.offset += 1;
           return true;
         }
-        const r = parseHead(view, d.direction === 'client' ? 'request' : 'response');
+        const r = parseHead(
+          view,
+          d.direction === 'client' ? 'request' : 'response',
+          this.options.checkCredential,
+        );
         if (r.kind === 'need-more') return false;
         if (r.kind === 'error') {
           d.offset += r.offset;

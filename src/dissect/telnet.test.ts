@@ -106,3 +106,30 @@ describe('TelnetStreamDissector on crafted sessions', () => {
     fuzzStream(() => new TelnetStreamDissector(), [SESSION, UNCLOSED.slice(0, 3)]);
   });
 });
+
+describe('TelnetStreamDissector: the credential check and failed logins', () => {
+  it('hands the typed password to the check once, reports only its answer, and wipes it', () => {
+    const seen: string[] = [];
+    const sut = new TelnetStreamDissector({
+      checkCredential: (user, pw) => {
+        seen.push(`${user}:${new TextDecoder().decode(pw)}`);
+        return 'entry-id';
+      },
+    });
+    const ev = [...feedAll(sut, SESSION), ...sut.end()];
+    expect(seen).toEqual(['biomed:Spacelabs123']);
+    expect(ev.find((e) => e.type === 'credentials')).toEqual({
+      type: 'credentials',
+      username: 'biomed',
+      credentialsSent: true,
+      defaultCredential: 'entry-id',
+    });
+    expect(leaksNone(ev, ['Spacelabs123'])).toBe(true);
+  });
+
+  it('a refusal text in a banner before any prompt is no failed login', () => {
+    const sut = new TelnetStreamDissector();
+    const ev = sut.feed('server', new TextEncoder().encode('Access denied to guests; staff only\r\nlogin: '));
+    expect(ev.map((e) => e.type)).toEqual(['banner', 'login-prompt']);
+  });
+});

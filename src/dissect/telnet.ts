@@ -1,20 +1,26 @@
 /**
  * @module Telnet dissector: strips option negotiation, keeps the server's banner text and notices
  * the login dialogue — a `login:` prompt, the user name typed after it, a `Password:` prompt and that
- * the client then sent something (`credentialsSent`), and a failed login. The password is never kept:
- * bytes typed after a password prompt are only counted. Prompt and answer are matched in the order
+ * the client then sent something (`credentialsSent`), and a failed login after a prompt. The password is
+ * never kept: bytes typed after a password prompt are held (at most 128) only until the end of the line,
+ * to be handed to an optional {@link CredentialCheck}, then wiped. Prompt and answer are matched in the order
  * the two directions are fed, so feed them in capture order.
  * @see RFC 854 (NVT, IAC commands, CR NUL), RFC 855 (option subnegotiation), RFC 1091 (TERMINAL-TYPE)
  */
 import type { Direction } from './byte-queue.js';
+import type { CredentialCheck } from './credential-check.js';
 
 export type TelnetEvent =
   /** Server text before the first prompt (at most 2 KiB, control sequences removed). */
   | { type: 'banner'; text: string }
   | { type: 'login-prompt'; prompt: string }
   | { type: 'password-prompt'; prompt: string }
-  /** The client answered a password prompt. `username` is what it typed after the login prompt. */
-  | { type: 'credentials'; username?: string; credentialsSent: true }
+  /**
+   * The client answered a password prompt. `username` is what it typed after the login prompt;
+   * `defaultCredential` the default entry the {@link CredentialCheck} recognised.
+   */
+  | { type: 'credentials'; username?: string; credentialsSent: true; defaultCredential?: string }
+  /** The server refused a login (`Login incorrect` …) after it had asked for one. */
   | { type: 'login-failed'; text: string }
   /** TERMINAL-TYPE IS from the client (e.g. `XTERM`). */
   | { type: 'terminal-type'; value: string };
@@ -28,6 +34,7 @@ const MAX_SUBOPTION = 512;
 const MAX_BANNER = 2048;
 const MAX_LINE = 512;
 const MAX_USERNAME = 64;
+const MAX_PASSWORD = 128;
 /** Bytes per direction worth reading: the login dialogue is at the start; the session after it is not parsed. */
 const MAX_BYTES = 64 * 1024;
 
@@ -48,6 +55,10 @@ class Nvt {
   lastCr = false;
 }
 
+export interface TelnetOptions {
+  checkCredential?: CredentialCheck;
+}
+
 /** Follows one Telnet connection. Feed each direction's bytes in capture order; never throws. */
 export class TelnetStreamDissector {
   private readonly nvt = { client: new Nvt(), server: new Nvt() };
@@ -59,7 +70,13 @@ export class TelnetStreamDissector {
   private awaiting: 'none' | 'username' | 'password' = 'none';
   private clientLine = '';
   private passwordTyped = 0;
+  /** The password being typed, for the credential check only; wiped at the end of its line. */
+  private readonly password = new Uint8Array(MAX_PASSWORD);
   private username: string | undefined;
+  /** A login or password prompt was seen: only then is a refusal text a failed login. */
+  private promptSeen = false;
+
+  constructor(private readonly options: TelnetOptions = {}) {}
 
   /** True once both directions passed the part worth reading (the first 64 KiB of each). */
   get done(): boolean {
@@ -177,7 +194,7 @@ export class TelnetStreamDissector {
     this.serverLine = '';
     this.promptOnLine = false;
     if (line === '') return;
-    if (LOGIN_FAILED.test(line)) events.push({ type: 'login-failed', text: line });
+    if (this.promptSeen && LOGIN_FAILED.test(line)) events.push({ type: 'login-failed', text: line });
     if (!this.bannerDone) {
       this.banner.push(line);
       this.bannerBytes += line.length + 1;
@@ -190,12 +207,14 @@ export class TelnetStreamDissector {
     const line = this.serverLine;
     if (PASSWORD_PROMPT.test(line)) {
       this.promptOnLine = true;
+      this.promptSeen = true;
       this.flushBanner(events);
       this.awaiting = 'password';
       this.passwordTyped = 0;
       events.push({ type: 'password-prompt', prompt: line.trim() });
     } else if (LOGIN_PROMPT.test(line)) {
       this.promptOnLine = true;
+      this.promptSeen = true;
       this.flushBanner(events);
       this.awaiting = 'username';
       this.clientLine = '';
@@ -217,7 +236,10 @@ export class TelnetStreamDissector {
       // counted, never stored
       if (!endOfLine) {
         if (b === 0x08 || b === 0x7f) this.passwordTyped = Math.max(0, this.passwordTyped - 1);
-        else if (b !== 0) this.passwordTyped++;
+        else if (b !== 0) {
+          if (this.passwordTyped < MAX_PASSWORD) this.password[this.passwordTyped] = b;
+          this.passwordTyped++;
+        }
         return;
       }
       this.awaiting = 'none';
@@ -227,8 +249,14 @@ export class TelnetStreamDissector {
           credentialsSent: true,
         };
         if (this.username !== undefined) ev.username = this.username;
+        const check = this.options.checkCredential;
+        if (check && this.passwordTyped <= MAX_PASSWORD) {
+          const match = check(this.username, this.password.subarray(0, this.passwordTyped));
+          if (match !== undefined) ev.defaultCredential = match;
+        }
         events.push(ev);
       }
+      this.password.fill(0);
       this.passwordTyped = 0;
       return;
     }

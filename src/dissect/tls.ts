@@ -10,7 +10,7 @@
  * @see RFC 6066 §3 (server_name), RFC 7301 §3.1 (ALPN), RFC 8422 §5.1 (supported_groups), RFC 8701 (GREASE)
  * @see draft-hickman-netscape-ssl-00 (SSL 2.0 record and hello messages)
  */
-import { ByteCursor, latin1, Truncated } from './byte-cursor.js';
+import { ByteCursor, latin1, TRUNCATED, Truncated } from './byte-cursor.js';
 import { ByteQueue, type Direction } from './byte-queue.js';
 import { type CipherSuiteInfo, type CipherWeakness, cipherSuite, isGrease } from './tls-ciphers.js';
 import { parseX509, type X509Certificate } from './x509.js';
@@ -161,7 +161,10 @@ export type TlsEvent =
 
 const MAX_RECORD = 16384 + 2048;
 const MAX_HANDSHAKE = 256 * 1024;
-const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
+/** The ServerHello.random that marks a HelloRetryRequest (RFC 8446 §4.1.3). */
+const HRR_RANDOM = Uint8Array.from(
+  Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex'),
+);
 
 class TlsDirection {
   readonly records = new ByteQueue(MAX_RECORD + 5);
@@ -410,18 +413,27 @@ function clientHello(body: Uint8Array, format: 'record' | 'ssl2'): TlsClientHell
   const legacy = c.u16();
   c.skip(32);
   c.skip(c.u8());
-  const suites = c.sub(c.u16());
-  const all: number[] = [];
-  while (suites.remaining >= 2) all.push(suites.u16());
+  // One pass over the suites, GREASE dropped as it is met (one ClientHello per connection).
+  const suitesLength = c.u16();
+  const suitesEnd = c.pos + suitesLength;
+  if (suitesEnd > c.end) throw TRUNCATED;
+  const cipherSuites: number[] = [];
+  let grease = false;
+  for (const b = c.bytes; c.pos + 2 <= suitesEnd; c.pos += 2) {
+    const suite = (b[c.pos]! << 8) | b[c.pos + 1]!;
+    if (isGrease(suite)) grease = true;
+    else cipherSuites.push(suite);
+  }
+  c.pos = suitesEnd;
   const compressionMethods = Array.from(c.take(c.u8()));
   const hello: TlsClientHello = {
     recordVersion: '',
     legacyVersion: tlsVersionName(legacy),
     maxVersion: tlsVersionName(legacy),
-    cipherSuites: all.filter((x) => !isGrease(x)),
+    cipherSuites,
     extensions: [],
     compressionMethods,
-    grease: all.some(isGrease),
+    grease,
   };
   let maxOffered = legacy;
   if (c.remaining >= 2) {
@@ -504,7 +516,7 @@ function serverHello(body: Uint8Array): TlsServerHello {
     cipherSuite: suite,
     compressionMethod,
     extensions: [],
-    helloRetryRequest: hexOf(random) === HRR_RANDOM,
+    helloRetryRequest: isHelloRetryRandom(random),
     weaknesses: [],
   };
   if (c.remaining >= 2) {
@@ -523,10 +535,9 @@ function serverHello(body: Uint8Array): TlsServerHello {
   return hello;
 }
 
-function hexOf(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
+function isHelloRetryRandom(random: Uint8Array): boolean {
+  for (let i = 0; i < HRR_RANDOM.length; i++) if (random[i] !== HRR_RANDOM[i]) return false;
+  return true;
 }
 
 function weaknessesOf(version: number, suite: CipherSuiteInfo): TlsWeakness[] {

@@ -221,14 +221,14 @@ export class TcpTracker {
     conn.clientIsA = srcIsClient;
     conn.roleEvidence = evidence;
     conn.ipVersion = d.ipVersion;
-    const srcIp = formatIp(d.ipVersion, d.srcIp);
-    const dstIp = formatIp(d.ipVersion, d.dstIp);
+    const srcIp = this.ipText(d.ipVersion, d.srcIp);
+    const dstIp = this.ipText(d.ipVersion, d.dstIp);
     conn.clientIp = srcIsClient ? srcIp : dstIp;
     conn.serverIp = srcIsClient ? dstIp : srcIp;
     conn.clientPort = srcIsClient ? d.srcPort : d.dstPort;
     conn.serverPort = srcIsClient ? d.dstPort : d.srcPort;
-    conn.clientMac = formatMac(srcIsClient ? d.srcMac : d.dstMac);
-    conn.serverMac = formatMac(srcIsClient ? d.dstMac : d.srcMac);
+    conn.clientMac = this.macText(srcIsClient ? d.srcMac : d.dstMac);
+    conn.serverMac = this.macText(srcIsClient ? d.dstMac : d.srcMac);
     conn.vlanIds = d.vlans();
     conn.firstPacketIndex = packetIndex;
     conn.firstTime = time;
@@ -236,6 +236,22 @@ export class TcpTracker {
     this.table.insert(conn, d, OPEN);
     this.consumer.onOpen?.(conn);
     return conn;
+  }
+
+  /**
+   * IPv4 and MAC texts by number: connections come and go between the same few hosts, and formatting their
+   * addresses for every one was a measurable share of the time and garbage. Bounded; cleared when full.
+   */
+  private readonly ipv4Texts = new Map<number, string>();
+  private readonly macTexts = new Map<number, string>();
+
+  private ipText(version: number, words: Uint32Array): string {
+    if (version !== 4) return formatIp(version, words);
+    return cachedText(this.ipv4Texts, words[0]!, (a) => formatIp(4, [a]));
+  }
+
+  private macText(mac: number): string {
+    return cachedText(this.macTexts, mac, formatMac);
   }
 
   /** A SYN (with or without ACK) from one side. */
@@ -336,4 +352,14 @@ export class TcpTracker {
     this.stats.gapBytes = this.ctx.gapBytes;
     this.stats.deliveredBytes = this.ctx.deliveredBytes;
   }
+}
+
+function cachedText(cache: Map<number, string>, key: number, format: (key: number) => string): string {
+  let text = cache.get(key);
+  if (text === undefined) {
+    text = format(key);
+    if (cache.size >= 16_384) cache.clear();
+    cache.set(key, text);
+  }
+  return text;
 }

@@ -1,0 +1,145 @@
+/**
+ * The capture analyzer on MQTT, DHCPv6, FTP data connections, repeated failed logins and default
+ * credentials, end to end on real captures: mosquitto, dnsmasq/dhclient and vsftpd traffic recorded between
+ * two network namespaces (test/fixtures/dissect/{mqtt,dhcpv6,ftp-data}, PROVENANCE.md there) and Zeek's
+ * FTP brute force trace. No patient value, password or user name of a failed login reaches the result.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeCapture, FAILED_LOGIN_THRESHOLD, probeProtocol } from './capture-analyzer.js';
+
+const fixture = (path: string) => join(import.meta.dirname, '../../test/fixtures', path);
+const PATIENT = ['Doe', 'Jane', 'MRN12345', '19780101', 'JOHNSON', '724-0433'];
+
+describe('capture analyzer: MQTT', () => {
+  it('broker service, cleartext MQTT, credentials, default credentials and an HL7 message in a PUBLISH', async () => {
+    const r = await analyzeCapture(fixture('dissect/mqtt/mosquitto-veth.pcap'), { file: 'mqtt.pcap' });
+    const broker = r.hosts.find((h) => h.ips.includes('10.77.0.1'))!;
+    expect(broker.services).toEqual([
+      expect.objectContaining({ port: 1883, transport: 'tcp', protocol: 'mqtt', encrypted: false }),
+    ]);
+    const client = r.hosts.find((h) => h.ips.includes('10.77.0.2'))!;
+    expect(client.protocols).toContain('mqtt');
+    expect(client.hints.filter((h) => h.kind === 'mqtt.clientId').map((h) => h.value)).toEqual(
+      expect.arrayContaining(['infusion-gw-01', 'pump-7', 'legacy-monitor', 'nurse-station']),
+    );
+    const subjects = r.findings.map((f) => `${f.type} ${f.host.ip} ${f.subject}`).sort();
+    expect(subjects).toEqual([
+      'cleartext-credentials 10.77.0.1 mqtt:1883',
+      'cleartext-phi 10.77.0.2 mqtt:1883',
+      'default-credentials 10.77.0.1 mqtt:1883:hikvision-admin',
+      'insecure-protocol 10.77.0.1 mqtt:1883',
+    ]);
+    const phi = r.findings.find((f) => f.type === 'cleartext-phi')!;
+    expect(phi.details).toMatchObject({
+      protocol: 'mqtt',
+      topic: 'ward/icu/hl7/adt',
+      payload: 'HL7',
+      segments: ['PID', 'NK1'],
+    });
+    expect(phi.evidence.summary).toMatch(/^HL7 ADT\^A04 with PID, NK1 in cleartext: MQTT PUBLISH/);
+    const dflt = r.findings.find((f) => f.type === 'default-credentials')!;
+    expect(dflt.details).toMatchObject({
+      entry: 'hikvision-admin',
+      vendor: 'Hikvision',
+      loginResult: 'accepted',
+    });
+    const json = JSON.stringify(r);
+    for (const secret of [...PATIENT, '"12345"', 'admin:']) expect(json).not.toContain(secret);
+  });
+
+  it('probes MQTT from a CONNECT on any port, and from port 1883', () => {
+    const connect = Uint8Array.from([
+      0x10, 0x10, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 4, 0x61, 0x62, 0x63, 0x64,
+    ]);
+    expect(probeProtocol('client', connect, 9999)).toBe('mqtt');
+    expect(probeProtocol('server', Uint8Array.from([0x20, 2, 0, 0]), 1883)).toBe('mqtt');
+    expect(probeProtocol('client', Uint8Array.from([0x10, 2, 0, 0]), 9999)).toBeUndefined();
+  });
+});
+
+describe('capture analyzer: FTP data connections', () => {
+  it('an HL7 file uploaded after EPSV, PASV and PORT: cleartext-phi ftp-data:HL7 naming the control connection', async () => {
+    const r = await analyzeCapture(fixture('dissect/ftp-data/vsftpd-hl7-upload.pcap'), { file: 'ftp.pcap' });
+    const phi = r.findings.filter((f) => f.type === 'cleartext-phi');
+    expect(phi).toHaveLength(1);
+    const f = phi[0]!;
+    expect(f).toMatchObject({ host: { ip: '10.78.0.2' }, subject: 'ftp-data:HL7', occurrences: 3 });
+    expect(f.evidence.connection).toMatch(/^10\.78\.0\.2:\d+ → 10\.78\.0\.1:21\/tcp$/);
+    expect(f.evidence.summary).toMatch(
+      /FTP data connection 10\.78\.0\.2:\d+ → 10\.78\.0\.1:30005\/tcp \(after EPSV\)/,
+    );
+    expect(f.lastEvidence?.summary).toMatch(/→ 10\.78\.0\.2:\d+\/tcp \(after PORT\)/);
+    expect(f.details).toMatchObject({
+      protocol: 'ftp-data',
+      port: 21,
+      payload: 'HL7',
+      segments: ['PID', 'NK1'],
+    });
+    expect(r.hosts.find((h) => h.ips.includes('10.78.0.1'))!.services).toEqual(
+      expect.arrayContaining([expect.objectContaining({ port: 21, protocol: 'ftp', product: 'vsFTPd' })]),
+    );
+    for (const secret of [...PATIENT, 'biomed@example.org']) expect(JSON.stringify(r)).not.toContain(secret);
+  });
+});
+
+describe('capture analyzer: failed logins', () => {
+  it(`Zeek's FTP brute force: 30 refused logins from one client → one failed-login finding (threshold ${FAILED_LOGIN_THRESHOLD})`, async () => {
+    const r = await analyzeCapture(fixture('dissect/ftp-data/zeek-ftp-bruteforce.pcap'), {
+      file: 'bruteforce.pcap',
+    });
+    const failed = r.findings.filter((f) => f.type === 'failed-login');
+    expect(failed).toHaveLength(1);
+    const f = failed[0]!;
+    expect(f).toMatchObject({
+      host: { ip: '192.168.56.101' },
+      subject: 'ftp:21:192.168.56.1',
+      occurrences: 30,
+      details: {
+        protocol: 'ftp',
+        port: 21,
+        client: '192.168.56.1',
+        failures: 30,
+        threshold: FAILED_LOGIN_THRESHOLD,
+      },
+    });
+    expect(f.evidence.summary).toBe('FTP login refused (530) (first of 30 from 192.168.56.1)');
+    expect(f.lastEvidence!.packet).toBeGreaterThan(f.evidence.packet!);
+    // the guessed user name and passwords appear nowhere in this finding
+    expect(JSON.stringify(f)).not.toMatch(/"bro"|username/);
+  });
+
+  it('one refused Telnet login and one refused FTP user stay below the threshold', async () => {
+    const r = await analyzeCapture(fixture('captures/07-telnet-ftp-ssh-mqtt.pcap'), { file: '07.pcap' });
+    expect(r.findings.filter((f) => f.type === 'failed-login')).toEqual([]);
+  });
+
+  it('HTTP Basic answered 200 is no failed login (basic-auth-with-colon)', async () => {
+    const r = await analyzeCapture(fixture('captures/zeek-rawip4-basic-auth.pcap'), { file: 'basic.pcap' });
+    expect(r.findings.map((f) => f.type)).toContain('cleartext-credentials');
+    expect(r.findings.filter((f) => f.type === 'failed-login' || f.type === 'default-credentials')).toEqual(
+      [],
+    );
+  });
+});
+
+describe('capture analyzer: DHCPv6', () => {
+  it('binds the client by the MAC in its DUID: name, vendor class, ORO, the assigned address; the server by port 547', async () => {
+    const r = await analyzeCapture(fixture('dissect/dhcpv6/dnsmasq-dhclient.pcap'), { file: 'dhcpv6.pcap' });
+    const client = r.hosts.find((h) => h.macs.includes('02:00:5e:77:00:02'))!;
+    expect(client.ips).toEqual(expect.arrayContaining(['fd00:77::1a6']));
+    expect(client.hostnames).toContain('infusion-pump-7.ward7.example.org');
+    expect(client.protocols).toContain('dhcpv6');
+    const hint = (kind: string) => client.hints.filter((h) => h.kind === kind).map((h) => h.value);
+    expect(hint('dhcpv6.vendorEnterprise')).toEqual(['32473']);
+    expect(hint('dhcpv6.vendorClass')).toEqual(['vigil-test-pump']);
+    expect(hint('dhcpv6.userClass')).toEqual(['ward-7a']);
+    expect(hint('dhcpv6.oro')).toEqual(['23,24', '23,24,39,31']);
+    expect(hint('dhcpv6.fqdn')).toEqual(['infusion-pump-7']);
+    const server = r.hosts.find((h) => h.macs.includes('02:00:5e:77:00:01'))!;
+    expect(server.services).toEqual([
+      expect.objectContaining({ port: 547, transport: 'udp', protocol: 'dhcpv6' }),
+    ]);
+    expect(server.hints.find((h) => h.kind === 'dhcpv6.duidEnterprise')?.value).toBe('32473');
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * @module Patient data inside an opaque cleartext payload (an MQTT message, a file on an FTP data
+ * connection): an HL7 v2 message with patient-identifying segments, or a DICOM data set (a Part 10 file
+ * or a bare data set) with patient attributes. Reuses the HL7 and DICOM scanners, so the same fields and
+ * tags count as anywhere else, and reports only *which* segments, fields and tags — never their values.
+ * @see HL7 v2.5.1 §2.5 (message construction); DICOM PS3.10 §7.1 (preamble, `DICM`, file meta group)
+ */
+import { scanDicomDataset, sniffExplicitVr } from './dicom-dataset.js';
+import { parseHl7Message } from './hl7.js';
+import { decodeHl7Payload } from './hl7-stream.js';
+
+export type PayloadPhi =
+  | { kind: 'HL7'; messageType?: string; segments: string[]; fields: string[] }
+  | { kind: 'DICOM'; tags: string[]; keywords: string[] };
+
+/** Bytes of a payload worth scanning: patient segments and tags sit near the start of a message. */
+export const PAYLOAD_SCAN_LIMIT = 256 * 1024;
+
+const MSH = [0x4d, 0x53, 0x48];
+
+/**
+ * Which patient data `payload` carries, or undefined. Pure and bounded; never throws.
+ * @example
+ * findPatientData(new TextEncoder().encode('MSH|^~\\&|A|B|C|D|||ADT^A04|1|P|2.5\rPID|1||123'));
+ * // { kind: 'HL7', messageType: 'ADT^A04', segments: ['PID'], fields: ['PID-3'] }
+ */
+export function findPatientData(payload: Uint8Array): PayloadPhi | undefined {
+  try {
+    const bytes = payload.length > PAYLOAD_SCAN_LIMIT ? payload.subarray(0, PAYLOAD_SCAN_LIMIT) : payload;
+    return hl7In(bytes) ?? dicomIn(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function hl7In(bytes: Uint8Array): PayloadPhi | undefined {
+  const at = indexOfMsh(bytes);
+  if (at < 0) return undefined;
+  // An MLLP frame (0x0B … 0x1C 0x0D) or a file: the message ends at the first frame end, if any.
+  let end = bytes.indexOf(0x1c, at);
+  if (end < 0) end = bytes.length;
+  const r = parseHl7Message(decodeHl7Payload(bytes.subarray(at, end)));
+  if (r.kind !== 'ok' || !r.value.hasPatientData) return undefined;
+  const s = r.value;
+  const type = s.messageType ? `${s.messageType}${s.triggerEvent ? `^${s.triggerEvent}` : ''}` : undefined;
+  return {
+    kind: 'HL7',
+    ...(type ? { messageType: type } : {}),
+    segments: [...new Set(s.patientData.map((p) => p.segment))],
+    fields: [...new Set(s.patientData.flatMap((p) => p.fields))],
+  };
+}
+
+/** `MSH` followed by a field separator, at the start of the payload or of a line. */
+function indexOfMsh(bytes: Uint8Array): number {
+  let from = 0;
+  for (;;) {
+    const i = bytes.indexOf(MSH[0]!, from);
+    if (i < 0 || i + 4 > bytes.length) return -1;
+    const prev = i === 0 ? 0x0d : bytes[i - 1]!;
+    const lineStart = prev === 0x0d || prev === 0x0a || prev === 0x0b || prev === 0xbf; // CR, LF, MLLP, BOM end
+    if (lineStart && bytes[i + 1] === MSH[1] && bytes[i + 2] === MSH[2] && bytes[i + 3]! >= 0x21) return i;
+    from = i + 1;
+  }
+}
+
+function dicomIn(bytes: Uint8Array): PayloadPhi | undefined {
+  let dataset: Uint8Array | undefined;
+  if (bytes.length > 144 && latin(bytes, 128, 132) === 'DICM') {
+    // PS3.10 §7.1: the file meta group is explicit VR little endian and starts with its group length.
+    if (bytes[132] !== 0x02 || bytes[133] !== 0 || bytes[134] !== 0 || bytes[135] !== 0) return undefined;
+    const metaLength = bytes[140]! | (bytes[141]! << 8) | (bytes[142]! << 16) | (bytes[143]! << 24);
+    const start = 144 + metaLength;
+    if (metaLength < 0 || start >= bytes.length) return undefined;
+    dataset = bytes.subarray(start);
+  } else if (bytes.length >= 8 && bytes[1] === 0 && bytes[0]! % 2 === 0 && bytes[0]! >= 0x08) {
+    // A bare data set: its first element is in an even (standard) group such as 0008.
+    dataset = bytes;
+  }
+  if (!dataset) return undefined;
+  const scan = scanDicomDataset(dataset, sniffExplicitVr(dataset), { maxElements: 10_000 });
+  if (scan.patientTags.length === 0 || scan.status === 'malformed') return undefined;
+  return {
+    kind: 'DICOM',
+    tags: scan.patientTags.map((t) => t.tag),
+    keywords: scan.patientTags.map((t) => t.keyword),
+  };
+}
+
+function latin(b: Uint8Array, start: number, end: number): string {
+  return String.fromCharCode(...b.subarray(start, end));
+}
