@@ -27,6 +27,13 @@ export const PERMISSIONS = {
   'tokens:write': 'Create and revoke API tokens',
   'audit:read': 'Read, export and verify the audit log',
   'system:read': 'Read system status and configuration (without secrets)',
+  'monitor:read': 'See communications, device peers and communication baselines',
+  'monitor:write': 'Learn, edit (allow/deny entries) and approve communication baselines',
+  'policy:read': 'See segmentation policies, simulate flows against them and export firewall rules',
+  'policy:write': 'Propose, save and approve segmentation policies',
+  'alerts:read': 'List and show alerts with evidence, alert destinations and dead letters',
+  'alerts:write':
+    'Acknowledge, resolve, dismiss or re-open alerts; manage alert destinations; retry dead letters',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -62,6 +69,10 @@ export const ROLES = {
       'tasks:write',
       'sites:read',
       'system:read',
+      'monitor:read',
+      'policy:read',
+      'alerts:read',
+      'alerts:write',
     ] as Permission[],
   },
   auditor: {

@@ -6,15 +6,22 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { type CliContext, cliContext } from './cli-context.js';
 import { registerAdvisoryCommands } from './commands/advisories.js';
+import { registerAlertCommands } from './commands/alerts.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerBaselineCommands } from './commands/baseline.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDeviceCommands } from './commands/devices.js';
 import { registerFindingCommands } from './commands/findings.js';
 import { registerImportCommands } from './commands/import.js';
+import { registerPeersCommand } from './commands/peers.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerRiskCommands } from './commands/risk.js';
+import { registerRubricCommands } from './commands/rubric.js';
 import { registerSbomVexCommands } from './commands/sbom-vex.js';
+import { registerSensorCommand } from './commands/sensor.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerServicesCommands } from './commands/services.js';
 import { registerSiteCommands } from './commands/sites.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import { registerTokenCommands } from './commands/tokens.js';
@@ -38,22 +45,29 @@ export function buildProgram(): { program: Command; cli: CliContext } {
     () => cli.get(),
     () => cli.actor(),
   );
+  registerPeersCommand(program, cli);
   registerSiteCommands(
     program,
     () => cli.get(),
     () => cli.actor(),
   );
   registerImportCommands(program, cli);
+  registerSensorCommand(program, cli);
   registerFindingCommands(program, cli);
+  registerAlertCommands(program, cli);
+  registerBaselineCommands(program, cli);
   registerAdvisoryCommands(program, cli);
   registerVulnCommands(program, cli);
   registerSbomVexCommands(program, cli);
   registerRiskCommands(program);
+  registerRubricCommands(program, cli);
   registerTaskCommands(program, cli);
   registerQueueCommands(program, cli);
   registerUserCommands(program, cli);
   registerTokenCommands(program, cli);
   registerAuditCommands(program, cli);
+  registerPolicyCommands(program, cli);
+  registerServicesCommands(program, cli);
   return { program, cli };
 }
 

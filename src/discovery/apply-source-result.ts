@@ -24,11 +24,12 @@ import {
 } from '../store/discovery-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { applyFlows } from './apply-flows.js';
 import { findingSeverity, findingTitle } from './finding-severity.js';
 import type { FindingObservation, HostObservation, IdentityField, SourceResult } from './host-observation.js';
 
 export interface ApplyOptions {
-  kind: 'capture' | 'nmap';
+  kind: 'capture' | 'nmap' | 'zeek' | 'eve';
   /** Base name of the source file. */
   file: string;
   sha256?: string | null;
@@ -74,7 +75,8 @@ export async function applySourceResult(
   opts: ApplyOptions,
 ): Promise<ApplyReport> {
   assertCan(actor, 'devices:import');
-  const source = opts.kind === 'capture' ? 'capture' : 'scanner';
+  // Zeek and Suricata logs are passive observations of the wire, like a capture.
+  const source = opts.kind === 'nmap' ? 'scanner' : 'capture';
   const minConfidence = opts.minConfidence ?? 0.6;
   const applied = await transaction(h, async (tx) => {
     const report: ApplyReport = {
@@ -142,6 +144,7 @@ export async function applySourceResult(
     report.services = merged.length;
     await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
     await applyFindings(tx, result.findings, deviceOf, report);
+    const flows = await applyFlows(tx, result.flows, { file: opts.file, sha256: opts.sha256, deviceOf });
 
     const stats = {
       ...opts.stats,
@@ -150,6 +153,7 @@ export async function applySourceResult(
       services: report.services,
       findings: report.findings,
       unresolved: report.unresolved.length,
+      communications: flows.stored,
     };
     const now = nowIso();
     await insertSourceImport(tx, {

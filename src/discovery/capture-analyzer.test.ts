@@ -120,6 +120,7 @@ describe('capture analyzer (no database)', () => {
       'cleartext-credentials ftp:21',
       'cleartext-credentials telnet:23',
       'insecure-protocol ftp:21',
+      'insecure-protocol mqtt:1883',
       'insecure-protocol telnet:23',
     ]);
     expect(JSON.stringify(r)).not.toContain('Spacelabs123');

@@ -13,13 +13,21 @@ import { openCapture, readCapture } from '../capture/open-capture.js';
 import { PacketDecoder } from '../decode/decode-packet.js';
 import { type DecodedPacket, IpProtocol } from '../decode/decoded-packet.js';
 import { parseDhcp } from '../dissect/dhcp.js';
+import { parseDhcpv6 } from '../dissect/dhcpv6.js';
 import { looksLikeDicom } from '../dissect/dicom.js';
 import { type DicomEvent, DicomStreamDissector } from '../dissect/dicom-stream.js';
 import { discoverFromDns, parseDns } from '../dissect/dns.js';
-import { type FtpEvent, FtpStreamDissector } from '../dissect/ftp.js';
+import { FtpDataDissector, type FtpDataEvent, type FtpEvent, FtpStreamDissector } from '../dissect/ftp.js';
 import { type Hl7Event, Hl7StreamDissector } from '../dissect/hl7-stream.js';
 import { type HttpEvent, HttpStreamDissector } from '../dissect/http.js';
 import { looksLikeMllp } from '../dissect/mllp.js';
+import {
+  isMqttLoginRefused,
+  looksLikeMqttConnect,
+  type MqttEvent,
+  MqttStreamDissector,
+} from '../dissect/mqtt.js';
+import type { PayloadPhi } from '../dissect/payload-phi.js';
 import { type SmbEvent, SmbStreamDissector } from '../dissect/smb.js';
 import { parseSnmp } from '../dissect/snmp.js';
 import { type SshEvent, SshStreamDissector } from '../dissect/ssh.js';
@@ -30,9 +38,12 @@ import { type InputIssue, invalidInput } from '../errors.js';
 import type { TcpConnection } from '../flows/tcp-connection.js';
 import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
 import { TcpTracker } from '../flows/tcp-tracker.js';
+import { UdpFlows } from '../flows/udp-flows.js';
 import { fingerprintHost } from './fingerprint.js';
+import { FlowSummaries, type FlowSummaryStats } from './flow-summaries.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
 import { HostBuilder, HostTable, iso } from './host-table.js';
+import { checkDefaultCredential, defaultCredentialEntry } from './rules/default-credentials.js';
 
 export interface CaptureProgress {
   bytes: number;
@@ -57,10 +68,36 @@ export interface CaptureAnalysis extends SourceResult {
     skippedRecords: number;
     decode: Record<string, number>;
     tcp: { connections: number; gaps: number; portsOpen: number };
+    flows: FlowSummaryStats;
   };
 }
 
-type Protocol = 'dicom' | 'hl7' | 'http' | 'tls' | 'ssh' | 'telnet' | 'ftp' | 'smb';
+type Protocol = 'dicom' | 'hl7' | 'http' | 'tls' | 'ssh' | 'telnet' | 'ftp' | 'smb' | 'mqtt' | 'ftp-data';
+
+/**
+ * Refused logins from one client to one service, over the whole capture (or a live sensor's window), at
+ * which a `failed-login` finding is raised: a person mistyping once or twice stays below it, a password
+ * guesser does not.
+ */
+export const FAILED_LOGIN_THRESHOLD = 5;
+
+/** A data connection announced on an FTP control connection (PASV/EPSV reply, PORT/EPRT command). */
+interface FtpDataExpected {
+  control: string;
+  ftpServerIp: string;
+  ftpPort: number;
+  command: string;
+}
+
+interface FailedLogins {
+  protocol: string;
+  clientIp: string;
+  serverIp: string;
+  port: number;
+  count: number;
+  first: Evidence;
+  last: Evidence;
+}
 
 interface Dissector {
   feed(direction: 'client' | 'server', bytes: Uint8Array): unknown[];
@@ -75,6 +112,14 @@ interface ConnState {
   pendingAdmin?: { hint: string; path: string } | undefined;
   /** An HTTP request to a patient query API (Orthanc REST, DICOMweb QIDO/WADO), waiting for the answer. */
   pendingPatientApi?: string | undefined;
+  /** An HTTP request with Basic credentials, waiting for the answer (a 401 is a failed login). */
+  pendingBasic?: boolean;
+  /** A login with documented default credentials, waiting to see whether the server refuses it. */
+  pendingDefault?: { id: string; protocol: string; evidence: Evidence } | undefined;
+  /** An MQTT CONNECT carried a user name or password (a refusing CONNACK is then a failed login). */
+  mqttLogin?: boolean;
+  /** For an FTP data connection: the control connection that announced it. */
+  ftpData?: FtpDataExpected;
 }
 
 /**
@@ -109,6 +154,8 @@ export function probeProtocol(from: TcpRole, bytes: Uint8Array, serverPort: numb
   }
   if (serverPort === 23) return 'telnet';
   if (serverPort === 21) return 'ftp';
+  if (from === 'client' && looksLikeMqttConnect(bytes)) return 'mqtt';
+  if (serverPort === 1883) return 'mqtt';
   return undefined;
 }
 
@@ -119,15 +166,19 @@ function newDissector(p: Protocol): Dissector {
     case 'hl7':
       return new Hl7StreamDissector();
     case 'http':
-      return new HttpStreamDissector();
+      return new HttpStreamDissector({ checkCredential: checkDefaultCredential });
     case 'tls':
       return new TlsStreamDissector();
     case 'ssh':
       return new SshStreamDissector();
     case 'telnet':
-      return new TelnetStreamDissector();
+      return new TelnetStreamDissector({ checkCredential: checkDefaultCredential });
     case 'ftp':
-      return new FtpStreamDissector();
+      return new FtpStreamDissector({ checkCredential: checkDefaultCredential });
+    case 'ftp-data':
+      return new FtpDataDissector();
+    case 'mqtt':
+      return new MqttStreamDissector({ checkCredential: checkDefaultCredential });
     case 'smb':
       return new SmbStreamDissector();
   }
@@ -151,8 +202,19 @@ export class CaptureAnalyzer implements TcpConsumer {
   private packetIndex = 0;
   private packetTime = 0;
   private readonly v4Hosts = new Map<number, HostBuilder | null>();
+  /** FTP data connections announced and not yet seen, by the endpoint that listens (`ip|port`). */
+  private readonly ftpData = new Map<string, FtpDataExpected>();
+  /** Refused logins per client, service and protocol. */
+  private readonly failedLogins = new Map<string, FailedLogins>();
+  /** Conversations (who talks to whom) for the baseline and the flow rules. */
+  flows = new FlowSummaries(isHostAddress);
+  private readonly udpFlows = new UdpFlows({ onClose: (f) => this.flows.udp(f) });
 
-  constructor(private readonly file: string) {
+  /** `evidenceSource`: `live` when a sensor captures from an interface (see `vigil sensor`). */
+  constructor(
+    private file: string,
+    private readonly evidenceSource: Evidence['source'] = 'capture',
+  ) {
     this.tracker = new TcpTracker(this);
   }
 
@@ -167,8 +229,12 @@ export class CaptureAnalyzer implements TcpConsumer {
       h.seen(p.time);
     }
     if (d.outcome !== 'transport') return;
-    if (d.ipProtocol === IpProtocol.UDP) this.udp(d, d.srcIpText());
-    else if (d.ipProtocol === IpProtocol.TCP) this.tracker.track(d, p.index, p.time);
+    if (d.ipProtocol === IpProtocol.UDP) {
+      this.udpFlows.track(d, p.index, p.time);
+      this.udp(d, d.srcIpText());
+    } else if (d.ipProtocol === IpProtocol.TCP) this.tracker.track(d, p.index, p.time);
+    else if (d.ipProtocol === IpProtocol.ICMP || d.ipProtocol === IpProtocol.ICMPV6)
+      this.flows.icmp(d, p.index, p.time);
   }
 
   /**
@@ -193,13 +259,50 @@ export class CaptureAnalyzer implements TcpConsumer {
 
   finish(): SourceResult {
     this.tracker.finish();
+    this.udpFlows.finish();
+    this.failedLoginFindings();
     const { hosts, findings } = this.hosts.finish();
-    return { hosts: hosts.map((h) => fingerprintHost(h)), findings };
+    return { hosts: hosts.map((h) => fingerprintHost(h)), findings, flows: this.flows.finish(this.file) };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Live sensor (`vigil sensor`): the capture never ends, so results are taken in slices.
+
+  /**
+   * What was learned since the last snapshot, without ending the capture (connections stay open): hosts
+   * whose state changed (every host with `all`, after a slice that could not be stored), and only the
+   * findings and conversations seen since, so storing every slice counts nothing twice. `final` first
+   * ends every connection and flow, as `finish()` does (shutdown). The result is a copy: packets that
+   * arrive while it is being stored do not change it.
+   */
+  snapshot(opts: { all?: boolean; final?: boolean } = {}): SourceResult {
+    if (opts.final) {
+      this.tracker.finish();
+      this.udpFlows.finish();
+    }
+    this.failedLoginFindings();
+    const { hosts, findings } = this.hosts.snapshot(opts.all);
+    const flows = this.flows.finish(this.file, this.evidenceSource);
+    this.flows = new FlowSummaries(isHostAddress);
+    return structuredClone({ hosts: hosts.map((h) => fingerprintHost(h)), findings, flows });
+  }
+
+  /** The next packets come from another stream (a restarted capture tool, the next followed file). */
+  nextStream(file: string): void {
+    this.file = file;
+  }
+
+  /** After a snapshot was stored: forgets hosts idle for `idleSeconds` of capture time (bounded memory). */
+  evictIdle(idleSeconds: number): number {
+    const n = this.hosts.evictIdle(this.packetTime - idleSeconds, this.packetTime);
+    // The address cache points at builders just forgotten (and grows with every non-host address).
+    if (n || this.v4Hosts.size > 65_536) this.v4Hosts.clear();
+    return n;
   }
 
   private evidence(summary: string, connection?: string): Evidence {
     return {
-      source: 'capture',
+      source: this.evidenceSource,
       file: this.file,
       ...(connection ? { connection } : {}),
       packet: this.packetIndex,
@@ -231,6 +334,8 @@ export class CaptureAnalyzer implements TcpConsumer {
     else if (srcPort === 53 || srcPort === 5353 || srcPort === 5355 || dstPort === 5353)
       this.dns(payload, src, srcPort, dstPort, conn);
     else if (dstPort === 161 || srcPort === 161) this.snmp(payload, src, dst, srcPort, dstPort, conn);
+    else if ((srcPort === 546 || srcPort === 547) && (dstPort === 546 || dstPort === 547))
+      this.dhcpv6(payload, src, srcPort, conn);
   }
 
   private dhcp(payload: Uint8Array, src: string, srcPort: number, conn: string): void {
@@ -264,6 +369,51 @@ export class CaptureAnalyzer implements TcpConsumer {
       ) {
         this.hosts.lease(m.clientMac, m.yourAddress);
       }
+    }
+  }
+
+  /** DHCPv6 like DHCPv4: the client by the MAC in its DUID, its names and classes, the address it is given. */
+  private dhcpv6(payload: Uint8Array, src: string, srcPort: number, conn: string): void {
+    const r = parseDhcpv6(payload);
+    if (r.kind !== 'ok') return;
+    const m = r.value;
+    const ev = this.evidence(`DHCPv6 ${m.messageTypeName}`, conn);
+    const clientMac = m.clientId?.mac;
+    const client = clientMac ? this.hosts.mac(clientMac) : undefined;
+    if (m.fromClient) {
+      const h = client ?? (isHostAddress(src) ? this.hosts.ip(src) : undefined);
+      if (!h) return;
+      h.talked = true;
+      h.seen(this.packetTime);
+      h.protocols.add('dhcpv6');
+      if (m.fqdn) {
+        h.addHostname(m.fqdn);
+        h.addHint('dhcpv6.fqdn', m.fqdn, ev);
+      }
+      if (m.clientId?.enterpriseNumber !== undefined)
+        h.addHint('dhcpv6.duidEnterprise', String(m.clientId.enterpriseNumber), ev);
+      if (m.vendorClass) {
+        h.addHint('dhcpv6.vendorEnterprise', String(m.vendorClass.enterpriseNumber), ev);
+        for (const v of m.vendorClass.data) h.addHint('dhcpv6.vendorClass', v, ev);
+      }
+      if (m.vendorOptsEnterprise !== undefined)
+        h.addHint('dhcpv6.vendorEnterprise', String(m.vendorOptsEnterprise), ev);
+      for (const u of m.userClass ?? []) h.addHint('dhcpv6.userClass', u, ev);
+      if (m.requestedOptions?.length) h.addHint('dhcpv6.oro', m.requestedOptions.join(','), ev);
+      return;
+    }
+    if (srcPort !== 547 || m.relayed) return;
+    if (isHostAddress(src)) {
+      const server = this.hosts.ip(src);
+      server.protocols.add('dhcpv6');
+      server.service(547, 'udp', { protocol: 'dhcpv6', encrypted: false }, ev);
+      if (m.serverId?.enterpriseNumber !== undefined)
+        server.addHint('dhcpv6.duidEnterprise', String(m.serverId.enterpriseNumber), ev);
+    }
+    // A REPLY with addresses confirms what the client may use (an ADVERTISE only offers).
+    if (client && m.messageTypeName === 'REPLY' && (m.statusCode ?? 0) === 0) {
+      for (const a of m.addresses) if (isHostAddress(a)) HostBuilder.addTo(client.ips, a);
+      if (m.fqdn) client.addHostname(m.fqdn);
     }
   }
 
@@ -348,15 +498,18 @@ export class CaptureAnalyzer implements TcpConsumer {
 
   onPortState(conn: TcpConnection, state: 'open' | 'closed', packetIndex: number, time: number): void {
     if (state !== 'open' || !isHostAddress(conn.serverIp)) return;
+    const server = this.hosts.ip(conn.serverIp);
+    // Every connection to a known port would build evidence (text, time) only for it to be dropped.
+    if (server.hasService(conn.serverPort, 'tcp')) return;
     const ev: Evidence = {
-      source: 'capture',
+      source: this.evidenceSource,
       file: this.file,
       connection: connectionText(conn),
       packet: packetIndex,
       time: iso(time),
       summary: `SYN-ACK: ${conn.serverPort}/tcp is listening`,
     };
-    this.hosts.ip(conn.serverIp).service(conn.serverPort, 'tcp', {}, ev);
+    server.service(conn.serverPort, 'tcp', {}, ev);
   }
 
   onData(conn: TcpConnection, from: TcpRole, bytes: Uint8Array, packetIndex: number, time: number): void {
@@ -365,7 +518,12 @@ export class CaptureAnalyzer implements TcpConsumer {
       st = { protocol: undefined, dissector: undefined, probes: 0, evidenceBase: connectionText(conn) };
       conn.userData = st;
     }
-    if (st.protocol === undefined) {
+    const ftpData = st.protocol === undefined && this.ftpData.size ? this.takeFtpData(conn) : undefined;
+    if (ftpData) {
+      st.protocol = 'ftp-data';
+      st.dissector = new FtpDataDissector();
+      st.ftpData = ftpData;
+    } else if (st.protocol === undefined) {
       const p = probeProtocol(from, bytes, conn.serverPort);
       if (p) {
         // What the client sent only says what it tried (a scanner tries everything); the server's own
@@ -390,11 +548,14 @@ export class CaptureAnalyzer implements TcpConsumer {
     const st = conn.userData as ConnState | undefined;
     const end = (st?.dissector as { end?: () => unknown[] } | undefined)?.end;
     if (st && end) for (const e of end.call(st.dissector)) this.onEvent(conn, st, e as AnyEvent);
+    // A default login the server never refused (Telnet has no success message) counts as in use.
+    if (st?.pendingDefault) this.loginOutcome(conn, st, 'not refused');
+    this.flows.tcp(conn, st?.protocol === undefined || st.protocol === 'unknown' ? null : st.protocol);
   }
 
   private connEvidence(st: ConnState, packet: number, time: number, summary: string): Evidence {
     return {
-      source: 'capture',
+      source: this.evidenceSource,
       file: this.file,
       connection: st.evidenceBase,
       packet,
@@ -428,7 +589,11 @@ export class CaptureAnalyzer implements TcpConsumer {
               ev('HTTP Basic authorization sent in cleartext'),
               { protocol: 'http', port, username: h.request.basicAuth.username },
             );
+            const match = h.request.basicAuth.defaultCredential;
+            if (match)
+              st.pendingDefault = { id: match, protocol: 'http-basic', evidence: ev('HTTP Basic login') };
           }
+          st.pendingBasic = h.request.basicAuth?.passwordSent === true;
           st.pendingAdmin = h.request.adminHint
             ? { hint: h.request.adminHint, path: h.request.target.slice(0, 100) }
             : undefined;
@@ -442,6 +607,13 @@ export class CaptureAnalyzer implements TcpConsumer {
             { protocol: 'http', encrypted: false, product: h.response.server ?? null },
             ev('HTTP response'),
           );
+          if (st.pendingBasic) {
+            st.pendingBasic = false;
+            const refused = h.response.status === 401 || h.response.status === 403;
+            if (h.response.status === 401)
+              this.failedLogin(conn, 'http-basic', ev('HTTP 401 after Basic credentials'));
+            this.loginOutcome(conn, st, refused ? 'refused' : 'accepted');
+          }
           // An admin path counts when the device answers it (or asks for a login), not when a scanner asks.
           const admin = st.pendingAdmin;
           st.pendingAdmin = undefined;
@@ -512,6 +684,12 @@ export class CaptureAnalyzer implements TcpConsumer {
             ev('Telnet login sent in cleartext'),
             { protocol: 'telnet', port, ...(t.username ? { username: t.username } : {}) },
           );
+          if (t.defaultCredential)
+            st.pendingDefault = { id: t.defaultCredential, protocol: 'telnet', evidence: ev('Telnet login') };
+        }
+        if (t.type === 'login-failed') {
+          this.failedLogin(conn, 'telnet', ev('Telnet login refused'));
+          this.loginOutcome(conn, st, 'refused');
         }
         return;
       }
@@ -540,9 +718,29 @@ export class CaptureAnalyzer implements TcpConsumer {
               ...(f.username ? { username: f.username } : {}),
             },
           );
+          if (f.defaultCredential)
+            st.pendingDefault = { id: f.defaultCredential, protocol: 'ftp', evidence: ev('FTP login') };
         }
+        if (f.type === 'login') {
+          if (!f.success) this.failedLogin(conn, 'ftp', ev('FTP login refused (530)'));
+          this.loginOutcome(conn, st, f.success ? 'accepted' : 'refused');
+        }
+        if (f.type === 'data-channel')
+          this.expectFtpData(
+            conn,
+            st,
+            f.ip ?? (f.mode === 'passive' ? conn.serverIp : conn.clientIp),
+            f.port,
+            f.command,
+          );
         return;
       }
+      case 'mqtt':
+        this.mqttEvent(conn, st, e as MqttEvent, server, client, ev);
+        return;
+      case 'ftp-data':
+        this.ftpDataEvent(conn, st, e as FtpDataEvent, ev);
+        return;
       case 'smb': {
         const s = e as SmbEvent;
         if (s.type === 'negotiate-response')
@@ -569,11 +767,198 @@ export class CaptureAnalyzer implements TcpConsumer {
     }
   }
 
-  /** Telnet and FTP answered: a cleartext login service, which is a finding by itself. */
+  // -------------------------------------------------------------------------------------------------
+  // MQTT, FTP data connections, failed logins, default credentials
+
+  private mqttEvent(
+    conn: TcpConnection,
+    st: ConnState,
+    e: MqttEvent,
+    server: HostBuilder,
+    client: HostBuilder | undefined,
+    ev: (s: string) => Evidence,
+  ): void {
+    const port = conn.serverPort;
+    if (e.type === 'connect') {
+      client?.addHint('mqtt.clientId', e.clientId, ev('MQTT CONNECT client identifier'));
+      st.mqttLogin = e.usernameFlag || e.passwordFlag;
+      if (e.passwordFlag) {
+        this.finding(
+          'cleartext-credentials',
+          conn.serverIp,
+          `mqtt:${port}`,
+          ev(`MQTT ${e.version ?? e.protocolLevel} CONNECT with user name and password in cleartext`),
+          { protocol: 'mqtt', port, usernameSent: e.usernameFlag, passwordSent: true },
+        );
+      }
+      if (e.defaultCredential)
+        st.pendingDefault = { id: e.defaultCredential, protocol: 'mqtt', evidence: ev('MQTT CONNECT') };
+    } else if (e.type === 'connack') {
+      this.cleartextService(conn, server, 'mqtt', ev);
+      if (!e.accepted && st.mqttLogin && isMqttLoginRefused(e.code))
+        this.failedLogin(conn, 'mqtt', ev(`MQTT CONNACK ${e.code} (${e.reason})`));
+      if (st.pendingDefault) this.loginOutcome(conn, st, e.accepted ? 'accepted' : 'refused');
+    } else if (e.type === 'publish' && e.patientData) {
+      const senderIp = e.direction === 'client' ? conn.clientIp : conn.serverIp;
+      this.phiFinding(
+        senderIp,
+        `mqtt:${port}`,
+        e.patientData,
+        ev,
+        `MQTT PUBLISH to ${e.topic.slice(0, 100)}`,
+        {
+          protocol: 'mqtt',
+          port,
+          topic: e.topic.slice(0, 200),
+        },
+      );
+    }
+  }
+
+  private ftpDataEvent(
+    conn: TcpConnection,
+    st: ConnState,
+    e: FtpDataEvent,
+    ev: (s: string) => Evidence,
+  ): void {
+    const ctl = st.ftpData;
+    if (!ctl || e.type !== 'patient-data') return;
+    const senderIp = e.direction === 'client' ? conn.clientIp : conn.serverIp;
+    const data = connectionText(conn);
+    const evidence = { ...ev(''), connection: ctl.control };
+    this.phiFinding(
+      senderIp,
+      `ftp-data:${e.patientData.kind}`,
+      e.patientData,
+      (summary) => ({ ...evidence, summary }),
+      `FTP data connection ${data} (after ${ctl.command})`,
+      { protocol: 'ftp-data', port: ctl.ftpPort, dataConnection: data, controlConnection: ctl.control },
+    );
+  }
+
+  /** `cleartext-phi` for patient data inside an opaque payload: segments, fields or tags, never values. */
+  private phiFinding(
+    ip: string,
+    subject: string,
+    phi: PayloadPhi,
+    ev: (s: string) => Evidence,
+    where: string,
+    details: FindingObservation['details'],
+  ): void {
+    const what =
+      phi.kind === 'HL7'
+        ? `HL7 ${phi.messageType ?? 'message'} with ${phi.segments.join(', ')}`
+        : `DICOM data set with ${phi.keywords.join(', ')}`;
+    this.finding('cleartext-phi', ip, subject, ev(`${what} in cleartext: ${where}`), {
+      ...details,
+      payload: phi.kind,
+      ...(phi.kind === 'HL7'
+        ? { segments: phi.segments, fields: phi.fields }
+        : { tags: phi.tags.map((t, i) => `${t} ${phi.keywords[i]}`) }),
+    });
+  }
+
+  /** Remembers where an announced FTP data connection will go, so its bytes can be checked. */
+  private expectFtpData(conn: TcpConnection, st: ConnState, ip: string, port: number, command: string): void {
+    if (this.ftpData.size >= 10_000) this.ftpData.delete(this.ftpData.keys().next().value!);
+    const expected = {
+      control: st.evidenceBase,
+      ftpServerIp: conn.serverIp,
+      ftpPort: conn.serverPort,
+      command,
+    };
+    this.ftpData.set(`${ip}|${port}`, expected);
+    // Behind NAT a PASV reply names an address the client never uses; the control server's is the same host.
+    if (command === 'PASV' && ip !== conn.serverIp) this.ftpData.set(`${conn.serverIp}|${port}`, expected);
+  }
+
+  private takeFtpData(conn: TcpConnection): FtpDataExpected | undefined {
+    const key = `${conn.serverIp}|${conn.serverPort}`;
+    const expected = this.ftpData.get(key);
+    if (expected) this.ftpData.delete(key);
+    return expected;
+  }
+
+  /** One refused login from this connection's client to its server. */
+  private failedLogin(conn: TcpConnection, protocol: string, evidence: Evidence): void {
+    const key = `${protocol}|${conn.clientIp}|${conn.serverIp}|${conn.serverPort}`;
+    const f = this.failedLogins.get(key);
+    if (f) {
+      f.count++;
+      f.last = evidence;
+    } else if (this.failedLogins.size < 100_000) {
+      this.failedLogins.set(key, {
+        protocol,
+        clientIp: conn.clientIp,
+        serverIp: conn.serverIp,
+        port: conn.serverPort,
+        count: 1,
+        first: evidence,
+        last: evidence,
+      });
+    }
+  }
+
+  /** Clients refused at least {@link FAILED_LOGIN_THRESHOLD} times become `failed-login` findings; counts restart. */
+  private failedLoginFindings(): void {
+    for (const f of this.failedLogins.values()) {
+      if (f.count < FAILED_LOGIN_THRESHOLD) continue;
+      this.hosts.finding({
+        type: 'failed-login',
+        host: { ip: f.serverIp },
+        subject: `${f.protocol}:${f.port}:${f.clientIp}`,
+        evidence: { ...f.first, summary: `${f.first.summary} (first of ${f.count} from ${f.clientIp})` },
+        lastEvidence: f.last,
+        occurrences: f.count,
+        details: {
+          protocol: f.protocol,
+          port: f.port,
+          client: f.clientIp,
+          failures: f.count,
+          threshold: FAILED_LOGIN_THRESHOLD,
+        },
+      });
+    }
+    this.failedLogins.clear();
+  }
+
+  /** The server's answer to a login that used default credentials: refused ones are dropped. */
+  private loginOutcome(
+    conn: TcpConnection,
+    st: ConnState,
+    outcome: 'accepted' | 'refused' | 'not refused',
+  ): void {
+    const pending = st.pendingDefault;
+    st.pendingDefault = undefined;
+    if (!pending || outcome === 'refused') return;
+    const entry = defaultCredentialEntry(pending.id);
+    if (!entry) return;
+    const port = conn.serverPort;
+    this.finding(
+      'default-credentials',
+      conn.serverIp,
+      `${pending.protocol}:${port}:${entry.id}`,
+      {
+        ...pending.evidence,
+        summary: `${pending.protocol} login with the documented default credentials of ${entry.vendor} ${entry.product} (${outcome})`,
+      },
+      {
+        protocol: pending.protocol,
+        port,
+        entry: entry.id,
+        vendor: entry.vendor,
+        product: entry.product,
+        loginResult: outcome,
+        source: entry.url,
+      },
+    );
+  }
+
+  /** Telnet, FTP and MQTT answered: a cleartext service, which is a finding by itself. */
   private cleartextService(
     conn: TcpConnection,
     server: HostBuilder,
-    protocol: 'telnet' | 'ftp',
+    protocol: 'telnet' | 'ftp' | 'mqtt',
     ev: (s: string) => Evidence,
   ): void {
     const port = conn.serverPort;
@@ -805,7 +1190,17 @@ export class CaptureAnalyzer implements TcpConsumer {
   }
 }
 
-type AnyEvent = DicomEvent | Hl7Event | HttpEvent | TlsEvent | SshEvent | TelnetEvent | FtpEvent | SmbEvent;
+type AnyEvent =
+  | DicomEvent
+  | Hl7Event
+  | HttpEvent
+  | TlsEvent
+  | SshEvent
+  | TelnetEvent
+  | FtpEvent
+  | SmbEvent
+  | MqttEvent
+  | FtpDataEvent;
 
 function connectionText(conn: TcpConnection): string {
   return `${conn.clientIp}:${conn.clientPort} → ${conn.serverIp}:${conn.serverPort}/tcp`;
@@ -873,6 +1268,7 @@ export async function analyzeCapture(
       skippedRecords: stats.skippedRecords,
       decode: { ...(analyzer.decoder.stats as unknown as Record<string, number>) },
       tcp: { connections: ts.connections, gaps: ts.gaps, portsOpen: ts.portsOpen },
+      flows: analyzer.flows.stats,
     },
   };
 }

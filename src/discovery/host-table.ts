@@ -39,6 +39,10 @@ export class HostBuilder {
   hl7: Hl7Observation | undefined;
   readonly hints: HostObservation['hints'] = [];
   private readonly hintKeys = new Set<string>();
+  /** Live sensor: `stateSignature()` when the host was last handed out by `HostTable.snapshot()`. */
+  snapshotSignature: string | undefined;
+  /** Live sensor: capture time an idle pass first met this host that never sent a packet. */
+  noticedAt: number | undefined;
 
   seen(time: number): void {
     if (time < this.firstSeen) this.firstSeen = time;
@@ -89,6 +93,11 @@ export class HostBuilder {
       s.encrypted = patch.encrypted;
   }
 
+  /** Whether `service()` has recorded this port already (so a caller can skip building evidence). */
+  hasService(port: number, transport: Transport): boolean {
+    return this.services.has(`${transport}/${port}`);
+  }
+
   dicomProfile(): DicomObservation {
     this.dicom ??= {
       aeTitles: [],
@@ -114,6 +123,43 @@ export class HostBuilder {
 
   static addTo(list: string[], value: string | undefined | null): void {
     if (value) addCapped(list, value);
+  }
+
+  /**
+   * Changes whenever what this host would report changes. Everything a builder holds only grows (lists
+   * are appended to, unknown service fields filled in, encryption goes null → false → true), so the last
+   * time seen and a count of what is known are enough; no observation has to be built to compare.
+   */
+  stateSignature(): string {
+    let n =
+      this.macs.length + this.ips.length + this.hostnames.length + this.protocols.size + this.hints.length;
+    for (const s of this.services.values())
+      n +=
+        1 +
+        (s.protocol ? 1 : 0) +
+        (s.product ? 1 : 0) +
+        (s.version ? 1 : 0) +
+        (s.encrypted === null ? 0 : s.encrypted ? 2 : 1);
+    const d = this.dicom;
+    if (d)
+      n +=
+        1 +
+        d.aeTitles.length +
+        d.sopClasses.length +
+        d.roles.length +
+        (d.implementationClassUid ? 1 : 0) +
+        (d.implementationVersionName ? 1 : 0);
+    const h = this.hl7;
+    if (h)
+      n +=
+        1 +
+        h.sendingApplications.length +
+        h.sendingFacilities.length +
+        h.receivingApplications.length +
+        h.receivingFacilities.length +
+        h.messageTypes.length +
+        h.versions.length;
+    return `${this.lastSeen}|${this.talked ? 1 : 0}|${n}`;
   }
 }
 
@@ -185,19 +231,87 @@ export class HostTable {
     this.leases.set(mac, ip);
   }
 
+  /** A finding; one that already counts several sightings (failed logins) brings its count and last evidence. */
   finding(f: FindingObservation): void {
     const key = `${f.type}|${f.host.mac ?? ''}|${f.host.ip ?? ''}|${f.subject}`;
     const prev = this.findings.get(key);
+    const n = f.occurrences ?? 1;
+    const last = f.lastEvidence ?? f.evidence;
     if (prev) {
-      prev.count++;
-      prev.last = f.evidence;
+      prev.count += n;
+      prev.last = last;
     } else if (this.findings.size < 100_000) {
-      this.findings.set(key, { finding: f, count: 1, last: f.evidence });
+      this.findings.set(key, { finding: f, count: n, last });
     }
   }
 
   /** The hosts that talked, with MACs attached where the evidence is unambiguous, and the folded findings. */
   finish(): { hosts: HostObservation[]; findings: FindingObservation[] } {
+    const { hosts, findings } = this.collect();
+    return { hosts: hosts.map(([, o]) => o), findings };
+  }
+
+  /**
+   * Live sensor, at each flush: the hosts whose state changed since the last snapshot (every host with
+   * `all`, e.g. after a flush that failed), and the findings seen since the last snapshot. Findings start
+   * counting again from zero, so occurrences are never stored twice. May be called any number of times.
+   */
+  snapshot(all = false): { hosts: HostObservation[]; findings: FindingObservation[] } {
+    const { hosts, findings } = this.collect();
+    this.findings.clear();
+    // A finding is stored against the device of a host in the same result, so its host goes along.
+    const named = new Set<string>();
+    for (const f of findings) {
+      if (f.host.ip) named.add(f.host.ip);
+      if (f.host.mac) named.add(f.host.mac);
+    }
+    const changed: HostObservation[] = [];
+    for (const [b, o] of hosts) {
+      if (all || b.snapshotSignature !== b.stateSignature() || o.ips.some((ip) => named.has(ip)))
+        changed.push(o);
+      else if (o.macs.some((m) => named.has(m))) changed.push(o);
+    }
+    for (const b of [...this.byIp.values(), ...this.byMac.values()]) b.snapshotSignature = b.stateSignature();
+    return { hosts: changed, findings };
+  }
+
+  /**
+   * Live sensor, after a flush stored its snapshot: forgets hosts last seen before `before` (capture
+   * seconds) that have not changed since that snapshot, and hosts that never sent a packet (names from DNS,
+   * scanned addresses) first met by an idle pass before `before`. A sensor running for days keeps only the
+   * recently active part of the network in memory; a host that comes back is simply learned again.
+   */
+  evictIdle(before: number, now: number): number {
+    const gone = new Set<HostBuilder>();
+    for (const table of [this.byIp, this.byMac]) {
+      for (const [key, h] of table) {
+        if (!h.talked) {
+          h.noticedAt ??= now;
+          if (h.noticedAt >= before) continue;
+        } else if (h.lastSeen >= before || h.snapshotSignature !== h.stateSignature()) continue;
+        table.delete(key);
+        gone.add(h);
+      }
+    }
+    if (gone.size === 0) return 0;
+    const ips = new Set<string>();
+    const macs = new Set<string>();
+    for (const h of gone) {
+      for (const ip of h.ips) ips.add(ip);
+      for (const m of h.macs) macs.add(m);
+    }
+    for (const [mac, set] of this.macIps) {
+      // A router stays a router; a host's binding goes with it.
+      if (set.size > ROUTER_IP_THRESHOLD) continue;
+      for (const ip of set) if (ips.has(ip)) set.delete(ip);
+      if (set.size === 0 || macs.has(mac)) this.macIps.delete(mac);
+    }
+    for (const [mac, ip] of this.leases) if (macs.has(mac) || ips.has(ip)) this.leases.delete(mac);
+    return gone.size;
+  }
+
+  /** Hosts that talked, each with the builder it came from, and the folded findings. */
+  private collect(): { hosts: [HostBuilder, HostObservation][]; findings: FindingObservation[] } {
     const ipOwner = new Map<string, string>();
     for (const [mac, ips] of this.macIps) {
       if (ips.size > ROUTER_IP_THRESHOLD) continue;
@@ -215,26 +329,29 @@ export class HostTable {
         this.byMac.delete(mac);
       }
     }
-    const hosts: HostObservation[] = [];
+    const hosts: [HostBuilder, HostObservation][] = [];
     for (const h of [...this.byIp.values(), ...this.byMac.values()]) {
       if (!h.talked) continue;
       // A link-local IPv6 address without a MAC names no device we could find again (every host has one).
       if (h.macs.length === 0 && h.ips.every((ip) => /^fe[89ab]/i.test(ip))) continue;
-      hosts.push({
-        macs: h.macs,
-        ips: h.ips,
-        hostnames: h.hostnames,
-        firstSeen: iso(h.firstSeen),
-        lastSeen: iso(h.lastSeen),
-        services: [...h.services.values()].sort(
-          (a, b) => a.transport.localeCompare(b.transport) || a.port - b.port,
-        ),
-        protocols: [...h.protocols].sort(),
-        ...(h.dicom ? { dicom: h.dicom } : {}),
-        ...(h.hl7 ? { hl7: h.hl7 } : {}),
-        identity: {},
-        hints: h.hints,
-      });
+      hosts.push([
+        h,
+        {
+          macs: h.macs,
+          ips: h.ips,
+          hostnames: h.hostnames,
+          firstSeen: iso(h.firstSeen),
+          lastSeen: iso(h.lastSeen),
+          services: [...h.services.values()].sort(
+            (a, b) => a.transport.localeCompare(b.transport) || a.port - b.port,
+          ),
+          protocols: [...h.protocols].sort(),
+          ...(h.dicom ? { dicom: h.dicom } : {}),
+          ...(h.hl7 ? { hl7: h.hl7 } : {}),
+          identity: {},
+          hints: h.hints,
+        },
+      ]);
     }
     const findings = [...this.findings.values()].map(({ finding, count, last }) => ({
       ...finding,
@@ -252,6 +369,8 @@ export class HostTable {
 
 function merge(into: HostBuilder, from: HostBuilder): void {
   for (const n of from.hostnames) into.addHostname(n);
+  // A MAC-only host may hold addresses DHCPv6 assigned to it.
+  for (const ip of from.ips) addCapped(into.ips, ip);
   into.seen(from.firstSeen);
   into.seen(from.lastSeen);
   into.talked ||= from.talked;

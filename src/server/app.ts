@@ -21,10 +21,13 @@ import { VERSION } from '../version.js';
 import { authenticate } from './authenticate.js';
 import { toProblem } from './problem.js';
 import type { AppEnv } from './route.js';
+import { alertRoutes } from './routes/alerts.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { communicationRoutes } from './routes/communications.js';
 import { deviceRoutes } from './routes/devices.js';
 import { findingRoutes } from './routes/findings.js';
+import { policyRoutes } from './routes/policy.js';
 import { riskRoutes } from './routes/risk.js';
 import { siteRoutes } from './routes/sites.js';
 import { systemRoutes } from './routes/system.js';
@@ -55,9 +58,12 @@ function buildApi(opts: AppOptions) {
     .route('/', deviceRoutes)
     .route('/', siteRoutes)
     .route('/', findingRoutes)
+    .route('/', communicationRoutes)
+    .route('/', alertRoutes)
     .route('/', vulnRoutes)
     .route('/', riskRoutes)
-    .route('/', taskRoutes);
+    .route('/', taskRoutes)
+    .route('/', policyRoutes);
 }
 
 export type ApiType = ReturnType<typeof buildApi>;

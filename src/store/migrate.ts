@@ -10,6 +10,10 @@ import * as m0002 from './migrations/0002-discovery.js';
 import * as m0003 from './migrations/0003-advisories.js';
 import * as m0004 from './migrations/0004-risk.js';
 import * as m0005 from './migrations/0005-tasks.js';
+import * as m0006 from './migrations/0006-risk-context.js';
+import * as m0007 from './migrations/0007-alerts.js';
+import * as m0008 from './migrations/0008-communications.js';
+import * as m0009 from './migrations/0009-policy.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +22,10 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003-advisories': m0003,
   '0004-risk': m0004,
   '0005-tasks': m0005,
+  '0006-risk-context': m0006,
+  '0007-alerts': m0007,
+  '0008-communications': m0008,
+  '0009-policy': m0009,
 };
 
 export interface MigrationReport {

@@ -342,6 +342,10 @@ export interface VulnerabilityTable {
   modified: string | null;
   created_at: string;
   updated_at: string;
+  /** 0006: SsvcDecision JSON from a CVE 5 record's CISA ADP container. */
+  ssvc?: string | null;
+  /** 0006: JSON array of reference URLs tagged as exploits. */
+  exploit_refs?: string | null;
 }
 
 export interface VulnerabilityRecordTable {
@@ -588,7 +592,192 @@ export interface RiskOverrideTable {
   revoked_at: string | null;
 }
 
+/** A model's answers to the MITRE-rubric questionnaire (0006-rubric); history is in the audit log. */
+export interface ModelRubricTable {
+  model_id: string;
+  /** JSON object: question id → answer value */
+  answers: string;
+  notes: string | null;
+  answered_by: string;
+  answered_at: string;
+}
+
 // ---- end of risk block ----
+
+// ---- alerts (0007-alerts) ----
+
+export interface AlertTable {
+  id: string;
+  rule: string;
+  severity: string;
+  title: string;
+  device_id: string | null;
+  site_id: string | null;
+  /** deviceId ?? siteId ?? '-': de-duplication and rate limits count per rule and scope. */
+  scope: string;
+  subject: string;
+  /** rule + scope + subject: one alert however often it is raised. */
+  dedupe_key: string;
+  /** new | acknowledged | resolved | false-positive */
+  state: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  /** Candidates not raised as their own alert because of the rate limit (summary alerts). */
+  suppressed: number;
+  /** JSON AlertEvidence[]: the first few and the latest few sightings. */
+  evidence: string;
+  details: string;
+  state_reason: string | null;
+  state_by: string | null;
+  state_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AlertEventTable {
+  id: string;
+  alert_id: string;
+  at: string;
+  actor: string;
+  /** created | reoccurred | reopened | state */
+  action: string;
+  from_state: string | null;
+  to_state: string;
+  reason: string | null;
+  details: string;
+}
+
+export interface AlertDestinationTable {
+  id: string;
+  name: string;
+  /** syslog | webhook */
+  kind: string;
+  /** JSON settings without the secret. */
+  config: string;
+  /** Webhook signing key; only the dispatcher reads it, never a listing. */
+  secret: string | null;
+  enabled: Bool;
+  created_by: string;
+  created_at: string;
+}
+
+export interface AlertDeliveryTable {
+  id: string;
+  alert_id: string;
+  destination_id: string;
+  /** pending | delivered | dead */
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+// ---- end of alerts block ----
+
+// ---- communications and baselines (0008-communications) ----
+
+export interface CommunicationTable {
+  id: string;
+  site_id: string | null;
+  client_ip: string;
+  server_ip: string;
+  client_device_id: string | null;
+  server_device_id: string | null;
+  port: number;
+  transport: string;
+  protocol: string | null;
+  /** protocol, or '' when unknown (part of the unique key). */
+  protocol_key: string;
+  connections: number;
+  packets: number;
+  bytes: number;
+  /** TCP: 1 once a handshake completed; 0 only refused/unanswered; null for UDP/ICMP. */
+  established: Bool | null;
+  /** JSON Evidence of the latest source that added to this row. */
+  evidence: string;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface CommunicationSourceTable {
+  /** `sha256:<hex>` of a source file whose flows were applied. */
+  source_key: string;
+  file: string;
+  flows: number;
+  applied_at: string;
+}
+
+export interface BaselineTable {
+  id: string;
+  /** device | model */
+  scope: string;
+  device_id: string | null;
+  model_id: string | null;
+  subject_key: string;
+  site_id: string | null;
+  /** learning | active */
+  state: string;
+  window_days: number;
+  window_start: string;
+  window_end: string;
+  learned_at: string;
+  learned_by: string;
+  approved_by: string | null;
+  approved_at: string | null;
+  /** Latest communication of the device inside or after the window (device-not-seen). */
+  last_seen: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BaselineEntryTable {
+  id: string;
+  baseline_id: string;
+  /** peer | service | protocol | dicom-ae | hl7-receiver | volume */
+  kind: string;
+  value: string;
+  /** allow | deny */
+  effect: string;
+  /** learned | manual */
+  origin: string;
+  /** JSON: ports, counts, volume band … */
+  details: string;
+  reason: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+// ---- end of communications block ----
+
+// ---- policy (0009-policy) ----
+
+/** One version of a segmentation policy (issue 6). */
+export interface PolicyTable {
+  id: string;
+  /** Site id, or '-' for the policy of every site. */
+  scope: string;
+  site_id: string | null;
+  /** 1, 2 … per scope. */
+  version: number;
+  /** draft | approved | superseded */
+  state: string;
+  name: string;
+  /** proposed | file | api */
+  origin: string;
+  /** JSON: the policy document (policy/policy-model.ts). */
+  document: string;
+  rule_count: number;
+  created_by: string;
+  created_at: string;
+  approved_by: string | null;
+  approved_at: string | null;
+  superseded_at: string | null;
+}
+
+// ---- end of policy ----
 
 export interface Database {
   sites: SiteTable;
@@ -625,9 +814,23 @@ export interface Database {
   match_decisions: MatchDecisionTable;
   // risk (0004-risk)
   risk_overrides: RiskOverrideTable;
+  // rubric (0006-rubric)
+  model_rubrics: ModelRubricTable;
   // tasks (0005-tasks)
   remediation_tasks: RemediationTaskTable;
   task_events: TaskEventTable;
   risk_acceptances: RiskAcceptanceTable;
   campaigns: CampaignTable;
+  // communications (0008-communications)
+  communications: CommunicationTable;
+  communication_sources: CommunicationSourceTable;
+  baselines: BaselineTable;
+  baseline_entries: BaselineEntryTable;
+  // alerts (0007-alerts)
+  alerts: AlertTable;
+  alert_events: AlertEventTable;
+  alert_destinations: AlertDestinationTable;
+  alert_deliveries: AlertDeliveryTable;
+  // policy (0009-policy)
+  policies: PolicyTable;
 }

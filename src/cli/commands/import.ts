@@ -13,16 +13,20 @@ import { type ApplyReport, applySourceResult } from '../../discovery/apply-sourc
 import { analyzeCapture } from '../../discovery/capture-analyzer.js';
 import type { SourceResult } from '../../discovery/host-observation.js';
 import { readNmapXml } from '../../discovery/nmap-xml.js';
+import { analyzeEvePath } from '../../discovery/suricata-eve.js';
+import { analyzeZeekPath, SENSOR_LOG_NAME, sensorLogKind, sensorLogs } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue, invalidInput, VigilError } from '../../errors.js';
 import { streamFindings } from '../../findings/findings-service.js';
 import { streamDevices } from '../../inventory/inventory-service.js';
+import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
+import { processSourceRun, type SourceRunAlerts } from '../../monitor/process-source-run.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { ProgressLine } from '../progress.js';
 import { action } from '../run-command.js';
 
-type SourceKind = 'capture' | 'nmap';
+type SourceKind = 'capture' | 'nmap' | 'zeek' | 'eve';
 const CAPTURE_EXTENSIONS = /\.(pcap|pcapng|cap|dmp|pcap\.gz|pcapng\.gz)$/i;
 const NMAP_EXTENSIONS = /\.xml$/i;
 
@@ -32,6 +36,8 @@ export interface SourceReport extends ApplyReport {
   /** Reader figures: packets, bytes, seconds … (captures) or scan info (nmap). */
   stats: Record<string, unknown>;
   issues: InputIssue[];
+  /** What the detection rules raised from this file (docs/alerts.md). */
+  alerts: SourceRunAlerts;
 }
 
 /** Files named on the command line, with directories expanded (sorted, recursive). */
@@ -51,8 +57,18 @@ async function expandPaths(paths: string[]): Promise<string[]> {
         .filter((e) => e.isFile() && (CAPTURE_EXTENSIONS.test(e.name) || NMAP_EXTENSIONS.test(e.name)))
         .map((e) => join(e.parentPath, e.name))
         .sort();
-      if (files.length === 0) throw invalidInput(`No capture (.pcap, .pcapng, .gz) or nmap XML file in ${p}`);
+      const logs = await sensorLogs(
+        entries
+          .filter((e) => e.isFile() && SENSOR_LOG_NAME.test(e.name))
+          .map((e) => join(e.parentPath, e.name))
+          .sort(),
+      );
+      if (files.length === 0 && logs.zeek.length === 0 && logs.eve.length === 0)
+        throw invalidInput(`No capture (.pcap, .pcapng, .gz), nmap XML, Zeek log or EVE file in ${p}`);
       out.push(...files);
+      // One sensor's Zeek logs are one source: DHCP, DNS and x509 join the connections they explain.
+      if (logs.zeek.length) out.push(p);
+      out.push(...logs.eve);
     } else out.push(p);
   }
   return out;
@@ -60,8 +76,11 @@ async function expandPaths(paths: string[]): Promise<string[]> {
 
 /** What a file is, by its first bytes: pcap/pcapng/gzip → capture, XML → nmap. */
 async function kindOf(path: string, forced?: string): Promise<SourceKind> {
-  if (forced === 'capture' || forced === 'nmap') return forced;
+  if (forced === 'capture' || forced === 'nmap' || forced === 'zeek' || forced === 'eve') return forced;
   if (path === '-') return 'capture';
+  if ((await stat(path)).isDirectory()) return 'zeek';
+  const log = await sensorLogKind(path);
+  if (log) return log;
   const fh = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(64), 0, 64, 0);
@@ -95,12 +114,21 @@ export async function importSource(
 ): Promise<SourceReport> {
   const kind = await kindOf(path, opts.format);
   const file = path === '-' ? 'stdin' : basename(path);
-  const size = path === '-' ? null : (await stat(path)).size;
+  const st = path === '-' ? null : await stat(path);
+  const size = st && !st.isDirectory() ? st.size : null;
   const input = hashedStream(path);
   let result: SourceResult;
   let stats: Record<string, unknown>;
   let issues: InputIssue[];
-  if (kind === 'nmap') {
+  let logSha256: string | null | undefined;
+  if (kind === 'zeek' || kind === 'eve') {
+    const r = kind === 'zeek' ? await analyzeZeekPath(path) : await analyzeEvePath(path);
+    result = r;
+    stats = r.stats;
+    issues = r.issues;
+    // Which log files the import read is in stats.logs; one file's hash is the import's.
+    logSha256 = r.stats.logs.length === 1 ? (r.stats.logs[0]?.sha256 ?? null) : null;
+  } else if (kind === 'nmap') {
     const r = await readNmapXml(input.chunks, { file });
     result = r;
     stats = { scan: r.scan };
@@ -120,9 +148,10 @@ export async function importSource(
       progress.done();
     }
   }
-  const sha256 = input.sha256();
+  const sha256 = logSha256 !== undefined ? logSha256 : input.sha256();
   const report = await applySourceResult(vdb, actor, result, { kind, file, sha256, size, stats });
-  return { ...report, file, kind, stats, issues };
+  const alerts = await processSourceRun(vdb, { report, result, kind, file });
+  return { ...report, file, kind, stats, issues, alerts };
 }
 
 function summaryLine(r: SourceReport): string {
@@ -149,6 +178,8 @@ async function runImports(
   const files = await expandPaths(paths);
   const reports: SourceReport[] = [];
   const failures: InputIssue[] = [];
+  // Delivers the alerts these imports raise to the configured destinations (none: nothing to do).
+  const dispatcher = await startAlertDispatcher(vdb);
   for (const path of files) {
     try {
       const r = await importSource(vdb, cli.actor(), path, {
@@ -159,6 +190,11 @@ async function runImports(
       if (!o.json && !o.quiet) {
         process.stderr.write(`${summaryLine(r)}\n`);
         for (const i of r.issues.slice(0, 20)) process.stderr.write(`  warning: ${formatIssue(i)}\n`);
+        const a = r.alerts;
+        if (a.created + a.updated)
+          process.stderr.write(
+            `  alerts: ${a.created} new, ${a.updated} seen again, ${a.suppressed} rate-limited\n`,
+          );
       }
     } catch (e) {
       // One bad file does not stop the others; what it would have stored was rolled back.
@@ -167,6 +203,7 @@ async function runImports(
       if (!o.json) process.stderr.write(`vigil: ${path}: ${e.message}\n`);
     }
   }
+  await dispatcher.stop({ graceMs: 10_000 });
   if (failures.length && reports.length === 0) throw invalidInput('Nothing was imported', failures);
   if (failures.length) process.exitCode = 65;
   return { reports, vdb };
@@ -176,7 +213,7 @@ export function registerImportCommands(program: Command, cli: CliContext): void 
   program
     .command('import <paths...>')
     .description('Import packet captures (pcap, pcapng, gzip; - for stdin) and nmap XML into the inventory')
-    .option('--format <kind>', 'capture | nmap (default: detected from the file)')
+    .option('--format <kind>', 'capture | nmap | zeek | eve (default: detected from the file)')
     .option('--quiet', 'no progress line and no summary')
     .option('--json', 'print one JSON report per file')
     .action(
@@ -191,7 +228,7 @@ export function registerImportCommands(program: Command, cli: CliContext): void 
     .description(
       'Analyze captures or nmap XML in a throwaway in-memory database and print devices and findings',
     )
-    .option('--format <kind>', 'capture | nmap (default: detected from the file)')
+    .option('--format <kind>', 'capture | nmap | zeek | eve (default: detected from the file)')
     .option('--quiet', 'no progress line')
     .option('--json', 'print {devices, findings, sources} as JSON')
     .action(

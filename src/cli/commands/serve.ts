@@ -9,7 +9,10 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { issueSetupToken, needsSetup } from '../../accounts/first-run.js';
 import { VigilError } from '../../errors.js';
+import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
+import { checkAvailability } from '../../monitor/baseline/availability.js';
 import { scheduleTaskMaintenance } from '../../tasks/scheduler.js';
+import { SYSTEM_ACTOR } from '../../tasks/tasks-service.js';
 import type { CliContext } from '../cli-context.js';
 import { action } from '../run-command.js';
 
@@ -71,9 +74,22 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         // Task verification and risk-acceptance expiry, now and every hour.
         const maintenance = scheduleTaskMaintenance(vdb, log);
         void maintenance.runNow();
+        // Alerts raised in this process (API imports, state changes) go to the configured destinations.
+        const dispatcher = await startAlertDispatcher(vdb, { log });
+        // Devices with an active baseline not seen for longer than expected (availability), hourly.
+        const availability = setInterval(() => {
+          checkAvailability(vdb, SYSTEM_ACTOR)
+            .then((r) => {
+              if (r.notSeen) log.info({ notSeen: r.notSeen, created: r.created }, 'availability check');
+            })
+            .catch((err: unknown) => log.error({ err }, 'availability check failed'));
+        }, 3_600_000);
+        availability.unref();
         const stop = () => {
           log.info('vigil stopping');
           maintenance.stop();
+          clearInterval(availability);
+          void dispatcher.stop({ graceMs: 3000 });
           server.close(() => void cli.close().then(() => process.exit(0)));
           setTimeout(() => process.exit(0), 5000).unref();
         };

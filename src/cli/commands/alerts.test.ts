@@ -1,0 +1,180 @@
+/**
+ * `vigil alerts …` end to end with the built binary (dist/, built by test/global-setup.ts) against a
+ * temporary SQLite file: `vigil import` of a real capture with cleartext HL7 (test/fixtures/captures/
+ * 04-hl7-mllp.pcap, copied unchanged from shared/data/captures, fake patient data; see PROVENANCE.md)
+ * raises a cleartext-phi alert, a second import counts on it instead of duplicating it, people change
+ * its state, and a webhook destination on loopback receives what a later import raises.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../../monitor/delivery/webhook.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+const bin = join(root, 'bin/vigil.js');
+const CAPTURES = join(root, 'test/fixtures/captures');
+const SECRET = 'cli-test-webhook-secret-0123456789abcdef';
+
+let db: string;
+
+/** Runs the binary without blocking this process, so the loopback receiver below can answer. */
+function vigil(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...process.env, VIGIL_DB: `sqlite:${db}`, VIGIL_LOG_LEVEL: 'silent' }, timeout: 60_000 },
+      (err, stdout, stderr) =>
+        done({
+          code: err ? ((err as { code?: number }).code ?? 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        }),
+    );
+    child.stdin?.end(input ?? '');
+  });
+}
+
+interface AlertJson {
+  id: string;
+  rule: string;
+  subject: string;
+  state: string;
+  count: number;
+  evidence: { file: string }[];
+}
+
+// Each test runs the binary several times; a busy CI machine takes seconds per start.
+describe('vigil alerts (built binary)', { timeout: 300_000 }, () => {
+  let server: Server;
+  let url: string;
+  const got: { verified: boolean; rule: string; subject: string }[] = [];
+
+  beforeAll(async () => {
+    db = join(mkdtempSync(join(tmpdir(), 'vigil-alerts-')), 'vigil.db');
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const body = JSON.parse(raw.toString('utf8')) as { alert: { rule: string; subject: string } };
+        got.push({
+          verified: verifyWebhookSignature(
+            SECRET,
+            req.headers['x-vigil-timestamp'] as string,
+            req.headers['x-vigil-signature'] as string,
+            raw,
+          ),
+          rule: body.alert.rule,
+          subject: body.alert.subject,
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(() => server?.close());
+
+  it('raises a cleartext-phi alert on import and counts a second import on it', async () => {
+    const first = await vigil(['import', join(CAPTURES, '04-hl7-mllp.pcap')]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/alerts: [1-9]\d* new, 0 seen again/);
+    const list1 = await vigil(['alerts', 'list', '--rule', 'cleartext-phi', '--json']);
+    expect(list1.code).toBe(0);
+    const page1 = JSON.parse(list1.stdout) as { items: AlertJson[]; total: number };
+    expect(page1.total).toBeGreaterThan(0);
+    expect(page1.items.every((a) => a.count === 1 && a.state === 'new' && a.subject === 'hl7:2575')).toBe(
+      true,
+    );
+    expect(page1.items[0]!.evidence[0]!.file).toBe('04-hl7-mllp.pcap');
+
+    const second = await vigil(['import', '--json', join(CAPTURES, '04-hl7-mllp.pcap')]);
+    expect(second.code).toBe(0);
+    const [report] = JSON.parse(second.stdout) as { alerts: { created: number; updated: number } }[];
+    expect(report!.alerts).toMatchObject({ created: 0, updated: page1.total });
+    const page2 = JSON.parse(
+      (await vigil(['alerts', 'list', '--rule', 'cleartext-phi', '--json'])).stdout,
+    ) as {
+      items: AlertJson[];
+      total: number;
+    };
+    expect(page2.total).toBe(page1.total);
+    expect(page2.items.every((a) => a.count === 2)).toBe(true);
+
+    const table = await vigil(['alerts', 'list']);
+    expect(table.stdout).toMatch(/SEVERITY\s+RULE\s+SUBJECT/);
+    expect(table.stdout).toContain('cleartext-phi');
+  });
+
+  it('acknowledges, resolves, refuses a dismissal without a reason, and shows the history', async () => {
+    const page = JSON.parse((await vigil(['alerts', 'list', '--json'])).stdout) as { items: AlertJson[] };
+    const id = page.items[0]!.id;
+    const ack = await vigil(['alerts', 'ack', id, '--reason', 'biomed informed']);
+    expect(ack.code).toBe(0);
+    expect(ack.stdout).toMatch(/is acknowledged/);
+    const fp = await vigil(['alerts', 'false-positive', id]);
+    expect(fp.code).toBe(65);
+    expect(fp.stderr).toMatch(/reason/);
+    expect((await vigil(['alerts', 'resolve', id, '--reason', 'moved to TLS'])).code).toBe(0);
+    const wrong = await vigil(['alerts', 'ack', id]);
+    expect(wrong.code).toBe(65);
+    expect(wrong.stderr).toMatch(/resolved cannot become acknowledged/);
+    expect((await vigil(['alerts', 'reopen', id, '--reason', 'seen on the ward'])).code).toBe(0);
+    const show = JSON.parse((await vigil(['alerts', 'show', id, '--json'])).stdout) as {
+      state: string;
+      events: { action: string; toState: string }[];
+    };
+    expect(show.state).toBe('new');
+    expect(show.events.map((e) => `${e.action}:${e.toState}`)).toEqual([
+      'created:new',
+      'reoccurred:new',
+      'state:acknowledged',
+      'state:resolved',
+      'state:new',
+    ]);
+    const text = await vigil(['alerts', 'show', id]);
+    expect(text.stdout).toMatch(/^evidence$/m);
+    expect((await vigil(['alerts', 'show', 'no-such-id'])).code).toBe(66);
+  });
+
+  it('manages a webhook destination and delivers what the next import raises', async () => {
+    const add = await vigil(
+      ['alerts', 'destinations', 'add', '--name', 'soc', '--kind', 'webhook', '--url', url, '--secret-stdin'],
+      `${SECRET}\n`,
+    );
+    expect(add.stderr).toBe('');
+    expect(add.code).toBe(0);
+    const list = await vigil(['alerts', 'destinations', 'list', '--json']);
+    expect(list.stdout).not.toContain(SECRET);
+    expect(JSON.parse(list.stdout)).toMatchObject([{ name: 'soc', kind: 'webhook', hasSecret: true }]);
+    const test = await vigil(['alerts', 'destinations', 'test', 'soc']);
+    expect(test.code).toBe(0);
+    expect(got.at(-1)).toMatchObject({ verified: true, rule: 'test' });
+
+    const before = got.length;
+    const imp = await vigil(['import', '--json', join(CAPTURES, '07-telnet-ftp-ssh-mqtt.pcap')]);
+    expect(imp.code).toBe(0);
+    const [report] = JSON.parse(imp.stdout) as { alerts: { created: number } }[];
+    const delivered = got.slice(before);
+    // Every alert the import created was delivered once, signed; the dissectors may find more than these.
+    expect(delivered).toHaveLength(report!.alerts.created);
+    expect(delivered.every((g) => g.verified)).toBe(true);
+    expect(delivered.map((g) => `${g.rule} ${g.subject}`)).toEqual(
+      expect.arrayContaining([
+        'cleartext-credentials ftp:21',
+        'cleartext-credentials telnet:23',
+        'insecure-protocol ftp:21',
+        'insecure-protocol telnet:23',
+      ]),
+    );
+    const dead = await vigil(['alerts', 'dead-letters', '--json']);
+    expect(JSON.parse(dead.stdout)).toEqual([]);
+    expect((await vigil(['alerts', 'retry', 'no-such-delivery'])).code).toBe(66);
+    expect((await vigil(['alerts', 'destinations', 'remove', 'soc'])).code).toBe(0);
+  });
+});

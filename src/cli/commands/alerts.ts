@@ -1,0 +1,315 @@
+/**
+ * @module `vigil alerts list|show|ack|resolve|false-positive|reopen|destinations|dead-letters|retry`:
+ * alerts raised by the detection rules, their states, and where they are delivered.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { invalidInput } from '../../errors.js';
+import type { AlertEvidence } from '../../monitor/alert-candidate.js';
+import {
+  addDestination,
+  listDeadLetters,
+  listDestinations,
+  removeDestination,
+  retryDeadLetter,
+  testDestination,
+} from '../../monitor/alert-destinations-service.js';
+import { type AlertState, changeAlertState, getAlert, listAlerts } from '../../monitor/alerts-service.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable, printJson, readStdin } from '../io.js';
+import { action } from '../run-command.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function evidenceLine(e: AlertEvidence): string {
+  const where = [e.file, e.packet !== undefined ? `packet ${e.packet}` : undefined, e.time]
+    .filter(Boolean)
+    .join(', ');
+  return `${e.summary}${e.connection ? ` [${e.connection}]` : ''} (${where})`;
+}
+
+export function registerAlertCommands(program: Command, cli: CliContext): void {
+  const alerts = program
+    .command('alerts')
+    .description('Alerts raised by detection rules: list, show, change state, delivery destinations');
+
+  alerts
+    .command('list')
+    .description('List alerts, most recently seen first')
+    .option('--state <state>', 'new | acknowledged | resolved | false-positive (repeatable)', collect)
+    .option('--rule <rule>', 'rule id, e.g. cleartext-phi (repeatable)', collect)
+    .option('--severity <level>', 'info | low | medium | high | critical (repeatable)', collect)
+    .option('--device <id>', 'only alerts of this device id')
+    .option('--site <id>', 'only alerts of this site id')
+    .option('--since <date>', 'only alerts last seen at or after this date or date-time')
+    .option('--limit <n>', 'at most this many (default 100, max 1000)')
+    .option('--offset <n>', 'skip this many')
+    .option('--json', 'print {items, total, limit, offset} as JSON')
+    .action(
+      action(
+        async (o: {
+          state?: string[];
+          rule?: string[];
+          severity?: string[];
+          device?: string;
+          site?: string;
+          since?: string;
+          limit?: string;
+          offset?: string;
+          json?: boolean;
+        }) => {
+          const { vdb } = await cli.get();
+          const page = await listAlerts(vdb, cli.actor(), {
+            ...(o.state ? { state: o.state as AlertState[] } : {}),
+            ...(o.rule ? { rule: o.rule } : {}),
+            ...(o.severity ? { severity: o.severity as never } : {}),
+            ...(o.device ? { deviceId: o.device } : {}),
+            ...(o.site ? { siteId: o.site } : {}),
+            ...(o.since ? { since: o.since } : {}),
+            ...(o.limit !== undefined ? { limit: o.limit as unknown as number } : {}),
+            ...(o.offset !== undefined ? { offset: o.offset as unknown as number } : {}),
+          });
+          if (o.json) return printJson(page);
+          process.stdout.write(
+            formatTable(
+              ['SEVERITY', 'RULE', 'SUBJECT', 'DEVICE', 'STATE', 'COUNT', 'LAST SEEN', 'ID'],
+              page.items.map((a) => [
+                a.severity,
+                a.rule,
+                a.subject,
+                a.deviceId ?? a.siteId,
+                a.state,
+                a.suppressed ? `${a.count} (${a.suppressed} suppressed)` : a.count,
+                a.lastSeen,
+                a.id,
+              ]),
+            ),
+          );
+          if (page.total > page.offset + page.items.length)
+            process.stderr.write(
+              `${page.offset + 1}–${page.offset + page.items.length} of ${page.total}; next: --offset ${page.offset + page.items.length}\n`,
+            );
+        },
+      ),
+    );
+
+  alerts
+    .command('show <id>')
+    .description('Show an alert with its evidence, history and deliveries')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const a = await getAlert(vdb, cli.actor(), id);
+        if (o.json) return printJson(a);
+        const lines = [
+          a.title,
+          `rule         ${a.rule}`,
+          `severity     ${a.severity}`,
+          `state        ${a.state}${a.stateReason ? ` (${a.stateReason})` : ''}`,
+          `subject      ${a.subject}`,
+          `device       ${a.deviceId ?? '-'}   site ${a.siteId ?? '-'}`,
+          `seen         ${a.count} times${a.suppressed ? `, ${a.suppressed} suppressed by the rate limit` : ''}, ${a.firstSeen} – ${a.lastSeen}`,
+          `details      ${JSON.stringify(a.details)}`,
+          'evidence',
+          ...a.evidence.map((e) => `  ${evidenceLine(e)}`),
+          'history',
+          ...a.events.map(
+            (e) =>
+              `  ${e.at} ${e.actor} ${e.action} ${e.fromState ?? '-'} → ${e.toState}${e.reason ? ` (${e.reason})` : ''}`,
+          ),
+        ];
+        if (a.deliveries.length) {
+          lines.push('deliveries');
+          for (const d of a.deliveries)
+            lines.push(
+              `  ${d.destination} (${d.kind}): ${d.state}, ${d.attempts} attempts${d.lastError ? `, ${d.lastError}` : ''}`,
+            );
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }),
+    );
+
+  const transitions: [string, AlertState, string][] = [
+    ['ack', 'acknowledged', 'Acknowledge an alert (someone is on it)'],
+    ['resolve', 'resolved', 'Resolve an alert (it re-opens if the rule raises it again)'],
+    [
+      'false-positive',
+      'false-positive',
+      'Dismiss an alert as a false positive (needs --reason; it then only counts)',
+    ],
+    ['reopen', 'new', 'Re-open a resolved or dismissed alert'],
+  ];
+  for (const [name, state, description] of transitions) {
+    alerts
+      .command(`${name} <id>`)
+      .description(description)
+      .option('--reason <text>', 'why (kept with the alert and in the audit log)')
+      .action(
+        action(async (id: string, o: { reason?: string }) => {
+          const { vdb } = await cli.get();
+          const a = await changeAlertState(vdb, cli.actor(), id, {
+            state,
+            ...(o.reason !== undefined ? { reason: o.reason } : {}),
+          });
+          process.stdout.write(`Alert ${a.id} (${a.rule} ${a.subject}) is ${a.state}.\n`);
+        }),
+      );
+  }
+
+  const destinations = alerts
+    .command('destinations')
+    .description('Where alerts are delivered: syslog (RFC 5424, CEF) and signed webhooks');
+
+  destinations
+    .command('add')
+    .description('Add a destination (a webhook secret is read from stdin or a file, never the command line)')
+    .requiredOption('--name <name>', 'a short name (letters, digits, . _ -)')
+    .requiredOption('--kind <kind>', 'syslog | webhook')
+    .option('--transport <t>', 'syslog: udp | tcp | tls')
+    .option('--host <host>', 'syslog: receiver host name or IP')
+    .option('--port <port>', 'syslog: receiver port')
+    .option('--facility <name>', 'syslog: facility (default local0)')
+    .option('--app-name <name>', 'syslog: APP-NAME (default vigil)')
+    .option('--ca-file <path>', 'syslog tls: PEM CA of the receiver')
+    .option('--cert-file <path>', 'syslog tls: PEM client certificate (mutual TLS)')
+    .option('--key-file <path>', 'syslog tls: PEM client key (mutual TLS)')
+    .option('--url <url>', 'webhook: https:// URL (http:// only to loopback)')
+    .option(
+      '--secret-stdin',
+      'webhook: read the signing secret (32+ characters) from the first line of stdin',
+    )
+    .option('--secret-file <path>', 'webhook: read the signing secret from this file')
+    .option('--timeout-ms <n>', 'webhook: request timeout')
+    .option('--disabled', 'add it switched off')
+    .option('--json', 'print the destination as JSON')
+    .action(
+      action(async (o: Record<string, string | boolean | undefined>) => {
+        const { vdb } = await cli.get();
+        let secret: string | undefined;
+        if (o['secretStdin']) secret = (await readStdin()).split(/\r?\n/)[0];
+        else if (typeof o['secretFile'] === 'string')
+          secret = (
+            await readFile(o['secretFile'], 'utf8').catch(() => {
+              throw invalidInput(`Cannot read ${o['secretFile']}`);
+            })
+          ).split(/\r?\n/)[0];
+        const pick = (k: string, as = k) => (o[k] !== undefined ? { [as]: o[k] } : {});
+        const d = await addDestination(vdb, cli.actor(), {
+          name: o['name'],
+          kind: o['kind'],
+          ...pick('transport'),
+          ...pick('host'),
+          ...pick('port'),
+          ...pick('facility'),
+          ...pick('appName'),
+          ...pick('caFile'),
+          ...pick('certFile'),
+          ...pick('keyFile'),
+          ...pick('url'),
+          ...pick('timeoutMs'),
+          ...(secret !== undefined ? { secret } : {}),
+          ...(o['disabled'] ? { enabled: false } : {}),
+        });
+        if (o['json']) return printJson(d);
+        process.stdout.write(`Added alert destination ${d.name} (${d.target}), id ${d.id}.\n`);
+      }),
+    );
+
+  destinations
+    .command('list')
+    .description('List destinations (secrets are never shown)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const list = await listDestinations(vdb, cli.actor());
+        if (o.json) return printJson(list);
+        process.stdout.write(
+          formatTable(
+            ['NAME', 'KIND', 'TARGET', 'ENABLED', 'SECRET', 'ID'],
+            list.map((d) => [
+              d.name,
+              d.kind,
+              d.target,
+              d.enabled ? 'yes' : 'no',
+              d.hasSecret ? 'set' : '-',
+              d.id,
+            ]),
+          ),
+        );
+      }),
+    );
+
+  destinations
+    .command('remove <name-or-id>')
+    .description('Remove a destination with its delivery records')
+    .action(
+      action(async (ref: string) => {
+        const { vdb } = await cli.get();
+        const d = await removeDestination(vdb, cli.actor(), ref);
+        process.stdout.write(`Removed alert destination ${d.name}.\n`);
+      }),
+    );
+
+  destinations
+    .command('test <name-or-id>')
+    .description('Send one test alert (rule "test", severity info) to a destination now')
+    .option('--json', 'print {ok, destination, error} as JSON')
+    .action(
+      action(async (ref: string, o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const r = await testDestination(vdb, cli.actor(), ref);
+        if (o.json) printJson(r);
+        else
+          process.stdout.write(
+            r.ok
+              ? `Test alert delivered to ${r.destination}.\n`
+              : `Test alert to ${r.destination} failed: ${r.error}\n`,
+          );
+        if (!r.ok) process.exitCode = 69;
+      }),
+    );
+
+  alerts
+    .command('dead-letters')
+    .description(
+      'Deliveries Vigil gave up on (receiver down, refused, expired); retry them with `alerts retry`',
+    )
+    .option('--limit <n>', 'at most this many (default 100)')
+    .option('--offset <n>', 'skip this many')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { limit?: string; offset?: string; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const list = await listDeadLetters(vdb, cli.actor(), {
+          ...(o.limit !== undefined ? { limit: o.limit as unknown as number } : {}),
+          ...(o.offset !== undefined ? { offset: o.offset as unknown as number } : {}),
+        });
+        if (o.json) return printJson(list);
+        process.stdout.write(
+          formatTable(
+            ['DESTINATION', 'RULE', 'SEVERITY', 'ATTEMPTS', 'LAST ERROR', 'ALERT', 'ID'],
+            list.map((d) => [d.destination, d.rule, d.severity, d.attempts, d.lastError, d.alertId, d.id]),
+          ),
+        );
+      }),
+    );
+
+  alerts
+    .command('retry <dead-letter-id>')
+    .description('Send a dead letter again, once, now')
+    .option('--json', 'print the outcome as JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const r = await retryDeadLetter(vdb, cli.actor(), id);
+        if (o.json) printJson(r);
+        else
+          process.stdout.write(
+            r.ok ? `Delivered to ${r.destination}.\n` : `Still failing at ${r.destination}: ${r.error}\n`,
+          );
+        if (!r.ok) process.exitCode = 69;
+      }),
+    );
+}

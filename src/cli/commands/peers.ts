@@ -1,0 +1,55 @@
+/**
+ * @module `vigil devices peers DEVICE [--json]`: who a device talks with, from the stored communications.
+ * Registered under the existing `devices` command group.
+ */
+import type { Command } from 'commander';
+import { devicePeers } from '../../monitor/baseline/peers.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable, printJson } from '../io.js';
+import { action } from '../run-command.js';
+
+const human = (n: number) =>
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(1)} GB`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)} MB`
+      : n >= 1e3
+        ? `${(n / 1e3).toFixed(1)} kB`
+        : `${n} B`;
+
+export function registerPeersCommand(program: Command, cli: CliContext): void {
+  const devices = program.commands.find((c) => c.name() === 'devices') ?? program.command('devices');
+  devices
+    .command('peers')
+    .description('Who a device talks with: peer role, ports, protocols, volume, first and last seen')
+    .argument('<device>', 'device id, MAC, asset tag, serial or UDI')
+    .option('--since <time>', 'only communications last seen at or after this ISO-8601 time')
+    .option('--json', 'print {deviceId, peers: [...]} as JSON')
+    .action(
+      action(async (ref: string, o: { since?: string; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const r = await devicePeers(vdb, cli.actor(), ref, o.since ? { since: o.since } : {});
+        if (o.json) return printJson(r);
+        if (r.peers.length === 0)
+          return void process.stdout.write('No communications recorded for this device.\n');
+        process.stdout.write(
+          formatTable(
+            ['PEER', 'ROLE', 'DIRECTION', 'PORTS', 'PROTOCOLS', 'CONNS', 'VOLUME', 'FIRST SEEN', 'LAST SEEN'],
+            r.peers.map((p) => [
+              p.ip,
+              p.deviceClass
+                ? `${p.deviceClass}${p.model ? ` ${[p.manufacturer, p.model].filter(Boolean).join(' ')}` : ''}${p.assetTag ? ` [${p.assetTag}]` : ''}`
+                : p.role,
+              p.direction,
+              p.ports.slice(0, 6).join(',') + (p.ports.length > 6 ? ` +${p.ports.length - 6}` : ''),
+              p.protocols.join(','),
+              p.connections,
+              human(p.bytes),
+              p.firstSeen,
+              p.lastSeen,
+            ]),
+          ),
+        );
+      }),
+    );
+}

@@ -1,0 +1,69 @@
+/**
+ * `vigil policy …` and `vigil services check` as an operator types them: the built binary (dist/, built by
+ * the test global setup) on a temporary SQLite file, fed the real legacy-device capture
+ * (test/fixtures/policy/PROVENANCE.md) and the shared HL7 capture.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../..');
+const bin = join(root, 'bin/vigil.js');
+let dir: string;
+
+function vigil(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, VIGIL_DB: `sqlite:${join(dir, 'vigil.db')}`, VIGIL_LOG_LEVEL: 'silent' },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-policy-cli-'));
+});
+
+describe('vigil policy / services CLI', () => {
+  it('imports, proposes, approves, simulates, exports and checks services', () => {
+    const legacy = join(root, 'test/fixtures/policy/legacy-dicom-telnet-ftp.pcap');
+    const hl7 = join(root, 'test/fixtures/captures/04-hl7-mllp.pcap');
+    expect(vigil(['import', '--quiet', legacy, hl7]).code).toBe(0);
+
+    expect(vigil(['policy', 'simulate']).code).toBe(66); // nothing approved yet: not found
+    const proposed = vigil(['policy', 'propose', '--json']);
+    expect(proposed.code, proposed.stderr).toBe(0);
+    const draft = JSON.parse(proposed.stdout) as { id: string; ruleCount: number; reviewCount: number };
+    expect(draft.ruleCount).toBeGreaterThan(2);
+    // Telnet and FTP were seen: proposed, but flagged for review.
+    expect(draft.reviewCount).toBeGreaterThanOrEqual(2);
+    expect(vigil(['policy', 'approve', draft.id]).stdout).toMatch(/is approved/);
+
+    const sim = vigil(['policy', 'simulate', '--capture', legacy, '--capture', hl7, '--json']);
+    expect(sim.code, sim.stderr).toBe(0);
+    expect(JSON.parse(sim.stdout)).toMatchObject({ blocked: 0 });
+    const other = vigil([
+      'policy',
+      'simulate',
+      '--capture',
+      join(root, 'test/fixtures/captures/07-telnet-ftp-ssh-mqtt.pcap'),
+    ]);
+    expect(other.stdout).toMatch(/would be blocked/);
+    expect(other.stdout).toMatch(/22\/tcp/);
+
+    const nft = vigil(['policy', 'export', '--format', 'nftables']);
+    expect(nft.stdout).toMatch(/policy drop;/);
+    const bad = vigil(['policy', 'export', '--format', 'pf']);
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toMatch(/--format must be one of/);
+
+    const services = vigil(['services', 'check', '--json']);
+    expect(services.code, services.stderr).toBe(0);
+    const report = JSON.parse(services.stdout) as { items: { subject: string }[] };
+    expect(report.items.map((i) => i.subject).sort()).toEqual(['ftp:21', 'telnet:23']);
+    const findings = vigil(['findings', 'list', '--type', 'unnecessary-service', '--json']);
+    expect((JSON.parse(findings.stdout) as unknown[]).length).toBe(2);
+  }, 240_000);
+});

@@ -1,0 +1,245 @@
+/**
+ * @module `vigil policy propose|save|approve|show|simulate|export|check`: the segmentation policy.
+ * Flows come from the stored communications, or from captures analysed in-process (`--capture FILE…`,
+ * nothing is stored); a policy from the approved version of the scope, or from a file (`--policy FILE`).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { analyzeCapture } from '../../discovery/capture-analyzer.js';
+import { invalidInput } from '../../errors.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../policy/export/index.js';
+import { fromFlowSummary, type PolicyFlow } from '../../policy/policy-flow.js';
+import { describeRule } from '../../policy/policy-model.js';
+import {
+  approvePolicy,
+  checkPolicyViolations,
+  exportPolicyText,
+  getPolicy,
+  proposeDraft,
+  type StoredPolicy,
+  saveDraftPolicy,
+  showPolicy,
+  simulatePolicy,
+} from '../../policy/policy-service.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable, printJson } from '../io.js';
+import { action } from '../run-command.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Flows of captures, analysed in memory (the same analyzer `vigil import` uses). */
+export async function captureFlows(paths: readonly string[]): Promise<PolicyFlow[]> {
+  const out: PolicyFlow[] = [];
+  for (const path of paths) {
+    const file = path === '-' ? 'stdin' : basename(path);
+    const r = await analyzeCapture(path, { file });
+    for (const issue of r.issues.slice(0, 5))
+      process.stderr.write(`vigil: warning: ${issue.file}: offset ${issue.offset}: ${issue.reason}\n`);
+    out.push(...(r.flows ?? []).map(fromFlowSummary));
+  }
+  return out;
+}
+
+/** A policy file: JSON, parsed here so a syntax error names the file. */
+export async function readPolicyFile(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw invalidInput(`Cannot read policy file ${path}: ${e.code ?? e.message}`);
+  });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw invalidInput(`${path} is not JSON`, [{ file: path, reason: (e as Error).message }]);
+  }
+}
+
+function printRules(p: StoredPolicy): void {
+  process.stdout.write(
+    `Policy ${p.id} v${p.version} (${p.state}${p.approvedBy ? ` by ${p.approvedBy} at ${p.approvedAt}` : ''}): ` +
+      `${p.ruleCount} allow rules, default deny${p.reviewCount ? `, ${p.reviewCount} to review` : ''}\n`,
+  );
+  process.stdout.write(
+    formatTable(
+      ['ID', 'RULE', 'REVIEW', 'REASON'],
+      p.policy.rules.map((r) => [r.id, describeRule(r), r.review ? 'yes' : '', r.reason]),
+    ),
+  );
+}
+
+export function registerPolicyCommands(program: Command, cli: CliContext): void {
+  const policy = program
+    .command('policy')
+    .description('Segmentation and firewall policy: propose from traffic, simulate, approve, export');
+
+  policy
+    .command('propose')
+    .description('Propose a least-privilege draft policy from observed communications (stored, or --capture)')
+    .option('--site <site>', 'site id or name (default: every site)')
+    .option('--name <name>', 'policy name', 'proposed')
+    .option(
+      '--capture <file>',
+      'propose from these captures instead of stored communications (repeatable)',
+      collect,
+    )
+    .option('--json', 'print the stored draft and its diff as JSON')
+    .action(
+      action(async (o: { site?: string; name: string; capture?: string[]; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const flows = o.capture ? await captureFlows(o.capture) : undefined;
+        const r = await proposeDraft(
+          vdb,
+          cli.actor(),
+          { site: o.site ?? null, name: o.name },
+          flows ? { flows } : {},
+        );
+        if (o.json) return printJson(r);
+        printRules(r);
+        process.stdout.write(
+          `\nFrom ${r.flows} flows. Against the approved policy: ${r.diff.added.length} added, ` +
+            `${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n` +
+            `Review it, then: vigil policy approve ${r.id}\n`,
+        );
+      }),
+    );
+
+  policy
+    .command('save <file>')
+    .description('Save a policy file (written or edited by hand) as a draft of its site')
+    .option('--json', 'print the stored draft as JSON')
+    .action(
+      action(async (file: string, o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const r = await saveDraftPolicy(vdb, cli.actor(), await readPolicyFile(file), 'file');
+        if (o.json) return printJson(r);
+        process.stdout.write(`Saved ${file} as draft ${r.id} v${r.version} (${r.ruleCount} rules).\n`);
+      }),
+    );
+
+  policy
+    .command('approve <id>')
+    .description('Approve a draft: it becomes the policy of its site (audited)')
+    .option('--json', 'print the approved policy as JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const r = await approvePolicy(vdb, cli.actor(), id);
+        if (o.json) return printJson(r);
+        process.stdout.write(`Policy ${r.id} v${r.version} is approved (${r.ruleCount} rules).\n`);
+      }),
+    );
+
+  policy
+    .command('show [id]')
+    .description('Show the approved policy and the versions of a site (or one version by id)')
+    .option('--site <site>', 'site id or name (default: every site)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (id: string | undefined, o: { site?: string; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        if (id) {
+          const p = await getPolicy(vdb, cli.actor(), id);
+          if (o.json) return printJson(p);
+          return printRules(p);
+        }
+        const r = await showPolicy(vdb, cli.actor(), { site: o.site ?? null });
+        if (o.json) return printJson(r);
+        if (r.approved) printRules(r.approved);
+        else process.stdout.write('No approved policy yet.\n');
+        process.stdout.write('\n');
+        process.stdout.write(
+          formatTable(
+            ['VERSION', 'STATE', 'RULES', 'REVIEW', 'CREATED', 'BY', 'APPROVED BY', 'ID'],
+            r.versions.map((v) => [
+              v.version,
+              v.state,
+              v.ruleCount,
+              v.reviewCount,
+              v.createdAt,
+              v.createdBy,
+              v.approvedBy,
+              v.id,
+            ]),
+          ),
+        );
+      }),
+    );
+
+  policy
+    .command('simulate')
+    .description('Replay flows against a policy and report what it would block, by device and service')
+    .option('--policy <file>', 'policy file (default: the approved policy)')
+    .option(
+      '--capture <file>',
+      'flows of these captures (repeatable; default: stored communications)',
+      collect,
+    )
+    .option('--site <site>', 'site id or name (default: every site)')
+    .option('--json', 'print the full report (every flow and its decision) as JSON')
+    .action(
+      action(async (o: { policy?: string; capture?: string[]; site?: string; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const flows = o.capture ? await captureFlows(o.capture) : undefined;
+        const input = {
+          site: o.site ?? null,
+          ...(o.policy ? { policy: await readPolicyFile(o.policy) } : {}),
+        };
+        const r = await simulatePolicy(vdb, cli.actor(), input, flows ? { flows } : {});
+        if (o.json) return printJson(r);
+        process.stdout.write(`${r.flows} flows: ${r.allowed} allowed, ${r.blocked} would be blocked.\n`);
+        if (r.blocked) {
+          process.stdout.write('\n');
+          process.stdout.write(
+            formatTable(
+              ['CLIENT', 'SERVER', 'SERVICE', 'FLOWS', 'CONNECTIONS'],
+              r.blockedByDevice.map((b) => [b.clientLabel, b.serverLabel, b.service, b.flows, b.connections]),
+            ),
+          );
+        }
+      }),
+    );
+
+  policy
+    .command('export')
+    .description('Write a policy as firewall rules, addresses from the inventory')
+    .requiredOption('--format <format>', EXPORT_FORMATS.join(' | '))
+    .option('--policy <file>', 'policy file (default: the approved policy)')
+    .option('--site <site>', 'site id or name (default: every site)')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(
+      action(async (o: { format: string; policy?: string; site?: string; out?: string }) => {
+        if (!(EXPORT_FORMATS as readonly string[]).includes(o.format))
+          throw invalidInput(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+        const { vdb } = await cli.get();
+        const text = await exportPolicyText(vdb, cli.actor(), {
+          format: o.format as ExportFormat,
+          site: o.site ?? null,
+          ...(o.policy ? { policy: await readPolicyFile(o.policy) } : {}),
+        });
+        if (o.out) await writeFile(o.out, text);
+        else process.stdout.write(text);
+      }),
+    );
+
+  policy
+    .command('check')
+    .description('Raise policy-violation alerts for stored communications the approved policy does not allow')
+    .option('--site <site>', 'site id or name (default: every site)')
+    .option('--capture <file>', 'check the flows of these captures instead (repeatable)', collect)
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { site?: string; capture?: string[]; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const flows = o.capture ? await captureFlows(o.capture) : undefined;
+        const r = await checkPolicyViolations(
+          vdb,
+          cli.actor(),
+          { site: o.site ?? null },
+          flows ? { flows } : {},
+        );
+        if (o.json) return printJson(r);
+        process.stdout.write(
+          `${r.flows} flows, ${r.violations} outside the policy: ${r.created} new alerts, ${r.updated} updated, ${r.suppressed} rate-limited.\n`,
+        );
+      }),
+    );
+}

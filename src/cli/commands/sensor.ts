@@ -1,0 +1,220 @@
+/**
+ * @module `vigil sensor`: continuous passive discovery from a live network (`--interface`, through dumpcap
+ * or tcpdump), a capture piped on standard input (`--read-stdin`), or a directory a capture tool rotates
+ * files into (`--follow-dir`). Stores what it learns every `--flush-seconds`, runs the detection rules on
+ * each stored slice, prints a status line (or one JSON object) per flush, and flushes once more on
+ * SIGINT/SIGTERM before exiting.
+ */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { parseInput } from '../../inventory/device-input.js';
+import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
+import { processSourceRun } from '../../monitor/process-source-run.js';
+import {
+  CAPTURE_TOOL_CHOICES,
+  type CaptureToolEvent,
+  CaptureToolSource,
+} from '../../monitor/sensor/capture-tool.js';
+import { FollowDirSource } from '../../monitor/sensor/follow-dir.js';
+import { DbFollowDirState } from '../../monitor/sensor/follow-dir-state.js';
+import { LiveAnalysis } from '../../monitor/sensor/live-analysis.js';
+import type { PacketSource } from '../../monitor/sensor/packet-source.js';
+import { runSensor, type SensorStatus } from '../../monitor/sensor/sensor-runner.js';
+import { resolveSensorSite } from '../../monitor/sensor/sensor-site.js';
+import { StdinSource } from '../../monitor/sensor/stdin-source.js';
+import type { CliContext } from '../cli-context.js';
+import { action } from '../run-command.js';
+
+const wholeNumber = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+
+const SensorOptionsSchema = z
+  .object({
+    interface: z.string().min(1).max(15).optional(),
+    readStdin: z.boolean().optional(),
+    followDir: z.string().min(1).optional(),
+    filter: z.string().max(4096).optional(),
+    tool: z.enum(CAPTURE_TOOL_CHOICES).default('auto'),
+    snaplen: wholeNumber(64, 262_144).optional(),
+    flushSeconds: wholeNumber(1, 86_400).default(30),
+    hostIdleSeconds: wholeNumber(60, 30 * 86_400).default(3600),
+    settleSeconds: wholeNumber(1, 86_400).default(60),
+    deleteProcessed: z.boolean().optional(),
+    site: z.string().min(1).max(200).optional(),
+    quiet: z.boolean().optional(),
+    json: z.boolean().optional(),
+  })
+  .refine(
+    (o) =>
+      [o.interface !== undefined, o.readStdin === true, o.followDir !== undefined].filter(Boolean).length ===
+      1,
+    {
+      message: 'give exactly one of --interface IF, --read-stdin, --follow-dir DIR',
+    },
+  )
+  .refine((o) => o.interface !== undefined || (o.filter === undefined && o.snaplen === undefined), {
+    message: '--filter and --snaplen apply to --interface only',
+  })
+  .refine((o) => o.followDir !== undefined || !o.deleteProcessed, {
+    message: '--delete-processed applies to --follow-dir only',
+  });
+
+type SensorFlags = z.input<typeof SensorOptionsSchema>;
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+function statusLine(s: SensorStatus): string {
+  const i = s.input as { restarts?: number; state?: string; filesDone?: number };
+  const f = s.lastFlush;
+  const parts = [
+    `${s.packets.toLocaleString('en-US')} packets`,
+    mb(s.bytes),
+    `${s.hosts} hosts in memory`,
+    `${s.devices} devices`,
+    `${s.flushes} flushes${s.failedFlushes ? ` (${s.failedFlushes} failed)` : ''}`,
+  ];
+  if (i.restarts !== undefined) parts.push(`${i.restarts} restarts`, `tool ${i.state}`);
+  if (i.filesDone !== undefined) parts.push(`${i.filesDone} files done`);
+  if (f?.stored)
+    parts.push(
+      `last: ${f.hosts} hosts, ${f.devices.staged} new devices, findings ${f.findings.created} new/${f.findings.updated + f.findings.reopened} again, ${f.flows} conversations`,
+    );
+  if (f?.error) parts.push(`last flush failed: ${f.error}`);
+  return `sensor ${s.source} [${s.event}]: ${parts.join(', ')}`;
+}
+
+export function registerSensorCommand(program: Command, cli: CliContext): void {
+  program
+    .command('sensor')
+    .description(
+      'Continuous passive discovery: capture from an interface (dumpcap/tcpdump), stdin, or a directory of rotating captures',
+    )
+    .option('--interface <if>', 'capture live from this interface through dumpcap or tcpdump')
+    .option(
+      '--read-stdin',
+      'read a pcap/pcapng stream on standard input (tcpdump -U -w - | vigil sensor --read-stdin)',
+    )
+    .option('--follow-dir <dir>', 'read each completed capture file a tool rotates into DIR, once, in order')
+    .option('--filter <bpf>', 'BPF capture filter (--interface)')
+    .option('--tool <tool>', 'auto | dumpcap | tcpdump (default auto: dumpcap when installed)')
+    .option('--snaplen <n>', 'bytes kept per packet (--interface; default the tool\u2019s)')
+    .option('--flush-seconds <n>', 'store what was learned every N seconds (default 30)')
+    .option('--site <name>', 'place devices found without a site in this site')
+    .option('--host-idle-seconds <n>', 'forget stored hosts silent this long, to bound memory (default 3600)')
+    .option(
+      '--settle-seconds <n>',
+      '--follow-dir: newest file counts as complete after N s unchanged (default 60)',
+    )
+    .option('--delete-processed', '--follow-dir: delete each file once it is stored')
+    .option('--quiet', 'no status lines')
+    .option('--json', 'print one JSON status object per flush on stdout')
+    .action(
+      action(async (flags: SensorFlags) => {
+        const o = parseInput(SensorOptionsSchema, flags, 'sensor options');
+        const { vdb, log } = await cli.get();
+        const actor = cli.actor();
+        const siteId = o.site ? await resolveSensorSite(vdb, o.site) : null;
+        const say = (line: string) => {
+          if (!o.quiet && !o.json) process.stderr.write(`${line}\n`);
+        };
+        const warn = (message: string) => {
+          log.warn({ sensor: o.interface ?? o.followDir ?? 'stdin' }, message);
+          process.stderr.write(`vigil sensor: warning: ${message}\n`);
+        };
+        let source: PacketSource;
+        if (o.interface !== undefined) {
+          source = new CaptureToolSource({
+            interface: o.interface,
+            ...(o.filter !== undefined ? { filter: o.filter } : {}),
+            tool: o.tool,
+            ...(o.snaplen !== undefined ? { snaplen: o.snaplen } : {}),
+            onEvent: (e: CaptureToolEvent) => {
+              if (e.type === 'started') {
+                log.info({ tool: e.tool, pid: e.pid, start: e.start }, 'capture tool started');
+                if (e.start > 1)
+                  say(`sensor ${o.interface}: ${e.tool} restarted (pid ${e.pid}, start ${e.start})`);
+                if (o.json)
+                  process.stdout.write(
+                    `${JSON.stringify({ event: 'tool-start', at: new Date().toISOString(), tool: e.tool, pid: e.pid, start: e.start })}\n`,
+                  );
+              } else {
+                const x = e.exit;
+                log.warn(
+                  {
+                    tool: e.tool,
+                    code: x.code,
+                    signal: x.signal,
+                    ranMs: x.ranMs,
+                    restartInMs: e.restartInMs,
+                    stderr: x.stderr.slice(-500),
+                  },
+                  'capture tool exited; restarting',
+                );
+                const why = x.signal ? `signal ${x.signal}` : `exit ${x.code}`;
+                const said = x.stderr.trim().split('\n').slice(-2).join(' | ');
+                say(
+                  `sensor ${o.interface}: ${e.tool} stopped (${why}${said ? `: ${said}` : ''}); restarting in ${(e.restartInMs / 1000).toFixed(0)} s`,
+                );
+                if (o.json)
+                  process.stdout.write(
+                    `${JSON.stringify({ event: 'tool-exit', at: x.at, tool: e.tool, exit: x, restartInMs: e.restartInMs })}\n`,
+                  );
+              }
+            },
+          });
+        } else if (o.followDir !== undefined) {
+          source = new FollowDirSource({
+            dir: o.followDir,
+            state: new DbFollowDirState(vdb, actor, o.followDir),
+            settleMs: o.settleSeconds * 1000,
+            deleteProcessed: o.deleteProcessed === true,
+            onEvent: (e) => {
+              if (e.type === 'dir-error') warn(`${e.file}: ${e.detail}`);
+              else log.info({ file: e.file, detail: e.detail }, `follow-dir ${e.type}`);
+            },
+          });
+        } else {
+          source = new StdinSource();
+        }
+        const analysis = new LiveAnalysis({
+          h: vdb,
+          actor,
+          label: source.label,
+          evidenceSource: o.interface !== undefined ? 'live' : 'capture',
+          hostIdleSeconds: o.hostIdleSeconds,
+          siteId,
+          afterApply: (run) => processSourceRun(vdb, run),
+          onWarning: warn,
+        });
+        // The alerts this sensor raises go to the configured destinations (syslog, webhooks).
+        const dispatcher = await startAlertDispatcher(vdb, { log });
+        const stop = new AbortController();
+        let signals = 0;
+        const onSignal = (sig: NodeJS.Signals) => {
+          // The first signal stops capturing and stores what is left; a second one does not wait.
+          if (++signals > 1) process.exit(130);
+          say(`sensor ${source.label}: ${sig}, storing what is left and stopping`);
+          stop.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        say(`sensor ${source.label}: started (${source.mode}, flush every ${o.flushSeconds} s)`);
+        try {
+          await runSensor({
+            source,
+            analysis,
+            flushSeconds: o.flushSeconds,
+            signal: stop.signal,
+            onStatus: (s) => {
+              if (o.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+              else say(statusLine(s));
+            },
+          });
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          await dispatcher.stop({ graceMs: 10_000 });
+        }
+      }),
+    );
+}

@@ -1,0 +1,40 @@
+/**
+ * @module `vigil services check`: unnecessary ports and services. Compares what each device was seen
+ * listening on (captures, nmap, logs) with what its model needs (manufacturer profile, MDS2, fleet
+ * majority) and writes `unnecessary-service` findings with evidence and the recommended action.
+ */
+import type { Command } from 'commander';
+import { checkUnnecessaryServices } from '../../policy/unnecessary-services.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable, printJson } from '../io.js';
+import { action } from '../run-command.js';
+
+export function registerServicesCommands(program: Command, cli: CliContext): void {
+  const services = program
+    .command('services')
+    .description('Services devices expose, and which they do not need');
+  services
+    .command('check')
+    .description('Find services a device does not need and record them as unnecessary-service findings')
+    .option('--json', 'print the report as JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const r = await checkUnnecessaryServices(vdb, cli.actor());
+        if (o.json) return printJson(r);
+        process.stdout.write(
+          `${r.devices} devices checked: ${r.items.length} unnecessary services ` +
+            `(findings ${r.findings.created} new, ${r.findings.updated + r.findings.reopened} seen again).\n`,
+        );
+        if (r.items.length) {
+          process.stdout.write('\n');
+          process.stdout.write(
+            formatTable(
+              ['DEVICE', 'SERVICE', 'NEEDS FROM', 'RISK', 'ACTION'],
+              r.items.map((i) => [i.deviceId, i.subject, i.needSource, i.risk, i.action]),
+            ),
+          );
+        }
+      }),
+    );
+}

@@ -1,0 +1,440 @@
+/**
+ * @module Passive discovery from Suricata EVE JSON: flow, dhcp, dns, http, tls and alert events → hosts,
+ * services, fingerprint hints, findings and flows, by the capture analyzer's rules (same hint kinds,
+ * finding subjects and minimisation) so a hospital that runs Suricata feeds the inventory as a capture
+ * would. Evidence names the EVE file and line (`Evidence.source = 'log'`, `packet` = line number).
+ *
+ * What each event says:
+ * - flow: the server answered the handshake (SYN+ACK in `tcp.tcp_flags_tc`) → a service at dest_ip:dest_port,
+ *   named by `app_proto`; every flow is folded into a `FlowSummary` (src = client, dest = server).
+ * - dhcp: MAC, assigned address (ACK), host name, vendor class (with `extended: yes`).
+ * - dns: names of addresses (A/AAAA answers under their own owner name, PTR answers).
+ * - http: User-Agent, cleartext HTTP service, Server header when logged, admin and patient-query paths.
+ * - tls: TLS service and version → weak-tls, SNI, certificate subject/issuer, expired/self-signed certificates
+ *   (EVE has no key size or signature algorithm, so those two checks need Zeek or a capture).
+ * - alert: each signature kept as a `suricata.alert` hint on the host it targets.
+ */
+
+import { basename } from 'node:path';
+import { reverseAddress } from '../dissect/dns.js';
+import { certificateProblems } from '../dissect/x509.js';
+import type { InputIssue } from '../errors.js';
+import { EveReader } from '../formats/suricata/eve-reader.js';
+import type {
+  EveAlert,
+  EveDhcp,
+  EveDns,
+  EveFlow,
+  EveHttp,
+  EveRecord,
+  EveTls,
+} from '../formats/suricata/eve-records.js';
+import { canonicalIp } from '../formats/suricata/eve-records.js';
+import { readLogLines } from '../monitor/follow-log.js';
+import { isHostAddress } from './capture-analyzer.js';
+import { fingerprintHost } from './fingerprint.js';
+import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
+import { HostTable } from './host-table.js';
+import { answeredHttp, FlowTable, type LogSource } from './zeek-logs.js';
+
+/** Suricata app-layer names → Vigil's protocol names (`failed`: detection gave up, no protocol). */
+const APP_PROTOCOLS: Record<string, string | null> = {
+  http: 'http',
+  http1: 'http',
+  http2: 'http',
+  tls: 'tls',
+  ssh: 'ssh',
+  ftp: 'ftp',
+  'ftp-data': 'ftp-data',
+  telnet: 'telnet',
+  smb: 'smb',
+  dns: 'dns',
+  dhcp: 'dhcp',
+  snmp: 'snmp',
+  ntp: 'ntp',
+  mqtt: 'mqtt',
+  modbus: 'modbus',
+  dnp3: 'dnp3',
+  enip: 'enip',
+  rdp: 'rdp',
+  rfb: 'vnc',
+  sip: 'sip',
+  smtp: 'smtp',
+  imap: 'imap',
+  krb5: 'kerberos',
+  dcerpc: 'msrpc',
+  nfs: 'nfs',
+  tftp: 'tftp',
+  pgsql: 'postgresql',
+  quic: 'quic',
+  ike: 'ike',
+  bittorrent_dht: 'bittorrent',
+  failed: null,
+};
+const ENCRYPTED = new Set(['tls', 'ssh', 'quic']);
+
+/** Suricata's TLS version spelling → the capture analyzer's, and the weak-tls subject part. */
+const TLS_VERSIONS: Record<string, { display: string; weak?: string }> = {
+  SSLv2: { display: 'SSL 2.0', weak: 'SSLv2' },
+  SSLv3: { display: 'SSL 3.0', weak: 'SSLv3' },
+  TLSv1: { display: 'TLS 1.0', weak: 'TLSv1.0' },
+  'TLS 1.0': { display: 'TLS 1.0', weak: 'TLSv1.0' },
+  'TLSv1.1': { display: 'TLS 1.1', weak: 'TLSv1.1' },
+  'TLS 1.1': { display: 'TLS 1.1', weak: 'TLSv1.1' },
+  'TLS 1.2': { display: 'TLS 1.2' },
+  'TLS 1.3': { display: 'TLS 1.3' },
+};
+
+const SYN = 0x02;
+const ACK = 0x10;
+const seconds = (iso: string) => Date.parse(iso) / 1000;
+const isIp = (s: string) =>
+  /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/i.test(s));
+
+/**
+ * Suricata prints certificate names in OpenSSL's one-line order (`O=Example, CN=host`); Vigil's hints use
+ * RFC 4514 order (`CN=host,O=Example`), as the capture analyzer and nmap give them.
+ */
+export function rfc4514(oneLine: string): string {
+  const parts = oneLine.split(/,\s+(?=[A-Za-z][\w.-]*=)/);
+  return parts.reverse().join(',');
+}
+
+export interface EveAnalysis extends SourceResult {
+  issues: InputIssue[];
+  stats: {
+    logs: {
+      file: string;
+      lines: number;
+      records: number;
+      skipped: Record<string, number>;
+      issues: number;
+      sha256?: string;
+    }[];
+    records: number;
+    flowsDropped: number;
+  };
+}
+
+/** The analysis of one sensor's EVE events. Feed with `record()`, then `finish()` once. */
+export class EveAnalyzer {
+  readonly hosts = new HostTable();
+  private readonly flowTable = new FlowTable();
+
+  flowsDropped(): number {
+    return this.flowTable.dropped;
+  }
+
+  record(r: EveRecord, file: string, line: number): void {
+    const connection = `${r.srcIp}:${r.srcPort ?? 0} → ${r.destIp}:${r.destPort ?? 0}/${r.proto}`;
+    const ev = (summary: string, time = r.ts): Evidence => ({
+      source: 'log',
+      file,
+      connection,
+      packet: line,
+      time,
+      summary,
+    });
+    switch (r.event) {
+      case 'flow':
+        this.flow(r, ev);
+        return;
+      case 'dhcp':
+        this.dhcp(r, ev);
+        return;
+      case 'dns':
+        this.dns(r);
+        return;
+      case 'http':
+        this.http(r, ev);
+        return;
+      case 'tls':
+        this.tls(r, ev);
+        return;
+      case 'alert':
+        this.alert(r, ev);
+        return;
+    }
+  }
+
+  finish(): SourceResult {
+    const { hosts, findings } = this.hosts.finish();
+    return { hosts: hosts.map((h) => fingerprintHost(h)), findings, flows: this.flowTable.flows() };
+  }
+
+  private finding(
+    type: FindingObservation['type'],
+    ip: string,
+    subject: string,
+    evidence: Evidence,
+    details: FindingObservation['details'],
+  ): void {
+    this.hosts.finding({ type, host: { ip }, subject, evidence, details });
+  }
+
+  private flow(r: EveFlow, ev: (s: string, t?: string) => Evidence): void {
+    const transport =
+      r.proto === 'tcp' || r.proto === 'udp' ? r.proto : r.proto.includes('icmp') ? 'icmp' : null;
+    const protocol = r.appProto
+      ? (APP_PROTOCOLS[r.appProto] ?? (r.appProto === 'failed' ? null : r.appProto))
+      : null;
+    const answered = r.pktsToClient > 0;
+    const established =
+      transport === 'tcp'
+        ? r.tcpFlagsToClient !== null && (r.tcpFlagsToClient & (SYN | ACK)) === (SYN | ACK)
+        : answered;
+    const start = seconds(r.start);
+    const end = seconds(r.end);
+    if (isHostAddress(r.srcIp) && r.pktsToServer > 0) {
+      const client = this.hosts.ip(r.srcIp);
+      client.talked = true;
+      client.seen(start);
+      client.seen(end);
+      if (protocol && established) client.protocols.add(protocol);
+    }
+    if (isHostAddress(r.destIp) && answered && r.destPort !== null) {
+      const server = this.hosts.ip(r.destIp);
+      server.talked = true;
+      server.seen(start);
+      server.seen(end);
+      const offers =
+        transport === 'tcp' ? established : transport === 'udp' && (protocol !== null || r.destPort < 1024);
+      if (offers) {
+        const e = ev(
+          transport === 'tcp'
+            ? `flow ${r.state ?? ''}: SYN-ACK, ${r.destPort}/tcp is listening`
+            : `flow: ${r.destPort}/udp answered`,
+          r.start,
+        );
+        server.service(
+          r.destPort,
+          transport === 'udp' ? 'udp' : 'tcp',
+          {
+            ...(protocol ? { protocol } : {}),
+            ...(protocol && ENCRYPTED.has(protocol) ? { encrypted: true } : {}),
+          },
+          e,
+        );
+        if (transport === 'tcp' && (protocol === 'telnet' || protocol === 'ftp')) {
+          server.service(r.destPort, 'tcp', { encrypted: false }, e);
+          this.finding(
+            'insecure-protocol',
+            r.destIp,
+            `${protocol}:${r.destPort}`,
+            { ...e, summary: `${protocol.toUpperCase()} in use (cleartext)` },
+            { protocol, port: r.destPort },
+          );
+        }
+      }
+    }
+    if (transport) {
+      this.flowTable.add({
+        client: r.srcIp,
+        server: r.destIp,
+        port: transport === 'icmp' ? 0 : (r.destPort ?? 0),
+        transport,
+        protocol,
+        packets: r.pktsToServer + r.pktsToClient,
+        bytes: r.bytesToServer + r.bytesToClient,
+        firstSeen: r.start,
+        lastSeen: r.end,
+        established,
+        evidence: ev(`flow ${r.state ?? ''}`.trim(), r.start),
+      });
+    }
+  }
+
+  private dhcp(r: EveDhcp, ev: (s: string) => Evidence): void {
+    const e = ev(`DHCP ${r.dhcpType ?? r.type ?? 'message'}`);
+    const t = seconds(r.ts);
+    if (r.type === 'reply' && r.srcPort === 67 && isHostAddress(r.srcIp)) {
+      const server = this.hosts.ip(r.srcIp);
+      server.talked = true;
+      server.seen(t);
+      server.protocols.add('dhcp');
+      server.service(67, 'udp', { protocol: 'dhcp', encrypted: false }, e);
+    }
+    if (!r.clientMac) return;
+    const client = this.hosts.mac(r.clientMac);
+    client.talked = true;
+    client.seen(t);
+    client.protocols.add('dhcp');
+    if (r.hostname) {
+      client.addHostname(r.hostname);
+      client.addHint('dhcp.hostname', r.hostname, e);
+    }
+    if (r.vendorClass) client.addHint('dhcp.vendorClass', r.vendorClass, e);
+    const address = r.type === 'reply' && r.dhcpType === 'ack' ? r.assignedIp : r.clientIp;
+    if (address && isHostAddress(address)) {
+      this.hosts.lease(r.clientMac, address);
+      const h = this.hosts.ip(address);
+      h.talked = true;
+      h.seen(t);
+    }
+  }
+
+  private dns(r: EveDns): void {
+    if (!r.isAnswer || (r.rcode !== null && r.rcode !== 'NOERROR')) return;
+    const protocol = r.destPort === 5353 ? 'mdns' : r.destPort === 5355 ? 'llmnr' : 'dns';
+    if (isHostAddress(r.destIp)) {
+      const responder = this.hosts.ip(r.destIp);
+      responder.talked = true;
+      responder.seen(seconds(r.ts));
+      responder.protocols.add(protocol);
+    }
+    for (const a of r.answers) {
+      if (a.type === 'A' || a.type === 'AAAA') {
+        const ip = isIp(a.data) ? canonicalIp(a.data) : null;
+        // An answer carries its own owner name (after a CNAME, the target's); grouped answers only the query.
+        if (ip && isHostAddress(ip) && a.name) this.hosts.ip(ip).addHostname(a.name);
+      } else if (a.type === 'PTR') {
+        const address = reverseAddress(a.name || r.query || '');
+        if (address && isHostAddress(address) && !isIp(a.data)) this.hosts.ip(address).addHostname(a.data);
+      }
+    }
+  }
+
+  private http(r: EveHttp, ev: (s: string) => Evidence): void {
+    const port = r.destPort ?? 80;
+    if (r.userAgent && isHostAddress(r.srcIp)) {
+      const client = this.hosts.ip(r.srcIp);
+      client.talked = true;
+      client.protocols.add('http');
+      client.addHint('http.userAgent', r.userAgent, ev('HTTP request'));
+    }
+    if (!isHostAddress(r.destIp)) return;
+    if (r.credentials) {
+      this.finding(
+        'cleartext-credentials',
+        r.destIp,
+        `http-basic:${port}`,
+        ev('HTTP authorization sent in cleartext'),
+        { protocol: 'http', port },
+      );
+    }
+    if (r.status === null) return;
+    const server = this.hosts.ip(r.destIp);
+    server.talked = true;
+    server.seen(seconds(r.ts));
+    server.service(
+      port,
+      'tcp',
+      { protocol: 'http', encrypted: false, product: r.server },
+      ev('HTTP response'),
+    );
+    if (r.server) server.addHint('http.server', r.server, ev('HTTP Server header'));
+    answeredHttp(this.hosts, {
+      server: r.destIp,
+      port,
+      path: r.path ?? '',
+      status: r.status,
+      contentTypes: r.contentType ? [r.contentType] : [],
+      ev,
+    });
+  }
+
+  private tls(r: EveTls, ev: (s: string) => Evidence): void {
+    if (!isHostAddress(r.destIp) || r.destPort === null) return;
+    const port = r.destPort;
+    const server = this.hosts.ip(r.destIp);
+    if (r.sni) server.addHint('tls.sni', r.sni, ev('TLS ClientHello SNI'));
+    const v =
+      r.version && r.version !== 'UNDETERMINED'
+        ? (TLS_VERSIONS[r.version] ?? { display: r.version })
+        : undefined;
+    server.talked = true;
+    server.seen(seconds(r.ts));
+    server.service(
+      port,
+      'tcp',
+      { protocol: 'tls', encrypted: true, ...(v ? { version: v.display } : {}) },
+      ev(`TLS ${v?.display ?? 'handshake'}`),
+    );
+    if (v?.weak) {
+      this.finding('weak-tls', r.destIp, `tls:${port}:${v.weak}`, ev(`${v.display} negotiated`), {
+        protocol: 'tls',
+        port,
+        version: v.display,
+      });
+    }
+    if (!r.subject) return;
+    const subject = rfc4514(r.subject);
+    const issuer = r.issuer ? rfc4514(r.issuer) : '';
+    server.addHint('tls.certSubject', subject, ev('TLS certificate'));
+    if (issuer) server.addHint('tls.certIssuer', issuer, ev('TLS certificate'));
+    const problems = certificateProblems(
+      {
+        version: 3,
+        serial: r.serial ?? '',
+        signatureAlgorithm: '',
+        issuer: { dn: issuer },
+        subject: { dn: subject },
+        notBefore: r.notBefore ?? '',
+        notAfter: r.notAfter ?? '',
+        publicKey: { algorithm: '', type: 'unknown' },
+        selfSigned: subject === issuer,
+        subjectAltNames: { dns: [], ip: [], email: [], uri: [] },
+        sha256: '',
+      },
+      Date.parse(r.ts),
+    );
+    if (problems.length === 0) return;
+    const cn = /(?:^|,)CN=([^,]*)/.exec(subject)?.[1];
+    this.finding(
+      'certificate-problem',
+      r.destIp,
+      `cert:${port}`,
+      ev(`certificate ${cn ?? subject}: ${problems.join(', ')}`),
+      { protocol: 'tls', port, problems, expired: problems.includes('expired') },
+    );
+  }
+
+  private alert(r: EveAlert, ev: (s: string) => Evidence): void {
+    const ip = r.targetIp ?? r.destIp;
+    if (!isHostAddress(ip)) return;
+    this.hosts
+      .ip(ip)
+      .addHint(
+        'suricata.alert',
+        `${r.signatureId} ${r.signature}`.trim(),
+        ev(`Suricata alert ${r.signatureId}`),
+      );
+  }
+}
+
+/** Reads EVE files (one sensor's) to the end and returns what they showed. */
+export async function analyzeEve(sources: LogSource[]): Promise<EveAnalysis> {
+  const analyzer = new EveAnalyzer();
+  const issues: InputIssue[] = [];
+  const logs: EveAnalysis['stats']['logs'] = [];
+  let records = 0;
+  for (const src of sources) {
+    const reader = new EveReader(src.file);
+    let n = 0;
+    for await (const text of src.lines) {
+      n++;
+      const r = reader.line(text, n);
+      if (r) analyzer.record(r.record, src.file, r.line);
+    }
+    issues.push(...reader.issues);
+    if (reader.moreIssues)
+      issues.push({ file: src.file, reason: `${reader.moreIssues} further bad lines not listed` });
+    records += reader.records;
+    const sha256 = src.sha256?.() ?? null;
+    logs.push({
+      file: src.file,
+      lines: n,
+      records: reader.records,
+      skipped: Object.fromEntries(reader.skipped),
+      issues: reader.issues.length + reader.moreIssues,
+      ...(sha256 ? { sha256 } : {}),
+    });
+  }
+  return { ...analyzer.finish(), issues, stats: { logs, records, flowsDropped: analyzer.flowsDropped() } };
+}
+
+/** An EVE file (plain or gzip). */
+export async function analyzeEvePath(path: string): Promise<EveAnalysis> {
+  const r = readLogLines(path);
+  return analyzeEve([{ file: basename(path), lines: r.lines, sha256: r.sha256 }]);
+}

@@ -1,0 +1,333 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readLogLines } from '../monitor/follow-log.js';
+import type { FindingObservation, HostObservation, SourceResult } from './host-observation.js';
+import {
+  analyzeZeekLogs,
+  analyzeZeekPath,
+  type LogSource,
+  sensorLogKind,
+  ZeekLogAnalyzer,
+} from './zeek-logs.js';
+
+const dir = (name: string) => fileURLToPath(new URL(`../formats/zeek/fixtures/${name}`, import.meta.url));
+const fromFiles = (folder: string, files: string[]): LogSource[] =>
+  files.map((f) => ({ file: f, lines: readLogLines(`${dir(folder)}/${f}`).lines }));
+async function* linesOf(text: string): AsyncGenerator<string> {
+  yield* text.split('\n');
+}
+
+const host = (r: SourceResult, ip: string): HostObservation => {
+  const h = r.hosts.find((x) => x.ips.includes(ip));
+  if (!h) throw new Error(`no host ${ip}`);
+  return h;
+};
+const findings = (r: SourceResult, type: FindingObservation['type']) =>
+  r.findings.filter((f) => f.type === type);
+
+describe('Zeek JSON logs (RITA test data)', async () => {
+  const r = await analyzeZeekLogs(
+    fromFiles('rita-json', ['conn.log', 'dns.log', 'http.log', 'ssl.log', 'open_ssl.log']),
+  );
+
+  it('reads every line', () => {
+    expect(r.issues).toEqual([]);
+    expect(r.stats.logs.map((l) => [l.file, l.format, l.records])).toEqual([
+      ['conn.log', 'json', 29],
+      ['dns.log', 'json', 12],
+      ['http.log', 'json', 10],
+      ['ssl.log', 'json', 10],
+      ['open_ssl.log', 'json', 20],
+    ]);
+  });
+
+  it('answered handshakes are services, named by Zeek’s service field', () => {
+    expect(host(r, '205.204.101.182').services).toContainEqual(
+      expect.objectContaining({ port: 80, transport: 'tcp', protocol: 'http', encrypted: false }),
+    );
+    expect(host(r, '208.89.12.153').services).toContainEqual(
+      expect.objectContaining({ port: 443, transport: 'tcp', protocol: 'tls', encrypted: true }),
+    );
+    // A UDP responder that answered on a system port (NTP; Zeek named no service).
+    expect(host(r, '216.229.4.69').services).toEqual([
+      expect.objectContaining({ port: 123, transport: 'udp', protocol: null }),
+    ]);
+    // Clients offer nothing.
+    expect(host(r, '10.55.100.100').services).toEqual([]);
+  });
+
+  it('folds connections into flows (conn.log sums, by jq)', () => {
+    const flow = r.flows?.find((f) => f.client === '10.55.100.100' && f.server === '205.204.101.182');
+    expect(flow).toMatchObject({
+      port: 80,
+      transport: 'tcp',
+      protocol: 'http',
+      connections: 4,
+      packets: 59,
+      bytes: 7835,
+      established: true,
+      evidence: { source: 'log', file: 'conn.log' },
+    });
+  });
+
+  it('TLS 1.0 is weak-tls, with the log line as evidence', () => {
+    expect(findings(r, 'weak-tls')).toEqual([
+      expect.objectContaining({
+        host: { ip: '52.44.164.170' },
+        subject: 'tls:443:TLSv1.0',
+        details: {
+          protocol: 'tls',
+          port: 443,
+          version: 'TLS 1.0',
+          cipherSuite: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+        },
+        evidence: expect.objectContaining({ source: 'log', file: 'open_ssl.log', packet: 6 }),
+      }),
+    ]);
+  });
+
+  it('Basic credentials are a finding that names no one', () => {
+    expect(
+      findings(r, 'cleartext-credentials')
+        .map((f) => [f.host.ip, f.subject])
+        .sort(),
+    ).toEqual([
+      ['198.11.132.23', 'http-basic:80'],
+      ['205.204.101.182', 'http-basic:80'],
+    ]);
+    const text = JSON.stringify(r);
+    expect(text).not.toMatch(/johnsmith123|janedoe123|password123|janedoe987/);
+    // Request URIs in this log carry long query strings; none reaches the result.
+    expect(text).not.toContain('gmkey=');
+  });
+
+  it('keeps User-Agent strings as client hints', () => {
+    expect(host(r, '10.55.100.100').hints).toContainEqual(
+      expect.objectContaining({
+        kind: 'http.userAgent',
+        value: 'Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; rv:11.0) like Gecko',
+      }),
+    );
+  });
+});
+
+describe('Zeek TSV logs (RITA proxy): DHCP joins MAC and address', async () => {
+  const r = await analyzeZeekLogs(fromFiles('rita-proxy', ['dhcp.log', 'conn.log', 'software.log']));
+
+  it('the leased address and the MAC are one host', () => {
+    expect(r.issues).toEqual([]);
+    const h = host(r, '192.168.0.15');
+    expect(h.macs).toEqual(['f4:8e:38:8b:b6:03']);
+    expect(h.protocols).toContain('dhcp');
+    expect(host(r, '192.168.0.1').services).toContainEqual(
+      expect.objectContaining({ port: 67, transport: 'udp', protocol: 'dhcp' }),
+    );
+  });
+
+  it('RSTO after a handshake is a service; Zeek’s "http,ssl" is the proxy’s HTTP', () => {
+    expect(host(r, '10.136.0.16').services).toEqual([
+      expect.objectContaining({ port: 3128, transport: 'tcp', protocol: 'http' }),
+    ]);
+    // ICMPv6 to a multicast group: a flow with port 0, no host for the group.
+    expect(r.flows?.filter((f) => f.transport === 'icmp')).toHaveLength(2);
+    expect(r.hosts.some((h) => h.ips.includes('ff02::2'))).toBe(false);
+  });
+});
+
+describe('TSV and JSON of the same traffic (WRCCDC 2018)', async () => {
+  const strip = (res: SourceResult) =>
+    JSON.parse(
+      JSON.stringify(res, (k, v) => (k === 'file' || k === 'packet' ? undefined : v)),
+    ) as SourceResult;
+  const tsv = await analyzeZeekLogs(fromFiles('wrccdc2018', ['software.log', 'x509.log', 'notice.log']));
+  const json = await analyzeZeekLogs(fromFiles('wrccdc2018', ['software.json', 'x509.json', 'notice.json']));
+
+  it('give the same hosts, hints and findings', () => {
+    expect(tsv.issues).toEqual([]);
+    expect(json.issues).toEqual([]);
+    expect(tsv.hosts.length).toBeGreaterThan(5);
+    expect(strip({ hosts: json.hosts, findings: json.findings })).toEqual(
+      strip({ hosts: tsv.hosts, findings: tsv.findings }),
+    );
+  });
+
+  it('software.log: Server strings and the HTTP service behind them', () => {
+    const iis = host(tsv, '10.47.3.218');
+    expect(iis.hints).toContainEqual(
+      expect.objectContaining({ kind: 'http.server', value: 'Microsoft-IIS/7.5' }),
+    );
+    expect(iis.services).toContainEqual(expect.objectContaining({ port: 80, protocol: 'http' }));
+  });
+
+  it('notice.log: notices are hints on the server they concern', () => {
+    expect(host(tsv, '10.47.3.200').hints).toContainEqual(
+      expect.objectContaining({ kind: 'zeek.notice', value: 'SSL::Invalid_Server_Cert' }),
+    );
+  });
+
+  it('certificates no ssl.log line points at are counted, not guessed onto hosts', () => {
+    expect(tsv.stats.unlinkedCertificates).toBe(40);
+    expect(findings(tsv, 'certificate-problem')).toEqual([]);
+  });
+});
+
+describe('ssl.log + x509.log (Zeek btest tls-1.2)', () => {
+  // btest masks `ts`; the certificate judgement needs a time, so the test puts one back.
+  const withTime = (file: string, epoch: number) =>
+    readFileSync(`${dir('btest-tls-1.2')}/${file}`, 'utf8').replaceAll(
+      'XXXXXXXXXX.XXXXXX',
+      `${epoch}.000000`,
+    );
+  const run = (epoch: number) =>
+    analyzeZeekLogs([
+      { file: 'ssl.log', lines: linesOf(withTime('ssl.log', epoch)) },
+      { file: 'x509.log', lines: linesOf(withTime('x509.log', epoch)) },
+    ]);
+
+  it('RC4/MD5 is a weak cipher; the leaf certificate is linked by fingerprint', async () => {
+    const r = await run(1_400_000_000);
+    expect(r.issues).toEqual([]);
+    expect(findings(r, 'weak-tls')).toEqual([
+      expect.objectContaining({
+        host: { ip: '68.233.76.12' },
+        subject: 'tls-cipher:443',
+        details: {
+          protocol: 'tls',
+          port: 443,
+          cipherSuite: 'TLS_RSA_WITH_RC4_128_MD5',
+          weaknesses: ['rc4', 'md5'],
+        },
+      }),
+    ]);
+    const server = host(r, '68.233.76.12');
+    expect(server.hints).toContainEqual(
+      expect.objectContaining({
+        kind: 'tls.certSubject',
+        value: expect.stringMatching(/^CN=\*\.taleo\.net,/),
+      }),
+    );
+    expect(findings(r, 'certificate-problem')).toEqual([
+      expect.objectContaining({
+        subject: 'cert:443',
+        details: expect.objectContaining({ problems: ['weak-signature'], expired: false, keyBits: 2048 }),
+      }),
+    ]);
+    expect(r.stats.unlinkedCertificates).toBe(2); // the two CA certificates of the chain
+  });
+
+  it('judges expiry at the connection’s time, not today', async () => {
+    const r = await run(1_500_000_000);
+    expect(findings(r, 'certificate-problem')[0]?.details).toMatchObject({
+      problems: ['expired', 'weak-signature'],
+      expired: true,
+    });
+  });
+});
+
+describe('dhcp.log, Zeek ≥ 2.6 format (Zeek btest dhcp-all-msg-types)', () => {
+  it('the ACKed address, host name and server of one exchange', async () => {
+    // btest masks `ts`; the test puts a time back.
+    const text = readFileSync(`${dir('btest-dhcp-all-msg-types')}/dhcp.log`, 'utf8').replaceAll(
+      'XXXXXXXXXX.XXXXXX',
+      '1400000000.000000',
+    );
+    const r = await analyzeZeekLogs([{ file: 'dhcp.log', lines: linesOf(text) }]);
+    expect(r.issues).toEqual([]);
+    const client = host(r, '128.2.6.189');
+    expect(client.macs).toEqual(['90:b1:1c:99:49:29']);
+    expect(client.hostnames).toEqual(['btest.is.cool']);
+    expect(client.hints).toContainEqual(
+      expect.objectContaining({
+        kind: 'dhcp.hostname',
+        value: 'btest.is.cool',
+        evidence: expect.objectContaining({ packet: 10 }),
+      }),
+    );
+    expect(host(r, '128.2.6.152').services).toEqual([
+      expect.objectContaining({ port: 67, transport: 'udp', protocol: 'dhcp' }),
+    ]);
+  });
+});
+
+describe('bad lines and directories', () => {
+  it('a broken conn.log line is reported with file and line; the rest still counts', async () => {
+    const lines = readFileSync(`${dir('rita-json')}/conn.log`, 'utf8').split('\n');
+    lines[2] = lines[2]!.slice(0, 40);
+    const r = await analyzeZeekLogs([{ file: 'conn.log', lines: linesOf(lines.join('\n')) }]);
+    expect(r.issues).toEqual([{ file: 'conn.log', line: 3, reason: expect.stringMatching(/^not JSON/) }]);
+    expect(r.stats.records).toBe(28);
+    expect(r.flows?.length).toBeGreaterThan(10);
+  });
+
+  it('a directory is one source; evidence names each log file', async () => {
+    const r = await analyzeZeekPath(dir('rita-proxy'));
+    expect(r.stats.logs.map((l) => l.file)).toEqual(['conn.log', 'dhcp.log', 'software.log']);
+    expect(r.stats.logs.every((l) => /^[0-9a-f]{64}$/.test(l.sha256 ?? ''))).toBe(true);
+    expect(host(r, '192.168.0.15').macs).toEqual(['f4:8e:38:8b:b6:03']);
+  });
+
+  it('records can be fed one by one (live following uses the same analyzer)', () => {
+    const a = new ZeekLogAnalyzer();
+    a.record(
+      {
+        log: 'notice',
+        ts: '2018-03-24T17:15:20.629Z',
+        uid: null,
+        origH: '10.164.94.120',
+        origP: 39611,
+        respH: '10.47.3.200',
+        respP: 443,
+        proto: 'tcp',
+        note: 'SSL::Invalid_Server_Cert',
+        src: '10.164.94.120',
+        dst: '10.47.3.200',
+        port: 443,
+      },
+      'notice.log',
+      9,
+    );
+    const [server, ...rest] = a.finish().hosts;
+    expect(rest).toEqual([]);
+    expect(server).toMatchObject({
+      ips: ['10.47.3.200'],
+      hints: [
+        {
+          kind: 'zeek.notice',
+          value: 'SSL::Invalid_Server_Cert',
+          evidence: {
+            source: 'log',
+            file: 'notice.log',
+            packet: 9,
+            connection: '10.164.94.120:39611 → 10.47.3.200:443/tcp',
+          },
+        },
+      ],
+    });
+  });
+});
+
+describe('sensorLogKind', () => {
+  it('tells Zeek TSV, Zeek JSON, EVE and gzip archives apart by content', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'vigil-sniff-'));
+    try {
+      writeFileSync(
+        join(tmp, 'dhcp.09:00:00-10:00:00.log.gz'),
+        gzipSync(readFileSync(`${dir('rita-proxy')}/dhcp.log`)),
+      );
+      writeFileSync(join(tmp, 'notes.log'), 'just some text\n');
+      expect(await sensorLogKind(`${dir('rita-proxy')}/conn.log`)).toBe('zeek');
+      expect(await sensorLogKind(`${dir('wrccdc2018')}/x509.json`)).toBe('zeek');
+      expect(await sensorLogKind(join(tmp, 'dhcp.09:00:00-10:00:00.log.gz'))).toBe('zeek');
+      expect(
+        await sensorLogKind(fileURLToPath(new URL('../formats/suricata/fixtures/eve.json', import.meta.url))),
+      ).toBe('eve');
+      expect(await sensorLogKind(join(tmp, 'notes.log'))).toBeNull();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

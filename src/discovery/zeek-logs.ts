@@ -1,0 +1,824 @@
+/**
+ * @module Passive discovery from Zeek logs: conn, dhcp, dns, http, ssl, x509, software and notice records
+ * → hosts, services, fingerprint hints, findings and flows, in the same shapes and by the same rules as the
+ * capture analyzer (same hint kinds, finding subjects and minimisation), so a hospital that already runs
+ * Zeek feeds Vigil's inventory exactly as a capture would. Evidence names the log file and line
+ * (`Evidence.source = 'log'`, `packet` = line number).
+ *
+ * What each log says:
+ * - conn: a responder that answered the handshake (history `h`, or conn_state SF/S1/S2/S3/RSTO/RSTR when
+ *   there is no history) offers a service at resp_h:resp_p; Zeek's `service` names the protocol; every
+ *   connection is folded into a `FlowSummary`.
+ * - dhcp: MAC, assigned address, host name, client FQDN, vendor class (`client_software`).
+ * - dns: names of addresses (A/AAAA answers to the name queried, PTR answers for the address).
+ * - http: User-Agent of clients, cleartext HTTP service, Basic credentials (that they were sent, never
+ *   who), admin and patient-query paths answered in cleartext.
+ * - ssl + x509: TLS service, version and cipher → weak-tls, SNI, certificate subject/issuer and problems.
+ * - software: Server and User-Agent strings, SSH products, other software as `zeek.software` hints.
+ * - notice: each notice name kept as a `zeek.notice` hint on the host it concerns.
+ */
+
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { constants, gunzipSync } from 'node:zlib';
+import { reverseAddress } from '../dissect/dns.js';
+import { adminHint } from '../dissect/http.js';
+import { CIPHER_SUITE_NAMES } from '../dissect/tls-cipher-registry.js';
+import { cipherSuite } from '../dissect/tls-ciphers.js';
+import { type CertificateProblem, certificateProblems, type PublicKeyType } from '../dissect/x509.js';
+import type { InputIssue } from '../errors.js';
+import { looksLikeEve } from '../formats/suricata/eve-reader.js';
+import { looksLikeZeekLog, ZeekLogReader } from '../formats/zeek/zeek-log-reader.js';
+import type {
+  ZeekConn,
+  ZeekDhcp,
+  ZeekDns,
+  ZeekHttp,
+  ZeekNotice,
+  ZeekRecord,
+  ZeekSoftware,
+  ZeekSsl,
+  ZeekX509,
+} from '../formats/zeek/zeek-records.js';
+import { readLogLines } from '../monitor/follow-log.js';
+import { isHostAddress } from './capture-analyzer.js';
+import { fingerprintHost } from './fingerprint.js';
+import type { Evidence, FindingObservation, FlowSummary, SourceResult } from './host-observation.js';
+import { HostTable } from './host-table.js';
+
+/** Zeek analyzer names (conn.log `service`) → Vigil's protocol names; the first known one wins. */
+const ZEEK_SERVICES: Record<string, string> = {
+  dicom: 'dicom',
+  hl7: 'hl7',
+  smb: 'smb',
+  http: 'http',
+  ssl: 'tls',
+  dtls: 'tls',
+  ssh: 'ssh',
+  ftp: 'ftp',
+  'ftp-data': 'ftp-data',
+  telnet: 'telnet',
+  dns: 'dns',
+  dhcp: 'dhcp',
+  snmp: 'snmp',
+  ntp: 'ntp',
+  mqtt: 'mqtt',
+  modbus: 'modbus',
+  dnp3: 'dnp3',
+  rdp: 'rdp',
+  rfb: 'vnc',
+  sip: 'sip',
+  syslog: 'syslog',
+  ldap: 'ldap',
+  smtp: 'smtp',
+  pop3: 'pop3',
+  imap: 'imap',
+  mysql: 'mysql',
+  krb: 'kerberos',
+  krb_tcp: 'kerberos',
+  dce_rpc: 'msrpc',
+  radius: 'radius',
+  irc: 'irc',
+  socks: 'socks',
+  quic: 'quic',
+  postgresql: 'postgresql',
+  tftp: 'tftp',
+  bacnet: 'bacnet',
+  enip: 'enip',
+  cip: 'enip',
+  s7comm: 's7comm',
+};
+/** Protocols whose name alone means the channel is encrypted. */
+const ENCRYPTED = new Set(['tls', 'ssh', 'quic']);
+/** TCP states in which the responder answered the handshake (when conn.log has no `history`). */
+const ESTABLISHED_STATES = new Set(['SF', 'S1', 'S2', 'S3', 'RSTO', 'RSTR']);
+
+/** Zeek's TLS version spelling → the capture analyzer's (`TLS 1.0`) and the weak-tls subject part. */
+const TLS_VERSIONS: Record<string, { display: string; weak?: string }> = {
+  SSLv2: { display: 'SSL 2.0', weak: 'SSLv2' },
+  SSLv3: { display: 'SSL 3.0', weak: 'SSLv3' },
+  TLSv10: { display: 'TLS 1.0', weak: 'TLSv1.0' },
+  TLSv11: { display: 'TLS 1.1', weak: 'TLSv1.1' },
+  TLSv12: { display: 'TLS 1.2' },
+  TLSv13: { display: 'TLS 1.3' },
+  DTLSv10: { display: 'DTLS 1.0', weak: 'DTLSv1.0' },
+  DTLSv12: { display: 'DTLS 1.2' },
+  DTLSv13: { display: 'DTLS 1.3' },
+};
+/** Weaknesses the version finding already covers, or too common to report per server (as in captures). */
+const VERSION_WEAKNESSES = new Set([
+  'ssl2',
+  'ssl3',
+  'tls1.0',
+  'tls1.1',
+  'cbc-with-ssl3',
+  'cbc-with-tls1.0',
+  'no-forward-secrecy',
+]);
+
+/**
+ * Request paths of PACS REST and DICOMweb APIs whose answers carry patient demographics (the capture
+ * analyzer's rule, same paths). @see DICOM PS3.18 §10.6 (QIDO-RS), §10.4 (WADO-RS)
+ */
+const PATIENT_API =
+  /^\/(patients|studies|series|instances|tools\/find)\b|\/dicom-?web\/|\/rs\/(studies|series|instances)\b|\/wado\b/i;
+
+/** IANA cipher suite name → code point, for the weakness judgement of `tls-ciphers.ts`. */
+let cipherCodes: Map<string, number> | undefined;
+function cipherCode(name: string): number | undefined {
+  cipherCodes ??= new Map([...CIPHER_SUITE_NAMES].map(([code, n]) => [n, code]));
+  return cipherCodes.get(name);
+}
+
+/** A flows map bigger than this stops growing (further conversations are counted in stats only). */
+const FLOW_CAP = 200_000;
+const CERT_CAP = 50_000;
+
+const isIp = (s: string) =>
+  /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/i.test(s));
+const seconds = (iso: string) => Date.parse(iso) / 1000;
+const unicastMac = (mac: string) =>
+  /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac) && (Number.parseInt(mac.slice(0, 2), 16) & 1) === 0;
+
+interface PendingCert {
+  server: string;
+  port: number;
+  leaf: string;
+  ts: string;
+  evidence: Evidence;
+}
+
+export interface ZeekLogFileStats {
+  file: string;
+  format: ZeekLogReader['format'];
+  lines: number;
+  records: number;
+  /** Lines of logs Vigil does not read, by log path. */
+  skipped: Record<string, number>;
+  issues: number;
+  sha256?: string;
+}
+
+export interface ZeekLogsAnalysis extends SourceResult {
+  issues: InputIssue[];
+  stats: {
+    logs: ZeekLogFileStats[];
+    records: number;
+    flowsDropped: number;
+    /** x509 certificates no ssl.log connection pointed at (so no host to attach them to). */
+    unlinkedCertificates: number;
+  };
+}
+
+/**
+ * The analysis of a set of Zeek logs from one sensor. Feed records with `record()` (any order: certificates
+ * and leases are joined at the end), then call `finish()` once.
+ */
+export class ZeekLogAnalyzer {
+  readonly hosts = new HostTable();
+  private readonly flowTable = new FlowTable();
+  private readonly certs = new Map<string, ZeekX509>();
+  private readonly pendingCerts = new Map<string, PendingCert>();
+  unlinkedCertificates = 0;
+
+  flowsDropped(): number {
+    return this.flowTable.dropped;
+  }
+
+  record(r: ZeekRecord, file: string, line: number): void {
+    switch (r.log) {
+      case 'conn':
+        this.conn(r, file, line);
+        return;
+      case 'dhcp':
+        this.dhcp(r, file, line);
+        return;
+      case 'dns':
+        this.dns(r, file, line);
+        return;
+      case 'http':
+        this.http(r, file, line);
+        return;
+      case 'ssl':
+        this.ssl(r, file, line);
+        return;
+      case 'x509':
+        this.x509(r);
+        return;
+      case 'software':
+        this.software(r, file, line);
+        return;
+      case 'notice':
+        this.notice(r, file, line);
+        return;
+    }
+  }
+
+  finish(): SourceResult {
+    this.linkCertificates();
+    const { hosts, findings } = this.hosts.finish();
+    return {
+      hosts: hosts.map((h) => fingerprintHost(h)),
+      findings,
+      flows: this.flowTable.flows(),
+    };
+  }
+
+  private evidence(file: string, line: number, time: string, summary: string, connection?: string): Evidence {
+    return { source: 'log', file, ...(connection ? { connection } : {}), packet: line, time, summary };
+  }
+
+  private finding(
+    type: FindingObservation['type'],
+    ip: string,
+    subject: string,
+    evidence: Evidence,
+    details: FindingObservation['details'],
+  ): void {
+    this.hosts.finding({ type, host: { ip }, subject, evidence, details });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+
+  private conn(r: ZeekConn, file: string, line: number): void {
+    const transport = r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'icmp' ? r.proto : null;
+    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/${r.proto}`;
+    const start = seconds(r.ts);
+    const end = start + (r.duration ?? 0);
+    const protocol = serviceProtocol(r.service);
+    const answered = (r.respPkts ?? 0) > 0 || (r.respBytes ?? 0) > 0;
+    const established =
+      transport === 'tcp'
+        ? r.history !== null
+          ? r.history.includes('h')
+          : ESTABLISHED_STATES.has(r.connState ?? '')
+        : answered;
+
+    if (isHostAddress(r.origH)) {
+      const client = this.hosts.ip(r.origH);
+      client.talked = true;
+      client.seen(start);
+      client.seen(end);
+      if (protocol && established) client.protocols.add(protocol);
+      if (r.origMac && unicastMac(r.origMac)) this.hosts.bind(r.origMac.toLowerCase(), r.origH);
+    }
+    if (isHostAddress(r.respH) && (answered || established)) {
+      const server = this.hosts.ip(r.respH);
+      server.talked = true;
+      server.seen(start);
+      server.seen(end);
+      if (r.respMac && unicastMac(r.respMac)) this.hosts.bind(r.respMac.toLowerCase(), r.respH);
+      // TCP: the handshake was answered. UDP: the responder replied and Zeek recognised the protocol, or it
+      // replied on a system port (Zeek puts the well-known port on the responder side).
+      const offers =
+        transport === 'tcp'
+          ? established
+          : transport === 'udp' && answered && (protocol !== null || r.respP < 1024);
+      if (offers) {
+        // Telnet has no Zeek analyzer that names it; an answered port 23 is telnet, as in captures.
+        const p =
+          protocol ?? (transport === 'tcp' && r.respP === 23 && (r.respBytes ?? 0) > 0 ? 'telnet' : null);
+        const ev = this.evidence(
+          file,
+          line,
+          r.ts,
+          transport === 'tcp'
+            ? `conn ${r.connState ?? ''} ${r.history ?? ''}: ${r.respP}/tcp is listening`.replace(/\s+/g, ' ')
+            : `conn: ${r.respP}/udp answered`,
+          connection,
+        );
+        server.service(
+          r.respP,
+          transport === 'udp' ? 'udp' : 'tcp',
+          { ...(p ? { protocol: p } : {}), ...(p && ENCRYPTED.has(p) ? { encrypted: true } : {}) },
+          ev,
+        );
+        if (p === 'telnet' || p === 'ftp') {
+          server.service(r.respP, 'tcp', { encrypted: false }, ev);
+          this.finding(
+            'insecure-protocol',
+            r.respH,
+            `${p}:${r.respP}`,
+            { ...ev, summary: `${p.toUpperCase()} in use (cleartext)` },
+            {
+              protocol: p,
+              port: r.respP,
+            },
+          );
+        }
+      }
+    }
+    if (transport) this.flow(r, transport, protocol, established, start, end, file, line, connection);
+  }
+
+  private flow(
+    r: ZeekConn,
+    transport: 'tcp' | 'udp' | 'icmp',
+    protocol: string | null,
+    established: boolean,
+    start: number,
+    end: number,
+    file: string,
+    line: number,
+    connection: string,
+  ): void {
+    this.flowTable.add({
+      client: r.origH,
+      server: r.respH,
+      port: transport === 'icmp' ? 0 : r.respP,
+      transport,
+      protocol,
+      packets: (r.origPkts ?? 0) + (r.respPkts ?? 0),
+      bytes: (r.origIpBytes ?? r.origBytes ?? 0) + (r.respIpBytes ?? r.respBytes ?? 0),
+      firstSeen: new Date(start * 1000).toISOString(),
+      lastSeen: new Date(end * 1000).toISOString(),
+      established,
+      evidence: this.evidence(file, line, r.ts, `conn ${r.connState ?? ''}`.trim(), connection),
+    });
+  }
+
+  private dhcp(r: ZeekDhcp, file: string, line: number): void {
+    const ev = this.evidence(file, line, r.ts, `DHCP ${r.msgTypes.join(',') || 'exchange'}`);
+    const t = seconds(r.ts);
+    if (r.serverAddr && isHostAddress(r.serverAddr)) {
+      const server = this.hosts.ip(r.serverAddr);
+      server.talked = true;
+      server.seen(t);
+      server.protocols.add('dhcp');
+      server.service(67, 'udp', { protocol: 'dhcp', encrypted: false }, ev);
+    }
+    if (!r.mac) return;
+    const client = this.hosts.mac(r.mac);
+    client.talked = true;
+    client.seen(t);
+    client.protocols.add('dhcp');
+    if (r.hostName) {
+      client.addHostname(r.hostName);
+      client.addHint('dhcp.hostname', r.hostName, ev);
+    }
+    if (r.clientFqdn) {
+      client.addHostname(r.clientFqdn);
+      client.addHint('dhcp.clientFqdn', r.clientFqdn, ev);
+    }
+    if (r.clientSoftware) client.addHint('dhcp.vendorClass', r.clientSoftware, ev);
+    // An acknowledged lease says which address this MAC uses; a client that already has one (INFORM,
+    // renewal) says so in ciaddr.
+    const address = r.msgTypes.includes('ACK') && r.assignedAddr ? r.assignedAddr : r.clientAddr;
+    if (address && address !== '0.0.0.0' && isHostAddress(address)) {
+      this.hosts.lease(r.mac, address);
+      const h = this.hosts.ip(address);
+      h.talked = true;
+      h.seen(t);
+    }
+  }
+
+  private dns(r: ZeekDns, _file: string, _line: number): void {
+    if (r.rcode !== 'NOERROR' || r.answers.length === 0 || !r.query) return;
+    const protocol = r.respP === 5353 ? 'mdns' : r.respP === 5355 ? 'llmnr' : 'dns';
+    if (isHostAddress(r.respH)) {
+      const responder = this.hosts.ip(r.respH);
+      responder.talked = true;
+      responder.seen(seconds(r.ts));
+      responder.protocols.add(protocol);
+    }
+    if (r.qtype === 'A' || r.qtype === 'AAAA') {
+      // Answers are the CNAME chain then the addresses: the addresses belong to the chain's last name.
+      const name = r.answers.filter((a) => !isIp(a)).at(-1) ?? r.query;
+      for (const a of r.answers) if (isIp(a) && isHostAddress(a)) this.hosts.ip(a).addHostname(name);
+    } else if (r.qtype === 'PTR') {
+      const address = reverseAddress(r.query);
+      if (!address || !isHostAddress(address)) return;
+      for (const name of r.answers) if (!isIp(name)) this.hosts.ip(address).addHostname(name);
+    }
+  }
+
+  private http(r: ZeekHttp, file: string, line: number): void {
+    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/tcp`;
+    const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
+    const port = r.respP;
+    if (r.userAgent && isHostAddress(r.origH)) {
+      const client = this.hosts.ip(r.origH);
+      client.talked = true;
+      client.protocols.add('http');
+      client.addHint('http.userAgent', r.userAgent, ev('HTTP request'));
+    }
+    if (!isHostAddress(r.respH)) return;
+    if (r.credentials) {
+      this.finding(
+        'cleartext-credentials',
+        r.respH,
+        `http-basic:${port}`,
+        ev('HTTP Basic authorization sent in cleartext'),
+        {
+          protocol: 'http',
+          port,
+        },
+      );
+    }
+    if (r.status === null) return;
+    // The server answered: a cleartext HTTP service (an HTTPS-inspecting sensor would log ssl too).
+    const server = this.hosts.ip(r.respH);
+    server.talked = true;
+    server.seen(seconds(r.ts));
+    server.service(
+      port,
+      'tcp',
+      { protocol: 'http', encrypted: false, product: r.server },
+      ev('HTTP response'),
+    );
+    if (r.server) server.addHint('http.server', r.server, ev('HTTP Server header'));
+    answeredHttp(this.hosts, {
+      server: r.respH,
+      port,
+      path: r.path ?? '',
+      status: r.status,
+      contentTypes: r.respMimeTypes,
+      ev,
+    });
+  }
+
+  private ssl(r: ZeekSsl, file: string, line: number): void {
+    if (!isHostAddress(r.respH)) return;
+    const transport = r.version?.startsWith('DTLS') ? 'udp' : 'tcp';
+    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/${transport}`;
+    const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
+    const port = r.respP;
+    const server = this.hosts.ip(r.respH);
+    if (r.serverName) server.addHint('tls.sni', r.serverName, ev('TLS ClientHello SNI'));
+    if (r.established === false && r.version === null) return;
+    server.talked = true;
+    server.seen(seconds(r.ts));
+    const v = r.version ? (TLS_VERSIONS[r.version] ?? { display: r.version }) : undefined;
+    server.service(
+      port,
+      transport,
+      { protocol: 'tls', encrypted: true, ...(v ? { version: v.display } : {}) },
+      ev(`TLS ${v?.display ?? 'handshake'}`),
+    );
+    if (v?.weak) {
+      this.finding(
+        'weak-tls',
+        r.respH,
+        `tls:${port}:${v.weak}`,
+        ev(`${v.display} negotiated (${r.cipher ?? 'cipher unknown'})`),
+        {
+          protocol: 'tls',
+          port,
+          version: v.display,
+          ...(r.cipher ? { cipherSuite: r.cipher } : {}),
+        },
+      );
+    }
+    const code = r.cipher ? cipherCode(r.cipher) : undefined;
+    if (r.cipher && code !== undefined) {
+      const weak = cipherSuite(code).weaknesses.filter((w) => !VERSION_WEAKNESSES.has(w));
+      if (weak.length) {
+        this.finding('weak-tls', r.respH, `tls-cipher:${port}`, ev(`weak cipher suite ${r.cipher}`), {
+          protocol: 'tls',
+          port,
+          cipherSuite: r.cipher,
+          weaknesses: weak,
+        });
+      }
+    }
+    // Zeek < 4 logged the leaf's subject and issuer in ssl.log itself.
+    if (r.subject) server.addHint('tls.certSubject', r.subject, ev('TLS certificate'));
+    if (r.issuer) server.addHint('tls.certIssuer', r.issuer, ev('TLS certificate'));
+    const leaf = r.certChain[0];
+    if (leaf) {
+      const key = `${r.respH}|${port}|${leaf}`;
+      if (!this.pendingCerts.has(key) && this.pendingCerts.size < CERT_CAP)
+        this.pendingCerts.set(key, {
+          server: r.respH,
+          port,
+          leaf,
+          ts: r.ts,
+          evidence: ev('TLS certificate'),
+        });
+    }
+  }
+
+  private x509(r: ZeekX509): void {
+    // Only certificates servers presented (Zeek ≥ 5 marks both; one seen on both sides counts).
+    if ((r.clientCert === true && r.hostCert !== true) || this.certs.size >= CERT_CAP) return;
+    if (r.fingerprint) this.certs.set(r.fingerprint, r);
+    if (r.fileId) this.certs.set(r.fileId, r);
+  }
+
+  /** Each server's leaf certificate (ssl.log points at it; x509.log describes it) → hints and problems. */
+  private linkCertificates(): void {
+    const used = new Set<ZeekX509>();
+    for (const p of this.pendingCerts.values()) {
+      const c = this.certs.get(p.leaf);
+      if (!c) continue;
+      used.add(c);
+      const server = this.hosts.ip(p.server);
+      if (c.subject) server.addHint('tls.certSubject', c.subject, p.evidence);
+      if (c.issuer) server.addHint('tls.certIssuer', c.issuer, p.evidence);
+      const problems = x509Problems(c, Date.parse(p.ts));
+      if (problems.length === 0) continue;
+      const cn = /(?:^|,)CN=((?:\\,|[^,])*)/.exec(c.subject ?? '')?.[1];
+      this.finding(
+        'certificate-problem',
+        p.server,
+        `cert:${p.port}`,
+        {
+          ...p.evidence,
+          summary: `certificate ${cn ?? c.subject ?? c.fingerprint ?? ''}: ${problems.join(', ')}`,
+        },
+        {
+          protocol: 'tls',
+          port: p.port,
+          problems,
+          expired: problems.includes('expired'),
+          signatureAlgorithm: c.signatureAlgorithm ?? '',
+          keyType: keyType(c.keyType),
+          ...(c.keyLength ? { keyBits: c.keyLength } : {}),
+        },
+      );
+    }
+    this.unlinkedCertificates = new Set([...this.certs.values()].filter((c) => !used.has(c))).size;
+  }
+
+  private software(r: ZeekSoftware, file: string, line: number): void {
+    if (!isHostAddress(r.host)) return;
+    const h = this.hosts.ip(r.host);
+    // Zeek saw this software in what the host sent (a Server or User-Agent header, an SSH banner).
+    h.talked = true;
+    h.seen(seconds(r.ts));
+    const ev = this.evidence(file, line, r.ts, `Zeek software ${r.softwareType}`);
+    const raw = r.unparsedVersion ?? r.name;
+    switch (r.softwareType) {
+      case 'HTTP::SERVER':
+        h.addHint('http.server', raw, ev);
+        if (r.port !== null) h.service(r.port, 'tcp', { protocol: 'http', product: raw }, ev);
+        return;
+      case 'HTTP::BROWSER':
+        h.addHint('http.userAgent', raw, ev);
+        return;
+      case 'SSH::SERVER':
+        if (r.port !== null)
+          h.service(
+            r.port,
+            'tcp',
+            {
+              protocol: 'ssh',
+              encrypted: true,
+              product: r.name,
+              version: raw.replace(/^[^_]*_/, '') || null,
+            },
+            ev,
+          );
+        h.addHint('zeek.software', `${r.softwareType} ${raw}`, ev);
+        return;
+      default:
+        h.addHint('zeek.software', `${r.softwareType} ${raw}`, ev);
+    }
+  }
+
+  private notice(r: ZeekNotice, file: string, line: number): void {
+    // Scans and guessing are about the source; certificate, protocol and service notices about the server.
+    const aboutSource = /^Scan::|Guessing|Bruteforc|Scanner/i.test(r.note);
+    const ip = aboutSource ? (r.src ?? r.origH) : (r.dst ?? r.respH ?? r.src);
+    if (!ip || !isHostAddress(ip)) return;
+    const connection =
+      r.origH && r.respH
+        ? `${r.origH}:${r.origP ?? 0} → ${r.respH}:${r.respP ?? 0}/${r.proto ?? 'tcp'}`
+        : undefined;
+    const h = this.hosts.ip(ip);
+    // The host a notice is about sent what Zeek judged (a certificate, a scan, a login attempt).
+    h.talked = true;
+    h.seen(seconds(r.ts));
+    h.addHint('zeek.notice', r.note, this.evidence(file, line, r.ts, `Zeek notice ${r.note}`, connection));
+  }
+}
+
+/** Conversations folded per client, server, port and transport (bounded). */
+export class FlowTable {
+  private readonly byKey = new Map<string, FlowSummary>();
+  dropped = 0;
+
+  add(f: Omit<FlowSummary, 'connections'>): void {
+    const key = `${f.client}|${f.server}|${f.port}|${f.transport}`;
+    const prev = this.byKey.get(key);
+    if (prev) {
+      prev.connections++;
+      prev.packets += f.packets;
+      prev.bytes += f.bytes;
+      if (f.firstSeen < prev.firstSeen) prev.firstSeen = f.firstSeen;
+      if (f.lastSeen > prev.lastSeen) prev.lastSeen = f.lastSeen;
+      prev.protocol ??= f.protocol;
+      if (f.established) prev.established = true;
+      return;
+    }
+    if (this.byKey.size >= FLOW_CAP) {
+      this.dropped++;
+      return;
+    }
+    const { established, ...rest } = f;
+    this.byKey.set(key, {
+      ...rest,
+      connections: 1,
+      ...(f.transport === 'tcp' ? { established: Boolean(established) } : {}),
+    });
+  }
+
+  flows(): FlowSummary[] {
+    return [...this.byKey.values()];
+  }
+}
+
+/**
+ * What an answered cleartext HTTP request says beyond the service itself, by the capture analyzer's rules:
+ * an admin or login path the server answered (or asked credentials for), and a PACS/DICOMweb patient query
+ * answered with data.
+ */
+export function answeredHttp(
+  hosts: HostTable,
+  a: {
+    server: string;
+    port: number;
+    path: string;
+    status: number;
+    contentTypes: string[];
+    ev: (s: string) => Evidence;
+  },
+): void {
+  const { server, port, status } = a;
+  const path = a.path.slice(0, 100);
+  const admin = adminHint(a.path);
+  if (admin && (status < 400 || status === 401 || status === 403)) {
+    hosts.finding({
+      type: 'insecure-protocol',
+      host: { ip: server },
+      subject: `http-admin:${port}`,
+      evidence: a.ev(`cleartext HTTP ${admin} interface answered ${status}`),
+      details: { protocol: 'http', port, path, status },
+    });
+  }
+  if (PATIENT_API.test(a.path) && status === 200 && a.contentTypes.some((m) => /json|dicom|xml/i.test(m))) {
+    hosts.finding({
+      type: 'cleartext-phi',
+      host: { ip: server },
+      subject: `http:${port}`,
+      evidence: a.ev(
+        `HTTP ${status} ${a.contentTypes.join(',')} for ${path} (patient query API) in cleartext`,
+      ),
+      details: { protocol: 'http', port, path },
+    });
+  }
+}
+
+function serviceProtocol(service: string[]): string | null {
+  let best: string | null = null;
+  let rank = Number.POSITIVE_INFINITY;
+  const order = Object.keys(ZEEK_SERVICES);
+  for (const s of service) {
+    const i = order.indexOf(s);
+    if (i >= 0 && i < rank) {
+      rank = i;
+      best = ZEEK_SERVICES[s]!;
+    }
+  }
+  // An analyzer Vigil has no name for still names the protocol better than nothing.
+  return best ?? service[0] ?? null;
+}
+
+function keyType(t: string | null): PublicKeyType {
+  if (t === 'rsa' || t === 'dsa' || t === 'dh') return t;
+  if (t === 'ecdsa' || t === 'ec') return 'ec';
+  return 'unknown';
+}
+
+/** The capture analyzer's certificate judgement (`certificateProblems`) applied to an x509.log record. */
+export function x509Problems(c: ZeekX509, atMs: number): CertificateProblem[] {
+  return certificateProblems(
+    {
+      version: c.version ?? 3,
+      serial: c.serial ?? '',
+      signatureAlgorithm: c.signatureAlgorithm ?? '',
+      issuer: { dn: c.issuer ?? '' },
+      subject: { dn: c.subject ?? '' },
+      notBefore: c.notBefore ?? '',
+      notAfter: c.notAfter ?? '',
+      publicKey: {
+        algorithm: c.keyAlgorithm ?? '',
+        type: keyType(c.keyType),
+        ...(c.keyLength ? { bits: c.keyLength } : {}),
+      },
+      // Zeek does not log whether the signature verifies with the subject key; equal names are the same test
+      // the capture analyzer makes.
+      selfSigned: c.subject !== null && c.subject === c.issuer,
+      subjectAltNames: { dns: c.sanDns, ip: c.sanIp, email: [], uri: [] },
+      sha256: c.fingerprint ?? '',
+    },
+    atMs,
+  );
+}
+
+/** One log file's lines as they are read. */
+export interface LogSource {
+  /** Base name, used in evidence and issues. */
+  file: string;
+  lines: AsyncIterable<string>;
+  /** SHA-256 of the file's bytes, asked once its lines are read (the reader hashes as it goes). */
+  sha256?: () => string | null;
+}
+
+/** Reads Zeek logs (one sensor's, any mix of TSV and JSON) to the end and returns what they showed. */
+export async function analyzeZeekLogs(sources: LogSource[]): Promise<ZeekLogsAnalysis> {
+  const analyzer = new ZeekLogAnalyzer();
+  const issues: InputIssue[] = [];
+  const logs: ZeekLogFileStats[] = [];
+  let records = 0;
+  for (const src of sources) {
+    const reader = new ZeekLogReader(src.file);
+    let n = 0;
+    for await (const text of src.lines) {
+      n++;
+      const r = reader.line(text, n);
+      if (r) analyzer.record(r.record, src.file, r.line);
+    }
+    issues.push(...reader.issues);
+    if (reader.moreIssues)
+      issues.push({ file: src.file, reason: `${reader.moreIssues} further bad lines not listed` });
+    records += reader.records;
+    const sha256 = src.sha256?.() ?? null;
+    logs.push({
+      file: src.file,
+      format: reader.format,
+      lines: n,
+      records: reader.records,
+      skipped: Object.fromEntries(reader.skipped),
+      issues: reader.issues.length + reader.moreIssues,
+      ...(sha256 ? { sha256 } : {}),
+    });
+  }
+  const result = analyzer.finish();
+  return {
+    ...result,
+    issues,
+    stats: {
+      logs,
+      records,
+      flowsDropped: analyzer.flowsDropped(),
+      unlinkedCertificates: analyzer.unlinkedCertificates,
+    },
+  };
+}
+
+/** Names a sensor log may have (`conn.log`, `conn.09:00:00-10:00:00.log.gz`, `eve.json`, `dns.ndjson`). */
+export const SENSOR_LOG_NAME = /\.(log|json|ndjson)(\.gz)?$/i;
+
+/** Whether a file is a Zeek log, an EVE file or neither, by its first line (gzip-compressed or not). */
+export async function sensorLogKind(path: string): Promise<'zeek' | 'eve' | null> {
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(16 * 1024), 0, 16 * 1024, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 64 * 1024 });
+    } catch {
+      return null;
+    }
+  }
+  const text = head.toString('utf8');
+  if (looksLikeEve(text)) return 'eve';
+  if (looksLikeZeekLog(text)) return 'zeek';
+  return null;
+}
+
+/** The sensor logs among these files, by kind (files that are neither are left out). */
+export async function sensorLogs(paths: string[]): Promise<{ zeek: string[]; eve: string[] }> {
+  const out = { zeek: [] as string[], eve: [] as string[] };
+  for (const p of paths) {
+    const kind = await sensorLogKind(p).catch(() => null);
+    if (kind) out[kind].push(p);
+  }
+  return out;
+}
+
+/** A Zeek log file, or a directory of one sensor's Zeek logs (recursive, rotated `.gz` archives included). */
+export async function analyzeZeekPath(path: string): Promise<ZeekLogsAnalysis> {
+  let files = [path];
+  if ((await stat(path)).isDirectory()) {
+    const entries = await readdir(path, { recursive: true, withFileTypes: true });
+    const candidates = entries
+      .filter((e) => e.isFile() && SENSOR_LOG_NAME.test(e.name))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    files = (await sensorLogs(candidates)).zeek;
+  }
+  return analyzeZeekLogs(
+    files.map((f) => {
+      const r = readLogLines(f);
+      // Within a directory, `2024-01-01/conn.log` and `2024-01-02/conn.log` must stay apart in evidence.
+      return { file: files.length > 1 ? relative(path, f) : basename(f), lines: r.lines, sha256: r.sha256 };
+    }),
+  );
+}

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EveReader, looksLikeEve, readEve } from './eve-reader.js';
+import type { EveDhcp, EveFlow, EveHttp, EveTls } from './eve-records.js';
+
+const text = readFileSync(new URL('./fixtures/eve.json', import.meta.url), 'utf8');
+
+describe('readEve', () => {
+  const { lines, issues, skipped } = readEve(text, 'eve.json');
+  const of = <T>(event: string) => lines.filter((l) => l.record.event === event).map((l) => l.record as T);
+
+  it('reads the six event types and counts the others', () => {
+    expect(issues).toEqual([]);
+    expect(skipped).toEqual({ ssh: 2, stats: 1 });
+    expect(lines).toHaveLength(102 - 3);
+    expect(lines[0]).toMatchObject({ line: 1, record: { event: 'dhcp' } });
+  });
+
+  it('dhcp: the ACK for the CT names its MAC, address and host name', () => {
+    expect(of<EveDhcp>('dhcp')[0]).toMatchObject({
+      ts: '2026-11-28T23:54:45.843Z',
+      srcIp: '10.20.0.1',
+      srcPort: 67,
+      type: 'reply',
+      dhcpType: 'ack',
+      clientMac: '44:4b:5d:c7:21:01',
+      assignedIp: '10.20.0.21',
+      hostname: 'CT-RHAPSODE-01',
+    } satisfies Partial<EveDhcp>);
+  });
+
+  it('writes IPv6 addresses in RFC 5952 form', () => {
+    const v6 = of<EveHttp>('http').find((h) => h.userAgent === 'curl/7.88.1' && h.srcIp.includes(':'));
+    expect(v6).toMatchObject({ srcIp: 'fd00:20::50', destIp: 'fd00:20::30', destPort: 80, status: 200 });
+  });
+
+  it('http: query strings are cut from paths', () => {
+    const patients = of<EveHttp>('http').find((h) => h.path === '/patients');
+    expect(patients).toMatchObject({ destIp: '10.20.0.11', destPort: 8042, contentType: 'application/json' });
+    expect(JSON.stringify(lines)).not.toContain('?expand');
+  });
+
+  it('tls: version spelling, certificate names and validity', () => {
+    const legacy = of<EveTls>('tls').find((t) => t.destPort === 4433);
+    expect(legacy).toMatchObject({
+      version: 'TLSv1',
+      sni: 'infusion-gw.sgh.example',
+      subject: 'O=Legacy Medical Devices, CN=infusion-gw.sgh.example',
+      notBefore: '2026-11-28T23:54:33.000Z',
+      notAfter: '2036-11-25T23:54:33.000Z',
+    } satisfies Partial<EveTls>);
+  });
+
+  it('flow: counters and the server-side TCP flags', () => {
+    const telnet = of<EveFlow>('flow').find((f) => f.destPort === 23);
+    expect(telnet).toMatchObject({
+      srcIp: '10.20.0.50',
+      destIp: '10.20.0.40',
+      appProto: 'telnet',
+      pktsToServer: 18,
+      pktsToClient: 14,
+      bytesToServer: 1359,
+      bytesToClient: 1074,
+      state: 'closed',
+      tcpFlagsToClient: 0x1b,
+    } satisfies Partial<EveFlow>);
+  });
+
+  it('reports bad lines with file and line and reads the rest', () => {
+    const all = text.split('\n');
+    all[4] = all[4]!.slice(0, 50); // cut mid-object
+    all[6] = '{"event_type":"flow","timestamp":"2026-11-28T23:54:46Z","src_ip":"not-an-ip"}';
+    all[8] = '[1,2]';
+    const r = readEve(all.join('\n'), 'eve.json');
+    expect(r.issues.map((i) => [i.file, i.line])).toEqual([
+      ['eve.json', 5],
+      ['eve.json', 7],
+      ['eve.json', 9],
+    ]);
+    expect(r.issues[1]!.reason).toMatch(/^flow event: /);
+    expect(r.lines).toHaveLength(lines.length - 3);
+  });
+
+  it('recognises EVE by its first line', () => {
+    expect(looksLikeEve(text)).toBe(true);
+    expect(looksLikeEve('{"ts":1,"uid":"C1"}\n')).toBe(false);
+  });
+});
+
+describe('EVE reader fuzzing', () => {
+  const sample = text.split('\n').filter(Boolean);
+
+  it('never throws on arbitrary lines; every failure names its line', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string(), fc.json()), { maxLength: 30 }), (lines) => {
+        const reader = new EveReader('fuzz.json');
+        lines.forEach((l, i) => {
+          reader.line(l, i + 1);
+        });
+        for (const i of reader.issues) expect(i.line).toBeLessThanOrEqual(lines.length);
+      }),
+    );
+  });
+
+  it('mutated real events are read or reported, never thrown', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), fc.string({ maxLength: 6 }), (which, at, insert) => {
+        const l = sample[which % sample.length]!;
+        const p = at % (l.length + 1);
+        const reader = new EveReader('fuzz.json');
+        const r = reader.line(l.slice(0, p) + insert + l.slice(p), 1);
+        if (r) expect(r.record.ts).toMatch(/^\d{4}-/);
+        expect(
+          reader.records + reader.issues.length + [...reader.skipped.values()].reduce((a, b) => a + b, 0),
+        ).toBe(1);
+      }),
+    );
+  });
+});

@@ -1,0 +1,275 @@
+/**
+ * @module Typed records for the Suricata EVE JSON events Vigil reads: flow, alert, dns, http, tls and dhcp.
+ * Field names follow Suricata's EVE schema; record shapes are Vigil's (camelCase, ISO-8601 UTC times,
+ * IPv6 in RFC 5952 text: Suricata writes it uncompressed). Only what discovery uses is kept; URLs lose their
+ * query string, and no credential or payload field is read at all.
+ * @see https://docs.suricata.io/en/suricata-7.0.10/output/eve/eve-json-format.html
+ * @see suricata/etc/schema.json (the EVE schema shipped with Suricata 7)
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { compressIpv6, ipv6Groups } from '../../inventory/identity.js';
+import { pathOnly } from '../zeek/zeek-records.js';
+
+/** `2026-11-28T23:54:45.843713+0000` (Suricata's own offset form) or any ISO-8601 → ISO-8601 UTC. */
+const eveTime = z.string().transform((v, ctx) => {
+  const fixed = v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  // Suricata's tls.notbefore/notafter carry no zone: they are UTC.
+  const ms = Date.parse(/T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(fixed) ? `${fixed}Z` : fixed);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: `not a time: ${v.slice(0, 40)}` });
+    return z.NEVER;
+  }
+  return new Date(ms).toISOString();
+});
+
+/** Suricata prints IPv6 with every zero: canonical text makes it the same address as everywhere else. */
+export function canonicalIp(ip: string): string {
+  return isIP(ip) === 6 ? compressIpv6(ipv6Groups(ip)) : ip;
+}
+const ip = z
+  .string()
+  .refine((s) => isIP(s) !== 0, 'not an IP address')
+  .transform(canonicalIp);
+const port = z.number().int().min(0).max(65535);
+const count = z.number().nonnegative();
+
+const common = {
+  timestamp: eveTime,
+  flow_id: z.number().optional(),
+  src_ip: ip,
+  src_port: port.optional(),
+  dest_ip: ip,
+  dest_port: port.optional(),
+  /** `TCP`, `UDP`, `ICMP`, `IPv6-ICMP` … */
+  proto: z.union([z.string(), z.number()]).transform((p) => String(p).toLowerCase()),
+  app_proto: z.string().optional(),
+};
+
+function base(r: z.output<z.ZodObject<typeof common>>) {
+  return {
+    ts: r.timestamp,
+    flowId: r.flow_id ?? null,
+    srcIp: r.src_ip,
+    srcPort: r.src_port ?? null,
+    destIp: r.dest_ip,
+    destPort: r.dest_port ?? null,
+    proto: r.proto,
+    appProto: r.app_proto ?? null,
+  };
+}
+
+const flowSchema = z
+  .object({
+    ...common,
+    flow: z.object({
+      pkts_toserver: count.default(0),
+      pkts_toclient: count.default(0),
+      bytes_toserver: count.default(0),
+      bytes_toclient: count.default(0),
+      start: eveTime.optional(),
+      end: eveTime.optional(),
+      state: z.string().optional(),
+    }),
+    tcp: z.object({ tcp_flags_ts: z.string().optional(), tcp_flags_tc: z.string().optional() }).optional(),
+  })
+  .transform((r) => ({
+    event: 'flow' as const,
+    ...base(r),
+    pktsToServer: r.flow.pkts_toserver,
+    pktsToClient: r.flow.pkts_toclient,
+    bytesToServer: r.flow.bytes_toserver,
+    bytesToClient: r.flow.bytes_toclient,
+    start: r.flow.start ?? r.timestamp,
+    end: r.flow.end ?? r.timestamp,
+    /** `new`, `established`, `closed`, `bypassed`. */
+    state: r.flow.state ?? null,
+    /** TCP flags the server side sent (union over the flow), as a number; null when not TCP. */
+    tcpFlagsToClient: r.tcp?.tcp_flags_tc !== undefined ? Number.parseInt(r.tcp.tcp_flags_tc, 16) : null,
+  }));
+
+const alertSchema = z
+  .object({
+    ...common,
+    alert: z.object({
+      action: z.string().optional(),
+      signature_id: z.number(),
+      rev: z.number().optional(),
+      signature: z.string().default(''),
+      category: z.string().optional(),
+      severity: z.number().optional(),
+      /** Set when the rule has the `target` keyword. */
+      source: z.object({ ip: ip.optional() }).optional(),
+      target: z.object({ ip: ip.optional() }).optional(),
+    }),
+  })
+  .transform((r) => ({
+    event: 'alert' as const,
+    ...base(r),
+    signatureId: r.alert.signature_id,
+    signature: r.alert.signature,
+    category: r.alert.category ?? null,
+    severity: r.alert.severity ?? null,
+    action: r.alert.action ?? null,
+    targetIp: r.alert.target?.ip ?? null,
+  }));
+
+const answer = z.object({
+  rrname: z.string().optional(),
+  rrtype: z.string().optional(),
+  rdata: z.string().optional(),
+});
+const dnsSchema = z
+  .object({
+    ...common,
+    dns: z.object({
+      /** EVE DNS v2: `query` or `answer`; v3 (Suricata 8) logs `queries` and `answers` in one event. */
+      type: z.string().optional(),
+      rrname: z.string().optional(),
+      rrtype: z.string().optional(),
+      rcode: z.string().optional(),
+      answers: z.array(answer).optional(),
+      queries: z.array(answer).optional(),
+      grouped: z.record(z.string(), z.array(z.unknown())).optional(),
+    }),
+  })
+  .transform((r) => {
+    const d = r.dns;
+    const query = d.rrname ?? d.queries?.[0]?.rrname ?? null;
+    const qtype = d.rrtype ?? d.queries?.[0]?.rrtype ?? null;
+    const answers = (d.answers ?? []).flatMap((a) =>
+      a.rrtype && a.rdata !== undefined
+        ? [{ name: a.rrname ?? query ?? '', type: a.rrtype, data: a.rdata }]
+        : [],
+    );
+    if (answers.length === 0 && d.grouped) {
+      for (const [type, values] of Object.entries(d.grouped))
+        for (const v of values) if (typeof v === 'string') answers.push({ name: query ?? '', type, data: v });
+    }
+    return {
+      event: 'dns' as const,
+      ...base(r),
+      isAnswer: d.type === 'answer' || d.answers !== undefined || d.grouped !== undefined,
+      query,
+      qtype,
+      rcode: d.rcode ?? null,
+      answers,
+    };
+  });
+
+const httpSchema = z
+  .object({
+    ...common,
+    http: z.object({
+      hostname: z.string().optional(),
+      url: z.string().optional(),
+      http_user_agent: z.string().optional(),
+      http_content_type: z.string().optional(),
+      http_method: z.string().optional(),
+      status: z.union([z.number(), z.string()]).optional(),
+      /** Only with `extended` or custom header logging. */
+      server: z.string().optional(),
+      response_headers: z.array(z.object({ name: z.string(), value: z.string().optional() })).optional(),
+      request_headers: z.array(z.object({ name: z.string(), value: z.string().optional() })).optional(),
+    }),
+  })
+  .transform((r) => {
+    const h = r.http;
+    const status = h.status === undefined ? null : Number(h.status);
+    const header = (list: typeof h.request_headers, name: string) =>
+      list?.find((x) => x.name.toLowerCase() === name)?.value ?? null;
+    return {
+      event: 'http' as const,
+      ...base(r),
+      hostname: h.hostname ?? null,
+      path: h.url !== undefined ? pathOnly(h.url) : null,
+      userAgent: h.http_user_agent ?? null,
+      contentType: h.http_content_type ?? null,
+      method: h.http_method ?? null,
+      status: status !== null && Number.isFinite(status) ? status : null,
+      server: h.server ?? header(h.response_headers, 'server'),
+      /** That an Authorization header was sent (only visible with header logging); never its value. */
+      credentials: header(h.request_headers, 'authorization') !== null,
+    };
+  });
+
+const tlsSchema = z
+  .object({
+    ...common,
+    tls: z.object({
+      version: z.string().optional(),
+      sni: z.string().optional(),
+      subject: z.string().optional(),
+      issuerdn: z.string().optional(),
+      serial: z.string().optional(),
+      fingerprint: z.string().optional(),
+      notbefore: eveTime.optional(),
+      notafter: eveTime.optional(),
+      ja3s: z.object({ hash: z.string().optional() }).optional(),
+    }),
+  })
+  .transform((r) => ({
+    event: 'tls' as const,
+    ...base(r),
+    /** Suricata's spelling: `SSLv2`, `SSLv3`, `TLSv1`, `TLS 1.1`, `TLS 1.2`, `TLS 1.3`, `UNDETERMINED`. */
+    version: r.tls.version ?? null,
+    sni: r.tls.sni ?? null,
+    /** OpenSSL one-line order as Suricata prints it: `O=Example, CN=host.example`. */
+    subject: r.tls.subject ?? null,
+    issuer: r.tls.issuerdn ?? null,
+    serial: r.tls.serial ?? null,
+    fingerprint: r.tls.fingerprint ?? null,
+    notBefore: r.tls.notbefore ?? null,
+    notAfter: r.tls.notafter ?? null,
+  }));
+
+const dhcpSchema = z
+  .object({
+    ...common,
+    dhcp: z.object({
+      type: z.string().optional(),
+      client_mac: z.string().optional(),
+      assigned_ip: z.string().optional(),
+      client_ip: z.string().optional(),
+      dhcp_type: z.string().optional(),
+      hostname: z.string().optional(),
+      /** `extended: yes` only. */
+      vendor_class_identifier: z.string().optional(),
+      params: z.array(z.string()).optional(),
+    }),
+  })
+  .transform((r) => ({
+    event: 'dhcp' as const,
+    ...base(r),
+    /** `request` (client → server) or `reply`. */
+    type: r.dhcp.type ?? null,
+    clientMac: r.dhcp.client_mac?.toLowerCase() ?? null,
+    assignedIp: r.dhcp.assigned_ip && r.dhcp.assigned_ip !== '0.0.0.0' ? r.dhcp.assigned_ip : null,
+    clientIp: r.dhcp.client_ip && r.dhcp.client_ip !== '0.0.0.0' ? r.dhcp.client_ip : null,
+    /** `discover`, `offer`, `request`, `ack`, `nak`, `inform` … */
+    dhcpType: r.dhcp.dhcp_type?.toLowerCase() ?? null,
+    hostname: r.dhcp.hostname ?? null,
+    vendorClass: r.dhcp.vendor_class_identifier ?? null,
+  }));
+
+export const EVE_SCHEMAS = {
+  flow: flowSchema,
+  alert: alertSchema,
+  dns: dnsSchema,
+  http: httpSchema,
+  tls: tlsSchema,
+  dhcp: dhcpSchema,
+} as const;
+
+export type EveEventType = keyof typeof EVE_SCHEMAS;
+export type EveFlow = z.output<typeof flowSchema>;
+export type EveAlert = z.output<typeof alertSchema>;
+export type EveDns = z.output<typeof dnsSchema>;
+export type EveHttp = z.output<typeof httpSchema>;
+export type EveTls = z.output<typeof tlsSchema>;
+export type EveDhcp = z.output<typeof dhcpSchema>;
+export type EveRecord = EveFlow | EveAlert | EveDns | EveHttp | EveTls | EveDhcp;
+
+export function isEveEventType(t: string): t is EveEventType {
+  return Object.hasOwn(EVE_SCHEMAS, t);
+}

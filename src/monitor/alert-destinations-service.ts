@@ -1,0 +1,314 @@
+/**
+ * @module Where alerts are delivered, as people manage it: add, list, remove and test destinations
+ * (syslog or signed webhook, validated by `delivery/destination.ts`), list dead letters and retry them.
+ * A webhook's secret is written once and never shown again: listings say only whether one is set, and
+ * a URL is shown without its query. Every change is audited.
+ */
+import { z } from 'zod';
+import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { conflict, invalidInput, notFound } from '../errors.js';
+import { parseInput } from '../inventory/device-input.js';
+import {
+  type AlertDestinationRow,
+  assetTagOf,
+  deadDeliveries,
+  deleteDestination,
+  getAlertRow,
+  getDeliveryById,
+  getDestinationRow,
+  insertDestination,
+  listDestinationRows,
+  updateDelivery,
+} from '../store/alert-store.js';
+import { newId } from '../store/ids.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import { loadDestination, toDeliverable } from './alert-dispatcher.js';
+import { toAlert } from './alerts-service.js';
+import type { AlertSender } from './delivery/alert-sender.js';
+import type { DeliverableAlert } from './delivery/deliverable-alert.js';
+import { retryDeadLetter as sendOnce } from './delivery/delivery-queue.js';
+import {
+  createSender,
+  type Destination,
+  describeDestination,
+  parseDestination,
+} from './delivery/destination.js';
+import { safeUrl } from './delivery/webhook.js';
+
+/** The AlertDestination JSON contract (docs/alerts.md). Never carries the secret. */
+export interface AlertDestination {
+  id: string;
+  name: string;
+  kind: 'syslog' | 'webhook';
+  /** Where it sends, safe to show: `syslog+tls://siem.example:6514`, `https://hooks.example/vigil`. */
+  target: string;
+  /** The settings without the secret (a webhook URL without its query). */
+  config: Record<string, unknown>;
+  hasSecret: boolean;
+  enabled: boolean;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface DeadLetterView {
+  /** The delivery record's id: what `retry` takes. */
+  id: string;
+  alertId: string;
+  rule: string;
+  severity: string;
+  title: string;
+  destinationId: string;
+  destination: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const NameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (at most 64, no spaces)');
+
+/** Sends through the real transports unless a test passes its own. */
+export type SenderFactory = (d: Destination) => AlertSender;
+
+function view(row: AlertDestinationRow): AlertDestination {
+  const config = JSON.parse(row.config) as Record<string, unknown>;
+  const shown = typeof config['url'] === 'string' ? { ...config, url: safeUrl(config['url']) } : config;
+  let target: string;
+  try {
+    target = describeDestination({ ...(shown as unknown as Destination), name: undefined });
+  } catch {
+    target = row.kind;
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind as AlertDestination['kind'],
+    target,
+    config: shown,
+    hasSecret: row.has_secret,
+    enabled: Number(row.enabled) === 1,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
+export async function addDestination(h: DbHandle, actor: Actor, input: unknown): Promise<AlertDestination> {
+  assertCan(actor, 'alerts:write');
+  assertAllSites(actor, 'An alert destination');
+  const raw = (input ?? {}) as Record<string, unknown>;
+  const name = parseInput(NameSchema, raw['name'], 'destination name');
+  const { enabled, ...rest } = raw;
+  const parsed = parseDestination({ ...rest, name });
+  const { secret, name: _name, ...config } = parsed as Destination & { secret?: string };
+  const now = new Date().toISOString();
+  const id = newId();
+  await transaction(h, async (tx) => {
+    if (await getDestinationRow(tx, name)) throw conflict(`An alert destination named ${name} exists`);
+    await insertDestination(tx, {
+      id,
+      name,
+      kind: parsed.kind,
+      config: JSON.stringify(config),
+      secret: secret ?? null,
+      enabled: enabled === false ? 0 : 1,
+      created_by: actor.name,
+      created_at: now,
+    });
+    await appendAudit(tx, {
+      actor,
+      action: 'alert-destination.add',
+      target: { type: 'alert-destination', id },
+      summary: { name, kind: parsed.kind, target: describeDestination({ ...parsed, name: undefined }) },
+    });
+  });
+  return getDestination(h, actor, id);
+}
+
+export async function listDestinations(h: DbHandle, actor: Actor): Promise<AlertDestination[]> {
+  assertCan(actor, 'alerts:read');
+  return (await listDestinationRows(h)).map(view);
+}
+
+export async function getDestination(h: DbHandle, actor: Actor, idOrName: string): Promise<AlertDestination> {
+  assertCan(actor, 'alerts:read');
+  const row = await getDestinationRow(h, idOrName);
+  if (!row) throw notFound(`Alert destination ${idOrName}`);
+  return view(row);
+}
+
+/** Removes a destination with its delivery records (its dead letters too). */
+export async function removeDestination(
+  h: DbHandle,
+  actor: Actor,
+  idOrName: string,
+): Promise<AlertDestination> {
+  assertCan(actor, 'alerts:write');
+  assertAllSites(actor, 'An alert destination');
+  return transaction(h, async (tx) => {
+    const row = await getDestinationRow(tx, idOrName);
+    if (!row) throw notFound(`Alert destination ${idOrName}`);
+    await deleteDestination(tx, row.id);
+    await appendAudit(tx, {
+      actor,
+      action: 'alert-destination.remove',
+      target: { type: 'alert-destination', id: row.id },
+      summary: { name: row.name, kind: row.kind },
+    });
+    return view(row);
+  });
+}
+
+export interface SendOutcome {
+  ok: boolean;
+  destination: string;
+  error?: string;
+}
+
+/** Sends one test alert (rule `test`, severity info) to a destination, now, once. */
+export async function testDestination(
+  h: DbHandle,
+  actor: Actor,
+  idOrName: string,
+  opts: { senderFor?: SenderFactory; now?: Date } = {},
+): Promise<SendOutcome> {
+  assertCan(actor, 'alerts:write');
+  const row = await getDestinationRow(h, idOrName);
+  if (!row) throw notFound(`Alert destination ${idOrName}`);
+  const now = (opts.now ?? new Date()).toISOString();
+  const alert: DeliverableAlert = {
+    id: newId(),
+    rule: 'test',
+    severity: 'info',
+    title: 'Vigil test alert: this destination receives alerts',
+    state: 'new',
+    deviceId: null,
+    assetTag: null,
+    siteId: null,
+    subject: 'test',
+    firstSeen: now,
+    lastSeen: now,
+    count: 1,
+    evidence: [{ time: now, summary: `test sent by ${actor.name}` }],
+  };
+  const r = await sendNow(h, row, alert, 'test', opts.senderFor);
+  await transaction(h, (tx) =>
+    appendAudit(tx, {
+      actor,
+      action: 'alert-destination.test',
+      outcome: r.ok ? 'success' : 'failure',
+      target: { type: 'alert-destination', id: row.id },
+      summary: { name: row.name, ...(r.error ? { error: r.error } : {}) },
+    }),
+  );
+  return { ok: r.ok, destination: row.name, ...(r.error ? { error: r.error } : {}) };
+}
+
+async function sendNow(
+  h: DbHandle,
+  row: AlertDestinationRow,
+  alert: DeliverableAlert,
+  deliveryId: string,
+  senderFor: SenderFactory = createSender,
+): Promise<{ ok: boolean; error?: string }> {
+  let sender: AlertSender;
+  try {
+    sender = senderFor(await loadDestination(h, row));
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+  try {
+    const r = await sendOnce(
+      {
+        alert,
+        destination: row.name,
+        reason: 'failed',
+        attempts: 0,
+        lastError: '',
+        firstAttemptAt: null,
+        lastAttemptAt: null,
+        enqueuedAt: alert.lastSeen,
+        deliveryId,
+      },
+      sender,
+    );
+    return r.ok ? { ok: true } : { ok: false, error: r.error };
+  } finally {
+    await sender.close().catch(() => {});
+  }
+}
+
+const PageSchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export async function listDeadLetters(
+  h: DbHandle,
+  actor: Actor,
+  page: z.input<typeof PageSchema> = {},
+): Promise<DeadLetterView[]> {
+  assertCan(actor, 'alerts:read');
+  const p = parseInput(PageSchema, page, 'page');
+  const rows = await deadDeliveries(h, { ...p, ...(actor.siteIds ? { siteIds: actor.siteIds } : {}) });
+  const out: DeadLetterView[] = [];
+  for (const d of rows) {
+    const a = await getAlertRow(h, d.alert_id);
+    if (!a) continue;
+    out.push({
+      id: d.id,
+      alertId: d.alert_id,
+      rule: a.rule,
+      severity: a.severity,
+      title: a.title,
+      destinationId: d.destination_id,
+      destination: d.destination_name,
+      attempts: Number(d.attempts),
+      lastError: d.last_error,
+      createdAt: d.created_at,
+      updatedAt: d.updated_at,
+    });
+  }
+  return out;
+}
+
+/** Sends a dead letter again, once, now: delivered on success; otherwise it stays dead with the new error. */
+export async function retryDeadLetter(
+  h: DbHandle,
+  actor: Actor,
+  deliveryId: string,
+  opts: { senderFor?: SenderFactory } = {},
+): Promise<SendOutcome & { state: string; attempts: number }> {
+  assertCan(actor, 'alerts:write');
+  const d = await getDeliveryById(h, deliveryId);
+  const alertRow = d && (await getAlertRow(h, d.alert_id));
+  if (!d || !alertRow || (actor.siteIds && !actor.siteIds.includes(alertRow.site_id ?? '\u0000')))
+    throw notFound(`Dead letter ${deliveryId}`);
+  if (d.state !== 'dead') throw invalidInput(`Delivery ${deliveryId} is ${d.state}, not dead`);
+  const dest = await getDestinationRow(h, d.destination_id);
+  if (!dest) throw notFound(`Alert destination ${d.destination_id}`);
+  const alert = toDeliverable(toAlert(alertRow), await assetTagOf(h, alertRow.device_id));
+  const r = await sendNow(h, dest, alert, d.id, opts.senderFor);
+  const now = new Date().toISOString();
+  const attempts = Number(d.attempts) + 1;
+  const state = r.ok ? 'delivered' : 'dead';
+  await transaction(h, async (tx) => {
+    await updateDelivery(tx, d.id, {
+      state,
+      attempts,
+      last_error: r.ok ? d.last_error : `retry: ${r.error ?? 'failed'}`.slice(0, 1000),
+      updated_at: now,
+      ...(r.ok ? { delivered_at: now } : {}),
+    });
+    await appendAudit(tx, {
+      actor,
+      action: 'alert-delivery.retry',
+      outcome: r.ok ? 'success' : 'failure',
+      target: { type: 'alert-delivery', id: d.id },
+      summary: { alertId: d.alert_id, destination: dest.name, ...(r.error ? { error: r.error } : {}) },
+    });
+  });
+  return { ok: r.ok, destination: dest.name, state, attempts, ...(r.error ? { error: r.error } : {}) };
+}

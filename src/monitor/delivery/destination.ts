@@ -1,0 +1,164 @@
+/**
+ * @module Where alerts go: the destination schema (syslog over UDP/TCP/TLS, or a signed webhook), checked
+ * once with zod, and createSender(), which builds the matching AlertSender. Secrets (the webhook secret,
+ * key file contents) never appear in errors or logs; URLs are shown without query or credentials.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { VigilError } from '../../errors.js';
+import { parseInput } from '../../inventory/device-input.js';
+import type { AlertSender } from './alert-sender.js';
+import { createSyslogSender, SYSLOG_FACILITIES, type SyslogFacilityName } from './syslog.js';
+import { createTcpTransport, createTlsTransport, createUdpTransport } from './syslog-transport.js';
+import { createWebhookSender, safeUrl } from './webhook.js';
+
+/** Loopback names and addresses, where plain http cannot be read by anyone else on the network. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+const name = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,64}$/, 'printable ASCII without spaces, at most 64 characters')
+  .optional();
+const port = z.coerce.number().int().min(1).max(65535);
+const file = z.string().min(1).max(4096).optional();
+const FACILITY_NAMES = Object.keys(SYSLOG_FACILITIES) as [SyslogFacilityName, ...SyslogFacilityName[]];
+
+export const SyslogDestinationSchema = z
+  .strictObject({
+    kind: z.literal('syslog'),
+    name,
+    transport: z.enum(['udp', 'tcp', 'tls']),
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.:_-]+$/, 'a host name or an IP address (IPv6 without brackets)'),
+    port,
+    /** PEM CA the receiver's certificate must chain to (TLS); the system store when absent. */
+    caFile: file,
+    /** PEM client certificate and key, for receivers that require mutual TLS. */
+    certFile: file,
+    keyFile: file,
+    facility: z.union([z.enum(FACILITY_NAMES), z.number().int().min(0).max(23)]).default('local0'),
+    appName: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,48}$/, 'printable ASCII without spaces, at most 48 characters')
+      .default('vigil'),
+  })
+  .superRefine((d, ctx) => {
+    if (d.transport !== 'tls') {
+      for (const k of ['caFile', 'certFile', 'keyFile'] as const) {
+        if (d[k] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [k], message: 'only for transport "tls"' });
+      }
+    }
+    if ((d.certFile === undefined) !== (d.keyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['keyFile'], message: 'certFile and keyFile go together' });
+    }
+  });
+
+export const WebhookDestinationSchema = z.strictObject({
+  kind: z.literal('webhook'),
+  name,
+  // The value is never echoed back: a URL may carry a token in its query.
+  url: z.string().superRefine((v, ctx) => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a valid URL' });
+      return;
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
+    } else if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
+      ctx.addIssue({ code: 'custom', message: 'must use https:// (plain http only to a loopback address)' });
+    }
+    if (u.username || u.password) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain credentials (the signature authenticates)' });
+    }
+  }),
+  secret: z.string().min(32, 'at least 32 characters').max(1024, 'at most 1024 characters'),
+  timeoutMs: z.coerce.number().int().min(100).max(120_000).optional(),
+});
+
+export const DestinationSchema = z.discriminatedUnion('kind', [
+  SyslogDestinationSchema,
+  WebhookDestinationSchema,
+]);
+export type DestinationInput = z.input<typeof DestinationSchema>;
+export type Destination = z.output<typeof DestinationSchema>;
+export type SyslogDestination = z.output<typeof SyslogDestinationSchema>;
+export type WebhookDestination = z.output<typeof WebhookDestinationSchema>;
+
+/** Validates a destination, or throws invalid_input listing each bad field (never the secret's value). */
+export function parseDestination(input: unknown): Destination {
+  return parseInput(DestinationSchema, input, 'alert destination');
+}
+
+/** Where a destination sends, safe to log: `syslog+tls://siem.example:6514`, `webhook https://x/hook`. */
+export function describeDestination(d: Destination): string {
+  if (d.name) return d.name;
+  if (d.kind === 'webhook') return `webhook ${safeUrl(d.url)}`;
+  const host = isIP(d.host) === 6 ? `[${d.host}]` : d.host;
+  return `syslog+${d.transport}://${host}:${d.port}`;
+}
+
+export interface SenderOptions {
+  connectTimeoutMs?: number;
+  /** TCP/TLS: how long a new connection must stay open before the first write (syslog-transport.ts). */
+  connectionCheckMs?: number;
+  /** HOSTNAME in syslog messages; this machine's name by default. */
+  hostname?: string;
+}
+
+/**
+ * The sender for a validated destination. TLS files are read now, so a missing or unreadable file is a
+ * configuration error at start-up rather than a delivery failure later.
+ */
+export function createSender(destination: Destination, opts: SenderOptions = {}): AlertSender {
+  const d = destination;
+  if (d.kind === 'webhook') {
+    const sender = createWebhookSender({ url: d.url, secret: d.secret, timeoutMs: d.timeoutMs });
+    return d.name ? { ...sender, destination: d.name } : sender;
+  }
+  const base = {
+    host: d.host,
+    port: d.port,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    connectionCheckMs: opts.connectionCheckMs,
+  };
+  const transport =
+    d.transport === 'udp'
+      ? createUdpTransport(base)
+      : d.transport === 'tcp'
+        ? createTcpTransport(base)
+        : createTlsTransport({
+            ...base,
+            ca: readPem(d.caFile, 'caFile'),
+            cert: readPem(d.certFile, 'certFile'),
+            key: readPem(d.keyFile, 'keyFile'),
+          });
+  const sender = createSyslogSender(transport, {
+    facility: typeof d.facility === 'number' ? d.facility : SYSLOG_FACILITIES[d.facility],
+    appName: d.appName,
+    hostname: opts.hostname,
+  });
+  return d.name ? { ...sender, destination: d.name } : sender;
+}
+
+function readPem(path: string | undefined, field: string): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'unreadable';
+    // The path only: the contents of a key file must never reach a message.
+    throw new VigilError('configuration', `Alert destination ${field} ${path}: ${code}`, { cause: err });
+  }
+}

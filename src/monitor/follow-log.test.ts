@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FollowedLine, followLogDirectory, LogFollower, readLogLines } from './follow-log.js';
+
+// Real Zeek conn.log lines (RITA test data, see src/formats/zeek/fixtures/PROVENANCE.md).
+const conn = readFileSync(new URL('../formats/zeek/fixtures/rita-proxy/conn.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter(Boolean);
+const texts = (lines: FollowedLine[]) => lines.map((l) => l.text);
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-follow-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('LogFollower', () => {
+  it('hands out complete lines only, as the file grows', async () => {
+    const file = join(dir, 'conn.log');
+    const f = new LogFollower(file);
+    expect(await f.poll()).toEqual([]); // not there yet
+    writeFileSync(file, `${conn[0]}\n${conn[1]}\n${conn[2]!.slice(0, 10)}`);
+    const first = await f.poll();
+    expect(texts(first)).toEqual([conn[0], conn[1]]);
+    expect(first.map((l) => l.line)).toEqual([1, 2]);
+    expect(await f.poll()).toEqual([]);
+    appendFileSync(file, `${conn[2]!.slice(10)}\n`);
+    const next = await f.poll();
+    expect(next).toEqual([
+      {
+        text: conn[2],
+        line: 3,
+        position: {
+          offset: Buffer.byteLength(`${conn[0]}\n${conn[1]}\n${conn[2]}\n`),
+          line: 3,
+          ino: f.inode,
+        },
+      },
+    ]);
+    await f.close();
+  });
+
+  it('resumes after a stored position without repeating a line', async () => {
+    const file = join(dir, 'conn.log');
+    writeFileSync(file, `${conn.slice(0, 5).join('\n')}\n`);
+    const a = new LogFollower(file);
+    const read = await a.poll();
+    await a.close();
+    const stopAt = read[2]!.position; // processed up to line 3, then the sensor stopped
+    appendFileSync(file, `${conn.slice(5, 8).join('\n')}\n`);
+    const b = new LogFollower(file, stopAt);
+    const rest = await b.poll();
+    expect(texts(rest)).toEqual(conn.slice(3, 8));
+    expect(rest[0]!.line).toBe(4);
+    await b.close();
+  });
+
+  it('a stored position for another file (other inode) starts the new file from the top', async () => {
+    const file = join(dir, 'conn.log');
+    writeFileSync(file, `${conn[0]}\n`);
+    const f = new LogFollower(file, { offset: 5, line: 1, ino: -1 });
+    expect(texts(await f.poll())).toEqual([conn[0]]);
+    await f.close();
+  });
+
+  it('starts again from the top after truncation (copytruncate)', async () => {
+    const file = join(dir, 'eve.json');
+    writeFileSync(file, `${conn.slice(8, 12).join('\n')}\n`);
+    const f = new LogFollower(file);
+    expect(await f.poll()).toHaveLength(4);
+    truncateSync(file, 0);
+    appendFileSync(file, `${conn[12]}\n`);
+    const after = await f.poll();
+    expect(texts(after)).toEqual([conn[12]]);
+    expect(after[0]!.line).toBe(1);
+    expect(f.events.map((e) => e.kind)).toEqual(['opened', 'truncated']);
+    await f.close();
+  });
+
+  it('notices a file cut and rewritten past its old end between two polls', async () => {
+    const file = join(dir, 'eve.json');
+    writeFileSync(file, `${conn[8]}\n`);
+    const f = new LogFollower(file);
+    expect(await f.poll()).toHaveLength(1);
+    truncateSync(file, 0);
+    appendFileSync(file, `${conn.slice(9, 12).join('\n')}\n`);
+    expect(texts(await f.poll())).toEqual(conn.slice(9, 12));
+    await f.close();
+  });
+
+  it('follows Zeek-style rotation: rest of the old file, then the new one, nothing twice', async () => {
+    const file = join(dir, 'conn.log');
+    writeFileSync(file, `${conn[0]}\n`);
+    const f = new LogFollower(file);
+    expect(texts(await f.poll())).toEqual([conn[0]]);
+    // The writer finishes the old file after it was renamed, leaving the last line without a newline …
+    renameSync(file, join(dir, 'conn.2024-01-01-10-00-00.log'));
+    appendFileSync(join(dir, 'conn.2024-01-01-10-00-00.log'), `${conn[1]}\n${conn[2]}`);
+    expect(texts(await f.poll())).toEqual([conn[1]]); // no new conn.log yet; the partial line waits
+    // … and opens a fresh conn.log.
+    writeFileSync(file, `${conn[3]}\n`);
+    const after = await f.poll();
+    expect(texts(after)).toEqual([conn[2], conn[3]]);
+    expect(after.map((l) => l.line)).toEqual([3, 1]);
+    expect(f.events.map((e) => e.kind)).toEqual(['opened', 'rotated', 'opened']);
+    await f.close();
+  });
+
+  it('picks up a file deleted and created again', async () => {
+    const file = join(dir, 'eve.json');
+    writeFileSync(file, 'a\n');
+    const f = new LogFollower(file);
+    expect(texts(await f.poll())).toEqual(['a']);
+    unlinkSync(file);
+    expect(await f.poll()).toEqual([]);
+    writeFileSync(file, 'b\nc\n');
+    expect(texts(await f.poll())).toEqual(['b', 'c']);
+    await f.close();
+  });
+});
+
+describe('followLogDirectory', () => {
+  it('follows every log, new files included, and does not re-read a rotated file kept in the directory', async () => {
+    writeFileSync(join(dir, 'conn.log'), `${conn[0]}\n`);
+    writeFileSync(join(dir, 'notes.txt'), 'not a log\n');
+    const ac = new AbortController();
+    const got: string[] = [];
+    const it = followLogDirectory(dir, { pollMs: 20, signal: ac.signal });
+    const next = async () => {
+      const r = await it.next();
+      if (r.done) throw new Error('ended');
+      got.push(`${r.value.file}:${r.value.line}:${r.value.text.slice(0, 18)}`);
+      return r.value;
+    };
+    await next();
+    writeFileSync(join(dir, 'dns.log'), 'x\n');
+    await next();
+    renameSync(join(dir, 'conn.log'), join(dir, 'conn.2024-01-01-10-00-00.log'));
+    writeFileSync(join(dir, 'conn.log'), `${conn[1]}\n`);
+    await next();
+    appendFileSync(join(dir, 'dns.log'), 'y\n');
+    await next();
+    ac.abort();
+    await it.return(undefined);
+    expect(got).toEqual([
+      `conn.log:1:${conn[0]!.slice(0, 18)}`,
+      'dns.log:1:x',
+      `conn.log:1:${conn[1]!.slice(0, 18)}`,
+      'dns.log:2:y',
+    ]);
+  });
+});
+
+describe('readLogLines', () => {
+  it('reads plain and gzip files alike and hashes the bytes as stored', async () => {
+    const text = `${conn.join('\n')}\n`;
+    writeFileSync(join(dir, 'conn.log'), text);
+    const gz = gzipSync(text);
+    writeFileSync(join(dir, 'conn.log.gz'), gz);
+    for (const [name, bytes] of [
+      ['conn.log', Buffer.from(text)],
+      ['conn.log.gz', gz],
+    ] as const) {
+      const r = readLogLines(join(dir, name));
+      const lines: string[] = [];
+      for await (const l of r.lines) lines.push(l);
+      expect(lines).toEqual(conn);
+      expect(r.sha256()).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+  });
+});

@@ -1,0 +1,258 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
+import { cliActor } from '../../../test/factories.js';
+import type { Actor } from '../../accounts/actor.js';
+import type { Permission } from '../../accounts/permissions.js';
+import type { CapturePacket } from '../../capture/capture-packet.js';
+import { applySourceResult } from '../../discovery/apply-source-result.js';
+import { CaptureAnalyzer } from '../../discovery/capture-analyzer.js';
+import { createSite } from '../../inventory/site-service.js';
+import type { VigilDatabase } from '../../store/database.js';
+import { fixturePackets } from './fixture-packets.js';
+import { LiveAnalysis, type LiveRun, mergeFindings, mergeFlows } from './live-analysis.js';
+
+let telnet: CapturePacket[];
+let hl7: CapturePacket[];
+beforeAll(async () => {
+  telnet = await fixturePackets('07-telnet-ftp-ssh-mqtt.pcap');
+  hl7 = await fixturePackets('04-hl7-mllp.pcap');
+});
+
+/** What the database holds about discovery, in a form two databases can be compared by. */
+async function stored(vdb: VigilDatabase) {
+  const findings = await vdb.db
+    .selectFrom('findings')
+    .innerJoin('device_identifiers as i', (j) =>
+      j.onRef('i.device_id', '=', 'findings.device_id').on('i.kind', '=', 'ip'),
+    )
+    .select(['findings.type', 'findings.subject', 'findings.occurrences', 'i.value as ip'])
+    .execute();
+  const services = await vdb.db
+    .selectFrom('device_services as s')
+    .innerJoin('device_identifiers as i', (j) =>
+      j.onRef('i.device_id', '=', 's.device_id').on('i.kind', '=', 'ip'),
+    )
+    .select(['i.value as ip', 's.port', 's.transport', 's.protocol', 's.product', 's.encrypted'])
+    .execute();
+  const devices = await vdb.db.selectFrom('devices').select(['id', 'site_id']).execute();
+  const sort = (rows: object[]) => rows.map((r) => JSON.stringify(r)).sort();
+  return {
+    findings: sort(findings.map((f) => ({ ...f, occurrences: Number(f.occurrences) }))),
+    services: sort(services.map((s) => ({ ...s, port: Number(s.port) }))),
+    devices: devices.length,
+  };
+}
+
+async function oneShot(vdb: VigilDatabase, packets: CapturePacket[][]): Promise<void> {
+  const a = new CaptureAnalyzer('whole');
+  for (const ps of packets) for (const p of ps) a.packet(p);
+  await applySourceResult(vdb, cliActor, a.finish(), { kind: 'capture', file: 'whole' });
+}
+
+describe.each(DIALECTS)('LiveAnalysis on %s', (dialect) => {
+  const dbs: VigilDatabase[] = [];
+  const fresh = async () => {
+    const vdb = await freshDatabase(dialect);
+    dbs.push(vdb);
+    return vdb;
+  };
+  afterEach(async () => {
+    for (const d of dbs.splice(0)) await d.close();
+  });
+
+  it('stores a capture flushed in many slices exactly as one import of it (no double counts)', {
+    timeout: 60_000,
+  }, async () => {
+    const live = await fresh();
+    const runs: LiveRun[] = [];
+    const sut = new LiveAnalysis({
+      h: live,
+      actor: cliActor,
+      label: 'eth0',
+      evidenceSource: 'live',
+      afterApply: async (r) => {
+        runs.push(r);
+        return { alerts: 0 };
+      },
+    });
+    sut.beginStream('eth0');
+    let i = 0;
+    for (const p of [...telnet, ...hl7]) {
+      sut.packet(p);
+      if (++i % 25 === 0) await sut.flush();
+    }
+    await sut.flush({ final: true });
+    const whole = await fresh();
+    await oneShot(whole, [telnet, hl7]);
+    const got = await stored(live);
+    expect(got.findings.length).toBeGreaterThan(3);
+    expect(got).toEqual(await stored(whole));
+
+    const st = sut.status();
+    expect(st).toMatchObject({ packets: telnet.length + hl7.length, flushes: 9, failedFlushes: 0 });
+    expect(st.devices).toBe(got.devices);
+    // Every stored slice went to the detection hook as a live run, with the report of its import.
+    expect(runs.length).toBeGreaterThan(1);
+    expect(runs.every((r) => r.kind === 'live' && r.file === 'eth0' && r.report.importId)).toBe(true);
+    expect(st.lastFlush).toMatchObject({ stored: true, detection: { alerts: 0 } });
+    const evidence = await live.db.selectFrom('findings').select('evidence').executeTakeFirstOrThrow();
+    expect(JSON.parse(evidence.evidence)).toMatchObject({ source: 'live', file: 'eth0' });
+  });
+
+  it('keeps a slice that could not be stored and stores it with the next one, counting nothing twice', {
+    timeout: 60_000,
+  }, async () => {
+    const live = await fresh();
+    const permissions = new Set<Permission>();
+    const actor: Actor = { ...cliActor, permissions };
+    const warnings: string[] = [];
+    const sut = new LiveAnalysis({
+      h: live,
+      actor,
+      label: 'stdin',
+      evidenceSource: 'capture',
+      onWarning: (m) => warnings.push(m),
+    });
+    const done: string[] = [];
+    for (const p of telnet.slice(0, 90)) sut.packet(p);
+    sut.afterApplied(async () => {
+      done.push('first');
+    });
+    const failed = await sut.flush();
+    expect(failed.stored).toBe(false);
+    expect(failed.error).toMatch(/permission/);
+    expect(warnings[0]).toMatch(/flush failed, will retry/);
+    expect(done).toEqual([]); // not stored, so not done
+    for (const p of telnet.slice(90)) sut.packet(p);
+    for (const p of cliActor.permissions) permissions.add(p);
+    expect((await sut.flush({ final: true })).stored).toBe(true);
+    expect(done).toEqual(['first']);
+    expect(sut.status()).toMatchObject({ failedFlushes: 1 });
+    const whole = await fresh();
+    await oneShot(whole, [telnet]);
+    expect(await stored(live)).toEqual(await stored(whole));
+  });
+
+  it('a final flush that cannot store throws (the CLI exits non-zero)', { timeout: 60_000 }, async () => {
+    const live = await fresh();
+    const sut = new LiveAnalysis({
+      h: live,
+      actor: { ...cliActor, permissions: new Set() },
+      label: 'stdin',
+      evidenceSource: 'capture',
+    });
+    for (const p of telnet) sut.packet(p);
+    await expect(sut.flush({ final: true })).rejects.toThrow(/permission/);
+  });
+
+  it('an empty flush stores nothing but still releases what waits for it', { timeout: 60_000 }, async () => {
+    const live = await fresh();
+    const sut = new LiveAnalysis({ h: live, actor: cliActor, label: 'stdin', evidenceSource: 'capture' });
+    let released = false;
+    sut.afterApplied(async () => {
+      released = true;
+    });
+    const r = await sut.flush();
+    expect(r).toMatchObject({ stored: false, importId: null });
+    expect(released).toBe(true);
+    expect(await live.db.selectFrom('source_imports').select('id').execute()).toEqual([]);
+  });
+
+  it('places devices found without a site in the sensor site, and leaves a chosen site alone', {
+    timeout: 60_000,
+  }, async () => {
+    const live = await fresh();
+    const north = await createSite(live, cliActor, { name: 'North Campus' });
+    const south = await createSite(live, cliActor, { name: 'South Clinic' });
+    const first = new LiveAnalysis({
+      h: live,
+      actor: cliActor,
+      label: 'eth1',
+      evidenceSource: 'live',
+      siteId: south.id,
+    });
+    for (const p of hl7) first.packet(p);
+    await first.flush({ final: true });
+    const sut = new LiveAnalysis({
+      h: live,
+      actor: cliActor,
+      label: 'eth0',
+      evidenceSource: 'live',
+      siteId: north.id,
+    });
+    for (const p of telnet) sut.packet(p);
+    await sut.flush({ final: true });
+    const sites = (await live.db.selectFrom('devices').select('site_id').execute()).map((d) => d.site_id);
+    expect(sites.length).toBeGreaterThan(2);
+    expect(sites.every((s) => s === north.id || s === south.id)).toBe(true);
+    expect(sites.filter((s) => s === south.id).length).toBeGreaterThan(0);
+    const audit = await live.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('action', '=', 'sensor.devices-sited')
+      .execute();
+    expect(audit.length).toBe(2);
+  });
+
+  it('a detection hook that fails is reported and does not undo the slice', { timeout: 60_000 }, async () => {
+    const live = await fresh();
+    const warnings: string[] = [];
+    const sut = new LiveAnalysis({
+      h: live,
+      actor: cliActor,
+      label: 'eth0',
+      evidenceSource: 'live',
+      afterApply: async () => {
+        throw new Error('rule engine down');
+      },
+      onWarning: (m) => warnings.push(m),
+    });
+    for (const p of telnet) sut.packet(p);
+    const r = await sut.flush({ final: true });
+    expect(r.stored).toBe(true);
+    expect(warnings).toEqual(['detection failed: rule engine down']);
+  });
+});
+
+describe('merging slices that could not be stored', () => {
+  const ev = (time: string) => ({ source: 'live' as const, file: 'eth0', time, summary: 's' });
+  it('adds occurrences and keeps the first and the last evidence', () => {
+    const f = (time: string, occurrences?: number) => ({
+      type: 'insecure-protocol' as const,
+      host: { ip: '10.0.0.5' },
+      subject: 'telnet:23',
+      evidence: ev(time),
+      details: {},
+      ...(occurrences ? { occurrences } : {}),
+    });
+    const [m, ...rest] = mergeFindings(
+      [f('2026-01-01T00:00:05Z', 3)],
+      [f('2026-01-01T00:00:01Z'), f('2026-01-01T00:00:09Z')],
+    );
+    expect(rest).toEqual([]);
+    expect(m).toMatchObject({
+      occurrences: 5,
+      evidence: { time: '2026-01-01T00:00:01Z' },
+      lastEvidence: { time: '2026-01-01T00:00:09Z' },
+    });
+  });
+  it('adds conversation counters and widens the time span', () => {
+    const flow = (first: string, last: string, established: boolean) => ({
+      client: '10.0.0.1',
+      server: '10.0.0.2',
+      port: 104,
+      transport: 'tcp' as const,
+      protocol: null,
+      connections: 1,
+      packets: 10,
+      bytes: 100,
+      firstSeen: first,
+      lastSeen: last,
+      established,
+      evidence: ev(first),
+    });
+    expect(mergeFlows([flow('b', 'c', false)], [flow('a', 'b', true)])).toEqual([
+      { ...flow('b', 'c', true), connections: 2, packets: 20, bytes: 200, firstSeen: 'a', lastSeen: 'c' },
+    ]);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The policy service on SQLite and PostgreSQL, from real traffic: the shared captures imported through
+ * the real capture path (which stores their communications), a draft proposed from those stored
+ * communications, approved (audited, superseding), simulated (blocks nothing of the traffic it came
+ * from, blocks an injected connection), exported, and policy violations raised as alerts.
+ */
+import { createReadStream } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import type { Actor } from '../accounts/actor.js';
+import { listAudit } from '../audit/audit-log.js';
+import { applySourceResult } from '../discovery/apply-source-result.js';
+import { analyzeCapture } from '../discovery/capture-analyzer.js';
+import { listCommunications } from '../store/communication-store.js';
+import type { VigilDatabase } from '../store/database.js';
+import { fromCommunication, type PolicyFlow } from './policy-flow.js';
+import {
+  approvedPolicyRule,
+  approvePolicy,
+  checkPolicyViolations,
+  exportPolicyText,
+  proposeDraft,
+  saveDraftPolicy,
+  showPolicy,
+  simulatePolicy,
+} from './policy-service.js';
+import { seedSgh } from './policy-test-fixtures.js';
+
+const CAPTURES = [
+  'dicom-ct-store.pcap',
+  '04-hl7-mllp.pcap',
+  '06-http-tls.pcapng',
+  '07-telnet-ftp-ssh-mqtt.pcap',
+];
+const capture = (name: string) => new URL(`../../test/fixtures/captures/${name}`, import.meta.url).pathname;
+
+const reader: Actor = { ...cliActor, name: 'auditor', permissions: new Set(['policy:read']) };
+
+describe.each(DIALECTS)('policy service on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  let stored: PolicyFlow[];
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    await seedSgh(vdb, cliActor);
+    for (const file of CAPTURES) {
+      const result = await analyzeCapture(createReadStream(capture(file)), { file });
+      await applySourceResult(vdb, cliActor, result, { kind: 'capture', file });
+    }
+    stored = (await listCommunications(vdb)).map(fromCommunication);
+  });
+  afterAll(async () => vdb?.close());
+
+  it('proposes from the stored communications; the proposal blocks none of them', async () => {
+    expect(stored.length).toBeGreaterThan(10);
+    await expect(simulatePolicy(vdb, cliActor)).rejects.toThrow(/approved policy/);
+    const draft = await proposeDraft(vdb, cliActor, { name: 'sgh' });
+    expect(draft).toMatchObject({ state: 'draft', version: 1, siteId: null, flows: stored.length });
+    expect(draft.diff.added.length).toBe(draft.ruleCount);
+    const sim = await simulatePolicy(vdb, cliActor, { policy: draft.policy });
+    expect(sim.flows).toBe(stored.length);
+    expect(sim.blocked).toBe(0);
+    // Only people with policy:write may propose or approve.
+    await expect(proposeDraft(vdb, reader)).rejects.toThrow(/policy:write/);
+    await expect(approvePolicy(vdb, reader, draft.id)).rejects.toThrow(/policy:write/);
+  });
+
+  it('approves a draft (audited), supersedes the previous one, and refuses to approve twice', async () => {
+    const first = await proposeDraft(vdb, cliActor, { name: 'first' });
+    const a1 = await approvePolicy(vdb, cliActor, first.id);
+    expect(a1).toMatchObject({ state: 'approved', approvedBy: 'cli:test' });
+    const second = await proposeDraft(vdb, cliActor, { name: 'second' });
+    // Same traffic, same policy: nothing added or removed against the approved one.
+    expect(second.diff).toMatchObject({ added: [], removed: [] });
+    await approvePolicy(vdb, cliActor, second.id);
+    await expect(approvePolicy(vdb, cliActor, second.id)).rejects.toThrow(/only a draft/);
+    const overview = await showPolicy(vdb, reader);
+    expect(overview.approved?.id).toBe(second.id);
+    expect(overview.versions.find((v) => v.id === first.id)?.state).toBe('superseded');
+    const audit = await listAudit(vdb, { action: 'policy.approve' });
+    expect(audit.map((e) => e.targetId)).toEqual([second.id, first.id]);
+    expect(audit[0]!.summary).toMatchObject({ supersedes: first.id });
+  });
+
+  it('simulates the approved policy: blocks nothing of the baseline, blocks an injected connection', async () => {
+    const base = await simulatePolicy(vdb, reader);
+    expect(base.blocked).toBe(0);
+    const injected: PolicyFlow = {
+      client: '10.20.0.60',
+      server: '10.20.0.10',
+      port: 22,
+      transport: 'tcp',
+      protocol: 'ssh',
+      connections: 1,
+      firstSeen: '2026-11-29T01:00:00.000Z',
+      lastSeen: '2026-11-29T01:00:00.000Z',
+    };
+    const r = await simulatePolicy(vdb, reader, {}, { flows: [...stored, injected] });
+    expect(r.blocked).toBe(1);
+    expect(r.decisions.find((d) => d.decision === 'blocked')).toMatchObject({
+      client: '10.20.0.60',
+      server: '10.20.0.10',
+      port: 22,
+      ruleId: null,
+      clientZone: 'clinical',
+    });
+  });
+
+  it('exports the approved policy in every format', async () => {
+    const nft = await exportPolicyText(vdb, reader, { format: 'nftables' });
+    expect(nft).toContain('table inet vigil {');
+    expect(nft).toMatch(/tcp dport 104 accept/);
+    const json = JSON.parse(await exportPolicyText(vdb, reader, { format: 'json' })) as { rules: unknown[] };
+    expect(json.rules.length).toBeGreaterThan(0);
+    expect(await exportPolicyText(vdb, reader, { format: 'cisco-ios' })).toContain(
+      'ip access-list extended VIGIL-POLICY',
+    );
+  });
+
+  it('raises policy-violation alerts for flows outside the approved policy, once per conversation', async () => {
+    const injected: PolicyFlow = {
+      client: '10.20.0.60',
+      server: '203.0.113.7',
+      port: 4444,
+      transport: 'tcp',
+      protocol: null,
+      connections: 3,
+      firstSeen: '2026-11-29T01:00:00.000Z',
+      lastSeen: '2026-11-29T01:05:00.000Z',
+      evidence: { file: 'sensor-eth1', time: '2026-11-29T01:05:00.000Z' },
+    };
+    const r = await checkPolicyViolations(vdb, cliActor, {}, { flows: [...stored, injected] });
+    expect(r).toMatchObject({ violations: 1, created: 1 });
+    const again = await checkPolicyViolations(vdb, cliActor, {}, { flows: [injected] });
+    expect(again).toMatchObject({ violations: 1, created: 0 });
+    const alert = await vdb.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('rule', '=', 'policy-violation')
+      .execute();
+    expect(alert).toHaveLength(1);
+    expect(alert[0]).toMatchObject({ severity: 'high', subject: '10.20.0.60→203.0.113.7:4444/tcp' });
+    // The rule for a source run's rule list, bound to the approved policy.
+    const rule = await approvedPolicyRule(vdb);
+    expect(rule?.id).toBe('policy-violation');
+  });
+
+  it('saves a hand-written policy as a draft and refuses a bad one with every problem named', async () => {
+    const saved = await saveDraftPolicy(vdb, cliActor, {
+      name: 'hand-written',
+      rules: [
+        {
+          id: 'pacs-in',
+          from: { zone: 'clinical', deviceClass: 'imaging-ct' },
+          to: { zone: 'clinical', deviceClass: 'pacs' },
+          port: 104,
+          transport: 'tcp',
+          reason: 'CT sends images to PACS',
+        },
+      ],
+    });
+    expect(saved).toMatchObject({ state: 'draft', origin: 'file', ruleCount: 1 });
+    const bad = saveDraftPolicy(vdb, cliActor, {
+      rules: [
+        { id: 'x', from: { zone: 'a' }, to: { zone: 'b' }, port: 70000, transport: 'tcp', reason: '' },
+        {
+          id: 'x',
+          from: { zone: 'a' },
+          to: { zone: 'b', hosts: ['10.0.0.300'] },
+          port: 1,
+          transport: 'icmp',
+          reason: 'r',
+        },
+      ],
+    });
+    await expect(bad).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: expect.arrayContaining([
+        expect.objectContaining({ field: 'rules.0.port' }),
+        expect.objectContaining({ field: 'rules.0.reason' }),
+        expect.objectContaining({ field: 'rules.1.to.hosts.0' }),
+      ]),
+    });
+  });
+});

@@ -1,0 +1,399 @@
+/**
+ * @module The segmentation policy as people work it: propose a draft from stored communications (or given
+ * flows), save a draft from a file, approve a draft (audited; it supersedes the approved one of its
+ * scope), show, simulate flows and export. A scope is one site or every site; "the approved policy" of a
+ * scope is its newest approved version.
+ */
+import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { conflict, forbidden, notFound } from '../errors.js';
+import { parseInput } from '../inventory/device-input.js';
+import { raiseAlerts } from '../monitor/alerts-service.js';
+import type { DetectionRule } from '../monitor/rules/detection-rule.js';
+import { policyViolationRule, policyViolations } from '../monitor/rules/policy-violation.js';
+import { listCommunications } from '../store/communication-store.js';
+import { newId, nowIso } from '../store/ids.js';
+import {
+  allSegmentRows,
+  approvedPolicy,
+  identifiersOfDevices,
+  insertPolicy,
+  listPolicies,
+  nextPolicyVersion,
+  type PolicyRow,
+  policyById,
+  policyDevices,
+  policyScope,
+  updatePolicy,
+} from '../store/policy-store.js';
+import { findSite } from '../store/site-store.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
+import { type ExportFormat, exportPolicy } from './export/index.js';
+import { diffPolicies, type PolicyDiff } from './policy-diff.js';
+import { fromCommunication, type PolicyFlow } from './policy-flow.js';
+import { NetworkMap, type PolicyInventory } from './policy-inventory.js';
+import { type Policy, type PolicyInput, PolicySchema } from './policy-model.js';
+import { proposePolicy } from './propose.js';
+import { type SimulationReport, simulate } from './simulate.js';
+
+export interface StoredPolicy {
+  id: string;
+  siteId: string | null;
+  version: number;
+  state: 'draft' | 'approved' | 'superseded';
+  name: string;
+  origin: string;
+  ruleCount: number;
+  /** Rules flagged for review (internet flows, risky services, unknown clients). */
+  reviewCount: number;
+  createdBy: string;
+  createdAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  supersededAt: string | null;
+  policy: Policy;
+}
+
+function toStored(r: PolicyRow): StoredPolicy {
+  const policy = PolicySchema.parse(JSON.parse(r.document));
+  return {
+    id: r.id,
+    siteId: r.site_id,
+    version: Number(r.version),
+    state: r.state as StoredPolicy['state'],
+    name: r.name,
+    origin: r.origin,
+    ruleCount: Number(r.rule_count),
+    reviewCount: policy.rules.filter((x) => x.review).length,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    approvedBy: r.approved_by,
+    approvedAt: r.approved_at,
+    supersededAt: r.superseded_at,
+    policy,
+  };
+}
+
+/** Parses a policy document (file, API body), or throws invalid_input naming every bad field. */
+export function parsePolicy(value: unknown, what = 'policy'): Policy {
+  return parseInput(PolicySchema, value, what);
+}
+
+/** The site a request names (id or name), checked against the actor's site limits; null = every site. */
+async function resolveScope(
+  h: DbHandle,
+  actor: Actor,
+  site: string | null | undefined,
+): Promise<string | null> {
+  if (!site) return null;
+  const row = await findSite(h, site);
+  if (!row) throw notFound(`Site "${site}"`);
+  if (actor.siteIds && !actor.siteIds.includes(row.id)) throw forbidden(`No access to site "${row.name}"`);
+  return row.id;
+}
+
+/** Devices (with addresses, class, site) and segments, for one site or every site. */
+export async function loadPolicyInventory(h: DbHandle, siteId: string | null): Promise<PolicyInventory> {
+  const devices = await policyDevices(h, siteId ? [siteId] : undefined);
+  const ips = new Map<string, string[]>();
+  for (const r of await identifiersOfDevices(h, 'ip'))
+    ips.set(r.device_id, [...(ips.get(r.device_id) ?? []), r.value]);
+  const names = new Map<string, string>();
+  for (const r of await identifiersOfDevices(h, 'hostname'))
+    if (!names.has(r.device_id)) names.set(r.device_id, r.value);
+  const segments = (await allSegmentRows(h))
+    .filter((s) => !siteId || s.site_id === siteId)
+    .map((s) => ({ siteId: s.site_id, name: s.name, cidrs: JSON.parse(s.cidrs) as string[], zone: s.zone }));
+  return {
+    devices: devices.map((d) => ({
+      id: d.id,
+      label: d.asset_tag ?? names.get(d.id) ?? ips.get(d.id)?.[0] ?? d.id,
+      deviceClass: d.device_class,
+      siteId: d.site_id,
+      ips: ips.get(d.id) ?? [],
+    })),
+    segments,
+  };
+}
+
+async function storedFlows(h: DbHandle, siteId: string | null): Promise<PolicyFlow[]> {
+  return (await listCommunications(h, siteId ? { siteId } : {})).map(fromCommunication);
+}
+
+async function saveDraft(
+  h: DbHandle,
+  actor: Actor,
+  siteId: string | null,
+  policy: Policy,
+  origin: 'proposed' | 'file' | 'api',
+  summary: Record<string, unknown>,
+): Promise<StoredPolicy> {
+  return transaction(h, async (tx) => {
+    const scope = policyScope(siteId);
+    const row: PolicyRow = {
+      id: newId(),
+      scope,
+      site_id: siteId,
+      version: await nextPolicyVersion(tx, scope),
+      state: 'draft',
+      name: policy.name,
+      origin,
+      document: JSON.stringify({ ...policy, site: siteId }),
+      rule_count: policy.rules.length,
+      created_by: actor.name,
+      created_at: nowIso(),
+      approved_by: null,
+      approved_at: null,
+      superseded_at: null,
+    };
+    await insertPolicy(tx, row);
+    await appendAudit(tx, {
+      actor,
+      action: origin === 'proposed' ? 'policy.propose' : 'policy.draft',
+      target: { type: 'policy', id: row.id },
+      summary: { site: siteId, version: row.version, rules: row.rule_count, origin, ...summary },
+    });
+    return toStored(row);
+  });
+}
+
+export interface ProposeResult extends StoredPolicy {
+  /** How many flows the proposal was made from. */
+  flows: number;
+  /** What changes against the approved policy of the same scope. */
+  diff: PolicyDiff;
+}
+
+/** Proposes a least-privilege draft from the stored communications of the scope (or the given flows). */
+export async function proposeDraft(
+  h: DbHandle,
+  actor: Actor,
+  input: { site?: string | null; name?: string } = {},
+  opts: { flows?: readonly PolicyFlow[] } = {},
+): Promise<ProposeResult> {
+  assertCan(actor, 'policy:write');
+  const siteId = await resolveScope(h, actor, input.site);
+  if (!siteId) assertAllSites(actor, 'A policy for every site');
+  const flows = opts.flows ?? (await storedFlows(h, siteId));
+  const map = new NetworkMap(await loadPolicyInventory(h, siteId));
+  const policy = proposePolicy(map, flows, { name: input.name ?? 'proposed', site: siteId });
+  const current = await approvedPolicy(h, policyScope(siteId));
+  const diff = diffPolicies(current ? toStored(current).policy : null, policy);
+  const stored = await saveDraft(h, actor, siteId, policy, 'proposed', {
+    flows: flows.length,
+    added: diff.added.length,
+    removed: diff.removed.length,
+  });
+  return { ...stored, flows: flows.length, diff };
+}
+
+/** Saves a policy a person wrote or edited (a file or an API body) as a draft of its site's scope. */
+export async function saveDraftPolicy(
+  h: DbHandle,
+  actor: Actor,
+  document: unknown,
+  origin: 'file' | 'api' = 'file',
+): Promise<StoredPolicy> {
+  assertCan(actor, 'policy:write');
+  const policy = parsePolicy(document);
+  const siteId = await resolveScope(h, actor, policy.site);
+  if (!siteId) assertAllSites(actor, 'A policy for every site');
+  return saveDraft(h, actor, siteId, policy, origin, {});
+}
+
+/** Approves a draft: it becomes the policy of its scope; the approved one before it is superseded. */
+export async function approvePolicy(h: DbHandle, actor: Actor, id: string): Promise<StoredPolicy> {
+  assertCan(actor, 'policy:write');
+  return transaction(h, async (tx) => {
+    const row = await policyById(tx, id);
+    if (!row) throw notFound(`Policy ${id}`);
+    if (row.site_id) await resolveScope(tx, actor, row.site_id);
+    else assertAllSites(actor, 'A policy for every site');
+    if (row.state !== 'draft') throw conflict(`Policy ${id} is ${row.state}; only a draft can be approved`);
+    const now = nowIso();
+    const previous = await approvedPolicy(tx, row.scope);
+    if (previous) await updatePolicy(tx, previous.id, { state: 'superseded', superseded_at: now });
+    await updatePolicy(tx, id, { state: 'approved', approved_by: actor.name, approved_at: now });
+    await appendAudit(tx, {
+      actor,
+      action: 'policy.approve',
+      target: { type: 'policy', id },
+      summary: {
+        site: row.site_id,
+        version: Number(row.version),
+        rules: Number(row.rule_count),
+        supersedes: previous?.id ?? null,
+      },
+    });
+    return toStored({ ...row, state: 'approved', approved_by: actor.name, approved_at: now });
+  });
+}
+
+export interface PolicyOverview {
+  /** The approved policy of the scope, if any. */
+  approved: StoredPolicy | null;
+  /** Every version of the scope, newest first, without documents. */
+  versions: Omit<StoredPolicy, 'policy'>[];
+}
+
+export async function showPolicy(
+  h: DbHandle,
+  actor: Actor,
+  input: { site?: string | null } = {},
+): Promise<PolicyOverview> {
+  assertCan(actor, 'policy:read');
+  const siteId = await resolveScope(h, actor, input.site);
+  const scope = policyScope(siteId);
+  const approved = await approvedPolicy(h, scope);
+  const versions = (await listPolicies(h, [scope])).map((r) => {
+    const { policy: _, ...rest } = toStored(r);
+    return rest;
+  });
+  return { approved: approved ? toStored(approved) : null, versions };
+}
+
+export async function getPolicy(h: DbHandle, actor: Actor, id: string): Promise<StoredPolicy> {
+  assertCan(actor, 'policy:read');
+  const row = await policyById(h, id);
+  if (!row) throw notFound(`Policy ${id}`);
+  if (row.site_id) await resolveScope(h, actor, row.site_id);
+  return toStored(row);
+}
+
+/** The policy a read acts on: the one given, else the approved policy of the scope. */
+async function policyFor(
+  h: DbHandle,
+  actor: Actor,
+  input: { site?: string | null; policy?: unknown },
+): Promise<{ policy: Policy; siteId: string | null; policyId: string | null }> {
+  if (input.policy !== undefined) {
+    const policy = parsePolicy(input.policy);
+    const siteId = await resolveScope(h, actor, input.site ?? policy.site);
+    return { policy, siteId, policyId: null };
+  }
+  const siteId = await resolveScope(h, actor, input.site);
+  const row = await approvedPolicy(h, policyScope(siteId));
+  if (!row)
+    throw notFound(
+      `An approved policy${siteId ? ' for this site' : ' for every site'} (propose one and approve it, or pass a policy file)`,
+    );
+  return { policy: toStored(row).policy, siteId, policyId: row.id };
+}
+
+export interface SimulateResult extends Omit<SimulationReport, 'decisions'> {
+  policyId: string | null;
+  decisions: {
+    flow: string;
+    client: string;
+    server: string;
+    port: number;
+    transport: string;
+    protocol: string | null;
+    connections: number;
+    decision: 'allowed' | 'blocked';
+    ruleId: string | null;
+    reason: string;
+    clientZone: string;
+    clientClass: string;
+    clientDeviceId: string | null;
+    serverZone: string;
+    serverClass: string;
+    serverDeviceId: string | null;
+  }[];
+}
+
+/** Replays flows (given, else the scope's stored communications) against a policy (given, else the approved one). */
+export async function simulatePolicy(
+  h: DbHandle,
+  actor: Actor,
+  input: { site?: string | null; policy?: unknown } = {},
+  opts: { flows?: readonly PolicyFlow[] } = {},
+): Promise<SimulateResult> {
+  assertCan(actor, 'policy:read');
+  const { policy, siteId, policyId } = await policyFor(h, actor, input);
+  const flows = opts.flows ?? (await storedFlows(h, siteId));
+  const map = new NetworkMap(await loadPolicyInventory(h, siteId));
+  const report = simulate(policy, map, flows);
+  return {
+    ...report,
+    policyId,
+    decisions: report.decisions.map((d) => ({
+      flow: `${d.flow.client} → ${d.flow.server}${d.flow.transport === 'icmp' ? ' icmp' : ` ${d.flow.port}/${d.flow.transport}`}`,
+      client: d.flow.client,
+      server: d.flow.server,
+      port: d.flow.port,
+      transport: d.flow.transport,
+      protocol: d.flow.protocol,
+      connections: d.flow.connections,
+      decision: d.decision,
+      ruleId: d.ruleId,
+      reason: d.reason,
+      clientZone: d.client.zone,
+      clientClass: d.client.deviceClass,
+      clientDeviceId: d.client.deviceId,
+      serverZone: d.server.zone,
+      serverClass: d.server.deviceClass,
+      serverDeviceId: d.server.deviceId,
+    })),
+  };
+}
+
+/** The policy (given, else the approved one) in a firewall format, addresses from the inventory. */
+export async function exportPolicyText(
+  h: DbHandle,
+  actor: Actor,
+  input: { format: ExportFormat; site?: string | null; policy?: unknown },
+): Promise<string> {
+  assertCan(actor, 'policy:read');
+  const { policy, siteId } = await policyFor(h, actor, input);
+  const map = new NetworkMap(await loadPolicyInventory(h, siteId));
+  return exportPolicy(input.format, policy, map);
+}
+
+/**
+ * The `policy-violation` detection rule bound to the approved policy of a scope, for a source run's
+ * rule list (`processSourceRun(h, input, { rules: [...DETECTION_RULES, rule] })`); null when no
+ * policy is approved.
+ */
+export async function approvedPolicyRule(
+  h: DbHandle,
+  siteId: string | null = null,
+): Promise<DetectionRule | null> {
+  const row = await approvedPolicy(h, policyScope(siteId));
+  if (!row) return null;
+  const map = new NetworkMap(await loadPolicyInventory(h, siteId));
+  return policyViolationRule({ policy: toStored(row).policy, policyId: row.id, map });
+}
+
+/** Raises `policy-violation` alerts for the stored communications the approved policy does not allow. */
+export async function checkPolicyViolations(
+  h: DbHandle,
+  actor: Actor,
+  input: { site?: string | null } = {},
+  opts: { flows?: readonly PolicyFlow[]; now?: Date } = {},
+): Promise<{
+  policyId: string | null;
+  flows: number;
+  violations: number;
+  created: number;
+  updated: number;
+  suppressed: number;
+}> {
+  assertCan(actor, 'alerts:write');
+  const { policy, siteId, policyId } = await policyFor(h, actor, input);
+  const flows = opts.flows ?? (await storedFlows(h, siteId));
+  const map = new NetworkMap(await loadPolicyInventory(h, siteId));
+  const now = opts.now ?? new Date();
+  const candidates = policyViolations({ policy, policyId, map }, flows, now.toISOString());
+  const raised = await raiseAlerts(h, candidates, { now, actor: actor.name });
+  return {
+    policyId,
+    flows: flows.length,
+    violations: candidates.length,
+    created: raised.created,
+    updated: raised.updated,
+    suppressed: raised.suppressed,
+  };
+}
+
+export type { PolicyInput };

@@ -1,0 +1,155 @@
+/**
+ * Proposal and simulation on real traffic (the SYNs of four shared captures, see
+ * test/fixtures/policy/PROVENANCE.md) and, by fast-check, on random flow sets: a policy proposed from
+ * some flows allows every one of them, nothing else of what it was not shown, and never any-any.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { PolicyFlow } from './policy-flow.js';
+import { NetworkMap } from './policy-inventory.js';
+import { PolicySchema } from './policy-model.js';
+import { sghInventory, synFlows } from './policy-test-fixtures.js';
+import { proposePolicy } from './propose.js';
+import { simulate } from './simulate.js';
+
+describe('proposePolicy on the shared captures', () => {
+  const map = new NetworkMap(sghInventory());
+  const flows = synFlows();
+  const policy = proposePolicy(map, flows, { name: 'sgh' });
+
+  it('groups by zone and device class, keeps only what was seen, and is a valid policy file', () => {
+    expect(flows.length).toBe(31);
+    expect(PolicySchema.parse(JSON.parse(JSON.stringify(policy)))).toEqual(policy);
+    const lines = policy.rules.map(
+      (r) =>
+        `${r.from.zone}/${r.from.deviceClass} > ${r.to.zone}/${r.to.deviceClass} ${r.port}/${r.transport}`,
+    );
+    expect(lines).toContain('clinical/imaging-ct > clinical/pacs 104/tcp');
+    expect(lines).toContain('clinical/medical-workstation > clinical/pacs 4242/tcp');
+    expect(lines).toContain('integration/patient-monitor > integration/it 2575/tcp');
+    // Telnet and FTP were seen, so they are proposed, but flagged for review as risky services.
+    const telnet = policy.rules.find((r) => r.port === 23)!;
+    expect(telnet.review).toBe(true);
+    expect(telnet.reason).toMatch(/Telnet is a risky service/);
+    for (const r of policy.rules) {
+      expect(r.from.deviceClass ?? r.from.hosts, r.id).toBeDefined();
+      expect(r.to.deviceClass ?? r.to.hosts, r.id).toBeDefined();
+      expect(r.reason).toMatch(/^observed: /);
+    }
+  });
+
+  it('blocks nothing it was proposed from, and blocks an injected unauthorized connection', () => {
+    const report = simulate(policy, map, flows);
+    expect(report.blocked).toBe(0);
+    expect(report.allowed).toBe(31);
+    const injected: PolicyFlow[] = [
+      // The infusion pump opening Telnet on the PACS: no such conversation was ever seen.
+      { ...flows[0]!, client: '10.20.0.60', server: '10.20.0.10', port: 23 },
+      // A workstation reaching out to the internet.
+      { ...flows[0]!, client: '10.20.0.50', server: '93.184.216.34', port: 443 },
+    ];
+    const r2 = simulate(policy, map, [...flows, ...injected]);
+    expect(r2.blocked).toBe(2);
+    expect(r2.blockedByDevice.map((b) => `${b.client} ${b.server} ${b.service}`)).toEqual([
+      'dev-PUMP-1 dev-PACS-1 23/tcp',
+      'dev-WS-1 93.184.216.34 443/tcp',
+    ]);
+    const pump = r2.decisions.find((d) => d.flow.client === '10.20.0.60' && d.flow.port === 23)!;
+    expect(pump.ruleId).toBeNull();
+    expect(pump.reason).toMatch(/clinical\/infusion-pump → clinical\/pacs 23\/tcp \(default deny\)/);
+  });
+
+  it('is deterministic: the same flows in another order give the same policy', () => {
+    const again = proposePolicy(map, [...flows].reverse(), { name: 'sgh' });
+    expect(JSON.stringify(again)).toBe(JSON.stringify(policy));
+  });
+
+  it('pins internet flows to the devices and addresses seen, flagged for review', () => {
+    const p = proposePolicy(map, [
+      { ...flows[0]!, client: '10.20.0.50', server: '93.184.216.34', port: 443 },
+      { ...flows[0]!, client: '10.20.0.50', server: '2606:4700::6810:85e5', port: 443 },
+    ]);
+    expect(p.rules).toHaveLength(1);
+    expect(p.rules[0]).toMatchObject({
+      from: { zone: 'clinical', deviceClass: 'medical-workstation', hosts: ['10.20.0.50'] },
+      to: { zone: 'internet', hosts: ['93.184.216.34', '2606:4700::6810:85e5'] },
+      review: true,
+    });
+    // Another workstation of the same class does not inherit the internet.
+    const other = simulate(
+      p,
+      new NetworkMap({
+        ...sghInventory(),
+        devices: [
+          ...sghInventory().devices,
+          { id: 'ws2', label: 'WS-2', deviceClass: 'medical-workstation', siteId: null, ips: ['10.20.0.51'] },
+        ],
+      }),
+      [{ ...flows[0]!, client: '10.20.0.51', server: '93.184.216.34', port: 443 }],
+    );
+    expect(other.blocked).toBe(1);
+  });
+});
+
+const ipv4 = fc
+  .tuple(fc.constantFrom(10, 172, 8, 93, 192), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 }))
+  .map(([a, b, c, d]) =>
+    a === 172 ? `172.16.${c}.${d}` : a === 192 ? `192.168.${c}.${d}` : `${a}.${b}.${c}.${d}`,
+  );
+const ipv6 = fc
+  .tuple(fc.constantFrom('fd00:20::', '2001:db8::', '2606:4700::'), fc.integer({ min: 1, max: 0xffff }))
+  .map(([p, n]) => `${p}${n.toString(16)}`);
+const flowArb: fc.Arbitrary<PolicyFlow> = fc
+  .record({
+    v6: fc.boolean(),
+    a4: ipv4,
+    b4: ipv4,
+    a6: ipv6,
+    b6: ipv6,
+    known: fc.constantFrom('10.20.0.10', '10.20.0.50', '10.30.0.5', 'fd00:20::30', null),
+    transport: fc.constantFrom('tcp', 'udp', 'icmp') as fc.Arbitrary<'tcp' | 'udp' | 'icmp'>,
+    port: fc.integer({ min: 1, max: 65_535 }),
+    protocol: fc.constantFrom('dicom', 'hl7', null),
+    connections: fc.integer({ min: 1, max: 50 }),
+  })
+  .map((r) => ({
+    client: r.known && r.known.includes(':') === r.v6 ? r.known : r.v6 ? r.a6 : r.a4,
+    server: r.v6 ? r.b6 : r.b4,
+    port: r.transport === 'icmp' ? 0 : r.port,
+    transport: r.transport,
+    protocol: r.protocol,
+    connections: r.connections,
+    firstSeen: '2026-01-01T00:00:00.000Z',
+    lastSeen: '2026-01-02T00:00:00.000Z',
+  }));
+
+describe('propose/simulate properties', () => {
+  const map = new NetworkMap(sghInventory());
+
+  it('simulate(propose(flows), flows) blocks nothing, and the proposal is a valid policy', () => {
+    fc.assert(
+      fc.property(fc.array(flowArb, { maxLength: 60 }), (flows) => {
+        const policy = proposePolicy(map, flows);
+        expect(simulate(policy, map, flows).blocked).toBe(0);
+        PolicySchema.parse(JSON.parse(JSON.stringify(policy)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never allows a service on a port nobody used', () => {
+    fc.assert(
+      fc.property(
+        fc.array(flowArb, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 65_535 }),
+        (flows, port) => {
+          fc.pre(!flows.some((f) => f.port === port));
+          const policy = proposePolicy(map, flows);
+          const probe = flows.filter((f) => f.transport !== 'icmp').map((f) => ({ ...f, port }));
+          expect(simulate(policy, map, probe).allowed).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

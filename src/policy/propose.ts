@@ -1,0 +1,138 @@
+/**
+ * @module A least-privilege policy proposed from observed conversations: flows grouped by zone and device
+ * class on each side, port and transport, one allow rule per group, nothing that was not seen, never a
+ * rule open on both sides. Internet flows and addresses no device owns are pinned to the hosts seen
+ * (only the devices that need the internet get it) and flagged for review, as are risky services
+ * (Telnet, FTP …). Pure and deterministic: the same flows give the same policy.
+ */
+import type { PolicyFlow } from './policy-flow.js';
+import type { NetworkMap, ResolvedEndpoint } from './policy-inventory.js';
+import { compareAddresses } from './policy-inventory.js';
+import { INTERNET_ZONE, type Policy, type PolicyEndpoint, type PolicyRule } from './policy-model.js';
+import { riskyServiceOf } from './risky-services.js';
+
+export interface ProposeOptions {
+  name?: string;
+  /** Site id the proposal is for (null: every site). */
+  site?: string | null;
+}
+
+interface Group {
+  from: ResolvedEndpoint;
+  to: ResolvedEndpoint;
+  fromHosts: Set<string> | null;
+  toHosts: Set<string> | null;
+  port: number;
+  transport: PolicyFlow['transport'];
+  protocols: Map<string, number>;
+  connections: number;
+  flows: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/**
+ * How a side is written in a rule. A device inside the network: zone and class. The internet or an
+ * address without a device: the addresses themselves, never a whole zone.
+ */
+function pinned(side: ResolvedEndpoint, other: ResolvedEndpoint): boolean {
+  return side.zone === INTERNET_ZONE || other.zone === INTERNET_ZONE || side.deviceId === null;
+}
+
+function sideKey(side: ResolvedEndpoint, pin: boolean): string {
+  return pin
+    ? `${side.zone}|#${side.deviceId === null ? '' : side.deviceClass}`
+    : `${side.zone}|${side.deviceClass}`;
+}
+
+export function proposePolicy(
+  map: NetworkMap,
+  flows: readonly PolicyFlow[],
+  opts: ProposeOptions = {},
+): Policy {
+  const groups = new Map<string, Group>();
+  for (const f of flows) {
+    // A TCP or UDP flow without a port cannot be written as a firewall rule.
+    if (f.transport !== 'icmp' && f.port === 0) continue;
+    const from = map.resolve(f.client);
+    const to = map.resolve(f.server);
+    const port = f.transport === 'icmp' ? 0 : f.port;
+    const pinFrom = pinned(from, to);
+    const pinTo = pinned(to, from);
+    const key = `${sideKey(from, pinFrom)}>${sideKey(to, pinTo)}>${port}/${f.transport}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        from,
+        to,
+        fromHosts: pinFrom ? new Set() : null,
+        toHosts: pinTo ? new Set() : null,
+        port,
+        transport: f.transport,
+        protocols: new Map(),
+        connections: 0,
+        flows: 0,
+        firstSeen: f.firstSeen,
+        lastSeen: f.lastSeen,
+      };
+      groups.set(key, g);
+    }
+    g.fromHosts?.add(from.ip);
+    g.toHosts?.add(to.ip);
+    if (f.protocol) g.protocols.set(f.protocol, (g.protocols.get(f.protocol) ?? 0) + f.connections);
+    g.connections += f.connections;
+    g.flows++;
+    if (f.firstSeen < g.firstSeen) g.firstSeen = f.firstSeen;
+    if (f.lastSeen > g.lastSeen) g.lastSeen = f.lastSeen;
+  }
+
+  const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const rules: PolicyRule[] = sorted.map(([, g], i) => toRule(g, i + 1));
+  return {
+    format: 'vigil-policy',
+    formatVersion: 1,
+    name: opts.name ?? 'proposed',
+    site: opts.site ?? null,
+    defaultAction: 'deny',
+    rules,
+  };
+}
+
+function endpoint(side: ResolvedEndpoint, hosts: Set<string> | null): PolicyEndpoint {
+  const e: PolicyEndpoint = { zone: side.zone };
+  if (side.deviceId !== null) e.deviceClass = side.deviceClass;
+  if (hosts) e.hosts = [...hosts].sort(compareAddresses);
+  return e;
+}
+
+function toRule(g: Group, n: number): PolicyRule {
+  const protocol =
+    [...g.protocols.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
+  const from = endpoint(g.from, g.fromHosts);
+  const to = endpoint(g.to, g.toHosts);
+  const svc = g.transport === 'icmp' ? 'icmp' : `${g.port}/${g.transport}`;
+  const side = (e: PolicyEndpoint) => `${e.zone}${e.deviceClass ? ` ${e.deviceClass}` : ''}`;
+  const notes: string[] = [];
+  const internet = from.zone === INTERNET_ZONE || to.zone === INTERNET_ZONE;
+  if (internet) notes.push('internet traffic: confirm the device needs it');
+  const risky =
+    g.transport === 'icmp' ? undefined : riskyServiceOf({ port: g.port, transport: g.transport, protocol });
+  if (risky) notes.push(`${risky.name} is a risky service: ${risky.action}`);
+  if (g.from.deviceId === null && !internet) notes.push('client address belongs to no known device');
+  const reason =
+    `observed: ${side(from)} → ${side(to)} ${svc}${protocol ? ` ${protocol}` : ''}, ` +
+    `${g.connections} connection${g.connections === 1 ? '' : 's'} ${g.firstSeen} – ${g.lastSeen}` +
+    (notes.length ? `; review: ${notes.join('; ')}` : '');
+  return {
+    id: `r${n}`,
+    action: 'allow',
+    from,
+    to,
+    port: g.port,
+    transport: g.transport,
+    protocol,
+    reason,
+    review: notes.length > 0,
+    observed: { connections: g.connections, firstSeen: g.firstSeen, lastSeen: g.lastSeen },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * @module Policy simulation: every flow against the policy's allow rules, first match decides, nothing
+ * matched is blocked (default deny). Matches on zones, device classes, hosts, port and transport only,
+ * exactly what the firewall exports can enforce (the application protocol is for people). Pure.
+ */
+import { flowLabel, type PolicyFlow } from './policy-flow.js';
+import { addressMatches, type NetworkMap, type ResolvedEndpoint } from './policy-inventory.js';
+import type { Policy, PolicyEndpoint, PolicyRule } from './policy-model.js';
+
+export interface FlowDecision {
+  flow: PolicyFlow;
+  decision: 'allowed' | 'blocked';
+  /** The rule that allowed it; null when blocked by the default deny. */
+  ruleId: string | null;
+  reason: string;
+  client: ResolvedEndpoint;
+  server: ResolvedEndpoint;
+}
+
+export interface BlockedService {
+  /** Client device id, or its address when no device has it. */
+  client: string;
+  clientDeviceId: string | null;
+  /** Asset tag, hostname or address, for people. */
+  clientLabel: string;
+  server: string;
+  serverDeviceId: string | null;
+  serverLabel: string;
+  service: string;
+  flows: number;
+  connections: number;
+}
+
+export interface SimulationReport {
+  flows: number;
+  allowed: number;
+  blocked: number;
+  decisions: FlowDecision[];
+  /** What would have been blocked, by client device and server service. */
+  blockedByDevice: BlockedService[];
+}
+
+export function endpointMatches(e: PolicyEndpoint, r: ResolvedEndpoint): boolean {
+  if (e.zone !== r.zone) return false;
+  if (e.deviceClass && e.deviceClass !== r.deviceClass) return false;
+  if (e.hosts && !e.hosts.some((h) => addressMatches(r.ip, h))) return false;
+  return true;
+}
+
+export function ruleMatches(
+  rule: PolicyRule,
+  flow: PolicyFlow,
+  client: ResolvedEndpoint,
+  server: ResolvedEndpoint,
+) {
+  return (
+    rule.transport === flow.transport &&
+    (rule.transport === 'icmp' || rule.port === flow.port) &&
+    endpointMatches(rule.from, client) &&
+    endpointMatches(rule.to, server)
+  );
+}
+
+export function decideFlow(policy: Policy, map: NetworkMap, flow: PolicyFlow): FlowDecision {
+  const client = map.resolve(flow.client);
+  const server = map.resolve(flow.server);
+  const rule = policy.rules.find((r) => ruleMatches(r, flow, client, server));
+  return rule
+    ? { flow, decision: 'allowed', ruleId: rule.id, reason: rule.reason, client, server }
+    : {
+        flow,
+        decision: 'blocked',
+        ruleId: null,
+        reason: `no rule allows ${client.zone}/${client.deviceClass} → ${server.zone}/${server.deviceClass} ${flow.transport === 'icmp' ? 'icmp' : `${flow.port}/${flow.transport}`} (default deny)`,
+        client,
+        server,
+      };
+}
+
+export function simulate(policy: Policy, map: NetworkMap, flows: readonly PolicyFlow[]): SimulationReport {
+  const decisions = flows.map((f) => decideFlow(policy, map, f));
+  const blocked = new Map<string, BlockedService>();
+  for (const d of decisions) {
+    if (d.decision !== 'blocked') continue;
+    const service = d.flow.transport === 'icmp' ? 'icmp' : `${d.flow.port}/${d.flow.transport}`;
+    const client = d.client.deviceId ?? d.client.ip;
+    const server = d.server.deviceId ?? d.server.ip;
+    const key = `${client}|${server}|${service}`;
+    const b = blocked.get(key) ?? {
+      client,
+      clientDeviceId: d.client.deviceId,
+      clientLabel: (d.client.deviceId && map.device(d.client.deviceId)?.label) || d.client.ip,
+      server,
+      serverDeviceId: d.server.deviceId,
+      serverLabel: (d.server.deviceId && map.device(d.server.deviceId)?.label) || d.server.ip,
+      service,
+      flows: 0,
+      connections: 0,
+    };
+    b.flows++;
+    b.connections += d.flow.connections;
+    blocked.set(key, b);
+  }
+  const n = decisions.filter((d) => d.decision === 'blocked').length;
+  return {
+    flows: decisions.length,
+    allowed: decisions.length - n,
+    blocked: n,
+    decisions,
+    blockedByDevice: [...blocked.values()].sort(
+      (a, b) =>
+        a.client.localeCompare(b.client) ||
+        a.server.localeCompare(b.server) ||
+        a.service.localeCompare(b.service),
+    ),
+  };
+}
+
+export { flowLabel };

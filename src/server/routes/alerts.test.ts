@@ -1,0 +1,171 @@
+/**
+ * Alerts over the API on every dialect: list with filters and paging, show with history, state changes
+ * (auditor refused), destinations (the secret never returned), dead letters.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, apiHarness } from '../../../test/api-harness.js';
+import { DIALECTS } from '../../../test/dialects.js';
+import type { AlertCandidate } from '../../monitor/alert-candidate.js';
+import { raiseAlerts } from '../../monitor/alerts-service.js';
+import { InProcessEventBus } from '../../monitor/event-bus.js';
+
+const SECRET = 'a-webhook-signing-secret-of-forty-characters';
+
+const candidate = (subject: string, severity: AlertCandidate['severity'] = 'high'): AlertCandidate => ({
+  rule: 'cleartext-phi',
+  severity,
+  title: `Patient data sent without encryption (${subject})`,
+  deviceId: null,
+  siteId: null,
+  subject,
+  evidence: [
+    {
+      time: '2026-03-02T10:00:00.000Z',
+      connection: '10.30.0.21:40112 → 10.30.0.10:2575/tcp',
+      file: '04-hl7-mllp.pcap',
+      packet: 4,
+      summary: 'HL7 ADT^A01 with PID in cleartext',
+    },
+  ],
+});
+
+describe.each(DIALECTS)('alerts API on %s', (dialect) => {
+  let h: ApiHarness;
+  let ids: string[];
+  beforeAll(async () => {
+    h = await apiHarness(dialect);
+    const bus = new InProcessEventBus();
+    const r = await raiseAlerts(
+      h.ctx.vdb,
+      [candidate('hl7:2575'), candidate('hl7:2576', 'medium'), candidate('hl7:2577')],
+      {
+        bus,
+      },
+    );
+    ids = r.alertIds;
+  });
+  afterAll(async () => h?.close());
+
+  it('lists alerts with filters, paging and a total', async () => {
+    const all = await h.as('auditor').get('/api/v1/alerts');
+    expect(all.status).toBe(200);
+    const body = (await all.json()) as { items: { id: string; severity: string }[]; total: number };
+    expect(body.total).toBe(3);
+    expect(Object.keys(body.items[0]!).sort()).toEqual(
+      [
+        'count',
+        'createdAt',
+        'details',
+        'deviceId',
+        'evidence',
+        'firstSeen',
+        'id',
+        'lastSeen',
+        'rule',
+        'severity',
+        'siteId',
+        'state',
+        'stateAt',
+        'stateBy',
+        'stateReason',
+        'subject',
+        'suppressed',
+        'title',
+        'updatedAt',
+      ].sort(),
+    );
+    const medium = (await (
+      await h.as('auditor').get('/api/v1/alerts?severity=medium')
+    ).json()) as typeof body;
+    expect(medium.items.map((a) => a.severity)).toEqual(['medium']);
+    const page = (await (
+      await h.as('auditor').get('/api/v1/alerts?limit=1&offset=1')
+    ).json()) as typeof body & {
+      limit: number;
+      offset: number;
+    };
+    expect(page).toMatchObject({ total: 3, limit: 1, offset: 1 });
+    expect(page.items).toHaveLength(1);
+    expect((await h.as('auditor').get('/api/v1/alerts?state=bogus')).status).toBe(400);
+  });
+
+  it('shows one alert with its history, changes its state, and refuses an auditor', async () => {
+    const id = ids[0]!;
+    const show = (await (await h.as('auditor').get(`/api/v1/alerts/${id}`)).json()) as {
+      events: { action: string }[];
+      deliveries: unknown[];
+      evidence: { connection: string }[];
+    };
+    expect(show.events.map((e) => e.action)).toEqual(['created']);
+    expect(show.deliveries).toEqual([]);
+    expect(show.evidence[0]!.connection).toContain('2575/tcp');
+    expect((await h.as('auditor').post(`/api/v1/alerts/${id}/state`, { state: 'acknowledged' })).status).toBe(
+      403,
+    );
+    const ack = await h.as('clinical-engineer').post(`/api/v1/alerts/${id}/state`, {
+      state: 'acknowledged',
+      reason: 'ward informed',
+    });
+    expect(ack.status).toBe(200);
+    expect(await ack.json()).toMatchObject({ state: 'acknowledged', stateReason: 'ward informed' });
+    const bad = await h.as('clinical-engineer').post(`/api/v1/alerts/${id}/state`, { state: 'new' });
+    expect(bad.status).toBe(400);
+    expect(
+      (await h.as('clinical-engineer').post(`/api/v1/alerts/${id}/state`, { state: 'false-positive' }))
+        .status,
+    ).toBe(400);
+    expect((await h.as('auditor').get('/api/v1/alerts/nope')).status).toBe(404);
+  });
+
+  it('adds, lists and removes destinations without ever returning the secret', async () => {
+    const add = await h.as('security-officer').post('/api/v1/alert-destinations', {
+      name: 'soc-hook',
+      kind: 'webhook',
+      url: 'https://hooks.example.org/vigil?token=abc123',
+      secret: SECRET,
+    });
+    expect(add.status).toBe(201);
+    const text = await add.text();
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('abc123');
+    expect(JSON.parse(text)).toMatchObject({
+      name: 'soc-hook',
+      hasSecret: true,
+      target: 'webhook https://hooks.example.org/vigil',
+    });
+    const syslog = await h.as('security-officer').post('/api/v1/alert-destinations', {
+      name: 'siem',
+      kind: 'syslog',
+      transport: 'tcp',
+      host: '127.0.0.1',
+      port: 6514,
+    });
+    expect(syslog.status).toBe(201);
+    expect(await syslog.json()).toMatchObject({ target: 'syslog+tcp://127.0.0.1:6514', hasSecret: false });
+    const bad = await h
+      .as('security-officer')
+      .post('/api/v1/alert-destinations', { name: 'x', kind: 'pager' });
+    expect(bad.status).toBe(400);
+    const list = await h.as('auditor').get('/api/v1/alert-destinations');
+    const listText = await list.text();
+    expect(listText).not.toContain(SECRET);
+    expect((JSON.parse(listText) as { items: { name: string }[] }).items.map((d) => d.name)).toEqual([
+      'siem',
+      'soc-hook',
+    ]);
+    expect((await h.as('auditor').request('DELETE', '/api/v1/alert-destinations/siem')).status).toBe(403);
+    expect((await h.as('security-officer').request('DELETE', '/api/v1/alert-destinations/siem')).status).toBe(
+      200,
+    );
+    expect((await h.as('security-officer').request('DELETE', '/api/v1/alert-destinations/siem')).status).toBe(
+      404,
+    );
+  });
+
+  it('lists dead letters and answers 404 for an unknown one', async () => {
+    const dead = await h.as('auditor').get('/api/v1/alert-dead-letters');
+    expect(dead.status).toBe(200);
+    expect(await dead.json()).toEqual({ items: [] });
+    expect((await h.as('security-officer').post('/api/v1/alert-dead-letters/nope/retry')).status).toBe(404);
+  });
+});

@@ -1,0 +1,290 @@
+/**
+ * @module Alerts over the API: list with filters and paging, show with history and deliveries, change
+ * state; alert destinations (add, list, remove, test; secrets are never returned); dead letters (list,
+ * retry). Bodies are validated by the domain modules, so the API and the CLI refuse the same things.
+ */
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { ALERT_SEVERITIES } from '../../monitor/alert-candidate.js';
+import {
+  addDestination,
+  listDeadLetters,
+  listDestinations,
+  removeDestination,
+  retryDeadLetter,
+  testDestination,
+} from '../../monitor/alert-destinations-service.js';
+import { ALERT_STATES, changeAlertState, getAlert, listAlerts } from '../../monitor/alerts-service.js';
+import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
+
+const many = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) => (v === undefined ? undefined : Array.isArray(v) ? v : String(v).split(',')),
+    z.array(item).optional(),
+  );
+const IdParam = z.object({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+const AlertEvidenceSchema = z
+  .object({
+    time: z.string(),
+    connection: z.string().optional(),
+    file: z.string().optional(),
+    packet: z.number().int().optional(),
+    summary: z.string(),
+  })
+  .openapi('AlertEvidence');
+
+export const AlertSchema = z
+  .object({
+    id: z.string(),
+    rule: z.string(),
+    severity: z.enum(ALERT_SEVERITIES),
+    title: z.string(),
+    deviceId: z.string().nullable(),
+    siteId: z.string().nullable(),
+    subject: z.string(),
+    state: z.enum(ALERT_STATES),
+    count: z.number().int(),
+    suppressed: z.number().int(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    evidence: z.array(AlertEvidenceSchema),
+    details: z.record(z.string(), z.unknown()),
+    stateReason: z.string().nullable(),
+    stateBy: z.string().nullable(),
+    stateAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Alert');
+
+const AlertDetailSchema = AlertSchema.extend({
+  events: z.array(
+    z.object({
+      at: z.string(),
+      actor: z.string(),
+      action: z.string(),
+      fromState: z.enum(ALERT_STATES).nullable(),
+      toState: z.enum(ALERT_STATES),
+      reason: z.string().nullable(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  deliveries: z.array(
+    z.object({
+      id: z.string(),
+      destinationId: z.string(),
+      destination: z.string(),
+      kind: z.string(),
+      state: z.string(),
+      attempts: z.number().int(),
+      lastError: z.string().nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+      deliveredAt: z.string().nullable(),
+    }),
+  ),
+}).openapi('AlertDetail');
+
+const DestinationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['syslog', 'webhook']),
+    target: z.string(),
+    config: z.record(z.string(), z.unknown()),
+    hasSecret: z.boolean(),
+    enabled: z.boolean(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi('AlertDestination');
+
+const DeadLetterSchema = z
+  .object({
+    id: z.string(),
+    alertId: z.string(),
+    rule: z.string(),
+    severity: z.string(),
+    title: z.string(),
+    destinationId: z.string(),
+    destination: z.string(),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('AlertDeadLetter');
+
+const SendOutcomeSchema = z.object({
+  ok: z.boolean(),
+  destination: z.string(),
+  error: z.string().optional(),
+});
+
+const Page = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+};
+
+export const alertRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    defineRoute('alerts:read', {
+      method: 'get',
+      path: '/alerts',
+      tags: ['alerts'],
+      summary: 'Alerts, most recently seen first, with the total for paging',
+      request: {
+        query: z.object({
+          state: many(z.enum(ALERT_STATES)),
+          rule: many(z.string().min(1).max(64)),
+          severity: many(z.enum(ALERT_SEVERITIES)),
+          deviceId: z.string().max(64).optional(),
+          siteId: z.string().max(64).optional(),
+          since: z.string().max(40).optional(),
+          ...Page,
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({
+            items: z.array(AlertSchema),
+            total: z.number().int(),
+            limit: z.number().int(),
+            offset: z.number().int(),
+          }),
+          'Alerts',
+        ),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const query = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+      return c.json(await listAlerts(c.get('ctx').vdb, actorOf(c), query), 200);
+    },
+  )
+  .openapi(
+    defineRoute('alerts:read', {
+      method: 'get',
+      path: '/alerts/{id}',
+      tags: ['alerts'],
+      summary: 'One alert with its evidence, history and deliveries',
+      request: { params: IdParam },
+      responses: { 200: json(AlertDetailSchema, 'Alert') },
+    }),
+    async (c) => c.json(await getAlert(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    defineRoute('alerts:write', {
+      method: 'post',
+      path: '/alerts/{id}/state',
+      tags: ['alerts'],
+      summary: 'Acknowledge, resolve, dismiss (false-positive) or re-open (new) an alert',
+      request: {
+        params: IdParam,
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ state: z.enum(ALERT_STATES), reason: z.string().max(1000).optional() }),
+            },
+          },
+        },
+      },
+      responses: { 200: json(AlertSchema, 'Changed') },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      return c.json(
+        await changeAlertState(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, {
+          state: body.state,
+          ...(body.reason !== undefined ? { reason: body.reason } : {}),
+        }),
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute('alerts:read', {
+      method: 'get',
+      path: '/alert-destinations',
+      tags: ['alerts'],
+      summary: 'Alert destinations (secrets are never returned)',
+      responses: { 200: json(z.object({ items: z.array(DestinationSchema) }), 'Destinations') },
+    }),
+    async (c) => c.json({ items: await listDestinations(c.get('ctx').vdb, actorOf(c)) }, 200),
+  )
+  .openapi(
+    defineRoute('alerts:write', {
+      method: 'post',
+      path: '/alert-destinations',
+      tags: ['alerts'],
+      summary: 'Add a syslog or webhook destination',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.record(z.string(), z.unknown()).openapi({
+                description:
+                  '{name, kind: "syslog", transport: udp|tcp|tls, host, port, facility?, appName?, caFile?, certFile?, keyFile?, enabled?} or {name, kind: "webhook", url, secret, timeoutMs?, enabled?}',
+              }),
+            },
+          },
+        },
+      },
+      responses: { 201: json(DestinationSchema, 'Added') },
+    }),
+    async (c) => c.json(await addDestination(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 201),
+  )
+  .openapi(
+    defineRoute('alerts:write', {
+      method: 'delete',
+      path: '/alert-destinations/{id}',
+      tags: ['alerts'],
+      summary: 'Remove a destination (by id or name) with its delivery records',
+      request: { params: IdParam },
+      responses: { 200: json(DestinationSchema, 'Removed') },
+    }),
+    async (c) => c.json(await removeDestination(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    defineRoute('alerts:write', {
+      method: 'post',
+      path: '/alert-destinations/{id}/test',
+      tags: ['alerts'],
+      summary: 'Send one test alert to a destination now',
+      request: { params: IdParam },
+      responses: { 200: json(SendOutcomeSchema, 'Outcome') },
+    }),
+    async (c) => c.json(await testDestination(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    defineRoute('alerts:read', {
+      method: 'get',
+      path: '/alert-dead-letters',
+      tags: ['alerts'],
+      summary: 'Deliveries given up on (receiver down, refused, expired), oldest first',
+      request: { query: z.object(Page) },
+      responses: { 200: json(z.object({ items: z.array(DeadLetterSchema) }), 'Dead letters') },
+    }),
+    async (c) =>
+      c.json({ items: await listDeadLetters(c.get('ctx').vdb, actorOf(c), c.req.valid('query')) }, 200),
+  )
+  .openapi(
+    defineRoute('alerts:write', {
+      method: 'post',
+      path: '/alert-dead-letters/{id}/retry',
+      tags: ['alerts'],
+      summary: 'Send a dead letter again, once, now',
+      request: { params: IdParam },
+      responses: {
+        200: json(SendOutcomeSchema.extend({ state: z.string(), attempts: z.number().int() }), 'Outcome'),
+      },
+    }),
+    async (c) => c.json(await retryDeadLetter(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
+  );

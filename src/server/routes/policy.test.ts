@@ -1,0 +1,66 @@
+/**
+ * The policy API: permissions per role (policy:read to show, simulate, export; policy:write to propose,
+ * save and approve), a draft proposed from stored communications of a real capture, approved, then
+ * simulated and exported as nftables text.
+ */
+import { createReadStream } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, apiHarness, cliActor } from '../../../test/api-harness.js';
+import { DIALECTS } from '../../../test/dialects.js';
+import { applySourceResult } from '../../discovery/apply-source-result.js';
+import { analyzeCapture } from '../../discovery/capture-analyzer.js';
+
+describe.each(DIALECTS)('policy API on %s', (dialect) => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await apiHarness(dialect);
+    const file = '04-hl7-mllp.pcap';
+    const path = new URL(`../../../test/fixtures/captures/${file}`, import.meta.url).pathname;
+    const result = await analyzeCapture(createReadStream(path), { file });
+    await applySourceResult(h.ctx.vdb, cliActor, result, { kind: 'capture', file });
+  });
+  afterAll(async () => h?.close());
+
+  it('proposes, approves, simulates and exports', async () => {
+    const none = await h.as('auditor').get('/api/v1/policy');
+    expect(none.status).toBe(200);
+    expect(await none.json()).toMatchObject({ approved: null, versions: [] });
+    expect((await h.as('clinical-engineer').post('/api/v1/policy/propose', {})).status).toBe(403);
+
+    const proposed = await h.as('security-officer').post('/api/v1/policy/propose', { name: 'hl7' });
+    expect(proposed.status, await proposed.clone().text()).toBe(201);
+    const draft = (await proposed.json()) as { id: string; state: string; flows: number; ruleCount: number };
+    expect(draft.state).toBe('draft');
+    expect(draft.flows).toBeGreaterThan(0);
+    expect(draft.ruleCount).toBeGreaterThan(0);
+
+    expect((await h.as('auditor').post(`/api/v1/policy/${draft.id}/approve`)).status).toBe(403);
+    const approved = await h.as('security-officer').post(`/api/v1/policy/${draft.id}/approve`);
+    expect(approved.status).toBe(200);
+    expect(((await approved.json()) as { state: string }).state).toBe('approved');
+    expect((await h.as('security-officer').post(`/api/v1/policy/${draft.id}/approve`)).status).toBe(409);
+
+    const sim = await h.as('clinical-engineer').post('/api/v1/policy/simulate', {});
+    expect(sim.status).toBe(200);
+    expect(await sim.json()).toMatchObject({ blocked: 0 });
+
+    const nft = await h.as('auditor').get('/api/v1/policy/export?format=nftables');
+    expect(nft.status).toBe(200);
+    expect(nft.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await nft.text()).toMatch(/tcp dport 2575 accept/);
+    const bad = await h.as('auditor').get('/api/v1/policy/export?format=pf');
+    expect(bad.status).toBe(400);
+
+    const shown = (await (await h.as('auditor').get('/api/v1/policy')).json()) as {
+      approved: { id: string };
+    };
+    expect(shown.approved.id).toBe(draft.id);
+  });
+
+  it('saves a hand-written draft and answers 400 with the bad fields', async () => {
+    const bad = await h.as('admin').post('/api/v1/policy', { rules: [{ id: 'x' }] });
+    expect(bad.status).toBe(400);
+    const body = (await bad.json()) as { issues: { field: string }[] };
+    expect(body.issues.map((i) => i.field)).toContain('rules.0.from');
+  });
+});
