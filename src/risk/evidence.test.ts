@@ -103,6 +103,44 @@ describe('exposure', () => {
     expect(exposureEvidence({ ips: ['8.8.8.8'], segments: segs, controls: ['isolated'] }).value).toBe(
       'small',
     );
+    // Internet traffic seen in stored conversations: an internet host connecting in makes it open;
+    // outbound-only traffic is said but stays controlled (NAT, a vendor cloud).
+    const seen = {
+      peer: '52.44.164.170',
+      port: 443,
+      transport: 'tcp',
+      established: true,
+      lastSeen: '2026-11-20T10:00:00Z',
+    };
+    const inbound = exposureEvidence({
+      ips: ['10.1.3.4'],
+      segments: segs,
+      internet: { ...seen, inbound: true },
+    });
+    expect(inbound).toMatchObject({ value: 'open', source: 'network' });
+    expect(inbound.because).toContain('internet host 52.44.164.170 connected to it on 443/tcp');
+    const outbound = exposureEvidence({
+      ips: ['10.1.3.4'],
+      segments: segs,
+      internet: { ...seen, inbound: false },
+    });
+    expect(outbound.value).toBe('controlled');
+    expect(outbound.because).toContain('outbound only');
+    const refused = exposureEvidence({
+      ips: ['10.1.3.4'],
+      segments: segs,
+      internet: { ...seen, inbound: true, established: false },
+    });
+    expect(refused.value).toBe('controlled');
+    expect(refused.because).toContain('not answered');
+    expect(
+      exposureEvidence({
+        ips: ['10.1.3.4'],
+        segments: segs,
+        internet: { ...seen, inbound: true },
+        controls: ['segmented'],
+      }).value,
+    ).toBe('small');
     // Only controls that cut the network path count; a disabled service does not change exposure.
     expect(exposureEvidence({ ips: ['8.8.8.8'], segments: segs, controls: ['service-disabled'] }).value).toBe(
       'open',

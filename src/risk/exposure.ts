@@ -1,7 +1,8 @@
 /**
  * @module System Exposure (SSVC deployer EXP: small | controlled | open) from what the network shows:
- * a public address on the device, or a segment zoned for the internet, DMZ, guests or the public →
- * open; a segment with any other zone (clinical, biomed, imaging …) → controlled; no information →
+ * a public address on the device, an internet host seen connecting to it (stored conversations), or a
+ * segment zoned for the internet, DMZ, guests or the public → open; outbound-only internet traffic is
+ * said but stays controlled (a device behind NAT that calls its vendor's cloud is not reachable); a segment with any other zone (clinical, biomed, imaging …) → controlled; no information →
  * controlled, with "unknown" said out loud. Compensating controls recorded on a remediation task still
  * in force (segmented, device isolated) lower it to small.
  */
@@ -71,6 +72,15 @@ export function exposureEvidence(input: {
   segments: readonly SegmentInfo[];
   /** Compensating controls in force, with where they were recorded (a remediation task). */
   controls?: readonly (CompensatingControl | { control: CompensatingControl; where: string })[];
+  /** Traffic with a public internet address seen in stored conversations (captures, sensors, logs). */
+  internet?: {
+    peer: string;
+    port: number;
+    transport: string;
+    inbound: boolean;
+    established: boolean | null;
+    lastSeen: string;
+  } | null;
 }): Evidence<Exposure> {
   const controls = (input.controls ?? [])
     .map((c) => (typeof c === 'string' ? { control: c, where: '' } : c))
@@ -85,6 +95,19 @@ export function exposureEvidence(input: {
   const publicIp = input.ips.find(isPublicIp);
   if (publicIp)
     return evidence('exposure', 'open', 'network', `the device has the public address ${publicIp}`);
+  const net = input.internet;
+  if (net?.inbound && net.established !== false)
+    return evidence(
+      'exposure',
+      'open',
+      'network',
+      `internet host ${net.peer} connected to it on ${net.port}/${net.transport} (last seen ${net.lastSeen.slice(0, 10)})`,
+    );
+  const outbound = !net
+    ? ''
+    : net.inbound
+      ? `; internet host ${net.peer} tried ${net.port}/${net.transport} but was not answered (last seen ${net.lastSeen.slice(0, 10)})`
+      : `; it talks to the internet (${net.peer}:${net.port}/${net.transport}, outbound only, last seen ${net.lastSeen.slice(0, 10)})`;
   const placed = input.segments.flatMap((s) =>
     input.ips.filter((ip) => s.cidrs.some((c) => inCidr(ip, c))).map((ip) => ({ s, ip })),
   );
@@ -102,7 +125,7 @@ export function exposureEvidence(input: {
       'exposure',
       'controlled',
       'network',
-      `${zoned.ip} is in segment "${zoned.s.name}", zone "${zoned.s.zone}" (a managed internal network)`,
+      `${zoned.ip} is in segment "${zoned.s.name}", zone "${zoned.s.zone}" (a managed internal network)${outbound}`,
     );
   const why =
     input.ips.length === 0
@@ -110,5 +133,12 @@ export function exposureEvidence(input: {
       : placed.length > 0
         ? `${placed[0]!.ip} is in segment "${placed[0]!.s.name}", which has no zone`
         : `${input.ips.join(', ')} in no known segment`;
+  if (net)
+    return evidence(
+      'exposure',
+      'controlled',
+      'network',
+      `${why}${outbound}: routed, not reachable from outside`,
+    );
   return evidence('exposure', 'controlled', 'default', `exposure unknown: ${why}; assumed controlled`);
 }

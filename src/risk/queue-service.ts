@@ -16,6 +16,7 @@ import {
   allSegments,
   deviceControls,
   deviceIps,
+  internetContacts,
   listOverrides,
   modelNames,
   modelPrevalence,
@@ -30,7 +31,7 @@ import { automatableEvidence, technicalImpactEvidence } from './automatable.js';
 import { environmentalCvss } from './environmental.js';
 import { type Evidence, evidence } from './evidence.js';
 import { exploitationEvidence } from './exploitation.js';
-import { type CompensatingControl, exposureEvidence, type SegmentInfo } from './exposure.js';
+import { type CompensatingControl, exposureEvidence, isPublicIp, type SegmentInfo } from './exposure.js';
 import { humanImpactEvidence } from './human-impact.js';
 import { toOverride } from './overrides-service.js';
 import { DECISIONS, DEFAULT_SLA, type DeployerDecision, prioritize, type SlaPolicy } from './priority.js';
@@ -180,7 +181,7 @@ export async function listQueuePage(
     matches.push(m);
   const findings = (await openFindings(h)).filter((f) => f.device_id);
   const deviceIdList = [...new Set([...matches.map((m) => m.deviceId), ...findings.map((f) => f.device_id)])];
-  const [devices, ips, segments, ssvcRows, overrideRows, controls, prevalence, vulnEvidence] =
+  const [devices, ips, segments, ssvcRows, overrideRows, controls, prevalence, vulnEvidence, internet] =
     await Promise.all([
       riskDevices(h, deviceIdList),
       deviceIps(h, deviceIdList),
@@ -196,6 +197,7 @@ export async function listQueuePage(
         h,
         matches.map((m) => m.vulnerability),
       ),
+      internetContacts(h, deviceIdList, isPublicIp),
     ]);
   const deviceById = new Map(devices.map((d) => [d.id, d]));
   const modelIds = [...new Set(devices.flatMap((d) => (d.model_id ? [d.model_id] : [])))];
@@ -247,6 +249,7 @@ export async function listQueuePage(
           control: c.control as CompensatingControl,
           where: `task "${c.title}"`,
         })),
+        internet: internet.get(d.id) ?? null,
       }),
       human: humanImpactEvidence({
         criticality: criticalityOf(d),

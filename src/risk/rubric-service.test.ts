@@ -17,7 +17,9 @@ import { listAudit } from '../audit/audit-log.js';
 import { VigilError } from '../errors.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { addSegment, createSite } from '../inventory/site-service.js';
+import { upsertCommunications } from '../store/communication-store.js';
 import type { VigilDatabase } from '../store/database.js';
+import { newId } from '../store/ids.js';
 import { createTask } from '../tasks/tasks-service.js';
 import { groupQueue, listQueuePage, type QueueItem, queueOptionsFrom } from './queue-service.js';
 import { answerRubric, listModelRubrics, showRubric } from './rubric-service.js';
@@ -158,6 +160,59 @@ describe.each(DIALECTS)('rubric, controls and queue settings on %s', (dialect) =
     expect((await item('WS-2')).evidence.find((e) => e.point === 'exposure')!.value).toBe('open');
   });
 
+  it('an internet host seen connecting to the device makes its exposure open; outbound-only does not', async () => {
+    await addSegment(vdb, cliActor, 'Main Campus', {
+      name: 'Lab',
+      cidrs: ['10.40.0.0/24'],
+      zone: 'clinical',
+    });
+    const lab = await addDevice(vdb, cliActor, {
+      assetTag: 'LAB-1',
+      manufacturer: 'Veeam',
+      model: 'Backup and Recovery',
+      softwareVersion: '12.1.2',
+      deviceClass: 'medical-workstation',
+      criticality: 'diagnostic',
+      site: 'Main Campus',
+      ips: ['10.40.0.7'],
+    });
+    await listQueuePage(vdb, cliActor, {}, { now: NOW });
+    expect((await item('LAB-1')).evidence.find((e) => e.point === 'exposure')!.value).toBe('controlled');
+    // A conversation as a capture would store it; the public address is one seen in Zeek's RITA test data.
+    const row = (
+      client: string,
+      server: string,
+      clientDevice: string | null,
+      serverDevice: string | null,
+    ) => ({
+      id: newId(),
+      site_id: null,
+      client_ip: client,
+      server_ip: server,
+      client_device_id: clientDevice,
+      server_device_id: serverDevice,
+      port: server === '10.40.0.7' ? 443 : 8443,
+      transport: 'tcp',
+      protocol: 'tls',
+      protocol_key: 'tls',
+      connections: 1,
+      packets: 12,
+      bytes: 4096,
+      established: 1 as const,
+      evidence: JSON.stringify({ source: 'capture', file: 'lab.pcap', summary: 'TLS' }),
+      first_seen: '2025-08-30T10:00:00.000Z',
+      last_seen: '2025-08-30T10:05:00.000Z',
+    });
+    await upsertCommunications(vdb, [row('10.40.0.7', '52.44.164.170', lab.id, null)]);
+    const out = (await item('LAB-1')).evidence.find((e) => e.point === 'exposure')!;
+    expect(out.value).toBe('controlled');
+    expect(out.because).toContain('outbound only');
+    await upsertCommunications(vdb, [row('52.44.164.170', '10.40.0.7', null, lab.id)]);
+    const inbound = (await item('LAB-1')).evidence.find((e) => e.point === 'exposure')!;
+    expect(inbound.value).toBe('open');
+    expect(inbound.because).toContain('internet host 52.44.164.170 connected to it on 443/tcp');
+  });
+
   it('takes SLAs and the EPSS threshold from the configuration, pages and groups', async () => {
     const dflt = await item('WS-2');
     const tight = await item(
@@ -178,7 +233,7 @@ describe.each(DIALECTS)('rubric, controls and queue settings on %s', (dialect) =
     expect(page.items[0]!.rank).toBe(2);
     const groups = groupQueue(all.items).filter((g) => g.vulnerabilities.includes(CVE));
     expect(groups).toHaveLength(1);
-    expect(groups[0]!.devices).toBe(2);
+    expect(groups[0]!.devices).toBe(3);
     expect(groups[0]!.model).toBe('Backup and Recovery');
     expect(ws1).not.toBe('');
   });

@@ -298,3 +298,75 @@ export async function vulnerabilityEvidence(
     rows.map((r) => [r.vuln_key, { ssvc: r.ssvc ?? null, exploitRefs: r.exploit_refs ?? null }]),
   );
 }
+
+export interface InternetContact {
+  /** The public address on the other side. */
+  peer: string;
+  port: number;
+  transport: string;
+  /** true: the internet host opened the connection to the device (the device is reachable from it). */
+  inbound: boolean;
+  established: boolean | null;
+  lastSeen: string;
+}
+
+/**
+ * Stored conversations between the given devices and public internet addresses, one per device:
+ * an established inbound one when there is one (the device is reachable from the internet), else the
+ * latest outbound one.
+ */
+export async function internetContacts(
+  h: DbHandle,
+  deviceIds: readonly string[],
+  isPublic: (ip: string) => boolean,
+): Promise<Map<string, InternetContact>> {
+  const out = new Map<string, InternetContact>();
+  const better = (a: InternetContact, b: InternetContact | undefined) =>
+    !b ||
+    (a.inbound && a.established !== false && !(b.inbound && b.established !== false)) ||
+    (a.inbound === b.inbound && a.lastSeen > b.lastSeen);
+  for (const part of chunks([...new Set(deviceIds)], 400)) {
+    if (!part.length) continue;
+    const rows = await h.db
+      .selectFrom('communications')
+      .select([
+        'client_device_id',
+        'server_device_id',
+        'client_ip',
+        'server_ip',
+        'port',
+        'transport',
+        'established',
+        'last_seen',
+      ])
+      .where((eb) => eb.or([eb('client_device_id', 'in', part), eb('server_device_id', 'in', part)]))
+      .execute();
+    const wanted = new Set(part);
+    for (const r of rows) {
+      const est = r.established === null ? null : Boolean(r.established);
+      if (r.server_device_id && wanted.has(r.server_device_id) && isPublic(r.client_ip)) {
+        const c = {
+          peer: r.client_ip,
+          port: r.port,
+          transport: r.transport,
+          inbound: true,
+          established: est,
+          lastSeen: r.last_seen,
+        };
+        if (better(c, out.get(r.server_device_id))) out.set(r.server_device_id, c);
+      }
+      if (r.client_device_id && wanted.has(r.client_device_id) && isPublic(r.server_ip)) {
+        const c = {
+          peer: r.server_ip,
+          port: r.port,
+          transport: r.transport,
+          inbound: false,
+          established: est,
+          lastSeen: r.last_seen,
+        };
+        if (better(c, out.get(r.client_device_id))) out.set(r.client_device_id, c);
+      }
+    }
+  }
+  return out;
+}
