@@ -71,6 +71,23 @@ export const RuleSchema = z
     observed: z
       .strictObject({ connections: z.number().int().min(0), firstSeen: z.string(), lastSeen: z.string() })
       .optional(),
+    /**
+     * Proposals only: advisory port guidance ("close port 23") and MDS2 declarations that apply to the
+     * rule's servers and port, with where each came from; `review` says whether it flagged the rule.
+     */
+    guidance: z
+      .array(
+        z.strictObject({
+          source: z.enum(['advisory', 'mds2']),
+          advisoryId: z.string().max(200).nullable(),
+          path: z.string().max(500).nullable(),
+          action: z.enum(['deny', 'restrict', 'exposure', 'undeclared']),
+          sentence: z.string().max(5000),
+          review: z.boolean(),
+        }),
+      )
+      .max(1000)
+      .optional(),
   })
   .refine((r) => (r.transport === 'icmp') === (r.port === 0), {
     message: 'ICMP rules have port 0; TCP and UDP rules a port from 1 to 65535',

@@ -33,8 +33,10 @@ import { diffPolicies, type PolicyDiff } from './policy-diff.js';
 import { fromCommunication, type PolicyFlow } from './policy-flow.js';
 import { NetworkMap, type PolicyInventory } from './policy-inventory.js';
 import { type Policy, type PolicyInput, PolicySchema } from './policy-model.js';
+import { loadProposalGuidance } from './port-guidance.js';
 import { proposePolicy } from './propose.js';
 import { type SimulationReport, simulate } from './simulate.js';
+import type { Mds2ServiceProvider } from './unnecessary-services.js';
 
 export interface StoredPolicy {
   id: string;
@@ -162,6 +164,21 @@ export interface ProposeResult extends StoredPolicy {
   flows: number;
   /** What changes against the approved policy of the same scope. */
   diff: PolicyDiff;
+  /** Advisory port guidance and MDS2 declarations the proposal applied, rule by rule. */
+  guidance: AppliedGuidance[];
+}
+
+/** One piece of guidance on one proposed rule (the rule's `guidance[]`, with the rule's id and service). */
+export interface AppliedGuidance {
+  ruleId: string;
+  port: number;
+  transport: string;
+  source: 'advisory' | 'mds2';
+  advisoryId: string | null;
+  path: string | null;
+  action: string;
+  sentence: string;
+  review: boolean;
 }
 
 /** Proposes a least-privilege draft from the stored communications of the scope (or the given flows). */
@@ -169,22 +186,27 @@ export async function proposeDraft(
   h: DbHandle,
   actor: Actor,
   input: { site?: string | null; name?: string } = {},
-  opts: { flows?: readonly PolicyFlow[] } = {},
+  opts: { flows?: readonly PolicyFlow[]; mds2?: Mds2ServiceProvider } = {},
 ): Promise<ProposeResult> {
   assertCan(actor, 'policy:write');
   const siteId = await resolveScope(h, actor, input.site);
   if (!siteId) assertAllSites(actor, 'A policy for every site');
   const flows = opts.flows ?? (await storedFlows(h, siteId));
   const map = new NetworkMap(await loadPolicyInventory(h, siteId));
-  const policy = proposePolicy(map, flows, { name: input.name ?? 'proposed', site: siteId });
+  const guidance = await loadProposalGuidance(h, siteId, opts.mds2 ? { mds2: opts.mds2 } : {});
+  const policy = proposePolicy(map, flows, { name: input.name ?? 'proposed', site: siteId, guidance });
+  const applied: AppliedGuidance[] = policy.rules.flatMap((r) =>
+    (r.guidance ?? []).map((g) => ({ ruleId: r.id, port: r.port, transport: r.transport, ...g })),
+  );
   const current = await approvedPolicy(h, policyScope(siteId));
   const diff = diffPolicies(current ? toStored(current).policy : null, policy);
   const stored = await saveDraft(h, actor, siteId, policy, 'proposed', {
     flows: flows.length,
     added: diff.added.length,
     removed: diff.removed.length,
+    guidance: applied.length,
   });
-  return { ...stored, flows: flows.length, diff };
+  return { ...stored, flows: flows.length, diff, guidance: applied };
 }
 
 /** Saves a policy a person wrote or edited (a file or an API body) as a draft of its site's scope. */

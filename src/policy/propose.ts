@@ -9,12 +9,15 @@ import type { PolicyFlow } from './policy-flow.js';
 import type { NetworkMap, ResolvedEndpoint } from './policy-inventory.js';
 import { compareAddresses } from './policy-inventory.js';
 import { INTERNET_ZONE, type Policy, type PolicyEndpoint, type PolicyRule } from './policy-model.js';
+import { guidanceReason, type ProposalGuidance, proposalNotes } from './port-guidance.js';
 import { riskyServiceOf } from './risky-services.js';
 
 export interface ProposeOptions {
   name?: string;
   /** Site id the proposal is for (null: every site). */
   site?: string | null;
+  /** Advisory port guidance and MDS2 declarations per server device (`port-guidance.ts`). */
+  guidance?: ProposalGuidance;
 }
 
 interface Group {
@@ -22,6 +25,8 @@ interface Group {
   to: ResolvedEndpoint;
   fromHosts: Set<string> | null;
   toHosts: Set<string> | null;
+  /** Server device ids, for the guidance that applies to them. */
+  servers: Set<string>;
   port: number;
   transport: PolicyFlow['transport'];
   protocols: Map<string, number>;
@@ -67,6 +72,7 @@ export function proposePolicy(
         to,
         fromHosts: pinFrom ? new Set() : null,
         toHosts: pinTo ? new Set() : null,
+        servers: new Set(),
         port,
         transport: f.transport,
         protocols: new Map(),
@@ -79,6 +85,7 @@ export function proposePolicy(
     }
     g.fromHosts?.add(from.ip);
     g.toHosts?.add(to.ip);
+    if (to.deviceId !== null) g.servers.add(to.deviceId);
     if (f.protocol) g.protocols.set(f.protocol, (g.protocols.get(f.protocol) ?? 0) + f.connections);
     g.connections += f.connections;
     g.flows++;
@@ -87,7 +94,7 @@ export function proposePolicy(
   }
 
   const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const rules: PolicyRule[] = sorted.map(([, g], i) => toRule(g, i + 1));
+  const rules: PolicyRule[] = sorted.map(([, g], i) => toRule(g, i + 1, opts.guidance));
   return {
     format: 'vigil-policy',
     formatVersion: 1,
@@ -105,7 +112,7 @@ function endpoint(side: ResolvedEndpoint, hosts: Set<string> | null): PolicyEndp
   return e;
 }
 
-function toRule(g: Group, n: number): PolicyRule {
+function toRule(g: Group, n: number, guidance: ProposalGuidance | undefined): PolicyRule {
   const protocol =
     [...g.protocols.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
   const from = endpoint(g.from, g.fromHosts);
@@ -119,10 +126,15 @@ function toRule(g: Group, n: number): PolicyRule {
     g.transport === 'icmp' ? undefined : riskyServiceOf({ port: g.port, transport: g.transport, protocol });
   if (risky) notes.push(`${risky.name} is a risky service: ${risky.action}`);
   if (g.from.deviceId === null && !internet) notes.push('client address belongs to no known device');
-  const reason =
+  const clientKnown = g.from.deviceId !== null && !internet;
+  const applied = proposalNotes(guidance, [...g.servers].sort(), g.port, g.transport, clientKnown);
+  for (const a of applied) if (a.review) notes.push(guidanceReason(a));
+  const full =
     `observed: ${side(from)} → ${side(to)} ${svc}${protocol ? ` ${protocol}` : ''}, ` +
     `${g.connections} connection${g.connections === 1 ? '' : 's'} ${g.firstSeen} – ${g.lastSeen}` +
     (notes.length ? `; review: ${notes.join('; ')}` : '');
+  // A rule's reason is at most 500 characters (policy-model.ts); the full guidance is in `guidance`.
+  const reason = full.length > 500 ? `${full.slice(0, 499)}…` : full;
   return {
     id: `r${n}`,
     action: 'allow',
@@ -134,5 +146,6 @@ function toRule(g: Group, n: number): PolicyRule {
     reason,
     review: notes.length > 0,
     observed: { connections: g.connections, firstSeen: g.firstSeen, lastSeen: g.lastSeen },
+    ...(applied.length ? { guidance: applied } : {}),
   };
 }
