@@ -162,6 +162,20 @@ export class EveAnalyzer {
     return { hosts: hosts.map((h) => fingerprintHost(h)), findings, flows: this.flowTable.flows() };
   }
 
+  /**
+   * Live sensor (`vigil sensor --eve`): hosts whose state changed since the last snapshot (every host with
+   * `all`), and only the findings and conversations seen since, so storing every slice counts nothing
+   * twice (as `CaptureAnalyzer.snapshot()`). The result is a copy.
+   */
+  snapshot(all = false): SourceResult {
+    const { hosts, findings } = this.hosts.snapshot(all);
+    return structuredClone({
+      hosts: hosts.map((h) => fingerprintHost(h)),
+      findings,
+      flows: this.flowTable.take(),
+    });
+  }
+
   private finding(
     type: FindingObservation['type'],
     ip: string,
@@ -299,6 +313,8 @@ export class EveAnalyzer {
     if (r.userAgent && isHostAddress(r.srcIp)) {
       const client = this.hosts.ip(r.srcIp);
       client.talked = true;
+      // The http event is written before the flow event of its connection (which ends later).
+      client.seen(seconds(r.ts));
       client.protocols.add('http');
       client.addHint('http.userAgent', r.userAgent, ev('HTTP request'));
     }

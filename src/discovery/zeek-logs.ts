@@ -179,6 +179,8 @@ export class ZeekLogAnalyzer {
   private readonly flowTable = new FlowTable();
   private readonly certs = new Map<string, ZeekX509>();
   private readonly pendingCerts = new Map<string, PendingCert>();
+  /** Live sensor: server|port|leaf already linked by a snapshot (not pended again). */
+  private readonly linkedCerts = new Set<string>();
   unlinkedCertificates = 0;
 
   flowsDropped(): number {
@@ -222,6 +224,23 @@ export class ZeekLogAnalyzer {
       findings,
       flows: this.flowTable.flows(),
     };
+  }
+
+  /**
+   * Live sensor (`vigil sensor --zeek-dir`): what was learned since the last snapshot, as
+   * `CaptureAnalyzer.snapshot()` gives it: hosts whose state changed (every host with `all`), and only the
+   * findings and conversations seen since, so storing every slice counts nothing twice. Certificates are
+   * linked as soon as both the ssl.log and the x509.log line are in; a leaf linked once is not judged again
+   * for the same server and port (as one import judges it once). The result is a copy.
+   */
+  snapshot(all = false): SourceResult {
+    this.linkCertificates(true);
+    const { hosts, findings } = this.hosts.snapshot(all);
+    return structuredClone({
+      hosts: hosts.map((h) => fingerprintHost(h)),
+      findings,
+      flows: this.flowTable.take(),
+    });
   }
 
   private evidence(file: string, line: number, time: string, summary: string, connection?: string): Evidence {
@@ -399,6 +418,8 @@ export class ZeekLogAnalyzer {
     if (r.userAgent && isHostAddress(r.origH)) {
       const client = this.hosts.ip(r.origH);
       client.talked = true;
+      // http.log may be read before the conn.log line of the same connection (always so when followed live).
+      client.seen(seconds(r.ts));
       client.protocols.add('http');
       client.addHint('http.userAgent', r.userAgent, ev('HTTP request'));
     }
@@ -487,7 +508,7 @@ export class ZeekLogAnalyzer {
     const leaf = r.certChain[0];
     if (leaf) {
       const key = `${r.respH}|${port}|${leaf}`;
-      if (!this.pendingCerts.has(key) && this.pendingCerts.size < CERT_CAP)
+      if (!this.pendingCerts.has(key) && !this.linkedCerts.has(key) && this.pendingCerts.size < CERT_CAP)
         this.pendingCerts.set(key, {
           server: r.respH,
           port,
@@ -506,13 +527,23 @@ export class ZeekLogAnalyzer {
   }
 
   /** Each server's leaf certificate (ssl.log points at it; x509.log describes it) → hints and problems. */
-  private linkCertificates(): void {
+  private linkCertificates(live = false): void {
     const used = new Set<ZeekX509>();
-    for (const p of this.pendingCerts.values()) {
+    for (const [key, p] of this.pendingCerts) {
       const c = this.certs.get(p.leaf);
       if (!c) continue;
       used.add(c);
+      if (live) {
+        // Linked now: judged once; the oldest memories go first when the bounds are reached.
+        this.pendingCerts.delete(key);
+        if (this.linkedCerts.size >= CERT_CAP)
+          this.linkedCerts.delete(this.linkedCerts.values().next().value!);
+        this.linkedCerts.add(key);
+      }
       const server = this.hosts.ip(p.server);
+      // It presented the certificate (a live sensor may have forgotten it as idle since its ssl.log line).
+      server.talked = true;
+      server.seen(seconds(p.ts));
       if (c.subject) server.addHint('tls.certSubject', c.subject, p.evidence);
       if (c.issuer) server.addHint('tls.certIssuer', c.issuer, p.evidence);
       const problems = x509Problems(c, Date.parse(p.ts));
@@ -538,6 +569,14 @@ export class ZeekLogAnalyzer {
       );
     }
     this.unlinkedCertificates = new Set([...this.certs.values()].filter((c) => !used.has(c))).size;
+    if (live) {
+      // A sensor runs for months: keep the newest certificates and waiting connections, not the first ones.
+      for (const map of [this.certs, this.pendingCerts] as Map<string, unknown>[])
+        for (const k of map.keys()) {
+          if (map.size < CERT_CAP * 0.9) break;
+          map.delete(k);
+        }
+    }
   }
 
   private software(r: ZeekSoftware, file: string, line: number): void {
@@ -625,6 +664,13 @@ export class FlowTable {
 
   flows(): FlowSummary[] {
     return [...this.byKey.values()];
+  }
+
+  /** Live sensor: the conversations folded since the last call; the table starts empty again. */
+  take(): FlowSummary[] {
+    const out = this.flows();
+    this.byKey.clear();
+    return out;
   }
 }
 

@@ -1,13 +1,19 @@
 /**
  * @module `vigil sensor`: continuous passive discovery from a live network (`--interface`, through dumpcap
  * or tcpdump), a capture piped on standard input (`--read-stdin`), or a directory a capture tool rotates
- * files into (`--follow-dir`). Stores what it learns every `--flush-seconds`, runs the detection rules on
+ * files into (`--follow-dir`), or Zeek logs and Suricata EVE JSON followed as they grow (`--zeek-dir`,
+ * `--eve`). Stores what it learns every `--flush-seconds`, runs the detection rules on
  * each stored slice, prints a status line (or one JSON object) per flush, and flushes once more on
  * SIGINT/SIGTERM before exiting.
  */
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { Actor } from '../../accounts/actor.js';
+import { invalidInput, VigilError } from '../../errors.js';
 import { parseInput } from '../../inventory/device-input.js';
+import type { Logger } from '../../log.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { processSourceRun } from '../../monitor/process-source-run.js';
 import {
@@ -18,10 +24,12 @@ import {
 import { FollowDirSource } from '../../monitor/sensor/follow-dir.js';
 import { DbFollowDirState } from '../../monitor/sensor/follow-dir-state.js';
 import { LiveAnalysis } from '../../monitor/sensor/live-analysis.js';
+import { LogSensor, logSensorStatusLine } from '../../monitor/sensor/log-sensor.js';
 import type { PacketSource } from '../../monitor/sensor/packet-source.js';
 import { runSensor, type SensorStatus } from '../../monitor/sensor/sensor-runner.js';
 import { resolveSensorSite } from '../../monitor/sensor/sensor-site.js';
 import { StdinSource } from '../../monitor/sensor/stdin-source.js';
+import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
 import { action } from '../run-command.js';
 
@@ -33,6 +41,8 @@ const SensorOptionsSchema = z
     interface: z.string().min(1).max(15).optional(),
     readStdin: z.boolean().optional(),
     followDir: z.string().min(1).optional(),
+    zeekDir: z.string().min(1).optional(),
+    eve: z.string().min(1).optional(),
     filter: z.string().max(4096).optional(),
     tool: z.enum(CAPTURE_TOOL_CHOICES).default('auto'),
     snaplen: wholeNumber(64, 262_144).optional(),
@@ -46,10 +56,16 @@ const SensorOptionsSchema = z
   })
   .refine(
     (o) =>
-      [o.interface !== undefined, o.readStdin === true, o.followDir !== undefined].filter(Boolean).length ===
-      1,
+      [
+        o.interface !== undefined,
+        o.readStdin === true,
+        o.followDir !== undefined,
+        o.zeekDir !== undefined,
+        o.eve !== undefined,
+      ].filter(Boolean).length === 1,
     {
-      message: 'give exactly one of --interface IF, --read-stdin, --follow-dir DIR',
+      message:
+        'give exactly one of --interface IF, --read-stdin, --follow-dir DIR, --zeek-dir DIR, --eve FILE',
     },
   )
   .refine((o) => o.interface !== undefined || (o.filter === undefined && o.snaplen === undefined), {
@@ -87,7 +103,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
   program
     .command('sensor')
     .description(
-      'Continuous passive discovery: capture from an interface (dumpcap/tcpdump), stdin, or a directory of rotating captures',
+      'Continuous passive discovery: capture from an interface (dumpcap/tcpdump), stdin, or a directory of rotating captures; or follow Zeek logs / Suricata EVE as they grow',
     )
     .option('--interface <if>', 'capture live from this interface through dumpcap or tcpdump')
     .option(
@@ -95,6 +111,8 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
       'read a pcap/pcapng stream on standard input (tcpdump -U -w - | vigil sensor --read-stdin)',
     )
     .option('--follow-dir <dir>', 'read each completed capture file a tool rotates into DIR, once, in order')
+    .option('--zeek-dir <dir>', 'follow the Zeek logs in DIR as they grow (e.g. /opt/zeek/logs/current)')
+    .option('--eve <file>', 'follow a Suricata EVE JSON file as it grows (e.g. /var/log/suricata/eve.json)')
     .option('--filter <bpf>', 'BPF capture filter (--interface)')
     .option('--tool <tool>', 'auto | dumpcap | tcpdump (default auto: dumpcap when installed)')
     .option('--snaplen <n>', 'bytes kept per packet (--interface; default the tool\u2019s)')
@@ -118,9 +136,13 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
           if (!o.quiet && !o.json) process.stderr.write(`${line}\n`);
         };
         const warn = (message: string) => {
-          log.warn({ sensor: o.interface ?? o.followDir ?? 'stdin' }, message);
+          log.warn({ sensor: o.interface ?? o.followDir ?? o.zeekDir ?? o.eve ?? 'stdin' }, message);
           process.stderr.write(`vigil sensor: warning: ${message}\n`);
         };
+        if (o.zeekDir !== undefined || o.eve !== undefined) {
+          await runLogSensor({ vdb, log, actor }, o, siteId, say, warn);
+          return;
+        }
         let source: PacketSource;
         if (o.interface !== undefined) {
           source = new CaptureToolSource({
@@ -217,4 +239,63 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
         }
       }),
     );
+}
+
+/** `--zeek-dir DIR` / `--eve FILE`: sensor logs followed as they grow (monitor/sensor/log-sensor.ts). */
+async function runLogSensor(
+  { vdb, log, actor }: { vdb: DbHandle; log: Logger; actor: Actor },
+  o: z.output<typeof SensorOptionsSchema>,
+  siteId: string | null,
+  say: (line: string) => void,
+  warn: (message: string) => void,
+): Promise<void> {
+  const kind = o.zeekDir !== undefined ? 'zeek' : 'eve';
+  const path = (o.zeekDir ?? o.eve)!;
+  const dir = kind === 'zeek' ? path : dirname(path);
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory())
+    throw invalidInput(
+      kind === 'zeek' ? `--zeek-dir ${path} is not a directory` : `--eve ${path}: no directory ${dir}`,
+    );
+  // A log the sensor may not read would otherwise look like a log nobody writes to.
+  for (const p of kind === 'zeek' ? [dir] : [dir, path])
+    await access(p, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT')
+        throw new VigilError('configuration', `cannot read ${p}: ${e.code ?? e.message}`);
+    });
+  const sensor = new LogSensor({
+    h: vdb,
+    actor,
+    kind,
+    path,
+    hostIdleSeconds: o.hostIdleSeconds,
+    siteId,
+    afterApply: (run) => processSourceRun(vdb, run),
+    onWarning: warn,
+  });
+  const dispatcher = await startAlertDispatcher(vdb, { log });
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(130);
+    say(`sensor ${path}: ${sig}, storing what is left and stopping`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  say(`sensor ${path}: started (${kind === 'zeek' ? 'zeek-dir' : 'eve'}, flush every ${o.flushSeconds} s)`);
+  try {
+    await sensor.run({
+      flushSeconds: o.flushSeconds,
+      signal: stop.signal,
+      onStatus: (s) => {
+        if (o.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+        else say(logSensorStatusLine(s));
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await dispatcher.stop({ graceMs: 10_000 });
+  }
 }
