@@ -14,9 +14,11 @@
  *   CVE records; full and incremental re-match against a naive nested loop.
  *
  * Options: --devices N, --runs N (query repetitions), --pg URL (default: $VIGIL_BENCH_PG, $VIGIL_TEST_PG or
- * postgres://postgres@127.0.0.1:5432/test), --no-pg, --only inventory|capture|match. Matching: --advisories DIR
+ * postgres://postgres@127.0.0.1:5432/test), --no-pg, --only inventory|capture|match|monitor. Matching: --advisories DIR
  * (default ../shared/data/01-csaf-icsma), --match-devices N (100000), --cves N (200000), --match-runs N (3),
- * --incremental-runs N (10), --naive-seconds S (30), --nvd-cpe FILE.
+ * --incremental-runs N (10), --naive-seconds S (30), --nvd-cpe FILE. Monitoring (bench/monitor.ts): --monitor-capture
+ * FILE (default the capture bench's big file), --monitor-runs N (3), --latency-runs N (7),
+ * --latency-flush-seconds N (1).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +37,7 @@ import { openDatabase, type VigilDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { CMMS_HEADER, generateCmmsCsv } from './cmms-generator.js';
 import { benchMatch } from './match.js';
+import { benchMonitor } from './monitor.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -52,6 +55,10 @@ const { values: opts } = parseArgs({
     'match-runs': { type: 'string', default: '3' },
     'incremental-runs': { type: 'string', default: '10' },
     'naive-seconds': { type: 'string', default: '30' },
+    'monitor-capture': { type: 'string' },
+    'monitor-runs': { type: 'string', default: '3' },
+    'latency-runs': { type: 'string', default: '7' },
+    'latency-flush-seconds': { type: 'string', default: '1' },
   },
 });
 const N = Number(opts.devices);
@@ -275,6 +282,18 @@ if (opts.only === undefined || opts.only === 'match')
     fullRuns: Number(opts['match-runs']),
     incrementalRuns: Number(opts['incremental-runs']),
     naiveSeconds: Number(opts['naive-seconds']),
+  });
+
+if (opts.only === undefined || opts.only === 'monitor')
+  await benchMonitor({
+    root,
+    work,
+    actor,
+    results,
+    captureFile: opts['monitor-capture'],
+    runs: Number(opts['monitor-runs']),
+    latencyRuns: Number(opts['latency-runs']),
+    flushSeconds: Number(opts['latency-flush-seconds']),
   });
 
 const out = join(root, '.bench-out', 'results.json');
