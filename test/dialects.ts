@@ -37,7 +37,21 @@ export async function freshDatabase(
     schemas.push(schema);
     vdb = await openDatabase(PG_URL!, { schema, poolSize: 4 });
   }
-  if (opts.migrate !== false) await migrateToLatest(vdb);
+  if (opts.migrate !== false) {
+    // Kysely's migrator lists tables across every schema; when another test file drops its schema at
+    // that very moment PostgreSQL answers 'schema "t_…" does not exist'. Nothing was applied yet (the
+    // lock table comes first), so trying again is safe. Only that error, only a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await migrateToLatest(vdb);
+        break;
+      } catch (e) {
+        const text = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`;
+        if (dialect !== 'postgres' || attempt >= 4 || !/schema "t_[0-9a-f]+" does not exist/.test(text))
+          throw e;
+      }
+    }
+  }
   return vdb;
 }
 
