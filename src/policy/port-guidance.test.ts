@@ -240,8 +240,7 @@ describe('extractPortGuidance', () => {
 // The whole shared ICSMA set is an opt-in check (VIGIL_SHARED_DATA=../shared/data), like
 // formats/csaf/csaf-shared-data.test.ts; the Fujifilm document is a repository fixture.
 const SHARED = process.env['VIGIL_SHARED_DATA'] ?? '';
-const FUJIFILM = new URL('../../test/fixtures/policy/icsma-19-113-01.json', import.meta.url)
-  .pathname;
+const FUJIFILM = new URL('../../test/fixtures/policy/icsma-19-113-01.json', import.meta.url).pathname;
 const TASY = new URL('../../test/fixtures/advisories/csaf/icsma-21-308-01.json', import.meta.url).pathname;
 
 describe('guidanceOfCsafAdvisory', () => {
