@@ -34,6 +34,16 @@ export const PERMISSIONS = {
   'alerts:read': 'List and show alerts with evidence, alert destinations and dead letters',
   'alerts:write':
     'Acknowledge, resolve, dismiss or re-open alerts; manage alert destinations; retry dead letters',
+  'program:read':
+    'See the security program: departments, people, security officers, training, manufacturers, documents and requests',
+  'program:write':
+    'Keep the security program: designate officers, manage people, courses and completions, manufacturers and requests',
+  'recalls:read':
+    'See FDA recalls, enforcement reports, product classifications and UDI records, and their device matches',
+  'recalls:write':
+    'Import FDA recall, classification and GUDID data; match recalls to devices and open recall campaigns',
+  'reports:read': 'Generate compliance reports (HTML, PDF, JSON, CSV) and the FHIR device export',
+  'notifications:read': "Read and dismiss one's own in-app notifications",
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -73,6 +83,11 @@ export const ROLES = {
       'policy:read',
       'alerts:read',
       'alerts:write',
+      'program:read',
+      'recalls:read',
+      'recalls:write',
+      'reports:read',
+      'notifications:read',
     ] as Permission[],
   },
   auditor: {
