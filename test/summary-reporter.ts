@@ -1,6 +1,7 @@
 /**
  * Prints one closing line, `N passed, N failed[, N skipped]`, after Vitest's own output, so CI can read
- * the result of `npm test` without parsing Vitest's format.
+ * the result of `npm test` without parsing Vitest's format. Before it, the ten slowest test files, so
+ * the CI time budget (well under 20 minutes for both Node versions) can be watched.
  */
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -20,6 +21,15 @@ export default class SummaryReporter implements Reporter {
       if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
     }
     failed += unhandledErrors.length;
+    const slowest = testModules
+      .map((m) => ({ file: m.relativeModuleId, ms: m.diagnostic().duration }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 10);
+    if (slowest.length) {
+      process.stdout.write('\nSlowest test files:\n');
+      for (const s of slowest)
+        process.stdout.write(`  ${(s.ms / 1000).toFixed(1).padStart(6)} s  ${s.file}\n`);
+    }
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }
 }

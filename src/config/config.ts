@@ -109,6 +109,11 @@ export const CONFIG_OPTIONS = {
     schema: positiveInt.default(25),
     doc: 'Active devices of one model from which the model counts as widespread (SSVC Mission Prevalence)',
   },
+  alertRateLimitPerHour: {
+    env: 'VIGIL_ALERT_RATE_LIMIT_PER_HOUR',
+    schema: positiveInt.max(100_000).default(20),
+    doc: 'New alerts per detection rule per device (or site) per hour; beyond it they fold into one rate-limited summary alert',
+  },
 } as const;
 
 type Options = typeof CONFIG_OPTIONS;

@@ -97,7 +97,7 @@ export interface AlertDetail extends Alert {
 /** Evidence kept per alert: the first sightings say how it started, the latest that it goes on. */
 export const EVIDENCE_HEAD = 5;
 export const EVIDENCE_TAIL = 5;
-/** Default rate limit: new alerts per rule per device (or site) per hour. */
+/** Default rate limit: new alerts per rule per device (or site) per hour (config `alertRateLimitPerHour`). */
 export const DEFAULT_RATE_LIMIT = 20;
 const RATE_WINDOW_MS = 3_600_000;
 /** The subject of the summary alert that collects what the rate limit held back. */

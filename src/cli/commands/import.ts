@@ -110,7 +110,7 @@ export async function importSource(
   vdb: DbHandle,
   actor: Actor,
   path: string,
-  opts: { format?: string; progress: boolean },
+  opts: { format?: string; progress: boolean; alertRateLimit?: number },
 ): Promise<SourceReport> {
   const kind = await kindOf(path, opts.format);
   const file = path === '-' ? 'stdin' : basename(path);
@@ -150,7 +150,11 @@ export async function importSource(
   }
   const sha256 = logSha256 !== undefined ? logSha256 : input.sha256();
   const report = await applySourceResult(vdb, actor, result, { kind, file, sha256, size, stats });
-  const alerts = await processSourceRun(vdb, { report, result, kind, file });
+  const alerts = await processSourceRun(
+    vdb,
+    { report, result, kind, file },
+    opts.alertRateLimit !== undefined ? { rateLimit: opts.alertRateLimit } : {},
+  );
   return { ...report, file, kind, stats, issues, alerts };
 }
 
@@ -174,7 +178,7 @@ async function runImports(
   o: { format?: string; quiet?: boolean; json?: boolean },
   ctxFlags: Record<string, unknown> = {},
 ): Promise<{ reports: SourceReport[]; vdb: DbHandle }> {
-  const { vdb } = await cli.get(ctxFlags);
+  const { vdb, config } = await cli.get(ctxFlags);
   const files = await expandPaths(paths);
   const reports: SourceReport[] = [];
   const failures: InputIssue[] = [];
@@ -185,6 +189,7 @@ async function runImports(
       const r = await importSource(vdb, cli.actor(), path, {
         format: o.format,
         progress: !o.quiet && !o.json,
+        alertRateLimit: config.alertRateLimitPerHour,
       });
       reports.push(r);
       if (!o.json && !o.quiet) {

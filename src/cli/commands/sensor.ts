@@ -129,8 +129,9 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
     .action(
       action(async (flags: SensorFlags) => {
         const o = parseInput(SensorOptionsSchema, flags, 'sensor options');
-        const { vdb, log } = await cli.get();
+        const { vdb, log, config } = await cli.get();
         const actor = cli.actor();
+        const rateLimit = config.alertRateLimitPerHour;
         const siteId = o.site ? await resolveSensorSite(vdb, o.site) : null;
         const say = (line: string) => {
           if (!o.quiet && !o.json) process.stderr.write(`${line}\n`);
@@ -140,7 +141,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
           process.stderr.write(`vigil sensor: warning: ${message}\n`);
         };
         if (o.zeekDir !== undefined || o.eve !== undefined) {
-          await runLogSensor({ vdb, log, actor }, o, siteId, say, warn);
+          await runLogSensor({ vdb, log, actor, rateLimit }, o, siteId, say, warn);
           return;
         }
         let source: PacketSource;
@@ -205,7 +206,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
           evidenceSource: o.interface !== undefined ? 'live' : 'capture',
           hostIdleSeconds: o.hostIdleSeconds,
           siteId,
-          afterApply: (run) => processSourceRun(vdb, run),
+          afterApply: (run) => processSourceRun(vdb, run, { rateLimit }),
           onWarning: warn,
         });
         // The alerts this sensor raises go to the configured destinations (syslog, webhooks).
@@ -243,7 +244,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
 
 /** `--zeek-dir DIR` / `--eve FILE`: sensor logs followed as they grow (monitor/sensor/log-sensor.ts). */
 async function runLogSensor(
-  { vdb, log, actor }: { vdb: DbHandle; log: Logger; actor: Actor },
+  { vdb, log, actor, rateLimit }: { vdb: DbHandle; log: Logger; actor: Actor; rateLimit: number },
   o: z.output<typeof SensorOptionsSchema>,
   siteId: string | null,
   say: (line: string) => void,
@@ -270,7 +271,7 @@ async function runLogSensor(
     path,
     hostIdleSeconds: o.hostIdleSeconds,
     siteId,
-    afterApply: (run) => processSourceRun(vdb, run),
+    afterApply: (run) => processSourceRun(vdb, run, { rateLimit }),
     onWarning: warn,
   });
   const dispatcher = await startAlertDispatcher(vdb, { log });

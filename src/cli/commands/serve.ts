@@ -78,7 +78,7 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         const dispatcher = await startAlertDispatcher(vdb, { log });
         // Devices with an active baseline not seen for longer than expected (availability), hourly.
         const availability = setInterval(() => {
-          checkAvailability(vdb, SYSTEM_ACTOR)
+          checkAvailability(vdb, SYSTEM_ACTOR, { rateLimit: config.alertRateLimitPerHour })
             .then((r) => {
               if (r.notSeen) log.info({ notSeen: r.notSeen, created: r.created }, 'availability check');
             })

@@ -23,7 +23,7 @@ export interface AvailabilityReport extends RaiseResult {
 export async function checkAvailability(
   h: DbHandle,
   actor: Actor,
-  opts: { hours?: number; now?: Date } = {},
+  opts: { hours?: number; now?: Date; rateLimit?: number } = {},
 ): Promise<AvailabilityReport> {
   assertCan(actor, 'monitor:write');
   const hours = opts.hours ?? DEVICE_NOT_SEEN_DEFAULT_HOURS;
@@ -52,6 +52,10 @@ export async function checkAvailability(
     });
   }
   const candidates = devicesNotSeen(subjects, now, hours);
-  const raised = await raiseAlerts(h, candidates, { now, actor: actor.name });
+  const raised = await raiseAlerts(h, candidates, {
+    now,
+    actor: actor.name,
+    ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
+  });
   return { ...raised, checked: subjects.length, notSeen: candidates.length, hours };
 }
