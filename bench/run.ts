@@ -14,7 +14,7 @@
  *   CVE records; full and incremental re-match against a naive nested loop.
  *
  * Options: --devices N, --runs N (query repetitions), --pg URL (default: $VIGIL_BENCH_PG, $VIGIL_TEST_PG or
- * postgres://postgres@127.0.0.1:5432/test), --no-pg, --only inventory|capture|match|monitor. Matching: --advisories DIR
+ * postgres://postgres@127.0.0.1:5432/test), --no-pg, --only inventory|capture|match|monitor|scaleout. Scale-out (bench/scaleout.ts): --nats URL, --scaleout-copies N (40). Matching: --advisories DIR
  * (default ../shared/data/01-csaf-icsma), --match-devices N (100000), --cves N (200000), --match-runs N (3),
  * --incremental-runs N (10), --naive-seconds S (30), --nvd-cpe FILE. Monitoring (bench/monitor.ts): --monitor-capture
  * FILE (default the capture bench's big file), --monitor-runs N (3), --latency-runs N (7),
@@ -38,6 +38,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { CMMS_HEADER, generateCmmsCsv } from './cmms-generator.js';
 import { benchMatch } from './match.js';
 import { benchMonitor } from './monitor.js';
+import { benchScaleout } from './scaleout.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -59,6 +60,8 @@ const { values: opts } = parseArgs({
     'monitor-runs': { type: 'string', default: '3' },
     'latency-runs': { type: 'string', default: '7' },
     'latency-flush-seconds': { type: 'string', default: '1' },
+    'scaleout-copies': { type: 'string', default: '40' },
+    nats: { type: 'string' },
   },
 });
 const N = Number(opts.devices);
@@ -294,6 +297,21 @@ if (opts.only === undefined || opts.only === 'monitor')
     runs: Number(opts['monitor-runs']),
     latencyRuns: Number(opts['latency-runs']),
     flushSeconds: Number(opts['latency-flush-seconds']),
+  });
+
+if (opts.only === undefined || opts.only === 'scaleout')
+  await benchScaleout({
+    root,
+    work,
+    actor,
+    results,
+    pgUrl:
+      opts.pg ??
+      process.env['VIGIL_BENCH_PG'] ??
+      process.env['VIGIL_TEST_PG'] ??
+      'postgres://postgres@127.0.0.1:5432/test',
+    natsUrl: opts.nats ?? process.env['VIGIL_TEST_NATS'] ?? 'nats://127.0.0.1:4222',
+    copies: Number(opts['scaleout-copies']),
   });
 
 const out = join(root, '.bench-out', 'results.json');

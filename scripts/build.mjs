@@ -1,6 +1,8 @@
 // Bundles the CLI and server into dist/vigil.js (one ES module; npm packages stay external so native
-// modules load from node_modules). Runs on `npm install` (prepare) and `npm run build`.
-import { readFileSync } from 'node:fs';
+// modules load from node_modules), then the web dashboard (web/, vite) into dist/web/, which `vigil serve`
+// serves under `/`. Runs on `npm install` (prepare) and `npm run build`.
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -21,3 +23,33 @@ await build({
   define: { __VIGIL_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
+
+// The dashboard (docs/dashboard.md): its own vite config; vite loads only here, never at run time.
+// Production React even when a test runner (NODE_ENV=test) runs this script.
+process.env.NODE_ENV = 'production';
+const { build: buildWeb } = await import('vite');
+// Built aside and swapped in, so a running `vigil serve` (or a test) never sees a half-written dist/web.
+const webDir = fileURLToPath(new URL('../dist/web', import.meta.url));
+const staging = `${webDir}.build-${process.pid}`;
+await buildWeb({
+  configFile: fileURLToPath(new URL('../web/vite.config.ts', import.meta.url)),
+  build: { outDir: staging, emptyOutDir: true },
+  logLevel: 'warn',
+});
+// Another build may swap at the same moment: then move its result aside too and try again.
+for (let attempt = 0; ; attempt++) {
+  const old = `${webDir}.old-${process.pid}-${attempt}`;
+  try {
+    if (existsSync(webDir)) renameSync(webDir, old);
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+  }
+  try {
+    renameSync(staging, webDir);
+    rmSync(old, { recursive: true, force: true });
+    break;
+  } catch (e) {
+    rmSync(old, { recursive: true, force: true });
+    if (attempt >= 5 || (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST')) throw e;
+  }
+}

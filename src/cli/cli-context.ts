@@ -10,6 +10,7 @@ import { ALL_PERMISSIONS } from '../accounts/permissions.js';
 import { type ConfigInput, loadConfig } from '../config/config.js';
 import type { AppContext } from '../context.js';
 import { createLogger } from '../log.js';
+import { keyringFor, useSecretKeyring } from '../secrets/secret-key.js';
 import { openDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 
@@ -41,6 +42,8 @@ export function cliContext(program: Command): CliContext {
           file: g.config,
         });
         const log = createLogger(config.logLevel);
+        // The key sealing stored secrets lives outside the database (secrets/secret-key.ts).
+        useSecretKeyring(keyringFor(config));
         const vdb = await openDatabase(config.db);
         if (opts.migrate !== false) await migrateToLatest(vdb);
         return { config, vdb, log };

@@ -109,10 +109,42 @@ export const CONFIG_OPTIONS = {
     schema: positiveInt.default(25),
     doc: 'Active devices of one model from which the model counts as widespread (SSVC Mission Prevalence)',
   },
+  // Email notifications to security officers (issue 7): unset smtpHost = in-app notifications only.
+  smtpHost: {
+    env: 'VIGIL_SMTP_HOST',
+    schema: z.string().min(1).optional(),
+    doc: 'SMTP server for email notifications (unset: in-app notifications only)',
+  },
+  smtpPort: {
+    env: 'VIGIL_SMTP_PORT',
+    schema: port.optional(),
+    doc: 'SMTP port (default 465 for tls, else 587)',
+  },
+  smtpSecurity: {
+    env: 'VIGIL_SMTP_SECURITY',
+    schema: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    doc: 'starttls (upgrade required), tls (implicit TLS) or none (a relay on a trusted network only)',
+  },
+  smtpUser: { env: 'VIGIL_SMTP_USER', schema: z.string().min(1).optional(), doc: 'SMTP user name' },
+  smtpPassword: {
+    env: 'VIGIL_SMTP_PASSWORD',
+    schema: z.string().min(1).optional(),
+    doc: 'SMTP password (never logged)',
+  },
+  smtpFrom: {
+    env: 'VIGIL_SMTP_FROM',
+    schema: z.string().min(3).max(254).optional(),
+    doc: 'From address of notification emails, e.g. "Vigil <vigil@hospital.example>"',
+  },
   alertRateLimitPerHour: {
     env: 'VIGIL_ALERT_RATE_LIMIT_PER_HOUR',
     schema: positiveInt.max(100_000).default(20),
     doc: 'New alerts per detection rule per device (or site) per hour; beyond it they fold into one rate-limited summary alert',
+  },
+  secretKeyFile: {
+    env: 'VIGIL_SECRET_KEY_FILE',
+    schema: z.string().min(1).optional(),
+    doc: 'Key file sealing secrets stored in the database (default: secret.key beside the SQLite database, ./vigil-data/secret.key for PostgreSQL); VIGIL_SECRET_KEY (base64) replaces it',
   },
 } as const;
 

@@ -41,7 +41,12 @@ import { TcpTracker } from '../flows/tcp-tracker.js';
 import { UdpFlows } from '../flows/udp-flows.js';
 import { fingerprintHost } from './fingerprint.js';
 import { FlowSummaries, type FlowSummaryStats } from './flow-summaries.js';
-import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
+import type {
+  DicomAssociationObservation,
+  Evidence,
+  FindingObservation,
+  SourceResult,
+} from './host-observation.js';
 import { HostBuilder, HostTable, iso } from './host-table.js';
 import { checkDefaultCredential, defaultCredentialEntry } from './rules/default-credentials.js';
 
@@ -208,6 +213,9 @@ export class CaptureAnalyzer implements TcpConsumer {
   private readonly failedLogins = new Map<string, FailedLogins>();
   /** Conversations (who talks to whom) for the baseline and the flow rules. */
   flows = new FlowSummaries(isHostAddress);
+  /** DICOM associations since the last snapshot, and the one each connection is negotiating. */
+  private dicomAssociations: DicomAssociationObservation[] = [];
+  private readonly associationOf = new WeakMap<TcpConnection, DicomAssociationObservation>();
   private readonly udpFlows = new UdpFlows({ onClose: (f) => this.flows.udp(f) });
 
   /** `evidenceSource`: `live` when a sensor captures from an interface (see `vigil sensor`). */
@@ -262,7 +270,12 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.udpFlows.finish();
     this.failedLoginFindings();
     const { hosts, findings } = this.hosts.finish();
-    return { hosts: hosts.map((h) => fingerprintHost(h)), findings, flows: this.flows.finish(this.file) };
+    return {
+      hosts: hosts.map((h) => fingerprintHost(h)),
+      findings,
+      flows: this.flows.finish(this.file),
+      ...(this.dicomAssociations.length ? { dicomAssociations: this.dicomAssociations } : {}),
+    };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -284,7 +297,14 @@ export class CaptureAnalyzer implements TcpConsumer {
     const { hosts, findings } = this.hosts.snapshot(opts.all);
     const flows = this.flows.finish(this.file, this.evidenceSource);
     this.flows = new FlowSummaries(isHostAddress);
-    return structuredClone({ hosts: hosts.map((h) => fingerprintHost(h)), findings, flows });
+    const dicomAssociations = this.dicomAssociations;
+    this.dicomAssociations = [];
+    return structuredClone({
+      hosts: hosts.map((h) => fingerprintHost(h)),
+      findings,
+      flows,
+      ...(dicomAssociations.length ? { dicomAssociations } : {}),
+    });
   }
 
   /** The next packets come from another stream (a restarted capture tool, the next followed file). */
@@ -988,6 +1008,17 @@ export class CaptureAnalyzer implements TcpConsumer {
     const port = conn.serverPort;
     switch (e.type) {
       case 'association-requested': {
+        const a: DicomAssociationObservation = {
+          client: conn.clientIp,
+          server: conn.serverIp,
+          port,
+          callingAeTitle: e.callingAeTitle,
+          calledAeTitle: e.calledAeTitle,
+          outcome: 'unanswered',
+          evidence: ev('A-ASSOCIATE-RQ'),
+        };
+        this.dicomAssociations.push(a);
+        this.associationOf.set(conn, a);
         if (!client) return;
         const d = client.dicomProfile();
         HostBuilder.addTo(d.aeTitles, e.callingAeTitle);
@@ -995,10 +1026,15 @@ export class CaptureAnalyzer implements TcpConsumer {
         d.implementationVersionName ??= e.implementationVersionName ?? null;
         return;
       }
-      case 'association-rejected':
+      case 'association-rejected': {
+        const a = this.associationOf.get(conn);
+        if (a) a.outcome = 'rejected';
         server.service(port, 'tcp', { protocol: 'dicom', encrypted: false }, ev('A-ASSOCIATE-RJ'));
         return;
+      }
       case 'association-accepted': {
+        const a = this.associationOf.get(conn);
+        if (a) a.outcome = 'accepted';
         server.service(port, 'tcp', { protocol: 'dicom', encrypted: false }, ev('A-ASSOCIATE-AC'));
         const d = server.dicomProfile();
         HostBuilder.addTo(d.aeTitles, e.calledAeTitle);

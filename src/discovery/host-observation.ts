@@ -144,12 +144,31 @@ export interface FlowSummary {
   evidence: Evidence;
 }
 
+/**
+ * One DICOM association as its A-ASSOCIATE-RQ named it (PS3.8 §9.3.2): who asked whom, under which AE
+ * titles, and how the acceptor answered. Rules judge the pair, not the hosts' pooled titles.
+ */
+export interface DicomAssociationObservation {
+  /** Requestor (TCP client) and acceptor (server) addresses, the acceptor's port. */
+  client: string;
+  server: string;
+  port: number;
+  callingAeTitle: string;
+  calledAeTitle: string;
+  /** `unanswered`: no A-ASSOCIATE-AC or -RJ was seen (yet). */
+  outcome: 'accepted' | 'rejected' | 'unanswered';
+  /** The A-ASSOCIATE-RQ packet. */
+  evidence: Evidence;
+}
+
 /** What one source run produced. */
 export interface SourceResult {
   hosts: HostObservation[];
   findings: FindingObservation[];
   /** Conversations seen, when the source has them (captures, Zeek conn.log, EVE flow). */
   flows?: FlowSummary[];
+  /** DICOM associations seen (captures), in the order they were requested. */
+  dicomAssociations?: DicomAssociationObservation[];
   /** Problems in the input that did not stop the run (a truncated file: what came before it is above). */
   issues?: InputIssue[];
 }

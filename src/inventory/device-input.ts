@@ -97,6 +97,8 @@ export const DeviceQuerySchema = z.strictObject({
     .optional(),
   state: oneOrMany(z.enum(DEVICE_STATES)).optional(),
   q: z.string().min(1).max(200).optional(),
+  osEndOfSupportBefore: z.iso.date().optional(),
+  vulnerable: ephi.optional(),
   sort: z.enum(DEVICE_SORTS).default('assetTag'),
   order: z.enum(['asc', 'desc']).default('asc'),
 });

@@ -10,6 +10,7 @@ import { conflict, forbidden, invalidInput, notFound } from '../errors.js';
 import { rematchDevices } from '../matching/rematch.js';
 import {
   countDevices,
+  countDevicesBy,
   type DeviceFilter,
   deleteIdentifiers,
   factRowsOf,
@@ -167,6 +168,8 @@ function filterOf(actor: Actor, q: DeviceQuery): DeviceFilter {
     seenSince: q.seenSince,
     states: q.state,
     q: q.q,
+    osEndOfSupportBefore: q.osEndOfSupportBefore,
+    vulnerable: q.vulnerable ?? undefined,
   };
 }
 
@@ -194,6 +197,43 @@ export async function listDevices(
     countDevices(h, filter),
   ]);
   return { items: await withProfiles(h, result.items), total, page, pageSize };
+}
+
+export interface DeviceSummary {
+  total: number;
+  ephi: number;
+  /** With an affected or needs-review vulnerability match. */
+  vulnerable: number;
+  /** Operating system's end of support known and on or before today. */
+  osEndOfSupportPassed: number;
+  /** Per device class and per criticality (only values some device has; unset criticality left out). */
+  byClass: Record<string, number>;
+  byCriticality: Record<string, number>;
+}
+
+/** The overview's counts for the devices a query selects, in a few grouped queries. */
+export async function summarizeDevices(h: DbHandle, actor: Actor, query: unknown): Promise<DeviceSummary> {
+  assertCan(actor, 'devices:read');
+  const filter = filterOf(actor, parseInput(DeviceQuerySchema, query ?? {}, 'device query'));
+  const today = new Date().toISOString().slice(0, 10);
+  const [total, ephi, vulnerable, osEndOfSupportPassed, byClass, byCriticality] = await Promise.all([
+    countDevices(h, filter),
+    countDevices(h, { ...filter, ephi: true }),
+    countDevices(h, { ...filter, vulnerable: true }),
+    countDevices(h, { ...filter, osEndOfSupportBefore: today }),
+    countDevicesBy(h, filter, 'device_class'),
+    countDevicesBy(h, filter, 'criticality'),
+  ]);
+  const record = (rows: { value: string | null; count: number }[]) =>
+    Object.fromEntries(rows.filter((r) => r.value !== null).map((r) => [r.value!, r.count]));
+  return {
+    total,
+    ephi,
+    vulnerable,
+    osEndOfSupportPassed,
+    byClass: record(byClass),
+    byCriticality: record(byCriticality),
+  };
 }
 
 export async function countMatchingDevices(h: DbHandle, actor: Actor, query: unknown): Promise<number> {

@@ -35,6 +35,7 @@ import {
   parseDestination,
 } from './delivery/destination.js';
 import { safeUrl } from './delivery/webhook.js';
+import { sealDestinationSecret } from './destination-secret.js';
 
 /** The AlertDestination JSON contract (docs/alerts.md). Never carries the secret. */
 export interface AlertDestination {
@@ -112,7 +113,8 @@ export async function addDestination(h: DbHandle, actor: Actor, input: unknown):
       name,
       kind: parsed.kind,
       config: JSON.stringify(config),
-      secret: secret ?? null,
+      // Sealed under the key outside the database (destination-secret.ts); never stored in clear.
+      secret: secret ? sealDestinationSecret(id, secret) : null,
       enabled: enabled === false ? 0 : 1,
       created_by: actor.name,
       created_at: now,

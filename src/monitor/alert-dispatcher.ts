@@ -10,7 +10,6 @@ import type { Logger } from '../log.js';
 import {
   type AlertDestinationRow,
   assetTagOf,
-  destinationSecret,
   getAlertRow,
   getDelivery,
   insertDelivery,
@@ -30,6 +29,7 @@ import {
   type DeliveryQueueOptions,
 } from './delivery/delivery-queue.js';
 import { createSender, type Destination, parseDestination } from './delivery/destination.js';
+import { openDestinationSecret } from './destination-secret.js';
 import { type EventBus, processEventBus, type Subscription } from './event-bus.js';
 
 export function toDeliverable(alert: Alert, assetTag: string | null): DeliverableAlert {
@@ -53,7 +53,7 @@ export function toDeliverable(alert: Alert, assetTag: string | null): Deliverabl
 /** The stored destination with its secret, validated as the delivery code expects it. */
 export async function loadDestination(h: DbHandle, row: AlertDestinationRow): Promise<Destination> {
   const config = JSON.parse(row.config) as Record<string, unknown>;
-  const secret = await destinationSecret(h, row.id);
+  const secret = await openDestinationSecret(h, row);
   return parseDestination({ ...config, name: row.name, ...(secret !== null ? { secret } : {}) });
 }
 

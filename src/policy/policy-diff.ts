@@ -12,7 +12,8 @@ export interface PolicyDiff {
   unchanged: number;
 }
 
-const side = (e: PolicyEndpoint) => `${e.zone}/${e.deviceClass ?? '*'}`;
+const side = (e: PolicyEndpoint) =>
+  `${e.zone}/${e.deviceClass ?? '*'}${e.department ? `@${e.department.toLowerCase()}` : ''}`;
 const key = (r: PolicyRule) => `${side(r.from)}>${side(r.to)}>${r.port}/${r.transport}`;
 
 export function diffPolicies(current: Policy | null, next: Policy): PolicyDiff {

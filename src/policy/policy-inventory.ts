@@ -13,6 +13,8 @@ export interface PolicyDevice {
   /** Asset tag, hostname or first address: for people. */
   label: string;
   deviceClass: string;
+  /** The device's department (inventory, free text); null when the inventory has none. */
+  department?: string | null;
   siteId: string | null;
   ips: string[];
 }
@@ -36,6 +38,8 @@ export interface ResolvedEndpoint {
   zone: string;
   /** The device's class, `unknown` for an address no device has. */
   deviceClass: string;
+  /** The device's department; null for an address no device has or a device without one. */
+  department: string | null;
   deviceId: string | null;
   siteId: string | null;
 }
@@ -68,6 +72,10 @@ export function addressMatches(ip: string, spec: string): boolean {
   list.addSubnet(p.net, p.len, p.family);
   return list.check(ip, p.family);
 }
+
+/** Departments are free text in the inventory: the same name in any case is the same department. */
+export const sameDepartment = (a: string, b: string | null) =>
+  b !== null && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export const segmentZone = (s: PolicySegment) => (s.zone ?? s.name).trim().toLowerCase();
 
@@ -113,6 +121,7 @@ export class NetworkMap {
       ip,
       zone,
       deviceClass: device?.deviceClass ?? 'unknown',
+      department: device?.department ?? null,
       deviceId: device?.id ?? null,
       siteId: device?.siteId ?? net?.siteId ?? null,
     };
@@ -131,7 +140,7 @@ export class NetworkMap {
    */
   addressesOf(e: PolicyEndpoint): string[] | 'any' {
     if (e.hosts) return [...new Set(e.hosts)].sort(compareAddresses);
-    if (!e.deviceClass) {
+    if (!e.deviceClass && !e.department) {
       if (e.zone === INTERNET_ZONE) return 'any';
       const cidrs = this.inventory.segments.filter((s) => segmentZone(s) === e.zone).flatMap((s) => s.cidrs);
       if (cidrs.length) return [...new Set(cidrs)].sort(compareAddresses);
@@ -139,6 +148,7 @@ export class NetworkMap {
     const out = new Set<string>();
     for (const d of this.inventory.devices) {
       if (e.deviceClass && d.deviceClass !== e.deviceClass) continue;
+      if (e.department && !sameDepartment(e.department, d.department ?? null)) continue;
       for (const ip of d.ips) if (this.resolve(ip).zone === e.zone) out.add(canonicalIp(ip));
     }
     return [...out].sort(compareAddresses);

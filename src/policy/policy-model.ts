@@ -1,7 +1,7 @@
 /**
  * @module The segmentation policy: zones (the zones of network segments, plus `internet` and `unknown`),
- * device classes, and allow rules "zone A class X → zone B class Y port/transport", everything else
- * denied. One zod schema is the JSON file format (`--policy FILE`), the stored document and the API body.
+ * device classes and departments, and allow rules "zone A class X → zone B class Y port/transport" (a
+ * side may also or instead name a department), everything else denied. One zod schema is the JSON file format (`--policy FILE`), the stored document and the API body.
  * Pure: no I/O.
  */
 import { isIP } from 'node:net';
@@ -43,6 +43,8 @@ export const EndpointSchema = z.strictObject({
   zone: zoneName,
   /** Device class (inventory vocabulary); absent = every device and address in the zone. */
   deviceClass: z.string().trim().min(1).max(100).optional(),
+  /** Device department (inventory, compared case-insensitively); absent = every department. */
+  department: z.string().trim().min(1).max(200).optional(),
   /** Only these addresses or CIDR blocks within the zone (proposals use it for internet flows). */
   hosts: z.array(hostSpec).min(1).max(10_000).optional(),
 });
@@ -104,6 +106,8 @@ export const PolicySchema = z
     site: z.string().trim().min(1).nullable().default(null),
     /** Everything no rule allows is denied (the only default Vigil writes). */
     defaultAction: z.literal('deny').default('deny'),
+    /** Proposals: how devices were grouped into rule sides (`propose.ts`); absent in hand-written files. */
+    zones: z.enum(['class', 'department', 'class+department']).optional(),
     rules: z.array(RuleSchema).max(100_000),
   })
   .superRefine((p, ctx) => {
@@ -120,7 +124,7 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 /** A rule's own words in one line, for tables and comments. */
 export function describeRule(r: PolicyRule): string {
   const side = (e: PolicyEndpoint) =>
-    `${e.zone}${e.deviceClass ? `/${e.deviceClass}` : ''}${e.hosts ? ` [${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}]` : ''}`;
+    `${e.zone}${e.deviceClass ? `/${e.deviceClass}` : ''}${e.department ? `@${e.department}` : ''}${e.hosts ? ` [${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}]` : ''}`;
   const svc = r.transport === 'icmp' ? 'icmp' : `${r.port}/${r.transport}`;
   return `${side(r.from)} → ${side(r.to)} ${svc}${r.protocol ? ` (${r.protocol})` : ''}`;
 }

@@ -4,6 +4,7 @@
  * scope), show, simulate flows and export. A scope is one site or every site; "the approved policy" of a
  * scope is its newest approved version.
  */
+import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, forbidden, notFound } from '../errors.js';
@@ -34,7 +35,7 @@ import { fromCommunication, type PolicyFlow } from './policy-flow.js';
 import { NetworkMap, type PolicyInventory } from './policy-inventory.js';
 import { type Policy, type PolicyInput, PolicySchema } from './policy-model.js';
 import { loadProposalGuidance } from './port-guidance.js';
-import { proposePolicy } from './propose.js';
+import { proposePolicy, ZONINGS } from './propose.js';
 import { type SimulationReport, simulate } from './simulate.js';
 import type { Mds2ServiceProvider } from './unnecessary-services.js';
 
@@ -111,6 +112,7 @@ export async function loadPolicyInventory(h: DbHandle, siteId: string | null): P
       id: d.id,
       label: d.asset_tag ?? names.get(d.id) ?? ips.get(d.id)?.[0] ?? d.id,
       deviceClass: d.device_class,
+      department: d.department?.trim() || null,
       siteId: d.site_id,
       ips: ips.get(d.id) ?? [],
     })),
@@ -185,16 +187,17 @@ export interface AppliedGuidance {
 export async function proposeDraft(
   h: DbHandle,
   actor: Actor,
-  input: { site?: string | null; name?: string } = {},
+  input: { site?: string | null; name?: string; zones?: string } = {},
   opts: { flows?: readonly PolicyFlow[]; mds2?: Mds2ServiceProvider } = {},
 ): Promise<ProposeResult> {
   assertCan(actor, 'policy:write');
+  const zones = parseInput(z.enum(ZONINGS).default('class'), input.zones, 'zones');
   const siteId = await resolveScope(h, actor, input.site);
   if (!siteId) assertAllSites(actor, 'A policy for every site');
   const flows = opts.flows ?? (await storedFlows(h, siteId));
   const map = new NetworkMap(await loadPolicyInventory(h, siteId));
   const guidance = await loadProposalGuidance(h, siteId, opts.mds2 ? { mds2: opts.mds2 } : {});
-  const policy = proposePolicy(map, flows, { name: input.name ?? 'proposed', site: siteId, guidance });
+  const policy = proposePolicy(map, flows, { name: input.name ?? 'proposed', site: siteId, guidance, zones });
   const applied: AppliedGuidance[] = policy.rules.flatMap((r) =>
     (r.guidance ?? []).map((g) => ({ ruleId: r.id, port: r.port, transport: r.transport, ...g })),
   );
@@ -205,6 +208,7 @@ export async function proposeDraft(
     added: diff.added.length,
     removed: diff.removed.length,
     guidance: applied.length,
+    zones,
   });
   return { ...stored, flows: flows.length, diff, guidance: applied };
 }
@@ -317,9 +321,11 @@ export interface SimulateResult extends Omit<SimulationReport, 'decisions'> {
     reason: string;
     clientZone: string;
     clientClass: string;
+    clientDepartment: string | null;
     clientDeviceId: string | null;
     serverZone: string;
     serverClass: string;
+    serverDepartment: string | null;
     serverDeviceId: string | null;
   }[];
 }
@@ -352,9 +358,11 @@ export async function simulatePolicy(
       reason: d.reason,
       clientZone: d.client.zone,
       clientClass: d.client.deviceClass,
+      clientDepartment: d.client.department,
       clientDeviceId: d.client.deviceId,
       serverZone: d.server.zone,
       serverClass: d.server.deviceClass,
+      serverDepartment: d.server.department,
       serverDeviceId: d.server.deviceId,
     })),
   };
@@ -392,7 +400,7 @@ export async function checkPolicyViolations(
   h: DbHandle,
   actor: Actor,
   input: { site?: string | null } = {},
-  opts: { flows?: readonly PolicyFlow[]; now?: Date } = {},
+  opts: { flows?: readonly PolicyFlow[]; now?: Date; rateLimit?: number } = {},
 ): Promise<{
   policyId: string | null;
   flows: number;
@@ -407,7 +415,11 @@ export async function checkPolicyViolations(
   const map = new NetworkMap(await loadPolicyInventory(h, siteId));
   const now = opts.now ?? new Date();
   const candidates = policyViolations({ policy, policyId, map }, flows, now.toISOString());
-  const raised = await raiseAlerts(h, candidates, { now, actor: actor.name });
+  const raised = await raiseAlerts(h, candidates, {
+    now,
+    actor: actor.name,
+    ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
+  });
   return {
     policyId,
     flows: flows.length,

@@ -3,7 +3,9 @@
  * class on each side, port and transport, one allow rule per group, nothing that was not seen, never a
  * rule open on both sides. Internet flows and addresses no device owns are pinned to the hosts seen
  * (only the devices that need the internet get it) and flagged for review, as are risky services
- * (Telnet, FTP …). Pure and deterministic: the same flows give the same policy.
+ * (Telnet, FTP …). Sides group devices by class (the default), by department, or by both
+ * (`zones`); in the department groupings a device without a department is pinned to its addresses,
+ * never widened to a whole zone. Pure and deterministic: the same flows give the same policy.
  */
 import type { PolicyFlow } from './policy-flow.js';
 import type { NetworkMap, ResolvedEndpoint } from './policy-inventory.js';
@@ -12,8 +14,14 @@ import { INTERNET_ZONE, type Policy, type PolicyEndpoint, type PolicyRule } from
 import { guidanceReason, type ProposalGuidance, proposalNotes } from './port-guidance.js';
 import { riskyServiceOf } from './risky-services.js';
 
+/** How a proposal groups the devices on each side of a rule. */
+export const ZONINGS = ['class', 'department', 'class+department'] as const;
+export type Zoning = (typeof ZONINGS)[number];
+
 export interface ProposeOptions {
   name?: string;
+  /** Default `class`. */
+  zones?: Zoning;
   /** Site id the proposal is for (null: every site). */
   site?: string | null;
   /** Advisory port guidance and MDS2 declarations per server device (`port-guidance.ts`). */
@@ -40,14 +48,29 @@ interface Group {
  * How a side is written in a rule. A device inside the network: zone and class. The internet or an
  * address without a device: the addresses themselves, never a whole zone.
  */
-function pinned(side: ResolvedEndpoint, other: ResolvedEndpoint): boolean {
-  return side.zone === INTERNET_ZONE || other.zone === INTERNET_ZONE || side.deviceId === null;
+function pinned(side: ResolvedEndpoint, other: ResolvedEndpoint, zones: Zoning): boolean {
+  return (
+    side.zone === INTERNET_ZONE ||
+    other.zone === INTERNET_ZONE ||
+    side.deviceId === null ||
+    (zones !== 'class' && side.department === null)
+  );
 }
 
-function sideKey(side: ResolvedEndpoint, pin: boolean): string {
-  return pin
-    ? `${side.zone}|#${side.deviceId === null ? '' : side.deviceClass}`
-    : `${side.zone}|${side.deviceClass}`;
+/** What names a device side besides its zone: its class and/or its department, as `zones` says. */
+function naming(side: ResolvedEndpoint, zones: Zoning): { deviceClass?: string; department?: string } {
+  if (side.deviceId === null) return {};
+  return {
+    ...(zones !== 'department' ? { deviceClass: side.deviceClass } : {}),
+    ...(zones !== 'class' && side.department !== null ? { department: side.department } : {}),
+  };
+}
+
+function sideKey(side: ResolvedEndpoint, pin: boolean, zones: Zoning): string {
+  const n = naming(side, zones);
+  // Class zoning keeps its historic keys (and so its rule order); departments add a part.
+  const dept = zones === 'class' ? '' : `|${n.department?.toLowerCase() ?? ''}`;
+  return pin ? `${side.zone}|#${n.deviceClass ?? ''}${dept}` : `${side.zone}|${n.deviceClass ?? ''}${dept}`;
 }
 
 export function proposePolicy(
@@ -55,6 +78,7 @@ export function proposePolicy(
   flows: readonly PolicyFlow[],
   opts: ProposeOptions = {},
 ): Policy {
+  const zones = opts.zones ?? 'class';
   const groups = new Map<string, Group>();
   for (const f of flows) {
     // A TCP or UDP flow without a port cannot be written as a firewall rule.
@@ -62,9 +86,9 @@ export function proposePolicy(
     const from = map.resolve(f.client);
     const to = map.resolve(f.server);
     const port = f.transport === 'icmp' ? 0 : f.port;
-    const pinFrom = pinned(from, to);
-    const pinTo = pinned(to, from);
-    const key = `${sideKey(from, pinFrom)}>${sideKey(to, pinTo)}>${port}/${f.transport}`;
+    const pinFrom = pinned(from, to, zones);
+    const pinTo = pinned(to, from, zones);
+    const key = `${sideKey(from, pinFrom, zones)}>${sideKey(to, pinTo, zones)}>${port}/${f.transport}`;
     let g = groups.get(key);
     if (!g) {
       g = {
@@ -94,31 +118,32 @@ export function proposePolicy(
   }
 
   const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const rules: PolicyRule[] = sorted.map(([, g], i) => toRule(g, i + 1, opts.guidance));
+  const rules: PolicyRule[] = sorted.map(([, g], i) => toRule(g, i + 1, opts.guidance, zones));
   return {
     format: 'vigil-policy',
     formatVersion: 1,
     name: opts.name ?? 'proposed',
     site: opts.site ?? null,
     defaultAction: 'deny',
+    ...(zones !== 'class' ? { zones } : {}),
     rules,
   };
 }
 
-function endpoint(side: ResolvedEndpoint, hosts: Set<string> | null): PolicyEndpoint {
-  const e: PolicyEndpoint = { zone: side.zone };
-  if (side.deviceId !== null) e.deviceClass = side.deviceClass;
+function endpoint(side: ResolvedEndpoint, hosts: Set<string> | null, zones: Zoning): PolicyEndpoint {
+  const e: PolicyEndpoint = { zone: side.zone, ...naming(side, zones) };
   if (hosts) e.hosts = [...hosts].sort(compareAddresses);
   return e;
 }
 
-function toRule(g: Group, n: number, guidance: ProposalGuidance | undefined): PolicyRule {
+function toRule(g: Group, n: number, guidance: ProposalGuidance | undefined, zones: Zoning): PolicyRule {
   const protocol =
     [...g.protocols.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
-  const from = endpoint(g.from, g.fromHosts);
-  const to = endpoint(g.to, g.toHosts);
+  const from = endpoint(g.from, g.fromHosts, zones);
+  const to = endpoint(g.to, g.toHosts, zones);
   const svc = g.transport === 'icmp' ? 'icmp' : `${g.port}/${g.transport}`;
-  const side = (e: PolicyEndpoint) => `${e.zone}${e.deviceClass ? ` ${e.deviceClass}` : ''}`;
+  const side = (e: PolicyEndpoint) =>
+    `${e.zone}${e.deviceClass ? ` ${e.deviceClass}` : ''}${e.department ? ` @${e.department}` : ''}`;
   const notes: string[] = [];
   const internet = from.zone === INTERNET_ZONE || to.zone === INTERNET_ZONE;
   if (internet) notes.push('internet traffic: confirm the device needs it');

@@ -1,10 +1,15 @@
 /**
  * @module Policy simulation: every flow against the policy's allow rules, first match decides, nothing
- * matched is blocked (default deny). Matches on zones, device classes, hosts, port and transport only,
+ * matched is blocked (default deny). Matches on zones, device classes, departments, hosts, port and transport only,
  * exactly what the firewall exports can enforce (the application protocol is for people). Pure.
  */
 import { flowLabel, type PolicyFlow } from './policy-flow.js';
-import { addressMatches, type NetworkMap, type ResolvedEndpoint } from './policy-inventory.js';
+import {
+  addressMatches,
+  type NetworkMap,
+  type ResolvedEndpoint,
+  sameDepartment,
+} from './policy-inventory.js';
 import type { Policy, PolicyEndpoint, PolicyRule } from './policy-model.js';
 
 export interface FlowDecision {
@@ -23,9 +28,12 @@ export interface BlockedService {
   clientDeviceId: string | null;
   /** Asset tag, hostname or address, for people. */
   clientLabel: string;
+  /** The client device's department (null: none, or no device). */
+  clientDepartment: string | null;
   server: string;
   serverDeviceId: string | null;
   serverLabel: string;
+  serverDepartment: string | null;
   service: string;
   flows: number;
   connections: number;
@@ -40,9 +48,14 @@ export interface SimulationReport {
   blockedByDevice: BlockedService[];
 }
 
+/** zone/class, and @department when the device has one: how simulation and alerts name a side. */
+export const placeOf = (r: ResolvedEndpoint) =>
+  `${r.zone}/${r.deviceClass}${r.department ? `@${r.department}` : ''}`;
+
 export function endpointMatches(e: PolicyEndpoint, r: ResolvedEndpoint): boolean {
   if (e.zone !== r.zone) return false;
   if (e.deviceClass && e.deviceClass !== r.deviceClass) return false;
+  if (e.department && !sameDepartment(e.department, r.department)) return false;
   if (e.hosts && !e.hosts.some((h) => addressMatches(r.ip, h))) return false;
   return true;
 }
@@ -71,7 +84,7 @@ export function decideFlow(policy: Policy, map: NetworkMap, flow: PolicyFlow): F
         flow,
         decision: 'blocked',
         ruleId: null,
-        reason: `no rule allows ${client.zone}/${client.deviceClass} → ${server.zone}/${server.deviceClass} ${flow.transport === 'icmp' ? 'icmp' : `${flow.port}/${flow.transport}`} (default deny)`,
+        reason: `no rule allows ${placeOf(client)} → ${placeOf(server)} ${flow.transport === 'icmp' ? 'icmp' : `${flow.port}/${flow.transport}`} (default deny)`,
         client,
         server,
       };
@@ -90,9 +103,11 @@ export function simulate(policy: Policy, map: NetworkMap, flows: readonly Policy
       client,
       clientDeviceId: d.client.deviceId,
       clientLabel: (d.client.deviceId && map.device(d.client.deviceId)?.label) || d.client.ip,
+      clientDepartment: d.client.department,
       server,
       serverDeviceId: d.server.deviceId,
       serverLabel: (d.server.deviceId && map.device(d.server.deviceId)?.label) || d.server.ip,
+      serverDepartment: d.server.department,
       service,
       flows: 0,
       connections: 0,

@@ -40,6 +40,8 @@ import type { ModelRubric } from './rubric/rubric.js';
 
 export const QueueQuerySchema = z.strictObject({
   overdue: z.boolean().optional(),
+  /** One device's items (the dashboard's device page); ranks stay those of the whole queue. */
+  deviceId: z.string().min(1).max(64).optional(),
   limit: z.number().int().positive().max(100_000).optional(),
   offset: z.number().int().min(0).optional(),
 });
@@ -415,7 +417,7 @@ export async function listQueuePage(
   items.forEach((it, i) => {
     it.rank = i + 1;
   });
-  const all = q.overdue ? items.filter((i) => i.overdue) : items;
+  const all = items.filter((i) => (!q.overdue || i.overdue) && (!q.deviceId || i.deviceId === q.deviceId));
   const offset = q.offset ?? 0;
   return {
     items: all.slice(offset, q.limit ? offset + q.limit : undefined),

@@ -27,19 +27,30 @@ import { authRoutes } from './routes/auth.js';
 import { communicationRoutes } from './routes/communications.js';
 import { deviceRoutes } from './routes/devices.js';
 import { findingRoutes } from './routes/findings.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { policyRoutes } from './routes/policy.js';
+import { manufacturerRoutes } from './routes/program-manufacturers.js';
+import { programOfficerRoutes } from './routes/program-officers.js';
+import { programPeopleRoutes } from './routes/program-people.js';
+import { trainingRoutes } from './routes/program-training.js';
+import { recallRoutes } from './routes/recalls.js';
+import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
+import { metricsHandler, sensorRoutes } from './routes/sensors.js';
 import { siteRoutes } from './routes/sites.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { vulnRoutes } from './routes/vulns.js';
+import { findWebRoot, serveWebAssets } from './web-assets.js';
 
 export interface AppOptions {
   /** Served over TLS: cookies get Secure and the __Host- prefix, and HSTS is sent. */
   secure?: boolean;
   throttle?: LoginThrottle;
+  /** The built dashboard (default: dist/web found beside the bundle); null serves none. */
+  webRoot?: string | null;
 }
 
 function buildApi(opts: AppOptions) {
@@ -63,6 +74,14 @@ function buildApi(opts: AppOptions) {
     .route('/', vulnRoutes)
     .route('/', riskRoutes)
     .route('/', taskRoutes)
+    .route('/', recallRoutes)
+    .route('/', programPeopleRoutes)
+    .route('/', programOfficerRoutes)
+    .route('/', notificationRoutes)
+    .route('/', reportRoutes)
+    .route('/', manufacturerRoutes)
+    .route('/', trainingRoutes)
+    .route('/', sensorRoutes)
     .route('/', policyRoutes);
 }
 
@@ -103,6 +122,10 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
     },
     servers: [{ url: '/' }],
   });
+  // Prometheus scrape endpoint (issue 9), outside the API: counters only, and only when enabled.
+  app.get('/metrics', metricsHandler);
+  // The dashboard: every GET the API and the OpenAPI document did not answer (docs/dashboard.md).
+  app.get('*', serveWebAssets(opts.webRoot === undefined ? findWebRoot : (opts.webRoot ?? undefined)));
   app.notFound((c) => {
     const problem = toProblem(notFound(`Route ${c.req.method} ${c.req.path}`));
     return c.json(problem, 404, { 'content-type': 'application/problem+json' });

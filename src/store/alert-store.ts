@@ -168,6 +168,25 @@ export async function destinationSecret(h: DbHandle, id: string): Promise<string
   return r?.secret ?? null;
 }
 
+/**
+ * Replaces a destination's stored secret only if it still holds `expected` (re-sealing must not undo a
+ * change made meanwhile); true when it did.
+ */
+export async function replaceDestinationSecret(
+  h: DbHandle,
+  id: string,
+  expected: string,
+  secret: string,
+): Promise<boolean> {
+  const r = await h.db
+    .updateTable('alert_destinations')
+    .set({ secret })
+    .where('id', '=', id)
+    .where('secret', '=', expected)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function insertDestination(h: DbHandle, row: AlertDestinationTable): Promise<void> {
   await h.db.insertInto('alert_destinations').values(row).execute();
 }

@@ -489,6 +489,10 @@ export interface DeviceFilter {
   states?: readonly string[] | undefined;
   /** Substring (lower case) of asset tag, serial, UDI or any MAC, IP or hostname. */
   q?: string | undefined;
+  /** YYYY-MM-DD: the operating system's end of support is known and on or before this day. */
+  osEndOfSupportBefore?: string | undefined;
+  /** true: has an affected or needs-review vulnerability match; false: has none. */
+  vulnerable?: boolean | undefined;
 }
 
 export interface DevicePageRequest {
@@ -585,6 +589,12 @@ function applyFilter<Q extends Joined>(q: Q, f: DeviceFilter): Q {
   if (f.criticality) out = out.where('d.criticality', '=', f.criticality);
   if (f.ephi !== undefined) out = out.where('d.ephi', '=', f.ephi ? 1 : 0);
   if (f.seenSince) out = out.where('d.last_seen', '>=', f.seenSince);
+  if (f.osEndOfSupportBefore) out = out.where('d.os_end_of_support', '<=', f.osEndOfSupportBefore);
+  if (f.vulnerable !== undefined) {
+    // The (device_id, vuln_key) unique index answers this per device.
+    const open = sql<SqlBool>`exists (select 1 from vulnerability_matches vm where vm.device_id = d.id and vm.status in ('affected', 'needs-review'))`;
+    out = out.where(f.vulnerable ? open : sql<SqlBool>`not ${open}`);
+  }
   if (f.manufacturerKey !== undefined) {
     const p = `%${escapeLike(f.manufacturerKey)}%`;
     out = out.where(
@@ -681,6 +691,20 @@ export async function queryDevices(
     ).map((d) => [d.id, d]),
   );
   return { items: pageKeys.map((k) => byId.get(k.id)!), nextCursor };
+}
+
+/** Matching devices per value of one column, in one grouped query (the dashboard's overview). */
+export async function countDevicesBy(
+  h: DbHandle,
+  filter: DeviceFilter,
+  column: 'device_class' | 'criticality',
+): Promise<{ value: string | null; count: number }[]> {
+  const ref = sql.ref(`d.${column}`);
+  const rows = await applyFilter(h.db.selectFrom('devices as d') as unknown as Joined, filter)
+    .select([sql<string | null>`${ref}`.as('value'), sql<number>`cast(count(*) as integer)`.as('n')])
+    .groupBy(ref as never)
+    .execute();
+  return (rows as { value: string | null; n: number }[]).map((r) => ({ value: r.value, count: Number(r.n) }));
 }
 
 export async function countDevices(h: DbHandle, filter: DeviceFilter): Promise<number> {

@@ -14,6 +14,12 @@ import * as m0006 from './migrations/0006-risk-context.js';
 import * as m0007 from './migrations/0007-alerts.js';
 import * as m0008 from './migrations/0008-communications.js';
 import * as m0009 from './migrations/0009-policy.js';
+import * as m0010 from './migrations/0010-organization.js';
+import * as m0011 from './migrations/0011-training.js';
+import * as m0012 from './migrations/0012-manufacturers.js';
+import * as m0013 from './migrations/0013-recalls.js';
+import * as m0014 from './migrations/0014-compliance.js';
+import * as m0015 from './migrations/0015-sensors.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +32,12 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007-alerts': m0007,
   '0008-communications': m0008,
   '0009-policy': m0009,
+  '0010-organization': m0010,
+  '0011-training': m0011,
+  '0012-manufacturers': m0012,
+  '0013-recalls': m0013,
+  '0014-compliance': m0014,
+  '0015-sensors': m0015,
 };
 
 export interface MigrationReport {

@@ -54,6 +54,7 @@ export interface PolicyDeviceRow {
   asset_tag: string | null;
   device_class: string;
   site_id: string | null;
+  department: string | null;
   model_id: string | null;
   model: string | null;
   manufacturer: string | null;
@@ -73,6 +74,7 @@ export async function policyDevices(h: DbHandle, siteIds?: readonly string[]): P
       'd.asset_tag',
       'd.device_class',
       'd.site_id',
+      'd.department',
       'd.model_id',
       'm.name as model',
       'f.name as manufacturer',

@@ -779,6 +779,407 @@ export interface PolicyTable {
 
 // ---- end of policy ----
 
+// ---- Organization, officers, notifications (issue 7, first part; migration 0010-organization) ----
+
+/** A department of a site (e.g. "Intensive Care"); found by name case-insensitively within its site. */
+export interface DepartmentTable {
+  id: string;
+  site_id: string;
+  name: string;
+  name_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Staff who access network resources, with or without a Vigil account. Never deleted: history refers to them. */
+export interface PersonTable {
+  id: string;
+  /** HR's employee id; with the email, what an HR import matches on. */
+  employee_id: string | null;
+  name: string;
+  email: string | null;
+  /** Lower-cased email: unique among people. */
+  email_key: string | null;
+  phone: string | null;
+  /** Free text: "nurse", "biomed technician". */
+  job_role: string | null;
+  department_id: string | null;
+  site_id: string | null;
+  manager_id: string | null;
+  network_access: Bool;
+  /** The person's Vigil account, when they have one. */
+  user_id: string | null;
+  active: Bool;
+  /** ISO dates (YYYY-MM-DD). */
+  active_from: string | null;
+  left_on: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A security officer designation: organization-wide (site_id null) or for one site, primary or deputy. */
+export interface SecurityOfficerTable {
+  id: string;
+  person_id: string;
+  site_id: string | null;
+  /** primary | deputy */
+  role: string;
+  /** ISO dates (YYYY-MM-DD), both inclusive; no end = open-ended. */
+  term_start: string;
+  term_end: string | null;
+  ended_at: string | null;
+  ended_by: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One notification to one person: the in-app copy, and the state of its email delivery. */
+export interface NotificationTable {
+  id: string;
+  person_id: string;
+  /** The trigger that produced it (act-immediate, overdue-update, new-advisory, …, digest). */
+  kind: string;
+  severity: string;
+  title: string;
+  body: string;
+  /** Stable per item: unique per person, so a trigger fires once per item. */
+  dedupe_key: string;
+  site_id: string | null;
+  /** JSON object: ids of what it is about. */
+  details: string;
+  read_at: string | null;
+  /** pending | sent | failed | skipped */
+  email_state: string;
+  email_attempts: number;
+  email_error: string | null;
+  emailed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+// ---- end of organization ----
+
+// ---- Manufacturers, documents on file, requests, MDS2 (issue 7, manufacturers part; 0012-manufacturers) ----
+
+/** Contacts of a manufacturer, beside the foundation's `manufacturers` row. */
+export interface ManufacturerProfileTable {
+  manufacturer_id: string;
+  psirt_email: string | null;
+  psirt_url: string | null;
+  psirt_phone: string | null;
+  account_name: string | null;
+  account_email: string | null;
+  account_phone: string | null;
+  support_portal: string | null;
+  notes: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A CSAF feed subscription (`feed_sources`) that follows a manufacturer. */
+export interface ManufacturerFeedTable {
+  manufacturer_id: string;
+  feed_source_id: string;
+  created_by: string;
+  created_at: string;
+}
+
+/** Support dates of a model beyond `device_models.end_of_support`; ISO dates. */
+export interface ModelSupportTable {
+  model_id: string;
+  end_of_sale: string | null;
+  end_of_life: string | null;
+  updated_at: string;
+}
+
+/** A document on file for a model: mds2 | sbom | security-white-paper | patch-validation | other. */
+export interface ModelDocumentTable {
+  id: string;
+  model_id: string;
+  kind: string;
+  title: string;
+  document_date: string | null;
+  received_date: string | null;
+  /** The file's base name and SHA-256 (the file itself is not copied; docs/manufacturers.md). */
+  file_name: string | null;
+  file_sha256: string | null;
+  file_size: number | null;
+  notes: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** When a kind of document was last requested for a model. */
+export interface ModelDocumentRequestTable {
+  model_id: string;
+  kind: string;
+  last_requested: string;
+  request_id: string | null;
+}
+
+export interface ManufacturerRequestTable {
+  id: string;
+  manufacturer_id: string;
+  /** patch-validation | sbom | mds2 | vulnerability-question | other */
+  kind: string;
+  subject: string;
+  requested_date: string;
+  requested_by: string;
+  due_date: string | null;
+  answered_date: string | null;
+  answer: string | null;
+  /** open | answered | closed */
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ManufacturerRequestModelTable {
+  request_id: string;
+  model_id: string;
+}
+
+export interface ManufacturerRequestEventTable {
+  id: string;
+  request_id: string;
+  at: string;
+  actor: string;
+  action: string;
+  note: string | null;
+}
+
+/** An imported MDS2 form for one model; `current` = 1 for the one in force, older ones are history. */
+export interface Mds2FormTable {
+  id: string;
+  model_id: string;
+  document_id: string | null;
+  manufacturer_name: string | null;
+  model_name: string | null;
+  form_id: string | null;
+  release_date: string | null;
+  file_name: string;
+  file_sha256: string;
+  sheet: string;
+  answer_count: number;
+  /** JSON: Mds2Capabilities. */
+  capabilities: string;
+  current: Bool;
+  imported_by: string;
+  imported_at: string;
+  superseded_at: string | null;
+}
+
+export interface Mds2AnswerTable {
+  form_id: string;
+  question_id: string;
+  section: string;
+  question: string | null;
+  answer: string | null;
+  value: string | null;
+  note: string | null;
+  row: number;
+}
+
+// ---- end of manufacturers ----
+
+// ---- compliance reporting (issue 7, H5; 0014-compliance) ----
+
+/** A recorded sign-off that the asset inventory or the network map was reviewed. */
+export interface ComplianceReviewTable {
+  id: string;
+  /** inventory | network-map */
+  kind: string;
+  note: string | null;
+  reviewed_by: string;
+  reviewed_at: string;
+}
+
+// ---- end of compliance ----
+
+// Issue 9, multi-site scale-out: sensor health and applied observation messages (0015-sensors).
+export interface SensorTable {
+  /** `<site>/<sensor>` */
+  id: string;
+  site: string;
+  sensor: string;
+  version: string | null;
+  source: string | null;
+  started_at: string | null;
+  /** When the centre last heard the sensor (receive time). */
+  last_seen: string;
+  /** The sensor's own time of that message. */
+  sensor_at: string | null;
+  lag_ms: number;
+  packets: number;
+  capture_drops: number;
+  spool_bytes: number;
+  spool_dropped_low: number;
+  spool_dropped_high: number;
+  messages: number;
+  /** 1 while the sensor-silent alert stands for it. */
+  silent: Bool;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SensorMessageTable {
+  site: string;
+  msg_id: string;
+  stream_seq: number;
+  applied_at: string;
+}
+
+// ---- Training (issue 7, training part; migration 0011-training) ----
+
+export interface TrainingCourseTable {
+  id: string;
+  code: string;
+  code_key: string;
+  name: string;
+  name_key: string;
+  description: string | null;
+  /** Months a completion stays valid; null for a course taken once. */
+  recurrence_months: number | null;
+  grace_days: number;
+  /** YYYY-MM-DD; first due dates count from no earlier than this. */
+  required_from: string | null;
+  /** Compliance target 0..1 for this course; null = the organization's. */
+  target: number | null;
+  /** JSON array of assignment rules. */
+  assignment: string;
+  active: Bool;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TrainingCompletionTable {
+  id: string;
+  person_id: string;
+  course_id: string;
+  /** YYYY-MM-DD. */
+  completed_on: string;
+  passed: Bool;
+  score: number | null;
+  /** manual | import | api */
+  source: string;
+  source_ref: string | null;
+  recorded_by: string;
+  created_at: string;
+}
+
+// ---- recalls and device identity (issue 7, recalls part; 0013-recalls) ----
+
+export interface FdaRecallTable {
+  id: string;
+  /** `recall:<res_event_number>:<product_res_number>` or `enforcement:<recall_number>`. */
+  natural_key: string;
+  /** recall | enforcement */
+  source: string;
+  event_number: string | null;
+  recall_number: string;
+  product_code: string | null;
+  /** JSON array of 510(k) numbers. */
+  k_numbers: string;
+  /** JSON array of PMA numbers. */
+  pma_numbers: string;
+  product_description: string | null;
+  code_info: string | null;
+  recalling_firm: string | null;
+  reason: string | null;
+  root_cause: string | null;
+  action: string | null;
+  classification: string | null;
+  status: string | null;
+  initiated: string | null;
+  posted: string | null;
+  terminated: string | null;
+  product_quantity: string | null;
+  device_name: string | null;
+  medical_specialty: string | null;
+  device_class: string | null;
+  regulation_number: string | null;
+  cyber: Bool;
+  /** JSON array of the cybersecurity words found. */
+  cyber_terms: string;
+  source_file: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FdaProductCodeTable {
+  product_code: string;
+  device_name: string | null;
+  device_class: string | null;
+  medical_specialty: string | null;
+  medical_specialty_description: string | null;
+  regulation_number: string | null;
+  definition: string | null;
+  implant: Bool | null;
+  life_sustaining: Bool | null;
+  source_file: string | null;
+  updated_at: string;
+}
+
+export interface GudidDeviceTable {
+  record_key: string;
+  primary_di: string;
+  issuing_agency: string | null;
+  brand_name: string | null;
+  model_number: string | null;
+  model_key: string | null;
+  catalog_number: string | null;
+  catalog_key: string | null;
+  company_name: string | null;
+  description: string | null;
+  distribution_status: string | null;
+  /** JSON arrays. */
+  product_codes: string;
+  submissions: string;
+  identifiers: string;
+  source_file: string | null;
+  updated_at: string;
+}
+
+export interface GudidIdentifierTable {
+  di: string;
+  record_key: string;
+  type: string;
+  issuing_agency: string | null;
+}
+
+export interface RecallMatchTable {
+  id: string;
+  recall_id: string;
+  device_id: string;
+  model_id: string | null;
+  /** udi | 510k | product-code | firm-model (+ lot/serial noted in evidence) */
+  basis: string;
+  /** high | medium | low */
+  confidence: string;
+  /** matched | candidate | confirmed | rejected */
+  state: string;
+  explanation: string;
+  /** JSON object: what matched. */
+  evidence: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecallCampaignTable {
+  id: string;
+  recall_id: string;
+  model_id: string;
+  campaign_id: string;
+  created_by: string;
+  created_at: string;
+}
+
 export interface Database {
   sites: SiteTable;
   segments: SegmentTable;
@@ -797,6 +1198,34 @@ export interface Database {
   findings: FindingTable;
   source_imports: SourceImportTable;
   feed_sources: FeedSourceTable;
+  // recalls (0013-recalls)
+  fda_recalls: FdaRecallTable;
+  fda_product_codes: FdaProductCodeTable;
+  gudid_devices: GudidDeviceTable;
+  gudid_identifiers: GudidIdentifierTable;
+  recall_matches: RecallMatchTable;
+  recall_campaigns: RecallCampaignTable;
+  training_courses: TrainingCourseTable;
+  training_completions: TrainingCompletionTable;
+  sensors: SensorTable;
+  sensor_messages: SensorMessageTable;
+  compliance_reviews: ComplianceReviewTable;
+  // manufacturers, documents, requests, MDS2 (0012-manufacturers)
+  manufacturer_profiles: ManufacturerProfileTable;
+  manufacturer_feeds: ManufacturerFeedTable;
+  model_support: ModelSupportTable;
+  model_documents: ModelDocumentTable;
+  model_document_requests: ModelDocumentRequestTable;
+  manufacturer_requests: ManufacturerRequestTable;
+  manufacturer_request_models: ManufacturerRequestModelTable;
+  manufacturer_request_events: ManufacturerRequestEventTable;
+  mds2_forms: Mds2FormTable;
+  mds2_answers: Mds2AnswerTable;
+  // organization, officers, notifications (0010-organization)
+  departments: DepartmentTable;
+  people: PersonTable;
+  security_officers: SecurityOfficerTable;
+  notifications: NotificationTable;
   advisories: AdvisoryTable;
   advisory_products: AdvisoryProductTable;
   advisory_vulnerabilities: AdvisoryVulnerabilityTable;

@@ -11,7 +11,12 @@ export interface DbHandle {
   dialect: DialectName;
 }
 
+/**
+ * Runs `fn` in a transaction. Called with a handle that is already a transaction, `fn` joins it: a
+ * service that opens its own transaction can then be composed into a larger one (one commit or none).
+ */
 export async function transaction<T>(vdb: DbHandle, fn: (tx: DbHandle) => Promise<T>): Promise<T> {
+  if (vdb.db.isTransaction) return fn(vdb);
   return vdb.db.transaction().execute((trx) => fn({ db: trx, dialect: vdb.dialect }));
 }
 

@@ -42,6 +42,8 @@ export const CampaignCreateSchema = z.strictObject({
   /** Firmware or software version; every version when absent. */
   version: z.string().trim().min(1).max(100).optional(),
   vulnerability: z.string().trim().min(1).max(128).optional(),
+  /** Only these devices of the model (a recall that names lots or serials); every device when absent. */
+  devices: z.array(z.string().trim().min(1).max(64)).min(1).max(100_000).optional(),
   action: z.enum(CAMPAIGN_ACTIONS).default('update'),
   title: z.string().trim().min(1).max(500).optional(),
   fix: z.string().trim().min(1).max(4000).optional(),
@@ -186,6 +188,10 @@ export async function createCampaign(
     if (vulnKey) {
       const open = new Set(await devicesMatching(tx, vulnKey, OPEN_MATCH));
       devices = devices.filter((d) => open.has(d.id));
+    }
+    if (q.devices) {
+      const only = new Set(q.devices);
+      devices = devices.filter((d) => only.has(d.id));
     }
     if (!devices.length)
       throw invalidInput(

@@ -199,8 +199,11 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
     .option('--json', 'print the report as JSON')
     .action(
       action(async (o: { hours?: number; json?: boolean }) => {
-        const { vdb } = await cli.get();
-        const r = await checkAvailability(vdb, cli.actor(), o.hours !== undefined ? { hours: o.hours } : {});
+        const { vdb, config } = await cli.get();
+        const r = await checkAvailability(vdb, cli.actor(), {
+          ...(o.hours !== undefined ? { hours: o.hours } : {}),
+          rateLimit: config.alertRateLimitPerHour,
+        });
         if (o.json) return printJson(r);
         process.stdout.write(
           `Checked ${r.checked} devices: ${r.notSeen} not seen for ${r.hours} hours (${r.created} new alerts, ${r.updated} updated).\n`,

@@ -12,6 +12,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../../policy/export/index.js'
 import { fromFlowSummary, type PolicyFlow } from '../../policy/policy-flow.js';
 import { describeRule } from '../../policy/policy-model.js';
 import {
+  type AppliedGuidance,
   approvePolicy,
   checkPolicyViolations,
   exportPolicyText,
@@ -22,6 +23,7 @@ import {
   showPolicy,
   simulatePolicy,
 } from '../../policy/policy-service.js';
+import { loadMds2Services } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -66,6 +68,21 @@ function printRules(p: StoredPolicy): void {
   );
 }
 
+/** The advisory port guidance and MDS2 declarations the proposal applied, with where each came from. */
+function printGuidance(guidance: readonly AppliedGuidance[]): void {
+  if (!guidance.length) return;
+  // One line each, the sentence whole: a table would cut the words a reviewer needs.
+  process.stdout.write(`\nPort guidance (${guidance.length}):\n`);
+  for (const g of guidance) {
+    const service = g.transport === 'icmp' ? 'icmp' : `${g.port}/${g.transport}`;
+    const source =
+      g.source === 'advisory' ? `advisory ${g.advisoryId ?? '?'}` : `MDS2${g.path ? ` ${g.path}` : ''}`;
+    process.stdout.write(
+      `  ${g.ruleId} ${service}: ${g.action}${g.review ? ' (review)' : ''}, ${source}: ${g.sentence.replace(/\s+/g, ' ')}\n`,
+    );
+  }
+}
+
 export function registerPolicyCommands(program: Command, cli: CliContext): void {
   const policy = program
     .command('policy')
@@ -81,25 +98,29 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
       'propose from these captures instead of stored communications (repeatable)',
       collect,
     )
+    .option('--zones <zones>', 'group rule sides by class | department | class+department', 'class')
     .option('--json', 'print the stored draft and its diff as JSON')
     .action(
-      action(async (o: { site?: string; name: string; capture?: string[]; json?: boolean }) => {
-        const { vdb } = await cli.get();
-        const flows = o.capture ? await captureFlows(o.capture) : undefined;
-        const r = await proposeDraft(
-          vdb,
-          cli.actor(),
-          { site: o.site ?? null, name: o.name },
-          flows ? { flows } : {},
-        );
-        if (o.json) return printJson(r);
-        printRules(r);
-        process.stdout.write(
-          `\nFrom ${r.flows} flows. Against the approved policy: ${r.diff.added.length} added, ` +
-            `${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n` +
-            `Review it, then: vigil policy approve ${r.id}\n`,
-        );
-      }),
+      action(
+        async (o: { site?: string; name: string; capture?: string[]; zones: string; json?: boolean }) => {
+          const { vdb } = await cli.get();
+          const flows = o.capture ? await captureFlows(o.capture) : undefined;
+          const r = await proposeDraft(
+            vdb,
+            cli.actor(),
+            { site: o.site ?? null, name: o.name, zones: o.zones },
+            { ...(flows ? { flows } : {}), mds2: await loadMds2Services(vdb) },
+          );
+          if (o.json) return printJson(r);
+          printRules(r);
+          printGuidance(r.guidance);
+          process.stdout.write(
+            `\nFrom ${r.flows} flows. Against the approved policy: ${r.diff.added.length} added, ` +
+              `${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n` +
+              `Review it, then: vigil policy approve ${r.id}\n`,
+          );
+        },
+      ),
     );
 
   policy
@@ -190,8 +211,16 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
           process.stdout.write('\n');
           process.stdout.write(
             formatTable(
-              ['CLIENT', 'SERVER', 'SERVICE', 'FLOWS', 'CONNECTIONS'],
-              r.blockedByDevice.map((b) => [b.clientLabel, b.serverLabel, b.service, b.flows, b.connections]),
+              ['CLIENT', 'DEPARTMENT', 'SERVER', 'DEPARTMENT', 'SERVICE', 'FLOWS', 'CONNECTIONS'],
+              r.blockedByDevice.map((b) => [
+                b.clientLabel,
+                b.clientDepartment,
+                b.serverLabel,
+                b.serverDepartment,
+                b.service,
+                b.flows,
+                b.connections,
+              ]),
             ),
           );
         }
@@ -228,13 +257,13 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
     .option('--json', 'print JSON')
     .action(
       action(async (o: { site?: string; capture?: string[]; json?: boolean }) => {
-        const { vdb } = await cli.get();
+        const { vdb, config } = await cli.get();
         const flows = o.capture ? await captureFlows(o.capture) : undefined;
         const r = await checkPolicyViolations(
           vdb,
           cli.actor(),
           { site: o.site ?? null },
-          flows ? { flows } : {},
+          { ...(flows ? { flows } : {}), rateLimit: config.alertRateLimitPerHour },
         );
         if (o.json) return printJson(r);
         process.stdout.write(

@@ -29,6 +29,8 @@ import type { PacketSource } from '../../monitor/sensor/packet-source.js';
 import { runSensor, type SensorStatus } from '../../monitor/sensor/sensor-runner.js';
 import { resolveSensorSite } from '../../monitor/sensor/sensor-site.js';
 import { StdinSource } from '../../monitor/sensor/stdin-source.js';
+import { addNatsOptions, natsOptionsFrom } from '../../scaleout/nats-flags.js';
+import { type RemoteFlags, runRemoteSensorCommand } from '../../scaleout/sensor-command.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
 import { action } from '../run-command.js';
@@ -75,7 +77,7 @@ const SensorOptionsSchema = z
     message: '--delete-processed applies to --follow-dir only',
   });
 
-type SensorFlags = z.input<typeof SensorOptionsSchema>;
+type SensorFlags = z.input<typeof SensorOptionsSchema> & RemoteFlags;
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
@@ -100,7 +102,7 @@ function statusLine(s: SensorStatus): string {
 }
 
 export function registerSensorCommand(program: Command, cli: CliContext): void {
-  program
+  const sensor = program
     .command('sensor')
     .description(
       'Continuous passive discovery: capture from an interface (dumpcap/tcpdump), stdin, or a directory of rotating captures; or follow Zeek logs / Suricata EVE as they grow',
@@ -126,13 +128,29 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
     .option('--delete-processed', '--follow-dir: delete each file once it is stored')
     .option('--quiet', 'no status lines')
     .option('--json', 'print one JSON status object per flush on stdout')
+    .option('--sensor-id <id>', '--nats: this sensor\u2019s name at the centre (default host name + source)')
+    .option(
+      '--spool <dir>',
+      '--nats: disk spool for when the centre is unreachable (default in the temp dir)',
+    )
+    .option(
+      '--spool-max-mb <n>',
+      '--nats: spool bound in MiB; oldest conversations are dropped first (default 1024)',
+    )
+    .option('--metrics-port <port>', '--nats: serve Prometheus metrics at http://127.0.0.1:PORT/metrics')
     .action(
       action(async (flags: SensorFlags) => {
         const o = parseInput(SensorOptionsSchema, flags, 'sensor options');
+        // --nats: publish to the centre instead of storing here (scaleout/sensor-command.ts).
+        const nats = natsOptionsFrom(flags);
+        if (nats && (o.zeekDir !== undefined || o.eve !== undefined))
+          throw invalidInput(
+            '--nats works with --interface, --read-stdin and --follow-dir (not yet --zeek-dir/--eve)',
+          );
         const { vdb, log, config } = await cli.get();
         const actor = cli.actor();
         const rateLimit = config.alertRateLimitPerHour;
-        const siteId = o.site ? await resolveSensorSite(vdb, o.site) : null;
+        const siteId = o.site && !nats ? await resolveSensorSite(vdb, o.site) : null;
         const say = (line: string) => {
           if (!o.quiet && !o.json) process.stderr.write(`${line}\n`);
         };
@@ -199,6 +217,21 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
         } else {
           source = new StdinSource();
         }
+        if (nats) {
+          await runRemoteSensorCommand({
+            flags,
+            nats,
+            source,
+            evidenceSource: o.interface !== undefined ? 'live' : 'capture',
+            flushSeconds: o.flushSeconds,
+            hostIdleSeconds: o.hostIdleSeconds,
+            json: o.json === true,
+            say,
+            warn,
+            log,
+          });
+          return;
+        }
         const analysis = new LiveAnalysis({
           h: vdb,
           actor,
@@ -240,6 +273,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
         }
       }),
     );
+  addNatsOptions(sensor);
 }
 
 /** `--zeek-dir DIR` / `--eve FILE`: sensor logs followed as they grow (monitor/sensor/log-sensor.ts). */

@@ -7,32 +7,82 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
+import { Hono } from 'hono';
 import { issueSetupToken, needsSetup } from '../../accounts/first-run.js';
 import { VigilError } from '../../errors.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
+import { scheduleNotifications } from '../../program/notifications/schedule.js';
+import { enableProcessMetrics, ingestMetricsFor } from '../../scaleout/metrics.js';
+import { addNatsOptions, type NatsFlags, namesFrom, natsOptionsFrom } from '../../scaleout/nats-flags.js';
+import { parseRoles, ROLES, startScaleoutRoles } from '../../scaleout/roles.js';
+import { metricsHandler } from '../../server/routes/sensors.js';
 import { scheduleTaskMaintenance } from '../../tasks/scheduler.js';
 import { SYSTEM_ACTOR } from '../../tasks/tasks-service.js';
 import type { CliContext } from '../cli-context.js';
 import { action } from '../run-command.js';
 
 export function registerServeCommand(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command('serve')
     .description('Run the Vigil server (API under /api/v1, OpenAPI at /api/docs)')
     .option('--host <address>', 'listen address (VIGIL_HOST; default 127.0.0.1)')
     .option('--port <port>', 'TCP port (VIGIL_PORT; default 7400)')
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS, TLS 1.2+ only (VIGIL_TLS_CERT)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert (VIGIL_TLS_KEY)')
-    .action(
-      action(async (o: { host?: string; port?: string; tlsCert?: string; tlsKey?: string }) => {
+    .option(
+      '--roles <list>',
+      `roles this process runs: ${ROLES.join(',')} or all (default all; splitting needs --nats)`,
+    )
+    .option('--ingest-workers <n>', 'ingest workers in this process (--roles ingest; default 1)')
+    .option('--ingest-max-batch <n>', 'most observation messages per ingest transaction (default 256)')
+    .option('--metrics', 'serve Prometheus metrics at /metrics');
+  addNatsOptions(cmd).action(
+    action(
+      async (
+        o: {
+          host?: string;
+          port?: string;
+          tlsCert?: string;
+          tlsKey?: string;
+          roles?: string;
+          ingestWorkers?: string;
+          ingestMaxBatch?: string;
+          metrics?: boolean;
+        } & NatsFlags,
+      ) => {
+        const roles = parseRoles(o.roles);
+        const nats = natsOptionsFrom(o);
+        if (!nats && roles.size !== ROLES.length)
+          throw new VigilError(
+            'configuration',
+            '--roles splits the centre over processes that meet on NATS: give --nats URL',
+          );
+        const workers = o.ingestWorkers === undefined ? 1 : Number(o.ingestWorkers);
+        if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+          throw new VigilError('configuration', '--ingest-workers: a whole number from 1 to 64');
+        const maxBatch = o.ingestMaxBatch === undefined ? undefined : Number(o.ingestMaxBatch);
+        if (maxBatch !== undefined && (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000))
+          throw new VigilError('configuration', '--ingest-max-batch: a whole number from 1 to 10000');
         cli.keepOpen();
         const ctx = await cli.get({ host: o.host, port: o.port, tlsCert: o.tlsCert, tlsKey: o.tlsKey });
         const { config, log, vdb } = ctx;
+        const registry = o.metrics ? enableProcessMetrics() : null;
+        const scaleout = nats
+          ? await startScaleoutRoles(ctx, {
+              roles,
+              nats,
+              names: namesFrom(o),
+              ingestWorkers: workers,
+              ...(maxBatch ? { ingestMaxBatch: maxBatch } : {}),
+              ...(registry ? { metrics: ingestMetricsFor(registry) } : {}),
+            })
+          : null;
         const { serve } = await import('@hono/node-server');
         const { createApp } = await import('../../server/app.js');
         const secure = Boolean(config.tlsCert);
-        const app = createApp(ctx, { secure });
+        // A process without the api role answers /metrics only.
+        const app = roles.has('api') ? createApp(ctx, { secure }) : metricsOnlyApp();
         let tls: { cert: Buffer; key: Buffer } | undefined;
         if (config.tlsCert && config.tlsKey) {
           try {
@@ -64,20 +114,22 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         const url = `${secure ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
         log.info({ url, database: vdb.description }, 'vigil listening');
         process.stderr.write(`Vigil listening on ${url} (database ${vdb.description})\n`);
-        if (await needsSetup(vdb)) {
+        if (roles.has('api') && (await needsSetup(vdb))) {
           const token = await issueSetupToken(vdb);
           // Printed on the console only, never logged: it grants the first admin account.
           process.stderr.write(
             `\nNo accounts yet. Create the first admin with\n  vigil users add NAME --role admin\nor POST ${url}/api/v1/setup with this one-time setup token (valid 24 h):\n  ${token}\n\n`,
           );
         }
-        // Task verification and risk-acceptance expiry, now and every hour.
-        const maintenance = scheduleTaskMaintenance(vdb, log);
-        void maintenance.runNow();
+        // Task verification and risk-acceptance expiry, now and every hour (the match role).
+        const maintenance = roles.has('match') ? scheduleTaskMaintenance(vdb, log) : null;
+        void maintenance?.runNow();
         // Alerts raised in this process (API imports, state changes) go to the configured destinations.
-        const dispatcher = await startAlertDispatcher(vdb, { log });
+        const dispatcher =
+          roles.has('monitor') || roles.has('api') ? await startAlertDispatcher(vdb, { log }) : null;
         // Devices with an active baseline not seen for longer than expected (availability), hourly.
         const availability = setInterval(() => {
+          if (!roles.has('monitor')) return;
           checkAvailability(vdb, SYSTEM_ACTOR, { rateLimit: config.alertRateLimitPerHour })
             .then((r) => {
               if (r.notSeen) log.info({ notSeen: r.notSeen, created: r.created }, 'availability check');
@@ -85,16 +137,27 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
             .catch((err: unknown) => log.error({ err }, 'availability check failed'));
         }, 3_600_000);
         availability.unref();
+        // Officers' notifications (and the weekly digest), now and every hour.
+        const notifications = scheduleNotifications(vdb, config, log);
         const stop = () => {
           log.info('vigil stopping');
-          maintenance.stop();
+          maintenance?.stop();
           clearInterval(availability);
-          void dispatcher.stop({ graceMs: 3000 });
-          server.close(() => void cli.close().then(() => process.exit(0)));
+          notifications.stop();
+          void dispatcher?.stop({ graceMs: 3000 });
+          const closed = (scaleout?.stop() ?? Promise.resolve()).catch(() => undefined);
+          server.close(() => void closed.then(() => cli.close()).then(() => process.exit(0)));
           setTimeout(() => process.exit(0), 5000).unref();
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-      }),
-    );
+      },
+    ),
+  );
+}
+
+function metricsOnlyApp(): { fetch: (req: Request) => Response | Promise<Response> } {
+  const app = new Hono();
+  app.get('/metrics', metricsHandler);
+  return app;
 }

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { checkUnnecessaryServices } from '../../policy/unnecessary-services.js';
+import { loadMds2Services } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -20,7 +21,8 @@ export function registerServicesCommands(program: Command, cli: CliContext): voi
     .action(
       action(async (o: { json?: boolean }) => {
         const { vdb } = await cli.get();
-        const r = await checkUnnecessaryServices(vdb, cli.actor());
+        // Declared services from imported MDS2 forms (issue 7) tell what each model needs.
+        const r = await checkUnnecessaryServices(vdb, cli.actor(), { mds2: await loadMds2Services(vdb) });
         if (o.json) return printJson(r);
         process.stdout.write(
           `${r.devices} devices checked: ${r.items.length} unnecessary services ` +

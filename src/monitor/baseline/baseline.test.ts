@@ -143,7 +143,7 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
         expect.objectContaining({
           rule: 'dicom-unknown-ae',
           device_id: pacsId,
-          subject: '10.20.0.50:WRONG_AE',
+          subject: '10.20.0.50:WRONG_AE→NOT_A_PACS',
         }),
       ]),
     );

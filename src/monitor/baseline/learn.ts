@@ -50,9 +50,14 @@ export interface LearnInput {
 /** How far above the learned daily volume traffic may go before it is out of band. */
 export const VOLUME_HEADROOM = 3;
 
+/** The key of a device's outbound volume to one peer role and service: `model:<id>|104/tcp`. */
+export const volumeKey = (role: string, service: string) => `${role}|${service}`;
+
 class Accumulator {
   readonly entries = new Map<string, LearnedEntry>();
   bytes = 0;
+  /** Bytes of the conversations the device opened, per peer role and service (`volumeKey`). */
+  readonly out = new Map<string, number>();
   lastSeen: string | null = null;
 
   add(kind: BaselineEntryKind, value: string, merge?: Record<string, string>): void {
@@ -77,10 +82,16 @@ class Accumulator {
   result(scope: 'device' | 'model', subject: string, siteId: string | null, days: number): LearnedBaseline {
     const perDay = Math.round(this.bytes / Math.max(1, days));
     const entries = [...this.entries.values()];
+    // Communications are folded over the window, so a daily figure is the window's average per day.
+    const outPerDay = Object.fromEntries(
+      [...this.out.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, Math.round(v / Math.max(1, days))]),
+    );
     entries.push({
       kind: 'volume',
       value: 'bytes-per-day',
-      details: { perDay, high: Math.max(perDay * VOLUME_HEADROOM, 1_000_000), days },
+      details: { perDay, high: Math.max(perDay * VOLUME_HEADROOM, 1_000_000), days, outPerDay },
     });
     entries.sort((a, b) => a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
     return { scope, subject, siteId, lastSeen: this.lastSeen, entries };
@@ -120,6 +131,10 @@ export function learnBaselines(input: LearnInput): LearnedBaseline[] {
       if (c.protocol === 'hl7' && dir === 'out')
         a.add('hl7-receiver', peerId ? `device:${peerId}` : `ip:${peerIp}`);
       a.bytes += c.bytes;
+      if (dir === 'out') {
+        const k = volumeKey(peerRole(peer, peerIp), port);
+        a.out.set(k, (a.out.get(k) ?? 0) + c.bytes);
+      }
       a.seen(c.lastSeen);
     }
   }
@@ -145,6 +160,7 @@ export function learnBaselines(input: LearnInput): LearnedBaseline[] {
     }
     // A model's band is its busiest device's, not the sum of its fleet.
     m.a.bytes = Math.max(m.a.bytes, a.bytes);
+    for (const [k, v] of a.out) m.a.out.set(k, Math.max(m.a.out.get(k) ?? 0, v));
     if (a.lastSeen) m.a.seen(a.lastSeen);
   }
   for (const [modelId, m] of [...perModel].sort(([x], [y]) => x.localeCompare(y))) {

@@ -22,9 +22,14 @@ export function baselineFacts(row: BaselineRow, entries: readonly BaselineEntryR
   const allow = new Set<string>();
   const deny = new Set<string>();
   let volumeHigh: number | null = null;
+  const volumeOut = new Map<string, number>();
   for (const e of entries) {
     (e.effect === 'deny' ? deny : allow).add(`${e.kind}|${e.value}`);
-    if (e.kind === 'volume') volumeHigh = Number((JSON.parse(e.details) as { high?: number }).high ?? null);
+    if (e.kind !== 'volume') continue;
+    const d = JSON.parse(e.details) as { high?: number; outPerDay?: Record<string, unknown> };
+    volumeHigh = Number(d.high ?? null);
+    for (const [k, v] of Object.entries(d.outPerDay ?? {}))
+      if (typeof v === 'number' && Number.isFinite(v)) volumeOut.set(k, v);
   }
   return {
     id: row.id,
@@ -33,6 +38,7 @@ export function baselineFacts(row: BaselineRow, entries: readonly BaselineEntryR
     allow,
     deny,
     volumeHigh,
+    volumeOut,
     lastSeen: row.last_seen,
   };
 }

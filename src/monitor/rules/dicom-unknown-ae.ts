@@ -1,24 +1,91 @@
 /**
- * @module Rule `dicom-unknown-ae`: a DICOM association between a device with an active baseline and a peer
- * using an AE title its baseline (own or model's) does not list. The capture analyzer records AE titles
- * per host (calling titles of requestors, called titles accepted by acceptors), not per connection: the
- * titles of the peer host in this run are compared, so a peer that used a known and an unknown title in
- * the same run still raises the unknown one.
+ * @module Rule `dicom-unknown-ae`: a DICOM association of a device with an active baseline whose AE title
+ * pair (calling → called, from the A-ASSOCIATE-RQ) holds a title its baseline (own or model's) does not
+ * list, or denies. Each association is judged on its own pair, for both ends: a known workstation calling
+ * the known PACS host under a called AE title the PACS never had is news, whether the PACS accepted or
+ * rejected it, and a peer's title used with another device in the same run is not. Sources without
+ * per-association records (none today besides captures carry AE titles) fall back to the peer host's
+ * titles in the run.
  *
  * @see DICOM PS3.8 §9.3.2 A-ASSOCIATE-RQ (Called/Calling AE Title)
  */
-import type { HostObservation } from '../../discovery/host-observation.js';
-import type { AlertCandidate } from '../alert-candidate.js';
+import type {
+  DicomAssociationObservation,
+  FlowSummary,
+  HostObservation,
+} from '../../discovery/host-observation.js';
+import type { AlertCandidate, AlertEvidence } from '../alert-candidate.js';
 import type { DetectionRule, SourceRun } from './detection-rule.js';
 import { describeEnd, deviceAt, type FlowRuleContext, flowEvidence, verdict } from './flow-rule-context.js';
 
 export const DICOM_UNKNOWN_AE_RULE = 'dicom-unknown-ae';
 
-export function dicomUnknownAeTitles(ctx: FlowRuleContext, run: Pick<SourceRun, 'result'>): AlertCandidate[] {
-  const hostByIp = new Map<string, HostObservation>();
-  for (const h of run.result.hosts) for (const ip of h.ips) hostByIp.set(ip, h);
+function byAssociation(
+  ctx: FlowRuleContext,
+  associations: readonly DicomAssociationObservation[],
+  at: string,
+): AlertCandidate[] {
   const out = new Map<string, AlertCandidate>();
-  for (const f of run.result.flows ?? []) {
+  for (const a of associations) {
+    const pair = `${a.callingAeTitle}→${a.calledAeTitle}`;
+    const ends = [
+      { selfIp: a.client, peerIp: a.server },
+      { selfIp: a.server, peerIp: a.client },
+    ];
+    for (const { selfIp, peerIp } of ends) {
+      const self = deviceAt(ctx, selfIp);
+      if (!self) continue;
+      const judged = [a.callingAeTitle, a.calledAeTitle].map((ae) => ({
+        ae,
+        v: verdict(ctx, self, 'dicom-ae', ae),
+      }));
+      const news = judged.filter((j) => j.v === 'unknown' || j.v === 'denied');
+      if (!news.length) continue;
+      const subject = `${peerIp}:${pair}`;
+      const key = `${self.id}|${subject}`;
+      const prev = out.get(key);
+      const summary = `A-ASSOCIATE-RQ ${pair} (${a.outcome}); not in the baseline: ${news.map((n) => n.ae).join(', ')}`;
+      const evidence: AlertEvidence = {
+        time: a.evidence.time ?? at,
+        file: a.evidence.file,
+        ...(a.evidence.connection ? { connection: a.evidence.connection } : {}),
+        ...(a.evidence.packet !== undefined ? { packet: a.evidence.packet } : {}),
+        summary,
+      };
+      if (prev) {
+        if (prev.evidence.length < 5) prev.evidence.push(evidence);
+        continue;
+      }
+      out.set(key, {
+        rule: DICOM_UNKNOWN_AE_RULE,
+        severity: news.some((n) => n.v === 'denied') ? 'high' : 'medium',
+        title: `DICOM association ${pair} between ${describeEnd(self, selfIp)} and ${peerIp} uses AE title${news.length > 1 ? 's' : ''} ${news.map((n) => `"${n.ae}"`).join(' and ')} outside its baseline`,
+        deviceId: self.id,
+        siteId: self.siteId,
+        subject,
+        evidence: [evidence],
+        details: {
+          callingAeTitle: a.callingAeTitle,
+          calledAeTitle: a.calledAeTitle,
+          unknownAeTitles: news.map((n) => n.ae),
+          role: selfIp === a.client ? 'requestor' : 'acceptor',
+          outcome: a.outcome,
+          peer: peerIp,
+          port: a.port,
+          verdict: news.some((n) => n.v === 'denied') ? 'denied' : 'unknown',
+        },
+      });
+    }
+  }
+  return [...out.values()];
+}
+
+/** Sources without association records: the titles the peer host used anywhere in the run. */
+function byPeerHost(ctx: FlowRuleContext, hosts: readonly HostObservation[], flows: readonly FlowSummary[]) {
+  const hostByIp = new Map<string, HostObservation>();
+  for (const h of hosts) for (const ip of h.ips) hostByIp.set(ip, h);
+  const out = new Map<string, AlertCandidate>();
+  for (const f of flows) {
     if (f.protocol !== 'dicom') continue;
     const ends = [
       { selfIp: f.client, peerIp: f.server },
@@ -49,10 +116,20 @@ export function dicomUnknownAeTitles(ctx: FlowRuleContext, run: Pick<SourceRun, 
   return [...out.values()];
 }
 
+export function dicomUnknownAeTitles(
+  ctx: FlowRuleContext,
+  run: Pick<SourceRun, 'result'> & { at?: string },
+): AlertCandidate[] {
+  const associations = run.result.dicomAssociations;
+  // A packet always has a time; the run's time stands in for a record that lacks one.
+  if (associations) return byAssociation(ctx, associations, run.at ?? new Date(0).toISOString());
+  return byPeerHost(ctx, run.result.hosts, run.result.flows ?? []);
+}
+
 export function dicomUnknownAeRule(ctx: FlowRuleContext): DetectionRule {
   return {
     id: DICOM_UNKNOWN_AE_RULE,
-    description: 'A DICOM association with an AE title that is not in the active baseline',
+    description: 'A DICOM association whose calling/called AE title pair is not in the active baseline',
     evaluate: (run) => dicomUnknownAeTitles(ctx, run),
   };
 }

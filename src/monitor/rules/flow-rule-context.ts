@@ -18,6 +18,8 @@ export interface BaselineFacts {
   deny: ReadonlySet<string>;
   /** Upper bound of the learned daily volume, bytes. */
   volumeHigh: number | null;
+  /** Learned bytes per day the subject sent in conversations it opened, by `<peer role>|<port>/<transport>`. */
+  volumeOut?: ReadonlyMap<string, number>;
   /** Latest communication of the subject when the baseline was learned or last refreshed. */
   lastSeen: string | null;
 }

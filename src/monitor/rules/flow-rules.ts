@@ -13,6 +13,7 @@ import { lateralMedicalRule } from './lateral-medical.js';
 import { newListeningServiceRule } from './new-listening-service.js';
 import { newPeerRule } from './new-peer.js';
 import { PORT_SCAN_DEFAULTS, type PortScanThresholds, portScanRule } from './port-scan.js';
+import { volumeAnomalyRule } from './volume-anomaly.js';
 
 export function flowRules(
   ctx: FlowRuleContext,
@@ -26,5 +27,6 @@ export function flowRules(
     dicomUnknownAeRule(ctx),
     hl7UnknownReceiverRule(ctx),
     portScanRule(ctx, portScan),
+    volumeAnomalyRule(ctx),
   ];
 }

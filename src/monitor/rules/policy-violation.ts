@@ -8,7 +8,7 @@
 import { flowLabel, fromFlowSummary, type PolicyFlow } from '../../policy/policy-flow.js';
 import type { NetworkMap } from '../../policy/policy-inventory.js';
 import { INTERNET_ZONE, type Policy } from '../../policy/policy-model.js';
-import { decideFlow } from '../../policy/simulate.js';
+import { decideFlow, placeOf } from '../../policy/simulate.js';
 import type { AlertCandidate, AlertSeverity } from '../alert-candidate.js';
 import type { DetectionRule, SourceRun } from './detection-rule.js';
 
@@ -50,7 +50,7 @@ export function policyViolations(
     out.set(subject, {
       rule: POLICY_VIOLATION_RULE,
       severity,
-      title: `Connection outside the segmentation policy: ${d.client.zone}/${d.client.deviceClass} → ${d.server.zone}/${d.server.deviceClass} ${service}`,
+      title: `Connection outside the segmentation policy: ${placeOf(d.client)} → ${placeOf(d.server)} ${service}`,
       // The device that started it is the one to look at; else the one that was reached.
       deviceId: d.client.deviceId ?? d.server.deviceId,
       siteId: d.client.siteId ?? d.server.siteId,
@@ -66,6 +66,8 @@ export function policyViolations(
         serverZone: d.server.zone,
         clientClass: d.client.deviceClass,
         serverClass: d.server.deviceClass,
+        ...(d.client.department ? { clientDepartment: d.client.department } : {}),
+        ...(d.server.department ? { serverDepartment: d.server.department } : {}),
         ...(ctx.policyId ? { policyId: ctx.policyId } : {}),
       },
     });

@@ -237,8 +237,12 @@ export const communicationRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { hours } = c.req.valid('json');
+      const { vdb, config } = c.get('ctx');
       return c.json(
-        await checkAvailability(c.get('ctx').vdb, actorOf(c), hours !== undefined ? { hours } : {}),
+        await checkAvailability(vdb, actorOf(c), {
+          ...(hours !== undefined ? { hours } : {}),
+          rateLimit: config.alertRateLimitPerHour,
+        }),
         200,
       );
     },

@@ -20,6 +20,7 @@ import {
   mergeDevices,
   retireDevice,
   showDevice,
+  summarizeDevices,
   updateDevice,
 } from '../../inventory/inventory-service.js';
 import { DEVICE_SORTS } from '../../store/device-store.js';
@@ -193,6 +194,14 @@ const FilterQuery = {
     .max(200)
     .optional()
     .openapi({ description: 'Part of an asset tag, serial, UDI, MAC, IP or hostname' }),
+  osEndOfSupportBefore: z
+    .string()
+    .max(10)
+    .optional()
+    .openapi({ description: 'YYYY-MM-DD: OS end of support known and on or before this day' }),
+  vulnerable: z.enum(['yes', 'no', 'true', 'false', '1', '0']).optional().openapi({
+    description: 'yes: devices with an affected or needs-review vulnerability match; no: without',
+  }),
   sort: z.enum(DEVICE_SORTS).default('assetTag'),
   order: z.enum(['asc', 'desc']).default('asc'),
 };
@@ -334,6 +343,33 @@ export const deviceRoutes = new OpenAPIHono<AppEnv>()
         for await (const chunk of exportDevices(vdb, actor, filters, q.format)) await s.write(chunk);
       });
     },
+  )
+  .openapi(
+    defineRoute('devices:read', {
+      method: 'get',
+      path: '/devices/summary',
+      tags: ['devices'],
+      summary:
+        'Counts of the matching devices: total, ePHI, vulnerable, OS out of support, per class and criticality',
+      request: { query: z.object(FilterQuery) },
+      responses: {
+        200: json(
+          z
+            .object({
+              total: z.number().int(),
+              ephi: z.number().int(),
+              vulnerable: z.number().int(),
+              osEndOfSupportPassed: z.number().int(),
+              byClass: z.record(z.string(), z.number().int()),
+              byCriticality: z.record(z.string(), z.number().int()),
+            })
+            .openapi('DeviceSummary'),
+          'Counts',
+        ),
+      },
+    }),
+    async (c) =>
+      c.json(await summarizeDevices(c.get('ctx').vdb, actorOf(c), filtersOf(c.req.valid('query'))), 200),
   )
   .openapi(
     defineRoute('devices:import', {

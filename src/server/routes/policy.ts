@@ -15,6 +15,8 @@ import {
   showPolicy,
   simulatePolicy,
 } from '../../policy/policy-service.js';
+import { ZONINGS } from '../../policy/propose.js';
+import { loadMds2Services } from '../../program/mds2/mds2-service.js';
 import { ProblemSchema } from '../problem.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
@@ -46,6 +48,21 @@ const StoredPolicySchema = z
     policy: PolicyDocument,
   })
   .openapi('StoredPolicy');
+
+/** One piece of advisory port guidance or MDS2 declaration applied to a proposed rule (docs/policy.md). */
+const AppliedGuidanceSchema = z
+  .object({
+    ruleId: z.string(),
+    port: z.number().int(),
+    transport: z.string(),
+    source: z.enum(['advisory', 'mds2']),
+    advisoryId: z.string().nullable().openapi({ description: 'The advisory the sentence is from' }),
+    path: z.string().nullable().openapi({ description: 'Where in the advisory or MDS2 form it was read' }),
+    action: z.string().openapi({ description: 'deny | restrict | exposure | undeclared' }),
+    sentence: z.string(),
+    review: z.boolean().openapi({ description: 'Whether it flagged the rule for review' }),
+  })
+  .openapi('AppliedGuidance');
 
 const SiteQuery = z.object({
   site: z.string().optional().openapi({ description: 'Site id or name; default every site' }),
@@ -98,25 +115,42 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
           required: false,
           content: {
             'application/json': {
-              schema: z.object({ site: z.string().optional(), name: z.string().max(200).optional() }),
+              schema: z.object({
+                site: z.string().optional(),
+                name: z.string().max(200).optional(),
+                zones: z.enum(ZONINGS).optional().openapi({
+                  description: 'How rule sides group devices: by class (default), department, or both',
+                }),
+              }),
             },
           },
         },
       },
       responses: {
         201: json(
-          StoredPolicySchema.extend({ flows: z.number().int(), diff: z.record(z.string(), z.unknown()) }),
-          'The stored draft, how many flows it came from, and its diff against the approved policy',
+          StoredPolicySchema.extend({
+            flows: z.number().int(),
+            diff: z.record(z.string(), z.unknown()),
+            guidance: z.array(AppliedGuidanceSchema),
+          }),
+          'The stored draft, how many flows it came from, its diff against the approved policy, and the port guidance it applied',
         ),
       },
     }),
     async (c) => {
       const body = c.req.valid('json') ?? {};
       return c.json(
-        await proposeDraft(c.get('ctx').vdb, actorOf(c), {
-          site: body.site ?? null,
-          ...(body.name ? { name: body.name } : {}),
-        }),
+        await proposeDraft(
+          c.get('ctx').vdb,
+          actorOf(c),
+          {
+            site: body.site ?? null,
+            ...(body.name ? { name: body.name } : {}),
+            ...(body.zones ? { zones: body.zones } : {}),
+          },
+          // Declared services from imported MDS2 forms (issue 7) guide the proposal.
+          { mds2: await loadMds2Services(c.get('ctx').vdb) },
+        ),
         201,
       );
     },

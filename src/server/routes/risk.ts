@@ -152,6 +152,11 @@ export const riskRoutes = new OpenAPIHono<AppEnv>()
       request: {
         query: z.object({
           overdue: flag,
+          deviceId: z
+            .string()
+            .max(64)
+            .optional()
+            .openapi({ description: "one device's items (ranks stay global)" }),
           limit: z.coerce.number().int().min(1).max(100_000).optional(),
           offset: z.coerce.number().int().min(0).optional(),
         }),

@@ -1,0 +1,243 @@
+/**
+ * The compliance report on both dialects, built through the real services from real fixtures: the CMMS
+ * export test/fixtures/cmms/hospital-export.csv, the HL7 capture test/fixtures/captures/04-hl7-mllp.pcap
+ * (cleartext patient data, fake values; see their PROVENANCE/README), the training scenario and the
+ * learning-system export test/fixtures/training/lms-transcript-us.csv.
+ *
+ * Acceptance (issue 7): a site without a security officer, a department below its training target and
+ * an overdue update each appear in the report as not met or partial, with the evidence naming them;
+ * and the PDF renders with the control table (checked with poppler's pdftotext).
+ */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { buildTrainingScenario } from '../../test/training-scenario.js';
+import type { Actor } from '../accounts/actor.js';
+import { listAudit } from '../audit/audit-log.js';
+import { applySourceResult } from '../discovery/apply-source-result.js';
+import { analyzeCapture } from '../discovery/capture-analyzer.js';
+import { importCmmsCsv } from '../inventory/cmms-import.js';
+import { designateOfficer } from '../program/officers/officers-service.js';
+import { importCompletions } from '../program/training/completions-service.js';
+import { setComplianceTarget } from '../program/training/compliance.js';
+import type { VigilDatabase } from '../store/database.js';
+import { createTask } from '../tasks/tasks-service.js';
+import { complianceReport, recordReview } from './compliance-service.js';
+import type { ComplianceReport } from './evaluate.js';
+import { reportCsv } from './report/csv.js';
+import { reportHtml } from './report/html.js';
+import { reportPdf } from './report/pdf.js';
+
+const fixture = (path: string) => new URL(`../../test/fixtures/${path}`, import.meta.url).pathname;
+const NOW = new Date();
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
+
+const auditorActor: Actor = {
+  ...cliActor,
+  kind: 'user',
+  name: 'auditor',
+  permissions: new Set(['reports:read']),
+};
+
+describe.each(DIALECTS)('compliance report on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  let report: ComplianceReport;
+
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    await buildTrainingScenario(vdb, cliActor);
+    await importCompletions(vdb, cliActor, {
+      file: 'lms-transcript-us.csv',
+      text: readFileSync(fixture('training/lms-transcript-us.csv'), 'utf8'),
+      dateFormat: 'mdy',
+    });
+    await setComplianceTarget(vdb, cliActor, { target: 0.6 });
+    // An organization officer and one for North Campus; South Campus has none.
+    await designateOfficer(vdb, cliActor, { person: 'E1000', from: '2026-01-01' });
+    await designateOfficer(vdb, cliActor, { person: 'E1001', site: 'North Campus', from: '2026-01-01' });
+
+    await importCmmsCsv(vdb, cliActor, {
+      file: 'hospital-export.csv',
+      input: readFileSync(fixture('cmms/hospital-export.csv'), 'utf8'),
+    });
+    const file = '04-hl7-mllp.pcap';
+    const result = await analyzeCapture(createReadStream(fixture(`captures/${file}`)), { file });
+    await applySourceResult(vdb, cliActor, result, { kind: 'capture', file });
+    const [finding] = await vdb.db
+      .selectFrom('findings')
+      .select(['id'])
+      .where('type', '=', 'cleartext-phi')
+      .execute();
+    // A remediation task created 60 days ago, due 30 days ago, still open: an overdue update.
+    await createTask(
+      vdb,
+      cliActor,
+      { finding: finding!.id, title: 'Enable TLS on the HL7 interface', due: daysAgo(30).toISOString() },
+      daysAgo(60),
+    );
+    report = await complianceReport(vdb, cliActor, {}, NOW);
+  });
+  afterAll(async () => vdb?.close());
+
+  const ev = (kind: string) => report.evidence.find((e) => e.kind === kind)!;
+  const control = (id: string) => report.controls.find((c) => c.id === id)!;
+
+  it('names the site without a security officer (officer evidence partial, §164.308(a)(2) not met-or-partial)', () => {
+    const officer = ev('security-officer');
+    expect(officer.status).toBe('partial');
+    expect(officer.gaps.join('\n')).toMatch(/Site South Campus has no security officer/);
+    expect(officer.gaps.join('\n')).not.toMatch(/North Campus has no/);
+    expect(control('hipaa-164.308-a-2').status).toBe('partial');
+    expect(control('hipaa-164.308-a-2').reason).toContain('South Campus');
+    expect(report.tables.officersBySite.find((o) => o.siteName === 'North Campus')?.primary).toBe(
+      'Ana Rivera',
+    );
+  });
+
+  it('names the department below the training target', () => {
+    const training = ev('training');
+    expect(['not-met', 'partial']).toContain(training.status);
+    expect(training.figures['target']).toBe(0.6);
+    expect(training.gaps.join('\n')).toMatch(
+      /department Radiology \(North Campus\): \d+(\.\d)?% current < target 60%/,
+    );
+    expect(['not-met', 'partial']).toContain(control('hipaa-164.308-a-5').status);
+    const radiology = report.tables.trainingByDepartment.find((t) => t.department === 'Radiology')!;
+    expect(radiology).toMatchObject({ siteName: 'North Campus', belowTarget: true });
+  });
+
+  it('names the overdue update and fails the regular-updates control', () => {
+    const updates = ev('regular-updates');
+    expect(updates.status).toBe('not-met');
+    expect(updates.reason).toMatch(/1 updates overdue/);
+    expect(updates.gaps).toEqual([
+      expect.stringMatching(/Enable TLS on the HL7 interface, 30 days overdue$/),
+    ]);
+    expect(report.summary.overdueUpdates).toBe(1);
+    expect(report.tables.overdueTasks).toEqual([
+      expect.objectContaining({ title: 'Enable TLS on the HL7 interface', daysOverdue: 30 }),
+    ]);
+    expect(control('fda-updates').status).toBe('not-met');
+    expect(report.summary.topGaps.some((g) => g.id === 'fda-updates')).toBe(true);
+  });
+
+  it('judges the other evidence from what Vigil holds, with thresholds in the reasons', () => {
+    expect(ev('encryption-in-transit')).toMatchObject({ status: 'not-met' });
+    expect(ev('encryption-in-transit').figures['cleartextPhi']).toBeGreaterThan(0);
+    expect(ev('vulnerability-scanning')).toMatchObject({ status: 'met', ageDays: 0 });
+    expect(ev('vulnerability-scanning').reason).toMatch(/≤ 183/);
+    expect(ev('asset-inventory').figures['devices']).toBeGreaterThan(20);
+    expect(ev('inventory-review')).toMatchObject({ status: 'not-met' });
+    expect(ev('penetration-testing')).toMatchObject({ status: 'no-evidence' });
+    expect(control('nprm-penetration-testing').status).toBe('no-evidence');
+    expect(ev('audit-controls')).toMatchObject({ status: 'met' });
+    expect(ev('access-control').figures['multifactor']).toBe(false);
+    const counts = report.frameworks.reduce((n, f) => n + f.controls, 0);
+    expect(counts).toBe(report.controls.length);
+    expect(Object.values(report.summary.counts).reduce((a, b) => a + b, 0)).toBe(report.controls.length);
+  });
+
+  it('records reviews (audited) and then meets the inventory review control', async () => {
+    await expect(recordReview(vdb, auditorActor, { kind: 'inventory' })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(recordReview(vdb, cliActor, { kind: 'floor-plan' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    const r = await recordReview(
+      vdb,
+      cliActor,
+      { kind: 'inventory', note: 'annual review with biomed' },
+      NOW,
+    );
+    expect(r).toMatchObject({ kind: 'inventory', reviewedBy: 'cli:test' });
+    const audit = await listAudit(vdb, { action: 'compliance.review' });
+    expect(audit[0]).toMatchObject({ targetId: r.id, summary: { kind: 'inventory', hasNote: true } });
+    const again = await complianceReport(vdb, auditorActor, { frameworks: ['hhs-nprm'] }, NOW);
+    expect(again.frameworks.map((f) => f.id)).toEqual(['hhs-nprm']);
+    expect(again.evidence.find((e) => e.kind === 'inventory-review')).toMatchObject({
+      status: 'met',
+      ageDays: 0,
+    });
+    // A year and a half later the same review is too old.
+    const later = await complianceReport(
+      vdb,
+      auditorActor,
+      { frameworks: ['hhs-nprm'] },
+      new Date(NOW.getTime() + 400 * DAY),
+    );
+    expect(later.evidence.find((e) => e.kind === 'inventory-review')!.reason).toMatch(
+      /last reviewed 400 days ago > 365/,
+    );
+  });
+
+  it('limits the report to one site, and refuses sites that do not exist or readers without reports:read', async () => {
+    const south = await complianceReport(vdb, cliActor, { site: 'South Campus' }, NOW);
+    expect(south.site?.name).toBe('South Campus');
+    expect(south.tables.officersBySite.map((o) => o.siteName)).toEqual(['South Campus']);
+    expect(south.tables.overdueTasks).toEqual([]);
+    expect(south.tables.trainingByDepartment.every((t) => t.siteName === 'South Campus')).toBe(true);
+    await expect(complianceReport(vdb, cliActor, { site: 'Nowhere' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(complianceReport(vdb, cliActor, { frameworks: ['sox'] })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    const north = (await vdb.db
+      .selectFrom('sites')
+      .select('id')
+      .where('name', '=', 'North Campus')
+      .executeTakeFirst())!.id;
+    const limited: Actor = { ...auditorActor, siteIds: [north] };
+    const mine = await complianceReport(vdb, limited, {}, NOW);
+    expect(mine.tables.officersBySite.map((o) => o.siteName)).toEqual(['North Campus']);
+    expect(mine.evidence.find((e) => e.kind === 'security-officer')!.gaps.join()).not.toContain(
+      'South Campus',
+    );
+    await expect(complianceReport(vdb, limited, { site: 'South Campus' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    const noPerm: Actor = { ...cliActor, permissions: new Set(['devices:read']) };
+    await expect(complianceReport(vdb, noPerm, {})).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('renders self-contained HTML, CSV tables and a PDF whose control table pdftotext reads back', async () => {
+    const html = reportHtml(report);
+    // The capture carries a (fake) patient: name, record number, SSN. None of it reaches a report.
+    for (const text of [html, JSON.stringify(report), reportCsv(report, 'gaps')])
+      for (const phi of ['HARTMANN', 'ELENA', 'MRN00482913', '987-65-4321', 'WILLOW CREEK'])
+        expect(text).not.toContain(phi);
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).not.toMatch(/<script|<link|src=|href="http/i);
+    expect(html).toContain('<svg');
+    expect(html).toContain('Site South Campus has no security officer');
+    expect(html).toContain('Radiology');
+    expect(html).toContain('Enable TLS on the HL7 interface');
+
+    const controls = reportCsv(report, 'controls').split('\r\n');
+    expect(controls[0]).toBe('framework,control,ref,title,group,status,evidence,reason');
+    expect(controls).toContainEqual(
+      expect.stringMatching(
+        /^hipaa,hipaa-164\.308-a-2,§164\.308\(a\)\(2\),Assigned security responsibility,administrative,partial,/,
+      ),
+    );
+    expect(reportCsv(report, 'overdue-tasks')).toMatch(/Enable TLS on the HL7 interface,[^,]+,30\r\n$/);
+
+    const pdf = await reportPdf(report);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-report-'));
+    writeFileSync(join(dir, 'report.pdf'), pdf);
+    const text = execFileSync('pdftotext', ['-layout', join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
+    expect(text).toContain('Control table');
+    expect(text).toMatch(/§164\.308\(a\)\(2\)\s+Assigned security responsibility\s+Partial/);
+    expect(text).toMatch(/FDA-7\s+Regular updates\s+Not met/);
+    expect(text).toContain('South Campus');
+    expect(text).toContain('Enable TLS on the HL7 interface');
+    expect(text).not.toContain('HARTMANN');
+  });
+});

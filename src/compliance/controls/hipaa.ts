@@ -1,0 +1,117 @@
+/**
+ * @module HIPAA Security Rule administrative (45 CFR §164.308) and technical (§164.312) safeguards that
+ * Vigil holds evidence for. Paragraph ids as in the eCFR; (R) required, (A) addressable in today's rule.
+ */
+import type { Framework } from './control.js';
+
+export const HIPAA_SECURITY_RULE: Framework = {
+  id: 'hipaa',
+  title: 'HIPAA Security Rule (45 CFR Part 164 Subpart C)',
+  source: '45 CFR §164.308 Administrative safeguards and §164.312 Technical safeguards (eCFR)',
+  controls: [
+    {
+      id: 'hipaa-164.308-a-1-ii-A',
+      ref: '§164.308(a)(1)(ii)(A)',
+      title: 'Risk analysis',
+      requirement: 'An accurate and thorough assessment of the risks to ePHI, device by device.',
+      evidence: ['asset-inventory', 'risk-analysis'],
+      group: 'administrative',
+    },
+    {
+      id: 'hipaa-164.308-a-1-ii-B',
+      ref: '§164.308(a)(1)(ii)(B)',
+      title: 'Risk management',
+      requirement: 'Security measures that reduce the risks found to a reasonable level, on time.',
+      evidence: ['risk-analysis', 'regular-updates'],
+      group: 'administrative',
+    },
+    {
+      id: 'hipaa-164.308-a-1-ii-D',
+      ref: '§164.308(a)(1)(ii)(D)',
+      title: 'Information system activity review',
+      requirement: 'Regularly review records of system activity: audit logs, alerts, monitoring.',
+      evidence: ['audit-controls', 'network-monitoring'],
+      group: 'administrative',
+    },
+    {
+      id: 'hipaa-164.308-a-2',
+      ref: '§164.308(a)(2)',
+      title: 'Assigned security responsibility',
+      requirement: 'Identify the security official responsible for the security policies and procedures.',
+      evidence: ['security-officer'],
+      group: 'administrative',
+    },
+    {
+      id: 'hipaa-164.308-a-5',
+      ref: '§164.308(a)(5)',
+      title: 'Security awareness and training',
+      requirement: 'A security awareness and training program for all members of the workforce.',
+      evidence: ['training'],
+      group: 'administrative',
+    },
+    {
+      id: 'hipaa-164.308-a-5-ii-D',
+      ref: '§164.308(a)(5)(ii)(D)',
+      title: 'Password management',
+      requirement: 'Procedures for creating, changing and safeguarding passwords.',
+      evidence: ['password-measures'],
+      group: 'administrative',
+    },
+    {
+      id: 'hipaa-164.308-a-6',
+      ref: '§164.308(a)(6)',
+      title: 'Security incident procedures',
+      requirement: 'Identify and respond to suspected or known security incidents; document their outcome.',
+      evidence: ['incident-handling'],
+      group: 'administrative',
+    },
+    {
+      id: 'hipaa-164.308-a-8',
+      ref: '§164.308(a)(8)',
+      title: 'Evaluation',
+      requirement: 'Periodic technical and nontechnical evaluation of how well the safeguards hold.',
+      evidence: ['vulnerability-scanning', 'inventory-review'],
+      group: 'administrative',
+    },
+    {
+      id: 'hipaa-164.312-a-1',
+      ref: '§164.312(a)(1)',
+      title: 'Access control',
+      requirement: 'Allow access to systems holding ePHI only to the people and programs granted it.',
+      evidence: ['access-control', 'segmentation'],
+      group: 'technical',
+    },
+    {
+      id: 'hipaa-164.312-b',
+      ref: '§164.312(b)',
+      title: 'Audit controls',
+      requirement: 'Mechanisms that record and examine activity in systems that contain or use ePHI.',
+      evidence: ['audit-controls'],
+      group: 'technical',
+    },
+    {
+      id: 'hipaa-164.312-c-1',
+      ref: '§164.312(c)(1)',
+      title: 'Integrity',
+      requirement: 'Protect ePHI from improper alteration or destruction.',
+      evidence: ['audit-controls', 'encryption-in-transit'],
+      group: 'technical',
+    },
+    {
+      id: 'hipaa-164.312-d',
+      ref: '§164.312(d)',
+      title: 'Person or entity authentication',
+      requirement: 'Verify that a person or entity seeking access to ePHI is the one claimed.',
+      evidence: ['access-control', 'password-measures'],
+      group: 'technical',
+    },
+    {
+      id: 'hipaa-164.312-e-1',
+      ref: '§164.312(e)(1)',
+      title: 'Transmission security',
+      requirement: 'Guard against unauthorized access to ePHI transmitted over a network.',
+      evidence: ['encryption-in-transit'],
+      group: 'technical',
+    },
+  ],
+};

@@ -1,0 +1,97 @@
+/**
+ * @module Evidence `network-monitoring` (how recently sensors or imports added communications),
+ * `incident-handling` (alerts raised and whether people work them) and `log-collection` (alerts
+ * forwarded to a syslog collector; Vigil's own audit log is hash-chained).
+ */
+import { alertDestinationKinds, alertFigures, communicationFigures } from '../../store/compliance-store.js';
+import { ageInDays, byAge, daysBefore, type EvidenceCollector, evidence } from './evidence.js';
+
+/** Monitoring older than this is not continuous any more. */
+export const MONITORING_FRESH_DAYS = 7;
+export const MONITORING_STALE_DAYS = 30;
+/** A `new` alert nobody looked at for longer than this is unhandled. */
+export const ALERT_HANDLING_DAYS = 7;
+
+export const collectNetworkMonitoring: EvidenceCollector = async (ctx) => {
+  const c = await communicationFigures(ctx.h, ctx.siteIds);
+  const base = {
+    kind: 'network-monitoring' as const,
+    title: 'Network monitoring',
+    figures: { conversations: c.conversations, lastSeen: c.lastSeen },
+    asOf: c.lastSeen,
+  };
+  if (!c.lastSeen)
+    return evidence(ctx, {
+      ...base,
+      status: 'not-met',
+      reason: 'no device communications recorded by a sensor or import',
+    });
+  const age = ageInDays(c.lastSeen, ctx.now) ?? 0;
+  const status = byAge(age, MONITORING_FRESH_DAYS, MONITORING_STALE_DAYS);
+  return evidence(ctx, {
+    ...base,
+    status,
+    reason:
+      status === 'met'
+        ? `communications seen ${age} days ago ≤ ${MONITORING_FRESH_DAYS}`
+        : `last communication seen ${age} days ago > ${MONITORING_FRESH_DAYS}${status === 'not-met' ? ` (and > ${MONITORING_STALE_DAYS})` : ''}`,
+  });
+};
+
+export const collectIncidentHandling: EvidenceCollector = async (ctx) => {
+  const a = await alertFigures(ctx.h, ctx.siteIds, daysBefore(ctx.now, ALERT_HANDLING_DAYS));
+  const base = {
+    kind: 'incident-handling' as const,
+    title: 'Alerts handled',
+    figures: {
+      alerts: a.total,
+      new: a.byState['new'] ?? 0,
+      acknowledged: a.byState['acknowledged'] ?? 0,
+      resolved: a.byState['resolved'] ?? 0,
+      falsePositive: a.byState['false-positive'] ?? 0,
+      unhandledOlderThanThreshold: a.unhandledStale,
+    },
+    asOf: a.lastSeen,
+  };
+  if (a.total === 0)
+    return evidence(ctx, { ...base, status: 'met', reason: 'no alerts raised; none waiting for a person' });
+  if (a.unhandledStale > 0)
+    return evidence(ctx, {
+      ...base,
+      status: 'partial',
+      reason: `${a.unhandledStale} alerts still new after more than ${ALERT_HANDLING_DAYS} days`,
+    });
+  return evidence(ctx, {
+    ...base,
+    status: 'met',
+    reason: `${a.total} alerts, none left new for more than ${ALERT_HANDLING_DAYS} days`,
+  });
+};
+
+export const collectLogCollection: EvidenceCollector = async (ctx) => {
+  const kinds = await alertDestinationKinds(ctx.h);
+  const syslog = kinds['syslog'] ?? 0;
+  const webhook = kinds['webhook'] ?? 0;
+  const base = {
+    kind: 'log-collection' as const,
+    title: 'Central log collection',
+    figures: { syslog, webhook },
+  };
+  if (syslog > 0)
+    return evidence(ctx, {
+      ...base,
+      status: 'met',
+      reason: `alerts forwarded to ${syslog} syslog collector(s)`,
+    });
+  if (webhook > 0)
+    return evidence(ctx, {
+      ...base,
+      status: 'partial',
+      reason: 'alerts go to webhooks only; no syslog/SIEM destination enabled',
+    });
+  return evidence(ctx, {
+    ...base,
+    status: 'not-met',
+    reason: 'no alert destination enabled (syslog or webhook)',
+  });
+};

@@ -1,0 +1,147 @@
+/**
+ * @module Evidence `regular-updates`: remediation tasks past their due date (each named), and the
+ * time to patch (days from a task's creation to its first `applied` or `verified`) from task events.
+ * Also the task figures the report charts: open work over time and the time-to-patch distribution.
+ */
+import { type TaskTimelineEvent, type TaskTimelineRow, taskTimeline } from '../../store/compliance-store.js';
+import { ACTIVE_STATES } from '../../tasks/task-states.js';
+import { ageInDays, type EvidenceCollector, type EvidenceContext, evidence } from './evidence.js';
+
+const DAY_MS = 86_400_000;
+const PATCHED = new Set(['applied', 'verified']);
+const ACTIVE = new Set<string>(ACTIVE_STATES);
+
+export interface OverdueTask {
+  taskId: string;
+  title: string;
+  assetTag: string | null;
+  site: string | null;
+  department: string | null;
+  dueAt: string;
+  daysOverdue: number;
+}
+
+export interface OpenWorkPoint {
+  /** End of the week (ISO date). */
+  at: string;
+  /** Active tasks within their due date, past it, and held by a risk acceptance. */
+  withinDue: number;
+  overdue: number;
+  riskAccepted: number;
+}
+
+export interface TaskFigures {
+  tasks: number;
+  overdue: OverdueTask[];
+  /** Days to patch, one per patched task, ascending. */
+  timeToPatchDays: number[];
+  medianTimeToPatchDays: number | null;
+  openOverTime: OpenWorkPoint[];
+  lastEventAt: string | null;
+}
+
+export function median(sorted: readonly number[]): number | null {
+  if (!sorted.length) return null;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Pure: the figures from tasks and their events, as of `now`, over `weeks` weeks. */
+export function taskFigures(
+  tasks: readonly TaskTimelineRow[],
+  events: readonly TaskTimelineEvent[],
+  now: Date,
+  weeks = 12,
+): TaskFigures {
+  const byTask = new Map<string, TaskTimelineEvent[]>();
+  for (const e of events) {
+    const list = byTask.get(e.taskId) ?? [];
+    list.push(e);
+    byTask.set(e.taskId, list);
+  }
+  const nowIso = now.toISOString();
+  const overdue: OverdueTask[] = [];
+  const ttp: number[] = [];
+  for (const t of tasks) {
+    if (ACTIVE.has(t.state) && t.dueAt && t.dueAt < nowIso)
+      overdue.push({
+        taskId: t.id,
+        title: t.title,
+        assetTag: t.assetTag,
+        site: t.siteName,
+        department: t.department,
+        dueAt: t.dueAt,
+        daysOverdue: ageInDays(t.dueAt, now) ?? 0,
+      });
+    const patched = (byTask.get(t.id) ?? []).find((e) => PATCHED.has(e.toState));
+    if (patched)
+      ttp.push(
+        Math.max(0, Math.round(((Date.parse(patched.at) - Date.parse(t.createdAt)) / DAY_MS) * 10) / 10),
+      );
+  }
+  overdue.sort((a, b) => b.daysOverdue - a.daysOverdue || a.taskId.localeCompare(b.taskId));
+  ttp.sort((a, b) => a - b);
+  const points: OpenWorkPoint[] = [];
+  for (let w = weeks; w >= 0; w--) {
+    const at = new Date(now.getTime() - w * 7 * DAY_MS).toISOString();
+    const p: OpenWorkPoint = { at: at.slice(0, 10), withinDue: 0, overdue: 0, riskAccepted: 0 };
+    for (const t of tasks) {
+      if (t.createdAt > at) continue;
+      let state = 'open';
+      for (const e of byTask.get(t.id) ?? []) if (e.at <= at) state = e.toState;
+      if (state === 'risk-accepted') p.riskAccepted++;
+      else if (ACTIVE.has(state)) {
+        if (t.dueAt && t.dueAt < at) p.overdue++;
+        else p.withinDue++;
+      }
+    }
+    points.push(p);
+  }
+  return {
+    tasks: tasks.length,
+    overdue,
+    timeToPatchDays: ttp,
+    medianTimeToPatchDays: median(ttp),
+    openOverTime: points,
+    lastEventAt: events.at(-1)?.at ?? null,
+  };
+}
+
+export async function loadTaskFigures(ctx: EvidenceContext): Promise<TaskFigures> {
+  const { tasks, events } = await taskTimeline(ctx.h, ctx.siteIds);
+  return taskFigures(tasks, events, ctx.now);
+}
+
+export function updatesEvidence(ctx: EvidenceContext, f: TaskFigures) {
+  const base = {
+    kind: 'regular-updates' as const,
+    title: 'Regular updates',
+    figures: {
+      tasks: f.tasks,
+      overdue: f.overdue.length,
+      patched: f.timeToPatchDays.length,
+      medianTimeToPatchDays: f.medianTimeToPatchDays,
+    },
+    asOf: f.lastEventAt,
+    gaps: f.overdue.map(
+      (o) =>
+        `${o.assetTag ?? 'device'}${o.site ? ` (${o.site})` : ''}: ${o.title}, ${o.daysOverdue} days overdue`,
+    ),
+  };
+  if (f.tasks === 0)
+    return evidence(ctx, { ...base, status: 'no-evidence', reason: 'no remediation tasks recorded' });
+  if (f.overdue.length)
+    return evidence(ctx, {
+      ...base,
+      status: 'not-met',
+      reason: `${f.overdue.length} updates overdue (past due date > 0 days); oldest ${f.overdue[0]!.daysOverdue} days`,
+    });
+  return evidence(ctx, {
+    ...base,
+    status: 'met',
+    reason: `no update overdue; median time to patch ${f.medianTimeToPatchDays ?? '-'} days`,
+  });
+}
+
+export const collectRegularUpdates: EvidenceCollector = async (ctx) =>
+  updatesEvidence(ctx, await loadTaskFigures(ctx));

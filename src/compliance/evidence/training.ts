@@ -1,0 +1,82 @@
+/**
+ * @module Evidence `training`: required training current against the organization's target, overall
+ * and per department (each department below target named), from the security program's
+ * `trainingCompliance`.
+ */
+import { type ComplianceFigure, trainingCompliance } from '../../program/training/compliance.js';
+import { evidence, inScope, pct } from './evidence.js';
+import type { ProgramCollector } from './program.js';
+
+const sumFigures = (list: readonly ComplianceFigure[]) => {
+  const required = list.reduce((n, f) => n + f.required, 0);
+  const current = list.reduce((n, f) => n + f.current, 0);
+  return { required, current, rate: required ? current / required : 1 };
+};
+
+/** Training current against the organization's target, overall and per department (§164.308(a)(5)). */
+export const collectTraining: ProgramCollector = async (ctx, tables) => {
+  const t = await trainingCompliance(ctx.h, ctx.now);
+  const departments = t.byDepartment.filter((f) => inScope(ctx, f.siteId));
+  tables.trainingByDepartment = departments.map((f) => ({
+    siteName: f.siteName,
+    department: f.department,
+    required: f.required,
+    current: f.current,
+    overdue: f.overdue,
+    rate: f.rate,
+    belowTarget: f.belowTarget,
+  }));
+  const overall = ctx.siteIds
+    ? {
+        ...sumFigures(t.bySite.filter((f) => inScope(ctx, f.siteId))),
+        belowTarget: t.bySite.some((f) => inScope(ctx, f.siteId) && f.belowTarget),
+      }
+    : {
+        required: t.overall.required,
+        current: t.overall.current,
+        rate: t.overall.rate,
+        belowTarget: t.overall.belowTarget,
+      };
+  const below = departments.filter((f) => f.belowTarget);
+  const base = {
+    kind: 'training' as const,
+    title: 'Staff training',
+    figures: {
+      target: t.target,
+      rate: Math.round(overall.rate * 1000) / 1000,
+      required: overall.required,
+      current: overall.current,
+      departments: departments.length,
+      departmentsBelowTarget: below.length,
+    },
+    asOf: ctx.now.toISOString(),
+    gaps: below.map(
+      (f) =>
+        `department ${f.department}${f.siteName ? ` (${f.siteName})` : ''}: ${pct(f.rate)} current < target ${pct(t.target)}`,
+    ),
+  };
+  if (overall.required === 0)
+    return evidence(ctx, {
+      ...base,
+      asOf: null,
+      status: 'no-evidence',
+      reason: 'no training requirements recorded (people and courses)',
+    });
+  if (overall.belowTarget)
+    return evidence(ctx, {
+      ...base,
+      status: 'not-met',
+      reason: `${pct(overall.rate)} of required training current < target ${pct(t.target)}${below.length ? `; ${below.length} departments below target` : ''}`,
+    });
+  if (below.length)
+    return evidence(ctx, {
+      ...base,
+      status: 'partial',
+      reason: `${below.length} departments below the ${pct(t.target)} target: ${below.map((f) => f.department).join(', ')}`,
+    });
+  return evidence(ctx, {
+    ...base,
+    status: 'met',
+    reason: `${pct(overall.rate)} current ≥ target ${pct(t.target)} in every department`,
+  });
+};

@@ -1,0 +1,83 @@
+/**
+ * @module Manufacturer coverage, the evidence for the "manufacturer subscriptions" control: per
+ * manufacturer whose devices run here (or that has a subscription), whether its CSAF feed is followed and
+ * healthy, whether a PSIRT contact is on file, how many models in use lack an MDS2 or an SBOM, and how
+ * many requests are open or overdue. Reads only; no permission check (the compliance report that calls
+ * it checks its own).
+ */
+import { nameKey } from '../../inventory/identity.js';
+import {
+  activeDevicesByManufacturer,
+  allDocuments,
+  linkedFeeds,
+  manufacturerRows,
+  modelsOf,
+  modelsWithImportedSbom,
+  requestRows,
+} from '../../store/manufacturer-store.js';
+import type { DbHandle } from '../../store/transaction.js';
+import { isOverdue } from './requests-service.js';
+
+export type ManufacturerCoverage = {
+  manufacturerId: string;
+  name: string;
+  activeDevices: number;
+  subscribed: boolean;
+  feedSourceIds: string[];
+  lastSyncAt: string | null;
+  lastSyncError: string | null;
+  psirtContact: boolean;
+  modelsWithoutMds2: number;
+  modelsWithoutSbom: number;
+  openRequests: number;
+  overdueRequests: number;
+};
+
+const later = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);
+
+export async function manufacturerCoverage(h: DbHandle, now: Date): Promise<ManufacturerCoverage[]> {
+  const makers = await manufacturerRows(h);
+  const feeds = await linkedFeeds(h, makers, nameKey);
+  const active = await activeDevicesByManufacturer(h);
+  const models = (await modelsOf(h)).filter((m) => m.active_devices > 0);
+  const docs = await allDocuments(h);
+  const mds2 = new Set(docs.filter((d) => d.kind === 'mds2').map((d) => d.model_id));
+  const sbom = new Set([
+    ...docs.filter((d) => d.kind === 'sbom').map((d) => d.model_id),
+    ...(await modelsWithImportedSbom(h)),
+  ]);
+  const open = await requestRows(h, { status: ['open'] });
+  const out: ManufacturerCoverage[] = [];
+  for (const m of makers) {
+    const mine = feeds.filter((f) => f.manufacturer_id === m.id);
+    const devices = active.get(m.id) ?? 0;
+    if (devices === 0 && mine.length === 0) continue;
+    const enabled = mine.filter((f) => Number(f.enabled) === 1);
+    // The newest attempt says whether the subscription works now; an old error after a success is history.
+    let lastSyncAt: string | null = null;
+    let lastAttempt: { at: string; error: string | null } | null = null;
+    for (const f of enabled) {
+      lastSyncAt = later(lastSyncAt, f.last_success_at);
+      const at = f.last_attempt_at ?? f.last_success_at;
+      if (at && (!lastAttempt || at > lastAttempt.at)) lastAttempt = { at, error: f.last_error };
+    }
+    const inUse = models.filter((x) => x.manufacturer_id === m.id);
+    const requests = open.filter((r) => r.manufacturer_id === m.id);
+    const p = m.profile;
+    out.push({
+      manufacturerId: m.id,
+      name: m.name,
+      activeDevices: devices,
+      subscribed: enabled.length > 0,
+      feedSourceIds: mine.map((f) => f.id),
+      lastSyncAt,
+      lastSyncError: lastAttempt?.error ?? null,
+      psirtContact: Boolean(p?.psirt_email || p?.psirt_url || p?.psirt_phone),
+      modelsWithoutMds2: inUse.filter((x) => !mds2.has(x.id)).length,
+      modelsWithoutSbom: inUse.filter((x) => !sbom.has(x.id)).length,
+      openRequests: requests.length,
+      overdueRequests: requests.filter((r) => isOverdue(r, now)).length,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * `--roles` parsing, and the roles wired together over the real nats-server: ingest applies what a
+ * sensor published, publishes `source-run` on the JetStream bus, and the monitor role (another
+ * subscriber of that bus) runs the detection rules on it and raises the alerts a local sensor would.
+ */
+import { join } from 'node:path';
+import { connect } from 'nats';
+import { describe, expect, it } from 'vitest';
+import { freshDatabase } from '../../test/dialects.js';
+import { NATS_URL, natsAvailable } from '../../test/nats.js';
+import type { AppContext } from '../context.js';
+import { createSite } from '../inventory/site-service.js';
+import { createLogger } from '../log.js';
+import { listAlerts } from '../monitor/alerts-service.js';
+import { INGEST_ACTOR } from './actor.js';
+import { namesFrom } from './nats-flags.js';
+import { parseRoles, ROLES, startScaleoutRoles } from './roles.js';
+import { deleteStreams } from './streams.js';
+import { CAPTURES, drained, replayCapture } from './testing.js';
+
+const NATS = await natsAvailable();
+
+describe('roles', () => {
+  it('parses --roles', () => {
+    expect([...parseRoles(undefined)]).toEqual([...ROLES]);
+    expect([...parseRoles('all')]).toEqual([...ROLES]);
+    expect([...parseRoles('ingest, monitor')]).toEqual(['ingest', 'monitor']);
+    expect(() => parseRoles('ingest,matcher')).toThrow(/unknown role "matcher"/);
+  });
+
+  it.skipIf(!NATS)(
+    'ingest → source-run on JetStream → monitor raises the alerts',
+    { timeout: 60_000 },
+    async () => {
+      const vdb = await freshDatabase('sqlite');
+      await createSite(vdb, INGEST_ACTOR, { name: 'south' });
+      const ctx = { vdb, log: createLogger('silent'), config: {} } as unknown as AppContext;
+      const t = Math.random().toString(36).slice(2, 8);
+      const names = namesFrom({ natsPrefix: `vr${t}`, natsStream: `VR_${t}` });
+      const roles = await startScaleoutRoles(ctx, {
+        roles: parseRoles('ingest,monitor'),
+        nats: { url: NATS_URL },
+        names,
+      });
+      const nc = await connect({ servers: NATS_URL });
+      try {
+        await replayCapture({
+          nc,
+          names,
+          site: 'south',
+          sensor: 's1',
+          capture: join(CAPTURES, '07-telnet-ftp-ssh-mqtt.pcap'),
+        });
+        await drained(nc, names);
+        let alerts: { rule: string }[] = [];
+        for (let i = 0; i < 200 && alerts.length === 0; i++) {
+          await roles.bus.idle();
+          alerts = (await listAlerts(vdb, INGEST_ACTOR, {})).items;
+          if (!alerts.length) await new Promise((r) => setTimeout(r, 50));
+        }
+        const rules = new Set(alerts.map((a) => a.rule));
+        // Telnet and FTP logins in cleartext: what the rules say about this capture.
+        expect([...rules].sort()).toEqual(['cleartext-credentials', 'insecure-protocol']);
+      } finally {
+        await roles.stop();
+        await deleteStreams(await nc.jetstreamManager(), names);
+        await nc.close();
+        await vdb.close();
+      }
+    },
+  );
+});

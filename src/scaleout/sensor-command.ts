@@ -1,0 +1,179 @@
+/**
+ * @module `vigil sensor --site NAME --nats URL …`: the remote half of `vigil sensor`. The packet source
+ * is built by cli/commands/sensor.ts as for a local sensor; here it feeds the RemoteAnalysis, whose
+ * flushes are published to the site's subjects (spooled on disk while the centre is unreachable), with a
+ * status line or JSON object per flush and Prometheus metrics on `--metrics-port`.
+ */
+import { createServer, type Server } from 'node:http';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { invalidInput } from '../errors.js';
+import { parseInput } from '../inventory/device-input.js';
+import type { Logger } from '../log.js';
+import type { PacketSource } from '../monitor/sensor/packet-source.js';
+import { enableProcessMetrics, SensorMetrics } from './metrics.js';
+import { connectNats, type NatsOptions } from './nats-connection.js';
+import { type NatsFlags, namesFrom } from './nats-flags.js';
+import { SENSOR_ID, SITE_TOKEN } from './observation-schema.js';
+import { ObservationPublisher } from './publisher.js';
+import { RemoteAnalysis, type RemoteSensorStatus, runRemoteSensor } from './remote-sensor.js';
+import { DiskSpool } from './spool.js';
+
+export const RemoteFlagsSchema = z.object({
+  site: z.string().regex(SITE_TOKEN, '--site with --nats: letters, digits, _ and - (one NATS subject token)'),
+  sensorId: z.string().regex(SENSOR_ID, '--sensor-id: letters, digits and _ . : -').optional(),
+  spool: z.string().min(1).optional(),
+  spoolMaxMb: z
+    .string()
+    .regex(/^\d+$/, 'a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1_000_000))
+    .default(1024),
+  metricsPort: z
+    .string()
+    .regex(/^\d+$/, 'a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(65_535))
+    .optional(),
+});
+
+export interface RemoteFlags extends NatsFlags {
+  site?: string;
+  sensorId?: string;
+  spool?: string;
+  spoolMaxMb?: string;
+  metricsPort?: string;
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+function statusLine(s: RemoteSensorStatus): string {
+  const f = s.lastFlush;
+  const l = s.link;
+  const parts = [
+    `${s.packets.toLocaleString('en-US')} packets`,
+    mb(s.bytes),
+    `${s.hosts} hosts in memory`,
+    `${s.flushes} flushes`,
+    `link ${l.linkUp ? 'up' : 'DOWN'}`,
+    `${l.published} published`,
+    `spool ${l.spool.records} messages (${mb(l.spool.bytes)})`,
+  ];
+  if (l.spool.dropped.low || l.spool.dropped.high)
+    parts.push(
+      `spool dropped ${l.spool.dropped.low} low-value, ${l.spool.dropped.high} host/finding messages`,
+    );
+  if (f)
+    parts.push(
+      `last: ${f.hosts} hosts, ${f.findings} findings, ${f.flows} conversations in ${f.messages} messages`,
+    );
+  return `sensor ${s.source} [${s.event}]: ${parts.join(', ')}`;
+}
+
+export async function runRemoteSensorCommand(o: {
+  flags: RemoteFlags;
+  nats: NatsOptions;
+  source: PacketSource;
+  evidenceSource: 'live' | 'capture';
+  flushSeconds: number;
+  hostIdleSeconds: number;
+  json: boolean;
+  say: (line: string) => void;
+  warn: (message: string) => void;
+  log: Logger;
+}): Promise<void> {
+  if (o.flags.site === undefined)
+    throw invalidInput('--nats needs --site NAME (the site this sensor watches)');
+  const f = parseInput(RemoteFlagsSchema, o.flags, 'sensor options');
+  const names = namesFrom(o.flags);
+  const sensorId =
+    f.sensorId ??
+    `${hostname()
+      .replace(/[^A-Za-z0-9_.:-]/g, '-')
+      .slice(0, 64)}-${o.source.label.replace(/[^A-Za-z0-9_.:-]/g, '-').slice(-32)}`;
+  const spool = new DiskSpool({
+    dir: f.spool ?? join(tmpdir(), `vigil-sensor-spool-${f.site}`),
+    maxBytes: f.spoolMaxMb * 1024 * 1024,
+  });
+  let metrics: SensorMetrics | undefined;
+  let metricsServer: Server | undefined;
+  if (f.metricsPort !== undefined) {
+    const registry = enableProcessMetrics();
+    metrics = new SensorMetrics(registry);
+    metricsServer = createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      void registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+    });
+    await new Promise<void>((resolve, reject) => {
+      metricsServer!.once('error', reject);
+      metricsServer!.listen(f.metricsPort, '127.0.0.1', resolve);
+    });
+  }
+  // The sensor starts and spools even when the centre is unreachable at start.
+  const nc = await connectNats({
+    ...o.nats,
+    name: `vigil-sensor-${f.site}-${sensorId}`,
+    waitOnFirstConnect: true,
+  });
+  const publisher = new ObservationPublisher({
+    nc,
+    prefix: names.prefix,
+    site: f.site,
+    sensor: sensorId,
+    spool,
+    ...(metrics ? { metrics } : {}),
+    onWarning: o.warn,
+  });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'reconnect') {
+        o.log.info({ server: s.data }, 'NATS link back; draining the spool');
+        void publisher.drain();
+      } else if (s.type === 'disconnect') o.log.warn({ server: s.data }, 'NATS link lost; spooling');
+    }
+  })();
+  const analysis = new RemoteAnalysis({
+    label: o.source.label,
+    evidenceSource: o.evidenceSource,
+    publisher,
+    hostIdleSeconds: o.hostIdleSeconds,
+    ...(metrics ? { metrics } : {}),
+    onWarning: o.warn,
+  });
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(130);
+    o.say(`sensor ${o.source.label}: ${sig}, publishing what is left and stopping`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  o.say(
+    `sensor ${o.source.label}: started (${o.source.mode}, site ${f.site}, sensor ${sensorId}, NATS ${o.nats.url}, flush every ${o.flushSeconds} s, spool ${spool.dir})`,
+  );
+  try {
+    await runRemoteSensor({
+      source: o.source,
+      analysis,
+      publisher,
+      flushSeconds: o.flushSeconds,
+      signal: stop.signal,
+      onStatus: (s) => {
+        if (o.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+        else o.say(statusLine(s));
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await nc.drain().catch(() => undefined);
+    metricsServer?.close();
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * The web dashboard end to end in a real browser: the built `vigil serve` seeded with real fixture data
+ * (test/e2e/dashboard-seed.ts: the CMMS export, TASY-1 and CISA's ICSMA-21-308-01, the HL7 capture with
+ * its cleartext-phi alerts), driven in Debian's Chromium (/usr/bin/chromium) with playwright-core at
+ * 1366×768.
+ *
+ * Without /usr/bin/chromium the suite is skipped with a message, except when CI=true, where it fails.
+ */
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  DASHBOARD_PASSWORD as PASSWORD,
+  type SeededVigil,
+  startSeededVigil,
+} from './dashboard-seed.js';
+
+// The browser globals page.evaluate callbacks use (the root tsconfig has no DOM library, on purpose).
+interface PageElement {
+  id: string;
+  textContent: string | null;
+  labels?: ArrayLike<{ textContent: string | null }> | null;
+  getAttribute(name: string): string | null;
+}
+declare const document: {
+  activeElement: PageElement | null;
+  documentElement: { scrollWidth: number };
+  querySelectorAll(selector: string): Iterable<PageElement>;
+};
+declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string };
+
+const haveChromium = existsSync(CHROMIUM);
+const inCi = process.env['CI'] === 'true';
+
+if (!haveChromium && !inCi) {
+  console.warn(`dashboard e2e: skipped, ${CHROMIUM} is missing (apt-get install chromium to run it)`);
+}
+
+let vigil: SeededVigil;
+let url: string;
+let browser: Browser;
+/** Content-Security-Policy violations and uncaught errors seen by any page. */
+const problems: string[] = [];
+
+async function newSession(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return { context, page };
+}
+
+async function login(page: Page, username: string, path = '/') {
+  await page.goto(url + path);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+/** From the PID segment of 04-hl7-mllp.pcap: name, MRN, street, SSN-shaped number. */
+const PATIENT = /HARTMANN|ELENA|MRN00482913|WILLOW CREEK|987-65-4321/;
+
+const see = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 15_000 });
+
+describe.skipIf(!haveChromium && !inCi)('web dashboard in Chromium', { timeout: 120_000 }, () => {
+  let admin: Page;
+  let adminContext: BrowserContext;
+  let deviceTotal: number;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium`);
+    vigil = await startSeededVigil();
+    url = vigil.url;
+    deviceTotal = vigil.deviceTotal;
+    // launch() gives every run a fresh temporary profile (the --user-data-dir the brief asks for).
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    ({ context: adminContext, page: admin } = await newSession());
+  }, 240_000);
+
+  beforeEach(() => {
+    // A failing step leaves a screenshot of the admin's page behind (its path is printed).
+    onTestFailed(async ({ task }) => {
+      const file = join(tmpdir(), `vigil-dashboard-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
+      await admin?.screenshot({ path: file, fullPage: true }).catch(() => {});
+      console.error(`dashboard e2e: screenshot of the failure in ${file}`);
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await vigil?.stop();
+  });
+
+  it('refuses a wrong password with a visible error, then signs in', async () => {
+    await admin.goto(`${url}/inventory`);
+    await admin.getByLabel('Username').fill('alice');
+    await admin.getByLabel('Password').fill('not the password at all');
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await see(admin.getByRole('alert'));
+    expect(await admin.getByRole('alert').textContent()).toMatch(/password|credentials|invalid/i);
+    await admin.getByLabel('Password').fill(PASSWORD);
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await see(admin.getByRole('heading', { name: 'Inventory' }));
+    // The deep link survived the login, and the shell shows who is signed in.
+    expect(admin.url()).toBe(`${url}/inventory`);
+    expect(await admin.locator('.who').textContent()).toBe('alice (admin)');
+  });
+
+  it('inventory: server totals, filters, search, sort and CSV export', async () => {
+    const started = performance.now();
+    await admin.goto(`${url}/inventory`);
+    await see(admin.getByRole('link', { name: 'BME-10001' }));
+    console.log(`dashboard e2e: inventory first page shown in ${Math.round(performance.now() - started)} ms`);
+    await see(admin.getByText(`of ${deviceTotal} (page 1 of 1)`));
+
+    await admin.getByLabel('Class').selectOption('infusion-pump');
+    await admin.getByRole('button', { name: 'Apply filters' }).click();
+    await admin.waitForURL(/deviceClass=infusion-pump/);
+    const classes = await admin.locator('tbody tr td:nth-child(4)').allTextContents();
+    expect(classes.length).toBeGreaterThan(1);
+    expect(new Set(classes)).toEqual(new Set(['infusion-pump']));
+
+    await admin.getByRole('button', { name: 'Clear' }).click();
+    await admin.getByLabel('Search').fill('TASY');
+    await admin.getByLabel('Search').press('Enter');
+    await admin.waitForURL(/q=TASY/);
+    await see(admin.getByText('1–1 of 1'));
+    expect(await admin.locator('tbody tr').count()).toBe(1);
+
+    // Sorting asks the server: descending asset tags put TASY-1 (T > B) before every BME tag.
+    await admin.goto(`${url}/inventory`);
+    await admin.getByRole('button', { name: /^Asset tag/ }).click();
+    await admin.waitForURL(/order=desc/);
+    await see(admin.locator('th[aria-sort="descending"]'));
+    expect(await admin.locator('tbody tr:first-child td:first-child').textContent()).toBe('TASY-1');
+
+    const href = await admin.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    expect(href).toMatch(/^\/api\/v1\/devices\/export\?/);
+    const csv = await admin.evaluate(async (h) => (await fetch(h!)).text(), href);
+    expect(csv.split(/\r?\n/).filter(Boolean)).toHaveLength(deviceTotal + 1);
+
+    // Nothing wider than the 1366 px screen: the table scrolls inside its own box.
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1366);
+  });
+
+  it('inventory: saved views come back after a reload', async () => {
+    await admin.goto(`${url}/inventory?criticality=life-sustaining`);
+    await admin.getByLabel('Save current filters as').fill('Life-sustaining');
+    await admin.getByRole('button', { name: 'Save view' }).click();
+    await admin.goto(`${url}/inventory`);
+    await admin.getByRole('link', { name: 'Life-sustaining' }).click();
+    await admin.waitForURL(/criticality=life-sustaining/);
+    const crit = await admin.locator('tbody tr td:nth-child(5)').allTextContents();
+    expect(new Set(crit)).toEqual(new Set(['life-sustaining']));
+  });
+
+  it('keyboard: the skip link appears on focus and leads to the page; focus is always visible', async () => {
+    await admin.goto(`${url}/inventory`);
+    await see(admin.getByRole('link', { name: 'BME-10001' }));
+    const skip = admin.getByRole('link', { name: 'Skip to content' });
+    await skip.focus();
+    const box = await skip.boundingBox();
+    expect(box && box.x >= 0 && box.y >= 0).toBe(true);
+    await admin.keyboard.press('Enter');
+    expect(await admin.evaluate(() => document.activeElement?.id)).toBe('main');
+    // The next Tab lands on the first filter, with a visible outline.
+    await admin.keyboard.press('Tab');
+    const focused = await admin.evaluate(() => {
+      const el = document.activeElement!;
+      const s = getComputedStyle(el);
+      return {
+        label: el.labels?.[0]?.textContent,
+        style: s.outlineStyle,
+        width: Number.parseFloat(s.outlineWidth),
+      };
+    });
+    expect(focused.label).toBe('Search');
+    expect(focused.style).not.toBe('none');
+    expect(focused.width).toBeGreaterThanOrEqual(2);
+    // Sort headers are buttons: Enter sorts.
+    await admin.getByRole('button', { name: /^Model/ }).focus();
+    await admin.keyboard.press('Enter');
+    await admin.waitForURL(/sort=model/);
+    // Every form control on the page has a label.
+    const unlabelled = await admin.evaluate(
+      () =>
+        [...document.querySelectorAll('input, select, textarea')].filter(
+          (el) => !el.labels?.length && !el.getAttribute('aria-label'),
+        ).length,
+    );
+    expect(unlabelled).toBe(0);
+  });
+
+  it('device page: identity with sources, matched vulnerabilities with explanations', async () => {
+    await admin.goto(`${url}/inventory?q=TASY`);
+    await admin.getByRole('link', { name: 'TASY-1' }).click();
+    await see(admin.getByRole('heading', { name: /TASY-1/ }));
+    const vulns = admin.getByRole('table', { name: 'Matched vulnerabilities' });
+    await see(vulns.getByText('CVE-2021-39375'));
+    await see(vulns.getByText('CVE-2021-39376'));
+    expect(await vulns.getByText('affected').count()).toBe(2);
+    expect(await vulns.textContent()).toContain('ICSMA-21-308-01');
+    const risk = admin.getByRole('table', { name: 'Risk decisions and their inputs' });
+    await see(risk.getByText('CVE-2021-39375'));
+    expect(await risk.locator('tbody tr').count()).toBe(2);
+    expect(await risk.textContent()).toMatch(/defer|scheduled|out-of-cycle|immediate/);
+    const facts = admin.getByRole('table', { name: 'Facts and their sources' });
+    await see(facts.getByText('3.06.1700'));
+  });
+
+  it('vulnerabilities: the advisory with its fleet impact by model, version and site', async () => {
+    await admin.goto(`${url}/vulnerabilities`);
+    const matches = admin.getByRole('table', { name: 'Vulnerability matches' });
+    await see(matches.getByText('CVE-2021-39376'));
+    await admin.getByRole('link', { name: 'ICSMA-21-308-01' }).click();
+    await see(admin.getByRole('heading', { name: /ICSMA-21-308-01/ }));
+    const fleet = admin.getByRole('table', { name: 'Fleet impact of CVE-2021-39375' });
+    const row = fleet.locator('tbody tr').first();
+    await see(row);
+    expect((await row.locator('td').allTextContents()).slice(1)).toEqual([
+      'Tasy EMR HTML5',
+      '3.06.1700',
+      'North Clinic',
+      'affected',
+      '1',
+      'available',
+    ]);
+  });
+
+  it('queue and tasks: create a task from the queue, schedule it, mark it applied', async () => {
+    await admin.goto(`${url}/queue`);
+    await see(admin.getByRole('table', { name: 'Work queue' }).getByText('CVE-2021-39375'));
+    await admin.getByRole('button', { name: /Create a task for CVE-2021-39375 on TASY-1/ }).click();
+    await see(admin.getByText(/Task created/));
+
+    await admin.getByRole('button', { name: 'Grouped by model and fix' }).click();
+    await see(
+      admin.getByRole('table', { name: 'Queue grouped by model and fix' }).getByText('Tasy EMR HTML5'),
+    );
+
+    await admin.goto(`${url}/tasks`);
+    const row = admin.locator('tbody tr', { hasText: 'TASY-1' });
+    await see(row);
+    expect(await row.textContent()).toContain('open');
+
+    await row.getByRole('button', { name: /^Move task/ }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Move task' });
+    await dialog.getByLabel('New state').selectOption('scheduled');
+    await dialog.getByLabel('Assignee').fill('biomed-anna');
+    await dialog.getByLabel('Window start').fill('2026-12-01T08:00');
+    await dialog.getByLabel('Window end').fill('2026-12-01T12:00');
+    await dialog.getByRole('button', { name: 'Move task' }).click();
+    await see(admin.getByText('Task moved to scheduled.'));
+    await see(row.getByText('biomed-anna'));
+
+    await row.getByRole('button', { name: /^Move task/ }).click();
+    await dialog.getByLabel('New state').selectOption('applied');
+    await dialog.getByLabel('Applied by').fill('biomed-anna');
+    await dialog.getByLabel('Applied at').fill('2026-12-01T10:30');
+    await dialog.getByRole('button', { name: 'Move task' }).click();
+    await see(admin.getByText('Task moved to applied.'));
+    await see(row.getByText('applied', { exact: true }));
+  });
+
+  it('alerts: the cleartext-PHI alert is listed without patient values and can be acknowledged', async () => {
+    await admin.goto(`${url}/alerts`);
+    const row = admin.locator('tbody tr', { hasText: 'cleartext-phi' }).first();
+    await see(row);
+    expect(await row.textContent()).toContain('new');
+    // The capture's PID segments carry a (fake) patient: none of it may reach the screen.
+    expect(await admin.locator('main').textContent()).not.toMatch(PATIENT);
+    await row.getByRole('link').click();
+    await see(admin.getByRole('heading', { name: 'Findings' }));
+    expect(await admin.locator('main').textContent()).not.toMatch(PATIENT);
+    await admin.goto(`${url}/alerts`);
+    await row.getByRole('button', { name: /^Acknowledge/ }).click();
+    await admin.goto(`${url}/alerts?state=acknowledged`);
+    await see(admin.locator('tbody tr', { hasText: 'cleartext-phi' }));
+  });
+
+  it('overview: counts are links to the filtered lists and the chart renders', async () => {
+    await admin.goto(`${url}/`);
+    await see(admin.getByRole('link', { name: `${deviceTotal} devices`, exact: true }));
+    await see(admin.locator('.uplot canvas'));
+    await admin.getByRole('link', { name: '1 vulnerable devices' }).click();
+    await admin.waitForURL(/vulnerable=yes/);
+    await see(admin.getByRole('link', { name: 'TASY-1' }));
+    expect(await admin.locator('tbody tr').count()).toBe(1);
+    await admin.goto(`${url}/`);
+    await admin.getByRole('link', { name: 'infusion-pump' }).click();
+    await admin.waitForURL(/\/inventory\?deviceClass=infusion-pump/);
+    await see(admin.getByRole('heading', { name: 'Inventory' }));
+  });
+
+  it('admin: the audit log shows the chain intact and the task moves', async () => {
+    await admin.goto(`${url}/admin/audit`);
+    await see(admin.getByText('chain intact'));
+    const actions = await admin.locator('tbody tr td:nth-child(4)').allTextContents();
+    expect(actions.some((a) => a.startsWith('task'))).toBe(true);
+    await admin.goto(`${url}/admin/users`);
+    await see(admin.getByRole('table', { name: 'Accounts' }).getByText('carol'));
+    await see(admin.getByRole('button', { name: 'Disable carol' }));
+  });
+
+  it('a clinical engineer sees no admin pages or risk acceptance, and the server refuses them anyway', async () => {
+    const { context, page } = await newSession();
+    await login(page, 'carol', '/tasks');
+    await see(page.getByRole('heading', { name: 'Tasks' }));
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.getByRole('link').allTextContents()).toEqual([
+      'Overview',
+      'Inventory',
+      'Vulnerabilities',
+      'Work queue',
+      'Tasks',
+      'Alerts',
+    ]);
+    await see(page.locator('tbody tr', { hasText: 'TASY-1' }));
+    expect(await page.getByRole('button', { name: /Accept risk/ }).count()).toBe(0);
+    await page.goto(`${url}/admin/audit`);
+    await see(page.getByRole('alert').getByText(/audit:read/));
+    await context.close();
+  });
+
+  it('logs out, and the pages need a session again', async () => {
+    await admin.goto(`${url}/`);
+    await admin.getByRole('button', { name: 'Log out' }).click();
+    await see(admin.getByRole('button', { name: 'Sign in' }));
+    await admin.goto(`${url}/inventory`);
+    await see(admin.getByRole('button', { name: 'Sign in' }));
+    await adminContext.close();
+  });
+
+  it('no Content-Security-Policy violation or uncaught error on any page', () => {
+    expect(problems).toEqual([]);
+  });
+});

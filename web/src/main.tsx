@@ -1,0 +1,114 @@
+/**
+ * @module The dashboard's entry: finds out whether a session exists (GET /auth/session), shows the login
+ * form or the shell, and loads each page as its own chunk.
+ */
+import { lazy, StrictMode, Suspense, useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { ApiError, api, ok, setCsrfToken, setUnauthorizedHandler } from './api.js';
+import { Shell } from './components/shell.js';
+import { ErrorMessage, Loading } from './components/ui.js';
+import { LoginPage } from './pages/login-page.js';
+import { useLocation } from './router.js';
+import { type Session, SessionContext } from './session.js';
+import './styles.css';
+
+const OverviewPage = lazy(() => import('./pages/overview-page.js'));
+const InventoryPage = lazy(() => import('./pages/inventory-page.js'));
+const DevicePage = lazy(() => import('./pages/device-page.js'));
+const QueuePage = lazy(() => import('./pages/queue-page.js'));
+const VulnerabilitiesPage = lazy(() => import('./pages/vulnerabilities-page.js'));
+const TasksPage = lazy(() => import('./pages/tasks-page.js'));
+const AlertsPage = lazy(() => import('./pages/alerts-page.js'));
+const AuditPage = lazy(() => import('./pages/audit-page.js'));
+const UsersPage = lazy(() => import('./pages/users-page.js'));
+
+function Page() {
+  const { path } = useLocation();
+  const device = /^\/devices\/([^/]+)$/.exec(path);
+  if (device) return <DevicePage id={decodeURIComponent(device[1]!)} />;
+  const vuln = /^\/vulnerabilities\/([^/]+)$/.exec(path);
+  if (vuln) return <VulnerabilitiesPage id={decodeURIComponent(vuln[1]!)} />;
+  switch (path) {
+    case '/':
+      return <OverviewPage />;
+    case '/inventory':
+      return <InventoryPage />;
+    case '/vulnerabilities':
+      return <VulnerabilitiesPage />;
+    case '/queue':
+      return <QueuePage />;
+    case '/tasks':
+      return <TasksPage />;
+    case '/alerts':
+      return <AlertsPage />;
+    case '/admin/audit':
+      return <AuditPage />;
+    case '/admin/users':
+      return <UsersPage />;
+    default:
+      return (
+        <>
+          <h1>Not found</h1>
+          <p>There is no page at {path}.</p>
+        </>
+      );
+  }
+}
+
+async function loadSession(): Promise<Session | null> {
+  try {
+    const s = await ok(api().auth.session.$get());
+    setCsrfToken(s.csrfToken);
+    return {
+      name: s.actor.name,
+      role: s.actor.role,
+      permissions: new Set(s.actor.permissions),
+      expiresAt: s.expiresAt,
+    };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+function App() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+
+  const refresh = useCallback(() => {
+    loadSession().then(setSession, setError);
+  }, []);
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      setCsrfToken(null);
+      setSession(null);
+    });
+    refresh();
+  }, [refresh]);
+
+  const logout = useCallback(() => {
+    ok(api().auth.logout.$post()).finally(() => {
+      setCsrfToken(null);
+      setSession(null);
+    });
+  }, []);
+
+  if (error) return <ErrorMessage error={error} />;
+  if (session === undefined) return <Loading what="Vigil" />;
+  if (session === null) return <LoginPage onLoggedIn={refresh} />;
+  return (
+    <SessionContext.Provider value={{ session, logout }}>
+      <Shell>
+        <Suspense fallback={<Loading what="the page" />}>
+          <Page />
+        </Suspense>
+      </Shell>
+    </SessionContext.Provider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,313 @@
+/**
+ * @module One device: identity with where each fact came from, declared/observed conflicts, services and
+ * protocols, communication peers, findings with their evidence, matched vulnerabilities with their
+ * explanation, tasks and alerts. Each section loads on its own and appears only with its permission.
+ */
+import { useId } from 'react';
+import { api, ok } from '../api.js';
+import { type Column, DataTable } from '../components/data-table.js';
+import { Badge, ErrorMessage, formatDate, Loading } from '../components/ui.js';
+import { href, Link, useLoad } from '../router.js';
+import { useCan } from '../session.js';
+
+const none = Promise.resolve(null);
+
+function Section(props: { title: string; children: React.ReactNode }) {
+  const id = useId();
+  return (
+    <section aria-labelledby={id} className="card">
+      <h2 id={id}>{props.title}</h2>
+      {props.children}
+    </section>
+  );
+}
+
+export default function DevicePage({ id }: { id: string }) {
+  const can = useCan();
+  const device = useLoad(() => ok(api().devices[':id'].$get({ param: { id } })), [id]);
+  const d = device.data;
+  const deviceId = d?.id;
+  const peers = useLoad(
+    () =>
+      deviceId && can('monitor:read')
+        ? ok(api().devices[':id'].peers.$get({ param: { id: deviceId }, query: {} }))
+        : none,
+    [deviceId],
+  );
+  const findings = useLoad(
+    () =>
+      deviceId && can('findings:read')
+        ? ok(api().findings.$get({ query: { deviceId, limit: '200' } as never }))
+        : none,
+    [deviceId],
+  );
+  const risk = useLoad(
+    () => (deviceId && can('risk:read') ? ok(api().queue.$get({ query: { deviceId } as never })) : none),
+    [deviceId],
+  );
+  const tasks = useLoad(
+    () => (deviceId && can('tasks:read') ? ok(api().tasks.$get({ query: { deviceId } as never })) : none),
+    [deviceId],
+  );
+  const alerts = useLoad(
+    () =>
+      deviceId && can('alerts:read')
+        ? ok(api().alerts.$get({ query: { deviceId, limit: '50' } as never }))
+        : none,
+    [deviceId],
+  );
+
+  if (device.error) return <ErrorMessage error={device.error} />;
+  if (!d) return <Loading what="the device" />;
+
+  const title = d.assetTag ?? d.serialNumber ?? d.macs[0] ?? d.id;
+  const identity: [string, string | null][] = [
+    ['Manufacturer', d.manufacturer],
+    ['Model', d.model],
+    ['Model number', d.modelNumber],
+    ['Class', d.deviceClass],
+    ['Serial number', d.serialNumber],
+    ['UDI', d.udi],
+    ['Firmware', d.firmwareVersion],
+    ['Software', d.softwareVersion],
+    ['Operating system', [d.os, d.osVersion].filter(Boolean).join(' ') || null],
+    ['OS end of support', d.osEndOfSupport],
+    ['Criticality', d.criticality],
+    ['ePHI', d.ephi === null ? null : d.ephi ? 'yes' : 'no'],
+    ['Site', d.site],
+    ['Location', [d.building, d.floor, d.room].filter(Boolean).join(' / ') || null],
+    ['Department', d.department],
+    ['Owner', d.owner],
+    ['State', d.state],
+    ['MAC addresses', d.macs.join(', ') || null],
+    ['IP addresses', d.ips.join(', ') || null],
+    ['Host names', d.hostnames.join(', ') || null],
+    ['First seen', formatDate(d.firstSeen)],
+    ['Last seen', formatDate(d.lastSeen)],
+  ];
+
+  type Fact = (typeof d.facts)[number];
+  const factColumns: Column<Fact>[] = [
+    { key: 'field', label: 'Field', render: (f) => f.field },
+    { key: 'value', label: 'Value', render: (f) => f.value ?? '—' },
+    { key: 'source', label: 'Source', render: (f) => f.source },
+    { key: 'ref', label: 'Where', render: (f) => f.sourceRef ?? '—' },
+    { key: 'seen', label: 'Last seen', render: (f) => formatDate(f.lastSeen) },
+  ];
+
+  return (
+    <>
+      <p>
+        <Link href="/inventory">← Inventory</Link>
+      </p>
+      <h1>
+        {title} <span className="muted">{[d.manufacturer, d.model].filter(Boolean).join(' ')}</span>
+      </h1>
+      <div className="grid2">
+        <Section title="Identity">
+          <dl className="facts">
+            {identity.map(([k, v]) => (
+              <div key={k}>
+                <dt>{k}</dt>
+                <dd>{v ?? '—'}</dd>
+              </div>
+            ))}
+          </dl>
+        </Section>
+        <Section title="Services and protocols">
+          {d.services.length === 0 && d.protocols.length === 0 ? (
+            <p className="muted">No services or protocols observed.</p>
+          ) : (
+            <>
+              <ul>
+                {d.services.map((s) => (
+                  <li key={`${s.transport}/${s.port}`}>
+                    {s.port}/{s.transport} {s.protocol ?? ''} {s.product ?? ''} {s.version ?? ''}
+                    {s.encrypted === false && <Badge tone="high">cleartext</Badge>}
+                  </li>
+                ))}
+              </ul>
+              {d.protocols.length > 0 && <p>Protocols: {d.protocols.join(', ')}</p>}
+            </>
+          )}
+          {d.conflicts.length > 0 && (
+            <>
+              <h3>Declared and observed disagree</h3>
+              <ul>
+                {d.conflicts.map((c) => (
+                  <li key={c.field}>
+                    {c.field}: declared {c.declared.map((v) => `${v.value} (${v.source})`).join(', ')}
+                    {'; '}
+                    observed {c.observed.map((v) => `${v.value} (${v.source})`).join(', ')}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </Section>
+      </div>
+
+      {d.vulnerabilities && (
+        <Section title="Vulnerabilities">
+          <DataTable
+            caption="Matched vulnerabilities"
+            rows={d.vulnerabilities}
+            rowKey={(v) => v.vulnerability}
+            empty="No vulnerability matches."
+            columns={[
+              { key: 'v', label: 'Vulnerability', render: (v) => v.cve ?? v.vulnerability },
+              { key: 'adv', label: 'Advisories', render: (v) => v.advisoryIds.join(', ') || '—' },
+              { key: 'status', label: 'Status', render: (v) => <Badge tone={v.status}>{v.status}</Badge> },
+              { key: 'conf', label: 'Confidence', render: (v) => `${Math.round(v.confidence * 100)} %` },
+              { key: 'fix', label: 'Fix', render: (v) => (v.fixAvailable ? 'available' : 'none known') },
+              { key: 'why', label: 'Why', render: (v) => v.explanation },
+            ]}
+          />
+        </Section>
+      )}
+
+      {risk.data && (
+        <Section title="Risk decisions">
+          <DataTable
+            caption="Risk decisions and their inputs"
+            rows={risk.data.items}
+            rowKey={(i) => `${i.kind}-${i.vulnerability ?? i.findingId}`}
+            empty="Nothing of this device is in the work queue."
+            rowClass={(i) => (i.overdue ? 'overdue' : undefined)}
+            columns={[
+              { key: 'rank', label: 'Queue rank', render: (i) => i.rank },
+              {
+                key: 'what',
+                label: 'Vulnerability or finding',
+                render: (i) => i.cve ?? i.vulnerability ?? i.title,
+              },
+              {
+                key: 'decision',
+                label: 'Decision',
+                render: (i) => <Badge tone={i.decision}>{i.decision}</Badge>,
+              },
+              {
+                key: 'due',
+                label: 'Due',
+                render: (i) =>
+                  i.overdue ? <Badge tone="critical">overdue {formatDate(i.due)}</Badge> : formatDate(i.due),
+              },
+              {
+                key: 'inputs',
+                label: 'Inputs',
+                render: (i) => (
+                  <ul>
+                    {i.evidence.map((e) => (
+                      <li key={`${e.point}-${e.value}`}>
+                        {e.point} = {e.value}: {e.because}
+                      </li>
+                    ))}
+                  </ul>
+                ),
+              },
+            ]}
+          />
+        </Section>
+      )}
+
+      {findings.data && (
+        <Section title="Findings">
+          <DataTable
+            caption="Findings"
+            rows={findings.data.items}
+            rowKey={(f) => f.id}
+            empty="No findings."
+            columns={[
+              { key: 'sev', label: 'Severity', render: (f) => <Badge tone={f.severity}>{f.severity}</Badge> },
+              { key: 'title', label: 'Finding', render: (f) => f.title },
+              { key: 'state', label: 'State', render: (f) => f.state },
+              {
+                key: 'ev',
+                label: 'Evidence',
+                render: (f) =>
+                  `${f.lastEvidence.summary} (${f.lastEvidence.file}${f.lastEvidence.packet ? ` packet ${f.lastEvidence.packet}` : ''})`,
+              },
+              { key: 'n', label: 'Seen', render: (f) => `${f.occurrences}×, last ${formatDate(f.lastSeen)}` },
+            ]}
+          />
+        </Section>
+      )}
+
+      {peers.data && (
+        <Section title="Communication peers">
+          <DataTable
+            caption="Communication peers"
+            rows={peers.data.peers}
+            rowKey={(p) => `${p.ip}-${p.role}`}
+            empty="No conversations recorded."
+            columns={[
+              {
+                key: 'ip',
+                label: 'Peer',
+                render: (p) =>
+                  p.deviceId ? <Link href={`/devices/${p.deviceId}`}>{p.assetTag ?? p.ip}</Link> : p.ip,
+              },
+              { key: 'role', label: 'Role', render: (p) => p.role },
+              { key: 'dir', label: 'Direction', render: (p) => p.direction },
+              { key: 'ports', label: 'Ports', render: (p) => p.ports.join(', ') },
+              { key: 'proto', label: 'Protocols', render: (p) => p.protocols.join(', ') || '—' },
+              { key: 'conn', label: 'Connections', render: (p) => p.connections.toLocaleString('en') },
+              { key: 'last', label: 'Last seen', render: (p) => formatDate(p.lastSeen) },
+            ]}
+          />
+        </Section>
+      )}
+
+      {tasks.data && (
+        <Section title="Tasks">
+          <DataTable
+            caption="Remediation tasks"
+            rows={tasks.data.items}
+            rowKey={(t) => t.id}
+            empty="No tasks."
+            columns={[
+              {
+                key: 'title',
+                label: 'Task',
+                render: (t) => <Link href={href('/tasks', { task: t.id })}>{t.title}</Link>,
+              },
+              { key: 'state', label: 'State', render: (t) => t.state },
+              {
+                key: 'due',
+                label: 'Due',
+                render: (t) =>
+                  t.overdue ? <Badge tone="critical">overdue {formatDate(t.due)}</Badge> : formatDate(t.due),
+              },
+            ]}
+          />
+        </Section>
+      )}
+
+      {alerts.data && (
+        <Section title="Alerts">
+          <DataTable
+            caption="Alerts on this device"
+            rows={alerts.data.items}
+            rowKey={(a) => a.id}
+            empty="No alerts."
+            columns={[
+              { key: 'sev', label: 'Severity', render: (a) => <Badge tone={a.severity}>{a.severity}</Badge> },
+              { key: 'title', label: 'Alert', render: (a) => a.title },
+              { key: 'state', label: 'State', render: (a) => a.state },
+              { key: 'last', label: 'Last seen', render: (a) => formatDate(a.lastSeen) },
+            ]}
+          />
+        </Section>
+      )}
+
+      <Section title="Where each fact came from">
+        <DataTable
+          caption="Facts and their sources"
+          rows={d.facts}
+          rowKey={(f) => `${f.field}-${f.source}-${f.sourceRef}-${f.value}`}
+          columns={factColumns}
+        />
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,284 @@
+/**
+ * @module Inventory: the server pages, filters, sorts and searches (GET /devices); the filters live in
+ * the URL so a view can be bookmarked, shared or linked from the overview; saved views keep named
+ * filter sets in this browser; CSV export streams every matching device (GET /devices/export).
+ */
+import { type FormEvent, useEffect, useId, useState } from 'react';
+import { CRITICALITIES, DEVICE_CLASSES } from '../../../src/inventory/device.js';
+import { api, ok } from '../api.js';
+import { type Column, DataTable } from '../components/data-table.js';
+import { Badge, ErrorMessage, formatDate, Loading, Pager, SelectField, TextField } from '../components/ui.js';
+import { href, Link, navigate, useLoad, useLocation } from '../router.js';
+import { useCan } from '../session.js';
+
+type Device = Awaited<ReturnType<typeof listPage>>['items'][number];
+
+/** The filters the URL may carry, all passed to the API as they are. */
+const FILTERS = [
+  'q',
+  'site',
+  'deviceClass',
+  'manufacturer',
+  'model',
+  'criticality',
+  'ephi',
+  'vulnerable',
+  'osEndOfSupportBefore',
+  'seenSince',
+  'state',
+] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
+
+function filtersFrom(query: URLSearchParams): Filters {
+  const f: Filters = {};
+  for (const k of FILTERS) {
+    const v = query.get(k);
+    if (v) f[k] = v;
+  }
+  return f;
+}
+
+function listPage(filters: Filters, page: number, pageSize: number, sort: string, order: string) {
+  return ok(
+    api().devices.$get({
+      query: { ...filters, page: String(page), pageSize: String(pageSize), sort, order } as never,
+    }),
+  );
+}
+
+const SAVED_KEY = 'vigil.inventory.savedViews';
+type SavedView = { name: string; query: string };
+function readSaved(): SavedView[] {
+  try {
+    const v = JSON.parse(localStorage.getItem(SAVED_KEY) ?? '[]') as unknown;
+    return Array.isArray(v) ? (v as SavedView[]).filter((s) => typeof s?.name === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+const COLUMNS: Column<Device>[] = [
+  {
+    key: 'assetTag',
+    label: 'Asset tag',
+    sort: 'assetTag',
+    render: (d) => (
+      <Link href={`/devices/${encodeURIComponent(d.id)}`}>
+        {d.assetTag ?? d.serialNumber ?? d.macs[0] ?? d.id}
+      </Link>
+    ),
+  },
+  { key: 'manufacturer', label: 'Manufacturer', sort: 'manufacturer', render: (d) => d.manufacturer ?? '—' },
+  { key: 'model', label: 'Model', sort: 'model', render: (d) => d.model ?? '—' },
+  { key: 'class', label: 'Class', sort: 'deviceClass', render: (d) => d.deviceClass },
+  {
+    key: 'criticality',
+    label: 'Criticality',
+    sort: 'criticality',
+    render: (d) => (d.criticality ? <Badge tone={d.criticality}>{d.criticality}</Badge> : '—'),
+  },
+  { key: 'ephi', label: 'ePHI', render: (d) => (d.ephi === null ? '—' : d.ephi ? 'yes' : 'no') },
+  { key: 'site', label: 'Site', sort: 'site', render: (d) => d.site ?? '—' },
+  { key: 'department', label: 'Department', sort: 'department', render: (d) => d.department ?? '—' },
+  { key: 'ip', label: 'IP', render: (d) => d.ips[0] ?? '—' },
+  { key: 'state', label: 'State', sort: 'state', render: (d) => d.state },
+  { key: 'lastSeen', label: 'Last seen', sort: 'lastSeen', render: (d) => formatDate(d.lastSeen) },
+];
+
+export default function InventoryPage() {
+  const { query } = useLocation();
+  const can = useCan();
+  const filters = filtersFrom(query);
+  const page = Number(query.get('page') ?? '1') || 1;
+  const pageSize = Number(query.get('pageSize') ?? '50') || 50;
+  const sort = query.get('sort') ?? 'assetTag';
+  const order = query.get('order') === 'desc' ? 'desc' : 'asc';
+  const key = query.toString();
+  const result = useLoad(() => listPage(filters, page, pageSize, sort, order), [key]);
+  // The site list (with its counts) waits for the first page: the page is what the user is waiting for.
+  const loaded = result.data !== undefined || result.error !== undefined;
+  const sites = useLoad(
+    () => (loaded && can('sites:read') ? ok(api().sites.$get()) : Promise.resolve(undefined)),
+    [loaded],
+  );
+
+  // The form edits a draft; applying it puts it in the URL (one request per search, not per keystroke).
+  const [draft, setDraft] = useState<Filters>(filters);
+  useEffect(() => setDraft(filtersFrom(new URLSearchParams(key))), [key]);
+  const set = (k: keyof Filters) => (v: string) => setDraft((d) => ({ ...d, [k]: v }));
+  const go = (next: Record<string, string | number | undefined>) =>
+    navigate(href('/inventory', { ...filters, sort, order, pageSize, page, ...next }));
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    navigate(href('/inventory', { ...draft, sort, order, pageSize, page: 1 }));
+  };
+
+  const [saved, setSaved] = useState<SavedView[]>(readSaved);
+  const [viewName, setViewName] = useState('');
+  const savedId = useId();
+  const saveView = (e: FormEvent) => {
+    e.preventDefault();
+    const name = viewName.trim();
+    if (!name) return;
+    const next = [
+      ...saved.filter((s) => s.name !== name),
+      { name, query: href('', { ...filters, sort, order }) },
+    ];
+    localStorage.setItem(SAVED_KEY, JSON.stringify(next));
+    setSaved(next);
+    setViewName('');
+  };
+  const removeView = (name: string) => {
+    const next = saved.filter((s) => s.name !== name);
+    localStorage.setItem(SAVED_KEY, JSON.stringify(next));
+    setSaved(next);
+  };
+
+  const exportUrl = api().devices.export.$url({ query: { ...filters, sort, order, format: 'csv' } as never });
+
+  return (
+    <>
+      <h1>Inventory</h1>
+      <form className="filters" onSubmit={apply} aria-label="Filter devices">
+        <TextField
+          label="Search"
+          name="q"
+          value={draft.q ?? ''}
+          onChange={set('q')}
+          placeholder="asset tag, serial, MAC, IP, host"
+        />
+        <SelectField
+          label="Site"
+          name="site"
+          value={draft.site ?? ''}
+          onChange={set('site')}
+          empty="any"
+          options={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+        />
+        <SelectField
+          label="Class"
+          name="deviceClass"
+          value={draft.deviceClass ?? ''}
+          onChange={set('deviceClass')}
+          empty="any"
+          options={DEVICE_CLASSES}
+        />
+        <TextField
+          label="Manufacturer"
+          name="manufacturer"
+          value={draft.manufacturer ?? ''}
+          onChange={set('manufacturer')}
+        />
+        <TextField label="Model" name="model" value={draft.model ?? ''} onChange={set('model')} />
+        <SelectField
+          label="Criticality"
+          name="criticality"
+          value={draft.criticality ?? ''}
+          onChange={set('criticality')}
+          empty="any"
+          options={CRITICALITIES}
+        />
+        <SelectField
+          label="ePHI"
+          name="ephi"
+          value={draft.ephi ?? ''}
+          onChange={set('ephi')}
+          empty="any"
+          options={['yes', 'no']}
+        />
+        <SelectField
+          label="Vulnerable"
+          name="vulnerable"
+          value={draft.vulnerable ?? ''}
+          onChange={set('vulnerable')}
+          empty="any"
+          options={['yes', 'no']}
+        />
+        <TextField
+          label="OS support ended by"
+          name="osEndOfSupportBefore"
+          type="date"
+          value={draft.osEndOfSupportBefore ?? ''}
+          onChange={set('osEndOfSupportBefore')}
+        />
+        <TextField
+          label="Seen since"
+          name="seenSince"
+          type="date"
+          value={draft.seenSince ?? ''}
+          onChange={set('seenSince')}
+        />
+        <SelectField
+          label="State"
+          name="state"
+          value={draft.state ?? ''}
+          onChange={set('state')}
+          empty="all but merged"
+          options={['active', 'staged', 'retired', 'ignored', 'merged']}
+        />
+        <div className="actions">
+          <button type="submit" className="primary">
+            Apply filters
+          </button>
+          <button type="button" onClick={() => navigate('/inventory')}>
+            Clear
+          </button>
+          <a className="button" href={exportUrl.pathname + exportUrl.search} download>
+            Export CSV
+          </a>
+        </div>
+      </form>
+
+      <section className="saved" aria-labelledby={savedId}>
+        <h2 id={savedId} className="h3">
+          Saved views
+        </h2>
+        {saved.length > 0 && (
+          <ul className="inline-list">
+            {saved.map((s) => (
+              <li key={s.name}>
+                <Link href={`/inventory${s.query}`}>{s.name}</Link>{' '}
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Remove saved view ${s.name}`}
+                  onClick={() => removeView(s.name)}
+                >
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <form onSubmit={saveView} className="inline-form" aria-label="Save this view">
+          <TextField
+            label="Save current filters as"
+            name="viewName"
+            value={viewName}
+            onChange={setViewName}
+          />
+          <button type="submit">Save view</button>
+        </form>
+      </section>
+
+      <ErrorMessage error={result.error} />
+      {result.data ? (
+        <>
+          <DataTable
+            caption="Devices"
+            columns={COLUMNS}
+            rows={result.data.items}
+            rowKey={(d) => d.id}
+            sort={sort}
+            order={order}
+            onSort={(s, o) => go({ sort: s, order: o, page: 1 })}
+            empty="No device matches these filters."
+          />
+          <Pager page={page} pageSize={pageSize} total={result.data.total} onPage={(p) => go({ page: p })} />
+        </>
+      ) : (
+        !result.error && <Loading what="devices" />
+      )}
+    </>
+  );
+}

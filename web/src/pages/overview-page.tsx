@@ -1,0 +1,160 @@
+/**
+ * @module Overview: devices by class and criticality, ePHI, vulnerable and OS-out-of-support devices,
+ * the queue by decision and overdue, overdue tasks and alerts, each number a link to the filtered list;
+ * alerts per day as a chart.
+ */
+import { useId } from 'react';
+import { CRITICALITIES, DEVICE_CLASSES } from '../../../src/inventory/device.js';
+import { api, ok } from '../api.js';
+import { DayChart } from '../components/day-chart.js';
+import { ErrorMessage, Loading } from '../components/ui.js';
+import { href, Link, useLoad } from '../router.js';
+import { useCan } from '../session.js';
+
+/** One request for every device number (GET /devices/summary counts the way the list filters). */
+async function loadDevices() {
+  const s = await ok(api().devices.summary.$get({ query: {} }));
+  const rows = (keys: readonly string[], counts: Record<string, number>) =>
+    keys.map((key) => ({ key, count: counts[key] ?? 0 }));
+  return {
+    ...s,
+    today: new Date().toISOString().slice(0, 10),
+    byClass: rows(DEVICE_CLASSES, s.byClass)
+      .filter((c) => c.count > 0)
+      .sort((a, b) => b.count - a.count),
+    byCriticality: rows(CRITICALITIES, s.byCriticality),
+  };
+}
+
+async function loadQueue() {
+  const groups = (await ok(api().queue.groups.$get({ query: {} }))).items;
+  const byDecision: Record<string, number> = { immediate: 0, 'out-of-cycle': 0, scheduled: 0, defer: 0 };
+  let overdue = 0;
+  for (const g of groups) {
+    byDecision[g.decision] = (byDecision[g.decision] ?? 0) + g.items;
+    overdue += g.overdue;
+  }
+  return { byDecision, overdue };
+}
+
+const DAYS = 30;
+async function loadAlerts() {
+  const since = new Date(Date.now() - DAYS * 86_400_000).toISOString();
+  const [open, recent] = await Promise.all([
+    ok(api().alerts.$get({ query: { state: 'new', limit: '1' } as never })).then((r) => r.total),
+    ok(api().alerts.$get({ query: { since, limit: '1000' } as never })),
+  ]);
+  const days: string[] = [];
+  for (let i = DAYS - 1; i >= 0; i--)
+    days.push(new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10));
+  const counts = days.map(() => 0);
+  for (const a of recent.items) {
+    const i = days.indexOf(a.firstSeen.slice(0, 10));
+    if (i >= 0) counts[i]! += 1;
+  }
+  return { open, days, counts };
+}
+
+function Tile(props: { label: string; value: number | undefined; to: string }) {
+  return (
+    <div className="tile">
+      <Link href={props.to} aria-label={`${props.value ?? '…'} ${props.label}`}>
+        {props.value === undefined ? '…' : props.value.toLocaleString('en')}
+      </Link>
+      <span>{props.label}</span>
+    </div>
+  );
+}
+
+function Bars(props: { title: string; rows: { key: string; count: number }[]; to: (key: string) => string }) {
+  const id = useId();
+  const max = Math.max(1, ...props.rows.map((r) => r.count));
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{props.title}</h2>
+      <ul className="bars">
+        {props.rows.map((r) => (
+          <li key={r.key}>
+            <Link href={props.to(r.key)}>{r.key}</Link>
+            <span className="bar" style={{ width: `${(r.count / max) * 100}%` }} aria-hidden="true" />
+            <span>{r.count.toLocaleString('en')}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export default function OverviewPage() {
+  const can = useCan();
+  const devices = useLoad(() => (can('devices:read') ? loadDevices() : Promise.resolve(null)), []);
+  const queue = useLoad(() => (can('risk:read') ? loadQueue() : Promise.resolve(null)), []);
+  const tasks = useLoad(
+    () =>
+      can('tasks:read')
+        ? ok(api().tasks.$get({ query: { overdue: 'true' } as never })).then((r) => r.items.length)
+        : Promise.resolve(null),
+    [],
+  );
+  const alerts = useLoad(() => (can('alerts:read') ? loadAlerts() : Promise.resolve(null)), []);
+  return (
+    <>
+      <h1>Overview</h1>
+      <ErrorMessage error={devices.error ?? queue.error ?? tasks.error ?? alerts.error} />
+      <div className="tiles">
+        <Tile label="devices" value={devices.data?.total} to="/inventory" />
+        <Tile label="devices with ePHI" value={devices.data?.ephi} to={href('/inventory', { ephi: 'yes' })} />
+        <Tile
+          label="vulnerable devices"
+          value={devices.data?.vulnerable}
+          to={href('/inventory', { vulnerable: 'yes' })}
+        />
+        <Tile
+          label="OS out of support"
+          value={devices.data?.osEndOfSupportPassed}
+          to={href('/inventory', { osEndOfSupportBefore: devices.data?.today })}
+        />
+        {queue.data !== null && (
+          <>
+            <Tile label="immediate" value={queue.data?.byDecision['immediate']} to="/queue" />
+            <Tile label="out-of-cycle" value={queue.data?.byDecision['out-of-cycle']} to="/queue" />
+            <Tile label="scheduled" value={queue.data?.byDecision['scheduled']} to="/queue" />
+            <Tile
+              label="overdue updates"
+              value={queue.data?.overdue}
+              to={href('/queue', { overdue: 'true' })}
+            />
+          </>
+        )}
+        {tasks.data !== null && (
+          <Tile label="overdue tasks" value={tasks.data} to={href('/tasks', { overdue: 'true' })} />
+        )}
+        {alerts.data !== null && (
+          <Tile label="new alerts" value={alerts.data?.open} to={href('/alerts', { state: 'new' })} />
+        )}
+      </div>
+      {devices.data ? (
+        <div className="grid2">
+          <Bars
+            title="Devices by class"
+            rows={devices.data.byClass}
+            to={(k) => href('/inventory', { deviceClass: k })}
+          />
+          <Bars
+            title="Devices by criticality"
+            rows={devices.data.byCriticality}
+            to={(k) => href('/inventory', { criticality: k })}
+          />
+        </div>
+      ) : (
+        devices.loading && <Loading what="device counts" />
+      )}
+      {alerts.data && (
+        <section className="card" aria-label="Alerts per day">
+          <h2>Alerts raised per day (last {DAYS} days)</h2>
+          <DayChart label="Alerts raised per day" days={alerts.data.days} counts={alerts.data.counts} />
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,207 @@
+/**
+ * @module The work queue (GET /queue, /queue/groups): every affected or needs-review match and open
+ * finding with its SSVC decision and due date, most urgent first, overdue highlighted; or folded by
+ * model and fix. A row becomes a remediation task with one button (POST /tasks, tasks:write).
+ */
+import { useState } from 'react';
+import { api, ok } from '../api.js';
+import { type Column, DataTable } from '../components/data-table.js';
+import { Badge, ErrorMessage, formatDate, Loading, Pager } from '../components/ui.js';
+import { href, Link, navigate, useLoad, useLocation } from '../router.js';
+import { useCan } from '../session.js';
+
+const PAGE = 50;
+
+type Item = Awaited<ReturnType<typeof loadItems>>['items'][number];
+type Group = Awaited<ReturnType<typeof loadGroups>>['items'][number];
+
+function loadItems(overdue: boolean, page: number) {
+  return ok(
+    api().queue.$get({
+      query: {
+        ...(overdue ? { overdue: 'true' } : {}),
+        limit: String(PAGE),
+        offset: String((page - 1) * PAGE),
+      } as never,
+    }),
+  );
+}
+function loadGroups(overdue: boolean) {
+  return ok(api().queue.groups.$get({ query: (overdue ? { overdue: 'true' } : {}) as never }));
+}
+
+export default function QueuePage() {
+  const { query } = useLocation();
+  const can = useCan();
+  const overdue = query.get('overdue') === 'true';
+  const grouped = query.get('view') === 'groups';
+  const page = Number(query.get('page') ?? '1') || 1;
+  const items = useLoad(
+    () => (grouped ? Promise.resolve(null) : loadItems(overdue, page)),
+    [overdue, grouped, page],
+  );
+  const groups = useLoad(() => (grouped ? loadGroups(overdue) : Promise.resolve(null)), [overdue, grouped]);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const go = (next: Record<string, string | number | undefined>) =>
+    navigate(
+      href('/queue', {
+        overdue: overdue ? 'true' : undefined,
+        view: grouped ? 'groups' : undefined,
+        page,
+        ...next,
+      }),
+    );
+
+  const createTask = async (i: Item) => {
+    setError(null);
+    setMessage(null);
+    try {
+      const body =
+        i.kind === 'finding'
+          ? { finding: i.findingId }
+          : { device: i.deviceId, vulnerability: i.vulnerability };
+      const task = await ok(api().tasks.$post({ json: body }));
+      setMessage(`Task created: ${task.title}`);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const itemColumns: Column<Item>[] = [
+    { key: 'rank', label: '#', render: (i) => i.rank },
+    { key: 'decision', label: 'Decision', render: (i) => <Badge tone={i.decision}>{i.decision}</Badge> },
+    {
+      key: 'due',
+      label: 'Due',
+      render: (i) =>
+        i.overdue ? <Badge tone="critical">overdue since {formatDate(i.due)}</Badge> : formatDate(i.due),
+    },
+    {
+      key: 'device',
+      label: 'Device',
+      render: (i) => (
+        <Link href={`/devices/${encodeURIComponent(i.deviceId)}`}>{i.assetTag ?? i.deviceId}</Link>
+      ),
+    },
+    {
+      key: 'what',
+      label: 'Vulnerability or finding',
+      render: (i) => i.cve ?? i.vulnerability ?? i.title ?? '—',
+    },
+    {
+      key: 'model',
+      label: 'Model',
+      render: (i) => [i.group.manufacturer, i.group.model, i.group.version].filter(Boolean).join(' ') || '—',
+    },
+    { key: 'cvss', label: 'CVSS', render: (i) => i.cvss.environmental ?? i.cvss.base ?? '—' },
+    { key: 'fix', label: 'Fix', render: (i) => i.group.fix ?? (i.fixAvailable ? 'available' : 'none known') },
+    {
+      key: 'why',
+      label: 'Why',
+      render: (i) => (
+        <details>
+          <summary>{i.dueBecause}</summary>
+          <ul>
+            {i.evidence.map((e) => (
+              <li key={`${e.point}-${e.value}`}>
+                {e.point} = {e.value}: {e.because} ({e.source})
+              </li>
+            ))}
+          </ul>
+        </details>
+      ),
+    },
+  ];
+  if (can('tasks:write'))
+    itemColumns.push({
+      key: 'act',
+      label: 'Action',
+      render: (i) => (
+        <button
+          type="button"
+          onClick={() => createTask(i)}
+          aria-label={`Create a task for ${i.cve ?? i.vulnerability ?? i.title} on ${i.assetTag ?? i.deviceId}`}
+        >
+          Create task
+        </button>
+      ),
+    });
+
+  const groupColumns: Column<Group>[] = [
+    { key: 'decision', label: 'Decision', render: (g) => <Badge tone={g.decision}>{g.decision}</Badge> },
+    {
+      key: 'model',
+      label: 'Model',
+      render: (g) => [g.manufacturer, g.model].filter(Boolean).join(' ') || '—',
+    },
+    { key: 'version', label: 'Version', render: (g) => g.version ?? '—' },
+    { key: 'fix', label: 'Fix', render: (g) => g.fix ?? 'none known' },
+    { key: 'devices', label: 'Devices', render: (g) => g.devices },
+    { key: 'items', label: 'Items', render: (g) => g.items },
+    {
+      key: 'overdue',
+      label: 'Overdue',
+      render: (g) => (g.overdue ? <Badge tone="critical">{g.overdue}</Badge> : 0),
+    },
+    { key: 'due', label: 'Earliest due', render: (g) => formatDate(g.earliestDue) },
+    { key: 'vulns', label: 'Vulnerabilities', render: (g) => g.vulnerabilities.join(', ') },
+  ];
+
+  return (
+    <>
+      <h1>Work queue</h1>
+      <fieldset className="toolbar">
+        <legend className="visually-hidden">Queue view</legend>
+        <label>
+          <input
+            type="checkbox"
+            checked={overdue}
+            onChange={(e) => go({ overdue: e.target.checked ? 'true' : undefined, page: 1 })}
+          />{' '}
+          Only overdue
+        </label>
+        <button type="button" aria-pressed={!grouped} onClick={() => go({ view: undefined, page: 1 })}>
+          Items
+        </button>
+        <button type="button" aria-pressed={grouped} onClick={() => go({ view: 'groups', page: 1 })}>
+          Grouped by model and fix
+        </button>
+      </fieldset>
+      {message && (
+        <p className="notice" role="status">
+          {message} <Link href="/tasks">Open tasks</Link>
+        </p>
+      )}
+      <ErrorMessage error={error ?? items.error ?? groups.error} />
+      {grouped ? (
+        groups.data ? (
+          <DataTable
+            caption="Queue grouped by model and fix"
+            columns={groupColumns}
+            rows={groups.data.items}
+            rowKey={(g) => g.key}
+            rowClass={(g) => (g.overdue ? 'overdue' : undefined)}
+            empty="Nothing in the queue."
+          />
+        ) : (
+          <Loading what="groups" />
+        )
+      ) : items.data ? (
+        <>
+          <DataTable
+            caption="Work queue"
+            columns={itemColumns}
+            rows={items.data.items}
+            rowKey={(i) => `${i.kind}-${i.deviceId}-${i.vulnerability ?? i.findingId}`}
+            rowClass={(i) => (i.overdue ? 'overdue' : undefined)}
+            empty="Nothing in the queue."
+          />
+          <Pager page={page} pageSize={PAGE} total={items.data.total} onPage={(p) => go({ page: p })} />
+        </>
+      ) : (
+        <Loading what="the queue" />
+      )}
+    </>
+  );
+}

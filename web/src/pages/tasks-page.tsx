@@ -1,0 +1,346 @@
+/**
+ * @module Remediation tasks (GET /tasks): filter by state and overdue; move a task through its states
+ * (POST /tasks/{id}/transitions) with the fields each move needs (assign and schedule, mark applied,
+ * close with a reason); accept the risk with a reason and an expiry (POST /risk-acceptances,
+ * risk:accept). The state machine lives on the server: the dialog offers the task's `nextStates`.
+ */
+import { type FormEvent, useState } from 'react';
+import { TRANSITIONS } from '../../../src/tasks/task-states.js';
+import { api, ok } from '../api.js';
+import { type Column, DataTable } from '../components/data-table.js';
+import {
+  Badge,
+  Dialog,
+  ErrorMessage,
+  formatDate,
+  Loading,
+  SelectField,
+  TextField,
+} from '../components/ui.js';
+import { href, Link, navigate, useLoad, useLocation } from '../router.js';
+import { useCan } from '../session.js';
+
+type Task = Awaited<ReturnType<typeof loadTasks>>['items'][number];
+
+const STATES = [
+  'open',
+  'awaiting-manufacturer',
+  'scheduled',
+  'applied',
+  'verified',
+  'closed',
+  'risk-accepted',
+] as const satisfies readonly Task['state'][];
+const DECISIONS = ['accept', 'reduce', 'avoid', 'transfer'] as const;
+
+function loadTasks(state: string, overdue: boolean) {
+  return ok(
+    api().tasks.$get({
+      query: { ...(state ? { state } : {}), ...(overdue ? { overdue: 'true' } : {}) } as never,
+    }),
+  );
+}
+
+/** `YYYY-MM-DDTHH:MM` of a datetime-local input as ISO-8601 UTC. */
+const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+
+function MoveDialog({
+  task,
+  onDone,
+  onClose,
+}: {
+  task: Task;
+  onDone: (msg: string) => void;
+  onClose: () => void;
+}) {
+  const moves = task.nextStates.filter((to) =>
+    TRANSITIONS.some((r) => r.from === task.state && r.to === to && r.via.includes('user')),
+  );
+  const [to, setTo] = useState<string>(moves[0] ?? '');
+  const [fields, setFields] = useState<Record<string, string>>({ assignee: task.assignee ?? '' });
+  const [error, setError] = useState<unknown>(null);
+  const rule = TRANSITIONS.find((r) => r.from === task.state && r.to === to);
+  const needs = new Set<string>(rule?.requires ?? []);
+  const set = (k: string) => (v: string) => setFields((f) => ({ ...f, [k]: v }));
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const body: Record<string, unknown> = { state: to };
+    if (needs.has('assignee')) body['assignee'] = fields['assignee'];
+    if (needs.has('windowStart')) body['windowStart'] = iso(fields['windowStart'] ?? '');
+    if (needs.has('windowEnd')) body['windowEnd'] = iso(fields['windowEnd'] ?? '');
+    if (needs.has('appliedBy')) body['appliedBy'] = fields['appliedBy'];
+    if (needs.has('appliedAt')) body['appliedAt'] = iso(fields['appliedAt'] ?? '');
+    if (fields['reason']) body['reason'] = fields['reason'];
+    try {
+      const moved = await ok(api().tasks[':id'].transitions.$post({ param: { id: task.id }, json: body }));
+      onDone(`Task moved to ${moved.state}.`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  if (moves.length === 0) return <p>No move is open to you from {task.state}.</p>;
+  return (
+    <form onSubmit={submit}>
+      <p className="muted">{task.title}</p>
+      <SelectField label="New state" name="state" value={to} onChange={setTo} options={moves} />
+      {rule && <p className="muted">{rule.description}</p>}
+      {needs.has('assignee') && (
+        <TextField
+          label="Assignee"
+          name="assignee"
+          value={fields['assignee'] ?? ''}
+          onChange={set('assignee')}
+          required
+        />
+      )}
+      {needs.has('windowStart') && (
+        <TextField
+          label="Window start"
+          name="windowStart"
+          type="datetime-local"
+          value={fields['windowStart'] ?? ''}
+          onChange={set('windowStart')}
+          required
+        />
+      )}
+      {needs.has('windowEnd') && (
+        <TextField
+          label="Window end"
+          name="windowEnd"
+          type="datetime-local"
+          value={fields['windowEnd'] ?? ''}
+          onChange={set('windowEnd')}
+          required
+        />
+      )}
+      {needs.has('appliedBy') && (
+        <TextField
+          label="Applied by"
+          name="appliedBy"
+          value={fields['appliedBy'] ?? ''}
+          onChange={set('appliedBy')}
+          required
+        />
+      )}
+      {needs.has('appliedAt') && (
+        <TextField
+          label="Applied at"
+          name="appliedAt"
+          type="datetime-local"
+          value={fields['appliedAt'] ?? ''}
+          onChange={set('appliedAt')}
+          required
+        />
+      )}
+      <TextField
+        label={needs.has('reason') ? 'Reason' : 'Reason (optional)'}
+        name="reason"
+        value={fields['reason'] ?? ''}
+        onChange={set('reason')}
+        required={needs.has('reason')}
+      />
+      <ErrorMessage error={error} />
+      <div className="toolbar">
+        <button type="submit" className="primary">
+          Move task
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AcceptDialog({
+  task,
+  onDone,
+  onClose,
+}: {
+  task: Task;
+  onDone: (msg: string) => void;
+  onClose: () => void;
+}) {
+  const [decision, setDecision] = useState<string>('accept');
+  const [reason, setReason] = useState('');
+  const [expires, setExpires] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await ok(
+        api()['risk-acceptances'].$post({
+          json: {
+            scope: 'device',
+            device: task.deviceId,
+            vulnerability: task.vulnerability,
+            decision,
+            reason,
+            expires,
+          },
+        }),
+      );
+      onDone('Risk accepted.');
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form onSubmit={submit}>
+      <p className="muted">
+        {task.vulnerability} on {task.assetTag ?? task.deviceId}
+      </p>
+      <SelectField
+        label="Decision"
+        name="decision"
+        value={decision}
+        onChange={setDecision}
+        options={DECISIONS}
+      />
+      <TextField label="Reason" name="reason" value={reason} onChange={setReason} required />
+      <TextField label="Expires" name="expires" type="date" value={expires} onChange={setExpires} required />
+      <ErrorMessage error={error} />
+      <div className="toolbar">
+        <button type="submit" className="primary">
+          Accept risk
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export default function TasksPage() {
+  const { query } = useLocation();
+  const can = useCan();
+  const state = query.get('state') ?? '';
+  const overdue = query.get('overdue') === 'true';
+  const only = query.get('task');
+  const tasks = useLoad(() => loadTasks(state, overdue), [state, overdue]);
+  const [dialog, setDialog] = useState<{ kind: 'move' | 'accept'; task: Task } | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const done = (msg: string) => {
+    setDialog(null);
+    setMessage(msg);
+    tasks.reload();
+  };
+  const rows = (tasks.data?.items ?? []).filter((t) => !only || t.id === only);
+
+  const columns: Column<Task>[] = [
+    { key: 'title', label: 'Task', render: (t) => t.title },
+    {
+      key: 'device',
+      label: 'Device',
+      render: (t) => (
+        <Link href={`/devices/${encodeURIComponent(t.deviceId)}`}>{t.assetTag ?? t.deviceId}</Link>
+      ),
+    },
+    { key: 'state', label: 'State', render: (t) => <Badge tone={t.state}>{t.state}</Badge> },
+    {
+      key: 'due',
+      label: 'Due',
+      render: (t) =>
+        t.overdue ? <Badge tone="critical">overdue {formatDate(t.due)}</Badge> : formatDate(t.due),
+    },
+    { key: 'assignee', label: 'Assignee', render: (t) => t.assignee ?? '—' },
+    {
+      key: 'window',
+      label: 'Window',
+      render: (t) =>
+        t.maintenanceWindow
+          ? `${formatDate(t.maintenanceWindow.start)} – ${formatDate(t.maintenanceWindow.end)}`
+          : '—',
+    },
+    { key: 'site', label: 'Site', render: (t) => [t.site, t.department].filter(Boolean).join(' / ') || '—' },
+  ];
+  if (can('tasks:write'))
+    columns.push({
+      key: 'act',
+      label: 'Actions',
+      render: (t) => (
+        <span className="toolbar">
+          {t.nextStates.length > 0 && (
+            <button
+              type="button"
+              onClick={() => setDialog({ kind: 'move', task: t })}
+              aria-label={`Move task ${t.title}`}
+            >
+              Move…
+            </button>
+          )}
+          {can('risk:accept') &&
+            t.vulnerability &&
+            ['open', 'awaiting-manufacturer', 'scheduled'].includes(t.state) && (
+              <button
+                type="button"
+                onClick={() => setDialog({ kind: 'accept', task: t })}
+                aria-label={`Accept risk for ${t.title}`}
+              >
+                Accept risk…
+              </button>
+            )}
+        </span>
+      ),
+    });
+
+  return (
+    <>
+      <h1>Tasks</h1>
+      <div className="toolbar">
+        <SelectField
+          label="State"
+          name="state"
+          value={state}
+          empty="any"
+          options={STATES}
+          onChange={(v) => navigate(href('/tasks', { state: v, overdue: overdue ? 'true' : undefined }))}
+        />
+        <label>
+          <input
+            type="checkbox"
+            checked={overdue}
+            onChange={(e) =>
+              navigate(href('/tasks', { state, overdue: e.target.checked ? 'true' : undefined }))
+            }
+          />{' '}
+          Only overdue
+        </label>
+        {only && <Link href={href('/tasks', { state })}>Show all tasks</Link>}
+      </div>
+      {message && (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      )}
+      <ErrorMessage error={tasks.error} />
+      {tasks.data ? (
+        <DataTable
+          caption="Remediation tasks"
+          columns={columns}
+          rows={rows}
+          rowKey={(t) => t.id}
+          rowClass={(t) => (t.overdue ? 'overdue' : undefined)}
+          empty="No tasks."
+        />
+      ) : (
+        <Loading what="tasks" />
+      )}
+      <Dialog
+        title={dialog?.kind === 'accept' ? 'Accept risk' : 'Move task'}
+        open={dialog !== null}
+        onClose={() => setDialog(null)}
+      >
+        {dialog?.kind === 'move' && (
+          <MoveDialog task={dialog.task} onDone={done} onClose={() => setDialog(null)} />
+        )}
+        {dialog?.kind === 'accept' && (
+          <AcceptDialog task={dialog.task} onDone={done} onClose={() => setDialog(null)} />
+        )}
+      </Dialog>
+    </>
+  );
+}
