@@ -22,9 +22,8 @@ import { placeUnsitedDevices } from '../monitor/sensor/sensor-site.js';
 import { resolveSites } from '../store/account-store.js';
 import { nowIso } from '../store/ids.js';
 import { appliedMessages, recordAppliedMessages } from '../store/sensor-store.js';
-import type { DbHandle } from '../store/transaction.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
 import { INGEST_ACTOR } from './actor.js';
-import { batchTransaction } from './joined-transaction.js';
 import type { IngestMetrics } from './metrics.js';
 import {
   decodeObservation,
@@ -204,7 +203,7 @@ export class IngestWorker {
         runs.length = 0;
         waiting.length = 0;
         deferred.held.length = 0;
-        await batchTransaction(this.#o.vdb, async (tx) => {
+        await transaction(this.#o.vdb, async (tx) => {
           const bySite = new Map<string, Accepted[]>();
           for (const a of accepted) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
           const alerts: AlertCandidate[] = [];
