@@ -1,7 +1,9 @@
 /**
- * The built `vigil` binary, end to end: what an operator types. Builds dist/ once, then runs the CLI
- * as a child process against a temporary SQLite file, and `vigil serve` as a real server on loopback
- * (HTTP and HTTPS with a certificate made by openssl).
+ * The `vigil` command line, end to end: what an operator types, against a temporary SQLite file. The
+ * built binary (dist/, built once by test/global-setup.ts) runs as a child process where the process is
+ * the point: help, refusing bad configuration at start-up, a password read from a real pipe, and
+ * `vigil serve` as a real server on loopback (HTTP and HTTPS with a certificate made by openssl). The
+ * other commands run in-process (test/cli-in-process.ts, the binary's own command tree).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vigilInProcess } from './cli-in-process.js';
 import { TEST_PASSWORD } from './factories.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -17,7 +20,16 @@ const bin = join(root, 'bin/vigil.js');
 let dir: string;
 let db: string;
 
-function vigil(args: string[], input?: string, env: Record<string, string> = {}) {
+/** The command in this process, configured by the same environment variables as the binary below. */
+function vigil(args: string[], input?: string) {
+  return vigilInProcess(args, {
+    env: { VIGIL_DB: `sqlite:${db}` },
+    ...(input !== undefined ? { input } : {}),
+  });
+}
+
+/** The built binary in a child process. */
+function spawnVigil(args: string[], input?: string, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {
     input,
     encoding: 'utf8',
@@ -35,47 +47,53 @@ beforeAll(() => {
 
 describe('vigil CLI', () => {
   it('prints help listing the command groups', () => {
-    const r = vigil(['--help']);
+    const r = spawnVigil(['--help']);
     expect(r.code).toBe(0);
     for (const cmd of ['serve', 'devices', 'users', 'tokens', 'audit', 'db']) expect(r.stdout).toContain(cmd);
   });
 
   it('refuses bad configuration, listing every bad value, exit 78', () => {
-    const r = vigil(['db', 'migrate'], undefined, { VIGIL_PORT: 'x', VIGIL_DB: 'oracle://db' });
+    const r = spawnVigil(['db', 'migrate'], undefined, { VIGIL_PORT: 'x', VIGIL_DB: 'oracle://db' });
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/port \(VIGIL_PORT\)/);
     expect(r.stderr).toMatch(/db \(VIGIL_DB\)/);
   });
 
-  it('migrates, adds users non-interactively and refuses weak passwords', () => {
-    expect(vigil(['db', 'migrate']).stdout).toMatch(/Applied \d+ migration/);
-    expect(vigil(['db', 'migrate']).stdout).toMatch(/up to date/);
-    const ok = vigil(['users', 'add', 'alice', '--role', 'admin', '--password-stdin'], `${TEST_PASSWORD}\n`);
+  it('migrates, adds users non-interactively and refuses weak passwords', async () => {
+    expect((await vigil(['db', 'migrate'])).stdout).toMatch(/Applied \d+ migration/);
+    expect((await vigil(['db', 'migrate'])).stdout).toMatch(/up to date/);
+    const ok = spawnVigil(
+      ['users', 'add', 'alice', '--role', 'admin', '--password-stdin'],
+      `${TEST_PASSWORD}\n`,
+    );
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    const weak = vigil(['users', 'add', 'bob', '--role', 'auditor', '--password-stdin'], 'password1234\n');
+    const weak = await vigil(
+      ['users', 'add', 'bob', '--role', 'auditor', '--password-stdin'],
+      'password1234\n',
+    );
     expect(weak.code).toBe(65);
     expect(weak.stderr).toMatch(/commonly used/);
-    const bad = vigil(
+    const bad = await vigil(
       ['users', 'add', 'carol', '--role', 'superuser', '--password-stdin'],
       `${TEST_PASSWORD}\n`,
     );
     expect(bad.code).toBe(65);
-    const list = JSON.parse(vigil(['users', 'list', '--json']).stdout) as {
+    const list = JSON.parse((await vigil(['users', 'list', '--json'])).stdout) as {
       username: string;
       role: string;
     }[];
     expect(list).toEqual([expect.objectContaining({ username: 'alice', role: 'admin' })]);
   });
 
-  it('verifies the audit chain and names a row tampered with behind its back (exit 1)', () => {
-    vigil(['users', 'add', 'dave', '--role', 'auditor', '--password-stdin'], `${TEST_PASSWORD}\n`);
-    expect(vigil(['audit', 'verify']).stdout).toMatch(/intact: \d+ entries/);
+  it('verifies the audit chain and names a row tampered with behind its back (exit 1)', async () => {
+    await vigil(['users', 'add', 'dave', '--role', 'auditor', '--password-stdin'], `${TEST_PASSWORD}\n`);
+    expect((await vigil(['audit', 'verify'])).stdout).toMatch(/intact: \d+ entries/);
     const raw = new Database(db);
     raw.exec('DROP TRIGGER audit_log_no_update');
     raw.prepare('UPDATE audit_log SET summary = \'{"username":"mallory"}\' WHERE seq = 2').run();
     raw.close();
-    const r = vigil(['audit', 'verify', '--json']);
+    const r = await vigil(['audit', 'verify', '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, firstBroken: { seq: 2 } });
   });
@@ -188,8 +206,8 @@ describe('vigil serve', () => {
 describe('vigil analyze / import', () => {
   const capture = (name: string) => join(root, 'test/fixtures/captures', name);
 
-  it('analyze --json prints devices and findings in their documented shape', () => {
-    const r = vigil(['analyze', '--json', capture('04-hl7-mllp.pcap')]);
+  it('analyze --json prints devices and findings in their documented shape', async () => {
+    const r = await vigil(['analyze', '--json', capture('04-hl7-mllp.pcap')]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as {
       devices: {
@@ -216,13 +234,15 @@ describe('vigil analyze / import', () => {
     expect(r.stdout).not.toContain('HARTMANN');
   });
 
-  it('import names a file that is not a capture and still imports the others (exit 65)', () => {
+  it('import names a file that is not a capture and still imports the others (exit 65)', async () => {
     const bad = join(dir, 'notes.pcap');
     writeFileSync(bad, 'not a capture at all');
-    const r = vigil(['import', '--quiet', bad, capture('07-telnet-ftp-ssh-mqtt.pcap')]);
+    const r = await vigil(['import', '--quiet', bad, capture('07-telnet-ftp-ssh-mqtt.pcap')]);
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('notes.pcap');
-    const findings = JSON.parse(vigil(['findings', 'list', '--json']).stdout) as { subject: string }[];
+    const findings = JSON.parse((await vigil(['findings', 'list', '--json'])).stdout) as {
+      subject: string;
+    }[];
     expect(findings.map((f) => f.subject)).toEqual(expect.arrayContaining(['telnet:23']));
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Runs store tests on every dialect: SQLite always, PostgreSQL when VIGIL_TEST_PG holds a URL (CI sets
  * it). Each call to `freshDatabase` gets an empty, migrated database: a new in-memory SQLite file or a
- * new PostgreSQL schema, so test files can run in parallel without seeing each other.
+ * new PostgreSQL schema, so test files can run in parallel without seeing each other. Parallel Vitest
+ * workers also get a PostgreSQL database each (`workerDatabaseUrl`).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -9,7 +10,37 @@ import { afterAll } from 'vitest';
 import { openDatabase, type VigilDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 
-export const PG_URL = process.env['VIGIL_TEST_PG'];
+/**
+ * Each Vitest worker (VITEST_POOL_ID, 1…maxWorkers) uses a PostgreSQL database of its own,
+ * `<database>_w<N>`, created on first use and kept for later runs, so parallel workers do not share one
+ * catalogue (migrations, schema drops) or queue on each other's locks (Vigil's advisory locks are keyed
+ * by schema as well since src/store/locks.ts, so they would not deadlock). A role that may not create
+ * databases keeps using the URL's database.
+ */
+async function workerDatabaseUrl(base: string): Promise<string> {
+  const worker = process.env['VITEST_POOL_ID'];
+  const url = new URL(base);
+  const name = `${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}_w${worker}`;
+  if (!worker || !/^[a-z_][a-z0-9_]*$/.test(name)) return base;
+  const client = new pg.Client({ connectionString: base });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === '42501') return base; // insufficient_privilege: no CREATEDB
+    // Another run created it meanwhile: duplicate_database, or the same race seen as a unique violation.
+    if (code !== '42P04' && code !== '23505') throw e;
+  } finally {
+    await client.end();
+  }
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+const BASE_PG_URL = process.env['VIGIL_TEST_PG'];
+export const PG_URL = BASE_PG_URL ? await workerDatabaseUrl(BASE_PG_URL) : undefined;
 
 export type TestDialect = 'sqlite' | 'postgres';
 

@@ -5,16 +5,13 @@
  * never updates or deletes entries, and database triggers refuse to as well.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Actor } from '../accounts/actor.js';
 import { newId, nowIso } from '../store/ids.js';
+import { takeLock } from '../store/locks.js';
 import type { AuditLogTable } from '../store/schema.js';
 import type { DbHandle } from '../store/transaction.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** Arbitrary id in PostgreSQL's advisory-lock space that serialises audit appends. */
-const AUDIT_LOCK_KEY = 741_993_001;
 
 export interface AuditInput {
   actor: Pick<Actor, 'kind' | 'name' | 'ip'>;
@@ -44,7 +41,7 @@ export interface AuditEntry {
 
 /** Appends one entry. Call inside the transaction that makes the change it records. */
 export async function appendAudit(tx: DbHandle, input: AuditInput): Promise<AuditEntry> {
-  if (tx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(tx.db);
+  await takeLock(tx, 'audit');
   const last = await tx.db
     .selectFrom('audit_log')
     .select(['seq', 'hash'])

@@ -141,6 +141,11 @@ export const CONFIG_OPTIONS = {
     schema: positiveInt.max(100_000).default(20),
     doc: 'New alerts per detection rule per device (or site) per hour; beyond it they fold into one rate-limited summary alert',
   },
+  captureUploadMaxBytes: {
+    env: 'VIGIL_CAPTURE_UPLOAD_MAX_BYTES',
+    schema: positiveInt.optional(),
+    doc: 'Largest capture accepted by POST /api/v1/captures/import, bytes (default 2 GiB; larger gets 413)',
+  },
   secretKeyFile: {
     env: 'VIGIL_SECRET_KEY_FILE',
     schema: z.string().min(1).optional(),

@@ -38,6 +38,11 @@ export interface ApplyOptions {
   stats?: Record<string, unknown>;
   /** Identity values below this confidence stay hints instead of becoming device facts. */
   minConfidence?: number;
+  /**
+   * Re-match the devices at once (default). The scale-out ingest role passes `false` and queues
+   * `deviceIds` for the match role instead (scaleout/match-worker.ts).
+   */
+  rematch?: boolean;
 }
 
 export interface ApplyReport {
@@ -177,7 +182,7 @@ export async function applySourceResult(
     return report;
   });
   // New hosts and changed firmware or models can change which vulnerabilities apply.
-  await rematchDevices(h, actor, applied.deviceIds);
+  if (opts.rematch !== false) await rematchDevices(h, actor, applied.deviceIds);
   return applied;
 }
 

@@ -35,7 +35,7 @@ import { isHostAddress } from './capture-analyzer.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
-import { answeredHttp, FlowTable, type LogSource } from './zeek-logs.js';
+import { answeredHttp, FlowTable, type LogFileStats, type LogSource, readLogSources } from './zeek-logs.js';
 
 /** Suricata app-layer names → Vigil's protocol names (`failed`: detection gave up, no protocol). */
 const APP_PROTOCOLS: Record<string, string | null> = {
@@ -103,14 +103,7 @@ export function rfc4514(oneLine: string): string {
 export interface EveAnalysis extends SourceResult {
   issues: InputIssue[];
   stats: {
-    logs: {
-      file: string;
-      lines: number;
-      records: number;
-      skipped: Record<string, number>;
-      issues: number;
-      sha256?: string;
-    }[];
+    logs: LogFileStats[];
     records: number;
     flowsDropped: number;
   };
@@ -421,31 +414,12 @@ export class EveAnalyzer {
 /** Reads EVE files (one sensor's) to the end and returns what they showed. */
 export async function analyzeEve(sources: LogSource[]): Promise<EveAnalysis> {
   const analyzer = new EveAnalyzer();
-  const issues: InputIssue[] = [];
-  const logs: EveAnalysis['stats']['logs'] = [];
-  let records = 0;
-  for (const src of sources) {
-    const reader = new EveReader(src.file);
-    let n = 0;
-    for await (const text of src.lines) {
-      n++;
-      const r = reader.line(text, n);
-      if (r) analyzer.record(r.record, src.file, r.line);
-    }
-    issues.push(...reader.issues);
-    if (reader.moreIssues)
-      issues.push({ file: src.file, reason: `${reader.moreIssues} further bad lines not listed` });
-    records += reader.records;
-    const sha256 = src.sha256?.() ?? null;
-    logs.push({
-      file: src.file,
-      lines: n,
-      records: reader.records,
-      skipped: Object.fromEntries(reader.skipped),
-      issues: reader.issues.length + reader.moreIssues,
-      ...(sha256 ? { sha256 } : {}),
-    });
-  }
+  const { issues, logs, records } = await readLogSources(
+    sources,
+    (file) => new EveReader(file),
+    (record, file, line) => analyzer.record(record, file, line),
+    (base) => base,
+  );
   return { ...analyzer.finish(), issues, stats: { logs, records, flowsDropped: analyzer.flowsDropped() } };
 }
 

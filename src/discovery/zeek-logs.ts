@@ -148,15 +148,8 @@ interface PendingCert {
   evidence: Evidence;
 }
 
-export interface ZeekLogFileStats {
-  file: string;
+export interface ZeekLogFileStats extends LogFileStats {
   format: ZeekLogReader['format'];
-  lines: number;
-  records: number;
-  /** Lines of logs Vigil does not read, by log path. */
-  skipped: Record<string, number>;
-  issues: number;
-  sha256?: string;
 }
 
 export interface ZeekLogsAnalysis extends SourceResult {
@@ -771,35 +764,78 @@ export interface LogSource {
   sha256?: () => string | null;
 }
 
-/** Reads Zeek logs (one sensor's, any mix of TSV and JSON) to the end and returns what they showed. */
-export async function analyzeZeekLogs(sources: LogSource[]): Promise<ZeekLogsAnalysis> {
-  const analyzer = new ZeekLogAnalyzer();
+/** What a line reader of a sensor log format (Zeek TSV/JSON, Suricata EVE) keeps while it reads. */
+interface LogLineReader<R> {
+  readonly issues: InputIssue[];
+  moreIssues: number;
+  records: number;
+  readonly skipped: Map<string, number>;
+  line(text: string, lineNo: number): { record: R; line: number } | null;
+}
+
+/** Per-file statistics every sensor log format reports. */
+export interface LogFileStats {
+  file: string;
+  lines: number;
+  records: number;
+  /** Lines Vigil does not read, by log path or event type. */
+  skipped: Record<string, number>;
+  issues: number;
+  sha256?: string;
+}
+
+/**
+ * Reads each source to the end through a fresh reader of its format, handing every record to `onRecord`,
+ * and gathers the readers' issues and per-file statistics (`extra` adds format-specific fields).
+ */
+export async function readLogSources<Rd extends LogLineReader<unknown>, S extends LogFileStats>(
+  sources: LogSource[],
+  newReader: (file: string) => Rd,
+  onRecord: (record: NonNullable<ReturnType<Rd['line']>>['record'], file: string, line: number) => void,
+  stats: (base: LogFileStats, reader: Rd) => S,
+): Promise<{ issues: InputIssue[]; logs: S[]; records: number }> {
   const issues: InputIssue[] = [];
-  const logs: ZeekLogFileStats[] = [];
+  const logs: S[] = [];
   let records = 0;
   for (const src of sources) {
-    const reader = new ZeekLogReader(src.file);
+    const reader = newReader(src.file);
     let n = 0;
     for await (const text of src.lines) {
       n++;
       const r = reader.line(text, n);
-      if (r) analyzer.record(r.record, src.file, r.line);
+      if (r) onRecord(r.record, src.file, r.line);
     }
     issues.push(...reader.issues);
     if (reader.moreIssues)
       issues.push({ file: src.file, reason: `${reader.moreIssues} further bad lines not listed` });
     records += reader.records;
     const sha256 = src.sha256?.() ?? null;
-    logs.push({
-      file: src.file,
-      format: reader.format,
-      lines: n,
-      records: reader.records,
-      skipped: Object.fromEntries(reader.skipped),
-      issues: reader.issues.length + reader.moreIssues,
-      ...(sha256 ? { sha256 } : {}),
-    });
+    logs.push(
+      stats(
+        {
+          file: src.file,
+          lines: n,
+          records: reader.records,
+          skipped: Object.fromEntries(reader.skipped),
+          issues: reader.issues.length + reader.moreIssues,
+          ...(sha256 ? { sha256 } : {}),
+        },
+        reader,
+      ),
+    );
   }
+  return { issues, logs, records };
+}
+
+/** Reads Zeek logs (one sensor's, any mix of TSV and JSON) to the end and returns what they showed. */
+export async function analyzeZeekLogs(sources: LogSource[]): Promise<ZeekLogsAnalysis> {
+  const analyzer = new ZeekLogAnalyzer();
+  const { issues, logs, records } = await readLogSources(
+    sources,
+    (file) => new ZeekLogReader(file),
+    (record, file, line) => analyzer.record(record, file, line),
+    ({ file, ...rest }, reader): ZeekLogFileStats => ({ file, format: reader.format, ...rest }),
+  );
   const result = analyzer.finish();
   return {
     ...result,

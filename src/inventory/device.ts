@@ -235,6 +235,16 @@ export interface DeviceVulnerability {
   confidence: number;
   fixAvailable: boolean;
   explanation: string;
+  /** The VEX statement that set the status, if one applies (imported, or the hospital's own). */
+  vex: {
+    status: string;
+    justification: string | null;
+    impactStatement: string | null;
+    origin: string;
+    author: string | null;
+    statementId: string;
+    product: string;
+  } | null;
 }
 
 /** A fact's stored text: booleans as `true`/`false`, everything else as written. */

@@ -333,6 +333,7 @@ async function deviceVulnerabilities(h: DbHandle, deviceId: string): Promise<Dev
       'a.confidence',
       'a.fix_available',
       'a.explanation',
+      'a.details',
     ])
     .where('v.device_id', '=', deviceId)
     .execute();
@@ -345,6 +346,7 @@ async function deviceVulnerabilities(h: DbHandle, deviceId: string): Promise<Dev
       confidence: r.confidence,
       fixAvailable: r.fix_available === 1,
       explanation: r.explanation,
+      vex: (JSON.parse(r.details) as { vex?: DeviceVulnerability['vex'] }).vex ?? null,
     }))
     .sort(
       (a, b) =>

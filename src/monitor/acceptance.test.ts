@@ -1,5 +1,6 @@
 /**
- * Monitoring acceptance (issue 6), end to end through the built binary against a temporary SQLite file:
+ * Monitoring acceptance (issue 6), end to end through the built binary against a temporary SQLite file
+ * (the sensors as processes, the commands around them in-process with the same build):
  * a real rsyslogd (Debian `rsyslog`, started by the test on loopback, `delivery/rsyslog-harness.ts`) and a
  * webhook receiver on loopback that checks every signature are configured as alert destinations with
  * `vigil alerts destinations add`; then real captures go through the live path and the expected alerts
@@ -26,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../test/cli-in-process.js';
 import { parseCef } from './delivery/cef-test-parser.js';
 import { parseRfc5424, sdParam } from './delivery/rfc5424-test-parser.js';
 import { findRsyslogAndOpenssl } from './delivery/rsyslog-availability.js';
@@ -68,29 +70,16 @@ let db = '';
 const vigilEnv = () => ({ ...process.env, VIGIL_DB: `sqlite:${db}`, VIGIL_LOG_LEVEL: 'silent' });
 const children: ChildProcess[] = [];
 
-/** Runs the binary without blocking this process (the webhook receiver below must answer meanwhile). */
+/**
+ * The short commands around the sensors (destinations, test messages, alert lists) run in-process
+ * (test/cli-in-process.ts: the same built CLI, without a second of start-up each); the sensors, which
+ * are what this test is about, are real processes.
+ */
 function vigil(
   args: string[],
   input?: Buffer | string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: vigilEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.stdin!.on('error', () => {});
-    child.stdin!.end(input ?? '');
-    child.once('exit', (code) => done({ code, stdout, stderr }));
-  });
+  return vigilInProcess(args, { db: `sqlite:${db}`, ...(input !== undefined ? { input } : {}) });
 }
 
 /** A running `vigil sensor --json`: its status lines collected. */

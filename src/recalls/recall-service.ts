@@ -45,6 +45,7 @@ import {
   prepareRecall,
   type RecallMatchResult,
 } from './match.js';
+import type { FdaRecallRecord } from './openfda-recall.js';
 import { type ParsedUdi, parseUdi } from './udi/parse.js';
 
 export const MATCH_STATES = ['matched', 'candidate', 'confirmed', 'rejected'] as const;
@@ -52,31 +53,9 @@ export type RecallMatchState = (typeof MATCH_STATES)[number];
 /** States that mean "this device is affected" (campaigns are opened for these). */
 export const AFFECTED_STATES: readonly RecallMatchState[] = ['matched', 'confirmed'];
 
-/** The Recall JSON contract (docs/recalls.md). */
-export interface Recall {
+/** The Recall JSON contract (docs/recalls.md): the stored openFDA fields, plus Vigil's id and cyber flag. */
+export interface Recall extends Omit<FdaRecallRecord, 'naturalKey'> {
   id: string;
-  source: 'recall' | 'enforcement';
-  recallNumber: string;
-  eventNumber: string | null;
-  productCode: string | null;
-  kNumbers: string[];
-  pmaNumbers: string[];
-  productDescription: string | null;
-  codeInfo: string | null;
-  recallingFirm: string | null;
-  reason: string | null;
-  rootCause: string | null;
-  action: string | null;
-  classification: string | null;
-  status: string | null;
-  initiated: string | null;
-  posted: string | null;
-  terminated: string | null;
-  productQuantity: string | null;
-  deviceName: string | null;
-  medicalSpecialty: string | null;
-  deviceClass: string | null;
-  regulationNumber: string | null;
   cyber: boolean;
   cyberTerms: string[];
   updatedAt: string;

@@ -12,3 +12,11 @@ export const INGEST_ACTOR: Actor = {
   name: 'system:ingest',
   permissions: new Set(ALL_PERMISSIONS),
 };
+
+/** `system:match`: the match role re-matching the devices ingest queued (match-worker.ts). */
+export const MATCH_ACTOR: Actor = {
+  kind: 'system',
+  id: 'vigil-match',
+  name: 'system:match',
+  permissions: new Set(ALL_PERMISSIONS),
+};

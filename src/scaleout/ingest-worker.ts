@@ -6,8 +6,10 @@
  * delivered again (a worker killed before its ack, a sensor re-draining its spool) finds its id in the
  * ledger and changes nothing. The site is taken from the subject, which the sensor's credential
  * restricts; a body naming another site is refused. The pull size follows commit latency (smaller when
- * the database is slow), and the consumer bounds what is in flight. After each commit the batch is
- * published as `source-run` events for the monitor role.
+ * the database is slow), and the consumer bounds what is in flight. Re-matching is not done here: the
+ * devices a batch changed are queued (`match_queue`, same transaction) for the match role
+ * (match-worker.ts), so a batch holds the inventory lock only for the inventory. After each commit the
+ * batch is published as `source-run` events for the monitor role.
  */
 import type { Consumer, JsMsg, NatsConnection } from 'nats';
 import type { Actor } from '../accounts/actor.js';
@@ -21,6 +23,7 @@ import { mergeFlows } from '../monitor/sensor/live-analysis.js';
 import { placeUnsitedDevices } from '../monitor/sensor/sensor-site.js';
 import { resolveSites } from '../store/account-store.js';
 import { nowIso } from '../store/ids.js';
+import { enqueueMatches } from '../store/match-queue-store.js';
 import { appliedMessages, recordAppliedMessages } from '../store/sensor-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { INGEST_ACTOR } from './actor.js';
@@ -52,6 +55,12 @@ export interface IngestOptions {
   targetCommitMs?: number;
   /** How long one pull waits for messages. */
   expiresMs?: number;
+  /**
+   * `queue` (default): the devices a batch changed go to the match queue in the batch's transaction and
+   * the match role re-matches them (match-worker.ts). `now`: re-match inside the batch, as a single
+   * process does (slower: the batch holds the inventory lock while matching).
+   */
+  rematch?: 'queue' | 'now';
   /** Test hook: runs inside the transaction, after the apply, before the commit. */
   beforeCommit?: (batch: BatchReport) => Promise<void>;
   onBatch?: (batch: BatchReport) => void;
@@ -64,6 +73,8 @@ export interface BatchReport {
   refused: number;
   /** Parts put back until their flush's earlier parts are applied. */
   waiting: number;
+  /** Devices queued for the match role (match_queue). */
+  queued: number;
   sites: string[];
   commitMs: number;
   reports: ApplyReport[];
@@ -87,6 +98,8 @@ interface Accepted {
 }
 
 const SOURCE_RUN_EVENT_BYTES = 700 * 1024;
+/** How long the second pull of a batch may wait for messages the stream said it holds. */
+const FILL_MS = 250;
 /** How often a part waits for its flush's earlier parts, and how long each time. */
 const MAX_PART_WAITS = 20;
 const PART_WAIT_MS = 200;
@@ -151,22 +164,30 @@ export class IngestWorker {
     while (!this.#stopped) {
       const msgs: JsMsg[] = [];
       try {
-        // Wait for the first message, then take what is already there up to the pull size without
-        // waiting again: a batch never sits on a timer while messages are available.
+        // Wait for the first message, then take what is already there up to the pull size. The second
+        // pull ends when it is full, or at once when the stream has nothing more, and at the latest after
+        // FILL_MS (a pull with an expiry, not `no_wait`: with two workers, a `no_wait` pull that got part of
+        // its batch was seen to be held by nats-server 2.9 for ~30 s with the messages it had delivered).
         const first = await this.#consumer!.next({ expires: Math.max(1000, this.#o.expiresMs ?? 1000) });
         if (first) {
           msgs.push(first);
-          if (this.#pull > 1)
-            for await (const m of this.#o.nc
-              .jetstream()
-              .fetch(this.#o.names.stream, this.#o.names.durable, { batch: this.#pull - 1, no_wait: true }))
+          if (this.#pull > 1 && first.info.pending > 0)
+            for await (const m of this.#o.nc.jetstream().fetch(this.#o.names.stream, this.#o.names.durable, {
+              batch: Math.min(this.#pull - 1, first.info.pending),
+              expires: FILL_MS,
+            }))
               msgs.push(m);
         }
       } catch (e) {
-        if (this.#stopped || this.#o.nc.isClosed()) break;
-        this.#o.log?.warn({ err: (e as Error).message }, 'ingest pull failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
-        continue;
+        // Messages already pulled are ours until acknowledged: process them now rather than leave them
+        // to come back only after the ack wait (30 s), as a fetch ended by the server (another worker
+        // took the rest) would otherwise do.
+        if (!msgs.length) {
+          if (this.#stopped || this.#o.nc.isClosed()) break;
+          this.#o.log?.warn({ err: (e as Error).message }, 'ingest pull failed; retrying');
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
       }
       if (msgs.length) await this.processBatch(msgs);
     }
@@ -190,6 +211,7 @@ export class IngestWorker {
       duplicates: 0,
       refused,
       waiting: 0,
+      queued: 0,
       sites: [],
       commitMs: 0,
       reports: [],
@@ -199,7 +221,7 @@ export class IngestWorker {
     for (let attempt = 1; ; attempt++)
       try {
         // A retry starts from scratch: nothing of the failed attempt was stored.
-        Object.assign(report, { applied: 0, duplicates: 0, sites: [], reports: [] });
+        Object.assign(report, { applied: 0, duplicates: 0, queued: 0, sites: [], reports: [] });
         runs.length = 0;
         waiting.length = 0;
         deferred.held.length = 0;
@@ -207,6 +229,11 @@ export class IngestWorker {
           const bySite = new Map<string, Accepted[]>();
           for (const a of accepted) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
           const alerts: AlertCandidate[] = [];
+          const toApply: { site: string; fresh: Accepted[] }[] = [];
+          // First the ledger (inserts of this batch's own message ids: no lock another worker waits on),
+          // then the inventory (which serialises on the inventory and audit locks until the commit), then
+          // the sensors' health rows, in one order: a row lock taken before the inventory lock would let
+          // two workers wait on each other (a deadlock PostgreSQL breaks by aborting one batch).
           for (const [site, list] of bySite) {
             const done = await appliedMessages(tx, site, [
               ...list.map((a) => a.id),
@@ -234,31 +261,42 @@ export class IngestWorker {
               tx,
               fresh.map((a) => ({ site, msg_id: a.id, stream_seq: a.msg.seq, applied_at: receivedAt })),
             );
+            report.applied += fresh.length;
+            toApply.push({ site, fresh });
+          }
+          const changed: string[] = [];
+          for (const { site, fresh } of toApply) {
             const result = mergeResults(fresh.map((a) => resultOf(a.body)));
-            if (result.hosts.length || result.findings.length || result.flows?.length) {
-              const applied = await applySourceResult(tx, this.#actor, result, {
-                kind: 'capture',
-                file: `sensor:${site}`,
-                stats: {
-                  sensor: 'remote',
-                  site,
-                  messages: fresh.length,
-                  sensors: [...new Set(fresh.map((a) => a.body.sensor))],
-                },
-              });
-              report.reports.push(applied);
-              const { ids } = await resolveSites(tx, [site]);
-              if (ids[0])
-                await placeUnsitedDevices(tx, this.#actor, ids[0], applied.deviceIds, `sensor:${site}`);
-              runs.push({
-                importId: applied.importId,
-                kind: 'live',
-                file: `sensor:${site}`,
-                report: applied,
-                result,
-              });
-            }
-            for (const [sensor, mine] of groupBy(fresh, (a) => a.body.sensor)) {
+            if (!(result.hosts.length || result.findings.length || result.flows?.length)) continue;
+            const applied = await applySourceResult(tx, this.#actor, result, {
+              kind: 'capture',
+              file: `sensor:${site}`,
+              stats: {
+                sensor: 'remote',
+                site,
+                messages: fresh.length,
+                sensors: [...new Set(fresh.map((a) => a.body.sensor))],
+              },
+              // Re-matching is the match role's (match-worker.ts): the devices are queued below.
+              rematch: this.#o.rematch === 'now',
+            });
+            report.reports.push(applied);
+            changed.push(...applied.deviceIds);
+            const { ids } = await resolveSites(tx, [site]);
+            if (ids[0])
+              await placeUnsitedDevices(tx, this.#actor, ids[0], applied.deviceIds, `sensor:${site}`);
+            runs.push({
+              importId: applied.importId,
+              kind: 'live',
+              file: `sensor:${site}`,
+              report: applied,
+              result,
+            });
+          }
+          for (const { site, fresh } of [...toApply].sort((x, y) => (x.site < y.site ? -1 : 1)))
+            for (const [sensor, mine] of [...groupBy(fresh, (a) => a.body.sensor)].sort((x, y) =>
+              x[0] < y[0] ? -1 : 1,
+            )) {
               const last = mine.reduce((x, y) => (y.body.seq > x.body.seq ? y : x));
               const beats = mine.filter((a) => a.body.kind === 'heartbeat');
               const hb = beats.length
@@ -276,8 +314,8 @@ export class IngestWorker {
                 })),
               );
             }
-            report.applied += fresh.length;
-          }
+          if (changed.length && this.#o.rematch !== 'now')
+            report.queued = await enqueueMatches(tx, changed, receivedAt);
           if (alerts.length) await raiseAlerts(tx, alerts, { actor: 'system:ingest', bus: deferred });
           await this.#o.beforeCommit?.(report);
         });

@@ -13,8 +13,10 @@ import { NATS_URL, natsAvailable, uniqueNames } from '../../test/nats.js';
 import { createSite } from '../inventory/site-service.js';
 import { listAlerts } from '../monitor/alerts-service.js';
 import type { VigilDatabase } from '../store/database.js';
+import { matchQueueDepth } from '../store/match-queue-store.js';
 import { INGEST_ACTOR as SYSTEM_ACTOR } from './actor.js';
 import { IngestWorker } from './ingest-worker.js';
+import { MatchWorker } from './match-worker.js';
 import { encodeObservation } from './observation-schema.js';
 import { checkSilentSensors, listSensors } from './sensor-health.js';
 import { deleteStreams, ensureStreams } from './streams.js';
@@ -96,6 +98,11 @@ describe.skipIf(!NATS).each(DIALECTS)('scale-out ingest (%s)', (dialect) => {
     expect(got).toEqual(want);
     const applied = workers.reduce((n, w) => n + w.status().applied, 0);
     expect(applied).toBeGreaterThan(4);
+    // Ingest did not re-match: it queued every device it changed for the match role.
+    const queued = await vdb.db.selectFrom('match_queue').select('device_id').distinct().execute();
+    expect(queued.length).toBe((want['devices'] as unknown[]).length);
+    await new MatchWorker({ vdb }).runOnce();
+    expect(await matchQueueDepth(vdb)).toBe(0);
     const health = await listSensors(vdb, SYSTEM_ACTOR);
     expect(health.map((s) => s.id)).toEqual(['north/n1', 'south/s1']);
     expect(health[0]!.packets).toBeGreaterThan(0);

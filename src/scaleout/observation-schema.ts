@@ -11,6 +11,15 @@ import { FINDING_TYPES, type SourceResult } from '../discovery/host-observation.
 
 export const OBSERVATION_SCHEMA_VERSION = 1;
 
+/** The schema's caps on list lengths, which split.ts keeps every message within. */
+export const OBSERVATION_LIMITS = {
+  hostsPerMessage: 10_000,
+  findingsPerMessage: 100_000,
+  flowsPerMessage: 100_000,
+  host: { macs: 100, ips: 1000, hostnames: 200, services: 5000, protocols: 200, hints: 1000 },
+} as const;
+const L = OBSERVATION_LIMITS;
+
 const str = (max = 2048) => z.string().max(max);
 const list = <T extends z.ZodType>(item: T, max = 10_000) => z.array(item).max(max);
 
@@ -41,13 +50,13 @@ const AttributedSchema = z.object({
 });
 
 const HostSchema = z.object({
-  macs: list(str(64), 100),
-  ips: list(str(64), 1000),
-  hostnames: list(str(512), 200),
+  macs: list(str(64), L.host.macs),
+  ips: list(str(64), L.host.ips),
+  hostnames: list(str(512), L.host.hostnames),
   firstSeen: str(64),
   lastSeen: str(64),
-  services: list(ServiceSchema, 5000),
-  protocols: list(str(64), 200),
+  services: list(ServiceSchema, L.host.services),
+  protocols: list(str(64), L.host.protocols),
   dicom: z
     .object({
       aeTitles: list(str(64), 1000),
@@ -71,7 +80,7 @@ const HostSchema = z.object({
     z.enum(['manufacturer', 'model', 'deviceClass', 'softwareVersion', 'firmwareVersion', 'os', 'osVersion']),
     AttributedSchema,
   ),
-  hints: list(z.object({ kind: str(64), value: str(4096), evidence: EvidenceSchema }), 1000),
+  hints: list(z.object({ kind: str(64), value: str(4096), evidence: EvidenceSchema }), L.host.hints),
 });
 
 const FindingSchema = z.object({
@@ -139,12 +148,12 @@ export const ObservationMessageV1Schema = z.discriminatedUnion('kind', [
   z.object({
     ...Base,
     kind: z.literal('hosts'),
-    hosts: list(HostSchema, 10_000),
-    findings: list(FindingSchema, 100_000),
+    hosts: list(HostSchema, L.hostsPerMessage),
+    findings: list(FindingSchema, L.findingsPerMessage),
     /** v1 sensors send conversations as their own (droppable) `flows` messages; upgraded v0 ones ride here. */
-    flows: list(FlowSchema, 100_000).optional(),
+    flows: list(FlowSchema, L.flowsPerMessage).optional(),
   }),
-  z.object({ ...Base, kind: z.literal('flows'), flows: list(FlowSchema, 100_000) }),
+  z.object({ ...Base, kind: z.literal('flows'), flows: list(FlowSchema, L.flowsPerMessage) }),
   z.object({ ...Base, kind: z.literal('heartbeat'), heartbeat: HeartbeatSchema }),
 ]);
 export type ObservationMessage = z.infer<typeof ObservationMessageV1Schema>;

@@ -12,6 +12,7 @@ import type { AppContext } from '../context.js';
 import { createSite } from '../inventory/site-service.js';
 import { createLogger } from '../log.js';
 import { listAlerts } from '../monitor/alerts-service.js';
+import { matchQueueDepth } from '../store/match-queue-store.js';
 import { INGEST_ACTOR } from './actor.js';
 import { namesFrom } from './nats-flags.js';
 import { parseRoles, ROLES, startScaleoutRoles } from './roles.js';
@@ -29,7 +30,7 @@ describe('roles', () => {
   });
 
   it.skipIf(!NATS)(
-    'ingest → source-run on JetStream → monitor raises the alerts',
+    'ingest → source-run on JetStream → monitor raises the alerts; match re-matches what ingest queued',
     { timeout: 60_000 },
     async () => {
       const vdb = await freshDatabase('sqlite');
@@ -38,7 +39,7 @@ describe('roles', () => {
       const t = Math.random().toString(36).slice(2, 8);
       const names = namesFrom({ natsPrefix: `vr${t}`, natsStream: `VR_${t}` });
       const roles = await startScaleoutRoles(ctx, {
-        roles: parseRoles('ingest,monitor'),
+        roles: parseRoles('ingest,match,monitor'),
         nats: { url: NATS_URL },
         names,
       });
@@ -61,6 +62,11 @@ describe('roles', () => {
         const rules = new Set(alerts.map((a) => a.rule));
         // Telnet and FTP logins in cleartext: what the rules say about this capture.
         expect([...rules].sort()).toEqual(['cleartext-credentials', 'insecure-protocol']);
+        // The match role re-matched every device ingest queued.
+        for (let i = 0; i < 200 && (await matchQueueDepth(vdb)) > 0; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        expect(await matchQueueDepth(vdb)).toBe(0);
+        expect(roles.match?.status().devices).toBeGreaterThan(0);
       } finally {
         await roles.stop();
         await deleteStreams(await nc.jetstreamManager(), names);

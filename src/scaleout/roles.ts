@@ -4,9 +4,10 @@
  * `--nats` the roles can be split over processes and machines:
  * - `api` (HTTP API, dashboard): any number behind a load balancer.
  * - `ingest` (observations → PostgreSQL): any number; they share one durable consumer.
- * - `monitor` (detection rules on every applied batch, sensor-silent checks, alert delivery): ONE.
- * - `match` (task verification and risk-acceptance expiry schedule): ONE. Re-matching the devices a
- *   batch changed happens inside the ingest transaction (`applySourceResult` does it).
+ * - `match` (re-matching the devices ingest queued, match-worker.ts; task verification and
+ *   risk-acceptance expiry): any number, safe, but one works at a time (a lock; the others stand by).
+ * - `monitor` (detection rules on every applied batch, sensor-silent checks, alert delivery): ONE (each
+ *   monitor subscribes to every `source-run` event; a second one would run the rules twice).
  */
 import type { NatsConnection } from 'nats';
 import type { AppContext } from '../context.js';
@@ -15,6 +16,7 @@ import { processEventBus } from '../monitor/event-bus.js';
 import { processSourceRun } from '../monitor/process-source-run.js';
 import { IngestWorker } from './ingest-worker.js';
 import { JetStreamEventBus } from './jetstream-bus.js';
+import { MatchWorker } from './match-worker.js';
 import type { IngestMetrics } from './metrics.js';
 import { connectNats, type NatsOptions } from './nats-connection.js';
 import { checkSilentSensors } from './sensor-health.js';
@@ -25,10 +27,11 @@ export const ROLES = ['api', 'ingest', 'match', 'monitor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Which roles may run in more than one process at once (docs/deployment.md). */
-export const ROLE_SCALING: Record<Role, 'many' | 'one'> = {
+export const ROLE_SCALING: Record<Role, 'many' | 'standby' | 'one'> = {
   api: 'many',
   ingest: 'many',
-  match: 'one',
+  // Safe to run twice (a lock keeps one match batch at a time); the second only takes over.
+  match: 'standby',
   monitor: 'one',
 };
 
@@ -46,6 +49,7 @@ export function parseRoles(text: string | undefined): Set<Role> {
 export interface ScaleoutRoles {
   nc: NatsConnection;
   ingest: IngestWorker[];
+  match: MatchWorker | null;
   bus: JetStreamEventBus;
   stop(): Promise<void>;
 }
@@ -79,7 +83,9 @@ export async function startScaleoutRoles(
         vdb,
         names: o.names,
         bus,
-        alertBus: processEventBus(),
+        // Sensor alerts (spool overflow) go to this process's dispatcher when it has one (api or monitor);
+        // otherwise over JetStream to the monitor role, which delivers them.
+        alertBus: o.roles.has('monitor') || o.roles.has('api') ? processEventBus() : bus,
         log,
         ...(o.ingestMaxBatch ? { maxBatch: o.ingestMaxBatch } : {}),
         ...(o.metrics ? { metrics: o.metrics } : {}),
@@ -88,6 +94,9 @@ export async function startScaleoutRoles(
       workers.push(w);
     }
   }
+  // Re-matching the devices ingest batches changed (ingest queues them; it no longer matches itself).
+  const match = o.roles.has('match') ? new MatchWorker({ vdb, log }) : null;
+  match?.start();
   if (o.roles.has('monitor')) {
     // Detection on every batch ingest applied; alerts go to this process's dispatcher.
     bus.subscribe('source-run', async (e) => {
@@ -97,6 +106,8 @@ export async function startScaleoutRoles(
         { bus: processEventBus(), rateLimit: ctx.config.alertRateLimitPerHour },
       );
     });
+    // Alerts raised by ingest processes that have no dispatcher of their own.
+    bus.subscribe('alert-raised', (e) => processEventBus().publish('alert-raised', e));
     const check = () =>
       void checkSilentSensors(vdb, {
         bus: processEventBus(),
@@ -109,16 +120,18 @@ export async function startScaleoutRoles(
     timers.push(t);
   }
   log.info(
-    { roles: [...o.roles], stream: o.names.stream, workers: workers.length },
+    { roles: [...o.roles], stream: o.names.stream, workers: workers.length, match: match !== null },
     'scale-out roles started',
   );
   return {
     nc,
     ingest: workers,
+    match,
     bus,
     async stop() {
       for (const t of timers) clearInterval(t);
       for (const w of workers) await w.stop();
+      await match?.stop();
       await bus.idle().catch(() => undefined);
       await bus.close().catch(() => undefined);
       await nc.drain().catch(() => undefined);

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../discovery/capture-analyzer.js';
 import type { SourceResult } from '../discovery/host-observation.js';
-import { splitResult } from './split.js';
+import { encodeObservation, OBSERVATION_LIMITS, type ObservationMessage } from './observation-schema.js';
+import { splitHost, splitResult } from './split.js';
 
 const CAPTURE = new URL('../../test/fixtures/captures/01-dhcp-dns-mdns.pcap', import.meta.url).pathname;
 const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
@@ -36,7 +37,98 @@ function check(result: SourceResult, maxBytes: number) {
   return parts;
 }
 
+/** The real capture's result once more, as if seen at another site: MACs and IPs moved by `k`. */
+function copy(r: SourceResult, k: number): SourceResult {
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return JSON.parse(
+    JSON.stringify(r)
+      .replace(/\b(\d+)\.(\d+)\.(\d+)\.(\d+)\b/g, (_m, _a, _b, _c, d) => `10.${k >> 8}.${k & 255}.${d}`)
+      .replace(
+        /\b[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})\b/g,
+        (_m, _d, e, f) => `0a:${hex(k >> 8)}:${hex(k & 255)}:00:${e}:${f}`,
+      )
+      .replace(/fe80::/g, `fe80::${(k + 1).toString(16)}:`),
+  ) as SourceResult;
+}
+
+/** What the publisher does with each part: stamps it and validates it against the schema. */
+function encodeParts(parts: ReturnType<typeof splitResult>): void {
+  parts.forEach((p, i) => {
+    const m = {
+      schema: 'vigil.obs',
+      v: 1,
+      sensor: 's1',
+      site: 'north',
+      epoch: 1,
+      seq: i,
+      flush: 1,
+      part: i,
+      parts: parts.length + 1,
+      at: '2026-11-29T10:00:00.000Z',
+      ...p,
+    } as ObservationMessage;
+    expect(() => encodeObservation(m)).not.toThrow();
+  });
+}
+
 describe('splitResult', () => {
+  it('splits a flush over the schema caps (10,000 hosts a message) instead of failing', async () => {
+    const a = await analyzeCapture(CAPTURE, { file: '01.pcap' });
+    const one: SourceResult = { hosts: a.hosts, findings: a.findings, flows: a.flows ?? [] };
+    const copies = Math.ceil((OBSERVATION_LIMITS.hostsPerMessage + 50) / a.hosts.length);
+    const many = Array.from({ length: copies }, (_, k) => copy(one, k + 1));
+    const big: SourceResult = {
+      hosts: many.flatMap((r) => r.hosts),
+      findings: many.flatMap((r) => r.findings),
+      flows: many.flatMap((r) => r.flows ?? []),
+    };
+    expect(big.hosts.length).toBeGreaterThan(OBSERVATION_LIMITS.hostsPerMessage);
+    // Sizes do not limit here (as with a large --max-message-bytes): only the list caps do.
+    const parts = splitResult(big, 1 << 30);
+    const hostParts = parts.filter((p) => p.kind === 'hosts');
+    expect(hostParts.length).toBeGreaterThan(1);
+    for (const p of hostParts) expect(p.hosts.length).toBeLessThanOrEqual(OBSERVATION_LIMITS.hostsPerMessage);
+    expect(hostParts.flatMap((p) => p.hosts)).toEqual(big.hosts);
+    expect(hostParts.flatMap((p) => p.findings)).toHaveLength(big.findings.length);
+    encodeParts(parts);
+    // The caps are parameters: small ones split the real capture the same way.
+    const small = splitResult(one, 1 << 30, {
+      hostsPerMessage: 2,
+      findingsPerMessage: 3,
+      flowsPerMessage: 2,
+      host: OBSERVATION_LIMITS.host,
+    });
+    for (const p of small) {
+      if (p.kind === 'hosts') {
+        expect(p.hosts.length).toBeLessThanOrEqual(2);
+        expect(p.findings.length).toBeLessThanOrEqual(3);
+      } else expect(p.flows.length).toBeLessThanOrEqual(2);
+    }
+    expect(small.flatMap((p) => (p.kind === 'hosts' ? p.hosts : []))).toEqual(one.hosts);
+    expect(small.flatMap((p) => (p.kind === 'flows' ? p.flows : []))).toEqual(one.flows);
+  });
+
+  it('sends a host over the per-host caps as several observations with its MACs', async () => {
+    const a = await analyzeCapture(CAPTURE, { file: '01.pcap' });
+    const real = a.hosts.find((h) => h.macs.length && h.ips.length)!;
+    // The same host seen with 2,500 addresses (a router in front of a routed network).
+    const ips = Array.from({ length: 2500 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`);
+    const router = { ...real, ips };
+    const pieces = splitHost(router);
+    expect(pieces).toHaveLength(3);
+    for (const p of pieces) {
+      expect(p.macs).toEqual(real.macs);
+      expect(p.ips.length).toBeLessThanOrEqual(OBSERVATION_LIMITS.host.ips);
+    }
+    expect(pieces.flatMap((p) => p.ips)).toEqual(ips);
+    expect(pieces[0]!.identity).toEqual(real.identity);
+    expect(pieces[1]!.identity).toEqual({});
+    const parts = splitResult({ hosts: [router], findings: [] });
+    expect(parts.flatMap((p) => (p.kind === 'hosts' ? p.hosts : []))).toHaveLength(3);
+    encodeParts(parts);
+    expect(splitHost(real)).toEqual([real]);
+  });
+
   it('splits a real capture into bounded messages, findings beside their hosts', async () => {
     const a = await analyzeCapture(CAPTURE, { file: '01.pcap' });
     expect(a.hosts.length).toBeGreaterThan(3);

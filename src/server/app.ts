@@ -27,6 +27,7 @@ import { authRoutes } from './routes/auth.js';
 import { communicationRoutes } from './routes/communications.js';
 import { deviceRoutes } from './routes/devices.js';
 import { findingRoutes } from './routes/findings.js';
+import { importRoutes } from './routes/imports.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { policyRoutes } from './routes/policy.js';
 import { manufacturerRoutes } from './routes/program-manufacturers.js';
@@ -36,6 +37,7 @@ import { trainingRoutes } from './routes/program-training.js';
 import { recallRoutes } from './routes/recalls.js';
 import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
+import { savedViewRoutes } from './routes/saved-views.js';
 import { metricsHandler, sensorRoutes } from './routes/sensors.js';
 import { siteRoutes } from './routes/sites.js';
 import { systemRoutes } from './routes/system.js';
@@ -64,6 +66,7 @@ function buildApi(opts: AppOptions) {
       }),
     )
     .route('/', userRoutes)
+    .route('/', savedViewRoutes)
     .route('/', tokenRoutes)
     .route('/', auditRoutes)
     .route('/', deviceRoutes)
@@ -82,6 +85,7 @@ function buildApi(opts: AppOptions) {
     .route('/', manufacturerRoutes)
     .route('/', trainingRoutes)
     .route('/', sensorRoutes)
+    .route('/', importRoutes)
     .route('/', policyRoutes);
 }
 
@@ -108,6 +112,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
   });
   app.use('/api/v1/*', authenticate(opts.secure ?? false));
   app.use('/api/v1/*', async (c, next) => {
+    if (c.req.path === '/api/v1/captures/import') return next(); // streamed to disk, capped there
     const limit = c.req.path.endsWith('/import') ? IMPORT_BODY_LIMIT : JSON_BODY_LIMIT;
     return bodyLimit({ maxSize: limit, onError: tooLarge(limit) })(c, next);
   });

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { selectInChunks } from './batch.js';
+import { takeLock } from './locks.js';
 import type { AlertDeliveryTable, AlertDestinationTable, AlertEventTable, AlertTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
@@ -14,15 +15,12 @@ export type AlertDeliveryRow = AlertDeliveryTable;
 /** A destination as listings see it: everything but the secret, and whether one is set. */
 export type AlertDestinationRow = Omit<AlertDestinationTable, 'secret'> & { has_secret: boolean };
 
-/** Arbitrary id in PostgreSQL's advisory-lock space that serialises alert raising. */
-const ALERT_LOCK_KEY = 741_993_007;
-
 /**
  * Serialises concurrent raisers on PostgreSQL so two of them never both insert one de-duplication key
  * or both pass one rate limit. SQLite already runs one writer at a time.
  */
 export async function lockAlerts(tx: DbHandle): Promise<void> {
-  if (tx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${ALERT_LOCK_KEY})`.execute(tx.db);
+  await takeLock(tx, 'alerts');
 }
 
 export async function alertsByKey(h: DbHandle, keys: readonly string[]): Promise<Map<string, AlertRow>> {

@@ -17,6 +17,7 @@ import type {
 } from '../inventory/device.js';
 import type { KnownDevice } from '../inventory/identity.js';
 import { bulkInsert, chunks } from './batch.js';
+import { takeLock } from './locks.js';
 import type { Database, DeviceFactTable, DeviceIdentifierTable, DeviceTable } from './schema.js';
 import { siteNameKey } from './site-store.js';
 import type { DbHandle } from './transaction.js';
@@ -309,16 +310,13 @@ export async function findIdentityCandidates(
 // ---------------------------------------------------------------------------------------------------
 // Writing devices, identifiers and facts
 
-/** Arbitrary id in PostgreSQL's advisory-lock space that serialises inventory writes. */
-const INVENTORY_LOCK_KEY = 741_993_002;
-
 /**
  * Serialises inventory writers for the rest of the transaction. Identity resolution reads, then
  * writes: two imports (or an import and a person) naming the same new device at once must not both
  * decide it is new. SQLite runs one write transaction at a time already.
  */
 export async function lockInventory(h: DbHandle): Promise<void> {
-  if (h.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INVENTORY_LOCK_KEY})`.execute(h.db);
+  await takeLock(h, 'inventory');
 }
 
 export async function insertDevices(h: DbHandle, rows: readonly DeviceRow[]): Promise<void> {

@@ -20,6 +20,8 @@ import * as m0012 from './migrations/0012-manufacturers.js';
 import * as m0013 from './migrations/0013-recalls.js';
 import * as m0014 from './migrations/0014-compliance.js';
 import * as m0015 from './migrations/0015-sensors.js';
+import * as m0016 from './migrations/0016-saved-views.js';
+import * as m0017 from './migrations/0017-match-queue.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +40,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013-recalls': m0013,
   '0014-compliance': m0014,
   '0015-sensors': m0015,
+  '0016-saved-views': m0016,
+  '0017-match-queue': m0017,
 };
 
 export interface MigrationReport {

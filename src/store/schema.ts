@@ -1031,6 +1031,13 @@ export interface SensorMessageTable {
   applied_at: string;
 }
 
+/** Devices an ingest batch changed, waiting for the match role (migration 0017-match-queue). */
+export interface MatchQueueTable {
+  id: string;
+  device_id: string;
+  queued_at: string;
+}
+
 // ---- Training (issue 7, training part; migration 0011-training) ----
 
 export interface TrainingCourseTable {
@@ -1171,6 +1178,19 @@ export interface RecallMatchTable {
   updated_at: string;
 }
 
+/** A dashboard page's named filter set (0016-saved-views). */
+export interface SavedViewTable {
+  id: string;
+  owner: string;
+  /** inventory | queue | tasks | alerts | vulnerabilities | audit */
+  page: string;
+  name: string;
+  /** The URL query without the leading '?'. */
+  query: string;
+  shared: Bool;
+  created_at: string;
+}
+
 export interface RecallCampaignTable {
   id: string;
   recall_id: string;
@@ -1209,6 +1229,8 @@ export interface Database {
   training_completions: TrainingCompletionTable;
   sensors: SensorTable;
   sensor_messages: SensorMessageTable;
+  match_queue: MatchQueueTable;
+  saved_views: SavedViewTable;
   compliance_reviews: ComplianceReviewTable;
   // manufacturers, documents, requests, MDS2 (0012-manufacturers)
   manufacturer_profiles: ManufacturerProfileTable;

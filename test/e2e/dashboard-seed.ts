@@ -5,10 +5,12 @@
  *
  * - test/fixtures/cmms/hospital-export.csv (27 devices, see its README),
  * - TASY-1, named as in CISA's ICSMA-21-308-01 (Philips Tasy EMR HTML5 3.06.1700, inside the advisory's
- *   `<= 3.06.1803`), and that advisory (test/fixtures/advisories/csaf/icsma-21-308-01.json):
- *   CVE-2021-39375 and CVE-2021-39376 affect TASY-1,
- * - test/fixtures/captures/04-hl7-mllp.pcap (cleartext HL7 with a fake patient: findings and
- *   cleartext-phi alerts).
+ *   `<= 3.06.1803`).
+ *
+ * The advisory (test/fixtures/advisories/csaf/icsma-21-308-01.json: CVE-2021-39375 and CVE-2021-39376
+ * affect TASY-1) and the capture test/fixtures/captures/04-hl7-mllp.pcap (cleartext HL7 with a fake
+ * patient: findings and cleartext-phi alerts) are not seeded: the browser test imports them through the
+ * Import page, and `importFixtures` does it through the same API for scripts (screenshots).
  *
  * Accounts: alice (admin) and carol (clinical-engineer), both with DASHBOARD_PASSWORD.
  */
@@ -39,6 +41,32 @@ export interface SeededVigil {
 }
 
 export type ApiRequest = (method: string, path: string, body?: unknown, type?: string) => Promise<unknown>;
+
+/** The advisory and the capture the browser test imports through the page, here through the same API. */
+export const ADVISORY_FIXTURE = join(fixtures, 'advisories/csaf/icsma-21-308-01.json');
+export const CAPTURE_FIXTURE = join(fixtures, 'captures/04-hl7-mllp.pcap');
+
+/** Imports ADVISORY_FIXTURE and CAPTURE_FIXTURE as the Import page does, waiting for the capture job. */
+export async function importFixtures(as: ApiRequest): Promise<void> {
+  await as(
+    'POST',
+    '/api/v1/advisories/import?fileName=icsma-21-308-01.json',
+    readFileSync(ADVISORY_FIXTURE),
+    'application/octet-stream',
+  );
+  const { jobId } = (await as(
+    'POST',
+    '/api/v1/captures/import?fileName=04-hl7-mllp.pcap',
+    readFileSync(CAPTURE_FIXTURE),
+    'application/octet-stream',
+  )) as { jobId: string };
+  for (;;) {
+    const job = (await as('GET', `/api/v1/imports/${jobId}`)) as { state: string; error?: string };
+    if (job.state === 'failed') throw new Error(`capture import failed: ${job.error}`);
+    if (job.state === 'done') return;
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
 
 export async function startSeededVigil(): Promise<SeededVigil> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-dashboard-'));
@@ -82,14 +110,6 @@ export async function startSeededVigil(): Promise<SeededVigil> {
     softwareVersion: '3.06.1700',
     site: 'North Clinic',
   });
-  await as(
-    'POST',
-    '/api/v1/advisories/import?fileName=icsma-21-308-01.json',
-    readFileSync(join(fixtures, 'advisories/csaf/icsma-21-308-01.json'), 'utf8'),
-    'application/octet-stream',
-  );
-  // Captures are imported from files by the CLI (the running server shares the database).
-  vigil(['import', '--quiet', join(fixtures, 'captures/04-hl7-mllp.pcap')]);
   const deviceTotal = ((await as('GET', '/api/v1/devices?pageSize=1')) as { total: number }).total;
 
   return {
@@ -133,7 +153,9 @@ async function apiSession(url: string, username: string): Promise<ApiRequest> {
     const r = await fetch(url + path, {
       method,
       headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': type },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : { body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) }),
     });
     const text = await r.text();
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);

@@ -1,8 +1,9 @@
 /**
  * The web dashboard end to end in a real browser: the built `vigil serve` seeded with real fixture data
- * (test/e2e/dashboard-seed.ts: the CMMS export, TASY-1 and CISA's ICSMA-21-308-01, the HL7 capture with
- * its cleartext-phi alerts), driven in Debian's Chromium (/usr/bin/chromium) with playwright-core at
- * 1366×768.
+ * (test/e2e/dashboard-seed.ts: the CMMS export and TASY-1), driven in Debian's Chromium
+ * (/usr/bin/chromium) with playwright-core at 1366×768. The first test after signing in imports CISA's
+ * ICSMA-21-308-01 and the HL7 capture (cleartext-phi findings and alerts) through the Import page; the
+ * tests after it rely on that data.
  *
  * Without /usr/bin/chromium the suite is skipped with a message, except when CI=true, where it fails.
  */
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import {
+  ADVISORY_FIXTURE,
+  CAPTURE_FIXTURE,
   CHROMIUM,
   CHROMIUM_ARGS,
   DASHBOARD_PASSWORD as PASSWORD,
@@ -113,6 +116,48 @@ describe.skipIf(!haveChromium && !inCi)('web dashboard in Chromium', { timeout: 
     expect(await admin.locator('.who').textContent()).toBe('alice (admin)');
   });
 
+  it('imports the advisory and the capture through the Import page, then finds the affected device', async () => {
+    await admin.goto(`${url}/vulnerabilities`);
+    await admin.getByRole('link', { name: 'Import advisories' }).click();
+    await see(admin.getByRole('heading', { name: 'Import', exact: true }));
+    expect(admin.url()).toBe(`${url}/import`);
+
+    const advisory = admin.getByRole('region', { name: 'Advisory' });
+    await advisory.getByLabel('Advisory file').setInputFiles(ADVISORY_FIXTURE);
+    await advisory.getByRole('button', { name: 'Import advisory' }).click();
+    await see(advisory.getByRole('link', { name: 'ICSMA-21-308-01' }));
+    const advisoryStatus = await advisory.getByRole('status').textContent();
+    expect(advisoryStatus).toContain('icsma-21-308-01.json: imported.');
+    // CVE-2021-39375 and CVE-2021-39376 on TASY-1.
+    expect(advisoryStatus).toContain('2 new matches');
+
+    const capture = admin.getByRole('region', { name: 'Packet capture' });
+    await capture.getByLabel('Capture file').setInputFiles(CAPTURE_FIXTURE);
+    await capture.getByRole('button', { name: 'Import capture' }).click();
+    await see(capture.getByText('04-hl7-mllp.pcap: imported.'));
+    const captureStatus = await capture.getByRole('status').textContent();
+    expect(captureStatus).toMatch(/\d+ packets read/);
+    expect(captureStatus).toMatch(/[1-9]\d* new devices? \(staged for review\)/);
+    expect(captureStatus).toMatch(/[1-9]\d* new alerts?/);
+    expect(await admin.locator('main').textContent()).not.toMatch(PATIENT);
+    // The capture's hosts joined the inventory: the later tests count them.
+    const api = await vigil.apiAs('alice');
+    deviceTotal = ((await api('GET', '/api/v1/devices?pageSize=1')) as { total: number }).total;
+    expect(deviceTotal).toBeGreaterThan(vigil.deviceTotal);
+
+    // From the result to the advisory's fleet impact, then to the affected device.
+    await advisory.getByRole('link', { name: 'ICSMA-21-308-01' }).click();
+    await see(admin.getByRole('heading', { name: /ICSMA-21-308-01/ }));
+    await see(
+      admin.getByRole('table', { name: 'Fleet impact of CVE-2021-39375' }).getByText('Tasy EMR HTML5'),
+    );
+    await admin.getByRole('link', { name: '← Vulnerabilities' }).click();
+    const matches = admin.getByRole('table', { name: 'Vulnerability matches' });
+    await matches.getByRole('link', { name: 'TASY-1' }).first().click();
+    await see(admin.getByRole('heading', { name: /TASY-1/ }));
+    await see(admin.getByRole('table', { name: 'Matched vulnerabilities' }).getByText('CVE-2021-39376'));
+  });
+
   it('inventory: server totals, filters, search, sort and CSV export', async () => {
     const started = performance.now();
     await admin.goto(`${url}/inventory`);
@@ -139,7 +184,8 @@ describe.skipIf(!haveChromium && !inCi)('web dashboard in Chromium', { timeout: 
     await admin.getByRole('button', { name: /^Asset tag/ }).click();
     await admin.waitForURL(/order=desc/);
     await see(admin.locator('th[aria-sort="descending"]'));
-    expect(await admin.locator('tbody tr:first-child td:first-child').textContent()).toBe('TASY-1');
+    // aria-sort follows the URL at once, the rows when the server answers: wait for them.
+    await see(admin.locator('tbody tr:first-child td:first-child', { hasText: /^TASY-1$/ }));
 
     const href = await admin.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
     expect(href).toMatch(/^\/api\/v1\/devices\/export\?/);
@@ -321,6 +367,9 @@ describe.skipIf(!haveChromium && !inCi)('web dashboard in Chromium', { timeout: 
       'Work queue',
       'Tasks',
       'Alerts',
+      'Network',
+      'Program',
+      'Import',
     ]);
     await see(page.locator('tbody tr', { hasText: 'TASY-1' }));
     expect(await page.getByRole('button', { name: /Accept risk/ }).count()).toBe(0);

@@ -1,18 +1,27 @@
 /**
  * `npm run screenshots`: the dashboard's main pages as PNG files in docs/screenshots/ (1366×768), for
  * the README. Runs the built Vigil seeded with the fixture data of the browser tests
- * (dashboard-seed.ts), adds one remediation task, and photographs each page as an admin sees it.
+ * (dashboard-seed.ts) and its advisory and capture (imported through the API as the Import page does),
+ * adds one remediation task, and photographs each page as an admin sees it.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, DASHBOARD_PASSWORD, repoRoot, startSeededVigil } from './dashboard-seed.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  DASHBOARD_PASSWORD,
+  importFixtures,
+  repoRoot,
+  startSeededVigil,
+} from './dashboard-seed.js';
 
 const out = join(repoRoot(), 'docs/screenshots');
 mkdirSync(out, { recursive: true });
 const vigil = await startSeededVigil();
 try {
   const as = await vigil.apiAs('alice');
+  await importFixtures(as);
   const device = (await as('GET', '/api/v1/devices/TASY-1')) as { id: string };
   const task = (await as('POST', '/api/v1/tasks', {
     device: device.id,
@@ -43,6 +52,10 @@ try {
     ['tasks.png', '/tasks', 'tbody tr td a'],
     ['alerts.png', '/alerts', 'tbody tr td a'],
     ['audit.png', '/admin/audit', 'text=chain intact'],
+    ['import.png', '/import', 'text=Packet capture'],
+    ['network.png', '/network', '.network-node'],
+    ['compliance.png', '/program/compliance', 'h2'],
+    ['admin-tokens.png', '/admin/tokens', 'h1'],
   ];
   for (const [file, path, ready] of shots) {
     await page.goto(vigil.url + path);

@@ -74,3 +74,45 @@ export async function ok<R extends ClientResponse<unknown, number, string>>(
 export function downloadUrl(url: URL): string {
   return url.pathname + url.search;
 }
+
+/**
+ * POSTs a file as the request body with upload progress (fetch reports none, so XMLHttpRequest), to a
+ * URL of the typed client (`api().….$url()`), with the session's CSRF token like every change. Resolves
+ * the JSON answer; rejects with the API's problem as an ApiError, like `ok()`.
+ */
+export function uploadFile<T>(
+  url: URL,
+  file: Blob,
+  onProgress: (sent: number, total: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url.pathname + url.search);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.responseType = 'text';
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload did not reach the server'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled'));
+    xhr.onload = () => {
+      if (xhr.status === 401) onUnauthorized();
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(xhr.responseText) as Record<string, unknown>;
+      } catch {
+        // Not JSON (a proxy's error page): fall back to the status line.
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(body as T);
+      const p = body as { code?: string; detail?: string; title?: string; issues?: ApiError['issues'] };
+      reject(
+        new ApiError(
+          xhr.status,
+          p.code ?? 'http',
+          p.detail ?? p.title ?? `HTTP ${xhr.status}`,
+          p.issues ?? [],
+        ),
+      );
+    };
+    xhr.send(file);
+  });
+}

@@ -19,8 +19,10 @@ const QueuePage = lazy(() => import('./pages/queue-page.js'));
 const VulnerabilitiesPage = lazy(() => import('./pages/vulnerabilities-page.js'));
 const TasksPage = lazy(() => import('./pages/tasks-page.js'));
 const AlertsPage = lazy(() => import('./pages/alerts-page.js'));
-const AuditPage = lazy(() => import('./pages/audit-page.js'));
-const UsersPage = lazy(() => import('./pages/users-page.js'));
+const AdminPage = lazy(() => import('./pages/admin-page.js'));
+const ImportPage = lazy(() => import('./pages/import-page.js'));
+const NetworkPage = lazy(() => import('./pages/network-page.js'));
+const ProgramPage = lazy(() => import('./pages/program-page.js'));
 
 function Page() {
   const { path } = useLocation();
@@ -28,6 +30,9 @@ function Page() {
   if (device) return <DevicePage id={decodeURIComponent(device[1]!)} />;
   const vuln = /^\/vulnerabilities\/([^/]+)$/.exec(path);
   if (vuln) return <VulnerabilitiesPage id={decodeURIComponent(vuln[1]!)} />;
+  if (path === '/network' || path.startsWith('/network/')) return <NetworkPage />;
+  if (path === '/program' || path.startsWith('/program/')) return <ProgramPage />;
+  if (path === '/admin' || path.startsWith('/admin/')) return <AdminPage />;
   switch (path) {
     case '/':
       return <OverviewPage />;
@@ -41,10 +46,8 @@ function Page() {
       return <TasksPage />;
     case '/alerts':
       return <AlertsPage />;
-    case '/admin/audit':
-      return <AuditPage />;
-    case '/admin/users':
-      return <UsersPage />;
+    case '/import':
+      return <ImportPage />;
     default:
       return (
         <>

@@ -1,9 +1,11 @@
 /**
- * `vigil alerts …` end to end with the built binary (dist/, built by test/global-setup.ts) against a
- * temporary SQLite file: `vigil import` of a real capture with cleartext HL7 (test/fixtures/captures/
- * 04-hl7-mllp.pcap, copied unchanged from shared/data/captures, fake patient data; see PROVENANCE.md)
- * raises a cleartext-phi alert, a second import counts on it instead of duplicating it, people change
- * its state, and a webhook destination on loopback receives what a later import raises.
+ * `vigil alerts …` end to end against a temporary SQLite file, in-process (test/cli-in-process.ts, the
+ * built CLI's own command tree) and, for a secret read from a real pipe and a refusal's exit code, as the
+ * built binary (dist/, built by test/global-setup.ts): `vigil import` of a real capture with cleartext
+ * HL7 (test/fixtures/captures/04-hl7-mllp.pcap, copied unchanged from shared/data/captures, fake patient
+ * data; see PROVENANCE.md) raises a cleartext-phi alert, a second import counts on it instead of
+ * duplicating it, people change its state, and a webhook destination on loopback receives what a later
+ * import raises.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../../test/cli-in-process.js';
 import { verifyWebhookSignature } from '../../monitor/delivery/webhook.js';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -21,8 +24,16 @@ const SECRET = 'cli-test-webhook-secret-0123456789abcdef';
 
 let db: string;
 
-/** Runs the binary without blocking this process, so the loopback receiver below can answer. */
+/** The command in this process. */
 function vigil(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return vigilInProcess(args, { db: `sqlite:${db}`, ...(input !== undefined ? { input } : {}) });
+}
+
+/** The binary, without blocking this process, so the loopback receiver below can answer. */
+function spawnVigil(
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
@@ -48,8 +59,8 @@ interface AlertJson {
   evidence: { file: string }[];
 }
 
-// Each test runs the binary several times; a busy CI machine takes seconds per start.
-describe('vigil alerts (built binary)', { timeout: 300_000 }, () => {
+// A busy CI machine takes seconds per start of the binary.
+describe('vigil alerts', { timeout: 300_000 }, () => {
   let server: Server;
   let url: string;
   const got: { verified: boolean; rule: string; subject: string }[] = [];
@@ -117,7 +128,7 @@ describe('vigil alerts (built binary)', { timeout: 300_000 }, () => {
     const ack = await vigil(['alerts', 'ack', id, '--reason', 'biomed informed']);
     expect(ack.code).toBe(0);
     expect(ack.stdout).toMatch(/is acknowledged/);
-    const fp = await vigil(['alerts', 'false-positive', id]);
+    const fp = await spawnVigil(['alerts', 'false-positive', id]);
     expect(fp.code).toBe(65);
     expect(fp.stderr).toMatch(/reason/);
     expect((await vigil(['alerts', 'resolve', id, '--reason', 'moved to TLS'])).code).toBe(0);
@@ -143,7 +154,7 @@ describe('vigil alerts (built binary)', { timeout: 300_000 }, () => {
   });
 
   it('manages a webhook destination and delivers what the next import raises', async () => {
-    const add = await vigil(
+    const add = await spawnVigil(
       ['alerts', 'destinations', 'add', '--name', 'soc', '--kind', 'webhook', '--url', url, '--secret-stdin'],
       `${SECRET}\n`,
     );

@@ -29,8 +29,13 @@ import type { PacketSource } from '../../monitor/sensor/packet-source.js';
 import { runSensor, type SensorStatus } from '../../monitor/sensor/sensor-runner.js';
 import { resolveSensorSite } from '../../monitor/sensor/sensor-site.js';
 import { StdinSource } from '../../monitor/sensor/stdin-source.js';
+import type { NatsOptions } from '../../scaleout/nats-connection.js';
 import { addNatsOptions, natsOptionsFrom } from '../../scaleout/nats-flags.js';
-import { type RemoteFlags, runRemoteSensorCommand } from '../../scaleout/sensor-command.js';
+import {
+  type RemoteFlags,
+  runRemoteLogSensorCommand,
+  runRemoteSensorCommand,
+} from '../../scaleout/sensor-command.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
 import { action } from '../run-command.js';
@@ -143,10 +148,6 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
         const o = parseInput(SensorOptionsSchema, flags, 'sensor options');
         // --nats: publish to the centre instead of storing here (scaleout/sensor-command.ts).
         const nats = natsOptionsFrom(flags);
-        if (nats && (o.zeekDir !== undefined || o.eve !== undefined))
-          throw invalidInput(
-            '--nats works with --interface, --read-stdin and --follow-dir (not yet --zeek-dir/--eve)',
-          );
         const { vdb, log, config } = await cli.get();
         const actor = cli.actor();
         const rateLimit = config.alertRateLimitPerHour;
@@ -159,7 +160,14 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
           process.stderr.write(`vigil sensor: warning: ${message}\n`);
         };
         if (o.zeekDir !== undefined || o.eve !== undefined) {
-          await runLogSensor({ vdb, log, actor, rateLimit }, o, siteId, say, warn);
+          await runLogSensor(
+            { vdb, log, actor, rateLimit },
+            o,
+            siteId,
+            say,
+            warn,
+            nats ? { nats, flags } : null,
+          );
           return;
         }
         let source: PacketSource;
@@ -283,6 +291,7 @@ async function runLogSensor(
   siteId: string | null,
   say: (line: string) => void,
   warn: (message: string) => void,
+  remote: { nats: NatsOptions; flags: RemoteFlags } | null,
 ): Promise<void> {
   const kind = o.zeekDir !== undefined ? 'zeek' : 'eve';
   const path = (o.zeekDir ?? o.eve)!;
@@ -298,6 +307,30 @@ async function runLogSensor(
       if (e.code !== 'ENOENT')
         throw new VigilError('configuration', `cannot read ${p}: ${e.code ?? e.message}`);
     });
+  if (remote) {
+    // --nats: each flush is published to the centre (scaleout/sensor-command.ts); positions stay here.
+    await runRemoteLogSensorCommand({
+      ...remote,
+      kind,
+      path,
+      flushSeconds: o.flushSeconds,
+      json: o.json === true,
+      say,
+      warn,
+      log,
+      sensor: (publish) =>
+        new LogSensor({
+          h: vdb,
+          actor,
+          kind,
+          path,
+          hostIdleSeconds: o.hostIdleSeconds,
+          onWarning: warn,
+          publish,
+        }),
+    });
+    return;
+  }
   const sensor = new LogSensor({
     h: vdb,
     actor,

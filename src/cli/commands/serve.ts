@@ -137,13 +137,14 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
             .catch((err: unknown) => log.error({ err }, 'availability check failed'));
         }, 3_600_000);
         availability.unref();
-        // Officers' notifications (and the weekly digest), now and every hour.
-        const notifications = scheduleNotifications(vdb, config, log);
+        // Officers' notifications (and the weekly digest), now and every hour: one scheduler in a split
+        // deployment (the match role's process), not one per process.
+        const notifications = roles.has('match') ? scheduleNotifications(vdb, config, log) : null;
         const stop = () => {
           log.info('vigil stopping');
           maintenance?.stop();
           clearInterval(availability);
-          notifications.stop();
+          notifications?.stop();
           void dispatcher?.stop({ graceMs: 3000 });
           const closed = (scaleout?.stop() ?? Promise.resolve()).catch(() => undefined);
           server.close(() => void closed.then(() => cli.close()).then(() => process.exit(0)));

@@ -2,7 +2,9 @@
  * `vigil sensor --eve FILE` end to end, the built binary against a temporary SQLite file: real Suricata EVE
  * lines (src/formats/suricata/fixtures/eve.json, see its PROVENANCE.md) appended while the sensor runs,
  * with a rotation (eve.json renamed to eve.json.1, a new eve.json), then SIGTERM. What it stored must equal
- * one `vigil import` of the same file; a restart reads nothing again.
+ * one `vigil import` of the same file; a restart reads nothing again. The sensors are real processes; the
+ * short commands around them (the reference import, device and alert lists) run in-process
+ * (test/cli-in-process.ts, the same built CLI).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../../test/cli-in-process.js';
 
 const bin = resolve(import.meta.dirname, '../../../bin/vigil.js');
 const EVE = resolve(import.meta.dirname, '../../formats/suricata/fixtures/eve.json');
@@ -17,7 +20,13 @@ const EVE = resolve(import.meta.dirname, '../../formats/suricata/fixtures/eve.js
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'vigil-eve-sensor-')), 'vigil.db');
 const env = (db: string) => ({ ...process.env, VIGIL_DB: `sqlite:${db}`, VIGIL_LOG_LEVEL: 'silent' });
 
+/** A short command in this process. */
 function vigil(db: string, args: string[]) {
+  return vigilInProcess(args, { db: `sqlite:${db}` });
+}
+
+/** The built binary in a child process. */
+function spawnVigil(db: string, args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { env: env(db), encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -68,13 +77,13 @@ function findingCounts(db: string): Record<string, number> {
   }
 }
 
-const deviceIps = (db: string) =>
-  (JSON.parse(vigil(db, ['devices', 'list', '--json']).stdout) as { ips: string[] }[])
+const deviceIps = async (db: string) =>
+  (JSON.parse((await vigil(db, ['devices', 'list', '--json'])).stdout) as { ips: string[] }[])
     .flatMap((d) => d.ips)
     .sort();
 
-const alertRules = (db: string) => {
-  const r = vigil(db, ['alerts', 'list', '--json']);
+const alertRules = async (db: string) => {
+  const r = await vigil(db, ['alerts', 'list', '--json']);
   const out = JSON.parse(r.stdout) as { items: { rule: string; subject: string; count: number }[] };
   return out.items.map((a) => `${a.rule}|${a.subject}|${a.count}`).sort();
 };
@@ -112,15 +121,15 @@ describe('vigil sensor --eve', { timeout: 180_000 }, () => {
     expect(final['flushes'] as number).toBeGreaterThanOrEqual(3);
 
     const reference = tempDb();
-    expect(vigil(reference, ['import', '--quiet', EVE]).code).toBe(0);
+    expect((await vigil(reference, ['import', '--quiet', EVE])).code).toBe(0);
     const counts = findingCounts(db);
     expect(Object.keys(counts).length).toBeGreaterThan(2);
     expect(Object.keys(counts).join(' ')).toMatch(/insecure-protocol\|.*\|telnet:23/);
     expect(counts).toEqual(findingCounts(reference));
-    expect(deviceIps(db)).toEqual(deviceIps(reference));
+    expect(await deviceIps(db)).toEqual(await deviceIps(reference));
     // The detection rules ran on every stored slice: the same alerts as the import raised.
-    expect(alertRules(db).length).toBeGreaterThan(1);
-    expect(alertRules(db)).toEqual(alertRules(reference));
+    expect((await alertRules(db)).length).toBeGreaterThan(1);
+    expect(await alertRules(db)).toEqual(await alertRules(reference));
 
     // A restart resumes after the last stored line: nothing is read or stored again.
     const again = sensor(db, ['--eve', eve, '--flush-seconds', '1']);
@@ -129,14 +138,14 @@ describe('vigil sensor --eve', { timeout: 180_000 }, () => {
     expect(await again.exited).toBe(0);
     expect(again.lines.at(-1)).toMatchObject({ event: 'final', lines: 0, devices: 0 });
     expect(findingCounts(db)).toEqual(counts);
-    expect(alertRules(db)).toEqual(alertRules(reference));
+    expect(await alertRules(db)).toEqual(await alertRules(reference));
   });
 
-  it('refuses an EVE file in a directory that does not exist, and a second source (exit 65)', () => {
-    const r = vigil(tempDb(), ['sensor', '--eve', '/nonexistent-vigil/eve.json', '--quiet']);
+  it('refuses an EVE file in a directory that does not exist (the binary), and a second source (exit 65)', async () => {
+    const r = spawnVigil(tempDb(), ['sensor', '--eve', '/nonexistent-vigil/eve.json', '--quiet']);
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/no directory \/nonexistent-vigil/);
-    const both = vigil(tempDb(), ['sensor', '--eve', '/tmp/eve.json', '--zeek-dir', '/tmp']);
+    const both = await vigil(tempDb(), ['sensor', '--eve', '/tmp/eve.json', '--zeek-dir', '/tmp']);
     expect(both.code).toBe(65);
     expect(both.stderr).toMatch(/exactly one of .*--zeek-dir DIR, --eve FILE/);
   });

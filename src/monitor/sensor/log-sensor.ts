@@ -129,6 +129,11 @@ export interface LogSensorOptions {
   afterApply?: (run: LiveRun) => Promise<unknown>;
   /** Bad lines (`conn.log, line 3: …`), flush failures, hook errors. */
   onWarning?: (message: string) => void;
+  /**
+   * Hand each slice to this instead of storing it here (`vigil sensor --nats`: published to the centre,
+   * scaleout/remote-log-sensor.ts). Read positions are saved once it resolves; no site or detection here.
+   */
+  publish?: (result: SourceResult) => Promise<void>;
 }
 
 export interface LogSensorStatus {
@@ -382,6 +387,7 @@ export class LogSensor {
       flows: retry ? mergeFlows(retry.flows, slice.flows ?? []) : (slice.flows ?? []),
     };
     let report = empty(at);
+    if (this.o.publish) return this.handOver(result, positions, at, opts.final === true);
     if (result.hosts.length || result.findings.length || result.flows?.length) {
       let applied: ApplyReport;
       try {
@@ -438,6 +444,37 @@ export class LogSensor {
     this.flushes++;
     this.lastFlush = report;
     return report;
+  }
+
+  /** `publish` mode: the slice is handed over (published or spooled, durable), then positions are saved. */
+  private async handOver(
+    result: SourceResult,
+    positions: LogPositions,
+    at: string,
+    final: boolean,
+  ): Promise<FlushReport> {
+    try {
+      await this.o.publish!(result);
+    } catch (e) {
+      this.unstored = { findings: result.findings, flows: result.flows ?? [] };
+      this.failedFlushes++;
+      const error = e instanceof Error ? e.message : String(e);
+      this.lastFlush = { ...empty(at), error };
+      this.o.onWarning?.(`flush failed, will retry: ${error}`);
+      if (final) throw e;
+      return this.lastFlush;
+    }
+    this.unstored = null;
+    await this.savePositions(positions);
+    this.forgotten += this.analyzer.hosts.evictIdle(this.latest - this.idleSeconds, this.latest);
+    this.flushes++;
+    this.lastFlush = {
+      ...empty(at),
+      stored: true,
+      hosts: result.hosts.length,
+      flows: result.flows?.length ?? 0,
+    };
+    return this.lastFlush;
   }
 
   private async savePositions(positions: LogPositions): Promise<void> {

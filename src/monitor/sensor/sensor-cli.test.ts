@@ -1,7 +1,9 @@
 /**
  * `vigil sensor` end to end, the built binary against a temporary SQLite file: a real capture piped on
  * standard input in pieces (several flushes), a directory of rotated capture files read across a
- * restart, and the hard failures an operator can cause.
+ * restart (SIGTERM), and the hard failures an operator can cause. The short commands around them (the
+ * reference `vigil import`, `devices list`, most refusals) run in-process (test/cli-in-process.ts, the
+ * binary's own command tree); the sensors themselves and a refused standard input stay real processes.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../../test/cli-in-process.js';
 import { SENSOR_FIXTURES } from './fixture-packets.js';
 
 const bin = resolve(import.meta.dirname, '../../../bin/vigil.js');
@@ -21,7 +24,13 @@ const ROTATED = [
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'vigil-sensor-')), 'vigil.db');
 const env = (db: string) => ({ ...process.env, VIGIL_DB: `sqlite:${db}`, VIGIL_LOG_LEVEL: 'silent' });
 
+/** A short command in this process. */
 function vigil(db: string, args: string[], input?: Buffer) {
+  return vigilInProcess(args, { db: `sqlite:${db}`, ...(input !== undefined ? { input } : {}) });
+}
+
+/** The built binary in a child process. */
+function spawnVigil(db: string, args: string[], input?: Buffer) {
   const r = spawnSync(process.execPath, [bin, ...args], {
     input,
     env: env(db),
@@ -112,7 +121,7 @@ describe('vigil sensor --read-stdin', () => {
     });
     expect(final['flushes'] as number).toBeGreaterThanOrEqual(2);
 
-    const devices = JSON.parse(vigil(db, ['devices', 'list', '--json']).stdout) as {
+    const devices = JSON.parse((await vigil(db, ['devices', 'list', '--json'])).stdout) as {
       ips: string[];
       services: { port: number; protocol: string | null }[];
     }[];
@@ -121,14 +130,14 @@ describe('vigil sensor --read-stdin', () => {
     expect(server!.services.map((x) => x.port)).toEqual(expect.arrayContaining([21, 22, 23]));
 
     const reference = tempDb();
-    expect(vigil(reference, ['import', '--quiet', '-'], capture).code).toBe(0);
+    expect((await vigil(reference, ['import', '--quiet', '-'], capture)).code).toBe(0);
     const counts = findingCounts(db);
     expect(Object.keys(counts).length).toBeGreaterThan(2);
     expect(counts).toEqual(findingCounts(reference));
   });
 
   it('refuses standard input that is not a capture (exit 65)', { timeout: 120_000 }, () => {
-    const r = vigil(tempDb(), ['sensor', '--read-stdin', '--quiet'], Buffer.from('hello, not a pcap\n'));
+    const r = spawnVigil(tempDb(), ['sensor', '--read-stdin', '--quiet'], Buffer.from('hello, not a pcap\n'));
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/standard input is not a pcap or pcapng capture/);
   });
@@ -167,32 +176,34 @@ describe('vigil sensor --follow-dir', () => {
 
     // The files were split from one capture; reading them in order equals importing that capture.
     const reference = tempDb();
-    vigil(reference, ['import', '--quiet', join(SENSOR_FIXTURES, '07-telnet-ftp-ssh-mqtt.pcap')]);
+    await vigil(reference, ['import', '--quiet', join(SENSOR_FIXTURES, '07-telnet-ftp-ssh-mqtt.pcap')]);
     expect(afterFirst).toEqual(findingCounts(reference));
   });
 });
 
 describe('vigil sensor: what an operator can get wrong', () => {
-  it('needs exactly one source (exit 65)', { timeout: 120_000 }, () => {
-    const r = vigil(tempDb(), ['sensor']);
+  it('needs exactly one source (exit 65)', { timeout: 120_000 }, async () => {
+    const r = await vigil(tempDb(), ['sensor']);
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/exactly one of --interface IF, --read-stdin, --follow-dir DIR/);
   });
 
-  it('refuses an interface name that could be an option or a path (exit 65)', { timeout: 120_000 }, () => {
-    const r = vigil(tempDb(), ['sensor', '--interface=-w/etc/x']);
+  it('refuses an interface name that could be an option or a path (exit 65)', {
+    timeout: 120_000,
+  }, async () => {
+    const r = await vigil(tempDb(), ['sensor', '--interface=-w/etc/x']);
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/Invalid interface name/);
   });
 
-  it('fails clearly on an interface that does not exist (exit 78)', { timeout: 120_000 }, () => {
-    const r = vigil(tempDb(), ['sensor', '--interface', 'vigilnone0', '--tool', 'tcpdump', '--quiet']);
+  it('fails clearly on an interface that does not exist (exit 78)', { timeout: 120_000 }, async () => {
+    const r = await vigil(tempDb(), ['sensor', '--interface', 'vigilnone0', '--tool', 'tcpdump', '--quiet']);
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/No network interface named vigilnone0|tcpdump is not installed/);
   });
 
-  it('refuses an unknown site (exit 65)', { timeout: 120_000 }, () => {
-    const r = vigil(tempDb(), ['sensor', '--read-stdin', '--site', 'Atlantis'], Buffer.alloc(0));
+  it('refuses an unknown site (exit 65)', { timeout: 120_000 }, async () => {
+    const r = await vigil(tempDb(), ['sensor', '--read-stdin', '--site', 'Atlantis'], Buffer.alloc(0));
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/Unknown site "Atlantis"/);
   });

@@ -1,6 +1,7 @@
 /**
- * @module Communications and baselines over the API: a device's peers, the learned baselines (list,
- * show, learn, allow/deny/remove an entry, approve) and the scheduled availability check.
+ * @module Communications and baselines over the API: a device's peers, the communication map, the
+ * learned baselines (list, show, learn, allow/deny/remove an entry, approve) and the scheduled
+ * availability check.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
@@ -14,6 +15,7 @@ import {
 } from '../../monitor/baseline/baseline-service.js';
 import { BASELINE_ENTRY_KINDS } from '../../monitor/baseline/learn.js';
 import { devicePeers } from '../../monitor/baseline/peers.js';
+import { communicationMap, MAP_EDGE_LIMIT, MAP_GROUPINGS } from '../../monitor/communication-map.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 const PeerSchema = z
@@ -70,6 +72,50 @@ const BaselineSchema = z
   })
   .openapi('Baseline');
 
+const MapNodeSchema = z
+  .object({
+    id: z.string().openapi({ description: '`zone:<name>`, `class:<device class>` or `external:internet`' }),
+    label: z.string(),
+    kind: z.enum(['zone', 'deviceClass', 'external']),
+    devices: z
+      .number()
+      .int()
+      .openapi({ description: "Inventory devices seen in the group's communications" }),
+    addresses: z.number().int().openapi({ description: "Addresses seen in the group's communications" }),
+  })
+  .openapi('MapNode');
+
+const MapEdgeSchema = z
+  .object({
+    from: z.string().openapi({ description: 'Node id of the side that opened the connections' }),
+    to: z.string(),
+    protocols: z.array(z.string()),
+    ports: z.array(z.number().int()),
+    flows: z.number().int().openapi({ description: 'Stored communications folded into the edge' }),
+    connections: z.number().int(),
+    bytes: z.number(),
+    lastSeen: z.string(),
+    allowedByPolicy: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'With an approved policy: whether it allows every flow of the edge' }),
+    blockedFlows: z.number().int().optional(),
+  })
+  .openapi('MapEdge');
+
+const CommunicationMapSchema = z
+  .object({
+    groupBy: z.enum(MAP_GROUPINGS),
+    siteId: z.string().nullable(),
+    since: z.string().nullable(),
+    policyId: z.string().nullable(),
+    nodes: z.array(MapNodeSchema),
+    edges: z.array(MapEdgeSchema),
+    totalEdges: z.number().int(),
+    truncated: z.boolean(),
+  })
+  .openapi('CommunicationMap');
+
 const IdParam = z.object({
   id: z
     .string()
@@ -101,6 +147,46 @@ export const communicationRoutes = new OpenAPIHono<AppEnv>()
       const { since } = c.req.valid('query');
       return c.json(
         await devicePeers(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, since ? { since } : {}),
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute('monitor:read', {
+      method: 'get',
+      path: '/communications/map',
+      tags: ['monitor'],
+      summary:
+        "The communication map: zones (or device classes) and the internet as nodes, client → server edges with protocols, ports, volume and the approved policy's verdict",
+      request: {
+        query: z.object({
+          site: z
+            .string()
+            .max(200)
+            .optional()
+            .openapi({ description: 'Site id or name; default every site' }),
+          groupBy: z.enum(MAP_GROUPINGS).optional().openapi({ description: 'zone (default) or deviceClass' }),
+          since: z.string().datetime({ offset: true }).optional(),
+          limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(5000)
+            .optional()
+            .openapi({ description: `Most edges to return, busiest first (default ${MAP_EDGE_LIMIT})` }),
+        }),
+      },
+      responses: { 200: json(CommunicationMapSchema, 'The map; `truncated` when edges were left out') },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json(
+        await communicationMap(c.get('ctx').vdb, actorOf(c), {
+          ...(q.site ? { site: q.site } : {}),
+          ...(q.groupBy ? { groupBy: q.groupBy } : {}),
+          ...(q.since ? { since: q.since } : {}),
+          ...(q.limit !== undefined ? { limit: q.limit } : {}),
+        }),
         200,
       );
     },

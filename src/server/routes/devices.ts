@@ -10,6 +10,7 @@ import { parseHeaderMapping } from '../../inventory/cmms-csv.js';
 import { importCmmsCsv } from '../../inventory/cmms-import.js';
 import { CRITICALITIES, DEVICE_CLASSES, DEVICE_STATES } from '../../inventory/device.js';
 import { EXPORT_FORMATS, exportDevices } from '../../inventory/device-export.js';
+import { deviceHistory, HISTORY_SUBJECTS, MAX_HISTORY_PAGE } from '../../inventory/device-history.js';
 import { DeviceQuerySchema, parseInput } from '../../inventory/device-input.js';
 import {
   addDevice,
@@ -131,6 +132,20 @@ export const DeviceDetailSchema = DeviceSchema.extend({
         confidence: z.number(),
         fixAvailable: z.boolean(),
         explanation: z.string(),
+        vex: z
+          .object({
+            status: z.string(),
+            justification: z.string().nullable(),
+            impactStatement: z.string().nullable(),
+            origin: z
+              .string()
+              .openapi({ description: '`hospital` (written in Vigil) or `document` (imported)' }),
+            author: z.string().nullable(),
+            statementId: z.string(),
+            product: z.string(),
+          })
+          .nullable()
+          .openapi({ description: 'The VEX statement that set the status; null when none applies' }),
       }),
     )
     .nullable()
@@ -439,6 +454,63 @@ export const deviceRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => c.json(await showDevice(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    defineRoute('devices:read', {
+      method: 'get',
+      path: '/devices/{id}/history',
+      tags: ['devices'],
+      summary:
+        "The device's audit trail, newest first: its own changes and observations, and (with their read permissions) its tasks, risk acceptances, alerts, findings and vulnerability decisions",
+      request: {
+        params: DeviceParam,
+        query: z.object({
+          beforeSeq: z.coerce
+            .number()
+            .int()
+            .positive()
+            .optional()
+            .openapi({ description: 'nextBeforeSeq of the previous page' }),
+          limit: z.coerce.number().int().min(1).max(MAX_HISTORY_PAGE).default(50),
+        }),
+      },
+      responses: {
+        200: json(
+          z
+            .object({
+              deviceId: z.string(),
+              items: z.array(
+                z.object({
+                  seq: z.number().int(),
+                  at: z.string(),
+                  actor: z.string(),
+                  actorKind: z.string(),
+                  action: z.string(),
+                  outcome: z.string(),
+                  about: z.enum(HISTORY_SUBJECTS),
+                  targetType: z.string().nullable(),
+                  targetId: z.string().nullable(),
+                  summary: z.record(z.string(), z.unknown()),
+                }),
+              ),
+              nextBeforeSeq: z.number().int().nullable(),
+            })
+            .openapi('DeviceHistory'),
+          'One page of history',
+        ),
+        404: problem('No such device (or not in your sites)'),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json(
+        await deviceHistory(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, {
+          beforeSeq: q.beforeSeq,
+          limit: q.limit,
+        }),
+        200,
+      );
+    },
   )
   .openapi(
     defineRoute('devices:write', {

@@ -3,10 +3,41 @@
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { completeSetup, needsSetup } from '../../accounts/first-run.js';
+import { CONFIG_OPTIONS, type Config } from '../../config/config.js';
 import { VERSION } from '../../version.js';
 import { clientIp } from '../authenticate.js';
 import { type AppEnv, defineRoute, json } from '../route.js';
 import { UserSchema } from './users.js';
+
+/** Options whose values are credentials: the API says only whether they are set. */
+const SECRET_OPTIONS = new Set<string>(['smtpUser', 'smtpPassword']);
+
+/** Every configuration option with its value as this process runs it, credentials left out. */
+function configurationOf(config: Config, database: string) {
+  return Object.entries(CONFIG_OPTIONS).map(([key, opt]) => {
+    const raw = (config as Record<string, unknown>)[key];
+    const secret = SECRET_OPTIONS.has(key);
+    const set = raw !== undefined && raw !== null && raw !== '';
+    // The database URL may carry a password: show it as the database layer redacts it.
+    const value = secret || !set ? null : key === 'db' ? database : (raw as string | number | boolean);
+    return { key, env: opt.env, value, set, secret, doc: opt.doc };
+  });
+}
+
+const ConfigOptionSchema = z.object({
+  key: z.string(),
+  env: z.string(),
+  value: z
+    .union([z.string(), z.number(), z.boolean()])
+    .nullable()
+    .openapi({ description: 'null when unset or a credential' }),
+  set: z.boolean(),
+  secret: z.boolean().openapi({ description: 'A credential: its value is never sent' }),
+  doc: z.string(),
+});
+
+export const CONFIGURATION_SOURCES =
+  'Read once at start-up from (lowest to highest precedence) defaults, the JSON file named by VIGIL_CONFIG or --config, VIGIL_* environment variables and vigil serve flags; change it there and restart Vigil (README, Configuration).';
 
 export const systemRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -64,25 +95,29 @@ export const systemRoutes = new OpenAPIHono<AppEnv>()
       method: 'get',
       path: '/system',
       tags: ['system'],
-      summary: 'Version, runtime and database (never secrets)',
+      summary: 'Version, runtime, database and configuration (never secrets)',
       responses: {
         200: json(
           z.object({
             version: z.string(),
             node: z.string(),
             database: z.object({ dialect: z.string(), location: z.string() }),
+            configuration: z.array(ConfigOptionSchema),
+            configurationSource: z.string().openapi({ description: 'Where the configuration is changed' }),
           }),
           'Status',
         ),
       },
     }),
     async (c) => {
-      const { vdb } = c.get('ctx');
+      const { vdb, config } = c.get('ctx');
       return c.json(
         {
           version: VERSION,
           node: process.version,
           database: { dialect: vdb.dialect, location: vdb.description },
+          configuration: configurationOf(config, vdb.description),
+          configurationSource: CONFIGURATION_SOURCES,
         },
         200,
       );

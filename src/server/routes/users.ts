@@ -1,8 +1,9 @@
 /**
- * @module Accounts over the API: list, create, disable/enable, reset password, change role.
+ * @module Accounts over the API: list, create, disable/enable, reset password, change role; and the
+ * roles with their permissions (GET /roles, from accounts/permissions.ts).
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { ROLE_NAMES } from '../../accounts/permissions.js';
+import { ALL_PERMISSIONS, PERMISSIONS, ROLE_NAMES, ROLES } from '../../accounts/permissions.js';
 import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
@@ -29,6 +30,37 @@ const UsernameParam = z.object({
 });
 
 export const userRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    defineRoute('users:read', {
+      method: 'get',
+      path: '/roles',
+      tags: ['users'],
+      summary: 'The roles and the permissions each grants, with what every permission allows',
+      responses: {
+        200: json(
+          z.object({
+            roles: z.array(
+              z.object({ name: z.string(), description: z.string(), permissions: z.array(z.string()) }),
+            ),
+            permissions: z.array(z.object({ name: z.string(), description: z.string() })),
+          }),
+          'Roles and permissions',
+        ),
+      },
+    }),
+    async (c) =>
+      c.json(
+        {
+          roles: ROLE_NAMES.map((name) => ({
+            name,
+            description: ROLES[name].description,
+            permissions: [...ROLES[name].permissions],
+          })),
+          permissions: ALL_PERMISSIONS.map((name) => ({ name, description: PERMISSIONS[name] })),
+        },
+        200,
+      ),
+  )
   .openapi(
     defineRoute('users:read', {
       method: 'get',

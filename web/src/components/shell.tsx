@@ -13,8 +13,11 @@ const NAV: { href: string; label: string; permission: string }[] = [
   { href: '/queue', label: 'Work queue', permission: 'risk:read' },
   { href: '/tasks', label: 'Tasks', permission: 'tasks:read' },
   { href: '/alerts', label: 'Alerts', permission: 'alerts:read' },
-  { href: '/admin/users', label: 'Users', permission: 'users:read' },
-  { href: '/admin/audit', label: 'Audit log', permission: 'audit:read' },
+  // `a|b`: either permission shows the entry.
+  { href: '/network', label: 'Network', permission: 'monitor:read|policy:read' },
+  { href: '/program', label: 'Program', permission: 'program:read' },
+  { href: '/import', label: 'Import', permission: 'devices:import|advisories:write' },
+  { href: '/admin', label: 'Admin', permission: 'users:read|tokens:read|audit:read' },
 ];
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -47,7 +50,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <span className="brand">Vigil</span>
         <nav aria-label="Main">
           <ul>
-            {NAV.filter((n) => can(n.permission)).map((n) => (
+            {NAV.filter((n) => n.permission.split('|').some(can)).map((n) => (
               <li key={n.href}>
                 <Link href={n.href} aria-current={current(n.href) ? 'page' : undefined}>
                   {n.label}

@@ -1,9 +1,10 @@
 /**
  * @module One device: identity with where each fact came from, declared/observed conflicts, services and
  * protocols, communication peers, findings with their evidence, matched vulnerabilities with their
- * explanation, tasks and alerts. Each section loads on its own and appears only with its permission.
+ * explanation and VEX status, tasks, alerts and the device's history (audit trail and which sources
+ * observed it when). Each section loads on its own and appears only with its permission.
  */
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { Badge, ErrorMessage, formatDate, Loading } from '../components/ui.js';
@@ -160,6 +161,25 @@ export default function DevicePage({ id }: { id: string }) {
               { key: 'status', label: 'Status', render: (v) => <Badge tone={v.status}>{v.status}</Badge> },
               { key: 'conf', label: 'Confidence', render: (v) => `${Math.round(v.confidence * 100)} %` },
               { key: 'fix', label: 'Fix', render: (v) => (v.fixAvailable ? 'available' : 'none known') },
+              {
+                key: 'vex',
+                label: 'VEX',
+                render: (v) =>
+                  v.vex ? (
+                    <>
+                      <Badge tone={v.vex.status}>{v.vex.status}</Badge>
+                      {v.vex.justification ? ` ${v.vex.justification.replaceAll('_', ' ')}` : ''}
+                      {v.vex.impactStatement ? `: ${v.vex.impactStatement}` : ''}
+                      <span className="muted">
+                        {' '}
+                        ({v.vex.origin === 'hospital' ? 'hospital statement' : 'imported'}
+                        {v.vex.author ? ` by ${v.vex.author}` : ''})
+                      </span>
+                    </>
+                  ) : (
+                    <span className="muted">no statement</span>
+                  ),
+              },
               { key: 'why', label: 'Why', render: (v) => v.explanation },
             ]}
           />
@@ -300,6 +320,8 @@ export default function DevicePage({ id }: { id: string }) {
         </Section>
       )}
 
+      <History deviceId={d.id} facts={d.facts} />
+
       <Section title="Where each fact came from">
         <DataTable
           caption="Facts and their sources"
@@ -309,5 +331,108 @@ export default function DevicePage({ id }: { id: string }) {
         />
       </Section>
     </>
+  );
+}
+
+/** One line per audit entry: what changed, from its summary's before/after or its other fields. */
+function describe(summary: Record<string, unknown>): string {
+  const before = summary['before'] as Record<string, unknown> | undefined;
+  const after = summary['after'] as Record<string, unknown> | undefined;
+  if (after && typeof after === 'object') {
+    return Object.keys(after)
+      .map((k) => `${k}: ${JSON.stringify(before?.[k] ?? null)} → ${JSON.stringify(after[k])}`)
+      .join('; ');
+  }
+  return Object.entries(summary)
+    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join('; ');
+}
+
+/**
+ * The device's history: its audit trail newest first (GET /devices/{id}/history, older pages on demand)
+ * and, from its facts, which source observed it from when to when.
+ */
+function History(props: {
+  deviceId: string;
+  facts: { source: string; sourceRef: string | null; firstSeen: string; lastSeen: string }[];
+}) {
+  const [pages, setPages] = useState<(number | undefined)[]>([undefined]);
+  const before = pages.at(-1);
+  const history = useLoad(
+    () =>
+      ok(
+        api().devices[':id'].history.$get({
+          param: { id: props.deviceId },
+          query: { limit: '25', ...(before ? { beforeSeq: String(before) } : {}) } as never,
+        }),
+      ),
+    [props.deviceId, before],
+  );
+  const sources = new Map<string, { refs: Set<string>; first: string; last: string }>();
+  for (const f of props.facts) {
+    const s = sources.get(f.source) ?? { refs: new Set<string>(), first: f.firstSeen, last: f.lastSeen };
+    if (f.sourceRef) s.refs.add(f.sourceRef.replace(/:\d+$/, ''));
+    if (f.firstSeen < s.first) s.first = f.firstSeen;
+    if (f.lastSeen > s.last) s.last = f.lastSeen;
+    sources.set(f.source, s);
+  }
+  const observed = [...sources].sort((a, b) => b[1].last.localeCompare(a[1].last));
+  return (
+    <Section title="History">
+      <h3>Observed by</h3>
+      <DataTable
+        caption="Sources that observed this device"
+        rows={observed}
+        rowKey={([source]) => source}
+        empty="No source has reported this device."
+        columns={[
+          { key: 'source', label: 'Source', render: ([source]) => source },
+          { key: 'refs', label: 'Where', render: ([, s]) => [...s.refs].slice(0, 5).join(', ') || '—' },
+          { key: 'first', label: 'First', render: ([, s]) => formatDate(s.first) },
+          { key: 'last', label: 'Last', render: ([, s]) => formatDate(s.last) },
+        ]}
+      />
+      <h3>Audit trail</h3>
+      <ErrorMessage error={history.error} />
+      {history.data ? (
+        <>
+          <DataTable
+            caption="Device history"
+            rows={history.data.items}
+            rowKey={(e) => String(e.seq)}
+            empty="Nothing recorded about this device yet."
+            columns={[
+              { key: 'at', label: 'When', render: (e) => formatDate(e.at) },
+              { key: 'actor', label: 'Who', render: (e) => e.actor },
+              { key: 'action', label: 'Action', render: (e) => e.action },
+              { key: 'about', label: 'About', render: (e) => e.about },
+              {
+                key: 'what',
+                label: 'What',
+                render: (e) => (e.outcome === 'success' ? '' : `${e.outcome}: `) + describe(e.summary),
+              },
+            ]}
+          />
+          <p>
+            {pages.length > 1 && (
+              <button type="button" onClick={() => setPages((p) => p.slice(0, -1))}>
+                Newer entries
+              </button>
+            )}{' '}
+            {history.data.nextBeforeSeq !== null && (
+              <button
+                type="button"
+                onClick={() => setPages((p) => [...p, history.data?.nextBeforeSeq ?? undefined])}
+              >
+                Older entries
+              </button>
+            )}
+          </p>
+        </>
+      ) : (
+        !history.error && <Loading what="the history" />
+      )}
+    </Section>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * @module Inventory: the server pages, filters, sorts and searches (GET /devices); the filters live in
  * the URL so a view can be bookmarked, shared or linked from the overview; saved views keep named
- * filter sets in this browser; CSV export streams every matching device (GET /devices/export).
+ * filter sets on the server (GET/POST/DELETE /saved-views), one's own or shared with the team; CSV
+ * export streams every matching device (GET /devices/export).
  */
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { CRITICALITIES, DEVICE_CLASSES } from '../../../src/inventory/device.js';
@@ -9,7 +10,7 @@ import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { Badge, ErrorMessage, formatDate, Loading, Pager, SelectField, TextField } from '../components/ui.js';
 import { href, Link, navigate, useLoad, useLocation } from '../router.js';
-import { useCan } from '../session.js';
+import { useCan, useSession } from '../session.js';
 
 type Device = Awaited<ReturnType<typeof listPage>>['items'][number];
 
@@ -46,15 +47,39 @@ function listPage(filters: Filters, page: number, pageSize: number, sort: string
   );
 }
 
-const SAVED_KEY = 'vigil.inventory.savedViews';
-type SavedView = { name: string; query: string };
-function readSaved(): SavedView[] {
+/** Where saved views lived before the server kept them; moved to the server on first visit. */
+const LEGACY_KEY = 'vigil.inventory.savedViews';
+type LegacyView = { name: string; query: string };
+function readLegacy(): LegacyView[] {
   try {
-    const v = JSON.parse(localStorage.getItem(SAVED_KEY) ?? '[]') as unknown;
-    return Array.isArray(v) ? (v as SavedView[]).filter((s) => typeof s?.name === 'string') : [];
+    const v = JSON.parse(localStorage.getItem(LEGACY_KEY) ?? '[]') as unknown;
+    return Array.isArray(v)
+      ? (v as LegacyView[]).filter((s) => typeof s?.name === 'string' && typeof s?.query === 'string')
+      : [];
   } catch {
     return [];
   }
+}
+
+/** Saves this browser's old local views as the account's own (private) views; keeps any refused. */
+async function moveLegacyViews(): Promise<void> {
+  const legacy = readLegacy();
+  if (legacy.length === 0) return;
+  const kept: LegacyView[] = [];
+  for (const v of legacy) {
+    try {
+      await ok(api()['saved-views'].$post({ json: { page: 'inventory', name: v.name, query: v.query } }));
+    } catch {
+      kept.push(v);
+    }
+  }
+  if (kept.length) localStorage.setItem(LEGACY_KEY, JSON.stringify(kept));
+  else localStorage.removeItem(LEGACY_KEY);
+}
+
+async function loadViews() {
+  await moveLegacyViews();
+  return (await ok(api()['saved-views'].$get({ query: { page: 'inventory' } }))).items;
 }
 
 const COLUMNS: Column<Device>[] = [
@@ -113,25 +138,38 @@ export default function InventoryPage() {
     navigate(href('/inventory', { ...draft, sort, order, pageSize, page: 1 }));
   };
 
-  const [saved, setSaved] = useState<SavedView[]>(readSaved);
+  const { session } = useSession();
+  const saved = useLoad(loadViews, []);
   const [viewName, setViewName] = useState('');
+  const [share, setShare] = useState(false);
+  const [viewError, setViewError] = useState<unknown>(null);
   const savedId = useId();
-  const saveView = (e: FormEvent) => {
+  const saveView = async (e: FormEvent) => {
     e.preventDefault();
     const name = viewName.trim();
     if (!name) return;
-    const next = [
-      ...saved.filter((s) => s.name !== name),
-      { name, query: href('', { ...filters, sort, order }) },
-    ];
-    localStorage.setItem(SAVED_KEY, JSON.stringify(next));
-    setSaved(next);
-    setViewName('');
+    setViewError(null);
+    try {
+      await ok(
+        api()['saved-views'].$post({
+          json: { page: 'inventory', name, query: href('', { ...filters, sort, order }), shared: share },
+        }),
+      );
+      setViewName('');
+      setShare(false);
+      saved.reload();
+    } catch (err) {
+      setViewError(err);
+    }
   };
-  const removeView = (name: string) => {
-    const next = saved.filter((s) => s.name !== name);
-    localStorage.setItem(SAVED_KEY, JSON.stringify(next));
-    setSaved(next);
+  const removeView = async (id: string) => {
+    setViewError(null);
+    try {
+      await ok(api()['saved-views'][':id'].$delete({ param: { id } }));
+      saved.reload();
+    } catch (err) {
+      setViewError(err);
+    }
   };
 
   const exportUrl = api().devices.export.$url({ query: { ...filters, sort, order, format: 'csv' } as never });
@@ -233,19 +271,27 @@ export default function InventoryPage() {
         <h2 id={savedId} className="h3">
           Saved views
         </h2>
-        {saved.length > 0 && (
+        <ErrorMessage error={viewError ?? saved.error} />
+        {saved.data && saved.data.length > 0 && (
           <ul className="inline-list">
-            {saved.map((s) => (
-              <li key={s.name}>
-                <Link href={`/inventory${s.query}`}>{s.name}</Link>{' '}
-                <button
-                  type="button"
-                  className="link"
-                  aria-label={`Remove saved view ${s.name}`}
-                  onClick={() => removeView(s.name)}
-                >
-                  ×
-                </button>
+            {saved.data.map((v) => (
+              <li key={v.id}>
+                <Link href={v.query ? `/inventory?${v.query}` : '/inventory'}>{v.name}</Link>
+                {v.owner !== session.name ? (
+                  <span className="muted"> (shared by {v.owner})</span>
+                ) : (
+                  v.shared && <span className="muted"> (shared)</span>
+                )}{' '}
+                {v.removable && (
+                  <button
+                    type="button"
+                    className="link"
+                    aria-label={`Remove saved view ${v.name}${v.owner !== session.name ? ` of ${v.owner}` : ''}`}
+                    onClick={() => removeView(v.id)}
+                  >
+                    ×
+                  </button>
+                )}
               </li>
             ))}
           </ul>
@@ -257,6 +303,10 @@ export default function InventoryPage() {
             value={viewName}
             onChange={setViewName}
           />
+          <label>
+            <input type="checkbox" checked={share} onChange={(e) => setShare(e.target.checked)} /> Share with
+            team
+          </label>
           <button type="submit">Save view</button>
         </form>
       </section>

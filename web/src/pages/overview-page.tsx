@@ -55,11 +55,18 @@ async function loadAlerts() {
   return { open, days, counts };
 }
 
-function Tile(props: { label: string; value: number | undefined; to: string }) {
+/** A count (or a figure such as "93 %") that links to the list behind it. */
+function Tile(props: { label: string; value: number | string | undefined; to: string }) {
+  const shown =
+    props.value === undefined
+      ? '…'
+      : typeof props.value === 'string'
+        ? props.value
+        : props.value.toLocaleString('en');
   return (
     <div className="tile">
-      <Link href={props.to} aria-label={`${props.value ?? '…'} ${props.label}`}>
-        {props.value === undefined ? '…' : props.value.toLocaleString('en')}
+      <Link href={props.to} aria-label={`${shown} ${props.label}`}>
+        {shown}
       </Link>
       <span>{props.label}</span>
     </div>
@@ -97,10 +104,14 @@ export default function OverviewPage() {
     [],
   );
   const alerts = useLoad(() => (can('alerts:read') ? loadAlerts() : Promise.resolve(null)), []);
+  const training = useLoad(
+    () => (can('program:read') ? ok(api().training.compliance.$get({ query: {} })) : Promise.resolve(null)),
+    [],
+  );
   return (
     <>
       <h1>Overview</h1>
-      <ErrorMessage error={devices.error ?? queue.error ?? tasks.error ?? alerts.error} />
+      <ErrorMessage error={devices.error ?? queue.error ?? tasks.error ?? alerts.error ?? training.error} />
       <div className="tiles">
         <Tile label="devices" value={devices.data?.total} to="/inventory" />
         <Tile label="devices with ePHI" value={devices.data?.ephi} to={href('/inventory', { ephi: 'yes' })} />
@@ -131,6 +142,16 @@ export default function OverviewPage() {
         )}
         {alerts.data !== null && (
           <Tile label="new alerts" value={alerts.data?.open} to={href('/alerts', { state: 'new' })} />
+        )}
+        {training.data !== null && (
+          <>
+            <Tile
+              label={`training compliance (target ${training.data ? Math.round(training.data.target * 100) : '…'} %)`}
+              value={training.data ? `${Math.floor(training.data.overall.rate * 100)} %` : undefined}
+              to="/program/training"
+            />
+            <Tile label="training overdue" value={training.data?.overall.overdue} to="/program/training" />
+          </>
         )}
       </div>
       {devices.data ? (

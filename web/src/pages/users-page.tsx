@@ -1,36 +1,113 @@
 /**
- * @module Accounts and API tokens (GET /users, GET /tokens). Disabling and enabling accounts needs
- * users:write and is hidden without it.
+ * @module Accounts (GET /users). With users:write: create an account, disable/enable it, reset its
+ * password and change its role (POST /users, /users/{u}/disable|enable|password|role). Vigil refuses to
+ * disable or demote the last enabled admin and says so. API tokens have their own admin page.
  */
-import { useState } from 'react';
+import { type FormEvent, useState } from 'react';
+import { ROLE_NAMES } from '../../../src/accounts/permissions.js';
 import { api, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
-import { Badge, ErrorMessage, formatDate, Loading } from '../components/ui.js';
+import {
+  Badge,
+  Dialog,
+  ErrorMessage,
+  formatDate,
+  Loading,
+  SelectField,
+  TextField,
+} from '../components/ui.js';
 import { useLoad } from '../router.js';
 import { useCan, useSession } from '../session.js';
+
+type Editing = { kind: 'password' | 'role'; username: string; role: string } | null;
 
 export default function UsersPage() {
   const can = useCan();
   const { session } = useSession();
   const users = useLoad(() => ok(api().users.$get()), []);
-  const tokens = useLoad(() => (can('tokens:read') ? ok(api().tokens.$get()) : Promise.resolve(null)), []);
   const [error, setError] = useState<unknown>(null);
-  const toggle = async (username: string, disabled: boolean) => {
+  const [message, setMessage] = useState<string | null>(null);
+  const [draft, setDraft] = useState({
+    username: '',
+    displayName: '',
+    role: 'clinical-engineer',
+    password: '',
+  });
+  const [editing, setEditing] = useState<Editing>(null);
+  const [editValue, setEditValue] = useState('');
+  const [editError, setEditError] = useState<unknown>(null);
+
+  const act = async (what: () => Promise<unknown>, done: string) => {
     setError(null);
+    setMessage(null);
     try {
-      const p = { param: { username } };
-      await ok(
-        disabled ? api().users[':username'].enable.$post(p) : api().users[':username'].disable.$post(p),
-      );
+      await what();
+      setMessage(done);
       users.reload();
+      return true;
     } catch (e) {
       setError(e);
+      return false;
     }
   };
+  const toggle = (username: string, disabled: boolean) => {
+    const p = { param: { username } };
+    act(
+      () =>
+        ok(disabled ? api().users[':username'].enable.$post(p) : api().users[':username'].disable.$post(p)),
+      `${username} ${disabled ? 'enabled' : 'disabled'}.`,
+    );
+  };
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    const name = draft.username.trim();
+    const created = await act(
+      () =>
+        ok(
+          api().users.$post({
+            json: {
+              username: name,
+              role: draft.role,
+              password: draft.password,
+              ...(draft.displayName.trim() ? { displayName: draft.displayName.trim() } : {}),
+            },
+          }),
+        ),
+      `Account ${name} created.`,
+    );
+    if (created) setDraft({ username: '', displayName: '', role: draft.role, password: '' });
+  };
+  const open = (kind: 'password' | 'role', username: string, role: string) => {
+    setEditing({ kind, username, role });
+    setEditValue(kind === 'role' ? role : '');
+    setEditError(null);
+  };
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!editing) return;
+    const param = { username: editing.username };
+    try {
+      if (editing.kind === 'password')
+        await ok(api().users[':username'].password.$post({ param, json: { password: editValue } }));
+      else await ok(api().users[':username'].role.$post({ param, json: { role: editValue } }));
+      setMessage(
+        editing.kind === 'password'
+          ? `Password of ${editing.username} reset; their sessions have ended.`
+          : `${editing.username} is now ${editValue}.`,
+      );
+      setEditing(null);
+      users.reload();
+    } catch (err) {
+      setEditError(err);
+    }
+  };
+  type User = NonNullable<typeof users.data>[number];
+
   return (
     <>
       <h1>Users</h1>
       <ErrorMessage error={error ?? users.error} />
+      {message && <p role="status">{message}</p>}
       {users.data ? (
         <DataTable
           caption="Accounts"
@@ -53,18 +130,27 @@ export default function UsersPage() {
                 ),
             },
             { key: 'login', label: 'Last login', render: (u) => formatDate(u.lastLoginAt) },
+            { key: 'pw', label: 'Password set', render: (u) => formatDate(u.passwordChangedAt) },
             ...(can('users:write')
               ? [
                   {
                     key: 'act',
                     label: 'Actions',
-                    render: (u: (typeof users.data)[number]) =>
+                    render: (u: User) =>
                       u.username === session.name ? (
                         '—'
                       ) : (
-                        <button type="button" onClick={() => toggle(u.username, u.disabled)}>
-                          {u.disabled ? 'Enable' : 'Disable'} {u.username}
-                        </button>
+                        <>
+                          <button type="button" onClick={() => toggle(u.username, u.disabled)}>
+                            {u.disabled ? 'Enable' : 'Disable'} {u.username}
+                          </button>{' '}
+                          <button type="button" onClick={() => open('password', u.username, u.role)}>
+                            Reset password of {u.username}
+                          </button>{' '}
+                          <button type="button" onClick={() => open('role', u.username, u.role)}>
+                            Change role of {u.username}
+                          </button>
+                        </>
                       ),
                   },
                 ]
@@ -72,28 +158,93 @@ export default function UsersPage() {
           ]}
         />
       ) : (
-        <Loading what="accounts" />
+        !users.error && <Loading what="accounts" />
       )}
-      {tokens.data && (
-        <>
-          <h2>API tokens</h2>
-          <DataTable
-            caption="API tokens"
-            rows={tokens.data}
-            rowKey={(t) => t.id}
-            empty="No API tokens."
-            columns={[
-              { key: 'name', label: 'Name', render: (t) => t.name },
-              { key: 'prefix', label: 'Prefix', render: (t) => <code>{t.prefix}</code> },
-              { key: 'owner', label: 'Owner', render: (t) => t.owner },
-              { key: 'perm', label: 'Permissions', render: (t) => t.permissions.join(', ') },
-              { key: 'exp', label: 'Expires', render: (t) => formatDate(t.expiresAt) },
-              { key: 'used', label: 'Last used', render: (t) => formatDate(t.lastUsedAt) },
-              { key: 'revoked', label: 'Revoked', render: (t) => formatDate(t.revokedAt) },
-            ]}
-          />
-        </>
+
+      {can('users:write') && (
+        <form className="card" onSubmit={create} aria-label="Create an account">
+          <h2>Create an account</h2>
+          <div className="toolbar">
+            <TextField
+              label="Username"
+              name="newUsername"
+              value={draft.username}
+              onChange={(v) => setDraft((d) => ({ ...d, username: v }))}
+              autoComplete="off"
+              required
+            />
+            <TextField
+              label="Display name"
+              name="displayName"
+              value={draft.displayName}
+              onChange={(v) => setDraft((d) => ({ ...d, displayName: v }))}
+            />
+            <SelectField
+              label="Role"
+              name="role"
+              value={draft.role}
+              onChange={(v) => setDraft((d) => ({ ...d, role: v }))}
+              options={ROLE_NAMES}
+            />
+            <TextField
+              label="Initial password"
+              name="newPassword"
+              type="password"
+              value={draft.password}
+              onChange={(v) => setDraft((d) => ({ ...d, password: v }))}
+              autoComplete="new-password"
+              required
+            />
+            <button type="submit" className="primary">
+              Create account
+            </button>
+          </div>
+        </form>
       )}
+
+      <Dialog
+        title={
+          editing?.kind === 'password'
+            ? `Reset the password of ${editing.username}`
+            : `Change the role of ${editing?.username ?? ''}`
+        }
+        open={editing !== null}
+        onClose={() => setEditing(null)}
+      >
+        <form onSubmit={save}>
+          <ErrorMessage error={editError} />
+          {editing?.kind === 'password' ? (
+            <>
+              <p className="muted">This also unlocks the account and ends its sessions.</p>
+              <TextField
+                label="New password"
+                name="resetPassword"
+                type="password"
+                value={editValue}
+                onChange={setEditValue}
+                autoComplete="new-password"
+                required
+              />
+            </>
+          ) : (
+            <SelectField
+              label="New role"
+              name="newRole"
+              value={editValue}
+              onChange={setEditValue}
+              options={ROLE_NAMES}
+            />
+          )}
+          <p>
+            <button type="submit" className="primary">
+              {editing?.kind === 'password' ? 'Reset password' : 'Change role'}
+            </button>{' '}
+            <button type="button" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+          </p>
+        </form>
+      </Dialog>
     </>
   );
 }

@@ -112,6 +112,11 @@ export default function VulnerabilitiesPage({ id }: { id?: string }) {
   return (
     <>
       <h1>Vulnerabilities</h1>
+      {can('advisories:write') && (
+        <p>
+          <Link href="/import">Import advisories</Link>
+        </p>
+      )}
       <ErrorMessage error={advisories.error ?? matches.error} />
       {advisories.data && (
         <>
