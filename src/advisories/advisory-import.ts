@@ -43,6 +43,8 @@ export interface FileImportReport {
   status: 'imported' | 'updated' | 'unchanged' | 'older' | 'partial' | 'rejected';
   /** CSAF tracking id, record count, KEV catalog version … */
   summary: string;
+  /** The advisory's tracking id (ICSMA-…) for a CSAF document that was stored. */
+  advisoryId?: string;
   records: number;
   issues: InputIssue[];
 }
@@ -282,6 +284,7 @@ export async function importCsafBytes(
       format: 'csaf',
       status: outcome.status,
       summary: `${outcome.advisoryId} version ${outcome.version}: ${outcome.products} products, ${outcome.vulnerabilities} vulnerabilities`,
+      advisoryId: outcome.advisoryId,
       records: 1,
       issues: validation.warnings.map((w) => ({
         file: origin,

@@ -17,7 +17,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export const DASHBOARD_PASSWORD = 'correct horse battery staple 42';
 /** The checkout (the folder with bin/vigil.js), from here or from a bundle of this file in .bench-out/. */
@@ -54,10 +54,15 @@ export async function importFixtures(as: ApiRequest): Promise<void> {
     readFileSync(ADVISORY_FIXTURE),
     'application/octet-stream',
   );
+  await importCapture(as, CAPTURE_FIXTURE);
+}
+
+/** Uploads a capture (a path) through `POST /captures/import` and waits for its job to end. */
+export async function importCapture(as: ApiRequest, path: string): Promise<void> {
   const { jobId } = (await as(
     'POST',
-    '/api/v1/captures/import?fileName=04-hl7-mllp.pcap',
-    readFileSync(CAPTURE_FIXTURE),
+    `/api/v1/captures/import?fileName=${encodeURIComponent(basename(path))}`,
+    readFileSync(path),
     'application/octet-stream',
   )) as { jobId: string };
   for (;;) {

@@ -11,6 +11,7 @@ import {
   CHROMIUM,
   CHROMIUM_ARGS,
   DASHBOARD_PASSWORD,
+  importCapture,
   importFixtures,
   repoRoot,
   startSeededVigil,
@@ -22,6 +23,9 @@ const vigil = await startSeededVigil();
 try {
   const as = await vigil.apiAs('alice');
   await importFixtures(as);
+  // More real traffic for the network map: a CT storing images to a PACS, and Telnet/FTP/SSH/MQTT.
+  for (const f of ['dicom-ct-store.pcap', '07-telnet-ftp-ssh-mqtt.pcap'])
+    await importCapture(as, join(repoRoot(), 'test/fixtures/captures', f));
   const device = (await as('GET', '/api/v1/devices/TASY-1')) as { id: string };
   const task = (await as('POST', '/api/v1/tasks', {
     device: device.id,
@@ -53,8 +57,8 @@ try {
     ['alerts.png', '/alerts', 'tbody tr td a'],
     ['audit.png', '/admin/audit', 'text=chain intact'],
     ['import.png', '/import', 'text=Packet capture'],
-    ['network.png', '/network', '.network-node'],
-    ['compliance.png', '/program/compliance', 'h2'],
+    ['network.png', '/network?groupBy=deviceClass', '.network-node'],
+    ['compliance.png', '/program/compliance', 'h3:has-text("Largest gaps")'],
     ['admin-tokens.png', '/admin/tokens', 'h1'],
   ];
   for (const [file, path, ready] of shots) {

@@ -93,6 +93,7 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
     );
     expect(r.file).toMatchObject({ file: 'icsma-21-308-01.json', status: 'imported', issues: [] });
     expect(r.file['summary']).toContain('ICSMA-21-308-01');
+    expect(r.file['advisoryId']).toBe('ICSMA-21-308-01');
     // TASY-1 affected x2, TASY-4 needs-review x2.
     expect(r.match).toMatchObject({ matches: 4, added: 4, byStatus: { affected: 2, 'needs-review': 2 } });
     await body(

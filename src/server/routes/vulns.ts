@@ -115,6 +115,10 @@ const FileReportSchema = z
     format: z.string().nullable(),
     status: z.string(),
     summary: z.string(),
+    advisoryId: z
+      .string()
+      .optional()
+      .openapi({ description: "The advisory's tracking id (ICSMA-…), for a CSAF document that was stored" }),
     records: z.number(),
     issues: z.array(z.object({ file: z.string(), where: z.string(), message: z.string() })),
   })

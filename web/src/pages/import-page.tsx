@@ -70,12 +70,6 @@ function FileForm(props: {
   );
 }
 
-/** The advisory id of a CSAF import, from its summary ("ICSMA-21-308-01 version 1: …"). */
-function advisoryIdOf(answer: AdvisoryAnswer): string | null {
-  if (answer.file.format !== 'csaf') return null;
-  return /^(\S+) version /.exec(answer.file.summary)?.[1] ?? null;
-}
-
 function AdvisoryImport() {
   const headingId = useId();
   const [sent, setSent] = useState<{ done: number; total: number } | null>(null);
@@ -93,7 +87,7 @@ function AdvisoryImport() {
       setError,
     );
   };
-  const id = answer ? advisoryIdOf(answer) : null;
+  const id = answer?.file.advisoryId ?? null;
   return (
     <section className="card" aria-labelledby={headingId}>
       <h2 id={headingId}>Advisory</h2>

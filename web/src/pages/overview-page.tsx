@@ -146,8 +146,18 @@ export default function OverviewPage() {
         {training.data !== null && (
           <>
             <Tile
-              label={`training compliance (target ${training.data ? Math.round(training.data.target * 100) : '…'} %)`}
-              value={training.data ? `${Math.floor(training.data.overall.rate * 100)} %` : undefined}
+              label={
+                training.data?.overall.required === 0
+                  ? 'training compliance (no training assigned)'
+                  : `training compliance (target ${training.data ? Math.round(training.data.target * 100) : '…'} %)`
+              }
+              value={
+                !training.data
+                  ? undefined
+                  : training.data.overall.required === 0
+                    ? '–'
+                    : `${Math.floor(training.data.overall.rate * 100)} %`
+              }
               to="/program/training"
             />
             <Tile label="training overdue" value={training.data?.overall.overdue} to="/program/training" />
