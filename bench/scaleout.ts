@@ -254,6 +254,8 @@ export async function benchScaleout(o: ScaleoutBenchOptions): Promise<void> {
             names.stream,
             '--port',
             String(port),
+            // For the batch and deadlock-retry counts below.
+            '--metrics',
           ],
           {
             env: { ...process.env, VIGIL_DB: `${db.url}&application_name=${tag}`, VIGIL_LOG_LEVEL: 'error' },
@@ -331,6 +333,21 @@ export async function benchScaleout(o: ScaleoutBenchOptions): Promise<void> {
           await new Promise((r) => setTimeout(r, 20));
         }
         const s = (performance.now() - t0) / 1000;
+        // What the ingest processes' /metrics say: batches committed, batches PostgreSQL aborted as
+        // deadlocks and tried again, batches given back for redelivery.
+        const ingestMetrics = { batches: 0, deadlockRetries: 0, redelivered: 0 };
+        for (const [role, port] of roles)
+          if (role === 'ingest') {
+            const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+            const sum = (re: RegExp) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+            ingestMetrics.batches += sum(/^vigil_ingest_batch_messages_count(?:\{[^}]*\})? (\S+)$/gm);
+            ingestMetrics.deadlockRetries += sum(
+              /^vigil_ingest_messages_total\{[^}]*outcome="deadlock-retry"[^}]*\} (\S+)$/gm,
+            );
+            ingestMetrics.redelivered += sum(
+              /^vigil_ingest_messages_total\{[^}]*outcome="retried"[^}]*\} (\S+)$/gm,
+            );
+          }
         const nodeCpu =
           children.reduce((n, c, i) => n + cpuSecondsOf(c.pid!) - node0[i]!, 0) +
           (() => {
@@ -357,10 +374,11 @@ export async function benchScaleout(o: ScaleoutBenchOptions): Promise<void> {
           lagSeconds: { p50: pct(lags, 50), p95: pct(lags, 95), max: pct(lags, 100) },
           lastCommitAfterStartSeconds: (end - (t0 + performance.timeOrigin)) / 1000,
           cpuPer1000: per1000(nodeCpu, pgCpu, nats),
+          ingest: ingestMetrics,
         };
         distributed.push(fig);
         console.log(
-          `   run ${run} ${workers} ingest worker${workers > 1 ? 's' : ' '}: ${rate.toFixed(0)} observations/s (${s.toFixed(1)} s, ingest done at ${ingestS.toFixed(1)} s, ${msgs.state.messages} messages, publish ${publishS.toFixed(1)} s), ${((rate / inProcessRate) * 100).toFixed(0)} % of in-process; applied after p50 ${pct(lags, 50).toFixed(2)} s, p95 ${pct(lags, 95).toFixed(2)} s, max ${pct(lags, 100).toFixed(2)} s; ${cpuText(fig.cpuPer1000)}`,
+          `   run ${run} ${workers} ingest worker${workers > 1 ? 's' : ' '}: ${rate.toFixed(0)} observations/s (${s.toFixed(1)} s, ingest done at ${ingestS.toFixed(1)} s, ${msgs.state.messages} messages, publish ${publishS.toFixed(1)} s), ${((rate / inProcessRate) * 100).toFixed(0)} % of in-process; applied after p50 ${pct(lags, 50).toFixed(2)} s, p95 ${pct(lags, 95).toFixed(2)} s, max ${pct(lags, 100).toFixed(2)} s; ${cpuText(fig.cpuPer1000)}; ${ingestMetrics.batches} batches, ${ingestMetrics.deadlockRetries} messages in deadlock retries, ${ingestMetrics.redelivered} given back`,
         );
       } finally {
         await vdb.close();

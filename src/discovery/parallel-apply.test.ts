@@ -31,6 +31,24 @@ const only = (host: HostObservation): SourceResult => ({ hosts: [host], findings
 const apply = (tx: Parameters<typeof applySourceResult>[0], host: HostObservation, file: string) =>
   applySourceResult(tx, INGEST_ACTOR, only(host), { kind: 'capture', file, rematch: false });
 
+describe('identity lock keys', () => {
+  it('locks strong keys exclusively, and weak keys exclusively only for a sighting without strong keys', async () => {
+    const file = '01-dhcp-dns-mdns.pcap';
+    const host = (await analyzeCapture(join(CAPTURES, file), { file })).hosts.find(
+      (h) => h.macs.length && h.ips.length,
+    )!;
+    const withMac = identityLockKeys(observationKeys(host));
+    expect(withMac.filter((k) => k.key.startsWith('mac:')).every((k) => k.exclusive)).toBe(true);
+    expect(withMac.filter((k) => k.key.startsWith('ip:')).map((k) => k.exclusive)).toEqual(
+      host.ips.map(() => false),
+    );
+    // The same host seen by IP only (routed traffic): it may be staged on its IP, so the IP is its own.
+    const ipOnly = identityLockKeys(observationKeys({ ...host, macs: [] }));
+    expect(ipOnly.length).toBeGreaterThan(0);
+    expect(ipOnly.every((k) => k.exclusive)).toBe(true);
+  });
+});
+
 pgOnly('parallel observation ingest on PostgreSQL', () => {
   let vdb: VigilDatabase;
   let hosts: HostObservation[];
@@ -85,7 +103,7 @@ pgOnly('parallel observation ingest on PostgreSQL', () => {
   it('two transactions with different devices overlap: the second commits while the first is open', async () => {
     // Two other hosts of the capture that share no identity key (MAC, IP, hostname).
     const rest = hosts.slice(1);
-    const keysOf = (h: HostObservation) => new Set(identityLockKeys(observationKeys(h)));
+    const keysOf = (h: HostObservation) => new Set(identityLockKeys(observationKeys(h)).map((k) => k.key));
     const [x, y] = (() => {
       for (const a of rest)
         for (const b of rest) if (a !== b && ![...keysOf(a)].some((k) => keysOf(b).has(k))) return [a, b];

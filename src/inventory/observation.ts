@@ -16,7 +16,7 @@ import {
   upsertFacts,
 } from '../store/device-store.js';
 import { newId, nowIso } from '../store/ids.js';
-import { lockIdentityKeys } from '../store/locks.js';
+import { type IdentityKeyLock, lockIdentityKeys } from '../store/locks.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import {
   type DeviceAttributes,
@@ -91,19 +91,27 @@ export function observationKeys(
 }
 
 /**
- * The advisory-lock keys (store/locks.ts `lockIdentityKeys`) of every key resolution may look up, create
- * a device on or add to one: the strong keys, and the weak ones too, since a host seen only by IP can be
- * staged on it. The serial alone (not with its manufacturer): an unknown manufacturer matches any.
+ * The advisory locks (store/locks.ts `lockIdentityKeys`) on every key resolution may look up, create a
+ * device on or add to one: the strong keys exclusively; the weak ones (IPs, hostnames) exclusively only
+ * for a sighting without strong keys (it can be staged on, or recognised by, its IP), shared otherwise
+ * (they then only suggest candidates). The serial alone, not with its manufacturer: an unknown
+ * manufacturer matches any.
  */
-export function identityLockKeys(keys: CandidateKeys): string[] {
+export function identityLockKeys(keys: CandidateKeys): IdentityKeyLock[] {
+  const weakExclusive = !hasStrongKey(keys);
   return [
     ...(keys.assetTagKey ? [`tag:${keys.assetTagKey}`] : []),
     ...(keys.udiKey ? [`udi:${keys.udiKey}`] : []),
     ...(keys.serialKey ? [`serial:${keys.serialKey}`] : []),
     ...keys.macs.map((m) => `mac:${m}`),
-    ...keys.ips.map((i) => `ip:${i}`),
-    ...keys.hostnames.map((n) => `host:${n}`),
-  ];
+  ]
+    .map((key) => ({ key, exclusive: true }))
+    .concat(
+      [...keys.ips.map((i) => `ip:${i}`), ...keys.hostnames.map((n) => `host:${n}`)].map((key) => ({
+        key,
+        exclusive: weakExclusive,
+      })),
+    );
 }
 
 export async function observeDevice(h: DbHandle, actor: Actor, obs: Observation): Promise<ObservationResult> {

@@ -8,7 +8,9 @@
  * restricts; a body naming another site is refused. The pull size follows commit latency (smaller when
  * the database is slow), and the consumer bounds what is in flight. Re-matching is not done here: the
  * devices a batch changed are queued (`match_queue`, same transaction) for the match role
- * (match-worker.ts), so a batch holds the inventory lock only for the inventory. After each commit the
+ * (match-worker.ts), so a batch holds its locks only for the inventory. Those locks are the identity keys
+ * of the batch's hosts, taken at once (store/locks.ts), and its audit entries are appended at the end
+ * (`deferAudit`): two workers' batches with different devices apply side by side. After each commit the
  * batch is published as `source-run` events for the monitor role.
  */
 import type { Consumer, JsMsg, NatsConnection } from 'nats';

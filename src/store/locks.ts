@@ -7,18 +7,24 @@
  *   rewrite many devices at once (CMMS import, merges, manual edits), and any transaction whose first lock
  *   is `alerts` or `audit` (an alert raiser, a login), exactly as before identity keys existed.
  * - **Shared, then keys** (`lockIdentityKeys`): observation ingest (`observeDeviceIn`, `applySourceResult`,
- *   the scale-out ingest batch). It takes the inventory lock in shared mode, then, in ONE statement, an
- *   exclusive lock on every identity key it may resolve, create or merge on (MACs, serial+manufacturer,
- *   UDI, asset tag, and the weak IPs and hostnames, since a host seen only by IP can be staged on it),
- *   sorted by their hash. Two batches that share a key wait for each other; two with disjoint keys run
- *   side by side. A transaction that already holds the shared inventory lock takes `alerts` and `audit`
- *   without the inventory lock (it keeps its shared one), so an ingest batch never asks to upgrade.
+ *   the scale-out ingest batch). It takes the inventory lock in shared mode, then, in ONE statement, a lock
+ *   on every identity key it may resolve, create or merge on, sorted by their hash: exclusive on the strong
+ *   keys (MACs, serial number, UDI, asset tag); on the weak ones (IPs, hostnames) exclusive when the
+ *   observation has no strong key (it may then stage a record on its IP, or be recognised by it) and
+ *   shared otherwise (with a strong key, weak keys only suggest candidates: two devices that share a
+ *   hostname, a DHCP-reused IP or an mDNS name, are not made to wait for each other). Two batches that
+ *   share a key wait for each other, unless both hold it shared; two with disjoint keys run side by
+ *   side. A transaction that already holds the shared inventory lock takes `alerts` and `audit` without
+ *   the inventory lock (it keeps its shared one), so an ingest batch never asks to upgrade.
  *
  * Why no two devices for one identity: a device is only created, or given a key, by a transaction that
  * holds that key's lock (its observation's keys are all locked before it resolves any of them), or by
  * an exclusive holder of the inventory lock, which waits until no key holder is left (every key holder
- * holds the shared inventory lock first) and keeps new ones out until it commits. So whoever resolves a
- * key next sees the committed device.
+ * holds the shared inventory lock first) and keeps new ones out until it commits. A strong key is only
+ * ever held exclusively, so whoever resolves it next sees the committed device. A weak key decides
+ * (matches or stages a record) only for an observation without strong keys, which holds it exclusively,
+ * so it waits for every writer of that IP or hostname. What two observations with strong keys that share
+ * a weak key can miss is only each other's new device in the `suggestions` of a staged record.
  *
  * Why no deadlock: every transaction takes the locks in the one order above. Taking a lock first takes
  * every lock before it (pg advisory locks are re-entrant within a transaction, so one already held costs
@@ -60,11 +66,12 @@ const MATCH_WORKER_LOCK_ID = 741_993_018;
 /** What a transaction holds, so a second call costs nothing and the shared mode is kept. */
 interface Held {
   inventory: 'shared' | 'exclusive' | null;
-  keys: Set<string>;
+  /** Identity keys held, and whether exclusively. */
+  keys: Map<string, boolean>;
 }
 const held = new WeakMap<object, Held>();
 const heldBy = (h: DbHandle): Held => {
-  const s = held.get(h.db) ?? { inventory: null, keys: new Set<string>() };
+  const s = held.get(h.db) ?? { inventory: null, keys: new Map<string, boolean>() };
   held.set(h.db, s);
   return s;
 };
@@ -87,12 +94,18 @@ export async function takeLock(h: DbHandle, name: LockName): Promise<void> {
   if (names.includes('inventory')) state.inventory = 'exclusive';
 }
 
+/** An identity key to lock (`kind:value`, e.g. `mac:00:11:…`) and whether exclusively (see above). */
+export interface IdentityKeyLock {
+  key: string;
+  exclusive: boolean;
+}
+
 /**
- * Observation ingest's locks (see above): the shared inventory lock, then every key in `keys` (identity
- * keys as `kind:value`, e.g. `mac:00:11:…`), in hash order, in one statement. Keys already held cost
- * nothing; an exclusive holder of the inventory lock needs no keys. PostgreSQL only.
+ * Observation ingest's locks (see above): the shared inventory lock, then every key in `keys`, in hash
+ * order, in one statement (a key asked for in both modes is taken exclusively). Keys already held in the
+ * mode asked cost nothing; an exclusive holder of the inventory lock needs no keys. PostgreSQL only.
  */
-export async function lockIdentityKeys(h: DbHandle, keys: Iterable<string>): Promise<void> {
+export async function lockIdentityKeys(h: DbHandle, keys: Iterable<IdentityKeyLock>): Promise<void> {
   if (h.dialect !== 'postgres') return;
   const state = heldBy(h);
   if (state.inventory === 'exclusive') return;
@@ -102,13 +115,21 @@ export async function lockIdentityKeys(h: DbHandle, keys: Iterable<string>): Pro
     );
     state.inventory = 'shared';
   }
-  const wanted = [...new Set(keys)].filter((k) => !state.keys.has(k));
-  if (!wanted.length) return;
-  // The subquery's rows come in hash order and the lock function is evaluated row by row in that order.
-  await sql`select count(pg_advisory_xact_lock(hashtext(current_schema() || ':identity'), k)) from (
-      select distinct hashtext(v) as k from unnest(${wanted}::text[]) as v order by k
+  const wanted = new Map<string, boolean>();
+  for (const { key, exclusive } of keys)
+    if (!(state.keys.get(key) === true || (state.keys.has(key) && !exclusive)))
+      wanted.set(key, exclusive || (wanted.get(key) ?? false));
+  if (!wanted.size) return;
+  // The subquery's rows come in hash order and the aggregates are evaluated row by row in that order;
+  // each row takes one of the two locks.
+  await sql`select count(case when x then pg_advisory_xact_lock(hashtext(current_schema() || ':identity'), k) end)
+      + count(case when not x then pg_advisory_xact_lock_shared(hashtext(current_schema() || ':identity'), k) end)
+    from (
+      select hashtext(v) as k, bool_or(x) as x
+      from unnest(${[...wanted.keys()]}::text[], ${[...wanted.values()]}::bool[]) as u(v, x)
+      group by 1 order by 1
     ) as sorted`.execute(h.db);
-  for (const k of wanted) state.keys.add(k);
+  for (const [k, x] of wanted) state.keys.set(k, x);
 }
 
 /** The match role's lock (see above): call it first in the match batch's transaction. */
