@@ -31,12 +31,14 @@
  * nothing), so an import that resolves devices and then audits, and an alert raiser that audits and then
  * touches the inventory, can never each hold what the other waits for. Key locks come in one statement,
  * in hash order, so two key sets overlap only in that order. The mode of the inventory lock is fixed by
- * the first lock a transaction takes; asking for the exclusive one after the shared one (an upgrade) or
- * for more keys after `alerts`/`audit` would break the order: no code path does, and the ingest batch
+ * the first lock a transaction takes (tracked per transaction below); asking for the exclusive one after
+ * the shared one (an upgrade: `takeLock` refuses it with an error) or for more keys after `alerts`/`audit`
+ * would break the order: no code path does, and the ingest batch
  * collects the keys of all its hosts before resolving any, and appends its audit entries at the end
- * (`deferAudit` in audit-log.ts), so it holds `audit` only for the append and the commit. Row locks
- * (two batches updating one device's services) can still cross: PostgreSQL detects that and aborts one,
- * which the ingest worker retries.
+ * (`deferAudit` in audit-log.ts), so it holds `audit` only for the append and the commit. Row locks on
+ * rows two batches share without sharing a key (a device model, a conversation between their devices)
+ * can still cross: PostgreSQL detects that and aborts one, which the ingest worker retries (none was seen
+ * in the scale-out benchmark).
  * - **One exception, taken first.** The match role's lock (one match batch at a time across processes)
  *   is outside the order: ingest never takes it, so ingest never waits for a match batch, and a match
  *   batch takes it before anything else, then only the ordered locks, so no cycle can form.
