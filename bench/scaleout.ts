@@ -114,20 +114,46 @@ function pidsNamed(name: string): number[] {
 
 /**
  * CPU seconds of the PostgreSQL backends serving this benchmark's connections (application_name `tag`),
- * so other work on the shared server is not counted. Sampled every 250 ms, because a pool may close a
+ * so other work on the shared server is not counted. Sampled every 100 ms, because a pool may close a
  * connection and open another during the run: each backend counts from its first sample (its CPU before
- * the run when it existed already) to its last.
+ * the run when it existed already) to its last. Also counts, per sample, the backends inside a transaction
+ * and those of them waiting for an advisory lock (how much the ingest workers still wait on each other).
  */
-async function pgBackendSampler(pgUrl: string, tag: string): Promise<{ stop(): Promise<number> }> {
+async function pgBackendSampler(
+  pgUrl: string,
+  tag: string,
+): Promise<{
+  stop(): Promise<number>;
+  waits(): { inTransaction: number; advisoryWaits: number; on: Record<string, number> };
+}> {
   const c = new pg.Client({ connectionString: pgUrl });
   await c.connect();
   const first = new Map<number, number>();
   const last = new Map<number, number>();
+  // Backend samples inside a transaction, and those of them waiting for an advisory lock.
+  const waits = { inTransaction: 0, advisoryWaits: 0, on: {} as Record<string, number> };
   const sample = async () => {
-    const r = await c.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [
-      tag,
-    ]);
-    for (const { pid } of r.rows) {
+    const r = await c.query<{
+      pid: number;
+      state: string | null;
+      wait_event: string | null;
+      lock: string | null;
+    }>(
+      `select a.pid, a.state, a.wait_event,
+         (select case l.objid when 741993002 then 'inventory' when 741993007 then 'alerts'
+            when 741993001 then 'audit' when 741993018 then 'match' else 'identity key' end
+          from pg_locks l where l.pid = a.pid and not l.granted and l.locktype = 'advisory' limit 1) as lock
+       from pg_stat_activity a where a.application_name = $1`,
+      [tag],
+    );
+    for (const { pid, state, wait_event, lock } of r.rows) {
+      if (started && (state === 'active' || state === 'idle in transaction')) {
+        waits.inTransaction++;
+        if (wait_event === 'advisory') {
+          waits.advisoryWaits++;
+          waits.on[lock ?? '?'] = (waits.on[lock ?? '?'] ?? 0) + 1;
+        }
+      }
       const cpu = cpuSecondsOf(pid);
       if (!first.has(pid)) first.set(pid, started ? 0 : cpu);
       if (cpu > 0) last.set(pid, cpu);
@@ -139,8 +165,9 @@ async function pgBackendSampler(pgUrl: string, tag: string): Promise<{ stop(): P
   let busy: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     busy = busy.then(sample).catch(() => undefined);
-  }, 250);
+  }, 100);
   return {
+    waits: () => waits,
     async stop() {
       clearInterval(timer);
       await busy;
@@ -254,6 +281,8 @@ export async function benchScaleout(o: ScaleoutBenchOptions): Promise<void> {
             names.stream,
             '--port',
             String(port),
+            // For the batch and deadlock-retry counts below.
+            '--metrics',
           ],
           {
             env: { ...process.env, VIGIL_DB: `${db.url}&application_name=${tag}`, VIGIL_LOG_LEVEL: 'error' },
@@ -331,6 +360,21 @@ export async function benchScaleout(o: ScaleoutBenchOptions): Promise<void> {
           await new Promise((r) => setTimeout(r, 20));
         }
         const s = (performance.now() - t0) / 1000;
+        // What the ingest processes' /metrics say: batches committed, batches PostgreSQL aborted as
+        // deadlocks and tried again, batches given back for redelivery.
+        const ingestMetrics = { batches: 0, deadlockRetries: 0, redelivered: 0 };
+        for (const [role, port] of roles)
+          if (role === 'ingest') {
+            const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+            const sum = (re: RegExp) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+            ingestMetrics.batches += sum(/^vigil_ingest_batch_messages_count(?:\{[^}]*\})? (\S+)$/gm);
+            ingestMetrics.deadlockRetries += sum(
+              /^vigil_ingest_messages_total\{[^}]*outcome="deadlock-retry"[^}]*\} (\S+)$/gm,
+            );
+            ingestMetrics.redelivered += sum(
+              /^vigil_ingest_messages_total\{[^}]*outcome="retried"[^}]*\} (\S+)$/gm,
+            );
+          }
         const nodeCpu =
           children.reduce((n, c, i) => n + cpuSecondsOf(c.pid!) - node0[i]!, 0) +
           (() => {
@@ -357,10 +401,12 @@ export async function benchScaleout(o: ScaleoutBenchOptions): Promise<void> {
           lagSeconds: { p50: pct(lags, 50), p95: pct(lags, 95), max: pct(lags, 100) },
           lastCommitAfterStartSeconds: (end - (t0 + performance.timeOrigin)) / 1000,
           cpuPer1000: per1000(nodeCpu, pgCpu, nats),
+          ingest: ingestMetrics,
+          pgSamples: pgCpu0.waits(),
         };
         distributed.push(fig);
         console.log(
-          `   run ${run} ${workers} ingest worker${workers > 1 ? 's' : ' '}: ${rate.toFixed(0)} observations/s (${s.toFixed(1)} s, ingest done at ${ingestS.toFixed(1)} s, ${msgs.state.messages} messages, publish ${publishS.toFixed(1)} s), ${((rate / inProcessRate) * 100).toFixed(0)} % of in-process; applied after p50 ${pct(lags, 50).toFixed(2)} s, p95 ${pct(lags, 95).toFixed(2)} s, max ${pct(lags, 100).toFixed(2)} s; ${cpuText(fig.cpuPer1000)}`,
+          `   run ${run} ${workers} ingest worker${workers > 1 ? 's' : ' '}: ${rate.toFixed(0)} observations/s (${s.toFixed(1)} s, ingest done at ${ingestS.toFixed(1)} s, ${msgs.state.messages} messages, publish ${publishS.toFixed(1)} s), ${((rate / inProcessRate) * 100).toFixed(0)} % of in-process; applied after p50 ${pct(lags, 50).toFixed(2)} s, p95 ${pct(lags, 95).toFixed(2)} s, max ${pct(lags, 100).toFixed(2)} s; ${cpuText(fig.cpuPer1000)}; ${ingestMetrics.batches} batches, ${ingestMetrics.deadlockRetries} messages in deadlock retries, ${ingestMetrics.redelivered} given back; ${pgCpu0.waits().advisoryWaits} of ${pgCpu0.waits().inTransaction} in-transaction backend samples waiting for an advisory lock ${JSON.stringify(pgCpu0.waits().on)}`,
         );
       } finally {
         await vdb.close();

@@ -6,8 +6,13 @@
  * stores nothing and re-running it ends where one clean run would.
  */
 import { type Actor, assertCan } from '../accounts/actor.js';
-import { appendAudit } from '../audit/audit-log.js';
-import { type Observation, observeDeviceIn } from '../inventory/observation.js';
+import { appendAudit, deferAudit } from '../audit/audit-log.js';
+import {
+  identityLockKeys,
+  type Observation,
+  observationKeys,
+  observeDeviceIn,
+} from '../inventory/observation.js';
 import { rematchDevices } from '../matching/rematch.js';
 import { getDevices } from '../store/device-store.js';
 import {
@@ -23,6 +28,7 @@ import {
   upsertServices,
 } from '../store/discovery-store.js';
 import { newId, nowIso } from '../store/ids.js';
+import { lockIdentityKeys } from '../store/locks.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { applyFlows } from './apply-flows.js';
 import { findingSeverity, findingTitle } from './finding-severity.js';
@@ -83,107 +89,137 @@ export async function applySourceResult(
   // Zeek and Suricata logs are passive observations of the wire, like a capture.
   const source = opts.kind === 'nmap' ? 'scanner' : 'capture';
   const minConfidence = opts.minConfidence ?? 0.6;
-  const applied = await transaction(h, async (tx) => {
-    const report: ApplyReport = {
-      importId: newId(),
-      hosts: result.hosts.length,
-      devices: { staged: 0, updated: 0, seen: 0 },
-      unresolved: [],
-      services: 0,
-      findings: { created: 0, updated: 0, reopened: 0, unresolved: 0 },
-      deviceIds: [],
-    };
-    // Any MAC or IP of a host → its device, for attaching findings.
-    const deviceOf = new Map<string, string>();
-    const services: ServiceRow[] = [];
-    const protocols: { deviceId: string; host: HostObservation }[] = [];
+  // Audit entries are appended at the end (deferAudit), after the identity keys of every host were
+  // locked at once (store/locks.ts): another source's hosts with other keys are applied meanwhile.
+  const applied = await transaction(h, (tx) =>
+    deferAudit(tx, async () => {
+      await lockSourceIdentities(tx, [result], minConfidence);
+      const report: ApplyReport = {
+        importId: newId(),
+        hosts: result.hosts.length,
+        devices: { staged: 0, updated: 0, seen: 0 },
+        unresolved: [],
+        services: 0,
+        findings: { created: 0, updated: 0, reopened: 0, unresolved: 0 },
+        deviceIds: [],
+      };
+      // Any MAC or IP of a host → its device, for attaching findings.
+      const deviceOf = new Map<string, string>();
+      const services: ServiceRow[] = [];
+      const protocols: { deviceId: string; host: HostObservation }[] = [];
 
-    for (const host of result.hosts) {
-      const facts: Observation['facts'] = {};
-      for (const field of IDENTITY_FIELDS) {
-        const v = host.identity[field];
-        if (v && v.confidence >= minConfidence) facts[field] = v.value;
-      }
-      const r = await observeDeviceIn(tx, actor, {
-        source,
-        sourceRef: opts.file,
-        seenAt: host.lastSeen,
-        macs: host.macs,
-        ips: host.ips,
-        hostnames: host.hostnames,
-        facts,
-        // A scanner often sees hosts of other subnets by IP only; a capture sees MACs of its segment.
-        weakOnly: 'stage',
-      });
-      if (r.outcome === 'conflict') {
-        report.unresolved.push({ host: hostLabel(host), reason: r.reason, candidates: r.deviceIds });
-        continue;
-      }
-      if (r.outcome === 'staged') report.devices.staged++;
-      else if (r.outcome === 'updated') report.devices.updated++;
-      else report.devices.seen++;
-      report.deviceIds.push(r.deviceId);
-      for (const k of [...host.macs, ...host.ips]) deviceOf.set(k, r.deviceId);
-      for (const s of host.services) {
-        services.push({
-          id: newId(),
-          device_id: r.deviceId,
-          port: s.port,
-          transport: s.transport,
-          protocol: s.protocol,
-          product: s.product,
-          version: s.version,
-          encrypted: s.encrypted === null ? null : s.encrypted ? 1 : 0,
-          cpes: JSON.stringify(s.cpes ?? []),
+      for (const host of result.hosts) {
+        const r = await observeDeviceIn(tx, actor, {
           source,
-          evidence: JSON.stringify(s.evidence),
-          first_seen: host.firstSeen,
-          last_seen: host.lastSeen,
+          sourceRef: opts.file,
+          seenAt: host.lastSeen,
+          macs: host.macs,
+          ips: host.ips,
+          hostnames: host.hostnames,
+          facts: hostFacts(host, minConfidence),
+          // A scanner often sees hosts of other subnets by IP only; a capture sees MACs of its segment.
+          weakOnly: 'stage',
         });
+        if (r.outcome === 'conflict') {
+          report.unresolved.push({ host: hostLabel(host), reason: r.reason, candidates: r.deviceIds });
+          continue;
+        }
+        if (r.outcome === 'staged') report.devices.staged++;
+        else if (r.outcome === 'updated') report.devices.updated++;
+        else report.devices.seen++;
+        report.deviceIds.push(r.deviceId);
+        for (const k of [...host.macs, ...host.ips]) deviceOf.set(k, r.deviceId);
+        for (const s of host.services) {
+          services.push({
+            id: newId(),
+            device_id: r.deviceId,
+            port: s.port,
+            transport: s.transport,
+            protocol: s.protocol,
+            product: s.product,
+            version: s.version,
+            encrypted: s.encrypted === null ? null : s.encrypted ? 1 : 0,
+            cpes: JSON.stringify(s.cpes ?? []),
+            source,
+            evidence: JSON.stringify(s.evidence),
+            first_seen: host.firstSeen,
+            last_seen: host.lastSeen,
+          });
+        }
+        protocols.push({ deviceId: r.deviceId, host });
       }
-      protocols.push({ deviceId: r.deviceId, host });
-    }
 
-    const merged = mergeServiceRows(services);
-    await upsertServices(tx, merged);
-    report.services = merged.length;
-    await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
-    await applyFindings(tx, result.findings, deviceOf, report);
-    const flows = await applyFlows(tx, result.flows, { file: opts.file, sha256: opts.sha256, deviceOf });
+      const merged = mergeServiceRows(services);
+      await upsertServices(tx, merged);
+      report.services = merged.length;
+      await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
+      await applyFindings(tx, result.findings, deviceOf, report);
+      const flows = await applyFlows(tx, result.flows, { file: opts.file, sha256: opts.sha256, deviceOf });
 
-    const stats = {
-      ...opts.stats,
-      hosts: report.hosts,
-      ...report.devices,
-      services: report.services,
-      findings: report.findings,
-      unresolved: report.unresolved.length,
-      communications: flows.stored,
-    };
-    const now = nowIso();
-    await insertSourceImport(tx, {
-      id: report.importId,
-      kind: opts.kind,
-      file: opts.file,
-      sha256: opts.sha256 ?? null,
-      size: opts.size ?? null,
-      status: 'done',
-      stats: JSON.stringify(stats),
-      actor: actor.name,
-      started_at: now,
-      finished_at: now,
-    });
-    await appendAudit(tx, {
-      actor,
-      action: `${opts.kind}.import`,
-      target: { type: 'source-import', id: report.importId },
-      summary: { file: opts.file, sha256: opts.sha256 ?? null, ...stats },
-    });
-    return report;
-  });
+      const stats = {
+        ...opts.stats,
+        hosts: report.hosts,
+        ...report.devices,
+        services: report.services,
+        findings: report.findings,
+        unresolved: report.unresolved.length,
+        communications: flows.stored,
+      };
+      const now = nowIso();
+      await insertSourceImport(tx, {
+        id: report.importId,
+        kind: opts.kind,
+        file: opts.file,
+        sha256: opts.sha256 ?? null,
+        size: opts.size ?? null,
+        status: 'done',
+        stats: JSON.stringify(stats),
+        actor: actor.name,
+        started_at: now,
+        finished_at: now,
+      });
+      await appendAudit(tx, {
+        actor,
+        action: `${opts.kind}.import`,
+        target: { type: 'source-import', id: report.importId },
+        summary: { file: opts.file, sha256: opts.sha256 ?? null, ...stats },
+      });
+      return report;
+    }),
+  );
   // New hosts and changed firmware or models can change which vulnerabilities apply.
   if (opts.rematch !== false) await rematchDevices(h, actor, applied.deviceIds);
   return applied;
+}
+
+/** The identity values of a host confident enough to become facts of its device. */
+function hostFacts(host: HostObservation, minConfidence: number): Observation['facts'] {
+  const facts: Observation['facts'] = {};
+  for (const field of IDENTITY_FIELDS) {
+    const v = host.identity[field];
+    if (v && v.confidence >= minConfidence) facts[field] = v.value;
+  }
+  return facts;
+}
+
+/**
+ * Locks the identity keys of every host of `results` in one step (store/locks.ts `lockIdentityKeys`), as
+ * `applySourceResult` resolves them. A caller applying several results in one transaction (the scale-out
+ * ingest batch) calls it first with all of them, so it never asks for more keys after resolving some.
+ */
+export async function lockSourceIdentities(
+  tx: DbHandle,
+  results: readonly SourceResult[],
+  minConfidence = 0.6,
+): Promise<void> {
+  await lockIdentityKeys(
+    tx,
+    results.flatMap((r) =>
+      r.hosts.flatMap((host) =>
+        identityLockKeys(observationKeys({ ...host, facts: hostFacts(host, minConfidence) })),
+      ),
+    ),
+  );
 }
 
 /**

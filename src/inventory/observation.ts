@@ -11,12 +11,12 @@ import { invalidInput } from '../errors.js';
 import {
   factValuesOf,
   getDevice,
-  lockInventory,
   touchIdentifiers,
   updateDevice as updateDeviceRow,
   upsertFacts,
 } from '../store/device-store.js';
 import { newId, nowIso } from '../store/ids.js';
+import { type IdentityKeyLock, lockIdentityKeys } from '../store/locks.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import {
   type DeviceAttributes,
@@ -28,7 +28,7 @@ import {
 } from './device.js';
 import { isNoop, planDeviceChanges } from './device-changes.js';
 import { currentOf, writeDeviceChanges } from './device-writer.js';
-import { candidateKeys, hasStrongKey, resolveIdentity } from './identity.js';
+import { type CandidateKeys, candidateKeys, hasStrongKey, resolveIdentity } from './identity.js';
 import { loadIdentityIndex } from './identity-lookup.js';
 
 export interface Observation {
@@ -74,6 +74,46 @@ function attributesOf(facts: Partial<Record<FactField, string>>): DeviceAttribut
   return attrs as DeviceAttributes;
 }
 
+/** The identity keys an observation is resolved on. */
+export function observationKeys(
+  obs: Pick<Observation, 'macs' | 'ips' | 'hostnames' | 'facts'>,
+): CandidateKeys {
+  const facts = obs.facts ?? {};
+  return candidateKeys({
+    macs: obs.macs,
+    ips: obs.ips,
+    hostnames: obs.hostnames,
+    serialNumber: facts.serialNumber,
+    manufacturer: facts.manufacturer,
+    udi: facts.udi,
+    assetTag: facts.assetTag,
+  });
+}
+
+/**
+ * The advisory locks (store/locks.ts `lockIdentityKeys`) on every key resolution may look up, create a
+ * device on or add to one: the strong keys exclusively; the weak ones (IPs, hostnames) exclusively only
+ * for a sighting without strong keys (it can be staged on, or recognised by, its IP), shared otherwise
+ * (they then only suggest candidates). The serial alone, not with its manufacturer: an unknown
+ * manufacturer matches any.
+ */
+export function identityLockKeys(keys: CandidateKeys): IdentityKeyLock[] {
+  const weakExclusive = !hasStrongKey(keys);
+  return [
+    ...(keys.assetTagKey ? [`tag:${keys.assetTagKey}`] : []),
+    ...(keys.udiKey ? [`udi:${keys.udiKey}`] : []),
+    ...(keys.serialKey ? [`serial:${keys.serialKey}`] : []),
+    ...keys.macs.map((m) => `mac:${m}`),
+  ]
+    .map((key) => ({ key, exclusive: true }))
+    .concat(
+      [...keys.ips.map((i) => `ip:${i}`), ...keys.hostnames.map((n) => `host:${n}`)].map((key) => ({
+        key,
+        exclusive: weakExclusive,
+      })),
+    );
+}
+
 export async function observeDevice(h: DbHandle, actor: Actor, obs: Observation): Promise<ObservationResult> {
   return transaction(h, (tx) => observeDeviceIn(tx, actor, obs));
 }
@@ -91,20 +131,13 @@ export async function observeDeviceIn(
   if (isDeclaredSource(obs.source))
     throw invalidInput(`"${obs.source}" declares; observations come from capture, scanner …`);
   const facts = obs.facts ?? {};
-  const keys = candidateKeys({
-    macs: obs.macs,
-    ips: obs.ips,
-    hostnames: obs.hostnames,
-    serialNumber: facts.serialNumber,
-    manufacturer: facts.manufacturer,
-    udi: facts.udi,
-    assetTag: facts.assetTag,
-  });
+  const keys = observationKeys(obs);
   if (!hasStrongKey(keys) && keys.ips.length === 0 && keys.hostnames.length === 0) {
     throw invalidInput('An observation needs at least a MAC, IP, hostname, serial number or UDI');
   }
   const observed = { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames };
-  await lockInventory(tx);
+  // Only this sighting's keys (a caller that sees many hosts has locked all of theirs already).
+  await lockIdentityKeys(tx, identityLockKeys(keys));
   const r = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
   if (r.kind === 'conflict') return { outcome: 'conflict', deviceIds: r.deviceIds, reason: r.reason };
   const now = nowIso();

@@ -8,12 +8,19 @@
  * restricts; a body naming another site is refused. The pull size follows commit latency (smaller when
  * the database is slow), and the consumer bounds what is in flight. Re-matching is not done here: the
  * devices a batch changed are queued (`match_queue`, same transaction) for the match role
- * (match-worker.ts), so a batch holds the inventory lock only for the inventory. After each commit the
+ * (match-worker.ts), so a batch holds its locks only for the inventory. Those locks are the identity keys
+ * of the batch's hosts, taken at once (store/locks.ts), and its audit entries are appended at the end
+ * (`deferAudit`): two workers' batches with different devices apply side by side. After each commit the
  * batch is published as `source-run` events for the monitor role.
  */
 import type { Consumer, JsMsg, NatsConnection } from 'nats';
 import type { Actor } from '../accounts/actor.js';
-import { type ApplyReport, applySourceResult } from '../discovery/apply-source-result.js';
+import { deferAudit } from '../audit/audit-log.js';
+import {
+  type ApplyReport,
+  applySourceResult,
+  lockSourceIdentities,
+} from '../discovery/apply-source-result.js';
 import type { SourceResult } from '../discovery/host-observation.js';
 import type { Logger } from '../log.js';
 import type { AlertCandidate } from '../monitor/alert-candidate.js';
@@ -225,100 +232,116 @@ export class IngestWorker {
         runs.length = 0;
         waiting.length = 0;
         deferred.held.length = 0;
-        await transaction(this.#o.vdb, async (tx) => {
-          const bySite = new Map<string, Accepted[]>();
-          for (const a of accepted) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
-          const alerts: AlertCandidate[] = [];
-          const toApply: { site: string; fresh: Accepted[] }[] = [];
-          // First the ledger (inserts of this batch's own message ids: no lock another worker waits on),
-          // then the inventory (which serialises on the inventory and audit locks until the commit), then
-          // the sensors' health rows, in one order: a row lock taken before the inventory lock would let
-          // two workers wait on each other (a deadlock PostgreSQL breaks by aborting one batch).
-          for (const [site, list] of bySite) {
-            const done = await appliedMessages(tx, site, [
-              ...list.map((a) => a.id),
-              ...list.flatMap(earlierParts),
-            ]);
-            // The same message twice in one batch (a redelivery racing the first copy) counts once.
-            const unique = list.filter((a) => !done.has(a.id) && done.add(a.id));
-            report.duplicates += list.length - unique.length;
-            // A flush's parts apply in order (its conversations after its hosts): a part whose earlier
-            // parts another worker still holds waits for them, unless it has waited long enough (a part
-            // the sensor's full spool dropped never comes).
-            const inBatch = new Set(unique.map((a) => a.id));
-            const fresh = unique.filter((a) => {
-              // (Only conversations need their flush's hosts; a heartbeat never waits.)
-              const ready =
-                a.body.kind !== 'flows' ||
-                a.msg.info.redeliveryCount > MAX_PART_WAITS ||
-                earlierParts(a).every((id) => done.has(id) || inBatch.has(id));
-              if (!ready) waiting.push(a);
-              return ready;
-            });
-            if (!fresh.length) continue;
-            report.sites.push(site);
-            await recordAppliedMessages(
-              tx,
-              fresh.map((a) => ({ site, msg_id: a.id, stream_seq: a.msg.seq, applied_at: receivedAt })),
-            );
-            report.applied += fresh.length;
-            toApply.push({ site, fresh });
-          }
-          const changed: string[] = [];
-          for (const { site, fresh } of toApply) {
-            const result = mergeResults(fresh.map((a) => resultOf(a.body)));
-            if (!(result.hosts.length || result.findings.length || result.flows?.length)) continue;
-            const applied = await applySourceResult(tx, this.#actor, result, {
-              kind: 'capture',
-              file: `sensor:${site}`,
-              stats: {
-                sensor: 'remote',
-                site,
-                messages: fresh.length,
-                sensors: [...new Set(fresh.map((a) => a.body.sensor))],
-              },
-              // Re-matching is the match role's (match-worker.ts): the devices are queued below.
-              rematch: this.#o.rematch === 'now',
-            });
-            report.reports.push(applied);
-            changed.push(...applied.deviceIds);
-            const { ids } = await resolveSites(tx, [site]);
-            if (ids[0])
-              await placeUnsitedDevices(tx, this.#actor, ids[0], applied.deviceIds, `sensor:${site}`);
-            runs.push({
-              importId: applied.importId,
-              kind: 'live',
-              file: `sensor:${site}`,
-              report: applied,
-              result,
-            });
-          }
-          for (const { site, fresh } of [...toApply].sort((x, y) => (x.site < y.site ? -1 : 1)))
-            for (const [sensor, mine] of [...groupBy(fresh, (a) => a.body.sensor)].sort((x, y) =>
-              x[0] < y[0] ? -1 : 1,
-            )) {
-              const last = mine.reduce((x, y) => (y.body.seq > x.body.seq ? y : x));
-              const beats = mine.filter((a) => a.body.kind === 'heartbeat');
-              const hb = beats.length
-                ? (beats.reduce((x, y) => (y.body.seq > x.body.seq ? y : x)).body as { heartbeat: Heartbeat })
-                    .heartbeat
-                : null;
-              alerts.push(
-                ...(await recordSensorHealth(tx, {
-                  site,
-                  sensor,
-                  messages: mine.length,
-                  heartbeat: hb,
-                  sensorAt: last.body.at,
-                  receivedAt,
-                })),
+        // Audit entries wait for the end of the batch (deferAudit): the audit lock, which every writer of
+        // the chain shares, is then held only for their append and the commit.
+        await transaction(this.#o.vdb, (tx) =>
+          deferAudit(tx, async () => {
+            const bySite = new Map<string, Accepted[]>();
+            for (const a of accepted) bySite.set(a.site, [...(bySite.get(a.site) ?? []), a]);
+            const alerts: AlertCandidate[] = [];
+            const toApply: { site: string; fresh: Accepted[] }[] = [];
+            // First the ledger (inserts of this batch's own message ids: no lock another worker waits on),
+            // then the inventory (the identity keys of all the batch's hosts, locked at once: another
+            // worker's batch with other devices goes on meanwhile), then the sensors' health rows, then the
+            // audit entries, in one order: a row lock taken before the identity keys would let two workers
+            // wait on each other (a deadlock PostgreSQL breaks by aborting one batch).
+            for (const [site, list] of bySite) {
+              const done = await appliedMessages(tx, site, [
+                ...list.map((a) => a.id),
+                ...list.flatMap(earlierParts),
+              ]);
+              // The same message twice in one batch (a redelivery racing the first copy) counts once.
+              const unique = list.filter((a) => !done.has(a.id) && done.add(a.id));
+              report.duplicates += list.length - unique.length;
+              // A flush's parts apply in order (its conversations after its hosts): a part whose earlier
+              // parts another worker still holds waits for them, unless it has waited long enough (a part
+              // the sensor's full spool dropped never comes).
+              const inBatch = new Set(unique.map((a) => a.id));
+              const fresh = unique.filter((a) => {
+                // (Only conversations need their flush's hosts; a heartbeat never waits.)
+                const ready =
+                  a.body.kind !== 'flows' ||
+                  a.msg.info.redeliveryCount > MAX_PART_WAITS ||
+                  earlierParts(a).every((id) => done.has(id) || inBatch.has(id));
+                if (!ready) waiting.push(a);
+                return ready;
+              });
+              if (!fresh.length) continue;
+              report.sites.push(site);
+              await recordAppliedMessages(
+                tx,
+                fresh.map((a) => ({ site, msg_id: a.id, stream_seq: a.msg.seq, applied_at: receivedAt })),
               );
+              report.applied += fresh.length;
+              toApply.push({ site, fresh });
             }
-          if (changed.length && this.#o.rematch !== 'now')
-            report.queued = await enqueueMatches(tx, changed, receivedAt);
-          if (alerts.length) await raiseAlerts(tx, alerts, { actor: 'system:ingest', bus: deferred });
-          await this.#o.beforeCommit?.(report);
-        });
+            const changed: string[] = [];
+            const merged = toApply.map(({ site, fresh }) => ({
+              site,
+              fresh,
+              result: mergeResults(fresh.map((a) => resultOf(a.body))),
+            }));
+            await lockSourceIdentities(
+              tx,
+              merged.map((m) => m.result),
+            );
+            for (const { site, fresh, result } of merged) {
+              if (!(result.hosts.length || result.findings.length || result.flows?.length)) continue;
+              const applied = await applySourceResult(tx, this.#actor, result, {
+                kind: 'capture',
+                file: `sensor:${site}`,
+                stats: {
+                  sensor: 'remote',
+                  site,
+                  messages: fresh.length,
+                  sensors: [...new Set(fresh.map((a) => a.body.sensor))],
+                },
+                // Re-matching is the match role's (match-worker.ts): the devices are queued below.
+                rematch: this.#o.rematch === 'now',
+              });
+              report.reports.push(applied);
+              changed.push(...applied.deviceIds);
+              const { ids } = await resolveSites(tx, [site]);
+              if (ids[0])
+                await placeUnsitedDevices(tx, this.#actor, ids[0], applied.deviceIds, `sensor:${site}`);
+              runs.push({
+                importId: applied.importId,
+                kind: 'live',
+                file: `sensor:${site}`,
+                report: applied,
+                result,
+              });
+            }
+            for (const { site, fresh } of [...toApply].sort((x, y) => (x.site < y.site ? -1 : 1)))
+              for (const [sensor, mine] of [...groupBy(fresh, (a) => a.body.sensor)].sort((x, y) =>
+                x[0] < y[0] ? -1 : 1,
+              )) {
+                const last = mine.reduce((x, y) => (y.body.seq > x.body.seq ? y : x));
+                const beats = mine.filter((a) => a.body.kind === 'heartbeat');
+                const hb = beats.length
+                  ? (
+                      beats.reduce((x, y) => (y.body.seq > x.body.seq ? y : x)).body as {
+                        heartbeat: Heartbeat;
+                      }
+                    ).heartbeat
+                  : null;
+                alerts.push(
+                  ...(await recordSensorHealth(tx, {
+                    site,
+                    sensor,
+                    messages: mine.length,
+                    heartbeat: hb,
+                    sensorAt: last.body.at,
+                    receivedAt,
+                  })),
+                );
+              }
+            if (changed.length && this.#o.rematch !== 'now')
+              report.queued = await enqueueMatches(tx, changed, receivedAt);
+            if (alerts.length) await raiseAlerts(tx, alerts, { actor: 'system:ingest', bus: deferred });
+            await this.#o.beforeCommit?.(report);
+          }),
+        );
         break;
       } catch (e) {
         // Two workers' batches touching shared rows (models, matches) in another order: PostgreSQL picks

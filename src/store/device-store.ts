@@ -311,9 +311,11 @@ export async function findIdentityCandidates(
 // Writing devices, identifiers and facts
 
 /**
- * Serialises inventory writers for the rest of the transaction. Identity resolution reads, then
- * writes: two imports (or an import and a person) naming the same new device at once must not both
- * decide it is new. SQLite runs one write transaction at a time already.
+ * Serialises whole-inventory writers (CMMS import, merges, manual edits) with every other inventory
+ * writer for the rest of the transaction: identity resolution reads, then writes, and two writers naming
+ * the same new device at once must not both decide it is new. Observations lock only their identity keys
+ * (`lockIdentityKeys` in locks.ts, under the shared mode of this lock). SQLite runs one write
+ * transaction at a time already.
  */
 export async function lockInventory(h: DbHandle): Promise<void> {
   await takeLock(h, 'inventory');
