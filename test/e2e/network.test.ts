@@ -168,11 +168,24 @@ describe.skipIf(!haveChromium && !inCi)('network page in Chromium', { timeout: 1
     expect(text).toContain(`\n\t\tip saddr ${hosts} ip daddr ${hosts} tcp dport 2575 accept comment "r1"\n`);
   });
 
+  it('lists the remote sensors (none report to a single-machine install)', async () => {
+    await page.getByRole('navigation', { name: 'Network' }).getByRole('link', { name: 'Sensors' }).click();
+    const table = page.getByRole('table', { name: 'Sensors' });
+    await see(table.getByRole('columnheader', { name: 'Last heard' }));
+    await see(table.getByText(/No remote sensor has reported yet/));
+  });
+
   it("shows the approved policy's verdict on the map, without patient data or CSP problems", async () => {
     await page.getByRole('navigation', { name: 'Network' }).getByRole('link', { name: 'Map' }).click();
     const table = page.getByRole('table', { name: 'All connections' });
     await see(table.getByRole('cell', { name: 'allowed', exact: true }));
-    for (const path of ['/network', '/network/policy', '/network/simulation', '/network/export']) {
+    for (const path of [
+      '/network',
+      '/network/policy',
+      '/network/simulation',
+      '/network/export',
+      '/network/sensors',
+    ]) {
       await page.goto(url + path);
       await see(page.getByRole('heading', { name: 'Network', level: 1 }));
       expect(await page.content()).not.toMatch(PATIENT);

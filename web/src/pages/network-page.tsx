@@ -1,6 +1,6 @@
 /**
  * @module The network page (`/network/…`): the communication map, the segmentation policy matrix,
- * its simulation and the firewall export, one sub-page each chosen by the path (so each has a URL), and
+ * its simulation, the firewall export and the remote sensors' health, one sub-page each chosen by the path (so each has a URL), and
  * a link to the alerts page, which already lists alerts with their states. The site filter is in the
  * query string and shared by the sub-pages. A sub-page the account may not read is neither linked nor
  * shown.
@@ -12,6 +12,7 @@ import { href, Link, navigate, useLoad, useLocation } from '../router.js';
 import { useCan } from '../session.js';
 import { NetworkMapTab } from './network-map.js';
 import { ExportTab, PolicyTab, SimulationTab } from './network-policy.js';
+import { SensorsTab } from './network-sensors.js';
 import './network.css';
 
 const TABS = [
@@ -19,6 +20,7 @@ const TABS = [
   { href: '/network/policy', label: 'Policy', permission: 'policy:read', Tab: PolicyTab },
   { href: '/network/simulation', label: 'Simulation', permission: 'policy:read', Tab: SimulationTab },
   { href: '/network/export', label: 'Firewall export', permission: 'policy:read', Tab: ExportTab },
+  { href: '/network/sensors', label: 'Sensors', permission: 'monitor:read', Tab: SensorsTab },
 ] as const;
 
 export default function NetworkPage() {
