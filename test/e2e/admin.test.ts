@@ -7,14 +7,19 @@
  *
  * Without /usr/bin/chromium the suite is skipped with a message, except when CI=true, where it fails.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
+  launchChromium,
+  newSession as openSession,
+  screenshotOnFailure,
+  see,
+  signIn,
+  skipWithoutChromium,
+} from './browser.js';
+import {
   DASHBOARD_PASSWORD as PASSWORD,
   repoRoot,
   type SeededVigil,
@@ -24,15 +29,7 @@ import {
 // The browser globals page.evaluate callbacks use (the root tsconfig has no DOM library, on purpose).
 declare const localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
 
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env['CI'] === 'true';
-if (!haveChromium && !inCi) {
-  console.warn(`admin e2e: skipped, ${CHROMIUM} is missing (apt-get install chromium to run it)`);
-}
-
-const see = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 15_000 });
-
-describe.skipIf(!haveChromium && !inCi)(
+describe.skipIf(skipWithoutChromium('admin'))(
   'dashboard admin, device history and shared views in Chromium',
   {
     timeout: 120_000,
@@ -45,27 +42,10 @@ describe.skipIf(!haveChromium && !inCi)(
     let adminContext: BrowserContext;
     const problems: string[] = [];
 
-    async function newSession(): Promise<{ context: BrowserContext; page: Page }> {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-      const page = await context.newPage();
-      page.on('console', (m) => {
-        if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text()))
-          problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(e.message));
-      return { context, page };
-    }
-
-    async function login(page: Page, username: string, path = '/') {
-      await page.goto(url + path);
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('button', { name: 'Log out' }).waitFor();
-    }
+    const newSession = () => openSession(browser, problems);
+    const login = (page: Page, username: string, path = '/') => signIn(page, url, username, path);
 
     beforeAll(async () => {
-      if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium`);
       vigil = await startSeededVigil();
       url = vigil.url;
       const as = await vigil.apiAs('alice');
@@ -85,18 +65,12 @@ describe.skipIf(!haveChromium && !inCi)(
         device: tasy.id,
       });
       await as('POST', '/api/v1/tasks', { device: tasy.id, vulnerability: 'CVE-2021-39375' });
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
       ({ context: adminContext, page: admin } = await newSession());
       await login(admin, 'alice');
     }, 240_000);
 
-    beforeEach(() => {
-      onTestFailed(async ({ task }) => {
-        const file = join(tmpdir(), `vigil-admin-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-        await admin?.screenshot({ path: file, fullPage: true }).catch(() => {});
-        console.error(`admin e2e: screenshot of the failure in ${file}`);
-      });
-    });
+    screenshotOnFailure('admin', () => admin);
 
     afterAll(async () => {
       await adminContext?.close();

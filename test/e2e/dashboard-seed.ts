@@ -35,6 +35,8 @@ export interface SeededVigil {
   url: string;
   /** Devices the inventory lists (all but merged) after seeding. */
   deviceTotal: number;
+  /** The SQLite file, for what only the CLI imports (`vigil --db sqlite:FILE …`, e.g. FDA recall files). */
+  db: string;
   /** Sends an API request as `username` (session cookie and CSRF token); returns the parsed JSON. */
   apiAs(username: string): Promise<ApiRequest>;
   stop(): Promise<void>;
@@ -120,6 +122,7 @@ export async function startSeededVigil(): Promise<SeededVigil> {
   return {
     url,
     deviceTotal,
+    db,
     apiAs,
     stop: async () => {
       await new Promise<void>((done) => {

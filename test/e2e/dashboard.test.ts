@@ -7,16 +7,20 @@
  *
  * Without /usr/bin/chromium the suite is skipped with a message, except when CI=true, where it fails.
  */
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  launchChromium,
+  newSession as openSession,
+  PATIENT,
+  screenshotOnFailure,
+  see,
+  signIn,
+  skipWithoutChromium,
+} from './browser.js';
 import {
   ADVISORY_FIXTURE,
   CAPTURE_FIXTURE,
-  CHROMIUM,
-  CHROMIUM_ARGS,
   DASHBOARD_PASSWORD as PASSWORD,
   type SeededVigil,
   startSeededVigil,
@@ -36,65 +40,31 @@ declare const document: {
 };
 declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string };
 
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env['CI'] === 'true';
-
-if (!haveChromium && !inCi) {
-  console.warn(`dashboard e2e: skipped, ${CHROMIUM} is missing (apt-get install chromium to run it)`);
-}
-
 let vigil: SeededVigil;
 let url: string;
 let browser: Browser;
 /** Content-Security-Policy violations and uncaught errors seen by any page. */
 const problems: string[] = [];
 
-async function newSession(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return { context, page };
-}
+const newSession = () => openSession(browser, problems);
+const login = (page: Page, username: string, path = '/') => signIn(page, url, username, path);
 
-async function login(page: Page, username: string, path = '/') {
-  await page.goto(url + path);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
-
-/** From the PID segment of 04-hl7-mllp.pcap: name, MRN, street, SSN-shaped number. */
-const PATIENT = /HARTMANN|ELENA|MRN00482913|WILLOW CREEK|987-65-4321/;
-
-const see = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 15_000 });
-
-describe.skipIf(!haveChromium && !inCi)('web dashboard in Chromium', { timeout: 120_000 }, () => {
+describe.skipIf(skipWithoutChromium('dashboard'))('web dashboard in Chromium', { timeout: 120_000 }, () => {
   let admin: Page;
   let adminContext: BrowserContext;
   let deviceTotal: number;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium`);
     vigil = await startSeededVigil();
     url = vigil.url;
     deviceTotal = vigil.deviceTotal;
     // launch() gives every run a fresh temporary profile (the --user-data-dir the brief asks for).
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     ({ context: adminContext, page: admin } = await newSession());
   }, 240_000);
 
-  beforeEach(() => {
-    // A failing step leaves a screenshot of the admin's page behind (its path is printed).
-    onTestFailed(async ({ task }) => {
-      const file = join(tmpdir(), `vigil-dashboard-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-      await admin?.screenshot({ path: file, fullPage: true }).catch(() => {});
-      console.error(`dashboard e2e: screenshot of the failure in ${file}`);
-    });
-  });
+  // A failing step leaves a screenshot of the admin's page behind (its path is printed).
+  screenshotOnFailure('dashboard', () => admin);
 
   afterAll(async () => {
     await browser?.close();

@@ -10,35 +10,24 @@
  *
  * Without /usr/bin/chromium the suite is skipped with a message, except when CI=true, where it fails.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  importFixtures,
-  DASHBOARD_PASSWORD as PASSWORD,
-  type SeededVigil,
-  startSeededVigil,
-} from './dashboard-seed.js';
+  launchChromium,
+  newSession,
+  PATIENT,
+  screenshotOnFailure,
+  see,
+  signIn,
+  skipWithoutChromium,
+} from './browser.js';
+import { importFixtures, type SeededVigil, startSeededVigil } from './dashboard-seed.js';
 
 // The browser globals page.evaluate callbacks use (the root tsconfig has no DOM library, on purpose).
 declare const document: { activeElement: { getAttribute(name: string): string | null } | null };
 
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env['CI'] === 'true';
-if (!haveChromium && !inCi) {
-  console.warn(`network e2e: skipped, ${CHROMIUM} is missing (apt-get install chromium to run it)`);
-}
-
-/** From the PID segment of 04-hl7-mllp.pcap: name, MRN, street, SSN-shaped number. */
-const PATIENT = /HARTMANN|ELENA|MRN00482913|WILLOW CREEK|987-65-4321/;
-
-const see = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 15_000 });
-
-describe.skipIf(!haveChromium && !inCi)('network page in Chromium', { timeout: 120_000 }, () => {
+describe.skipIf(skipWithoutChromium('network'))('network page in Chromium', { timeout: 120_000 }, () => {
   let vigil: SeededVigil;
   let browser: Browser;
   let page: Page;
@@ -46,7 +35,6 @@ describe.skipIf(!haveChromium && !inCi)('network page in Chromium', { timeout: 1
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium`);
     vigil = await startSeededVigil();
     url = vigil.url;
     const alice = await vigil.apiAs('alice');
@@ -57,31 +45,12 @@ describe.skipIf(!haveChromium && !inCi)('network page in Chromium', { timeout: 1
       cidrs: ['10.30.0.0/24'],
       zone: 'integration',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({
-      viewport: { width: 1366, height: 768 },
-      acceptDownloads: true,
-    });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text()))
-        problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${url}/network`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    browser = await launchChromium();
+    ({ page } = await newSession(browser, problems, { acceptDownloads: true }));
+    await signIn(page, url, 'alice', '/network');
   }, 240_000);
 
-  beforeEach(() => {
-    onTestFailed(async ({ task }) => {
-      const file = join(tmpdir(), `vigil-network-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-      await page?.screenshot({ path: file, fullPage: true }).catch(() => {});
-      console.error(`network e2e: screenshot of the failure in ${file}`);
-    });
-  });
+  screenshotOnFailure('network', () => page);
 
   afterAll(async () => {
     await browser?.close();

@@ -17,50 +17,23 @@
  * dashboard.test.ts, except with CI=true.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type ApiRequest,
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  DASHBOARD_PASSWORD as PASSWORD,
-  repoRoot,
-  type SeededVigil,
-  startSeededVigil,
-} from './dashboard-seed.js';
-
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env['CI'] === 'true';
-if (!haveChromium && !inCi)
-  console.warn(`program e2e: skipped, ${CHROMIUM} is missing (apt-get install chromium to run it)`);
+  launchChromium,
+  newSession,
+  screenshotOnFailure,
+  see,
+  signIn,
+  skipWithoutChromium,
+} from './browser.js';
+import { type ApiRequest, repoRoot, type SeededVigil, startSeededVigil } from './dashboard-seed.js';
 
 const root = repoRoot();
 const fixture = (p: string) => join(root, 'test/fixtures', p);
-const see = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 15_000 });
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-
-/**
- * startSeededVigil keeps its SQLite file in a fresh `vigil-dashboard-*` folder under os.tmpdir(); with
- * TMPDIR pointing at a folder of our own for that one call, the folder (and so the database the CLI
- * must write the recalls into) is the only one there.
- */
-async function startWithDatabasePath(): Promise<{ vigil: SeededVigil; db: string; parent: string }> {
-  const parent = mkdtempSync(join(tmpdir(), 'vigil-program-'));
-  const saved = process.env['TMPDIR'];
-  process.env['TMPDIR'] = parent;
-  try {
-    const vigil = await startSeededVigil();
-    const dir = readdirSync(parent).find((n) => n.startsWith('vigil-dashboard-'));
-    if (!dir) throw new Error(`no vigil-dashboard-* folder in ${parent}`);
-    return { vigil, db: join(parent, dir, 'vigil.db'), parent };
-  } finally {
-    if (saved === undefined) delete process.env['TMPDIR'];
-    else process.env['TMPDIR'] = saved;
-  }
-}
 
 async function seedProgram(as: ApiRequest, db: string) {
   await as(
@@ -116,52 +89,32 @@ async function seedProgram(as: ApiRequest, db: string) {
   await as('POST', '/api/v1/recalls/match', {});
 }
 
-describe.skipIf(!haveChromium && !inCi)('program pages in Chromium', { timeout: 120_000 }, () => {
+describe.skipIf(skipWithoutChromium('program'))('program pages in Chromium', { timeout: 120_000 }, () => {
   let vigil: SeededVigil;
-  let parent: string;
   let url: string;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
 
   async function login(username: string, path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    const p = await context.newPage();
-    p.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text()))
-        problems.push(m.text());
-    });
-    p.on('pageerror', (e) => problems.push(e.message));
-    await p.goto(url + path);
-    await p.getByLabel('Username').fill(username);
-    await p.getByLabel('Password').fill(PASSWORD);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('button', { name: 'Log out' }).waitFor();
+    const { page: p } = await newSession(browser, problems);
+    await signIn(p, url, username, path);
     return p;
   }
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: install Debian's chromium`);
-    const started = await startWithDatabasePath();
-    ({ vigil, parent } = started);
+    vigil = await startSeededVigil();
     url = vigil.url;
-    await seedProgram(await vigil.apiAs('alice'), started.db);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    await seedProgram(await vigil.apiAs('alice'), vigil.db);
+    browser = await launchChromium();
     page = await login('alice', '/program');
   }, 240_000);
 
-  beforeEach(() => {
-    onTestFailed(async ({ task }) => {
-      const file = join(tmpdir(), `vigil-program-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-      await page?.screenshot({ path: file, fullPage: true }).catch(() => {});
-      console.error(`program e2e: screenshot of the failure in ${file}`);
-    });
-  });
+  screenshotOnFailure('program', () => page);
 
   afterAll(async () => {
     await browser?.close();
     await vigil?.stop();
-    if (parent) rmSync(parent, { recursive: true, force: true });
   });
 
   it('officers: the missing officer is warned about, then designated through the form', async () => {
