@@ -33,6 +33,11 @@ export const PATIENT = /HARTMANN|ELENA|MRN00482913|WILLOW CREEK|987-65-4321/;
 
 export const see = (l: Locator) => l.first().waitFor({ state: 'visible', timeout: 15_000 });
 
+/** The distinct values of column `n` (1-based) of the page's table body, sorted. */
+export async function columnValues(page: Page, n: number): Promise<string[]> {
+  return [...new Set(await page.locator(`tbody tr td:nth-child(${n})`).allTextContents())].sort();
+}
+
 /** A new 1366×768 context and page whose CSP violations and uncaught errors go into `problems`. */
 export async function newSession(
   browser: Browser,

@@ -10,6 +10,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  columnValues,
   launchChromium,
   newSession as openSession,
   PATIENT,
@@ -138,9 +139,9 @@ describe.skipIf(skipWithoutChromium('dashboard'))('web dashboard in Chromium', {
     await admin.getByLabel('Class').selectOption('infusion-pump');
     await admin.getByRole('button', { name: 'Apply filters' }).click();
     await admin.waitForURL(/deviceClass=infusion-pump/);
-    const classes = await admin.locator('tbody tr td:nth-child(4)').allTextContents();
-    expect(classes.length).toBeGreaterThan(1);
-    expect(new Set(classes)).toEqual(new Set(['infusion-pump']));
+    // The URL changes before the filtered page has loaded: wait until the rows are the filtered ones.
+    await expect.poll(() => columnValues(admin, 4), { timeout: 15_000 }).toEqual(['infusion-pump']);
+    expect((await admin.locator('tbody tr').allTextContents()).length).toBeGreaterThan(1);
 
     await admin.getByRole('button', { name: 'Clear' }).click();
     await admin.getByLabel('Search').fill('TASY');
@@ -173,8 +174,7 @@ describe.skipIf(skipWithoutChromium('dashboard'))('web dashboard in Chromium', {
     await admin.goto(`${url}/inventory`);
     await admin.getByRole('link', { name: 'Life-sustaining' }).click();
     await admin.waitForURL(/criticality=life-sustaining/);
-    const crit = await admin.locator('tbody tr td:nth-child(5)').allTextContents();
-    expect(new Set(crit)).toEqual(new Set(['life-sustaining']));
+    await expect.poll(() => columnValues(admin, 5), { timeout: 15_000 }).toEqual(['life-sustaining']);
   });
 
   it('keyboard: the skip link appears on focus and leads to the page; focus is always visible', async () => {
