@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import { openDatabase, type VigilDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 
@@ -45,6 +45,16 @@ export const PG_URL = BASE_PG_URL ? await workerDatabaseUrl(BASE_PG_URL) : undef
 export type TestDialect = 'sqlite' | 'postgres';
 
 export const DIALECTS: TestDialect[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/**
+ * A suite that only means something on PostgreSQL (its advisory locks, concurrent transactions): skipped,
+ * with the warning below, without VIGIL_TEST_PG; with CI=true that is an error, so CI never skips it.
+ */
+export function describeOnPostgres(name: string, fn: () => void): void {
+  if (!PG_URL && process.env['CI'] === 'true')
+    throw new Error(`${name}: CI=true but VIGIL_TEST_PG is not set; this suite needs PostgreSQL`);
+  describe.skipIf(!PG_URL)(name, fn);
+}
 
 let warned = false;
 if (!PG_URL && !warned) {

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { describeOnPostgres, freshDatabase } from '../../test/dialects.js';
 import { deferAudit, listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { identityLockKeys, observationKeys } from '../inventory/observation.js';
 import { INGEST_ACTOR } from '../scaleout/actor.js';
@@ -16,8 +16,6 @@ import { transaction } from '../store/transaction.js';
 import { applySourceResult } from './apply-source-result.js';
 import { analyzeCapture } from './capture-analyzer.js';
 import type { HostObservation, SourceResult } from './host-observation.js';
-
-const pgOnly = DIALECTS.includes('postgres') ? describe : describe.skip;
 
 function signal(): { wait: Promise<void>; fire: () => void } {
   let fire!: () => void;
@@ -49,7 +47,7 @@ describe('identity lock keys', () => {
   });
 });
 
-pgOnly('parallel observation ingest on PostgreSQL', () => {
+describeOnPostgres('parallel observation ingest on PostgreSQL', () => {
   let vdb: VigilDatabase;
   let hosts: HostObservation[];
   beforeAll(async () => {

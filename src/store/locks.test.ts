@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeOnPostgres, freshDatabase } from '../../test/dialects.js';
 import type { VigilDatabase } from './database.js';
 import { takeLock } from './locks.js';
 import { transaction } from './transaction.js';
-
-const pgOnly = DIALECTS.includes('postgres') ? describe : describe.skip;
 
 /** A promise and the function that resolves it. */
 function signal(): { wait: Promise<void>; fire: () => void } {
@@ -15,7 +13,7 @@ function signal(): { wait: Promise<void>; fire: () => void } {
   return { wait, fire };
 }
 
-pgOnly('advisory locks on PostgreSQL', () => {
+describeOnPostgres('advisory locks on PostgreSQL', () => {
   let a: VigilDatabase;
   let b: VigilDatabase;
   beforeAll(async () => {
