@@ -46,6 +46,15 @@ for (const [prefix, re] of Object.entries(expected)) {
   const name = table[prefix]?.split('\n', 1)[0];
   if (!name || !re.test(name)) problems.push(`${prefix}: expected ${re}, got ${JSON.stringify(name)}`);
 }
+// src/discovery/oui.ts searches the file line by line (one entry per line, sorted by prefix length then
+// prefix) and falls back to parsing all of it, ~50 ms slower per analysis, when that layout changes.
+const lines = readFileSync(tablePath, 'latin1').split('\n').slice(1).filter((l) => l !== '}' && l !== '');
+const lineKeys = lines.map((l) => /^ "([0-9A-F]+)": /.exec(l)?.[1]);
+const sorted = lineKeys.every(
+  (k, i) => k && (i === 0 || lineKeys[i - 1].length < k.length || (lineKeys[i - 1].length === k.length && lineKeys[i - 1] < k)),
+);
+if (!sorted || lineKeys.length !== keys.length)
+  console.warn('note: the file is no longer one sorted entry per line; lookups will parse the whole table');
 console.log(
   `oui-data ${pkg.version}: ${keys.length} prefixes (MA-L ${byLength[6]}, MA-M ${byLength[7]}, MA-S ${byLength[9]})`,
 );

@@ -93,9 +93,9 @@ export class Capture implements AsyncIterable<CapturePacket> {
         if (headBytes < 4) continue;
         reader = this.chooseReader(head);
         if (reader === undefined) return;
-        reader.push(head.length === 1 ? head[0]! : Buffer.concat(head));
+        reader.push(plainBytes(head.length === 1 ? head[0]! : Buffer.concat(head)));
       } else {
-        reader.push(chunk);
+        reader.push(plainBytes(chunk));
       }
       yield reader;
       // Not a capture, or corrupt beyond repair: stop reading (a 10 GB file of garbage is not read through).
@@ -175,6 +175,16 @@ export class Capture implements AsyncIterable<CapturePacket> {
       if (!exhausted) await it.return?.();
     }
   }
+}
+
+/**
+ * The same bytes as a plain `Uint8Array` view. File and gunzip chunks are Node `Buffer`s, and every
+ * `subarray()` of a Buffer builds another Buffer through its species constructor: several times slower
+ * than a typed-array view, and the readers, the TCP reassembly and the dissectors take views of every
+ * packet and segment.
+ */
+function plainBytes(chunk: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(chunk) ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : chunk;
 }
 
 /** Reads a capture from any stream of chunks (a gunzip stream, a socket, a test's array of buffers). */

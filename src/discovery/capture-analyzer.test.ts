@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
@@ -193,6 +194,25 @@ describe('capture analyzer (no database)', () => {
       isHostAddress('ff02::fb'),
       isHostAddress('0.0.0.0'),
     ]).toEqual([true, false, false, false]);
+  });
+
+  it('tells host addresses from the rest exactly as the plain-string rule does, for any IPv4 or IPv6 text', () => {
+    // The rule as first written (substrings and a regex); the shipped one reads characters in place.
+    const rule = (ip: string) => {
+      if (!ip || ip === '0.0.0.0' || ip === '255.255.255.255' || ip === '::' || ip === '::1') return false;
+      if (ip.includes(':')) return !/^ff/i.test(ip);
+      const first = Number(ip.slice(0, ip.indexOf('.')));
+      return first !== 127 && first < 224 && !ip.endsWith('.255');
+    };
+    const octet = fc.integer({ min: 0, max: 255 });
+    const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+    const special = fc.constantFrom('0.0.0.0', '255.255.255.255', '127.0.0.1', '10.0.0.255', '::', '::1', '');
+    fc.assert(
+      fc.property(fc.oneof(v4, fc.ipV6(), special), (ip) => {
+        expect(isHostAddress(ip)).toBe(rule(ip));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 

@@ -1244,10 +1244,33 @@ function connectionText(conn: TcpConnection): string {
 
 /** A unicast address a device could have (not unspecified, loopback, broadcast or multicast). */
 export function isHostAddress(ip: string): boolean {
-  if (!ip || ip === '0.0.0.0' || ip === '255.255.255.255' || ip === '::' || ip === '::1') return false;
-  if (ip.includes(':')) return !/^ff/i.test(ip);
-  const first = Number(ip.slice(0, ip.indexOf('.')));
-  return first !== 127 && first < 224 && !ip.endsWith('.255');
+  // Called for both ends of every connection and flow: read the first octet in place, no substring.
+  let first = 0;
+  let i = 0;
+  for (; i < ip.length && i < 4; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) break; // '.'
+    if (c < 48 || c > 57) return isHostAddress6(ip);
+    first = first * 10 + c - 48;
+  }
+  if (i === 0 || i === ip.length || i === 4) return isHostAddress6(ip);
+  if (ip === '0.0.0.0') return false;
+  // x.x.x.255 (a subnet broadcast, as far as a /24 goes) is not a host either.
+  const n = ip.length;
+  const lastOctet255 =
+    n > 4 &&
+    ip.charCodeAt(n - 4) === 46 &&
+    ip.charCodeAt(n - 3) === 50 &&
+    ip.charCodeAt(n - 2) === 53 &&
+    ip.charCodeAt(n - 1) === 53;
+  return first !== 127 && first < 224 && !lastOctet255;
+}
+
+/** The rest of `isHostAddress`: IPv6 (not unspecified, loopback or multicast) and anything else (no). */
+function isHostAddress6(ip: string): boolean {
+  if (!ip.includes(':')) return false;
+  if (ip === '::' || ip === '::1') return false;
+  return !/^ff/i.test(ip);
 }
 
 /**

@@ -71,8 +71,13 @@ const isIcmp6Plumbing = (type: number) => (type >= 130 && type <= 137) || type =
 export class FlowSummaries {
   readonly stats: FlowSummaryStats;
   private readonly byKey = new Map<string, Conversation>();
-  /** Recently closed TCP connections whose trailing packets are still to be added (FIFO, bounded). */
-  private readonly lingering: Lingering[] = [];
+  /**
+   * Recently closed TCP connections whose trailing packets are still to be added: a FIFO ring of
+   * `LINGER_MAX` (an array's `shift()` would move all of them on every connection).
+   */
+  private readonly lingering: (Lingering | undefined)[] = new Array(LINGER_MAX);
+  private lingerHead = 0;
+  private lingerCount = 0;
   /** ICMPv4 by source then destination address number: no key text per packet. */
   private readonly icmp4 = new Map<number, Map<number, Conversation | null>>(); // null: not unicast
 
@@ -99,8 +104,14 @@ export class FlowSummaries {
     c.protocol ??= protocol;
     c.established = (c.established ?? false) || established;
     // The tracker reports the close before the last ACKs it still counts: settle those later.
-    this.lingering.push({ conn, conversation: c, packets, bytes });
-    if (this.lingering.length > LINGER_MAX) this.settle(this.lingering.shift()!);
+    const l: Lingering = { conn, conversation: c, packets, bytes };
+    if (this.lingerCount < LINGER_MAX) {
+      this.lingering[(this.lingerHead + this.lingerCount++) % LINGER_MAX] = l;
+    } else {
+      this.settle(this.lingering[this.lingerHead]!);
+      this.lingering[this.lingerHead] = l;
+      this.lingerHead = (this.lingerHead + 1) % LINGER_MAX;
+    }
   }
 
   private settle(l: Lingering): void {
@@ -158,7 +169,13 @@ export class FlowSummaries {
 
   /** The conversations, busiest first within each client; evidence names the first connection seen. */
   finish(file: string, source: FlowSummary['evidence']['source'] = 'capture'): FlowSummary[] {
-    for (const l of this.lingering.splice(0)) this.settle(l);
+    for (let i = 0; i < this.lingerCount; i++) {
+      const at = (this.lingerHead + i) % LINGER_MAX;
+      this.settle(this.lingering[at]!);
+      this.lingering[at] = undefined;
+    }
+    this.lingerHead = 0;
+    this.lingerCount = 0;
     const out: FlowSummary[] = [];
     for (const c of this.byKey.values()) {
       out.push({

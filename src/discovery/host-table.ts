@@ -371,8 +371,11 @@ function merge(into: HostBuilder, from: HostBuilder): void {
   for (const n of from.hostnames) into.addHostname(n);
   // A MAC-only host may hold addresses DHCPv6 assigned to it.
   for (const ip of from.ips) addCapped(into.ips, ip);
-  into.seen(from.firstSeen);
-  into.seen(from.lastSeen);
+  // A builder never seen (firstSeen still +∞) must not make the other's lastSeen +∞.
+  if (from.firstSeen <= from.lastSeen) {
+    into.seen(from.firstSeen);
+    into.seen(from.lastSeen);
+  }
   into.talked ||= from.talked;
   for (const p of from.protocols) into.protocols.add(p);
   for (const h of from.hints) into.addHint(h.kind, h.value, h.evidence);

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lookupMacVendor, macVendor } from './oui.js';
+import { entryLines, lookupMacVendor, macVendor, registryEntry } from './oui.js';
 
 const NMAP_FIXTURES = new URL('../../test/fixtures/nmap/', import.meta.url);
 
@@ -77,5 +79,33 @@ describe('macVendor', () => {
     expect(lookupMacVendor('00:00:00:00:00:00').ok).toBe(true); // Xerox holds 00:00:00, as registered
     // Not registered in oui-data 2.1.9; a future registry may assign it, then pick another.
     expect(lookupMacVendor('fc:ff:ff:00:00:01')).toMatchObject({ ok: false, reason: 'unassigned' });
+  });
+});
+
+describe('the registry search', () => {
+  const path = createRequire(import.meta.url).resolve('oui-data');
+  const bytes = readFileSync(path);
+  const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
+
+  it('finds every entry of the registry, exactly as JSON.parse reads it', () => {
+    // The installed oui-data keeps one entry per line in order: the fast path is the one in use.
+    expect(entryLines(bytes)?.length).toBe(Object.keys(parsed).length);
+    for (const [prefix, entry] of Object.entries(parsed)) expect(registryEntry(prefix), prefix).toBe(entry);
+  });
+
+  it('finds nothing where the registry has nothing', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(6, 7, 9), fc.nat(), (len, n) => {
+        const prefix = n.toString(16).toUpperCase().padStart(len, '0').slice(-len);
+        expect(registryEntry(prefix)).toBe(parsed[prefix]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses a layout it cannot search (minified, out of order), so the table is parsed instead', () => {
+    expect(entryLines(Buffer.from(JSON.stringify({ '000000': 'A', '000001': 'B' })))).toBeUndefined();
+    expect(entryLines(Buffer.from('{\n "000001": "B",\n "000000": "A"\n}\n'))).toBeUndefined();
+    expect(entryLines(Buffer.from('{\n "000000": "A",\n "0000000": "B"\n}\n'))?.length).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * @module MAC address → the organisation the IEEE assigned its prefix to (MA-L, MA-M and MA-S registries),
  * from the `oui-data` package. The 5.6 MB table is read once, on the first lookup, so commands that never
- * look up a MAC start as fast as before.
+ * look up a MAC start as fast as before; it stays as bytes, searched per lookup (see `Registry`).
  *
  * A NIC vendor is a hint, not the device maker: a GE scanner may carry an Intel card. Randomised and
  * locally administered addresses (the U/L bit set) were never assigned by the IEEE, so they have no vendor.
@@ -42,15 +42,89 @@ function macHex(mac: string): string | null {
   return hex ? hex.toUpperCase() : null;
 }
 
-let table: Record<string, string> | undefined;
+/**
+ * The registry file, as bytes, with the start of each entry's line. `oui-data` writes one entry per line
+ * (` "PREFIX": "name\naddress…",`), sorted by prefix length then prefix (MA-L, MA-M, MA-S), so a lookup is
+ * a binary search over the lines and only the entry found is decoded. Parsing the whole 5.6 MB JSON instead
+ * cost ~50 ms and left ~20 MB of strings on the heap for the garbage collector to walk for the rest of a
+ * capture analysis. Should a release change that layout, the file is parsed as JSON after all
+ * (`scripts/refresh-oui.mjs` and the tests check the layout).
+ */
+interface Registry {
+  bytes: Buffer;
+  lines: Uint32Array;
+}
+let lineRegistry: Registry | undefined;
+let parsedRegistry: Record<string, string> | undefined;
 
 /** Reads `oui-data` once. Resolved through the package so the bundle in dist/ finds it too. */
-function registry(): Record<string, string> {
-  if (!table) {
-    const path = createRequire(import.meta.url).resolve('oui-data');
-    table = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+function registry(): Registry | Record<string, string> {
+  if (lineRegistry) return lineRegistry;
+  if (parsedRegistry) return parsedRegistry;
+  const path = createRequire(import.meta.url).resolve('oui-data');
+  const bytes = readFileSync(path);
+  const lines = entryLines(bytes);
+  if (lines) lineRegistry = { bytes, lines };
+  else parsedRegistry = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
+  return lineRegistry ?? parsedRegistry!;
+}
+
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+
+/** Start offsets of the entry lines, or undefined when the file is not laid out one sorted entry per line. */
+export function entryLines(bytes: Buffer): Uint32Array | undefined {
+  if (bytes[0] !== 0x7b /* { */ || bytes[1] !== NEWLINE) return undefined;
+  const starts: number[] = [];
+  let at = 2;
+  let previous = '';
+  while (at < bytes.length) {
+    const end = bytes.indexOf(NEWLINE, at);
+    const stop = end < 0 ? bytes.length : end;
+    if (bytes[at] === 0x7d /* } */) break;
+    const key = keyAt(bytes, at, stop);
+    if (key === undefined || !keyBefore(previous, key)) return undefined;
+    previous = key;
+    starts.push(at);
+    at = stop + 1;
   }
-  return table;
+  return starts.length > 0 ? Uint32Array.from(starts) : undefined;
+}
+
+/** The prefix of the entry line at `at` (` "0050C2": …`), or undefined if the line is not an entry. */
+function keyAt(bytes: Buffer, at: number, stop: number): string | undefined {
+  if (bytes[at] !== 0x20 || bytes[at + 1] !== QUOTE) return undefined;
+  const close = bytes.indexOf(QUOTE, at + 2);
+  if (close < 0 || close > stop || close - at - 2 > 9) return undefined;
+  return bytes.toString('latin1', at + 2, close);
+}
+
+/** The registry's order: shorter prefixes (MA-L) before longer ones, then by the hex digits. */
+const keyBefore = (a: string, b: string) => a.length < b.length || (a.length === b.length && a < b);
+
+function lookup(reg: Registry | Record<string, string>, key: string): string | undefined {
+  if (!('lines' in reg)) return (reg as Record<string, string>)[key];
+  const { bytes, lines } = reg as Registry;
+  let lo = 0;
+  let hi = lines.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = lines[mid]!;
+    const k = keyAt(bytes, at, bytes.length)!;
+    if (k === key) {
+      const end = bytes.indexOf(NEWLINE, at);
+      const line = bytes.toString('utf8', at, end < 0 ? bytes.length : end).trimEnd();
+      return JSON.parse(line.slice(line.indexOf(':') + 1).replace(/,$/, '')) as string;
+    }
+    if (keyBefore(k, key)) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** The registry entry (name and postal address) of a prefix in hex capitals, as the file has it. */
+export function registryEntry(prefix: string): string | undefined {
+  return lookup(registry(), prefix);
 }
 
 const colon = (hex: string) =>
@@ -81,7 +155,7 @@ export function lookupMacVendor(mac: string): MacVendorLookup {
     [7, 'MA-M'],
     [6, 'MA-L'],
   ] as const) {
-    const entry = data[hex.slice(0, len)];
+    const entry = lookup(data, hex.slice(0, len));
     if (entry !== undefined) {
       const vendor = entry.split('\n', 1)[0]!.trim();
       return { ok: true, vendor, prefix: colon(hex.slice(0, len)), registry: reg };
