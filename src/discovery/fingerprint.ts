@@ -222,7 +222,10 @@ interface Candidate {
   evidence: Evidence;
 }
 
-const sameValue = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
+// One collator for all comparisons: `localeCompare` with options builds one per call (the costliest part
+// of fingerprinting a host).
+const accentSensitive = new Intl.Collator(undefined, { sensitivity: 'accent' });
+const sameValue = (a: string, b: string) => accentSensitive.compare(a, b) === 0;
 const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function pushHint(hints: Hint[], hint: Hint): void {

@@ -70,7 +70,10 @@ const isIcmp6Plumbing = (type: number) => (type >= 130 && type <= 137) || type =
 
 export class FlowSummaries {
   readonly stats: FlowSummaryStats;
+  /** Every conversation, in the order first seen (the order of the result). */
   private readonly byKey = new Map<string, Conversation>();
+  /** TCP and UDP conversations by client, server and port (UDP ports negative). */
+  private readonly byClient = new Map<string, Map<string, Map<number, Conversation>>>();
   /**
    * Recently closed TCP connections whose trailing packets are still to be added: a FIFO ring of
    * `LINGER_MAX` (an array's `shift()` would move all of them on every connection).
@@ -261,8 +264,16 @@ export class FlowSummaries {
       this.stats.nonUnicast++;
       return null;
     }
-    const key = `${client}|${server}|${port}|${transport}`;
-    const known = this.byKey.get(key);
+    // Looked up by the address texts themselves (the trackers hand out the same string per address, its
+    // hash already computed), not by a key text built for every connection.
+    let byServer = this.byClient.get(client);
+    if (byServer === undefined) {
+      byServer = new Map();
+      this.byClient.set(client, byServer);
+    }
+    const portKey = transport === 'tcp' ? port : -1 - port;
+    let byPort = byServer.get(server);
+    const known = byPort?.get(portKey);
     if (known) {
       this.touch(known, 1, packets, bytes, f.lastTime);
       if (f.firstTime < known.first) known.first = f.firstTime;
@@ -290,7 +301,12 @@ export class FlowSummaries {
       evidenceTime: f.firstTime,
       evidenceConnection: `${ep(client, port === f.serverPort ? f.clientPort : f.serverPort)} → ${ep(server, port)}/${transport}`,
     };
-    this.byKey.set(key, c);
+    if (byPort === undefined) {
+      byPort = new Map();
+      byServer.set(server, byPort);
+    }
+    byPort.set(portKey, c);
+    this.byKey.set(`${client}|${server}|${port}|${transport}`, c);
     this.stats.summaries++;
     return c;
   }

@@ -171,15 +171,24 @@ interface FoldedFinding {
 
 let lastSecond = Number.NaN;
 let lastPrefix = '';
-/** ISO-8601 of a capture time; the date-time part is reused within a second (evidence is made often). */
+let lastMs = Number.NaN;
+let lastIso = '';
+/**
+ * ISO-8601 of a capture time. Evidence is made often, several times per packet: the last result is reused
+ * for the same millisecond, and the date-time part within a second.
+ */
 export const iso = (t: number) => {
   const ms = Math.round(t * 1000);
+  if (ms === lastMs) return lastIso;
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
     lastSecond = second;
     lastPrefix = new Date(second * 1000).toISOString().slice(0, 20);
   }
-  return `${lastPrefix}${String(ms - second * 1000).padStart(3, '0')}Z`;
+  const milli = ms - second * 1000;
+  lastMs = ms;
+  lastIso = `${lastPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return lastIso;
 };
 
 export class HostTable {

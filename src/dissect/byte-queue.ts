@@ -5,8 +5,11 @@
  * queue is empty is parsed in place; only an unfinished tail is copied.
  */
 
+/** Shared by every queue that has not buffered anything yet: most connections never need storage. */
+const EMPTY = new Uint8Array(0);
+
 export class ByteQueue {
-  private data: Uint8Array = new Uint8Array(0);
+  private data: Uint8Array = EMPTY;
   private start = 0;
   private end = 0;
   /** The caller's chunk, used in place while the queue held nothing else. */

@@ -236,7 +236,7 @@ class DirectionState {
   readonly header = new Uint8Array(DICOM_PDU_HEADER_LENGTH);
   fill = 0;
   pduOffset = 0;
-  body: Uint8Array = new Uint8Array(0);
+  body: Uint8Array = EMPTY;
   /** Length field of the current P-DATA-TF PDU, and the bytes of it not yet read. */
   pduLength = 0;
   pduRemaining = 0;
