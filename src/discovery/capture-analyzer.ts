@@ -571,6 +571,10 @@ export class CaptureAnalyzer implements TcpConsumer {
     // A default login the server never refused (Telnet has no success message) counts as in use.
     if (st?.pendingDefault) this.loginOutcome(conn, st, 'not refused');
     this.flows.tcp(conn, st?.protocol === undefined || st.protocol === 'unknown' ? null : st.protocol);
+    // The tracker keeps a closed connection a while longer (its last ACKs), and the conversation
+    // summaries until those are counted, but delivers nothing more: the dissector and its buffers can go
+    // now rather than after thousands more connections (they were most of what the collector had to move).
+    conn.userData = undefined;
   }
 
   private connEvidence(st: ConnState, packet: number, time: number, summary: string): Evidence {
