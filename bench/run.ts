@@ -340,14 +340,16 @@ function ensureTools(): void {
   );
 }
 
-/** Runs a command under GNU time: wall seconds and peak RSS (MB). */
-function timed(cmd: string): { seconds: number; peakRssMb: number } {
+/** Runs a command under GNU time: wall seconds, CPU seconds (user + system) and peak RSS (MB). */
+function timed(cmd: string): { seconds: number; cpuSeconds: number; peakRssMb: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'sh', '-c', `${cmd} > /dev/null`], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', 'sh', '-c', `${cmd} > /dev/null`], {
+    encoding: 'utf8',
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  const kb = Number(r.stderr.trim().split('\n').at(-1));
-  return { seconds, peakRssMb: Math.round(kb / 1024) };
+  const [user, system, kb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds, cpuSeconds: user! + system!, peakRssMb: Math.round(kb! / 1024) };
 }
 
 function child(
@@ -380,7 +382,7 @@ async function benchCapture(): Promise<void> {
   // Warm the page cache so every contender reads from memory.
   timed(`cat '${file}'`);
   console.log(`\n== capture analysis: ${file} (${(size / 1e6).toFixed(0)} MB)`);
-  const rows: { name: string; seconds: number; peakRssMb: number; note?: string }[] = [];
+  const rows: { name: string; seconds: number; cpuSeconds?: number; peakRssMb: number; note?: string }[] = [];
   const vigil = child('analyze', file);
   rows.push({
     name: 'vigil analyzer (every dissector, findings)',
@@ -394,9 +396,14 @@ async function benchCapture(): Promise<void> {
   rows.push({ name: 'tshark -q -z io,stat,0', ...timed(`tshark -r '${file}' -q -z io,stat,0`) });
   rows.push({ name: 'tcpdump -nn -r', ...timed(`tcpdump -nn -r '${file}' 2>/dev/null`) });
   const tshark = rows.find((r) => r.name.startsWith('tshark'))!;
+  // CPU seconds too: on a VM shared with other work, wall clock swings several-fold between runs.
+  const cpuRatio = (r: (typeof rows)[number]) =>
+    r.cpuSeconds && tshark.cpuSeconds
+      ? `${fmt(tshark.cpuSeconds / r.cpuSeconds, 1).padStart(5)}× in CPU`
+      : '';
   for (const r of rows) {
     console.log(
-      `  ${r.name.padEnd(44)} ${fmt(mbs(r.seconds), 0).padStart(6)} MB/s  ${fmt(r.seconds, 2).padStart(7)} s  peak ${String(r.peakRssMb).padStart(5)} MB  ${fmt(tshark.seconds / r.seconds, 1).padStart(5)}× tshark${r.note ? `  (${r.note})` : ''}`,
+      `  ${r.name.padEnd(44)} ${fmt(mbs(r.seconds), 0).padStart(6)} MB/s  ${fmt(r.seconds, 2).padStart(7)} s  peak ${String(r.peakRssMb).padStart(5)} MB  ${fmt(tshark.seconds / r.seconds, 1).padStart(5)}× tshark  ${cpuRatio(r)}${r.note ? `  (${r.note})` : ''}`,
     );
   }
   console.log(
@@ -406,6 +413,11 @@ async function benchCapture(): Promise<void> {
     file,
     bytes: size,
     packets: vigil.packets,
-    rows: rows.map((r) => ({ ...r, mbPerSec: mbs(r.seconds), vsTshark: tshark.seconds / r.seconds })),
+    rows: rows.map((r) => ({
+      ...r,
+      mbPerSec: mbs(r.seconds),
+      vsTshark: tshark.seconds / r.seconds,
+      ...(r.cpuSeconds && tshark.cpuSeconds ? { vsTsharkCpu: tshark.cpuSeconds / r.cpuSeconds } : {}),
+    })),
   };
 }
