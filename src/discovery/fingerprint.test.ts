@@ -518,3 +518,29 @@ describe('conflicts and invariants', () => {
     );
   });
 });
+
+describe('fingerprintHost on a fleet of identical devices', () => {
+  it('gives each host the same identity with evidence from its own packets (rule firings are shared)', () => {
+    const hints: [string, string][] = [
+      ['dhcp.vendorClass', 'GE Healthcare CT'],
+      ['http.userAgent', 'Alaris-PCU/9.33.1'],
+    ];
+    const a = host({ ips: ['10.0.0.1'], hint: hints });
+    const b = host({
+      ips: ['10.0.0.2'],
+      hints: a.hints.map((h, i) => ({ ...h, evidence: ev(h.evidence.summary, 500 + i) })),
+    });
+    const fa = fingerprintHost(a);
+    const fb = fingerprintHost(b);
+    expect(id(fb)).toEqual(id(fa));
+    expect(Object.keys(fa.identity).length).toBeGreaterThan(0);
+    for (const field of Object.keys(fa.identity) as IdentityField[]) {
+      expect(fa.identity[field]!.evidence.packet).toBeLessThan(500);
+      expect(fb.identity[field]!.evidence.packet).toBeGreaterThanOrEqual(500);
+      expect(fb.identity[field]!.evidence.summary).toBe(fa.identity[field]!.evidence.summary);
+    }
+    // The same facts in another order may fire differently ("first match wins" is by order): not shared.
+    const c = host({ ips: ['10.0.0.3'], hint: [hints[1]!, hints[0]!] });
+    expect(id(fingerprintHost(c))).toEqual(id(fingerprintHost(host({ hint: [hints[1]!, hints[0]!] }))));
+  });
+});

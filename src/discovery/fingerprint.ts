@@ -212,6 +212,47 @@ function fire(cr: CompiledRule, byKind: Map<string, Fact[]>): Firing | null {
   return { rule: cr.rule, fact: first.fact, captures: { numbered: [...first.m], named } };
 }
 
+/** A rule that fired on a host: the fact it matched (by position in `factsOf`) and the values it sets. */
+interface RuleFiring {
+  rule: FingerprintRule;
+  factIndex: number;
+  outputs: [keyof RuleOutput, string][];
+}
+
+/**
+ * Which rules fire on a list of facts depends only on the facts' kinds and values, in order, never on
+ * their evidence: a fleet's identical devices (a hospital's 300 infusion pumps of one model and firmware)
+ * share one evaluation. Bounded per rule set; cleared when full.
+ */
+const firingCache = new WeakMap<readonly CompiledRule[], Map<string, RuleFiring[]>>();
+const FIRING_CACHE_MAX = 4096;
+
+function firingsOf(rules: CompiledRule[], facts: Fact[], byKind: Map<string, Fact[]>): RuleFiring[] {
+  let cache = firingCache.get(rules);
+  if (!cache) {
+    cache = new Map();
+    firingCache.set(rules, cache);
+  }
+  let key = '';
+  for (const f of facts) key += `${f.kind}\u0000${f.value}\u0001`;
+  const known = cache.get(key);
+  if (known) return known;
+  const firings: RuleFiring[] = [];
+  for (const cr of rules) {
+    const firing = fire(cr, byKind);
+    if (!firing) continue;
+    const outputs: [keyof RuleOutput, string][] = [];
+    for (const [k, template] of Object.entries(firing.rule.sets) as [keyof RuleOutput, string][]) {
+      const value = cleanValue(expand(template, firing.captures));
+      if (value) outputs.push([k, value]);
+    }
+    firings.push({ rule: firing.rule, factIndex: facts.indexOf(firing.fact), outputs });
+  }
+  if (cache.size >= FIRING_CACHE_MAX) cache.clear();
+  cache.set(key, firings);
+  return firings;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Resolution
 
@@ -266,13 +307,9 @@ export function fingerprintHost(host: HostObservation, opts: FingerprintOptions 
     const existing = host.identity[field];
     if (existing) candidates.push({ field, ...existing });
   }
-  for (const cr of rules) {
-    const firing = fire(cr, byKind);
-    if (!firing) continue;
-    const { rule, fact, captures } = firing;
-    for (const [key, template] of Object.entries(rule.sets) as [keyof RuleOutput, string][]) {
-      const value = cleanValue(expand(template, captures));
-      if (!value) continue;
+  for (const { rule, factIndex, outputs } of firingsOf(rules, facts, byKind)) {
+    const fact = facts[factIndex]!;
+    for (const [key, value] of outputs) {
       const summary = `${fact.kind} "${clip(fact.value)}" → ${key} "${value}" (rule ${rule.id})`;
       const evidence: Evidence = { ...fact.evidence, summary };
       if (key === 'software') pushHint(hints, { kind: 'software', value, evidence });
