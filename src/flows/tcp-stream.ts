@@ -40,6 +40,9 @@ interface EarlySegment {
   time: number;
 }
 
+/** Never added to: `buffer()` gives a stream its own list before the first insert. */
+const NO_EARLY: EarlySegment[] = [];
+
 export class TcpStream {
   /** A sequence number anchors the stream (from the SYN, or the first data seen mid-stream). */
   synced = false;
@@ -58,7 +61,8 @@ export class TcpStream {
   /** Bytes seen again that had already been delivered (retransmissions, overlaps). */
   duplicateBytes = 0;
   /** Early segments, sorted by sequence number. */
-  private readonly early: EarlySegment[] = [];
+  /** Out-of-order segments waiting, by sequence; the shared empty list until the first one arrives. */
+  private early: EarlySegment[] = NO_EARLY;
   /** Capture time when the peer first acknowledged bytes not yet seen (null: no such hole). */
   private holeAckedAt: number | null = null;
   /** The highest such acknowledgement. */
@@ -283,6 +287,8 @@ export class TcpStream {
     ) {
       return false;
     }
+    // Most streams never see a segment early: their list is allocated only now.
+    if (this.early === NO_EARLY) this.early = [];
     const early = this.early;
     let i = early.length;
     while (i > 0 && seqDiff(early[i - 1]!.seq, seq) > 0) i--;
