@@ -1,11 +1,13 @@
 /**
  * @module Alerts (GET /alerts): most recently seen first, filtered by state and severity, with their
  * evidence; acknowledge, resolve, dismiss as false positive or re-open (POST /alerts/{id}/state,
- * alerts:write). Evidence summaries name the packets, never patient values (the API carries none).
+ * alerts:write). Evidence summaries name the packets, never patient values (the API carries none). Saved
+ * views keep the state and severity filters by name (GET/POST/DELETE /saved-views).
  */
 import { useState } from 'react';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
+import { SavedViews } from '../components/saved-views.js';
 import { Badge, ErrorMessage, formatDate, Loading, Pager, SelectField } from '../components/ui.js';
 import { href, Link, navigate, useLoad, useLocation } from '../router.js';
 import { useCan } from '../session.js';
@@ -126,6 +128,7 @@ export default function AlertsPage() {
           onChange={(v) => go({ severity: v, page: 1 })}
         />
       </div>
+      <SavedViews page="alerts" path="/alerts" query={href('', { state, severity })} />
       <ErrorMessage error={error ?? alerts.error} />
       {alerts.data ? (
         <>

@@ -1,10 +1,12 @@
 /**
  * @module The audit log (GET /audit, newest first, keyset paging by sequence number) with the hash
- * chain's verification result (GET /audit/verify) at the top, and the JSON-lines export.
+ * chain's verification result (GET /audit/verify) at the top, and the JSON-lines export. Saved views keep
+ * the actor and action filters by name (GET/POST/DELETE /saved-views).
  */
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { api, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
+import { SavedViews } from '../components/saved-views.js';
 import { Badge, ErrorMessage, formatDate, Loading, TextField } from '../components/ui.js';
 import { href, navigate, useLoad, useLocation } from '../router.js';
 
@@ -29,6 +31,8 @@ export default function AuditPage() {
   );
   const chain = useLoad(() => ok(api().audit.verify.$get()), []);
   const [draft, setDraft] = useState({ actor, action });
+  // The URL may change under the form (a saved view, back and forward): the fields follow it.
+  useEffect(() => setDraft({ actor, action }), [actor, action]);
   const apply = (e: FormEvent) => {
     e.preventDefault();
     navigate(href('/admin/audit', draft));
@@ -78,6 +82,7 @@ export default function AuditPage() {
           Export (JSON lines)
         </a>
       </form>
+      <SavedViews page="audit" path="/admin/audit" query={href('', { actor, action })} />
       <ErrorMessage error={entries.error} />
       {entries.data ? (
         <>

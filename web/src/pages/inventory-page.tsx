@@ -4,13 +4,14 @@
  * filter sets on the server (GET/POST/DELETE /saved-views), one's own or shared with the team; CSV
  * export streams every matching device (GET /devices/export).
  */
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { CRITICALITIES, DEVICE_CLASSES } from '../../../src/inventory/device.js';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
+import { SavedViews } from '../components/saved-views.js';
 import { Badge, ErrorMessage, formatDate, Loading, Pager, SelectField, TextField } from '../components/ui.js';
 import { href, Link, navigate, useLoad, useLocation } from '../router.js';
-import { useCan, useSession } from '../session.js';
+import { useCan } from '../session.js';
 
 type Device = Awaited<ReturnType<typeof listPage>>['items'][number];
 
@@ -77,11 +78,6 @@ async function moveLegacyViews(): Promise<void> {
   else localStorage.removeItem(LEGACY_KEY);
 }
 
-async function loadViews() {
-  await moveLegacyViews();
-  return (await ok(api()['saved-views'].$get({ query: { page: 'inventory' } }))).items;
-}
-
 const COLUMNS: Column<Device>[] = [
   {
     key: 'assetTag',
@@ -136,40 +132,6 @@ export default function InventoryPage() {
   const apply = (e: FormEvent) => {
     e.preventDefault();
     navigate(href('/inventory', { ...draft, sort, order, pageSize, page: 1 }));
-  };
-
-  const { session } = useSession();
-  const saved = useLoad(loadViews, []);
-  const [viewName, setViewName] = useState('');
-  const [share, setShare] = useState(false);
-  const [viewError, setViewError] = useState<unknown>(null);
-  const savedId = useId();
-  const saveView = async (e: FormEvent) => {
-    e.preventDefault();
-    const name = viewName.trim();
-    if (!name) return;
-    setViewError(null);
-    try {
-      await ok(
-        api()['saved-views'].$post({
-          json: { page: 'inventory', name, query: href('', { ...filters, sort, order }), shared: share },
-        }),
-      );
-      setViewName('');
-      setShare(false);
-      saved.reload();
-    } catch (err) {
-      setViewError(err);
-    }
-  };
-  const removeView = async (id: string) => {
-    setViewError(null);
-    try {
-      await ok(api()['saved-views'][':id'].$delete({ param: { id } }));
-      saved.reload();
-    } catch (err) {
-      setViewError(err);
-    }
   };
 
   const exportUrl = api().devices.export.$url({ query: { ...filters, sort, order, format: 'csv' } as never });
@@ -267,49 +229,12 @@ export default function InventoryPage() {
         </div>
       </form>
 
-      <section className="saved" aria-labelledby={savedId}>
-        <h2 id={savedId} className="h3">
-          Saved views
-        </h2>
-        <ErrorMessage error={viewError ?? saved.error} />
-        {saved.data && saved.data.length > 0 && (
-          <ul className="inline-list">
-            {saved.data.map((v) => (
-              <li key={v.id}>
-                <Link href={v.query ? `/inventory?${v.query}` : '/inventory'}>{v.name}</Link>
-                {v.owner !== session.name ? (
-                  <span className="muted"> (shared by {v.owner})</span>
-                ) : (
-                  v.shared && <span className="muted"> (shared)</span>
-                )}{' '}
-                {v.removable && (
-                  <button
-                    type="button"
-                    className="link"
-                    aria-label={`Remove saved view ${v.name}${v.owner !== session.name ? ` of ${v.owner}` : ''}`}
-                    onClick={() => removeView(v.id)}
-                  >
-                    ×
-                  </button>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
-        <form onSubmit={saveView} className="inline-form" aria-label="Save this view">
-          <TextField
-            label="Save current filters as"
-            name="viewName"
-            value={viewName}
-            onChange={setViewName}
-          />
-          <label>
-            <input type="checkbox" checked={share} onChange={(e) => setShare(e.target.checked)} /> Share with
-            team
-          </label>
-          <button type="submit">Save view</button>
-        </form>
-      </section>
+      <SavedViews
+        page="inventory"
+        path="/inventory"
+        query={href('', { ...filters, sort, order })}
+        before={moveLegacyViews}
+      />
 
       <ErrorMessage error={result.error} />
       {result.data ? (

@@ -1,11 +1,13 @@
 /**
  * @module The work queue (GET /queue, /queue/groups): every affected or needs-review match and open
  * finding with its SSVC decision and due date, most urgent first, overdue highlighted; or folded by
- * model and fix. A row becomes a remediation task with one button (POST /tasks, tasks:write).
+ * model and fix. A row becomes a remediation task with one button (POST /tasks, tasks:write). Saved views
+ * keep the overdue filter and the view (items or groups) by name (GET/POST/DELETE /saved-views).
  */
 import { useState } from 'react';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
+import { SavedViews } from '../components/saved-views.js';
 import { Badge, ErrorMessage, formatDate, Loading, Pager } from '../components/ui.js';
 import { href, Link, navigate, useLoad, useLocation } from '../router.js';
 import { useCan } from '../session.js';
@@ -168,6 +170,11 @@ export default function QueuePage() {
           Grouped by model and fix
         </button>
       </fieldset>
+      <SavedViews
+        page="queue"
+        path="/queue"
+        query={href('', { overdue: overdue ? 'true' : undefined, view: grouped ? 'groups' : undefined })}
+      />
       {message && (
         <p className="notice" role="status">
           {message} <Link href="/tasks">Open tasks</Link>

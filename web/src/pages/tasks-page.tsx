@@ -2,12 +2,14 @@
  * @module Remediation tasks (GET /tasks): filter by state and overdue; move a task through its states
  * (POST /tasks/{id}/transitions) with the fields each move needs (assign and schedule, mark applied,
  * close with a reason); accept the risk with a reason and an expiry (POST /risk-acceptances,
- * risk:accept). The state machine lives on the server: the dialog offers the task's `nextStates`.
+ * risk:accept). The state machine lives on the server: the dialog offers the task's `nextStates`. Saved
+ * views keep the state and overdue filters by name (GET/POST/DELETE /saved-views).
  */
 import { type FormEvent, useState } from 'react';
 import { TRANSITIONS } from '../../../src/tasks/task-states.js';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
+import { SavedViews } from '../components/saved-views.js';
 import {
   Badge,
   Dialog,
@@ -311,6 +313,11 @@ export default function TasksPage() {
         </label>
         {only && <Link href={href('/tasks', { state })}>Show all tasks</Link>}
       </div>
+      <SavedViews
+        page="tasks"
+        path="/tasks"
+        query={href('', { state, overdue: overdue ? 'true' : undefined })}
+      />
       {message && (
         <p className="notice" role="status">
           {message}
