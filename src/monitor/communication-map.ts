@@ -13,7 +13,7 @@ import { NetworkMap, type ResolvedEndpoint } from '../policy/policy-inventory.js
 import { type Policy, PolicySchema } from '../policy/policy-model.js';
 import { loadPolicyInventory } from '../policy/policy-service.js';
 import { decideFlow } from '../policy/simulate.js';
-import { listCommunications, type StoredCommunication } from '../store/communication-store.js';
+import { communicationBatches, type StoredCommunication } from '../store/communication-store.js';
 import { approvedPolicy, policyScope } from '../store/policy-store.js';
 import { findSite } from '../store/site-store.js';
 import type { DbHandle } from '../store/transaction.js';
@@ -135,9 +135,6 @@ export async function communicationMap(
   const map = new NetworkMap(await loadPolicyInventory(h, null));
   // A site-limited account sees the communications of its sites only (none without a site, like devices).
   const scope = siteId ? [siteId] : actor.siteIds;
-  const comms = (await listCommunications(h, q.since ? { since: q.since } : {})).filter(
-    (c) => !scope || atSites(c, map, scope),
-  );
   // The verdict is policy data: only for those who may read policies.
   const approved = can(actor, 'policy:read') ? await approvedOf(h, siteId) : null;
 
@@ -161,7 +158,7 @@ export async function communicationMap(
 
   type Acc = Omit<MapEdge, 'protocols' | 'ports'> & { protocols: Set<string>; ports: Set<number> };
   const edges = new Map<string, Acc>();
-  for (const c of comms) {
+  const fold = (c: StoredCommunication): void => {
     const from = place(c.clientIp, c.clientDeviceId);
     const to = place(c.serverIp, c.serverDeviceId);
     const key = `${from}\u0000${to}`;
@@ -194,7 +191,13 @@ export async function communicationMap(
       e.allowedByPolicy = false;
       e.blockedFlows = (e.blockedFlows ?? 0) + 1;
     }
-  }
+  };
+  // Folded a batch at a time: memory holds the graph, not every stored conversation.
+  for await (const batch of communicationBatches(h, q.since ? { since: q.since } : {}))
+    for (const c of batch) {
+      if (scope && !atSites(c, map, scope)) continue;
+      fold(c);
+    }
 
   const all = [...edges.values()].sort(
     (a, b) =>

@@ -112,6 +112,46 @@ export async function listCommunications(
   return rows.map(toStored);
 }
 
+/**
+ * The same communications as `listCommunications`, in the same order, a batch at a time (keyset paging
+ * on the unique client, server, port, transport, protocol): a reader that folds them (the communication
+ * map) holds one batch in memory, not a hospital's every conversation.
+ */
+export async function* communicationBatches(
+  h: DbHandle,
+  filter: CommunicationFilter = {},
+  batchSize = 5000,
+): AsyncGenerator<StoredCommunication[], void, undefined> {
+  let after: CommunicationRow | undefined;
+  for (;;) {
+    let q = h.db.selectFrom('communications').selectAll();
+    if (filter.siteId) q = q.where('site_id', '=', filter.siteId);
+    if (filter.since) q = q.where('last_seen', '>=', filter.since);
+    const id = filter.deviceId;
+    if (id) q = q.where((eb) => eb.or([eb('client_device_id', '=', id), eb('server_device_id', '=', id)]));
+    const last = after;
+    if (last)
+      q = q.where((eb) =>
+        eb(
+          eb.refTuple('client_ip', 'server_ip', 'port', 'transport', 'protocol_key'),
+          '>',
+          eb.tuple(last.client_ip, last.server_ip, last.port, last.transport, last.protocol_key),
+        ),
+      );
+    const rows = await q
+      .orderBy('client_ip')
+      .orderBy('server_ip')
+      .orderBy('port')
+      .orderBy('transport')
+      .orderBy('protocol_key')
+      .limit(batchSize)
+      .execute();
+    if (rows.length > 0) yield rows.map(toStored);
+    if (rows.length < batchSize) return;
+    after = rows.at(-1);
+  }
+}
+
 export async function communicationSourceApplied(h: DbHandle, sourceKey: string): Promise<boolean> {
   const row = await h.db
     .selectFrom('communication_sources')
