@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adminHint, type HttpEvent, HttpStreamDissector, parseHttpHead } from './http.js';
 import {
@@ -188,5 +189,38 @@ describe('HttpStreamDissector: the Basic credential check', () => {
     expect(seen).toEqual(['test|1:34']);
     expect(req!.basicAuth).toEqual({ username: 'test', passwordSent: true, defaultCredential: 'entry-id' });
     expect(JSON.stringify(req)).not.toContain('1:34');
+  });
+});
+
+describe('HTTP/0.9 request lines', () => {
+  const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+  it('reads a one-line request without a version as HTTP/0.9', () => {
+    const r = parseHttpHead(bytes('GET /index.html\r\n'), 'request');
+    expect(r).toMatchObject({ kind: 'ok', value: { kind: 'request', request: { version: 'HTTP/0.9' } } });
+    const r2 = parseHttpHead(bytes('GET  /a  \n'), 'request');
+    expect(r2).toMatchObject({ kind: 'ok', value: { request: { version: 'HTTP/0.9', target: '/a' } } });
+  });
+
+  it('takes a line for HTTP/0.9 exactly when it is two space-separated words, the first GET', () => {
+    const word = fc.constantFrom('GET', '/a', 'HTTP/1.1', '\t', 'x\ty', '\r');
+    // Starting with a word: a line starting with a space is refused before this question arises.
+    const line = fc
+      .tuple(word, fc.array(fc.oneof(word, fc.constantFrom(' ', '  ')), { maxLength: 6 }))
+      .map(([first, rest]) => first + rest.join(''));
+    fc.assert(
+      fc.property(line, fc.constantFrom('\n', '\r\n'), (l, eol) => {
+        const parts = `${l}${eol}`
+          .slice(0, -1)
+          .replace(/\r$/, '')
+          .split(' ')
+          .filter((p) => p !== '');
+        const is09 = parts.length === 2 && parts[0] === 'GET';
+        const r = parseHttpHead(bytes(`${l}${eol}`), 'request');
+        const version = r.kind === 'ok' && r.value.kind === 'request' ? r.value.request.version : undefined;
+        expect(version === 'HTTP/0.9').toBe(is09);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

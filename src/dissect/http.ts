@@ -122,7 +122,9 @@ function parseHead(
   // HTTP/0.9 request: a single line without a version
   if (expect === 'request') {
     const lf = bytes.indexOf(0x0a);
-    if (lf >= 0) {
+    // Only a line of exactly two words can be one; counted on the bytes, so a normal request line is
+    // not decoded and split twice.
+    if (lf >= 0 && wordCount(bytes, lf > 0 && bytes[lf - 1] === 0x0d ? lf - 1 : lf) === 2) {
       const line = latin1(bytes, 0, lf).replace(/\r$/, '');
       const parts = line.split(' ').filter((p) => p !== '');
       if (parts.length === 2 && parts[0] === 'GET') {
@@ -159,6 +161,18 @@ function parseHead(
   const m = /^(HTTP\/\d\.\d) +(\d{3})(?: (.*))?$/.exec(first);
   if (!m) return malformed(0, 'not an HTTP status line');
   return ok({ kind: 'response', response: responseHead(m[1]!, Number(m[2]), m[3] ?? '', fields) }, end);
+}
+
+/** Words (runs of bytes other than space) in bytes[0, end), counting no further than 3. */
+function wordCount(bytes: Uint8Array, end: number): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < end && words < 3; i++) {
+    const space = bytes[i] === 0x20;
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
 }
 
 function implausibleStart(bytes: Uint8Array, expect: 'request' | 'response'): string | undefined {
