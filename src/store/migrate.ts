@@ -22,6 +22,7 @@ import * as m0014 from './migrations/0014-compliance.js';
 import * as m0015 from './migrations/0015-sensors.js';
 import * as m0016 from './migrations/0016-saved-views.js';
 import * as m0017 from './migrations/0017-match-queue.js';
+import * as m0018 from './migrations/0018-import-jobs.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -42,6 +43,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0015-sensors': m0015,
   '0016-saved-views': m0016,
   '0017-match-queue': m0017,
+  '0018-import-jobs': m0018,
 };
 
 export interface MigrationReport {

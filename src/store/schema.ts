@@ -1191,6 +1191,29 @@ export interface SavedViewTable {
   created_at: string;
 }
 
+/** A capture-import job and its progress, answered by any API process (0018-import-jobs). */
+export interface ImportJobTable {
+  id: string;
+  /** capture | advisory */
+  kind: string;
+  file_name: string;
+  /** `kind:id` of the actor that started it. */
+  owner: string;
+  /** running | done | failed */
+  state: string;
+  bytes_total: number;
+  bytes_done: number;
+  packets: number;
+  devices_found: number;
+  started_at: string;
+  finished_at: string | null;
+  /** Last sign of life of the process running it (progress, or its timer). */
+  heartbeat_at: string;
+  /** JSON of CaptureImportResult. */
+  result: string | null;
+  error: string | null;
+}
+
 export interface RecallCampaignTable {
   id: string;
   recall_id: string;
@@ -1231,6 +1254,7 @@ export interface Database {
   sensor_messages: SensorMessageTable;
   match_queue: MatchQueueTable;
   saved_views: SavedViewTable;
+  import_jobs: ImportJobTable;
   compliance_reviews: ComplianceReviewTable;
   // manufacturers, documents, requests, MDS2 (0012-manufacturers)
   manufacturer_profiles: ManufacturerProfileTable;

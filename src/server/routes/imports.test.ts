@@ -4,20 +4,37 @@
  * fake patient), the same gzip-compressed, the pcapng 06-http-tls.pcapng, a copy of
  * 07-telnet-ftp-ssh-mqtt.pcap cut mid-record (a corrupt capture) and a text file that is no capture.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, TEST_PASSWORD } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
+import { LoginThrottle } from '../../accounts/login-throttle.js';
 import type { Role } from '../../accounts/permissions.js';
 import { listAudit } from '../../audit/audit-log.js';
 import type { ImportJob } from '../../discovery/import-jobs.js';
+import { createApp } from '../app.js';
 import { importJobsOf } from './imports.js';
 
 const capture = (name: string) =>
   readFileSync(new URL(`../../../test/fixtures/captures/${name}`, import.meta.url));
 const uploads = () => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('vigil-upload-')));
+
+// Uploads go to the system temp folder (os.tmpdir(), read at each upload). Other test files upload at
+// the same time (the dashboard's import page, other workers): this file gets a folder of its own, so
+// "no upload file left" counts only its own.
+const systemTmp = process.env['TMPDIR'];
+beforeAll(() => {
+  process.env['TMPDIR'] = mkdtempSync(join(tmpdir(), 'vigil-imports-test-'));
+});
+afterAll(() => {
+  const mine = tmpdir();
+  if (systemTmp === undefined) delete process.env['TMPDIR'];
+  else process.env['TMPDIR'] = systemTmp;
+  rmSync(mine, { recursive: true, force: true });
+});
 
 type Body = NonNullable<RequestInit['body']>;
 type Send = (method: string, path: string, body?: Body, type?: string) => Promise<Response>;
@@ -199,5 +216,34 @@ describe.each(DIALECTS)('capture imports API on %s', (dialect) => {
     const json = await as['clinical-engineer']!('POST', '/api/v1/captures/import', '{}', 'application/json');
     expect(json.status).toBe(400);
     expect(uploads()).toEqual(before);
+  });
+
+  it('another API process on the same database answers the poll, with the same visibility', async () => {
+    // A second app with its own context: its own job registry, as another process behind a load balancer.
+    const ctx2 = { ...h.ctx };
+    const app2 = createApp(ctx2, { throttle: new LoginThrottle(10_000) });
+    const login = async (role: Role) => {
+      const res = await app2.request('/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: `test-${role}`, password: TEST_PASSWORD }),
+      });
+      const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+      return (path: string) => app2.request(path, { headers: { cookie } });
+    };
+    const { jobId } = await upload('clinical-engineer', 'elsewhere.pcap', capture('04-hl7-mllp.pcap'));
+    const mine = await login('clinical-engineer');
+    const first = await mine(`/api/v1/imports/${jobId}`);
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as ImportJob).fileName).toBe('elsewhere.pcap');
+    await importJobsOf(h.ctx).settled(jobId);
+    const res = await mine(`/api/v1/imports/${jobId}`);
+    expect(res.status).toBe(200);
+    const job = (await res.json()) as ImportJob;
+    expect(job).toMatchObject({ id: jobId, state: 'done', fileName: 'elsewhere.pcap' });
+    expect(job.result!.hosts).toBeGreaterThan(0);
+    expect(job).toEqual(await finished(jobId));
+    expect((await (await login('security-officer'))(`/api/v1/imports/${jobId}`)).status).toBe(404);
+    expect((await (await login('admin'))(`/api/v1/imports/${jobId}`)).status).toBe(200);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * @module Imports that take longer than a request: `POST /captures/import` streams an uploaded capture
  * (pcap, pcapng, gzip) to a private temporary file and imports it in the background as `vigil import`
- * does; `GET /imports/{id}` reports the job's progress and result (docs/api.md).
+ * does; `GET /imports/{id}` reports the job's progress and result, from the database, so any API process
+ * answers it (docs/api.md).
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -22,11 +23,14 @@ export const DEFAULT_CAPTURE_UPLOAD_MAX_BYTES = 2 * 1024 ** 3;
 
 const registries = new WeakMap<AppContext, ImportJobRegistry>();
 
-/** The jobs of one running server (one per context: tests run several apps in one process). */
+/**
+ * The registry of one running server (one per context: tests run several apps in one process). The jobs
+ * themselves are rows in the database, so any API process answers `GET /imports/{id}`.
+ */
 export function importJobsOf(ctx: AppContext): ImportJobRegistry {
   let r = registries.get(ctx);
   if (!r) {
-    r = new ImportJobRegistry();
+    r = new ImportJobRegistry(Date.now, ctx.log);
     registries.set(ctx, r);
   }
   return r;
@@ -158,7 +162,7 @@ export const importRoutes = new OpenAPIHono<AppEnv>()
         await rm(upload.path, { force: true });
         throw invalidInput(`${fileName}: the upload is empty`);
       }
-      const job = jobs.startCapture(ctx.vdb, actor, {
+      const job = await jobs.startCapture(ctx.vdb, actor, {
         path: upload.path,
         fileName,
         size: upload.size,
@@ -184,5 +188,8 @@ export const importRoutes = new OpenAPIHono<AppEnv>()
       },
       responses: { 200: json(ImportJobSchema, 'The job') },
     }),
-    async (c) => c.json(importJobsOf(c.get('ctx')).get(actorOf(c), c.req.valid('param').id), 200),
+    async (c) => {
+      const ctx = c.get('ctx');
+      return c.json(await importJobsOf(ctx).get(ctx.vdb, actorOf(c), c.req.valid('param').id), 200);
+    },
   );
