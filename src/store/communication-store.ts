@@ -93,23 +93,26 @@ export async function upsertCommunications(h: DbHandle, rows: readonly Communica
   }
 }
 
-export async function listCommunications(
-  h: DbHandle,
-  filter: CommunicationFilter = {},
-): Promise<StoredCommunication[]> {
+/** The communications a filter selects, in the order of their unique key (the consumers' order). */
+function selectCommunications(h: DbHandle, filter: CommunicationFilter) {
   let q = h.db.selectFrom('communications').selectAll();
   if (filter.siteId) q = q.where('site_id', '=', filter.siteId);
   if (filter.since) q = q.where('last_seen', '>=', filter.since);
   const id = filter.deviceId;
   if (id) q = q.where((eb) => eb.or([eb('client_device_id', '=', id), eb('server_device_id', '=', id)]));
-  const rows = await q
+  return q
     .orderBy('client_ip')
     .orderBy('server_ip')
     .orderBy('port')
     .orderBy('transport')
-    .orderBy('protocol_key')
-    .execute();
-  return rows.map(toStored);
+    .orderBy('protocol_key');
+}
+
+export async function listCommunications(
+  h: DbHandle,
+  filter: CommunicationFilter = {},
+): Promise<StoredCommunication[]> {
+  return (await selectCommunications(h, filter).execute()).map(toStored);
 }
 
 /**
@@ -124,11 +127,7 @@ export async function* communicationBatches(
 ): AsyncGenerator<StoredCommunication[], void, undefined> {
   let after: CommunicationRow | undefined;
   for (;;) {
-    let q = h.db.selectFrom('communications').selectAll();
-    if (filter.siteId) q = q.where('site_id', '=', filter.siteId);
-    if (filter.since) q = q.where('last_seen', '>=', filter.since);
-    const id = filter.deviceId;
-    if (id) q = q.where((eb) => eb.or([eb('client_device_id', '=', id), eb('server_device_id', '=', id)]));
+    let q = selectCommunications(h, filter);
     const last = after;
     if (last)
       q = q.where((eb) =>
@@ -138,14 +137,7 @@ export async function* communicationBatches(
           eb.tuple(last.client_ip, last.server_ip, last.port, last.transport, last.protocol_key),
         ),
       );
-    const rows = await q
-      .orderBy('client_ip')
-      .orderBy('server_ip')
-      .orderBy('port')
-      .orderBy('transport')
-      .orderBy('protocol_key')
-      .limit(batchSize)
-      .execute();
+    const rows = await q.limit(batchSize).execute();
     if (rows.length > 0) yield rows.map(toStored);
     if (rows.length < batchSize) return;
     after = rows.at(-1);
