@@ -54,8 +54,11 @@ export function scoreCvss2(metrics: Record<string, string>): Cvss2Scores {
   const a = lookup(CIA, metrics, 'A', 'N');
   const exploitability =
     20 * lookup(AV, metrics, 'AV', 'N') * lookup(AC, metrics, 'AC', 'L') * lookup(AU, metrics, 'Au', 'N');
+  // Every group's score ranges from 0 to 10 (guide §3.2), but the base equation goes below 0 for an
+  // AdjustedImpact under ~1.9 with the lowest exploitability (AV:L/AC:H/Au:M/C:N/I:N/A:P/AR:L gives
+  // -0.2, as ae-cvss-calculator returns): held at 0. A base vector's own impact never gets that low.
   const baseFrom = (impact: number): number =>
-    round1((0.6 * impact + 0.4 * exploitability - 1.5) * (impact === 0 ? 0 : 1.176));
+    Math.max(0, round1((0.6 * impact + 0.4 * exploitability - 1.5) * (impact === 0 ? 0 : 1.176)));
   const temporalFactor =
     lookup(E, metrics, 'E', 'ND') * lookup(RL, metrics, 'RL', 'ND') * lookup(RC, metrics, 'RC', 'ND');
 

@@ -199,6 +199,15 @@ describe('Red Hat cvss test vectors (test/fixtures/cvss/redhat)', () => {
   it('v2 half-way rounding follows the guide, not binary floating point (library returns 8.5)', () => {
     expect(score('AV:N/AC:L/Au:S/C:C/I:C/A:C/E:F/RL:U/RC:C').temporalScore).toBe(8.6);
   });
+
+  it('v2 environmental stays within 0–10 where the equation dips below 0 (found by the property test)', () => {
+    // AdjustedImpact 10.41 × 0.275 × 0.5 = 1.43 with exploitability 1.24: the base equation gives -0.17.
+    const s = score('AV:L/AC:H/Au:M/C:N/I:N/A:P/AR:L');
+    expect(s).toMatchObject({ baseScore: 0.8, environmentalScore: 0 });
+    expect(Object.is(s.environmentalScore, -0)).toBe(false);
+    // With collateral damage the environmental score starts from that 0, not from -0.2.
+    expect(score('AV:L/AC:H/Au:M/C:N/I:N/A:P/AR:L/CDP:L/TD:H').environmentalScore).toBe(1);
+  });
 });
 
 // ---------------------------------------------------------------- facade behaviour
