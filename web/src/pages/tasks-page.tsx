@@ -46,6 +46,15 @@ function loadTasks(state: string, overdue: boolean) {
 /** `YYYY-MM-DDTHH:MM` of a datetime-local input as ISO-8601 UTC. */
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
+/** What a move may ask for (a transition's `requires`), in the order the form shows it. */
+const MOVE_FIELDS: readonly { name: string; label: string; type?: 'datetime-local' }[] = [
+  { name: 'assignee', label: 'Assignee' },
+  { name: 'windowStart', label: 'Window start', type: 'datetime-local' },
+  { name: 'windowEnd', label: 'Window end', type: 'datetime-local' },
+  { name: 'appliedBy', label: 'Applied by' },
+  { name: 'appliedAt', label: 'Applied at', type: 'datetime-local' },
+];
+
 function MoveDialog({
   task,
   onDone,
@@ -68,11 +77,11 @@ function MoveDialog({
     e.preventDefault();
     setError(null);
     const body: Record<string, unknown> = { state: to };
-    if (needs.has('assignee')) body['assignee'] = fields['assignee'];
-    if (needs.has('windowStart')) body['windowStart'] = iso(fields['windowStart'] ?? '');
-    if (needs.has('windowEnd')) body['windowEnd'] = iso(fields['windowEnd'] ?? '');
-    if (needs.has('appliedBy')) body['appliedBy'] = fields['appliedBy'];
-    if (needs.has('appliedAt')) body['appliedAt'] = iso(fields['appliedAt'] ?? '');
+    for (const f of MOVE_FIELDS) {
+      if (!needs.has(f.name)) continue;
+      const v = fields[f.name] ?? '';
+      body[f.name] = f.type === 'datetime-local' ? iso(v) : v;
+    }
     if (fields['reason']) body['reason'] = fields['reason'];
     try {
       const moved = await ok(api().tasks[':id'].transitions.$post({ param: { id: task.id }, json: body }));
@@ -87,54 +96,17 @@ function MoveDialog({
       <p className="muted">{task.title}</p>
       <SelectField label="New state" name="state" value={to} onChange={setTo} options={moves} />
       {rule && <p className="muted">{rule.description}</p>}
-      {needs.has('assignee') && (
+      {MOVE_FIELDS.filter((f) => needs.has(f.name)).map((f) => (
         <TextField
-          label="Assignee"
-          name="assignee"
-          value={fields['assignee'] ?? ''}
-          onChange={set('assignee')}
+          key={f.name}
+          label={f.label}
+          name={f.name}
+          {...(f.type ? { type: f.type } : {})}
+          value={fields[f.name] ?? ''}
+          onChange={set(f.name)}
           required
         />
-      )}
-      {needs.has('windowStart') && (
-        <TextField
-          label="Window start"
-          name="windowStart"
-          type="datetime-local"
-          value={fields['windowStart'] ?? ''}
-          onChange={set('windowStart')}
-          required
-        />
-      )}
-      {needs.has('windowEnd') && (
-        <TextField
-          label="Window end"
-          name="windowEnd"
-          type="datetime-local"
-          value={fields['windowEnd'] ?? ''}
-          onChange={set('windowEnd')}
-          required
-        />
-      )}
-      {needs.has('appliedBy') && (
-        <TextField
-          label="Applied by"
-          name="appliedBy"
-          value={fields['appliedBy'] ?? ''}
-          onChange={set('appliedBy')}
-          required
-        />
-      )}
-      {needs.has('appliedAt') && (
-        <TextField
-          label="Applied at"
-          name="appliedAt"
-          type="datetime-local"
-          value={fields['appliedAt'] ?? ''}
-          onChange={set('appliedAt')}
-          required
-        />
-      )}
+      ))}
       <TextField
         label={needs.has('reason') ? 'Reason' : 'Reason (optional)'}
         name="reason"
