@@ -35,7 +35,7 @@ import { isHostAddress } from './capture-analyzer.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
-import { answeredHttp, FlowTable, type LogFileStats, type LogSource, readLogSources } from './zeek-logs.js';
+import { FlowTable, type LogFileStats, type LogSource, loggedHttp, readLogSources } from './zeek-logs.js';
 
 /** Suricata app-layer names → Vigil's protocol names (`failed`: detection gave up, no protocol). */
 const APP_PROTOCOLS: Record<string, string | null> = {
@@ -302,41 +302,16 @@ export class EveAnalyzer {
   }
 
   private http(r: EveHttp, ev: (s: string) => Evidence): void {
-    const port = r.destPort ?? 80;
-    if (r.userAgent && isHostAddress(r.srcIp)) {
-      const client = this.hosts.ip(r.srcIp);
-      client.talked = true;
-      // The http event is written before the flow event of its connection (which ends later).
-      client.seen(seconds(r.ts));
-      client.protocols.add('http');
-      client.addHint('http.userAgent', r.userAgent, ev('HTTP request'));
-    }
-    if (!isHostAddress(r.destIp)) return;
-    if (r.credentials) {
-      this.finding(
-        'cleartext-credentials',
-        r.destIp,
-        `http-basic:${port}`,
-        ev('HTTP authorization sent in cleartext'),
-        { protocol: 'http', port },
-      );
-    }
-    if (r.status === null) return;
-    const server = this.hosts.ip(r.destIp);
-    server.talked = true;
-    server.seen(seconds(r.ts));
-    server.service(
-      port,
-      'tcp',
-      { protocol: 'http', encrypted: false, product: r.server },
-      ev('HTTP response'),
-    );
-    if (r.server) server.addHint('http.server', r.server, ev('HTTP Server header'));
-    answeredHttp(this.hosts, {
+    loggedHttp(this.hosts, {
+      client: r.srcIp,
       server: r.destIp,
-      port,
-      path: r.path ?? '',
+      port: r.destPort ?? 80,
+      time: seconds(r.ts),
+      userAgent: r.userAgent,
+      credentials: r.credentials ? 'HTTP authorization sent in cleartext' : null,
       status: r.status,
+      serverHeader: r.server,
+      path: r.path,
       contentTypes: r.contentType ? [r.contentType] : [],
       ev,
     });

@@ -406,48 +406,18 @@ export class ZeekLogAnalyzer {
 
   private http(r: ZeekHttp, file: string, line: number): void {
     const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/tcp`;
-    const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
-    const port = r.respP;
-    if (r.userAgent && isHostAddress(r.origH)) {
-      const client = this.hosts.ip(r.origH);
-      client.talked = true;
-      // http.log may be read before the conn.log line of the same connection (always so when followed live).
-      client.seen(seconds(r.ts));
-      client.protocols.add('http');
-      client.addHint('http.userAgent', r.userAgent, ev('HTTP request'));
-    }
-    if (!isHostAddress(r.respH)) return;
-    if (r.credentials) {
-      this.finding(
-        'cleartext-credentials',
-        r.respH,
-        `http-basic:${port}`,
-        ev('HTTP Basic authorization sent in cleartext'),
-        {
-          protocol: 'http',
-          port,
-        },
-      );
-    }
-    if (r.status === null) return;
-    // The server answered: a cleartext HTTP service (an HTTPS-inspecting sensor would log ssl too).
-    const server = this.hosts.ip(r.respH);
-    server.talked = true;
-    server.seen(seconds(r.ts));
-    server.service(
-      port,
-      'tcp',
-      { protocol: 'http', encrypted: false, product: r.server },
-      ev('HTTP response'),
-    );
-    if (r.server) server.addHint('http.server', r.server, ev('HTTP Server header'));
-    answeredHttp(this.hosts, {
+    loggedHttp(this.hosts, {
+      client: r.origH,
       server: r.respH,
-      port,
-      path: r.path ?? '',
+      port: r.respP,
+      time: seconds(r.ts),
+      userAgent: r.userAgent,
+      credentials: r.credentials ? 'HTTP Basic authorization sent in cleartext' : null,
       status: r.status,
+      serverHeader: r.server,
+      path: r.path,
       contentTypes: r.respMimeTypes,
-      ev,
+      ev: (summary) => this.evidence(file, line, r.ts, summary, connection),
     });
   }
 
@@ -672,7 +642,72 @@ export class FlowTable {
  * an admin or login path the server answered (or asked credentials for), and a PACS/DICOMweb patient query
  * answered with data.
  */
-export function answeredHttp(
+/**
+ * One HTTP transaction as a sensor's log reports it (Zeek http.log, Suricata's EVE http event): the
+ * client's User-Agent, credentials sent in cleartext, and, once the server answered, its cleartext HTTP
+ * service, Server header and what `answeredHttp` finds in the answer. Both logs are written before the
+ * connection's own record (conn.log, the EVE flow event), so the hosts are marked seen here.
+ */
+export function loggedHttp(
+  hosts: HostTable,
+  t: {
+    client: string;
+    server: string;
+    port: number;
+    /** Capture seconds. */
+    time: number;
+    userAgent: string | null;
+    /** The evidence summary when the request carried credentials, else null. */
+    credentials: string | null;
+    /** Null when the log has no answer. */
+    status: number | null;
+    serverHeader: string | null;
+    path: string | null;
+    contentTypes: string[];
+    ev: (s: string) => Evidence;
+  },
+): void {
+  const { port, ev } = t;
+  if (t.userAgent && isHostAddress(t.client)) {
+    const client = hosts.ip(t.client);
+    client.talked = true;
+    client.seen(t.time);
+    client.protocols.add('http');
+    client.addHint('http.userAgent', t.userAgent, ev('HTTP request'));
+  }
+  if (!isHostAddress(t.server)) return;
+  if (t.credentials) {
+    hosts.finding({
+      type: 'cleartext-credentials',
+      host: { ip: t.server },
+      subject: `http-basic:${port}`,
+      evidence: ev(t.credentials),
+      details: { protocol: 'http', port },
+    });
+  }
+  if (t.status === null) return;
+  // The server answered: a cleartext HTTP service (an HTTPS-inspecting sensor would log TLS too).
+  const server = hosts.ip(t.server);
+  server.talked = true;
+  server.seen(t.time);
+  server.service(
+    port,
+    'tcp',
+    { protocol: 'http', encrypted: false, product: t.serverHeader },
+    ev('HTTP response'),
+  );
+  if (t.serverHeader) server.addHint('http.server', t.serverHeader, ev('HTTP Server header'));
+  answeredHttp(hosts, {
+    server: t.server,
+    port,
+    path: t.path ?? '',
+    status: t.status,
+    contentTypes: t.contentTypes,
+    ev,
+  });
+}
+
+function answeredHttp(
   hosts: HostTable,
   a: {
     server: string;
