@@ -35,7 +35,14 @@ import { isHostAddress } from './capture-analyzer.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
-import { FlowTable, type LogFileStats, type LogSource, loggedHttp, readLogSources } from './zeek-logs.js';
+import {
+  FlowTable,
+  type LogFileStats,
+  type LogSource,
+  loggedDhcp,
+  loggedHttp,
+  readLogSources,
+} from './zeek-logs.js';
 
 /** Suricata app-layer names → Vigil's protocol names (`failed`: detection gave up, no protocol). */
 const APP_PROTOCOLS: Record<string, string | null> = {
@@ -252,32 +259,15 @@ export class EveAnalyzer {
   }
 
   private dhcp(r: EveDhcp, ev: (s: string) => Evidence): void {
-    const e = ev(`DHCP ${r.dhcpType ?? r.type ?? 'message'}`);
-    const t = seconds(r.ts);
-    if (r.type === 'reply' && r.srcPort === 67 && isHostAddress(r.srcIp)) {
-      const server = this.hosts.ip(r.srcIp);
-      server.talked = true;
-      server.seen(t);
-      server.protocols.add('dhcp');
-      server.service(67, 'udp', { protocol: 'dhcp', encrypted: false }, e);
-    }
-    if (!r.clientMac) return;
-    const client = this.hosts.mac(r.clientMac);
-    client.talked = true;
-    client.seen(t);
-    client.protocols.add('dhcp');
-    if (r.hostname) {
-      client.addHostname(r.hostname);
-      client.addHint('dhcp.hostname', r.hostname, e);
-    }
-    if (r.vendorClass) client.addHint('dhcp.vendorClass', r.vendorClass, e);
-    const address = r.type === 'reply' && r.dhcpType === 'ack' ? r.assignedIp : r.clientIp;
-    if (address && isHostAddress(address)) {
-      this.hosts.lease(r.clientMac, address);
-      const h = this.hosts.ip(address);
-      h.talked = true;
-      h.seen(t);
-    }
+    loggedDhcp(this.hosts, {
+      server: r.type === 'reply' && r.srcPort === 67 ? r.srcIp : null,
+      clientMac: r.clientMac,
+      hostname: r.hostname,
+      vendorClass: r.vendorClass,
+      address: r.type === 'reply' && r.dhcpType === 'ack' ? r.assignedIp : r.clientIp,
+      time: seconds(r.ts),
+      evidence: ev(`DHCP ${r.dhcpType ?? r.type ?? 'message'}`),
+    });
   }
 
   private dns(r: EveDns): void {

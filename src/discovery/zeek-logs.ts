@@ -350,38 +350,18 @@ export class ZeekLogAnalyzer {
   }
 
   private dhcp(r: ZeekDhcp, file: string, line: number): void {
-    const ev = this.evidence(file, line, r.ts, `DHCP ${r.msgTypes.join(',') || 'exchange'}`);
-    const t = seconds(r.ts);
-    if (r.serverAddr && isHostAddress(r.serverAddr)) {
-      const server = this.hosts.ip(r.serverAddr);
-      server.talked = true;
-      server.seen(t);
-      server.protocols.add('dhcp');
-      server.service(67, 'udp', { protocol: 'dhcp', encrypted: false }, ev);
-    }
-    if (!r.mac) return;
-    const client = this.hosts.mac(r.mac);
-    client.talked = true;
-    client.seen(t);
-    client.protocols.add('dhcp');
-    if (r.hostName) {
-      client.addHostname(r.hostName);
-      client.addHint('dhcp.hostname', r.hostName, ev);
-    }
-    if (r.clientFqdn) {
-      client.addHostname(r.clientFqdn);
-      client.addHint('dhcp.clientFqdn', r.clientFqdn, ev);
-    }
-    if (r.clientSoftware) client.addHint('dhcp.vendorClass', r.clientSoftware, ev);
-    // An acknowledged lease says which address this MAC uses; a client that already has one (INFORM,
-    // renewal) says so in ciaddr.
-    const address = r.msgTypes.includes('ACK') && r.assignedAddr ? r.assignedAddr : r.clientAddr;
-    if (address && address !== '0.0.0.0' && isHostAddress(address)) {
-      this.hosts.lease(r.mac, address);
-      const h = this.hosts.ip(address);
-      h.talked = true;
-      h.seen(t);
-    }
+    loggedDhcp(this.hosts, {
+      server: r.serverAddr,
+      clientMac: r.mac,
+      hostname: r.hostName,
+      clientFqdn: r.clientFqdn,
+      vendorClass: r.clientSoftware,
+      // An acknowledged lease says which address this MAC uses; a client that already has one (INFORM,
+      // renewal) says so in ciaddr.
+      address: r.msgTypes.includes('ACK') && r.assignedAddr ? r.assignedAddr : r.clientAddr,
+      time: seconds(r.ts),
+      evidence: this.evidence(file, line, r.ts, `DHCP ${r.msgTypes.join(',') || 'exchange'}`),
+    });
   }
 
   private dns(r: ZeekDns, _file: string, _line: number): void {
@@ -642,6 +622,54 @@ export class FlowTable {
  * an admin or login path the server answered (or asked credentials for), and a PACS/DICOMweb patient query
  * answered with data.
  */
+/**
+ * One DHCP exchange as a sensor's log reports it (Zeek dhcp.log, Suricata's EVE dhcp event): the server
+ * offers DHCP on 67/udp; the client, known by its MAC, gives its host name, FQDN and vendor class (hints
+ * for fingerprinting) and the address it was leased or already uses.
+ */
+export function loggedDhcp(
+  hosts: HostTable,
+  d: {
+    server: string | null;
+    clientMac: string | null;
+    hostname: string | null;
+    clientFqdn?: string | null;
+    vendorClass: string | null;
+    address: string | null;
+    time: number;
+    evidence: Evidence;
+  },
+): void {
+  const e = d.evidence;
+  if (d.server && isHostAddress(d.server)) {
+    const server = hosts.ip(d.server);
+    server.talked = true;
+    server.seen(d.time);
+    server.protocols.add('dhcp');
+    server.service(67, 'udp', { protocol: 'dhcp', encrypted: false }, e);
+  }
+  if (!d.clientMac) return;
+  const client = hosts.mac(d.clientMac);
+  client.talked = true;
+  client.seen(d.time);
+  client.protocols.add('dhcp');
+  if (d.hostname) {
+    client.addHostname(d.hostname);
+    client.addHint('dhcp.hostname', d.hostname, e);
+  }
+  if (d.clientFqdn) {
+    client.addHostname(d.clientFqdn);
+    client.addHint('dhcp.clientFqdn', d.clientFqdn, e);
+  }
+  if (d.vendorClass) client.addHint('dhcp.vendorClass', d.vendorClass, e);
+  if (d.address && isHostAddress(d.address)) {
+    hosts.lease(d.clientMac, d.address);
+    const h = hosts.ip(d.address);
+    h.talked = true;
+    h.seen(d.time);
+  }
+}
+
 /**
  * One HTTP transaction as a sensor's log reports it (Zeek http.log, Suricata's EVE http event): the
  * client's User-Agent, credentials sent in cleartext, and, once the server answered, its cleartext HTTP
