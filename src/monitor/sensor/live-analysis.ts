@@ -9,25 +9,13 @@
 import type { Actor } from '../../accounts/actor.js';
 import type { CapturePacket } from '../../capture/capture-packet.js';
 import type { CaptureIssue } from '../../capture/capture-stats.js';
-import { type ApplyReport, applySourceResult } from '../../discovery/apply-source-result.js';
 import { CaptureAnalyzer } from '../../discovery/capture-analyzer.js';
-import type {
-  Evidence,
-  FindingObservation,
-  FlowSummary,
-  SourceResult,
-} from '../../discovery/host-observation.js';
+import type { Evidence } from '../../discovery/host-observation.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { PacketSink } from './packet-source.js';
-import { placeUnsitedDevices } from './sensor-site.js';
+import { type FlushReport, type LiveRun, SliceStore, softly } from './slice-store.js';
 
-/** What the detection hook gets: the `processSourceRun` input (monitor/process-source-run.ts). */
-export interface LiveRun {
-  report: ApplyReport;
-  result: SourceResult;
-  kind: string;
-  file: string;
-}
+export { type FlushReport, type LiveRun, mergeFindings, mergeFlows } from './slice-store.js';
 
 export interface LiveAnalysisOptions {
   h: DbHandle;
@@ -49,20 +37,6 @@ export interface LiveAnalysisOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface FlushReport {
-  at: string;
-  /** False when there was nothing new to store. */
-  stored: boolean;
-  hosts: number;
-  devices: ApplyReport['devices'];
-  findings: ApplyReport['findings'];
-  flows: number;
-  importId: string | null;
-  /** What the detection hook returned (alerts raised …), when there is one. */
-  detection?: unknown;
-  error?: string;
-}
-
 export interface LiveAnalysisStatus {
   packets: number;
   bytes: number;
@@ -77,72 +51,22 @@ export interface LiveAnalysisStatus {
   lastFlush: FlushReport | null;
 }
 
-const findingKey = (f: FindingObservation) => `${f.type}|${f.host.mac ?? ''}|${f.host.ip ?? ''}|${f.subject}`;
-const flowKey = (f: FlowSummary) => `${f.client}|${f.server}|${f.port}|${f.transport}`;
-
-/** Findings of two slices as one: the same finding's occurrences add up, first and last evidence kept. */
-export function mergeFindings(a: FindingObservation[], b: FindingObservation[]): FindingObservation[] {
-  const out = new Map<string, FindingObservation>();
-  for (const f of [...a, ...b]) {
-    const k = findingKey(f);
-    const prev = out.get(k);
-    if (!prev) {
-      out.set(k, { ...f, occurrences: f.occurrences ?? 1 });
-      continue;
-    }
-    const last = f.lastEvidence ?? f.evidence;
-    const prevLast = prev.lastEvidence ?? prev.evidence;
-    out.set(k, {
-      ...prev,
-      evidence: (f.evidence.time ?? '') < (prev.evidence.time ?? '') ? f.evidence : prev.evidence,
-      occurrences: (prev.occurrences ?? 1) + (f.occurrences ?? 1),
-      lastEvidence: (last.time ?? '') >= (prevLast.time ?? '') ? last : prevLast,
-    });
-  }
-  return [...out.values()];
-}
-
-/** Conversations of two slices as one: counters add up, the time span widens. */
-export function mergeFlows(a: FlowSummary[], b: FlowSummary[]): FlowSummary[] {
-  const out = new Map<string, FlowSummary>();
-  for (const f of [...a, ...b]) {
-    const k = flowKey(f);
-    const prev = out.get(k);
-    if (!prev) {
-      out.set(k, { ...f });
-      continue;
-    }
-    prev.connections += f.connections;
-    prev.packets += f.packets;
-    prev.bytes += f.bytes;
-    prev.protocol ??= f.protocol;
-    if (f.firstSeen < prev.firstSeen) prev.firstSeen = f.firstSeen;
-    if (f.lastSeen > prev.lastSeen) prev.lastSeen = f.lastSeen;
-    if (f.established !== undefined) prev.established = (prev.established ?? false) || f.established;
-  }
-  return [...out.values()];
-}
-
 export class LiveAnalysis implements PacketSink {
   readonly analyzer: CaptureAnalyzer;
   private readonly idleSeconds: number;
   private packets = 0;
   private bytes = 0;
-  private flushes = 0;
-  private failedFlushes = 0;
   private forgotten = 0;
   private readerIssues = 0;
-  private readonly devices = new Set<string>();
-  private lastFlush: FlushReport | null = null;
+  private readonly slices: SliceStore;
   /** Callbacks waiting for the next stored slice (files to mark done). */
   private waiting: (() => Promise<void>)[] = [];
-  /** Findings and conversations of a slice that could not be stored, for the next attempt. */
-  private unstored: { findings: FindingObservation[]; flows: FlowSummary[] } | null = null;
   private inFlight: Promise<FlushReport> | null = null;
 
   constructor(private readonly o: LiveAnalysisOptions) {
     this.analyzer = new CaptureAnalyzer(o.label, o.evidenceSource);
     this.idleSeconds = o.hostIdleSeconds ?? 3600;
+    this.slices = new SliceStore(o);
   }
 
   beginStream(name: string): void {
@@ -169,12 +93,12 @@ export class LiveAnalysis implements PacketSink {
       packets: this.packets,
       bytes: this.bytes,
       hosts: this.analyzer.hosts.size,
-      devices: this.devices.size,
-      flushes: this.flushes,
-      failedFlushes: this.failedFlushes,
+      devices: this.slices.devices.size,
+      flushes: this.slices.flushes,
+      failedFlushes: this.slices.failedFlushes,
       hostsForgotten: this.forgotten,
       readerIssues: this.readerIssues,
-      lastFlush: this.lastFlush,
+      lastFlush: this.slices.lastFlush,
     };
   }
 
@@ -201,89 +125,25 @@ export class LiveAnalysis implements PacketSink {
   private async store(final: boolean): Promise<FlushReport> {
     const at = new Date().toISOString();
     const callbacks = this.waiting.splice(0);
-    const retry = this.unstored;
-    const slice = this.analyzer.snapshot({ all: retry !== null, final });
-    const result: SourceResult = {
-      hosts: slice.hosts,
-      findings: retry ? mergeFindings(retry.findings, slice.findings) : slice.findings,
-      flows: retry ? mergeFlows(retry.flows, slice.flows ?? []) : (slice.flows ?? []),
-    };
-    const empty: FlushReport = {
-      at,
-      stored: false,
-      hosts: 0,
-      devices: { staged: 0, updated: 0, seen: 0 },
-      findings: { created: 0, updated: 0, reopened: 0, unresolved: 0 },
-      flows: 0,
-      importId: null,
-    };
-    let report: FlushReport = empty;
-    if (result.hosts.length || result.findings.length || result.flows?.length) {
-      let applied: ApplyReport;
-      try {
-        applied = await applySourceResult(this.o.h, this.o.actor, result, {
-          kind: 'capture',
-          file: this.o.label,
-          stats: {
-            sensor: this.o.evidenceSource === 'live' ? 'interface' : 'capture',
-            packets: this.packets,
-            bytes: this.bytes,
-            flows: result.flows?.length ?? 0,
-            flush: this.flushes + 1,
-          },
-        });
-      } catch (e) {
-        // Nothing of the slice was stored (one transaction): keep it for the next attempt.
-        this.unstored = { findings: result.findings, flows: result.flows ?? [] };
-        this.waiting.unshift(...callbacks);
-        this.failedFlushes++;
-        const error = e instanceof Error ? e.message : String(e);
-        this.lastFlush = { ...empty, error };
-        this.o.onWarning?.(`flush failed, will retry: ${error}`);
-        if (final) throw e;
-        return this.lastFlush;
-      }
-      this.unstored = null;
-      for (const id of applied.deviceIds) this.devices.add(id);
-      report = {
-        at,
-        stored: true,
-        hosts: applied.hosts,
-        devices: applied.devices,
-        findings: applied.findings,
-        flows: result.flows?.length ?? 0,
-        importId: applied.importId,
-      };
-      // The slice is stored; what follows only adds to it, and a failure is reported, not retried.
-      if (this.o.siteId)
-        await this.softly('placing devices in the site', () =>
-          placeUnsitedDevices(this.o.h, this.o.actor, this.o.siteId!, applied.deviceIds, this.o.label),
-        );
-      if (this.o.afterApply) {
-        const detection = await this.softly('detection', () =>
-          this.o.afterApply!({
-            report: applied,
-            result,
-            kind: this.o.evidenceSource === 'live' ? 'live' : 'capture',
-            file: this.o.label,
-          }),
-        );
-        if (detection !== undefined) report.detection = detection;
-      }
-    }
-    for (const cb of callbacks) await this.softly('after-flush bookkeeping', cb);
+    const result = this.slices.slice(this.analyzer.snapshot({ all: this.slices.retrying, final }));
+    const { outcome, report } = await this.slices.store(result, at, final, {
+      source: {
+        kind: 'capture',
+        file: this.o.label,
+        stats: {
+          sensor: this.o.evidenceSource === 'live' ? 'interface' : 'capture',
+          packets: this.packets,
+          bytes: this.bytes,
+          flows: result.flows?.length ?? 0,
+          flush: this.slices.flushes + 1,
+        },
+      },
+      run: { kind: this.o.evidenceSource === 'live' ? 'live' : 'capture', file: this.o.label },
+      failed: () => this.waiting.unshift(...callbacks),
+    });
+    if (outcome === 'failed') return report;
+    for (const cb of callbacks) await softly(this.o.onWarning, 'after-flush bookkeeping', cb);
     this.forgotten += this.analyzer.evictIdle(this.idleSeconds);
-    this.flushes++;
-    this.lastFlush = report;
-    return report;
-  }
-
-  private async softly<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await fn();
-    } catch (e) {
-      this.o.onWarning?.(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    }
+    return this.slices.done(report);
   }
 }

@@ -14,8 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { type Actor, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
-import { type ApplyReport, applySourceResult } from '../../discovery/apply-source-result.js';
-import type { FindingObservation, FlowSummary, SourceResult } from '../../discovery/host-observation.js';
+import type { SourceResult } from '../../discovery/host-observation.js';
 import { EveAnalyzer } from '../../discovery/suricata-eve.js';
 import { ZeekLogAnalyzer } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue } from '../../errors.js';
@@ -25,8 +24,7 @@ import { getSetting, putSetting } from '../../store/account-store.js';
 import { nowIso } from '../../store/ids.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
 import { LogFollower, type LogPosition } from '../follow-log.js';
-import { type FlushReport, type LiveRun, mergeFindings, mergeFlows } from './live-analysis.js';
-import { placeUnsitedDevices } from './sensor-site.js';
+import { emptyFlush, type FlushReport, type LiveRun, SliceStore, softly } from './slice-store.js';
 
 export type LogSensorKind = 'zeek' | 'eve';
 
@@ -187,16 +185,6 @@ async function headerLines(path: string): Promise<string[]> {
   }
 }
 
-const empty = (at: string): FlushReport => ({
-  at,
-  stored: false,
-  hosts: 0,
-  devices: { staged: 0, updated: 0, seen: 0 },
-  findings: { created: 0, updated: 0, reopened: 0, unresolved: 0 },
-  flows: 0,
-  importId: null,
-});
-
 export class LogSensor {
   readonly analyzer: ZeekLogAnalyzer | EveAnalyzer;
   readonly dir: string;
@@ -211,20 +199,17 @@ export class LogSensor {
   private lines = 0;
   private records = 0;
   private readerIssues = 0;
-  private flushes = 0;
-  private failedFlushes = 0;
   private forgotten = 0;
   /** Latest record time (epoch seconds): the clock idle hosts are judged by. */
   private latest = 0;
-  private readonly devices = new Set<string>();
-  private lastFlush: FlushReport | null = null;
-  private unstored: { findings: FindingObservation[]; flows: FlowSummary[] } | null = null;
+  private readonly slices: SliceStore;
 
   constructor(private readonly o: LogSensorOptions) {
     this.analyzer = o.kind === 'zeek' ? new ZeekLogAnalyzer() : new EveAnalyzer();
     this.dir = o.kind === 'zeek' ? o.path : dirname(o.path);
     this.state = o.state ?? new DbLogPositionState(o.h, o.actor, o.kind, o.path);
     this.idleSeconds = o.hostIdleSeconds ?? 3600;
+    this.slices = new SliceStore(o);
   }
 
   private wanted(name: string): boolean {
@@ -361,12 +346,12 @@ export class LogSensor {
       lines: this.lines,
       records: this.records,
       hosts: this.analyzer.hosts.size,
-      devices: this.devices.size,
-      flushes: this.flushes,
-      failedFlushes: this.failedFlushes,
+      devices: this.slices.devices.size,
+      flushes: this.slices.flushes,
+      failedFlushes: this.slices.failedFlushes,
       hostsForgotten: this.forgotten,
       readerIssues: this.readerIssues,
-      lastFlush: this.lastFlush,
+      lastFlush: this.slices.lastFlush,
       input: { files, rotations },
     };
   }
@@ -378,72 +363,32 @@ export class LogSensor {
    */
   async flush(opts: { final?: boolean } = {}): Promise<FlushReport> {
     const at = new Date().toISOString();
-    const retry = this.unstored;
-    const slice = this.analyzer.snapshot(retry !== null);
+    const slice = this.analyzer.snapshot(this.slices.retrying);
     const positions = this.positions();
-    const result: SourceResult = {
-      hosts: slice.hosts,
-      findings: retry ? mergeFindings(retry.findings, slice.findings) : slice.findings,
-      flows: retry ? mergeFlows(retry.flows, slice.flows ?? []) : (slice.flows ?? []),
-    };
-    let report = empty(at);
+    const result = this.slices.slice(slice);
     if (this.o.publish) return this.handOver(result, positions, at, opts.final === true);
-    if (result.hosts.length || result.findings.length || result.flows?.length) {
-      let applied: ApplyReport;
-      try {
-        applied = await applySourceResult(this.o.h, this.o.actor, result, {
-          kind: this.o.kind,
-          file: this.o.path,
-          stats: {
-            sensor: this.o.kind === 'zeek' ? 'zeek-dir' : 'eve',
-            lines: this.lines,
-            records: this.records,
-            issues: this.readerIssues,
-            flows: result.flows?.length ?? 0,
-            flush: this.flushes + 1,
-            positions,
-          },
-        });
-      } catch (e) {
-        // Nothing of the slice was stored (one transaction): keep it for the next attempt.
-        this.unstored = { findings: result.findings, flows: result.flows ?? [] };
-        this.failedFlushes++;
-        const error = e instanceof Error ? e.message : String(e);
-        this.lastFlush = { ...empty(at), error };
-        this.o.onWarning?.(`flush failed, will retry: ${error}`);
-        if (opts.final) throw e;
-        return this.lastFlush;
-      }
-      this.unstored = null;
-      for (const id of applied.deviceIds) this.devices.add(id);
-      report = {
-        at,
-        stored: true,
-        hosts: applied.hosts,
-        devices: applied.devices,
-        findings: applied.findings,
-        flows: result.flows?.length ?? 0,
-        importId: applied.importId,
-      };
-      await this.savePositions(positions);
-      if (this.o.siteId)
-        await this.softly('placing devices in the site', () =>
-          placeUnsitedDevices(this.o.h, this.o.actor, this.o.siteId!, applied.deviceIds, this.o.path),
-        );
-      if (this.o.afterApply) {
-        const detection = await this.softly('detection', () =>
-          this.o.afterApply!({ report: applied, result, kind: this.o.kind, file: this.o.path }),
-        );
-        if (detection !== undefined) report.detection = detection;
-      }
-    } else if (this.unstored === null) {
-      // Lines that taught nothing new (skipped log types, repeats): not worth reading again after a restart.
-      await this.savePositions(positions);
-    }
+    const { outcome, report } = await this.slices.store(result, at, opts.final ?? false, {
+      source: {
+        kind: this.o.kind,
+        file: this.o.path,
+        stats: {
+          sensor: this.o.kind === 'zeek' ? 'zeek-dir' : 'eve',
+          lines: this.lines,
+          records: this.records,
+          issues: this.readerIssues,
+          flows: result.flows?.length ?? 0,
+          flush: this.slices.flushes + 1,
+          positions,
+        },
+      },
+      run: { kind: this.o.kind, file: this.o.path },
+      stored: () => this.savePositions(positions),
+    });
+    if (outcome === 'failed') return report;
+    // Lines that taught nothing new (skipped log types, repeats): not worth reading again after a restart.
+    if (outcome === 'empty' && !this.slices.retrying) await this.savePositions(positions);
     this.forgotten += this.analyzer.hosts.evictIdle(this.latest - this.idleSeconds, this.latest);
-    this.flushes++;
-    this.lastFlush = report;
-    return report;
+    return this.slices.done(report);
   }
 
   /** `publish` mode: the slice is handed over (published or spooled, durable), then positions are saved. */
@@ -456,31 +401,23 @@ export class LogSensor {
     try {
       await this.o.publish!(result);
     } catch (e) {
-      this.unstored = { findings: result.findings, flows: result.flows ?? [] };
-      this.failedFlushes++;
-      const error = e instanceof Error ? e.message : String(e);
-      this.lastFlush = { ...empty(at), error };
-      this.o.onWarning?.(`flush failed, will retry: ${error}`);
-      if (final) throw e;
-      return this.lastFlush;
+      return this.slices.keepForRetry(result, at, e, final);
     }
-    this.unstored = null;
+    this.slices.handedOver();
     await this.savePositions(positions);
     this.forgotten += this.analyzer.hosts.evictIdle(this.latest - this.idleSeconds, this.latest);
-    this.flushes++;
-    this.lastFlush = {
-      ...empty(at),
+    return this.slices.done({
+      ...emptyFlush(at),
       stored: true,
       hosts: result.hosts.length,
       flows: result.flows?.length ?? 0,
-    };
-    return this.lastFlush;
+    });
   }
 
   private async savePositions(positions: LogPositions): Promise<void> {
     const json = JSON.stringify(positions);
     if (json === this.savedJson) return;
-    await this.softly('saving read positions', async () => {
+    await softly(this.o.onWarning, 'saving read positions', async () => {
       await this.state.save(positions);
       this.savedJson = json;
       this.stored = positions;
@@ -522,15 +459,6 @@ export class LogSensor {
 
   async close(): Promise<void> {
     for (const f of [...this.followed.values(), ...this.leftovers.values()]) await f.follower.close();
-  }
-
-  private async softly<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await fn();
-    } catch (e) {
-      this.o.onWarning?.(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    }
   }
 }
 
