@@ -9,17 +9,16 @@
  * and the PDF renders with the control table (checked with poppler's pdftotext).
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { importCaptureFile } from '../../test/import-capture.js';
 import { buildTrainingScenario } from '../../test/training-scenario.js';
 import type { Actor } from '../accounts/actor.js';
 import { listAudit } from '../audit/audit-log.js';
-import { applySourceResult } from '../discovery/apply-source-result.js';
-import { analyzeCapture } from '../discovery/capture-analyzer.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
 import { designateOfficer } from '../program/officers/officers-service.js';
 import { importCompletions } from '../program/training/completions-service.js';
@@ -65,9 +64,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
       file: 'hospital-export.csv',
       input: readFileSync(fixture('cmms/hospital-export.csv'), 'utf8'),
     });
-    const file = '04-hl7-mllp.pcap';
-    const result = await analyzeCapture(createReadStream(fixture(`captures/${file}`)), { file });
-    await applySourceResult(vdb, cliActor, result, { kind: 'capture', file });
+    await importCaptureFile(vdb, fixture('captures/04-hl7-mllp.pcap'));
     const [finding] = await vdb.db
       .selectFrom('findings')
       .select(['id'])

@@ -5,13 +5,11 @@
  * Telnet/FTP captures imported: the map groups by zone and by device class, counts flows and bytes, marks
  * the edges the approved policy does not allow, limits edges, and honours site limits.
  */
-import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { importCaptureFile } from '../../test/import-capture.js';
 import type { Actor } from '../accounts/actor.js';
-import { applySourceResult } from '../discovery/apply-source-result.js';
-import { analyzeCapture } from '../discovery/capture-analyzer.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { addSegment, createSite } from '../inventory/site-service.js';
 import { approvePolicy, proposeDraft } from '../policy/policy-service.js';
@@ -24,8 +22,7 @@ import { communicationMap } from './communication-map.js';
 const capture = (name: string) => new URL(`../../test/fixtures/captures/${name}`, import.meta.url).pathname;
 
 async function importCapture(vdb: VigilDatabase, file: string) {
-  const result = await analyzeCapture(createReadStream(capture(file)), { file });
-  await applySourceResult(vdb, cliActor, result, { kind: 'capture', file });
+  await importCaptureFile(vdb, capture(file));
 }
 
 /**

@@ -4,14 +4,12 @@
  * communications, approved (audited, superseding), simulated (blocks nothing of the traffic it came
  * from, blocks an injected connection), exported, and policy violations raised as alerts.
  */
-import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { importCaptureFile } from '../../test/import-capture.js';
 import type { Actor } from '../accounts/actor.js';
 import { listAudit } from '../audit/audit-log.js';
-import { applySourceResult } from '../discovery/apply-source-result.js';
-import { analyzeCapture } from '../discovery/capture-analyzer.js';
 import { listCommunications } from '../store/communication-store.js';
 import type { VigilDatabase } from '../store/database.js';
 import { fromCommunication, type PolicyFlow } from './policy-flow.js';
@@ -43,10 +41,7 @@ describe.each(DIALECTS)('policy service on %s', (dialect) => {
   beforeAll(async () => {
     vdb = await freshDatabase(dialect);
     await seedSgh(vdb, cliActor);
-    for (const file of CAPTURES) {
-      const result = await analyzeCapture(createReadStream(capture(file)), { file });
-      await applySourceResult(vdb, cliActor, result, { kind: 'capture', file });
-    }
+    for (const file of CAPTURES) await importCaptureFile(vdb, capture(file));
     stored = (await listCommunications(vdb)).map(fromCommunication);
   });
   afterAll(async () => vdb?.close());

@@ -5,13 +5,11 @@
  * findings, whether its needs are unknown or its model's manufacturer profile declares DICOM. The
  * needed-service sources (profile, MDS2, fleet majority) are checked on small hand-made fleets.
  */
-import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { importCaptureFile } from '../../test/import-capture.js';
 import { listAudit } from '../audit/audit-log.js';
-import { applySourceResult } from '../discovery/apply-source-result.js';
-import { analyzeCapture } from '../discovery/capture-analyzer.js';
 import type { Evidence } from '../discovery/host-observation.js';
 import { listFindings } from '../findings/findings-service.js';
 import { updateDevice } from '../inventory/inventory-service.js';
@@ -106,9 +104,7 @@ describe.each(DIALECTS)('vigil services check on %s', (dialect) => {
   let vdb: VigilDatabase;
   beforeAll(async () => {
     vdb = await freshDatabase(dialect);
-    const file = 'legacy-dicom-telnet-ftp.pcap';
-    const result = await analyzeCapture(createReadStream(fixturePath(file)), { file });
-    await applySourceResult(vdb, cliActor, result, { kind: 'capture', file });
+    await importCaptureFile(vdb, fixturePath('legacy-dicom-telnet-ftp.pcap'));
   });
   afterAll(async () => vdb?.close());
 

@@ -5,16 +5,14 @@
  * gateway of test/fixtures/policy/legacy-dicom-telnet-ftp.pcap (DICOM 104, FTP 21, Telnet 23), imported
  * through the capture path.
  */
-import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
+import { importCaptureFile } from '../../../test/import-capture.js';
 import { listAudit } from '../../audit/audit-log.js';
-import { applySourceResult } from '../../discovery/apply-source-result.js';
-import { analyzeCapture } from '../../discovery/capture-analyzer.js';
 import { VigilError } from '../../errors.js';
 import { updateDevice } from '../../inventory/inventory-service.js';
 import { fixturePath } from '../../policy/policy-test-fixtures.js';
@@ -37,9 +35,7 @@ describe.each(DIALECTS)('MDS2 import feeding the unnecessary-service check on %s
   beforeAll(async () => {
     vdb = await freshDatabase(dialect);
     dir = await mkdtemp(join(tmpdir(), 'vigil-mds2-'));
-    const file = 'legacy-dicom-telnet-ftp.pcap';
-    const result = await analyzeCapture(createReadStream(fixturePath(file)), { file });
-    await applySourceResult(vdb, cliActor, result, { kind: 'capture', file });
+    await importCaptureFile(vdb, fixturePath('legacy-dicom-telnet-ftp.pcap'));
     const { device_id } = await vdb.db
       .selectFrom('device_identifiers')
       .select('device_id')

@@ -4,22 +4,20 @@
  * `unknown`), the query checked (400), sites resolved (404), sessions required (401), and the policy's
  * verdict once a policy proposed from the same traffic is approved.
  */
-import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiHarness, apiHarness, cliActor } from '../../../test/api-harness.js';
+import { type ApiHarness, apiHarness } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
-import { applySourceResult } from '../../discovery/apply-source-result.js';
-import { analyzeCapture } from '../../discovery/capture-analyzer.js';
+import { importCaptureFile } from '../../../test/import-capture.js';
 import type { CommunicationMap } from '../../monitor/communication-map.js';
 
 describe.each(DIALECTS)('communication map API on %s', (dialect) => {
   let h: ApiHarness;
   beforeAll(async () => {
     h = await apiHarness(dialect);
-    const file = '04-hl7-mllp.pcap';
-    const path = new URL(`../../../test/fixtures/captures/${file}`, import.meta.url).pathname;
-    const result = await analyzeCapture(createReadStream(path), { file });
-    await applySourceResult(h.ctx.vdb, cliActor, result, { kind: 'capture', file });
+    await importCaptureFile(
+      h.ctx.vdb,
+      new URL('../../../test/fixtures/captures/04-hl7-mllp.pcap', import.meta.url).pathname,
+    );
   });
   afterAll(async () => h?.close());
 
