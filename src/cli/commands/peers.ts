@@ -3,19 +3,11 @@
  * Registered under the existing `devices` command group.
  */
 import type { Command } from 'commander';
+import { formatBytes } from '../../format-bytes.js';
 import { devicePeers } from '../../monitor/baseline/peers.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
-
-const human = (n: number) =>
-  n >= 1e9
-    ? `${(n / 1e9).toFixed(1)} GB`
-    : n >= 1e6
-      ? `${(n / 1e6).toFixed(1)} MB`
-      : n >= 1e3
-        ? `${(n / 1e3).toFixed(1)} kB`
-        : `${n} B`;
 
 export function registerPeersCommand(program: Command, cli: CliContext): void {
   const devices = program.commands.find((c) => c.name() === 'devices') ?? program.command('devices');
@@ -44,7 +36,7 @@ export function registerPeersCommand(program: Command, cli: CliContext): void {
               p.ports.slice(0, 6).join(',') + (p.ports.length > 6 ? ` +${p.ports.length - 6}` : ''),
               p.protocols.join(','),
               p.connections,
-              human(p.bytes),
+              formatBytes(p.bytes),
               p.firstSeen,
               p.lastSeen,
             ]),

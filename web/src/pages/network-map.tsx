@@ -6,6 +6,7 @@
  * accessible form of the whole map. Grouping, site and selection live in the URL.
  */
 import { type KeyboardEvent, type ReactNode, useMemo } from 'react';
+import { formatBytes } from '../../../src/format-bytes.js';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { ErrorMessage, formatDate, Loading, SelectField } from '../components/ui.js';
@@ -43,15 +44,6 @@ function verdict(e: MapEdge): string {
 
 const edgeTone = (e: MapEdge) =>
   e.allowedByPolicy === undefined ? 'muted' : e.allowedByPolicy ? 'ok' : 'danger';
-
-const formatBytes = (n: number) =>
-  n >= 1e9
-    ? `${(n / 1e9).toFixed(1)} GB`
-    : n >= 1e6
-      ? `${(n / 1e6).toFixed(1)} MB`
-      : n >= 1e3
-        ? `${(n / 1e3).toFixed(1)} kB`
-        : `${n} B`;
 
 export function NetworkMapTab({ site, siteField }: { site: string; siteField: ReactNode }) {
   const { query } = useLocation();
