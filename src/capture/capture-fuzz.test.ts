@@ -39,6 +39,8 @@ async function readChecked(bytes: Uint8Array, sizes: number[]): Promise<number> 
     expect(p.dataOffset).toBeGreaterThanOrEqual(0);
     expect(p.dataOffset + p.capturedLength).toBeLessThanOrEqual(p.bytes.length);
     expect(p.timestampNsec >= 0 && p.timestampNsec < 1e9).toBe(true);
+    // Every time must be a date (±8.64e12 s): reports print them all.
+    expect(Math.abs(p.timestampSec)).toBeLessThan(8.64e12);
   });
   const s = capture.stats;
   expect(s.packets).toBe(n);

@@ -339,6 +339,26 @@ describe('PcapngReader on bad input', () => {
     expect([sut.stats.skippedRecords, sut.stats.skippedBytes]).toEqual([1, len]);
   });
 
+  it('keeps a packet whose timestamp no date can hold, with the previous packet’s time', () => {
+    // Found by fuzzing the analyzer: the high word 0xffff0000 at microseconds is year ~600,000, past
+    // JavaScript's dates, and every report that printed the host's last-seen time threw a RangeError.
+    const bad = good.slice();
+    const at = epbs[2]!;
+    new DataView(bad.buffer).setUint32(at + 12, 0xffff0000, true);
+    const clean = readWithReader(good, 50).out;
+    const { sut, out } = readWithReader(bad, 50);
+    expect(out.map((p) => p.data)).toEqual(clean.map((p) => p.data));
+    expect(out[2]).toMatchObject({ sec: clean[1]!.sec, nsec: clean[1]!.nsec });
+    expect(out[3]).toMatchObject({ sec: clean[3]!.sec, nsec: clean[3]!.nsec });
+    expect(sut.stats.issues).toEqual([
+      {
+        file: 'x.pcapng',
+        offset: at,
+        reason: expect.stringMatching(/^pcapng packet 3 timestamp is out of range \(\d+ s since 1970\); the previous packet's time is used$/),
+      },
+    ]);
+  });
+
   it('resynchronises on the next sound block after an absurd length', () => {
     const bad = good.slice();
     const at = epbs[1]!;

@@ -32,6 +32,8 @@ const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 /** §4.2 IDB options. */
 const IF_TSRESOL = 9;
 const IF_TSOFFSET = 14;
+/** Largest |seconds since 1970| a JavaScript Date holds (8.64e15 ms), less a second for the fraction. */
+const MAX_TIMESTAMP_SECONDS = 8.64e12 - 1;
 /** Skipped blocks up to this size are read whole so their trailer can be checked; larger ones are skipped blind. */
 const CHECK_SKIPPED_BLOCK_BYTES = 64 * 1024;
 
@@ -328,7 +330,20 @@ export class PcapngReader implements CaptureReader {
     p.linkType = iface.linkType;
     p.interfaceId = ifaceId;
     if (type !== PcapngBlockType.SIMPLE_PACKET) {
+      const sec = p.timestampSec;
+      const nsec = p.timestampNsec;
       this.setTimestamp(v.getUint32(at + 12, le), v.getUint32(at + 16, le), iface);
+      // A corrupt timestamp (or if_tsresol/if_tsoffset) can put a packet past what a date can hold (about
+      // ±275,000 years): its bytes are still good, so it keeps the previous packet's time, as a Simple
+      // Packet Block does, rather than making every later time on the way to a report invalid.
+      if (!(p.timestampSec >= -MAX_TIMESTAMP_SECONDS && p.timestampSec <= MAX_TIMESTAMP_SECONDS)) {
+        this.stats.issue(
+          w.offset,
+          `pcapng packet ${p.index} timestamp is out of range (${p.timestampSec} s since 1970); the previous packet's time is used`,
+        );
+        p.timestampSec = sec;
+        p.timestampNsec = nsec;
+      }
     }
     // A Simple Packet Block has no timestamp: the previous packet's time is kept, so time never jumps.
     p.capturedLength = capLen;
