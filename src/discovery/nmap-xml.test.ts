@@ -318,6 +318,64 @@ describe('bad input', () => {
     );
   });
 
+  it('never throws anything but VigilError when attribute values are extreme or wrong (fuzz)', () => {
+    // Byte-level mangling seldom yields a well-formed file with one absurd number; this replaces whole
+    // attribute values of the real scan (times, ports, counts, addresses) and found starttime="1e20".
+    const source = fixture('sgh-medical-lan.xml').toString('utf8');
+    const values = [...source.matchAll(/="[^"]*"/g)].map((m) => m.index);
+    const extreme = [
+      '1e20',
+      '-1',
+      '0',
+      '1e400',
+      'NaN',
+      '99999999999999999999',
+      '',
+      'x',
+      '65536',
+      '::',
+      '999.1.1.1',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: values.length - 1 }), fc.constantFrom(...extreme)), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (edits) => {
+          let text = source;
+          // From the last offset back, so earlier offsets stay valid.
+          const sorted = [...new Map(edits.map(([i, v]) => [values[i]!, v])).entries()].sort(
+            (a, b) => b[0] - a[0],
+          );
+          for (const [at, v] of sorted) {
+            const end = text.indexOf('"', at + 2);
+            text = `${text.slice(0, at)}="${v}${text.slice(end)}`;
+          }
+          try {
+            const r = parseNmapXml(text, { file: 'fuzz.xml' });
+            JSON.stringify(r);
+          } catch (err) {
+            expect(err).toBeInstanceOf(VigilError);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes a scan or host time beyond what a date holds as unknown', () => {
+    const text = fixture('sgh-medical-lan.xml')
+      .toString('utf8')
+      .replace('<host starttime="1795910133"', '<host starttime="1e20"')
+      .replace(/<nmaprun ([^>]*)start="\d+"/, '<nmaprun $1start="99999999999999999999"');
+    const r = parseNmapXml(text, { file: 'far.xml' });
+    expect(r.scan.start).toBeNull();
+    // The host's own start is dropped; its other times (the scan's end, its end time) still date it.
+    expect(byIp(r, '10.20.0.30').firstSeen).toMatch(/^2026-11-28T/);
+    expect(r.hosts.map((h) => h.ips[0])).toEqual(['10.20.0.10', '10.20.0.11', '10.20.0.30', '10.20.0.40']);
+  });
+
   it('never throws anything but VigilError on random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (junk) => {

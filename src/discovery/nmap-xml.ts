@@ -212,9 +212,10 @@ interface HostBuild {
   hostScripts: ScriptOut[];
 }
 
+/** Epoch seconds as ISO-8601; missing, zero or beyond what a date holds (±8.64e12 s) is unknown. */
 const unixToIso = (s: string | undefined): string | null => {
   const n = s === undefined ? Number.NaN : Number(s);
-  return Number.isFinite(n) && n > 0 ? new Date(n * 1000).toISOString() : null;
+  return Number.isFinite(n) && n > 0 && n < 8.64e12 ? new Date(n * 1000).toISOString() : null;
 };
 
 const cap = (s: string, n = MAX_TEXT) => (s.length > n ? s.slice(0, n) : s);

@@ -263,6 +263,20 @@ describe('bad lines and directories', () => {
     expect(r.flows?.length).toBeGreaterThan(10);
   });
 
+  it('an absurd duration or byte count is reported with its line, not an internal error', async () => {
+    // Found by fuzzing: duration 1e20 put the connection's end past what a date holds and the whole
+    // analysis stopped with "Invalid time value".
+    const lines = readFileSync(`${dir('rita-json')}/conn.log`, 'utf8').split('\n');
+    lines[1] = lines[1]!.replace(/"duration": [0-9.]+/, '"duration": 1e20');
+    lines[4] = lines[4]!.replace(/"orig_bytes": \d+/, '"orig_bytes": 1e308');
+    const r = await analyzeZeekLogs([{ file: 'conn.log', lines: linesOf(lines.join('\n')) }]);
+    expect(r.issues.map((i) => [i.line, i.reason])).toEqual([
+      [2, expect.stringMatching(/^conn record: duration: /)],
+      [5, expect.stringMatching(/^conn record: orig_bytes: /)],
+    ]);
+    expect(r.stats.records).toBe(27);
+  });
+
   it('a directory is one source; evidence names each log file', async () => {
     const r = await analyzeZeekPath(dir('rita-proxy'));
     expect(r.stats.logs.map((l) => l.file)).toEqual(['conn.log', 'dhcp.log', 'software.log']);

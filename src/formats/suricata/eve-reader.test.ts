@@ -72,14 +72,18 @@ describe('readEve', () => {
     all[4] = all[4]!.slice(0, 50); // cut mid-object
     all[6] = '{"event_type":"flow","timestamp":"2026-11-28T23:54:46Z","src_ip":"not-an-ip"}';
     all[8] = '[1,2]';
+    // A byte count no integer holds would sum to Infinity in the flow table.
+    all[19] = all[19]!.replace(/"bytes_toserver":\d+/, '"bytes_toserver":1e308');
     const r = readEve(all.join('\n'), 'eve.json');
     expect(r.issues.map((i) => [i.file, i.line])).toEqual([
       ['eve.json', 5],
       ['eve.json', 7],
       ['eve.json', 9],
+      ['eve.json', 20],
     ]);
     expect(r.issues[1]!.reason).toMatch(/^flow event: /);
-    expect(r.lines).toHaveLength(lines.length - 3);
+    expect(r.issues[3]!.reason).toMatch(/^flow event: .*bytes_toserver/);
+    expect(r.lines).toHaveLength(lines.length - 4);
   });
 
   it('recognises EVE by its first line', () => {

@@ -32,7 +32,7 @@ const ip = z
   .refine((s) => isIP(s) !== 0, 'not an IP address')
   .transform(canonicalIp);
 const port = z.number().int().min(0).max(65535);
-const count = z.number().nonnegative();
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const common = {
   timestamp: eveTime,

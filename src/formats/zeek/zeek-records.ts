@@ -21,7 +21,9 @@ const zeekTime = z.union([z.number(), z.string()]).transform((v, ctx) => {
   }
   return new Date(ms).toISOString();
 });
-const count = z.number().nonnegative();
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A connection's length in seconds: at most ~31 years, so start + duration is still a date. */
+const interval = z.number().nonnegative().max(1e9);
 const port = z.number().int().min(0).max(65535);
 const text = z.string();
 const texts = z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -42,7 +44,7 @@ const connSchema = z
     ...endpoints,
     proto: text,
     service: textList.optional(),
-    duration: z.number().optional(),
+    duration: interval.optional(),
     orig_bytes: count.optional(),
     resp_bytes: count.optional(),
     conn_state: text.optional(),
