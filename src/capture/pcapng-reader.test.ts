@@ -339,23 +339,28 @@ describe('PcapngReader on bad input', () => {
     expect([sut.stats.skippedRecords, sut.stats.skippedBytes]).toEqual([1, len]);
   });
 
-  it('keeps a packet whose timestamp no date can hold, with the previous packet’s time', () => {
-    // Found by fuzzing the analyzer: the high word 0xffff0000 at microseconds is year ~600,000, past
-    // JavaScript's dates, and every report that printed the host's last-seen time threw a RangeError.
+  it('keeps a packet dated past 9999 (or past any date) with the previous packet’s time', () => {
+    // Found by fuzzing the analyzer. Packets 3 and 5 are on the microsecond interface: the high word
+    // 0xffff0000 is year ~600,000, past JavaScript's dates (every report that printed the host's
+    // last-seen time threw a RangeError); 0x04000000 is year ~11,100, which printed as "+011160-…".
     const bad = good.slice();
-    const at = epbs[2]!;
-    new DataView(bad.buffer).setUint32(at + 12, 0xffff0000, true);
+    const view = new DataView(bad.buffer);
+    view.setUint32(epbs[2]! + 12, 0xffff0000, true);
+    view.setUint32(epbs[4]! + 12, 0x04000000, true);
     const clean = readWithReader(good, 50).out;
     const { sut, out } = readWithReader(bad, 50);
     expect(out.map((p) => p.data)).toEqual(clean.map((p) => p.data));
-    expect(out[2]).toMatchObject({ sec: clean[1]!.sec, nsec: clean[1]!.nsec });
-    expect(out[3]).toMatchObject({ sec: clean[3]!.sec, nsec: clean[3]!.nsec });
-    expect(sut.stats.issues).toEqual([
-      {
-        file: 'x.pcapng',
-        offset: at,
-        reason: expect.stringMatching(/^pcapng packet 3 timestamp is out of range \(\d+ s since 1970\); the previous packet's time is used$/),
-      },
+    expect(out.map((p) => [p.sec, p.nsec])).toEqual(
+      [0, 1, 1, 3, 3, 5].map((i) => [clean[i]!.sec, clean[i]!.nsec]),
+    );
+    expect(sut.stats.issues.map((i) => [i.offset, i.reason])).toEqual([
+      [
+        epbs[2],
+        expect.stringMatching(
+          /^pcapng packet 3 timestamp is out of range \(\d+ s since 1970, not 1970–9999\); the previous packet's time is used$/,
+        ),
+      ],
+      [epbs[4], expect.stringMatching(/^pcapng packet 5 timestamp is out of range \(28\d{10} s since 1970/)],
     ]);
   });
 

@@ -6,6 +6,8 @@
  *
  * @see draft-ietf-opsawg-pcapng §3.1 General Block Structure, §3.5 Options, §4 Block Definition
  */
+
+import { isStorableEpochSeconds } from '../time-range.js';
 import { ByteWindow } from './byte-window.js';
 import { CapturePacket } from './capture-packet.js';
 import { type CaptureReader, MAX_RECORD_BYTES, RESYNC_SCAN_BYTES } from './capture-reader.js';
@@ -32,8 +34,6 @@ const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 /** §4.2 IDB options. */
 const IF_TSRESOL = 9;
 const IF_TSOFFSET = 14;
-/** Largest |seconds since 1970| a JavaScript Date holds (8.64e15 ms), less a second for the fraction. */
-const MAX_TIMESTAMP_SECONDS = 8.64e12 - 1;
 /** Skipped blocks up to this size are read whole so their trailer can be checked; larger ones are skipped blind. */
 const CHECK_SKIPPED_BLOCK_BYTES = 64 * 1024;
 
@@ -333,13 +333,13 @@ export class PcapngReader implements CaptureReader {
       const sec = p.timestampSec;
       const nsec = p.timestampNsec;
       this.setTimestamp(v.getUint32(at + 12, le), v.getUint32(at + 16, le), iface);
-      // A corrupt timestamp (or if_tsresol/if_tsoffset) can put a packet past what a date can hold (about
-      // ±275,000 years): its bytes are still good, so it keeps the previous packet's time, as a Simple
-      // Packet Block does, rather than making every later time on the way to a report invalid.
-      if (!(p.timestampSec >= -MAX_TIMESTAMP_SECONDS && p.timestampSec <= MAX_TIMESTAMP_SECONDS)) {
+      // A corrupt timestamp (or if_tsresol/if_tsoffset) can date a packet before 1970 or after 9999, or
+      // past what a date holds at all: its bytes are still good, so it keeps the previous packet's time,
+      // as a Simple Packet Block does, rather than making every later time on the way to a report invalid.
+      if (!isStorableEpochSeconds(p.timestampSec)) {
         this.stats.issue(
           w.offset,
-          `pcapng packet ${p.index} timestamp is out of range (${p.timestampSec} s since 1970); the previous packet's time is used`,
+          `pcapng packet ${p.index} timestamp is out of range (${p.timestampSec} s since 1970, not 1970–9999); the previous packet's time is used`,
         );
         p.timestampSec = sec;
         p.timestampNsec = nsec;

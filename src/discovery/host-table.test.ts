@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HostTable } from './host-table.js';
+import { HostTable, iso } from './host-table.js';
 
 describe('HostTable', () => {
   it('merges a MAC-only host never seen itself (a DHCPv6 reply names its client) without breaking times', () => {
@@ -19,5 +20,20 @@ describe('HostTable', () => {
       firstSeen: '2025-11-29T00:00:00.500Z',
       lastSeen: '2025-11-29T00:00:00.500Z',
     });
+  });
+
+  it('prints any capture time as Date does, whichever times came before (iso keeps the last second)', () => {
+    // Its cache once sliced a fixed 20 characters off the date-time: a six-digit year (+011160-…)
+    // came out as "…17:17:110Z". Runs of nearby times exercise the cache; far ones refill it.
+    const time = fc.oneof(
+      fc.integer({ min: 0, max: 8.64e12 * 1000 }).map((ms) => ms / 1000),
+      fc.integer({ min: 1_700_000_000_000, max: 1_700_000_003_000 }).map((ms) => ms / 1000),
+    );
+    fc.assert(
+      fc.property(fc.array(time, { minLength: 1, maxLength: 20 }), (times) => {
+        for (const t of times) expect(iso(t)).toBe(new Date(Math.round(t * 1000)).toISOString());
+      }),
+      { numRuns: 500 },
+    );
   });
 });

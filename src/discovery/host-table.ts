@@ -183,7 +183,8 @@ export const iso = (t: number) => {
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
     lastSecond = second;
-    lastPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    const text = new Date(second * 1000).toISOString();
+    lastPrefix = text.slice(0, text.length - 4); // up to the '.', whatever the year's width
   }
   const milli = ms - second * 1000;
   lastMs = ms;

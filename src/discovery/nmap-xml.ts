@@ -18,6 +18,7 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { type InputIssue, VigilError } from '../errors.js';
 import { normaliseIp, normaliseMac } from '../inventory/identity.js';
+import { isStorableEpochSeconds } from '../time-range.js';
 import { fingerprintHost } from './fingerprint.js';
 import type {
   Evidence,
@@ -212,10 +213,10 @@ interface HostBuild {
   hostScripts: ScriptOut[];
 }
 
-/** Epoch seconds as ISO-8601; missing, zero or beyond what a date holds (±8.64e12 s) is unknown. */
+/** Epoch seconds as ISO-8601; missing, zero or outside 1970–9999 (see time-range.ts) is unknown. */
 const unixToIso = (s: string | undefined): string | null => {
   const n = s === undefined ? Number.NaN : Number(s);
-  return Number.isFinite(n) && n > 0 && n < 8.64e12 ? new Date(n * 1000).toISOString() : null;
+  return n > 0 && isStorableEpochSeconds(n) ? new Date(n * 1000).toISOString() : null;
 };
 
 const cap = (s: string, n = MAX_TEXT) => (s.length > n ? s.slice(0, n) : s);

@@ -269,12 +269,14 @@ describe('bad lines and directories', () => {
     const lines = readFileSync(`${dir('rita-json')}/conn.log`, 'utf8').split('\n');
     lines[1] = lines[1]!.replace(/"duration": [0-9.]+/, '"duration": 1e20');
     lines[4] = lines[4]!.replace(/"orig_bytes": \d+/, '"orig_bytes": 1e308');
+    lines[6] = lines[6]!.replace(/"ts": [0-9.]+/, '"ts": 253402300800'); // 10000-01-01T00:00:00Z
     const r = await analyzeZeekLogs([{ file: 'conn.log', lines: linesOf(lines.join('\n')) }]);
     expect(r.issues.map((i) => [i.line, i.reason])).toEqual([
       [2, expect.stringMatching(/^conn record: duration: /)],
       [5, expect.stringMatching(/^conn record: orig_bytes: /)],
+      [7, 'conn record: ts: not a time: 253402300800'],
     ]);
-    expect(r.stats.records).toBe(27);
+    expect(r.stats.records).toBe(26);
   });
 
   it('a directory is one source; evidence names each log file', async () => {

@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { compressIpv6, ipv6Groups } from '../../inventory/identity.js';
+import { isStorableEpochSeconds } from '../../time-range.js';
 import { pathOnly } from '../zeek/zeek-records.js';
 
 /** `2026-11-28T23:54:45.843713+0000` (Suricata's own offset form) or any ISO-8601 → ISO-8601 UTC. */
@@ -16,7 +17,7 @@ const eveTime = z.string().transform((v, ctx) => {
   const fixed = v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   // Suricata's tls.notbefore/notafter carry no zone: they are UTC.
   const ms = Date.parse(/T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(fixed) ? `${fixed}Z` : fixed);
-  if (!Number.isFinite(ms)) {
+  if (!isStorableEpochSeconds(ms / 1000)) {
     ctx.addIssue({ code: 'custom', message: `not a time: ${v.slice(0, 40)}` });
     return z.NEVER;
   }

@@ -10,12 +10,13 @@
  * @see https://docs.zeek.org/en/master/scripts/base/files/x509/main.zeek.html (X509::Info)
  */
 import { z } from 'zod';
+import { isStorableEpochSeconds } from '../../time-range.js';
 import type { ZeekFields } from './zeek-tsv.js';
 
 /** Epoch seconds (TSV, default JSON) or ISO-8601 text (`JSON::TS_ISO8601`) → ISO-8601. */
 const zeekTime = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = typeof v === 'number' ? v * 1000 : /^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v);
-  if (!Number.isFinite(ms) || ms < 0 || ms > 8.64e15) {
+  if (!isStorableEpochSeconds(ms / 1000)) {
     ctx.addIssue({ code: 'custom', message: `not a time: ${String(v).slice(0, 40)}` });
     return z.NEVER;
   }
