@@ -57,6 +57,24 @@ describe('parseSnmp on net-snmp 5.9.3 (snmpget/snmpbulkget ↔ snmpd, loopback)'
     expect(msgs[4]!.msg).toMatchObject({ pduType: 'get-bulk-request', errorStatus: 0, errorIndex: 3 });
   });
 
+  it('keeps a system object in the device identity only when its type is right', () => {
+    // Found by fuzzing the analyzer: sysName sent as a Counter32 became a number named sysName, and the
+    // fingerprinting that reads it as text threw, stopping the whole import.
+    const { payload } = loadDatagrams('snmp/net-snmp-v1-v2c.udp.tsv')[3]!;
+    const bad = payload.slice();
+    const at = Buffer.from(bad).indexOf('icu-gw-03');
+    expect([bad[at - 2], bad[at - 1]]).toEqual([0x04, 9]); // OCTET STRING, 9 bytes
+    bad[at - 2] = 0x41;
+    const r = parseSnmp(bad);
+    if (r.kind !== 'ok') throw new Error(JSON.stringify(r));
+    expect(r.value.system.sysName).toBeUndefined();
+    expect(r.value.system).toMatchObject({ sysLocation: 'ICU-3 Bed 12' });
+    expect(r.value.varbinds.find((v) => v.oid === '1.3.6.1.2.1.1.5.0')).toMatchObject({
+      type: 'Counter32',
+      value: expect.any(Number),
+    });
+  });
+
   it('reports the community by kind and length, never its value', () => {
     expect(msgs.map((m) => m.msg.community)).toEqual([
       ...Array(6).fill({ length: 12, defaultCommunity: false, kind: 'custom' }),
@@ -125,7 +143,14 @@ describe('parseSnmp on bad input', () => {
     expect(parseSnmp(Uint8Array.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff])).kind).toBe('error');
   });
 
-  it('never throws on random or mutated payloads', () => {
-    fuzzDatagram(parseSnmp, samples);
+  it('never throws on random or mutated payloads, and types the system group right', () => {
+    const types = { sysUpTime: 'number', sysServices: 'number' } as Record<string, string>;
+    fuzzDatagram((payload) => {
+      const r = parseSnmp(payload);
+      if (r.kind !== 'ok') return;
+      for (const [key, value] of Object.entries(r.value.system)) {
+        expect(typeof value, key).toBe(types[key] ?? 'string');
+      }
+    }, samples);
   });
 });

@@ -113,6 +113,17 @@ const SYSTEM_NAMES: Readonly<Record<string, keyof SnmpSystemInfo>> = {
   '7': 'sysServices',
 };
 
+/** The JavaScript type each system-group object must decode to (RFC 3418: DisplayString, OID, TimeTicks, INTEGER). */
+const SYSTEM_TYPES: Readonly<Record<keyof SnmpSystemInfo, 'string' | 'number'>> = {
+  sysDescr: 'string',
+  sysObjectID: 'string',
+  sysUpTime: 'number',
+  sysContact: 'string',
+  sysName: 'string',
+  sysLocation: 'string',
+  sysServices: 'number',
+};
+
 /** Parses one SNMP UDP payload. Never throws. */
 export function parseSnmp(payload: Uint8Array): ParseResult<SnmpMessage> {
   try {
@@ -209,7 +220,10 @@ function readPdu(b: Uint8Array, pdu: Tlv, msg: SnmpMessage): void {
       const key = SYSTEM_NAMES[id.slice(SYSTEM_PREFIX.length).replace(/\.0$/, '')];
       if (value !== undefined) {
         binding.value = value;
-        if (key && id.endsWith('.0')) (msg.system as Record<string, string | number>)[key] = value;
+        // The OID names the object, the BER tag its type: a sysDescr sent as an INTEGER (a broken or
+        // hostile agent) is kept in the varbind, not handed on as the device's description.
+        if (key && id.endsWith('.0') && typeof value === SYSTEM_TYPES[key])
+          (msg.system as Record<string, string | number>)[key] = value;
       }
     }
     msg.varbinds.push(binding);
