@@ -376,6 +376,27 @@ describe('bad input', () => {
     expect(r.hosts.map((h) => h.ips[0])).toEqual(['10.20.0.10', '10.20.0.11', '10.20.0.30', '10.20.0.40']);
   });
 
+  it('dates the hosts of a scan with no time at all by the import, and says so', () => {
+    // Found by fuzzing: without any time the hosts' firstSeen was "", which sorts before every real time
+    // and would have blanked the device's first-seen date when stored.
+    const text = fixture('sgh-medical-lan.xml')
+      .toString('utf8')
+      .replace(/ (start|starttime|endtime|time)="\d+"/g, '');
+    const before = new Date().toISOString();
+    const r = parseNmapXml(text, { file: 'undated.xml' });
+    expect(r.scan).toMatchObject({ start: null, finished: null });
+    for (const h of r.hosts) {
+      expect(h.firstSeen >= before && h.firstSeen <= new Date().toISOString()).toBe(true);
+      expect(h.lastSeen).toBe(h.firstSeen);
+    }
+    expect(r.issues).toEqual([
+      {
+        file: 'undated.xml',
+        reason: 'the scan carries no start or end time: hosts without their own are dated by this import',
+      },
+    ]);
+  });
+
   it('never throws anything but VigilError on random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (junk) => {

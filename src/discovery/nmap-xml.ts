@@ -255,6 +255,8 @@ export class NmapXmlReader {
   private text: string | null = null;
   private textTarget: 'service-cpe' | 'osclass-cpe' | 'elem' | null = null;
   private elemKey = '';
+  /** When this file was read: the date of hosts in a scan that carries no time at all. */
+  private readonly importedAt = new Date().toISOString();
 
   constructor(private readonly opts: NmapImportOptions) {
     this.parser = new SaxesParser({ position: true });
@@ -288,10 +290,20 @@ export class NmapXmlReader {
         issues: this.issues,
       });
     }
-    // Hosts without their own times take the scan's (nmap omits starttime on some host records).
+    // Hosts without their own times take the scan's (nmap omits starttime on some host records). A file
+    // with no time at all (a hand-edited or damaged one) dates them by this import, and says so: an
+    // empty time would sort before every real one and blank the device's first-seen date in the store.
+    let undated = false;
     for (const h of this.hosts) {
-      h.firstSeen ||= this.scan.start ?? this.scan.finished ?? '';
+      if (!h.firstSeen && this.scan.start === null && this.scan.finished === null) undated = true;
+      h.firstSeen ||= this.scan.start ?? this.scan.finished ?? this.importedAt;
       h.lastSeen ||= this.scan.finished ?? h.firstSeen;
+    }
+    if (undated) {
+      this.issues.push({
+        file: this.opts.file,
+        reason: 'the scan carries no start or end time: hosts without their own are dated by this import',
+      });
     }
     const hosts = this.opts.fingerprint === false ? this.hosts : this.hosts.map((h) => fingerprintHost(h));
     return { hosts, findings: this.findings, issues: this.issues, scan: this.scan };
