@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, exit: 66, title: 'Not found' },
   conflict: { status: 409, exit: 65, title: 'Conflict' },
   too_large: { status: 413, exit: 65, title: 'Request too large' },
+  unsupported_media_type: { status: 415, exit: 65, title: 'Unsupported media type' },
   rate_limited: { status: 429, exit: 75, title: 'Too many requests' },
   configuration: { status: 500, exit: 78, title: 'Configuration error' },
   internal: { status: 500, exit: 70, title: 'Internal error' },

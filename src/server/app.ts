@@ -137,8 +137,8 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
   });
   app.onError((err, c) => {
     const problem = toProblem(err);
-    if (!(err instanceof VigilError) || problem.status >= 500)
-      ctx.log.error({ err, path: c.req.path }, 'request failed');
+    // A client's mistake (4xx, Vigil's or Hono's own) is the client's to see, not an operator's alarm.
+    if (problem.status >= 500) ctx.log.error({ err, path: c.req.path }, 'request failed');
     const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
     if (err instanceof VigilError && err.retryAfter) headers['retry-after'] = String(err.retryAfter);
     return c.json(problem, problem.status as 400, headers);

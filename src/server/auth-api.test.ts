@@ -158,6 +158,31 @@ describe('typed API client', () => {
   });
 });
 
+describe('request bodies that are not JSON', () => {
+  it('answers the wrong media type with 415 and malformed JSON with 400, as problems, and logs neither', async () => {
+    // Found by fuzzing the API: Hono's own refusals were not VigilErrors and came back as 500 "internal".
+    const h = await apiHarness('sqlite');
+    const logged: string[] = [];
+    h.ctx.log.error = ((_o: unknown, m: string) => logged.push(m)) as typeof h.ctx.log.error;
+    try {
+      const cases: [string, Record<string, string>, number, string][] = [
+        ['x', {}, 415, 'unsupported_media_type'],
+        ['name=x', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
+        ['{"name": ', { 'content-type': 'application/json' }, 400, 'invalid_input'],
+      ];
+      for (const [body, headers, status, code] of cases) {
+        const res = await h.as('admin').request('POST', '/api/v1/departments', body, headers);
+        expect(res.status, body).toBe(status);
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        expect(await res.json()).toMatchObject({ status, code });
+      }
+      expect(logged).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('request size', () => {
   it('refuses an oversized JSON body with the problem shape', async () => {
     const h = await apiHarness('sqlite');

@@ -3,6 +3,7 @@
  * single mapping from thrown errors to it.
  */
 import { z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import { ERROR_CODES, type ErrorCode, VigilError } from '../errors.js';
 
 export const ProblemSchema = z
@@ -28,8 +29,26 @@ export const ProblemSchema = z
 
 export type Problem = z.infer<typeof ProblemSchema>;
 
+/** Hono's own refusals (a body that is not the declared media type, malformed JSON) by their status. */
+const HTTP_EXCEPTION_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'invalid_input',
+  401: 'authentication_required',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+};
+
 export function toProblem(err: unknown): Problem {
-  const e = err instanceof VigilError ? err : new VigilError('internal', 'Unexpected server error');
+  const e =
+    err instanceof VigilError
+      ? err
+      : err instanceof HTTPException && HTTP_EXCEPTION_CODES[err.status] !== undefined
+        ? new VigilError(
+            HTTP_EXCEPTION_CODES[err.status]!,
+            err.message || ERROR_CODES[HTTP_EXCEPTION_CODES[err.status]!].title,
+          )
+        : new VigilError('internal', 'Unexpected server error');
   const meta = ERROR_CODES[e.code];
   return {
     type: `https://vigil.invalid/problems/${e.code}`,
