@@ -60,6 +60,18 @@ describe.each(DIALECTS)('sites on %s', (dialect) => {
     ]);
   });
 
+  it('tells a site by id from a site named like that id', async () => {
+    // Found by fuzzing the API: a second site named like the first's id got 500 (UNIQUE constraint)
+    // instead of 409, because the duplicate check looked the name up as an id first.
+    const a = await createSite(vdb, cliActor, { name: 'Main campus' });
+    const b = await createSite(vdb, cliActor, { name: a.id });
+    await expect(createSite(vdb, cliActor, { name: a.id })).rejects.toMatchObject({
+      code: 'conflict',
+      message: `A site named "${a.id}" already exists (${b.id})`,
+    });
+    expect((await getSite(vdb, cliActor, a.id)).name).toBe('Main campus');
+  });
+
   it('validates segments', async () => {
     await createSite(vdb, cliActor, { name: 'North Clinic' });
     const bad = await addSegment(vdb, cliActor, 'North Clinic', {

@@ -11,6 +11,7 @@ import { newId, nowIso } from '../store/ids.js';
 import {
   findSegmentByName,
   findSite,
+  findSitesByKeys,
   insertSegment,
   insertSites,
   listSegments,
@@ -125,9 +126,9 @@ export async function createSite(h: DbHandle, actor: Actor, input: unknown): Pro
   if (actor.siteIds) throw forbidden('Your access is limited to sites, so you cannot create new ones');
   const { name, description } = parseInput(SiteInputSchema, input, 'site');
   const id = await transaction(h, async (tx) => {
-    const existing = await findSite(tx, name);
-    if (existing && existing.name_key === siteNameKey(name))
-      throw conflict(`A site named "${existing.name}" already exists (${existing.id})`);
+    // By name only: a name that is another site's id is still a new name.
+    const [existing] = await findSitesByKeys(tx, [siteNameKey(name)]);
+    if (existing) throw conflict(`A site named "${existing.name}" already exists (${existing.id})`);
     const now = nowIso();
     const row: SiteRow = {
       id: newId(),

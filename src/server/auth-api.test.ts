@@ -163,7 +163,9 @@ describe('request bodies that are not JSON', () => {
     // Found by fuzzing the API: Hono's own refusals were not VigilErrors and came back as 500 "internal".
     const h = await apiHarness('sqlite');
     const logged: string[] = [];
-    h.ctx.log.error = ((_o: unknown, m: string) => logged.push(m)) as typeof h.ctx.log.error;
+    h.ctx.log.error = ((_o: unknown, m: string) => {
+      logged.push(m);
+    }) as unknown as typeof h.ctx.log.error;
     try {
       const cases: [string, Record<string, string>, number, string][] = [
         ['x', {}, 415, 'unsupported_media_type'],

@@ -65,11 +65,15 @@ export async function ensureSites(
 
 /** A site by id or by name (any case). */
 export async function findSite(h: DbHandle, idOrName: string): Promise<SiteRow | undefined> {
-  return h.db
-    .selectFrom('sites')
-    .selectAll()
-    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name_key', '=', siteNameKey(idOrName))]))
-    .executeTakeFirst();
+  return (
+    h.db
+      .selectFrom('sites')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name_key', '=', siteNameKey(idOrName))]))
+      // A site may be named like another's id: the id names exactly one site, so it wins.
+      .orderBy(sql`case when id = ${idOrName} then 0 else 1 end`)
+      .executeTakeFirst()
+  );
 }
 
 export async function findSitesByKeys(h: DbHandle, keys: readonly string[]): Promise<SiteRow[]> {
