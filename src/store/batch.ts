@@ -70,9 +70,19 @@ export async function bulkInsert(
       )}`
     : sql``;
   for (const part of chunks(rows, 5000)) {
-    const json = JSON.stringify(part);
+    const json = withoutNulEscapes(JSON.stringify(part));
     await sql`insert into ${sql.table(table)} (${cols}) select ${cols} from json_populate_recordset(null::${sql.table(table)}, ${json}::json)${onConflict}`.execute(
       h.db,
     );
   }
+}
+
+/**
+ * PostgreSQL's text holds no U+0000, and `json_populate_recordset` refuses the `\u0000` escape that
+ * JSON.stringify writes for it ("unsupported Unicode escape sequence"). Each becomes `\ufffd`, as the
+ * driver does for plain parameters (text-without-nul.ts). An escaped backslash before "u0000" is text,
+ * not an escape, hence the count of backslashes.
+ */
+export function withoutNulEscapes(json: string): string {
+  return json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : json;
 }

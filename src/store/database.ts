@@ -10,6 +10,7 @@ import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { VigilError } from '../errors.js';
 import type { Database } from './schema.js';
+import { textWithoutNul } from './text-without-nul.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -65,7 +66,10 @@ function openSqlite(path: string): VigilDatabase {
   sqlite.pragma('synchronous = NORMAL');
   // 64 MiB of page cache (the default is 2 MiB): large imports and match runs touch big indexes.
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...queryLog() });
+  const db = new Kysely<Database>({
+    dialect: textWithoutNul(new SqliteDialect({ database: sqlite })),
+    ...queryLog(),
+  });
   return {
     db,
     dialect: 'sqlite',
@@ -103,7 +107,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<VigilDat
   });
   const current = await client.query<{ s: string }>('select current_schema() as s');
   client.release();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog() });
+  const db = new Kysely<Database>({ dialect: textWithoutNul(new PostgresDialect({ pool })), ...queryLog() });
   return {
     db,
     dialect: 'postgres',
