@@ -154,7 +154,9 @@ export function normaliseHostname(input: string): string | null {
 /** Display form of a free-text key or name: Unicode-normalised, trimmed, inner whitespace collapsed. */
 export function cleanText(input: string | null | undefined): string | null {
   if (input === null || input === undefined) return null;
-  const s = input.normalize('NFKC').trim().replace(/\s+/g, ' ');
+  // NUL becomes U+FFFD here as the store makes it (store/text-without-nul.ts), so a key built from an
+  // input equals the key stored for it (else one device could be inserted twice under one UDI).
+  const s = input.normalize('NFKC').replaceAll('\u0000', '\uFFFD').trim().replace(/\s+/g, ' ');
   return s === '' ? null : s;
 }
 
