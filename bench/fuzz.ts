@@ -10,7 +10,7 @@
  *   importBytes into an in-memory database, readSbomBytes, readVexBytes.
  * A finding is anything thrown but a VigilError, or a result whose times are not ISO-8601 with a
  * four-digit year. Each distinct one is printed with its stack and the input saved under --out.
- * The campaigns of 2026-11-29 found six bugs this way (docs/architecture.md, "Fuzzing").
+ * The campaigns of 2026-11-29 (these, the API's and a CMMS one) found ten bugs: docs/architecture.md, "Fuzzing".
  *
  * npm run fuzz -- [--seconds 300] [--seed 1] [--only captures|logs|documents] [--out DIR]
  */

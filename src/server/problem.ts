@@ -39,16 +39,16 @@ const HTTP_EXCEPTION_CODES: Readonly<Record<number, ErrorCode>> = {
   415: 'unsupported_media_type',
 };
 
+function asVigilError(err: unknown): VigilError {
+  if (err instanceof VigilError) return err;
+  const code = err instanceof HTTPException ? HTTP_EXCEPTION_CODES[err.status] : undefined;
+  if (code !== undefined)
+    return new VigilError(code, (err as HTTPException).message || ERROR_CODES[code].title);
+  return new VigilError('internal', 'Unexpected server error');
+}
+
 export function toProblem(err: unknown): Problem {
-  const e =
-    err instanceof VigilError
-      ? err
-      : err instanceof HTTPException && HTTP_EXCEPTION_CODES[err.status] !== undefined
-        ? new VigilError(
-            HTTP_EXCEPTION_CODES[err.status]!,
-            err.message || ERROR_CODES[HTTP_EXCEPTION_CODES[err.status]!].title,
-          )
-        : new VigilError('internal', 'Unexpected server error');
+  const e = asVigilError(err);
   const meta = ERROR_CODES[e.code];
   return {
     type: `https://vigil.invalid/problems/${e.code}`,
