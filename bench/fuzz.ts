@@ -27,6 +27,7 @@ import { VigilError } from '../src/errors.js';
 import { detectAdvisoryFormat } from '../src/formats/detect.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
+import { packetRegions } from '../test/fixtures/captures/capture-fixtures.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -103,21 +104,6 @@ async function attempt(
 // ---------------------------------------------------------------------------------------------------
 // Captures
 
-/** Each classic-pcap record's packet bytes; a pcapng file is damaged anywhere. */
-function packetRegions(b: Uint8Array): [number, number][] {
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const magic = view.getUint32(0, true);
-  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
-  if (!le && magic !== 0xd4c3b2a1 && magic !== 0x4d3cb2a1) return [[0, b.length]];
-  const regions: [number, number][] = [];
-  for (let at = 24; at + 16 <= b.length; ) {
-    const length = view.getUint32(at + 8, le);
-    if (at + 16 + length > b.length) break;
-    regions.push([at + 16, at + 16 + length]);
-    at += 16 + length;
-  }
-  return regions.length > 0 ? regions : [[0, b.length]];
-}
 const INTERESTING = [0, 0xff, 0x7f, 0x80, 0x01, 0x0d, 0x0a, 0x1c, 0x0b, 0x7c, 0x5e];
 function damageCapture(source: Uint8Array): Uint8Array {
   let b = source.slice();

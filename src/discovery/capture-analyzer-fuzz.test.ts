@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunked, fixtureBytes } from '../../test/fixtures/captures/capture-fixtures.js';
+import { chunked, fixtureBytes, packetRegions } from '../../test/fixtures/captures/capture-fixtures.js';
 import { VigilError } from '../errors.js';
 import { analyzeCapture } from './capture-analyzer.js';
 
@@ -22,22 +22,6 @@ const SEEDS = [
   'zeek-mdns.pcap',
   'zeek-rawip4-basic-auth.pcap',
 ].map((name) => ({ name, bytes: fixtureBytes(name) }));
-
-/** Where each record's packet bytes are, for classic pcap; a pcapng file is damaged anywhere. */
-function packetRegions(b: Uint8Array): [number, number][] {
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const magic = view.getUint32(0, true);
-  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
-  if (!le && magic !== 0xd4c3b2a1 && magic !== 0x4d3cb2a1) return [[0, b.length]];
-  const out: [number, number][] = [];
-  for (let at = 24; at + 16 <= b.length; ) {
-    const length = view.getUint32(at + 8, le);
-    if (at + 16 + length > b.length) break;
-    out.push([at + 16, at + 16 + length]);
-    at += 16 + length;
-  }
-  return out;
-}
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
