@@ -1,17 +1,5 @@
 // `npm run bench:dashboard`: bundles bench/dashboard.ts with esbuild (as scripts/bench.mjs does) and runs it.
 // Arguments after `--` go to the benchmark, e.g. `npm run bench:dashboard -- --devices 20000`.
-import { build } from 'esbuild';
+import { runBundled } from './run-bundled.mjs';
 
-await build({
-  entryPoints: ['bench/dashboard.ts'],
-  outdir: '.bench-out',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20.19',
-  packages: 'external',
-  define: { __VIGIL_VERSION__: '"bench"' },
-  logLevel: 'warning',
-});
-await import(new URL('../.bench-out/dashboard.mjs', import.meta.url).href);
+await runBundled(['bench/dashboard.ts'], { define: { __VIGIL_VERSION__: '"bench"' } });
