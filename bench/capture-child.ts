@@ -8,10 +8,13 @@
  */
 import { statSync } from 'node:fs';
 import { analyzeCapture } from '../src/discovery/capture-analyzer.js';
+import { limitHeapGrowth } from '../src/heap-growth.js';
 import { bareWalk, readerThroughput } from './capture-walk.js';
 
 const [mode, file] = process.argv.slice(2);
 if (!file || !mode) throw new Error('usage: capture-child.mjs analyze|reader|walk FILE');
+// As `vigil import` and `vigil analyze` run (src/heap-growth.ts).
+limitHeapGrowth();
 const bytes = statSync(file).size;
 const t0 = process.hrtime.bigint();
 const cpu0 = process.cpuUsage();

@@ -31,6 +31,7 @@ import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import type { Actor } from '../src/accounts/actor.js';
 import { ALL_PERMISSIONS } from '../src/accounts/permissions.js';
+import { YOUNG_GENERATION_FLAG } from '../src/heap-growth.js';
 import { importCmmsCsv } from '../src/inventory/cmms-import.js';
 import { listDevices } from '../src/inventory/inventory-service.js';
 import { openDatabase, type VigilDatabase } from '../src/store/database.js';
@@ -356,7 +357,9 @@ function child(
   mode: string,
   file: string,
 ): { seconds: number; peakRssMb: number; packets: number } & Record<string, unknown> {
-  const out = execFileSync(process.execPath, [join(root, '.bench-out', 'capture-child.mjs'), mode, file], {
+  // The young generation as `bin/vigil.js` starts it (src/heap-growth.ts).
+  const script = join(root, '.bench-out', 'capture-child.mjs');
+  const out = execFileSync(process.execPath, [YOUNG_GENERATION_FLAG, script, mode, file], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });

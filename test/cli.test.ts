@@ -52,6 +52,18 @@ describe('vigil CLI', () => {
     for (const cmd of ['serve', 'devices', 'users', 'tokens', 'audit', 'db']) expect(r.stdout).toContain(cmd);
   });
 
+  it('runs as an executable through its #! line (env -S with a Node.js flag)', () => {
+    // Found on PATH as an operator (or npm's bin link) runs it, with the Node.js that runs this test.
+    const node = process.execPath.replace(/\/node$/, '');
+    const r = spawnSync(bin, ['--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${node}:${process.env.PATH}` },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('refuses bad configuration, listing every bad value, exit 78', () => {
     const r = spawnVigil(['db', 'migrate'], undefined, { VIGIL_PORT: 'x', VIGIL_DB: 'oracle://db' });
     expect(r.code).toBe(78);

@@ -17,6 +17,7 @@ import { analyzeEvePath } from '../../discovery/suricata-eve.js';
 import { analyzeZeekPath, SENSOR_LOG_NAME, sensorLogKind, sensorLogs } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue, invalidInput, VigilError } from '../../errors.js';
 import { streamFindings } from '../../findings/findings-service.js';
+import { limitHeapGrowth } from '../../heap-growth.js';
 import { streamDevices } from '../../inventory/inventory-service.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { processSourceRun, type SourceRunAlerts } from '../../monitor/process-source-run.js';
@@ -178,6 +179,7 @@ async function runImports(
   o: { format?: string; quiet?: boolean; json?: boolean },
   ctxFlags: Record<string, unknown> = {},
 ): Promise<{ reports: SourceReport[]; vdb: DbHandle }> {
+  limitHeapGrowth();
   const { vdb, config } = await cli.get(ctxFlags);
   const files = await expandPaths(paths);
   const reports: SourceReport[] = [];

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { analyzeCapture } from '../../discovery/capture-analyzer.js';
 import { invalidInput } from '../../errors.js';
+import { limitHeapGrowth } from '../../heap-growth.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../policy/export/index.js';
 import { fromFlowSummary, type PolicyFlow } from '../../policy/policy-flow.js';
 import { describeRule } from '../../policy/policy-model.js';
@@ -32,6 +33,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Flows of captures, analysed in memory (the same analyzer `vigil import` uses). */
 export async function captureFlows(paths: readonly string[]): Promise<PolicyFlow[]> {
+  limitHeapGrowth();
   const out: PolicyFlow[] = [];
   for (const path of paths) {
     const file = path === '-' ? 'stdin' : basename(path);

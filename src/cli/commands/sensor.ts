@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Actor } from '../../accounts/actor.js';
 import { invalidInput, VigilError } from '../../errors.js';
+import { limitHeapGrowth } from '../../heap-growth.js';
 import { parseInput } from '../../inventory/device-input.js';
 import type { Logger } from '../../log.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
@@ -146,6 +147,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
     .action(
       action(async (flags: SensorFlags) => {
         const o = parseInput(SensorOptionsSchema, flags, 'sensor options');
+        limitHeapGrowth();
         // --nats: publish to the centre instead of storing here (scaleout/sensor-command.ts).
         const nats = natsOptionsFrom(flags);
         const { vdb, log, config } = await cli.get();
