@@ -21,7 +21,7 @@ describe('heap growth', () => {
       stdin: {
         contents: `
           import { limitHeapGrowth } from './src/heap-growth.ts';
-          if (process.argv[2] === 'limited') { limitHeapGrowth(); limitHeapGrowth(); }
+          if (process.argv[2] === 'limited') limitHeapGrowth();
           const live = [];
           for (let i = 0; i < 300_000; i++) live.push({ i, s: 'x'.repeat(20) + i });
           const ring = new Array(50_000);

@@ -8,7 +8,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,10 +54,9 @@ describe('vigil CLI', () => {
 
   it('runs as an executable through its #! line (env -S with a Node.js flag)', () => {
     // Found on PATH as an operator (or npm's bin link) runs it, with the Node.js that runs this test.
-    const node = process.execPath.replace(/\/node$/, '');
     const r = spawnSync(bin, ['--version'], {
       encoding: 'utf8',
-      env: { ...process.env, PATH: `${node}:${process.env.PATH}` },
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
