@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env node
 // Runs the compiled CLI; `npm install` (prepare) or `npm run build` produces dist/.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -58,9 +58,7 @@ describe('heap growth', () => {
 });
 
 describe('the young generation flag', () => {
-  it('is what bin/vigil.js and npm start pass to Node.js', () => {
-    const shebang = readFileSync(join(root, 'bin/vigil.js'), 'utf8').split('\n')[0];
-    expect(shebang).toBe(`#!/usr/bin/env -S node ${YOUNG_GENERATION_FLAG}`);
+  it('is what npm start passes to Node.js', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(pkg.scripts.start).toBe(`node ${YOUNG_GENERATION_FLAG} bin/vigil.js serve`);
   });

@@ -12,8 +12,9 @@
  *   its heap holds the matching engine's working set (over 1 GB at 100,000 devices), and capped growth
  *   made a full re-match about 15 % slower there;
  * - the young generation's size is fixed when the heap is created (Node 24 makes it 128 MB, Node 20 and
- *   22 32 MB), so it can only come from the command line: `bin/vigil.js`'s `#!` line passes
- *   `YOUNG_GENERATION_FLAG`, and `npm start` and the benchmark do too.
+ *   22 32 MB), so it can only come from Node's command line or `NODE_OPTIONS`: `npm start` and the
+ *   benchmark pass `YOUNG_GENERATION_FLAG`, and docs/deployment.md asks for it on Node 24. Not the `#!`
+ *   line of `bin/vigil.js`: that needs `env -S`, which BusyBox's env (Alpine images) does not have.
  */
 import { setFlagsFromString } from 'node:v8';
 

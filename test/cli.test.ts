@@ -52,7 +52,7 @@ describe('vigil CLI', () => {
     for (const cmd of ['serve', 'devices', 'users', 'tokens', 'audit', 'db']) expect(r.stdout).toContain(cmd);
   });
 
-  it('runs as an executable through its #! line (env -S with a Node.js flag)', () => {
+  it('runs as an executable through its #! line', () => {
     // Found on PATH as an operator (or npm's bin link) runs it, with the Node.js that runs this test.
     const r = spawnSync(bin, ['--version'], {
       encoding: 'utf8',
