@@ -16,7 +16,9 @@
  * Options: --devices N, --runs N (query repetitions), --pg URL (default: $VIGIL_BENCH_PG, $VIGIL_TEST_PG or
  * postgres://postgres@127.0.0.1:5432/test), --no-pg, --only inventory|capture|match|monitor|scaleout. Scale-out (bench/scaleout.ts): --nats URL, --scaleout-copies N (40). Matching: --advisories DIR
  * (default ../shared/data/01-csaf-icsma), --match-devices N (100000), --cves N (200000), --match-runs N (3),
- * --incremental-runs N (10), --naive-seconds S (30), --nvd-cpe FILE. Monitoring (bench/monitor.ts): --monitor-capture
+ * --incremental-runs N (10), --naive-seconds S (30), --nvd-cpe FILE. Capture: --capture-file FILE,
+ * --capture-mb N (300), --capture-repeat N (1; 3 also analyses the file 3 times over, same hosts, to
+ * show that memory does not grow with the length of a capture). Monitoring (bench/monitor.ts): --monitor-capture
  * FILE (default the capture bench's big file), --monitor-runs N (3), --latency-runs N (7),
  * --latency-flush-seconds N (1).
  */
@@ -50,6 +52,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     'capture-file': { type: 'string' },
     'capture-mb': { type: 'string', default: '300' },
+    'capture-repeat': { type: 'string', default: '1' },
     advisories: { type: 'string' },
     'nvd-cpe': { type: 'string' },
     'match-devices': { type: 'string', default: '100000' },
@@ -341,6 +344,25 @@ function ensureTools(): void {
   );
 }
 
+/**
+ * The analyzer's peak memory on `file` concatenated `times` times (`mergecap -a`: the same hosts and
+ * conversations, `times` as many packets), or null when not asked for. The file is removed afterwards.
+ */
+function repeatedPeak(
+  file: string,
+  times: number,
+): { times: number; bytes: number; hosts: unknown; peakRssMb: number } | null {
+  if (!(times > 1)) return null;
+  const out = join(tmpdir(), `vigil-bench-repeat-${process.pid}.pcap`);
+  try {
+    execFileSync('mergecap', ['-F', 'pcap', '-a', '-w', out, ...Array(times).fill(file)]);
+    const r = child('analyze', out);
+    return { times, bytes: statSync(out).size, hosts: r['hosts'], peakRssMb: r.peakRssMb };
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
 /** Runs a command under GNU time: wall seconds, CPU seconds (user + system) and peak RSS (MB). */
 function timed(cmd: string): { seconds: number; cpuSeconds: number; peakRssMb: number } {
   const t0 = process.hrtime.bigint();
@@ -412,10 +434,17 @@ async function benchCapture(): Promise<void> {
   console.log(
     `  packets: ${vigil.packets.toLocaleString('en-US')}; Vigil analyzer runs at ${fmt((walk.seconds / vigil.seconds) * 100, 0)}% of the bare walk`,
   );
+  const repeated = repeatedPeak(file, Number(opts['capture-repeat']));
+  if (repeated) {
+    console.log(
+      `  memory with length: the same file ${repeated.times}× over (${fmt(repeated.bytes / 1e6, 0)} MB, ${repeated.hosts} hosts): peak ${repeated.peakRssMb} MB against ${vigil.peakRssMb} MB once`,
+    );
+  }
   results['capture'] = {
     file,
     bytes: size,
     packets: vigil.packets,
+    ...(repeated ? { repeated } : {}),
     rows: rows.map((r) => ({
       ...r,
       mbPerSec: mbs(r.seconds),
