@@ -379,7 +379,7 @@ function child(
   mode: string,
   file: string,
 ): { seconds: number; peakRssMb: number; packets: number } & Record<string, unknown> {
-  // The young generation as `bin/vigil.js` starts it (src/heap-growth.ts).
+  // The young generation as `npm start` sizes it (src/heap-growth.ts).
   const script = join(root, '.bench-out', 'capture-child.mjs');
   const out = execFileSync(process.execPath, [YOUNG_GENERATION_FLAG, script, mode, file], {
     encoding: 'utf8',
