@@ -404,7 +404,7 @@ describe.skipIf(!tools.ok)(
              * stored slice), then the sensor stopped (SIGTERM: ends open connections, flushes, exits 0).
              */
             const sensorSeesReplay = async () => {
-              const live = sensor(['--interface', IF_SENSOR, '--tool', 'tcpdump', '--flush-seconds', '5']);
+              const live = sensor(['--interface', IF_SENSOR, '--tool', 'tcpdump', '--flush-seconds', '2']);
               await live.waitFor((l) => l['event'] === 'tool-start', 'tcpdump start');
               const flushed = await live.waitFor((l) => l['event'] === 'flush', 'a flush before the replay');
               const from = flushed['packets'] as number;
