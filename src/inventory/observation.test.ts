@@ -145,4 +145,79 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
       code: 'invalid_input',
     });
   });
+  it('a version nobody declared follows the latest sighting; what the device is keeps the fact it rests on', async () => {
+    const mac = '00:09:5c:41:00:41';
+    const seen = (at: string, facts: Record<string, string>) =>
+      observeDevice(
+        vdb,
+        cliActor,
+        capture(at, { macs: [mac], facts, sourceRef: `${at.slice(0, 10)}.pcap#1` }),
+      );
+    const r = await seen('2026-03-01T10:00:00.000Z', {
+      os: 'Windows 10/11',
+      softwareVersion: '3.06.1800',
+      deviceClass: 'patient-monitor',
+    });
+    if (r.outcome !== 'staged') throw new Error(r.outcome);
+    const id = r.deviceId;
+    const factOf = async (field: string) =>
+      (await showDevice(vdb, cliActor, id)).facts.filter((f) => f.field === field);
+
+    // The update was installed: a later capture shows the new version, which becomes the device's.
+    expect(await seen('2026-03-08T10:00:00.000Z', { os: 'Linux', softwareVersion: '3.06.1804' })).toEqual({
+      outcome: 'updated',
+      deviceId: id,
+    });
+    expect(await showDevice(vdb, cliActor, id)).toMatchObject({
+      softwareVersion: '3.06.1804',
+      os: 'Windows 10/11',
+      deviceClass: 'patient-monitor',
+    });
+    expect(await factOf('softwareVersion')).toEqual([
+      expect.objectContaining({
+        value: '3.06.1804',
+        sourceRef: '2026-03-08.pcap#1',
+        firstSeen: '2026-03-08T10:00:00.000Z',
+      }),
+    ]);
+    // The OS shown is still explained by the capture that saw it (not replaced by the later, different one).
+    expect(await factOf('os')).toEqual([
+      expect.objectContaining({ value: 'Windows 10/11', sourceRef: '2026-03-01.pcap#1' }),
+    ]);
+    const audit = await listAudit(vdb, { action: 'device.observe' });
+    expect(audit.at(-1)!.summary).toMatchObject({
+      before: { softwareVersion: '3.06.1800' },
+      after: { softwareVersion: '3.06.1804' },
+      facts: ['softwareVersion'],
+    });
+
+    // An older capture imported late changes neither the record nor the fact.
+    await seen('2026-03-04T10:00:00.000Z', { softwareVersion: '3.06.1802' });
+    expect((await showDevice(vdb, cliActor, id)).softwareVersion).toBe('3.06.1804');
+    expect(await factOf('softwareVersion')).toEqual([
+      expect.objectContaining({ value: '3.06.1804', lastSeen: '2026-03-08T10:00:00.000Z' }),
+    ]);
+    // An older sighting of the same value widens when it was seen.
+    await seen('2026-03-07T10:00:00.000Z', { softwareVersion: '3.06.1804' });
+    expect(await factOf('softwareVersion')).toEqual([
+      expect.objectContaining({
+        value: '3.06.1804',
+        sourceRef: '2026-03-08.pcap#1',
+        firstSeen: '2026-03-07T10:00:00.000Z',
+        lastSeen: '2026-03-08T10:00:00.000Z',
+      }),
+    ]);
+  });
+
+  it('a declared version is never replaced by a later sighting', async () => {
+    for (const at of ['2026-03-01T10:00:00.000Z', '2026-03-09T10:00:00.000Z'])
+      await observeDevice(
+        vdb,
+        cliActor,
+        capture(at, { macs: ['00:1B:5A:10:00:01'], facts: { firmwareVersion: `12.3.${at.slice(8, 10)}` } }),
+      );
+    const d = await showDevice(vdb, cliActor, pump);
+    expect(d.firmwareVersion).toBe('12.1.2');
+    expect(d.conflicts[0]!.observed).toEqual([expect.objectContaining({ value: '12.3.09' })]);
+  });
 });

@@ -3,13 +3,17 @@
  * identity rules decide whether it is a known device, a new one, or a conflict. A new device is
  * `staged` for a person to confirm, merge or ignore; an IP or hostname alone only suggests candidates.
  * Observed values are facts of their source: they fill fields nobody has declared, and where they
- * differ from a declared value they are shown as conflicts, never written over it.
+ * differ from a declared value they are shown as conflicts, never written over it. A version nobody
+ * declared follows the latest sighting (a pump seen on new firmware after its update); what a device is
+ * (manufacturer, model, class, OS) keeps the value first observed, since a later sighting with less
+ * evidence (a DHCP request without the DICOM traffic) would otherwise turn a CT scanner into a PC.
  */
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput } from '../errors.js';
 import {
-  factValuesOf,
+  type FactRow,
+  factRowsOf,
   getDevice,
   touchIdentifiers,
   updateDevice as updateDeviceRow,
@@ -72,6 +76,57 @@ function attributesOf(facts: Partial<Record<FactField, string>>): DeviceAttribut
     } else attrs[field] = value;
   }
   return attrs as DeviceAttributes;
+}
+
+/** ISO-8601 UTC strings compare in time order. */
+const earlier = (a: string, b: string) => (a < b ? a : b);
+
+/** Fields whose current value follows the latest sighting when nobody has declared them. */
+const FOLLOWS_LATEST = new Set<FactField>(['firmwareVersion', 'softwareVersion', 'osVersion']);
+
+/**
+ * The fact rows a sighting of a known device writes, one per field, its source keeping one fact per field:
+ * - the same value again widens the fact's first and last seen to include this sighting;
+ * - a different value replaces the source's fact only when this sighting is not older than it (an old
+ *   capture imported after a newer one does not turn the record back), and, for a field that does not
+ *   follow the latest sighting, only when the source's fact is not the one the device's value rests on:
+ *   the value shown must always keep the fact that explains it.
+ */
+function observedFactRows(
+  d: { [F in FactField]?: unknown },
+  known: readonly FactRow[],
+  obs: Observation,
+  facts: Partial<Record<FactField, string>>,
+  candidates: FactRow[],
+): FactRow[] {
+  const attrs = attributesOf(facts) as Record<string, unknown>;
+  const out: FactRow[] = [];
+  for (const row of candidates) {
+    const field = row.field as FactField;
+    const prev = known.find((k) => k.source === obs.source && k.field === field);
+    if (!prev) {
+      out.push(row);
+      continue;
+    }
+    if (prev.value === row.value) {
+      const newer = obs.seenAt >= prev.last_seen;
+      out.push({
+        ...row,
+        source_ref: newer ? row.source_ref : prev.source_ref,
+        first_seen: earlier(obs.seenAt, prev.first_seen),
+        last_seen: newer ? obs.seenAt : prev.last_seen,
+      });
+      continue;
+    }
+    if (obs.seenAt < prev.last_seen) continue;
+    const rests =
+      !FOLLOWS_LATEST.has(field) &&
+      field in attrs &&
+      String(d[field] ?? '') === String(attributesOf({ [field]: prev.value ?? '' } as never)[field] ?? '') &&
+      !known.some((k) => k.field === field && isDeclaredSource(k.source));
+    if (!rests) out.push(row);
+  }
+  return out;
 }
 
 /** The identity keys an observation is resolved on. */
@@ -209,12 +264,22 @@ export async function observeDeviceIn(
   }
 
   const d = (await getDevice(tx, matchedId))!;
+  const known = await factRowsOf(tx, [d.id]);
+  const rows = observedFactRows(d, known, obs, facts, factRows(d.id));
   // Observed values only fill what nobody has stated; a differing value stays a fact (a conflict).
   const gaps: DeviceAttributes = {};
   const attrs = attributesOf(facts);
   for (const [field, value] of Object.entries(attrs) as [FactField, unknown][]) {
     // A class of `unknown` is no statement; an observed class fills it like a null.
     if (d[field] === null || (field === 'deviceClass' && d.deviceClass === 'unknown'))
+      (gaps as Record<string, unknown>)[field] = value;
+    else if (
+      FOLLOWS_LATEST.has(field) &&
+      d[field] !== value &&
+      !known.some((k) => k.field === field && isDeclaredSource(k.source)) &&
+      // No other source saw a different value more recently (an old capture imported late).
+      !known.some((k) => k.field === field && k.value !== value && k.last_seen > obs.seenAt)
+    )
       (gaps as Record<string, unknown>)[field] = value;
   }
   const plan = planDeviceChanges(
@@ -224,13 +289,13 @@ export async function observeDeviceIn(
   );
   plan.facts.clear();
   plan.state = undefined;
-  const previous = (await factValuesOf(tx, [d.id], obs.source)).get(d.id) ?? new Map<string, string | null>();
-  const changedFacts = FACT_FIELDS.filter((f) => facts[f] !== undefined && previous.get(f) !== facts[f]);
+  const previous = new Map(known.filter((k) => k.source === obs.source).map((k) => [k.field, k.value]));
+  const changedFacts = rows.filter((r) => previous.get(r.field) !== r.value).map((r) => r.field);
   const seen = d.identifiers.filter((i) =>
     observed[`${i.kind}s` as 'macs' | 'ips' | 'hostnames'].includes(i.value),
   );
   await touchIdentifiers(tx, d.id, seen, obs.seenAt);
-  await upsertFacts(tx, factRows(d.id));
+  await upsertFacts(tx, rows, { times: 'both' });
   const times: { first_seen?: string; last_seen?: string } = {};
   if (!d.firstSeen || obs.seenAt < d.firstSeen) times.first_seen = obs.seenAt;
   if (!d.lastSeen || obs.seenAt > d.lastSeen) times.last_seen = obs.seenAt;

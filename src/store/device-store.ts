@@ -386,11 +386,21 @@ export async function touchIdentifiers(
   }
 }
 
-/** Inserts facts, or replaces value, reference and last-seen of the (device, field, source) already there. */
-export async function upsertFacts(h: DbHandle, rows: readonly FactRow[]): Promise<void> {
+/**
+ * Inserts facts, or replaces value, reference and last-seen of the (device, field, source) already there;
+ * with `times: 'both'` first-seen too (the caller worked out both from the fact it replaces).
+ */
+export async function upsertFacts(
+  h: DbHandle,
+  rows: readonly FactRow[],
+  opts: { times?: 'last' | 'both' } = {},
+): Promise<void> {
   await bulkInsert(h, 'device_facts', rows, {
     conflict: ['device_id', 'field', 'source'],
-    update: ['value', 'source_ref', 'last_seen'],
+    update:
+      opts.times === 'both'
+        ? ['value', 'source_ref', 'first_seen', 'last_seen']
+        : ['value', 'source_ref', 'last_seen'],
   });
 }
 

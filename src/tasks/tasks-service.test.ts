@@ -11,6 +11,8 @@ import type { Actor } from '../accounts/actor.js';
 import { permissionsOf } from '../accounts/permissions.js';
 import { importAdvisoryPaths } from '../advisories/advisory-import.js';
 import { listAudit } from '../audit/audit-log.js';
+import { applySourceResult } from '../discovery/apply-source-result.js';
+import type { Evidence } from '../discovery/host-observation.js';
 import { setFindingState } from '../findings/findings-service.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
 import { addDevice, updateDevice } from '../inventory/inventory-service.js';
@@ -39,6 +41,14 @@ const CVE2 = 'CVE-2021-39376';
 const T0 = new Date('2026-03-01T08:00:00Z');
 const DAY = 86_400_000;
 const at = (days: number) => new Date(T0.getTime() + days * DAY);
+const httpEvidence = (file: string, time: string): Evidence => ({
+  source: 'capture',
+  file,
+  connection: '10.40.0.9:51200 → 10.40.0.42:80/tcp',
+  packet: 4,
+  time,
+  summary: 'HTTP Server: Tasy/3.06',
+});
 const tasy = (tag: string, version: string, site = 'Main Campus', department = 'Radiology') => ({
   assetTag: tag,
   manufacturer: 'Philips',
@@ -220,6 +230,45 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
     // Called directly inside a caller's transaction it is a no-op now.
     const r = await transaction(vdb, (tx) => verifyTasksForDevices(tx, [ids['TASY-7']!], at(1)));
     expect(r.verified).toEqual([]);
+  });
+
+  it('verifies a task from a capture alone: a later capture shows the fixed version', async () => {
+    // A device nobody declared: only captures ever saw it, the first on the affected version.
+    const seenOn = (version: string, when: string, file: string) =>
+      applySourceResult(
+        vdb,
+        cliActor,
+        {
+          hosts: [
+            {
+              macs: ['00:60:35:0a:11:42'],
+              ips: ['10.40.0.42'],
+              hostnames: [],
+              firstSeen: when,
+              lastSeen: when,
+              services: [],
+              protocols: ['http'],
+              identity: {
+                manufacturer: { value: 'Philips', confidence: 0.9, evidence: httpEvidence(file, when) },
+                model: { value: 'Tasy EMR HTML5', confidence: 0.9, evidence: httpEvidence(file, when) },
+                softwareVersion: { value: version, confidence: 0.9, evidence: httpEvidence(file, when) },
+              },
+              hints: [],
+            },
+          ],
+          findings: [],
+        },
+        { kind: 'capture', file },
+      );
+    await seenOn('3.06.1803', '2026-03-01T09:00:00.000Z', 'ward4-0301.pcap');
+    const t = await createTask(vdb, cliActor, { device: '00:60:35:0a:11:42', vulnerability: CVE }, T0);
+    expect(t.state).toBe('open');
+    await seenOn('3.06.1804', '2026-03-09T09:00:00.000Z', 'ward4-0309.pcap');
+    const v = await getTask(vdb, cliActor, t.id, at(9));
+    expect(v.state).toBe('verified');
+    expect(String(v.verification?.['summary'])).toMatch(
+      /capture.*ward4-0309\.pcap.*software now 3\.06\.1804/,
+    );
   });
 
   it('accepts a risk and re-opens the task with its SLA restarted when the acceptance expires', async () => {
