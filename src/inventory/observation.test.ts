@@ -154,7 +154,9 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
         capture(at, { macs: [mac], facts, sourceRef: `${at.slice(0, 10)}.pcap#1` }),
       );
     const r = await seen('2026-03-01T10:00:00.000Z', {
-      os: 'Windows 10/11',
+      os: 'Windows',
+      osVersion: '10',
+      model: 'IntelliVue MX450',
       softwareVersion: '3.06.1800',
       deviceClass: 'patient-monitor',
     });
@@ -164,13 +166,21 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
       (await showDevice(vdb, cliActor, id)).facts.filter((f) => f.field === field);
 
     // The update was installed: a later capture shows the new version, which becomes the device's.
-    expect(await seen('2026-03-08T10:00:00.000Z', { os: 'Linux', softwareVersion: '3.06.1804' })).toEqual({
+    expect(
+      await seen('2026-03-08T10:00:00.000Z', {
+        os: 'Linux',
+        osVersion: 'Debian 12',
+        softwareVersion: '3.06.1804',
+      }),
+    ).toEqual({
       outcome: 'updated',
       deviceId: id,
     });
+    // Debian 12 is the version of another OS than the device's: not a newer version of Windows 10.
     expect(await showDevice(vdb, cliActor, id)).toMatchObject({
       softwareVersion: '3.06.1804',
-      os: 'Windows 10/11',
+      os: 'Windows',
+      osVersion: '10',
       deviceClass: 'patient-monitor',
     });
     expect(await factOf('softwareVersion')).toEqual([
@@ -182,7 +192,10 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
     ]);
     // The OS shown is still explained by the capture that saw it (not replaced by the later, different one).
     expect(await factOf('os')).toEqual([
-      expect.objectContaining({ value: 'Windows 10/11', sourceRef: '2026-03-01.pcap#1' }),
+      expect.objectContaining({ value: 'Windows', sourceRef: '2026-03-01.pcap#1' }),
+    ]);
+    expect(await factOf('osVersion')).toEqual([
+      expect.objectContaining({ value: '10', sourceRef: '2026-03-01.pcap#1' }),
     ]);
     const audit = await listAudit(vdb, { action: 'device.observe' });
     expect(audit.at(-1)!.summary).toMatchObject({
@@ -197,6 +210,13 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
     expect(await factOf('softwareVersion')).toEqual([
       expect.objectContaining({ value: '3.06.1804', lastSeen: '2026-03-08T10:00:00.000Z' }),
     ]);
+    // A newer Windows is followed; a software version of another model is not.
+    await seen('2026-03-10T10:00:00.000Z', { os: 'windows', osVersion: '11' });
+    await seen('2026-03-11T10:00:00.000Z', { model: 'IntelliVue MX40', softwareVersion: 'B.06' });
+    expect(await showDevice(vdb, cliActor, id)).toMatchObject({
+      osVersion: '11',
+      softwareVersion: '3.06.1804',
+    });
     // An older sighting of the same value widens when it was seen.
     await seen('2026-03-07T10:00:00.000Z', { softwareVersion: '3.06.1804' });
     expect(await factOf('softwareVersion')).toEqual([

@@ -81,8 +81,35 @@ function attributesOf(facts: Partial<Record<FactField, string>>): DeviceAttribut
 /** ISO-8601 UTC strings compare in time order. */
 const earlier = (a: string, b: string) => (a < b ? a : b);
 
-/** Fields whose current value follows the latest sighting when nobody has declared them. */
-const FOLLOWS_LATEST = new Set<FactField>(['firmwareVersion', 'softwareVersion', 'osVersion']);
+/**
+ * Fields whose current value follows the latest sighting when nobody has declared them, each with the
+ * fields that say what it is the version of: a sighting that names another OS or product than the
+ * device's (Linux where the device is Windows) is no newer version of it.
+ */
+const FOLLOWS_LATEST = new Map<FactField, FactField[]>([
+  ['firmwareVersion', ['manufacturer', 'model']],
+  ['softwareVersion', ['manufacturer', 'model']],
+  ['osVersion', ['os']],
+]);
+
+const sameText = (a: unknown, b: unknown) =>
+  String(a ?? '')
+    .trim()
+    .toLowerCase() ===
+  String(b ?? '')
+    .trim()
+    .toLowerCase();
+
+/** Whether this sighting's value of `field` may replace the device's as a newer one. */
+function followsLatest(
+  field: FactField,
+  d: { [F in FactField]?: unknown },
+  facts: Partial<Record<FactField, string>>,
+): boolean {
+  const of = FOLLOWS_LATEST.get(field);
+  if (!of) return false;
+  return of.every((f) => facts[f] === undefined || d[f] == null || sameText(facts[f], d[f]));
+}
 
 /**
  * The fact rows a sighting of a known device writes, one per field, its source keeping one fact per field:
@@ -120,7 +147,7 @@ function observedFactRows(
     }
     if (obs.seenAt < prev.last_seen) continue;
     const rests =
-      !FOLLOWS_LATEST.has(field) &&
+      !followsLatest(field, d, facts) &&
       field in attrs &&
       String(d[field] ?? '') === String(attributesOf({ [field]: prev.value ?? '' } as never)[field] ?? '') &&
       !known.some((k) => k.field === field && isDeclaredSource(k.source));
@@ -274,7 +301,7 @@ export async function observeDeviceIn(
     if (d[field] === null || (field === 'deviceClass' && d.deviceClass === 'unknown'))
       (gaps as Record<string, unknown>)[field] = value;
     else if (
-      FOLLOWS_LATEST.has(field) &&
+      followsLatest(field, d, facts) &&
       d[field] !== value &&
       !known.some((k) => k.field === field && isDeclaredSource(k.source)) &&
       // No other source saw a different value more recently (an old capture imported late).
