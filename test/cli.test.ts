@@ -6,7 +6,7 @@
  * other commands run in-process (test/cli-in-process.ts, the binary's own command tree).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { connect } from 'node:tls';
@@ -248,9 +248,15 @@ describe('vigil analyze / import', () => {
   it('import names a file that is not a capture and still imports the others (exit 65)', async () => {
     const bad = join(dir, 'notes.pcap');
     writeFileSync(bad, 'not a capture at all');
-    const r = await vigil(['import', '--quiet', bad, capture('07-telnet-ftp-ssh-mqtt.pcap')]);
+    // A real scan's XML cut off inside its first host record, as a scan killed mid-write leaves it.
+    const cut = join(dir, 'cut-scan.xml');
+    const scan = readFileSync(join(root, 'test/fixtures/nmap/sgh-medical-lan.xml'), 'utf8');
+    writeFileSync(cut, scan.split('\n').slice(0, 12).join('\n'));
+    const r = await vigil(['import', '--quiet', bad, cut, capture('07-telnet-ftp-ssh-mqtt.pcap')]);
     expect(r.code).toBe(65);
-    expect(r.stderr).toContain('notes.pcap');
+    // Each bad file is named with where and what is wrong, even though another file was imported.
+    expect(r.stderr).toMatch(/notes\.pcap, offset 0: unknown capture format/);
+    expect(r.stderr).toMatch(/cut-scan\.xml, line 12(, offset \d+)?: /);
     const findings = JSON.parse((await vigil(['findings', 'list', '--json'])).stdout) as {
       subject: string;
     }[];

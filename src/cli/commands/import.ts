@@ -207,7 +207,12 @@ async function runImports(
       // One bad file does not stop the others; what it would have stored was rolled back.
       if (!(e instanceof VigilError)) throw e;
       failures.push(...(e.issues.length ? e.issues : [{ file: path, reason: e.message }]));
-      if (!o.json) process.stderr.write(`vigil: ${path}: ${e.message}\n`);
+      if (!o.json) {
+        process.stderr.write(`vigil: ${path}: ${e.message}\n`);
+        // Where and what: the line and column of broken XML, the offset of a corrupt block.
+        for (const i of e.issues.slice(0, 20)) process.stderr.write(`  ${formatIssue(i)}\n`);
+        if (e.issues.length > 20) process.stderr.write(`  … and ${e.issues.length - 20} more\n`);
+      }
     }
   }
   await dispatcher.stop({ graceMs: 10_000 });
