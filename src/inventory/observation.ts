@@ -3,10 +3,11 @@
  * identity rules decide whether it is a known device, a new one, or a conflict. A new device is
  * `staged` for a person to confirm, merge or ignore; an IP or hostname alone only suggests candidates.
  * Observed values are facts of their source: they fill fields nobody has declared, and where they
- * differ from a declared value they are shown as conflicts, never written over it. A version nobody
- * declared follows the latest sighting (a pump seen on new firmware after its update); what a device is
- * (manufacturer, model, class, OS) keeps the value first observed, since a later sighting with less
- * evidence (a DHCP request without the DICOM traffic) would otherwise turn a CT scanner into a PC.
+ * differ from a declared value they are shown as conflicts, never written over it. A firmware or
+ * software version nobody declared follows the latest sighting (a pump seen on new firmware after its
+ * update); what a device is (manufacturer, model, class, OS and its version) keeps the value first
+ * observed, since a later sighting with less evidence (a DHCP request without the DICOM traffic) would
+ * otherwise turn a CT scanner into a PC.
  */
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -83,13 +84,13 @@ const earlier = (a: string, b: string) => (a < b ? a : b);
 
 /**
  * Fields whose current value follows the latest sighting when nobody has declared them, each with the
- * fields that say what it is the version of: a sighting that names another OS or product than the
- * device's (Linux where the device is Windows) is no newer version of it.
+ * fields that say what it is the version of: a sighting that names another product than the device's is
+ * no newer version of it. Not the OS version: captures and scanners name it at different grains (DHCP's
+ * "10/11", a User-Agent's "10", nmap's kernel generation "4.X"), so it would change with every source.
  */
 const FOLLOWS_LATEST = new Map<FactField, FactField[]>([
   ['firmwareVersion', ['manufacturer', 'model']],
   ['softwareVersion', ['manufacturer', 'model']],
-  ['osVersion', ['os']],
 ]);
 
 const sameText = (a: unknown, b: unknown) =>
