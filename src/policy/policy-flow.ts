@@ -17,6 +17,8 @@ export interface PolicyFlow {
   connections: number;
   firstSeen: string;
   lastSeen: string;
+  /** TCP: false when the server only ever refused or left the attempts unanswered; absent or null: unknown. */
+  established?: boolean | null;
   /** Where it was seen (file, packet), when the source says. */
   evidence?: { file?: string; packet?: number; time?: string; summary?: string };
 }
@@ -31,6 +33,7 @@ export function fromFlowSummary(f: FlowSummary): PolicyFlow {
     connections: f.connections,
     firstSeen: f.firstSeen,
     lastSeen: f.lastSeen,
+    ...(f.established !== undefined ? { established: f.established } : {}),
     evidence: {
       file: f.evidence.file,
       ...(f.evidence.packet !== undefined ? { packet: f.evidence.packet } : {}),
@@ -48,6 +51,7 @@ export interface CommunicationLike {
   transport: 'tcp' | 'udp' | 'icmp';
   protocol: string | null;
   connections: number;
+  established?: boolean | null;
   firstSeen: string;
   lastSeen: string;
 }
@@ -62,6 +66,7 @@ export function fromCommunication(c: CommunicationLike): PolicyFlow {
     connections: c.connections,
     firstSeen: c.firstSeen,
     lastSeen: c.lastSeen,
+    ...(c.established !== undefined ? { established: c.established } : {}),
     evidence: { summary: 'stored communication', time: c.lastSeen },
   };
 }

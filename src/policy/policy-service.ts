@@ -35,7 +35,7 @@ import { fromCommunication, type PolicyFlow } from './policy-flow.js';
 import { NetworkMap, type PolicyInventory } from './policy-inventory.js';
 import { type Policy, type PolicyInput, PolicySchema } from './policy-model.js';
 import { loadProposalGuidance } from './port-guidance.js';
-import { proposePolicy, ZONINGS } from './propose.js';
+import { proposePolicy, refused, ZONINGS } from './propose.js';
 import { type SimulationReport, simulate } from './simulate.js';
 import type { Mds2ServiceProvider } from './unnecessary-services.js';
 
@@ -164,6 +164,8 @@ async function saveDraft(
 export interface ProposeResult extends StoredPolicy {
   /** How many flows the proposal was made from. */
   flows: number;
+  /** Of those, TCP conversations the server only ever refused or left unanswered: left out. */
+  refused: number;
   /** What changes against the approved policy of the same scope. */
   diff: PolicyDiff;
   /** Advisory port guidance and MDS2 declarations the proposal applied, rule by rule. */
@@ -203,14 +205,16 @@ export async function proposeDraft(
   );
   const current = await approvedPolicy(h, policyScope(siteId));
   const diff = diffPolicies(current ? toStored(current).policy : null, policy);
+  const refusedFlows = flows.filter(refused).length;
   const stored = await saveDraft(h, actor, siteId, policy, 'proposed', {
     flows: flows.length,
+    refused: refusedFlows,
     added: diff.added.length,
     removed: diff.removed.length,
     guidance: applied.length,
     zones,
   });
-  return { ...stored, flows: flows.length, diff, guidance: applied };
+  return { ...stored, flows: flows.length, refused: refusedFlows, diff, guidance: applied };
 }
 
 /** Saves a policy a person wrote or edited (a file or an API body) as a draft of its site's scope. */

@@ -5,12 +5,39 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PolicyFlow } from './policy-flow.js';
+import { nmapScanEndpoints } from '../../test/nmap-oracle.js';
+import { analyzeCapture } from '../discovery/capture-analyzer.js';
+import { fromFlowSummary, type PolicyFlow } from './policy-flow.js';
 import { NetworkMap } from './policy-inventory.js';
 import { PolicySchema } from './policy-model.js';
 import { sghInventory, synFlows } from './policy-test-fixtures.js';
-import { proposePolicy } from './propose.js';
+import { proposePolicy, refused } from './propose.js';
 import { simulate } from './simulate.js';
+
+describe('proposePolicy on a real nmap scan', () => {
+  const fixture = (path: string) => new URL(`../../test/fixtures/${path}`, import.meta.url).pathname;
+
+  it('allows the ports that answered (nmap: open) and none that refused (nmap: closed)', async () => {
+    const scan = await analyzeCapture(fixture('monitor/08-nmap-scan.pcap'), { file: '08-nmap-scan.pcap' });
+    const flows = (scan.flows ?? []).map(fromFlowSummary);
+    // No devices: every side is pinned to its addresses, so each rule names the exact servers.
+    const map = new NetworkMap({ devices: [], segments: sghInventory().segments });
+    const policy = proposePolicy(map, flows);
+    const allowed = new Set(
+      policy.rules
+        .filter((r) => r.from.hosts?.includes('10.20.0.99') && r.transport === 'tcp')
+        .flatMap((r) => (r.to.hosts ?? []).map((h) => `${h}:${r.port}`)),
+    );
+    const open = nmapScanEndpoints('open');
+    const closed = nmapScanEndpoints('closed');
+    expect(open.size).toBe(12);
+    expect(closed.size).toBe(36);
+    expect([...allowed].sort()).toEqual([...open].sort());
+    // The closed ports were probed and refused: the flows are there, and left out.
+    const refusedPorts = new Set(flows.filter(refused).map((f) => `${f.server}:${f.port}`));
+    expect([...refusedPorts].sort()).toEqual([...closed].sort());
+  });
+});
 
 describe('proposePolicy on the shared captures', () => {
   const map = new NetworkMap(sghInventory());

@@ -5,7 +5,9 @@
  * (only the devices that need the internet get it) and flagged for review, as are risky services
  * (Telnet, FTP …). Sides group devices by class (the default), by department, or by both
  * (`zones`); in the department groupings a device without a department is pinned to its addresses,
- * never widened to a whole zone. Pure and deterministic: the same flows give the same policy.
+ * never widened to a whole zone. A TCP conversation the server only ever refused or left unanswered
+ * (a scanner's probe of a closed port) is no need and proposes nothing. Pure and deterministic: the same
+ * flows give the same policy.
  */
 import type { PolicyFlow } from './policy-flow.js';
 import type { NetworkMap, ResolvedEndpoint } from './policy-inventory.js';
@@ -73,6 +75,9 @@ function sideKey(side: ResolvedEndpoint, pin: boolean, zones: Zoning): string {
   return pin ? `${side.zone}|#${n.deviceClass ?? ''}${dept}` : `${side.zone}|${n.deviceClass ?? ''}${dept}`;
 }
 
+/** A TCP conversation no connection of which the server ever accepted (no SYN-ACK): nothing needed it. */
+export const refused = (f: PolicyFlow): boolean => f.transport === 'tcp' && f.established === false;
+
 export function proposePolicy(
   map: NetworkMap,
   flows: readonly PolicyFlow[],
@@ -83,6 +88,7 @@ export function proposePolicy(
   for (const f of flows) {
     // A TCP or UDP flow without a port cannot be written as a firewall rule.
     if (f.transport !== 'icmp' && f.port === 0) continue;
+    if (refused(f)) continue;
     const from = map.resolve(f.client);
     const to = map.resolve(f.server);
     const port = f.transport === 'icmp' ? 0 : f.port;

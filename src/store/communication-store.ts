@@ -31,6 +31,8 @@ export interface StoredCommunication {
   connections: number;
   packets: number;
   bytes: number;
+  /** TCP: true once the server accepted (SYN-ACK seen); false: only refused or unanswered attempts; null: unknown (UDP, ICMP, logs). */
+  established: boolean | null;
   firstSeen: string;
   lastSeen: string;
 }
@@ -56,6 +58,7 @@ const toStored = (r: CommunicationRow): StoredCommunication => ({
   connections: Number(r.connections),
   packets: Number(r.packets),
   bytes: Number(r.bytes),
+  established: r.established === null ? null : r.established === 1,
   firstSeen: r.first_seen,
   lastSeen: r.last_seen,
 });

@@ -117,7 +117,11 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
           printRules(r);
           printGuidance(r.guidance);
           process.stdout.write(
-            `\nFrom ${r.flows} flows. Against the approved policy: ${r.diff.added.length} added, ` +
+            `\nFrom ${r.flows} flows` +
+              (r.refused
+                ? ` (${r.refused} left out: TCP conversations the server only refused or never answered)`
+                : '') +
+              `. Against the approved policy: ${r.diff.added.length} added, ` +
               `${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n` +
               `Review it, then: vigil policy approve ${r.id}\n`,
           );

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apiHarness } from '../../../test/api-harness.js';
 import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
+import { nmapScanEndpoints, nmapScanPorts } from '../../../test/nmap-oracle.js';
 import { importSource } from '../../cli/commands/import.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { listCommunications } from '../../store/communication-store.js';
@@ -270,6 +271,24 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
     const later = await checkAvailability(vdb, cliActor, { now: new Date(last + 48 * 3_600_000), hours: 24 });
     expect(later.notSeen).toBe(later.checked);
     expect((await alertsOf(vdb)).filter((a) => a.rule === 'device-not-seen')).toHaveLength(later.checked);
+  });
+
+  it('learns from a scan only what answered: the open ports nmap reported, not the refused probes', async () => {
+    vdb = await freshDatabase(dialect);
+    await importSource(vdb, cliActor, fixture('monitor/08-nmap-scan.pcap'), { progress: false });
+    // The refused probes are stored (the port-scan rule and the map count them) ...
+    const refused = (await listCommunications(vdb)).filter((c) => c.established === false);
+    expect(new Set(refused.map((c) => `${c.serverIp}:${c.port}`))).toEqual(nmapScanEndpoints('closed'));
+    // ... but a baseline is how the device works: its services are what it accepted.
+    await learnAll(vdb);
+    for (const host of nmapScanPorts('open')) {
+      const b = await showBaseline(vdb, cliActor, { device: host.mac });
+      const services = b.entries
+        .filter((e) => e.kind === 'service')
+        .map((e) => Number(e.value.split('/')[0]))
+        .sort((a, b) => a - b);
+      expect(services, host.ip).toEqual(host.ports);
+    }
   });
 
   it('raises internet-connection for a real connection to a public address', async () => {

@@ -109,6 +109,9 @@ export function learnBaselines(input: LearnInput): LearnedBaseline[] {
     return a;
   };
   for (const c of input.communications) {
+    // Attempts the server only refused or left unanswered (a scanner's probes of closed ports) are not
+    // how the device works: learning them would make the scanner a normal peer and a closed port a service.
+    if (c.transport === 'tcp' && c.established === false) continue;
     const port = `${c.port}/${c.transport}`;
     const sides: [string | null, 'out' | 'in', string | null, string][] = [
       [c.clientDeviceId, 'out', c.serverDeviceId, c.serverIp],

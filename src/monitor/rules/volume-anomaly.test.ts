@@ -55,6 +55,7 @@ const asCommunication = (f: FlowSummary, i: number): StoredCommunication => ({
   connections: f.connections,
   packets: f.packets,
   bytes: f.bytes,
+  established: f.established ?? null,
   firstSeen: f.firstSeen,
   lastSeen: f.lastSeen,
 });

@@ -130,6 +130,10 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
         201: json(
           StoredPolicySchema.extend({
             flows: z.number().int(),
+            refused: z.number().int().openapi({
+              description:
+                'TCP conversations among `flows` the server only refused or never answered: left out',
+            }),
             diff: z.record(z.string(), z.unknown()),
             guidance: z.array(AppliedGuidanceSchema),
           }),
