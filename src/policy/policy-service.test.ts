@@ -10,6 +10,8 @@ import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import type { Actor } from '../accounts/actor.js';
 import { listAudit } from '../audit/audit-log.js';
+import { importSource } from '../cli/commands/import.js';
+import { changeAlertState, listAlerts } from '../monitor/alerts-service.js';
 import { listCommunications } from '../store/communication-store.js';
 import type { VigilDatabase } from '../store/database.js';
 import { fromCommunication, type PolicyFlow } from './policy-flow.js';
@@ -32,6 +34,7 @@ const CAPTURES = [
   '07-telnet-ftp-ssh-mqtt.pcap',
 ];
 const capture = (name: string) => new URL(`../../test/fixtures/captures/${name}`, import.meta.url).pathname;
+const scanCapture = new URL('../../test/fixtures/monitor/08-nmap-scan.pcap', import.meta.url).pathname;
 
 const reader: Actor = { ...cliActor, name: 'auditor', permissions: new Set(['policy:read']) };
 
@@ -176,5 +179,41 @@ describe.each(DIALECTS)('policy service on %s', (dialect) => {
         expect.objectContaining({ field: 'rules.1.to.hosts.0' }),
       ]),
     });
+  });
+});
+
+describe.each(DIALECTS)('a proposal after a real nmap scan on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  afterAll(async () => vdb?.close());
+
+  it('pins and flags the scanner until its port-scan alerts are marked false positives', async () => {
+    vdb = await freshDatabase(dialect);
+    await seedSgh(vdb, cliActor);
+    // Imported as `vigil import` does it: stored, then the detection rules raise the port-scan alerts.
+    await importSource(vdb, cliActor, scanCapture, { progress: false });
+    const scans = await listAlerts(vdb, cliActor, { rule: ['port-scan'] });
+    expect(scans.total).toBe(4);
+    const fromScanner = (r: Awaited<ReturnType<typeof proposeDraft>>) =>
+      r.policy.rules.filter((x) => x.from.hosts?.includes('10.20.0.99'));
+
+    const first = await proposeDraft(vdb, cliActor, { name: 'after-scan' });
+    // Only the 12 ports that answered (nmap: open); the 36 refused probes are left out.
+    expect(first.refused).toBe(36);
+    expect(fromScanner(first).map((r) => `${r.to.deviceClass ?? r.to.hosts}:${r.port}`).length).toBe(12);
+    for (const r of fromScanner(first)) {
+      expect(r.from.hosts, r.id).toEqual(['10.20.0.99']);
+      expect(r.reason, r.id).toMatch(/the client scanned the network \(port-scan alert\)/);
+    }
+
+    // The hospital's own scanner: its alerts are false positives, and the flag goes.
+    for (const a of scans.items)
+      await changeAlertState(vdb, cliActor, a.id, {
+        state: 'false-positive',
+        reason: 'our Nessus appliance',
+      });
+    const second = await proposeDraft(vdb, cliActor, { name: 'after-scan' });
+    // Still its own address: a staged device of unknown class is never widened to every unclassified one.
+    expect(fromScanner(second).length).toBe(12);
+    for (const r of fromScanner(second)) expect(r.reason, r.id).not.toMatch(/scanned the network/);
   });
 });

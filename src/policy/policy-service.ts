@@ -12,6 +12,7 @@ import { parseInput } from '../inventory/device-input.js';
 import { raiseAlerts } from '../monitor/alerts-service.js';
 import type { DetectionRule } from '../monitor/rules/detection-rule.js';
 import { policyViolationRule, policyViolations } from '../monitor/rules/policy-violation.js';
+import { alertDetailsOf } from '../store/alert-store.js';
 import { listCommunications } from '../store/communication-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import {
@@ -185,6 +186,16 @@ export interface AppliedGuidance {
   review: boolean;
 }
 
+/**
+ * Addresses that port-scan alerts name as the scanner (`details.scanner`), unless a person marked the
+ * alert a false positive. The rule's id is written out rather than imported: the monitor depends on the
+ * policy, not the other way round.
+ */
+async function scannerAddresses(h: DbHandle, siteId: string | null): Promise<Set<string>> {
+  const details = await alertDetailsOf(h, 'port-scan', ['new', 'acknowledged', 'resolved'], siteId);
+  return new Set(details.map((d) => d['scanner']).filter((s): s is string => typeof s === 'string'));
+}
+
 /** Proposes a least-privilege draft from the stored communications of the scope (or the given flows). */
 export async function proposeDraft(
   h: DbHandle,
@@ -199,7 +210,14 @@ export async function proposeDraft(
   const flows = opts.flows ?? (await storedFlows(h, siteId));
   const map = new NetworkMap(await loadPolicyInventory(h, siteId));
   const guidance = await loadProposalGuidance(h, siteId, opts.mds2 ? { mds2: opts.mds2 } : {});
-  const policy = proposePolicy(map, flows, { name: input.name ?? 'proposed', site: siteId, guidance, zones });
+  const scanners = await scannerAddresses(h, siteId);
+  const policy = proposePolicy(map, flows, {
+    name: input.name ?? 'proposed',
+    site: siteId,
+    guidance,
+    zones,
+    scanners,
+  });
   const applied: AppliedGuidance[] = policy.rules.flatMap((r) =>
     (r.guidance ?? []).map((g) => ({ ruleId: r.id, port: r.port, transport: r.transport, ...g })),
   );

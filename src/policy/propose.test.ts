@@ -37,6 +37,36 @@ describe('proposePolicy on a real nmap scan', () => {
     const refusedPorts = new Set(flows.filter(refused).map((f) => `${f.server}:${f.port}`));
     expect([...refusedPorts].sort()).toEqual([...closed].sort());
   });
+  it('pins and flags what a host that scanned the network reached, instead of widening it to its class', async () => {
+    const scan = await analyzeCapture(fixture('monitor/08-nmap-scan.pcap'), { file: '08-nmap-scan.pcap' });
+    const flows = (scan.flows ?? []).map(fromFlowSummary);
+    // The scanning host is a known device, an IT workstation: left alone, its class gets what it reached.
+    const inventory = sghInventory();
+    inventory.devices.push({
+      id: 'dev-SCAN',
+      label: 'SCAN',
+      deviceClass: 'it',
+      siteId: 'site-sgh',
+      ips: ['10.20.0.99'],
+    });
+    const map = new NetworkMap(inventory);
+    const fromScanner = (p: ReturnType<typeof proposePolicy>) =>
+      p.rules.filter(
+        (r) =>
+          r.from.zone === 'clinical' && (r.from.deviceClass === 'it' || r.from.hosts?.includes('10.20.0.99')),
+      );
+    const plain = fromScanner(proposePolicy(map, flows));
+    expect(plain.length).toBe(12);
+    expect(plain.every((r) => r.from.deviceClass === 'it' && !r.from.hosts)).toBe(true);
+
+    const flagged = fromScanner(proposePolicy(map, flows, { scanners: new Set(['10.20.0.99']) }));
+    expect(flagged.length).toBe(12);
+    for (const r of flagged) {
+      expect(r.from.hosts, r.id).toEqual(['10.20.0.99']);
+      expect(r.review, r.id).toBe(true);
+      expect(r.reason).toMatch(/the client scanned the network \(port-scan alert\)/);
+    }
+  });
 });
 
 describe('proposePolicy on the shared captures', () => {

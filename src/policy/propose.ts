@@ -3,11 +3,13 @@
  * class on each side, port and transport, one allow rule per group, nothing that was not seen, never a
  * rule open on both sides. Internet flows and addresses no device owns are pinned to the hosts seen
  * (only the devices that need the internet get it) and flagged for review, as are risky services
- * (Telnet, FTP …). Sides group devices by class (the default), by department, or by both
+ * (Telnet, FTP …); a device of unknown class is pinned to its addresses, since nothing says which
+ * others are like it. Sides group devices by class (the default), by department, or by both
  * (`zones`); in the department groupings a device without a department is pinned to its addresses,
  * never widened to a whole zone. A TCP conversation the server only ever refused or left unanswered
- * (a scanner's probe of a closed port) is no need and proposes nothing. Pure and deterministic: the same
- * flows give the same policy.
+ * (a scanner's probe of a closed port) is no need and proposes nothing; what a host that scanned the
+ * network (a port-scan alert) did reach is pinned to its address and flagged. Pure and deterministic: the
+ * same flows give the same policy.
  */
 import type { PolicyFlow } from './policy-flow.js';
 import type { NetworkMap, ResolvedEndpoint } from './policy-inventory.js';
@@ -28,6 +30,11 @@ export interface ProposeOptions {
   site?: string | null;
   /** Advisory port guidance and MDS2 declarations per server device (`port-guidance.ts`). */
   guidance?: ProposalGuidance;
+  /**
+   * Addresses that scanned the network (port-scan alerts): their rules are pinned to their own address,
+   * never shared with the other devices of their class, and flagged for review.
+   */
+  scanners?: ReadonlySet<string>;
 }
 
 interface Group {
@@ -37,6 +44,8 @@ interface Group {
   toHosts: Set<string> | null;
   /** Server device ids, for the guidance that applies to them. */
   servers: Set<string>;
+  /** The client is an address that scanned the network. */
+  scanner: boolean;
   port: number;
   transport: PolicyFlow['transport'];
   protocols: Map<string, number>;
@@ -47,14 +56,17 @@ interface Group {
 }
 
 /**
- * How a side is written in a rule. A device inside the network: zone and class. The internet or an
- * address without a device: the addresses themselves, never a whole zone.
+ * How a side is written in a rule. A device inside the network: zone and class. The internet, an
+ * address without a device, or a device whose class is unknown: the addresses themselves, never a whole
+ * zone or every unclassified device.
  */
 function pinned(side: ResolvedEndpoint, other: ResolvedEndpoint, zones: Zoning): boolean {
   return (
     side.zone === INTERNET_ZONE ||
     other.zone === INTERNET_ZONE ||
     side.deviceId === null ||
+    // A device of unknown class has no class to share: it gets what it reached, not every unclassified device.
+    (zones !== 'department' && side.deviceClass === 'unknown') ||
     (zones !== 'class' && side.department === null)
   );
 }
@@ -92,9 +104,12 @@ export function proposePolicy(
     const from = map.resolve(f.client);
     const to = map.resolve(f.server);
     const port = f.transport === 'icmp' ? 0 : f.port;
-    const pinFrom = pinned(from, to, zones);
+    const scanner = opts.scanners?.has(f.client) ?? false;
+    const pinFrom = scanner || pinned(from, to, zones);
     const pinTo = pinned(to, from, zones);
-    const key = `${sideKey(from, pinFrom, zones)}>${sideKey(to, pinTo, zones)}>${port}/${f.transport}`;
+    // A scanner's flows form groups of their own, so its address is never widened to its class's.
+    const fromKey = `${sideKey(from, pinFrom, zones)}${scanner ? `|scan:${from.ip}` : ''}`;
+    const key = `${fromKey}>${sideKey(to, pinTo, zones)}>${port}/${f.transport}`;
     let g = groups.get(key);
     if (!g) {
       g = {
@@ -103,6 +118,7 @@ export function proposePolicy(
         fromHosts: pinFrom ? new Set() : null,
         toHosts: pinTo ? new Set() : null,
         servers: new Set(),
+        scanner,
         port,
         transport: f.transport,
         protocols: new Map(),
@@ -157,6 +173,10 @@ function toRule(g: Group, n: number, guidance: ProposalGuidance | undefined, zon
     g.transport === 'icmp' ? undefined : riskyServiceOf({ port: g.port, transport: g.transport, protocol });
   if (risky) notes.push(`${risky.name} is a risky service: ${risky.action}`);
   if (g.from.deviceId === null && !internet) notes.push('client address belongs to no known device');
+  if (g.scanner)
+    notes.push(
+      'the client scanned the network (port-scan alert): allow it only if it is a scanner of your own',
+    );
   const clientKnown = g.from.deviceId !== null && !internet;
   const applied = proposalNotes(guidance, [...g.servers].sort(), g.port, g.transport, clientKnown);
   for (const a of applied) if (a.review) notes.push(guidanceReason(a));

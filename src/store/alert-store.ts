@@ -85,6 +85,32 @@ function filtered(h: DbHandle, f: AlertFilter) {
   return q;
 }
 
+/**
+ * The parsed `details` of every alert of one rule in the given states: of one site and of no site, or of
+ * every site when `siteId` is null.
+ */
+export async function alertDetailsOf(
+  h: DbHandle,
+  rule: string,
+  states: readonly string[],
+  siteId: string | null,
+): Promise<Record<string, unknown>[]> {
+  let q = h.db
+    .selectFrom('alerts')
+    .select('details')
+    .where('rule', '=', rule)
+    .where('state', 'in', [...states]);
+  if (siteId) q = q.where((eb) => eb.or([eb('site_id', '=', siteId), eb('site_id', 'is', null)]));
+  return (await q.execute()).map((r) => {
+    try {
+      const d: unknown = JSON.parse(r.details);
+      return d && typeof d === 'object' ? (d as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  });
+}
+
 /** One page of alerts, most recently seen first, and how many match in all. */
 export async function listAlertRows(
   h: DbHandle,
