@@ -238,3 +238,19 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(text).not.toContain('HARTMANN');
   });
 });
+
+describe('compliance report of a new installation', () => {
+  it('shows no training rate where no training is required of anyone, not "100% current"', async () => {
+    const vdb = await freshDatabase('sqlite');
+    try {
+      const report = await complianceReport(vdb, cliActor, {});
+      const training = report.evidence.find((e) => e.kind === 'training')!;
+      expect(training).toMatchObject({ status: 'no-evidence' });
+      expect(training.figures['rate']).toBeNull();
+      expect(report.summary.training).toMatchObject({ status: 'no-evidence', rate: null });
+      expect(reportHtml(report)).toMatch(/<div class="card">Training current<b>–<\/b>/);
+    } finally {
+      await vdb.close();
+    }
+  });
+});

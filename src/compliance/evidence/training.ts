@@ -43,7 +43,8 @@ export const collectTraining: ProgramCollector = async (ctx, tables) => {
     title: 'Staff training',
     figures: {
       target: t.target,
-      rate: Math.round(overall.rate * 1000) / 1000,
+      // No training required of anyone is no rate at all: a report must not read "100% current".
+      rate: overall.required ? Math.round(overall.rate * 1000) / 1000 : null,
       required: overall.required,
       current: overall.current,
       departments: departments.length,
