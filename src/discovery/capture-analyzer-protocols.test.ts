@@ -79,6 +79,14 @@ describe('capture analyzer: FTP data connections', () => {
     expect(r.hosts.find((h) => h.ips.includes('10.78.0.1'))!.services).toEqual(
       expect.arrayContaining([expect.objectContaining({ port: 21, protocol: 'ftp', product: 'vsFTPd' })]),
     );
+    // The data connections' ephemeral ports (the server's after EPSV and PASV, the client's after PORT)
+    // listened for one transfer each: they are no services of either host.
+    const tcpServices = (ip: string) =>
+      (r.hosts.find((h) => h.ips.includes(ip))?.services ?? [])
+        .filter((s) => s.transport === 'tcp')
+        .map((s) => s.port);
+    expect(tcpServices('10.78.0.1')).toEqual([21]);
+    expect(tcpServices('10.78.0.2')).toEqual([]);
     for (const secret of [...PATIENT, 'biomed@example.org']) expect(JSON.stringify(r)).not.toContain(secret);
   });
 });

@@ -518,6 +518,9 @@ export class CaptureAnalyzer implements TcpConsumer {
 
   onPortState(conn: TcpConnection, state: 'open' | 'closed', packetIndex: number, time: number): void {
     if (state !== 'open' || !isHostAddress(conn.serverIp)) return;
+    // A data connection an FTP control connection announced (PASV, EPSV, PORT, EPRT) listens on an
+    // ephemeral port for one transfer: the service is FTP on its control port, not this port.
+    if (this.ftpData.size && this.ftpData.has(`${conn.serverIp}|${conn.serverPort}`)) return;
     const server = this.hosts.ip(conn.serverIp);
     // Every connection to a known port would build evidence (text, time) only for it to be dropped.
     if (server.hasService(conn.serverPort, 'tcp')) return;
