@@ -227,6 +227,9 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
         lastSeen: '2026-03-08T10:00:00.000Z',
       }),
     ]);
+    // The same model spelt another way (case, spacing) is the same model to the catalogue: followed.
+    await seen('2026-03-12T10:00:00.000Z', { model: 'INTELLIVUE  MX450', softwareVersion: '3.06.1810' });
+    expect((await showDevice(vdb, cliActor, id)).softwareVersion).toBe('3.06.1810');
   });
 
   it('a declared version is never replaced by a later sighting', async () => {

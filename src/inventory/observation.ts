@@ -33,7 +33,7 @@ import {
 } from './device.js';
 import { isNoop, planDeviceChanges } from './device-changes.js';
 import { currentOf, writeDeviceChanges } from './device-writer.js';
-import { type CandidateKeys, candidateKeys, hasStrongKey, resolveIdentity } from './identity.js';
+import { type CandidateKeys, candidateKeys, hasStrongKey, nameKey, resolveIdentity } from './identity.js';
 import { loadIdentityIndex } from './identity-lookup.js';
 
 export interface Observation {
@@ -93,13 +93,8 @@ const FOLLOWS_LATEST = new Map<FactField, FactField[]>([
   ['softwareVersion', ['manufacturer', 'model']],
 ]);
 
-const sameText = (a: unknown, b: unknown) =>
-  String(a ?? '')
-    .trim()
-    .toLowerCase() ===
-  String(b ?? '')
-    .trim()
-    .toLowerCase();
+/** The same manufacturer or model as the catalogue sees it (case, punctuation, `Inc.` and the like aside). */
+const sameName = (a: unknown, b: unknown) => nameKey(String(a ?? '')) === nameKey(String(b ?? ''));
 
 /** Whether this sighting's value of `field` may replace the device's as a newer one. */
 function followsLatest(
@@ -109,7 +104,7 @@ function followsLatest(
 ): boolean {
   const of = FOLLOWS_LATEST.get(field);
   if (!of) return false;
-  return of.every((f) => facts[f] === undefined || d[f] == null || sameText(facts[f], d[f]));
+  return of.every((f) => facts[f] === undefined || d[f] == null || sameName(facts[f], d[f]));
 }
 
 /**
