@@ -69,6 +69,31 @@ describe('proposePolicy on a real nmap scan', () => {
   });
 });
 
+describe('FTP data connections (a real vsftpd session: EPSV, PASV and PORT)', () => {
+  const fixture = (path: string) => new URL(`../../test/fixtures/${path}`, import.meta.url).pathname;
+
+  it('propose no rule for their ephemeral ports; the FTP session rule allows them, in either direction', async () => {
+    const r = await analyzeCapture(fixture('dissect/ftp-data/vsftpd-hl7-upload.pcap'), { file: 'ftp.pcap' });
+    const flows = (r.flows ?? []).map(fromFlowSummary);
+    const data = flows.filter((f) => f.protocol === 'ftp-data');
+    // Two passive transfers (client → server) and one active (server → client, after PORT).
+    expect(data.length).toBe(3);
+    expect(data.filter((f) => f.client === '10.78.0.1').length).toBe(1);
+    const map = new NetworkMap({ devices: [], segments: [] });
+    const policy = proposePolicy(map, flows);
+    expect(policy.rules.map((x) => `${x.port}/${x.transport}`)).toEqual(['21/tcp']);
+    const report = simulate(policy, map, flows);
+    expect(report.blocked).toBe(0);
+    for (const d of report.decisions.filter((x) => x.flow.protocol === 'ftp-data')) {
+      expect(d.ruleId).toBe('r1');
+      expect(d.reason).toMatch(/^FTP data connection of the FTP session r1 allows/);
+    }
+    // Without the session's rule they are blocked like any other connection.
+    const without = simulate({ ...policy, rules: [] }, map, flows);
+    expect(without.blocked).toBe(flows.length);
+  });
+});
+
 describe('proposePolicy on the shared captures', () => {
   const map = new NetworkMap(sghInventory());
   const flows = synFlows();

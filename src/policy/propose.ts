@@ -101,6 +101,9 @@ export function proposePolicy(
     // A TCP or UDP flow without a port cannot be written as a firewall rule.
     if (f.transport !== 'icmp' && f.port === 0) continue;
     if (refused(f)) continue;
+    // An FTP data connection's port is ephemeral: the rule for its FTP session (21/tcp) covers it, with
+    // the firewall's FTP helper relating it (simulate.ts, and the nftables and iptables exports).
+    if (f.protocol === 'ftp-data') continue;
     const from = map.resolve(f.client);
     const to = map.resolve(f.server);
     const port = f.transport === 'icmp' ? 0 : f.port;

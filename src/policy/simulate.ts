@@ -74,10 +74,46 @@ export function ruleMatches(
   );
 }
 
+/** A rule for an FTP control connection: port 21, or a port the rule itself names as FTP. */
+export const isFtpControlRule = (r: PolicyRule): boolean =>
+  r.transport === 'tcp' && (r.port === 21 || r.protocol === 'ftp');
+
+/**
+ * The rule that allows the FTP session an FTP data connection belongs to: the control connection from
+ * the data connection's client (passive mode) or from its server (active mode, where the FTP server
+ * connects back). Firewalls relate the data connection to that session (the FTP conntrack helper,
+ * which the nftables and iptables exports assign); no rule names its ephemeral port.
+ */
+function ftpSessionRule(
+  policy: Policy,
+  flow: PolicyFlow,
+  client: ResolvedEndpoint,
+  server: ResolvedEndpoint,
+): PolicyRule | undefined {
+  return policy.rules.find(
+    (r) =>
+      isFtpControlRule(r) &&
+      (ruleMatches(r, { ...flow, port: r.port }, client, server) ||
+        ruleMatches(r, { ...flow, port: r.port }, server, client)),
+  );
+}
+
 export function decideFlow(policy: Policy, map: NetworkMap, flow: PolicyFlow): FlowDecision {
   const client = map.resolve(flow.client);
   const server = map.resolve(flow.server);
   const rule = policy.rules.find((r) => ruleMatches(r, flow, client, server));
+  if (!rule && flow.protocol === 'ftp-data') {
+    const session = ftpSessionRule(policy, flow, client, server);
+    if (session)
+      return {
+        flow,
+        decision: 'allowed',
+        ruleId: session.id,
+        reason: `FTP data connection of the FTP session ${session.id} allows (related by the firewall's FTP helper): ${session.reason}`,
+        client,
+        server,
+      };
+  }
   return rule
     ? { flow, decision: 'allowed', ruleId: rule.id, reason: rule.reason, client, server }
     : {

@@ -78,6 +78,10 @@ describe('policy exports', () => {
     // The PACS have no IPv6 address: no IPv6 line for that rule.
     expect(text).not.toContain('ipv6-icmp');
     expect(text).toContain('# reason: vendor update service ticket 123 approved');
+    // The FTP session (07's client → legacy device 21/tcp) gets the kernel's FTP helper, which nft -c
+    // below checks against the kernel: its data connections are related, no rule opens their ports.
+    expect(text).toContain('\tct helper vigil-ftp {\n\t\ttype "ftp" protocol tcp;\n\t}');
+    expect(text).toMatch(/ip daddr 10\.20\.0\.40 tcp dport 21 ct helper set "vigil-ftp" comment "r\d+"/);
     const nft = tool('nft');
     if (!nft) return;
     const r = spawnSync(nft, ['-c', '-f', tempFile('vigil.nft', text)], { encoding: 'utf8' });
@@ -107,6 +111,10 @@ describe('policy exports', () => {
       '# ping-pacs: clinical/medical-workstation -> clinical/pacs icmp\n# skipped: no IPv6 address',
     );
     expect(v6).not.toMatch(/-s 10\./);
+    expect(v4).toMatch(
+      /^\*raw\n-A PREROUTING .*-d 10\.20\.0\.40 -p tcp -m tcp --dport 21 -m comment --comment "r\d+" -j CT --helper ftp\nCOMMIT$/m,
+    );
+    expect(v6).not.toContain('*raw');
     for (const [bin, text] of [
       ['iptables-restore', v4],
       ['ip6tables-restore', v6],
