@@ -291,6 +291,24 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
     }
   });
 
+  it('learns a real FTP session as FTP: no data port as a service, the transfers under ftp-data/tcp', async () => {
+    vdb = await freshDatabase(dialect);
+    await importSource(vdb, cliActor, fixture('dissect/ftp-data/vsftpd-hl7-upload.pcap'), {
+      progress: false,
+    });
+    await learnAll(vdb);
+    // Server 10.78.0.1 and client 10.78.0.2 by their MACs (as tshark reads them from the capture).
+    const server = await showBaseline(vdb, cliActor, { device: '5e:14:ec:27:58:b2' });
+    expect(server.entries.filter((e) => e.kind === 'service').map((e) => e.value)).toEqual(['21/tcp']);
+    const client = await showBaseline(vdb, cliActor, { device: '62:e9:86:8f:77:a9' });
+    const out = client.entries.find((e) => e.kind === 'volume')?.details['outPerDay'] as Record<
+      string,
+      number
+    >;
+    expect(Object.keys(out).some((k) => k.endsWith('|ftp-data/tcp'))).toBe(true);
+    expect(Object.keys(out).some((k) => /\|3\d{4}\/tcp$/.test(k))).toBe(false);
+  });
+
   it('raises internet-connection for a real connection to a public address', async () => {
     vdb = await freshDatabase(dialect);
     await importSource(vdb, cliActor, fixture('captures/zeek-nflog-http.pcap'), { progress: false });

@@ -50,6 +50,9 @@ export interface LearnInput {
 /** How far above the learned daily volume traffic may go before it is out of band. */
 export const VOLUME_HEADROOM = 3;
 
+/** The service every FTP data connection is counted under, whatever its ephemeral port. */
+export const FTP_DATA_SERVICE = 'ftp-data/tcp';
+
 /** The key of a device's outbound volume to one peer role and service: `model:<id>|104/tcp`. */
 export const volumeKey = (role: string, service: string) => `${role}|${service}`;
 
@@ -112,7 +115,10 @@ export function learnBaselines(input: LearnInput): LearnedBaseline[] {
     // Attempts the server only refused or left unanswered (a scanner's probes of closed ports) are not
     // how the device works: learning them would make the scanner a normal peer and a closed port a service.
     if (c.transport === 'tcp' && c.established === false) continue;
-    const port = `${c.port}/${c.transport}`;
+    // An FTP data connection's port changes with every transfer: its volume counts under `ftp-data/tcp`
+    // (as volume-anomaly counts it), and it is no service of the server (the FTP session's 21/tcp is).
+    const ftpData = c.protocol === 'ftp-data';
+    const port = ftpData ? FTP_DATA_SERVICE : `${c.port}/${c.transport}`;
     const sides: [string | null, 'out' | 'in', string | null, string][] = [
       [c.clientDeviceId, 'out', c.serverDeviceId, c.serverIp],
       [c.serverDeviceId, 'in', c.clientDeviceId, c.clientIp],
@@ -125,7 +131,7 @@ export function learnBaselines(input: LearnInput): LearnedBaseline[] {
         ports: port,
         ...(c.protocol ? { protocols: c.protocol } : {}),
       });
-      if (dir === 'in') a.add('service', port, c.protocol ? { protocols: c.protocol } : {});
+      if (dir === 'in' && !ftpData) a.add('service', port, c.protocol ? { protocols: c.protocol } : {});
       if (c.protocol) a.add('protocol', c.protocol);
       if (c.protocol === 'dicom') {
         for (const ae of input.aeTitles.get(self) ?? []) a.add('dicom-ae', ae);

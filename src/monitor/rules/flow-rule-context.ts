@@ -6,6 +6,7 @@
  */
 import type { FlowSummary } from '../../discovery/host-observation.js';
 import type { AlertEvidence } from '../alert-candidate.js';
+import { FTP_DATA_SERVICE } from '../baseline/learn.js';
 import type { DeviceFacts } from '../baseline/peer-role.js';
 
 export interface BaselineFacts {
@@ -68,6 +69,17 @@ export function deviceAt(ctx: FlowRuleContext, ip: string): DeviceFacts | undefi
 
 export const service = (f: Pick<FlowSummary, 'port' | 'transport'>) =>
   f.transport === 'icmp' ? '0/icmp' : `${f.port}/${f.transport}`;
+
+/**
+ * An FTP data connection: announced on an FTP control connection (PASV, EPSV, PORT, EPRT), to an
+ * ephemeral port that changes with every transfer. It belongs to the FTP session: a new port is no new
+ * service, and ten transfers in a minute are no port scan.
+ */
+export const isFtpData = (f: { protocol: string | null }): boolean => f.protocol === 'ftp-data';
+
+/** The service a flow's volume is counted under: FTP data connections all under `ftp-data/tcp`. */
+export const volumeService = (f: Pick<FlowSummary, 'port' | 'transport' | 'protocol'>): string =>
+  isFtpData(f) ? FTP_DATA_SERVICE : service(f);
 
 export const flowSubject = (f: FlowSummary) => `${f.client}→${f.server}:${service(f)}`;
 

@@ -18,6 +18,7 @@ import {
   verdict,
 } from './flow-rule-context.js';
 import { flowRules } from './flow-rules.js';
+import { newListeningServices } from './new-listening-service.js';
 import { newPeers } from './new-peer.js';
 import { PORT_SCAN_DEFAULTS, portScans } from './port-scan.js';
 
@@ -118,6 +119,48 @@ describe('port-scan', () => {
         },
       ),
     );
+  });
+});
+
+describe('FTP data connections', () => {
+  const ftp = join(import.meta.dirname, '../../../test/fixtures/dissect/ftp-data/vsftpd-hl7-upload.pcap');
+
+  it('twelve transfers in a minute are no port scan; the same ports without FTP are', () => {
+    // A lab system uploading a result file every 5 s: each transfer a new passive-mode data port.
+    const data = Array.from({ length: 12 }, (_, i) => ({
+      ...flow('10.78.0.2', '10.78.0.1', 30_000 + i, 1_700_000_000_000 + i * 5000),
+      protocol: 'ftp-data',
+      established: true,
+    }));
+    expect(portScans(emptyFlowRuleContext(), { result: { hosts: [], findings: [], flows: data } })).toEqual(
+      [],
+    );
+    const plain = data.map((f) => ({ ...f, protocol: null }));
+    expect(
+      portScans(emptyFlowRuleContext(), { result: { hosts: [], findings: [], flows: plain } }),
+    ).toHaveLength(1);
+  });
+
+  it('a real session (EPSV, PASV, PORT) raises no new-listening-service for its data ports', async () => {
+    const r = await analyzeCapture(ftp, { file: 'ftp.pcap' });
+    expect((r.flows ?? []).filter((f) => f.protocol === 'ftp-data').length).toBe(3);
+    // Both hosts are devices with an active baseline that knows the FTP service and nothing else.
+    const ctx: FlowRuleContext = {
+      ...emptyFlowRuleContext(),
+      devices: new Map([
+        ['srv', facts('srv')],
+        ['cli', facts('cli')],
+      ]),
+      deviceByIp: new Map([
+        ['10.78.0.1', 'srv'],
+        ['10.78.0.2', 'cli'],
+      ]),
+      deviceBaselines: new Map([
+        ['srv', baseline('active', ['service|21/tcp', 'peer|in:class:pacs'])],
+        ['cli', baseline('active', ['peer|out:class:pacs', 'peer|in:class:pacs'])],
+      ]),
+    };
+    expect(newListeningServices(ctx, { result: r })).toEqual([]);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   deviceAt,
   type FlowRuleContext,
   flowEvidence,
+  isFtpData,
   service,
   verdict,
 } from './flow-rule-context.js';
@@ -20,7 +21,7 @@ export const NEW_LISTENING_SERVICE_RULE = 'new-listening-service';
 export function newListeningServices(ctx: FlowRuleContext, run: Pick<SourceRun, 'result'>): AlertCandidate[] {
   const out = new Map<string, AlertCandidate>();
   for (const f of run.result.flows ?? []) {
-    if (f.transport === 'icmp' || !conversed(f)) continue;
+    if (f.transport === 'icmp' || !conversed(f) || isFtpData(f)) continue;
     const server = deviceAt(ctx, f.server);
     if (!server) continue;
     const svc = service(f);

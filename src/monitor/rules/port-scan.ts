@@ -7,7 +7,14 @@
 import type { FlowSummary } from '../../discovery/host-observation.js';
 import type { AlertCandidate } from '../alert-candidate.js';
 import type { DetectionRule, SourceRun } from './detection-rule.js';
-import { describeEnd, deviceAt, type FlowRuleContext, flowEvidence, service } from './flow-rule-context.js';
+import {
+  describeEnd,
+  deviceAt,
+  type FlowRuleContext,
+  flowEvidence,
+  isFtpData,
+  service,
+} from './flow-rule-context.js';
 
 export const PORT_SCAN_RULE = 'port-scan';
 
@@ -58,7 +65,7 @@ export function portScans(
 ): AlertCandidate[] {
   const out: AlertCandidate[] = [];
   const windowMs = t.windowSeconds * 1000;
-  const flows = (run.result.flows ?? []).filter((f) => f.transport !== 'icmp');
+  const flows = (run.result.flows ?? []).filter((f) => f.transport !== 'icmp' && !isFtpData(f));
   for (const [client, own] of groupBy(flows, (f) => f.client)) {
     const scanner = deviceAt(ctx, client);
     for (const [server, toHost] of groupBy(own, (f) => f.server)) {

@@ -17,7 +17,7 @@ import {
   deviceAt,
   type FlowRuleContext,
   flowEvidence,
-  service,
+  volumeService,
 } from './flow-rule-context.js';
 
 export const VOLUME_ANOMALY_RULE = 'volume-anomaly';
@@ -73,7 +73,7 @@ export function volumeAnomalies(
     if (!client) continue;
     const server = deviceAt(ctx, f.server);
     if (server?.id === client.id) continue;
-    const key = `${client.id}|${f.server}|${service(f)}`;
+    const key = `${client.id}|${f.server}|${volumeService(f)}`;
     let g = groups.get(key);
     if (!g) {
       g = {
@@ -99,7 +99,7 @@ export function volumeAnomalies(
   for (const g of groups.values()) {
     const baselines = activeBaselines(ctx, g.client);
     if (!baselines.length) continue;
-    const svc = service(g.flows[0]!);
+    const svc = volumeService(g.flows[0]!);
     const learned = Math.max(0, ...baselines.map((b) => b.volumeOut?.get(volumeKey(g.role, svc)) ?? 0));
     const internet = g.role === 'internet';
     const newPeer = learned === 0;
