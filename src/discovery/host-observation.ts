@@ -120,6 +120,13 @@ export interface FindingObservation {
 }
 
 /**
+ * An FTP data connection: announced on an FTP control connection (PASV, EPSV, PORT, EPRT), to an
+ * ephemeral port that changes with every transfer. It belongs to the FTP session: a new port is no new
+ * service, no rule of its own, and ten transfers in a minute are no port scan.
+ */
+export const isFtpData = (f: { protocol: string | null }): boolean => f.protocol === 'ftp-data';
+
+/**
  * One conversation, folded: every connection (TCP) or flow (UDP, ICMP) from `client` to `server:port`
  * seen by one source run. The monitoring baseline, the detection rules, the network map and the
  * segmentation policy are built from these. Never carries payload.

@@ -118,6 +118,7 @@ function followsLatest(
 function observedFactRows(
   d: { [F in FactField]?: unknown },
   known: readonly FactRow[],
+  declared: ReadonlySet<string>,
   obs: Observation,
   facts: Partial<Record<FactField, string>>,
   candidates: FactRow[],
@@ -142,11 +143,13 @@ function observedFactRows(
       continue;
     }
     if (obs.seenAt < prev.last_seen) continue;
+    // Compared as the device holds it (an observed class text parses to the class it stands for).
+    const prevValue = (attributesOf({ [field]: prev.value ?? '' }) as Record<string, unknown>)[field];
     const rests =
       !followsLatest(field, d, facts) &&
       field in attrs &&
-      String(d[field] ?? '') === String(attributesOf({ [field]: prev.value ?? '' } as never)[field] ?? '') &&
-      !known.some((k) => k.field === field && isDeclaredSource(k.source));
+      String(d[field] ?? '') === String(prevValue ?? '') &&
+      !declared.has(field);
     if (!rests) out.push(row);
   }
   return out;
@@ -288,7 +291,9 @@ export async function observeDeviceIn(
 
   const d = (await getDevice(tx, matchedId))!;
   const known = await factRowsOf(tx, [d.id]);
-  const rows = observedFactRows(d, known, obs, facts, factRows(d.id));
+  // Fields a person or the CMMS has declared: observations never decide them.
+  const declared = new Set(known.filter((k) => isDeclaredSource(k.source)).map((k) => k.field));
+  const rows = observedFactRows(d, known, declared, obs, facts, factRows(d.id));
   // Observed values only fill what nobody has stated; a differing value stays a fact (a conflict).
   const gaps: DeviceAttributes = {};
   const attrs = attributesOf(facts);
@@ -299,7 +304,7 @@ export async function observeDeviceIn(
     else if (
       followsLatest(field, d, facts) &&
       d[field] !== value &&
-      !known.some((k) => k.field === field && isDeclaredSource(k.source)) &&
+      !declared.has(field) &&
       // No other source saw a different value more recently (an old capture imported late).
       !known.some((k) => k.field === field && k.value !== value && k.last_seen > obs.seenAt)
     )

@@ -11,6 +11,7 @@
  * network (a port-scan alert) did reach is pinned to its address and flagged. Pure and deterministic: the
  * same flows give the same policy.
  */
+import { isFtpData } from '../discovery/host-observation.js';
 import type { PolicyFlow } from './policy-flow.js';
 import type { NetworkMap, ResolvedEndpoint } from './policy-inventory.js';
 import { compareAddresses } from './policy-inventory.js';
@@ -103,7 +104,7 @@ export function proposePolicy(
     if (refused(f)) continue;
     // An FTP data connection's port is ephemeral: the rule for its FTP session (21/tcp) covers it, with
     // the firewall's FTP helper relating it (simulate.ts, and the nftables and iptables exports).
-    if (f.protocol === 'ftp-data') continue;
+    if (isFtpData(f)) continue;
     const from = map.resolve(f.client);
     const to = map.resolve(f.server);
     const port = f.transport === 'icmp' ? 0 : f.port;

@@ -3,6 +3,7 @@
  * matched is blocked (default deny). Matches on zones, device classes, departments, hosts, port and transport only,
  * exactly what the firewall exports can enforce (the application protocol is for people). Pure.
  */
+import { isFtpData } from '../discovery/host-observation.js';
 import { flowLabel, type PolicyFlow } from './policy-flow.js';
 import {
   addressMatches,
@@ -102,7 +103,7 @@ export function decideFlow(policy: Policy, map: NetworkMap, flow: PolicyFlow): F
   const client = map.resolve(flow.client);
   const server = map.resolve(flow.server);
   const rule = policy.rules.find((r) => ruleMatches(r, flow, client, server));
-  if (!rule && flow.protocol === 'ftp-data') {
+  if (!rule && isFtpData(flow)) {
     const session = ftpSessionRule(policy, flow, client, server);
     if (session)
       return {

@@ -4,6 +4,7 @@
  * titles it associates with, the HL7 receivers it sends to, and its volume band; per model, the union of
  * its devices' baselines. No I/O: `baseline-service.ts` loads the facts and stores the result.
  */
+import { isFtpData } from '../../discovery/host-observation.js';
 import type { StoredCommunication } from '../../store/communication-store.js';
 import { type DeviceFacts, peerRole } from './peer-role.js';
 
@@ -117,7 +118,7 @@ export function learnBaselines(input: LearnInput): LearnedBaseline[] {
     if (c.transport === 'tcp' && c.established === false) continue;
     // An FTP data connection's port changes with every transfer: its volume counts under `ftp-data/tcp`
     // (as volume-anomaly counts it), and it is no service of the server (the FTP session's 21/tcp is).
-    const ftpData = c.protocol === 'ftp-data';
+    const ftpData = isFtpData(c);
     const port = ftpData ? FTP_DATA_SERVICE : `${c.port}/${c.transport}`;
     const sides: [string | null, 'out' | 'in', string | null, string][] = [
       [c.clientDeviceId, 'out', c.serverDeviceId, c.serverIp],

@@ -4,7 +4,7 @@
  * active communication baselines, as plain data (loaded by `monitor/baseline/rule-context.ts`), and the
  * helpers they share. Pure.
  */
-import type { FlowSummary } from '../../discovery/host-observation.js';
+import { type FlowSummary, isFtpData } from '../../discovery/host-observation.js';
 import type { AlertEvidence } from '../alert-candidate.js';
 import { FTP_DATA_SERVICE } from '../baseline/learn.js';
 import type { DeviceFacts } from '../baseline/peer-role.js';
@@ -69,13 +69,6 @@ export function deviceAt(ctx: FlowRuleContext, ip: string): DeviceFacts | undefi
 
 export const service = (f: Pick<FlowSummary, 'port' | 'transport'>) =>
   f.transport === 'icmp' ? '0/icmp' : `${f.port}/${f.transport}`;
-
-/**
- * An FTP data connection: announced on an FTP control connection (PASV, EPSV, PORT, EPRT), to an
- * ephemeral port that changes with every transfer. It belongs to the FTP session: a new port is no new
- * service, and ten transfers in a minute are no port scan.
- */
-export const isFtpData = (f: { protocol: string | null }): boolean => f.protocol === 'ftp-data';
 
 /** The service a flow's volume is counted under: FTP data connections all under `ftp-data/tcp`. */
 export const volumeService = (f: Pick<FlowSummary, 'port' | 'transport' | 'protocol'>): string =>

@@ -3,6 +3,7 @@
  * handshake completed, or UDP) that is neither in its own or its model's baseline nor among the services
  * its manufacturer declares for the model. Also fires for a service denied by hand in the baseline.
  */
+import { isFtpData } from '../../discovery/host-observation.js';
 import type { AlertCandidate } from '../alert-candidate.js';
 import type { DetectionRule, SourceRun } from './detection-rule.js';
 import {
@@ -11,7 +12,6 @@ import {
   deviceAt,
   type FlowRuleContext,
   flowEvidence,
-  isFtpData,
   service,
   verdict,
 } from './flow-rule-context.js';

@@ -4,17 +4,10 @@
  * at least 10 distinct ports of one host, or 10 distinct hosts on one port, whose first contact lies
  * within 60 seconds. The time of a port is the first connection to it in the run's folded flows.
  */
-import type { FlowSummary } from '../../discovery/host-observation.js';
+import { type FlowSummary, isFtpData } from '../../discovery/host-observation.js';
 import type { AlertCandidate } from '../alert-candidate.js';
 import type { DetectionRule, SourceRun } from './detection-rule.js';
-import {
-  describeEnd,
-  deviceAt,
-  type FlowRuleContext,
-  flowEvidence,
-  isFtpData,
-  service,
-} from './flow-rule-context.js';
+import { describeEnd, deviceAt, type FlowRuleContext, flowEvidence, service } from './flow-rule-context.js';
 
 export const PORT_SCAN_RULE = 'port-scan';
 

@@ -10,15 +10,23 @@ import type { Policy, PolicyRule } from '../policy-model.js';
 import { isFtpControlRule } from '../simulate.js';
 import { type AddressSet, commentText, header, resolveRules, ruleHeading } from './export-rules.js';
 
-function line(family: 4 | 6, from: AddressSet, to: AddressSet, rule: PolicyRule): string {
-  const parts = ['-A FORWARD'];
+function line(
+  family: 4 | 6,
+  from: AddressSet,
+  to: AddressSet,
+  rule: PolicyRule,
+  chain = 'FORWARD',
+  comment = `${rule.id}: ${rule.reason}`,
+  target = '-j ACCEPT',
+): string {
+  const parts = [`-A ${chain}`];
   // iptables expands a comma-separated address list into one rule per address.
   if (from !== 'any') parts.push(`-s ${from.join(',')}`);
   if (to !== 'any') parts.push(`-d ${to.join(',')}`);
   if (rule.transport === 'icmp') parts.push(family === 4 ? '-p icmp' : '-p ipv6-icmp');
   else parts.push(`-p ${rule.transport} -m ${rule.transport} --dport ${rule.port}`);
   // The comment match takes at most 256 characters.
-  parts.push(`-m comment --comment "${commentText(`${rule.id}: ${rule.reason}`, 250)}"`, '-j ACCEPT');
+  parts.push(`-m comment --comment "${commentText(comment, 250)}"`, target);
   return parts.join(' ');
 }
 
@@ -30,15 +38,7 @@ export function toIptables(policy: Policy, map: NetworkMap, family: 4 | 6 = 4): 
   const ftp = rules.flatMap((r) => {
     const sets = family === 4 ? r.ipv4 : r.ipv6;
     if (!sets || !isFtpControlRule(r.rule)) return [];
-    const parts = ['-A PREROUTING'];
-    if (sets.from !== 'any') parts.push(`-s ${sets.from.join(',')}`);
-    if (sets.to !== 'any') parts.push(`-d ${sets.to.join(',')}`);
-    parts.push(
-      `-p tcp -m tcp --dport ${r.rule.port}`,
-      `-m comment --comment "${r.rule.id}"`,
-      '-j CT --helper ftp',
-    );
-    return [parts.join(' ')];
+    return [line(family, sets.from, sets.to, r.rule, 'PREROUTING', r.rule.id, '-j CT --helper ftp')];
   });
   if (ftp.length) lines.push('*raw', ...ftp, 'COMMIT');
   lines.push(

@@ -39,19 +39,19 @@ function ftpHelper(rules: ReturnType<typeof resolveRules>): string[] {
   const lines: string[] = [];
   for (const r of rules.filter((x) => isFtpControlRule(x.rule))) {
     const verdict = `ct helper set "vigil-ftp" comment "${commentText(r.rule.id, 120)}"`;
-    if (r.ipv4) lines.push(`		${match('ip', r.ipv4.from, r.ipv4.to, r.rule, verdict)}`);
-    if (r.ipv6) lines.push(`		${match('ip6', r.ipv6.from, r.ipv6.to, r.rule, verdict)}`);
+    if (r.ipv4) lines.push(`\t\t${match('ip', r.ipv4.from, r.ipv4.to, r.rule, verdict)}`);
+    if (r.ipv6) lines.push(`\t\t${match('ip6', r.ipv6.from, r.ipv6.to, r.rule, verdict)}`);
   }
   if (!lines.length) return [];
   return [
-    '	ct helper vigil-ftp {',
-    '		type "ftp" protocol tcp;',
-    '	}',
-    '	chain prerouting {',
-    '		type filter hook prerouting priority filter; policy accept;',
-    '		# FTP sessions the policy allows: their data connections become related (accepted below)',
+    '\tct helper vigil-ftp {',
+    '\t\ttype "ftp" protocol tcp;',
+    '\t}',
+    '\tchain prerouting {',
+    '\t\ttype filter hook prerouting priority filter; policy accept;',
+    '\t\t# FTP sessions the policy allows: their data connections become related (accepted below)',
     ...lines,
-    '	}',
+    '\t}',
   ];
 }
 
