@@ -723,3 +723,66 @@ export async function countDevices(h: DbHandle, filter: DeviceFilter): Promise<n
     .executeTakeFirstOrThrow();
   return Number((r as { n: number }).n);
 }
+
+/** What a device is called in lists: its asset tag, make and model, class, and newest name and addresses. */
+export interface DeviceLabelRow {
+  id: string;
+  asset_tag: string | null;
+  device_class: string;
+  manufacturer_name: string | null;
+  model_name: string | null;
+  hostname: string | null;
+  ip: string | null;
+  mac: string | null;
+}
+
+/** The naming facts of many devices in two queries (devices, then their newest host name, IP and MAC). */
+export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Promise<DeviceLabelRow[]> {
+  const out: DeviceLabelRow[] = [];
+  for (const part of chunks([...new Set(ids)])) {
+    const rows = await h.db
+      .selectFrom('devices as d')
+      .leftJoin('device_models as m', 'm.id', 'd.model_id')
+      .leftJoin('manufacturers as f', 'f.id', 'm.manufacturer_id')
+      .select([
+        'd.id',
+        'd.asset_tag',
+        'd.device_class',
+        'm.name as model_name',
+        'f.name as manufacturer_name',
+      ])
+      .where('d.id', 'in', part)
+      .execute();
+    const newest = new Map<string, { hostname?: string; ip?: string; mac?: string }>();
+    const idents = await h.db
+      .selectFrom('device_identifiers')
+      .select(['device_id', 'kind', 'value'])
+      .where('device_id', 'in', part)
+      .where('kind', 'in', ['hostname', 'ip', 'mac'])
+      .orderBy('device_id')
+      .orderBy('kind')
+      .orderBy('last_seen', 'desc')
+      .orderBy('value')
+      .execute();
+    for (const i of idents) {
+      const n = newest.get(i.device_id) ?? {};
+      const kind = i.kind as 'hostname' | 'ip' | 'mac';
+      if (n[kind] === undefined) n[kind] = i.value;
+      newest.set(i.device_id, n);
+    }
+    for (const r of rows) {
+      const n = newest.get(r.id) ?? {};
+      out.push({
+        id: r.id,
+        asset_tag: r.asset_tag,
+        device_class: r.device_class,
+        manufacturer_name: orNull(r.manufacturer_name),
+        model_name: orNull(r.model_name),
+        hostname: n.hostname ?? null,
+        ip: n.ip ?? null,
+        mac: n.mac ?? null,
+      });
+    }
+  }
+  return out;
+}
