@@ -113,6 +113,7 @@ export async function applySourceResult(
           source,
           sourceRef: opts.file,
           seenAt: host.lastSeen,
+          firstSeenAt: host.firstSeen,
           macs: host.macs,
           ips: host.ips,
           hostnames: host.hostnames,

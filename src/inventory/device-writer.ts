@@ -37,8 +37,13 @@ export interface WriteOptions {
   now: string;
   /** State of a created device when its plan sets none. */
   newDeviceState: DeviceState;
-  /** Observation time for first/last seen of created devices (observed sources only). */
+  /**
+   * When an observing source saw the device (first and last packet, scan time …): first/last seen of
+   * created devices and of the identifiers it adds. Declaring sources (CMMS, a person) leave it out and
+   * their identifiers carry the time of the write.
+   */
   seenAt?: string | null;
+  firstSeenAt?: string | null;
 }
 
 export interface WriteResult {
@@ -152,7 +157,7 @@ export async function writeDeviceChanges(
         state: opts.newDeviceState,
         lifecycle_status: null,
         merged_into: null,
-        first_seen: opts.seenAt ?? null,
+        first_seen: opts.firstSeenAt ?? opts.seenAt ?? null,
         last_seen: opts.seenAt ?? null,
         created_at: now,
         updated_at: now,
@@ -180,8 +185,10 @@ export async function writeDeviceChanges(
         kind: i.kind,
         value: i.value,
         source,
-        first_seen: now,
-        last_seen: now,
+        // An address seen in a capture was seen when its packets were, not when the file was imported:
+        // the newest address is the device's current one, whatever order captures are imported in.
+        first_seen: opts.firstSeenAt ?? opts.seenAt ?? now,
+        last_seen: opts.seenAt ?? now,
       });
     }
     if (plan.removeIdentifiers.length) await deleteIdentifierValues(tx, w.deviceId, plan.removeIdentifiers);

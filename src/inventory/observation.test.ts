@@ -45,7 +45,13 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
       lastSeen: '2026-03-01T10:00:00.000Z',
       firstSeen: '2026-03-01T10:00:00.000Z',
     });
-    expect(d.ips).toEqual(['10.20.31.99', '10.20.31.11']);
+    // Newest first by when each was stated or seen: the CMMS export imported today is newer than March's capture.
+    expect(d.ips).toEqual(['10.20.31.11', '10.20.31.99']);
+    expect(d.identifiers.find((i) => i.value === '10.20.31.99')).toMatchObject({
+      source: 'capture',
+      firstSeen: '2026-03-01T10:00:00.000Z',
+      lastSeen: '2026-03-01T10:00:00.000Z',
+    });
     expect(d.conflicts).toEqual([
       {
         field: 'firmwareVersion',
@@ -72,6 +78,47 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
     expect((await listDevices(vdb, cliActor, { seenSince: '2026-03-02' })).items.map((x) => x.id)).toEqual([
       pump,
     ]);
+  });
+
+  it('addresses carry the times they were seen, so captures imported out of order keep the current address first', async () => {
+    const mac = '00:1b:5a:10:00:01';
+    // Thursday's capture (the pump on its new DHCP lease) is imported first, Monday's after it.
+    await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-05T18:00:00.000Z', {
+        firstSeenAt: '2026-03-05T08:00:00.000Z',
+        macs: [mac],
+        ips: ['10.20.31.140'],
+      }),
+    );
+    await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-02T18:00:00.000Z', {
+        firstSeenAt: '2026-03-02T08:00:00.000Z',
+        macs: [mac],
+        ips: ['10.20.31.77'],
+      }),
+    );
+    // The same address again in an older capture: its first-seen moves back, its last-seen stays.
+    await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-01T18:00:00.000Z', {
+        firstSeenAt: '2026-03-01T08:00:00.000Z',
+        macs: [mac],
+        ips: ['10.20.31.140'],
+      }),
+    );
+    const d = await showDevice(vdb, cliActor, pump);
+    const seen = d.identifiers.filter((i) => i.source === 'capture' && i.kind === 'ip');
+    expect(seen.map((i) => [i.value, i.firstSeen, i.lastSeen])).toEqual([
+      ['10.20.31.140', '2026-03-01T08:00:00.000Z', '2026-03-05T18:00:00.000Z'],
+      ['10.20.31.77', '2026-03-02T08:00:00.000Z', '2026-03-02T18:00:00.000Z'],
+    ]);
+    expect(d.ips.indexOf('10.20.31.140')).toBeLessThan(d.ips.indexOf('10.20.31.77'));
+    expect(d).toMatchObject({ firstSeen: '2026-03-01T08:00:00.000Z', lastSeen: '2026-03-05T18:00:00.000Z' });
   });
 
   it('an unknown device is staged, with suggestions from shared addresses, until someone confirms it', async () => {

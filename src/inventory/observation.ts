@@ -41,8 +41,10 @@ export interface Observation {
   source: string;
   /** Where: capture file and packet, scan id … */
   sourceRef: string | null;
-  /** When it was seen (ISO-8601). */
+  /** When it was seen (ISO-8601); the last time, when the source saw it over a span. */
   seenAt: string;
+  /** When the source first saw it, if over a span (a capture's first packet); defaults to `seenAt`. */
+  firstSeenAt?: string;
   macs?: string[];
   ips?: string[];
   hostnames?: string[];
@@ -55,6 +57,9 @@ export interface Observation {
    */
   weakOnly?: 'hint' | 'stage';
 }
+
+const firstSeenOf = (obs: Observation): string =>
+  obs.firstSeenAt && obs.firstSeenAt < obs.seenAt ? obs.firstSeenAt : obs.seenAt;
 
 export type ObservationResult =
   | { outcome: 'staged'; deviceId: string; suggestions: string[] }
@@ -273,6 +278,7 @@ export async function observeDeviceIn(
       now,
       newDeviceState: 'staged',
       seenAt: obs.seenAt,
+      firstSeenAt: firstSeenOf(obs),
     });
     await upsertFacts(tx, factRows(deviceId));
     const suggestions = r.kind === 'weak' ? r.deviceIds : [];
@@ -322,10 +328,10 @@ export async function observeDeviceIn(
   const seen = d.identifiers.filter((i) =>
     observed[`${i.kind}s` as 'macs' | 'ips' | 'hostnames'].includes(i.value),
   );
-  await touchIdentifiers(tx, d.id, seen, obs.seenAt);
+  await touchIdentifiers(tx, d.id, seen, firstSeenOf(obs), obs.seenAt);
   await upsertFacts(tx, rows, { times: 'both' });
   const times: { first_seen?: string; last_seen?: string } = {};
-  if (!d.firstSeen || obs.seenAt < d.firstSeen) times.first_seen = obs.seenAt;
+  if (!d.firstSeen || firstSeenOf(obs) < d.firstSeen) times.first_seen = firstSeenOf(obs);
   if (!d.lastSeen || obs.seenAt > d.lastSeen) times.last_seen = obs.seenAt;
   if (isNoop(plan) && changedFacts.length === 0) {
     // Seen again, nothing new: only the times move, and that is not worth an audit entry.
@@ -336,6 +342,8 @@ export async function observeDeviceIn(
     source: obs.source,
     now,
     newDeviceState: 'staged',
+    seenAt: obs.seenAt,
+    firstSeenAt: firstSeenOf(obs),
   });
   await updateDeviceRow(tx, d.id, { ...times, updated_at: now });
   await appendAudit(tx, {

@@ -371,17 +371,19 @@ export async function touchIdentifiers(
   h: DbHandle,
   deviceId: string,
   values: readonly { kind: string; value: string }[],
-  seenAt: string,
+  firstSeen: string,
+  lastSeen: string,
 ): Promise<void> {
   for (const kind of new Set(values.map((v) => v.kind))) {
     const list = values.filter((v) => v.kind === kind).map((v) => v.value);
-    await h.db
-      .updateTable('device_identifiers')
-      .set({ last_seen: seenAt })
-      .where('device_id', '=', deviceId)
-      .where('kind', '=', kind)
-      .where('value', 'in', list)
-      .where('last_seen', '<', seenAt)
+    const only = (q: ReturnType<typeof h.db.updateTable<'device_identifiers'>>) =>
+      q.where('device_id', '=', deviceId).where('kind', '=', kind).where('value', 'in', list);
+    // Times only widen: an older capture imported late moves first-seen back, never last-seen.
+    await only(h.db.updateTable('device_identifiers').set({ last_seen: lastSeen }))
+      .where('last_seen', '<', lastSeen)
+      .execute();
+    await only(h.db.updateTable('device_identifiers').set({ first_seen: firstSeen }))
+      .where('first_seen', '>', firstSeen)
       .execute();
   }
 }
