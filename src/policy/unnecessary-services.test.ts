@@ -129,6 +129,8 @@ describe.each(DIALECTS)('vigil services check on %s', (dialect) => {
       'ftp:21 unknown ftp',
       'telnet:23 unknown telnet',
     ]);
+    // No asset tag yet: the device is named by what the capture showed (a DICOM archive) and its address.
+    expect(new Set(r.items.map((i) => i.deviceLabel))).toEqual(new Set(['pacs (10.20.0.40)']));
     expect(r.findings).toEqual({ created: 2, updated: 0, reopened: 0 });
     expect(await unnecessary()).toEqual(['ftp:21 open 1', 'telnet:23 open 1']);
     const f = (await listFindings(vdb, cliActor, { type: 'unnecessary-service' })).find(
@@ -163,6 +165,7 @@ describe.each(DIALECTS)('vigil services check on %s', (dialect) => {
       'ftp:21 manufacturer-profile',
       'telnet:23 manufacturer-profile',
     ]);
+    expect(r.items[0]?.deviceLabel).toBe('Spacelabs Medical Legacy Gateway 90 (10.20.0.40)');
     expect(r.findings).toEqual({ created: 0, updated: 2, reopened: 0 });
     expect(await unnecessary()).toEqual(['ftp:21 open 1', 'telnet:23 open 1']);
   });

@@ -12,6 +12,7 @@ import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { findingSeverity, findingTitle } from '../discovery/finding-severity.js';
 import type { Evidence } from '../discovery/host-observation.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import {
   type FindingRow,
   findingsByKey,
@@ -206,6 +207,8 @@ export interface ServicesCheckReport {
   findings: { created: number; updated: number; reopened: number };
   items: {
     deviceId: string;
+    /** What a person calls the device (`inventory/device-label.ts`). */
+    deviceLabel: string;
     subject: string;
     port: number;
     transport: string;
@@ -252,11 +255,16 @@ export async function checkUnnecessaryServices(
       services: services.get(r.id) ?? [],
     }));
     const found = unnecessaryServices(devices, opts.mds2);
+    const labels = await deviceLabels(
+      tx,
+      found.map((f) => f.deviceId),
+    );
     const report: ServicesCheckReport = {
       devices: devices.length,
       findings: { created: 0, updated: 0, reopened: 0 },
       items: found.map((f) => ({
         deviceId: f.deviceId,
+        deviceLabel: labels.get(f.deviceId) ?? f.deviceId,
         subject: f.subject,
         port: f.service.port,
         transport: f.service.transport,

@@ -32,8 +32,8 @@ export function registerServicesCommands(program: Command, cli: CliContext): voi
           process.stdout.write('\n');
           process.stdout.write(
             formatTable(
-              ['DEVICE', 'SERVICE', 'NEEDS FROM', 'RISK', 'ACTION'],
-              r.items.map((i) => [i.deviceId, i.subject, i.needSource, i.risk, i.action]),
+              ['DEVICE', 'SERVICE', 'NEEDS FROM', 'RISK', 'ACTION', 'DEVICE ID'],
+              r.items.map((i) => [i.deviceLabel, i.subject, i.needSource, i.risk, i.action, i.deviceId]),
             ),
           );
         }
