@@ -65,10 +65,14 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
       input: readFileSync(fixture('cmms/hospital-export.csv'), 'utf8'),
     });
     await importCaptureFile(vdb, fixture('captures/04-hl7-mllp.pcap'));
+    // The HL7 sender at 10.30.0.41: a device only the capture saw, known by nothing but its address.
     const [finding] = await vdb.db
-      .selectFrom('findings')
-      .select(['id'])
-      .where('type', '=', 'cleartext-phi')
+      .selectFrom('findings as f')
+      .innerJoin('device_identifiers as i', 'i.device_id', 'f.device_id')
+      .select(['f.id'])
+      .where('f.type', '=', 'cleartext-phi')
+      .where('i.kind', '=', 'ip')
+      .where('i.value', '=', '10.30.0.41')
       .execute();
     // A remediation task created 60 days ago, due 30 days ago, still open: an overdue update.
     await createTask(
@@ -77,6 +81,8 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
       { finding: finding!.id, title: 'Enable TLS on the HL7 interface', due: daysAgo(30).toISOString() },
       daysAgo(60),
     );
+    // A CT only a capture saw, sending a DICOM study in the clear: named by make, model and address.
+    await importCaptureFile(vdb, fixture('captures/dicom-ct-store.pcap'));
     report = await complianceReport(vdb, cliActor, {}, NOW);
   });
   afterAll(async () => vdb?.close());
@@ -112,12 +118,16 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     const updates = ev('regular-updates');
     expect(updates.status).toBe('not-met');
     expect(updates.reason).toMatch(/1 updates overdue/);
-    expect(updates.gaps).toEqual([
-      expect.stringMatching(/Enable TLS on the HL7 interface, 30 days overdue$/),
-    ]);
+    // The device is named by the address the capture saw it at, not its id.
+    expect(updates.gaps).toEqual(['10.30.0.41: Enable TLS on the HL7 interface, 30 days overdue']);
     expect(report.summary.overdueUpdates).toBe(1);
     expect(report.tables.overdueTasks).toEqual([
-      expect.objectContaining({ title: 'Enable TLS on the HL7 interface', daysOverdue: 30 }),
+      expect.objectContaining({
+        title: 'Enable TLS on the HL7 interface',
+        deviceLabel: '10.30.0.41',
+        assetTag: null,
+        daysOverdue: 30,
+      }),
     ]);
     expect(control('fda-updates').status).toBe('not-met');
     expect(report.summary.topGaps.some((g) => g.id === 'fda-updates')).toBe(true);
@@ -125,6 +135,13 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
 
   it('judges the other evidence from what Vigil holds, with thresholds in the reasons', () => {
     expect(ev('encryption-in-transit')).toMatchObject({ status: 'not-met' });
+    // Each finding names its device as people know it: make, model and address, or the address alone.
+    expect(ev('encryption-in-transit').gaps).toEqual(
+      expect.arrayContaining([
+        'GE Medical Systems RHAPSODE (10.20.0.21): Patient data sent without encryption (dicom:104)',
+        '10.30.0.41: Patient data sent without encryption (hl7:2575)',
+      ]),
+    );
     expect(ev('encryption-in-transit').figures['cleartextPhi']).toBeGreaterThan(0);
     expect(ev('vulnerability-scanning')).toMatchObject({ status: 'met', ageDays: 0 });
     expect(ev('vulnerability-scanning').reason).toMatch(/≤ 183/);
@@ -215,6 +232,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(html).toContain('Site South Campus has no security officer');
     expect(html).toContain('Radiology');
     expect(html).toContain('Enable TLS on the HL7 interface');
+    expect(html).toMatch(/<td>10\.30\.0\.41<\/td>/);
 
     const controls = reportCsv(report, 'controls').split('\r\n');
     expect(controls[0]).toBe('framework,control,ref,title,group,status,evidence,reason');
@@ -223,7 +241,9 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
         /^hipaa,hipaa-164\.308-a-2,§164\.308\(a\)\(2\),Assigned security responsibility,administrative,partial,/,
       ),
     );
-    expect(reportCsv(report, 'overdue-tasks')).toMatch(/Enable TLS on the HL7 interface,[^,]+,30\r\n$/);
+    const overdue = reportCsv(report, 'overdue-tasks').split('\r\n');
+    expect(overdue[0]).toBe('task_id,asset_tag,site,department,title,due_at,days_overdue,device');
+    expect(overdue[1]).toMatch(/^[^,]+,,[^,]*,[^,]*,Enable TLS on the HL7 interface,[^,]+,30,10\.30\.0\.41$/);
 
     const pdf = await reportPdf(report);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -234,7 +254,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(text).toMatch(/§164\.308\(a\)\(2\)\s+Assigned security responsibility\s+Partial/);
     expect(text).toMatch(/FDA-7\s+Regular updates\s+Not met/);
     expect(text).toContain('South Campus');
-    expect(text).toContain('Enable TLS on the HL7 interface');
+    expect(text).toMatch(/10\.30\.0\.41\s+.*Enable TLS on the HL7 interface/);
     expect(text).not.toContain('HARTMANN');
   });
 });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { controlStatus } from './evaluate.js';
 import { type ComplianceStatus, type EvidenceItem, STATUSES } from './evidence/evidence.js';
-import { median, taskFigures } from './evidence/regular-updates.js';
+import { median, taskFigures, updatesEvidence } from './evidence/regular-updates.js';
 
 const item = (status: ComplianceStatus): EvidenceItem => ({
   kind: 'training',
@@ -79,6 +79,25 @@ describe('task figures', () => {
     ]);
     expect(f.timeToPatchDays).toEqual([10]);
     expect(f.medianTimeToPatchDays).toBe(10);
+  });
+
+  it('names the device of each overdue task by its label, else by its asset tag', () => {
+    // Task 4's device was only seen by a capture; task 1's came with an asset tag.
+    const f = taskFigures(
+      tasks,
+      events,
+      now,
+      12,
+      new Map([['4', 'GE Medical Systems RHAPSODE (10.20.0.21)']]),
+    );
+    expect(f.overdue.map((o) => o.deviceLabel)).toEqual([
+      'BME-1',
+      'GE Medical Systems RHAPSODE (10.20.0.21)',
+    ]);
+    expect(updatesEvidence({ h: undefined as never, now, siteIds: undefined }, f).gaps).toEqual([
+      'BME-1 (North): task 1, 61 days overdue',
+      'GE Medical Systems RHAPSODE (10.20.0.21) (North): task 4, 7 days overdue',
+    ]);
   });
 
   it('reconstructs open work week by week from the events', () => {

@@ -67,10 +67,11 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
 
   it('lists with filters, rated by the device context', async () => {
     const all = await listFindings(h.ctx.vdb, cliActor, {});
-    expect(all.map((f) => [f.assetTag, f.type, f.severity]).sort()).toEqual([
-      ['LEG-40', 'cleartext-credentials', 'critical'],
-      ['LEG-40', 'insecure-protocol', 'high'],
-      ['WEB-30', 'weak-tls', 'medium'],
+    // A device from the CMMS is labelled by its asset tag.
+    expect(all.map((f) => [f.assetTag, f.deviceLabel, f.type, f.severity]).sort()).toEqual([
+      ['LEG-40', 'LEG-40', 'cleartext-credentials', 'critical'],
+      ['LEG-40', 'LEG-40', 'insecure-protocol', 'high'],
+      ['WEB-30', 'WEB-30', 'weak-tls', 'medium'],
     ]);
     expect((await listFindings(h.ctx.vdb, cliActor, { type: 'weak-tls' })).map((f) => f.subject)).toEqual([
       'tls:4433:TLSv1.0',
@@ -124,5 +125,48 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
     expect((await h.as('auditor').post(`/api/v1/findings/${leg!.id}/state`, { state: 'open' })).status).toBe(
       403,
     );
+  });
+
+  it('names a passively discovered device by make and model with its address, everywhere it returns', async () => {
+    const { vdb } = h.ctx;
+    const seen = (ev: string) => ({
+      source: 'capture' as const,
+      file: '02-dicom-cleartext.pcap',
+      time: '2026-11-20T10:00:00.000Z',
+      summary: ev,
+    });
+    await applySourceResult(
+      vdb,
+      cliActor,
+      {
+        hosts: [
+          {
+            ...host('44:4b:5d:c7:21:01', '10.20.0.21'),
+            identity: {
+              manufacturer: { value: 'GE Medical Systems', confidence: 0.9, evidence: seen('DICOM') },
+              model: { value: 'RHAPSODE', confidence: 0.9, evidence: seen('DICOM') },
+            },
+          },
+        ],
+        findings: [finding('insecure-protocol', '10.20.0.21', 'ftp:21', 31)],
+      },
+      { kind: 'capture', file: '02-dicom-cleartext.pcap' },
+    );
+    const label = 'GE Medical Systems RHAPSODE (10.20.0.21)';
+    const [ct] = (await listFindings(vdb, cliActor, { type: 'insecure-protocol' })).filter(
+      (f) => f.assetTag === null,
+    );
+    expect(ct).toMatchObject({ subject: 'ftp:21', deviceLabel: label });
+    expect((await getFinding(vdb, cliActor, ct!.id)).deviceLabel).toBe(label);
+    expect((await setFindingState(vdb, cliActor, ct!.id, 'acknowledged')).deviceLabel).toBe(label);
+    const res = await h.as('auditor').get(`/api/v1/findings/${ct!.id}`);
+    expect(((await res.json()) as { deviceLabel: string }).deviceLabel).toBe(label);
+    const page = (await (await h.as('auditor').get('/api/v1/findings?type=insecure-protocol')).json()) as {
+      items: { deviceId: string; deviceLabel: string }[];
+    };
+    expect(page.items.map((i) => i.deviceLabel).sort()).toEqual([
+      'GE Medical Systems RHAPSODE (10.20.0.21)',
+      'LEG-40',
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import { SEVERITIES, type Severity } from '../discovery/finding-severity.js';
 import type { Evidence, FindingType } from '../discovery/host-observation.js';
 import { FINDING_TYPES } from '../discovery/host-observation.js';
 import { invalidInput, notFound } from '../errors.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import { type FindingRow, listFindings as listRows, updateFinding } from '../store/discovery-store.js';
 import { nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
@@ -23,6 +24,8 @@ export interface Finding {
   type: FindingType;
   severity: Severity;
   deviceId: string;
+  /** What people call the device (inventory/device-label.ts): for display; `deviceId` stays the key. */
+  deviceLabel: string;
   assetTag: string | null;
   subject: string;
   title: string;
@@ -43,12 +46,16 @@ export const FindingQuerySchema = z.strictObject({
 });
 export type FindingQuery = z.input<typeof FindingQuerySchema>;
 
-function toFinding(r: FindingRow & { asset_tag: string | null }): Finding {
+type Row = FindingRow & { asset_tag: string | null };
+
+function toFinding(r: Row, labels: ReadonlyMap<string, string>): Finding {
   return {
     id: r.id,
     type: r.type as FindingType,
     severity: r.severity as Severity,
     deviceId: r.device_id,
+    // Findings join their device, so a label is missing only when the device went in between.
+    deviceLabel: labels.get(r.device_id) ?? r.asset_tag ?? r.device_id,
     assetTag: r.asset_tag,
     subject: r.subject,
     title: r.title,
@@ -60,6 +67,15 @@ function toFinding(r: FindingRow & { asset_tag: string | null }): Finding {
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
   };
+}
+
+/** Findings of stored rows, with the labels of their devices read in one batch. */
+async function toFindings(h: DbHandle, rows: readonly Row[]): Promise<Finding[]> {
+  const labels = await deviceLabels(
+    h,
+    rows.map((r) => r.device_id),
+  );
+  return rows.map((r) => toFinding(r, labels));
 }
 
 function parseQuery(query: unknown) {
@@ -86,7 +102,7 @@ export async function listFindings(
     { ...q, siteIds: actor.siteIds },
     { limit: Math.min(page.limit ?? 1000, 10_000), offset: page.offset ?? 0 },
   );
-  return rows.map(toFinding);
+  return toFindings(h, rows);
 }
 
 /** Every finding matching the query, in pages, for `--json` and exports of any size. */
@@ -108,7 +124,8 @@ export async function getFinding(h: DbHandle, actor: Actor, id: string): Promise
     .where('x.id', '=', id)
     .execute();
   if (!row || (actor.siteIds && !actor.siteIds.includes(row.site_id ?? ''))) throw notFound(`Finding ${id}`);
-  return toFinding(row);
+  const [finding] = await toFindings(h, [row]);
+  return finding!;
 }
 
 export async function setFindingState(

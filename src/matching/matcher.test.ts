@@ -221,6 +221,30 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
     ]);
   });
 
+  it('names the device of each match as a person would: asset tag, else make, model and address', async () => {
+    expect((await all(vdb, { deviceId: ids['TASY-2'] })).map((m) => m.deviceLabel)).toEqual([
+      'TASY-2',
+      'TASY-2',
+    ]);
+    // Discovered on the network, no asset tag yet: its UUID would mean nothing to a clinical engineer.
+    const untagged = await addDevice(vdb, cliActor, {
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1000',
+      macs: ['00:09:fb:01:02:77'],
+      ips: ['10.20.0.77'],
+    });
+    // The catalogue keeps the model as first spelled for Philips (TASY-2's "TASY EMR html5").
+    const ms = await all(vdb, { deviceId: untagged.id });
+    expect(ms.map((m) => [m.assetTag, m.deviceLabel, m.vulnerability])).toEqual([
+      [null, 'Philips TASY EMR html5 (10.20.0.77)', 'CVE-2021-39375'],
+      [null, 'Philips TASY EMR html5 (10.20.0.77)', 'CVE-2021-39376'],
+    ]);
+    expect((await explainMatch(vdb, cliActor, untagged.id, 'CVE-2021-39375')).deviceLabel).toBe(
+      'Philips TASY EMR html5 (10.20.0.77)',
+    );
+  });
+
   it('is incremental: a re-import of the same documents changes nothing', async () => {
     const r = await importAdvisoryPaths(vdb, cliActor, files);
     expect(r.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);

@@ -9,6 +9,7 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import {
   advisoriesById,
   advisoryByTrackingId,
@@ -42,6 +43,8 @@ export interface VulnerabilityMatch {
   id: string;
   deviceId: string;
   assetTag: string | null;
+  /** What a person calls the device (src/inventory/device-label.ts); for display, `deviceId` is the key. */
+  deviceLabel: string;
   vulnerability: string;
   advisoryIds: string[];
   cve: string | null;
@@ -94,10 +97,18 @@ async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchView[]): Pr
       .execute())
       devices.set(d.id, d);
   }
+  const visible = (id: string) => {
+    const device = devices.get(id);
+    return device && (!actor.siteIds || actor.siteIds.includes(device.site_id ?? '')) ? device : undefined;
+  };
+  const labels = await deviceLabels(
+    h,
+    [...devices.keys()].filter((id) => visible(id)),
+  );
   const out: VulnerabilityMatch[] = [];
   for (const r of rows) {
-    const device = devices.get(r.device_id);
-    if (!device || (actor.siteIds && !actor.siteIds.includes(device.site_id ?? ''))) continue;
+    const device = visible(r.device_id);
+    if (!device) continue;
     const k = r.cve ? kev.get(r.cve) : undefined;
     const e = r.cve ? epss.get(r.cve) : undefined;
     const v = vulnByKey.get(r.vuln_key);
@@ -105,6 +116,7 @@ async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchView[]): Pr
       id: r.id,
       deviceId: r.device_id,
       assetTag: device.asset_tag,
+      deviceLabel: labels.get(r.device_id) ?? `device ${r.device_id.slice(0, 8)}`,
       vulnerability: r.vuln_key,
       advisoryIds: JSON.parse(r.advisory_ids) as string[],
       cve: r.cve,

@@ -24,7 +24,7 @@ import {
 import { newId } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { loadDestination, toDeliverable } from './alert-dispatcher.js';
-import { toAlert } from './alerts-service.js';
+import { toAlerts } from './alerts-service.js';
 import type { AlertSender } from './delivery/alert-sender.js';
 import type { DeliverableAlert } from './delivery/deliverable-alert.js';
 import { retryDeadLetter as sendOnce } from './delivery/delivery-queue.js';
@@ -188,6 +188,7 @@ export async function testDestination(
     state: 'new',
     deviceId: null,
     assetTag: null,
+    deviceLabel: null,
     siteId: null,
     subject: 'test',
     firstSeen: now,
@@ -291,7 +292,8 @@ export async function retryDeadLetter(
   if (d.state !== 'dead') throw invalidInput(`Delivery ${deliveryId} is ${d.state}, not dead`);
   const dest = await getDestinationRow(h, d.destination_id);
   if (!dest) throw notFound(`Alert destination ${d.destination_id}`);
-  const alert = toDeliverable(toAlert(alertRow), await assetTagOf(h, alertRow.device_id));
+  const [stored] = await toAlerts(h, [alertRow]);
+  const alert = toDeliverable(stored!, await assetTagOf(h, alertRow.device_id));
   const r = await sendNow(h, dest, alert, d.id, opts.senderFor);
   const now = new Date().toISOString();
   const attempts = Number(d.attempts) + 1;

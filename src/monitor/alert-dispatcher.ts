@@ -9,6 +9,7 @@
 import type { Logger } from '../log.js';
 import {
   type AlertDestinationRow,
+  type AlertRow,
   assetTagOf,
   getAlertRow,
   getDelivery,
@@ -19,7 +20,7 @@ import {
 } from '../store/alert-store.js';
 import { newId } from '../store/ids.js';
 import type { DbHandle } from '../store/transaction.js';
-import { type Alert, toAlert } from './alerts-service.js';
+import { type Alert, toAlerts } from './alerts-service.js';
 import type { AlertSender } from './delivery/alert-sender.js';
 import type { DeliverableAlert } from './delivery/deliverable-alert.js';
 import {
@@ -41,6 +42,7 @@ export function toDeliverable(alert: Alert, assetTag: string | null): Deliverabl
     state: alert.state,
     deviceId: alert.deviceId,
     assetTag,
+    deviceLabel: alert.deviceLabel,
     siteId: alert.siteId,
     subject: alert.subject,
     firstSeen: alert.firstSeen,
@@ -155,12 +157,19 @@ export class AlertDispatcher implements DeadLetterSink {
 
   async #resumePending(): Promise<void> {
     const byId = new Map([...this.#queues.values()].map((q) => [q.id, q.queue]));
+    const work: { queue: DeliveryQueue; row: AlertRow }[] = [];
     for (const d of await pendingDeliveries(this.#h, 10_000)) {
       const queue = byId.get(d.destination_id);
       const row = queue && (await getAlertRow(this.#h, d.alert_id));
-      if (!queue || !row) continue;
-      queue.enqueue(toDeliverable(toAlert(row), await assetTagOf(this.#h, row.device_id)));
+      if (queue && row) work.push({ queue, row });
     }
+    // Device labels in one batch rather than one query per pending delivery.
+    const alerts = await toAlerts(
+      this.#h,
+      work.map((w) => w.row),
+    );
+    for (const [i, { queue, row }] of work.entries())
+      queue.enqueue(toDeliverable(alerts[i]!, await assetTagOf(this.#h, row.device_id)));
   }
 
   async #markPending(alertId: string, destinationId: string): Promise<void> {

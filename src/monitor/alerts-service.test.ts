@@ -122,6 +122,7 @@ describe.each(DIALECTS)('alerts service on %s', (dialect) => {
       state: 'new',
       count: 3,
       deviceId: deviceA,
+      deviceLabel: 'INF-1',
       siteId: siteA,
       rule: 'cleartext-phi',
     });
@@ -286,6 +287,39 @@ describe.each(DIALECTS)('alerts service on %s', (dialect) => {
     await expect(getAlert(vdb, cliActor, 'no-such-alert')).rejects.toMatchObject({ code: 'not_found' });
     const audit = JSON.stringify(await listAudit(vdb, { action: 'alert.state' }));
     expect(audit).toContain('still seen on the ward');
+  });
+
+  it('names the device by its label (asset tag, else make and model with its address) wherever it returns an alert', async () => {
+    const ct = await addDevice(vdb, cliActor, {
+      manufacturer: 'GE Medical Systems',
+      model: 'RHAPSODE',
+      macs: ['44:4b:5d:c7:21:01'],
+      ips: ['10.20.0.21'],
+    });
+    const label = 'GE Medical Systems RHAPSODE (10.20.0.21)';
+    const siteWide: AlertCandidate = { ...phi(deviceA, siteA, 'policy:site'), deviceId: null };
+    const r = await raiseAlerts(
+      vdb,
+      [phi(ct.id, null, 'hl7:2580'), phi(deviceB, null, 'hl7:2580'), siteWide],
+      { now: at(70), bus },
+    );
+    expect(r.created).toBe(3);
+    await bus.idle();
+    const raised = published.filter((p) => r.alertIds.includes(p.alert.id)).map((p) => p.alert);
+    expect(raised.map((a) => a.deviceLabel).sort()).toEqual([label, 'MON-2', null].sort());
+
+    const page = await listAlerts(vdb, cliActor, { deviceId: ct.id });
+    expect(page.items.map((a) => [a.subject, a.deviceLabel])).toEqual([['hl7:2580', label]]);
+    const id = page.items[0]!.id;
+    expect((await getAlert(vdb, cliActor, id)).deviceLabel).toBe(label);
+    const ack = await changeAlertState(vdb, cliActor, id, { state: 'acknowledged' }, { bus });
+    expect(ack.deviceLabel).toBe(label);
+    await bus.idle();
+    expect(changed.find((c) => c.alert.id === id)?.alert.deviceLabel).toBe(label);
+    const site = (await listAlerts(vdb, cliActor, { siteId: siteA })).items.find(
+      (a) => a.subject === 'policy:site',
+    );
+    expect(site).toMatchObject({ deviceId: null, deviceLabel: null });
   });
 
   it('refuses a malformed candidate before storing anything from the batch', async () => {

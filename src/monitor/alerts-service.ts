@@ -11,6 +11,7 @@ import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import {
   type AlertEventRow,
   type AlertRow,
@@ -45,6 +46,11 @@ export interface Alert {
   severity: AlertSeverity;
   title: string;
   deviceId: string | null;
+  /**
+   * What people call that device (inventory/device-label.ts), for display; `deviceId` stays the key.
+   * Null when the alert is about no device, or its device has been deleted.
+   */
+  deviceLabel: string | null;
   siteId: string | null;
   subject: string;
   state: AlertState;
@@ -277,7 +283,13 @@ export async function raiseAlerts(
   });
 
   const bus = opts.bus ?? processEventBus();
-  for (const t of raised) bus.publish('alert-raised', { alert: toAlert(t.row), reason: t.raised! });
+  if (!raised.length) return result;
+  const alerts = await toAlerts(
+    h,
+    raised.map((t) => t.row),
+  );
+  for (const [i, t] of raised.entries())
+    bus.publish('alert-raised', { alert: alerts[i]!, reason: t.raised! });
   return result;
 }
 
@@ -382,13 +394,15 @@ async function recordEvent(
   await insertAlertEvent(tx, row);
 }
 
-export function toAlert(r: AlertRow): Alert {
+/** The stored alert with its device's label taken from `labels` (by device id; see toAlerts). */
+export function toAlert(r: AlertRow, labels: ReadonlyMap<string, string>): Alert {
   return {
     id: r.id,
     rule: r.rule,
     severity: r.severity as AlertSeverity,
     title: r.title,
     deviceId: r.device_id,
+    deviceLabel: r.device_id ? (labels.get(r.device_id) ?? null) : null,
     siteId: r.site_id,
     subject: r.subject,
     state: r.state as AlertState,
@@ -404,6 +418,15 @@ export function toAlert(r: AlertRow): Alert {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+}
+
+/** Stored alerts as the API gives them, the labels of their devices read in one batch. */
+export async function toAlerts(h: DbHandle, rows: readonly AlertRow[]): Promise<Alert[]> {
+  const labels = await deviceLabels(
+    h,
+    rows.flatMap((r) => (r.device_id ? [r.device_id] : [])),
+  );
+  return rows.map((r) => toAlert(r, labels));
 }
 
 // ---- reading ----
@@ -450,7 +473,7 @@ export async function listAlerts(
     },
     { limit: q.limit, offset: q.offset },
   );
-  return { items: rows.map(toAlert), total, limit: q.limit, offset: q.offset };
+  return { items: await toAlerts(h, rows), total, limit: q.limit, offset: q.offset };
 }
 
 /** Alerts of no site are visible only to actors not limited to sites. */
@@ -468,8 +491,9 @@ export async function getAlert(h: DbHandle, actor: Actor, id: string): Promise<A
   const row = await visibleRow(h, actor, id);
   const events = await alertEvents(h, id);
   const deliveries = await deliveriesOf(h, id);
+  const [alert] = await toAlerts(h, [row]);
   return {
-    ...toAlert(row),
+    ...alert!,
     events: events.map((e) => ({
       at: e.at,
       actor: e.actor,
@@ -561,7 +585,8 @@ export async function changeAlertState(
         reason: reason ?? null,
       },
     });
-    return { alert: toAlert({ ...before, ...patch }), from };
+    const [alert] = await toAlerts(tx, [{ ...before, ...patch }]);
+    return { alert: alert!, from };
   });
   (opts.bus ?? processEventBus()).publish('alert-state-changed', {
     alert: changed.alert,

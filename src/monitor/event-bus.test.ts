@@ -69,6 +69,7 @@ const alert = (id: string): Alert => ({
   severity: 'high',
   title: 'Patient data sent without encryption (hl7:2575)',
   deviceId: null,
+  deviceLabel: null,
   siteId: null,
   subject: 'hl7:2575',
   state: 'new',

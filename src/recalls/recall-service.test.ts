@@ -156,6 +156,7 @@ describe.each(DIALECTS)('recalls on %s', (dialect) => {
     expect(Object.keys(byTag).sort()).toEqual(['BED-1', 'PLUM-1']);
     expect(byTag['BED-1']).toMatchObject({
       recallNumber: 'Z-0520-06',
+      deviceLabel: 'BED-1',
       basis: 'firm-model',
       confidence: 'high',
       state: 'matched',
@@ -185,6 +186,7 @@ describe.each(DIALECTS)('recalls on %s', (dialect) => {
       T0,
     );
     expect(c).toMatchObject({
+      deviceLabel: 'PLUM-1',
       state: 'confirmed',
       decidedBy: 'cli:test',
       decisionReason: 'LIST 12618-04 on label',
@@ -202,6 +204,7 @@ describe.each(DIALECTS)('recalls on %s', (dialect) => {
     expect(third.campaigns).toEqual([]);
     const detail = await getRecallDetail(vdb, cliActor, 'Z-0520-06');
     expect(detail.campaigns).toHaveLength(1);
+    expect(detail.matches.map((m) => m.deviceLabel)).toEqual(['BED-1']);
     const actions = (await listAudit(vdb, {})).map((a) => a.action);
     for (const a of ['recalls.import', 'recalls.match', 'recalls.match-confirm', 'recalls.campaign'])
       expect(actions).toContain(a);
@@ -244,25 +247,30 @@ describe.each(DIALECTS)('recalls by UDI and 510(k) through GUDID on %s', (dialec
         model: 'X',
       })
     ).id;
-    const byModel = (
-      await addDevice(vdb, cliActor, {
-        assetTag: 'HIP-2',
-        serialNumber: 'S2',
-        manufacturer: 'Consensus Orthopedics',
-        model: 'CS2',
-        modelNumber: '1107-0-3258',
-      })
-    ).id;
+    const byModel =
+      // No asset tag: named by make, model and address.
+      (
+        await addDevice(vdb, cliActor, {
+          serialNumber: 'S2',
+          manufacturer: 'Consensus Orthopedics',
+          model: 'CS2',
+          modelNumber: '1107-0-3258',
+          ips: ['10.30.0.42'],
+        })
+      ).id;
     const run = await runRecallMatch(vdb, cliActor, {}, T0);
     expect(run.added).toBe(2);
     const ms = Object.fromEntries((await listRecallMatches(vdb, cliActor, {})).map((m) => [m.deviceId, m]));
     expect(ms[byUdi]).toMatchObject({
+      deviceLabel: 'HIP-1',
       basis: 'udi',
       confidence: 'high',
       state: 'matched',
       evidence: { di: '00844588018923' },
     });
     expect(ms[byModel]).toMatchObject({
+      assetTag: null,
+      deviceLabel: 'Consensus Orthopedics CS2 (10.30.0.42)',
       basis: '510k',
       confidence: 'high',
       evidence: { submissions: ['K094035'] },

@@ -9,6 +9,7 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { notFound, VigilError } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import { newId, nowIso } from '../store/ids.js';
 import {
   deleteMatches,
@@ -67,6 +68,8 @@ export interface RecallMatch {
   recallNumber: string;
   deviceId: string;
   assetTag: string | null;
+  /** What a person calls the device (src/inventory/device-label.ts); for display, `deviceId` is the key. */
+  deviceLabel: string;
   serialNumber: string | null;
   modelId: string | null;
   model: string | null;
@@ -136,7 +139,7 @@ export function toRecall(r: RecallRow): Recall {
   };
 }
 
-function toMatch(m: RecallMatchView): RecallMatch {
+function toMatch(m: RecallMatchView, labels: ReadonlyMap<string, string>): RecallMatch {
   let evidence: Record<string, unknown> = {};
   try {
     evidence = JSON.parse(m.evidence) as Record<string, unknown>;
@@ -147,6 +150,7 @@ function toMatch(m: RecallMatchView): RecallMatch {
     recallNumber: m.recall_number,
     deviceId: m.device_id,
     assetTag: m.asset_tag,
+    deviceLabel: labels.get(m.device_id) ?? `device ${m.device_id.slice(0, 8)}`,
     serialNumber: m.serial_number,
     modelId: m.model_id,
     model: m.model,
@@ -162,6 +166,15 @@ function toMatch(m: RecallMatchView): RecallMatch {
     createdAt: m.created_at,
     updatedAt: m.updated_at,
   };
+}
+
+/** The matches with their devices' labels, read once for the whole list. */
+async function toMatches(h: DbHandle, rows: readonly RecallMatchView[]): Promise<RecallMatch[]> {
+  const labels = await deviceLabels(
+    h,
+    rows.map((m) => m.device_id),
+  );
+  return rows.map((m) => toMatch(m, labels));
 }
 
 const boolish = z
@@ -221,9 +234,10 @@ export async function getRecallDetail(h: DbHandle, actor: Actor, ref: string): P
           regulationNumber: pc.regulation_number,
         }
       : null,
-    matches: (
-      await listMatchViews(h, { recallId: r.id, ...(actor.siteIds ? { siteIds: actor.siteIds } : {}) })
-    ).map(toMatch),
+    matches: await toMatches(
+      h,
+      await listMatchViews(h, { recallId: r.id, ...(actor.siteIds ? { siteIds: actor.siteIds } : {}) }),
+    ),
     campaigns: (await recallCampaignsOf(h, r.id)).map((c) => ({
       modelId: c.model_id,
       campaignId: c.campaign_id,
@@ -264,7 +278,7 @@ export async function listRecallMatches(
     ...(q.cyber !== undefined ? { cyber: q.cyber } : {}),
     ...(actor.siteIds ? { siteIds: actor.siteIds } : {}),
   });
-  return rows.map(toMatch);
+  return toMatches(h, rows);
 }
 
 // ---- matching ----
@@ -629,7 +643,8 @@ export async function decideRecallMatch(
       },
     });
     const [v] = await listMatchViews(tx, { recallId: m.recall_id, deviceId: m.device_id });
-    return toMatch(v!);
+    const [match] = await toMatches(tx, [v!]);
+    return match!;
   });
 }
 

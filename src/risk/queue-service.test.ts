@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { importCaptureFile } from '../../test/import-capture.js';
 import { importAdvisoryPaths, importBytes } from '../advisories/advisory-import.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { addSegment, createSite } from '../inventory/site-service.js';
@@ -258,5 +259,19 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
     const overdue = await listQueue(vdb, cliActor, { overdue: true }, { now: NOW });
     expect(overdue.map(line)).toEqual(['IMG-1 CVE-2024-40711 out-of-cycle']);
     expect(await listQueue(vdb, cliActor, { limit: 2 }, { now: NOW })).toHaveLength(2);
+  });
+
+  it('names each device as people know it: the asset tag, else make and model with its address', async () => {
+    // A CT nobody declared: only a capture saw it, sending a DICOM study in the clear (an open finding).
+    await importCaptureFile(vdb, join(FIX, 'captures/dicom-ct-store.pcap'));
+    const q = await listQueue(vdb, cliActor, {}, { now: NOW });
+    expect(new Set(q.filter((i) => i.deviceId === ids['IMG-1']).map((i) => i.deviceLabel))).toEqual(
+      new Set(['IMG-1']),
+    );
+    expect(q.find((i) => i.title === 'Patient data sent without encryption (dicom:104)')).toMatchObject({
+      kind: 'finding',
+      assetTag: null,
+      deviceLabel: 'GE Medical Systems RHAPSODE (10.20.0.21)',
+    });
   });
 });

@@ -10,6 +10,7 @@ import type { Config } from '../config/config.js';
 import type { SsvcDecision } from '../formats/csaf/csaf-advisory.js';
 import { CRITICALITIES, type Criticality } from '../inventory/device.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import { streamVulnMatches, type VulnerabilityMatch } from '../matching/vulns-service.js';
 import {
   advisorySsvc,
@@ -78,6 +79,11 @@ export interface QueueItem {
   rank: number;
   score: number;
   deviceId: string;
+  /**
+   * What a person calls the device (inventory/device-label.ts): the asset tag, else make and model (or
+   * class) with its newest host name, IP or MAC, else the address. For display only; `deviceId` is the key.
+   */
+  deviceLabel: string;
   assetTag: string | null;
   vulnerability: string | null;
   cve: string | null;
@@ -203,7 +209,12 @@ export async function listQueuePage(
     ]);
   const deviceById = new Map(devices.map((d) => [d.id, d]));
   const modelIds = [...new Set(devices.flatMap((d) => (d.model_id ? [d.model_id] : [])))];
-  const [rubricRows, names] = await Promise.all([rubricsFor(h, modelIds), modelNames(h, modelIds)]);
+  const [rubricRows, names, labels] = await Promise.all([
+    rubricsFor(h, modelIds),
+    modelNames(h, modelIds),
+    deviceLabels(h, deviceIdList),
+  ]);
+  const labelOf = (d: RiskDeviceRow) => labels.get(d.id) ?? d.asset_tag ?? `device ${d.id.slice(0, 8)}`;
   const rubricByModel = new Map<string, ModelRubric>(
     rubricRows.map((r) => {
       const n = names.get(r.model_id);
@@ -330,6 +341,7 @@ export async function listQueuePage(
       // Within one decision, confirmed matches come before candidates still to be reviewed.
       score: p.score + (m.status === 'affected' ? 5_000 : 0),
       deviceId: d.id,
+      deviceLabel: labelOf(d),
       assetTag: d.asset_tag,
       vulnerability: m.vulnerability,
       cve: m.cve,
@@ -372,6 +384,7 @@ export async function listQueuePage(
       rank: 0,
       score: DECISIONS.indexOf(decision) * 10_000 + SEVERITY_ORDER.indexOf(f.severity) * 100,
       deviceId: d.id,
+      deviceLabel: labelOf(d),
       assetTag: d.asset_tag,
       vulnerability: null,
       cve: null,
@@ -411,7 +424,7 @@ export async function listQueuePage(
     (a, b) =>
       b.score - a.score ||
       (a.due ?? '9999').localeCompare(b.due ?? '9999') ||
-      (a.assetTag ?? '').localeCompare(b.assetTag ?? '') ||
+      a.deviceLabel.localeCompare(b.deviceLabel) ||
       (a.vulnerability ?? a.findingId ?? '').localeCompare(b.vulnerability ?? b.findingId ?? ''),
   );
   items.forEach((it, i) => {

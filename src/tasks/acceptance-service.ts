@@ -11,6 +11,7 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import { resolveDevice } from '../inventory/inventory-service.js';
 import { newId } from '../store/ids.js';
 import {
@@ -86,6 +87,8 @@ export interface RiskAcceptance {
   scope: (typeof ACCEPTANCE_SCOPES)[number];
   vulnerability: string;
   deviceId: string | null;
+  /** What a person calls the device of a device-scoped acceptance (inventory/device-label.ts); else null. */
+  deviceLabel: string | null;
   modelId: string | null;
   model: string | null;
   manufacturer: string | null;
@@ -103,6 +106,7 @@ export interface RiskAcceptance {
 
 async function toAcceptance(h: DbHandle, a: AcceptanceRow, actor: Actor): Promise<RiskAcceptance> {
   const m = a.model_id ? await modelRef(h, a.model_id) : undefined;
+  const label = a.device_id ? (await deviceLabels(h, [a.device_id])).get(a.device_id) : undefined;
   const tasks = await listTaskViews(h, {
     acceptanceId: a.id,
     ...(actor.siteIds ? { siteIds: actor.siteIds } : {}),
@@ -112,6 +116,7 @@ async function toAcceptance(h: DbHandle, a: AcceptanceRow, actor: Actor): Promis
     scope: a.scope as RiskAcceptance['scope'],
     vulnerability: a.vuln_key,
     deviceId: a.device_id,
+    deviceLabel: label ?? null,
     modelId: a.model_id,
     model: m?.name ?? null,
     manufacturer: m?.manufacturer ?? null,

@@ -10,6 +10,7 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import { nameKey } from '../inventory/identity.js';
 import { newId } from '../store/ids.js';
 import { matchFor } from '../store/match-store.js';
@@ -237,6 +238,10 @@ export async function createCampaign(
         )
       : new Map();
     const acceptances = vulnKey ? await activeAcceptancesFor(tx, vulnKey, at) : [];
+    const labels = await deviceLabels(
+      tx,
+      devices.filter((d) => !existing.has(d.id)).map((d) => d.id),
+    );
     let created = 0;
     let adopted = 0;
     for (const d of devices) {
@@ -269,7 +274,7 @@ export async function createCampaign(
           vulnKey,
           findingId: null,
           campaignId: row.id,
-          title: `${row.title}: ${d.asset_tag ?? d.id}`,
+          title: `${row.title}: ${labels.get(d.id) ?? d.asset_tag ?? d.id}`,
           due: row.due_at,
           dueSource: row.due_at ? 'campaign' : null,
           fix,

@@ -66,7 +66,7 @@ describe.each(DIALECTS)('tasks API on %s', (dialect) => {
       await eng.post('/api/v1/tasks', { device: 'TASY-1', vulnerability: CVE }),
       201,
     );
-    expect(t).toMatchObject({ state: 'open', overdue: false });
+    expect(t).toMatchObject({ state: 'open', overdue: false, deviceLabel: 'TASY-1' });
     const bad = await body<{ title: string; detail: string }>(
       await eng.post(`/api/v1/tasks/${t.id}/transitions`, { state: 'scheduled', assignee: 'biomed-1' }),
       400,

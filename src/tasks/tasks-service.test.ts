@@ -89,6 +89,9 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
     expect(t).toMatchObject({
       kind: 'vulnerability',
       deviceId: ids['TASY-1'],
+      // A CMMS device is named by its asset tag.
+      deviceLabel: 'TASY-1',
+      title: `${CVE} on TASY-1`,
       assetTag: 'TASY-1',
       site: 'Main Campus',
       department: 'Radiology',
@@ -263,9 +266,32 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
     await seenOn('3.06.1803', '2026-03-01T09:00:00.000Z', 'ward4-0301.pcap');
     const t = await createTask(vdb, cliActor, { device: '00:60:35:0a:11:42', vulnerability: CVE }, T0);
     expect(t.state).toBe('open');
+    // No asset tag: the task names the device by make and model and the address it was seen at.
+    expect(t).toMatchObject({
+      assetTag: null,
+      deviceLabel: 'Philips Tasy EMR HTML5 (10.40.0.42)',
+      title: `${CVE} on Philips Tasy EMR HTML5 (10.40.0.42)`,
+    });
+    expect((await listTasks(vdb, cliActor, { deviceId: t.deviceId }, T0)).map((x) => x.deviceLabel)).toEqual([
+      'Philips Tasy EMR HTML5 (10.40.0.42)',
+    ]);
+    // A campaign names each device's task the same way.
+    const recall = await createCampaign(
+      vdb,
+      cliActor,
+      { model: 'Tasy EMR HTML5', action: 'recall', devices: [t.deviceId, ids['TASY-6']!] },
+      T0,
+    );
+    expect(
+      (await listTasks(vdb, cliActor, { campaignId: recall.id }, T0)).map((x) => x.title).sort(),
+    ).toEqual([
+      'Recall Philips Tasy EMR HTML5: Philips Tasy EMR HTML5 (10.40.0.42)',
+      'Recall Philips Tasy EMR HTML5: TASY-6',
+    ]);
     await seenOn('3.06.1804', '2026-03-09T09:00:00.000Z', 'ward4-0309.pcap');
     const v = await getTask(vdb, cliActor, t.id, at(9));
     expect(v.state).toBe('verified');
+    expect(v.deviceLabel).toBe('Philips Tasy EMR HTML5 (10.40.0.42)');
     expect(String(v.verification?.['summary'])).toMatch(
       /capture.*ward4-0309\.pcap.*software now 3\.06\.1804/,
     );
@@ -345,6 +371,8 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
     );
     expect(a).toMatchObject({
       scope: 'device',
+      deviceId: ids['TASY-5'],
+      deviceLabel: 'TASY-5',
       decision: 'reduce',
       approver: 'cli:test',
       state: 'active',

@@ -12,6 +12,7 @@ import { ALL_PERMISSIONS } from '../accounts/permissions.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels } from '../inventory/device-label.js';
 import { resolveDevice } from '../inventory/inventory-service.js';
 import { kevFor } from '../store/advisory-store.js';
 import { newId } from '../store/ids.js';
@@ -61,6 +62,11 @@ export interface Task {
   id: string;
   kind: TaskKind;
   deviceId: string;
+  /**
+   * What a person calls the device (inventory/device-label.ts): the asset tag, else make and model (or
+   * class) with its newest host name, IP or MAC, else the address. For display only; `deviceId` is the key.
+   */
+  deviceLabel: string;
   assetTag: string | null;
   siteId: string | null;
   site: string | null;
@@ -180,12 +186,14 @@ export function isOverdue(row: Pick<TaskRow, 'due_at' | 'state'>, now: Date): bo
   );
 }
 
-export function toTask(r: TaskView, now: Date = new Date()): Task {
+/** `label` is the device's label (deviceLabels); without one, the asset tag or the start of the id. */
+export function toTask(r: TaskView, now: Date = new Date(), label?: string): Task {
   const state = r.state as TaskState;
   return {
     id: r.id,
     kind: r.kind as TaskKind,
     deviceId: r.device_id,
+    deviceLabel: label ?? r.asset_tag ?? `device ${r.device_id.slice(0, 8)}`,
     assetTag: r.asset_tag,
     siteId: r.site_id,
     site: r.site_name,
@@ -213,6 +221,25 @@ export function toTask(r: TaskView, now: Date = new Date()): Task {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+}
+
+/** Tasks with their devices' labels, read once for the whole batch. */
+export async function toTasks(
+  h: DbHandle,
+  rows: readonly TaskView[],
+  now: Date = new Date(),
+): Promise<Task[]> {
+  const labels = await deviceLabels(
+    h,
+    rows.map((r) => r.device_id),
+  );
+  return rows.map((r) => toTask(r, now, labels.get(r.device_id)));
+}
+
+/** One task by id, as the caller's transaction sees it after a change. */
+async function readTask(h: DbHandle, id: string, now: Date): Promise<Task> {
+  const [task] = await toTasks(h, [(await getTaskView(h, id))!], now);
+  return task!;
 }
 
 function toEvent(e: TaskEventRow): TaskEvent {
@@ -268,7 +295,7 @@ export async function listTasks(
     limit: q.limit ?? 1000,
     offset: q.offset ?? 0,
   });
-  return rows.map((r) => toTask(r, now));
+  return toTasks(h, rows, now);
 }
 
 export async function getTask(
@@ -279,7 +306,8 @@ export async function getTask(
 ): Promise<TaskDetail> {
   assertCan(actor, 'tasks:read');
   const row = await taskInScope(h, actor, id);
-  return { ...toTask(row, now), events: (await taskEvents(h, id)).map(toEvent) };
+  const [task] = await toTasks(h, [row], now);
+  return { ...task!, events: (await taskEvents(h, id)).map(toEvent) };
 }
 
 // ---- writing ----
@@ -487,6 +515,7 @@ export async function createTask(
     } else {
       const d = await resolveDevice(tx, actor, q.device!);
       const vulnKey = q.vulnerability!.toUpperCase();
+      const label = (await deviceLabels(tx, [d.id])).get(d.id) ?? d.assetTag ?? d.id;
       const m = await matchFor(tx, d.id, vulnKey);
       if (!m) throw notFound(`A match of ${vulnKey} on device ${q.device}`);
       if (m.status === 'fixed' || m.status === 'not-affected')
@@ -509,7 +538,7 @@ export async function createTask(
         vulnKey,
         findingId: null,
         campaignId: null,
-        title: q.title ?? `${vulnKey} on ${d.assetTag ?? d.id}`,
+        title: q.title ?? `${vulnKey} on ${label}`,
         due,
         dueSource,
         fix: q.fix ?? (await fixOfMatch(tx, m.fingerprint)),
@@ -520,7 +549,7 @@ export async function createTask(
     }
     const acceptances = spec.vulnKey ? await activeAcceptancesFor(tx, spec.vulnKey, now.toISOString()) : [];
     const row = await insertNewTask(tx, actor, spec, now, acceptances);
-    return toTask((await getTaskView(tx, row.id))!, now);
+    return readTask(tx, row.id, now);
   });
 }
 
@@ -632,7 +661,7 @@ export async function moveTask(
       extra.details = { slaRestarted: true, due: patch.due_at };
     }
     await applyTransition(tx, actor, stripView(view), q.state, fields, 'user', extra);
-    return toTask((await getTaskView(tx, id))!, now);
+    return readTask(tx, id, now);
   });
 }
 
@@ -700,7 +729,7 @@ export async function updateTask(
         details: { before, after },
       });
     }
-    return toTask((await getTaskView(tx, id))!, now);
+    return readTask(tx, id, now);
   });
 }
 

@@ -23,6 +23,8 @@ const CAPTURES = join(root, 'test/fixtures/captures');
 const SECRET = 'cli-test-webhook-secret-0123456789abcdef';
 
 let db: string;
+/** A literal for a RegExp. */
+const lit = (s: string | null) => String(s).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The command in this process. */
 function vigil(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -56,14 +58,22 @@ interface AlertJson {
   subject: string;
   state: string;
   count: number;
-  evidence: { file: string }[];
+  deviceId: string | null;
+  deviceLabel: string | null;
+  evidence: { file: string; connection: string }[];
 }
 
 // A busy CI machine takes seconds per start of the binary.
 describe('vigil alerts', { timeout: 300_000 }, () => {
   let server: Server;
   let url: string;
-  const got: { verified: boolean; rule: string; subject: string }[] = [];
+  const got: {
+    verified: boolean;
+    rule: string;
+    subject: string;
+    deviceId: string | null;
+    deviceLabel?: string | null;
+  }[] = [];
 
   beforeAll(async () => {
     db = join(mkdtempSync(join(tmpdir(), 'vigil-alerts-')), 'vigil.db');
@@ -72,7 +82,9 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const raw = Buffer.concat(chunks);
-        const body = JSON.parse(raw.toString('utf8')) as { alert: { rule: string; subject: string } };
+        const body = JSON.parse(raw.toString('utf8')) as {
+          alert: { rule: string; subject: string; deviceId: string | null; deviceLabel?: string | null };
+        };
         got.push({
           verified: verifyWebhookSignature(
             SECRET,
@@ -82,6 +94,8 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
           ),
           rule: body.alert.rule,
           subject: body.alert.subject,
+          deviceId: body.alert.deviceId,
+          deviceLabel: body.alert.deviceLabel,
         });
         res.writeHead(204).end();
       });
@@ -103,6 +117,10 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
       true,
     );
     expect(page1.items[0]!.evidence[0]!.file).toBe('04-hl7-mllp.pcap');
+    // The capture's HL7 senders have no asset tag, make or model yet: they are named by their address.
+    expect(page1.items.map((a) => a.deviceLabel).sort()).toEqual(['10.30.0.41', '10.30.0.42']);
+    for (const a of page1.items)
+      expect(a.evidence[0]!.connection).toMatch(new RegExp(`^${lit(a.deviceLabel)}:`));
 
     const second = await vigil(['import', '--json', join(CAPTURES, '04-hl7-mllp.pcap')]);
     expect(second.code).toBe(0);
@@ -120,14 +138,20 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
     const table = await vigil(['alerts', 'list']);
     expect(table.stdout).toMatch(/SEVERITY\s+RULE\s+SUBJECT/);
     expect(table.stdout).toContain('cleartext-phi');
+    // DEVICE shows the label, not the device's UUID (the ID column is the alert's).
+    for (const a of page2.items) {
+      expect(table.stdout).toMatch(new RegExp(`hl7:2575\\s+${lit(a.deviceLabel)}\\s+new`));
+      expect(table.stdout).not.toContain(a.deviceId);
+    }
   });
 
   it('acknowledges, resolves, refuses a dismissal without a reason, and shows the history', async () => {
     const page = JSON.parse((await vigil(['alerts', 'list', '--json'])).stdout) as { items: AlertJson[] };
-    const id = page.items[0]!.id;
+    const { id, deviceId, deviceLabel } = page.items[0]!;
     const ack = await vigil(['alerts', 'ack', id, '--reason', 'biomed informed']);
     expect(ack.code).toBe(0);
     expect(ack.stdout).toMatch(/is acknowledged/);
+    expect(ack.stdout).toContain(`(cleartext-phi hl7:2575 on ${deviceLabel})`);
     const fp = await spawnVigil(['alerts', 'false-positive', id]);
     expect(fp.code).toBe(65);
     expect(fp.stderr).toMatch(/reason/);
@@ -150,6 +174,7 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
     ]);
     const text = await vigil(['alerts', 'show', id]);
     expect(text.stdout).toMatch(/^evidence$/m);
+    expect(text.stdout).toMatch(new RegExp(`^device +${lit(deviceLabel)} \\(${deviceId}\\) +site -$`, 'm'));
     expect((await vigil(['alerts', 'show', 'no-such-id'])).code).toBe(66);
   });
 
@@ -165,7 +190,7 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
     expect(JSON.parse(list.stdout)).toMatchObject([{ name: 'soc', kind: 'webhook', hasSecret: true }]);
     const test = await vigil(['alerts', 'destinations', 'test', 'soc']);
     expect(test.code).toBe(0);
-    expect(got.at(-1)).toMatchObject({ verified: true, rule: 'test' });
+    expect(got.at(-1)).toMatchObject({ verified: true, rule: 'test', deviceLabel: null });
 
     const before = got.length;
     const imp = await vigil(['import', '--json', join(CAPTURES, '07-telnet-ftp-ssh-mqtt.pcap')]);
@@ -175,6 +200,9 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
     // Every alert the import created was delivered once, signed; the dissectors may find more than these.
     expect(delivered).toHaveLength(report!.alerts.created);
     expect(delivered.every((g) => g.verified)).toBe(true);
+    // Each delivered alert names its device for the SOC: the capture's hosts by address (no asset tags).
+    for (const g of delivered.filter((d) => d.deviceId))
+      expect(g.deviceLabel).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(delivered.map((g) => `${g.rule} ${g.subject}`)).toEqual(
       expect.arrayContaining([
         'cleartext-credentials ftp:21',

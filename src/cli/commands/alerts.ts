@@ -77,7 +77,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
                 a.severity,
                 a.rule,
                 a.subject,
-                a.deviceId ?? a.siteId,
+                a.deviceLabel ?? a.deviceId ?? a.siteId,
                 a.state,
                 a.suppressed ? `${a.count} (${a.suppressed} suppressed)` : a.count,
                 a.lastSeen,
@@ -108,7 +108,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
           `severity     ${a.severity}`,
           `state        ${a.state}${a.stateReason ? ` (${a.stateReason})` : ''}`,
           `subject      ${a.subject}`,
-          `device       ${a.deviceId ?? '-'}   site ${a.siteId ?? '-'}`,
+          `device       ${a.deviceId ? `${a.deviceLabel ?? '-'} (${a.deviceId})` : '-'}   site ${a.siteId ?? '-'}`,
           `seen         ${a.count} times${a.suppressed ? `, ${a.suppressed} suppressed by the rate limit` : ''}, ${a.firstSeen} – ${a.lastSeen}`,
           `details      ${JSON.stringify(a.details)}`,
           'evidence',
@@ -152,7 +152,9 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
             state,
             ...(o.reason !== undefined ? { reason: o.reason } : {}),
           });
-          process.stdout.write(`Alert ${a.id} (${a.rule} ${a.subject}) is ${a.state}.\n`);
+          process.stdout.write(
+            `Alert ${a.id} (${a.rule} ${a.subject}${a.deviceLabel ? ` on ${a.deviceLabel}` : ''}) is ${a.state}.\n`,
+          );
         }),
       );
   }

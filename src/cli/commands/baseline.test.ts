@@ -9,6 +9,7 @@ import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
 import { loadConfig } from '../../config/config.js';
 import type { AppContext } from '../../context.js';
+import { resolveDevice, updateDevice } from '../../inventory/inventory-service.js';
 import { createLogger } from '../../log.js';
 import type { VigilDatabase } from '../../store/database.js';
 import type { CliContext } from '../cli-context.js';
@@ -74,8 +75,15 @@ describe.each(DIALECTS)('vigil devices peers / baseline on %s', (dialect) => {
   it('prints peers as a table and as JSON', async () => {
     const table = await vigil('devices', 'peers', LEGACY);
     expect(table.error).toBeUndefined();
-    expect(table.stdout).toMatch(/^PEER\s+ROLE\s+DIRECTION\s+PORTS/);
+    expect(table.stdout).toMatch(/^PEER\s+DEVICE\s+ROLE\s+DIRECTION\s+PORTS/);
     expect(table.stdout).toContain('21/tcp,22/tcp,23/tcp,30002/tcp');
+    // Peers are named as people name devices: the address until the inventory says more.
+    expect(table.stdout).toMatch(/^10\.20\.0\.60 +10\.20\.0\.60 +unknown-host +inbound +1883\/tcp /m);
+    const pump = await resolveDevice(vdb, cliActor, '58:42:e4:10:00:60');
+    await updateDevice(vdb, cliActor, pump.id, { assetTag: 'PUMP-60', deviceClass: 'infusion-pump' });
+    expect((await vigil('devices', 'peers', LEGACY)).stdout).toMatch(
+      /^10\.20\.0\.60 +PUMP-60 +infusion-pump +inbound +1883\/tcp /m,
+    );
     const json = JSON.parse((await vigil('devices', 'peers', LEGACY, '--json')).stdout);
     expect(Object.keys(json.peers[0])).toEqual([
       'ip',
@@ -85,6 +93,7 @@ describe.each(DIALECTS)('vigil devices peers / baseline on %s', (dialect) => {
       'manufacturer',
       'model',
       'assetTag',
+      'deviceLabel',
       'direction',
       'ports',
       'protocols',

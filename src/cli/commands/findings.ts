@@ -78,7 +78,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
                 f.severity,
                 f.type,
                 f.subject,
-                f.assetTag ?? f.deviceId,
+                f.deviceLabel,
                 f.state,
                 f.occurrences,
                 f.lastSeen,
@@ -104,7 +104,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
             `${f.title}`,
             `severity     ${f.severity}`,
             `state        ${f.state}`,
-            `device       ${f.assetTag ?? '-'} (${f.deviceId})`,
+            `device       ${f.deviceLabel} (${f.deviceId})`,
             `first seen   ${evidenceLine(f.evidence)}`,
             `last seen    ${evidenceLine(f.lastEvidence)}`,
             `occurrences  ${f.occurrences}`,
@@ -130,7 +130,9 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
         action(async (id: string, o: { reason?: string }) => {
           const { vdb } = await cli.get();
           const f = await setFindingState(vdb, cli.actor(), id, state, o.reason);
-          process.stdout.write(`Finding ${f.id} (${f.type} ${f.subject}) is ${f.state}.\n`);
+          process.stdout.write(
+            `Finding ${f.id} (${f.type} ${f.subject} on ${f.deviceLabel}) is ${f.state}.\n`,
+          );
         }),
       );
   }

@@ -274,29 +274,12 @@ export function registerImportCommands(program: Command, cli: CliContext): void 
             ]),
           ),
         );
-        const label = new Map(
-          devices.map((d) => [
-            d.id,
-            d.assetTag ??
-              d.hostnames[0] ??
-              d.ips.find((ip) => !ip.includes(':')) ??
-              d.ips[0] ??
-              d.macs[0] ??
-              d.id,
-          ]),
-        );
         if (findings.length) {
           process.stdout.write('\n');
           process.stdout.write(
             formatTable(
               ['SEVERITY', 'TYPE', 'SUBJECT', 'DEVICE', 'EVIDENCE'],
-              findings.map((f) => [
-                f.severity,
-                f.type,
-                f.subject,
-                label.get(f.deviceId) ?? f.deviceId,
-                f.evidence.summary,
-              ]),
+              findings.map((f) => [f.severity, f.type, f.subject, f.deviceLabel, f.evidence.summary]),
             ),
           );
         }

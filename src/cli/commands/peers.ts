@@ -26,12 +26,22 @@ export function registerPeersCommand(program: Command, cli: CliContext): void {
           return void process.stdout.write('No communications recorded for this device.\n');
         process.stdout.write(
           formatTable(
-            ['PEER', 'ROLE', 'DIRECTION', 'PORTS', 'PROTOCOLS', 'CONNS', 'VOLUME', 'FIRST SEEN', 'LAST SEEN'],
+            [
+              'PEER',
+              'DEVICE',
+              'ROLE',
+              'DIRECTION',
+              'PORTS',
+              'PROTOCOLS',
+              'CONNS',
+              'VOLUME',
+              'FIRST SEEN',
+              'LAST SEEN',
+            ],
             r.peers.map((p) => [
               p.ip,
-              p.deviceClass
-                ? `${p.deviceClass}${p.model ? ` ${[p.manufacturer, p.model].filter(Boolean).join(' ')}` : ''}${p.assetTag ? ` [${p.assetTag}]` : ''}`
-                : p.role,
+              p.deviceLabel ?? '-',
+              p.deviceClass && p.deviceClass !== 'unknown' ? p.deviceClass : p.role,
               p.direction,
               p.ports.slice(0, 6).join(',') + (p.ports.length > 6 ? ` +${p.ports.length - 6}` : ''),
               p.protocols.join(','),

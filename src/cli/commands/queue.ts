@@ -103,7 +103,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
                   i.rank,
                   i.decision,
                   i.due ? `${i.due.slice(0, 10)}${i.overdue ? ' OVERDUE' : ''}` : '-',
-                  i.assetTag ?? i.deviceId,
+                  i.deviceLabel,
                   i.vulnerability ?? i.title ?? i.findingId,
                   i.cvss.environmental ?? '-',
                   i.group.key,
@@ -113,7 +113,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
           } else
             for (const i of items)
               process.stdout.write(
-                `${i.rank}. ${i.decision.toUpperCase()} ${i.assetTag ?? i.deviceId} ${i.vulnerability ?? i.title}` +
+                `${i.rank}. ${i.decision.toUpperCase()} ${i.deviceLabel} ${i.vulnerability ?? i.title}` +
                   ` due ${i.due ? i.due.slice(0, 10) : '-'}${i.overdue ? ' OVERDUE' : ''} (${i.dueBecause})\n${explain(i)}\n`,
               );
           if (page.total > page.offset + items.length)

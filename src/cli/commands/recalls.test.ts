@@ -97,10 +97,22 @@ describe('vigil recalls (built binary)', { timeout: 300_000 }, () => {
     const matches = JSON.parse((await vigil(['recalls', 'matches', '--json'])).stdout) as {
       id: string;
       state: string;
+      deviceLabel: string;
     }[];
-    expect(matches).toMatchObject([{ state: 'matched' }]);
+    expect(matches).toMatchObject([{ state: 'matched', deviceLabel: 'BED-1' }]);
     const conf = await vigil(['recalls', 'confirm', matches[0]!.id, '--reason', 'checked label']);
     expect(conf.stdout).toMatch(/Z-0520-06 × BED-1: confirmed/);
+
+    // Without its asset tag the device is named by make, model and address, not by its id.
+    const untag = await vigil(['devices', 'update', 'BED-1', '--clear', 'asset-tag', '--ip', '10.30.0.42']);
+    expect(untag.code, untag.stderr).toBe(0);
+    const label = 'Kinetic Concepts, Inc RotoProne (10.30.0.42)';
+    expect((await vigil(['recalls', 'matches'])).stdout).toMatch(
+      /^Z-0520-06 +Kinetic Concepts, Inc RotoProne \(10\.30\.0\.42\) +RotoProne +firm-model /m,
+    );
+    expect((await vigil(['recalls', 'show', 'Z-0520-06'])).stdout).toContain(` ${label}  ${matches[0]!.id}`);
+    const reject = await vigil(['recalls', 'reject', matches[0]!.id, '--reason', 'sold 2024']);
+    expect(reject.stdout).toBe(`Z-0520-06 × ${label}: rejected\n`);
     expect((await vigil(['recalls', 'reject', 'no-such-match'])).code).toBe(66);
   });
 

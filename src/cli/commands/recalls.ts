@@ -145,7 +145,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
           `matches      ${r.matches.length}`,
           ...r.matches.map(
             (m) =>
-              `  ${m.state.padEnd(10)} ${m.confidence.padEnd(6)} ${m.basis.padEnd(12)} ${m.assetTag ?? m.deviceId}  ${m.id}`,
+              `  ${m.state.padEnd(10)} ${m.confidence.padEnd(6)} ${m.basis.padEnd(12)} ${m.deviceLabel}  ${m.id}`,
           ),
           ...(r.campaigns.length
             ? ['campaigns', ...r.campaigns.map((c) => `  ${c.campaignId} (model ${c.modelId})`)]
@@ -211,7 +211,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
               ['RECALL', 'DEVICE', 'MODEL', 'BASIS', 'CONFIDENCE', 'STATE', 'CYBER', 'ID'],
               ms.map((m) => [
                 m.recallNumber,
-                m.assetTag ?? m.deviceId,
+                m.deviceLabel,
                 m.model,
                 m.basis,
                 m.confidence,
@@ -242,7 +242,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
             ...(o.reason ? { reason: o.reason } : {}),
           });
           if (o.json) return printJson(m);
-          process.stdout.write(`${m.recallNumber} × ${m.assetTag ?? m.deviceId}: ${m.state}\n`);
+          process.stdout.write(`${m.recallNumber} × ${m.deviceLabel}: ${m.state}\n`);
         }),
       );
   }

@@ -83,6 +83,10 @@ describe('vigil report and vigil export fhir (built binary)', { timeout: 300_000
     expect(readFileSync(join(dir, 'csv', 'frameworks.csv'), 'utf8')).toMatch(
       /^framework,title,controls,met,partial,not_met,no_evidence\r\n/,
     );
+    // Overdue tasks name their device as people know it, beside the asset tag.
+    expect(readFileSync(join(dir, 'csv', 'overdue-tasks.csv'), 'utf8')).toMatch(
+      /^task_id,asset_tag,site,department,title,due_at,days_overdue,device\r\n/,
+    );
   });
 
   it('exports FHIR', async () => {

@@ -155,4 +155,30 @@ describe.each(DIALECTS)('vigil tasks on %s', (dialect) => {
     expect(shown.out).toContain('risk-accepted');
     expect(shown.out).toContain('segmented (VLAN 40)');
   });
+
+  it('names a device without an asset tag by make, model and address in the list and the task', async () => {
+    // As discovery leaves a device: no asset tag, only what the network showed.
+    const unit = await addDevice(vdb, cliActor, {
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1803',
+      macs: ['00:60:35:0a:11:42'],
+      ips: ['10.40.0.42'],
+      site: 'Main Campus',
+    });
+    const label = 'Philips Tasy EMR HTML5 (10.40.0.42)';
+    const c = await run('tasks', 'create', '--device', '00:60:35:0a:11:42', '--vuln', 'CVE-2021-39375');
+    expect(c.out).toMatch(
+      /^Task \S+ created \(open\): CVE-2021-39375 on Philips Tasy EMR HTML5 \(10\.40\.0\.42\)\n$/,
+    );
+    const id = c.out.split(' ')[1]!;
+    const row = (await run('tasks', 'list', '--device', unit.id)).out
+      .split('\n')
+      .find((l) => l.includes(id))!;
+    expect(row).toContain(label);
+    expect(row).not.toContain(unit.id);
+    expect((await run('tasks', 'show', id)).out).toContain(
+      `device         ${label} (${unit.id}), Main Campus`,
+    );
+  });
 });

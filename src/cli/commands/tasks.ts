@@ -47,7 +47,7 @@ function taskLines(t: Task): string[] {
     `${t.title}`,
     `id             ${t.id}`,
     `state          ${t.state}${t.overdue ? ' (OVERDUE)' : ''}`,
-    `device         ${t.assetTag ?? '-'} (${t.deviceId}), ${t.site ?? 'no site'}, ${t.department ?? 'no department'}`,
+    `device         ${t.deviceLabel} (${t.deviceId}), ${t.site ?? 'no site'}, ${t.department ?? 'no department'}`,
     `item           ${t.vulnerability ?? (t.findingId ? `finding ${t.findingId}` : t.kind)}`,
     `due            ${t.due ?? '-'}`,
     `assignee       ${t.assignee ?? '-'}`,
@@ -96,7 +96,7 @@ function acceptanceLine(a: RiskAcceptance): unknown[] {
     a.scope === 'fleet'
       ? 'fleet'
       : a.scope === 'device'
-        ? `device ${a.deviceId}`
+        ? `device ${a.deviceLabel ?? a.deviceId}`
         : `model ${a.manufacturer ?? ''} ${a.model ?? a.modelId}${a.version ? ` ${a.version}` : ''}`;
   return [a.vulnerability, scope, a.decision, a.state, a.expires, a.approver, a.tasks, a.id];
 }
@@ -150,7 +150,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
                 t.state,
                 t.due,
                 t.overdue ? 'OVERDUE' : '',
-                t.assetTag ?? t.deviceId,
+                t.deviceLabel,
                 t.vulnerability ?? t.findingId ?? t.kind,
                 t.assignee,
                 t.site,

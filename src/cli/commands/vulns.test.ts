@@ -39,6 +39,7 @@ const CSAF_FILES = [
 interface Match {
   deviceId: string;
   assetTag: string | null;
+  deviceLabel: string;
   vulnerability: string;
   advisoryIds: string[];
   cve: string | null;
@@ -186,6 +187,8 @@ describe('vigil vulns list', () => {
     for (const m of all) {
       for (const f of VULN_MATCH_FIELDS) expect(m, f).toHaveProperty(f);
       expect(m.deviceId).toMatch(/\S/);
+      // Every device here has an asset tag, which is what people call it.
+      expect(m.deviceLabel).toBe(m.assetTag);
       expect(VULN_MATCH_STATUSES).toContain(m.status);
       expect(m.advisoryIds.length).toBeGreaterThan(0);
       for (const a of m.advisoryIds) expect(a).toBe(a.toUpperCase());
@@ -495,5 +498,37 @@ describe('vigil cvss and vigil ssvc decide', () => {
     const wrong = await vigil(['ssvc', 'decide', '--tree', 'deployer', 'E=maybe']);
     expect(wrong.code).toBe(65);
     expect(wrong.stderr).toContain("unknown value 'maybe' for Exploitation");
+  });
+});
+
+describe('a device without an asset tag', () => {
+  it('is named by make, model and address in the list, the table and the explanation', async () => {
+    const MAC = '00:09:fb:01:02:77';
+    await ok([
+      'devices',
+      'add',
+      '--manufacturer',
+      'Philips',
+      '--model',
+      'Tasy EMR HTML5',
+      '--software',
+      '3.06.1000',
+      '--mac',
+      MAC,
+      '--ip',
+      '10.20.0.77',
+    ]);
+    const label = 'Philips Tasy EMR HTML5 (10.20.0.77)';
+    const mine = await list('--device', MAC);
+    expect(mine.map((m) => [m.assetTag, m.deviceLabel, m.vulnerability]).sort()).toEqual([
+      [null, label, 'CVE-2021-39375'],
+      [null, label, 'CVE-2021-39376'],
+    ]);
+    const table = (await ok(['vulns', 'list', '--device', MAC])).stdout;
+    expect(table).toMatch(/CVE-2021-39375 +ICSMA-21-308-01 +Philips Tasy EMR HTML5 \(10\.20\.0\.77\) +1 /);
+    expect(table).not.toContain(mine[0]!.deviceId);
+    expect((await ok(['vulns', 'why', MAC, 'CVE-2021-39375'])).stdout).toMatch(
+      /^CVE-2021-39375 on Philips Tasy EMR HTML5 \(10\.20\.0\.77\): affected /,
+    );
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import { deviceLabels } from '../../inventory/device-label.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
 import { runMatch } from '../../matching/matcher.js';
@@ -153,7 +154,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
                 m.status,
                 m.vulnerability,
                 m.advisoryIds,
-                m.assetTag ?? m.deviceId,
+                m.deviceLabel,
                 m.confidence,
                 m.fixAvailable ? 'yes' : 'no',
                 kevText(m.kev),
@@ -201,7 +202,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
         if (o.json) return printJson(m);
         const w = (s: string) => process.stdout.write(`${s}\n`);
         w(
-          `${m.vulnerability} on ${m.assetTag ?? m.deviceId}: ${m.status} (confidence ${m.confidence}${m.candidate ? ', candidate awaiting review' : ''})`,
+          `${m.vulnerability} on ${m.deviceLabel}: ${m.status} (confidence ${m.confidence}${m.candidate ? ', candidate awaiting review' : ''})`,
         );
         w(`  ${m.explanation}`);
         w(
@@ -244,8 +245,9 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
           const actor = cli.actor();
           const device = await resolveDevice(vdb, actor, ref);
           const r = await decideCandidate(vdb, actor, device.id, vuln, input);
+          const label = (await deviceLabels(vdb, [device.id])).get(device.id) ?? device.id;
           process.stdout.write(
-            `${vuln.toUpperCase()} ${r.decision} for ${device.assetTag ?? device.id}'s model; ${r.devicesAffected} matches updated.\n`,
+            `${vuln.toUpperCase()} ${r.decision} for ${label}'s model; ${r.devicesAffected} matches updated.\n`,
           );
         }),
       );

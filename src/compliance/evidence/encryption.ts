@@ -4,7 +4,7 @@
  * was analysed at all.
  */
 import { latestImportOf, openFindingsOf } from '../../store/compliance-store.js';
-import { type EvidenceCollector, evidence } from './evidence.js';
+import { type EvidenceCollector, evidence, findingGaps } from './evidence.js';
 
 export const CLEARTEXT_TYPES = ['cleartext-phi', 'cleartext-credentials'] as const;
 export const WEAK_TYPES = ['weak-tls', 'certificate-problem', 'insecure-protocol'] as const;
@@ -26,7 +26,7 @@ export const collectEncryption: EvidenceCollector = async (ctx) => {
       insecureProtocols: open.byType['insecure-protocol'] ?? 0,
     },
     asOf: traffic?.finishedAt ?? null,
-    gaps: open.items.map((f) => `${f.assetTag ?? f.deviceId}: ${f.title}`),
+    gaps: await findingGaps(ctx, open.items),
   };
   if (cleartext > 0)
     return evidence(ctx, {

@@ -4,6 +4,8 @@
  * the things it names as gaps (a site without an officer, an overdue update …). Collectors are small,
  * one file per kind, and read only through store modules or other areas' exported functions.
  */
+import { deviceLabels } from '../../inventory/device-label.js';
+import type { OpenFindingRef } from '../../store/compliance-store.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { EvidenceKind } from '../controls/control.js';
 
@@ -71,6 +73,18 @@ export function byAge(age: number, fresh: number, stale = fresh): ComplianceStat
 /** Whether a site is inside the report's scope (every site when no scope is given). */
 export const inScope = (ctx: EvidenceContext, siteId: string | null) =>
   !ctx.siteIds || (siteId !== null && ctx.siteIds.includes(siteId));
+
+/**
+ * Open findings as gaps, `<device>: <title>`, each device named as people know it (its asset tag, else
+ * make and model with its address, see inventory/device-label.ts), the labels read once for all.
+ */
+export async function findingGaps(ctx: EvidenceContext, items: readonly OpenFindingRef[]): Promise<string[]> {
+  const labels = await deviceLabels(
+    ctx.h,
+    items.map((f) => f.deviceId),
+  );
+  return items.map((f) => `${labels.get(f.deviceId) ?? f.assetTag ?? f.deviceId}: ${f.title}`);
+}
 
 /** A rate 0..1 as a percentage with one decimal: `66.7%`. */
 export const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;

@@ -5,7 +5,7 @@
  */
 import { MIN_PASSWORD_LENGTH } from '../../accounts/password-policy.js';
 import { latestImportOf, openFindingsOf } from '../../store/compliance-store.js';
-import { type EvidenceCollector, evidence } from './evidence.js';
+import { type EvidenceCollector, evidence, findingGaps } from './evidence.js';
 
 export const collectPasswordMeasures: EvidenceCollector = async (ctx) => {
   const traffic = await latestImportOf(ctx.h, ['capture', 'zeek', 'eve', 'nmap']);
@@ -28,7 +28,7 @@ export const collectPasswordMeasures: EvidenceCollector = async (ctx) => {
       vigilMinPasswordLength: MIN_PASSWORD_LENGTH,
     },
     asOf: traffic?.finishedAt ?? null,
-    gaps: open.items.map((f) => `${f.assetTag ?? f.deviceId}: ${f.title}`),
+    gaps: await findingGaps(ctx, open.items),
   };
   if (defaults > 0)
     return evidence(ctx, {

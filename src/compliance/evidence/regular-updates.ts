@@ -1,9 +1,12 @@
 /**
- * @module Evidence `regular-updates`: remediation tasks past their due date (each named), and the
- * time to patch (days from a task's creation to its first `applied` or `verified`) from task events.
- * Also the task figures the report charts: open work over time and the time-to-patch distribution.
+ * @module Evidence `regular-updates`: remediation tasks past their due date (each named, with its device
+ * as people know it: inventory/device-label.ts), and the time to patch (days from a task's creation to
+ * its first `applied` or `verified`) from task events. Also the task figures the report charts: open
+ * work over time and the time-to-patch distribution.
  */
+import { deviceLabels } from '../../inventory/device-label.js';
 import { type TaskTimelineEvent, type TaskTimelineRow, taskTimeline } from '../../store/compliance-store.js';
+import { listTaskViews } from '../../store/tasks-store.js';
 import { ACTIVE_STATES } from '../../tasks/task-states.js';
 import { ageInDays, type EvidenceCollector, type EvidenceContext, evidence } from './evidence.js';
 
@@ -14,6 +17,8 @@ const ACTIVE = new Set<string>(ACTIVE_STATES);
 export interface OverdueTask {
   taskId: string;
   title: string;
+  /** The device as people know it: asset tag, else make and model with its address (device-label.ts). */
+  deviceLabel: string;
   assetTag: string | null;
   site: string | null;
   department: string | null;
@@ -46,12 +51,16 @@ export function median(sorted: readonly number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Pure: the figures from tasks and their events, as of `now`, over `weeks` weeks. */
+/**
+ * Pure: the figures from tasks and their events, as of `now`, over `weeks` weeks. `labels` names the
+ * device of each task by task id (else its asset tag, else "device").
+ */
 export function taskFigures(
   tasks: readonly TaskTimelineRow[],
   events: readonly TaskTimelineEvent[],
   now: Date,
   weeks = 12,
+  labels: ReadonlyMap<string, string> = new Map(),
 ): TaskFigures {
   const byTask = new Map<string, TaskTimelineEvent[]>();
   for (const e of events) {
@@ -67,6 +76,7 @@ export function taskFigures(
       overdue.push({
         taskId: t.id,
         title: t.title,
+        deviceLabel: labels.get(t.id) ?? t.assetTag ?? 'device',
         assetTag: t.assetTag,
         site: t.siteName,
         department: t.department,
@@ -108,8 +118,25 @@ export function taskFigures(
 }
 
 export async function loadTaskFigures(ctx: EvidenceContext): Promise<TaskFigures> {
-  const { tasks, events } = await taskTimeline(ctx.h, ctx.siteIds);
-  return taskFigures(tasks, events, ctx.now);
+  const [{ tasks, events }, overdue] = await Promise.all([
+    taskTimeline(ctx.h, ctx.siteIds),
+    // The overdue tasks' devices, to name them (the timeline carries only the asset tag).
+    listTaskViews(ctx.h, {
+      states: ACTIVE_STATES,
+      dueBefore: ctx.now.toISOString(),
+      ...(ctx.siteIds ? { siteIds: ctx.siteIds } : {}),
+    }),
+  ]);
+  const byDevice = await deviceLabels(
+    ctx.h,
+    overdue.map((t) => t.device_id),
+  );
+  const labels = new Map<string, string>();
+  for (const t of overdue) {
+    const label = byDevice.get(t.device_id);
+    if (label) labels.set(t.id, label);
+  }
+  return taskFigures(tasks, events, ctx.now, undefined, labels);
 }
 
 export function updatesEvidence(ctx: EvidenceContext, f: TaskFigures) {
@@ -124,8 +151,7 @@ export function updatesEvidence(ctx: EvidenceContext, f: TaskFigures) {
     },
     asOf: f.lastEventAt,
     gaps: f.overdue.map(
-      (o) =>
-        `${o.assetTag ?? 'device'}${o.site ? ` (${o.site})` : ''}: ${o.title}, ${o.daysOverdue} days overdue`,
+      (o) => `${o.deviceLabel}${o.site ? ` (${o.site})` : ''}: ${o.title}, ${o.daysOverdue} days overdue`,
     ),
   };
   if (f.tasks === 0)

@@ -5,7 +5,7 @@
  */
 import { listAudit } from '../../audit/audit-log.js';
 import { openFindingsOf } from '../../store/compliance-store.js';
-import { ageInDays, type EvidenceCollector, evidence } from './evidence.js';
+import { ageInDays, type EvidenceCollector, evidence, findingGaps } from './evidence.js';
 
 export const SERVICES_CHECK_DAYS = 183;
 
@@ -17,7 +17,7 @@ export const collectUnnecessaryServices: EvidenceCollector = async (ctx) => {
     title: 'Unnecessary services disabled',
     figures: { lastCheckAt: check?.at ?? null, openFindings: open.total },
     asOf: check?.at ?? null,
-    gaps: open.items.map((f) => `${f.assetTag ?? f.deviceId}: ${f.title}`),
+    gaps: await findingGaps(ctx, open.items),
   };
   if (!check)
     return evidence(ctx, {

@@ -84,7 +84,8 @@ export function reportCsv(r: ComplianceReport, table: CsvTable): string {
       );
     case 'overdue-tasks':
       return toCsv(
-        ['task_id', 'asset_tag', 'site', 'department', 'title', 'due_at', 'days_overdue'],
+        // `device` last: files read by column position before it existed keep their columns.
+        ['task_id', 'asset_tag', 'site', 'department', 'title', 'due_at', 'days_overdue', 'device'],
         r.tables.overdueTasks.map((t) => [
           t.taskId,
           t.assetTag,
@@ -93,6 +94,7 @@ export function reportCsv(r: ComplianceReport, table: CsvTable): string {
           t.title,
           t.dueAt,
           t.daysOverdue,
+          t.deviceLabel,
         ]),
       );
     case 'training-by-department':

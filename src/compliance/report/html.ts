@@ -121,7 +121,7 @@ export function reportHtml(r: ComplianceReport): string {
     table(
       ['Device', 'Site', 'Department', 'Task', 'Due', 'Days overdue'],
       r.tables.overdueTasks.map((t) => [
-        esc(t.assetTag),
+        esc(t.deviceLabel),
         esc(t.site),
         esc(t.department),
         esc(t.title),

@@ -343,9 +343,9 @@ export async function reportPdf(r: ComplianceReport): Promise<Buffer> {
   drawTable(
     doc,
     [
-      { header: 'Device', width: 80, cell: (i) => ({ text: od[i]!.assetTag ?? '-' }) },
+      { header: 'Device', width: 110, cell: (i) => ({ text: od[i]!.deviceLabel }) },
       { header: 'Site', width: 80, cell: (i) => ({ text: od[i]!.site ?? '-' }) },
-      { header: 'Task', width: width - 290, cell: (i) => ({ text: od[i]!.title }) },
+      { header: 'Task', width: width - 320, cell: (i) => ({ text: od[i]!.title }) },
       { header: 'Due', width: 70, cell: (i) => ({ text: od[i]!.dueAt.slice(0, 10) }) },
       { header: 'Days overdue', width: 60, cell: (i) => ({ text: String(od[i]!.daysOverdue) }) },
     ],

@@ -11,7 +11,7 @@ import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
 import { nmapScanEndpoints, nmapScanPorts } from '../../../test/nmap-oracle.js';
 import { importSource } from '../../cli/commands/import.js';
-import { resolveDevice } from '../../inventory/inventory-service.js';
+import { resolveDevice, updateDevice } from '../../inventory/inventory-service.js';
 import { listCommunications } from '../../store/communication-store.js';
 import type { VigilDatabase } from '../../store/database.js';
 import { checkAvailability } from './availability.js';
@@ -88,6 +88,18 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
     expect(ws.bytes).toBe(544 + 6931 + 305 + 101);
     const pump = r.peers.find((p) => p.ip === '10.20.0.60')!;
     expect(pump).toMatchObject({ ports: ['1883/tcp'], deviceClass: expect.any(String) });
+    // Neither peer is named in the inventory yet: each is called by its address, never by its id.
+    expect(r.peers.map((p) => [p.ip, p.deviceLabel]).sort()).toEqual([
+      ['10.20.0.50', '10.20.0.50'],
+      ['10.20.0.60', '10.20.0.60'],
+    ]);
+    await updateDevice(vdb, cliActor, pump.deviceId!, { assetTag: 'PUMP-60' });
+    await updateDevice(vdb, cliActor, ws.deviceId!, { manufacturer: 'Siemens', model: 'syngo Workstation' });
+    const named = await devicePeers(vdb, cliActor, LEGACY);
+    expect(named.peers.map((p) => [p.ip, p.assetTag, p.deviceLabel]).sort()).toEqual([
+      ['10.20.0.50', null, 'Siemens syngo Workstation (10.20.0.50)'],
+      ['10.20.0.60', 'PUMP-60', 'PUMP-60'],
+    ]);
     await expect(devicePeers(vdb, { ...cliActor, permissions: new Set() }, LEGACY)).rejects.toThrow(
       /permission/i,
     );
@@ -329,7 +341,11 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
       const legacy = await resolveDevice(api.ctx.vdb, cliActor, LEGACY);
       const peers = await api.as('auditor').get(`/api/v1/devices/${legacy.id}/peers`);
       expect(peers.status).toBe(200);
-      expect(((await peers.json()) as { peers: unknown[] }).peers).toHaveLength(2);
+      const served = ((await peers.json()) as { peers: { ip: string; deviceLabel: string | null }[] }).peers;
+      expect(served.map((p) => [p.ip, p.deviceLabel]).sort()).toEqual([
+        ['10.20.0.50', '10.20.0.50'],
+        ['10.20.0.60', '10.20.0.60'],
+      ]);
       expect((await api.as('clinical-engineer').post('/api/v1/baselines/learn', { days: 3650 })).status).toBe(
         403,
       );

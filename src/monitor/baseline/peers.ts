@@ -4,6 +4,7 @@
  * ports, protocols, volume and first/last seen.
  */
 import { type Actor, assertCan } from '../../accounts/actor.js';
+import { deviceLabels } from '../../inventory/device-label.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { listCommunications } from '../../store/communication-store.js';
 import { getDevices, type StoredDevice } from '../../store/device-store.js';
@@ -19,6 +20,11 @@ export interface Peer {
   manufacturer: string | null;
   model: string | null;
   assetTag: string | null;
+  /**
+   * What a person calls the peer device (src/inventory/device-label.ts), null when the address is no
+   * inventory device; for display, `deviceId` is the key.
+   */
+  deviceLabel: string | null;
   /** `outbound`: the device opened the connections; `inbound`: the peer did; `both`. */
   direction: 'outbound' | 'inbound' | 'both';
   /** Server ports as `104/tcp`, `53/udp`, `0/icmp`. */
@@ -60,15 +66,15 @@ export async function devicePeers(
     deviceId: device.id,
     ...(opts.since ? { since: opts.since } : {}),
   });
-  const peerIds = comms.map((c) => (c.clientDeviceId === device.id ? c.serverDeviceId : c.clientDeviceId));
-  const devices = new Map(
-    (
-      await getDevices(
-        h,
-        peerIds.filter((x): x is string => x !== null),
-      )
-    ).map((d) => [d.id, deviceFacts(d)]),
-  );
+  const peerIds = [
+    ...new Set(
+      comms
+        .map((c) => (c.clientDeviceId === device.id ? c.serverDeviceId : c.clientDeviceId))
+        .filter((x): x is string => x !== null && x !== device.id),
+    ),
+  ];
+  const [stored, labels] = await Promise.all([getDevices(h, peerIds), deviceLabels(h, peerIds)]);
+  const devices = new Map(stored.map((d) => [d.id, deviceFacts(d)]));
   const byPeer = new Map<string, Peer>();
   for (const c of comms) {
     const outbound = c.clientDeviceId === device.id;
@@ -88,6 +94,7 @@ export async function devicePeers(
         manufacturer: facts?.manufacturer ?? null,
         model: facts?.model ?? null,
         assetTag: facts?.assetTag ?? null,
+        deviceLabel: peerId ? (labels.get(peerId) ?? null) : null,
         direction: outbound ? 'outbound' : 'inbound',
         ports: [],
         protocols: [],

@@ -74,6 +74,8 @@ describe('formatCef', () => {
       cs3Label: 'Vigil Site ID',
       cs4: 'telnet:23',
       cs4Label: 'Alert Subject',
+      cs5: 'PUMP-0042',
+      cs5Label: 'Device Label',
       msg: 'Telnet option negotiation from the server: a cleartext login follows (07-telnet-ftp-ssh-mqtt.pcap packet 6)',
     });
   });
@@ -92,6 +94,7 @@ describe('formatCef', () => {
         makeAlert({
           deviceId: null,
           assetTag: null,
+          deviceLabel: null,
           siteId: null,
           evidence: [
             { time: '2026-11-28T23:55:20.000Z', connection: '10.0.0.1:1 → 10.0.0.2:2/udp', summary: 'older' },
@@ -115,9 +118,31 @@ describe('formatCef', () => {
       proto: 'TCP',
       msg: 'no connection',
     });
-    for (const k of ['src', 'dst', 'cs1', 'cs1Label', 'cs2', 'cs2Label', 'cs3', 'cs3Label']) {
+    for (const k of [
+      'src',
+      'dst',
+      'cs1',
+      'cs1Label',
+      'cs2',
+      'cs2Label',
+      'cs3',
+      'cs3Label',
+      'cs5',
+      'cs5Label',
+    ]) {
       expect(p.extension).not.toHaveProperty(k);
     }
+  });
+
+  it('names a device without an asset tag by its label in cs5 (make and model with its address)', () => {
+    const p = parseCef(
+      formatCef(makeAlert({ assetTag: null, deviceLabel: 'GE Medical Systems RHAPSODE (10.20.0.21)' })),
+    );
+    expect(p.extension).toMatchObject({
+      cs5: 'GE Medical Systems RHAPSODE (10.20.0.21)',
+      cs5Label: 'Device Label',
+    });
+    expect(p.extension).not.toHaveProperty('cs2');
   });
 
   it('ICMP evidence has addresses and protocol but no ports; no evidence means the title is the msg', () => {

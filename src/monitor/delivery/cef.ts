@@ -27,6 +27,7 @@ export const CEF_LABELS = {
   cs2Label: 'Asset Tag',
   cs3Label: 'Vigil Site ID',
   cs4Label: 'Alert Subject',
+  cs5Label: 'Device Label',
   c6a2Label: 'Source IPv6 Address',
   c6a3Label: 'Destination IPv6 Address',
 } as const;
@@ -119,6 +120,8 @@ export function formatCef(alert: DeliverableAlert, opts: CefOptions = {}): strin
     ['cs3Label', alert.siteId === null ? null : CEF_LABELS.cs3Label],
     ['cs4', clip(alert.subject, 4000)],
     ['cs4Label', CEF_LABELS.cs4Label],
+    ['cs5', alert.deviceLabel === null ? null : clip(alert.deviceLabel, 4000)],
+    ['cs5Label', alert.deviceLabel === null ? null : CEF_LABELS.cs5Label],
     ['msg', clip(cefMessage(alert), 1023)],
   );
   const extension = ext

@@ -1,6 +1,6 @@
 /**
  * @module What alert delivery sends: one stored alert as the alerts service hands it over (state, counts,
- * asset tag, evidence). Delivery never reads the database; whoever enqueues an alert builds this shape.
+ * asset tag and device label, evidence). Delivery never reads the database; whoever enqueues an alert builds this shape.
  * Evidence says what was seen and where, never payload, patient data or secrets.
  */
 import type { AlertEvidence, AlertSeverity } from '../alert-candidate.js';
@@ -15,6 +15,8 @@ export interface DeliverableAlert {
   state: DeliverableAlertState;
   deviceId: string | null;
   assetTag: string | null;
+  /** What people call the device: the asset tag, else make and model with its address (Alert.deviceLabel). */
+  deviceLabel: string | null;
   siteId: string | null;
   subject: string;
   /** ISO-8601. */

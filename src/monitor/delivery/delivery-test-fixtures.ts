@@ -24,6 +24,8 @@ export function makeAlert(over: Partial<DeliverableAlert> = {}): DeliverableAler
     state: 'new',
     deviceId: '0193a1c2-0000-7000-8000-000000000042',
     assetTag: 'PUMP-0042',
+    // The asset tag is the label when there is one (inventory/device-label.ts).
+    deviceLabel: 'PUMP-0042',
     siteId: '0193a1c2-0000-7000-8000-000000000001',
     subject: 'telnet:23',
     firstSeen: '2026-11-28T23:55:20.401Z',

@@ -28,7 +28,7 @@ describe('alertSyslogMessage (RFC 5424)', () => {
     expect(text).toBe(
       `<163>1 2026-11-29T06:30:00.123Z vigil-1.hospital.example vigil 4242 cleartext-login ` +
         `[vigil@32473 alertId="${alert.id}" severity="high" state="new" count="3" deviceId="${alert.deviceId}" ` +
-        `assetTag="PUMP-0042" siteId="${alert.siteId}"] \uFEFF${text.slice(text.indexOf('CEF:'))}`,
+        `assetTag="PUMP-0042" deviceLabel="PUMP-0042" siteId="${alert.siteId}"] \uFEFF${text.slice(text.indexOf('CEF:'))}`,
     );
     expect(buf.includes(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(true);
     const p = parseRfc5424(buf);
@@ -76,6 +76,15 @@ describe('alertSyslogMessage (RFC 5424)', () => {
     const p = parseRfc5424(alertSyslogMessage(makeAlert({ assetTag: 'x"] [forged@1 a="b' }), opts));
     expect(p.sd).toHaveLength(1);
     expect(sdParam(p, SD_ID, 'assetTag')).toBe('x"] [forged@1 a="b');
+    const label = parseRfc5424(
+      alertSyslogMessage(
+        makeAlert({ assetTag: null, deviceLabel: 'Philips IntelliVue MX450 (10.30.0.42)' }),
+        opts,
+      ),
+    );
+    expect(label.sd).toHaveLength(1);
+    expect(sdParam(label, SD_ID, 'deviceLabel')).toBe('Philips IntelliVue MX450 (10.30.0.42)');
+    expect(sdParam(label, SD_ID, 'assetTag')).toBeUndefined();
   });
 
   it('cuts an oversized MSG at a character boundary and never leaves half a CEF escape', () => {

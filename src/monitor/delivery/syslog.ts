@@ -163,6 +163,7 @@ export function alertSyslogMessage(alert: DeliverableAlert, opts: AlertSyslogOpt
     ['count', alert.count],
     ['deviceId', clip(alert.deviceId)],
     ['assetTag', clip(alert.assetTag)],
+    ['deviceLabel', clip(alert.deviceLabel)],
     ['siteId', clip(alert.siteId)],
   ]);
   return formatSyslogMessage(header, sd, formatCef(alert, opts), opts.maxBytes);

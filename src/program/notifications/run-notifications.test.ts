@@ -29,6 +29,7 @@ import { smtpMailer } from './mailer.js';
 import { listNotifications, markNotificationRead } from './notifications-service.js';
 import { isoWeek, runNotifications } from './run-notifications.js';
 import { actImmediateTrigger } from './triggers/act-immediate.js';
+import { overdueUpdateTrigger } from './triggers/overdue-update.js';
 import { trainingBelowTargetTrigger } from './triggers/training-below-target.js';
 
 const ADVISORY = join(import.meta.dirname, '../../../test/fixtures/advisories/csaf/icsma-21-308-01.json');
@@ -278,6 +279,62 @@ describe.each(DIALECTS)('officer notifications on %s', (dialect) => {
       (x) => x.title === 'In-app only',
     )!;
     expect(n.email).toMatchObject({ state: 'skipped', error: 'no SMTP server configured' });
+  });
+
+  it('names a device without an asset tag by make, model and address, not by its id', async () => {
+    // As discovery leaves a device: no asset tag, only what the network showed.
+    const unit = await addDevice(vdb, cliActor, {
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1700',
+      macs: ['00:60:35:0a:11:42'],
+      ips: ['10.40.0.42'],
+      site: 'South Clinic',
+    });
+    const label = 'Philips Tasy EMR HTML5 (10.40.0.42)';
+    const task = await createTask(
+      vdb,
+      cliActor,
+      {
+        device: unit.id,
+        vulnerability: 'CVE-2021-39375',
+        title: 'Update Tasy to 3.06.1804',
+        due: '2026-11-25T08:00:00Z',
+      },
+      T0,
+    );
+    const overdue = (await overdueUpdateTrigger.run({ h: vdb, now: NOW, config: {} })).find(
+      (c) => c.details['taskId'] === task.id,
+    )!;
+    expect(overdue.title).toBe(`Overdue: Update Tasy to 3.06.1804 (${label})`);
+    expect(overdue.body).toContain(`for device ${label} at South Clinic was due`);
+    expect(overdue.details).toMatchObject({ deviceId: unit.id, deviceLabel: label });
+
+    for (const [point, value] of [
+      ['E', 'active'],
+      ['EXP', 'open'],
+      ['A', 'yes'],
+      ['HI', 'VH'],
+    ] as const)
+      await addOverride(vdb, cliActor, {
+        scope: 'device',
+        device: unit.id,
+        point,
+        value,
+        reason: 'exploit seen against this unit in the regional ISAC report',
+        expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      });
+    const act = (await actImmediateTrigger.run({ h: vdb, now: new Date(), config: {} })).filter(
+      (c) => c.details['deviceId'] === unit.id,
+    );
+    expect(act.map((c) => c.title).sort()).toEqual([
+      `Immediate, CISA Act: CVE-2021-39375 on ${label}`,
+      `Immediate, CISA Act: CVE-2021-39376 on ${label}`,
+    ]);
+    expect(act[0]!.body).toContain(`on device ${label} (Philips Tasy EMR HTML5 3.06.1700) needs action now`);
+    // The command still names the device by a reference Vigil resolves.
+    expect(act[0]!.body).toContain(`vigil vulns why ${unit.id} CVE-2021-3937`);
+    expect(act[0]!.details['deviceLabel']).toBe(label);
   });
 });
 

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
+import { cliActor } from '../../../test/factories.js';
+import { addDevice } from '../../inventory/inventory-service.js';
 import type { AlertCandidate } from '../../monitor/alert-candidate.js';
 import { raiseAlerts } from '../../monitor/alerts-service.js';
 import { InProcessEventBus } from '../../monitor/event-bus.js';
@@ -57,6 +59,7 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
         'createdAt',
         'details',
         'deviceId',
+        'deviceLabel',
         'evidence',
         'firstSeen',
         'id',
@@ -160,6 +163,40 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
     expect((await h.as('security-officer').request('DELETE', '/api/v1/alert-destinations/siem')).status).toBe(
       404,
     );
+  });
+
+  it('names the device of an alert by its label: the asset tag, or make and model with its address', async () => {
+    const pump = await addDevice(h.ctx.vdb, cliActor, { assetTag: 'PUMP-7', ips: ['10.30.0.7'] });
+    const ct = await addDevice(h.ctx.vdb, cliActor, {
+      manufacturer: 'GE Medical Systems',
+      model: 'RHAPSODE',
+      macs: ['44:4b:5d:c7:21:01'],
+      ips: ['10.20.0.21'],
+    });
+    const { alertIds } = await raiseAlerts(
+      h.ctx.vdb,
+      [
+        { ...candidate('hl7:2590'), deviceId: pump.id },
+        { ...candidate('hl7:2590'), deviceId: ct.id },
+      ],
+      { bus: new InProcessEventBus() },
+    );
+    type Item = { id: string; deviceId: string | null; deviceLabel: string | null; subject: string };
+    const list = (await (await h.as('auditor').get('/api/v1/alerts')).json()) as { items: Item[] };
+    expect(
+      Object.fromEntries(
+        list.items.filter((a) => a.subject === 'hl7:2590').map((a) => [a.deviceId, a.deviceLabel]),
+      ),
+    ).toEqual({ [pump.id]: 'PUMP-7', [ct.id]: 'GE Medical Systems RHAPSODE (10.20.0.21)' });
+    expect(list.items.filter((a) => a.deviceId === null).every((a) => a.deviceLabel === null)).toBe(true);
+    const ctAlert = list.items.find((a) => a.deviceId === ct.id)!;
+    expect(alertIds).toContain(ctAlert.id);
+    const show = (await (await h.as('auditor').get(`/api/v1/alerts/${ctAlert.id}`)).json()) as Item;
+    expect(show.deviceLabel).toBe('GE Medical Systems RHAPSODE (10.20.0.21)');
+    const ack = await h
+      .as('clinical-engineer')
+      .post(`/api/v1/alerts/${ctAlert.id}/state`, { state: 'acknowledged' });
+    expect(((await ack.json()) as Item).deviceLabel).toBe('GE Medical Systems RHAPSODE (10.20.0.21)');
   });
 
   it('lists dead letters and answers 404 for an unknown one', async () => {

@@ -45,6 +45,10 @@ export const AlertSchema = z
     severity: z.enum(ALERT_SEVERITIES),
     title: z.string(),
     deviceId: z.string().nullable(),
+    deviceLabel: z.string().nullable().openapi({
+      description:
+        'What people call the device (asset tag, else make and model with its address); for display',
+    }),
     siteId: z.string().nullable(),
     subject: z.string(),
     state: z.enum(ALERT_STATES),

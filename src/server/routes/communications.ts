@@ -27,6 +27,10 @@ const PeerSchema = z
     manufacturer: z.string().nullable(),
     model: z.string().nullable(),
     assetTag: z.string().nullable(),
+    deviceLabel: z.string().nullable().openapi({
+      description:
+        'What a person calls the peer device: the asset tag, else make and model (or class) with its newest host name, IP or MAC, else the address; null when the address is no inventory device. For display; deviceId is the key',
+    }),
     direction: z.enum(['outbound', 'inbound', 'both']),
     ports: z.array(z.string()),
     protocols: z.array(z.string()),

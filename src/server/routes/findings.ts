@@ -29,6 +29,10 @@ export const FindingSchema = z
     type: z.enum(FINDING_TYPES),
     severity: z.enum(SEVERITIES),
     deviceId: z.string(),
+    deviceLabel: z.string().openapi({
+      description:
+        'What people call the device (asset tag, else make and model with its address); for display',
+    }),
     assetTag: z.string().nullable(),
     subject: z.string(),
     title: z.string(),

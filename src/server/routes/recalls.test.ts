@@ -11,6 +11,7 @@ import { addDevice } from '../../inventory/inventory-service.js';
 import { importRecallFiles } from '../../recalls/recall-import.js';
 
 const FIX = join(import.meta.dirname, '../../../test/fixtures/recalls');
+const LABEL = 'Kinetic Concepts, Inc RotoProne (rotoprone-icu-2)';
 
 describe.each(DIALECTS)('recalls API on %s', (dialect) => {
   let h: ApiHarness;
@@ -19,9 +20,10 @@ describe.each(DIALECTS)('recalls API on %s', (dialect) => {
     await importRecallFiles(h.ctx.vdb, cliActor, {
       files: [join(FIX, 'device-recall-sample.json'), join(FIX, 'device-enforcement-sample.json')],
     });
+    // No asset tag (as a device found on the network has none): matches name it by make, model and address.
     await addDevice(h.ctx.vdb, cliActor, {
-      assetTag: 'BED-1',
       serialNumber: 'RRFK00050',
+      hostnames: ['rotoprone-icu-2'],
       manufacturer: 'Kinetic Concepts, Inc',
       model: 'RotoProne',
       modelNumber: '209500',
@@ -42,6 +44,7 @@ describe.each(DIALECTS)('recalls API on %s', (dialect) => {
     expect(await show.json()).toMatchObject({
       recallNumber: 'Z-0520-06',
       recallingFirm: 'Kinetic Concepts, Inc',
+      matches: [],
     });
     expect((await h.as('auditor').get('/api/v1/recalls/nope')).status).toBe(404);
 
@@ -51,15 +54,27 @@ describe.each(DIALECTS)('recalls API on %s', (dialect) => {
     expect(await run.json()).toMatchObject({ added: 1, byState: { matched: 1 } });
 
     const ms = await h.as('auditor').get('/api/v1/recalls/matches?state=matched');
-    const items = ((await ms.json()) as { items: { id: string; assetTag: string; basis: string }[] }).items;
-    expect(items).toMatchObject([{ assetTag: 'BED-1', basis: 'firm-model' }]);
+    const items = (
+      (await ms.json()) as {
+        items: { id: string; assetTag: string | null; deviceLabel: string; basis: string }[];
+      }
+    ).items;
+    expect(items).toMatchObject([{ assetTag: null, deviceLabel: LABEL, basis: 'firm-model' }]);
+    const shown = await h.as('auditor').get('/api/v1/recalls/Z-0520-06');
+    expect(((await shown.json()) as { matches: { deviceLabel: string }[] }).matches).toMatchObject([
+      { deviceLabel: LABEL },
+    ]);
     expect((await h.as('auditor').get('/api/v1/recalls/matches?state=bogus')).status).toBe(400);
 
     const reject = await h
       .as('clinical-engineer')
       .post(`/api/v1/recalls/matches/${items[0]!.id}/decision`, { decision: 'reject', reason: 'sold 2024' });
     expect(reject.status).toBe(200);
-    expect(await reject.json()).toMatchObject({ state: 'rejected', decisionReason: 'sold 2024' });
+    expect(await reject.json()).toMatchObject({
+      deviceLabel: LABEL,
+      state: 'rejected',
+      decisionReason: 'sold 2024',
+    });
     const bad = await h
       .as('clinical-engineer')
       .post(`/api/v1/recalls/matches/${items[0]!.id}/decision`, { decision: 'maybe' });

@@ -67,6 +67,10 @@ export const RecallMatchSchema = z
     recallNumber: z.string(),
     deviceId: z.string(),
     assetTag: z.string().nullable(),
+    deviceLabel: z.string().openapi({
+      description:
+        'What a person calls the device: the asset tag, else make and model (or class) with its newest host name, IP or MAC, else the address. For display; deviceId is the key',
+    }),
     serialNumber: z.string().nullable(),
     modelId: z.string().nullable(),
     model: z.string().nullable(),

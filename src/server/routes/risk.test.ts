@@ -38,12 +38,16 @@ describe.each(DIALECTS)('risk API on %s', (dialect) => {
   it('serves the queue to risk:read and refuses overrides without risk:write', async () => {
     const res = await h.as('clinical-engineer').get('/api/v1/queue');
     expect(res.status).toBe(200);
-    const { items } = (await res.json()) as { items: { assetTag: string; cve: string; decision: string }[] };
+    const { items } = (await res.json()) as {
+      items: { assetTag: string; deviceLabel: string; cve: string; decision: string }[];
+    };
     expect(items.map((i) => `${i.assetTag} ${i.cve} ${i.decision}`)).toEqual([
       // No KEV/EPSS/SSVC note → none; no address → controlled; PR:L → not automatable; diagnostic → low.
       'TASY-1 CVE-2021-39375 defer',
       'TASY-1 CVE-2021-39376 defer',
     ]);
+    // The device as people know it: its asset tag.
+    expect(items.map((i) => i.deviceLabel)).toEqual(['TASY-1', 'TASY-1']);
     const denied = await h.as('clinical-engineer').post('/api/v1/risk/overrides', {
       scope: 'device',
       device: 'TASY-1',

@@ -29,6 +29,10 @@ const QueueItemSchema = z
     rank: z.number().int(),
     score: z.number(),
     deviceId: z.string(),
+    deviceLabel: z.string().openapi({
+      description:
+        'what a person calls the device: asset tag, else make and model (or class) with host name, IP or MAC, else the address (display only; deviceId is the key)',
+    }),
     assetTag: z.string().nullable(),
     vulnerability: z.string().nullable(),
     cve: z.string().nullable(),

@@ -71,6 +71,10 @@ export const TaskSchema = z
     id: z.string(),
     kind: z.enum(TASK_KINDS),
     deviceId: z.string(),
+    deviceLabel: z.string().openapi({
+      description:
+        'what a person calls the device: asset tag, else make and model (or class) with host name, IP or MAC, else the address (display only; deviceId is the key)',
+    }),
     assetTag: z.string().nullable(),
     siteId: z.string().nullable(),
     site: z.string().nullable(),
@@ -151,6 +155,12 @@ export const RiskAcceptanceSchema = z
     scope: z.enum(ACCEPTANCE_SCOPES),
     vulnerability: z.string(),
     deviceId: z.string().nullable(),
+    deviceLabel: z
+      .string()
+      .nullable()
+      .describe(
+        'what a person calls the device of a device-scoped acceptance (display only; deviceId is the key)',
+      ),
     modelId: z.string().nullable(),
     model: z.string().nullable(),
     manufacturer: z.string().nullable(),

@@ -20,6 +20,7 @@ interface Match {
   id: string;
   deviceId: string;
   assetTag: string | null;
+  deviceLabel: string;
   vulnerability: string;
   advisoryIds: string[];
   cve: string | null;
@@ -159,6 +160,8 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
       expect(m.explanation).not.toMatch(/\n/);
       expect(typeof m.fixAvailable).toBe('boolean');
       expect(Array.isArray(m.matchedBy)).toBe(true);
+      // Every device here has an asset tag, which is what people call it.
+      expect(m.deviceLabel).toBe(m.assetTag);
     }
     expect((await items('/api/v1/vulns?status=affected')).map(row).sort()).toEqual([
       'TASY-1 CVE-2021-39375 affected',
@@ -379,5 +382,29 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
     });
     expect(modelWide.status).toBe(403);
     expect(((await modelWide.json()) as { detail: string }).detail).toContain('applies to every site');
+  });
+
+  it('names a device without an asset tag by make, model and address, in lists and explanations', async () => {
+    const { id } = await body<{ id: string }>(
+      await h.as('clinical-engineer').post('/api/v1/devices', {
+        manufacturer: 'Philips',
+        model: 'Tasy EMR HTML5',
+        softwareVersion: '3.06.1000',
+        macs: ['00:09:fb:01:02:77'],
+        hostnames: ['tasy-ws-7'],
+        ips: ['10.20.0.77'],
+      }),
+      201,
+    );
+    const mine = await items(`/api/v1/vulns?deviceId=${id}`);
+    expect(mine.map((m) => [m.assetTag, m.deviceLabel]).sort()).toEqual([
+      [null, 'Philips Tasy EMR HTML5 (tasy-ws-7)'],
+      [null, 'Philips Tasy EMR HTML5 (tasy-ws-7)'],
+    ]);
+    const why = await body<Match>(
+      await h.as('auditor').get(`/api/v1/vulns/CVE-2021-39375/devices/${id}`),
+      200,
+    );
+    expect(why).toMatchObject({ deviceId: id, deviceLabel: 'Philips Tasy EMR HTML5 (tasy-ws-7)' });
   });
 });

@@ -78,6 +78,10 @@ export const VulnerabilityMatchSchema = z
     id: z.string(),
     deviceId: z.string(),
     assetTag: z.string().nullable(),
+    deviceLabel: z.string().openapi({
+      description:
+        'What a person calls the device: the asset tag, else make and model (or class) with its newest host name, IP or MAC, else the address. For display; deviceId is the key',
+    }),
     vulnerability: z.string(),
     advisoryIds: z.array(z.string()),
     cve: z.string().nullable(),

@@ -71,10 +71,16 @@ export default function AlertsPage() {
     { key: 'title', label: 'Alert', render: (a) => a.title },
     { key: 'rule', label: 'Rule', render: (a) => a.rule },
     {
-      key: 'subject',
+      key: 'device',
       label: 'Device',
+      // The device's label (asset tag, else make and model with its address), not its id; an alert about
+      // no device (a sensor, a site) shows its subject.
       render: (a) =>
-        a.deviceId ? <Link href={`/devices/${encodeURIComponent(a.deviceId)}`}>{a.subject}</Link> : a.subject,
+        a.deviceId ? (
+          <Link href={`/devices/${encodeURIComponent(a.deviceId)}`}>{a.deviceLabel ?? a.deviceId}</Link>
+        ) : (
+          a.subject
+        ),
     },
     { key: 'state', label: 'State', render: (a) => a.state },
     { key: 'count', label: 'Count', render: (a) => a.count },
@@ -99,7 +105,7 @@ export default function AlertsPage() {
               key={x.to}
               type="button"
               onClick={() => change(a, x.to)}
-              aria-label={`${x.label}: ${a.title} on ${a.subject}`}
+              aria-label={`${x.label}: ${a.title} on ${a.deviceLabel ?? a.subject}`}
             >
               {x.label}
             </button>

@@ -265,7 +265,7 @@ export default function DevicePage({ id }: { id: string }) {
                 key: 'ip',
                 label: 'Peer',
                 render: (p) =>
-                  p.deviceId ? <Link href={`/devices/${p.deviceId}`}>{p.assetTag ?? p.ip}</Link> : p.ip,
+                  p.deviceId ? <Link href={`/devices/${p.deviceId}`}>{p.deviceLabel ?? p.ip}</Link> : p.ip,
               },
               { key: 'role', label: 'Role', render: (p) => p.role },
               { key: 'dir', label: 'Direction', render: (p) => p.direction },

@@ -43,7 +43,7 @@ function DecisionForm(props: {
           json: { decision: props.decision, ...(reason ? { reason } : {}) },
         }),
       );
-      props.onDone(`Recall ${m.recallNumber} on ${m.assetTag ?? m.deviceId}: ${m.state}.`);
+      props.onDone(`Recall ${m.recallNumber} on ${m.deviceLabel}: ${m.state}.`);
     } catch (err) {
       setError(err);
     }
@@ -51,8 +51,7 @@ function DecisionForm(props: {
   return (
     <form onSubmit={submit}>
       <p className="muted">
-        Recall {props.match.recallNumber} on {props.match.assetTag ?? props.match.deviceId}:{' '}
-        {props.match.explanation}
+        Recall {props.match.recallNumber} on {props.match.deviceLabel}: {props.match.explanation}
       </p>
       <TextField label="Reason (optional)" name="reason" value={reason} onChange={setReason} />
       <ErrorMessage error={error} />
@@ -111,9 +110,7 @@ export function RecallsTab() {
     {
       key: 'device',
       label: 'Device',
-      render: (m) => (
-        <Link href={`/devices/${encodeURIComponent(m.deviceId)}`}>{m.assetTag ?? m.deviceId}</Link>
-      ),
+      render: (m) => <Link href={`/devices/${encodeURIComponent(m.deviceId)}`}>{m.deviceLabel}</Link>,
     },
     { key: 'serial', label: 'Serial', render: (m) => m.serialNumber ?? '—' },
     { key: 'model', label: 'Model', render: (m) => m.model ?? '—' },
@@ -146,7 +143,7 @@ export function RecallsTab() {
             <button
               type="button"
               onClick={() => setDeciding({ match: m, decision: 'confirm' })}
-              aria-label={`Confirm recall ${m.recallNumber} on ${m.assetTag ?? m.deviceId}`}
+              aria-label={`Confirm recall ${m.recallNumber} on ${m.deviceLabel}`}
             >
               Confirm
             </button>
@@ -155,7 +152,7 @@ export function RecallsTab() {
             <button
               type="button"
               onClick={() => setDeciding({ match: m, decision: 'reject' })}
-              aria-label={`Reject recall ${m.recallNumber} on ${m.assetTag ?? m.deviceId}`}
+              aria-label={`Reject recall ${m.recallNumber} on ${m.deviceLabel}`}
             >
               Reject
             </button>

@@ -82,9 +82,7 @@ export default function QueuePage() {
     {
       key: 'device',
       label: 'Device',
-      render: (i) => (
-        <Link href={`/devices/${encodeURIComponent(i.deviceId)}`}>{i.assetTag ?? i.deviceId}</Link>
-      ),
+      render: (i) => <Link href={`/devices/${encodeURIComponent(i.deviceId)}`}>{i.deviceLabel}</Link>,
     },
     {
       key: 'what',
@@ -123,7 +121,7 @@ export default function QueuePage() {
         <button
           type="button"
           onClick={() => createTask(i)}
-          aria-label={`Create a task for ${i.cve ?? i.vulnerability ?? i.title} on ${i.assetTag ?? i.deviceId}`}
+          aria-label={`Create a task for ${i.cve ?? i.vulnerability ?? i.title} on ${i.deviceLabel}`}
         >
           Create task
         </button>

@@ -164,7 +164,7 @@ function AcceptDialog({
   return (
     <form onSubmit={submit}>
       <p className="muted">
-        {task.vulnerability} on {task.assetTag ?? task.deviceId}
+        {task.vulnerability} on {task.deviceLabel}
       </p>
       <SelectField
         label="Decision"
@@ -209,9 +209,7 @@ export default function TasksPage() {
     {
       key: 'device',
       label: 'Device',
-      render: (t) => (
-        <Link href={`/devices/${encodeURIComponent(t.deviceId)}`}>{t.assetTag ?? t.deviceId}</Link>
-      ),
+      render: (t) => <Link href={`/devices/${encodeURIComponent(t.deviceId)}`}>{t.deviceLabel}</Link>,
     },
     { key: 'state', label: 'State', render: (t) => <Badge tone={t.state}>{t.state}</Badge> },
     {

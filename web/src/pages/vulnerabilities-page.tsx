@@ -151,9 +151,7 @@ export default function VulnerabilitiesPage({ id }: { id?: string }) {
             {
               key: 'device',
               label: 'Device',
-              render: (m) => (
-                <Link href={`/devices/${encodeURIComponent(m.deviceId)}`}>{m.assetTag ?? m.deviceId}</Link>
-              ),
+              render: (m) => <Link href={`/devices/${encodeURIComponent(m.deviceId)}`}>{m.deviceLabel}</Link>,
             },
             {
               key: 'v',

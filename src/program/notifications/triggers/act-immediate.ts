@@ -19,7 +19,9 @@ export const actImmediateTrigger: NotificationTrigger = {
     );
     return items.map((i): NotificationCandidate => {
       const what = i.vulnerability ?? i.title ?? i.findingId ?? 'finding';
-      const device = i.assetTag ?? i.deviceId;
+      // The device as people know it in the text; the command needs a reference it resolves.
+      const device = i.deviceLabel;
+      const ref = i.assetTag ?? i.deviceId;
       const level = [i.decision === 'immediate' ? 'Immediate' : null, i.cisa === 'Act' ? 'CISA Act' : null]
         .filter(Boolean)
         .join(', ');
@@ -32,13 +34,14 @@ export const actImmediateTrigger: NotificationTrigger = {
           `${what} on device ${device}${i.group.model ? ` (${[i.group.manufacturer, i.group.model, i.group.version].filter(Boolean).join(' ')})` : ''} needs action now (${level}).`,
           i.due ? `Due: ${i.due} (${i.dueBecause}).` : '',
           i.fixAvailable && i.group.fix ? `Fix: ${i.group.fix}` : '',
-          `See: vigil queue; vigil vulns why ${device} ${i.vulnerability ?? ''}`.trim(),
+          `See: vigil queue; vigil vulns why ${ref} ${i.vulnerability ?? ''}`.trim(),
         ]
           .filter(Boolean)
           .join('\n'),
         siteIds: devices.get(i.deviceId)?.site_id ? [devices.get(i.deviceId)!.site_id!] : [],
         details: {
           deviceId: i.deviceId,
+          deviceLabel: i.deviceLabel,
           vulnerability: i.vulnerability,
           findingId: i.findingId,
           decision: i.decision,

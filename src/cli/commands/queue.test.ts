@@ -1,0 +1,98 @@
+/**
+ * `vigil queue` in process (the commands registered on a fresh program against a test database): the
+ * DEVICE column names each device as people know it, the asset tag of a CMMS device and the make,
+ * model and address of one only the network showed, on the real Philips Tasy advisory ICSMA-21-308-01.
+ */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
+import { cliActor } from '../../../test/factories.js';
+import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
+import { loadConfig } from '../../config/config.js';
+import { addDevice } from '../../inventory/inventory-service.js';
+import { createLogger } from '../../log.js';
+import type { VigilDatabase } from '../../store/database.js';
+import type { CliContext } from '../cli-context.js';
+import { registerQueueCommands } from './queue.js';
+
+const ADVISORY = join(import.meta.dirname, '../../../test/fixtures/advisories/csaf/icsma-21-308-01.json');
+
+describe.each(DIALECTS)('vigil queue on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  let unitId: string;
+  const run = async (...args: string[]) => {
+    const program = new Command().exitOverride();
+    const cli: CliContext = {
+      get: async () => ({
+        config: loadConfig({ env: {}, flags: { db: 'sqlite::memory:' } }),
+        vdb,
+        log: createLogger('silent'),
+      }),
+      actor: () => cliActor,
+      keepOpen: () => {},
+      keptOpen: false,
+      close: async () => {},
+    };
+    registerQueueCommands(program, cli);
+    let out = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      out += String(s);
+      return true;
+    });
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    process.exitCode = 0;
+    try {
+      await program.parseAsync(['node', 'vigil', ...args]);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    const code = process.exitCode;
+    process.exitCode = 0;
+    return { out, code };
+  };
+
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    await addDevice(vdb, cliActor, {
+      assetTag: 'TASY-1',
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1803',
+    });
+    // As discovery leaves a device: no asset tag, only what the network showed.
+    unitId = (
+      await addDevice(vdb, cliActor, {
+        manufacturer: 'Philips',
+        model: 'Tasy EMR HTML5',
+        softwareVersion: '3.06.1700',
+        macs: ['00:60:35:0a:11:42'],
+        ips: ['10.40.0.42'],
+      })
+    ).id;
+    await importAdvisoryPaths(vdb, cliActor, [ADVISORY]);
+  });
+  afterAll(async () => vdb?.close());
+
+  it('shows the asset tag, else make, model and address, in the DEVICE column and the evidence view', async () => {
+    const table = await run('queue');
+    expect(table.code).toBe(0);
+    const rows = table.out.split('\n').filter((l) => l.includes('CVE-2021-'));
+    expect(rows).toHaveLength(4);
+    expect(rows.filter((l) => l.includes(' Philips Tasy EMR HTML5 (10.40.0.42) '))).toHaveLength(2);
+    expect(table.out).not.toContain(unitId);
+
+    const why = await run('queue', '--why');
+    expect(why.out).toMatch(/^\d+\. [A-Z-]+ Philips Tasy EMR HTML5 \(10\.40\.0\.42\) CVE-2021-39375 due /m);
+
+    const json = JSON.parse((await run('queue', '--json')).out) as {
+      deviceId: string;
+      deviceLabel: string;
+    }[];
+    // A CMMS device is named by its asset tag, the other by make, model and address.
+    expect(new Set(json.map((i) => `${i.deviceId === unitId ? 'unit' : 'cmms'} ${i.deviceLabel}`))).toEqual(
+      new Set(['cmms TASY-1', 'unit Philips Tasy EMR HTML5 (10.40.0.42)']),
+    );
+  });
+});
