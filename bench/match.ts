@@ -23,6 +23,7 @@ import { resolveManufacturer } from '../src/matching/names/names.js';
 import { cnaEvidence } from '../src/matching/rules/affected-list.js';
 import { type CsafProductFacts, csafEvidence } from '../src/matching/rules/csaf-product.js';
 import { nvdDeviceEvidence } from '../src/matching/rules/nvd-cpe.js';
+import { listQueuePage } from '../src/risk/queue-service.js';
 import {
   advisoryProducts,
   advisoryStatuses,
@@ -405,6 +406,24 @@ export async function benchMatch(o: MatchBenchOptions): Promise<void> {
         ratioToNoChangeFullMatch: ratioAgain,
       },
       peakRssMbEnd: maxRssMb(),
+    });
+
+    // ---- the work queue on the matched fleet (issue 5): one page, as the dashboard and `vigil queue` ask ----
+    // Every match and open finding is ranked for any page (SSVC inputs, environmental CVSS, due dates);
+    // only the page is built whole. No reference tool ranks a queue, so this reports time only.
+    const queueRuns: number[] = [];
+    let queueTotal = 0;
+    for (let i = 0; i < Math.max(1, o.fullRuns); i++) {
+      t0 = process.hrtime.bigint();
+      const page = await listQueuePage(vdb, o.actor, { limit: 50 });
+      queueRuns.push(ms(t0));
+      queueTotal = page.total;
+    }
+    console.log(
+      `  work queue, first page of 50 ${fmt(median(queueRuns) / 1000, 2).padStart(5)} s  median of ${queueRuns.length} (${queueRuns.map((x) => fmt(x / 1000, 2)).join(', ')} s); ${int(queueTotal)} items ranked`,
+    );
+    Object.assign(out, {
+      queue: { firstPageMedianMs: median(queueRuns), firstPageMs: queueRuns, items: queueTotal },
     });
 
     // ---- targets ----

@@ -142,6 +142,23 @@ function addDuration(since: string, decision: DeployerDecision, sla: SlaPolicy):
 
 const HI_LEVEL: Record<string, number> = { L: 0, M: 1, H: 2, VH: 3 };
 
+/**
+ * The decision tables' answers, remembered: a queue asks the same few hundred combinations of point
+ * values for every one of a fleet's matches. Bounded by the tables' size (a few hundred rows each).
+ */
+const tableAnswers = new Map<string, ReturnType<typeof decide>>();
+function tableDecide(tree: 'deployer' | 'cisa', selections: Readonly<Record<string, string>>) {
+  const key = `${tree}|${Object.entries(selections)
+    .map(([k, v]) => `${k}:${v}`)
+    .join('|')}`;
+  let r = tableAnswers.get(key);
+  if (!r) {
+    r = decide(tree, selections);
+    tableAnswers.set(key, r);
+  }
+  return r;
+}
+
 export function prioritize(input: PriorityInput): Priority {
   const sla = input.sla ?? DEFAULT_SLA;
   const applied: string[] = [];
@@ -168,7 +185,7 @@ export function prioritize(input: PriorityInput): Priority {
     selections['SI'] = si!.value;
     selections['MI'] = mi!.value;
   }
-  const d = decide('deployer', selections);
+  const d = tableDecide('deployer', selections);
   if (!d.ok) throw new Error(`SSVC deployer decision failed: ${d.message}`);
   let decision = DECISION_BY_KEY[d.outcome.key]!;
   const hiStep = d.path.find((s) => s.point === 'HI');
@@ -192,7 +209,7 @@ export function prioritize(input: PriorityInput): Priority {
       'the patient-safety floor (Human Impact Very High: a failure can kill or gravely injure a patient)',
     );
   }
-  const cisa = decide('cisa', {
+  const cisa = tableDecide('cisa', {
     E: e.value,
     A: a.value,
     TI: input.technicalImpact.value,

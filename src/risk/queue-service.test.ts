@@ -28,7 +28,7 @@ import { addSegment, createSite } from '../inventory/site-service.js';
 import { decideCandidate } from '../matching/vulns-service.js';
 import type { VigilDatabase } from '../store/database.js';
 import { addOverride, listRiskOverrides, revokeOverride } from './overrides-service.js';
-import { listQueue, type QueueItem } from './queue-service.js';
+import { listQueue, listQueuePage, type QueueItem } from './queue-service.js';
 
 const FIX = join(import.meta.dirname, '../../test/fixtures');
 const CSAF = join(FIX, 'advisories/csaf');
@@ -273,5 +273,23 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
       assetTag: null,
       deviceLabel: 'GE Medical Systems RHAPSODE (10.20.0.21)',
     });
+  });
+
+  it('a page is that slice of the whole queue, built the same, with ranks in the whole queue', async () => {
+    const whole = await listQueue(vdb, cliActor, {}, { now: NOW });
+    expect(whole.length).toBeGreaterThan(3);
+    expect(whole.map((i) => i.rank)).toEqual(whole.map((_, i) => i + 1));
+    for (const [offset, limit] of [
+      [0, 2],
+      [1, 2],
+      [whole.length - 1, 5],
+    ] as const) {
+      const page = await listQueuePage(vdb, cliActor, { offset, limit }, { now: NOW });
+      expect(page.total).toBe(whole.length);
+      expect(page.items).toEqual(whole.slice(offset, offset + limit));
+    }
+    const device = whole.at(-1)!.deviceId;
+    const own = await listQueuePage(vdb, cliActor, { deviceId: device }, { now: NOW });
+    expect(own.items).toEqual(whole.filter((i) => i.deviceId === device));
   });
 });
