@@ -6,6 +6,7 @@ import { importCaptureFile } from '../../test/import-capture.js';
 import type { VigilDatabase } from '../store/database.js';
 import { deviceLabel, deviceLabels, withDeviceLabels } from './device-label.js';
 import { addDevice, listDevices, updateDevice } from './inventory-service.js';
+import { observeDevice } from './observation.js';
 
 const row = (over: Partial<Parameters<typeof deviceLabel>[0]> = {}) => ({
   id: '01a22a72-f496-7006-9fae-3c9e9d4772da',
@@ -65,6 +66,28 @@ describe.each(DIALECTS)('device labels on %s', (dialect) => {
     labels = await deviceLabels(vdb, [ct.id, pump.id]);
     expect(labels.get(ct.id)).toBe('CT-RAD-3');
     expect(labels.get(pump.id)).toBe('infusion-pump (00:09:fb:01:02:03)');
+    // An IPv4 address seen earlier names the device before IPv6 seen later; link-local fe80:: comes last.
+    const sight = async (seenAt: string, mac: string, ips: string[]) => {
+      const r = await observeDevice(vdb, cliActor, {
+        source: 'capture',
+        sourceRef: 'ward.pcap',
+        seenAt,
+        macs: [mac],
+        ips,
+        facts: { manufacturer: 'Siemens', model: 'Prisma_fit' },
+      });
+      if (r.outcome === 'conflict') throw new Error(r.reason);
+      return r.deviceId;
+    };
+    const mr = await sight('2026-11-28T10:00:00.000Z', '02:00:5e:20:00:22', ['10.20.0.22']);
+    await sight('2026-11-28T11:00:00.000Z', '02:00:5e:20:00:22', ['fe80::5eff:fe20:22', 'fd00:20::22']);
+    const v6 = await sight('2026-11-28T11:00:00.000Z', '02:00:5e:20:00:23', [
+      'fe80::5eff:fe20:23',
+      'fd00:20::23',
+    ]);
+    labels = await deviceLabels(vdb, [mr, v6]);
+    expect(labels.get(mr)).toBe('Siemens Prisma_fit (10.20.0.22)');
+    expect(labels.get(v6)).toBe('Siemens Prisma_fit (fd00:20::23)');
     expect(await withDeviceLabels(vdb, [{ deviceId: pacs.id }, { deviceId: null }])).toEqual([
       { deviceId: pacs.id, deviceLabel: 'pacs (10.20.0.10)' },
       { deviceId: null, deviceLabel: null },

@@ -8,8 +8,8 @@ import type { DbHandle } from '../store/transaction.js';
 
 /**
  * The asset tag when there is one (the hospital's own name for the unit); otherwise make and model (or
- * the class, when known) with the device's newest host name, IP or MAC in brackets; otherwise only the
- * address; a device with none of these is "device" and the start of its id.
+ * the class, when known) with the device's newest host name, IP (IPv4 first, link-local IPv6 last) or MAC
+ * in brackets; otherwise only the address; a device with none of these is "device" and the start of its id.
  */
 export function deviceLabel(d: DeviceLabelRow): string {
   if (d.asset_tag) return d.asset_tag;

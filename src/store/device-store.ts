@@ -738,6 +738,8 @@ export interface DeviceLabelRow {
   mac: string | null;
 }
 
+const ipPreference = (ip: string) => (!ip.includes(':') ? 0 : /^fe[89ab]/i.test(ip) ? 2 : 1);
+
 /** The naming facts of many devices in two queries (devices, then their newest host name, IP and MAC). */
 export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Promise<DeviceLabelRow[]> {
   const out: DeviceLabelRow[] = [];
@@ -769,7 +771,10 @@ export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Prom
     for (const i of idents) {
       const n = newest.get(i.device_id) ?? {};
       const kind = i.kind as 'hostname' | 'ip' | 'mac';
-      if (n[kind] === undefined) n[kind] = i.value;
+      // The newest address a person would use: IPv4 before IPv6, a link-local fe80:: address (which
+      // every IPv6 host derives from its MAC) only when there is nothing else.
+      if (n[kind] === undefined || (kind === 'ip' && ipPreference(i.value) < ipPreference(n.ip!)))
+        n[kind] = i.value;
       newest.set(i.device_id, n);
     }
     for (const r of rows) {
