@@ -4,16 +4,13 @@
  * model and address of one only the network showed, on the real Philips Tasy advisory ICSMA-21-308-01.
  */
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandRunner } from '../../../test/cli-commands.js';
 import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
 import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
-import { loadConfig } from '../../config/config.js';
 import { addDevice } from '../../inventory/inventory-service.js';
-import { createLogger } from '../../log.js';
 import type { VigilDatabase } from '../../store/database.js';
-import type { CliContext } from '../cli-context.js';
 import { registerQueueCommands } from './queue.js';
 
 const ADVISORY = join(import.meta.dirname, '../../../test/fixtures/advisories/csaf/icsma-21-308-01.json');
@@ -21,37 +18,7 @@ const ADVISORY = join(import.meta.dirname, '../../../test/fixtures/advisories/cs
 describe.each(DIALECTS)('vigil queue on %s', (dialect) => {
   let vdb: VigilDatabase;
   let unitId: string;
-  const run = async (...args: string[]) => {
-    const program = new Command().exitOverride();
-    const cli: CliContext = {
-      get: async () => ({
-        config: loadConfig({ env: {}, flags: { db: 'sqlite::memory:' } }),
-        vdb,
-        log: createLogger('silent'),
-      }),
-      actor: () => cliActor,
-      keepOpen: () => {},
-      keptOpen: false,
-      close: async () => {},
-    };
-    registerQueueCommands(program, cli);
-    let out = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      out += String(s);
-      return true;
-    });
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    process.exitCode = 0;
-    try {
-      await program.parseAsync(['node', 'vigil', ...args]);
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-    const code = process.exitCode;
-    process.exitCode = 0;
-    return { out, code };
-  };
+  const run = commandRunner(registerQueueCommands, () => vdb);
 
   beforeAll(async () => {
     vdb = await freshDatabase(dialect);
