@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandRunner } from '../../../test/cli-commands.js';
 import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
+import { importCaptureFile } from '../../../test/import-capture.js';
 import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
+import { listFindings } from '../../findings/findings-service.js';
 import { addDevice, updateDevice } from '../../inventory/inventory-service.js';
 import type { VigilDatabase } from '../../store/database.js';
 import { registerTaskCommands } from './tasks.js';
@@ -143,5 +145,22 @@ describe.each(DIALECTS)('vigil tasks on %s', (dialect) => {
     expect((await run('tasks', 'show', id)).out).toContain(
       `device         ${label} (${unit.id}), Main Campus`,
     );
+  });
+
+  it("lists a finding's task by the finding's title, not its id", async () => {
+    // A CT sending a study in the clear (the real dcmtk capture): a cleartext-phi finding.
+    await importCaptureFile(
+      vdb,
+      join(import.meta.dirname, '../../../test/fixtures/captures/dicom-ct-store.pcap'),
+    );
+    const [finding] = await listFindings(vdb, cliActor, { type: 'cleartext-phi' });
+    const c = await run('tasks', 'create', '--finding', finding!.id);
+    expect(c.code).toBe(0);
+    const id = c.out.split(' ')[1]!;
+    const row = (await run('tasks', 'list', '--device', finding!.deviceId)).out
+      .split('\n')
+      .find((l) => l.includes(id))!;
+    expect(row).toContain(finding!.title);
+    expect(row).not.toContain(finding!.id);
   });
 });

@@ -151,7 +151,8 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
                 t.due,
                 t.overdue ? 'OVERDUE' : '',
                 t.deviceLabel,
-                t.vulnerability ?? t.findingId ?? t.kind,
+                // A finding's id means nothing in a list; its task carries the finding's title.
+                t.vulnerability ?? (t.findingId ? t.title : t.kind),
                 t.assignee,
                 t.site,
                 t.id,
