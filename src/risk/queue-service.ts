@@ -182,12 +182,65 @@ export async function listQueuePage(
 ): Promise<QueuePage> {
   assertCan(actor, 'risk:read');
   const q = parseInput(QueueQuerySchema, query ?? {}, 'queue query');
+  const entries = await queueEntries(h, actor, opts);
+  // One collator: String#localeCompare builds one per call, and a fleet's queue sorts ~800,000 entries.
+  const text = new Intl.Collator().compare;
+  entries.sort(
+    (a, b) =>
+      b.score - a.score ||
+      text(a.due ?? '9999', b.due ?? '9999') ||
+      text(a.deviceLabel, b.deviceLabel) ||
+      text(a.order, b.order),
+  );
+  const ranked = entries.map((e, i) => ({ e, rank: i + 1 }));
+  const all = ranked.filter(
+    ({ e }) => (!q.overdue || e.overdue) && (!q.deviceId || e.deviceId === q.deviceId),
+  );
+  const offset = q.offset ?? 0;
+  return {
+    items: all
+      .slice(offset, q.limit ? offset + q.limit : undefined)
+      .map(({ e, rank }) => ({ ...e.build(), rank })),
+    total: all.length,
+    offset,
+  };
+}
+
+/**
+ * One device's queue item for a vulnerability or a finding, as the queue would show it but without its
+ * rank (0), which needs the whole queue; undefined when the queue holds no such item. Reads only that
+ * device's matches and findings: a task takes its due date from here.
+ */
+export async function queueItemOf(
+  h: DbHandle,
+  actor: Actor,
+  item: { deviceId: string; vulnerability?: string; findingId?: string },
+  opts: QueueOptions = {},
+): Promise<QueueItem | undefined> {
+  assertCan(actor, 'risk:read');
+  const entries = await queueEntries(h, actor, opts, item.deviceId);
+  const key = item.vulnerability ?? item.findingId;
+  return entries.find((e) => e.deviceId === item.deviceId && e.order === key)?.build();
+}
+
+/** Every item of the queue (or of one device), unranked: what ranking reads, and how to build the rest. */
+async function queueEntries(
+  h: DbHandle,
+  actor: Actor,
+  opts: QueueOptions,
+  onlyDevice?: string,
+): Promise<QueueEntry[]> {
   const now = opts.now ?? new Date();
   const sla = opts.sla ?? DEFAULT_SLA;
   const matches: VulnerabilityMatch[] = [];
-  for await (const m of streamVulnMatches(h, actor, { status: ['affected', 'needs-review'] }))
+  for await (const m of streamVulnMatches(h, actor, {
+    status: ['affected', 'needs-review'],
+    ...(onlyDevice ? { deviceId: onlyDevice } : {}),
+  }))
     matches.push(m);
-  const findings = (await openFindings(h)).filter((f) => f.device_id);
+  const findings = (await openFindings(h)).filter(
+    (f) => f.device_id && (!onlyDevice || f.device_id === onlyDevice),
+  );
   const deviceIdList = [...new Set([...matches.map((m) => m.deviceId), ...findings.map((f) => f.device_id)])];
   const labelOfMatch = new Map(matches.map((m) => [m.deviceId, m.deviceLabel]));
   const [devices, ips, segments, ssvcRows, overrideRows, controls, prevalence, vulnEvidence, internet] =
@@ -504,27 +557,7 @@ export async function listQueuePage(
       build: () => item,
     });
   }
-  // One collator: String#localeCompare builds one per call, and a fleet's queue sorts ~800,000 entries.
-  const text = new Intl.Collator().compare;
-  entries.sort(
-    (a, b) =>
-      b.score - a.score ||
-      text(a.due ?? '9999', b.due ?? '9999') ||
-      text(a.deviceLabel, b.deviceLabel) ||
-      text(a.order, b.order),
-  );
-  const ranked = entries.map((e, i) => ({ e, rank: i + 1 }));
-  const all = ranked.filter(
-    ({ e }) => (!q.overdue || e.overdue) && (!q.deviceId || e.deviceId === q.deviceId),
-  );
-  const offset = q.offset ?? 0;
-  return {
-    items: all
-      .slice(offset, q.limit ? offset + q.limit : undefined)
-      .map(({ e, rank }) => ({ ...e.build(), rank })),
-    total: all.length,
-    offset,
-  };
+  return entries;
 }
 
 /** A queue item as far as ranking and filtering need it, and how to build the whole item. */

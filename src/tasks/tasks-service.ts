@@ -7,13 +7,14 @@
  * campaigns in tasks/campaigns-service.ts.
  */
 import { z } from 'zod';
-import { type Actor, assertCan } from '../accounts/actor.js';
+import { type Actor, assertCan, can } from '../accounts/actor.js';
 import { ALL_PERMISSIONS } from '../accounts/permissions.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
 import { deviceLabels } from '../inventory/device-label.js';
 import { resolveDevice } from '../inventory/inventory-service.js';
+import { type QueueOptions, queueItemOf } from '../risk/queue-service.js';
 import { kevFor } from '../store/advisory-store.js';
 import { newId } from '../store/ids.js';
 import { detailsOf, matchFor } from '../store/match-store.js';
@@ -476,15 +477,35 @@ export function acceptanceControls(a: AcceptanceRow): CompensatingControl[] {
 }
 
 /**
+ * A new task's due date: the one given, else the work queue's for its item (what `vigil queue` shows
+ * in DUE), so a task made from the queue keeps the deadline that ranked it. Null when the queue sets none
+ * (a deferred item) or the account may not read the queue.
+ */
+async function dueOf(
+  tx: DbHandle,
+  actor: Actor,
+  given: string | undefined,
+  item: Parameters<typeof queueItemOf>[2],
+  queue: QueueOptions,
+): Promise<{ due: string | null; dueSource: string | null }> {
+  if (given) return { due: given, dueSource: 'given' };
+  if (!can(actor, 'risk:read') || !can(actor, 'vulns:read')) return { due: null, dueSource: null };
+  const it = await queueItemOf(tx, actor, item, queue);
+  return it?.due ? { due: it.due, dueSource: 'queue' } : { due: null, dueSource: null };
+}
+
+/**
  * `vigil tasks create`: a task for one (device, vulnerability) match or one finding. The due date is the
- * caller's, else KEV's due date for the CVE, else none (the risk queue may fill it later with
- * `updateTask`). The fix comes from the advisory's remediation unless given.
+ * caller's, else the work queue's for that item (its decision's SLA from `queue`, or KEV's date when
+ * sooner), else KEV's due date for the CVE, else none. The fix comes from the advisory's remediation
+ * unless given.
  */
 export async function createTask(
   vdb: DbHandle,
   actor: Actor,
   input: unknown,
   now: Date = new Date(),
+  queue: QueueOptions = {},
 ): Promise<Task> {
   assertCan(actor, 'tasks:write');
   const q = parseInput(TaskCreateSchema, input, 'task');
@@ -505,8 +526,7 @@ export async function createTask(
         findingId: f.id,
         campaignId: null,
         title: q.title ?? f.title,
-        due: q.due ?? null,
-        dueSource: q.due ? 'given' : null,
+        ...(await dueOf(tx, actor, q.due, { deviceId: f.device_id, findingId: f.id }, { ...queue, now })),
         fix: q.fix ?? null,
         controls: q.controls ?? [],
         assignee: q.assignee ?? null,
@@ -523,8 +543,16 @@ export async function createTask(
       const [existing] = await liveTasksFor(tx, { deviceIds: [d.id], vulnKey });
       if (existing)
         throw conflict(`${vulnKey} on ${q.device} already has task ${existing.id} (${existing.state})`);
-      let due = q.due ?? null;
-      let dueSource: string | null = due ? 'given' : null;
+      let { due, dueSource } = await dueOf(
+        tx,
+        actor,
+        q.due,
+        { deviceId: d.id, vulnerability: vulnKey },
+        {
+          ...queue,
+          now,
+        },
+      );
       if (!due && m.cve) {
         const kev = (await kevFor(tx, [m.cve])).get(m.cve);
         if (kev?.due_date) {

@@ -12,6 +12,7 @@ import { importCaptureFile } from '../../../test/import-capture.js';
 import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
 import { listFindings } from '../../findings/findings-service.js';
 import { addDevice, updateDevice } from '../../inventory/inventory-service.js';
+import { listQueuePage } from '../../risk/queue-service.js';
 import type { VigilDatabase } from '../../store/database.js';
 import { registerTaskCommands } from './tasks.js';
 
@@ -162,5 +163,12 @@ describe.each(DIALECTS)('vigil tasks on %s', (dialect) => {
       .find((l) => l.includes(id))!;
     expect(row).toContain(finding!.title);
     expect(row).not.toContain(finding!.id);
+    // Due when the work queue says the finding is (its decision's SLA), not left without a date.
+    const [item] = (await listQueuePage(vdb, cliActor, { deviceId: finding!.deviceId })).items.filter(
+      (i) => i.findingId === finding!.id,
+    );
+    expect(item?.due).toBeTruthy();
+    const task = JSON.parse((await run('tasks', 'show', id, '--json')).out) as { due: string };
+    expect(task.due).toBe(item!.due);
   });
 });

@@ -3,7 +3,9 @@
  * process from a match or finding to a verified fix, risk acceptances with expiry, and campaigns across
  * a model and version. The same operations as /api/v1/tasks, /campaigns and /risk-acceptances.
  */
+
 import type { Command } from 'commander';
+import { queueOptionsFrom } from '../../risk/queue-service.js';
 import {
   acceptRisk,
   listRiskAcceptances,
@@ -194,7 +196,10 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
     .option('--vuln <cve>', 'the vulnerability (CVE or advisory-local key)')
     .option('--finding <id>', 'a finding instead of a vulnerability')
     .option('--title <text>')
-    .option('--due <iso>', 'due date (default: KEV due date, else none until the risk queue sets one)')
+    .option(
+      '--due <iso>',
+      "due date (default: the work queue's due date for the item, else KEV's, else none)",
+    )
     .option('--assignee <name>')
     .option('--fix <text>', 'what fixes it (default: the advisory remediation)')
     .option(
@@ -216,7 +221,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           control?: string[];
           json?: boolean;
         }) => {
-          const { vdb } = await cli.get();
+          const { vdb, config } = await cli.get();
           const t = await createTask(
             vdb,
             cli.actor(),
@@ -230,6 +235,8 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
               fix: o.fix,
               controls: parseControls(o.control),
             }),
+            new Date(),
+            queueOptionsFrom(config),
           );
           if (o.json) return printJson(t);
           process.stdout.write(`Task ${t.id} created (${t.state}): ${t.title}\n`);

@@ -5,7 +5,9 @@
  * `risk:accept`). Bodies are validated by the domain modules (tasks/*), so the API and the CLI refuse
  * the same things with the same messages.
  */
+
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { queueOptionsFrom } from '../../risk/queue-service.js';
 import {
   ACCEPTANCE_SCOPES,
   ACCEPTANCE_STATES,
@@ -230,7 +232,18 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
       },
       responses: { 201: json(TaskSchema, 'Created') },
     }),
-    async (c) => c.json(await createTask(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 201),
+    async (c) => {
+      const ctx = c.get('ctx');
+      // The queue's SLA settings, so the task is due when `GET /queue` says the item is.
+      const task = await createTask(
+        ctx.vdb,
+        actorOf(c),
+        c.req.valid('json'),
+        new Date(),
+        queueOptionsFrom(ctx.config),
+      );
+      return c.json(task, 201);
+    },
   )
   .openapi(
     defineRoute('tasks:write', {
