@@ -54,6 +54,7 @@ describe('task figures', () => {
     state,
     createdAt,
     dueAt,
+    deviceId: `dev-${id}`,
     assetTag: `BME-${id}`,
     siteName: 'North',
     department: 'ICU',

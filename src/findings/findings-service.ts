@@ -10,7 +10,7 @@ import { SEVERITIES, type Severity } from '../discovery/finding-severity.js';
 import type { Evidence, FindingType } from '../discovery/host-observation.js';
 import { FINDING_TYPES } from '../discovery/host-observation.js';
 import { invalidInput, notFound } from '../errors.js';
-import { deviceLabels } from '../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { type FindingRow, listFindings as listRows, updateFinding } from '../store/discovery-store.js';
 import { nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
@@ -54,8 +54,7 @@ function toFinding(r: Row, labels: ReadonlyMap<string, string>): Finding {
     type: r.type as FindingType,
     severity: r.severity as Severity,
     deviceId: r.device_id,
-    // Findings join their device, so a label is missing only when the device went in between.
-    deviceLabel: labels.get(r.device_id) ?? r.asset_tag ?? r.device_id,
+    deviceLabel: labelIn(labels, r.device_id),
     assetTag: r.asset_tag,
     subject: r.subject,
     title: r.title,

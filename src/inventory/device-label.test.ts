@@ -4,7 +4,8 @@ import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import type { VigilDatabase } from '../store/database.js';
-import { deviceLabel, deviceLabels, withDeviceLabels } from './device-label.js';
+import { getDevice } from '../store/device-store.js';
+import { deviceLabel, deviceLabels, labelIn, storedDeviceLabel } from './device-label.js';
 import { addDevice, listDevices, updateDevice } from './inventory-service.js';
 import { observeDevice } from './observation.js';
 
@@ -15,24 +16,28 @@ const row = (over: Partial<Parameters<typeof deviceLabel>[0]> = {}) => ({
   manufacturer_name: null,
   model_name: null,
   hostname: null,
-  ip: null,
+  ips: [],
   mac: null,
   ...over,
 });
 
 describe('deviceLabel', () => {
   it('prefers the asset tag, then make and model or class with the newest name or address', () => {
-    expect(deviceLabel(row({ asset_tag: 'CT-3', manufacturer_name: 'GE', ip: '10.20.0.21' }))).toBe('CT-3');
+    expect(deviceLabel(row({ asset_tag: 'CT-3', manufacturer_name: 'GE', ips: ['10.20.0.21'] }))).toBe(
+      'CT-3',
+    );
     expect(
-      deviceLabel(row({ manufacturer_name: 'GE Medical Systems', model_name: 'RHAPSODE', ip: '10.20.0.21' })),
+      deviceLabel(
+        row({ manufacturer_name: 'GE Medical Systems', model_name: 'RHAPSODE', ips: ['10.20.0.21'] }),
+      ),
     ).toBe('GE Medical Systems RHAPSODE (10.20.0.21)');
-    expect(deviceLabel(row({ device_class: 'pacs', hostname: 'pacs1', ip: '10.20.0.10' }))).toBe(
+    expect(deviceLabel(row({ device_class: 'pacs', hostname: 'pacs1', ips: ['10.20.0.10'] }))).toBe(
       'pacs (pacs1)',
     );
     expect(deviceLabel(row({ model_name: 'el250', mac: '00:0f:82:ec:60:23' }))).toBe(
       'el250 (00:0f:82:ec:60:23)',
     );
-    expect(deviceLabel(row({ ip: '10.30.0.42' }))).toBe('10.30.0.42');
+    expect(deviceLabel(row({ ips: ['10.30.0.42'] }))).toBe('10.30.0.42');
     expect(deviceLabel(row({ device_class: 'infusion-pump' }))).toBe('infusion-pump');
     expect(deviceLabel(row())).toBe('device 01a22a72');
   });
@@ -88,9 +93,10 @@ describe.each(DIALECTS)('device labels on %s', (dialect) => {
     labels = await deviceLabels(vdb, [mr, v6]);
     expect(labels.get(mr)).toBe('Siemens Prisma_fit (10.20.0.22)');
     expect(labels.get(v6)).toBe('Siemens Prisma_fit (fd00:20::23)');
-    expect(await withDeviceLabels(vdb, [{ deviceId: pacs.id }, { deviceId: null }])).toEqual([
-      { deviceId: pacs.id, deviceLabel: 'pacs (10.20.0.10)' },
-      { deviceId: null, deviceLabel: null },
-    ]);
+    // A device read whole is labelled the same as through deviceLabels.
+    for (const id of [mr, v6, pacs.id, ct.id])
+      expect(storedDeviceLabel((await getDevice(vdb, id))!)).toBe((await deviceLabels(vdb, [id])).get(id));
+    // A device gone since it was listed: "device" and the start of its id.
+    expect(labelIn(labels, 'no-such-device')).toBe('device no-such-');
   });
 });

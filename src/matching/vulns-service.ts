@@ -9,7 +9,7 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
-import { deviceLabels } from '../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import {
   advisoriesById,
   advisoryByTrackingId,
@@ -116,7 +116,7 @@ async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchView[]): Pr
       id: r.id,
       deviceId: r.device_id,
       assetTag: device.asset_tag,
-      deviceLabel: labels.get(r.device_id) ?? `device ${r.device_id.slice(0, 8)}`,
+      deviceLabel: labelIn(labels, r.device_id),
       vulnerability: r.vuln_key,
       advisoryIds: JSON.parse(r.advisory_ids) as string[],
       cve: r.cve,

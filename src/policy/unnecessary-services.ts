@@ -12,7 +12,7 @@ import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { findingSeverity, findingTitle } from '../discovery/finding-severity.js';
 import type { Evidence } from '../discovery/host-observation.js';
-import { deviceLabels } from '../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import {
   type FindingRow,
   findingsByKey,
@@ -264,7 +264,7 @@ export async function checkUnnecessaryServices(
       findings: { created: 0, updated: 0, reopened: 0 },
       items: found.map((f) => ({
         deviceId: f.deviceId,
-        deviceLabel: labels.get(f.deviceId) ?? f.deviceId,
+        deviceLabel: labelIn(labels, f.deviceId),
         subject: f.subject,
         port: f.service.port,
         transport: f.service.transport,

@@ -9,7 +9,7 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { notFound, VigilError } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
-import { deviceLabels } from '../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { newId, nowIso } from '../store/ids.js';
 import {
   deleteMatches,
@@ -150,7 +150,7 @@ function toMatch(m: RecallMatchView, labels: ReadonlyMap<string, string>): Recal
     recallNumber: m.recall_number,
     deviceId: m.device_id,
     assetTag: m.asset_tag,
-    deviceLabel: labels.get(m.device_id) ?? `device ${m.device_id.slice(0, 8)}`,
+    deviceLabel: labelIn(labels, m.device_id),
     serialNumber: m.serial_number,
     modelId: m.model_id,
     model: m.model,

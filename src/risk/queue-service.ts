@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import type { SsvcDecision } from '../formats/csaf/csaf-advisory.js';
 import { CRITICALITIES, type Criticality } from '../inventory/device.js';
 import { parseInput } from '../inventory/device-input.js';
-import { deviceLabels } from '../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { streamVulnMatches, type VulnerabilityMatch } from '../matching/vulns-service.js';
 import {
   advisorySsvc,
@@ -272,8 +272,7 @@ async function queueEntries(
       findings.flatMap((f) => (labelOfMatch.has(f.device_id) ? [] : [f.device_id])),
     ),
   ]);
-  const labelOf = (d: RiskDeviceRow) =>
-    labelOfMatch.get(d.id) ?? labels.get(d.id) ?? d.asset_tag ?? `device ${d.id.slice(0, 8)}`;
+  const labelOf = (d: RiskDeviceRow) => labelOfMatch.get(d.id) ?? labelIn(labels, d.id);
   const rubricByModel = new Map<string, ModelRubric>(
     rubricRows.map((r) => {
       const n = names.get(r.model_id);

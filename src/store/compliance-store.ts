@@ -200,6 +200,7 @@ export interface TaskTimelineRow {
   state: string;
   createdAt: string;
   dueAt: string | null;
+  deviceId: string;
   assetTag: string | null;
   siteName: string | null;
   department: string | null;
@@ -226,6 +227,7 @@ export async function taskTimeline(
       't.state',
       't.created_at',
       't.due_at',
+      't.device_id',
       'd.asset_tag',
       's.name as site_name',
       'd.department',
@@ -237,6 +239,7 @@ export async function taskTimeline(
     state: r.state,
     createdAt: r.created_at,
     dueAt: r.due_at,
+    deviceId: r.device_id,
     assetTag: r.asset_tag,
     siteName: r.site_name,
     department: r.department,

@@ -734,13 +734,12 @@ export interface DeviceLabelRow {
   manufacturer_name: string | null;
   model_name: string | null;
   hostname: string | null;
-  ip: string | null;
+  /** Every IP address, newest first. */
+  ips: string[];
   mac: string | null;
 }
 
-const ipPreference = (ip: string) => (!ip.includes(':') ? 0 : /^fe[89ab]/i.test(ip) ? 2 : 1);
-
-/** The naming facts of many devices in two queries (devices, then their newest host name, IP and MAC). */
+/** The naming facts of many devices in two queries (devices, then their host names, IPs and MACs). */
 export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Promise<DeviceLabelRow[]> {
   const out: DeviceLabelRow[] = [];
   for (const part of chunks([...new Set(ids)])) {
@@ -757,7 +756,7 @@ export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Prom
       ])
       .where('d.id', 'in', part)
       .execute();
-    const newest = new Map<string, { hostname?: string; ip?: string; mac?: string }>();
+    const named = new Map<string, { hostname?: string; ips: string[]; mac?: string }>();
     const idents = await h.db
       .selectFrom('device_identifiers')
       .select(['device_id', 'kind', 'value'])
@@ -769,25 +768,26 @@ export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Prom
       .orderBy('value')
       .execute();
     for (const i of idents) {
-      const n = newest.get(i.device_id) ?? {};
-      const kind = i.kind as 'hostname' | 'ip' | 'mac';
-      // The newest address a person would use: IPv4 before IPv6, a link-local fe80:: address (which
-      // every IPv6 host derives from its MAC) only when there is nothing else.
-      if (n[kind] === undefined || (kind === 'ip' && ipPreference(i.value) < ipPreference(n.ip!)))
-        n[kind] = i.value;
-      newest.set(i.device_id, n);
+      let n = named.get(i.device_id);
+      if (!n) {
+        n = { ips: [] };
+        named.set(i.device_id, n);
+      }
+      if (i.kind === 'ip') n.ips.push(i.value);
+      else if (i.kind === 'hostname') n.hostname ??= i.value;
+      else n.mac ??= i.value;
     }
     for (const r of rows) {
-      const n = newest.get(r.id) ?? {};
+      const n = named.get(r.id);
       out.push({
         id: r.id,
         asset_tag: r.asset_tag,
         device_class: r.device_class,
         manufacturer_name: orNull(r.manufacturer_name),
         model_name: orNull(r.model_name),
-        hostname: n.hostname ?? null,
-        ip: n.ip ?? null,
-        mac: n.mac ?? null,
+        hostname: n?.hostname ?? null,
+        ips: n?.ips ?? [],
+        mac: n?.mac ?? null,
       });
     }
   }

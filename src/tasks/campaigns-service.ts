@@ -10,7 +10,7 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
-import { deviceLabels } from '../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { nameKey } from '../inventory/identity.js';
 import { newId } from '../store/ids.js';
 import { matchFor } from '../store/match-store.js';
@@ -274,7 +274,7 @@ export async function createCampaign(
           vulnKey,
           findingId: null,
           campaignId: row.id,
-          title: `${row.title}: ${labels.get(d.id) ?? d.asset_tag ?? d.id}`,
+          title: `${row.title}: ${labelIn(labels, d.id)}`,
           due: row.due_at,
           dueSource: row.due_at ? 'campaign' : null,
           fix,

@@ -12,7 +12,7 @@ import { ALL_PERMISSIONS } from '../accounts/permissions.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
-import { deviceLabels } from '../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { resolveDevice } from '../inventory/inventory-service.js';
 import { type QueueOptions, queueItemOf } from '../risk/queue-service.js';
 import { kevFor } from '../store/advisory-store.js';
@@ -187,14 +187,14 @@ export function isOverdue(row: Pick<TaskRow, 'due_at' | 'state'>, now: Date): bo
   );
 }
 
-/** `label` is the device's label (deviceLabels); without one, the asset tag or the start of the id. */
-export function toTask(r: TaskView, now: Date = new Date(), label?: string): Task {
+/** The task of a stored row, its device named from `labels` (deviceLabels). */
+function toTask(r: TaskView, now: Date, labels: ReadonlyMap<string, string>): Task {
   const state = r.state as TaskState;
   return {
     id: r.id,
     kind: r.kind as TaskKind,
     deviceId: r.device_id,
-    deviceLabel: label ?? r.asset_tag ?? `device ${r.device_id.slice(0, 8)}`,
+    deviceLabel: labelIn(labels, r.device_id),
     assetTag: r.asset_tag,
     siteId: r.site_id,
     site: r.site_name,
@@ -234,7 +234,7 @@ export async function toTasks(
     h,
     rows.map((r) => r.device_id),
   );
-  return rows.map((r) => toTask(r, now, labels.get(r.device_id)));
+  return rows.map((r) => toTask(r, now, labels));
 }
 
 /** One task by id, as the caller's transaction sees it after a change. */
@@ -535,7 +535,7 @@ export async function createTask(
     } else {
       const d = await resolveDevice(tx, actor, q.device!);
       const vulnKey = q.vulnerability!.toUpperCase();
-      const label = (await deviceLabels(tx, [d.id])).get(d.id) ?? d.assetTag ?? d.id;
+      const label = labelIn(await deviceLabels(tx, [d.id]), d.id);
       const m = await matchFor(tx, d.id, vulnKey);
       if (!m) throw notFound(`A match of ${vulnKey} on device ${q.device}`);
       if (m.status === 'fixed' || m.status === 'not-affected')

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
-import { deviceLabels } from '../../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
 import { runMatch } from '../../matching/matcher.js';
@@ -245,7 +245,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
           const actor = cli.actor();
           const device = await resolveDevice(vdb, actor, ref);
           const r = await decideCandidate(vdb, actor, device.id, vuln, input);
-          const label = (await deviceLabels(vdb, [device.id])).get(device.id) ?? device.id;
+          const label = labelIn(await deviceLabels(vdb, [device.id]), device.id);
           process.stdout.write(
             `${vuln.toUpperCase()} ${r.decision} for ${label}'s model; ${r.devicesAffected} matches updated.\n`,
           );

@@ -4,7 +4,7 @@
  * the things it names as gaps (a site without an officer, an overdue update …). Collectors are small,
  * one file per kind, and read only through store modules or other areas' exported functions.
  */
-import { deviceLabels } from '../../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import type { OpenFindingRef } from '../../store/compliance-store.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { EvidenceKind } from '../controls/control.js';
@@ -83,7 +83,7 @@ export async function findingGaps(ctx: EvidenceContext, items: readonly OpenFind
     ctx.h,
     items.map((f) => f.deviceId),
   );
-  return items.map((f) => `${labels.get(f.deviceId) ?? f.assetTag ?? f.deviceId}: ${f.title}`);
+  return items.map((f) => `${labelIn(labels, f.deviceId)}: ${f.title}`);
 }
 
 /** A rate 0..1 as a percentage with one decimal: `66.7%`. */

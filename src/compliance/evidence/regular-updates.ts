@@ -6,7 +6,6 @@
  */
 import { deviceLabels } from '../../inventory/device-label.js';
 import { type TaskTimelineEvent, type TaskTimelineRow, taskTimeline } from '../../store/compliance-store.js';
-import { listTaskViews } from '../../store/tasks-store.js';
 import { ACTIVE_STATES } from '../../tasks/task-states.js';
 import { ageInDays, type EvidenceCollector, type EvidenceContext, evidence } from './evidence.js';
 
@@ -51,6 +50,10 @@ export function median(sorted: readonly number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Still owed work (open, awaiting the manufacturer, scheduled) and past its due date. */
+const isOverdue = (t: TaskTimelineRow, nowIso: string): t is TaskTimelineRow & { dueAt: string } =>
+  ACTIVE.has(t.state) && !!t.dueAt && t.dueAt < nowIso;
+
 /**
  * Pure: the figures from tasks and their events, as of `now`, over `weeks` weeks. `labels` names the
  * device of each task by task id (else its asset tag, else "device").
@@ -72,7 +75,7 @@ export function taskFigures(
   const overdue: OverdueTask[] = [];
   const ttp: number[] = [];
   for (const t of tasks) {
-    if (ACTIVE.has(t.state) && t.dueAt && t.dueAt < nowIso)
+    if (isOverdue(t, nowIso))
       overdue.push({
         taskId: t.id,
         title: t.title,
@@ -118,22 +121,17 @@ export function taskFigures(
 }
 
 export async function loadTaskFigures(ctx: EvidenceContext): Promise<TaskFigures> {
-  const [{ tasks, events }, overdue] = await Promise.all([
-    taskTimeline(ctx.h, ctx.siteIds),
-    // The overdue tasks' devices, to name them (the timeline carries only the asset tag).
-    listTaskViews(ctx.h, {
-      states: ACTIVE_STATES,
-      dueBefore: ctx.now.toISOString(),
-      ...(ctx.siteIds ? { siteIds: ctx.siteIds } : {}),
-    }),
-  ]);
+  const { tasks, events } = await taskTimeline(ctx.h, ctx.siteIds);
+  // Only the overdue tasks' devices are named.
+  const nowIso = ctx.now.toISOString();
+  const overdue = tasks.filter((t) => isOverdue(t, nowIso));
   const byDevice = await deviceLabels(
     ctx.h,
-    overdue.map((t) => t.device_id),
+    overdue.map((t) => t.deviceId),
   );
   const labels = new Map<string, string>();
   for (const t of overdue) {
-    const label = byDevice.get(t.device_id);
+    const label = byDevice.get(t.deviceId);
     if (label) labels.set(t.id, label);
   }
   return taskFigures(tasks, events, ctx.now, undefined, labels);

@@ -4,7 +4,7 @@
  * ports, protocols, volume and first/last seen.
  */
 import { type Actor, assertCan } from '../../accounts/actor.js';
-import { deviceLabels } from '../../inventory/device-label.js';
+import { storedDeviceLabel } from '../../inventory/device-label.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { listCommunications } from '../../store/communication-store.js';
 import { getDevices, type StoredDevice } from '../../store/device-store.js';
@@ -73,8 +73,9 @@ export async function devicePeers(
         .filter((x): x is string => x !== null && x !== device.id),
     ),
   ];
-  const [stored, labels] = await Promise.all([getDevices(h, peerIds), deviceLabels(h, peerIds)]);
+  const stored = await getDevices(h, peerIds);
   const devices = new Map(stored.map((d) => [d.id, deviceFacts(d)]));
+  const labels = new Map(stored.map((d) => [d.id, storedDeviceLabel(d)]));
   const byPeer = new Map<string, Peer>();
   for (const c of comms) {
     const outbound = c.clientDeviceId === device.id;

@@ -3,7 +3,7 @@
  * task is notified once per due date: a new due date that passes again is notified again. The device is
  * named as people know it (asset tag, else make and model with its address: inventory/device-label.ts).
  */
-import { deviceLabels } from '../../../inventory/device-label.js';
+import { deviceLabels, labelIn } from '../../../inventory/device-label.js';
 import { listTaskViews } from '../../../store/tasks-store.js';
 import { ACTIVE_STATES } from '../../../tasks/task-states.js';
 import type { NotificationCandidate, NotificationTrigger } from '../candidate.js';
@@ -17,7 +17,7 @@ export const overdueUpdateTrigger: NotificationTrigger = {
       tasks.map((t) => t.device_id),
     );
     return tasks.map((t): NotificationCandidate => {
-      const device = labels.get(t.device_id) ?? t.asset_tag ?? t.device_id;
+      const device = labelIn(labels, t.device_id);
       return {
         kind: 'overdue-update',
         key: `overdue-update:${t.id}:${t.due_at}`,
