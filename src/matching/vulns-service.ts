@@ -23,7 +23,16 @@ import {
 } from '../store/advisory-store.js';
 import { chunks } from '../store/batch.js';
 import { newId, nowIso } from '../store/ids.js';
-import { detailsOf, type MatchView, matchFor, streamMatches, upsertDecision } from '../store/match-store.js';
+import {
+  type AnswerView,
+  answersOf,
+  detailsOf,
+  type MatchListFilter,
+  type MatchRow,
+  matchFor,
+  streamMatchPages,
+  upsertDecision,
+} from '../store/match-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import type { CombinedMatch } from './combine.js';
 import { MATCH_STATUSES, type MatchEvidence, type MatchStatus } from './match-types.js';
@@ -78,15 +87,23 @@ export const VulnQuerySchema = z.strictObject({
 });
 export type VulnQuery = z.input<typeof VulnQuerySchema>;
 
-async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchView[]): Promise<VulnerabilityMatch[]> {
-  const cves = [...new Set(rows.flatMap((r) => (r.cve ? [r.cve] : [])))];
+/**
+ * Builds matches from their stored rows. What matches share is read and built once per call: answers (a
+ * model and version's verdict), KEV, EPSS and CVSS entries, devices. The shared objects are not copied,
+ * so callers must not change a match's arrays or objects in place.
+ */
+async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchRow[]): Promise<VulnerabilityMatch[]> {
+  const answers = await answersOf(
+    h,
+    rows.map((r) => r.fingerprint),
+  );
+  const cves = [...new Set([...answers.values()].flatMap((a) => (a.cve ? [a.cve] : [])))];
   const [kev, epss, fresh, vulns] = await Promise.all([
     kevFor(h, cves),
     epssFor(h, cves),
     enrichmentFreshness(h),
     vulnerabilitiesByKey(h, [...new Set(rows.map((r) => r.vuln_key))]),
   ]);
-  const vulnByKey = new Map(vulns.map((v) => [v.vuln_key, v]));
   const devices = new Map<string, { asset_tag: string | null; site_id: string | null }>();
   for (const part of chunks([...new Set(rows.map((r) => r.device_id))], 500)) {
     if (!part.length) continue;
@@ -105,43 +122,71 @@ async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchView[]): Pr
     h,
     [...devices.keys()].filter((id) => visible(id)),
   );
+  const shared = new Map<string, Pick<VulnerabilityMatch, 'advisoryIds' | 'matchedBy' | 'kev' | 'epss'>>();
+  const sharedOf = (a: AnswerView) => {
+    let s = shared.get(a.fingerprint);
+    if (!s) {
+      const k = a.cve ? kev.get(a.cve) : undefined;
+      const e = a.cve ? epss.get(a.cve) : undefined;
+      s = {
+        advisoryIds: JSON.parse(a.advisory_ids) as string[],
+        matchedBy: JSON.parse(a.matched_by) as string[],
+        kev: k
+          ? { dateAdded: k.date_added, dueDate: k.due_date, knownRansomwareCampaignUse: k.ransomware }
+          : fresh.kev && a.cve
+            ? false
+            : null,
+        epss: e ? { score: e.epss, percentile: e.percentile, date: e.score_date } : null,
+      };
+      shared.set(a.fingerprint, s);
+    }
+    return s;
+  };
+  const cvss = new Map<string, VulnerabilityMatch['cvss']>();
+  for (const v of vulns)
+    cvss.set(
+      v.vuln_key,
+      v.cvss_score !== null && v.cvss_score !== undefined
+        ? { score: v.cvss_score, vector: v.cvss_vector, version: v.cvss_version, severity: v.severity }
+        : null,
+    );
   const out: VulnerabilityMatch[] = [];
   for (const r of rows) {
     const device = visible(r.device_id);
-    if (!device) continue;
-    const k = r.cve ? kev.get(r.cve) : undefined;
-    const e = r.cve ? epss.get(r.cve) : undefined;
-    const v = vulnByKey.get(r.vuln_key);
+    const a = answers.get(r.fingerprint);
+    if (!device || !a) continue;
+    const s = sharedOf(a);
     out.push({
       id: r.id,
       deviceId: r.device_id,
       assetTag: device.asset_tag,
       deviceLabel: labelIn(labels, r.device_id),
       vulnerability: r.vuln_key,
-      advisoryIds: JSON.parse(r.advisory_ids) as string[],
-      cve: r.cve,
+      advisoryIds: s.advisoryIds,
+      cve: a.cve,
       status: r.status as MatchStatus,
-      confidence: r.confidence,
+      confidence: a.confidence,
       candidate: r.candidate === 1,
-      matchedBy: JSON.parse(r.matched_by) as string[],
-      explanation: r.explanation,
-      fixAvailable: r.fix_available === 1,
-      kev: k
-        ? { dateAdded: k.date_added, dueDate: k.due_date, knownRansomwareCampaignUse: k.ransomware }
-        : fresh.kev && r.cve
-          ? false
-          : null,
-      epss: e ? { score: e.epss, percentile: e.percentile, date: e.score_date } : null,
-      cvss:
-        v?.cvss_score !== null && v?.cvss_score !== undefined
-          ? { score: v.cvss_score, vector: v.cvss_vector, version: v.cvss_version, severity: v.severity }
-          : null,
+      matchedBy: s.matchedBy,
+      explanation: a.explanation,
+      fixAvailable: a.fix_available === 1,
+      kev: s.kev,
+      epss: s.epss,
+      cvss: cvss.get(r.vuln_key) ?? null,
       firstMatched: r.first_matched_at,
       lastMatched: r.last_matched_at,
     });
   }
   return out;
 }
+
+const filterOf = (q: z.output<typeof VulnQuerySchema>): MatchListFilter => ({
+  ...(q.deviceId ? { deviceId: q.deviceId } : {}),
+  ...(q.vulnerability ? { vulnKey: q.vulnerability.toUpperCase() } : {}),
+  ...(q.status ? { status: q.status } : {}),
+  ...(q.candidate !== undefined ? { candidate: q.candidate } : {}),
+  ...(q.after ? { after: q.after } : {}),
+});
 
 export async function* streamVulnMatches(
   h: DbHandle,
@@ -150,27 +195,31 @@ export async function* streamVulnMatches(
 ): AsyncGenerator<VulnerabilityMatch> {
   assertCan(actor, 'vulns:read');
   const q = parseInput(VulnQuerySchema, query, 'vulnerability query');
-  let page: MatchView[] = [];
   let left = q.limit ?? Number.POSITIVE_INFINITY;
-  const flush = async function* () {
+  for await (const page of streamMatchPages(h, filterOf(q))) {
     for (const m of await enrich(h, actor, page)) {
       if (left-- <= 0) return;
       yield m;
     }
-    page = [];
-  };
-  for await (const row of streamMatches(h, {
-    ...(q.deviceId ? { deviceId: q.deviceId } : {}),
-    ...(q.vulnerability ? { vulnKey: q.vulnerability.toUpperCase() } : {}),
-    ...(q.status ? { status: q.status } : {}),
-    ...(q.candidate !== undefined ? { candidate: q.candidate } : {}),
-    ...(q.after ? { after: q.after } : {}),
-  })) {
-    page.push(row);
-    if (page.length >= 1000) yield* flush();
-    if (left <= 0) return;
   }
-  yield* flush();
+}
+
+/**
+ * The matches `streamVulnMatches` yields, in the same order, read at once: for readers of the whole fleet
+ * (the work queue), which then read each shared answer, KEV, EPSS and CVSS entry once instead of once
+ * per page of a thousand.
+ */
+export async function allVulnMatches(
+  h: DbHandle,
+  actor: Actor,
+  query: unknown,
+): Promise<VulnerabilityMatch[]> {
+  assertCan(actor, 'vulns:read');
+  const q = parseInput(VulnQuerySchema, query, 'vulnerability query');
+  const rows: MatchRow[] = [];
+  for await (const page of streamMatchPages(h, filterOf(q), 10_000)) for (const r of page) rows.push(r);
+  const out = await enrich(h, actor, rows);
+  return q.limit !== undefined ? out.slice(0, q.limit) : out;
 }
 
 export interface MatchExplanation extends VulnerabilityMatch {

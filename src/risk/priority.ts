@@ -140,6 +140,26 @@ function addDuration(since: string, decision: DeployerDecision, sla: SlaPolicy):
   }
 }
 
+/**
+ * When an item with this decision is due: the decision's SLA from `since`, or KEV's due date when that is
+ * sooner. Depends on nothing else, so a queue works out each decision once and each due date per item.
+ */
+export function dueOf(
+  since: string,
+  decision: DeployerDecision,
+  sla: SlaPolicy,
+  kevDueDate: string | null | undefined,
+): { due: Date | null; dueBecause: string } {
+  const slaDue = addDuration(since, decision, sla);
+  const kevDue = kevDueDate ? new Date(`${kevDueDate}T23:59:59Z`) : null;
+  if (kevDue && (!slaDue || kevDue < slaDue))
+    return { due: kevDue, dueBecause: `KEV due date ${kevDueDate}` };
+  return {
+    due: slaDue,
+    dueBecause: slaDue ? `${decision} SLA from ${since.slice(0, 10)}` : `${decision}: no deadline`,
+  };
+}
+
 const HI_LEVEL: Record<string, number> = { L: 0, M: 1, H: 2, VH: 3 };
 
 /**
@@ -216,16 +236,7 @@ export function prioritize(input: PriorityInput): Priority {
     MWI: input.human.wellBeing.value,
   });
 
-  const slaDue = addDuration(input.since, decision, sla);
-  const kevDue = input.exploitation.kevDueDate
-    ? new Date(`${input.exploitation.kevDueDate}T23:59:59Z`)
-    : null;
-  let due: Date | null = slaDue;
-  let dueBecause = slaDue ? `${decision} SLA from ${input.since.slice(0, 10)}` : `${decision}: no deadline`;
-  if (kevDue && (!due || kevDue < due)) {
-    due = kevDue;
-    dueBecause = `KEV due date ${input.exploitation.kevDueDate}`;
-  }
+  const { due, dueBecause } = dueOf(input.since, decision, sla, input.exploitation.kevDueDate);
   const kevRank = input.exploitation.source === 'kev' ? (input.exploitation.ransomware ? 2 : 1) : 0;
   // Within one decision: patient harm first, then known exploitation (ransomware first), then scores.
   const score =

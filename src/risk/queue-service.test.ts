@@ -275,6 +275,47 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
     });
   });
 
+  it('ranks each unit of one model by its own context and overrides, as its built item says', async () => {
+    // Three more units of BADGE-1's model and version: the same matches, decided per unit. Ranking decides
+    // each combination of context once (rankOf); the built items work it out in full for each unit.
+    const unit = async (assetTag: string, more: Record<string, unknown>) =>
+      (
+        await addDevice(vdb, cliActor, {
+          assetTag,
+          manufacturer: 'Adminer',
+          model: 'Adminer',
+          softwareVersion: '4.8.1',
+          deviceClass: 'iot',
+          criticality: 'non-clinical',
+          ephi: false,
+          site: 'Main Campus',
+          ...more,
+        })
+      ).id;
+    await unit('BADGE-2', { ips: ['10.30.0.10'] });
+    await unit('BADGE-3', { ips: ['10.30.0.11'], criticality: 'life-sustaining', ephi: true });
+    await unit('BADGE-4', { ips: ['10.30.0.12'] });
+    await addOverride(vdb, cliActor, {
+      scope: 'device',
+      device: 'BADGE-4',
+      point: 'HI',
+      value: 'VH',
+      reason: 'the station also drives the infusion pump library server',
+      expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    });
+    const q = await listQueue(vdb, cliActor, {}, { now: NOW });
+    const of = (tag: string) => q.find((i) => i.assetTag === tag && i.vulnerability === 'CVE-2023-45197')!;
+    expect(of('BADGE-2')).toMatchObject({ decision: of('BADGE-1').decision, score: of('BADGE-1').score });
+    expect(of('BADGE-3').score).not.toBe(of('BADGE-1').score);
+    expect(of('BADGE-4')).toMatchObject({ decision: 'out-of-cycle' });
+    expect(of('BADGE-4').overrides).toHaveLength(1);
+    // The order is the built items' own: score down, then due date up.
+    for (let i = 1; i < q.length; i++) {
+      const [a, b] = [q[i - 1]!, q[i]!];
+      expect(a.score > b.score || (a.score === b.score && (a.due ?? '9999') <= (b.due ?? '9999'))).toBe(true);
+    }
+  });
+
   it('a page is that slice of the whole queue, built the same, with ranks in the whole queue', async () => {
     const whole = await listQueue(vdb, cliActor, {}, { now: NOW });
     expect(whole.length).toBeGreaterThan(3);

@@ -238,6 +238,62 @@ function viewQuery(h: DbHandle) {
     .select(['a.cve', 'a.advisory_ids', 'a.confidence', 'a.matched_by', 'a.explanation', 'a.fix_available']);
 }
 
+/** A match's answer without its details (which only `vigil vulns why` reads). */
+export type AnswerView = Omit<AnswerRow, 'details'>;
+
+/**
+ * Matches in id order, a page at a time, without their answers: a fleet's matches share a few thousand
+ * answers (a model and version's verdict on a vulnerability), which `answersOf` reads once each.
+ */
+export async function* streamMatchPages(
+  h: DbHandle,
+  f: MatchListFilter,
+  pageSize = 1000,
+): AsyncGenerator<MatchRow[]> {
+  let after = f.after ?? '';
+  let left = f.limit ?? Number.POSITIVE_INFINITY;
+  while (left > 0) {
+    let q = h.db.selectFrom('vulnerability_matches as v').selectAll('v').where('v.id', '>', after);
+    if (f.deviceId) q = q.where('v.device_id', '=', f.deviceId);
+    if (f.vulnKey) q = q.where('v.vuln_key', '=', f.vulnKey);
+    if (f.status?.length) q = q.where('v.status', 'in', [...f.status]);
+    if (f.candidate !== undefined) q = q.where('v.candidate', '=', f.candidate ? 1 : 0);
+    const rows = await q.orderBy('v.id').limit(Math.min(pageSize, left)).execute();
+    if (rows.length) yield rows;
+    if (rows.length < pageSize) return;
+    left -= rows.length;
+    after = rows.at(-1)?.id ?? after;
+  }
+}
+
+/** The answers with these fingerprints, by fingerprint. */
+export async function answersOf(
+  h: DbHandle,
+  fingerprints: Iterable<string>,
+): Promise<Map<string, AnswerView>> {
+  const out = new Map<string, AnswerView>();
+  for (const part of chunks([...new Set(fingerprints)], 500)) {
+    if (!part.length) continue;
+    const rows = await h.db
+      .selectFrom('match_answers')
+      .select([
+        'fingerprint',
+        'cve',
+        'advisory_ids',
+        'confidence',
+        'matched_by',
+        'explanation',
+        'fix_available',
+        'status',
+        'candidate',
+      ])
+      .where('fingerprint', 'in', part)
+      .execute();
+    for (const r of rows) out.set(r.fingerprint, r);
+  }
+  return out;
+}
+
 /** Matches in id order (a stable order for paging); ranking is the caller's concern. */
 export async function* streamMatches(h: DbHandle, f: MatchListFilter): AsyncGenerator<MatchView> {
   const page = 1000;
