@@ -97,6 +97,26 @@ describe('vigil CLI', () => {
     expect(list).toEqual([expect.objectContaining({ username: 'alice', role: 'admin' })]);
   });
 
+  it("reads a command's own --version as the command's, and --db after the command as the program's", async () => {
+    // `--version` was taken by the program: `sbom import … --version 12.1.2` printed Vigil's version,
+    // exit 0, and imported nothing.
+    const cmms = join(root, 'test/fixtures/cmms/hospital-export.csv');
+    const sbom = join(root, 'test/fixtures/sbom-vex/cyclonedx/medical-device-narrow.sbom.json');
+    expect((await vigil(['devices', 'import', cmms])).code).toBe(0);
+    const r = await vigil(['sbom', 'import', sbom, '--model', 'Alaris PC Unit', '--version', '12.1.2']);
+    expect(r.stdout).toMatch(/Imported: cyclonedx 1\.4 SBOM for .*Alaris PC Unit 12\.1\.2: 55 components/);
+    expect(r.code).toBe(0);
+    const other = join(dir, 'other.db');
+    const list = await vigilInProcess(['sbom', 'list', '--json', '--db', `sqlite:${other}`], {
+      env: { VIGIL_DB: `sqlite:${db}` },
+    });
+    expect(JSON.parse(list.stdout)).toEqual([]);
+    expect(JSON.parse((await vigil(['sbom', 'list', '--json'])).stdout)).toEqual([
+      expect.objectContaining({ model: 'Alaris PC Unit', software_version: '12.1.2' }),
+    ]);
+    expect(spawnVigil(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('verifies the audit chain and names a row tampered with behind its back (exit 1)', async () => {
     await vigil(['users', 'add', 'dave', '--role', 'auditor', '--password-stdin'], `${TEST_PASSWORD}\n`);
     expect((await vigil(['audit', 'verify'])).stdout).toMatch(/intact: \d+ entries/);

@@ -2,7 +2,7 @@
  * @module The `vigil` command line. Global options choose the database and config; each command group
  * lives in `cli/commands/`. Commands open the database on first use, so `vigil --help` stays instant.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { type CliContext, cliContext } from './cli-context.js';
 import { registerAdvisoryCommands } from './commands/advisories.js';
@@ -46,6 +46,10 @@ export function buildProgram(): { program: Command; cli: CliContext } {
     .option('--db <url>', 'database: sqlite:PATH, sqlite::memory: or postgres://… (VIGIL_DB)')
     .option('--config <file>', 'JSON config file (VIGIL_CONFIG)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (VIGIL_LOG_LEVEL)')
+    // Commands have their own `--version` (the firmware version of `sbom import`, `vex import|add`,
+    // `tasks campaign create`, `tasks accept`); unless the program's options stop at the command name,
+    // the program takes that `--version` as its own, prints Vigil's version and does nothing else.
+    .enablePositionalOptions()
     .showHelpAfterError();
   const cli = cliContext(program);
   registerServeCommand(program, cli);
@@ -88,7 +92,28 @@ export function buildProgram(): { program: Command; cli: CliContext } {
   registerTrainingCommands(program, cli);
   registerPolicyCommands(program, cli);
   registerServicesCommands(program, cli);
+  acceptGlobalOptionsAfterCommand(program);
   return { program, cli };
+}
+
+/**
+ * `vigil devices list --db URL` keeps working with positional options: every command also takes the
+ * program's options that take a value (hidden from its help) and hands them to the program.
+ */
+function acceptGlobalOptionsAfterCommand(program: Command): void {
+  const globals = program.options.filter((o) => o.required && o.long !== undefined);
+  const visit = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      for (const g of globals) {
+        const long = g.long ?? '';
+        if (sub.options.some((o) => o.long === long)) continue;
+        sub.addOption(new Option(g.flags, g.description).hideHelp());
+        sub.on(`option:${g.name()}`, (value: string) => program.setOptionValue(g.attributeName(), value));
+      }
+      visit(sub);
+    }
+  };
+  visit(program);
 }
 
 // `vigil vulns list | head`: a closed pipe ends the command quietly, as with any Unix tool.
