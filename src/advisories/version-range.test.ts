@@ -249,6 +249,14 @@ describe('versionInRange', () => {
     ['S4 A.07.108', '<= S4 A.07.107', 'out'],
     ['Rev F', 'Rev B-M', 'in'],
     ['Rev N', 'Rev B-M', 'out'],
+    // A revision letter in the advisory names the revision with all its releases (IntelliVue M.00.03).
+    ['M.00.03', 'Rev J-M | (X3/MX100 for Rev M only)', 'in'], // icsma-18-156-01
+    ['J.10.50', 'Rev J-M | (X3/MX100 for Rev M only)', 'in'],
+    ['H.05.01', 'Rev J-M | (X3/MX100 for Rev M only)', 'out'],
+    ['N.00.01', 'Rev J-M | (X3/MX100 for Rev M only)', 'out'],
+    ['M.00.03', '<=N', 'in'], // icsma-20-254-01
+    ['M.04', '< M', 'out'],
+    ['M', 'M.00.03', 'out'], // but a device recorded as just `M` is not every release of M
     ['BT04', '>=BT02 | <= BT06', 'in'],
     ['L70', '<= U61 |<= L81', 'in'],
     ['2.1', '<= R8.0.3', 'unknown'], // different scheme: never guessed

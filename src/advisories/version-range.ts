@@ -21,7 +21,7 @@
  * @see https://github.com/package-url/purl-spec/blob/master/VERSION-RANGE-SPEC.rst (vers)
  * @see CSAF 2.0 §3.1.2.3.2 product_version_range, §3.1.2.3.1 product_version
  */
-import { compareVersions, parseVersion } from './version.js';
+import { compareVersions, parseVersion, type Version } from './version.js';
 
 export type Comparator = '<' | '<=' | '>' | '>=' | '=' | '!=';
 
@@ -171,7 +171,7 @@ export function versionInRange(version: string | null, range: VersionRange): Ran
   if (range.kind === 'list') {
     let unknown = false;
     for (const listed of range.versions) {
-      const order = compareVersions(version, listed);
+      const order = compareVersions(version, advisoryVersion(listed));
       if (order === 0) return 'in';
       if (order === undefined) unknown = true;
     }
@@ -197,7 +197,7 @@ function allHold(version: string, alternative: readonly VersionConstraint[]): Ra
 }
 
 function satisfies(version: string, { comparator, version: bound }: VersionConstraint): boolean | undefined {
-  const order = compareVersions(version, bound);
+  const order = compareVersions(version, advisoryVersion(bound));
   if (order === undefined) return undefined;
   switch (comparator) {
     case '<':
@@ -213,6 +213,21 @@ function satisfies(version: string, { comparator, version: bound }: VersionConst
     case '!=':
       return order !== 0;
   }
+}
+
+/**
+ * A version as an advisory names it. A lone revision letter (`Rev M`, the `N` of `<=N`) names the
+ * revision with all its releases, the way Philips numbers IntelliVue firmware (`M.00.03` is a release of
+ * revision M): it is the pattern `M.*`, so `Rev J-M` includes `M.00.03`. Only on the advisory's side: a
+ * device recorded as just `M` is not thereby every release of M.
+ */
+function advisoryVersion(text: string): Version | string {
+  const parsed = parseVersion(text);
+  if (parsed === undefined) return text;
+  const first = parsed.segments[0];
+  return parsed.segments.length === 1 && first?.kind === 'word' && first.text.length === 1
+    ? { ...parsed, wildcard: true }
+    : parsed;
 }
 
 // --- vers -----------------------------------------------------------------------------------------

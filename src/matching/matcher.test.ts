@@ -9,6 +9,15 @@
  *   slot (the app's model number), CVE-2023-25931 known_affected, vendor_fix.
  * - ICSMA-17-241-01: vendor `Abbott Laboratories`, `Assurity MRI` etc. with range `< august 28` (a
  *   manufacture date), three CVEs, mitigation only.
+ * - ICSMA-18-156-01: vendor `Philips`, `IntelliVue Patient Monitors MX (MX400-550)` with version
+ *   `Rev J-M | (X3/MX100 for Rev M only)`, three CVEs known_affected. IntelliVue firmware is numbered
+ *   by revision letter (`M.00.03` is a release of revision M), so an MX450 on M.00.03 is in, on N.00.01
+ *   is not.
+ * - ICSMA-24-151-02: vendor `Baxter`, product `Welch Allyn Connex Spot Monitor (CSM)` (the brand in the
+ *   product name; hospitals record `Connex Spot Monitor (CSM)` by Welch Allyn), `<=1.52`, CVE-2024-1275;
+ *   the remediation names 1.52.01.
+ * - ICSMA-19-190-01: vendor `General Electric (GE)`, product `GE Aisys` with `CS2  Avance | Amingo |
+ *   Avance CS2` in the version slot (model variants, not versions), CVE-2019-10966.
  * - VA-24-262-01 (not medical; the only fixture with a fixed version): `Planet Fitness Workouts`,
  *   `0 < 9.8.12` known_affected, `9.8.12` fixed, CVE-2024-43201.
  */
@@ -31,12 +40,12 @@ import {
 } from './vulns-service.js';
 
 const CSAF = join(import.meta.dirname, '../../test/fixtures/advisories/csaf');
-const files = [
-  'icsma-21-308-01.json',
-  'icsma-23-061-01.json',
-  'icsma-17-241-01.json',
-  'va-24-262-01.json',
-].map((f) => join(CSAF, f));
+const CSAF_NAMES = join(import.meta.dirname, '../../test/fixtures/advisories/csaf-names');
+const files = ['icsma-21-308-01.json', 'icsma-23-061-01.json', 'icsma-17-241-01.json', 'va-24-262-01.json']
+  .map((f) => join(CSAF, f))
+  .concat(
+    ['icsma-18-156-01.json', 'icsma-24-151-02.json', 'icsma-19-190-01.json'].map((f) => join(CSAF_NAMES, f)),
+  );
 
 /** Asset tag → what the hospital recorded. */
 const INVENTORY = {
@@ -62,6 +71,11 @@ const INVENTORY = {
   'PF-1': { manufacturer: 'Planet Fitness', model: 'Planet Fitness Workouts', softwareVersion: '9.8.11' },
   'PF-2': { manufacturer: 'Planet Fitness', model: 'Planet Fitness Workouts', softwareVersion: '9.8.12' },
   'PF-3': { manufacturer: 'Planet Fitness', model: 'Planet Fitness Workouts', softwareVersion: '9.9.0' },
+  'MX-1': { manufacturer: 'Philips', model: 'IntelliVue MX450', firmwareVersion: 'M.00.03' },
+  'MX-2': { manufacturer: 'Philips', model: 'IntelliVue MX450', firmwareVersion: 'N.00.01' },
+  'CSM-1': { manufacturer: 'Welch Allyn', model: 'Connex Spot Monitor (CSM)', softwareVersion: '1.52' },
+  'CSM-2': { manufacturer: 'Welch Allyn', model: 'Connex Spot Monitor (CSM)', softwareVersion: '1.52.01' },
+  'AISYS-1': { manufacturer: 'GE Healthcare', model: 'Aisys CS2', firmwareVersion: '11.0' },
 } as const;
 
 async function all(vdb: VigilDatabase, query: object = {}): Promise<VulnerabilityMatch[]> {
@@ -84,7 +98,7 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
       ids[tag] = (await addDevice(vdb, cliActor, { assetTag: tag, ...attrs })).id;
     }
     const r = await importAdvisoryPaths(vdb, cliActor, files);
-    expect(r.files.map((f) => f.status)).toEqual(['imported', 'imported', 'imported', 'imported']);
+    expect(r.files.map((f) => f.status)).toEqual(Array(files.length).fill('imported'));
   });
   afterAll(async () => vdb?.close());
 
@@ -110,6 +124,14 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
         'SJM-1 CVE-2017-12716 needs-review',
         'PF-1 CVE-2024-43201 affected',
         'PF-2 CVE-2024-43201 fixed',
+        // Revision M is within J-M; the model is within the MX400-550 range, a candidate (0.8).
+        'MX-1 CVE-2018-10597 needs-review',
+        'MX-1 CVE-2018-10599 needs-review',
+        'MX-1 CVE-2018-10601 needs-review',
+        // 'Welch Allyn Connex Spot Monitor (CSM)' is the model without its brand: decided, 1.52 <= 1.52.
+        'CSM-1 CVE-2024-1275 affected',
+        // 'GE Aisys' is the Aisys; which variants the version slot names needs a person.
+        'AISYS-1 CVE-2019-10966 needs-review',
       ].sort(),
     );
   });
@@ -138,6 +160,11 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
     expect(sjm.explanation).toContain('St. Jude Medical');
     expect(sjm.explanation).toContain('manufacture date');
     expect(sjm.details.evidence[0]?.remediations.map((r) => r.category)).toEqual(['mitigation']);
+    const [csm] = await all(vdb, { deviceId: ids['CSM-1'] });
+    expect(csm).toMatchObject({ confidence: 1, candidate: false });
+    expect(csm?.explanation).toContain(
+      `model 'Connex Spot Monitor (CSM)' = product 'Connex Spot Monitor (CSM)' ("Welch Allyn Connex Spot Monitor (CSM)" without the brand 'Welch Allyn')`,
+    );
   });
 
   it('shows the fleet view of an advisory', async () => {
@@ -247,7 +274,7 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
 
   it('is incremental: a re-import of the same documents changes nothing', async () => {
     const r = await importAdvisoryPaths(vdb, cliActor, files);
-    expect(r.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(r.files.map((f) => f.status)).toEqual(Array(files.length).fill('unchanged'));
     expect(r.match).toBeNull();
     const full = await runMatch(vdb, cliActor);
     expect(full.added + full.changed + full.removed).toBe(0);

@@ -15,6 +15,7 @@ import {
   productExclusions,
   resolveManufacturer,
   resolveManufacturers,
+  withoutLeadingBrand,
 } from './names.js';
 
 /** Every distinct vendor string in /work/shared/data/01-csaf-icsma (product_tree vendor branches) and
@@ -535,5 +536,49 @@ describe.skipIf(!DATA || !existsSync(join(DATA, '01-csaf-icsma')))('real ICSMA d
       }
     }
     expect(compared).toBeGreaterThan(1000);
+  });
+});
+
+describe('withoutLeadingBrand', () => {
+  // Product names as CISA wrote them (ICSMA-22-062-01, ICSMA-19-190-01, ICSMA-24-151-02, ICSMA-20-317-01,
+  // ICSMA-18-128-01, ICSMA-17-215-01) and models as the CMMS export records them.
+  it.each([
+    [
+      'BD Pyxis MedStation ES',
+      'bd',
+      'Becton, Dickinson and Company (BD)',
+      ['Pyxis MedStation ES'],
+      'Pyxis MedStation ES',
+    ],
+    ['GE Aisys', 'ge-healthcare', 'General Electric (GE)', ['Aisys CS2'], 'Aisys'],
+    [
+      'Welch Allyn Connex Spot Monitor (CSM)',
+      'baxter',
+      'Baxter',
+      ['Connex Spot Monitor (CSM)', '71WX'],
+      'Connex Spot Monitor (CSM)',
+    ],
+    [
+      'Siemens SPECT/CT Systems Windows XP-Based',
+      'siemens-healthineers',
+      'Siemens',
+      ['Symbia T'],
+      'SPECT/CT Systems Windows XP-Based',
+    ],
+  ])('%j under %s reads as the model without the brand', (product, key, vendor, models, expected) => {
+    expect(withoutLeadingBrand(product, key, vendor, models)?.name).toBe(expected);
+  });
+
+  it.each([
+    // The device's model carries the brand itself: nothing to take away.
+    ['Alaris PC Unit Model 8015', 'bd', 'Becton, Dickinson and Company (BD)', ['Alaris PC Unit', '8015']],
+    // 'GE' is not the start of 'GEH'.
+    ['GEH-500', 'ge-healthcare', 'Silex Technology and GE Healthcare', ['GEH 500']],
+    // Nothing but the brand.
+    ['Philips', 'philips', 'Philips', ['IntelliVue MX450']],
+    // Another manufacturer's brand.
+    ['BD Pyxis MedStation ES', 'baxter', 'Baxter', ['Pyxis MedStation ES']],
+  ])('%j under %s stays as written', (product, key, vendor, models) => {
+    expect(withoutLeadingBrand(product, key, vendor, models)).toBeNull();
   });
 });

@@ -319,6 +319,55 @@ export function resolveManufacturer(name: string): ManufacturerIdentity {
 // Models
 // ---------------------------------------------------------------------------------------------
 
+/** Brand names of each manufacturer key: its name, aliases and the companies it acquired. Built once. */
+const BRANDS: ReadonlyMap<string, readonly string[]> = new Map(
+  MANUFACTURERS.map((e) => [
+    e.key,
+    [e.name, ...e.aliases, ...e.acquired.flatMap((a) => [a.name, ...(a.aliases ?? [])])],
+  ]),
+);
+
+function nameWords(text: string): string[] {
+  return fold(text)
+    .replace(DOTS_APOSTROPHES, '')
+    .split(NON_ALNUM)
+    .filter((t) => t.length > 0);
+}
+
+/**
+ * An advisory's product name without the brand it starts with ('BD Pyxis MedStation ES',
+ * 'GE Aisys', 'Welch Allyn Connex Spot Monitor (CSM)' under vendor Baxter), when the brand is the
+ * vendor or one of the manufacturer's names and none of the device's model names carries it: the
+ * hospital records the model without the maker's name. Null when there is no such brand, or nothing
+ * significant would be left.
+ */
+export function withoutLeadingBrand(
+  productName: string,
+  manufacturerKey: string,
+  vendor: string | null,
+  deviceModels: readonly string[],
+): { name: string; brand: string } | null {
+  const words = nameWords(productName);
+  let best: string[] = [];
+  for (const brand of [...(BRANDS.get(manufacturerKey) ?? []), ...(vendor ? [vendor] : [])]) {
+    const b = nameWords(brand);
+    if (b.length > best.length && b.length < words.length && b.every((w, i) => words[i] === w)) best = b;
+  }
+  if (best.length === 0) return null;
+  const carried = (model: string) => {
+    const m = nameWords(model);
+    return m.some((_, i) => best.every((w, j) => m[i + j] === w));
+  };
+  if (deviceModels.some(carried)) return null;
+  // Cut the written name after the brand's last word, keeping the rest as written.
+  const pattern = new RegExp(`^[^\\p{L}\\p{N}]*${best.map((w) => `${w}[^\\p{L}\\p{N}]*`).join('')}`, 'iu');
+  const cut = pattern.exec(productName);
+  if (cut === null) return null;
+  const rest = productName.slice(cut[0].length).trim();
+  if (profile(rest).significant.length === 0) return null;
+  return { name: rest, brand: cut[0].trim() };
+}
+
 /**
  * Model key: lower case, no diacritics, no punctuation or whitespace at all, so 'Merlin@home',
  * 'merlin @ Home' and 'MERLIN-HOME' are one key and 'MX 400' equals 'MX400'. Idempotent.

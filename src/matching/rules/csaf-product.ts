@@ -6,7 +6,13 @@
  */
 import { parseVersionRange, versionInRange } from '../../advisories/version-range.js';
 import type { MatchEvidence, MatchSubject, SourceStatus } from '../match-types.js';
-import { modelKey, type NameMatch, productExclusions, resolveManufacturer } from '../names/names.js';
+import {
+  modelKey,
+  type NameMatch,
+  productExclusions,
+  resolveManufacturer,
+  withoutLeadingBrand,
+} from '../names/names.js';
 import { judgeVersion, modelNames, type VersionJudgement } from './device-version.js';
 import { compareModelCached } from './model-match.js';
 import { cpeNameParts, cpeProductName, cpeVendorName } from './nvd-cpe.js';
@@ -107,6 +113,17 @@ export function csafNameStage(p: CsafProductFacts, s: MatchSubject): CsafNameSta
     };
   } else {
     let m = bestName(s, base);
+    // 'BD Pyxis MedStation ES' is the inventory's 'Pyxis MedStation ES': the brand is not part of the model.
+    const unbranded =
+      m.confidence < 1 ? withoutLeadingBrand(base, s.manufacturer.key, p.vendor, modelNames(s)) : null;
+    if (unbranded !== null) {
+      const byModel = bestName(s, unbranded.name);
+      if (byModel.confidence > m.confidence)
+        m = {
+          ...byModel,
+          reason: `${byModel.reason} (${JSON.stringify(base)} without the brand '${unbranded.brand}')`,
+        };
+    }
     // The product's CPE (`product_identification_helper.cpe`) is another name for it.
     const cpe = p.cpe ? cpeNameParts(p.cpe) : null;
     if (
