@@ -405,6 +405,24 @@ describe('vigil sbom / vex', () => {
     ).not.toBe(0);
   });
 
+  it("reads --version after the command as the SBOM's version, not as a request for Vigil's", async () => {
+    // As docs/advisories.md writes it: the option after the file, its value as a separate word.
+    const r = await ok([
+      'sbom',
+      'import',
+      join(fixtures, 'sbom-vex/cyclonedx/medical-device-narrow.sbom.json'),
+      '--model',
+      'Alaris PC Unit',
+      '--version',
+      '12.1.2',
+    ]);
+    expect(r.stdout).toMatch(/^Imported: cyclonedx 1\.4 SBOM for .* Alaris PC Unit 12\.1\.2: 55 components/);
+    const rows = JSON.parse((await ok(['sbom', 'list', '--json'])).stdout) as { software_version: string }[];
+    expect(rows.map((s) => s.software_version)).toContain('12.1.2');
+    // Before the command it still asks for Vigil's version.
+    expect((await ok(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it("adds the hospital's own statement and exports OpenVEX and CSAF VEX", async () => {
     const add = await ok([
       'vex',
