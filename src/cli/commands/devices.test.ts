@@ -110,6 +110,12 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
     );
     const missing = await vigil('devices', 'import', join(dir, 'nope.csv'));
     expect(missing.error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/ENOENT/) });
+    // A directory opens like a file: it is refused by name too, not an internal error mid-import.
+    const folder = await vigil('devices', 'import', dir);
+    expect(folder.error).toMatchObject({
+      code: 'invalid_input',
+      message: `Cannot read ${dir}: EISDIR (a directory; give the CSV file)`,
+    });
   });
 
   it('imports through --map-file and --map', async () => {

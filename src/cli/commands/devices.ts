@@ -457,6 +457,11 @@ export function registerDeviceCommands(
             `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
           );
         }
+        // A directory opens like a file and fails only when read, deep in the import (an internal error).
+        if ((await handle.stat()).isDirectory()) {
+          await handle.close();
+          throw invalidInput(`Cannot read ${file}: EISDIR (a directory; give the CSV file)`);
+        }
         const { vdb } = await getContext();
         try {
           const result = await importCmmsCsv(vdb, cliActor(), {

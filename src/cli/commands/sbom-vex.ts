@@ -3,7 +3,7 @@
  * model and version, and VEX statements (imported, or the hospital's own) that say where a
  * vulnerability does not apply, is fixed or is under investigation.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   addVexStatement,
@@ -13,10 +13,20 @@ import {
   listVex,
   sbomList,
 } from '../../advisories/sbom-vex-service.js';
+import { invalidInput } from '../../errors.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 import { matchLine } from './advisories.js';
+
+/** The file's bytes; a missing file or a directory is the user's mistake (exit 65), not an internal error. */
+async function readInput(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    throw invalidInput(`Cannot read ${file}: ${(e as Error).message}`);
+  }
+}
 
 export function registerSbomVexCommands(program: Command, cli: CliContext): void {
   const sbom = program
@@ -42,11 +52,18 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           o: { model: string; manufacturer?: string; version?: string; json?: boolean },
         ) => {
           const { vdb } = await cli.get();
-          const r = await importSbom(vdb, cli.actor(), file, {
-            model: o.model,
-            ...(o.manufacturer ? { manufacturer: o.manufacturer } : {}),
-            ...(o.version ? { version: o.version } : {}),
-          });
+          const bytes = await readInput(file);
+          const r = await importSbom(
+            vdb,
+            cli.actor(),
+            file,
+            {
+              model: o.model,
+              ...(o.manufacturer ? { manufacturer: o.manufacturer } : {}),
+              ...(o.version ? { version: o.version } : {}),
+            },
+            bytes,
+          );
           if (o.json) return printJson(r);
           process.stdout.write(
             `${r.status === 'unchanged' ? 'Already imported' : 'Imported'}: ${r.format} ${r.specVersion} SBOM for ${r.model.manufacturer} ${r.model.name}${r.softwareVersion ? ` ${r.softwareVersion}` : ' (every version)'}: ${r.components} components, ${r.withPurl} with a purl.\n`,
@@ -107,7 +124,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
         ) => {
           const { vdb } = await cli.get();
           const { json, ...scope } = o;
-          const r = await importVex(vdb, cli.actor(), file, scope);
+          const r = await importVex(vdb, cli.actor(), file, scope, await readInput(file));
           if (json) return printJson(r);
           process.stdout.write(
             `${r.format} VEX: ${r.statements} statements, ${r.stored} stored, ${r.skipped.length} skipped.\n`,

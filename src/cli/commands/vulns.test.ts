@@ -423,6 +423,19 @@ describe('vigil sbom / vex', () => {
     expect((await ok(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('names a missing file or a directory given to sbom/vex import (exit 65, no internal error)', async () => {
+    for (const args of [
+      ['sbom', 'import', join(dir, 'nope.json'), '--model', 'Alaris PC Unit'],
+      ['sbom', 'import', dir, '--model', 'Alaris PC Unit'],
+      ['vex', 'import', join(dir, 'nope.json')],
+      ['vex', 'import', dir],
+    ]) {
+      const r = await vigil(args);
+      expect(r.code, args.join(' ')).toBe(65);
+      expect(r.stderr).toMatch(new RegExp(`^vigil: Cannot read ${args[2]}: (ENOENT|EISDIR)`));
+    }
+  });
+
   it("adds the hospital's own statement and exports OpenVEX and CSAF VEX", async () => {
     const add = await ok([
       'vex',
