@@ -181,6 +181,10 @@ export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
     };
     const bad = (field: string, reason: string) => issues.push({ file, line, field, reason });
     const before = issues.length;
+    // The text was decoded leniently (readFile, a request body): a byte that is not UTF-8 (a Windows-1252
+    // export) became U+FFFD, which would otherwise replace a stored name or email with a mangled one.
+    for (const [c, i] of columns)
+      if (fields[i]?.includes('\uFFFD')) bad(c, 'is not valid UTF-8 text (save the export as UTF-8)');
     const name = get('name') ?? ([get('firstName'), get('lastName')].filter(Boolean).join(' ') || null);
     if (!name) bad('name', 'no name');
     else if (name.length > 200) bad('name', 'longer than 200 characters');

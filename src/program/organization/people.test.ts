@@ -208,6 +208,29 @@ describe.each(DIALECTS)('people import on %s', (dialect) => {
     ]);
   });
 
+  it('refuses an export that is not UTF-8 by line and column, and keeps the stored names', async () => {
+    // hr-export.csv saved as Windows-1252 (no BOM): "Tomás" is the byte 0xE1, which the CLI's
+    // readFile(…, 'utf8') and the API's request.text() both turn into U+FFFD.
+    const cp1252 = Buffer.from(fixture('hr-export.csv').replace(/^\uFEFF/, ''), 'latin1');
+    const e = await failure(
+      importPeople(vdb, cliActor, {
+        text: cp1252.toString('utf8'),
+        file: 'hr-1252.csv',
+        today: '2026-11-29',
+      }),
+    );
+    expect(e.code).toBe('invalid_input');
+    expect(e.issues).toEqual([
+      {
+        file: 'hr-1252.csv',
+        line: 3,
+        field: 'firstName',
+        reason: 'is not valid UTF-8 text (save the export as UTF-8)',
+      },
+    ]);
+    expect((await getPerson(vdb, cliActor, 'E1002')).name).toBe('Tomás Reyes');
+  });
+
   it('refuses a row whose employee id and email name two different people', async () => {
     const text = 'Employee ID,Name,Email\nE1001,Grace Okafor,tomas.reyes@hospital.example\n';
     const e = await failure(importPeople(vdb, cliActor, { text, file: 'x.csv' }));
