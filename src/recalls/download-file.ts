@@ -84,8 +84,20 @@ export async function* downloadParts(path: string): AsyncGenerator<DownloadPart>
         hint: `${basename(path)} ${basename(entry.fileName)}`,
         chunks: () => ({
           async *[Symbol.asyncIterator]() {
-            const stream = await zf.openReadStreamPromise(entry);
-            for await (const c of stream) yield c as Uint8Array;
+            // Damaged compressed bytes fail inside yauzl or zlib (a size or CRC mismatch, an invalid
+            // deflate block): that is the file's fault, named with the entry and how far it was read.
+            let offset = 0;
+            try {
+              const stream = await zf.openReadStreamPromise(entry);
+              for await (const c of stream) {
+                offset += (c as Uint8Array).length;
+                yield c as Uint8Array;
+              }
+            } catch (e) {
+              throw invalidInput(`${name}: broken zip entry (${(e as Error).message})`, [
+                { file: name, offset, reason: `broken zip entry: ${(e as Error).message}` },
+              ]);
+            }
           },
         }),
       };

@@ -100,6 +100,25 @@ describe.each(DIALECTS)('recalls on %s', (dialect) => {
     expect((await countRecallTables(vdb)).recalls).toBe(8);
   });
 
+  it('names a zip entry whose compressed bytes are damaged instead of failing with an internal error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-recalls-'));
+    const zip = Buffer.from(readFileSync(f('device-recall-0001-of-0001.json.zip')));
+    // Two bytes in the middle of the deflate stream: the entry no longer inflates to its stated size.
+    zip[zip.length >> 1]! ^= 0xff;
+    zip[(zip.length >> 1) + 1]! ^= 0xff;
+    const damaged = join(dir, 'device-recall-0001-of-0001.json.zip');
+    writeFileSync(damaged, zip);
+    const r = await importRecallFiles(vdb, cliActor, { files: [damaged] });
+    expect(r.files).toHaveLength(1);
+    expect(r.files[0]!.error).toMatch(/!device-recall-0001-of-0001\.json: broken zip entry \(.+\)$/);
+    expect(r.files[0]!.issues.at(-1)).toMatchObject({
+      file: `${damaged}!device-recall-0001-of-0001.json`,
+      offset: expect.any(Number),
+      reason: expect.stringMatching(/^broken zip entry: /),
+    });
+    expect((await countRecallTables(vdb)).recalls).toBe(8);
+  });
+
   it('skips and reports bad records (file, index, offset, field) and stores the good ones', async () => {
     const r = await importRecallFiles(vdb, cliActor, { files: [f('device-recall-bad-records.json')] });
     const file = r.files[0]!;
