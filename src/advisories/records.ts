@@ -181,4 +181,9 @@ export interface InputIssue {
   /** `$.vulnerabilities[3].cve.id`, `line 12`, or `offset 4096`. */
   where: string;
   message: string;
+  /**
+   * The reader left out the part this names (a VEX statement, vulnerability or product): the document
+   * says more than was read, so it must not replace what an earlier revision said.
+   */
+  dropped?: true;
 }

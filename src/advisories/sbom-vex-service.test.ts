@@ -25,6 +25,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { VigilError } from '../errors.js';
 import { validateCsaf } from '../formats/csaf/csaf-validate.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { explainMatch, streamVulnMatches, type VulnerabilityMatch } from '../matching/vulns-service.js';
@@ -310,6 +311,43 @@ describe.each(DIALECTS)('VEX on %s', (dialect) => {
     expect(rows.every((x) => x.model_id === null && x.device_id === null)).toBe(true);
     await importVex(vdb, cliActor, OPENVEX, {});
     expect(await listVex(vdb, cliActor)).toHaveLength(6);
+  });
+
+  it('refuses a revision with a statement it cannot read, and the earlier revision stays in force', async () => {
+    await importVex(vdb, cliActor, OPENVEX, {});
+    const before = await listVex(vdb, cliActor);
+    expect(before).toHaveLength(5);
+    // The same document, revised, with one statement damaged (a status OpenVEX does not have): imported,
+    // the revision would replace all five earlier statements with the four it could read.
+    const doc = JSON.parse(readFileSync(OPENVEX, 'utf8')) as {
+      version: number;
+      statements: { status: string }[];
+    };
+    doc.version = 2;
+    doc.statements[1]!.status = 'patched';
+    const err = (await importVex(
+      vdb,
+      cliActor,
+      OPENVEX,
+      {},
+      new TextEncoder().encode(JSON.stringify(doc)),
+    ).catch((e: unknown) => e)) as VigilError;
+    expect(err).toBeInstanceOf(VigilError);
+    expect(err.message).toMatch(
+      /one part of the VEX document could not be read \(\$\.statements\[1\]\.status: statement skipped/,
+    );
+    expect(err.message).toContain('nothing was imported');
+    expect(err.issues).toEqual([expect.objectContaining({ file: OPENVEX, field: '$.statements[1].status' })]);
+    expect(await listVex(vdb, cliActor)).toEqual(before);
+
+    // CSAF VEX: a vulnerability that does not parse is a part left out as well.
+    await importVex(vdb, cliActor, CSAF_VEX, { model: 'ABC' });
+    const csaf = JSON.parse(readFileSync(CSAF_VEX, 'utf8')) as { vulnerabilities: { cve: unknown }[] };
+    csaf.vulnerabilities[0]!.cve = 44228;
+    await expect(
+      importVex(vdb, cliActor, CSAF_VEX, { model: 'ABC' }, new TextEncoder().encode(JSON.stringify(csaf))),
+    ).rejects.toThrow(/\$\.vulnerabilities\[0\]\.cve: vulnerability skipped/);
+    expect(await listVex(vdb, cliActor, 'CVE-2021-44228')).toHaveLength(1);
   });
 
   it('a statement about a product without purl and without scope is skipped with its JSON path', async () => {

@@ -313,6 +313,14 @@ export async function importVex(
   const { vex, issues } = readVexBytes(data, file);
   if (!vex)
     throw invalidInput(`${file}: not an OpenVEX, CSAF VEX or CycloneDX VEX document`, toErrorIssues(issues));
+  // Importing replaces what this document said before. With parts left unread, that would delete what an
+  // earlier revision said about them: the document is refused whole, as a malformed advisory is.
+  const dropped = issues.filter((i) => i.dropped);
+  if (dropped.length)
+    throw invalidInput(
+      `${file}: ${dropped.length === 1 ? 'one part' : `${dropped.length} parts`} of the VEX document could not be read (${dropped[0]!.where}: ${dropped[0]!.message}); nothing was imported, and what earlier revisions said stays in force`,
+      toErrorIssues(dropped),
+    );
   const model = o.model ? await findModel(vdb, o.model, o.manufacturer) : null;
   if (o.device) await assertDeviceVisible(vdb, actor, o.device);
   const document = JSON.stringify({

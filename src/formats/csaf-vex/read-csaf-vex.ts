@@ -72,12 +72,18 @@ function parseLeniently(json: unknown, file: string): { doc: CsafDocument | null
               ...e.path.map((p) => (typeof p === 'number' ? p : String(p))),
             ]),
             message: `vulnerability skipped: ${e.message}`,
+            dropped: true,
           });
         }
       }
     });
   } else if (vulnerabilities !== undefined) {
-    issues.push({ file, where: '$.vulnerabilities', message: 'vulnerabilities is not an array; ignored' });
+    issues.push({
+      file,
+      where: '$.vulnerabilities',
+      message: 'vulnerabilities is not an array; ignored',
+      dropped: true,
+    });
   }
   const doc = CsafDocumentSchema.parse({
     ...shell.doc,
@@ -159,6 +165,7 @@ function mapDocument(json: unknown, file: string): CsafVexReadResult {
         file,
         where: jsonPath(['vulnerabilities', i]),
         message: 'vulnerability has neither cve nor ids; skipped',
+        dropped: true,
       });
       return;
     }

@@ -339,7 +339,12 @@ export function mapCycloneDx(raw: unknown, file: string, locate: Locate): Cyclon
       const path = ['vulnerabilities', i];
       const r = CdxVulnerability.safeParse(v);
       if (!r.success) {
-        issues.push(...zodIssues(r.error, path, file, locate, 'vulnerability skipped'));
+        issues.push(
+          ...zodIssues(r.error, path, file, locate, 'vulnerability skipped').map((x) => ({
+            ...x,
+            dropped: true as const,
+          })),
+        );
         return;
       }
       const state = r.data.analysis?.state;

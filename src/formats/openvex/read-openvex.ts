@@ -74,6 +74,7 @@ function mapProduct(
       file,
       where: jsonPath(path),
       message: 'product skipped: neither an IRI string nor an object with @id/identifiers',
+      dropped: true,
     });
     return null;
   }
@@ -96,7 +97,12 @@ function mapProduct(
     );
   }
   if (id === null && purl === null && cpe === null) {
-    issues.push({ file, where: jsonPath(path), message: 'product skipped: no usable @id or identifiers' });
+    issues.push({
+      file,
+      where: jsonPath(path),
+      message: 'product skipped: no usable @id or identifiers',
+      dropped: true,
+    });
     return null;
   }
   const parts = purl === null ? null : purlParts(purl);
@@ -134,7 +140,12 @@ function mapDocument(json: unknown, file: string): OpenVexReadResult {
     const r = OpenVexStatement.safeParse(raw);
     if (!r.success) {
       for (const e of r.error.issues)
-        issues.push({ file, where: zodWhere(path, e.path), message: `statement skipped: ${e.message}` });
+        issues.push({
+          file,
+          where: zodWhere(path, e.path),
+          message: `statement skipped: ${e.message}`,
+          dropped: true,
+        });
       return;
     }
     const s = r.data;
