@@ -6,6 +6,7 @@ import { createHttpFetcher, isHttpUrl } from './fetcher.js';
 let server: Server;
 let base = '';
 const hanging: (() => void)[] = [];
+let resets = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -35,6 +36,12 @@ beforeAll(async () => {
       return;
     }
     if (path === '/500') return void res.writeHead(500).end();
+    if (path === '/reset-once') {
+      // The first request's connection is reset before any response, as a server closing a kept-alive
+      // socket does; the second is answered.
+      if (resets++ === 0) return void req.socket.resetAndDestroy();
+      return void res.writeHead(200).end('after reset');
+    }
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,6 +54,12 @@ afterAll(async () => {
 
 describe('createHttpFetcher', () => {
   const fetcher = createHttpFetcher({ maxBytes: 2000, timeoutMs: 300 });
+
+  it('sends a GET once more when the connection is reset before any response', async () => {
+    const r = await fetcher.get({ url: `${base}/reset-once` });
+    expect(r.status === 'ok' && new TextDecoder().decode(r.body)).toBe('after reset');
+    expect(resets).toBe(2);
+  });
 
   it('returns body and validators, then 304 for a conditional request', async () => {
     const first = await fetcher.get({ url: `${base}/doc` });

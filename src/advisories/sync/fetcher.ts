@@ -67,7 +67,13 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
           if (request.etag) headers['if-none-match'] = request.etag;
           if (request.lastModified) headers['if-modified-since'] = request.lastModified;
           // Redirects are followed by hand so each hop is checked for scheme and counted.
-          const res = await fetchImpl(url, { headers, redirect: 'manual', signal });
+          const init: RequestInit = { headers, redirect: 'manual', signal };
+          // A kept-alive connection that the server closed as it was reused fails with a reset before any
+          // response arrives (seen against a local provider under load): a GET is safe to send once more.
+          const res = await fetchImpl(url, init).catch((err: unknown) => {
+            if (signal.aborted || !connectionReset(err)) throw err;
+            return fetchImpl(url, init);
+          });
           if (res.status >= 300 && res.status < 400 && res.status !== 304) {
             await res.body?.cancel();
             const location = res.headers.get('location');
@@ -142,6 +148,11 @@ async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array |
     offset += chunk.byteLength;
   }
   return out;
+}
+
+function connectionReset(err: unknown): boolean {
+  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
 }
 
 function errorText(err: unknown): string {
