@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { importCaptureFile } from '../../test/import-capture.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
 import { showDevice } from '../inventory/inventory-service.js';
@@ -111,6 +113,22 @@ describe.each(DIALECTS)('applying a source result on %s', (dialect) => {
     expect(JSON.parse(finding.last_evidence)).toMatchObject({ packet: 40 });
     const [audit] = await listAudit(vdb, { action: 'capture.import' });
     expect(audit?.summary).toMatchObject({ file: '02-dicom-cleartext.pcap', staged: 2 });
+  });
+
+  it('counts each device once, however many of its hosts (IPv4, IPv6) the capture saw', async () => {
+    // The real DHCP/DNS/mDNS capture: 23 hosts, several of them one device's IPv4 and IPv6 sides.
+    vdb = await freshDatabase(dialect);
+    const file = join(import.meta.dirname, '../../test/fixtures/captures/01-dhcp-dns-mdns.pcap');
+    const first = await importCaptureFile(vdb, file);
+    const devices = (await vdb.db.selectFrom('devices').select('id').execute()).map((d) => d.id);
+    expect(first.hosts).toBe(23);
+    expect(first.hosts).toBeGreaterThan(devices.length);
+    expect([...first.deviceIds].sort()).toEqual([...devices].sort());
+    // Every device is new: none was "updated" by its own second host.
+    expect(first.devices).toEqual({ staged: devices.length, updated: 0, seen: 0 });
+    const again = await importCaptureFile(vdb, file);
+    expect(again.devices).toEqual({ staged: 0, updated: 0, seen: devices.length });
+    expect(new Set(again.deviceIds).size).toBe(again.deviceIds.length);
   });
 
   it('re-applying the same file duplicates nothing', async () => {

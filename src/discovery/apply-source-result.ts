@@ -107,6 +107,10 @@ export async function applySourceResult(
       const deviceOf = new Map<string, string>();
       const services: ServiceRow[] = [];
       const protocols: { deviceId: string; host: HostObservation }[] = [];
+      // A device's hosts (its IPv4 and IPv6 addresses, say) each resolve to it: it is counted once, by
+      // the most it went through in this import (created, else changed, else only seen).
+      const outcomeOf = new Map<string, 'staged' | 'updated' | 'seen'>();
+      const STRENGTH = { seen: 0, updated: 1, staged: 2 } as const;
 
       for (const host of result.hosts) {
         const r = await observeDeviceIn(tx, actor, {
@@ -125,10 +129,9 @@ export async function applySourceResult(
           report.unresolved.push({ host: hostLabel(host), reason: r.reason, candidates: r.deviceIds });
           continue;
         }
-        if (r.outcome === 'staged') report.devices.staged++;
-        else if (r.outcome === 'updated') report.devices.updated++;
-        else report.devices.seen++;
-        report.deviceIds.push(r.deviceId);
+        const outcome = r.outcome === 'staged' || r.outcome === 'updated' ? r.outcome : 'seen';
+        const before = outcomeOf.get(r.deviceId);
+        if (before === undefined || STRENGTH[outcome] > STRENGTH[before]) outcomeOf.set(r.deviceId, outcome);
         for (const k of [...host.macs, ...host.ips]) deviceOf.set(k, r.deviceId);
         for (const s of host.services) {
           services.push({
@@ -150,6 +153,10 @@ export async function applySourceResult(
         protocols.push({ deviceId: r.deviceId, host });
       }
 
+      for (const [deviceId, outcome] of outcomeOf) {
+        report.devices[outcome]++;
+        report.deviceIds.push(deviceId);
+      }
       const merged = mergeServiceRows(services);
       await upsertServices(tx, merged);
       report.services = merged.length;
