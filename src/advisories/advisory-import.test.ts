@@ -308,6 +308,24 @@ describe.each(DIALECTS)('advisory import on %s', (dialect) => {
       expect(r.files[0]).toMatchObject({ format: 'cve5', status: 'imported', records: 5, issues: [] });
     });
 
+    it('names a damaged gzip file as such, for a CSAF advisory and for JSON lines', async () => {
+      const damaged = (bytes: Buffer) => {
+        const out = Buffer.from(bytes);
+        for (const i of [out.length >> 1, (out.length >> 1) + 1]) out[i]! ^= 0xff;
+        return out;
+      };
+      const csaf = join(tmp, `${dialect}-va-24-262-01.json.gz`);
+      writeFileSync(csaf, damaged(gzipSync(readFileSync(join(CSAF, 'va-24-262-01.json')))));
+      const lines = join(tmp, `${dialect}-damaged-cve5.jsonl.gz`);
+      writeFileSync(lines, damaged(gzipSync(readFileSync(join(FEEDS, 'cve5/vulnrichment-records.jsonl')))));
+      const r = await importAdvisoryPaths(vdb, cliActor, [csaf, lines]);
+      for (const [i, file] of [csaf, lines].entries()) {
+        expect(r.files[i]).toMatchObject({ file, status: 'rejected' });
+        expect(r.files[i]!.issues[0]).toMatchObject({ file, where: 'offset 0' });
+        expect(r.files[i]!.issues[0]!.message).toMatch(/^damaged gzip file: /);
+      }
+    });
+
     it('importBytes takes bytes from anywhere (an upload) under the manual source of its kind', async () => {
       const bytes = readFileSync(join(FEEDS, 'epss/epss_scores-sample.csv.gz'));
       const r = await importBytes(vdb, bytes, 'upload.csv.gz', 'epss', null);

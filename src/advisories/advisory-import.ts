@@ -89,8 +89,20 @@ async function sniff(file: string): Promise<Uint8Array> {
   }
 }
 
+/** The file's bytes, gunzipped when it is gzip; a damaged gzip file is named as such, with zlib's reason. */
+function plainBytes(bytes: Uint8Array, file: string): { raw: Uint8Array } | { issue: InputIssue } {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return { raw: bytes };
+  try {
+    return { raw: gunzipSync(bytes) };
+  } catch (err) {
+    return { issue: { file, where: 'offset 0', message: `damaged gzip file: ${(err as Error).message}` } };
+  }
+}
+
 function parseJson(bytes: Uint8Array, file: string): { json: unknown } | { issue: InputIssue } {
-  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  const plain = plainBytes(bytes, file);
+  if ('issue' in plain) return plain;
+  const raw = plain.raw;
   let text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   const bom = text.charCodeAt(0) === 0xfeff ? 3 : 0;
   if (bom) text = text.slice(1);
@@ -209,7 +221,9 @@ function readJsonLines(
   file: string,
   reader: (json: unknown, file: string) => ReadResult<VulnerabilityRecord>,
 ): ReadResult<VulnerabilityRecord> {
-  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  const plain = plainBytes(bytes, file);
+  if ('issue' in plain) return { records: [], issues: [plain.issue] };
+  const raw = plain.raw;
   const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   const out: ReadResult<VulnerabilityRecord> = { records: [], issues: [] };
   let line = 0;
@@ -328,6 +342,11 @@ async function importFile(
     return { report: reject(file, null, [{ file, where: '$', message: 'file too large' }]), vulnKeys: [] };
   const head = await sniff(file);
   const format = opts.format ?? (detectAdvisoryFormat(head, file) as AdvisoryFormat | null);
+  if (!format && head[0] === 0x1f && head[1] === 0x8b) {
+    // Unreadable after inflating: say that the gzip file is damaged rather than that its format is unknown.
+    const plain = plainBytes(await readFile(file), file);
+    if ('issue' in plain) return { report: reject(file, null, [plain.issue]), vulnKeys: [] };
+  }
   if (!format || !(ADVISORY_FORMATS as readonly string[]).includes(format)) {
     const what = format
       ? `a ${format} file: import it with vigil sbom import or vigil vex import`
