@@ -50,6 +50,8 @@ export const QueueQuerySchema = z.strictObject({
   overdue: z.boolean().optional(),
   /** One device's items (the dashboard's device page); ranks stay those of the whole queue. */
   deviceId: z.string().min(1).max(64).optional(),
+  /** Only items with one of these decisions (the dashboard's overview tiles link here); ranks stay global. */
+  decision: z.array(z.enum(DECISIONS)).min(1).optional(),
   limit: z.number().int().positive().max(100_000).optional(),
   offset: z.number().int().min(0).optional(),
 });
@@ -203,7 +205,10 @@ export async function listQueuePage(
   keyed.sort((a, b) => b.e.score - a.e.score || a.due - b.due || a.label - b.label || a.order - b.order);
   const ranked = keyed.map(({ e }, i) => ({ e, rank: i + 1 }));
   const all = ranked.filter(
-    ({ e }) => (!q.overdue || e.overdue) && (!q.deviceId || e.deviceId === q.deviceId),
+    ({ e }) =>
+      (!q.overdue || e.overdue) &&
+      (!q.deviceId || e.deviceId === q.deviceId) &&
+      (!q.decision || q.decision.includes(e.decision)),
   );
   const offset = q.offset ?? 0;
   return {
@@ -536,6 +541,7 @@ async function queueEntries(
     const p = rankOf(m, d);
     entries.push({
       score: p.score + (m.status === 'affected' ? 5_000 : 0),
+      decision: p.decision,
       due: p.due,
       overdue: p.overdue,
       deviceId: d.id,
@@ -591,6 +597,7 @@ async function queueEntries(
     };
     entries.push({
       score: item.score,
+      decision,
       due,
       overdue: item.overdue,
       deviceId: d.id,
@@ -605,6 +612,7 @@ async function queueEntries(
 /** A queue item as far as ranking and filtering need it, and how to build the whole item. */
 interface QueueEntry {
   score: number;
+  decision: DeployerDecision;
   due: string | null;
   overdue: boolean;
   deviceId: string;
@@ -625,6 +633,8 @@ export interface QueueGroup {
   decision: DeployerDecision;
   topRank: number;
   items: number;
+  /** The group's items per decision: a group's items need not all share its (most urgent) decision. */
+  byDecision: Record<DeployerDecision, number>;
   devices: number;
   overdue: number;
   earliestDue: string | null;
@@ -646,6 +656,7 @@ export function groupQueue(items: readonly QueueItem[]): QueueGroup[] {
         decision: it.decision,
         topRank: it.rank,
         items: 0,
+        byDecision: { immediate: 0, 'out-of-cycle': 0, scheduled: 0, defer: 0 },
         devices: 0,
         overdue: 0,
         earliestDue: null,
@@ -655,6 +666,7 @@ export function groupQueue(items: readonly QueueItem[]): QueueGroup[] {
       groups.set(it.group.key, g);
     }
     g.items++;
+    g.byDecision[it.decision]++;
     g.deviceSet.add(it.deviceId);
     if (it.overdue) g.overdue++;
     if (it.due && (!g.earliestDue || it.due < g.earliestDue)) g.earliestDue = it.due;

@@ -59,6 +59,32 @@ describe.each(DIALECTS)('risk API on %s', (dialect) => {
     expect(denied.status).toBe(403);
   });
 
+  it('filters the queue by decision and counts the items of each group per decision', async () => {
+    const ce = h.as('clinical-engineer');
+    const total = async (q: string) => {
+      const res = await ce.get(`/api/v1/queue?${q}`);
+      expect(res.status, await res.clone().text()).toBe(200);
+      return ((await res.json()) as { total: number; items: { rank: number }[] }).total;
+    };
+    expect(await total('decision=defer')).toBe(2);
+    expect(await total('decision=immediate,out-of-cycle,scheduled')).toBe(0);
+    expect((await ce.get('/api/v1/queue?decision=soon')).status).toBe(400);
+    const groups = (await (await ce.get('/api/v1/queue/groups')).json()) as {
+      items: { decision: string; items: number; byDecision: Record<string, number> }[];
+    };
+    expect(groups.items).toMatchObject([
+      {
+        decision: 'defer',
+        items: 2,
+        byDecision: { immediate: 0, 'out-of-cycle': 0, scheduled: 0, defer: 2 },
+      },
+    ]);
+    const none = (await (await ce.get('/api/v1/queue/groups?decision=scheduled')).json()) as {
+      items: unknown[];
+    };
+    expect(none.items).toEqual([]);
+  });
+
   it('records an override (audited) and applies it in the queue', async () => {
     const so = h.as('security-officer');
     const bad = await so.post('/api/v1/risk/overrides', {

@@ -6,7 +6,7 @@
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { addOverride, listRiskOverrides, revokeOverride } from '../../risk/overrides-service.js';
-import { OVERRIDE_POINTS } from '../../risk/priority.js';
+import { DECISIONS, OVERRIDE_POINTS } from '../../risk/priority.js';
 import { groupQueue, listQueuePage, queueOptionsFrom } from '../../risk/queue-service.js';
 import { answerRubric, listModelRubrics, rubricQuestions, showRubric } from '../../risk/rubric-service.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
@@ -15,6 +15,18 @@ const flag = z
   .enum(['true', 'false', '1', '0'])
   .optional()
   .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
+
+/** `decision=immediate,out-of-cycle`: only items with these SSVC decisions (ranks stay global). */
+const decisionList = z
+  .preprocess(
+    (v) => (v === undefined ? undefined : String(v).split(',')),
+    z.array(z.enum(DECISIONS)).min(1).optional(),
+  )
+  .openapi({
+    type: 'string',
+    description: 'only items with these decisions, comma-separated (ranks stay global)',
+    example: 'immediate,out-of-cycle',
+  });
 
 const EvidenceSchema = z.object({
   point: z.string(),
@@ -76,6 +88,14 @@ const QueueGroupSchema = z
     decision: z.enum(['defer', 'scheduled', 'out-of-cycle', 'immediate']),
     topRank: z.number().int(),
     items: z.number().int(),
+    byDecision: z
+      .object({
+        immediate: z.number().int(),
+        'out-of-cycle': z.number().int(),
+        scheduled: z.number().int(),
+        defer: z.number().int(),
+      })
+      .openapi({ description: "the group's items per decision (decision is only the most urgent)" }),
     devices: z.number().int(),
     overdue: z.number().int(),
     earliestDue: z.string().nullable(),
@@ -161,6 +181,7 @@ export const riskRoutes = new OpenAPIHono<AppEnv>()
             .max(64)
             .optional()
             .openapi({ description: "one device's items (ranks stay global)" }),
+          decision: decisionList,
           limit: z.coerce.number().int().min(1).max(100_000).optional(),
           offset: z.coerce.number().int().min(0).optional(),
         }),
@@ -189,16 +210,16 @@ export const riskRoutes = new OpenAPIHono<AppEnv>()
       path: '/queue/groups',
       tags: ['risk'],
       summary: 'The queue folded by manufacturer, model, version and fix: the items one update closes',
-      request: { query: z.object({ overdue: flag }) },
+      request: { query: z.object({ overdue: flag, decision: decisionList }) },
       responses: { 200: json(z.object({ items: z.array(QueueGroupSchema) }), 'Groups') },
     }),
     async (c) => {
-      const { overdue } = c.req.valid('query');
+      const { overdue, decision } = c.req.valid('query');
       const ctx = c.get('ctx');
       const page = await listQueuePage(
         ctx.vdb,
         actorOf(c),
-        overdue ? { overdue } : {},
+        { ...(overdue ? { overdue } : {}), ...(decision ? { decision } : {}) },
         queueOptionsFrom(ctx.config),
       );
       return c.json({ items: groupQueue(page.items) }, 200);

@@ -26,12 +26,17 @@ async function loadDevices() {
   };
 }
 
+/** The queue's decisions, most urgent first: one tile each, linking to the queue filtered by it. */
+const QUEUE_DECISIONS = ['immediate', 'out-of-cycle', 'scheduled', 'defer'] as const;
+
 async function loadQueue() {
   const groups = (await ok(api().queue.groups.$get({ query: {} }))).items;
   const byDecision: Record<string, number> = { immediate: 0, 'out-of-cycle': 0, scheduled: 0, defer: 0 };
   let overdue = 0;
+  // A group's decision is only its most urgent item's: count each item under its own decision.
   for (const g of groups) {
-    byDecision[g.decision] = (byDecision[g.decision] ?? 0) + g.items;
+    for (const [decision, n] of Object.entries(g.byDecision))
+      byDecision[decision] = (byDecision[decision] ?? 0) + n;
     overdue += g.overdue;
   }
   return { byDecision, overdue };
@@ -127,9 +132,14 @@ export default function OverviewPage() {
         />
         {queue.data !== null && (
           <>
-            <Tile label="immediate" value={queue.data?.byDecision['immediate']} to="/queue" />
-            <Tile label="out-of-cycle" value={queue.data?.byDecision['out-of-cycle']} to="/queue" />
-            <Tile label="scheduled" value={queue.data?.byDecision['scheduled']} to="/queue" />
+            {QUEUE_DECISIONS.map((decision) => (
+              <Tile
+                key={decision}
+                label={decision}
+                value={queue.data?.byDecision[decision]}
+                to={href('/queue', { decision })}
+              />
+            ))}
             <Tile
               label="overdue updates"
               value={queue.data?.overdue}

@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { SavedViews } from '../components/saved-views.js';
-import { Badge, ErrorMessage, formatDate, Loading, Pager } from '../components/ui.js';
+import { Badge, ErrorMessage, formatDate, Loading, Pager, SelectField } from '../components/ui.js';
 import { href, Link, navigate, useLoad, useLocation } from '../router.js';
 import { useCan } from '../session.js';
 
@@ -17,38 +17,51 @@ const PAGE = 50;
 type Item = Awaited<ReturnType<typeof loadItems>>['items'][number];
 type Group = Awaited<ReturnType<typeof loadGroups>>['items'][number];
 
-function loadItems(overdue: boolean, page: number) {
+/** The SSVC decisions the queue can be filtered by, most urgent first. */
+const DECISIONS = ['immediate', 'out-of-cycle', 'scheduled', 'defer'] as const;
+
+function loadItems(overdue: boolean, decision: string, page: number) {
   return ok(
     api().queue.$get({
       query: {
         ...(overdue ? { overdue: 'true' } : {}),
+        ...(decision ? { decision } : {}),
         limit: String(PAGE),
         offset: String((page - 1) * PAGE),
       } as never,
     }),
   );
 }
-function loadGroups(overdue: boolean) {
-  return ok(api().queue.groups.$get({ query: (overdue ? { overdue: 'true' } : {}) as never }));
+function loadGroups(overdue: boolean, decision: string) {
+  return ok(
+    api().queue.groups.$get({
+      query: { ...(overdue ? { overdue: 'true' } : {}), ...(decision ? { decision } : {}) } as never,
+    }),
+  );
 }
 
 export default function QueuePage() {
   const { query } = useLocation();
   const can = useCan();
   const overdue = query.get('overdue') === 'true';
+  const decision = query.get('decision') ?? '';
   const grouped = query.get('view') === 'groups';
   const page = Number(query.get('page') ?? '1') || 1;
   const items = useLoad(
-    () => (grouped ? Promise.resolve(null) : loadItems(overdue, page)),
-    [overdue, grouped, page],
+    () => (grouped ? Promise.resolve(null) : loadItems(overdue, decision, page)),
+    [overdue, decision, grouped, page],
   );
-  const groups = useLoad(() => (grouped ? loadGroups(overdue) : Promise.resolve(null)), [overdue, grouped]);
+  const groups = useLoad(
+    () => (grouped ? loadGroups(overdue, decision) : Promise.resolve(null)),
+    [overdue, decision, grouped],
+  );
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const go = (next: Record<string, string | number | undefined>) =>
     navigate(
       href('/queue', {
         overdue: overdue ? 'true' : undefined,
+        decision: decision || undefined,
         view: grouped ? 'groups' : undefined,
         page,
         ...next,
@@ -153,6 +166,13 @@ export default function QueuePage() {
       <h1>Work queue</h1>
       <fieldset className="toolbar">
         <legend className="visually-hidden">Queue view</legend>
+        <SelectField
+          label="Decision"
+          value={decision}
+          empty="any"
+          options={DECISIONS}
+          onChange={(v) => go({ decision: v || undefined, page: 1 })}
+        />
         <label>
           <input
             type="checkbox"
@@ -171,7 +191,11 @@ export default function QueuePage() {
       <SavedViews
         page="queue"
         path="/queue"
-        query={href('', { overdue: overdue ? 'true' : undefined, view: grouped ? 'groups' : undefined })}
+        query={href('', {
+          overdue: overdue ? 'true' : undefined,
+          decision: decision || undefined,
+          view: grouped ? 'groups' : undefined,
+        })}
       />
       {message && (
         <p className="notice" role="status">
