@@ -517,7 +517,10 @@ export async function createTask(
       if (f.state === 'resolved' || f.state === 'false-positive')
         throw invalidInput(`Finding ${f.id} is ${f.state}: there is nothing to remediate`);
       const [existing] = await liveTasksFor(tx, { deviceIds: [f.device_id], findingId: f.id });
-      if (existing) throw conflict(`Finding ${f.id} already has task ${existing.id} (${existing.state})`);
+      if (existing)
+        throw conflict(
+          `${f.title} on ${labelIn(await deviceLabels(tx, [f.device_id]), f.device_id)} ${already(existing)}`,
+        );
       const d = await resolveDevice(tx, actor, f.device_id);
       spec = {
         kind: 'finding',
@@ -541,8 +544,7 @@ export async function createTask(
       if (m.status === 'fixed' || m.status === 'not-affected')
         throw invalidInput(`${vulnKey} on ${q.device} is ${m.status}: there is nothing to remediate`);
       const [existing] = await liveTasksFor(tx, { deviceIds: [d.id], vulnKey });
-      if (existing)
-        throw conflict(`${vulnKey} on ${q.device} already has task ${existing.id} (${existing.state})`);
+      if (existing) throw conflict(`${vulnKey} on ${label} ${already(existing)}`);
       let { due, dueSource } = await dueOf(
         tx,
         actor,
@@ -580,6 +582,13 @@ export async function createTask(
     return readTask(tx, row.id, now);
   });
 }
+
+/**
+ * The end of the refusal to open a second live task for one item: the existing task by title and state
+ * (its title names the item and device, which a person recognises; the id follows for the CLI).
+ */
+const already = (t: { id: string; title: string; state: string }) =>
+  `already has task "${t.title}" (${t.state}; id ${t.id})`;
 
 export function deviceShape(d: {
   id: string;

@@ -114,6 +114,39 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       expect(new Set(shown)).toEqual(new Set(['scheduled']));
     });
 
+    it('queue: "Create task" answers in its row, and names the existing task when there is one', async () => {
+      // The queue's first page (50 rows), as the page shows it.
+      const queue = (await as('GET', '/api/v1/queue?limit=50')) as QueuePage;
+      const vulns = queue.items.filter((i) => i.kind === 'vulnerability');
+      const rowOf = (i: QueuePage['items'][number]) => page.locator('tbody tr').nth(queue.items.indexOf(i));
+      const button = (i: QueuePage['items'][number]) =>
+        rowOf(i).getByRole('button', {
+          name: `Create a task for ${i.cve ?? i.vulnerability} on ${i.deviceLabel}`,
+        });
+      // The last vulnerability on the first page: far below the top of the page.
+      const last = vulns.at(-1)!;
+      await page.goto(`${url}/queue`);
+      await button(last).click();
+      await see(rowOf(last).getByRole('status').getByText('Task created:'));
+      expect(await button(last).count()).toBe(0);
+      await rowOf(last)
+        .getByRole('link', { name: `${last.vulnerability} on ${last.deviceLabel}` })
+        .click();
+      await page.waitForURL(/\/tasks\?task=/);
+
+      // A task made elsewhere meanwhile (the CLI, a colleague): the row says which, by name.
+      const other = vulns[0]!;
+      await as('POST', '/api/v1/tasks', { device: other.deviceId, vulnerability: other.vulnerability });
+      await page.goto(`${url}/queue`);
+      await button(other).click();
+      const refusal = rowOf(other).getByRole('alert');
+      await see(refusal);
+      const text = (await refusal.textContent()) ?? '';
+      expect(text).toContain(`${other.vulnerability} on ${other.deviceLabel} already has task "`);
+      // The device is named, not given by its id.
+      expect(text).not.toContain(other.deviceId);
+    });
+
     it('no Content-Security-Policy violation or uncaught error on any page', () => {
       expect(problems).toEqual([]);
     });

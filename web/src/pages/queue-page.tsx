@@ -4,8 +4,8 @@
  * model and fix. A row becomes a remediation task with one button (POST /tasks, tasks:write). Saved views
  * keep the overdue filter and the view (items or groups) by name (GET/POST/DELETE /saved-views).
  */
-import { useState } from 'react';
 import { api, ok } from '../api.js';
+import { CreateTaskButton } from '../components/create-task.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { SavedViews } from '../components/saved-views.js';
 import { Badge, ErrorMessage, formatDate, Loading, Pager, SelectField } from '../components/ui.js';
@@ -55,8 +55,7 @@ export default function QueuePage() {
     () => (grouped ? loadGroups(overdue, decision) : Promise.resolve(null)),
     [overdue, decision, grouped],
   );
-  const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const itemKey = (i: Item) => `${i.kind}-${i.deviceId}-${i.vulnerability ?? i.findingId}`;
   const go = (next: Record<string, string | number | undefined>) =>
     navigate(
       href('/queue', {
@@ -67,21 +66,6 @@ export default function QueuePage() {
         ...next,
       }),
     );
-
-  const createTask = async (i: Item) => {
-    setError(null);
-    setMessage(null);
-    try {
-      const body =
-        i.kind === 'finding'
-          ? { finding: i.findingId }
-          : { device: i.deviceId, vulnerability: i.vulnerability };
-      const task = await ok(api().tasks.$post({ json: body }));
-      setMessage(`Task created: ${task.title}`);
-    } catch (e) {
-      setError(e);
-    }
-  };
 
   const itemColumns: Column<Item>[] = [
     { key: 'rank', label: '#', render: (i) => i.rank },
@@ -130,15 +114,7 @@ export default function QueuePage() {
     itemColumns.push({
       key: 'act',
       label: 'Action',
-      render: (i) => (
-        <button
-          type="button"
-          onClick={() => createTask(i)}
-          aria-label={`Create a task for ${i.cve ?? i.vulnerability ?? i.title} on ${i.deviceLabel}`}
-        >
-          Create task
-        </button>
-      ),
+      render: (i) => <CreateTaskButton item={i} />,
     });
 
   const groupColumns: Column<Group>[] = [
@@ -197,12 +173,7 @@ export default function QueuePage() {
           view: grouped ? 'groups' : undefined,
         })}
       />
-      {message && (
-        <p className="notice" role="status">
-          {message} <Link href="/tasks">Open tasks</Link>
-        </p>
-      )}
-      <ErrorMessage error={error ?? items.error ?? groups.error} />
+      <ErrorMessage error={items.error ?? groups.error} />
       {grouped ? (
         groups.data ? (
           <DataTable
@@ -222,7 +193,7 @@ export default function QueuePage() {
             caption="Work queue"
             columns={itemColumns}
             rows={items.data.items}
-            rowKey={(i) => `${i.kind}-${i.deviceId}-${i.vulnerability ?? i.findingId}`}
+            rowKey={itemKey}
             rowClass={(i) => (i.overdue ? 'overdue' : undefined)}
             empty="Nothing in the queue."
           />
