@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   launchChromium,
   newSession,
+  PATIENT,
   screenshotOnFailure,
   see,
   signIn,
@@ -145,6 +146,52 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       expect(text).toContain(`${other.vulnerability} on ${other.deviceLabel} already has task "`);
       // The device is named, not given by its id.
       expect(text).not.toContain(other.deviceId);
+    });
+
+    it('device page: headed as the queue names it, vulnerabilities linked, peers by model, a task created', async () => {
+      const queue = (await as('GET', '/api/v1/queue?limit=1000')) as QueuePage;
+      const finding = queue.items.find((i) => i.kind === 'finding' && i.deviceLabel === '10.30.0.41')!;
+      expect(finding).toBeDefined();
+      await page.goto(`${url}/queue`);
+      await page.getByRole('link', { name: '10.30.0.41', exact: true }).first().click();
+      await see(page.getByRole('heading', { level: 1, name: '10.30.0.41' }));
+
+      // Its peer, the HL7 receiver 10.30.0.5, is known by make and model: the role names it, not its model's id.
+      const peers = page.getByRole('table', { name: 'Communication peers' });
+      await see(peers.getByText('model Philips IntelliBridge EC 40'));
+      expect(await peers.textContent()).not.toMatch(/model:[0-9a-f-]{36}/);
+
+      // From the device's open finding to a task, in its row; the Tasks section lists it at once.
+      const risk = page.getByRole('table', { name: 'Risk decisions and their inputs' });
+      await risk.getByRole('button', { name: `Create a task for ${finding.title} on 10.30.0.41` }).click();
+      await see(risk.getByRole('status').getByText('Task created:'));
+      await see(page.getByRole('table', { name: 'Remediation tasks' }).getByText(finding.title!));
+      expect(await page.locator('main').textContent()).not.toMatch(PATIENT);
+
+      // A device with matches: each vulnerability leads to its advisory's fleet view.
+      await page.goto(`${url}/inventory?q=BME-21010`);
+      await page.getByRole('link', { name: 'BME-21010' }).click();
+      const vulns = page.getByRole('table', { name: 'Matched vulnerabilities' });
+      await vulns.getByRole('link', { name: 'CVE-2020-6965' }).click();
+      await page.waitForURL(/\/vulnerabilities\/CVE-2020-6965$/);
+      await see(
+        page
+          .getByRole('table', { name: 'Fleet impact of CVE-2020-6965' })
+          .getByText('CARESCAPE Central Station'),
+      );
+    });
+
+    it('inventory: the IP column shows the IPv4 address, not the link-local one', async () => {
+      const found = (await as('GET', '/api/v1/devices?q=02:00:5e:20:00:01')) as {
+        items: { ips: string[] }[];
+      };
+      // The newest address is the link-local one: the column must not just take the first.
+      expect(found.items[0]!.ips[0]).toMatch(/^fe80:/);
+      await page.goto(`${url}/inventory?q=02:00:5e:20:00:01`);
+      const row = page.locator('tbody tr', { hasText: '02:00:5e:20:00:01' });
+      await see(row);
+      await see(row.getByText('10.20.0.1', { exact: true }));
+      expect(await row.textContent()).not.toContain('fe80:');
     });
 
     it('no Content-Security-Policy violation or uncaught error on any page', () => {

@@ -5,7 +5,9 @@
  * observed it when). Each section loads on its own and appears only with its permission.
  */
 import { useId, useState } from 'react';
+import { labelOfDevice } from '../../../src/inventory/device-name.js';
 import { api, ok } from '../api.js';
+import { CreateTaskButton } from '../components/create-task.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { Badge, ErrorMessage, formatDate, Loading } from '../components/ui.js';
 import { href, Link, useLoad } from '../router.js';
@@ -61,7 +63,8 @@ export default function DevicePage({ id }: { id: string }) {
   if (device.error) return <ErrorMessage error={device.error} />;
   if (!d) return <Loading what="the device" />;
 
-  const title = d.assetTag ?? d.serialNumber ?? d.macs[0] ?? d.id;
+  // The name the queue, alerts and tasks use for this device (its asset tag, else make, model and address).
+  const title = labelOfDevice(d);
   const identity: [string, string | null][] = [
     ['Manufacturer', d.manufacturer],
     ['Model', d.model],
@@ -88,6 +91,7 @@ export default function DevicePage({ id }: { id: string }) {
   ];
 
   type Fact = (typeof d.facts)[number];
+  type RiskItem = NonNullable<typeof risk.data>['items'][number];
   const factColumns: Column<Fact>[] = [
     { key: 'field', label: 'Field', render: (f) => f.field },
     { key: 'value', label: 'Value', render: (f) => f.value ?? '—' },
@@ -102,7 +106,8 @@ export default function DevicePage({ id }: { id: string }) {
         <Link href="/inventory">← Inventory</Link>
       </p>
       <h1>
-        {title} <span className="muted">{[d.manufacturer, d.model].filter(Boolean).join(' ')}</span>
+        {title}{' '}
+        {d.assetTag && <span className="muted">{[d.manufacturer, d.model].filter(Boolean).join(' ')}</span>}
       </h1>
       <div className="grid2">
         <Section title="Identity">
@@ -156,7 +161,15 @@ export default function DevicePage({ id }: { id: string }) {
             rowKey={(v) => v.vulnerability}
             empty="No vulnerability matches."
             columns={[
-              { key: 'v', label: 'Vulnerability', render: (v) => v.cve ?? v.vulnerability },
+              {
+                key: 'v',
+                label: 'Vulnerability',
+                render: (v) => (
+                  <Link href={`/vulnerabilities/${encodeURIComponent(v.vulnerability)}`}>
+                    {v.cve ?? v.vulnerability}
+                  </Link>
+                ),
+              },
               { key: 'adv', label: 'Advisories', render: (v) => v.advisoryIds.join(', ') || '—' },
               { key: 'status', label: 'Status', render: (v) => <Badge tone={v.status}>{v.status}</Badge> },
               { key: 'conf', label: 'Confidence', render: (v) => `${Math.round(v.confidence * 100)} %` },
@@ -225,6 +238,15 @@ export default function DevicePage({ id }: { id: string }) {
                   </ul>
                 ),
               },
+              ...(can('tasks:write')
+                ? [
+                    {
+                      key: 'act',
+                      label: 'Action',
+                      render: (i: RiskItem) => <CreateTaskButton item={i} onCreated={tasks.reload} />,
+                    },
+                  ]
+                : []),
             ]}
           />
         </Section>
@@ -267,7 +289,7 @@ export default function DevicePage({ id }: { id: string }) {
                 render: (p) =>
                   p.deviceId ? <Link href={`/devices/${p.deviceId}`}>{p.deviceLabel ?? p.ip}</Link> : p.ip,
               },
-              { key: 'role', label: 'Role', render: (p) => p.role },
+              { key: 'role', label: 'Role', render: peerRole },
               { key: 'dir', label: 'Direction', render: (p) => p.direction },
               { key: 'ports', label: 'Ports', render: (p) => p.ports.join(', ') },
               { key: 'proto', label: 'Protocols', render: (p) => p.protocols.join(', ') || '—' },
@@ -332,6 +354,17 @@ export default function DevicePage({ id }: { id: string }) {
       </Section>
     </>
   );
+}
+
+/**
+ * A peer's role as the baseline keys it (`model:<model id>`, `class:<device class>`, `internet`,
+ * `unknown-host`; docs/baseline.md), with the model's name instead of its id.
+ */
+function peerRole(p: { role: string; manufacturer: string | null; model: string | null }): string {
+  if (p.role.startsWith('model:'))
+    return `model ${[p.manufacturer, p.model].filter(Boolean).join(' ') || p.role.slice(6)}`;
+  if (p.role.startsWith('class:')) return `class ${p.role.slice(6)}`;
+  return p.role;
 }
 
 /** One line per audit entry: what changed, from its summary's before/after or its other fields. */

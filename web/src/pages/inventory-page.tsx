@@ -6,6 +6,7 @@
  */
 import { type FormEvent, useEffect, useState } from 'react';
 import { CRITICALITIES, DEVICE_CLASSES } from '../../../src/inventory/device.js';
+import { labelOfDevice, preferredIp } from '../../../src/inventory/device-name.js';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { SavedViews } from '../components/saved-views.js';
@@ -85,7 +86,7 @@ const COLUMNS: Column<Device>[] = [
     sort: 'assetTag',
     render: (d) => (
       <Link href={`/devices/${encodeURIComponent(d.id)}`}>
-        {d.assetTag ?? d.serialNumber ?? d.macs[0] ?? d.id}
+        {d.assetTag ?? d.serialNumber ?? d.macs[0] ?? labelOfDevice(d)}
       </Link>
     ),
   },
@@ -101,7 +102,8 @@ const COLUMNS: Column<Device>[] = [
   { key: 'ephi', label: 'ePHI', render: (d) => (d.ephi === null ? '—' : d.ephi ? 'yes' : 'no') },
   { key: 'site', label: 'Site', sort: 'site', render: (d) => d.site ?? '—' },
   { key: 'department', label: 'Department', sort: 'department', render: (d) => d.department ?? '—' },
-  { key: 'ip', label: 'IP', render: (d) => d.ips[0] ?? '—' },
+  // The address a person uses (IPv4 first, link-local IPv6 last), as in device labels elsewhere.
+  { key: 'ip', label: 'IP', render: (d) => preferredIp(d.ips) ?? '—' },
   { key: 'state', label: 'State', sort: 'state', render: (d) => d.state },
   { key: 'lastSeen', label: 'Last seen', sort: 'lastSeen', render: (d) => formatDate(d.lastSeen) },
 ];

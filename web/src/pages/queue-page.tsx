@@ -84,7 +84,14 @@ export default function QueuePage() {
     {
       key: 'what',
       label: 'Vulnerability or finding',
-      render: (i) => i.cve ?? i.vulnerability ?? i.title ?? '—',
+      render: (i) =>
+        i.vulnerability ? (
+          <Link href={`/vulnerabilities/${encodeURIComponent(i.vulnerability)}`}>
+            {i.cve ?? i.vulnerability}
+          </Link>
+        ) : (
+          (i.title ?? '—')
+        ),
     },
     {
       key: 'model',
