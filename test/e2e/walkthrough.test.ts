@@ -194,6 +194,25 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       expect(await row.textContent()).not.toContain('fe80:');
     });
 
+    it('vulnerabilities: the matches are paged, with where the page is', async () => {
+      await page.goto(`${url}/vulnerabilities`);
+      const pager = page.getByRole('navigation', { name: 'Pages of matches' });
+      await see(pager.getByText(/^matches 1–\d+$/));
+      expect(await pager.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    });
+
+    it('audit log: summaries wrap inside the table at 1366 px', async () => {
+      await page.goto(`${url}/admin/audit`);
+      await see(page.getByText('chain intact'));
+      await see(page.locator('tbody tr td code', { hasText: 'deviceId' }));
+      const box = await page.evaluate(() => {
+        const wrap = document.querySelector('.table-wrap');
+        return wrap ? { scroll: wrap.scrollWidth, client: wrap.clientWidth } : null;
+      });
+      expect(box).not.toBeNull();
+      expect(box!.scroll).toBeLessThanOrEqual(box!.client);
+    });
+
     it('no Content-Security-Policy violation or uncaught error on any page', () => {
       expect(problems).toEqual([]);
     });

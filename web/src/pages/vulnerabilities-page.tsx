@@ -3,13 +3,22 @@
  * or needs-review match per device (GET /vulns); one advisory or CVE with its fleet impact by model,
  * version and site and whether a fix exists (GET /vulns/{id}).
  */
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import type { AdvisoryView, VulnerabilityView } from '../../../src/matching/vulns-service.js';
 import { api, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { Badge, ErrorMessage, formatDate, Loading } from '../components/ui.js';
 import { Link, useLoad } from '../router.js';
 import { useCan } from '../session.js';
+
+/** Matches per page of the "by device" table. */
+const MATCH_PAGE = 200;
+
+/** "matches 201–400" for page `page` (1-based) holding `n` rows. */
+const matchRange = (page: number, n: number) =>
+  n === 0
+    ? 'no matches'
+    : `matches ${((page - 1) * MATCH_PAGE + 1).toLocaleString('en')}–${((page - 1) * MATCH_PAGE + n).toLocaleString('en')}`;
 
 const vulnHref = (id: string) => `/vulnerabilities/${encodeURIComponent(id)}`;
 
@@ -101,12 +110,23 @@ export default function VulnerabilitiesPage({ id }: { id?: string }) {
     () => (can('advisories:read') ? ok(api().advisories.$get()) : Promise.resolve(null)),
     [],
   );
+  // The matches a page at a time (the API pages by cursor): a hospital has thousands.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const after = cursors.at(-1);
   const matches = useLoad(
     () =>
       id
         ? Promise.resolve(null)
-        : ok(api().vulns.$get({ query: { status: 'affected,needs-review', limit: '500' } as never })),
-    [id],
+        : ok(
+            api().vulns.$get({
+              query: {
+                status: 'affected,needs-review',
+                limit: String(MATCH_PAGE),
+                ...(after ? { after } : {}),
+              } as never,
+            }),
+          ),
+    [id, after],
   );
   if (id) return <VulnerabilityDetail id={id} />;
   return (
@@ -142,29 +162,50 @@ export default function VulnerabilitiesPage({ id }: { id?: string }) {
       )}
       <h2>Affected and to review, by device</h2>
       {matches.data ? (
-        <DataTable
-          caption="Vulnerability matches"
-          rows={matches.data.items}
-          rowKey={(m) => m.id}
-          empty="No device is affected."
-          columns={[
-            {
-              key: 'device',
-              label: 'Device',
-              render: (m) => <Link href={`/devices/${encodeURIComponent(m.deviceId)}`}>{m.deviceLabel}</Link>,
-            },
-            {
-              key: 'v',
-              label: 'Vulnerability',
-              render: (m) => <Link href={vulnHref(m.vulnerability)}>{m.cve ?? m.vulnerability}</Link>,
-            },
-            { key: 'adv', label: 'Advisories', render: (m) => m.advisoryIds.join(', ') || '—' },
-            { key: 'status', label: 'Status', render: (m) => <Badge tone={m.status}>{m.status}</Badge> },
-            { key: 'conf', label: 'Confidence', render: (m) => `${Math.round(m.confidence * 100)} %` },
-            { key: 'fix', label: 'Fix', render: (m) => (m.fixAvailable ? 'available' : 'none known') },
-            { key: 'why', label: 'Why', render: (m) => m.explanation },
-          ]}
-        />
+        <>
+          <DataTable
+            caption="Vulnerability matches"
+            rows={matches.data.items}
+            rowKey={(m) => m.id}
+            empty="No device is affected."
+            columns={[
+              {
+                key: 'device',
+                label: 'Device',
+                render: (m) => (
+                  <Link href={`/devices/${encodeURIComponent(m.deviceId)}`}>{m.deviceLabel}</Link>
+                ),
+              },
+              {
+                key: 'v',
+                label: 'Vulnerability',
+                render: (m) => <Link href={vulnHref(m.vulnerability)}>{m.cve ?? m.vulnerability}</Link>,
+              },
+              { key: 'adv', label: 'Advisories', render: (m) => m.advisoryIds.join(', ') || '—' },
+              { key: 'status', label: 'Status', render: (m) => <Badge tone={m.status}>{m.status}</Badge> },
+              { key: 'conf', label: 'Confidence', render: (m) => `${Math.round(m.confidence * 100)} %` },
+              { key: 'fix', label: 'Fix', render: (m) => (m.fixAvailable ? 'available' : 'none known') },
+              { key: 'why', label: 'Why', render: (m) => m.explanation },
+            ]}
+          />
+          <nav className="pager" aria-label="Pages of matches">
+            <button
+              type="button"
+              disabled={cursors.length <= 1}
+              onClick={() => setCursors((c) => c.slice(0, -1))}
+            >
+              Previous
+            </button>
+            <span aria-live="polite">{matchRange(cursors.length, matches.data.items.length)}</span>
+            <button
+              type="button"
+              disabled={!matches.data.nextCursor}
+              onClick={() => setCursors((c) => [...c, matches.data?.nextCursor ?? undefined])}
+            >
+              Next
+            </button>
+          </nav>
+        </>
       ) : (
         !matches.error && <Loading what="matches" />
       )}
