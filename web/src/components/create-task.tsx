@@ -1,9 +1,10 @@
 /**
  * @module "Create task" for one work-queue item (POST /tasks, tasks:write), used by the queue and the
  * device page. The outcome shows in place of the button, in the row that was clicked: a page-wide
- * message at the top would be out of sight for a row far down a long queue.
+ * message at the top would be out of sight for a row far down a long queue. Focus moves to it, so a
+ * keyboard user stays in the row rather than being sent back to the top of the page.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, ok } from '../api.js';
 import { href, Link } from '../router.js';
 
@@ -23,6 +24,12 @@ export function CreateTaskButton(props: { item: TaskItem; onCreated?: () => void
   const i = props.item;
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [busy, setBusy] = useState(false);
+  // The button goes away once the task exists: keep keyboard focus in the row, on what replaced it.
+  const done = useRef<HTMLSpanElement>(null);
+  const created = outcome !== null && 'taskId' in outcome;
+  useEffect(() => {
+    if (created) done.current?.focus();
+  }, [created]);
   const create = async () => {
     setBusy(true);
     try {
@@ -41,7 +48,7 @@ export function CreateTaskButton(props: { item: TaskItem; onCreated?: () => void
   };
   if (outcome && 'taskId' in outcome)
     return (
-      <span role="status">
+      <span role="status" tabIndex={-1} ref={done}>
         Task created: <Link href={href('/tasks', { task: outcome.taskId })}>{outcome.title}</Link>
       </span>
     );
