@@ -88,7 +88,8 @@ export const DeviceQuerySchema = z.strictObject({
   deviceClass: parsedBy(parseDeviceClass).optional(),
   manufacturer: z.string().min(1).max(200).optional(),
   model: z.string().min(1).max(200).optional(),
-  criticality: z.enum(CRITICALITIES).optional(),
+  /** `none`: devices whose criticality is not set yet (the overview's "not set" bar). */
+  criticality: z.enum([...CRITICALITIES, 'none']).optional(),
   ephi: ephi.optional(),
   seenSince: z
     .string()

@@ -598,7 +598,8 @@ function applyFilter<Q extends Joined>(q: Q, f: DeviceFilter): Q {
     );
   }
   if (f.deviceClass) out = out.where('d.device_class', '=', f.deviceClass);
-  if (f.criticality) out = out.where('d.criticality', '=', f.criticality);
+  if (f.criticality === 'none') out = out.where('d.criticality', 'is', null);
+  else if (f.criticality) out = out.where('d.criticality', '=', f.criticality);
   if (f.ephi !== undefined) out = out.where('d.ephi', '=', f.ephi ? 1 : 0);
   if (f.seenSince) out = out.where('d.last_seen', '>=', f.seenSince);
   if (f.osEndOfSupportBefore) out = out.where('d.os_end_of_support', '<=', f.osEndOfSupportBefore);

@@ -115,6 +115,21 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       expect(new Set(shown)).toEqual(new Set(['scheduled']));
     });
 
+    it('overview: devices by criticality include those not set yet, linked to the inventory of them', async () => {
+      const unset = ((await as('GET', '/api/v1/devices?criticality=none&pageSize=1')) as { total: number })
+        .total;
+      // The seed's TASY-1 and every device a capture discovered have no criticality yet.
+      expect(unset).toBeGreaterThan(1);
+      await page.goto(`${url}/`);
+      const bars = page.getByRole('region', { name: 'Devices by criticality' });
+      const row = bars.locator('li', { has: page.getByRole('link', { name: 'not set', exact: true }) });
+      await see(row.getByText(String(unset), { exact: true }));
+      await row.getByRole('link', { name: 'not set' }).click();
+      await page.waitForURL(/\/inventory\?criticality=none/);
+      await see(page.getByText(`of ${unset} (page 1 of`));
+      expect(await page.getByLabel('Criticality').inputValue()).toBe('none');
+    });
+
     it('queue: "Create task" answers in its row, and names the existing task when there is one', async () => {
       // The queue's first page (50 rows), as the page shows it.
       const queue = (await as('GET', '/api/v1/queue?limit=50')) as QueuePage;

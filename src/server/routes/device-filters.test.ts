@@ -87,6 +87,9 @@ describe.each(DIALECTS)('device list filters for the dashboard (%s)', (dialect) 
     for (const [deviceClass, n] of Object.entries(byClass))
       expect((await tags(`deviceClass=${deviceClass}`)).length, deviceClass).toBe(n);
     expect(all['byCriticality']).toEqual({});
+    // None of the five has a criticality: criticality=none lists them all (the overview's "not set").
+    expect((await tags('criticality=none')).length).toBe(5);
+    expect(await tags('criticality=life-sustaining')).toEqual([]);
     expect(await get('?q=tasy')).toMatchObject({ total: 2, vulnerable: 2, osEndOfSupportPassed: 0 });
     expect((await h.anonymous.get('/api/v1/devices/summary')).status).toBe(401);
   });

@@ -198,7 +198,10 @@ const FilterQuery = {
   deviceClass: z.string().max(100).optional(),
   manufacturer: z.string().max(200).optional().openapi({ description: 'Part of the manufacturer name' }),
   model: z.string().max(200).optional().openapi({ description: 'Part of the model name or model number' }),
-  criticality: z.enum(CRITICALITIES).optional(),
+  criticality: z
+    .enum([...CRITICALITIES, 'none'])
+    .optional()
+    .openapi({ description: `${CRITICALITIES.join(', ')}, or none: not set` }),
   ephi: z.enum(['yes', 'no', 'true', 'false', '1', '0']).optional(),
   seenSince: z.string().max(40).optional().openapi({ description: 'ISO-8601 date or date-time' }),
   state: csvList(z.enum(DEVICE_STATES)).openapi({

@@ -178,7 +178,7 @@ export default function InventoryPage() {
           value={draft.criticality ?? ''}
           onChange={set('criticality')}
           empty="any"
-          options={CRITICALITIES}
+          options={[...CRITICALITIES, { value: 'none', label: 'not set' }]}
         />
         <SelectField
           label="ePHI"

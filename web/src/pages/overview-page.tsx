@@ -22,7 +22,11 @@ async function loadDevices() {
     byClass: rows(DEVICE_CLASSES, s.byClass)
       .filter((c) => c.count > 0)
       .sort((a, b) => b.count - a.count),
-    byCriticality: rows(CRITICALITIES, s.byCriticality),
+    // Devices whose criticality nobody has set yet (discovered ones, until triaged) count too.
+    byCriticality: [
+      ...rows(CRITICALITIES, s.byCriticality),
+      { key: 'not set', count: s.total - Object.values(s.byCriticality).reduce((a, b) => a + b, 0) },
+    ],
   };
 }
 
@@ -184,7 +188,7 @@ export default function OverviewPage() {
           <Bars
             title="Devices by criticality"
             rows={devices.data.byCriticality}
-            to={(k) => href('/inventory', { criticality: k })}
+            to={(k) => href('/inventory', { criticality: k === 'not set' ? 'none' : k })}
           />
         </div>
       ) : (
