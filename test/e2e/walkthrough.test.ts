@@ -176,6 +176,13 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       await page.getByRole('link', { name: '10.30.0.41', exact: true }).first().click();
       await see(page.getByRole('heading', { level: 1, name: '10.30.0.41' }));
 
+      // Only a capture knows this device: its history says so, and its sources list the MAC and IP seen.
+      const observed = page.getByRole('table', { name: 'Sources that observed this device' });
+      await see(observed.getByRole('cell', { name: 'capture', exact: true }));
+      expect(await observed.textContent()).not.toContain('No source has reported this device');
+      const facts = page.getByRole('table', { name: 'Facts and their sources' });
+      await see(facts.locator('tr', { hasText: '10.30.0.41' }).getByText('capture'));
+
       // Its peer, the HL7 receiver 10.30.0.5, is known by make and model: the role names it, not its model's id.
       const peers = page.getByRole('table', { name: 'Communication peers' });
       await see(peers.getByText('model Philips IntelliBridge EC 40'));

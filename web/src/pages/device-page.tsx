@@ -91,6 +91,16 @@ export default function DevicePage({ id }: { id: string }) {
   ];
 
   type Fact = (typeof d.facts)[number];
+  // A discovered device's MACs, IPs and host names are identifiers, not facts: each with the source
+  // that saw it and when. Without them a device that only a capture knows would have no provenance.
+  const identifierFacts: Fact[] = d.identifiers.map((i) => ({
+    field: i.kind,
+    value: i.value,
+    source: i.source,
+    sourceRef: null,
+    firstSeen: i.firstSeen,
+    lastSeen: i.lastSeen,
+  }));
   type RiskItem = NonNullable<typeof risk.data>['items'][number];
   const factColumns: Column<Fact>[] = [
     { key: 'field', label: 'Field', render: (f) => f.field },
@@ -342,12 +352,12 @@ export default function DevicePage({ id }: { id: string }) {
         </Section>
       )}
 
-      <History deviceId={d.id} facts={d.facts} />
+      <History deviceId={d.id} facts={[...d.facts, ...identifierFacts]} />
 
       <Section title="Where each fact came from">
         <DataTable
           caption="Facts and their sources"
-          rows={d.facts}
+          rows={[...d.facts, ...identifierFacts]}
           rowKey={(f) => `${f.field}-${f.source}-${f.sourceRef}-${f.value}`}
           columns={factColumns}
         />
