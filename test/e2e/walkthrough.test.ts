@@ -113,6 +113,13 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       expect(await page.getByLabel('Decision').inputValue()).toBe('scheduled');
       const shown = await page.locator('tbody tr td:nth-child(2)').allTextContents();
       expect(new Set(shown)).toEqual(new Set(['scheduled']));
+
+      // Grouped, the Central Station's update lists its items per decision: the group says scheduled.
+      await page.goto(`${url}/queue?view=groups`);
+      const group = page
+        .getByRole('table', { name: 'Queue grouped by model and fix' })
+        .locator('tr', { hasText: 'CARESCAPE Central Station' });
+      await see(group.getByText('6 (5 scheduled, 1 defer)', { exact: true }));
     });
 
     it('overview: devices by criticality include those not set yet, linked to the inventory of them', async () => {

@@ -134,7 +134,17 @@ export default function QueuePage() {
     { key: 'version', label: 'Version', render: (g) => g.version ?? '—' },
     { key: 'fix', label: 'Fix', render: (g) => g.fix ?? 'none known' },
     { key: 'devices', label: 'Devices', render: (g) => g.devices },
-    { key: 'items', label: 'Items', render: (g) => g.items },
+    {
+      key: 'items',
+      label: 'Items',
+      // The group's decision is its most urgent item's: say how many items each decision has when they differ.
+      render: (g) => {
+        const parts = DECISIONS.filter((d) => g.byDecision[d] > 0);
+        return parts.length > 1
+          ? `${g.items} (${parts.map((d) => `${g.byDecision[d]} ${d}`).join(', ')})`
+          : g.items;
+      },
+    },
     {
       key: 'overdue',
       label: 'Overdue',
