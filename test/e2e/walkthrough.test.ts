@@ -23,6 +23,7 @@ import {
 } from './browser.js';
 import {
   type ApiRequest,
+  DASHBOARD_PASSWORD,
   importCapture,
   importFixtures,
   repoRoot,
@@ -245,6 +246,22 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       });
       expect(box).not.toBeNull();
       expect(box!.scroll).toBeLessThanOrEqual(box!.client);
+    });
+
+    it('an auditor sees the same device and queue without any "Create task"', async () => {
+      await as('POST', '/api/v1/users', {
+        username: 'audrey',
+        role: 'auditor',
+        password: DASHBOARD_PASSWORD,
+      });
+      const { context: auditorContext, page: auditor } = await newSession(browser, problems);
+      await signIn(auditor, url, 'audrey', '/queue');
+      await see(auditor.getByRole('table', { name: 'Work queue' }).getByRole('link', { name: '10.30.0.41' }));
+      expect(await auditor.getByRole('button', { name: /^Create a task/ }).count()).toBe(0);
+      await auditor.getByRole('link', { name: '10.30.0.41', exact: true }).first().click();
+      await see(auditor.getByRole('table', { name: 'Risk decisions and their inputs' }).locator('tbody tr'));
+      expect(await auditor.getByRole('button', { name: /^Create a task/ }).count()).toBe(0);
+      await auditorContext.close();
     });
 
     it('no Content-Security-Policy violation or uncaught error on any page', () => {
