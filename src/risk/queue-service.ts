@@ -532,7 +532,12 @@ async function queueEntries(
       decided.set(key, r);
     }
     const { due } = dueOf(m.firstMatched, r.decision, sla, v.exploitation.kevDueDate);
-    return { score: r.score, due: due?.toISOString() ?? null, overdue: due ? due < now : false };
+    return {
+      score: r.score,
+      decision: r.decision,
+      due: due?.toISOString() ?? null,
+      overdue: due ? due < now : false,
+    };
   };
   const entries: QueueEntry[] = [];
   for (const m of matches) {
