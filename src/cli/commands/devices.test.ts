@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor, DEVICE_JSON_FIELDS } from '../../../test/factories.js';
+import { importCaptureFile } from '../../../test/import-capture.js';
 import { listAudit } from '../../audit/audit-log.js';
 import { loadConfig } from '../../config/config.js';
 import type { AppContext } from '../../context.js';
@@ -195,6 +196,17 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
     expect((await vigil('devices', 'list', '--class', 'toaster')).error).toMatchObject({
       code: 'invalid_input',
     });
+  });
+
+  it("shows a device's IPv4 address in the table, not its link-local IPv6 one", async () => {
+    // The real DHCP/DNS capture: the router 10.20.0.1 also speaks from fe80::5eff:fe20:1, seen first.
+    await importCaptureFile(
+      vdb,
+      fileURLToPath(new URL('../../../test/fixtures/captures/01-dhcp-dns-mdns.pcap', import.meta.url)),
+    );
+    const [, , row] = (await ok('devices', 'list', '--search', '02:00:5e:20:00:01')).stdout.split('\n');
+    expect(row).toMatch(/\s10\.20\.0\.1\s/);
+    expect(row).not.toContain('fe80::');
   });
 
   it('pages the table on a terminal', async () => {

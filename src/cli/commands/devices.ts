@@ -13,6 +13,7 @@ import { type HeaderMapping, parseHeaderMapping, parseMappingFile } from '../../
 import { importCmmsCsv, importSummary } from '../../inventory/cmms-import.js';
 import type { Device, DeviceDetail } from '../../inventory/device.js';
 import { EXPORT_FORMATS, type ExportFormat, exportDevices } from '../../inventory/device-export.js';
+import { preferredIp } from '../../inventory/device-name.js';
 import {
   addDevice,
   confirmDevice,
@@ -145,7 +146,8 @@ const TABLE: [header: string, cell: (d: Device) => unknown][] = [
   ['MANUFACTURER', (d) => d.manufacturer],
   ['MODEL', (d) => d.model],
   ['CLASS', (d) => d.deviceClass],
-  ['IP', (d) => d.ips[0]],
+  // The newest IPv4 address, else a routable IPv6 one: a link-local fe80:: address says little.
+  ['IP', (d) => preferredIp(d.ips)],
   ['MAC', (d) => d.macs[0]],
   ['SITE', (d) => d.site],
   ['DEPARTMENT', (d) => d.department],
