@@ -264,6 +264,52 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       await auditorContext.close();
     });
 
+    it('tasks: paged, with rows per page, and a linked task shown wherever it falls in the list', async () => {
+      // Tasks for the queue's items until there are more than one page of 20.
+      const queue = (await as('GET', '/api/v1/queue?limit=200')) as QueuePage & {
+        items: { findingId: string | null }[];
+      };
+      const before = ((await as('GET', '/api/v1/tasks?limit=10000')) as { items: unknown[] }).items.length;
+      let made = 0;
+      let last = '';
+      for (const item of queue.items) {
+        if (before + made > 20) break;
+        const body = item.findingId
+          ? { finding: item.findingId }
+          : { device: item.deviceId, vulnerability: item.vulnerability };
+        // An item with a live task already is refused (409): the next one is tried.
+        const r = (await as('POST', '/api/v1/tasks', body).catch(() => null)) as { id: string } | null;
+        if (r) {
+          made++;
+          last = r.id;
+        }
+      }
+      const total = before + made;
+      expect(total).toBeGreaterThan(20);
+      await page.goto(`${url}/tasks?rows=20`);
+      const table = page.getByRole('table', { name: 'Remediation tasks' });
+      const pager = page.getByRole('navigation', { name: 'Pages of tasks' });
+      await see(pager.getByText('tasks 1–20', { exact: true }));
+      expect(await table.locator('tbody tr').count()).toBe(20);
+      const first = await table.locator('tbody tr td:first-child').allTextContents();
+      await pager.getByRole('button', { name: 'Next' }).click();
+      await see(pager.getByText(`tasks 21–${total}`, { exact: true }));
+      const second = await table.locator('tbody tr td:first-child').allTextContents();
+      expect(second).toHaveLength(total - 20);
+      expect(second.filter((t) => first.includes(t))).toEqual([]);
+      expect(await pager.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+      await pager.getByRole('button', { name: 'Previous' }).click();
+      await see(pager.getByText('tasks 1–20', { exact: true }));
+      // The default page (200) holds them all: no pager.
+      await page.goto(`${url}/tasks`);
+      await see(table.locator('tbody tr').nth(total - 1));
+      expect(await pager.count()).toBe(0);
+      // A link to one task shows it even when it is not on the first page.
+      await page.goto(`${url}/tasks?rows=20&task=${last}`);
+      await see(page.getByRole('link', { name: 'Show all tasks' }));
+      expect(await table.locator('tbody tr').count()).toBe(1);
+    });
+
     it('no Content-Security-Policy violation or uncaught error on any page', () => {
       expect(problems).toEqual([]);
     });

@@ -22,7 +22,9 @@ import {
 import { href, Link, navigate, useLoad, useLocation } from '../router.js';
 import { useCan } from '../session.js';
 
-type Task = Awaited<ReturnType<typeof loadTasks>>['items'][number];
+type Task = Awaited<ReturnType<typeof fetchTaskList>>['items'][number];
+
+const fetchTaskList = (query: Record<string, string>) => ok(api().tasks.$get({ query: query as never }));
 
 const STATES = [
   'open',
@@ -35,12 +37,29 @@ const STATES = [
 ] as const satisfies readonly Task['state'][];
 const DECISIONS = ['accept', 'reduce', 'avoid', 'transfer'] as const;
 
-function loadTasks(state: string, overdue: boolean) {
-  return ok(
-    api().tasks.$get({
-      query: { ...(state ? { state } : {}), ...(overdue ? { overdue: 'true' } : {}) } as never,
-    }),
-  );
+/** Rows a page can show; a hospital has thousands of tasks, and a table of them all helps nobody. */
+const PAGE_SIZES = ['20', '50', '200', '1000'] as const;
+const DEFAULT_ROWS = 200;
+
+/**
+ * One page of tasks: one more than the page is asked for, to know whether there is a next page without
+ * counting them all. With `only`, that one task, wherever it would fall in the list.
+ */
+async function loadTasks(
+  state: string,
+  overdue: boolean,
+  from: number,
+  rows: number,
+  only: string | null,
+): Promise<{ items: Task[]; more: boolean }> {
+  if (only) return { items: [await ok(api().tasks[':id'].$get({ param: { id: only } }))], more: false };
+  const { items } = await fetchTaskList({
+    ...(state ? { state } : {}),
+    ...(overdue ? { overdue: 'true' } : {}),
+    limit: String(rows + 1),
+    offset: String(from),
+  });
+  return { items: items.slice(0, rows), more: items.length > rows };
 }
 
 /** `YYYY-MM-DDTHH:MM` of a datetime-local input as ISO-8601 UTC. */
@@ -194,7 +213,21 @@ export default function TasksPage() {
   const state = query.get('state') ?? '';
   const overdue = query.get('overdue') === 'true';
   const only = query.get('task');
-  const tasks = useLoad(() => loadTasks(state, overdue), [state, overdue]);
+  const rowsParam = query.get('rows');
+  const pageRows = PAGE_SIZES.includes(rowsParam as never) ? Number(rowsParam) : DEFAULT_ROWS;
+  const from = Math.max(0, Math.floor(Number(query.get('from') ?? 0)) || 0);
+  const tasks = useLoad(
+    () => loadTasks(state, overdue, from, pageRows, only),
+    [state, overdue, from, pageRows, only],
+  );
+  /** This list's address with some of its settings changed; a new filter starts at the first page. */
+  const listHref = (change: { state?: string; overdue?: boolean; from?: number; rows?: number }) =>
+    href('/tasks', {
+      state: change.state ?? state,
+      overdue: (change.overdue ?? overdue) ? 'true' : undefined,
+      rows: (change.rows ?? pageRows) === DEFAULT_ROWS ? undefined : String(change.rows ?? pageRows),
+      from: change.from ? String(change.from) : undefined,
+    });
   const [dialog, setDialog] = useState<{ kind: 'move' | 'accept'; task: Task } | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const done = (msg: string) => {
@@ -202,7 +235,7 @@ export default function TasksPage() {
     setMessage(msg);
     tasks.reload();
   };
-  const rows = (tasks.data?.items ?? []).filter((t) => !only || t.id === only);
+  const rows = tasks.data?.items ?? [];
 
   const columns: Column<Task>[] = [
     { key: 'title', label: 'Task', render: (t) => t.title },
@@ -269,19 +302,24 @@ export default function TasksPage() {
           value={state}
           empty="any"
           options={STATES}
-          onChange={(v) => navigate(href('/tasks', { state: v, overdue: overdue ? 'true' : undefined }))}
+          onChange={(v) => navigate(listHref({ state: v }))}
         />
         <label>
           <input
             type="checkbox"
             checked={overdue}
-            onChange={(e) =>
-              navigate(href('/tasks', { state, overdue: e.target.checked ? 'true' : undefined }))
-            }
+            onChange={(e) => navigate(listHref({ overdue: e.target.checked }))}
           />{' '}
           Only overdue
         </label>
-        {only && <Link href={href('/tasks', { state })}>Show all tasks</Link>}
+        <SelectField
+          label="Rows per page"
+          name="rows"
+          value={String(pageRows)}
+          options={PAGE_SIZES}
+          onChange={(v) => navigate(listHref({ rows: Number(v) }))}
+        />
+        {only && <Link href={listHref({})}>Show all tasks</Link>}
       </div>
       <SavedViews
         page="tasks"
@@ -304,7 +342,28 @@ export default function TasksPage() {
           empty="No tasks."
         />
       ) : (
-        <Loading what="tasks" />
+        !tasks.error && <Loading what="tasks" />
+      )}
+      {tasks.data && !only && (from > 0 || tasks.data.more) && (
+        <nav className="pager" aria-label="Pages of tasks">
+          <button
+            type="button"
+            disabled={from === 0}
+            onClick={() => navigate(listHref({ from: Math.max(0, from - pageRows) }))}
+          >
+            Previous
+          </button>
+          <span aria-live="polite">
+            tasks {(from + 1).toLocaleString('en')}–{(from + rows.length).toLocaleString('en')}
+          </span>
+          <button
+            type="button"
+            disabled={!tasks.data.more}
+            onClick={() => navigate(listHref({ from: from + pageRows }))}
+          >
+            Next
+          </button>
+        </nav>
       )}
       <Dialog
         title={dialog?.kind === 'accept' ? 'Accept risk' : 'Move task'}
