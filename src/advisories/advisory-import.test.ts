@@ -308,6 +308,22 @@ describe.each(DIALECTS)('advisory import on %s', (dialect) => {
       expect(r.files[0]).toMatchObject({ format: 'cve5', status: 'imported', records: 5, issues: [] });
     });
 
+    it("imports CISA's KEV catalog as CSV, as its website offers it, like the JSON", async () => {
+      const r = await importAdvisoryPaths(vdb, cliActor, [join(FEEDS, 'kev/kev-slice.csv')], {
+        match: false,
+      });
+      expect(r.files[0]).toMatchObject({ format: 'kev', status: 'imported', records: 4, issues: [] });
+      expect(r.files[0]!.summary).toBe(
+        'KEV catalog 2025.08.25 (2025-08-25): 4 entries (CSV: version and release date from its newest dateAdded)',
+      );
+      const rows = await vdb.db
+        .selectFrom('kev_entries')
+        .select(['cve', 'ransomware'])
+        .orderBy('cve')
+        .execute();
+      expect(rows).toContainEqual({ cve: 'CVE-2025-49704', ransomware: 'Known' });
+    });
+
     it('names a damaged gzip file as such, for a CSAF advisory and for JSON lines', async () => {
       const damaged = (bytes: Buffer) => {
         const out = Buffer.from(bytes);

@@ -16,7 +16,7 @@ import { readCsafAdvisory } from '../formats/csaf/index.js';
 import { readCve5 } from '../formats/cve5/cve5.js';
 import { detectAdvisoryFormat } from '../formats/detect.js';
 import { readEpss } from '../formats/epss/epss.js';
-import { readKev } from '../formats/kev/kev.js';
+import { isKevCsv, readKev, readKevCsv } from '../formats/kev/kev.js';
 import { readNvd } from '../formats/nvd/nvd.js';
 import { readOsv } from '../formats/osv/osv.js';
 import type { ReadResult } from '../formats/read-result.js';
@@ -32,7 +32,7 @@ import {
   writeKev,
   writeVulnerabilityRecords,
 } from './knowledge-writer.js';
-import type { InputIssue, VulnerabilityRecord } from './records.js';
+import type { InputIssue, KevCatalog, VulnerabilityRecord } from './records.js';
 
 export const ADVISORY_FORMATS = ['csaf', 'nvd', 'cve5', 'osv', 'kev', 'epss'] as const;
 export type AdvisoryFormat = (typeof ADVISORY_FORMATS)[number];
@@ -215,6 +215,28 @@ class JsonSyntaxAt extends Error {
   }
 }
 
+async function importKev(
+  vdb: VigilDatabase,
+  file: string,
+  { catalog, issues }: { catalog: KevCatalog | null; issues: InputIssue[] },
+  sourceId: string | null,
+  note: string,
+): Promise<{ report: FileImportReport; vulnKeys: string[] }> {
+  if (!catalog) return { report: reject(file, 'kev', issues), vulnKeys: [] };
+  const n = await writeKev(vdb, catalog, sourceId ?? (await manualSource(vdb, 'kev')));
+  return {
+    report: {
+      file,
+      format: 'kev',
+      status: issues.length ? 'partial' : 'imported',
+      summary: `KEV catalog ${catalog.catalogVersion} (${catalog.dateReleased}): ${n} entries${note}`,
+      records: n,
+      issues,
+    },
+    vulnKeys: [],
+  };
+}
+
 /** `.jsonl`: one JSON record per line (how CVE 5 and NVD record sets are often kept). */
 function readJsonLines(
   bytes: Uint8Array,
@@ -391,25 +413,24 @@ export async function importBytes(
       vulnKeys: [],
     };
   }
+  if (format === 'kev') {
+    // CISA offers the catalog as JSON and as CSV; the content says which.
+    const plain = plainBytes(bytes, file);
+    if ('issue' in plain) return { report: reject(file, format, [plain.issue]), vulnKeys: [] };
+    const text = Buffer.from(plain.raw.buffer, plain.raw.byteOffset, plain.raw.byteLength).toString('utf8');
+    if (isKevCsv(text))
+      return importKev(
+        vdb,
+        file,
+        readKevCsv(text, file),
+        sourceId,
+        ' (CSV: version and release date from its newest dateAdded)',
+      );
+  }
   // Record sets are often kept one record per line, and gzipped (`.jsonl.gz`).
   const parsed = /\.jsonl(\.gz)?$/i.test(file) ? null : parseJson(bytes, file);
   if (parsed && 'issue' in parsed) return { report: reject(file, format, [parsed.issue]), vulnKeys: [] };
-  if (format === 'kev') {
-    const { catalog, issues } = readKev(parsed?.json, file);
-    if (!catalog) return { report: reject(file, format, issues), vulnKeys: [] };
-    const n = await writeKev(vdb, catalog, sourceId ?? (await manualSource(vdb, 'kev')));
-    return {
-      report: {
-        file,
-        format,
-        status: issues.length ? 'partial' : 'imported',
-        summary: `KEV catalog ${catalog.catalogVersion} (${catalog.dateReleased}): ${n} entries`,
-        records: n,
-        issues,
-      },
-      vulnKeys: [],
-    };
-  }
+  if (format === 'kev') return importKev(vdb, file, readKev(parsed?.json, file), sourceId, '');
   const reader = format === 'nvd' ? readNvd : format === 'cve5' ? readCve5 : readOsv;
   const result = parsed ? reader(parsed.json, file) : readJsonLines(bytes, file, reader);
   if (result.records.length === 0) return { report: reject(file, format, result.issues), vulnKeys: [] };

@@ -6,6 +6,7 @@
  * synchronous; returns null when nothing is recognised.
  */
 import { constants, gunzipSync } from 'node:zlib';
+import { isKevCsv } from './kev/kev.js';
 
 export type AdvisoryFormat =
   | 'csaf'
@@ -58,7 +59,7 @@ const RULES: readonly [AdvisoryFormat, (t: string) => boolean][] = [
       /"@context"\s*:\s*"https:\/\/spdx\.org\/rdf\/3/.test(t),
   ],
   ['cve5', (t) => /"dataType"\s*:\s*"CVE_RECORD"/.test(t) || key('cveMetadata').test(t)],
-  ['kev', (t) => key('catalogVersion').test(t) && key('vulnerabilities').test(t)],
+  ['kev', (t) => (key('catalogVersion').test(t) && key('vulnerabilities').test(t)) || isKevCsv(t)],
   [
     'nvd',
     (t) =>
@@ -101,7 +102,7 @@ const NAME_RULES: readonly [AdvisoryFormat, RegExp][] = [
   ['cyclonedx', /\.cdx\.(json|xml)$|(^|[/\\])bom\.(json|xml)$/i],
   ['spdx', /\.spdx(\.json|\.rdf|\.xml|\.ya?ml)?$/i],
   ['openvex', /\.openvex\.json$/i],
-  ['kev', /known_exploited_vulnerabilities[^/\\]*\.json$/i],
+  ['kev', /known_exploited_vulnerabilities[^/\\]*\.(json|csv)$/i],
   ['epss', /epss[^/\\]*\.csv$/i],
   ['nvd', /nvdcve-[^/\\]*\.json$/i],
 ];

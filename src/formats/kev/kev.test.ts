@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mutatedJson } from '../nvd/json-mutation.js';
-import { readKev } from './kev.js';
+import { isKevCsv, readKev, readKevCsv } from './kev.js';
 
 const slice: unknown = JSON.parse(
   readFileSync(new URL('../../../test/fixtures/feeds/kev/kev-slice.json', import.meta.url), 'utf8'),
@@ -102,4 +102,53 @@ describe('readKev never throws', () => {
   };
   it('on arbitrary JSON', () => fc.assert(fc.property(fc.jsonValue(), check), { numRuns: 300 }));
   it('on a mutated catalog', () => fc.assert(fc.property(mutatedJson(slice), check), { numRuns: 300 }));
+});
+
+const csvSlice = readFileSync(
+  new URL('../../../test/fixtures/feeds/kev/kev-slice.csv', import.meta.url),
+  'utf8',
+);
+
+describe('readKevCsv', () => {
+  it("reads CISA's CSV into the same entries as the JSON of the same catalog", () => {
+    const csv = readKevCsv(csvSlice, 'kev.csv');
+    const json = readKev(slice, 'kev.json');
+    expect(csv.issues).toEqual([]);
+    expect(csv.catalog!.entries).toEqual(json.catalog!.entries);
+    // No header fields in a CSV: the newest dateAdded stands for the version and the release date.
+    expect(csv.catalog).toMatchObject({ catalogVersion: '2025.08.25', dateReleased: '2025-08-25' });
+    expect(isKevCsv(csvSlice)).toBe(true);
+    expect(isKevCsv(JSON.stringify(slice))).toBe(false);
+  });
+
+  it('skips a bad row, naming its line and column, and keeps the others', () => {
+    const lines = csvSlice.split('\n');
+    lines[2] = lines[2]!.replace(',2025-08-25,', ',25 August 2025,');
+    const { catalog, issues } = readKevCsv(lines.join('\n'), 'kev.csv');
+    expect(catalog!.entries.map((e) => e.cve)).toEqual(['CVE-2025-48384', 'CVE-2024-8069', 'CVE-2025-49704']);
+    expect(issues).toEqual([
+      { file: 'kev.csv', where: 'line 3, column dateAdded', message: 'expected a YYYY-MM-DD date' },
+    ]);
+  });
+
+  it('refuses a CSV that is not the catalog, naming the missing columns', () => {
+    const { catalog, issues } = readKevCsv('cveID,vendorProject,product\nCVE-2024-1,a,b\n', 'x.csv');
+    expect(catalog).toBeNull();
+    expect(issues[0]).toMatchObject({
+      where: 'line 1',
+      message: expect.stringContaining('vulnerabilityName'),
+    });
+  });
+
+  const never = (text: string) => {
+    expect(() => readKevCsv(text, 'f.csv')).not.toThrow();
+  };
+  it('on arbitrary text', () => fc.assert(fc.property(fc.string(), never), { numRuns: 300 }));
+  it('on the real CSV cut and spliced', () =>
+    fc.assert(
+      fc.property(fc.nat(csvSlice.length), fc.nat(csvSlice.length), fc.string(), (a, b, s) =>
+        never(csvSlice.slice(0, Math.min(a, b)) + s + csvSlice.slice(Math.max(a, b))),
+      ),
+      { numRuns: 300 },
+    ));
 });

@@ -6,6 +6,7 @@
  * @see https://www.cisa.gov/known-exploited-vulnerabilities-catalog
  * @see https://github.com/cisagov/kev-data (known_exploited_vulnerabilities_schema.json)
  */
+import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { InputIssue, KevCatalog, KevEntry } from '../../advisories/records.js';
 import { CWE_PATTERN, normalizeCveId, parseEach, zodIssues } from '../read-result.js';
@@ -36,7 +37,128 @@ const Entry = z.looseObject({
   cwes: z.array(z.string()).optional(),
 });
 
-export function readKev(json: unknown, file: string): { catalog: KevCatalog | null; issues: InputIssue[] } {
+type KevRead = { catalog: KevCatalog | null; issues: InputIssue[] };
+
+/** The catalog entry of one valid schema entry, or an issue when its CVE id is not one. */
+function toEntry(
+  e: z.infer<typeof Entry>,
+  file: string,
+  where: string,
+  issues: InputIssue[],
+): KevEntry | null {
+  const cve = normalizeCveId(e.cveID);
+  if (cve === null) {
+    issues.push({ file, where: `${where}.cveID`, message: `not a CVE id: ${JSON.stringify(e.cveID)}` });
+    return null;
+  }
+  return {
+    cve,
+    vendor: e.vendorProject,
+    product: e.product,
+    name: e.vulnerabilityName,
+    dateAdded: e.dateAdded,
+    dueDate: e.dueDate ?? null,
+    shortDescription: e.shortDescription,
+    requiredAction: e.requiredAction,
+    knownRansomwareCampaignUse: e.knownRansomwareCampaignUse ?? 'Unknown',
+    notes: e.notes ?? '',
+    cwes: (e.cwes ?? []).filter((c) => CWE_PATTERN.test(c)),
+  };
+}
+
+/** The CSV's columns, as CISA publishes them beside the JSON (`known_exploited_vulnerabilities.csv`). */
+const CSV_COLUMNS = [
+  'cveID',
+  'vendorProject',
+  'product',
+  'vulnerabilityName',
+  'dateAdded',
+  'shortDescription',
+  'requiredAction',
+  'dueDate',
+  'knownRansomwareCampaignUse',
+  'notes',
+  'cwes',
+] as const;
+
+/** Whether a text is the KEV catalog as CSV: its header row. */
+export const isKevCsv = (text: string) => /^\uFEFF?"?cveID"?,"?vendorProject"?,/.test(text);
+
+/**
+ * The KEV catalog as CSV, as CISA's website offers it for download. The CSV has no header fields: its
+ * version and release date are taken from its newest `dateAdded` (CISA releases the catalog the day it
+ * adds entries) and the summary says so. Each row is checked like a JSON entry; a bad row is an issue
+ * naming its line, and skipped.
+ */
+export function readKevCsv(text: string, file: string): KevRead {
+  const issues: InputIssue[] = [];
+  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    rows = parse(text.replace(/^\uFEFF/, ''), {
+      columns: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as typeof rows;
+  } catch (err) {
+    const line = (err as { lines?: number }).lines;
+    return {
+      catalog: null,
+      issues: [
+        {
+          file,
+          where: line ? `line ${line}` : 'line 1',
+          message: `not readable as CSV: ${(err as Error).message}`,
+        },
+      ],
+    };
+  }
+  const header = Object.keys(rows[0]?.record ?? {});
+  const missing = CSV_COLUMNS.slice(0, 7).filter((c) => rows.length > 0 && !header.includes(c));
+  if (rows.length === 0 || missing.length) {
+    return {
+      catalog: null,
+      issues: [
+        {
+          file,
+          where: 'line 1',
+          message: rows.length === 0 ? 'no KEV entries' : `not the KEV CSV: no column ${missing.join(', ')}`,
+        },
+      ],
+    };
+  }
+  const entries: KevEntry[] = [];
+  for (const { record, info } of rows) {
+    const where = `line ${info.lines}`;
+    const r = Entry.safeParse({
+      ...record,
+      dueDate: record['dueDate'] || null,
+      cwes: (record['cwes'] ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    });
+    if (!r.success) {
+      for (const i of r.error.issues)
+        issues.push({ file, where: `${where}, column ${String(i.path[0] ?? '?')}`, message: i.message });
+      continue;
+    }
+    const entry = toEntry(r.data, file, where, issues);
+    if (entry) entries.push(entry);
+  }
+  const newest = entries.map((e) => e.dateAdded).sort().at(-1) ?? '';
+  return {
+    catalog: {
+      title: 'CISA Catalog of Known Exploited Vulnerabilities (CSV)',
+      catalogVersion: newest.replaceAll('-', '.'),
+      dateReleased: newest,
+      entries,
+    },
+    issues,
+  };
+}
+
+export function readKev(json: unknown, file: string): KevRead {
   const issues: InputIssue[] = [];
   const h = Header.safeParse(json);
   if (!h.success) {
@@ -51,24 +173,8 @@ export function readKev(json: unknown, file: string): { catalog: KevCatalog | nu
     '$.vulnerabilities',
     issues,
   )) {
-    const cve = normalizeCveId(e.cveID);
-    if (cve === null) {
-      issues.push({ file, where: `${path}.cveID`, message: `not a CVE id: ${JSON.stringify(e.cveID)}` });
-      continue;
-    }
-    entries.push({
-      cve,
-      vendor: e.vendorProject,
-      product: e.product,
-      name: e.vulnerabilityName,
-      dateAdded: e.dateAdded,
-      dueDate: e.dueDate ?? null,
-      shortDescription: e.shortDescription,
-      requiredAction: e.requiredAction,
-      knownRansomwareCampaignUse: e.knownRansomwareCampaignUse ?? 'Unknown',
-      notes: e.notes ?? '',
-      cwes: (e.cwes ?? []).filter((c) => CWE_PATTERN.test(c)),
-    });
+    const entry = toEntry(e, file, path, issues);
+    if (entry) entries.push(entry);
   }
   if (h.data.count !== h.data.vulnerabilities.length) {
     issues.push({
