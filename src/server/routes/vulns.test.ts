@@ -115,7 +115,13 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
     );
     expect(unknown.status).toBe(400);
     expect(unknown.headers.get('content-type')).toContain('application/problem+json');
-    expect(await unknown.json()).toMatchObject({ code: 'invalid_input' });
+    // Said so that a person at the dashboard's Import page can act on it: what Vigil reads.
+    expect(await unknown.json()).toMatchObject({
+      code: 'invalid_input',
+      detail: expect.stringMatching(
+        /^notes\.txt: not a recognised advisory format; Vigil reads CSAF 2\.0, NVD/,
+      ),
+    });
 
     const doc = JSON.parse(fixture('advisories/csaf/icsma-23-061-01.json'));
     doc.vulnerabilities[0].product_status.known_affected = ['CSAFPID-9999'];

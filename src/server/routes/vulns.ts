@@ -360,7 +360,9 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
       const format =
         q.format ?? (detectAdvisoryFormat(bytes.subarray(0, 65536), q.fileName) as AdvisoryFormat | null);
       if (!format || !(ADVISORY_FORMATS as readonly string[]).includes(format))
-        throw invalidInput(`${q.fileName}: not a recognised advisory format (give ?format=)`);
+        throw invalidInput(
+          `${q.fileName}: not a recognised advisory format; Vigil reads CSAF 2.0, NVD, CVE 5, OSV, the CISA KEV catalog (JSON or CSV) and FIRST EPSS (an API client may name the format with ?format=)`,
+        );
       const { vdb } = c.get('ctx');
       const actor = actorOf(c);
       const r = await importBytes(vdb, bytes, q.fileName, format, null);
