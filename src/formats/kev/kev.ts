@@ -146,7 +146,11 @@ export function readKevCsv(text: string, file: string): KevRead {
     const entry = toEntry(r.data, file, where, issues);
     if (entry) entries.push(entry);
   }
-  const newest = entries.map((e) => e.dateAdded).sort().at(-1) ?? '';
+  const newest =
+    entries
+      .map((e) => e.dateAdded)
+      .sort()
+      .at(-1) ?? '';
   return {
     catalog: {
       title: 'CISA Catalog of Known Exploited Vulnerabilities (CSV)',
