@@ -94,9 +94,30 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
     await h
       .as('admin')
       .post('/api/v1/users', { username: 'lab.tech', role: 'clinical-engineer', password: TEST_PASSWORD });
+    const device = (await (
+      await h.as('clinical-engineer').post('/api/v1/devices', { assetTag: 'INF-0042', manufacturer: 'BD' })
+    ).json()) as { id: string };
     const res = await h.as('auditor').get('/api/v1/audit?limit=200');
-    const { items } = (await res.json()) as { items: { action: string; actor: string; outcome: string }[] };
+    const { items } = (await res.json()) as {
+      items: {
+        action: string;
+        actor: string;
+        outcome: string;
+        targetType: string | null;
+        targetId: string | null;
+        targetLabel: string | null;
+      }[];
+    };
     expect(items.some((e) => e.action === 'user.create' && e.actor === 'test-admin')).toBe(true);
+    // Targets by the names people know them by, read when listed (the chain keeps the ids).
+    expect(items.find((e) => e.action === 'user.create')).toMatchObject({
+      targetType: 'user',
+      targetLabel: 'lab.tech',
+    });
+    expect(items.find((e) => e.targetType === 'device' && e.targetId === device.id)).toMatchObject({
+      targetLabel: 'INF-0042',
+    });
+    expect(items.filter((e) => !e.targetType).every((e) => e.targetLabel === null)).toBe(true);
     expect(items.some((e) => e.action === 'auth.login' && e.outcome === 'failure')).toBe(true);
     const verify = await h.as('auditor').get('/api/v1/audit/verify');
     expect(await verify.json()).toMatchObject({ ok: true });

@@ -5,6 +5,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import { appendAudit, exportAudit, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
+import { auditTargetLabels, targetLabelIn } from '../../audit/target-labels.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 const AuditEntrySchema = z
@@ -18,6 +19,10 @@ const AuditEntrySchema = z
     outcome: z.string(),
     targetType: z.string().nullable(),
     targetId: z.string().nullable(),
+    targetLabel: z.string().nullable().openapi({
+      description:
+        "what the target is called now (a device's label, a task's or alert's title, a user name); not part of the chain",
+    }),
     ip: z.string().nullable(),
     summary: z.record(z.string(), z.unknown()),
     prevHash: z.string(),
@@ -53,7 +58,10 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const items = await listAudit(c.get('ctx').vdb, q);
+      const { vdb } = c.get('ctx');
+      const entries = await listAudit(vdb, q);
+      const labels = await auditTargetLabels(vdb, entries);
+      const items = entries.map((e) => ({ ...e, targetLabel: targetLabelIn(labels, e) }));
       const next = items.length === q.limit ? (items.at(-1)?.seq ?? null) : null;
       return c.json({ items, nextBeforeSeq: next }, 200);
     },

@@ -8,7 +8,7 @@ import { api, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { SavedViews } from '../components/saved-views.js';
 import { Badge, ErrorMessage, formatDate, Loading, TextField } from '../components/ui.js';
-import { href, navigate, useLoad, useLocation } from '../router.js';
+import { href, Link, navigate, useLoad, useLocation } from '../router.js';
 
 export default function AuditPage() {
   const { query } = useLocation();
@@ -100,7 +100,20 @@ export default function AuditPage() {
               {
                 key: 'target',
                 label: 'Target',
-                render: (e) => (e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'),
+                render: (e) =>
+                  !e.targetType ? (
+                    '—'
+                  ) : e.targetLabel && e.targetType === 'device' && e.targetId ? (
+                    <span title={e.targetId}>
+                      device <Link href={`/devices/${encodeURIComponent(e.targetId)}`}>{e.targetLabel}</Link>
+                    </span>
+                  ) : e.targetLabel ? (
+                    <span title={e.targetId ?? undefined}>
+                      {e.targetType} {e.targetLabel}
+                    </span>
+                  ) : (
+                    `${e.targetType} ${e.targetId ?? ''}`
+                  ),
               },
               {
                 key: 'summary',
