@@ -240,6 +240,13 @@ describe.skipIf(skipWithoutChromium('walkthrough'))(
       await page.goto(`${url}/admin/audit`);
       await see(page.getByText('chain intact'));
       await see(page.locator('tbody tr td code', { hasText: 'deviceId' }));
+      // Targets by name: the receiver the setup named (device.update) links to its page, by its label.
+      await see(
+        page
+          .getByRole('table', { name: 'Audit entries' })
+          .getByRole('link', { name: 'Philips IntelliBridge EC 40 (10.30.0.5)' })
+          .first(),
+      );
       const box = await page.evaluate(() => {
         const wrap = document.querySelector('.table-wrap');
         return wrap ? { scroll: wrap.scrollWidth, client: wrap.clientWidth } : null;
