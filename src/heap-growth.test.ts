@@ -43,10 +43,18 @@ describe('heap growth', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /**
+   * The highest of three runs' sampled peaks: when V8 happens to collect just before a sample, one run's
+   * peak can come out far below its usual (83 MB instead of 210–250 once, in CI on a loaded machine).
+   */
   const peakMb = (mode: string): number => {
-    const r = spawnSync(process.execPath, [YOUNG_GENERATION_FLAG, script, mode], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    return JSON.parse(r.stdout).peak / 2 ** 20;
+    let peak = 0;
+    for (let run = 0; run < 3; run++) {
+      const r = spawnSync(process.execPath, [YOUNG_GENERATION_FLAG, script, mode], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      peak = Math.max(peak, JSON.parse(r.stdout).peak / 2 ** 20);
+    }
+    return peak;
   };
 
   it('keeps the heap near its live size once limited, where V8 alone lets garbage pile up', () => {
