@@ -55,7 +55,9 @@ export function toOfficer(o: OfficerView, today: string): SecurityOfficer {
     role: o.role as 'primary' | 'deputy',
     termStart: o.term_start,
     termEnd: o.term_end,
-    inTerm: o.term_start <= today && (o.term_end === null || o.term_end >= today),
+    // Someone who left holds no office, whatever the term says (as in officerCoverage).
+    inTerm:
+      Number(o.person_active) === 1 && o.term_start <= today && (o.term_end === null || o.term_end >= today),
     endedAt: o.ended_at,
     endedBy: o.ended_by,
     createdBy: o.created_by,

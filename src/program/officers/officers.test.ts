@@ -168,6 +168,10 @@ describe.each(DIALECTS)('security officers on %s', (dialect) => {
     const c = await getCoverage(vdb, cliActor, NOW);
     expect(c.organization.primary).toBeNull();
     expect(c.warnings[0]!.code).toBe('no-officer-organization');
+    // The list agrees with the coverage: her term has not ended, but she holds no office.
+    const listed = (await listOfficers(vdb, cliActor, { now: NOW })).officers;
+    expect(listed.find((o) => o.name === 'Grace Okafor')).toMatchObject({ termEnd: null, inTerm: false });
+    expect(listed.find((o) => o.name === 'Priya Raman')).toMatchObject({ inTerm: true });
     // An actor limited to a site sees that site's coverage only.
     const limited: Actor = { ...cliActor, siteIds: [site['south']!] };
     const mine = await getCoverage(vdb, limited, NOW);
