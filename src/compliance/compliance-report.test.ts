@@ -256,6 +256,15 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(text).toContain('South Campus');
     expect(text).toMatch(/10\.30\.0\.41\s+.*Enable TLS on the HL7 interface/);
     expect(text).not.toContain('HARTMANN');
+    // Each named gap of the evidence table on a line of its own, not run together with a '?'.
+    expect(text).not.toMatch(/\?- /);
+    expect(text).toMatch(/\n\s*- Site South Campus has no security officer in term/);
+    // The security official by name, each site's officer, and the manufacturers, as in the HTML page.
+    expect(text).toMatch(/Organization: Maya Patel/);
+    expect(text).toMatch(/North Campus\s+Ana Rivera/);
+    expect(text).toMatch(/South Campus\s+none/);
+    expect(text).toMatch(/Manufacturers\n[\s\S]*Baxter\s+\d+\s+no/);
+    expect(html).toContain('<p><b>Organization:</b> Maya Patel</p>');
   });
 });
 

@@ -37,6 +37,13 @@ function table(headers: string[], rows: string[][]): string {
     .join('')}</tbody></table>`;
 }
 
+/** The organization's security officer (HIPAA §164.308(a)(2)'s security official), above the sites. */
+function organizationOfficer(r: ComplianceReport): string {
+  const name = r.evidence.find((e) => e.kind === 'security-officer')?.figures['organizationOfficer'];
+  if (name === undefined) return '';
+  return `<p><b>Organization:</b> ${typeof name === 'string' ? esc(name) : `${status('not-met')} no security officer in term`}</p>`;
+}
+
 export function reportHtml(r: ComplianceReport): string {
   const s = r.summary;
   const scope = r.site ? `site ${r.site.name}` : 'every site';
@@ -143,6 +150,7 @@ export function reportHtml(r: ComplianceReport): string {
       ]),
     ),
     '<h2>Security officers by site</h2>',
+    organizationOfficer(r),
     table(
       ['Site', 'Officer', 'Deputies'],
       r.tables.officersBySite.map((o) => [

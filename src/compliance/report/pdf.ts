@@ -1,8 +1,8 @@
 /**
  * @module The report as PDF, made on the server with pdfkit: the same content as the HTML page
  * (summary, charts drawn as vectors from the same chart model, the control table, evidence, overdue
- * updates, training by department). Standard PDF fonts only (Helvetica, WinAnsi): text is mapped to
- * characters they have, so `pdftotext` reads back what was written.
+ * updates, training by department, security officers, manufacturers). Standard PDF fonts only
+ * (Helvetica, WinAnsi): text is mapped to characters they have, so `pdftotext` reads back what was written.
  */
 import type { ComplianceReport, ComplianceStatus } from '../evaluate.js';
 import { type Chart, COLORS, chartGeometry, type PlotBox, reportCharts } from './charts.js';
@@ -18,14 +18,17 @@ const STATUS_COLOR: Record<ComplianceStatus, string> = {
   'no-evidence': COLORS.grey,
 };
 
-/** Characters outside WinAnsi replaced by ASCII equivalents (Helvetica cannot draw them). */
+/**
+ * Characters outside WinAnsi replaced by ASCII equivalents (Helvetica cannot draw them); line breaks are
+ * kept, pdfkit breaks the line there (the evidence table lists each named gap on a line of its own).
+ */
 export function pdfText(v: unknown): string {
   const s = v === null || v === undefined ? '-' : String(v);
   return s
     .replace(/≤/g, '<=')
     .replace(/≥/g, '>=')
     .replace(/→/g, '->')
-    .replace(/[^\x20-\x7e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
+    .replace(/[^\n\x20-\x7e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
 }
 
 interface Column {
@@ -369,6 +372,53 @@ export async function reportPdf(r: ComplianceReport): Promise<Buffer> {
       },
     ],
     tr.length,
+  );
+
+  heading(doc, 'Security officers');
+  const orgOfficer = r.evidence.find((e) => e.kind === 'security-officer')?.figures['organizationOfficer'];
+  if (orgOfficer !== undefined)
+    line('Organization', typeof orgOfficer === 'string' ? orgOfficer : 'no security officer in term');
+  doc.moveDown(0.3);
+  const of = r.tables.officersBySite;
+  drawTable(
+    doc,
+    [
+      { header: 'Site', width: 160, cell: (i) => ({ text: of[i]!.siteName }) },
+      {
+        header: 'Officer',
+        width: 150,
+        cell: (i) => (of[i]!.primary ? { text: of[i]!.primary! } : { text: 'none', color: COLORS.bad }),
+      },
+      { header: 'Deputies', width: width - 310, cell: (i) => ({ text: of[i]!.deputies.join(', ') || '-' }) },
+    ],
+    of.length,
+  );
+
+  heading(doc, 'Manufacturers');
+  const mf = r.tables.manufacturers;
+  drawTable(
+    doc,
+    [
+      { header: 'Manufacturer', width: width - 385, cell: (i) => ({ text: mf[i]!.name }) },
+      { header: 'Devices', width: 45, cell: (i) => ({ text: String(mf[i]!.activeDevices) }) },
+      {
+        header: 'Subscribed',
+        width: 55,
+        cell: (i) => (mf[i]!.subscribed ? { text: 'yes' } : { text: 'no', color: COLORS.bad }),
+      },
+      {
+        header: 'Last sync',
+        width: 85,
+        cell: (i) => ({
+          text: `${mf[i]!.lastSyncAt?.slice(0, 10) ?? '-'}${mf[i]!.lastSyncError ? ` (error: ${mf[i]!.lastSyncError})` : ''}`,
+        }),
+      },
+      { header: 'PSIRT contact', width: 50, cell: (i) => ({ text: mf[i]!.psirtContact ? 'yes' : 'no' }) },
+      { header: 'Models without MDS2', width: 50, cell: (i) => ({ text: String(mf[i]!.modelsWithoutMds2) }) },
+      { header: 'Without SBOM', width: 50, cell: (i) => ({ text: String(mf[i]!.modelsWithoutSbom) }) },
+      { header: 'Overdue requests', width: 50, cell: (i) => ({ text: String(mf[i]!.overdueRequests) }) },
+    ],
+    mf.length,
   );
   doc.end();
   return done;
