@@ -154,7 +154,12 @@ export interface OpenFindingRef {
   lastSeen: string;
 }
 
-/** Open or acknowledged findings of these types, newest first (at most `limit`), and the total. */
+/**
+ * Open or acknowledged findings of these types, and the total. At most `limit` are listed: the kinds in
+ * the order given (the caller names the most serious first, e.g. patient data in cleartext before weak
+ * TLS), newest first within a kind, so that a long list of lesser findings cannot push the serious ones
+ * out of a report.
+ */
 export async function openFindingsOf(
   h: DbHandle,
   types: readonly string[],
@@ -174,6 +179,12 @@ export async function openFindingsOf(
   const items = await base
     .leftJoin('sites as s', 's.id', 'd.site_id')
     .select(['x.id', 'x.type', 'x.title', 'x.device_id', 'x.last_seen', 'd.asset_tag', 's.name as site_name'])
+    .orderBy(
+      sql`case ${sql.join(
+        types.map((t, i) => sql`when x.type = ${t} then ${i}`),
+        sql` `,
+      )} end`,
+    )
     .orderBy('x.last_seen', 'desc')
     .orderBy('x.id')
     .limit(limit)
