@@ -11,6 +11,7 @@ import { importCaptureFile } from '../../test/import-capture.js';
 import type { Actor } from '../accounts/actor.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importSource } from '../cli/commands/import.js';
+import { addSegment, createSite } from '../inventory/site-service.js';
 import { changeAlertState, listAlerts } from '../monitor/alerts-service.js';
 import { listCommunications } from '../store/communication-store.js';
 import type { VigilDatabase } from '../store/database.js';
@@ -25,7 +26,7 @@ import {
   showPolicy,
   simulatePolicy,
 } from './policy-service.js';
-import { seedSgh } from './policy-test-fixtures.js';
+import { SGH_SEGMENTS, seedSgh } from './policy-test-fixtures.js';
 
 const CAPTURES = [
   'dicom-ct-store.pcap',
@@ -215,5 +216,44 @@ describe.each(DIALECTS)('a proposal after a real nmap scan on %s', (dialect) => 
     // Still its own address: a staged device of unknown class is never widened to every unclassified one.
     expect(fromScanner(second).length).toBe(12);
     for (const r of fromScanner(second)) expect(r.reason, r.id).not.toMatch(/scanned the network/);
+  });
+});
+
+describe.each(DIALECTS)('a site policy of devices passive discovery found on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  afterAll(async () => vdb?.close());
+
+  it('takes in the devices and traffic of its segments that no one has placed at a site', async () => {
+    vdb = await freshDatabase(dialect);
+    // Two sites with their segments and no devices: what `vigil sites segment add` leaves before the
+    // first capture. The captures then stage the CT, the PACS and the HL7 hosts at no site.
+    await createSite(vdb, cliActor, { name: 'SGH' });
+    await addSegment(vdb, cliActor, 'SGH', SGH_SEGMENTS[0]!);
+    await createSite(vdb, cliActor, { name: 'Lab' });
+    await addSegment(vdb, cliActor, 'Lab', SGH_SEGMENTS[1]!);
+    for (const file of ['dicom-ct-store.pcap', '04-hl7-mllp.pcap'])
+      await importCaptureFile(vdb, capture(file));
+    const comms = await listCommunications(vdb);
+    expect(comms.every((c) => c.siteId === null)).toBe(true);
+    const stored = comms.map(fromCommunication);
+
+    const sgh = await proposeDraft(vdb, cliActor, { site: 'SGH', name: 'sgh' });
+    const dicom = stored.filter((f) => f.port === 104);
+    expect(dicom.length).toBeGreaterThan(0);
+    expect(sgh.flows).toBe(dicom.length); // the CT's DICOM, not the Lab's HL7
+    const rule = sgh.policy.rules.find((r) => r.port === 104);
+    expect(rule).toMatchObject({ from: { zone: 'clinical' }, to: { zone: 'clinical', deviceClass: 'pacs' } });
+    await approvePolicy(vdb, cliActor, sgh.id);
+
+    // The exported ruleset lets the CT reach the PACS, rather than skipping the rule for want of a PACS.
+    const nft = await exportPolicyText(vdb, cliActor, { format: 'nftables', site: 'SGH' });
+    expect(nft).not.toMatch(/skipped/);
+    expect(nft).toMatch(/ip saddr 10\.20\.0\.21 ip daddr 10\.20\.0\.10 tcp dport 104 accept/);
+    const sim = await simulatePolicy(vdb, cliActor, { site: 'SGH' });
+    expect(sim).toMatchObject({ flows: dicom.length, blocked: 0 });
+
+    const lab = await proposeDraft(vdb, cliActor, { site: 'Lab', name: 'lab' });
+    expect(lab.flows).toBe(stored.length - dicom.length);
+    expect(lab.policy.rules.map((r) => r.port)).toEqual([2575]);
   });
 });

@@ -13,10 +13,8 @@ import { raiseAlerts } from '../monitor/alerts-service.js';
 import type { DetectionRule } from '../monitor/rules/detection-rule.js';
 import { policyViolationRule, policyViolations } from '../monitor/rules/policy-violation.js';
 import { alertDetailsOf } from '../store/alert-store.js';
-import { listCommunications } from '../store/communication-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import {
-  allSegmentRows,
   approvedPolicy,
   identifiersOfDevices,
   insertPolicy,
@@ -24,7 +22,6 @@ import {
   nextPolicyVersion,
   type PolicyRow,
   policyById,
-  policyDevices,
   policyScope,
   updatePolicy,
 } from '../store/policy-store.js';
@@ -38,6 +35,7 @@ import { type Policy, type PolicyInput, PolicySchema } from './policy-model.js';
 import { loadProposalGuidance } from './port-guidance.js';
 import { proposePolicy, refused, ZONINGS } from './propose.js';
 import { type SimulationReport, simulate } from './simulate.js';
+import { scopeCommunications, scopeDevices, scopeSegments } from './site-scope.js';
 import type { Mds2ServiceProvider } from './unnecessary-services.js';
 
 export interface StoredPolicy {
@@ -96,18 +94,16 @@ async function resolveScope(
   return row.id;
 }
 
-/** Devices (with addresses, class, site) and segments, for one site or every site. */
+/**
+ * Devices (with addresses, class, site) and segments, for one site or every site; a site's devices
+ * include those at no site with an address in its segments (`site-scope.ts`).
+ */
 export async function loadPolicyInventory(h: DbHandle, siteId: string | null): Promise<PolicyInventory> {
-  const devices = await policyDevices(h, siteId ? [siteId] : undefined);
-  const ips = new Map<string, string[]>();
-  for (const r of await identifiersOfDevices(h, 'ip'))
-    ips.set(r.device_id, [...(ips.get(r.device_id) ?? []), r.value]);
+  const segments = await scopeSegments(h, siteId);
+  const { rows: devices, ips } = await scopeDevices(h, siteId, segments);
   const names = new Map<string, string>();
   for (const r of await identifiersOfDevices(h, 'hostname'))
     if (!names.has(r.device_id)) names.set(r.device_id, r.value);
-  const segments = (await allSegmentRows(h))
-    .filter((s) => !siteId || s.site_id === siteId)
-    .map((s) => ({ siteId: s.site_id, name: s.name, cidrs: JSON.parse(s.cidrs) as string[], zone: s.zone }));
   return {
     devices: devices.map((d) => ({
       id: d.id,
@@ -122,7 +118,7 @@ export async function loadPolicyInventory(h: DbHandle, siteId: string | null): P
 }
 
 async function storedFlows(h: DbHandle, siteId: string | null): Promise<PolicyFlow[]> {
-  return (await listCommunications(h, siteId ? { siteId } : {})).map(fromCommunication);
+  return (await scopeCommunications(h, siteId, await scopeSegments(h, siteId))).map(fromCommunication);
 }
 
 async function saveDraft(

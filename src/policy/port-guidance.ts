@@ -16,8 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { type CsafAdvisory, readCsafAdvisory } from '../formats/csaf/csaf-advisory.js';
 import { advisoryByTrackingId, advisoryStatuses, advisoryVulnerabilities } from '../store/advisory-store.js';
 import { streamMatches } from '../store/match-store.js';
-import { policyDevices } from '../store/policy-store.js';
 import type { DbHandle } from '../store/transaction.js';
+import { scopeDevices, scopeSegments } from './site-scope.js';
 import type { Mds2ServiceProvider } from './unnecessary-services.js';
 
 export type GuidanceAction = 'deny' | 'restrict' | 'exposure';
@@ -471,7 +471,7 @@ export async function loadProposalGuidance(
   siteId: string | null,
   opts: { mds2?: Mds2ServiceProvider } = {},
 ): Promise<ProposalGuidance> {
-  const devices = await policyDevices(h, siteId ? [siteId] : undefined);
+  const { rows: devices } = await scopeDevices(h, siteId, await scopeSegments(h, siteId));
   const modelOf = new Map<string, string>();
   for (const d of devices) if (d.model_id) modelOf.set(d.id, d.model_id);
   const wanted = new Set(devices.map((d) => d.id));

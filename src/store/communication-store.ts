@@ -39,6 +39,8 @@ export interface StoredCommunication {
 
 export interface CommunicationFilter {
   siteId?: string;
+  /** With `siteId`: also the communications of no site (devices passive discovery has not placed yet). */
+  orUnassigned?: boolean;
   /** Either end is this device. */
   deviceId?: string;
   /** Last seen at or after this ISO-8601 time. */
@@ -99,7 +101,10 @@ export async function upsertCommunications(h: DbHandle, rows: readonly Communica
 /** The communications a filter selects, in the order of their unique key (the consumers' order). */
 function selectCommunications(h: DbHandle, filter: CommunicationFilter) {
   let q = h.db.selectFrom('communications').selectAll();
-  if (filter.siteId) q = q.where('site_id', '=', filter.siteId);
+  const site = filter.siteId;
+  if (site && filter.orUnassigned)
+    q = q.where((eb) => eb.or([eb('site_id', '=', site), eb('site_id', 'is', null)]));
+  else if (site) q = q.where('site_id', '=', site);
   if (filter.since) q = q.where('last_seen', '>=', filter.since);
   const id = filter.deviceId;
   if (id) q = q.where((eb) => eb.or([eb('client_device_id', '=', id), eb('server_device_id', '=', id)]));
