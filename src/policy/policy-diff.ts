@@ -16,12 +16,28 @@ const side = (e: PolicyEndpoint) =>
   `${e.zone}/${e.deviceClass ?? '*'}${e.department ? `@${e.department.toLowerCase()}` : ''}`;
 const key = (r: PolicyRule) => `${side(r.from)}>${side(r.to)}>${r.port}/${r.transport}`;
 
+const hostsOf = (r: PolicyRule) =>
+  `${JSON.stringify(r.from.hosts ?? null)}>${JSON.stringify(r.to.hosts ?? null)}`;
+
+/**
+ * Several rules can share sides and service and differ in hosts only (each device of unknown class, each
+ * scanner, each internet peer is pinned to its own addresses), so rules are paired in two passes: first
+ * those with the same hosts, then what is left of the same sides and service, in policy order ("changed").
+ */
 export function diffPolicies(current: Policy | null, next: Policy): PolicyDiff {
-  const before = new Map((current?.rules ?? []).map((r) => [key(r), r]));
-  const after = new Map(next.rules.map((r) => [key(r), r]));
+  const before = new Map<string, PolicyRule[]>();
+  for (const r of current?.rules ?? []) before.set(key(r), [...(before.get(key(r)) ?? []), r]);
+  const pair = new Map<PolicyRule, PolicyRule>();
+  const take = (r: PolicyRule, same: boolean) => {
+    const left = before.get(key(r)) ?? [];
+    const i = same ? left.findIndex((o) => hostsOf(o) === hostsOf(r)) : left.length ? 0 : -1;
+    if (i >= 0) pair.set(r, left.splice(i, 1)[0]!);
+  };
+  for (const r of next.rules) take(r, true);
+  for (const r of next.rules) if (!pair.has(r)) take(r, false);
   const out: PolicyDiff = { added: [], removed: [], changed: [], unchanged: 0 };
-  for (const [k, r] of after) {
-    const old = before.get(k);
+  for (const r of next.rules) {
+    const old = pair.get(r);
     if (!old) {
       out.added.push({ id: r.id, rule: describeRule(r) });
       continue;
@@ -35,6 +51,8 @@ export function diffPolicies(current: Policy | null, next: Policy): PolicyDiff {
     if (fields.length) out.changed.push({ from: old.id, to: r.id, rule: describeRule(r), fields });
     else out.unchanged++;
   }
-  for (const [k, r] of before) if (!after.has(k)) out.removed.push({ id: r.id, rule: describeRule(r) });
+  const paired = new Set(pair.values());
+  for (const r of current?.rules ?? [])
+    if (!paired.has(r)) out.removed.push({ id: r.id, rule: describeRule(r) });
   return out;
 }
