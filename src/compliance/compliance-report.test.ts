@@ -114,6 +114,22 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(radiology).toMatchObject({ siteName: 'North Campus', belowTarget: true });
   });
 
+  it('dates the training evidence by the newest completion recorded, not by the report', async () => {
+    const newest = await vdb.db
+      .selectFrom('training_completions')
+      .select((eb) => eb.fn.max('created_at').as('t'))
+      .executeTakeFirstOrThrow();
+    expect(ev('training').asOf).toBe(newest.t);
+    // A hundred days on, with no transcript imported since, the evidence is a hundred days old.
+    const later = await complianceReport(
+      vdb,
+      cliActor,
+      {},
+      new Date(Date.parse(String(newest.t)) + 100 * DAY),
+    );
+    expect(later.evidence.find((e) => e.kind === 'training')).toMatchObject({ ageDays: 100 });
+  });
+
   it('names the overdue update and fails the regular-updates control', () => {
     const updates = ev('regular-updates');
     expect(updates.status).toBe('not-met');

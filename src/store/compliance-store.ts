@@ -358,3 +358,13 @@ export async function siteNames(h: DbHandle, siteIds: SiteScope): Promise<{ id: 
   if (siteIds) q = q.where('id', 'in', inSites(siteIds));
   return q.execute();
 }
+
+/** When the newest training completion was recorded (of people at these sites, or of everyone). */
+export async function newestTrainingRecord(h: DbHandle, siteIds: SiteScope): Promise<string | null> {
+  let q = h.db
+    .selectFrom('training_completions as c')
+    .innerJoin('people as p', 'p.id', 'c.person_id')
+    .select(sql<string | null>`max(c.created_at)`.as('t'));
+  if (siteIds) q = q.where('p.site_id', 'in', inSites(siteIds));
+  return (await q.executeTakeFirst())?.t ?? null;
+}

@@ -4,6 +4,7 @@
  * `trainingCompliance`.
  */
 import { type ComplianceFigure, trainingCompliance } from '../../program/training/compliance.js';
+import { newestTrainingRecord } from '../../store/compliance-store.js';
 import { evidence, inScope, pct } from './evidence.js';
 import type { ProgramCollector } from './program.js';
 
@@ -50,7 +51,9 @@ export const collectTraining: ProgramCollector = async (ctx, tables) => {
       departments: departments.length,
       departmentsBelowTarget: below.length,
     },
-    asOf: ctx.now.toISOString(),
+    // The figures are worked out for today, but rest on the completions recorded so far: a transcript last
+    // imported months ago shows here as old evidence.
+    asOf: await newestTrainingRecord(ctx.h, ctx.siteIds),
     gaps: below.map(
       (f) =>
         `department ${f.department}${f.siteName ? ` (${f.siteName})` : ''}: ${pct(f.rate)} current < target ${pct(t.target)}`,
