@@ -40,6 +40,10 @@ describe('vigil policy / services CLI', () => {
     // Telnet and FTP were seen: proposed, but flagged for review.
     expect(draft.reviewCount).toBeGreaterThanOrEqual(2);
     expect(vigil(['policy', 'approve', draft.id]).stdout).toMatch(/is approved/);
+    // The table a reviewer reads: each side with its hosts, the service, and every reason whole.
+    const shown = vigil(['policy', 'show']).stdout;
+    expect(shown).toMatch(/^r\d+ +\S+ 10\.20\.0\.50 +\S+ +23\/tcp telnet +yes$/m);
+    expect(shown).toMatch(/^ {2}r\d+ \(review\): .*Disable Telnet and use SSH; .*service workstation\.$/m);
 
     const sim = vigil(['policy', 'simulate', '--capture', legacy, '--capture', hl7, '--json']);
     expect(sim.code, sim.stderr).toBe(0);

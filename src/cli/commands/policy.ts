@@ -11,7 +11,7 @@ import { invalidInput } from '../../errors.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../policy/export/index.js';
 import { fromFlowSummary, type PolicyFlow } from '../../policy/policy-flow.js';
-import { describeRule } from '../../policy/policy-model.js';
+import type { PolicyRule } from '../../policy/policy-model.js';
 import {
   type AppliedGuidance,
   approvePolicy,
@@ -62,12 +62,31 @@ function printRules(p: StoredPolicy): void {
     `Policy ${p.id} v${p.version} (${p.state}${p.approvedBy ? ` by ${p.approvedBy} at ${p.approvedAt}` : ''}): ` +
       `${p.ruleCount} allow rules, default deny${p.reviewCount ? `, ${p.reviewCount} to review` : ''}\n`,
   );
+  // Each side and the service in a column of its own, hosts by address, and every reason whole below
+  // the table: a reviewer approves what the rules say, and one column of 48 characters cut that off.
   process.stdout.write(
     formatTable(
-      ['ID', 'RULE', 'REVIEW', 'REASON'],
-      p.policy.rules.map((r) => [r.id, describeRule(r), r.review ? 'yes' : '', r.reason]),
+      ['ID', 'FROM', 'TO', 'SERVICE', 'REVIEW'],
+      p.policy.rules.map((r) => [
+        r.id,
+        ruleSide(r.from),
+        ruleSide(r.to),
+        `${r.transport === 'icmp' ? 'icmp' : `${r.port}/${r.transport}`}${r.protocol ? ` ${r.protocol}` : ''}`,
+        r.review ? 'yes' : '',
+      ]),
     ),
   );
+  if (p.policy.rules.length) process.stdout.write('\nWhy each rule:\n');
+  for (const r of p.policy.rules)
+    process.stdout.write(`  ${r.id}${r.review ? ' (review)' : ''}: ${r.reason.replace(/\s+/g, ' ')}\n`);
+}
+
+/** A rule's side for the table: zone, class and department, then its hosts (the first three, and how many more). */
+function ruleSide(e: PolicyRule['from']): string {
+  const what = `${e.zone}${e.deviceClass ? `/${e.deviceClass}` : ''}${e.department ? `@${e.department}` : ''}`;
+  if (!e.hosts?.length) return what;
+  const shown = e.hosts.slice(0, 3).join(', ');
+  return `${what} ${shown}${e.hosts.length > 3 ? ` +${e.hosts.length - 3} more` : ''}`;
 }
 
 /** The advisory port guidance and MDS2 declarations the proposal applied, with where each came from. */
