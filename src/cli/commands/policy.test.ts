@@ -4,7 +4,7 @@
  * (test/fixtures/policy/PROVENANCE.md) and the shared HL7 capture.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,15 @@ describe('vigil policy / services CLI', () => {
 
     const nft = vigil(['policy', 'export', '--format', 'nftables']);
     expect(nft.stdout).toMatch(/policy drop;/);
+    // A bad policy file and a bad --zones are named as such.
+    const badFile = join(dir, 'bad-policy.json');
+    writeFileSync(badFile, JSON.stringify({ rules: [{ id: 5 }] }));
+    const saved = vigil(['policy', 'save', badFile]);
+    expect(saved.code).toBe(65);
+    expect(saved.stderr).toContain(`vigil: ${badFile}: Invalid policy`);
+    const zones = vigil(['policy', 'propose', '--zones', 'dept']);
+    expect(zones.code).toBe(65);
+    expect(zones.stderr).toMatch(/--zones must be one of class, department, class\+department/);
     const bad = vigil(['policy', 'export', '--format', 'pf']);
     expect(bad.code).toBe(65);
     expect(bad.stderr).toMatch(/--format must be one of/);

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { analyzeCapture } from '../../discovery/capture-analyzer.js';
-import { invalidInput } from '../../errors.js';
+import { invalidInput, VigilError } from '../../errors.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../policy/export/index.js';
 import { fromFlowSummary, type PolicyFlow } from '../../policy/policy-flow.js';
@@ -24,6 +24,7 @@ import {
   showPolicy,
   simulatePolicy,
 } from '../../policy/policy-service.js';
+import { ZONINGS } from '../../policy/propose.js';
 import { loadMds2Services } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
@@ -124,6 +125,10 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
     .action(
       action(
         async (o: { site?: string; name: string; capture?: string[]; zones: string; json?: boolean }) => {
+          if (!(ZONINGS as readonly string[]).includes(o.zones))
+            throw invalidInput(`--zones must be one of ${ZONINGS.join(', ')}`, [
+              { field: '--zones', reason: `"${o.zones}" is not one of ${ZONINGS.join(', ')}` },
+            ]);
           const { vdb } = await cli.get();
           const flows = o.capture ? await captureFlows(o.capture) : undefined;
           const r = await proposeDraft(
@@ -155,7 +160,17 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
     .action(
       action(async (file: string, o: { json?: boolean }) => {
         const { vdb } = await cli.get();
-        const r = await saveDraftPolicy(vdb, cli.actor(), await readPolicyFile(file), 'file');
+        const r = await saveDraftPolicy(vdb, cli.actor(), await readPolicyFile(file), 'file').catch(
+          (e: unknown) => {
+            // The service names the field; the operator also needs to know which file it is in.
+            if (e instanceof VigilError && e.code === 'invalid_input')
+              throw invalidInput(
+                `${file}: ${e.message}`,
+                e.issues.map((i) => ({ ...i, file })),
+              );
+            throw e;
+          },
+        );
         if (o.json) return printJson(r);
         process.stdout.write(`Saved ${file} as draft ${r.id} v${r.version} (${r.ruleCount} rules).\n`);
       }),
