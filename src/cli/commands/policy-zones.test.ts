@@ -72,8 +72,8 @@ describe('vigil policy propose --zones (built binary)', () => {
   it('groups by department and lists the port guidance with its source', () => {
     const r = vigil(['policy', 'propose', '--site', 'SGH', '--capture', LEGACY, '--zones', 'department']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('clinical@Cardiology → clinical@Radiology 23/tcp');
-    expect(r.stdout).toContain('clinical@Radiology → clinical@Radiology 104/tcp');
+    expect(r.stdout).toMatch(/^r\d+ +clinical@Cardiology +clinical@Radiology +23\/tcp telnet +yes$/m);
+    expect(r.stdout).toMatch(/^r\d+ +clinical@Radiology +clinical@Radiology +104\/tcp dicom +-$/m);
     expect(r.stdout).toMatch(/^Port guidance \(1\):$/m);
     expect(r.stdout).toMatch(
       /^ {2}r\d+ 23\/tcp: exposure \(review\), advisory ICSMA-19-113-01: The device provides insecure telnet services that lack authentication requirements\.$/m,
