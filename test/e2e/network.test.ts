@@ -143,6 +143,19 @@ describe.skipIf(skipWithoutChromium('network'))('network page in Chromium', { ti
     );
   });
 
+  it('downloads the iptables export, which says to load it with --noflush', async () => {
+    await page.getByLabel('Format').selectOption('iptables');
+    await see(page.getByText(/replaces only Vigil's own chains/));
+    const link = page.getByRole('link', { name: 'Download vigil-policy.iptables' });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const text = readFileSync((await download.path())!, 'utf8');
+    expect(text).toContain("# load (replaces only Vigil's chains): iptables-restore --noflush FILE\n");
+    expect(text).toMatch(/\n\*filter\n:VIGIL-FORWARD - \[0:0\]\n/);
+    expect(text).toContain(
+      '-A VIGIL-FORWARD -s 10.30.0.41,10.30.0.42 -d 10.30.0.5 -p tcp -m tcp --dport 2575',
+    );
+  });
+
   it('lists the remote sensors (none report to a single-machine install)', async () => {
     await page.getByRole('navigation', { name: 'Network' }).getByRole('link', { name: 'Sensors' }).click();
     const table = page.getByRole('table', { name: 'Sensors' });

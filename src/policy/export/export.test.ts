@@ -100,7 +100,13 @@ describe('policy exports', () => {
   it('iptables and ip6tables: input that iptables-restore --test accepts', () => {
     const v4 = toIptables(policy, map, 4);
     const v6 = toIptables(policy, map, 6);
-    expect(v4).toContain(':FORWARD DROP [0:0]');
+    // Chains of Vigil's own, loaded with --noflush: the firewall's other chains are never flushed.
+    expect(v4).toContain(':VIGIL-FORWARD - [0:0]');
+    expect(v4).not.toMatch(/^:(FORWARD|INPUT|OUTPUT|PREROUTING) /m);
+    expect(v4).not.toMatch(/^-A (FORWARD|INPUT|OUTPUT|PREROUTING) /m);
+    expect(v4).toMatch(/-A VIGIL-FORWARD -m comment --comment "vigil: default deny" -j DROP\nCOMMIT\n$/);
+    expect(v4).toContain("# load (replaces only Vigil's chains): iptables-restore --noflush FILE");
+    expect(v6).toContain("# load (replaces only Vigil's chains): ip6tables-restore --noflush FILE");
     expect(v4).toMatch(
       /-s 10\.20\.0\.21 -d 10\.20\.0\.10,10\.20\.0\.11 -p tcp -m tcp --dport 104 -m comment --comment "r\d+: observed: /,
     );
@@ -112,7 +118,7 @@ describe('policy exports', () => {
     );
     expect(v6).not.toMatch(/-s 10\./);
     expect(v4).toMatch(
-      /^\*raw\n-A PREROUTING .*-d 10\.20\.0\.40 -p tcp -m tcp --dport 21 -m comment --comment "r\d+" -j CT --helper ftp\nCOMMIT$/m,
+      /^\*raw\n:VIGIL-PREROUTING - \[0:0\]\n-A VIGIL-PREROUTING .*-d 10\.20\.0\.40 -p tcp -m tcp --dport 21 -m comment --comment "r\d+" -j CT --helper ftp\nCOMMIT$/m,
     );
     expect(v6).not.toContain('*raw');
     for (const [bin, text] of [
@@ -121,10 +127,10 @@ describe('policy exports', () => {
     ] as const) {
       const path = tool(bin);
       if (!path) continue;
-      const r = spawnSync(path, ['--test'], { input: text, encoding: 'utf8' });
+      const r = spawnSync(path, ['--test', '--noflush'], { input: text, encoding: 'utf8' });
       expect(r.stderr, bin).toBe('');
       expect(r.status, bin).toBe(0);
-      const bad = spawnSync(path, ['--test'], {
+      const bad = spawnSync(path, ['--test', '--noflush'], {
         input: text.replace('-m conntrack --ctstate INVALID', '-m conntrack --ctstate BOGUS'),
         encoding: 'utf8',
       });

@@ -398,8 +398,8 @@ export function SimulationTab({ site, siteField }: { site: string; siteField: Re
 
 const EXPORTS = [
   { value: 'nftables', label: 'nftables (nft -f)', file: 'vigil-policy.nft' },
-  { value: 'iptables', label: 'iptables-restore', file: 'vigil-policy.iptables' },
-  { value: 'ip6tables', label: 'ip6tables-restore', file: 'vigil-policy.ip6tables' },
+  { value: 'iptables', label: 'iptables-restore --noflush', file: 'vigil-policy.iptables' },
+  { value: 'ip6tables', label: 'ip6tables-restore --noflush', file: 'vigil-policy.ip6tables' },
   { value: 'cisco-ios', label: 'Cisco IOS access lists', file: 'vigil-policy-cisco-ios.txt' },
   { value: 'json', label: 'vendor-neutral JSON', file: 'vigil-policy.json' },
 ] as const;
@@ -425,22 +425,33 @@ export function ExportTab({ site, siteField }: { site: string; siteField: ReactN
           <p className="muted">No policy is approved yet: approve one on the Policy tab to export it.</p>
         </>
       ) : (
-        <div className="toolbar">
-          {siteField}
-          <SelectField
-            label="Format"
-            name="format"
-            value={format}
-            options={EXPORTS}
-            onChange={(v) => setFormat(v as typeof format)}
-          />
-          <a className="button primary" href={url.pathname + url.search} download={chosen.file}>
-            Download {chosen.file}
-          </a>
-          <span className="muted">
-            version {approved.version}, {approved.ruleCount} rules, approved {formatDate(approved.approvedAt)}
-          </span>
-        </div>
+        <>
+          <div className="toolbar">
+            {siteField}
+            <SelectField
+              label="Format"
+              name="format"
+              value={format}
+              options={EXPORTS}
+              onChange={(v) => setFormat(v as typeof format)}
+            />
+            <a className="button primary" href={url.pathname + url.search} download={chosen.file}>
+              Download {chosen.file}
+            </a>
+            <span className="muted">
+              version {approved.version}, {approved.ruleCount} rules, approved{' '}
+              {formatDate(approved.approvedAt)}
+            </span>
+          </div>
+          {(format === 'iptables' || format === 'ip6tables') && (
+            <p className="muted">
+              Load it with <code>{format}-restore --noflush</code>: it replaces only Vigil's own chains
+              (VIGIL-FORWARD, VIGIL-PREROUTING); without <code>--noflush</code> every chain of the filter
+              table would be flushed, management access included. The file's header gives the one-time
+              commands that send forwarded traffic through them.
+            </p>
+          )}
+        </>
       )}
     </>
   );
