@@ -8,7 +8,7 @@ import type { ApplyReport } from '../discovery/apply-source-result.js';
 import type { Severity } from '../discovery/finding-severity.js';
 import type { SourceResult } from '../discovery/host-observation.js';
 import { normaliseIp, normaliseMac } from '../inventory/identity.js';
-import { approvedPolicyRule } from '../policy/policy-service.js';
+import { approvedPolicyRules } from '../policy/policy-service.js';
 import { getDevices } from '../store/device-store.js';
 import { findingsByKey } from '../store/discovery-store.js';
 import type { DbHandle } from '../store/transaction.js';
@@ -103,14 +103,14 @@ export async function processSourceRun(
   const candidates: AlertCandidate[] = [];
   const ruleErrors: SourceRunAlerts['ruleErrors'] = [];
   // The flow rules compare the run with the baselines and inventory, loaded once per run; the approved
-  // segmentation policy (when there is one) turns the flows it does not allow into alerts.
+  // segmentation policies (the one for every site, and each site's own) turn the flows they do not allow
+  // into alerts.
   let rules = opts.rules;
   if (!rules) {
-    const policyRule = await approvedPolicyRule(h);
     rules = [
       ...DETECTION_RULES,
       ...flowRules(await loadFlowRuleContext(h, run)),
-      ...(policyRule ? [policyRule] : []),
+      ...(await approvedPolicyRules(h)),
     ];
   }
   for (const rule of rules) {

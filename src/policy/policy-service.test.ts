@@ -17,7 +17,7 @@ import { listCommunications } from '../store/communication-store.js';
 import type { VigilDatabase } from '../store/database.js';
 import { fromCommunication, type PolicyFlow } from './policy-flow.js';
 import {
-  approvedPolicyRule,
+  approvedPolicyRules,
   approvePolicy,
   checkPolicyViolations,
   exportPolicyText,
@@ -140,8 +140,8 @@ describe.each(DIALECTS)('policy service on %s', (dialect) => {
     expect(alert).toHaveLength(1);
     expect(alert[0]).toMatchObject({ severity: 'high', subject: '10.20.0.60→203.0.113.7:4444/tcp' });
     // The rule for a source run's rule list, bound to the approved policy.
-    const rule = await approvedPolicyRule(vdb);
-    expect(rule?.id).toBe('policy-violation');
+    const rules = await approvedPolicyRules(vdb);
+    expect(rules.map((r) => r.id)).toEqual(['policy-violation']);
   });
 
   it('saves a hand-written policy as a draft and refuses a bad one with every problem named', async () => {
@@ -255,5 +255,25 @@ describe.each(DIALECTS)('a site policy of devices passive discovery found on %s'
     const lab = await proposeDraft(vdb, cliActor, { site: 'Lab', name: 'lab' });
     expect(lab.flows).toBe(stored.length - dicom.length);
     expect(lab.policy.rules.map((r) => r.port)).toEqual([2575]);
+
+    // Both sites' policies approved, and no policy for every site: a capture imported as `vigil import`
+    // does is judged by each site's policy where it touches that site, and only there.
+    await approvePolicy(vdb, cliActor, lab.id);
+    expect(await approvedPolicyRules(vdb)).toHaveLength(2);
+    await importSource(vdb, cliActor, capture('04-hl7-mllp.pcap'), { progress: false });
+    expect((await listAlerts(vdb, cliActor, { rule: ['policy-violation'] })).total).toBe(0);
+    // Telnet, SSH and FTP between two hosts of SGH's clinical segment: SGH's policy allows none of it.
+    await importSource(vdb, cliActor, capture('07-telnet-ftp-ssh-mqtt.pcap'), { progress: false });
+    const violations = (await listAlerts(vdb, cliActor, { rule: ['policy-violation'] })).items;
+    expect(violations.map((a) => a.subject).sort()).toEqual(
+      expect.arrayContaining([
+        '10.20.0.50→10.20.0.40:21/tcp',
+        '10.20.0.50→10.20.0.40:22/tcp',
+        '10.20.0.50→10.20.0.40:23/tcp',
+      ]),
+    );
+    // Each raised by SGH's policy; the Lab's, which knows none of these hosts, raised nothing.
+    for (const a of violations)
+      expect(a.details, a.subject).toMatchObject({ policyId: sgh.id, clientZone: 'clinical' });
   });
 });

@@ -15,6 +15,7 @@ import { policyViolationRule, policyViolations } from '../monitor/rules/policy-v
 import { alertDetailsOf } from '../store/alert-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import {
+  allSegmentRows,
   approvedPolicy,
   identifiersOfDevices,
   insertPolicy,
@@ -22,6 +23,7 @@ import {
   nextPolicyVersion,
   type PolicyRow,
   policyById,
+  policyDevices,
   policyScope,
   updatePolicy,
 } from '../store/policy-store.js';
@@ -35,7 +37,7 @@ import { type Policy, type PolicyInput, PolicySchema } from './policy-model.js';
 import { loadProposalGuidance } from './port-guidance.js';
 import { proposePolicy, refused, ZONINGS } from './propose.js';
 import { type SimulationReport, simulate } from './simulate.js';
-import { scopeCommunications, scopeDevices, scopeSegments } from './site-scope.js';
+import { devicesInScope, scopeCommunications, scopeSegments, segmentsInScope } from './site-scope.js';
 import type { Mds2ServiceProvider } from './unnecessary-services.js';
 
 export interface StoredPolicy {
@@ -99,22 +101,38 @@ async function resolveScope(
  * include those at no site with an address in its segments (`site-scope.ts`).
  */
 export async function loadPolicyInventory(h: DbHandle, siteId: string | null): Promise<PolicyInventory> {
-  const segments = await scopeSegments(h, siteId);
-  const { rows: devices, ips } = await scopeDevices(h, siteId, segments);
+  return (await loadPolicyInventories(h, [siteId])).get(siteId)!;
+}
+
+/** `loadPolicyInventory` for several scopes, from one read of the devices, addresses and segments. */
+async function loadPolicyInventories(
+  h: DbHandle,
+  siteIds: readonly (string | null)[],
+): Promise<Map<string | null, PolicyInventory>> {
+  const segmentRows = await allSegmentRows(h);
+  const ips = new Map<string, string[]>();
+  for (const r of await identifiersOfDevices(h, 'ip'))
+    ips.set(r.device_id, [...(ips.get(r.device_id) ?? []), r.value]);
   const names = new Map<string, string>();
   for (const r of await identifiersOfDevices(h, 'hostname'))
     if (!names.has(r.device_id)) names.set(r.device_id, r.value);
-  return {
-    devices: devices.map((d) => ({
-      id: d.id,
-      label: d.asset_tag ?? names.get(d.id) ?? ips.get(d.id)?.[0] ?? d.id,
-      deviceClass: d.device_class,
-      department: d.department?.trim() || null,
-      siteId: d.site_id,
-      ips: ips.get(d.id) ?? [],
-    })),
-    segments,
-  };
+  const rows = await policyDevices(h);
+  const out = new Map<string | null, PolicyInventory>();
+  for (const siteId of siteIds) {
+    const segments = segmentsInScope(segmentRows, siteId);
+    out.set(siteId, {
+      devices: devicesInScope(rows, ips, siteId, segments).map((d) => ({
+        id: d.id,
+        label: d.asset_tag ?? names.get(d.id) ?? ips.get(d.id)?.[0] ?? d.id,
+        deviceClass: d.device_class,
+        department: d.department?.trim() || null,
+        siteId: d.site_id,
+        ips: ips.get(d.id) ?? [],
+      })),
+      segments,
+    });
+  }
+  return out;
 }
 
 async function storedFlows(h: DbHandle, siteId: string | null): Promise<PolicyFlow[]> {
@@ -399,18 +417,29 @@ export async function exportPolicyText(
 }
 
 /**
- * The `policy-violation` detection rule bound to the approved policy of a scope, for a source run's
- * rule list (`processSourceRun(h, input, { rules: [...DETECTION_RULES, rule] })`); null when no
- * policy is approved.
+ * The `policy-violation` detection rules of every approved policy, for a source run's rule list
+ * (`processSourceRun`): the policy for every site judges every flow, each site's policy the flows with an
+ * end at that site. None when no policy is approved.
  */
-export async function approvedPolicyRule(
-  h: DbHandle,
-  siteId: string | null = null,
-): Promise<DetectionRule | null> {
-  const row = await approvedPolicy(h, policyScope(siteId));
-  if (!row) return null;
-  const map = new NetworkMap(await loadPolicyInventory(h, siteId));
-  return policyViolationRule({ policy: toStored(row).policy, policyId: row.id, map });
+export async function approvedPolicyRules(h: DbHandle): Promise<DetectionRule[]> {
+  // Newest version first within each scope: the first approved one met is the scope's approved policy.
+  const approved = new Map<string, PolicyRow>();
+  for (const r of await listPolicies(h))
+    if (r.state === 'approved' && !approved.has(r.scope)) approved.set(r.scope, r);
+  if (!approved.size) return [];
+  const rows = [...approved.values()];
+  const inventories = await loadPolicyInventories(
+    h,
+    rows.map((r) => r.site_id),
+  );
+  return rows.map((row) =>
+    policyViolationRule({
+      policy: toStored(row).policy,
+      policyId: row.id,
+      map: new NetworkMap(inventories.get(row.site_id)!),
+      siteId: row.site_id,
+    }),
+  );
 }
 
 /** Raises `policy-violation` alerts for the stored communications the approved policy does not allow. */
@@ -432,7 +461,8 @@ export async function checkPolicyViolations(
   const flows = opts.flows ?? (await storedFlows(h, siteId));
   const map = new NetworkMap(await loadPolicyInventory(h, siteId));
   const now = opts.now ?? new Date();
-  const candidates = policyViolations({ policy, policyId, map }, flows, now.toISOString());
+  // With a site, flows from a capture or log are judged only where they touch the site.
+  const candidates = policyViolations({ policy, policyId, map, siteId }, flows, now.toISOString());
   const raised = await raiseAlerts(h, candidates, {
     now,
     actor: actor.name,

@@ -18,7 +18,15 @@ import { addressMatches, type PolicySegment } from './policy-inventory.js';
 
 /** The segments of a site (every segment when `siteId` is null). */
 export async function scopeSegments(h: DbHandle, siteId: string | null): Promise<PolicySegment[]> {
-  return (await allSegmentRows(h))
+  return segmentsInScope(await allSegmentRows(h), siteId);
+}
+
+/** `scopeSegments` over rows already read, for several scopes from one read. */
+export function segmentsInScope(
+  rows: Awaited<ReturnType<typeof allSegmentRows>>,
+  siteId: string | null,
+): PolicySegment[] {
+  return rows
     .filter((s) => !siteId || s.site_id === siteId)
     .map((s) => ({ siteId: s.site_id, name: s.name, cidrs: JSON.parse(s.cidrs) as string[], zone: s.zone }));
 }
@@ -41,15 +49,21 @@ export async function scopeDevices(
   const ips = new Map<string, string[]>();
   for (const r of await identifiersOfDevices(h, 'ip'))
     ips.set(r.device_id, [...(ips.get(r.device_id) ?? []), r.value]);
-  const rows = await policyDevices(h);
-  if (!siteId) return { rows, ips };
+  return { rows: devicesInScope(await policyDevices(h), ips, siteId, segments), ips };
+}
+
+/** `scopeDevices` over rows already read, for several scopes from one read. */
+export function devicesInScope(
+  rows: PolicyDeviceRow[],
+  ips: ReadonlyMap<string, string[]>,
+  siteId: string | null,
+  segments: readonly PolicySegment[],
+): PolicyDeviceRow[] {
+  if (!siteId) return rows;
   const onSite = inSegments(segments);
-  return {
-    rows: rows.filter(
-      (d) => d.site_id === siteId || (d.site_id === null && (ips.get(d.id) ?? []).some(onSite)),
-    ),
-    ips,
-  };
+  return rows.filter(
+    (d) => d.site_id === siteId || (d.site_id === null && (ips.get(d.id) ?? []).some(onSite)),
+  );
 }
 
 /**

@@ -19,6 +19,12 @@ export interface PolicyContext {
   /** Id of the approved policy version, for the alert details. */
   policyId: string | null;
   map: NetworkMap;
+  /**
+   * The site a site's policy covers: only flows with an end at that site are judged by it (its map
+   * knows no other site's hosts, so it would call every other site's traffic unknown and blocked).
+   * Absent or null: the policy for every site, which judges every flow.
+   */
+  siteId?: string | null;
 }
 
 export function policyViolations(
@@ -27,7 +33,10 @@ export function policyViolations(
   at: string,
 ): AlertCandidate[] {
   const out = new Map<string, AlertCandidate>();
+  const site = ctx.siteId ?? null;
   for (const flow of flows) {
+    if (site && ctx.map.resolve(flow.client).siteId !== site && ctx.map.resolve(flow.server).siteId !== site)
+      continue;
     // Refused or unanswered attempts still show intent; the flow is reported either way.
     const d = decideFlow(ctx.policy, ctx.map, flow);
     if (d.decision !== 'blocked') continue;
