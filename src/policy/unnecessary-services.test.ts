@@ -98,6 +98,44 @@ describe('needed services and unnecessary ones (pure)', () => {
     expect(riskyServiceOf({ port: 80, transport: 'tcp', protocol: 'http', encrypted: true })).toBeUndefined();
     expect(riskyServiceOf({ port: 5555, transport: 'tcp', protocol: null })?.id).toBe('adb');
   });
+
+  it('knows plain MQTT by its port or by the dissector, and leaves MQTT over TLS alone', () => {
+    expect(riskyServiceOf({ port: 1883, transport: 'tcp', protocol: null })?.id).toBe('mqtt');
+    expect(riskyServiceOf({ port: 1884, transport: 'tcp', protocol: 'mqtt', encrypted: false })?.id).toBe(
+      'mqtt',
+    );
+    // nmap's secure-mqtt on 8883, and TLS seen on 1883, are encrypted.
+    expect(
+      riskyServiceOf({ port: 8883, transport: 'tcp', protocol: 'mqtt', encrypted: true }),
+    ).toBeUndefined();
+    expect(
+      riskyServiceOf({ port: 8883, transport: 'tcp', protocol: 'tls', encrypted: true }),
+    ).toBeUndefined();
+    expect(
+      riskyServiceOf({ port: 1883, transport: 'tcp', protocol: 'tls', encrypted: true }),
+    ).toBeUndefined();
+  });
+});
+
+describe.each(DIALECTS)('vigil services check of a real MQTT broker on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  afterAll(async () => vdb?.close());
+
+  it('reports the mosquitto broker listening on 1883/tcp as risky plain MQTT', async () => {
+    vdb = await freshDatabase(dialect);
+    // Recorded by test/fixtures/dissect/mqtt/make-mqtt-capture.sh: broker 10.77.0.1, anonymous clients allowed.
+    await importCaptureFile(
+      vdb,
+      new URL('../../test/fixtures/dissect/mqtt/mosquitto-veth.pcap', import.meta.url).pathname,
+    );
+    const r = await checkUnnecessaryServices(vdb, cliActor);
+    expect(r.items.map((i) => `${i.subject} ${i.needSource} ${i.risk}`)).toEqual(['mqtt:1883 unknown mqtt']);
+    expect(r.items[0]!.deviceLabel).toMatch(/10\.77\.0\.1\b/);
+    expect(r.items[0]!.action).toMatch(/^Use MQTT over TLS \(8883\/tcp\)/);
+    const [f] = await listFindings(vdb, cliActor, { type: 'unnecessary-service' });
+    expect(f?.evidence).toMatchObject({ source: 'capture', file: 'mosquitto-veth.pcap' });
+    expect(f?.details).toMatchObject({ port: 1883, transport: 'tcp', protocol: 'mqtt', risk: 'mqtt' });
+  });
 });
 
 describe.each(DIALECTS)('vigil services check on %s', (dialect) => {
