@@ -397,6 +397,40 @@ describe('bad input', () => {
     ]);
   });
 
+  it('reports a <port> whose portid is not a port number, naming file and line, and imports the rest', () => {
+    // The real scan with two ports damaged: an open one (104, with a script) and a closed one.
+    const lines = text.split('\n');
+    const at = (portid: string) =>
+      lines.findIndex((l) => l.includes(`<port protocol="tcp" portid="${portid}">`)) + 1;
+    const dicomLine = at('104');
+    const mqttLine = at('1883');
+    const damaged = text
+      .replace('<port protocol="tcp" portid="104">', '<port protocol="tcp" portid="1O4">')
+      .replace('<port protocol="tcp" portid="1883">', '<port protocol="tcp" portid="70000">');
+    const r = parseNmapXml(damaged, { file: 'damaged.xml' });
+    expect(r.issues).toEqual([
+      {
+        file: 'damaged.xml',
+        line: dicomLine,
+        reason: '<port portid="1O4"> is not a port number 1–65535: this port is not imported',
+      },
+      {
+        file: 'damaged.xml',
+        line: mqttLine,
+        reason: '<port portid="70000"> is not a port number 1–65535: this port is not imported',
+      },
+    ]);
+    const whole = parseNmapXml(text, { file: 'damaged.xml' });
+    expect(r.hosts.map((h) => h.ips[0])).toEqual(whole.hosts.map((h) => h.ips[0]));
+    // Only the damaged port is missing: the host keeps its other services, and the dropped port's
+    // dicom-ping script is not taken for a host script.
+    const ports = (x: typeof r) => byIp(x, '10.20.0.10').services.map((s) => s.port);
+    expect(ports(r)).toEqual(ports(whole).filter((p) => p !== 104));
+    expect(byIp(r, '10.20.0.10').hints).toEqual(
+      byIp(whole, '10.20.0.10').hints.filter((h) => !/\b104\b/.test(h.evidence.summary)),
+    );
+  });
+
   it('never throws anything but VigilError on random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (junk) => {

@@ -9,7 +9,8 @@
  *
  * Bad input: the first XML error stops parsing. Hosts completed before it are returned with an `issues`
  * entry naming the file, line and column; when not one host could be read the whole file is refused
- * (VigilError invalid_input with the same issue).
+ * (VigilError invalid_input with the same issue). A `<port>` whose portid is not a port number 1–65535
+ * is left out with an issue naming the file and line; the rest of the file is imported.
  *
  * Never copied into the result: script output other than banners, titles, server headers, sysDescr and
  * certificate subjects; nmap's `extrainfo` for SNMP (it holds the community string that answered).
@@ -392,16 +393,28 @@ export class NmapXmlReader {
         if (a.name && !host.hostnames.includes(a.name.toLowerCase()))
           host.hostnames.push(a.name.toLowerCase());
         return;
-      case 'port':
+      case 'port': {
+        const port = Number(a.portid);
+        if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+          // A damaged file: say so rather than drop the port unseen; the rest of the scan still counts.
+          this.issues.push({
+            file: this.opts.file,
+            line: this.parser.line,
+            reason: `<port portid="${cap(a.portid ?? '', 20)}"> is not a port number 1–65535: this port is not imported`,
+          });
+          this.skipDepth = 1;
+          return;
+        }
         this.port = {
           transport: a.protocol ?? 'tcp',
-          port: Number(a.portid),
+          port,
           state: null,
           service: null,
           cpes: [],
           scripts: [],
         };
         return;
+      }
       case 'state':
         if (this.port) this.port.state = a.state ?? null;
         return;
@@ -545,7 +558,7 @@ export class NmapXmlReader {
       if (m.vendor) hint('nmap.macVendor', m.vendor, hostEvidence(`nmap: MAC ${m.addr} vendor ${m.vendor}`));
 
     for (const p of h.ports) {
-      if (p.state !== 'open' || !Number.isInteger(p.port)) continue;
+      if (p.state !== 'open') continue;
       const service = this.serviceOf(p, hostEvidence, addr);
       obs.services.push(service);
       if (service.protocol && !obs.protocols.includes(service.protocol)) obs.protocols.push(service.protocol);
