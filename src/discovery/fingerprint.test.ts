@@ -341,6 +341,37 @@ describe('embedded stacks and protocol evidence', () => {
       expect(identity[field as IdentityField]?.value, field).toBe(v);
   });
 
+  it('a placeholder in a DICOM data set names no manufacturer or model (sample data, templates)', () => {
+    // The values of the RT plan in the shared capture 02 (dcmtk's sample data set), and the usual blanks.
+    for (const [manufacturer, model] of [
+      ['Manufacturer name here', 'Treatment Planning System name here'],
+      ['UNKNOWN', 'N/A'],
+      ['-', '???'],
+    ]) {
+      const identity = fingerprintHost(
+        host({
+          hint: [
+            ['dicom.manufacturer', manufacturer!],
+            ['dicom.model', model!],
+          ],
+        }),
+      ).identity;
+      expect(identity.manufacturer, manufacturer).toBeUndefined();
+      expect(identity.model, model).toBeUndefined();
+    }
+    // A real one still does, including one that merely contains a placeholder word.
+    const identity = fingerprintHost(
+      host({
+        hint: [
+          ['dicom.manufacturer', 'GE MEDICAL SYSTEMS'],
+          ['dicom.model', 'Unknown Series 5'],
+        ],
+      }),
+    ).identity;
+    expect(identity.manufacturer?.value).toBe('GE Medical Systems');
+    expect(identity.model?.value).toBe('Unknown Series 5');
+  });
+
   it('an nmap CPE names the OS version in CPE form, decoded', () => {
     expect(TEMPLATE_TRANSFORMS.cpe!('windows_server_2008%2fr2')).toBe('windows server 2008/r2');
     expect(TEMPLATE_TRANSFORMS.org!('SPACELABS MEDICAL')).toBe('Spacelabs Medical');

@@ -10,6 +10,14 @@
  */
 import type { FingerprintRule } from './fingerprint-rule.js';
 
+/**
+ * A data set's equipment attribute, unless it is a placeholder: templates and sample data ship values such
+ * as "Manufacturer name here" or "UNKNOWN" that name no one, and a device labelled by them in every list
+ * and report misleads more than an unknown one. The value is still kept as a hint, with its evidence.
+ */
+const NAMED_VALUE =
+  '^(?!\\s*(?:unknown|unspecified|not specified|n/?a|none|null|nil|undefined|default|test|tbd|x+|-+|\\.+|\\?+|0+|manufacturer|model|.*\\bname here)\\s*$)(.+)$';
+
 export const DICOM_RULES: FingerprintRule[] = [
   // ---- Toolkits -----------------------------------------------------------------------------------------
   {
@@ -190,14 +198,14 @@ export const DICOM_RULES: FingerprintRule[] = [
   // ---- Equipment attributes from data sets (General Equipment Module) ------------------------------------
   {
     id: 'dicom-dataset-manufacturer',
-    when: [{ fact: 'dicom.manufacturer', matches: '^(.+)$' }],
+    when: [{ fact: 'dicom.manufacturer', matches: NAMED_VALUE }],
     sets: { manufacturer: '{1|org}' },
     confidence: 0.7,
     why: "Manufacturer (0008,0070) of the equipment that produced the objects (PS3.3 C.7.5.1); the sender may be forwarding someone else's images.",
   },
   {
     id: 'dicom-dataset-model',
-    when: [{ fact: 'dicom.model', matches: '^(.+)$' }],
+    when: [{ fact: 'dicom.model', matches: NAMED_VALUE }],
     sets: { model: '{1}' },
     confidence: 0.65,
     why: "Manufacturer's Model Name (0008,1090), PS3.3 C.7.5.1.",
