@@ -8,6 +8,7 @@ import { type EvidenceKind, type Framework, type FrameworkId, frameworksOf } fro
 import { collectAccessControl } from './evidence/access-control.js';
 import { collectAssetInventory } from './evidence/asset-inventory.js';
 import { collectAuditControls } from './evidence/audit-controls.js';
+import { collectDeviceDisposal } from './evidence/device-disposal.js';
 import { collectEncryption } from './evidence/encryption.js';
 import {
   type ComplianceStatus,
@@ -58,6 +59,7 @@ const COLLECTORS: Partial<Record<EvidenceKind, EvidenceCollector>> = {
   'risk-analysis': collectRiskAnalysis,
   'audit-controls': collectAuditControls,
   'access-control': collectAccessControl,
+  'device-disposal': collectDeviceDisposal,
 };
 
 export interface ControlResult {

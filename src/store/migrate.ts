@@ -23,6 +23,7 @@ import * as m0015 from './migrations/0015-sensors.js';
 import * as m0016 from './migrations/0016-saved-views.js';
 import * as m0017 from './migrations/0017-match-queue.js';
 import * as m0018 from './migrations/0018-import-jobs.js';
+import * as m0019 from './migrations/0019-device-sanitizations.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -44,6 +45,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0016-saved-views': m0016,
   '0017-match-queue': m0017,
   '0018-import-jobs': m0018,
+  '0019-device-sanitizations': m0019,
 };
 
 export interface MigrationReport {

@@ -996,6 +996,20 @@ export interface ComplianceReviewTable {
   reviewed_at: string;
 }
 
+/** A device's ePHI sanitized before disposal or re-use (0019-device-sanitizations). */
+export interface DeviceSanitizationTable {
+  id: string;
+  device_id: string;
+  /** clear | purge | destroy (NIST SP 800-88 Rev. 1) */
+  method: string;
+  /** YYYY-MM-DD */
+  performed_on: string;
+  performed_by: string;
+  reference: string | null;
+  recorded_by: string;
+  created_at: string;
+}
+
 // ---- end of compliance ----
 
 // Issue 9, multi-site scale-out: sensor health and applied observation messages (0015-sensors).
@@ -1256,6 +1270,7 @@ export interface Database {
   saved_views: SavedViewTable;
   import_jobs: ImportJobTable;
   compliance_reviews: ComplianceReviewTable;
+  device_sanitizations: DeviceSanitizationTable;
   // manufacturers, documents, requests, MDS2 (0012-manufacturers)
   manufacturer_profiles: ManufacturerProfileTable;
   manufacturer_feeds: ManufacturerFeedTable;

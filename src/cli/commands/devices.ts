@@ -1,5 +1,5 @@
 /**
- * @module `vigil devices import|list|show|add|update|retire|confirm|ignore|merge|export`: the device
+ * @module `vigil devices import|list|show|add|update|retire|sanitize|sanitizations|confirm|ignore|merge|export`: the device
  * inventory from the command line. `list --json`/`--csv` and `export` stream every matching device page
  * by page; the table pages on a terminal. Errors are thrown as VigilError for the CLI runner to report.
  */
@@ -25,6 +25,12 @@ import {
   streamDevices,
   updateDevice,
 } from '../../inventory/inventory-service.js';
+import {
+  listSanitizations,
+  recordSanitization,
+  SANITIZATION_METHODS,
+  type Sanitization,
+} from '../../inventory/sanitization-service.js';
 import { DEVICE_SORTS } from '../../store/device-store.js';
 import { formatTable, printJson } from '../io.js';
 
@@ -284,6 +290,15 @@ function printDetail(d: DeviceDetail): void {
       ),
     );
   } else if (d.vulnerabilities) process.stdout.write('\nVulnerabilities: none matched\n');
+}
+
+function printSanitizations(list: readonly Sanitization[]): void {
+  process.stdout.write(
+    formatTable(
+      ['PERFORMED', 'METHOD', 'BY', 'REFERENCE', 'RECORDED BY', 'ID'],
+      list.map((s) => [s.performedOn, s.method, s.performedBy, s.reference, s.recordedBy, s.id]),
+    ),
+  );
 }
 
 interface AttributeOptions {
@@ -553,6 +568,46 @@ export function registerDeviceCommands(
     .action(async (ref: string, o: { reason?: string; json?: boolean }) => {
       const { vdb } = await getContext();
       outputDevice(await retireDevice(vdb, cliActor(), ref, o.reason), o.json, 'Device retired.');
+    });
+
+  devices
+    .command('sanitize <device>')
+    .description(
+      "Record that the device's ePHI was sanitized before disposal or re-use (NIST SP 800-88; HIPAA §164.310(d))",
+    )
+    .requiredOption('--method <method>', `${SANITIZATION_METHODS.join('|')} (NIST SP 800-88 category)`)
+    .requiredOption('--date <YYYY-MM-DD>', 'the day it was done')
+    .requiredOption('--by <name>', 'who performed or verified it')
+    .option('--reference <text>', 'certificate of sanitization, work order …')
+    .option('--json', 'print the record as JSON')
+    .action(
+      async (
+        ref: string,
+        o: { method: string; date: string; by: string; reference?: string; json?: boolean },
+      ) => {
+        const { vdb } = await getContext();
+        const s = await recordSanitization(vdb, cliActor(), ref, {
+          method: o.method,
+          performedOn: o.date,
+          performedBy: o.by,
+          ...(o.reference !== undefined ? { reference: o.reference } : {}),
+        });
+        if (o.json) return printJson(s);
+        process.stderr.write(`Recorded sanitization ${s.id} of device ${s.deviceId}.\n`);
+        printSanitizations([s]);
+      },
+    );
+
+  devices
+    .command('sanitizations <device>')
+    .description("The device's sanitization records, newest first")
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o: { json?: boolean }) => {
+      const { vdb } = await getContext();
+      const list = await listSanitizations(vdb, cliActor(), ref);
+      if (o.json) return printJson(list);
+      if (list.length === 0) process.stdout.write('No sanitization recorded.\n');
+      else printSanitizations(list);
     });
 
   devices

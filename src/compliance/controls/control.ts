@@ -24,6 +24,7 @@ export const EVIDENCE_KINDS = [
   'security-officer',
   'training',
   'manufacturer-relations',
+  'device-disposal',
 ] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 

@@ -1,13 +1,16 @@
 /**
- * @module HIPAA Security Rule administrative (45 CFR §164.308) and technical (§164.312) safeguards that
- * Vigil holds evidence for. Paragraph ids as in the eCFR; (R) required, (A) addressable in today's rule.
+ * @module HIPAA Security Rule administrative (45 CFR §164.308), physical (§164.310) and technical
+ * (§164.312) safeguards that Vigil holds evidence for. Paragraph ids as in the eCFR; (R) required, (A)
+ * addressable in today's rule. Of the physical safeguards only device and media controls: medical
+ * devices are the hardware that holds ePHI; facility access and workstations are outside what Vigil sees.
  */
 import type { Framework } from './control.js';
 
 export const HIPAA_SECURITY_RULE: Framework = {
   id: 'hipaa',
   title: 'HIPAA Security Rule (45 CFR Part 164 Subpart C)',
-  source: '45 CFR §164.308 Administrative safeguards and §164.312 Technical safeguards (eCFR)',
+  source:
+    '45 CFR §164.308 Administrative safeguards, §164.310 Physical safeguards and §164.312 Technical safeguards (eCFR)',
   controls: [
     {
       id: 'hipaa-164.308-a-1-ii-A',
@@ -72,6 +75,17 @@ export const HIPAA_SECURITY_RULE: Framework = {
       requirement: 'Periodic technical and nontechnical evaluation of how well the safeguards hold.',
       evidence: ['vulnerability-scanning', 'inventory-review'],
       group: 'administrative',
+    },
+    {
+      // (2)(i) Disposal (R) and (ii) Media re-use (R): sanitization records; (iii) Accountability (A):
+      // the inventory says where each device is and who owns it. (iv) Backup is not Vigil's to show.
+      id: 'hipaa-164.310-d-1',
+      ref: '§164.310(d)(1)',
+      title: 'Device and media controls',
+      requirement:
+        'Remove ePHI from devices and media before disposal or re-use, and keep a record of where the hardware is.',
+      evidence: ['device-disposal', 'asset-inventory'],
+      group: 'physical',
     },
     {
       id: 'hipaa-164.312-a-1',

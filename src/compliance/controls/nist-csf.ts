@@ -29,8 +29,9 @@ export const NIST_CSF: Framework = {
       id: 'csf-ID.AM',
       ref: 'ID.AM',
       title: 'Asset Management',
-      requirement: 'Hardware, software and data flows are inventoried and kept current.',
-      evidence: ['asset-inventory', 'inventory-review', 'network-map-review'],
+      requirement:
+        'Hardware, software and data flows are inventoried, kept current and managed to disposal (ID.AM-08).',
+      evidence: ['asset-inventory', 'inventory-review', 'network-map-review', 'device-disposal'],
       group: 'ID',
     },
     {

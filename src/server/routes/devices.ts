@@ -1,6 +1,6 @@
 /**
  * @module The device inventory over the API: list (paged, filtered, sorted), show, add, update, retire,
- * confirm, ignore, merge, CMMS import (text/csv body) and streamed export. Thin: every route validates
+ * sanitization records, confirm, ignore, merge, CMMS import (text/csv body) and streamed export. Thin: every route validates
  * its request, names one permission and calls the inventory module, which checks again and audits.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
@@ -24,6 +24,11 @@ import {
   summarizeDevices,
   updateDevice,
 } from '../../inventory/inventory-service.js';
+import {
+  listSanitizations,
+  recordSanitization,
+  SANITIZATION_METHODS,
+} from '../../inventory/sanitization-service.js';
 import { DEVICE_SORTS } from '../../store/device-store.js';
 import { ProblemSchema } from '../problem.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
@@ -293,6 +298,38 @@ const ReasonBody = {
   required: false,
   content: { 'application/json': { schema: z.object({ reason: z.string().max(500).optional() }) } },
 };
+
+export const SanitizationSchema = z
+  .object({
+    id: z.string(),
+    deviceId: z.string(),
+    method: z.enum(SANITIZATION_METHODS).openapi({ description: 'NIST SP 800-88 Rev. 1 category' }),
+    performedOn: z.string().openapi({ example: '2026-11-30', description: 'The day it was done' }),
+    performedBy: z
+      .string()
+      .openapi({ description: 'Who performed or verified it (a name, as on the certificate)' }),
+    reference: text.openapi({ description: 'Certificate of sanitization, work order …' }),
+    recordedBy: z.string(),
+    recordedAt: z.string(),
+  })
+  .openapi('Sanitization');
+
+// Loose on purpose: the inventory module validates (and answers 400 with every issue) in one place.
+const SanitizationInputSchema = z
+  .strictObject({
+    method: z
+      .string()
+      .max(20)
+      .openapi({ example: 'purge', description: SANITIZATION_METHODS.join(' | ') }),
+    performedOn: z
+      .string()
+      .max(20)
+      .openapi({ example: '2026-11-30', description: 'YYYY-MM-DD, not in the future' }),
+    performedBy: z.string().max(200).openapi({ example: 'J. Ortiz (Biomed)' }),
+    reference: z.string().max(500).nullable().optional(),
+  })
+  .partial()
+  .openapi('SanitizationInput');
 
 export const deviceRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -566,6 +603,43 @@ export const deviceRoutes = new OpenAPIHono<AppEnv>()
         ),
         200,
       ),
+  )
+  .openapi(
+    defineRoute('devices:write', {
+      method: 'post',
+      path: '/devices/{id}/sanitizations',
+      tags: ['devices'],
+      summary:
+        "Record that the device's ePHI was sanitized (clear, purge or destroy) before disposal or re-use; HIPAA §164.310(d)",
+      request: {
+        params: DeviceParam,
+        body: { required: true, content: { 'application/json': { schema: SanitizationInputSchema } } },
+      },
+      responses: {
+        201: json(SanitizationSchema, 'Recorded'),
+        404: problem('No such device (or not in your sites)'),
+        409: problem('The device was merged into another, or the reference fits several devices'),
+      },
+    }),
+    async (c) =>
+      c.json(
+        await recordSanitization(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, c.req.valid('json')),
+        201,
+      ),
+  )
+  .openapi(
+    defineRoute('devices:read', {
+      method: 'get',
+      path: '/devices/{id}/sanitizations',
+      tags: ['devices'],
+      summary: "The device's sanitization records (and those of duplicates merged into it), newest first",
+      request: { params: DeviceParam },
+      responses: {
+        200: json(z.array(SanitizationSchema), 'Records'),
+        404: problem('No such device (or not in your sites)'),
+      },
+    }),
+    async (c) => c.json(await listSanitizations(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
   )
   .openapi(
     defineRoute('devices:write', {
