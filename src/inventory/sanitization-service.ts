@@ -34,11 +34,16 @@ export const SanitizationInputSchema = z.strictObject({
     .string()
     .transform((v) => v.trim().toLowerCase())
     .pipe(z.enum(SANITIZATION_METHODS, 'clear, purge or destroy (NIST SP 800-88)')),
+  // Piped so that a malformed date gets one complaint, not also "in the future".
   performedOn: z.iso
     .date('a date as YYYY-MM-DD')
-    .refine(
-      (v) => v <= new Date(Date.now() + AHEAD_MS).toISOString().slice(0, 10),
-      'must not be in the future',
+    .pipe(
+      z
+        .string()
+        .refine(
+          (v) => v <= new Date(Date.now() + AHEAD_MS).toISOString().slice(0, 10),
+          'must not be in the future',
+        ),
     ),
   performedBy: name(200),
   reference: z

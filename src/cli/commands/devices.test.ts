@@ -304,6 +304,91 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
     ]);
   });
 
+  it('records a sanitization of a retired device, validated, audited and listed', async () => {
+    await ok('devices', 'add', '--asset-tag', 'BME-7', '--ephi', 'yes');
+    await ok('devices', 'retire', 'BME-7');
+    const bad = await vigil(
+      'devices',
+      'sanitize',
+      'BME-7',
+      '--method',
+      'wipe',
+      '--date',
+      '2026-02-30',
+      '--by',
+      'J. Ortiz',
+    );
+    expect(bad.error).toMatchObject({ code: 'invalid_input', message: 'Invalid sanitization' });
+    expect((bad.error as VigilError).issues).toEqual([
+      { field: 'method', reason: 'clear, purge or destroy (NIST SP 800-88)' },
+      { field: 'performedOn', reason: 'a date as YYYY-MM-DD' },
+    ]);
+    const missing = await vigil('devices', 'sanitize', 'BME-7', '--method', 'purge', '--date', '2026-10-01');
+    expect(String(missing.error)).toMatch(/required option '--by <name>' not specified/);
+    expect(
+      (
+        await vigil(
+          'devices',
+          'sanitize',
+          'BME-404',
+          '--method',
+          'purge',
+          '--date',
+          '2026-10-01',
+          '--by',
+          'x',
+        )
+      ).error,
+    ).toMatchObject({ code: 'not_found' });
+    const r = await ok(
+      'devices',
+      'sanitize',
+      'BME-7',
+      '--method',
+      'purge',
+      '--date',
+      '2026-10-01',
+      '--by',
+      'J. Ortiz',
+      '--reference',
+      'CERT-0042',
+    );
+    expect(r.stderr).toMatch(/^Recorded sanitization \S+ of device \S+\.\n$/);
+    expect(r.stdout).toMatch(
+      /^PERFORMED\s+METHOD\s+BY\s+REFERENCE\s+RECORDED BY\s+ID\n[- ]+\n2026-10-01\s+purge\s+J\. Ortiz\s+CERT-0042\s+cli:test\s/,
+    );
+    const json = JSON.parse(
+      (
+        await ok(
+          'devices',
+          'sanitize',
+          'BME-7',
+          '--method',
+          'destroy',
+          '--date',
+          '2026-10-02',
+          '--by',
+          'Shred Co',
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(json).toMatchObject({
+      method: 'destroy',
+      performedOn: '2026-10-02',
+      performedBy: 'Shred Co',
+      reference: null,
+    });
+    const listed = JSON.parse((await ok('devices', 'sanitizations', 'BME-7', '--json')).stdout) as {
+      method: string;
+    }[];
+    expect(listed.map((s) => s.method)).toEqual(['destroy', 'purge']);
+    await ok('devices', 'add', '--asset-tag', 'BME-8');
+    expect((await ok('devices', 'sanitizations', 'BME-8')).stdout).toBe('No sanitization recorded.\n');
+    const audit = await listAudit(vdb, { action: 'device.sanitize' });
+    expect(audit.map((a) => a.summary['method'])).toEqual(['destroy', 'purge']);
+  });
+
   it('exports CSV that imports back unchanged, and JSON', async () => {
     await ok('devices', 'import', fixture('hospital-export.csv'));
     const csvFile = join(dir, 'export.csv');

@@ -30,6 +30,7 @@ describe('control catalogue', () => {
         '§164.308(a)(5)',
         '§164.308(a)(6)',
         '§164.308(a)(8)',
+        '§164.310(d)(1)',
         '§164.312(a)(1)',
         '§164.312(b)',
         '§164.312(c)(1)',
@@ -64,6 +65,9 @@ describe('control catalogue', () => {
       new Set(['GV', 'ID', 'PR', 'DE', 'RS', 'RC']),
     );
     expect(refs('nist-csf')).toEqual(expect.arrayContaining(['ID.AM', 'PR.AT', 'DE.CM', 'RS.MA']));
+    // CSF 2.0 ID.AM-08: sanitize data storage when hardware is retired, as HIPAA §164.310(d) asks.
+    const am = CATALOGUE.find((f) => f.id === 'nist-csf')!.controls.find((c) => c.id === 'csf-ID.AM')!;
+    expect(am.evidence).toContain('device-disposal');
   });
 
   it('selects frameworks', () => {

@@ -187,6 +187,51 @@ describe.each(DIALECTS)('devices and sites API on %s', (dialect) => {
     ]);
   });
 
+  it('records sanitizations of a device: validated, devices:write only, audited, listed', async () => {
+    const eng = h.as('clinical-engineer');
+    const dev = await body<{ id: string }>(
+      await eng.post('/api/v1/devices', { assetTag: 'SAN-1', ephi: true }),
+      201,
+    );
+    await body(await eng.post(`/api/v1/devices/${dev.id}/retire`, { reason: 'end of life' }), 200);
+    const url = `/api/v1/devices/${dev.id}/sanitizations`;
+    const bad = await body<{ code: string; issues: { field: string; reason: string }[] }>(
+      await eng.post(url, { method: 'shred', performedOn: 'yesterday', performedBy: 'J. Ortiz' }),
+      400,
+    );
+    expect(bad.code).toBe('invalid_input');
+    expect(bad.issues).toEqual([
+      { field: 'method', reason: 'clear, purge or destroy (NIST SP 800-88)' },
+      { field: 'performedOn', reason: 'a date as YYYY-MM-DD' },
+    ]);
+    expect(
+      (await eng.post(url, { method: 'purge', performedOn: '2026-10-01', performedBy: 'x', colour: 'red' }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await eng.post('/api/v1/devices/NO-SUCH-TAG/sanitizations', {
+          method: 'purge',
+          performedOn: '2026-10-01',
+          performedBy: 'x',
+        })
+      ).status,
+    ).toBe(404);
+    const input = {
+      method: 'purge',
+      performedOn: '2026-10-01',
+      performedBy: 'J. Ortiz',
+      reference: 'CERT-7',
+    };
+    expect((await h.as('auditor').post(url, input)).status).toBe(403);
+    const made = await body<{ id: string }>(await eng.post(url, input), 201);
+    expect(made).toMatchObject({ deviceId: dev.id, method: 'purge', reference: 'CERT-7' });
+    expect(await body(await h.as('auditor').get('/api/v1/devices/SAN-1/sanitizations'), 200)).toEqual([made]);
+    const audit = await listAudit(h.ctx.vdb, { action: 'device.sanitize' });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ targetId: dev.id, summary: { sanitization: made.id, method: 'purge' } });
+  });
+
   it('exports CSV and JSON, streamed', async () => {
     const csv = await h.as('auditor').get('/api/v1/devices/export?format=csv&site=North%20Clinic');
     expect(csv.status).toBe(200);
