@@ -167,6 +167,13 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(control('nprm-penetration-testing').status).toBe('no-evidence');
     expect(ev('audit-controls')).toMatchObject({ status: 'met' });
     expect(ev('access-control').figures['multifactor']).toBe(false);
+    // The export's two disposed pumps are marked as holding no ePHI: nothing for them to sanitize.
+    expect(ev('device-disposal')).toMatchObject({
+      status: 'met',
+      reason: 'none of 2 retired devices held ePHI',
+      figures: { retiredDevices: 2, retiredEphi: 0, sanitizationRecords: 0 },
+    });
+    expect(control('hipaa-164.310-d-1').evidence).toEqual(['device-disposal', 'asset-inventory']);
     const counts = report.frameworks.reduce((n, f) => n + f.controls, 0);
     expect(counts).toBe(report.controls.length);
     expect(Object.values(report.summary.counts).reduce((a, b) => a + b, 0)).toBe(report.controls.length);
@@ -269,6 +276,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(text).toContain('Control table');
     expect(text).toMatch(/§164\.308\(a\)\(2\)\s+Assigned security responsibility\s+Partial/);
     expect(text).toMatch(/FDA-7\s+Regular updates\s+Not met/);
+    expect(text).toMatch(/§164\.310\(d\)\(1\)\s+Device and media controls\s+(Met|Partial|Not met)/);
     expect(text).toContain('South Campus');
     expect(text).toMatch(/10\.30\.0\.41\s+.*Enable TLS on the HL7 interface/);
     expect(text).not.toContain('HARTMANN');
