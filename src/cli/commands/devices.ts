@@ -1,7 +1,8 @@
 /**
- * @module `vigil devices import|list|show|add|update|retire|sanitize|sanitizations|confirm|ignore|merge|export`: the device
- * inventory from the command line. `list --json`/`--csv` and `export` stream every matching device page
- * by page; the table pages on a terminal. Errors are thrown as VigilError for the CLI runner to report.
+ * @module `vigil devices import|list|show|add|update|retire|sanitize|sanitizations|confirm|ignore|merge|
+ * export`: the device inventory from the command line. `list --json`/`--csv` and `export` stream every
+ * matching device page by page; the table pages on a terminal. Errors are thrown as VigilError for the
+ * CLI runner to report.
  */
 import { createWriteStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';

@@ -1,7 +1,8 @@
 /**
  * @module The device inventory over the API: list (paged, filtered, sorted), show, add, update, retire,
- * sanitization records, confirm, ignore, merge, CMMS import (text/csv body) and streamed export. Thin: every route validates
- * its request, names one permission and calls the inventory module, which checks again and audits.
+ * sanitization records, confirm, ignore, merge, CMMS import (text/csv body) and streamed export. Thin:
+ * every route validates its request, names one permission and calls the inventory module, which checks
+ * again and audits.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
