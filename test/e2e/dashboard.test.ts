@@ -231,6 +231,22 @@ describe.skipIf(skipWithoutChromium('dashboard'))('web dashboard in Chromium', {
     await see(facts.getByText('3.06.1700'));
   });
 
+  it('device page: records a sanitization (NIST SP 800-88) and lists it', async () => {
+    const records = admin.getByRole('table', { name: 'Sanitization records' });
+    await see(records.getByText('No sanitization recorded.'));
+    const form = admin.getByRole('form', { name: 'Record a sanitization' });
+    await form.getByLabel('Method (NIST SP 800-88)').selectOption('purge');
+    await form.getByLabel('Performed or verified by').fill('J. Ortiz (biomed)');
+    await form.getByLabel('Certificate or work order (optional)').fill('WO-4711');
+    await form.getByRole('button', { name: 'Record' }).click();
+    await see(
+      form.getByRole('status').getByText(/^Recorded: purge on \d{4}-\d{2}-\d{2} by J\. Ortiz \(biomed\)\.$/),
+    );
+    await see(records.getByRole('cell', { name: 'WO-4711' }));
+    expect(await records.locator('tbody tr').count()).toBe(1);
+    expect(await records.textContent()).toContain('purge');
+  });
+
   it('vulnerabilities: the advisory with its fleet impact by model, version and site', async () => {
     await admin.goto(`${url}/vulnerabilities`);
     const matches = admin.getByRole('table', { name: 'Vulnerability matches' });

@@ -4,14 +4,15 @@
  * explanation and VEX status, tasks, alerts and the device's history (audit trail and which sources
  * observed it when). Each section loads on its own and appears only with its permission.
  */
-import { useId, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { labelOfDevice } from '../../../src/inventory/device-name.js';
 import { api, ok } from '../api.js';
 import { CreateTaskButton } from '../components/create-task.js';
 import { type Column, DataTable } from '../components/data-table.js';
-import { Badge, ErrorMessage, formatDate, Loading } from '../components/ui.js';
+import { Badge, ErrorMessage, formatDate, Loading, SelectField, TextField } from '../components/ui.js';
 import { href, Link, useLoad } from '../router.js';
 import { useCan } from '../session.js';
+import { today } from './program-format.js';
 
 const none = Promise.resolve(null);
 
@@ -352,6 +353,8 @@ export default function DevicePage({ id }: { id: string }) {
         </Section>
       )}
 
+      <Sanitizations deviceId={d.id} retired={d.state === 'retired'} ephi={d.ephi} />
+
       <History deviceId={d.id} facts={[...d.facts, ...identifierFacts]} />
 
       <Section title="Where each fact came from">
@@ -475,6 +478,118 @@ function History(props: {
         </>
       ) : (
         !history.error && <Loading what="the history" />
+      )}
+    </Section>
+  );
+}
+
+/**
+ * Records that the device's ePHI was sanitized (NIST SP 800-88: clear, purge, destroy) before disposal or
+ * re-use, and a form to add one: the evidence of HIPAA §164.310(d)(2)(i)–(ii) (docs/compliance.md).
+ * A retired device that held ePHI without a record is named as a gap in the compliance report.
+ */
+function Sanitizations(props: { deviceId: string; retired: boolean; ephi: boolean | null }) {
+  const can = useCan();
+  const records = useLoad(
+    () => ok(api().devices[':id'].sanitizations.$get({ param: { id: props.deviceId } })),
+    [props.deviceId],
+  );
+  const [method, setMethod] = useState('');
+  const [performedOn, setPerformedOn] = useState(today());
+  const [performedBy, setPerformedBy] = useState('');
+  const [reference, setReference] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState('');
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setDone('');
+    try {
+      const r = await ok(
+        api().devices[':id'].sanitizations.$post({
+          param: { id: props.deviceId },
+          json: { method, performedOn, performedBy, ...(reference.trim() ? { reference } : {}) },
+        }),
+      );
+      setDone(`Recorded: ${r.method} on ${r.performedOn} by ${r.performedBy}.`);
+      setMethod('');
+      setReference('');
+      records.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const missing = props.retired && props.ephi !== false && records.data?.length === 0;
+  return (
+    <Section title="Sanitization (disposal and re-use)">
+      {missing && (
+        <p>
+          <Badge tone="high">no record</Badge> This device is retired and{' '}
+          {props.ephi ? 'held ePHI' : 'may have held ePHI'}: record how its data was sanitized, or the
+          compliance report names it as a gap of HIPAA §164.310(d).
+        </p>
+      )}
+      <ErrorMessage error={records.error} />
+      {records.data ? (
+        <DataTable
+          caption="Sanitization records"
+          rows={records.data}
+          rowKey={(r) => r.id}
+          empty="No sanitization recorded."
+          columns={[
+            { key: 'on', label: 'Performed on', render: (r) => r.performedOn },
+            { key: 'method', label: 'Method', render: (r) => r.method },
+            { key: 'by', label: 'By', render: (r) => r.performedBy },
+            { key: 'ref', label: 'Reference', render: (r) => r.reference ?? '' },
+            { key: 'rec', label: 'Recorded', render: (r) => `${r.recordedBy}, ${formatDate(r.recordedAt)}` },
+          ]}
+        />
+      ) : (
+        !records.error && <Loading what="the sanitization records" />
+      )}
+      {can('devices:write') && (
+        <form onSubmit={submit} aria-label="Record a sanitization">
+          <div className="inline-form">
+            <SelectField
+              label="Method (NIST SP 800-88)"
+              name="method"
+              value={method}
+              empty="choose…"
+              onChange={setMethod}
+              options={[
+                { value: 'clear', label: 'clear (overwrite)' },
+                { value: 'purge', label: 'purge (secure erase, crypto erase)' },
+                { value: 'destroy', label: 'destroy (shred, disintegrate)' },
+              ]}
+            />
+            <TextField
+              label="Performed on"
+              name="performedOn"
+              type="date"
+              value={performedOn}
+              onChange={setPerformedOn}
+              required
+            />
+            <TextField
+              label="Performed or verified by"
+              name="performedBy"
+              value={performedBy}
+              onChange={setPerformedBy}
+              required
+            />
+            <TextField
+              label="Certificate or work order (optional)"
+              name="reference"
+              value={reference}
+              onChange={setReference}
+            />
+            <button type="submit" className="primary" disabled={!method || !performedBy.trim()}>
+              Record
+            </button>
+          </div>
+          {done && <p role="status">{done}</p>}
+          <ErrorMessage error={error} />
+        </form>
       )}
     </Section>
   );
