@@ -102,6 +102,20 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     );
   });
 
+  it("a site report for the site without an officer is partial, not not-met: the organization's officer is in term", async () => {
+    const south = await complianceReport(vdb, cliActor, { site: 'South Campus' }, NOW);
+    const officer = south.evidence.find((e) => e.kind === 'security-officer')!;
+    expect(officer.figures).toMatchObject({
+      sites: 1,
+      sitesWithOfficer: 0,
+      organizationOfficer: expect.any(String),
+    });
+    expect(officer.status).toBe('partial');
+    expect(officer.reason).toMatch(
+      /1 of 1 sites have no security officer of their own: South Campus; the organization's, .+, is in term/,
+    );
+  });
+
   it('names the department below the training target', () => {
     const training = ev('training');
     expect(['not-met', 'partial']).toContain(training.status);
