@@ -306,7 +306,13 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
 
   it('records a sanitization of a retired device, validated, audited and listed', async () => {
     await ok('devices', 'add', '--asset-tag', 'BME-7', '--ephi', 'yes');
-    await ok('devices', 'retire', 'BME-7');
+    const retired = await ok('devices', 'retire', 'BME-7');
+    // Retiring says what the compliance report will ask for next.
+    expect(retired.stderr).toMatch(
+      /^Device retired\.\nIt held ePHI: before disposal or re-use, record how its data was sanitized:\n {2}vigil devices sanitize \S+ --method clear\|purge\|destroy --date YYYY-MM-DD --by NAME\n/,
+    );
+    await ok('devices', 'add', '--asset-tag', 'BME-NO-EPHI', '--ephi', 'no');
+    expect((await ok('devices', 'retire', 'BME-NO-EPHI')).stderr).not.toMatch(/sanitize/);
     const bad = await vigil(
       'devices',
       'sanitize',

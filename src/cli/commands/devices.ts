@@ -568,7 +568,13 @@ export function registerDeviceCommands(
     .option('--json', 'print the device as JSON')
     .action(async (ref: string, o: { reason?: string; json?: boolean }) => {
       const { vdb } = await getContext();
-      outputDevice(await retireDevice(vdb, cliActor(), ref, o.reason), o.json, 'Device retired.');
+      const d = await retireDevice(vdb, cliActor(), ref, o.reason);
+      // Its storage leaves with it: say how to keep the §164.310(d) record, unless it never held ePHI.
+      const next =
+        d.ephi === false
+          ? ''
+          : `\n${d.ephi ? 'It held ePHI' : 'It may have held ePHI (not recorded)'}: before disposal or re-use, record how its data was sanitized:\n  vigil devices sanitize ${d.id} --method clear|purge|destroy --date YYYY-MM-DD --by NAME`;
+      outputDevice(d, o.json, `Device retired.${next}`);
     });
 
   devices
