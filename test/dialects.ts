@@ -79,16 +79,22 @@ export async function freshDatabase(
     vdb = await openDatabase(PG_URL!, { schema, poolSize: 4 });
   }
   if (opts.migrate !== false) {
-    // Kysely's migrator lists tables across every schema; when another test file drops its schema at
-    // that very moment PostgreSQL answers 'schema "t_…" does not exist'. Nothing was applied yet (the
-    // lock table comes first), so trying again is safe. Only that error, only a few times.
+    // Kysely's migrator lists tables across every schema (before migrating, and again after to report
+    // the current one); when another test file drops its schema at that very moment PostgreSQL answers
+    // 'schema "t_…" does not exist', or 'column "…" of relation "…" does not exist' when the table
+    // went between reading the catalogue and asking for a column's sequence. Each migration runs in a
+    // transaction and applied ones are recorded, so trying again is safe. Only those errors, a few times.
     for (let attempt = 1; ; attempt++) {
       try {
         await migrateToLatest(vdb);
         break;
       } catch (e) {
         const text = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`;
-        if (dialect !== 'postgres' || attempt >= 4 || !/schema "t_[0-9a-f]+" does not exist/.test(text))
+        if (
+          dialect !== 'postgres' ||
+          attempt >= 4 ||
+          !/(schema "t_[0-9a-f]+"|column "\w+" of relation "\w+") does not exist/.test(text)
+        )
           throw e;
       }
     }
