@@ -4,7 +4,7 @@
  * these from the store.
  */
 import { BlockList, isIP } from 'node:net';
-import { parseIp } from '../inventory/identity.js';
+import { compressIpv6, ipv6Groups, parseIp } from '../inventory/identity.js';
 import { isPublicIp } from '../risk/exposure.js';
 import { INTERNET_ZONE, type PolicyEndpoint, UNKNOWN_ZONE } from './policy-model.js';
 
@@ -50,7 +50,11 @@ export interface ResolvedEndpoint {
  */
 export function canonicalIp(ip: string): string {
   const p = parseIp(ip);
-  return p.ok ? p.value : ip.toLowerCase();
+  if (p.ok) return p.value;
+  // An address no device has (unspecified, loopback, multicast) still gets the one spelling firewalls
+  // read: nft refuses `::0:0:0:0.0.0.0` where it takes `::`.
+  const s = ip.trim().replace(/%[^%]*$/, '');
+  return isIP(s) === 6 ? compressIpv6(ipv6Groups(s)) : s.toLowerCase();
 }
 
 const family = (ip: string) => (isIP(ip) === 6 ? 'ipv6' : 'ipv4');

@@ -134,7 +134,14 @@ describe('nftables export of random proposals', () => {
           expect(r.status).toBe(0);
         },
       ),
-      { numRuns: 25 },
+      {
+        numRuns: 25,
+        // Found by CI: the unspecified address spelled with an IPv4 tail, which nft does not read.
+        examples: [
+          [[base[0]!], [{ server: '::0:0:0:0.0.0.0', port: 1, transport: 'tcp' as const }]],
+          [[base[0]!], [{ server: '::ffff:0:0', port: 2, transport: 'udp' as const }]],
+        ],
+      },
     );
   });
 });
