@@ -17,7 +17,7 @@ import { newId, nowIso } from '../store/ids.js';
 import {
   allSegmentRows,
   approvedPolicy,
-  identifiersOfDevices,
+  identifiersByDevice,
   insertPolicy,
   listPolicies,
   nextPolicyVersion,
@@ -110,12 +110,8 @@ async function loadPolicyInventories(
   siteIds: readonly (string | null)[],
 ): Promise<Map<string | null, PolicyInventory>> {
   const segmentRows = await allSegmentRows(h);
-  const ips = new Map<string, string[]>();
-  for (const r of await identifiersOfDevices(h, 'ip'))
-    ips.set(r.device_id, [...(ips.get(r.device_id) ?? []), r.value]);
-  const names = new Map<string, string>();
-  for (const r of await identifiersOfDevices(h, 'hostname'))
-    if (!names.has(r.device_id)) names.set(r.device_id, r.value);
+  const ips = await identifiersByDevice(h, 'ip');
+  const names = await identifiersByDevice(h, 'hostname');
   const rows = await policyDevices(h);
   const out = new Map<string | null, PolicyInventory>();
   for (const siteId of siteIds) {
@@ -123,7 +119,7 @@ async function loadPolicyInventories(
     out.set(siteId, {
       devices: devicesInScope(rows, ips, siteId, segments).map((d) => ({
         id: d.id,
-        label: d.asset_tag ?? names.get(d.id) ?? ips.get(d.id)?.[0] ?? d.id,
+        label: d.asset_tag ?? names.get(d.id)?.[0] ?? ips.get(d.id)?.[0] ?? d.id,
         deviceClass: d.device_class,
         department: d.department?.trim() || null,
         siteId: d.site_id,

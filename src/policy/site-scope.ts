@@ -9,7 +9,7 @@
 import { listCommunications, type StoredCommunication } from '../store/communication-store.js';
 import {
   allSegmentRows,
-  identifiersOfDevices,
+  identifiersByDevice,
   type PolicyDeviceRow,
   policyDevices,
 } from '../store/policy-store.js';
@@ -46,9 +46,7 @@ export async function scopeDevices(
   siteId: string | null,
   segments: readonly PolicySegment[],
 ): Promise<{ rows: PolicyDeviceRow[]; ips: Map<string, string[]> }> {
-  const ips = new Map<string, string[]>();
-  for (const r of await identifiersOfDevices(h, 'ip'))
-    ips.set(r.device_id, [...(ips.get(r.device_id) ?? []), r.value]);
+  const ips = await identifiersByDevice(h, 'ip');
   return { rows: devicesInScope(await policyDevices(h), ips, siteId, segments), ips };
 }
 

@@ -87,18 +87,25 @@ export async function policyDevices(h: DbHandle, siteIds?: readonly string[]): P
   return q.orderBy('d.id').execute();
 }
 
-/** Identifiers (ip, hostname) of every listed device, in id order. */
-export async function identifiersOfDevices(
+/** Each device's identifiers of one kind (its addresses, or its host names), in value order. */
+export async function identifiersByDevice(
   h: DbHandle,
   kind: 'ip' | 'hostname',
-): Promise<{ device_id: string; value: string }[]> {
-  return h.db
+): Promise<Map<string, string[]>> {
+  const rows = await h.db
     .selectFrom('device_identifiers')
     .select(['device_id', 'value'])
     .where('kind', '=', kind)
     .orderBy('device_id')
     .orderBy('value')
     .execute();
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = out.get(r.device_id);
+    if (list) list.push(r.value);
+    else out.set(r.device_id, [r.value]);
+  }
+  return out;
 }
 
 export async function allSegmentRows(
