@@ -95,6 +95,24 @@ describe.each(DIALECTS)('inventory service on %s', (dialect) => {
     });
   });
 
+  it('finds a device by an address or host name it was seen with, when no stronger key names it', async () => {
+    const d = await addDevice(vdb, cliActor, { ...pump, ips: ['10.20.1.15', '2001:DB8:0:0::15'] });
+    expect((await showDevice(vdb, cliActor, '10.20.1.15')).id).toBe(d.id);
+    expect((await showDevice(vdb, cliActor, ' alaris-10042. ')).id).toBe(d.id);
+    expect((await showDevice(vdb, cliActor, '2001:db8::15')).id).toBe(d.id);
+    await rejects(showDevice(vdb, cliActor, '10.20.1.16'), 'not_found');
+    // An asset tag, serial, UDI or MAC outranks a name: this one is another device's host name.
+    const tagged = await addDevice(vdb, cliActor, { assetTag: 'ALARIS-10042' });
+    expect((await showDevice(vdb, cliActor, 'alaris-10042')).id).toBe(tagged.id);
+    // An address two devices were seen with names neither.
+    const other = await addDevice(vdb, cliActor, { assetTag: 'BME-2', ips: ['10.20.1.15'] });
+    const e = await rejects(showDevice(vdb, cliActor, '10.20.1.15'), 'conflict');
+    expect(e.message).toContain(d.id);
+    expect(e.message).toContain(other.id);
+    // Mutations resolve the same way.
+    expect((await updateDevice(vdb, cliActor, '2001:db8::15', { room: 'ICU-4' })).id).toBe(d.id);
+  });
+
   it('refuses duplicates, devices without a strong key, and bad values', async () => {
     await addDevice(vdb, cliActor, pump);
     await rejects(addDevice(vdb, cliActor, { assetTag: 'bme-10042' }), 'conflict');

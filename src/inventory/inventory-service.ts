@@ -50,6 +50,8 @@ import {
   hasStrongKey,
   identifierKey,
   nameKey,
+  normaliseHostname,
+  normaliseIp,
   normaliseMac,
   resolveIdentity,
 } from './identity.js';
@@ -284,8 +286,11 @@ function inScope(actor: Actor, d: StoredDevice): boolean {
 }
 
 /**
- * The device a user means by an id, asset tag, serial number, UDI or MAC address. Devices outside the
- * actor's sites do not exist for it. A reference that fits several devices is a conflict listing them.
+ * The device a user means by an id, asset tag, serial number, UDI or MAC address, or else by an IP
+ * address or host name it was seen with: passively discovered devices have none of the first until
+ * someone enters them, and their labels in findings and alerts are that address or name. Devices outside
+ * the actor's sites do not exist for it. A reference that fits several devices (an address that moved
+ * between devices, a shared name) is a conflict listing them.
  */
 export async function resolveDevice(h: DbHandle, actor: Actor, ref: string): Promise<StoredDevice> {
   const trimmed = ref.trim();
@@ -297,6 +302,11 @@ export async function resolveDevice(h: DbHandle, actor: Actor, ref: string): Pro
   );
   if (ids.length === 0 && UUID.test(trimmed))
     ids.push(...(await findDeviceIdsByRef(h, { key: identifierKey(trimmed) })));
+  // Weaker than the keys above, so only when none of them named a device.
+  if (ids.length === 0 && !UUID.test(trimmed)) {
+    const ip = normaliseIp(trimmed);
+    ids.push(...(await findDeviceIdsByRef(h, ip ? { ip } : { hostname: normaliseHostname(trimmed) })));
+  }
   const devices = (await Promise.all(ids.map((id) => getDevice(h, id)))).filter((d): d is StoredDevice =>
     Boolean(d && inScope(actor, d)),
   );

@@ -181,7 +181,13 @@ export async function getDevice(h: DbHandle, id: string): Promise<StoredDevice |
 /** Devices (not merged) whose asset tag key, serial key or one identifier equals the given values. */
 export async function findDeviceIdsByRef(
   h: DbHandle,
-  ref: { id?: string; key?: string | null; mac?: string | null },
+  ref: {
+    id?: string;
+    key?: string | null;
+    mac?: string | null;
+    ip?: string | null;
+    hostname?: string | null;
+  },
 ): Promise<string[]> {
   const ids = new Set<string>();
   if (ref.id) {
@@ -203,13 +209,18 @@ export async function findDeviceIdsByRef(
       .execute();
     for (const r of rows) ids.add(r.id);
   }
-  if (ref.mac) {
+  for (const [kind, value] of [
+    ['mac', ref.mac],
+    ['ip', ref.ip],
+    ['hostname', ref.hostname],
+  ] as const) {
+    if (!value) continue;
     const rows = await h.db
       .selectFrom('device_identifiers as i')
       .innerJoin('devices as d', 'd.id', 'i.device_id')
       .select('d.id')
-      .where('i.kind', '=', 'mac')
-      .where('i.value', '=', ref.mac)
+      .where('i.kind', '=', kind)
+      .where('i.value', '=', value)
       .where('d.state', '<>', 'merged')
       .execute();
     for (const r of rows) ids.add(r.id);

@@ -530,7 +530,7 @@ export function registerDeviceCommands(
   devices
     .command('show <device>')
     .description(
-      'Show a device by id, asset tag, serial number, UDI or MAC: facts with their sources, conflicts',
+      'Show a device by id, asset tag, serial number, UDI, MAC, IP address or host name: facts with their sources, conflicts',
     )
     .option('--json', 'print JSON')
     .action(async (ref: string, o: { json?: boolean }) => {

@@ -192,7 +192,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
   tasks
     .command('create')
     .description('Create a task for a (device, vulnerability) match or a finding')
-    .option('--device <ref>', 'device id, asset tag, serial, UDI or MAC')
+    .option('--device <ref>', 'device id, asset tag, serial, UDI, MAC, IP or host name')
     .option('--vuln <cve>', 'the vulnerability (CVE or advisory-local key)')
     .option('--finding <id>', 'a finding instead of a vulnerability')
     .option('--title <text>')

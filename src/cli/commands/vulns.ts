@@ -91,7 +91,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
       collect,
     )
     .option('--all', 'every status')
-    .option('--device <ref>', 'only this device (id, asset tag, serial, UDI or MAC)')
+    .option('--device <ref>', 'only this device (id, asset tag, serial, UDI, MAC, IP or host name)')
     .option('--vuln <id>', 'only this CVE or advisory-local key')
     .option('--candidates', 'only candidates awaiting a person’s confirmation')
     .option('--limit <n>', 'at most n entries', (v) => {

@@ -237,7 +237,8 @@ const DeviceParam = z.object({
     .max(200)
     .openapi({
       param: { name: 'id', in: 'path' },
-      description: 'Device id, or its asset tag, serial number, UDI or MAC',
+      description:
+        'Device id, or its asset tag, serial number, UDI or MAC; else an IP address or host name it was seen with',
     }),
 });
 
