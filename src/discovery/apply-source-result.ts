@@ -29,6 +29,7 @@ import {
 } from '../store/discovery-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { lockIdentityKeys } from '../store/locks.js';
+import { deleteSuggestions, type SuggestionRow, upsertSuggestions } from '../store/suggestion-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { applyFlows } from './apply-flows.js';
 import { findingSeverity, findingTitle } from './finding-severity.js';
@@ -111,6 +112,7 @@ export async function applySourceResult(
       // the most it went through in this import (created, else changed, else only seen).
       const outcomeOf = new Map<string, 'staged' | 'updated' | 'seen'>();
       const STRENGTH = { seen: 0, updated: 1, staged: 2 } as const;
+      const suggestions: Suggestions = { best: new Map(), confident: [] };
 
       for (const host of result.hosts) {
         const r = await observeDeviceIn(tx, actor, {
@@ -133,6 +135,7 @@ export async function applySourceResult(
         const before = outcomeOf.get(r.deviceId);
         if (before === undefined || STRENGTH[outcome] > STRENGTH[before]) outcomeOf.set(r.deviceId, outcome);
         for (const k of [...host.macs, ...host.ips]) deviceOf.set(k, r.deviceId);
+        collectSuggestions(suggestions, r.deviceId, host, minConfidence, source, opts.file);
         for (const s of host.services) {
           services.push({
             id: newId(),
@@ -161,6 +164,12 @@ export async function applySourceResult(
       await upsertServices(tx, merged);
       report.services = merged.length;
       await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
+      await deleteSuggestions(tx, suggestions.confident);
+      const settled = new Set(suggestions.confident.map((c) => `${c.deviceId} ${c.field}`));
+      await upsertSuggestions(
+        tx,
+        [...suggestions.best].flatMap(([key, row]) => (settled.has(key) ? [] : [row])),
+      );
       await applyFindings(tx, result.findings, deviceOf, report);
       const flows = await applyFlows(tx, result.flows, { file: opts.file, sha256: opts.sha256, deviceOf });
 
@@ -208,6 +217,48 @@ function hostFacts(host: HostObservation, minConfidence: number): Observation['f
     if (v && v.confidence >= minConfidence) facts[field] = v.value;
   }
   return facts;
+}
+
+interface Suggestions {
+  /** The most confident suggestion per device and field (`deviceId field`). */
+  best: Map<string, SuggestionRow>;
+  /** Fields this source made facts of: an older suggestion for them is moot. */
+  confident: { deviceId: string; field: string }[];
+}
+
+/**
+ * Keeps the identity values too uncertain to be facts (a MAC prefix of a medical device maker) as
+ * suggestions for the person who triages the device, with the evidence of the rule that produced them.
+ */
+function collectSuggestions(
+  into: Suggestions,
+  deviceId: string,
+  host: HostObservation,
+  minConfidence: number,
+  source: string,
+  file: string,
+): void {
+  for (const field of IDENTITY_FIELDS) {
+    const v = host.identity[field];
+    if (!v) continue;
+    if (v.confidence >= minConfidence) {
+      into.confident.push({ deviceId, field });
+      continue;
+    }
+    const key = `${deviceId} ${field}`;
+    const prev = into.best.get(key);
+    if (prev && prev.confidence >= v.confidence) continue;
+    into.best.set(key, {
+      device_id: deviceId,
+      field,
+      value: v.value,
+      confidence: v.confidence,
+      source,
+      source_ref: file,
+      evidence: JSON.stringify(v.evidence),
+      updated_at: nowIso(),
+    });
+  }
 }
 
 /**

@@ -213,12 +213,31 @@ export interface DeviceConflict {
   observed: FactValue[];
 }
 
+/**
+ * What fingerprinting suggests for a field the device has no value for, without the confidence a fact
+ * needs (a MAC prefix registered to a medical device maker, say): for the person triaging the device.
+ */
+export interface DeviceSuggestion {
+  /** `manufacturer`, `model`, `deviceClass`, `softwareVersion`, `firmwareVersion`, `os` or `osVersion`. */
+  field: string;
+  value: string;
+  /** 0–1, under the import's fact threshold (0.6 by default). */
+  confidence: number;
+  /** `capture` or `scanner`, and the file it came from. */
+  source: string;
+  sourceRef: string;
+  /** The rule that produced it and the packet or scan that fed the rule. */
+  evidence: { summary: string; connection: string | null; packet: number | null; time: string | null };
+}
+
 /** `devices show`: the contract plus every fact, every identifier with its history, and the conflicts. */
 export interface DeviceDetail extends Device {
   mergedInto: string | null;
   identifiers: DeviceIdentifier[];
   facts: DeviceFact[];
   conflicts: DeviceConflict[];
+  /** Suggestions for fields without a value, most confident first. */
+  suggestions: DeviceSuggestion[];
   /**
    * Vulnerability matches of the device, most pressing first (`vigil devices show`); null when the
    * caller may not read vulnerabilities, and absent from the results of changes (add, update …).

@@ -30,12 +30,14 @@ import {
 import { protocolsOf, servicesOf } from '../store/discovery-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { findSite } from '../store/site-store.js';
+import { type SuggestionRow, suggestionsOf } from '../store/suggestion-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import {
   type Device,
   type DeviceAttributes,
   type DeviceDetail,
   type DeviceState,
+  type DeviceSuggestion,
   type DeviceVulnerability,
   FACT_FIELDS,
   type FactField,
@@ -374,7 +376,49 @@ async function detailOf(h: DbHandle, d: StoredDevice): Promise<DeviceDetail> {
     identifiers: d.identifiers,
     facts,
     conflicts: findConflicts(facts),
+    suggestions: openSuggestions(withProfile!, (await suggestionsOf(h, [d.id])).get(d.id) ?? []),
   };
+}
+
+/** Each device's suggestions for the fields it has no value for (`vigil analyze --json` adds them). */
+export async function deviceSuggestions(
+  h: DbHandle,
+  devices: readonly Device[],
+): Promise<Map<string, DeviceSuggestion[]>> {
+  const rows = await suggestionsOf(
+    h,
+    devices.map((d) => d.id),
+  );
+  return new Map(devices.map((d) => [d.id, openSuggestions(d, rows.get(d.id) ?? [])]));
+}
+
+/** A suggestion is moot once the field has a value, declared or observed; `unknown` is no class. */
+function openSuggestions(d: Device, rows: readonly SuggestionRow[]): DeviceSuggestion[] {
+  const has = (field: string) => {
+    const v = (d as unknown as Record<string, unknown>)[field];
+    return v !== null && v !== undefined && v !== '' && !(field === 'deviceClass' && v === 'unknown');
+  };
+  return rows
+    .filter((r) => !has(r.field))
+    .map((r) => {
+      const e = JSON.parse(r.evidence) as Partial<
+        Record<'summary' | 'connection' | 'time', string> & { packet: number }
+      >;
+      return {
+        field: r.field,
+        value: r.value,
+        confidence: r.confidence,
+        source: r.source,
+        sourceRef: r.source_ref,
+        evidence: {
+          summary: e.summary ?? '',
+          connection: e.connection ?? null,
+          packet: e.packet ?? null,
+          time: e.time ?? null,
+        },
+      };
+    })
+    .sort((a, b) => b.confidence - a.confidence || (a.field < b.field ? -1 : 1));
 }
 
 async function reload(h: DbHandle, id: string): Promise<DeviceDetail> {

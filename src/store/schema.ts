@@ -1012,6 +1012,19 @@ export interface DeviceSanitizationTable {
 
 // ---- end of compliance ----
 
+/** The best identity value fingerprinting suggested below the fact threshold, per field (0020-device-suggestions). */
+export interface DeviceSuggestionTable {
+  device_id: string;
+  field: string;
+  value: string;
+  confidence: number;
+  source: string;
+  source_ref: string;
+  /** JSON Evidence */
+  evidence: string;
+  updated_at: string;
+}
+
 // Issue 9, multi-site scale-out: sensor health and applied observation messages (0015-sensors).
 export interface SensorTable {
   /** `<site>/<sensor>` */
@@ -1271,6 +1284,7 @@ export interface Database {
   import_jobs: ImportJobTable;
   compliance_reviews: ComplianceReviewTable;
   device_sanitizations: DeviceSanitizationTable;
+  device_suggestions: DeviceSuggestionTable;
   // manufacturers, documents, requests, MDS2 (0012-manufacturers)
   manufacturer_profiles: ManufacturerProfileTable;
   manufacturer_feeds: ManufacturerFeedTable;

@@ -247,6 +247,26 @@ describe.skipIf(skipWithoutChromium('dashboard'))('web dashboard in Chromium', {
     expect(await records.textContent()).toContain('purge');
   });
 
+  it('device page: a fingerprint suggestion (a medical maker’s MAC prefix) adopted as the device class', async () => {
+    // 04-hl7-mllp.pcap's ORU sender has a MAC of Philips Medical Systems - Cardiac and Monitoring Systems.
+    await admin.goto(`${url}/inventory?q=10.30.0.41`);
+    // A discovered device has no asset tag or serial: the inventory links it by its MAC.
+    await admin.getByRole('link', { name: '00:09:5c:41:00:41' }).click();
+    await see(admin.getByRole('heading', { name: 'Suggested by fingerprinting' }));
+    const classItem = admin.getByRole('listitem').filter({ hasText: /^Class: patient-monitor/ });
+    await see(classItem);
+    expect(await classItem.textContent()).toContain('confidence 0.40');
+    await classItem.getByRole('button', { name: 'Adopt class' }).click();
+    await see(admin.getByRole('table', { name: 'Facts and their sources' }).getByText('patient-monitor'));
+    expect(
+      await admin
+        .getByRole('listitem')
+        .filter({ hasText: /^Class: / })
+        .count(),
+    ).toBe(0);
+    await see(admin.getByRole('listitem').filter({ hasText: /^Manufacturer: Philips/ }));
+  });
+
   it('vulnerabilities: the advisory with its fleet impact by model, version and site', async () => {
     await admin.goto(`${url}/vulnerabilities`);
     const matches = admin.getByRole('table', { name: 'Vulnerability matches' });

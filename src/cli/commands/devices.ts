@@ -275,6 +275,23 @@ function printDetail(d: DeviceDetail): void {
       process.stdout.write(`  ${c.field}: declared ${side(c.declared)}; observed ${side(c.observed)}\n`);
     }
   }
+  if (d.suggestions.length) {
+    process.stdout.write(
+      '\nSuggestions (too uncertain to be facts; to adopt one: vigil devices update ID --FLAG VALUE)\n',
+    );
+    process.stdout.write(
+      formatTable(
+        ['FIELD', 'FLAG', 'VALUE', 'CONFIDENCE', 'EVIDENCE'],
+        d.suggestions.map((x) => [
+          x.field,
+          ATTRIBUTE_FLAGS.find(([, , field]) => field === x.field)?.[0].split(' ')[0],
+          x.value,
+          x.confidence.toFixed(2),
+          `${x.sourceRef}: ${x.evidence.summary}`,
+        ]),
+      ),
+    );
+  }
   if (d.vulnerabilities?.length) {
     process.stdout.write('\nVulnerabilities (vigil vulns why DEVICE ID explains each)\n');
     process.stdout.write(

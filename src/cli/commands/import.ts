@@ -18,7 +18,7 @@ import { analyzeZeekPath, SENSOR_LOG_NAME, sensorLogKind, sensorLogs } from '../
 import { formatIssue, type InputIssue, invalidInput, VigilError } from '../../errors.js';
 import { streamFindings } from '../../findings/findings-service.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
-import { streamDevices } from '../../inventory/inventory-service.js';
+import { deviceSuggestions, streamDevices } from '../../inventory/inventory-service.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { processSourceRun, type SourceRunAlerts } from '../../monitor/process-source-run.js';
 import type { DbHandle } from '../../store/transaction.js';
@@ -251,12 +251,20 @@ export function registerImportCommands(program: Command, cli: CliContext): void 
           { ...o, quiet: o.quiet || o.json },
           { db: 'sqlite::memory:' },
         );
-        const devices = [];
+        const listed = [];
         for await (const d of streamDevices(vdb, cli.actor(), { state: ['staged', 'active'] }))
-          devices.push(d);
+          listed.push(d);
+        // A quick look shows what the capture only hints at too (a medical maker's MAC prefix …).
+        const suggested = await deviceSuggestions(vdb, listed);
+        const devices = listed.map((d) => ({ ...d, suggestions: suggested.get(d.id) ?? [] }));
         const findings = [];
         for await (const f of streamFindings(vdb, cli.actor(), {})) findings.push(f);
         if (o.json) return printJson({ devices, findings, sources: reports });
+        // A suggestion stands in for a missing value, marked with "?" (`vigil devices show` explains it).
+        const hint = (d: (typeof devices)[number], field: string) => {
+          const x = d.suggestions.find((s) => s.field === field);
+          return x ? `${x.value}?` : null;
+        };
         process.stdout.write(
           formatTable(
             ['MAC', 'IP', 'HOSTNAME', 'CLASS', 'MANUFACTURER', 'OS', 'PROTOCOLS', 'SERVICES'],
@@ -264,8 +272,8 @@ export function registerImportCommands(program: Command, cli: CliContext): void 
               d.macs[0],
               d.ips.find((ip) => !ip.includes(':')) ?? d.ips[0],
               d.hostnames[0],
-              d.deviceClass,
-              d.manufacturer,
+              d.deviceClass === 'unknown' ? (hint(d, 'deviceClass') ?? d.deviceClass) : d.deviceClass,
+              d.manufacturer ?? hint(d, 'manufacturer'),
               d.os,
               d.protocols.join(','),
               d.services

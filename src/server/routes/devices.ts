@@ -128,6 +128,26 @@ export const DeviceDetailSchema = DeviceSchema.extend({
   conflicts: z.array(
     z.object({ field: z.string(), declared: z.array(FactValueSchema), observed: z.array(FactValueSchema) }),
   ),
+  suggestions: z
+    .array(
+      z.object({
+        field: z.string(),
+        value: z.string(),
+        confidence: z.number(),
+        source: z.string(),
+        sourceRef: z.string(),
+        evidence: z.object({
+          summary: z.string(),
+          connection: z.string().nullable(),
+          packet: z.number().nullable(),
+          time: z.string().nullable(),
+        }),
+      }),
+    )
+    .openapi({
+      description:
+        'What fingerprinting suggests, below the confidence a fact needs, for fields the device has no value for; most confident first',
+    }),
   vulnerabilities: z
     .array(
       z.object({

@@ -147,6 +147,9 @@ export default function DevicePage({ id }: { id: string }) {
               {d.protocols.length > 0 && <p>Protocols: {d.protocols.join(', ')}</p>}
             </>
           )}
+          {d.suggestions.length > 0 && (
+            <Suggestions deviceId={d.id} suggestions={d.suggestions} onAdopted={device.reload} />
+          )}
           {d.conflicts.length > 0 && (
             <>
               <h3>Declared and observed disagree</h3>
@@ -488,6 +491,68 @@ function History(props: {
  * re-use, and a form to add one: the evidence of HIPAA §164.310(d)(2)(i)–(ii) (docs/compliance.md).
  * A retired device that held ePHI without a record is named as a gap in the compliance report.
  */
+const SUGGESTION_LABELS: Record<string, string> = {
+  manufacturer: 'Manufacturer',
+  model: 'Model',
+  deviceClass: 'Class',
+  softwareVersion: 'Software',
+  firmwareVersion: 'Firmware',
+  os: 'OS',
+  osVersion: 'OS version',
+};
+
+/**
+ * What fingerprinting suggests for fields the device has no value for, below the confidence of a fact
+ * (a medical maker's MAC prefix, say). Adopting one declares it, as editing the device would (audited).
+ */
+function Suggestions(props: {
+  deviceId: string;
+  suggestions: {
+    field: string;
+    value: string;
+    confidence: number;
+    sourceRef: string;
+    evidence: { summary: string };
+  }[];
+  onAdopted: () => void;
+}) {
+  const can = useCan();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState('');
+  const adopt = async (field: string, value: string) => {
+    setError(null);
+    setBusy(field);
+    try {
+      await ok(api().devices[':id'].$patch({ param: { id: props.deviceId }, json: { [field]: value } }));
+      props.onAdopted();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy('');
+    }
+  };
+  return (
+    <>
+      <h3>Suggested by fingerprinting</h3>
+      <p>Too uncertain to be facts: check them on the device before adopting one.</p>
+      <ErrorMessage error={error} />
+      <ul>
+        {props.suggestions.map((x) => (
+          <li key={x.field}>
+            {SUGGESTION_LABELS[x.field] ?? x.field}: <strong>{x.value}</strong> (confidence{' '}
+            {x.confidence.toFixed(2)}; {x.sourceRef}: {x.evidence.summary}){' '}
+            {can('devices:write') && (
+              <button type="button" disabled={busy !== ''} onClick={() => adopt(x.field, x.value)}>
+                Adopt {SUGGESTION_LABELS[x.field]?.toLowerCase() ?? x.field}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 function Sanitizations(props: { deviceId: string; retired: boolean; ephi: boolean | null }) {
   const can = useCan();
   const records = useLoad(
