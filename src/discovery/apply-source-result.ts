@@ -27,9 +27,15 @@ import {
   upsertProtocols,
   upsertServices,
 } from '../store/discovery-store.js';
+import {
+  deleteSuggestions,
+  type HintRow,
+  type SuggestionRow,
+  upsertHints,
+  upsertSuggestions,
+} from '../store/fingerprint-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { lockIdentityKeys } from '../store/locks.js';
-import { deleteSuggestions, type SuggestionRow, upsertSuggestions } from '../store/suggestion-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { applyFlows } from './apply-flows.js';
 import { findingSeverity, findingTitle } from './finding-severity.js';
@@ -113,6 +119,7 @@ export async function applySourceResult(
       const outcomeOf = new Map<string, 'staged' | 'updated' | 'seen'>();
       const STRENGTH = { seen: 0, updated: 1, staged: 2 } as const;
       const suggestions: Suggestions = { best: new Map(), confident: [] };
+      const hints = new Map<string, HintRow>();
 
       for (const host of result.hosts) {
         const r = await observeDeviceIn(tx, actor, {
@@ -136,6 +143,7 @@ export async function applySourceResult(
         if (before === undefined || STRENGTH[outcome] > STRENGTH[before]) outcomeOf.set(r.deviceId, outcome);
         for (const k of [...host.macs, ...host.ips]) deviceOf.set(k, r.deviceId);
         collectSuggestions(suggestions, r.deviceId, host, minConfidence, source, opts.file);
+        collectHints(hints, r.deviceId, host, source, opts.file);
         for (const s of host.services) {
           services.push({
             id: newId(),
@@ -164,6 +172,7 @@ export async function applySourceResult(
       await upsertServices(tx, merged);
       report.services = merged.length;
       await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
+      await upsertHints(tx, [...hints.values()]);
       await deleteSuggestions(tx, suggestions.confident);
       const settled = new Set(suggestions.confident.map((c) => `${c.deviceId} ${c.field}`));
       await upsertSuggestions(
@@ -217,6 +226,46 @@ function hostFacts(host: HostObservation, minConfidence: number): Observation['f
     if (v && v.confidence >= minConfidence) facts[field] = v.value;
   }
   return facts;
+}
+
+/** Fingerprint outputs (losing candidates, derived software) are not what the device said. */
+const DERIVED_HINT = /^(software$|candidate\.)/;
+
+/**
+ * Keeps what the device said about itself (vendor class, banners, User-Agent, certificate subject …)
+ * and its MAC's registry owner, each with the packet that first showed it, for the person identifying it.
+ */
+function collectHints(
+  into: Map<string, HintRow>,
+  deviceId: string,
+  host: HostObservation,
+  source: string,
+  file: string,
+): void {
+  for (const x of host.hints) {
+    if (DERIVED_HINT.test(x.kind)) continue;
+    const key = `${deviceId}\u0000${x.kind}\u0000${x.value}`;
+    const at = x.evidence.time ?? host.firstSeen;
+    const prev = into.get(key);
+    // One device's several hosts (IPv4, IPv6) may show the same hint: the earliest sighting's evidence.
+    if (prev) {
+      if (at > prev.last_seen) prev.last_seen = at;
+      if (at >= prev.first_seen) continue;
+      prev.first_seen = at;
+      prev.evidence = JSON.stringify(x.evidence);
+      continue;
+    }
+    into.set(key, {
+      device_id: deviceId,
+      kind: x.kind,
+      value: x.value,
+      source,
+      source_ref: file,
+      evidence: JSON.stringify(x.evidence),
+      first_seen: at,
+      last_seen: at,
+    });
+  }
 }
 
 interface Suggestions {

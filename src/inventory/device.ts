@@ -230,6 +230,23 @@ export interface DeviceSuggestion {
   evidence: { summary: string; connection: string | null; packet: number | null; time: string | null };
 }
 
+/**
+ * Something the device said about itself that fingerprint rules read (DHCP vendor class, SSH banner,
+ * User-Agent, certificate subject, DICOM Manufacturer …; `discovery/fingerprint-hints.ts`), or its MAC's
+ * IEEE registry owner (`oui.vendor`). Never a secret or patient data.
+ */
+export interface DeviceHint {
+  kind: string;
+  value: string;
+  /** The source and file of the first sighting. */
+  source: string;
+  sourceRef: string;
+  firstSeen: string;
+  /** The latest source run that showed it (its first packet there). */
+  lastSeen: string;
+  evidence: { summary: string; connection: string | null; packet: number | null; time: string | null };
+}
+
 /** `devices show`: the contract plus every fact, every identifier with its history, and the conflicts. */
 export interface DeviceDetail extends Device {
   mergedInto: string | null;
@@ -238,6 +255,8 @@ export interface DeviceDetail extends Device {
   conflicts: DeviceConflict[];
   /** Suggestions for fields without a value, most confident first. */
   suggestions: DeviceSuggestion[];
+  /** What the device said about itself, by kind and value. */
+  hints: DeviceHint[];
   /**
    * Vulnerability matches of the device, most pressing first (`vigil devices show`); null when the
    * caller may not read vulnerabilities, and absent from the results of changes (add, update …).

@@ -28,14 +28,15 @@ import {
   updateIdentifier,
 } from '../store/device-store.js';
 import { protocolsOf, servicesOf } from '../store/discovery-store.js';
+import { type HintRow, hintsOf, type SuggestionRow, suggestionsOf } from '../store/fingerprint-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { findSite } from '../store/site-store.js';
-import { type SuggestionRow, suggestionsOf } from '../store/suggestion-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import {
   type Device,
   type DeviceAttributes,
   type DeviceDetail,
+  type DeviceHint,
   type DeviceState,
   type DeviceSuggestion,
   type DeviceVulnerability,
@@ -377,19 +378,54 @@ async function detailOf(h: DbHandle, d: StoredDevice): Promise<DeviceDetail> {
     facts,
     conflicts: findConflicts(facts),
     suggestions: openSuggestions(withProfile!, (await suggestionsOf(h, [d.id])).get(d.id) ?? []),
+    hints: (await hintsOf(h, d.id)).map(toHint),
   };
 }
 
-/** Each device's suggestions for the fields it has no value for (`vigil analyze --json` adds them). */
-export async function deviceSuggestions(
+function toHint(r: HintRow): DeviceHint {
+  return {
+    kind: r.kind,
+    value: r.value,
+    source: r.source,
+    sourceRef: r.source_ref,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    evidence: evidenceOf(r.evidence),
+  };
+}
+
+/** The stored evidence JSON of a hint or suggestion, in the API's shape. */
+function evidenceOf(json: string): DeviceHint['evidence'] {
+  const e = JSON.parse(json) as Partial<
+    Record<'summary' | 'connection' | 'time', string> & { packet: number }
+  >;
+  return {
+    summary: e.summary ?? '',
+    connection: e.connection ?? null,
+    packet: e.packet ?? null,
+    time: e.time ?? null,
+  };
+}
+
+/**
+ * Each device's suggestions for the fields it has no value for, and its hints (`vigil analyze --json`
+ * adds them to the Device JSON as `devices show --json` has them).
+ */
+export async function deviceFingerprints(
   h: DbHandle,
   devices: readonly Device[],
-): Promise<Map<string, DeviceSuggestion[]>> {
+): Promise<Map<string, Pick<DeviceDetail, 'suggestions' | 'hints'>>> {
   const rows = await suggestionsOf(
     h,
     devices.map((d) => d.id),
   );
-  return new Map(devices.map((d) => [d.id, openSuggestions(d, rows.get(d.id) ?? [])]));
+  const out = new Map<string, Pick<DeviceDetail, 'suggestions' | 'hints'>>();
+  for (const d of devices)
+    out.set(d.id, {
+      suggestions: openSuggestions(d, rows.get(d.id) ?? []),
+      hints: (await hintsOf(h, d.id)).map(toHint),
+    });
+  return out;
 }
 
 /** A suggestion is moot once the field has a value, declared or observed; `unknown` is no class. */
@@ -400,24 +436,14 @@ function openSuggestions(d: Device, rows: readonly SuggestionRow[]): DeviceSugge
   };
   return rows
     .filter((r) => !has(r.field))
-    .map((r) => {
-      const e = JSON.parse(r.evidence) as Partial<
-        Record<'summary' | 'connection' | 'time', string> & { packet: number }
-      >;
-      return {
-        field: r.field,
-        value: r.value,
-        confidence: r.confidence,
-        source: r.source,
-        sourceRef: r.source_ref,
-        evidence: {
-          summary: e.summary ?? '',
-          connection: e.connection ?? null,
-          packet: e.packet ?? null,
-          time: e.time ?? null,
-        },
-      };
-    })
+    .map((r) => ({
+      field: r.field,
+      value: r.value,
+      confidence: r.confidence,
+      source: r.source,
+      sourceRef: r.source_ref,
+      evidence: evidenceOf(r.evidence),
+    }))
     .sort((a, b) => b.confidence - a.confidence || (a.field < b.field ? -1 : 1));
 }
 

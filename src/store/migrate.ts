@@ -24,7 +24,7 @@ import * as m0016 from './migrations/0016-saved-views.js';
 import * as m0017 from './migrations/0017-match-queue.js';
 import * as m0018 from './migrations/0018-import-jobs.js';
 import * as m0019 from './migrations/0019-device-sanitizations.js';
-import * as m0020 from './migrations/0020-device-suggestions.js';
+import * as m0020 from './migrations/0020-fingerprint-evidence.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -47,7 +47,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0017-match-queue': m0017,
   '0018-import-jobs': m0018,
   '0019-device-sanitizations': m0019,
-  '0020-device-suggestions': m0020,
+  '0020-fingerprint-evidence': m0020,
 };
 
 export interface MigrationReport {

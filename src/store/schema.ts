@@ -1012,7 +1012,20 @@ export interface DeviceSanitizationTable {
 
 // ---- end of compliance ----
 
-/** The best identity value fingerprinting suggested below the fact threshold, per field (0020-device-suggestions). */
+/** What a device said about itself, as fingerprint rules read it: one row per kind and value (0020-fingerprint-evidence). */
+export interface DeviceHintTable {
+  device_id: string;
+  kind: string;
+  value: string;
+  source: string;
+  source_ref: string;
+  /** JSON Evidence of the first sighting */
+  evidence: string;
+  first_seen: string;
+  last_seen: string;
+}
+
+/** The best identity value fingerprinting suggested below the fact threshold, per field (0020-fingerprint-evidence). */
 export interface DeviceSuggestionTable {
   device_id: string;
   field: string;
@@ -1285,6 +1298,7 @@ export interface Database {
   compliance_reviews: ComplianceReviewTable;
   device_sanitizations: DeviceSanitizationTable;
   device_suggestions: DeviceSuggestionTable;
+  device_hints: DeviceHintTable;
   // manufacturers, documents, requests, MDS2 (0012-manufacturers)
   manufacturer_profiles: ManufacturerProfileTable;
   manufacturer_feeds: ManufacturerFeedTable;

@@ -253,6 +253,9 @@ describe.skipIf(skipWithoutChromium('dashboard'))('web dashboard in Chromium', {
     // A discovered device has no asset tag or serial: the inventory links it by its MAC.
     await admin.getByRole('link', { name: '00:09:5c:41:00:41' }).click();
     await see(admin.getByRole('heading', { name: 'Suggested by fingerprinting' }));
+    const said = admin.getByRole('table', { name: 'What the device says about itself' });
+    await see(said.getByRole('cell', { name: 'oui.vendor' }));
+    expect(await said.textContent()).toContain('Philips Medical Systems - Cardiac and Monitoring Systems');
     const classItem = admin.getByRole('listitem').filter({ hasText: /^Class: patient-monitor/ });
     await see(classItem);
     expect(await classItem.textContent()).toContain('confidence 0.40');

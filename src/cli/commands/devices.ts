@@ -275,6 +275,21 @@ function printDetail(d: DeviceDetail): void {
       process.stdout.write(`  ${c.field}: declared ${side(c.declared)}; observed ${side(c.observed)}\n`);
     }
   }
+  if (d.hints.length) {
+    process.stdout.write('\nWhat the device says about itself (fingerprint evidence)\n');
+    process.stdout.write(
+      formatTable(
+        ['KIND', 'VALUE', 'FIRST SEEN', 'LAST SEEN', 'FIRST SOURCE'],
+        d.hints.map((x) => [
+          x.kind,
+          x.value,
+          x.firstSeen,
+          x.lastSeen,
+          [x.sourceRef, x.evidence.packet ? `packet ${x.evidence.packet}` : null].filter(Boolean).join(' '),
+        ]),
+      ),
+    );
+  }
   if (d.suggestions.length) {
     process.stdout.write(
       '\nSuggestions (too uncertain to be facts; to adopt one: vigil devices update ID --FLAG VALUE)\n',

@@ -18,7 +18,7 @@ import { analyzeZeekPath, SENSOR_LOG_NAME, sensorLogKind, sensorLogs } from '../
 import { formatIssue, type InputIssue, invalidInput, VigilError } from '../../errors.js';
 import { streamFindings } from '../../findings/findings-service.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
-import { deviceSuggestions, streamDevices } from '../../inventory/inventory-service.js';
+import { deviceFingerprints, streamDevices } from '../../inventory/inventory-service.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { processSourceRun, type SourceRunAlerts } from '../../monitor/process-source-run.js';
 import type { DbHandle } from '../../store/transaction.js';
@@ -255,8 +255,8 @@ export function registerImportCommands(program: Command, cli: CliContext): void 
         for await (const d of streamDevices(vdb, cli.actor(), { state: ['staged', 'active'] }))
           listed.push(d);
         // A quick look shows what the capture only hints at too (a medical maker's MAC prefix …).
-        const suggested = await deviceSuggestions(vdb, listed);
-        const devices = listed.map((d) => ({ ...d, suggestions: suggested.get(d.id) ?? [] }));
+        const seen = await deviceFingerprints(vdb, listed);
+        const devices = listed.map((d) => ({ ...d, suggestions: [], hints: [], ...seen.get(d.id) }));
         const findings = [];
         for await (const f of streamFindings(vdb, cli.actor(), {})) findings.push(f);
         if (o.json) return printJson({ devices, findings, sources: reports });

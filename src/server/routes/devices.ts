@@ -104,6 +104,13 @@ export const DeviceSchema = z
 
 const FactValueSchema = z.object({ source: z.string(), value: text, sourceRef: text, lastSeen: z.string() });
 
+const EvidenceSchema = z.object({
+  summary: z.string(),
+  connection: z.string().nullable(),
+  packet: z.number().nullable(),
+  time: z.string().nullable(),
+});
+
 export const DeviceDetailSchema = DeviceSchema.extend({
   mergedInto: text,
   identifiers: z.array(
@@ -136,17 +143,28 @@ export const DeviceDetailSchema = DeviceSchema.extend({
         confidence: z.number(),
         source: z.string(),
         sourceRef: z.string(),
-        evidence: z.object({
-          summary: z.string(),
-          connection: z.string().nullable(),
-          packet: z.number().nullable(),
-          time: z.string().nullable(),
-        }),
+        evidence: EvidenceSchema,
       }),
     )
     .openapi({
       description:
         'What fingerprinting suggests, below the confidence a fact needs, for fields the device has no value for; most confident first',
+    }),
+  hints: z
+    .array(
+      z.object({
+        kind: z.string(),
+        value: z.string(),
+        source: z.string(),
+        sourceRef: z.string(),
+        firstSeen: z.string(),
+        lastSeen: z.string(),
+        evidence: EvidenceSchema,
+      }),
+    )
+    .openapi({
+      description:
+        'What the device said about itself that fingerprint rules read (DHCP vendor class, banners, User-Agent, certificate subject …) and its MAC registry owner (oui.vendor), by kind and value',
     }),
   vulnerabilities: z
     .array(

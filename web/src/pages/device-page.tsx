@@ -147,6 +147,25 @@ export default function DevicePage({ id }: { id: string }) {
               {d.protocols.length > 0 && <p>Protocols: {d.protocols.join(', ')}</p>}
             </>
           )}
+          {d.hints.length > 0 && (
+            <DataTable
+              caption="What the device says about itself"
+              rows={d.hints}
+              rowKey={(x) => `${x.kind}\u0000${x.value}`}
+              empty=""
+              columns={[
+                { key: 'kind', label: 'Kind', render: (x) => x.kind },
+                { key: 'value', label: 'Value', render: (x) => x.value },
+                { key: 'first', label: 'First seen', render: (x) => formatDate(x.firstSeen) },
+                { key: 'last', label: 'Last seen', render: (x) => formatDate(x.lastSeen) },
+                {
+                  key: 'source',
+                  label: 'First source',
+                  render: (x) => `${x.sourceRef}${x.evidence.packet ? `, packet ${x.evidence.packet}` : ''}`,
+                },
+              ]}
+            />
+          )}
           {d.suggestions.length > 0 && (
             <Suggestions deviceId={d.id} suggestions={d.suggestions} onAdopted={device.reload} />
           )}

@@ -5,10 +5,12 @@ import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { addDevice, mergeDevices, showDevice, updateDevice } from '../inventory/inventory-service.js';
 import type { VigilDatabase } from '../store/database.js';
+import { MAX_HINTS_PER_DEVICE } from '../store/fingerprint-store.js';
 import { applySourceResult } from './apply-source-result.js';
 import type { Evidence, HostObservation } from './host-observation.js';
 
 const HL7 = join(import.meta.dirname, '../../test/fixtures/captures/04-hl7-mllp.pcap');
+const DHCP = join(import.meta.dirname, '../../test/fixtures/captures/01-dhcp-dns-mdns.pcap');
 
 const ev = (summary: string): Evidence => ({
   source: 'capture',
@@ -37,7 +39,7 @@ function host(os: string, confidence: number): HostObservation {
 const apply = (vdb: VigilDatabase, h: HostObservation) =>
   applySourceResult(vdb, cliActor, { hosts: [h], findings: [] }, { kind: 'capture', file: 'ward.pcap' });
 
-describe.each(DIALECTS)('identity suggestions on %s', (dialect) => {
+describe.each(DIALECTS)('fingerprint evidence and identity suggestions on %s', (dialect) => {
   let vdb: VigilDatabase;
   afterEach(async () => vdb?.close());
 
@@ -92,5 +94,68 @@ describe.each(DIALECTS)('identity suggestions on %s', (dialect) => {
     expect((await showDevice(vdb, cliActor, 'BME-77')).suggestions).toMatchObject([
       { field: 'os', value: 'Linux', confidence: 0.3 },
     ]);
+  });
+
+  it('keeps what a device said about itself, each with the packet that first showed it', async () => {
+    vdb = await freshDatabase(dialect);
+    // 01-dhcp-dns-mdns.pcap: the CT console's DHCPDISCOVER is packet 1 (udhcpc with a vendor class).
+    await importCaptureFile(vdb, DHCP);
+    const ct = await showDevice(vdb, cliActor, '10.20.0.21');
+    expect(ct.hints.map((x) => [x.kind, x.value])).toEqual([
+      ['dhcp.hostname', 'CT-RHAPSODE-01'],
+      ['dhcp.paramList', '1,28,3,15,6,12,42'],
+      ['dhcp.vendorClass', 'GE Healthcare CT Console'],
+      ['oui.vendor', 'GE Healthcare'],
+    ]);
+    expect(ct.hints[2]).toMatchObject({
+      source: 'capture',
+      sourceRef: '01-dhcp-dns-mdns.pcap',
+      evidence: { packet: 1, connection: expect.stringContaining('0.0.0.0:68') },
+    });
+    const pump = await showDevice(vdb, cliActor, '10.20.0.60');
+    expect(pump.hints.filter((x) => x.kind === 'mdns.txt').map((x) => x.value)).toEqual([
+      'fw=8.01.01',
+      'model=SIGMA-SPECTRUM',
+    ]);
+    // The same capture again adds no row and moves no time.
+    const count = async () => (await vdb.db.selectFrom('device_hints').select('kind').execute()).length;
+    const before = await count();
+    await importCaptureFile(vdb, DHCP);
+    expect(await count()).toBe(before);
+    expect((await showDevice(vdb, cliActor, '10.20.0.21')).hints).toEqual(ct.hints);
+  });
+
+  it('moves a hint’s first sighting back when an older capture comes later, and caps hints per device', async () => {
+    vdb = await freshDatabase(dialect);
+    const at = (time: string, values: string[]): HostObservation => ({
+      ...host('Linux', 0.3),
+      hints: values.map((value) => ({
+        kind: 'http.userAgent',
+        value,
+        evidence: { ...ev(`UA ${time}`), time },
+      })),
+    });
+    await apply(vdb, at('2026-11-21T00:00:00.000Z', ['curl/8.5.0']));
+    await apply(vdb, at('2026-11-20T00:00:00.000Z', ['curl/8.5.0']));
+    await apply(vdb, at('2026-11-19T12:00:00.000Z', [])); // says nothing: changes nothing
+    const [hint] = (await showDevice(vdb, cliActor, '10.20.0.10')).hints.filter(
+      (x) => x.kind === 'http.userAgent',
+    );
+    expect(hint).toMatchObject({
+      firstSeen: '2026-11-20T00:00:00.000Z',
+      lastSeen: '2026-11-21T00:00:00.000Z',
+      evidence: { summary: 'UA 2026-11-20T00:00:00.000Z' },
+    });
+    // A browser's every User-Agent: the first ones are kept, up to the cap; known ones still update.
+    const many = Array.from(
+      { length: MAX_HINTS_PER_DEVICE + 50 },
+      (_, i) => `agent/${String(i).padStart(3, '0')}`,
+    );
+    await apply(vdb, at('2026-11-22T00:00:00.000Z', many));
+    await apply(vdb, at('2026-11-23T00:00:00.000Z', ['curl/8.5.0', 'agent/249']));
+    const hints = (await showDevice(vdb, cliActor, '10.20.0.10')).hints;
+    expect(hints).toHaveLength(MAX_HINTS_PER_DEVICE);
+    expect(hints.find((x) => x.value === 'curl/8.5.0')?.lastSeen).toBe('2026-11-23T00:00:00.000Z');
+    expect(hints.some((x) => x.value === 'agent/249')).toBe(false);
   });
 });

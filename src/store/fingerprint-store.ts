@@ -1,0 +1,196 @@
+/**
+ * @module SQL for what fingerprinting saw and guessed (0020-fingerprint-evidence): a device's hints (one
+ * row per kind and value, with the first sighting's evidence, capped per device) and its identity
+ * suggestions (values under the fact threshold, one per field). A suggestion is only replaced by one at
+ * least as confident, so re-importing the same capture, or one that shows less, changes nothing.
+ */
+import { sql } from 'kysely';
+import { chunks } from './batch.js';
+import type { DeviceHintTable, DeviceSuggestionTable } from './schema.js';
+import type { DbHandle } from './transaction.js';
+
+export type SuggestionRow = DeviceSuggestionTable;
+export type HintRow = DeviceHintTable;
+
+/**
+ * Distinct hints kept per device. A device says the same few things again and again (its vendor class,
+ * its banner); what keeps growing past this is noise (a browser's every User-Agent), and the first ones
+ * seen are kept.
+ */
+export const MAX_HINTS_PER_DEVICE = 200;
+
+/**
+ * Adds hints and widens the first/last seen of known ones (the first sighting's evidence stays). Rows
+ * must be one per (device_id, kind, value). Returns how many new hints the per-device cap left out.
+ */
+export async function upsertHints(h: DbHandle, rows: readonly HintRow[]): Promise<number> {
+  const counts = new Map<string, number>();
+  for (const part of chunks([...new Set(rows.map((r) => r.device_id))], 500)) {
+    if (part.length === 0) continue;
+    const found = await h.db
+      .selectFrom('device_hints')
+      .select(['device_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('device_id', 'in', part)
+      .groupBy('device_id')
+      .execute();
+    for (const r of found) counts.set(r.device_id, Number(r.n));
+  }
+  // Only a device near its cap needs to know which of its rows are new.
+  const byDevice = new Map<string, HintRow[]>();
+  for (const r of rows) byDevice.set(r.device_id, [...(byDevice.get(r.device_id) ?? []), r]);
+  const keep: HintRow[] = [];
+  let dropped = 0;
+  for (const [deviceId, mine] of byDevice) {
+    const have = counts.get(deviceId) ?? 0;
+    if (have + mine.length <= MAX_HINTS_PER_DEVICE) {
+      keep.push(...mine);
+      continue;
+    }
+    const known = new Set(
+      (
+        await h.db
+          .selectFrom('device_hints')
+          .select(['kind', 'value'])
+          .where('device_id', '=', deviceId)
+          .execute()
+      ).map((r) => `${r.kind}\u0000${r.value}`),
+    );
+    let room = MAX_HINTS_PER_DEVICE - have;
+    for (const r of mine) {
+      if (known.has(`${r.kind}\u0000${r.value}`)) keep.push(r);
+      else if (room > 0) {
+        keep.push(r);
+        room--;
+      } else dropped++;
+    }
+  }
+  for (const part of chunks(keep, 500)) {
+    if (part.length === 0) continue;
+    await h.db
+      .insertInto('device_hints')
+      .values([...part])
+      .onConflict((oc) =>
+        oc.columns(['device_id', 'kind', 'value']).doUpdateSet((eb) => {
+          // An older capture imported later moves the first sighting, and its evidence, back.
+          const earlier = (col: 'first_seen' | 'evidence' | 'source' | 'source_ref') =>
+            eb
+              .case()
+              .when('excluded.first_seen', '<', eb.ref('device_hints.first_seen'))
+              .then(eb.ref(`excluded.${col}`))
+              .else(eb.ref(`device_hints.${col}`))
+              .end();
+          return {
+            first_seen: earlier('first_seen'),
+            evidence: earlier('evidence'),
+            source: earlier('source'),
+            source_ref: earlier('source_ref'),
+            last_seen: eb
+              .case()
+              .when('excluded.last_seen', '>', eb.ref('device_hints.last_seen'))
+              .then(eb.ref('excluded.last_seen'))
+              .else(eb.ref('device_hints.last_seen'))
+              .end(),
+          };
+        }),
+      )
+      .execute();
+  }
+  return dropped;
+}
+
+/** Each device's hints, with those of duplicates merged into it, by kind and value. */
+export async function hintsOf(h: DbHandle, deviceId: string): Promise<HintRow[]> {
+  const rows = await h.db
+    .selectFrom('device_hints as x')
+    .innerJoin('devices as d', 'd.id', 'x.device_id')
+    .selectAll('x')
+    .where((eb) => eb.or([eb('d.id', '=', deviceId), eb('d.merged_into', '=', deviceId)]))
+    .orderBy('x.kind')
+    .orderBy('x.value')
+    .orderBy('x.first_seen')
+    .execute();
+  // A duplicate and its record may both have seen a hint: once, with the earliest sighting.
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const key = `${r.kind}\u0000${r.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Rows must be one per (device_id, field): PostgreSQL refuses to update a row twice in one statement. */
+export async function upsertSuggestions(h: DbHandle, rows: readonly SuggestionRow[]): Promise<void> {
+  for (const part of chunks(rows, 500)) {
+    if (part.length === 0) continue;
+    await h.db
+      .insertInto('device_suggestions')
+      .values([...part])
+      .onConflict((oc) =>
+        oc
+          .columns(['device_id', 'field'])
+          .doUpdateSet({
+            value: sql.ref('excluded.value'),
+            confidence: sql.ref('excluded.confidence'),
+            source: sql.ref('excluded.source'),
+            source_ref: sql.ref('excluded.source_ref'),
+            evidence: sql.ref('excluded.evidence'),
+            updated_at: sql.ref('excluded.updated_at'),
+          })
+          .where((eb) => eb('device_suggestions.confidence', '<=', eb.ref('excluded.confidence'))),
+      )
+      .execute();
+  }
+}
+
+/** Forgets suggestions for fields a source has now made facts of. */
+export async function deleteSuggestions(
+  h: DbHandle,
+  pairs: readonly { deviceId: string; field: string }[],
+): Promise<void> {
+  const byField = new Map<string, string[]>();
+  for (const p of pairs) byField.set(p.field, [...(byField.get(p.field) ?? []), p.deviceId]);
+  for (const [field, ids] of byField)
+    for (const part of chunks(ids, 500))
+      await h.db
+        .deleteFrom('device_suggestions')
+        .where('field', '=', field)
+        .where('device_id', 'in', part)
+        .execute();
+}
+
+/**
+ * Each device's suggestions, with those of duplicates merged into it (a device keeps its own where both
+ * have one for a field, else the more confident), by device id.
+ */
+export async function suggestionsOf(
+  h: DbHandle,
+  deviceIds: readonly string[],
+): Promise<Map<string, SuggestionRow[]>> {
+  const out = new Map<string, SuggestionRow[]>();
+  for (const part of chunks(deviceIds, 500)) {
+    if (part.length === 0) continue;
+    const rows = await h.db
+      .selectFrom('device_suggestions as s')
+      .innerJoin('devices as d', 'd.id', 's.device_id')
+      .selectAll('s')
+      .select('d.merged_into')
+      .where((eb) => eb.or([eb('d.id', 'in', part), eb('d.merged_into', 'in', part)]))
+      .orderBy('s.field')
+      .execute();
+    const best = new Map<string, SuggestionRow & { own: boolean }>();
+    for (const { merged_into, ...r } of rows) {
+      const owner = part.includes(r.device_id) || !merged_into ? r.device_id : merged_into;
+      const own = owner === r.device_id;
+      const key = `${owner}\u0000${r.field}`;
+      const prev = best.get(key);
+      if (!prev || (own && !prev.own) || (own === prev.own && r.confidence > prev.confidence))
+        best.set(key, { ...r, own });
+    }
+    for (const [key, { own: _own, ...r }] of best) {
+      const owner = key.slice(0, key.indexOf('\u0000'));
+      out.set(owner, [...(out.get(owner) ?? []), r]);
+    }
+  }
+  return out;
+}
