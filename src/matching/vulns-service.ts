@@ -87,12 +87,51 @@ export const VulnQuerySchema = z.strictObject({
 });
 export type VulnQuery = z.input<typeof VulnQuerySchema>;
 
+/** What a match shows of its device, and the site that decides who sees it. */
+export interface MatchDevice {
+  asset_tag: string | null;
+  site_id: string | null;
+  /** The device's label (inventory/device-label.ts). */
+  label: string;
+}
+
+/**
+ * Reads the devices of the given ids (those not returned are treated as deleted: their matches are left
+ * out). A caller that reads the devices anyway (the work queue) passes its own, so each is read once.
+ */
+export type MatchDeviceReader = (ids: string[]) => Promise<ReadonlyMap<string, MatchDevice>>;
+
+/** The devices an actor may see, with their labels. */
+async function matchDevices(
+  h: DbHandle,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<Map<string, MatchDevice>> {
+  const devices = new Map<string, { asset_tag: string | null; site_id: string | null }>();
+  for (const part of chunks(ids, 500)) {
+    if (!part.length) continue;
+    for (const d of await h.db
+      .selectFrom('devices')
+      .select(['id', 'asset_tag', 'site_id'])
+      .where('id', 'in', part)
+      .execute())
+      if (!actor.siteIds || actor.siteIds.includes(d.site_id ?? '')) devices.set(d.id, d);
+  }
+  const labels = await deviceLabels(h, [...devices.keys()]);
+  return new Map([...devices].map(([id, d]) => [id, { ...d, label: labelIn(labels, id) }]));
+}
+
 /**
  * Builds matches from their stored rows. What matches share is read and built once per call: answers (a
  * model and version's verdict), KEV, EPSS and CVSS entries, devices. The shared objects are not copied,
  * so callers must not change a match's arrays or objects in place.
  */
-async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchRow[]): Promise<VulnerabilityMatch[]> {
+async function enrich(
+  h: DbHandle,
+  actor: Actor,
+  rows: readonly MatchRow[],
+  readDevices?: MatchDeviceReader,
+): Promise<VulnerabilityMatch[]> {
   const answers = await answersOf(
     h,
     rows.map((r) => r.fingerprint),
@@ -104,24 +143,13 @@ async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchRow[]): Pro
     enrichmentFreshness(h),
     vulnerabilitiesByKey(h, [...new Set(rows.map((r) => r.vuln_key))]),
   ]);
-  const devices = new Map<string, { asset_tag: string | null; site_id: string | null }>();
-  for (const part of chunks([...new Set(rows.map((r) => r.device_id))], 500)) {
-    if (!part.length) continue;
-    for (const d of await h.db
-      .selectFrom('devices')
-      .select(['id', 'asset_tag', 'site_id'])
-      .where('id', 'in', part)
-      .execute())
-      devices.set(d.id, d);
-  }
+  const devices = await (readDevices ?? ((ids) => matchDevices(h, actor, ids)))([
+    ...new Set(rows.map((r) => r.device_id)),
+  ]);
   const visible = (id: string) => {
     const device = devices.get(id);
     return device && (!actor.siteIds || actor.siteIds.includes(device.site_id ?? '')) ? device : undefined;
   };
-  const labels = await deviceLabels(
-    h,
-    [...devices.keys()].filter((id) => visible(id)),
-  );
   const shared = new Map<string, Pick<VulnerabilityMatch, 'advisoryIds' | 'matchedBy' | 'kev' | 'epss'>>();
   const sharedOf = (a: AnswerView) => {
     let s = shared.get(a.fingerprint);
@@ -160,7 +188,7 @@ async function enrich(h: DbHandle, actor: Actor, rows: readonly MatchRow[]): Pro
       id: r.id,
       deviceId: r.device_id,
       assetTag: device.asset_tag,
-      deviceLabel: labelIn(labels, r.device_id),
+      deviceLabel: device.label,
       vulnerability: r.vuln_key,
       advisoryIds: s.advisoryIds,
       cve: a.cve,
@@ -213,12 +241,13 @@ export async function allVulnMatches(
   h: DbHandle,
   actor: Actor,
   query: unknown,
+  readDevices?: MatchDeviceReader,
 ): Promise<VulnerabilityMatch[]> {
   assertCan(actor, 'vulns:read');
   const q = parseInput(VulnQuerySchema, query, 'vulnerability query');
   const rows: MatchRow[] = [];
   for await (const page of streamMatchPages(h, filterOf(q), 10_000)) for (const r of page) rows.push(r);
-  const out = await enrich(h, actor, rows);
+  const out = await enrich(h, actor, rows, readDevices);
   return q.limit !== undefined ? out.slice(0, q.limit) : out;
 }
 

@@ -22,13 +22,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
+import type { Actor } from '../accounts/actor.js';
 import { importAdvisoryPaths, importBytes } from '../advisories/advisory-import.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { addSegment, createSite } from '../inventory/site-service.js';
 import { decideCandidate } from '../matching/vulns-service.js';
 import type { VigilDatabase } from '../store/database.js';
 import { addOverride, listRiskOverrides, revokeOverride } from './overrides-service.js';
-import { listQueue, listQueuePage, type QueueItem } from './queue-service.js';
+import { listQueue, listQueuePage, type QueueItem, queueItemOf } from './queue-service.js';
 
 const FIX = join(import.meta.dirname, '../../test/fixtures');
 const CSAF = join(FIX, 'advisories/csaf');
@@ -332,5 +333,58 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
     const device = whole.at(-1)!.deviceId;
     const own = await listQueuePage(vdb, cliActor, { deviceId: device }, { now: NOW });
     expect(own.items).toEqual(whole.filter((i) => i.deviceId === device));
+  });
+
+  it('shows an actor limited to sites only the items of their sites, findings included, ranked among them', async () => {
+    await createSite(vdb, cliActor, { name: 'North Clinic' });
+    ids['BADGE-N'] = (
+      await addDevice(vdb, cliActor, {
+        assetTag: 'BADGE-N',
+        manufacturer: 'Adminer',
+        model: 'Adminer',
+        softwareVersion: '4.8.1',
+        deviceClass: 'iot',
+        site: 'North Clinic',
+        ips: ['10.40.0.9'],
+      })
+    ).id;
+    // The CT only a capture saw (an open finding, no site yet) is placed at the clinic too.
+    const ct = (await listQueue(vdb, cliActor, {}, { now: NOW })).find((i) => i.kind === 'finding')!.deviceId;
+    const north = (
+      await vdb.db.selectFrom('sites').select('id').where('name', '=', 'North Clinic').execute()
+    )[0]!;
+    await vdb.db.updateTable('devices').set({ site_id: north.id }).where('id', '=', ct).execute();
+    const whole = await listQueue(vdb, cliActor, {}, { now: NOW });
+    const siteOf = new Map(
+      (await vdb.db.selectFrom('devices').select(['id', 'site_id']).execute()).map((d) => [d.id, d.site_id]),
+    );
+    const sites = await vdb.db.selectFrom('sites').select(['id', 'name']).execute();
+    const siteId = (name: string) => sites.find((s) => s.name === name)!.id;
+    for (const name of ['North Clinic', 'Main Campus']) {
+      const limited: Actor = { ...cliActor, siteIds: [siteId(name)] };
+      const mine = whole.filter((i) => siteOf.get(i.deviceId) === siteId(name));
+      expect(mine.length).toBeGreaterThan(0);
+      const q = await listQueue(vdb, limited, {}, { now: NOW });
+      expect(q.map(({ rank, ...i }) => i)).toEqual(mine.map(({ rank, ...i }) => i));
+      expect(q.map((i) => i.rank)).toEqual(q.map((_, i) => i + 1));
+      const other = whole.find((i) => siteOf.get(i.deviceId) !== siteId(name))!;
+      expect(
+        await queueItemOf(
+          vdb,
+          limited,
+          {
+            deviceId: other.deviceId,
+            ...(other.vulnerability
+              ? { vulnerability: other.vulnerability }
+              : { findingId: other.findingId! }),
+          },
+          { now: NOW },
+        ),
+      ).toBeUndefined();
+    }
+    expect(whole.some((i) => i.kind === 'finding' && siteOf.get(i.deviceId) === siteId('North Clinic'))).toBe(
+      true,
+    );
+    expect(await listQueue(vdb, { ...cliActor, siteIds: [] }, {}, { now: NOW })).toEqual([]);
   });
 });

@@ -10,20 +10,21 @@ import type { Config } from '../config/config.js';
 import type { SsvcDecision } from '../formats/csaf/csaf-advisory.js';
 import { CRITICALITIES, type Criticality } from '../inventory/device.js';
 import { parseInput } from '../inventory/device-input.js';
-import { deviceLabels, labelIn } from '../inventory/device-label.js';
+import { deviceLabel } from '../inventory/device-label.js';
+import { unnamed } from '../inventory/device-name.js';
 import { allVulnMatches, type VulnerabilityMatch } from '../matching/vulns-service.js';
 import {
   advisorySsvc,
   allSegments,
   deviceControls,
-  deviceIps,
   internetContacts,
   listOverrides,
   modelNames,
   modelPrevalence,
   openFindings,
+  type QueueDeviceRow,
+  queueDevices,
   type RiskDeviceRow,
-  riskDevices,
   rubricsFor,
   vulnerabilityEvidence,
 } from '../store/risk-store.js';
@@ -259,45 +260,60 @@ async function queueEntries(
 ): Promise<QueueEntry[]> {
   const now = opts.now ?? new Date();
   const sla = opts.sla ?? DEFAULT_SLA;
-  const matches = await allVulnMatches(h, actor, {
-    status: ['affected', 'needs-review'],
-    ...(onlyDevice ? { deviceId: onlyDevice } : {}),
-  });
   const findings = (await openFindings(h)).filter(
     (f) => f.device_id && (!onlyDevice || f.device_id === onlyDevice),
   );
+  // Each device is read once, with the matches' devices: its risk context, its site (who may see its
+  // items) and its label, for the matches and the findings alike.
+  const deviceById = new Map<string, QueueDeviceRow>();
+  const labelById = new Map<string, string>();
+  let devicesRead = false;
+  const readDevices = async (ids: readonly string[]) => {
+    devicesRead = true;
+    for (const d of await queueDevices(h, [...ids, ...findings.map((f) => f.device_id)])) {
+      deviceById.set(d.id, d);
+      labelById.set(
+        d.id,
+        deviceLabel({
+          id: d.id,
+          asset_tag: d.asset_tag,
+          device_class: d.device_class,
+          manufacturer_name: d.manufacturer || null,
+          model_name: d.model || null,
+          hostname: d.hostname,
+          ips: d.ips,
+          mac: d.mac,
+        }),
+      );
+    }
+    return new Map([...deviceById.values()].map((d) => [d.id, { ...d, label: labelById.get(d.id)! }]));
+  };
+  const matches = await allVulnMatches(
+    h,
+    actor,
+    { status: ['affected', 'needs-review'], ...(onlyDevice ? { deviceId: onlyDevice } : {}) },
+    readDevices,
+  );
+  if (!devicesRead) await readDevices([]);
   const deviceIdList = [...new Set([...matches.map((m) => m.deviceId), ...findings.map((f) => f.device_id)])];
-  const labelOfMatch = new Map(matches.map((m) => [m.deviceId, m.deviceLabel]));
-  const [devices, ips, segments, ssvcRows, overrideRows, controls, prevalence, vulnEvidence, internet] =
-    await Promise.all([
-      riskDevices(h, deviceIdList),
-      deviceIps(h, deviceIdList),
-      allSegments(h),
-      advisorySsvc(
-        h,
-        matches.map((m) => m.vulnerability),
-      ),
-      listOverrides(h, { activeAt: now.toISOString() }),
-      deviceControls(h, deviceIdList),
-      modelPrevalence(h),
-      vulnerabilityEvidence(
-        h,
-        matches.map((m) => m.vulnerability),
-      ),
-      internetContacts(h, deviceIdList, isPublicIp),
-    ]);
-  const deviceById = new Map(devices.map((d) => [d.id, d]));
-  const modelIds = [...new Set(devices.flatMap((d) => (d.model_id ? [d.model_id] : [])))];
-  const [rubricRows, names, labels] = await Promise.all([
-    rubricsFor(h, modelIds),
-    modelNames(h, modelIds),
-    // The matches carry their devices' labels already; only devices with findings alone need theirs read.
-    deviceLabels(
+  const [segments, ssvcRows, overrideRows, controls, prevalence, vulnEvidence, internet] = await Promise.all([
+    allSegments(h),
+    advisorySsvc(
       h,
-      findings.flatMap((f) => (labelOfMatch.has(f.device_id) ? [] : [f.device_id])),
+      matches.map((m) => m.vulnerability),
     ),
+    listOverrides(h, { activeAt: now.toISOString() }),
+    deviceControls(h, deviceIdList),
+    modelPrevalence(h),
+    vulnerabilityEvidence(
+      h,
+      matches.map((m) => m.vulnerability),
+    ),
+    internetContacts(h, deviceIdList, isPublicIp),
   ]);
-  const labelOf = (d: RiskDeviceRow) => labelOfMatch.get(d.id) ?? labelIn(labels, d.id);
+  const modelIds = [...new Set(deviceIdList.flatMap((id) => deviceById.get(id)?.model_id ?? []))];
+  const [rubricRows, names] = await Promise.all([rubricsFor(h, modelIds), modelNames(h, modelIds)]);
+  const labelOf = (d: QueueDeviceRow) => labelById.get(d.id) ?? unnamed(d.id);
   const rubricByModel = new Map<string, ModelRubric>(
     rubricRows.map((r) => {
       const n = names.get(r.model_id);
@@ -337,7 +353,7 @@ async function queueEntries(
     return !!d && (!actor.siteIds || actor.siteIds.includes(d.site_id ?? ''));
   };
   const contexts = new Map<string, ReturnType<typeof deviceContext>>();
-  const contextOf = (d: RiskDeviceRow) => {
+  const contextOf = (d: QueueDeviceRow) => {
     let ctx = contexts.get(d.id);
     if (!ctx) {
       ctx = deviceContext(d);
@@ -345,13 +361,14 @@ async function queueEntries(
     }
     return ctx;
   };
-  const deviceContext = (d: RiskDeviceRow) => {
+  const deviceContext = (d: QueueDeviceRow) => {
     const segs = d.site_id ? (segsBySite.get(d.site_id) ?? []) : allSegs;
     return {
       criticality: criticalityOf(d),
       ephi: ephiOf(d),
       exposure: exposureEvidence({
-        ips: ips.get(d.id) ?? [],
+        // In text order, as the addresses were read for exposure before labels and context were read together.
+        ips: [...d.ips].sort(),
         segments: segs,
         controls: (controls.get(d.id) ?? []).map((c) => ({
           control: c.control as CompensatingControl,
@@ -410,7 +427,7 @@ async function queueEntries(
     return v;
   };
   const envs = new Map<string, ReturnType<typeof environmentalCvss>>();
-  const envOf = (m: VulnerabilityMatch, d: RiskDeviceRow, ctx: ReturnType<typeof contextOf>) => {
+  const envOf = (m: VulnerabilityMatch, d: QueueDeviceRow, ctx: ReturnType<typeof contextOf>) => {
     const input = {
       vector: m.cvss?.vector ?? null,
       baseScore: m.cvss?.score ?? null,
@@ -427,12 +444,12 @@ async function queueEntries(
     }
     return env;
   };
-  const overridesOf = (d: RiskDeviceRow) =>
+  const overridesOf = (d: QueueDeviceRow) =>
     overrides.filter(
       (o) =>
         (o.scope === 'device' && o.deviceId === d.id) || (o.scope === 'model' && o.modelId === d.model_id),
     );
-  const priorityOf = (m: VulnerabilityMatch, d: RiskDeviceRow, deviceOverrides = overridesOf(d)) => {
+  const priorityOf = (m: VulnerabilityMatch, d: QueueDeviceRow, deviceOverrides = overridesOf(d)) => {
     const ctx = contextOf(d);
     const v = vulnInputs(m);
     const env = envOf(m, d, ctx);
@@ -452,7 +469,7 @@ async function queueEntries(
     });
     return { p, env };
   };
-  const vulnerabilityItem = (m: VulnerabilityMatch, d: RiskDeviceRow): QueueItem => {
+  const vulnerabilityItem = (m: VulnerabilityMatch, d: QueueDeviceRow): QueueItem => {
     const { p, env } = priorityOf(m, d);
     const ev = [...p.evidence];
     if (m.status === 'needs-review')
@@ -519,7 +536,7 @@ async function queueEntries(
   // device itself, and its due date, which adds the match's own date: each combination is decided once
   // (a fleet of 100,000 devices has ~800,000 matches and a few thousand combinations).
   const decided = new Map<string, { decision: DeployerDecision; score: number }>();
-  const rankOf = (m: VulnerabilityMatch, d: RiskDeviceRow) => {
+  const rankOf = (m: VulnerabilityMatch, d: QueueDeviceRow) => {
     const ctx = contextOf(d);
     const v = vulnInputs(m);
     const env = envOf(m, d, ctx);
