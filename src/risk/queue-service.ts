@@ -199,7 +199,7 @@ export async function listQueuePage(
   const order = collationRanks(entries.map((e) => e.order));
   const keyed = entries.map((e) => ({
     e,
-    due: e.due === null ? Number.POSITIVE_INFINITY : Date.parse(e.due),
+    due: e.dueTime,
     label: label.get(e.deviceLabel)!,
     order: order.get(e.order)!,
   }));
@@ -361,9 +361,11 @@ async function queueEntries(
     }
     return ctx;
   };
+  // Devices whose context decides ranking alike share a number (see rankOf).
+  const rankIds = new Map<string, number>();
   const deviceContext = (d: QueueDeviceRow) => {
     const segs = d.site_id ? (segsBySite.get(d.site_id) ?? []) : allSegs;
-    return {
+    const ctx = {
       criticality: criticalityOf(d),
       ephi: ephiOf(d),
       exposure: exposureEvidence({
@@ -386,25 +388,60 @@ async function queueEntries(
         },
       }),
       rubric: d.model_id ? (rubricByModel.get(d.model_id) ?? null) : null,
+      overrides: overrides.filter(
+        (o) =>
+          (o.scope === 'device' && o.deviceId === d.id) || (o.scope === 'model' && o.modelId === d.model_id),
+      ),
+      rankId: 0,
     };
+    // What of the device ranking reads: the environmental score's inputs (criticality, ePHI, exposure,
+    // rubric), safety and mission impact, and its overrides.
+    const rankKey = `${ctx.criticality}|${ctx.ephi}|${ctx.exposure.value}|${ctx.rubric ? d.model_id : ''}|${ctx.human.safety.value}|${ctx.human.mission.value}|${ctx.overrides.map((o) => o.id).join(',')}`;
+    let id = rankIds.get(rankKey);
+    if (id === undefined) {
+      id = rankIds.size;
+      rankIds.set(rankKey, id);
+    }
+    ctx.rankId = id;
+    return ctx;
   };
 
   // What a vulnerability's evidence is (exploitation, automatable, technical impact) depends on the
   // vulnerability and its advisories alone, and the environmental score on the vector and the device's
   // context: a fleet shares them across thousands of units, so each is worked out once.
-  const perVuln = new Map<
-    string,
-    {
-      key: string;
-      ssvc: SsvcDecision | null;
-      exploitation: ReturnType<typeof exploitationEvidence>;
-      automatable: ReturnType<typeof automatableEvidence>;
-      technicalImpact: ReturnType<typeof technicalImpactEvidence>;
-    }
+  interface VulnInputs {
+    key: string;
+    ssvc: SsvcDecision | null;
+    exploitation: ReturnType<typeof exploitationEvidence>;
+    automatable: ReturnType<typeof automatableEvidence>;
+    technicalImpact: ReturnType<typeof technicalImpactEvidence>;
+    /** Decision and score per device context (rankId), see rankOf. */
+    decided: Map<number, { decision: DeployerDecision; score: number }>;
+  }
+  const perVuln = new Map<string, VulnInputs>();
+  // Matches of one answer share its advisory list, KEV and EPSS objects, and those of one vulnerability
+  // its CVSS object (vulns-service.ts enrich): looked up by those first, the key below is built once per
+  // answer rather than once per match. Objects that are the same hold the same values.
+  const bySharedObjects = new WeakMap<
+    readonly string[],
+    { vulnerability: string; cvss: unknown; kev: unknown; epss: unknown; v: VulnInputs }[]
   >();
-  const vulnInputs = (m: VulnerabilityMatch) => {
+  const vulnInputs = (m: VulnerabilityMatch): VulnInputs => {
+    const seen = bySharedObjects.get(m.advisoryIds);
+    const hit = seen?.find(
+      (x) => x.vulnerability === m.vulnerability && x.cvss === m.cvss && x.kev === m.kev && x.epss === m.epss,
+    );
+    if (hit) return hit.v;
+    const v = vulnInputsByKey(m);
+    const entry = { vulnerability: m.vulnerability, cvss: m.cvss, kev: m.kev, epss: m.epss, v };
+    if (!seen) bySharedObjects.set(m.advisoryIds, [entry]);
+    else if (seen.length < 16) seen.push(entry);
+    return v;
+  };
+  const vulnInputsByKey = (m: VulnerabilityMatch): VulnInputs => {
     const vector = m.cvss?.vector ?? null;
-    const key = `${m.vulnerability}|${m.advisoryIds.join(',')}|${vector}|${m.kev ? m.kev.dateAdded : String(m.kev)}|${m.epss?.score ?? ''}`;
+    // The base score is not an input of these, but of the environmental score ranking reads beside them.
+    const key = `${m.vulnerability}|${m.advisoryIds.join(',')}|${vector}|${m.cvss?.score ?? ''}|${m.kev ? m.kev.dateAdded : String(m.kev)}|${m.epss?.score ?? ''}`;
     let v = perVuln.get(key);
     if (!v) {
       const ssvc = ssvcOf(m);
@@ -421,6 +458,7 @@ async function queueEntries(
         }),
         automatable: automatableEvidence({ vector, ssvc }),
         technicalImpact: technicalImpactEvidence({ vector, ssvc }),
+        decided: new Map(),
       };
       perVuln.set(key, v);
     }
@@ -444,12 +482,7 @@ async function queueEntries(
     }
     return env;
   };
-  const overridesOf = (d: QueueDeviceRow) =>
-    overrides.filter(
-      (o) =>
-        (o.scope === 'device' && o.deviceId === d.id) || (o.scope === 'model' && o.modelId === d.model_id),
-    );
-  const priorityOf = (m: VulnerabilityMatch, d: QueueDeviceRow, deviceOverrides = overridesOf(d)) => {
+  const priorityOf = (m: VulnerabilityMatch, d: QueueDeviceRow) => {
     const ctx = contextOf(d);
     const v = vulnInputs(m);
     const env = envOf(m, d, ctx);
@@ -459,7 +492,7 @@ async function queueEntries(
       automatable: v.automatable,
       human: ctx.human,
       technicalImpact: v.technicalImpact,
-      overrides: deviceOverrides,
+      overrides: ctx.overrides,
       environmentalScore: env.environmental ?? m.cvss?.score ?? null,
       epss: m.epss?.score ?? null,
       since: m.firstMatched,
@@ -532,27 +565,24 @@ async function queueEntries(
   // Every item is ranked, but only the page asked for is built whole (evidence, explanations): a
   // 100,000-device fleet's queue holds ~800,000 items, and keeping each one's evidence was most of its
   // time and memory. An entry keeps what ranking and filtering read, and how to build the rest.
-  // Ranking reads a match's decision and score, which depend on the values below and not on the
-  // device itself, and its due date, which adds the match's own date: each combination is decided once
-  // (a fleet of 100,000 devices has ~800,000 matches and a few thousand combinations).
-  const decided = new Map<string, { decision: DeployerDecision; score: number }>();
+  // Ranking reads a match's decision and score, which depend on the vulnerability's inputs (VulnInputs,
+  // the base score included) and on what of the device its rankId stands for, not on the device itself;
+  // and its due date, which adds the match's own date. Each combination is decided once (a fleet of
+  // 100,000 devices has ~800,000 matches and a few thousand combinations), looked up by number.
   const rankOf = (m: VulnerabilityMatch, d: QueueDeviceRow) => {
     const ctx = contextOf(d);
     const v = vulnInputs(m);
-    const env = envOf(m, d, ctx);
-    const deviceOverrides = overridesOf(d);
-    const key = `${v.key}|${ctx.exposure.value}|${ctx.human.safety.value}|${ctx.human.mission.value}|${deviceOverrides.map((o) => o.id).join(',')}|${env.environmental ?? m.cvss?.score ?? ''}`;
-    let r = decided.get(key);
+    let r = v.decided.get(ctx.rankId);
     if (!r) {
-      const { p } = priorityOf(m, d, deviceOverrides);
+      const { p } = priorityOf(m, d);
       r = { decision: p.decision, score: p.score };
-      decided.set(key, r);
+      v.decided.set(ctx.rankId, r);
     }
     const { due } = dueOf(m.firstMatched, r.decision, sla, v.exploitation.kevDueDate);
     return {
       score: r.score,
       decision: r.decision,
-      due: due?.toISOString() ?? null,
+      dueTime: due ? due.getTime() : Number.POSITIVE_INFINITY,
       overdue: due ? due < now : false,
     };
   };
@@ -564,7 +594,7 @@ async function queueEntries(
     entries.push({
       score: p.score + (m.status === 'affected' ? 5_000 : 0),
       decision: p.decision,
-      due: p.due,
+      dueTime: p.dueTime,
       overdue: p.overdue,
       deviceId: d.id,
       deviceLabel: labelOf(d),
@@ -620,7 +650,7 @@ async function queueEntries(
     entries.push({
       score: item.score,
       decision,
-      due,
+      dueTime: due === null ? Number.POSITIVE_INFINITY : Date.parse(due),
       overdue: item.overdue,
       deviceId: d.id,
       deviceLabel: item.deviceLabel,
@@ -635,7 +665,8 @@ async function queueEntries(
 interface QueueEntry {
   score: number;
   decision: DeployerDecision;
-  due: string | null;
+  /** The due date as a time, for sorting (none: infinitely far). */
+  dueTime: number;
   overdue: boolean;
   deviceId: string;
   deviceLabel: string;
