@@ -202,15 +202,21 @@ export async function listQueuePage(
     due: e.dueTime,
     label: label.get(e.deviceLabel)!,
     order: order.get(e.order)!,
+    rank: 0,
   }));
   keyed.sort((a, b) => b.e.score - a.e.score || a.due - b.due || a.label - b.label || a.order - b.order);
-  const ranked = keyed.map(({ e }, i) => ({ e, rank: i + 1 }));
-  const all = ranked.filter(
-    ({ e }) =>
-      (!q.overdue || e.overdue) &&
-      (!q.deviceId || e.deviceId === q.deviceId) &&
-      (!q.decision || q.decision.includes(e.decision)),
-  );
+  keyed.forEach((k, i) => {
+    k.rank = i + 1;
+  });
+  const all =
+    q.overdue || q.deviceId || q.decision
+      ? keyed.filter(
+          ({ e }) =>
+            (!q.overdue || e.overdue) &&
+            (!q.deviceId || e.deviceId === q.deviceId) &&
+            (!q.decision || q.decision.includes(e.decision)),
+        )
+      : keyed;
   const offset = q.offset ?? 0;
   return {
     items: all
