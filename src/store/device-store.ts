@@ -752,6 +752,45 @@ export interface DeviceLabelRow {
 }
 
 /** The naming facts of many devices in two queries (devices, then their host names, IPs and MACs). */
+/** What names a device in a label: its newest host name and MAC, and its IPs newest first (then in text order). */
+export interface NamingIdentifiers {
+  hostname: string | null;
+  ips: string[];
+  mac: string | null;
+}
+
+const NO_NAMES: Readonly<NamingIdentifiers> = Object.freeze({ hostname: null, ips: [], mac: null });
+
+/** The naming identifiers of at most one chunk of devices (500 ids), by device id. */
+export async function namingIdentifiers(
+  h: DbHandle,
+  ids: readonly string[],
+): Promise<Map<string, NamingIdentifiers>> {
+  const named = new Map<string, NamingIdentifiers>();
+  if (ids.length === 0) return named;
+  const idents = await h.db
+    .selectFrom('device_identifiers')
+    .select(['device_id', 'kind', 'value'])
+    .where('device_id', 'in', [...ids])
+    .where('kind', 'in', ['hostname', 'ip', 'mac'])
+    .orderBy('device_id')
+    .orderBy('kind')
+    .orderBy('last_seen', 'desc')
+    .orderBy('value')
+    .execute();
+  for (const i of idents) {
+    let n = named.get(i.device_id);
+    if (!n) {
+      n = { hostname: null, ips: [], mac: null };
+      named.set(i.device_id, n);
+    }
+    if (i.kind === 'ip') n.ips.push(i.value);
+    else if (i.kind === 'hostname') n.hostname ??= i.value;
+    else n.mac ??= i.value;
+  }
+  return named;
+}
+
 export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Promise<DeviceLabelRow[]> {
   const out: DeviceLabelRow[] = [];
   for (const part of chunks([...new Set(ids)])) {
@@ -768,38 +807,15 @@ export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Prom
       ])
       .where('d.id', 'in', part)
       .execute();
-    const named = new Map<string, { hostname?: string; ips: string[]; mac?: string }>();
-    const idents = await h.db
-      .selectFrom('device_identifiers')
-      .select(['device_id', 'kind', 'value'])
-      .where('device_id', 'in', part)
-      .where('kind', 'in', ['hostname', 'ip', 'mac'])
-      .orderBy('device_id')
-      .orderBy('kind')
-      .orderBy('last_seen', 'desc')
-      .orderBy('value')
-      .execute();
-    for (const i of idents) {
-      let n = named.get(i.device_id);
-      if (!n) {
-        n = { ips: [] };
-        named.set(i.device_id, n);
-      }
-      if (i.kind === 'ip') n.ips.push(i.value);
-      else if (i.kind === 'hostname') n.hostname ??= i.value;
-      else n.mac ??= i.value;
-    }
+    const named = await namingIdentifiers(h, part);
     for (const r of rows) {
-      const n = named.get(r.id);
       out.push({
         id: r.id,
         asset_tag: r.asset_tag,
         device_class: r.device_class,
         manufacturer_name: orNull(r.manufacturer_name),
         model_name: orNull(r.model_name),
-        hostname: n?.hostname ?? null,
-        ips: n?.ips ?? [],
-        mac: n?.mac ?? null,
+        ...(named.get(r.id) ?? NO_NAMES),
       });
     }
   }

@@ -4,6 +4,7 @@
  * addresses), segments, CISA SSVC notes of advisories, and open findings.
  */
 import { chunks, selectInChunks } from './batch.js';
+import { type NamingIdentifiers, namingIdentifiers } from './device-store.js';
 import type { RiskOverrideTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
@@ -63,13 +64,7 @@ export interface RiskDeviceRow {
  * A device as the work queue reads it, once for everything it needs: its risk context, its site (who
  * may see its items) and what names it (device labels).
  */
-export interface QueueDeviceRow extends RiskDeviceRow {
-  /** The device's IP addresses, newest first (then in text order), as device labels read them. */
-  ips: string[];
-  /** The newest host name and MAC address. */
-  hostname: string | null;
-  mac: string | null;
-}
+export interface QueueDeviceRow extends RiskDeviceRow, NamingIdentifiers {}
 
 /**
  * The devices' details (model, manufacturer, versions, criticality, ePHI, site), and their host names,
@@ -102,26 +97,7 @@ export async function queueDevices(h: DbHandle, ids: readonly string[]): Promise
       ])
       .where('d.id', 'in', part)
       .execute();
-    const named = new Map<string, { hostname: string | null; ips: string[]; mac: string | null }>();
-    for (const i of await h.db
-      .selectFrom('device_identifiers')
-      .select(['device_id', 'kind', 'value'])
-      .where('device_id', 'in', part)
-      .where('kind', 'in', ['hostname', 'ip', 'mac'])
-      .orderBy('device_id')
-      .orderBy('kind')
-      .orderBy('last_seen', 'desc')
-      .orderBy('value')
-      .execute()) {
-      let n = named.get(i.device_id);
-      if (!n) {
-        n = { hostname: null, ips: [], mac: null };
-        named.set(i.device_id, n);
-      }
-      if (i.kind === 'ip') n.ips.push(i.value);
-      else if (i.kind === 'hostname') n.hostname ??= i.value;
-      else n.mac ??= i.value;
-    }
+    const named = await namingIdentifiers(h, part);
     for (const r of rows) out.push({ ...r, ...(named.get(r.id) ?? { hostname: null, ips: [], mac: null }) });
   }
   return out;
