@@ -209,6 +209,27 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
     expect(row).not.toContain('fe80::');
   });
 
+  it('shows what a discovered device said about itself, and suggestions with the option that adopts each', async () => {
+    // The real DHCP/DNS capture: the CT console sends a DHCP vendor class; the Spacelabs host is known
+    // only by its MAC prefix, too little for a fact.
+    await importCaptureFile(
+      vdb,
+      fileURLToPath(new URL('../../../test/fixtures/captures/01-dhcp-dns-mdns.pcap', import.meta.url)),
+    );
+    const ct = (await ok('devices', 'show', '10.20.0.21')).stdout;
+    expect(ct).toContain('What the device says about itself');
+    expect(ct).toMatch(/dhcp\.vendorClass\s+GE Healthcare CT Console\s/);
+    const shown = await ok('devices', 'show', '00:a0:aa:5b:00:40');
+    const id = (
+      JSON.parse((await ok('devices', 'show', '00:a0:aa:5b:00:40', '--json')).stdout) as { id: string }
+    ).id;
+    expect(shown.stdout).toContain(`adopt one with: vigil devices update ${id} OPTION`);
+    expect(shown.stdout).toMatch(
+      /manufacturer\s+Spacelabs Healthcare\s+0\.35\s+--manufacturer 'Spacelabs Healthcare'\s/,
+    );
+    expect(shown.stdout).toMatch(/deviceClass\s+other-medical\s+0\.35\s+--class other-medical\s/);
+  });
+
   it('pages the table on a terminal', async () => {
     for (let i = 0; i < 53; i++) await ok('devices', 'add', '--asset-tag', `T-${String(i).padStart(3, '0')}`);
     const desc = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');

@@ -215,6 +215,11 @@ async function readMapping(o: { map?: string[]; mapFile?: string }): Promise<Hea
   return mapping.size ? mapping : undefined;
 }
 
+/** A value as one POSIX shell word, quoted only when it needs to be. */
+function shellWord(v: string): string {
+  return /^[A-Za-z0-9._:/@%+=,-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`;
+}
+
 function printDetail(d: DeviceDetail): void {
   const rows: [string, unknown][] = [
     ['id', d.id],
@@ -292,18 +297,21 @@ function printDetail(d: DeviceDetail): void {
   }
   if (d.suggestions.length) {
     process.stdout.write(
-      '\nSuggestions (too uncertain to be facts; to adopt one: vigil devices update ID --FLAG VALUE)\n',
+      `\nSuggestions (too uncertain to be facts; adopt one with: vigil devices update ${d.id} OPTION)\n`,
     );
     process.stdout.write(
       formatTable(
-        ['FIELD', 'FLAG', 'VALUE', 'CONFIDENCE', 'EVIDENCE'],
-        d.suggestions.map((x) => [
-          x.field,
-          ATTRIBUTE_FLAGS.find(([, , field]) => field === x.field)?.[0].split(' ')[0],
-          x.value,
-          x.confidence.toFixed(2),
-          `${x.sourceRef}: ${x.evidence.summary}`,
-        ]),
+        ['FIELD', 'VALUE', 'CONFIDENCE', 'OPTION', 'EVIDENCE'],
+        d.suggestions.map((x) => {
+          const flag = ATTRIBUTE_FLAGS.find(([, , field]) => field === x.field)?.[0].split(' ')[0];
+          return [
+            x.field,
+            x.value,
+            x.confidence.toFixed(2),
+            flag ? `${flag} ${shellWord(x.value)}` : null,
+            `${x.sourceRef}: ${x.evidence.summary}`,
+          ];
+        }),
       ),
     );
   }
