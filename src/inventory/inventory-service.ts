@@ -183,6 +183,14 @@ export interface DeviceListPage {
   total: number;
   page: number;
   pageSize: number;
+  /**
+   * For the page's devices without a class or manufacturer: what fingerprinting suggests for them, by
+   * device id (only devices with one), so a reviewer of staged devices sees it in the list.
+   */
+  suggested: Record<
+    string,
+    Partial<Record<'deviceClass' | 'manufacturer', { value: string; confidence: number }>>
+  >;
 }
 
 /** One page (1-based) of devices matching the query, with the total count. */
@@ -201,7 +209,26 @@ export async function listDevices(
     queryDevices(h, filter, { sort: q.sort, order: q.order, limit: pageSize, offset: (page - 1) * pageSize }),
     countDevices(h, filter),
   ]);
-  return { items: await withProfiles(h, result.items), total, page, pageSize };
+  const items = await withProfiles(h, result.items);
+  return { items, total, page, pageSize, suggested: await listSuggestions(h, items) };
+}
+
+async function listSuggestions(h: DbHandle, items: readonly Device[]): Promise<DeviceListPage['suggested']> {
+  const open = items.filter((d) => d.deviceClass === 'unknown' || d.manufacturer === null);
+  const rows = open.length
+    ? await suggestionsOf(
+        h,
+        open.map((d) => d.id),
+      )
+    : new Map<string, SuggestionRow[]>();
+  const out: DeviceListPage['suggested'] = {};
+  for (const d of open) {
+    for (const x of openSuggestions(d, rows.get(d.id) ?? [])) {
+      if (x.field !== 'deviceClass' && x.field !== 'manufacturer') continue;
+      out[d.id] = { ...out[d.id], [x.field]: { value: x.value, confidence: x.confidence } };
+    }
+  }
+  return out;
 }
 
 export interface DeviceSummary {

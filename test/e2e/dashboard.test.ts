@@ -250,6 +250,10 @@ describe.skipIf(skipWithoutChromium('dashboard'))('web dashboard in Chromium', {
   it('device page: a fingerprint suggestion (a medical maker’s MAC prefix) adopted as the device class', async () => {
     // 04-hl7-mllp.pcap's ORU sender has a MAC of Philips Medical Systems - Cardiac and Monitoring Systems.
     await admin.goto(`${url}/inventory?q=10.30.0.41`);
+    // The list marks what is only suggested: no class or maker is known yet.
+    const list = admin.getByRole('table', { name: 'Devices' });
+    await see(list.getByText('patient-monitor?'));
+    await see(list.getByText('Philips?'));
     // A discovered device has no asset tag or serial: the inventory links it by its MAC.
     await admin.getByRole('link', { name: '00:09:5c:41:00:41' }).click();
     await see(admin.getByRole('heading', { name: 'Suggested by fingerprinting' }));

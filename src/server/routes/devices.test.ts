@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, cliActor } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
 import { DEVICE_JSON_FIELDS } from '../../../test/factories.js';
+import { importCaptureFile } from '../../../test/import-capture.js';
 import { createApiToken } from '../../accounts/api-tokens.js';
 import { listAudit } from '../../audit/audit-log.js';
 
@@ -230,6 +232,51 @@ describe.each(DIALECTS)('devices and sites API on %s', (dialect) => {
     const audit = await listAudit(h.ctx.vdb, { action: 'device.sanitize' });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ targetId: dev.id, summary: { sanitization: made.id, method: 'purge' } });
+  });
+
+  it('gives a discovered device its hints and suggestions, and the list marks suggested classes and makers', async () => {
+    // 04-hl7-mllp.pcap: the ORU sender's MAC prefix is Philips Medical Systems - Cardiac and Monitoring.
+    await importCaptureFile(
+      h.ctx.vdb,
+      fileURLToPath(new URL('../../../test/fixtures/captures/04-hl7-mllp.pcap', import.meta.url)),
+    );
+    const eng = h.as('clinical-engineer');
+    const shown = await body<{
+      id: string;
+      hints: { kind: string; value: string }[];
+      suggestions: { field: string; value: string }[];
+    }>(await eng.request('GET', '/api/v1/devices/10.30.0.41'), 200);
+    expect(shown.hints).toContainEqual(
+      expect.objectContaining({
+        kind: 'oui.vendor',
+        value: expect.stringMatching(/^Philips Medical Systems/),
+      }),
+    );
+    expect(shown.suggestions.map((x) => [x.field, x.value])).toEqual([
+      ['deviceClass', 'patient-monitor'],
+      ['manufacturer', 'Philips'],
+    ]);
+    const page = await body<{ items: { id: string }[]; suggested: Record<string, unknown> }>(
+      await eng.request('GET', '/api/v1/devices?q=10.30.0.41'),
+      200,
+    );
+    expect(page.items.map((d) => d.id)).toEqual([shown.id]);
+    expect(page.suggested).toEqual({
+      [shown.id]: {
+        deviceClass: { value: 'patient-monitor', confidence: 0.4 },
+        manufacturer: { value: 'Philips', confidence: 0.4 },
+      },
+    });
+    // Adopted, the class is a fact and only the maker is still suggested.
+    await body(
+      await eng.request('PATCH', `/api/v1/devices/${shown.id}`, { deviceClass: 'patient-monitor' }),
+      200,
+    );
+    const after = await body<{ suggested: Record<string, unknown> }>(
+      await eng.request('GET', '/api/v1/devices?q=10.30.0.41'),
+      200,
+    );
+    expect(after.suggested).toEqual({ [shown.id]: { manufacturer: { value: 'Philips', confidence: 0.4 } } });
   });
 
   it('exports CSV and JSON, streamed', async () => {

@@ -392,6 +392,18 @@ export const deviceRoutes = new OpenAPIHono<AppEnv>()
             total: z.number().int(),
             page: z.number().int(),
             pageSize: z.number().int(),
+            suggested: z
+              .record(
+                z.string(),
+                z.object({
+                  deviceClass: z.object({ value: z.string(), confidence: z.number() }).optional(),
+                  manufacturer: z.object({ value: z.string(), confidence: z.number() }).optional(),
+                }),
+              )
+              .openapi({
+                description:
+                  "By device id, for the page's devices without a class or manufacturer: what fingerprinting suggests (below the confidence of a fact)",
+              }),
           }),
           'One page',
         ),

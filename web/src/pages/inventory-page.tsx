@@ -14,7 +14,19 @@ import { Badge, ErrorMessage, formatDate, Loading, Pager, SelectField, TextField
 import { href, Link, navigate, useLoad, useLocation } from '../router.js';
 import { useCan } from '../session.js';
 
-type Device = Awaited<ReturnType<typeof listPage>>['items'][number];
+type ListPage = Awaited<ReturnType<typeof listPage>>;
+/** A listed device, with what fingerprinting suggests for its class or manufacturer when it has none. */
+type Device = ListPage['items'][number] & { suggested?: ListPage['suggested'][string] };
+
+/** A suggested value, marked as one: "patient-monitor?" with its confidence on hover. */
+function Suggested(props: { s: { value: string; confidence: number } | undefined; fallback: string }) {
+  if (!props.s) return <>{props.fallback}</>;
+  return (
+    <span title={`suggested by fingerprinting, confidence ${props.s.confidence.toFixed(2)}; not a fact yet`}>
+      <em>{props.s.value}?</em>
+    </span>
+  );
+}
 
 /** The filters the URL may carry, all passed to the API as they are. */
 const FILTERS = [
@@ -90,9 +102,24 @@ const COLUMNS: Column<Device>[] = [
       </Link>
     ),
   },
-  { key: 'manufacturer', label: 'Manufacturer', sort: 'manufacturer', render: (d) => d.manufacturer ?? '—' },
+  {
+    key: 'manufacturer',
+    label: 'Manufacturer',
+    sort: 'manufacturer',
+    render: (d) => d.manufacturer ?? <Suggested s={d.suggested?.manufacturer} fallback="—" />,
+  },
   { key: 'model', label: 'Model', sort: 'model', render: (d) => d.model ?? '—' },
-  { key: 'class', label: 'Class', sort: 'deviceClass', render: (d) => d.deviceClass },
+  {
+    key: 'class',
+    label: 'Class',
+    sort: 'deviceClass',
+    render: (d) =>
+      d.deviceClass === 'unknown' ? (
+        <Suggested s={d.suggested?.deviceClass} fallback="unknown" />
+      ) : (
+        d.deviceClass
+      ),
+  },
   {
     key: 'criticality',
     label: 'Criticality',
@@ -244,7 +271,7 @@ export default function InventoryPage() {
           <DataTable
             caption="Devices"
             columns={COLUMNS}
-            rows={result.data.items}
+            rows={result.data.items.map((d) => ({ ...d, suggested: result.data?.suggested[d.id] }))}
             rowKey={(d) => d.id}
             sort={sort}
             order={order}
