@@ -210,10 +210,14 @@ export async function listDevices(
     countDevices(h, filter),
   ]);
   const items = await withProfiles(h, result.items);
-  return { items, total, page, pageSize, suggested: await listSuggestions(h, items) };
+  return { items, total, page, pageSize, suggested: await suggestedIdentity(h, items) };
 }
 
-async function listSuggestions(h: DbHandle, items: readonly Device[]): Promise<DeviceListPage['suggested']> {
+/** `DeviceListPage.suggested` for any list of devices (`vigil devices list` prints it in its table). */
+export async function suggestedIdentity(
+  h: DbHandle,
+  items: readonly Device[],
+): Promise<DeviceListPage['suggested']> {
   const open = items.filter((d) => d.deviceClass === 'unknown' || d.manufacturer === null);
   const rows = open.length
     ? await suggestionsOf(

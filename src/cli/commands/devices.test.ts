@@ -228,6 +228,9 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
       /manufacturer\s+Spacelabs Healthcare\s+0\.35\s+--manufacturer 'Spacelabs Healthcare'\s/,
     );
     expect(shown.stdout).toMatch(/deviceClass\s+other-medical\s+0\.35\s+--class other-medical\s/);
+    // The list marks the same guesses with "?" where the device has no maker or class.
+    const [, , row] = (await ok('devices', 'list', '--search', '00:a0:aa:5b:00:40')).stdout.split('\n');
+    expect(row).toMatch(/^-\s+Spacelabs Healthcare\?\s+-\s+other-medical\?\s/);
   });
 
   it('pages the table on a terminal', async () => {

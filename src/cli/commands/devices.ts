@@ -18,12 +18,14 @@ import { preferredIp } from '../../inventory/device-name.js';
 import {
   addDevice,
   confirmDevice,
+  type DeviceListPage,
   ignoreDevice,
   listDevices,
   mergeDevices,
   retireDevice,
   showDevice,
   streamDevices,
+  suggestedIdentity,
   updateDevice,
 } from '../../inventory/inventory-service.js';
 import {
@@ -148,11 +150,18 @@ function positiveInt(flag: string) {
   };
 }
 
-const TABLE: [header: string, cell: (d: Device) => unknown][] = [
+type Suggested = DeviceListPage['suggested'];
+/** A suggested value stands in for a missing one, marked with "?" (`devices show` explains it). */
+const guess = (s: { value: string } | undefined) => (s ? `${s.value}?` : null);
+
+const TABLE: [header: string, cell: (d: Device, suggested: Suggested) => unknown][] = [
   ['ASSET TAG', (d) => d.assetTag],
-  ['MANUFACTURER', (d) => d.manufacturer],
+  ['MANUFACTURER', (d, s) => d.manufacturer ?? guess(s[d.id]?.manufacturer)],
   ['MODEL', (d) => d.model],
-  ['CLASS', (d) => d.deviceClass],
+  [
+    'CLASS',
+    (d, s) => (d.deviceClass === 'unknown' ? (guess(s[d.id]?.deviceClass) ?? d.deviceClass) : d.deviceClass),
+  ],
   // The newest IPv4 address, else a routable IPv6 one: a link-local fe80:: address says little.
   ['IP', (d) => preferredIp(d.ips)],
   ['MAC', (d) => d.macs[0]],
@@ -164,8 +173,12 @@ const TABLE: [header: string, cell: (d: Device) => unknown][] = [
 ];
 
 /** Column widths fixed from the first page, so later pages line up without holding every row. */
-function tableLines(rows: Device[], widths?: number[]): { text: string; widths: number[] } {
-  const cells = rows.map((d) => TABLE.map(([, f]) => f(d)));
+function tableLines(
+  rows: Device[],
+  suggested: Suggested,
+  widths?: number[],
+): { text: string; widths: number[] } {
+  const cells = rows.map((d) => TABLE.map(([, f]) => f(d, suggested)));
   const text = formatTable(
     TABLE.map(([h]) => h),
     cells,
@@ -456,7 +469,7 @@ async function listTo(
   }
   if (process.stdout.isTTY && o.limit === undefined) {
     const page = await listDevices(vdb, actor, query, { pageSize: TTY_PAGE });
-    await out.write(tableLines(page.items).text);
+    await out.write(tableLines(page.items, page.suggested).text);
     const more = page.total - page.items.length;
     if (more > 0) await out.write(`… ${more} more; use --limit N to see more, or --json/--csv for all\n`);
     return;
@@ -464,7 +477,7 @@ async function listTo(
   let batch: Device[] = [];
   let widths: number[] | undefined;
   const flush = async () => {
-    const t = tableLines(batch, widths);
+    const t = tableLines(batch, await suggestedIdentity(vdb, batch), widths);
     widths = t.widths;
     await out.write(t.text);
     batch = [];
