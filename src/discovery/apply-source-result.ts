@@ -27,19 +27,18 @@ import {
   upsertProtocols,
   upsertServices,
 } from '../store/discovery-store.js';
-import {
-  deleteSuggestions,
-  type HintRow,
-  type SuggestionRow,
-  upsertHints,
-  upsertSuggestions,
-} from '../store/fingerprint-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { lockIdentityKeys } from '../store/locks.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { applyFlows } from './apply-flows.js';
 import { findingSeverity, findingTitle } from './finding-severity.js';
-import type { FindingObservation, HostObservation, IdentityField, SourceResult } from './host-observation.js';
+import { FingerprintEvidence } from './fingerprint-evidence.js';
+import {
+  type FindingObservation,
+  type HostObservation,
+  IDENTITY_FIELDS,
+  type SourceResult,
+} from './host-observation.js';
 
 export interface ApplyOptions {
   kind: 'capture' | 'nmap' | 'zeek' | 'eve';
@@ -70,15 +69,6 @@ export interface ApplyReport {
 }
 
 const LIST_CAP = 50;
-const IDENTITY_FIELDS: IdentityField[] = [
-  'manufacturer',
-  'model',
-  'deviceClass',
-  'softwareVersion',
-  'firmwareVersion',
-  'os',
-  'osVersion',
-];
 
 /** ISO-8601 UTC strings compare in time order. */
 const earlier = (a: string, b: string) => (a < b ? a : b);
@@ -118,8 +108,7 @@ export async function applySourceResult(
       // the most it went through in this import (created, else changed, else only seen).
       const outcomeOf = new Map<string, 'staged' | 'updated' | 'seen'>();
       const STRENGTH = { seen: 0, updated: 1, staged: 2 } as const;
-      const suggestions: Suggestions = { best: new Map(), confident: [] };
-      const hints = new Map<string, HintRow>();
+      const fingerprints = new FingerprintEvidence(minConfidence, source, opts.file);
 
       for (const host of result.hosts) {
         const r = await observeDeviceIn(tx, actor, {
@@ -142,8 +131,7 @@ export async function applySourceResult(
         const before = outcomeOf.get(r.deviceId);
         if (before === undefined || STRENGTH[outcome] > STRENGTH[before]) outcomeOf.set(r.deviceId, outcome);
         for (const k of [...host.macs, ...host.ips]) deviceOf.set(k, r.deviceId);
-        collectSuggestions(suggestions, r.deviceId, host, minConfidence, source, opts.file);
-        collectHints(hints, r.deviceId, host, source, opts.file);
+        fingerprints.add(r.deviceId, host);
         for (const s of host.services) {
           services.push({
             id: newId(),
@@ -172,13 +160,7 @@ export async function applySourceResult(
       await upsertServices(tx, merged);
       report.services = merged.length;
       await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
-      await upsertHints(tx, [...hints.values()]);
-      await deleteSuggestions(tx, suggestions.confident);
-      const settled = new Set(suggestions.confident.map((c) => `${c.deviceId} ${c.field}`));
-      await upsertSuggestions(
-        tx,
-        [...suggestions.best].flatMap(([key, row]) => (settled.has(key) ? [] : [row])),
-      );
+      await fingerprints.store(tx);
       await applyFindings(tx, result.findings, deviceOf, report);
       const flows = await applyFlows(tx, result.flows, { file: opts.file, sha256: opts.sha256, deviceOf });
 
@@ -226,88 +208,6 @@ function hostFacts(host: HostObservation, minConfidence: number): Observation['f
     if (v && v.confidence >= minConfidence) facts[field] = v.value;
   }
   return facts;
-}
-
-/** Fingerprint outputs (losing candidates, derived software) are not what the device said. */
-const DERIVED_HINT = /^(software$|candidate\.)/;
-
-/**
- * Keeps what the device said about itself (vendor class, banners, User-Agent, certificate subject …)
- * and its MAC's registry owner, each with the packet that first showed it, for the person identifying it.
- */
-function collectHints(
-  into: Map<string, HintRow>,
-  deviceId: string,
-  host: HostObservation,
-  source: string,
-  file: string,
-): void {
-  for (const x of host.hints) {
-    if (DERIVED_HINT.test(x.kind)) continue;
-    const key = `${deviceId}\u0000${x.kind}\u0000${x.value}`;
-    const at = x.evidence.time ?? host.firstSeen;
-    const prev = into.get(key);
-    // One device's several hosts (IPv4, IPv6) may show the same hint: the earliest sighting's evidence.
-    if (prev) {
-      if (at > prev.last_seen) prev.last_seen = at;
-      if (at >= prev.first_seen) continue;
-      prev.first_seen = at;
-      prev.evidence = JSON.stringify(x.evidence);
-      continue;
-    }
-    into.set(key, {
-      device_id: deviceId,
-      kind: x.kind,
-      value: x.value,
-      source,
-      source_ref: file,
-      evidence: JSON.stringify(x.evidence),
-      first_seen: at,
-      last_seen: at,
-    });
-  }
-}
-
-interface Suggestions {
-  /** The most confident suggestion per device and field (`deviceId field`). */
-  best: Map<string, SuggestionRow>;
-  /** Fields this source made facts of: an older suggestion for them is moot. */
-  confident: { deviceId: string; field: string }[];
-}
-
-/**
- * Keeps the identity values too uncertain to be facts (a MAC prefix of a medical device maker) as
- * suggestions for the person who triages the device, with the evidence of the rule that produced them.
- */
-function collectSuggestions(
-  into: Suggestions,
-  deviceId: string,
-  host: HostObservation,
-  minConfidence: number,
-  source: string,
-  file: string,
-): void {
-  for (const field of IDENTITY_FIELDS) {
-    const v = host.identity[field];
-    if (!v) continue;
-    if (v.confidence >= minConfidence) {
-      into.confident.push({ deviceId, field });
-      continue;
-    }
-    const key = `${deviceId} ${field}`;
-    const prev = into.best.get(key);
-    if (prev && prev.confidence >= v.confidence) continue;
-    into.best.set(key, {
-      device_id: deviceId,
-      field,
-      value: v.value,
-      confidence: v.confidence,
-      source,
-      source_ref: file,
-      evidence: JSON.stringify(v.evidence),
-      updated_at: nowIso(),
-    });
-  }
 }
 
 /**

@@ -8,7 +8,13 @@
  * nothing, and an existing value is only replaced by a strictly more confident one. Values that lose stay
  * visible as `candidate.<field>` hints, so a reviewer sees the disagreement.
  */
-import type { Attributed, Evidence, HostObservation, IdentityField } from './host-observation.js';
+import {
+  type Attributed,
+  type Evidence,
+  type HostObservation,
+  IDENTITY_FIELDS,
+  type IdentityField,
+} from './host-observation.js';
 import { lookupMacVendor } from './oui.js';
 import { storageSopClass } from './rules/dicom-sop-classes.js';
 import type { FingerprintRule, RuleOutput } from './rules/fingerprint-rule.js';
@@ -30,18 +36,10 @@ export interface Fact {
 
 type Hint = HostObservation['hints'][number];
 
-const IDENTITY_FIELDS: readonly IdentityField[] = [
-  'manufacturer',
-  'model',
-  'deviceClass',
-  'softwareVersion',
-  'firmwareVersion',
-  'os',
-  'osVersion',
-];
-
 const CANDIDATE_PREFIX = 'candidate.';
 const DERIVED_KINDS = /^(software$|candidate\.)/;
+/** Hints this module derives (`software`, losing `candidate.<field>` values): outputs, not what the host said. */
+export const isDerivedHint = (kind: string): boolean => DERIVED_KINDS.test(kind);
 const MAX_VALUE = 120;
 
 // ---------------------------------------------------------------------------------------------------

@@ -74,6 +74,17 @@ export type IdentityField =
   | 'os'
   | 'osVersion';
 
+/** Every identity field, in the order facts and suggestions list them. */
+export const IDENTITY_FIELDS: readonly IdentityField[] = [
+  'manufacturer',
+  'model',
+  'deviceClass',
+  'softwareVersion',
+  'firmwareVersion',
+  'os',
+  'osVersion',
+];
+
 export interface HostObservation {
   macs: string[];
   ips: string[];
