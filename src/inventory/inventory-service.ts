@@ -409,7 +409,7 @@ async function detailOf(h: DbHandle, d: StoredDevice): Promise<DeviceDetail> {
     facts,
     conflicts: findConflicts(facts),
     suggestions: openSuggestions(withProfile!, (await suggestionsOf(h, [d.id])).get(d.id) ?? []),
-    hints: (await hintsOf(h, d.id)).map(toHint),
+    hints: ((await hintsOf(h, [d.id])).get(d.id) ?? []).map(toHint),
   };
 }
 
@@ -446,17 +446,17 @@ export async function deviceFingerprints(
   h: DbHandle,
   devices: readonly Device[],
 ): Promise<Map<string, Pick<DeviceDetail, 'suggestions' | 'hints'>>> {
-  const rows = await suggestionsOf(
-    h,
-    devices.map((d) => d.id),
+  const ids = devices.map((d) => d.id);
+  const [suggested, hints] = await Promise.all([suggestionsOf(h, ids), hintsOf(h, ids)]);
+  return new Map(
+    devices.map((d) => [
+      d.id,
+      {
+        suggestions: openSuggestions(d, suggested.get(d.id) ?? []),
+        hints: (hints.get(d.id) ?? []).map(toHint),
+      },
+    ]),
   );
-  const out = new Map<string, Pick<DeviceDetail, 'suggestions' | 'hints'>>();
-  for (const d of devices)
-    out.set(d.id, {
-      suggestions: openSuggestions(d, rows.get(d.id) ?? []),
-      hints: (await hintsOf(h, d.id)).map(toHint),
-    });
-  return out;
 }
 
 /** A suggestion is moot once the field has a value, declared or observed; `unknown` is no class. */

@@ -10,6 +10,18 @@ import type { DeviceHintTable, DeviceSuggestionTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
 export type SuggestionRow = DeviceSuggestionTable;
+
+/** Items grouped by a key, in first-seen order. */
+function groupBy<T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) {
+    const key = keyOf(t);
+    const list = out.get(key);
+    if (list) list.push(t);
+    else out.set(key, [t]);
+  }
+  return out;
+}
 export type HintRow = DeviceHintTable;
 
 /**
@@ -20,10 +32,10 @@ export type HintRow = DeviceHintTable;
 export const MAX_HINTS_PER_DEVICE = 200;
 
 /**
- * Adds hints and widens the first/last seen of known ones (the first sighting's evidence stays). Rows
- * must be one per (device_id, kind, value). Returns how many new hints the per-device cap left out.
+ * Adds hints and widens the first/last seen of known ones (an earlier sighting brings its evidence);
+ * new hints past a device's cap are left out. Rows must be one per (device_id, kind, value).
  */
-export async function upsertHints(h: DbHandle, rows: readonly HintRow[]): Promise<number> {
+export async function upsertHints(h: DbHandle, rows: readonly HintRow[]): Promise<void> {
   const counts = new Map<string, number>();
   for (const part of chunks([...new Set(rows.map((r) => r.device_id))], 500)) {
     if (part.length === 0) continue;
@@ -36,11 +48,8 @@ export async function upsertHints(h: DbHandle, rows: readonly HintRow[]): Promis
     for (const r of found) counts.set(r.device_id, Number(r.n));
   }
   // Only a device near its cap needs to know which of its rows are new.
-  const byDevice = new Map<string, HintRow[]>();
-  for (const r of rows) byDevice.set(r.device_id, [...(byDevice.get(r.device_id) ?? []), r]);
   const keep: HintRow[] = [];
-  let dropped = 0;
-  for (const [deviceId, mine] of byDevice) {
+  for (const [deviceId, mine] of groupBy(rows, (r) => r.device_id)) {
     const have = counts.get(deviceId) ?? 0;
     if (have + mine.length <= MAX_HINTS_PER_DEVICE) {
       keep.push(...mine);
@@ -61,7 +70,7 @@ export async function upsertHints(h: DbHandle, rows: readonly HintRow[]): Promis
       else if (room > 0) {
         keep.push(r);
         room--;
-      } else dropped++;
+      }
     }
   }
   for (const part of chunks(keep, 500)) {
@@ -95,28 +104,39 @@ export async function upsertHints(h: DbHandle, rows: readonly HintRow[]): Promis
       )
       .execute();
   }
-  return dropped;
 }
 
-/** Each device's hints, with those of duplicates merged into it, by kind and value. */
-export async function hintsOf(h: DbHandle, deviceId: string): Promise<HintRow[]> {
-  const rows = await h.db
-    .selectFrom('device_hints as x')
-    .innerJoin('devices as d', 'd.id', 'x.device_id')
-    .selectAll('x')
-    .where((eb) => eb.or([eb('d.id', '=', deviceId), eb('d.merged_into', '=', deviceId)]))
-    .orderBy('x.kind')
-    .orderBy('x.value')
-    .orderBy('x.first_seen')
-    .execute();
-  // A duplicate and its record may both have seen a hint: once, with the earliest sighting.
-  const seen = new Set<string>();
-  return rows.filter((r) => {
-    const key = `${r.kind}\u0000${r.value}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/**
+ * Each device's hints, with those of duplicates merged into it, by kind and value, by device id. A
+ * duplicate and its record may both have seen a hint: it is listed once, with the earliest sighting.
+ */
+export async function hintsOf(h: DbHandle, deviceIds: readonly string[]): Promise<Map<string, HintRow[]>> {
+  const out = new Map<string, HintRow[]>();
+  for (const part of chunks(deviceIds, 500)) {
+    if (part.length === 0) continue;
+    const asked = new Set(part);
+    const rows = await h.db
+      .selectFrom('device_hints as x')
+      .innerJoin('devices as d', 'd.id', 'x.device_id')
+      .selectAll('x')
+      .select('d.merged_into')
+      .where((eb) => eb.or([eb('d.id', 'in', part), eb('d.merged_into', 'in', part)]))
+      .orderBy('x.kind')
+      .orderBy('x.value')
+      .orderBy('x.first_seen')
+      .execute();
+    const seen = new Set<string>();
+    for (const { merged_into, ...r } of rows) {
+      const owner = asked.has(r.device_id) || !merged_into ? r.device_id : merged_into;
+      const key = `${owner}\u0000${r.kind}\u0000${r.value}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const list = out.get(owner);
+      if (list) list.push(r);
+      else out.set(owner, [r]);
+    }
+  }
+  return out;
 }
 
 /** Rows must be one per (device_id, field): PostgreSQL refuses to update a row twice in one statement. */
@@ -148,10 +168,11 @@ export async function deleteSuggestions(
   h: DbHandle,
   pairs: readonly { deviceId: string; field: string }[],
 ): Promise<void> {
-  const byField = new Map<string, string[]>();
-  for (const p of pairs) byField.set(p.field, [...(byField.get(p.field) ?? []), p.deviceId]);
-  for (const [field, ids] of byField)
-    for (const part of chunks(ids, 500))
+  for (const [field, mine] of groupBy(pairs, (p) => p.field))
+    for (const part of chunks(
+      mine.map((p) => p.deviceId),
+      500,
+    ))
       await h.db
         .deleteFrom('device_suggestions')
         .where('field', '=', field)
@@ -178,9 +199,10 @@ export async function suggestionsOf(
       .where((eb) => eb.or([eb('d.id', 'in', part), eb('d.merged_into', 'in', part)]))
       .orderBy('s.field')
       .execute();
+    const asked = new Set(part);
     const best = new Map<string, SuggestionRow & { own: boolean }>();
     for (const { merged_into, ...r } of rows) {
-      const owner = part.includes(r.device_id) || !merged_into ? r.device_id : merged_into;
+      const owner = asked.has(r.device_id) || !merged_into ? r.device_id : merged_into;
       const own = owner === r.device_id;
       const key = `${owner}\u0000${r.field}`;
       const prev = best.get(key);
