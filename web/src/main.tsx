@@ -1,6 +1,6 @@
 /**
  * @module The dashboard's entry: finds out whether a session exists (GET /auth/session), shows the login
- * form or the shell, and loads each page as its own chunk.
+ * form (or, on a fresh install, the first-run form) or the shell, and loads each page as its own chunk.
  */
 import { lazy, StrictMode, Suspense, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -8,6 +8,7 @@ import { ApiError, api, ok, setCsrfToken, setUnauthorizedHandler } from './api.j
 import { Shell } from './components/shell.js';
 import { ErrorMessage, Loading } from './components/ui.js';
 import { LoginPage } from './pages/login-page.js';
+import { SetupPage } from './pages/setup-page.js';
 import { useLocation } from './router.js';
 import { type Session, SessionContext } from './session.js';
 import './styles.css';
@@ -74,17 +75,30 @@ async function loadSession(): Promise<Session | null> {
   }
 }
 
+/** Whether the first admin still has to be created (GET /setup, public). */
+async function setupNeeded(): Promise<boolean> {
+  return (await ok(api().setup.$get())).needed;
+}
+
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [setup, setSetup] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
   const refresh = useCallback(() => {
-    loadSession().then(setSession, setError);
+    loadSession()
+      .then(async (s) => {
+        // Without a session, a fresh install offers the first-run form instead of a login nobody has.
+        setSetup(s === null && (await setupNeeded()));
+        setSession(s);
+      })
+      .catch(setError);
   }, []);
   useEffect(() => {
     setUnauthorizedHandler(() => {
       setCsrfToken(null);
-      setSession(null);
+      // While the first load is still finding out (no session yet), `refresh` decides what to show.
+      setSession((was) => (was === undefined ? undefined : null));
     });
     refresh();
   }, [refresh]);
@@ -98,6 +112,8 @@ function App() {
 
   if (error) return <ErrorMessage error={error} />;
   if (session === undefined) return <Loading what="Vigil" />;
+  if (session === null && setup)
+    return <SetupPage onSignedIn={refresh} onAlreadySetUp={() => setSetup(false)} />;
   if (session === null) return <LoginPage onLoggedIn={refresh} />;
   return (
     <SessionContext.Provider value={{ session, logout }}>

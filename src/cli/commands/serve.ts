@@ -118,7 +118,7 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
           const token = await issueSetupToken(vdb);
           // Printed on the console only, never logged: it grants the first admin account.
           process.stderr.write(
-            `\nNo accounts yet. Create the first admin with\n  vigil users add NAME --role admin\nor POST ${url}/api/v1/setup with this one-time setup token (valid 24 h):\n  ${token}\n\n`,
+            `\nNo accounts yet. Create the first admin with\n  vigil users add NAME --role admin\nor open ${url}/ in a browser (or POST ${url}/api/v1/setup) with this one-time setup token (valid 24 h):\n  ${token}\n\n`,
           );
         }
         // Task verification and risk-acceptance expiry, now and every hour (the match role).
