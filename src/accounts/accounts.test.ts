@@ -9,7 +9,7 @@ import { createApiToken, listApiTokens, resolveApiToken, revokeApiToken } from '
 import { completeSetup, issueSetupToken, needsSetup } from './first-run.js';
 import { LoginThrottle } from './login-throttle.js';
 import { login, resolveSession } from './sessions.js';
-import { createUser, resetPassword, setUserDisabled, setUserRole } from './users.js';
+import { changeOwnPassword, createUser, resetPassword, setUserDisabled, setUserRole } from './users.js';
 
 const config = { sessionHours: 12, sessionIdleMinutes: 30, loginMaxFailures: 3, lockoutMinutes: 15 };
 
@@ -83,6 +83,73 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     await expect(
       login(vdb, config, throttle, { username: 'ce.smith', password: 'a brand new passphrase 2026' }),
     ).resolves.toBeDefined();
+  });
+
+  it('a user changes their own password: current one asked again, other sessions end, audited', async () => {
+    await withUser();
+    const throttle = new LoginThrottle();
+    const signIn = (password = TEST_PASSWORD) =>
+      login(vdb, config, throttle, { username: 'ce.smith', password });
+    const here = await signIn();
+    const elsewhere = await signIn();
+    const me = (await resolveSession(vdb, config, here.sessionSecret))!;
+    const change = (currentPassword: string, newPassword: string) =>
+      changeOwnPassword(vdb, me.actor, { currentPassword, newPassword, keepSessionId: me.sessionId }, config);
+
+    await expect(change('not my password at all', 'a brand new passphrase 2026')).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: [{ field: 'currentPassword' }],
+    });
+    await expect(change(TEST_PASSWORD, TEST_PASSWORD)).rejects.toThrow(/is the current one/);
+    await expect(change(TEST_PASSWORD, 'password1234')).rejects.toThrow(/commonly used or breached/);
+    // Nothing changed yet: both sessions live, the old password still works.
+    expect(await resolveSession(vdb, config, elsewhere.sessionSecret)).toBeDefined();
+
+    const user = await change(TEST_PASSWORD, 'a brand new passphrase 2026');
+    expect(user.passwordChangedAt >= me.user.passwordChangedAt).toBe(true);
+    expect(await resolveSession(vdb, config, here.sessionSecret)).toBeDefined();
+    expect(await resolveSession(vdb, config, elsewhere.sessionSecret)).toBeUndefined();
+    await expect(signIn()).rejects.toMatchObject({ code: 'authentication_required' });
+    await expect(signIn('a brand new passphrase 2026')).resolves.toBeDefined();
+    const entries = await listAudit(vdb, { action: 'user.change-password' });
+    expect(
+      entries.map((e) => [e.actor, e.outcome, e.summary['reason'] ?? e.summary['otherSessionsEnded']]),
+    ).toEqual([
+      ['ce.smith', 'success', 1],
+      ['ce.smith', 'failure', 'wrong current password'],
+    ]);
+    expect(JSON.stringify(entries)).not.toMatch(/brand new|not my password/);
+    // The CLI operator and API tokens have no password of their own.
+    await expect(
+      changeOwnPassword(vdb, cliActor, { currentPassword: 'x', newPassword: 'y' }, config),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('wrong current passwords lock the account and end its sessions, as failed logins do', async () => {
+    await withUser();
+    const s = await login(vdb, config, new LoginThrottle(), {
+      username: 'ce.smith',
+      password: TEST_PASSWORD,
+    });
+    const me = (await resolveSession(vdb, config, s.sessionSecret))!;
+    for (let i = 0; i < 3; i++)
+      await expect(
+        changeOwnPassword(
+          vdb,
+          me.actor,
+          { currentPassword: `guess number ${i}`, newPassword: 'a brand new passphrase 2026' },
+          config,
+        ),
+      ).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(await resolveSession(vdb, config, s.sessionSecret)).toBeUndefined();
+    await expect(
+      login(vdb, config, new LoginThrottle(), { username: 'ce.smith', password: TEST_PASSWORD }),
+    ).rejects.toMatchObject({ code: 'authentication_required' });
+    const [last] = await listAudit(vdb, { action: 'user.change-password' });
+    expect(last?.summary).toMatchObject({
+      reason: 'wrong current password; account locked',
+      sessionsEnded: 1,
+    });
   });
 
   it('throttles one address across accounts', async () => {

@@ -3,13 +3,13 @@
  * audited in the same transaction; passwords are checked against the policy and stored as argon2id.
  */
 import { appendAudit } from '../audit/audit-log.js';
-import { conflict, invalidInput, notFound } from '../errors.js';
+import { authenticationRequired, conflict, forbidden, invalidInput, notFound } from '../errors.js';
 import * as store from '../store/account-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { type Actor, assertCan } from './actor.js';
 import { checkPassword } from './password-policy.js';
-import { hashPassword } from './passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import { isRole, ROLE_NAMES, type Role } from './permissions.js';
 
 export interface User {
@@ -179,6 +179,83 @@ export async function resetPassword(
       action: 'user.reset-password',
       target: { type: 'user', id: row.id },
       summary: { username: row.username, unlocked: row.locked_until !== null, sessionsEnded: ended },
+    });
+    return toUser({ ...row, ...patch });
+  });
+}
+
+export interface OwnPasswordChange {
+  currentPassword: string;
+  newPassword: string;
+  /** The session the change is made from: it stays open, every other session of the account ends. */
+  keepSessionId?: string | undefined;
+}
+
+/**
+ * A signed-in user changes their own password (HIPAA §164.308(a)(5)(ii)(D), password management), no
+ * `users:write` needed. The current password is asked again so that an unattended, signed-in browser
+ * cannot be used to take the account over; a wrong one counts towards the account's lockout like a
+ * failed login and is audited as a failure.
+ */
+export async function changeOwnPassword(
+  h: DbHandle,
+  actor: Actor,
+  input: OwnPasswordChange,
+  lockout: { loginMaxFailures: number; lockoutMinutes: number },
+): Promise<User> {
+  if (actor.kind !== 'user')
+    throw forbidden('Only a signed-in user has a password to change; API tokens and the CLI have none');
+  const row = await store.findUserById(h, actor.id);
+  if (!row || row.disabled === 1) throw authenticationRequired('The account no longer exists or is disabled');
+  if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
+    const now = new Date();
+    const failures = row.failed_logins + 1;
+    const lock = failures >= lockout.loginMaxFailures;
+    const lockedUntil = lock ? new Date(now.getTime() + lockout.lockoutMinutes * 60_000).toISOString() : null;
+    await transaction(h, async (tx) => {
+      await store.updateUser(tx, row.id, {
+        failed_logins: lock ? 0 : failures,
+        locked_until: lockedUntil ?? row.locked_until,
+        updated_at: now.toISOString(),
+      });
+      // A lock ends the sessions too: whoever is guessing at this browser is out.
+      const ended = lock ? await store.deleteSessionsOfUser(tx, row.id) : 0;
+      await appendAudit(tx, {
+        actor,
+        action: 'user.change-password',
+        outcome: 'failure',
+        target: { type: 'user', id: row.id },
+        summary: {
+          reason: lock ? 'wrong current password; account locked' : 'wrong current password',
+          ...(lock ? { lockedUntil, sessionsEnded: ended } : {}),
+        },
+      });
+    });
+    throw invalidInput('The current password is wrong', [
+      { field: 'currentPassword', reason: "does not match the account's password" },
+    ]);
+  }
+  if (input.newPassword === input.currentPassword)
+    throw invalidInput('The new password is the current one; choose another', [
+      { field: 'newPassword', reason: 'must differ from the current password' },
+    ]);
+  validatePassword(input.newPassword, row.username);
+  const passwordHash = await hashPassword(input.newPassword);
+  return transaction(h, async (tx) => {
+    const now = nowIso();
+    const patch = {
+      password_hash: passwordHash,
+      password_changed_at: now,
+      failed_logins: 0,
+      updated_at: now,
+    };
+    await store.updateUser(tx, row.id, patch);
+    const ended = await store.deleteSessionsOfUser(tx, row.id, input.keepSessionId);
+    await appendAudit(tx, {
+      actor,
+      action: 'user.change-password',
+      target: { type: 'user', id: row.id },
+      summary: { username: row.username, otherSessionsEnded: ended },
     });
     return toUser({ ...row, ...patch });
   });

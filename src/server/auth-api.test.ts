@@ -90,6 +90,64 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
     expect((await h.withToken('vgl_forged').get('/api/v1/audit')).status).toBe(401);
   });
 
+  it("changes the signed-in user's own password: CSRF, policy reasons, other sessions end", async () => {
+    await h
+      .as('admin')
+      .post('/api/v1/users', { username: 'night.nurse', role: 'auditor', password: TEST_PASSWORD });
+    const here = await h.login('night.nurse', TEST_PASSWORD);
+    const elsewhere = await h.login('night.nurse', TEST_PASSWORD);
+    const next = 'quiet ward lamp at midnight';
+
+    // Without the CSRF token (a cross-site form) nothing happens.
+    const third = await h.anonymous.post('/api/v1/auth/login', {
+      username: 'night.nurse',
+      password: TEST_PASSWORD,
+    });
+    const cookieOnly = await h.app.request('/api/v1/auth/password', {
+      method: 'POST',
+      headers: {
+        cookie: third.headers.get('set-cookie')!.split(';')[0]!,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ currentPassword: TEST_PASSWORD, newPassword: next }),
+    });
+    expect(cookieOnly.status).toBe(403);
+
+    const wrong = await here.post('/api/v1/auth/password', {
+      currentPassword: 'guessed wrongly',
+      newPassword: next,
+    });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ issues: [{ field: 'currentPassword' }] });
+    const weak = await here.post('/api/v1/auth/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'short',
+    });
+    expect(weak.status).toBe(400);
+    expect(((await weak.json()) as { detail: string }).detail).toMatch(/at least 12 characters/);
+
+    const changed = await here.post('/api/v1/auth/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: next,
+    });
+    expect(changed.status).toBe(200);
+    expect(await changed.json()).toMatchObject({ username: 'night.nurse', role: 'auditor' });
+    expect((await here.get('/api/v1/auth/session')).status).toBe(200);
+    expect((await elsewhere.get('/api/v1/auth/session')).status).toBe(401);
+    await expect(h.login('night.nurse', TEST_PASSWORD)).rejects.toThrow(/401/);
+    await h.login('night.nurse', next);
+
+    // An API token has no password to change.
+    const { token } = (await (await h.as('admin').post('/api/v1/tokens', { name: 'pw-probe' })).json()) as {
+      token: string;
+    };
+    const byToken = await h
+      .withToken(token)
+      .post('/api/v1/auth/password', { currentPassword: 'a', newPassword: 'b' });
+    expect(byToken.status).toBe(403);
+    expect(((await byToken.json()) as { detail: string }).detail).toMatch(/API tokens and the CLI have none/);
+  });
+
   it('records logins and mutations in the audit log and the chain verifies', async () => {
     await h
       .as('admin')

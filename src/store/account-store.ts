@@ -59,8 +59,11 @@ export async function deleteSession(h: DbHandle, id: string): Promise<void> {
   await h.db.deleteFrom('sessions').where('id', '=', id).execute();
 }
 
-export async function deleteSessionsOfUser(h: DbHandle, userId: string): Promise<number> {
-  const r = await h.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+/** Ends every session of a user, but for `except` (the session a user changes their password from). */
+export async function deleteSessionsOfUser(h: DbHandle, userId: string, except?: string): Promise<number> {
+  let q = h.db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (except !== undefined) q = q.where('id', '!=', except);
+  const r = await q.executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 

@@ -2,7 +2,8 @@
  * First run in the browser: the built `vigil serve` on an empty database prints a one-time setup token,
  * and the dashboard, finding no account, asks for it with the first admin's name and password, refuses
  * a wrong token, differing passwords and a breached password with a visible reason, then creates the
- * admin (audited) and signs in. Once an account exists, a new visitor gets the ordinary login form.
+ * admin (audited) and signs in. The admin then changes their own password on the account page (a second
+ * browser of theirs is signed out). Once an account exists, a new visitor gets the ordinary login form.
  * Driven in Debian's Chromium like the other dashboard suites.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,6 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newSession, screenshotOnFailure, see, skipWithoutChromium } from './browser.js';
 import { DASHBOARD_PASSWORD, repoRoot } from './dashboard-seed.js';
+
+const NEW_PASSWORD = 'seven quiet herons at dawn';
 
 /** Starts `vigil serve` on a new database; resolves with its URL and the setup token it printed. */
 function startEmptyVigil(db: string): Promise<{ server: ChildProcess; url: string; token: string }> {
@@ -112,6 +115,46 @@ describe.skipIf(skipWithoutChromium('first-run'))('first run in the dashboard', 
       body: JSON.stringify({ setupToken: token, username: 'second.admin', password: DASHBOARD_PASSWORD }),
     });
     expect(again.status).toBe(409);
+  });
+
+  it('lets the admin change their own password from the account page; other sessions end', async () => {
+    // A second browser signed in as the same admin, to be signed out by the change.
+    const other = await newSession(browser, problems);
+    await other.page.goto(`${url}/`);
+    await other.page.getByLabel('Username').fill('first.admin');
+    await other.page.getByLabel('Password').fill(DASHBOARD_PASSWORD);
+    await other.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await see(other.page.getByRole('button', { name: 'Log out' }));
+
+    await page.getByRole('link', { name: 'first.admin' }).click();
+    await see(page.getByRole('heading', { name: 'Your account' }));
+    expect(page.url()).toBe(`${url}/account`);
+    const form = page.getByRole('form', { name: 'Change password' });
+    const change = async (current: string, next: string) => {
+      await form.getByLabel('Current password').fill(current);
+      await form.getByLabel('New password', { exact: true }).fill(next);
+      await form.getByLabel('New password again').fill(next);
+      await form.getByRole('button', { name: 'Change password' }).click();
+    };
+    await change('not the current password', NEW_PASSWORD);
+    await see(form.getByRole('alert').getByText('The current password is wrong'));
+    await change(DASHBOARD_PASSWORD, NEW_PASSWORD);
+    await see(form.getByRole('status'));
+    expect(await form.getByRole('status').textContent()).toMatch(/Password changed/);
+    expect(await form.getByRole('alert').count()).toBe(0);
+
+    // This browser stays signed in; the other one is sent back to the login form on its next request.
+    await page.reload();
+    await see(page.getByRole('heading', { name: 'Your account' }));
+    await other.page.reload();
+    await see(other.page.getByRole('button', { name: 'Sign in', exact: true }));
+    await other.context.close();
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'first.admin', password: NEW_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
   });
 
   it('shows a new visitor the login form once an account exists', async () => {

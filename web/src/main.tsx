@@ -24,6 +24,7 @@ const AdminPage = lazy(() => import('./pages/admin-page.js'));
 const ImportPage = lazy(() => import('./pages/import-page.js'));
 const NetworkPage = lazy(() => import('./pages/network-page.js'));
 const ProgramPage = lazy(() => import('./pages/program-page.js'));
+const AccountPage = lazy(() => import('./pages/account-page.js'));
 
 function Page() {
   const { path } = useLocation();
@@ -49,6 +50,8 @@ function Page() {
       return <AlertsPage />;
     case '/import':
       return <ImportPage />;
+    case '/account':
+      return <AccountPage />;
     default:
       return (
         <>

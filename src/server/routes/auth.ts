@@ -1,10 +1,11 @@
 /**
- * @module Login, logout and the current session.
+ * @module Login, logout, the current session, and changing one's own password.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { LoginThrottle } from '../../accounts/login-throttle.js';
 import { login, logout } from '../../accounts/sessions.js';
+import { changeOwnPassword } from '../../accounts/users.js';
 import { clientIp, sessionCookieName } from '../authenticate.js';
 import { type AppEnv, actorOf, defineRoute } from '../route.js';
 import { UserSchema } from './users.js';
@@ -12,6 +13,9 @@ import { UserSchema } from './users.js';
 const LoginBody = z
   .object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) })
   .openapi('LoginRequest');
+const PasswordChangeBody = z
+  .object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) })
+  .openapi('PasswordChangeRequest');
 const SessionSchema = z
   .object({ user: UserSchema, csrfToken: z.string(), expiresAt: z.string() })
   .openapi('Session');
@@ -64,6 +68,34 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
         if (sessionId) await logout(c.get('ctx').vdb, actorOf(c), sessionId);
         deleteCookie(c, cookieName, { path: '/', secure: opts.secureCookies });
         return c.body(null, 204);
+      },
+    )
+    .openapi(
+      defineRoute('authenticated', {
+        method: 'post',
+        path: '/auth/password',
+        tags: ['auth'],
+        summary:
+          "Change the signed-in user's own password (the current one is asked again); ends the account's other sessions",
+        request: {
+          body: { content: { 'application/json': { schema: PasswordChangeBody } }, required: true },
+        },
+        responses: {
+          200: { description: 'Password changed', content: { 'application/json': { schema: UserSchema } } },
+          400: { description: 'The current password is wrong, or the new one is refused by the policy' },
+          403: { description: 'An API token: it has no password' },
+        },
+      }),
+      async (c) => {
+        const { vdb, config } = c.get('ctx');
+        const body = c.req.valid('json');
+        const user = await changeOwnPassword(
+          vdb,
+          actorOf(c),
+          { ...body, keepSessionId: c.get('sessionId') },
+          config,
+        );
+        return c.json(user, 200);
       },
     )
     .openapi(

@@ -1,6 +1,6 @@
 /**
  * @module The frame around every page: a skip link, the navigation (only the pages the account may
- * see), who is signed in, and the log-out button.
+ * see), who is signed in (a link to their account page: change password), and the log-out button.
  */
 import { type ReactNode, useEffect, useRef } from 'react';
 import { Link, useLocation } from '../router.js';
@@ -60,7 +60,9 @@ export function Shell({ children }: { children: ReactNode }) {
           </ul>
         </nav>
         <span className="who">
-          {session.name}
+          <Link href="/account" aria-current={path === '/account' ? 'page' : undefined}>
+            {session.name}
+          </Link>
           {session.role ? ` (${session.role})` : ''}
         </span>
         <button type="button" onClick={logout}>
