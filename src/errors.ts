@@ -7,7 +7,9 @@
 export const ERROR_CODES = {
   invalid_input: { status: 400, exit: 65, title: 'Invalid input' },
   authentication_required: { status: 401, exit: 77, title: 'Authentication required' },
+  mfa_required: { status: 401, exit: 77, title: 'Second factor required' },
   forbidden: { status: 403, exit: 77, title: 'Forbidden' },
+  mfa_enrolment_required: { status: 403, exit: 77, title: 'Second factor enrolment required' },
   not_found: { status: 404, exit: 66, title: 'Not found' },
   conflict: { status: 409, exit: 65, title: 'Conflict' },
   too_large: { status: 413, exit: 65, title: 'Request too large' },

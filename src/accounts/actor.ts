@@ -17,6 +17,11 @@ export interface Actor {
   siteIds?: readonly string[];
   /** Client address, when the action came over the network. */
   ip?: string;
+  /**
+   * A signed-in user without a second factor while `requireMfa` is on: may only enrol one (the
+   * `authenticated` routes: session, password, second factor, logout).
+   */
+  mfaEnrolmentRequired?: boolean;
 }
 
 export function can(actor: Actor, permission: Permission): boolean {

@@ -12,6 +12,7 @@ import { nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import type { Actor } from './actor.js';
 import type { LoginThrottle } from './login-throttle.js';
+import { checkSecondFactor } from './mfa.js';
 import { burnPasswordCheck, verifyPassword } from './passwords.js';
 import { permissionsOf, type Role } from './permissions.js';
 import { hashSecret, newSecret } from './secrets.js';
@@ -20,11 +21,13 @@ import { toUser, type User } from './users.js';
 type SessionConfig = Pick<
   Config,
   'sessionHours' | 'sessionIdleMinutes' | 'loginMaxFailures' | 'lockoutMinutes'
->;
+> & { requireMfa?: boolean };
 
 export interface LoginRequest {
   username: string;
   password: string;
+  /** The second factor (a TOTP code or a recovery code), for an account that has one. */
+  otp?: string | undefined;
   ip?: string | undefined;
   userAgent?: string | undefined;
 }
@@ -84,16 +87,29 @@ export async function login(
     await burnPasswordCheck(req.password);
     return fail('account locked');
   }
-  if (!(await verifyPassword(row.password_hash, req.password))) {
+  // A wrong password or second factor counts towards the lockout.
+  const failWith = (reason: string) => {
     const failures = row.failed_logins + 1;
     const lock = failures >= config.loginMaxFailures;
-    return fail(lock ? 'wrong password; account locked' : 'wrong password', {
+    return fail(lock ? `${reason}; account locked` : reason, {
       failed_logins: lock ? 0 : failures,
       locked_until: lock
         ? new Date(now.getTime() + config.lockoutMinutes * 60_000).toISOString()
         : row.locked_until,
       updated_at: nowS,
     });
+  };
+  if (!(await verifyPassword(row.password_hash, req.password))) return failWith('wrong password');
+  let secondFactor: ReturnType<typeof checkSecondFactor> = null;
+  if (row.totp_enabled_at) {
+    // Asked only once the password is right, as a second step of the same form.
+    if (!req.otp?.trim())
+      throw new VigilError(
+        'mfa_required',
+        'This account signs in with a second factor: enter the code from your authenticator app, or a recovery code',
+      );
+    secondFactor = checkSecondFactor(row, req.otp, now.getTime());
+    if (!secondFactor) return failWith('wrong second factor');
   }
 
   const sessionSecret = newSecret();
@@ -101,6 +117,7 @@ export async function login(
   const expiresAt = new Date(now.getTime() + config.sessionHours * 3_600_000).toISOString();
   await transaction(h, async (tx) => {
     await store.updateUser(tx, row.id, {
+      ...secondFactor?.patch,
       failed_logins: 0,
       locked_until: null,
       last_login_at: nowS,
@@ -121,6 +138,16 @@ export async function login(
       actor: { ...attempt, name: row.username },
       action: 'auth.login',
       target: { type: 'user', id: row.id },
+      ...(secondFactor
+        ? {
+            summary: {
+              secondFactor: secondFactor.method,
+              ...(secondFactor.recoveryCodesLeft !== undefined
+                ? { recoveryCodesLeft: secondFactor.recoveryCodesLeft }
+                : {}),
+            },
+          }
+        : {}),
     });
   });
   return {
@@ -168,6 +195,7 @@ export async function resolveSession(
       role,
       permissions: permissionsOf(role),
       ...(ip ? { ip } : {}),
+      ...(config.requireMfa && user.totp_enabled_at === null ? { mfaEnrolmentRequired: true } : {}),
     },
     sessionId: id,
     csrfToken: session.csrf_token,

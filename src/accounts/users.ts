@@ -3,14 +3,15 @@
  * audited in the same transaction; passwords are checked against the policy and stored as argon2id.
  */
 import { appendAudit } from '../audit/audit-log.js';
-import { authenticationRequired, conflict, forbidden, invalidInput, notFound } from '../errors.js';
+import { conflict, invalidInput, notFound } from '../errors.js';
 import * as store from '../store/account-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { type Actor, assertCan } from './actor.js';
 import { checkPassword } from './password-policy.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword } from './passwords.js';
 import { isRole, ROLE_NAMES, type Role } from './permissions.js';
+import { assertCurrentPassword, type Lockout, ownAccount } from './reauthenticate.js';
 
 export interface User {
   id: string;
@@ -22,6 +23,8 @@ export interface User {
   lastLoginAt: string | null;
   passwordChangedAt: string;
   createdAt: string;
+  /** Whether signing in needs a second factor (a confirmed TOTP authenticator). */
+  mfaEnabled: boolean;
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
@@ -37,6 +40,7 @@ export function toUser(row: store.UserRow, now = nowIso()): User {
     lastLoginAt: row.last_login_at,
     passwordChangedAt: row.password_changed_at,
     createdAt: row.created_at,
+    mfaEnabled: row.totp_enabled_at !== null,
   };
 }
 
@@ -98,6 +102,10 @@ export async function createUserUnchecked(h: DbHandle, actor: Actor, input: NewU
       password_changed_at: now,
       created_at: now,
       updated_at: now,
+      totp_secret: null,
+      totp_enabled_at: null,
+      totp_last_step: null,
+      mfa_recovery: null,
     };
     await store.insertUser(tx, row);
     await appendAudit(tx, {
@@ -116,7 +124,7 @@ export async function listUsers(h: DbHandle, actor: Actor): Promise<User[]> {
   return (await store.listUsers(h)).map((r) => toUser(r, now));
 }
 
-async function requireUser(h: DbHandle, username: string): Promise<store.UserRow> {
+export async function requireUser(h: DbHandle, username: string): Promise<store.UserRow> {
   const row = await store.findUserByName(h, username);
   if (!row) throw notFound(`User "${username}"`);
   return row;
@@ -193,48 +201,16 @@ export interface OwnPasswordChange {
 
 /**
  * A signed-in user changes their own password (HIPAA §164.308(a)(5)(ii)(D), password management), no
- * `users:write` needed. The current password is asked again so that an unattended, signed-in browser
- * cannot be used to take the account over; a wrong one counts towards the account's lockout like a
- * failed login and is audited as a failure.
+ * `users:write` needed. The current password is asked again (reauthenticate.ts).
  */
 export async function changeOwnPassword(
   h: DbHandle,
   actor: Actor,
   input: OwnPasswordChange,
-  lockout: { loginMaxFailures: number; lockoutMinutes: number },
+  lockout: Lockout,
 ): Promise<User> {
-  if (actor.kind !== 'user')
-    throw forbidden('Only a signed-in user has a password to change; API tokens and the CLI have none');
-  const row = await store.findUserById(h, actor.id);
-  if (!row || row.disabled === 1) throw authenticationRequired('The account no longer exists or is disabled');
-  if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
-    const now = new Date();
-    const failures = row.failed_logins + 1;
-    const lock = failures >= lockout.loginMaxFailures;
-    const lockedUntil = lock ? new Date(now.getTime() + lockout.lockoutMinutes * 60_000).toISOString() : null;
-    await transaction(h, async (tx) => {
-      await store.updateUser(tx, row.id, {
-        failed_logins: lock ? 0 : failures,
-        locked_until: lockedUntil ?? row.locked_until,
-        updated_at: now.toISOString(),
-      });
-      // A lock ends the sessions too: whoever is guessing at this browser is out.
-      const ended = lock ? await store.deleteSessionsOfUser(tx, row.id) : 0;
-      await appendAudit(tx, {
-        actor,
-        action: 'user.change-password',
-        outcome: 'failure',
-        target: { type: 'user', id: row.id },
-        summary: {
-          reason: lock ? 'wrong current password; account locked' : 'wrong current password',
-          ...(lock ? { lockedUntil, sessionsEnded: ended } : {}),
-        },
-      });
-    });
-    throw invalidInput('The current password is wrong', [
-      { field: 'currentPassword', reason: "does not match the account's password" },
-    ]);
-  }
+  const row = await ownAccount(h, actor);
+  await assertCurrentPassword(h, actor, row, input.currentPassword, 'user.change-password', lockout);
   if (input.newPassword === input.currentPassword)
     throw invalidInput('The new password is the current one; choose another', [
       { field: 'newPassword', reason: 'must differ from the current password' },

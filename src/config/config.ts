@@ -64,6 +64,11 @@ export const CONFIG_OPTIONS = {
     schema: positiveInt.default(15),
     doc: 'How long a locked account stays locked',
   },
+  requireMfa: {
+    env: 'VIGIL_REQUIRE_MFA',
+    schema: z.stringbool().default(false),
+    doc: 'Every account must sign in with a second factor (TOTP); one without it may only enrol one',
+  },
   trustProxy: {
     env: 'VIGIL_TRUST_PROXY',
     schema: z.stringbool().default(false),

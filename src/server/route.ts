@@ -8,7 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Actor } from '../accounts/actor.js';
 import type { Permission } from '../accounts/permissions.js';
 import type { AppContext } from '../context.js';
-import { authenticationRequired, forbidden } from '../errors.js';
+import { authenticationRequired, forbidden, VigilError } from '../errors.js';
 import { problemResponses } from './problem.js';
 
 export type RoutePermission = Permission | 'public' | 'authenticated';
@@ -29,6 +29,11 @@ export function requirePermission(permission: RoutePermission): MiddlewareHandle
     if (permission !== 'public') {
       const actor = c.get('actor');
       if (!actor) throw authenticationRequired();
+      if (permission !== 'authenticated' && actor.mfaEnrolmentRequired)
+        throw new VigilError(
+          'mfa_enrolment_required',
+          'This Vigil requires a second factor: set up an authenticator app on your account page first',
+        );
       if (permission !== 'authenticated' && !actor.permissions.has(permission)) {
         throw forbidden(`This action needs the permission ${permission}`);
       }

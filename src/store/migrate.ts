@@ -25,6 +25,7 @@ import * as m0017 from './migrations/0017-match-queue.js';
 import * as m0018 from './migrations/0018-import-jobs.js';
 import * as m0019 from './migrations/0019-device-sanitizations.js';
 import * as m0020 from './migrations/0020-fingerprint-evidence.js';
+import * as m0021 from './migrations/0021-account-mfa.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -48,6 +49,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0018-import-jobs': m0018,
   '0019-device-sanitizations': m0019,
   '0020-fingerprint-evidence': m0020,
+  '0021-account-mfa': m0021,
 };
 
 export interface MigrationReport {

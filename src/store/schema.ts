@@ -126,6 +126,13 @@ export interface UserTable {
   password_changed_at: string;
   created_at: string;
   updated_at: string;
+  /** Sealed TOTP secret (0021-account-mfa); while `totp_enabled_at` is null, an enrolment in progress. */
+  totp_secret: string | null;
+  totp_enabled_at: string | null;
+  /** The last accepted TOTP time step, so a code works once. */
+  totp_last_step: number | null;
+  /** JSON `[{hash, usedAt}]`: SHA-256 of each recovery code. */
+  mfa_recovery: string | null;
 }
 
 export interface SessionTable {

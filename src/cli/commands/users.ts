@@ -2,6 +2,7 @@
  * @module `vigil users add|list|disable|enable|reset-password|set-role`.
  */
 import type { Command } from 'commander';
+import { resetMfa } from '../../accounts/mfa.js';
 import { ROLE_NAMES } from '../../accounts/permissions.js';
 import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
 import type { CliContext } from '../cli-context.js';
@@ -49,11 +50,12 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
         if (o.json) return printJson(list);
         process.stdout.write(
           formatTable(
-            ['USERNAME', 'ROLE', 'STATE', 'LAST LOGIN', 'CREATED'],
+            ['USERNAME', 'ROLE', 'STATE', 'MFA', 'LAST LOGIN', 'CREATED'],
             list.map((u) => [
               u.username,
               u.role,
               u.disabled ? 'disabled' : u.locked ? 'locked' : 'active',
+              u.mfaEnabled ? 'totp' : '-',
               u.lastLoginAt,
               u.createdAt,
             ]),
@@ -88,6 +90,19 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
         const password = await readPassword(Boolean(o.passwordStdin), 'New password');
         await resetPassword(vdb, cli.actor(), username, password);
         process.stdout.write(`Password of "${username}" reset.\n`);
+      }),
+    );
+
+  users
+    .command('reset-mfa <username>')
+    .description("Remove an account's second factor (a lost authenticator app); ends its sessions")
+    .action(
+      action(async (username: string) => {
+        const { vdb } = await cli.get();
+        await resetMfa(vdb, cli.actor(), username);
+        process.stdout.write(
+          `Second factor of "${username}" removed; they sign in with their password and enrol again.\n`,
+        );
       }),
     );
 

@@ -1,18 +1,43 @@
 /**
- * @module Login, logout, the current session, and changing one's own password.
+ * @module Login (with a second factor where the account has one), logout, the current session, and the
+ * signed-in user's own credentials: password and second factor.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { LoginThrottle } from '../../accounts/login-throttle.js';
+import {
+  confirmTotp,
+  disableOwnMfa,
+  mfaStatus,
+  renewRecoveryCodes,
+  startTotpEnrolment,
+} from '../../accounts/mfa.js';
 import { login, logout } from '../../accounts/sessions.js';
 import { changeOwnPassword } from '../../accounts/users.js';
 import { clientIp, sessionCookieName } from '../authenticate.js';
-import { type AppEnv, actorOf, defineRoute } from '../route.js';
+import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 import { UserSchema } from './users.js';
 
 const LoginBody = z
-  .object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) })
+  .object({
+    username: z.string().min(1).max(128),
+    password: z.string().min(1).max(1024),
+    otp: z
+      .string()
+      .max(64)
+      .optional()
+      .openapi({ description: 'Second factor: a TOTP code or a recovery code (accounts that have one)' }),
+  })
   .openapi('LoginRequest');
+const ReauthBody = z.object({
+  currentPassword: z.string().min(1).max(1024),
+  code: z.string().min(1).max(64),
+});
+const RecoveryCodesSchema = z
+  .object({
+    recoveryCodes: z.array(z.string()).openapi({ description: 'Shown once; Vigil keeps only hashes' }),
+  })
+  .openapi('RecoveryCodes');
 const PasswordChangeBody = z
   .object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().min(1).max(1024) })
   .openapi('PasswordChangeRequest');
@@ -33,6 +58,10 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
         request: { body: { content: { 'application/json': { schema: LoginBody } }, required: true } },
         responses: {
           200: { description: 'Logged in', content: { 'application/json': { schema: SessionSchema } } },
+          401: {
+            description:
+              'Wrong credentials; or `mfa_required`: the password is right and the account needs its second factor (`otp`)',
+          },
           429: { description: 'Too many failed logins from this address' },
         },
       }),
@@ -42,6 +71,7 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
         const result = await login(vdb, config, throttle, {
           username: body.username,
           password: body.password,
+          otp: body.otp,
           ip: clientIp(c),
           userAgent: c.req.header('user-agent'),
         });
@@ -101,6 +131,110 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
     .openapi(
       defineRoute('authenticated', {
         method: 'get',
+        path: '/auth/mfa',
+        tags: ['auth'],
+        summary:
+          "The signed-in user's second factor: on or not, enrolment pending, recovery codes left, required",
+        responses: {
+          200: json(
+            z.object({
+              enabled: z.boolean(),
+              enabledAt: z.string().nullable(),
+              pending: z.boolean(),
+              recoveryCodesLeft: z.number().int(),
+              required: z.boolean().openapi({ description: 'requireMfa: every account must have one' }),
+            }),
+            'Second factor',
+          ),
+        },
+      }),
+      async (c) => {
+        const { vdb, config } = c.get('ctx');
+        return c.json({ ...(await mfaStatus(vdb, actorOf(c))), required: config.requireMfa }, 200);
+      },
+    )
+    .openapi(
+      defineRoute('authenticated', {
+        method: 'post',
+        path: '/auth/mfa/totp',
+        tags: ['auth'],
+        summary:
+          'Start enrolling an authenticator app: a new TOTP secret and its otpauth:// URI (for a QR code)',
+        request: {
+          body: {
+            content: {
+              'application/json': { schema: z.object({ currentPassword: z.string().min(1).max(1024) }) },
+            },
+            required: true,
+          },
+        },
+        responses: {
+          200: json(z.object({ secret: z.string(), otpauthUri: z.string() }), 'Enrolment started'),
+          409: { description: 'A second factor is already on' },
+        },
+      }),
+      async (c) => {
+        const { vdb, config } = c.get('ctx');
+        return c.json(await startTotpEnrolment(vdb, actorOf(c), c.req.valid('json'), config), 200);
+      },
+    )
+    .openapi(
+      defineRoute('authenticated', {
+        method: 'post',
+        path: '/auth/mfa/totp/confirm',
+        tags: ['auth'],
+        summary:
+          "Turn the second factor on with the authenticator's first code; returns the recovery codes once",
+        request: {
+          body: {
+            content: { 'application/json': { schema: z.object({ code: z.string().min(1).max(64) }) } },
+            required: true,
+          },
+        },
+        responses: { 200: json(RecoveryCodesSchema, 'Second factor on') },
+      }),
+      async (c) => {
+        const { vdb } = c.get('ctx');
+        const body = c.req.valid('json');
+        return c.json(
+          await confirmTotp(vdb, actorOf(c), { ...body, keepSessionId: c.get('sessionId') }),
+          200,
+        );
+      },
+    )
+    .openapi(
+      defineRoute('authenticated', {
+        method: 'post',
+        path: '/auth/mfa/disable',
+        tags: ['auth'],
+        summary: 'Turn the second factor off (current password and a current code or recovery code)',
+        request: { body: { content: { 'application/json': { schema: ReauthBody } }, required: true } },
+        responses: { 204: { description: 'Second factor off' } },
+      }),
+      async (c) => {
+        const { vdb, config } = c.get('ctx');
+        await disableOwnMfa(vdb, actorOf(c), c.req.valid('json'), config);
+        return c.body(null, 204);
+      },
+    )
+    .openapi(
+      defineRoute('authenticated', {
+        method: 'post',
+        path: '/auth/mfa/recovery-codes',
+        tags: ['auth'],
+        summary:
+          'Replace the recovery codes (current password and a current code); returns the new ones once',
+        request: { body: { content: { 'application/json': { schema: ReauthBody } }, required: true } },
+        responses: { 200: json(RecoveryCodesSchema, 'New recovery codes') },
+      }),
+      async (c) => {
+        const { vdb, config } = c.get('ctx');
+        return c.json(await renewRecoveryCodes(vdb, actorOf(c), c.req.valid('json'), config), 200);
+      },
+    )
+    .openapi(
+      defineRoute('authenticated', {
+        method: 'get',
         path: '/auth/session',
         tags: ['auth'],
         summary: 'The current session: user, role, permissions and CSRF token',
@@ -116,6 +250,9 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
                     role: z.string().nullable(),
                     permissions: z.array(z.string()),
                     siteIds: z.array(z.string()).nullable(),
+                    mfaEnrolmentRequired: z
+                      .boolean()
+                      .openapi({ description: 'requireMfa is on and this user has no second factor yet' }),
                   }),
                   csrfToken: z.string().nullable(),
                   expiresAt: z.string().nullable(),
@@ -139,6 +276,7 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
               role: actor.role ?? null,
               permissions: [...actor.permissions].sort(),
               siteIds: actor.siteIds ? [...actor.siteIds] : null,
+              mfaEnrolmentRequired: actor.mfaEnrolmentRequired === true,
             },
             csrfToken,
             expiresAt,

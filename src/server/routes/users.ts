@@ -3,6 +3,7 @@
  * roles with their permissions (GET /roles, from accounts/permissions.ts).
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { resetMfa } from '../../accounts/mfa.js';
 import { ALL_PERMISSIONS, PERMISSIONS, ROLE_NAMES, ROLES } from '../../accounts/permissions.js';
 import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
@@ -18,6 +19,7 @@ export const UserSchema = z
     lastLoginAt: z.string().nullable(),
     passwordChangedAt: z.string(),
     createdAt: z.string(),
+    mfaEnabled: z.boolean().openapi({ description: 'Signs in with a second factor (TOTP)' }),
   })
   .openapi('User');
 
@@ -145,6 +147,20 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
         ),
         200,
       ),
+  )
+  .openapi(
+    defineRoute('users:write', {
+      method: 'post',
+      path: '/users/{username}/mfa/reset',
+      tags: ['users'],
+      summary: "Remove an account's second factor (a lost authenticator); ends its sessions, it enrols again",
+      request: { params: UsernameParam },
+      responses: { 204: { description: 'Second factor removed' } },
+    }),
+    async (c) => {
+      await resetMfa(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username);
+      return c.body(null, 204);
+    },
   )
   .openapi(
     defineRoute('users:write', {
