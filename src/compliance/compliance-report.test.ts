@@ -14,10 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
-import { cliActor } from '../../test/factories.js';
+import { cliActor, TEST_PASSWORD } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { buildTrainingScenario } from '../../test/training-scenario.js';
 import type { Actor } from '../accounts/actor.js';
+import { createUser } from '../accounts/users.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
 import { designateOfficer } from '../program/officers/officers-service.js';
@@ -316,6 +317,40 @@ describe('compliance report of a new installation', () => {
       expect(training.figures['rate']).toBeNull();
       expect(report.summary.training).toMatchObject({ status: 'no-evidence', rate: null });
       expect(reportHtml(report)).toMatch(/<div class="card">Training current<b>–<\/b>/);
+    } finally {
+      await vdb.close();
+    }
+  });
+
+  it('judges access control by the accounts that sign in with a second factor', async () => {
+    const vdb = await freshDatabase('sqlite');
+    try {
+      for (const username of ['so.first', 'ce.second'])
+        await createUser(vdb, cliActor, { username, role: 'security-officer', password: TEST_PASSWORD });
+      const access = async () =>
+        (await complianceReport(vdb, cliActor, {})).evidence.find((e) => e.kind === 'access-control')!;
+      const before = await access();
+      expect(before).toMatchObject({
+        status: 'partial',
+        figures: { accountsWithMfa: 0, multifactor: false },
+      });
+      expect(before.gaps).toEqual([
+        '2 of 2 enabled accounts sign in without a second factor (VIGIL_REQUIRE_MFA makes it mandatory)',
+      ]);
+      // A confirmed authenticator is what counts (mfa.test.ts covers enrolling one).
+      await vdb.db
+        .updateTable('users')
+        .set({ totp_enabled_at: NOW.toISOString() })
+        .where('username', '=', 'so.first')
+        .execute();
+      expect((await access()).gaps).toEqual([
+        '1 of 2 enabled accounts sign in without a second factor (VIGIL_REQUIRE_MFA makes it mandatory)',
+      ]);
+      await vdb.db.updateTable('users').set({ totp_enabled_at: NOW.toISOString() }).execute();
+      expect(await access()).toMatchObject({
+        status: 'met',
+        figures: { accountsWithMfa: 2, multifactor: true },
+      });
     } finally {
       await vdb.close();
     }

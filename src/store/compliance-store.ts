@@ -319,6 +319,8 @@ export interface AccessFigures {
   byRole: Record<string, number>;
   /** Enabled accounts that never logged in or not for 90 days. */
   dormant: number;
+  /** Enabled accounts that sign in with a second factor. */
+  withMfa: number;
   activeTokens: number;
   lastPasswordChange: string | null;
 }
@@ -326,7 +328,7 @@ export interface AccessFigures {
 export async function accessFigures(h: DbHandle, now: string, dormantBefore: string): Promise<AccessFigures> {
   const users = await h.db
     .selectFrom('users')
-    .select(['role', 'disabled', 'last_login_at', 'created_at', 'password_changed_at'])
+    .select(['role', 'disabled', 'last_login_at', 'created_at', 'password_changed_at', 'totp_enabled_at'])
     .execute();
   const tokens = await h.db
     .selectFrom('api_tokens')
@@ -337,6 +339,7 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
   const byRole: Record<string, number> = {};
   let disabled = 0;
   let dormant = 0;
+  let withMfa = 0;
   let lastPasswordChange: string | null = null;
   for (const u of users) {
     if (Number(u.disabled) === 1) {
@@ -346,10 +349,19 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
     byRole[u.role] = (byRole[u.role] ?? 0) + 1;
     const seen = u.last_login_at ?? u.created_at;
     if (seen < dormantBefore) dormant++;
+    if (u.totp_enabled_at !== null) withMfa++;
     if (!lastPasswordChange || u.password_changed_at > lastPasswordChange)
       lastPasswordChange = u.password_changed_at;
   }
-  return { users: users.length, disabled, byRole, dormant, activeTokens: num(tokens?.n), lastPasswordChange };
+  return {
+    users: users.length,
+    disabled,
+    byRole,
+    dormant,
+    withMfa,
+    activeTokens: num(tokens?.n),
+    lastPasswordChange,
+  };
 }
 
 /** Site ids and names (all, or only these). */

@@ -71,6 +71,7 @@ async function loadSession(): Promise<Session | null> {
       role: s.actor.role,
       permissions: new Set(s.actor.permissions),
       expiresAt: s.expiresAt,
+      mfaEnrolmentRequired: s.actor.mfaEnrolmentRequired,
     };
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return null;
@@ -119,12 +120,21 @@ function App() {
     return <SetupPage onSignedIn={refresh} onAlreadySetUp={() => setSetup(false)} />;
   if (session === null) return <LoginPage onLoggedIn={refresh} />;
   return (
-    <SessionContext.Provider value={{ session, logout }}>
-      <Shell>
-        <Suspense fallback={<Loading what="the page" />}>
-          <Page />
-        </Suspense>
-      </Shell>
+    <SessionContext.Provider value={{ session, logout, refresh }}>
+      {session.mfaEnrolmentRequired ? (
+        // Nothing else answers until the account has a second factor (requireMfa).
+        <main id="main" className="enrol">
+          <Suspense fallback={<Loading what="the page" />}>
+            <AccountPage />
+          </Suspense>
+        </main>
+      ) : (
+        <Shell>
+          <Suspense fallback={<Loading what="the page" />}>
+            <Page />
+          </Suspense>
+        </Shell>
+      )}
     </SessionContext.Provider>
   );
 }

@@ -9,9 +9,16 @@ export interface Session {
   role: string | null;
   permissions: ReadonlySet<string>;
   expiresAt: string | null;
+  /** This Vigil requires a second factor and the account has none: it may only enrol one. */
+  mfaEnrolmentRequired: boolean;
 }
 
-export const SessionContext = createContext<{ session: Session; logout: () => void } | null>(null);
+export const SessionContext = createContext<{
+  session: Session;
+  logout: () => void;
+  /** Reads the session again (after a change to the account's second factor). */
+  refresh: () => void;
+} | null>(null);
 
 export function useSession() {
   const s = useContext(SessionContext);

@@ -1,6 +1,6 @@
 /**
- * @module Evidence `access-control`: Vigil's own accounts (roles, disabled, dormant), API tokens, and
- * what Vigil does not do: it has no multifactor authentication of its own (put it behind SSO for that).
+ * @module Evidence `access-control`: Vigil's own accounts (roles, disabled, dormant, second factor) and
+ * API tokens. Met when every enabled account signs in with a second factor and none is dormant.
  */
 import { accessFigures } from '../../store/compliance-store.js';
 import { daysBefore, type EvidenceCollector, evidence } from './evidence.js';
@@ -24,13 +24,26 @@ export const collectAccessControl: EvidenceCollector = async (ctx) => {
       dormant: a.dormant,
       activeApiTokens: a.activeTokens,
       roleBasedAccess: true,
-      multifactor: false,
+      accountsWithMfa: a.withMfa,
+      /** Every enabled account signs in with a second factor. */
+      multifactor: a.users - a.disabled > 0 && a.withMfa === a.users - a.disabled,
     },
     asOf: a.lastPasswordChange,
   };
   if (a.users === 0) return evidence(ctx, { ...base, status: 'not-met', reason: 'no account exists' });
-  const gaps = ['Vigil has no multifactor authentication of its own'];
+  const enabled = a.users - a.disabled;
+  const gaps: string[] = [];
+  if (a.withMfa < enabled)
+    gaps.push(
+      `${enabled - a.withMfa} of ${enabled} enabled accounts sign in without a second factor (VIGIL_REQUIRE_MFA makes it mandatory)`,
+    );
   if (a.dormant) gaps.push(`${a.dormant} enabled accounts unused for more than ${DORMANT_DAYS} days`);
+  if (!gaps.length)
+    return evidence(ctx, {
+      ...base,
+      status: 'met',
+      reason: `role-based access with ${admins} admins; every enabled account signs in with a second factor`,
+    });
   return evidence(ctx, {
     ...base,
     status: 'partial',

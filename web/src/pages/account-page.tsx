@@ -1,18 +1,31 @@
 /**
- * @module The signed-in account: who, which role, what it may do, when the session ends, and changing
- * one's own password (POST /auth/password: the current password again, the new one twice). Every
- * account can use it, whatever its role; the server ends the account's other sessions.
+ * @module The signed-in account: who, which role, what it may do, when the session ends, its second
+ * factor (account-mfa.tsx), and changing one's own password (POST /auth/password: the current password
+ * again, the new one twice). Every account can use it, whatever its role; the server ends the account's
+ * other sessions.
  */
 import { type FormEvent, useState } from 'react';
 import { api, ok } from '../api.js';
 import { ErrorMessage, formatDate, TextField } from '../components/ui.js';
 import { useSession } from '../session.js';
+import { TwoFactor } from './account-mfa.js';
 
 export default function AccountPage() {
-  const { session } = useSession();
+  const { session, logout, refresh } = useSession();
   return (
     <>
       <h1>Your account</h1>
+      {session.mfaEnrolmentRequired && (
+        <div className="notice" role="status">
+          <p>
+            This Vigil requires two-factor authentication for every account. Set up an authenticator app below
+            to continue; nothing else is available until then.
+          </p>
+          <button type="button" onClick={logout}>
+            Log out
+          </button>
+        </div>
+      )}
       <section className="card" aria-label="Account">
         <dl className="facts">
           <div>
@@ -29,6 +42,8 @@ export default function AccountPage() {
           </div>
         </dl>
       </section>
+      <h2>Two-factor authentication</h2>
+      <TwoFactor onChanged={refresh} />
       <h2>Change password</h2>
       <ChangePassword />
       <h2>Permissions</h2>

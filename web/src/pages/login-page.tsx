@@ -1,14 +1,18 @@
 /**
  * @module Sign in with a username and password (POST /auth/login): the server sets the HttpOnly session
- * cookie; the CSRF token comes back with the session.
+ * cookie; the CSRF token comes back with the session. An account with a second factor answers
+ * `mfa_required` once the password is right: the form then asks for the authenticator's code (or a
+ * recovery code) and sends all three again.
  */
 import { type FormEvent, useState } from 'react';
-import { api, ok } from '../api.js';
+import { ApiError, api, ok } from '../api.js';
 import { ErrorMessage, TextField } from '../components/ui.js';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [otp, setOtp] = useState('');
+  const [askOtp, setAskOtp] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -16,11 +20,14 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      await ok(api().auth.login.$post({ json: { username, password } }));
+      await ok(api().auth.login.$post({ json: { username, password, ...(askOtp ? { otp } : {}) } }));
       setPassword('');
+      setOtp('');
       onLoggedIn();
     } catch (err) {
-      setError(err);
+      if (err instanceof ApiError && err.code === 'mfa_required') setAskOtp(true);
+      else setError(err);
+      setOtp('');
     } finally {
       setBusy(false);
     }
@@ -47,6 +54,22 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
           autoComplete="current-password"
           required
         />
+        {askOtp && (
+          <>
+            <p className="muted" role="status">
+              This account has a second factor: enter the code your authenticator app shows now, or one of
+              your recovery codes.
+            </p>
+            <TextField
+              label="Authentication code"
+              name="otp"
+              value={otp}
+              onChange={setOtp}
+              autoComplete="one-time-code"
+              required
+            />
+          </>
+        )}
         <ErrorMessage error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

@@ -58,6 +58,13 @@ export default function UsersPage() {
       `${username} ${disabled ? 'enabled' : 'disabled'}.`,
     );
   };
+  // For a lost authenticator with no recovery code left: the user signs in with the password and enrols again.
+  const resetMfa = (username: string) => {
+    act(
+      () => ok(api().users[':username'].mfa.reset.$post({ param: { username } })),
+      `Two-factor authentication of ${username} removed; their sessions have ended.`,
+    );
+  };
   const create = async (e: FormEvent) => {
     e.preventDefault();
     const name = draft.username.trim();
@@ -131,6 +138,7 @@ export default function UsersPage() {
             },
             { key: 'login', label: 'Last login', render: (u) => formatDate(u.lastLoginAt) },
             { key: 'pw', label: 'Password set', render: (u) => formatDate(u.passwordChangedAt) },
+            { key: 'mfa', label: 'Two-factor', render: (u) => (u.mfaEnabled ? 'on' : 'off') },
             ...(can('users:write')
               ? [
                   {
@@ -150,6 +158,14 @@ export default function UsersPage() {
                           <button type="button" onClick={() => open('role', u.username, u.role)}>
                             Change role of {u.username}
                           </button>
+                          {u.mfaEnabled && (
+                            <>
+                              {' '}
+                              <button type="button" onClick={() => resetMfa(u.username)}>
+                                Reset two-factor of {u.username}
+                              </button>
+                            </>
+                          )}
                         </>
                       ),
                   },
