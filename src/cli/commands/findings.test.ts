@@ -52,4 +52,18 @@ describe('vigil findings', { timeout: 120_000 }, () => {
       `Finding ${f.id} (cleartext-phi hl7:2575 on ${f.deviceLabel}) is acknowledged.\n`,
     );
   });
+
+  it('--device takes the label people see (an address), not only the id', async () => {
+    const items = JSON.parse((await vigil(['findings', 'list', '--json'])).stdout) as FindingJson[];
+    const f = items.find((i) => i.deviceLabel === '10.30.0.41')!;
+    const byAddress = await vigil(['findings', 'list', '--device', '10.30.0.41', '--json']);
+    expect(byAddress.code).toBe(0);
+    expect((JSON.parse(byAddress.stdout) as FindingJson[]).map((i) => i.id)).toEqual([f.id]);
+    const byId = await vigil(['findings', 'list', '--device', f.deviceId, '--json']);
+    expect((JSON.parse(byId.stdout) as FindingJson[]).map((i) => i.id)).toEqual([f.id]);
+    // A reference that names no device is an error, not an empty list that reads as "no findings".
+    const unknown = await vigil(['findings', 'list', '--device', '10.99.99.99']);
+    expect(unknown.code).toBe(66);
+    expect(unknown.stderr).toContain('10.99.99.99');
+  });
 });

@@ -10,6 +10,7 @@ import {
   setFindingState,
   streamFindings,
 } from '../../findings/findings-service.js';
+import { resolveDevice } from '../../inventory/inventory-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -35,7 +36,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
     .description('List findings, most recently seen first')
     .option(
       '--type <type>',
-      'cleartext-phi | cleartext-credentials | insecure-protocol | weak-tls | certificate-problem',
+      'cleartext-phi | cleartext-credentials | insecure-protocol | weak-tls | certificate-problem | failed-login | default-credentials | unnecessary-service',
     )
     .option('--severity <level>', 'info | low | medium | high | critical (repeatable)', collect)
     .option(
@@ -43,7 +44,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
       'open | acknowledged | resolved | false-positive (repeatable; default: open, acknowledged)',
       collect,
     )
-    .option('--device <id>', 'only findings of this device id')
+    .option('--device <ref>', 'only this device (id, asset tag, serial, UDI, MAC, IP or host name)')
     .option('--all', 'every state, including resolved and false positives')
     .option('--json', 'print a JSON array of every matching finding')
     .action(
@@ -57,11 +58,14 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
           json?: boolean;
         }) => {
           const { vdb } = await cli.get();
+          // The DEVICE column shows a label (an address, an asset tag), so that is what people type
+          // back; taken as a raw id it matched nothing and printed an empty, reassuring list.
+          const deviceId = o.device ? (await resolveDevice(vdb, cli.actor(), o.device)).id : undefined;
           const query = {
             type: o.type,
             severity: o.severity,
             state: o.all ? undefined : (o.state ?? ['open', 'acknowledged']),
-            deviceId: o.device,
+            deviceId,
           };
           const list: Finding[] = [];
           if (o.json) process.stdout.write('[');
