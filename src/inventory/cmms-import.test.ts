@@ -10,7 +10,9 @@ import type { VigilDatabase } from '../store/database.js';
 import { findSite } from '../store/site-store.js';
 import { parseMappingFile } from './cmms-csv.js';
 import { type CmmsImportOptions, importCmmsCsv, importSummary } from './cmms-import.js';
+import { exportDevices } from './device-export.js';
 import { addDevice, listDevices, showDevice, updateDevice } from './inventory-service.js';
+import { observeDevice } from './observation.js';
 
 const fixturePath = (name: string) => new URL(`../../test/fixtures/cmms/${name}`, import.meta.url);
 const fixture = (name: string) => readFileSync(fixturePath(name));
@@ -272,6 +274,31 @@ describe.each(DIALECTS)('CMMS import on %s', (dialect) => {
     });
     const completed = await showDevice(vdb, cliActor, staged.id);
     expect(completed).toMatchObject({ assetTag: 'BME-20001', model: 'IntelliVue MX40 Patient Worn Monitor' });
+  });
+
+  it('warns about each row that confirms a staged device, as importing an export back does', async () => {
+    await run({});
+    const seen = await observeDevice(vdb, cliActor, {
+      source: 'capture',
+      sourceRef: 'ward3.pcapng',
+      seenAt: '2026-11-28T23:55:00.000Z',
+      macs: ['02:00:5e:30:00:42'],
+      ips: ['10.30.0.42'],
+    });
+    if (seen.outcome !== 'staged') throw new Error(seen.outcome);
+    let csv = '';
+    for await (const chunk of exportDevices(vdb, cliActor, {}, 'csv')) csv += chunk;
+    const line = csv.split('\n').findIndex((l) => l.includes('02:00:5e:30:00:42')) + 1;
+    const dry = await importCmmsCsv(vdb, cliActor, { file: 'export.csv', input: csv, dryRun: true });
+    const confirming = dry.warnings.filter((w) => /not yet reviewed \(staged\)/.test(w.reason));
+    expect(confirming).toEqual([
+      {
+        file: 'export.csv',
+        line,
+        reason: `confirms device ${seen.deviceId}, which was discovered on the network and not yet reviewed (staged)`,
+      },
+    ]);
+    expect((await showDevice(vdb, cliActor, seen.deviceId)).state).toBe('staged');
   });
 
   it('imports through a header mapping', async () => {

@@ -181,6 +181,15 @@ export async function importCmmsCsv(
         result.devices.push({ line: row.line, deviceId: id, outcome: 'unchanged', changed });
         continue;
       }
+      // Confirming a discovered device is a triage decision; a row can make it without anyone meaning
+      // to (a Vigil export imported back carries every staged device), so say which rows do.
+      if (current?.state === 'staged' && plan.state === 'active') {
+        result.warnings.push({
+          file,
+          line: row.line,
+          reason: `confirms device ${id}, which was discovered on the network and not yet reviewed (staged)`,
+        });
+      }
       result.devices.push({
         line: row.line,
         deviceId: id,
