@@ -103,6 +103,9 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
     expect(dry.stdout).toMatch(
       /created 2, updated 0, unchanged 0, rejected 7 \(dry run: nothing was written\)/,
     );
+    expect(dry.stderr).toContain(
+      'bad-rows.csv: as it stands the import would be refused and store nothing (7 row(s) rejected); fix them, or use --skip-bad-rows to import the good rows\n',
+    );
     expect((await ok('devices', 'list', '--json')).stdout).toBe('[]\n');
     const skipped = await ok('devices', 'import', fixture('bad-rows.csv'), '--skip-bad-rows');
     expect(skipped.stdout).toMatch(/created 2, updated 0, unchanged 0, rejected 7/);

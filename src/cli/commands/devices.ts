@@ -554,6 +554,12 @@ export function registerDeviceCommands(
           process.stdout.write(
             `${result.file}: ${importSummary(result)}${result.dryRun ? ' (dry run: nothing was written)' : ''} [${extra.join('; ')}]\n`,
           );
+          // The counts above are what the good rows would do; the real import is all or nothing, so a
+          // "check first" that shows "created 2" must also say that, as it stands, nothing would be.
+          if (result.dryRun && result.rejected > 0 && !result.skipBadRows)
+            process.stderr.write(
+              `${result.file}: as it stands the import would be refused and store nothing (${result.rejected} row(s) rejected); fix them, or use --skip-bad-rows to import the good rows\n`,
+            );
         } finally {
           await handle.close();
         }
