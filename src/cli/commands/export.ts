@@ -24,7 +24,9 @@ export function registerExportCommands(program: Command, cli: CliContext): void 
         });
         const text = `${JSON.stringify(bundle, null, 2)}\n`;
         if (o.out) {
-          await writeFile(o.out, text);
+          // The inventory names every unit, where it stands and its serials: like `devices export -o`,
+          // a new file is for its owner only.
+          await writeFile(o.out, text, { mode: 0o600 });
           process.stderr.write(
             `Wrote ${(bundle['entry'] as unknown[]).length} Device resources to ${o.out}\n`,
           );

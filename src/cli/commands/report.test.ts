@@ -5,7 +5,7 @@
  * JSON, PDF (read back with pdftotext) and every CSV table, and the FHIR export is a Bundle.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +99,11 @@ describe('vigil report and vigil export fhir (built binary)', { timeout: 300_000
     expect(b.resourceType).toBe('Bundle');
     expect(b.entry.length).toBeGreaterThan(0);
     expect(b.entry.every((e) => e.resource.location?.display.startsWith('North Clinic'))).toBe(true);
+
+    const out = join(dir, 'devices.fhir.json');
+    const toFile = await vigil(['export', 'fhir', '--out', out]);
+    expect(toFile.code, toFile.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ resourceType: 'Bundle' });
+    expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 });
