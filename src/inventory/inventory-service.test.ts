@@ -224,6 +224,19 @@ describe.each(DIALECTS)('inventory service on %s', (dialect) => {
       into: into.id,
       identifiersMoved: 2,
     });
+
+    // A duplicate with its own asset tag: the record it went into keeps its tag, so the duplicate's
+    // (the one on the unit's sticker) no longer names a live device; the error says where it went.
+    const tagged = await addDevice(vdb, cliActor, { assetTag: 'OLD-7', macs: ['00:0a:0b:0c:0d:09'] });
+    await mergeDevices(vdb, cliActor, tagged.id, into.id);
+    await expect(showDevice(vdb, cliActor, 'old-7')).rejects.toMatchObject({
+      code: 'not_found',
+      message: `Device "old-7" was merged into ${into.id} (a duplicate); use that device`,
+    });
+    await expect(showDevice(vdb, cliActor, 'NO-SUCH-TAG')).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'Device "NO-SUCH-TAG" not found',
+    });
   });
 
   it('shows declared versus observed conflicts without overwriting', async () => {

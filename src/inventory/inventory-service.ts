@@ -6,7 +6,7 @@
  */
 import { type Actor, assertCan, can } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { conflict, forbidden, invalidInput, notFound } from '../errors.js';
+import { conflict, forbidden, invalidInput, notFound, VigilError } from '../errors.js';
 import { rematchDevices } from '../matching/rematch.js';
 import {
   countDevices,
@@ -15,6 +15,7 @@ import {
   deleteIdentifiers,
   factRowsOf,
   findDeviceIdsByRef,
+  findMergedIdsByKey,
   getDevice,
   InvalidCursorError,
   listIdentifierRows,
@@ -344,13 +345,33 @@ export async function resolveDevice(h: DbHandle, actor: Actor, ref: string): Pro
   const devices = (await Promise.all(ids.map((id) => getDevice(h, id)))).filter((d): d is StoredDevice =>
     Boolean(d && inScope(actor, d)),
   );
-  if (devices.length === 0) throw notFound(`Device "${ref}"`);
+  if (devices.length === 0) throw await notFoundOrMerged(h, actor, trimmed, ref);
   if (devices.length > 1) {
     throw conflict(
       `"${ref}" matches ${devices.length} devices (${devices.map((d) => d.id).join(', ')}); use the id`,
     );
   }
   return devices[0]!;
+}
+
+/**
+ * The error for a reference that names no live device. A merged duplicate keeps its own asset tag,
+ * serial or UDI (the record it went into may have another), so the tag on the unit's sticker would
+ * otherwise be "not found" with no hint that the unit is recorded, under another record.
+ */
+async function notFoundOrMerged(h: DbHandle, actor: Actor, trimmed: string, ref: string): Promise<Error> {
+  const key = UUID.test(trimmed) ? null : identifierKey(trimmed);
+  const merged = key
+    ? (await Promise.all((await findMergedIdsByKey(h, key)).map((id) => getDevice(h, id)))).filter(
+        (d): d is StoredDevice => Boolean(d && inScope(actor, d) && d.mergedInto),
+      )
+    : [];
+  const into = [...new Set(merged.map((d) => d.mergedInto))];
+  if (into.length === 0) return notFound(`Device "${ref}"`);
+  return new VigilError(
+    'not_found',
+    `Device "${ref}" was merged into ${into.join(', ')} (a duplicate); use that device`,
+  );
 }
 
 /** Device detail: the contract, plus every fact and identifier with its source, plus conflicts. */

@@ -228,6 +228,24 @@ export async function findDeviceIdsByRef(
   return [...ids].sort();
 }
 
+/**
+ * Merged duplicates whose own asset tag, serial number or UDI has this key. A merge clears the
+ * duplicate's key columns (the target may take them), so this compares the kept text, lower-cased by
+ * the database (ASCII on SQLite: enough for a hint). Only for the "not found" a person gets instead.
+ */
+export async function findMergedIdsByKey(h: DbHandle, key: string): Promise<string[]> {
+  const rows = await h.db
+    .selectFrom('devices')
+    .select('id')
+    .where((eb) =>
+      eb.or((['asset_tag', 'serial_number', 'udi'] as const).map((c) => eb(eb.fn('lower', [c]), '=', key))),
+    )
+    .where('state', '=', 'merged')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Identity lookups
 
