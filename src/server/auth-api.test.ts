@@ -148,6 +148,18 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
     expect(((await byToken.json()) as { detail: string }).detail).toMatch(/API tokens and the CLI have none/);
   });
 
+  it('API tokens: a misspelt field is refused, not dropped into a broader token', async () => {
+    // "site" for "sites": silently ignored, it made a token for every site.
+    const res = await h.as('security-officer').post('/api/v1/tokens', { name: 'cmms-sync', site: ['North'] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: 'invalid_input',
+      issues: [{ reason: expect.stringContaining('"site"') }],
+    });
+    const listed = (await (await h.as('admin').get('/api/v1/tokens')).json()) as { name: string }[];
+    expect(listed.map((t) => t.name)).not.toContain('cmms-sync');
+  });
+
   it('records logins and mutations in the audit log and the chain verifies', async () => {
     await h
       .as('admin')

@@ -42,7 +42,9 @@ export const tokenRoutes = new OpenAPIHono<AppEnv>()
           required: true,
           content: {
             'application/json': {
-              schema: z.object({
+              // Every field but the name is optional, so a misspelt one ("user", "site") would
+              // otherwise be dropped and the token made for the caller, all sites, read-only: refuse it.
+              schema: z.strictObject({
                 name: z.string().min(1).max(100),
                 owner: z.string().optional(),
                 permissions: z.array(z.string()).optional(),
