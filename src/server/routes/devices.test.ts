@@ -158,6 +158,10 @@ describe.each(DIALECTS)('devices and sites API on %s', (dialect) => {
       200,
     );
     expect(patched).toMatchObject({ firmwareVersion: '3.0', room: null });
+    // A misspelt reason is refused, not dropped from the audit entry.
+    expect((await eng.post(`/api/v1/devices/${created.id}/retire`, { reson: 'end of life' })).status).toBe(
+      400,
+    );
     expect(
       await body(await eng.post(`/api/v1/devices/${created.id}/retire`, { reason: 'end of life' }), 200),
     ).toMatchObject({ state: 'retired' });

@@ -333,10 +333,13 @@ function filtersOf(q: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
 }
 
-/** Optional `{ reason }` body of state changes (kept in the audit log). */
+/**
+ * Optional `{ reason }` body of state changes (kept in the audit log). Strict: a misspelt `reason` was
+ * dropped, and the retirement audited without the why someone gave.
+ */
 const ReasonBody = {
   required: false,
-  content: { 'application/json': { schema: z.object({ reason: z.string().max(500).optional() }) } },
+  content: { 'application/json': { schema: z.strictObject({ reason: z.string().max(500).optional() }) } },
 };
 
 export const SanitizationSchema = z
