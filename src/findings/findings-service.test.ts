@@ -118,6 +118,11 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
     expect(south.items.map((i) => i.subject)).toEqual(['tls:4433:TLSv1.0']);
     const [leg] = await listFindings(h.ctx.vdb, cliActor, { type: 'cleartext-credentials' });
     expect((await h.withToken(token).get(`/api/v1/findings/${leg!.id}`)).status).toBe(404);
+    // A misspelt reason is refused, not dropped from the audit entry.
+    const misspelt = await h
+      .as('clinical-engineer')
+      .post(`/api/v1/findings/${leg!.id}/state`, { state: 'resolved', reasn: 'patched' });
+    expect(misspelt.status).toBe(400);
     const changed = await h
       .as('clinical-engineer')
       .post(`/api/v1/findings/${leg!.id}/state`, { state: 'resolved' });

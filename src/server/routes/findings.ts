@@ -108,7 +108,11 @@ export const findingRoutes = new OpenAPIHono<AppEnv>()
           required: true,
           content: {
             'application/json': {
-              schema: z.object({ state: z.enum(FINDING_STATES), reason: z.string().max(500).optional() }),
+              // Strict: a misspelt `reason` was dropped, and the change audited without the why.
+              schema: z.strictObject({
+                state: z.enum(FINDING_STATES),
+                reason: z.string().max(500).optional(),
+              }),
             },
           },
         },
