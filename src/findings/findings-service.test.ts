@@ -6,6 +6,7 @@ import { listAudit } from '../audit/audit-log.js';
 import { applySourceResult } from '../discovery/apply-source-result.js';
 import type { FindingObservation, HostObservation } from '../discovery/host-observation.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
+import { updateDevice } from '../inventory/inventory-service.js';
 import { getFinding, listFindings, setFindingState } from './findings-service.js';
 
 // The legacy host of the shared captures: Telnet with a cleartext login, FTP, and TLS 1.0 on the web host.
@@ -173,5 +174,19 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
       'GE Medical Systems RHAPSODE (10.20.0.21)',
       'LEG-40',
     ]);
+  });
+
+  it('scores the findings again when someone declares the criticality or ePHI of their device', async () => {
+    const { vdb } = h.ctx;
+    const weak = async () => (await listFindings(vdb, cliActor, { type: 'weak-tls' }))[0]!.severity;
+    expect(await weak()).toBe('medium');
+    // Triage: the web host turns out to be a bedside device; no capture needs to see it again.
+    await updateDevice(vdb, cliActor, 'WEB-30', { criticality: 'life-sustaining' });
+    expect(await weak()).toBe('high');
+    await updateDevice(vdb, cliActor, 'WEB-30', { criticality: 'non-clinical' });
+    expect(await weak()).toBe('medium');
+    // The CMMS, too: a new export says the host stores ePHI.
+    await importCmmsCsv(vdb, cliActor, { file: 'cmms.csv', input: 'asset_tag,ephi\nWEB-30,yes\n' });
+    expect(await weak()).toBe('high');
   });
 });

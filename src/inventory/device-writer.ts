@@ -4,11 +4,15 @@
  * identifiers with a few multi-row statements. Used for one device (a person's edit) and for ten
  * thousand (a CMMS import) alike; the caller owns the transaction and the audit entry.
  */
+
+import { findingSeverity } from '../discovery/finding-severity.js';
+import type { FindingType } from '../discovery/host-observation.js';
 import { ensureModels, type ModelSpec, modelMapKey } from '../store/device-model-store.js';
 import {
   type DeviceRow,
   deleteIdentifierValues,
   type FactRow,
+  getDevices,
   type IdentifierRow,
   insertDevices,
   insertIdentifiers,
@@ -16,6 +20,7 @@ import {
   updateDevice,
   upsertFacts,
 } from '../store/device-store.js';
+import { findingsOfDevices, updateFinding } from '../store/discovery-store.js';
 import { newId } from '../store/ids.js';
 import { ensureSites, siteNameKey } from '../store/site-store.js';
 import type { DbHandle } from '../store/transaction.js';
@@ -196,9 +201,37 @@ export async function writeDeviceChanges(
   await insertDevices(tx, inserts);
   await upsertFacts(tx, facts);
   await insertIdentifiers(tx, identifiers);
+  await rescoreFindings(
+    tx,
+    writes.filter((w) => w.current && ('criticality' in w.plan.changes || 'ephi' in w.plan.changes)),
+    now,
+  );
   return {
     manufacturersCreated: catalog.manufacturersCreated,
     modelsCreated: catalog.modelsCreated,
     sitesCreated: sites.created,
   };
+}
+
+/**
+ * A finding's severity rests on its device's criticality and ePHI (discovery/finding-severity.ts). When a
+ * person or the CMMS declares either, the device's findings are scored again now: a pump just marked
+ * life-sustaining must not keep listing its cleartext logins as `high` until a capture sees it again.
+ */
+async function rescoreFindings(tx: DbHandle, writes: readonly PendingWrite[], now: string): Promise<void> {
+  if (writes.length === 0) return;
+  const devices = new Map(
+    (
+      await getDevices(
+        tx,
+        writes.map((w) => w.deviceId),
+      )
+    ).map((d) => [d.id, d]),
+  );
+  for (const f of await findingsOfDevices(tx, [...devices.keys()])) {
+    const d = devices.get(f.device_id)!;
+    const details = JSON.parse(f.details) as Record<string, unknown>;
+    const severity = findingSeverity(f.type as FindingType, d, details);
+    if (severity !== f.severity) await updateFinding(tx, f.id, { severity, updated_at: now });
+  }
 }

@@ -101,6 +101,16 @@ export async function insertFindings(h: DbHandle, rows: readonly FindingRow[]): 
   await bulkInsert(h, 'findings', rows);
 }
 
+/** Every finding of these devices, whatever its state. */
+export async function findingsOfDevices(h: DbHandle, deviceIds: readonly string[]): Promise<FindingRow[]> {
+  const out: FindingRow[] = [];
+  for (const part of chunks([...new Set(deviceIds)], 500)) {
+    if (part.length === 0) continue;
+    out.push(...(await h.db.selectFrom('findings').selectAll().where('device_id', 'in', part).execute()));
+  }
+  return out;
+}
+
 export async function updateFinding(h: DbHandle, id: string, patch: Partial<FindingRow>): Promise<void> {
   await h.db.updateTable('findings').set(patch).where('id', '=', id).execute();
 }
