@@ -201,6 +201,17 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
     });
   });
 
+  it('refuses a --site that names no site instead of listing an empty inventory', async () => {
+    await ok('devices', 'import', fixture('hospital-export.csv'));
+    const clinic = JSON.parse((await ok('devices', 'list', '--site', 'north clinic', '--json')).stdout);
+    expect(clinic).toHaveLength(2);
+    for (const cmd of ['list', 'export']) {
+      const r = await vigil('devices', cmd, '--site', 'North Campus');
+      expect(r.error).toMatchObject({ code: 'not_found', message: 'Site "North Campus" not found' });
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it("shows a device's IPv4 address in the table, not its link-local IPv6 one", async () => {
     // The real DHCP/DNS capture: the router 10.20.0.1 also speaks from fe80::5eff:fe20:1, seen first.
     await importCaptureFile(

@@ -9,7 +9,7 @@ import { open, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Actor } from '../../accounts/actor.js';
 import type { AppContext } from '../../context.js';
-import { formatIssue, type InputIssue, invalidInput } from '../../errors.js';
+import { formatIssue, type InputIssue, invalidInput, notFound } from '../../errors.js';
 import { type HeaderMapping, parseHeaderMapping, parseMappingFile } from '../../inventory/cmms-csv.js';
 import { importCmmsCsv, importSummary } from '../../inventory/cmms-import.js';
 import type { Device, DeviceDetail } from '../../inventory/device.js';
@@ -35,6 +35,7 @@ import {
   type Sanitization,
 } from '../../inventory/sanitization-service.js';
 import { DEVICE_SORTS } from '../../store/device-store.js';
+import { findSite } from '../../store/site-store.js';
 import { formatTable, printJson } from '../io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -121,6 +122,15 @@ function withFilters(cmd: Command): Command {
     .option('--search <text>', 'part of an asset tag, serial number, UDI, MAC, IP or hostname')
     .option('--sort <field>', `sort by ${DEVICE_SORTS.join('|')}`, 'assetTag')
     .option('--order <order>', 'asc|desc', 'asc');
+}
+
+/**
+ * `--site` names a site the filter compares with; a misspelt one ("North Campus" for "North Clinic")
+ * matched nothing and printed an empty inventory, which reads as "no devices there". Refuse it instead,
+ * as `export fhir --site` does.
+ */
+async function assertSiteExists(vdb: AppContext['vdb'], site: string | undefined): Promise<void> {
+  if (site !== undefined && !(await findSite(vdb, site))) throw notFound(`Site "${site}"`);
 }
 
 function queryOf(o: FilterOptions): Record<string, unknown> {
@@ -576,6 +586,7 @@ export function registerDeviceCommands(
   ).action(async (o: FilterOptions & { limit?: number; json?: boolean; csv?: boolean }) => {
     if (o.json && o.csv) throw invalidInput('Choose --json or --csv, not both');
     const { vdb } = await getContext();
+    await assertSiteExists(vdb, o.site);
     const actor = cliActor();
     const query = queryOf(o);
     const out = new StreamOutput(process.stdout);
@@ -718,6 +729,7 @@ export function registerDeviceCommands(
       ]);
     }
     const { vdb } = await getContext();
+    await assertSiteExists(vdb, o.site);
     const stream = o.output ? createWriteStream(o.output, { mode: 0o600 }) : process.stdout;
     const out = new StreamOutput(stream, o.output);
     let chunks = 0;
