@@ -8,6 +8,7 @@ import {
   listApiTokens,
   revokeApiToken,
 } from '../../accounts/api-tokens.js';
+import { listSites } from '../../store/site-store.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -59,15 +60,18 @@ export function registerTokenCommands(program: Command, cli: CliContext): void {
         const { vdb } = await cli.get();
         const list = await listApiTokens(vdb, cli.actor());
         if (o.json) return printJson(list);
+        // Which tokens reach every site is what a reviewer looks for; the JSON has the ids.
+        const siteNames = new Map((await listSites(vdb)).map((s) => [s.id, s.name]));
         process.stdout.write(
           formatTable(
-            ['ID', 'NAME', 'OWNER', 'PREFIX', 'PERMISSIONS', 'EXPIRES', 'STATE'],
+            ['ID', 'NAME', 'OWNER', 'PREFIX', 'PERMISSIONS', 'SITES', 'EXPIRES', 'STATE'],
             list.map((t) => [
               t.id,
               t.name,
               t.owner,
               t.prefix,
               t.permissions.join(','),
+              t.siteIds ? t.siteIds.map((id) => siteNames.get(id) ?? id).join(',') : 'all',
               t.expiresAt,
               t.revokedAt ? 'revoked' : t.expiresAt < new Date().toISOString() ? 'expired' : 'active',
             ]),
