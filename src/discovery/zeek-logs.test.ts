@@ -346,4 +346,18 @@ describe('sensorLogKind', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  it('recognises a gzip archive whose first 16 KiB inflate to more than 64 KiB', async () => {
+    // Real Zeek JSON archives compress this well: wrccdc2018's software.json.gz is 10 KiB for 110 KiB.
+    const tmp = mkdtempSync(join(tmpdir(), 'vigil-sniff-'));
+    try {
+      const x509 = readFileSync(`${dir('wrccdc2018')}/x509.json`);
+      const archive = gzipSync(Buffer.concat(Array.from({ length: 200 }, () => x509)));
+      expect(archive.length).toBeGreaterThan(16 * 1024);
+      writeFileSync(join(tmp, 'x509.json.gz'), archive);
+      expect(await sensorLogKind(join(tmp, 'x509.json.gz'))).toBe('zeek');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });

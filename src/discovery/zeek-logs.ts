@@ -915,6 +915,25 @@ export async function analyzeZeekLogs(sources: LogSource[]): Promise<ZeekLogsAna
 /** Names a sensor log may have (`conn.log`, `conn.09:00:00-10:00:00.log.gz`, `eve.json`, `dns.ndjson`). */
 export const SENSOR_LOG_NAME = /\.(log|json|ndjson)(\.gz)?$/i;
 
+/**
+ * The start of a gzip stream, inflated. Only the first line matters, but zlib refuses (throws) rather
+ * than truncates when the output passes `maxOutputLength`, and Zeek logs compress 5–20 times: 16 KiB of a
+ * rotated `conn.log.gz` inflates past 64 KiB. So less input is tried until the output fits.
+ */
+function inflateHead(head: Buffer): Buffer | null {
+  for (const input of [16 * 1024, 2 * 1024, 512]) {
+    try {
+      return gunzipSync(head.subarray(0, input), {
+        finishFlush: constants.Z_SYNC_FLUSH,
+        maxOutputLength: 64 * 1024,
+      });
+    } catch {
+      // Output too large for this much input, or corrupt data: try less, then give up.
+    }
+  }
+  return null;
+}
+
 /** Whether a file is a Zeek log, an EVE file or neither, by its first line (gzip-compressed or not). */
 export async function sensorLogKind(path: string): Promise<'zeek' | 'eve' | null> {
   const fh = await open(path, 'r');
@@ -926,11 +945,9 @@ export async function sensorLogKind(path: string): Promise<'zeek' | 'eve' | null
     await fh.close();
   }
   if (head[0] === 0x1f && head[1] === 0x8b) {
-    try {
-      head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 64 * 1024 });
-    } catch {
-      return null;
-    }
+    const inflated = inflateHead(head);
+    if (inflated === null) return null;
+    head = inflated;
   }
   const text = head.toString('utf8');
   if (looksLikeEve(text)) return 'eve';
