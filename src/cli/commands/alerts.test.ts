@@ -178,6 +178,23 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
     expect((await vigil(['alerts', 'show', 'no-such-id'])).code).toBe(66);
   });
 
+  it('tells how to give a webhook secret when none was given', async () => {
+    const r = await vigil([
+      'alerts',
+      'destinations',
+      'add',
+      '--name',
+      'nosecret',
+      '--kind',
+      'webhook',
+      '--url',
+      url,
+    ]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/--secret-stdin or --secret-file/);
+    expect((await vigil(['alerts', 'destinations', 'list', '--json'])).stdout).not.toContain('nosecret');
+  });
+
   it('manages a webhook destination and delivers what the next import raises', async () => {
     const add = await spawnVigil(
       ['alerts', 'destinations', 'add', '--name', 'soc', '--kind', 'webhook', '--url', url, '--secret-stdin'],

@@ -196,6 +196,11 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
               throw invalidInput(`Cannot read ${o['secretFile']}`);
             })
           ).split(/\r?\n/)[0];
+        // The schema can only say "secret: required"; the person at the terminal needs the flags.
+        if (o['kind'] === 'webhook' && secret === undefined)
+          throw invalidInput(
+            'A webhook needs its signing secret: give --secret-stdin or --secret-file FILE (never on the command line)',
+          );
         const pick = (k: string, as = k) => (o[k] !== undefined ? { [as]: o[k] } : {});
         const d = await addDestination(vdb, cli.actor(), {
           name: o['name'],

@@ -54,7 +54,7 @@ describe('parseDestination', () => {
       }),
     ).toEqual(
       expect.arrayContaining([
-        { field: 'port', reason: expect.stringMatching(/>=1/) },
+        { field: 'port', reason: 'a port number from 1 to 65535' },
         { reason: 'unknown field(s): extra' },
       ]),
     );
@@ -70,6 +70,21 @@ describe('parseDestination', () => {
       ),
     ).toEqual(['host', 'facility']);
     expect(issues({ kind: 'smtp' })[0]!.field).toBe('kind');
+  });
+
+  it('says which fields are missing instead of "expected string, received undefined"', () => {
+    expect(issues({ kind: 'syslog' })).toEqual([
+      { field: 'transport', reason: 'required: udp, tcp or tls' },
+      { field: 'host', reason: "required: the receiver's host name or IP address" },
+      { field: 'port', reason: 'a port number from 1 to 65535' },
+    ]);
+    expect(issues({ kind: 'syslog', transport: 'udp', host: 'h', port: 'syslog' })).toEqual([
+      { field: 'port', reason: 'a port number from 1 to 65535' },
+    ]);
+    expect(issues({ kind: 'webhook' })).toEqual([
+      { field: 'url', reason: "required: the receiver's https:// URL" },
+      { field: 'secret', reason: 'required: the signing secret (32–1024 characters)' },
+    ]);
   });
 
   it('accepts https webhooks, and plain http only to loopback', () => {

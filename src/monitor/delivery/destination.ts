@@ -24,7 +24,16 @@ const name = z
   .string()
   .regex(/^[\x21-\x7e]{1,64}$/, 'printable ASCII without spaces, at most 64 characters')
   .optional();
-const port = z.coerce.number().int().min(1).max(65535);
+/**
+ * zod's default for a field left out reads "Invalid input: expected string, received undefined": name what
+ * is missing instead, since people type these as CLI flags or JSON by hand.
+ */
+const required = (what: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? `required: ${what}` : undefined),
+});
+// Coercion turns a missing or non-numeric port into NaN before any check sees it, so one message covers all.
+const PORT_RANGE = 'a port number from 1 to 65535';
+const port = z.coerce.number({ error: PORT_RANGE }).int(PORT_RANGE).min(1, PORT_RANGE).max(65535, PORT_RANGE);
 const file = z.string().min(1).max(4096).optional();
 const FACILITY_NAMES = Object.keys(SYSLOG_FACILITIES) as [SyslogFacilityName, ...SyslogFacilityName[]];
 
@@ -32,9 +41,9 @@ export const SyslogDestinationSchema = z
   .strictObject({
     kind: z.literal('syslog'),
     name,
-    transport: z.enum(['udp', 'tcp', 'tls']),
+    transport: z.enum(['udp', 'tcp', 'tls'], required('udp, tcp or tls')),
     host: z
-      .string()
+      .string(required("the receiver's host name or IP address"))
       .min(1)
       .max(253)
       .regex(/^[A-Za-z0-9.:_-]+$/, 'a host name or an IP address (IPv6 without brackets)'),
@@ -66,7 +75,7 @@ export const WebhookDestinationSchema = z.strictObject({
   kind: z.literal('webhook'),
   name,
   // The value is never echoed back: a URL may carry a token in its query.
-  url: z.string().superRefine((v, ctx) => {
+  url: z.string(required("the receiver's https:// URL")).superRefine((v, ctx) => {
     let u: URL;
     try {
       u = new URL(v);
@@ -83,7 +92,10 @@ export const WebhookDestinationSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', message: 'must not contain credentials (the signature authenticates)' });
     }
   }),
-  secret: z.string().min(32, 'at least 32 characters').max(1024, 'at most 1024 characters'),
+  secret: z
+    .string(required('the signing secret (32–1024 characters)'))
+    .min(32, 'at least 32 characters')
+    .max(1024, 'at most 1024 characters'),
   timeoutMs: z.coerce.number().int().min(100).max(120_000).optional(),
 });
 
