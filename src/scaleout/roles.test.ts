@@ -3,7 +3,10 @@
  * sensor published, publishes `source-run` on the JetStream bus, and the monitor role (another
  * subscriber of that bus) runs the detection rules on it and raises the alerts a local sensor would.
  */
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { connect } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../test/dialects.js';
@@ -73,6 +76,49 @@ describe('roles', () => {
         await nc.close();
         await vdb.close();
       }
+    },
+  );
+  it.skipIf(!NATS)(
+    'vigil serve --nats stops with exit 78 naming the stream when JetStream refuses it (it used to hang)',
+    { timeout: 60_000 },
+    async () => {
+      const t = Math.random().toString(36).slice(2, 8);
+      const dir = mkdtempSync(join(tmpdir(), 'vigil-roles-'));
+      const bin = resolve(import.meta.dirname, '../../bin/vigil.js');
+      // 1 PiB fits no test server's max_file_store: nats-server answers "insufficient storage resources".
+      const r = await new Promise<{ code: number | null; stderr: string }>((done) =>
+        execFile(
+          process.execPath,
+          [
+            bin,
+            'serve',
+            '--port',
+            '0',
+            '--nats',
+            NATS_URL,
+            '--nats-prefix',
+            `vs${t}`,
+            '--nats-stream',
+            `VS_${t}`,
+          ],
+          {
+            env: {
+              ...process.env,
+              VIGIL_DB: `sqlite:${join(dir, 'vigil.db')}`,
+              VIGIL_LOG_LEVEL: 'silent',
+              VIGIL_NATS_STREAM_MAX_BYTES: String(1024 ** 5),
+            },
+            timeout: 30_000,
+          },
+          (err, _stdout, stderr) =>
+            done({
+              code: err ? ((err as { code?: number | null }).code ?? null) : 0,
+              stderr: String(stderr),
+            }),
+        ),
+      );
+      expect(r.stderr).toMatch(new RegExp(`NATS JetStream refused stream VS_${t} .*insufficient storage`));
+      expect(r.code).toBe(78);
     },
   );
 });

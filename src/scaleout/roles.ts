@@ -72,7 +72,11 @@ export async function startScaleoutRoles(
 ): Promise<ScaleoutRoles> {
   const { vdb, log } = ctx;
   const nc = await connectNats({ ...o.nats, name: `vigil-serve-${[...o.roles].join('+')}` });
-  await ensureStreams(await nc.jetstreamManager(), o.names, o.limits);
+  // A refused stream is fatal; the open connection would otherwise keep `vigil serve` alive after its error.
+  await ensureStreams(await nc.jetstreamManager(), o.names, o.limits).catch(async (e: unknown) => {
+    await nc.close().catch(() => undefined);
+    throw e;
+  });
   const bus = new JetStreamEventBus(nc, { prefix: o.names.prefix, stream: o.names.eventStream, log });
   const workers: IngestWorker[] = [];
   const timers: NodeJS.Timeout[] = [];

@@ -5,7 +5,15 @@
  * the duplicate window is how long JetStream drops a re-published message id on its own (the applied-
  * message ledger covers the rest).
  */
-import { AckPolicy, DeliverPolicy, type JetStreamManager, RetentionPolicy, StorageType } from 'nats';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from 'nats';
+import { VigilError } from '../errors.js';
 import { allEvents, allObservations, type ScaleoutNames } from './subjects.js';
 
 export interface StreamLimits {
@@ -20,38 +28,75 @@ export interface StreamLimits {
 }
 
 const NS = 1_000_000_000;
+const EVENT_STREAM_BYTES = 256 * 1024 ** 2;
+
+/**
+ * A limit from the environment. A typo such as `10G` must not quietly become the 1 GiB default: the
+ * retention someone sized for a week of observations would silently be a day's.
+ */
+function envLimit(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[1-9]\d*$/.test(raw))
+    throw new VigilError(
+      'configuration',
+      `${name} must be a whole number above 0, not ${JSON.stringify(raw)}`,
+    );
+  return Number(raw);
+}
+
+/**
+ * Creates or updates one stream. nats-server's refusals ("insufficient storage resources available" when
+ * the stream's max_bytes does not fit the server's max_file_store) would otherwise reach the operator as
+ * an internal error that names neither the stream nor the setting to change.
+ */
+async function putStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string; max_bytes: number; max_age: number },
+): Promise<void> {
+  try {
+    await jsm.streams.info(config.name).then(
+      () => jsm.streams.update(config.name, config),
+      () => jsm.streams.add(config),
+    );
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const size = `${Math.round(config.max_bytes / 1024 ** 2)} MiB, ${Math.round(config.max_age / NS / 3600)} h`;
+    const hint = /insufficient storage/i.test(why)
+      ? `; the centre's two streams need VIGIL_NATS_STREAM_MAX_BYTES (default 1 GiB) + 256 MiB of JetStream storage: raise max_file_store in nats-server's jetstream block or lower VIGIL_NATS_STREAM_MAX_BYTES`
+      : '';
+    throw new VigilError(
+      'configuration',
+      `NATS JetStream refused stream ${config.name} (${size}): ${why}${hint}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
 
 export async function ensureStreams(
   jsm: JetStreamManager,
   names: ScaleoutNames,
   limits: StreamLimits = {},
 ): Promise<void> {
-  const obs = {
+  await putStream(jsm, {
     name: names.stream,
     subjects: [allObservations(names.prefix)],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
-    max_age:
-      (limits.maxAgeSeconds ?? (Number(process.env['VIGIL_NATS_STREAM_MAX_AGE_SECONDS']) || 7 * 86_400)) * NS,
-    max_bytes: limits.maxBytes ?? (Number(process.env['VIGIL_NATS_STREAM_MAX_BYTES']) || 1024 ** 3),
+    max_age: (limits.maxAgeSeconds ?? envLimit('VIGIL_NATS_STREAM_MAX_AGE_SECONDS', 7 * 86_400)) * NS,
+    max_bytes: limits.maxBytes ?? envLimit('VIGIL_NATS_STREAM_MAX_BYTES', 1024 ** 3),
     duplicate_window: (limits.duplicateWindowSeconds ?? 7200) * NS,
-  };
-  await jsm.streams.info(names.stream).then(
-    () => jsm.streams.update(names.stream, obs),
-    () => jsm.streams.add(obs),
-  );
-  const events = {
+  });
+  await putStream(jsm, {
     name: names.eventStream,
     subjects: [allEvents(names.prefix)],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     max_age: 86_400 * NS,
-    max_bytes: 256 * 1024 ** 2,
-  };
-  await jsm.streams.info(names.eventStream).then(
-    () => jsm.streams.update(names.eventStream, events),
-    () => jsm.streams.add(events),
-  );
+    max_bytes: EVENT_STREAM_BYTES,
+  });
   await ensureIngestConsumer(jsm, names, limits.ackWaitSeconds);
 }
 
