@@ -173,7 +173,7 @@ export class ObservationPublisher {
   #down(e: unknown): void {
     if (this.#linkUp)
       this.#o.onWarning?.(
-        `publishing to the centre failed, spooling to ${this.#o.spool.dir}: ${e instanceof Error ? e.message : String(e)}`,
+        `publishing to the centre failed, spooling to ${this.#o.spool.dir}: ${publishProblem(e, this.#o.prefix)}`,
       );
     this.#linkUp = false;
   }
@@ -187,4 +187,17 @@ export class ObservationPublisher {
     m.spoolDropped.set({ value: 'high' }, s.dropped.high);
     m.linkUp.set(this.#linkUp ? 1 : 0);
   }
+}
+
+/**
+ * Why a publish failed, for the person starting the sensor. NATS answers a publish that no stream takes
+ * with the bare code "503" (no responders): the centre has not created the stream yet, or the sensor uses
+ * another subject prefix than the centre.
+ */
+export function publishProblem(e: unknown, prefix: string): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === '503' || text === '503')
+    return `no JetStream stream takes ${prefix}.obs.… (NATS 503, no responders): is the centre (vigil serve --nats) running with the same --nats-prefix and --nats-stream?`;
+  return text;
 }
