@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Actor } from '../../accounts/actor.js';
 import { invalidInput, VigilError } from '../../errors.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
-import { parseInput } from '../../inventory/device-input.js';
+import { zodIssues } from '../../inventory/device-input.js';
 import type { Logger } from '../../log.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { processSourceRun } from '../../monitor/process-source-run.js';
@@ -85,6 +85,16 @@ const SensorOptionsSchema = z
 
 type SensorFlags = z.input<typeof SensorOptionsSchema> & RemoteFlags;
 
+/** `flushSeconds` → `--flush-seconds`: zod names the option's property, the operator typed the flag. */
+const asFlag = (field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+function parseSensorOptions(flags: SensorFlags): z.output<typeof SensorOptionsSchema> {
+  const r = SensorOptionsSchema.safeParse(flags);
+  if (r.success) return r.data;
+  const issues = zodIssues(r.error).map((i) => (i.field ? { ...i, field: asFlag(i.field) } : i));
+  throw invalidInput('Invalid sensor options', issues);
+}
+
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 function statusLine(s: SensorStatus): string {
@@ -146,7 +156,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
     .option('--metrics-port <port>', '--nats: serve Prometheus metrics at http://127.0.0.1:PORT/metrics')
     .action(
       action(async (flags: SensorFlags) => {
-        const o = parseInput(SensorOptionsSchema, flags, 'sensor options');
+        const o = parseSensorOptions(flags);
         limitHeapGrowth();
         // --nats: publish to the centre instead of storing here (scaleout/sensor-command.ts).
         const nats = natsOptionsFrom(flags);

@@ -188,6 +188,15 @@ describe('vigil sensor: what an operator can get wrong', () => {
     expect(r.stderr).toMatch(/exactly one of --interface IF, --read-stdin, --follow-dir DIR/);
   });
 
+  it('names the flag, not the option property, in a refused value (exit 65)', {
+    timeout: 120_000,
+  }, async () => {
+    const r = await vigil(tempDb(), ['sensor', '--read-stdin', '--flush-seconds', '0'], Buffer.alloc(0));
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/^ {2}--flush-seconds: /m);
+    expect(r.stderr).not.toMatch(/flushSeconds/);
+  });
+
   it('refuses an interface name that could be an option or a path (exit 65)', {
     timeout: 120_000,
   }, async () => {
