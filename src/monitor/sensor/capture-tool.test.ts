@@ -192,6 +192,35 @@ describe('CaptureToolSource restarts (a stand-in tool process, fake clock)', () 
     expect(sut.status()).toMatchObject({ state: 'failed', starts: 1 });
   });
 
+  it("fails hard on dumpcap's bad filter, though dumpcap says 'Capturing on' before it checks the filter", async () => {
+    // dumpcap 4.0's own words for `-f 'port 80 and ('`: it names the interface, then refuses the filter.
+    const dir = toolDir({
+      dumpcap: [
+        `echo "Capturing on '$2'" >&2`,
+        `echo 'dumpcap: Invalid capture filter "port 80 and (" for interface.' >&2`,
+        `echo "That string isn't a valid capture filter (can't parse filter expression: syntax error)." >&2`,
+        'exit 1',
+      ].join('\n'),
+    });
+    const sut = new CaptureToolSource({
+      interface: 'any',
+      tool: 'dumpcap',
+      filter: 'port 80 and (',
+      searchPath: [dir],
+      // Were it restarted, the test would end here instead of spinning.
+      sleep: () => Promise.reject(new Error('restarted')),
+    });
+    const sink = new CountingSink();
+    const err = await sut.run(sink, new AbortController().signal).catch((e: unknown) => e);
+    // Nothing was written, so there is no "empty input" reader warning ahead of the real reason.
+    expect(sink.issueList).toEqual([]);
+    expect((err as VigilError).code).toBe('configuration');
+    expect((err as VigilError).message).toMatch(
+      /dumpcap could not start capturing on any \(exit 1\).*syntax error/s,
+    );
+    expect(sut.status()).toMatchObject({ state: 'failed', starts: 1 });
+  });
+
   it('points at setcap when the tool lacks the capture privilege', async () => {
     const dir = toolDir({
       dumpcap: `echo "dumpcap: You don't have permission to capture on that device (socket: Operation not permitted)" >&2\nexit 2`,

@@ -66,8 +66,13 @@ export interface CaptureToolStatus {
 }
 
 const STDERR_KEEP = 2048;
-/** What each tool prints once it has opened the interface and capture has begun. */
-const CAPTURING = /listening on |Capturing on /;
+/**
+ * What tcpdump prints once it has opened the interface and compiled the filter. dumpcap's "Capturing on
+ * 'eth1'" is no such sign: it prints it before it compiles the filter, so a bad filter would count as a
+ * capture that later died, and be restarted forever. Both tools write the pcap header to the pipe as soon
+ * as capture really begins (packets or not), which is what `bytes > 0` sees.
+ */
+const CAPTURING = /listening on /;
 
 /**
  * Linux interface names: 1–15 bytes, no `/`, `:` or whitespace, not `.` or `..` (dev_valid_name); we also
@@ -263,8 +268,9 @@ export class CaptureToolSource implements PacketSource {
         sink.packet(p);
       });
       bytes = stats.sourceBytes;
-      // A tool killed mid-record leaves a truncated tail: worth a note, not a failure.
-      sink.issues(stats.issues);
+      // A tool killed mid-record leaves a truncated tail: worth a note, not a failure. A tool that wrote
+      // nothing failed to start; "offset 0: empty input" would only hide what its exit says.
+      if (bytes > 0) sink.issues(stats.issues);
     } catch {
       // The pipe broke with the tool; the exit below says why.
       bytes = capture.stats.sourceBytes;
