@@ -276,6 +276,8 @@ describe('vigil analyze / import', () => {
     expect(r.code).toBe(65);
     // Each bad file is named with where and what is wrong, even though another file was imported.
     expect(r.stderr).toMatch(/notes\.pcap, offset 0: unknown capture format/);
+    // What else was tried, and how to say what the file is when detection cannot tell.
+    expect(r.stderr).toMatch(/nor nmap XML, a Zeek log or Suricata EVE JSON .*--format nmap\|zeek\|eve/);
     expect(r.stderr).toMatch(/cut-scan\.xml, line 12(, offset \d+)?: /);
     const findings = JSON.parse((await vigil(['findings', 'list', '--json'])).stdout) as {
       subject: string;

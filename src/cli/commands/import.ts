@@ -145,6 +145,15 @@ export async function importSource(
       result = r;
       stats = r.stats;
       issues = r.issues ?? [];
+    } catch (e) {
+      // A file nothing recognised ends up here as a "capture": a Zeek log with an unusual first line
+      // (btest baselines, a comment added by an export) is imported once its kind is named.
+      if (opts.format === undefined && path !== '-' && e instanceof VigilError && e.code === 'invalid_input')
+        throw invalidInput(
+          `${e.message}, nor nmap XML, a Zeek log or Suricata EVE JSON by its first line; if it is one of these, name it with --format nmap|zeek|eve`,
+          e.issues,
+        );
+      throw e;
     } finally {
       progress.done();
     }
