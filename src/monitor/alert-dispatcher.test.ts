@@ -223,6 +223,31 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     await fresh.stop();
   });
 
+  it('records a dead letter for a destination it cannot set up, instead of only logging at start', async () => {
+    rx.status.code = 200;
+    const bus = new InProcessEventBus();
+    const dispatcher = new AlertDispatcher(vdb, {
+      bus,
+      // What loadDestination or createSender throws for a secret sealed under another key or a missing CA.
+      senderFor: () => {
+        throw new Error(
+          'Cannot open the webhook secret of alert destination siem-hook: sealed with key aaaa',
+        );
+      },
+    });
+    await dispatcher.start();
+    expect(dispatcher.destinations()).toEqual([]);
+    const { alertIds } = await raiseAlerts(vdb, [candidate('hl7:8888')], { bus });
+    await dispatcher.drain();
+    const dead = (await listDeadLetters(vdb, cliActor)).filter((d) => d.alertId === alertIds[0]);
+    expect(dead).toMatchObject([
+      { destination: 'siem-hook', attempts: 0, lastError: expect.stringMatching(/^not usable: Cannot open/) },
+    ]);
+    await dispatcher.stop();
+    // Once the destination works again, the dead letter is retried like any other.
+    expect(await retryDeadLetter(vdb, cliActor, dead[0]!.id)).toMatchObject({ ok: true, state: 'delivered' });
+  });
+
   it('removes a destination', async () => {
     await removeDestination(vdb, cliActor, 'siem-hook');
     expect(await listDestinations(vdb, cliActor)).toEqual([]);

@@ -76,6 +76,12 @@ export class AlertDispatcher implements DeadLetterSink {
   readonly #opts: DispatcherOptions;
   /** Destination name → its queue and id. */
   #queues = new Map<string, { id: string; queue: DeliveryQueue }>();
+  /**
+   * Enabled destinations that could not be set up (a secret the configured key cannot open, a missing CA
+   * file), by id, with why. Their alerts are recorded as dead letters at once: a log line at start-up
+   * alone would let the SOC's copy of every alert vanish until someone read it.
+   */
+  #unusable = new Map<string, string>();
   #subscription: Subscription | undefined;
   /** Bookkeeping writes in flight, so `drain` can wait for them. */
   readonly #writes = new Set<Promise<void>>();
@@ -102,6 +108,7 @@ export class AlertDispatcher implements DeadLetterSink {
       } catch (e) {
         // One broken destination (a missing CA file) does not stop delivery to the others.
         this.#log?.error({ destination: row.name, err: errorText(e) }, 'alert destination not usable');
+        this.#unusable.set(row.id, `not usable: ${errorText(e)}`);
       }
     }
     this.#subscription = this.#bus.subscribe('alert-raised', (e) => this.dispatch(e.alert));
@@ -115,6 +122,7 @@ export class AlertDispatcher implements DeadLetterSink {
 
   /** Records a pending delivery per destination and enqueues; returns once recorded, not once sent. */
   async dispatch(alert: Alert): Promise<void> {
+    for (const [id, why] of this.#unusable) await this.#track(() => this.#markDead(alert.id, id, why));
     if (!this.#queues.size) return;
     const deliverable = toDeliverable(alert, await assetTagOf(this.#h, alert.deviceId));
     for (const { id, queue } of this.#queues.values()) {
@@ -170,6 +178,28 @@ export class AlertDispatcher implements DeadLetterSink {
     );
     for (const [i, { queue, row }] of work.entries())
       queue.enqueue(toDeliverable(alerts[i]!, await assetTagOf(this.#h, row.device_id)));
+  }
+
+  /** A delivery that cannot be attempted, as a dead letter (`vigil alerts retry` once it is fixed). */
+  async #markDead(alertId: string, destinationId: string, why: string): Promise<void> {
+    const now = new Date().toISOString();
+    const last_error = why.slice(0, 1000);
+    const prev = await getDelivery(this.#h, alertId, destinationId);
+    if (prev) {
+      await updateDelivery(this.#h, prev.id, { state: 'dead', last_error, updated_at: now });
+      return;
+    }
+    await insertDelivery(this.#h, {
+      id: newId(),
+      alert_id: alertId,
+      destination_id: destinationId,
+      state: 'dead',
+      attempts: 0,
+      last_error,
+      created_at: now,
+      updated_at: now,
+      delivered_at: null,
+    });
   }
 
   async #markPending(alertId: string, destinationId: string): Promise<void> {
