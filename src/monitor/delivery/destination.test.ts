@@ -39,6 +39,20 @@ describe('parseDestination', () => {
         appName: 'vigil-east',
       }),
     ).toMatchObject({ port: 6514, facility: 13, name: 'siem' });
+    // `vigil alerts destinations add --facility 13` passes the number as text.
+    expect(
+      parseDestination({ kind: 'syslog', transport: 'udp', host: 'h', port: '514', facility: '13' }),
+    ).toMatchObject({ facility: 13 });
+    for (const facility of ['', null, true])
+      expect(issues({ kind: 'syslog', transport: 'udp', host: 'h', port: 514, facility })).toEqual([
+        {
+          field: 'facility',
+          reason: 'a facility name (kern … local7, audit, alert) or a number from 0 to 23',
+        },
+      ]);
+    expect(issues({ kind: 'syslog', transport: 'udp', host: 'h', port: 514, facility: '24' })).toEqual([
+      { field: 'facility', reason: 'a facility name (kern … local7, audit, alert) or a number from 0 to 23' },
+    ]);
   });
 
   it('refuses TLS files on plain transports, a certificate without its key, bad ports and unknown fields', () => {

@@ -35,6 +35,7 @@ const required = (what: string) => ({
 const PORT_RANGE = 'a port number from 1 to 65535';
 const port = z.coerce.number({ error: PORT_RANGE }).int(PORT_RANGE).min(1, PORT_RANGE).max(65535, PORT_RANGE);
 const file = z.string().min(1).max(4096).optional();
+const FACILITY = 'a facility name (kern … local7, audit, alert) or a number from 0 to 23';
 const FACILITY_NAMES = Object.keys(SYSLOG_FACILITIES) as [SyslogFacilityName, ...SyslogFacilityName[]];
 
 export const SyslogDestinationSchema = z
@@ -53,7 +54,22 @@ export const SyslogDestinationSchema = z
     /** PEM client certificate and key, for receivers that require mutual TLS. */
     certFile: file,
     keyFile: file,
-    facility: z.union([z.enum(FACILITY_NAMES), z.number().int().min(0).max(23)]).default('local0'),
+    // A number arrives as text from `--facility 13` (the CLI) and as a number from JSON: both are the code.
+    // Only digits are read as a number, so an empty string or null never becomes 0 (kern).
+    facility: z
+      .union(
+        [
+          z.enum(FACILITY_NAMES),
+          z.number(FACILITY).int(FACILITY).min(0, FACILITY).max(23, FACILITY),
+          z
+            .string()
+            .regex(/^\d{1,2}$/, FACILITY)
+            .transform(Number)
+            .pipe(z.number().min(0, FACILITY).max(23, FACILITY)),
+        ],
+        { error: FACILITY },
+      )
+      .default('local0'),
     appName: z
       .string()
       .regex(/^[\x21-\x7e]{1,48}$/, 'printable ASCII without spaces, at most 48 characters')
