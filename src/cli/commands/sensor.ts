@@ -224,6 +224,9 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
             },
           });
         } else if (o.followDir !== undefined) {
+          // Checked before the sensor says it started, as --zeek-dir is: a mistyped path is an option error.
+          if (!(await stat(o.followDir).catch(() => null))?.isDirectory())
+            throw invalidInput(`--follow-dir ${o.followDir} is not a directory`);
           source = new FollowDirSource({
             dir: o.followDir,
             state: new DbFollowDirState(vdb, actor, o.followDir),

@@ -211,6 +211,15 @@ describe('vigil sensor: what an operator can get wrong', () => {
     expect(r.stderr).toMatch(/No network interface named vigilnone0|tcpdump is not installed/);
   });
 
+  it('refuses a --follow-dir that is not a directory before starting, as --zeek-dir (exit 65)', {
+    timeout: 120_000,
+  }, async () => {
+    const r = await vigil(tempDb(), ['sensor', '--follow-dir', '/nonexistent/vigil-ring']);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/--follow-dir \/nonexistent\/vigil-ring is not a directory/);
+    expect(r.stderr).not.toMatch(/started/);
+  });
+
   it('refuses an unknown site (exit 65)', { timeout: 120_000 }, async () => {
     const r = await vigil(tempDb(), ['sensor', '--read-stdin', '--site', 'Atlantis'], Buffer.alloc(0));
     expect(r.code).toBe(65);
