@@ -20,6 +20,7 @@ import { cliActor } from '../../test/factories.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { streamVulnMatches, type VulnerabilityMatch } from '../matching/vulns-service.js';
 import type { VigilDatabase } from '../store/database.js';
+import { importAdvisoryPaths } from './advisory-import.js';
 import { addSubscription, importCsafBundle, listFeeds, syncFeeds } from './feeds-service.js';
 import { FIXTURE_DIR, FIXTURE_DOCS, readFixtureTree, TestProvider } from './sync/test-provider.js';
 
@@ -326,6 +327,26 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
       addSubscription(vdb, cliActor, { kind: 'kev', name: 'x', url: 'file:///etc/passwd' }),
     ).rejects.toThrow();
     expect(await auditActions(vdb)).toEqual(['feeds.subscribe']);
+  });
+
+  it('turns the manual-import source of the same name and kind into the subscription (docs subscribe as "kev")', async () => {
+    // docs/advisories.md: manual imports are recorded under `kev`, `epss` …, and its examples then
+    // subscribe with `--name kev --kind kev`; that must not fail with "exists".
+    await importAdvisoryPaths(vdb, cliActor, [KEV]);
+    const [manual] = await listFeeds(vdb, cliActor);
+    expect(manual).toMatchObject({ name: 'kev', kind: 'kev', url: null });
+    const url = `${provider.base}/feeds/kev.json`;
+    await expect(addSubscription(vdb, cliActor, { kind: 'epss', name: 'kev', url })).rejects.toThrow(
+      'A feed named "kev" exists (kev: it records manual kev imports)',
+    );
+    const feed = await addSubscription(vdb, cliActor, { kind: 'kev', name: 'kev', url });
+    expect(feed).toMatchObject({ id: manual!.id, name: 'kev', url, lastSuccessAt: manual!.lastSuccessAt });
+    expect(await listFeeds(vdb, cliActor)).toHaveLength(1);
+    // A real subscription is still a conflict that says what it is.
+    await expect(addSubscription(vdb, cliActor, { kind: 'kev', name: 'KEV', url })).rejects.toThrow(
+      `A feed named "kev" exists (kev: ${url})`,
+    );
+    expect(await auditActions(vdb)).toEqual(['advisories.import', 'feeds.subscribe']);
   });
 
   it('imports an offline .tar.gz bundle of the provider directory with the same checks', async () => {

@@ -99,37 +99,64 @@ export async function listFeeds(h: DbHandle, actor: Actor): Promise<Feed[]> {
   return (await listFeedSources(h)).map((r) => toFeed(r));
 }
 
-/** Signs up for a feed, e.g. a manufacturer's CSAF provider-metadata.json. */
+/**
+ * Signs up for a feed, e.g. a manufacturer's CSAF provider-metadata.json. A source of the same name and
+ * kind that only records manual imports (`kev`, `epss` … created by `vigil advisories import`) becomes
+ * the subscription: the docs subscribe with exactly those names, and one source keeps one freshness.
+ */
 export async function addSubscription(vdb: DbHandle, actor: Actor, input: unknown): Promise<Feed> {
   assertCan(actor, 'advisories:write');
   const s = parseInput(SubscriptionSchema, input, 'subscription');
   const key = s.name.toLowerCase();
   return transaction(vdb, async (h) => {
-    if (await feedSourceByKey(h, key)) throw conflict(`A feed named ${JSON.stringify(s.name)} exists`);
+    const existing = await feedSourceByKey(h, key);
+    if (existing && (existing.url !== null || existing.kind !== s.kind)) {
+      const what = existing.url ? existing.url : `it records manual ${existing.kind} imports`;
+      throw conflict(`A feed named ${JSON.stringify(existing.name)} exists (${existing.kind}: ${what})`);
+    }
     const at = nowIso();
-    const row: FeedSourceRow = {
-      id: newId(),
-      kind: s.kind,
-      name: s.name,
-      name_key: key,
+    const fields: Pick<
+      FeedSourceRow,
+      'url' | 'manufacturer' | 'enabled' | 'require_signature' | 'expected_interval_hours' | 'updated_at'
+    > = {
       url: s.url,
       manufacturer: s.manufacturer ?? null,
       enabled: 1,
       require_signature: s.requireSignature ? 1 : 0,
       expected_interval_hours: s.intervalHours ?? DEFAULT_INTERVAL_HOURS[s.kind] ?? 24,
-      state: '{}',
-      last_attempt_at: null,
-      last_success_at: null,
-      last_error: null,
-      created_at: at,
       updated_at: at,
     };
-    await insertFeedSource(h, row);
+    let row: FeedSourceRow;
+    if (existing) {
+      // Its freshness stays: the manual import it records really happened.
+      await updateFeedSource(h, existing.id, fields);
+      row = { ...existing, ...fields };
+    } else {
+      row = {
+        id: newId(),
+        kind: s.kind,
+        name: s.name,
+        name_key: key,
+        ...fields,
+        state: '{}',
+        last_attempt_at: null,
+        last_success_at: null,
+        last_error: null,
+        created_at: at,
+      };
+      await insertFeedSource(h, row);
+    }
     await appendAudit(h, {
       actor,
       action: 'feeds.subscribe',
       target: { type: 'feed', id: row.id },
-      summary: { kind: s.kind, name: s.name, url: s.url, manufacturer: s.manufacturer ?? null },
+      summary: {
+        kind: s.kind,
+        name: s.name,
+        url: s.url,
+        manufacturer: s.manufacturer ?? null,
+        ...(existing ? { replacedManualSource: true } : {}),
+      },
     });
     return toFeed(row);
   });
