@@ -349,6 +349,16 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     expect(await auditActions(vdb)).toEqual(['advisories.import', 'feeds.subscribe']);
   });
 
+  it('refuses a bundle whose --key file cannot be read as invalid input naming the file', async () => {
+    const missing = join(tmp, 'no-such-key.asc');
+    await expect(importCsafBundle(vdb, cliActor, FIXTURE_DIR, { keyFiles: [missing] })).rejects.toMatchObject(
+      {
+        code: 'invalid_input',
+        message: `Cannot read key file ${missing}: ENOENT`,
+      },
+    );
+  });
+
   it('imports an offline .tar.gz bundle of the provider directory with the same checks', async () => {
     const tarball = join(tmp, `${dialect}-bundle.tar.gz`);
     writeFileSync(tarball, await makeTarGz(readFixtureTree(FIXTURE_DIR)));

@@ -318,6 +318,17 @@ export async function syncFeeds(
   return { feeds: reports, match };
 }
 
+/** A mistyped `--key` path is the user's input, not an internal error (exit 70 and a bare ENOENT). */
+async function readKeyFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw invalidInput(
+      `Cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
 /** An offline bundle (directory or .tar/.tar.gz laid out like a CSAF provider). */
 export async function importCsafBundle(
   vdb: VigilDatabase,
@@ -331,7 +342,7 @@ export async function importCsafBundle(
 }> {
   assertCan(actor, 'advisories:write');
   const keys: BundleKey[] = [];
-  for (const f of opts.keyFiles ?? []) keys.push({ armored: await readFile(f, 'utf8') });
+  for (const f of opts.keyFiles ?? []) keys.push({ armored: await readKeyFile(f) });
   const result = await importBundle({ path, keys, requireSignature: opts.requireSignature ?? false });
   const changed = new Set<string>();
   const files: FileImportReport[] = [];
