@@ -32,7 +32,8 @@ export const OverrideInputSchema = z.strictObject({
   modelId: z.string().min(1).max(64).optional(),
   point: z.enum(Object.keys(OVERRIDE_POINTS) as [OverridePoint, ...OverridePoint[]]),
   value: z.string().min(1).max(32),
-  reason: z.string().trim().min(3, 'a reason is required').max(2000),
+  // "a reason is required" was shown for a given but short reason ("ok"), which reads as a bug.
+  reason: z.string().trim().min(3, 'a reason of at least 3 characters is required').max(2000),
   expiresAt: z
     .string()
     .refine((v) => !Number.isNaN(Date.parse(v)), 'a date or date-time (ISO-8601)')

@@ -217,6 +217,19 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
         expiresAt: '2099-01-01',
       }),
     ).rejects.toThrow(/Invalid risk override/);
+    // A reason that was given but is too short must not be called missing.
+    await expect(
+      addOverride(vdb, cliActor, {
+        scope: 'device',
+        device: 'BADGE-1',
+        point: 'EXP',
+        value: 'open',
+        reason: 'ok',
+        expiresAt: '2099-01-01',
+      }),
+    ).rejects.toMatchObject({
+      issues: [{ field: 'reason', reason: 'a reason of at least 3 characters is required' }],
+    });
     const o = await addOverride(vdb, cliActor, {
       scope: 'device',
       device: 'BADGE-1',
