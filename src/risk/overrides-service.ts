@@ -153,14 +153,14 @@ export async function revokeOverride(
 
 const RevokeReasonSchema = z.string().trim().min(1, 'say why the override ends').max(2000);
 
-/** Overrides in force (not expired), or with `all` also the expired ones. */
+/** Overrides in force (not expired, not revoked), or with `all` also the expired and revoked ones. */
 export async function listRiskOverrides(
   h: DbHandle,
   actor: Actor,
   opts: { all?: boolean } = {},
 ): Promise<RiskOverride[]> {
   assertCan(actor, 'risk:read');
-  const rows = await listOverrides(h, opts.all ? {} : { activeAt: nowIso() });
+  const rows = await listOverrides(h, opts.all ? { includeRevoked: true } : { activeAt: nowIso() });
   if (!actor.siteIds) return rows.map(toOverride);
   // Site-limited actors see model-wide overrides and those of their sites' devices.
   const visible = new Set(await deviceIdsAtSites(h, actor.siteIds));

@@ -264,6 +264,9 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
     expect(after.overrides).toEqual([]);
     expect(after.evidence.find((e) => e.point === 'exposure')?.value).toBe('controlled');
     expect(await listRiskOverrides(vdb, cliActor)).toEqual([]);
+    expect(await listRiskOverrides(vdb, cliActor, { all: true })).toMatchObject([
+      { id: o.id, revokedAt: revoked.revokedAt },
+    ]);
     const revokes = await vdb.db
       .selectFrom('audit_log')
       .select('action')

@@ -22,12 +22,21 @@ export async function markOverrideRevoked(h: DbHandle, id: string, at: string): 
   await h.db.updateTable('risk_overrides').set({ revoked_at: at }).where('id', '=', id).execute();
 }
 
-/** Overrides not revoked; with `activeAt`, only those not yet expired at that time. */
+/**
+ * Overrides not revoked (with `includeRevoked`, those too: the record of who decided what); with
+ * `activeAt`, only those not yet expired at that time.
+ */
 export async function listOverrides(
   h: DbHandle,
-  opts: { activeAt?: string; deviceIds?: readonly string[]; modelIds?: readonly string[] } = {},
+  opts: {
+    activeAt?: string;
+    includeRevoked?: boolean;
+    deviceIds?: readonly string[];
+    modelIds?: readonly string[];
+  } = {},
 ): Promise<RiskOverrideRow[]> {
-  let q = h.db.selectFrom('risk_overrides').selectAll().where('revoked_at', 'is', null);
+  let q = h.db.selectFrom('risk_overrides').selectAll();
+  if (!opts.includeRevoked) q = q.where('revoked_at', 'is', null);
   if (opts.activeAt) q = q.where('expires_at', '>', opts.activeAt);
   if (opts.deviceIds || opts.modelIds) {
     const d = [...(opts.deviceIds ?? [])];

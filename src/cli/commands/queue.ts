@@ -177,8 +177,8 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
 
   override
     .command('list')
-    .description('Overrides in force (--all: also expired ones)')
-    .option('--all', 'include expired overrides')
+    .description('Overrides in force (--all: also expired and revoked ones)')
+    .option('--all', 'include expired and revoked overrides')
     .option('--json', 'print JSON')
     .action(
       action(async (o: { all?: boolean; json?: boolean }) => {
@@ -194,7 +194,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
               r.deviceId ?? r.modelId,
               r.point,
               r.value,
-              r.expiresAt.slice(0, 10),
+              r.revokedAt ? `revoked ${r.revokedAt.slice(0, 10)}` : r.expiresAt.slice(0, 10),
               r.createdBy,
               r.reason,
             ]),

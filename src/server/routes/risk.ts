@@ -320,7 +320,7 @@ export const riskRoutes = new OpenAPIHono<AppEnv>()
       method: 'get',
       path: '/risk/overrides',
       tags: ['risk'],
-      summary: 'SSVC decision-point overrides in force (all=true: also expired ones)',
+      summary: 'SSVC decision-point overrides in force (all=true: also expired and revoked ones)',
       request: { query: z.object({ all: flag }) },
       responses: { 200: json(z.object({ items: z.array(OverrideSchema) }), 'Overrides') },
     }),
