@@ -62,4 +62,16 @@ describe.each(DIALECTS)('vigil queue on %s', (dialect) => {
       new Set(['cmms TASY-1', 'unit Philips Tasy EMR HTML5 (10.40.0.42)']),
     );
   });
+
+  it('says nothing is overdue, not that the queue is empty, when --overdue finds nothing', async () => {
+    // The matches were first seen just now: none is past its SLA yet.
+    for (const args of [
+      ['queue', '--overdue'],
+      ['queue', '--overdue', '--groups'],
+    ]) {
+      const r = await run(...args);
+      expect(r).toMatchObject({ code: 0, out: 'Nothing overdue: no item is past its due date.\n' });
+    }
+    expect((await run('queue')).out).not.toContain('Nothing');
+  });
 });

@@ -58,13 +58,17 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
             queueOptionsFrom(config),
           );
           const items = page.items;
+          // "Nothing in the queue" for --overdue read as if no work were left at all.
+          const empty = o.overdue
+            ? 'Nothing overdue: no item is past its due date.\n'
+            : 'Nothing in the queue.\n';
           if (o.groups) {
             const groups = groupQueue(items).slice(
               o.offset ?? 0,
               o.limit ? (o.offset ?? 0) + o.limit : undefined,
             );
             if (o.json) return printJson(groups);
-            if (groups.length === 0) return void process.stdout.write('Nothing in the queue.\n');
+            if (groups.length === 0) return void process.stdout.write(empty);
             process.stdout.write(
               formatTable(
                 [
@@ -94,7 +98,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
             return;
           }
           if (o.json) return printJson(items);
-          if (items.length === 0) return void process.stdout.write('Nothing in the queue.\n');
+          if (items.length === 0) return void process.stdout.write(empty);
           if (!o.why) {
             process.stdout.write(
               formatTable(
