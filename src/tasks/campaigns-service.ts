@@ -8,10 +8,11 @@
 import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { conflict, invalidInput, notFound } from '../errors.js';
+import { conflict, invalidInput, notFound, VigilError } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
 import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { nameKey } from '../inventory/identity.js';
+import { resolveManufacturer } from '../matching/names/names.js';
 import { newId } from '../store/ids.js';
 import { matchFor } from '../store/match-store.js';
 import {
@@ -90,6 +91,13 @@ export interface Campaign {
   };
 }
 
+/** Two spellings the name table resolves to one known manufacturer (aliases, acquisitions). */
+function sameManufacturer(a: string, b: string): boolean {
+  const x = resolveManufacturer(a);
+  const y = resolveManufacturer(b);
+  return x.known && y.known && x.key === y.key;
+}
+
 /** A model by id, or by name (and manufacturer), as the catalogue knows it. */
 export async function resolveModel(h: DbHandle, ref: string, manufacturer?: string): Promise<ModelRef> {
   const byId = await modelRef(h, ref.trim());
@@ -98,13 +106,25 @@ export async function resolveModel(h: DbHandle, ref: string, manufacturer?: stri
   const makerKey = manufacturer ? nameKey(manufacturer) : null;
   const all = await modelsRefs(h);
   const lower = ref.trim().toLowerCase();
-  let hits = all.filter((m) => m.name_key === key || m.name.toLowerCase() === lower);
-  if (manufacturer)
-    hits = hits.filter(
+  const named = all.filter((m) => m.name_key === key || m.name.toLowerCase() === lower);
+  let hits = named;
+  if (manufacturer) {
+    hits = named.filter(
       (m) =>
         m.manufacturer_key === makerKey || m.manufacturer.toLowerCase() === manufacturer.trim().toLowerCase(),
     );
-  if (hits.length === 0) throw notFound(`Device model "${ref}"${manufacturer ? ` of ${manufacturer}` : ''}`);
+    // People say "BD" for the CMMS's "Becton, Dickinson and Company (BD)": the matcher's name table
+    // knows both, so a spelling it resolves to the same manufacturer finds the model too.
+    if (hits.length === 0) hits = named.filter((m) => sameManufacturer(m.manufacturer, manufacturer));
+  }
+  if (hits.length === 0) {
+    const makers = [...new Set(named.map((m) => m.manufacturer))];
+    const known = makers.length ? ` (the model is known for: ${makers.join('; ')})` : '';
+    throw new VigilError(
+      'not_found',
+      `Device model "${ref}"${manufacturer ? ` of ${manufacturer}` : ''} not found${known}`,
+    );
+  }
   if (hits.length > 1)
     throw conflict(
       `"${ref}" names ${hits.length} models (${hits.map((m) => `${m.manufacturer} ${m.name}`).join('; ')}); give the manufacturer or the model id`,

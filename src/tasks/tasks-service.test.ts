@@ -24,7 +24,7 @@ import {
   listRiskAcceptances,
   revokeAcceptance,
 } from './acceptance-service.js';
-import { createCampaign, getCampaignView } from './campaigns-service.js';
+import { createCampaign, getCampaignView, resolveModel } from './campaigns-service.js';
 import {
   compensatingControls,
   createTask,
@@ -507,6 +507,16 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
     await expect(createCampaign(vdb, north, { model: 'Tasy EMR HTML5' }, T0)).rejects.toThrow(
       'not limited to sites',
     );
+  });
+
+  it('finds a model by a manufacturer spelling the name table knows, and says whose model it is', async () => {
+    // The CMMS says "Philips"; a person may type the advisory's "Philips Healthcare".
+    const m = await resolveModel(vdb, 'Tasy EMR HTML5', 'Philips Healthcare');
+    expect(m).toMatchObject({ name: 'Tasy EMR HTML5', manufacturer: 'Philips' });
+    await expect(resolveModel(vdb, 'Tasy EMR HTML5', 'GE Healthcare')).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'Device model "Tasy EMR HTML5" of GE Healthcare not found (the model is known for: Philips)',
+    });
   });
 
   it('limits site-scoped actors to their sites', async () => {
