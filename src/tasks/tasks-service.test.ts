@@ -495,6 +495,11 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
     ]);
     await updateDevice(vdb, cliActor, 'TASY-4', { softwareVersion: '3.06.1804' });
     await verifyTasksForDevices(vdb, [ids['TASY-4']!], at(3));
+    // A hand edit is named as one, not as an import.
+    const [tasy4] = await listTasks(vdb, cliActor, { campaignId: c.id, deviceId: ids['TASY-4'] }, at(3));
+    expect(String(tasy4?.verification?.['summary'])).toMatch(
+      /^match of CVE-\S+ gone after manual edit by cli:\S+ at .*, software now 3\.06\.1804$/,
+    );
     const v = await getCampaignView(vdb, cliActor, c.id);
     expect(v.progress).toMatchObject({ total: 3, done: 1, percentDone: 33.3 });
     expect(v.progress.bySite.find((r) => r.site === 'North Clinic')?.byState).toEqual({ verified: 1 });

@@ -71,6 +71,15 @@ export async function verifyTasks(
   return verifyScope(vdb, actor, undefined, now);
 }
 
+/**
+ * Where a version fact came from, as a person reads it: a hand edit is not an import ("after manual
+ * import of cli:root" read as if a file had been loaded).
+ */
+function factOrigin(source: string, ref: string | null): string {
+  if (source === 'manual') return `manual edit${ref ? ` by ${ref}` : ''}`;
+  return `${source} import${ref ? ` of ${ref}` : ''}`;
+}
+
 /** Verification of the tasks of these devices only (after the matcher re-matched them). */
 export async function verifyTasksForDevices(
   vdb: DbHandle,
@@ -127,7 +136,7 @@ async function verifyScope(
       const version = d?.firmware_version ?? d?.software_version ?? null;
       const versionWord = d?.firmware_version ? 'firmware' : 'software';
       const source = fact
-        ? `${fact.source} import${fact.source_ref ? ` of ${fact.source_ref}` : ''} at ${fact.last_seen}`
+        ? `${factOrigin(fact.source, fact.source_ref)} at ${fact.last_seen}`
         : lastImport
           ? `${lastImport.kind} import of ${lastImport.file} at ${lastImport.finished_at}`
           : `the inventory change at ${d?.updated_at ?? checkedAt}`;
