@@ -23,9 +23,14 @@ export const idText = (what: string) =>
     .transform((v) => String(v).trim())
     .refine((s) => s.length > 0 && s.length <= 200, `${what} must be 1–200 characters`);
 
-/** A list of strings; a lone string is a one-element list; blanks are dropped. */
+/**
+ * A list of strings; a lone string is a one-element list; blanks are dropped. The message is zod's
+ * bare "Invalid input" otherwise, which tells the person reading the import report nothing.
+ */
 export const textList = z
-  .union([z.array(z.union([z.string(), z.number()])), z.string()])
+  .union([z.array(z.union([z.string(), z.number()])), z.string()], {
+    error: 'must be a list of text values (or one text value)',
+  })
   .nullish()
   .transform((v) => {
     if (v === null || v === undefined) return [];
