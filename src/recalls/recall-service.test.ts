@@ -225,6 +225,26 @@ describe.each(DIALECTS)('recalls on %s', (dialect) => {
     const detail = await getRecallDetail(vdb, cliActor, 'Z-0520-06');
     expect(detail.campaigns).toHaveLength(1);
     expect(detail.matches.map((m) => m.deviceLabel)).toEqual(['BED-1']);
+
+    // A unit without a serial on record is a candidate; once a person confirms it, the open campaign
+    // gets its task too (it used to be skipped: the record then missed a recalled device).
+    await addDevice(vdb, cliActor, {
+      assetTag: 'BED-3',
+      manufacturer: 'Kinetic Concepts, Inc',
+      model: 'RotoProne',
+      modelNumber: '209500',
+    });
+    await runRecallMatch(vdb, cliActor, {}, T0);
+    const bed3 = (await listRecallMatches(vdb, cliActor, { state: ['candidate'] })).find(
+      (x) => x.assetTag === 'BED-3',
+    )!;
+    await decideRecallMatch(vdb, cliActor, bed3.id, { decision: 'confirm', reason: 'serial plate read' }, T0);
+    const fourth = await runRecallMatch(vdb, cliActor, { campaigns: true }, T0);
+    expect(fourth.campaigns).toEqual([
+      { recallNumber: 'Z-0520-06', modelId: view.modelId, campaignId: bed.campaignId, tasksCreated: 1 },
+    ]);
+    expect((await getCampaignView(vdb, cliActor, bed.campaignId)).progress.total).toBe(2);
+    expect((await runRecallMatch(vdb, cliActor, { campaigns: true }, T0)).campaigns).toEqual([]);
     const actions = (await listAudit(vdb, {})).map((a) => a.action);
     for (const a of ['recalls.import', 'recalls.match', 'recalls.match-confirm', 'recalls.campaign'])
       expect(actions).toContain(a);

@@ -35,7 +35,7 @@ import {
   updateMatch,
 } from '../store/recall-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
-import { createCampaign } from '../tasks/campaigns-service.js';
+import { addCampaignDevices, createCampaign } from '../tasks/campaigns-service.js';
 import { codeKey } from './code-info.js';
 import {
   type DeviceForMatch,
@@ -539,7 +539,12 @@ export async function openRecallCampaigns(
   }
   const out: RecallMatchRunResult['campaigns'] = [];
   for (const { m, devices } of pairs.values()) {
-    if (await recallCampaign(vdb, m.recall_id, m.model_id!)) continue;
+    const opened = await recallCampaign(vdb, m.recall_id, m.model_id!);
+    if (opened) {
+      const added = await addConfirmedUnits(vdb, actor, opened.campaign_id, m, devices, now);
+      if (added) out.push(added);
+      continue;
+    }
     const recall = await findRecall(vdb, m.recall_id);
     if (!recall) continue;
     let c: Awaited<ReturnType<typeof createCampaign>> | null;
@@ -598,6 +603,31 @@ export async function openRecallCampaigns(
     });
   }
   return out;
+}
+
+/**
+ * A (recall, model) whose campaign is open already: affected devices that joined since (a candidate a
+ * person confirmed, a unit added to the inventory) get their task in that campaign, audited.
+ */
+async function addConfirmedUnits(
+  vdb: DbHandle,
+  actor: Actor,
+  campaignId: string,
+  m: RecallMatchView,
+  devices: readonly string[],
+  now: Date,
+): Promise<RecallMatchRunResult['campaigns'][number] | null> {
+  return transaction(vdb, async (tx) => {
+    const added = await addCampaignDevices(tx, actor, campaignId, devices, now);
+    if (!added) return null;
+    await appendAudit(tx, {
+      actor,
+      action: 'recalls.campaign',
+      target: { type: 'recall', id: m.recall_id },
+      summary: { recallNumber: m.recall_number, modelId: m.model_id, campaignId, tasks: added, added: true },
+    });
+    return { recallNumber: m.recall_number, modelId: m.model_id!, campaignId, tasksCreated: added };
+  });
 }
 
 export const MatchDecisionSchema = z.strictObject({

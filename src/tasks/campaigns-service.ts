@@ -24,6 +24,7 @@ import {
   getCampaign,
   insertCampaign,
   listCampaignRows,
+  listTaskViews,
   liveTasksFor,
   type ModelRef,
   modelRef,
@@ -307,6 +308,53 @@ export async function createCampaign(
     }
     return { ...(await toCampaign(tx, row, actor)), tasksCreated: created, tasksAdopted: adopted };
   });
+}
+
+/**
+ * Adds a task to an existing campaign for each of these live devices of its model that has none in it
+ * yet: a recall campaign must also cover a unit a person confirmed after the campaign was opened, or
+ * the record would not show that every affected device got the action. Returns how many were added.
+ */
+export async function addCampaignDevices(
+  tx: DbHandle,
+  actor: Actor,
+  campaignId: string,
+  deviceIds: readonly string[],
+  now: Date = new Date(),
+): Promise<number> {
+  assertCan(actor, 'tasks:write');
+  assertAllSites(actor, 'A campaign (one action across a model)');
+  const row = await getCampaign(tx, campaignId);
+  if (!row) throw notFound(`Campaign ${campaignId}`);
+  const have = new Set((await listTaskViews(tx, { campaignId })).map((t) => t.device_id));
+  const wanted = new Set(deviceIds);
+  const devices = (await devicesOfModel(tx, row.model_id)).filter((d) => wanted.has(d.id) && !have.has(d.id));
+  const labels = await deviceLabels(
+    tx,
+    devices.map((d) => d.id),
+  );
+  const acceptances = row.vuln_key ? await activeAcceptancesFor(tx, row.vuln_key, now.toISOString()) : [];
+  for (const d of devices) {
+    await insertNewTask(
+      tx,
+      actor,
+      {
+        kind: row.vuln_key ? 'vulnerability' : 'action',
+        device: d,
+        vulnKey: row.vuln_key,
+        findingId: null,
+        campaignId: row.id,
+        title: `${row.title}: ${labelIn(labels, d.id)}`,
+        due: row.due_at,
+        dueSource: row.due_at ? 'campaign' : null,
+        fix: row.fix,
+        controls: [],
+      },
+      now,
+      acceptances,
+    );
+  }
+  return devices.length;
 }
 
 export async function getCampaignView(h: DbHandle, actor: Actor, id: string): Promise<Campaign> {
