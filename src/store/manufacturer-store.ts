@@ -46,6 +46,11 @@ export async function manufacturerById(h: DbHandle, id: string): Promise<Manufac
   return h.db.selectFrom('manufacturers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Every manufacturer with a name (the unnamed placeholder row is no company). */
+export async function namedManufacturers(h: DbHandle): Promise<ManufacturerTable[]> {
+  return h.db.selectFrom('manufacturers').selectAll().where('name', '!=', '').execute();
+}
+
 export async function manufacturerByKey(h: DbHandle, key: string): Promise<ManufacturerTable | undefined> {
   return h.db.selectFrom('manufacturers').selectAll().where('name_key', '=', key).executeTakeFirst();
 }

@@ -66,6 +66,12 @@ describe.each(DIALECTS)('manufacturer relations on %s', (dialect) => {
     ).toBe(true);
   });
 
+  it('finds a manufacturer by a name the name table resolves to it ("BD")', async () => {
+    // The CMMS spells it "Becton, Dickinson and Company (BD)"; people and DOC-1 of an MDS2 say "BD".
+    expect((await showManufacturer(vdb, cliActor, 'BD')).name).toBe('Becton, Dickinson and Company (BD)');
+    await expect(showManufacturer(vdb, cliActor, 'Dräger')).rejects.toThrow(/Manufacturer Dräger not found/);
+  });
+
   it('keeps contacts, audits which fields changed (not their values), refuses bad ones', async () => {
     const m = await updateManufacturer(vdb, cliActor, 'philips', {
       psirtEmail: 'productsecurity@philips.com',

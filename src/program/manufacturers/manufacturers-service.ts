@@ -12,6 +12,7 @@ import { appendAudit } from '../../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../../errors.js';
 import { parseInput } from '../../inventory/device-input.js';
 import { nameKey } from '../../inventory/identity.js';
+import { resolveManufacturer as resolveCompany } from '../../matching/names/names.js';
 import { newId, nowIso } from '../../store/ids.js';
 import {
   activeDevicesByManufacturer,
@@ -34,6 +35,7 @@ import {
   modelSupportRow,
   modelsOf,
   modelsWithImportedSbom,
+  namedManufacturers,
   profileOf,
   requestRows,
   setEndOfSupport,
@@ -172,8 +174,25 @@ export async function resolveManufacturer(h: DbHandle, ref: string) {
   if (byId && byId.name !== '') return byId;
   const key = nameKey(ref);
   const byName = key ? await manufacturerByKey(h, key) : undefined;
-  if (!byName || byName.name === '') throw notFound(`Manufacturer ${ref}`);
-  return byName;
+  if (byName && byName.name !== '') return byName;
+  const byAlias = await manufacturerByAlias(h, ref);
+  if (!byAlias) throw notFound(`Manufacturer ${ref}`);
+  return byAlias;
+}
+
+/**
+ * The one inventory manufacturer the matcher's name table resolves to the same company as `ref`
+ * ("BD" for the CMMS's "Becton, Dickinson and Company (BD)"), as `mds2 import` already reads DOC-1.
+ * None, or several (the hospital keeps two spellings apart), is no answer.
+ */
+async function manufacturerByAlias(h: DbHandle, ref: string) {
+  const want = resolveCompany(ref);
+  if (!want.known) return undefined;
+  const hits = (await namedManufacturers(h)).filter((m) => {
+    const c = resolveCompany(m.name);
+    return c.known && c.key === want.key;
+  });
+  return hits.length === 1 ? hits[0] : undefined;
 }
 
 /** Finds a model by id, or by name when exactly one model has it. */
