@@ -230,6 +230,10 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
     // A changed match keeps when it first appeared; lastMatched says when it changed.
     expect(why.firstMatched).toBe(before?.firstMatched);
     expect(why.lastMatched >= (before?.lastMatched ?? '')).toBe(true);
+    // No match: the device is named by its asset tag, not by an internal id nobody knows.
+    await expect(explainMatch(vdb, cliActor, ids['TASY-1']!, 'CVE-1999-0001')).rejects.toThrow(
+      'A match of CVE-1999-0001 on TASY-1 not found',
+    );
   });
 
   it('re-matches a device as soon as the inventory changes it, and drops what no longer applies', async () => {

@@ -255,6 +255,12 @@ export interface MatchExplanation extends VulnerabilityMatch {
   details: MatchDetails;
 }
 
+/** "No match" names the device as the person knows it (`BME-10001`), not by its internal id. */
+async function noMatch(h: DbHandle, deviceId: string, vulnerability: string) {
+  const label = labelIn(await deviceLabels(h, [deviceId]), deviceId);
+  return notFound(`A match of ${vulnerability.toUpperCase()} on ${label}`);
+}
+
 /** `vigil vulns why DEVICE CVE`: the match with every rule's evidence. */
 export async function explainMatch(
   h: DbHandle,
@@ -265,7 +271,7 @@ export async function explainMatch(
   assertCan(actor, 'vulns:read');
   const row = await matchFor(h, deviceId, vulnerability.toUpperCase());
   const [m] = row ? await enrich(h, actor, [row]) : [];
-  if (!row || !m) throw notFound(`A match of ${vulnerability.toUpperCase()} on device ${deviceId}`);
+  if (!row || !m) throw await noMatch(h, deviceId, vulnerability);
   return {
     ...m,
     details: JSON.parse((await detailsOf(h, row.fingerprint)) ?? '{"evidence":[]}') as MatchDetails,
@@ -479,7 +485,7 @@ export async function decideCandidate(
   const d = parseInput(DecisionSchema, input, 'decision');
   const vulnKey = vulnerability.toUpperCase();
   const row = await matchFor(vdb, deviceId, vulnKey);
-  if (!row) throw notFound(`A match of ${vulnerability.toUpperCase()} on device ${deviceId}`);
+  if (!row) throw await noMatch(vdb, deviceId, vulnerability);
   const details = JSON.parse((await detailsOf(vdb, row.fingerprint)) ?? '{}') as Partial<MatchDetails>;
   if (row.candidate !== 1 && !details.decision) {
     throw invalidInput(
