@@ -234,6 +234,9 @@ describe.each(DIALECTS)('matcher on %s', (dialect) => {
     await expect(explainMatch(vdb, cliActor, ids['TASY-1']!, 'CVE-1999-0001')).rejects.toThrow(
       'A match of CVE-1999-0001 on TASY-1 not found',
     );
+    await expect(explainMatch(vdb, cliActor, 'TASY-1', 'CVE-2021-39375')).rejects.toThrow(
+      'A match of CVE-2021-39375 on device TASY-1 not found',
+    );
   });
 
   it('re-matches a device as soon as the inventory changes it, and drops what no longer applies', async () => {

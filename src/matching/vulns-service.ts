@@ -255,9 +255,12 @@ export interface MatchExplanation extends VulnerabilityMatch {
   details: MatchDetails;
 }
 
-/** "No match" names the device as the person knows it (`BME-10001`), not by its internal id. */
+/**
+ * "No match" names the device as the person knows it (`BME-10001`), not by its internal id; an id that
+ * names no device is quoted whole, as the caller sent it.
+ */
 async function noMatch(h: DbHandle, deviceId: string, vulnerability: string) {
-  const label = labelIn(await deviceLabels(h, [deviceId]), deviceId);
+  const label = (await deviceLabels(h, [deviceId])).get(deviceId) ?? `device ${deviceId}`;
   return notFound(`A match of ${vulnerability.toUpperCase()} on ${label}`);
 }
 
