@@ -76,6 +76,12 @@ describe.each(DIALECTS)('vigil tasks on %s', (dialect) => {
     const table = await run('tasks', 'list');
     expect(table.out).toContain('OVERDUE');
     expect(table.err).toContain('1 task(s) overdue');
+    // --device takes what people type (the asset tag), like tasks create; an unknown one is an error.
+    const byTag = JSON.parse((await run('tasks', 'list', '--device', 'TASY-1', '--json')).out) as {
+      id: string;
+    }[];
+    expect(byTag.map((x) => x.id)).toEqual([t.id]);
+    expect((await run('tasks', 'list', '--device', 'NO-SUCH-TAG')).code).toBe(66);
 
     const a = await run(
       'tasks',

@@ -5,6 +5,7 @@
  */
 
 import type { Command } from 'commander';
+import { resolveDevice } from '../../inventory/inventory-service.js';
 import { queueOptionsFrom } from '../../risk/queue-service.js';
 import {
   acceptRisk,
@@ -117,7 +118,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
       collect,
     )
     .option('--overdue', 'only tasks past their due date that are still open work')
-    .option('--device <id>', 'only tasks of this device id')
+    .option('--device <device>', 'only tasks of this device (id, asset tag, serial, MAC, IP …)')
     .option('--vuln <cve>', 'only tasks of this vulnerability')
     .option('--campaign <id>', 'only tasks of this campaign')
     .option('--json', 'print a JSON array')
@@ -132,13 +133,15 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           json?: boolean;
         }) => {
           const { vdb } = await cli.get();
+          // An asset tag found nothing before (the filter compared ids), which read as "no tasks".
+          const deviceId = o.device ? (await resolveDevice(vdb, cli.actor(), o.device)).id : undefined;
           const list = await listTasks(
             vdb,
             cli.actor(),
             defined({
               state: o.state,
               overdue: o.overdue,
-              deviceId: o.device,
+              deviceId,
               vulnerability: o.vuln,
               campaignId: o.campaign,
               limit: 10_000,
