@@ -102,6 +102,12 @@ describe('vigil recalls (built binary)', { timeout: 300_000 }, () => {
     expect(matches).toMatchObject([{ state: 'matched', deviceLabel: 'BED-1' }]);
     const conf = await vigil(['recalls', 'confirm', matches[0]!.id, '--reason', 'checked label']);
     expect(conf.stdout).toMatch(/Z-0520-06 × BED-1: confirmed/);
+    // --device takes the asset tag people know; an unknown device is an error, not an empty list.
+    const byTag = JSON.parse((await vigil(['recalls', 'matches', '--device', 'BED-1', '--json'])).stdout) as {
+      id: string;
+    }[];
+    expect(byTag.map((m) => m.id)).toEqual([matches[0]!.id]);
+    expect((await vigil(['recalls', 'matches', '--device', 'NO-SUCH-TAG'])).code).toBe(66);
 
     // Without its asset tag the device is named by make, model and address, not by its id.
     const untag = await vigil(['devices', 'update', 'BED-1', '--clear', 'asset-tag', '--ip', '10.30.0.42']);

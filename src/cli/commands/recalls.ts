@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { formatIssue, invalidInput } from '../../errors.js';
+import { resolveDevice } from '../../inventory/inventory-service.js';
 import { IMPORT_KINDS, type ImportKind, importRecallFiles } from '../../recalls/recall-import.js';
 import {
   decideRecallMatch,
@@ -186,7 +187,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
     .description('Recall matches: which devices, on what basis, how sure')
     .option('--state <state>', `${MATCH_STATES.join(' | ')} (repeatable)`, collect)
     .option('--recall <recall>', 'only this recall (id or number)')
-    .option('--device <id>', 'only this device id')
+    .option('--device <device>', 'only this device (id, asset tag, serial, MAC, IP …)')
     .option('--cyber', 'only cybersecurity recalls')
     .option('--json', 'print JSON')
     .action(
@@ -199,10 +200,12 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
           json?: boolean;
         }) => {
           const { vdb } = await cli.get();
+          // An asset tag found nothing before (the filter compared ids), which read as "not recalled".
+          const device = o.device ? await resolveDevice(vdb, cli.actor(), o.device) : null;
           const ms = await listRecallMatches(vdb, cli.actor(), {
             ...(o.state ? { state: o.state as RecallMatchState[] } : {}),
             ...(o.recall ? { recall: o.recall } : {}),
-            ...(o.device ? { deviceId: o.device } : {}),
+            ...(device ? { deviceId: device.id } : {}),
             ...(o.cyber ? { cyber: true } : {}),
           });
           if (o.json) return printJson(ms);
