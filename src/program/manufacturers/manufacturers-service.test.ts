@@ -16,6 +16,7 @@ import type { VigilDatabase } from '../../store/database.js';
 import { manufacturerCoverage } from './coverage.js';
 import {
   addDocument,
+  type DocumentKind,
   linkFeed,
   listDocuments,
   listManufacturers,
@@ -221,6 +222,10 @@ describe.each(DIALECTS)('manufacturer relations on %s', (dialect) => {
     await expect(
       addDocument(vdb, cliActor, { model: mx40.id, kind: 'brochure', title: 'x' }),
     ).rejects.toThrow(/Invalid document/);
+    // Listing by a misspelt kind is refused, not answered with an empty list.
+    await expect(
+      listDocuments(vdb, cliActor, { kind: 'white-paper' as DocumentKind }, { now: NOW }),
+    ).rejects.toThrow('Unknown document kind "white-paper"; one of mds2, sbom, security-white-paper');
     await expect(
       addDocument(vdb, cliActor, { model: 'No Such Model', kind: 'other', title: 'x' }),
     ).rejects.toThrow(/not found/);

@@ -588,6 +588,11 @@ export async function listDocuments(
   const staleMonths = input.staleMonths ?? DEFAULT_STALE_MONTHS;
   if (!Number.isInteger(staleMonths) || staleMonths < 1 || staleMonths > 600)
     throw invalidInput('--older-than must be a whole number of months between 1 and 600');
+  // The CLI passes --kind as typed: a misspelt kind listed nothing, which read as "nothing on file".
+  if (input.kind !== undefined && !(DOCUMENT_KINDS as readonly string[]).includes(input.kind))
+    throw invalidInput(
+      `Unknown document kind ${JSON.stringify(input.kind)}; one of ${DOCUMENT_KINDS.join(', ')}`,
+    );
   let models: ModelOfManufacturerRow[];
   if (input.model) {
     const m = await resolveModel(h, input.model);
