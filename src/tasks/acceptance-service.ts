@@ -320,12 +320,19 @@ export async function revokeAcceptance(
   });
 }
 
+/** The CLI passes --state as typed: a misspelt state listed nothing, which read as "none revoked". */
+const AcceptanceQuerySchema = z.object({
+  state: z.array(z.enum(ACCEPTANCE_STATES)).optional(),
+  vulnerability: z.string().trim().min(1).max(200).optional(),
+});
+
 export async function listRiskAcceptances(
   h: DbHandle,
   actor: Actor,
-  query: { state?: string[]; vulnerability?: string } = {},
+  input: { state?: string[]; vulnerability?: string } = {},
 ): Promise<RiskAcceptance[]> {
   assertCan(actor, 'tasks:read');
+  const query = parseInput(AcceptanceQuerySchema, input, 'acceptance query');
   const rows = await listAcceptanceRows(h, {
     ...(query.state?.length ? { states: query.state } : {}),
     ...(query.vulnerability ? { vulnKey: query.vulnerability.toUpperCase() } : {}),

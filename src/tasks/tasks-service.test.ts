@@ -415,6 +415,10 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
     expect((await listRiskAcceptances(vdb, cliActor, { state: ['expired'] })).map((x) => x.id)).toEqual([
       a.id,
     ]);
+    // A misspelt state is refused, not answered with an empty list.
+    await expect(listRiskAcceptances(vdb, cliActor, { state: ['expried'] })).rejects.toThrow(
+      /Invalid acceptance query/,
+    );
     const audit = (await listAudit(vdb, { limit: 1000 })).map((e) => e.action);
     expect(audit).toEqual(
       expect.arrayContaining([
