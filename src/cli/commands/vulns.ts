@@ -246,8 +246,10 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
           const device = await resolveDevice(vdb, actor, ref);
           const r = await decideCandidate(vdb, actor, device.id, vuln, input);
           const label = labelIn(await deviceLabels(vdb, [device.id]), device.id);
+          // Say how far the decision reaches: it is kept for later matches of every such device.
+          const scope = o.allVersions ? `every version of ${label}'s model` : `${label}'s model and version`;
           process.stdout.write(
-            `${vuln.toUpperCase()} ${r.decision} for ${label}'s model; ${r.devicesAffected} matches updated.\n`,
+            `${vuln.toUpperCase()} ${r.decision} for ${scope}; ${r.devicesAffected} matches updated.\n`,
           );
         }),
       );
