@@ -14,6 +14,8 @@ import {
   sbomList,
 } from '../../advisories/sbom-vex-service.js';
 import { invalidInput } from '../../errors.js';
+import { resolveDevice } from '../../inventory/inventory-service.js';
+import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -28,6 +30,14 @@ async function readInput(file: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * `--device` as people give it (asset tag, serial, address) → the device id the service takes: the
+ * asset tag was refused as "Device BME-13001 not found".
+ */
+async function deviceIdOf(vdb: DbHandle, cli: CliContext, ref: string): Promise<string> {
+  return (await resolveDevice(vdb, cli.actor(), ref)).id;
+}
+
 export function registerSbomVexCommands(program: Command, cli: CliContext): void {
   const sbom = program
     .command('sbom')
@@ -36,7 +46,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
   sbom
     .command('import <file>')
     .description(
-      'Attach a CycloneDX (1.4–1.6, JSON or XML) or SPDX 2.3 JSON SBOM to a device model and version',
+      'Attach a CycloneDX (1.2–1.6, JSON or XML) or SPDX 2.3 JSON SBOM to a device model and version',
     )
     .requiredOption('--model <name>', 'the device model (name or model number) as in the inventory')
     .option('--manufacturer <name>', 'needed when two manufacturers have a model of that name')
@@ -114,7 +124,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
       '--version <version>',
       'the model version (default: the product version in the statement, else every version)',
     )
-    .option('--device <id>', 'a single device the statements speak for')
+    .option('--device <device>', 'a single device the statements speak for (id, asset tag, serial …)')
     .option('--json', 'print the result as JSON')
     .action(
       action(
@@ -123,7 +133,8 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           o: { model?: string; manufacturer?: string; version?: string; device?: string; json?: boolean },
         ) => {
           const { vdb } = await cli.get();
-          const { json, ...scope } = o;
+          const { json, device, ...rest } = o;
+          const scope = { ...rest, ...(device ? { device: await deviceIdOf(vdb, cli, device) } : {}) };
           const r = await importVex(vdb, cli.actor(), file, scope, await readInput(file));
           if (json) return printJson(r);
           process.stdout.write(
@@ -153,15 +164,18 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
     .option('--model <name>', 'the device model it speaks for')
     .option('--manufacturer <name>', 'needed when two manufacturers have a model of that name')
     .option('--version <version>', 'only this version of the model')
-    .option('--device <id>', 'a single device')
+    .option('--device <device>', 'a single device (id, asset tag, serial …)')
     .option('--json', 'print JSON')
     .action(
       action(async (o: Record<string, string | boolean | undefined>) => {
-        const { json, vuln, ...rest } = o;
-        const input = Object.fromEntries(
-          Object.entries({ vulnerability: vuln, ...rest }).filter(([, v]) => v !== undefined),
-        );
+        const { json, vuln, device, ...rest } = o;
         const { vdb } = await cli.get();
+        const deviceId = typeof device === 'string' ? await deviceIdOf(vdb, cli, device) : undefined;
+        const input = Object.fromEntries(
+          Object.entries({ vulnerability: vuln, ...rest, device: deviceId }).filter(
+            ([, v]) => v !== undefined,
+          ),
+        );
         const row = await addVexStatement(vdb, cli.actor(), input);
         if (json) return printJson(row);
         process.stdout.write(`VEX statement ${row.id}: ${row.vuln_key} ${row.status} for ${row.product}.\n`);
