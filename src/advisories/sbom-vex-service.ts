@@ -17,6 +17,7 @@ import { readOpenVex } from '../formats/openvex/read-openvex.js';
 import { writeOpenVex } from '../formats/openvex/write-openvex.js';
 import { readSpdx } from '../formats/spdx/read-spdx.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { nameKey } from '../inventory/identity.js';
 import { type MatchRunReport, runMatch } from '../matching/matcher.js';
 import { packageKey } from '../matching/rules/affected-list.js';
@@ -446,6 +447,8 @@ export async function addVexStatement(vdb: DbHandle, actor: Actor, input: unknow
   if (!v.device) assertAllSites(actor, 'A VEX statement for a model');
   const model = v.model ? await findModel(vdb, v.model, v.manufacturer) : null;
   if (v.device) await assertDeviceVisible(vdb, actor, v.device);
+  // The product is read in `vex list` and the statement line: name the device as people know it.
+  const deviceLabel = v.device ? labelIn(await deviceLabels(vdb, [v.device]), v.device) : null;
   const row: VexRow = {
     id: newId(),
     vuln_key: v.vulnerability.toUpperCase(),
@@ -457,8 +460,8 @@ export async function addVexStatement(vdb: DbHandle, actor: Actor, input: unknow
     model_id: v.device ? null : (model?.id ?? null),
     software_version: v.device ? null : (v.version ?? null),
     purl: null,
-    product: v.device
-      ? `device ${v.device}`
+    product: deviceLabel
+      ? `device ${deviceLabel}`
       : `${model?.manufacturer} ${model?.name}${v.version ? ` ${v.version}` : ' (all versions)'}`,
     origin: 'hospital',
     document: null,

@@ -52,6 +52,8 @@ describe.each(DIALECTS)('vigil vex --device on %s', (dialect) => {
     );
     expect(r.err).toBe('');
     expect(r.code ?? 0).toBe(0);
+    // The statement names the device by its tag, not by its internal id.
+    expect(r.out).toMatch(/^VEX statement \S+: CVE-2021-39375 not-affected for device TASY-1\.\n$/);
     const matches = [];
     for await (const m of streamVulnMatches(vdb, cliActor, { deviceId, vulnerability: 'CVE-2021-39375' }))
       matches.push(m);
