@@ -126,6 +126,8 @@ describe.each(DIALECTS)('vigil tasks on %s', (dialect) => {
     const shown = await run('tasks', 'show', t.id);
     expect(shown.out).toContain('risk-accepted');
     expect(shown.out).toContain('segmented (VLAN 40)');
+    // Scheduled without --department: nobody was contacted, and the view must not say otherwise.
+    expect(shown.out).toMatch(/^department +not contacted yet$/m);
   });
 
   it('names a device without an asset tag by make, model and address in the list and the task', async () => {

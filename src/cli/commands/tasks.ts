@@ -54,7 +54,8 @@ function taskLines(t: Task): string[] {
     `item           ${t.vulnerability ?? (t.findingId ? `finding ${t.findingId}` : t.kind)}`,
     `due            ${t.due ?? '-'}`,
     `assignee       ${t.assignee ?? '-'}`,
-    `department     ${t.departmentContacted ?? '-'} (contacted)`,
+    // "- (contacted)" read as if someone had been contacted.
+    `department     ${t.departmentContacted ? `${t.departmentContacted} (contacted)` : 'not contacted yet'}`,
     `window         ${t.maintenanceWindow ? `${t.maintenanceWindow.start} – ${t.maintenanceWindow.end}` : '-'}`,
     `applied        ${t.applied ? `${t.applied.at} by ${t.applied.by}` : '-'}`,
     `fix            ${t.fix ?? '-'}`,
