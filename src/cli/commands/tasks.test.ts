@@ -57,7 +57,8 @@ describe.each(DIALECTS)('vigil tasks on %s', (dialect) => {
     expect(t).toMatchObject({ state: 'open', overdue: true });
     const bad = await run('tasks', 'move', t.id, 'scheduled', '--assignee', 'biomed-1');
     expect(bad.code).toBe(65);
-    expect(bad.err).toContain('needs windowStart, windowEnd');
+    expect(bad.err).toContain('needs windowStart, windowEnd (give --window-start, --window-end)');
+    expect(bad.err).toContain('  --window-start: required');
     const m = await run(
       'tasks',
       'move',

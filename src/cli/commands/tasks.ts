@@ -5,6 +5,7 @@
  */
 
 import type { Command } from 'commander';
+import { invalidInput, VigilError } from '../../errors.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { queueOptionsFrom } from '../../risk/queue-service.js';
 import {
@@ -103,6 +104,31 @@ function acceptanceLine(a: RiskAcceptance): unknown[] {
         ? `device ${a.deviceLabel ?? a.deviceId}`
         : `model ${a.manufacturer ?? ''} ${a.model ?? a.modelId}${a.version ? ` ${a.version}` : ''}`;
   return [a.vulnerability, scope, a.decision, a.state, a.expires, a.approver, a.tasks, a.id];
+}
+
+/** The API's field names, as the `tasks move` flags that set them. */
+const MOVE_FLAGS: Readonly<Record<string, string>> = {
+  assignee: '--assignee',
+  departmentContacted: '--department',
+  windowStart: '--window-start',
+  windowEnd: '--window-end',
+  appliedBy: '--applied-by',
+  appliedAt: '--applied-at',
+  reason: '--reason',
+};
+
+/**
+ * A refused move names the API's fields ("needs windowStart, windowEnd"); on the command line the
+ * person needs the flags, so each issue names its flag and the message lists them.
+ */
+function withMoveFlags(e: unknown): unknown {
+  if (!(e instanceof VigilError) || e.code !== 'invalid_input') return e;
+  const flags = e.issues.flatMap((i) => (i.field && MOVE_FLAGS[i.field] ? [MOVE_FLAGS[i.field]] : []));
+  if (flags.length === 0) return e;
+  return invalidInput(
+    `${e.message} (give ${flags.join(', ')})`,
+    e.issues.map((i) => (i.field && MOVE_FLAGS[i.field] ? { ...i, field: MOVE_FLAGS[i.field] } : i)),
+  );
 }
 
 export function registerTaskCommands(program: Command, cli: CliContext): void {
@@ -290,7 +316,9 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
               appliedAt: o.appliedAt,
               reason: o.reason,
             }),
-          );
+          ).catch((e: unknown) => {
+            throw withMoveFlags(e);
+          });
           if (o.json) return printJson(t);
           process.stdout.write(`Task ${t.id} is ${t.state}.\n`);
         },
