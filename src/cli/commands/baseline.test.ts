@@ -112,6 +112,11 @@ describe.each(DIALECTS)('vigil devices peers / baseline on %s', (dialect) => {
     const shown = await vigil('baseline', 'show', LEGACY);
     expect(shown.stdout).toMatch(/Baseline of device .*: learning/);
     expect(shown.stdout).toMatch(/service\s+23\/tcp\s+allow\s+learned/);
+    // The volume entry's outPerDay is an object: shown as its peer role|service keys, not "[object Object]".
+    // The client 10.20.0.60 opened connections, so it has one.
+    const client = await vigil('baseline', 'show', '58:42:e4:10:00:60');
+    expect(client.stdout).not.toContain('[obj');
+    expect(client.stdout).toMatch(/^volume\s+bytes-per-day\s+allow\s+learned\s+.*outPerDay=unknow/m);
     const denied = await vigil(
       'baseline',
       'deny',

@@ -25,6 +25,19 @@ const subject = (device: string | undefined, o: SubjectOpts) => ({
   ...(o.model ? { model: o.model } : {}),
 });
 
+/**
+ * One detail value as text: lists comma-joined, and objects (the volume entry's `outPerDay`, bytes per
+ * peer role and service) as `key:value` pairs, so the table never shows "[object Object]".
+ */
+function detailText(v: unknown): string {
+  if (Array.isArray(v)) return v.map(detailText).join(',');
+  if (v !== null && typeof v === 'object')
+    return Object.entries(v)
+      .map(([k, x]) => `${k}:${detailText(x)}`)
+      .join(',');
+  return String(v);
+}
+
 function printBaseline(b: Baseline): void {
   const who = b.scope === 'device' ? `device ${b.deviceId}` : `model ${b.modelId}`;
   process.stdout.write(
@@ -40,7 +53,7 @@ function printBaseline(b: Baseline): void {
         e.effect,
         e.origin,
         Object.entries(e.details)
-          .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+          .map(([k, v]) => `${k}=${detailText(v)}`)
           .join(' '),
         e.reason ?? '',
       ]),
