@@ -122,7 +122,13 @@ describe('vigil training (built binary)', { timeout: 300_000 }, () => {
     expect(table.stdout).toMatch(
       /Chen Li\s+E1003\s+Radiology\s+SEC-101\s+-\s+2025-01-31\s+never-completed \(overdue\)/,
     );
+    // The fraction the JSON shows, typed as the percentage: refused, the target stays as it was.
+    const fraction = vigil(['training', 'target', '0.9']);
+    expect(fraction.code).toBe(65);
+    expect(fraction.stderr).toMatch(/not a fraction[\s\S]*for 90% give 90; for 0\.9% give 0\.9%/);
     expect(vigil(['training', 'target', '60']).stdout).toBe('training compliance target 60.0%\n');
+    expect(vigil(['training', 'target', '0.5%']).stdout).toBe('training compliance target 0.5%\n');
+    expect(vigil(['training', 'target', '60']).code).toBe(0);
     const c = JSON.parse(vigil(['training', 'compliance', '--now', '2026-06-01', '--json']).stdout);
     expect(c.target).toBe(0.6);
     expect(c.overall).toMatchObject({ required: 5, current: 2, overdue: 3, rate: 0.4, belowTarget: true });

@@ -31,11 +31,20 @@ import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** "90" or "90%" → 0.9. */
+/**
+ * "90" or "90%" → 0.9. A bare number between 0 and 1 is refused: it is almost always the fraction the
+ * JSON shows (`"target": 0.9`) typed where a percentage belongs, and taken as 0.9% it would make every
+ * figure meet its target silently. "0.9%" says it is meant.
+ */
 function percent(v: string, flag: string): number {
-  const n = Number(v.trim().replace(/%$/, ''));
+  const text = v.trim();
+  const n = Number(text.replace(/%$/, ''));
   if (!Number.isFinite(n) || n < 0 || n > 100)
     throw invalidInput(`${flag} takes a percentage from 0 to 100`, [{ field: flag, reason: `got "${v}"` }]);
+  if (n > 0 && n < 1 && !text.endsWith('%'))
+    throw invalidInput(`${flag} takes a percentage from 0 to 100, not a fraction`, [
+      { field: flag, reason: `got "${v}": for ${n * 100}% give ${n * 100}; for ${n}% give ${n}%` },
+    ]);
   return n / 100;
 }
 
