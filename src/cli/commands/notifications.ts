@@ -10,11 +10,29 @@ import {
   markNotificationRead,
 } from '../../program/notifications/notifications-service.js';
 import { runNotifications } from '../../program/notifications/run-notifications.js';
+import { TRIGGERS } from '../../program/notifications/triggers/index.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Every kind a stored notification can have: each trigger's, the training reminders and the digest. */
+const KINDS: readonly string[] = [...TRIGGERS.map((t) => t.name), 'training-reminder', 'digest'];
+
+/**
+ * `--kind a --kind b` or `--kind a,b` (as the API takes it). A misspelt kind is refused with the list:
+ * filtering on it would only print an empty table, which reads as "nothing to worry about".
+ */
+function kindsOf(given: string[]): string[] {
+  const kinds = given.flatMap((k) => k.split(',')).map((k) => k.trim());
+  const unknown = kinds.filter((k) => !KINDS.includes(k));
+  if (unknown.length)
+    throw invalidInput(
+      `Unknown notification kind ${unknown.map((k) => `"${k}"`).join(', ')}: one of ${KINDS.join(', ')}`,
+    );
+  return kinds;
+}
 
 export function registerNotificationCommands(program: Command, cli: CliContext): void {
   const notifications = program
@@ -28,11 +46,7 @@ export function registerNotificationCommands(program: Command, cli: CliContext):
     .description('List notifications, newest first (of one person with --person)')
     .option('--person <person>', 'person id, email or employee id')
     .option('--unread', 'only unread ones')
-    .option(
-      '--kind <kind>',
-      'act-immediate | overdue-update | new-advisory | officer-coverage | digest … (repeatable)',
-      collect,
-    )
+    .option('--kind <kind>', `${KINDS.join(' | ')} (repeatable, or comma-separated)`, collect)
     .option('--limit <n>', 'at most this many (default 100)')
     .option('--offset <n>', 'skip this many')
     .option('--json', 'print {items, total, unread, limit, offset} as JSON')
@@ -50,7 +64,7 @@ export function registerNotificationCommands(program: Command, cli: CliContext):
           const page = await listNotifications(vdb, cli.actor(), {
             ...(o.person ? { person: o.person } : {}),
             ...(o.unread ? { unread: true } : {}),
-            ...(o.kind ? { kind: o.kind } : {}),
+            ...(o.kind ? { kind: kindsOf(o.kind) } : {}),
             ...(o.limit !== undefined ? { limit: o.limit } : {}),
             ...(o.offset !== undefined ? { offset: o.offset } : {}),
           });

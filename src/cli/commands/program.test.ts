@@ -109,5 +109,26 @@ describe('vigil people, officers, notifications (built binary)', { timeout: 300_
       (await vigil(['notifications', 'list', '--person', 'E1001', '--unread', '--json'])).stdout,
     );
     expect(after.unread).toBe(1);
+
+    // Kinds as the API takes them (comma-separated) select; a misspelt one is refused, not an empty list.
+    const both = JSON.parse(
+      (
+        await vigil([
+          'notifications',
+          'list',
+          '--person',
+          'E1001',
+          '--kind',
+          'officer-coverage,digest',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(both.total).toBe(2);
+    const typo = await vigil(['notifications', 'list', '--kind', 'officer_coverage']);
+    expect(typo.code).toBe(65);
+    expect(typo.stderr).toMatch(
+      /Unknown notification kind "officer_coverage": one of act-immediate, .*digest/,
+    );
   });
 });
