@@ -125,6 +125,11 @@ export interface PeopleCsvResult {
   issues: InputIssue[];
   /** Header names not understood (ignored). */
   ignoredColumns: string[];
+  /**
+   * Employee ids and emails of the rows left out for a problem: the importer still checks the good rows'
+   * managers, and a manager whose own row has a problem is that row's problem, not "found nowhere".
+   */
+  rejectedKeys: string[];
 }
 
 export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
@@ -143,10 +148,17 @@ export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
       records: [],
       issues: [{ file, ...(err.lines ? { line: err.lines } : {}), reason: `malformed CSV: ${err.message}` }],
       ignoredColumns: [],
+      rejectedKeys: [],
     };
   }
   const header = rows[0];
-  if (!header) return { records: [], issues: [{ file, reason: 'the file is empty' }], ignoredColumns: [] };
+  if (!header)
+    return {
+      records: [],
+      issues: [{ file, reason: 'the file is empty' }],
+      ignoredColumns: [],
+      rejectedKeys: [],
+    };
   const columns = new Map<Column, number>();
   const ignoredColumns: string[] = [];
   header.record.forEach((h, i) => {
@@ -167,9 +179,10 @@ export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
       line: header.info.lines,
       reason: 'no Email or Employee ID column: people could not be matched on re-import',
     });
-  if (issues.length) return { records: [], issues, ignoredColumns };
+  if (issues.length) return { records: [], issues, ignoredColumns, rejectedKeys: [] };
 
   const records: PersonCsvRecord[] = [];
+  const rejectedKeys: string[] = [];
   for (const row of rows.slice(1)) {
     const fields = row.record;
     // The line a record starts on: its last line minus the line breaks inside its fields.
@@ -231,6 +244,7 @@ export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
     };
     if (rec.department && !rec.site) bad('site', 'a department needs the site it belongs to');
     if (issues.length === before) records.push(rec);
+    else rejectedKeys.push(...[employeeId, email].filter((k): k is string => Boolean(k)));
   }
-  return { records, issues, ignoredColumns };
+  return { records, issues, ignoredColumns, rejectedKeys };
 }

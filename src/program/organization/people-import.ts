@@ -78,12 +78,15 @@ export async function importPeople(
         issues.push({
           file,
           line: r.line,
+          field: k.startsWith('id:') ? 'employeeId' : 'email',
           reason: `the same ${k.split(':')[0]} as line ${first}: ${k.slice(k.indexOf(':') + 1)}`,
         });
       else seen.set(k, r.line);
     }
   }
-  if (issues.length) throw refused(file, issues);
+  // Every later check still runs on the good rows (its writes are rolled back with the refusal), so one
+  // attempt names every problem of the file instead of one kind per attempt.
+  const rejected = new Set(parsed.rejectedKeys.flatMap((k) => [k, emailKey(k)]));
 
   const run = async (tx: DbHandle): Promise<PeopleImportResult> => {
     const now = nowIso();
@@ -180,7 +183,6 @@ export async function importPeople(
         });
       matched.set(r, p);
     }
-    if (issues.length) throw refused(file, issues);
 
     // People first, managers second: a manager may come later in the file.
     const idOf = new Map<PersonCsvRecord, string>();
@@ -228,6 +230,8 @@ export async function importPeople(
       if (!r.manager) continue;
       const m = refIndex.get(r.manager) ?? refIndex.get(emailKey(r.manager));
       const self = idOf.get(r)!;
+      // A manager whose own row was refused is reported on that row already.
+      if (!m && (rejected.has(r.manager) || rejected.has(emailKey(r.manager)))) continue;
       if (!m)
         issues.push({
           file,

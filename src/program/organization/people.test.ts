@@ -192,8 +192,16 @@ describe.each(DIALECTS)('people import on %s', (dialect) => {
     );
     expect(e.code).toBe('invalid_input');
     expect(e.message).toMatch(/nothing was imported/);
-    expect(e.issues.map((i) => i.line)).toEqual([3, 4, 4, 5, 6, 7, 8]);
+    // One attempt names every problem, the manager found nowhere (line 9) included.
+    expect(e.issues.map((i) => i.line)).toEqual([3, 4, 4, 5, 6, 7, 8, 9]);
+    expect(e.issues.find((i) => i.line === 7)).toMatchObject({ field: 'employeeId' });
+    expect(e.issues.at(-1)).toMatchObject({ line: 9, field: 'manager' });
     expect((await listPeople(vdb, cliActor, { status: 'all' })).length).toBe(before);
+    // A manager whose own row has a problem is that row's problem, not a second one on the report.
+    const badManagerRow =
+      'Employee ID,Name,Email,Manager\nE9101,Ann Lead,not-an-email,\nE9102,Bo Staff,bo@hospital.example,E9101\n';
+    const b = await failure(importPeople(vdb, cliActor, { text: badManagerRow, file: 'b.csv' }));
+    expect(b.issues.map((i) => [i.line, i.field])).toEqual([[2, 'email']]);
     // Fixing all but the manager still fails, on that line.
     const onlyManager =
       'Employee ID,Name,Email,Manager\nE9008,Unknown Manager,unknown.mgr@hospital.example,nobody@hospital.example\n';
