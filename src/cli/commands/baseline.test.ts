@@ -10,6 +10,7 @@ import { cliActor } from '../../../test/factories.js';
 import { loadConfig } from '../../config/config.js';
 import type { AppContext } from '../../context.js';
 import { resolveDevice, updateDevice } from '../../inventory/inventory-service.js';
+import { createSite } from '../../inventory/site-service.js';
 import { createLogger } from '../../log.js';
 import type { VigilDatabase } from '../../store/database.js';
 import type { CliContext } from '../cli-context.js';
@@ -146,5 +147,22 @@ describe.each(DIALECTS)('vigil devices peers / baseline on %s', (dialect) => {
     expect((await vigil('baseline', 'approve', '--all')).stdout).toMatch(/^Approved \d+ baselines?\.\n$/);
     const list = JSON.parse((await vigil('baseline', 'list', '--json', '--state', 'active')).stdout);
     expect(list.length).toBeGreaterThan(0);
+  });
+
+  it('takes --site by id or name, and refuses a site that does not exist instead of learning nothing', async () => {
+    const site = await createSite(vdb, cliActor, { name: 'North Campus' });
+    for (const ref of [site.id, 'north campus']) {
+      const byRef = await vigil('baseline', 'learn', '--site', ref, '--days', '365');
+      expect(byRef.error).toBeUndefined();
+      expect((await vigil('baseline', 'list', '--site', ref)).error).toBeUndefined();
+    }
+    for (const args of [
+      ['baseline', 'learn', '--site', 'Nowhere'],
+      ['baseline', 'list', '--site', 'Nowhere'],
+      ['baseline', 'approve', '--all', '--site', 'Nowhere'],
+    ]) {
+      const r = await vigil(...args);
+      expect(String((r.error as Error)?.message ?? r.stderr)).toMatch(/Site Nowhere not found/);
+    }
   });
 });

@@ -69,7 +69,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
   baseline
     .command('learn')
     .description('Learn (or re-learn) baselines from the communications of the last N days')
-    .option('--site <id>', 'only communications of this site')
+    .option('--site <site>', 'only communications of this site (id or name)')
     .option('--days <n>', 'window in days (default 7)', (v) => Number.parseInt(v, 10))
     .option('--json', 'print the report as JSON')
     .action(
@@ -89,7 +89,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
   baseline
     .command('list')
     .description('List baselines')
-    .option('--site <id>', 'only this site')
+    .option('--site <site>', 'only this site (id or name)')
     .option('--state <state>', 'learning | active')
     .option('--scope <scope>', 'device | model')
     .option('--json', 'print a JSON array (with entries)')
@@ -181,7 +181,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
     .argument('[device]', 'device id, MAC, asset tag, serial or UDI')
     .option('--model <id>', 'the model baseline instead')
     .option('--all', 'every baseline still learning')
-    .option('--site <id>', 'with --all: only this site')
+    .option('--site <site>', 'with --all: only this site (id or name)')
     .option('--json', 'print {approved: [ids]} as JSON')
     .action(
       action(

@@ -28,6 +28,7 @@ import {
 import { getDevices } from '../../store/device-store.js';
 import { protocolsOf } from '../../store/discovery-store.js';
 import { newId, nowIso } from '../../store/ids.js';
+import { findSite } from '../../store/site-store.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
 import { resolveModel } from '../../tasks/campaigns-service.js';
 import { BASELINE_ENTRY_KINDS, learnBaselines } from './learn.js';
@@ -149,6 +150,17 @@ export interface LearnReport {
 }
 
 /**
+ * A `siteId` filter by id or name (what `--site` is given elsewhere). An unknown one is refused: matched
+ * as it was, a site's name learned, approved or listed nothing, and said so only as "0 baselines".
+ */
+async function siteIdOf(h: DbHandle, ref: string | undefined): Promise<string | undefined> {
+  if (ref === undefined) return undefined;
+  const row = await findSite(h, ref);
+  if (!row) throw notFound(`Site ${ref}`);
+  return row.id;
+}
+
+/**
  * Learns (or re-learns) baselines from the communications last seen inside the window. Learned entries
  * are replaced; entries made by hand stay, and so does an approved baseline's state.
  */
@@ -159,6 +171,7 @@ export async function learnBaselinesFromTraffic(
 ): Promise<LearnReport> {
   assertCan(actor, 'monitor:write');
   const q = parseInput(LearnSchema, input, 'baseline learning request');
+  q.siteId = await siteIdOf(h, q.siteId);
   const end = q.now ?? nowIso();
   const start = new Date(Date.parse(end) - q.days * DAY_MS).toISOString();
   return transaction(h, async (tx) => {
@@ -288,7 +301,8 @@ export async function listBaselineViews(
   filter: { siteId?: string; state?: string; scope?: string } = {},
 ): Promise<Baseline[]> {
   assertCan(actor, 'monitor:read');
-  const rows = (await listBaselines(h, filter)).filter(
+  const siteId = await siteIdOf(h, filter.siteId);
+  const rows = (await listBaselines(h, { ...filter, ...(siteId ? { siteId } : {}) })).filter(
     (r) => !actor.siteIds || (r.site_id !== null && actor.siteIds.includes(r.site_id)),
   );
   const entries = await entriesOf(
@@ -367,6 +381,7 @@ export async function approveBaselines(
 ): Promise<{ approved: string[] }> {
   assertCan(actor, 'monitor:write');
   const q = parseInput(ApproveSchema, input, 'baseline approval');
+  q.siteId = await siteIdOf(h, q.siteId);
   return transaction(h, async (tx) => {
     const rows = q.all
       ? await listBaselines(tx, { state: 'learning', ...(q.siteId ? { siteId: q.siteId } : {}) })
