@@ -2,7 +2,7 @@
  * @module Trigger: the officer warnings (no officer for the organization or a site, a term ending with
  * no successor). Repeated once a month while the gap lasts, so it is neither forgotten nor noisy.
  */
-import { officerCoverage } from '../../officers/coverage.js';
+import { type OfficerWarning, officerCoverage } from '../../officers/coverage.js';
 import type { NotificationCandidate, NotificationTrigger } from '../candidate.js';
 
 export const officerCoverageTrigger: NotificationTrigger = {
@@ -15,12 +15,7 @@ export const officerCoverageTrigger: NotificationTrigger = {
         kind: 'officer-coverage',
         key: `officer-coverage:${w.code}:${w.siteId ?? 'organization'}:${w.code === 'term-ending' ? w.message : month}`,
         severity: 'warning',
-        title:
-          w.code === 'term-ending'
-            ? 'A security officer term is ending'
-            : w.code === 'no-officer-site'
-              ? 'A site has no security officer'
-              : 'The organization has no security officer',
+        title: titleOf(w),
         body: `${w.message}.\nSee: vigil officers list`,
         siteIds: w.siteId ? [w.siteId] : [],
         details: { code: w.code, siteId: w.siteId },
@@ -28,3 +23,13 @@ export const officerCoverageTrigger: NotificationTrigger = {
     );
   },
 };
+
+/**
+ * The title names the site or the person: it is the email subject and the digest's line, and two sites
+ * without an officer used to arrive as two identical "A site has no security officer" mails.
+ */
+function titleOf(w: OfficerWarning): string {
+  if (w.code === 'no-officer-organization') return 'The organization has no security officer';
+  // The message without the deputies' names, e.g. "Site North Campus has no security officer in term".
+  return w.message.replace(/ \(deputies: [^)]*\)/, '');
+}
