@@ -65,6 +65,16 @@ describe('vigil policy / services CLI', () => {
     const saved = vigil(['policy', 'save', badFile]);
     expect(saved.code).toBe(65);
     expect(saved.stderr).toContain(`vigil: ${badFile}: Invalid policy`);
+    // Simulating or exporting the same file names it as well, on every problem line.
+    for (const args of [
+      ['policy', 'simulate', '--policy', badFile],
+      ['policy', 'export', '--format', 'nftables', '--policy', badFile],
+    ]) {
+      const r = vigil(args);
+      expect(r.code).toBe(65);
+      expect(r.stderr).toContain(`vigil: ${badFile}: Invalid policy`);
+      expect(r.stderr).toContain(`  ${badFile}, rules.0.`);
+    }
     const zones = vigil(['policy', 'propose', '--zones', 'dept']);
     expect(zones.code).toBe(65);
     expect(zones.stderr).toMatch(/--zones must be one of class, department, class\+department/);

@@ -46,6 +46,22 @@ export async function captureFlows(paths: readonly string[]): Promise<PolicyFlow
   return out;
 }
 
+/**
+ * Rethrows a refused policy with the file named in the message and in every issue: the service names
+ * only the field (`rules.0.port`), and the operator also needs to know which file it is in. Without a
+ * file (the approved policy was used) the error is left as it is.
+ */
+function inPolicyFile(file: string | undefined): (e: unknown) => never {
+  return (e) => {
+    if (file && e instanceof VigilError && e.code === 'invalid_input')
+      throw invalidInput(
+        `${file}: ${e.message}`,
+        e.issues.map((i) => ({ ...i, file })),
+      );
+    throw e;
+  };
+}
+
 /** A policy file: JSON, parsed here so a syntax error names the file. */
 export async function readPolicyFile(path: string): Promise<unknown> {
   const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -161,15 +177,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
       action(async (file: string, o: { json?: boolean }) => {
         const { vdb } = await cli.get();
         const r = await saveDraftPolicy(vdb, cli.actor(), await readPolicyFile(file), 'file').catch(
-          (e: unknown) => {
-            // The service names the field; the operator also needs to know which file it is in.
-            if (e instanceof VigilError && e.code === 'invalid_input')
-              throw invalidInput(
-                `${file}: ${e.message}`,
-                e.issues.map((i) => ({ ...i, file })),
-              );
-            throw e;
-          },
+          inPolicyFile(file),
         );
         if (o.json) return printJson(r);
         process.stdout.write(`Saved ${file} as draft ${r.id} v${r.version} (${r.ruleCount} rules).\n`);
@@ -244,7 +252,9 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
           site: o.site ?? null,
           ...(o.policy ? { policy: await readPolicyFile(o.policy) } : {}),
         };
-        const r = await simulatePolicy(vdb, cli.actor(), input, flows ? { flows } : {});
+        const r = await simulatePolicy(vdb, cli.actor(), input, flows ? { flows } : {}).catch(
+          inPolicyFile(o.policy),
+        );
         if (o.json) return printJson(r);
         process.stdout.write(`${r.flows} flows: ${r.allowed} allowed, ${r.blocked} would be blocked.\n`);
         if (r.blocked) {
@@ -283,7 +293,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
           format: o.format as ExportFormat,
           site: o.site ?? null,
           ...(o.policy ? { policy: await readPolicyFile(o.policy) } : {}),
-        });
+        }).catch(inPolicyFile(o.policy));
         if (o.out) await writeFile(o.out, text);
         else process.stdout.write(text);
       }),
