@@ -143,6 +143,25 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
       expect(table.stdout).toMatch(new RegExp(`hl7:2575\\s+${lit(a.deviceLabel)}\\s+new`));
       expect(table.stdout).not.toContain(a.deviceId);
     }
+
+    // --device takes what the DEVICE column shows (the address), as well as the id.
+    const byLabel = JSON.parse(
+      (await vigil(['alerts', 'list', '--device', '10.30.0.41', '--json'])).stdout,
+    ) as {
+      items: AlertJson[];
+    };
+    const target = page2.items.find((a) => a.deviceLabel === '10.30.0.41')!;
+    expect(byLabel.items.map((a) => a.id)).toContain(target.id);
+    expect(byLabel.items.every((a) => a.deviceId === target.deviceId)).toBe(true);
+    const byId = JSON.parse((await vigil(['alerts', 'list', '--device', target.deviceId!, '--json'])).stdout);
+    expect(byId.items.map((a: AlertJson) => a.id)).toEqual(byLabel.items.map((a) => a.id));
+    // A device or site that does not exist is an error, not an empty table.
+    const noDevice = await vigil(['alerts', 'list', '--device', '10.99.99.99']);
+    expect(noDevice.code).toBe(66);
+    expect(noDevice.stderr).toMatch(/Device "10\.99\.99\.99" not found/);
+    const noSite = await vigil(['alerts', 'list', '--site', 'Nowhere']);
+    expect(noSite.code).toBe(66);
+    expect(noSite.stderr).toMatch(/Site Nowhere not found/);
   });
 
   it('acknowledges, resolves, refuses a dismissal without a reason, and shows the history', async () => {

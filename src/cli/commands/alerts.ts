@@ -4,7 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { invalidInput } from '../../errors.js';
+import type { Actor } from '../../accounts/actor.js';
+import { invalidInput, notFound } from '../../errors.js';
+import { resolveDevice } from '../../inventory/inventory-service.js';
 import type { AlertEvidence } from '../../monitor/alert-candidate.js';
 import {
   addDestination,
@@ -15,11 +17,36 @@ import {
   testDestination,
 } from '../../monitor/alert-destinations-service.js';
 import { type AlertState, changeAlertState, getAlert, listAlerts } from '../../monitor/alerts-service.js';
+import { findSite } from '../../store/site-store.js';
+import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson, readStdin } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `--device` and `--site` as people give them: the list's DEVICE column shows an address or asset tag,
+ * and sites have names. Taken as ids, those matched nothing and printed an empty table, which reads as
+ * "no alerts". An id is passed through (alerts outlive a merged device); anything else must resolve.
+ */
+async function alertScope(
+  h: DbHandle,
+  actor: Actor,
+  o: { device?: string; site?: string },
+): Promise<{ deviceId?: string; siteId?: string }> {
+  const deviceId =
+    o.device && !UUID.test(o.device.trim()) ? (await resolveDevice(h, actor, o.device)).id : o.device;
+  let siteId = o.site;
+  if (o.site && !UUID.test(o.site.trim())) {
+    const site = await findSite(h, o.site);
+    if (!site) throw notFound(`Site ${o.site}`);
+    siteId = site.id;
+  }
+  return { ...(deviceId ? { deviceId } : {}), ...(siteId ? { siteId } : {}) };
+}
 
 function evidenceLine(e: AlertEvidence): string {
   const where = [e.file, e.packet !== undefined ? `packet ${e.packet}` : undefined, e.time]
@@ -39,8 +66,8 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
     .option('--state <state>', 'new | acknowledged | resolved | false-positive (repeatable)', collect)
     .option('--rule <rule>', 'rule id, e.g. cleartext-phi (repeatable)', collect)
     .option('--severity <level>', 'info | low | medium | high | critical (repeatable)', collect)
-    .option('--device <id>', 'only alerts of this device id')
-    .option('--site <id>', 'only alerts of this site id')
+    .option('--device <device>', 'only alerts of this device: id, asset tag, MAC, IP or host name')
+    .option('--site <site>', 'only alerts of this site: id or name')
     .option('--since <date>', 'only alerts last seen at or after this date or date-time')
     .option('--limit <n>', 'at most this many (default 100, max 1000)')
     .option('--offset <n>', 'skip this many')
@@ -63,8 +90,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
             ...(o.state ? { state: o.state as AlertState[] } : {}),
             ...(o.rule ? { rule: o.rule } : {}),
             ...(o.severity ? { severity: o.severity as never } : {}),
-            ...(o.device ? { deviceId: o.device } : {}),
-            ...(o.site ? { siteId: o.site } : {}),
+            ...(await alertScope(vdb, cli.actor(), o)),
             ...(o.since ? { since: o.since } : {}),
             ...(o.limit !== undefined ? { limit: o.limit as unknown as number } : {}),
             ...(o.offset !== undefined ? { offset: o.offset as unknown as number } : {}),
