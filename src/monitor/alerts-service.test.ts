@@ -251,6 +251,11 @@ describe.each(DIALECTS)('alerts service on %s', (dialect) => {
     });
     await expect(listAlerts(vdb, limited, { state: ['bogus' as AlertState] })).rejects.toMatchObject({
       code: 'invalid_input',
+      // The refusal says what would have been right, not only "Invalid input".
+      issues: [{ field: 'state', reason: 'one of new, acknowledged, resolved, false-positive' }],
+    });
+    await expect(listAlerts(vdb, limited, { severity: 'severe' as never })).rejects.toMatchObject({
+      issues: [{ field: 'severity', reason: 'one of info, low, medium, high, critical' }],
     });
   });
 

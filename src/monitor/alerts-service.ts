@@ -431,16 +431,20 @@ export async function toAlerts(h: DbHandle, rows: readonly AlertRow[]): Promise<
 
 // ---- reading ----
 
-const many = <T extends z.ZodType>(item: T) =>
+/**
+ * One value or several. `values` names the allowed ones in the error: a union's own message is only
+ * "Invalid input", which does not tell `--state acked` what to write instead.
+ */
+const many = <T extends z.ZodType>(item: T, values?: readonly string[]) =>
   z
-    .union([item, z.array(item)])
+    .union([item, z.array(item)], values ? { error: `one of ${values.join(', ')}` } : {})
     .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[])
     .optional();
 
 export const AlertQuerySchema = z.strictObject({
-  state: many(z.enum(ALERT_STATES)),
+  state: many(z.enum(ALERT_STATES), ALERT_STATES),
   rule: many(z.string().min(1).max(64)),
-  severity: many(z.enum(ALERT_SEVERITIES)),
+  severity: many(z.enum(ALERT_SEVERITIES), ALERT_SEVERITIES),
   deviceId: z.string().max(64).optional(),
   siteId: z.string().max(64).optional(),
   since: z
