@@ -21,6 +21,7 @@ import {
   listPeopleViews,
   type PersonRow,
   type PersonView,
+  personByUserId,
   updatePersonRow,
 } from '../../store/organization-store.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
@@ -213,6 +214,13 @@ async function resolveRefs(
     else {
       const u = (await findUserByName(h, v.user)) ?? (await findUserById(h, v.user));
       if (!u) throw notFound(`Vigil account "${v.user}"`);
+      // One account is one person: its notifications, and the Vigil role training rules read, are that
+      // person's. A second link would show the first person's notifications to the second.
+      const linked = await personByUserId(h, u.id);
+      if (linked && linked.id !== current?.id)
+        throw conflict(
+          `Vigil account "${u.username}" is already linked to ${linked.name}${linked.employee_id ? ` (${linked.employee_id})` : ''}: unlink it there first (--user none)`,
+        );
       out.user_id = u.id;
     }
   }

@@ -105,6 +105,15 @@ describe.each(DIALECTS)('departments and people on %s', (dialect) => {
       password: 'correct horse battery staple 42',
     });
     expect((await updatePerson(vdb, cliActor, nurse.id, { user: 'aiko' })).userId).toBe(user.id);
+    // Linking it again to the same person is no change; to a second person it is refused, by add too.
+    expect((await updatePerson(vdb, cliActor, nurse.id, { user: 'aiko' })).userId).toBe(user.id);
+    const taken = await failure(updatePerson(vdb, cliActor, boss.id, { user: 'aiko' }));
+    expect(taken.code).toBe('conflict');
+    expect(taken.message).toBe(
+      'Vigil account "aiko" is already linked to Aiko Tanaka (E1003): unlink it there first (--user none)',
+    );
+    expect((await failure(addPerson(vdb, cliActor, { name: 'Second', user: 'aiko' }))).code).toBe('conflict');
+    expect((await getPerson(vdb, cliActor, boss.id)).userId).toBeNull();
 
     const gone = await deactivatePerson(vdb, cliActor, nurse.id, { leftOn: '2026-11-01' });
     expect(gone).toMatchObject({ active: false, leftOn: '2026-11-01' });
