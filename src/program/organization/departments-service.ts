@@ -68,8 +68,9 @@ export async function addDepartment(h: DbHandle, actor: Actor, input: unknown): 
   const v = parseInput(DepartmentInputSchema, input, 'department');
   return transaction(h, async (tx) => {
     const site = await siteInScope(tx, actor, v.site);
-    if (await findDepartment(tx, site.id, v.name))
-      throw conflict(`Site ${site.name} already has a department "${v.name}"`);
+    // Names are unique in any case: say which one is there, as stored ("Intensive Care", not "intensive care").
+    const existing = await findDepartment(tx, site.id, v.name);
+    if (existing) throw conflict(`Site ${site.name} already has a department "${existing.name}"`);
     const now = nowIso();
     const row = {
       id: newId(),

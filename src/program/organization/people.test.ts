@@ -40,6 +40,9 @@ describe.each(DIALECTS)('departments and people on %s', (dialect) => {
   it('adds departments per site, unique by name in any case', async () => {
     const icu = await addDepartment(vdb, cliActor, { site: 'north campus', name: ' Intensive  Care ' });
     expect(icu).toMatchObject({ site: 'North Campus', name: 'Intensive Care', peopleCount: 0 });
+    const dup = await failure(addDepartment(vdb, cliActor, { site: 'North Campus', name: 'intensive care' }));
+    // The refusal names the department as stored, not as typed.
+    expect(dup.message).toBe('Site North Campus already has a department "Intensive Care"');
     expect(
       (await failure(addDepartment(vdb, cliActor, { site: 'North Campus', name: 'intensive care' }))).code,
     ).toBe('conflict');
