@@ -87,6 +87,14 @@ describe('vigil report and vigil export fhir (built binary)', { timeout: 300_000
     expect(readFileSync(join(dir, 'csv', 'overdue-tasks.csv'), 'utf8')).toMatch(
       /^task_id,asset_tag,site,department,title,due_at,days_overdue,device\r\n/,
     );
+    // --table alone is a CSV table; with another format it is refused, never silently ignored.
+    const gaps = await vigil(['report', 'compliance', '--table', 'gaps']);
+    expect(gaps.code, gaps.stderr).toBe(0);
+    expect(gaps.stdout).toMatch(/^kind,status,gap\r\n/);
+    const html = await vigil(['report', 'compliance', '--format', 'html', '--table', 'gaps']);
+    expect(html.code).toBe(65);
+    expect(html.stderr).toMatch(/--table chooses a CSV table: use it with --format csv, not html/);
+    expect((await vigil(['report', 'compliance'])).stdout).toMatch(/^<!DOCTYPE html>/);
   });
 
   it('exports FHIR', async () => {

@@ -23,7 +23,7 @@ import { action } from '../run-command.js';
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 interface ReportOptions {
-  format: string;
+  format?: string;
   json?: boolean;
   framework?: string[];
   site?: string;
@@ -37,6 +37,19 @@ function oneOf<T extends string>(what: string, value: string, allowed: readonly 
   return value as T;
 }
 
+/**
+ * `--table` names a CSV table, so it implies `--format csv`; with another format it is refused rather
+ * than ignored (it used to print the whole HTML report, which is not what `--table gaps` asked for).
+ */
+function formatOf(o: ReportOptions): ReportFormat {
+  const given = o.json ? 'json' : o.format;
+  const format =
+    given === undefined ? (o.table ? 'csv' : 'html') : oneOf<ReportFormat>('format', given, REPORT_FORMATS);
+  if (o.table && format !== 'csv')
+    throw invalidInput(`--table chooses a CSV table: use it with --format csv, not ${format}`);
+  return format;
+}
+
 export function registerReportCommands(program: Command, cli: CliContext): void {
   const report = program.command('report').description('Compliance reports and the reviews they rest on');
 
@@ -45,15 +58,15 @@ export function registerReportCommands(program: Command, cli: CliContext): void 
     .description(
       'The compliance report: controls of the FDA practices, HIPAA, HHS NPRM, HPH CPGs and NIST CSF, with evidence',
     )
-    .option('--format <format>', `${REPORT_FORMATS.join('|')}`, 'html')
+    .option('--format <format>', `${REPORT_FORMATS.join('|')} (default html; csv with --table)`)
     .option('--json', 'the same as --format json')
     .option('--framework <id>', `only this framework (${FRAMEWORK_IDS.join(', ')}); repeatable`, collect)
     .option('--site <site>', 'only this site (id or name)')
     .option('--out <path>', 'write to this file (for --format csv --table all: this directory)')
-    .option('--table <name>', `CSV table: ${CSV_TABLES.join(', ')} or all`, 'controls')
+    .option('--table <name>', `CSV table: ${CSV_TABLES.join(', ')} or all (default controls)`)
     .action(
       action(async (o: ReportOptions) => {
-        const format = o.json ? 'json' : oneOf<ReportFormat>('format', o.format, REPORT_FORMATS);
+        const format = formatOf(o);
         const frameworks = (o.framework ?? []).map((f) => oneOf<FrameworkId>('framework', f, FRAMEWORK_IDS));
         const table =
           o.table === 'all' ? 'all' : oneOf<CsvTable>('CSV table', o.table ?? 'controls', CSV_TABLES);
