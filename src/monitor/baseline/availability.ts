@@ -4,6 +4,7 @@
  * Run by `vigil baseline check-availability` (from a timer) or `POST /api/v1/baselines/check-availability`.
  */
 import { type Actor, assertCan } from '../../accounts/actor.js';
+import { invalidInput } from '../../errors.js';
 import { lastCommunicationOf, listBaselines } from '../../store/communication-store.js';
 import { getDevices } from '../../store/device-store.js';
 import type { DbHandle } from '../../store/transaction.js';
@@ -13,6 +14,9 @@ import {
   DEVICE_NOT_SEEN_DEFAULT_HOURS,
   devicesNotSeen,
 } from '../rules/device-not-seen.js';
+
+/** A year: the longest silence the check is asked about (as the API route allows). */
+const MAX_HOURS = 24 * 365;
 
 export interface AvailabilityReport extends RaiseResult {
   checked: number;
@@ -27,6 +31,12 @@ export async function checkAvailability(
 ): Promise<AvailabilityReport> {
   assertCan(actor, 'monitor:write');
   const hours = opts.hours ?? DEVICE_NOT_SEEN_DEFAULT_HOURS;
+  // The API's schema bounds it the same way; the CLI's `--hours abc` (NaN) used to get as far as the
+  // alerts and fail there as "Invalid alert candidate 1: details.thresholdHours".
+  if (!Number.isFinite(hours) || hours < 1 || hours > MAX_HOURS)
+    throw invalidInput('Invalid availability check', [
+      { field: 'hours', reason: `a number of hours from 1 to ${MAX_HOURS}, not ${String(opts.hours)}` },
+    ]);
   const now = opts.now ?? new Date();
   const baselines = (await listBaselines(h, { scope: 'device', state: 'active' })).filter(
     (b) => b.device_id !== null,

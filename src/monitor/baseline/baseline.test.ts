@@ -283,6 +283,12 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
     const later = await checkAvailability(vdb, cliActor, { now: new Date(last + 48 * 3_600_000), hours: 24 });
     expect(later.notSeen).toBe(later.checked);
     expect((await alertsOf(vdb)).filter((a) => a.rule === 'device-not-seen')).toHaveLength(later.checked);
+    // A threshold that is no number of hours (the CLI's `--hours abc`) is refused as such, raising nothing.
+    for (const hours of [Number.NaN, 0, 24 * 366])
+      await expect(checkAvailability(vdb, cliActor, { hours })).rejects.toMatchObject({
+        code: 'invalid_input',
+        issues: [{ field: 'hours' }],
+      });
   });
 
   it('learns from a scan only what answered: the open ports nmap reported, not the refused probes', async () => {
