@@ -147,6 +147,9 @@ describe.each(DIALECTS)('vigil devices peers / baseline on %s', (dialect) => {
     expect((await vigil('baseline', 'approve', '--all')).stdout).toMatch(/^Approved \d+ baselines?\.\n$/);
     const list = JSON.parse((await vigil('baseline', 'list', '--json', '--state', 'active')).stdout);
     expect(list.length).toBeGreaterThan(0);
+    // "approved" is what approve does, not a state: refused with the states, not an empty table.
+    const guess = await vigil('baseline', 'list', '--state', 'approved');
+    expect(String((guess.error as Error)?.message ?? guess.stderr)).toMatch(/state: .*"learning"\|"active"/);
   });
 
   it('takes --site by id or name, and refuses a site that does not exist instead of learning nothing', async () => {

@@ -295,14 +295,22 @@ export async function showBaseline(h: DbHandle, actor: Actor, input: unknown): P
   return toBaseline(row, (await entriesOf(h, [row.id])).get(row.id) ?? []);
 }
 
+/** A misspelt state or scope (`--state approved`) is refused: as a filter it matched nothing, silently. */
+const ListFilterSchema = z.strictObject({
+  siteId: z.string().min(1).max(200).optional(),
+  state: z.enum(BASELINE_STATES).optional(),
+  scope: z.enum(['device', 'model']).optional(),
+});
+
 export async function listBaselineViews(
   h: DbHandle,
   actor: Actor,
   filter: { siteId?: string; state?: string; scope?: string } = {},
 ): Promise<Baseline[]> {
   assertCan(actor, 'monitor:read');
-  const siteId = await siteIdOf(h, filter.siteId);
-  const rows = (await listBaselines(h, { ...filter, ...(siteId ? { siteId } : {}) })).filter(
+  const f = parseInput(ListFilterSchema, filter, 'baseline list filter');
+  const siteId = await siteIdOf(h, f.siteId);
+  const rows = (await listBaselines(h, { ...f, ...(siteId ? { siteId } : {}) })).filter(
     (r) => !actor.siteIds || (r.site_id !== null && actor.siteIds.includes(r.site_id)),
   );
   const entries = await entriesOf(
