@@ -96,11 +96,12 @@ export async function listCompletionViews(
 }
 
 /** The last passed completion day per (person, course). */
-export async function lastPassedCompletions(h: DbHandle): Promise<Map<string, string>> {
+export async function lastPassedCompletions(h: DbHandle, onOrBefore: string): Promise<Map<string, string>> {
   const rows = await h.db
     .selectFrom('training_completions')
     .select(['person_id', 'course_id', (eb) => eb.fn.max('completed_on').as('last')])
     .where('passed', '=', 1)
+    .where('completed_on', '<=', onOrBefore)
     .groupBy(['person_id', 'course_id'])
     .execute();
   return new Map(rows.map((r) => [`${r.person_id}|${r.course_id}`, String(r.last)]));

@@ -67,7 +67,8 @@ export async function requiredPairs(h: DbHandle, now: Date): Promise<RequiredPai
   const [courses, trainees, last] = await Promise.all([
     listCourseRows(h, { active: true }),
     listTrainees(h),
-    lastPassedCompletions(h),
+    // As of `today`: a status asked for a past day (`--now`) does not count what was completed after it.
+    lastPassedCompletions(h, today),
   ]);
   const items: TrainingStatusItem[] = [];
   for (const c of courses) {

@@ -229,6 +229,15 @@ describe.each(DIALECTS)('training on %s', (dialect) => {
     expect(overdue.items).toHaveLength(3);
     const mine = await trainingStatus(vdb, auditor, { person: 'E1000' }, new Date('2026-06-16T00:00:00Z'));
     expect(mine.items).toEqual([expect.objectContaining({ state: 'overdue', daysLeft: -1 })]);
+    // As of a past day, completions recorded for later days do not count yet: E1001 passed SEC-101 on
+    // 2026-03-01 and 2026-03-14, so on 2026-03-01 the first is the last one, and the day before, none.
+    const onFirst = await trainingStatus(vdb, auditor, { person: 'E1001' }, new Date('2026-03-01T12:00:00Z'));
+    expect(onFirst.items).toEqual([
+      expect.objectContaining({ lastCompleted: '2026-03-01', dueOn: '2027-03-01' }),
+    ]);
+    const before = await trainingStatus(vdb, auditor, { person: 'E1001' }, new Date('2026-02-28T12:00:00Z'));
+    expect(before.items).toEqual([expect.objectContaining({ courseCode: 'SEC-101', lastCompleted: null })]);
+    expect(before.items[0]!.state).toBe('never-completed');
   });
 
   it('figures compliance per site and department against the target; a department falls below it', async () => {
