@@ -3,6 +3,7 @@
  * organization and of each site, their terms, and the warnings when one is missing or a term ends.
  */
 import type { Command } from 'commander';
+import { invalidInput } from '../../errors.js';
 import {
   designateOfficer,
   endOfficerTerm,
@@ -13,7 +14,14 @@ import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
-const now = (iso: string | undefined) => (iso ? new Date(iso) : new Date());
+/** `--now`: a date that is none (`--now yesterday`) is the operator's mistake, not an internal error. */
+function now(iso: string | undefined): Date {
+  if (iso === undefined) return new Date();
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()))
+    throw invalidInput('--now takes an ISO date or date-time', [{ field: '--now', reason: `got "${iso}"` }]);
+  return d;
+}
 
 export function registerOfficerCommands(program: Command, cli: CliContext): void {
   const officers = program

@@ -77,6 +77,11 @@ describe('vigil people, officers, notifications (built binary)', { timeout: 300_
   it('designates an officer, lists warnings, and emails the officer on notifications run', async () => {
     const d = await vigil(['officers', 'designate', '--person', 'E1001', '--from', '2026-01-01']);
     expect(d.stdout).toMatch(/^Grace Okafor is security officer of the organization from 2026-01-01 \(/);
+    for (const cmd of ['list', 'coverage']) {
+      const bad = await vigil(['officers', cmd, '--now', 'yesterday']);
+      expect(bad.code).toBe(65);
+      expect(bad.stderr).toMatch(/--now takes an ISO date or date-time\n {2}--now: got "yesterday"/);
+    }
     const list = await vigil(['officers', 'list', '--now', '2026-11-29T10:00:00Z']);
     expect(list.stdout).toContain('warning: Site North Campus has no security officer in term');
     expect(list.stdout).toContain('warning: Site South Clinic has no security officer in term');
