@@ -135,6 +135,11 @@ describe.each(DIALECTS)('security officers on %s', (dialect) => {
         )
       ).issues[0],
     ).toMatchObject({ field: 'to' });
+    // A day that does not exist is refused, not rolled over (2026-02-30 is no 2 March).
+    for (const from of ['2026-02-30', '2026-04-31', 'next monday'])
+      expect(
+        (await failure(designateOfficer(vdb, cliActor, { person: 'lars@hospital.example', from }))).issues[0],
+      ).toMatchObject({ field: 'from', reason: 'not an ISO-8601 date (YYYY-MM-DD)' });
     expect(
       (
         await failure(

@@ -77,11 +77,21 @@ export function toPerson(r: PersonView): Person {
 }
 
 /** YYYY-MM-DD, or any ISO date-time (its UTC date is kept). */
+/**
+ * A day that exists, as YYYY-MM-DD (or the day of an ISO date-time). Date.parse alone takes 2026-02-30
+ * and rolls it over to 2 March, so a mistyped first day of an officer's term was stored as another day.
+ */
 export const isoDate = z
   .string()
   .trim()
   .max(40)
-  .refine((v) => !Number.isNaN(Date.parse(v)), 'not an ISO-8601 date (YYYY-MM-DD)')
+  .refine((v) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(v);
+    if (!m || Number.isNaN(Date.parse(v))) return false;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const day = new Date(Date.UTC(y, mo - 1, d));
+    return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+  }, 'not an ISO-8601 date (YYYY-MM-DD)')
   .transform((v) => new Date(v).toISOString().slice(0, 10));
 
 const text = (max: number) => z.string().trim().min(1).max(max);
