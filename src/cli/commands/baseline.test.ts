@@ -112,6 +112,12 @@ describe.each(DIALECTS)('vigil devices peers / baseline on %s', (dialect) => {
     );
     const shown = await vigil('baseline', 'show', LEGACY);
     expect(shown.stdout).toMatch(/Baseline of device .*: learning/);
+    // The subject is named as people name the device, its id beside it; the list shows only the name.
+    const { deviceId } = JSON.parse((await vigil('baseline', 'show', LEGACY, '--json')).stdout);
+    expect(shown.stdout).toContain(`Baseline of device 10.20.0.40 (${deviceId}): learning`);
+    const listed = await vigil('baseline', 'list', '--scope', 'device');
+    expect(listed.stdout).toMatch(/^device +10\.20\.0\.40 +learning /m);
+    expect(listed.stdout).not.toContain(deviceId);
     expect(shown.stdout).toMatch(/service\s+23\/tcp\s+allow\s+learned/);
     // The volume entry's outPerDay is an object: shown as its peer role|service keys, not "[object Object]".
     // The client 10.20.0.60 opened connections, so it has one.

@@ -3,6 +3,7 @@
  * baselines the flow rules compare traffic with (docs/baseline.md).
  */
 import type { Command } from 'commander';
+import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
 import {
   approveBaselines,
@@ -12,6 +13,8 @@ import {
   listBaselineViews,
   showBaseline,
 } from '../../monitor/baseline/baseline-service.js';
+import type { DbHandle } from '../../store/transaction.js';
+import { resolveModel } from '../../tasks/campaigns-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -38,8 +41,29 @@ function detailText(v: unknown): string {
   return String(v);
 }
 
-function printBaseline(b: Baseline): void {
-  const who = b.scope === 'device' ? `device ${b.deviceId}` : `model ${b.modelId}`;
+/**
+ * What people call each baseline's subject, by baseline id: the device's label (asset tag, else make and
+ * model with an address, else the address), or the model as "Maker Model". The ids stay in the JSON.
+ */
+async function subjectNames(h: DbHandle, list: readonly Baseline[]): Promise<Map<string, string>> {
+  const labels = await deviceLabels(
+    h,
+    list.flatMap((b) => (b.deviceId ? [b.deviceId] : [])),
+  );
+  const out = new Map<string, string>();
+  for (const b of list) {
+    if (b.deviceId) out.set(b.id, labelIn(labels, b.deviceId));
+    else if (b.modelId) {
+      const m = await resolveModel(h, b.modelId).catch(() => undefined);
+      out.set(b.id, m ? `${m.manufacturer} ${m.name}`.trim() : b.modelId);
+    }
+  }
+  return out;
+}
+
+function printBaseline(b: Baseline, name: string | undefined): void {
+  const key = b.deviceId ?? b.modelId;
+  const who = `${b.scope} ${name && name !== key ? `${name} (${key})` : key}`;
   process.stdout.write(
     `Baseline of ${who}: ${b.state}${b.approvedBy ? ` (approved by ${b.approvedBy} ${b.approvedAt})` : ''}\n` +
       `Window: ${b.windowDays} days, ${b.windowStart} → ${b.windowEnd}; learned ${b.learnedAt} by ${b.learnedBy}; last seen ${b.lastSeen ?? 'never'}\n\n`,
@@ -102,12 +126,13 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
           ...(o.scope ? { scope: o.scope } : {}),
         });
         if (o.json) return printJson(list);
+        const names = await subjectNames(vdb, list);
         process.stdout.write(
           formatTable(
             ['SCOPE', 'SUBJECT', 'STATE', 'ENTRIES', 'WINDOW', 'LAST SEEN', 'ID'],
             list.map((b) => [
               b.scope,
-              b.deviceId ?? b.modelId,
+              names.get(b.id) ?? b.deviceId ?? b.modelId,
               b.state,
               b.entries.length,
               `${b.windowDays}d`,
@@ -130,7 +155,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
         const { vdb } = await cli.get();
         const b = await showBaseline(vdb, cli.actor(), subject(device, o));
         if (o.json) return printJson(b);
-        printBaseline(b);
+        printBaseline(b, (await subjectNames(vdb, [b])).get(b.id));
       }),
     );
 
