@@ -89,8 +89,11 @@ export function flowEvidence(f: FlowSummary, summary: string): AlertEvidence {
 /** The device on a flow end, as the rule reports it ("the CT", "10.0.0.5"). */
 export function describeEnd(d: DeviceFacts | undefined, ip: string): string {
   if (!d) return ip;
-  const what = [d.manufacturer, d.model].filter(Boolean).join(' ') || d.deviceClass;
-  return `${what}${d.assetTag ? ` ${d.assetTag}` : ''} (${ip})`;
+  // Class "unknown" says nothing (as in the device label): "unknown (10.20.0.99)" reads as an unknown host.
+  const what =
+    [d.manufacturer, d.model].filter(Boolean).join(' ') || (d.deviceClass !== 'unknown' ? d.deviceClass : '');
+  const name = [what, d.assetTag].filter(Boolean).join(' ');
+  return name ? `${name} (${ip})` : ip;
 }
 
 /** TCP attempts nobody answered tell of intent, not of a conversation; peer rules skip them. */

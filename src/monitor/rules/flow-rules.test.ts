@@ -13,6 +13,7 @@ import type { DeviceFacts } from '../baseline/peer-role.js';
 import { devicesNotSeen } from './device-not-seen.js';
 import {
   type BaselineFacts,
+  describeEnd,
   emptyFlowRuleContext,
   type FlowRuleContext,
   verdict,
@@ -61,6 +62,20 @@ const baseline = (state: BaselineFacts['state'], allow: string[], deny: string[]
   deny: new Set(deny),
   volumeHigh: null,
   lastSeen: null,
+});
+
+describe('describeEnd (alert titles)', () => {
+  it('names a device by make and model, else a known class, else only its address', () => {
+    const ip = '10.20.0.99';
+    expect(describeEnd(undefined, ip)).toBe(ip);
+    expect(describeEnd(facts('a', { manufacturer: 'GE', model: 'RHAPSODE' }), ip)).toBe(
+      `GE RHAPSODE (${ip})`,
+    );
+    expect(describeEnd(facts('a', { assetTag: 'PACS-1' }), ip)).toBe(`pacs PACS-1 (${ip})`);
+    // An unclassified device (a staged host, a scanner) is no "unknown (10.20.0.99)": the address, as its label.
+    expect(describeEnd(facts('a', { deviceClass: 'unknown' }), ip)).toBe(ip);
+    expect(describeEnd(facts('a', { deviceClass: 'unknown', assetTag: 'LAP-7' }), ip)).toBe(`LAP-7 (${ip})`);
+  });
 });
 
 describe('port-scan', () => {
