@@ -31,7 +31,7 @@ import { newId, nowIso } from '../store/ids.js';
 import { lockIdentityKeys } from '../store/locks.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { applyFlows } from './apply-flows.js';
-import { findingSeverity, findingTitle } from './finding-severity.js';
+import { findingKey, findingSeverity, findingTitle } from './finding-severity.js';
 import { FingerprintEvidence } from './fingerprint-evidence.js';
 import {
   type FindingObservation,
@@ -328,7 +328,7 @@ async function applyFindings(
       report.findings.unresolved++;
       continue;
     }
-    const key = `${f.type}|${deviceId}|${f.subject}`;
+    const key = findingKey(f.type, deviceId, f.subject);
     const g = grouped.get(key);
     const latest = f.lastEvidence ? { ...f, evidence: f.lastEvidence } : f;
     if (g) {

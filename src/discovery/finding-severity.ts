@@ -35,6 +35,14 @@ export interface DeviceContext {
   ephi: boolean | null;
 }
 
+/**
+ * A finding's de-duplication key (`findings.dedup_key`): one finding per type, device and subject however
+ * often it is seen. Every writer builds it here, so a merge can say what a finding's key is on another device.
+ */
+export function findingKey(type: string, deviceId: string, subject: string): string {
+  return `${type}|${deviceId}|${subject}`;
+}
+
 export function findingTitle(type: FindingType, subject: string): string {
   return `${TITLES[type]} (${subject})`;
 }

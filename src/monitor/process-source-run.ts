@@ -5,7 +5,7 @@
  * throws is reported and skipped; the others still raise their alerts.
  */
 import type { ApplyReport } from '../discovery/apply-source-result.js';
-import type { Severity } from '../discovery/finding-severity.js';
+import { findingKey, type Severity } from '../discovery/finding-severity.js';
 import type { SourceResult } from '../discovery/host-observation.js';
 import { normaliseIp, normaliseMac } from '../inventory/identity.js';
 import { approvedPolicyRules } from '../policy/policy-service.js';
@@ -59,10 +59,9 @@ export async function loadSourceRun(h: DbHandle, input: SourceRunInput, at: stri
   }
   const deviceOfHost = (host: { mac?: string; ip?: string }) =>
     (host.mac && devices.get(hostKey(host.mac))) || (host.ip && devices.get(hostKey(host.ip))) || undefined;
-  // The apply keys findings as type|device|subject (discovery/apply-source-result.ts).
   const keyed = input.result.findings.flatMap((f) => {
     const d = deviceOfHost(f.host);
-    return d ? [{ f, d, key: `${f.type}|${d.id}|${f.subject}` }] : [];
+    return d ? [{ f, d, key: findingKey(f.type, d.id, f.subject) }] : [];
   });
   const stored = await findingsByKey(
     h,

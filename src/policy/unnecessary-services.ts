@@ -10,7 +10,7 @@
  */
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { findingSeverity, findingTitle } from '../discovery/finding-severity.js';
+import { findingKey, findingSeverity, findingTitle } from '../discovery/finding-severity.js';
 import type { Evidence } from '../discovery/host-observation.js';
 import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import {
@@ -294,7 +294,7 @@ async function writeFindings(
   now: string,
 ): Promise<void> {
   const type = 'unnecessary-service' as const;
-  const keyOf = (f: UnnecessaryService) => `${type}|${f.deviceId}|${f.subject}`;
+  const keyOf = (f: UnnecessaryService) => findingKey(type, f.deviceId, f.subject);
   const stored = await findingsByKey(tx, found.map(keyOf));
   const created: FindingRow[] = [];
   for (const f of found) {
