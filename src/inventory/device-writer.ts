@@ -203,7 +203,9 @@ export async function writeDeviceChanges(
   await insertIdentifiers(tx, identifiers);
   await rescoreFindings(
     tx,
-    writes.filter((w) => w.current && ('criticality' in w.plan.changes || 'ephi' in w.plan.changes)),
+    writes
+      .filter((w) => w.current && ('criticality' in w.plan.changes || 'ephi' in w.plan.changes))
+      .map((w) => w.deviceId),
     now,
   );
   return {
@@ -216,18 +218,16 @@ export async function writeDeviceChanges(
 /**
  * A finding's severity rests on its device's criticality and ePHI (discovery/finding-severity.ts). When a
  * person or the CMMS declares either, the device's findings are scored again now: a pump just marked
- * life-sustaining must not keep listing its cleartext logins as `high` until a capture sees it again.
+ * life-sustaining must not keep listing its cleartext logins as `high` until a capture sees it again;
+ * findings a merge brings to a device take that device's score the same way.
  */
-async function rescoreFindings(tx: DbHandle, writes: readonly PendingWrite[], now: string): Promise<void> {
-  if (writes.length === 0) return;
-  const devices = new Map(
-    (
-      await getDevices(
-        tx,
-        writes.map((w) => w.deviceId),
-      )
-    ).map((d) => [d.id, d]),
-  );
+export async function rescoreFindings(
+  tx: DbHandle,
+  deviceIds: readonly string[],
+  now: string,
+): Promise<void> {
+  if (deviceIds.length === 0) return;
+  const devices = new Map((await getDevices(tx, deviceIds)).map((d) => [d.id, d]));
   for (const f of await findingsOfDevices(tx, [...devices.keys()])) {
     const d = devices.get(f.device_id)!;
     const details = JSON.parse(f.details) as Record<string, unknown>;

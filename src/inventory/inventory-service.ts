@@ -60,6 +60,7 @@ import {
   resolveIdentity,
 } from './identity.js';
 import { loadIdentityIndex } from './identity-lookup.js';
+import { moveMergeEvidence } from './merge-evidence.js';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -690,8 +691,9 @@ export const ignoreDevice = (h: DbHandle, actor: Actor, ref: string, reason?: st
   transition(h, actor, ref, 'ignore', reason);
 
 /**
- * Folds a duplicate record into another: the target gains the duplicate's identifiers and facts, and
- * any value it does not know yet; the duplicate becomes `merged` (kept, pointing at the target, so
+ * Folds a duplicate record into another: the target gains the duplicate's identifiers and facts, any
+ * value it does not know yet, and its findings (with their tasks), alerts, hints and suggestions; the
+ * duplicate becomes `merged` (kept, pointing at the target, so
  * references to it still resolve and the audit trail stays readable).
  */
 export async function mergeDevices(
@@ -769,6 +771,9 @@ export async function mergeDevices(
     for (const f of await factRowsOf(tx, [source.id])) {
       if (!targetFacts.has(`${f.field} ${f.source}`)) await updateFact(tx, f.id, { device_id: into.id });
     }
+    // Findings, their tasks, alerts, hints and suggestions follow (merge-evidence.ts), after the target
+    // has taken the duplicate's criticality and ePHI, so the findings it gains are scored for it.
+    const evidence = await moveMergeEvidence(tx, source.id, into.id, now);
     const seen: Partial<Parameters<typeof updateDeviceRow>[2]> = {};
     if (source.firstSeen && (!into.firstSeen || source.firstSeen < into.firstSeen))
       seen.first_seen = source.firstSeen;
@@ -785,6 +790,7 @@ export async function mergeDevices(
         into: into.id,
         filled,
         identifiersMoved: moved,
+        ...evidence,
         before: { sourceState: source.state },
         after: { sourceState: 'merged' },
       },

@@ -17,8 +17,10 @@ import {
   type AlertRow,
   alertEvents,
   alertsByKey,
+  alertsOfDevice,
   countCreatedSince,
   deliveriesOf,
+  foldAlertInto,
   getAlertRow,
   insertAlert,
   insertAlertEvent,
@@ -328,6 +330,78 @@ async function reoccur(
   else if (!alreadyRecorded)
     await recordEvent(tx, prev.id, t.now, t.actorName, 'reoccurred', prev.state, prev.state, null, {});
   return { row: { ...prev, ...patch } as AlertRow, reopened };
+}
+
+/**
+ * Moves a duplicate device's alerts to the device it is merged into (inventory merge, same transaction).
+ * An alert's key holds its device, so each is re-keyed; where the target already has that alert (same
+ * rule and subject) the two become the target's one, as if every sighting had been on it: counts summed,
+ * the wider first/last-seen window, the evidence of both in time order, and the duplicate's history.
+ * A dismissal by a person wins; a resolved alert the duplicate still saw later is new again.
+ */
+export async function moveDeviceAlerts(
+  tx: DbHandle,
+  fromDeviceId: string,
+  toDeviceId: string,
+  now: string,
+): Promise<{ moved: number; folded: number }> {
+  await lockAlerts(tx);
+  const theirs = await alertsOfDevice(tx, fromDeviceId);
+  if (!theirs.length) return { moved: 0, folded: 0 };
+  const keyOn = (a: AlertRow) =>
+    dedupeKey({ rule: a.rule, deviceId: toDeviceId, siteId: a.site_id, subject: a.subject });
+  const ours = await alertsByKey(tx, theirs.map(keyOn));
+  let moved = 0;
+  let folded = 0;
+  for (const a of theirs) {
+    const key = keyOn(a);
+    const b = ours.get(key);
+    if (!b) {
+      await updateAlert(tx, a.id, {
+        device_id: toDeviceId,
+        scope: toDeviceId,
+        dedupe_key: key,
+        updated_at: now,
+      });
+      moved++;
+      continue;
+    }
+    // Details as a repeat merges them: the later sighting's over the earlier's.
+    const [older, newer] = a.last_seen > b.last_seen ? [b, a] : [a, b];
+    const evidence = [
+      ...(JSON.parse(a.evidence) as AlertEvidence[]),
+      ...(JSON.parse(b.evidence) as AlertEvidence[]),
+    ];
+    evidence.sort((x, y) => (x.time < y.time ? -1 : x.time > y.time ? 1 : 0));
+    const judged =
+      b.state === 'false-positive'
+        ? b
+        : a.state === 'false-positive'
+          ? a
+          : b.state === 'resolved' && a.state === 'new' && a.last_seen > b.last_seen
+            ? a
+            : b;
+    await foldAlertInto(tx, a.id, b.id);
+    await updateAlert(tx, b.id, {
+      severity: moreSevere(a.severity, b.severity),
+      count: a.count + b.count,
+      suppressed: a.suppressed + b.suppressed,
+      first_seen: earlier(a.first_seen, b.first_seen),
+      last_seen: later(a.last_seen, b.last_seen),
+      evidence: JSON.stringify(capEvidence([], evidence)),
+      details: JSON.stringify({
+        ...(JSON.parse(older.details) as object),
+        ...(JSON.parse(newer.details) as object),
+      }),
+      state: judged.state,
+      state_reason: judged.state_reason,
+      state_by: judged.state_by,
+      state_at: judged.state_at,
+      updated_at: now,
+    });
+    folded++;
+  }
+  return { moved, folded };
 }
 
 function summaryCandidate(c: AlertCandidate, limit: number): AlertCandidate {

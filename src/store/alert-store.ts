@@ -42,6 +42,36 @@ export async function updateAlert(h: DbHandle, id: string, patch: Partial<AlertR
   await h.db.updateTable('alerts').set(patch).where('id', '=', id).execute();
 }
 
+/** Every alert of one device, whatever its state. */
+export async function alertsOfDevice(h: DbHandle, deviceId: string): Promise<AlertRow[]> {
+  return h.db.selectFrom('alerts').selectAll().where('device_id', '=', deviceId).execute();
+}
+
+/**
+ * Moves one alert's history to another alert and deletes the first: its events, and its deliveries to
+ * destinations the other has no delivery for (one delivery per alert and destination; the other's stands).
+ */
+export async function foldAlertInto(h: DbHandle, fromAlertId: string, toAlertId: string): Promise<void> {
+  await h.db
+    .updateTable('alert_events')
+    .set({ alert_id: toAlertId })
+    .where('alert_id', '=', fromAlertId)
+    .execute();
+  await h.db
+    .deleteFrom('alert_deliveries')
+    .where('alert_id', '=', fromAlertId)
+    .where('destination_id', 'in', (eb) =>
+      eb.selectFrom('alert_deliveries').select('destination_id').where('alert_id', '=', toAlertId),
+    )
+    .execute();
+  await h.db
+    .updateTable('alert_deliveries')
+    .set({ alert_id: toAlertId })
+    .where('alert_id', '=', fromAlertId)
+    .execute();
+  await h.db.deleteFrom('alerts').where('id', '=', fromAlertId).execute();
+}
+
 /** Alerts a rule created for one scope since an instant (the rate limit's window). */
 export async function countCreatedSince(
   h: DbHandle,

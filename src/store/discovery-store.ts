@@ -115,6 +115,10 @@ export async function updateFinding(h: DbHandle, id: string, patch: Partial<Find
   await h.db.updateTable('findings').set(patch).where('id', '=', id).execute();
 }
 
+export async function deleteFinding(h: DbHandle, id: string): Promise<void> {
+  await h.db.deleteFrom('findings').where('id', '=', id).execute();
+}
+
 export interface FindingFilter {
   type?: string | undefined;
   severity?: readonly string[] | undefined;

@@ -139,6 +139,34 @@ export async function hintsOf(h: DbHandle, deviceIds: readonly string[]): Promis
   return out;
 }
 
+/** One device's own hints, without those of duplicates merged into it. */
+export async function ownHints(h: DbHandle, deviceId: string): Promise<HintRow[]> {
+  return h.db.selectFrom('device_hints').selectAll().where('device_id', '=', deviceId).execute();
+}
+
+export async function deleteHints(
+  h: DbHandle,
+  deviceId: string,
+  keys: readonly { kind: string; value: string }[],
+): Promise<void> {
+  for (const [kind, mine] of groupBy(keys, (k) => k.kind))
+    for (const part of chunks(
+      mine.map((k) => k.value),
+      500,
+    ))
+      await h.db
+        .deleteFrom('device_hints')
+        .where('device_id', '=', deviceId)
+        .where('kind', '=', kind)
+        .where('value', 'in', part)
+        .execute();
+}
+
+/** One device's own suggestions, without those of duplicates merged into it. */
+export async function ownSuggestions(h: DbHandle, deviceId: string): Promise<SuggestionRow[]> {
+  return h.db.selectFrom('device_suggestions').selectAll().where('device_id', '=', deviceId).execute();
+}
+
 /** Rows must be one per (device_id, field): PostgreSQL refuses to update a row twice in one statement. */
 export async function upsertSuggestions(h: DbHandle, rows: readonly SuggestionRow[]): Promise<void> {
   for (const part of chunks(rows, 500)) {

@@ -74,6 +74,37 @@ export async function updateTaskRow(h: DbHandle, id: string, patch: Partial<Task
   await h.db.updateTable('remediation_tasks').set(patch).where('id', '=', id).execute();
 }
 
+/** Points every task of one finding at another; the number of tasks changed. */
+export async function repointFindingTasks(
+  h: DbHandle,
+  fromFindingId: string,
+  toFindingId: string,
+): Promise<number> {
+  const r = await h.db
+    .updateTable('remediation_tasks')
+    .set({ finding_id: toFindingId })
+    .where('finding_id', '=', fromFindingId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Moves one device's tasks of one kind to another device; the number of tasks moved. */
+export async function moveDeviceTasks(
+  h: DbHandle,
+  fromDeviceId: string,
+  toDeviceId: string,
+  kind: string,
+  updatedAt: string,
+): Promise<number> {
+  const r = await h.db
+    .updateTable('remediation_tasks')
+    .set({ device_id: toDeviceId, updated_at: updatedAt })
+    .where('device_id', '=', fromDeviceId)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 /** Live (not verified, not closed) tasks of these devices for one vulnerability or finding. */
 export async function liveTasksFor(
   h: DbHandle,

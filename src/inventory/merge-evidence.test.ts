@@ -1,0 +1,260 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { importCaptureFile } from '../../test/import-capture.js';
+import { listAudit } from '../audit/audit-log.js';
+import { findingKey } from '../discovery/finding-severity.js';
+import { listFindings } from '../findings/findings-service.js';
+import type { AlertCandidate } from '../monitor/alert-candidate.js';
+import { raiseAlerts } from '../monitor/alerts-service.js';
+import type { VigilDatabase } from '../store/database.js';
+import { insertFindings } from '../store/discovery-store.js';
+import { upsertHints, upsertSuggestions } from '../store/fingerprint-store.js';
+import { newId } from '../store/ids.js';
+import { createTask } from '../tasks/tasks-service.js';
+import { addDevice, mergeDevices, showDevice } from './inventory-service.js';
+
+// 07-telnet-ftp-ssh-mqtt.pcap: 10.20.0.40 logs in over Telnet and FTP and talks MQTT, five findings.
+const CAPTURE = join(import.meta.dirname, '../../test/fixtures/captures/07-telnet-ftp-ssh-mqtt.pcap');
+const ALL_STATES = ['open', 'acknowledged', 'resolved', 'false-positive'];
+
+const alert = (deviceId: string, subject: string, time: string): AlertCandidate => ({
+  rule: 'cleartext-credentials',
+  severity: 'high',
+  title: `Cleartext login (${subject})`,
+  deviceId,
+  siteId: null,
+  subject,
+  evidence: [{ time, summary: `login over ${subject}` }],
+});
+
+const hint = (deviceId: string, firstSeen: string, lastSeen: string, packet: number) => ({
+  device_id: deviceId,
+  kind: 'telnet.banner',
+  value: 'Welcome to MX-800',
+  source: 'capture',
+  source_ref: 'ward.pcap',
+  evidence: JSON.stringify({ packet, time: firstSeen }),
+  first_seen: firstSeen,
+  last_seen: lastSeen,
+});
+
+describe.each(DIALECTS)('merging a discovered device into its CMMS record on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  beforeEach(async () => {
+    vdb = await freshDatabase(dialect);
+  });
+  afterEach(async () => {
+    await vdb.close();
+  });
+
+  it('moves its findings, tasks, alerts, hints and suggestions, so the next capture files nothing twice', async () => {
+    await importCaptureFile(vdb, CAPTURE);
+    const seen = await showDevice(vdb, cliActor, '10.20.0.40');
+    const record = await addDevice(vdb, cliActor, { assetTag: 'BME-40', criticality: 'life-sustaining' });
+    const seenFindings = await listFindings(vdb, cliActor, { deviceId: seen.id, state: ALL_STATES });
+    expect(seenFindings).toHaveLength(5);
+    const telnetLogin = seenFindings.find(
+      (f) => f.type === 'cleartext-credentials' && f.subject === 'telnet:23',
+    )!;
+    const ftp = seenFindings.find((f) => f.type === 'insecure-protocol' && f.subject === 'ftp:21')!;
+
+    // The record already has the Telnet login finding, from an earlier capture, since resolved.
+    const earlier = { source: 'capture', file: 'old.pcap', time: '2026-11-01T08:00:00.000Z', summary: 'old' };
+    const recordLogin = newId();
+    await insertFindings(vdb, [
+      {
+        id: recordLogin,
+        type: 'cleartext-credentials',
+        severity: 'high',
+        device_id: record.id,
+        subject: 'telnet:23',
+        dedup_key: findingKey('cleartext-credentials', record.id, 'telnet:23'),
+        title: telnetLogin.title,
+        state: 'resolved',
+        evidence: JSON.stringify(earlier),
+        last_evidence: JSON.stringify({ ...earlier, time: '2026-11-02T08:00:00.000Z' }),
+        details: JSON.stringify({ protocol: 'telnet', old: true }),
+        occurrences: 4,
+        first_seen: '2026-11-01T08:00:00.000Z',
+        last_seen: '2026-11-02T08:00:00.000Z',
+        created_at: '2026-11-01T08:00:00.000Z',
+        updated_at: '2026-11-02T08:00:00.000Z',
+      },
+    ]);
+    const loginTask = await createTask(vdb, cliActor, { finding: telnetLogin.id });
+    const ftpTask = await createTask(vdb, cliActor, { finding: ftp.id });
+
+    await raiseAlerts(vdb, [alert(record.id, 'telnet:23', '2026-11-01T08:00:00.000Z')]);
+    await raiseAlerts(vdb, [
+      alert(seen.id, 'telnet:23', '2026-11-28T23:55:23.403Z'),
+      alert(seen.id, 'ftp:21', '2026-11-28T23:55:27.451Z'),
+    ]);
+
+    // Both saw the same banner: the record later, the duplicate first.
+    await upsertHints(vdb, [
+      hint(record.id, '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z', 9),
+      hint(seen.id, '2026-11-10T00:00:00.000Z', '2026-11-12T00:00:00.000Z', 3),
+    ]);
+    const suggestion = (deviceId: string, value: string, confidence: number) => ({
+      device_id: deviceId,
+      field: 'os',
+      value,
+      confidence,
+      source: 'capture',
+      source_ref: 'ward.pcap',
+      evidence: '{}',
+      updated_at: '2026-11-20T00:00:00.000Z',
+    });
+    await upsertSuggestions(vdb, [suggestion(record.id, 'Linux', 0.2), suggestion(seen.id, 'VxWorks', 0.3)]);
+    const seenHints = await vdb.db
+      .selectFrom('device_hints')
+      .select('kind')
+      .where('device_id', '=', seen.id)
+      .execute();
+
+    await mergeDevices(vdb, cliActor, seen.id, record.id);
+
+    // Every finding once, on the record, scored for a life-sustaining device.
+    const findings = await listFindings(vdb, cliActor, { deviceId: record.id, state: ALL_STATES });
+    expect(findings.map((f) => `${f.type} ${f.subject}`).sort()).toEqual(
+      seenFindings.map((f) => `${f.type} ${f.subject}`).sort(),
+    );
+    expect(await listFindings(vdb, cliActor, { deviceId: seen.id, state: ALL_STATES })).toEqual([]);
+    const login = findings.find((f) => f.type === 'cleartext-credentials' && f.subject === 'telnet:23')!;
+    expect(login).toMatchObject({
+      id: recordLogin,
+      state: 'open', // resolved on the record, seen again later on the duplicate
+      severity: 'critical',
+      occurrences: 4 + telnetLogin.occurrences,
+      firstSeen: '2026-11-01T08:00:00.000Z',
+      evidence: { file: 'old.pcap' },
+      lastSeen: telnetLogin.lastSeen,
+      lastEvidence: telnetLogin.lastEvidence,
+      details: telnetLogin.details,
+    });
+    expect(findings.find((f) => f.id === ftp.id)).toMatchObject({
+      severity: 'high',
+      occurrences: ftp.occurrences,
+    });
+    const keys = await vdb.db
+      .selectFrom('findings')
+      .select(['device_id', 'type', 'subject', 'dedup_key'])
+      .execute();
+    for (const k of keys) expect(k.dedup_key).toBe(findingKey(k.type, k.device_id, k.subject));
+
+    // The tasks follow: the folded finding's task now names the record's finding.
+    const tasks = await vdb.db
+      .selectFrom('remediation_tasks')
+      .select(['id', 'device_id', 'finding_id'])
+      .orderBy('id')
+      .execute();
+    expect(tasks).toEqual(
+      [
+        { id: loginTask.id, device_id: record.id, finding_id: recordLogin },
+        { id: ftpTask.id, device_id: record.id, finding_id: ftp.id },
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
+
+    // Alerts: the Telnet one is the record's, counted twice; the FTP one moved.
+    const alerts = await vdb.db
+      .selectFrom('alerts')
+      .select(['device_id', 'subject', 'count', 'first_seen', 'last_seen', 'dedupe_key'])
+      .orderBy('subject')
+      .execute();
+    expect(alerts).toEqual([
+      {
+        device_id: record.id,
+        subject: 'ftp:21',
+        count: 1,
+        first_seen: '2026-11-28T23:55:27.451Z',
+        last_seen: '2026-11-28T23:55:27.451Z',
+        dedupe_key: `cleartext-credentials|${record.id}|ftp:21`,
+      },
+      {
+        device_id: record.id,
+        subject: 'telnet:23',
+        count: 2,
+        first_seen: '2026-11-01T08:00:00.000Z',
+        last_seen: '2026-11-28T23:55:23.403Z',
+        dedupe_key: `cleartext-credentials|${record.id}|telnet:23`,
+      },
+    ]);
+    const events = await vdb.db.selectFrom('alert_events').select('alert_id').execute();
+    expect(new Set(events.map((e) => e.alert_id)).size).toBe(2);
+
+    // Hints and the more confident suggestion are the record's own now.
+    const hints = await vdb.db
+      .selectFrom('device_hints')
+      .selectAll()
+      .where('device_id', 'in', [seen.id, record.id])
+      .execute();
+    expect(hints.map((x) => x.device_id)).toEqual(Array(seenHints.length).fill(record.id));
+    expect(hints.find((x) => x.kind === 'telnet.banner')).toMatchObject({
+      first_seen: '2026-11-10T00:00:00.000Z',
+      last_seen: '2026-11-21T00:00:00.000Z',
+      evidence: JSON.stringify({ packet: 3, time: '2026-11-10T00:00:00.000Z' }),
+    });
+    const suggestions = await vdb.db
+      .selectFrom('device_suggestions')
+      .select(['device_id', 'field', 'value'])
+      .where('device_id', 'in', [seen.id, record.id])
+      .execute();
+    expect(suggestions.filter((x) => x.device_id !== record.id)).toEqual([]);
+    expect(suggestions.filter((x) => x.field === 'os')).toEqual([
+      { device_id: record.id, field: 'os', value: 'VxWorks' },
+    ]);
+
+    expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
+      findingsMoved: 4,
+      findingsFolded: 1,
+      tasksMoved: 2,
+      alertsMoved: 2,
+      hintsMoved: seenHints.length - 1,
+    });
+
+    // The same capture again finds the device by its moved addresses and files nothing new.
+    const again = await importCaptureFile(vdb, CAPTURE);
+    expect(again.findings).toMatchObject({ created: 0, updated: 5 });
+    const after = await listFindings(vdb, cliActor, { deviceId: record.id, state: ALL_STATES });
+    expect(after).toHaveLength(5);
+    expect(after.find((f) => f.id === recordLogin)!.occurrences).toBe(4 + 2 * telnetLogin.occurrences);
+    expect(await vdb.db.selectFrom('findings').select('id').execute()).toHaveLength(5);
+  });
+
+  it('keeps a finding dismissed as a false positive on either record dismissed', async () => {
+    await importCaptureFile(vdb, CAPTURE);
+    const seen = await showDevice(vdb, cliActor, '10.20.0.40');
+    const record = await addDevice(vdb, cliActor, { assetTag: 'BME-40' });
+    const mqtt = (await listFindings(vdb, cliActor, { deviceId: seen.id })).find(
+      (f) => f.subject === 'mqtt:1883',
+    )!;
+    const id = newId();
+    await insertFindings(vdb, [
+      {
+        id,
+        type: mqtt.type,
+        severity: mqtt.severity,
+        device_id: record.id,
+        subject: mqtt.subject,
+        dedup_key: findingKey(mqtt.type, record.id, mqtt.subject),
+        title: mqtt.title,
+        state: 'false-positive',
+        evidence: '{}',
+        last_evidence: '{}',
+        details: '{}',
+        occurrences: 1,
+        first_seen: '2026-11-01T08:00:00.000Z',
+        last_seen: '2026-11-01T08:00:00.000Z',
+        created_at: '2026-11-01T08:00:00.000Z',
+        updated_at: '2026-11-01T08:00:00.000Z',
+      },
+    ]);
+    await mergeDevices(vdb, cliActor, seen.id, record.id);
+    const folded = (await listFindings(vdb, cliActor, { deviceId: record.id, state: ALL_STATES })).filter(
+      (f) => f.subject === 'mqtt:1883',
+    );
+    expect(folded).toMatchObject([{ id, state: 'false-positive', occurrences: 1 + mqtt.occurrences }]);
+  });
+});

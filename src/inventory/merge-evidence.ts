@@ -1,0 +1,153 @@
+/**
+ * @module What a merge moves besides identifiers and facts: the duplicate's findings (and the remediation
+ * tasks on them), its alerts, and what fingerprinting saw of it. Left on the duplicate, the record it went
+ * into would list none of its open findings, and the next capture of the device would file each of them
+ * again on that record. Runs inside the merge's transaction.
+ */
+import { findingKey } from '../discovery/finding-severity.js';
+import { moveDeviceAlerts } from '../monitor/alerts-service.js';
+import {
+  deleteFinding,
+  type FindingRow,
+  findingsByKey,
+  findingsOfDevices,
+  updateFinding,
+} from '../store/discovery-store.js';
+import {
+  deleteHints,
+  deleteSuggestions,
+  ownHints,
+  ownSuggestions,
+  upsertHints,
+  upsertSuggestions,
+} from '../store/fingerprint-store.js';
+import { moveDeviceTasks, repointFindingTasks } from '../store/tasks-store.js';
+import type { DbHandle } from '../store/transaction.js';
+import { rescoreFindings } from './device-writer.js';
+
+export interface MergeEvidenceCounts {
+  findingsMoved: number;
+  findingsFolded: number;
+  tasksMoved: number;
+  alertsMoved: number;
+  hintsMoved: number;
+}
+
+export async function moveMergeEvidence(
+  tx: DbHandle,
+  fromId: string,
+  toId: string,
+  now: string,
+): Promise<MergeEvidenceCounts> {
+  const findings = await moveFindings(tx, fromId, toId, now);
+  // Tasks on the duplicate's findings follow them (a folded one now names the target's finding).
+  const tasksMoved = await moveDeviceTasks(tx, fromId, toId, 'finding', now);
+  const alerts = await moveDeviceAlerts(tx, fromId, toId, now);
+  const hintsMoved = await moveHints(tx, fromId, toId);
+  await moveSuggestions(tx, fromId, toId);
+  return {
+    findingsMoved: findings.moved,
+    findingsFolded: findings.folded,
+    tasksMoved,
+    alertsMoved: alerts.moved + alerts.folded,
+    hintsMoved,
+  };
+}
+
+/**
+ * Each finding takes the key it would have had on the target, so the next source that sees the device
+ * updates it instead of filing it again. One the target already has becomes the target's, as if every
+ * sighting had been on it; all of the target's findings are then scored for its criticality and ePHI.
+ */
+async function moveFindings(
+  tx: DbHandle,
+  fromId: string,
+  toId: string,
+  now: string,
+): Promise<{ moved: number; folded: number }> {
+  const theirs = await findingsOfDevices(tx, [fromId]);
+  const keyOn = (f: FindingRow) => findingKey(f.type, toId, f.subject);
+  const ours = await findingsByKey(tx, theirs.map(keyOn));
+  let moved = 0;
+  let folded = 0;
+  for (const f of theirs) {
+    const key = keyOn(f);
+    const o = ours.get(key);
+    if (!o) {
+      await updateFinding(tx, f.id, { device_id: toId, dedup_key: key, updated_at: now });
+      moved++;
+      continue;
+    }
+    const first = f.first_seen < o.first_seen ? f : o;
+    const last = f.last_seen > o.last_seen ? f : o;
+    await repointFindingTasks(tx, f.id, o.id);
+    await deleteFinding(tx, f.id);
+    await updateFinding(tx, o.id, {
+      state: foldedState(o, f),
+      occurrences: o.occurrences + f.occurrences,
+      first_seen: first.first_seen,
+      evidence: first.evidence,
+      last_seen: last.last_seen,
+      last_evidence: last.last_evidence,
+      details: last.details,
+      updated_at: now,
+    });
+    folded++;
+  }
+  if (theirs.length) await rescoreFindings(tx, [toId], now);
+  return { moved, folded };
+}
+
+/**
+ * A person's judgement that a finding is not real holds for the device whichever record it was made on.
+ * The target's own state stands otherwise, except a resolved one the duplicate still saw open afterwards:
+ * the exposure outlived the resolution, as when a capture sees a resolved finding again.
+ */
+function foldedState(ours: FindingRow, theirs: FindingRow): string {
+  if (ours.state === 'false-positive' || theirs.state === 'false-positive') return 'false-positive';
+  if (ours.state === 'resolved' && theirs.state === 'open' && theirs.last_seen > ours.last_seen)
+    return 'open';
+  return ours.state;
+}
+
+/**
+ * Hints move the way a capture adds them (upsertHints): one the target has keeps the wider first/last-seen
+ * window and the earlier sighting's evidence. Those past the target's cap stay on the duplicate, which
+ * the target's listing still shows.
+ */
+async function moveHints(tx: DbHandle, fromId: string, toId: string): Promise<number> {
+  const theirs = await ownHints(tx, fromId);
+  if (!theirs.length) return 0;
+  const keyOf = (r: { kind: string; value: string }) => `${r.kind}\u0000${r.value}`;
+  const before = new Set((await ownHints(tx, toId)).map(keyOf));
+  await upsertHints(
+    tx,
+    theirs.map((r) => ({ ...r, device_id: toId })),
+  );
+  const after = new Set((await ownHints(tx, toId)).map(keyOf));
+  const taken = theirs.filter((r) => after.has(keyOf(r)));
+  await deleteHints(tx, fromId, taken);
+  return taken.filter((r) => !before.has(keyOf(r))).length;
+}
+
+/**
+ * One suggestion per field: the duplicate's moves only where the target has none for that field or a
+ * less confident one (a capture's suggestion replaces one the same way). The rest stay on the duplicate.
+ */
+async function moveSuggestions(tx: DbHandle, fromId: string, toId: string): Promise<void> {
+  const theirs = await ownSuggestions(tx, fromId);
+  if (!theirs.length) return;
+  const ours = new Map((await ownSuggestions(tx, toId)).map((s) => [s.field, s]));
+  const better = theirs.filter((s) => {
+    const o = ours.get(s.field);
+    return !o || o.confidence < s.confidence;
+  });
+  await upsertSuggestions(
+    tx,
+    better.map((s) => ({ ...s, device_id: toId })),
+  );
+  await deleteSuggestions(
+    tx,
+    better.map((s) => ({ deviceId: fromId, field: s.field })),
+  );
+}
