@@ -5,7 +5,7 @@ import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { listAudit } from '../audit/audit-log.js';
 import { findingKey } from '../discovery/finding-severity.js';
-import { listFindings } from '../findings/findings-service.js';
+import { listFindings, setFindingState } from '../findings/findings-service.js';
 import type { AlertCandidate } from '../monitor/alert-candidate.js';
 import { raiseAlerts } from '../monitor/alerts-service.js';
 import type { VigilDatabase } from '../store/database.js';
@@ -256,5 +256,41 @@ describe.each(DIALECTS)('merging a discovered device into its CMMS record on %s'
       (f) => f.subject === 'mqtt:1883',
     );
     expect(folded).toMatchObject([{ id, state: 'false-positive', occurrences: 1 + mqtt.occurrences }]);
+  });
+  it('reopens a resolved finding as acknowledged when the duplicate saw it, acknowledged, later', async () => {
+    await importCaptureFile(vdb, CAPTURE);
+    const seen = await showDevice(vdb, cliActor, '10.20.0.40');
+    const record = await addDevice(vdb, cliActor, { assetTag: 'BME-40' });
+    const mqtt = (await listFindings(vdb, cliActor, { deviceId: seen.id })).find(
+      (f) => f.subject === 'mqtt:1883',
+    )!;
+    // A person saw the duplicate's finding and left it for later: still a live exposure.
+    await setFindingState(vdb, cliActor, mqtt.id, 'acknowledged');
+    const id = newId();
+    await insertFindings(vdb, [
+      {
+        id,
+        type: mqtt.type,
+        severity: mqtt.severity,
+        device_id: record.id,
+        subject: mqtt.subject,
+        dedup_key: findingKey(mqtt.type, record.id, mqtt.subject),
+        title: mqtt.title,
+        state: 'resolved',
+        evidence: '{}',
+        last_evidence: '{}',
+        details: '{}',
+        occurrences: 1,
+        first_seen: '2026-11-01T08:00:00.000Z',
+        last_seen: '2026-11-01T08:00:00.000Z',
+        created_at: '2026-11-01T08:00:00.000Z',
+        updated_at: '2026-11-01T08:00:00.000Z',
+      },
+    ]);
+    await mergeDevices(vdb, cliActor, seen.id, record.id);
+    const folded = (await listFindings(vdb, cliActor, { deviceId: record.id, state: ALL_STATES })).filter(
+      (f) => f.subject === 'mqtt:1883',
+    );
+    expect(folded).toMatchObject([{ id, state: 'acknowledged' }]);
   });
 });

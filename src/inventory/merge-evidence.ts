@@ -100,13 +100,19 @@ async function moveFindings(
 
 /**
  * A person's judgement that a finding is not real holds for the device whichever record it was made on.
- * The target's own state stands otherwise, except a resolved one the duplicate still saw open afterwards:
+ * The target's own state stands otherwise, except a resolved one the duplicate still saw open (or
+ * acknowledged) afterwards:
  * the exposure outlived the resolution, as when a capture sees a resolved finding again.
  */
 function foldedState(ours: FindingRow, theirs: FindingRow): string {
   if (ours.state === 'false-positive' || theirs.state === 'false-positive') return 'false-positive';
-  if (ours.state === 'resolved' && theirs.state === 'open' && theirs.last_seen > ours.last_seen)
-    return 'open';
+  // Acknowledged is still live (a person saw it, nothing fixed it): it reopens a resolution as open does.
+  if (
+    ours.state === 'resolved' &&
+    (theirs.state === 'open' || theirs.state === 'acknowledged') &&
+    theirs.last_seen > ours.last_seen
+  )
+    return theirs.state;
   return ours.state;
 }
 
