@@ -168,25 +168,48 @@ export async function resetPassword(
 ): Promise<User> {
   assertCan(actor, 'users:write');
   const row = await requireUser(h, username);
+  // Resetting also unlocks, and ends every session opened with the old password.
+  return storeNewPassword(h, actor, row, password, {
+    action: 'user.reset-password',
+    unlock: true,
+    summary: (ended) => ({ unlocked: row.locked_until !== null, sessionsEnded: ended }),
+  });
+}
+
+/**
+ * Checks `password` against the policy, stores its argon2id hash and ends the account's sessions (all
+ * but `keepSessionId`), audited as `action` in the same transaction.
+ */
+async function storeNewPassword(
+  h: DbHandle,
+  actor: Actor,
+  row: store.UserRow,
+  password: string,
+  opts: {
+    action: string;
+    unlock: boolean;
+    keepSessionId?: string | undefined;
+    summary: (sessionsEnded: number) => Record<string, unknown>;
+  },
+): Promise<User> {
   validatePassword(password, row.username);
   const passwordHash = await hashPassword(password);
   return transaction(h, async (tx) => {
     const now = nowIso();
-    // Resetting also unlocks, and ends every session opened with the old password.
     const patch = {
       password_hash: passwordHash,
       password_changed_at: now,
       failed_logins: 0,
-      locked_until: null,
+      ...(opts.unlock ? { locked_until: null } : {}),
       updated_at: now,
     };
     await store.updateUser(tx, row.id, patch);
-    const ended = await store.deleteSessionsOfUser(tx, row.id);
+    const ended = await store.deleteSessionsOfUser(tx, row.id, opts.keepSessionId);
     await appendAudit(tx, {
       actor,
-      action: 'user.reset-password',
+      action: opts.action,
       target: { type: 'user', id: row.id },
-      summary: { username: row.username, unlocked: row.locked_until !== null, sessionsEnded: ended },
+      summary: { username: row.username, ...opts.summary(ended) },
     });
     return toUser({ ...row, ...patch });
   });
@@ -215,25 +238,11 @@ export async function changeOwnPassword(
     throw invalidInput('The new password is the current one; choose another', [
       { field: 'newPassword', reason: 'must differ from the current password' },
     ]);
-  validatePassword(input.newPassword, row.username);
-  const passwordHash = await hashPassword(input.newPassword);
-  return transaction(h, async (tx) => {
-    const now = nowIso();
-    const patch = {
-      password_hash: passwordHash,
-      password_changed_at: now,
-      failed_logins: 0,
-      updated_at: now,
-    };
-    await store.updateUser(tx, row.id, patch);
-    const ended = await store.deleteSessionsOfUser(tx, row.id, input.keepSessionId);
-    await appendAudit(tx, {
-      actor,
-      action: 'user.change-password',
-      target: { type: 'user', id: row.id },
-      summary: { username: row.username, otherSessionsEnded: ended },
-    });
-    return toUser({ ...row, ...patch });
+  return storeNewPassword(h, actor, row, input.newPassword, {
+    action: 'user.change-password',
+    unlock: false,
+    keepSessionId: input.keepSessionId,
+    summary: (ended) => ({ otherSessionsEnded: ended }),
   });
 }
 

@@ -223,14 +223,20 @@ describe.each(DIALECTS)('merging a discovered device into its CMMS record on %s'
     expect(await vdb.db.selectFrom('findings').select('id').execute()).toHaveLength(5);
   });
 
-  it('keeps a finding dismissed as a false positive on either record dismissed', async () => {
+  /**
+   * The capture's MQTT finding on its device, and the same finding as the CMMS record's own (in `state`,
+   * one earlier sighting); `prepare` changes the duplicate's first. Merges, returns the folded finding.
+   */
+  async function foldMqtt(state: string, prepare?: (duplicateFindingId: string) => Promise<unknown>) {
     await importCaptureFile(vdb, CAPTURE);
     const seen = await showDevice(vdb, cliActor, '10.20.0.40');
     const record = await addDevice(vdb, cliActor, { assetTag: 'BME-40' });
     const mqtt = (await listFindings(vdb, cliActor, { deviceId: seen.id })).find(
       (f) => f.subject === 'mqtt:1883',
     )!;
+    await prepare?.(mqtt.id);
     const id = newId();
+    const at = '2026-11-01T08:00:00.000Z';
     await insertFindings(vdb, [
       {
         id,
@@ -240,56 +246,33 @@ describe.each(DIALECTS)('merging a discovered device into its CMMS record on %s'
         subject: mqtt.subject,
         dedup_key: findingKey(mqtt.type, record.id, mqtt.subject),
         title: mqtt.title,
-        state: 'false-positive',
+        state,
         evidence: '{}',
         last_evidence: '{}',
         details: '{}',
         occurrences: 1,
-        first_seen: '2026-11-01T08:00:00.000Z',
-        last_seen: '2026-11-01T08:00:00.000Z',
-        created_at: '2026-11-01T08:00:00.000Z',
-        updated_at: '2026-11-01T08:00:00.000Z',
+        first_seen: at,
+        last_seen: at,
+        created_at: at,
+        updated_at: at,
       },
     ]);
     await mergeDevices(vdb, cliActor, seen.id, record.id);
     const folded = (await listFindings(vdb, cliActor, { deviceId: record.id, state: ALL_STATES })).filter(
       (f) => f.subject === 'mqtt:1883',
     );
-    expect(folded).toMatchObject([{ id, state: 'false-positive', occurrences: 1 + mqtt.occurrences }]);
+    return { id, folded, duplicateOccurrences: mqtt.occurrences };
+  }
+
+  it('keeps a finding dismissed as a false positive on either record dismissed', async () => {
+    const { id, folded, duplicateOccurrences } = await foldMqtt('false-positive');
+    expect(folded).toMatchObject([{ id, state: 'false-positive', occurrences: 1 + duplicateOccurrences }]);
   });
+
   it('reopens a resolved finding as acknowledged when the duplicate saw it, acknowledged, later', async () => {
-    await importCaptureFile(vdb, CAPTURE);
-    const seen = await showDevice(vdb, cliActor, '10.20.0.40');
-    const record = await addDevice(vdb, cliActor, { assetTag: 'BME-40' });
-    const mqtt = (await listFindings(vdb, cliActor, { deviceId: seen.id })).find(
-      (f) => f.subject === 'mqtt:1883',
-    )!;
     // A person saw the duplicate's finding and left it for later: still a live exposure.
-    await setFindingState(vdb, cliActor, mqtt.id, 'acknowledged');
-    const id = newId();
-    await insertFindings(vdb, [
-      {
-        id,
-        type: mqtt.type,
-        severity: mqtt.severity,
-        device_id: record.id,
-        subject: mqtt.subject,
-        dedup_key: findingKey(mqtt.type, record.id, mqtt.subject),
-        title: mqtt.title,
-        state: 'resolved',
-        evidence: '{}',
-        last_evidence: '{}',
-        details: '{}',
-        occurrences: 1,
-        first_seen: '2026-11-01T08:00:00.000Z',
-        last_seen: '2026-11-01T08:00:00.000Z',
-        created_at: '2026-11-01T08:00:00.000Z',
-        updated_at: '2026-11-01T08:00:00.000Z',
-      },
-    ]);
-    await mergeDevices(vdb, cliActor, seen.id, record.id);
-    const folded = (await listFindings(vdb, cliActor, { deviceId: record.id, state: ALL_STATES })).filter(
-      (f) => f.subject === 'mqtt:1883',
+    const { id, folded } = await foldMqtt('resolved', (dup) =>
+      setFindingState(vdb, cliActor, dup, 'acknowledged'),
     );
     expect(folded).toMatchObject([{ id, state: 'acknowledged' }]);
   });
