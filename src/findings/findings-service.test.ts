@@ -111,6 +111,12 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
     const body = (await res.json()) as { items: { subject: string; evidence: { packet: number } }[] };
     expect(body.items.map((i) => i.subject).sort()).toEqual(['ftp:21', 'telnet:23']);
     expect(body.items.find((i) => i.subject === 'telnet:23')?.evidence.packet).toBe(12);
+    // A device named as its label shows it (its address), not only by id; an unknown one is a 404.
+    const byAddress = (await (await h.as('auditor').get('/api/v1/findings?deviceId=10.20.0.40')).json()) as {
+      items: { subject: string }[];
+    };
+    expect(byAddress.items.map((i) => i.subject).sort()).toEqual(['ftp:21', 'telnet:23']);
+    expect((await h.as('auditor').get('/api/v1/findings?deviceId=10.99.99.99')).status).toBe(404);
     const created = await h.as('admin').post('/api/v1/tokens', { name: 'south-only', sites: ['South'] });
     const { token } = (await created.json()) as { token: string };
     const south = (await (await h.withToken(token).get('/api/v1/findings')).json()) as {

@@ -197,6 +197,15 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
       .as('clinical-engineer')
       .post(`/api/v1/alerts/${ctAlert.id}/state`, { state: 'acknowledged' });
     expect(((await ack.json()) as Item).deviceLabel).toBe('GE Medical Systems RHAPSODE (10.20.0.21)');
+    // The label's address (or the asset tag) typed back as deviceId selects the device's alerts.
+    for (const ref of ['10.20.0.21', '44-4B-5D-C7-21-01', ct.id]) {
+      const byRef = (await (await h.as('auditor').get(`/api/v1/alerts?deviceId=${ref}`)).json()) as {
+        items: Item[];
+      };
+      expect(byRef.items.map((a) => a.deviceId)).toEqual([ct.id]);
+    }
+    const unknown = await h.as('auditor').get('/api/v1/alerts?deviceId=10.99.99.99');
+    expect(unknown.status).toBe(404);
   });
 
   it('lists dead letters and answers 404 for an unknown one', async () => {

@@ -4,6 +4,7 @@
  * retry). Bodies are validated by the domain modules, so the API and the CLI refuse the same things.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { resolveDevice } from '../../inventory/inventory-service.js';
 import { ALERT_SEVERITIES } from '../../monitor/alert-candidate.js';
 import {
   addDestination,
@@ -147,7 +148,13 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
           state: many(z.enum(ALERT_STATES)),
           rule: many(z.string().min(1).max(64)),
           severity: many(z.enum(ALERT_SEVERITIES)),
-          deviceId: z.string().max(64).optional(),
+          deviceId: z
+            .string()
+            .max(255)
+            .optional()
+            .openapi({
+              description: 'A device id or reference (asset tag, serial, UDI, MAC, IP, host name)',
+            }),
           siteId: z.string().max(64).optional(),
           since: z.string().max(40).optional(),
           ...Page,
@@ -167,8 +174,12 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const q = c.req.valid('query');
+      const { vdb } = c.get('ctx');
+      const actor = actorOf(c);
+      // The address a list shows, typed back, must not read as "no alerts": resolve it, or 404.
+      if (q.deviceId) q.deviceId = (await resolveDevice(vdb, actor, q.deviceId)).id;
       const query = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
-      return c.json(await listAlerts(c.get('ctx').vdb, actorOf(c), query), 200);
+      return c.json(await listAlerts(vdb, actor, query), 200);
     },
   )
   .openapi(

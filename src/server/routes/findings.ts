@@ -10,6 +10,7 @@ import {
   listFindings,
   setFindingState,
 } from '../../findings/findings-service.js';
+import { resolveDevice } from '../../inventory/inventory-service.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 const EvidenceSchema = z
@@ -70,7 +71,13 @@ export const findingRoutes = new OpenAPIHono<AppEnv>()
           type: z.enum(FINDING_TYPES).optional(),
           severity: many(z.enum(SEVERITIES)),
           state: many(z.enum(FINDING_STATES)),
-          deviceId: z.string().max(64).optional(),
+          deviceId: z
+            .string()
+            .max(255)
+            .optional()
+            .openapi({
+              description: 'A device id or reference (asset tag, serial, UDI, MAC, IP, host name)',
+            }),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
           offset: z.coerce.number().int().min(0).default(0),
         }),
@@ -79,10 +86,11 @@ export const findingRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { limit, offset, ...query } = c.req.valid('query');
-      return c.json(
-        { items: await listFindings(c.get('ctx').vdb, actorOf(c), query, { limit, offset }) },
-        200,
-      );
+      const { vdb } = c.get('ctx');
+      const actor = actorOf(c);
+      // The address a list shows, typed back, must not read as "no findings": resolve it, or 404.
+      if (query.deviceId) query.deviceId = (await resolveDevice(vdb, actor, query.deviceId)).id;
+      return c.json({ items: await listFindings(vdb, actor, query, { limit, offset }) }, 200);
     },
   )
   .openapi(
