@@ -148,13 +148,9 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
           state: many(z.enum(ALERT_STATES)),
           rule: many(z.string().min(1).max(64)),
           severity: many(z.enum(ALERT_SEVERITIES)),
-          deviceId: z
-            .string()
-            .max(255)
-            .optional()
-            .openapi({
-              description: 'A device id or reference (asset tag, serial, UDI, MAC, IP, host name)',
-            }),
+          deviceId: z.string().max(255).optional().openapi({
+            description: 'A device id or reference (asset tag, serial, UDI, MAC, IP, host name)',
+          }),
           siteId: z.string().max(64).optional(),
           since: z.string().max(40).optional(),
           ...Page,

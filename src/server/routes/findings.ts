@@ -71,13 +71,9 @@ export const findingRoutes = new OpenAPIHono<AppEnv>()
           type: z.enum(FINDING_TYPES).optional(),
           severity: many(z.enum(SEVERITIES)),
           state: many(z.enum(FINDING_STATES)),
-          deviceId: z
-            .string()
-            .max(255)
-            .optional()
-            .openapi({
-              description: 'A device id or reference (asset tag, serial, UDI, MAC, IP, host name)',
-            }),
+          deviceId: z.string().max(255).optional().openapi({
+            description: 'A device id or reference (asset tag, serial, UDI, MAC, IP, host name)',
+          }),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
           offset: z.coerce.number().int().min(0).default(0),
         }),
