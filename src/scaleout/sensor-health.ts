@@ -16,8 +16,8 @@ import {
 import { resolveSites } from '../store/account-store.js';
 import { nowIso } from '../store/ids.js';
 import {
-  getSensor,
   listSensorRows,
+  lockSensor,
   type SensorRow,
   setSensorSilent,
   upsertSensor,
@@ -101,9 +101,28 @@ export async function recordSensorHealth(
   },
 ): Promise<AlertCandidate[]> {
   const id = `${input.site}/${input.sensor}`;
-  const prev = await getSensor(tx, id);
-  const hb = input.heartbeat;
   const now = nowIso();
+  const prev = await lockSensor(tx, {
+    id,
+    site: input.site,
+    sensor: input.sensor,
+    version: null,
+    source: null,
+    started_at: null,
+    last_seen: input.receivedAt,
+    sensor_at: input.sensorAt,
+    lag_ms: 0,
+    packets: 0,
+    capture_drops: 0,
+    spool_bytes: 0,
+    spool_dropped_low: 0,
+    spool_dropped_high: 0,
+    messages: 0,
+    silent: 0,
+    created_at: now,
+    updated_at: now,
+  });
+  const hb = input.heartbeat;
   const lag = Math.max(0, Date.parse(input.receivedAt) - Date.parse(input.sensorAt)) || 0;
   const row: SensorRow = {
     id,

@@ -44,6 +44,21 @@ export async function getSensor(h: DbHandle, id: string): Promise<SensorRow | un
   return h.db.selectFrom('sensors').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The sensor's row, locked until the transaction ends (PostgreSQL; SQLite writes one transaction at a
+ * time), so that two ingest workers applying batches of one sensor at once do not both read the old row
+ * and overwrite each other's counts. A first sighting inserts `blank` to have a row to lock.
+ */
+export async function lockSensor(h: DbHandle, blank: SensorRow): Promise<SensorRow> {
+  await h.db
+    .insertInto('sensors')
+    .values(blank)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  const q = h.db.selectFrom('sensors').selectAll().where('id', '=', blank.id);
+  return (h.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
+}
+
 export async function upsertSensor(h: DbHandle, row: SensorRow): Promise<void> {
   const { id, created_at, ...rest } = row;
   await h.db
