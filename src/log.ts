@@ -17,6 +17,8 @@ export const REDACT_PATHS = [
   '*.setupToken',
   'smtpPassword',
   '*.smtpPassword',
+  'oidcClientSecret',
+  '*.oidcClientSecret',
   'secret',
   '*.secret',
   'req.headers.authorization',

@@ -22,6 +22,8 @@ export interface Actor {
    * `authenticated` routes: session, password, second factor, logout).
    */
   mfaEnrolmentRequired?: boolean;
+  /** How a signed-in user proved who they are: their Vigil password, or the identity provider (sso.ts). */
+  signIn?: 'password' | 'sso';
 }
 
 export function can(actor: Actor, permission: Permission): boolean {

@@ -6,7 +6,7 @@
  */
 import { appendAudit } from '../audit/audit-log.js';
 import type { Config } from '../config/config.js';
-import { authenticationRequired, forbidden, invalidInput } from '../errors.js';
+import { authenticationRequired, conflict, forbidden, invalidInput } from '../errors.js';
 import * as store from '../store/account-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import type { Actor } from './actor.js';
@@ -23,6 +23,14 @@ export async function ownAccount(h: DbHandle, actor: Actor): Promise<store.UserR
   return row;
 }
 
+/** A single sign-on account has no password or second factor in Vigil: the identity provider keeps them. */
+export function assertLocalAccount(row: store.UserRow): void {
+  if (row.auth_source !== 'local')
+    throw conflict(
+      `"${row.username}" signs in through single sign-on: its password and second factor are kept by the identity provider, not by Vigil`,
+    );
+}
+
 /** Resolves when `password` is the account's; otherwise records the failure and throws. */
 export async function assertCurrentPassword(
   h: DbHandle,
@@ -32,6 +40,7 @@ export async function assertCurrentPassword(
   action: string,
   lockout: Lockout,
 ): Promise<void> {
+  assertLocalAccount(row);
   if (await verifyPassword(row.password_hash, password)) return;
   await recordCredentialFailure(h, actor, row, action, 'wrong current password', lockout);
   throw invalidInput('The current password is wrong', [

@@ -87,6 +87,11 @@ export async function login(
     await burnPasswordCheck(req.password);
     return fail('account locked');
   }
+  if (row.auth_source !== 'local') {
+    // No password of its own (sso.ts); the same answer as a wrong password, so names are not revealed.
+    await burnPasswordCheck(req.password);
+    return fail('single sign-on account');
+  }
   // A wrong password or second factor counts towards the lockout.
   const failWith = (reason: string) => {
     const failures = row.failed_logins + 1;
@@ -112,10 +117,7 @@ export async function login(
     if (!secondFactor) return failWith('wrong second factor');
   }
 
-  const sessionSecret = newSecret();
-  const csrfToken = newSecret();
-  const expiresAt = new Date(now.getTime() + config.sessionHours * 3_600_000).toISOString();
-  await transaction(h, async (tx) => {
+  return transaction(h, async (tx) => {
     await store.updateUser(tx, row.id, {
       ...secondFactor?.patch,
       failed_logins: 0,
@@ -123,17 +125,7 @@ export async function login(
       last_login_at: nowS,
       updated_at: nowS,
     });
-    await store.deleteExpiredSessions(tx, nowS);
-    await store.insertSession(tx, {
-      id: hashSecret(sessionSecret),
-      user_id: row.id,
-      csrf_token: csrfToken,
-      ip: req.ip ?? null,
-      user_agent: req.userAgent?.slice(0, 256) ?? null,
-      created_at: nowS,
-      last_seen_at: nowS,
-      expires_at: expiresAt,
-    });
+    const session = await openSession(tx, config, row.id, { ...req, now });
     await appendAudit(tx, {
       actor: { ...attempt, name: row.username },
       action: 'auth.login',
@@ -149,13 +141,36 @@ export async function login(
           }
         : {}),
     });
+    return { ...session, user: toUser({ ...row, last_login_at: nowS, locked_until: null }) };
   });
-  return {
-    sessionSecret,
-    csrfToken,
-    expiresAt,
-    user: toUser({ ...row, last_login_at: nowS, locked_until: null }),
-  };
+}
+
+/**
+ * A new session for a user who has just proven who they are (a password and second factor here, or
+ * the identity provider in sso.ts). Call inside the transaction that audits the sign-in.
+ */
+export async function openSession(
+  tx: DbHandle,
+  config: Pick<Config, 'sessionHours'>,
+  userId: string,
+  meta: { ip?: string | undefined; userAgent?: string | undefined; now: Date },
+): Promise<Omit<LoginResult, 'user'>> {
+  const nowS = meta.now.toISOString();
+  const sessionSecret = newSecret();
+  const csrfToken = newSecret();
+  const expiresAt = new Date(meta.now.getTime() + config.sessionHours * 3_600_000).toISOString();
+  await store.deleteExpiredSessions(tx, nowS);
+  await store.insertSession(tx, {
+    id: hashSecret(sessionSecret),
+    user_id: userId,
+    csrf_token: csrfToken,
+    ip: meta.ip ?? null,
+    user_agent: meta.userAgent?.slice(0, 256) ?? null,
+    created_at: nowS,
+    last_seen_at: nowS,
+    expires_at: expiresAt,
+  });
+  return { sessionSecret, csrfToken, expiresAt };
 }
 
 export interface ResolvedSession {
@@ -195,7 +210,11 @@ export async function resolveSession(
       role,
       permissions: permissionsOf(role),
       ...(ip ? { ip } : {}),
-      ...(config.requireMfa && user.totp_enabled_at === null ? { mfaEnrolmentRequired: true } : {}),
+      signIn: user.auth_source === 'oidc' ? 'sso' : 'password',
+      // A single sign-on account's second factor is the provider's, checked when it signed in (sso.ts).
+      ...(config.requireMfa && user.auth_source === 'local' && user.totp_enabled_at === null
+        ? { mfaEnrolmentRequired: true }
+        : {}),
     },
     sessionId: id,
     csrfToken: session.csrf_token,

@@ -11,7 +11,7 @@ import { type Actor, assertCan } from './actor.js';
 import { checkPassword } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 import { isRole, ROLE_NAMES, type Role } from './permissions.js';
-import { assertCurrentPassword, type Lockout, ownAccount } from './reauthenticate.js';
+import { assertCurrentPassword, assertLocalAccount, type Lockout, ownAccount } from './reauthenticate.js';
 
 export interface User {
   id: string;
@@ -25,6 +25,8 @@ export interface User {
   createdAt: string;
   /** Whether signing in needs a second factor (a confirmed TOTP authenticator). */
   mfaEnabled: boolean;
+  /** `password`: a local account; `sso`: signs in through the identity provider (OpenID Connect). */
+  signIn: 'password' | 'sso';
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
@@ -41,6 +43,7 @@ export function toUser(row: store.UserRow, now = nowIso()): User {
     passwordChangedAt: row.password_changed_at,
     createdAt: row.created_at,
     mfaEnabled: row.totp_enabled_at !== null,
+    signIn: row.auth_source === 'oidc' ? 'sso' : 'password',
   };
 }
 
@@ -106,6 +109,9 @@ export async function createUserUnchecked(h: DbHandle, actor: Actor, input: NewU
       totp_enabled_at: null,
       totp_last_step: null,
       mfa_recovery: null,
+      auth_source: 'local',
+      external_id: null,
+      sso_mfa_at: null,
     };
     await store.insertUser(tx, row);
     await appendAudit(tx, {
@@ -168,6 +174,7 @@ export async function resetPassword(
 ): Promise<User> {
   assertCan(actor, 'users:write');
   const row = await requireUser(h, username);
+  assertLocalAccount(row);
   // Resetting also unlocks, and ends every session opened with the old password.
   return storeNewPassword(h, actor, row, password, {
     action: 'user.reset-password',
@@ -256,6 +263,10 @@ export async function setUserRole(
   const role = validateRole(roleName);
   return transaction(h, async (tx) => {
     const row = await requireUser(tx, username);
+    if (row.auth_source !== 'local')
+      throw conflict(
+        `"${row.username}" signs in through single sign-on: the role follows the groups at the identity provider and is set again at every sign-in; change the groups there, or disable the account here to stop access now`,
+      );
     if (row.role === 'admin' && role !== 'admin') await assertAnotherAdmin(tx, row.id);
     const now = nowIso();
     await store.updateUser(tx, row.id, { role, updated_at: now });

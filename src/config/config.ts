@@ -14,6 +14,50 @@ const databaseUrl = z
   });
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** An identity provider is reached over HTTPS; plain HTTP only on this machine (a test or a local proxy). */
+const issuerUrl = z.url().refine(
+  (v) => {
+    const u = new URL(v);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
+  },
+  { message: 'must be an https:// URL (http:// only for localhost)' },
+);
+const commaList = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+/**
+ * Identity-provider group → Vigil role. In the config file an object; in VIGIL_OIDC_ROLE_MAP either that
+ * object as JSON or `group=role;group=role` (group names and ids may hold commas, not semicolons).
+ */
+const roleMap = z
+  .union([
+    z.record(z.string().min(1), z.string()),
+    z.string().transform((v, ctx) => {
+      const text = v.trim();
+      if (text.startsWith('{')) {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+          return z.NEVER;
+        }
+      }
+      const out: Record<string, string> = {};
+      for (const pair of text.split(';')) {
+        if (!pair.trim()) continue;
+        const at = pair.lastIndexOf('=');
+        if (at <= 0) {
+          ctx.addIssue({ code: 'custom', message: `"${pair.trim()}" is not group=role` });
+          return z.NEVER;
+        }
+        out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+      }
+      return out;
+    }),
+  ])
+  .pipe(z.record(z.string().min(1), z.enum(['admin', 'security-officer', 'clinical-engineer', 'auditor'])));
 const positiveInt = z.coerce.number().int().positive();
 
 /** Each option: its schema, its environment variable and what it means (docs/configuration.md mirrors this). */
@@ -68,6 +112,56 @@ export const CONFIG_OPTIONS = {
     env: 'VIGIL_REQUIRE_MFA',
     schema: z.stringbool().default(false),
     doc: 'Every account must sign in with a second factor (TOTP); one without it may only enrol one',
+  },
+  oidcIssuer: {
+    env: 'VIGIL_OIDC_ISSUER',
+    schema: issuerUrl.optional(),
+    doc: 'Single sign-on: the OpenID Connect issuer (e.g. https://login.microsoftonline.com/TENANT/v2.0); unset turns SSO off',
+  },
+  oidcClientId: {
+    env: 'VIGIL_OIDC_CLIENT_ID',
+    schema: z.string().min(1).max(512).optional(),
+    doc: "Single sign-on: Vigil's client id at the identity provider",
+  },
+  oidcClientSecret: {
+    env: 'VIGIL_OIDC_CLIENT_SECRET',
+    schema: z.string().min(1).max(4096).optional(),
+    doc: "Single sign-on: Vigil's client secret (never logged); unset for a public client (PKCE only)",
+  },
+  oidcRedirectUrl: {
+    env: 'VIGIL_OIDC_REDIRECT_URL',
+    schema: z.url().optional(),
+    doc: 'Single sign-on: the callback registered at the provider, https://VIGIL-HOST/api/v1/auth/oidc/callback',
+  },
+  oidcProviderName: {
+    env: 'VIGIL_OIDC_PROVIDER_NAME',
+    schema: z.string().min(1).max(64).default('single sign-on'),
+    doc: 'Single sign-on: the name on the sign-in button ("Sign in with …")',
+  },
+  oidcScopes: {
+    env: 'VIGIL_OIDC_SCOPES',
+    schema: z.string().min(1).default('openid profile email'),
+    doc: 'Single sign-on: scopes asked for (openid is always added)',
+  },
+  oidcUsernameClaim: {
+    env: 'VIGIL_OIDC_USERNAME_CLAIM',
+    schema: z.string().min(1).default('preferred_username'),
+    doc: 'Single sign-on: the ID token claim that becomes the Vigil user name (e.g. preferred_username, email, upn)',
+  },
+  oidcGroupsClaim: {
+    env: 'VIGIL_OIDC_GROUPS_CLAIM',
+    schema: z.string().min(1).default('groups'),
+    doc: 'Single sign-on: the ID token claim listing the groups (or app roles) mapped to Vigil roles',
+  },
+  oidcRoleMap: {
+    env: 'VIGIL_OIDC_ROLE_MAP',
+    schema: roleMap.optional(),
+    doc: 'Single sign-on: group → role, `group=role;group=role` or a JSON object; a person in none of these groups cannot sign in',
+  },
+  oidcMfaAcr: {
+    env: 'VIGIL_OIDC_MFA_ACR',
+    schema: commaList.optional(),
+    doc: "Single sign-on: acr values the provider uses for a multi-factor sign-in (besides amr 'mfa', 'otp', 'hwk', 'sc', 'fido')",
   },
   trustProxy: {
     env: 'VIGIL_TRUST_PROXY',
@@ -206,6 +300,23 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
     throw new VigilError('configuration', 'Vigil cannot start: bad configuration', {
       issues: [{ field: 'tlsCert/tlsKey', reason: 'give both the certificate and the key, or neither' }],
+    });
+  }
+  const oidc = [config.oidcIssuer, config.oidcClientId, config.oidcRedirectUrl, config.oidcRoleMap];
+  if (oidc.some((v) => v !== undefined) && !oidc.every((v) => v !== undefined)) {
+    throw new VigilError('configuration', 'Vigil cannot start: bad configuration', {
+      issues: [
+        {
+          field: 'oidcIssuer/oidcClientId/oidcRedirectUrl/oidcRoleMap',
+          reason:
+            'single sign-on needs all four: the issuer, the client id, the redirect URL and the role map',
+        },
+      ],
+    });
+  }
+  if (config.oidcRoleMap && Object.keys(config.oidcRoleMap).length === 0) {
+    throw new VigilError('configuration', 'Vigil cannot start: bad configuration', {
+      issues: [{ field: 'oidcRoleMap (VIGIL_OIDC_ROLE_MAP)', reason: 'maps no group to a role' }],
     });
   }
   return config;

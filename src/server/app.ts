@@ -40,6 +40,7 @@ import { riskRoutes } from './routes/risk.js';
 import { savedViewRoutes } from './routes/saved-views.js';
 import { metricsHandler, sensorRoutes } from './routes/sensors.js';
 import { siteRoutes } from './routes/sites.js';
+import { ssoRoutes } from './routes/sso.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -65,6 +66,7 @@ function buildApi(opts: AppOptions) {
         ...(opts.throttle ? { throttle: opts.throttle } : {}),
       }),
     )
+    .route('/', ssoRoutes({ secureCookies: opts.secure ?? false }))
     .route('/', userRoutes)
     .route('/', savedViewRoutes)
     .route('/', tokenRoutes)

@@ -319,7 +319,7 @@ export interface AccessFigures {
   byRole: Record<string, number>;
   /** Enabled accounts that never logged in or not for 90 days. */
   dormant: number;
-  /** Enabled accounts that sign in with a second factor. */
+  /** Enabled accounts that sign in with a second factor (TOTP, or single sign-on that asserted one). */
   withMfa: number;
   activeTokens: number;
   lastPasswordChange: string | null;
@@ -328,7 +328,16 @@ export interface AccessFigures {
 export async function accessFigures(h: DbHandle, now: string, dormantBefore: string): Promise<AccessFigures> {
   const users = await h.db
     .selectFrom('users')
-    .select(['role', 'disabled', 'last_login_at', 'created_at', 'password_changed_at', 'totp_enabled_at'])
+    .select([
+      'role',
+      'disabled',
+      'last_login_at',
+      'created_at',
+      'password_changed_at',
+      'totp_enabled_at',
+      'auth_source',
+      'sso_mfa_at',
+    ])
     .execute();
   const tokens = await h.db
     .selectFrom('api_tokens')
@@ -349,7 +358,8 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
     byRole[u.role] = (byRole[u.role] ?? 0) + 1;
     const seen = u.last_login_at ?? u.created_at;
     if (seen < dormantBefore) dormant++;
-    if (u.totp_enabled_at !== null) withMfa++;
+    // A single sign-on account counts when its provider asserted more than one factor at the last sign-in.
+    if (u.totp_enabled_at !== null || (u.auth_source === 'oidc' && u.sso_mfa_at !== null)) withMfa++;
     if (!lastPasswordChange || u.password_changed_at > lastPasswordChange)
       lastPasswordChange = u.password_changed_at;
   }

@@ -26,6 +26,7 @@ import * as m0018 from './migrations/0018-import-jobs.js';
 import * as m0019 from './migrations/0019-device-sanitizations.js';
 import * as m0020 from './migrations/0020-fingerprint-evidence.js';
 import * as m0021 from './migrations/0021-account-mfa.js';
+import * as m0022 from './migrations/0022-account-sso.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -50,6 +51,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0019-device-sanitizations': m0019,
   '0020-fingerprint-evidence': m0020,
   '0021-account-mfa': m0021,
+  '0022-account-sso': m0022,
 };
 
 export interface MigrationReport {

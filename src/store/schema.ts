@@ -133,6 +133,12 @@ export interface UserTable {
   totp_last_step: number | null;
   /** JSON `[{hash, usedAt}]`: SHA-256 of each recovery code. */
   mfa_recovery: string | null;
+  /** `local` (a password kept by Vigil) or `oidc` (single sign-on; no usable password) (0022-account-sso). */
+  auth_source: string;
+  /** For `oidc`: "<issuer> <subject>", the provider's own stable name for the person. */
+  external_id: string | null;
+  /** For `oidc`: when the provider last asserted a multi-factor sign-in (null if the last sign-in did not). */
+  sso_mfa_at: string | null;
 }
 
 export interface SessionTable {

@@ -72,6 +72,7 @@ async function loadSession(): Promise<Session | null> {
       permissions: new Set(s.actor.permissions),
       expiresAt: s.expiresAt,
       mfaEnrolmentRequired: s.actor.mfaEnrolmentRequired,
+      signIn: s.actor.signIn,
     };
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return null;

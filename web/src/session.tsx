@@ -11,6 +11,8 @@ export interface Session {
   expiresAt: string | null;
   /** This Vigil requires a second factor and the account has none: it may only enrol one. */
   mfaEnrolmentRequired: boolean;
+  /** `sso`: signed in through the identity provider, which keeps the password and second factor. */
+  signIn: 'password' | 'sso' | null;
 }
 
 export const SessionContext = createContext<{

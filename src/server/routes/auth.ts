@@ -253,6 +253,10 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
                     mfaEnrolmentRequired: z
                       .boolean()
                       .openapi({ description: 'requireMfa is on and this user has no second factor yet' }),
+                    signIn: z.enum(['password', 'sso']).nullable().openapi({
+                      description:
+                        "A signed-in user's way in: their Vigil password, or single sign-on (no password or second factor kept by Vigil); null for API tokens",
+                    }),
                   }),
                   csrfToken: z.string().nullable(),
                   expiresAt: z.string().nullable(),
@@ -277,6 +281,7 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
               permissions: [...actor.permissions].sort(),
               siteIds: actor.siteIds ? [...actor.siteIds] : null,
               mfaEnrolmentRequired: actor.mfaEnrolmentRequired === true,
+              signIn: actor.signIn ?? null,
             },
             csrfToken,
             expiresAt,

@@ -10,7 +10,7 @@ import { type AppEnv, defineRoute, json } from '../route.js';
 import { UserSchema } from './users.js';
 
 /** Options whose values are credentials: the API says only whether they are set. */
-const SECRET_OPTIONS = new Set<string>(['smtpUser', 'smtpPassword']);
+const SECRET_OPTIONS = new Set<string>(['smtpUser', 'smtpPassword', 'oidcClientSecret']);
 
 /** Every configuration option with its value as this process runs it, credentials left out. */
 function configurationOf(config: Config, database: string) {

@@ -20,6 +20,10 @@ export const UserSchema = z
     passwordChangedAt: z.string(),
     createdAt: z.string(),
     mfaEnabled: z.boolean().openapi({ description: 'Signs in with a second factor (TOTP)' }),
+    signIn: z.enum(['password', 'sso']).openapi({
+      description:
+        '`password`: a local account; `sso`: signs in through the identity provider (OpenID Connect)',
+    }),
   })
   .openapi('User');
 

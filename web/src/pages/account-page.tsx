@@ -42,10 +42,23 @@ export default function AccountPage() {
           </div>
         </dl>
       </section>
-      <h2>Two-factor authentication</h2>
-      <TwoFactor onChanged={refresh} />
-      <h2>Change password</h2>
-      <ChangePassword />
+      {session.signIn === 'sso' ? (
+        <>
+          <h2>Password and two-factor authentication</h2>
+          <p className="muted">
+            You sign in through your organization's identity provider (single sign-on): your password and
+            second factor are kept there, not in Vigil. Your role follows your groups there and is updated
+            each time you sign in.
+          </p>
+        </>
+      ) : (
+        <>
+          <h2>Two-factor authentication</h2>
+          <TwoFactor onChanged={refresh} />
+          <h2>Change password</h2>
+          <ChangePassword />
+        </>
+      )}
       <h2>Permissions</h2>
       <p className="muted">What your role allows; an administrator changes roles (Admin, Users).</p>
       <ul className="inline-list">

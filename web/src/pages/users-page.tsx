@@ -137,8 +137,21 @@ export default function UsersPage() {
                 ),
             },
             { key: 'login', label: 'Last login', render: (u) => formatDate(u.lastLoginAt) },
-            { key: 'pw', label: 'Password set', render: (u) => formatDate(u.passwordChangedAt) },
-            { key: 'mfa', label: 'Two-factor', render: (u) => (u.mfaEnabled ? 'on' : 'off') },
+            {
+              key: 'signIn',
+              label: 'Sign-in',
+              render: (u) => (u.signIn === 'sso' ? 'single sign-on' : 'password'),
+            },
+            {
+              key: 'pw',
+              label: 'Password set',
+              render: (u) => (u.signIn === 'sso' ? '—' : formatDate(u.passwordChangedAt)),
+            },
+            {
+              key: 'mfa',
+              label: 'Two-factor',
+              render: (u) => (u.signIn === 'sso' ? 'at the provider' : u.mfaEnabled ? 'on' : 'off'),
+            },
             ...(can('users:write')
               ? [
                   {
@@ -152,12 +165,17 @@ export default function UsersPage() {
                           <button type="button" onClick={() => toggle(u.username, u.disabled)}>
                             {u.disabled ? 'Enable' : 'Disable'} {u.username}
                           </button>{' '}
-                          <button type="button" onClick={() => open('password', u.username, u.role)}>
-                            Reset password of {u.username}
-                          </button>{' '}
-                          <button type="button" onClick={() => open('role', u.username, u.role)}>
-                            Change role of {u.username}
-                          </button>
+                          {/* A single sign-on account's password and role are the identity provider's. */}
+                          {u.signIn === 'password' && (
+                            <>
+                              <button type="button" onClick={() => open('password', u.username, u.role)}>
+                                Reset password of {u.username}
+                              </button>{' '}
+                              <button type="button" onClick={() => open('role', u.username, u.role)}>
+                                Change role of {u.username}
+                              </button>
+                            </>
+                          )}
                           {u.mfaEnabled && (
                             <>
                               {' '}

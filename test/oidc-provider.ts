@@ -1,0 +1,149 @@
+/**
+ * A real OpenID Connect provider for tests: `oidc-provider` (the certified Node.js implementation by the
+ * author of `openid-client`) on a loopback port, with one confidential client for Vigil and a sign-in
+ * step a test answers itself (`signInAs`): which account, and which authentication methods (`amr`).
+ * The browser is played by `browse`, which follows the provider's redirects and keeps its cookies.
+ */
+
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+export interface TestIdentity {
+  sub: string;
+  preferred_username?: string;
+  name?: string;
+  groups?: string[];
+  /** Authentication methods the provider reports (RFC 8176), e.g. ['pwd', 'mfa']. */
+  amr?: string[];
+}
+
+export interface TestProvider {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+  /** Who signs in at the provider's next interaction. */
+  signInAs(identity: TestIdentity): void;
+  /**
+   * Follows redirects from `url` while they stay at the provider, keeping its cookies like a browser;
+   * returns the first URL outside it (Vigil's callback, with code and state).
+   */
+  browse(url: string): Promise<URL>;
+  close(): Promise<void>;
+}
+
+export async function startTestProvider(redirectUrl: string): Promise<TestProvider> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'test-key' };
+  const identities = new Map<string, TestIdentity>();
+  let next: TestIdentity | undefined;
+  const clientId = 'vigil';
+  const clientSecret = 'a-long-test-client-secret-for-vigil-0123456789';
+
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [redirectUrl],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    jwks: { keys: [jwk] },
+    cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
+    // amr in every ID token, as Entra ID and Okta send it (oidc-provider releases it only on request).
+    claims: {
+      amr: null,
+      openid: ['sub', 'amr'],
+      profile: ['preferred_username', 'name', 'groups'],
+      email: ['email'],
+    },
+    // Scope claims in the ID token too, as Entra ID and Keycloak send them.
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    findAccount: (_ctx, id) => {
+      const identity = identities.get(id);
+      if (!identity) return undefined;
+      return {
+        accountId: id,
+        claims: () => {
+          const { amr: _amr, ...claims } = identity;
+          return claims;
+        },
+      };
+    },
+    // Consent is the provider administrator's business (admin consent at Entra ID): grant what is asked.
+    loadExistingGrant: async (ctx) => {
+      const grant = new ctx.oidc.provider.Grant({
+        clientId: ctx.oidc.client!.clientId,
+        accountId: ctx.oidc.session!.accountId!,
+      });
+      grant.addOIDCScope('openid profile email');
+      await grant.save();
+      return grant;
+    },
+  });
+
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    if (!req.url?.startsWith('/interaction/')) return callback(req, res);
+    void (async () => {
+      await provider.interactionDetails(req, res);
+      const identity = next;
+      if (!identity) throw new Error('test provider: signInAs() was not called before the sign-in');
+      identities.set(identity.sub, identity);
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: identity.sub, ...(identity.amr ? { amr: identity.amr } : {}) } },
+        { mergeWithLastSubmission: false },
+      );
+    })().catch((e: unknown) => {
+      res.statusCode = 500;
+      res.end(String(e));
+    });
+  });
+
+  const jar = new Map<string, string>();
+  const browse = async (start: string): Promise<URL> => {
+    let url = new URL(start);
+    for (let hop = 0; hop < 10; hop++) {
+      if (url.origin !== issuer) return url;
+      const res = await fetch(url, {
+        redirect: 'manual',
+        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      });
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const at = pair!.indexOf('=');
+        jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+      }
+      const location = res.headers.get('location');
+      if (!location)
+        throw new Error(`test provider answered ${res.status} at ${url.pathname}: ${await res.text()}`);
+      url = new URL(location, url);
+    }
+    throw new Error('test provider: too many redirects');
+  };
+
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    redirectUrl,
+    signInAs: (identity) => {
+      next = identity;
+      jar.clear(); // a new browser: no provider session from an earlier sign-in
+    },
+    browse,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
