@@ -39,6 +39,7 @@ import {
   IDENTITY_FIELDS,
   type SourceResult,
 } from './host-observation.js';
+import { mergeProtocolDetails } from './protocol-details.js';
 
 export interface ApplyOptions {
   kind: 'capture' | 'nmap' | 'zeek' | 'eve';
@@ -67,8 +68,6 @@ export interface ApplyReport {
   findings: { created: number; updated: number; reopened: number; unresolved: number };
   deviceIds: string[];
 }
-
-const LIST_CAP = 50;
 
 /** ISO-8601 UTC strings compare in time order. */
 const earlier = (a: string, b: string) => (a < b ? a : b);
@@ -276,7 +275,7 @@ async function mergeProtocols(
     for (const protocol of host.protocols) {
       const key = `${deviceId}|${protocol}`;
       const prev = out.get(key) ?? existing.get(key);
-      const details = mergeDetails(
+      const details = mergeProtocolDetails(
         prev ? (JSON.parse(prev.details) as Record<string, unknown>) : {},
         detailsOf(host, protocol),
       );
@@ -298,17 +297,6 @@ function detailsOf(host: HostObservation, protocol: string): Record<string, unkn
   if (protocol === 'dicom' && host.dicom) return { ...host.dicom };
   if (protocol === 'hl7' && host.hl7) return { ...host.hl7 };
   return {};
-}
-
-function mergeDetails(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    if (Array.isArray(v)) {
-      const prev = Array.isArray(out[k]) ? (out[k] as unknown[]) : [];
-      out[k] = [...new Set([...prev, ...v])].slice(0, LIST_CAP);
-    } else if (v !== null && v !== undefined) out[k] = v;
-  }
-  return out;
 }
 
 async function applyFindings(

@@ -692,9 +692,9 @@ export const ignoreDevice = (h: DbHandle, actor: Actor, ref: string, reason?: st
 
 /**
  * Folds a duplicate record into another: the target gains the duplicate's identifiers and facts, any
- * value it does not know yet, and its findings (with their tasks), alerts, hints and suggestions; the
- * duplicate becomes `merged` (kept, pointing at the target, so
- * references to it still resolve and the audit trail stays readable).
+ * value it does not know yet, and its findings (with their tasks), alerts, services, protocols, hints and
+ * suggestions; the duplicate becomes `merged` (kept, pointing at the target, so references to it still
+ * resolve and the audit trail stays readable).
  */
 export async function mergeDevices(
   h: DbHandle,
@@ -771,8 +771,8 @@ export async function mergeDevices(
     for (const f of await factRowsOf(tx, [source.id])) {
       if (!targetFacts.has(`${f.field} ${f.source}`)) await updateFact(tx, f.id, { device_id: into.id });
     }
-    // Findings, their tasks, alerts, hints and suggestions follow (merge-evidence.ts), after the target
-    // has taken the duplicate's criticality and ePHI, so the findings it gains are scored for it.
+    // Findings, their tasks, alerts, services, protocols, hints and suggestions follow (merge-evidence.ts),
+    // after the target has taken the duplicate's criticality and ePHI, so its new findings are scored for it.
     const evidence = await moveMergeEvidence(tx, source.id, into.id, now);
     const seen: Partial<Parameters<typeof updateDeviceRow>[2]> = {};
     if (source.firstSeen && (!into.firstSeen || source.firstSeen < into.firstSeen))

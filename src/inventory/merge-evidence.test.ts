@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { listAudit } from '../audit/audit-log.js';
+import { applySourceResult } from '../discovery/apply-source-result.js';
 import { findingKey } from '../discovery/finding-severity.js';
+import { parseNmapXml } from '../discovery/nmap-xml.js';
 import { listFindings, setFindingState } from '../findings/findings-service.js';
 import type { AlertCandidate } from '../monitor/alert-candidate.js';
 import { raiseAlerts } from '../monitor/alerts-service.js';
@@ -14,10 +17,15 @@ import { upsertHints, upsertSuggestions } from '../store/fingerprint-store.js';
 import { newId } from '../store/ids.js';
 import { createTask } from '../tasks/tasks-service.js';
 import { addDevice, mergeDevices, showDevice } from './inventory-service.js';
+import { moreSpecific } from './merge-evidence.js';
 
 // 07-telnet-ftp-ssh-mqtt.pcap: 10.20.0.40 logs in over Telnet and FTP and talks MQTT, five findings.
 const CAPTURE = join(import.meta.dirname, '../../test/fixtures/captures/07-telnet-ftp-ssh-mqtt.pcap');
 const ALL_STATES = ['open', 'acknowledged', 'resolved', 'false-positive'];
+// dicom-ct-store.pcap: one dcmtk C-STORE from a CT to the PACS 10.20.0.10 (AE PACS_MAIN) on port 104.
+const DICOM = join(import.meta.dirname, '../../test/fixtures/captures/dicom-ct-store.pcap');
+// sgh-medical-lan.xml: nmap -sV of the same LAN minutes later, 10.20.0.10 and 10.20.0.40 among the hosts.
+const NMAP = join(import.meta.dirname, '../../test/fixtures/nmap/sgh-medical-lan.xml');
 
 const alert = (deviceId: string, subject: string, time: string): AlertCandidate => ({
   rule: 'cleartext-credentials',
@@ -277,3 +285,164 @@ describe.each(DIALECTS)('merging a discovered device into its CMMS record on %s'
     expect(folded).toMatchObject([{ id, state: 'acknowledged' }]);
   });
 });
+
+describe('the more specific of two products or versions', () => {
+  // What a capture's SSH banner and nmap's -sV said of 10.20.0.40, and of its FTP server.
+  it('keeps the longer of the same thing, whichever was seen later', () => {
+    expect(moreSpecific('9.2p1', '9.2p1 Debian 2+deb12u10')).toBe('9.2p1 Debian 2+deb12u10');
+    expect(moreSpecific('9.2p1 Debian 2+deb12u10', '9.2p1')).toBe('9.2p1 Debian 2+deb12u10');
+    expect(moreSpecific('vsFTPd', 'vsftpd')).toBe('vsftpd');
+    expect(moreSpecific('OFFIS_DCMTK_367', null)).toBe('OFFIS_DCMTK_367');
+    expect(moreSpecific('3.0.3', '2.0.11')).toBe('2.0.11');
+  });
+});
+
+describe.each(DIALECTS)(
+  'merging the records a capture and a scan made of the same devices on %s',
+  (dialect) => {
+    let vdb: VigilDatabase;
+    beforeEach(async () => {
+      vdb = await freshDatabase(dialect);
+    });
+    afterEach(async () => {
+      await vdb.close();
+    });
+
+    /** The device's addresses and MACs dropped, as if it had been filed before anything tied them to it. */
+    const forget = (deviceId: string) =>
+      vdb.db.deleteFrom('device_identifiers').where('device_id', '=', deviceId).execute();
+    const services = (deviceId: string) =>
+      vdb.db
+        .selectFrom('device_services')
+        .select([
+          'port',
+          'transport',
+          'protocol',
+          'product',
+          'version',
+          'encrypted',
+          'first_seen',
+          'last_seen',
+        ])
+        .where('device_id', '=', deviceId)
+        .orderBy('port')
+        .execute();
+    const protocols = (deviceId: string) =>
+      vdb.db
+        .selectFrom('device_protocols')
+        .select(['protocol', 'details', 'first_seen', 'last_seen'])
+        .where('device_id', '=', deviceId)
+        .orderBy('protocol')
+        .execute();
+
+    it("folds the duplicate's services and protocols into the record, DICOM AE titles included", async () => {
+      await importCaptureFile(vdb, CAPTURE);
+      await importCaptureFile(vdb, DICOM);
+      const legacy = await showDevice(vdb, cliActor, '10.20.0.40');
+      const pacs = await showDevice(vdb, cliActor, '10.20.0.10');
+      await forget(legacy.id);
+      await forget(pacs.id);
+      const scan = parseNmapXml(readFileSync(NMAP), { file: 'sgh-medical-lan.xml' });
+      await applySourceResult(vdb, cliActor, scan, { kind: 'nmap', file: 'sgh-medical-lan.xml' });
+      const scannedLegacy = await showDevice(vdb, cliActor, '10.20.0.40');
+      const scannedPacs = await showDevice(vdb, cliActor, '10.20.0.10');
+      expect(scannedLegacy.id).not.toBe(legacy.id);
+      expect(scannedPacs.id).not.toBe(pacs.id);
+
+      await mergeDevices(vdb, cliActor, scannedLegacy.id, legacy.id);
+      await mergeDevices(vdb, cliActor, scannedPacs.id, pacs.id);
+
+      expect(await services(scannedLegacy.id)).toEqual([]);
+      expect(await services(scannedPacs.id)).toEqual([]);
+      expect(await protocols(scannedLegacy.id)).toEqual([]);
+      expect(await protocols(scannedPacs.id)).toEqual([]);
+      // The capture saw 23:55:20–29, the scan 23:55:33–23:56:49; one row per port with both windows.
+      const captured = { first_seen: '2026-11-28T23:55:20.402Z', last_seen: '2026-11-28T23:56:49.000Z' };
+      expect(await services(legacy.id)).toEqual([
+        {
+          port: 21,
+          transport: 'tcp',
+          protocol: 'ftp',
+          product: 'vsftpd',
+          version: '3.0.3',
+          encrypted: 0,
+          ...captured,
+        },
+        {
+          port: 22,
+          transport: 'tcp',
+          protocol: 'ssh',
+          product: 'OpenSSH',
+          version: '9.2p1 Debian 2+deb12u10',
+          encrypted: 1,
+          ...captured,
+        },
+        {
+          port: 23,
+          transport: 'tcp',
+          protocol: 'telnet',
+          product: null,
+          version: null,
+          encrypted: 0,
+          ...captured,
+        },
+        {
+          port: 1883,
+          transport: 'tcp',
+          protocol: 'mqtt',
+          product: 'mosquitto',
+          version: '2.0.11',
+          encrypted: 0,
+          ...captured,
+        },
+      ]);
+      expect((await protocols(legacy.id)).map((p) => [p.protocol, p.first_seen, p.last_seen])).toEqual(
+        ['ftp', 'mqtt', 'ssh', 'telnet'].map((p) => [p, captured.first_seen, captured.last_seen]),
+      );
+
+      // The PACS: the capture named its DICOM implementation; the scan also found DICOM over TLS on 2762.
+      const pacsSeen = { first_seen: '2026-11-28T23:55:00.923Z', last_seen: '2026-11-28T23:56:49.000Z' };
+      expect(await services(pacs.id)).toEqual([
+        {
+          port: 104,
+          transport: 'tcp',
+          protocol: 'dicom',
+          product: 'OFFIS_DCMTK_367',
+          version: null,
+          encrypted: 0,
+          ...pacsSeen,
+        },
+        {
+          port: 2762,
+          transport: 'tcp',
+          protocol: 'dicom',
+          product: null,
+          version: null,
+          encrypted: 1,
+          first_seen: '2026-11-28T23:55:33.000Z',
+          last_seen: '2026-11-28T23:56:49.000Z',
+        },
+      ]);
+      const [dicom, ...others] = await protocols(pacs.id);
+      expect(others).toEqual([]);
+      expect(dicom).toMatchObject({ protocol: 'dicom', ...pacsSeen });
+      const shown = await showDevice(vdb, cliActor, pacs.id);
+      expect(shown.protocols).toEqual(['dicom']);
+      expect(shown.dicom).toMatchObject({
+        aeTitles: ['PACS_MAIN'],
+        implementationVersionName: 'OFFIS_DCMTK_367',
+        sopClasses: ['1.2.840.10008.5.1.4.1.1.2'],
+      });
+      expect(shown.services.map((x) => x.port)).toEqual([104, 2762]);
+
+      const [pacsMerge, legacyMerge] = await listAudit(vdb, { action: 'device.merge' });
+      expect(legacyMerge!.summary).toMatchObject({ servicesMoved: 0, protocolsMoved: 0 });
+      expect(pacsMerge!.summary).toMatchObject({ servicesMoved: 1, protocolsMoved: 0 });
+
+      // The next scan updates those rows instead of adding any.
+      await applySourceResult(vdb, cliActor, scan, { kind: 'nmap', file: 'sgh-medical-lan.xml' });
+      expect(await services(legacy.id)).toHaveLength(4);
+      expect(await services(pacs.id)).toHaveLength(2);
+    });
+  },
+);

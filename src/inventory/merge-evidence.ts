@@ -1,17 +1,27 @@
 /**
  * @module What a merge moves besides identifiers and facts: the duplicate's findings (and the remediation
- * tasks on them), its alerts, and what fingerprinting saw of it. Left on the duplicate, the record it went
- * into would list none of its open findings, and the next capture of the device would file each of them
- * again on that record. Runs inside the merge's transaction.
+ * tasks on them), its alerts, the services and protocols sources saw it offer,
+ * and what fingerprinting saw of it. Left on the duplicate, the record it went into would list none of
+ * its open findings, and the next capture of the device would file each of them again on that record.
+ * Runs inside the merge's transaction.
  */
 import { findingKey } from '../discovery/finding-severity.js';
+import { mergeProtocolDetails } from '../discovery/protocol-details.js';
 import { moveDeviceAlerts } from '../monitor/alerts-service.js';
 import {
   deleteFinding,
+  deleteProfileRows,
   type FindingRow,
   findingsByKey,
   findingsOfDevices,
+  moveProfileRows,
+  type ProtocolRow,
+  protocolsOf,
+  type ServiceRow,
+  servicesOf,
   updateFinding,
+  updateProtocol,
+  updateService,
 } from '../store/discovery-store.js';
 import {
   deleteHints,
@@ -31,6 +41,9 @@ export interface MergeEvidenceCounts {
   tasksMoved: number;
   alertsMoved: number;
   hintsMoved: number;
+  /** Services and protocols the record did not have yet; those it had take the duplicate's sightings. */
+  servicesMoved: number;
+  protocolsMoved: number;
 }
 
 export async function moveMergeEvidence(
@@ -45,12 +58,16 @@ export async function moveMergeEvidence(
   const alerts = await moveDeviceAlerts(tx, fromId, toId, now);
   const hintsMoved = await moveHints(tx, fromId, toId);
   await moveSuggestions(tx, fromId, toId);
+  const servicesMoved = await moveServices(tx, fromId, toId);
+  const protocolsMoved = await moveProtocols(tx, fromId, toId);
   return {
     findingsMoved: findings.moved,
     findingsFolded: findings.folded,
     tasksMoved,
     alertsMoved: alerts.moved + alerts.folded,
     hintsMoved,
+    servicesMoved,
+    protocolsMoved,
   };
 }
 
@@ -156,4 +173,108 @@ async function moveSuggestions(tx: DbHandle, fromId: string, toId: string): Prom
     tx,
     better.map((s) => ({ deviceId: fromId, field: s.field })),
   );
+}
+
+/**
+ * The duplicate's services become the record's, so its listing, policy checks and baselines see every
+ * port the device listens on. One the record has too (same port and transport) is one row, as if both
+ * sightings had been on the record: the wider first/last-seen window, the more specific product and
+ * version, the latest sighting's evidence and what it saw (protocol, encryption, CPEs) where known.
+ */
+async function moveServices(tx: DbHandle, fromId: string, toId: string): Promise<number> {
+  const theirs = await servicesOf(tx, [fromId]);
+  if (!theirs.length) return 0;
+  const keyOf = (r: ServiceRow) => `${r.port}/${r.transport}`;
+  const ours = new Map((await servicesOf(tx, [toId])).map((r) => [keyOf(r), r]));
+  const move: string[] = [];
+  const drop: string[] = [];
+  for (const t of theirs) {
+    const o = ours.get(keyOf(t));
+    if (!o) {
+      move.push(t.id);
+      continue;
+    }
+    await updateService(tx, o.id, foldService(o, t));
+    drop.push(t.id);
+  }
+  await deleteProfileRows(tx, 'device_services', drop);
+  await moveProfileRows(tx, 'device_services', move, toId);
+  return move.length;
+}
+
+function foldService(ours: ServiceRow, theirs: ServiceRow): Partial<ServiceRow> {
+  // Ties go to the record's own row.
+  const [older, newer] = theirs.last_seen > ours.last_seen ? [ours, theirs] : [theirs, ours];
+  const latest = <T>(pick: (r: ServiceRow) => T | null) => pick(newer) ?? pick(older);
+  return {
+    protocol: latest((r) => r.protocol),
+    ...productAndVersion(older, newer),
+    encrypted: latest((r) => r.encrypted),
+    cpes: newer.cpes === '[]' ? older.cpes : newer.cpes,
+    source: newer.source,
+    evidence: newer.evidence,
+    first_seen: [older.first_seen, newer.first_seen].sort()[0]!,
+    last_seen: newer.last_seen,
+  };
+}
+
+/**
+ * `nginx` and `nginx 1.18`, or `2.4` and `2.4.41`, are one thing said more or less precisely: the longer
+ * is kept. Two products that differ outright mean the software changed, so the later sighting's product
+ * and version stand together (another product's version would be wrong for it).
+ */
+function productAndVersion(older: ServiceRow, newer: ServiceRow): Pick<ServiceRow, 'product' | 'version'> {
+  if (older.product && newer.product && !sameThing(older.product, newer.product))
+    return { product: newer.product, version: newer.version };
+  return {
+    product: moreSpecific(older.product, newer.product),
+    version: moreSpecific(older.version, newer.version),
+  };
+}
+
+const sameThing = (a: string, b: string) => {
+  const [x, y] = [a.trim().toLowerCase(), b.trim().toLowerCase()];
+  return x.startsWith(y) || y.startsWith(x);
+};
+
+/** The value that says more of the same thing; the newer when they differ outright or say as much. */
+export function moreSpecific(older: string | null, newer: string | null): string | null {
+  if (older === null || newer === null) return newer ?? older;
+  if (sameThing(older, newer) && older.trim().length > newer.trim().length) return older;
+  return newer;
+}
+
+/**
+ * The duplicate's protocols become the record's; one the record has too keeps the wider first/last-seen
+ * window and both sets of details (DICOM AE titles, HL7 applications …) unioned the way a capture adds
+ * to them, the later sighting's single values winning.
+ */
+async function moveProtocols(tx: DbHandle, fromId: string, toId: string): Promise<number> {
+  const theirs = await protocolsOf(tx, [fromId]);
+  if (!theirs.length) return 0;
+  const ours = new Map((await protocolsOf(tx, [toId])).map((r) => [r.protocol, r]));
+  const move: string[] = [];
+  const drop: string[] = [];
+  for (const t of theirs) {
+    const o = ours.get(t.protocol);
+    if (!o) {
+      move.push(t.id);
+      continue;
+    }
+    const [older, newer]: [ProtocolRow, ProtocolRow] = t.last_seen > o.last_seen ? [o, t] : [t, o];
+    const details = mergeProtocolDetails(
+      JSON.parse(older.details) as Record<string, unknown>,
+      JSON.parse(newer.details) as Record<string, unknown>,
+    );
+    await updateProtocol(tx, o.id, {
+      details: JSON.stringify(details),
+      source: newer.source,
+      first_seen: [older.first_seen, newer.first_seen].sort()[0]!,
+      last_seen: newer.last_seen,
+    });
+    drop.push(t.id);
+  }
+  await deleteProfileRows(tx, 'device_protocols', drop);
+  await moveProfileRows(tx, 'device_protocols', move, toId);
+  return move.length;
 }

@@ -86,6 +86,38 @@ export async function upsertProtocols(h: DbHandle, rows: readonly ProtocolRow[])
   });
 }
 
+/** Moves services or protocol rows (by id) to another device; the caller folds those it already has. */
+export async function moveProfileRows(
+  h: DbHandle,
+  table: 'device_services' | 'device_protocols',
+  ids: readonly string[],
+  toDeviceId: string,
+): Promise<void> {
+  for (const part of chunks(ids, 500)) {
+    if (part.length === 0) continue;
+    await h.db.updateTable(table).set({ device_id: toDeviceId }).where('id', 'in', part).execute();
+  }
+}
+
+export async function updateService(h: DbHandle, id: string, patch: Partial<ServiceRow>): Promise<void> {
+  await h.db.updateTable('device_services').set(patch).where('id', '=', id).execute();
+}
+
+export async function updateProtocol(h: DbHandle, id: string, patch: Partial<ProtocolRow>): Promise<void> {
+  await h.db.updateTable('device_protocols').set(patch).where('id', '=', id).execute();
+}
+
+export async function deleteProfileRows(
+  h: DbHandle,
+  table: 'device_services' | 'device_protocols',
+  ids: readonly string[],
+): Promise<void> {
+  for (const part of chunks(ids, 500)) {
+    if (part.length === 0) continue;
+    await h.db.deleteFrom(table).where('id', 'in', part).execute();
+  }
+}
+
 export async function findingsByKey(h: DbHandle, keys: readonly string[]): Promise<Map<string, FindingRow>> {
   const out = new Map<string, FindingRow>();
   for (const part of chunks(keys, 500)) {
