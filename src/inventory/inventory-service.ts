@@ -773,7 +773,7 @@ export async function mergeDevices(
     }
     // Findings, their tasks, alerts, services, protocols, hints and suggestions follow (merge-evidence.ts),
     // after the target has taken the duplicate's criticality and ePHI, so its new findings are scored for it.
-    const evidence = await moveMergeEvidence(tx, source.id, into.id, now);
+    const evidence = await moveMergeEvidence(tx, actor, source.id, into.id, now);
     const seen: Partial<Parameters<typeof updateDeviceRow>[2]> = {};
     if (source.firstSeen && (!into.firstSeen || source.firstSeen < into.firstSeen))
       seen.first_seen = source.firstSeen;

@@ -15,7 +15,7 @@ import type { VigilDatabase } from '../store/database.js';
 import { insertFindings } from '../store/discovery-store.js';
 import { upsertHints, upsertSuggestions } from '../store/fingerprint-store.js';
 import { newId } from '../store/ids.js';
-import { createTask } from '../tasks/tasks-service.js';
+import { createTask, getTask, moveTask } from '../tasks/tasks-service.js';
 import { addDevice, mergeDevices, showDevice } from './inventory-service.js';
 import { moreSpecific } from './merge-evidence.js';
 
@@ -443,6 +443,120 @@ describe.each(DIALECTS)(
       await applySourceResult(vdb, cliActor, scan, { kind: 'nmap', file: 'sgh-medical-lan.xml' });
       expect(await services(legacy.id)).toHaveLength(4);
       expect(await services(pacs.id)).toHaveLength(2);
+    });
+
+    const TYPES: Record<string, string> = {
+      'telnet:23': 'cleartext-credentials',
+      'ftp:21': 'insecure-protocol',
+      'mqtt:1883': 'insecure-protocol',
+    };
+
+    it('keeps one live task per finding: the one further along, with what the other knew', async () => {
+      await importCaptureFile(vdb, CAPTURE);
+      const record = await showDevice(vdb, cliActor, '10.20.0.40');
+      const findingOn = async (deviceId: string, subject: string) =>
+        (await listFindings(vdb, cliActor, { deviceId })).find(
+          (f) => f.subject === subject && f.type === TYPES[subject],
+        )!;
+      const at = (day: number) => new Date(`2026-11-${day}T08:00:00.000Z`);
+      // The record's tasks are the older ones; its Telnet task was never picked up.
+      const recordTelnet = await createTask(
+        vdb,
+        cliActor,
+        { finding: (await findingOn(record.id, 'telnet:23')).id },
+        at(29),
+      );
+      const recordFtp = await createTask(
+        vdb,
+        cliActor,
+        { finding: (await findingOn(record.id, 'ftp:21')).id, fix: 'disable FTP in the service menu' },
+        at(29),
+      );
+
+      await forget(record.id);
+      await importCaptureFile(vdb, CAPTURE, 'ward-again.pcap');
+      const duplicate = await showDevice(vdb, cliActor, '10.20.0.40');
+      expect(duplicate.id).not.toBe(record.id);
+      // The duplicate's Telnet task is scheduled by biomed, with a control in place meanwhile.
+      const dupTelnet = await createTask(
+        vdb,
+        cliActor,
+        {
+          finding: (await findingOn(duplicate.id, 'telnet:23')).id,
+          departmentContacted: 'ICU East',
+          controls: [{ control: 'segmented', note: 'VLAN 20 ACL: telnet only from the biomed jump host' }],
+        },
+        at(30),
+      );
+      await moveTask(
+        vdb,
+        cliActor,
+        dupTelnet.id,
+        {
+          state: 'scheduled',
+          assignee: 'J. Ortiz (Biomed)',
+          windowStart: '2026-12-02T06:00:00.000Z',
+          windowEnd: '2026-12-02T08:00:00.000Z',
+        },
+        at(30),
+      );
+      const dupFtp = await createTask(
+        vdb,
+        cliActor,
+        {
+          finding: (await findingOn(duplicate.id, 'ftp:21')).id,
+          controls: [{ control: 'monitored', note: 'FTP logins alert the SOC' }],
+        },
+        at(30),
+      );
+      const dupMqtt = await createTask(
+        vdb,
+        cliActor,
+        { finding: (await findingOn(duplicate.id, 'mqtt:1883')).id },
+        at(30),
+      );
+
+      await mergeDevices(vdb, cliActor, duplicate.id, record.id);
+
+      const tasks = new Map(
+        (await vdb.db.selectFrom('remediation_tasks').selectAll().execute()).map((t) => [t.id, t]),
+      );
+      expect([...tasks.values()].every((t) => t.device_id === record.id)).toBe(true);
+      const live = [...tasks.values()].filter((t) => t.state !== 'closed' && t.state !== 'verified');
+      expect(live.map((t) => t.id).sort()).toEqual([dupTelnet.id, recordFtp.id, dupMqtt.id].sort());
+      expect(new Set(live.map((t) => t.finding_id)).size).toBe(3);
+
+      // Telnet: the scheduled task carries on; the record's open one is closed, pointing at it.
+      expect(tasks.get(dupTelnet.id)).toMatchObject({ state: 'scheduled', assignee: 'J. Ortiz (Biomed)' });
+      expect(tasks.get(recordTelnet.id)).toMatchObject({
+        state: 'closed',
+        close_reason: `superseded by task ${dupTelnet.id}: device ${duplicate.id} was merged into ${record.id}`,
+      });
+      // FTP: both open, so the older (the record's) carries on, with the duplicate's control.
+      expect(tasks.get(dupFtp.id)).toMatchObject({ state: 'closed' });
+      expect(tasks.get(dupFtp.id)!.close_reason).toContain(`superseded by task ${recordFtp.id}`);
+      const ftp = await getTask(vdb, cliActor, recordFtp.id);
+      expect(ftp).toMatchObject({ state: 'open', fix: 'disable FTP in the service menu' });
+      expect(ftp.controls).toMatchObject([{ control: 'monitored', note: 'FTP logins alert the SOC' }]);
+      expect(ftp.events.at(-1)).toMatchObject({
+        action: 'update',
+        details: { after: { controls: ['monitored'] }, takenFrom: dupFtp.id },
+      });
+
+      const closed = await getTask(vdb, cliActor, recordTelnet.id);
+      expect(closed.events.at(-1)).toMatchObject({
+        action: 'supersede',
+        from: 'open',
+        to: 'closed',
+        details: { supersededBy: dupTelnet.id, merge: { source: duplicate.id, into: record.id } },
+      });
+      const audited = await listAudit(vdb, { action: 'tasks.supersede' });
+      expect(audited.map((a) => a.targetId).sort()).toEqual([recordTelnet.id, dupFtp.id].sort());
+      expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
+        findingsFolded: 5,
+        tasksMoved: 3,
+        tasksSuperseded: 2,
+      });
     });
   },
 );

@@ -1,10 +1,11 @@
 /**
  * @module What a merge moves besides identifiers and facts: the duplicate's findings (and the remediation
- * tasks on them), its alerts, the services and protocols sources saw it offer,
+ * tasks on them, one live task per finding), its alerts, the services and protocols sources saw it offer,
  * and what fingerprinting saw of it. Left on the duplicate, the record it went into would list none of
  * its open findings, and the next capture of the device would file each of them again on that record.
  * Runs inside the merge's transaction.
  */
+import type { Actor } from '../accounts/actor.js';
 import { findingKey } from '../discovery/finding-severity.js';
 import { mergeProtocolDetails } from '../discovery/protocol-details.js';
 import { moveDeviceAlerts } from '../monitor/alerts-service.js';
@@ -33,12 +34,15 @@ import {
 } from '../store/fingerprint-store.js';
 import { moveDeviceTasks, repointFindingTasks } from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
+import { supersedeMergedFindingTasks } from '../tasks/merge-tasks.js';
 import { rescoreFindings } from './device-writer.js';
 
 export interface MergeEvidenceCounts {
   findingsMoved: number;
   findingsFolded: number;
   tasksMoved: number;
+  /** Live tasks closed because the finding they tracked already had one after the fold. */
+  tasksSuperseded: number;
   alertsMoved: number;
   hintsMoved: number;
   /** Services and protocols the record did not have yet; those it had take the duplicate's sightings. */
@@ -48,6 +52,7 @@ export interface MergeEvidenceCounts {
 
 export async function moveMergeEvidence(
   tx: DbHandle,
+  actor: Actor,
   fromId: string,
   toId: string,
   now: string,
@@ -55,6 +60,15 @@ export async function moveMergeEvidence(
   const findings = await moveFindings(tx, fromId, toId, now);
   // Tasks on the duplicate's findings follow them (a folded one now names the target's finding).
   const tasksMoved = await moveDeviceTasks(tx, fromId, toId, 'finding', now);
+  // A folded finding may now have a live task from each record: one carries on.
+  const tasksSuperseded = await supersedeMergedFindingTasks(
+    tx,
+    actor,
+    toId,
+    findings.foldedInto,
+    { source: fromId, into: toId },
+    new Date(now),
+  );
   const alerts = await moveDeviceAlerts(tx, fromId, toId, now);
   const hintsMoved = await moveHints(tx, fromId, toId);
   await moveSuggestions(tx, fromId, toId);
@@ -64,6 +78,7 @@ export async function moveMergeEvidence(
     findingsMoved: findings.moved,
     findingsFolded: findings.folded,
     tasksMoved,
+    tasksSuperseded,
     alertsMoved: alerts.moved + alerts.folded,
     hintsMoved,
     servicesMoved,
@@ -81,12 +96,13 @@ async function moveFindings(
   fromId: string,
   toId: string,
   now: string,
-): Promise<{ moved: number; folded: number }> {
+): Promise<{ moved: number; folded: number; foldedInto: string[] }> {
   const theirs = await findingsOfDevices(tx, [fromId]);
   const keyOn = (f: FindingRow) => findingKey(f.type, toId, f.subject);
   const ours = await findingsByKey(tx, theirs.map(keyOn));
   let moved = 0;
   let folded = 0;
+  const foldedInto: string[] = [];
   for (const f of theirs) {
     const key = keyOn(f);
     const o = ours.get(key);
@@ -110,9 +126,10 @@ async function moveFindings(
       updated_at: now,
     });
     folded++;
+    foldedInto.push(o.id);
   }
   if (theirs.length) await rescoreFindings(tx, [toId], now);
-  return { moved, folded };
+  return { moved, folded, foldedInto };
 }
 
 /**

@@ -537,7 +537,7 @@ export interface TaskEventTable {
   task_id: string;
   at: string;
   actor: string;
-  /** create | move | verify | accept | expire | revoke | update | controls */
+  /** create | move | verify | accept | expire | revoke | update | controls | supersede (a merge closed it) */
   action: string;
   from_state: string | null;
   to_state: string;

@@ -617,7 +617,13 @@ export async function applyTransition(
   to: TaskState,
   input: TransitionInput & { departmentContacted?: string | undefined },
   via: TransitionVia,
-  extra: { patch?: Partial<TaskRow>; details?: Record<string, unknown>; now?: Date } = {},
+  extra: {
+    patch?: Partial<TaskRow>;
+    details?: Record<string, unknown>;
+    now?: Date;
+    /** The event's name when the move is part of something else (a merge's `supersede`). */
+    action?: string;
+  } = {},
 ): Promise<void> {
   const from = task.state as TaskState;
   checkTransition(from, to, input, via);
@@ -653,13 +659,14 @@ export async function applyTransition(
   await updateTaskRow(tx, task.id, patch);
   const fields = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null));
   const action =
-    via === 'verification'
+    extra.action ??
+    (via === 'verification'
       ? 'verify'
       : via === 'acceptance'
         ? 'accept'
         : via === 'acceptance-end'
           ? String(extra.details?.['ended'] ?? 'expire')
-          : 'move';
+          : 'move');
   await recordTaskChange(tx, actor, task, {
     action,
     from,
