@@ -50,12 +50,14 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
         if (o.json) return printJson(list);
         process.stdout.write(
           formatTable(
-            ['USERNAME', 'ROLE', 'STATE', 'MFA', 'LAST LOGIN', 'CREATED'],
+            ['USERNAME', 'ROLE', 'STATE', 'SIGN-IN', 'MFA', 'LAST LOGIN', 'CREATED'],
             list.map((u) => [
               u.username,
               u.role,
               u.disabled ? 'disabled' : u.locked ? 'locked' : 'active',
-              u.mfaEnabled ? 'totp' : '-',
+              u.signIn,
+              // A single sign-on account's second factor is the identity provider's (docs/sso.md).
+              u.signIn === 'sso' ? 'provider' : u.mfaEnabled ? 'totp' : '-',
               u.lastLoginAt,
               u.createdAt,
             ]),
