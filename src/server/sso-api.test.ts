@@ -82,6 +82,18 @@ describe.each(DIALECTS)('single sign-on with an OpenID Connect provider on %s', 
     });
   });
 
+  it('shows its configuration in GET /system without the client secret', async () => {
+    const body = (await (await h.as('auditor').get('/api/v1/system')).json()) as {
+      configuration: Array<{ key: string; value: unknown; set?: boolean }>;
+    };
+    const option = (key: string) => body.configuration.find((o) => o.key === key);
+    expect(option('oidcRoleMap')?.value).toBe(
+      'vigil-admins=admin;biomed-engineering=clinical-engineer;ciso-office=auditor',
+    );
+    expect(option('oidcClientSecret')?.value).toBeNull();
+    expect(JSON.stringify(body)).not.toContain(op.clientSecret);
+  });
+
   it('creates the account at the first sign-in with the role of its groups, and re-roles it at the next', async () => {
     const first = await signIn(h, op, {
       sub: 'entra-oid-7f3a',

@@ -12,6 +12,16 @@ import { UserSchema } from './users.js';
 /** Options whose values are credentials: the API says only whether they are set. */
 const SECRET_OPTIONS = new Set<string>(['smtpUser', 'smtpPassword', 'oidcClientSecret']);
 
+/** Lists and maps (the SSO role map, acr values) as one line, the way their environment variable spells them. */
+function displayValue(raw: unknown): string | number | boolean {
+  if (Array.isArray(raw)) return raw.join(',');
+  if (raw && typeof raw === 'object')
+    return Object.entries(raw)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(';');
+  return raw as string | number | boolean;
+}
+
 /** Every configuration option with its value as this process runs it, credentials left out. */
 function configurationOf(config: Config, database: string) {
   return Object.entries(CONFIG_OPTIONS).map(([key, opt]) => {
@@ -19,7 +29,7 @@ function configurationOf(config: Config, database: string) {
     const secret = SECRET_OPTIONS.has(key);
     const set = raw !== undefined && raw !== null && raw !== '';
     // The database URL may carry a password: show it as the database layer redacts it.
-    const value = secret || !set ? null : key === 'db' ? database : (raw as string | number | boolean);
+    const value = secret || !set ? null : key === 'db' ? database : displayValue(raw);
     return { key, env: opt.env, value, set, secret, doc: opt.doc };
   });
 }
