@@ -194,6 +194,35 @@ export class SsoProvider {
     },
     now = new Date(),
   ): Promise<LoginResult & { returnTo: string }> {
+    try {
+      return await this.#finish(h, input, now);
+    } catch (e) {
+      // Refusals about a person are audited where they are decided; an answer that could not be trusted
+      // (no flow cookie, a swapped state, a bad token) is a failed sign-in by someone unknown.
+      if (e instanceof SsoError && (e.code === 'expired' || e.code === 'denied' || e.code === 'token'))
+        await transaction(h, (tx) =>
+          appendAudit(tx, {
+            actor: { kind: 'user', name: 'single sign-on', ip: input.ip },
+            action: 'auth.login',
+            outcome: 'failure',
+            target: { type: 'user' },
+            summary: { method: 'sso', reason: e.code, detail: e.detail },
+          }),
+        );
+      throw e;
+    }
+  }
+
+  async #finish(
+    h: DbHandle,
+    input: {
+      search: string;
+      flowCookie: string | undefined;
+      ip?: string | undefined;
+      userAgent?: string | undefined;
+    },
+    now: Date,
+  ): Promise<LoginResult & { returnTo: string }> {
     const flow = this.#openFlow(input.flowCookie, now.getTime());
     const configuration = await this.configuration();
     // The registered redirect URL, not the URL this request reached (a reverse proxy may stand between).

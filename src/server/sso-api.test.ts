@@ -244,6 +244,11 @@ describe.each(DIALECTS)('single sign-on with an OpenID Connect provider on %s', 
       cookie: 'vigil_sso_flow=vgs1:forged:abc:def',
     });
     expect(forged.headers.get('location')).toBe('/?ssoError=expired');
+    // Each is a failed sign-in in the audit log, by someone unknown.
+    const failures = (await listAudit(h.ctx.vdb, { limit: 10 })).filter(
+      (e) => e.action === 'auth.login' && e.outcome === 'failure' && e.actor === 'single sign-on',
+    );
+    expect(failures.map((e) => e.summary['reason']).sort()).toEqual(['expired', 'expired', 'token']);
   });
 
   it("passes on the provider's refusal", async () => {
