@@ -36,7 +36,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function startVigil(db: string, port: number, env: Record<string, string>): Promise<ChildProcess> {
+/** Resolves once `vigil serve` listens and has said whether the provider's discovery worked. */
+function startVigil(
+  db: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<{ server: ChildProcess; console: string }> {
   const server = spawn(
     process.execPath,
     [join(repoRoot(), 'bin/vigil.js'), '--db', `sqlite:${db}`, 'serve', '--port', String(port)],
@@ -46,7 +51,8 @@ function startVigil(db: string, port: number, env: Record<string, string>): Prom
     let err = '';
     server.stderr?.on('data', (b: Buffer) => {
       err += b.toString();
-      if (/Vigil listening on http/.test(err)) done(server);
+      if (/Vigil listening on http/.test(err) && /Single sign-on: .*\n/.test(err))
+        done({ server, console: err });
     });
     server.once('exit', (code) => fail(new Error(`vigil serve exited ${code}: ${err}`)));
   });
@@ -88,14 +94,17 @@ describe.skipIf(skipWithoutChromium('sso'))('single sign-on in the dashboard', {
       },
     );
     if (add.status !== 0) throw new Error(add.stderr);
-    server = await startVigil(db, port, {
+    let consoleText: string;
+    ({ server, console: consoleText } = await startVigil(db, port, {
       VIGIL_OIDC_ISSUER: op.issuer,
       VIGIL_OIDC_CLIENT_ID: op.clientId,
       VIGIL_OIDC_CLIENT_SECRET: op.clientSecret,
       VIGIL_OIDC_REDIRECT_URL: op.redirectUrl,
       VIGIL_OIDC_PROVIDER_NAME: 'Hospital account',
       VIGIL_OIDC_ROLE_MAP: 'biomed-engineering=clinical-engineer;vigil-admins=admin',
-    });
+    }));
+    expect(consoleText).toContain(`Single sign-on: ${op.issuer} (discovery ok)`);
+    expect(consoleText).not.toContain(op.clientSecret);
     browser = await launchChromium();
   }, 120_000);
 

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { Hono } from 'hono';
 import { issueSetupToken, needsSetup } from '../../accounts/first-run.js';
+import { SsoError, ssoProviderFor } from '../../accounts/sso.js';
 import { VigilError } from '../../errors.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
@@ -121,6 +122,17 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
             `\nNo accounts yet. Create the first admin with\n  vigil users add NAME --role admin\nor open ${url}/ in a browser (or POST ${url}/api/v1/setup) with this one-time setup token (valid 24 h):\n  ${token}\n\n`,
           );
         }
+        // A misconfigured identity provider is said at start-up, not first at somebody's sign-in.
+        const sso = roles.has('api') ? ssoProviderFor(config) : null;
+        if (sso)
+          sso.configuration().then(
+            () => process.stderr.write(`Single sign-on: ${config.oidcIssuer} (discovery ok)\n`),
+            (e: unknown) => {
+              const detail = e instanceof SsoError ? e.detail : String(e);
+              log.error({ detail }, 'single sign-on provider unusable');
+              process.stderr.write(`Single sign-on: ${detail}; sign-in with it fails until this is fixed\n`);
+            },
+          );
         // Task verification and risk-acceptance expiry, now and every hour (the match role).
         const maintenance = roles.has('match') ? scheduleTaskMaintenance(vdb, log) : null;
         void maintenance?.runNow();
