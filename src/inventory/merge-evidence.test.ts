@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
+import { importAdvisoryPaths } from '../advisories/advisory-import.js';
 import { listAudit } from '../audit/audit-log.js';
 import { applySourceResult } from '../discovery/apply-source-result.js';
 import { findingKey } from '../discovery/finding-severity.js';
@@ -15,6 +16,7 @@ import type { VigilDatabase } from '../store/database.js';
 import { insertFindings } from '../store/discovery-store.js';
 import { upsertHints, upsertSuggestions } from '../store/fingerprint-store.js';
 import { newId } from '../store/ids.js';
+import { createCampaign } from '../tasks/campaigns-service.js';
 import { createTask, getTask, moveTask } from '../tasks/tasks-service.js';
 import { addDevice, mergeDevices, showDevice } from './inventory-service.js';
 import { moreSpecific } from './merge-evidence.js';
@@ -560,3 +562,118 @@ describe.each(DIALECTS)(
     });
   },
 );
+
+// ICSMA-21-308-01: Philips Tasy EMR HTML5 <= 3.06.1803 is affected by CVE-2021-39375 and CVE-2021-39376.
+const ADVISORY = join(import.meta.dirname, '../../test/fixtures/advisories/csaf/icsma-21-308-01.json');
+const CVE = 'CVE-2021-39375';
+const CVE2 = 'CVE-2021-39376';
+
+describe.each(DIALECTS)('merging a record with vulnerability and campaign tasks on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  beforeEach(async () => {
+    vdb = await freshDatabase(dialect);
+  });
+  afterEach(async () => {
+    await vdb.close();
+  });
+
+  it('moves them to the record, one live task per vulnerability or campaign, instead of verifying them', async () => {
+    const tasy = (assetTag: string) => ({
+      assetTag,
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1803',
+      site: 'Main Campus',
+      department: 'Radiology',
+    });
+    // The same Tasy server, in the CMMS under its new tag and, from an older import, its old one.
+    const record = await addDevice(vdb, cliActor, tasy('TASY-1'));
+    const duplicate = await addDevice(vdb, cliActor, tasy('OLD-7'));
+    await importAdvisoryPaths(vdb, cliActor, [ADVISORY]);
+    const day = (d: number) => new Date(`2026-03-0${d}T08:00:00.000Z`);
+
+    const recordCve = await createTask(vdb, cliActor, { device: 'TASY-1', vulnerability: CVE }, day(1));
+    const dupCve = await createTask(vdb, cliActor, { device: 'OLD-7', vulnerability: CVE }, day(2));
+    await moveTask(
+      vdb,
+      cliActor,
+      dupCve.id,
+      {
+        state: 'scheduled',
+        assignee: 'biomed-1',
+        windowStart: '2026-03-10T06:00:00.000Z',
+        windowEnd: '2026-03-10T08:00:00.000Z',
+      },
+      day(2),
+    );
+    const dupCve2 = await createTask(
+      vdb,
+      cliActor,
+      { device: 'OLD-7', vulnerability: CVE2, assignee: 'biomed-2' },
+      day(2),
+    );
+    // An update campaign without a vulnerability: a task on each record.
+    const campaign = await createCampaign(
+      vdb,
+      cliActor,
+      { model: 'Tasy EMR HTML5', version: '3.06.1803', title: 'Tasy to 3.06.1804' },
+      day(3),
+    );
+    const campaignTasks = await vdb.db
+      .selectFrom('remediation_tasks')
+      .select(['id', 'device_id'])
+      .where('campaign_id', '=', campaign.id)
+      .execute();
+    expect(campaignTasks).toHaveLength(2);
+    const recordAction = campaignTasks.find((t) => t.device_id === record.id)!;
+    const dupAction = campaignTasks.find((t) => t.device_id === duplicate.id)!;
+    await moveTask(
+      vdb,
+      cliActor,
+      dupAction.id,
+      { state: 'awaiting-manufacturer', reason: '3.06.1804 not validated yet' },
+      day(4),
+    );
+
+    await mergeDevices(vdb, cliActor, duplicate.id, record.id);
+
+    const tasks = new Map(
+      (await vdb.db.selectFrom('remediation_tasks').selectAll().execute()).map((t) => [t.id, t]),
+    );
+    expect([...tasks.values()].every((t) => t.device_id === record.id)).toBe(true);
+    expect([...tasks.values()].filter((t) => t.state === 'verified')).toEqual([]);
+    // The duplicate's work carries on on the record, schedule and assignee included.
+    expect(tasks.get(dupCve.id)).toMatchObject({
+      state: 'scheduled',
+      assignee: 'biomed-1',
+      window_start: '2026-03-10T06:00:00.000Z',
+    });
+    expect(tasks.get(dupCve2.id)).toMatchObject({ state: 'open', assignee: 'biomed-2', vuln_key: CVE2 });
+    expect(tasks.get(dupAction.id)).toMatchObject({
+      state: 'awaiting-manufacturer',
+      campaign_id: campaign.id,
+    });
+    // The record's own open tasks for the same vulnerability and campaign are superseded.
+    expect(tasks.get(recordCve.id)).toMatchObject({
+      state: 'closed',
+      close_reason: `superseded by task ${dupCve.id}: device ${duplicate.id} was merged into ${record.id}`,
+    });
+    expect(tasks.get(recordAction.id)).toMatchObject({
+      state: 'closed',
+      close_reason: `superseded by task ${dupAction.id}: device ${duplicate.id} was merged into ${record.id}`,
+    });
+    const live = [...tasks.values()].filter((t) => t.state !== 'closed');
+    expect(live.map((t) => t.id).sort()).toEqual([dupCve.id, dupCve2.id, dupAction.id].sort());
+    expect((await getTask(vdb, cliActor, recordCve.id)).events.at(-1)).toMatchObject({
+      action: 'supersede',
+      details: { supersededBy: dupCve.id, merge: { source: duplicate.id, into: record.id } },
+    });
+
+    expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
+      tasksMoved: 0,
+      vulnerabilityTasksMoved: 2,
+      actionTasksMoved: 1,
+      tasksSuperseded: 2,
+    });
+  });
+});

@@ -1,9 +1,9 @@
 /**
- * @module What a merge moves besides identifiers and facts: the duplicate's findings (and the remediation
- * tasks on them, one live task per finding), its alerts, the services and protocols sources saw it offer,
- * and what fingerprinting saw of it. Left on the duplicate, the record it went into would list none of
- * its open findings, and the next capture of the device would file each of them again on that record.
- * Runs inside the merge's transaction.
+ * @module What a merge moves besides identifiers and facts: the duplicate's findings, its remediation
+ * tasks (one live task per finding, vulnerability or campaign), its alerts, the services and protocols
+ * sources saw it offer, and what fingerprinting saw of it. Left on the duplicate, the record it went into
+ * would list none of its open findings, and the next capture of the device would file each of them again
+ * on that record. Runs inside the merge's transaction.
  */
 import type { Actor } from '../accounts/actor.js';
 import { findingKey } from '../discovery/finding-severity.js';
@@ -32,16 +32,29 @@ import {
   upsertHints,
   upsertSuggestions,
 } from '../store/fingerprint-store.js';
-import { moveDeviceTasks, repointFindingTasks } from '../store/tasks-store.js';
+import { liveTasksFor, moveDeviceTasks, repointFindingTasks } from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
-import { supersedeMergedFindingTasks } from '../tasks/merge-tasks.js';
+import {
+  type MergedTaskKey,
+  mergedTaskKey,
+  supersedeMergedFindingTasks,
+  supersedeMergedTasks,
+} from '../tasks/merge-tasks.js';
 import { rescoreFindings } from './device-writer.js';
 
 export interface MergeEvidenceCounts {
   findingsMoved: number;
   findingsFolded: number;
+  /** Tasks on the duplicate's findings. */
   tasksMoved: number;
-  /** Live tasks closed because the finding they tracked already had one after the fold. */
+  /** The duplicate's tasks on a vulnerability match (in a campaign or not). */
+  vulnerabilityTasksMoved: number;
+  /** The duplicate's campaign tasks without a vulnerability (an update to a version, a recall). */
+  actionTasksMoved: number;
+  /**
+   * Live tasks closed because what they tracked (a folded finding, a vulnerability, a campaign) already
+   * had one on the record after the move.
+   */
   tasksSuperseded: number;
   alertsMoved: number;
   hintsMoved: number;
@@ -61,14 +74,25 @@ export async function moveMergeEvidence(
   // Tasks on the duplicate's findings follow them (a folded one now names the target's finding).
   const tasksMoved = await moveDeviceTasks(tx, fromId, toId, 'finding', now);
   // A folded finding may now have a live task from each record: one carries on.
-  const tasksSuperseded = await supersedeMergedFindingTasks(
+  const merge = { source: fromId, into: toId };
+  let tasksSuperseded = await supersedeMergedFindingTasks(
     tx,
     actor,
     toId,
     findings.foldedInto,
-    { source: fromId, into: toId },
+    merge,
     new Date(now),
   );
+  // Vulnerability and campaign tasks follow too: left on the duplicate, verification would close them
+  // as verified (their device is gone) and the schedule and assignee with them. Where the record has its
+  // own live task for the same vulnerability or campaign, one carries on.
+  const keys = (await liveTasksFor(tx, { deviceIds: [fromId] }))
+    .filter((t) => t.kind !== 'finding')
+    .map(mergedTaskKey)
+    .filter((k): k is MergedTaskKey => k !== null);
+  const vulnerabilityTasksMoved = await moveDeviceTasks(tx, fromId, toId, 'vulnerability', now);
+  const actionTasksMoved = await moveDeviceTasks(tx, fromId, toId, 'action', now);
+  tasksSuperseded += await supersedeMergedTasks(tx, actor, toId, keys, merge, new Date(now));
   const alerts = await moveDeviceAlerts(tx, fromId, toId, now);
   const hintsMoved = await moveHints(tx, fromId, toId);
   await moveSuggestions(tx, fromId, toId);
@@ -78,6 +102,8 @@ export async function moveMergeEvidence(
     findingsMoved: findings.moved,
     findingsFolded: findings.folded,
     tasksMoved,
+    vulnerabilityTasksMoved,
+    actionTasksMoved,
     tasksSuperseded,
     alertsMoved: alerts.moved + alerts.folded,
     hintsMoved,

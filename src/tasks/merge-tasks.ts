@@ -1,6 +1,7 @@
 /**
  * @module When a merge folds two records' findings into one, each record may have brought its own live
- * task for it: two people working one exposure, and each task's verification racing the other's. One is
+ * task for it: two people working one exposure, and each task's verification racing the other's. The
+ * same holds for a vulnerability both records were matched to, or a campaign that had a task on each. One is
  * kept (the one further along); the other hands over what it knew and is closed as superseded, with a
  * task event and an audit entry like any move.
  */
@@ -26,6 +27,24 @@ export function byProgress(a: TaskRow, b: TaskRow): number {
 }
 
 /**
+ * What makes two live tasks of one device the same work: the finding, the vulnerability (whichever
+ * campaign holds the task), or the campaign of an action without a vulnerability. The same keys refuse
+ * a second live task when one is created (createTask, createCampaign).
+ */
+export type MergedTaskKey =
+  | { findingId: string }
+  | { vulnKey: string }
+  | { campaignId: string; kind: 'action' };
+
+/** The key of a task that tracks something, if any. */
+export function mergedTaskKey(t: TaskRow): MergedTaskKey | null {
+  if (t.finding_id) return { findingId: t.finding_id };
+  if (t.vuln_key) return { vulnKey: t.vuln_key };
+  if (t.kind === 'action' && t.campaign_id) return { campaignId: t.campaign_id, kind: 'action' };
+  return null;
+}
+
+/**
  * Keeps one live task per finding of `findingIds` on the device. The others give the kept task what it
  * lacks (assignee, department contacted, fix, due date) and their compensating controls, then are closed
  * with a reason naming the kept task and the merge. Returns how many were closed.
@@ -38,9 +57,29 @@ export async function supersedeMergedFindingTasks(
   merge: { source: string; into: string },
   now: Date,
 ): Promise<number> {
+  return supersedeMergedTasks(
+    tx,
+    actor,
+    deviceId,
+    findingIds.map((findingId) => ({ findingId })),
+    merge,
+    now,
+  );
+}
+
+/** As `supersedeMergedFindingTasks`, for any of the keys (vulnerability and campaign tasks too). */
+export async function supersedeMergedTasks(
+  tx: DbHandle,
+  actor: Actor,
+  deviceId: string,
+  keys: readonly MergedTaskKey[],
+  merge: { source: string; into: string },
+  now: Date,
+): Promise<number> {
   let closed = 0;
-  for (const findingId of new Set(findingIds)) {
-    const live = await liveTasksFor(tx, { deviceIds: [deviceId], findingId });
+  const unique = new Map(keys.map((k) => [JSON.stringify(k), k]));
+  for (const key of unique.values()) {
+    const live = await liveTasksFor(tx, { deviceIds: [deviceId], ...key });
     if (live.length < 2) continue;
     const [keep, ...others] = [...live].sort(byProgress);
     for (const other of others) {
@@ -65,7 +104,10 @@ async function takeOver(tx: DbHandle, actor: Actor, keep: TaskRow, other: TaskRo
   const patch: Partial<TaskRow> = {};
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
-  const fill = <K extends 'assignee' | 'department_contacted' | 'fix' | 'due_at'>(col: K, name: string) => {
+  const fill = <K extends 'assignee' | 'department_contacted' | 'fix' | 'due_at' | 'campaign_id'>(
+    col: K,
+    name: string,
+  ) => {
     if (keep[col] !== null || other[col] === null) return;
     patch[col] = other[col];
     before[name] = null;
@@ -76,6 +118,8 @@ async function takeOver(tx: DbHandle, actor: Actor, keep: TaskRow, other: TaskRo
   fill('fix', 'fix');
   fill('due_at', 'due');
   if (patch.due_at) patch.sla_seconds = other.sla_seconds;
+  // A vulnerability task in a campaign is the device's part of it: the campaign keeps counting the device.
+  fill('campaign_id', 'campaignId');
 
   // A control that came with a risk acceptance belongs to that acceptance's task; the rest carry over.
   const mine = JSON.parse(keep.controls) as CompensatingControl[];
