@@ -771,7 +771,8 @@ export async function mergeDevices(
     for (const f of await factRowsOf(tx, [source.id])) {
       if (!targetFacts.has(`${f.field} ${f.source}`)) await updateFact(tx, f.id, { device_id: into.id });
     }
-    // Findings, their tasks, alerts, services, protocols, hints and suggestions follow (merge-evidence.ts),
+    // Findings, tasks, alerts, services, protocols, hints, suggestions, communications and the baseline
+    // follow (merge-evidence.ts),
     // after the target has taken the duplicate's criticality and ePHI, so its new findings are scored for it.
     const evidence = await moveMergeEvidence(tx, actor, source.id, into.id, now);
     const seen: Partial<Parameters<typeof updateDeviceRow>[2]> = {};

@@ -1,14 +1,15 @@
 /**
  * @module What a merge moves besides identifiers and facts: the duplicate's findings, its remediation
  * tasks (one live task per finding, vulnerability or campaign), its alerts, the services and protocols
- * sources saw it offer, and what fingerprinting saw of it. Left on the duplicate, the record it went into
- * would list none of its open findings, and the next capture of the device would file each of them again
- * on that record. Runs inside the merge's transaction.
+ * sources saw it offer, what fingerprinting saw of it, and its communications and baseline. Left on the
+ * duplicate, the record it went into would list none of its open findings, and the next capture of the
+ * device would file each of them again on that record. Runs inside the merge's transaction.
  */
 import type { Actor } from '../accounts/actor.js';
 import { findingKey } from '../discovery/finding-severity.js';
 import { mergeProtocolDetails } from '../discovery/protocol-details.js';
 import { moveDeviceAlerts } from '../monitor/alerts-service.js';
+import { type MergeTrafficCounts, moveDeviceTraffic } from '../monitor/merge-traffic.js';
 import {
   deleteFinding,
   deleteProfileRows,
@@ -42,7 +43,7 @@ import {
 } from '../tasks/merge-tasks.js';
 import { rescoreFindings } from './device-writer.js';
 
-export interface MergeEvidenceCounts {
+export interface MergeEvidenceCounts extends MergeTrafficCounts {
   findingsMoved: number;
   findingsFolded: number;
   /** Tasks on the duplicate's findings. */
@@ -98,6 +99,7 @@ export async function moveMergeEvidence(
   await moveSuggestions(tx, fromId, toId);
   const servicesMoved = await moveServices(tx, fromId, toId);
   const protocolsMoved = await moveProtocols(tx, fromId, toId);
+  const traffic = await moveDeviceTraffic(tx, fromId, toId, now);
   return {
     findingsMoved: findings.moved,
     findingsFolded: findings.folded,
@@ -109,6 +111,7 @@ export async function moveMergeEvidence(
     hintsMoved,
     servicesMoved,
     protocolsMoved,
+    ...traffic,
   };
 }
 

@@ -356,3 +356,65 @@ export async function lastCommunicationOf(
   }
   return out;
 }
+
+// ---- a device merge (monitor/merge-traffic.ts) ----
+
+/**
+ * Points the duplicate's ends of stored communications at the record it was merged into. The unique key
+ * is the addresses, not the devices, so no two rows can become one; a conversation between the two
+ * records is deleted first (it would be the device's own). Returns the rows repointed and deleted.
+ */
+export async function repointCommunications(
+  h: DbHandle,
+  fromDeviceId: string,
+  toDeviceId: string,
+): Promise<{ moved: number; dropped: number }> {
+  const between = await h.db
+    .deleteFrom('communications')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('client_device_id', '=', fromDeviceId), eb('server_device_id', '=', toDeviceId)]),
+        eb.and([eb('client_device_id', '=', toDeviceId), eb('server_device_id', '=', fromDeviceId)]),
+      ]),
+    )
+    .executeTakeFirst();
+  const touched = await h.db
+    .selectFrom('communications')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where((eb) =>
+      eb.or([eb('client_device_id', '=', fromDeviceId), eb('server_device_id', '=', fromDeviceId)]),
+    )
+    .executeTakeFirstOrThrow();
+  await h.db
+    .updateTable('communications')
+    .set({ client_device_id: toDeviceId })
+    .where('client_device_id', '=', fromDeviceId)
+    .execute();
+  await h.db
+    .updateTable('communications')
+    .set({ server_device_id: toDeviceId })
+    .where('server_device_id', '=', fromDeviceId)
+    .execute();
+  return { moved: Number(touched.n), dropped: Number(between.numDeletedRows) };
+}
+
+/** Entries of any baseline with this kind and value (an HL7 receiver named by its device id). */
+export async function entriesWithValue(
+  h: DbHandle,
+  kind: string,
+  value: string,
+): Promise<BaselineEntryRow[]> {
+  return h.db
+    .selectFrom('baseline_entries')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('value', '=', value)
+    .orderBy('id')
+    .execute();
+}
+
+/** Deletes a baseline with its entries. */
+export async function deleteBaseline(h: DbHandle, id: string): Promise<void> {
+  await h.db.deleteFrom('baseline_entries').where('baseline_id', '=', id).execute();
+  await h.db.deleteFrom('baselines').where('id', '=', id).execute();
+}

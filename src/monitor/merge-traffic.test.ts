@@ -1,0 +1,162 @@
+/**
+ * A device merge and monitoring, on real captures (test/fixtures/captures/PROVENANCE.md): 04-hl7-mllp.pcap,
+ * the monitors 10.30.0.41 and 10.30.0.42 sending HL7 over MLLP to the interface engine 10.30.0.5, and
+ * 04-hl7-mllp-vlan30.pcap, the same traffic tagged VLAN 30 (other bytes, so its counts add). SQLite and
+ * PostgreSQL.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { importCaptureFile } from '../../test/import-capture.js';
+import { listAudit } from '../audit/audit-log.js';
+import { mergeDevices, showDevice, updateDevice } from '../inventory/inventory-service.js';
+import { findBaseline, listCommunications } from '../store/communication-store.js';
+import type { VigilDatabase } from '../store/database.js';
+import { getDevices } from '../store/device-store.js';
+import {
+  approveBaselines,
+  editBaselineEntry,
+  learnBaselinesFromTraffic,
+  showBaseline,
+} from './baseline/baseline-service.js';
+import { devicePeers } from './baseline/peers.js';
+
+const captures = join(import.meta.dirname, '../../test/fixtures/captures');
+const HL7 = join(captures, '04-hl7-mllp.pcap');
+const HL7_VLAN30 = join(captures, '04-hl7-mllp-vlan30.pcap');
+
+describe.each(DIALECTS)('a merge and the stored traffic on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  beforeEach(async () => {
+    vdb = await freshDatabase(dialect);
+  });
+  afterEach(async () => {
+    await vdb.close();
+  });
+
+  /** The device's addresses and MACs dropped, as if it had been filed before anything tied them to it. */
+  const forget = (deviceId: string) =>
+    vdb.db.deleteFrom('device_identifiers').where('device_id', '=', deviceId).execute();
+  const learn = async () => {
+    const last = (await listCommunications(vdb))
+      .map((c) => c.lastSeen)
+      .sort()
+      .at(-1)!;
+    const now = new Date(Date.parse(last) + 60_000).toISOString();
+    return learnBaselinesFromTraffic(vdb, cliActor, { days: 30, now });
+  };
+  const entries = async (device: string) =>
+    (await showBaseline(vdb, cliActor, { device })).entries.map((e) => `${e.kind}|${e.value}|${e.effect}`);
+
+  it("repoints the duplicate's communications and folds its baseline into the record's approved one", async () => {
+    await importCaptureFile(vdb, HL7);
+    const engine = await showDevice(vdb, cliActor, '10.30.0.5');
+    const monitor = await showDevice(vdb, cliActor, '10.30.0.41');
+    await learn();
+    await approveBaselines(vdb, cliActor, { device: engine.id });
+    await approveBaselines(vdb, cliActor, { device: monitor.id });
+    const approved = await showBaseline(vdb, cliActor, { device: engine.id });
+    expect(await entries(monitor.id)).toContain(`hl7-receiver|device:${engine.id}|allow`);
+
+    // The VLAN 30 capture files the engine again; its conversations are the duplicate's from then on.
+    await forget(engine.id);
+    await importCaptureFile(vdb, HL7_VLAN30);
+    const duplicate = await showDevice(vdb, cliActor, '10.30.0.5');
+    expect(duplicate.id).not.toBe(engine.id);
+    expect(await listCommunications(vdb, { deviceId: engine.id })).toEqual([]);
+    const before = await listCommunications(vdb, { deviceId: duplicate.id });
+    expect(before.length).toBeGreaterThan(0);
+    // Biomed names the first monitor's model; learning again gives the duplicate a baseline (still
+    // learning) with the monitor as a model, and the monitor's baseline names the duplicate as receiver.
+    await updateDevice(vdb, cliActor, monitor.id, { manufacturer: 'Philips', model: 'IntelliVue MX800' });
+    const [named] = await getDevices(vdb, [monitor.id]);
+    const modelId = named!.modelId!;
+    await learn();
+    expect(await entries(monitor.id)).toContain(`hl7-receiver|device:${duplicate.id}|allow`);
+    expect(await entries(duplicate.id)).toContain(`peer|in:model:${modelId}|allow`);
+    expect(await entries(engine.id)).not.toContain(`peer|in:model:${modelId}|allow`);
+    await editBaselineEntry(vdb, cliActor, 'deny', {
+      device: duplicate.id,
+      kind: 'peer',
+      value: 'in:internet',
+      reason: 'the interface engine takes no HL7 from outside',
+    });
+
+    await mergeDevices(vdb, cliActor, duplicate.id, engine.id);
+
+    // Every conversation is the engine's: the same rows, counts of both captures.
+    expect(await listCommunications(vdb, { deviceId: duplicate.id })).toEqual([]);
+    const after = await listCommunications(vdb, { deviceId: engine.id });
+    expect(after).toEqual(before.map((c) => ({ ...c, serverDeviceId: engine.id })));
+    const peers = await devicePeers(vdb, cliActor, engine.id);
+    expect(peers.peers.map((p) => [p.ip, p.direction, p.ports])).toEqual(
+      expect.arrayContaining([
+        ['10.30.0.41', 'inbound', ['2575/tcp']],
+        ['10.30.0.42', 'inbound', ['2575/tcp']],
+      ]),
+    );
+
+    // One baseline, the engine's, still approved as it was; the person's deny came along, the learned
+    // entry nobody approved did not.
+    expect(await findBaseline(vdb, duplicate.id)).toBeUndefined();
+    const folded = await showBaseline(vdb, cliActor, { device: engine.id });
+    expect(folded).toMatchObject({
+      id: approved.id,
+      state: 'active',
+      approvedBy: approved.approvedBy,
+      approvedAt: approved.approvedAt,
+    });
+    const values = folded.entries.map((e) => `${e.kind}|${e.value}|${e.effect}`);
+    expect(values).toContain('peer|in:internet|deny');
+    expect(values).not.toContain(`peer|in:model:${modelId}|allow`);
+    expect(values.filter((v) => v !== 'peer|in:internet|deny').sort()).toEqual(
+      approved.entries.map((e) => `${e.kind}|${e.value}|${e.effect}`).sort(),
+    );
+    // The monitor's HL7 receiver is the engine again.
+    const monitorEntries = await entries(monitor.id);
+    expect(monitorEntries).toContain(`hl7-receiver|device:${engine.id}|allow`);
+    expect(monitorEntries.filter((v) => v.includes(duplicate.id))).toEqual([]);
+
+    expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
+      communicationsMoved: before.length,
+      communicationsDropped: 0,
+      baselineEntriesMoved: 1,
+      baselineEntriesDropped: 1,
+    });
+  });
+
+  it('drops a conversation between the two records and moves a baseline the record did not have', async () => {
+    await importCaptureFile(vdb, HL7);
+    const engine = await showDevice(vdb, cliActor, '10.30.0.5');
+    // The second monitor's address turns out to be the engine's other interface.
+    const other = await showDevice(vdb, cliActor, '10.30.0.42');
+    const between = await listCommunications(vdb, { deviceId: other.id });
+    expect(between.length).toBeGreaterThan(0);
+    expect(between.every((c) => c.serverDeviceId === engine.id)).toBe(true);
+    await learn();
+    await approveBaselines(vdb, cliActor, { device: other.id });
+    await vdb.db.deleteFrom('baselines').where('device_id', '=', engine.id).execute();
+    const moved = await showBaseline(vdb, cliActor, { device: other.id });
+
+    await mergeDevices(vdb, cliActor, other.id, engine.id);
+
+    const left = await listCommunications(vdb);
+    expect(left.filter((c) => c.clientDeviceId === c.serverDeviceId)).toEqual([]);
+    expect(left.map((c) => c.clientIp)).not.toContain('10.30.0.42');
+    expect((await devicePeers(vdb, cliActor, engine.id)).peers.map((p) => p.ip)).toEqual(['10.30.0.41']);
+    expect(await showBaseline(vdb, cliActor, { device: engine.id })).toMatchObject({
+      id: moved.id,
+      deviceId: engine.id,
+      state: 'active',
+      approvedBy: moved.approvedBy,
+      entries: moved.entries,
+    });
+    expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
+      communicationsMoved: 0,
+      communicationsDropped: between.length,
+      baselineEntriesMoved: moved.entries.length,
+      baselineEntriesDropped: 0,
+    });
+  });
+});
