@@ -107,7 +107,7 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
 
 /** Only a path of this Vigil may be returned to after signing in (no open redirect). */
 export function safeReturnPath(value: string | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
+  if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
   return value.slice(0, 512);
 }
 
