@@ -53,6 +53,27 @@ describe.each(DIALECTS)('program API on %s', (dialect) => {
       'content-type': 'text/csv',
     });
     expect(await res.json()).toMatchObject({ created: 8, deactivated: 1 });
+    // ?fileName= (the training import's spelling) is accepted as an alias; both, differing, is a 400.
+    const alias = await officer.request('POST', '/api/v1/people/import?fileName=hr2.csv&dryRun=true', HR, {
+      'content-type': 'text/csv',
+    });
+    expect(alias.status).toBe(200);
+    expect(await alias.json()).toMatchObject({ file: 'hr2.csv', dryRun: true });
+    const both = await officer.request(
+      'POST',
+      '/api/v1/people/import?file=hr.csv&fileName=other.csv&dryRun=true',
+      HR,
+      { 'content-type': 'text/csv' },
+    );
+    expect(both.status).toBe(400);
+    expect(await both.json()).toMatchObject({ code: 'invalid_input', issues: [{ field: 'fileName' }] });
+    const same = await officer.request(
+      'POST',
+      '/api/v1/people/import?file=hr.csv&fileName=hr.csv&dryRun=true',
+      HR,
+      { 'content-type': 'text/csv' },
+    );
+    expect(await same.json()).toMatchObject({ file: 'hr.csv' });
 
     const bad = await officer.request(
       'POST',

@@ -8,7 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Actor } from '../accounts/actor.js';
 import type { Permission } from '../accounts/permissions.js';
 import type { AppContext } from '../context.js';
-import { authenticationRequired, forbidden, VigilError } from '../errors.js';
+import { authenticationRequired, forbidden, invalidInput, VigilError } from '../errors.js';
 import { problemResponses } from './problem.js';
 
 export type RoutePermission = Permission | 'public' | 'authenticated';
@@ -66,3 +66,22 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+
+/**
+ * The upload's file name from an import's query. The people import documented `?file=` and the
+ * training import `?fileName=`; both routes take either so a client need not remember which is which.
+ * Both given and different is refused rather than silently picking one.
+ */
+export function importFileName(
+  q: { file?: string | undefined; fileName?: string | undefined },
+  primary: 'file' | 'fileName',
+): string | undefined {
+  const { file, fileName } = q;
+  if (file !== undefined && fileName !== undefined && file !== fileName) {
+    const alias = primary === 'file' ? 'fileName' : 'file';
+    throw invalidInput(`Give the file name once: ?${primary}= (or its alias ?${alias}=), not both`, [
+      { field: alias, reason: `"${q[alias]}" differs from ${primary} "${q[primary]}"` },
+    ]);
+  }
+  return file ?? fileName;
+}

@@ -13,7 +13,7 @@ import {
   listPeople,
   updatePerson,
 } from '../../program/organization/people-service.js';
-import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
+import { type AppEnv, actorOf, defineRoute, importFileName, json } from '../route.js';
 
 const IdParam = z.object({
   id: z
@@ -138,6 +138,11 @@ export const programPeopleRoutes = new OpenAPIHono<AppEnv>()
       request: {
         query: z.object({
           file: z.string().max(200).optional(),
+          fileName: z
+            .string()
+            .max(200)
+            .optional()
+            .openapi({ description: 'Alias of file (the training import spells it so)' }),
           dryRun: z
             .enum(['true', 'false'])
             .transform((v) => v === 'true')
@@ -152,7 +157,7 @@ export const programPeopleRoutes = new OpenAPIHono<AppEnv>()
       return c.json(
         await importPeople(c.get('ctx').vdb, actorOf(c), {
           text,
-          file: q.file ?? 'request body',
+          file: importFileName(q, 'file') ?? 'request body',
           dryRun: Boolean(q.dryRun),
         }),
         200,

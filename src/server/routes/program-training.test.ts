@@ -95,6 +95,38 @@ describe.each(DIALECTS)('training API on %s', (dialect) => {
       200,
     );
     expect(mapped).toMatchObject({ added: 1 });
+    // ?file= (the people import's spelling) is an alias of ?fileName=; both, differing, is a 400.
+    const alias = await body<{ file: string }>(
+      await so.request(
+        'POST',
+        '/api/v1/training/import?file=lms-transcript-us.csv&dateFormat=mdy&dryRun=true',
+        fixture('lms-transcript-us.csv'),
+        CSV,
+      ),
+      200,
+    );
+    expect(alias.file).toBe('lms-transcript-us.csv');
+    const unnamed = await body<{ file: string }>(
+      await so.request(
+        'POST',
+        '/api/v1/training/import?dateFormat=mdy&dryRun=true',
+        fixture('lms-transcript-us.csv'),
+        CSV,
+      ),
+      200,
+    );
+    expect(unnamed.file).toBe('upload.csv');
+    const both = await body<{ code: string; issues: { field: string }[] }>(
+      await so.request(
+        'POST',
+        '/api/v1/training/import?fileName=a.csv&file=b.csv&dryRun=true',
+        fixture('lms-transcript-us.csv'),
+        CSV,
+      ),
+      400,
+    );
+    expect(both.code).toBe('invalid_input');
+    expect(both.issues[0]!.field).toBe('file');
     expect((await h.as('auditor').request('POST', url, 'a', CSV)).status).toBe(403);
   });
 

@@ -16,7 +16,7 @@ import { addCourse, getCourse, listCourses, updateCourse } from '../../program/t
 import { TRAINING_STATES } from '../../program/training/due.js';
 import { trainingReminders } from '../../program/training/reminders.js';
 import { trainingStatus } from '../../program/training/status.js';
-import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
+import { type AppEnv, actorOf, defineRoute, importFileName, json } from '../route.js';
 
 const RuleSchema = z.object({
   networkAccess: z.literal(true).optional(),
@@ -270,7 +270,13 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
       summary: "Import completions from a learning system's CSV export (text/csv body); idempotent",
       request: {
         query: z.object({
-          fileName: z.string().min(1).max(200).default('upload.csv'),
+          fileName: z.string().min(1).max(200).optional().openapi({ default: 'upload.csv' }),
+          file: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .openapi({ description: 'Alias of fileName (the people import spells it so)' }),
           dateFormat: z.enum(DATE_FORMATS).default('iso'),
           dryRun: flag,
           mapping: z
@@ -296,7 +302,7 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
         q.mapping === undefined ? undefined : Array.isArray(q.mapping) ? q.mapping : [q.mapping];
       return c.json(
         await importCompletions(c.get('ctx').vdb, actorOf(c), {
-          file: q.fileName,
+          file: importFileName(q, 'fileName') ?? 'upload.csv',
           text: await c.req.text(),
           dateFormat: q.dateFormat,
           dryRun: q.dryRun,
