@@ -175,6 +175,19 @@ describe.each(DIALECTS)('program API on %s', (dialect) => {
     };
     expect(mine.items.length).toBeGreaterThan(0);
     expect(mine.items.every((n) => n.person === 'Grace Okafor')).toBe(true);
+    // The kinds are a closed set: a misspelt one is a 400 naming it and the valid ones, not an empty list.
+    const typo = await h.as('clinical-engineer').get('/api/v1/notifications?kind=officer-coverage,bogus');
+    expect(typo.status).toBe(400);
+    const problem = (await typo.json()) as { detail: string; issues: { field: string; reason: string }[] };
+    expect(problem.detail).toMatch(/Unknown notification kind "bogus": one of act-immediate, .*digest/);
+    expect(problem.issues).toEqual([
+      { field: 'kind', reason: expect.stringMatching(/^"bogus" is not one of /) },
+    ]);
+    const byKind = (await (
+      await h.as('clinical-engineer').get('/api/v1/notifications?kind=officer-coverage&kind=digest')
+    ).json()) as { items: { kind: string }[] };
+    expect(byKind.items.length).toBeGreaterThan(0);
+    expect(byKind.items.every((n) => n.kind === 'officer-coverage')).toBe(true);
     const read = await h.as('clinical-engineer').post(`/api/v1/notifications/${mine.items[0]!.id}/read`);
     expect(await read.json()).toMatchObject({ read: true });
     // Another account cannot see or mark them.

@@ -4,35 +4,21 @@
  */
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import {
+  NOTIFICATION_KINDS as KINDS,
+  notificationKindsOf as kindsOf,
+} from '../../program/notifications/kinds.js';
 import { smtpMailer } from '../../program/notifications/mailer.js';
 import {
   listNotifications,
   markNotificationRead,
 } from '../../program/notifications/notifications-service.js';
 import { runNotifications } from '../../program/notifications/run-notifications.js';
-import { TRIGGERS } from '../../program/notifications/triggers/index.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** Every kind a stored notification can have: each trigger's, the training reminders and the digest. */
-const KINDS: readonly string[] = [...TRIGGERS.map((t) => t.name), 'training-reminder', 'digest'];
-
-/**
- * `--kind a --kind b` or `--kind a,b` (as the API takes it). A misspelt kind is refused with the list:
- * filtering on it would only print an empty table, which reads as "nothing to worry about".
- */
-function kindsOf(given: string[]): string[] {
-  const kinds = given.flatMap((k) => k.split(',')).map((k) => k.trim());
-  const unknown = kinds.filter((k) => !KINDS.includes(k));
-  if (unknown.length)
-    throw invalidInput(
-      `Unknown notification kind ${unknown.map((k) => `"${k}"`).join(', ')}: one of ${KINDS.join(', ')}`,
-    );
-  return kinds;
-}
 
 export function registerNotificationCommands(program: Command, cli: CliContext): void {
   const notifications = program

@@ -3,6 +3,7 @@
  * the person linked to it; marking one read is the only change.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { NOTIFICATION_KINDS, notificationKindsOf } from '../../program/notifications/kinds.js';
 import {
   listNotifications,
   markNotificationRead,
@@ -57,7 +58,8 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
               (v) => (v === undefined ? undefined : Array.isArray(v) ? v : String(v).split(',')),
               z.array(z.string().min(1).max(64)).optional(),
             )
-            .optional(),
+            .optional()
+            .openapi({ description: `Comma-separated or repeated; one of ${NOTIFICATION_KINDS.join(', ')}` }),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
           offset: z.coerce.number().int().min(0).default(0),
         }),
@@ -76,7 +78,10 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
-      const q = Object.fromEntries(Object.entries(c.req.valid('query')).filter(([, v]) => v !== undefined));
+      const query = c.req.valid('query');
+      // A misspelt kind is a 400 naming the valid ones, not an empty list that reads as "nothing new".
+      if (query.kind) query.kind = notificationKindsOf(query.kind);
+      const q = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
       return c.json(await listNotifications(c.get('ctx').vdb, actorOf(c), q), 200);
     },
   )
