@@ -60,6 +60,14 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     // An organization officer and one for North Campus; South Campus has none.
     await designateOfficer(vdb, cliActor, { person: 'E1000', from: '2026-01-01' });
     await designateOfficer(vdb, cliActor, { person: 'E1001', site: 'North Campus', from: '2026-01-01' });
+    // The organization's deputy, and North Campus's.
+    await designateOfficer(vdb, cliActor, { person: 'E1003', deputy: true, from: '2026-01-01' });
+    await designateOfficer(vdb, cliActor, {
+      person: 'E1002',
+      site: 'North Campus',
+      deputy: true,
+      from: '2026-01-01',
+    });
 
     await importCmmsCsv(vdb, cliActor, {
       file: 'hospital-export.csv',
@@ -299,11 +307,14 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(text).not.toMatch(/\?- /);
     expect(text).toMatch(/\n\s*- Site South Campus has no security officer in term/);
     // The security official by name, each site's officer, and the manufacturers, as in the HTML page.
-    expect(text).toMatch(/Organization: Maya Patel/);
-    expect(text).toMatch(/North Campus\s+Ana Rivera/);
+    expect(text).toMatch(/Organization: Maya Patel; Chen Li \(deputy\)/);
+    expect(text).toMatch(/North Campus\s+Ana Rivera\s+Ben Okafor/);
     expect(text).toMatch(/South Campus\s+none/);
     expect(text).toMatch(/Manufacturers\n[\s\S]*Baxter\s+\d+\s+no/);
-    expect(html).toContain('<p><b>Organization:</b> Maya Patel</p>');
+    // The organization's deputies with its officer, marked as deputies; each site's in its own column.
+    expect(html).toContain('<p><b>Organization:</b> Maya Patel; Chen Li (deputy)</p>');
+    expect(html).toContain('<td>North Campus</td><td>Ana Rivera</td><td>Ben Okafor</td>');
+    expect(report.tables.organizationOfficers).toEqual({ primary: 'Maya Patel', deputies: ['Chen Li'] });
   });
 });
 

@@ -109,6 +109,7 @@ export interface ComplianceReport {
     overdueTasks: OverdueTask[];
     trainingByDepartment: ProgramTables['trainingByDepartment'];
     officersBySite: ProgramTables['officersBySite'];
+    organizationOfficers: ProgramTables['organizationOfficers'];
     manufacturers: ProgramTables['manufacturers'];
     openOverTime: OpenWorkPoint[];
     timeToPatchDays: number[];
@@ -237,6 +238,7 @@ export async function evaluateCompliance(
       overdueTasks: tasks.overdue,
       trainingByDepartment: program.trainingByDepartment,
       officersBySite: program.officersBySite,
+      organizationOfficers: program.organizationOfficers,
       manufacturers: program.manufacturers,
       openOverTime: tasks.openOverTime,
       timeToPatchDays: tasks.timeToPatchDays,

@@ -20,6 +20,8 @@ export interface ProgramTables {
     belowTarget: boolean;
   }[];
   officersBySite: { siteId: string; siteName: string; primary: string | null; deputies: string[] }[];
+  /** The organization's officers in term (its primary and deputies); null when not collected. */
+  organizationOfficers: { primary: string | null; deputies: string[] } | null;
   manufacturers: {
     name: string;
     activeDevices: number;
@@ -37,6 +39,7 @@ export interface ProgramTables {
 export const emptyProgramTables = (): ProgramTables => ({
   trainingByDepartment: [],
   officersBySite: [],
+  organizationOfficers: null,
   manufacturers: [],
 });
 

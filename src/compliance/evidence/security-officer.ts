@@ -16,6 +16,10 @@ export const collectSecurityOfficer: ProgramCollector = async (ctx, tables) => {
     primary: s.primary?.name ?? null,
     deputies: s.deputies.map((d) => d.name),
   }));
+  tables.organizationOfficers = {
+    primary: c.organization.primary?.name ?? null,
+    deputies: c.organization.deputies.map((d) => d.name),
+  };
   const warnings = c.warnings.filter((w) => w.siteId === null || inScope(ctx, w.siteId));
   const orgMissing = warnings.some((w) => w.code === 'no-officer-organization');
   const sitesMissing = warnings.filter((w) => w.code === 'no-officer-site');

@@ -37,11 +37,15 @@ function table(headers: string[], rows: string[][]): string {
     .join('')}</tbody></table>`;
 }
 
-/** The organization's security officer (HIPAA §164.308(a)(2)'s security official), above the sites. */
+/**
+ * The organization's security officer (HIPAA §164.308(a)(2)'s security official), above the sites,
+ * then its deputies, each marked as such: they stand in for the official, so an auditor asks for them.
+ */
 function organizationOfficer(r: ComplianceReport): string {
   const name = r.evidence.find((e) => e.kind === 'security-officer')?.figures['organizationOfficer'];
   if (name === undefined) return '';
-  return `<p><b>Organization:</b> ${typeof name === 'string' ? esc(name) : `${status('not-met')} no security officer in term`}</p>`;
+  const deputies = (r.tables.organizationOfficers?.deputies ?? []).map((d) => `; ${esc(d)} (deputy)`);
+  return `<p><b>Organization:</b> ${typeof name === 'string' ? esc(name) : `${status('not-met')} no security officer in term`}${deputies.join('')}</p>`;
 }
 
 export function reportHtml(r: ComplianceReport): string {

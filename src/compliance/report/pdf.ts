@@ -376,8 +376,13 @@ export async function reportPdf(r: ComplianceReport): Promise<Buffer> {
 
   heading(doc, 'Security officers');
   const orgOfficer = r.evidence.find((e) => e.kind === 'security-officer')?.figures['organizationOfficer'];
+  // The organization's deputies after its officer, marked as such (as in the HTML page).
+  const orgDeputies = (r.tables.organizationOfficers?.deputies ?? []).map((d) => `; ${d} (deputy)`);
   if (orgOfficer !== undefined)
-    line('Organization', typeof orgOfficer === 'string' ? orgOfficer : 'no security officer in term');
+    line(
+      'Organization',
+      `${typeof orgOfficer === 'string' ? orgOfficer : 'no security officer in term'}${orgDeputies.join('')}`,
+    );
   doc.moveDown(0.3);
   const of = r.tables.officersBySite;
   drawTable(
