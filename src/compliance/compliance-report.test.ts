@@ -125,6 +125,16 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     );
   });
 
+  it('says "1 day overdue" of an update overdue by one day, not "1 days"', async () => {
+    // The HL7 task fell due 30 days ago: a report as of 29 days ago sees it one day overdue.
+    const early = await complianceReport(vdb, cliActor, {}, daysAgo(29));
+    const updates = early.evidence.find((e) => e.kind === 'regular-updates')!;
+    expect(updates.reason).toBe('1 update overdue (past due date > 0 days); oldest 1 day');
+    expect(updates.gaps).toEqual([
+      expect.stringMatching(/: Enable TLS on the HL7 interface, 1 day overdue$/),
+    ]);
+  });
+
   it('names the department below the training target', () => {
     const training = ev('training');
     expect(['not-met', 'partial']).toContain(training.status);
@@ -156,7 +166,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
   it('names the overdue update and fails the regular-updates control', () => {
     const updates = ev('regular-updates');
     expect(updates.status).toBe('not-met');
-    expect(updates.reason).toMatch(/1 updates overdue/);
+    expect(updates.reason).toMatch(/^1 update overdue /);
     // The device is named by the address the capture saw it at, not its id.
     expect(updates.gaps).toEqual(['10.30.0.41: Enable TLS on the HL7 interface, 30 days overdue']);
     expect(report.summary.overdueUpdates).toBe(1);

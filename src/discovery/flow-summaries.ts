@@ -5,9 +5,11 @@
  * no text. Bounded: past `maxSummaries` new conversations are folded into counted overflow totals.
  * Pure: no I/O, no database.
  */
+
 import type { DecodedPacket } from '../decode/decoded-packet.js';
 import type { TcpConnection } from '../flows/tcp-connection.js';
 import type { UdpFlow } from '../flows/udp-flows.js';
+import { plural } from '../format-count.js';
 import type { FlowSummary } from './host-observation.js';
 import { iso } from './host-table.js';
 
@@ -199,7 +201,7 @@ export class FlowSummaries {
           connection: c.evidenceConnection,
           packet: c.evidencePacket,
           time: iso(c.evidenceTime),
-          summary: `${c.connections} ${c.transport === 'tcp' ? 'connection' : 'flow'}${c.connections === 1 ? '' : 's'}, ${c.packets} packets, ${c.bytes} bytes`,
+          summary: `${plural(c.connections, c.transport === 'tcp' ? 'connection' : 'flow')}, ${plural(c.packets, 'packet')}, ${plural(c.bytes, 'byte')}`,
         },
       });
     }

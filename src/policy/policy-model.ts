@@ -4,8 +4,10 @@
  * side may also or instead name a department), everything else denied. One zod schema is the JSON file format (`--policy FILE`), the stored document and the API body.
  * Pure: no I/O.
  */
+
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { plural } from '../format-count.js';
 import { parseCidr } from '../inventory/cidr.js';
 import { parseIp } from '../inventory/identity.js';
 
@@ -124,7 +126,7 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 /** A rule's own words in one line, for tables and comments. */
 export function describeRule(r: PolicyRule): string {
   const side = (e: PolicyEndpoint) =>
-    `${e.zone}${e.deviceClass ? `/${e.deviceClass}` : ''}${e.department ? `@${e.department}` : ''}${e.hosts ? ` [${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}]` : ''}`;
+    `${e.zone}${e.deviceClass ? `/${e.deviceClass}` : ''}${e.department ? `@${e.department}` : ''}${e.hosts ? ` [${plural(e.hosts.length, 'host')}]` : ''}`;
   const svc = r.transport === 'icmp' ? 'icmp' : `${r.port}/${r.transport}`;
   return `${side(r.from)} → ${side(r.to)} ${svc}${r.protocol ? ` (${r.protocol})` : ''}`;
 }

@@ -11,7 +11,9 @@
  * network (a port-scan alert) did reach is pinned to its address and flagged. Pure and deterministic: the
  * same flows give the same policy.
  */
+
 import { isFtpData } from '../discovery/host-observation.js';
+import { plural } from '../format-count.js';
 import type { PolicyFlow } from './policy-flow.js';
 import type { NetworkMap, ResolvedEndpoint } from './policy-inventory.js';
 import { compareAddresses } from './policy-inventory.js';
@@ -186,7 +188,7 @@ function toRule(g: Group, n: number, guidance: ProposalGuidance | undefined, zon
   for (const a of applied) if (a.review) notes.push(guidanceReason(a));
   const full =
     `observed: ${side(from)} → ${side(to)} ${svc}${protocol ? ` ${protocol}` : ''}, ` +
-    `${g.connections} connection${g.connections === 1 ? '' : 's'} ${g.firstSeen} – ${g.lastSeen}` +
+    `${plural(g.connections, 'connection')} ${g.firstSeen} – ${g.lastSeen}` +
     (notes.length ? `; review: ${notes.join('; ')}` : '');
   // A rule's reason is at most 500 characters (policy-model.ts); the full guidance is in `guidance`.
   const reason = full.length > 500 ? `${full.slice(0, 499)}…` : full;

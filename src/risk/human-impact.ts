@@ -4,6 +4,7 @@
  * Public Well-Being Impact), from the device's clinical criticality, its ePHI handling and how many
  * devices of its model the hospital runs. The mapping is documented in docs/risk.md.
  */
+import { plural } from '../format-count.js';
 import type { Criticality } from '../inventory/device.js';
 import { type Evidence, evidence } from './evidence.js';
 
@@ -102,7 +103,7 @@ export function humanImpactEvidence(device: {
   const units = device.prevalence?.units ?? 1;
   const widespreadAt = device.prevalence?.widespreadUnits ?? DEFAULT_PREVALENCE_UNITS;
   const widespread = units >= widespreadAt;
-  const unitsText = `${units} active device${units === 1 ? '' : 's'} of the model`;
+  const unitsText = `${plural(units, 'active device')} of the model`;
   let mi = MISSION[crit ?? 'diagnostic'];
   let miText = `${critText}: clinical role`;
   if (device.ephi === true && ORDER.indexOf(mi) < ORDER.indexOf('MSC')) {

@@ -65,7 +65,7 @@ describe.skipIf(skipWithoutChromium('network'))('network page in Chromium', { ti
     expect(await tabs.getByRole('link', { name: 'Map' }).getAttribute('aria-current')).toBe('page');
     expect(await tabs.getByRole('link', { name: 'Alerts' }).getAttribute('href')).toBe('/alerts?state=new');
 
-    const node = page.getByRole('button', { name: /^zone integration: 3 devices, 1 connections/ });
+    const node = page.getByRole('button', { name: /^zone integration: 3 devices, 1 connection\b/ });
     await see(node);
     expect(await node.getAttribute('aria-pressed')).toBe('false');
     const row = page.getByRole('table', { name: 'All connections' }).getByRole('row').nth(1);

@@ -2,6 +2,7 @@
  * @module `vigil advisories import|sync|list|feeds|subscribe|unsubscribe`: vulnerability knowledge in
  * (CSAF, NVD, CVE 5, OSV, KEV, EPSS; offline CSAF bundles), with provenance and freshness.
  */
+
 import { readdir, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
@@ -20,6 +21,7 @@ import {
   syncFeeds,
 } from '../../advisories/feeds-service.js';
 import { invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import type { MatchRunReport } from '../../matching/matcher.js';
 import { listAdvisories } from '../../store/advisory-store.js';
 import type { CliContext } from '../cli-context.js';
@@ -53,7 +55,7 @@ export function matchLine(m: MatchRunReport | null): string {
   const by = Object.entries(m.byStatus)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
-  return `Matching: ${m.devices} devices (${m.subjects} distinct models/versions) against ${m.vulnerabilitiesConsidered} vulnerabilities in ${m.ms} ms: ${m.matches} matches${by ? ` (${by})` : ''}; ${m.added} new, ${m.changed} changed, ${m.removed} gone.`;
+  return `Matching: ${plural(m.devices, 'device')} (${m.subjects} distinct models/versions) against ${plural(m.vulnerabilitiesConsidered, 'vulnerability', 'vulnerabilities')} in ${m.ms} ms: ${plural(m.matches, 'match', 'matches')}${by ? ` (${by})` : ''}; ${m.added} new, ${m.changed} changed, ${m.removed} gone.`;
 }
 
 function feedRows(feeds: Feed[]): unknown[][] {

@@ -2,7 +2,9 @@
  * @module `vigil baseline learn|list|show|allow|deny|remove|approve|check-availability`: the communication
  * baselines the flow rules compare traffic with (docs/baseline.md).
  */
+
 import type { Command } from 'commander';
+import { plural } from '../../format-count.js';
 import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
 import {
@@ -66,7 +68,7 @@ function printBaseline(b: Baseline, name: string | undefined): void {
   const who = `${b.scope} ${name && name !== key ? `${name} (${key})` : key}`;
   process.stdout.write(
     `Baseline of ${who}: ${b.state}${b.approvedBy ? ` (approved by ${b.approvedBy} ${b.approvedAt})` : ''}\n` +
-      `Window: ${b.windowDays} days, ${b.windowStart} → ${b.windowEnd}; learned ${b.learnedAt} by ${b.learnedBy}; last seen ${b.lastSeen ?? 'never'}\n\n`,
+      `Window: ${plural(b.windowDays, 'day')}, ${b.windowStart} → ${b.windowEnd}; learned ${b.learnedAt} by ${b.learnedBy}; last seen ${b.lastSeen ?? 'never'}\n\n`,
   );
   process.stdout.write(
     formatTable(
@@ -221,9 +223,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
             ...(o.site ? { siteId: o.site } : {}),
           });
           if (o.json) return printJson(r);
-          process.stdout.write(
-            `Approved ${r.approved.length} baseline${r.approved.length === 1 ? '' : 's'}.\n`,
-          );
+          process.stdout.write(`Approved ${plural(r.approved.length, 'baseline')}.\n`);
         },
       ),
     );
@@ -244,7 +244,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `Checked ${r.checked} devices: ${r.notSeen} not seen for ${r.hours} hours (${r.created} new alerts, ${r.updated} updated).\n`,
+          `Checked ${plural(r.checked, 'device')}: ${r.notSeen} not seen for ${plural(r.hours, 'hour')} (${plural(r.created, 'new alert')}, ${r.updated} updated).\n`,
         );
       }),
     );

@@ -3,6 +3,7 @@
  * same into a throwaway in-memory database, printing devices and findings). Paths may be files,
  * directories (searched recursively) or `-` for a capture on standard input (`tcpdump -w - | vigil import -`).
  */
+
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { analyzeEvePath } from '../../discovery/suricata-eve.js';
 import { analyzeZeekPath, SENSOR_LOG_NAME, sensorLogKind, sensorLogs } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue, invalidInput, VigilError } from '../../errors.js';
 import { streamFindings } from '../../findings/findings-service.js';
+import { pluralWord } from '../../format-count.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
 import { deviceFingerprints, streamDevices } from '../../inventory/inventory-service.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
@@ -172,7 +174,7 @@ function summaryLine(r: SourceReport): string {
   const s = r.stats as { packets?: number; seconds?: number; bytes?: number };
   const read =
     r.kind === 'capture' && s.packets !== undefined
-      ? `${s.packets.toLocaleString('en-US')} packets${s.seconds ? ` in ${s.seconds.toFixed(2)} s` : ''}, `
+      ? `${s.packets.toLocaleString('en-US')} ${pluralWord(s.packets, 'packet')}${s.seconds ? ` in ${s.seconds.toFixed(2)} s` : ''}, `
       : '';
   const f = r.findings;
   return (

@@ -4,12 +4,14 @@
  * contacts and feed subscriptions, support dates and documents on file per model, requests to
  * manufacturers (docs/manufacturers.md).
  */
+
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { invalidInput, VigilError } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import {
   addDocument,
   type DocumentKind,
@@ -133,7 +135,7 @@ export function registerManufacturerCommands(program: Command, cli: CliContext):
           `account         ${[m.account.name, m.account.email, m.account.phone].filter(Boolean).join('  ') || '-'}`,
           `support portal  ${m.supportPortal ?? '-'}`,
           `notes           ${m.notes ?? '-'}`,
-          `devices         ${m.activeDevices} active, ${m.modelCount} models, ${m.openRequests} open requests`,
+          `devices         ${m.activeDevices} active, ${plural(m.modelCount, 'model')}, ${plural(m.openRequests, 'open request')}`,
           `feeds           ${m.feeds.length ? '' : 'none (subscribe with vigil advisories subscribe, then link-feed)'}`,
           ...m.feeds.map(
             (f) =>

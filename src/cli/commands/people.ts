@@ -2,10 +2,12 @@
  * @module `vigil people add|list|show|update|deactivate|import` and `vigil departments add|list`: the
  * staff who access network resources (with or without a Vigil account) and the departments of each site.
  */
+
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { addDepartment, listDepartments } from '../../program/organization/departments-service.js';
 import { importPeople } from '../../program/organization/people-import.js';
 import {
@@ -218,7 +220,7 @@ export function registerPeopleCommands(program: Command, cli: CliContext): void 
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${r.dryRun ? 'Would import' : 'Imported'} ${r.rows} people from ${r.file}: ${r.created} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deactivated} left\n`,
+          `${r.dryRun ? 'Would import' : 'Imported'} ${plural(r.rows, 'person', 'people')} from ${r.file}: ${r.created} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deactivated} left\n`,
         );
         if (r.sitesCreated.length) process.stdout.write(`Sites created: ${r.sitesCreated.join(', ')}\n`);
         if (r.departmentsCreated.length)

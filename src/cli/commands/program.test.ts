@@ -5,9 +5,9 @@
  * designated, the site without one is warned about, and `vigil notifications run` emails the officer.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpSink, startSmtpSink } from '../../../test/smtp-sink.js';
 
@@ -59,6 +59,12 @@ describe('vigil people, officers, notifications (built binary)', { timeout: 300_
     expect(first.stderr).toBe('Columns ignored: Cost Center Code\n');
     expect(first.stdout).toMatch(
       /^Imported 8 people from hr-export.csv: 8 new, 0 updated, 0 unchanged, 1 left\n/,
+    );
+    // One person reads "1 person", not "1 people": the export's first row on its own.
+    const oneRow = join(dirname(db), 'one-person.csv');
+    writeFileSync(oneRow, readFileSync(HR, 'utf8').split('\n').slice(0, 2).join('\n'));
+    expect((await vigil(['people', 'import', oneRow, '--dry-run'])).stdout).toMatch(
+      /^Would import 1 person from one-person.csv: /,
     );
     const again = await vigil(['people', 'import', HR, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, updated: 0, unchanged: 8 });

@@ -3,8 +3,10 @@
  * reports, product codes and GUDID records, matched to the inventory) and `vigil udi parse` (a UDI as
  * entered or scanned, GS1/HIBCC/ICCBBA).
  */
+
 import type { Command } from 'commander';
 import { formatIssue, invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { IMPORT_KINDS, type ImportKind, importRecallFiles } from '../../recalls/recall-import.js';
 import {
@@ -45,7 +47,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
         else {
           for (const f of r.files) {
             process.stdout.write(
-              `${f.file}: ${f.kind ?? 'unknown'}, ${f.records} records, ${f.stored} stored, ${f.bad} bad${f.error ? `; stopped: ${f.error}` : ''}\n`,
+              `${f.file}: ${f.kind ?? 'unknown'}, ${plural(f.records, 'record')}, ${f.stored} stored, ${f.bad} bad${f.error ? `; stopped: ${f.error}` : ''}\n`,
             );
             for (const i of f.issues.slice(0, 20)) process.stderr.write(`  ${formatIssue(i)}\n`);
             if (f.issues.length > 20) process.stderr.write(`  … ${f.bad - 20} more bad records\n`);
@@ -171,14 +173,16 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${r.recalls} recalls × ${r.devices} devices: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged; ${
+          `${plural(r.recalls, 'recall')} × ${plural(r.devices, 'device')}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged; ${
             Object.entries(r.byState)
               .map(([k, v]) => `${v} ${k}`)
               .join(', ') || 'no matches'
           }\n`,
         );
         for (const c of r.campaigns)
-          process.stdout.write(`campaign ${c.campaignId} for ${c.recallNumber}: ${c.tasksCreated} tasks\n`);
+          process.stdout.write(
+            `campaign ${c.campaignId} for ${c.recallNumber}: ${plural(c.tasksCreated, 'task')}\n`,
+          );
       }),
     );
 

@@ -6,12 +6,14 @@
  * each stored slice, prints a status line (or one JSON object) per flush, and flushes once more on
  * SIGINT/SIGTERM before exiting.
  */
+
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Actor } from '../../accounts/actor.js';
 import { invalidInput, VigilError } from '../../errors.js';
+import { plural, pluralWord } from '../../format-count.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
 import { zodIssues } from '../../inventory/device-input.js';
 import type { Logger } from '../../log.js';
@@ -101,17 +103,17 @@ function statusLine(s: SensorStatus): string {
   const i = s.input as { restarts?: number; state?: string; filesDone?: number };
   const f = s.lastFlush;
   const parts = [
-    `${s.packets.toLocaleString('en-US')} packets`,
+    `${s.packets.toLocaleString('en-US')} ${pluralWord(s.packets, 'packet')}`,
     mb(s.bytes),
-    `${s.hosts} hosts in memory`,
-    `${s.devices} devices`,
-    `${s.flushes} flushes${s.failedFlushes ? ` (${s.failedFlushes} failed)` : ''}`,
+    `${plural(s.hosts, 'host')} in memory`,
+    `${plural(s.devices, 'device')}`,
+    `${plural(s.flushes, 'flush', 'flushes')}${s.failedFlushes ? ` (${s.failedFlushes} failed)` : ''}`,
   ];
-  if (i.restarts !== undefined) parts.push(`${i.restarts} restarts`, `tool ${i.state}`);
-  if (i.filesDone !== undefined) parts.push(`${i.filesDone} files done`);
+  if (i.restarts !== undefined) parts.push(`${plural(i.restarts, 'restart')}`, `tool ${i.state}`);
+  if (i.filesDone !== undefined) parts.push(`${plural(i.filesDone, 'file')} done`);
   if (f?.stored)
     parts.push(
-      `last: ${f.hosts} hosts, ${f.devices.staged} new devices, findings ${f.findings.created} new/${f.findings.updated + f.findings.reopened} again, ${f.flows} conversations`,
+      `last: ${plural(f.hosts, 'host')}, ${plural(f.devices.staged, 'new device')}, findings ${f.findings.created} new/${f.findings.updated + f.findings.reopened} again, ${plural(f.flows, 'conversation')}`,
     );
   if (f?.error) parts.push(`last flush failed: ${f.error}`);
   return `sensor ${s.source} [${s.event}]: ${parts.join(', ')}`;

@@ -3,7 +3,9 @@
  * listening on (captures, nmap, logs) with what its model needs (manufacturer profile, MDS2, fleet
  * majority) and writes `unnecessary-service` findings with evidence and the recommended action.
  */
+
 import type { Command } from 'commander';
+import { plural } from '../../format-count.js';
 import { checkUnnecessaryServices } from '../../policy/unnecessary-services.js';
 import { loadMds2Services } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
@@ -25,7 +27,7 @@ export function registerServicesCommands(program: Command, cli: CliContext): voi
         const r = await checkUnnecessaryServices(vdb, cli.actor(), { mds2: await loadMds2Services(vdb) });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${r.devices} devices checked: ${r.items.length} unnecessary services ` +
+          `${plural(r.devices, 'device')} checked: ${plural(r.items.length, 'unnecessary service')} ` +
             `(findings ${r.findings.created} new, ${r.findings.updated + r.findings.reopened} seen again).\n`,
         );
         if (r.items.length) {

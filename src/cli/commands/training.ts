@@ -2,10 +2,12 @@
  * @module `vigil training courses|complete|import|completions|status|compliance|target|remind`: staff
  * cybersecurity training. The same operations as /api/v1/training/…; docs/training.md describes them.
  */
+
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import {
   importCompletions,
   listCompletions,
@@ -173,8 +175,8 @@ function courseLines(c: TrainingCourse): string {
   return `${[
     `${c.code}  ${c.name}${c.active ? '' : '  (inactive)'}`,
     `id            ${c.id}`,
-    `recurrence    ${c.recurrenceMonths === null ? 'once' : `every ${c.recurrenceMonths} months`}`,
-    `grace         ${c.graceDays} days${c.requiredFrom ? `, required from ${c.requiredFrom}` : ''}`,
+    `recurrence    ${c.recurrenceMonths === null ? 'once' : `every ${plural(c.recurrenceMonths, 'month')}`}`,
+    `grace         ${plural(c.graceDays, 'day')}${c.requiredFrom ? `, required from ${c.requiredFrom}` : ''}`,
     `target        ${c.target === null ? "organization's" : pct(c.target)}`,
     `required for  ${ruleText(c)}`,
     ...(c.description ? [`description   ${c.description}`] : []),
@@ -253,8 +255,8 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
             list.map((c) => [
               c.code,
               c.name,
-              c.recurrenceMonths === null ? 'once' : `${c.recurrenceMonths} months`,
-              `${c.graceDays} days`,
+              c.recurrenceMonths === null ? 'once' : `${plural(c.recurrenceMonths, 'month')}`,
+              `${plural(c.graceDays, 'day')}`,
               c.target === null ? '-' : pct(c.target),
               ruleText(c),
               c.active ? 'yes' : 'no',
@@ -350,7 +352,7 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
           if (o.json) printJson(r);
           else {
             process.stdout.write(
-              `${r.file}: ${r.rows} rows, ${r.completions} completions, ${r.added} ${r.dryRun ? 'would be added' : 'added'}, ` +
+              `${r.file}: ${plural(r.rows, 'row')}, ${plural(r.completions, 'completion')}, ${r.added} ${r.dryRun ? 'would be added' : 'added'}, ` +
                 `${r.alreadyRecorded} already recorded, ${r.notCompleted} not completed, ${r.skipped.length} skipped, ${r.errors.length} with errors\n`,
             );
             for (const i of [...r.skipped, ...r.errors].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)))

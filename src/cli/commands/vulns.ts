@@ -2,8 +2,10 @@
  * @module `vigil match` and `vigil vulns list|show|why|confirm|reject`: which vulnerabilities affect
  * which devices, why, and the people's decisions on candidates.
  */
+
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
@@ -249,7 +251,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
           // Say how far the decision reaches: it is kept for later matches of every such device.
           const scope = o.allVersions ? `every version of ${label}'s model` : `${label}'s model and version`;
           process.stdout.write(
-            `${vuln.toUpperCase()} ${r.decision} for ${scope}; ${r.devicesAffected} matches updated.\n`,
+            `${vuln.toUpperCase()} ${r.decision} for ${scope}; ${plural(r.devicesAffected, 'match', 'matches')} updated.\n`,
           );
         }),
       );

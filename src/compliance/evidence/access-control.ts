@@ -2,6 +2,7 @@
  * @module Evidence `access-control`: Vigil's own accounts (roles, disabled, dormant, second factor) and
  * API tokens. Met when every enabled account signs in with a second factor and none is dormant.
  */
+import { plural } from '../../format-count.js';
 import { accessFigures } from '../../store/compliance-store.js';
 import { daysBefore, type EvidenceCollector, evidence } from './evidence.js';
 
@@ -37,7 +38,8 @@ export const collectAccessControl: EvidenceCollector = async (ctx) => {
     gaps.push(
       `${enabled - a.withMfa} of ${enabled} enabled accounts sign in without a second factor (VIGIL_REQUIRE_MFA makes it mandatory)`,
     );
-  if (a.dormant) gaps.push(`${a.dormant} enabled accounts unused for more than ${DORMANT_DAYS} days`);
+  if (a.dormant)
+    gaps.push(`${plural(a.dormant, 'enabled account')} unused for more than ${plural(DORMANT_DAYS, 'day')}`);
   if (!gaps.length)
     return evidence(ctx, {
       ...base,

@@ -2,7 +2,9 @@
  * @module Evidence `asset-inventory`: devices in service, the share without a known model, and when the
  * inventory last changed (CMMS import, capture, scan or edit).
  */
+
 import { listAudit } from '../../audit/audit-log.js';
+import { plural } from '../../format-count.js';
 import { inventoryFigures, latestImportOf } from '../../store/compliance-store.js';
 import { ageInDays, type EvidenceCollector, evidence, newest } from './evidence.js';
 
@@ -33,7 +35,7 @@ export const collectAssetInventory: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `inventory last updated ${age} days ago > ${INVENTORY_STALE_DAYS}`,
+      reason: `inventory last updated ${plural(age, 'day')} ago > ${INVENTORY_STALE_DAYS}`,
     });
   if (share > UNKNOWN_MODEL_MAX)
     return evidence(ctx, {
@@ -44,6 +46,6 @@ export const collectAssetInventory: EvidenceCollector = async (ctx) => {
   return evidence(ctx, {
     ...base,
     status: 'met',
-    reason: `${f.devices} devices, ${Math.round(share * 100)}% without a known model, updated ${age} days ago`,
+    reason: `${plural(f.devices, 'device')}, ${Math.round(share * 100)}% without a known model, updated ${plural(age, 'day')} ago`,
   });
 };

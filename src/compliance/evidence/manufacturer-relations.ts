@@ -3,6 +3,7 @@
  * with a PSIRT contact, MDS2 forms on file and requests answered, from the security program's
  * `manufacturerCoverage` (organization-wide: not limited to a site).
  */
+import { plural } from '../../format-count.js';
 import { manufacturerCoverage } from '../../program/manufacturers/coverage.js';
 import { evidence, newest } from './evidence.js';
 import type { ProgramCollector } from './program.js';
@@ -26,11 +27,13 @@ export const collectManufacturerRelations: ProgramCollector = async (ctx, tables
   const unsubscribed = inUse.filter((m) => !m.subscribed);
   const gaps: string[] = [];
   for (const m of inUse) {
-    if (!m.subscribed) gaps.push(`${m.name}: no advisory subscription (${m.activeDevices} devices)`);
+    if (!m.subscribed)
+      gaps.push(`${m.name}: no advisory subscription (${plural(m.activeDevices, 'device')})`);
     if (m.lastSyncError) gaps.push(`${m.name}: last advisory sync failed: ${m.lastSyncError}`);
     if (!m.psirtContact) gaps.push(`${m.name}: no PSIRT contact on file`);
-    if (m.modelsWithoutMds2) gaps.push(`${m.name}: ${m.modelsWithoutMds2} models without an MDS2 form`);
-    if (m.overdueRequests) gaps.push(`${m.name}: ${m.overdueRequests} requests overdue`);
+    if (m.modelsWithoutMds2)
+      gaps.push(`${m.name}: ${plural(m.modelsWithoutMds2, 'model')} without an MDS2 form`);
+    if (m.overdueRequests) gaps.push(`${m.name}: ${plural(m.overdueRequests, 'request')} overdue`);
   }
   const base = {
     kind: 'manufacturer-relations' as const,

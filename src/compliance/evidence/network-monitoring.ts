@@ -3,6 +3,7 @@
  * `incident-handling` (alerts raised and whether people work them) and `log-collection` (alerts
  * forwarded to a syslog collector; Vigil's own audit log is hash-chained).
  */
+import { plural } from '../../format-count.js';
 import { alertDestinationKinds, alertFigures, communicationFigures } from '../../store/compliance-store.js';
 import { ageInDays, byAge, daysBefore, type EvidenceCollector, evidence } from './evidence.js';
 
@@ -33,8 +34,8 @@ export const collectNetworkMonitoring: EvidenceCollector = async (ctx) => {
     status,
     reason:
       status === 'met'
-        ? `communications seen ${age} days ago ≤ ${MONITORING_FRESH_DAYS}`
-        : `last communication seen ${age} days ago > ${MONITORING_FRESH_DAYS}${status === 'not-met' ? ` (and > ${MONITORING_STALE_DAYS})` : ''}`,
+        ? `communications seen ${plural(age, 'day')} ago ≤ ${MONITORING_FRESH_DAYS}`
+        : `last communication seen ${plural(age, 'day')} ago > ${MONITORING_FRESH_DAYS}${status === 'not-met' ? ` (and > ${MONITORING_STALE_DAYS})` : ''}`,
   });
 };
 
@@ -59,12 +60,12 @@ export const collectIncidentHandling: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${a.unhandledStale} alerts still new after more than ${ALERT_HANDLING_DAYS} days`,
+      reason: `${plural(a.unhandledStale, 'alert')} still new after more than ${plural(ALERT_HANDLING_DAYS, 'day')}`,
     });
   return evidence(ctx, {
     ...base,
     status: 'met',
-    reason: `${a.total} alerts, none left new for more than ${ALERT_HANDLING_DAYS} days`,
+    reason: `${plural(a.total, 'alert')}, none left new for more than ${plural(ALERT_HANDLING_DAYS, 'day')}`,
   });
 };
 

@@ -4,6 +4,7 @@
  * its first `applied` or `verified`) from task events. Also the task figures the report charts: open
  * work over time and the time-to-patch distribution.
  */
+import { plural } from '../../format-count.js';
 import { deviceLabels } from '../../inventory/device-label.js';
 import { type TaskTimelineEvent, type TaskTimelineRow, taskTimeline } from '../../store/compliance-store.js';
 import { ACTIVE_STATES } from '../../tasks/task-states.js';
@@ -149,7 +150,8 @@ export function updatesEvidence(ctx: EvidenceContext, f: TaskFigures) {
     },
     asOf: f.lastEventAt,
     gaps: f.overdue.map(
-      (o) => `${o.deviceLabel}${o.site ? ` (${o.site})` : ''}: ${o.title}, ${o.daysOverdue} days overdue`,
+      (o) =>
+        `${o.deviceLabel}${o.site ? ` (${o.site})` : ''}: ${o.title}, ${plural(o.daysOverdue, 'day')} overdue`,
     ),
   };
   if (f.tasks === 0)
@@ -158,12 +160,12 @@ export function updatesEvidence(ctx: EvidenceContext, f: TaskFigures) {
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `${f.overdue.length} updates overdue (past due date > 0 days); oldest ${f.overdue[0]!.daysOverdue} days`,
+      reason: `${plural(f.overdue.length, 'update')} overdue (past due date > 0 days); oldest ${plural(f.overdue[0]!.daysOverdue, 'day')}`,
     });
   return evidence(ctx, {
     ...base,
     status: 'met',
-    reason: `no update overdue; median time to patch ${f.medianTimeToPatchDays ?? '-'} days`,
+    reason: `no update overdue; median time to patch ${f.medianTimeToPatchDays === null ? '- days' : plural(f.medianTimeToPatchDays, 'day')}`,
   });
 }
 

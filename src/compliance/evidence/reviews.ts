@@ -2,6 +2,7 @@
  * @module Evidence `inventory-review` and `network-map-review`: the recorded sign-offs
  * (`vigil report review inventory|network-map`), due at least every 12 months (HHS NPRM schedule).
  */
+import { plural } from '../../format-count.js';
 import { communicationFigures, latestReview } from '../../store/compliance-store.js';
 import { ageInDays, type EvidenceCollector, type EvidenceContext, evidence } from './evidence.js';
 
@@ -34,12 +35,12 @@ async function review(ctx: EvidenceContext, kind: 'inventory' | 'network-map') {
     ? evidence(ctx, {
         ...base,
         status: 'not-met',
-        reason: `${what} last reviewed ${age} days ago > ${REVIEW_INTERVAL_DAYS}`,
+        reason: `${what} last reviewed ${plural(age, 'day')} ago > ${REVIEW_INTERVAL_DAYS}`,
       })
     : evidence(ctx, {
         ...base,
         status: 'met',
-        reason: `${what} reviewed ${age} days ago by ${row.reviewed_by} (≤ ${REVIEW_INTERVAL_DAYS})`,
+        reason: `${what} reviewed ${plural(age, 'day')} ago by ${row.reviewed_by} (≤ ${REVIEW_INTERVAL_DAYS})`,
       });
 }
 

@@ -2,6 +2,7 @@
  * @module Evidence `security-officer`: a primary security officer in term for the organization and for
  * every site in scope, from the security program's `officerCoverage`; each missing one is named.
  */
+import { plural } from '../../format-count.js';
 import { officerCoverage } from '../../program/officers/coverage.js';
 import { evidence, inScope, newest } from './evidence.js';
 import type { ProgramCollector } from './program.js';
@@ -41,7 +42,7 @@ export const collectSecurityOfficer: ProgramCollector = async (ctx, tables) => {
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `no security officer in term for the organization${sitesMissing.length ? `; ${sitesMissing.length} sites without one` : ''}`,
+      reason: `no security officer in term for the organization${sitesMissing.length ? `; ${plural(sitesMissing.length, 'site')} without one` : ''}`,
     });
   // The organization's officer is the security official §164.308(a)(2) asks for, answerable for every
   // site: a site without its own is a gap in the program, not a missing official.

@@ -3,6 +3,7 @@
  * site at once), approved within the last 12 months (firewalls kept up to date).
  */
 
+import { plural } from '../../format-count.js';
 import { siteNames } from '../../store/compliance-store.js';
 import { approvedPolicy, policyScope } from '../../store/policy-store.js';
 import { ageInDays, type EvidenceCollector, evidence, newest } from './evidence.js';
@@ -45,11 +46,11 @@ export const collectSegmentation: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `oldest approved policy is ${age} days old > ${POLICY_REVIEW_DAYS}`,
+      reason: `oldest approved policy is ${plural(age, 'day')} old > ${POLICY_REVIEW_DAYS}`,
     });
   return evidence(ctx, {
     ...base,
     status: 'met',
-    reason: `approved policies cover every site; oldest approval ${age} days ago ≤ ${POLICY_REVIEW_DAYS}`,
+    reason: `approved policies cover every site; oldest approval ${plural(age, 'day')} ago ≤ ${POLICY_REVIEW_DAYS}`,
   });
 };

@@ -3,7 +3,9 @@
  * `unnecessary-service` findings it left (services a device offers that neither its manufacturer nor
  * its MDS2 form nor its fleet needs).
  */
+
 import { listAudit } from '../../audit/audit-log.js';
+import { plural } from '../../format-count.js';
 import { openFindingsOf } from '../../store/compliance-store.js';
 import { ageInDays, type EvidenceCollector, evidence, findingGaps } from './evidence.js';
 
@@ -29,18 +31,18 @@ export const collectUnnecessaryServices: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `${open.total} unnecessary services still open on devices`,
+      reason: `${plural(open.total, 'unnecessary service')} still open on devices`,
     });
   const age = ageInDays(check.at, ctx.now) ?? 0;
   return age > SERVICES_CHECK_DAYS
     ? evidence(ctx, {
         ...base,
         status: 'partial',
-        reason: `last check ${age} days ago > ${SERVICES_CHECK_DAYS}`,
+        reason: `last check ${plural(age, 'day')} ago > ${SERVICES_CHECK_DAYS}`,
       })
     : evidence(ctx, {
         ...base,
         status: 'met',
-        reason: `no unnecessary service open; checked ${age} days ago`,
+        reason: `no unnecessary service open; checked ${plural(age, 'day')} ago`,
       });
 };

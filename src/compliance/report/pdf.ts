@@ -4,6 +4,7 @@
  * updates, training by department, security officers, manufacturers). Standard PDF fonts only
  * (Helvetica, WinAnsi): text is mapped to characters they have, so `pdftotext` reads back what was written.
  */
+import { plural } from '../../format-count.js';
 import type { ComplianceReport, ComplianceStatus } from '../evaluate.js';
 import { type Chart, COLORS, chartGeometry, type PlotBox, reportCharts } from './charts.js';
 import { STATUS_LABEL } from './html.js';
@@ -247,7 +248,7 @@ export async function reportPdf(r: ComplianceReport): Promise<Buffer> {
   line('Overdue updates', String(s.overdueUpdates));
   line(
     'Median time to patch',
-    s.medianTimeToPatchDays === null ? 'no task patched yet' : `${s.medianTimeToPatchDays} days`,
+    s.medianTimeToPatchDays === null ? 'no task patched yet' : `${plural(s.medianTimeToPatchDays, 'day')}`,
   );
   doc.moveDown(0.5);
   drawTable(

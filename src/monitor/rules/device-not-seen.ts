@@ -4,6 +4,7 @@
  * (`vigil baseline check-availability` from a timer, or the API), not per source run: silence has no
  * packet. Pure: the subjects and the clock come in.
  */
+import { plural } from '../../format-count.js';
 import type { AlertCandidate } from '../alert-candidate.js';
 
 export const DEVICE_NOT_SEEN_RULE = 'device-not-seen';
@@ -35,7 +36,7 @@ export function devicesNotSeen(
     out.push({
       rule: DEVICE_NOT_SEEN_RULE,
       severity: 'medium',
-      title: `${s.label} not seen for ${silentHours} hours (expected within ${hours})`,
+      title: `${s.label} not seen for ${plural(silentHours, 'hour')} (expected within ${hours})`,
       deviceId: s.deviceId,
       siteId: s.siteId,
       subject: 'not-seen',

@@ -5,6 +5,7 @@
  * communications. One alert per client, server and service, carrying where the flow was seen.
  */
 
+import { plural } from '../../format-count.js';
 import { flowLabel, fromFlowSummary, type PolicyFlow } from '../../policy/policy-flow.js';
 import type { NetworkMap } from '../../policy/policy-inventory.js';
 import { INTERNET_ZONE, type Policy } from '../../policy/policy-model.js';
@@ -49,7 +50,7 @@ export function policyViolations(
       connection: flowLabel(flow),
       ...(flow.evidence?.file ? { file: flow.evidence.file } : {}),
       ...(flow.evidence?.packet !== undefined ? { packet: flow.evidence.packet } : {}),
-      summary: `${flow.connections} connection${flow.connections === 1 ? '' : 's'} not allowed by the approved policy: ${d.reason}`,
+      summary: `${plural(flow.connections, 'connection')} not allowed by the approved policy: ${d.reason}`,
     };
     const prev = out.get(subject);
     if (prev) {

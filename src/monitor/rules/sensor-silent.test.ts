@@ -17,6 +17,9 @@ describe('sensor rules', () => {
       details: { silentSeconds: 900, thresholdSeconds: 600 },
     });
     expect(c!.title).toBe('Sensor north/tap1 silent for 15 minutes (expected within 10)');
+    // One minute reads "1 minute", not "1 minutes".
+    const [one] = sensorsSilent([sensor('2026-06-01T11:59:00.000Z')], now, 30);
+    expect(one!.title).toBe('Sensor north/tap1 silent for 1 minute (expected within 1)');
     expect(sensorsSilent([sensor('2026-06-01T11:58:00.000Z')], now, 60)).toHaveLength(1);
   });
 

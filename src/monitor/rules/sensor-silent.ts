@@ -4,6 +4,7 @@
  * than the threshold (default 10 minutes); `sensor-spool-overflow`: a sensor reconnected after its spool
  * filled up and it had to drop observations. Pure: sensor health rows and the clock come in.
  */
+import { plural } from '../../format-count.js';
 import type { AlertCandidate } from '../alert-candidate.js';
 
 export const SENSOR_SILENT_RULE = 'sensor-silent';
@@ -32,7 +33,7 @@ export function sensorsSilent(
       return {
         rule: SENSOR_SILENT_RULE,
         severity: 'high' as const,
-        title: `Sensor ${s.id} silent for ${Math.floor(silent / 60)} minutes (expected within ${Math.ceil(seconds / 60)})`,
+        title: `Sensor ${s.id} silent for ${plural(Math.floor(silent / 60), 'minute')} (expected within ${Math.ceil(seconds / 60)})`,
         deviceId: null,
         siteId: s.siteId,
         subject: `sensor:${s.id}`,

@@ -3,7 +3,9 @@
  * never-completed included) or overdue, and one to each manager listing their direct reports' overdue
  * training. Pure composition over the statuses; delivery is the notifications module's business.
  */
+
 import { type Actor, assertCan } from '../../accounts/actor.js';
+import { plural } from '../../format-count.js';
 import type { DbHandle } from '../../store/transaction.js';
 import { DUE_SOON_DAYS } from './due.js';
 import { requiredPairs, type TrainingStatusItem } from './status.js';
@@ -42,8 +44,8 @@ function line(i: TrainingStatusItem, withPerson: boolean): string {
     i.dueOn === null
       ? ''
       : i.overdue
-        ? `overdue since ${i.dueOn} (${-(i.daysLeft ?? 0)} days)`
-        : `due by ${i.dueOn} (${i.daysLeft} days left)`;
+        ? `overdue since ${i.dueOn} (${plural(-(i.daysLeft ?? 0), 'day')})`
+        : `due by ${i.dueOn} (${plural(i.daysLeft ?? 0, 'day')} left)`;
   const last = i.lastCompleted ? `last completed ${i.lastCompleted}` : 'never completed';
   return `- ${who}${i.course} [${i.courseCode}]: ${when}; ${last}`;
 }

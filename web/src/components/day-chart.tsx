@@ -2,8 +2,10 @@
  * @module A bar chart of counts per day drawn with uPlot (canvas). The same numbers are in a
  * visually hidden table for screen readers.
  */
+
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import { plural } from '../../../src/format-count.js';
 import 'uplot/dist/uPlot.min.css';
 
 export function DayChart(props: { label: string; days: string[]; counts: number[] }) {
@@ -47,7 +49,7 @@ export function DayChart(props: { label: string; days: string[]; counts: number[
       <div
         ref={box}
         role="img"
-        aria-label={`${props.label}: ${props.counts.reduce((a, b) => a + b, 0)} over ${props.days.length} days`}
+        aria-label={`${props.label}: ${props.counts.reduce((a, b) => a + b, 0)} over ${plural(props.days.length, 'day')}`}
       />
       <table className="visually-hidden">
         <caption>{props.label}</caption>

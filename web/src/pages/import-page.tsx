@@ -4,9 +4,11 @@
  * from a file in the browser, with the upload's progress, then the job's, then what was stored with
  * links to it.
  */
+
 import type { InferResponseType } from 'hono/client';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import type { ApiClient } from '../../../src/client/api-client.js';
+import { pluralWord } from '../../../src/format-count.js';
 import { api, ok, uploadFile } from '../api.js';
 import { ErrorMessage } from '../components/ui.js';
 import { href, Link } from '../router.js';
@@ -20,8 +22,9 @@ type ImportJob = InferResponseType<ApiClient['imports'][':id']['$get'], 200>;
 const POLL_MS = 1000;
 
 const mb = (bytes: number) => `${(bytes / 1e6).toLocaleString('en', { maximumFractionDigits: 1 })} MB`;
-const plural = (n: number, one: string, many = `${one}s`) =>
-  `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+/** The shared noun rule (src/format-count.ts), with the count grouped for reading: "12,345 packets". */
+const plural = (n: number, one: string, many?: string) =>
+  `${n.toLocaleString('en')} ${pluralWord(n, one, many)}`;
 
 /** A labelled <progress> with its figures as text, announced politely as it advances. */
 function Progress(props: { label: string; done: number; total: number; detail?: string }) {

@@ -5,8 +5,10 @@
  * beside the graph lists its edges; without a selection the table lists every edge, so the table is the
  * accessible form of the whole map. Grouping, site and selection live in the URL.
  */
+
 import { type KeyboardEvent, type ReactNode, useMemo } from 'react';
 import { formatBytes } from '../../../src/format-bytes.js';
+import { plural } from '../../../src/format-count.js';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { ErrorMessage, formatDate, Loading, SelectField } from '../components/ui.js';
@@ -205,7 +207,7 @@ function MapView(props: { data: MapData; selected: string; onSelect: (id: string
                   role="button"
                   tabIndex={0}
                   aria-pressed={isSelected}
-                  aria-label={`${n.kind === 'deviceClass' ? 'device class' : n.kind} ${n.label}: ${n.devices} devices, ${edges} connections`}
+                  aria-label={`${n.kind === 'deviceClass' ? 'device class' : n.kind} ${n.label}: ${plural(n.devices, 'device')}, ${plural(edges, 'connection')}`}
                   onClick={() => select(n.id)}
                   onKeyDown={onKey(n.id)}
                 >
@@ -232,7 +234,8 @@ function MapView(props: { data: MapData; selected: string; onSelect: (id: string
           {node && (
             <p>
               {node.kind === 'deviceClass' ? 'Device class' : node.kind === 'zone' ? 'Zone' : 'External'}{' '}
-              <strong>{node.label}</strong>: {node.devices} devices, {node.addresses} addresses.{' '}
+              <strong>{node.label}</strong>: {plural(node.devices, 'device')},{' '}
+              {plural(node.addresses, 'address', 'addresses')}.{' '}
               <button type="button" className="link" onClick={() => props.onSelect('')}>
                 Show all connections
               </button>

@@ -4,7 +4,9 @@
  * traffic" and "Approve" (policy:write); the simulation of stored traffic against the approved policy or
  * the draft (what would be blocked, by zone and by device); and the firewall export download.
  */
+
 import { type FormEvent, type ReactNode, useState } from 'react';
+import { plural } from '../../../src/format-count.js';
 import type { SimulateResult } from '../../../src/policy/policy-service.js';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
@@ -59,7 +61,7 @@ const side = (e: Rule['from']) =>
   [
     e.deviceClass ?? 'any device',
     e.department ? `@${e.department}` : '',
-    e.hosts ? ` (${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'})` : '',
+    e.hosts ? ` (${plural(e.hosts.length, 'host')})` : '',
   ].join('');
 
 const service = (r: Rule) =>
@@ -372,7 +374,7 @@ export function SimulationTab({ site, siteField }: { site: string; siteField: Re
         <section aria-labelledby="simulation-result">
           <h2 id="simulation-result">Result</h2>
           <p role="status">
-            {result.flows} flows: {result.allowed} allowed, {result.blocked} blocked.
+            {plural(result.flows, 'flow')}: {result.allowed} allowed, {result.blocked} blocked.
           </p>
           <h3>Blocked by zone</h3>
           <DataTable

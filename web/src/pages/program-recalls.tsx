@@ -4,7 +4,9 @@
  * (`?cyber=true`); with recalls:write, confirm or reject a match with a reason
  * (POST /recalls/matches/{id}/decision) and run the matcher again (POST /recalls/match).
  */
+
 import { type FormEvent, useState } from 'react';
+import { plural } from '../../../src/format-count.js';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { Badge, Dialog, ErrorMessage, Loading, SelectField, TextField } from '../components/ui.js';
@@ -89,7 +91,7 @@ export function RecallsTab() {
     try {
       const r = await ok(api().recalls.match.$post({ json: {} }));
       setMessage(
-        `Matched ${r.recalls} recalls against ${r.devices} devices: ${r.added} new, ${r.updated} changed, ${r.removed} removed, ${r.unchanged} unchanged.`,
+        `Matched ${plural(r.recalls, 'recall')} against ${plural(r.devices, 'device')}: ${r.added} new, ${r.updated} changed, ${r.removed} removed, ${r.unchanged} unchanged.`,
       );
       matches.reload();
     } catch (err) {

@@ -5,7 +5,9 @@
  * system's CSV export is imported (POST /training/import, text/csv body) and its skipped rows and errors
  * are listed by line.
  */
+
 import { type FormEvent, useId, useState } from 'react';
+import { plural } from '../../../src/format-count.js';
 import type { DateFormat } from '../../../src/program/training/completion-csv.js';
 import { api, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
@@ -124,10 +126,11 @@ function ImportForm({ onImported }: { onImported: () => void }) {
       {result && (
         <div role="status">
           <p>
-            {result.file}: {result.rows} rows, {result.added} completions {result.dryRun ? 'would be ' : ''}
+            {result.file}: {plural(result.rows, 'row')}, {plural(result.added, 'completion')}{' '}
+            {result.dryRun ? 'would be ' : ''}
             added, {result.alreadyRecorded} already recorded, {result.notCompleted} not completed,{' '}
-            {result.duplicatesInFile} duplicates in the file, {result.skipped.length} skipped,{' '}
-            {result.errors.length} errors.
+            {plural(result.duplicatesInFile, 'duplicate')} in the file, {result.skipped.length} skipped,{' '}
+            {plural(result.errors.length, 'error')}.
           </p>
           {result.errors.length > 0 && (
             <>
