@@ -5,12 +5,14 @@
  * own and says why with its path and JSON path; a rejected CSAF document leaves nothing behind; the
  * matcher then re-runs for exactly the vulnerabilities that changed.
  */
+
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Actor } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput } from '../errors.js';
+import { plural, pluralWord } from '../format-count.js';
 import { validateCsaf } from '../formats/csaf/csaf-validate.js';
 import { readCsafAdvisory } from '../formats/csaf/index.js';
 import { readCve5 } from '../formats/cve5/cve5.js';
@@ -319,7 +321,7 @@ export async function importCsafBytes(
       file: origin,
       format: 'csaf',
       status: outcome.status,
-      summary: `${outcome.advisoryId} version ${outcome.version}: ${outcome.products} products, ${outcome.vulnerabilities} vulnerabilities`,
+      summary: `${outcome.advisoryId} version ${outcome.version}: ${plural(outcome.products, 'product')}, ${plural(outcome.vulnerabilities, 'vulnerability', 'vulnerabilities')}`,
       advisoryId: outcome.advisoryId,
       records: 1,
       issues: validation.warnings.map((w) => ({
@@ -443,7 +445,7 @@ export async function importBytes(
       file,
       format,
       status: result.issues.length ? 'partial' : 'imported',
-      summary: `${result.records.length} ${format.toUpperCase()} records`,
+      summary: `${result.records.length} ${format.toUpperCase()} ${pluralWord(result.records.length, 'record')}`,
       records: result.records.length,
       issues: result.issues,
     },

@@ -6,6 +6,7 @@
  * EVE (`--zeek-dir`, `--eve`) go through the local log sensor's following and analyzers, each flush
  * published the same way (`runRemoteLogSensorCommand`).
  */
+
 import { createServer, type Server } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -13,6 +14,7 @@ import type { NatsConnection } from 'nats';
 import { z } from 'zod';
 import type { SourceResult } from '../discovery/host-observation.js';
 import { invalidInput } from '../errors.js';
+import { plural, pluralWord } from '../format-count.js';
 import { parseInput } from '../inventory/device-input.js';
 import type { Logger } from '../log.js';
 import { type LogSensor, type LogSensorStatus, logSensorStatusLine } from '../monitor/sensor/log-sensor.js';
@@ -58,10 +60,10 @@ function statusLine(s: RemoteSensorStatus): string {
   const f = s.lastFlush;
   const l = s.link;
   const parts = [
-    `${s.packets.toLocaleString('en-US')} packets`,
+    `${s.packets.toLocaleString('en-US')} ${pluralWord(s.packets, 'packet')}`,
     mb(s.bytes),
-    `${s.hosts} hosts in memory`,
-    `${s.flushes} flushes`,
+    `${plural(s.hosts, 'host')} in memory`,
+    `${plural(s.flushes, 'flush', 'flushes')}`,
     `link ${l.linkUp ? 'up' : 'DOWN'}`,
     `${l.published} published`,
     `spool ${l.spool.records} messages (${mb(l.spool.bytes)})`,
@@ -72,7 +74,7 @@ function statusLine(s: RemoteSensorStatus): string {
     );
   if (f)
     parts.push(
-      `last: ${f.hosts} hosts, ${f.findings} findings, ${f.flows} conversations in ${f.messages} messages`,
+      `last: ${plural(f.hosts, 'host')}, ${plural(f.findings, 'finding')}, ${plural(f.flows, 'conversation')} in ${plural(f.messages, 'message')}`,
     );
   return `sensor ${s.source} [${s.event}]: ${parts.join(', ')}`;
 }

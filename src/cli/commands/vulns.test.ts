@@ -132,7 +132,7 @@ describe('vigil advisories import', () => {
     for (const f of CSAF_FILES) {
       expect(lines.filter((l) => l.includes(f))).toEqual([expect.stringMatching(/^imported /)]);
     }
-    expect(r.stdout).toContain('ICSMA-21-308-01 version 1: 1 products, 2 vulnerabilities');
+    expect(r.stdout).toContain('ICSMA-21-308-01 version 1: 1 product, 2 vulnerabilities');
     expect(r.stdout).toMatch(/^6 imported or unchanged, 0 rejected\.$/m);
     expect(lines.at(-1)).toMatch(/^Matching: .* 7 matches \(/);
     // Importing again changes nothing.

@@ -8,6 +8,7 @@
  * settings row per directory or file), so a restart resumes after the last stored line, also in a file
  * that was rotated away while the sensor was down (found again by its inode in the same directory).
  */
+
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +19,7 @@ import type { SourceResult } from '../../discovery/host-observation.js';
 import { EveAnalyzer } from '../../discovery/suricata-eve.js';
 import { ZeekLogAnalyzer } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue } from '../../errors.js';
+import { plural, pluralWord } from '../../format-count.js';
 import { EveReader } from '../../formats/suricata/eve-reader.js';
 import { ZeekLogReader } from '../../formats/zeek/zeek-log-reader.js';
 import { getSetting, putSetting } from '../../store/account-store.js';
@@ -466,11 +468,11 @@ export class LogSensor {
 export function logSensorStatusLine(s: LogSensorStatus): string {
   const f = s.lastFlush;
   const parts = [
-    `${s.lines.toLocaleString('en-US')} lines`,
-    `${s.records.toLocaleString('en-US')} records`,
-    `${s.hosts} hosts in memory`,
-    `${s.devices} devices`,
-    `${s.flushes} flushes${s.failedFlushes ? ` (${s.failedFlushes} failed)` : ''}`,
+    `${s.lines.toLocaleString('en-US')} ${pluralWord(s.lines, 'line')}`,
+    `${s.records.toLocaleString('en-US')} ${pluralWord(s.records, 'record')}`,
+    `${plural(s.hosts, 'host')} in memory`,
+    `${plural(s.devices, 'device')}`,
+    `${plural(s.flushes, 'flush', 'flushes')}${s.failedFlushes ? ` (${s.failedFlushes} failed)` : ''}`,
   ];
   if (s.readerIssues) parts.push(`${s.readerIssues} bad lines skipped`);
   if (s.input.rotations) parts.push(`${s.input.rotations} rotations`);
