@@ -39,10 +39,14 @@ describe('assertsMultiFactor', () => {
 describe('safeReturnPath', () => {
   it('keeps paths of this Vigil and nothing else', () => {
     expect(safeReturnPath('/devices?site=icu')).toBe('/devices?site=icu');
+    expect(safeReturnPath('/inventory?q=infusion%20pump')).toBe('/inventory?q=infusion%20pump');
     for (const bad of [
       '//evil.example',
       'https://evil.example/',
       '/\\evil.example',
+      '/\t/evil.example', // browsers drop the tab: //evil.example
+      '/\n/evil.example',
+      '/ /evil.example',
       'devices',
       '',
       undefined,

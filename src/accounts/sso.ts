@@ -107,7 +107,9 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
 
 /** Only a path of this Vigil may be returned to after signing in (no open redirect). */
 export function safeReturnPath(value: string | undefined): string {
-  if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
+  // Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would become "//evil.example".
+  if (!value?.startsWith('/') || value.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(value)) return '/';
+  if (value.replace(/[\s]/g, '').startsWith('//')) return '/';
   return value.slice(0, 512);
 }
 
