@@ -107,9 +107,13 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
 
 /** Only a path of this Vigil may be returned to after signing in (no open redirect). */
 export function safeReturnPath(value: string | undefined): string {
-  // Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would become "//evil.example".
-  if (!value?.startsWith('/') || value.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(value)) return '/';
-  if (value.replace(/[\s]/g, '').startsWith('//')) return '/';
+  if (!value?.startsWith('/') || value.includes('\\')) return '/';
+  // Browsers drop tabs, newlines and leading spaces from URLs: "/<TAB>/evil.example" is "//evil.example".
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return '/';
+  }
+  if (value.replace(/\s/g, '').startsWith('//')) return '/';
   return value.slice(0, 512);
 }
 
