@@ -117,6 +117,15 @@ export function safeReturnPath(value: string | undefined): string {
   return value.slice(0, 512);
 }
 
+/** What the browser brought back to the callback. */
+export interface SsoCallback {
+  /** The query string the provider sent back (`?code=…&state=…` or `?error=…`). */
+  search: string;
+  flowCookie: string | undefined;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
 interface Flow {
   state: string;
   nonce: string;
@@ -191,13 +200,7 @@ export class SsoProvider {
    */
   async finish(
     h: DbHandle,
-    input: {
-      /** The query string the provider sent back (`?code=…&state=…` or `?error=…`). */
-      search: string;
-      flowCookie: string | undefined;
-      ip?: string | undefined;
-      userAgent?: string | undefined;
-    },
+    input: SsoCallback,
     now = new Date(),
   ): Promise<LoginResult & { returnTo: string }> {
     try {
@@ -219,16 +222,7 @@ export class SsoProvider {
     }
   }
 
-  async #finish(
-    h: DbHandle,
-    input: {
-      search: string;
-      flowCookie: string | undefined;
-      ip?: string | undefined;
-      userAgent?: string | undefined;
-    },
-    now: Date,
-  ): Promise<LoginResult & { returnTo: string }> {
+  async #finish(h: DbHandle, input: SsoCallback, now: Date): Promise<LoginResult & { returnTo: string }> {
     const flow = this.#openFlow(input.flowCookie, now.getTime());
     const configuration = await this.configuration();
     // The registered redirect URL, not the URL this request reached (a reverse proxy may stand between).
