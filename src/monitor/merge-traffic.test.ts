@@ -134,10 +134,16 @@ describe.each(DIALECTS)('a merge and the stored traffic on %s', (dialect) => {
     const between = await listCommunications(vdb, { deviceId: other.id });
     expect(between.length).toBeGreaterThan(0);
     expect(between.every((c) => c.serverDeviceId === engine.id)).toBe(true);
+    // Biomed had filed the engine at the main campus and the "second monitor" at the west wing.
+    await updateDevice(vdb, cliActor, engine.id, { site: 'Main Campus' });
+    await updateDevice(vdb, cliActor, other.id, { site: 'West Wing' });
+    const [engineRow, otherRow] = await getDevices(vdb, [engine.id, other.id]);
+    expect(engineRow!.siteId).not.toBe(otherRow!.siteId);
     await learn();
     await approveBaselines(vdb, cliActor, { device: other.id });
     await vdb.db.deleteFrom('baselines').where('device_id', '=', engine.id).execute();
     const moved = await showBaseline(vdb, cliActor, { device: other.id });
+    expect(moved.siteId).toBe(otherRow!.siteId);
 
     await mergeDevices(vdb, cliActor, other.id, engine.id);
 
@@ -151,6 +157,8 @@ describe.each(DIALECTS)('a merge and the stored traffic on %s', (dialect) => {
       state: 'active',
       approvedBy: moved.approvedBy,
       entries: moved.entries,
+      // The site decides which site-limited accounts see it: the record's, not the duplicate's.
+      siteId: engineRow!.siteId,
     });
     expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
       communicationsMoved: 0,

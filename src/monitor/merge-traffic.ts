@@ -16,6 +16,7 @@ import {
   updateBaseline,
   updateEntry,
 } from '../store/communication-store.js';
+import { getDevices } from '../store/device-store.js';
 import type { DbHandle } from '../store/transaction.js';
 
 export interface MergeTrafficCounts {
@@ -70,7 +71,7 @@ async function repointReceiverEntries(tx: DbHandle, fromId: string, toId: string
 
 /**
  * One baseline per device. The duplicate's becomes the record's when the record has none, approval
- * included (a person approved it for this device's traffic). Otherwise the two fold into the record's,
+ * included (a person approved it for this device's traffic), and takes the record's site. Otherwise the two fold into the record's,
  * which keeps its state, approval and window: an entry both have stays the record's unless only the
  * duplicate's was made by a person; the duplicate's other entries are added, except learned ones of a
  * baseline still learning when the record's is approved (active): approval is per baseline, and adding
@@ -89,7 +90,14 @@ async function moveBaseline(
   const all = await entriesOf(tx, ours ? [theirs.id, ours.id] : [theirs.id]);
   const theirEntries = all.get(theirs.id) ?? [];
   if (!ours) {
-    await updateBaseline(tx, theirs.id, { device_id: toId, subject_key: toId, updated_at: now });
+    // The site scopes who may see the baseline (a site-limited account): the record's, not the duplicate's.
+    const [record] = await getDevices(tx, [toId]);
+    await updateBaseline(tx, theirs.id, {
+      device_id: toId,
+      subject_key: toId,
+      site_id: record?.siteId ?? null,
+      updated_at: now,
+    });
     return { moved: theirEntries.length, dropped: 0 };
   }
   const mine = new Map((all.get(ours.id) ?? []).map((e) => [`${e.kind}|${e.value}`, e]));
