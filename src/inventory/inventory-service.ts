@@ -47,6 +47,7 @@ import {
 } from './device.js';
 import { type DeviceChangePlan, isNoop, planDeviceChanges } from './device-changes.js';
 import { DeviceAttributesSchema, type DeviceQuery, DeviceQuerySchema, parseInput } from './device-input.js';
+import { deviceLabels, labelIn } from './device-label.js';
 import { currentOf, writeDeviceChanges } from './device-writer.js';
 import {
   candidateKeys,
@@ -692,8 +693,8 @@ export const ignoreDevice = (h: DbHandle, actor: Actor, ref: string, reason?: st
 
 /**
  * Folds a duplicate record into another: the target gains the duplicate's identifiers and facts, any
- * value it does not know yet, and its findings (with their tasks), alerts, services, protocols, hints and
- * suggestions; the duplicate becomes `merged` (kept, pointing at the target, so references to it still
+ * value it does not know yet, and its findings (with their tasks), alerts, services, protocols, hints,
+ * suggestions, risk acceptances, VEX statements, SSVC overrides and recall-match decisions; the duplicate becomes `merged` (kept, pointing at the target, so references to it still
  * resolve and the audit trail stays readable).
  */
 export async function mergeDevices(
@@ -713,6 +714,9 @@ export async function mergeDevices(
     for (const d of [source, into])
       if (d.state === 'merged') throw conflict(`Device ${d.id} is already merged into ${d.mergedInto}`);
     const now = nowIso();
+    // Task titles name a device by its label (`CVE-… on OLD-7`): read both before anything moves.
+    const before = await deviceLabels(tx, [source.id, into.id]);
+    const labelsBefore = [labelIn(before, source.id), labelIn(before, into.id)];
 
     // The duplicate gives up its unique keys first, so the target can take them.
     await updateDeviceRow(tx, source.id, {
@@ -771,10 +775,10 @@ export async function mergeDevices(
     for (const f of await factRowsOf(tx, [source.id])) {
       if (!targetFacts.has(`${f.field} ${f.source}`)) await updateFact(tx, f.id, { device_id: into.id });
     }
-    // Findings, tasks, alerts, services, protocols, hints, suggestions, communications and the baseline
-    // follow (merge-evidence.ts),
+    // Findings, tasks, alerts, services, protocols, hints, suggestions, communications, the baseline and
+    // people's decisions on the duplicate follow (merge-evidence.ts, merge-decisions.ts),
     // after the target has taken the duplicate's criticality and ePHI, so its new findings are scored for it.
-    const evidence = await moveMergeEvidence(tx, actor, source.id, into.id, now);
+    const evidence = await moveMergeEvidence(tx, actor, source.id, into.id, now, labelsBefore);
     const seen: Partial<Parameters<typeof updateDeviceRow>[2]> = {};
     if (source.firstSeen && (!into.firstSeen || source.firstSeen < into.firstSeen))
       seen.first_seen = source.firstSeen;

@@ -669,11 +669,30 @@ describe.each(DIALECTS)('merging a record with vulnerability and campaign tasks 
       details: { supersededBy: dupCve.id, merge: { source: duplicate.id, into: record.id } },
     });
 
+    // Titles named the duplicate by its tag; they name the record now, the change recorded as an edit.
+    expect(dupCve.title).toBe(`${CVE} on OLD-7`);
+    expect(tasks.get(dupCve.id)!.title).toBe(`${CVE} on TASY-1`);
+    expect(tasks.get(dupCve2.id)!.title).toBe(`${CVE2} on TASY-1`);
+    expect(tasks.get(dupAction.id)!.title).toBe('Tasy to 3.06.1804: TASY-1');
+    expect(tasks.get(recordCve.id)!.title).toBe(`${CVE} on TASY-1`);
+    const retitle = (await getTask(vdb, cliActor, dupCve2.id)).events.find((e) => e.action === 'update');
+    expect(retitle).toMatchObject({
+      details: {
+        before: { title: `${CVE2} on OLD-7` },
+        after: { title: `${CVE2} on TASY-1` },
+        merge: { source: duplicate.id, into: record.id },
+      },
+    });
+    expect(
+      (await listAudit(vdb, { action: 'tasks.update' })).filter((a) => a.targetId === dupAction.id),
+    ).toHaveLength(1);
+
     expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
       tasksMoved: 0,
       vulnerabilityTasksMoved: 2,
       actionTasksMoved: 1,
       tasksSuperseded: 2,
+      tasksRetitled: 3,
     });
   });
 });

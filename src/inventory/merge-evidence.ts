@@ -1,7 +1,9 @@
 /**
  * @module What a merge moves besides identifiers and facts: the duplicate's findings, its remediation
  * tasks (one live task per finding, vulnerability or campaign), its alerts, the services and protocols
- * sources saw it offer, what fingerprinting saw of it, and its communications and baseline. Left on the
+ * sources saw it offer, what fingerprinting saw of it, its communications and baseline, its risk
+ * acceptances and what people decided about it (merge-decisions.ts); task titles that named it are
+ * renamed. Left on the
  * duplicate, the record it went into would list none of its open findings, and the next capture of the
  * device would file each of them again on that record. Runs inside the merge's transaction.
  */
@@ -38,12 +40,16 @@ import type { DbHandle } from '../store/transaction.js';
 import {
   type MergedTaskKey,
   mergedTaskKey,
+  moveDeviceAcceptances,
+  retitleMergedTasks,
   supersedeMergedFindingTasks,
   supersedeMergedTasks,
 } from '../tasks/merge-tasks.js';
+import { deviceLabels, labelIn } from './device-label.js';
 import { rescoreFindings } from './device-writer.js';
+import { type MergeDecisionCounts, moveMergeDecisions } from './merge-decisions.js';
 
-export interface MergeEvidenceCounts extends MergeTrafficCounts {
+export interface MergeEvidenceCounts extends MergeTrafficCounts, MergeDecisionCounts {
   findingsMoved: number;
   findingsFolded: number;
   /** Tasks on the duplicate's findings. */
@@ -62,6 +68,12 @@ export interface MergeEvidenceCounts extends MergeTrafficCounts {
   /** Services and protocols the record did not have yet; those it had take the duplicate's sightings. */
   servicesMoved: number;
   protocolsMoved: number;
+  /** Tasks whose title named the duplicate (or the record by a label it no longer has), renamed. */
+  tasksRetitled: number;
+  /** The duplicate's device-scoped risk acceptances, now the record's. */
+  acceptancesMoved: number;
+  /** Active acceptances of one vulnerability on both records: the one expiring sooner, revoked. */
+  acceptancesSuperseded: number;
 }
 
 export async function moveMergeEvidence(
@@ -70,6 +82,8 @@ export async function moveMergeEvidence(
   fromId: string,
   toId: string,
   now: string,
+  /** What people called the two records before the merge (device-label.ts): task titles name them. */
+  labelsBefore: readonly string[] = [],
 ): Promise<MergeEvidenceCounts> {
   const findings = await moveFindings(tx, fromId, toId, now);
   // Tasks on the duplicate's findings follow them (a folded one now names the target's finding).
@@ -100,6 +114,20 @@ export async function moveMergeEvidence(
   const servicesMoved = await moveServices(tx, fromId, toId);
   const protocolsMoved = await moveProtocols(tx, fromId, toId);
   const traffic = await moveDeviceTraffic(tx, fromId, toId, now);
+  // A task made on the record for a vulnerability the duplicate's acceptance covers starts risk-accepted.
+  const acceptances = await moveDeviceAcceptances(tx, actor, merge, new Date(now));
+  // The record has every identifier and fact it will have: its label as lists now show it.
+  const label = labelIn(await deviceLabels(tx, [toId]), toId);
+  const decisions = await moveMergeDecisions(tx, actor, fromId, toId, now, {
+    before: labelsBefore,
+    after: label,
+  });
+  const tasks = await tx.db
+    .selectFrom('remediation_tasks')
+    .selectAll()
+    .where('device_id', '=', toId)
+    .execute();
+  const tasksRetitled = await retitleMergedTasks(tx, actor, tasks, labelsBefore, label, merge, new Date(now));
   return {
     findingsMoved: findings.moved,
     findingsFolded: findings.folded,
@@ -111,7 +139,11 @@ export async function moveMergeEvidence(
     hintsMoved,
     servicesMoved,
     protocolsMoved,
+    tasksRetitled,
+    acceptancesMoved: acceptances.moved,
+    acceptancesSuperseded: acceptances.superseded,
     ...traffic,
+    ...decisions,
   };
 }
 

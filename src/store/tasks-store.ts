@@ -286,6 +286,17 @@ export async function listAcceptances(
   return q.orderBy('id').execute();
 }
 
+/** Device-scoped acceptances of these devices, in any state. */
+export async function deviceAcceptances(h: DbHandle, deviceIds: readonly string[]): Promise<AcceptanceRow[]> {
+  return h.db
+    .selectFrom('risk_acceptances')
+    .selectAll()
+    .where('scope', '=', 'device')
+    .where('device_id', 'in', [...deviceIds])
+    .orderBy('id')
+    .execute();
+}
+
 export async function activeAcceptancesFor(
   h: DbHandle,
   vulnKey: string,

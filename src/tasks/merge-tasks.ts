@@ -6,10 +6,24 @@
  * task event and an audit entry like any move.
  */
 import type { Actor } from '../accounts/actor.js';
-import { liveTasksFor, type TaskRow, updateTaskRow } from '../store/tasks-store.js';
+import { appendAudit } from '../audit/audit-log.js';
+import {
+  type AcceptanceRow,
+  deviceAcceptances,
+  liveTasksFor,
+  type TaskRow,
+  tasksInStates,
+  updateAcceptance,
+  updateTaskRow,
+} from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
-import type { TaskState } from './task-states.js';
-import { applyTransition, type CompensatingControl, recordTaskChange } from './tasks-service.js';
+import { ACCEPTABLE_STATES, type TaskState } from './task-states.js';
+import {
+  acceptanceControls,
+  applyTransition,
+  type CompensatingControl,
+  recordTaskChange,
+} from './tasks-service.js';
 
 /** How far work on a task has got: a fix installed, a window booked, a decision made, or nothing yet. */
 const PROGRESS: Partial<Record<TaskState, number>> = {
@@ -146,4 +160,165 @@ async function takeOver(tx: DbHandle, actor: Actor, keep: TaskRow, other: TaskRo
     details: { before, after, takenFrom: other.id },
   });
   Object.assign(keep, patch);
+}
+
+/**
+ * A task's title names its device the way it was built: `CVE-… on LABEL` (createTask) or
+ * `Campaign title: LABEL` (a campaign's task). After a merge the duplicate's label names a record nobody
+ * works on (and the record's own label may have changed, when it took the duplicate's asset tag): each
+ * title that ends in one of the old labels in those forms takes the record's label. A title a person wrote
+ * otherwise stays theirs. Recorded as an `update` of the task (event and audit) like an edit by hand.
+ * Returns how many were retitled.
+ */
+export async function retitleMergedTasks(
+  tx: DbHandle,
+  actor: Actor,
+  tasks: readonly TaskRow[],
+  oldLabels: readonly string[],
+  label: string,
+  merge: { source: string; into: string },
+  now: Date,
+): Promise<number> {
+  const at = now.toISOString();
+  let retitled = 0;
+  for (const t of tasks) {
+    const title = retitledTitle(t.title, oldLabels, label);
+    if (title === t.title) continue;
+    await updateTaskRow(tx, t.id, { title, updated_at: at });
+    await recordTaskChange(tx, actor, t, {
+      action: 'update',
+      from: t.state,
+      to: t.state,
+      at,
+      details: { before: { title: t.title }, after: { title }, merge },
+    });
+    retitled++;
+  }
+  return retitled;
+}
+
+/** The title with a trailing old label (after " on " or ": ") replaced by `label`; else unchanged. */
+export function retitledTitle(title: string, oldLabels: readonly string[], label: string): string {
+  for (const old of oldLabels) {
+    if (old === label) continue;
+    for (const sep of [' on ', ': ']) {
+      if (title.endsWith(`${sep}${old}`)) return `${title.slice(0, -old.length)}${label}`;
+    }
+  }
+  return title;
+}
+
+/**
+ * The duplicate's device-scoped risk acceptances become the record's (a decision on the device, whichever
+ * record it was made on), so the record's listing names them and a task made on the record later for that
+ * vulnerability starts risk-accepted. Ended ones move too, as the record's history. Where both records have
+ * an active acceptance of one vulnerability, the one expiring later stands: both were approved for this
+ * device, and the later expiry is the longer an approver judged the risk acceptable (ties: the record's).
+ * The other is revoked with a reason naming the one kept and the merge; its risk-accepted tasks stay
+ * risk-accepted, under the acceptance kept, with its controls instead, so nothing re-opens work a standing
+ * decision covers. The record's live tasks an acceptance it took now covers become risk-accepted.
+ */
+export async function moveDeviceAcceptances(
+  tx: DbHandle,
+  actor: Actor,
+  merge: { source: string; into: string },
+  now: Date,
+): Promise<{ moved: number; superseded: number }> {
+  const all = await deviceAcceptances(tx, [merge.source, merge.into]);
+  const ours = new Map(
+    all.filter((a) => a.device_id === merge.into && a.state === 'active').map((a) => [a.vuln_key, a]),
+  );
+  let moved = 0;
+  let superseded = 0;
+  for (const a of all.filter((x) => x.device_id === merge.source)) {
+    const o = a.state === 'active' ? ours.get(a.vuln_key) : undefined;
+    const [keep, drop] = o && o.expires_at >= a.expires_at ? [o, a] : [a, o];
+    if (keep === a) {
+      await updateAcceptance(tx, a.id, { device_id: merge.into });
+      moved++;
+      if (a.state === 'active') await acceptRecordTasks(tx, actor, a, merge, now);
+    }
+    if (!drop) continue;
+    await supersedeAcceptance(tx, actor, drop, keep, merge, now);
+    if (drop === a) await updateAcceptance(tx, a.id, { device_id: merge.into });
+    else ours.set(keep.vuln_key, keep);
+    superseded++;
+  }
+  return { moved, superseded };
+}
+
+/**
+ * The record's live tasks of the vulnerability that no acceptance holds move to risk-accepted under the
+ * acceptance it took over, as `tasks accept` moves those in its scope when it is made.
+ */
+async function acceptRecordTasks(
+  tx: DbHandle,
+  actor: Actor,
+  a: AcceptanceRow,
+  merge: { source: string; into: string },
+  now: Date,
+): Promise<void> {
+  const live = (await tasksInStates(tx, ACCEPTABLE_STATES)).filter(
+    (t) => t.device_id === merge.into && t.vuln_key === a.vuln_key && t.acceptance_id === null,
+  );
+  const added = acceptanceControls(a);
+  for (const t of live) {
+    const controls = [...(JSON.parse(t.controls) as CompensatingControl[]), ...added];
+    await applyTransition(tx, actor, t, 'risk-accepted', {}, 'acceptance', {
+      now,
+      patch: { acceptance_id: a.id, controls: JSON.stringify(controls) },
+      details: { acceptanceId: a.id, decision: a.decision, expires: a.expires_at, merge },
+    });
+  }
+}
+
+/** Revokes `drop` in favour of `keep` (same device and vulnerability); its tasks go under `keep`. */
+async function supersedeAcceptance(
+  tx: DbHandle,
+  actor: Actor,
+  drop: AcceptanceRow,
+  keep: AcceptanceRow,
+  merge: { source: string; into: string },
+  now: Date,
+): Promise<void> {
+  const at = now.toISOString();
+  const reason = `superseded by risk acceptance ${keep.id} (expires ${keep.expires_at}): device ${merge.source} was merged into ${merge.into}`;
+  await updateAcceptance(tx, drop.id, { state: 'revoked', ended_at: at });
+  const tasks = (await tasksInStates(tx, ['risk-accepted'])).filter((t) => t.acceptance_id === drop.id);
+  const added = acceptanceControls(keep);
+  for (const t of tasks) {
+    const controls = [
+      ...(JSON.parse(t.controls) as CompensatingControl[]).filter((c) => c.acceptanceId !== drop.id),
+      ...added,
+    ];
+    await updateTaskRow(tx, t.id, {
+      acceptance_id: keep.id,
+      controls: JSON.stringify(controls),
+      updated_at: at,
+    });
+    await recordTaskChange(tx, actor, t, {
+      action: 'update',
+      from: t.state,
+      to: t.state,
+      at,
+      details: { before: { acceptanceId: drop.id }, after: { acceptanceId: keep.id }, merge },
+    });
+  }
+  await appendAudit(tx, {
+    actor,
+    action: 'tasks.risk-acceptance-revoke',
+    target: { type: 'risk-acceptance', id: drop.id },
+    summary: {
+      vulnerability: drop.vuln_key,
+      scope: drop.scope,
+      expires: drop.expires_at,
+      reason,
+      supersededBy: keep.id,
+      merge,
+      before: { state: 'active' },
+      after: { state: 'revoked' },
+      tasksReopened: 0,
+      tasksMoved: tasks.length,
+    },
+  });
 }
