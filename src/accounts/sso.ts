@@ -294,11 +294,7 @@ export class SsoProvider {
       throw new SsoError(code, detail);
     };
 
-    const existing = await h.db
-      .selectFrom('users')
-      .selectAll()
-      .where('external_id', '=', externalId)
-      .executeTakeFirst();
+    const existing = await store.findUserByExternalId(h, externalId);
     if (existing?.disabled === 1) return refuse('disabled', 'account disabled in Vigil', existing.id);
     if (!role)
       return refuse(

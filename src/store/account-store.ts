@@ -22,6 +22,11 @@ export async function findUserByName(h: DbHandle, username: string): Promise<Use
     .executeTakeFirst();
 }
 
+/** A single sign-on account by its provider's "<issuer> <subject>" (0022-account-sso). */
+export async function findUserByExternalId(h: DbHandle, externalId: string): Promise<UserRow | undefined> {
+  return h.db.selectFrom('users').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+}
+
 export async function findUserById(h: DbHandle, id: string): Promise<UserRow | undefined> {
   return h.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
