@@ -199,6 +199,8 @@ export async function resolveSession(
   }
   const user = await store.findUserById(h, session.user_id);
   if (!user || user.disabled === 1) return undefined;
+  // requireMfa turned on after a single sign-on that was not multi-factor: sign in again (sso.ts).
+  if (config.requireMfa && user.auth_source === 'oidc' && user.sso_mfa_at === null) return undefined;
   // Writing last_seen_at on every request would turn reads into writes; once a minute is enough.
   if (now - Date.parse(session.last_seen_at) > 60_000) await store.touchSession(h, id, nowIso());
   const role = user.role as Role;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, TEST_PASSWORD } from '../../test/api-harness.js';
 import { DIALECTS } from '../../test/dialects.js';
 import { startTestProvider, type TestIdentity, type TestProvider } from '../../test/oidc-provider.js';
+import { resolveSession } from '../accounts/sessions.js';
 import { listAudit } from '../audit/audit-log.js';
 import { accessFigures } from '../store/compliance-store.js';
 
@@ -138,6 +139,26 @@ describe.each(DIALECTS)('single sign-on with an OpenID Connect provider on %s', 
     expect(actions).toEqual(expect.arrayContaining(['user.create:success', 'user.set-role:success']));
     const logins = audit.filter((e) => e.action === 'auth.login' && e.summary['method'] === 'sso');
     expect(logins.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('ends a session that was not multi-factor once requireMfa is on', async () => {
+    const r = await signIn(h, op, {
+      sub: 'entra-oid-77',
+      preferred_username: 'p.nowak',
+      groups: ['ciso-office'],
+      amr: ['pwd'],
+    });
+    const secret = r.session!.slice('vigil_session='.length);
+    expect(await resolveSession(h.ctx.vdb, h.ctx.config, secret)).toBeDefined();
+    expect(await resolveSession(h.ctx.vdb, { ...h.ctx.config, requireMfa: true }, secret)).toBeUndefined();
+    const mfa = await signIn(h, op, {
+      sub: 'entra-oid-77',
+      preferred_username: 'p.nowak',
+      groups: ['ciso-office'],
+      amr: ['pwd', 'mfa'],
+    });
+    const again = mfa.session!.slice('vigil_session='.length);
+    expect(await resolveSession(h.ctx.vdb, { ...h.ctx.config, requireMfa: true }, again)).toBeDefined();
   });
 
   it('never returns to another site after signing in', async () => {
