@@ -31,6 +31,7 @@ export function commandRunner(
         log: createLogger('silent'),
       }),
       actor: () => cliActor,
+      configOnly: () => loadConfig({ env: {}, flags: { db: 'sqlite::memory:' } }),
       keepOpen: () => {},
       keptOpen: false,
       close: async () => {},

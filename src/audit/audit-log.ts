@@ -187,6 +187,35 @@ export async function verifyAuditChain(handle: DbHandle, pageSize = 2000): Promi
   }
 }
 
+/**
+ * Whether the log still holds the head a backup recorded (its length and last hash). The chain alone
+ * cannot show entries cut off its end, or a whole log rewritten from the start; a head recorded
+ * elsewhere (a backup's manifest on another disk) can: every entry up to it must still be there,
+ * unchanged, once the chain verifies.
+ */
+export async function checkAuditAnchor(
+  handle: DbHandle,
+  anchor: { entries: number; headHash: string | null },
+): Promise<{ ok: boolean; reason?: string }> {
+  if (anchor.entries === 0 || !anchor.headHash) return { ok: true };
+  const row = await handle.db
+    .selectFrom('audit_log')
+    .select('hash')
+    .where('seq', '=', anchor.entries)
+    .executeTakeFirst();
+  if (!row)
+    return {
+      ok: false,
+      reason: `entry ${anchor.entries}, the last one when the backup was taken, is missing: the log was cut short`,
+    };
+  if (row.hash !== anchor.headHash)
+    return {
+      ok: false,
+      reason: `entry ${anchor.entries} is not the one the backup recorded: the log was rewritten up to it`,
+    };
+  return { ok: true };
+}
+
 export interface AuditQuery {
   since?: string;
   until?: string;

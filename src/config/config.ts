@@ -173,6 +173,26 @@ export const CONFIG_OPTIONS = {
     schema: z.coerce.number().int().min(6, 'HIPAA requires at least 6 years').default(6),
     doc: 'Minimum age before audit entries may ever be pruned (HIPAA: 6 years)',
   },
+  backupDir: {
+    env: 'VIGIL_BACKUP_DIR',
+    schema: z.string().min(1).optional(),
+    doc: "Where Vigil's own backups go (default: backups/ beside the SQLite database; ./vigil-data/backups for PostgreSQL). Best on another disk",
+  },
+  backupIntervalHours: {
+    env: 'VIGIL_BACKUP_INTERVAL_HOURS',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 7)
+      .default(0),
+    doc: 'vigil serve backs the database up this often, hours (0: only by hand, vigil db backup)',
+  },
+  backupKeep: {
+    env: 'VIGIL_BACKUP_KEEP',
+    schema: positiveInt.max(1000).default(14),
+    doc: 'Scheduled backups kept in backupDir (older ones are deleted; backups taken by hand are never deleted)',
+  },
   slaImmediateHours: {
     env: 'VIGIL_SLA_IMMEDIATE_HOURS',
     schema: positiveInt.max(24 * 30).default(72),

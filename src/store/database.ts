@@ -21,6 +21,10 @@ export interface VigilDatabase {
   schema?: string;
   /** Where it is, with any password removed (safe to log). */
   description: string;
+  /** SQLite: the database file's absolute path (absent in memory). For backups. */
+  file?: string;
+  /** PostgreSQL: the connection URL, password included: a function so it is never serialised or logged. */
+  connectionUrl?: () => string;
   close(): Promise<void>;
 }
 
@@ -74,6 +78,7 @@ function openSqlite(path: string): VigilDatabase {
     db,
     dialect: 'sqlite',
     description: memory ? 'sqlite::memory:' : `sqlite:${file}`,
+    ...(memory ? {} : { file }),
     close: () => db.destroy(),
   };
 }
@@ -113,6 +118,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<VigilDat
     dialect: 'postgres',
     schema: current.rows[0]?.s ?? 'public',
     description: redactUrl(url) + (schema ? ` (schema ${schema})` : ''),
+    connectionUrl: () => url,
     close: () => db.destroy(),
   };
 }

@@ -27,6 +27,7 @@ import * as m0019 from './migrations/0019-device-sanitizations.js';
 import * as m0020 from './migrations/0020-fingerprint-evidence.js';
 import * as m0021 from './migrations/0021-account-mfa.js';
 import * as m0022 from './migrations/0022-account-sso.js';
+import * as m0023 from './migrations/0023-backups.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -52,6 +53,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0020-fingerprint-evidence': m0020,
   '0021-account-mfa': m0021,
   '0022-account-sso': m0022,
+  '0023-backups': m0023,
 };
 
 export interface MigrationReport {

@@ -171,6 +171,25 @@ export interface ApiTokenTable {
   revoked_at: string | null;
 }
 
+/** One of Vigil's own backups, good or failed (0023-backups). */
+export interface BackupTable {
+  id: string;
+  /** manual | scheduled | before-restore */
+  trigger: string;
+  started_at: string;
+  finished_at: string;
+  /** ok | failed */
+  status: string;
+  file: string | null;
+  bytes: number | null;
+  sha256: string | null;
+  schema_version: string | null;
+  audit_entries: number | null;
+  audit_head_hash: string | null;
+  error: string | null;
+  actor: string;
+}
+
 export interface AuditLogTable {
   seq: number;
   id: string;
@@ -1287,6 +1306,7 @@ export interface Database {
   users: UserTable;
   sessions: SessionTable;
   api_tokens: ApiTokenTable;
+  backups: BackupTable;
   audit_log: AuditLogTable;
   settings: SettingTable;
   device_services: DeviceServiceTable;

@@ -181,6 +181,10 @@ describe.skipIf(skipWithoutChromium('admin'))(
       const smtp = config.locator('tr', { hasText: 'smtpPassword' });
       expect(await smtp.textContent()).toContain('not set');
       await see(admin.getByRole('table', { name: 'Alert destinations' }));
+      // Backups: none taken and none scheduled on this server, and how to change that.
+      const backups = admin.getByRole('region', { name: 'Backups' });
+      await see(backups.getByText('none taken'));
+      await see(backups.getByText(/Not scheduled: set backupIntervalHours, or run vigil db backup/));
     });
 
     it('advisory subscriptions: subscribe to a feed and see its sync state', async () => {

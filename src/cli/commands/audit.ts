@@ -6,7 +6,14 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { appendAudit, exportAudit, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
+import {
+  appendAudit,
+  checkAuditAnchor,
+  exportAudit,
+  listAudit,
+  verifyAuditChain,
+} from '../../audit/audit-log.js';
+import { readManifest } from '../../backup/manifest.js';
 import { VigilError } from '../../errors.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
@@ -18,20 +25,43 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
   audit
     .command('verify')
     .description('Recompute the hash chain; exit 1 and name the first broken entry if it does not hold')
+    .option(
+      '--against <backup>',
+      "also check that the log still holds the head a backup's manifest recorded (nothing cut off or rewritten since)",
+    )
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { json?: boolean }) => {
+      action(async (o: { against?: string; json?: boolean }) => {
         const { vdb } = await cli.get();
         const result = await verifyAuditChain(vdb);
-        if (o.json) printJson(result);
-        else if (result.ok) process.stdout.write(`Audit chain intact: ${result.entries} entries verified.\n`);
-        else {
-          const b = result.firstBroken!;
-          process.stdout.write(
-            `Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${result.entries} entries before it verified.\n`,
-          );
+        let anchor: { file: string; entries: number; ok: boolean; reason?: string } | undefined;
+        if (o.against) {
+          const manifest = await readManifest(o.against);
+          if (!manifest)
+            throw new VigilError(
+              'invalid_input',
+              `${o.against} has no backup manifest (${o.against}.json) beside it`,
+            );
+          const check = await checkAuditAnchor(vdb, manifest.audit);
+          anchor = { file: o.against, entries: manifest.audit.entries, ...check };
         }
-        if (!result.ok) process.exitCode = 1;
+        if (o.json) printJson(anchor ? { ...result, anchor } : result);
+        else {
+          if (result.ok) process.stdout.write(`Audit chain intact: ${result.entries} entries verified.\n`);
+          else {
+            const b = result.firstBroken!;
+            process.stdout.write(
+              `Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${result.entries} entries before it verified.\n`,
+            );
+          }
+          if (anchor)
+            process.stdout.write(
+              anchor.ok
+                ? `The ${anchor.entries} entries recorded by backup ${anchor.file} are all still there, unchanged.\n`
+                : `Against backup ${anchor.file}: ${anchor.reason}.\n`,
+            );
+        }
+        if (!result.ok || (anchor && !anchor.ok)) process.exitCode = 1;
       }),
     );
 

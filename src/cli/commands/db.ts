@@ -1,14 +1,26 @@
 /**
- * @module `vigil db migrate|status`.
+ * @module `vigil db migrate|backup|backups|verify-backup|restore`: schema migrations and Vigil's own
+ * backups (src/backup/, docs/backup.md).
  */
+import { basename } from 'node:path';
 import type { Command } from 'commander';
+import {
+  backupDirFor,
+  createBackup,
+  listBackups,
+  restoreBackup,
+  verifyBackup,
+} from '../../backup/backups.js';
+import { conflict } from '../../errors.js';
+import { formatBytes } from '../../format-bytes.js';
+import { plural } from '../../format-count.js';
 import { migrateToLatest } from '../../store/migrate.js';
 import type { CliContext } from '../cli-context.js';
-import { printJson } from '../io.js';
+import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 export function registerDbCommands(program: Command, cli: CliContext): void {
-  const db = program.command('db').description('Database maintenance');
+  const db = program.command('db').description('Database maintenance and backups');
   db.command('migrate')
     .description('Apply pending schema migrations (vigil serve also does this at start)')
     .option('--json', 'print JSON')
@@ -23,5 +35,133 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
             : `${vdb.description} is up to date (${report.current}).\n`,
         );
       }),
+    );
+
+  db.command('backup')
+    .description(
+      'Back the database up now, verified, into the backup directory (safe while vigil serve runs)',
+    )
+    .option('--dir <dir>', 'where to write it (default: backupDir, else backups/ beside the SQLite file)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { dir?: string; json?: boolean }) => {
+        const { vdb, config } = await cli.get();
+        const b = await createBackup(vdb, {
+          dir: o.dir ?? backupDirFor(config),
+          trigger: 'manual',
+          actor: cli.actor(),
+        });
+        if (o.json) return printJson({ id: b.id, file: b.file, manifest: b.manifest, warnings: b.warnings });
+        const m = b.manifest;
+        process.stdout.write(
+          `Backed up ${vdb.description} to ${b.file} (${formatBytes(m.bytes)}, SHA-256 ${m.sha256.slice(0, 16)}…)\n` +
+            `  ${plural(m.counts.devices, 'device')}, ${plural(m.counts.findings, 'finding')}, ${plural(m.counts.tasks, 'task')}, ${plural(m.counts.users, 'account')}; audit log ${plural(m.audit.entries, 'entry', 'entries')}, verified\n`,
+        );
+        for (const w of b.warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stderr.write(
+          'The secret key is not in the backup: keep a copy of it apart (docs/backup.md).\n',
+        );
+      }),
+    );
+
+  db.command('backups')
+    .description('The backups Vigil took or tried (newest first)')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { limit: string; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const rows = await listBackups(vdb, Math.max(1, Math.min(1000, Number(o.limit) || 20)));
+        if (o.json) return printJson(rows);
+        process.stdout.write(
+          formatTable(
+            ['STARTED', 'TRIGGER', 'STATUS', 'SIZE', 'FILE / ERROR'],
+            rows.map((r) => [
+              r.startedAt.slice(0, 19).replace('T', ' '),
+              r.trigger,
+              r.status,
+              r.bytes === null ? null : formatBytes(r.bytes),
+              r.status === 'ok' && r.file ? basename(r.file) : r.error,
+            ]),
+          ),
+        );
+      }),
+    );
+
+  db.command('verify-backup <file>')
+    .description(
+      "Check a backup: its manifest's SHA-256, that it opens, its audit chain, that this Vigil can restore it",
+    )
+    .option('--json', 'print JSON')
+    .action(
+      action(async (file: string, o: { json?: boolean }) => {
+        // The configured keyring only (no database opened): its key ids are what the warnings compare.
+        cli.configOnly();
+        const v = await verifyBackup(file);
+        if (o.json) printJson(v);
+        else {
+          const counts = v.contents?.counts ?? v.manifest?.counts;
+          process.stdout.write(
+            `${v.file}: ${v.ok ? 'good' : 'NOT restorable'} (${v.dialect ?? 'unknown format'}, ${formatBytes(v.bytes)}${v.manifest ? `, taken ${v.manifest.createdAt}` : ''})\n` +
+              (counts
+                ? `  ${plural(counts.devices, 'device')}, ${plural(counts.findings, 'finding')}, ${plural(counts.users, 'account')}; audit log ${plural((v.contents ?? v.manifest)!.audit.entries, 'entry', 'entries')}\n`
+                : ''),
+          );
+          for (const p of v.problems) process.stdout.write(`  problem: ${p}\n`);
+          for (const w of v.warnings) process.stdout.write(`  warning: ${w}\n`);
+        }
+        if (!v.ok) process.exitCode = 65;
+      }),
+    );
+
+  db.command('restore <file>')
+    .description('Replace the database with a backup (stop vigil serve first); a safety copy is taken first')
+    .option('--yes', 'confirm: everything written since the backup is replaced')
+    .option('--dir <dir>', 'where the safety copy goes (default: the backup directory)')
+    .option(
+      '--without-safety-copy',
+      'do not copy the current database first (only when it is too damaged to copy)',
+    )
+    .option('--json', 'print JSON')
+    .action(
+      action(
+        async (
+          file: string,
+          o: { yes?: boolean; dir?: string; withoutSafetyCopy?: boolean; json?: boolean },
+        ) => {
+          if (!o.yes)
+            throw conflict(
+              'A restore replaces everything written since the backup was taken: stop vigil serve, then run again with --yes',
+            );
+          const { vdb, config } = await cli.get();
+          const r = await restoreBackup(vdb, file, {
+            dir: o.dir ?? backupDirFor(config),
+            actor: cli.actor(),
+            safetyCopy: !o.withoutSafetyCopy,
+          });
+          if (o.json) return printJson(r);
+          const out: string[] = [
+            `Restored ${vdb.description} from ${r.restored.file}${r.restored.createdAt ? ` (taken ${r.restored.createdAt})` : ''}.`,
+          ];
+          if (r.safetyCopy) out.push(`  What it replaced is in ${r.safetyCopy}.`);
+          if (r.replacedSchema)
+            out.push(
+              `  The replaced schema is kept as ${r.replacedSchema}: DROP SCHEMA ${r.replacedSchema} CASCADE once satisfied.`,
+            );
+          if (r.migrationsApplied.length)
+            out.push(`  Migrated to this Vigil: ${r.migrationsApplied.join(', ')}.`);
+          out.push(`  ${plural(r.sessionsEnded, 'session')} ended: everyone signs in again.`);
+          if (r.usersKeptDisabled.length)
+            out.push(`  Kept disabled (disabled after the backup): ${r.usersKeptDisabled.join(', ')}.`);
+          if (r.tokensKeptRevoked.length)
+            out.push(`  Kept revoked (revoked after the backup): ${r.tokensKeptRevoked.join(', ')}.`);
+          if (r.passwordsFromBeforeBackup.length)
+            out.push(
+              `  These accounts changed their password after the backup and have the older one again (reset them if it was compromised): ${r.passwordsFromBeforeBackup.join(', ')}.`,
+            );
+          process.stdout.write(`${out.join('\n')}\n`);
+          for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        },
+      ),
     );
 }

@@ -10,6 +10,8 @@ import type { Command } from 'commander';
 import { Hono } from 'hono';
 import { issueSetupToken, needsSetup } from '../../accounts/first-run.js';
 import { SsoError, ssoProviderFor } from '../../accounts/sso.js';
+import { backupDirFor } from '../../backup/backups.js';
+import { scheduleBackups } from '../../backup/schedule.js';
 import { VigilError } from '../../errors.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
@@ -152,11 +154,22 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         // Officers' notifications (and the weekly digest), now and every hour: one scheduler in a split
         // deployment (the match role's process), not one per process.
         const notifications = roles.has('match') ? scheduleNotifications(vdb, config, log) : null;
+        // Vigil's own database backups (backupIntervalHours): one scheduler, in the match role's process.
+        const backups = roles.has('match') ? scheduleBackups(vdb, config, log) : null;
+        if (roles.has('match'))
+          process.stderr.write(
+            backups
+              ? `Backups: every ${config.backupIntervalHours} h to ${backupDirFor(config)}, keeping ${config.backupKeep}\n`
+              : vdb.dialect === 'sqlite' && !vdb.file
+                ? ''
+                : 'Backups: not scheduled (set backupIntervalHours, or run vigil db backup; docs/backup.md)\n',
+          );
         const stop = () => {
           log.info('vigil stopping');
           maintenance?.stop();
           clearInterval(availability);
           notifications?.stop();
+          backups?.stop();
           void dispatcher?.stop({ graceMs: 3000 });
           const closed = (scaleout?.stop() ?? Promise.resolve()).catch(() => undefined);
           server.close(() => void closed.then(() => cli.close()).then(() => process.exit(0)));

@@ -3,6 +3,7 @@
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { completeSetup, needsSetup } from '../../accounts/first-run.js';
+import { backupStatus } from '../../backup/backups.js';
 import { CONFIG_OPTIONS, type Config } from '../../config/config.js';
 import { VERSION } from '../../version.js';
 import { clientIp } from '../authenticate.js';
@@ -44,6 +45,35 @@ const ConfigOptionSchema = z.object({
   set: z.boolean(),
   secret: z.boolean().openapi({ description: 'A credential: its value is never sent' }),
   doc: z.string(),
+});
+
+export const BackupRecordSchema = z
+  .object({
+    id: z.string(),
+    trigger: z.string().openapi({ description: 'manual | scheduled | before-restore' }),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    status: z.string().openapi({ description: 'ok | failed' }),
+    file: z.string().nullable(),
+    bytes: z.number().nullable(),
+    sha256: z.string().nullable(),
+    schemaVersion: z.string().nullable(),
+    auditEntries: z.number().nullable(),
+    error: z.string().nullable(),
+    actor: z.string(),
+  })
+  .openapi('BackupRecord');
+
+const BackupStatusSchema = z.object({
+  directory: z.string(),
+  intervalHours: z.number().openapi({ description: '0: no scheduled backups (vigil db backup by hand)' }),
+  keep: z.number(),
+  lastGood: BackupRecordSchema.nullable(),
+  lastAttempt: BackupRecordSchema.nullable(),
+  overdue: z.boolean().openapi({
+    description:
+      'Scheduled backups are on and the newest good one is older than twice the interval (or none)',
+  }),
 });
 
 export const CONFIGURATION_SOURCES =
@@ -105,7 +135,8 @@ export const systemRoutes = new OpenAPIHono<AppEnv>()
       method: 'get',
       path: '/system',
       tags: ['system'],
-      summary: 'Version, runtime, database and configuration (never secrets)',
+      summary:
+        "Version, runtime, database, configuration (never secrets) and the state of Vigil's own backups",
       responses: {
         200: json(
           z.object({
@@ -114,6 +145,7 @@ export const systemRoutes = new OpenAPIHono<AppEnv>()
             database: z.object({ dialect: z.string(), location: z.string() }),
             configuration: z.array(ConfigOptionSchema),
             configurationSource: z.string().openapi({ description: 'Where the configuration is changed' }),
+            backups: BackupStatusSchema,
           }),
           'Status',
         ),
@@ -128,6 +160,7 @@ export const systemRoutes = new OpenAPIHono<AppEnv>()
           database: { dialect: vdb.dialect, location: vdb.description },
           configuration: configurationOf(config, vdb.description),
           configurationSource: CONFIGURATION_SOURCES,
+          backups: await backupStatus(vdb, config),
         },
         200,
       );

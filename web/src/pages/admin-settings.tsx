@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { api, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
-import { Badge, ErrorMessage, Loading } from '../components/ui.js';
+import { Badge, ErrorMessage, formatDate, Loading } from '../components/ui.js';
 import { useLoad } from '../router.js';
 import { useCan } from '../session.js';
 
@@ -59,6 +59,45 @@ export function SettingsTab() {
                 </dd>
               </div>
             </dl>
+          </section>
+          <h2>Backups</h2>
+          <section className="card" aria-label="Backups">
+            <p>
+              {s.backups.overdue ? (
+                <Badge tone="critical">overdue</Badge>
+              ) : s.backups.lastAttempt?.status === 'failed' ? (
+                <Badge tone="high">last attempt failed</Badge>
+              ) : s.backups.lastGood ? (
+                <Badge tone="ok">up to date</Badge>
+              ) : (
+                <Badge tone="medium">none taken</Badge>
+              )}{' '}
+              {s.backups.intervalHours
+                ? `Every ${s.backups.intervalHours} h to ${s.backups.directory}, keeping ${s.backups.keep}.`
+                : `Not scheduled: set backupIntervalHours, or run vigil db backup (to ${s.backups.directory}).`}
+            </p>
+            <dl className="facts">
+              <div>
+                <dt>Last good backup</dt>
+                <dd>
+                  {s.backups.lastGood
+                    ? `${formatDate(s.backups.lastGood.startedAt)} (${s.backups.lastGood.trigger}): ${s.backups.lastGood.file ?? ''}`
+                    : '—'}
+                </dd>
+              </div>
+              {s.backups.lastAttempt?.status === 'failed' && (
+                <div>
+                  <dt>Last attempt</dt>
+                  <dd>
+                    {formatDate(s.backups.lastAttempt.startedAt)} failed: {s.backups.lastAttempt.error}
+                  </dd>
+                </div>
+              )}
+            </dl>
+            <p className="muted">
+              Restored with <code>vigil db restore FILE</code> on the server; the secret key is kept apart
+              from the backups (docs/backup.md).
+            </p>
           </section>
           <h2>Configuration</h2>
           <p className="notice">Read-only here. {s.configurationSource}</p>

@@ -1,0 +1,64 @@
+/**
+ * @module Scheduled backups inside `vigil serve` (`backupIntervalHours` > 0): checked a few minutes after
+ * start and then hourly; a backup is taken when the newest good one is older than the interval, so a
+ * restart does not take an extra one and a missed one (server down at night) is taken at the next check.
+ * Runs never overlap. A failure is logged and recorded (`vigil db backups`, `GET /system`); the next
+ * check tries again.
+ */
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log.js';
+import type { VigilDatabase } from '../store/database.js';
+import { SYSTEM_ACTOR } from '../tasks/tasks-service.js';
+import { backupDirFor, createBackup, pruneScheduledBackups } from './backups.js';
+
+const HOUR_MS = 3_600_000;
+
+export function scheduleBackups(
+  vdb: VigilDatabase,
+  config: Pick<Config, 'db' | 'backupDir' | 'backupIntervalHours' | 'backupKeep'>,
+  log: Logger,
+  opts: { everyMs?: number; firstMs?: number } = {},
+): { runNow(): Promise<void>; stop(): void } | null {
+  if (!config.backupIntervalHours) return null;
+  const dir = backupDirFor(config);
+  let running: Promise<void> | undefined;
+  const due = async () => {
+    const last = await vdb.db
+      .selectFrom('backups')
+      .select('started_at')
+      .where('status', '=', 'ok')
+      .where('trigger', 'in', ['manual', 'scheduled'])
+      .orderBy('started_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return !last || Date.now() - Date.parse(last.started_at) >= config.backupIntervalHours * HOUR_MS - 60_000;
+  };
+  const runNow = () => {
+    running ??= due()
+      .then(async (yes) => {
+        if (!yes) return;
+        const b = await createBackup(vdb, { dir, trigger: 'scheduled', actor: SYSTEM_ACTOR });
+        const pruned = await pruneScheduledBackups(dir, config.backupKeep);
+        log.info(
+          { file: b.file, bytes: b.manifest.bytes, pruned: pruned.length, warnings: b.warnings },
+          'backup taken',
+        );
+      })
+      .catch((err: unknown) => log.error({ err, dir }, 'scheduled backup failed'))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const first = setTimeout(() => void runNow(), opts.firstMs ?? 5 * 60_000);
+  const timer = setInterval(() => void runNow(), opts.everyMs ?? HOUR_MS);
+  first.unref();
+  timer.unref();
+  return {
+    runNow,
+    stop() {
+      clearTimeout(first);
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/** `vigil db backup|backups|verify-backup|restore` on a real SQLite file. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commandRunner } from '../../../test/cli-commands.js';
+import { cliActor } from '../../../test/factories.js';
+import { addDevice } from '../../inventory/inventory-service.js';
+import { openDatabase, type VigilDatabase } from '../../store/database.js';
+import { migrateToLatest } from '../../store/migrate.js';
+import { registerDbCommands } from './db.js';
+
+describe('vigil db backups', () => {
+  let vdb: VigilDatabase;
+  let dir: string;
+  const run = commandRunner(registerDbCommands, () => vdb);
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-cli-backup-'));
+    vdb = await openDatabase(`sqlite:${join(dir, 'vigil.db')}`);
+    await migrateToLatest(vdb);
+    await addDevice(vdb, cliActor, { assetTag: 'INF-0042', ips: ['10.20.0.42'] });
+  });
+  afterEach(() => vdb.close());
+
+  it('backs up, lists, verifies, and refuses a restore without --yes', async () => {
+    const backup = await run('db', 'backup', '--dir', join(dir, 'backups'));
+    expect(backup.code).toBe(0);
+    expect(backup.out).toMatch(
+      /^Backed up sqlite:\S+vigil\.db to \S+-manual\.db \([\d.]+ [kM]B, SHA-256 [0-9a-f]{16}…\)\n/,
+    );
+    expect(backup.out).toMatch(/1 device, 0 findings, 0 tasks, 0 accounts; audit log 1 entry, verified/);
+    expect(backup.err).toMatch(/secret key is not in the backup/);
+    const [record] = JSON.parse((await run('db', 'backups', '--json')).out) as {
+      file: string;
+      status: string;
+    }[];
+    const file = record!.file;
+
+    const list = await run('db', 'backups');
+    expect(list.out).toMatch(/manual\s+ok\s+[\d.]+ [kM]B\s+vigil-\d{8}T\d{6}Z-manual\.db/);
+
+    const good = await run('db', 'verify-backup', file);
+    expect(good.code).toBe(0);
+    expect(good.out).toMatch(/: good \(sqlite, .* taken 20\d\d-/);
+    expect(good.out).toMatch(/1 device, 0 findings, 0 accounts; audit log 1 entry/);
+
+    const refused = await run('db', 'restore', file);
+    expect(refused.code).toBe(65);
+    expect(refused.err).toMatch(/stop vigil serve, then run again with --yes/);
+
+    const bytes = readFileSync(file);
+    bytes[200] = bytes[200]! ^ 0x55;
+    writeFileSync(file, bytes);
+    const bad = await run('db', 'verify-backup', file);
+    expect(bad.code).toBe(65);
+    expect(bad.out).toMatch(/NOT restorable/);
+    expect(bad.out).toMatch(/problem: the file differs from its manifest/);
+  });
+
+  it('restores with --yes and says what it kept and where the replaced data went', async () => {
+    const backup = JSON.parse((await run('db', 'backup', '--dir', join(dir, 'backups'), '--json')).out) as {
+      file: string;
+    };
+    await addDevice(vdb, cliActor, { assetTag: 'INF-0043' });
+    const restored = await run('db', 'restore', backup.file, '--yes', '--dir', join(dir, 'backups'));
+    expect(restored.code).toBe(0);
+    expect(restored.out).toMatch(/^Restored sqlite:.*vigil\.db from .*-manual\.db \(taken /);
+    expect(restored.out).toMatch(/What it replaced is in .*-before-restore\.db\./);
+    expect(restored.out).toMatch(/0 sessions ended: everyone signs in again\./);
+    const tags = await vdb.db.selectFrom('devices').select('asset_tag').execute();
+    expect(tags.map((t) => t.asset_tag)).toEqual(['INF-0042']);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * GET /system tells whoever may read the system's status where backups go, how often, and when the last
+ * good one was: an administrator sees a failing or overdue backup without a shell on the server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, apiHarness } from '../../../test/api-harness.js';
+import { DIALECTS } from '../../../test/dialects.js';
+
+interface BackupStatus {
+  directory: string;
+  intervalHours: number;
+  keep: number;
+  lastGood: { id: string; status: string; file: string | null } | null;
+  lastAttempt: { id: string; status: string; error: string | null } | null;
+  overdue: boolean;
+}
+
+describe.each(DIALECTS)('GET /system backups on %s', (dialect) => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await apiHarness(dialect, {
+      backupDir: '/srv/vigil-backups',
+      backupIntervalHours: 24,
+      backupKeep: 7,
+    });
+  });
+  afterAll(() => h.close());
+
+  const status = async () =>
+    ((await (await h.as('auditor').get('/api/v1/system')).json()) as { backups: BackupStatus }).backups;
+
+  it('with none taken, scheduled backups are overdue', async () => {
+    expect(await status()).toEqual({
+      directory: '/srv/vigil-backups',
+      intervalHours: 24,
+      keep: 7,
+      lastGood: null,
+      lastAttempt: null,
+      overdue: true,
+    });
+  });
+
+  it('names the last good backup and a newer failed attempt with its reason', async () => {
+    const row = (id: string, minutesAgo: number, status: 'ok' | 'failed') => {
+      const at = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      return {
+        id,
+        trigger: 'scheduled',
+        started_at: at,
+        finished_at: at,
+        status,
+        file: status === 'ok' ? `/srv/vigil-backups/${id}.db` : null,
+        bytes: status === 'ok' ? 4096 : null,
+        sha256: null,
+        schema_version: '0023-backups',
+        audit_entries: 3,
+        audit_head_hash: null,
+        error: status === 'failed' ? 'ENOSPC: no space left on device' : null,
+        actor: 'vigil',
+      };
+    };
+    await h.ctx.vdb.db
+      .insertInto('backups')
+      .values([row('older-ok', 26 * 60, 'ok'), row('good', 60, 'ok'), row('failed', 5, 'failed')])
+      .execute();
+    const s = await status();
+    expect(s.lastGood).toMatchObject({ id: 'good', status: 'ok', file: '/srv/vigil-backups/good.db' });
+    expect(s.lastAttempt).toMatchObject({
+      id: 'failed',
+      status: 'failed',
+      error: 'ENOSPC: no space left on device',
+    });
+    expect(s.overdue).toBe(false);
+  });
+});
