@@ -12,6 +12,7 @@ const SECTIONS: { kind: string; heading: string }[] = [
   { kind: 'new-advisory', heading: 'New advisories affecting owned models (last 30 days)' },
   { kind: 'training-below-target', heading: 'Training compliance below target' },
   { kind: 'officer-coverage', heading: 'Security officer warnings' },
+  { kind: 'backup-problem', heading: "Vigil's own backups" },
 ];
 /** Items listed per section; the count says how many there are in all. */
 const SHOWN = 20;
@@ -61,6 +62,7 @@ export function digestCandidate(
       newAdvisories: counts['new-advisory'] ?? 0,
       trainingBelowTarget: counts['training-below-target'] ?? 0,
       officerWarnings: counts['officer-coverage'] ?? 0,
+      backupProblems: counts['backup-problem'] ?? 0,
     },
   };
 }

@@ -26,8 +26,11 @@ import { type OfficerCoverage, type OfficerRef, officerCoverage } from '../offic
 import { trainingReminders } from '../training/reminders.js';
 import type { NotificationCandidate, NotificationTrigger } from './candidate.js';
 import { digestCandidate } from './digest.js';
+import { isoWeek } from './iso-week.js';
 import type { Mailer } from './mailer.js';
 import { TRIGGERS } from './triggers/index.js';
+
+export { isoWeek };
 
 export const MAX_EMAIL_ATTEMPTS = 10;
 const SYSTEM = { kind: 'system' as const, name: 'system:notifications' };
@@ -80,16 +83,6 @@ export function recipientsOf(c: NotificationCandidate, coverage: OfficerCoverage
   const byPerson = new Map<string, OfficerRef>();
   for (const o of all) if (!byPerson.has(o.personId)) byPerson.set(o.personId, o);
   return [...byPerson.values()];
-}
-
-/** ISO-8601 week of a date, e.g. 2026-W48 (the digest's once-a-week key). */
-export function isoWeek(d: Date): string {
-  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-  const day = t.getUTCDay() || 7;
-  t.setUTCDate(t.getUTCDate() + 4 - day);
-  const yearStart = Date.UTC(t.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((t.getTime() - yearStart) / 86_400_000 + 1) / 7);
-  return `${t.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
 export async function runNotifications(

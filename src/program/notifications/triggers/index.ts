@@ -4,6 +4,7 @@
  */
 import type { NotificationTrigger } from '../candidate.js';
 import { actImmediateTrigger } from './act-immediate.js';
+import { backupProblemTrigger } from './backup-problem.js';
 import { newAdvisoryTrigger } from './new-advisory.js';
 import { officerCoverageTrigger } from './officer-coverage.js';
 import { overdueUpdateTrigger } from './overdue-update.js';
@@ -15,4 +16,5 @@ export const TRIGGERS: readonly NotificationTrigger[] = [
   newAdvisoryTrigger,
   trainingBelowTargetTrigger,
   officerCoverageTrigger,
+  backupProblemTrigger,
 ];
