@@ -9,7 +9,7 @@
  */
 import * as oidc from 'openid-client';
 import { appendAudit } from '../audit/audit-log.js';
-import type { Config } from '../config/config.js';
+import { type Config, isLoopbackUrl } from '../config/config.js';
 import { VigilError } from '../errors.js';
 import { openSecret, sealSecret } from '../secrets/secret-box.js';
 import { secretKeyring } from '../secrets/secret-key.js';
@@ -134,10 +134,6 @@ interface Flow {
   expires: number;
 }
 
-function isLoopback(url: URL): boolean {
-  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-}
-
 /** One provider's discovered configuration, fetched once and again after a failure. */
 export class SsoProvider {
   #configuration: Promise<oidc.Configuration> | undefined;
@@ -161,7 +157,7 @@ export class SsoProvider {
           secret ? { client_secret: secret } : undefined,
           secret ? oidc.ClientSecretBasic(secret) : oidc.None(),
           // The config refuses http:// but for this machine (a test provider or a local proxy).
-          { timeout: 10, ...(isLoopback(issuer) ? { execute: [oidc.allowInsecureRequests] } : {}) },
+          { timeout: 10, ...(isLoopbackUrl(issuer) ? { execute: [oidc.allowInsecureRequests] } : {}) },
         )
         .catch((e: unknown) => {
           this.#configuration = undefined;

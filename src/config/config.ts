@@ -16,11 +16,15 @@ const databaseUrl = z
 const port = z.coerce.number().int().min(0).max(65535);
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Whether `url` names this machine: the one place plain HTTP to an identity provider is allowed. */
+export function isLoopbackUrl(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
 /** An identity provider is reached over HTTPS; plain HTTP only on this machine (a test or a local proxy). */
 const issuerUrl = z.url().refine(
   (v) => {
     const u = new URL(v);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
+    return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackUrl(u));
   },
   { message: 'must be an https:// URL (http:// only for localhost)' },
 );
