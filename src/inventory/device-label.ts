@@ -4,9 +4,9 @@
  * engineer; "GE Medical Systems RHAPSODE (10.20.0.31)" does. The rules themselves are in device-name.ts
  * (no database access), which the dashboard uses too.
  */
-import { deviceLabelRows, type StoredDevice } from '../store/device-store.js';
+import { deviceLabelRows, recordedNames, type StoredDevice } from '../store/device-store.js';
 import type { DbHandle } from '../store/transaction.js';
-import { deviceLabel, labelOfDevice, unnamed } from './device-name.js';
+import { type DeviceNameFacts, deviceLabel, labelOfDevice, unnamed } from './device-name.js';
 
 export { deviceLabel } from './device-name.js';
 
@@ -26,3 +26,28 @@ export async function deviceLabels(h: DbHandle, ids: readonly string[]): Promise
 /** The label of device `id` in `labels` (from deviceLabels), or "device" and the start of its id. */
 export const labelIn = (labels: ReadonlyMap<string, string>, id: string): string =>
   labels.get(id) ?? unnamed(id);
+
+/**
+ * Every label these devices could have had, from what is recorded of them now: each asset tag; make and
+ * model, make or model alone, or the class, with each host name, IP or MAC any source saw, or alone; each
+ * address alone; "device" and the start of the id. Text written when one of them was current (a task's
+ * title) still names the device after it got an asset tag, an address or a model. An asset tag since
+ * replaced by the same source, or a model since corrected, is no longer known.
+ */
+export async function possibleDeviceLabels(h: DbHandle, ids: readonly string[]): Promise<string[]> {
+  const { assetTags, addresses } = await recordedNames(h, ids);
+  const out = new Set(assetTags);
+  for (const r of await deviceLabelRows(h, ids)) {
+    const names: DeviceNameFacts[] = [
+      r,
+      { ...r, model_name: null },
+      { ...r, manufacturer_name: null },
+      { ...r, manufacturer_name: null, model_name: null },
+      { ...r, manufacturer_name: null, model_name: null, device_class: 'unknown' },
+    ];
+    for (const n of names)
+      for (const where of [null, ...addresses])
+        out.add(deviceLabel({ ...n, asset_tag: null, hostname: where, ips: [], mac: null }));
+  }
+  return [...out];
+}

@@ -18,7 +18,8 @@ import { upsertHints, upsertSuggestions } from '../store/fingerprint-store.js';
 import { newId } from '../store/ids.js';
 import { createCampaign } from '../tasks/campaigns-service.js';
 import { createTask, getTask, moveTask } from '../tasks/tasks-service.js';
-import { addDevice, mergeDevices, showDevice } from './inventory-service.js';
+import { deviceLabels } from './device-label.js';
+import { addDevice, mergeDevices, showDevice, updateDevice } from './inventory-service.js';
 import { moreSpecific } from './merge-evidence.js';
 
 // 07-telnet-ftp-ssh-mqtt.pcap: 10.20.0.40 logs in over Telnet and FTP and talks MQTT, five findings.
@@ -694,5 +695,60 @@ describe.each(DIALECTS)('merging a record with vulnerability and campaign tasks 
       tasksSuperseded: 2,
       tasksRetitled: 3,
     });
+  });
+
+  it('renames titles that named the duplicate by a label it had before, not only by the one it had last', async () => {
+    const record = await addDevice(vdb, cliActor, {
+      assetTag: 'TASY-1',
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1803',
+    });
+    // The duplicate came in without a tag: it was "Philips Tasy EMR HTML5 (tasy-old)" when its tasks were made.
+    const duplicate = await addDevice(vdb, cliActor, {
+      serialNumber: 'TSY-0042',
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1803',
+      hostnames: ['tasy-old'],
+    });
+    await importAdvisoryPaths(vdb, cliActor, [ADVISORY]);
+    const day = (d: number) => new Date(`2026-03-0${d}T08:00:00.000Z`);
+    const dupCve = await createTask(vdb, cliActor, { device: duplicate.id, vulnerability: CVE }, day(1));
+    expect(dupCve.title).toBe(`${CVE} on Philips Tasy EMR HTML5 (tasy-old)`);
+    const written = `${CVE2} on the spare server in the basement`;
+    const dupCve2 = await createTask(
+      vdb,
+      cliActor,
+      { device: duplicate.id, vulnerability: CVE2, title: written },
+      day(1),
+    );
+    const campaign = await createCampaign(
+      vdb,
+      cliActor,
+      { model: 'Tasy EMR HTML5', version: '3.06.1803', title: 'Tasy to 3.06.1804' },
+      day(2),
+    );
+    // Then someone gave it a tag, and a capture a new address: its label is the tag now.
+    await updateDevice(vdb, cliActor, duplicate.id, { assetTag: 'OLD-7', ips: ['10.20.0.77'] });
+    expect((await deviceLabels(vdb, [duplicate.id])).get(duplicate.id)).toBe('OLD-7');
+
+    await mergeDevices(vdb, cliActor, duplicate.id, record.id);
+
+    const titles = new Map(
+      (await vdb.db.selectFrom('remediation_tasks').select(['id', 'title']).execute()).map((t) => [
+        t.id,
+        t.title,
+      ]),
+    );
+    expect(titles.get(dupCve.id)).toBe(`${CVE} on TASY-1`);
+    expect(titles.get(dupCve2.id)).toBe(written);
+    const dupAction = await vdb.db
+      .selectFrom('remediation_tasks')
+      .select('title')
+      .where('campaign_id', '=', campaign.id)
+      .where('state', '!=', 'closed')
+      .execute();
+    expect(dupAction.map((t) => t.title)).toEqual(['Tasy to 3.06.1804: TASY-1']);
   });
 });

@@ -45,7 +45,7 @@ import {
   supersedeMergedFindingTasks,
   supersedeMergedTasks,
 } from '../tasks/merge-tasks.js';
-import { deviceLabels, labelIn } from './device-label.js';
+import { deviceLabels, labelIn, possibleDeviceLabels } from './device-label.js';
 import { rescoreFindings } from './device-writer.js';
 import { type MergeDecisionCounts, moveMergeDecisions } from './merge-decisions.js';
 
@@ -127,7 +127,9 @@ export async function moveMergeEvidence(
     .selectAll()
     .where('device_id', '=', toId)
     .execute();
-  const tasksRetitled = await retitleMergedTasks(tx, actor, tasks, labelsBefore, label, merge, new Date(now));
+  // A title keeps the label its device had when the task was made, maybe not the one it had just now.
+  const formerLabels = [...labelsBefore, ...(await possibleDeviceLabels(tx, [fromId, toId]))];
+  const tasksRetitled = await retitleMergedTasks(tx, actor, tasks, formerLabels, label, merge, new Date(now));
   return {
     findingsMoved: findings.moved,
     findingsFolded: findings.folded,

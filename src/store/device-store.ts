@@ -809,6 +809,37 @@ export async function namingIdentifiers(
   return named;
 }
 
+/**
+ * Every asset tag and every host name, IP address and MAC any source recorded for these devices (the
+ * naming identifiers above are only the newest): what a person may have known them by.
+ */
+export async function recordedNames(
+  h: DbHandle,
+  ids: readonly string[],
+): Promise<{ assetTags: string[]; addresses: string[] }> {
+  const assetTags = new Set<string>();
+  const addresses = new Set<string>();
+  for (const part of chunks([...new Set(ids)])) {
+    const tagged = await h.db.selectFrom('devices').select('asset_tag').where('id', 'in', part).execute();
+    const facts = await h.db
+      .selectFrom('device_facts')
+      .select('value')
+      .where('device_id', 'in', part)
+      .where('field', '=', 'assetTag')
+      .execute();
+    for (const t of [...tagged.map((r) => r.asset_tag), ...facts.map((r) => r.value)])
+      if (t) assetTags.add(t);
+    const idents = await h.db
+      .selectFrom('device_identifiers')
+      .select('value')
+      .where('device_id', 'in', part)
+      .where('kind', 'in', ['hostname', 'ip', 'mac'])
+      .execute();
+    for (const i of idents) addresses.add(i.value);
+  }
+  return { assetTags: [...assetTags], addresses: [...addresses] };
+}
+
 export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Promise<DeviceLabelRow[]> {
   const out: DeviceLabelRow[] = [];
   for (const part of chunks([...new Set(ids)])) {

@@ -164,10 +164,11 @@ async function takeOver(tx: DbHandle, actor: Actor, keep: TaskRow, other: TaskRo
 
 /**
  * A task's title names its device the way it was built: `CVE-… on LABEL` (createTask) or
- * `Campaign title: LABEL` (a campaign's task). After a merge the duplicate's label names a record nobody
- * works on (and the record's own label may have changed, when it took the duplicate's asset tag): each
- * title that ends in one of the old labels in those forms takes the record's label. A title a person wrote
- * otherwise stays theirs. Recorded as an `update` of the task (event and audit) like an edit by hand.
+ * `Campaign title: LABEL` (a campaign's task), LABEL as it was then. After a merge the duplicate's label
+ * names a record nobody works on (and the record's own label may have changed, when it took the
+ * duplicate's asset tag): each title that ends in one of `oldLabels` (any label either record could have
+ * had, device-label.ts possibleDeviceLabels) in those forms takes the record's label. A title a person
+ * wrote otherwise stays theirs. Recorded as an `update` of the task (event and audit) like an edit by hand.
  * Returns how many were retitled.
  */
 export async function retitleMergedTasks(
@@ -197,9 +198,12 @@ export async function retitleMergedTasks(
   return retitled;
 }
 
-/** The title with a trailing old label (after " on " or ": ") replaced by `label`; else unchanged. */
+/**
+ * The title with a trailing old label (after " on " or ": ") replaced by `label`; else unchanged. The
+ * longest label that fits goes, so "… on GE Vivid (us-3)" is not read as ending in a shorter label.
+ */
 export function retitledTitle(title: string, oldLabels: readonly string[], label: string): string {
-  for (const old of oldLabels) {
+  for (const old of [...oldLabels].sort((a, b) => b.length - a.length)) {
     if (old === label) continue;
     for (const sep of [' on ', ': ']) {
       if (title.endsWith(`${sep}${old}`)) return `${title.slice(0, -old.length)}${label}`;
