@@ -325,6 +325,13 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(html).toContain('<p><b>Organization:</b> Maya Patel; Chen Li (deputy)</p>');
     expect(html).toContain('<td>North Campus</td><td>Ana Rivera</td><td>Ben Okafor</td>');
     expect(report.tables.organizationOfficers).toEqual({ primary: 'Maya Patel', deputies: ['Chen Li'] });
+    // The CSV too: the organization's row first, without a site id, then each site's.
+    const officers = reportCsv(report, 'officers-by-site').split('\r\n');
+    expect(officers.slice(0, 2)).toEqual([
+      'site_id,site,primary,deputies',
+      ',Organization,Maya Patel,Chen Li',
+    ]);
+    expect(officers).toContainEqual(expect.stringMatching(/^[^,]+,North Campus,Ana Rivera,Ben Okafor$/));
   });
 });
 

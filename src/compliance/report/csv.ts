@@ -110,11 +110,18 @@ export function reportCsv(r: ComplianceReport, table: CsvTable): string {
           t.belowTarget,
         ]),
       );
-    case 'officers-by-site':
+    case 'officers-by-site': {
+      // The organization's own first (the security official, above the sites), as in the HTML and PDF;
+      // no site id, so a reader tells it from a site that happens to be called "Organization".
+      const org = r.tables.organizationOfficers;
       return toCsv(
         ['site_id', 'site', 'primary', 'deputies'],
-        r.tables.officersBySite.map((o) => [o.siteId, o.siteName, o.primary, o.deputies.join(';')]),
+        [
+          ...(org ? [[null, 'Organization', org.primary, org.deputies.join(';')]] : []),
+          ...r.tables.officersBySite.map((o) => [o.siteId, o.siteName, o.primary, o.deputies.join(';')]),
+        ],
       );
+    }
     case 'manufacturers':
       return toCsv(
         [
