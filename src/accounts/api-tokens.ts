@@ -4,8 +4,10 @@
  * permissions are always bounded by its owner's current role, so demoting or disabling the owner
  * shrinks or stops the token too.
  */
+
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput, notFound } from '../errors.js';
+import { pluralWord } from '../format-count.js';
 import * as store from '../store/account-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
@@ -83,9 +85,10 @@ export async function createApiToken(
   if (input.sites?.length) {
     const resolved = await store.resolveSites(h, input.sites);
     if (resolved.missing.length)
-      throw invalidInput(`Unknown site(s): ${resolved.missing.join(', ')}`, [
-        { field: 'sites', reason: 'unknown site' },
-      ]);
+      throw invalidInput(
+        `Unknown ${pluralWord(resolved.missing.length, 'site')}: ${resolved.missing.join(', ')}`,
+        [{ field: 'sites', reason: 'unknown site' }],
+      );
     siteIds = resolved.ids;
   }
   const token = newSecret(TOKEN_PREFIX);

@@ -7,10 +7,12 @@
  * first sign-in, known by the provider's issuer and subject (never by the name it shows) and has no
  * password in Vigil. Local accounts keep working beside it (the first admin: a break-glass account).
  */
+
 import * as oidc from 'openid-client';
 import { appendAudit } from '../audit/audit-log.js';
 import { type Config, isLoopbackUrl } from '../config/config.js';
 import { VigilError } from '../errors.js';
+import { plural } from '../format-count.js';
 import { openSecret, sealSecret } from '../secrets/secret-box.js';
 import { secretKeyring } from '../secrets/secret-key.js';
 import * as store from '../store/account-store.js';
@@ -295,7 +297,7 @@ export class SsoProvider {
     if (!role)
       return refuse(
         'no-role',
-        `groups claim "${c.oidcGroupsClaim}" holds ${groups.length} group(s), none in the role map`,
+        `groups claim "${c.oidcGroupsClaim}" holds ${plural(groups.length, 'group')}, none in the role map`,
         existing?.id,
       );
     if (c.requireMfa && !multiFactor)

@@ -231,7 +231,7 @@ async function importKev(
       file,
       format: 'kev',
       status: issues.length ? 'partial' : 'imported',
-      summary: `KEV catalog ${catalog.catalogVersion} (${catalog.dateReleased}): ${n} entries${note}`,
+      summary: `KEV catalog ${catalog.catalogVersion} (${catalog.dateReleased}): ${plural(n, 'entry', 'entries')}${note}`,
       records: n,
       issues,
     },

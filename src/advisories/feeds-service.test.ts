@@ -203,7 +203,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     const tracking = await vdb.db.selectFrom('advisories').select('tracking_id').execute();
     expect(tracking.map((t) => t.tracking_id)).not.toContain('ICSMA-22-095-01');
     const [feed] = await listFeeds(vdb, cliActor);
-    expect(feed?.lastError).toBe('1 documents rejected');
+    expect(feed?.lastError).toBe('1 document rejected');
     const audit = await vdb.db
       .selectFrom('audit_log')
       .select('summary')
@@ -254,7 +254,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     const r = await syncFeeds(vdb, cliActor);
     expect(r.feeds[0]?.rejected).toEqual([]);
     expect(r.feeds[0]?.files.map((f) => f.status)).toEqual(['rejected']);
-    expect((await listFeeds(vdb, cliActor))[0]?.lastError).toBe('1 documents rejected');
+    expect((await listFeeds(vdb, cliActor))[0]?.lastError).toBe('1 document rejected');
     // The stored revision is the valid one.
     const row = await vdb.db
       .selectFrom('advisories')

@@ -5,11 +5,13 @@
  * freshness: a source not synced within its interval is shown as stale. Offline bundles (a directory
  * or tarball laid out like a provider) import with the same checks for air-gapped hospitals.
  */
+
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
+import { plural } from '../format-count.js';
 import { parseInput } from '../inventory/device-input.js';
 import type { MatchRunReport } from '../matching/matcher.js';
 import {
@@ -270,7 +272,7 @@ async function syncOne(
       last_attempt_at: attempt,
       // A provider with rejected documents still synced; the rejected ones are retried next time.
       last_success_at: at,
-      last_error: refused ? `${refused} documents rejected` : null,
+      last_error: refused ? `${plural(refused, 'document')} rejected` : null,
       updated_at: at,
     });
   } catch (err) {

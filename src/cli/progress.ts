@@ -3,6 +3,7 @@
  * known), throughput, packets per second and hosts found. Redrawn at most ten times a second; silent when
  * standard error is not a terminal, or with --quiet/--json.
  */
+import { plural } from '../format-count.js';
 
 export interface ProgressSnapshot {
   bytes: number;
@@ -31,7 +32,7 @@ export class ProgressLine {
     const of = this.totalBytes
       ? ` of ${(this.totalBytes / 1e6).toFixed(1)} MB (${Math.min(100, (100 * s.bytes) / this.totalBytes).toFixed(0)}%)`
       : ' MB';
-    const line = `${this.label}: ${mb.toFixed(1)}${of}, ${(mb / secs).toFixed(1)} MB/s, ${Math.round(s.packets / secs).toLocaleString('en-US')} packets/s, ${s.hosts} hosts`;
+    const line = `${this.label}: ${mb.toFixed(1)}${of}, ${(mb / secs).toFixed(1)} MB/s, ${Math.round(s.packets / secs).toLocaleString('en-US')} packets/s, ${plural(s.hosts, 'host')}`;
     process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 120) - 1)}`);
     this.drawn = true;
   }

@@ -121,7 +121,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     });
     expect(officer.status).toBe('partial');
     expect(officer.reason).toMatch(
-      /1 of 1 sites have no security officer of their own: South Campus; the organization's, .+, is in term/,
+      /1 of 1 site has no security officer of their own: South Campus; the organization's, .+, is in term/,
     );
   });
 
@@ -372,7 +372,7 @@ describe('compliance report of a new installation', () => {
         .where('username', '=', 'so.first')
         .execute();
       expect((await access()).gaps).toEqual([
-        '1 of 2 enabled accounts sign in without a second factor (VIGIL_REQUIRE_MFA makes it mandatory)',
+        '1 of 2 enabled accounts signs in without a second factor (VIGIL_REQUIRE_MFA makes it mandatory)',
       ]);
       await vdb.db.updateTable('users').set({ totp_enabled_at: NOW.toISOString() }).execute();
       expect(await access()).toMatchObject({

@@ -3,9 +3,11 @@
  * precedence) built-in defaults, an optional JSON config file, `VIGIL_*` environment variables and CLI
  * flags. Every bad value is reported together, so an operator fixes them in one go.
  */
+
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { VigilError } from '../errors.js';
+import { plural, pluralWord } from '../format-count.js';
 
 const databaseUrl = z
   .string()
@@ -313,12 +315,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       const name = opt ? `${key} (${opt.env})` : key || 'config';
       return {
         field: name,
-        reason: i.code === 'unrecognized_keys' ? `unknown option(s): ${i.keys.join(', ')}` : i.message,
+        reason:
+          i.code === 'unrecognized_keys'
+            ? `unknown ${pluralWord(i.keys.length, 'option')}: ${i.keys.join(', ')}`
+            : i.message,
       };
     });
-    throw new VigilError('configuration', `Vigil cannot start: ${issues.length} bad configuration value(s)`, {
-      issues,
-    });
+    throw new VigilError(
+      'configuration',
+      `Vigil cannot start: ${plural(issues.length, 'bad configuration value')}`,
+      {
+        issues,
+      },
+    );
   }
   const config = parsed.data as Config;
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {

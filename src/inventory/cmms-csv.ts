@@ -7,9 +7,11 @@
  * row that names the same device as an earlier row. Format reference: docs/cmms-csv.md.
  * @see RFC 4180 Common Format and MIME Type for CSV Files
  */
+
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { InputIssue } from '../errors.js';
+import { plural } from '../format-count.js';
 import type { DeviceAttributes } from './device.js';
 import { DeviceAttributesSchema, zodIssues } from './device-input.js';
 import {
@@ -389,7 +391,9 @@ function rowOf(
   const extra = fields.slice(columns.length).filter((f) => f.trim() !== '');
   if (fields.length < columns.length || extra.length) {
     return {
-      issues: [{ file, line, reason: `has ${fields.length} fields, the header has ${columns.length}` }],
+      issues: [
+        { file, line, reason: `has ${plural(fields.length, 'field')}, the header has ${columns.length}` },
+      ],
     };
   }
   const raw: Record<string, unknown> = {};

@@ -186,7 +186,7 @@ describe.each(DIALECTS)('CMMS import on %s', (dialect) => {
     const e = err as VigilError;
     expect(e.code).toBe('invalid_input');
     expect(e.message).toBe(
-      'bad-rows.csv: 7 of 9 row(s) rejected; nothing was imported (fix them, or use --skip-bad-rows to import the good rows)',
+      'bad-rows.csv: 7 of 9 rows rejected; nothing was imported (fix them, or use --skip-bad-rows to import the good rows)',
     );
     expect(e.issues.map((i) => [i.line, i.field ?? null])).toEqual([
       [3, 'mac'],

@@ -6,10 +6,12 @@
  * With `skipBadRows` good rows are stored and bad ones reported; `dryRun` reports what would happen.
  * Re-importing a file changes nothing: unchanged rows are not written at all.
  */
+
 import { basename } from 'node:path';
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type InputIssue, invalidInput } from '../errors.js';
+import { plural, pluralWord } from '../format-count.js';
 import { rematchDevices } from '../matching/rematch.js';
 import { factValuesOf, getDevices, lockInventory, type StoredDevice } from '../store/device-store.js';
 import { newId, nowIso } from '../store/ids.js';
@@ -129,7 +131,7 @@ export async function importCmmsCsv(
         result.warnings.push({
           file,
           line: row.line,
-          reason: `shares ${r.matchedBy.join(' and ')} with device(s) ${r.deviceIds.join(', ')}; imported as a separate device (an address alone does not identify a device)`,
+          reason: `shares ${r.matchedBy.join(' and ')} with ${pluralWord(r.deviceIds.length, 'device')} ${r.deviceIds.join(', ')}; imported as a separate device (an address alone does not identify a device)`,
         });
       }
       accepted.push({ row, deviceId: null });
@@ -245,7 +247,7 @@ export async function importCmmsCsv(
   result.durationMs = Math.round(performance.now() - started);
   if (outcome === 'rejected') {
     throw invalidInput(
-      `${file}: ${result.rejected} of ${result.rows} row(s) rejected; nothing was imported (fix them, or use --skip-bad-rows to import the good rows)`,
+      `${file}: ${result.rejected} of ${plural(result.rows, 'row')} rejected; nothing was imported (fix them, or use --skip-bad-rows to import the good rows)`,
       result.issues,
     );
   }

@@ -3,8 +3,10 @@
  * attributes (add/update), list queries, and the conversion of zod's complaints into `{field, reason}`
  * issues. Vocabulary words and identifiers go through the same lenient parsers as a CMMS import.
  */
+
 import { z } from 'zod';
 import { type InputIssue, invalidInput } from '../errors.js';
+import { pluralWord } from '../format-count.js';
 import { DEVICE_SORTS } from '../store/device-store.js';
 import {
   CRITICALITIES,
@@ -110,7 +112,10 @@ export function zodIssues(error: z.ZodError, prefix?: string): InputIssue[] {
   return error.issues.map((i) => {
     const path = i.path.map(String).join('.');
     const field = [prefix, path].filter(Boolean).join('.');
-    const reason = i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message;
+    const reason =
+      i.code === 'unrecognized_keys'
+        ? `unknown ${pluralWord(i.keys.length, 'field')}: ${i.keys.join(', ')}`
+        : i.message;
     return field ? { field, reason } : { reason };
   });
 }

@@ -6,7 +6,9 @@
  * is then decoded and parsed on its own, so a malformed one is reported and skipped, not fatal.
  * @see https://open.fda.gov/apis/downloads/ (the download files), RFC 8259 (JSON).
  */
+
 import { invalidInput } from '../errors.js';
+import { plural } from '../format-count.js';
 
 export type ResultEvent =
   | { kind: 'meta'; meta: unknown }
@@ -201,7 +203,7 @@ export class ResultsScanner {
     if (this.mode !== 'done')
       this.fail(
         this.pos,
-        `the file ends early${this.sawResults ? ` after ${this.index} results` : ''} (truncated download?)`,
+        `the file ends early${this.sawResults ? ` after ${plural(this.index, 'result')}` : ''} (truncated download?)`,
       );
     if (!this.sawResults) this.fail(0, 'no "results" array');
   }

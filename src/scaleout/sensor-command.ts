@@ -66,7 +66,7 @@ function statusLine(s: RemoteSensorStatus): string {
     `${plural(s.flushes, 'flush', 'flushes')}`,
     `link ${l.linkUp ? 'up' : 'DOWN'}`,
     `${l.published} published`,
-    `spool ${l.spool.records} messages (${mb(l.spool.bytes)})`,
+    `spool ${plural(l.spool.records, 'message')} (${mb(l.spool.bytes)})`,
   ];
   if (l.spool.dropped.low || l.spool.dropped.high)
     parts.push(
@@ -285,7 +285,7 @@ export async function runRemoteLogSensorCommand(o: {
         if (o.json) process.stdout.write(`${JSON.stringify({ ...s, link: l })}\n`);
         else
           o.say(
-            `${logSensorStatusLine(s)}, link ${l.linkUp ? 'up' : 'DOWN'}, ${l.published} published, spool ${l.spool.records} messages (${mb(l.spool.bytes)})`,
+            `${logSensorStatusLine(s)}, link ${l.linkUp ? 'up' : 'DOWN'}, ${l.published} published, spool ${plural(l.spool.records, 'message')} (${mb(l.spool.bytes)})`,
           );
       },
     });

@@ -2,10 +2,12 @@
  * @module `vigil alerts list|show|ack|resolve|false-positive|reopen|destinations|dead-letters|retry`:
  * alerts raised by the detection rules, their states, and where they are delivered.
  */
+
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Actor } from '../../accounts/actor.js';
 import { invalidInput, notFound } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import type { AlertEvidence } from '../../monitor/alert-candidate.js';
 import {
@@ -135,7 +137,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
           `state        ${a.state}${a.stateReason ? ` (${a.stateReason})` : ''}`,
           `subject      ${a.subject}`,
           `device       ${a.deviceId ? `${a.deviceLabel ?? '-'} (${a.deviceId})` : '-'}   site ${a.siteId ?? '-'}`,
-          `seen         ${a.count} times${a.suppressed ? `, ${a.suppressed} suppressed by the rate limit` : ''}, ${a.firstSeen} – ${a.lastSeen}`,
+          `seen         ${plural(a.count, 'time')}${a.suppressed ? `, ${a.suppressed} suppressed by the rate limit` : ''}, ${a.firstSeen} – ${a.lastSeen}`,
           `details      ${JSON.stringify(a.details)}`,
           'evidence',
           ...a.evidence.map((e) => `  ${evidenceLine(e)}`),
@@ -149,7 +151,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
           lines.push('deliveries');
           for (const d of a.deliveries)
             lines.push(
-              `  ${d.destination} (${d.kind}): ${d.state}, ${d.attempts} attempts${d.lastError ? `, ${d.lastError}` : ''}`,
+              `  ${d.destination} (${d.kind}): ${d.state}, ${plural(d.attempts, 'attempt')}${d.lastError ? `, ${d.lastError}` : ''}`,
             );
         }
         process.stdout.write(`${lines.join('\n')}\n`);

@@ -15,6 +15,7 @@ import {
 } from '../../audit/audit-log.js';
 import { readManifest } from '../../backup/manifest.js';
 import { VigilError } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -47,17 +48,20 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
         }
         if (o.json) printJson(anchor ? { ...result, anchor } : result);
         else {
-          if (result.ok) process.stdout.write(`Audit chain intact: ${result.entries} entries verified.\n`);
+          if (result.ok)
+            process.stdout.write(
+              `Audit chain intact: ${plural(result.entries, 'entry', 'entries')} verified.\n`,
+            );
           else {
             const b = result.firstBroken!;
             process.stdout.write(
-              `Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${result.entries} entries before it verified.\n`,
+              `Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${plural(result.entries, 'entry', 'entries')} before it verified.\n`,
             );
           }
           if (anchor)
             process.stdout.write(
               anchor.ok
-                ? `The ${anchor.entries} entries recorded by backup ${anchor.file} are all still there, unchanged.\n`
+                ? `The ${plural(anchor.entries, 'entry', 'entries')} recorded by backup ${anchor.file} are all still there, unchanged.\n`
                 : `Against backup ${anchor.file}: ${anchor.reason}.\n`,
             );
         }

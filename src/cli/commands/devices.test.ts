@@ -87,7 +87,7 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
   it('imports a CMMS export and says what happened; a re-import is a no-op', async () => {
     const first = await ok('devices', 'import', fixture('hospital-export.csv'));
     expect(first.stdout).toMatch(
-      /^hospital-export\.csv: created 27, updated 0, unchanged 0, rejected 0 \[2 new site\(s\): St\. Vigil Medical Center, North Clinic; \d+ ms\]\n$/,
+      /^hospital-export\.csv: created 27, updated 0, unchanged 0, rejected 0 \[2 new sites: St\. Vigil Medical Center, North Clinic; \d+ ms\]\n$/,
     );
     expect(first.stderr).toMatch(/warning: hospital-export\.csv, line 1, Notes: column "Notes" is not used/);
     const again = await ok('devices', 'import', fixture('hospital-export.csv'), '--json');
@@ -104,7 +104,7 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
       /created 2, updated 0, unchanged 0, rejected 7 \(dry run: nothing was written\)/,
     );
     expect(dry.stderr).toContain(
-      'bad-rows.csv: as it stands the import would be refused and store nothing (7 row(s) rejected); fix them, or use --skip-bad-rows to import the good rows\n',
+      'bad-rows.csv: as it stands the import would be refused and store nothing (7 rows rejected); fix them, or use --skip-bad-rows to import the good rows\n',
     );
     expect((await ok('devices', 'list', '--json')).stdout).toBe('[]\n');
     const skipped = await ok('devices', 'import', fixture('bad-rows.csv'), '--skip-bad-rows');
@@ -437,7 +437,7 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
     await ok('devices', 'import', fixture('hospital-export.csv'));
     const csvFile = join(dir, 'export.csv');
     const r = await ok('devices', 'export', '-o', csvFile);
-    expect(r.stderr).toBe(`Exported 27 device(s) to ${csvFile}.\n`);
+    expect(r.stderr).toBe(`Exported 27 devices to ${csvFile}.\n`);
     const back = JSON.parse((await ok('devices', 'import', csvFile, '--dry-run', '--json')).stdout);
     // The export states what the CMMS stated, so importing it back changes nothing.
     expect(back).toMatchObject({ rows: 27, unchanged: 27, created: 0, updated: 0, rejected: 0 });

@@ -4,12 +4,14 @@
  * matching device page by page; the table pages on a terminal. Errors are thrown as VigilError for the
  * CLI runner to report.
  */
+
 import { createWriteStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Actor } from '../../accounts/actor.js';
 import type { AppContext } from '../../context.js';
 import { formatIssue, type InputIssue, invalidInput, notFound } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { type HeaderMapping, parseHeaderMapping, parseMappingFile } from '../../inventory/cmms-csv.js';
 import { importCmmsCsv, importSummary } from '../../inventory/cmms-import.js';
 import type { Device, DeviceDetail } from '../../inventory/device.js';
@@ -557,7 +559,7 @@ export function registerDeviceCommands(
           for (const i of result.issues) process.stderr.write(`rejected: ${formatIssue(i)}\n`);
           const extra = [
             result.sitesCreated.length
-              ? `${result.sitesCreated.length} new site(s): ${result.sitesCreated.join(', ')}`
+              ? `${plural(result.sitesCreated.length, 'new site')}: ${result.sitesCreated.join(', ')}`
               : '',
             `${result.durationMs} ms`,
           ].filter(Boolean);
@@ -568,7 +570,7 @@ export function registerDeviceCommands(
           // "check first" that shows "created 2" must also say that, as it stands, nothing would be.
           if (result.dryRun && result.rejected > 0 && !result.skipBadRows)
             process.stderr.write(
-              `${result.file}: as it stands the import would be refused and store nothing (${result.rejected} row(s) rejected); fix them, or use --skip-bad-rows to import the good rows\n`,
+              `${result.file}: as it stands the import would be refused and store nothing (${plural(result.rejected, 'row')} rejected); fix them, or use --skip-bad-rows to import the good rows\n`,
             );
         } finally {
           await handle.close();
@@ -747,7 +749,7 @@ export function registerDeviceCommands(
       out.throwIfFailed();
       // One chunk per device, plus the CSV header or the JSON brackets.
       const n = o.format === 'csv' ? chunks - 1 : chunks - 2;
-      process.stderr.write(`Exported ${n} device(s) to ${o.output}.\n`);
+      process.stderr.write(`Exported ${plural(n, 'device')} to ${o.output}.\n`);
     }
   });
 }

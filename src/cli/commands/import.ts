@@ -18,7 +18,7 @@ import { analyzeEvePath } from '../../discovery/suricata-eve.js';
 import { analyzeZeekPath, SENSOR_LOG_NAME, sensorLogKind, sensorLogs } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue, invalidInput, VigilError } from '../../errors.js';
 import { streamFindings } from '../../findings/findings-service.js';
-import { pluralWord } from '../../format-count.js';
+import { plural, pluralWord } from '../../format-count.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
 import { deviceFingerprints, streamDevices } from '../../inventory/inventory-service.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
@@ -178,8 +178,8 @@ function summaryLine(r: SourceReport): string {
       : '';
   const f = r.findings;
   return (
-    `${r.file}: ${read}${r.hosts} hosts → staged ${r.devices.staged}, updated ${r.devices.updated}, seen ${r.devices.seen}` +
-    `${r.unresolved.length ? `, unresolved ${r.unresolved.length}` : ''}; ${r.services} services; ` +
+    `${r.file}: ${read}${plural(r.hosts, 'host')} → staged ${r.devices.staged}, updated ${r.devices.updated}, seen ${r.devices.seen}` +
+    `${r.unresolved.length ? `, unresolved ${r.unresolved.length}` : ''}; ${plural(r.services, 'service')}; ` +
     `findings ${f.created} new, ${f.updated + f.reopened} seen again${f.reopened ? ` (${f.reopened} re-opened)` : ''}`
   );
 }

@@ -215,7 +215,7 @@ export function registerManufacturerCommands(program: Command, cli: CliContext):
         const m = await linkFeed(vdb, cli.actor(), ref, feed, { unlink: Boolean(o.unlink) });
         if (o.json) return printJson(m);
         process.stdout.write(
-          `${m.name}: ${m.feeds.length} feed(s), ${m.subscribed ? 'subscribed' : 'not subscribed'}.\n`,
+          `${m.name}: ${plural(m.feeds.length, 'feed')}, ${m.subscribed ? 'subscribed' : 'not subscribed'}.\n`,
         );
       }),
     );

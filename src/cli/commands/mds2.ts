@@ -2,9 +2,11 @@
  * @module `vigil mds2 import FILE.xlsx [--model ID]` and `vigil mds2 show MODEL`: MDS2 forms (ANSI/NEMA
  * HN 1-2019 workbooks) imported per model, their answers and derived capabilities (docs/manufacturers.md).
  */
+
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { importMds2, showMds2 } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
@@ -44,7 +46,7 @@ export function registerMds2Commands(program: Command, cli: CliContext): void {
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${r.file}: MDS2 ${r.formId ?? '(no DOC-4)'} of ${r.manufacturer ?? '?'} ${r.model ?? '?'}, released ${r.releaseDate ?? '?'}, ${r.answers} answers (sheet '${r.sheet}').\n`,
+          `${r.file}: MDS2 ${r.formId ?? '(no DOC-4)'} of ${r.manufacturer ?? '?'} ${r.model ?? '?'}, released ${r.releaseDate ?? '?'}, ${plural(r.answers, 'answer')} (sheet '${r.sheet}').\n`,
         );
         for (const f of r.forms)
           process.stdout.write(

@@ -2,8 +2,10 @@
  * @module `vigil notifications list|read|run`: officers' in-app notifications, and one run of every
  * trigger (for cron; `vigil serve` runs them hourly) with email delivery when SMTP is configured.
  */
+
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import {
   NOTIFICATION_KINDS as KINDS,
   notificationKindsOf as kindsOf,
@@ -109,10 +111,10 @@ export function registerNotificationCommands(program: Command, cli: CliContext):
           if (o.json) return printJson(r);
           for (const t of r.triggers)
             process.stdout.write(
-              `${t.name}: ${t.error ? `failed: ${t.error}` : `${t.candidates} item(s)`}\n`,
+              `${t.name}: ${t.error ? `failed: ${t.error}` : plural(t.candidates, 'item')}\n`,
             );
           process.stdout.write(
-            `${r.created} new notification(s), ${r.digests} digest(s); emails: ${r.emailed} sent, ${r.emailFailed} failed (retried next run), ${r.emailSkipped} not sent${mailer ? '' : ' (no SMTP server configured)'}\n`,
+            `${plural(r.created, 'new notification')}, ${plural(r.digests, 'digest')}; emails: ${r.emailed} sent, ${r.emailFailed} failed (retried next run), ${r.emailSkipped} not sent${mailer ? '' : ' (no SMTP server configured)'}\n`,
           );
           if (r.triggers.some((t) => t.error)) process.exitCode = 70;
         } finally {

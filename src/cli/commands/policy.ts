@@ -3,11 +3,13 @@
  * Flows come from the stored communications, or from captures analysed in-process (`--capture FILE…`,
  * nothing is stored); a policy from the approved version of the scope, or from a file (`--policy FILE`).
  */
+
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { analyzeCapture } from '../../discovery/capture-analyzer.js';
 import { invalidInput, VigilError } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { limitHeapGrowth } from '../../heap-growth.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../policy/export/index.js';
 import { fromFlowSummary, type PolicyFlow } from '../../policy/policy-flow.js';
@@ -157,7 +159,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
           printRules(r);
           printGuidance(r.guidance);
           process.stdout.write(
-            `\nFrom ${r.flows} flows` +
+            `\nFrom ${plural(r.flows, 'flow')}` +
               (r.refused
                 ? ` (${r.refused} left out: TCP conversations the server only refused or never answered)`
                 : '') +
@@ -180,7 +182,9 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
           inPolicyFile(file),
         );
         if (o.json) return printJson(r);
-        process.stdout.write(`Saved ${file} as draft ${r.id} v${r.version} (${r.ruleCount} rules).\n`);
+        process.stdout.write(
+          `Saved ${file} as draft ${r.id} v${r.version} (${plural(r.ruleCount, 'rule')}).\n`,
+        );
       }),
     );
 
@@ -193,7 +197,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
         const { vdb } = await cli.get();
         const r = await approvePolicy(vdb, cli.actor(), id);
         if (o.json) return printJson(r);
-        process.stdout.write(`Policy ${r.id} v${r.version} is approved (${r.ruleCount} rules).\n`);
+        process.stdout.write(`Policy ${r.id} v${r.version} is approved (${plural(r.ruleCount, 'rule')}).\n`);
       }),
     );
 
@@ -256,7 +260,9 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
           inPolicyFile(o.policy),
         );
         if (o.json) return printJson(r);
-        process.stdout.write(`${r.flows} flows: ${r.allowed} allowed, ${r.blocked} would be blocked.\n`);
+        process.stdout.write(
+          `${plural(r.flows, 'flow')}: ${r.allowed} allowed, ${r.blocked} would be blocked.\n`,
+        );
         if (r.blocked) {
           process.stdout.write('\n');
           process.stdout.write(
@@ -317,7 +323,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
         );
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${r.flows} flows, ${r.violations} outside the policy: ${r.created} new alerts, ${r.updated} updated, ${r.suppressed} rate-limited.\n`,
+          `${plural(r.flows, 'flow')}, ${r.violations} outside the policy: ${plural(r.created, 'new alert')}, ${r.updated} updated, ${r.suppressed} rate-limited.\n`,
         );
       }),
     );

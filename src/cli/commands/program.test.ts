@@ -70,7 +70,7 @@ describe('vigil people, officers, notifications (built binary)', { timeout: 300_
     expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, updated: 0, unchanged: 8 });
     const bad = await vigil(['people', 'import', BAD]);
     expect(bad.code).toBe(65);
-    expect(bad.stderr).toMatch(/problem\(s\) in bad-rows.csv; nothing was imported/);
+    expect(bad.stderr).toMatch(/\d+ problems in bad-rows.csv; nothing was imported/);
     expect(bad.stderr).toContain('bad-rows.csv, line 3, email: "not-an-email" is not an email address');
     const list = JSON.parse((await vigil(['people', 'list', '--site', 'South Clinic', '--json'])).stdout) as {
       name: string;

@@ -5,8 +5,10 @@
  * fix, the unit clinical engineering works in; and `vigil override add|list`
  * for SSVC decision-point overrides per device or model (reason and expiry required, audited).
  */
+
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { addOverride, listRiskOverrides, revokeOverride } from '../../risk/overrides-service.js';
 import { groupQueue, listQueuePage, type QueueItem, queueOptionsFrom } from '../../risk/queue-service.js';
 import type { CliContext } from '../cli-context.js';
@@ -122,7 +124,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
               );
           if (page.total > page.offset + items.length)
             process.stderr.write(
-              `${page.offset + items.length} of ${page.total} items shown (--offset to page)\n`,
+              `${page.offset + items.length} of ${plural(page.total, 'item')} shown (--offset to page)\n`,
             );
         },
       ),

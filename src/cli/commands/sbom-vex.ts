@@ -3,6 +3,7 @@
  * model and version, and VEX statements (imported, or the hospital's own) that say where a
  * vulnerability does not apply, is fixed or is under investigation.
  */
+
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
@@ -14,6 +15,7 @@ import {
   sbomList,
 } from '../../advisories/sbom-vex-service.js';
 import { invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
@@ -76,7 +78,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           );
           if (o.json) return printJson(r);
           process.stdout.write(
-            `${r.status === 'unchanged' ? 'Already imported' : 'Imported'}: ${r.format} ${r.specVersion} SBOM for ${r.model.manufacturer} ${r.model.name}${r.softwareVersion ? ` ${r.softwareVersion}` : ' (every version)'}: ${r.components} components, ${r.withPurl} with a purl.\n`,
+            `${r.status === 'unchanged' ? 'Already imported' : 'Imported'}: ${r.format} ${r.specVersion} SBOM for ${r.model.manufacturer} ${r.model.name}${r.softwareVersion ? ` ${r.softwareVersion}` : ' (every version)'}: ${plural(r.components, 'component')}, ${r.withPurl} with a purl.\n`,
           );
           for (const i of r.issues.slice(0, 20)) process.stdout.write(`  ${i.where}: ${i.message}\n`);
           if (r.match) process.stdout.write(`${matchLine(r.match)}\n`);
@@ -138,7 +140,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           const r = await importVex(vdb, cli.actor(), file, scope, await readInput(file));
           if (json) return printJson(r);
           process.stdout.write(
-            `${r.format} VEX: ${r.statements} statements, ${r.stored} stored, ${r.skipped.length} skipped.\n`,
+            `${r.format} VEX: ${plural(r.statements, 'statement')}, ${r.stored} stored, ${r.skipped.length} skipped.\n`,
           );
           for (const i of [...r.skipped, ...r.issues].slice(0, 20))
             process.stdout.write(`  ${i.where}: ${i.message}\n`);

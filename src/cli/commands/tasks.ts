@@ -6,6 +6,7 @@
 
 import type { Command } from 'commander';
 import { invalidInput, VigilError } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { queueOptionsFrom } from '../../risk/queue-service.js';
 import {
@@ -192,7 +193,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
             ),
           );
           const overdue = list.filter((t) => t.overdue).length;
-          if (overdue) process.stderr.write(`${overdue} task(s) overdue.\n`);
+          if (overdue) process.stderr.write(`${plural(overdue, 'task')} overdue.\n`);
         },
       ),
     );
@@ -429,7 +430,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           );
           if (o.json) return printJson(a);
           process.stdout.write(
-            `Risk acceptance ${a.id} (${a.decision}, ${a.scope}) until ${a.expires}: ${a.tasksAccepted.length} task(s) now risk-accepted.\n`,
+            `Risk acceptance ${a.id} (${a.decision}, ${a.scope}) until ${a.expires}: ${plural(a.tasksAccepted.length, 'task')} now risk-accepted.\n`,
           );
         },
       ),
@@ -514,7 +515,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           );
           if (o.json) return printJson(c);
           process.stdout.write(
-            `Campaign ${c.id}: ${c.tasksCreated} task(s) created, ${c.tasksAdopted} existing task(s) joined.\n`,
+            `Campaign ${c.id}: ${plural(c.tasksCreated, 'task')} created, ${plural(c.tasksAdopted, 'existing task')} joined.\n`,
           );
         },
       ),
@@ -572,10 +573,10 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           process.stdout.write(`verified ${v.taskId}: ${v.evidence.summary}\n`);
         for (const e of r.expiry.expired)
           process.stdout.write(
-            `expired acceptance ${e.acceptanceId} (${e.vulnerability}): ${e.reopened.length} task(s) re-opened\n`,
+            `expired acceptance ${e.acceptanceId} (${e.vulnerability}): ${plural(e.reopened.length, 'task')} re-opened\n`,
           );
         process.stdout.write(
-          `${r.verification.checked} task(s) checked, ${r.verification.verified.length} verified, ${r.expiry.expired.length} acceptance(s) expired.\n`,
+          `${plural(r.verification.checked, 'task')} checked, ${r.verification.verified.length} verified, ${plural(r.expiry.expired.length, 'acceptance')} expired.\n`,
         );
       }),
     );

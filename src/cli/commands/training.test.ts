@@ -140,6 +140,6 @@ describe('vigil training (built binary)', { timeout: 300_000 }, () => {
     expect(remind.code).toBe(0);
     expect(remind.stdout).toContain('To: Maya Patel <maya.patel@example-hospital.org> (manager)');
     expect(remind.stdout).toContain('Subject: Security training overdue: 1 course');
-    expect(remind.stderr).toMatch(/^5 reminder\(s\) for 2026-06-01; `vigil notifications run` .* sends them/);
+    expect(remind.stderr).toMatch(/^5 reminders for 2026-06-01; `vigil notifications run` .* sends them/);
   });
 });

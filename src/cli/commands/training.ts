@@ -524,7 +524,7 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
               `To: ${m.recipient.name} <${m.recipient.email ?? 'no email'}> (${m.kind})\nSubject: ${m.subject}\n\n${m.body}\n\n`,
             );
         process.stderr.write(
-          `${r.reminders.length} reminder(s) for ${r.today}; \`vigil notifications run\` (and \`vigil serve\`, hourly) sends them, once a week per person\n`,
+          `${plural(r.reminders.length, 'reminder')} for ${r.today}; \`vigil notifications run\` (and \`vigil serve\`, hourly) sends them, once a week per person\n`,
         );
       }),
     );

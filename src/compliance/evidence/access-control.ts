@@ -2,7 +2,7 @@
  * @module Evidence `access-control`: Vigil's own accounts (roles, disabled, dormant, second factor) and
  * API tokens. Met when every enabled account signs in with a second factor and none is dormant.
  */
-import { plural } from '../../format-count.js';
+import { plural, pluralWord } from '../../format-count.js';
 import { accessFigures } from '../../store/compliance-store.js';
 import { daysBefore, type EvidenceCollector, evidence } from './evidence.js';
 
@@ -36,7 +36,7 @@ export const collectAccessControl: EvidenceCollector = async (ctx) => {
   const gaps: string[] = [];
   if (a.withMfa < enabled)
     gaps.push(
-      `${enabled - a.withMfa} of ${enabled} enabled accounts sign in without a second factor (VIGIL_REQUIRE_MFA makes it mandatory)`,
+      `${enabled - a.withMfa} of ${plural(enabled, 'enabled account')} ${pluralWord(enabled - a.withMfa, 'signs', 'sign')} in without a second factor (VIGIL_REQUIRE_MFA makes it mandatory)`,
     );
   if (a.dormant)
     gaps.push(`${plural(a.dormant, 'enabled account')} unused for more than ${plural(DORMANT_DAYS, 'day')}`);
@@ -44,12 +44,12 @@ export const collectAccessControl: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'met',
-      reason: `role-based access with ${admins} admins; every enabled account signs in with a second factor`,
+      reason: `role-based access with ${plural(admins, 'admin')}; every enabled account signs in with a second factor`,
     });
   return evidence(ctx, {
     ...base,
     status: 'partial',
-    reason: `role-based access with ${admins} admins; ${gaps.join('; ')}`,
+    reason: `role-based access with ${plural(admins, 'admin')}; ${gaps.join('; ')}`,
     gaps,
   });
 };

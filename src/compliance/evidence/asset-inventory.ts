@@ -4,7 +4,7 @@
  */
 
 import { listAudit } from '../../audit/audit-log.js';
-import { plural } from '../../format-count.js';
+import { plural, pluralWord } from '../../format-count.js';
 import { inventoryFigures, latestImportOf } from '../../store/compliance-store.js';
 import { ageInDays, type EvidenceCollector, evidence, newest } from './evidence.js';
 
@@ -41,7 +41,7 @@ export const collectAssetInventory: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${f.unknownModel} of ${f.devices} devices (${Math.round(share * 100)}%) have no known model > ${UNKNOWN_MODEL_MAX * 100}%`,
+      reason: `${f.unknownModel} of ${plural(f.devices, 'device')} (${Math.round(share * 100)}%) ${pluralWord(f.unknownModel, 'has', 'have')} no known model > ${UNKNOWN_MODEL_MAX * 100}%`,
     });
   return evidence(ctx, {
     ...base,

@@ -4,6 +4,7 @@
  * (ii) Media re-use. A retired device whose ePHI handling is unknown cannot be shown safe either: without
  * a record it keeps the evidence from being met, and is named.
  */
+import { plural, pluralWord } from '../../format-count.js';
 import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import { retiredDeviceDisposals, sanitizationFigures } from '../../store/sanitization-store.js';
 import { type EvidenceCollector, evidence } from './evidence.js';
@@ -28,7 +29,7 @@ export const collectDeviceDisposal: EvidenceCollector = async (ctx) => {
       `${labelIn(labels, d.deviceId)}: retired, ${d.ephi ? 'held ePHI' : 'ePHI handling unknown'}, no sanitization record`,
   );
   const more = ephiMissing.length + unknownMissing.length - named.length;
-  if (more > 0) gaps.push(`… and ${more} more retired devices without a sanitization record`);
+  if (more > 0) gaps.push(`… and ${plural(more, 'more retired device')} without a sanitization record`);
   // The newest sanitization of any device in scope: a re-used device's record is evidence too.
   const asOf = all.lastPerformedOn ? `${all.lastPerformedOn}T00:00:00.000Z` : null;
   const base = {
@@ -50,19 +51,19 @@ export const collectDeviceDisposal: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `none of ${ephi.length} retired devices that held ePHI has a sanitization record`,
+      reason: `none of ${plural(ephi.length, 'retired device')} that held ePHI has a sanitization record`,
     });
   if (ephiMissing.length > 0)
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${ephiMissing.length} of ${ephi.length} retired devices that held ePHI have no sanitization record`,
+      reason: `${ephiMissing.length} of ${plural(ephi.length, 'retired device')} that held ePHI ${pluralWord(ephiMissing.length, 'has', 'have')} no sanitization record`,
     });
   if (unknownMissing.length > 0)
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${unknownMissing.length} retired devices whose ePHI handling is unknown have no sanitization record${ephi.length ? `; all ${ephi.length} that held ePHI have one` : ''}`,
+      reason: `${plural(unknownMissing.length, 'retired device')} whose ePHI handling is unknown ${pluralWord(unknownMissing.length, 'has', 'have')} no sanitization record${ephi.length ? `; ${pluralWord(ephi.length, 'the 1', `all ${ephi.length}`)} that held ePHI ${pluralWord(ephi.length, 'has', 'have')} one` : ''}`,
     });
   if (retired.length === 0)
     return evidence(ctx, {
@@ -74,7 +75,7 @@ export const collectDeviceDisposal: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'met',
-      reason: `none of ${retired.length} retired devices held ePHI`,
+      reason: `none of ${plural(retired.length, 'retired device')} held ePHI`,
     });
   return evidence(ctx, {
     ...base,

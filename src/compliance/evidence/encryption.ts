@@ -3,6 +3,7 @@
  * (not met) and of weak TLS, bad certificates or insecure protocols (partial), judged only when traffic
  * was analysed at all.
  */
+import { plural } from '../../format-count.js';
 import { latestImportOf, openFindingsOf } from '../../store/compliance-store.js';
 import { type EvidenceCollector, evidence, findingGaps } from './evidence.js';
 
@@ -32,13 +33,13 @@ export const collectEncryption: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `${cleartext} open findings of patient data or credentials sent in cleartext`,
+      reason: `${plural(cleartext, 'open finding')} of patient data or credentials sent in cleartext`,
     });
   if (weak > 0)
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${weak} open findings of weak TLS, bad certificates or insecure protocols`,
+      reason: `${plural(weak, 'open finding')} of weak TLS, bad certificates or insecure protocols`,
     });
   if (!traffic)
     return evidence(ctx, {

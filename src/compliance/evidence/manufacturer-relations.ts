@@ -59,17 +59,17 @@ export const collectManufacturerRelations: ProgramCollector = async (ctx, tables
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `none of ${inUse.length} manufacturers in use is followed for advisories`,
+      reason: `none of ${plural(inUse.length, 'manufacturer')} in use is followed for advisories`,
     });
   if (gaps.length)
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${unsubscribed.length} of ${inUse.length} manufacturers not followed; ${gaps.length} gaps in total`,
+      reason: `${unsubscribed.length} of ${plural(inUse.length, 'manufacturer')} not followed; ${plural(gaps.length, 'gap')} in total`,
     });
   return evidence(ctx, {
     ...base,
     status: 'met',
-    reason: `all ${inUse.length} manufacturers in use followed, with contacts and MDS2 forms`,
+    reason: `every manufacturer in use followed (${plural(inUse.length, 'manufacturer')}), with contacts and MDS2 forms`,
   });
 };

@@ -82,7 +82,7 @@ export const collectLogCollection: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'met',
-      reason: `alerts forwarded to ${syslog} syslog collector(s)`,
+      reason: `alerts forwarded to ${plural(syslog, 'syslog collector')}`,
     });
   if (webhook > 0)
     return evidence(ctx, {

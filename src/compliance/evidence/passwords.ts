@@ -3,7 +3,9 @@
  * on devices (not met), failed-login findings (partial), and Vigil's own accounts: argon2id hashes and
  * the password policy (minimum length, breached and common passwords refused).
  */
+
 import { MIN_PASSWORD_LENGTH } from '../../accounts/password-policy.js';
+import { plural } from '../../format-count.js';
 import { latestImportOf, openFindingsOf } from '../../store/compliance-store.js';
 import { type EvidenceCollector, evidence, findingGaps } from './evidence.js';
 
@@ -34,10 +36,14 @@ export const collectPasswordMeasures: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `${defaults} open findings of default or cleartext device credentials`,
+      reason: `${plural(defaults, 'open finding')} of default or cleartext device credentials`,
     });
   if (failed > 0)
-    return evidence(ctx, { ...base, status: 'partial', reason: `${failed} open failed-login findings` });
+    return evidence(ctx, {
+      ...base,
+      status: 'partial',
+      reason: `${plural(failed, 'open failed-login finding')}`,
+    });
   if (!traffic)
     return evidence(ctx, {
       ...base,

@@ -2,6 +2,7 @@
  * @module Evidence `risk-analysis`: vulnerability matching has run over the inventory and every device
  * with an affected (or needs-review) match has a decision: a remediation task or a risk acceptance.
  */
+import { plural, pluralWord } from '../../format-count.js';
 import { riskFigures } from '../../store/compliance-store.js';
 import { type EvidenceCollector, evidence } from './evidence.js';
 
@@ -30,11 +31,11 @@ export const collectRiskAnalysis: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${undecided} of ${r.devicesWithMatches} devices with vulnerabilities have no task or risk acceptance for every one`,
+      reason: `${undecided} of ${plural(r.devicesWithMatches, 'device')} with vulnerabilities ${pluralWord(undecided, 'has', 'have')} no task or risk acceptance for every one`,
     });
   return evidence(ctx, {
     ...base,
     status: 'met',
-    reason: `every one of ${r.devicesWithMatches} devices with vulnerabilities has a decision`,
+    reason: `every device with vulnerabilities has a decision (${plural(r.devicesWithMatches, 'device')})`,
   });
 };

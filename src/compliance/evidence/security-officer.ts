@@ -2,7 +2,7 @@
  * @module Evidence `security-officer`: a primary security officer in term for the organization and for
  * every site in scope, from the security program's `officerCoverage`; each missing one is named.
  */
-import { plural } from '../../format-count.js';
+import { plural, pluralWord } from '../../format-count.js';
 import { officerCoverage } from '../../program/officers/coverage.js';
 import { evidence, inScope, newest } from './evidence.js';
 import type { ProgramCollector } from './program.js';
@@ -50,17 +50,17 @@ export const collectSecurityOfficer: ProgramCollector = async (ctx, tables) => {
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${sitesMissing.length} of ${sites.length} sites have no security officer of their own: ${sitesMissing.map((w) => sites.find((s) => s.siteId === w.siteId)?.siteName ?? w.siteId).join(', ')}; the organization's, ${c.organization.primary?.name}, is in term`,
+      reason: `${sitesMissing.length} of ${plural(sites.length, 'site')} ${pluralWord(sitesMissing.length, 'has', 'have')} no security officer of their own: ${sitesMissing.map((w) => sites.find((s) => s.siteId === w.siteId)?.siteName ?? w.siteId).join(', ')}; the organization's, ${c.organization.primary?.name}, is in term`,
     });
   if (ending.length)
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${ending.length} officer terms end within 30 days with no successor`,
+      reason: `${plural(ending.length, 'officer term')} ${pluralWord(ending.length, 'ends', 'end')} within 30 days with no successor`,
     });
   return evidence(ctx, {
     ...base,
     status: 'met',
-    reason: `officer ${c.organization.primary?.name} for the organization and one for each of ${sites.length} sites`,
+    reason: `officer ${c.organization.primary?.name} for the organization and one for each of ${plural(sites.length, 'site')}`,
   });
 };

@@ -3,7 +3,7 @@
  * site at once), approved within the last 12 months (firewalls kept up to date).
  */
 
-import { plural } from '../../format-count.js';
+import { plural, pluralWord } from '../../format-count.js';
 import { siteNames } from '../../store/compliance-store.js';
 import { approvedPolicy, policyScope } from '../../store/policy-store.js';
 import { ageInDays, type EvidenceCollector, evidence, newest } from './evidence.js';
@@ -38,7 +38,7 @@ export const collectSegmentation: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${missing.length} of ${sites.length} sites have no approved policy: ${missing.join(', ')}`,
+      reason: `${missing.length} of ${plural(sites.length, 'site')} ${pluralWord(missing.length, 'has', 'have')} no approved policy: ${missing.join(', ')}`,
       gaps,
     });
   const age = ageInDays(oldest, ctx.now) ?? 0;

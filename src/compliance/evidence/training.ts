@@ -3,6 +3,7 @@
  * and per department (each department below target named), from the security program's
  * `trainingCompliance`.
  */
+import { plural } from '../../format-count.js';
 import { type ComplianceFigure, trainingCompliance } from '../../program/training/compliance.js';
 import { newestTrainingRecord } from '../../store/compliance-store.js';
 import { evidence, inScope, pct } from './evidence.js';
@@ -70,13 +71,13 @@ export const collectTraining: ProgramCollector = async (ctx, tables) => {
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `${pct(overall.rate)} of required training current < target ${pct(t.target)}${below.length ? `; ${below.length} departments below target` : ''}`,
+      reason: `${pct(overall.rate)} of required training current < target ${pct(t.target)}${below.length ? `; ${plural(below.length, 'department')} below target` : ''}`,
     });
   if (below.length)
     return evidence(ctx, {
       ...base,
       status: 'partial',
-      reason: `${below.length} departments below the ${pct(t.target)} target: ${below.map((f) => f.department).join(', ')}`,
+      reason: `${plural(below.length, 'department')} below the ${pct(t.target)} target: ${below.map((f) => f.department).join(', ')}`,
     });
   return evidence(ctx, {
     ...base,

@@ -6,9 +6,11 @@
  * @see https://www.cisa.gov/known-exploited-vulnerabilities-catalog
  * @see https://github.com/cisagov/kev-data (known_exploited_vulnerabilities_schema.json)
  */
+
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { InputIssue, KevCatalog, KevEntry } from '../../advisories/records.js';
+import { plural } from '../../format-count.js';
 import { CWE_PATTERN, normalizeCveId, parseEach, zodIssues } from '../read-result.js';
 
 const Header = z.looseObject({
@@ -184,7 +186,7 @@ export function readKev(json: unknown, file: string): KevRead {
     issues.push({
       file,
       where: '$.count',
-      message: `count says ${h.data.count} but the file lists ${h.data.vulnerabilities.length} vulnerabilities`,
+      message: `count says ${h.data.count} but the file lists ${plural(h.data.vulnerabilities.length, 'vulnerability', 'vulnerabilities')}`,
     });
   }
   return {

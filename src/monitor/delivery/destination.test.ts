@@ -69,7 +69,7 @@ describe('parseDestination', () => {
     ).toEqual(
       expect.arrayContaining([
         { field: 'port', reason: 'a port number from 1 to 65535' },
-        { reason: 'unknown field(s): extra' },
+        { reason: 'unknown field: extra' },
       ]),
     );
     expect(issues({ kind: 'syslog', transport: 'tcp', host: 'h', port: 1, caFile: '/x' })).toEqual([

@@ -14,6 +14,7 @@ import type {
   FlowSummary,
   HostObservation,
 } from '../../discovery/host-observation.js';
+import { pluralWord } from '../../format-count.js';
 import type { AlertCandidate, AlertEvidence } from '../alert-candidate.js';
 import type { DetectionRule, SourceRun } from './detection-rule.js';
 import { describeEnd, deviceAt, type FlowRuleContext, flowEvidence, verdict } from './flow-rule-context.js';
@@ -59,7 +60,7 @@ function byAssociation(
       out.set(key, {
         rule: DICOM_UNKNOWN_AE_RULE,
         severity: news.some((n) => n.v === 'denied') ? 'high' : 'medium',
-        title: `DICOM association ${pair} between ${describeEnd(self, selfIp)} and ${peerIp} uses AE title${news.length > 1 ? 's' : ''} ${news.map((n) => `"${n.ae}"`).join(' and ')} outside its baseline`,
+        title: `DICOM association ${pair} between ${describeEnd(self, selfIp)} and ${peerIp} uses ${pluralWord(news.length, 'AE title')} ${news.map((n) => `"${n.ae}"`).join(' and ')} outside its baseline`,
         deviceId: self.id,
         siteId: self.siteId,
         subject,

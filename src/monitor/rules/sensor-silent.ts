@@ -65,7 +65,7 @@ export function spoolOverflow(
     {
       rule: SENSOR_SPOOL_OVERFLOW_RULE,
       severity: high > 0 ? 'high' : 'medium',
-      title: `Sensor ${s.id} dropped ${low + Math.max(0, high)} observation messages while the centre was unreachable`,
+      title: `Sensor ${s.id} dropped ${plural(low + Math.max(0, high), 'observation message')} while the centre was unreachable`,
       deviceId: null,
       siteId: s.siteId,
       subject: `sensor:${s.id}`,

@@ -474,11 +474,11 @@ export function logSensorStatusLine(s: LogSensorStatus): string {
     `${plural(s.devices, 'device')}`,
     `${plural(s.flushes, 'flush', 'flushes')}${s.failedFlushes ? ` (${s.failedFlushes} failed)` : ''}`,
   ];
-  if (s.readerIssues) parts.push(`${s.readerIssues} bad lines skipped`);
-  if (s.input.rotations) parts.push(`${s.input.rotations} rotations`);
+  if (s.readerIssues) parts.push(`${plural(s.readerIssues, 'bad line')} skipped`);
+  if (s.input.rotations) parts.push(`${plural(s.input.rotations, 'rotation')}`);
   if (f?.stored)
     parts.push(
-      `last: ${f.hosts} hosts, ${f.devices.staged} new devices, findings ${f.findings.created} new/${f.findings.updated + f.findings.reopened} again, ${f.flows} conversations`,
+      `last: ${plural(f.hosts, 'host')}, ${plural(f.devices.staged, 'new device')}, findings ${f.findings.created} new/${f.findings.updated + f.findings.reopened} again, ${plural(f.flows, 'conversation')}`,
     );
   if (f?.error) parts.push(`last flush failed: ${f.error}`);
   return `sensor ${s.source} [${s.event}]: ${parts.join(', ')}`;

@@ -114,7 +114,10 @@ describe.each(DIALECTS)('officer notifications on %s', (dialect) => {
     expect(toLars.some((m) => /North Campus|TASY-1/.test(m.subject + m.text))).toBe(false);
     const advisory = toLars.find((m) => m.subject.includes('ICSMA-21-308-01'));
     expect(advisory?.subject).toBe(
-      '[Vigil] Advisory ICSMA-21-308-01 affects 1 Philips Tasy EMR HTML5 device(s) at South Clinic',
+      '[Vigil] Advisory ICSMA-21-308-01 affects 1 Philips Tasy EMR HTML5 device at South Clinic',
+    );
+    expect(advisory?.text).toContain(
+      'ICSMA-21-308-01 affects 1 device of model Philips Tasy EMR HTML5 at South Clinic.',
     );
     // Grace, the organization's officer, hears about both sites' devices.
     expect(

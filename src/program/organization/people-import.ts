@@ -5,10 +5,12 @@
  * on or before today makes the person inactive. Every problem is reported with its line, and a file
  * with any problem changes nothing (one transaction, one audit entry).
  */
+
 import type { Actor } from '../../accounts/actor.js';
 import { assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { type InputIssue, invalidInput } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { newId, nowIso } from '../../store/ids.js';
 import {
   departmentName,
@@ -310,7 +312,7 @@ class DryRunRollback extends Error {}
 /** Every problem, in line order; nothing of the file is kept. */
 const refused = (file: string, issues: InputIssue[]) =>
   invalidInput(
-    `${issues.length} problem(s) in ${file}; nothing was imported`,
+    `${plural(issues.length, 'problem')} in ${file}; nothing was imported`,
     [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
   );
 

@@ -73,8 +73,8 @@ export async function trainingReminders(
       recipient: { personId, name: p.name, email: p.email },
       key: `training-reminder:trainee:${personId}:${today}`,
       subject: overdue
-        ? `Security training overdue: ${overdue} course${overdue > 1 ? 's' : ''}`
-        : `Security training due soon: ${list.length} course${list.length > 1 ? 's' : ''}`,
+        ? `Security training overdue: ${plural(overdue, 'course')}`
+        : `Security training due soon: ${plural(list.length, 'course')}`,
       body: [
         `Hello ${p.name},`,
         '',

@@ -2,6 +2,7 @@
  * @module Roles and their permissions (GET /roles): what each role is for, and a permission × role
  * matrix with what every permission allows. Roles are fixed in code (src/accounts/permissions.ts).
  */
+import { plural } from '../../../src/format-count.js';
 import { api, ok } from '../api.js';
 import { ErrorMessage, Loading } from '../components/ui.js';
 import { useLoad } from '../router.js';
@@ -23,7 +24,7 @@ export function RolesTab() {
           <div key={r.name}>
             <dt>{r.name}</dt>
             <dd>
-              {r.description} ({r.permissions.length} permissions)
+              {r.description} ({plural(r.permissions.length, 'permission')})
             </dd>
           </div>
         ))}

@@ -3,7 +3,9 @@
  * success, last error, stale). With advisories:write: subscribe (POST /feeds), sync now
  * (POST /feeds/sync), unsubscribe (DELETE /feeds/{feed}; what was imported stays).
  */
+
 import { type FormEvent, useState } from 'react';
+import { plural } from '../../../src/format-count.js';
 import { api, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { Badge, ErrorMessage, formatDate, Loading, SelectField, TextField } from '../components/ui.js';
@@ -57,8 +59,8 @@ export function SubscriptionsTab() {
   const sync = (feed?: string) =>
     run(async () => {
       const r = await ok(api().feeds.sync.$post({ query: feed ? { feed } : {} }));
-      const n = r.match ? ` ${r.match.changed + r.match.added} match(es) changed.` : '';
-      return `Synced ${r.feeds.length} feed(s).${n}`;
+      const n = r.match ? ` ${plural(r.match.changed + r.match.added, 'match', 'matches')} changed.` : '';
+      return `Synced ${plural(r.feeds.length, 'feed')}.${n}`;
     });
   const remove = (feed: string) =>
     run(async () => {

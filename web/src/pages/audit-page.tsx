@@ -3,7 +3,9 @@
  * chain's verification result (GET /audit/verify) at the top, and the JSON-lines export. Saved views keep
  * the actor and action filters by name (GET/POST/DELETE /saved-views).
  */
+
 import { type FormEvent, useEffect, useState } from 'react';
+import { pluralWord } from '../../../src/format-count.js';
 import { api, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { SavedViews } from '../components/saved-views.js';
@@ -48,8 +50,8 @@ export default function AuditPage() {
         ) : chain.data ? (
           chain.data.ok ? (
             <p role="status">
-              <Badge tone="ok">chain intact</Badge> {chain.data.entries.toLocaleString('en')} entries
-              verified.
+              <Badge tone="ok">chain intact</Badge> {chain.data.entries.toLocaleString('en')}{' '}
+              {pluralWord(chain.data.entries, 'entry', 'entries')} verified.
             </p>
           ) : (
             <p role="alert">

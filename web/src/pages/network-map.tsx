@@ -41,7 +41,7 @@ const nodeRadius = (n: MapNode) => Math.min(30, 14 + 4 * Math.log2(1 + n.devices
 /** How the policy judges an edge, in words (also the edge's colour). */
 function verdict(e: MapEdge): string {
   if (e.allowedByPolicy === undefined) return 'no approved policy';
-  return e.allowedByPolicy ? 'allowed' : `denied (${e.blockedFlows ?? 0} of ${e.flows} flows)`;
+  return e.allowedByPolicy ? 'allowed' : `denied (${e.blockedFlows ?? 0} of ${plural(e.flows, 'flow')})`;
 }
 
 const edgeTone = (e: MapEdge) =>
@@ -124,7 +124,7 @@ function MapView(props: { data: MapData; selected: string; onSelect: (id: string
         <div className="card network-graph">
           <svg
             viewBox={`0 0 ${W} ${H}`}
-            aria-label={`Communication map: ${data.nodes.length} groups, ${data.edges.length} connections. Select a group to list its connections.`}
+            aria-label={`Communication map: ${plural(data.nodes.length, 'group')}, ${plural(data.edges.length, 'connection')}. Select a group to list its connections.`}
           >
             <defs>
               {(['muted', 'ok', 'danger'] as const).map((c) => (

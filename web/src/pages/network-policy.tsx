@@ -129,7 +129,7 @@ function PolicySummary({ policy }: { policy: Stored }) {
   return (
     <p>
       <Badge tone={policy.state === 'approved' ? 'ok' : undefined}>{policy.state}</Badge> version{' '}
-      {policy.version} “{policy.name}”, {policy.ruleCount} rules
+      {policy.version} “{policy.name}”, {plural(policy.ruleCount, 'rule')}
       {policy.reviewCount > 0 ? `, ${policy.reviewCount} flagged for review` : ''}; {policy.origin} by{' '}
       {policy.createdBy} on {formatDate(policy.createdAt)}
       {policy.approvedBy ? `, approved by ${policy.approvedBy} on ${formatDate(policy.approvedAt)}` : ''}.
@@ -169,7 +169,7 @@ export function PolicyTab({ site, siteField }: { site: string; siteField: ReactN
     return act(async () => {
       const d = await ok(api().policy.propose.$post({ json: { ...(site ? { site } : {}), zones } }));
       const diff = d.diff as { added?: unknown[]; removed?: unknown[] };
-      return `Draft version ${d.version} proposed from ${d.flows} observed flows: ${d.ruleCount} rules (${diff.added?.length ?? 0} added, ${diff.removed?.length ?? 0} removed against the approved policy).`;
+      return `Draft version ${d.version} proposed from ${plural(d.flows, 'observed flow')}: ${plural(d.ruleCount, 'rule')} (${diff.added?.length ?? 0} added, ${diff.removed?.length ?? 0} removed against the approved policy).`;
     });
   };
   const approve = (p: Stored) =>
@@ -243,8 +243,8 @@ export function PolicyTab({ site, siteField }: { site: string; siteField: ReactN
               <ul>
                 {data.versions.map((v) => (
                   <li key={v.id}>
-                    version {v.version} “{v.name}”: {v.state}, {v.ruleCount} rules, by {v.createdBy} on{' '}
-                    {formatDate(v.createdAt)}
+                    version {v.version} “{v.name}”: {v.state}, {plural(v.ruleCount, 'rule')}, by {v.createdBy}{' '}
+                    on {formatDate(v.createdAt)}
                   </li>
                 ))}
               </ul>
@@ -441,7 +441,7 @@ export function ExportTab({ site, siteField }: { site: string; siteField: ReactN
               Download {chosen.file}
             </a>
             <span className="muted">
-              version {approved.version}, {approved.ruleCount} rules, approved{' '}
+              version {approved.version}, {plural(approved.ruleCount, 'rule')}, approved{' '}
               {formatDate(approved.approvedAt)}
             </span>
           </div>

@@ -4,6 +4,7 @@
  * that site's officers. Matches older than the window are the backlog, which
  * the work queue and the digest already show.
  */
+import { plural } from '../../../format-count.js';
 import { streamVulnMatches } from '../../../matching/vulns-service.js';
 import { deviceContext } from '../../../store/notification-store.js';
 import { SYSTEM_ACTOR } from '../../../tasks/tasks-service.js';
@@ -61,9 +62,9 @@ export const newAdvisoryTrigger: NotificationTrigger = {
         kind: 'new-advisory',
         key: `new-advisory:${g.advisory}:${g.modelId}:${g.siteId ?? '-'}`,
         severity: 'warning',
-        title: `Advisory ${g.advisory} affects ${g.devices.size} ${g.model} device(s)${g.site ? ` at ${g.site}` : ''}`,
+        title: `Advisory ${g.advisory} affects ${plural(g.devices.size, `${g.model} device`)}${g.site ? ` at ${g.site}` : ''}`,
         body: [
-          `${g.advisory} affects ${g.devices.size} device(s) of model ${g.model}${g.site ? ` at ${g.site}` : ''}.`,
+          `${g.advisory} affects ${plural(g.devices.size, 'device')} of model ${g.model}${g.site ? ` at ${g.site}` : ''}.`,
           `Vulnerabilities: ${[...g.vulns].sort().join(', ')}.`,
           `See: vigil vulns show ${g.advisory}`,
         ].join('\n'),

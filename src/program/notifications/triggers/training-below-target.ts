@@ -2,6 +2,7 @@
  * @module Trigger: training compliance below the organization's target, for the organization, a site or
  * a department (figures from program/training/compliance.ts). Repeated once a month while it lasts.
  */
+import { plural } from '../../../format-count.js';
 import { type ComplianceFigure, trainingCompliance } from '../../training/compliance.js';
 import type { NotificationCandidate, NotificationTrigger } from '../candidate.js';
 
@@ -26,7 +27,7 @@ export const trainingBelowTargetTrigger: NotificationTrigger = {
         severity: 'warning',
         title: `Training compliance below target: ${where} at ${pct(f.rate)}`,
         body: [
-          `Security training compliance of ${where} is ${pct(f.rate)} (${f.current} of ${f.required} required trainings current, ${f.overdue} overdue); the target is ${pct(c.target)}.`,
+          `Security training compliance of ${where} is ${pct(f.rate)} (${f.current} of ${plural(f.required, 'required training')} current, ${f.overdue} overdue); the target is ${pct(c.target)}.`,
           'See: vigil training status',
         ].join('\n'),
         siteIds: f.siteId ? [f.siteId] : [],
