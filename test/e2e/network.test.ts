@@ -133,7 +133,7 @@ describe.skipIf(skipWithoutChromium('network'))('network page in Chromium', { ti
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     expect(download.suggestedFilename()).toBe('vigil-policy.nft');
     const text = readFileSync((await download.path())!, 'utf8');
-    expect(text).toMatch(/^# Vigil segmentation policy "proposed" \(1 allow rules, default deny\)\n/);
+    expect(text).toMatch(/^# Vigil segmentation policy "proposed" \(1 allow rule, default deny\)\n/);
     expect(text).toMatch(/\ntable inet vigil \{\n\tchain forward \{\n/);
     // The three hosts are staged devices of no class yet, so nothing says what else is like them: the
     // monitor gateway and the ADT system may reach the HL7 engine, and nothing more (not the

@@ -79,7 +79,7 @@ export async function readPolicyFile(path: string): Promise<unknown> {
 function printRules(p: StoredPolicy): void {
   process.stdout.write(
     `Policy ${p.id} v${p.version} (${p.state}${p.approvedBy ? ` by ${p.approvedBy} at ${p.approvedAt}` : ''}): ` +
-      `${p.ruleCount} allow rules, default deny${p.reviewCount ? `, ${p.reviewCount} to review` : ''}\n`,
+      `${plural(p.ruleCount, 'allow rule')}, default deny${p.reviewCount ? `, ${p.reviewCount} to review` : ''}\n`,
   );
   // Each side and the service in a column of its own, hosts by address, and every reason whole below
   // the table: a reviewer approves what the rules say, and one column of 48 characters cut that off.

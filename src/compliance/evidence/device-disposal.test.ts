@@ -57,7 +57,7 @@ describe.each(DIALECTS)('device disposal evidence on %s', (dialect) => {
     await sanitize('PUMP-1', '2026-10-01');
     const e = await collect();
     expect(e).toMatchObject({ status: 'partial', asOf: '2026-10-01T00:00:00.000Z', ageDays: 75 });
-    expect(e.reason).toBe('1 of 2 retired devices that held ePHI have no sanitization record');
+    expect(e.reason).toBe('1 of 2 retired devices that held ePHI has no sanitization record');
     expect(e.gaps).toEqual(['PUMP-2: retired, held ePHI, no sanitization record']);
   });
 
@@ -68,7 +68,7 @@ describe.each(DIALECTS)('device disposal evidence on %s', (dialect) => {
     const e = await collect();
     expect(e.status).toBe('partial');
     expect(e.reason).toBe(
-      '1 retired devices whose ePHI handling is unknown have no sanitization record; all 2 that held ePHI have one',
+      '1 retired device whose ePHI handling is unknown has no sanitization record; all 2 that held ePHI have one',
     );
     expect(e.gaps).toEqual(['MON-9: retired, ePHI handling unknown, no sanitization record']);
   });

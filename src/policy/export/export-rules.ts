@@ -3,7 +3,9 @@
  * inventory (hosts, else the zone's devices of the class, else the zone's segments), split into IPv4 and
  * IPv6, sorted, and the rule's reason made safe for a one-line comment. Pure.
  */
+
 import { isIP } from 'node:net';
+import { plural } from '../../format-count.js';
 import type { NetworkMap } from '../policy-inventory.js';
 import { describeRule, type Policy, type PolicyRule } from '../policy-model.js';
 
@@ -62,7 +64,7 @@ export function ruleHeading(rule: PolicyRule): string {
 
 export function header(policy: Policy, format: string): string[] {
   return [
-    `Vigil segmentation policy "${commentText(policy.name, 80)}" (${policy.rules.length} allow rules, default deny)`,
+    `Vigil segmentation policy "${commentText(policy.name, 80)}" (${plural(policy.rules.length, 'allow rule')}, default deny)`,
     `format ${format}; generated from the policy and the inventory's device addresses; do not edit by hand`,
   ];
 }
