@@ -31,7 +31,7 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
         if (o.json) return printJson({ database: vdb.description, ...report });
         process.stdout.write(
           report.applied.length
-            ? `Applied ${report.applied.length} migration(s) to ${vdb.description}: ${report.applied.join(', ')}\n`
+            ? `Applied ${plural(report.applied.length, 'migration')} to ${vdb.description}: ${report.applied.join(', ')}\n`
             : `${vdb.description} is up to date (${report.current}).\n`,
         );
       }),
