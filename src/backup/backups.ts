@@ -84,6 +84,9 @@ export async function createBackup(
     await mkdir(dir, { recursive: true, mode: 0o700 });
     file = await freeName(dir, stampOf(startedAt), opts.trigger, vdb.dialect === 'sqlite' ? 'db' : 'dump');
     partial = `${file}.partial-${randomBytes(4).toString('hex')}`;
+    // Made 0600 before anything is written into it (SQLite and pg_dump keep an existing file's mode): a
+    // backup directory that others can list never shows them a readable copy, even while it is made.
+    await writeFile(partial, '', { mode: 0o600, flag: 'wx' });
     let contents: DatabaseContents;
     if (vdb.dialect === 'sqlite') {
       await copySqlite(vdb.file!, partial);
