@@ -19,7 +19,7 @@ import type { VigilDatabase } from '../store/database.js';
 import { newId, nowIso } from '../store/ids.js';
 import { MIGRATIONS, migrateToLatest } from '../store/migrate.js';
 import type { BackupTable } from '../store/schema.js';
-import { transaction } from '../store/transaction.js';
+import { type DbHandle, transaction } from '../store/transaction.js';
 import { VERSION } from '../version.js';
 import type { DatabaseContents } from './contents.js';
 import { readContents } from './contents.js';
@@ -205,13 +205,17 @@ function contentWarnings(contents: DatabaseContents): string[] {
     warnings.push(
       `the audit log's chain does not verify (${contents.audit.broken}): run vigil audit verify on the database and keep this copy as evidence`,
     );
+  return [...warnings, ...keyWarnings(contents.sealedKeyIds)];
+}
+
+function keyWarnings(sealedKeyIds: readonly string[]): string[] {
   const keys = secretKeyring().openingKeys();
-  const missing = contents.sealedKeyIds.filter((k) => !keys.has(k));
-  if (missing.length)
-    warnings.push(
-      `secrets in it are sealed with key ${missing.join(', ')}, which this Vigil does not have: keep that secret.key with the backup (webhook secrets and authenticator keys cannot be opened without it)`,
-    );
-  return warnings;
+  const missing = sealedKeyIds.filter((k) => !keys.has(k));
+  return missing.length
+    ? [
+        `secrets in it are sealed with key ${missing.join(', ')}, which this Vigil does not have: keep that secret.key with the backup (webhook secrets and authenticator keys cannot be opened without it)`,
+      ]
+    : [];
 }
 
 export interface VerifyResult {
@@ -285,24 +289,9 @@ export async function verifyBackup(path: string): Promise<VerifyResult> {
     problems.push(
       `it was made by a newer Vigil (migration ${schemaVersion}); upgrade Vigil before restoring it`,
     );
-  if (contents ?? manifest)
-    warnings.push(
-      ...contentWarnings(withChainOk(contents, manifest)).filter(
-        (w) => !w.startsWith("the audit log's chain"),
-      ),
-    );
+  // A broken chain is already a problem above; the key check needs only the key ids.
+  warnings.push(...keyWarnings(contents?.sealedKeyIds ?? manifest?.sealedKeyIds ?? []));
   return { file, ok: problems.length === 0, dialect, bytes, sha256, manifest, contents, problems, warnings };
-}
-
-function withChainOk(contents: DatabaseContents | null, manifest: BackupManifest | null): DatabaseContents {
-  return (
-    contents ?? {
-      schemaVersion: manifest!.schemaVersion,
-      counts: manifest!.counts,
-      audit: { entries: manifest!.audit.entries, headHash: manifest!.audit.headHash, chainOk: true },
-      sealedKeyIds: manifest!.sealedKeyIds,
-    }
-  );
 }
 
 async function sniff(file: string): Promise<'sqlite' | 'postgres' | null> {
@@ -502,39 +491,53 @@ export interface BackupRecord {
   actor: string;
 }
 
-export async function listBackups(vdb: VigilDatabase, limit = 50, id?: string): Promise<BackupRecord[]> {
-  let q = vdb.db.selectFrom('backups').selectAll().orderBy('started_at', 'desc').limit(limit);
-  if (id) q = q.where('id', '=', id);
-  const rows = await q.execute();
-  return rows.map((r) => ({
-    id: r.id,
-    trigger: r.trigger,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    status: r.status,
-    file: r.file,
-    bytes: r.bytes === null ? null : Number(r.bytes),
-    sha256: r.sha256,
-    schemaVersion: r.schema_version,
-    auditEntries: r.audit_entries === null ? null : Number(r.audit_entries),
-    error: r.error,
-    actor: r.actor,
-  }));
+export async function listBackups(h: DbHandle, limit = 50): Promise<BackupRecord[]> {
+  const rows = await h.db
+    .selectFrom('backups')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toRecord);
 }
+
+/**
+ * The newest backup of a kind: `good` (a verified one taken by hand or on schedule: what the schedule and
+ * "overdue" go by), `attempt` (by hand or on schedule, good or failed), `any` (safety copies too).
+ */
+export async function newestBackup(
+  h: DbHandle,
+  which: 'good' | 'attempt' | 'any',
+): Promise<BackupRecord | null> {
+  let q = h.db.selectFrom('backups').selectAll().orderBy('started_at', 'desc').limit(1);
+  if (which !== 'any') q = q.where('trigger', 'in', ['manual', 'scheduled']);
+  if (which === 'good') q = q.where('status', '=', 'ok');
+  const r = await q.executeTakeFirst();
+  return r ? toRecord(r) : null;
+}
+
+const toRecord = (r: BackupTable): BackupRecord => ({
+  id: r.id,
+  trigger: r.trigger,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  status: r.status,
+  file: r.file,
+  bytes: r.bytes === null ? null : Number(r.bytes),
+  sha256: r.sha256,
+  schemaVersion: r.schema_version,
+  auditEntries: r.audit_entries === null ? null : Number(r.audit_entries),
+  error: r.error,
+  actor: r.actor,
+});
 
 /** What `GET /system` and `vigil serve` say about backups. */
 export async function backupStatus(
   vdb: VigilDatabase,
   config: { db: string; backupDir?: string | undefined; backupIntervalHours: number; backupKeep: number },
 ) {
-  const newest = async (status?: 'ok') => {
-    let q = vdb.db.selectFrom('backups').select('id').orderBy('started_at', 'desc').limit(1);
-    if (status) q = q.where('status', '=', status).where('trigger', 'in', ['manual', 'scheduled']);
-    const r = await q.executeTakeFirst();
-    return r ? ((await listBackups(vdb, 1, r.id))[0] ?? null) : null;
-  };
-  const lastGood = await newest('ok');
-  const lastAttempt = await newest();
+  const lastGood = await newestBackup(vdb, 'good');
+  const lastAttempt = await newestBackup(vdb, 'any');
   const overdue =
     config.backupIntervalHours > 0 &&
     (!lastGood || Date.now() - Date.parse(lastGood.startedAt) > 2 * config.backupIntervalHours * 3_600_000);

@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import type { VigilDatabase } from '../store/database.js';
 import { SYSTEM_ACTOR } from '../tasks/tasks-service.js';
-import { backupDirFor, createBackup, pruneScheduledBackups } from './backups.js';
+import { backupDirFor, createBackup, newestBackup, pruneScheduledBackups } from './backups.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -23,15 +23,8 @@ export function scheduleBackups(
   const dir = backupDirFor(config);
   let running: Promise<void> | undefined;
   const due = async () => {
-    const last = await vdb.db
-      .selectFrom('backups')
-      .select('started_at')
-      .where('status', '=', 'ok')
-      .where('trigger', 'in', ['manual', 'scheduled'])
-      .orderBy('started_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return !last || Date.now() - Date.parse(last.started_at) >= config.backupIntervalHours * HOUR_MS - 60_000;
+    const last = await newestBackup(vdb, 'good');
+    return !last || Date.now() - Date.parse(last.startedAt) >= config.backupIntervalHours * HOUR_MS - 60_000;
   };
   const runNow = () => {
     running ??= due()

@@ -5,6 +5,7 @@
  * nothing says how often a backup is expected. A failed attempt is notified once a day while the newest
  * attempt is a failure; an overdue backup (none good for twice the interval) once a week while it lasts.
  */
+import { newestBackup } from '../../../backup/backups.js';
 import type { NotificationCandidate, NotificationTrigger } from '../candidate.js';
 import { isoWeek } from '../iso-week.js';
 
@@ -15,21 +16,11 @@ export const backupProblemTrigger: NotificationTrigger = {
   async run({ h, now, config }) {
     const interval = config.backupIntervalHours ?? 0;
     if (!interval) return [];
-    const newest = (onlyGood: boolean) => {
-      let q = h.db
-        .selectFrom('backups')
-        .select(['id', 'started_at', 'status', 'error', 'file'])
-        .where('trigger', 'in', ['manual', 'scheduled'])
-        .orderBy('started_at', 'desc')
-        .limit(1);
-      if (onlyGood) q = q.where('status', '=', 'ok');
-      return q.executeTakeFirst();
-    };
-    const good = await newest(true);
-    const attempt = await newest(false);
+    const good = await newestBackup(h, 'good');
+    const attempt = await newestBackup(h, 'attempt');
     const out: NotificationCandidate[] = [];
     const since = good
-      ? `The last good backup was taken ${good.started_at.slice(0, 16).replace('T', ' ')} UTC (${good.file}).`
+      ? `The last good backup was taken ${good.startedAt.slice(0, 16).replace('T', ' ')} UTC (${good.file}).`
       : 'No good backup has been taken yet.';
     if (attempt?.status === 'failed')
       out.push({
@@ -37,16 +28,16 @@ export const backupProblemTrigger: NotificationTrigger = {
         key: `backup-problem:failed:${now.toISOString().slice(0, 10)}`,
         severity: 'warning',
         title: 'Vigil backup failed',
-        body: `The backup of ${attempt.started_at.slice(0, 16).replace('T', ' ')} UTC failed: ${attempt.error}\n${since}\nSee: vigil db backups (docs/backup.md)`,
+        body: `The backup of ${attempt.startedAt.slice(0, 16).replace('T', ' ')} UTC failed: ${attempt.error}\n${since}\nSee: vigil db backups (docs/backup.md)`,
         siteIds: [],
         details: {
           code: 'failed',
           backupId: attempt.id,
           error: attempt.error,
-          lastGoodAt: good?.started_at ?? null,
+          lastGoodAt: good?.startedAt ?? null,
         },
       });
-    if (!good || now.getTime() - Date.parse(good.started_at) > 2 * interval * HOUR_MS)
+    if (!good || now.getTime() - Date.parse(good.startedAt) > 2 * interval * HOUR_MS)
       out.push({
         kind: 'backup-problem',
         key: `backup-problem:overdue:${isoWeek(now)}`,
@@ -54,7 +45,7 @@ export const backupProblemTrigger: NotificationTrigger = {
         title: 'Vigil backups are overdue',
         body: `Backups are due every ${interval} h. ${since}\nSee: vigil db backups; vigil db backup takes one now (docs/backup.md)`,
         siteIds: [],
-        details: { code: 'overdue', intervalHours: interval, lastGoodAt: good?.started_at ?? null },
+        details: { code: 'overdue', intervalHours: interval, lastGoodAt: good?.startedAt ?? null },
       });
     return out;
   },
