@@ -3,11 +3,15 @@
  * author of `openid-client`) on a loopback port, with one confidential client for Vigil and a sign-in
  * step a test answers itself (`signInAs`): which account, and which authentication methods (`amr`).
  * The browser is played by `browse`, which follows the provider's redirects and keeps its cookies.
+ * With `backchannelLogoutUri` the provider also sends OpenID Connect back-channel logouts there, signed
+ * with its own key, when the person signs out at it (`signOut`) or an administrator ends their session
+ * (`endSession`).
  */
 
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import Provider from 'oidc-provider';
 
 export interface TestIdentity {
@@ -31,10 +35,23 @@ export interface TestProvider {
    * returns the first URL outside it (Vigil's callback, with code and state).
    */
   browse(url: string): Promise<URL>;
+  /**
+   * The person of the last sign-in signs out at the provider (its end-session page, confirmed), which
+   * sends the back-channel logout before it answers. Resolves with the errors the provider met sending
+   * it (Vigil's refusals), empty when Vigil answered 200.
+   */
+  signOut(): Promise<string[]>;
+  /** As an administrator ending one person's provider session: a back-channel logout naming sub and sid. */
+  endSession(sub: string, sid: string): Promise<void>;
+  /** Signs any claims as a logout token with the provider's key (for tokens the provider would not send). */
+  sign(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startTestProvider(redirectUrl: string): Promise<TestProvider> {
+export async function startTestProvider(
+  redirectUrl: string,
+  options: { backchannelLogoutUri?: string } = {},
+): Promise<TestProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -54,6 +71,12 @@ export async function startTestProvider(redirectUrl: string): Promise<TestProvid
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        ...(options.backchannelLogoutUri
+          ? {
+              backchannel_logout_uri: options.backchannelLogoutUri,
+              backchannel_logout_session_required: true,
+            }
+          : {}),
       },
     ],
     jwks: { keys: [jwk] },
@@ -67,7 +90,16 @@ export async function startTestProvider(redirectUrl: string): Promise<TestProvid
     },
     // Scope claims in the ID token too, as Entra ID and Keycloak send them.
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
+    // oidc-provider refuses to call loopback and private addresses (SSRF protection, through its own
+    // dispatcher); Vigil listens on 127.0.0.1 in these tests, so its back-channel logouts go without it.
+    fetch: (url, init) => {
+      const { dispatcher: _ssrfGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
+    features: {
+      devInteractions: { enabled: false },
+      ...(options.backchannelLogoutUri ? { backchannelLogout: { enabled: true } } : {}),
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx, id) => {
       const identity = identities.get(id);
@@ -112,20 +144,24 @@ export async function startTestProvider(redirectUrl: string): Promise<TestProvid
     });
   });
 
+  const backchannelErrors: string[] = [];
+  provider.on('backchannel.error', (_ctx, err: Error) => backchannelErrors.push(err.message));
+
   const jar = new Map<string, string>();
+  const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const keepCookies = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const at = pair!.indexOf('=');
+      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+  };
   const browse = async (start: string): Promise<URL> => {
     let url = new URL(start);
     for (let hop = 0; hop < 10; hop++) {
       if (url.origin !== issuer) return url;
-      const res = await fetch(url, {
-        redirect: 'manual',
-        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-      });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const at = pair!.indexOf('=');
-        jar.set(pair!.slice(0, at), pair!.slice(at + 1));
-      }
+      const res = await fetch(url, { redirect: 'manual', headers: { cookie: cookieHeader() } });
+      keepCookies(res);
       const location = res.headers.get('location');
       if (!location)
         throw new Error(`test provider answered ${res.status} at ${url.pathname}: ${await res.text()}`);
@@ -144,6 +180,30 @@ export async function startTestProvider(redirectUrl: string): Promise<TestProvid
       jar.clear(); // a new browser: no provider session from an earlier sign-in
     },
     browse,
+    signOut: async () => {
+      const page = await fetch(`${issuer}/session/end`, { headers: { cookie: cookieHeader() } });
+      keepCookies(page);
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(await page.text())?.[1];
+      if (!xsrf) throw new Error('test provider: no sign-out form (no provider session?)');
+      backchannelErrors.length = 0;
+      const done = await fetch(`${issuer}/session/end/confirm`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ xsrf, logout: 'yes' }),
+      });
+      if (done.status >= 400) throw new Error(`test provider: sign-out answered ${done.status}`);
+      return [...backchannelErrors];
+    },
+    endSession: async (sub, sid) => {
+      // The provider's own sending code (Client#backchannelLogout), which @types/oidc-provider omits.
+      const client = (await provider.Client.find(clientId)) as unknown as {
+        backchannelLogout(sub: string, sid: string): Promise<void>;
+      };
+      await client.backchannelLogout(sub, sid);
+    },
+    sign: (claims, header = {}) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key', ...header }).sign(privateKey),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -153,7 +153,13 @@ export async function openSession(
   tx: DbHandle,
   config: Pick<Config, 'sessionHours'>,
   userId: string,
-  meta: { ip?: string | undefined; userAgent?: string | undefined; now: Date },
+  meta: {
+    ip?: string | undefined;
+    userAgent?: string | undefined;
+    now: Date;
+    /** The identity provider's session id, for its back-channel logout (sso.ts). */
+    ssoSid?: string | undefined;
+  },
 ): Promise<Omit<LoginResult, 'user'>> {
   const nowS = meta.now.toISOString();
   const sessionSecret = newSecret();
@@ -169,6 +175,7 @@ export async function openSession(
     created_at: nowS,
     last_seen_at: nowS,
     expires_at: expiresAt,
+    sso_sid: meta.ssoSid ?? null,
   });
   return { sessionSecret, csrfToken, expiresAt };
 }

@@ -21,6 +21,12 @@ import { type DbHandle, transaction } from '../store/transaction.js';
 import { ROLE_NAMES, type Role } from './permissions.js';
 import { type LoginResult, openSession } from './sessions.js';
 import { SSO_ERRORS, type SsoErrorCode } from './sso-errors.js';
+import {
+  type BackchannelLogoutResult,
+  endSessionsForLogout,
+  LogoutTokenError,
+  LogoutTokenVerifier,
+} from './sso-logout.js';
 import { toUser } from './users.js';
 
 export type SsoConfig = Pick<
@@ -139,6 +145,7 @@ interface Flow {
 /** One provider's discovered configuration, fetched once and again after a failure. */
 export class SsoProvider {
   #configuration: Promise<oidc.Configuration> | undefined;
+  #logoutVerifier: LogoutTokenVerifier | undefined;
 
   constructor(
     readonly config: SsoConfig & { oidcIssuer: string; oidcClientId: string; oidcRedirectUrl: string },
@@ -167,6 +174,45 @@ export class SsoProvider {
         });
     }
     return this.#configuration;
+  }
+
+  /**
+   * The provider's back-channel logout (sso-logout.ts): verifies the logout token and ends the sessions
+   * it names. Throws LogoutTokenError when the token is not one to act on.
+   */
+  async backchannelLogout(
+    h: DbHandle,
+    logoutToken: string,
+    now = Date.now(),
+  ): Promise<BackchannelLogoutResult> {
+    const verifier = await this.#verifier();
+    const claims = await verifier.verify(logoutToken, now);
+    const result = await endSessionsForLogout(h, verifier.provider.issuer, claims);
+    verifier.markUsed(claims.jti, now);
+    return result;
+  }
+
+  async #verifier(): Promise<LogoutTokenVerifier> {
+    let configuration: oidc.Configuration;
+    try {
+      configuration = await this.configuration();
+    } catch (e) {
+      throw new LogoutTokenError(`logout token not checked: ${(e as Error).message}`);
+    }
+    const server = configuration.serverMetadata();
+    if (this.#logoutVerifier?.provider.issuer !== server.issuer) {
+      if (!server.jwks_uri)
+        throw new LogoutTokenError('logout token not checked: the provider publishes no jwks_uri');
+      const registered = configuration.clientMetadata().id_token_signed_response_alg;
+      this.#logoutVerifier = new LogoutTokenVerifier({
+        issuer: server.issuer,
+        clientId: this.config.oidcClientId,
+        jwksUri: server.jwks_uri,
+        algorithms:
+          typeof registered === 'string' ? [registered] : server.id_token_signing_alg_values_supported,
+      });
+    }
+    return this.#logoutVerifier;
   }
 
   /** Where to send the browser, and the sealed cookie that ties the answer to this browser. */
@@ -378,7 +424,12 @@ export class SsoProvider {
           summary: { username, role, source: 'identity provider', issuer: claims.iss },
         });
       }
-      const session = await openSession(tx, c, row.id, { ...meta, now });
+      const sid = claims['sid'];
+      const session = await openSession(tx, c, row.id, {
+        ...meta,
+        now,
+        ...(typeof sid === 'string' && sid !== '' ? { ssoSid: sid } : {}),
+      });
       await appendAudit(tx, {
         actor: { ...attempt, name: row.username },
         action: 'auth.login',

@@ -72,6 +72,25 @@ export async function deleteSessionsOfUser(h: DbHandle, userId: string, except?:
   return Number(r.numDeletedRows);
 }
 
+/**
+ * Ends the sessions opened from one identity-provider session (`sid`), limited to one user when the
+ * provider also named the subject. Returns the users whose sessions ended, with how many each.
+ */
+export async function deleteSessionsBySsoSid(
+  h: DbHandle,
+  sid: string,
+  userId?: string,
+): Promise<Map<string, number>> {
+  let q = h.db.selectFrom('sessions').select('user_id').where('sso_sid', '=', sid);
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  const ended = new Map<string, number>();
+  for (const r of await q.execute()) ended.set(r.user_id, (ended.get(r.user_id) ?? 0) + 1);
+  let d = h.db.deleteFrom('sessions').where('sso_sid', '=', sid);
+  if (userId !== undefined) d = d.where('user_id', '=', userId);
+  await d.execute();
+  return ended;
+}
+
 export async function deleteExpiredSessions(h: DbHandle, now: string): Promise<void> {
   await h.db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
 }

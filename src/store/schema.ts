@@ -151,6 +151,8 @@ export interface SessionTable {
   created_at: string;
   last_seen_at: string;
   expires_at: string;
+  /** The identity provider's session id (`sid`) of a single sign-on; null otherwise (0024). */
+  sso_sid: string | null;
 }
 
 export interface ApiTokenTable {

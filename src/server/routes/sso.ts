@@ -2,6 +2,8 @@
  * @module Single sign-on over HTTP (accounts/sso.ts does the work): whether it is on, the redirect to the
  * identity provider, and the callback that opens the session. The two redirects are browser navigations,
  * so they answer with redirects, also on failure (`/?ssoError=CODE`, which the dashboard explains).
+ * The back-channel logout is the provider's own server calling, and answers as OpenID Connect
+ * Back-Channel Logout 1.0 §2.8 says (200, or 400 with an OAuth error).
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -12,6 +14,7 @@ import {
   ssoProviderFor,
   ssoUnavailable,
 } from '../../accounts/sso.js';
+import { LogoutTokenError } from '../../accounts/sso-logout.js';
 import { clientIp, sessionCookieName } from '../authenticate.js';
 import { type AppEnv, defineRoute, json } from '../route.js';
 
@@ -32,6 +35,52 @@ export function ssoRoutes(opts: { secureCookies: boolean }) {
   const failed = (code: string) => `/?ssoError=${encodeURIComponent(code)}`;
 
   return new OpenAPIHono<AppEnv>()
+    .openapi(
+      defineRoute('public', {
+        method: 'post',
+        path: '/auth/oidc/backchannel-logout',
+        tags: ['auth'],
+        summary:
+          "The identity provider's back-channel logout (OpenID Connect Back-Channel Logout 1.0): ends the Vigil sessions of the provider session or person the signed logout token names",
+        request: {
+          body: {
+            required: true,
+            content: {
+              'application/x-www-form-urlencoded': {
+                schema: z.object({ logout_token: z.string().min(1).max(16_384) }),
+              },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description: 'Logged out (also when no session of Vigil matched: there was nothing to end)',
+          },
+          400: json(
+            z.object({ error: z.literal('invalid_request'), error_description: z.string() }),
+            'The logout token was refused (signature, issuer, audience, age, event, replay…), or SSO is unavailable',
+          ),
+        },
+      }),
+      async (c) => {
+        const { config, vdb, log } = c.get('ctx');
+        const provider = ssoProviderFor(config);
+        if (!provider) throw ssoUnavailable();
+        c.header('Cache-Control', 'no-store');
+        try {
+          const result = await provider.backchannelLogout(vdb, c.req.valid('form').logout_token);
+          log.info(
+            { sso: 'backchannel-logout', by: result.by, ended: result.ended.map((e) => e.username) },
+            'identity provider ended sessions',
+          );
+          return c.body(null, 200);
+        } catch (e) {
+          if (!(e instanceof LogoutTokenError)) throw e;
+          log.warn({ sso: 'backchannel-logout', detail: e.message, ip: clientIp(c) }, 'logout token refused');
+          return c.json({ error: 'invalid_request' as const, error_description: e.message }, 400);
+        }
+      },
+    )
     .openapi(
       defineRoute('public', {
         method: 'get',
