@@ -36,11 +36,12 @@ export interface TestProvider {
    */
   browse(url: string): Promise<URL>;
   /**
-   * The person of the last sign-in signs out at the provider (its end-session page, confirmed), which
-   * sends the back-channel logout before it answers. Resolves with the errors the provider met sending
-   * it (Vigil's refusals), empty when Vigil answered 200.
+   * The person of the last sign-in signs out at the provider: its end-session page (`url`, e.g. the one
+   * Vigil sends the browser to; by default the bare page), confirmed, which sends the back-channel logout
+   * before it answers. Resolves with the errors the provider met sending it (Vigil's refusals; empty when
+   * Vigil answered 200) and where the provider sent the browser afterwards.
    */
-  signOut(): Promise<string[]>;
+  signOut(url?: string): Promise<{ backchannelErrors: string[]; location: string | null }>;
   /** As an administrator ending one person's provider session: a back-channel logout naming sub and sid. */
   endSession(sub: string, sid: string): Promise<void>;
   /** Signs any claims as a logout token with the provider's key (for tokens the provider would not send). */
@@ -71,6 +72,8 @@ export async function startTestProvider(
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        // Vigil's sign-in page, where the provider may send the browser after signing out there.
+        post_logout_redirect_uris: [new URL('/', redirectUrl).href],
         ...(options.backchannelLogoutUri
           ? {
               backchannel_logout_uri: options.backchannelLogoutUri,
@@ -180,8 +183,10 @@ export async function startTestProvider(
       jar.clear(); // a new browser: no provider session from an earlier sign-in
     },
     browse,
-    signOut: async () => {
-      const page = await fetch(`${issuer}/session/end`, { headers: { cookie: cookieHeader() } });
+    signOut: async (url = `${issuer}/session/end`) => {
+      const page = await fetch(url, { headers: { cookie: cookieHeader() } });
+      if (!page.ok)
+        throw new Error(`test provider: end-session page answered ${page.status}: ${await page.text()}`);
       keepCookies(page);
       const xsrf = /name="xsrf" value="([^"]+)"/.exec(await page.text())?.[1];
       if (!xsrf) throw new Error('test provider: no sign-out form (no provider session?)');
@@ -193,7 +198,7 @@ export async function startTestProvider(
         body: new URLSearchParams({ xsrf, logout: 'yes' }),
       });
       if (done.status >= 400) throw new Error(`test provider: sign-out answered ${done.status}`);
-      return [...backchannelErrors];
+      return { backchannelErrors: [...backchannelErrors], location: done.headers.get('location') };
     },
     endSession: async (sub, sid) => {
       // The provider's own sending code (Client#backchannelLogout), which @types/oidc-provider omits.

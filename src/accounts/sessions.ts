@@ -159,6 +159,8 @@ export async function openSession(
     now: Date;
     /** The identity provider's session id, for its back-channel logout (sso.ts). */
     ssoSid?: string | undefined;
+    /** The ID token of the sign-in, sealed, for signing out at the provider (sso.ts). */
+    ssoIdToken?: string | undefined;
   },
 ): Promise<Omit<LoginResult, 'user'>> {
   const nowS = meta.now.toISOString();
@@ -176,6 +178,7 @@ export async function openSession(
     last_seen_at: nowS,
     expires_at: expiresAt,
     sso_sid: meta.ssoSid ?? null,
+    sso_id_token: meta.ssoIdToken ?? null,
   });
   return { sessionSecret, csrfToken, expiresAt };
 }
@@ -232,9 +235,19 @@ export async function resolveSession(
   };
 }
 
-export async function logout(h: DbHandle, actor: Actor, sessionId: string): Promise<void> {
-  await transaction(h, async (tx) => {
+/**
+ * Ends one session. Returns the sealed ID token of a single sign-on session (null for others), with
+ * which the caller may send the browser to sign out at the identity provider too (sso.ts).
+ */
+export async function logout(
+  h: DbHandle,
+  actor: Actor,
+  sessionId: string,
+): Promise<{ ssoIdToken: string | null }> {
+  return transaction(h, async (tx) => {
+    const session = await store.findSession(tx, sessionId);
     await store.deleteSession(tx, sessionId);
     await appendAudit(tx, { actor, action: 'auth.logout', target: { type: 'user', id: actor.id } });
+    return { ssoIdToken: session?.sso_id_token ?? null };
   });
 }

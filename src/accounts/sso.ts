@@ -41,6 +41,8 @@ export type SsoConfig = Pick<
   | 'oidcGroupsClaim'
   | 'oidcRoleMap'
   | 'oidcMfaAcr'
+  | 'oidcSignOutAtProvider'
+  | 'oidcPostLogoutRedirectUrl'
   | 'sessionHours'
   | 'requireMfa'
 >;
@@ -49,6 +51,7 @@ export type SsoConfig = Pick<
 export const SSO_FLOW_SECONDS = 600;
 export const SSO_FLOW_COOKIE = 'vigil_sso_flow';
 const FLOW_ASSOCIATED = 'vigil-oidc-flow';
+const ID_TOKEN_ASSOCIATED = 'vigil-oidc-id-token';
 
 export class SsoError extends Error {
   constructor(
@@ -192,6 +195,37 @@ export class SsoProvider {
     return result;
   }
 
+  /**
+   * Where to send the browser so that signing out of Vigil signs the person out at the provider too
+   * (RP-Initiated Logout 1.0), when `oidcSignOutAtProvider` is on and the provider has an end-session
+   * endpoint; null otherwise, or when the provider cannot be reached (the Vigil session is ended anyway).
+   */
+  async signOutUrl(sealedIdToken: string | null): Promise<string | null> {
+    if (!this.config.oidcSignOutAtProvider) return null;
+    let configuration: oidc.Configuration;
+    try {
+      configuration = await this.configuration();
+    } catch {
+      return null;
+    }
+    if (!configuration.serverMetadata().end_session_endpoint) return null;
+    let hint: string | undefined;
+    if (sealedIdToken) {
+      try {
+        hint = openSecret(secretKeyring().openingKeys(), sealedIdToken, ID_TOKEN_ASSOCIATED);
+      } catch {
+        hint = undefined; // sealed with a key Vigil no longer has: sign out without the hint
+      }
+    }
+    const postLogout =
+      this.config.oidcPostLogoutRedirectUrl ?? new URL('/', this.config.oidcRedirectUrl).href;
+    return oidc.buildEndSessionUrl(configuration, {
+      post_logout_redirect_uri: postLogout,
+      // Without the hint the provider needs the client id to know where it may send the browser back.
+      ...(hint ? { id_token_hint: hint } : { client_id: this.config.oidcClientId }),
+    }).href;
+  }
+
   async #verifier(): Promise<LogoutTokenVerifier> {
     let configuration: oidc.Configuration;
     try {
@@ -278,6 +312,7 @@ export class SsoProvider {
       throw new SsoError('denied', `${providerError.slice(0, 64)} ${description.slice(0, 200)}`.trim());
     }
     let claims: oidc.IDToken;
+    let idToken: string | undefined;
     try {
       const tokens = await oidc.authorizationCodeGrant(configuration, callback, {
         pkceCodeVerifier: flow.verifier,
@@ -288,11 +323,12 @@ export class SsoProvider {
       const idClaims = tokens.claims();
       if (!idClaims) throw new Error('no ID token');
       claims = idClaims;
+      idToken = tokens.id_token;
     } catch (e) {
       if (e instanceof SsoError) throw e;
       throw new SsoError('token', (e as Error).message.slice(0, 300));
     }
-    const result = await this.#signIn(h, claims, input, now);
+    const result = await this.#signIn(h, claims, idToken, input, now);
     return { ...result, returnTo: flow.returnTo };
   }
 
@@ -311,6 +347,7 @@ export class SsoProvider {
   async #signIn(
     h: DbHandle,
     claims: oidc.IDToken,
+    idToken: string | undefined,
     meta: { ip?: string | undefined; userAgent?: string | undefined },
     now: Date,
   ): Promise<LoginResult> {
@@ -429,6 +466,10 @@ export class SsoProvider {
         ...meta,
         now,
         ...(typeof sid === 'string' && sid !== '' ? { ssoSid: sid } : {}),
+        // Kept only to sign out at the provider with it; sealed, as it names the person.
+        ...(idToken && c.oidcSignOutAtProvider
+          ? { ssoIdToken: sealSecret(secretKeyring().current().key, idToken, ID_TOKEN_ASSOCIATED) }
+          : {}),
       });
       await appendAudit(tx, {
         actor: { ...attempt, name: row.username },

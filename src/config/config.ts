@@ -169,6 +169,16 @@ export const CONFIG_OPTIONS = {
     schema: commaList.optional(),
     doc: "Single sign-on: acr values the provider uses for a multi-factor sign-in (besides amr 'mfa', 'otp', 'hwk', 'sc', 'fido')",
   },
+  oidcSignOutAtProvider: {
+    env: 'VIGIL_OIDC_SIGN_OUT_AT_PROVIDER',
+    schema: z.stringbool().default(false),
+    doc: 'Single sign-on: signing out of Vigil also signs the person out at the provider (for shared workstations)',
+  },
+  oidcPostLogoutRedirectUrl: {
+    env: 'VIGIL_OIDC_POST_LOGOUT_REDIRECT_URL',
+    schema: z.url().optional(),
+    doc: "Single sign-on: where the provider sends the browser after signing out there (register it); default Vigil's sign-in page",
+  },
   trustProxy: {
     env: 'VIGIL_TRUST_PROXY',
     schema: z.stringbool().default(false),

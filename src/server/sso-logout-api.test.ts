@@ -73,8 +73,8 @@ describe.each(DIALECTS)('single sign-on back-channel logout on %s', (dialect) =>
     const office = await signIn(h, op, person); // the office browser: provider session 3, which signs out
     expect((await sessionOf(h, office.session!)).status).toBe(200);
 
-    const errors = await op.signOut();
-    expect(errors).toEqual([]);
+    const { backchannelErrors } = await op.signOut();
+    expect(backchannelErrors).toEqual([]);
     expect((await sessionOf(h, office.session!)).status).toBe(401);
     expect((await sessionOf(h, ward.session!)).status).toBe(200);
     expect((await sessionOf(h, colleague.session!)).status).toBe(200);
@@ -178,6 +178,58 @@ describe.each(DIALECTS)('single sign-on back-channel logout on %s', (dialect) =>
       /already used/,
     );
     expect((await sessionOf(h, again.session!)).status).toBe(200);
+  });
+});
+
+/** POST /auth/logout from a browser holding `cookie` (its CSRF token read from the session first). */
+async function logOut(h: ApiHarness, cookie: string) {
+  const csrf = ((await sessionOf(h, cookie)).body as unknown as { csrfToken: string }).csrfToken;
+  return h.anonymous.request('POST', '/api/v1/auth/logout', undefined, { cookie, 'x-csrf-token': csrf });
+}
+
+describe.each(DIALECTS)('signing out of Vigil at the identity provider too, on %s', (dialect) => {
+  let op: TestProvider;
+  let h: ApiHarness;
+  let off: ApiHarness;
+  beforeAll(async () => {
+    op = await startTestProvider(REDIRECT);
+    h = await apiHarness(dialect, await ssoConfig(op, { oidcSignOutAtProvider: 'true' }));
+    off = await apiHarness(dialect, await ssoConfig(op));
+  });
+  afterAll(async () => {
+    await h?.close();
+    await off?.close();
+    await op?.close();
+  });
+
+  it("sends the browser to the provider's end-session page with the sign-in's ID token, and back to Vigil", async () => {
+    const r = await signIn(h, op, { sub: 'kc-6001', preferred_username: 'e.kim', groups: ['ciso-office'] });
+    // The ID token is kept sealed (it names the person), never as the token itself.
+    const stored = await h.ctx.vdb.db.selectFrom('sessions').select('sso_id_token').execute();
+    expect(stored.some((row) => row.sso_id_token !== null)).toBe(true);
+    for (const row of stored) expect(row.sso_id_token ?? '').not.toMatch(/^eyJ|\.eyJ/);
+
+    const res = await logOut(h, r.session!);
+    expect(res.status).toBe(200);
+    const { providerLogoutUrl } = (await res.json()) as { providerLogoutUrl: string };
+    const url = new URL(providerLogoutUrl);
+    expect(url.origin).toBe(op.issuer);
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe('http://vigil.test/');
+    expect(url.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+    expect((await sessionOf(h, r.session!)).status).toBe(401);
+    // The provider accepts the hint, signs the person out and sends the browser back to Vigil's page.
+    const { location } = await op.signOut(providerLogoutUrl);
+    expect(location).toBe('http://vigil.test/');
+  });
+
+  it('answers 204 as before for a password session, and by default for single sign-on', async () => {
+    expect((await h.as('auditor').post('/api/v1/auth/logout')).status).toBe(204);
+    const r = await signIn(off, op, { sub: 'kc-6002', preferred_username: 'f.ng', groups: ['ciso-office'] });
+    const res = await logOut(off, r.session!);
+    expect(res.status).toBe(204);
+    expect((await sessionOf(off, r.session!)).status).toBe(401);
+    const stored = await off.ctx.vdb.db.selectFrom('sessions').select('sso_id_token').execute();
+    expect(stored.every((row) => row.sso_id_token === null)).toBe(true);
   });
 });
 

@@ -153,6 +153,8 @@ export interface SessionTable {
   expires_at: string;
   /** The identity provider's session id (`sid`) of a single sign-on; null otherwise (0024). */
   sso_sid: string | null;
+  /** The single sign-on's ID token, sealed (secrets/secret-box.ts), for signing out at the provider (0024). */
+  sso_id_token: string | null;
 }
 
 export interface ApiTokenTable {

@@ -4,7 +4,7 @@
  * offers "Sign in with …", the provider signs the person in and sends the browser back to the page it
  * asked for, signed in with the role of their groups; the account page says the password is the
  * provider's; Admin → Users shows the account as single sign-on. Someone in no mapped group comes back
- * to the login page with the reason. Driven in Debian's Chromium like the other dashboard suites.
+ * to the login page with the reason. Log out also signs out at the provider (oidcSignOutAtProvider). Driven in Debian's Chromium like the other dashboard suites.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -102,6 +102,7 @@ describe.skipIf(skipWithoutChromium('sso'))('single sign-on in the dashboard', {
       VIGIL_OIDC_REDIRECT_URL: op.redirectUrl,
       VIGIL_OIDC_PROVIDER_NAME: 'Hospital account',
       VIGIL_OIDC_ROLE_MAP: 'biomed-engineering=clinical-engineer;vigil-admins=admin',
+      VIGIL_OIDC_SIGN_OUT_AT_PROVIDER: 'true',
     }));
     expect(consoleText).toContain(`Single sign-on: ${op.issuer} (discovery ok)`);
     expect(consoleText).not.toContain(op.clientSecret);
@@ -154,6 +155,24 @@ describe.skipIf(skipWithoutChromium('sso'))('single sign-on in the dashboard', {
     expect(await admin.page.getByRole('button', { name: 'Reset password of r.okafor' }).count()).toBe(0);
     await expect(admin.page.getByRole('button', { name: 'Disable r.okafor' }).count()).resolves.toBe(1);
     await admin.context.close();
+  });
+
+  it('signs out at the provider too on Log out, and comes back to the sign-in page', async () => {
+    const nurse = await newSession(browser, problems);
+    page = nurse.page;
+    op.signInAs({ sub: 'entra-oid-5150', preferred_username: 'm.haddad', groups: ['biomed-engineering'] });
+    await page.goto(`${url}/`);
+    await page.getByRole('link', { name: 'Sign in with Hospital account' }).click();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    // The provider's own sign-out page (oidc-provider asks to confirm), then back to Vigil.
+    await page.waitForURL((u) => u.href.startsWith(`${op.issuer}/session/end`));
+    await page.getByRole('button', { name: /yes, sign me out/i }).click();
+    await page.waitForURL(`${url}/`);
+    await see(page.getByRole('link', { name: 'Sign in with Hospital account' }));
+    const session = await page.request.get(`${url}/api/v1/auth/session`);
+    expect(session.status()).toBe(401);
+    expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
+    await nurse.context.close();
   });
 
   it('brings someone in no mapped group back to the login page with the reason', async () => {

@@ -109,10 +109,15 @@ function App() {
   }, [refresh]);
 
   const logout = useCallback(() => {
-    ok(api().auth.logout.$post()).finally(() => {
-      setCsrfToken(null);
-      setSession(null);
-    });
+    ok(api().auth.logout.$post())
+      .then((body) => {
+        // A single sign-on session with oidcSignOutAtProvider (200, not 204): sign out at the provider too.
+        if (body?.providerLogoutUrl) window.location.assign(body.providerLogoutUrl);
+      })
+      .finally(() => {
+        setCsrfToken(null);
+        setSession(null);
+      });
   }, []);
 
   if (error) return <ErrorMessage error={error} />;

@@ -13,6 +13,7 @@ import {
   startTotpEnrolment,
 } from '../../accounts/mfa.js';
 import { login, logout } from '../../accounts/sessions.js';
+import { ssoProviderFor } from '../../accounts/sso.js';
 import { changeOwnPassword } from '../../accounts/users.js';
 import { clientIp, sessionCookieName } from '../authenticate.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
@@ -91,12 +92,27 @@ export function authRoutes(opts: { secureCookies: boolean; throttle?: LoginThrot
         path: '/auth/logout',
         tags: ['auth'],
         summary: 'End the current session',
-        responses: { 204: { description: 'Logged out' } },
+        responses: {
+          200: json(
+            z.object({
+              providerLogoutUrl: z.string().openapi({
+                description:
+                  'A single sign-on session with oidcSignOutAtProvider on: send the browser here to sign out at the identity provider too',
+              }),
+            }),
+            'Logged out of Vigil; the browser should now sign out at the identity provider',
+          ),
+          204: { description: 'Logged out' },
+        },
       }),
       async (c) => {
+        const { vdb, config } = c.get('ctx');
         const sessionId = c.get('sessionId');
-        if (sessionId) await logout(c.get('ctx').vdb, actorOf(c), sessionId);
+        const ended = sessionId ? await logout(vdb, actorOf(c), sessionId) : null;
         deleteCookie(c, cookieName, { path: '/', secure: opts.secureCookies });
+        const provider = actorOf(c).signIn === 'sso' ? ssoProviderFor(config) : null;
+        const url = ended && provider ? await provider.signOutUrl(ended.ssoIdToken) : null;
+        if (url) return c.json({ providerLogoutUrl: url }, 200);
         return c.body(null, 204);
       },
     )
