@@ -308,7 +308,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     const text = execFileSync('pdftotext', ['-layout', join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
     expect(text).toContain('Control table');
     expect(text).toMatch(/§164\.308\(a\)\(2\)\s+Assigned security responsibility\s+Partial/);
-    expect(text).toMatch(/FDA-7\s+Regular updates\s+Not met/);
+    expect(text).toMatch(/FDA SC 2013\s+Regular updates\s+Not met/);
     expect(text).toMatch(/§164\.310\(d\)\(1\)\s+Device and media controls\s+(Met|Partial|Not met)/);
     expect(text).toContain('South Campus');
     expect(text).toMatch(/10\.30\.0\.41\s+.*Enable TLS on the HL7 interface/);

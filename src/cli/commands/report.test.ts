@@ -64,7 +64,7 @@ describe('vigil report and vigil export fhir (built binary)', { timeout: 300_000
     expect(pdf.code, pdf.stderr).toBe(0);
     expect(pdf.stderr).toMatch(/Wrote .*r\.pdf: \d+ met, \d+ partial, \d+ not met, \d+ no evidence/);
     const text = execFileSync('pdftotext', ['-layout', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });
-    expect(text).toMatch(/FDA-9\s+Security officer designated\s+Not met/);
+    expect(text).toMatch(/Program\s+Security officer designated\s+Not met/);
     expect(text).toMatch(/ID\.AM\s+Asset Management/);
 
     const csv = await vigil([

@@ -1,14 +1,16 @@
 /**
  * @module The evidence schedules of HHS's proposed HIPAA Security Rule update (NPRM, 90 FR 898,
- * 6 January 2025). Proposed, not final: the paragraph references are those of the proposal.
+ * 6 January 2025, RIN 0945-AA22). Proposed, not in force: the rule in force is the one in hipaa.ts, and
+ * the paragraph references are those of the proposal, which a final rule may renumber or change. The
+ * title and source say so wherever the report shows them.
  */
 import type { Framework } from './control.js';
 
 export const HHS_NPRM_SCHEDULES: Framework = {
   id: 'hhs-nprm',
-  title: 'HIPAA Security Rule NPRM (January 2025) evidence schedules',
+  title: 'HIPAA Security Rule NPRM (January 2025): proposed, not in force',
   source:
-    'HHS OCR, HIPAA Security Rule To Strengthen the Cybersecurity of ePHI, NPRM, 90 FR 898 (2025-01-06)',
+    'HHS OCR, HIPAA Security Rule To Strengthen the Cybersecurity of ePHI, notice of proposed rulemaking, 90 FR 898 (2025-01-06); a proposal, not law in force: refs are the proposed paragraphs',
   controls: [
     {
       id: 'nprm-asset-inventory',

@@ -1,8 +1,11 @@
 /**
  * @module HIPAA Security Rule administrative (45 CFR §164.308), physical (§164.310) and technical
- * (§164.312) safeguards that Vigil holds evidence for. Paragraph ids as in the eCFR; (R) required, (A)
- * addressable in today's rule. Of the physical safeguards only device and media controls: medical
- * devices are the hardware that holds ePHI; facility access and workstations are outside what Vigil sees.
+ * (§164.312) safeguards that Vigil holds evidence for. References as the eCFR designates the paragraph:
+ * a standard where the rule states it ((a)(5)(i), (b) …), an implementation specification by its own
+ * paragraph, titled with the rule's "(required)" or "(addressable)" as in the rule in force today (the
+ * 2025 NPRM would remove the distinction; it is proposed, not law). Of the physical safeguards only
+ * device and media controls: medical devices are the hardware that holds ePHI; facility access and
+ * workstations are outside what Vigil sees.
  */
 import type { Framework } from './control.js';
 
@@ -15,24 +18,27 @@ export const HIPAA_SECURITY_RULE: Framework = {
     {
       id: 'hipaa-164.308-a-1-ii-A',
       ref: '§164.308(a)(1)(ii)(A)',
-      title: 'Risk analysis',
-      requirement: 'An accurate and thorough assessment of the risks to ePHI, device by device.',
+      title: 'Risk analysis (required)',
+      requirement:
+        'An accurate and thorough assessment of the potential risks and vulnerabilities to the confidentiality, integrity and availability of ePHI.',
       evidence: ['asset-inventory', 'risk-analysis'],
       group: 'administrative',
     },
     {
       id: 'hipaa-164.308-a-1-ii-B',
       ref: '§164.308(a)(1)(ii)(B)',
-      title: 'Risk management',
-      requirement: 'Security measures that reduce the risks found to a reasonable level, on time.',
+      title: 'Risk management (required)',
+      requirement:
+        'Security measures sufficient to reduce risks and vulnerabilities to a reasonable and appropriate level.',
       evidence: ['risk-analysis', 'regular-updates'],
       group: 'administrative',
     },
     {
       id: 'hipaa-164.308-a-1-ii-D',
       ref: '§164.308(a)(1)(ii)(D)',
-      title: 'Information system activity review',
-      requirement: 'Regularly review records of system activity: audit logs, alerts, monitoring.',
+      title: 'Information system activity review (required)',
+      requirement:
+        'Regularly review records of information system activity, such as audit logs, access reports and security incident tracking reports.',
       evidence: ['audit-controls', 'network-monitoring'],
       group: 'administrative',
     },
@@ -46,7 +52,7 @@ export const HIPAA_SECURITY_RULE: Framework = {
     },
     {
       id: 'hipaa-164.308-a-5',
-      ref: '§164.308(a)(5)',
+      ref: '§164.308(a)(5)(i)',
       title: 'Security awareness and training',
       requirement: 'A security awareness and training program for all members of the workforce.',
       evidence: ['training'],
@@ -55,16 +61,19 @@ export const HIPAA_SECURITY_RULE: Framework = {
     {
       id: 'hipaa-164.308-a-5-ii-D',
       ref: '§164.308(a)(5)(ii)(D)',
-      title: 'Password management',
+      title: 'Password management (addressable)',
       requirement: 'Procedures for creating, changing and safeguarding passwords.',
       evidence: ['password-measures'],
       group: 'administrative',
     },
     {
       id: 'hipaa-164.308-a-6',
-      ref: '§164.308(a)(6)',
-      title: 'Security incident procedures',
-      requirement: 'Identify and respond to suspected or known security incidents; document their outcome.',
+      // The standard (a)(6)(i) asks for policies and procedures; its one specification, (ii) Response and
+      // reporting, is what alerts and their handling can show.
+      ref: '§164.308(a)(6)(ii)',
+      title: 'Security incident procedures: response and reporting (required)',
+      requirement:
+        'Identify and respond to suspected or known security incidents, mitigate their harmful effects, and document them and their outcomes.',
       evidence: ['incident-handling'],
       group: 'administrative',
     },

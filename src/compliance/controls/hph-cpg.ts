@@ -1,6 +1,7 @@
 /**
  * @module HHS Healthcare and Public Health sector Cybersecurity Performance Goals (HPH CPGs, January
- * 2024): ten essential and ten enhanced goals. Goals Vigil holds no evidence for map to no evidence kind.
+ * 2024): ten essential and ten enhanced goals, voluntary. HHS names the goals but does not number them,
+ * so the ref is the tier and the name. Goals Vigil holds no evidence for map to no evidence kind.
  */
 import type { Framework } from './control.js';
 
@@ -9,8 +10,9 @@ const X = 'enhanced';
 
 export const HPH_CPGS: Framework = {
   id: 'hph-cpg',
-  title: 'HHS HPH Cybersecurity Performance Goals',
-  source: 'HHS/ASPR, Healthcare and Public Health Sector Cybersecurity Performance Goals (2024-01-24)',
+  title: 'HHS HPH Cybersecurity Performance Goals (voluntary)',
+  source:
+    'HHS (ASPR), Healthcare and Public Health Sector Cybersecurity Performance Goals (2024-01-24), voluntary goals',
   controls: [
     {
       id: 'cpg-mitigate-known-vulnerabilities',
