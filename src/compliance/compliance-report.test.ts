@@ -285,6 +285,9 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).not.toMatch(/<script|<link|src=|href="http/i);
     expect(html).toContain('<svg');
+    expect(html).toContain('They are not an attestation of compliance');
+    expect(html).toContain('The HHS NPRM is a proposed rule, not in force');
+    expect(html).toMatch(/§164\.312\(b\)<\/td><td>Audit controls<\/td><td><span class="s partial">/);
     expect(html).toContain('Site South Campus has no security officer');
     expect(html).toContain('Radiology');
     expect(html).toContain('Enable TLS on the HL7 interface');
@@ -307,6 +310,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     writeFileSync(join(dir, 'report.pdf'), pdf);
     const text = execFileSync('pdftotext', ['-layout', join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
     expect(text).toContain('Control table');
+    expect(text.replace(/\s+/g, ' ')).toContain('They are not an attestation of compliance');
     expect(text).toMatch(/§164\.308\(a\)\(2\)\s+Assigned security responsibility\s+Partial/);
     expect(text).toMatch(/FDA SC 2013\s+Regular updates\s+Not met/);
     expect(text).toMatch(/§164\.310\(d\)\(1\)\s+Device and media controls\s+(Met|Partial|Not met)/);

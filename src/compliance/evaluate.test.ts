@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { controlStatus } from './evaluate.js';
+import { controlStatus, judgeControl } from './evaluate.js';
 import { type ComplianceStatus, type EvidenceItem, STATUSES } from './evidence/evidence.js';
 import { median, taskFigures, updatesEvidence } from './evidence/regular-updates.js';
 
@@ -32,6 +32,22 @@ describe('control status', () => {
     [['partial', 'met'], 'partial'],
   ] as [ComplianceStatus[], ComplianceStatus][])('%j → %s', (statuses, expected) => {
     expect(controlStatus(statuses.map(item))).toBe(expected);
+  });
+
+  it('is never met when the requirement reaches beyond what Vigil sees, and says what is outside', () => {
+    const met = { ...item('met'), title: 'Audit', reason: 'chain verified' };
+    expect(judgeControl([met])).toEqual({ status: 'met', reason: 'Audit: chain verified' });
+    expect(judgeControl([met], 'audit controls of the EHR')).toEqual({
+      status: 'partial',
+      reason: 'Audit: chain verified; not shown by Vigil: audit controls of the EHR',
+    });
+    const notMet = { ...item('not-met'), title: 'Audit', reason: 'chain broken' };
+    expect(judgeControl([notMet], 'x').status).toBe('not-met');
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...STATUSES), { maxLength: 6 }), (ss) => {
+        expect(judgeControl(ss.map(item), 'elsewhere').status).not.toBe('met');
+      }),
+    );
   });
 
   it('is met only when all evidence is met, and not met only when none is met or partial (property)', () => {

@@ -70,9 +70,11 @@ export interface ControlResult {
   group: string | null;
   requirement: string;
   status: ComplianceStatus;
-  /** Why: the reasons of the evidence that is not met, or that all of it is. */
+  /** Why: the reasons of the evidence that is not met, or that all of it is; then what Vigil does not show. */
   reason: string;
   evidence: EvidenceKind[];
+  /** What the requirement asks beyond Vigil's evidence (the catalogue's `outside`), null when nothing. */
+  outside: string | null;
 }
 
 export interface FrameworkSummary {
@@ -142,6 +144,24 @@ function controlReason(status: ComplianceStatus, items: readonly EvidenceItem[])
   return shown.map((i) => `${i.title}: ${i.reason}`).join('; ');
 }
 
+/**
+ * A control's status and reason: from its evidence, except that a control whose requirement reaches
+ * beyond what Vigil can see (`outside`) is at most partial, and says what the auditor must look for
+ * elsewhere. "Met" in a report is then never wider than the evidence behind it.
+ */
+export function judgeControl(
+  items: readonly EvidenceItem[],
+  outside?: string,
+): { status: ComplianceStatus; reason: string } {
+  const held = controlStatus(items);
+  const reason = controlReason(held, items);
+  if (!outside) return { status: held, reason };
+  return {
+    status: held === 'met' ? 'partial' : held,
+    reason: `${reason}; not shown by Vigil: ${outside}`,
+  };
+}
+
 export interface EvaluateOptions {
   frameworks?: readonly FrameworkId[];
   site?: { id: string; name: string } | null;
@@ -189,7 +209,7 @@ export async function evaluateCompliance(
     const counts = zeroCounts();
     for (const c of f.controls) {
       const ev = c.evidence.map((k) => items.get(k)!);
-      const status = controlStatus(ev);
+      const { status, reason } = judgeControl(ev, c.outside);
       counts[status]++;
       total[status]++;
       controls.push({
@@ -200,8 +220,9 @@ export async function evaluateCompliance(
         group: c.group ?? null,
         requirement: c.requirement,
         status,
-        reason: controlReason(status, ev),
+        reason,
         evidence: [...c.evidence],
+        outside: c.outside ?? null,
       });
     }
     summaries.push({ id: f.id, title: f.title, source: f.source, controls: f.controls.length, counts });

@@ -43,6 +43,13 @@ export interface Control {
   evidence: readonly EvidenceKind[];
   /** Grouping inside the framework: `administrative`, `essential`, `PR` … */
   group?: string;
+  /**
+   * What the requirement asks that Vigil's evidence cannot show, for the auditor to look for elsewhere
+   * (Vigil sees the medical devices it inventories, the traffic it observes and itself, not the
+   * hospital's other systems or its written procedures). A control with it is never `met`: evidence
+   * that all holds makes it `partial`, and its reason names what is outside.
+   */
+  outside?: string;
 }
 
 export interface Framework {

@@ -19,9 +19,10 @@ export const FDA_PRACTICES: Framework = {
       ref: 'FDA SC 2013',
       group: 'safety-communication',
       title: 'Restrict unauthorized access',
-      requirement:
-        'Restrict unauthorized access to the network and networked medical devices (accounts, roles, segmentation).',
+      requirement: 'Restrict unauthorized access to the network and networked medical devices.',
       evidence: ['access-control', 'segmentation'],
+      outside:
+        'access restrictions on the devices and the network themselves (network access control, device accounts); Vigil shows its own accounts and the segmentation policy',
     },
     {
       id: 'fda-firewalls',
@@ -31,6 +32,7 @@ export const FDA_PRACTICES: Framework = {
       requirement:
         'Firewall rules for device segments are approved and reviewed within 12 months (the Safety Communication also asks for up-to-date antivirus software).',
       evidence: ['segmentation'],
+      outside: 'antivirus software, which the Safety Communication names with firewalls',
     },
     {
       id: 'fda-monitoring',

@@ -22,6 +22,8 @@ export const HIPAA_SECURITY_RULE: Framework = {
       requirement:
         'An accurate and thorough assessment of the potential risks and vulnerabilities to the confidentiality, integrity and availability of ePHI.',
       evidence: ['asset-inventory', 'risk-analysis'],
+      outside:
+        'the risk analysis of every other system that holds ePHI (EHR, servers, workstations, cloud services); Vigil covers the medical devices it inventories',
       group: 'administrative',
     },
     {
@@ -31,6 +33,7 @@ export const HIPAA_SECURITY_RULE: Framework = {
       requirement:
         'Security measures sufficient to reduce risks and vulnerabilities to a reasonable and appropriate level.',
       evidence: ['risk-analysis', 'regular-updates'],
+      outside: 'risk management for systems other than the medical devices Vigil inventories',
       group: 'administrative',
     },
     {
@@ -40,6 +43,8 @@ export const HIPAA_SECURITY_RULE: Framework = {
       requirement:
         'Regularly review records of information system activity, such as audit logs, access reports and security incident tracking reports.',
       evidence: ['audit-controls', 'network-monitoring'],
+      outside:
+        'that people regularly review the records (Vigil shows its audit log intact and monitoring running, not a review), and the activity records of other systems',
       group: 'administrative',
     },
     {
@@ -64,6 +69,8 @@ export const HIPAA_SECURITY_RULE: Framework = {
       title: 'Password management (addressable)',
       requirement: 'Procedures for creating, changing and safeguarding passwords.',
       evidence: ['password-measures'],
+      outside:
+        'the written procedures for creating, changing and safeguarding passwords; Vigil sees default and cleartext credentials on the network and enforces its own password policy',
       group: 'administrative',
     },
     {
@@ -75,6 +82,7 @@ export const HIPAA_SECURITY_RULE: Framework = {
       requirement:
         'Identify and respond to suspected or known security incidents, mitigate their harmful effects, and document them and their outcomes.',
       evidence: ['incident-handling'],
+      outside: 'incidents that raise no Vigil alert, and the incident response procedures themselves',
       group: 'administrative',
     },
     {
@@ -83,6 +91,7 @@ export const HIPAA_SECURITY_RULE: Framework = {
       title: 'Evaluation',
       requirement: 'Periodic technical and nontechnical evaluation of how well the safeguards hold.',
       evidence: ['vulnerability-scanning', 'inventory-review'],
+      outside: 'the nontechnical evaluation of the security policies and procedures against the rule',
       group: 'administrative',
     },
     {
@@ -94,6 +103,8 @@ export const HIPAA_SECURITY_RULE: Framework = {
       requirement:
         'Remove ePHI from devices and media before disposal or re-use, and keep a record of where the hardware is.',
       evidence: ['device-disposal', 'asset-inventory'],
+      outside:
+        '(d)(2)(iv) data backup and storage (addressable), and hardware and media other than the devices in the inventory',
       group: 'physical',
     },
     {
@@ -102,6 +113,8 @@ export const HIPAA_SECURITY_RULE: Framework = {
       title: 'Access control',
       requirement: 'Allow access to systems holding ePHI only to the people and programs granted it.',
       evidence: ['access-control', 'segmentation'],
+      outside:
+        'access control in the systems that hold ePHI (device, EHR and PACS accounts); Vigil shows its own accounts and the segmentation of device networks',
       group: 'technical',
     },
     {
@@ -110,6 +123,7 @@ export const HIPAA_SECURITY_RULE: Framework = {
       title: 'Audit controls',
       requirement: 'Mechanisms that record and examine activity in systems that contain or use ePHI.',
       evidence: ['audit-controls'],
+      outside: 'audit controls in the systems that contain or use ePHI; Vigil shows its own audit log',
       group: 'technical',
     },
     {
@@ -118,6 +132,7 @@ export const HIPAA_SECURITY_RULE: Framework = {
       title: 'Integrity',
       requirement: 'Protect ePHI from improper alteration or destruction.',
       evidence: ['audit-controls', 'encryption-in-transit'],
+      outside: 'integrity protection of ePHI stored in the systems that hold it',
       group: 'technical',
     },
     {
@@ -126,6 +141,8 @@ export const HIPAA_SECURITY_RULE: Framework = {
       title: 'Person or entity authentication',
       requirement: 'Verify that a person or entity seeking access to ePHI is the one claimed.',
       evidence: ['access-control', 'password-measures'],
+      outside:
+        'authentication in the systems that hold ePHI beyond the default and cleartext credentials Vigil sees on the network; Vigil shows its own accounts',
       group: 'technical',
     },
     {
@@ -134,6 +151,7 @@ export const HIPAA_SECURITY_RULE: Framework = {
       title: 'Transmission security',
       requirement: 'Guard against unauthorized access to ePHI transmitted over a network.',
       evidence: ['encryption-in-transit'],
+      outside: 'transmissions Vigil does not observe (networks without a sensor, remote and cloud links)',
       group: 'technical',
     },
   ],

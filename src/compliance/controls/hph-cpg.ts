@@ -36,6 +36,8 @@ export const HPH_CPGS: Framework = {
       title: 'Multifactor authentication',
       requirement: 'Multifactor authentication for remote and privileged access.',
       evidence: ['access-control'],
+      outside:
+        "multifactor authentication on the organization's remote and privileged access; Vigil shows its own accounts",
       group: E,
     },
     {
@@ -60,6 +62,7 @@ export const HPH_CPGS: Framework = {
       title: 'Revoke credentials of departing staff',
       requirement: 'Accounts and tokens are disabled when people leave.',
       evidence: ['access-control'],
+      outside: "revocation in the organization's other systems; Vigil shows its own accounts",
       group: E,
     },
     {
@@ -68,6 +71,7 @@ export const HPH_CPGS: Framework = {
       title: 'Basic incident planning and preparedness',
       requirement: 'Incidents are detected, triaged and handled by named people.',
       evidence: ['incident-handling', 'security-officer'],
+      outside: 'the written incident response plan and its exercises',
       group: E,
     },
     {
@@ -84,6 +88,8 @@ export const HPH_CPGS: Framework = {
       title: 'Separate user and privileged accounts',
       requirement: 'Few privileged accounts, separate from everyday ones.',
       evidence: ['access-control'],
+      outside:
+        "separate user and privileged accounts in the organization's systems; Vigil counts its own admin accounts",
       group: E,
     },
     {
@@ -92,6 +98,7 @@ export const HPH_CPGS: Framework = {
       title: 'Vendor/supplier cybersecurity requirements',
       requirement: 'Manufacturers are followed: advisories subscribed, MDS2 and SBOM on file.',
       evidence: ['manufacturer-relations'],
+      outside: 'the cybersecurity requirements in supplier contracts and procurement',
       group: E,
     },
     {
@@ -156,6 +163,8 @@ export const HPH_CPGS: Framework = {
       title: 'Centralized log collection',
       requirement: 'Security events are collected centrally and kept tamper-evident.',
       evidence: ['log-collection', 'audit-controls'],
+      outside:
+        'collection of the security logs of other systems; Vigil shows where its alerts go and its own audit log',
       group: X,
     },
     {
@@ -164,6 +173,7 @@ export const HPH_CPGS: Framework = {
       title: 'Centralized incident planning and preparedness',
       requirement: 'Incident plans coordinated across sites by the security officers.',
       evidence: ['security-officer', 'incident-handling'],
+      outside: 'the written, coordinated incident plans and their exercises',
       group: X,
     },
     {
@@ -172,6 +182,7 @@ export const HPH_CPGS: Framework = {
       title: 'Configuration management',
       requirement: 'Device configurations are known and unneeded services are off.',
       evidence: ['unnecessary-services'],
+      outside: 'baseline configurations and change control; Vigil shows unneeded services',
       group: X,
     },
   ],

@@ -23,6 +23,7 @@ export const NIST_CSF: Framework = {
       title: 'Cybersecurity Supply Chain Risk Management',
       requirement: 'Supplier risks are known and managed: advisories, documents, requests.',
       evidence: ['manufacturer-relations'],
+      outside: 'supplier contracts, requirements and due diligence',
       group: 'GV',
     },
     {
@@ -56,6 +57,8 @@ export const NIST_CSF: Framework = {
       title: 'Identity Management, Authentication, and Access Control',
       requirement: 'Access is limited to authorized and authenticated users, least privilege.',
       evidence: ['access-control', 'password-measures'],
+      outside:
+        "identity and access management in the organization's systems; Vigil shows its own accounts and device credentials it sees on the network",
       group: 'PR',
     },
     {
@@ -72,6 +75,7 @@ export const NIST_CSF: Framework = {
       title: 'Data Security',
       requirement: 'Data in transit is protected for confidentiality and integrity.',
       evidence: ['encryption-in-transit'],
+      outside: 'data at rest and backups (PR.DS-01, PR.DS-11)',
       group: 'PR',
     },
     {

@@ -14,7 +14,7 @@ export const collectAccessControl: EvidenceCollector = async (ctx) => {
   const admins = a.byRole['admin'] ?? 0;
   const base = {
     kind: 'access-control' as const,
-    title: 'Access control',
+    title: 'Access to Vigil (its own accounts)',
     figures: {
       accounts: a.users,
       disabled: a.disabled,

@@ -27,7 +27,7 @@ export const collectAuditControls: EvidenceCollector = async (ctx) => {
     : null;
   const base = {
     kind: 'audit-controls' as const,
-    title: 'Audit log integrity',
+    title: "Vigil's audit log integrity",
     figures: {
       entries: v.entries,
       chainIntact: v.ok,

@@ -6,6 +6,7 @@
  */
 import type { ComplianceReport, ComplianceStatus } from '../evaluate.js';
 import { chartSvg, escapeXml, reportCharts } from './charts.js';
+import { REPORT_NOTICE } from './notice.js';
 
 const esc = (v: unknown) => escapeXml(v === null || v === undefined ? '–' : String(v));
 
@@ -56,7 +57,7 @@ export function reportHtml(r: ComplianceReport): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>Vigil compliance report – ${esc(scope)}</title><style>${CSS}</style></head><body>`,
     '<h1>Medical device security: compliance report</h1>',
-    `<p class="meta">Generated ${esc(r.generatedAt)} for ${esc(scope)} by Vigil. Statuses come from the evidence Vigil holds; "no evidence" means Vigil holds none, not that the control fails.</p>`,
+    `<p class="meta">Generated ${esc(r.generatedAt)} for ${esc(scope)} by Vigil. ${esc(REPORT_NOTICE)}</p>`,
     '<h2>Executive summary</h2>',
     '<div class="cards">',
     `<div class="card">Controls met<b>${s.counts.met}</b></div>`,

@@ -8,6 +8,7 @@ import { plural } from '../../format-count.js';
 import type { ComplianceReport, ComplianceStatus } from '../evaluate.js';
 import { type Chart, COLORS, chartGeometry, type PlotBox, reportCharts } from './charts.js';
 import { STATUS_LABEL } from './html.js';
+import { REPORT_NOTICE } from './notice.js';
 
 type Doc = PDFKit.PDFDocument;
 
@@ -220,7 +221,7 @@ export async function reportPdf(r: ComplianceReport): Promise<Buffer> {
     .font('Helvetica')
     .fontSize(9)
     .fillColor('#555')
-    .text(pdfText(`Generated ${r.generatedAt} for ${scope} by Vigil.`));
+    .text(pdfText(`Generated ${r.generatedAt} for ${scope} by Vigil. ${REPORT_NOTICE}`));
   doc.fillColor('#000');
   heading(doc, 'Executive summary');
   doc.font('Helvetica').fontSize(10);

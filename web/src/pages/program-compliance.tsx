@@ -8,6 +8,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { FRAMEWORK_IDS, type FrameworkId } from '../../../src/compliance/controls/control.js';
 import type { ComplianceReport } from '../../../src/compliance/evaluate.js';
 import type { CsvTable } from '../../../src/compliance/report/csv.js';
+import { REPORT_NOTICE } from '../../../src/compliance/report/notice.js';
 import { api, downloadUrl, ok } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { Badge, ErrorMessage, formatDate, Loading, SelectField } from '../components/ui.js';
@@ -132,7 +133,7 @@ export function ComplianceTab() {
         <article aria-label="Compliance report">
           <p className="muted">
             Generated {formatDate(r.generatedAt)} UTC{r.site ? ` for site ${r.site.name}` : ' for every site'}
-            .
+            . {REPORT_NOTICE}
           </p>
           <div className="tiles">
             {STATUSES.map((s) => (
