@@ -1,7 +1,7 @@
 /**
  * @module Vigil's own backups: take one (verified before it counts), verify a file, restore one, keep
- * the newest scheduled ones. A hospital keeps this database's audit log for six years (HIPAA
- * §164.316(b)(2)) and its inventory, decisions and evidence are hard to rebuild, so a backup is only
+ * the newest scheduled ones. This database's audit log records actions whose documentation a hospital
+ * keeps six years (HIPAA §164.316(b)(2)(i)), and its inventory, decisions and evidence are hard to rebuild, so a backup is only
  * called good once the copy itself was read back: SQLite's integrity check, the audit chain recomputed,
  * the file's SHA-256 in a manifest beside it.
  *

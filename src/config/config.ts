@@ -186,8 +186,12 @@ export const CONFIG_OPTIONS = {
   },
   auditRetentionYears: {
     env: 'VIGIL_AUDIT_RETENTION_YEARS',
-    schema: z.coerce.number().int().min(6, 'HIPAA requires at least 6 years').default(6),
-    doc: 'Minimum age before audit entries may ever be pruned (HIPAA: 6 years)',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(6, 'at least 6: HIPAA documentation is kept 6 years (45 CFR 164.316(b)(2)(i))')
+      .default(6),
+    doc: 'Minimum age before audit entries may ever be pruned (HIPAA documentation: 6 years, 45 CFR 164.316(b)(2)(i))',
   },
   backupDir: {
     env: 'VIGIL_BACKUP_DIR',
