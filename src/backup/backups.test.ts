@@ -187,7 +187,13 @@ describe.each(DIALECTS)('backups on %s', (dialect) => {
   it('scheduled backups: taken when due, not again within the interval, failures recorded', async () => {
     const vdb = await database(dialect);
     const dir = tmp();
-    const config = { db: 'sqlite:unused', backupDir: dir, backupIntervalHours: 24, backupKeep: 3 };
+    const config = {
+      db: 'sqlite:unused',
+      backupDir: dir,
+      backupIntervalHours: 24,
+      backupKeep: 3,
+      backupRecipients: [],
+    };
     const s = scheduleBackups(vdb, config, createLogger('silent'), { firstMs: 3_600_000 })!;
     try {
       await s.runNow();

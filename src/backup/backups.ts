@@ -7,9 +7,14 @@
  *
  * A restore never reopens access that was closed after the backup was taken: every session ends, and
  * accounts disabled and API tokens revoked in the database being replaced stay so in the restored one.
+ *
+ * With recipients, the verified copy is encrypted with age (`backup-encryption.ts`) and the plaintext
+ * removed, on failure too: only `<name>.db.age` / `<name>.dump.age` and the manifest remain. Checking or
+ * restoring one decrypts it into a private temporary directory that is always removed.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Actor } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -21,6 +26,15 @@ import { MIGRATIONS, migrateToLatest } from '../store/migrate.js';
 import type { BackupTable } from '../store/schema.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { VERSION } from '../version.js';
+import {
+  AGE_SUFFIX,
+  type AgeIdentities,
+  ageRecipientProblem,
+  decryptFile,
+  encryptFile,
+  isAgeFile,
+  NOT_ENCRYPTED_TO_IDENTITY,
+} from './backup-encryption.js';
 import type { DatabaseContents } from './contents.js';
 import { readContents } from './contents.js';
 import {
@@ -44,7 +58,7 @@ export function backupDirFor(config: { db: string; backupDir?: string | undefine
   return resolve('vigil-data', 'backups');
 }
 
-const FILE_NAME = /^vigil-(\d{8}T\d{6}Z)(?:-(\d+))?-(manual|scheduled|before-restore)\.(db|dump)$/;
+const FILE_NAME = /^vigil-(\d{8}T\d{6}Z)(?:-(\d+))?-(manual|scheduled|before-restore)\.(db|dump)(\.age)?$/;
 
 function stampOf(at: string): string {
   return `${at.slice(0, 19).replace(/[-:]/g, '')}Z`;
@@ -67,23 +81,34 @@ export interface BackupResult {
 
 /**
  * Takes a backup into `dir` (created 0700; the file and its manifest are 0600: they hold everything the
- * database holds), verifies it, records it in `backups` and the audit log. A failure is recorded too,
- * and leaves no partial file behind.
+ * database holds), verifies it, records it in `backups` and the audit log. With `recipients` (age public
+ * keys) the verified copy is encrypted to them and its plaintext removed. A failure is recorded too, and
+ * leaves no partial file behind, plaintext or encrypted.
  */
 export async function createBackup(
   vdb: VigilDatabase,
-  opts: { dir: string; trigger: BackupTrigger; actor: AuditActor },
+  opts: { dir: string; trigger: BackupTrigger; actor: AuditActor; recipients?: readonly string[] },
 ): Promise<BackupResult> {
   assertBackupable(vdb);
   const startedAt = nowIso();
   const id = newId();
   const dir = resolve(opts.dir);
+  const recipients = [...(opts.recipients ?? [])];
+  const encrypted = recipients.length > 0;
   let file: string | null = null;
   let partial: string | null = null;
+  let sealedPartial: string | null = null;
   try {
+    for (const r of recipients) {
+      const problem = ageRecipientProblem(r);
+      if (problem) throw invalidInput(`Cannot encrypt the backup: ${problem}`);
+    }
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    file = await freeName(dir, stampOf(startedAt), opts.trigger, vdb.dialect === 'sqlite' ? 'db' : 'dump');
-    partial = `${file}.partial-${randomBytes(4).toString('hex')}`;
+    const ext = vdb.dialect === 'sqlite' ? 'db' : 'dump';
+    file = await freeName(dir, stampOf(startedAt), opts.trigger, encrypted ? `${ext}${AGE_SUFFIX}` : ext);
+    const tag = randomBytes(4).toString('hex');
+    // The plaintext's partial name never ends in .age, even on its way to an encrypted backup.
+    partial = `${encrypted ? file.slice(0, -AGE_SUFFIX.length) : file}.partial-${tag}`;
     // Made 0600 before anything is written into it (SQLite and pg_dump keep an existing file's mode): a
     // backup directory that others can list never shows them a readable copy, even while it is made.
     await writeFile(partial, '', { mode: 0o600, flag: 'wx' });
@@ -96,10 +121,22 @@ export async function createBackup(
       await listDump(partial);
     }
     await chmod(partial, 0o600);
-    const bytes = (await stat(partial)).size;
-    const sha256 = await sha256File(partial);
-    await rename(partial, file);
-    partial = null;
+    let bytes = (await stat(partial)).size;
+    let sha256 = await sha256File(partial);
+    let encryption: BackupManifest['encryption'];
+    if (encrypted) {
+      sealedPartial = `${file}.partial-${tag}`;
+      const sealed = await encryptFile(partial, sealedPartial, recipients);
+      await rm(partial, { force: true });
+      partial = null;
+      await rename(sealedPartial, file);
+      sealedPartial = null;
+      encryption = { format: 'age', recipients, plaintextBytes: bytes, plaintextSha256: sha256 };
+      ({ bytes, sha256 } = sealed);
+    } else {
+      await rename(partial, file);
+      partial = null;
+    }
     const manifest: BackupManifest = {
       format: MANIFEST_FORMAT,
       createdAt: startedAt,
@@ -115,6 +152,7 @@ export async function createBackup(
       counts: contents.counts,
       audit: { entries: contents.audit.entries, headHash: contents.audit.headHash },
       sealedKeyIds: contents.sealedKeyIds,
+      ...(encryption ? { encryption } : {}),
     };
     await writeFileAtomic(manifestPathOf(file), `${JSON.stringify(manifest, null, 2)}\n`);
     const warnings = contentWarnings(contents);
@@ -133,13 +171,17 @@ export async function createBackup(
           sha256,
           trigger: opts.trigger,
           auditEntries: contents.audit.entries,
+          ...(encryption
+            ? { encrypted: true, recipients, plaintextSha256: encryption.plaintextSha256 }
+            : { encrypted: false }),
           warnings,
         },
       });
     });
     return { id, file, manifest, warnings };
   } catch (e) {
-    if (partial) await rm(partial, { force: true }).catch(() => undefined);
+    for (const leftover of [partial, sealedPartial])
+      if (leftover) await rm(leftover, { force: true }).catch(() => undefined);
     const error = e instanceof Error ? e.message : String(e);
     await transaction(vdb, async (tx) => {
       await tx.db
@@ -151,7 +193,7 @@ export async function createBackup(
         action: 'db.backup',
         outcome: 'failure',
         target: { type: 'backup', id },
-        summary: { trigger: opts.trigger, error },
+        summary: { trigger: opts.trigger, encrypted, ...(encrypted ? { recipients } : {}), error },
       });
     }).catch(() => undefined);
     throw e;
@@ -222,9 +264,14 @@ export interface VerifyResult {
   file: string;
   ok: boolean;
   dialect: 'sqlite' | 'postgres' | null;
+  /** Size and SHA-256 of the file on disk (of an encrypted backup: the encrypted file). */
   bytes: number;
   sha256: string;
   manifest: BackupManifest | null;
+  /** Encrypted with age (by its manifest, or by its first line). */
+  encrypted: boolean;
+  /** Whether the database copy itself was read: false for an encrypted backup checked without its identity. */
+  contentChecked: boolean;
   /** Read from the file itself (SQLite backups); a PostgreSQL dump relies on its manifest. */
   contents: DatabaseContents | null;
   /** What makes the file unfit to restore. */
@@ -232,8 +279,32 @@ export interface VerifyResult {
   warnings: string[];
 }
 
-/** Checks a backup file: its manifest and SHA-256, that it opens, its audit chain, which Vigil can restore it. */
-export async function verifyBackup(path: string): Promise<VerifyResult> {
+export interface VerifyOptions {
+  /** The age identities to decrypt an encrypted backup with (`readAgeIdentities`). */
+  identities?: AgeIdentities | undefined;
+  /** Where a private directory for the decrypted copy is made (default: the system's temporary directory). */
+  tempDir?: string | undefined;
+}
+
+/**
+ * Checks a backup file: its manifest and SHA-256, that it opens, its audit chain, which Vigil can restore
+ * it. An encrypted backup is decrypted with `identities` into a private temporary file for the checks;
+ * without them only its SHA-256 is checked, and `contentChecked` is false.
+ */
+export async function verifyBackup(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  return withVerifiedBackup(path, opts, async (v) => v);
+}
+
+/**
+ * Verifies the backup and runs `fn` with the result and the file that holds the database copy: the file
+ * itself, or its decrypted copy (0600, in a 0700 directory made for it), removed when `fn` ends however
+ * it ends; null for an encrypted backup without identities.
+ */
+async function withVerifiedBackup<T>(
+  path: string,
+  opts: VerifyOptions,
+  fn: (v: VerifyResult, plaintext: string | null) => Promise<T>,
+): Promise<T> {
   const file = resolve(path);
   let bytes: number;
   try {
@@ -247,13 +318,85 @@ export async function verifyBackup(path: string): Promise<VerifyResult> {
   const manifest = await readManifest(file);
   const sha256 = await sha256File(file);
   const problems: string[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = [...(opts.identities?.warnings ?? [])];
   if (!manifest)
     warnings.push(`no manifest (${basename(manifestPathOf(file))}) beside it: its SHA-256 cannot be checked`);
   else if (manifest.sha256 !== sha256 || manifest.bytes !== bytes)
     problems.push(
       `the file differs from its manifest (SHA-256 ${sha256.slice(0, 16)}…, ${bytes} bytes; the manifest says ${manifest.sha256.slice(0, 16)}…, ${manifest.bytes} bytes): it changed after the backup was taken`,
     );
+  const encrypted = manifest?.encryption !== undefined || (await isAgeFile(file));
+  const result = (
+    dialect: VerifyResult['dialect'],
+    contents: DatabaseContents | null,
+    contentChecked: boolean,
+  ): VerifyResult => {
+    const schemaVersion = contents?.schemaVersion ?? manifest?.schemaVersion ?? null;
+    if (schemaVersion && !(schemaVersion in MIGRATIONS))
+      problems.push(
+        `it was made by a newer Vigil (migration ${schemaVersion}); upgrade Vigil before restoring it`,
+      );
+    // A broken chain is already a problem; the key check needs only the key ids.
+    warnings.push(...keyWarnings(contents?.sealedKeyIds ?? manifest?.sealedKeyIds ?? []));
+    return {
+      file,
+      ok: problems.length === 0,
+      dialect,
+      bytes,
+      sha256,
+      manifest,
+      encrypted,
+      contentChecked,
+      contents,
+      problems,
+      warnings,
+    };
+  };
+
+  if (!encrypted) {
+    const { dialect, contents } = await checkContents(file, manifest, problems);
+    return fn(result(dialect, contents, true), file);
+  }
+  if (!opts.identities) {
+    if (manifest)
+      warnings.push(
+        'it is encrypted: only its SHA-256 was checked against the manifest; its content could not be checked without the identity (--identity KEYFILE)',
+      );
+    else
+      problems.push(
+        'it is encrypted with age and has no manifest: nothing can be checked without the identity (--identity KEYFILE)',
+      );
+    return fn(result(manifest?.dialect ?? null, null, false), null);
+  }
+  const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), '.vigil-decrypted-'));
+  try {
+    const plaintext = join(dir, basename(file).replace(/\.age$/, '') || 'backup');
+    try {
+      const plain = await decryptFile(file, plaintext, opts.identities, manifest?.encryption?.recipients);
+      const expected = manifest?.encryption;
+      if (expected && (expected.plaintextSha256 !== plain.sha256 || expected.plaintextBytes !== plain.bytes))
+        problems.push(
+          `its decrypted content differs from the manifest's plaintextSha256 (${plain.sha256.slice(0, 16)}…, ${plain.bytes} bytes; the manifest says ${expected.plaintextSha256.slice(0, 16)}…, ${expected.plaintextBytes} bytes)`,
+        );
+    } catch (e) {
+      // The wrong key is the caller's mistake, not the backup's: an error, not a finding about the file.
+      if (e instanceof VigilError && e.issues[0]?.reason === NOT_ENCRYPTED_TO_IDENTITY) throw e;
+      problems.push((e as Error).message);
+      return await fn(result(manifest?.dialect ?? null, null, false), null);
+    }
+    const { dialect, contents } = await checkContents(plaintext, manifest, problems);
+    return await fn(result(dialect, contents, true), plaintext);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The checks on the database copy itself: it opens, its integrity, its audit chain against the manifest. */
+async function checkContents(
+  file: string,
+  manifest: BackupManifest | null,
+  problems: string[],
+): Promise<{ dialect: VerifyResult['dialect']; contents: DatabaseContents | null }> {
   const dialect = manifest?.dialect ?? (await sniff(file));
   let contents: DatabaseContents | null = null;
   if (!dialect) problems.push('neither a SQLite database nor a PostgreSQL custom-format dump');
@@ -284,14 +427,7 @@ export async function verifyBackup(path: string): Promise<VerifyResult> {
     )
       problems.push('its audit log differs from the one its manifest recorded');
   }
-  const schemaVersion = contents?.schemaVersion ?? manifest?.schemaVersion ?? null;
-  if (schemaVersion && !(schemaVersion in MIGRATIONS))
-    problems.push(
-      `it was made by a newer Vigil (migration ${schemaVersion}); upgrade Vigil before restoring it`,
-    );
-  // A broken chain is already a problem above; the key check needs only the key ids.
-  warnings.push(...keyWarnings(contents?.sealedKeyIds ?? manifest?.sealedKeyIds ?? []));
-  return { file, ok: problems.length === 0, dialect, bytes, sha256, manifest, contents, problems, warnings };
+  return { dialect, contents };
 }
 
 async function sniff(file: string): Promise<'sqlite' | 'postgres' | null> {
@@ -308,7 +444,14 @@ async function sniff(file: string): Promise<'sqlite' | 'postgres' | null> {
 }
 
 export interface RestoreResult {
-  restored: { file: string; createdAt: string | null; sha256: string; schemaVersion: string | null };
+  restored: {
+    file: string;
+    createdAt: string | null;
+    sha256: string;
+    schemaVersion: string | null;
+    /** An age-encrypted backup, decrypted with the identity given for the restore. */
+    encrypted: boolean;
+  };
   /** The backup of what was replaced (absent with `safetyCopy: false`). */
   safetyCopy: string | null;
   /** PostgreSQL: the replaced schema, renamed and kept until someone drops it. */
@@ -323,18 +466,44 @@ export interface RestoreResult {
 }
 
 /**
- * Replaces the database's contents with a backup (after `verifyBackup` passes), first taking a safety
- * copy of what is there unless told not to (a database too damaged to copy). Stop `vigil serve` first:
- * its caches and sessions belong to the data being replaced.
+ * Replaces the database's contents with a backup (after the checks of `verifyBackup` pass), first taking
+ * a safety copy of what is there unless told not to (a database too damaged to copy); the safety copy is
+ * encrypted to `recipients` when given. An encrypted backup needs `identities`: it is decrypted into a
+ * private directory in `dir`, removed afterwards. Stop `vigil serve` first: its caches and sessions
+ * belong to the data being replaced.
  */
 export async function restoreBackup(
   vdb: VigilDatabase,
   path: string,
-  opts: { dir: string; actor: AuditActor; safetyCopy?: boolean },
+  opts: {
+    dir: string;
+    actor: AuditActor;
+    safetyCopy?: boolean;
+    identities?: AgeIdentities | undefined;
+    recipients?: readonly string[];
+  },
 ): Promise<RestoreResult> {
   assertBackupable(vdb);
-  const check = await verifyBackup(path);
+  // The decrypted copy goes beside the backups (a disk meant for them), not into a /tmp that may be RAM.
+  if (opts.identities) await mkdir(resolve(opts.dir), { recursive: true, mode: 0o700 });
+  return withVerifiedBackup(
+    path,
+    { identities: opts.identities, tempDir: opts.identities ? resolve(opts.dir) : undefined },
+    (check, plaintext) => restoreVerified(vdb, check, plaintext, opts),
+  );
+}
+
+async function restoreVerified(
+  vdb: VigilDatabase,
+  check: VerifyResult,
+  plaintext: string | null,
+  opts: { dir: string; actor: AuditActor; safetyCopy?: boolean; recipients?: readonly string[] },
+): Promise<RestoreResult> {
   if (!check.ok) throw conflict(`Backup ${check.file} cannot be restored: ${check.problems.join('; ')}`);
+  if (!plaintext)
+    throw conflict(
+      `Backup ${check.file} is encrypted: give the age identity it was encrypted to (--identity KEYFILE)`,
+    );
   if (check.dialect !== vdb.dialect)
     throw conflict(`Backup ${check.file} is a ${check.dialect} backup; this Vigil uses ${vdb.dialect}`);
   if (vdb.dialect === 'postgres' && check.manifest?.schema !== vdb.schema)
@@ -356,12 +525,17 @@ export async function restoreBackup(
   const safety =
     opts.safetyCopy === false
       ? null
-      : await createBackup(vdb, { dir: opts.dir, trigger: 'before-restore', actor: opts.actor });
+      : await createBackup(vdb, {
+          dir: opts.dir,
+          trigger: 'before-restore',
+          actor: opts.actor,
+          recipients: opts.recipients ?? [],
+        });
   let replacedSchema: string | null = null;
-  if (vdb.dialect === 'sqlite') await restoreSqlite(check.file, vdb.file!);
+  if (vdb.dialect === 'sqlite') await restoreSqlite(plaintext, vdb.file!);
   else {
     replacedSchema = `${vdb.schema!.slice(0, 30)}_before_restore_${stampOf(nowIso()).toLowerCase()}`;
-    await restorePostgres(vdb.connectionUrl!(), vdb.schema!, check.file, replacedSchema);
+    await restorePostgres(vdb.connectionUrl!(), vdb.schema!, plaintext, replacedSchema);
   }
   const migrations = await migrateToLatest(vdb);
   const disabledIds = before.filter((u) => Number(u.disabled) === 1).map((u) => u.id);
@@ -432,6 +606,7 @@ export async function restoreBackup(
         createdAt: check.manifest?.createdAt ?? null,
         sha256: check.sha256,
         schemaVersion: check.contents?.schemaVersion ?? check.manifest?.schemaVersion ?? null,
+        encrypted: check.encrypted,
       },
       safetyCopy: safety?.file ?? null,
       replacedSchema,
@@ -446,7 +621,12 @@ export async function restoreBackup(
       actor: opts.actor,
       action: 'db.restore',
       target: { type: 'backup', id: safety?.id },
-      summary: { ...result, warnings: result.warnings.length },
+      summary: {
+        ...result,
+        ...(check.encrypted ? { recipients: check.manifest?.encryption?.recipients ?? null } : {}),
+        safetyCopyEncrypted: Boolean(safety?.manifest.encryption),
+        warnings: result.warnings.length,
+      },
     });
     return result;
   });
@@ -534,7 +714,13 @@ const toRecord = (r: BackupTable): BackupRecord => ({
 /** What `GET /system` and `vigil serve` say about backups. */
 export async function backupStatus(
   vdb: VigilDatabase,
-  config: { db: string; backupDir?: string | undefined; backupIntervalHours: number; backupKeep: number },
+  config: {
+    db: string;
+    backupDir?: string | undefined;
+    backupIntervalHours: number;
+    backupKeep: number;
+    backupRecipients: readonly string[];
+  },
 ) {
   const lastGood = await newestBackup(vdb, 'good');
   const lastAttempt = await newestBackup(vdb, 'any');
@@ -545,6 +731,10 @@ export async function backupStatus(
     directory: backupDirFor(config),
     intervalHours: config.backupIntervalHours,
     keep: config.backupKeep,
+    /** Public keys only: the identity that decrypts them is, by design, not on this server. */
+    encryption: config.backupRecipients.length
+      ? { format: 'age' as const, recipients: [...config.backupRecipients] }
+      : null,
     lastGood,
     lastAttempt,
     overdue,

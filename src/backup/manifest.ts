@@ -2,7 +2,8 @@
  * @module A backup's manifest: `<backup file>.json` beside it, written after the copy was verified. It
  * says what the file is (dialect, schema, Vigil version, newest migration), what was in it (counts, the
  * audit log's length and head hash), which keys sealed its secrets, and the file's SHA-256, so a copy
- * that rotted on disk or was altered is caught before anyone restores it.
+ * that rotted on disk or was altered is caught before anyone restores it. The manifest is never
+ * encrypted, even beside an encrypted backup: it must be readable to check the file without its key.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -34,6 +35,19 @@ const manifestSchema = z.object({
   }),
   audit: z.object({ entries: z.number(), headHash: z.string().nullable() }),
   sealedKeyIds: z.array(z.string()),
+  /**
+   * Present when the backup was encrypted with age: then `file`, `bytes` and `sha256` are those of the
+   * encrypted file on disk, and `plaintextBytes`/`plaintextSha256` those of the database copy inside it,
+   * so a copy decrypted by hand (`age -d`) can be checked too. Absent in older manifests.
+   */
+  encryption: z
+    .object({
+      format: z.literal('age'),
+      recipients: z.array(z.string()).min(1),
+      plaintextBytes: z.number().int().nonnegative(),
+      plaintextSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
 });
 
 export type BackupManifest = z.infer<typeof manifestSchema>;

@@ -2,7 +2,7 @@
  * @module Scheduled backups inside `vigil serve` (`backupIntervalHours` > 0): checked a few minutes after
  * start and then hourly; a backup is taken when the newest good one is older than the interval, so a
  * restart does not take an extra one and a missed one (server down at night) is taken at the next check.
- * Runs never overlap. A failure is logged and recorded (`vigil db backups`, `GET /system`); the next
+ * With `backupRecipients` each is encrypted to them. Runs never overlap. A failure is logged and recorded (`vigil db backups`, `GET /system`); the next
  * check tries again.
  */
 import type { Config } from '../config/config.js';
@@ -15,7 +15,7 @@ const HOUR_MS = 3_600_000;
 
 export function scheduleBackups(
   vdb: VigilDatabase,
-  config: Pick<Config, 'db' | 'backupDir' | 'backupIntervalHours' | 'backupKeep'>,
+  config: Pick<Config, 'db' | 'backupDir' | 'backupIntervalHours' | 'backupKeep' | 'backupRecipients'>,
   log: Logger,
   opts: { everyMs?: number; firstMs?: number } = {},
 ): { runNow(): Promise<void>; stop(): void } | null {
@@ -30,10 +30,21 @@ export function scheduleBackups(
     running ??= due()
       .then(async (yes) => {
         if (!yes) return;
-        const b = await createBackup(vdb, { dir, trigger: 'scheduled', actor: SYSTEM_ACTOR });
+        const b = await createBackup(vdb, {
+          dir,
+          trigger: 'scheduled',
+          actor: SYSTEM_ACTOR,
+          recipients: config.backupRecipients,
+        });
         const pruned = await pruneScheduledBackups(dir, config.backupKeep);
         log.info(
-          { file: b.file, bytes: b.manifest.bytes, pruned: pruned.length, warnings: b.warnings },
+          {
+            file: b.file,
+            bytes: b.manifest.bytes,
+            encrypted: Boolean(b.manifest.encryption),
+            pruned: pruned.length,
+            warnings: b.warnings,
+          },
           'backup taken',
         );
       })

@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ageRecipientProblem } from '../backup/backup-encryption.js';
 import { VigilError } from '../errors.js';
 import { plural, pluralWord } from '../format-count.js';
 
@@ -65,6 +66,11 @@ const roleMap = z
   ])
   .pipe(z.record(z.string().min(1), z.enum(['admin', 'security-officer', 'clinical-engineer', 'auditor'])));
 const positiveInt = z.coerce.number().int().positive();
+/** An age X25519 public key (`age1…`); the message names the value, unless it is a secret key. */
+const ageRecipient = z.string().check((ctx) => {
+  const problem = ageRecipientProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
 
 /** Each option: its schema, its environment variable and what it means (docs/configuration.md mirrors this). */
 export const CONFIG_OPTIONS = {
@@ -212,6 +218,11 @@ export const CONFIG_OPTIONS = {
     env: 'VIGIL_BACKUP_KEEP',
     schema: positiveInt.max(1000).default(14),
     doc: 'Scheduled backups kept in backupDir (older ones are deleted; backups taken by hand are never deleted)',
+  },
+  backupRecipients: {
+    env: 'VIGIL_BACKUP_RECIPIENTS',
+    schema: commaList.pipe(z.array(ageRecipient)).default([]),
+    doc: 'Encrypt backups to these age public keys (age1…, comma-separated; made with age-keygen on another machine): the key that decrypts them is not on this server',
   },
   slaImmediateHours: {
     env: 'VIGIL_SLA_IMMEDIATE_HOURS',

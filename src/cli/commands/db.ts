@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { abbreviate, ageRecipientProblem, readAgeIdentities } from '../../backup/backup-encryption.js';
 import {
   backupDirFor,
   createBackup,
@@ -11,13 +12,18 @@ import {
   restoreBackup,
   verifyBackup,
 } from '../../backup/backups.js';
-import { conflict } from '../../errors.js';
+import { conflict, invalidInput } from '../../errors.js';
 import { formatBytes } from '../../format-bytes.js';
 import { plural } from '../../format-count.js';
 import { migrateToLatest } from '../../store/migrate.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The identity file's contents are never printed: only the warnings about it (its mode). */
+const identitiesFrom = (path: string | undefined) => (path ? readAgeIdentities(path) : undefined);
 
 export function registerDbCommands(program: Command, cli: CliContext): void {
   const db = program.command('db').description('Database maintenance and backups');
@@ -42,19 +48,32 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
       'Back the database up now, verified, into the backup directory (safe while vigil serve runs)',
     )
     .option('--dir <dir>', 'where to write it (default: backupDir, else backups/ beside the SQLite file)')
+    .option(
+      '--recipient <age1…>',
+      'encrypt it to this age public key (repeatable; replaces backupRecipients for this backup)',
+      collect,
+    )
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { dir?: string; json?: boolean }) => {
+      action(async (o: { dir?: string; recipient?: string[]; json?: boolean }) => {
+        for (const r of o.recipient ?? []) {
+          const problem = ageRecipientProblem(r);
+          if (problem) throw invalidInput(`--recipient: ${problem}`);
+        }
         const { vdb, config } = await cli.get();
         const b = await createBackup(vdb, {
           dir: o.dir ?? backupDirFor(config),
           trigger: 'manual',
           actor: cli.actor(),
+          recipients: o.recipient?.length ? o.recipient : config.backupRecipients,
         });
         if (o.json) return printJson({ id: b.id, file: b.file, manifest: b.manifest, warnings: b.warnings });
         const m = b.manifest;
+        const sealed = m.encryption
+          ? `, encrypted to ${m.encryption.recipients.map(abbreviate).join(', ')}`
+          : '';
         process.stdout.write(
-          `Backed up ${vdb.description} to ${b.file} (${formatBytes(m.bytes)}, SHA-256 ${m.sha256.slice(0, 16)}…)\n` +
+          `Backed up ${vdb.description} to ${b.file} (${formatBytes(m.bytes)}, SHA-256 ${m.sha256.slice(0, 16)}…${sealed})\n` +
             `  ${plural(m.counts.devices, 'device')}, ${plural(m.counts.findings, 'finding')}, ${plural(m.counts.tasks, 'task')}, ${plural(m.counts.users, 'account')}; audit log ${plural(m.audit.entries, 'entry', 'entries')}, verified\n`,
         );
         for (const w of b.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -92,17 +111,26 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
     .description(
       "Check a backup: its manifest's SHA-256, that it opens, its audit chain, that this Vigil can restore it",
     )
+    .option(
+      '--identity <keyfile>',
+      'the age identity file (AGE-SECRET-KEY-1…, from age-keygen) to decrypt an encrypted backup and check its content',
+    )
     .option('--json', 'print JSON')
     .action(
-      action(async (file: string, o: { json?: boolean }) => {
+      action(async (file: string, o: { identity?: string; json?: boolean }) => {
         // The configured keyring only (no database opened): its key ids are what the warnings compare.
         cli.configOnly();
-        const v = await verifyBackup(file);
+        const v = await verifyBackup(file, { identities: await identitiesFrom(o.identity) });
         if (o.json) printJson(v);
         else {
           const counts = v.contents?.counts ?? v.manifest?.counts;
+          const verdict = !v.ok
+            ? 'NOT restorable'
+            : v.contentChecked
+              ? 'good'
+              : 'intact, content not checked (encrypted: give --identity KEYFILE)';
           process.stdout.write(
-            `${v.file}: ${v.ok ? 'good' : 'NOT restorable'} (${v.dialect ?? 'unknown format'}, ${formatBytes(v.bytes)}${v.manifest ? `, taken ${v.manifest.createdAt}` : ''})\n` +
+            `${v.file}: ${verdict} (${v.dialect ?? 'unknown format'}${v.encrypted ? ', encrypted with age' : ''}, ${formatBytes(v.bytes)}${v.manifest ? `, taken ${v.manifest.createdAt}` : ''})\n` +
               (counts
                 ? `  ${plural(counts.devices, 'device')}, ${plural(counts.findings, 'finding')}, ${plural(counts.users, 'account')}; audit log ${plural((v.contents ?? v.manifest)!.audit.entries, 'entry', 'entries')}\n`
                 : ''),
@@ -117,7 +145,14 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
   db.command('restore <file>')
     .description('Replace the database with a backup (stop vigil serve first); a safety copy is taken first')
     .option('--yes', 'confirm: everything written since the backup is replaced')
-    .option('--dir <dir>', 'where the safety copy goes (default: the backup directory)')
+    .option(
+      '--identity <keyfile>',
+      'the age identity file (AGE-SECRET-KEY-1…) that decrypts an encrypted backup',
+    )
+    .option(
+      '--dir <dir>',
+      'where the safety copy, and a decrypted copy while it is restored, go (default: the backup directory)',
+    )
     .option(
       '--without-safety-copy',
       'do not copy the current database first (only when it is too damaged to copy)',
@@ -127,23 +162,29 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
       action(
         async (
           file: string,
-          o: { yes?: boolean; dir?: string; withoutSafetyCopy?: boolean; json?: boolean },
+          o: { yes?: boolean; identity?: string; dir?: string; withoutSafetyCopy?: boolean; json?: boolean },
         ) => {
           if (!o.yes)
             throw conflict(
               'A restore replaces everything written since the backup was taken: stop vigil serve, then run again with --yes',
             );
+          const identities = await identitiesFrom(o.identity);
           const { vdb, config } = await cli.get();
           const r = await restoreBackup(vdb, file, {
             dir: o.dir ?? backupDirFor(config),
             actor: cli.actor(),
             safetyCopy: !o.withoutSafetyCopy,
+            identities,
+            recipients: config.backupRecipients,
           });
           if (o.json) return printJson(r);
           const out: string[] = [
-            `Restored ${vdb.description} from ${r.restored.file}${r.restored.createdAt ? ` (taken ${r.restored.createdAt})` : ''}.`,
+            `Restored ${vdb.description} from ${r.restored.file}${r.restored.createdAt ? ` (taken ${r.restored.createdAt})` : ''}${r.restored.encrypted ? ', decrypted with the identity given' : ''}.`,
           ];
-          if (r.safetyCopy) out.push(`  What it replaced is in ${r.safetyCopy}.`);
+          if (r.safetyCopy)
+            out.push(
+              `  What it replaced is in ${r.safetyCopy}${config.backupRecipients.length ? ' (encrypted to backupRecipients)' : ''}.`,
+            );
           if (r.replacedSchema)
             out.push(
               `  The replaced schema is kept as ${r.replacedSchema}: DROP SCHEMA ${r.replacedSchema} CASCADE once satisfied.`,

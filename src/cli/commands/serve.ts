@@ -13,6 +13,7 @@ import { SsoError, ssoProviderFor } from '../../accounts/sso.js';
 import { backupDirFor } from '../../backup/backups.js';
 import { scheduleBackups } from '../../backup/schedule.js';
 import { VigilError } from '../../errors.js';
+import { plural } from '../../format-count.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
 import { scheduleNotifications } from '../../program/notifications/schedule.js';
@@ -159,7 +160,7 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         if (roles.has('match'))
           process.stderr.write(
             backups
-              ? `Backups: every ${config.backupIntervalHours} h to ${backupDirFor(config)}, keeping ${config.backupKeep}\n`
+              ? `Backups: every ${config.backupIntervalHours} h to ${backupDirFor(config)}, keeping ${config.backupKeep}, ${config.backupRecipients.length ? `encrypted to ${plural(config.backupRecipients.length, 'age recipient')}` : 'not encrypted (backupRecipients)'}\n`
               : vdb.dialect === 'sqlite' && !vdb.file
                 ? ''
                 : 'Backups: not scheduled (set backupIntervalHours, or run vigil db backup; docs/backup.md)\n',
