@@ -185,6 +185,9 @@ describe.skipIf(skipWithoutChromium('admin'))(
       const backups = admin.getByRole('region', { name: 'Backups' });
       await see(backups.getByText('none taken'));
       await see(backups.getByText(/Not scheduled: set backupIntervalHours, or run vigil db backup/));
+      // Not encrypted either (no backupRecipients), and the card says what to set.
+      await see(backups.getByText('not encrypted'));
+      await see(backups.getByText(/set backupRecipients to an age public key/));
     });
 
     it('advisory subscriptions: subscribe to a feed and see its sync state', async () => {

@@ -10,6 +10,7 @@ interface BackupStatus {
   directory: string;
   intervalHours: number;
   keep: number;
+  encryption: { format: 'age'; recipients: string[] } | null;
   lastGood: { id: string; status: string; file: string | null } | null;
   lastAttempt: { id: string; status: string; error: string | null } | null;
   overdue: boolean;
@@ -34,6 +35,7 @@ describe.each(DIALECTS)('GET /system backups on %s', (dialect) => {
       directory: '/srv/vigil-backups',
       intervalHours: 24,
       keep: 7,
+      encryption: null,
       lastGood: null,
       lastAttempt: null,
       overdue: true,
@@ -71,5 +73,24 @@ describe.each(DIALECTS)('GET /system backups on %s', (dialect) => {
       error: 'ENOSPC: no space left on device',
     });
     expect(s.overdue).toBe(false);
+  });
+});
+
+describe('GET /system backups with backupRecipients', () => {
+  // An age public key printed by age-keygen 1.1.1 (its secret key was not kept).
+  const recipient = 'age1pm45n5vnf22evsa5y6840yc2uvmz3hvynk30wg6z6u06jgk285eskrx6xx';
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await apiHarness('sqlite', { backupRecipients: [recipient] });
+  });
+  afterAll(() => h.close());
+
+  it('says backups are encrypted, and to which public keys', async () => {
+    const body = (await (await h.as('auditor').get('/api/v1/system')).json()) as {
+      backups: BackupStatus;
+      configuration: { key: string; value: unknown }[];
+    };
+    expect(body.backups.encryption).toEqual({ format: 'age', recipients: [recipient] });
+    expect(body.configuration.find((o) => o.key === 'backupRecipients')?.value).toBe(recipient);
   });
 });

@@ -68,6 +68,16 @@ const BackupStatusSchema = z.object({
   directory: z.string(),
   intervalHours: z.number().openapi({ description: '0: no scheduled backups (vigil db backup by hand)' }),
   keep: z.number(),
+  encryption: z
+    .object({
+      format: z.literal('age'),
+      recipients: z.array(z.string()).openapi({ description: 'age public keys (age1…)' }),
+    })
+    .nullable()
+    .openapi({
+      description:
+        'Backups are encrypted to these age public keys (backupRecipients); null: backups are not encrypted',
+    }),
   lastGood: BackupRecordSchema.nullable(),
   lastAttempt: BackupRecordSchema.nullable(),
   overdue: z.boolean().openapi({

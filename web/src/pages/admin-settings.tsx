@@ -10,6 +10,9 @@ import { Badge, ErrorMessage, formatDate, Loading } from '../components/ui.js';
 import { useLoad } from '../router.js';
 import { useCan } from '../session.js';
 
+/** `age1abcdefgh…uvwxyz`: enough to tell keys apart. */
+const abbreviateKey = (k: string) => (k.length > 24 ? `${k.slice(0, 12)}…${k.slice(-6)}` : k);
+
 export function SettingsTab() {
   const can = useCan();
   const system = useLoad(() => ok(api().system.$get()), []);
@@ -77,6 +80,26 @@ export function SettingsTab() {
                 : `Not scheduled: set backupIntervalHours, or run vigil db backup (to ${s.backups.directory}).`}
             </p>
             <dl className="facts">
+              <div>
+                <dt>Encryption</dt>
+                <dd>
+                  {s.backups.encryption ? (
+                    <>
+                      <Badge tone="ok">encrypted</Badge> with age to{' '}
+                      {s.backups.encryption.recipients.length === 1
+                        ? 'one recipient'
+                        : `${s.backups.encryption.recipients.length} recipients`}
+                      : <code>{abbreviateKey(s.backups.encryption.recipients[0]!)}</code>
+                      {s.backups.encryption.recipients.length > 1 ? ' …' : ''}
+                    </>
+                  ) : (
+                    <>
+                      <Badge tone="medium">not encrypted</Badge> set backupRecipients to an age public key
+                      before copying backups off the server
+                    </>
+                  )}
+                </dd>
+              </div>
               <div>
                 <dt>Last good backup</dt>
                 <dd>
