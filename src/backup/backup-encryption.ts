@@ -6,9 +6,8 @@
  * chunks (age's STREAM), never read whole: a PostgreSQL dump can be gigabytes.
  *
  * Recipients are X25519 public keys (`age1…`, as `age-keygen` prints). typage reads no SSH keys, and
- * its post-quantum and tag recipients (`age1pq1…`, `age1tag1…`) need age 1.3 or newer to decrypt, newer
- * than the age of Debian 12 and 13: refused here, so a backup is always one the `age` a hospital has can
- * open.
+ * its post-quantum and tag recipients (`age1pq1…`, `age1tag1…`) need age 1.3 or newer to decrypt (Debian
+ * 12 has 1.1.1): refused here, so a backup is always one the `age` a hospital has can open.
  *
  * @see https://age-encryption.org/v1 (the format: header stanzas, HMAC, STREAM payload)
  */
