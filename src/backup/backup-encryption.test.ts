@@ -7,15 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DIALECTS, freshDatabase, PG_URL, type TestDialect } from '../../test/dialects.js';
+import { describe, expect, it } from 'vitest';
+import { backupTestDatabases } from '../../test/backup-databases.js';
+import { DIALECTS, PG_URL } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { listAudit } from '../audit/audit-log.js';
 import { loadConfig } from '../config/config.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { createLogger } from '../log.js';
-import { openDatabase, type VigilDatabase } from '../store/database.js';
-import { migrateToLatest } from '../store/migrate.js';
+import type { VigilDatabase } from '../store/database.js';
 import { ageRecipientProblem, readAgeIdentities } from './backup-encryption.js';
 import { createBackup, listBackups, pruneScheduledBackups, restoreBackup, verifyBackup } from './backups.js';
 import { readManifest, sha256File } from './manifest.js';
@@ -37,20 +37,7 @@ if (missing.length)
 const withAge = describe.skipIf(missing.length > 0);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vigil-backup-age-'));
-const open: VigilDatabase[] = [];
-afterEach(async () => {
-  for (const vdb of open.splice(0)) await vdb.close();
-});
-
-async function database(dialect: TestDialect): Promise<VigilDatabase> {
-  const vdb =
-    dialect === 'sqlite'
-      ? await openDatabase(`sqlite:${join(tmp(), 'vigil.db')}`)
-      : await freshDatabase('postgres');
-  if (dialect === 'sqlite') await migrateToLatest(vdb);
-  open.push(vdb);
-  return vdb;
-}
+const database = backupTestDatabases();
 
 /** A key pair from the real age-keygen: the identity file (0600, as age-keygen writes it) and its public key. */
 function ageKeygen(): { keyFile: string; recipient: string } {

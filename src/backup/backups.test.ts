@@ -8,8 +8,9 @@ import { basename, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DIALECTS, freshDatabase, PG_URL, type TestDialect } from '../../test/dialects.js';
+import { describe, expect, it } from 'vitest';
+import { backupTestDatabases } from '../../test/backup-databases.js';
+import { DIALECTS, PG_URL } from '../../test/dialects.js';
 import { cliActor, TEST_PASSWORD } from '../../test/factories.js';
 import { createApiToken, revokeApiToken } from '../accounts/api-tokens.js';
 import { openSession } from '../accounts/sessions.js';
@@ -24,21 +25,8 @@ import { readManifest } from './manifest.js';
 import { scheduleBackups } from './schedule.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vigil-backup-'));
-const open: VigilDatabase[] = [];
 
-async function database(dialect: TestDialect): Promise<VigilDatabase> {
-  const vdb =
-    dialect === 'sqlite'
-      ? await openDatabase(`sqlite:${join(tmp(), 'vigil.db')}`)
-      : await freshDatabase('postgres');
-  if (dialect === 'sqlite') await migrateToLatest(vdb);
-  open.push(vdb);
-  return vdb;
-}
-
-afterEach(async () => {
-  for (const vdb of open.splice(0)) await vdb.close();
-});
+const database = backupTestDatabases();
 
 const deviceTags = async (vdb: VigilDatabase) =>
   (await vdb.db.selectFrom('devices').select('asset_tag').orderBy('asset_tag').execute()).map(
@@ -264,11 +252,14 @@ describe('backup files', () => {
 
   it('an in-memory database cannot be backed up', async () => {
     const vdb = await openDatabase('sqlite::memory:');
-    open.push(vdb);
-    await migrateToLatest(vdb);
-    await expect(createBackup(vdb, { dir: tmp(), trigger: 'manual', actor: cliActor })).rejects.toThrow(
-      /in-memory/,
-    );
+    try {
+      await migrateToLatest(vdb);
+      await expect(createBackup(vdb, { dir: tmp(), trigger: 'manual', actor: cliActor })).rejects.toThrow(
+        /in-memory/,
+      );
+    } finally {
+      await vdb.close();
+    }
   });
 
   it('a SQLite backup taken while another connection writes is a consistent snapshot', async () => {
