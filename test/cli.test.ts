@@ -52,6 +52,13 @@ describe('vigil CLI', () => {
     for (const cmd of ['serve', 'devices', 'users', 'tokens', 'audit', 'db']) expect(r.stdout).toContain(cmd);
   });
 
+  it("states an option's default once in its help (commander adds '(default: …)' itself)", async () => {
+    const r = await vigil(['audit', 'list', '--help']);
+    expect(r.code).toBe(0);
+    const limit = r.stdout.split('\n').find((l) => l.includes('--limit'));
+    expect(limit).toMatch(/at most this many \(default: 50\)$/);
+  });
+
   it('runs as an executable through its #! line', () => {
     // Found on PATH as an operator (or npm's bin link) runs it, with the Node.js that runs this test.
     const r = spawnSync(bin, ['--version'], {

@@ -76,7 +76,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
     .option('--until <date>', 'before this ISO date/time')
     .option('--actor <name>', 'only this actor')
     .option('--action <prefix>', 'only actions starting with this, e.g. auth. or device.')
-    .option('--limit <n>', 'at most this many (default 50)', (v) => Number.parseInt(v, 10), 50)
+    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 50)
     .option('--json', 'print JSON')
     .action(
       action(
