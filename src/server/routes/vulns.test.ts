@@ -225,6 +225,30 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
     );
   });
 
+  it('takes a device by asset tag as well as by id, and 404s a reference that names no device', async () => {
+    // What the table shows (the asset tag), typed back, must not read as "no matches".
+    expect((await items('/api/v1/vulns?deviceId=TASY-4')).map(row).sort()).toEqual([
+      'TASY-4 CVE-2021-39375 needs-review',
+      'TASY-4 CVE-2021-39376 needs-review',
+    ]);
+    const missing = await h.as('auditor').get('/api/v1/vulns?deviceId=NO-SUCH-TAG');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({
+      code: 'not_found',
+      detail: 'Device "NO-SUCH-TAG" not found',
+    });
+    const why = await body<Match>(
+      await h.as('auditor').get('/api/v1/vulns/CVE-2021-39375/devices/TASY-1'),
+      200,
+    );
+    expect(why).toMatchObject({ deviceId: ids['TASY-1'], status: 'affected' });
+    // Resolved, so the decision is refused for what it is (not a candidate), not as an unknown device.
+    const decided = await h
+      .as('clinical-engineer')
+      .post('/api/v1/vulns/CVE-2021-39375/devices/TASY-1/decision', { decision: 'rejected', reason: 'x' });
+    expect(decided.status).toBe(400);
+  });
+
   it('takes decisions from a clinical engineer, not an auditor, and audits them', async () => {
     const path = `/api/v1/vulns/CVE-2017-12712/devices/${ids['SJM-1']}/decision`;
     const decision = { decision: 'confirmed', reason: 'manufactured before 2017-08-28 per Abbott letter' };

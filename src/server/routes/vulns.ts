@@ -28,6 +28,7 @@ import {
 import { appendAudit } from '../../audit/audit-log.js';
 import { invalidInput } from '../../errors.js';
 import { detectAdvisoryFormat } from '../../formats/detect.js';
+import { resolveDevice } from '../../inventory/inventory-service.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
 import { runMatch } from '../../matching/matcher.js';
 import {
@@ -154,12 +155,13 @@ const VulnParam = z.object({
     .max(128)
     .openapi({ param: { name: 'vulnerability', in: 'path' } }),
 });
+const DEVICE_REF = 'A device id or reference (asset tag, serial, UDI, MAC, IP, host name)';
 const DeviceVulnParams = VulnParam.extend({
   deviceId: z
     .string()
     .min(1)
-    .max(64)
-    .openapi({ param: { name: 'deviceId', in: 'path' } }),
+    .max(255)
+    .openapi({ param: { name: 'deviceId', in: 'path' }, description: DEVICE_REF }),
 });
 
 async function bodyBytes(req: Request): Promise<Uint8Array> {
@@ -178,7 +180,7 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
       request: {
         query: z.object({
           status: many(z.enum(MATCH_STATUSES)),
-          deviceId: z.string().max(64).optional(),
+          deviceId: z.string().max(255).optional().openapi({ description: DEVICE_REF }),
           vulnerability: z.string().max(128).optional(),
           candidate: flag,
           limit: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -200,11 +202,15 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { limit, ...q } = c.req.valid('query');
+      const { vdb } = c.get('ctx');
+      const actor = actorOf(c);
+      // The asset tag or address a list shows, typed back, must not read as "no matches": resolve it, or 404.
+      if (q.deviceId) q.deviceId = (await resolveDevice(vdb, actor, q.deviceId)).id;
       const items = [];
       const query = Object.fromEntries(
         Object.entries({ ...q, limit: limit + 1 }).filter(([, v]) => v !== undefined),
       );
-      for await (const m of streamVulnMatches(c.get('ctx').vdb, actorOf(c), query)) items.push(m);
+      for await (const m of streamVulnMatches(vdb, actor, query)) items.push(m);
       const more = items.length > limit;
       if (more) items.length = limit;
       return c.json({ items, nextCursor: more ? (items.at(-1)?.id ?? null) : null }, 200);
@@ -245,7 +251,10 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const p = c.req.valid('param');
-      const m = await explainMatch(c.get('ctx').vdb, actorOf(c), p.deviceId, p.vulnerability);
+      const { vdb } = c.get('ctx');
+      const actor = actorOf(c);
+      const deviceId = (await resolveDevice(vdb, actor, p.deviceId)).id;
+      const m = await explainMatch(vdb, actor, deviceId, p.vulnerability);
       return c.json({ ...m, details: m.details as unknown as Record<string, unknown> }, 200);
     },
   )
@@ -278,9 +287,10 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
       const input = c.req.valid('json');
       const { vdb } = c.get('ctx');
       const actor = actorOf(c);
+      const deviceId = (await resolveDevice(vdb, actor, p.deviceId)).id;
       // A site-limited caller may only decide on matches it can see (explainMatch 404s on other sites).
-      await explainMatch(vdb, actor, p.deviceId, p.vulnerability);
-      return c.json(await decideCandidate(vdb, actor, p.deviceId, p.vulnerability, input), 200);
+      await explainMatch(vdb, actor, deviceId, p.vulnerability);
+      return c.json(await decideCandidate(vdb, actor, deviceId, p.vulnerability, input), 200);
     },
   )
   .openapi(
