@@ -169,9 +169,9 @@ describe('headers and mappings', () => {
       'nonsense',
     ]);
     expect([...mapping]).toEqual([
-      ['asset#', 'asset_tag'],
+      ['Asset #', 'asset_tag'],
       ['a=b', 'serial_number'],
-      ['notes', null],
+      ['Notes', null],
     ]);
     expect(issues).toEqual([
       { field: '--map x=colour', reason: expect.stringMatching(/"colour" is not a column/) },
@@ -206,7 +206,8 @@ describe('headers and mappings', () => {
       'both "Asset Tag" and "asset_tag" map to asset_tag',
     ]);
     expect(await fatal('asset_tag\nA\n', ['Tag No=asset_tag'])).toEqual([
-      'the mapping names a column "tagno" that the file does not have',
+      // Quoted as the person wrote it, not as Vigil compares it ("tagno").
+      'the mapping names a column "Tag No" that the file does not have',
     ]);
   });
 

@@ -114,7 +114,11 @@ export function isCmmsColumn(value: string): value is CmmsColumn {
   return (CMMS_COLUMNS as readonly string[]).includes(value);
 }
 
-/** A header mapping: file header (compared by `headerKey`) → column, or `null` to ignore the column. */
+/**
+ * A header mapping: file header as the person wrote it (compared with the file's by `headerKey`, so errors
+ * can quote it as written) → column, or `null` to ignore the column. Of two entries for one header, the
+ * later wins.
+ */
 export type HeaderMapping = Map<string, CmmsColumn | null>;
 
 const IGNORE_TARGETS = new Set(['-', 'ignore']);
@@ -145,8 +149,8 @@ export function parseHeaderMapping(
       issues.push({ ...where, reason: `"${entry}" is not HEADER=column` });
       continue;
     }
-    if (IGNORE_TARGETS.has(target)) mapping.set(headerKey(header), null);
-    else if (isCmmsColumn(target)) mapping.set(headerKey(header), target);
+    if (IGNORE_TARGETS.has(target)) mapping.set(header, null);
+    else if (isCmmsColumn(target)) mapping.set(header, target);
     else
       issues.push({
         ...where,
@@ -331,8 +335,10 @@ function columnsOf(
   const warnings: InputIssue[] = [];
   const used = new Map<CmmsColumn, string>();
   const keysInFile = new Set(header.map(headerKey));
-  for (const source of mapping.keys()) {
-    if (!keysInFile.has(source))
+  const byKey = new Map<string, CmmsColumn | null>();
+  for (const [source, column] of mapping) {
+    byKey.set(headerKey(source), column);
+    if (!keysInFile.has(headerKey(source)))
       issues.push({
         file,
         line: 1,
@@ -344,9 +350,9 @@ function columnsOf(
     const h = raw.trim();
     const key = headerKey(h);
     if (!key) return { header: h, column: null };
-    const column = mapping.has(key) ? mapping.get(key)! : (COLUMN_BY_KEY.get(key) ?? null);
+    const column = byKey.has(key) ? byKey.get(key)! : (COLUMN_BY_KEY.get(key) ?? null);
     if (column === null) {
-      if (!mapping.has(key)) {
+      if (!byKey.has(key)) {
         warnings.push({
           file,
           line: 1,
