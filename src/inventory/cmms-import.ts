@@ -30,6 +30,8 @@ export interface CmmsImportOptions {
   mapping?: HeaderMapping;
   dryRun?: boolean;
   skipBadRows?: boolean;
+  /** How the caller's user asks for skipBadRows, for the refusal's advice (`--skip-bad-rows` by default). */
+  skipBadRowsHint?: string;
 }
 
 export type RowOutcome = 'created' | 'updated' | 'unchanged';
@@ -247,7 +249,7 @@ export async function importCmmsCsv(
   result.durationMs = Math.round(performance.now() - started);
   if (outcome === 'rejected') {
     throw invalidInput(
-      `${file}: ${result.rejected} of ${plural(result.rows, 'row')} rejected; nothing was imported (fix them, or use --skip-bad-rows to import the good rows)`,
+      `${file}: ${result.rejected} of ${plural(result.rows, 'row')} rejected; nothing was imported (fix them, or use ${opts.skipBadRowsHint ?? '--skip-bad-rows'} to import the good rows)`,
       result.issues,
     );
   }

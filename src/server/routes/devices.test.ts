@@ -27,11 +27,15 @@ describe.each(DIALECTS)('devices and sites API on %s', (dialect) => {
 
   it('imports a CMMS export: refused whole on bad rows, dry run, skip bad rows, then for real', async () => {
     const eng = h.as('clinical-engineer');
-    const bad = await body<{ code: string; issues: { line: number }[] }>(
+    const bad = await body<{ code: string; detail: string; issues: { line: number }[] }>(
       await eng.request('POST', '/api/v1/devices/import?fileName=bad-rows.csv', fixture('bad-rows.csv'), CSV),
       400,
     );
     expect(bad.code).toBe('invalid_input');
+    // The advice is in the API's terms, not the CLI flag a caller of the API cannot pass.
+    expect(bad.detail).toBe(
+      'bad-rows.csv: 7 of 9 rows rejected; nothing was imported (fix them, or use skipBadRows=true to import the good rows)',
+    );
     expect(bad.issues.map((i) => i.line)).toEqual([3, 4, 5, 6, 6, 7, 8, 9]);
     const dry = await body(
       await eng.request(

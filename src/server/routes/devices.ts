@@ -531,6 +531,7 @@ export const deviceRoutes = new OpenAPIHono<AppEnv>()
         ...(mapped.mapping.size ? { mapping: mapped.mapping } : {}),
         dryRun: q.dryRun,
         skipBadRows: q.skipBadRows,
+        skipBadRowsHint: 'skipBadRows=true',
       });
       return c.json(result, 200);
     },
