@@ -180,6 +180,21 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
     );
     const o = await moveTask(vdb, cliActor, t.id, { state: 'open', reason: 'retirement postponed' }, T0);
     expect(o).toMatchObject({ state: 'open', closeReason: null });
+    // Scheduling needs an assignee: the task's own when it has one, so it is not asked for twice.
+    const win = {
+      windowStart: at(3).toISOString(),
+      windowEnd: new Date(at(3).getTime() + 3_600_000).toISOString(),
+    };
+    await expect(moveTask(vdb, cliActor, t.id, { state: 'scheduled', ...win }, T0)).rejects.toThrow(
+      'needs assignee',
+    );
+    await updateTask(vdb, cliActor, t.id, { assignee: 'biomed-2' }, T0);
+    expect(await moveTask(vdb, cliActor, t.id, { state: 'scheduled', ...win }, T0)).toMatchObject({
+      state: 'scheduled',
+      assignee: 'biomed-2',
+      maintenanceWindow: { start: win.windowStart, end: win.windowEnd },
+    });
+    await moveTask(vdb, cliActor, t.id, { state: 'open', reason: 'window cancelled' }, T0);
     await expect(
       createTask(vdb, cliActor, { device: 'TASY-2', vulnerability: 'CVE-1999-0001' }, T0),
     ).rejects.toThrow(/not found/);

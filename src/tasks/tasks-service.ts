@@ -690,6 +690,8 @@ export async function moveTask(
   return transaction(vdb, async (tx) => {
     const view = await taskInScope(tx, actor, id);
     const fields: TransitionInput & { departmentContacted?: string } = { ...q };
+    // Scheduled needs someone to do it: the task's assignee, unless another is given.
+    if (q.state === 'scheduled' && !q.assignee && view.assignee) fields.assignee = view.assignee;
     // Applied needs who and when: the caller, now, unless given.
     if (q.state === 'applied') {
       fields.appliedBy = q.appliedBy ?? actor.name;
