@@ -2,7 +2,7 @@
  * @module The CLI's side of the error contract: a VigilError becomes a clear message (with every input
  * issue on its own line) and its stable exit code; anything else is an internal error (exit 70).
  */
-import { formatIssue, VigilError } from '../errors.js';
+import { formatIssue, invalidInput, VigilError } from '../errors.js';
 
 export function reportError(
   err: unknown,
@@ -31,4 +31,14 @@ export function action<A extends unknown[]>(
       process.exitCode = reportError(err);
     }
   };
+}
+
+/**
+ * `vigil alerts|findings false-positive ID` without `--reason`. The services' message speaks to every
+ * caller ("a reason is required": the API and the dashboard have no flags); here the flag is named.
+ */
+export function reasonNeeded(): VigilError {
+  return invalidInput('Say why it is a false positive: give --reason TEXT', [
+    { field: '--reason', reason: 'required' },
+  ]);
 }

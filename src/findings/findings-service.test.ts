@@ -87,8 +87,10 @@ describe.each(DIALECTS)('findings on %s', (dialect) => {
     const [f] = await listFindings(h.ctx.vdb, cliActor, { type: 'insecure-protocol' });
     await setFindingState(h.ctx.vdb, cliActor, f!.id, 'acknowledged');
     expect((await getFinding(h.ctx.vdb, cliActor, f!.id)).state).toBe('acknowledged');
+    // Said to every caller (API, dashboard, CLI): no command-line flag in it.
     await expect(setFindingState(h.ctx.vdb, cliActor, f!.id, 'false-positive')).rejects.toMatchObject({
       code: 'invalid_input',
+      message: 'Say why it is a false positive: a reason is required',
     });
     await setFindingState(
       h.ctx.vdb,

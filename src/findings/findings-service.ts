@@ -137,7 +137,7 @@ export async function setFindingState(
   assertCan(actor, 'findings:write');
   if (!FINDING_STATES.includes(state)) throw invalidInput(`Unknown finding state "${state}"`);
   if (state === 'false-positive' && !reason?.trim()) {
-    throw invalidInput('Say why it is a false positive (--reason)', [
+    throw invalidInput('Say why it is a false positive: a reason is required', [
       { field: 'reason', reason: 'required' },
     ]);
   }

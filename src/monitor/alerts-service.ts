@@ -624,7 +624,7 @@ export async function changeAlertState(
   assertCan(actor, 'alerts:write');
   const { state, reason } = parseInput(AlertStateChangeSchema, input, 'alert state change');
   if (state === 'false-positive' && !reason)
-    throw invalidInput('Say why it is a false positive (--reason)', [
+    throw invalidInput('Say why it is a false positive: a reason is required', [
       { field: 'reason', reason: 'required' },
     ]);
   const now = (opts.now ?? new Date()).toISOString();

@@ -23,7 +23,7 @@ import { findSite } from '../../store/site-store.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson, readStdin } from '../io.js';
-import { action } from '../run-command.js';
+import { action, reasonNeeded } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -175,6 +175,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
       .option('--reason <text>', 'why (kept with the alert and in the audit log)')
       .action(
         action(async (id: string, o: { reason?: string }) => {
+          if (state === 'false-positive' && !o.reason?.trim()) throw reasonNeeded();
           const { vdb } = await cli.get();
           const a = await changeAlertState(vdb, cli.actor(), id, {
             state,

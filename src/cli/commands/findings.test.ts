@@ -51,6 +51,9 @@ describe('vigil findings', { timeout: 120_000 }, () => {
     expect(ack.stdout).toBe(
       `Finding ${f.id} (cleartext-phi hl7:2575 on ${f.deviceLabel}) is acknowledged.\n`,
     );
+    const fp = await vigil(['findings', 'false-positive', f.id]);
+    expect(fp.code).toBe(65);
+    expect(fp.stderr).toContain('Say why it is a false positive: give --reason TEXT');
   });
 
   it('--device takes the label people see (an address), not only the id', async () => {

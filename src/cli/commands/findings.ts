@@ -13,7 +13,7 @@ import {
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
-import { action } from '../run-command.js';
+import { action, reasonNeeded } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -132,6 +132,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
       .option('--reason <text>', 'why (kept in the audit log)')
       .action(
         action(async (id: string, o: { reason?: string }) => {
+          if (state === 'false-positive' && !o.reason?.trim()) throw reasonNeeded();
           const { vdb } = await cli.get();
           const f = await setFindingState(vdb, cli.actor(), id, state, o.reason);
           process.stdout.write(
