@@ -110,6 +110,20 @@ describe('matchRecallToDevice', () => {
     expect(matchRecallToDevice(weck, d)).toBeNull();
   });
 
+  it('a device without a lot or serial keeps its match, and the explanation says what to check', () => {
+    // The sentence is whole: it ended "check this device’s" before.
+    const byLot = matchRecallToDevice(weck, device({ manufacturer: 'Weck', modelNumber: '809600' }))!;
+    expect(byLot.evidence.unitCheck).toBe('lot numbers are listed; this device has no lot recorded');
+    expect(byLot.explanation).toBe(
+      'Z-0418-05 → TAG-1: firm Weck = Weck and the recall names 809600; the recall lists lots and none is recorded for this device: check its lot',
+    );
+    const ranged = prepareRecall({ ...weck.recall, codeInfo: 'Serial Numbers:  RRFK00036 - RRFK00128.' });
+    const bySerial = matchRecallToDevice(ranged, device({ manufacturer: 'Weck', modelNumber: '809600' }))!;
+    expect(bySerial.explanation).toMatch(
+      /; the recall lists serial numbers and none is recorded for this device: check its serial number$/,
+    );
+  });
+
   it('the index offers only devices that could match', () => {
     const a = device({ id: 'a', manufacturer: 'Weck', modelNumber: '809600' });
     const b = device({ id: 'b', manufacturer: 'Other', modelNumber: '809600' });

@@ -204,7 +204,9 @@ export function matchRecallToDevice(p: PreparedRecall, d: DeviceForMatch): Recal
     } else if (serial) return null;
     else {
       ev.unitCheck = 'serial numbers are listed; this device has none recorded';
-      why.push('the recall lists serial numbers; check this device’s');
+      why.push(
+        'the recall lists serial numbers and none is recorded for this device: check its serial number',
+      );
     }
   } else if (p.code.lots.length && !p.code.allUnits) {
     if (d.lot && listsCode(p.code.lots, [], d.lot)) {
@@ -214,7 +216,7 @@ export function matchRecallToDevice(p: PreparedRecall, d: DeviceForMatch): Recal
     } else if (d.lot) return null;
     else {
       ev.unitCheck = 'lot numbers are listed; this device has no lot recorded';
-      why.push('the recall lists lots; check this device’s');
+      why.push('the recall lists lots and none is recorded for this device: check its lot');
     }
   }
   return {
