@@ -136,6 +136,8 @@ describe('vigil recalls (built binary)', { timeout: 300_000 }, () => {
     });
     const hibcc = await vigil(['udi', 'parse', '+A123BJC5D6E71G']);
     expect(hibcc.stdout).toMatch(/issuer\s+HIBCC\ndi\s+A123BJC5D6E71/);
+    // Every label is apart from its value (it read "unitOfMeasure1").
+    expect(hibcc.stdout).toMatch(/^unitOfMeasure +1$/m);
     const bad = await vigil(['udi', 'parse', '+A123BJC5D6E71H']);
     expect(bad.code).toBe(65);
     expect(bad.stderr).toMatch(/position 14: bad check character "H" \(expected "G"\)/);

@@ -272,12 +272,10 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
           ['manufactured', u.manufactured],
           ...Object.entries(u.extra),
         ];
-        process.stdout.write(
-          `${rows
-            .filter(([, v]) => v !== null && v !== undefined)
-            .map(([k, v]) => `${k.padEnd(13)}${v}`)
-            .join('\n')}\n`,
-        );
+        const shown = rows.filter(([, v]) => v !== null && v !== undefined);
+        // The widest label (HIBCC's unitOfMeasure) still gets a space before its value.
+        const width = Math.max(13, ...shown.map(([k]) => k.length + 2));
+        process.stdout.write(`${shown.map(([k, v]) => `${k.padEnd(width)}${v}`).join('\n')}\n`);
       }),
     );
 }
