@@ -19,7 +19,10 @@ export const optText = z
 /** A required identifier: non-empty text (numbers are accepted and turned into text). */
 export const idText = (what: string) =>
   z
-    .union([z.string(), z.number()], { error: `${what} must be text` })
+    .union([z.string(), z.number()], {
+      // A record without its key is told so; "must be text" would send the reader looking for a value.
+      error: (issue) => (issue.input === undefined ? `${what} is missing` : `${what} must be text`),
+    })
     .transform((v) => String(v).trim())
     .refine((s) => s.length > 0 && s.length <= 200, `${what} must be 1–200 characters`);
 

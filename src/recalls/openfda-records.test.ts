@@ -81,6 +81,9 @@ describe('openFDA records (real samples)', () => {
     const r = OpenFdaRecallSchema.safeParse({ res_event_number: '1' });
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(['product_res_number']);
+    expect(r.error!.issues[0]!.message).toBe('product_res_number is missing');
+    const wrongType = OpenFdaRecallSchema.safeParse({ res_event_number: '1', product_res_number: {} });
+    expect(wrongType.error!.issues[0]!.message).toBe('product_res_number must be text');
     expect(
       GudidDeviceSchema.safeParse({
         public_device_record_key: 'k',

@@ -128,6 +128,7 @@ describe.each(DIALECTS)('recalls on %s', (dialect) => {
       'results[2].k_numbers',
       'results[3]',
     ]);
+    expect(file.issues[0]!.reason).toBe('res_event_number is missing');
     expect(file.issues[1]!.reason).toBe('must be a list of text values (or one text value)');
     expect(file.issues[2]!.reason).toMatch(/malformed JSON/);
     const text = readFileSync(f('device-recall-bad-records.json'), 'utf8');
