@@ -101,6 +101,19 @@ describe('capture analyzer (no database)', () => {
     for (const secret of NEVER_STORED) expect(JSON.stringify(r)).not.toContain(secret);
   });
 
+  it("takes no software version from a template data set (dcmtk's RT plan: 'Manufacturer name here')", async () => {
+    // The workstation stores a template RT plan (software "softwareV1") and a GE CT image (software "05").
+    const r = await analyzeCapture(fixture('dicom-rtplan-store.pcap'), { file: 'dicom-rtplan-store.pcap' });
+    const ws = r.hosts.find((h) => h.ips.includes('10.20.0.50'))!;
+    const hints = ws.hints.filter((h) => h.kind.startsWith('dicom.')).map((h) => `${h.kind}=${h.value}`);
+    // The template's equipment is kept as a hint (what it said, with its packets), its version is not.
+    expect(hints).toEqual(expect.arrayContaining(['dicom.manufacturer=Manufacturer name here']));
+    expect(hints).toContain('dicom.softwareVersion=05');
+    expect(hints).not.toContain('dicom.softwareVersion=softwareV1');
+    expect(ws.identity.softwareVersion?.value).toBe('05');
+    expect(ws.identity.manufacturer?.value).toBe('GE Medical Systems');
+  });
+
   it('reads Telnet, FTP and SSH: banners, cleartext credentials without the password', async () => {
     const r = await analyzeCapture(fixture('07-telnet-ftp-ssh-mqtt.pcap'), { file: '07.pcap' });
     const legacy = r.hosts.find((h) => h.ips.includes('10.20.0.40'))!;

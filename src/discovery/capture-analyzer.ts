@@ -48,6 +48,7 @@ import type {
   SourceResult,
 } from './host-observation.js';
 import { HostBuilder, HostTable, iso } from './host-table.js';
+import { isPlaceholderValue } from './placeholder-value.js';
 import { checkDefaultCredential, defaultCredentialEntry } from './rules/default-credentials.js';
 
 export interface CaptureProgress {
@@ -1082,7 +1083,13 @@ export class CaptureAnalyzer implements TcpConsumer {
         const evd = ev('C-STORE data set attributes');
         if (e.manufacturer) client.addHint('dicom.manufacturer', e.manufacturer, evd);
         if (e.modelName) client.addHint('dicom.model', e.modelName, evd);
-        for (const v of e.softwareVersions ?? []) client.addHint('dicom.softwareVersion', v, evd);
+        // A template's equipment ("Manufacturer name here") comes with a template's version: it is no
+        // device's, and would become the host's software version and feed vulnerability matching.
+        const template =
+          (e.manufacturer !== undefined && isPlaceholderValue(e.manufacturer)) ||
+          (e.modelName !== undefined && isPlaceholderValue(e.modelName));
+        if (!template)
+          for (const v of e.softwareVersions ?? []) client.addHint('dicom.softwareVersion', v, evd);
         if (e.modality) client.addHint('dicom.modality', e.modality, evd);
         return;
       }

@@ -8,15 +8,14 @@
  * the device's software version.
  * @see DICOM PS3.7 Annex D.3.3.2 Implementation Class UID and Version Name
  */
+import { PLACEHOLDER_VALUE } from '../placeholder-value.js';
 import type { FingerprintRule } from './fingerprint-rule.js';
 
 /**
- * A data set's equipment attribute, unless it is a placeholder: templates and sample data ship values such
- * as "Manufacturer name here" or "UNKNOWN" that name no one, and a device labelled by them in every list
- * and report misleads more than an unknown one. The value is still kept as a hint, with its evidence.
+ * A data set's equipment attribute, unless it is a placeholder (placeholder-value.ts). The value is still
+ * kept as a hint, with its evidence.
  */
-const NAMED_VALUE =
-  '^(?!\\s*(?:unknown|unspecified|not specified|n/?a|none|null|nil|undefined|default|test|tbd|x+|-+|\\.+|\\?+|0+|manufacturer|model|.*\\bname here)\\s*$)(.+)$';
+const NAMED_VALUE = `^(?!${PLACEHOLDER_VALUE}$)(.+)$`;
 
 export const DICOM_RULES: FingerprintRule[] = [
   // ---- Toolkits -----------------------------------------------------------------------------------------
