@@ -143,7 +143,14 @@ describe.each(DIALECTS)('backups on %s', (dialect) => {
     const [last] = await listAudit(vdb, { limit: 1 });
     expect(last).toMatchObject({ action: 'db.restore', actor: cliActor.name });
     expect((await verifyAuditChain(vdb)).ok).toBe(true);
-    expect((await listBackups(vdb)).map((x) => x.trigger)).toContain('before-restore');
+    // The backup history goes on: the restored backup's own row (written after its copy was taken) and
+    // the safety copy are both still listed.
+    const history = await listBackups(vdb);
+    expect(history.map((x) => x.file)).toEqual(expect.arrayContaining([b.file, r.safetyCopy]));
+    expect(history.find((x) => x.file === r.safetyCopy)).toMatchObject({
+      trigger: 'before-restore',
+      status: 'ok',
+    });
     if (dialect === 'postgres') {
       expect(r.replacedSchema).toMatch(/_before_restore_/);
       const client = new pg.Client({ connectionString: PG_URL });

@@ -531,6 +531,25 @@ async function restoreVerified(
           actor: opts.actor,
           recipients: opts.recipients ?? [],
         });
+  const history: BackupTable[] = await vdb.db
+    .selectFrom('backups')
+    .selectAll()
+    .execute()
+    .catch(() => []);
+  // A database that could not be read still gets its safety copy's row.
+  if (safety && !history.some((b) => b.id === safety.id)) {
+    const m = safety.manifest;
+    history.push({
+      ...row(safety.id, { trigger: 'before-restore', actor: opts.actor }, m.createdAt, 'ok', {
+        file: safety.file,
+        bytes: m.bytes,
+        sha256: m.sha256,
+      }),
+      schema_version: m.schemaVersion,
+      audit_entries: m.audit.entries,
+      audit_head_hash: m.audit.headHash,
+    });
+  }
   let replacedSchema: string | null = null;
   if (vdb.dialect === 'sqlite') await restoreSqlite(plaintext, vdb.file!);
   else {
@@ -580,24 +599,12 @@ async function restoreVerified(
       const now = changedAt.get(u.id);
       return now !== undefined && now > u.password_changed_at;
     });
-    if (safety)
+    // The backup history goes on: rows of backups taken after the restored copy (the restored backup's
+    // own row among them, and the safety copy) would otherwise vanish from `vigil db backups`.
+    for (const row of history)
       await tx.db
         .insertInto('backups')
-        .values({
-          id: safety.id,
-          trigger: 'before-restore',
-          started_at: safety.manifest.createdAt,
-          finished_at: nowIso(),
-          status: 'ok',
-          file: safety.file,
-          bytes: safety.manifest.bytes,
-          sha256: safety.manifest.sha256,
-          schema_version: safety.manifest.schemaVersion,
-          audit_entries: safety.manifest.audit.entries,
-          audit_head_hash: safety.manifest.audit.headHash,
-          error: null,
-          actor: opts.actor.name,
-        })
+        .values(row)
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     const result: RestoreResult = {

@@ -66,7 +66,7 @@ describe('vigil db backups', () => {
     expect(restored.code).toBe(0);
     expect(restored.out).toMatch(/^Restored sqlite:.*vigil\.db from .*-manual\.db \(taken /);
     expect(restored.out).toMatch(/What it replaced is in .*-before-restore\.db\./);
-    expect(restored.out).toMatch(/0 sessions ended: everyone signs in again\./);
+    expect(restored.out).toMatch(/No session was open; everyone signs in again\./);
     const tags = await vdb.db.selectFrom('devices').select('asset_tag').execute();
     expect(tags.map((t) => t.asset_tag)).toEqual(['INF-0042']);
   });

@@ -191,7 +191,11 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
             );
           if (r.migrationsApplied.length)
             out.push(`  Migrated to this Vigil: ${r.migrationsApplied.join(', ')}.`);
-          out.push(`  ${plural(r.sessionsEnded, 'session')} ended: everyone signs in again.`);
+          out.push(
+            r.sessionsEnded > 0
+              ? `  ${plural(r.sessionsEnded, 'session')} ended: everyone signs in again.`
+              : '  No session was open; everyone signs in again.',
+          );
           if (r.usersKeptDisabled.length)
             out.push(`  Kept disabled (disabled after the backup): ${r.usersKeptDisabled.join(', ')}.`);
           if (r.tokensKeptRevoked.length)
