@@ -49,6 +49,22 @@ describe('loadConfig', () => {
       'trustProxy (VIGIL_TRUST_PROXY)',
     ]);
     expect(e.issues.find((i) => i.field?.startsWith('auditRetention'))?.reason).toMatch(/6 years/);
+    // Each says what it read, so a typo or a unit shows; a value that may hold a secret is never repeated.
+    expect(e.issues.find((i) => i.field?.startsWith('port'))?.reason).toMatch(/\(given "eighty"\)$/);
+    expect(e.issues.find((i) => i.field?.startsWith('trustProxy'))?.reason).toMatch(/\(given "maybe"\)$/);
+    expect(e.issues.find((i) => i.field?.startsWith('db'))?.reason).not.toContain('mysql://x');
+  });
+
+  it('never repeats a secret it refuses', () => {
+    let err: unknown;
+    try {
+      loadConfig({
+        env: { VIGIL_SMTP_PORT: '25', VIGIL_SMTP_PASSWORD: '', VIGIL_OIDC_CLIENT_SECRET: 'x'.repeat(5000) },
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as VigilError).issues.map((i) => i.reason).join(' ')).not.toContain('xxxx');
   });
 
   it('rejects unknown options in the config file and half a TLS pair', () => {

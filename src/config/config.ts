@@ -321,6 +321,23 @@ export interface ConfigSources {
   file?: string | undefined;
 }
 
+/** Options whose value may hold a secret (a password, a URL with one): never repeated in an error. */
+const NEVER_REPEATED = new Set<string>([
+  'db',
+  'oidcClientSecret',
+  'smtpPassword',
+  'smtpUser',
+  'backupRecipients',
+]);
+
+/** ` (given "abc")`, so the person sees what was read (a typo, a unit, a stray quote); '' for secrets. */
+function givenValue(key: string, value: unknown): string {
+  if (NEVER_REPEATED.has(key) || !(key in CONFIG_OPTIONS)) return '';
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return '';
+  const text = String(value);
+  return ` (given ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)})`;
+}
+
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
   const merged: Record<string, unknown> = {};
@@ -343,7 +360,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         reason:
           i.code === 'unrecognized_keys'
             ? `unknown ${pluralWord(i.keys.length, 'option')}: ${i.keys.join(', ')}`
-            : i.message,
+            : `${i.message}${givenValue(key, merged[key])}`,
       };
     });
     throw new VigilError(
