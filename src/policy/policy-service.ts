@@ -177,8 +177,10 @@ export interface ProposeResult extends StoredPolicy {
   flows: number;
   /** Of those, TCP conversations the server only ever refused or left unanswered: left out. */
   refused: number;
-  /** What changes against the approved policy of the same scope. */
+  /** What changes against the approved policy of the same scope (every rule added when there is none). */
   diff: PolicyDiff;
+  /** The approved policy `diff` compares with; null when the scope has none yet. */
+  approvedId: string | null;
   /** Advisory port guidance and MDS2 declarations the proposal applied, rule by rule. */
   guidance: AppliedGuidance[];
 }
@@ -242,7 +244,14 @@ export async function proposeDraft(
     guidance: applied.length,
     zones,
   });
-  return { ...stored, flows: flows.length, refused: refusedFlows, diff, guidance: applied };
+  return {
+    ...stored,
+    flows: flows.length,
+    refused: refusedFlows,
+    diff,
+    approvedId: current?.id ?? null,
+    guidance: applied,
+  };
 }
 
 /** Saves a policy a person wrote or edited (a file or an API body) as a draft of its site's scope. */

@@ -35,11 +35,24 @@ describe('vigil policy / services CLI', () => {
     expect(vigil(['policy', 'simulate']).code).toBe(66); // nothing approved yet: not found
     const proposed = vigil(['policy', 'propose', '--json']);
     expect(proposed.code, proposed.stderr).toBe(0);
-    const draft = JSON.parse(proposed.stdout) as { id: string; ruleCount: number; reviewCount: number };
+    const draft = JSON.parse(proposed.stdout) as {
+      id: string;
+      ruleCount: number;
+      reviewCount: number;
+      approvedId: string | null;
+    };
     expect(draft.ruleCount).toBeGreaterThan(2);
+    expect(draft.approvedId).toBeNull();
+    expect(vigil(['policy', 'propose']).stdout).toMatch(
+      /No policy is approved for this scope yet: every rule is new\./,
+    );
     // Telnet and FTP were seen: proposed, but flagged for review.
     expect(draft.reviewCount).toBeGreaterThanOrEqual(2);
     expect(vigil(['policy', 'approve', draft.id]).stdout).toMatch(/is approved/);
+    // The same traffic proposed again: nothing changes against the policy just approved.
+    expect(vigil(['policy', 'propose']).stdout).toMatch(
+      /Against the approved policy: 0 added, 0 removed, 0 changed\./,
+    );
     // The table a reviewer reads: each side with its hosts, the service, and every reason whole.
     const shown = vigil(['policy', 'show']).stdout;
     expect(shown).toMatch(/^r\d+ +\S+ 10\.20\.0\.50 +\S+ +23\/tcp telnet +yes$/m);

@@ -163,8 +163,10 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
               (r.refused
                 ? ` (${r.refused} left out: TCP conversations the server only refused or never answered)`
                 : '') +
-              `. Against the approved policy: ${r.diff.added.length} added, ` +
-              `${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n` +
+              (r.approvedId
+                ? `. Against the approved policy: ${r.diff.added.length} added, ` +
+                  `${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n`
+                : `. No policy is approved for this scope yet: every rule is new.\n`) +
               `Review it, then: vigil policy approve ${r.id}\n`,
           );
         },

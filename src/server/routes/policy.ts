@@ -135,6 +135,9 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
                 'TCP conversations among `flows` the server only refused or never answered: left out',
             }),
             diff: z.record(z.string(), z.unknown()),
+            approvedId: z.string().nullable().openapi({
+              description: 'The approved policy `diff` compares with; null when the scope has none yet',
+            }),
             guidance: z.array(AppliedGuidanceSchema),
           }),
           'The stored draft, how many flows it came from, its diff against the approved policy, and the port guidance it applied',
