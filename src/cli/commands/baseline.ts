@@ -5,7 +5,6 @@
 
 import type { Command } from 'commander';
 import { plural } from '../../format-count.js';
-import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
 import {
   approveBaselines,
@@ -15,11 +14,10 @@ import {
   listBaselineViews,
   showBaseline,
 } from '../../monitor/baseline/baseline-service.js';
-import type { DbHandle } from '../../store/transaction.js';
-import { resolveModel } from '../../tasks/campaigns-service.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
+import { subjectNames } from '../subject-names.js';
 
 interface SubjectOpts {
   model?: string;
@@ -41,26 +39,6 @@ function detailText(v: unknown): string {
       .map(([k, x]) => `${k}:${detailText(x)}`)
       .join(',');
   return String(v);
-}
-
-/**
- * What people call each baseline's subject, by baseline id: the device's label (asset tag, else make and
- * model with an address, else the address), or the model as "Maker Model". The ids stay in the JSON.
- */
-async function subjectNames(h: DbHandle, list: readonly Baseline[]): Promise<Map<string, string>> {
-  const labels = await deviceLabels(
-    h,
-    list.flatMap((b) => (b.deviceId ? [b.deviceId] : [])),
-  );
-  const out = new Map<string, string>();
-  for (const b of list) {
-    if (b.deviceId) out.set(b.id, labelIn(labels, b.deviceId));
-    else if (b.modelId) {
-      const m = await resolveModel(h, b.modelId).catch(() => undefined);
-      out.set(b.id, m ? `${m.manufacturer} ${m.name}`.trim() : b.modelId);
-    }
-  }
-  return out;
 }
 
 function printBaseline(b: Baseline, name: string | undefined): void {

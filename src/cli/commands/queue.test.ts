@@ -10,6 +10,7 @@ import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
 import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
 import { addDevice } from '../../inventory/inventory-service.js';
+import { addOverride } from '../../risk/overrides-service.js';
 import type { VigilDatabase } from '../../store/database.js';
 import { registerQueueCommands } from './queue.js';
 
@@ -73,5 +74,31 @@ describe.each(DIALECTS)('vigil queue on %s', (dialect) => {
       expect(r).toMatchObject({ code: 0, out: 'Nothing overdue: no item is past its due date.\n' });
     }
     expect((await run('queue')).out).not.toContain('Nothing');
+  });
+
+  it('names the target of each risk override by the device label or the model, not its id', async () => {
+    const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const reason = 'segmented behind the clinical firewall';
+    await addOverride(vdb, cliActor, {
+      scope: 'device',
+      device: unitId,
+      point: 'EXP',
+      value: 'small',
+      reason,
+      expiresAt,
+    });
+    await addOverride(vdb, cliActor, {
+      scope: 'model',
+      device: 'TASY-1',
+      point: 'EXP',
+      value: 'small',
+      reason,
+      expiresAt,
+    });
+    const list = await run('override', 'list');
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/ device +Philips Tasy EMR HTML5 \(10\.40\.0\.42\) +EXP +small /);
+    expect(list.out).toMatch(/ model +Philips Tasy EMR HTML5 +EXP +small /);
+    expect(list.out).not.toContain(unitId);
   });
 });

@@ -14,6 +14,7 @@ import { groupQueue, listQueuePage, type QueueItem, queueOptionsFrom } from '../
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
+import { subjectNames } from '../subject-names.js';
 
 const positive = (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw invalidInput('--limit must be a whole number of at least 1');
@@ -191,13 +192,14 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
         const { vdb } = await cli.get();
         const list = await listRiskOverrides(vdb, cli.actor(), o.all ? { all: true } : {});
         if (o.json) return printJson(list);
+        const names = await subjectNames(vdb, list);
         process.stdout.write(
           formatTable(
             ['ID', 'SCOPE', 'TARGET', 'POINT', 'VALUE', 'EXPIRES', 'BY', 'REASON'],
             list.map((r) => [
               r.id,
               r.scope,
-              r.deviceId ?? r.modelId,
+              names.get(r.id) ?? r.deviceId ?? r.modelId,
               r.point,
               r.value,
               r.revokedAt ? `revoked ${r.revokedAt.slice(0, 10)}` : r.expiresAt.slice(0, 10),
