@@ -223,6 +223,12 @@ describe.each(DIALECTS)('CMMS import on %s', (dialect) => {
     const bad = await run({ name: 'bad-rows.csv', dryRun: true });
     expect(importSummary(bad)).toBe('created 2, updated 0, unchanged 0, rejected 7');
     expect(await snapshot(vdb)).toBe(empty);
+    // The sites the real run would create are named (a misspelt site shows before it exists) …
+    expect(r.sitesCreated).toContain('St. Vigil Medical Center');
+    const real = await run({});
+    expect(real.sitesCreated).toEqual(r.sitesCreated);
+    // … and none once they exist.
+    expect((await run({ dryRun: true })).sitesCreated).toEqual([]);
   });
 
   it('refuses a file it cannot read at all, and a malformed quote, with the line', async () => {

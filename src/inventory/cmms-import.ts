@@ -15,7 +15,7 @@ import { plural, pluralWord } from '../format-count.js';
 import { rematchDevices } from '../matching/rematch.js';
 import { factValuesOf, getDevices, lockInventory, type StoredDevice } from '../store/device-store.js';
 import { newId, nowIso } from '../store/ids.js';
-import { findSitesByKeys, siteNameKey } from '../store/site-store.js';
+import { findSitesByKeys, missingSites, siteNameKey } from '../store/site-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { type CsvInput, type HeaderMapping, parseCmmsCsv } from './cmms-csv.js';
 import { isNoop, planDeviceChanges } from './device-changes.js';
@@ -211,7 +211,14 @@ export async function importCmmsCsv(
     result.rows = parsed.rowCount;
     for (const d of result.devices) result[d.outcome]++;
 
-    if (result.dryRun) return 'dry-run' as const;
+    if (result.dryRun) {
+      // A misspelt site would be created by the real run: the check says which names are new.
+      result.sitesCreated = await missingSites(
+        tx,
+        writes.flatMap((w) => (w.plan.site ? [w.plan.site] : [])),
+      );
+      return 'dry-run' as const;
+    }
     if (result.rejected && !result.skipBadRows) return 'rejected' as const;
 
     const now = nowIso();

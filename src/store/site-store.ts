@@ -28,14 +28,27 @@ export async function insertSites(h: DbHandle, rows: readonly SiteRow[]): Promis
  * Finds the sites with these names, creating the missing ones (safe against a concurrent import
  * creating the same name). Returns name key → id and the names created.
  */
+/** The distinct site names among `names`, by key, each as first spelt. */
+function wantedSites(names: readonly string[]): Map<string, string> {
+  const wanted = new Map<string, string>();
+  for (const n of names)
+    if (siteName(n)) wanted.set(siteNameKey(n), wanted.get(siteNameKey(n)) ?? siteName(n));
+  return wanted;
+}
+
+/** Which of `names` no site has yet: what ensureSites would create (a dry run's "new sites"). */
+export async function missingSites(h: DbHandle, names: readonly string[]): Promise<string[]> {
+  const wanted = wantedSites(names);
+  const known = new Set((await findSitesByKeys(h, [...wanted.keys()])).map((s) => s.name_key));
+  return [...wanted].filter(([key]) => !known.has(key)).map(([, name]) => name);
+}
+
 export async function ensureSites(
   h: DbHandle,
   names: readonly string[],
   now: string,
 ): Promise<{ ids: Map<string, string>; created: string[] }> {
-  const wanted = new Map<string, string>();
-  for (const n of names)
-    if (siteName(n)) wanted.set(siteNameKey(n), wanted.get(siteNameKey(n)) ?? siteName(n));
+  const wanted = wantedSites(names);
   const ids = new Map<string, string>();
   const load = async (keys: string[]) => {
     for (const s of await findSitesByKeys(h, keys)) ids.set(s.name_key, s.id);
