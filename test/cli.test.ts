@@ -291,6 +291,22 @@ describe('vigil analyze / import', () => {
     }[];
     expect(findings.map((f) => f.subject)).toEqual(expect.arrayContaining(['telnet:23']));
   });
+
+  it('import of nothing but bad files says each problem once, and names each file once', async () => {
+    const cut = join(dir, 'only-cut.xml');
+    const scan = readFileSync(join(root, 'test/fixtures/nmap/sgh-medical-lan.xml'), 'utf8');
+    writeFileSync(cut, scan.split('\n').slice(0, 12).join('\n'));
+    const r = await vigil(['import', cut]);
+    expect(r.code).toBe(65);
+    const problem = r.stderr.split('\n').filter((l) => /only-cut\.xml, line 12/.test(l));
+    expect(problem).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/only-cut\.xml: only-cut\.xml/);
+    expect(r.stderr).toMatch(/^vigil: Nothing was imported \(1 file, problems above\)$/m);
+    // JSON callers, who saw nothing printed, get the problems in the error.
+    const json = await vigil(['import', '--json', cut]);
+    expect(json.code).toBe(65);
+    expect(json.stderr).toMatch(/only-cut\.xml, line 12/);
+  });
 });
 
 const ageMissing = ['age', 'age-keygen'].filter(

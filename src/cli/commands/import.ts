@@ -219,7 +219,9 @@ async function runImports(
       if (!(e instanceof VigilError)) throw e;
       failures.push(...(e.issues.length ? e.issues : [{ file: path, reason: e.message }]));
       if (!o.json) {
-        process.stderr.write(`vigil: ${path}: ${e.message}\n`);
+        // Most messages name the file already ("cut.xml is not readable nmap XML output").
+        const named = e.message.includes(basename(path));
+        process.stderr.write(`vigil: ${named ? '' : `${path}: `}${e.message}\n`);
         // Where and what: the line and column of broken XML, the offset of a corrupt block.
         for (const i of e.issues.slice(0, 20)) process.stderr.write(`  ${formatIssue(i)}\n`);
         if (e.issues.length > 20) process.stderr.write(`  … and ${e.issues.length - 20} more\n`);
@@ -227,7 +229,14 @@ async function runImports(
     }
   }
   await dispatcher.stop({ graceMs: 10_000 });
-  if (failures.length && reports.length === 0) throw invalidInput('Nothing was imported', failures);
+  if (failures.length && reports.length === 0)
+    // On a terminal each file's problems were printed above; JSON callers get them here.
+    throw invalidInput(
+      o.json
+        ? 'Nothing was imported'
+        : `Nothing was imported (${plural(files.length, 'file')}, problems above)`,
+      o.json ? failures : [],
+    );
   if (failures.length) process.exitCode = 65;
   return { reports, vdb };
 }
