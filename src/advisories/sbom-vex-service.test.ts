@@ -96,6 +96,14 @@ describe.each(DIALECTS)('SBOMs on %s', (dialect) => {
   });
   afterAll(async () => vdb?.close());
 
+  it('says how to get a model it does not know, in one sentence', async () => {
+    await expect(
+      importSbom(vdb, cliActor, SBOM, { model: 'IntelliVue MX40', manufacturer: 'Philips' }),
+    ).rejects.toThrow(
+      'Device model "IntelliVue MX40" of Philips not found: models come from the inventory, so import or add a device of that model first',
+    );
+  });
+
   it('checks CycloneDX JSON against the official schema and reports problems with their path', async () => {
     const clean = await importSbom(vdb, cliActor, SBOM, { model: 'Narrow Monitor' });
     expect(clean.issues.filter((i) => i.message.startsWith('schema:'))).toEqual([]);

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { type InputIssue as ErrorIssue, invalidInput, notFound } from '../errors.js';
+import { type InputIssue as ErrorIssue, invalidInput, notFound, VigilError } from '../errors.js';
 import { readCsafVex, writeCsafVex } from '../formats/csaf-vex/index.js';
 import { readCycloneDx } from '../formats/cyclonedx/read-cyclonedx.js';
 import { validateCycloneDxJson } from '../formats/cyclonedx/validate-cyclonedx.js';
@@ -57,8 +57,9 @@ export async function findModel(h: DbHandle, model: string, manufacturer?: strin
   if (manufacturer) q = q.where('f.name_key', '=', nameKey(manufacturer) ?? '');
   const rows = await q.execute();
   if (rows.length === 0) {
-    throw notFound(
-      `Device model ${JSON.stringify(model)}${manufacturer ? ` of ${manufacturer}` : ''} (models come from the inventory: import or add a device of that model first)`,
+    throw new VigilError(
+      'not_found',
+      `Device model ${JSON.stringify(model)}${manufacturer ? ` of ${manufacturer}` : ''} not found: models come from the inventory, so import or add a device of that model first`,
     );
   }
   if (rows.length > 1) {
