@@ -392,7 +392,9 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     const tarball = join(tmp, `${dialect}-bad-bundle.tgz`);
     writeFileSync(tarball, await makeTarGz(tree));
     const r = await importCsafBundle(vdb, cliActor, tarball);
-    expect(r.rejected).toEqual([{ url: path, reason: expect.stringMatching(/sha256 mismatch/) }]);
+    expect(r.rejected).toEqual([
+      { url: `${tarball}#${path}`, reason: expect.stringMatching(/sha256 mismatch/) },
+    ]);
     expect(r.files).toHaveLength(3);
     expect(await matches(vdb, { deviceId: rompager })).toEqual([]);
   });

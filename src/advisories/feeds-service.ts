@@ -369,5 +369,8 @@ export async function importCsafBundle(
     }),
   );
   const match = opts.match === false ? null : await matchChanged(vdb, actor, changed);
-  return { files, rejected: result.rejected, match };
+  // Named like the imported documents (`bundle.tar.gz#white/2024/x.json`), so a person with several
+  // bundles can tell which one held the rejected document.
+  const rejected = result.rejected.map((r) => ({ ...r, url: `${path}#${r.url}` }));
+  return { files, rejected, match };
 }
