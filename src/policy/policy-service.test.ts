@@ -103,6 +103,10 @@ describe.each(DIALECTS)('policy service on %s', (dialect) => {
       ruleId: null,
       clientZone: 'clinical',
     });
+    // Named as every list names them, not by a bare address.
+    expect(r.blockedByDevice).toMatchObject([
+      { clientLabel: '10.20.0.60', serverLabel: 'pacs (10.20.0.10)', service: '22/tcp' },
+    ]);
   });
 
   it('exports the approved policy in every format', async () => {

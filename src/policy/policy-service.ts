@@ -9,6 +9,7 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
+import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { raiseAlerts } from '../monitor/alerts-service.js';
 import type { DetectionRule } from '../monitor/rules/detection-rule.js';
 import { policyViolationRule, policyViolations } from '../monitor/rules/policy-violation.js';
@@ -111,15 +112,19 @@ async function loadPolicyInventories(
 ): Promise<Map<string | null, PolicyInventory>> {
   const segmentRows = await allSegmentRows(h);
   const ips = await identifiersByDevice(h, 'ip');
-  const names = await identifiersByDevice(h, 'hostname');
   const rows = await policyDevices(h);
+  // Named as every other list names them ("Spacelabs Healthcare (10.20.0.40)", not a bare address).
+  const labels = await deviceLabels(
+    h,
+    rows.map((d) => d.id),
+  );
   const out = new Map<string | null, PolicyInventory>();
   for (const siteId of siteIds) {
     const segments = segmentsInScope(segmentRows, siteId);
     out.set(siteId, {
       devices: devicesInScope(rows, ips, siteId, segments).map((d) => ({
         id: d.id,
-        label: d.asset_tag ?? names.get(d.id)?.[0] ?? ips.get(d.id)?.[0] ?? d.id,
+        label: labelIn(labels, d.id),
         deviceClass: d.device_class,
         department: d.department?.trim() || null,
         siteId: d.site_id,
