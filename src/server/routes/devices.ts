@@ -357,9 +357,10 @@ export const SanitizationSchema = z
   })
   .openapi('Sanitization');
 
-// Loose on purpose: the inventory module validates (and answers 400 with every issue) in one place.
+// Loose on purpose, unknown fields too: the inventory module validates (and answers 400 with every
+// issue, an unknown field among them) in one place, so a person fixes the body once.
 const SanitizationInputSchema = z
-  .strictObject({
+  .looseObject({
     method: z
       .string()
       .max(20)
