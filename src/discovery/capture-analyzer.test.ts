@@ -110,8 +110,42 @@ describe('capture analyzer (no database)', () => {
     expect(hints).toEqual(expect.arrayContaining(['dicom.manufacturer=Manufacturer name here']));
     expect(hints).toContain('dicom.softwareVersion=05');
     expect(hints).not.toContain('dicom.softwareVersion=softwareV1');
-    expect(ws.identity.softwareVersion?.value).toBe('05');
-    expect(ws.identity.manufacturer?.value).toBe('GE Medical Systems');
+  });
+
+  it('does not label a workstation as the CT scanner whose image it forwards (capture 02, all senders)', async () => {
+    // 10.20.0.50 stores a template RT plan, an SR and a GE RHAPSODE CT image: objects of two devices.
+    const r = await analyzeCapture(fixture('02-dicom-cleartext.pcap'), { file: '02-dicom-cleartext.pcap' });
+    const at = (ip: string) => r.hosts.find((h) => h.ips.includes(ip))!;
+    const identity = (ip: string) =>
+      Object.fromEntries(Object.entries(at(ip).identity).map(([k, v]) => [k, [v.value, v.confidence]]));
+    const ws = at('10.20.0.50');
+    expect(identity('10.20.0.50')).toEqual({ deviceClass: ['medical-workstation', 0.5] });
+    const forwarder = ws.hints.find((h) => h.kind === 'dicom.forwarder')!;
+    expect(forwarder.value).toBe('sends objects made by 2 different devices: a forwarder');
+    expect(forwarder.evidence.summary).toContain('GE MEDICAL SYSTEMS RHAPSODE');
+    expect(ws.identity.deviceClass?.evidence.summary).toContain('rule dicom-forwarder');
+    // What the data sets said stays visible, with its packets.
+    expect(ws.hints.filter((h) => h.kind === 'dicom.equipment').map((h) => h.value)).toEqual([
+      'manufacturer: Manufacturer name here; model: Treatment Planning System name here; station: COMPUTER002',
+      'manufacturer: GE MEDICAL SYSTEMS; model: RHAPSODE; station: CT01_OC0',
+    ]);
+    // The MR sender's objects come from a Siemens Prisma_fit and a Toshiba scanner: a forwarder too.
+    expect(identity('10.20.0.22')).toEqual({ deviceClass: ['medical-workstation', 0.5] });
+    // Senders of their own objects keep their labels.
+    expect(identity('10.20.0.21')).toEqual({
+      manufacturer: ['GE Medical Systems', 0.7],
+      model: ['RHAPSODE', 0.65],
+      deviceClass: ['imaging-ct', 0.6],
+      softwareVersion: ['05', 0.6],
+    });
+    expect(identity('10.20.0.23')).toEqual({
+      manufacturer: ['Mortara Instrument', 0.7],
+      model: ['el250', 0.65],
+      deviceClass: ['other-medical', 0.55],
+      softwareVersion: ['0.0.0', 0.6],
+    });
+    for (const ip of ['10.20.0.21', '10.20.0.23'])
+      expect(at(ip).hints.map((h) => h.kind)).not.toContain('dicom.forwarder');
   });
 
   it('reads Telnet, FTP and SSH: banners, cleartext credentials without the password', async () => {

@@ -39,6 +39,7 @@ import type { TcpConnection } from '../flows/tcp-connection.js';
 import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
 import { TcpTracker } from '../flows/tcp-tracker.js';
 import { UdpFlows } from '../flows/udp-flows.js';
+import { equipmentHintValue } from './dicom-equipment.js';
 import { fingerprintHost } from './fingerprint.js';
 import { FlowSummaries, type FlowSummaryStats } from './flow-summaries.js';
 import type {
@@ -1091,6 +1092,15 @@ export class CaptureAnalyzer implements TcpConsumer {
         if (!template)
           for (const v of e.softwareVersions ?? []) client.addHint('dicom.softwareVersion', v, evd);
         if (e.modality) client.addHint('dicom.modality', e.modality, evd);
+        // Which equipment made this object, as one value: a sender whose objects name different
+        // equipment forwards them, and their attributes are not its own (dicom-equipment.ts).
+        const equipment = equipmentHintValue({
+          manufacturer: e.manufacturer,
+          model: e.modelName,
+          serialNumber: e.deviceSerialNumber,
+          station: e.stationName,
+        });
+        if (equipment) client.addHint('dicom.equipment', equipment, evd);
         return;
       }
       case 'patient-data-present': {

@@ -133,6 +133,18 @@ export const HINT_KINDS = {
     see: 'DICOM PS3.3 C.7.3.1.1.1',
     from: ['capture'],
   },
+  'dicom.equipment': {
+    value:
+      'The equipment that made one of those data sets, its attributes that have a value: `manufacturer: GE MEDICAL SYSTEMS; model: RHAPSODE; station: CT01_OC0` (also `serial:`)',
+    see: 'DICOM PS3.3 C.7.5.1 (0008,0070), (0008,1090), (0018,1000), (0008,1010)',
+    from: ['capture'],
+  },
+  'dicom.forwarder': {
+    value:
+      'The host sent objects made by several different devices (`dicom.equipment`, this and earlier sources): `sends objects made by 2 different devices: a forwarder`. Its data sets then name no identity of its own',
+    see: 'dicom-equipment.ts',
+    from: ['fingerprint'],
+  },
   'dicom.ping': {
     value: 'nmap dicom-ping verdict: `Any AET is accepted (Insecure)` or `Called AET check enabled`',
     see: 'nmap dicom-ping.nse',

@@ -8,6 +8,8 @@
  * nothing, and an existing value is only replaced by a strictly more confident one. Values that lose stay
  * visible as `candidate.<field>` hints, so a reviewer sees the disagreement.
  */
+
+import { countEquipment, forwarderHintValue, parseEquipment } from './dicom-equipment.js';
 import {
   type Attributed,
   type Evidence,
@@ -25,6 +27,11 @@ export interface FingerprintOptions {
   rules?: readonly FingerprintRule[];
   /** Look the host's MACs up in the IEEE registry and add `oui.vendor` hints (default true). */
   ouiLookup?: boolean;
+  /**
+   * `dicom.equipment` values the host's device was seen sending before (its stored hints): with the
+   * host's own they decide whether it forwards other equipment's objects (dicom-equipment.ts).
+   */
+  knownEquipment?: readonly Hint[];
 }
 
 /** One input a rule can match: a hint, or a value derived from the observation's structured parts. */
@@ -186,6 +193,16 @@ interface Firing {
   captures: MatchCaptures;
 }
 
+function byKindOf(facts: readonly Fact[]): Map<string, Fact[]> {
+  const byKind = new Map<string, Fact[]>();
+  for (const f of facts) {
+    const list = byKind.get(f.kind);
+    if (list) list.push(f);
+    else byKind.set(f.kind, [f]);
+  }
+  return byKind;
+}
+
 function fire(cr: CompiledRule, byKind: Map<string, Fact[]>): Firing | null {
   let first: { fact: Fact; m: RegExpExecArray } | undefined;
   const named: Record<string, string | undefined> = {};
@@ -277,7 +294,8 @@ function pushHint(hints: Hint[], hint: Hint): void {
  */
 export function fingerprintHost(host: HostObservation, opts: FingerprintOptions = {}): HostObservation {
   const rules = compileRules(opts.rules ?? FINGERPRINT_RULES);
-  const hints: Hint[] = host.hints.map((h) => ({ ...h }));
+  // A forwarder verdict is derived again below, from all the equipment known now.
+  const hints: Hint[] = host.hints.filter((h) => h.kind !== FORWARDER).map((h) => ({ ...h }));
 
   if (opts.ouiLookup !== false) {
     const base = hostEvidence(host);
@@ -292,13 +310,10 @@ export function fingerprintHost(host: HostObservation, opts: FingerprintOptions 
     }
   }
 
+  addForwarderHint(hints, opts.knownEquipment ?? []);
+
   const facts = factsOf({ ...host, hints });
-  const byKind = new Map<string, Fact[]>();
-  for (const f of facts) {
-    const list = byKind.get(f.kind);
-    if (list) list.push(f);
-    else byKind.set(f.kind, [f]);
-  }
+  const byKind = byKindOf(facts);
 
   const candidates: Candidate[] = [];
   for (const field of IDENTITY_FIELDS) {
@@ -342,3 +357,51 @@ export function fingerprintHost(host: HostObservation, opts: FingerprintOptions 
 
   return { ...host, hints: kept, identity };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// DICOM forwarders
+
+const FORWARDER = 'dicom.forwarder';
+
+/**
+ * Adds a `dicom.forwarder` hint when the host's data sets, with those its device sent before, name
+ * different equipment (dicom-equipment.ts): the data-set rules then claim nothing for it. Its evidence is
+ * the first sighting of the equipment seen last, the data set that completed the verdict, so importing
+ * the same captures again, in any order, gives the same hint.
+ */
+function addForwarderHint(hints: Hint[], knownEquipment: readonly Hint[]): void {
+  const own = hints.filter((h) => h.kind === 'dicom.equipment');
+  if (own.length === 0) return;
+  const all = [...knownEquipment, ...own];
+  const count = countEquipment(all.map((h) => h.value));
+  if (count < 2) return;
+  const names = [
+    ...new Set(
+      all.map((h) => {
+        const e = parseEquipment(h.value);
+        return [e.manufacturer, e.model].filter(Boolean).join(' ') || h.value;
+      }),
+    ),
+  ].sort();
+  const first = new Map<string, Hint>();
+  for (const h of all) {
+    const prev = first.get(h.value);
+    if (!prev || (h.evidence.time ?? '') < (prev.evidence.time ?? '')) first.set(h.value, h);
+  }
+  const completing = [...first.values()].reduce((a, b) =>
+    (b.evidence.time ?? '') > (a.evidence.time ?? '') ? b : a,
+  );
+  const listed = names.length > 3 ? `${names.slice(0, 3).join(', ')} …` : names.join(', ');
+  pushHint(hints, {
+    kind: FORWARDER,
+    value: forwarderHintValue(count),
+    evidence: {
+      ...completing.evidence,
+      summary: `C-STORE data sets made by ${count} different devices (${listed}): a forwarder (workstation, PACS or router), so their Manufacturer, Model and Software Versions are not its own`,
+    },
+  });
+}
+
+/** Whether fingerprinting found the host forwarding other equipment's DICOM objects. */
+export const isDicomForwarder = (host: Pick<HostObservation, 'hints'>): boolean =>
+  host.hints.some((h) => h.kind === FORWARDER);

@@ -17,6 +17,12 @@ import type { FingerprintRule } from './fingerprint-rule.js';
  */
 const NAMED_VALUE = `^(?!${PLACEHOLDER_VALUE}$)(.+)$`;
 
+/**
+ * The host has not been seen sending objects made by different devices (`dicom.forwarder`,
+ * dicom-equipment.ts): only then do the objects it sends say what it is.
+ */
+const NOT_FORWARDED = { fact: 'dicom.forwarder', matches: '.', absent: true } as const;
+
 export const DICOM_RULES: FingerprintRule[] = [
   // ---- Toolkits -----------------------------------------------------------------------------------------
   {
@@ -112,6 +118,7 @@ export const DICOM_RULES: FingerprintRule[] = [
     when: [
       { fact: 'dicom.storageModalities', matches: '^CT$' },
       { fact: 'dicom.role', matches: '^(pacs|workstation)$', absent: true },
+      NOT_FORWARDED,
     ],
     sets: { deviceClass: 'imaging-ct' },
     confidence: 0.6,
@@ -122,6 +129,7 @@ export const DICOM_RULES: FingerprintRule[] = [
     when: [
       { fact: 'dicom.storageModalities', matches: '^MR$' },
       { fact: 'dicom.role', matches: '^(pacs|workstation)$', absent: true },
+      NOT_FORWARDED,
     ],
     sets: { deviceClass: 'imaging-mr' },
     confidence: 0.6,
@@ -132,6 +140,7 @@ export const DICOM_RULES: FingerprintRule[] = [
     when: [
       { fact: 'dicom.storageModalities', matches: '^US$' },
       { fact: 'dicom.role', matches: '^(pacs|workstation)$', absent: true },
+      NOT_FORWARDED,
     ],
     sets: { deviceClass: 'imaging-us' },
     confidence: 0.6,
@@ -142,6 +151,7 @@ export const DICOM_RULES: FingerprintRule[] = [
     when: [
       { fact: 'dicom.storageModalities', matches: '^(CR|DX|MG|IO|XA|RF)(,(CR|DX|MG|IO|XA|RF))*$' },
       { fact: 'dicom.role', matches: '^(pacs|workstation)$', absent: true },
+      NOT_FORWARDED,
     ],
     sets: { deviceClass: 'imaging-xr' },
     confidence: 0.6,
@@ -152,6 +162,7 @@ export const DICOM_RULES: FingerprintRule[] = [
     when: [
       { fact: 'dicom.storageModalities', matches: '^(NM|PT)(,(NM|PT))*$' },
       { fact: 'dicom.role', matches: '^(pacs|workstation)$', absent: true },
+      NOT_FORWARDED,
     ],
     sets: { deviceClass: 'imaging-nm' },
     confidence: 0.6,
@@ -162,6 +173,7 @@ export const DICOM_RULES: FingerprintRule[] = [
     when: [
       { fact: 'dicom.storageModalities', matches: '^(ECG|HD|EPS)(,(ECG|HD|EPS))*$' },
       { fact: 'dicom.role', matches: '^(pacs|workstation)$', absent: true },
+      NOT_FORWARDED,
     ],
     sets: { deviceClass: 'other-medical' },
     confidence: 0.55,
@@ -176,6 +188,16 @@ export const DICOM_RULES: FingerprintRule[] = [
     sets: { deviceClass: 'medical-workstation' },
     confidence: 0.4,
     why: 'A storage SCU sending objects of several modalities forwards or post-processes images: a workstation or router.',
+  },
+  {
+    id: 'dicom-forwarder',
+    when: [
+      { fact: 'dicom.forwarder', matches: '.' },
+      { fact: 'dicom.role', matches: '^pacs$', absent: true },
+    ],
+    sets: { deviceClass: 'medical-workstation' },
+    confidence: 0.5,
+    why: "A storage SCU sending objects whose General Equipment Module (PS3.3 C.7.5.1) names different devices re-sends other equipment's objects: a workstation, treatment planning system, PACS or router, not a modality.",
   },
   {
     id: 'dicom-rt-plan',
@@ -197,21 +219,21 @@ export const DICOM_RULES: FingerprintRule[] = [
   // ---- Equipment attributes from data sets (General Equipment Module) ------------------------------------
   {
     id: 'dicom-dataset-manufacturer',
-    when: [{ fact: 'dicom.manufacturer', matches: NAMED_VALUE }],
+    when: [{ fact: 'dicom.manufacturer', matches: NAMED_VALUE }, NOT_FORWARDED],
     sets: { manufacturer: '{1|org}' },
     confidence: 0.7,
-    why: "Manufacturer (0008,0070) of the equipment that produced the objects (PS3.3 C.7.5.1); the sender may be forwarding someone else's images.",
+    why: "Manufacturer (0008,0070) of the equipment that produced the objects (PS3.3 C.7.5.1): the sender's own only while all it sends names one device; a forwarder's objects name others.",
   },
   {
     id: 'dicom-dataset-model',
-    when: [{ fact: 'dicom.model', matches: NAMED_VALUE }],
+    when: [{ fact: 'dicom.model', matches: NAMED_VALUE }, NOT_FORWARDED],
     sets: { model: '{1}' },
     confidence: 0.65,
     why: "Manufacturer's Model Name (0008,1090), PS3.3 C.7.5.1.",
   },
   {
     id: 'dicom-dataset-software',
-    when: [{ fact: 'dicom.softwareVersion', matches: '^(.+)$' }],
+    when: [{ fact: 'dicom.softwareVersion', matches: '^(.+)$' }, NOT_FORWARDED],
     sets: { softwareVersion: '{1}' },
     confidence: 0.6,
     why: 'Software Versions (0018,1020), PS3.3 C.7.5.1.',
