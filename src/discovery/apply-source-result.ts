@@ -31,6 +31,7 @@ import { newId, nowIso } from '../store/ids.js';
 import { lockIdentityKeys } from '../store/locks.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { applyFlows } from './apply-flows.js';
+import { DicomForwarders } from './dicom-forwarders.js';
 import { findingKey, findingSeverity, findingTitle } from './finding-severity.js';
 import { FingerprintEvidence } from './fingerprint-evidence.js';
 import {
@@ -109,18 +110,26 @@ export async function applySourceResult(
       const STRENGTH = { seen: 0, updated: 1, staged: 2 } as const;
       const fingerprints = new FingerprintEvidence(minConfidence, source, opts.file);
 
-      for (const host of result.hosts) {
+      const forwarders = new DicomForwarders(actor, source, opts.file);
+
+      for (const sent of result.hosts) {
+        const sighting = {
+          macs: sent.macs,
+          ips: sent.ips,
+          hostnames: sent.hostnames,
+          facts: hostFacts(sent, minConfidence),
+          // A scanner often sees hosts of other subnets by IP only; a capture sees MACs of its segment.
+          weakOnly: 'stage' as const,
+        };
+        // A DICOM sender's earlier objects may show that it forwards other equipment's.
+        const host = await forwarders.weigh(tx, sent, sighting);
         const r = await observeDeviceIn(tx, actor, {
+          ...sighting,
           source,
           sourceRef: opts.file,
           seenAt: host.lastSeen,
           firstSeenAt: host.firstSeen,
-          macs: host.macs,
-          ips: host.ips,
-          hostnames: host.hostnames,
-          facts: hostFacts(host, minConfidence),
-          // A scanner often sees hosts of other subnets by IP only; a capture sees MACs of its segment.
-          weakOnly: 'stage',
+          facts: host === sent ? sighting.facts : hostFacts(host, minConfidence),
         });
         if (r.outcome === 'conflict') {
           report.unresolved.push({ host: hostLabel(host), reason: r.reason, candidates: r.deviceIds });
@@ -130,6 +139,7 @@ export async function applySourceResult(
         const before = outcomeOf.get(r.deviceId);
         if (before === undefined || STRENGTH[outcome] > STRENGTH[before]) outcomeOf.set(r.deviceId, outcome);
         for (const k of [...host.macs, ...host.ips]) deviceOf.set(k, r.deviceId);
+        await forwarders.settle(tx, r.deviceId, host);
         fingerprints.add(r.deviceId, host);
         for (const s of host.services) {
           services.push({

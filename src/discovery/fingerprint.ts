@@ -405,3 +405,95 @@ function addForwarderHint(hints: Hint[], knownEquipment: readonly Hint[]): void 
 /** Whether fingerprinting found the host forwarding other equipment's DICOM objects. */
 export const isDicomForwarder = (host: Pick<HostObservation, 'hints'>): boolean =>
   host.hints.some((h) => h.kind === FORWARDER);
+
+/**
+ * Fingerprints a host once more, now with the equipment its device was seen sending before: the
+ * identity values the rules gave it (the DICOM data-set claims among them) are worked out again, values
+ * a source set itself (nmap's OS match) are kept.
+ */
+export function fingerprintAgain(
+  host: HostObservation,
+  opts: FingerprintOptions & { knownEquipment: readonly Hint[] },
+): HostObservation {
+  const rules = compileRules(opts.rules ?? FINGERPRINT_RULES);
+  const facts = factsOf(host);
+  const derived = firingsOf(rules, facts, byKindOf(facts)).flatMap((f) => f.outputs);
+  const identity: HostObservation['identity'] = {};
+  for (const field of IDENTITY_FIELDS) {
+    const v = host.identity[field];
+    if (v && !derived.some(([k, value]) => k === field && sameValue(value, v.value))) identity[field] = v;
+  }
+  const hints = host.hints.filter((h) => !h.kind.startsWith(CANDIDATE_PREFIX));
+  return fingerprintHost({ ...host, identity, hints }, opts);
+}
+
+/** Facts that describe the objects a host sends, not the host: what a forwarder's rules must not read. */
+const OBJECT_FACTS = new Set([
+  'dicom.manufacturer',
+  'dicom.model',
+  'dicom.softwareVersion',
+  'dicom.storageModalities',
+]);
+const objectRules = new WeakMap<readonly FingerprintRule[], FingerprintRule[]>();
+
+function objectRulesOf(rules: readonly FingerprintRule[]): FingerprintRule[] {
+  let mine = objectRules.get(rules);
+  if (!mine) {
+    mine = rules.filter((r) => r.when.some((c) => !c.absent && OBJECT_FACTS.has(c.fact)));
+    objectRules.set(rules, mine);
+  }
+  return mine;
+}
+
+/**
+ * The identity values the rules derive from a device's DICOM objects alone (the Manufacturer, Model and
+ * Software Versions hints of its data sets, the modality of its storage SOP classes), each as if it were
+ * all the device sent: what earlier sources may have recorded for a device later found to be a
+ * forwarder.
+ */
+export function dicomObjectClaims(
+  hints: readonly { kind: string; value: string }[],
+  sopClasses: readonly string[],
+  opts: Pick<FingerprintOptions, 'rules'> = {},
+): Map<IdentityField, Set<string>> {
+  const out = new Map<IdentityField, Set<string>>();
+  const empty: HostObservation = {
+    macs: [],
+    ips: [],
+    hostnames: [],
+    firstSeen: '1970-01-01T00:00:00.000Z',
+    lastSeen: '1970-01-01T00:00:00.000Z',
+    services: [],
+    protocols: [],
+    identity: {},
+    hints: [],
+  };
+  const evidence: Evidence = { source: 'capture', file: '', summary: 'stored hint' };
+  const alone: HostObservation[] = [
+    ...hints
+      .filter((h) => /^dicom\.(manufacturer|model|softwareVersion)$/.test(h.kind))
+      .map((h) => ({ ...empty, hints: [{ kind: h.kind, value: h.value, evidence }] })),
+    ...sopClasses
+      .filter((uid) => storageSopClass(uid))
+      .map((uid) => ({
+        ...empty,
+        dicom: {
+          aeTitles: [],
+          implementationClassUid: null,
+          implementationVersionName: null,
+          sopClasses: [uid],
+          roles: [],
+        },
+      })),
+  ];
+  const rules = objectRulesOf(opts.rules ?? FINGERPRINT_RULES);
+  for (const host of alone) {
+    const { identity } = fingerprintHost(host, { rules, ouiLookup: false });
+    for (const [field, v] of Object.entries(identity) as [IdentityField, Attributed][]) {
+      const values = out.get(field) ?? new Set<string>();
+      values.add(v.value);
+      out.set(field, values);
+    }
+  }
+  return out;
+}

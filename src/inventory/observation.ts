@@ -13,6 +13,7 @@ import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput } from '../errors.js';
 import {
+  deleteFacts,
   type FactRow,
   factRowsOf,
   getDevice,
@@ -27,6 +28,7 @@ import {
   type DeviceAttributes,
   FACT_FIELDS,
   type FactField,
+  factText,
   isDeclaredSource,
   parseCriticality,
   parseDeviceClass,
@@ -200,6 +202,42 @@ export function identityLockKeys(keys: CandidateKeys): IdentityKeyLock[] {
     );
 }
 
+/** The identity rules' verdict on a sighting's keys, and the known device it is, if any. */
+async function resolveSighting(
+  tx: DbHandle,
+  keys: CandidateKeys,
+  weakOnly: Observation['weakOnly'],
+): Promise<{ r: ReturnType<typeof resolveIdentity>; matchedId: string | undefined }> {
+  const r = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
+  if (r.kind === 'match') return { r, matchedId: r.deviceId };
+  if (r.kind === 'weak' && weakOnly === 'stage' && !hasStrongKey(keys) && r.deviceIds.length === 1) {
+    // A record that itself only ever had an IP is the same host seen by the same kind of source again.
+    const only = await getDevice(tx, r.deviceIds[0]!);
+    const weakRecord =
+      only &&
+      !only.known.assetTagKey &&
+      !only.known.udiKey &&
+      !only.known.serialKey &&
+      only.macs.length === 0;
+    if (weakRecord) return { r, matchedId: only.id };
+  }
+  return { r, matchedId: undefined };
+}
+
+/**
+ * The known device `observeDeviceIn` would take this sighting for, without changing anything: a source
+ * that weighs a sighting against the device's history (a DICOM sender's earlier objects) looks first.
+ * The caller holds the sighting's identity locks.
+ */
+export async function knownDeviceOf(
+  tx: DbHandle,
+  obs: Pick<Observation, 'macs' | 'ips' | 'hostnames' | 'facts' | 'weakOnly'>,
+): Promise<string | undefined> {
+  const keys = observationKeys(obs);
+  if (!hasStrongKey(keys) && keys.ips.length === 0 && keys.hostnames.length === 0) return undefined;
+  return (await resolveSighting(tx, keys, obs.weakOnly)).matchedId;
+}
+
 export async function observeDevice(h: DbHandle, actor: Actor, obs: Observation): Promise<ObservationResult> {
   return transaction(h, (tx) => observeDeviceIn(tx, actor, obs));
 }
@@ -224,7 +262,7 @@ export async function observeDeviceIn(
   const observed = { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames };
   // Only this sighting's keys (a caller that sees many hosts has locked all of theirs already).
   await lockIdentityKeys(tx, identityLockKeys(keys));
-  const r = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
+  const { r, matchedId } = await resolveSighting(tx, keys, obs.weakOnly);
   if (r.kind === 'conflict') return { outcome: 'conflict', deviceIds: r.deviceIds, reason: r.reason };
   const now = nowIso();
   const factRows = (deviceId: string) =>
@@ -239,24 +277,6 @@ export async function observeDeviceIn(
       last_seen: obs.seenAt,
     }));
 
-  let matchedId = r.kind === 'match' ? r.deviceId : undefined;
-  if (
-    !matchedId &&
-    r.kind === 'weak' &&
-    obs.weakOnly === 'stage' &&
-    !hasStrongKey(keys) &&
-    r.deviceIds.length === 1
-  ) {
-    // A record that itself only ever had an IP is the same host seen by the same kind of source again.
-    const only = await getDevice(tx, r.deviceIds[0]!);
-    const weakRecord =
-      only &&
-      !only.known.assetTagKey &&
-      !only.known.udiKey &&
-      !only.known.serialKey &&
-      only.macs.length === 0;
-    if (weakRecord) matchedId = only.id;
-  }
   if (!matchedId) {
     // Without a strong key there is nothing to stage a record on: the sighting is only a hint.
     if (!hasStrongKey(keys) && !(obs.weakOnly === 'stage' && r.kind === 'new'))
@@ -358,4 +378,99 @@ export async function observeDeviceIn(
     },
   });
   return { outcome: 'updated', deviceId: d.id };
+}
+
+export interface Withdrawal {
+  deviceId: string;
+  /** The observing source whose facts are withdrawn (`capture`). */
+  source: string;
+  sourceRef: string | null;
+  /** By field, the values the source now knows were not the device's own. */
+  values: Partial<Record<FactField, readonly string[]>>;
+  /** Why, for the audit entry: `sends objects made by 2 different devices: a forwarder`. */
+  reason: string;
+}
+
+/** Whether an observed text and a value name the same thing for this field, as the device holds it. */
+function sameObserved(field: FactField, a: string | null, b: string): boolean {
+  if (field === 'manufacturer' || field === 'model') return sameName(a, b);
+  const parsed = (v: string | null) => (attributesOf({ [field]: v ?? '' }) as Record<string, unknown>)[field];
+  return parsed(a) === parsed(b);
+}
+
+/**
+ * Takes back what an observing source said about a device when it learns those values described other
+ * equipment (a DICOM sender that forwards other devices' objects): its facts with those values go, and a
+ * device value that rested on them falls back to another observed value of that field, else to unknown.
+ * A class the device took from its model (docs/inventory.md) goes with the model. Declared values are
+ * never touched. One `device.observe` audit entry when anything changed; returns whether it did.
+ */
+export async function withdrawObservedValues(tx: DbHandle, actor: Actor, w: Withdrawal): Promise<boolean> {
+  assertCan(actor, 'devices:write');
+  if (isDeclaredSource(w.source))
+    throw invalidInput(`"${w.source}" declares; only observations are withdrawn`);
+  const d = await getDevice(tx, w.deviceId);
+  if (!d) return false;
+  const known = await factRowsOf(tx, [d.id]);
+  const declared = new Set(known.filter((k) => isDeclaredSource(k.source)).map((k) => k.field));
+  const claimed = (field: FactField, value: string | null) =>
+    (w.values[field] ?? []).some((v) => sameObserved(field, value, v));
+  const gone = known.filter((k) => k.source === w.source && claimed(k.field as FactField, k.value));
+  const left = known.filter((k) => !gone.includes(k));
+  // Another observed value still on record, the latest seen, else none.
+  const fallback = (field: FactField): unknown => {
+    const other = left
+      .filter((k) => k.field === field && k.value !== null && !isDeclaredSource(k.source))
+      .sort((a, b) => (a.last_seen < b.last_seen ? 1 : -1))[0];
+    if (!other) return field === 'deviceClass' ? 'unknown' : null;
+    return (attributesOf({ [field]: other.value ?? '' }) as Record<string, unknown>)[field];
+  };
+  const changes: Record<string, unknown> = {};
+  for (const field of Object.keys(w.values) as FactField[]) {
+    const current = factText(d[field] as string | boolean | null);
+    if (declared.has(field) || current === null || (field === 'deviceClass' && current === 'unknown'))
+      continue;
+    if (claimed(field, current)) changes[field] = fallback(field);
+  }
+  const catalogue = 'manufacturer' in changes || 'model' in changes;
+  if (
+    catalogue &&
+    !('deviceClass' in changes) &&
+    !declared.has('deviceClass') &&
+    d.deviceClass !== 'unknown' &&
+    !left.some((k) => k.field === 'deviceClass' && sameObserved('deviceClass', k.value, d.deviceClass))
+  )
+    changes['deviceClass'] = fallback('deviceClass');
+  const plan = planDeviceChanges(currentOf(d), changes as DeviceAttributes, {
+    baseline: 'values',
+    identifiers: 'add',
+  });
+  // Not a declaration: the record's state stays, and the facts that remain are the observations'.
+  plan.facts.clear();
+  plan.state = undefined;
+  if (gone.length === 0 && isNoop(plan)) return false;
+  await deleteFacts(
+    tx,
+    gone.map((k) => k.id),
+  );
+  const now = nowIso();
+  await writeDeviceChanges(tx, [{ deviceId: d.id, current: d, plan, sourceRef: w.sourceRef }], {
+    source: w.source,
+    now,
+    newDeviceState: 'staged',
+  });
+  await updateDeviceRow(tx, d.id, { updated_at: now });
+  await appendAudit(tx, {
+    actor,
+    action: 'device.observe',
+    target: { type: 'device', id: d.id },
+    summary: {
+      source: w.source,
+      reason: w.reason,
+      before: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.before])),
+      after: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.after])),
+      withdrawn: gone.map((k) => ({ field: k.field, value: k.value, sourceRef: k.source_ref })),
+    },
+  });
+  return true;
 }

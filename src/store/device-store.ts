@@ -472,6 +472,12 @@ export async function factValuesOf(
   return out;
 }
 
+export async function deleteFacts(h: DbHandle, ids: readonly string[]): Promise<void> {
+  for (const part of chunks([...ids])) {
+    if (part.length) await h.db.deleteFrom('device_facts').where('id', 'in', part).execute();
+  }
+}
+
 export async function updateFact(h: DbHandle, id: string, patch: Partial<FactRow>): Promise<void> {
   await h.db.updateTable('device_facts').set(patch).where('id', '=', id).execute();
 }

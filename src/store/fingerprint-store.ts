@@ -209,6 +209,26 @@ export async function deleteSuggestions(
 }
 
 /**
+ * Forgets one device's suggestions that hold one of these values for their field (a source learned they
+ * described other equipment). Values compare as written.
+ */
+export async function deleteSuggestionValues(
+  h: DbHandle,
+  deviceId: string,
+  values: Readonly<Partial<Record<string, readonly string[]>>>,
+): Promise<void> {
+  for (const [field, mine] of Object.entries(values)) {
+    if (!mine?.length) continue;
+    await h.db
+      .deleteFrom('device_suggestions')
+      .where('device_id', '=', deviceId)
+      .where('field', '=', field)
+      .where('value', 'in', [...mine])
+      .execute();
+  }
+}
+
+/**
  * Each device's suggestions, with those of duplicates merged into it (a device keeps its own where both
  * have one for a field, else the more confident), by device id.
  */
