@@ -32,6 +32,9 @@ describe('DICOM equipment', () => {
     // The same unit spelling its maker differently, or leaving an attribute out, is still one device.
     expect(count(RHAPSODE, { manufacturer: 'GE Medical Systems', model: 'RHAPSODE' })).toBe(1);
     expect(count({ ...PRISMA, serialNumber: undefined }, PRISMA)).toBe(1);
+    // A maker's name as its releases and object types spell it (Siemens XA software writes the new name).
+    expect(count(PRISMA, { ...PRISMA, manufacturer: 'Siemens Healthineers' })).toBe(1);
+    expect(count(RHAPSODE, { ...RHAPSODE, manufacturer: 'GE Healthcare' })).toBe(1);
     // Two makers, two models of one maker, two units of one model: a forwarder's objects.
     expect(count(RHAPSODE, PRISMA)).toBe(2);
     expect(count(PRISMA, { ...PRISMA, model: 'Skyra' })).toBe(2);

@@ -54,12 +54,17 @@ export function parseEquipment(value: string): DicomEquipment {
   return out;
 }
 
-/** Keys compared as the catalogue compares names (case, punctuation and `Inc.` aside). */
+/**
+ * Keys compared as the catalogue compares names (case, punctuation and `Inc.` aside). A maker by its
+ * first word only: one scanner's objects name its maker differently by object type and software release
+ * ("SIEMENS" on images, "Siemens Healthineers" on a newer release's; "GE MEDICAL SYSTEMS" and "GE
+ * Healthcare"), and calling that unit a forwarder would drop a true label.
+ */
 function keysOf(e: DicomEquipment): Partial<Record<keyof DicomEquipment, string>> {
   const out: Partial<Record<keyof DicomEquipment, string>> = {};
   for (const [field] of PARTS) {
     const k = nameKey(e[field]);
-    if (k) out[field] = k;
+    if (k) out[field] = field === 'manufacturer' ? k.split(' ')[0]! : k;
   }
   return out;
 }
