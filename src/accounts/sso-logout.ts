@@ -12,14 +12,13 @@ import * as jose from 'jose';
 import { appendAudit } from '../audit/audit-log.js';
 import * as store from '../store/account-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { hashSecret } from './secrets.js';
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 /** How old a logout token may be (its `iat`), and so how long its `jti` is remembered against replay. */
 const MAX_TOKEN_AGE_SECONDS = 600;
 const CLOCK_TOLERANCE_SECONDS = 60;
-/** Bound on remembered token ids: a flood of valid tokens cannot grow memory without end. */
-const MAX_REMEMBERED_JTIS = 10_000;
 /** Signature algorithms a logout token may use: asymmetric only (never `none`, never the client secret). */
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/;
 
@@ -36,6 +35,15 @@ export interface ProviderKeys {
   algorithms?: readonly string[] | undefined;
 }
 
+/** What a verified logout token says: whom to log out, and its id and time for the replay check. */
+export interface LogoutClaims {
+  sub?: string;
+  sid?: string;
+  jti: string;
+  /** Seconds since the epoch. */
+  iat: number;
+}
+
 export interface BackchannelLogoutResult {
   /** Sessions ended, per account. */
   ended: Array<{ userId: string; username: string; sessions: number }>;
@@ -47,8 +55,6 @@ export interface BackchannelLogoutResult {
 export class LogoutTokenVerifier {
   readonly #keys: ReturnType<typeof jose.createRemoteJWKSet>;
   readonly #algorithms: string[];
-  /** jti → when it may be forgotten (ms); Map keeps insertion order, so the oldest go first. */
-  readonly #seen = new Map<string, number>();
 
   constructor(readonly provider: ProviderKeys) {
     this.#keys = jose.createRemoteJWKSet(new URL(provider.jwksUri), { timeoutDuration: 10_000 });
@@ -57,8 +63,12 @@ export class LogoutTokenVerifier {
     this.#algorithms = published.length > 0 ? published : ['RS256'];
   }
 
-  /** The token's claims when it is a logout token Vigil should act on; throws LogoutTokenError otherwise. */
-  async verify(token: string, now = Date.now()): Promise<{ sub?: string; sid?: string; jti: string }> {
+  /**
+   * The token's claims when it is a logout token Vigil should act on; throws LogoutTokenError otherwise.
+   * Whether its `jti` was used before is checked where the sessions end (`endSessionsForLogout`), in the
+   * database every instance shares.
+   */
+  async verify(token: string, now = Date.now()): Promise<LogoutClaims> {
     let payload: jose.JWTPayload;
     try {
       ({ payload } = await jose.jwtVerify(token, this.#keys, {
@@ -86,26 +96,12 @@ export class LogoutTokenVerifier {
     const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
     const sid = typeof payload['sid'] === 'string' && payload['sid'] !== '' ? payload['sid'] : undefined;
     if (!sub && !sid) throw new LogoutTokenError('logout token refused: neither sub nor sid');
-    const jti = payload.jti as string;
-    this.#forgetOld(now);
-    if (this.#seen.has(jti)) throw new LogoutTokenError('logout token refused: already used (jti seen)');
-    return { jti, ...(sub ? { sub } : {}), ...(sid ? { sid } : {}) };
-  }
-
-  /**
-   * Remembers a token acted on, so that a replay is refused while the token is young enough to pass.
-   * Called after its sessions have ended: a token whose logout failed may be sent again.
-   */
-  markUsed(jti: string, now = Date.now()): void {
-    this.#seen.set(jti, now + (MAX_TOKEN_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS) * 1000);
-    if (this.#seen.size > MAX_REMEMBERED_JTIS) this.#seen.delete(this.#seen.keys().next().value!);
-  }
-
-  #forgetOld(now: number): void {
-    for (const [jti, until] of this.#seen) {
-      if (until > now) break;
-      this.#seen.delete(jti);
-    }
+    return {
+      jti: payload.jti as string,
+      iat: payload.iat as number,
+      ...(sub ? { sub } : {}),
+      ...(sid ? { sid } : {}),
+    };
   }
 }
 
@@ -122,14 +118,26 @@ function describeJoseError(e: unknown): string {
 /**
  * Ends the Vigil sessions a verified logout token names: those opened from the provider session `sid`
  * (of the person `sub`, if it is given too), or every session of the person `sub` when the token names
- * no session. Audited per account as `auth.logout` by the identity provider.
+ * no session. Audited per account as `auth.logout` by the identity provider. A token already acted on,
+ * by this instance or another on the same database, is refused (LogoutTokenError); one whose logout
+ * fails stays unused, so the provider may send it again.
  */
 export async function endSessionsForLogout(
   h: DbHandle,
   issuer: string,
-  claims: { sub?: string; sid?: string },
+  claims: LogoutClaims,
+  now = Date.now(),
 ): Promise<BackchannelLogoutResult> {
   return transaction(h, async (tx) => {
+    // Remembered while the token could still pass the age check in verify(), and no longer.
+    const forgetAt = new Date((claims.iat + MAX_TOKEN_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS) * 1000);
+    const fresh = await store.claimLogoutToken(
+      tx,
+      hashSecret(`${issuer} ${claims.jti}`),
+      new Date(Math.max(forgetAt.getTime(), now)).toISOString(),
+      new Date(now).toISOString(),
+    );
+    if (!fresh) throw new LogoutTokenError('logout token refused: already used (jti seen)');
     const person = claims.sub ? await store.findUserByExternalId(tx, `${issuer} ${claims.sub}`) : undefined;
     let ended: Map<string, number>;
     if (claims.sid) {

@@ -190,9 +190,7 @@ export class SsoProvider {
   ): Promise<BackchannelLogoutResult> {
     const verifier = await this.#verifier();
     const claims = await verifier.verify(logoutToken, now);
-    const result = await endSessionsForLogout(h, verifier.provider.issuer, claims);
-    verifier.markUsed(claims.jti, now);
-    return result;
+    return endSessionsForLogout(h, verifier.provider.issuer, claims, now);
   }
 
   /**

@@ -12,11 +12,14 @@ import { getRequestListener } from '@hono/node-server';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness } from '../../test/api-harness.js';
-import { DIALECTS } from '../../test/dialects.js';
+import { DIALECTS, PG_URL } from '../../test/dialects.js';
 import { startTestProvider, type TestProvider } from '../../test/oidc-provider.js';
 import { REDIRECT, sessionOf, signIn, ssoConfig } from '../../test/sso-flow.js';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../accounts/sso-logout.js';
 import { listAudit } from '../audit/audit-log.js';
+import { loadConfig } from '../config/config.js';
+import { openDatabase } from '../store/database.js';
+import { createApp } from './app.js';
 
 const LOGOUT_PATH = '/api/v1/auth/oidc/backchannel-logout';
 
@@ -178,6 +181,47 @@ describe.each(DIALECTS)('single sign-on back-channel logout on %s', (dialect) =>
       /already used/,
     );
     expect((await sessionOf(h, again.session!)).status).toBe(200);
+  });
+
+  it('refuses a token replayed to another Vigil instance on the same database', async () => {
+    // Another `vigil serve`: its own configuration and provider (so nothing shared in memory) and, on
+    // PostgreSQL, its own connection pool to the same schema (docs/scaleout.md).
+    const otherDb =
+      dialect === 'postgres'
+        ? await openDatabase(PG_URL!, { schema: h.ctx.vdb.schema!, poolSize: 2 })
+        : h.ctx.vdb;
+    const config = loadConfig({
+      env: {},
+      flags: { db: 'sqlite::memory:', logLevel: 'silent', ...(await ssoConfig(op)) },
+    });
+    const other = createApp({ ...h.ctx, config, vdb: otherDb }, { webRoot: null });
+    try {
+      const person = { sub: 'kc-5901', preferred_username: 'e.berg', groups: ['ciso-office'] };
+      await signIn(h, op, person);
+      const token = await op.sign(claims({ sub: 'kc-5901' }));
+      expect((await post(token)).status).toBe(200);
+      const again = await signIn(h, op, person);
+      const replay = await other.request(LOGOUT_PATH, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ logout_token: token }),
+      });
+      expect(replay.status).toBe(400);
+      expect(((await replay.json()) as { error_description: string }).error_description).toMatch(
+        /already used/,
+      );
+      expect((await sessionOf(h, again.session!)).status).toBe(200);
+      // A fresh token from the provider is still acted on by the other instance.
+      const fresh = await other.request(LOGOUT_PATH, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ logout_token: await op.sign(claims({ sub: 'kc-5901' })) }),
+      });
+      expect(fresh.status).toBe(200);
+      expect((await sessionOf(h, again.session!)).status).toBe(401);
+    } finally {
+      if (otherDb !== h.ctx.vdb) await otherDb.close();
+    }
   });
 });
 

@@ -91,6 +91,27 @@ export async function deleteSessionsBySsoSid(
   return ended;
 }
 
+/**
+ * Records a back-channel logout token as acted on (0025-sso-logout-tokens); false when it already was
+ * (a replay, also one sent to another Vigil instance on this database). Tokens past `forget_at` are
+ * pruned first. Call in the transaction that ends the sessions, so a logout that fails leaves the token
+ * unused; a concurrent claim of the same token on PostgreSQL waits for this one and then finds it.
+ */
+export async function claimLogoutToken(
+  h: DbHandle,
+  tokenKey: string,
+  forgetAt: string,
+  now: string,
+): Promise<boolean> {
+  await h.db.deleteFrom('sso_logout_tokens').where('forget_at', '<=', now).execute();
+  const r = await h.db
+    .insertInto('sso_logout_tokens')
+    .values({ token_key: tokenKey, forget_at: forgetAt })
+    .onConflict((oc) => oc.column('token_key').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
 export async function deleteExpiredSessions(h: DbHandle, now: string): Promise<void> {
   await h.db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
 }

@@ -29,6 +29,7 @@ import * as m0021 from './migrations/0021-account-mfa.js';
 import * as m0022 from './migrations/0022-account-sso.js';
 import * as m0023 from './migrations/0023-backups.js';
 import * as m0024 from './migrations/0024-session-sso-sid.js';
+import * as m0025 from './migrations/0025-sso-logout-tokens.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -56,6 +57,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0022-account-sso': m0022,
   '0023-backups': m0023,
   '0024-session-sso-sid': m0024,
+  '0025-sso-logout-tokens': m0025,
 };
 
 export interface MigrationReport {

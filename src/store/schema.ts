@@ -157,6 +157,13 @@ export interface SessionTable {
   sso_id_token: string | null;
 }
 
+/** A back-channel logout token Vigil acted on, remembered against replay until it is too old to pass (0025). */
+export interface SsoLogoutTokenTable {
+  /** SHA-256 (hex) of "<issuer> <jti>". */
+  token_key: string;
+  forget_at: string;
+}
+
 export interface ApiTokenTable {
   id: string;
   name: string;
@@ -1309,6 +1316,7 @@ export interface Database {
   device_facts: DeviceFactTable;
   users: UserTable;
   sessions: SessionTable;
+  sso_logout_tokens: SsoLogoutTokenTable;
   api_tokens: ApiTokenTable;
   backups: BackupTable;
   audit_log: AuditLogTable;
