@@ -16,7 +16,6 @@ import { plural } from '../format-count.js';
 import { openSecret, sealSecret } from '../secrets/secret-box.js';
 import { secretKeyring } from '../secrets/secret-key.js';
 import * as store from '../store/account-store.js';
-import { newId } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { ROLE_NAMES, type Role } from './permissions.js';
 import { type LoginResult, openSession } from './sessions.js';
@@ -27,7 +26,7 @@ import {
   LogoutTokenError,
   LogoutTokenVerifier,
 } from './sso-logout.js';
-import { toUser } from './users.js';
+import { newAccountRow, SSO_PASSWORD_HASH, toUser } from './users.js';
 
 export type SsoConfig = Pick<
   Config,
@@ -115,6 +114,14 @@ function groupsOf(claim: unknown): string[] {
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
+
+/**
+ * A single sign-on account the provider's provisioning made (SCIM) and nobody has signed in to yet: it
+ * has no issuer and subject, and was not deleted through SCIM.
+ */
+export function awaitsFirstSignIn(row: store.UserRow): boolean {
+  return row.auth_source === 'oidc' && row.external_id === null && row.scim_deleted_at === null;
+}
 
 /** Only a path of this Vigil may be returned to after signing in (no open redirect). */
 export function safeReturnPath(value: string | undefined): string {
@@ -373,8 +380,27 @@ export class SsoProvider {
       throw new SsoError(code, detail);
     };
 
-    const existing = await store.findUserByExternalId(h, externalId);
-    if (existing?.disabled === 1) return refuse('disabled', 'account disabled in Vigil', existing.id);
+    let existing = await store.findUserByExternalId(h, externalId);
+    // An account the provider's provisioning made before this first sign-in (SCIM POST, scim-users.ts)
+    // is linked by its user name: both the name and this sign-in come from the same provider over
+    // authenticated channels. Only such an account, never a local one or one already linked to another
+    // subject; from then on it is found by issuer and subject as any other.
+    let provisioned = false;
+    if (!existing && USERNAME.test(username)) {
+      const holder = await store.findUserByName(h, username);
+      if (holder && awaitsFirstSignIn(holder)) {
+        existing = holder;
+        provisioned = true;
+      }
+    }
+    if (existing?.disabled === 1)
+      return refuse(
+        'disabled',
+        existing.disabled_by === 'scim'
+          ? 'account deactivated by the identity provider (SCIM)'
+          : 'account disabled in Vigil',
+        existing.id,
+      );
     if (!role)
       return refuse(
         'no-role',
@@ -400,8 +426,24 @@ export class SsoProvider {
     return transaction(h, async (tx) => {
       let row: store.UserRow;
       if (existing) {
+        // Two first sign-ins at once must not both take a provisioned account: only one links it.
+        if (provisioned && !(await store.linkExternalId(tx, existing.id, externalId)))
+          throw new SsoError('name-taken', `"${username}" was linked to another subject meanwhile`);
+        if (provisioned)
+          await appendAudit(tx, {
+            actor: { kind: 'system', name: 'sso' },
+            action: 'user.link',
+            target: { type: 'user', id: existing.id },
+            summary: {
+              username: existing.username,
+              source: 'identity provider',
+              issuer: claims.iss,
+              provisionedBy: 'scim',
+            },
+          });
         row = {
           ...existing,
+          external_id: externalId,
           role,
           display_name: displayName ?? existing.display_name,
           last_login_at: nowS,
@@ -428,29 +470,19 @@ export class SsoProvider {
             },
           });
       } else {
-        row = {
-          id: newId(),
-          username,
-          username_key: store.usernameKey(username),
-          display_name: displayName,
-          role,
-          // Never a valid argon2 hash: password sign-in is refused before any check (sessions.ts).
-          password_hash: '!sso',
-          disabled: 0,
-          failed_logins: 0,
-          locked_until: null,
-          last_login_at: nowS,
-          password_changed_at: nowS,
-          created_at: nowS,
-          updated_at: nowS,
-          totp_secret: null,
-          totp_enabled_at: null,
-          totp_last_step: null,
-          mfa_recovery: null,
-          auth_source: 'oidc',
-          external_id: externalId,
-          sso_mfa_at: multiFactor ? nowS : null,
-        };
+        row = newAccountRow(
+          {
+            username,
+            display_name: displayName,
+            role,
+            password_hash: SSO_PASSWORD_HASH,
+            auth_source: 'oidc',
+            external_id: externalId,
+            last_login_at: nowS,
+            sso_mfa_at: multiFactor ? nowS : null,
+          },
+          nowS,
+        );
         await store.insertUser(tx, row);
         await appendAudit(tx, {
           actor: { kind: 'system', name: 'sso' },

@@ -65,6 +65,41 @@ function validateRole(role: string): Role {
   return role;
 }
 
+/** Marks a single sign-on account's password: never a valid argon2 hash, refused before any check (sessions.ts). */
+export const SSO_PASSWORD_HASH = '!sso';
+
+/**
+ * A new account's row, as every way of making one shares it (a local account here, a first single
+ * sign-on in sso.ts, SCIM provisioning in scim-users.ts); `fields` sets what differs.
+ */
+export function newAccountRow(
+  fields: Pick<store.UserRow, 'username' | 'display_name' | 'role' | 'password_hash' | 'auth_source'> &
+    Partial<store.UserRow>,
+  now: string,
+): store.UserRow {
+  return {
+    id: newId(),
+    username_key: store.usernameKey(fields.username),
+    disabled: 0,
+    failed_logins: 0,
+    locked_until: null,
+    last_login_at: null,
+    password_changed_at: now,
+    created_at: now,
+    updated_at: now,
+    totp_secret: null,
+    totp_enabled_at: null,
+    totp_last_step: null,
+    mfa_recovery: null,
+    external_id: null,
+    sso_mfa_at: null,
+    disabled_by: null,
+    scim_external_id: null,
+    scim_deleted_at: null,
+    ...fields,
+  };
+}
+
 export interface NewUser {
   username: string;
   role: string;
@@ -91,28 +126,16 @@ export async function createUserUnchecked(h: DbHandle, actor: Actor, input: NewU
   return transaction(h, async (tx) => {
     if (await store.findUserByName(tx, username)) throw conflict(`A user named "${username}" already exists`);
     const now = nowIso();
-    const row: store.UserRow = {
-      id: newId(),
-      username,
-      username_key: store.usernameKey(username),
-      display_name: input.displayName ?? null,
-      role,
-      password_hash: passwordHash,
-      disabled: 0,
-      failed_logins: 0,
-      locked_until: null,
-      last_login_at: null,
-      password_changed_at: now,
-      created_at: now,
-      updated_at: now,
-      totp_secret: null,
-      totp_enabled_at: null,
-      totp_last_step: null,
-      mfa_recovery: null,
-      auth_source: 'local',
-      external_id: null,
-      sso_mfa_at: null,
-    };
+    const row = newAccountRow(
+      {
+        username,
+        display_name: input.displayName ?? null,
+        role,
+        password_hash: passwordHash,
+        auth_source: 'local',
+      },
+      now,
+    );
     await store.insertUser(tx, row);
     await appendAudit(tx, {
       actor,
@@ -148,7 +171,13 @@ export async function setUserDisabled(
     if (disabled && row.id === actor.id) throw conflict('You cannot disable your own account');
     if (disabled && row.role === 'admin' && row.disabled === 0) await assertAnotherAdmin(tx, row.id);
     const now = nowIso();
-    await store.updateUser(tx, row.id, { disabled: disabled ? 1 : 0, updated_at: now });
+    // An admin's decision: the identity provider's provisioning (SCIM) cannot undo it (scim-users.ts).
+    const disabledBy = disabled ? 'admin' : null;
+    await store.updateUser(tx, row.id, {
+      disabled: disabled ? 1 : 0,
+      disabled_by: disabledBy,
+      updated_at: now,
+    });
     // A disabled account loses its sessions at once.
     const ended = disabled ? await store.deleteSessionsOfUser(tx, row.id) : 0;
     await appendAudit(tx, {
@@ -162,7 +191,7 @@ export async function setUserDisabled(
         sessionsEnded: ended,
       },
     });
-    return toUser({ ...row, disabled: disabled ? 1 : 0 });
+    return toUser({ ...row, disabled: disabled ? 1 : 0, disabled_by: disabledBy });
   });
 }
 

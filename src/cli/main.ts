@@ -27,6 +27,7 @@ import { registerReportCommands } from './commands/report.js';
 import { registerRiskCommands } from './commands/risk.js';
 import { registerRubricCommands } from './commands/rubric.js';
 import { registerSbomVexCommands } from './commands/sbom-vex.js';
+import { registerScimCommands } from './commands/scim.js';
 import { registerSensorCommand } from './commands/sensor.js';
 import { registerSensorsCommand } from './commands/sensors.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -79,6 +80,7 @@ export function buildProgram(): { program: Command; cli: CliContext } {
   registerQueueCommands(program, cli);
   registerUserCommands(program, cli);
   registerTokenCommands(program, cli);
+  registerScimCommands(program, cli);
   registerAuditCommands(program, cli);
   registerRecallCommands(program, cli);
   registerReportCommands(program, cli);

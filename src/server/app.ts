@@ -38,6 +38,7 @@ import { recallRoutes } from './routes/recalls.js';
 import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
 import { savedViewRoutes } from './routes/saved-views.js';
+import { SCIM_BASE_PATH, scimRoutes } from './routes/scim.js';
 import { metricsHandler, sensorRoutes } from './routes/sensors.js';
 import { siteRoutes } from './routes/sites.js';
 import { ssoRoutes } from './routes/sso.js';
@@ -129,6 +130,8 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
     },
     servers: [{ url: '/' }],
   });
+  // SCIM 2.0 provisioning from the identity provider (docs/sso.md): its own bearer tokens and error shape.
+  app.route(SCIM_BASE_PATH, scimRoutes());
   // Prometheus scrape endpoint (issue 9), outside the API: counters only, and only when enabled.
   app.get('/metrics', metricsHandler);
   // The dashboard: every GET the API and the OpenAPI document did not answer (docs/dashboard.md).

@@ -19,7 +19,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function clientIp(c: Context<AppEnv>): string | undefined {
+export function clientIp<E extends AppEnv>(c: Context<E>): string | undefined {
   if (c.get('ctx').config.trustProxy) {
     const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (fwd) return fwd;

@@ -27,6 +27,20 @@ export async function findUserByExternalId(h: DbHandle, externalId: string): Pro
   return h.db.selectFrom('users').selectAll().where('external_id', '=', externalId).executeTakeFirst();
 }
 
+/**
+ * Gives an account without an issuer and subject yet (made by SCIM provisioning) the provider's
+ * "<issuer> <subject>"; false when it already has one (another sign-in linked it first).
+ */
+export async function linkExternalId(h: DbHandle, id: string, externalId: string): Promise<boolean> {
+  const r = await h.db
+    .updateTable('users')
+    .set({ external_id: externalId })
+    .where('id', '=', id)
+    .where('external_id', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function findUserById(h: DbHandle, id: string): Promise<UserRow | undefined> {
   return h.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }

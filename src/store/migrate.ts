@@ -30,6 +30,7 @@ import * as m0022 from './migrations/0022-account-sso.js';
 import * as m0023 from './migrations/0023-backups.js';
 import * as m0024 from './migrations/0024-session-sso-sid.js';
 import * as m0025 from './migrations/0025-sso-logout-tokens.js';
+import * as m0026 from './migrations/0026-scim.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -58,6 +59,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0023-backups': m0023,
   '0024-session-sso-sid': m0024,
   '0025-sso-logout-tokens': m0025,
+  '0026-scim': m0026,
 };
 
 export interface MigrationReport {

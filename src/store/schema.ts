@@ -139,6 +139,12 @@ export interface UserTable {
   external_id: string | null;
   /** For `oidc`: when the provider last asserted a multi-factor sign-in (null if the last sign-in did not). */
   sso_mfa_at: string | null;
+  /** Who disabled the account: `admin` (in Vigil; also null on a disabled account) or `scim` (0026-scim). */
+  disabled_by: string | null;
+  /** The identity provider's own id for the person, as its SCIM provisioning sent it (`externalId`). */
+  scim_external_id: string | null;
+  /** When the provider deleted the account through SCIM: kept, disabled; SCIM no longer shows it. */
+  scim_deleted_at: string | null;
 }
 
 export interface SessionTable {
@@ -155,6 +161,19 @@ export interface SessionTable {
   sso_sid: string | null;
   /** The single sign-on's ID token, sealed (secrets/secret-box.ts), for signing out at the provider (0024). */
   sso_id_token: string | null;
+}
+
+/** A bearer token the identity provider's SCIM provisioning presents (0026-scim). */
+export interface ScimTokenTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the token. */
+  token_hash: string;
+  prefix: string;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }
 
 /** A back-channel logout token Vigil acted on, remembered against replay until it is too old to pass (0025). */
@@ -1317,6 +1336,7 @@ export interface Database {
   users: UserTable;
   sessions: SessionTable;
   sso_logout_tokens: SsoLogoutTokenTable;
+  scim_tokens: ScimTokenTable;
   api_tokens: ApiTokenTable;
   backups: BackupTable;
   audit_log: AuditLogTable;

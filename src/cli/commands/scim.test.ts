@@ -1,0 +1,55 @@
+/**
+ * `vigil scim token …` in-process against a temporary SQLite file (test/cli-in-process.ts): a token is
+ * printed once and works at SCIM until it is revoked; lists never show it; both changes are audited.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../../test/cli-in-process.js';
+import { resolveScimToken } from '../../accounts/scim-tokens.js';
+import { openDatabase } from '../../store/database.js';
+
+let db: string;
+const vigil = (args: string[]) => vigilInProcess(args, { db: `sqlite:${db}` });
+
+async function works(token: string): Promise<boolean> {
+  const vdb = await openDatabase(`sqlite:${db}`);
+  try {
+    return (await resolveScimToken(vdb, token)) !== undefined;
+  } finally {
+    await vdb.close();
+  }
+}
+
+describe('vigil scim token', { timeout: 120_000 }, () => {
+  beforeAll(async () => {
+    db = join(mkdtempSync(join(tmpdir(), 'vigil-scim-')), 'vigil.db');
+    expect((await vigil(['db', 'migrate'])).code).toBe(0);
+  });
+
+  it('makes a token shown once, lists it without the secret, and revokes it', async () => {
+    const made = await vigil(['scim', 'token', 'create', '--name', 'Entra ID production']);
+    expect(made.code, made.stderr).toBe(0);
+    const token = made.stdout.trim();
+    expect(token).toMatch(/^vscim_[A-Za-z0-9_-]{43}$/);
+    expect(made.stderr).toMatch(/shown only now/);
+    expect(await works(token)).toBe(true);
+
+    const list = await vigil(['scim', 'token', 'list', '--json']);
+    expect(list.stdout).not.toContain(token);
+    const [info] = JSON.parse(list.stdout) as Array<{ id: string; name: string; revokedAt: string | null }>;
+    expect(info).toMatchObject({ name: 'Entra ID production', revokedAt: null });
+    expect((await vigil(['scim', 'token', 'list'])).stdout).toMatch(/Entra ID production\s.*\sactive/);
+
+    const revoked = await vigil(['scim', 'token', 'revoke', info!.id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(await works(token)).toBe(false);
+    expect((await vigil(['scim', 'token', 'list'])).stdout).toMatch(/revoked/);
+    expect((await vigil(['scim', 'token', 'revoke', 'no-such-id'])).code).toBe(66);
+
+    const audit = await vigil(['audit', 'list', '--action', 'scim-token.', '--json']);
+    const actions = (JSON.parse(audit.stdout) as Array<{ action: string }>).map((e) => e.action);
+    expect(actions.sort()).toEqual(['scim-token.create', 'scim-token.revoke']);
+  });
+});
