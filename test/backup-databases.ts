@@ -2,10 +2,10 @@
  * Databases for backup tests: SQLite in a file of its own (a backup copies a file, not `:memory:`) or a
  * fresh PostgreSQL schema, migrated, and closed after each test of the file that asks for them.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { openDatabase, type VigilDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { freshDatabase, type TestDialect } from './dialects.js';
@@ -25,4 +25,14 @@ export function backupTestDatabases(): (dialect: TestDialect) => Promise<VigilDa
     open.push(vdb);
     return vdb;
   };
+}
+
+/**
+ * The files in a backup directory, sorted, after checking that its workspace (`.vigil-work`, where
+ * backups are made, encrypted and decrypted) holds nothing: no partial file, no plaintext copy.
+ */
+export function backupDirFiles(dir: string): string[] {
+  const names = readdirSync(dir);
+  if (names.includes('.vigil-work')) expect(readdirSync(join(dir, '.vigil-work'))).toEqual([]);
+  return names.filter((n) => n !== '.vigil-work').sort();
 }

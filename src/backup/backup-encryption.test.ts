@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backupTestDatabases } from '../../test/backup-databases.js';
+import { backupDirFiles, backupTestDatabases } from '../../test/backup-databases.js';
 import { DIALECTS, PG_URL } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { listAudit } from '../audit/audit-log.js';
@@ -70,7 +70,7 @@ withAge.each(DIALECTS)('encrypted backups on %s', (dialect) => {
     });
     const ext = dialect === 'sqlite' ? 'db' : 'dump';
     expect(basename(b.file)).toMatch(new RegExp(`^vigil-\\d{8}T\\d{6}Z-manual\\.${ext}\\.age$`));
-    expect(readdirSync(dir).sort()).toEqual([basename(b.file), `${basename(b.file)}.json`]);
+    expect(backupDirFiles(dir)).toEqual([basename(b.file), `${basename(b.file)}.json`]);
     expect(statSync(b.file).mode & 0o777).toBe(0o600);
     const manifest = (await readManifest(b.file))!;
     expect(manifest.encryption).toMatchObject({ format: 'age', recipients: [a.recipient, b2.recipient] });
@@ -97,11 +97,11 @@ withAge.each(DIALECTS)('encrypted backups on %s', (dialect) => {
     const scratch = tmp();
     const full = await verifyBackup(b.file, {
       identities: await readAgeIdentities(b2.keyFile),
-      tempDir: scratch,
+      workIn: scratch,
     });
     expect(full).toMatchObject({ ok: true, encrypted: true, contentChecked: true, problems: [] });
     if (dialect === 'sqlite') expect(full.contents?.counts.devices).toBe(1);
-    expect(readdirSync(scratch)).toEqual([]); // the decrypted copy is gone
+    expect(readdirSync(join(scratch, '.vigil-work'))).toEqual([]); // the decrypted copy is gone
   });
 
   it('restores an encrypted backup with its identity; the safety copy is encrypted too', async () => {
@@ -132,7 +132,7 @@ withAge.each(DIALECTS)('encrypted backups on %s', (dialect) => {
     expect(r.restored).toMatchObject({ file: b.file, encrypted: true });
     expect(r.safetyCopy).toMatch(/-before-restore\.(db|dump)\.age$/);
     // Nothing decrypted is left in the backup directory: the backup, the safety copy, their manifests.
-    expect(readdirSync(dir).sort()).toEqual(
+    expect(backupDirFiles(dir)).toEqual(
       [b.file, `${b.file}.json`, r.safetyCopy!, `${r.safetyCopy!}.json`].map((f) => basename(f)).sort(),
     );
     const safety = await verifyBackup(r.safetyCopy!, { identities: await readAgeIdentities(key.keyFile) });
@@ -175,7 +175,7 @@ withAge.each(DIALECTS)('encrypted backups on %s', (dialect) => {
     );
     expect(await deviceTags(vdb)).toEqual(['CT-9', 'PUMP-1']);
     expect((await listBackups(vdb)).length).toBe(before); // no safety copy was taken
-    expect(readdirSync(dir).sort()).toEqual([basename(b.file), `${basename(b.file)}.json`]);
+    expect(backupDirFiles(dir)).toEqual([basename(b.file), `${basename(b.file)}.json`]);
   });
 
   it('scheduled backups are encrypted, and pruning removes old .age files with their manifests', async () => {
@@ -210,7 +210,7 @@ withAge.each(DIALECTS)('encrypted backups on %s', (dialect) => {
       recipients: [key.recipient],
     });
     expect(await pruneScheduledBackups(dir, 2)).toEqual([first!.file]);
-    expect(readdirSync(dir).sort()).toEqual(
+    expect(backupDirFiles(dir)).toEqual(
       [...more, manual].flatMap((b) => [basename(b.file), `${basename(b.file)}.json`]).sort(),
     );
   });
@@ -279,7 +279,7 @@ withAge('encrypted backup files', () => {
       `Backup ${b.file} cannot be restored: the file differs from its manifest`,
     );
     expect((await deviceTags(vdb)).length).toBe(41);
-    expect(readdirSync(dir)).toEqual([]); // the partly decrypted copy is gone
+    expect(backupDirFiles(dir)).toEqual([]); // the partly decrypted copy is gone
     // A file that is not age at all, named like one.
     const junk = join(tmp(), 'junk.db.age');
     writeFileSync(junk, 'age-encryption.org/v1\n-> X25519 not-base64!\n');
@@ -321,7 +321,7 @@ describe('backup recipients', () => {
     await expect(
       createBackup(vdb, { dir, trigger: 'scheduled', actor: cliActor, recipients: [LOW_ORDER_RECIPIENT] }),
     ).rejects.toThrow(/^Cannot encrypt the backup to age1qqqqqqqq…5cu47z: /);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(backupDirFiles(dir)).toEqual([]);
     const [failed] = await listBackups(vdb);
     expect(failed).toMatchObject({ status: 'failed', trigger: 'scheduled' });
     const [entry] = await listAudit(vdb, { action: 'db.backup' });

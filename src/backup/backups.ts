@@ -12,13 +12,14 @@
  * removed, on failure too: only `<name>.db.age` / `<name>.dump.age` and the manifest remain. Checking or
  * restoring one decrypts it into a private temporary directory that is always removed.
  */
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Actor } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound, VigilError } from '../errors.js';
+import { plural } from '../format-count.js';
+import type { Logger } from '../log.js';
 import { secretKeyring } from '../secrets/secret-key.js';
 import type { VigilDatabase } from '../store/database.js';
 import { newId, nowIso } from '../store/ids.js';
@@ -35,6 +36,7 @@ import {
   isAgeFile,
   NOT_ENCRYPTED_TO_IDENTITY,
 } from './backup-encryption.js';
+import { isUnfinishedBackup, makeWorkDir, removeAbandonedWork } from './backup-workspace.js';
 import type { DatabaseContents } from './contents.js';
 import { readContents } from './contents.js';
 import {
@@ -58,7 +60,9 @@ export function backupDirFor(config: { db: string; backupDir?: string | undefine
   return resolve('vigil-data', 'backups');
 }
 
-const FILE_NAME = /^vigil-(\d{8}T\d{6}Z)(?:-(\d+))?-(manual|scheduled|before-restore)\.(db|dump)(\.age)?$/;
+/** A backup's name: `vigil-STAMP[-N]-TRIGGER.db|dump[.age]`. */
+export const BACKUP_FILE_NAME =
+  /^vigil-(\d{8}T\d{6}Z)(?:-(\d+))?-(manual|scheduled|before-restore)\.(db|dump)(\.age)?$/;
 
 function stampOf(at: string): string {
   return `${at.slice(0, 19).replace(/[-:]/g, '')}Z`;
@@ -82,12 +86,20 @@ export interface BackupResult {
 /**
  * Takes a backup into `dir` (created 0700; the file and its manifest are 0600: they hold everything the
  * database holds), verifies it, records it in `backups` and the audit log. With `recipients` (age public
- * keys) the verified copy is encrypted to them and its plaintext removed. A failure is recorded too, and
- * leaves no partial file behind, plaintext or encrypted.
+ * keys) the verified copy is encrypted to them and its plaintext removed. The copy is made, checked and
+ * encrypted in a private directory of the workspace (`backup-workspace.ts`) and only the finished file
+ * is renamed beside the backups. A failure is recorded too, and leaves no partial file behind, plaintext
+ * or encrypted; what a process killed in the middle left is removed first (`removeInterruptedWork`).
  */
 export async function createBackup(
   vdb: VigilDatabase,
-  opts: { dir: string; trigger: BackupTrigger; actor: AuditActor; recipients?: readonly string[] },
+  opts: {
+    dir: string;
+    trigger: BackupTrigger;
+    actor: AuditActor;
+    recipients?: readonly string[];
+    log?: Logger | undefined;
+  },
 ): Promise<BackupResult> {
   assertBackupable(vdb);
   const startedAt = nowIso();
@@ -96,47 +108,47 @@ export async function createBackup(
   const recipients = [...(opts.recipients ?? [])];
   const encrypted = recipients.length > 0;
   let file: string | null = null;
-  let partial: string | null = null;
-  let sealedPartial: string | null = null;
+  let work: string | null = null;
+  const warnings: string[] = [];
   try {
     for (const r of recipients) {
       const problem = ageRecipientProblem(r);
       if (problem) throw invalidInput(`Cannot encrypt the backup: ${problem}`);
     }
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    const leftovers = await removeInterruptedWork(vdb, dir, opts.actor, opts.log);
+    if (leftovers.length)
+      warnings.push(
+        `removed ${plural(leftovers.length, 'file')} an interrupted backup or restore left: ${leftovers.join(', ')}`,
+      );
+    work = await makeWorkDir(dir, 'backup');
     const ext = vdb.dialect === 'sqlite' ? 'db' : 'dump';
     file = await freeName(dir, stampOf(startedAt), opts.trigger, encrypted ? `${ext}${AGE_SUFFIX}` : ext);
-    const tag = randomBytes(4).toString('hex');
-    // The plaintext's partial name never ends in .age, even on its way to an encrypted backup.
-    partial = `${encrypted ? file.slice(0, -AGE_SUFFIX.length) : file}.partial-${tag}`;
-    // Made 0600 before anything is written into it (SQLite and pg_dump keep an existing file's mode): a
-    // backup directory that others can list never shows them a readable copy, even while it is made.
-    await writeFile(partial, '', { mode: 0o600, flag: 'wx' });
+    const base = basename(file);
+    // Named as unfinished even inside the workspace, and the plaintext's name never ends in .age.
+    const plaintext = join(work, `${encrypted ? base.slice(0, -AGE_SUFFIX.length) : base}.partial`);
+    // Made 0600 before anything is written into it (SQLite and pg_dump keep an existing file's mode).
+    await writeFile(plaintext, '', { mode: 0o600, flag: 'wx' });
     let contents: DatabaseContents;
     if (vdb.dialect === 'sqlite') {
-      await copySqlite(vdb.file!, partial);
-      contents = await withSqliteBackup(partial, readContents);
+      await copySqlite(vdb.file!, plaintext);
+      contents = await withSqliteBackup(plaintext, readContents);
     } else {
-      contents = await dumpPostgres(vdb.connectionUrl!(), vdb.schema!, partial);
-      await listDump(partial);
+      contents = await dumpPostgres(vdb.connectionUrl!(), vdb.schema!, plaintext);
+      await listDump(plaintext);
     }
-    await chmod(partial, 0o600);
-    let bytes = (await stat(partial)).size;
-    let sha256 = await sha256File(partial);
+    await chmod(plaintext, 0o600);
+    let bytes = (await stat(plaintext)).size;
+    let sha256 = await sha256File(plaintext);
     let encryption: BackupManifest['encryption'];
     if (encrypted) {
-      sealedPartial = `${file}.partial-${tag}`;
-      const sealed = await encryptFile(partial, sealedPartial, recipients);
-      await rm(partial, { force: true });
-      partial = null;
+      const sealedPartial = join(work, `${base}.partial`);
+      const sealed = await encryptFile(plaintext, sealedPartial, recipients);
+      await rm(plaintext, { force: true });
       await rename(sealedPartial, file);
-      sealedPartial = null;
       encryption = { format: 'age', recipients, plaintextBytes: bytes, plaintextSha256: sha256 };
       ({ bytes, sha256 } = sealed);
-    } else {
-      await rename(partial, file);
-      partial = null;
-    }
+    } else await rename(plaintext, file);
     const manifest: BackupManifest = {
       format: MANIFEST_FORMAT,
       createdAt: startedAt,
@@ -145,7 +157,7 @@ export async function createBackup(
       dialect: vdb.dialect,
       ...(vdb.dialect === 'postgres' ? { schema: vdb.schema! } : {}),
       source: vdb.description,
-      file: basename(file),
+      file: base,
       bytes,
       sha256,
       schemaVersion: contents.schemaVersion,
@@ -154,8 +166,8 @@ export async function createBackup(
       sealedKeyIds: contents.sealedKeyIds,
       ...(encryption ? { encryption } : {}),
     };
-    await writeFileAtomic(manifestPathOf(file), `${JSON.stringify(manifest, null, 2)}\n`);
-    const warnings = contentWarnings(contents);
+    await writeManifest(work, file, manifest);
+    warnings.push(...contentWarnings(contents));
     await transaction(vdb, async (tx) => {
       await tx.db
         .insertInto('backups')
@@ -180,8 +192,6 @@ export async function createBackup(
     });
     return { id, file, manifest, warnings };
   } catch (e) {
-    for (const leftover of [partial, sealedPartial])
-      if (leftover) await rm(leftover, { force: true }).catch(() => undefined);
     const error = e instanceof Error ? e.message : String(e);
     await transaction(vdb, async (tx) => {
       await tx.db
@@ -197,7 +207,34 @@ export async function createBackup(
       });
     }).catch(() => undefined);
     throw e;
+  } finally {
+    if (work) await rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * Removes what a backup, encryption or restore killed in the middle left in `dir` (plaintext copies of
+ * the database among it; `removeAbandonedWork`), with a log line and an audit entry
+ * `backup.remove-partial` naming every file. Returns the files removed.
+ */
+export async function removeInterruptedWork(
+  h: DbHandle,
+  dir: string,
+  actor: AuditActor,
+  log?: Logger,
+): Promise<string[]> {
+  const { removed, reasons } = await removeAbandonedWork(dir);
+  if (!removed.length) return removed;
+  await transaction(h, (tx) =>
+    appendAudit(tx, {
+      actor,
+      action: 'backup.remove-partial',
+      target: { type: 'backup' },
+      summary: { dir, files: removed, reasons },
+    }),
+  );
+  log?.warn({ dir, files: removed, reasons }, 'removed files an interrupted backup or restore left');
+  return removed;
 }
 
 function row(
@@ -235,10 +272,11 @@ async function freeName(dir: string, stamp: string, trigger: BackupTrigger, ext:
   }
 }
 
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.partial-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await rename(tmp, path);
+/** Writes the manifest of `file` in the work directory `work`, then renames it beside `file`. */
+export async function writeManifest(work: string, file: string, manifest: BackupManifest): Promise<void> {
+  const tmp = join(work, `${basename(manifestPathOf(file))}.partial`);
+  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  await rename(tmp, manifestPathOf(file));
 }
 
 function contentWarnings(contents: DatabaseContents): string[] {
@@ -282,8 +320,11 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** The age identities to decrypt an encrypted backup with (`readAgeIdentities`). */
   identities?: AgeIdentities | undefined;
-  /** Where a private directory for the decrypted copy is made (default: the system's temporary directory). */
-  tempDir?: string | undefined;
+  /**
+   * The backup directory in whose workspace the decrypted copy is made (`backup-workspace.ts`; default: a
+   * private directory in the system's temporary directory).
+   */
+  workIn?: string | undefined;
 }
 
 /**
@@ -306,6 +347,10 @@ async function withVerifiedBackup<T>(
   fn: (v: VerifyResult, plaintext: string | null) => Promise<T>,
 ): Promise<T> {
   const file = resolve(path);
+  if (isUnfinishedBackup(file))
+    throw invalidInput(
+      `${file} is not a backup: it is what an interrupted backup, encryption or restore left unfinished (Vigil removes it at the next backup); restore a finished one (vigil db backups)`,
+    );
   let bytes: number;
   try {
     const s = await stat(file);
@@ -368,7 +413,9 @@ async function withVerifiedBackup<T>(
       );
     return fn(result(manifest?.dialect ?? null, null, false), null);
   }
-  const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), '.vigil-decrypted-'));
+  const dir = opts.workIn
+    ? await makeWorkDir(opts.workIn, 'decrypt')
+    : await mkdtemp(join(tmpdir(), '.vigil-decrypted-'));
   try {
     const plaintext = join(dir, basename(file).replace(/\.age$/, '') || 'backup');
     try {
@@ -484,11 +531,12 @@ export async function restoreBackup(
   },
 ): Promise<RestoreResult> {
   assertBackupable(vdb);
-  // The decrypted copy goes beside the backups (a disk meant for them), not into a /tmp that may be RAM.
+  // The decrypted copy goes in the backup directory's workspace (a disk meant for backups), not into a
+  // /tmp that may be RAM.
   if (opts.identities) await mkdir(resolve(opts.dir), { recursive: true, mode: 0o700 });
   return withVerifiedBackup(
     path,
-    { identities: opts.identities, tempDir: opts.identities ? resolve(opts.dir) : undefined },
+    { identities: opts.identities, workIn: opts.identities ? resolve(opts.dir) : undefined },
     (check, plaintext) => restoreVerified(vdb, check, plaintext, opts),
   );
 }
@@ -648,7 +696,7 @@ export async function pruneScheduledBackups(dir: string, keep: number): Promise<
     return [];
   }
   const scheduled = names
-    .map((n) => ({ n, m: FILE_NAME.exec(n) }))
+    .map((n) => ({ n, m: BACKUP_FILE_NAME.exec(n) }))
     .filter((x) => x.m?.[3] === 'scheduled')
     // Newest first: by time, then by the -2, -3 … of backups taken within the same second.
     .map((x) => ({ n: x.n, key: `${x.m![1]}${(x.m![2] ?? '1').padStart(6, '0')}` }))

@@ -35,6 +35,7 @@ export function scheduleBackups(
           trigger: 'scheduled',
           actor: SYSTEM_ACTOR,
           recipients: config.backupRecipients,
+          log,
         });
         const pruned = await pruneScheduledBackups(dir, config.backupKeep);
         log.info(

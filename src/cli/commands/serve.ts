@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { Hono } from 'hono';
 import { issueSetupToken, needsSetup } from '../../accounts/first-run.js';
 import { SsoError, ssoProviderFor } from '../../accounts/sso.js';
-import { backupDirFor } from '../../backup/backups.js';
+import { backupDirFor, removeInterruptedWork } from '../../backup/backups.js';
 import { scheduleBackups } from '../../backup/schedule.js';
 import { VigilError } from '../../errors.js';
 import { plural } from '../../format-count.js';
@@ -157,6 +157,12 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         const notifications = roles.has('match') ? scheduleNotifications(vdb, config, log) : null;
         // Vigil's own database backups (backupIntervalHours): one scheduler, in the match role's process.
         const backups = roles.has('match') ? scheduleBackups(vdb, config, log) : null;
+        // What a backup or restore killed in the middle left (plaintext copies among it) goes now, not
+        // at the next backup, which may be a day away or never.
+        if (roles.has('match') && !(vdb.dialect === 'sqlite' && !vdb.file))
+          await removeInterruptedWork(vdb, backupDirFor(config), SYSTEM_ACTOR, log).catch((err: unknown) =>
+            log.error({ err }, 'could not remove what an interrupted backup left'),
+          );
         if (roles.has('match'))
           process.stderr.write(
             backups
