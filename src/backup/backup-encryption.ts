@@ -80,16 +80,21 @@ const webStream = (file: string) =>
 const nodeStream = (s: globalThis.ReadableStream<Uint8Array>) =>
   Readable.fromWeb(s as unknown as WebReadableStream<Uint8Array>);
 
+/** What `encryptFile` wrote, and what it read: the plaintext as it was encrypted, whatever it is now. */
+export interface EncryptedFile extends StreamedFile {
+  plaintext: StreamedFile;
+}
+
 /**
  * Encrypts `source` to `recipients` into the new file `dest` (created 0600; an existing file is never
- * overwritten). Returns the size and SHA-256 of what was written. On failure `dest` may hold part of the
- * ciphertext: the caller removes it.
+ * overwritten). Returns the size and SHA-256 of what was written and of what was read. On failure `dest`
+ * may hold part of the ciphertext: the caller removes it.
  */
 export async function encryptFile(
   source: string,
   dest: string,
   recipients: readonly string[],
-): Promise<StreamedFile> {
+): Promise<EncryptedFile> {
   if (recipients.length === 0) throw new VigilError('internal', 'encryptFile without recipients');
   const e = new Encrypter();
   for (const r of recipients) {
@@ -98,8 +103,14 @@ export async function encryptFile(
     e.addRecipient(r);
   }
   const m = measuring();
+  const read = measuring();
   try {
-    const sealed = await e.encrypt(webStream(source));
+    const input = createReadStream(source);
+    input.on('error', (err) => read.through.destroy(err));
+    const plain = Readable.toWeb(
+      input.pipe(read.through),
+    ) as unknown as globalThis.ReadableStream<Uint8Array>;
+    const sealed = await e.encrypt(plain);
     await pipeline(nodeStream(sealed), m.through, createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
   } catch (err) {
     if (err instanceof VigilError) throw err;
@@ -110,7 +121,7 @@ export async function encryptFile(
       { cause: err },
     );
   }
-  return m.result();
+  return { ...m.result(), plaintext: read.result() };
 }
 
 /**

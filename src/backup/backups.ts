@@ -261,14 +261,22 @@ function row(
   };
 }
 
+/**
+ * The first name of the second not taken by a backup, encrypted or not: a plain backup encrypted later
+ * (`encrypt-backups.ts`) keeps its name with `.age`, so the plain name is still that backup's.
+ */
 async function freeName(dir: string, stamp: string, trigger: BackupTrigger, ext: string): Promise<string> {
+  const sealed = ext.endsWith(AGE_SUFFIX);
+  const plainExt = sealed ? ext.slice(0, -AGE_SUFFIX.length) : ext;
+  const taken = (f: string) =>
+    stat(f).then(
+      () => true,
+      () => false,
+    );
   for (let n = 1; ; n++) {
-    const file = join(dir, `vigil-${stamp}${n > 1 ? `-${n}` : ''}-${trigger}.${ext}`);
-    try {
-      await stat(file);
-    } catch {
-      return file;
-    }
+    const plain = join(dir, `vigil-${stamp}${n > 1 ? `-${n}` : ''}-${trigger}.${plainExt}`);
+    if (!(await taken(plain)) && !(await taken(`${plain}${AGE_SUFFIX}`)))
+      return sealed ? `${plain}${AGE_SUFFIX}` : plain;
   }
 }
 

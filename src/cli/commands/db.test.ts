@@ -1,7 +1,7 @@
 /** `vigil db backup|backups|verify-backup|restore` on a real SQLite file. */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandRunner } from '../../../test/cli-commands.js';
 import { cliActor } from '../../../test/factories.js';
@@ -69,5 +69,72 @@ describe('vigil db backups', () => {
     expect(restored.out).toMatch(/No session was open; everyone signs in again\./);
     const tags = await vdb.db.selectFrom('devices').select('asset_tag').execute();
     expect(tags.map((t) => t.asset_tag)).toEqual(['INF-0042']);
+  });
+
+  it('encrypt-backup encrypts backups taken before encryption was on, and says what it cannot do', async () => {
+    // An age public key, printed by age-keygen 1.1.1 (its secret key was not kept).
+    const recipient = 'age1pm45n5vnf22evsa5y6840yc2uvmz3hvynk30wg6z6u06jgk285eskrx6xx';
+    const backups = join(dir, 'backups');
+    const plain = JSON.parse((await run('db', 'backup', '--dir', backups, '--json')).out) as { file: string };
+    const name = basename(plain.file);
+
+    const neither = await run('db', 'encrypt-backup', '--dir', backups);
+    expect(neither.code).toBe(65);
+    expect(neither.err).toBe(
+      'vigil: Name the backups to encrypt (vigil db backups lists them), or give --all\n',
+    );
+    const noKeys = await run('db', 'encrypt-backup', name, '--dir', backups);
+    expect(noKeys.code).toBe(65);
+    expect(noKeys.err).toMatch(/^vigil: No age recipients to encrypt to: set backupRecipients/);
+    const missing = await run(
+      'db',
+      'encrypt-backup',
+      'vigil-x.db',
+      '--dir',
+      backups,
+      '--recipient',
+      recipient,
+    );
+    expect(missing.code).toBe(66);
+    expect(missing.err).toBe(`vigil: Backup ${join(backups, 'vigil-x.db')} not found\n`);
+
+    const done = await run('db', 'encrypt-backup', name, '--dir', backups, '--recipient', recipient);
+    expect(done.err).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.out).toMatch(
+      new RegExp(
+        `^Encrypted ${name} to ${name}\\.age \\(age1pm45n5vn…krx6xx; [\\d.]+ [kM]B, SHA-256 [0-9a-f]{16}…\\), checked against its manifest; the unencrypted file is removed\\.\\n$`,
+      ),
+    );
+    const again = await run(
+      'db',
+      'encrypt-backup',
+      `${name}.age`,
+      '--dir',
+      backups,
+      '--recipient',
+      recipient,
+    );
+    expect(again.code).toBe(65);
+    expect(again.err).toBe(`vigil: Backup ${plain.file}.age is already encrypted\n`);
+
+    await run('db', 'backup', '--dir', backups);
+    const all = await run(
+      'db',
+      'encrypt-backup',
+      '--all',
+      '--dir',
+      backups,
+      '--recipient',
+      recipient,
+      '--json',
+    );
+    expect(all.code).toBe(0);
+    const json = JSON.parse(all.out) as { encrypted: { encryptedFile: string }[]; skipped: []; failed: [] };
+    expect(json.encrypted).toHaveLength(1);
+    expect(json).toMatchObject({ skipped: [], failed: [] });
+    expect((await run('db', 'encrypt-backup', '--all', '--dir', backups, '--recipient', recipient)).out).toBe(
+      `No unencrypted backups in ${backups}.\n`,
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * @module `vigil db migrate|backup|backups|verify-backup|restore`: schema migrations and Vigil's own
+ * @module `vigil db migrate|backup|encrypt-backup|backups|verify-backup|restore`: schema migrations and Vigil's own
  * backups (src/backup/, docs/backup.md).
  */
 import { basename } from 'node:path';
@@ -12,6 +12,7 @@ import {
   restoreBackup,
   verifyBackup,
 } from '../../backup/backups.js';
+import { encryptBackups } from '../../backup/encrypt-backups.js';
 import { conflict, invalidInput } from '../../errors.js';
 import { formatBytes } from '../../format-bytes.js';
 import { plural } from '../../format-count.js';
@@ -81,6 +82,63 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
           'The secret key is not in the backup: keep a copy of it apart (docs/backup.md).\n',
         );
       }),
+    );
+
+  db.command('encrypt-backup [files...]')
+    .description(
+      'Encrypt backups taken before backupRecipients was set: each is checked, encrypted, checked again, and only then its plaintext removed',
+    )
+    .option('--all', 'every unencrypted backup in the backup directory')
+    .option(
+      '--recipient <age1…>',
+      'encrypt to this age public key (repeatable; replaces backupRecipients)',
+      collect,
+    )
+    .option(
+      '--dir <dir>',
+      'the backup directory (default: backupDir); FILES without a path are looked up there',
+    )
+    .option('--json', 'print JSON')
+    .action(
+      action(
+        async (files: string[], o: { all?: boolean; recipient?: string[]; dir?: string; json?: boolean }) => {
+          if (o.all && files.length) throw invalidInput('Give backup files or --all, not both');
+          if (!o.all && !files.length)
+            throw invalidInput('Name the backups to encrypt (vigil db backups lists them), or give --all');
+          for (const r of o.recipient ?? []) {
+            const problem = ageRecipientProblem(r);
+            if (problem) throw invalidInput(`--recipient: ${problem}`);
+          }
+          const { vdb, config, log } = await cli.get();
+          const dir = o.dir ?? backupDirFor(config);
+          const r = await encryptBackups(vdb, {
+            dir,
+            files: o.all ? 'all' : files,
+            recipients: o.recipient?.length ? o.recipient : config.backupRecipients,
+            actor: cli.actor(),
+            log,
+          });
+          // One backup named and it failed: its own error (and exit code) says best what is wrong.
+          if (!o.all && files.length === 1 && r.failed.length === 1) throw r.failed[0]!.error;
+          if (r.failed.length) process.exitCode = 65;
+          if (o.json)
+            return printJson({
+              encrypted: r.encrypted,
+              skipped: r.skipped,
+              failed: r.failed.map((f) => ({ file: f.file, error: f.error.message })),
+            });
+          const out: string[] = [];
+          for (const e of r.encrypted)
+            out.push(
+              `Encrypted ${basename(e.file)} to ${basename(e.encryptedFile)} (${e.recipients.map(abbreviate).join(', ')}; ${formatBytes(e.bytes)}, SHA-256 ${e.sha256.slice(0, 16)}…), checked against its manifest; the unencrypted file is removed${e.resumed ? ' (finishing an interrupted run)' : ''}.`,
+            );
+          if (o.all && !r.encrypted.length && !r.skipped.length && !r.failed.length)
+            out.push(`No unencrypted backups in ${dir}.`);
+          for (const s of r.skipped) out.push(`Not encrypted: ${basename(s.file)}: ${s.reason}.`);
+          for (const f of r.failed) out.push(`Failed: ${basename(f.file)}: ${f.error.message}`);
+          process.stdout.write(`${out.join('\n')}\n`);
+        },
+      ),
     );
 
   db.command('backups')
