@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ageKeygen, describeWithAge } from '../../test/age-tool.js';
 import { backupDirFiles, backupTestDatabases } from '../../test/backup-databases.js';
 import { DIALECTS, PG_URL } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
@@ -21,31 +22,10 @@ import { createBackup, listBackups, pruneScheduledBackups, restoreBackup, verify
 import { readManifest, sha256File } from './manifest.js';
 import { scheduleBackups } from './schedule.js';
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const missing = ['age', 'age-keygen'].filter((t) => !has(t));
-if (missing.length && process.env['CI'] === 'true')
-  throw new Error(`encrypted backup tests need ${missing.join(', ')} in CI (Debian package age)`);
-if (missing.length)
-  console.warn(`[vigil tests] encrypted backup tests with the age tool SKIPPED: needs ${missing.join(', ')}`);
-const withAge = describe.skipIf(missing.length > 0);
+const withAge = describeWithAge('encrypted backup tests with the age tool');
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vigil-backup-age-'));
 const database = backupTestDatabases();
-
-/** A key pair from the real age-keygen: the identity file (0600, as age-keygen writes it) and its public key. */
-function ageKeygen(): { keyFile: string; recipient: string } {
-  const keyFile = join(tmp(), 'key.txt');
-  execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
-  const recipient = execFileSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).trim();
-  return { keyFile, recipient };
-}
 
 const deviceTags = async (vdb: VigilDatabase) =>
   (await vdb.db.selectFrom('devices').select('asset_tag').orderBy('asset_tag').execute()).map(

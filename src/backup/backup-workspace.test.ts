@@ -4,10 +4,9 @@
  * built `vigil` binary (dist/, built by test/global-setup.ts) runs as a child process and is killed
  * with SIGKILL while its copy of the database exists; keys come from the real age-keygen.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -18,20 +17,19 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ageKeygen, describeWithAge } from '../../test/age-tool.js';
 import { backupDirFiles } from '../../test/backup-databases.js';
 import { cliActor } from '../../test/factories.js';
+import { bigDatabase, filesUnder, killVigilWhen, VIGIL_BIN } from '../../test/killed-backup.js';
 import { listAudit } from '../audit/audit-log.js';
 import { createLogger } from '../log.js';
 import { openDatabase } from '../store/database.js';
 import { makeWorkDir, removeAbandonedWork, WORKSPACE } from './backup-workspace.js';
 import { createBackup, listBackups, pruneScheduledBackups, verifyBackup } from './backups.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin/vigil.js');
 const scratch: string[] = [];
 const tmp = () => {
   const d = mkdtempSync(join(tmpdir(), 'vigil-backup-work-'));
@@ -42,77 +40,10 @@ afterAll(() => {
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
 
-const ageMissing = ['age', 'age-keygen'].filter(
-  (t) => spawnSync(t, ['--version'], { stdio: 'ignore' }).status !== 0,
-);
-if (ageMissing.length && process.env['CI'] === 'true')
-  throw new Error(`the interrupted backup tests need ${ageMissing.join(', ')} in CI (Debian package age)`);
+const withAge = describeWithAge('the interrupted backup tests');
 
 /** A pid that ran and ended: no process has it now (pids are not reused this soon). */
 const endedPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
-
-/** Files (not directories) under `dir`, relative, sorted. */
-const filesUnder = (dir: string) =>
-  (readdirSync(dir, { recursive: true }) as string[])
-    .filter((n) => !lstatSync(join(dir, n)).isDirectory())
-    .sort();
-
-/**
- * A migrated Vigil database of about `mb` MB: the size is what gives a child process time to be killed
- * while it copies and encrypts (the table of random blobs is there for that only).
- */
-function bigDatabase(mb: number): string {
-  const db = join(tmp(), 'vigil.db');
-  execFileSync(process.execPath, [bin, 'db', 'migrate'], {
-    env: { ...process.env, VIGIL_DB: `sqlite:${db}`, VIGIL_LOG_LEVEL: 'silent' },
-  });
-  const s = new Database(db);
-  s.exec('CREATE TABLE size_only (b BLOB)');
-  const add = s.prepare('INSERT INTO size_only VALUES (randomblob(1048576))');
-  s.transaction(() => {
-    for (let i = 0; i < mb; i++) add.run();
-  })();
-  s.close();
-  return db;
-}
-
-/**
- * Runs `vigil ARGS` and kills it with SIGKILL as soon as `when` holds for the files under `watch`;
- * resolves with the files seen then. Rejects when the command ended on its own (too fast to catch).
- */
-function killWhen(
-  args: string[],
-  env: Record<string, string>,
-  watch: string,
-  when: (files: string[]) => boolean,
-): Promise<string[]> {
-  const child: ChildProcess = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', ...env },
-    stdio: 'ignore',
-  });
-  return new Promise((ok, fail) => {
-    let seen: string[] = [];
-    const poll = setInterval(() => {
-      try {
-        seen = filesUnder(watch).filter((n) => statSync(join(watch, n)).size > 0);
-      } catch {
-        return; // not there yet, or a file went while listing
-      }
-      if (when(seen)) child.kill('SIGKILL');
-    }, 2);
-    child.once('exit', (code, signal) => {
-      clearInterval(poll);
-      if (signal === 'SIGKILL') ok(seen);
-      else fail(new Error(`vigil ${args.join(' ')} ended (${code}) before it could be killed`));
-    });
-  });
-}
-
-function ageKeygen(): { keyFile: string; recipient: string } {
-  const keyFile = join(tmp(), 'key.txt');
-  execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
-  return { keyFile, recipient: execFileSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).trim() };
-}
 
 /** A logger whose lines the test reads. */
 function capturedLog() {
@@ -126,7 +57,7 @@ function capturedLog() {
   return { log: createLogger('info', sink as never), lines };
 }
 
-describe.skipIf(ageMissing.length > 0)('a backup killed in the middle', () => {
+withAge('a backup killed in the middle', () => {
   it.each([
     ['while the database is copied', (f: string[]) => f.some((n) => /\.db\.partial/.test(n))],
     ['while the copy is encrypted', (f: string[]) => f.some((n) => /\.db\.age\.partial/.test(n))],
@@ -136,7 +67,7 @@ describe.skipIf(ageMissing.length > 0)('a backup killed in the middle', () => {
       const db = bigDatabase(40);
       const backups = join(tmp(), 'backups');
       const key = ageKeygen();
-      const seen = await killWhen(
+      const seen = await killVigilWhen(
         ['db', 'backup', '--dir', backups, '--recipient', key.recipient],
         { VIGIL_DB: `sqlite:${db}` },
         backups,
@@ -202,10 +133,10 @@ describe.skipIf(ageMissing.length > 0)('a backup killed in the middle', () => {
     const db = bigDatabase(40);
     const backups = join(tmp(), 'backups');
     const env = { VIGIL_DB: `sqlite:${db}`, VIGIL_BACKUP_DIR: backups };
-    await killWhen(['db', 'backup'], env, backups, (f) => f.some((n) => /\.db\.partial/.test(n)));
+    await killVigilWhen(['db', 'backup'], env, backups, (f) => f.some((n) => /\.db\.partial/.test(n)));
     const left = filesUnder(backups).map((n) => join(backups, n));
     expect(left.length).toBeGreaterThan(0);
-    const server = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+    const server = spawn(process.execPath, [VIGIL_BIN, 'serve', '--port', '0'], {
       env: { ...process.env, ...env, VIGIL_LOG_LEVEL: 'warn' },
     });
     let err = '';

@@ -3,7 +3,7 @@
  * `age-keygen`, and what Vigil encrypts `age -d` decrypts to the very bytes the old manifest recorded.
  * An interruption (the built CLI killed with SIGKILL) never loses a backup.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   mkdtempSync,
@@ -14,12 +14,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { basename, join } from 'node:path';
+import { afterAll, expect, it, vi } from 'vitest';
+import { ageKeygen, describeWithAge } from '../../test/age-tool.js';
 import { backupDirFiles, backupTestDatabases } from '../../test/backup-databases.js';
 import { DIALECTS } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { bigDatabase, killVigilWhen, VIGIL_BIN } from '../../test/killed-backup.js';
 import { listAudit } from '../audit/audit-log.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { openDatabase } from '../store/database.js';
@@ -28,14 +29,7 @@ import { createBackup, listBackups, verifyBackup } from './backups.js';
 import { encryptBackups } from './encrypt-backups.js';
 import { readManifest, sha256File } from './manifest.js';
 
-const ageMissing = ['age', 'age-keygen'].filter(
-  (t) => spawnSync(t, ['--version'], { stdio: 'ignore' }).status !== 0,
-);
-if (ageMissing.length && process.env['CI'] === 'true')
-  throw new Error(`the backup encryption tests need ${ageMissing.join(', ')} in CI (Debian package age)`);
-if (ageMissing.length)
-  console.warn(`[vigil tests] encrypting existing backups SKIPPED: needs ${ageMissing.join(', ')}`);
-const withAge = describe.skipIf(ageMissing.length > 0);
+const withAge = describeWithAge('the tests of encrypting existing backups');
 
 const scratch: string[] = [];
 const tmp = () => {
@@ -47,12 +41,6 @@ afterAll(() => {
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
 const database = backupTestDatabases();
-
-function ageKeygen(): { keyFile: string; recipient: string } {
-  const keyFile = join(tmp(), 'key.txt');
-  execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
-  return { keyFile, recipient: execFileSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).trim() };
-}
 
 withAge.each(DIALECTS)('encrypting existing backups on %s', (dialect) => {
   it('encrypts every plaintext backup, checks it, then removes the plaintext; age -d gives back the same bytes', async () => {
@@ -242,56 +230,25 @@ withAge('encrypting existing backups', () => {
   });
 });
 
-const bin = resolve(import.meta.dirname, '../../bin/vigil.js');
-
 withAge('encrypting existing backups, killed', () => {
   it('a run killed while encrypting leaves the plaintext backup whole; the next run removes the part made and encrypts it', async () => {
-    const db = join(tmp(), 'vigil.db');
-    const env = { ...process.env, VIGIL_DB: `sqlite:${db}`, VIGIL_LOG_LEVEL: 'silent' };
-    execFileSync(process.execPath, [bin, 'db', 'migrate'], { env });
-    const s = new Database(db);
-    // Size only: time to kill it while it encrypts.
-    s.exec('CREATE TABLE size_only (b BLOB)');
-    const add = s.prepare('INSERT INTO size_only VALUES (randomblob(1048576))');
-    s.transaction(() => {
-      for (let i = 0; i < 40; i++) add.run();
-    })();
-    s.close();
+    const db = bigDatabase(40);
+    const env = { VIGIL_DB: `sqlite:${db}`, VIGIL_LOG_LEVEL: 'silent' };
     const dir = join(tmp(), 'backups');
-    execFileSync(process.execPath, [bin, 'db', 'backup', '--dir', dir], { env, stdio: 'ignore' });
+    execFileSync(process.execPath, [VIGIL_BIN, 'db', 'backup', '--dir', dir], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
     const [name] = backupDirFiles(dir);
     const file = join(dir, name!);
     const sha = await sha256File(file);
     const key = ageKeygen();
-    const child = spawn(
-      process.execPath,
-      [bin, 'db', 'encrypt-backup', '--all', '--dir', dir, '--recipient', key.recipient],
-      {
-        env,
-        stdio: 'ignore',
-      },
+    await killVigilWhen(
+      ['db', 'encrypt-backup', '--all', '--dir', dir, '--recipient', key.recipient],
+      env,
+      dir,
+      (files) => files.some((n) => n.endsWith('.age.partial')),
     );
-    const killed = await new Promise<boolean>((ok) => {
-      const poll = setInterval(() => {
-        const work = join(dir, '.vigil-work');
-        let parts: string[] = [];
-        try {
-          parts = (readdirSync(work, { recursive: true }) as string[]).filter(
-            (n) =>
-              n.endsWith('.age.partial') &&
-              (statSync(join(work, n), { throwIfNoEntry: false })?.size ?? 0) > 1024,
-          );
-        } catch {
-          return; // no workspace yet
-        }
-        if (parts.length) child.kill('SIGKILL');
-      }, 5);
-      child.once('exit', (_code, signal) => {
-        clearInterval(poll);
-        ok(signal === 'SIGKILL');
-      });
-    });
-    expect(killed).toBe(true);
     // The backup is as it was, with its manifest; no .age beside it.
     expect(readdirSync(dir).sort()).toEqual(['.vigil-work', name, `${name}.json`]);
     expect(await sha256File(file)).toBe(sha);
