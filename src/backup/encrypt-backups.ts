@@ -141,9 +141,8 @@ async function plaintextBackup(
   dir: string,
   name: string,
 ): Promise<{ file: string; manifest: BackupManifest }> {
-  // A path as given when it exists (or names a directory), else a name in the backup directory.
-  const given = resolve(name);
-  const file = name.includes('/') || (await exists(given)) ? given : join(dir, name);
+  // A bare name is one in the backup directory (as `vigil db backups` shows them); a path is taken as given.
+  const file = name.includes('/') ? resolve(name) : join(dir, name);
   if (isUnfinishedBackup(file))
     throw invalidInput(
       `${file} is not a backup: it is what an interrupted backup or restore left unfinished`,
