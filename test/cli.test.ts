@@ -334,7 +334,7 @@ describe.skipIf(ageMissing.length > 0)('vigil db backup / verify-backup / restor
     expect(bad.stderr).toContain('--recipient: "age1nope" is not an age public key');
 
     const made = await vigil(['db', 'backup', '--dir', backups, '--recipient', recipient, '--json']);
-    expect(made.code).toBe(0);
+    expect(made.code, made.stderr).toBe(0);
     const { file } = JSON.parse(made.stdout) as { file: string };
     expect(file).toMatch(/-manual\.db\.age$/);
 
