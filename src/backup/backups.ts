@@ -774,6 +774,18 @@ const toRecord = (r: BackupTable): BackupRecord => ({
   actor: r.actor,
 });
 
+/** The plaintext backups in `dir` (by name), oldest first. */
+export async function plaintextBackupsIn(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .filter((n) => {
+      const m = BACKUP_FILE_NAME.exec(n);
+      return m !== null && m[5] === undefined;
+    })
+    .sort()
+    .map((n) => join(dir, n));
+}
+
 /** What `GET /system` and `vigil serve` say about backups. */
 export async function backupStatus(
   vdb: VigilDatabase,
@@ -797,6 +809,13 @@ export async function backupStatus(
     /** Public keys only: the identity that decrypts them is, by design, not on this server. */
     encryption: config.backupRecipients.length
       ? { format: 'age' as const, recipients: [...config.backupRecipients] }
+      : null,
+    /**
+     * Plaintext backups in the directory while encryption is on: taken before it was, and left for
+     * `vigil db encrypt-backup --all` (null when backups are not encrypted).
+     */
+    unencrypted: config.backupRecipients.length
+      ? (await plaintextBackupsIn(backupDirFor(config))).length
       : null,
     lastGood,
     lastAttempt,

@@ -7,7 +7,7 @@
  * plaintext backup, or the checked `.age` beside it, which the next run recognises and finishes: a
  * backup is never lost on the way.
  */
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Actor } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -17,7 +17,7 @@ import { type DbHandle, transaction } from '../store/transaction.js';
 import { AGE_SUFFIX, ageRecipientProblem, encryptFile, isAgeFile } from './backup-encryption.js';
 import { isUnfinishedBackup, makeWorkDir } from './backup-workspace.js';
 import {
-  BACKUP_FILE_NAME,
+  plaintextBackupsIn,
   removeInterruptedWork,
   type VerifyResult,
   verifyBackup,
@@ -47,18 +47,6 @@ export interface EncryptBackupsResult {
   skipped: { file: string; reason: string }[];
   /** Backups whose encryption failed: each stays as it was (plaintext, with its manifest). */
   failed: { file: string; error: VigilError | Error }[];
-}
-
-/** The plaintext backups in `dir` (by name), oldest first. */
-export async function plaintextBackupsIn(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names
-    .filter((n) => {
-      const m = BACKUP_FILE_NAME.exec(n);
-      return m !== null && m[5] === undefined;
-    })
-    .sort()
-    .map((n) => join(dir, n));
 }
 
 /**

@@ -2,6 +2,9 @@
  * GET /system tells whoever may read the system's status where backups go, how often, and when the last
  * good one was: an administrator sees a failing or overdue backup without a shell on the server.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
@@ -11,6 +14,7 @@ interface BackupStatus {
   intervalHours: number;
   keep: number;
   encryption: { format: 'age'; recipients: string[] } | null;
+  unencrypted: number | null;
   lastGood: { id: string; status: string; file: string | null } | null;
   lastAttempt: { id: string; status: string; error: string | null } | null;
   overdue: boolean;
@@ -36,6 +40,7 @@ describe.each(DIALECTS)('GET /system backups on %s', (dialect) => {
       intervalHours: 24,
       keep: 7,
       encryption: null,
+      unencrypted: null,
       lastGood: null,
       lastAttempt: null,
       overdue: true,
@@ -80,10 +85,28 @@ describe('GET /system backups with backupRecipients', () => {
   // An age public key printed by age-keygen 1.1.1 (its secret key was not kept).
   const recipient = 'age1pm45n5vnf22evsa5y6840yc2uvmz3hvynk30wg6z6u06jgk285eskrx6xx';
   let h: ApiHarness;
+  let dir: string;
   beforeAll(async () => {
-    h = await apiHarness('sqlite', { backupRecipients: [recipient] });
+    dir = mkdtempSync(join(tmpdir(), 'vigil-system-backups-'));
+    h = await apiHarness('sqlite', { backupRecipients: [recipient], backupDir: dir });
   });
   afterAll(() => h.close());
+
+  it('counts the plaintext backups taken before encryption was on', async () => {
+    const unencrypted = async () =>
+      ((await (await h.as('auditor').get('/api/v1/system')).json()) as { backups: BackupStatus }).backups
+        .unencrypted;
+    expect(await unencrypted()).toBe(0);
+    for (const name of [
+      'vigil-20261101T020000Z-scheduled.db',
+      'vigil-20261102T020000Z-1-manual.db',
+      'vigil-20261103T020000Z-scheduled.db.age',
+      'vigil-20261101T020000Z-scheduled.db.json',
+      'notes.txt',
+    ])
+      writeFileSync(join(dir, name), '');
+    expect(await unencrypted()).toBe(2);
+  });
 
   it('says backups are encrypted, and to which public keys', async () => {
     const body = (await (await h.as('auditor').get('/api/v1/system')).json()) as {

@@ -78,6 +78,10 @@ const BackupStatusSchema = z.object({
       description:
         'Backups are encrypted to these age public keys (backupRecipients); null: backups are not encrypted',
     }),
+  unencrypted: z.number().nullable().openapi({
+    description:
+      'With encryption on: plaintext backups still in the directory, taken before it was on (vigil db encrypt-backup --all); null: backups are not encrypted',
+  }),
   lastGood: BackupRecordSchema.nullable(),
   lastAttempt: BackupRecordSchema.nullable(),
   overdue: z.boolean().openapi({

@@ -91,6 +91,18 @@ export function SettingsTab() {
                         : `${s.backups.encryption.recipients.length} recipients`}
                       : <code>{abbreviateKey(s.backups.encryption.recipients[0]!)}</code>
                       {s.backups.encryption.recipients.length > 1 ? ' …' : ''}
+                      {s.backups.unencrypted ? (
+                        <>
+                          {' '}
+                          <Badge tone="medium">
+                            {s.backups.unencrypted === 1
+                              ? '1 older backup'
+                              : `${s.backups.unencrypted} older backups`}{' '}
+                            still plaintext
+                          </Badge>{' '}
+                          taken before encryption was on: <code>vigil db encrypt-backup --all</code>
+                        </>
+                      ) : null}
                     </>
                   ) : (
                     <>
