@@ -26,7 +26,7 @@ import {
   LogoutTokenError,
   LogoutTokenVerifier,
 } from './sso-logout.js';
-import { newAccountRow, SSO_PASSWORD_HASH, toUser } from './users.js';
+import { awaitsFirstSignIn, newAccountRow, SSO_PASSWORD_HASH, toUser } from './users.js';
 
 export type SsoConfig = Pick<
   Config,
@@ -114,14 +114,6 @@ function groupsOf(claim: unknown): string[] {
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
-
-/**
- * A single sign-on account the provider's provisioning made (SCIM) and nobody has signed in to yet: it
- * has no issuer and subject, and was not deleted through SCIM.
- */
-export function awaitsFirstSignIn(row: store.UserRow): boolean {
-  return row.auth_source === 'oidc' && row.external_id === null && row.scim_deleted_at === null;
-}
 
 /** Only a path of this Vigil may be returned to after signing in (no open redirect). */
 export function safeReturnPath(value: string | undefined): string {

@@ -27,9 +27,21 @@ export interface User {
   mfaEnabled: boolean;
   /** `password`: a local account; `sso`: signs in through the identity provider (OpenID Connect). */
   signIn: 'password' | 'sso';
+  /** Who disabled it: an admin in Vigil, or the identity provider's provisioning (SCIM); null: enabled. */
+  disabledBy: 'admin' | 'scim' | null;
+  /** Made by the provider's provisioning (SCIM) and not signed in to yet: its role is set at that sign-in. */
+  awaitingFirstSignIn: boolean;
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
+
+/**
+ * A single sign-on account the provider's provisioning made (SCIM) and nobody has signed in to yet: it
+ * has no issuer and subject, and was not deleted through SCIM.
+ */
+export function awaitsFirstSignIn(row: store.UserRow): boolean {
+  return row.auth_source === 'oidc' && row.external_id === null && row.scim_deleted_at === null;
+}
 
 export function toUser(row: store.UserRow, now = nowIso()): User {
   return {
@@ -44,6 +56,8 @@ export function toUser(row: store.UserRow, now = nowIso()): User {
     createdAt: row.created_at,
     mfaEnabled: row.totp_enabled_at !== null,
     signIn: row.auth_source === 'oidc' ? 'sso' : 'password',
+    disabledBy: row.disabled === 1 ? (row.disabled_by === 'scim' ? 'scim' : 'admin') : null,
+    awaitingFirstSignIn: awaitsFirstSignIn(row),
   };
 }
 

@@ -202,6 +202,13 @@ describe.each(DIALECTS)('SCIM 2.0 provisioning on %s', (dialect) => {
     );
     expect((await json<ScimList>(byExternalId)).Resources.map((u) => u.id)).toEqual([user.id]);
 
+    // Admin → Users tells a provisioned account from one that signed in, and who disabled one.
+    const listed = async () =>
+      ((await (await h.as('admin').get('/api/v1/users')).json()) as Record<string, unknown>[]).find(
+        (u) => u.id === user.id,
+      );
+    expect(await listed()).toMatchObject({ awaitingFirstSignIn: true, disabled: false, disabledBy: null });
+
     // Entra's `sub` is pairwise per application and is not the externalId: the user name links it.
     const person = { sub: 'pairwise-Xk3v9', preferred_username: userName, groups: ['biomed-engineering'] };
     const first = await signIn(h, op, person);
@@ -215,6 +222,12 @@ describe.each(DIALECTS)('SCIM 2.0 provisioning on %s', (dialect) => {
     expect(await json<ScimUser>(off)).toMatchObject({ id: user.id, active: false });
     expect((await sessionOf(h, first.session!)).status).toBe(401);
     expect((await signIn(h, op, person)).location).toBe('/?ssoError=disabled');
+    expect(await listed()).toMatchObject({
+      awaitingFirstSignIn: false,
+      role: 'clinical-engineer',
+      disabled: true,
+      disabledBy: 'scim',
+    });
     const audit = await listAudit(h.ctx.vdb, { limit: 30 });
     expect(audit.find((e) => e.action === 'user.disable' && e.targetId === user.id)).toMatchObject({
       actor: 'scim',
@@ -355,6 +368,8 @@ describe.each(DIALECTS)('SCIM 2.0 provisioning on %s', (dialect) => {
     expect((await scim('PATCH', `/Users/${user.id}`, oktaActive(false))).status).toBe(200);
     await expectError(await scim('PATCH', `/Users/${user.id}`, oktaActive(true)), 400, 'mutability');
     expect((await userRow(user.id)).disabled).toBe(1);
+    const users = (await (await h.as('admin').get('/api/v1/users')).json()) as Record<string, unknown>[];
+    expect(users.find((u) => u.id === user.id)).toMatchObject({ disabledBy: 'admin' });
     // An admin who disables an account the provider had deactivated makes it theirs too.
     const other = await json<ScimUser>(await scim('POST', '/Users', entraCreate('p.santos', 'oid-ps')));
     expect((await scim('PATCH', `/Users/${other.id}`, entraActive('False'))).status).toBe(200);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { vigilInProcess } from '../../../test/cli-in-process.js';
 import { resolveScimToken } from '../../accounts/scim-tokens.js';
+import { createScimUser } from '../../accounts/scim-users.js';
 import { openDatabase } from '../../store/database.js';
 
 let db: string;
@@ -51,5 +52,20 @@ describe('vigil scim token', { timeout: 120_000 }, () => {
     const audit = await vigil(['audit', 'list', '--action', 'scim-token.', '--json']);
     const actions = (JSON.parse(audit.stdout) as Array<{ action: string }>).map((e) => e.action);
     expect(actions.sort()).toEqual(['scim-token.create', 'scim-token.revoke']);
+  });
+
+  it('users list shows an account the provider made and one it deactivated', async () => {
+    const vdb = await openDatabase(`sqlite:${db}`);
+    try {
+      const caller = { tokenId: 'test', tokenName: 'Entra ID production' };
+      await createScimUser(vdb, caller, { userName: 'j.new' });
+      await createScimUser(vdb, caller, { userName: 'j.gone', active: false });
+    } finally {
+      await vdb.close();
+    }
+    const rows = (await vigil(['users', 'list'])).stdout.split('\n');
+    // USERNAME ROLE STATE …: no role before the first sign-in sets it from the groups.
+    expect(rows.find((r) => r.startsWith('j.new '))).toMatch(/^j\.new\s+-\s+provisioned\s+sso\s/);
+    expect(rows.find((r) => r.startsWith('j.gone '))).toMatch(/^j\.gone\s+-\s+disabled \(provider\)\s+sso\s/);
   });
 });

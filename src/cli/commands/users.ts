@@ -53,8 +53,16 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
             ['USERNAME', 'ROLE', 'STATE', 'SIGN-IN', 'MFA', 'LAST LOGIN', 'CREATED'],
             list.map((u) => [
               u.username,
-              u.role,
-              u.disabled ? 'disabled' : u.locked ? 'locked' : 'active',
+              u.awaitingFirstSignIn ? '-' : u.role,
+              u.disabled
+                ? u.disabledBy === 'scim'
+                  ? 'disabled (provider)'
+                  : 'disabled'
+                : u.locked
+                  ? 'locked'
+                  : u.awaitingFirstSignIn
+                    ? 'provisioned'
+                    : 'active',
               u.signIn,
               // A single sign-on account's second factor is the identity provider's (docs/sso.md).
               u.signIn === 'sso' ? 'provider' : u.mfaEnabled ? 'totp' : '-',

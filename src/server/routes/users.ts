@@ -24,6 +24,14 @@ export const UserSchema = z
       description:
         '`password`: a local account; `sso`: signs in through the identity provider (OpenID Connect)',
     }),
+    disabledBy: z.enum(['admin', 'scim']).nullable().openapi({
+      description:
+        '`admin`: disabled in Vigil; `scim`: deactivated or deleted by the identity provider (docs/sso.md, Provisioning); null: enabled',
+    }),
+    awaitingFirstSignIn: z.boolean().openapi({
+      description:
+        'Made by the identity provider (SCIM) and not signed in to yet: its role is set from the groups at that sign-in',
+    }),
   })
   .openapi('User');
 

@@ -123,15 +123,25 @@ export default function UsersPage() {
           columns={[
             { key: 'name', label: 'Username', render: (u) => u.username },
             { key: 'display', label: 'Name', render: (u) => u.displayName ?? '—' },
-            { key: 'role', label: 'Role', render: (u) => u.role },
+            {
+              key: 'role',
+              label: 'Role',
+              // A provisioned account's role comes from the provider's groups at its first sign-in.
+              render: (u) => (u.awaitingFirstSignIn ? 'set at first sign-in' : u.role),
+            },
             {
               key: 'status',
               label: 'Status',
               render: (u) =>
                 u.disabled ? (
-                  <Badge tone="critical">disabled</Badge>
+                  <>
+                    <Badge tone="critical">disabled</Badge>
+                    {u.disabledBy === 'scim' ? ' by the identity provider' : ''}
+                  </>
                 ) : u.locked ? (
                   <Badge tone="high">locked</Badge>
+                ) : u.awaitingFirstSignIn ? (
+                  'provisioned, not signed in yet'
                 ) : (
                   'active'
                 ),
