@@ -18,6 +18,7 @@ import { cliActor, TEST_PASSWORD } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { buildTrainingScenario } from '../../test/training-scenario.js';
 import type { Actor } from '../accounts/actor.js';
+import { createScimUser } from '../accounts/scim-users.js';
 import { createUser } from '../accounts/users.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
@@ -382,6 +383,13 @@ describe('compliance report of a new installation', () => {
       expect(await access()).toMatchObject({
         status: 'met',
         figures: { accountsWithMfa: 2, multifactor: true },
+      });
+      // An account the identity provider provisioned (SCIM) that nobody has signed in to yet has neither a
+      // role of its own nor a second factor to judge: counted apart, not as an auditor without one.
+      await createScimUser(vdb, { tokenId: 't', tokenName: 'Entra ID' }, { userName: 'new.starter' });
+      expect(await access()).toMatchObject({
+        status: 'met',
+        figures: { accounts: 3, auditors: 0, accountsWithMfa: 2, awaitingFirstSignIn: 1, multifactor: true },
       });
     } finally {
       await vdb.close();

@@ -321,6 +321,11 @@ export interface AccessFigures {
   dormant: number;
   /** Enabled accounts that sign in with a second factor (TOTP, or single sign-on that asserted one). */
   withMfa: number;
+  /**
+   * Enabled accounts the identity provider's provisioning (SCIM) made that nobody has signed in to yet:
+   * no role of their own (it comes from the groups at that sign-in) and no second factor to judge yet.
+   */
+  awaitingFirstSignIn: number;
   activeTokens: number;
   lastPasswordChange: string | null;
 }
@@ -337,6 +342,8 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
       'totp_enabled_at',
       'auth_source',
       'sso_mfa_at',
+      'external_id',
+      'scim_deleted_at',
     ])
     .execute();
   const tokens = await h.db
@@ -349,15 +356,21 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
   let disabled = 0;
   let dormant = 0;
   let withMfa = 0;
+  let awaitingFirstSignIn = 0;
   let lastPasswordChange: string | null = null;
   for (const u of users) {
     if (Number(u.disabled) === 1) {
       disabled++;
       continue;
     }
-    byRole[u.role] = (byRole[u.role] ?? 0) + 1;
     const seen = u.last_login_at ?? u.created_at;
+    // Unused access all the same: still dormant after 90 days.
     if (seen < dormantBefore) dormant++;
+    if (u.auth_source === 'oidc' && u.external_id === null && u.scim_deleted_at === null) {
+      awaitingFirstSignIn++;
+      continue;
+    }
+    byRole[u.role] = (byRole[u.role] ?? 0) + 1;
     // A single sign-on account counts when its provider asserted more than one factor at the last sign-in.
     if (u.totp_enabled_at !== null || (u.auth_source === 'oidc' && u.sso_mfa_at !== null)) withMfa++;
     if (!lastPasswordChange || u.password_changed_at > lastPasswordChange)
@@ -369,6 +382,7 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
     byRole,
     dormant,
     withMfa,
+    awaitingFirstSignIn,
     activeTokens: num(tokens?.n),
     lastPasswordChange,
   };

@@ -26,13 +26,18 @@ export const collectAccessControl: EvidenceCollector = async (ctx) => {
       activeApiTokens: a.activeTokens,
       roleBasedAccess: true,
       accountsWithMfa: a.withMfa,
-      /** Every enabled account signs in with a second factor. */
-      multifactor: a.users - a.disabled > 0 && a.withMfa === a.users - a.disabled,
+      /** Provisioned by the identity provider (SCIM), not signed in to yet: judged at that sign-in. */
+      awaitingFirstSignIn: a.awaitingFirstSignIn,
+      /** Every enabled account that has signed in signs in with a second factor. */
+      multifactor:
+        a.users - a.disabled - a.awaitingFirstSignIn > 0 &&
+        a.withMfa === a.users - a.disabled - a.awaitingFirstSignIn,
     },
     asOf: a.lastPasswordChange,
   };
   if (a.users === 0) return evidence(ctx, { ...base, status: 'not-met', reason: 'no account exists' });
-  const enabled = a.users - a.disabled;
+  // A provisioned account nobody has signed in to has no second factor to judge until that sign-in.
+  const enabled = a.users - a.disabled - a.awaitingFirstSignIn;
   const gaps: string[] = [];
   if (a.withMfa < enabled)
     gaps.push(
