@@ -225,7 +225,7 @@ async function sendNow(
   try {
     const r = await sendOnce(
       {
-        alert,
+        message: alert,
         destination: row.name,
         reason: 'failed',
         attempts: 0,

@@ -136,7 +136,7 @@ export class AlertDispatcher implements DeadLetterSink {
     const q = this.#queues.get(letter.destination);
     if (!q) return;
     await this.#track(async () => {
-      const row = await getDelivery(this.#h, letter.alert.id, q.id);
+      const row = await getDelivery(this.#h, letter.message.id, q.id);
       if (!row) return;
       await updateDelivery(this.#h, row.id, {
         state: 'dead',

@@ -12,14 +12,17 @@ export interface DeliveryAttempt {
   attempt: number;
 }
 
-export interface AlertSender {
+/** Sends one kind of message (an alert, a task event) to one destination. */
+export interface MessageSender<M> {
   /** Where it sends, for logs, metrics and dead letters: never contains a secret, credential or query. */
   readonly destination: string;
   /** Resolves once the receiver (or, for UDP and TCP, the kernel) has the message; rejects with DeliveryError. */
-  send(alert: DeliverableAlert, attempt: DeliveryAttempt): Promise<void>;
+  send(message: M, attempt: DeliveryAttempt): Promise<void>;
   /** Closes connections; sends after close fail. */
   close(): Promise<void>;
 }
+
+export type AlertSender = MessageSender<DeliverableAlert>;
 
 export class DeliveryError extends Error {
   /** False when trying again cannot help (a 4xx answer, a message too large): dead-lettered at once. */

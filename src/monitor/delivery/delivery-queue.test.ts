@@ -87,7 +87,7 @@ describe('DeliveryQueue', () => {
     await sut.drain();
     expect(sink.letters).toEqual([
       {
-        alert,
+        message: alert,
         destination: 'scripted://test',
         reason: 'failed',
         attempts: 3,
@@ -107,7 +107,7 @@ describe('DeliveryQueue', () => {
     sut.enqueue(bad);
     sut.enqueue(good);
     await sut.drain();
-    expect(sink.letters.map((l) => [l.alert.id, l.reason, l.attempts, l.lastError])).toEqual([
+    expect(sink.letters.map((l) => [l.message.id, l.reason, l.attempts, l.lastError])).toEqual([
       [bad.id, 'rejected', 1, 'HTTP 400'],
     ]);
     expect(sender.delivered.map((a) => a.id)).toEqual([good.id]);
@@ -138,7 +138,7 @@ describe('DeliveryQueue', () => {
     await clock.advance(20_000);
     sender.releaseHung();
     await sut.drain();
-    expect(sink.letters.map((l) => [l.alert.id, l.reason, l.attempts, l.lastError])).toEqual([
+    expect(sink.letters.map((l) => [l.message.id, l.reason, l.attempts, l.lastError])).toEqual([
       [a.id, 'failed', 1, 'timed out'],
       [b.id, 'expired', 0, 'timed out'],
     ]);
@@ -160,7 +160,7 @@ describe('DeliveryQueue', () => {
     const critical = makeAlert({ severity: 'critical' });
     sut.enqueue(critical); // evicts low2
     await settle();
-    expect(sink.letters.map((l) => [l.alert.id, l.reason, l.attempts])).toEqual([
+    expect(sink.letters.map((l) => [l.message.id, l.reason, l.attempts])).toEqual([
       [low1.id, 'queue-full', 0],
       [info.id, 'queue-full', 0],
       [low2.id, 'queue-full', 0],
@@ -183,7 +183,7 @@ describe('DeliveryQueue', () => {
     const closing = sut.close({ graceMs: 5000 });
     await clock.advance(5000);
     await closing;
-    expect(sink.letters.map((l) => [l.alert.id, l.reason])).toEqual([
+    expect(sink.letters.map((l) => [l.message.id, l.reason])).toEqual([
       [a.id, 'shutdown'],
       [b.id, 'shutdown'],
     ]);
@@ -193,7 +193,7 @@ describe('DeliveryQueue', () => {
     const late = makeAlert();
     sut.enqueue(late);
     await sut.drain();
-    expect(sink.letters.at(-1)).toMatchObject({ alert: { id: late.id }, reason: 'shutdown', attempts: 0 });
+    expect(sink.letters.at(-1)).toMatchObject({ message: { id: late.id }, reason: 'shutdown', attempts: 0 });
     expect(sut.stats().queued).toBe(0);
   });
 
@@ -237,7 +237,7 @@ describe('DeliveryQueue', () => {
     const letter = sink.letters[0]!;
     sut.requeue(letter);
     await sut.drain();
-    expect(sender.delivered.map((a) => a.id)).toEqual([letter.alert.id]);
+    expect(sender.delivered.map((a) => a.id)).toEqual([letter.message.id]);
     expect(sender.attempts.map((a) => a.attempt)).toEqual([
       { deliveryId: letter.deliveryId, attempt: 1 },
       { deliveryId: letter.deliveryId, attempt: 1 },

@@ -8,8 +8,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.js';
-import { type AlertSender, asDeliveryError } from './alert-sender.js';
+import type { AlertSeverity } from '../alert-candidate.js';
+import { asDeliveryError, type MessageSender } from './alert-sender.js';
 import { type DeliverableAlert, SEVERITY_RANK } from './deliverable-alert.js';
+
+/**
+ * What a queue carries: an alert, or a task event (tasks/task-events.ts). `id` names it in logs; a full
+ * queue gives up the lowest `severity` first (a message without one ranks as `info`).
+ */
+export interface QueuedMessage {
+  id: string;
+  severity?: AlertSeverity;
+}
+
+const rankOf = (m: QueuedMessage) => SEVERITY_RANK[m.severity ?? 'info'];
 
 export type DeadLetterReason =
   /** maxAttempts retryable failures. */
@@ -23,8 +35,8 @@ export type DeadLetterReason =
   /** Still queued when the queue was closed. */
   | 'shutdown';
 
-export interface DeadLetter {
-  alert: DeliverableAlert;
+export interface DeadLetter<M extends QueuedMessage = DeliverableAlert> {
+  message: M;
   /** The destination's name (never a secret); what `requeue` and `retryDeadLetter` are matched on. */
   destination: string;
   reason: DeadLetterReason;
@@ -40,8 +52,8 @@ export interface DeadLetter {
 }
 
 /** Where given-up messages go; the alerts service stores them (visible in the CLI and API). */
-export interface DeadLetterSink {
-  deadLetter(letter: DeadLetter): Promise<void>;
+export interface DeadLetterSink<M extends QueuedMessage = DeliverableAlert> {
+  deadLetter(letter: DeadLetter<M>): Promise<void>;
 }
 
 export interface Clock {
@@ -69,6 +81,8 @@ export interface DeliveryQueueOptions {
   /** Backoff ceiling; default 5 min (a receiver's Retry-After may ask for longer). */
   maxDelayMs?: number;
   clock?: Clock;
+  /** What the queue carries, in log lines: `alert` (default, logged as `alertId`) or `task event` (`eventId`). */
+  carries?: 'alert' | 'task event';
   /** [0, 1): the jitter source. */
   random?: () => number;
   logger?: Logger;
@@ -82,13 +96,13 @@ export interface DeliveryStats {
   deadLettered: number;
   /** Waiting plus the one being sent. */
   queued: number;
-  /** Dead letters the sink failed to store (logged with the alert id; the only way an alert is lost). */
+  /** Dead letters the sink failed to store (logged with the message id; the only way one is lost). */
   deadLetterFailures: number;
   lastError: string | null;
 }
 
-interface Item {
-  alert: DeliverableAlert;
+interface Item<M> {
+  message: M;
   deliveryId: string;
   enqueuedAt: number;
   attempts: number;
@@ -99,21 +113,23 @@ interface Item {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export class DeliveryQueue {
+export class DeliveryQueue<M extends QueuedMessage = DeliverableAlert> {
   readonly destination: string;
-  readonly #sender: AlertSender;
-  readonly #sink: DeadLetterSink;
+  readonly #sender: MessageSender<M>;
+  readonly #sink: DeadLetterSink<M>;
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #logger: Logger | undefined;
+  readonly #what: string;
+  readonly #idKey: string;
   readonly #capacity: number;
   readonly #maxAttempts: number;
   readonly #maxAgeMs: number;
   readonly #initialDelayMs: number;
   readonly #maxDelayMs: number;
 
-  readonly #items: Item[] = [];
-  #current: Item | null = null;
+  readonly #items: Item<M>[] = [];
+  #current: Item<M> | null = null;
   #worker: Promise<void> | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -125,13 +141,15 @@ export class DeliveryQueue {
   #stats = { sent: 0, retried: 0, deadLettered: 0, deadLetterFailures: 0 };
   #lastError: string | null = null;
 
-  constructor(sender: AlertSender, sink: DeadLetterSink, opts: DeliveryQueueOptions = {}) {
+  constructor(sender: MessageSender<M>, sink: DeadLetterSink<M>, opts: DeliveryQueueOptions = {}) {
     this.#sender = sender;
     this.#sink = sink;
     this.destination = opts.name ?? sender.destination;
     this.#clock = opts.clock ?? systemClock;
     this.#random = opts.random ?? Math.random;
     this.#logger = opts.logger;
+    this.#what = opts.carries ?? 'alert';
+    this.#idKey = this.#what === 'alert' ? 'alertId' : 'eventId';
     this.#capacity = positive(opts.capacity ?? 1000, 'capacity');
     this.#maxAttempts = positive(opts.maxAttempts ?? 10, 'maxAttempts');
     this.#maxAgeMs = positive(opts.maxAgeMs ?? 24 * 3_600_000, 'maxAgeMs');
@@ -139,14 +157,17 @@ export class DeliveryQueue {
     this.#maxDelayMs = Math.max(this.#initialDelayMs, opts.maxDelayMs ?? 300_000);
   }
 
-  /** Queues an alert and returns at once; the network is never awaited here. */
-  enqueue(alert: DeliverableAlert): void {
-    this.#add(alert, randomUUID());
+  /**
+   * Queues a message and returns at once; the network is never awaited here. `deliveryId` (the webhook's
+   * `X-Vigil-Delivery`) is new unless the caller keeps its own record of this delivery.
+   */
+  enqueue(message: M, deliveryId: string = randomUUID()): void {
+    this.#add(message, deliveryId);
   }
 
   /** Queues a dead letter again (fresh attempts and age, same delivery id), e.g. after the receiver is fixed. */
-  requeue(letter: DeadLetter): void {
-    this.#add(letter.alert, letter.deliveryId);
+  requeue(letter: DeadLetter<M>): void {
+    this.#add(letter.message, letter.deliveryId);
   }
 
   stats(): DeliveryStats {
@@ -194,9 +215,9 @@ export class DeliveryQueue {
     await this.#settleDeadLetters();
   }
 
-  #add(alert: DeliverableAlert, deliveryId: string): void {
-    const item: Item = {
-      alert,
+  #add(message: M, deliveryId: string): void {
+    const item: Item<M> = {
+      message,
       deliveryId,
       enqueuedAt: this.#clock.now(),
       attempts: 0,
@@ -212,14 +233,10 @@ export class DeliveryQueue {
       // The oldest of the lowest severity goes; the new alert itself when everything waiting is more severe.
       let victim = 0;
       for (let i = 1; i < this.#items.length; i++) {
-        if (
-          SEVERITY_RANK[this.#items[i]!.alert.severity] < SEVERITY_RANK[this.#items[victim]!.alert.severity]
-        ) {
-          victim = i;
-        }
+        if (rankOf(this.#items[i]!.message) < rankOf(this.#items[victim]!.message)) victim = i;
       }
       const v = this.#items[victim]!;
-      if (SEVERITY_RANK[alert.severity] < SEVERITY_RANK[v.alert.severity]) {
+      if (rankOf(message) < rankOf(v.message)) {
         this.#deadLetter(item, 'queue-full', `queue full (${this.#capacity} waiting)`);
         return;
       }
@@ -241,7 +258,7 @@ export class DeliveryQueue {
         try {
           await this.#deliver(item);
         } catch (err) {
-          // A bug in a sender must not kill the worker or lose the alert.
+          // A bug in a sender must not kill the worker or lose the message.
           this.#deadLetter(item, 'failed', asDeliveryError(err).message);
         }
         this.#current = null;
@@ -253,7 +270,7 @@ export class DeliveryQueue {
     }
   }
 
-  async #deliver(item: Item): Promise<void> {
+  async #deliver(item: Item<M>): Promise<void> {
     for (;;) {
       const now = this.#clock.now();
       if (now - item.enqueuedAt > this.#maxAgeMs) {
@@ -268,7 +285,7 @@ export class DeliveryQueue {
       item.firstAttemptAt ??= now;
       item.lastAttemptAt = now;
       try {
-        await this.#sender.send(item.alert, { deliveryId: item.deliveryId, attempt: item.attempts });
+        await this.#sender.send(item.message, { deliveryId: item.deliveryId, attempt: item.attempts });
         this.#stats.sent++;
         this.#lastError = null;
         return;
@@ -287,12 +304,12 @@ export class DeliveryQueue {
         this.#logger?.warn(
           {
             destination: this.destination,
-            alertId: item.alert.id,
+            [this.#idKey]: item.message.id,
             attempt: item.attempts,
             delayMs: delay,
             error: e.message,
           },
-          'alert delivery failed, will retry',
+          `${this.#what} delivery failed, will retry`,
         );
         try {
           await this.#clock.sleep(delay, this.#abort.signal);
@@ -303,7 +320,7 @@ export class DeliveryQueue {
     }
   }
 
-  #putBack(item: Item): void {
+  #putBack(item: Item<M>): void {
     this.#items.unshift(item);
   }
 
@@ -314,10 +331,10 @@ export class DeliveryQueue {
     return retryAfterMs !== undefined ? Math.max(delay, retryAfterMs) : delay;
   }
 
-  #deadLetter(item: Item, reason: DeadLetterReason, lastError: string): void {
+  #deadLetter(item: Item<M>, reason: DeadLetterReason, lastError: string): void {
     this.#stats.deadLettered++;
-    const letter: DeadLetter = {
-      alert: item.alert,
+    const letter: DeadLetter<M> = {
+      message: item.message,
       destination: this.destination,
       reason,
       attempts: item.attempts,
@@ -330,20 +347,20 @@ export class DeliveryQueue {
     this.#logger?.warn(
       {
         destination: this.destination,
-        alertId: item.alert.id,
+        [this.#idKey]: item.message.id,
         reason,
         attempts: item.attempts,
         error: lastError,
       },
-      'alert dead-lettered',
+      `${this.#what} dead-lettered`,
     );
     const p: Promise<void> = Promise.resolve()
       .then(() => this.#sink.deadLetter(letter))
       .catch((err: unknown) => {
         this.#stats.deadLetterFailures++;
         this.#logger?.error(
-          { err, destination: this.destination, alertId: item.alert.id, reason },
-          'could not store a dead letter: this alert was not delivered',
+          { err, destination: this.destination, [this.#idKey]: item.message.id, reason },
+          `could not store a dead letter: this ${this.#what} was not delivered`,
         );
       })
       .finally(() => this.#pendingDeadLetters.delete(p));
@@ -366,9 +383,12 @@ export type RetryResult = { ok: true } | { ok: false; error: string; retryable: 
  * Sends one dead letter once, now, and says how it went: for "retry this dead letter" in the CLI and API.
  * The caller removes the record on success; a failure leaves it as it was.
  */
-export async function retryDeadLetter(letter: DeadLetter, sender: AlertSender): Promise<RetryResult> {
+export async function retryDeadLetter<M extends QueuedMessage>(
+  letter: DeadLetter<M>,
+  sender: MessageSender<M>,
+): Promise<RetryResult> {
   try {
-    await sender.send(letter.alert, { deliveryId: letter.deliveryId, attempt: letter.attempts + 1 });
+    await sender.send(letter.message, { deliveryId: letter.deliveryId, attempt: letter.attempts + 1 });
     return { ok: true };
   } catch (err) {
     const e = asDeliveryError(err);

@@ -5,7 +5,7 @@
 import type { AlertSender, DeliveryAttempt } from './alert-sender.js';
 import { DeliveryError } from './alert-sender.js';
 import type { DeliverableAlert } from './deliverable-alert.js';
-import type { Clock, DeadLetter, DeadLetterSink } from './delivery-queue.js';
+import type { Clock, DeadLetter, DeadLetterSink, QueuedMessage } from './delivery-queue.js';
 
 let n = 0;
 
@@ -101,12 +101,12 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
-export class MemoryDeadLetterSink implements DeadLetterSink {
-  readonly letters: DeadLetter[] = [];
+export class MemoryDeadLetterSink<M extends QueuedMessage = DeliverableAlert> implements DeadLetterSink<M> {
+  readonly letters: DeadLetter<M>[] = [];
   /** Make the next calls fail, to test what happens when storage is down. */
   failWith: Error | null = null;
 
-  async deadLetter(letter: DeadLetter): Promise<void> {
+  async deadLetter(letter: DeadLetter<M>): Promise<void> {
     if (this.failWith) throw this.failWith;
     this.letters.push(letter);
   }

@@ -266,7 +266,7 @@ describe('syslog delivery to a receiver that never comes', () => {
     const alert = makeAlert();
     sut.enqueue(alert);
     await sut.drain();
-    expect(sink.letters).toMatchObject([{ alert: { id: alert.id }, reason: 'failed', attempts: 4 }]);
+    expect(sink.letters).toMatchObject([{ message: { id: alert.id }, reason: 'failed', attempts: 4 }]);
     expect(sink.letters[0]!.lastError).toBe(
       `syslog+tcp://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
     );

@@ -131,7 +131,7 @@ describe('webhook delivery to a local HTTP receiver', () => {
     expect(receiver.received).toHaveLength(1);
     expect(sink.letters).toMatchObject([
       {
-        alert: { id: alert.id },
+        message: { id: alert.id },
         reason: 'rejected',
         attempts: 1,
         lastError: `webhook ${receiver.url}: HTTP 400`,

@@ -1,5 +1,5 @@
 /**
- * @module Signed webhooks: each alert is POSTed as JSON with `X-Vigil-Timestamp` (Unix seconds) and
+ * @module Signed webhooks: each alert (or task event, tasks/task-events.ts) is POSTed as JSON with `X-Vigil-Timestamp` (Unix seconds) and
  * `X-Vigil-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`, and receivers check both
  * with verifyWebhookSignature (constant-time, stale timestamps refused as replays). 2xx is success; 408,
  * 429, 5xx and network failures are retried; any other answer is final.
@@ -103,7 +103,18 @@ function retryAfterMs(value: string | null, now: Date): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 3_600_000) : undefined;
 }
 
-export function createWebhookSender(opts: WebhookOptions): AlertSender {
+/**
+ * POSTs signed JSON bodies to one URL: what every webhook message (an alert, a task event) goes through,
+ * so they share the signature, the headers, the timeout and which answers are retried.
+ */
+export interface WebhookPoster {
+  readonly destination: string;
+  /** Sends `body` (already JSON) once; rejects with DeliveryError. */
+  post(body: string, deliveryId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createWebhookPoster(opts: WebhookOptions): WebhookPoster {
   const destination = `webhook ${safeUrl(opts.url)}`;
   const doFetch = opts.fetch ?? fetch;
   const now = opts.now ?? (() => new Date());
@@ -111,13 +122,8 @@ export function createWebhookSender(opts: WebhookOptions): AlertSender {
   let closed = false;
   return {
     destination,
-    async send(alert: DeliverableAlert, attempt: DeliveryAttempt) {
+    async post(body: string, deliveryId: string) {
       if (closed) throw new DeliveryError(`${destination}: closed`, { retryable: false });
-      const body = JSON.stringify({
-        type: 'vigil.alert',
-        deliveryId: attempt.deliveryId,
-        alert,
-      } satisfies WebhookBody);
       // Signed per attempt: a retry an hour later must not carry an hour-old timestamp.
       const timestamp = String(Math.floor(now().getTime() / 1000));
       let res: Response;
@@ -129,10 +135,10 @@ export function createWebhookSender(opts: WebhookOptions): AlertSender {
             'user-agent': `Vigil/${VERSION}`,
             [TIMESTAMP_HEADER]: timestamp,
             [SIGNATURE_HEADER]: signWebhook(opts.secret, timestamp, body),
-            [DELIVERY_HEADER]: attempt.deliveryId,
+            [DELIVERY_HEADER]: deliveryId,
           },
           body,
-          // A redirect could carry the signed alert to another host: treated as an answer, not followed.
+          // A redirect could carry the signed message to another host: treated as an answer, not followed.
           redirect: 'manual',
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -154,6 +160,23 @@ export function createWebhookSender(opts: WebhookOptions): AlertSender {
     async close() {
       closed = true;
     },
+  };
+}
+
+export function createWebhookSender(opts: WebhookOptions): AlertSender {
+  const poster = createWebhookPoster(opts);
+  return {
+    destination: poster.destination,
+    send: (alert: DeliverableAlert, attempt: DeliveryAttempt) =>
+      poster.post(
+        JSON.stringify({
+          type: 'vigil.alert',
+          deliveryId: attempt.deliveryId,
+          alert,
+        } satisfies WebhookBody),
+        attempt.deliveryId,
+      ),
+    close: () => poster.close(),
   };
 }
 
