@@ -31,7 +31,9 @@ import { retryDeadLetter as sendOnce } from './delivery/delivery-queue.js';
 import {
   createSender,
   type Destination,
+  type DestinationEvent,
   describeDestination,
+  eventsOf,
   parseDestination,
 } from './delivery/destination.js';
 import { safeUrl } from './delivery/webhook.js';
@@ -48,6 +50,8 @@ export interface AlertDestination {
   config: Record<string, unknown>;
   hasSecret: boolean;
   enabled: boolean;
+  /** What it receives: `alerts` and/or `tasks` (task events, webhooks only; docs/tasks.md). */
+  events: DestinationEvent[];
   createdBy: string;
   createdAt: string;
 }
@@ -91,6 +95,7 @@ function view(row: AlertDestinationRow): AlertDestination {
     config: shown,
     hasSecret: row.has_secret,
     enabled: Number(row.enabled) === 1,
+    events: eventsOf(config),
     createdBy: row.created_by,
     createdAt: row.created_at,
   };

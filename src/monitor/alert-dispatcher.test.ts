@@ -22,6 +22,7 @@ import {
 } from './alert-destinations-service.js';
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { getAlert, raiseAlerts } from './alerts-service.js';
+import { createSender, type Destination } from './delivery/destination.js';
 import { verifyWebhookSignature } from './delivery/webhook.js';
 import { InProcessEventBus } from './event-bus.js';
 
@@ -165,6 +166,44 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     await dispatcher.drain();
     expect(rx.got.length).toBe(before + 1);
     await dispatcher.stop();
+  });
+
+  it('gives a destination for task events only no alerts, not even a dead letter when it is unusable', async () => {
+    const tasksOnly = await addDestination(vdb, cliActor, {
+      name: 'cmms-hook',
+      kind: 'webhook',
+      url: rx.url.replace('/vigil', '/cmms'),
+      secret: SECRET,
+      events: ['tasks'],
+    });
+    expect(tasksOnly.events).toEqual(['tasks']);
+    expect((await listDestinations(vdb, cliActor)).map((d) => [d.name, d.events])).toEqual([
+      ['cmms-hook', ['tasks']],
+      ['siem-hook', ['alerts']],
+    ]);
+    // The second time, setting up cmms-hook would fail: an alerts destination would get a dead letter.
+    const broken = (d: Destination) => {
+      if (d.name === 'cmms-hook') throw new Error('not usable');
+      return createSender(d);
+    };
+    for (const senderFor of [undefined, broken]) {
+      const bus = new InProcessEventBus();
+      const dispatcher = new AlertDispatcher(vdb, {
+        bus,
+        queue: { clock: noWait },
+        ...(senderFor ? { senderFor } : {}),
+      });
+      await dispatcher.start();
+      const before = rx.got.length;
+      const { alertIds } = await raiseAlerts(vdb, [candidate(`hl7:${senderFor ? 2576 : 2577}`)], { bus });
+      await dispatcher.drain();
+      expect(rx.got.slice(before).filter((g) => g.path.startsWith('/cmms'))).toEqual([]);
+      expect(
+        (await getAlert(vdb, cliActor, alertIds[0]!)).deliveries.map((d) => d.destination),
+      ).not.toContain('cmms-hook');
+      await dispatcher.stop();
+    }
+    await removeDestination(vdb, cliActor, 'cmms-hook');
   });
 
   it('dead-letters what a failing receiver never takes, without blocking the raiser, and retries it', async () => {

@@ -29,7 +29,7 @@ import {
   DeliveryQueue,
   type DeliveryQueueOptions,
 } from './delivery/delivery-queue.js';
-import { createSender, type Destination, parseDestination } from './delivery/destination.js';
+import { createSender, type Destination, eventsOf, parseDestination } from './delivery/destination.js';
 import { openDestinationSecret } from './destination-secret.js';
 import { type EventBus, processEventBus, type Subscription } from './event-bus.js';
 
@@ -96,6 +96,8 @@ export class AlertDispatcher implements DeadLetterSink {
   /** Builds one queue per enabled destination, subscribes, and re-queues deliveries left pending. */
   async start(): Promise<void> {
     for (const row of await listDestinationRows(this.#h, { enabledOnly: true })) {
+      // A destination for task events only (tasks/task-event-dispatcher.ts) gets no alerts.
+      if (!eventsOf(JSON.parse(row.config) as { events?: unknown }).includes('alerts')) continue;
       try {
         const destination = await loadDestination(this.#h, row);
         const sender = this.#recording(row.id, (this.#opts.senderFor ?? createSender)(destination));

@@ -212,6 +212,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
     )
     .option('--secret-file <path>', 'webhook: read the signing secret from this file')
     .option('--timeout-ms <n>', 'webhook: request timeout')
+    .option('--events <list>', 'webhook: what it receives, alerts (default), tasks or alerts,tasks')
     .option('--disabled', 'add it switched off')
     .option('--json', 'print the destination as JSON')
     .action(
@@ -244,6 +245,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
           ...pick('keyFile'),
           ...pick('url'),
           ...pick('timeoutMs'),
+          ...(typeof o['events'] === 'string' ? { events: o['events'].split(',').map((e) => e.trim()) } : {}),
           ...(secret !== undefined ? { secret } : {}),
           ...(o['disabled'] ? { enabled: false } : {}),
         });
@@ -263,11 +265,12 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
         if (o.json) return printJson(list);
         process.stdout.write(
           formatTable(
-            ['NAME', 'KIND', 'TARGET', 'ENABLED', 'SECRET', 'ID'],
+            ['NAME', 'KIND', 'TARGET', 'EVENTS', 'ENABLED', 'SECRET', 'ID'],
             list.map((d) => [
               d.name,
               d.kind,
               d.target,
+              d.events.join(','),
               d.enabled ? 'yes' : 'no',
               d.hasSecret ? 'set' : '-',
               d.id,

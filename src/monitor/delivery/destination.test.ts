@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../../errors.js';
-import { createSender, describeDestination, isLoopbackHost, parseDestination } from './destination.js';
+import {
+  createSender,
+  describeDestination,
+  eventsOf,
+  isLoopbackHost,
+  parseDestination,
+} from './destination.js';
 
 const SECRET = 'a-webhook-secret-of-at-least-32-characters!';
 
@@ -16,6 +22,26 @@ function issues(input: unknown): { field?: string; reason: string }[] {
 }
 
 describe('parseDestination', () => {
+  it('takes what a destination receives: alerts by default, task events only on webhooks', () => {
+    const hook = { kind: 'webhook', url: 'https://hooks.example.org/vigil', secret: SECRET };
+    expect(parseDestination(hook)).toMatchObject({ events: ['alerts'] });
+    expect(parseDestination({ ...hook, events: ['tasks'] })).toMatchObject({ events: ['tasks'] });
+    expect(parseDestination({ ...hook, events: ['alerts', 'tasks'] })).toMatchObject({
+      events: ['alerts', 'tasks'],
+    });
+    for (const events of [[], 'tasks', ['tasks', 'tasks']])
+      expect(issues({ ...hook, events }).map((i) => i.field)).toEqual(['events']);
+    expect(issues({ ...hook, events: ['alerts', 'tickets'] })).toEqual([
+      { field: 'events.1', reason: 'a list of "alerts" and/or "tasks"' },
+    ]);
+    expect(issues({ kind: 'syslog', transport: 'udp', host: 'h', port: 514, events: ['tasks'] })).toEqual([
+      { field: 'events', reason: 'syslog destinations carry alerts only; send task events to a webhook' },
+    ]);
+    // A configuration stored before `events` existed keeps receiving alerts.
+    expect(eventsOf({})).toEqual(['alerts']);
+    expect(eventsOf({ events: ['tasks'] })).toEqual(['tasks']);
+  });
+
   it('accepts syslog over each transport, with defaults for facility and app name', () => {
     expect(parseDestination({ kind: 'syslog', transport: 'udp', host: '10.0.0.5', port: 514 })).toEqual({
       kind: 'syslog',
@@ -24,6 +50,7 @@ describe('parseDestination', () => {
       port: 514,
       facility: 'local0',
       appName: 'vigil',
+      events: ['alerts'],
     });
     expect(
       parseDestination({

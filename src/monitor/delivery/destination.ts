@@ -35,6 +35,15 @@ const required = (what: string) => ({
 const PORT_RANGE = 'a port number from 1 to 65535';
 const port = z.coerce.number({ error: PORT_RANGE }).int(PORT_RANGE).min(1, PORT_RANGE).max(65535, PORT_RANGE);
 const file = z.string().min(1).max(4096).optional();
+/** What a destination receives: alerts (the default, what every destination did before) and/or task events. */
+export const DESTINATION_EVENTS = ['alerts', 'tasks'] as const;
+export type DestinationEvent = (typeof DESTINATION_EVENTS)[number];
+const EVENTS = 'a list of "alerts" and/or "tasks"';
+const events = z
+  .array(z.enum(DESTINATION_EVENTS, { error: EVENTS }), { error: EVENTS })
+  .min(1, EVENTS)
+  .refine((v) => new Set(v).size === v.length, 'each of "alerts" and "tasks" at most once')
+  .default(['alerts']);
 const FACILITY = 'a facility name (kern … local7, audit, alert) or a number from 0 to 23';
 const FACILITY_NAMES = Object.keys(SYSLOG_FACILITIES) as [SyslogFacilityName, ...SyslogFacilityName[]];
 
@@ -74,8 +83,17 @@ export const SyslogDestinationSchema = z
       .string()
       .regex(/^[\x21-\x7e]{1,48}$/, 'printable ASCII without spaces, at most 48 characters')
       .default('vigil'),
+    events,
   })
   .superRefine((d, ctx) => {
+    // A syslog line is a CEF alert for a SIEM: severity, signature and source address have no meaning
+    // for a task, and a SIEM is not where work orders are made.
+    if (d.events.includes('tasks'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['events'],
+        message: 'syslog destinations carry alerts only; send task events to a webhook',
+      });
     if (d.transport !== 'tls') {
       for (const k of ['caFile', 'certFile', 'keyFile'] as const) {
         if (d[k] !== undefined)
@@ -113,6 +131,7 @@ export const WebhookDestinationSchema = z.strictObject({
     .min(32, 'at least 32 characters')
     .max(1024, 'at most 1024 characters'),
   timeoutMs: z.coerce.number().int().min(100).max(120_000).optional(),
+  events,
 });
 
 export const DestinationSchema = z.discriminatedUnion('kind', [
@@ -123,6 +142,12 @@ export type DestinationInput = z.input<typeof DestinationSchema>;
 export type Destination = z.output<typeof DestinationSchema>;
 export type SyslogDestination = z.output<typeof SyslogDestinationSchema>;
 export type WebhookDestination = z.output<typeof WebhookDestinationSchema>;
+
+/** What a destination receives; stored configurations from before `events` existed receive alerts. */
+export function eventsOf(config: { events?: unknown }): DestinationEvent[] {
+  const parsed = events.safeParse(config.events);
+  return parsed.success ? parsed.data : ['alerts'];
+}
 
 /** Validates a destination, or throws invalid_input listing each bad field (never the secret's value). */
 export function parseDestination(input: unknown): Destination {

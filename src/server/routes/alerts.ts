@@ -104,6 +104,7 @@ const DestinationSchema = z
     config: z.record(z.string(), z.unknown()),
     hasSecret: z.boolean(),
     enabled: z.boolean(),
+    events: z.array(z.enum(['alerts', 'tasks'])),
     createdBy: z.string(),
     createdAt: z.string(),
   })
@@ -242,7 +243,7 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
             'application/json': {
               schema: z.record(z.string(), z.unknown()).openapi({
                 description:
-                  '{name, kind: "syslog", transport: udp|tcp|tls, host, port, facility?, appName?, caFile?, certFile?, keyFile?, enabled?} or {name, kind: "webhook", url, secret, timeoutMs?, enabled?}',
+                  '{name, kind: "syslog", transport: udp|tcp|tls, host, port, facility?, appName?, caFile?, certFile?, keyFile?, enabled?} or {name, kind: "webhook", url, secret, timeoutMs?, events?: ["alerts"] (default) | ["tasks"] | ["alerts","tasks"], enabled?}',
               }),
             },
           },
