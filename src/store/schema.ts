@@ -737,6 +737,25 @@ export interface AlertDeliveryTable {
   delivered_at: string | null;
 }
 
+/** One task event × webhook destination (0027-task-deliveries): the outbox row, then the delivery record. */
+export interface TaskDeliveryTable {
+  id: string;
+  event_id: string;
+  /** vigil.task.created … (tasks/task-events.ts TASK_EVENT_TYPES) */
+  type: string;
+  subject_id: string;
+  task_event_id: string | null;
+  destination_id: string;
+  occurred_at: string;
+  /** pending | delivered | dead */
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
 // ---- end of alerts block ----
 
 // ---- communications and baselines (0008-communications) ----
@@ -1414,6 +1433,7 @@ export interface Database {
   alert_events: AlertEventTable;
   alert_destinations: AlertDestinationTable;
   alert_deliveries: AlertDeliveryTable;
+  task_deliveries: TaskDeliveryTable;
   // policy (0009-policy)
   policies: PolicyTable;
 }

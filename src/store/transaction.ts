@@ -17,7 +17,39 @@ export interface DbHandle {
  */
 export async function transaction<T>(vdb: DbHandle, fn: (tx: DbHandle) => Promise<T>): Promise<T> {
   if (vdb.db.isTransaction) return fn(vdb);
-  return vdb.db.transaction().execute((trx) => fn({ db: trx, dialect: vdb.dialect }));
+  const committed: (() => void)[] = [];
+  const result = await vdb.db.transaction().execute((trx) => {
+    afterCommitHooks.set(trx, committed);
+    return fn({ db: trx, dialect: vdb.dialect });
+  });
+  for (const hook of committed) {
+    // The change is committed: what follows it (waking a sender) must not make it look failed.
+    try {
+      hook();
+    } catch {}
+  }
+  return result;
+}
+
+/** The hooks of each open transaction, by its Kysely handle (the same object however it is passed on). */
+const afterCommitHooks = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `hook` once the transaction `h` belongs to has committed, and never when it rolls back; at once
+ * when `h` is not a transaction. For what must not happen before the change is durable (telling other
+ * systems about it). The hook must be quick and not throw (a throw is ignored).
+ */
+export function afterCommit(h: DbHandle, hook: () => void): void {
+  if (!h.db.isTransaction) {
+    try {
+      hook();
+    } catch {}
+    return;
+  }
+  const hooks = afterCommitHooks.get(h.db);
+  // Every transaction is opened above; one that is not would silently drop the hook.
+  if (!hooks) throw new Error('afterCommit: the transaction was not opened by transaction()');
+  hooks.push(hook);
 }
 
 export type { VigilDatabase };
