@@ -185,6 +185,14 @@ export const CONFIG_OPTIONS = {
     schema: z.url().optional(),
     doc: "Single sign-on: where the provider sends the browser after signing out there (register it); default Vigil's sign-in page",
   },
+  publicUrl: {
+    env: 'VIGIL_PUBLIC_URL',
+    schema: z
+      .url()
+      .refine((v) => /^https?:\/\//.test(v), 'an http:// or https:// URL')
+      .optional(),
+    doc: 'Where people open Vigil (https://vigil.hospital.example): links to tasks in the task events sent to ticketing systems',
+  },
   trustProxy: {
     env: 'VIGIL_TRUST_PROXY',
     schema: z.stringbool().default(false),

@@ -23,11 +23,13 @@ import {
 } from '../store/alert-store.js';
 import { newId } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { createTaskEventSender } from '../tasks/task-event-dispatcher.js';
+import { sampleTaskEvent, type TaskEventMessage } from '../tasks/task-event-message.js';
 import { loadDestination, toDeliverable } from './alert-dispatcher.js';
 import { toAlerts } from './alerts-service.js';
-import type { AlertSender } from './delivery/alert-sender.js';
+import type { AlertSender, MessageSender } from './delivery/alert-sender.js';
 import type { DeliverableAlert } from './delivery/deliverable-alert.js';
-import { retryDeadLetter as sendOnce } from './delivery/delivery-queue.js';
+import { type QueuedMessage, retryDeadLetter as sendOnce } from './delivery/delivery-queue.js';
 import {
   createSender,
   type Destination,
@@ -35,6 +37,7 @@ import {
   describeDestination,
   eventsOf,
   parseDestination,
+  type WebhookDestination,
 } from './delivery/destination.js';
 import { safeUrl } from './delivery/webhook.js';
 import { sealDestinationSecret } from './destination-secret.js';
@@ -174,54 +177,74 @@ export interface SendOutcome {
   error?: string;
 }
 
-/** Sends one test alert (rule `test`, severity info) to a destination, now, once. */
+/**
+ * Sends one test message to a destination, now, once: an alert (rule `test`, severity info), or for
+ * `event: "task"` a sample `vigil.task.created` about no real task. By default what the destination
+ * receives: an alert, or a task event for a destination of task events only.
+ */
 export async function testDestination(
   h: DbHandle,
   actor: Actor,
   idOrName: string,
-  opts: { senderFor?: SenderFactory; now?: Date } = {},
-): Promise<SendOutcome> {
+  opts: {
+    senderFor?: SenderFactory;
+    taskSenderFor?: (d: Destination) => MessageSender<TaskEventMessage>;
+    now?: Date;
+    event?: 'alert' | 'task';
+  } = {},
+): Promise<SendOutcome & { event: 'alert' | 'task' }> {
   assertCan(actor, 'alerts:write');
   const row = await getDestinationRow(h, idOrName);
   if (!row) throw notFound(`Alert destination ${idOrName}`);
-  const now = (opts.now ?? new Date()).toISOString();
-  const alert: DeliverableAlert = {
-    id: newId(),
-    rule: 'test',
-    severity: 'info',
-    title: 'Vigil test alert: this destination receives alerts',
-    state: 'new',
-    deviceId: null,
-    assetTag: null,
-    deviceLabel: null,
-    siteId: null,
-    subject: 'test',
-    firstSeen: now,
-    lastSeen: now,
-    count: 1,
-    evidence: [{ time: now, summary: `test sent by ${actor.name}` }],
-  };
-  const r = await sendNow(h, row, alert, 'test', opts.senderFor);
+  const event: 'alert' | 'task' =
+    opts.event ?? (eventsOf(JSON.parse(row.config)).includes('alerts') ? 'alert' : 'task');
+  if (event === 'task' && row.kind !== 'webhook')
+    throw invalidInput(`${row.name} is a ${row.kind} destination: only webhooks take task events`);
+  const at = opts.now ?? new Date();
+  const now = at.toISOString();
+  let r: { ok: boolean; error?: string };
+  if (event === 'task') {
+    const make = opts.taskSenderFor ?? ((d: Destination) => createTaskEventSender(d as WebhookDestination));
+    r = await sendNow(h, row, sampleTaskEvent(at, actor.name), 'test', make);
+  } else {
+    const alert: DeliverableAlert = {
+      id: newId(),
+      rule: 'test',
+      severity: 'info',
+      title: 'Vigil test alert: this destination receives alerts',
+      state: 'new',
+      deviceId: null,
+      assetTag: null,
+      deviceLabel: null,
+      siteId: null,
+      subject: 'test',
+      firstSeen: now,
+      lastSeen: now,
+      count: 1,
+      evidence: [{ time: now, summary: `test sent by ${actor.name}` }],
+    };
+    r = await sendNow(h, row, alert, 'test', opts.senderFor ?? createSender);
+  }
   await transaction(h, (tx) =>
     appendAudit(tx, {
       actor,
       action: 'alert-destination.test',
       outcome: r.ok ? 'success' : 'failure',
       target: { type: 'alert-destination', id: row.id },
-      summary: { name: row.name, ...(r.error ? { error: r.error } : {}) },
+      summary: { name: row.name, event, ...(r.error ? { error: r.error } : {}) },
     }),
   );
-  return { ok: r.ok, destination: row.name, ...(r.error ? { error: r.error } : {}) };
+  return { ok: r.ok, destination: row.name, event, ...(r.error ? { error: r.error } : {}) };
 }
 
-async function sendNow(
+async function sendNow<M extends QueuedMessage>(
   h: DbHandle,
   row: AlertDestinationRow,
-  alert: DeliverableAlert,
+  message: M,
   deliveryId: string,
-  senderFor: SenderFactory = createSender,
+  senderFor: (d: Destination) => MessageSender<M>,
 ): Promise<{ ok: boolean; error?: string }> {
-  let sender: AlertSender;
+  let sender: MessageSender<M>;
   try {
     sender = senderFor(await loadDestination(h, row));
   } catch (e) {
@@ -230,14 +253,14 @@ async function sendNow(
   try {
     const r = await sendOnce(
       {
-        message: alert,
+        message,
         destination: row.name,
         reason: 'failed',
         attempts: 0,
         lastError: '',
         firstAttemptAt: null,
         lastAttemptAt: null,
-        enqueuedAt: alert.lastSeen,
+        enqueuedAt: new Date().toISOString(),
         deliveryId,
       },
       sender,
@@ -299,7 +322,7 @@ export async function retryDeadLetter(
   if (!dest) throw notFound(`Alert destination ${d.destination_id}`);
   const [stored] = await toAlerts(h, [alertRow]);
   const alert = toDeliverable(stored!, await assetTagOf(h, alertRow.device_id));
-  const r = await sendNow(h, dest, alert, d.id, opts.senderFor);
+  const r = await sendNow(h, dest, alert, d.id, opts.senderFor ?? createSender);
   const now = new Date().toISOString();
   const attempts = Number(d.attempts) + 1;
   const state = r.ok ? 'delivered' : 'dead';

@@ -138,7 +138,7 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
 
   it('sends a signed test alert', async () => {
     const r = await testDestination(vdb, cliActor, 'siem-hook');
-    expect(r).toEqual({ ok: true, destination: 'siem-hook' });
+    expect(r).toEqual({ ok: true, destination: 'siem-hook', event: 'alert' });
     expect(rx.got.at(-1)).toMatchObject({ path: '/vigil?token=query-secret', verified: true });
     expect(rx.got.at(-1)!.body.alert.rule).toBe('test');
   });

@@ -1,6 +1,6 @@
 /**
  * @module The event bus observations and alerts travel on: typed topics (`source-run`, `alert-raised`,
- * `alert-state-changed`), publish/subscribe/unsubscribe. `EventBus` is the interface a distributed
+ * `alert-state-changed`, `task-events-queued`), publish/subscribe/unsubscribe. `EventBus` is the interface a distributed
  * transport (NATS JetStream, issue 9) implements later; `InProcessEventBus` is the one Vigil runs today.
  * Publishing never waits for subscribers and never fails because of them: each handler runs on its own,
  * after the publisher's turn, and a handler that throws or rejects is logged and forgotten, so a slow
@@ -34,11 +34,17 @@ export interface AlertStateChangedEvent {
   reason: string | null;
 }
 
+/** Task events were committed to the outbox (tasks/task-events.ts): the dispatcher sends them now. */
+export interface TaskEventsQueuedEvent {
+  deliveries: number;
+}
+
 /** Every topic and the shape of its events. A transport serialises these as JSON. */
 export interface VigilEvents {
   'source-run': SourceRunEvent;
   'alert-raised': AlertRaisedEvent;
   'alert-state-changed': AlertStateChangedEvent;
+  'task-events-queued': TaskEventsQueuedEvent;
 }
 
 export type Topic = keyof VigilEvents;

@@ -25,7 +25,7 @@ import type { SourceResult } from '../discovery/host-observation.js';
 import type { Logger } from '../log.js';
 import type { AlertCandidate } from '../monitor/alert-candidate.js';
 import { raiseAlerts } from '../monitor/alerts-service.js';
-import { type EventBus, InProcessEventBus, type SourceRunEvent } from '../monitor/event-bus.js';
+import { type EventBus, InProcessEventBus, type SourceRunEvent, type Topic } from '../monitor/event-bus.js';
 import { mergeFlows } from '../monitor/sensor/live-analysis.js';
 import { placeUnsitedDevices } from '../monitor/sensor/sensor-site.js';
 import { resolveSites } from '../store/account-store.js';
@@ -120,10 +120,7 @@ const earlierParts = (a: Accepted): string[] =>
 /** Holds events raised inside the batch transaction until it commits. */
 class DeferredBus extends InProcessEventBus {
   readonly held: [string, unknown][] = [];
-  override publish<T extends 'source-run' | 'alert-raised' | 'alert-state-changed'>(
-    topic: T,
-    event: unknown,
-  ): void {
+  override publish<T extends Topic>(topic: T, event: unknown): void {
     this.held.push([topic, event]);
   }
 }

@@ -29,6 +29,7 @@ import {
 } from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
 import { resolveModel } from './campaigns-service.js';
+import { queueTaskEvents } from './task-events.js';
 import { ACCEPTABLE_STATES } from './task-states.js';
 import {
   acceptanceControls,
@@ -197,6 +198,7 @@ export async function acceptRisk(
         controls: (q.controls ?? []).map((c) => c.control),
       },
     });
+    await queueTaskEvents(tx, [{ type: 'vigil.risk-acceptance.created', subjectId: row.id, occurredAt: at }]);
     // Live tasks of this vulnerability in scope move to risk-accepted.
     const live = (await tasksInStates(tx, ACCEPTABLE_STATES)).filter((t) => t.vuln_key === vulnKey);
     const devices = new Map(
@@ -269,6 +271,13 @@ async function endAcceptance(
       tasksReopened: out.length,
     },
   });
+  await queueTaskEvents(tx, [
+    {
+      type: how === 'expire' ? 'vigil.risk-acceptance.expired' : 'vigil.risk-acceptance.revoked',
+      subjectId: a.id,
+      occurredAt: at,
+    },
+  ]);
   return out;
 }
 

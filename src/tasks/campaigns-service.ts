@@ -32,6 +32,7 @@ import {
   updateTaskRow,
 } from '../store/tasks-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { queueTaskEvents } from './task-events.js';
 import type { TaskState } from './task-states.js';
 import { fixOfMatch, insertNewTask, recordTaskChange } from './tasks-service.js';
 
@@ -250,6 +251,7 @@ export async function createCampaign(
         devices: devices.length,
       },
     });
+    await queueTaskEvents(tx, [{ type: 'vigil.campaign.created', subjectId: row.id, occurredAt: at }]);
     const existing = vulnKey
       ? new Map(
           (await liveTasksFor(tx, { deviceIds: devices.map((d) => d.id), vulnKey })).map((t) => [

@@ -34,6 +34,7 @@ import {
   updateTaskRow,
 } from '../store/tasks-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { queueTaskEvents, taskEventTypes } from './task-events.js';
 import {
   ACTIVE_STATES,
   checkTransition,
@@ -313,7 +314,10 @@ export async function getTask(
 
 // ---- writing ----
 
-/** Writes a task event and its audit entry (one per change, in the caller's transaction). */
+/**
+ * Writes a task event and its audit entry (one per change, in the caller's transaction), and queues what
+ * ticketing systems are sent about it.
+ */
 export async function recordTaskChange(
   tx: DbHandle,
   actor: Actor,
@@ -321,8 +325,9 @@ export async function recordTaskChange(
   change: { action: string; from: string | null; to: string; details: Record<string, unknown>; at?: string },
 ): Promise<void> {
   const at = change.at ?? new Date().toISOString();
+  const eventId = newId();
   await insertTaskEvent(tx, {
-    id: newId(),
+    id: eventId,
     task_id: task.id,
     at,
     actor: actor.name,
@@ -344,6 +349,16 @@ export async function recordTaskChange(
       ...change.details,
     },
   });
+  // Ticketing systems hear of it once this transaction commits (task-events.ts).
+  await queueTaskEvents(
+    tx,
+    taskEventTypes(change).map((type) => ({
+      type,
+      subjectId: task.id,
+      taskEventId: eventId,
+      occurredAt: at,
+    })),
+  );
 }
 
 /** The acceptance (if any) among these that covers a device. */

@@ -293,18 +293,24 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
 
   destinations
     .command('test <name-or-id>')
-    .description('Send one test alert (rule "test", severity info) to a destination now')
+    .description(
+      'Send one test alert (rule "test", severity info), or with --event task a sample task event, to a destination now',
+    )
+    .option('--event <kind>', 'alert or task (default: what the destination receives, alerts first)')
     .option('--json', 'print {ok, destination, error} as JSON')
     .action(
-      action(async (ref: string, o: { json?: boolean }) => {
+      action(async (ref: string, o: { json?: boolean; event?: string }) => {
         const { vdb } = await cli.get();
-        const r = await testDestination(vdb, cli.actor(), ref);
+        if (o.event !== undefined && o.event !== 'alert' && o.event !== 'task')
+          throw invalidInput(`--event takes alert or task, not ${o.event}`);
+        const r = await testDestination(vdb, cli.actor(), ref, o.event ? { event: o.event } : {});
+        const what = (o.event ?? r.event) === 'task' ? 'Test task event' : 'Test alert';
         if (o.json) printJson(r);
         else
           process.stdout.write(
             r.ok
-              ? `Test alert delivered to ${r.destination}.\n`
-              : `Test alert to ${r.destination} failed: ${r.error}\n`,
+              ? `${what} delivered to ${r.destination}.\n`
+              : `${what} to ${r.destination} failed: ${r.error}\n`,
           );
         if (!r.ok) process.exitCode = 69;
       }),

@@ -17,11 +17,13 @@ import { plural } from '../../format-count.js';
 import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { checkAvailability } from '../../monitor/baseline/availability.js';
 import { scheduleNotifications } from '../../program/notifications/schedule.js';
+import { queueOptionsFrom } from '../../risk/queue-service.js';
 import { enableProcessMetrics, ingestMetricsFor } from '../../scaleout/metrics.js';
 import { addNatsOptions, type NatsFlags, namesFrom, natsOptionsFrom } from '../../scaleout/nats-flags.js';
 import { parseRoles, ROLES, startScaleoutRoles } from '../../scaleout/roles.js';
 import { metricsHandler } from '../../server/routes/sensors.js';
 import { scheduleTaskMaintenance } from '../../tasks/scheduler.js';
+import { startTaskEventDispatcher } from '../../tasks/task-event-dispatcher.js';
 import { SYSTEM_ACTOR } from '../../tasks/tasks-service.js';
 import type { CliContext } from '../cli-context.js';
 import { action } from '../run-command.js';
@@ -142,6 +144,16 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         // Alerts raised in this process (API imports, state changes) go to the configured destinations.
         const dispatcher =
           roles.has('monitor') || roles.has('api') ? await startAlertDispatcher(vdb, { log }) : null;
+        // Task events to ticketing systems and CMMS: what this process changes at once, what the CLI and
+        // other roles queue within the sweep interval (docs/tasks.md). One process sends them: the match
+        // role's, which also runs verification and expiry.
+        const taskEvents = roles.has('match')
+          ? await startTaskEventDispatcher(vdb, {
+              log,
+              sweepIntervalMs: 15_000,
+              message: { publicUrl: config.publicUrl, queue: queueOptionsFrom(config) },
+            })
+          : null;
         // Devices with an active baseline not seen for longer than expected (availability), hourly.
         const availability = setInterval(() => {
           if (!roles.has('monitor')) return;
@@ -178,6 +190,7 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
           notifications?.stop();
           backups?.stop();
           void dispatcher?.stop({ graceMs: 3000 });
+          void taskEvents?.stop({ graceMs: 3000 });
           const closed = (scaleout?.stop() ?? Promise.resolve()).catch(() => undefined);
           server.close(() => void closed.then(() => cli.close()).then(() => process.exit(0)));
           setTimeout(() => process.exit(0), 5000).unref();

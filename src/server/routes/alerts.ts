@@ -269,11 +269,22 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
       method: 'post',
       path: '/alert-destinations/{id}/test',
       tags: ['alerts'],
-      summary: 'Send one test alert to a destination now',
-      request: { params: IdParam },
-      responses: { 200: json(SendOutcomeSchema, 'Outcome') },
+      summary: 'Send one test alert, or (?event=task) a sample task event, to a destination now',
+      request: {
+        params: IdParam,
+        query: z.object({ event: z.enum(['alert', 'task']).optional() }),
+      },
+      responses: {
+        200: json(SendOutcomeSchema.extend({ event: z.enum(['alert', 'task']) }), 'Outcome'),
+      },
     }),
-    async (c) => c.json(await testDestination(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
+    async (c) => {
+      const { event } = c.req.valid('query');
+      return c.json(
+        await testDestination(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, event ? { event } : {}),
+        200,
+      );
+    },
   )
   .openapi(
     defineRoute('alerts:read', {
