@@ -230,13 +230,3 @@ export class TaskEventDispatcher implements DeadLetterSink<TaskEventMessage> {
     await p;
   }
 }
-
-/** Starts a task event dispatcher on the process's bus (or the given one). */
-export async function startTaskEventDispatcher(
-  h: DbHandle,
-  opts: TaskEventDispatcherOptions = {},
-): Promise<TaskEventDispatcher> {
-  const d = new TaskEventDispatcher(h, opts);
-  await d.start();
-  return d;
-}

@@ -23,7 +23,7 @@ import { addNatsOptions, type NatsFlags, namesFrom, natsOptionsFrom } from '../.
 import { parseRoles, ROLES, startScaleoutRoles } from '../../scaleout/roles.js';
 import { metricsHandler } from '../../server/routes/sensors.js';
 import { scheduleTaskMaintenance } from '../../tasks/scheduler.js';
-import { startTaskEventDispatcher } from '../../tasks/task-event-dispatcher.js';
+import { TaskEventDispatcher } from '../../tasks/task-event-dispatcher.js';
 import { SYSTEM_ACTOR } from '../../tasks/tasks-service.js';
 import type { CliContext } from '../cli-context.js';
 import { action } from '../run-command.js';
@@ -148,12 +148,13 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         // other roles queue within the sweep interval (docs/tasks.md). One process sends them: the match
         // role's, which also runs verification and expiry.
         const taskEvents = roles.has('match')
-          ? await startTaskEventDispatcher(vdb, {
+          ? new TaskEventDispatcher(vdb, {
               log,
               sweepIntervalMs: 15_000,
               message: { publicUrl: config.publicUrl, queue: queueOptionsFrom(config) },
             })
           : null;
+        await taskEvents?.start();
         // Devices with an active baseline not seen for longer than expected (availability), hourly.
         const availability = setInterval(() => {
           if (!roles.has('monitor')) return;
