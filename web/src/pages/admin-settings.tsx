@@ -26,7 +26,7 @@ export function SettingsTab() {
     setError(null);
     setOutcome(null);
     try {
-      const r = await ok(api()['alert-destinations'][':id'].test.$post({ param: { id } }));
+      const r = await ok(api()['alert-destinations'][':id'].test.$post({ param: { id }, query: {} }));
       setOutcome({
         ok: r.ok,
         text: r.ok
