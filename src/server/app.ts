@@ -39,6 +39,7 @@ import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
 import { savedViewRoutes } from './routes/saved-views.js';
 import { SCIM_BASE_PATH, scimRoutes } from './routes/scim.js';
+import { scimTokenRoutes } from './routes/scim-tokens.js';
 import { metricsHandler, sensorRoutes } from './routes/sensors.js';
 import { siteRoutes } from './routes/sites.js';
 import { ssoRoutes } from './routes/sso.js';
@@ -71,6 +72,7 @@ function buildApi(opts: AppOptions) {
     .route('/', userRoutes)
     .route('/', savedViewRoutes)
     .route('/', tokenRoutes)
+    .route('/', scimTokenRoutes)
     .route('/', auditRoutes)
     .route('/', deviceRoutes)
     .route('/', siteRoutes)

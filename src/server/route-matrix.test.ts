@@ -42,6 +42,18 @@ describe.each(DIALECTS)('route × role matrix on %s', (dialect) => {
     }
   });
 
+  it('declares the permissions chosen for routes that change who may sign in', () => {
+    const declared = new Map(
+      routesOf(h).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r['x-permission']]),
+    );
+    // Listing reveals no secret; a SCIM token disables accounts, so making and revoking one is users:write.
+    expect({
+      list: declared.get('GET /api/v1/scim-tokens'),
+      create: declared.get('POST /api/v1/scim-tokens'),
+      revoke: declared.get('POST /api/v1/scim-tokens/{id}/revoke'),
+    }).toEqual({ list: 'users:read', create: 'users:write', revoke: 'users:write' });
+  });
+
   it('answers every route × role as its permission says', async () => {
     const failures: string[] = [];
     for (const r of routesOf(h)) {
