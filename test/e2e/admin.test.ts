@@ -93,6 +93,7 @@ describe.skipIf(skipWithoutChromium('admin'))(
         'Users',
         'Roles',
         'API tokens',
+        'Provisioning (SCIM)',
         'Audit log',
         'Settings',
         'Advisory subscriptions',
@@ -149,6 +150,49 @@ describe.skipIf(skipWithoutChromium('admin'))(
         headers: { authorization: `Bearer ${secret}` },
       });
       expect(after.status).toBe(401);
+    });
+
+    it('provisioning (SCIM): a token made in the page is shown once, works at /scim/v2, and is refused once revoked', async () => {
+      await admin.goto(`${url}/admin/scim`);
+      await see(admin.getByRole('heading', { name: 'Provisioning (SCIM)' }));
+      expect(await admin.locator('code.scim-url').textContent()).toBe(`${url}/scim/v2`);
+      const form = admin.getByRole('form', { name: 'Make a SCIM token' });
+      await form.getByLabel('Token name').fill('Entra ID production');
+      await form.getByRole('button', { name: 'Make a token' }).click();
+      const tokenBox = admin.locator('.secret');
+      await see(tokenBox.getByText(/shown only now/));
+      const token = (await tokenBox.locator('code').textContent())!;
+      expect(token).toMatch(/^vscim_/);
+      // The token is what Entra ID would present: a SCIM list of users answers.
+      const scimUsers = () =>
+        fetch(`${url}/scim/v2/Users?count=1`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await scimUsers();
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/scim+json');
+      expect(await res.json()).toMatchObject({ totalResults: expect.any(Number) });
+      const row = admin
+        .getByRole('table', { name: 'SCIM tokens' })
+        .locator('tr', { hasText: 'Entra ID production' });
+      await see(row);
+      expect(await row.textContent()).toContain('alice');
+      expect(await row.textContent()).not.toContain(token);
+      await admin.reload();
+      await see(row);
+      expect(await admin.locator('main').textContent()).not.toContain(token);
+      expect(await row.textContent()).not.toContain('never');
+      await row.getByRole('button', { name: 'Revoke token Entra ID production' }).click();
+      await see(row.getByText(/revoked/));
+      expect((await scimUsers()).status).toBe(401);
+      // Without users:write there is no such tab: dave is a security officer since the users step.
+      const { context, page } = await newSession();
+      try {
+        await login(page, 'dave', '/admin/users');
+        const tabs = page.getByRole('navigation', { name: 'Admin' });
+        await see(tabs.getByRole('link', { name: 'Users' }));
+        expect(await tabs.getByRole('link', { name: 'Provisioning (SCIM)' }).count()).toBe(0);
+      } finally {
+        await context.close();
+      }
     });
 
     it('roles: every role with its permissions', async () => {

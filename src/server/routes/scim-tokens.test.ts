@@ -6,17 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
+import type { ScimToken } from '../../accounts/scim-tokens.js';
 import { listAudit } from '../../audit/audit-log.js';
-
-interface ScimToken {
-  id: string;
-  name: string;
-  prefix: string;
-  createdBy: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 async function body<T>(res: Response, status = 200): Promise<T> {
   const text = await res.text();

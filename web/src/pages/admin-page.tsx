@@ -1,13 +1,14 @@
 /**
- * @module The admin area (`/admin/…`): users, roles, API tokens, the audit log, settings and advisory
- * subscriptions, one sub-page each with its own URL. A sub-page the account may not read is neither
- * linked nor shown; `/admin` opens the first one it may.
+ * @module The admin area (`/admin/…`): users, roles, API tokens, SCIM provisioning, the audit log,
+ * settings and advisory subscriptions, one sub-page each with its own URL. A sub-page the account may
+ * not read is neither linked nor shown; `/admin` opens the first one it may.
  */
 import { useEffect } from 'react';
 import { SubTabs } from '../components/sub-tabs.js';
 import { navigate, useLocation } from '../router.js';
 import { useCan } from '../session.js';
 import { RolesTab } from './admin-roles.js';
+import { ScimTab } from './admin-scim.js';
 import { SettingsTab } from './admin-settings.js';
 import { SubscriptionsTab } from './admin-subscriptions.js';
 import { TokensTab } from './admin-tokens.js';
@@ -19,6 +20,8 @@ const TABS = [
   { href: '/admin/users', label: 'Users', permission: 'users:read', Tab: UsersPage },
   { href: '/admin/roles', label: 'Roles', permission: 'users:read', Tab: RolesTab },
   { href: '/admin/tokens', label: 'API tokens', permission: 'tokens:read', Tab: TokensTab },
+  // Only for those who may make a token: the page's one job is to set provisioning up.
+  { href: '/admin/scim', label: 'Provisioning (SCIM)', permission: 'users:write', Tab: ScimTab },
   { href: '/admin/audit', label: 'Audit log', permission: 'audit:read', Tab: AuditPage },
   { href: '/admin/settings', label: 'Settings', permission: 'system:read', Tab: SettingsTab },
   {

@@ -3,8 +3,9 @@
  * with chosen permissions (at most one's own) and an expiry, whose secret is shown once, here, right
  * after creation and never again (POST /tokens); revoke one (POST /tokens/{id}/revoke).
  */
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { api, ok } from '../api.js';
+import { OneTimeSecret, revokeColumn } from '../components/bearer-tokens.js';
 import { DataTable } from '../components/data-table.js';
 import { Badge, ErrorMessage, formatDate, Loading, TextField } from '../components/ui.js';
 import { useLoad } from '../router.js';
@@ -23,7 +24,6 @@ export function TokensTab() {
   const [secret, setSecret] = useState<{ name: string; token: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const secretId = useId();
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -68,18 +68,13 @@ export function TokensTab() {
       <h1>API tokens</h1>
       <ErrorMessage error={error ?? tokens.error} />
       {secret && (
-        <section className="secret" aria-labelledby={secretId}>
-          <h2 id={secretId} className="h3">
-            Secret of the new token {secret.name}
-          </h2>
-          <p role="status">Copy it now: Vigil keeps only its hash and will not show it again.</p>
-          <p>
-            Secret: <code className="token-secret">{secret.token}</code>
-          </p>
-          <button type="button" onClick={() => setSecret(null)}>
-            I have copied it
-          </button>
-        </section>
+        <OneTimeSecret
+          title={`Secret of the new token ${secret.name}`}
+          notice="Copy it now: Vigil keeps only its hash and will not show it again."
+          label="Secret"
+          secret={secret.token}
+          onDone={() => setSecret(null)}
+        />
       )}
       {tokens.data ? (
         <DataTable
@@ -109,22 +104,7 @@ export function TokensTab() {
                   'active'
                 ),
             },
-            ...(can('tokens:write')
-              ? [
-                  {
-                    key: 'act',
-                    label: 'Actions',
-                    render: (t: Token) =>
-                      t.revokedAt ? (
-                        '—'
-                      ) : (
-                        <button type="button" onClick={() => revoke(t.id)}>
-                          Revoke token {t.name}
-                        </button>
-                      ),
-                  },
-                ]
-              : []),
+            ...(can('tokens:write') ? [revokeColumn<Token>(revoke)] : []),
           ]}
         />
       ) : (
