@@ -89,7 +89,8 @@ describe.each(DIALECTS)('SCIM 2.0 provisioning on %s', (dialect) => {
 
   beforeAll(async () => {
     op = await startTestProvider(REDIRECT);
-    h = await apiHarness(dialect, await ssoConfig(op));
+    // Where people open Vigil: what the SCIM answers name themselves by (meta.location).
+    h = await apiHarness(dialect, { ...(await ssoConfig(op)), publicUrl: 'https://vigil.hospital.example' });
     token = (await createScimToken(h.ctx.vdb, cliActor, { name: 'entra-prod' })).token;
   });
   afterAll(async () => {
@@ -195,6 +196,7 @@ describe.each(DIALECTS)('SCIM 2.0 provisioning on %s', (dialect) => {
       displayName: 'givenName familyName',
     });
     expect(created.headers.get('location')).toBe(user.meta.location);
+    expect(user.meta.location).toBe(`https://vigil.hospital.example/scim/v2/Users/${user.id}`);
     expect(await byUserName(userName.toLowerCase())).toMatchObject({ totalResults: 1 });
     const byExternalId = await scim(
       'GET',

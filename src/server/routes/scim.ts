@@ -45,9 +45,13 @@ const SCIM_BODY_LIMIT = 64 * 1024;
 
 type ScimEnv = AppEnv & { Variables: AppEnv['Variables'] & { scimCaller: ScimCaller } };
 
-/** The address the provider sees, for `meta.location`: the registered redirect URL's origin when set. */
+/**
+ * The address the provider sees, for `meta.location`: where people open Vigil (`publicUrl`), else the
+ * registered redirect URL's origin, else the request's.
+ */
 function baseUrl(c: { req: { url: string }; get(key: 'ctx'): AppEnv['Variables']['ctx'] }): string {
-  const configured = c.get('ctx').config.oidcRedirectUrl;
+  const { publicUrl, oidcRedirectUrl } = c.get('ctx').config;
+  const configured = publicUrl ?? oidcRedirectUrl;
   return `${new URL(configured ?? c.req.url).origin}${SCIM_BASE_PATH}`;
 }
 

@@ -13,12 +13,20 @@ import { Badge, ErrorMessage, formatDate, Loading, TextField } from '../componen
 import { useLoad } from '../router.js';
 import { useCan } from '../session.js';
 
-/** Where the provider sends its requests: this Vigil as the admin's browser reaches it. */
-const scimBaseUrl = () => `${window.location.origin}/scim/v2`;
+/**
+ * Where the provider sends its requests, as the server's SCIM answers name themselves: where people open
+ * Vigil (`publicUrl`), else the single sign-on redirect URL's origin, else this Vigil as the admin's
+ * browser reaches it.
+ */
+const scimBaseUrl = (configured: unknown) =>
+  `${typeof configured === 'string' && configured ? new URL(configured).origin : window.location.origin}/scim/v2`;
 
 export function ScimTab() {
   const can = useCan();
   const tokens = useLoad(() => ok(api()['scim-tokens'].$get()), []);
+  const system = useLoad(() => ok(api().system.$get()), []);
+  const setting = (key: string) => system.data?.configuration.find((o) => o.key === key)?.value;
+  const publicUrl = setting('publicUrl') || setting('oidcRedirectUrl');
   const [name, setName] = useState('');
   const [made, setMade] = useState<{ name: string; token: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -62,7 +70,7 @@ export function ScimTab() {
         secret token (Entra ID) or API token (Okta).
       </p>
       <p>
-        SCIM base URL: <code className="scim-url">{scimBaseUrl()}</code>
+        SCIM base URL: <code className="scim-url">{scimBaseUrl(publicUrl)}</code>
       </p>
       <ErrorMessage error={error ?? tokens.error} />
       {made && (
