@@ -80,7 +80,7 @@ describe.each(DIALECTS)('webhook secrets sealed at rest (%s)', (dialect) => {
     expect(sealedKeyId(stored)).toBe(keyIdOf(keyA));
 
     const r = await testDestination(vdb, cliActor, 'siem');
-    expect(r).toEqual({ ok: true, destination: 'siem' });
+    expect(r).toEqual({ ok: true, destination: 'siem', event: 'alert' });
     expect(verified).toEqual([true]);
     // Neither the audit log nor the stored row in any other column carries the secret.
     expect(JSON.stringify(await listAudit(vdb))).not.toContain(SECRET);
