@@ -237,7 +237,8 @@ export async function testDestination(
   return { ok: r.ok, destination: row.name, event, ...(r.error ? { error: r.error } : {}) };
 }
 
-async function sendNow<M extends QueuedMessage>(
+/** Sends one message to a destination once, now (a test or a retry); the sender is closed after. */
+export async function sendNow<M extends QueuedMessage>(
   h: DbHandle,
   row: AlertDestinationRow,
   message: M,

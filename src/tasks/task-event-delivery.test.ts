@@ -3,7 +3,8 @@
  * (on the real CISA advisory ICSMA-21-308-01, Philips Tasy EMR HTML5 <= 3.06.1803), a real HTTP receiver
  * on loopback that checks every HMAC signature, and the dispatcher `vigil serve` runs. Each event is sent
  * once, after its change commits (a rolled-back change sends nothing), in order; a receiver that is down
- * is retried and ends in a dead letter without slowing the change; an alerts-only destination gets none.
+ * is retried and ends in a dead letter without slowing the change, which is listed and resent with the
+ * same event id once the receiver is back; an alerts-only destination gets none.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { ALL_PERMISSIONS } from '../accounts/permissions.js';
 import { importAdvisoryPaths } from '../advisories/advisory-import.js';
+import { listAudit } from '../audit/audit-log.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { addDestination, testDestination } from '../monitor/alert-destinations-service.js';
@@ -21,6 +24,7 @@ import { listTaskDeliveries } from '../store/task-delivery-store.js';
 import { transaction } from '../store/transaction.js';
 import { acceptRisk, revokeAcceptance } from './acceptance-service.js';
 import { createCampaign } from './campaigns-service.js';
+import { listTaskDeadLetters, retryAllTaskDeadLetters, retryTaskDeadLetter } from './task-dead-letters.js';
 import { TaskEventDispatcher } from './task-event-dispatcher.js';
 import type { TaskEventMessage } from './task-event-message.js';
 import { createTask, moveTask, updateTask } from './tasks-service.js';
@@ -256,6 +260,82 @@ describe.each(DIALECTS)('task events to a ticketing system on %s', (dialect) => 
     ]);
     expect(rows[0]!.last_error).toMatch(/^failed: webhook http:\/\/127.0.0.1:\d+\/cmms: HTTP 503$/);
     rx.status.code = 200;
+  });
+
+  it('lists dead task events and resends them with the same ids once the receiver is back, audited', async () => {
+    // The two the previous test left dead: TASY-3's task created and closed while the CMMS answered 503.
+    const dead = await listTaskDeadLetters(vdb, cliActor);
+    expect(dead.map((d) => [d.type, d.destination, d.attempts])).toEqual([
+      ['vigil.task.created', 'cmms', 3],
+      ['vigil.task.closed', 'cmms', 3],
+    ]);
+    expect(dead[0]!.lastError).toMatch(/^failed: webhook http:\/\/127.0.0.1:\d+\/cmms: HTTP 503$/);
+    const [created, closed] = dead as [(typeof dead)[0], (typeof dead)[0]];
+    expect(await listTaskDeadLetters(vdb, cliActor, { offset: 1 })).toEqual([closed]);
+    await expect(listTaskDeadLetters(vdb, cliActor, { limit: 0 })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+
+    // Who may: alerts:write to resend (like alert dead letters), tasks:read to see tasks, every site.
+    const reader = { ...cliActor, permissions: new Set(ALL_PERMISSIONS.filter((p) => p !== 'alerts:write')) };
+    expect(await listTaskDeadLetters(vdb, reader)).toHaveLength(2);
+    await expect(retryTaskDeadLetter(vdb, reader, created.id)).rejects.toMatchObject({ code: 'forbidden' });
+    const noTasks = { ...cliActor, permissions: new Set(ALL_PERMISSIONS.filter((p) => p !== 'tasks:read')) };
+    await expect(listTaskDeadLetters(vdb, noTasks)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(listTaskDeadLetters(vdb, { ...cliActor, siteIds: ['x'] })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+
+    // Still down: one attempt, still dead with the new error; --all then stops at the first failure.
+    rx.status.code = 503;
+    const before = rx.hits.length;
+    expect(await retryTaskDeadLetter(vdb, cliActor, created.id)).toEqual({
+      ok: false,
+      destination: 'cmms',
+      state: 'dead',
+      attempts: 4,
+      error: expect.stringMatching(/HTTP 503$/),
+    });
+    expect(await retryAllTaskDeadLetters(vdb, cliActor)).toMatchObject({
+      delivered: 0,
+      failed: 1,
+      skipped: 1,
+    });
+
+    rx.status.code = 200;
+    const all = await retryAllTaskDeadLetters(vdb, cliActor, { message: { publicUrl: PUBLIC_URL } });
+    expect(all).toMatchObject({ delivered: 2, failed: 0, skipped: 0 });
+    const sent = rx.hits.slice(before);
+    // The same event id (the receiver's idempotency key) and delivery id on every try, each signed.
+    expect(sent.map((h) => [h.path, h.status, h.verified, h.body.type, h.body.id, h.delivery])).toEqual([
+      ['/cmms', 503, true, 'vigil.task.created', created.eventId, created.id],
+      ['/cmms', 503, true, 'vigil.task.created', created.eventId, created.id],
+      ['/cmms', 200, true, 'vigil.task.created', created.eventId, created.id],
+      ['/cmms', 200, true, 'vigil.task.closed', closed.eventId, closed.id],
+    ]);
+    expect(sent[3]!.body.task).toMatchObject({ state: 'closed', device: { label: 'TASY-3' } });
+    expect(sent[3]!.body.change).toMatchObject({ to: 'closed', reason: 'device leaves service' });
+
+    expect(await listTaskDeadLetters(vdb, cliActor)).toEqual([]);
+    const rows = await listTaskDeliveries(vdb, { subjectId: created.subjectId });
+    expect(rows.map((r) => [r.state, Number(r.attempts), r.delivered_at !== null])).toEqual([
+      ['delivered', 6, true],
+      ['delivered', 4, true],
+    ]);
+    await expect(retryTaskDeadLetter(vdb, cliActor, created.id)).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/is delivered, not dead/),
+    });
+    await expect(retryTaskDeadLetter(vdb, cliActor, 'no-such-delivery')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    const audit = await listAudit(vdb, { action: 'task-delivery.retry' });
+    expect(audit.map((a) => [a.outcome, a.targetId, a.summary['eventId']]).reverse()).toEqual([
+      ['failure', created.id, created.eventId],
+      ['failure', created.id, created.eventId],
+      ['success', created.id, created.eventId],
+      ['success', closed.id, closed.eventId],
+    ]);
   });
 
   it('sends risk acceptances created and revoked, and campaigns created', async () => {

@@ -1,8 +1,11 @@
 /**
  * `vigil tasks …` in process (the commands registered on a fresh program against a test database):
- * create, move, list --overdue --json, accept, campaign create/show, verify. The binary end to end
+ * create, move, list --overdue --json, accept, campaign create/show, verify, dead-letters and retry
+ * against a real loopback receiver that is down, then up. The binary end to end
  * needs the register line in src/cli/main.ts.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandRunner } from '../../../test/cli-commands.js';
@@ -12,8 +15,10 @@ import { importCaptureFile } from '../../../test/import-capture.js';
 import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
 import { listFindings } from '../../findings/findings-service.js';
 import { addDevice, updateDevice } from '../../inventory/inventory-service.js';
+import { addDestination, removeDestination } from '../../monitor/alert-destinations-service.js';
 import { listQueuePage } from '../../risk/queue-service.js';
 import type { VigilDatabase } from '../../store/database.js';
+import { TaskEventDispatcher } from '../../tasks/task-event-dispatcher.js';
 import { registerTaskCommands } from './tasks.js';
 
 const ADVISORY = join(import.meta.dirname, '../../../test/fixtures/advisories/csaf/icsma-21-308-01.json');
@@ -179,5 +184,70 @@ describe.each(DIALECTS)('vigil tasks on %s', (dialect) => {
     expect(item?.due).toBeTruthy();
     const task = JSON.parse((await run('tasks', 'show', id, '--json')).out) as { due: string };
     expect(task.due).toBe(item!.due);
+  });
+
+  it('lists task events the CMMS never got, and resends them once it is back', async () => {
+    const status = { code: 503 };
+    const got: { status: number; id: string }[] = [];
+    const rx = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString('utf8');
+      });
+      req.on('end', () => {
+        got.push({ status: status.code, id: (JSON.parse(body) as { id: string }).id });
+        res.writeHead(status.code).end();
+      });
+    });
+    await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(rx.address() as AddressInfo).port}/cmms`;
+    const secret = 'a-cmms-webhook-signing-secret-of-44-characters';
+    await addDestination(vdb, cliActor, { name: 'cmms', kind: 'webhook', url, secret, events: ['tasks'] });
+    try {
+      await addDevice(vdb, cliActor, {
+        assetTag: 'TASY-5',
+        manufacturer: 'Philips',
+        model: 'Tasy EMR HTML5',
+        softwareVersion: '3.06.1803',
+      });
+      const made = await run('tasks', 'create', '--device', 'TASY-5', '--vuln', 'CVE-2021-39375');
+      expect([made.code, made.err]).toEqual([0, '']);
+      const dispatcher = new TaskEventDispatcher(vdb, {
+        queue: { maxAttempts: 1, clock: { now: () => Date.now(), sleep: async () => {} } },
+      });
+      await dispatcher.start();
+      await dispatcher.drain();
+      await dispatcher.stop();
+
+      const table = await run('tasks', 'dead-letters');
+      expect(table.out).toMatch(/^DESTINATION +TYPE +SUBJECT +OCCURRED +ATTEMPTS +LAST ERROR +ID/);
+      expect(table.out).toMatch(
+        /\ncmms +vigil\.task\.created +\S+ +\S+ +1 +failed: webhook http:\/\/127\.0\.0\.1/,
+      );
+      const [dead] = JSON.parse((await run('tasks', 'dead-letters', '--json')).out) as {
+        id: string;
+        eventId: string;
+      }[];
+      const neither = await run('tasks', 'retry');
+      expect([neither.code, neither.err]).toEqual([65, expect.stringContaining('or --all')]);
+      const still = await run('tasks', 'retry', dead!.id);
+      expect([still.code, still.out]).toEqual([69, `Still failing at cmms: webhook ${url}: HTTP 503\n`]);
+      status.code = 200;
+      const all = await run('tasks', 'retry', '--all');
+      expect([all.code, all.out]).toEqual([
+        0,
+        '1 delivered, 0 still failing, 0 skipped (their destination failed).\n',
+      ]);
+      expect(got.map((g) => [g.status, g.id])).toEqual([
+        [503, dead!.eventId],
+        [503, dead!.eventId],
+        [200, dead!.eventId],
+      ]);
+      expect(JSON.parse((await run('tasks', 'dead-letters', '--json')).out)).toEqual([]);
+      expect((await run('tasks', 'retry', dead!.id)).code).toBe(65);
+    } finally {
+      await removeDestination(vdb, cliActor, 'cmms');
+      rx.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
- * @module `vigil tasks list|show|create|move|update|accept|acceptances|revoke|campaign|verify`: the update
- * process from a match or finding to a verified fix, risk acceptances with expiry, and campaigns across
- * a model and version. The same operations as /api/v1/tasks, /campaigns and /risk-acceptances.
+ * @module `vigil tasks list|show|create|move|update|accept|acceptances|revoke|campaign|verify|
+ * dead-letters|retry`: the update process from a match or finding to a verified fix, risk acceptances
+ * with expiry, campaigns across a model and version, and the task events a ticketing system never got.
+ * The same operations as /api/v1/tasks, /campaigns, /risk-acceptances and /task-dead-letters.
  */
 
 import type { Command } from 'commander';
@@ -21,6 +22,11 @@ import {
   getCampaignView,
   listCampaigns,
 } from '../../tasks/campaigns-service.js';
+import {
+  listTaskDeadLetters,
+  retryAllTaskDeadLetters,
+  retryTaskDeadLetter,
+} from '../../tasks/task-dead-letters.js';
 import {
   createTask,
   getTask,
@@ -578,6 +584,75 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
         process.stdout.write(
           `${plural(r.verification.checked, 'task')} checked, ${r.verification.verified.length} verified, ${plural(r.expiry.expired.length, 'acceptance')} expired.\n`,
         );
+      }),
+    );
+
+  tasks
+    .command('dead-letters')
+    .description(
+      'Task events Vigil gave up sending (receiver down, refused, expired); resend them with `tasks retry`',
+    )
+    .option('--limit <n>', 'at most this many (default 100)')
+    .option('--offset <n>', 'skip this many')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { limit?: string; offset?: string; json?: boolean }) => {
+        const { vdb } = await cli.get();
+        const list = await listTaskDeadLetters(vdb, cli.actor(), {
+          ...(o.limit !== undefined ? { limit: o.limit as unknown as number } : {}),
+          ...(o.offset !== undefined ? { offset: o.offset as unknown as number } : {}),
+        });
+        if (o.json) return printJson(list);
+        process.stdout.write(
+          formatTable(
+            ['DESTINATION', 'TYPE', 'SUBJECT', 'OCCURRED', 'ATTEMPTS', 'LAST ERROR', 'ID'],
+            list.map((d) => [
+              d.destination,
+              d.type,
+              d.subjectId,
+              d.occurredAt,
+              d.attempts,
+              d.lastError,
+              d.id,
+            ]),
+          ),
+        );
+      }),
+    );
+
+  tasks
+    .command('retry [dead-letter-id]')
+    .description(
+      'Send a dead task event again, once, now (the same event id); --all for every one, oldest first',
+    )
+    .option('--all', 'every dead task event; a destination still failing has its later ones skipped')
+    .option('--json', 'print the outcome as JSON')
+    .action(
+      action(async (id: string | undefined, o: { all?: boolean; json?: boolean }) => {
+        if (!id === !o.all) throw invalidInput('give a dead letter id (from `tasks dead-letters`) or --all');
+        const { vdb, config } = await cli.get();
+        const opts = { message: { publicUrl: config.publicUrl, queue: queueOptionsFrom(config) } };
+        if (o.all) {
+          const r = await retryAllTaskDeadLetters(vdb, cli.actor(), opts);
+          if (o.json) printJson(r);
+          else {
+            for (const x of r.results)
+              if (!x.ok && x.error !== 'skipped')
+                process.stdout.write(`Still failing at ${x.destination}: ${x.error} (${x.id})\n`);
+            process.stdout.write(
+              `${r.delivered} delivered, ${r.failed} still failing, ${r.skipped} skipped (their destination failed).\n`,
+            );
+          }
+          if (r.failed || r.skipped) process.exitCode = 69;
+          return;
+        }
+        const r = await retryTaskDeadLetter(vdb, cli.actor(), id!, opts);
+        if (o.json) printJson(r);
+        else
+          process.stdout.write(
+            r.ok ? `Delivered to ${r.destination}.\n` : `Still failing at ${r.destination}: ${r.error}\n`,
+          );
+        if (!r.ok) process.exitCode = 69;
       }),
     );
 }

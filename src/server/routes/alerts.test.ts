@@ -1,15 +1,22 @@
 /**
  * Alerts over the API on every dialect: list with filters and paging, show with history, state changes
- * (auditor refused), destinations (the secret never returned), dead letters.
+ * (auditor refused), destinations (the secret never returned), dead letters of alerts and task events.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
+import { importAdvisoryPaths } from '../../advisories/advisory-import.js';
 import { addDevice } from '../../inventory/inventory-service.js';
 import type { AlertCandidate } from '../../monitor/alert-candidate.js';
+import { addDestination } from '../../monitor/alert-destinations-service.js';
 import { raiseAlerts } from '../../monitor/alerts-service.js';
 import { InProcessEventBus } from '../../monitor/event-bus.js';
+import { TaskEventDispatcher } from '../../tasks/task-event-dispatcher.js';
+import { createTask } from '../../tasks/tasks-service.js';
 
 const SECRET = 'a-webhook-signing-secret-of-forty-characters';
 
@@ -218,5 +225,65 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
     expect(dead.status).toBe(200);
     expect(await dead.json()).toEqual({ items: [] });
     expect((await h.as('security-officer').post('/api/v1/alert-dead-letters/nope/retry')).status).toBe(404);
+  });
+
+  it('lists dead task events and retries one, with alerts:write', async () => {
+    // A CMMS that is not there: a loopback port nothing listens on any more.
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const { port } = gone.address() as AddressInfo;
+    await new Promise((r) => gone.close(r));
+    const vdb = h.ctx.vdb;
+    const url = `http://127.0.0.1:${port}/cmms`;
+    await addDestination(vdb, cliActor, {
+      name: 'cmms',
+      kind: 'webhook',
+      url,
+      secret: SECRET,
+      events: ['tasks'],
+    });
+    // A real advisory (CISA ICSMA-21-308-01, Philips Tasy EMR) and a device it matches.
+    await importAdvisoryPaths(vdb, cliActor, [
+      join(import.meta.dirname, '../../../test/fixtures/advisories/csaf/icsma-21-308-01.json'),
+    ]);
+    await addDevice(vdb, cliActor, {
+      assetTag: 'TASY-9',
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1803',
+    });
+    const task = await createTask(vdb, cliActor, { device: 'TASY-9', vulnerability: 'CVE-2021-39375' });
+    const dispatcher = new TaskEventDispatcher(vdb, {
+      queue: { maxAttempts: 1, clock: { now: () => Date.now(), sleep: async () => {} } },
+    });
+    await dispatcher.start();
+    await dispatcher.drain();
+    await dispatcher.stop();
+
+    const list = await h.as('auditor').get('/api/v1/task-dead-letters?limit=10');
+    expect(list.status).toBe(200);
+    const { items } = (await list.json()) as { items: Record<string, unknown>[] };
+    expect(items).toEqual([
+      {
+        id: expect.any(String),
+        eventId: expect.any(String),
+        type: 'vigil.task.created',
+        subjectId: task.id,
+        destinationId: expect.any(String),
+        destination: 'cmms',
+        attempts: 1,
+        lastError: expect.stringMatching(/^failed: /),
+        occurredAt: expect.any(String),
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      },
+    ]);
+    expect((await h.as('auditor').get('/api/v1/task-dead-letters?limit=0')).status).toBe(400);
+    const retry = `/api/v1/task-dead-letters/${items[0]!['id']}/retry`;
+    expect((await h.as('auditor').post(retry)).status).toBe(403);
+    const r = await h.as('security-officer').post(retry);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ ok: false, destination: 'cmms', state: 'dead', attempts: 2 });
+    expect((await h.as('security-officer').post('/api/v1/task-dead-letters/nope/retry')).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * @module Alerts over the API: list with filters and paging, show with history and deliveries, change
  * state; alert destinations (add, list, remove, test; secrets are never returned); dead letters (list,
- * retry). Bodies are validated by the domain modules, so the API and the CLI refuse the same things.
+ * retry), of alerts and of task events (tasks/task-dead-letters.ts). Bodies are validated by the domain modules, so the API and the CLI refuse the same things.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { resolveDevice } from '../../inventory/inventory-service.js';
@@ -15,6 +15,8 @@ import {
   testDestination,
 } from '../../monitor/alert-destinations-service.js';
 import { ALERT_STATES, changeAlertState, getAlert, listAlerts } from '../../monitor/alerts-service.js';
+import { queueOptionsFrom } from '../../risk/queue-service.js';
+import { listTaskDeadLetters, retryTaskDeadLetter } from '../../tasks/task-dead-letters.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 const many = <T extends z.ZodType>(item: T) =>
@@ -125,6 +127,22 @@ const DeadLetterSchema = z
     updatedAt: z.string(),
   })
   .openapi('AlertDeadLetter');
+
+const TaskDeadLetterSchema = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    type: z.string(),
+    subjectId: z.string(),
+    destinationId: z.string(),
+    destination: z.string(),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    occurredAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('TaskDeadLetter');
 
 const SendOutcomeSchema = z.object({
   ok: z.boolean(),
@@ -310,4 +328,34 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => c.json(await retryDeadLetter(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    defineRoute('alerts:read', {
+      method: 'get',
+      path: '/task-dead-letters',
+      tags: ['alerts', 'tasks'],
+      summary:
+        'Task events given up on (receiver down, refused, expired), oldest first; also needs tasks:read',
+      request: { query: z.object(Page) },
+      responses: { 200: json(z.object({ items: z.array(TaskDeadLetterSchema) }), 'Dead task events') },
+    }),
+    async (c) =>
+      c.json({ items: await listTaskDeadLetters(c.get('ctx').vdb, actorOf(c), c.req.valid('query')) }, 200),
+  )
+  .openapi(
+    defineRoute('alerts:write', {
+      method: 'post',
+      path: '/task-dead-letters/{id}/retry',
+      tags: ['alerts', 'tasks'],
+      summary: 'Send a dead task event again, once, now, with the same event id; also needs tasks:read',
+      request: { params: IdParam },
+      responses: {
+        200: json(SendOutcomeSchema.extend({ state: z.string(), attempts: z.number().int() }), 'Outcome'),
+      },
+    }),
+    async (c) => {
+      const { vdb, config } = c.get('ctx');
+      const message = { publicUrl: config.publicUrl, queue: queueOptionsFrom(config) };
+      return c.json(await retryTaskDeadLetter(vdb, actorOf(c), c.req.valid('param').id, { message }), 200);
+    },
   );
