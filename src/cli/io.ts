@@ -1,8 +1,9 @@
 /**
  * @module Small terminal helpers shared by commands: reading a secret from stdin or a hidden prompt,
- * printing aligned tables and JSON.
+ * printing aligned tables and JSON, paging options.
  */
 import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
 import { invalidInput } from '../errors.js';
 
 export async function readStdin(): Promise<string> {
@@ -42,6 +43,21 @@ function promptHidden(question: string): Promise<string> {
       resolve(answer);
     });
   });
+}
+
+/**
+ * `--limit N --offset N` on a listing command, and what was given, for the service's page schema to
+ * check (it names a bad value); absent ones take the service's defaults.
+ */
+export function withPaging(command: Command, what = 'at most this many (default 100)'): Command {
+  return command.option('--limit <n>', what).option('--offset <n>', 'skip this many');
+}
+
+export function pageOf(o: { limit?: string; offset?: string }): { limit?: number; offset?: number } {
+  return {
+    ...(o.limit !== undefined ? { limit: o.limit as unknown as number } : {}),
+    ...(o.offset !== undefined ? { offset: o.offset as unknown as number } : {}),
+  };
 }
 
 export function printJson(value: unknown): void {

@@ -272,7 +272,8 @@ export async function sendNow<M extends QueuedMessage>(
   }
 }
 
-const PageSchema = z.strictObject({
+/** The page of a dead-letter list (alerts here, task events in tasks/task-dead-letters.ts). */
+export const PageSchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -324,11 +325,49 @@ export async function retryDeadLetter(
   const [stored] = await toAlerts(h, [alertRow]);
   const alert = toDeliverable(stored!, await assetTagOf(h, alertRow.device_id));
   const r = await sendNow(h, dest, alert, d.id, opts.senderFor ?? createSender);
+  return recordRetry(
+    h,
+    actor,
+    d,
+    { ...r, destination: dest.name },
+    {
+      update: updateDelivery,
+      target: 'alert-delivery',
+      summary: { alertId: d.alert_id },
+    },
+  );
+}
+
+/** The columns a retry changes, the same on `alert_deliveries` and `task_deliveries`. */
+export interface RetriedDelivery {
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  updated_at: string;
+  delivered_at?: string;
+}
+
+/**
+ * What one retry of a dead letter leaves: the delivery row delivered, or still dead with the retry's
+ * error, and the audit entry (`<target>.retry`), in one transaction. `attempted: false` when nothing
+ * was sent (the attempts stay).
+ */
+export async function recordRetry(
+  h: DbHandle,
+  actor: Actor,
+  d: { id: string; attempts: number | string; last_error: string | null },
+  r: { ok: boolean; error?: string; destination: string; attempted?: boolean },
+  how: {
+    update: (tx: DbHandle, id: string, patch: RetriedDelivery) => Promise<void>;
+    target: 'alert-delivery' | 'task-delivery';
+    summary: Record<string, unknown>;
+  },
+): Promise<SendOutcome & { state: string; attempts: number }> {
   const now = new Date().toISOString();
-  const attempts = Number(d.attempts) + 1;
+  const attempts = Number(d.attempts) + (r.attempted === false ? 0 : 1);
   const state = r.ok ? 'delivered' : 'dead';
   await transaction(h, async (tx) => {
-    await updateDelivery(tx, d.id, {
+    await how.update(tx, d.id, {
       state,
       attempts,
       last_error: r.ok ? d.last_error : `retry: ${r.error ?? 'failed'}`.slice(0, 1000),
@@ -337,11 +376,12 @@ export async function retryDeadLetter(
     });
     await appendAudit(tx, {
       actor,
-      action: 'alert-delivery.retry',
+      action: `${how.target}.retry`,
       outcome: r.ok ? 'success' : 'failure',
-      target: { type: 'alert-delivery', id: d.id },
-      summary: { alertId: d.alert_id, destination: dest.name, ...(r.error ? { error: r.error } : {}) },
+      target: { type: how.target, id: d.id },
+      summary: { ...how.summary, destination: r.destination, ...(r.error ? { error: r.error } : {}) },
     });
   });
-  return { ok: r.ok, destination: dest.name, state, attempts, ...(r.error ? { error: r.error } : {}) };
+  const { destination, ok, error } = r;
+  return { ok, destination, state, attempts, ...(error ? { error } : {}) };
 }

@@ -7,17 +7,16 @@
  * because the list and the message show tasks. Destinations and their events are organisation-wide, so
  * an account limited to sites cannot see or resend them.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
-import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
-import { type SendOutcome, sendNow } from '../monitor/alert-destinations-service.js';
+import { PageSchema, recordRetry, type SendOutcome, sendNow } from '../monitor/alert-destinations-service.js';
 import type { MessageSender } from '../monitor/delivery/alert-sender.js';
 import { type Destination, eventsOf, type WebhookDestination } from '../monitor/delivery/destination.js';
 import { getDestinationRow } from '../store/alert-store.js';
 import { getTaskDelivery, listTaskDeliveries, updateTaskDelivery } from '../store/task-delivery-store.js';
-import { type DbHandle, transaction } from '../store/transaction.js';
+import type { DbHandle } from '../store/transaction.js';
 import { createTaskEventSender } from './task-event-dispatcher.js';
 import {
   buildTaskEventMessage,
@@ -48,11 +47,6 @@ export interface TaskRetryOptions {
   /** `publicUrl` and the queue settings, as `vigil serve` builds messages with. */
   message?: TaskEventMessageOptions;
 }
-
-const PageSchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-});
 
 function assertMayRead(actor: Actor, write = false): void {
   assertCan(actor, write ? 'alerts:write' : 'alerts:read');
@@ -107,33 +101,18 @@ export async function retryTaskDeadLetter(
   const make = opts.senderFor ?? ((x: Destination) => createTaskEventSender(x as WebhookDestination));
   const r = message
     ? await sendNow(h, dest, message, d.id, make)
-    : { ok: false, error: `${d.subject_id} no longer exists` };
-  const now = new Date().toISOString();
-  const attempts = Number(d.attempts) + (message ? 1 : 0);
-  const state = r.ok ? 'delivered' : 'dead';
-  await transaction(h, async (tx) => {
-    await updateTaskDelivery(tx, d.id, {
-      state,
-      attempts,
-      last_error: r.ok ? d.last_error : `retry: ${r.error ?? 'failed'}`.slice(0, 1000),
-      updated_at: now,
-      ...(r.ok ? { delivered_at: now } : {}),
-    });
-    await appendAudit(tx, {
-      actor,
-      action: 'task-delivery.retry',
-      outcome: r.ok ? 'success' : 'failure',
-      target: { type: 'task-delivery', id: d.id },
-      summary: {
-        eventId: d.event_id,
-        type: d.type,
-        subjectId: d.subject_id,
-        destination: dest.name,
-        ...(r.error ? { error: r.error } : {}),
-      },
-    });
-  });
-  return { ok: r.ok, destination: dest.name, state, attempts, ...(r.error ? { error: r.error } : {}) };
+    : { ok: false, error: `${d.subject_id} no longer exists`, attempted: false };
+  return recordRetry(
+    h,
+    actor,
+    d,
+    { ...r, destination: dest.name },
+    {
+      update: updateTaskDelivery,
+      target: 'task-delivery',
+      summary: { eventId: d.event_id, type: d.type, subjectId: d.subject_id },
+    },
+  );
 }
 
 export interface RetryAllOutcome {

@@ -22,7 +22,7 @@ import { type AlertState, changeAlertState, getAlert, listAlerts } from '../../m
 import { findSite } from '../../store/site-store.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson, readStdin } from '../io.js';
+import { formatTable, pageOf, printJson, readStdin, withPaging } from '../io.js';
 import { action, reasonNeeded } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -94,8 +94,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
             ...(o.severity ? { severity: o.severity as never } : {}),
             ...(await alertScope(vdb, cli.actor(), o)),
             ...(o.since ? { since: o.since } : {}),
-            ...(o.limit !== undefined ? { limit: o.limit as unknown as number } : {}),
-            ...(o.offset !== undefined ? { offset: o.offset as unknown as number } : {}),
+            ...pageOf(o),
           });
           if (o.json) return printJson(page);
           process.stdout.write(
@@ -316,21 +315,18 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
       }),
     );
 
-  alerts
-    .command('dead-letters')
-    .description(
-      'Deliveries Vigil gave up on (receiver down, refused, expired); retry them with `alerts retry`',
-    )
-    .option('--limit <n>', 'at most this many (default 100)')
-    .option('--offset <n>', 'skip this many')
+  withPaging(
+    alerts
+      .command('dead-letters')
+      .description(
+        'Deliveries Vigil gave up on (receiver down, refused, expired); retry them with `alerts retry`',
+      ),
+  )
     .option('--json', 'print JSON')
     .action(
       action(async (o: { limit?: string; offset?: string; json?: boolean }) => {
         const { vdb } = await cli.get();
-        const list = await listDeadLetters(vdb, cli.actor(), {
-          ...(o.limit !== undefined ? { limit: o.limit as unknown as number } : {}),
-          ...(o.offset !== undefined ? { offset: o.offset as unknown as number } : {}),
-        });
+        const list = await listDeadLetters(vdb, cli.actor(), pageOf(o));
         if (o.json) return printJson(list);
         process.stdout.write(
           formatTable(

@@ -37,7 +37,7 @@ import {
 } from '../../tasks/tasks-service.js';
 import { runTaskMaintenance } from '../../tasks/verification.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, pageOf, printJson, withPaging } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -587,21 +587,18 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
       }),
     );
 
-  tasks
-    .command('dead-letters')
-    .description(
-      'Task events Vigil gave up sending (receiver down, refused, expired); resend them with `tasks retry`',
-    )
-    .option('--limit <n>', 'at most this many (default 100)')
-    .option('--offset <n>', 'skip this many')
+  withPaging(
+    tasks
+      .command('dead-letters')
+      .description(
+        'Task events Vigil gave up sending (receiver down, refused, expired); resend them with `tasks retry`',
+      ),
+  )
     .option('--json', 'print JSON')
     .action(
       action(async (o: { limit?: string; offset?: string; json?: boolean }) => {
         const { vdb } = await cli.get();
-        const list = await listTaskDeadLetters(vdb, cli.actor(), {
-          ...(o.limit !== undefined ? { limit: o.limit as unknown as number } : {}),
-          ...(o.offset !== undefined ? { offset: o.offset as unknown as number } : {}),
-        });
+        const list = await listTaskDeadLetters(vdb, cli.actor(), pageOf(o));
         if (o.json) return printJson(list);
         process.stdout.write(
           formatTable(
