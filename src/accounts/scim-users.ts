@@ -13,8 +13,8 @@
  * - `active: true` re-enables only an account SCIM itself disabled. One an admin disabled in Vigil
  *   stays disabled (400 mutability, so the provider's log shows the disagreement).
  * - A POSTed account has no issuer and subject yet; the person's first single sign-on links it by user
- *   name (sso.ts, `awaitsFirstSignIn`). Its role is `auditor`, the least, until that sign-in sets it from
- *   the groups claim, as every sign-in does.
+ *   name (sso.ts; `awaitsFirstSignIn` in account-store.ts). Its role is `auditor`, the least, until that
+ *   sign-in sets it from the groups claim, as every sign-in does.
  * - Every change is audited by actor `scim` (kind `system`) with the token's name and `source: "scim"`.
  */
 import { appendAudit } from '../audit/audit-log.js';

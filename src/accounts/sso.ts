@@ -26,7 +26,7 @@ import {
   LogoutTokenError,
   LogoutTokenVerifier,
 } from './sso-logout.js';
-import { awaitsFirstSignIn, newAccountRow, SSO_PASSWORD_HASH, toUser } from './users.js';
+import { newAccountRow, SSO_PASSWORD_HASH, toUser } from './users.js';
 
 export type SsoConfig = Pick<
   Config,
@@ -380,7 +380,7 @@ export class SsoProvider {
     let provisioned = false;
     if (!existing && USERNAME.test(username)) {
       const holder = await store.findUserByName(h, username);
-      if (holder && awaitsFirstSignIn(holder)) {
+      if (holder && store.awaitsFirstSignIn(holder)) {
         existing = holder;
         provisioned = true;
       }

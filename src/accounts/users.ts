@@ -35,14 +35,6 @@ export interface User {
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
 
-/**
- * A single sign-on account the provider's provisioning made (SCIM) and nobody has signed in to yet: it
- * has no issuer and subject, and was not deleted through SCIM.
- */
-export function awaitsFirstSignIn(row: store.UserRow): boolean {
-  return row.auth_source === 'oidc' && row.external_id === null && row.scim_deleted_at === null;
-}
-
 export function toUser(row: store.UserRow, now = nowIso()): User {
   return {
     id: row.id,
@@ -57,7 +49,7 @@ export function toUser(row: store.UserRow, now = nowIso()): User {
     mfaEnabled: row.totp_enabled_at !== null,
     signIn: row.auth_source === 'oidc' ? 'sso' : 'password',
     disabledBy: row.disabled === 1 ? (row.disabled_by === 'scim' ? 'scim' : 'admin') : null,
-    awaitingFirstSignIn: awaitsFirstSignIn(row),
+    awaitingFirstSignIn: store.awaitsFirstSignIn(row),
   };
 }
 

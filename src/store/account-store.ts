@@ -7,6 +7,16 @@ import type { ApiTokenTable, SessionTable, UserTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
 export type UserRow = UserTable;
+
+/**
+ * A single sign-on account the provider's provisioning made (SCIM) and nobody has signed in to yet: it
+ * has no issuer and subject, and was not deleted through SCIM.
+ */
+export function awaitsFirstSignIn(
+  row: Pick<UserRow, 'auth_source' | 'external_id' | 'scim_deleted_at'>,
+): boolean {
+  return row.auth_source === 'oidc' && row.external_id === null && row.scim_deleted_at === null;
+}
 export type SessionRow = SessionTable;
 export type ApiTokenRow = ApiTokenTable;
 

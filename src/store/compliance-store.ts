@@ -4,6 +4,7 @@
  * collectors never touch a table themselves. Every figure can be limited to some sites.
  */
 import { sql } from 'kysely';
+import { awaitsFirstSignIn } from './account-store.js';
 import type { ComplianceReviewTable } from './schema.js';
 import type { DbHandle } from './transaction.js';
 
@@ -366,7 +367,7 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
     const seen = u.last_login_at ?? u.created_at;
     // Unused access all the same: still dormant after 90 days.
     if (seen < dormantBefore) dormant++;
-    if (u.auth_source === 'oidc' && u.external_id === null && u.scim_deleted_at === null) {
+    if (awaitsFirstSignIn(u)) {
       awaitingFirstSignIn++;
       continue;
     }
