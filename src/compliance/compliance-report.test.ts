@@ -355,6 +355,43 @@ describe('compliance report of a new installation', () => {
     }
   });
 
+  it('counts "no alerts" as handled only while the network was monitored', async () => {
+    const vdb = await freshDatabase('sqlite');
+    try {
+      const incidents = async () =>
+        (await complianceReport(vdb, cliActor, {})).evidence.find((e) => e.kind === 'incident-handling')!;
+      // Nothing watched: silence is no evidence, and §164.308(a)(6) is not met by it.
+      expect(await incidents()).toMatchObject({
+        status: 'no-evidence',
+        reason: expect.stringMatching(/no monitoring to raise them/),
+        figures: { alerts: 0, monitoringLastSeen: null },
+      });
+      expect(
+        (await complianceReport(vdb, cliActor, {})).controls.find((c) => c.id === 'hipaa-164.308-a-6'),
+      ).toMatchObject({ status: 'no-evidence' });
+      // Communications last seen 20 days ago: the network was watched then, not now.
+      await importCaptureFile(vdb, fixture('captures/04-hl7-mllp.pcap'));
+      await vdb.db.deleteFrom('alerts').execute();
+      await vdb.db.updateTable('communications').set({ last_seen: daysAgo(20).toISOString() }).execute();
+      const old = await incidents();
+      expect(old.status).toBe('no-evidence');
+      expect(old.reason).toMatch(/last monitored 20 days ago > 7/);
+      // Communications seen yesterday and no alert: handled.
+      await vdb.db
+        .updateTable('communications')
+        .set({ last_seen: daysAgo(1).toISOString() })
+        .execute();
+      expect(await incidents()).toMatchObject({
+        status: 'met',
+        reason: expect.stringMatching(
+          /^no alerts raised while the network was monitored \(communications seen 1 day ago ≤ 7\)/,
+        ),
+      });
+    } finally {
+      await vdb.close();
+    }
+  });
+
   it('judges access control by the accounts that sign in with a second factor', async () => {
     const vdb = await freshDatabase('sqlite');
     try {

@@ -1,6 +1,7 @@
 /**
  * @module Evidence `network-monitoring` (how recently sensors or imports added communications),
- * `incident-handling` (alerts raised and whether people work them) and `log-collection` (alerts
+ * `incident-handling` (alerts raised and whether people work them; no alert counts only while
+ * something watched) and `log-collection` (alerts
  * forwarded to a syslog collector; Vigil's own audit log is hash-chained).
  */
 import { plural } from '../../format-count.js';
@@ -41,6 +42,7 @@ export const collectNetworkMonitoring: EvidenceCollector = async (ctx) => {
 
 export const collectIncidentHandling: EvidenceCollector = async (ctx) => {
   const a = await alertFigures(ctx.h, ctx.siteIds, daysBefore(ctx.now, ALERT_HANDLING_DAYS));
+  const c = await communicationFigures(ctx.h, ctx.siteIds);
   const base = {
     kind: 'incident-handling' as const,
     title: 'Alerts handled',
@@ -51,11 +53,33 @@ export const collectIncidentHandling: EvidenceCollector = async (ctx) => {
       resolved: a.byState['resolved'] ?? 0,
       falsePositive: a.byState['false-positive'] ?? 0,
       unhandledOlderThanThreshold: a.unhandledStale,
+      monitoringLastSeen: c.lastSeen,
     },
     asOf: a.lastSeen,
   };
-  if (a.total === 0)
-    return evidence(ctx, { ...base, status: 'met', reason: 'no alerts raised; none waiting for a person' });
+  if (a.total === 0) {
+    // No alert is evidence of handling only while something watched the network: with no recent
+    // communications, silence says nothing about incidents.
+    if (!c.lastSeen)
+      return evidence(ctx, {
+        ...base,
+        status: 'no-evidence',
+        reason:
+          'no alerts raised, and no monitoring to raise them: no device communications recorded by a sensor or import',
+      });
+    const age = ageInDays(c.lastSeen, ctx.now) ?? 0;
+    if (age > MONITORING_FRESH_DAYS)
+      return evidence(ctx, {
+        ...base,
+        status: 'no-evidence',
+        reason: `no alerts raised, but the network was last monitored ${plural(age, 'day')} ago > ${MONITORING_FRESH_DAYS}: nothing watched to raise them`,
+      });
+    return evidence(ctx, {
+      ...base,
+      status: 'met',
+      reason: `no alerts raised while the network was monitored (communications seen ${plural(age, 'day')} ago ≤ ${MONITORING_FRESH_DAYS}); none waiting for a person`,
+    });
+  }
   if (a.unhandledStale > 0)
     return evidence(ctx, {
       ...base,
