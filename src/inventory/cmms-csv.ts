@@ -436,6 +436,9 @@ function rowOf(
   }
   if (issues.length || !parsed.success) return { issues };
   const attrs = parsed.data as DeviceAttributes;
+  // "unknown" is the absence of a class, not a fact: declared, it would outrank every class fingerprinting
+  // later observes (docs/inventory.md), so it says nothing, like an empty cell.
+  if (attrs.deviceClass === 'unknown') delete attrs.deviceClass;
   const keys = candidateKeys(attrs);
   if (!hasStrongKey(keys)) {
     return {

@@ -290,6 +290,7 @@ describe.each(DIALECTS)('CMMS import on %s', (dialect) => {
       seenAt: '2026-11-28T23:55:00.000Z',
       macs: ['02:00:5e:30:00:42'],
       ips: ['10.30.0.42'],
+      facts: { manufacturer: 'Philips Medical Systems' },
     });
     if (seen.outcome !== 'staged') throw new Error(seen.outcome);
     let csv = '';

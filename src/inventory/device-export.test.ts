@@ -77,4 +77,19 @@ describe('device CSV export', () => {
       lifecycleStatus: 'Active',
     });
   });
+
+  it('writes no class for a device of unknown class, and the import reads "unknown" as no class', async () => {
+    const unclassified: Device = { ...device, deviceClass: 'unknown' };
+    const line = deviceCsvLine(unclassified);
+    expect(line).not.toContain('unknown');
+    const exported = await parseCmmsCsv(deviceCsvHeader() + line, { file: 'export.csv' });
+    expect(exported.rows[0]!.attrs).not.toHaveProperty('deviceClass');
+    // An older export, or a CMMS that writes the word: still no declaration of a class.
+    const written = await parseCmmsCsv('asset_tag,device_class\nBME-2,Unknown\nBME-3,ventilator\n', {
+      file: 'cmms.csv',
+    });
+    expect(written.issues).toEqual([]);
+    expect(written.rows[0]!.attrs).toEqual({ assetTag: 'BME-2' });
+    expect(written.rows[1]!.attrs).toEqual({ assetTag: 'BME-3', deviceClass: 'ventilator' });
+  });
 });

@@ -18,7 +18,8 @@ const CSV_COLUMNS: [header: string, value: (d: Device) => string | null][] = [
   ['manufacturer', (d) => d.manufacturer],
   ['model', (d) => d.model],
   ['model_number', (d) => d.modelNumber],
-  ['device_class', (d) => d.deviceClass],
+  // No class is written as none: the import would take "unknown" as the CMMS declaring it.
+  ['device_class', (d) => (d.deviceClass === 'unknown' ? null : d.deviceClass)],
   ['mac', (d) => d.macs.join(';')],
   ['ip', (d) => d.ips.join(';')],
   ['hostname', (d) => d.hostnames.join(';')],
