@@ -346,6 +346,15 @@ describe.skipIf(ageMissing.length > 0)('vigil db backup / verify-backup / restor
     const full = await vigil(['db', 'verify-backup', file, '--identity', keyFile]);
     expect(full.code).toBe(0);
     expect(full.stdout).toContain(`${file}: good (sqlite, encrypted with age,`);
+    // Decrypted in the backup directory's private workspace, which the next backup or server start
+    // cleans, not in the system's temporary directory (a kill there leaves plaintext nobody removes):
+    // with TMPDIR unusable the check still runs.
+    const noTmp = spawnVigil(['db', 'verify-backup', file, '--identity', keyFile], undefined, {
+      VIGIL_DB: `sqlite:${own}`,
+      TMPDIR: join(keys, 'no-such-directory'),
+    });
+    expect(noTmp.code, noTmp.stderr).toBe(0);
+    expect(noTmp.stdout).toContain(`${file}: good (sqlite, encrypted with age,`);
 
     const refused = await vigil(['db', 'restore', file, '--yes', '--dir', backups]);
     expect(refused.code).toBe(65);

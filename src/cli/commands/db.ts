@@ -2,6 +2,7 @@
  * @module `vigil db migrate|backup|encrypt-backup|backups|verify-backup|restore`: schema migrations and Vigil's own
  * backups (src/backup/, docs/backup.md).
  */
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { abbreviate, ageRecipientProblem, readAgeIdentities } from '../../backup/backup-encryption.js';
@@ -177,8 +178,14 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
     .action(
       action(async (file: string, o: { identity?: string; json?: boolean }) => {
         // The configured keyring only (no database opened): its key ids are what the warnings compare.
-        cli.configOnly();
-        const v = await verifyBackup(file, { identities: await identitiesFrom(o.identity) });
+        const config = cli.configOnly();
+        // Decrypted in the backup directory's private workspace, whose leftovers the next backup or
+        // server start removes; the system's temporary directory only where this host keeps no backups.
+        const backupDir = backupDirFor(config);
+        const v = await verifyBackup(file, {
+          identities: await identitiesFrom(o.identity),
+          workIn: existsSync(backupDir) ? backupDir : undefined,
+        });
         if (o.json) printJson(v);
         else {
           const counts = v.contents?.counts ?? v.manifest?.counts;
