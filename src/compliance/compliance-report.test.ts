@@ -372,7 +372,10 @@ describe('compliance report of a new installation', () => {
       // Communications last seen 20 days ago: the network was watched then, not now.
       await importCaptureFile(vdb, fixture('captures/04-hl7-mllp.pcap'));
       await vdb.db.deleteFrom('alerts').execute();
-      await vdb.db.updateTable('communications').set({ last_seen: daysAgo(20).toISOString() }).execute();
+      await vdb.db
+        .updateTable('communications')
+        .set({ last_seen: daysAgo(20).toISOString() })
+        .execute();
       const old = await incidents();
       expect(old.status).toBe('no-evidence');
       expect(old.reason).toMatch(/last monitored 20 days ago > 7/);
