@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { type Command, CommanderError } from 'commander';
 import { vi } from 'vitest';
 
-type BuildProgram = typeof import('../src/cli/main.js').buildProgram;
+type BuildProgram = typeof import('../src/cli/program.js').buildProgram;
 
 /** Loaded by Node itself (vitest.config.ts externalizes dist/): the bundle is plain JavaScript. */
 const DIST_ENTRY = new URL('../dist/vigil.js', import.meta.url).href;
@@ -71,7 +71,7 @@ function exitOverrideAll(cmd: Command): void {
  */
 export async function vigilInProcess(args: string[], opts: InProcessOptions = {}): Promise<CliResult> {
   const buildProgram = await load();
-  const { program, cli } = buildProgram();
+  const { program, cli } = await buildProgram();
   exitOverrideAll(program);
 
   let stdout = '';

@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { invalidInput, VigilError } from '../errors.js';
+import { abbreviate, ageRecipientProblem } from './age-recipient.js';
 
 /** What an encrypted backup's name ends with: `vigil-…-manual.db.age`. */
 export const AGE_SUFFIX = '.age';
@@ -27,34 +28,6 @@ const AGE_MAGIC = 'age-encryption.org/v1\n';
 
 /** The issue reason of the error for a file not encrypted to the identity given (not a damaged file). */
 export const NOT_ENCRYPTED_TO_IDENTITY = 'not encrypted to this identity';
-
-const X25519_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
-
-/**
- * Why `value` is not a recipient Vigil encrypts to, or null when it is one. The reason names the value,
- * except when it is a secret key pasted by mistake: that is never repeated (it would reach logs).
- */
-export function ageRecipientProblem(value: string): string | null {
-  if (/^AGE-SECRET-KEY-/i.test(value))
-    return 'a secret key (AGE-SECRET-KEY-…) was given as a recipient: give its public key (age1…, printed by age-keygen) and keep the secret key off this server';
-  if (/^(ssh-|ecdsa-)/.test(value))
-    return `"${abbreviate(value)}" is an SSH public key: Vigil encrypts to age keys only (age1…, made with age-keygen)`;
-  if (/^age1(pq|tag)/.test(value))
-    return `"${abbreviate(value)}" is a post-quantum or tag recipient, which only age 1.3 or newer decrypts: use an X25519 key (age1…, made with age-keygen)`;
-  const problem = `"${abbreviate(value)}" is not an age public key (age1 followed by 58 letters and digits, as age-keygen prints)`;
-  if (!X25519_RECIPIENT.test(value)) return problem;
-  try {
-    new Encrypter().addRecipient(value); // the bech32 checksum
-    return null;
-  } catch {
-    return problem;
-  }
-}
-
-/** `age1abcdefgh…uvwxyz`: enough to tell keys apart on a screen. */
-export function abbreviate(recipient: string): string {
-  return recipient.length > 24 ? `${recipient.slice(0, 12)}…${recipient.slice(-6)}` : recipient;
-}
 
 export interface StreamedFile {
   bytes: number;

@@ -27,10 +27,10 @@ import { MIGRATIONS, migrateToLatest } from '../store/migrate.js';
 import type { BackupTable } from '../store/schema.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { VERSION } from '../version.js';
+import { ageRecipientProblem } from './age-recipient.js';
 import {
   AGE_SUFFIX,
   type AgeIdentities,
-  ageRecipientProblem,
   decryptFile,
   encryptFile,
   isAgeFile,

@@ -14,7 +14,8 @@ import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound, type VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
-import { AGE_SUFFIX, ageRecipientProblem, encryptFile, isAgeFile } from './backup-encryption.js';
+import { ageRecipientProblem } from './age-recipient.js';
+import { AGE_SUFFIX, encryptFile, isAgeFile } from './backup-encryption.js';
 import { isUnfinishedBackup, makeWorkDir } from './backup-workspace.js';
 import {
   plaintextBackupsIn,

@@ -11,8 +11,6 @@ import { type Config, type ConfigInput, loadConfig } from '../config/config.js';
 import type { AppContext } from '../context.js';
 import { createLogger } from '../log.js';
 import { keyringFor, useSecretKeyring } from '../secrets/secret-key.js';
-import { openDatabase } from '../store/database.js';
-import { migrateToLatest } from '../store/migrate.js';
 
 export interface CliContext {
   /** Opens (once) and returns the context; pass extra flags that only some commands have. */
@@ -49,6 +47,11 @@ export function cliContext(program: Command): CliContext {
       ctx ??= (async () => {
         const config = configure(program, extraFlags);
         const log = createLogger(config.logLevel);
+        // Loaded on first use: `--version`, `--help` and commands that open no database never need them.
+        const [{ openDatabase }, { migrateToLatest }] = await Promise.all([
+          import('../store/database.js'),
+          import('../store/migrate.js'),
+        ]);
         const vdb = await openDatabase(config.db);
         if (opts.migrate !== false) await migrateToLatest(vdb);
         return { config, vdb, log };

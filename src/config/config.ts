@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ageRecipientProblem } from '../backup/backup-encryption.js';
+import { ageRecipientProblem } from '../backup/age-recipient.js';
 import { VigilError } from '../errors.js';
 import { plural, pluralWord } from '../format-count.js';
 

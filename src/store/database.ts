@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { VigilError } from '../errors.js';
 import type { Database } from './schema.js';
 import { textWithoutNul } from './text-without-nul.js';
@@ -35,13 +35,13 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
-const pgTypes = {
+const pgTypesOf = (driver: typeof pg) => ({
   getTypeParser(oid: number, format?: string) {
     // int8 (20) and numeric (1700) hold counts and sums; they fit a JS number in Vigil's ranges.
     if (oid === 20 || oid === 1700) return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format as 'text');
+    return driver.types.getTypeParser(oid, format as 'text');
   },
-};
+});
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<VigilDatabase> {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
@@ -88,8 +88,10 @@ async function openPostgres(url: string, options: OpenOptions): Promise<VigilDat
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
     throw new VigilError('configuration', `Invalid PostgreSQL schema name: ${schema}`);
   }
+  // Loaded here, not with this module: a SQLite installation never needs the driver (start-up time).
+  const { default: driver } = await import('pg');
   if (schema) {
-    const setup = new pg.Client({ connectionString: url });
+    const setup = new driver.Client({ connectionString: url });
     await connectOrExplain(setup, url);
     try {
       await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -97,10 +99,10 @@ async function openPostgres(url: string, options: OpenOptions): Promise<VigilDat
       await setup.end();
     }
   }
-  const pool = new pg.Pool({
+  const pool = new driver.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    types: pgTypes,
+    types: pgTypesOf(driver),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // Check the server answers now, so a wrong URL fails at start-up with a clear message.

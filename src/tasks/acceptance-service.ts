@@ -6,6 +6,7 @@
  * (`expireAcceptances(h, now)`) or is revoked, they re-open with their SLA restarted
  * (due = now + the task's original SLA duration). Each step is audited.
  */
+
 import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -29,13 +30,13 @@ import {
 } from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
 import { resolveModel } from './campaigns-service.js';
+import { CONTROLS } from './compensating-controls.js';
 import { queueTaskEvents } from './task-events.js';
 import { ACCEPTABLE_STATES } from './task-states.js';
 import {
   acceptanceControls,
   acceptanceCovering,
   applyTransition,
-  CONTROLS,
   type CompensatingControl,
   inActorScope,
   SYSTEM_ACTOR,

@@ -34,6 +34,7 @@ import {
   updateTaskRow,
 } from '../store/tasks-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { CONTROLS, type ControlKind } from './compensating-controls.js';
 import { queueTaskEvents, taskEventTypes } from './task-events.js';
 import {
   ACTIVE_STATES,
@@ -45,8 +46,6 @@ import {
   type TransitionVia,
 } from './task-states.js';
 
-export const CONTROLS = ['segmented', 'service-disabled', 'monitored', 'isolated'] as const;
-export type ControlKind = (typeof CONTROLS)[number];
 export const TASK_KINDS = ['vulnerability', 'finding', 'action'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 

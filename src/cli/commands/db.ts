@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { abbreviate, ageRecipientProblem, readAgeIdentities } from '../../backup/backup-encryption.js';
+import { abbreviate, ageRecipientProblem } from '../../backup/age-recipient.js';
+import { readAgeIdentities } from '../../backup/backup-encryption.js';
 import {
   backupDirFor,
   createBackup,

@@ -23,9 +23,9 @@ import {
   getCampaignView,
   listCampaigns,
 } from '../../tasks/campaigns-service.js';
+import { CONTROLS } from '../../tasks/compensating-controls.js';
 import { TASK_STATES } from '../../tasks/task-states.js';
 import {
-  CONTROLS,
   createTask,
   getTask,
   listTasks,
