@@ -1,14 +1,15 @@
 // Bundles the CLI and server into dist/vigil.js (one ES module; npm packages stay external so native
 // modules load from node_modules), then the web dashboard (web/, vite) into dist/web/, which `vigil serve`
 // serves under `/`. Runs on `npm install` (prepare) and `npm run build`.
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const BUNDLED = new Set(['kysely']);
 
-await build({
+const bundle = await build({
   entryPoints: ['src/cli/main.ts'],
   // Code splitting keeps what only `serve` needs (the HTTP stack) out of every other command's start-up.
   outdir: 'dist',
@@ -28,7 +29,17 @@ await build({
   sourcemap: 'linked',
   define: { __VIGIL_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
+  metafile: true,
 });
+
+// Chunk names carry their content's hash, so each build adds files. Those no build has written for a day
+// go: a process started from an older build (a running server or sensor) may still load its own chunks.
+const written = new Set(Object.keys(bundle.metafile.outputs).map((f) => basename(f)));
+const chunks = fileURLToPath(new URL('../dist/chunks', import.meta.url));
+for (const f of readdirSync(chunks)) {
+  const path = `${chunks}/${f}`;
+  if (!written.has(f) && Date.now() - statSync(path).mtimeMs > 86_400_000) rmSync(path, { force: true });
+}
 
 // The dashboard (docs/dashboard.md): its own vite config; vite loads only here, never at run time.
 // Production React even when a test runner (NODE_ENV=test) runs this script.
