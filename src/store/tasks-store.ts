@@ -322,6 +322,19 @@ export async function dueAcceptances(h: DbHandle, now: string): Promise<Acceptan
     .execute();
 }
 
+/** Active acceptances that end after `after` and at or before `until`, soonest first. */
+export async function acceptancesEnding(h: DbHandle, after: string, until: string): Promise<AcceptanceRow[]> {
+  return h.db
+    .selectFrom('risk_acceptances')
+    .selectAll()
+    .where('state', '=', 'active')
+    .where('expires_at', '>', after)
+    .where('expires_at', '<=', until)
+    .orderBy('expires_at')
+    .orderBy('id')
+    .execute();
+}
+
 export async function updateAcceptance(
   h: DbHandle,
   id: string,

@@ -9,6 +9,7 @@ import type { NotificationCandidate } from './candidate.js';
 const SECTIONS: { kind: string; heading: string }[] = [
   { kind: 'act-immediate', heading: 'Open Act / Immediate items' },
   { kind: 'overdue-update', heading: 'Overdue updates' },
+  { kind: 'acceptance-expiring', heading: 'Risk acceptances ending within 14 days' },
   { kind: 'new-advisory', heading: 'New advisories affecting owned models (last 30 days)' },
   { kind: 'training-below-target', heading: 'Training compliance below target' },
   { kind: 'officer-coverage', heading: 'Security officer warnings' },

@@ -20,6 +20,7 @@ import { VigilError } from '../../errors.js';
 import { addDevice } from '../../inventory/inventory-service.js';
 import { addOverride } from '../../risk/overrides-service.js';
 import type { VigilDatabase } from '../../store/database.js';
+import { acceptRisk } from '../../tasks/acceptance-service.js';
 import { createTask } from '../../tasks/tasks-service.js';
 import { designateOfficer } from '../officers/officers-service.js';
 import { addPerson } from '../organization/people-service.js';
@@ -28,6 +29,7 @@ import type { NotificationTrigger } from './candidate.js';
 import { smtpMailer } from './mailer.js';
 import { listNotifications, markNotificationRead } from './notifications-service.js';
 import { isoWeek, runNotifications } from './run-notifications.js';
+import { acceptanceExpiringTrigger } from './triggers/acceptance-expiring.js';
 import { actImmediateTrigger } from './triggers/act-immediate.js';
 import { overdueUpdateTrigger } from './triggers/overdue-update.js';
 import { trainingBelowTargetTrigger } from './triggers/training-below-target.js';
@@ -343,6 +345,43 @@ describe.each(DIALECTS)('officer notifications on %s', (dialect) => {
     // The command still names the device by a reference Vigil resolves.
     expect(act[0]!.body).toContain(`vigil vulns why ${unit.id} CVE-2021-3937`);
     expect(act[0]!.details['deviceLabel']).toBe(label);
+  });
+
+  it("tells the officers of the device's site, once, that a risk acceptance ends within 14 days", async () => {
+    const expires = new Date(NOW.getTime() + 10 * 86_400_000).toISOString();
+    const accepted = await acceptRisk(
+      vdb,
+      cliActor,
+      {
+        scope: 'device',
+        vulnerability: 'CVE-2021-39375',
+        device: 'TASY-1',
+        decision: 'accept',
+        reason: 'EMR front end behind the jump host until the upgrade window',
+        expires,
+      },
+      NOW,
+    );
+    expect(accepted.tasksAccepted).toContain(taskId);
+    const run = (now: Date) =>
+      runNotifications(vdb, { now, mailer: mailer(), triggers: [acceptanceExpiringTrigger] });
+    // Three weeks before its end: not yet.
+    expect((await run(new Date(NOW.getTime() - 11 * 86_400_000))).created).toBe(0);
+    const before = sink.messages.length;
+    const r = await run(NOW);
+    expect(r.triggers[0]).toMatchObject({ candidates: 1, error: null });
+    const sent = sink.messages.slice(before);
+    // TASY-1 is at North Campus: Grace (the organization's officer) hears of it, Lars (South Clinic) not.
+    expect(sent.map((m) => m.to[0])).toEqual([GRACE]);
+    expect(sent[0]!.subject).toBe('[Vigil] Risk acceptance ends in 10 days: CVE-2021-39375 on device TASY-1');
+    expect(sent[0]!.text).toContain(`ends ${expires}`);
+    expect(sent[0]!.text).toContain('Then its task re-opens with the SLA restarted.');
+    expect(sent[0]!.text).toContain('Reason given: EMR front end behind the jump host');
+    expect((await run(new Date(NOW.getTime() + 86_400_000))).created).toBe(0);
+    // Ended (expired or revoked): nothing more to announce.
+    expect(
+      await acceptanceExpiringTrigger.run({ h: vdb, now: new Date(Date.parse(expires)), config: {} }),
+    ).toEqual([]);
   });
 });
 

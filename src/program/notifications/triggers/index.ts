@@ -3,6 +3,7 @@
  * returns candidates with stable keys; the runner stores what is new per officer and sends it.
  */
 import type { NotificationTrigger } from '../candidate.js';
+import { acceptanceExpiringTrigger } from './acceptance-expiring.js';
 import { actImmediateTrigger } from './act-immediate.js';
 import { backupProblemTrigger } from './backup-problem.js';
 import { newAdvisoryTrigger } from './new-advisory.js';
@@ -13,6 +14,7 @@ import { trainingBelowTargetTrigger } from './training-below-target.js';
 export const TRIGGERS: readonly NotificationTrigger[] = [
   actImmediateTrigger,
   overdueUpdateTrigger,
+  acceptanceExpiringTrigger,
   newAdvisoryTrigger,
   trainingBelowTargetTrigger,
   officerCoverageTrigger,
