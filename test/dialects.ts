@@ -4,7 +4,12 @@
  * new PostgreSQL schema, so test files can run in parallel without seeing each other. Parallel Vitest
  * workers also get a PostgreSQL database each (`workerDatabaseUrl`).
  */
-import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe } from 'vitest';
 import { openDatabase, type VigilDatabase } from '../src/store/database.js';
@@ -76,6 +81,9 @@ export async function freshDatabase(
   } else {
     const schema = `t_${randomBytes(6).toString('hex')}`;
     schemas.push(schema);
+    if (opts.migrate !== false && (await cloneMigratedSchema(schema))) {
+      return openDatabase(PG_URL!, { schema, poolSize: 4 });
+    }
     vdb = await openDatabase(PG_URL!, { schema, poolSize: 4 });
   }
   if (opts.migrate !== false) {
@@ -100,6 +108,104 @@ export async function freshDatabase(
     }
   }
   return vdb;
+}
+
+/**
+ * A migrated PostgreSQL schema is made by replaying a `pg_dump` of one that the real migrations built:
+ * running the 27 migrations through Kysely's migrator takes about 2 s per schema on this machine kind
+ * (it reads the whole catalogue before and after), and the suite makes hundreds of schemas. The dump
+ * (structure and rows, `vigil_migrations` included, so the schema is at the latest migration) is made
+ * once per content of the migrations and PostgreSQL server, kept in the temp directory, and shared by
+ * every worker and test file. `migrate.test.ts` and the other tests of the migrations themselves use
+ * `{ migrate: false }` and the migrator. Without `pg_dump` (postgresql-client) the migrator runs.
+ */
+const TEMPLATE_SCHEMA = 'vigil_test_template_schema';
+let templateDump: Promise<string | undefined> | undefined;
+
+async function cloneMigratedSchema(schema: string): Promise<boolean> {
+  templateDump ??= loadTemplateDump().catch((e: Error) => {
+    console.warn(`[vigil tests] migrating each PostgreSQL schema (no template: ${e.message.split('\n')[0]})`);
+    return undefined;
+  });
+  const dump = await templateDump;
+  if (!dump) return false;
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(dump.replaceAll(TEMPLATE_SCHEMA, schema));
+  } finally {
+    await client.end();
+  }
+  return true;
+}
+
+async function loadTemplateDump(): Promise<string> {
+  const store = resolve(import.meta.dirname, '../src/store');
+  const hash = createHash('sha256');
+  for (const f of [
+    'migrate.ts',
+    ...readdirSync(join(store, 'migrations'))
+      .sort()
+      .map((n) => `migrations/${n}`),
+  ])
+    hash.update(f).update(readFileSync(join(store, f)));
+  const run = promisify(execFile);
+  const { stdout: pgDumpVersion } = await run('pg_dump', ['--version']);
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string }>('select version() as v');
+    hash
+      .update(pgDumpVersion)
+      .update(rows[0]?.v ?? '')
+      .update(BASE_PG_URL ?? ''); // not the worker's database: the dump does not depend on it
+  } finally {
+    await client.end();
+  }
+  const file = join(tmpdir(), `vigil-test-pg-template-${hash.digest('hex').slice(0, 16)}.sql`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    // Not made yet (or by a worker at this moment: each writes a whole file and renames it).
+  }
+  const schema = `${TEMPLATE_SCHEMA}_${process.pid}`;
+  const vdb = await openDatabase(PG_URL!, { schema, poolSize: 2 });
+  try {
+    await migrateToLatest(vdb);
+  } finally {
+    await vdb.close();
+  }
+  let dump: string;
+  try {
+    ({ stdout: dump } = await run(
+      'pg_dump',
+      [
+        '--dbname',
+        PG_URL!,
+        '--schema',
+        schema,
+        '--inserts',
+        '--no-owner',
+        '--no-privileges',
+        '--no-comments',
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    ));
+  } finally {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => c.end());
+  }
+  // pg_dump writes psql meta-commands on recent versions (\restrict); the driver sends plain SQL.
+  const text = dump
+    .split('\n')
+    .filter((line) => !line.startsWith('\\'))
+    .join('\n')
+    .replaceAll(schema, TEMPLATE_SCHEMA);
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, text);
+  renameSync(partial, file);
+  return text;
 }
 
 afterAll(async () => {
