@@ -253,6 +253,157 @@ describe('dhcp.log, Zeek ≥ 2.6 format (Zeek btest dhcp-all-msg-types)', () => 
   });
 });
 
+describe('ftp.log, ssh.log, snmp.log (WRCCDC 2018, TSV and JSON)', async () => {
+  const strip = (res: SourceResult) =>
+    JSON.parse(
+      JSON.stringify(res, (k, v) => (k === 'file' || k === 'packet' ? undefined : v)),
+    ) as SourceResult;
+  const tsv = await analyzeZeekLogs(fromFiles('wrccdc2018', ['ftp.log', 'ssh.log', 'snmp.log']));
+  const json = await analyzeZeekLogs(fromFiles('wrccdc2018', ['ftp.json', 'ssh.json', 'snmp.json']));
+
+  it('reads every line, and both formats give the same hosts and findings', () => {
+    expect(tsv.issues).toEqual([]);
+    expect(json.issues).toEqual([]);
+    expect(tsv.stats.logs.map((l) => [l.file, l.records, l.skipped])).toEqual([
+      ['ftp.log', 30, {}],
+      ['ssh.log', 22, {}],
+      ['snmp.log', 30, {}],
+    ]);
+    expect(strip({ hosts: json.hosts, findings: json.findings })).toEqual(
+      strip({ hosts: tsv.hosts, findings: tsv.findings }),
+    );
+  });
+
+  it('ftp.log: a cleartext FTP service, and an anonymous login sent in cleartext (captures’ keys)', () => {
+    expect(host(tsv, '10.47.27.80').services).toContainEqual(
+      expect.objectContaining({ port: 21, transport: 'tcp', protocol: 'ftp', encrypted: false }),
+    );
+    const ftp = tsv.findings.filter((f) => f.host.ip === '10.47.27.80' && f.subject === 'ftp:21');
+    expect(ftp.map((f) => f.type).sort()).toEqual(['cleartext-credentials', 'insecure-protocol']);
+    expect(ftp.find((f) => f.type === 'cleartext-credentials')).toMatchObject({
+      details: { protocol: 'ftp', port: 21, anonymous: true },
+      evidence: {
+        source: 'log',
+        file: 'ftp.log',
+        packet: 9,
+        summary: 'FTP anonymous login sent in cleartext',
+        connection: '10.164.94.120:45905 → 10.47.27.80:21/tcp',
+      },
+    });
+  });
+
+  it('never copies FTP user names, passwords or SNMP communities', () => {
+    for (const r of [tsv, json]) {
+      const text = JSON.stringify(r);
+      expect(text).not.toContain('nessus@nessus.org');
+      expect(text).not.toMatch(/:"anonymous"|internal|public/);
+    }
+  });
+
+  it('ssh.log: the server banner’s product and version, both banners as hints', () => {
+    const server = host(tsv, '10.47.8.50');
+    expect(server.services).toContainEqual(
+      expect.objectContaining({
+        port: 22,
+        transport: 'tcp',
+        protocol: 'ssh',
+        encrypted: true,
+        product: 'OpenSSH',
+        version: '7.4p1',
+      }),
+    );
+    expect(server.hints).toContainEqual(
+      expect.objectContaining({ kind: 'ssh.banner', value: 'SSH-2.0-OpenSSH_7.4p1 Raspbian-10+deb9u3' }),
+    );
+    expect(host(tsv, '10.0.0.227').hints).toContainEqual(
+      expect.objectContaining({ kind: 'ssh.banner', value: 'SSH-2.0-OpenSSH_7.6' }),
+    );
+    // Captures raise nothing for SSH (an SSH-1.5 client banner included); neither do the logs.
+    expect(tsv.findings.filter((f) => f.subject.startsWith('ssh'))).toEqual([]);
+  });
+
+  it('snmp.log: the agent’s SNMP service, and the v1 community as cleartext credentials', () => {
+    expect(host(tsv, '10.0.0.85').services).toContainEqual(
+      expect.objectContaining({
+        port: 161,
+        transport: 'udp',
+        protocol: 'snmp',
+        version: 'v1',
+        encrypted: false,
+      }),
+    );
+    const snmp = tsv.findings.filter((f) => f.host.ip === '10.0.0.85' && f.subject === 'snmp:161');
+    expect(snmp.map((f) => f.type).sort()).toEqual(['cleartext-credentials', 'insecure-protocol']);
+    // `internal` and `public`, the two communities in use, are both on the capture dissector's default list.
+    expect(snmp[0]!.details).toEqual({ protocol: 'snmp', port: 161, version: 'v1', defaultCommunity: true });
+    expect(snmp[0]!.evidence.summary).toBe('SNMP v1 community string sent in cleartext');
+  });
+});
+
+describe('ftp.log, ssh.log, snmp.log (Zeek btest baselines)', () => {
+  // btest masks `ts`; the tests put a time back.
+  const read = (folder: string, file: string): LogSource => ({
+    file,
+    lines: linesOf(
+      readFileSync(`${dir(folder)}/${file}`, 'utf8').replaceAll('XXXXXXXXXX.XXXXXX', '1400000000.000000'),
+    ),
+  });
+
+  it('ftp: a hidden password is still a login sent in cleartext; user names are not kept', async () => {
+    const r = await analyzeZeekLogs([
+      read('btest-ftp-password-hidden', 'ftp.log'),
+      read('btest-ftp-ipv4', 'ftp.log'),
+    ]);
+    expect(r.issues).toEqual([]);
+    const creds = findings(r, 'cleartext-credentials').map((f) => [f.host.ip, f.subject, f.details]);
+    expect(creds.sort()).toEqual([
+      ['192.168.10.188', 'ftp:21', { protocol: 'ftp', port: 21, anonymous: false }],
+      ['199.233.217.249', 'ftp:21', { protocol: 'ftp', port: 21, anonymous: true }],
+    ]);
+    const text = JSON.stringify(r);
+    expect(text).not.toMatch(/Admin|<hidden>|"test"|:"anonymous"/);
+    expect(text).not.toContain('robots.txt');
+  });
+
+  it('ssh: banners of a version-1.99 client and a curve25519 exchange', async () => {
+    const r = await analyzeZeekLogs([
+      read('btest-ssh-version-199', 'ssh.log'),
+      read('btest-ssh-curve25519', 'ssh.log'),
+    ]);
+    expect(r.issues).toEqual([]);
+    expect(host(r, '10.0.0.2').services).toEqual([
+      expect.objectContaining({ port: 22, protocol: 'ssh', product: 'Cisco', version: '1.25' }),
+    ]);
+    expect(host(r, '10.0.0.1').hints).toContainEqual(
+      expect.objectContaining({ kind: 'ssh.banner', value: 'SSH-1.99-Cisco-1.25' }),
+    );
+    expect(host(r, '192.168.1.32').services).toEqual([
+      expect.objectContaining({ port: 22, protocol: 'ssh', product: 'OpenSSH', version: '7.5' }),
+    ]);
+    expect(r.findings).toEqual([]);
+  });
+
+  it('snmp: SNMPv3 has no community (Zeek logs the user name there): no finding, nothing copied', async () => {
+    // The btest runs over loopback, which is no host; the test moves it to a LAN address.
+    const text = readFileSync(`${dir('btest-snmp-v3')}/snmp.log`, 'utf8')
+      .replaceAll('XXXXXXXXXX.XXXXXX', '1400000000.000000')
+      .replaceAll('127.0.0.1', '10.1.2.3');
+    const r = await analyzeZeekLogs([{ file: 'snmp.log', lines: linesOf(text) }]);
+    expect(r.issues).toEqual([]);
+    expect(host(r, '10.1.2.3').services).toEqual([
+      expect.objectContaining({
+        port: 161,
+        transport: 'udp',
+        protocol: 'snmp',
+        version: 'v3',
+        encrypted: null,
+      }),
+    ]);
+    expect(r.findings).toEqual([]);
+    expect(JSON.stringify(r)).not.toContain('username');
+  });
+});
+
 describe('bad lines and directories', () => {
   it('a broken conn.log line is reported with file and line; the rest still counts', async () => {
     const lines = readFileSync(`${dir('rita-json')}/conn.log`, 'utf8').split('\n');

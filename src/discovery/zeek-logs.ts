@@ -1,5 +1,6 @@
 /**
- * @module Passive discovery from Zeek logs: conn, dhcp, dns, http, ssl, x509, software and notice records
+ * @module Passive discovery from Zeek logs: conn, dhcp, dns, http, ssl, x509, software, notice, ftp, ssh and
+ * snmp records
  * → hosts, services, fingerprint hints, findings and flows, in the same shapes and by the same rules as the
  * capture analyzer (same hint kinds, finding subjects and minimisation), so a hospital that already runs
  * Zeek feeds Vigil's inventory exactly as a capture would. Evidence names the log file and line
@@ -16,6 +17,11 @@
  * - ssl + x509: TLS service, version and cipher → weak-tls, SNI, certificate subject/issuer and problems.
  * - software: Server and User-Agent strings, SSH products, other software as `zeek.software` hints.
  * - notice: each notice name kept as a `zeek.notice` hint on the host it concerns.
+ * - ftp: cleartext FTP service (insecure-protocol), and that a login was sent in cleartext (anonymous ones
+ *   too, as captures judge them), never who or with what password.
+ * - ssh: SSH service with the server banner's product and version, both banners as `ssh.banner` hints.
+ * - snmp: SNMP service of the agent; a v1/v2c community in use is cleartext-credentials and
+ *   insecure-protocol (never the community itself).
  */
 
 import { open, readdir, stat } from 'node:fs/promises';
@@ -23,6 +29,7 @@ import { basename, join, relative } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 import { reverseAddress } from '../dissect/dns.js';
 import { adminHint } from '../dissect/http.js';
+import { parseSshBanner } from '../dissect/ssh.js';
 import { CIPHER_SUITE_NAMES } from '../dissect/tls-cipher-registry.js';
 import { cipherSuite } from '../dissect/tls-ciphers.js';
 import { type CertificateProblem, certificateProblems, type PublicKeyType } from '../dissect/x509.js';
@@ -33,10 +40,13 @@ import type {
   ZeekConn,
   ZeekDhcp,
   ZeekDns,
+  ZeekFtp,
   ZeekHttp,
   ZeekNotice,
   ZeekRecord,
+  ZeekSnmp,
   ZeekSoftware,
+  ZeekSsh,
   ZeekSsl,
   ZeekX509,
 } from '../formats/zeek/zeek-records.js';
@@ -205,6 +215,15 @@ export class ZeekLogAnalyzer {
         return;
       case 'notice':
         this.notice(r, file, line);
+        return;
+      case 'ftp':
+        this.ftp(r, file, line);
+        return;
+      case 'ssh':
+        this.ssh(r, file, line);
+        return;
+      case 'snmp':
+        this.snmp(r, file, line);
         return;
     }
   }
@@ -572,6 +591,107 @@ export class ZeekLogAnalyzer {
     h.talked = true;
     h.seen(seconds(r.ts));
     h.addHint('zeek.notice', r.note, this.evidence(file, line, r.ts, `Zeek notice ${r.note}`, connection));
+  }
+
+  private ftp(r: ZeekFtp, file: string, line: number): void {
+    if (!isHostAddress(r.respH)) return;
+    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/tcp`;
+    const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
+    const port = r.respP;
+    if (isHostAddress(r.origH)) {
+      const client = this.hosts.ip(r.origH);
+      client.talked = true;
+      client.seen(seconds(r.ts));
+      client.protocols.add('ftp');
+    }
+    // A logged reply: the server answered FTP. Cleartext by itself, as captures judge it.
+    if (r.replyCode !== null) {
+      const server = this.hosts.ip(r.respH);
+      server.talked = true;
+      server.seen(seconds(r.ts));
+      server.protocols.add('ftp');
+      server.service(port, 'tcp', { protocol: 'ftp', encrypted: false }, ev('FTP server answered'));
+      this.finding('insecure-protocol', r.respH, `ftp:${port}`, ev('FTP in use (cleartext)'), {
+        protocol: 'ftp',
+        port,
+      });
+    }
+    // PASS was sent: a login in cleartext. Anonymous ones count too (the capture dissector's rule): anyone
+    // on the path sees the server hands files to whoever asks.
+    if (r.credentials)
+      this.finding(
+        'cleartext-credentials',
+        r.respH,
+        `ftp:${port}`,
+        ev(`FTP ${r.anonymous ? 'anonymous ' : ''}login sent in cleartext`),
+        { protocol: 'ftp', port, anonymous: r.anonymous },
+      );
+  }
+
+  private ssh(r: ZeekSsh, file: string, line: number): void {
+    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/tcp`;
+    const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
+    // Each side's identification line, as the capture analyzer keeps it (SSH 1.x raises nothing there either).
+    if (r.clientBanner && isHostAddress(r.origH)) {
+      const client = this.hosts.ip(r.origH);
+      client.talked = true;
+      client.seen(seconds(r.ts));
+      client.protocols.add('ssh');
+      client.addHint('ssh.banner', r.clientBanner, ev('SSH identification'));
+    }
+    if (!r.serverBanner || !isHostAddress(r.respH)) return;
+    const server = this.hosts.ip(r.respH);
+    server.talked = true;
+    server.seen(seconds(r.ts));
+    server.protocols.add('ssh');
+    server.addHint('ssh.banner', r.serverBanner, ev('SSH identification'));
+    const b = parseSshBanner(r.serverBanner);
+    server.service(
+      r.respP,
+      'tcp',
+      {
+        protocol: 'ssh',
+        encrypted: true,
+        ...(b ? { product: b.product ?? b.softwareVersion, version: b.productVersion ?? null } : {}),
+      },
+      ev('SSH banner'),
+    );
+  }
+
+  private snmp(r: ZeekSnmp, file: string, line: number): void {
+    // Traps go to the manager (162): the agent is the originator there; captures read 161 only, so do we.
+    if (r.respP === 162 || !isHostAddress(r.respH) || r.version === null) return;
+    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/udp`;
+    const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
+    const agent = this.hosts.ip(r.respH);
+    agent.protocols.add('snmp');
+    if (r.responses > 0) {
+      agent.talked = true;
+      agent.seen(seconds(r.ts));
+      agent.service(
+        r.respP,
+        'udp',
+        { protocol: 'snmp', version: r.version, encrypted: r.version === 'v3' ? null : false },
+        ev(`SNMP ${r.version} response`),
+      );
+      if (r.sysDescr) agent.addHint('snmp.sysDescr', r.sysDescr, ev(`SNMP ${r.version} response`));
+    }
+    if (r.communitySent) {
+      const details = {
+        protocol: 'snmp',
+        port: r.respP,
+        version: r.version,
+        defaultCommunity: r.defaultCommunity,
+      };
+      this.finding(
+        'cleartext-credentials',
+        r.respH,
+        `snmp:${r.respP}`,
+        ev(`SNMP ${r.version} community string sent in cleartext`),
+        details,
+      );
+      this.finding('insecure-protocol', r.respH, `snmp:${r.respP}`, ev(`SNMP ${r.version}`), details);
+    }
   }
 }
 

@@ -1,15 +1,21 @@
 /**
- * @module Typed records for the Zeek logs Vigil reads (conn, dns, dhcp, http, ssl, x509, software, notice)
+ * @module Typed records for the Zeek logs Vigil reads (conn, dns, dhcp, http, ssl, x509, software, notice,
+ * ftp, ssh, snmp)
  * from the field values of either log format. Field names are Zeek's; the record shapes are Vigil's
  * (camelCase, times as ISO-8601 text). Only the fields discovery uses are kept, and values that could be
- * secrets never leave here: http.log's `username`/`password` become a flag, URIs lose their query string.
+ * secrets never leave here: http.log's `username`/`password` and ftp.log's `user`/`password` become flags,
+ * snmp.log's `community` becomes flags, URIs lose their query string.
  * @see https://docs.zeek.org/en/master/scripts/base/protocols/conn/main.zeek.html (Conn::Info)
  * @see https://docs.zeek.org/en/master/scripts/base/protocols/dhcp/main.zeek.html (DHCP::Info; Zeek < 2.6
  *      logged `uid`, `id`, `assigned_ip` instead)
  * @see https://docs.zeek.org/en/master/scripts/base/protocols/ssl/main.zeek.html (SSL::Info)
  * @see https://docs.zeek.org/en/master/scripts/base/files/x509/main.zeek.html (X509::Info)
+ * @see https://docs.zeek.org/en/master/scripts/base/protocols/ftp/info.zeek.html (FTP::Info)
+ * @see https://docs.zeek.org/en/master/scripts/base/protocols/ssh/main.zeek.html (SSH::Info)
+ * @see https://docs.zeek.org/en/master/scripts/base/protocols/snmp/main.zeek.html (SNMP::Info)
  */
 import { z } from 'zod';
+import { DEFAULT_COMMUNITIES } from '../../dissect/snmp.js';
 import { isStorableEpochSeconds } from '../../time-range.js';
 import type { ZeekFields } from './zeek-tsv.js';
 
@@ -332,6 +338,101 @@ const noticeSchema = z
     port: r.p ?? null,
   }));
 
+/** FTP user names that mean an anonymous login (the capture dissector's list). */
+const FTP_ANONYMOUS = new Set(['anonymous', 'ftp']);
+
+const ftpSchema = z
+  .object({
+    ts: zeekTime,
+    uid: text.optional(),
+    ...endpoints,
+    user: text.optional(),
+    password: text.optional(),
+    command: text.optional(),
+    reply_code: count.optional(),
+  })
+  .transform((r) => ({
+    log: 'ftp' as const,
+    ts: r.ts,
+    uid: r.uid ?? null,
+    origH: r['id.orig_h'],
+    origP: r['id.orig_p'],
+    respH: r['id.resp_h'],
+    respP: r['id.resp_p'],
+    /** The command verb only (its argument can be a path or, for PASS, the password). */
+    command: r.command?.toUpperCase() ?? null,
+    replyCode: r.reply_code ?? null,
+    /**
+     * A password was sent (Zeek logs it, or `<hidden>` when told to hide it); the user name and the
+     * password themselves are never kept.
+     */
+    credentials: Boolean(r.password),
+    anonymous: FTP_ANONYMOUS.has((r.user ?? '').toLowerCase()),
+  }));
+
+const sshSchema = z
+  .object({
+    ts: zeekTime,
+    uid: text.optional(),
+    ...endpoints,
+    version: count.optional(),
+    auth_success: z.boolean().optional(),
+    client: text.optional(),
+    server: text.optional(),
+  })
+  .transform((r) => ({
+    log: 'ssh' as const,
+    ts: r.ts,
+    uid: r.uid ?? null,
+    origH: r['id.orig_h'],
+    origP: r['id.orig_p'],
+    respH: r['id.resp_h'],
+    respP: r['id.resp_p'],
+    /** SSH major protocol version Zeek settled on (1 or 2). */
+    version: r.version ?? null,
+    authSuccess: r.auth_success ?? null,
+    /** Identification lines: `SSH-2.0-OpenSSH_7.6p1 Debian-4`. */
+    clientBanner: r.client ?? null,
+    serverBanner: r.server ?? null,
+  }));
+
+/** snmp.log's version spelling → the capture dissector's. */
+const SNMP_VERSIONS: Record<string, 'v1' | 'v2c' | 'v3'> = { '1': 'v1', '2c': 'v2c', '2': 'v2c', '3': 'v3' };
+
+const snmpSchema = z
+  .object({
+    ts: zeekTime,
+    uid: text.optional(),
+    ...endpoints,
+    version: z.union([text, z.number().transform(String)]).optional(),
+    community: text.optional(),
+    get_responses: count.optional(),
+    display_string: text.optional(),
+  })
+  .transform((r) => {
+    const version = SNMP_VERSIONS[r.version ?? ''] ?? null;
+    // SNMPv3 has no community (Zeek puts the USM user name in that column); v1/v2c send it in cleartext.
+    const community = version !== 'v3' && r.community ? r.community : null;
+    return {
+      log: 'snmp' as const,
+      ts: r.ts,
+      uid: r.uid ?? null,
+      origH: r['id.orig_h'],
+      origP: r['id.orig_p'],
+      respH: r['id.resp_h'],
+      respP: r['id.resp_p'],
+      version,
+      /** A v1/v2c community string was sent; the string itself is never kept. */
+      communitySent: community !== null,
+      /** It is a well-known default (`public`, `private` …). */
+      defaultCommunity: community !== null && DEFAULT_COMMUNITIES.has(community.toLowerCase()),
+      /** Response PDUs the agent sent. */
+      responses: r.get_responses ?? 0,
+      /** sysDescr, when Zeek saw the agent report it. */
+      sysDescr: r.display_string ?? null,
+    };
+  });
+
 export const ZEEK_LOG_SCHEMAS = {
   conn: connSchema,
   dns: dnsSchema,
@@ -341,6 +442,9 @@ export const ZEEK_LOG_SCHEMAS = {
   x509: x509Schema,
   software: softwareSchema,
   notice: noticeSchema,
+  ftp: ftpSchema,
+  ssh: sshSchema,
+  snmp: snmpSchema,
 } as const;
 
 export type ZeekLogPath = keyof typeof ZEEK_LOG_SCHEMAS;
@@ -354,6 +458,9 @@ export type ZeekSsl = z.output<typeof sslSchema>;
 export type ZeekX509 = z.output<typeof x509Schema>;
 export type ZeekSoftware = z.output<typeof softwareSchema>;
 export type ZeekNotice = z.output<typeof noticeSchema>;
+export type ZeekFtp = z.output<typeof ftpSchema>;
+export type ZeekSsh = z.output<typeof sshSchema>;
+export type ZeekSnmp = z.output<typeof snmpSchema>;
 export type ZeekRecord =
   | ZeekConn
   | ZeekDns
@@ -362,7 +469,10 @@ export type ZeekRecord =
   | ZeekSsl
   | ZeekX509
   | ZeekSoftware
-  | ZeekNotice;
+  | ZeekNotice
+  | ZeekFtp
+  | ZeekSsh
+  | ZeekSnmp;
 
 export function isZeekLogPath(path: string): path is ZeekLogPath {
   return Object.hasOwn(ZEEK_LOG_SCHEMAS, path);

@@ -46,6 +46,9 @@ function referenceDir(): string {
   writeFileSync(join(dir, 'dhcp.log'), text(lines('rita-proxy', 'dhcp.log')));
   writeFileSync(join(dir, 'software.log'), text(lines('rita-proxy', 'software.log')));
   writeFileSync(join(dir, 'notice.log'), text(lines('wrccdc2018', 'notice.log')));
+  writeFileSync(join(dir, 'ftp.log'), text(lines('wrccdc2018', 'ftp.log')));
+  writeFileSync(join(dir, 'json_streaming_ssh.log'), text(lines('wrccdc2018', 'ssh.json')));
+  writeFileSync(join(dir, 'snmp.log'), text(lines('wrccdc2018', 'snmp.log')));
   writeFileSync(join(dir, 'ssl.log'), text(btest('ssl.log')));
   writeFileSync(join(dir, 'x509.log'), text(btest('x509.log')));
   return dir;
@@ -162,6 +165,9 @@ describe.each(DIALECTS)('LogSensor --zeek-dir on %s', (dialect) => {
     writeFileSync(join(dir, 'dhcp.log'), text(lines('rita-proxy', 'dhcp.log')));
     writeFileSync(join(dir, 'software.log'), text(lines('rita-proxy', 'software.log')));
     writeFileSync(join(dir, 'notice.log'), text(lines('wrccdc2018', 'notice.log')));
+    writeFileSync(join(dir, 'ftp.log'), text(lines('wrccdc2018', 'ftp.log')));
+    writeFileSync(join(dir, 'json_streaming_ssh.log'), text(lines('wrccdc2018', 'ssh.json')));
+    writeFileSync(join(dir, 'snmp.log'), text(lines('wrccdc2018', 'snmp.log')));
     sut = make();
     await sut.poll();
     await sut.flush({ final: true });
@@ -176,6 +182,10 @@ describe.each(DIALECTS)('LogSensor --zeek-dir on %s', (dialect) => {
     const got = await stored(vdb);
     expect(got.findings.length).toBeGreaterThanOrEqual(4);
     expect(got.findings.join('\n')).toMatch(/certificate-problem/);
+    // ftp.log, ssh.log (json-streaming name) and snmp.log are followed too.
+    expect(got.findings.join('\n')).toMatch(/"cleartext-credentials","subject":"ftp:21"/);
+    expect(got.findings.join('\n')).toMatch(/"cleartext-credentials","subject":"snmp:161"/);
+    expect(got.services.join('\n')).toMatch(/"port":22,"transport":"tcp","protocol":"ssh"/);
     expect(got).toEqual(await stored(reference));
     expect(await flowsOf(vdb)).toEqual(await flowsOf(reference));
     expect(runs.every((r) => r.kind === 'zeek' && r.file === dir)).toBe(true);

@@ -22,6 +22,7 @@ import { formatIssue, type InputIssue } from '../../errors.js';
 import { plural, pluralWord } from '../../format-count.js';
 import { EveReader } from '../../formats/suricata/eve-reader.js';
 import { ZeekLogReader } from '../../formats/zeek/zeek-log-reader.js';
+import { ZEEK_LOG_PATHS } from '../../formats/zeek/zeek-records.js';
 import { getSetting, putSetting } from '../../store/account-store.js';
 import { nowIso } from '../../store/ids.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
@@ -33,10 +34,13 @@ export type LogSensorKind = 'zeek' | 'eve';
 /**
  * The Zeek logs Vigil reads, under the names Zeek writes them in its log directory (`conn.log`, or
  * `json_streaming_conn.log` with the json-streaming-logs package). Rotated copies (`conn.2026-11-29-….log`)
- * and other logs (`weird.log`, `stderr.log` …) are not followed.
+ * and other logs (`weird.log`, `stderr.log` …) are not followed. Built from the reader's list, so a log the
+ * import reads is followed too.
  */
-export const ZEEK_FOLLOWED =
-  /^(?:json_streaming_)?(conn|dhcp|dns|http|ssl|x509|software|notice)\.(log|json|ndjson)$/i;
+export const ZEEK_FOLLOWED = new RegExp(
+  `^(?:json_streaming_)?(${ZEEK_LOG_PATHS.join('|')})\\.(log|json|ndjson)$`,
+  'i',
+);
 
 /** Where each followed file (by name in its directory) stopped, as last stored. */
 export type LogPositions = Record<string, LogPosition>;
