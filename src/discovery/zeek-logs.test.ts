@@ -280,6 +280,8 @@ describe('ftp.log, ssh.log, snmp.log (WRCCDC 2018, TSV and JSON)', async () => {
     );
     const ftp = tsv.findings.filter((f) => f.host.ip === '10.47.27.80' && f.subject === 'ftp:21');
     expect(ftp.map((f) => f.type).sort()).toEqual(['cleartext-credentials', 'insecure-protocol']);
+    // Three lines of two sessions (ftp.log repeats the login on each command): counted per session.
+    expect(ftp.map((f) => f.occurrences)).toEqual([2, 2]);
     expect(ftp.find((f) => f.type === 'cleartext-credentials')).toMatchObject({
       details: { protocol: 'ftp', port: 21, anonymous: true },
       evidence: {
@@ -360,6 +362,8 @@ describe('ftp.log, ssh.log, snmp.log (Zeek btest baselines)', () => {
       ['192.168.10.188', 'ftp:21', { protocol: 'ftp', port: 21, anonymous: false }],
       ['199.233.217.249', 'ftp:21', { protocol: 'ftp', port: 21, anonymous: true }],
     ]);
+    // Six command lines of one session: one login.
+    expect(findings(r, 'cleartext-credentials').map((f) => f.occurrences)).toEqual([1, 1]);
     const text = JSON.stringify(r);
     expect(text).not.toMatch(/Admin|<hidden>|"test"|:"anonymous"/);
     expect(text).not.toContain('robots.txt');

@@ -143,6 +143,7 @@ function cipherCode(name: string): number | undefined {
 /** A flows map bigger than this stops growing (further conversations are counted in stats only). */
 const FLOW_CAP = 200_000;
 const CERT_CAP = 50_000;
+const FTP_SESSION_CAP = 50_000;
 
 const isIp = (s: string) =>
   /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/i.test(s));
@@ -185,6 +186,8 @@ export class ZeekLogAnalyzer {
   /** Live sensor: server|port|leaf already linked by a snapshot (not pended again). */
   private readonly linkedCerts = new Set<string>();
   unlinkedCertificates = 0;
+  /** FTP sessions (uid) already counted: ftp.log repeats the login on every command's line. */
+  private readonly ftpSessions = new Set<string>();
 
   flowsDropped(): number {
     return this.flowTable.dropped;
@@ -604,6 +607,18 @@ export class ZeekLogAnalyzer {
       client.seen(seconds(r.ts));
       client.protocols.add('ftp');
     }
+    // Zeek writes a line per command, each repeating the session's login: a finding counts once per
+    // session (uid), as captures count it once per connection.
+    const once = (what: string): boolean => {
+      if (r.uid === null) return true;
+      const key = `${r.uid}|${r.respH}|${port}|${what}`;
+      if (this.ftpSessions.has(key)) return false;
+      // Bounded for a live sensor: the oldest sessions are forgotten first.
+      if (this.ftpSessions.size >= FTP_SESSION_CAP)
+        this.ftpSessions.delete(this.ftpSessions.values().next().value!);
+      this.ftpSessions.add(key);
+      return true;
+    };
     // A logged reply: the server answered FTP. Cleartext by itself, as captures judge it.
     if (r.replyCode !== null) {
       const server = this.hosts.ip(r.respH);
@@ -611,14 +626,15 @@ export class ZeekLogAnalyzer {
       server.seen(seconds(r.ts));
       server.protocols.add('ftp');
       server.service(port, 'tcp', { protocol: 'ftp', encrypted: false }, ev('FTP server answered'));
-      this.finding('insecure-protocol', r.respH, `ftp:${port}`, ev('FTP in use (cleartext)'), {
-        protocol: 'ftp',
-        port,
-      });
+      if (once('service'))
+        this.finding('insecure-protocol', r.respH, `ftp:${port}`, ev('FTP in use (cleartext)'), {
+          protocol: 'ftp',
+          port,
+        });
     }
-    // PASS was sent: a login in cleartext. Anonymous ones count too (the capture dissector's rule): anyone
-    // on the path sees the server hands files to whoever asks.
-    if (r.credentials)
+    // A password was sent: a login in cleartext. Anonymous ones count too (the capture dissector's rule):
+    // anyone on the path sees the server hands files to whoever asks.
+    if (r.credentials && once('login'))
       this.finding(
         'cleartext-credentials',
         r.respH,
