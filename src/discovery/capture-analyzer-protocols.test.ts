@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeCapture, FAILED_LOGIN_THRESHOLD, probeProtocol } from './capture-analyzer.js';
+import { analyzeCapture, probeProtocol } from './capture-analyzer.js';
+import { FAILED_LOGIN_THRESHOLD } from './failed-logins.js';
 
 const fixture = (path: string) => join(import.meta.dirname, '../../test/fixtures', path);
 const PATIENT = ['Doe', 'Jane', 'MRN12345', '19780101', 'JOHNSON', '724-0433'];

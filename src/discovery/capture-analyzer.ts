@@ -40,6 +40,7 @@ import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
 import { TcpTracker } from '../flows/tcp-tracker.js';
 import { UdpFlows } from '../flows/udp-flows.js';
 import { equipmentHintValue } from './dicom-equipment.js';
+import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import { FlowSummaries, type FlowSummaryStats } from './flow-summaries.js';
 import type {
@@ -81,29 +82,12 @@ export interface CaptureAnalysis extends SourceResult {
 
 type Protocol = 'dicom' | 'hl7' | 'http' | 'tls' | 'ssh' | 'telnet' | 'ftp' | 'smb' | 'mqtt' | 'ftp-data';
 
-/**
- * Refused logins from one client to one service, over the whole capture (or a live sensor's window), at
- * which a `failed-login` finding is raised: a person mistyping once or twice stays below it, a password
- * guesser does not.
- */
-export const FAILED_LOGIN_THRESHOLD = 5;
-
 /** A data connection announced on an FTP control connection (PASV/EPSV reply, PORT/EPRT command). */
 interface FtpDataExpected {
   control: string;
   ftpServerIp: string;
   ftpPort: number;
   command: string;
-}
-
-interface FailedLogins {
-  protocol: string;
-  clientIp: string;
-  serverIp: string;
-  port: number;
-  count: number;
-  first: Evidence;
-  last: Evidence;
 }
 
 interface Dissector {
@@ -212,7 +196,7 @@ export class CaptureAnalyzer implements TcpConsumer {
   /** FTP data connections announced and not yet seen, by the endpoint that listens (`ip|port`). */
   private readonly ftpData = new Map<string, FtpDataExpected>();
   /** Refused logins per client, service and protocol. */
-  private readonly failedLogins = new Map<string, FailedLogins>();
+  private readonly failedLogins = new FailedLogins();
   /** Conversations (who talks to whom) for the baseline and the flow rules. */
   flows = new FlowSummaries(isHostAddress);
   /** DICOM associations since the last snapshot, and the one each connection is negotiating. */
@@ -270,7 +254,7 @@ export class CaptureAnalyzer implements TcpConsumer {
   finish(): SourceResult {
     this.tracker.finish();
     this.udpFlows.finish();
-    this.failedLoginFindings();
+    this.failedLogins.flush(this.hosts);
     const { hosts, findings } = this.hosts.finish();
     return {
       hosts: hosts.map((h) => fingerprintHost(h)),
@@ -295,7 +279,7 @@ export class CaptureAnalyzer implements TcpConsumer {
       this.tracker.finish();
       this.udpFlows.finish();
     }
-    this.failedLoginFindings();
+    this.failedLogins.flush(this.hosts);
     const { hosts, findings } = this.hosts.snapshot(opts.all);
     const flows = this.flows.finish(this.file, this.evidenceSource);
     this.flows = new FlowSummaries(isHostAddress);
@@ -910,45 +894,7 @@ export class CaptureAnalyzer implements TcpConsumer {
 
   /** One refused login from this connection's client to its server. */
   private failedLogin(conn: TcpConnection, protocol: string, evidence: Evidence): void {
-    const key = `${protocol}|${conn.clientIp}|${conn.serverIp}|${conn.serverPort}`;
-    const f = this.failedLogins.get(key);
-    if (f) {
-      f.count++;
-      f.last = evidence;
-    } else if (this.failedLogins.size < 100_000) {
-      this.failedLogins.set(key, {
-        protocol,
-        clientIp: conn.clientIp,
-        serverIp: conn.serverIp,
-        port: conn.serverPort,
-        count: 1,
-        first: evidence,
-        last: evidence,
-      });
-    }
-  }
-
-  /** Clients refused at least {@link FAILED_LOGIN_THRESHOLD} times become `failed-login` findings; counts restart. */
-  private failedLoginFindings(): void {
-    for (const f of this.failedLogins.values()) {
-      if (f.count < FAILED_LOGIN_THRESHOLD) continue;
-      this.hosts.finding({
-        type: 'failed-login',
-        host: { ip: f.serverIp },
-        subject: `${f.protocol}:${f.port}:${f.clientIp}`,
-        evidence: { ...f.first, summary: `${f.first.summary} (first of ${f.count} from ${f.clientIp})` },
-        lastEvidence: f.last,
-        occurrences: f.count,
-        details: {
-          protocol: f.protocol,
-          port: f.port,
-          client: f.clientIp,
-          failures: f.count,
-          threshold: FAILED_LOGIN_THRESHOLD,
-        },
-      });
-    }
-    this.failedLogins.clear();
+    this.failedLogins.refused(protocol, conn.clientIp, conn.serverIp, conn.serverPort, evidence);
   }
 
   /** The server's answer to a login that used default credentials: refused ones are dropped. */

@@ -369,6 +369,33 @@ describe('ftp.log, ssh.log, snmp.log (Zeek btest baselines)', () => {
     expect(text).not.toContain('robots.txt');
   });
 
+  it('ftp: logins refused with 530 (USER/PASS logged) count towards failed-login, as in captures', async () => {
+    // One real refused login (USER → 331, PASS → 530); below the threshold it raises nothing.
+    const once = await analyzeZeekLogs([read('btest-ftp-password-shown', 'ftp.log')]);
+    expect(once.issues).toEqual([]);
+    expect(findings(once, 'failed-login')).toEqual([]);
+    // The same refusal logged five times (five attempts of one client, e.g. over five rotated files).
+    const five = await analyzeZeekLogs(
+      [1, 2, 3, 4, 5].map((n) => ({ ...read('btest-ftp-password-shown', 'ftp.log'), file: `ftp.${n}.log` })),
+    );
+    expect(findings(five, 'failed-login')).toEqual([
+      expect.objectContaining({
+        host: { ip: '192.168.10.188' },
+        subject: 'ftp:21:192.168.10.132',
+        occurrences: 5,
+        details: { protocol: 'ftp', port: 21, client: '192.168.10.132', failures: 5, threshold: 5 },
+        evidence: expect.objectContaining({
+          file: 'ftp.1.log',
+          packet: 11,
+          summary: 'FTP login refused (530) (first of 5 from 192.168.10.132)',
+        }),
+        lastEvidence: expect.objectContaining({ file: 'ftp.5.log', packet: 11 }),
+      }),
+    ]);
+    // The password Zeek logged in clear is never copied.
+    expect(JSON.stringify(five)).not.toMatch(/qwerty|Admin/);
+  });
+
   it('ssh: banners of a version-1.99 client and a curve25519 exchange', async () => {
     const r = await analyzeZeekLogs([
       read('btest-ssh-version-199', 'ssh.log'),

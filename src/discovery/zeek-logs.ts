@@ -52,6 +52,7 @@ import type {
 } from '../formats/zeek/zeek-records.js';
 import { readLogLines } from '../monitor/follow-log.js';
 import { isHostAddress } from './capture-analyzer.js';
+import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, FlowSummary, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
@@ -188,6 +189,7 @@ export class ZeekLogAnalyzer {
   unlinkedCertificates = 0;
   /** FTP sessions (uid) already counted: ftp.log repeats the login on every command's line. */
   private readonly ftpSessions = new Set<string>();
+  private readonly failedLogins = new FailedLogins();
 
   flowsDropped(): number {
     return this.flowTable.dropped;
@@ -233,6 +235,7 @@ export class ZeekLogAnalyzer {
 
   finish(): SourceResult {
     this.linkCertificates();
+    this.failedLogins.flush(this.hosts);
     const { hosts, findings } = this.hosts.finish();
     return {
       hosts: hosts.map((h) => fingerprintHost(h)),
@@ -250,6 +253,7 @@ export class ZeekLogAnalyzer {
    */
   snapshot(all = false): SourceResult {
     this.linkCertificates(true);
+    this.failedLogins.flush(this.hosts);
     const { hosts, findings } = this.hosts.snapshot(all);
     return structuredClone({
       hosts: hosts.map((h) => fingerprintHost(h)),
@@ -642,6 +646,10 @@ export class ZeekLogAnalyzer {
         ev(`FTP ${r.anonymous ? 'anonymous ' : ''}login sent in cleartext`),
         { protocol: 'ftp', port, anonymous: r.anonymous },
       );
+    // A refused login (530 to USER or PASS), as captures count it. Zeek logs these commands only when a
+    // site adds them to `FTP::logged_commands`; by default ftp.log holds transfers, not logins.
+    if ((r.command === 'PASS' || r.command === 'USER') && r.replyCode === 530 && isHostAddress(r.origH))
+      this.failedLogins.refused('ftp', r.origH, r.respH, port, ev('FTP login refused (530)'));
   }
 
   private ssh(r: ZeekSsh, file: string, line: number): void {

@@ -65,7 +65,8 @@ export const FTP_SERVER_PRODUCTS: readonly (readonly [RegExp, string])[] = [
 
 const MAX_LINE = 4096;
 const MAX_REPLY_TEXT = 1024;
-const ANONYMOUS = new Set(['anonymous', 'ftp']);
+/** User names that mean an anonymous login (also read by the Zeek ftp.log reader). */
+export const FTP_ANONYMOUS_USERS: ReadonlySet<string> = new Set(['anonymous', 'ftp']);
 const SECRET_ARGUMENTS = new Set(['PASS', 'ACCT']);
 
 /** Product and version named in a greeting, from {@link FTP_SERVER_PRODUCTS} or a generic `name-ftpd 1.2`. */
@@ -223,7 +224,7 @@ export class FtpStreamDissector {
   }
 
   private isAnonymous(): boolean {
-    return this.username !== undefined && ANONYMOUS.has(this.username.toLowerCase());
+    return this.username !== undefined && FTP_ANONYMOUS_USERS.has(this.username.toLowerCase());
   }
 
   private replyLine(line: string, events: FtpEvent[]): boolean {

@@ -15,6 +15,7 @@
  * @see https://docs.zeek.org/en/master/scripts/base/protocols/snmp/main.zeek.html (SNMP::Info)
  */
 import { z } from 'zod';
+import { FTP_ANONYMOUS_USERS } from '../../dissect/ftp.js';
 import { DEFAULT_COMMUNITIES } from '../../dissect/snmp.js';
 import { isStorableEpochSeconds } from '../../time-range.js';
 import type { ZeekFields } from './zeek-tsv.js';
@@ -44,6 +45,23 @@ const endpoints = {
   'id.resp_p': port,
 };
 
+/** The connection a record belongs to, in the names every Zeek record type shares. */
+function connectionOf(r: {
+  uid?: string | undefined;
+  'id.orig_h': string;
+  'id.orig_p': number;
+  'id.resp_h': string;
+  'id.resp_p': number;
+}) {
+  return {
+    uid: r.uid ?? null,
+    origH: r['id.orig_h'],
+    origP: r['id.orig_p'],
+    respH: r['id.resp_h'],
+    respP: r['id.resp_p'],
+  };
+}
+
 const connSchema = z
   .object({
     ts: zeekTime,
@@ -66,11 +84,7 @@ const connSchema = z
   .transform((r) => ({
     log: 'conn' as const,
     ts: r.ts,
-    uid: r.uid ?? null,
-    origH: r['id.orig_h'],
-    origP: r['id.orig_p'],
-    respH: r['id.resp_h'],
-    respP: r['id.resp_p'],
+    ...connectionOf(r),
     proto: r.proto.toLowerCase(),
     /** Analyzers that confirmed the protocol, lower case; `-name` entries (violations) dropped. */
     service: (r.service ?? []).map((s) => s.toLowerCase()).filter((s) => s && !s.startsWith('-')),
@@ -102,11 +116,7 @@ const dnsSchema = z
   .transform((r) => ({
     log: 'dns' as const,
     ts: r.ts,
-    uid: r.uid ?? null,
-    origH: r['id.orig_h'],
-    origP: r['id.orig_p'],
-    respH: r['id.resp_h'],
-    respP: r['id.resp_p'],
+    ...connectionOf(r),
     proto: r.proto?.toLowerCase() ?? null,
     query: r.query ?? null,
     qtype: r.qtype_name ?? null,
@@ -175,11 +185,7 @@ const httpSchema = z
   .transform((r) => ({
     log: 'http' as const,
     ts: r.ts,
-    uid: r.uid ?? null,
-    origH: r['id.orig_h'],
-    origP: r['id.orig_p'],
-    respH: r['id.resp_h'],
-    respP: r['id.resp_p'],
+    ...connectionOf(r),
     method: r.method ?? null,
     host: r.host ?? null,
     path: r.uri !== undefined ? pathOnly(r.uri) : null,
@@ -210,11 +216,7 @@ const sslSchema = z
   .transform((r) => ({
     log: 'ssl' as const,
     ts: r.ts,
-    uid: r.uid ?? null,
-    origH: r['id.orig_h'],
-    origP: r['id.orig_p'],
-    respH: r['id.resp_h'],
-    respP: r['id.resp_p'],
+    ...connectionOf(r),
     /** Zeek's spelling: `SSLv3`, `TLSv10`, `TLSv12`, `TLSv13`, `DTLSv12` … */
     version: r.version ?? null,
     /** IANA cipher suite name: `TLS_RSA_WITH_RC4_128_SHA`. */
@@ -338,9 +340,6 @@ const noticeSchema = z
     port: r.p ?? null,
   }));
 
-/** FTP user names that mean an anonymous login (the capture dissector's list). */
-const FTP_ANONYMOUS = new Set(['anonymous', 'ftp']);
-
 const ftpSchema = z
   .object({
     ts: zeekTime,
@@ -354,11 +353,7 @@ const ftpSchema = z
   .transform((r) => ({
     log: 'ftp' as const,
     ts: r.ts,
-    uid: r.uid ?? null,
-    origH: r['id.orig_h'],
-    origP: r['id.orig_p'],
-    respH: r['id.resp_h'],
-    respP: r['id.resp_p'],
+    ...connectionOf(r),
     /** The command verb only (its argument can be a path or, for PASS, the password). */
     command: r.command?.toUpperCase() ?? null,
     replyCode: r.reply_code ?? null,
@@ -367,7 +362,7 @@ const ftpSchema = z
      * password themselves are never kept.
      */
     credentials: Boolean(r.password),
-    anonymous: FTP_ANONYMOUS.has((r.user ?? '').toLowerCase()),
+    anonymous: FTP_ANONYMOUS_USERS.has((r.user ?? '').toLowerCase()),
   }));
 
 const sshSchema = z
@@ -376,21 +371,15 @@ const sshSchema = z
     uid: text.optional(),
     ...endpoints,
     version: count.optional(),
-    auth_success: z.boolean().optional(),
     client: text.optional(),
     server: text.optional(),
   })
   .transform((r) => ({
     log: 'ssh' as const,
     ts: r.ts,
-    uid: r.uid ?? null,
-    origH: r['id.orig_h'],
-    origP: r['id.orig_p'],
-    respH: r['id.resp_h'],
-    respP: r['id.resp_p'],
+    ...connectionOf(r),
     /** SSH major protocol version Zeek settled on (1 or 2). */
     version: r.version ?? null,
-    authSuccess: r.auth_success ?? null,
     /** Identification lines: `SSH-2.0-OpenSSH_7.6p1 Debian-4`. */
     clientBanner: r.client ?? null,
     serverBanner: r.server ?? null,
@@ -416,11 +405,7 @@ const snmpSchema = z
     return {
       log: 'snmp' as const,
       ts: r.ts,
-      uid: r.uid ?? null,
-      origH: r['id.orig_h'],
-      origP: r['id.orig_p'],
-      respH: r['id.resp_h'],
-      respP: r['id.resp_p'],
+      ...connectionOf(r),
       version,
       /** A v1/v2c community string was sent; the string itself is never kept. */
       communitySent: community !== null,
