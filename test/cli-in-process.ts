@@ -3,7 +3,7 @@
  * test/global-setup.ts, the very code bin/vigil.js runs), its own command tree (`buildProgram`), the same
  * global options, configuration from the same environment, the same error reporting and exit codes, with
  * standard output, standard error and standard input redirected. A spawned binary spends about a second
- * starting before it does anything; in-process the bundle loads once per test file and each command then
+ * starting before it does anything; in-process the bundle loads once per test worker and each command then
  * costs what the command costs.
  *
  * Use it where a test is about what a command does. Where the test is about the process boundary (start-up,

@@ -4,7 +4,7 @@
  * cannot hold the default 1 GiB observation stream plus the 256 MiB event stream).
  */
 import type { JetStreamManager } from 'nats';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VigilError } from '../errors.js';
 import { ensureStreams } from './streams.js';
 
@@ -49,13 +49,13 @@ describe('ensureStreams', () => {
   });
 
   it('reads the observation stream limits from the environment, and refuses a value that is not a number', async () => {
-    process.env['VIGIL_NATS_STREAM_MAX_BYTES'] = '536870912';
-    process.env['VIGIL_NATS_STREAM_MAX_AGE_SECONDS'] = '86400';
+    vi.stubEnv('VIGIL_NATS_STREAM_MAX_BYTES', '536870912');
+    vi.stubEnv('VIGIL_NATS_STREAM_MAX_AGE_SECONDS', '86400');
     const { jsm, added } = fakeJsm(null);
     await ensureStreams(jsm, NAMES);
     expect(added[0]).toMatchObject({ name: 'VT_OBS', max_bytes: 536_870_912, max_age: 86_400 * 1e9 });
 
-    process.env['VIGIL_NATS_STREAM_MAX_BYTES'] = '10G';
+    vi.stubEnv('VIGIL_NATS_STREAM_MAX_BYTES', '10G');
     const e = await ensureStreams(fakeJsm(null).jsm, NAMES).catch((x: unknown) => x);
     expect((e as VigilError).code).toBe('configuration');
     expect((e as VigilError).message).toBe(

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../../test/cli-in-process.js';
 import { buildMds2Workbook, sampleAnswers } from '../../program/mds2/mds2-test-workbook.js';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -18,7 +19,13 @@ const CAPTURE = join(root, 'test/fixtures/policy/legacy-dicom-telnet-ftp.pcap');
 
 let dir: string;
 
-function vigil(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** In this process (test/cli-in-process.ts): what each command does. */
+function vigil(args: string[]) {
+  return vigilInProcess(args, { db: `sqlite:${join(dir, 'vigil.db')}` });
+}
+
+/** The built binary in its own process, as an operator runs it: the process boundary (exit code, output). */
+function vigilSpawned(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
       process.execPath,
@@ -88,7 +95,7 @@ describe('vigil mds2 and manufacturers (built binary)', { timeout: 300_000 }, ()
   });
 
   it('refuses a bad workbook with the sheet, row and answer, and exit code 65', async () => {
-    const r = await vigil(['mds2', 'import', join(dir, 'bad.xlsx')]);
+    const r = await vigilSpawned(['mds2', 'import', join(dir, 'bad.xlsx')]);
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(
       /^vigil: MDS2 sheet 'MDS2' row \d+: answer 'Maybe' for AUTH-1 is not Yes\/No\/N\/A\n/,

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../../test/cli-in-process.js';
 import { type SmtpSink, startSmtpSink } from '../../../test/smtp-sink.js';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -19,7 +20,13 @@ const BAD = join(root, 'test/fixtures/program/bad-rows.csv');
 let db: string;
 let env: Record<string, string> = {};
 
-function vigil(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** In this process (test/cli-in-process.ts): what each command does. */
+function vigil(args: string[]) {
+  return vigilInProcess(args, { db: `sqlite:${db}`, env: env });
+}
+
+/** The built binary in its own process, as an operator runs it: the process boundary (exit code, output). */
+function vigilSpawned(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
@@ -68,7 +75,7 @@ describe('vigil people, officers, notifications (built binary)', { timeout: 300_
     );
     const again = await vigil(['people', 'import', HR, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, updated: 0, unchanged: 8 });
-    const bad = await vigil(['people', 'import', BAD]);
+    const bad = await vigilSpawned(['people', 'import', BAD]);
     expect(bad.code).toBe(65);
     expect(bad.stderr).toMatch(/\d+ problems in bad-rows.csv; nothing was imported/);
     expect(bad.stderr).toContain('bad-rows.csv, line 3, email: "not-an-email" is not an email address');

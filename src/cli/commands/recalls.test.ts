@@ -8,13 +8,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../../test/cli-in-process.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = join(root, 'bin/vigil.js');
 const FIX = join(root, 'test/fixtures/recalls');
 let db: string;
 
-function vigil(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** In this process (test/cli-in-process.ts): what each command does. */
+function vigil(args: string[]) {
+  return vigilInProcess(args, { db: `sqlite:${db}` });
+}
+
+/** The built binary in its own process, as an operator runs it: the process boundary (exit code, output). */
+function vigilSpawned(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
       process.execPath,
@@ -107,7 +114,7 @@ describe('vigil recalls (built binary)', { timeout: 300_000 }, () => {
       id: string;
     }[];
     expect(byTag.map((m) => m.id)).toEqual([matches[0]!.id]);
-    expect((await vigil(['recalls', 'matches', '--device', 'NO-SUCH-TAG'])).code).toBe(66);
+    expect((await vigilSpawned(['recalls', 'matches', '--device', 'NO-SUCH-TAG'])).code).toBe(66);
 
     // Without its asset tag the device is named by make, model and address, not by its id.
     const untag = await vigil(['devices', 'update', 'BED-1', '--clear', 'asset-tag', '--ip', '10.30.0.42']);

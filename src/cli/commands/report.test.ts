@@ -9,12 +9,19 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { vigilInProcess } from '../../../test/cli-in-process.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = join(root, 'bin/vigil.js');
 let dir: string;
 
-function vigil(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** In this process (test/cli-in-process.ts): what each command does. */
+function vigil(args: string[]) {
+  return vigilInProcess(args, { db: `sqlite:${join(dir, 'vigil.db')}` });
+}
+
+/** The built binary in its own process, as an operator runs it: the process boundary (exit code, output). */
+function vigilSpawned(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
@@ -54,7 +61,7 @@ describe('vigil report and vigil export fhir (built binary)', { timeout: 300_000
     };
     expect(report.frameworks.map((f) => f.id)).toEqual(['hhs-nprm']);
     expect(report.evidence.find((e) => e.kind === 'network-map-review')?.status).toBe('met');
-    const bad = await vigil(['report', 'compliance', '--framework', 'sox']);
+    const bad = await vigilSpawned(['report', 'compliance', '--framework', 'sox']);
     expect(bad.code).toBe(65);
     expect(bad.stderr).toMatch(/Unknown framework sox/);
   });
