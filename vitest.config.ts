@@ -23,6 +23,8 @@ export default defineConfig({
     unstubEnvs: true,
     unstubGlobals: true,
     globalSetup: ['./test/global-setup.ts'],
+    // Hooks every file needs (a hook in a shared helper module would be registered by its first importer only).
+    setupFiles: ['./test/each-file.ts'],
     // The built CLI (dist/, run in-process by test/cli-in-process.ts) is plain JavaScript: Node loads
     // it as it is, Vite does not transform it.
     server: { deps: { external: [/\/dist\/(vigil\.js|chunks\/)/] } },

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, describe } from 'vitest';
+import { describe } from 'vitest';
 import { openDatabase, type VigilDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 
@@ -208,7 +208,12 @@ async function loadTemplateDump(): Promise<string> {
   return text;
 }
 
-afterAll(async () => {
+/**
+ * Drops the PostgreSQL schemas this test file made. Called after each test file by test/each-file.ts: a
+ * hook registered here would run after the first file only, since test files of one worker share this
+ * module (vitest.config.ts `isolate: false`).
+ */
+export async function dropTestSchemas(): Promise<void> {
   if (!PG_URL || schemas.length === 0) return;
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
@@ -217,4 +222,4 @@ afterAll(async () => {
   } finally {
     await client.end();
   }
-});
+}
