@@ -27,7 +27,7 @@ describe('Suricata EVE as a discovery source', async () => {
   it('reads the file and says what it skipped', () => {
     expect(r.issues).toEqual([]);
     expect(r.stats.logs).toEqual([
-      expect.objectContaining({ file: 'eve.json', lines: 102, records: 99, skipped: { ssh: 2, stats: 1 } }),
+      expect.objectContaining({ file: 'eve.json', lines: 102, records: 101, skipped: { stats: 1 } }),
     ]);
   });
 
@@ -183,8 +183,154 @@ describe.each(DIALECTS)('EVE into the inventory on %s', (dialect) => {
     expect(findings).toContainEqual({ type: 'weak-tls', subject: 'tls:4433:TLSv1.0' });
     const [imp] = await vdb.db.selectFrom('source_imports').selectAll().execute();
     expect(imp).toMatchObject({ kind: 'eve', file: 'eve.json', status: 'done' });
-    expect(JSON.parse(imp!.stats).logs[0]).toMatchObject({ file: 'eve.json', records: 99 });
+    expect(JSON.parse(imp!.stats).logs[0]).toMatchObject({ file: 'eve.json', records: 101 });
     const [audit] = await listAudit(vdb, { action: 'eve.import' });
     expect(audit?.summary).toMatchObject({ file: 'eve.json' });
+  });
+});
+
+describe('Suricata EVE ftp, ssh and snmp events (real Suricata 7.0.10 output)', () => {
+  const fixture = (name: string) =>
+    fileURLToPath(new URL(`../formats/suricata/fixtures/${name}`, import.meta.url));
+  const text = (name: string) => readFileSync(fixture(name), 'utf8');
+
+  it('07 capture: the vsFTPd greeting, the anonymous login, the refused one, and both SSH banners', async () => {
+    const r = await analyzeEvePath(fixture('telnet-ftp-ssh.eve.json'));
+    expect(r.issues).toEqual([]);
+    const ftp = host(r, '10.20.0.40');
+    expect(ftp.services).toContainEqual(
+      expect.objectContaining({
+        port: 21,
+        protocol: 'ftp',
+        encrypted: false,
+        product: 'vsFTPd',
+        version: '3.0.3',
+      }),
+    );
+    expect(ftp.hints).toContainEqual(
+      expect.objectContaining({ kind: 'ftp.banner', value: '(vsFTPd 3.0.3)' }),
+    );
+    // Two FTP connections; the anonymous one sent a password (its USER was refused in the other).
+    expect(finding(r, 'cleartext-credentials', 'ftp:21')).toMatchObject({
+      details: { protocol: 'ftp', port: 21, anonymous: true },
+      occurrences: 1,
+      evidence: {
+        source: 'log',
+        file: 'telnet-ftp-ssh.eve.json',
+        summary: 'FTP anonymous login sent in cleartext',
+      },
+    });
+    // insecure-protocol once per connection, from the flow events (as before these events were read).
+    expect(finding(r, 'insecure-protocol', 'ftp:21')?.occurrences).toBe(2);
+    // One refusal stays below the failed-login threshold.
+    expect(r.findings.filter((f) => f.type === 'failed-login')).toEqual([]);
+    expect(ftp.services).toContainEqual(
+      expect.objectContaining({
+        port: 22,
+        protocol: 'ssh',
+        encrypted: true,
+        product: 'OpenSSH',
+        version: '9.2p1',
+      }),
+    );
+    expect(
+      host(r, '10.20.0.50')
+        .hints.filter((h) => h.kind === 'ssh.banner')
+        .map((h) => h.value)
+        .sort(),
+    ).toEqual(['SSH-2.0-OpenSSH_9.2p1', 'SSH-2.0-PuTTY_Release_0.78']);
+    // Passwords, user names and file names the events carry are not copied.
+    const out = JSON.stringify(r);
+    for (const secret of ['ftp@example.com', 'radtech', 'census_today.csv'])
+      expect(out).not.toContain(secret);
+  });
+
+  it('Zeek’s FTP brute-force trace: eight refused sessions from one client → one failed-login', async () => {
+    const r = await analyzeEvePath(fixture('ftp-bruteforce.eve.json'));
+    expect(r.findings.filter((f) => f.type === 'failed-login')).toEqual([
+      expect.objectContaining({
+        host: { ip: '192.168.56.101' },
+        subject: 'ftp:21:192.168.56.1',
+        occurrences: 8,
+        details: { protocol: 'ftp', port: 21, client: '192.168.56.1', failures: 8, threshold: 5 },
+      }),
+    ]);
+    expect(finding(r, 'cleartext-credentials', 'ftp:21')).toMatchObject({
+      details: { anonymous: false },
+      occurrences: 8,
+    });
+    expect(host(r, '192.168.56.101').services).toContainEqual(
+      expect.objectContaining({ port: 21, protocol: 'ftp', product: 'Linux-ftpd', version: '0.17' }),
+    );
+    expect(JSON.stringify(r)).not.toMatch(/"bro"|command_data/);
+  });
+
+  it('the anonymous NetBSD login, with its multi-line replies', async () => {
+    const r = await analyzeEvePath(fixture('ftp-anonymous.eve.json'));
+    expect(r.issues).toEqual([]);
+    expect(finding(r, 'cleartext-credentials', 'ftp:21')).toMatchObject({
+      host: { ip: '199.233.217.249' },
+      details: { anonymous: true },
+      occurrences: 1,
+    });
+    expect(host(r, '199.233.217.249').hints).toContainEqual(
+      expect.objectContaining({
+        kind: 'ftp.banner',
+        value: 'ftp.NetBSD.org FTP server (NetBSD-ftpd 20100320) ready.',
+      }),
+    );
+  });
+
+  it('snmp: agents and versions; v1/v2c communities as cleartext credentials, not v3', async () => {
+    const r = await analyzeEvePath(fixture('snmp.eve.json'));
+    expect(r.issues).toEqual([]);
+    expect(host(r, '172.31.19.73').services).toEqual([
+      expect.objectContaining({
+        port: 161,
+        transport: 'udp',
+        protocol: 'snmp',
+        version: 'v1',
+        encrypted: false,
+      }),
+    ]);
+    expect(host(r, '10.10.3.109').services).toEqual([
+      expect.objectContaining({
+        port: 161,
+        transport: 'udp',
+        protocol: 'snmp',
+        version: 'v2c',
+        encrypted: false,
+      }),
+    ]);
+    const creds = r.findings.filter((f) => f.type === 'cleartext-credentials');
+    expect(creds.map((f) => [f.host.ip, f.subject, f.details]).sort()).toEqual([
+      ['10.10.3.109', 'snmp:161', { protocol: 'snmp', port: 161, version: 'v2c', defaultCommunity: true }],
+      ['172.31.19.73', 'snmp:161', { protocol: 'snmp', port: 161, version: 'v1', defaultCommunity: true }],
+    ]);
+    // Four v1 requests, each a community sent.
+    expect(creds.find((f) => f.host.ip === '172.31.19.73')?.occurrences).toBe(4);
+    // SNMPv3 (127.0.0.1 is not a host address anyway) raises nothing.
+    expect(r.findings.filter((f) => f.host.ip === '127.0.0.1')).toEqual([]);
+    expect(JSON.stringify(r)).not.toContain('public');
+  });
+
+  it('a malformed ftp, ssh or snmp event is named by file and line; the good ones are kept', async () => {
+    const good = text('snmp.eve.json').split('\n').filter(Boolean);
+    const bad = [
+      '{"timestamp":"2009-11-17T18:21:12.450230+0000","event_type":"snmp","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","proto":"UDP","snmp":{"version":"two"}}',
+      '{"timestamp":"2009-11-17T18:21:12.450230+0000","event_type":"ftp","src_ip":"10.0.0.1","dest_ip":"nope","proto":"TCP","ftp":{}}',
+      '{"timestamp":"2009-11-17T18:21:12.450230+0000","event_type":"ssh","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","proto":"TCP","ssh":{"server":{"proto_version":2}}}',
+    ];
+    const r = await analyzeEve([
+      {
+        file: 'mixed.json',
+        lines: (async function* () {
+          yield* [...good, ...bad];
+        })(),
+      },
+    ]);
+    expect(r.issues.map((i) => i.line)).toEqual([good.length + 1, good.length + 2, good.length + 3]);
+    expect(r.issues.every((i) => i.file === 'mixed.json')).toBe(true);
+    expect(r.findings.filter((f) => f.type === 'cleartext-credentials')).toHaveLength(2);
   });
 });

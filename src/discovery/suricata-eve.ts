@@ -1,5 +1,5 @@
 /**
- * @module Passive discovery from Suricata EVE JSON: flow, dhcp, dns, http, tls and alert events → hosts,
+ * @module Passive discovery from Suricata EVE JSON: flow, dhcp, dns, http, tls, alert, ftp, ssh and snmp events → hosts,
  * services, fingerprint hints, findings and flows, by the capture analyzer's rules (same hint kinds,
  * finding subjects and minimisation) so a hospital that runs Suricata feeds the inventory as a capture
  * would. Evidence names the EVE file and line (`Evidence.source = 'log'`, `packet` = line number).
@@ -13,10 +13,16 @@
  * - tls: TLS service and version → weak-tls, SNI, certificate subject/issuer, expired/self-signed certificates
  *   (EVE has no key size or signature algorithm, so those two checks need Zeek or a capture).
  * - alert: each signature kept as a `suricata.alert` hint on the host it targets.
+ * - ftp: the server's greeting (product and version), a password sent in cleartext (cleartext-credentials,
+ *   anonymous or not), logins refused with 530 (failed-login), as captures judge them.
+ * - ssh: both identification lines as `ssh.banner` hints; the server's product and version on its service.
+ * - snmp: the agent's service and version; a v1/v2c community → cleartext-credentials and insecure-protocol.
  */
 
 import { basename } from 'node:path';
 import { reverseAddress } from '../dissect/dns.js';
+import { ftpProduct } from '../dissect/ftp.js';
+import { parseSshBanner } from '../dissect/ssh.js';
 import { certificateProblems } from '../dissect/x509.js';
 import type { InputIssue } from '../errors.js';
 import { EveReader } from '../formats/suricata/eve-reader.js';
@@ -25,13 +31,17 @@ import type {
   EveDhcp,
   EveDns,
   EveFlow,
+  EveFtp,
   EveHttp,
   EveRecord,
+  EveSnmp,
+  EveSsh,
   EveTls,
 } from '../formats/suricata/eve-records.js';
 import { canonicalIp } from '../formats/suricata/eve-records.js';
 import { readLogLines } from '../monitor/follow-log.js';
 import { isHostAddress } from './capture-analyzer.js';
+import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
@@ -92,6 +102,17 @@ const TLS_VERSIONS: Record<string, { display: string; weak?: string }> = {
   'TLS 1.3': { display: 'TLS 1.3' },
 };
 
+/** FTP flows remembered at once (their anonymous USER, what was already counted); the oldest go first. */
+const FTP_FLOW_CAP = 50_000;
+
+/** Adds `key` to a set bounded by {@link FTP_FLOW_CAP} (oldest out first); false when it was there already. */
+function firstTime<K>(set: Set<K>, key: K): boolean {
+  if (set.has(key)) return false;
+  if (set.size >= FTP_FLOW_CAP) set.delete(set.values().next().value as K);
+  set.add(key);
+  return true;
+}
+
 const SYN = 0x02;
 const ACK = 0x10;
 const seconds = (iso: string) => Date.parse(iso) / 1000;
@@ -120,6 +141,11 @@ export interface EveAnalysis extends SourceResult {
 export class EveAnalyzer {
   readonly hosts = new HostTable();
   private readonly flowTable = new FlowTable();
+  private readonly failedLogins = new FailedLogins();
+  /** FTP flows (flow_id) whose USER was anonymous: the PASS that follows is an anonymous login. */
+  private readonly anonymousFtp = new Set<number>();
+  /** FTP flows (flow_id) whose login was counted: once per connection, as in captures. */
+  private readonly ftpLogins = new Set<number>();
 
   flowsDropped(): number {
     return this.flowTable.dropped;
@@ -154,10 +180,20 @@ export class EveAnalyzer {
       case 'alert':
         this.alert(r, ev);
         return;
+      case 'ftp':
+        this.ftp(r, ev);
+        return;
+      case 'ssh':
+        this.ssh(r, ev);
+        return;
+      case 'snmp':
+        this.snmp(r, ev);
+        return;
     }
   }
 
   finish(): SourceResult {
+    this.failedLogins.flush(this.hosts);
     const { hosts, findings } = this.hosts.finish();
     return { hosts: hosts.map((h) => fingerprintHost(h)), findings, flows: this.flowTable.flows() };
   }
@@ -168,6 +204,7 @@ export class EveAnalyzer {
    * twice (as `CaptureAnalyzer.snapshot()`). The result is a copy.
    */
   snapshot(all = false): SourceResult {
+    this.failedLogins.flush(this.hosts);
     const { hosts, findings } = this.hosts.snapshot(all);
     return structuredClone({
       hosts: hosts.map((h) => fingerprintHost(h)),
@@ -373,6 +410,114 @@ export class EveAnalyzer {
         `${r.signatureId} ${r.signature}`.trim(),
         ev(`Suricata alert ${r.signatureId}`),
       );
+  }
+  private ftp(r: EveFtp, ev: (s: string) => Evidence): void {
+    if (!isHostAddress(r.destIp) || r.destPort === null) return;
+    const port = r.destPort;
+    const flow = r.flowId;
+    const server = this.hosts.ip(r.destIp);
+    server.talked = true;
+    server.seen(seconds(r.ts));
+    server.protocols.add('ftp');
+    if (isHostAddress(r.srcIp)) this.hosts.ip(r.srcIp).protocols.add('ftp');
+    if (r.greeting !== null) {
+      const p = ftpProduct(r.greeting);
+      server.addHint('ftp.banner', r.greeting, ev('FTP banner'));
+      server.service(
+        port,
+        'tcp',
+        { protocol: 'ftp', encrypted: false, product: p.product ?? null, version: p.version ?? null },
+        ev('FTP banner'),
+      );
+    } else if (r.replyCodes.length > 0) {
+      server.service(port, 'tcp', { protocol: 'ftp', encrypted: false }, ev('FTP server answered'));
+    }
+    if (r.command === 'USER' && flow !== null) {
+      if (r.anonymousUser) firstTime(this.anonymousFtp, flow);
+      else this.anonymousFtp.delete(flow);
+    }
+    // A password sent: a login in cleartext, anonymous ones included (the capture dissector's rule).
+    // `insecure-protocol` comes from the flow event, once per connection, as for Telnet.
+    if (r.command === 'PASS' && (flow === null || firstTime(this.ftpLogins, flow))) {
+      const anonymous = flow !== null && this.anonymousFtp.has(flow);
+      this.finding(
+        'cleartext-credentials',
+        r.destIp,
+        `ftp:${port}`,
+        ev(`FTP ${anonymous ? 'anonymous ' : ''}login sent in cleartext`),
+        { protocol: 'ftp', port, anonymous },
+      );
+    }
+    if (
+      (r.command === 'USER' || r.command === 'PASS') &&
+      r.replyCodes.includes(530) &&
+      isHostAddress(r.srcIp)
+    )
+      this.failedLogins.refused('ftp', r.srcIp, r.destIp, port, ev('FTP login refused (530)'));
+  }
+
+  private ssh(r: EveSsh, ev: (s: string) => Evidence): void {
+    if (r.clientBanner && isHostAddress(r.srcIp)) {
+      const client = this.hosts.ip(r.srcIp);
+      client.talked = true;
+      client.seen(seconds(r.ts));
+      client.protocols.add('ssh');
+      client.addHint('ssh.banner', r.clientBanner, ev('SSH identification'));
+    }
+    if (!r.serverBanner || !isHostAddress(r.destIp) || r.destPort === null) return;
+    const server = this.hosts.ip(r.destIp);
+    server.talked = true;
+    server.seen(seconds(r.ts));
+    server.protocols.add('ssh');
+    server.addHint('ssh.banner', r.serverBanner, ev('SSH identification'));
+    const b = parseSshBanner(r.serverBanner);
+    server.service(
+      r.destPort,
+      'tcp',
+      {
+        protocol: 'ssh',
+        encrypted: true,
+        ...(b ? { product: b.product ?? b.softwareVersion, version: b.productVersion ?? null } : {}),
+      },
+      ev('SSH banner'),
+    );
+  }
+
+  private snmp(r: EveSnmp, ev: (s: string) => Evidence): void {
+    if (r.version === null) return;
+    // EVE logs each PDU with its own direction: the agent is the side on port 161.
+    const response = r.srcPort === 161 && r.pduType === 'response';
+    const agentIp = response ? r.srcIp : r.destIp;
+    if ((response ? r.srcPort : r.destPort) !== 161 || !isHostAddress(agentIp)) return;
+    const agent = this.hosts.ip(agentIp);
+    agent.protocols.add('snmp');
+    if (response) {
+      agent.talked = true;
+      agent.seen(seconds(r.ts));
+      agent.service(
+        161,
+        'udp',
+        { protocol: 'snmp', version: r.version, encrypted: r.version === 'v3' ? null : false },
+        ev(`SNMP ${r.version} response`),
+      );
+      return;
+    }
+    if (r.communitySent) {
+      const details = {
+        protocol: 'snmp',
+        port: 161,
+        version: r.version,
+        defaultCommunity: r.defaultCommunity,
+      };
+      this.finding(
+        'cleartext-credentials',
+        agentIp,
+        'snmp:161',
+        ev(`SNMP ${r.version} community string sent in cleartext`),
+        details,
+      );
+      this.finding('insecure-protocol', agentIp, 'snmp:161', ev(`SNMP ${r.version}`), details);
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EveReader, looksLikeEve, readEve } from './eve-reader.js';
-import type { EveDhcp, EveFlow, EveHttp, EveTls } from './eve-records.js';
+import type { EveDhcp, EveFlow, EveHttp, EveSsh, EveTls } from './eve-records.js';
 
 const text = readFileSync(new URL('./fixtures/eve.json', import.meta.url), 'utf8');
 
@@ -10,11 +10,18 @@ describe('readEve', () => {
   const { lines, issues, skipped } = readEve(text, 'eve.json');
   const of = <T>(event: string) => lines.filter((l) => l.record.event === event).map((l) => l.record as T);
 
-  it('reads the six event types and counts the others', () => {
+  it('reads the event types discovery uses and counts the others', () => {
     expect(issues).toEqual([]);
-    expect(skipped).toEqual({ ssh: 2, stats: 1 });
-    expect(lines).toHaveLength(102 - 3);
+    expect(skipped).toEqual({ stats: 1 });
+    expect(lines).toHaveLength(102 - 1);
     expect(lines[0]).toMatchObject({ line: 1, record: { event: 'dhcp' } });
+  });
+
+  it('ssh: the identification lines as sent, rebuilt from the version fields', () => {
+    expect(of<EveSsh>('ssh').map((r) => [r.clientBanner, r.serverBanner])).toEqual([
+      ['SSH-2.0-OpenSSH_9.2p1', 'SSH-2.0-OpenSSH_9.2p1'],
+      ['SSH-2.0-PuTTY_Release_0.78', 'SSH-2.0-OpenSSH_9.2p1'],
+    ]);
   });
 
   it('dhcp: the ACK for the CT names its MAC, address and host name', () => {
@@ -93,7 +100,13 @@ describe('readEve', () => {
 });
 
 describe('EVE reader fuzzing', () => {
-  const sample = text.split('\n').filter(Boolean);
+  // Every event type read: the hospital-LAN events plus the ftp, ssh and snmp fixtures.
+  const sample = [
+    text,
+    ...['telnet-ftp-ssh', 'ftp-anonymous', 'snmp'].map((f) =>
+      readFileSync(new URL(`./fixtures/${f}.eve.json`, import.meta.url), 'utf8'),
+    ),
+  ].flatMap((t) => t.split('\n').filter(Boolean));
 
   it('never throws on arbitrary lines; every failure names its line', () => {
     fc.assert(

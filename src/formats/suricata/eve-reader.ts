@@ -1,7 +1,7 @@
 /**
  * @module Reads Suricata EVE JSON (one event per line) into typed records. The caller hands over lines (a
  * whole file, or lines as a followed file grows); a line that is not an EVE event becomes one issue naming
- * the file and line and is skipped; event types Vigil does not use (`stats`, `fileinfo`, `anomaly`, `ftp` …)
+ * the file and line and is skipped; event types Vigil does not use (`stats`, `fileinfo`, `anomaly`, `mqtt` …)
  * are counted per type. Pure; never throws.
  * @see https://docs.suricata.io/en/suricata-7.0.10/output/eve/eve-json-output.html
  */

@@ -1,13 +1,17 @@
 /**
- * @module Typed records for the Suricata EVE JSON events Vigil reads: flow, alert, dns, http, tls and dhcp.
+ * @module Typed records for the Suricata EVE JSON events Vigil reads: flow, alert, dns, http, tls, dhcp, ftp,
+ * ssh and snmp.
  * Field names follow Suricata's EVE schema; record shapes are Vigil's (camelCase, ISO-8601 UTC times,
  * IPv6 in RFC 5952 text: Suricata writes it uncompressed). Only what discovery uses is kept; URLs lose their
- * query string, and no credential or payload field is read at all.
+ * query string; FTP command arguments and SNMP communities are judged here (anonymous user, default
+ * community) and never leave this file; no payload field is read at all.
  * @see https://docs.suricata.io/en/suricata-7.0.10/output/eve/eve-json-format.html
  * @see suricata/etc/schema.json (the EVE schema shipped with Suricata 7)
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { FTP_ANONYMOUS_USERS } from '../../dissect/ftp.js';
+import { DEFAULT_COMMUNITIES } from '../../dissect/snmp.js';
 import { compressIpv6, ipv6Groups } from '../../inventory/identity.js';
 import { isStorableEpochSeconds } from '../../time-range.js';
 import { pathOnly } from '../zeek/zeek-records.js';
@@ -253,6 +257,88 @@ const dhcpSchema = z
     vendorClass: r.dhcp.vendor_class_identifier ?? null,
   }));
 
+const ftpSchema = z
+  .object({
+    ...common,
+    ftp: z.object({
+      command: z.string().optional(),
+      /** The argument: a path, a user name, or for PASS the password. Read below, never kept. */
+      command_data: z.string().optional(),
+      completion_code: z.array(z.string()).optional(),
+      reply: z.array(z.string()).optional(),
+    }),
+  })
+  .transform((r) => {
+    const command = r.ftp.command?.toUpperCase() ?? null;
+    const codes = (r.ftp.completion_code ?? []).map(Number).filter((c) => Number.isInteger(c));
+    return {
+      event: 'ftp' as const,
+      ...base(r),
+      /** The command verb only; null for the server's greeting (a reply with no command). */
+      command,
+      /** Reply codes to the command (a multi-line reply repeats its code). */
+      replyCodes: codes,
+      /** The greeting's text (220 before any command), which names the server software. */
+      greeting: command === null && codes[0] === 220 ? (r.ftp.reply ?? []).join(' ').slice(0, 200) : null,
+      /** USER named an anonymous login (`anonymous`, `ftp`); the user name itself is not kept. */
+      anonymousUser:
+        command === 'USER' && FTP_ANONYMOUS_USERS.has((r.ftp.command_data ?? '').trim().toLowerCase()),
+    };
+  });
+
+const sshSchema = z
+  .object({
+    ...common,
+    ssh: z.object({
+      client: z
+        .object({ proto_version: z.string().optional(), software_version: z.string().optional() })
+        .optional(),
+      server: z
+        .object({ proto_version: z.string().optional(), software_version: z.string().optional() })
+        .optional(),
+    }),
+  })
+  .transform((r) => {
+    // The identification line as sent (`SSH-2.0-OpenSSH_9.2p1`), the form captures and Zeek record.
+    const banner = (side?: { proto_version?: string | undefined; software_version?: string | undefined }) =>
+      side?.proto_version && side.software_version
+        ? `SSH-${side.proto_version}-${side.software_version}`
+        : null;
+    return {
+      event: 'ssh' as const,
+      ...base(r),
+      clientBanner: banner(r.ssh.client),
+      serverBanner: banner(r.ssh.server),
+    };
+  });
+
+const SNMP_VERSIONS: Record<number, 'v1' | 'v2c' | 'v3'> = { 1: 'v1', 2: 'v2c', 3: 'v3' };
+
+const snmpSchema = z
+  .object({
+    ...common,
+    snmp: z.object({
+      version: z.number().optional(),
+      pdu_type: z.string().optional(),
+      community: z.string().optional(),
+    }),
+  })
+  .transform((r) => {
+    const version = SNMP_VERSIONS[r.snmp.version ?? 0] ?? null;
+    const community = version !== 'v3' && r.snmp.community ? r.snmp.community : null;
+    return {
+      event: 'snmp' as const,
+      ...base(r),
+      version,
+      /** `get_request`, `response`, `trap`, `snmpv2_trap` … */
+      pduType: r.snmp.pdu_type ?? null,
+      /** A v1/v2c community string was sent; the string itself is never kept. */
+      communitySent: community !== null,
+      /** It is a well-known default (`public`, `private` …). */
+      defaultCommunity: community !== null && DEFAULT_COMMUNITIES.has(community.toLowerCase()),
+    };
+  });
+
 export const EVE_SCHEMAS = {
   flow: flowSchema,
   alert: alertSchema,
@@ -260,6 +346,9 @@ export const EVE_SCHEMAS = {
   http: httpSchema,
   tls: tlsSchema,
   dhcp: dhcpSchema,
+  ftp: ftpSchema,
+  ssh: sshSchema,
+  snmp: snmpSchema,
 } as const;
 
 export type EveEventType = keyof typeof EVE_SCHEMAS;
@@ -269,7 +358,10 @@ export type EveDns = z.output<typeof dnsSchema>;
 export type EveHttp = z.output<typeof httpSchema>;
 export type EveTls = z.output<typeof tlsSchema>;
 export type EveDhcp = z.output<typeof dhcpSchema>;
-export type EveRecord = EveFlow | EveAlert | EveDns | EveHttp | EveTls | EveDhcp;
+export type EveFtp = z.output<typeof ftpSchema>;
+export type EveSsh = z.output<typeof sshSchema>;
+export type EveSnmp = z.output<typeof snmpSchema>;
+export type EveRecord = EveFlow | EveAlert | EveDns | EveHttp | EveTls | EveDhcp | EveFtp | EveSsh | EveSnmp;
 
 export function isEveEventType(t: string): t is EveEventType {
   return Object.hasOwn(EVE_SCHEMAS, t);
