@@ -132,6 +132,28 @@ describe('capture analyzer: failed logins', () => {
   });
 });
 
+describe('capture analyzer: FTP default logins', () => {
+  it('vsftpd: the Raspberry Pi default accepted is a finding; the refused Axis default and a wrong password are not', async () => {
+    const r = await analyzeCapture(fixture('dissect/ftp-login/vsftpd-default-logins.pcap'), {
+      file: 'logins.pcap',
+    });
+    expect(r.findings.filter((f) => f.type === 'default-credentials')).toEqual([
+      expect.objectContaining({
+        host: expect.objectContaining({ ip: '10.79.0.1' }),
+        subject: 'ftp:21:raspberry-pi',
+        details: expect.objectContaining({
+          protocol: 'ftp',
+          port: 21,
+          entry: 'raspberry-pi',
+          loginResult: 'accepted',
+        }),
+      }),
+    ]);
+    const out = JSON.stringify(r);
+    for (const secret of ['raspberry"', 'wrong-password', '"pass"']) expect(out).not.toContain(secret);
+  });
+});
+
 describe('capture analyzer: DHCPv6', () => {
   it('binds the client by the MAC in its DUID: name, vendor class, ORO, the assigned address; the server by port 547', async () => {
     const r = await analyzeCapture(fixture('dissect/dhcpv6/dnsmasq-dhclient.pcap'), { file: 'dhcpv6.pcap' });

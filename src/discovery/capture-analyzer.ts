@@ -51,7 +51,7 @@ import type {
 } from './host-observation.js';
 import { HostBuilder, HostTable, iso } from './host-table.js';
 import { isPlaceholderValue } from './placeholder-value.js';
-import { checkDefaultCredential, defaultCredentialEntry } from './rules/default-credentials.js';
+import { checkDefaultCredential, defaultCredentialFinding } from './rules/default-credentials.js';
 
 export interface CaptureProgress {
   bytes: number;
@@ -906,27 +906,14 @@ export class CaptureAnalyzer implements TcpConsumer {
     const pending = st.pendingDefault;
     st.pendingDefault = undefined;
     if (!pending || outcome === 'refused') return;
-    const entry = defaultCredentialEntry(pending.id);
-    if (!entry) return;
-    const port = conn.serverPort;
-    this.finding(
-      'default-credentials',
-      conn.serverIp,
-      `${pending.protocol}:${port}:${entry.id}`,
-      {
-        ...pending.evidence,
-        summary: `${pending.protocol} login with the documented default credentials of ${entry.vendor} ${entry.product} (${outcome})`,
-      },
-      {
-        protocol: pending.protocol,
-        port,
-        entry: entry.id,
-        vendor: entry.vendor,
-        product: entry.product,
-        loginResult: outcome,
-        source: entry.url,
-      },
-    );
+    const f = defaultCredentialFinding(pending.id, {
+      protocol: pending.protocol,
+      ip: conn.serverIp,
+      port: conn.serverPort,
+      evidence: pending.evidence,
+      outcome,
+    });
+    if (f) this.hosts.finding(f);
   }
 
   /** Telnet, FTP and MQTT answered: a cleartext service, which is a finding by itself. */

@@ -314,6 +314,33 @@ describe('Suricata EVE ftp, ssh and snmp events (real Suricata 7.0.10 output)', 
     expect(JSON.stringify(r)).not.toContain('public');
   });
 
+  it('a documented default login the server accepted is default-credentials, as in the capture; refused ones are not', async () => {
+    const r = await analyzeEvePath(fixture('ftp-default-logins.eve.json'));
+    expect(r.issues).toEqual([]);
+    expect(r.findings.filter((f) => f.type === 'default-credentials')).toEqual([
+      expect.objectContaining({
+        host: { ip: '10.79.0.1' },
+        subject: 'ftp:21:raspberry-pi',
+        evidence: expect.objectContaining({
+          file: 'ftp-default-logins.eve.json',
+          summary: expect.stringMatching(
+            /^ftp login with the documented default credentials of Raspberry Pi Ltd .*\(accepted\)$/,
+          ),
+        }),
+        details: expect.objectContaining({
+          protocol: 'ftp',
+          port: 21,
+          entry: 'raspberry-pi',
+          loginResult: 'accepted',
+        }),
+      }),
+    ]);
+    expect(finding(r, 'cleartext-credentials', 'ftp:21')?.occurrences).toBe(3);
+    const out = JSON.stringify(r);
+    for (const secret of ['raspberry"', 'wrong-password', '"pass"', '"pi"'])
+      expect(out).not.toContain(secret);
+  });
+
   it('a malformed ftp, ssh or snmp event is named by file and line; the good ones are kept', async () => {
     const good = text('snmp.eve.json').split('\n').filter(Boolean);
     const bad = [

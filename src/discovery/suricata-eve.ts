@@ -45,6 +45,7 @@ import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
+import { checkDefaultCredential, defaultCredentialFinding } from './rules/default-credentials.js';
 import {
   FlowTable,
   type LogFileStats,
@@ -448,6 +449,17 @@ export class EveAnalyzer {
         { protocol: 'ftp', port, anonymous },
       );
     }
+    // A documented default login (matched by the reader while the password was in memory), unless refused.
+    if (r.command === 'PASS' && r.defaultCredential !== null && !r.replyCodes.includes(530)) {
+      const f = defaultCredentialFinding(r.defaultCredential, {
+        protocol: 'ftp',
+        ip: r.destIp,
+        port,
+        evidence: ev('FTP login'),
+        outcome: r.replyCodes.includes(230) ? 'accepted' : 'not refused',
+      });
+      if (f) this.hosts.finding(f);
+    }
     if (
       (r.command === 'USER' || r.command === 'PASS') &&
       r.replyCodes.includes(530) &&
@@ -526,7 +538,7 @@ export async function analyzeEve(sources: LogSource[]): Promise<EveAnalysis> {
   const analyzer = new EveAnalyzer();
   const { issues, logs, records } = await readLogSources(
     sources,
-    (file) => new EveReader(file),
+    (file) => new EveReader(file, { credentialCheck: checkDefaultCredential }),
     (record, file, line) => analyzer.record(record, file, line),
     (base) => base,
   );

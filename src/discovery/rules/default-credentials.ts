@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CredentialCheck } from '../../dissect/credential-check.js';
+import type { Evidence, FindingObservation } from '../host-observation.js';
 import data from './default-credentials.json' with { type: 'json' };
 
 const entrySchema = z.object({
@@ -47,4 +48,38 @@ export const checkDefaultCredential: CredentialCheck = (username, password) => {
 
 export function defaultCredentialEntry(id: string): DefaultCredential | undefined {
   return byId.get(id);
+}
+
+/** What the server answered to a login with default credentials (a refused one raises nothing). */
+export type DefaultLoginOutcome = 'accepted' | 'not refused';
+
+/**
+ * The `default-credentials` finding for a login that matched entry `id` on `ip`:`port` and was not refused.
+ * One shape for every source (captures, Suricata EVE): subject `PROTOCOL:PORT:ENTRY`.
+ */
+export function defaultCredentialFinding(
+  id: string,
+  login: { protocol: string; ip: string; port: number; evidence: Evidence; outcome: DefaultLoginOutcome },
+): FindingObservation | undefined {
+  const entry = byId.get(id);
+  if (!entry) return undefined;
+  const { protocol, port, outcome } = login;
+  return {
+    type: 'default-credentials',
+    host: { ip: login.ip },
+    subject: `${protocol}:${port}:${entry.id}`,
+    evidence: {
+      ...login.evidence,
+      summary: `${protocol} login with the documented default credentials of ${entry.vendor} ${entry.product} (${outcome})`,
+    },
+    details: {
+      protocol,
+      port,
+      entry: entry.id,
+      vendor: entry.vendor,
+      product: entry.product,
+      loginResult: outcome,
+      source: entry.url,
+    },
+  };
 }

@@ -5,10 +5,23 @@
  * are counted per type. Pure; never throws.
  * @see https://docs.suricata.io/en/suricata-7.0.10/output/eve/eve-json-output.html
  */
+
+import type { CredentialCheck } from '../../dissect/credential-check.js';
 import type { InputIssue } from '../../errors.js';
-import { EVE_SCHEMAS, type EveRecord, isEveEventType } from './eve-records.js';
+import { EVE_SCHEMAS, type EveFtp, type EveRecord, isEveEventType } from './eve-records.js';
 
 export const MAX_ISSUES_PER_FILE = 200;
+
+/** FTP connections whose USER is remembered until their PASS; the oldest are forgotten first. */
+const MAX_FTP_USERS = 10_000;
+
+export interface EveReaderOptions {
+  /**
+   * Compares each FTP login (USER, then PASS on the same flow) against known default credentials while
+   * the password is in memory; the matching entry id is set on the PASS record (`defaultCredential`).
+   */
+  credentialCheck?: CredentialCheck;
+}
 
 export interface EveLine {
   record: EveRecord;
@@ -22,8 +35,13 @@ export class EveReader {
   /** Events of types Vigil does not read, by event_type. */
   readonly skipped = new Map<string, number>();
   records = 0;
+  /** flow_id → the user name its USER sent, until PASS (only with a credential check). */
+  private readonly ftpUsers = new Map<number, string>();
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly opts: EveReaderOptions = {},
+  ) {}
 
   line(raw: string, lineNo: number): EveLine | null {
     const text = raw.trim();
@@ -51,7 +69,23 @@ export class EveReader {
       return this.issue(lineNo, `${type} event: ${reasons}`);
     }
     this.records++;
+    if (r.data.event === 'ftp' && this.opts.credentialCheck) this.checkLogin(r.data, parsed);
     return { record: r.data, line: lineNo };
+  }
+
+  private checkLogin(record: EveFtp, parsed: object): void {
+    const flow = record.flowId;
+    const data = (parsed as { ftp?: { command_data?: unknown } }).ftp?.command_data;
+    if (flow === null || typeof data !== 'string') return;
+    if (record.command === 'USER') {
+      this.ftpUsers.delete(flow);
+      if (this.ftpUsers.size >= MAX_FTP_USERS) this.ftpUsers.delete(this.ftpUsers.keys().next().value!);
+      this.ftpUsers.set(flow, data);
+    } else if (record.command === 'PASS') {
+      const user = this.ftpUsers.get(flow);
+      this.ftpUsers.delete(flow);
+      record.defaultCredential = this.opts.credentialCheck!(user, new TextEncoder().encode(data)) ?? null;
+    }
   }
 
   private issue(line: number, reason: string): null {

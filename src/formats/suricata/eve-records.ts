@@ -283,6 +283,11 @@ const ftpSchema = z
       /** USER named an anonymous login (`anonymous`, `ftp`); the user name itself is not kept. */
       anonymousUser:
         command === 'USER' && FTP_ANONYMOUS_USERS.has((r.ftp.command_data ?? '').trim().toLowerCase()),
+      /**
+       * PASS only: the default-credential entry the login matched, set by `EveReader` when given a
+       * `CredentialCheck` (the password is compared there and never kept).
+       */
+      defaultCredential: null as string | null,
     };
   });
 

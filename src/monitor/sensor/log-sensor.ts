@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { type Actor, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import type { SourceResult } from '../../discovery/host-observation.js';
+import { checkDefaultCredential } from '../../discovery/rules/default-credentials.js';
 import { EveAnalyzer } from '../../discovery/suricata-eve.js';
 import { ZeekLogAnalyzer } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue } from '../../errors.js';
@@ -290,7 +291,10 @@ export class LogSensor {
       this.lines++;
       if (f.reader === null || f.readerIno !== l.position.ino) {
         // A new file under the name (rotation): its own header, its own line numbers.
-        f.reader = this.o.kind === 'zeek' ? new ZeekLogReader(f.name) : new EveReader(f.name);
+        f.reader =
+          this.o.kind === 'zeek'
+            ? new ZeekLogReader(f.name)
+            : new EveReader(f.name, { credentialCheck: checkDefaultCredential });
         f.readerIno = l.position.ino;
         if (f.header && f.header.ino === l.position.ino) {
           for (const h of f.header.lines) f.reader.line(h, 0);
