@@ -22,7 +22,6 @@
 import { basename } from 'node:path';
 import { reverseAddress } from '../dissect/dns.js';
 import { ftpProduct } from '../dissect/ftp.js';
-import { parseSshBanner } from '../dissect/ssh.js';
 import { certificateProblems } from '../dissect/x509.js';
 import type { InputIssue } from '../errors.js';
 import { EveReader } from '../formats/suricata/eve-reader.js';
@@ -52,6 +51,8 @@ import {
   type LogSource,
   loggedDhcp,
   loggedHttp,
+  loggedSnmpCommunity,
+  loggedSsh,
   readLogSources,
 } from './zeek-logs.js';
 
@@ -469,30 +470,16 @@ export class EveAnalyzer {
   }
 
   private ssh(r: EveSsh, ev: (s: string) => Evidence): void {
-    if (r.clientBanner && isHostAddress(r.srcIp)) {
-      const client = this.hosts.ip(r.srcIp);
-      client.talked = true;
-      client.seen(seconds(r.ts));
-      client.protocols.add('ssh');
-      client.addHint('ssh.banner', r.clientBanner, ev('SSH identification'));
-    }
-    if (!r.serverBanner || !isHostAddress(r.destIp) || r.destPort === null) return;
-    const server = this.hosts.ip(r.destIp);
-    server.talked = true;
-    server.seen(seconds(r.ts));
-    server.protocols.add('ssh');
-    server.addHint('ssh.banner', r.serverBanner, ev('SSH identification'));
-    const b = parseSshBanner(r.serverBanner);
-    server.service(
-      r.destPort,
-      'tcp',
-      {
-        protocol: 'ssh',
-        encrypted: true,
-        ...(b ? { product: b.product ?? b.softwareVersion, version: b.productVersion ?? null } : {}),
-      },
-      ev('SSH banner'),
-    );
+    if (r.destPort === null) return;
+    loggedSsh(this.hosts, {
+      client: r.srcIp,
+      server: r.destIp,
+      port: r.destPort,
+      time: seconds(r.ts),
+      clientBanner: r.clientBanner,
+      serverBanner: r.serverBanner,
+      ev,
+    });
   }
 
   private snmp(r: EveSnmp, ev: (s: string) => Evidence): void {
@@ -514,22 +501,14 @@ export class EveAnalyzer {
       );
       return;
     }
-    if (r.communitySent) {
-      const details = {
-        protocol: 'snmp',
+    if (r.communitySent)
+      loggedSnmpCommunity(this.hosts, {
+        agent: agentIp,
         port: 161,
         version: r.version,
         defaultCommunity: r.defaultCommunity,
-      };
-      this.finding(
-        'cleartext-credentials',
-        agentIp,
-        'snmp:161',
-        ev(`SNMP ${r.version} community string sent in cleartext`),
-        details,
-      );
-      this.finding('insecure-protocol', agentIp, 'snmp:161', ev(`SNMP ${r.version}`), details);
-    }
+        ev,
+      });
   }
 }
 

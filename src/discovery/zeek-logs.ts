@@ -654,32 +654,15 @@ export class ZeekLogAnalyzer {
 
   private ssh(r: ZeekSsh, file: string, line: number): void {
     const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/tcp`;
-    const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
-    // Each side's identification line, as the capture analyzer keeps it (SSH 1.x raises nothing there either).
-    if (r.clientBanner && isHostAddress(r.origH)) {
-      const client = this.hosts.ip(r.origH);
-      client.talked = true;
-      client.seen(seconds(r.ts));
-      client.protocols.add('ssh');
-      client.addHint('ssh.banner', r.clientBanner, ev('SSH identification'));
-    }
-    if (!r.serverBanner || !isHostAddress(r.respH)) return;
-    const server = this.hosts.ip(r.respH);
-    server.talked = true;
-    server.seen(seconds(r.ts));
-    server.protocols.add('ssh');
-    server.addHint('ssh.banner', r.serverBanner, ev('SSH identification'));
-    const b = parseSshBanner(r.serverBanner);
-    server.service(
-      r.respP,
-      'tcp',
-      {
-        protocol: 'ssh',
-        encrypted: true,
-        ...(b ? { product: b.product ?? b.softwareVersion, version: b.productVersion ?? null } : {}),
-      },
-      ev('SSH banner'),
-    );
+    loggedSsh(this.hosts, {
+      client: r.origH,
+      server: r.respH,
+      port: r.respP,
+      time: seconds(r.ts),
+      clientBanner: r.clientBanner,
+      serverBanner: r.serverBanner,
+      ev: (summary) => this.evidence(file, line, r.ts, summary, connection),
+    });
   }
 
   private snmp(r: ZeekSnmp, file: string, line: number): void {
@@ -700,22 +683,14 @@ export class ZeekLogAnalyzer {
       );
       if (r.sysDescr) agent.addHint('snmp.sysDescr', r.sysDescr, ev(`SNMP ${r.version} response`));
     }
-    if (r.communitySent) {
-      const details = {
-        protocol: 'snmp',
+    if (r.communitySent)
+      loggedSnmpCommunity(this.hosts, {
+        agent: r.respH,
         port: r.respP,
         version: r.version,
         defaultCommunity: r.defaultCommunity,
-      };
-      this.finding(
-        'cleartext-credentials',
-        r.respH,
-        `snmp:${r.respP}`,
-        ev(`SNMP ${r.version} community string sent in cleartext`),
-        details,
-      );
-      this.finding('insecure-protocol', r.respH, `snmp:${r.respP}`, ev(`SNMP ${r.version}`), details);
-    }
+        ev,
+      });
   }
 }
 
@@ -762,11 +737,6 @@ export class FlowTable {
 }
 
 /**
- * What an answered cleartext HTTP request says beyond the service itself, by the capture analyzer's rules:
- * an admin or login path the server answered (or asked credentials for), and a PACS/DICOMweb patient query
- * answered with data.
- */
-/**
  * One DHCP exchange as a sensor's log reports it (Zeek dhcp.log, Suricata's EVE dhcp event): the server
  * offers DHCP on 67/udp; the client, known by its MAC, gives its host name, FQDN and vendor class (hints
  * for fingerprinting) and the address it was leased or already uses.
@@ -812,6 +782,87 @@ export function loggedDhcp(
     h.talked = true;
     h.seen(d.time);
   }
+}
+
+/**
+ * One SSH connection's identification lines as a sensor's log reports them (Zeek ssh.log, Suricata's EVE
+ * ssh event): each side's line as an `ssh.banner` hint, and the server's SSH service with the product and
+ * version its line names, as the capture analyzer keeps them (SSH raises no finding there either).
+ */
+export function loggedSsh(
+  hosts: HostTable,
+  s: {
+    client: string;
+    server: string;
+    port: number;
+    time: number;
+    clientBanner: string | null;
+    serverBanner: string | null;
+    ev: (summary: string) => Evidence;
+  },
+): void {
+  if (s.clientBanner && isHostAddress(s.client)) {
+    const client = hosts.ip(s.client);
+    client.talked = true;
+    client.seen(s.time);
+    client.protocols.add('ssh');
+    client.addHint('ssh.banner', s.clientBanner, s.ev('SSH identification'));
+  }
+  if (!s.serverBanner || !isHostAddress(s.server)) return;
+  const server = hosts.ip(s.server);
+  server.talked = true;
+  server.seen(s.time);
+  server.protocols.add('ssh');
+  server.addHint('ssh.banner', s.serverBanner, s.ev('SSH identification'));
+  const b = parseSshBanner(s.serverBanner);
+  server.service(
+    s.port,
+    'tcp',
+    {
+      protocol: 'ssh',
+      encrypted: true,
+      ...(b ? { product: b.product ?? b.softwareVersion, version: b.productVersion ?? null } : {}),
+    },
+    s.ev('SSH banner'),
+  );
+}
+
+/**
+ * An SNMP v1/v2c request as a sensor's log reports it (Zeek snmp.log, Suricata's EVE snmp event): the
+ * community string crossed the network in cleartext, so `cleartext-credentials` and `insecure-protocol`
+ * on the agent, as the capture analyzer raises them; never the string itself.
+ */
+export function loggedSnmpCommunity(
+  hosts: HostTable,
+  c: {
+    agent: string;
+    port: number;
+    version: string;
+    defaultCommunity: boolean;
+    ev: (summary: string) => Evidence;
+  },
+): void {
+  const details = {
+    protocol: 'snmp',
+    port: c.port,
+    version: c.version,
+    defaultCommunity: c.defaultCommunity,
+  };
+  const subject = `snmp:${c.port}`;
+  hosts.finding({
+    type: 'cleartext-credentials',
+    host: { ip: c.agent },
+    subject,
+    evidence: c.ev(`SNMP ${c.version} community string sent in cleartext`),
+    details,
+  });
+  hosts.finding({
+    type: 'insecure-protocol',
+    host: { ip: c.agent },
+    subject,
+    evidence: c.ev(`SNMP ${c.version}`),
+    details,
+  });
 }
 
 /**
@@ -879,6 +930,11 @@ export function loggedHttp(
   });
 }
 
+/**
+ * What an answered cleartext HTTP request says beyond the service itself, by the capture analyzer's rules:
+ * an admin or login path the server answered (or asked credentials for), and a PACS/DICOMweb patient query
+ * answered with data.
+ */
 function answeredHttp(
   hosts: HostTable,
   a: {
