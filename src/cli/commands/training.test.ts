@@ -104,7 +104,7 @@ describe('vigil training (built binary)', { timeout: 300_000 }, () => {
   });
 
   it('records a completion by hand, then shows status, compliance, target and reminders', async () => {
-    const done = await vigil([
+    const complete = [
       'training',
       'complete',
       '--person',
@@ -113,22 +113,10 @@ describe('vigil training (built binary)', { timeout: 300_000 }, () => {
       'SEC-101',
       '--date',
       '2025-06-15',
-    ]);
+    ];
+    const done = await vigil(complete);
     expect(done.stdout).toBe('Recorded: Maya Patel completed SEC-101 on 2025-06-15\n');
-    expect(
-      (
-        await vigil([
-          'training',
-          'complete',
-          '--person',
-          'E1000',
-          '--course',
-          'SEC-101',
-          '--date',
-          '2025-06-15',
-        ])
-      ).stdout,
-    ).toMatch(/^Already recorded/);
+    expect((await vigil(complete)).stdout).toMatch(/^Already recorded/);
     const status = JSON.parse(
       (await vigil(['training', 'status', '--overdue', '--now', '2026-06-01', '--json'])).stdout,
     );
