@@ -50,6 +50,7 @@ import type {
   SourceResult,
 } from './host-observation.js';
 import { HostBuilder, HostTable, iso } from './host-table.js';
+import { payloadPhiFinding } from './payload-phi-finding.js';
 import { isPlaceholderValue } from './placeholder-value.js';
 import { checkDefaultCredential, defaultCredentialFinding } from './rules/default-credentials.js';
 
@@ -858,17 +859,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     where: string,
     details: FindingObservation['details'],
   ): void {
-    const what =
-      phi.kind === 'HL7'
-        ? `HL7 ${phi.messageType ?? 'message'} with ${phi.segments.join(', ')}`
-        : `DICOM data set with ${phi.keywords.join(', ')}`;
-    this.finding('cleartext-phi', ip, subject, ev(`${what} in cleartext: ${where}`), {
-      ...details,
-      payload: phi.kind,
-      ...(phi.kind === 'HL7'
-        ? { segments: phi.segments, fields: phi.fields }
-        : { tags: phi.tags.map((t, i) => `${t} ${phi.keywords[i]}`) }),
-    });
+    this.hosts.finding(payloadPhiFinding(ip, subject, phi, ev, where, details));
   }
 
   /** Remembers where an announced FTP data connection will go, so its bytes can be checked. */

@@ -341,6 +341,47 @@ describe('Suricata EVE ftp, ssh and snmp events (real Suricata 7.0.10 output)', 
       expect(out).not.toContain(secret);
   });
 
+  it('mqtt (mosquitto): what the capture analyzer finds in the same traffic, nothing of the password or the patient', async () => {
+    const r = await analyzeEvePath(fixture('mqtt-mosquitto.eve.json'));
+    expect(r.issues).toEqual([]);
+    expect(host(r, '10.77.0.1').services).toEqual([
+      expect.objectContaining({ port: 1883, transport: 'tcp', protocol: 'mqtt', encrypted: false }),
+    ]);
+    const client = host(r, '10.77.0.2');
+    expect(client.protocols).toContain('mqtt');
+    expect(client.hints.filter((h) => h.kind === 'mqtt.clientId').map((h) => h.value)).toEqual(
+      expect.arrayContaining(['infusion-gw-01', 'pump-7', 'legacy-monitor', 'nurse-station']),
+    );
+    // The same four findings as src/discovery/capture-analyzer-protocols.test.ts on the capture.
+    expect(r.findings.map((f) => `${f.type} ${f.host.ip} ${f.subject}`).sort()).toEqual([
+      'cleartext-credentials 10.77.0.1 mqtt:1883',
+      'cleartext-phi 10.77.0.2 mqtt:1883',
+      'default-credentials 10.77.0.1 mqtt:1883:hikvision-admin',
+      'insecure-protocol 10.77.0.1 mqtt:1883',
+    ]);
+    const phi = r.findings.find((f) => f.type === 'cleartext-phi')!;
+    expect(phi.details).toMatchObject({
+      protocol: 'mqtt',
+      topic: 'ward/icu/hl7/adt',
+      payload: 'HL7',
+      segments: ['PID', 'NK1'],
+    });
+    expect(phi.evidence.summary).toMatch(/^HL7 ADT\^A04 with PID, NK1 in cleartext: MQTT PUBLISH/);
+    expect(r.findings.find((f) => f.type === 'default-credentials')?.details).toMatchObject({
+      entry: 'hikvision-admin',
+      loginResult: 'accepted',
+    });
+    expect(finding(r, 'cleartext-credentials', 'mqtt:1883')?.details).toEqual({
+      protocol: 'mqtt',
+      port: 1883,
+      usernameSent: true,
+      passwordSent: true,
+    });
+    const out = JSON.stringify(r);
+    for (const secret of ['"12345"', 'Doe^Jane', 'MRN12345', '123456789', 'JOHNSON'])
+      expect(out).not.toContain(secret);
+  });
+
   it('a malformed ftp, ssh or snmp event is named by file and line; the good ones are kept', async () => {
     const good = text('snmp.eve.json').split('\n').filter(Boolean);
     const bad = [

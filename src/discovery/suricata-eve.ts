@@ -1,8 +1,8 @@
 /**
- * @module Passive discovery from Suricata EVE JSON: flow, dhcp, dns, http, tls, alert, ftp, ssh and snmp events → hosts,
- * services, fingerprint hints, findings and flows, by the capture analyzer's rules (same hint kinds,
- * finding subjects and minimisation) so a hospital that runs Suricata feeds the inventory as a capture
- * would. Evidence names the EVE file and line (`Evidence.source = 'log'`, `packet` = line number).
+ * @module Passive discovery from Suricata EVE JSON: flow, dhcp, dns, http, tls, alert, ftp, ssh, snmp and
+ * mqtt events → hosts, services, fingerprint hints, findings and flows, by the capture analyzer's rules
+ * (same hint kinds, finding subjects and minimisation) so a hospital that runs Suricata feeds the
+ * inventory as a capture would. Evidence names the EVE file and line (`Evidence.source = 'log'`, `packet` = line number).
  *
  * What each event says:
  * - flow: the server answered the handshake (SYN+ACK in `tcp.tcp_flags_tc`) → a service at dest_ip:dest_port,
@@ -17,11 +17,14 @@
  *   anonymous or not), logins refused with 530 (failed-login), as captures judge them.
  * - ssh: both identification lines as `ssh.banner` hints; the server's product and version on its service.
  * - snmp: the agent's service and version; a v1/v2c community → cleartext-credentials and insecure-protocol.
+ * - mqtt: the client id, credentials in cleartext, refused and default logins, the broker's cleartext
+ *   service, patient data published in cleartext (cleartext-phi), as captures judge them.
  */
 
 import { basename } from 'node:path';
 import { reverseAddress } from '../dissect/dns.js';
 import { ftpProduct } from '../dissect/ftp.js';
+import { isMqttLoginRefused } from '../dissect/mqtt.js';
 import { certificateProblems } from '../dissect/x509.js';
 import type { InputIssue } from '../errors.js';
 import { EveReader } from '../formats/suricata/eve-reader.js';
@@ -32,6 +35,7 @@ import type {
   EveFlow,
   EveFtp,
   EveHttp,
+  EveMqtt,
   EveRecord,
   EveSnmp,
   EveSsh,
@@ -44,6 +48,7 @@ import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
+import { payloadPhiFinding } from './payload-phi-finding.js';
 import { checkDefaultCredential, defaultCredentialFinding } from './rules/default-credentials.js';
 import {
   FlowTable,
@@ -114,6 +119,9 @@ function firstTime<K>(set: Set<K>, key: K): boolean {
   set.add(key);
   return true;
 }
+
+/** Ports MQTT brokers listen on (1883 cleartext, 8883 TLS): EVE logs each message in its own direction. */
+const MQTT_BROKER_PORTS = new Set([1883, 8883]);
 
 const SYN = 0x02;
 const ACK = 0x10;
@@ -190,6 +198,9 @@ export class EveAnalyzer {
         return;
       case 'snmp':
         this.snmp(r, ev);
+        return;
+      case 'mqtt':
+        this.mqtt(r, ev);
         return;
     }
   }
@@ -509,6 +520,76 @@ export class EveAnalyzer {
         defaultCommunity: r.defaultCommunity,
         ev,
       });
+  }
+
+  private mqtt(r: EveMqtt, ev: (s: string) => Evidence): void {
+    // A broker's message to a subscriber is logged from the broker: its port is then the source port.
+    const fromBroker =
+      r.srcPort !== null && MQTT_BROKER_PORTS.has(r.srcPort) && !MQTT_BROKER_PORTS.has(r.destPort ?? -1);
+    const broker = fromBroker ? r.srcIp : r.destIp;
+    const client = fromBroker ? r.destIp : r.srcIp;
+    const port = (fromBroker ? r.srcPort : r.destPort) ?? 1883;
+    if (!isHostAddress(broker)) return;
+    const server = this.hosts.ip(broker);
+    server.protocols.add('mqtt');
+    const c = r.connect;
+    if (c && !fromBroker) {
+      if (isHostAddress(client)) {
+        const h = this.hosts.ip(client);
+        h.protocols.add('mqtt');
+        if (c.clientId) h.addHint('mqtt.clientId', c.clientId, ev('MQTT CONNECT client identifier'));
+      }
+      if (c.passwordSent)
+        this.finding(
+          'cleartext-credentials',
+          broker,
+          `mqtt:${port}`,
+          ev(`MQTT${c.version ? ` ${c.version}` : ''} CONNECT with user name and password in cleartext`),
+          { protocol: 'mqtt', port, usernameSent: c.usernameSent, passwordSent: true },
+        );
+    }
+    if (r.connackCode !== null) {
+      server.talked = true;
+      server.seen(seconds(r.ts));
+      server.service(port, 'tcp', { protocol: 'mqtt', encrypted: false }, ev('MQTT server answered'));
+      this.finding('insecure-protocol', broker, `mqtt:${port}`, ev('MQTT in use (cleartext)'), {
+        protocol: 'mqtt',
+        port,
+      });
+      const refused = isMqttLoginRefused(r.connackCode);
+      if (refused && c && (c.usernameSent || c.passwordSent) && isHostAddress(client))
+        this.failedLogins.refused('mqtt', client, broker, port, ev(`MQTT CONNACK ${r.connackCode}`));
+    }
+    // A documented default login, unless the broker refused it (any CONNACK but 0; none logged: not refused).
+    if (r.defaultCredential !== null && (r.connackCode === null || r.connackCode === 0)) {
+      const f = defaultCredentialFinding(r.defaultCredential, {
+        protocol: 'mqtt',
+        ip: broker,
+        port,
+        evidence: ev('MQTT CONNECT'),
+        outcome: r.connackCode === 0 ? 'accepted' : 'not refused',
+      });
+      if (f) this.hosts.finding(f);
+    }
+    const p = r.publish;
+    if (p?.patientData) {
+      const sender = fromBroker ? broker : client;
+      if (isHostAddress(sender))
+        this.hosts.finding(
+          payloadPhiFinding(
+            sender,
+            `mqtt:${port}`,
+            p.patientData,
+            ev,
+            `MQTT PUBLISH to ${p.topic.slice(0, 100)}`,
+            {
+              protocol: 'mqtt',
+              port,
+              topic: p.topic,
+            },
+          ),
+        );
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module Reads Suricata EVE JSON (one event per line) into typed records. The caller hands over lines (a
  * whole file, or lines as a followed file grows); a line that is not an EVE event becomes one issue naming
- * the file and line and is skipped; event types Vigil does not use (`stats`, `fileinfo`, `anomaly`, `mqtt` …)
+ * the file and line and is skipped; event types Vigil does not use (`stats`, `fileinfo`, `anomaly`, `ftp_data` …)
  * are counted per type. Pure; never throws.
  * @see https://docs.suricata.io/en/suricata-7.0.10/output/eve/eve-json-output.html
  */
@@ -17,8 +17,9 @@ const MAX_FTP_USERS = 10_000;
 
 export interface EveReaderOptions {
   /**
-   * Compares each FTP login (USER, then PASS on the same flow) against known default credentials while
-   * the password is in memory; the matching entry id is set on the PASS record (`defaultCredential`).
+   * Compares each FTP login (USER, then PASS on the same flow) and MQTT CONNECT against known default
+   * credentials while the password is in memory; the matching entry id is set on the PASS or CONNECT
+   * record (`defaultCredential`).
    */
   credentialCheck?: CredentialCheck;
 }
@@ -70,6 +71,15 @@ export class EveReader {
     }
     this.records++;
     if (r.data.event === 'ftp' && this.opts.credentialCheck) this.checkLogin(r.data, parsed);
+    if (r.data.event === 'mqtt' && this.opts.credentialCheck && r.data.connect?.passwordSent) {
+      const c = (parsed as { mqtt?: { connect?: { username?: unknown; password?: unknown } } }).mqtt?.connect;
+      if (typeof c?.password === 'string')
+        r.data.defaultCredential =
+          this.opts.credentialCheck(
+            typeof c.username === 'string' ? c.username : undefined,
+            new TextEncoder().encode(c.password),
+          ) ?? null;
+    }
     return { record: r.data, line: lineNo };
   }
 

@@ -1,16 +1,18 @@
 /**
  * @module Typed records for the Suricata EVE JSON events Vigil reads: flow, alert, dns, http, tls, dhcp, ftp,
- * ssh and snmp.
+ * ssh, snmp and mqtt.
  * Field names follow Suricata's EVE schema; record shapes are Vigil's (camelCase, ISO-8601 UTC times,
  * IPv6 in RFC 5952 text: Suricata writes it uncompressed). Only what discovery uses is kept; URLs lose their
- * query string; FTP command arguments and SNMP communities are judged here (anonymous user, default
- * community) and never leave this file; no payload field is read at all.
+ * query string; FTP command arguments, SNMP communities and MQTT message payloads are judged here
+ * (anonymous user, default community, patient data) and never leave this file; MQTT and FTP passwords are
+ * judged by `EveReader` (default credentials) and never kept.
  * @see https://docs.suricata.io/en/suricata-7.0.10/output/eve/eve-json-format.html
  * @see suricata/etc/schema.json (the EVE schema shipped with Suricata 7)
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { FTP_ANONYMOUS_USERS } from '../../dissect/ftp.js';
+import { findPatientData } from '../../dissect/payload-phi.js';
 import { DEFAULT_COMMUNITIES } from '../../dissect/snmp.js';
 import { compressIpv6, ipv6Groups } from '../../inventory/identity.js';
 import { isStorableEpochSeconds } from '../../time-range.js';
@@ -344,6 +346,53 @@ const snmpSchema = z
     };
   });
 
+const MQTT_VERSIONS: Record<number, string> = { 3: '3.1', 4: '3.1.1', 5: '5.0' };
+
+const mqttSchema = z
+  .object({
+    ...common,
+    mqtt: z.object({
+      connect: z
+        .object({
+          protocol_version: z.number().optional(),
+          client_id: z.string().optional(),
+          flags: z.object({ username: z.boolean().optional(), password: z.boolean().optional() }).optional(),
+        })
+        .optional(),
+      connack: z.object({ return_code: z.number().int().min(0).max(255).optional() }).optional(),
+      publish: z.object({ topic: z.string().optional(), message: z.string().optional() }).optional(),
+    }),
+  })
+  .transform((r) => {
+    const { connect, connack, publish } = r.mqtt;
+    return {
+      event: 'mqtt' as const,
+      ...base(r),
+      connect: connect
+        ? {
+            version: MQTT_VERSIONS[connect.protocol_version ?? 0] ?? null,
+            clientId: connect.client_id ?? null,
+            usernameSent: connect.flags?.username ?? false,
+            passwordSent: connect.flags?.password ?? false,
+          }
+        : null,
+      /** The broker's CONNACK code (3.x return code or 5.0 reason code); 0 accepts. */
+      connackCode: connack ? (connack.return_code ?? 0) : null,
+      publish: publish
+        ? {
+            topic: (publish.topic ?? '').slice(0, 200),
+            /** Patient data in the message as far as Suricata logged it; the message itself is not kept. */
+            patientData:
+              publish.message !== undefined
+                ? (findPatientData(new TextEncoder().encode(publish.message)) ?? null)
+                : null,
+          }
+        : null,
+      /** CONNECT only: the default-credential entry the login matched, set by `EveReader` (see ftp). */
+      defaultCredential: null as string | null,
+    };
+  });
+
 export const EVE_SCHEMAS = {
   flow: flowSchema,
   alert: alertSchema,
@@ -354,6 +403,7 @@ export const EVE_SCHEMAS = {
   ftp: ftpSchema,
   ssh: sshSchema,
   snmp: snmpSchema,
+  mqtt: mqttSchema,
 } as const;
 
 export type EveEventType = keyof typeof EVE_SCHEMAS;
@@ -366,7 +416,18 @@ export type EveDhcp = z.output<typeof dhcpSchema>;
 export type EveFtp = z.output<typeof ftpSchema>;
 export type EveSsh = z.output<typeof sshSchema>;
 export type EveSnmp = z.output<typeof snmpSchema>;
-export type EveRecord = EveFlow | EveAlert | EveDns | EveHttp | EveTls | EveDhcp | EveFtp | EveSsh | EveSnmp;
+export type EveMqtt = z.output<typeof mqttSchema>;
+export type EveRecord =
+  | EveFlow
+  | EveAlert
+  | EveDns
+  | EveHttp
+  | EveTls
+  | EveDhcp
+  | EveFtp
+  | EveSsh
+  | EveSnmp
+  | EveMqtt;
 
 export function isEveEventType(t: string): t is EveEventType {
   return Object.hasOwn(EVE_SCHEMAS, t);
