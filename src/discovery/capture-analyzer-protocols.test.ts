@@ -154,6 +154,27 @@ describe('capture analyzer: FTP default logins', () => {
   });
 });
 
+describe('capture analyzer: SMB dialects', () => {
+  it('Samba: SMBv1 negotiated is insecure-protocol smbv1:PORT; SMB 3.1.1 is not', async () => {
+    const nt1 = await analyzeCapture(fixture('dissect/smb/samba-nt1-lan.pcap'), { file: 'nt1.pcap' });
+    expect(nt1.findings.map((f) => `${f.type} ${f.host.ip} ${f.subject}`)).toEqual([
+      'insecure-protocol 10.30.0.5 smbv1:4450',
+    ]);
+    const server = nt1.hosts.find((h) => h.ips.includes('10.30.0.5'))!;
+    expect(server.services).toEqual([
+      expect.objectContaining({ port: 4450, protocol: 'smb', version: 'NT LANMAN 1.0' }),
+    ]);
+    const smb3 = await analyzeCapture(fixture('dissect/smb/samba-smb1-to-smb3-lan.pcap'), {
+      file: 'smb3.pcap',
+    });
+    expect(smb3.findings).toEqual([]);
+    // Its SMB1 NEGOTIATE was answered with the SMB2 wildcard (2.???); the SMB2 NEGOTIATE chose 3.1.1.
+    expect(smb3.hosts.find((h) => h.ips.includes('10.30.0.6'))!.services).toEqual([
+      expect.objectContaining({ port: 4450, protocol: 'smb', version: '3.1.1' }),
+    ]);
+  });
+});
+
 describe('capture analyzer: DHCPv6', () => {
   it('binds the client by the MAC in its DUID: name, vendor class, ORO, the assigned address; the server by port 547', async () => {
     const r = await analyzeCapture(fixture('dissect/dhcpv6/dnsmasq-dhclient.pcap'), { file: 'dhcpv6.pcap' });

@@ -757,8 +757,15 @@ export class CaptureAnalyzer implements TcpConsumer {
         return;
       case 'smb': {
         const s = e as SmbEvent;
+        // `2.???` (an SMB1 NEGOTIATE answered with the SMB2 wildcard) is not the dialect yet: the SMB2
+        // NEGOTIATE that follows names it.
         if (s.type === 'negotiate-response')
-          server.service(port, 'tcp', { protocol: 'smb', version: s.dialect }, ev('SMB negotiate response'));
+          server.service(
+            port,
+            'tcp',
+            { protocol: 'smb', ...(s.dialect !== '2.???' ? { version: s.dialect } : {}) },
+            ev('SMB negotiate response'),
+          );
         if (s.type === 'negotiate-response' && s.smb1InUse) {
           this.finding(
             'insecure-protocol',

@@ -382,6 +382,31 @@ describe('Suricata EVE ftp, ssh and snmp events (real Suricata 7.0.10 output)', 
       expect(out).not.toContain(secret);
   });
 
+  it('smb (Samba): SMBv1 negotiated is insecure-protocol, SMB 3.1.1 is not; dialects and native OS as captures name them', async () => {
+    const r = await analyzeEvePath(fixture('smb-samba.eve.json'));
+    expect(r.issues).toEqual([]);
+    // The two Samba sessions, rewritten onto LAN addresses (test/fixtures/dissect/smb/PROVENANCE.md).
+    expect(host(r, '10.30.0.5').services).toEqual([
+      expect.objectContaining({ port: 4450, transport: 'tcp', protocol: 'smb', version: 'NT LANMAN 1.0' }),
+    ]);
+    expect(host(r, '10.30.0.6').services).toEqual([
+      expect.objectContaining({ port: 4450, transport: 'tcp', protocol: 'smb', version: '3.1.1' }),
+    ]);
+    expect(r.findings.map((f) => `${f.type} ${f.host.ip} ${f.subject}`)).toEqual([
+      'insecure-protocol 10.30.0.5 smbv1:4450',
+    ]);
+    expect(finding(r, 'insecure-protocol', 'smbv1:4450')).toMatchObject({
+      details: { protocol: 'smb', port: 4450, dialect: 'NT LANMAN 1.0' },
+      evidence: { summary: 'SMBv1 negotiated (NT LANMAN 1.0)' },
+    });
+    expect(host(r, '10.30.0.5').hints).toContainEqual(
+      expect.objectContaining({ kind: 'smb.os', value: 'Windows 6.1' }),
+    );
+    expect(host(r, '10.30.0.9').hints).toContainEqual(
+      expect.objectContaining({ kind: 'smb.os', value: 'Unix' }),
+    );
+  });
+
   it('a malformed ftp, ssh or snmp event is named by file and line; the good ones are kept', async () => {
     const good = text('snmp.eve.json').split('\n').filter(Boolean);
     const bad = [

@@ -1,6 +1,6 @@
 /**
- * @module Passive discovery from Suricata EVE JSON: flow, dhcp, dns, http, tls, alert, ftp, ssh, snmp and
- * mqtt events → hosts, services, fingerprint hints, findings and flows, by the capture analyzer's rules
+ * @module Passive discovery from Suricata EVE JSON: flow, dhcp, dns, http, tls, alert, ftp, ssh, snmp,
+ * mqtt and smb events → hosts, services, fingerprint hints, findings and flows, by the capture analyzer's rules
  * (same hint kinds, finding subjects and minimisation) so a hospital that runs Suricata feeds the
  * inventory as a capture would. Evidence names the EVE file and line (`Evidence.source = 'log'`, `packet` = line number).
  *
@@ -19,6 +19,8 @@
  * - snmp: the agent's service and version; a v1/v2c community → cleartext-credentials and insecure-protocol.
  * - mqtt: the client id, credentials in cleartext, refused and default logins, the broker's cleartext
  *   service, patient data published in cleartext (cleartext-phi), as captures judge them.
+ * - smb: the negotiated dialect on the server's SMB service, SMBv1 → insecure-protocol `smbv1:PORT`, and
+ *   the native OS strings of SMB1 session setup as `smb.os` hints.
  */
 
 import { basename } from 'node:path';
@@ -37,6 +39,7 @@ import type {
   EveHttp,
   EveMqtt,
   EveRecord,
+  EveSmb,
   EveSnmp,
   EveSsh,
   EveTls,
@@ -201,6 +204,9 @@ export class EveAnalyzer {
         return;
       case 'mqtt':
         this.mqtt(r, ev);
+        return;
+      case 'smb':
+        this.smb(r, ev);
         return;
     }
   }
@@ -590,6 +596,34 @@ export class EveAnalyzer {
           ),
         );
     }
+  }
+
+  private smb(r: EveSmb, ev: (s: string) => Evidence): void {
+    // Suricata logs each SMB transaction with the client as source, whatever the packet direction.
+    if (!isHostAddress(r.destIp) || r.destPort === null) return;
+    const server = this.hosts.ip(r.destIp);
+    if (r.negotiated && r.dialect !== null) {
+      server.talked = true;
+      server.seen(seconds(r.ts));
+      server.service(
+        r.destPort,
+        'tcp',
+        // `2.???`: an SMB1 NEGOTIATE answered with the SMB2 wildcard; the SMB2 NEGOTIATE names the dialect.
+        { protocol: 'smb', ...(r.dialect !== '2.???' ? { version: r.dialect } : {}) },
+        ev('SMB negotiate response'),
+      );
+      if (r.smb1)
+        this.finding(
+          'insecure-protocol',
+          r.destIp,
+          `smbv1:${r.destPort}`,
+          ev(`SMBv1 negotiated (${r.dialect})`),
+          { protocol: 'smb', port: r.destPort, dialect: r.dialect },
+        );
+    }
+    if (r.serverOs) server.addHint('smb.os', r.serverOs, ev('SMB session setup'));
+    if (r.clientOs && isHostAddress(r.srcIp))
+      this.hosts.ip(r.srcIp).addHint('smb.os', r.clientOs, ev('SMB session setup'));
   }
 }
 

@@ -100,10 +100,10 @@ describe('readEve', () => {
 });
 
 describe('EVE reader fuzzing', () => {
-  // Every event type read: the hospital-LAN events plus the ftp, ssh, snmp and mqtt fixtures.
+  // Every event type read: the hospital-LAN events plus the ftp, ssh, snmp, mqtt and smb fixtures.
   const sample = [
     text,
-    ...['telnet-ftp-ssh', 'ftp-anonymous', 'snmp', 'mqtt-mosquitto'].map((f) =>
+    ...['telnet-ftp-ssh', 'ftp-anonymous', 'snmp', 'mqtt-mosquitto', 'smb-samba'].map((f) =>
       readFileSync(new URL(`./fixtures/${f}.eve.json`, import.meta.url), 'utf8'),
     ),
   ].flatMap((t) => t.split('\n').filter(Boolean));

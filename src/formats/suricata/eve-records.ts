@@ -1,6 +1,6 @@
 /**
  * @module Typed records for the Suricata EVE JSON events Vigil reads: flow, alert, dns, http, tls, dhcp, ftp,
- * ssh, snmp and mqtt.
+ * ssh, snmp, mqtt and smb.
  * Field names follow Suricata's EVE schema; record shapes are Vigil's (camelCase, ISO-8601 UTC times,
  * IPv6 in RFC 5952 text: Suricata writes it uncompressed). Only what discovery uses is kept; URLs lose their
  * query string; FTP command arguments, SNMP communities and MQTT message payloads are judged here
@@ -346,6 +346,46 @@ const snmpSchema = z
     };
   });
 
+/** Suricata's SMB2/3 dialect spelling → the capture dissector's (`3.11` → `3.1.1`); SMB1 strings as they are. */
+const SMB2_DIALECTS: Record<string, string> = {
+  '2.02': '2.0.2',
+  '2.10': '2.1',
+  '2.22': '2.2.2',
+  '2.24': '2.2.4',
+  '2.??': '2.???',
+  '3.00': '3.0',
+  '3.02': '3.0.2',
+  '3.10': '3.1',
+  '3.11': '3.1.1',
+};
+
+const smbSchema = z
+  .object({
+    ...common,
+    smb: z.object({
+      command: z.string().optional(),
+      dialect: z.string().optional(),
+      request: z.object({ native_os: z.string().optional() }).optional(),
+      response: z.object({ native_os: z.string().optional() }).optional(),
+    }),
+  })
+  .transform((r) => {
+    const command = r.smb.command ?? '';
+    const dialect = r.smb.dialect && r.smb.dialect !== 'unknown' ? r.smb.dialect : null;
+    return {
+      event: 'smb' as const,
+      ...base(r),
+      /** The server's answer to a NEGOTIATE: the dialect the connection speaks. */
+      negotiated: /_NEGOTIATE_PROTOCOL$/.test(command) && dialect !== null,
+      dialect: dialect === null ? null : (SMB2_DIALECTS[dialect] ?? dialect),
+      /** SMB1 chosen (an SMB1 dialect string such as `NT LM 0.12`, not `2.??` or `3.11`). */
+      smb1: dialect !== null && !/^\d\./.test(dialect),
+      /** Session setup's native OS strings (SMB1 only): the server's and the client's. */
+      serverOs: r.smb.response?.native_os || null,
+      clientOs: r.smb.request?.native_os || null,
+    };
+  });
+
 const MQTT_VERSIONS: Record<number, string> = { 3: '3.1', 4: '3.1.1', 5: '5.0' };
 
 const mqttSchema = z
@@ -404,6 +444,7 @@ export const EVE_SCHEMAS = {
   ssh: sshSchema,
   snmp: snmpSchema,
   mqtt: mqttSchema,
+  smb: smbSchema,
 } as const;
 
 export type EveEventType = keyof typeof EVE_SCHEMAS;
@@ -417,6 +458,7 @@ export type EveFtp = z.output<typeof ftpSchema>;
 export type EveSsh = z.output<typeof sshSchema>;
 export type EveSnmp = z.output<typeof snmpSchema>;
 export type EveMqtt = z.output<typeof mqttSchema>;
+export type EveSmb = z.output<typeof smbSchema>;
 export type EveRecord =
   | EveFlow
   | EveAlert
@@ -427,7 +469,8 @@ export type EveRecord =
   | EveFtp
   | EveSsh
   | EveSnmp
-  | EveMqtt;
+  | EveMqtt
+  | EveSmb;
 
 export function isEveEventType(t: string): t is EveEventType {
   return Object.hasOwn(EVE_SCHEMAS, t);
