@@ -72,10 +72,18 @@ export async function importCaptures(h: DbHandle, bySite: Record<string, string[
 
 /** Resolves once the ingest consumer has nothing pending or unacknowledged. */
 export async function drained(nc: NatsConnection, names: ScaleoutNames, timeoutMs = 30_000): Promise<void> {
-  const jsm = await nc.jetstreamManager();
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const info = await jsm.consumers.info(names.stream, names.durable);
+    let info: { num_pending: number; num_ack_pending: number };
+    try {
+      info = await (await nc.jetstreamManager()).consumers.info(names.stream, names.durable);
+    } catch (e) {
+      // Just after a restart the connection may still be reconnecting, or JetStream still recovering its
+      // streams: its API times out or has no responder yet. Ask again until the deadline.
+      const code = (e as { code?: unknown }).code;
+      if ((code === 'TIMEOUT' || code === '503') && Date.now() < until) continue;
+      throw e;
+    }
     if (info.num_pending === 0 && info.num_ack_pending === 0) return;
     if (Date.now() > until)
       throw new Error(
