@@ -1,8 +1,9 @@
 /**
  * @module Passive discovery from Suricata EVE JSON: flow, dhcp, dns, http, tls, alert, ftp, ssh, snmp,
- * mqtt and smb events → hosts, services, fingerprint hints, findings and flows, by the capture analyzer's rules
- * (same hint kinds, finding subjects and minimisation) so a hospital that runs Suricata feeds the
- * inventory as a capture would. Evidence names the EVE file and line (`Evidence.source = 'log'`, `packet` = line number).
+ * mqtt and smb events → hosts, services, fingerprint hints, findings and flows, by the capture analyzer's
+ * rules (same hint kinds, finding subjects and minimisation) so a hospital that runs Suricata feeds the
+ * inventory as a capture would. Evidence names the EVE file and line (`Evidence.source = 'log'`,
+ * `packet` = line number).
  *
  * What each event says:
  * - flow: the server answered the handshake (SYN+ACK in `tcp.tcp_flags_tc`) → a service at dest_ip:dest_port,
@@ -503,8 +504,9 @@ export class EveAnalyzer {
     if (r.version === null) return;
     // EVE logs each PDU with its own direction: the agent is the side on port 161.
     const response = r.srcPort === 161 && r.pduType === 'response';
+    if (!response && r.destPort !== 161) return;
     const agentIp = response ? r.srcIp : r.destIp;
-    if ((response ? r.srcPort : r.destPort) !== 161 || !isHostAddress(agentIp)) return;
+    if (!isHostAddress(agentIp)) return;
     const agent = this.hosts.ip(agentIp);
     agent.protocols.add('snmp');
     if (response) {
