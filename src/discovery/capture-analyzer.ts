@@ -53,6 +53,7 @@ import { HostBuilder, HostTable, iso } from './host-table.js';
 import { payloadPhiFinding } from './payload-phi-finding.js';
 import { isPlaceholderValue } from './placeholder-value.js';
 import { checkDefaultCredential, defaultCredentialFinding } from './rules/default-credentials.js';
+import { negotiatedSmb } from './smb-negotiated.js';
 
 export interface CaptureProgress {
   bytes: number;
@@ -757,24 +758,14 @@ export class CaptureAnalyzer implements TcpConsumer {
         return;
       case 'smb': {
         const s = e as SmbEvent;
-        // `2.???` (an SMB1 NEGOTIATE answered with the SMB2 wildcard) is not the dialect yet: the SMB2
-        // NEGOTIATE that follows names it.
         if (s.type === 'negotiate-response')
-          server.service(
+          negotiatedSmb(this.hosts, server, {
+            ip: conn.serverIp,
             port,
-            'tcp',
-            { protocol: 'smb', ...(s.dialect !== '2.???' ? { version: s.dialect } : {}) },
-            ev('SMB negotiate response'),
-          );
-        if (s.type === 'negotiate-response' && s.smb1InUse) {
-          this.finding(
-            'insecure-protocol',
-            conn.serverIp,
-            `smbv1:${port}`,
-            ev(`SMBv1 negotiated (${s.dialect})`),
-            { protocol: 'smb', port, dialect: s.dialect },
-          );
-        }
+            dialect: s.dialect,
+            smb1: s.smb1InUse,
+            ev,
+          });
         if (s.type === 'session-setup' && s.nativeOs)
           (s.direction === 'server' ? server : client)?.addHint(
             'smb.os',

@@ -54,6 +54,7 @@ import type { Evidence, FindingObservation, SourceResult } from './host-observat
 import { HostTable } from './host-table.js';
 import { payloadPhiFinding } from './payload-phi-finding.js';
 import { checkDefaultCredential, defaultCredentialFinding } from './rules/default-credentials.js';
+import { negotiatedSmb } from './smb-negotiated.js';
 import {
   FlowTable,
   type LogFileStats,
@@ -607,21 +608,13 @@ export class EveAnalyzer {
     if (r.negotiated && r.dialect !== null) {
       server.talked = true;
       server.seen(seconds(r.ts));
-      server.service(
-        r.destPort,
-        'tcp',
-        // `2.???`: an SMB1 NEGOTIATE answered with the SMB2 wildcard; the SMB2 NEGOTIATE names the dialect.
-        { protocol: 'smb', ...(r.dialect !== '2.???' ? { version: r.dialect } : {}) },
-        ev('SMB negotiate response'),
-      );
-      if (r.smb1)
-        this.finding(
-          'insecure-protocol',
-          r.destIp,
-          `smbv1:${r.destPort}`,
-          ev(`SMBv1 negotiated (${r.dialect})`),
-          { protocol: 'smb', port: r.destPort, dialect: r.dialect },
-        );
+      negotiatedSmb(this.hosts, server, {
+        ip: r.destIp,
+        port: r.destPort,
+        dialect: r.dialect,
+        smb1: r.smb1,
+        ev,
+      });
     }
     if (r.serverOs) server.addHint('smb.os', r.serverOs, ev('SMB session setup'));
     if (r.clientOs && isHostAddress(r.srcIp))

@@ -124,7 +124,8 @@ export function isMqttLoginRefused(code: number): boolean {
   return code === 4 || code === 5 || code === 0x86 || code === 0x87;
 }
 
-const VERSIONS: Record<number, MqttVersion> = { 3: '3.1', 4: '3.1.1', 5: '5.0' };
+/** CONNECT protocol level → MQTT version. */
+export const MQTT_VERSIONS: Readonly<Record<number, MqttVersion>> = { 3: '3.1', 4: '3.1.1', 5: '5.0' };
 
 /**
  * The remaining-length field at `at` (3.1.1 §2.2.3: 7 bits per byte, least significant first, at most
@@ -486,7 +487,7 @@ export class MqttStreamDissector {
       type: 'connect',
       protocolName,
       protocolLevel,
-      version: VERSIONS[protocolLevel] ?? null,
+      version: MQTT_VERSIONS[protocolLevel] ?? null,
       clientId: clientId.slice(0, 256),
       keepAlive,
       cleanSession: (flags & 0x02) !== 0,

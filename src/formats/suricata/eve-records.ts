@@ -12,6 +12,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { FTP_ANONYMOUS_USERS } from '../../dissect/ftp.js';
+import { MQTT_VERSIONS } from '../../dissect/mqtt.js';
 import { findPatientData } from '../../dissect/payload-phi.js';
 import { DEFAULT_COMMUNITIES } from '../../dissect/snmp.js';
 import { compressIpv6, ipv6Groups } from '../../inventory/identity.js';
@@ -385,8 +386,6 @@ const smbSchema = z
       clientOs: r.smb.request?.native_os || null,
     };
   });
-
-const MQTT_VERSIONS: Record<number, string> = { 3: '3.1', 4: '3.1.1', 5: '5.0' };
 
 const mqttSchema = z
   .object({
