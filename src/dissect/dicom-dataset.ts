@@ -10,6 +10,7 @@
  * @see DICOM PS3.7 §9.3 and Annex E (DIMSE command fields), §C (status classes)
  * @see DICOM PS3.15 Annex E (attributes the de-identification profile treats as identifying)
  */
+import { latin1, utf8 } from './byte-cursor.js';
 
 /** A patient-identifying attribute seen with a non-empty value: its tag and keyword, never its value. */
 export interface DicomPatientTag {
@@ -175,12 +176,28 @@ const tagName = (tag: number): string =>
 const isUpper = (c: number | undefined): boolean => c !== undefined && c >= 0x41 && c <= 0x5a;
 
 /**
+ * The VR named by two upper-case letters, one string per pair for the whole process: every element of
+ * every data set has one, and making a new two-letter string each time was a measurable share of a
+ * C-STORE scan's garbage.
+ */
+const vrNames: string[] = [];
+function vrName(c0: number, c1: number): string {
+  const i = (c0 - 0x41) * 26 + (c1 - 0x41);
+  let name = vrNames[i];
+  if (name === undefined) {
+    name = String.fromCharCode(c0, c1);
+    vrNames[i] = name;
+  }
+  return name;
+}
+
+/**
  * Whether a data set looks like explicit VR (a valid VR after the first tag), for P-DATA whose
  * presentation context was never seen (a capture that starts mid-association).
  */
 export function sniffExplicitVr(bytes: Uint8Array): boolean {
   if (bytes.length < 8 || !isUpper(bytes[4]) || !isUpper(bytes[5])) return false;
-  const vr = String.fromCharCode(bytes[4]!, bytes[5]!);
+  const vr = vrName(bytes[4]!, bytes[5]!);
   return LONG_VRS.has(vr) || SHORT_VRS.has(vr);
 }
 
@@ -234,9 +251,7 @@ class Scan {
     while (s < e && (b[s] === 0x20 || b[s] === 0)) s++;
     while (e > s && (b[e - 1] === 0x20 || b[e - 1] === 0)) e--;
     e = Math.min(e, s + MAX_KEPT_TEXT * 4);
-    const value = this.utf8
-      ? new TextDecoder('utf-8').decode(b.subarray(s, e))
-      : String.fromCharCode(...b.subarray(s, e));
+    const value = this.utf8 ? utf8(b, s, e) : latin1(b, s, e);
     return value.slice(0, MAX_KEPT_TEXT);
   }
 }
@@ -311,7 +326,7 @@ function walkElements(
         s.fail(pos + 4, `invalid VR bytes for ${tagName(tag)}`);
         return end;
       }
-      vr = String.fromCharCode(c0, c1);
+      vr = vrName(c0, c1);
       if (LONG_VRS.has(vr)) {
         if (end - pos < 12) {
           s.outOfBytes(pos, end, 'element header');

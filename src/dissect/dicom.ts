@@ -8,6 +8,7 @@
  * @see DICOM PS3.8 §9.3 (DICOM Upper Layer Protocol for TCP/IP: PDU structure)
  * @see DICOM PS3.7 Annex D.3.3 (Association negotiation: user information sub-items)
  */
+import { latin1 } from './byte-cursor.js';
 import { malformed, needMore, ok, type ParseResult } from './parse-result.js';
 
 /** PDU types (PS3.8 Table 9-11 ff.). */
@@ -214,9 +215,7 @@ export function dicomText(b: Uint8Array, start: number, end: number): string {
   let e = end;
   while (s < e && (b[s] === 0x20 || b[s] === 0)) s++;
   while (e > s && (b[e - 1] === 0x20 || b[e - 1] === 0)) e--;
-  let text = '';
-  for (let i = s; i < e; i++) text += String.fromCharCode(b[i]!);
-  return text;
+  return latin1(b, s, e);
 }
 
 /**

@@ -9,7 +9,7 @@
  * @see RFC 1035 §4 (message format), §4.1.4 (compression); RFC 6762 §18 (mDNS: QU / cache-flush bits);
  * @see RFC 6763 §4.1, §6 (DNS-SD names and TXT records); RFC 4795 §2.1 (LLMNR header); RFC 2782 (SRV)
  */
-import { ByteCursor, ipv4, ipv6, TRUNCATED, Truncated, utf8 } from './byte-cursor.js';
+import { ByteCursor, ipv4, ipv6, latin1, TRUNCATED, Truncated, utf8 } from './byte-cursor.js';
 import { malformed, needMore, ok, type ParseResult } from './parse-result.js';
 
 export const DNS_TYPES: Readonly<Record<number, string>> = {
@@ -292,11 +292,7 @@ function labelText(p: Uint8Array, start: number, end: number): string {
       break;
     }
   }
-  if (simple) {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(p[i]!);
-    return s;
-  }
+  if (simple) return latin1(p, start, end);
   let out = '';
   for (const ch of utf8(p, start, end)) {
     const code = ch.codePointAt(0)!;

@@ -5,6 +5,7 @@
  * tags count as anywhere else, and reports only *which* segments, fields and tags — never their values.
  * @see HL7 v2.5.1 §2.5 (message construction); DICOM PS3.10 §7.1 (preamble, `DICM`, file meta group)
  */
+import { latin1 } from './byte-cursor.js';
 import { scanDicomDataset, sniffExplicitVr } from './dicom-dataset.js';
 import { parseHl7Message } from './hl7.js';
 import { decodeHl7Payload } from './hl7-stream.js';
@@ -66,7 +67,7 @@ function indexOfMsh(bytes: Uint8Array): number {
 
 function dicomIn(bytes: Uint8Array): PayloadPhi | undefined {
   let dataset: Uint8Array | undefined;
-  if (bytes.length > 144 && latin(bytes, 128, 132) === 'DICM') {
+  if (bytes.length > 144 && latin1(bytes, 128, 132) === 'DICM') {
     // PS3.10 §7.1: the file meta group is explicit VR little endian and starts with its group length.
     if (bytes[132] !== 0x02 || bytes[133] !== 0 || bytes[134] !== 0 || bytes[135] !== 0) return undefined;
     const metaLength = bytes[140]! | (bytes[141]! << 8) | (bytes[142]! << 16) | (bytes[143]! << 24);
@@ -85,8 +86,4 @@ function dicomIn(bytes: Uint8Array): PayloadPhi | undefined {
     tags: scan.patientTags.map((t) => t.tag),
     keywords: scan.patientTags.map((t) => t.keyword),
   };
-}
-
-function latin(b: Uint8Array, start: number, end: number): string {
-  return String.fromCharCode(...b.subarray(start, end));
 }
