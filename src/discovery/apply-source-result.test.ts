@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
@@ -9,6 +10,7 @@ import { showDevice } from '../inventory/inventory-service.js';
 import type { VigilDatabase } from '../store/database.js';
 import { applySourceResult } from './apply-source-result.js';
 import type { Evidence, HostObservation, SourceResult } from './host-observation.js';
+import { parseNmapXml } from './nmap-xml.js';
 
 // Hosts as the shared captures' README describes the simulated LAN (pacs, ct, legacy).
 const ev = (summary: string, packet = 1): Evidence => ({
@@ -113,6 +115,45 @@ describe.each(DIALECTS)('applying a source result on %s', (dialect) => {
     expect(JSON.parse(finding.last_evidence)).toMatchObject({ packet: 40 });
     const [audit] = await listAudit(vdb, { action: 'capture.import' });
     expect(audit?.summary).toMatchObject({ file: '02-dicom-cleartext.pcap', staged: 2 });
+  });
+
+  it("keeps a service's version with its product: a TLS version does not join a scanner's product", async () => {
+    // The real capture saw TLS 1.0/1.2/1.3 handshakes on 10.20.0.30's ports; nmap -sV named the product
+    // (OpenSSL s_server) with no version. Either order gives the scanner's product without a version.
+    const capture = join(import.meta.dirname, '../../test/fixtures/captures/06-http-tls.pcapng');
+    const nmap = join(import.meta.dirname, '../../test/fixtures/nmap/sgh-medical-lan.xml');
+    const scan = async () =>
+      applySourceResult(vdb, cliActor, parseNmapXml(readFileSync(nmap), { file: 'sgh-medical-lan.xml' }), {
+        kind: 'nmap',
+        file: 'sgh-medical-lan.xml',
+      });
+    const service = async (port: number) => {
+      const { id } = await showDevice(vdb, cliActor, '10.20.0.30');
+      return vdb.db
+        .selectFrom('device_services')
+        .select(['protocol', 'product', 'version', 'encrypted'])
+        .where('device_id', '=', id)
+        .where('port', '=', port)
+        .executeTakeFirstOrThrow();
+    };
+    const scanned = { product: 'OpenSSL s_server -www httpd', version: null, encrypted: 1 };
+
+    vdb = await freshDatabase(dialect);
+    await importCaptureFile(vdb, capture);
+    // Seen by the capture alone, a TLS service's version is the version its handshake negotiated.
+    expect(await service(4433)).toEqual({ protocol: 'tls', product: null, version: 'TLS 1.0', encrypted: 1 });
+    await scan();
+    expect(await service(4433)).toEqual({ protocol: 'http', ...scanned });
+    expect(await service(443)).toEqual({ protocol: 'http', ...scanned });
+    await importCaptureFile(vdb, capture);
+    expect(await service(4433)).toMatchObject(scanned);
+    await vdb.close();
+
+    vdb = await freshDatabase(dialect);
+    await scan();
+    await importCaptureFile(vdb, capture);
+    expect(await service(4433)).toMatchObject(scanned);
+    expect(await service(8443)).toMatchObject(scanned);
   });
 
   it('counts each device once, however many of its hosts (IPv4, IPv6) the capture saw', async () => {

@@ -253,8 +253,12 @@ function mergeServiceRows(rows: ServiceRow[]): ServiceRow[] {
       continue;
     }
     prev.protocol ??= r.protocol;
-    prev.product ??= r.product;
-    prev.version ??= r.version;
+    // A version stays with its product (as upsertServices keeps them): a TLS handshake's version does not
+    // join the product a banner or scanner named.
+    if (prev.product === null && r.product !== null) {
+      prev.product = r.product;
+      prev.version = r.version;
+    } else if (prev.product === null || prev.product === r.product) prev.version ??= r.version;
     if (r.encrypted === 1 || prev.encrypted === null) prev.encrypted = r.encrypted ?? prev.encrypted;
     if (prev.cpes === '[]') prev.cpes = r.cpes;
     prev.first_seen = earlier(prev.first_seen, r.first_seen);

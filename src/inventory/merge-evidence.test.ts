@@ -448,6 +448,28 @@ describe.each(DIALECTS)(
       expect(await services(pacs.id)).toHaveLength(2);
     });
 
+    it("keeps the scanner's product without the handshake's TLS version it never claimed", async () => {
+      await importCaptureFile(
+        vdb,
+        join(import.meta.dirname, '../../test/fixtures/captures/06-http-tls.pcapng'),
+      );
+      const portal = await showDevice(vdb, cliActor, '10.20.0.30');
+      await forget(portal.id);
+      const scan = parseNmapXml(readFileSync(NMAP), { file: 'sgh-medical-lan.xml' });
+      await applySourceResult(vdb, cliActor, scan, { kind: 'nmap', file: 'sgh-medical-lan.xml' });
+      const scanned = await showDevice(vdb, cliActor, '10.20.0.30');
+      expect(scanned.id).not.toBe(portal.id);
+      await mergeDevices(vdb, cliActor, scanned.id, portal.id);
+      const byPort = new Map((await services(portal.id)).map((s) => [s.port, s]));
+      // The capture alone had said protocol tls, version "TLS 1.0"; nmap -sV named no version.
+      expect(byPort.get(4433)).toMatchObject({
+        protocol: 'http',
+        product: 'OpenSSL s_server -www httpd',
+        version: null,
+      });
+      expect(byPort.get(443)).toMatchObject({ product: 'OpenSSL s_server -www httpd', version: null });
+    });
+
     const TYPES: Record<string, string> = {
       'telnet:23': 'cleartext-credentials',
       'ftp:21': 'insecure-protocol',

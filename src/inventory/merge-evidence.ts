@@ -301,11 +301,16 @@ function foldService(ours: ServiceRow, theirs: ServiceRow): Partial<ServiceRow> 
 /**
  * `nginx` and `nginx 1.18`, or `2.4` and `2.4.41`, are one thing said more or less precisely: the longer
  * is kept. Two products that differ outright mean the software changed, so the later sighting's product
- * and version stand together (another product's version would be wrong for it).
+ * and version stand together (another product's version would be wrong for it). A version seen without
+ * any product (the TLS version of a handshake) does not join the product the other sighting named.
  */
 function productAndVersion(older: ServiceRow, newer: ServiceRow): Pick<ServiceRow, 'product' | 'version'> {
   if (older.product && newer.product && !sameThing(older.product, newer.product))
     return { product: newer.product, version: newer.version };
+  if (!older.product !== !newer.product) {
+    const named = older.product ? older : newer;
+    return { product: named.product, version: named.version };
+  }
   return {
     product: moreSpecific(older.product, newer.product),
     version: moreSpecific(older.version, newer.version),

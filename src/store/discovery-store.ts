@@ -21,7 +21,7 @@ export async function upsertServices(h: DbHandle, rows: readonly ServiceRow[]): 
   for (const part of chunks(rows, 200)) {
     if (part.length === 0) continue;
     // Typed as never: Kysely cannot type raw expressions that name `excluded`, and the columns are checked above.
-    const keep = (c: 'protocol' | 'product' | 'version' | 'encrypted') =>
+    const keep = (c: 'protocol' | 'product' | 'encrypted') =>
       sql`coalesce(excluded.${sql.ref(c)}, device_services.${sql.ref(c)})` as never;
     await h.db
       .insertInto('device_services')
@@ -30,7 +30,15 @@ export async function upsertServices(h: DbHandle, rows: readonly ServiceRow[]): 
         oc.columns(['device_id', 'port', 'transport']).doUpdateSet({
           protocol: keep('protocol'),
           product: keep('product'),
-          version: keep('version'),
+          // A version belongs to its product: a new product brings its own version (or none), and a
+          // version without a product (a TLS handshake's) does not join another source's product.
+          version: sql`case
+            when excluded.product is not null
+              and (device_services.product is null or excluded.product <> device_services.product)
+              then excluded.version
+            when excluded.product is null and device_services.product is not null
+              then device_services.version
+            else coalesce(excluded.version, device_services.version) end` as never,
           encrypted: keep('encrypted'),
           cpes: sql`case when excluded.cpes = '[]' then device_services.cpes else excluded.cpes end`,
           source: sql`excluded.source`,
