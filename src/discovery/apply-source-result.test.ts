@@ -156,6 +156,37 @@ describe.each(DIALECTS)('applying a source result on %s', (dialect) => {
     expect(await service(8443)).toMatchObject(scanned);
   });
 
+  it("keeps a banner's version when a scanner names the same product more precisely without one", async () => {
+    vdb = await freshDatabase(dialect);
+    const web = (product: string, version: string | null): SourceResult => ({
+      hosts: [
+        {
+          ...pacs(),
+          services: [
+            {
+              port: 80,
+              transport: 'tcp',
+              protocol: 'http',
+              product,
+              version,
+              encrypted: false,
+              evidence: ev('HTTP'),
+            },
+          ],
+        },
+      ],
+      findings: [],
+    });
+    const version = async () =>
+      await vdb.db.selectFrom('device_services').select(['product', 'version']).executeTakeFirstOrThrow();
+    await applySourceResult(vdb, cliActor, web('Apache', '2.4.41'), { kind: 'capture', file: 'a.pcap' });
+    await applySourceResult(vdb, cliActor, web('Apache httpd', null), { kind: 'nmap', file: 'scan.xml' });
+    expect(await version()).toEqual({ product: 'Apache httpd', version: '2.4.41' });
+    // Another product outright brings its own version, here none.
+    await applySourceResult(vdb, cliActor, web('nginx', null), { kind: 'nmap', file: 'scan2.xml' });
+    expect(await version()).toEqual({ product: 'nginx', version: null });
+  });
+
   it('counts each device once, however many of its hosts (IPv4, IPv6) the capture saw', async () => {
     // The real DHCP/DNS/mDNS capture: 23 hosts, several of them one device's IPv4 and IPv6 sides.
     vdb = await freshDatabase(dialect);

@@ -7,6 +7,7 @@
  */
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit, deferAudit } from '../audit/audit-log.js';
+import { sameThing } from '../inventory/merge-evidence.js';
 import {
   identityLockKeys,
   type Observation,
@@ -258,7 +259,9 @@ function mergeServiceRows(rows: ServiceRow[]): ServiceRow[] {
     if (prev.product === null && r.product !== null) {
       prev.product = r.product;
       prev.version = r.version;
-    } else if (prev.product === null || prev.product === r.product) prev.version ??= r.version;
+    } else if (prev.product === null || (r.product !== null && sameThing(prev.product, r.product))) {
+      prev.version ??= r.version;
+    }
     if (r.encrypted === 1 || prev.encrypted === null) prev.encrypted = r.encrypted ?? prev.encrypted;
     if (prev.cpes === '[]') prev.cpes = r.cpes;
     prev.first_seen = earlier(prev.first_seen, r.first_seen);

@@ -317,7 +317,8 @@ function productAndVersion(older: ServiceRow, newer: ServiceRow): Pick<ServiceRo
   };
 }
 
-const sameThing = (a: string, b: string) => {
+/** One thing said more or less precisely (`Apache` and `Apache httpd`); imports use it too. */
+export const sameThing = (a: string, b: string) => {
   const [x, y] = [a.trim().toLowerCase(), b.trim().toLowerCase()];
   return x.startsWith(y) || y.startsWith(x);
 };

@@ -30,11 +30,15 @@ export async function upsertServices(h: DbHandle, rows: readonly ServiceRow[]): 
         oc.columns(['device_id', 'port', 'transport']).doUpdateSet({
           protocol: keep('protocol'),
           product: keep('product'),
-          // A version belongs to its product: a new product brings its own version (or none), and a
-          // version without a product (a TLS handshake's) does not join another source's product.
+          // A version belongs to its product: another product brings its own version (or none), and a
+          // version without a product (a TLS handshake's) does not join another source's product. "Another"
+          // as device merges judge it (inventory/merge-evidence.ts `sameThing`): `Apache` and `Apache
+          // httpd`, one a prefix of the other ignoring case, are the same product said more precisely.
           version: sql`case
             when excluded.product is not null
-              and (device_services.product is null or excluded.product <> device_services.product)
+              and (device_services.product is null
+                or (lower(substr(excluded.product, 1, length(device_services.product))) <> lower(device_services.product)
+                  and lower(substr(device_services.product, 1, length(excluded.product))) <> lower(excluded.product)))
               then excluded.version
             when excluded.product is null and device_services.product is not null
               then device_services.version
