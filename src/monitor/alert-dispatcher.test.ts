@@ -287,6 +287,43 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     expect(await retryDeadLetter(vdb, cliActor, dead[0]!.id)).toMatchObject({ ok: true, state: 'delivered' });
   });
 
+  it('a running dispatcher delivers to a destination added after it started, and stops for one removed', async () => {
+    rx.status.code = 200;
+    const bus = new InProcessEventBus();
+    const dispatcher = new AlertDispatcher(vdb, { bus, queue: { clock: noWait } });
+    await dispatcher.start();
+    expect(dispatcher.destinations()).toEqual(['siem-hook']);
+    // Added while `vigil serve` runs (the dashboard, the API, the CLI from another process).
+    await addDestination(vdb, cliActor, {
+      name: 'soar-hook',
+      kind: 'webhook',
+      url: rx.url.replace('/vigil', '/soar'),
+      secret: SECRET,
+    });
+    const before = rx.got.length;
+    const { alertIds } = await raiseAlerts(vdb, [candidate('hl7:2590')], { bus });
+    await dispatcher.drain();
+    expect(dispatcher.destinations().sort()).toEqual(['siem-hook', 'soar-hook']);
+    expect(
+      rx.got
+        .slice(before)
+        .map((g) => g.path.split('?')[0])
+        .sort(),
+    ).toEqual(['/soar', '/vigil']);
+    expect((await getAlert(vdb, cliActor, alertIds[0]!)).deliveries.map((d) => d.state)).toEqual([
+      'delivered',
+      'delivered',
+    ]);
+
+    await removeDestination(vdb, cliActor, 'soar-hook');
+    const after = rx.got.length;
+    await raiseAlerts(vdb, [candidate('hl7:2591')], { bus });
+    await dispatcher.drain();
+    expect(dispatcher.destinations()).toEqual(['siem-hook']);
+    expect(rx.got.slice(after).map((g) => g.path.split('?')[0])).toEqual(['/vigil']);
+    await dispatcher.stop();
+  });
+
   it('removes a destination', async () => {
     await removeDestination(vdb, cliActor, 'siem-hook');
     expect(await listDestinations(vdb, cliActor)).toEqual([]);

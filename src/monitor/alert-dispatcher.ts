@@ -83,6 +83,7 @@ export class AlertDispatcher implements DeadLetterSink {
    */
   #unusable = new Map<string, string>();
   #subscription: Subscription | undefined;
+  #syncing: Promise<void> | null = null;
   /** Bookkeeping writes in flight, so `drain` can wait for them. */
   readonly #writes = new Set<Promise<void>>();
 
@@ -95,9 +96,43 @@ export class AlertDispatcher implements DeadLetterSink {
 
   /** Builds one queue per enabled destination, subscribes, and re-queues deliveries left pending. */
   async start(): Promise<void> {
-    for (const row of await listDestinationRows(this.#h, { enabledOnly: true })) {
-      // A destination for task events only (tasks/task-event-dispatcher.ts) gets no alerts.
-      if (!eventsOf(JSON.parse(row.config) as { events?: unknown }).includes('alerts')) continue;
+    await this.#syncOnce();
+    this.#subscription = this.#bus.subscribe('alert-raised', (e) => this.dispatch(e.alert));
+    await this.#resumePending();
+  }
+
+  /**
+   * Brings the queues in line with the destinations stored now: one added (the dashboard, the API, `vigil
+   * alerts destinations add` from another process) gets its queue, one removed loses it. Destinations are
+   * never edited in place (a change is a removal and an addition, with a new id), so ids say it all.
+   * Checked before every dispatch: one small query, against alerts that are de-duplicated and rare.
+   */
+  #syncDestinations(): Promise<void> {
+    // A failed read keeps the queues as they are: the alert still goes where it went before.
+    this.#syncing ??= this.#syncOnce()
+      .catch((e: unknown) => this.#log?.error({ err: errorText(e) }, 'could not read alert destinations'))
+      .finally(() => {
+        this.#syncing = null;
+      });
+    return this.#syncing;
+  }
+
+  async #syncOnce(): Promise<void> {
+    // A destination for task events only (tasks/task-event-dispatcher.ts) gets no alerts.
+    const rows = (await listDestinationRows(this.#h, { enabledOnly: true })).filter((row) =>
+      eventsOf(JSON.parse(row.config) as { events?: unknown }).includes('alerts'),
+    );
+    const wanted = new Set(rows.map((r) => r.id));
+    for (const [name, q] of this.#queues) {
+      if (wanted.has(q.id)) continue;
+      // Removed: its delivery records went with it, so what is still queued has nowhere to be recorded.
+      this.#queues.delete(name);
+      void q.queue.close({ graceMs: 0 });
+    }
+    for (const id of this.#unusable.keys()) if (!wanted.has(id)) this.#unusable.delete(id);
+    const have = new Set([...[...this.#queues.values()].map((q) => q.id), ...this.#unusable.keys()]);
+    for (const row of rows) {
+      if (have.has(row.id)) continue;
       try {
         const destination = await loadDestination(this.#h, row);
         const sender = this.#recording(row.id, (this.#opts.senderFor ?? createSender)(destination));
@@ -113,8 +148,6 @@ export class AlertDispatcher implements DeadLetterSink {
         this.#unusable.set(row.id, `not usable: ${errorText(e)}`);
       }
     }
-    this.#subscription = this.#bus.subscribe('alert-raised', (e) => this.dispatch(e.alert));
-    await this.#resumePending();
   }
 
   /** Destinations being delivered to. */
@@ -124,6 +157,7 @@ export class AlertDispatcher implements DeadLetterSink {
 
   /** Records a pending delivery per destination and enqueues; returns once recorded, not once sent. */
   async dispatch(alert: Alert): Promise<void> {
+    await this.#syncDestinations();
     for (const [id, why] of this.#unusable) await this.#track(() => this.#markDead(alert.id, id, why));
     if (!this.#queues.size) return;
     const deliverable = toDeliverable(alert, await assetTagOf(this.#h, alert.deviceId));

@@ -17,7 +17,7 @@ import { importAdvisoryPaths } from '../advisories/advisory-import.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
 import { addDevice } from '../inventory/inventory-service.js';
-import { addDestination, testDestination } from '../monitor/alert-destinations-service.js';
+import { addDestination, removeDestination, testDestination } from '../monitor/alert-destinations-service.js';
 import { verifyWebhookSignature } from '../monitor/delivery/webhook.js';
 import type { VigilDatabase } from '../store/database.js';
 import { listTaskDeliveries } from '../store/task-delivery-store.js';
@@ -401,5 +401,47 @@ describe.each(DIALECTS)('task events to a ticketing system on %s', (dialect) => 
       ['/soc', true, 'vigil.task.created'],
     ]);
     expect(got[0]!.body.task).toMatchObject({ device: { label: 'TEST-DEVICE' } });
+  });
+  it('sends to a destination added while it runs, and nothing more to one removed', async () => {
+    // Added while `vigil serve` runs (the dashboard, the API, the CLI from another process).
+    await addDestination(vdb, cliActor, {
+      kind: 'webhook',
+      secret: SECRET,
+      name: 'ticketing',
+      url: `${rx.base}/ticketing`,
+      events: ['tasks'],
+    });
+    await addDevice(vdb, cliActor, {
+      assetTag: 'TASY-4',
+      serialNumber: 'SN-TASY-4',
+      manufacturer: 'Philips',
+      model: 'Tasy EMR HTML5',
+      softwareVersion: '3.06.1700',
+      site: 'Main Campus',
+    });
+    const before = rx.hits.length;
+    const t = await createTask(vdb, cliActor, { device: 'TASY-4', vulnerability: CVE }, T0);
+    await dispatcher.drain();
+    expect(dispatcher.destinations().sort()).toEqual(['cmms', 'ticketing']);
+    expect(
+      rx.hits
+        .slice(before)
+        .map((h) => [h.path, h.body.type, h.body.task?.id])
+        .sort(),
+    ).toEqual([
+      ['/cmms', 'vigil.task.created', t.id],
+      ['/ticketing', 'vigil.task.created', t.id],
+    ]);
+    expect((await listTaskDeliveries(vdb, { subjectId: t.id })).map((r) => r.state)).toEqual([
+      'delivered',
+      'delivered',
+    ]);
+
+    await removeDestination(vdb, cliActor, 'ticketing');
+    const after = rx.hits.length;
+    await moveTask(vdb, cliActor, t.id, { state: 'closed', reason: 'replaced by the campaign' });
+    await dispatcher.drain();
+    expect(dispatcher.destinations()).toEqual(['cmms']);
+    expect(rx.hits.slice(after).map((h) => [h.path, h.body.type])).toEqual([['/cmms', 'vigil.task.closed']]);
   });
 });

@@ -78,9 +78,41 @@ export class TaskEventDispatcher implements DeadLetterSink<TaskEventMessage> {
 
   /** One queue per enabled webhook destination taking task events; then sends what is pending. */
   async start(): Promise<void> {
-    for (const row of await listDestinationRows(this.#h, { enabledOnly: true })) {
-      if (row.kind !== 'webhook') continue;
-      if (!eventsOf(JSON.parse(row.config) as { events?: unknown }).includes('tasks')) continue;
+    await this.#syncDestinations();
+    this.#subscription = this.#bus.subscribe('task-events-queued', () => this.sweep());
+    if (this.#opts.sweepIntervalMs) {
+      this.#timer = setInterval(() => void this.sweep(), this.#opts.sweepIntervalMs);
+      this.#timer.unref();
+    }
+    await this.sweep();
+  }
+
+  /** Destinations being sent task events, by name. */
+  destinations(): string[] {
+    return [...this.#queues.values()].map((q) => q.destination);
+  }
+
+  /**
+   * Brings the queues in line with the destinations stored now, before every sweep: one added since (the
+   * dashboard, the API, `vigil alerts destinations add` from another process) gets its queue, so the
+   * rows a change committed for it are sent without a restart; one removed loses its queue (its rows went
+   * with it). Destinations are never edited in place (a change is a removal and an addition, with a new
+   * id), so ids say it all.
+   */
+  async #syncDestinations(): Promise<void> {
+    const rows = (await listDestinationRows(this.#h, { enabledOnly: true })).filter(
+      (row) =>
+        row.kind === 'webhook' && eventsOf(JSON.parse(row.config) as { events?: unknown }).includes('tasks'),
+    );
+    const wanted = new Set(rows.map((r) => r.id));
+    for (const [id, queue] of this.#queues) {
+      if (wanted.has(id)) continue;
+      this.#queues.delete(id);
+      void queue.close({ graceMs: 0 });
+    }
+    for (const id of this.#unusable.keys()) if (!wanted.has(id)) this.#unusable.delete(id);
+    for (const row of rows) {
+      if (this.#queues.has(row.id) || this.#unusable.has(row.id)) continue;
       try {
         const d = (await loadDestination(this.#h, row)) as WebhookDestination;
         const sender = this.#recording((this.#opts.senderFor ?? createTaskEventSender)(d));
@@ -98,17 +130,6 @@ export class TaskEventDispatcher implements DeadLetterSink<TaskEventMessage> {
         this.#unusable.set(row.id, `not usable: ${errorText(e)}`);
       }
     }
-    this.#subscription = this.#bus.subscribe('task-events-queued', () => this.sweep());
-    if (this.#opts.sweepIntervalMs) {
-      this.#timer = setInterval(() => void this.sweep(), this.#opts.sweepIntervalMs);
-      this.#timer.unref();
-    }
-    await this.sweep();
-  }
-
-  /** Destinations being sent task events, by name. */
-  destinations(): string[] {
-    return [...this.#queues.values()].map((q) => q.destination);
   }
 
   /** Queues every pending delivery not queued yet. One sweep at a time; a wake-up meanwhile sweeps again after. */
@@ -131,6 +152,7 @@ export class TaskEventDispatcher implements DeadLetterSink<TaskEventMessage> {
   }
 
   async #sweepOnce(): Promise<void> {
+    await this.#syncDestinations();
     const ids = [...this.#queues.keys(), ...this.#unusable.keys()];
     const built = new Map<string, TaskEventMessage | null>();
     for (const row of await pendingTaskDeliveries(this.#h, ids, SWEEP_LIMIT)) {

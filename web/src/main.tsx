@@ -35,6 +35,7 @@ function Page() {
   if (path === '/network' || path.startsWith('/network/')) return <NetworkPage />;
   if (path === '/program' || path.startsWith('/program/')) return <ProgramPage />;
   if (path === '/admin' || path.startsWith('/admin/')) return <AdminPage />;
+  if (path === '/alerts' || path.startsWith('/alerts/')) return <AlertsPage />;
   switch (path) {
     case '/':
       return <OverviewPage />;
@@ -46,8 +47,6 @@ function Page() {
       return <QueuePage />;
     case '/tasks':
       return <TasksPage />;
-    case '/alerts':
-      return <AlertsPage />;
     case '/import':
       return <ImportPage />;
     case '/account':

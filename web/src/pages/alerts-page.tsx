@@ -1,16 +1,19 @@
 /**
- * @module Alerts (GET /alerts): most recently seen first, filtered by state and severity, with their
- * evidence; acknowledge, resolve, dismiss as false positive or re-open (POST /alerts/{id}/state,
+ * @module Alerts (`/alerts`, GET /alerts): most recently seen first, filtered by state and severity, with
+ * their evidence; acknowledge, resolve, dismiss as false positive or re-open (POST /alerts/{id}/state,
  * alerts:write). Evidence summaries name the packets, never patient values (the API carries none). Saved
- * views keep the state and severity filters by name (GET/POST/DELETE /saved-views).
+ * views keep the state and severity filters by name (GET/POST/DELETE /saved-views). The Delivery sub-page
+ * (`/alerts/delivery`, alerts-delivery.tsx) shows where alerts and task events go and what did not arrive.
  */
 import { useState } from 'react';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
 import { SavedViews } from '../components/saved-views.js';
+import { SubTabs } from '../components/sub-tabs.js';
 import { Badge, ErrorMessage, formatDate, Loading, Pager, SelectField } from '../components/ui.js';
 import { href, Link, navigate, useLoad, useLocation } from '../router.js';
 import { useCan } from '../session.js';
+import { DeliveryTab } from './alerts-delivery.js';
 
 type Alert = Awaited<ReturnType<typeof loadAlerts>>['items'][number];
 const STATES = [
@@ -48,6 +51,27 @@ function loadAlerts(state: string, severity: string, page: number) {
 }
 
 export default function AlertsPage() {
+  const { path } = useLocation();
+  const tabs = [
+    { href: '/alerts', label: 'Alerts' },
+    { href: '/alerts/delivery', label: 'Delivery' },
+  ];
+  return (
+    <>
+      <h1>Alerts</h1>
+      <SubTabs label="Alerts" tabs={tabs.map((t) => ({ ...t, current: t.href === path }))} />
+      {path === '/alerts' ? (
+        <AlertList />
+      ) : path === '/alerts/delivery' ? (
+        <DeliveryTab />
+      ) : (
+        <p>There is no alerts page at {path}.</p>
+      )}
+    </>
+  );
+}
+
+function AlertList() {
   const { query } = useLocation();
   const can = useCan();
   const state = query.get('state') ?? '';
@@ -115,7 +139,6 @@ export default function AlertsPage() {
     });
   return (
     <>
-      <h1>Alerts</h1>
       <div className="toolbar">
         <SelectField
           label="State"
