@@ -90,6 +90,25 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
     expect((await h.withToken('vgl_forged').get('/api/v1/audit')).status).toBe(401);
   });
 
+  it('a token limited to sites cannot read the audit log, which records every site', async () => {
+    const site = (await (
+      await h.as('security-officer').post('/api/v1/sites', { name: 'Audit Annex Clinic' })
+    ).json()) as { id: string };
+    const created = await h.as('security-officer').post('/api/v1/tokens', {
+      name: 'annex-audit',
+      permissions: ['audit:read', 'devices:read'],
+      sites: [site.id],
+    });
+    expect(created.status).toBe(201);
+    const annex = h.withToken(((await created.json()) as { token: string }).token);
+    for (const path of ['/api/v1/audit', '/api/v1/audit/verify', '/api/v1/audit/export']) {
+      const res = await annex.get(path);
+      expect(res.status, path).toBe(403);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(/every site/);
+    }
+    expect((await annex.get('/api/v1/devices')).status).toBe(200);
+  });
+
   it("changes the signed-in user's own password: CSRF, policy reasons, other sessions end", async () => {
     await h
       .as('admin')

@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
+import { assertAllSites } from '../../accounts/actor.js';
 import { appendAudit, exportAudit, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
 import { auditTargetLabels, targetLabelIn } from '../../audit/target-labels.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
@@ -57,6 +58,8 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
+      // The log records every site's changes (and accounts, tokens, the program): no site filter fits it.
+      assertAllSites(actorOf(c), 'The audit log');
       const q = c.req.valid('query');
       const { vdb } = c.get('ctx');
       const entries = await listAudit(vdb, q);
@@ -83,7 +86,10 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
         ),
       },
     }),
-    async (c) => c.json(await verifyAuditChain(c.get('ctx').vdb), 200),
+    async (c) => {
+      assertAllSites(actorOf(c), 'The audit log');
+      return c.json(await verifyAuditChain(c.get('ctx').vdb), 200);
+    },
   )
   .openapi(
     defineRoute('audit:read', {
@@ -97,6 +103,7 @@ export const auditRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
+      assertAllSites(actorOf(c), 'The audit log');
       const q = c.req.valid('query');
       const { vdb } = c.get('ctx');
       // Exporting the record of access is itself an access worth recording.
