@@ -66,13 +66,27 @@ describe.each(DIALECTS)('policy service on %s', (dialect) => {
 
   it('approves a draft (audited), supersedes the previous one, and refuses to approve twice', async () => {
     const first = await proposeDraft(vdb, cliActor, { name: 'first' });
-    const a1 = await approvePolicy(vdb, cliActor, first.id);
+    // The capture's Telnet, FTP and scanner flows are flagged: approving the draft whole is refused until
+    // a person says they have seen them, and the audit entry names them.
+    const flagged = first.policy.rules.filter((r) => r.review).map((r) => r.id);
+    expect(flagged.length).toBeGreaterThan(0);
+    await expect(approvePolicy(vdb, cliActor, first.id)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/flagged for review \(r\d+ \d+\/tcp.*--accept-review/),
+    });
+    expect((await showPolicy(vdb, reader)).approved).toBeNull();
+    const a1 = await approvePolicy(vdb, cliActor, first.id, { acceptReview: true });
     expect(a1).toMatchObject({ state: 'approved', approvedBy: 'cli:test' });
+    expect((await listAudit(vdb, { action: 'policy.approve' }))[0]?.summary).toMatchObject({
+      reviewAccepted: flagged,
+    });
     const second = await proposeDraft(vdb, cliActor, { name: 'second' });
     // Same traffic, same policy: nothing added or removed against the approved one.
     expect(second.diff).toMatchObject({ added: [], removed: [] });
-    await approvePolicy(vdb, cliActor, second.id);
-    await expect(approvePolicy(vdb, cliActor, second.id)).rejects.toThrow(/only a draft/);
+    await approvePolicy(vdb, cliActor, second.id, { acceptReview: true });
+    await expect(approvePolicy(vdb, cliActor, second.id, { acceptReview: true })).rejects.toThrow(
+      /only a draft/,
+    );
     const overview = await showPolicy(vdb, reader);
     expect(overview.approved?.id).toBe(second.id);
     expect(overview.versions.find((v) => v.id === first.id)?.state).toBe('superseded');

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, forbidden, notFound } from '../errors.js';
+import { plural } from '../format-count.js';
 import { parseInput } from '../inventory/device-input.js';
 import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { raiseAlerts } from '../monitor/alerts-service.js';
@@ -274,7 +275,12 @@ export async function saveDraftPolicy(
 }
 
 /** Approves a draft: it becomes the policy of its scope; the approved one before it is superseded. */
-export async function approvePolicy(h: DbHandle, actor: Actor, id: string): Promise<StoredPolicy> {
+export async function approvePolicy(
+  h: DbHandle,
+  actor: Actor,
+  id: string,
+  opts: { acceptReview?: boolean } = {},
+): Promise<StoredPolicy> {
   assertCan(actor, 'policy:write');
   return transaction(h, async (tx) => {
     const row = await policyById(tx, id);
@@ -282,6 +288,17 @@ export async function approvePolicy(h: DbHandle, actor: Actor, id: string): Prom
     if (row.site_id) await resolveScope(tx, actor, row.site_id);
     else assertAllSites(actor, 'A policy for every site');
     if (row.state !== 'draft') throw conflict(`Policy ${id} is ${row.state}; only a draft can be approved`);
+    // A rule flagged for review (a scanner, the internet, Telnet, an advisory's port) is one the proposal
+    // itself said a person must decide on: approving the draft as a whole must not open it unseen.
+    const flagged = toStored(row).policy.rules.filter((r) => r.review);
+    if (flagged.length > 0 && !opts.acceptReview) {
+      const shown = flagged.slice(0, 5).map((r) => `${r.id} ${r.port}/${r.transport}`);
+      throw conflict(
+        `Policy ${id} has ${plural(flagged.length, 'rule')} flagged for review (${shown.join(', ')}` +
+          `${flagged.length > shown.length ? ', …' : ''}): remove the ones you do not want (edit the policy ` +
+          'and save it as a new draft), or approve knowingly with --accept-review (API: acceptReview=true)',
+      );
+    }
     const now = nowIso();
     const previous = await approvedPolicy(tx, row.scope);
     if (previous) await updatePolicy(tx, previous.id, { state: 'superseded', superseded_at: now });
@@ -294,6 +311,7 @@ export async function approvePolicy(h: DbHandle, actor: Actor, id: string): Prom
         site: row.site_id,
         version: Number(row.version),
         rules: Number(row.rule_count),
+        reviewAccepted: flagged.map((r) => r.id),
         supersedes: previous?.id ?? null,
       },
     });

@@ -55,7 +55,12 @@ describe('vigil policy / services CLI', () => {
     );
     // Telnet and FTP were seen: proposed, but flagged for review.
     expect(draft.reviewCount).toBeGreaterThanOrEqual(2);
-    expect((await vigil(['policy', 'approve', draft.id])).stdout).toMatch(/is approved/);
+    const refused = await vigil(['policy', 'approve', draft.id]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/flagged for review \(.*23\/tcp.*--accept-review/);
+    expect((await vigil(['policy', 'approve', draft.id, '--accept-review'])).stdout).toMatch(
+      /is approved \(\d+ rules, \d+ of them flagged for review and accepted\)/,
+    );
     // The same traffic proposed again: nothing changes against the policy just approved.
     expect((await vigil(['policy', 'propose'])).stdout).toMatch(
       /Against the approved policy: 0 added, 0 removed, 0 changed\./,

@@ -193,13 +193,17 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
   policy
     .command('approve <id>')
     .description('Approve a draft: it becomes the policy of its site (audited)')
+    .option('--accept-review', 'approve although rules are flagged for review (named in the audit entry)')
     .option('--json', 'print the approved policy as JSON')
     .action(
-      action(async (id: string, o: { json?: boolean }) => {
+      action(async (id: string, o: { json?: boolean; acceptReview?: boolean }) => {
         const { vdb } = await cli.get();
-        const r = await approvePolicy(vdb, cli.actor(), id);
+        const r = await approvePolicy(vdb, cli.actor(), id, { acceptReview: o.acceptReview === true });
         if (o.json) return printJson(r);
-        process.stdout.write(`Policy ${r.id} v${r.version} is approved (${plural(r.ruleCount, 'rule')}).\n`);
+        process.stdout.write(
+          `Policy ${r.id} v${r.version} is approved (${plural(r.ruleCount, 'rule')}` +
+            `${r.reviewCount ? `, ${r.reviewCount} of them flagged for review and accepted` : ''}).\n`,
+        );
       }),
     );
 

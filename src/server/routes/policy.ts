@@ -240,13 +240,27 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
       method: 'post',
       path: '/policy/{id}/approve',
       tags: ['policy'],
-      summary: 'Approve a draft: it becomes the policy of its site and supersedes the approved one (audited)',
-      request: { params: IdParam },
+      summary:
+        'Approve a draft: it becomes the policy of its site and supersedes the approved one (audited); a draft with rules flagged for review needs acceptReview=true',
+      request: {
+        params: IdParam,
+        query: z.object({
+          acceptReview: z.enum(['true', 'false']).optional().openapi({
+            description: 'approve although rules are flagged for review (they are named in the audit entry)',
+          }),
+        }),
+      },
       responses: {
         200: json(StoredPolicySchema, 'The approved policy'),
         404: problem('No such policy'),
-        409: problem('Not a draft'),
+        409: problem('Not a draft, or rules flagged for review without acceptReview=true'),
       },
     }),
-    async (c) => c.json(await approvePolicy(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id), 200),
+    async (c) =>
+      c.json(
+        await approvePolicy(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, {
+          acceptReview: c.req.valid('query').acceptReview === 'true',
+        }),
+        200,
+      ),
   );

@@ -10,7 +10,7 @@ import { plural } from '../../../src/format-count.js';
 import type { SimulateResult } from '../../../src/policy/policy-service.js';
 import { api, ok } from '../api.js';
 import { type Column, DataTable } from '../components/data-table.js';
-import { Badge, ErrorMessage, formatDate, Loading, SelectField } from '../components/ui.js';
+import { Badge, Dialog, ErrorMessage, formatDate, Loading, SelectField } from '../components/ui.js';
 import { Link, useLoad } from '../router.js';
 import { useCan } from '../session.js';
 
@@ -63,6 +63,12 @@ const side = (e: Rule['from']) =>
     e.department ? `@${e.department}` : '',
     e.hosts ? ` (${plural(e.hosts.length, 'host')})` : '',
   ].join('');
+
+/** A side with its first addresses, for a person deciding on one rule. */
+const sideWithHosts = (e: Rule['from']) =>
+  e.hosts
+    ? `${e.deviceClass ?? 'any device'} ${e.hosts.slice(0, 3).join(', ')}${e.hosts.length > 3 ? ` and ${e.hosts.length - 3} more` : ''}`
+    : side(e);
 
 const service = (r: Rule) =>
   `${r.transport === 'icmp' ? 'icmp' : `${r.port}/${r.transport}`}${r.protocol ? ` ${r.protocol}` : ''}`;
@@ -172,9 +178,17 @@ export function PolicyTab({ site, siteField }: { site: string; siteField: ReactN
       return `Draft version ${d.version} proposed from ${plural(d.flows, 'observed flow')}: ${plural(d.ruleCount, 'rule')} (${diff.added?.length ?? 0} added, ${diff.removed?.length ?? 0} removed against the approved policy).`;
     });
   };
-  const approve = (p: Stored) =>
+  // A draft with rules flagged for review is approved only after a person has seen them listed.
+  const [confirming, setConfirming] = useState<Stored | null>(null);
+  const approve = (p: Stored, acceptReview = false) =>
     act(async () => {
-      const a = await ok(api().policy[':id'].approve.$post({ param: { id: p.id } }));
+      setConfirming(null);
+      const a = await ok(
+        api().policy[':id'].approve.$post({
+          param: { id: p.id },
+          query: acceptReview ? { acceptReview: 'true' } : {},
+        }),
+      );
       return `Version ${a.version} approved: it is now the policy${site ? ' of this site' : ''}.`;
     });
 
@@ -214,7 +228,13 @@ export function PolicyTab({ site, siteField }: { site: string; siteField: ReactN
               <PolicySummary policy={data.draft} />
               {can('policy:write') && (
                 <p>
-                  <button type="button" disabled={busy} onClick={() => approve(data.draft!)}>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    onClick={() =>
+                      data.draft!.reviewCount > 0 ? setConfirming(data.draft) : approve(data.draft!)
+                    }
+                  >
                     Approve draft version {data.draft.version}
                   </button>{' '}
                   <span className="muted">It replaces the approved policy; check the simulation first.</span>
@@ -223,6 +243,42 @@ export function PolicyTab({ site, siteField }: { site: string; siteField: ReactN
               <PolicyMatrix policy={data.draft} />
             </section>
           )}
+          <Dialog
+            title={`Approve version ${confirming?.version ?? ''} with ${plural(confirming?.reviewCount ?? 0, 'rule')} flagged for review?`}
+            open={confirming !== null}
+            onClose={() => setConfirming(null)}
+          >
+            <p>
+              The proposal flagged these because a person must decide on them (a scanner, the internet, a
+              risky service, an advisory's port). Approving opens them in the firewall export. To leave one
+              out, edit the policy (<code>vigil policy show ID --json</code>) and save it as a new draft.
+            </p>
+            <ul>
+              {confirming &&
+                rulesOf(confirming)
+                  .filter((r) => r.review)
+                  .map((r) => (
+                    <li key={r.id}>
+                      <strong>
+                        {r.id} {service(r)}
+                      </strong>{' '}
+                      {sideWithHosts(r.from)} → {sideWithHosts(r.to)}: {r.reason}
+                    </li>
+                  ))}
+            </ul>
+            <p className="toolbar">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => confirming && approve(confirming, true)}
+              >
+                Approve with {plural(confirming?.reviewCount ?? 0, 'flagged rule')}
+              </button>
+              <button type="button" onClick={() => setConfirming(null)}>
+                Cancel
+              </button>
+            </p>
+          </Dialog>
           <section className="card" aria-labelledby="approved-policy">
             <h2 id="approved-policy">Approved policy</h2>
             {data.approved ? (
