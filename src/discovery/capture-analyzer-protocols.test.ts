@@ -92,6 +92,26 @@ describe('capture analyzer: FTP data connections', () => {
   });
 });
 
+describe('capture analyzer: patient fields in JSON and CSV payloads', () => {
+  it('07: a census CSV sent over FTP data and a pump JSON over MQTT, named by field, never by value', async () => {
+    const r = await analyzeCapture(fixture('captures/07-telnet-ftp-ssh-mqtt.pcap'), { file: '07.pcap' });
+    const phi = r.findings.filter((f) => f.type === 'cleartext-phi');
+    expect(phi.map((f) => `${f.host.ip} ${f.subject} ${JSON.stringify(f.details['fields'])}`).sort()).toEqual(
+      ['10.20.0.40 ftp-data:CSV ["MRN","DOB"]', '10.20.0.60 mqtt:1883 ["mrn"]'],
+    );
+    const mqtt = phi.find((f) => f.subject === 'mqtt:1883')!;
+    // tshark: frame 137 is the PUBLISH to sgh/icu/e214/pump whose JSON carries "mrn".
+    expect(mqtt.evidence).toMatchObject({
+      packet: 137,
+      summary: 'JSON with patient fields mrn in cleartext: MQTT PUBLISH to sgh/icu/e214/pump',
+    });
+    expect(mqtt.details).toMatchObject({ protocol: 'mqtt', payload: 'JSON' });
+    const out = JSON.stringify(r);
+    for (const value of ['MRN00482913', 'HARTMANN', 'OKAFOR', '19670314', 'heparin'])
+      expect(out).not.toContain(value);
+  });
+});
+
 describe('capture analyzer: failed logins', () => {
   it(`Zeek's FTP brute force: 30 refused logins from one client → one failed-login finding (threshold ${FAILED_LOGIN_THRESHOLD})`, async () => {
     const r = await analyzeCapture(fixture('dissect/ftp-data/zeek-ftp-bruteforce.pcap'), {

@@ -167,6 +167,8 @@ describe('capture analyzer (no database)', () => {
     expect(subjects).toEqual([
       'cleartext-credentials ftp:21',
       'cleartext-credentials telnet:23',
+      // The census file it sends over an FTP data connection (capture-analyzer-protocols.test.ts).
+      'cleartext-phi ftp-data:CSV',
       'insecure-protocol ftp:21',
       'insecure-protocol mqtt:1883',
       'insecure-protocol telnet:23',

@@ -1,7 +1,8 @@
 /**
- * @module The `cleartext-phi` finding for patient data found in a message payload (an HL7 message or DICOM
- * data set carried by MQTT, FTP data or another cleartext transport): one shape for captures and Suricata
- * EVE. It names the segments, fields and tags seen, never their values.
+ * @module The `cleartext-phi` finding for patient data found in a message payload (an HL7 message, a DICOM
+ * data set, or JSON or CSV with patient fields, carried by MQTT, FTP data or another cleartext transport):
+ * one shape for captures and Suricata EVE. It names the segments, fields, tags or field names seen, never
+ * their values.
  */
 import type { PayloadPhi } from '../dissect/payload-phi.js';
 import type { Evidence, FindingObservation } from './host-observation.js';
@@ -18,7 +19,9 @@ export function payloadPhiFinding(
   const what =
     phi.kind === 'HL7'
       ? `HL7 ${phi.messageType ?? 'message'} with ${phi.segments.join(', ')}`
-      : `DICOM data set with ${phi.keywords.join(', ')}`;
+      : phi.kind === 'DICOM'
+        ? `DICOM data set with ${phi.keywords.join(', ')}`
+        : `${phi.kind} with patient fields ${phi.fields.join(', ')}`;
   return {
     type: 'cleartext-phi',
     host: { ip },
@@ -29,7 +32,9 @@ export function payloadPhiFinding(
       payload: phi.kind,
       ...(phi.kind === 'HL7'
         ? { segments: phi.segments, fields: phi.fields }
-        : { tags: phi.tags.map((t, i) => `${t} ${phi.keywords[i]}`) }),
+        : phi.kind === 'DICOM'
+          ? { tags: phi.tags.map((t, i) => `${t} ${phi.keywords[i]}`) }
+          : { fields: phi.fields }),
     },
   };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanDicomDataset } from './dicom-dataset.js';
@@ -83,5 +85,48 @@ describe('findPatientData never throws', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('findPatientData: JSON and CSV that label patient fields', () => {
+  // From test/fixtures/captures/07-telnet-ftp-ssh-mqtt.pcap (tshark frames 137 and 66): an infusion
+  // pump's MQTT message and a census file sent over FTP, with the capture's fake patient.
+  const pump = '{"mrn":"MRN00482913","drug":"heparin 25000 units/250 mL","rate_ml_h":12.5,"alarm":null}';
+  const census =
+    'MRN,NAME,DOB,BED\nMRN00482913,HARTMANN^ELENA,19670314,E-214\nMRN00771045,OKAFOR^DANIEL,19541102,CARD-2\n';
+
+  it('names the fields, never the values', () => {
+    expect(findPatientData(enc(pump))).toEqual({ kind: 'JSON', fields: ['mrn'] });
+    expect(findPatientData(enc(census))).toEqual({ kind: 'CSV', fields: ['MRN', 'DOB'] });
+    expect(findPatientData(enc(census.replaceAll(',', ';').replace('MRN;', '"Patient ID";')))).toEqual({
+      kind: 'CSV',
+      fields: ['Patient ID', 'DOB'],
+    });
+    expect(findPatientData(enc('[{"patient_name": "X", "Date of Birth": "1970-01-01", "bed": 4}]'))).toEqual({
+      kind: 'JSON',
+      fields: ['patient_name', 'Date of Birth'],
+    });
+    // A FHIR Patient resource (HL7 FHIR R4), by its type.
+    expect(findPatientData(enc('{"resourceType": "Patient", "id": "example", "active": true}'))).toEqual({
+      kind: 'JSON',
+      fields: ['resourceType Patient'],
+    });
+  });
+
+  it('a label without a value, or names that do not mean a patient, are not patient data', () => {
+    expect(findPatientData(enc('{"mrn":null,"dob":"","ssn":false}'))).toBeUndefined();
+    expect(findPatientData(enc('MRN,NAME,DOB\n'))).toBeUndefined();
+    expect(findPatientData(enc('MRN,NAME,DOB\n,ICU-4,\n'))).toBeUndefined();
+    expect(findPatientData(enc('{"name":"heparin","id":"pump-e214","rate_ml_h":12.5}'))).toBeUndefined();
+    // Real FHIR resources that point at a patient without carrying one (test/fixtures/fhir, PROVENANCE.md).
+    for (const file of ['us-core-Device-infusion-pump.json', 'phd-00601900010E9234.F45EABA80832.json'])
+      expect(
+        findPatientData(readFileSync(join(import.meta.dirname, '../../test/fixtures/fhir', file))),
+        file,
+      ).toBeUndefined();
+    // Binary data is not read as text.
+    expect(
+      findPatientData(Uint8Array.from([0x7b, 0, 0x22, 0x6d, 0x72, 0x6e, 0x22, 0x3a, 0x22, 0x31])),
+    ).toBeUndefined();
   });
 });

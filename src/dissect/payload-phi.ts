@@ -1,9 +1,12 @@
 /**
  * @module Patient data inside an opaque cleartext payload (an MQTT message, a file on an FTP data
- * connection): an HL7 v2 message with patient-identifying segments, or a DICOM data set (a Part 10 file
- * or a bare data set) with patient attributes. Reuses the HL7 and DICOM scanners, so the same fields and
- * tags count as anywhere else, and reports only *which* segments, fields and tags — never their values.
- * @see HL7 v2.5.1 §2.5 (message construction); DICOM PS3.10 §7.1 (preamble, `DICM`, file meta group)
+ * connection): an HL7 v2 message with patient-identifying segments, a DICOM data set (a Part 10 file
+ * or a bare data set) with patient attributes, or structured text that labels its fields — JSON keys or a
+ * CSV header such as `mrn`, `patient_id`, `DOB`, `SSN`, or a FHIR Patient resource — with values under
+ * them. Reuses the HL7 and DICOM scanners, so the same fields and tags count as anywhere else, and reports
+ * only *which* segments, fields, tags or field names — never their values.
+ * @see HL7 v2.5.1 §2.5 (message construction); DICOM PS3.10 §7.1 (preamble, `DICM`, file meta group);
+ *   RFC 8259 (JSON), RFC 4180 (CSV), HL7 FHIR R4 Patient
  */
 import { latin1 } from './byte-cursor.js';
 import { scanDicomDataset, sniffExplicitVr } from './dicom-dataset.js';
@@ -12,7 +15,9 @@ import { decodeHl7Payload } from './hl7-stream.js';
 
 export type PayloadPhi =
   | { kind: 'HL7'; messageType?: string; segments: string[]; fields: string[] }
-  | { kind: 'DICOM'; tags: string[]; keywords: string[] };
+  | { kind: 'DICOM'; tags: string[]; keywords: string[] }
+  /** Field names as the payload spells them (`mrn`, `DOB`; `resourceType Patient` for FHIR). */
+  | { kind: 'JSON' | 'CSV'; fields: string[] };
 
 /** Bytes of a payload worth scanning: patient segments and tags sit near the start of a message. */
 export const PAYLOAD_SCAN_LIMIT = 256 * 1024;
@@ -28,7 +33,7 @@ const MSH = [0x4d, 0x53, 0x48];
 export function findPatientData(payload: Uint8Array): PayloadPhi | undefined {
   try {
     const bytes = payload.length > PAYLOAD_SCAN_LIMIT ? payload.subarray(0, PAYLOAD_SCAN_LIMIT) : payload;
-    return hl7In(bytes) ?? dicomIn(bytes);
+    return hl7In(bytes) ?? dicomIn(bytes) ?? labelledIn(bytes);
   } catch {
     return undefined;
   }
@@ -86,4 +91,81 @@ function dicomIn(bytes: Uint8Array): PayloadPhi | undefined {
     tags: scan.patientTags.map((t) => t.tag),
     keywords: scan.patientTags.map((t) => t.keyword),
   };
+}
+
+/**
+ * Field names that identify a patient, compared lower-case without spaces, `_`, `-` or `.`. Only names
+ * that mean a patient by themselves: `name` or `id` alone label many things (a drug, a device, a bed).
+ */
+const PATIENT_FIELDS = new Set([
+  'mrn',
+  'medicalrecordnumber',
+  'medicalrecordno',
+  'patientid',
+  'patientidentifier',
+  'patientname',
+  'patientfirstname',
+  'patientlastname',
+  'patientgivenname',
+  'patientfamilyname',
+  'patientdob',
+  'patientbirthdate',
+  'dob',
+  'dateofbirth',
+  'birthdate',
+  'ssn',
+  'socialsecuritynumber',
+]);
+const normalised = (name: string) => name.toLowerCase().replace(/[\s_.-]/g, '');
+
+/** Text worth reading as JSON or CSV: a text payload has no NUL and few control bytes near its start. */
+function looksLikeText(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 512);
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i]!;
+    if (b === 0) return false;
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) control++;
+  }
+  return control * 20 <= n;
+}
+
+/** Bytes of text read for labels: patient fields sit in the first records of a message or file. */
+const LABEL_SCAN_LIMIT = 64 * 1024;
+/** A JSON key and the first character of a value that is not null, empty or false. */
+const JSON_KEY = /"([A-Za-z][A-Za-z0-9 _.-]{0,39})"\s*:\s*(?:"[^"]|[0-9{[]|true)/g;
+const FHIR_PATIENT = /"resourceType"\s*:\s*"Patient"/;
+
+function labelledIn(bytes: Uint8Array): PayloadPhi | undefined {
+  if (bytes.length < 8 || !looksLikeText(bytes)) return undefined;
+  const text = latin1(bytes, 0, Math.min(bytes.length, LABEL_SCAN_LIMIT));
+  const first = text.search(/\S/);
+  if (first < 0) return undefined;
+  return text[first] === '{' || text[first] === '[' ? jsonFields(text) : csvFields(text, first);
+}
+
+function jsonFields(text: string): PayloadPhi | undefined {
+  const fields = new Set<string>();
+  if (FHIR_PATIENT.test(text)) fields.add('resourceType Patient');
+  for (const m of text.matchAll(JSON_KEY)) {
+    if (PATIENT_FIELDS.has(normalised(m[1]!))) fields.add(m[1]!);
+    if (fields.size >= 20) break;
+  }
+  return fields.size ? { kind: 'JSON', fields: [...fields] } : undefined;
+}
+
+/** A header line naming patient fields, then at least one record with a value in one of them. */
+function csvFields(text: string, start: number): PayloadPhi | undefined {
+  const eol = text.indexOf('\n', start);
+  if (eol < 0 || eol - start > 4096) return undefined;
+  const header = text.slice(start, eol).replace(/\r$/, '');
+  const delimiter = [',', ';', '\t', '|'].reduce((a, d) =>
+    header.split(d).length > header.split(a).length ? d : a,
+  );
+  const names = header.split(delimiter).map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
+  if (names.length < 2) return undefined;
+  const next = text.indexOf('\n', eol + 1);
+  const record = text.slice(eol + 1, next < 0 ? undefined : next).split(delimiter);
+  const fields = names.filter((n, i) => PATIENT_FIELDS.has(normalised(n)) && (record[i] ?? '').trim() !== '');
+  return fields.length ? { kind: 'CSV', fields: fields.slice(0, 20) } : undefined;
 }
