@@ -234,6 +234,54 @@ export async function sbomList(
   }));
 }
 
+/** The SBOM JSON contract (`vigil sbom list --json`, `GET /sboms`; docs/advisories.md). */
+export interface SbomView {
+  id: string;
+  manufacturer: string;
+  model: string;
+  modelId: string;
+  /** null: the SBOM speaks for every version of the model. */
+  softwareVersion: string | null;
+  format: string;
+  specVersion: string;
+  serialNumber: string | null;
+  /** What the document says it describes (name, version, supplier), as it says it. */
+  subject: unknown;
+  file: string;
+  sha256: string;
+  components: number;
+  importedBy: string;
+  importedAt: string;
+}
+
+const parsed = (text: string | null): unknown => {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+export function sbomView(s: SbomRow & { model: string; manufacturer: string }): SbomView {
+  return {
+    id: s.id,
+    manufacturer: s.manufacturer,
+    model: s.model,
+    modelId: s.model_id,
+    softwareVersion: s.software_version,
+    format: s.format,
+    specVersion: s.spec_version,
+    serialNumber: s.serial_number,
+    subject: parsed(s.subject),
+    file: s.file,
+    sha256: s.sha256,
+    components: Number(s.component_count),
+    importedBy: s.imported_by,
+    importedAt: s.imported_at,
+  };
+}
+
 // ---- VEX ---------------------------------------------------------------------------------------
 
 /** The status words of the vulns contract. */
@@ -492,6 +540,52 @@ export async function addVexStatement(vdb: DbHandle, actor: Actor, input: unknow
 export async function listVex(h: DbHandle, actor: Actor, vulnerability?: string): Promise<VexRow[]> {
   assertCan(actor, 'advisories:read');
   return vexStatements(h, vulnerability ? [vulnerability.toUpperCase()] : undefined);
+}
+
+/** The VEX statement JSON contract (`vigil vex list --json`, `GET /vex`; docs/advisories.md). */
+export interface VexView {
+  id: string;
+  vulnerability: string;
+  status: string;
+  justification: string | null;
+  impactStatement: string | null;
+  actionStatement: string | null;
+  /** The product as the statement names it. */
+  product: string;
+  deviceId: string | null;
+  modelId: string | null;
+  softwareVersion: string | null;
+  purl: string | null;
+  /** `document` (imported) or `hospital` (written in Vigil). */
+  origin: string;
+  /** The imported document: format, id and file. */
+  document: unknown;
+  author: string | null;
+  statementTime: string | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+export function vexView(r: VexRow): VexView {
+  return {
+    id: r.id,
+    vulnerability: r.vuln_key,
+    status: r.status,
+    justification: r.justification,
+    impactStatement: r.impact_statement,
+    actionStatement: r.action_statement,
+    product: r.product,
+    deviceId: r.device_id,
+    modelId: r.model_id,
+    softwareVersion: r.software_version,
+    purl: r.purl,
+    origin: r.origin,
+    document: parsed(r.document),
+    author: r.author,
+    statementTime: r.statement_time,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  };
 }
 
 function toStatement(r: VexRow): VexStatement {

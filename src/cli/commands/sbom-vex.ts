@@ -13,6 +13,8 @@ import {
   importVex,
   listVex,
   sbomList,
+  sbomView,
+  vexView,
 } from '../../advisories/sbom-vex-service.js';
 import { invalidInput } from '../../errors.js';
 import { plural } from '../../format-count.js';
@@ -94,7 +96,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
       action(async (o: { json?: boolean }) => {
         const { vdb } = await cli.get();
         const rows = await sbomList(vdb, cli.actor());
-        if (o.json) return printJson(rows);
+        if (o.json) return printJson(rows.map(sbomView));
         process.stdout.write(
           formatTable(
             ['MANUFACTURER', 'MODEL', 'VERSION', 'FORMAT', 'COMPONENTS', 'FILE', 'IMPORTED', 'BY'],
@@ -193,7 +195,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
       action(async (o: { vuln?: string; json?: boolean }) => {
         const { vdb } = await cli.get();
         const rows = await listVex(vdb, cli.actor(), o.vuln);
-        if (o.json) return printJson(rows);
+        if (o.json) return printJson(rows.map(vexView));
         process.stdout.write(
           formatTable(
             ['VULNERABILITY', 'STATUS', 'JUSTIFICATION', 'PRODUCT', 'ORIGIN', 'AUTHOR', 'WHEN'],

@@ -321,8 +321,24 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
       200,
     );
     expect(sbom).toMatchObject({ format: 'cyclonedx', specVersion: '1.4', components: 55 });
-    const sboms = await body<{ items: { model: string }[] }>(await h.as('auditor').get('/api/v1/sboms'), 200);
-    expect(sboms.items).toEqual([expect.objectContaining({ model: 'Tasy EMR HTML5' })]);
+    const sboms = await body<{ items: Record<string, unknown>[] }>(
+      await h.as('auditor').get('/api/v1/sboms'),
+      200,
+    );
+    // The same words as the import's answer and the rest of the API: camelCase, JSON as JSON.
+    expect(sboms.items).toEqual([
+      expect.objectContaining({
+        model: 'Tasy EMR HTML5',
+        manufacturer: 'Philips',
+        softwareVersion: null,
+        format: 'cyclonedx',
+        specVersion: '1.4',
+        components: 55,
+        file: 'medical-device-narrow.sbom.json',
+        importedBy: expect.any(String),
+      }),
+    ]);
+    expect(Object.keys(sboms.items[0]!).filter((k) => k.includes('_'))).toEqual([]);
 
     const vexImport = await body<{ format: string; statements: number }>(
       await officer.request(
@@ -348,7 +364,25 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
       (await officer.post('/api/v1/vex', { ...statement, justification: undefined, statement: undefined }))
         .status,
     ).toBe(400);
-    await body(await h.as('clinical-engineer').post('/api/v1/vex', statement), 201);
+    expect(await body(await h.as('clinical-engineer').post('/api/v1/vex', statement), 201)).toMatchObject({
+      vulnerability: 'CVE-2021-39376',
+      status: 'not-affected',
+      impactStatement: 'Tasy reachable only from the EMR jump host',
+      origin: 'hospital',
+      document: null,
+    });
+    const listed = await body<{ items: Record<string, unknown>[] }>(
+      await h.as('auditor').get('/api/v1/vex?vulnerability=CVE-2021-39376'),
+      200,
+    );
+    expect(listed.items).toEqual([
+      expect.objectContaining({ vulnerability: 'CVE-2021-39376', origin: 'hospital' }),
+    ]);
+    const imported = (
+      await body<{ items: Record<string, unknown>[] }>(await h.as('auditor').get('/api/v1/vex'), 200)
+    ).items.find((v) => v['origin'] === 'document')!;
+    expect(imported['document']).toMatchObject({ file: 'go-vex-v0.2.0.json' });
+    expect(Object.keys(imported).filter((k) => k.includes('_'))).toEqual([]);
     const [m] = await items(`/api/v1/vulns?deviceId=${ids['TASY-1']}&vulnerability=CVE-2021-39376`);
     expect(m?.status).toBe('not-affected');
 

@@ -24,6 +24,8 @@ import {
   importVex,
   listVex,
   sbomList,
+  sbomView,
+  vexView,
 } from '../../advisories/sbom-vex-service.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { invalidInput } from '../../errors.js';
@@ -488,7 +490,12 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) =>
       c.json(
-        { items: (await sbomList(c.get('ctx').vdb, actorOf(c))) as unknown as Record<string, unknown>[] },
+        {
+          items: (await sbomList(c.get('ctx').vdb, actorOf(c))).map(sbomView) as unknown as Record<
+            string,
+            unknown
+          >[],
+        },
         200,
       ),
   )
@@ -528,7 +535,7 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const rows = await listVex(c.get('ctx').vdb, actorOf(c), c.req.valid('query').vulnerability);
-      return c.json({ items: rows as unknown as Record<string, unknown>[] }, 200);
+      return c.json({ items: rows.map(vexView) as unknown as Record<string, unknown>[] }, 200);
     },
   )
   .openapi(
@@ -574,7 +581,7 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       // The service checks the input and that a device-scoped statement's device is in the caller's sites.
       const row = await addVexStatement(c.get('ctx').vdb, actorOf(c), c.req.valid('json'));
-      return c.json(row as unknown as Record<string, unknown>, 201);
+      return c.json(vexView(row) as unknown as Record<string, unknown>, 201);
     },
   )
   .openapi(
