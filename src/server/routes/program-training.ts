@@ -383,7 +383,7 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
       path: '/training/target',
       tags: ['training'],
       summary: "Set the organization's compliance target {target: 0..1}",
-      request: { body: body(z.object({ target: z.number() })) },
+      request: { body: body(z.strictObject({ target: z.number() })) },
       responses: { 200: json(z.object({ target: z.number() }), 'Set') },
     }),
     async (c) => c.json(await setComplianceTarget(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 200),
