@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor, TEST_PASSWORD } from '../../test/factories.js';
-import { listAudit } from '../audit/audit-log.js';
+import { listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import type { VigilError } from '../errors.js';
 import { findUserByName } from '../store/account-store.js';
 import type { VigilDatabase } from '../store/database.js';
@@ -83,6 +83,27 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     await expect(
       login(vdb, config, throttle, { username: 'ce.smith', password: 'a brand new passphrase 2026' }),
     ).resolves.toBeDefined();
+  });
+
+  it('audits a failed login as (anonymous): a typed name never becomes the actor, an unknown one is not kept', async () => {
+    const user = await withUser();
+    const throttle = new LoginThrottle();
+    const forged = 'cli:root\n57 2026 admin user.disable success';
+    await expect(
+      login(vdb, config, throttle, { username: forged, password: 'x', ip: '10.9.9.9' }),
+    ).rejects.toMatchObject({ code: 'authentication_required' });
+    await expect(
+      login(vdb, config, throttle, { username: 'CE.Smith', password: 'wrong password here' }),
+    ).rejects.toMatchObject({ code: 'authentication_required' });
+    const [known, unknown] = await listAudit(vdb, { action: 'auth.login' });
+    expect(unknown).toMatchObject({ actor: '(anonymous)', outcome: 'failure', ip: '10.9.9.9' });
+    expect(unknown?.summary).toEqual({ reason: 'unknown user' });
+    expect(JSON.stringify(unknown)).not.toContain('cli:root');
+    // A real account stays traceable: its stored name and id, whatever case was typed.
+    expect(known).toMatchObject({ actor: '(anonymous)', targetType: 'user', targetId: user.id });
+    expect(known?.summary).toEqual({ reason: 'wrong password', username: 'ce.smith' });
+    expect(await listAudit(vdb, { actor: 'cli:root' })).toEqual([]);
+    expect((await verifyAuditChain(vdb)).ok).toBe(true);
   });
 
   it('a user changes their own password: current one asked again, other sessions end, audited', async () => {

@@ -40,6 +40,9 @@ export interface LoginResult {
   user: User;
 }
 
+/** The audit actor of a failed sign-in: no one has proven who they are (not a valid user name). */
+export const ANONYMOUS = '(anonymous)';
+
 const FAILED = 'Invalid username or password, or the account is locked or disabled';
 
 export async function login(
@@ -55,7 +58,6 @@ export async function login(
       retryAfter: wait,
     });
   }
-  const attempt = { kind: 'user' as const, name: req.username.slice(0, 64), ip: req.ip };
   const row = await store.findUserByName(h, req.username);
   const now = new Date();
   const nowS = now.toISOString();
@@ -64,12 +66,19 @@ export async function login(
     throttle.recordFailure(address);
     await transaction(h, async (tx) => {
       if (row && patch) await store.updateUser(tx, row.id, patch);
+      // Nobody is authenticated yet: the typed name is not an actor (it could be forged text, e.g.
+      // "cli:root" or a newline). A real account is named by its stored name and id; an unknown name is
+      // not kept at all, as it is often a password typed into the wrong field.
       await appendAudit(tx, {
-        actor: attempt,
+        actor: { kind: 'user', name: ANONYMOUS, ip: req.ip },
         action: 'auth.login',
         outcome: 'failure',
         target: { type: 'user', id: row?.id },
-        summary: { reason, ...(patch?.locked_until ? { lockedUntil: patch.locked_until } : {}) },
+        summary: {
+          reason,
+          ...(row ? { username: row.username } : {}),
+          ...(patch?.locked_until ? { lockedUntil: patch.locked_until } : {}),
+        },
       });
     });
     throw authenticationRequired(FAILED);
@@ -127,7 +136,7 @@ export async function login(
     });
     const session = await openSession(tx, config, row.id, { ...req, now });
     await appendAudit(tx, {
-      actor: { ...attempt, name: row.username },
+      actor: { kind: 'user', name: row.username, ip: req.ip },
       action: 'auth.login',
       target: { type: 'user', id: row.id },
       ...(secondFactor

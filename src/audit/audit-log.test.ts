@@ -44,6 +44,17 @@ describe.each(DIALECTS)('audit log on %s', (dialect) => {
     expect(await verifyAuditChain(vdb)).toEqual({ ok: true, entries: 5 });
   });
 
+  it('stores an actor name with control characters escaped, and the chain still verifies', async () => {
+    await seed(1);
+    await appendAudit(vdb, {
+      actor: { kind: 'cli', name: 'cli:eve\n2 2026 admin' },
+      action: 'device.update',
+    });
+    const [entry] = await listAudit(vdb, { limit: 1 });
+    expect(entry?.actor).toBe('cli:eve\\n2 2026 admin');
+    expect((await verifyAuditChain(vdb)).ok).toBe(true);
+  });
+
   it('verifies across pages', async () => {
     await seed(7);
     expect(await verifyAuditChain(vdb, 3)).toEqual({ ok: true, entries: 7 });

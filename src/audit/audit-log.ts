@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Actor } from '../accounts/actor.js';
+import { escapeControl } from '../escape-control.js';
 import { newId, nowIso } from '../store/ids.js';
 import { takeLock } from '../store/locks.js';
 import type { AuditLogTable } from '../store/schema.js';
@@ -96,7 +97,8 @@ async function appendAuditEntries(tx: DbHandle, inputs: AuditInput[]): Promise<A
       seq: ++seq,
       id: newId(),
       at,
-      actor: input.actor.name,
+      // Actor names come from outside too (an OS user, a token's or provider's name): never a line break.
+      actor: escapeControl(input.actor.name),
       actor_kind: input.actor.kind,
       action: input.action,
       outcome: input.outcome ?? 'success',

@@ -5,6 +5,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { invalidInput } from '../errors.js';
+import { escapeControl } from '../escape-control.js';
 
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -64,11 +65,16 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** An aligned plain-text table; cells are stringified, null shows as '-'. */
+/**
+ * An aligned plain-text table; cells are stringified, null shows as '-'. Control characters are
+ * escaped: a cell holding a newline (say, a forged audit actor) must not print as a row of its own.
+ */
 export function formatTable(headers: string[], rows: unknown[][]): string {
   const cells = rows.map((r) =>
     r.map((v) =>
-      v === null || v === undefined || v === '' ? '-' : Array.isArray(v) ? v.join(';') : String(v),
+      escapeControl(
+        v === null || v === undefined || v === '' ? '-' : Array.isArray(v) ? v.join(';') : String(v),
+      ),
     ),
   );
   const widths = headers.map((h, i) => Math.min(48, Math.max(h.length, ...cells.map((r) => r[i]!.length))));

@@ -163,6 +163,54 @@ describe.each(DIALECTS)('program API on %s', (dialect) => {
     ).toHaveLength(2);
   });
 
+  it('refuses unknown body fields with a 400 naming them, and takes the role the response shows', async () => {
+    const officer = h.as('security-officer');
+    const unknown = async (res: Response, field: string) => {
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({
+        code: 'invalid_input',
+        issues: [{ field, reason: 'unknown field' }],
+      });
+    };
+    await unknown(
+      await officer.post('/api/v1/people', { name: 'No Network', network_access: false }),
+      'network_access',
+    );
+    await unknown(await officer.patch('/api/v1/people/E1001', { status: 'left' }), 'status');
+    expect(await (await officer.get('/api/v1/people/E1001')).json()).toMatchObject({ active: true });
+    await unknown(await officer.post('/api/v1/people/E1001/deactivate', { left: '2026-11-15' }), 'left');
+    await unknown(
+      await officer.post('/api/v1/departments', { site: 'South Clinic', name: 'Oncology', code: 'ONC' }),
+      'code',
+    );
+    await unknown(
+      await officer.post('/api/v1/officers', { person: 'E1003', from: '2026-01-01', deputyOf: 'E1001' }),
+      'deputyOf',
+    );
+    // `role`, as in the response, designates a deputy (it used to be dropped: a primary was made).
+    const deputy = await officer.post('/api/v1/officers', {
+      person: 'E1003',
+      from: '2026-01-01',
+      role: 'deputy',
+    });
+    expect(deputy.status).toBe(201);
+    const made = (await deputy.json()) as { id: string; role: string };
+    expect(made.role).toBe('deputy');
+    const both = await officer.post('/api/v1/officers', {
+      person: 'E1001',
+      from: '2026-01-01',
+      role: 'primary',
+      deputy: true,
+    });
+    expect(both.status).toBe(400);
+    expect(await both.json()).toMatchObject({ issues: [{ field: 'role' }] });
+    await unknown(await officer.post(`/api/v1/officers/${made.id}/end`, { when: '2026-12-01' }), 'when');
+    await unknown(
+      await officer.request('PUT', '/api/v1/training/target', { target: 0.9, scope: 'site' }),
+      'scope',
+    );
+  });
+
   it('shows an account only its own notifications', async () => {
     const officer = h.as('security-officer');
     // The Vigil account test-clinical-engineer belongs to Grace Okafor, the organization's officer.

@@ -156,14 +156,17 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
 /** zod validation failures become the standard problem with one issue per bad field. */
 function validationHook(result: {
   success: boolean;
-  error?: { issues: { path: PropertyKey[]; message: string }[] };
+  error?: { issues: { path: PropertyKey[]; message: string; code?: string; keys?: string[] }[] };
   target?: string;
 }) {
   if (!result.success) {
-    const issues = (result.error?.issues ?? []).map((i) => ({
-      field: i.path.map(String).join('.') || String(result.target ?? ''),
-      reason: i.message,
-    }));
+    const issues = (result.error?.issues ?? []).flatMap((i) => {
+      const at = i.path.map(String).join('.');
+      // A strict body names each field it does not take, so the caller sees which one was ignored.
+      if (i.code === 'unrecognized_keys' && i.keys?.length)
+        return i.keys.map((k) => ({ field: at ? `${at}.${k}` : k, reason: 'unknown field' }));
+      return [{ field: at || String(result.target ?? ''), reason: i.message }];
+    });
     throw invalidInput(`Invalid request ${result.target ?? ''}`.trim(), issues);
   }
 }

@@ -3,7 +3,7 @@
  * `postgres://…`. Dialect differences are settled here once: SQLite gets WAL, foreign keys and a busy
  * timeout; PostgreSQL bigint/numeric values come back as numbers instead of strings.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
@@ -58,6 +58,7 @@ function openSqlite(path: string): VigilDatabase {
   if (!memory) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   let sqlite: SQLite.Database;
   try {
+    if (!memory) ownerOnly(file);
     sqlite = new SQLite(file);
   } catch (e) {
     throw new VigilError('configuration', `Cannot open SQLite database ${file}: ${(e as Error).message}`, {
@@ -81,6 +82,37 @@ function openSqlite(path: string): VigilDatabase {
     ...(memory ? {} : { file }),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * The database holds password hashes, people's data and the audit log: owner-only, like secret.key.
+ * SQLite creates -wal and -shm with the main file's mode, so creating that one 0600 covers all three;
+ * files left broader by an older version are tightened when they are ours, else warned about.
+ */
+function ownerOnly(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  if (process.platform === 'win32') return;
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    let uid: number;
+    try {
+      ({ mode, uid } = statSync(f));
+    } catch {
+      continue; // -wal/-shm absent until first opened
+    }
+    if ((mode & 0o077) === 0) continue;
+    if (uid === process.getuid?.()) {
+      chmodSync(f, mode & 0o700);
+    } else {
+      process.emitWarning(
+        `SQLite file ${f} is readable by others (mode ${(mode & 0o777).toString(8)}) and not owned by this user: restrict it to the owner (chmod 600)`,
+      );
+    }
+  }
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<VigilDatabase> {

@@ -65,6 +65,39 @@ export async function insertCompletions(
   return added;
 }
 
+/** The failed completions recorded on any of `days`, for a pass on the same day to supersede. */
+export async function failedCompletionsOn(
+  h: DbHandle,
+  days: readonly string[],
+): Promise<TrainingCompletionRow[]> {
+  const out: TrainingCompletionRow[] = [];
+  const unique = [...new Set(days)];
+  for (let i = 0; i < unique.length; i += 500)
+    out.push(
+      ...(await h.db
+        .selectFrom('training_completions')
+        .selectAll()
+        .where('passed', '=', 0)
+        .where('completed_on', 'in', unique.slice(i, i + 500))
+        .execute()),
+    );
+  return out;
+}
+
+/** Replaces a failed completion's result with a pass of the same (person, course, day); the id stays. */
+export async function supersedeCompletion(
+  h: DbHandle,
+  id: string,
+  by: Pick<TrainingCompletionRow, 'score' | 'source' | 'source_ref' | 'recorded_by' | 'created_at'>,
+): Promise<void> {
+  await h.db
+    .updateTable('training_completions')
+    .set({ ...by, passed: 1 })
+    .where('id', '=', id)
+    .where('passed', '=', 0)
+    .execute();
+}
+
 export interface CompletionView extends TrainingCompletionRow {
   person_name: string;
   employee_id: string | null;

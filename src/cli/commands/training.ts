@@ -313,7 +313,7 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
           if (o.json) return printJson(r);
           const c = r.completion;
           process.stdout.write(
-            `${r.created ? 'Recorded' : 'Already recorded'}: ${c.person} completed ${c.courseCode} on ${c.completedOn}${c.passed ? '' : ' (failed)'}\n`,
+            `${r.superseded ? 'Recorded (replaces the failure of that day)' : r.created ? 'Recorded' : 'Already recorded'}: ${c.person} completed ${c.courseCode} on ${c.completedOn}${c.passed ? '' : ' (failed)'}\n`,
           );
         },
       ),
@@ -353,7 +353,7 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
           else {
             process.stdout.write(
               `${r.file}: ${plural(r.rows, 'row')}, ${plural(r.completions, 'completion')}, ${r.added} ${r.dryRun ? 'would be added' : 'added'}, ` +
-                `${r.alreadyRecorded} already recorded, ${r.notCompleted} not completed, ${r.skipped.length} skipped, ${r.errors.length} with errors\n`,
+                `${r.superseded ? `${r.superseded} replacing a failure of the same day, ` : ''}${r.alreadyRecorded} already recorded, ${r.notCompleted} not completed, ${r.skipped.length} skipped, ${r.errors.length} with errors\n`,
             );
             for (const i of [...r.skipped, ...r.errors].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)))
               process.stderr.write(`${i.file} line ${i.line}: ${i.reason}\n`);

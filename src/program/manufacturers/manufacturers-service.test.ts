@@ -231,6 +231,59 @@ describe.each(DIALECTS)('manufacturer relations on %s', (dialect) => {
     ).rejects.toThrow(/not found/);
   });
 
+  it('refuses documents dated or received in the future, and a document dated after it was received', async () => {
+    const model = await philipsModel('IntelliVue MX40 Patient Worn Monitor');
+    const add = (dates: Record<string, string>) =>
+      addDocument(vdb, cliActor, { model: model.id, kind: 'mds2', title: 'x', ...dates }, { now: NOW });
+    await expect(add({ documentDate: '2031-01-01', receivedDate: '2031-02-01' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: [
+        { field: 'documentDate', reason: '2031-01-01 is in the future' },
+        { field: 'receivedDate', reason: '2031-02-01 is in the future' },
+      ],
+    });
+    await expect(add({ documentDate: '2026-06-01', receivedDate: '2026-05-01' })).rejects.toMatchObject({
+      issues: [{ field: 'documentDate', reason: '2026-06-01 is after the received date 2026-05-01' }],
+    });
+    // Tomorrow is allowed (time zones).
+    await expect(add({ documentDate: '2026-11-30' })).resolves.toMatchObject({ created: true });
+  });
+
+  it('refuses an end of sale after end of support or end of life, given now or stored before', async () => {
+    const model = await philipsModel('IntelliVue MX40 Patient Worn Monitor');
+    await expect(
+      updateModelSupport(vdb, cliActor, model.id, {
+        endOfSale: '2030-01-01',
+        endOfSupport: '2027-12-31',
+        endOfLife: null,
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: [{ field: 'endOfSupport', reason: expect.stringMatching(/end of sale 2030-01-01 is after/) }],
+    });
+    await updateModelSupport(vdb, cliActor, model.id, {
+      endOfSale: '2024-06-30',
+      endOfSupport: '2027-12-31',
+      endOfLife: null,
+    });
+    await expect(
+      updateModelSupport(vdb, cliActor, model.id, { endOfLife: '2020-01-01' }),
+    ).rejects.toMatchObject({ issues: [{ field: 'endOfLife' }] });
+    await expect(
+      updateModelSupport(vdb, cliActor, model.id, { endOfSale: '2028-01-01' }),
+    ).rejects.toMatchObject({
+      issues: [{ field: 'endOfSale', reason: expect.stringMatching(/after end of support 2027-12-31/) }],
+    });
+    // End of life before end of support is a valid reading of the terms (IMDRF N70): accepted.
+    await expect(
+      updateModelSupport(vdb, cliActor, model.id, { endOfLife: '2026-12-31' }),
+    ).resolves.toMatchObject({
+      endOfSale: '2024-06-30',
+      endOfSupport: '2027-12-31',
+      endOfLife: '2026-12-31',
+    });
+  });
+
   it('tracks requests: last requested per document kind, overdue, answer, follow-up, close, reopen', async () => {
     const mx450 = await philipsModel('IntelliVue MX450');
     const sbom = await addRequest(

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { type Actor, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
-import { conflict, invalidInput, notFound } from '../../errors.js';
+import { conflict, type InputIssue, invalidInput, notFound } from '../../errors.js';
 import { parseInput } from '../../inventory/device-input.js';
 import { nameKey } from '../../inventory/identity.js';
 import { resolveManufacturer as resolveCompany } from '../../matching/names/names.js';
@@ -484,6 +484,34 @@ export async function linkFeed(
   });
 }
 
+/**
+ * Refuses support dates in an impossible order, checked on the dates the model will have (given ones
+ * merged with those stored). A model is sold before support and life end, so end of sale comes first.
+ * End of support and end of life are not ordered: IMDRF N70 puts end of life (no longer sold or
+ * marketed) before end of support, while many vendors use end of life for the very last date.
+ */
+function assertSupportOrder(
+  given: { endOfSale?: string | null; endOfSupport?: string | null; endOfLife?: string | null },
+  dates: { endOfSale: string | null; endOfSupport: string | null; endOfLife: string | null },
+): void {
+  const sale = dates.endOfSale;
+  if (!sale) return;
+  const issues: InputIssue[] = [];
+  for (const [field, label] of [
+    ['endOfSupport', 'end of support'],
+    ['endOfLife', 'end of life'],
+  ] as const) {
+    const later = dates[field];
+    if (later && later < sale)
+      issues.push({
+        // Named after the date given now, so the caller sees which one to correct.
+        field: given[field] !== undefined ? field : 'endOfSale',
+        reason: `end of sale ${sale} is after ${label} ${later}: a model's sale ends first`,
+      });
+  }
+  if (issues.length) throw invalidInput('Impossible model support dates', issues);
+}
+
 /** Sets a model's support dates (end of support lives on the model itself). */
 export async function updateModelSupport(
   h: DbHandle,
@@ -509,8 +537,9 @@ export async function updateModelSupport(
       end_of_life: v.endOfLife !== undefined ? v.endOfLife : (prev?.end_of_life ?? null),
       updated_at: now,
     };
-    await upsertModelSupport(tx, row);
     const endOfSupport = v.endOfSupport !== undefined ? v.endOfSupport : model.end_of_support;
+    assertSupportOrder(v, { endOfSale: row.end_of_sale, endOfSupport, endOfLife: row.end_of_life });
+    await upsertModelSupport(tx, row);
     if (v.endOfSupport !== undefined) await setEndOfSupport(tx, model.id, v.endOfSupport, now);
     await appendAudit(tx, {
       actor,
@@ -535,6 +564,17 @@ export async function addDocument(
 ): Promise<DocumentOnFile & { created: boolean }> {
   assertCan(actor, 'program:write');
   const v = parseInput(DocumentAddSchema, input, 'document');
+  // A day after today (UTC) allows for time zones; a later date is a typo and would count as current.
+  const latest = today(new Date((opts.now ?? new Date()).getTime() + 86_400_000));
+  const future = (['documentDate', 'receivedDate'] as const)
+    .filter((f) => v[f] && v[f] > latest)
+    .map((field): InputIssue => ({ field, reason: `${v[field]} is in the future` }));
+  if (v.documentDate && v.receivedDate && v.documentDate > v.receivedDate)
+    future.push({
+      field: 'documentDate',
+      reason: `${v.documentDate} is after the received date ${v.receivedDate}`,
+    });
+  if (future.length) throw invalidInput('Invalid document', future);
   return transaction(h, async (tx) => {
     const model = await resolveModel(tx, v.model);
     const sha = v.sha256?.toLowerCase() ?? null;

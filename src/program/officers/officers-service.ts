@@ -71,11 +71,17 @@ export const DesignateSchema = z
     person: z.string().trim().min(1).max(254),
     /** Site id or name; absent: the organization. */
     site: z.string().trim().min(1).max(200).nullable().optional(),
-    deputy: z.boolean().default(false),
+    /** The response's `role`, accepted as input too; `deputy` is the older spelling of the same. */
+    role: z.enum(['primary', 'deputy']).optional(),
+    deputy: z.boolean().optional(),
     from: isoDate,
     to: isoDate.nullable().optional(),
   })
-  .refine((v) => !v.to || v.to >= v.from, { message: 'the term ends before it starts', path: ['to'] });
+  .refine((v) => !v.to || v.to >= v.from, { message: 'the term ends before it starts', path: ['to'] })
+  .refine((v) => v.role === undefined || v.deputy === undefined || (v.role === 'deputy') === v.deputy, {
+    message: 'contradicts deputy: give role or deputy, not both',
+    path: ['role'],
+  });
 export type DesignateInput = z.input<typeof DesignateSchema>;
 
 export const EndTermSchema = z.strictObject({ on: isoDate.optional() });
@@ -127,7 +133,7 @@ export async function designateOfficer(
   assertCan(actor, 'program:write');
   const v = parseInput(DesignateSchema, input, 'officer designation');
   if (!v.site) assertAllSites(actor, 'The organization security officer');
-  const role = v.deputy ? 'deputy' : 'primary';
+  const role = v.role ?? (v.deputy ? 'deputy' : 'primary');
   const now = opts.now ?? new Date();
   return transaction(h, async (tx) => {
     const person = await personInScope(tx, actor, v.person);

@@ -1,7 +1,8 @@
 /**
  * @module Training completions: recorded by hand, or imported from a learning system's CSV export.
  * A completion is keyed by (person, course, completion day): recording or importing the same one again
- * adds nothing, so an import is safe to re-run, also after an interrupted run (each import is one
+ * adds nothing, so an import is safe to re-run; a pass on a day with a recorded failure replaces the
+ * failure (a retake the same day; audited with what it replaced), in whichever order they come, also after an interrupted run (each import is one
  * transaction: it is stored whole or not at all). Rows naming an unknown person or course are reported
  * and skipped; rows with bad data are reported with their line; every valid row is kept.
  */
@@ -15,10 +16,12 @@ import { emailKey, findPersonRow, type PersonRow } from '../../store/organizatio
 import {
   type CompletionView,
   courseKey,
+  failedCompletionsOn,
   insertCompletions,
   listCompletionViews,
   listCourseRows,
   listTrainees,
+  supersedeCompletion,
   type TrainingCompletionRow,
   type TrainingCourseRow,
 } from '../../store/training-store.js';
@@ -100,6 +103,70 @@ export interface RecordResult {
   completion: TrainingCompletion;
   /** False when the same person, course and day was already recorded (nothing changed). */
   created: boolean;
+  /** True when this pass replaced a failure recorded for the same day (`created` is true too). */
+  superseded?: true;
+}
+
+const dayKey = (r: Pick<TrainingCompletionRow, 'person_id' | 'course_id' | 'completed_on'>) =>
+  `${r.person_id}|${r.course_id}|${r.completed_on}`;
+
+/**
+ * Stores completions, at most one per (person, course, day): new ones are inserted; a pass on a day
+ * whose recorded completion is a failure replaces it (a retake: the person is trained), with an audit
+ * entry of what it replaced; anything else already recorded stays as it is (re-runs change nothing).
+ */
+async function storeCompletions(
+  tx: DbHandle,
+  actor: Actor,
+  rows: readonly TrainingCompletionRow[],
+): Promise<{ added: number; superseded: number }> {
+  const passes = rows.filter((r) => Number(r.passed) === 1);
+  const failed = new Map(
+    (passes.length
+      ? await failedCompletionsOn(
+          tx,
+          passes.map((r) => r.completed_on),
+        )
+      : []
+    ).map((r) => [dayKey(r), r]),
+  );
+  const fresh: TrainingCompletionRow[] = [];
+  let superseded = 0;
+  for (const r of rows) {
+    const was = Number(r.passed) === 1 ? failed.get(dayKey(r)) : undefined;
+    if (!was) {
+      fresh.push(r);
+      continue;
+    }
+    const by = {
+      score: r.score,
+      source: r.source,
+      source_ref: r.source_ref,
+      recorded_by: r.recorded_by,
+      created_at: r.created_at,
+    };
+    await supersedeCompletion(tx, was.id, by);
+    superseded++;
+    await appendAudit(tx, {
+      actor,
+      action: 'training.completion.supersede',
+      target: { type: 'training-completion', id: was.id },
+      summary: {
+        personId: r.person_id,
+        courseId: r.course_id,
+        completedOn: r.completed_on,
+        before: {
+          passed: false,
+          score: was.score === null ? null : Number(was.score),
+          source: was.source,
+          sourceRef: was.source_ref,
+          recordedBy: was.recorded_by,
+        },
+        after: { passed: true, score: r.score, source: r.source, sourceRef: r.source_ref },
+      },
+    });
+  }
+  return { added: await insertCompletions(tx, fresh), superseded };
 }
 
 export async function recordCompletion(
@@ -128,7 +195,8 @@ export async function recordCompletion(
       recorded_by: actor.name,
       created_at: nowIso(),
     };
-    const created = (await insertCompletions(tx, [row])) === 1;
+    const stored1 = await storeCompletions(tx, actor, [row]);
+    const created = stored1.added === 1;
     if (created)
       await appendAudit(tx, {
         actor,
@@ -143,6 +211,7 @@ export async function recordCompletion(
       offset: 0,
     });
     const view = stored.rows.find((r) => r.completed_on === v.date)!;
+    if (stored1.superseded) return { completion: toCompletion(view), created: true, superseded: true };
     return { completion: toCompletion(view), created };
   });
 }
@@ -193,9 +262,11 @@ export interface TrainingImportResult {
   completions: number;
   /** Newly stored (with dryRun: would be). */
   added: number;
-  /** Already recorded before this import. */
+  /** Passes that replaced a failure recorded before for the same person, course and day. */
+  superseded: number;
+  /** Already recorded before this import (nothing changed). */
   alreadyRecorded: number;
-  /** Rows repeating an earlier row of the same file. */
+  /** Rows repeating an earlier row of the same file (a pass among them is the one kept). */
   duplicatesInFile: number;
   /** Rows whose status says not completed (in progress, not started …). */
   notCompleted: number;
@@ -259,7 +330,8 @@ export async function importCompletions(
     }
     const findCourse = courseIndex(await listCourseRows(tx));
     const skipped: InputIssue[] = [];
-    const seen = new Set<string>();
+    // (person, course, day) → its index in rows: one completion per day, a pass preferred to a failure.
+    const seen = new Map<string, number>();
     let duplicatesInFile = 0;
     const rows: TrainingCompletionRow[] = [];
     const createdAt = nowIso();
@@ -286,11 +358,19 @@ export async function importCompletions(
         continue;
       }
       const key = `${person.id}|${course.id}|${r.completedOn}`;
-      if (seen.has(key)) {
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
         duplicatesInFile++;
+        if (r.passed && rows[earlier]!.passed === 0)
+          rows[earlier] = {
+            ...rows[earlier]!,
+            passed: 1,
+            score: r.score,
+            source_ref: `${o.file} line ${r.line}`,
+          };
         continue;
       }
-      seen.add(key);
+      seen.set(key, rows.length);
       rows.push({
         id: newId(),
         person_id: person.id,
@@ -304,7 +384,7 @@ export async function importCompletions(
         created_at: createdAt,
       });
     }
-    const added = await insertCompletions(tx, rows);
+    const { added, superseded } = await storeCompletions(tx, actor, rows);
     const result: TrainingImportResult = {
       file: o.file,
       dryRun: o.dryRun,
@@ -312,7 +392,8 @@ export async function importCompletions(
       rows: parsed.dataRows,
       completions: rows.length,
       added,
-      alreadyRecorded: rows.length - added,
+      superseded,
+      alreadyRecorded: rows.length - added - superseded,
       duplicatesInFile,
       notCompleted: parsed.notCompleted,
       skipped,
@@ -325,6 +406,7 @@ export async function importCompletions(
       summary: {
         rows: result.rows,
         added,
+        superseded,
         alreadyRecorded: result.alreadyRecorded,
         skipped: skipped.length,
         errors: parsed.issues.length,

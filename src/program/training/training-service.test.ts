@@ -326,3 +326,86 @@ describe.each(DIALECTS)('training on %s', (dialect) => {
     await updateCourse(vdb, cliActor, 'ICU-300', { active: false });
   });
 });
+
+describe.each(DIALECTS)('training retakes on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    await buildTrainingScenario(vdb, cliActor);
+  });
+  afterAll(async () => vdb?.close());
+
+  const HEAD = 'Employee ID,Course Code,Completion Date,Status,Score\n';
+  const onDay = async (person: string, day: string) =>
+    (await listCompletions(vdb, cliActor, { person })).items.filter((c) => c.completedOn === day);
+
+  it('keeps a pass over a failure of the same day, in either order within a file; a re-import changes nothing', async () => {
+    const text =
+      `${HEAD}E1003,SEC-101,2026-05-20,Failed,40\nE1003,SEC-101,2026-05-20,Passed,95\n` +
+      'E1002,SEC-101,2026-05-20,Passed,96\nE1002,SEC-101,2026-05-20,Failed,41\n';
+    const first = await importCompletions(vdb, cliActor, { file: 'retake.csv', text });
+    expect(first).toMatchObject({ completions: 2, added: 2, superseded: 0, duplicatesInFile: 2 });
+    expect(await onDay('E1003', '2026-05-20')).toEqual([
+      expect.objectContaining({ passed: true, score: 95 }),
+    ]);
+    expect(await onDay('E1002', '2026-05-20')).toEqual([
+      expect.objectContaining({ passed: true, score: 96 }),
+    ]);
+    const { items } = await trainingStatus(vdb, auditor, { person: 'E1003' }, JUNE);
+    expect(items).toEqual([expect.objectContaining({ courseCode: 'SEC-101', state: 'current' })]);
+    const again = await importCompletions(vdb, cliActor, { file: 'retake.csv', text });
+    expect(again).toMatchObject({ added: 0, superseded: 0, alreadyRecorded: 2 });
+  });
+
+  it('a pass imported or recorded later replaces a recorded failure of that day, audited with what it was', async () => {
+    await importCompletions(vdb, cliActor, {
+      file: 'a.csv',
+      text: `${HEAD}E1004,MED-200,2026-05-21,Failed,40\n`,
+    });
+    const later = `${HEAD}E1004,MED-200,2026-05-21,Passed,95\n`;
+    expect(await importCompletions(vdb, cliActor, { file: 'b.csv', text: later })).toMatchObject({
+      added: 0,
+      superseded: 1,
+      alreadyRecorded: 0,
+    });
+    expect(await onDay('E1004', '2026-05-21')).toEqual([
+      expect.objectContaining({ passed: true, score: 95, sourceRef: 'b.csv line 2' }),
+    ]);
+    expect(await importCompletions(vdb, cliActor, { file: 'b.csv', text: later })).toMatchObject({
+      superseded: 0,
+      alreadyRecorded: 1,
+    });
+    // A failure after the pass changes nothing: the person was trained that day.
+    const failAgain = await importCompletions(vdb, cliActor, {
+      file: 'a.csv',
+      text: `${HEAD}E1004,MED-200,2026-05-21,Failed,40\n`,
+    });
+    expect(failAgain).toMatchObject({ added: 0, superseded: 0, alreadyRecorded: 1 });
+
+    const failed = await recordCompletion(vdb, cliActor, {
+      person: 'E1000',
+      course: 'SEC-101',
+      date: '2026-05-22',
+      passed: false,
+      score: 40,
+    });
+    expect(failed.created).toBe(true);
+    const passed = await recordCompletion(vdb, cliActor, {
+      person: 'E1000',
+      course: 'SEC-101',
+      date: '2026-05-22',
+      score: 95,
+    });
+    expect(passed).toMatchObject({
+      created: true,
+      superseded: true,
+      completion: { id: failed.completion.id, passed: true, score: 95 },
+    });
+    const replaced = await listAudit(vdb, { action: 'training.completion.supersede' });
+    expect(replaced).toHaveLength(2);
+    expect(replaced.map((e) => e.summary['before'])).toEqual([
+      expect.objectContaining({ passed: false, score: 40, source: 'manual' }),
+      expect.objectContaining({ passed: false, score: 40, source: 'import', sourceRef: 'a.csv line 2' }),
+    ]);
+  });
+});

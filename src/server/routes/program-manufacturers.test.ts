@@ -67,6 +67,13 @@ describe.each(DIALECTS)('manufacturer routes on %s', (dialect) => {
     expect((await h.as('auditor').get('/api/v1/manufacturers/Nobody')).status).toBe(404);
   });
 
+  it('refuses a feed link body with a field it does not take, naming it', async () => {
+    const res = await h
+      .as('security-officer')
+      .post('/api/v1/manufacturers/Philips/feeds', { feed: 'Philips CSAF', unlink: true });
+    expect(await body(res, 400)).toMatchObject({ issues: [{ field: 'unlink', reason: 'unknown field' }] });
+  });
+
   it('imports an MDS2 workbook sent as the body and shows it per model', async () => {
     const xlsx = await buildMds2Workbook({
       answers: sampleAnswers({

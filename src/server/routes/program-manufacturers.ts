@@ -145,6 +145,12 @@ export const manufacturerRoutes = new OpenAPIHono<AppEnv>()
       const body = jsonOf(c) as { feed?: unknown } | null;
       if (typeof body?.feed !== 'string' || !body.feed)
         throw invalidInput('Give {"feed": "<feed id or name>"}');
+      const extra = Object.keys(body).filter((k) => k !== 'feed');
+      if (extra.length)
+        throw invalidInput(
+          'Give {"feed": "<feed id or name>"} only',
+          extra.map((field) => ({ field, reason: 'unknown field' })),
+        );
       return c.json(
         asObj(await linkFeed(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, body.feed)),
         200,

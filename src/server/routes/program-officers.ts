@@ -111,9 +111,14 @@ export const programOfficerRoutes = new OpenAPIHono<AppEnv>()
           required: true,
           content: {
             'application/json': {
-              schema: z.object({
+              // Strict: an unknown field is a 400 naming it, never a silent primary designation.
+              schema: z.strictObject({
                 person: z.string().max(254),
                 site: z.string().max(200).nullable().optional(),
+                role: z
+                  .enum(['primary', 'deputy'])
+                  .optional()
+                  .openapi({ description: 'As in the response; the same as `deputy: true|false`' }),
                 deputy: z.boolean().optional(),
                 from: z.string().max(40),
                 to: z.string().max(40).nullable().optional(),
@@ -149,7 +154,7 @@ export const programOfficerRoutes = new OpenAPIHono<AppEnv>()
         params: IdParam,
         body: {
           required: false,
-          content: { 'application/json': { schema: z.object({ on: z.string().max(40).optional() }) } },
+          content: { 'application/json': { schema: z.strictObject({ on: z.string().max(40).optional() }) } },
         },
       },
       responses: { 200: json(OfficerSchema, 'Ended') },

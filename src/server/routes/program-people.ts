@@ -60,7 +60,9 @@ const DepartmentSchema = z
   .openapi('Department');
 
 const nullableText = z.string().max(254).nullable().optional();
-const PersonBody = z.object({
+// Strict like the service below it: a misspelt or read-only field (network_access, status) is a 400
+// naming it, not silently dropped.
+const PersonBody = z.strictObject({
   name: z.string().max(200),
   employeeId: nullableText,
   email: nullableText,
@@ -200,7 +202,9 @@ export const programPeopleRoutes = new OpenAPIHono<AppEnv>()
         params: IdParam,
         body: {
           required: false,
-          content: { 'application/json': { schema: z.object({ leftOn: z.string().max(40).optional() }) } },
+          content: {
+            'application/json': { schema: z.strictObject({ leftOn: z.string().max(40).optional() }) },
+          },
         },
       },
       responses: { 200: json(PersonSchema, 'Deactivated') },
@@ -236,7 +240,7 @@ export const programPeopleRoutes = new OpenAPIHono<AppEnv>()
           required: true,
           content: {
             'application/json': {
-              schema: z.object({ site: z.string().max(200), name: z.string().max(200) }),
+              schema: z.strictObject({ site: z.string().max(200), name: z.string().max(200) }),
             },
           },
         },

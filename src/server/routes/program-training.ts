@@ -116,6 +116,7 @@ const ImportResultSchema = z
     rows: z.number().int(),
     completions: z.number().int(),
     added: z.number().int(),
+    superseded: z.number().int(),
     alreadyRecorded: z.number().int(),
     duplicatesInFile: z.number().int(),
     notCompleted: z.number().int(),
@@ -248,10 +249,17 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
       path: '/training/completions',
       tags: ['training'],
       summary:
-        'Record a completion {person, course, date, passed?, score?, note?}; the same day again changes nothing',
+        'Record a completion {person, course, date, passed?, score?, note?}; the same day again changes nothing, except a pass replacing a failure',
       request: { body: body(z.record(z.string(), z.unknown()).openapi('TrainingCompletionInput')) },
       responses: {
-        201: json(z.object({ completion: CompletionSchema, created: z.literal(true) }), 'Recorded'),
+        201: json(
+          z.object({
+            completion: CompletionSchema,
+            created: z.literal(true),
+            superseded: z.literal(true).optional(),
+          }),
+          'Recorded (superseded: a pass that replaced a failure of the same day)',
+        ),
         200: json(z.object({ completion: CompletionSchema, created: z.literal(false) }), 'Already recorded'),
       },
     }),
@@ -383,7 +391,7 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
       path: '/training/target',
       tags: ['training'],
       summary: "Set the organization's compliance target {target: 0..1}",
-      request: { body: body(z.object({ target: z.number() })) },
+      request: { body: body(z.strictObject({ target: z.number() })) },
       responses: { 200: json(z.object({ target: z.number() }), 'Set') },
     }),
     async (c) => c.json(await setComplianceTarget(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 200),
