@@ -341,6 +341,14 @@ export async function deactivatePerson(
 ): Promise<Person> {
   assertCan(actor, 'program:write');
   const v = parseInput(DeactivateSchema, input ?? {}, 'deactivation');
+  // Deactivating takes effect now: a later day would end an officer's term and drop the person from the
+  // training figures before they leave. (A future termination date in an HR import is applied by the
+  // first import on or after that day.) Tomorrow is allowed for time zones east of UTC.
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  if (v.leftOn && v.leftOn > tomorrow)
+    throw invalidInput(
+      `leftOn ${v.leftOn} is in the future: deactivate the person on the day they leave, or give the date as the termination date of an HR import`,
+    );
   return transaction(h, async (tx) => {
     const before = await personInScope(tx, actor, ref);
     if (Number(before.active) === 0)

@@ -118,6 +118,12 @@ describe.each(DIALECTS)('departments and people on %s', (dialect) => {
     expect((await failure(addPerson(vdb, cliActor, { name: 'Second', user: 'aiko' }))).code).toBe('conflict');
     expect((await getPerson(vdb, cliActor, boss.id)).userId).toBeNull();
 
+    // A departure in the future is not a deactivation now: it would end terms and training early.
+    expect(await failure(deactivatePerson(vdb, cliActor, nurse.id, { leftOn: '2099-03-01' }))).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/leftOn 2099-03-01 is in the future/),
+    });
+    expect((await getPerson(vdb, cliActor, nurse.id)).active).toBe(true);
     const gone = await deactivatePerson(vdb, cliActor, nurse.id, { leftOn: '2026-11-01' });
     expect(gone).toMatchObject({ active: false, leftOn: '2026-11-01' });
     expect((await failure(deactivatePerson(vdb, cliActor, nurse.id))).code).toBe('conflict');
