@@ -205,6 +205,16 @@ describe('capture analyzer (no database)', () => {
     );
   });
 
+  it('gives a DHCP client the address its ACK leased, though it never sends from it (capture 01, ECG cart)', async () => {
+    // Frame 8 is the DHCP ACK with yiaddr 10.20.0.23 for 00:0f:82:ec:60:23; the cart then only sends an
+    // ICMPv6 router solicitation from its link-local address and an ARP reply.
+    const r = await analyzeCapture(fixture('01-dhcp-dns-mdns.pcap'), { file: '01.pcap' });
+    const ecg = r.hosts.filter((h) => h.macs.includes('00:0f:82:ec:60:23'));
+    expect(ecg.flatMap((h) => h.ips)).toContain('10.20.0.23');
+    const lease = ecg.flatMap((h) => h.hints).find((h) => h.kind === 'dhcp.leasedAddress')!;
+    expect(lease).toMatchObject({ value: '10.20.0.23', evidence: { packet: 8, summary: 'DHCP ACK' } });
+  });
+
   it('reads gzip-compressed captures the same, and reports a truncated one with its offset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-capture-'));
     const raw = readFileSync(fixture('04-hl7-mllp.pcap'));

@@ -376,6 +376,13 @@ export class CaptureAnalyzer implements TcpConsumer {
         (m.messageType === 'ACK' || m.messageType === 'DHCPACK' || m.messageTypeCode === 5)
       ) {
         this.hosts.lease(m.clientMac, m.yourAddress);
+        // The client may never send from that address in the capture (a quiet ECG cart): the ACK alone makes
+        // it the client's, as a DHCPv6 REPLY does, so its MAC-only host carries it (merged by MAC later).
+        if (isHostAddress(m.yourAddress)) {
+          const client = this.hosts.mac(m.clientMac);
+          HostBuilder.addTo(client.ips, m.yourAddress);
+          client.addHint('dhcp.leasedAddress', m.yourAddress, ev);
+        }
       }
     }
   }

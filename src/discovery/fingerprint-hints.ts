@@ -39,6 +39,12 @@ export const HINT_KINDS = {
     see: 'RFC 4702 option 81',
     from: ['capture'],
   },
+  'dhcp.leasedAddress': {
+    value:
+      'IPv4 address a DHCP ACK gave this client (`yiaddr`): `10.20.0.23` (also added to `ips`; evidence is the ACK)',
+    see: 'RFC 2131 §4.3.1, DHCPACK',
+    from: ['capture'],
+  },
   'http.userAgent': {
     value: 'User-Agent this host sent as an HTTP client',
     see: 'RFC 9110 §10.1.5',
