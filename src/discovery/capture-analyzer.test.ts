@@ -215,6 +215,21 @@ describe('capture analyzer (no database)', () => {
     expect(lease).toMatchObject({ value: '10.20.0.23', evidence: { packet: 8, summary: 'DHCP ACK' } });
   });
 
+  it('keeps an mDNS SRV port as an advertised hint, not a listening service (capture 01, pump and Orthanc)', async () => {
+    // Packet 47 advertises `Infusion Pump E-214._http._tcp` on port 80, but no packet of the capture touches
+    // 10.20.0.60:80 (nor Orthanc's advertised 4242/8042): a claim must not raise unnecessary-service.
+    const r = await analyzeCapture(fixture('01-dhcp-dns-mdns.pcap'), { file: '01.pcap' });
+    const pump = r.hosts.filter((h) => h.macs.includes('58:42:e4:10:00:60'));
+    expect(pump.flatMap((h) => h.services)).toEqual([]);
+    const v4 = pump.find((h) => h.ips.includes('10.20.0.60'))!;
+    expect(v4.hints.find((h) => h.kind === 'mdns.advertisedPort')).toMatchObject({
+      value: '_http._tcp 80',
+      evidence: { packet: 47 },
+    });
+    const orthanc = r.hosts.filter((h) => h.macs.includes('02:00:5e:20:00:11'));
+    expect(orthanc.flatMap((h) => h.services)).toEqual([]);
+  });
+
   it('reads gzip-compressed captures the same, and reports a truncated one with its offset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-capture-'));
     const raw = readFileSync(fixture('04-hl7-mllp.pcap'));

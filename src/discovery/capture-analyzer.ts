@@ -453,15 +453,9 @@ export class CaptureAnalyzer implements TcpConsumer {
       responder.addHint('mdns.instance', s.instance, ev);
       for (const [k, v] of Object.entries(s.txt ?? {}))
         responder.addHint('mdns.txt', v === true ? k : `${k}=${v}`, ev);
-      if (s.port) {
-        const proto = s.serviceType.replace(/^_/, '').replace(/\._(tcp|udp)$/, '');
-        responder.service(
-          s.port,
-          s.serviceType.endsWith('_udp') ? 'udp' : 'tcp',
-          { protocol: proto === 'http' || proto === 'dicom' ? proto : null },
-          ev,
-        );
-      }
+      // An SRV record is what the device claims, not a port anything was seen answering on: a hint only, so
+      // it raises no unnecessary-service or insecure-protocol finding.
+      if (s.port) responder.addHint('mdns.advertisedPort', `${s.serviceType} ${s.port}`, ev);
     }
   }
 

@@ -86,6 +86,12 @@ export const HINT_KINDS = {
     see: 'RFC 6763 §4.1',
     from: ['capture'],
   },
+  'mdns.advertisedPort': {
+    value:
+      'Service type and port a DNS-SD SRV record of this host advertised: `_http._tcp 80`. A claim, not a listener: it makes no service',
+    see: 'RFC 6763 §5, RFC 2782',
+    from: ['capture'],
+  },
   'mdns.txt': {
     value:
       'One `key=value` pair of a TXT record this host announced, one hint per pair: `model=SIGMA-SPECTRUM`',
