@@ -230,6 +230,16 @@ describe('capture analyzer (no database)', () => {
     expect(orthanc.flatMap((h) => h.services)).toEqual([]);
   });
 
+  it('names the packet carrying the patient tag as cleartext-phi evidence, not the one ending the message (capture 02)', async () => {
+    // tshark -Y 'frame contains "642341"' (the ECG's PatientID): 535; the data sets complete at 586 (ECG),
+    // 78 (CT) and 169 (MR), the packets reported before.
+    const r = await analyzeCapture(fixture('02-dicom-cleartext.pcap'), { file: '02-dicom-cleartext.pcap' });
+    const phi = (ip: string) => r.findings.find((f) => f.type === 'cleartext-phi' && f.host.ip === ip)!;
+    expect(phi('10.20.0.23').evidence).toMatchObject({ packet: 535, time: '2026-11-28T23:55:01.202Z' });
+    expect(phi('10.20.0.21').evidence.packet).toBe(47);
+    expect(phi('10.20.0.22').evidence.packet).toBe(117);
+  });
+
   it('reads gzip-compressed captures the same, and reports a truncated one with its offset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-capture-'));
     const raw = readFileSync(fixture('04-hl7-mllp.pcap'));

@@ -93,7 +93,7 @@ interface FtpDataExpected {
 }
 
 interface Dissector {
-  feed(direction: 'client' | 'server', bytes: Uint8Array): unknown[];
+  feed(direction: 'client' | 'server', bytes: Uint8Array, packet?: number, time?: number): unknown[];
 }
 
 interface ConnState {
@@ -552,7 +552,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     if (!st.dissector) return;
     this.packetIndex = packetIndex;
     this.packetTime = time;
-    const events = st.dissector.feed(from, bytes);
+    const events = st.dissector.feed(from, bytes, packetIndex, time);
     for (const e of events) this.onEvent(conn, st, e as AnyEvent);
   }
 
@@ -1029,19 +1029,19 @@ export class CaptureAnalyzer implements TcpConsumer {
       case 'patient-data-present': {
         const senderIp = e.sender === 'requestor' ? conn.clientIp : conn.serverIp;
         const tags = e.tags.map((t) => `${t.tag} ${t.keyword}`);
-        this.finding(
-          'cleartext-phi',
-          senderIp,
-          `dicom:${port}`,
-          ev(
-            `DICOM ${e.commandName ?? 'message'} with ${e.tags.map((t) => t.keyword).join(', ')} in cleartext`,
-          ),
-          {
-            protocol: 'dicom',
-            port,
-            tags,
-          },
+        const evidence = ev(
+          `DICOM ${e.commandName ?? 'message'} with ${e.tags.map((t) => t.keyword).join(', ')} in cleartext`,
         );
+        // The message is scanned once it is complete, many packets later: name the one carrying the tag.
+        if (e.packet !== undefined && e.time !== undefined) {
+          evidence.packet = e.packet;
+          evidence.time = iso(e.time);
+        }
+        this.finding('cleartext-phi', senderIp, `dicom:${port}`, evidence, {
+          protocol: 'dicom',
+          port,
+          tags,
+        });
         return;
       }
       default:
