@@ -240,6 +240,20 @@ describe('capture analyzer (no database)', () => {
     expect(phi('10.20.0.22').evidence.packet).toBe(117);
   });
 
+  it('finds the same hosts in the VLAN-tagged copy of capture 04, by the MAC in ND options', async () => {
+    // tcprewrite --enet-vlan=add also rewrote the source MAC of the six ICMPv6 router solicitations to a
+    // multicast one (tshark: eth.src 33:33:fe:5b:00:40 for fe80::2a0:aaff:fe5b:40, frame 1); their Source
+    // Link-Layer Address option still names 00:a0:aa:5b:00:40.
+    const hosts = async (name: string) =>
+      (await analyzeCapture(fixture(name), { file: name })).hosts
+        .map((h) => `${h.macs.join(',')} ${h.ips.join(',')}`)
+        .sort();
+    const plain = await hosts('04-hl7-mllp.pcap');
+    expect(plain).toHaveLength(9);
+    expect(plain).toContain('00:a0:aa:5b:00:40 fe80::2a0:aaff:fe5b:40');
+    expect(await hosts('04-hl7-mllp-vlan30.pcap')).toEqual(plain);
+  });
+
   it('reads gzip-compressed captures the same, and reports a truncated one with its offset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-capture-'));
     const raw = readFileSync(fixture('04-hl7-mllp.pcap'));

@@ -12,6 +12,7 @@ import type { CapturePacket } from '../capture/capture-packet.js';
 import { openCapture, readCapture } from '../capture/open-capture.js';
 import { PacketDecoder } from '../decode/decode-packet.js';
 import { type DecodedPacket, IpProtocol } from '../decode/decoded-packet.js';
+import { formatMac, isMulticastMac, readMac } from '../decode/mac-address.js';
 import { parseDhcp } from '../dissect/dhcp.js';
 import { parseDhcpv6 } from '../dissect/dhcpv6.js';
 import { looksLikeDicom } from '../dissect/dicom.js';
@@ -229,8 +230,40 @@ export class CaptureAnalyzer implements TcpConsumer {
       this.udpFlows.track(d, p.index, p.time);
       this.udp(d, d.srcIpText());
     } else if (d.ipProtocol === IpProtocol.TCP) this.tracker.track(d, p.index, p.time);
-    else if (d.ipProtocol === IpProtocol.ICMP || d.ipProtocol === IpProtocol.ICMPV6)
+    else if (d.ipProtocol === IpProtocol.ICMP || d.ipProtocol === IpProtocol.ICMPV6) {
+      // No usable frame source MAC (none on this link type, or a multicast one a rewriting tool left):
+      // an ND message still names its sender's MAC.
+      if (h !== null && d.ipProtocol === IpProtocol.ICMPV6 && (d.srcMac < 0 || isMulticastMac(d.srcMac)))
+        this.ndSourceMac(d, h);
       this.flows.icmp(d, p.index, p.time);
+    }
+  }
+
+  /**
+   * Binds the Source Link-Layer Address option of a Router Solicitation, Router Advertisement or Neighbor
+   * Solicitation (RFC 4861 §4.1-4.3, §4.6.1) to its sender's address.
+   */
+  private ndSourceMac(d: DecodedPacket, h: HostBuilder): void {
+    const t = d.icmpType;
+    // Fixed fields after the 4-byte ICMPv6 header: RS 4 reserved, RA 12, NS 4 reserved + 16 target.
+    const fixed = t === 133 ? 4 : t === 134 ? 12 : t === 135 ? 20 : -1;
+    if (fixed < 0) return;
+    const b = d.bytes;
+    const end = d.payloadOffset + d.payloadLength;
+    let o = d.payloadOffset + fixed;
+    while (end - o >= 8) {
+      const len = b[o + 1]! * 8;
+      if (len === 0) return;
+      if (b[o] === 1) {
+        const mac = readMac(b, o + 2);
+        if (mac !== 0 && !isMulticastMac(mac) && h.lastMac !== mac) {
+          h.lastMac = mac;
+          this.hosts.bind(formatMac(mac), h.ips[0]!);
+        }
+        return;
+      }
+      o += len;
+    }
   }
 
   /**
