@@ -207,6 +207,55 @@ describe('capture analyzer (no database)', () => {
     );
   });
 
+  it('gives a DHCP client the address its ACK leased, though it never sends from it (capture 01, ECG cart)', async () => {
+    // Frame 8 is the DHCP ACK with yiaddr 10.20.0.23 for 00:0f:82:ec:60:23; the cart then only sends an
+    // ICMPv6 router solicitation from its link-local address and an ARP reply.
+    const r = await analyzeCapture(fixture('01-dhcp-dns-mdns.pcap'), { file: '01.pcap' });
+    const ecg = r.hosts.filter((h) => h.macs.includes('00:0f:82:ec:60:23'));
+    expect(ecg.flatMap((h) => h.ips)).toContain('10.20.0.23');
+    const lease = ecg.flatMap((h) => h.hints).find((h) => h.kind === 'dhcp.leasedAddress')!;
+    expect(lease).toMatchObject({ value: '10.20.0.23', evidence: { packet: 8, summary: 'DHCP ACK' } });
+  });
+
+  it('keeps an mDNS SRV port as an advertised hint, not a listening service (capture 01, pump and Orthanc)', async () => {
+    // Packet 47 advertises `Infusion Pump E-214._http._tcp` on port 80, but no packet of the capture touches
+    // 10.20.0.60:80 (nor Orthanc's advertised 4242/8042): a claim must not raise unnecessary-service.
+    const r = await analyzeCapture(fixture('01-dhcp-dns-mdns.pcap'), { file: '01.pcap' });
+    const pump = r.hosts.filter((h) => h.macs.includes('58:42:e4:10:00:60'));
+    expect(pump.flatMap((h) => h.services)).toEqual([]);
+    const v4 = pump.find((h) => h.ips.includes('10.20.0.60'))!;
+    expect(v4.hints.find((h) => h.kind === 'mdns.advertisedPort')).toMatchObject({
+      value: '_http._tcp 80',
+      evidence: { packet: 47 },
+    });
+    const orthanc = r.hosts.filter((h) => h.macs.includes('02:00:5e:20:00:11'));
+    expect(orthanc.flatMap((h) => h.services)).toEqual([]);
+  });
+
+  it('names the packet carrying the patient tag as cleartext-phi evidence, not the one ending the message (capture 02)', async () => {
+    // tshark -Y 'frame contains "642341"' (the ECG's PatientID): 535; the data sets complete at 586 (ECG),
+    // 78 (CT) and 169 (MR), the packets reported before.
+    const r = await analyzeCapture(fixture('02-dicom-cleartext.pcap'), { file: '02-dicom-cleartext.pcap' });
+    const phi = (ip: string) => r.findings.find((f) => f.type === 'cleartext-phi' && f.host.ip === ip)!;
+    expect(phi('10.20.0.23').evidence).toMatchObject({ packet: 535, time: '2026-11-28T23:55:01.202Z' });
+    expect(phi('10.20.0.21').evidence.packet).toBe(47);
+    expect(phi('10.20.0.22').evidence.packet).toBe(117);
+  });
+
+  it('finds the same hosts in the VLAN-tagged copy of capture 04, by the MAC in ND options', async () => {
+    // tcprewrite --enet-vlan=add also rewrote the source MAC of the six ICMPv6 router solicitations to a
+    // multicast one (tshark: eth.src 33:33:fe:5b:00:40 for fe80::2a0:aaff:fe5b:40, frame 1); their Source
+    // Link-Layer Address option still names 00:a0:aa:5b:00:40.
+    const hosts = async (name: string) =>
+      (await analyzeCapture(fixture(name), { file: name })).hosts
+        .map((h) => `${h.macs.join(',')} ${h.ips.join(',')}`)
+        .sort();
+    const plain = await hosts('04-hl7-mllp.pcap');
+    expect(plain).toHaveLength(9);
+    expect(plain).toContain('00:a0:aa:5b:00:40 fe80::2a0:aaff:fe5b:40');
+    expect(await hosts('04-hl7-mllp-vlan30.pcap')).toEqual(plain);
+  });
+
   it('reads gzip-compressed captures the same, and reports a truncated one with its offset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-capture-'));
     const raw = readFileSync(fixture('04-hl7-mllp.pcap'));

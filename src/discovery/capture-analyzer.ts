@@ -12,6 +12,7 @@ import type { CapturePacket } from '../capture/capture-packet.js';
 import { openCapture, readCapture } from '../capture/open-capture.js';
 import { PacketDecoder } from '../decode/decode-packet.js';
 import { type DecodedPacket, IpProtocol } from '../decode/decoded-packet.js';
+import { formatMac, isMulticastMac, readMac } from '../decode/mac-address.js';
 import { parseDhcp } from '../dissect/dhcp.js';
 import { parseDhcpv6 } from '../dissect/dhcpv6.js';
 import { looksLikeDicom } from '../dissect/dicom.js';
@@ -93,7 +94,7 @@ interface FtpDataExpected {
 }
 
 interface Dissector {
-  feed(direction: 'client' | 'server', bytes: Uint8Array): unknown[];
+  feed(direction: 'client' | 'server', bytes: Uint8Array, packet?: number, time?: number): unknown[];
 }
 
 interface ConnState {
@@ -229,8 +230,40 @@ export class CaptureAnalyzer implements TcpConsumer {
       this.udpFlows.track(d, p.index, p.time);
       this.udp(d, d.srcIpText());
     } else if (d.ipProtocol === IpProtocol.TCP) this.tracker.track(d, p.index, p.time);
-    else if (d.ipProtocol === IpProtocol.ICMP || d.ipProtocol === IpProtocol.ICMPV6)
+    else if (d.ipProtocol === IpProtocol.ICMP || d.ipProtocol === IpProtocol.ICMPV6) {
+      // No usable frame source MAC (none on this link type, or a multicast one a rewriting tool left):
+      // an ND message still names its sender's MAC.
+      if (h !== null && d.ipProtocol === IpProtocol.ICMPV6 && (d.srcMac < 0 || isMulticastMac(d.srcMac)))
+        this.ndSourceMac(d, h);
       this.flows.icmp(d, p.index, p.time);
+    }
+  }
+
+  /**
+   * Binds the Source Link-Layer Address option of a Router Solicitation, Router Advertisement or Neighbor
+   * Solicitation (RFC 4861 §4.1-4.3, §4.6.1) to its sender's address.
+   */
+  private ndSourceMac(d: DecodedPacket, h: HostBuilder): void {
+    const t = d.icmpType;
+    // Fixed fields after the 4-byte ICMPv6 header: RS 4 reserved, RA 12, NS 4 reserved + 16 target.
+    const fixed = t === 133 ? 4 : t === 134 ? 12 : t === 135 ? 20 : -1;
+    if (fixed < 0) return;
+    const b = d.bytes;
+    const end = d.payloadOffset + d.payloadLength;
+    let o = d.payloadOffset + fixed;
+    while (end - o >= 8) {
+      const len = b[o + 1]! * 8;
+      if (len === 0) return;
+      if (b[o] === 1) {
+        const mac = readMac(b, o + 2);
+        if (mac !== 0 && !isMulticastMac(mac) && h.lastMac !== mac) {
+          h.lastMac = mac;
+          this.hosts.bind(formatMac(mac), h.ips[0]!);
+        }
+        return;
+      }
+      o += len;
+    }
   }
 
   /**
@@ -376,6 +409,13 @@ export class CaptureAnalyzer implements TcpConsumer {
         (m.messageType === 'ACK' || m.messageType === 'DHCPACK' || m.messageTypeCode === 5)
       ) {
         this.hosts.lease(m.clientMac, m.yourAddress);
+        // The client may never send from that address in the capture (a quiet ECG cart): the ACK alone makes
+        // it the client's, as a DHCPv6 REPLY does, so its MAC-only host carries it (merged by MAC later).
+        if (isHostAddress(m.yourAddress)) {
+          const client = this.hosts.mac(m.clientMac);
+          HostBuilder.addTo(client.ips, m.yourAddress);
+          client.addHint('dhcp.leasedAddress', m.yourAddress, ev);
+        }
       }
     }
   }
@@ -446,15 +486,9 @@ export class CaptureAnalyzer implements TcpConsumer {
       responder.addHint('mdns.instance', s.instance, ev);
       for (const [k, v] of Object.entries(s.txt ?? {}))
         responder.addHint('mdns.txt', v === true ? k : `${k}=${v}`, ev);
-      if (s.port) {
-        const proto = s.serviceType.replace(/^_/, '').replace(/\._(tcp|udp)$/, '');
-        responder.service(
-          s.port,
-          s.serviceType.endsWith('_udp') ? 'udp' : 'tcp',
-          { protocol: proto === 'http' || proto === 'dicom' ? proto : null },
-          ev,
-        );
-      }
+      // An SRV record is what the device claims, not a port anything was seen answering on: a hint only, so
+      // it raises no unnecessary-service or insecure-protocol finding.
+      if (s.port) responder.addHint('mdns.advertisedPort', `${s.serviceType} ${s.port}`, ev);
     }
   }
 
@@ -551,7 +585,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     if (!st.dissector) return;
     this.packetIndex = packetIndex;
     this.packetTime = time;
-    const events = st.dissector.feed(from, bytes);
+    const events = st.dissector.feed(from, bytes, packetIndex, time);
     for (const e of events) this.onEvent(conn, st, e as AnyEvent);
   }
 
@@ -1028,19 +1062,19 @@ export class CaptureAnalyzer implements TcpConsumer {
       case 'patient-data-present': {
         const senderIp = e.sender === 'requestor' ? conn.clientIp : conn.serverIp;
         const tags = e.tags.map((t) => `${t.tag} ${t.keyword}`);
-        this.finding(
-          'cleartext-phi',
-          senderIp,
-          `dicom:${port}`,
-          ev(
-            `DICOM ${e.commandName ?? 'message'} with ${e.tags.map((t) => t.keyword).join(', ')} in cleartext`,
-          ),
-          {
-            protocol: 'dicom',
-            port,
-            tags,
-          },
+        const evidence = ev(
+          `DICOM ${e.commandName ?? 'message'} with ${e.tags.map((t) => t.keyword).join(', ')} in cleartext`,
         );
+        // The message is scanned once it is complete, many packets later: name the one carrying the tag.
+        if (e.packet !== undefined && e.time !== undefined) {
+          evidence.packet = e.packet;
+          evidence.time = iso(e.time);
+        }
+        this.finding('cleartext-phi', senderIp, `dicom:${port}`, evidence, {
+          protocol: 'dicom',
+          port,
+          tags,
+        });
         return;
       }
       default:

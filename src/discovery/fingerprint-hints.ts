@@ -39,6 +39,12 @@ export const HINT_KINDS = {
     see: 'RFC 4702 option 81',
     from: ['capture'],
   },
+  'dhcp.leasedAddress': {
+    value:
+      'IPv4 address a DHCP ACK gave this client (`yiaddr`): `10.20.0.23` (also added to `ips`; evidence is the ACK)',
+    see: 'RFC 2131 §4.3.1, DHCPACK',
+    from: ['capture'],
+  },
   'http.userAgent': {
     value: 'User-Agent this host sent as an HTTP client',
     see: 'RFC 9110 §10.1.5',
@@ -78,6 +84,12 @@ export const HINT_KINDS = {
   'mdns.instance': {
     value: 'DNS-SD service instance name this host announced: `Infusion Pump E-214`',
     see: 'RFC 6763 §4.1',
+    from: ['capture'],
+  },
+  'mdns.advertisedPort': {
+    value:
+      'Service type and port a DNS-SD SRV record of this host advertised: `_http._tcp 80`. A claim, not a listener: it makes no service',
+    see: 'RFC 6763 §5, RFC 2782',
     from: ['capture'],
   },
   'mdns.txt': {

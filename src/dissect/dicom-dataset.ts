@@ -114,6 +114,8 @@ export interface DicomDatasetScan {
   identity: DicomDeviceIdentity;
   /** Patient-identifying attributes with a non-empty value, at any nesting depth, first occurrence order. */
   patientTags: DicomPatientTag[];
+  /** Offset in `bytes` of the first patient attribute that counted (its tag), when there is one. */
+  patientOffset?: number;
 }
 
 export interface DicomScanOptions {
@@ -219,6 +221,8 @@ class Scan {
   utf8 = false;
   readonly identity: DicomDeviceIdentity = {};
   readonly patient = new Set<number>();
+  /** Where the first patient attribute starts, -1 until one is seen. */
+  patientOffset = -1;
   command?: Partial<DicomCommand> & { commandDataSetType?: number };
 
   constructor(
@@ -280,6 +284,7 @@ export function scanDicomDataset(
     })),
   };
   if (scan.error !== undefined) result.error = scan.error;
+  if (scan.patientOffset >= 0) result.patientOffset = scan.patientOffset;
   const command = finishCommand(scan.command);
   if (command !== undefined) result.command = command;
   return result;
@@ -364,7 +369,7 @@ function walkElements(
         true,
         vr === 'OB' || vr === 'OW',
       );
-      if (items.count > 0) notePatientTag(s, tag);
+      if (items.count > 0) notePatientTag(s, tag, pos);
       pos = items.end;
       continue;
     }
@@ -378,7 +383,7 @@ function walkElements(
     if (valueEnd > end) {
       // Cut off: what is there still counts for presence.
       if (!isSequence && DICOM_PATIENT_TAGS.has(tag) && !isBlank(b, valueStart, Math.min(end, b.length))) {
-        notePatientTag(s, tag);
+        notePatientTag(s, tag, pos);
       }
       s.outOfBytes(pos, end, `${tagName(tag)} value`);
       return end;
@@ -389,9 +394,9 @@ function walkElements(
         continue;
       }
       const items = walkSequence(s, valueStart, valueEnd, explicit && vr !== 'UN', depth + 1, false, false);
-      if (items.count > 0) notePatientTag(s, tag);
+      if (items.count > 0) notePatientTag(s, tag, pos);
     } else {
-      noteValue(s, tag, valueStart, valueEnd, depth);
+      noteValue(s, tag, pos, valueStart, valueEnd, depth);
     }
     pos = valueEnd;
   }
@@ -442,14 +447,17 @@ function walkSequence(
   return { end, count };
 }
 
-function notePatientTag(s: Scan, tag: number): void {
-  if (DICOM_PATIENT_TAGS.has(tag)) s.patient.add(tag);
+/** `at` is where the element's tag starts: evidence names the packet that carried it. */
+function notePatientTag(s: Scan, tag: number, at: number): void {
+  if (!DICOM_PATIENT_TAGS.has(tag)) return;
+  s.patient.add(tag);
+  if (s.patientOffset < 0) s.patientOffset = at;
 }
 
-function noteValue(s: Scan, tag: number, start: number, end: number, depth: number): void {
+function noteValue(s: Scan, tag: number, at: number, start: number, end: number, depth: number): void {
   const b = s.bytes;
   if (DICOM_PATIENT_TAGS.has(tag)) {
-    if (!isBlank(b, start, end)) s.patient.add(tag);
+    if (!isBlank(b, start, end)) notePatientTag(s, tag, at);
     return;
   }
   if (depth !== 0) return;

@@ -197,6 +197,12 @@ export interface DicomPatientDataEvent extends EventBase {
   commandName?: string;
   /** Which identifying attributes had a value; the values themselves are never kept. */
   tags: DicomPatientTag[];
+  /**
+   * The `packet` label given to `feed()` with the bytes that hold the first of those attributes' tag (not
+   * the packet that completed the message), and the `time` given with it; only when the caller labels its bytes.
+   */
+  packet?: number;
+  time?: number;
 }
 
 export interface DicomErrorEvent extends EventBase {
@@ -221,6 +227,9 @@ export type DicomEvent =
 interface Message {
   offset: number;
   chunks: Uint8Array[];
+  /** The `feed()` packet and time labels of each chunk (same index), to name the packet holding an attribute. */
+  chunkPackets: number[];
+  chunkTimes: number[];
   size: number;
   /** Scanned already (the cap was reached); later fragments are only counted. */
   scanned: boolean;
@@ -250,6 +259,9 @@ class DirectionState {
   buffered = 0;
   /** Last command per presentation context, to name the data set that follows it. */
   readonly lastCommand = new Map<number, string>();
+  /** The caller's labels for the bytes being fed (packet number, capture time); packet -1 when it gives none. */
+  packet = -1;
+  time = 0;
 }
 
 /** How many full-size messages one direction may hold at once (command + data set, with room to spare). */
@@ -287,8 +299,11 @@ export class DicomStreamDissector {
     return this.directions[direction].offset;
   }
 
-  feed(direction: StreamDirection, bytes: Uint8Array): DicomEvent[] {
+  /** `packet` and `time` label these bytes for `patient-data-present` events; optional. */
+  feed(direction: StreamDirection, bytes: Uint8Array, packet = -1, time = 0): DicomEvent[] {
     const st = this.directions[direction];
+    st.packet = packet;
+    st.time = time;
     const events: DicomEvent[] = [];
     let i = 0;
     while (i < bytes.length && !st.stopped) {
@@ -408,7 +423,14 @@ export class DicomStreamDissector {
     st.fill = 0;
     const key = (st.pdvContext << 1) | (st.pdvIsCommand ? 1 : 0);
     if (!st.messages.has(key))
-      st.messages.set(key, { offset: itemOffset, chunks: [], size: 0, scanned: false });
+      st.messages.set(key, {
+        offset: itemOffset,
+        chunks: [],
+        chunkPackets: [],
+        chunkTimes: [],
+        size: 0,
+        scanned: false,
+      });
     st.mode = 'pdv-value';
     if (st.pdvRemaining === 0) this.finishPdv(direction, st, events);
   }
@@ -432,6 +454,8 @@ export class DicomStreamDissector {
       // before feed() returns, so it can stay a view of the caller's bytes; anything else is copied.
       const whole = message.size === 0 && st.pdvIsLast && kept.length === st.pdvRemaining;
       message.chunks.push(whole ? kept : kept.slice());
+      message.chunkPackets.push(st.packet);
+      message.chunkTimes.push(st.time);
       message.size += kept.length;
       st.buffered += kept.length;
     }
@@ -612,6 +636,7 @@ export class DicomStreamDissector {
   ): void {
     message.scanned = true;
     const bytes = concat(message.chunks, message.size);
+    const chunks = message.chunks;
     message.chunks = [];
     st.buffered -= message.size;
     const contextId = key >> 1;
@@ -682,7 +707,14 @@ export class DicomStreamDissector {
     }
     events.push(event);
     if (scan.patientTags.length > 0) {
-      events.push({ ...named, type: 'patient-data-present', tags: scan.patientTags });
+      const i = chunkAt(chunks, scan.patientOffset ?? 0);
+      const packet = i < 0 ? -1 : message.chunkPackets[i]!;
+      events.push({
+        ...named,
+        type: 'patient-data-present',
+        tags: scan.patientTags,
+        ...(packet >= 0 ? { packet, time: message.chunkTimes[i]! } : {}),
+      });
     }
   }
 
@@ -764,6 +796,16 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** Index of the chunk holding byte `offset` of the concatenated chunks (the last one past the end). */
+function chunkAt(chunks: Uint8Array[], offset: number): number {
+  let end = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    end += chunks[i]!.length;
+    if (offset < end) return i;
+  }
+  return chunks.length - 1;
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
