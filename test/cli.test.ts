@@ -119,7 +119,7 @@ describe('vigil CLI', () => {
     });
     expect(JSON.parse(list.stdout)).toEqual([]);
     expect(JSON.parse((await vigil(['sbom', 'list', '--json'])).stdout)).toEqual([
-      expect.objectContaining({ model: 'Alaris PC Unit', software_version: '12.1.2' }),
+      expect.objectContaining({ model: 'Alaris PC Unit', softwareVersion: '12.1.2' }),
     ]);
     expect(spawnVigil(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });

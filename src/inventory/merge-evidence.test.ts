@@ -22,7 +22,8 @@ import { deviceLabels } from './device-label.js';
 import { addDevice, mergeDevices, showDevice, updateDevice } from './inventory-service.js';
 import { moreSpecific } from './merge-evidence.js';
 
-// 07-telnet-ftp-ssh-mqtt.pcap: 10.20.0.40 logs in over Telnet and FTP and talks MQTT, five findings.
+// 07-telnet-ftp-ssh-mqtt.pcap: 10.20.0.40 logs in over Telnet and FTP, talks MQTT and sends a census
+// file (patient fields) over FTP data: six findings; the pump 10.20.0.60 publishes an MRN over MQTT.
 const CAPTURE = join(import.meta.dirname, '../../test/fixtures/captures/07-telnet-ftp-ssh-mqtt.pcap');
 const ALL_STATES = ['open', 'acknowledged', 'resolved', 'false-positive'];
 // dicom-ct-store.pcap: one dcmtk C-STORE from a CT to the PACS 10.20.0.10 (AE PACS_MAIN) on port 104.
@@ -65,7 +66,7 @@ describe.each(DIALECTS)('merging a discovered device into its CMMS record on %s'
     const seen = await showDevice(vdb, cliActor, '10.20.0.40');
     const record = await addDevice(vdb, cliActor, { assetTag: 'BME-40', criticality: 'life-sustaining' });
     const seenFindings = await listFindings(vdb, cliActor, { deviceId: seen.id, state: ALL_STATES });
-    expect(seenFindings).toHaveLength(5);
+    expect(seenFindings).toHaveLength(6);
     const telnetLogin = seenFindings.find(
       (f) => f.type === 'cleartext-credentials' && f.subject === 'telnet:23',
     )!;
@@ -218,7 +219,7 @@ describe.each(DIALECTS)('merging a discovered device into its CMMS record on %s'
     ]);
 
     expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
-      findingsMoved: 4,
+      findingsMoved: 5,
       findingsFolded: 1,
       tasksMoved: 2,
       alertsMoved: 2,
@@ -227,11 +228,11 @@ describe.each(DIALECTS)('merging a discovered device into its CMMS record on %s'
 
     // The same capture again finds the device by its moved addresses and files nothing new.
     const again = await importCaptureFile(vdb, CAPTURE);
-    expect(again.findings).toMatchObject({ created: 0, updated: 5 });
+    expect(again.findings).toMatchObject({ created: 0, updated: 7 });
     const after = await listFindings(vdb, cliActor, { deviceId: record.id, state: ALL_STATES });
-    expect(after).toHaveLength(5);
+    expect(after).toHaveLength(6);
     expect(after.find((f) => f.id === recordLogin)!.occurrences).toBe(4 + 2 * telnetLogin.occurrences);
-    expect(await vdb.db.selectFrom('findings').select('id').execute()).toHaveLength(5);
+    expect(await vdb.db.selectFrom('findings').select('id').execute()).toHaveLength(7);
   });
 
   /**
@@ -578,7 +579,7 @@ describe.each(DIALECTS)(
       const audited = await listAudit(vdb, { action: 'tasks.supersede' });
       expect(audited.map((a) => a.targetId).sort()).toEqual([recordTelnet.id, dupFtp.id].sort());
       expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
-        findingsFolded: 5,
+        findingsFolded: 6,
         tasksMoved: 3,
         tasksSuperseded: 2,
       });

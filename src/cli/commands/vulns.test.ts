@@ -417,8 +417,8 @@ describe('vigil sbom / vex', () => {
       '12.1.2',
     ]);
     expect(r.stdout).toMatch(/^Imported: cyclonedx 1\.4 SBOM for .* Alaris PC Unit 12\.1\.2: 55 components/);
-    const rows = JSON.parse((await ok(['sbom', 'list', '--json'])).stdout) as { software_version: string }[];
-    expect(rows.map((s) => s.software_version)).toContain('12.1.2');
+    const rows = JSON.parse((await ok(['sbom', 'list', '--json'])).stdout) as { softwareVersion: string }[];
+    expect(rows.map((s) => s.softwareVersion)).toContain('12.1.2');
     // Before the command it still asks for Vigil's version.
     expect((await ok(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
