@@ -48,6 +48,8 @@ export interface FileImportReport {
   /** The advisory's tracking id (ICSMA-…) for a CSAF document that was stored. */
   advisoryId?: string;
   records: number;
+  /** Records of a partial file that were skipped (a line-oriented file's bad lines or rows). */
+  rejected?: number;
   issues: InputIssue[];
 }
 
@@ -220,7 +222,7 @@ class JsonSyntaxAt extends Error {
 async function importKev(
   vdb: VigilDatabase,
   file: string,
-  { catalog, issues }: { catalog: KevCatalog | null; issues: InputIssue[] },
+  { catalog, issues, rejected }: { catalog: KevCatalog | null; issues: InputIssue[]; rejected?: number },
   sourceId: string | null,
   note: string,
 ): Promise<{ report: FileImportReport; vulnKeys: string[] }> {
@@ -233,6 +235,7 @@ async function importKev(
       status: issues.length ? 'partial' : 'imported',
       summary: `KEV catalog ${catalog.catalogVersion} (${catalog.dateReleased}): ${plural(n, 'entry', 'entries')}${note}`,
       records: n,
+      ...(rejected ? { rejected } : {}),
       issues,
     },
     vulnKeys: [],
@@ -244,12 +247,16 @@ function readJsonLines(
   bytes: Uint8Array,
   file: string,
   reader: (json: unknown, file: string) => ReadResult<VulnerabilityRecord>,
-): ReadResult<VulnerabilityRecord> {
+): ReadResult<VulnerabilityRecord> & { rejected: number } {
   const plain = plainBytes(bytes, file);
-  if ('issue' in plain) return { records: [], issues: [plain.issue] };
+  if ('issue' in plain) return { records: [], issues: [plain.issue], rejected: 0 };
   const raw = plain.raw;
   const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
-  const out: ReadResult<VulnerabilityRecord> = { records: [], issues: [] };
+  const out: ReadResult<VulnerabilityRecord> & { rejected: number } = {
+    records: [],
+    issues: [],
+    rejected: 0,
+  };
   let line = 0;
   for (const l of text.split('\n')) {
     line++;
@@ -259,9 +266,11 @@ function readJsonLines(
       json = JSON.parse(l);
     } catch (err) {
       out.issues.push({ file, where: `line ${line}`, message: `not valid JSON: ${(err as Error).message}` });
+      out.rejected++;
       continue;
     }
     const r = reader(json, file);
+    if (r.records.length === 0) out.rejected++;
     out.records.push(...r.records);
     out.issues.push(...r.issues.map((i) => ({ ...i, where: `line ${line} ${i.where}` })));
   }
@@ -447,6 +456,9 @@ export async function importBytes(
       status: result.issues.length ? 'partial' : 'imported',
       summary: `${result.records.length} ${format.toUpperCase()} ${pluralWord(result.records.length, 'record')}`,
       records: result.records.length,
+      ...('rejected' in result && typeof result.rejected === 'number' && result.rejected
+        ? { rejected: result.rejected }
+        : {}),
       issues: result.issues,
     },
     vulnKeys: keys,

@@ -61,6 +61,8 @@ export type Tri = boolean | 'unknown';
 export interface CriterionResult {
   criteria: string;
   vulnerable: boolean;
+  /** The criterion's `versionEndExcluding`: the first version outside it, i.e. a fix exists. */
+  fixedFrom?: string;
   result: Tri;
   reason: string;
 }
@@ -161,7 +163,11 @@ const hasRange = (m: NvdCpeMatch): boolean =>
   m.versionEndExcluding !== undefined;
 
 function evaluateCriterion(m: NvdCpeMatch, env: Environment): CriterionResult {
-  const base = { criteria: m.criteria, vulnerable: m.vulnerable };
+  const base = {
+    criteria: m.criteria,
+    vulnerable: m.vulnerable,
+    ...(m.versionEndExcluding !== undefined ? { fixedFrom: m.versionEndExcluding } : {}),
+  };
   const parsed = parseCpe(m.criteria);
   if (!parsed.ok) {
     return {

@@ -390,6 +390,26 @@ describe.each(DIALECTS)('VEX on %s', (dialect) => {
       ]);
     });
 
+    it('an OpenVEX statement on the SBOM package applies though the match came through its CPE', async () => {
+      // The real OpenVEX document, its statements replaced by one on the SBOM's exact jQuery purl.
+      const doc = JSON.parse(readFileSync(OPENVEX, 'utf8')) as { statements: object[] };
+      doc.statements = [
+        {
+          vulnerability: { name: 'CVE-2020-11023' },
+          products: [{ '@id': 'pkg:nuget/jQuery@3.1.1' }],
+          status: 'not_affected',
+          justification: 'vulnerable_code_not_in_execute_path',
+        },
+      ];
+      await importVex(vdb, cliActor, 'jquery.openvex.json', {}, Buffer.from(JSON.stringify(doc)));
+      expect(table(await matches(vdb))).toEqual([
+        'MON-1 CVE-2020-11023 not-affected',
+        'MON-2 CVE-2020-11023 not-affected',
+      ]);
+      const why = await explainMatch(vdb, cliActor, ids['MON-1']!, 'CVE-2020-11023');
+      expect(why.details.vex?.justification).toBe('vulnerable_code_not_in_execute_path');
+    });
+
     it('--device scope flips only that device to not-affected', async () => {
       const row = await addVexStatement(vdb, cliActor, {
         vulnerability: 'CVE-2020-11023',

@@ -62,4 +62,6 @@ export interface MatchEvidence {
   remediations: { category: string; details: string; url: string | null }[];
   /** Device ids this evidence holds for, when narrower than the subject (service CPEs, SBOMs). */
   deviceIds?: string[];
+  /** The SBOM component's package URL, when an SBOM component matched (by purl or CPE): VEX on it applies. */
+  purl?: string;
 }

@@ -334,3 +334,41 @@ describe.each(DIALECTS)('a product listed by serial number on %s', (dialect) => 
     }
   });
 });
+
+describe.each(DIALECTS)('fix available for the matched product on %s', (dialect) => {
+  const FIX = join(import.meta.dirname, '../../test/fixtures/advisories/fix-available');
+  let vdb: VigilDatabase;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    const devices = {
+      'VENUE-1': { manufacturer: 'GE HealthCare', model: 'Venue', softwareVersion: 'R1' },
+      'VIVID-1': { manufacturer: 'GE HealthCare', model: 'Vivid iq', softwareVersion: '201' },
+      'IRT-1': { manufacturer: 'Siemens', model: 'SCALANCE X-200IRT', firmwareVersion: '5.2.1' },
+      'XC-1': { manufacturer: 'Siemens', model: 'SCALANCE XC-200', firmwareVersion: '5.2.1' },
+    };
+    for (const [tag, d] of Object.entries(devices))
+      ids[tag] = (await addDevice(vdb, cliActor, { assetTag: tag, ...d })).id;
+    const r = await importAdvisoryPaths(vdb, cliActor, [
+      join(FIX, 'cve-2024-1486.cve5.jsonl'),
+      join(FIX, 'cve-2019-13924.nvd.jsonl'),
+    ]);
+    expect(r.files.map((f) => f.status)).toEqual(['imported', 'imported']);
+  });
+  afterAll(async () => vdb?.close());
+
+  it('says no fix for GE Venue (only <= bounds) though Vivid in the same CVE 5 record has one', async () => {
+    const [venue] = await all(vdb, { deviceId: ids['VENUE-1'], vulnerability: 'CVE-2024-1486' });
+    const [vivid] = await all(vdb, { deviceId: ids['VIVID-1'], vulnerability: 'CVE-2024-1486' });
+    expect(venue).toMatchObject({ status: 'affected', fixAvailable: false });
+    expect(vivid).toMatchObject({ status: 'affected', fixAvailable: true });
+  });
+
+  it('says no fix for SCALANCE X-200IRT (unbounded criterion) though XC-200 in the same NVD record has one', async () => {
+    const [irt] = await all(vdb, { deviceId: ids['IRT-1'], vulnerability: 'CVE-2019-13924' });
+    const [xc] = await all(vdb, { deviceId: ids['XC-1'], vulnerability: 'CVE-2019-13924' });
+    expect(irt).toMatchObject({ fixAvailable: false });
+    expect(xc).toMatchObject({ fixAvailable: true });
+  });
+});

@@ -323,7 +323,7 @@ function evaluate(
     const key = p.purl ? packageKey(p.purl) : null;
     for (const use of key ? (packages.get(key) ?? []) : []) {
       const e = csafPurlEvidence(p, use.component);
-      for (const x of e) addDevices(use.deviceIds, statusFixable(x));
+      for (const x of e) addDevices(use.deviceIds, { ...statusFixable(x), purl: use.component.purl });
     }
   }
   // Service CPEs by `vendor:product`, so a record only meets the CPEs it names.
@@ -373,7 +373,7 @@ function evaluate(
             { name: use.component.name, version: use.component.version, cpe: use.cpe },
             use.deviceIds,
           );
-          if (e) addDevices(use.deviceIds, e);
+          if (e) addDevices(use.deviceIds, use.component.purl ? { ...e, purl: use.component.purl } : e);
         }
     }
     for (const a of r.affected) {
@@ -396,7 +396,13 @@ function vexFor(
 ): VexApplied | undefined {
   let chosen: VexRow | undefined;
   const version = versionOf(device);
-  const purls = new Set(evidence.filter((e) => e.rule === 'sbom-package').map((e) => packageKey(e.product)));
+  // Every SBOM package the match came through, whichever rule matched it (purl, CPE or CSAF purl).
+  const purls = new Set(
+    evidence.flatMap((e) => {
+      const purl = e.purl ?? (e.rule === 'sbom-package' ? e.product : undefined);
+      return purl ? [packageKey(purl)] : [];
+    }),
+  );
   for (const v of rows) {
     const applies =
       v.device_id === device.id ||

@@ -10,12 +10,13 @@ import { cliActor } from '../../test/factories.js';
 import type { Actor } from '../accounts/actor.js';
 import { permissionsOf } from '../accounts/permissions.js';
 import { importAdvisoryPaths } from '../advisories/advisory-import.js';
+import { addVexStatement } from '../advisories/sbom-vex-service.js';
 import { listAudit } from '../audit/audit-log.js';
 import { applySourceResult } from '../discovery/apply-source-result.js';
 import type { Evidence } from '../discovery/host-observation.js';
 import { setFindingState } from '../findings/findings-service.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
-import { addDevice, updateDevice } from '../inventory/inventory-service.js';
+import { addDevice, retireDevice, updateDevice } from '../inventory/inventory-service.js';
 import type { VigilDatabase } from '../store/database.js';
 import { transaction } from '../store/transaction.js';
 import {
@@ -636,5 +637,67 @@ describe.each(DIALECTS)('remediation tasks on %s', (dialect) => {
       action: 'controls',
       details: { after: { controls: ['monitored', 'service-disabled'], assignee: 'biomed-2' } },
     });
+  });
+});
+
+// Its own database: these tests respell a manufacturer and retire devices, which the model and campaign
+// tests above must not see.
+describe.each(DIALECTS)('verification needs evidence of a fix on %s', (dialect) => {
+  let vdb: VigilDatabase;
+
+  beforeAll(async () => {
+    vdb = await freshDatabase(dialect);
+    await importAdvisoryPaths(vdb, cliActor, [ADVISORY]);
+  });
+  afterAll(async () => vdb?.close());
+
+  it('does not verify a task whose match vanished because the manufacturer was respelled', async () => {
+    const id = (await addDevice(vdb, cliActor, tasy('TASY-8', '3.06.1803'))).id;
+    const t = await createTask(vdb, cliActor, { device: 'TASY-8', vulnerability: CVE }, T0);
+    // The match goes (the advisory names Philips), but the device still runs the affected version.
+    await updateDevice(vdb, cliActor, 'TASY-8', { manufacturer: 'Acme Medical' });
+    const v = await getTask(vdb, cliActor, t.id, at(1));
+    expect(v.state).toBe('open');
+    expect(v.verification).toBeNull();
+    expect(v.events.at(-1)).toMatchObject({
+      action: 'match-lapsed',
+      from: 'open',
+      to: 'open',
+      details: { reason: 'match-gone', deviceVersion: { software: '3.06.1803' } },
+    });
+    // Reported, but recorded once: a second run adds no event.
+    const r = await verifyTasksForDevices(vdb, [id], at(2));
+    expect(r.verified).toEqual([]);
+    expect(r.lapsed).toMatchObject([{ taskId: t.id, reason: 'match-gone' }]);
+    expect(
+      (await getTask(vdb, cliActor, t.id, at(2))).events.filter((e) => e.action === 'match-lapsed'),
+    ).toHaveLength(1);
+    // A real fix afterwards still verifies it.
+    await updateDevice(vdb, cliActor, 'TASY-8', { softwareVersion: '3.06.1804' });
+    expect((await getTask(vdb, cliActor, t.id, at(3))).state).toBe('verified');
+  });
+
+  it('does not verify a task on a hospital VEX not-affected statement or a retired device', async () => {
+    const id9 = (await addDevice(vdb, cliActor, tasy('TASY-9', '3.06.1803'))).id;
+    const id10 = (await addDevice(vdb, cliActor, tasy('TASY-10', '3.06.1803'))).id;
+    const vexed = await createTask(vdb, cliActor, { device: 'TASY-9', vulnerability: CVE2 }, T0);
+    const retired = await createTask(vdb, cliActor, { device: 'TASY-10', vulnerability: CVE2 }, T0);
+    await addVexStatement(vdb, cliActor, {
+      vulnerability: CVE2,
+      status: 'not-affected',
+      justification: 'inline_mitigations_already_exist',
+      device: id9,
+    });
+    const v = await getTask(vdb, cliActor, vexed.id, at(1));
+    expect(v.state).toBe('open');
+    expect(v.events.at(-1)).toMatchObject({
+      action: 'match-lapsed',
+      details: { reason: 'match-not-affected' },
+    });
+    await retireDevice(vdb, cliActor, 'TASY-10', 'sold');
+    const r = await verifyTasksForDevices(vdb, [id10], at(1));
+    expect(r.verified).toEqual([]);
+    expect(r.lapsed).toMatchObject([{ taskId: retired.id, reason: 'device-retired' }]);
+    expect((await getTask(vdb, cliActor, retired.id, at(1))).state).toBe('open');
   });
 });

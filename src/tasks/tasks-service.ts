@@ -21,6 +21,7 @@ import { detailsOf, matchFor } from '../store/match-store.js';
 import {
   type AcceptanceRow,
   activeAcceptancesFor,
+  deviceStates,
   findingForTask,
   getTaskView,
   insertTask,
@@ -474,6 +475,8 @@ export async function insertNewTask(
       due: row.due_at,
       dueSource: spec.dueSource,
       campaignId: row.campaign_id,
+      // The version the task starts from: verification needs it to tell a fix from a vanished match.
+      deviceVersion: { firmware: spec.device.firmware_version, software: spec.device.software_version },
       ...(acceptance ? { acceptanceId: acceptance.id } : {}),
     },
   });
@@ -681,12 +684,23 @@ export async function applyTransition(
         : via === 'acceptance-end'
           ? String(extra.details?.['ended'] ?? 'expire')
           : 'move');
+  // Re-opened work starts from the device's version now: a later verification compares against it.
+  const reopened =
+    to === 'open' && from !== 'open' && task.vuln_key
+      ? (await deviceStates(tx, [task.device_id]))[0]
+      : undefined;
   await recordTaskChange(tx, actor, task, {
     action,
     from,
     to,
     at,
-    details: { ...fields, ...extra.details },
+    details: {
+      ...fields,
+      ...extra.details,
+      ...(reopened
+        ? { deviceVersion: { firmware: reopened.firmware_version, software: reopened.software_version } }
+        : {}),
+    },
   });
   Object.assign(task, patch);
 }

@@ -1,9 +1,11 @@
 /**
- * @module Verification by a later import: a task is `verified` when what it tracks is gone.
+ * @module Verification by a later import: a task is `verified` when an import shows the fix.
  *
- * - A vulnerability task: its (device, vulnerability) match no longer exists (the matcher dropped it
- *   after a CMMS import, capture, scan or edit changed the device's version), or it is now `fixed` or
- *   `not-affected`; or the device was retired.
+ * - A vulnerability task: its (device, vulnerability) match no longer exists, or it is now `fixed` or
+ *   `not-affected`, and the device's version differs from the one it ran when the task began (the
+ *   `deviceVersion` of its create or re-open event). Without a version change (an identity edit, a
+ *   revised advisory, a VEX statement) or on a retired device, the task keeps its state and gets a
+ *   `match-lapsed` event instead.
  * - A finding task: the finding is resolved or a false positive, or it is gone, or (for an applied task)
  *   the device was seen again after the fix was applied while the finding was not.
  *
@@ -25,13 +27,14 @@ import {
   latestSourceImport,
   matchStates,
   type TaskRow,
+  taskEvents,
   tasksInStates,
   versionFacts,
 } from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
 import { type ExpiryReport, expireAcceptances } from './acceptance-service.js';
 import { VERIFIABLE_STATES } from './task-states.js';
-import { applyTransition, SYSTEM_ACTOR, withinTransaction } from './tasks-service.js';
+import { applyTransition, recordTaskChange, SYSTEM_ACTOR, withinTransaction } from './tasks-service.js';
 
 export interface VerificationEvidence {
   method: 'import';
@@ -60,6 +63,23 @@ export interface VerificationReport {
     from: string;
     evidence: VerificationEvidence;
   }[];
+  /**
+   * Tasks whose match or device went away without evidence of a fix (an identity edit, a revised
+   * advisory, a VEX statement, a retired device): they keep their state, with a `match-lapsed` event.
+   */
+  lapsed: {
+    taskId: string;
+    deviceId: string;
+    vulnerability: string | null;
+    reason: string;
+    summary: string;
+  }[];
+}
+
+/** The device's version when a task began tracking it (`deviceVersion` of its create event). */
+interface BaselineVersion {
+  firmware: string | null;
+  software: string | null;
 }
 
 /** Verification across every task in a verifiable state. */
@@ -87,7 +107,7 @@ export async function verifyTasksForDevices(
   now: Date = new Date(),
   actor: Actor = SYSTEM_ACTOR,
 ): Promise<VerificationReport> {
-  if (deviceIds.length === 0) return { checked: 0, verified: [] };
+  if (deviceIds.length === 0) return { checked: 0, verified: [], lapsed: [] };
   return verifyScope(vdb, actor, deviceIds, now);
 }
 
@@ -99,7 +119,7 @@ async function verifyScope(
 ): Promise<VerificationReport> {
   return withinTransaction(vdb, async (tx) => {
     const tasks = await tasksInStates(tx, VERIFIABLE_STATES, deviceIds);
-    const report: VerificationReport = { checked: tasks.length, verified: [] };
+    const report: VerificationReport = { checked: tasks.length, verified: [], lapsed: [] };
     if (!tasks.length) return report;
     const ids = [...new Set(tasks.map((t) => t.device_id))];
     const vulnTasks = tasks.filter((t) => t.kind !== 'finding' && t.vuln_key);
@@ -132,6 +152,13 @@ async function verifyScope(
       const d = devices.get(t.device_id);
       const reason = reasonOf(t, matches, findings, d, campaigns);
       if (!reason) continue;
+      const events = VULN_GONE.has(reason) || reason === 'device-retired' ? await taskEvents(tx, t.id) : [];
+      if (reason === 'device-retired' || (VULN_GONE.has(reason) && !versionChanged(events, d))) {
+        // The match went away without the device's version moving: nothing shows a fix, so the work
+        // stays owed and a person decides (close with a reason, or fix the inventory).
+        await recordLapse(tx, actor, t, reason, d, events, now, report);
+        continue;
+      }
       const fact = latestVersionFact(facts, t.device_id);
       const version = d?.firmware_version ?? d?.software_version ?? null;
       const versionWord = d?.firmware_version ? 'firmware' : 'software';
@@ -183,6 +210,74 @@ async function verifyScope(
     }
     return report;
   });
+}
+
+/** Match reasons that only count as a fix when the device's version changed since the task began. */
+const VULN_GONE = new Set(['match-gone', 'match-fixed', 'match-not-affected']);
+
+function baselineOf(events: readonly { action: string; details: string }[]): BaselineVersion | undefined {
+  for (const e of [...events].reverse()) {
+    if (e.action === 'match-lapsed') continue;
+    const v = (JSON.parse(e.details) as { deviceVersion?: BaselineVersion }).deviceVersion;
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/**
+ * Positive evidence of a fix: the device's firmware or software version differs from the one it ran
+ * when the task began. A task without a recorded version (made before versions were recorded) has
+ * no such evidence, so it is not verified on a vanished match alone.
+ */
+function versionChanged(
+  events: readonly { action: string; details: string }[],
+  d: { firmware_version: string | null; software_version: string | null } | undefined,
+): boolean {
+  const base = baselineOf(events);
+  if (!base || !d) return false;
+  const now = d.firmware_version ?? d.software_version;
+  if (!now) return false;
+  return d.firmware_version !== base.firmware || d.software_version !== base.software;
+}
+
+const LAPSE_TEXT: Record<string, string> = {
+  'match-gone': 'no longer matched, but the device version did not change: not a verified fix',
+  'match-fixed': 'now marked fixed, but the device version did not change: not a verified fix',
+  'match-not-affected': 'now not affected (a VEX statement or advisory revision), not a verified fix',
+  'device-retired': 'device retired or removed: the fix was never shown',
+};
+
+/** Records once (per reason and device version) that what a task tracks no longer applies. */
+async function recordLapse(
+  tx: DbHandle,
+  actor: Actor,
+  t: TaskRow,
+  reason: string,
+  d: { state: string; firmware_version: string | null; software_version: string | null } | undefined,
+  events: readonly { action: string; details: string }[],
+  now: Date,
+  report: VerificationReport,
+): Promise<void> {
+  const subject = reason === 'device-retired' ? `device ${d?.state ?? 'removed'}` : `${t.vuln_key}`;
+  const summary = `${subject} ${LAPSE_TEXT[reason]}`;
+  const deviceVersion = { firmware: d?.firmware_version ?? null, software: d?.software_version ?? null };
+  const last = [...events].reverse().find((e) => e.action === 'match-lapsed');
+  const lastDetails = last
+    ? (JSON.parse(last.details) as { reason?: string; deviceVersion?: BaselineVersion })
+    : {};
+  const already =
+    lastDetails.reason === reason &&
+    lastDetails.deviceVersion?.firmware === deviceVersion.firmware &&
+    lastDetails.deviceVersion?.software === deviceVersion.software;
+  if (!already)
+    await recordTaskChange(tx, actor, t, {
+      action: 'match-lapsed',
+      from: t.state,
+      to: t.state,
+      at: now.toISOString(),
+      details: { reason, summary, deviceVersion },
+    });
+  report.lapsed.push({ taskId: t.id, deviceId: t.device_id, vulnerability: t.vuln_key, reason, summary });
 }
 
 function reasonOf(

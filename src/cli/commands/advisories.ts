@@ -129,16 +129,26 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
             reports.push(...r.files);
             matches.push(r.match);
           }
-          const bad = reports.filter((r) => r.status === 'rejected').length + rejected.length;
-          if (o.json) printJson({ files: reports, rejected, match: matches.filter(Boolean) });
+          // A record skipped in a partial file is lost data too: it counts as rejected.
+          const rejectedRecords = reports.reduce(
+            (n, r) => n + (r.status === 'partial' ? (r.rejected ?? 0) : 0),
+            0,
+          );
+          const bad =
+            reports.filter((r) => r.status === 'rejected').length + rejected.length + rejectedRecords;
+          if (o.json)
+            printJson({ files: reports, rejected, rejectedRecords, match: matches.filter(Boolean) });
           else {
             printFileReports(reports);
             for (const r of rejected) process.stdout.write(`rejected  ${r.url}: ${r.reason}\n`);
             const ok = reports.filter((r) => r.status !== 'rejected').length;
-            process.stdout.write(`${ok} imported or unchanged, ${bad} rejected.\n`);
+            const inPartial = rejectedRecords
+              ? ` (${plural(rejectedRecords, 'record')} of partial files)`
+              : '';
+            process.stdout.write(`${ok} imported or unchanged, ${bad} rejected${inPartial}.\n`);
             for (const m of matches) if (m) process.stdout.write(`${matchLine(m)}\n`);
           }
-          // Partial success is still a failure for scripts: something named on the command line did not import.
+          // Partial success is still a failure for scripts: a file, document or record did not import.
           if (bad > 0) process.exitCode = 65;
         },
       ),

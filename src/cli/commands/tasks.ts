@@ -577,6 +577,8 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
         if (o.json) return printJson(r);
         for (const v of r.verification.verified)
           process.stdout.write(`verified ${v.taskId}: ${v.evidence.summary}\n`);
+        for (const l of r.verification.lapsed)
+          process.stdout.write(`not verified ${l.taskId}: ${l.summary}\n`);
         for (const e of r.expiry.expired)
           process.stdout.write(
             `expired acceptance ${e.acceptanceId} (${e.vulnerability}): ${plural(e.reopened.length, 'task')} re-opened\n`,

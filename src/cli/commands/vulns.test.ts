@@ -155,6 +155,20 @@ describe('vigil advisories import', () => {
     expect(r.stdout).toMatch(/^1 imported or unchanged, 1 rejected\.$/m);
   });
 
+  it('counts a truncated NVD line as rejected and exits 65, keeping the good record', async () => {
+    const [good, second] = readFileSync(join(fixtures, 'advisories/nvd/wolfssl-jquery.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n');
+    const file = join(dir, 'truncated.jsonl');
+    writeFileSync(file, `${good}\n${second!.slice(0, 200)}\n`);
+    const other = join(dir, 'nvd-partial.db');
+    const r = await vigil(['advisories', 'import', '--no-match', file], other);
+    expect(r.stdout).toMatch(/^partial +.*truncated\.jsonl: 1 NVD record$/m);
+    expect(r.stdout).toMatch(/^ +line 2: /m);
+    expect(r.stdout).toMatch(/^1 imported or unchanged, 1 rejected \(1 record of partial files\)\.$/m);
+    expect(r.code).toBe(65);
+  });
+
   it('loads KEV and EPSS (neither lists the Tasy or Abbott CVEs): kev false, epss null', async () => {
     const r = await ok([
       'advisories',

@@ -131,6 +131,18 @@ describe('readKevCsv', () => {
     ]);
   });
 
+  it('skips a truncated row by its own line number and keeps the rows after it', () => {
+    const lines = csvSlice.split('\n');
+    // Cut line 4 inside its quoted description: its quote never closes.
+    lines[3] = lines[3]!.slice(0, lines[3]!.indexOf('"', lines[3]!.indexOf(',2025-')) + 20);
+    const { catalog, issues, rejected } = readKevCsv(lines.join('\n'), 'kev.csv');
+    expect(rejected).toBe(1);
+    expect(catalog!.entries.map((e) => e.cve)).toEqual(['CVE-2025-48384', 'CVE-2024-8068', 'CVE-2025-49704']);
+    expect(issues).toEqual([
+      { file: 'kev.csv', where: 'line 4', message: expect.stringContaining('not readable as CSV') },
+    ]);
+  });
+
   it('refuses a CSV that is not the catalog, naming the missing columns', () => {
     const { catalog, issues } = readKevCsv('cveID,vendorProject,product\nCVE-2024-1,a,b\n', 'x.csv');
     expect(catalog).toBeNull();

@@ -39,7 +39,8 @@ const Entry = z.looseObject({
   cwes: z.array(z.string()).optional(),
 });
 
-type KevRead = { catalog: KevCatalog | null; issues: InputIssue[] };
+/** `rejected`: rows of a CSV that were skipped (unreadable, or not a valid entry). */
+type KevRead = { catalog: KevCatalog | null; issues: InputIssue[]; rejected?: number };
 
 /** The catalog entry of one valid schema entry, or an issue when its CVE id is not one. */
 function toEntry(
@@ -86,6 +87,59 @@ const CSV_COLUMNS = [
 /** Whether a text is the KEV catalog as CSV: its header row. */
 export const isKevCsv = (text: string) => /^\uFEFF?"?cveID"?,"?vendorProject"?,/.test(text);
 
+type CsvRow = { record: Record<string, string>; info: { lines: number } };
+const CSV_OPTIONS = { columns: true, info: true, skip_empty_lines: true, relax_column_count: true } as const;
+
+/**
+ * The rows of a CSV whose parse failed, one physical line at a time: a line that opens a quoted field
+ * takes the following lines while the quote stays open (a real multi-line field); a line that still
+ * cannot be read is reported by its line number and skipped. Null when the header itself is unreadable.
+ */
+function readCsvByLine(text: string, file: string): { rows: CsvRow[]; issues: InputIssue[] } | null {
+  const lines = text.split(/\r?\n/);
+  const header = lines[0] ?? '';
+  try {
+    parse(`${header}\n`, CSV_OPTIONS);
+  } catch {
+    return null;
+  }
+  const rows: CsvRow[] = [];
+  const issues: InputIssue[] = [];
+  let i = 1;
+  while (i < lines.length) {
+    if (lines[i]!.trim() === '') {
+      i++;
+      continue;
+    }
+    let end = i;
+    let read: CsvRow[] | undefined;
+    let error: Error | undefined;
+    for (;;) {
+      try {
+        read = parse(`${header}\n${lines.slice(i, end + 1).join('\n')}`, CSV_OPTIONS) as CsvRow[];
+        error = undefined;
+        break;
+      } catch (err) {
+        error = err as Error;
+        if ((err as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED' || end + 1 >= lines.length) break;
+        end++;
+      }
+    }
+    if (read?.length === 1) {
+      rows.push({ record: read[0]!.record, info: { lines: i + 1 } });
+      i = end + 1;
+    } else {
+      issues.push({
+        file,
+        where: `line ${i + 1}`,
+        message: `not readable as CSV: ${error?.message ?? 'not one row'}`,
+      });
+      i++;
+    }
+  }
+  return { rows, issues };
+}
+
 /**
  * The KEV catalog as CSV, as CISA's website offers it for download. The CSV has no header fields: its
  * version and release date are taken from its newest `dateAdded` (CISA releases the catalog the day it
@@ -94,26 +148,30 @@ export const isKevCsv = (text: string) => /^\uFEFF?"?cveID"?,"?vendorProject"?,/
  */
 export function readKevCsv(text: string, file: string): KevRead {
   const issues: InputIssue[] = [];
-  let rows: { record: Record<string, string>; info: { lines: number } }[];
+  let rows: CsvRow[];
+  let unreadable = 0;
   try {
-    rows = parse(text.replace(/^\uFEFF/, ''), {
-      columns: true,
-      info: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as typeof rows;
+    rows = parse(text.replace(/^\uFEFF/, ''), CSV_OPTIONS) as CsvRow[];
   } catch (err) {
-    const line = (err as { lines?: number }).lines;
-    return {
-      catalog: null,
-      issues: [
-        {
-          file,
-          where: line ? `line ${line}` : 'line 1',
-          message: `not readable as CSV: ${(err as Error).message}`,
-        },
-      ],
-    };
+    // One broken row (a truncated quoted field) must not cost the whole catalog: read row by row,
+    // reporting the unreadable ones by their own line and keeping the rest.
+    const byLine = readCsvByLine(text.replace(/^\uFEFF/, ''), file);
+    if (!byLine) {
+      const line = (err as { lines?: number }).lines;
+      return {
+        catalog: null,
+        issues: [
+          {
+            file,
+            where: line ? `line ${line}` : 'line 1',
+            message: `not readable as CSV: ${(err as Error).message}`,
+          },
+        ],
+      };
+    }
+    rows = byLine.rows;
+    issues.push(...byLine.issues);
+    unreadable = byLine.issues.length;
   }
   const header = Object.keys(rows[0]?.record ?? {});
   const missing = CSV_COLUMNS.slice(0, 7).filter((c) => rows.length > 0 && !header.includes(c));
@@ -161,6 +219,7 @@ export function readKevCsv(text: string, file: string): KevRead {
       entries,
     },
     issues,
+    rejected: unreadable + rows.length - entries.length,
   };
 }
 

@@ -99,12 +99,12 @@ function evidenceFor(
   name: { kind: MatchEvidence['nameRule']; confidence: number; reason: string },
   verdict: NonNullable<Verdict>,
   product: string,
+  entry: AffectedEntry,
 ): MatchEvidence | null {
   if (verdict.status === 'not-affected') return null;
   const certain = verdict.status !== 'unknown' && name.confidence >= 1;
-  const hasFix = record.affected.some((a) =>
-    a.versions.some((v) => v.lessThan !== null || v.changes.length > 0),
-  );
+  // Only the matched entry's own versions say whether its product has a fix (other products' do not).
+  const hasFix = entry.versions.some((v) => v.lessThan !== null || v.changes.length > 0);
   return {
     rule,
     source: record.source === 'osv' ? 'osv' : 'cve5',
@@ -179,6 +179,7 @@ export function cnaEvidence(
       { ...name, reason: `manufacturer ${s.manufacturerName} = CNA vendor ${entry.vendor}; ${name.reason}` },
       verdict,
       `${entry.vendor} ${entry.product}`,
+      entry,
     );
     if (e && (!best || e.confidence > best.confidence)) best = e;
   }
@@ -203,6 +204,7 @@ export function packageEvidence(
       { kind: 'purl', confidence: 1, reason: `SBOM component ${component.purl}` },
       verdict,
       component.purl,
+      entry,
     );
     if (e) return { ...e, deviceIds };
   }

@@ -8,7 +8,11 @@
  */
 
 import { parseCpe } from '../../advisories/cpe.js';
-import { evaluateConfigurations, type NvdConfiguration } from '../../advisories/cpe-applicability.js';
+import {
+  type CriterionResult,
+  evaluateConfigurations,
+  type NvdConfiguration,
+} from '../../advisories/cpe-applicability.js';
 import type { VulnerabilityRecord } from '../../advisories/records.js';
 import type { MatchEvidence, MatchSubject } from '../match-types.js';
 import { type NameMatch, resolveManufacturer } from '../names/names.js';
@@ -49,17 +53,16 @@ export function cpeIndexKeys(configurations: readonly NvdConfiguration[]): strin
   return [...keys];
 }
 
-function hasFixedVersion(record: VulnerabilityRecord): boolean {
-  return record.configurations.some((c) =>
-    c.nodes.some((n) => n.cpeMatch.some((m) => m.vulnerable && (m.versionEndExcluding ?? null) !== null)),
-  );
+/** A fix exists for what matched: a vulnerable criterion that held has an upper bound it excludes. */
+function fixedFor(matched: readonly CriterionResult[]): boolean {
+  return matched.some((m) => m.vulnerable && m.fixedFrom !== undefined);
 }
 
 function baseEvidence(
   record: VulnerabilityRecord,
 ): Pick<
   MatchEvidence,
-  'source' | 'vulnKey' | 'cve' | 'advisoryId' | 'documentDate' | 'status' | 'fixAvailable' | 'remediations'
+  'source' | 'vulnKey' | 'cve' | 'advisoryId' | 'documentDate' | 'status' | 'remediations'
 > {
   return {
     source: 'nvd',
@@ -68,7 +71,6 @@ function baseEvidence(
     advisoryId: null,
     documentDate: record.modified,
     status: 'affected',
-    fixAvailable: hasFixedVersion(record),
     remediations: [],
   };
 }
@@ -137,6 +139,7 @@ export function nvdDeviceEvidence(
   const versions = recordedVersions(s);
   let applies: boolean | 'unknown' = false;
   let reasons: string[] = [];
+  let held: CriterionResult[] = [];
   let versionUsed: string | null = null;
   // The device's own CPEs: the named criteria with its version; hardware criteria are its platform.
   const targetCpes = named.map((n) => n.criteria);
@@ -150,6 +153,7 @@ export function nvdDeviceEvidence(
     if (result.applies === true || (result.applies === 'unknown' && applies === false)) {
       applies = result.applies;
       reasons = result.matched.map((m) => m.reason);
+      held = result.matched;
       versionUsed = v ? `${v.label} ${v.value}` : null;
     }
     if (applies === true) break;
@@ -160,6 +164,7 @@ export function nvdDeviceEvidence(
   return {
     ...baseEvidence(record),
     rule: 'nvd-cpe',
+    fixAvailable: fixedFor(held),
     certain,
     confidence: Math.round(name.name.confidence * (applies === true ? 1 : 0.6) * 100) / 100,
     nameRule: name.name.kind,
@@ -182,6 +187,7 @@ export function serviceCpeEvidence(
   return {
     ...baseEvidence(record),
     rule: 'service-cpe',
+    fixAvailable: fixedFor(result.matched),
     certain: result.applies === true,
     confidence: result.applies === true ? 1 : 0.6,
     nameRule: 'cpe',
@@ -214,6 +220,7 @@ export function sbomCpeEvidence(
   });
   let applies = exact.applies;
   let reasons = exact.matched.map((m) => m.reason);
+  let held = exact.matched;
   let vendorNote = '';
   if (applies === false) {
     // Same product under another vendor name: try the record's vendor spelling.
@@ -229,11 +236,13 @@ export function sbomCpeEvidence(
     if (r.applies === false) return null;
     applies = 'unknown';
     reasons = r.matched.map((m) => m.reason);
+    held = r.matched;
     vendorNote = `; the SBOM names the vendor ${own.vendor}, the record ${other.vendor}`;
   }
   return {
     ...baseEvidence(record),
     rule: 'sbom-cpe',
+    fixAvailable: fixedFor(held),
     certain: applies === true,
     confidence: applies === true ? 1 : 0.6,
     nameRule: 'cpe',
