@@ -24,11 +24,17 @@ export const collectManufacturerRelations: ProgramCollector = async (ctx, tables
     openRequests: m.openRequests,
     overdueRequests: m.overdueRequests,
   }));
-  const unsubscribed = inUse.filter((m) => !m.subscribed);
+  // Followed = a subscription that has brought advisories at least once: one that never synced (a wrong
+  // URL, a provider unreachable since the day it was added) follows nothing, whatever its state says.
+  const unsubscribed = inUse.filter((m) => !m.subscribed || m.lastSyncAt === null);
   const gaps: string[] = [];
   for (const m of inUse) {
     if (!m.subscribed)
       gaps.push(`${m.name}: no advisory subscription (${plural(m.activeDevices, 'device')})`);
+    else if (m.lastSyncAt === null)
+      gaps.push(
+        `${m.name}: advisory subscription never synced successfully (${plural(m.activeDevices, 'device')})`,
+      );
     if (m.lastSyncError) gaps.push(`${m.name}: last advisory sync failed: ${m.lastSyncError}`);
     if (!m.psirtContact) gaps.push(`${m.name}: no PSIRT contact on file`);
     if (m.modelsWithoutMds2)
@@ -40,7 +46,8 @@ export const collectManufacturerRelations: ProgramCollector = async (ctx, tables
     title: 'Manufacturer relations',
     figures: {
       manufacturersInUse: inUse.length,
-      subscribed: inUse.length - unsubscribed.length,
+      subscribed: inUse.filter((m) => m.subscribed).length,
+      followed: inUse.length - unsubscribed.length,
       withPsirtContact: inUse.filter((m) => m.psirtContact).length,
       modelsWithoutMds2: inUse.reduce((n, m) => n + m.modelsWithoutMds2, 0),
       modelsWithoutSbom: inUse.reduce((n, m) => n + m.modelsWithoutSbom, 0),
