@@ -63,8 +63,9 @@ describe('roles', () => {
           if (!alerts.length) await new Promise((r) => setTimeout(r, 50));
         }
         const rules = new Set(alerts.map((a) => a.rule));
-        // Telnet and FTP logins in cleartext: what the rules say about this capture.
-        expect([...rules].sort()).toEqual(['cleartext-credentials', 'insecure-protocol']);
+        // Telnet and FTP logins in cleartext, and the census file and pump message with patient fields:
+        // what the rules say about this capture.
+        expect([...rules].sort()).toEqual(['cleartext-credentials', 'cleartext-phi', 'insecure-protocol']);
         // The match role re-matched every device ingest queued.
         for (let i = 0; i < 200 && (await matchQueueDepth(vdb)) > 0; i++)
           await new Promise((r) => setTimeout(r, 50));
