@@ -103,11 +103,12 @@ describe.each(DIALECTS)('fingerprint evidence and identity suggestions on %s', (
     const ct = await showDevice(vdb, cliActor, '10.20.0.21');
     expect(ct.hints.map((x) => [x.kind, x.value])).toEqual([
       ['dhcp.hostname', 'CT-RHAPSODE-01'],
+      ['dhcp.leasedAddress', '10.20.0.21'],
       ['dhcp.paramList', '1,28,3,15,6,12,42'],
       ['dhcp.vendorClass', 'GE Healthcare CT Console'],
       ['oui.vendor', 'GE Healthcare'],
     ]);
-    expect(ct.hints[2]).toMatchObject({
+    expect(ct.hints[3]).toMatchObject({
       source: 'capture',
       sourceRef: '01-dhcp-dns-mdns.pcap',
       evidence: { packet: 1, connection: expect.stringContaining('0.0.0.0:68') },
