@@ -8,7 +8,7 @@
 import type { AffectedEntry, AffectedVersion, VulnerabilityRecord } from '../../advisories/records.js';
 import { compareVersions } from '../../advisories/version.js';
 import type { MatchEvidence, MatchSubject, SourceStatus } from '../match-types.js';
-import { type NameMatch, resolveManufacturer } from '../names/names.js';
+import { type NameMatch, resolveManufacturer, withoutLeadingBrand } from '../names/names.js';
 import { modelNames, recordedVersions } from './device-version.js';
 import { compareModelCached } from './model-match.js';
 
@@ -136,11 +136,27 @@ export function cnaNamedEntries(
   for (const entry of record.affected) {
     if (!entry.vendor || !entry.product) continue;
     if (vendorKeyOf(entry.vendor) !== s.manufacturer.key) continue;
+    const models = modelNames(s);
     let name: NameMatch = { kind: 'none', confidence: 0, reason: '' };
-    for (const model of modelNames(s)) {
+    for (const model of models) {
       const r = compareModelCached(model, entry.product);
       if (r.confidence > name.confidence) name = r;
     }
+    // As for CSAF products (csaf-product.ts): Baxter's 'Welch Allyn Connex Spot Monitor' is the
+    // inventory's 'Connex Spot Monitor (CSM)'; the brand is not part of the model.
+    const unbranded =
+      name.confidence < 1
+        ? withoutLeadingBrand(entry.product, s.manufacturer.key, entry.vendor, models)
+        : null;
+    if (unbranded !== null)
+      for (const model of models) {
+        const r = compareModelCached(model, unbranded.name);
+        if (r.confidence > name.confidence)
+          name = {
+            ...r,
+            reason: `${r.reason} (${JSON.stringify(entry.product)} without the brand '${unbranded.brand}')`,
+          };
+      }
     if (name.kind !== 'none') out.push({ entry, name });
   }
   return out;
