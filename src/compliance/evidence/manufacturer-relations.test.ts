@@ -38,7 +38,8 @@ describe.each(DIALECTS)('manufacturer relations evidence on %s', (dialect) => {
   });
   afterAll(async () => vdb?.close());
 
-  const collect = () => collectManufacturerRelations({ h: vdb, now: NOW, siteIds: undefined }, emptyProgramTables());
+  const collect = () =>
+    collectManufacturerRelations({ h: vdb, now: NOW, siteIds: undefined }, emptyProgramTables());
 
   it('a subscription that never synced follows nothing: not counted, and named as a gap', async () => {
     // Philips' provider answered once; GE's has refused every attempt since it was added.
