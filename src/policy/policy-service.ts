@@ -290,7 +290,8 @@ export async function approvePolicy(
     if (row.state !== 'draft') throw conflict(`Policy ${id} is ${row.state}; only a draft can be approved`);
     // A rule flagged for review (a scanner, the internet, Telnet, an advisory's port) is one the proposal
     // itself said a person must decide on: approving the draft as a whole must not open it unseen.
-    const flagged = toStored(row).policy.rules.filter((r) => r.review);
+    const stored = toStored(row);
+    const flagged = stored.policy.rules.filter((r) => r.review);
     if (flagged.length > 0 && !opts.acceptReview) {
       const shown = flagged.slice(0, 5).map((r) => `${r.id} ${r.port}/${r.transport}`);
       throw conflict(
@@ -315,7 +316,7 @@ export async function approvePolicy(
         supersedes: previous?.id ?? null,
       },
     });
-    return toStored({ ...row, state: 'approved', approved_by: actor.name, approved_at: now });
+    return { ...stored, state: 'approved', approvedBy: actor.name, approvedAt: now };
   });
 }
 
