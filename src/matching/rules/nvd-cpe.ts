@@ -176,6 +176,12 @@ export function nvdDeviceEvidence(
   };
 }
 
+/** The CPE names a version (`cpe:/a:openbsd:openssh:9.2p1`), not ANY or NA. */
+function hasVersion(cpe: string): boolean {
+  const parsed = parseCpe(cpe);
+  return parsed.ok && parsed.cpe.version.kind === 'value';
+}
+
 export function serviceCpeEvidence(
   record: VulnerabilityRecord,
   cpe: string,
@@ -184,6 +190,11 @@ export function serviceCpeEvidence(
   if (record.configurations.length === 0) return null;
   const result = evaluateConfigurations(record.configurations, { cpes: [cpe] });
   if (result.applies === false) return null;
+  // A scanner CPE without a version (nmap's `cpe:/a:openssl:openssl`, or `cpe:/o:linux:linux_kernel` guessed
+  // from a banner's OS type) would make a candidate of every record ever published with a version range for
+  // that product (thousands for the Linux kernel), burying the real ones: it only counts when the record
+  // holds for it as it is.
+  if (result.applies !== true && !hasVersion(cpe)) return null;
   return {
     ...baseEvidence(record),
     rule: 'service-cpe',
