@@ -19,6 +19,12 @@ import { hashSecret, newSecret } from './secrets.js';
 
 export const SCIM_TOKEN_PREFIX = 'vscim_';
 export const DEFAULT_SCIM_TOKEN_NAME = 'identity provider';
+/**
+ * A year by default: long enough not to interrupt provisioning often (the provider's admin must paste a
+ * new one), short enough that a token copied into a forgotten place stops working. Two years at most.
+ */
+export const DEFAULT_SCIM_TOKEN_DAYS = 365;
+export const MAX_SCIM_TOKEN_DAYS = 730;
 
 export interface ScimToken {
   id: string;
@@ -28,6 +34,8 @@ export interface ScimToken {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When it stops working; null for a token made before tokens expired (it never does). */
+  expiresAt: string | null;
 }
 
 /** Who calls SCIM: the provider, known by its token; for the audit log. */
@@ -46,6 +54,7 @@ function toScimToken(r: store.ScimTokenRow): ScimToken {
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    expiresAt: r.expires_at,
   };
 }
 
@@ -53,12 +62,18 @@ function toScimToken(r: store.ScimTokenRow): ScimToken {
 export async function createScimToken(
   h: DbHandle,
   actor: Actor,
-  input: { name?: string | undefined },
+  input: { name?: string | undefined; expiresInDays?: number | undefined },
 ): Promise<{ token: string; info: ScimToken }> {
   assertCan(actor, 'users:write');
   const name = (input.name ?? DEFAULT_SCIM_TOKEN_NAME).trim();
   if (!name || name.length > 100)
     throw invalidInput('SCIM token name must be 1–100 characters', [{ field: 'name', reason: 'invalid' }]);
+  const days = input.expiresInDays ?? DEFAULT_SCIM_TOKEN_DAYS;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_SCIM_TOKEN_DAYS)
+    throw invalidInput(`SCIM token expiry must be 1–${MAX_SCIM_TOKEN_DAYS} days`, [
+      { field: 'expiresInDays', reason: 'out of range' },
+    ]);
+  const now = nowIso();
   const token = newSecret(SCIM_TOKEN_PREFIX);
   const row: store.ScimTokenRow = {
     id: newId(),
@@ -66,9 +81,10 @@ export async function createScimToken(
     token_hash: hashSecret(token),
     prefix: token.slice(0, SCIM_TOKEN_PREFIX.length + 6),
     created_by: actor.name,
-    created_at: nowIso(),
+    created_at: now,
     last_used_at: null,
     revoked_at: null,
+    expires_at: new Date(Date.parse(now) + days * 86_400_000).toISOString(),
   };
   await transaction(h, async (tx) => {
     await store.insertScimToken(tx, row);
@@ -76,7 +92,7 @@ export async function createScimToken(
       actor,
       action: 'scim-token.create',
       target: { type: 'scim-token', id: row.id },
-      summary: { name, prefix: row.prefix },
+      summary: { name, prefix: row.prefix, expiresAt: row.expires_at },
     });
   });
   return { token, info: toScimToken(row) };
@@ -107,7 +123,7 @@ export async function revokeScimToken(h: DbHandle, actor: Actor, id: string): Pr
   });
 }
 
-/** The provider behind a bearer token, or undefined for a token that is unknown or revoked. */
+/** The provider behind a bearer token, or undefined for a token that is unknown, revoked or expired. */
 export async function resolveScimToken(
   h: DbHandle,
   token: string,
@@ -117,6 +133,7 @@ export async function resolveScimToken(
   const row = await store.findScimTokenByHash(h, hashSecret(token));
   if (!row || row.revoked_at) return undefined;
   const now = nowIso();
+  if (row.expires_at && row.expires_at <= now) return undefined;
   // Once a minute is enough to show a token is in use; not a write per request.
   if (!row.last_used_at || Date.parse(now) - Date.parse(row.last_used_at) > 60_000)
     await store.updateScimToken(h, row.id, { last_used_at: now });

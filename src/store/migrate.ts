@@ -32,6 +32,7 @@ import * as m0024 from './migrations/0024-session-sso-sid.js';
 import * as m0025 from './migrations/0025-sso-logout-tokens.js';
 import * as m0026 from './migrations/0026-scim.js';
 import * as m0027 from './migrations/0027-task-deliveries.js';
+import * as m0028 from './migrations/0028-scim-token-expiry.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -62,6 +63,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0025-sso-logout-tokens': m0025,
   '0026-scim': m0026,
   '0027-task-deliveries': m0027,
+  '0028-scim-token-expiry': m0028,
 };
 
 export interface MigrationReport {

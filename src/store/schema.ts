@@ -174,6 +174,8 @@ export interface ScimTokenTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** After it the token is refused; null for tokens made before 0028 (no expiry). */
+  expires_at: string | null;
 }
 
 /** A back-channel logout token Vigil acted on, remembered against replay until it is too old to pass (0025). */

@@ -158,6 +158,8 @@ describe.skipIf(skipWithoutChromium('admin'))(
       expect(await admin.locator('code.scim-url').textContent()).toBe(`${url}/scim/v2`);
       const form = admin.getByRole('form', { name: 'Make a SCIM token' });
       await form.getByLabel('Token name').fill('Entra ID production');
+      expect(await form.getByLabel('Expires in days').inputValue()).toBe('365');
+      await form.getByLabel('Expires in days').fill('20');
       await form.getByRole('button', { name: 'Make a token' }).click();
       const tokenBox = admin.locator('.secret');
       await see(tokenBox.getByText(/shown only now/));
@@ -180,6 +182,8 @@ describe.skipIf(skipWithoutChromium('admin'))(
       await see(row);
       expect(await admin.locator('main').textContent()).not.toContain(token);
       expect(await row.textContent()).not.toContain('never');
+      // 20 days left: within the 30 days the officers are warned of.
+      expect(await row.textContent()).toContain('expires soon');
       await row.getByRole('button', { name: 'Revoke token Entra ID production' }).click();
       await see(row.getByText(/revoked/));
       expect((await scimUsers()).status).toBe(401);

@@ -54,6 +54,35 @@ describe('vigil scim token', { timeout: 120_000 }, () => {
     expect(actions.sort()).toEqual(['scim-token.create', 'scim-token.revoke']);
   });
 
+  it('a token expires: a year by default, --expires-days sets it, out of range is refused', async () => {
+    const before = Date.now();
+    const made = await vigil(['scim', 'token', 'create', '--name', 'Okta', '--json']);
+    expect(made.code, made.stderr).toBe(0);
+    const { info } = JSON.parse(made.stdout) as { info: { expiresAt: string } };
+    expect(Date.parse(info.expiresAt) - before).toBeGreaterThanOrEqual(365 * 86_400_000);
+    expect(Date.parse(info.expiresAt) - Date.now()).toBeLessThanOrEqual(365 * 86_400_000);
+
+    const short = await vigil(['scim', 'token', 'create', '--name', 'Okta test', '--expires-days', '7']);
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stderr).toMatch(/valid until \d{4}-\d\d-\d\dT/);
+    const list = JSON.parse((await vigil(['scim', 'token', 'list', '--json'])).stdout) as Array<{
+      name: string;
+      expiresAt: string | null;
+    }>;
+    const days = (Date.parse(list.find((t) => t.name === 'Okta test')!.expiresAt!) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThanOrEqual(7);
+    expect((await vigil(['scim', 'token', 'list'])).stdout).toMatch(
+      /Okta test\s.*\s\d{4}-\d\d-\d\dT\S+\s+active/,
+    );
+
+    for (const bad of ['0', '731', '30d']) {
+      const r = await vigil(['scim', 'token', 'create', '--expires-days', bad]);
+      expect(r.code, bad).not.toBe(0);
+      expect(r.stderr, bad).toMatch(/days/);
+    }
+  });
+
   it('users list shows an account the provider made and one it deactivated', async () => {
     const vdb = await openDatabase(`sqlite:${db}`);
     try {

@@ -2,16 +2,32 @@
  * @module `vigil scim token create|list|revoke`: the bearer tokens the identity provider's SCIM
  * provisioning presents (docs/sso.md, "Provisioning (SCIM)").
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import {
   createScimToken,
+  DEFAULT_SCIM_TOKEN_DAYS,
   DEFAULT_SCIM_TOKEN_NAME,
   listScimTokens,
+  MAX_SCIM_TOKEN_DAYS,
   revokeScimToken,
+  type ScimToken,
 } from '../../accounts/scim-tokens.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson } from '../io.js';
 import { action } from '../run-command.js';
+
+function parseDays(v: string): number {
+  // The range is checked by createScimToken; here only that it is a whole number (parseInt takes "30d").
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`not a whole number of days: ${v}`);
+  return Number(v);
+}
+
+/** revoked, expired, or active (with "no expiry" for a token made before tokens expired). */
+export function tokenState(t: ScimToken, now: string): string {
+  if (t.revokedAt) return 'revoked';
+  if (t.expiresAt && t.expiresAt <= now) return 'expired';
+  return t.expiresAt ? 'active' : 'active, no expiry';
+}
 
 export function registerScimCommands(program: Command, cli: CliContext): void {
   const scim = program
@@ -26,15 +42,23 @@ export function registerScimCommands(program: Command, cli: CliContext): void {
       '--name <name>',
       `what it is for, in lists and the audit log (default "${DEFAULT_SCIM_TOKEN_NAME}")`,
     )
+    .option(
+      '--expires-days <n>',
+      `days until the provider must be given a new one (1–${MAX_SCIM_TOKEN_DAYS}, default ${DEFAULT_SCIM_TOKEN_DAYS})`,
+      parseDays,
+    )
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { name?: string; json?: boolean }) => {
+      action(async (o: { name?: string; expiresDays?: number; json?: boolean }) => {
         const { vdb } = await cli.get();
-        const result = await createScimToken(vdb, cli.actor(), { name: o.name });
+        const result = await createScimToken(vdb, cli.actor(), {
+          name: o.name,
+          expiresInDays: o.expiresDays,
+        });
         if (o.json) return printJson(result);
         process.stdout.write(`${result.token}\n`);
         process.stderr.write(
-          `SCIM token "${result.info.name}" made. It is shown only now: paste it into the provider (Entra ID "Secret Token", Okta "API token") with the URL https://VIGIL-HOST/scim/v2.\n`,
+          `SCIM token "${result.info.name}" made, valid until ${result.info.expiresAt}. It is shown only now: paste it into the provider (Entra ID "Secret Token", Okta "API token") with the URL https://VIGIL-HOST/scim/v2, and give the provider a new one before then.\n`,
         );
       }),
     );
@@ -50,7 +74,7 @@ export function registerScimCommands(program: Command, cli: CliContext): void {
         if (o.json) return printJson(list);
         process.stdout.write(
           formatTable(
-            ['ID', 'NAME', 'PREFIX', 'CREATED', 'BY', 'LAST USED', 'STATE'],
+            ['ID', 'NAME', 'PREFIX', 'CREATED', 'BY', 'LAST USED', 'EXPIRES', 'STATE'],
             list.map((t) => [
               t.id,
               t.name,
@@ -58,7 +82,8 @@ export function registerScimCommands(program: Command, cli: CliContext): void {
               t.createdAt,
               t.createdBy,
               t.lastUsedAt ?? '-',
-              t.revokedAt ? 'revoked' : 'active',
+              t.expiresAt ?? 'never',
+              tokenState(t, new Date().toISOString()),
             ]),
           ),
         );

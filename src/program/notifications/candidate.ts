@@ -11,7 +11,7 @@ export const NOTIFICATION_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type NotificationSeverity = (typeof NOTIFICATION_SEVERITIES)[number];
 
 export interface NotificationCandidate {
-  /** The trigger's name: act-immediate, overdue-update, acceptance-expiring, new-advisory, officer-coverage, training-below-target, backup-problem. */
+  /** The trigger's name: act-immediate, overdue-update, acceptance-expiring, new-advisory, officer-coverage, training-below-target, backup-problem, scim-token-expiring. */
   kind: string;
   key: string;
   severity: NotificationSeverity;

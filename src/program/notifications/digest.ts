@@ -14,6 +14,7 @@ const SECTIONS: { kind: string; heading: string }[] = [
   { kind: 'training-below-target', heading: 'Training compliance below target' },
   { kind: 'officer-coverage', heading: 'Security officer warnings' },
   { kind: 'backup-problem', heading: "Vigil's own backups" },
+  { kind: 'scim-token-expiring', heading: 'SCIM provisioning tokens expiring or expired' },
 ];
 /** Items listed per section; the count says how many there are in all. */
 const SHOWN = 20;
@@ -64,6 +65,7 @@ export function digestCandidate(
       trainingBelowTarget: counts['training-below-target'] ?? 0,
       officerWarnings: counts['officer-coverage'] ?? 0,
       backupProblems: counts['backup-problem'] ?? 0,
+      scimTokens: counts['scim-token-expiring'] ?? 0,
     },
   };
 }

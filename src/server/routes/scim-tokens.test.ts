@@ -41,7 +41,10 @@ describe.each(DIALECTS)('SCIM tokens over the API (%s)', (dialect) => {
       createdAt: made.info.createdAt,
       lastUsedAt: null,
       revokedAt: null,
+      expiresAt: made.info.expiresAt,
     });
+    // A year by default.
+    expect(Date.parse(made.info.expiresAt!) - Date.parse(made.info.createdAt)).toBe(365 * 86_400_000);
     expect((await scimWith(made.token)).status).toBe(200);
 
     // Listing is for those who read accounts; never the token or its hash.
@@ -50,7 +53,7 @@ describe.each(DIALECTS)('SCIM tokens over the API (%s)', (dialect) => {
     const listed = await body<ScimToken[]>(res);
     expect(listed).toHaveLength(1);
     expect(Object.keys(listed[0]!).sort()).toEqual(
-      ['createdAt', 'createdBy', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt'].sort(),
+      ['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt'].sort(),
     );
     expect(listed[0]).toMatchObject({ id: made.info.id, name: 'Entra ID production' });
     expect(listed[0]!.lastUsedAt).not.toBeNull();
@@ -85,6 +88,11 @@ describe.each(DIALECTS)('SCIM tokens over the API (%s)', (dialect) => {
       201,
     );
     expect(plain.info.name).toBe('identity provider');
+    const week = await body<{ info: ScimToken }>(
+      await h.as('admin').post('/api/v1/scim-tokens', { expiresInDays: 7 }),
+      201,
+    );
+    expect(Date.parse(week.info.expiresAt!) - Date.parse(week.info.createdAt)).toBe(7 * 86_400_000);
     const before = (await storedHashes()).length;
     for (const bad of [
       { name: '' },
@@ -92,6 +100,10 @@ describe.each(DIALECTS)('SCIM tokens over the API (%s)', (dialect) => {
       { name: 'x'.repeat(101) },
       { nmae: 'Okta' },
       { name: 3 },
+      { expiresInDays: 0 },
+      { expiresInDays: 731 },
+      { expiresInDays: 1.5 },
+      { expiresInDays: '30' },
     ]) {
       const problem = await body<{ issues: Array<{ field?: string }> }>(
         await h.as('admin').post('/api/v1/scim-tokens', bad),

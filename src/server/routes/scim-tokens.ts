@@ -9,7 +9,12 @@
  * change them. Making and revoking need `users:write`: a SCIM token disables accounts.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { createScimToken, listScimTokens, revokeScimToken } from '../../accounts/scim-tokens.js';
+import {
+  createScimToken,
+  listScimTokens,
+  MAX_SCIM_TOKEN_DAYS,
+  revokeScimToken,
+} from '../../accounts/scim-tokens.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
 
 export const ScimTokenSchema = z
@@ -21,6 +26,10 @@ export const ScimTokenSchema = z
     createdAt: z.string(),
     lastUsedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
+    expiresAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'null: made before tokens expired; it never does' }),
   })
   .openapi('ScimToken');
 
@@ -50,7 +59,10 @@ export const scimTokenRoutes = new OpenAPIHono<AppEnv>()
           content: {
             'application/json': {
               // Strict: a misspelt field ("nmae") would otherwise make a token with the default name.
-              schema: z.strictObject({ name: z.string().trim().min(1).max(100).optional() }),
+              schema: z.strictObject({
+                name: z.string().trim().min(1).max(100).optional(),
+                expiresInDays: z.number().int().min(1).max(MAX_SCIM_TOKEN_DAYS).optional(),
+              }),
             },
           },
         },

@@ -21,13 +21,19 @@ import { useCan } from '../session.js';
 const scimBaseUrl = (configured: unknown) =>
   `${typeof configured === 'string' && configured ? new URL(configured).origin : window.location.origin}/scim/v2`;
 
+const DAY = 86_400_000;
+/** Within this many days of its expiry a token is shown as expiring soon (as the notification says, 30). */
+const SOON_DAYS = 30;
+
 export function ScimTab() {
+  const now = Date.now();
   const can = useCan();
   const tokens = useLoad(() => ok(api()['scim-tokens'].$get()), []);
   const system = useLoad(() => ok(api().system.$get()), []);
   const setting = (key: string) => system.data?.configuration.find((o) => o.key === key)?.value;
   const publicUrl = setting('publicUrl') || setting('oidcRedirectUrl');
   const [name, setName] = useState('');
+  const [days, setDays] = useState('365');
   const [made, setMade] = useState<{ name: string; token: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -38,7 +44,10 @@ export function ScimTab() {
     setBusy(true);
     try {
       // No name: the server's default ("identity provider").
-      const json = name.trim() ? { name: name.trim() } : {};
+      const json = {
+        ...(name.trim() ? { name: name.trim() } : {}),
+        expiresInDays: Number(days) || 365,
+      };
       const r = await ok(api()['scim-tokens'].$post({ json }));
       setMade({ name: r.info.name, token: r.token });
       setName('');
@@ -99,10 +108,25 @@ export function ScimTab() {
               render: (t) => (t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'),
             },
             {
+              key: 'exp',
+              label: 'Expires',
+              render: (t) => (t.expiresAt ? formatDate(t.expiresAt) : 'never'),
+            },
+            {
               key: 'state',
               label: 'State',
               render: (t) =>
-                t.revokedAt ? <Badge tone="critical">revoked {formatDate(t.revokedAt)}</Badge> : 'active',
+                t.revokedAt ? (
+                  <Badge tone="critical">revoked {formatDate(t.revokedAt)}</Badge>
+                ) : !t.expiresAt ? (
+                  <Badge tone="medium">active, no expiry</Badge>
+                ) : Date.parse(t.expiresAt) <= now ? (
+                  <Badge tone="high">expired</Badge>
+                ) : Date.parse(t.expiresAt) - now < SOON_DAYS * DAY ? (
+                  <Badge tone="medium">expires soon</Badge>
+                ) : (
+                  'active'
+                ),
             },
             ...(can('users:write') ? [revokeColumn<Token>(revoke)] : []),
           ]}
@@ -114,8 +138,9 @@ export function ScimTab() {
         <form className="card" onSubmit={make} aria-label="Make a SCIM token">
           <h2>Make a token</h2>
           <p>
-            To rotate one, make a new token, paste it into the provider, then revoke the old one. Tokens do
-            not expire.
+            To rotate one, make a new token, paste it into the provider, then revoke the old one. A token
+            stops working when it expires (a year by default, two at most): provisioning then stops until the
+            provider is given a new one.
           </p>
           <div className="toolbar">
             <TextField
@@ -124,6 +149,14 @@ export function ScimTab() {
               value={name}
               onChange={setName}
               placeholder="identity provider"
+            />
+            <TextField
+              label="Expires in days"
+              name="scimTokenExpiresInDays"
+              type="number"
+              value={days}
+              onChange={setDays}
+              required
             />
           </div>
           <p>

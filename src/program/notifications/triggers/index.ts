@@ -9,6 +9,7 @@ import { backupProblemTrigger } from './backup-problem.js';
 import { newAdvisoryTrigger } from './new-advisory.js';
 import { officerCoverageTrigger } from './officer-coverage.js';
 import { overdueUpdateTrigger } from './overdue-update.js';
+import { scimTokenExpiringTrigger } from './scim-token-expiring.js';
 import { trainingBelowTargetTrigger } from './training-below-target.js';
 
 export const TRIGGERS: readonly NotificationTrigger[] = [
@@ -19,4 +20,5 @@ export const TRIGGERS: readonly NotificationTrigger[] = [
   trainingBelowTargetTrigger,
   officerCoverageTrigger,
   backupProblemTrigger,
+  scimTokenExpiringTrigger,
 ];
