@@ -18,6 +18,7 @@ import { cliActor, TEST_PASSWORD } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { buildTrainingScenario } from '../../test/training-scenario.js';
 import type { Actor } from '../accounts/actor.js';
+import { createScimToken } from '../accounts/scim-tokens.js';
 import { createScimUser } from '../accounts/scim-users.js';
 import { createUser } from '../accounts/users.js';
 import { listAudit } from '../audit/audit-log.js';
@@ -431,6 +432,31 @@ describe('compliance report of a new installation', () => {
         status: 'met',
         figures: { accounts: 3, auditors: 0, accountsWithMfa: 2, awaitingFirstSignIn: 1, multifactor: true },
       });
+      // SCIM provisioning is how leavers are disabled: a token that never expires (made before 0028) is a
+      // gap; one that expired with none to replace it means provisioning stopped.
+      const entra = await createScimToken(vdb, cliActor, { name: 'Entra ID' });
+      expect(await access()).toMatchObject({
+        status: 'met',
+        figures: { scimTokens: 1, scimTokensWithoutExpiry: 0 },
+      });
+      const setExpiry = (at: string | null) =>
+        vdb.db.updateTable('scim_tokens').set({ expires_at: at }).where('id', '=', entra.info.id).execute();
+      await setExpiry(null);
+      expect(await access()).toMatchObject({
+        status: 'partial',
+        figures: { scimTokens: 1, scimTokensWithoutExpiry: 1 },
+        gaps: ['1 SCIM provisioning token never expires (made before tokens expired; replace it)'],
+      });
+      await setExpiry(daysAgo(1).toISOString());
+      expect(await access()).toMatchObject({
+        status: 'partial',
+        figures: { scimTokens: 0, scimTokensWithoutExpiry: 0 },
+        gaps: [
+          'every SCIM provisioning token has expired: the identity provider no longer disables leavers in Vigil',
+        ],
+      });
+      await createScimToken(vdb, cliActor, { name: 'Entra ID 2027' });
+      expect(await access()).toMatchObject({ status: 'met', figures: { scimTokens: 1 } });
     } finally {
       await vdb.close();
     }

@@ -328,6 +328,8 @@ export interface AccessFigures {
    */
   awaitingFirstSignIn: number;
   activeTokens: number;
+  /** SCIM provisioning tokens not revoked: still valid; of those, made before tokens expired; expired. */
+  scimTokens: { live: number; withoutExpiry: number; expired: number };
   lastPasswordChange: string | null;
 }
 
@@ -353,6 +355,16 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)
     .executeTakeFirst();
+  const scim = await h.db
+    .selectFrom('scim_tokens')
+    .select(['expires_at'])
+    .where('revoked_at', 'is', null)
+    .execute();
+  const scimTokens = {
+    live: scim.filter((t) => t.expires_at === null || t.expires_at > now).length,
+    withoutExpiry: scim.filter((t) => t.expires_at === null).length,
+    expired: scim.filter((t) => t.expires_at !== null && t.expires_at <= now).length,
+  };
   const byRole: Record<string, number> = {};
   let disabled = 0;
   let dormant = 0;
@@ -385,6 +397,7 @@ export async function accessFigures(h: DbHandle, now: string, dormantBefore: str
     withMfa,
     awaitingFirstSignIn,
     activeTokens: num(tokens?.n),
+    scimTokens,
     lastPasswordChange,
   };
 }

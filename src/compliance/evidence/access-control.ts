@@ -24,6 +24,10 @@ export const collectAccessControl: EvidenceCollector = async (ctx) => {
       auditors: a.byRole['auditor'] ?? 0,
       dormant: a.dormant,
       activeApiTokens: a.activeTokens,
+      /** SCIM provisioning tokens that work (the identity provider can disable leavers). */
+      scimTokens: a.scimTokens.live,
+      /** Of those, made before SCIM tokens expired: they never do. */
+      scimTokensWithoutExpiry: a.scimTokens.withoutExpiry,
       roleBasedAccess: true,
       accountsWithMfa: a.withMfa,
       /** Provisioned by the identity provider (SCIM), not signed in to yet: judged at that sign-in. */
@@ -45,6 +49,16 @@ export const collectAccessControl: EvidenceCollector = async (ctx) => {
     );
   if (a.dormant)
     gaps.push(`${plural(a.dormant, 'enabled account')} unused for more than ${plural(DORMANT_DAYS, 'day')}`);
+  // Provisioning that tells Vigil of leavers is access control too: a token that never expires outlives
+  // any copy of it, and one that expired (with none to replace it) means leavers are no longer disabled.
+  if (a.scimTokens.withoutExpiry)
+    gaps.push(
+      `${plural(a.scimTokens.withoutExpiry, 'SCIM provisioning token')} never ${pluralWord(a.scimTokens.withoutExpiry, 'expires', 'expire')} (made before tokens expired; replace ${pluralWord(a.scimTokens.withoutExpiry, 'it', 'them')})`,
+    );
+  if (a.scimTokens.expired && !a.scimTokens.live)
+    gaps.push(
+      'every SCIM provisioning token has expired: the identity provider no longer disables leavers in Vigil',
+    );
   if (!gaps.length)
     return evidence(ctx, {
       ...base,
