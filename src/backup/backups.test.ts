@@ -7,14 +7,18 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
+import { Secret, TOTP } from 'otpauth';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { backupTestDatabases } from '../../test/backup-databases.js';
 import { DIALECTS, PG_URL } from '../../test/dialects.js';
 import { cliActor, TEST_PASSWORD } from '../../test/factories.js';
 import { createApiToken, revokeApiToken } from '../accounts/api-tokens.js';
-import { openSession } from '../accounts/sessions.js';
-import { createUser, setUserDisabled } from '../accounts/users.js';
+import { LoginThrottle } from '../accounts/login-throttle.js';
+import { confirmTotp, resetMfa, startTotpEnrolment } from '../accounts/mfa.js';
+import { createScimToken, resolveScimToken, revokeScimToken } from '../accounts/scim-tokens.js';
+import { login, openSession, resolveSession } from '../accounts/sessions.js';
+import { createUser, setUserDisabled, setUserRole } from '../accounts/users.js';
 import { checkAuditAnchor, listAudit, verifyAuditChain } from '../audit/audit-log.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { createLogger } from '../log.js';
@@ -160,6 +164,80 @@ describe.each(DIALECTS)('backups on %s', (dialect) => {
       await client.query(`DROP SCHEMA ${r.replacedSchema} CASCADE`);
       await client.end();
     }
+  });
+
+  it('a restore keeps roles narrowed, second factors changed and SCIM tokens revoked after the backup', async () => {
+    const vdb = await database(dialect);
+    const config = { sessionHours: 12, sessionIdleMinutes: 30, loginMaxFailures: 5, lockoutMinutes: 15 };
+    const app = (secret: string) => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 });
+    const signIn = (username: string, otp?: string) =>
+      login(vdb, config, new LoginThrottle(), { username, password: TEST_PASSWORD, otp });
+    /** Enrols a second factor the way a person does: password, then a first code from the app. */
+    const enrol = async (username: string) => {
+      const s = await signIn(username);
+      const me = (await resolveSession(vdb, config, s.sessionSecret))!;
+      const { secret } = await startTotpEnrolment(vdb, me.actor, { currentPassword: TEST_PASSWORD }, config);
+      await confirmTotp(vdb, me.actor, { code: app(secret).generate() });
+    };
+    await createUser(vdb, cliActor, { username: 'admin1', role: 'admin', password: TEST_PASSWORD });
+    await createUser(vdb, cliActor, { username: 'admin2', role: 'admin', password: TEST_PASSWORD });
+    await createUser(vdb, cliActor, {
+      username: 'so.lee',
+      role: 'security-officer',
+      password: TEST_PASSWORD,
+    });
+    await createUser(vdb, cliActor, { username: 'aud.kim', role: 'auditor', password: TEST_PASSWORD });
+    await enrol('so.lee'); // its phone is lost after the backup, and the factor reset
+    const { token: scim, info: scimInfo } = await createScimToken(vdb, cliActor, {
+      name: 'entra-provisioning',
+    });
+    const dir = tmp();
+    const b = await createBackup(vdb, { dir, trigger: 'manual', actor: cliActor });
+
+    // After the backup: admin2 narrowed to auditor, aud.kim promoted, admin1 enrols a factor, so.lee's is
+    // reset, the SCIM token revoked (it leaked).
+    await setUserRole(vdb, cliActor, 'admin2', 'auditor');
+    await setUserRole(vdb, cliActor, 'aud.kim', 'security-officer');
+    await enrol('admin1');
+    await resetMfa(vdb, cliActor, 'so.lee');
+    await revokeScimToken(vdb, cliActor, scimInfo.id);
+
+    const r = await restoreBackup(vdb, b.file, { dir, actor: cliActor });
+    expect(r).toMatchObject({
+      scimTokensKeptRevoked: ['entra-provisioning'],
+      rolesKept: [{ username: 'admin2', role: 'auditor', backupRole: 'admin' }],
+      secondFactorsKept: expect.arrayContaining(['admin1', 'so.lee']),
+    });
+    expect(r.secondFactorsKept).toHaveLength(2);
+    expect(await resolveScimToken(vdb, scim)).toBeUndefined();
+    const roles = await vdb.db.selectFrom('users').select(['username', 'role']).orderBy('username').execute();
+    // A promotion after the backup (auditor to security officer, every permission kept) is a change like
+    // any other: the backup's narrower role comes back.
+    expect(roles.map((u) => [u.username, u.role])).toEqual([
+      ['admin1', 'admin'],
+      ['admin2', 'auditor'],
+      ['aud.kim', 'auditor'],
+      ['so.lee', 'security-officer'],
+    ]);
+    // admin1's factor stays on; so.lee's old one (on the lost phone) is not brought back.
+    await expect(signIn('admin1')).rejects.toMatchObject({ code: 'mfa_required' });
+    await expect(signIn('so.lee')).resolves.toBeDefined();
+    const [entry] = await listAudit(vdb, { action: 'db.restore' });
+    expect(entry?.summary).toMatchObject({
+      scimTokensKeptRevoked: ['entra-provisioning'],
+      rolesKept: [{ username: 'admin2' }],
+    });
+  });
+
+  it('a restore that leaves no enabled admin says so', async () => {
+    const vdb = await database(dialect);
+    await createUser(vdb, cliActor, { username: 'admin1', role: 'admin', password: TEST_PASSWORD });
+    const b = await createBackup(vdb, { dir: tmp(), trigger: 'manual', actor: cliActor });
+    await createUser(vdb, cliActor, { username: 'admin2', role: 'admin', password: TEST_PASSWORD });
+    await setUserDisabled(vdb, cliActor, 'admin1', true);
+    const r = await restoreBackup(vdb, b.file, { dir: tmp(), actor: cliActor });
+    expect(r.usersKeptDisabled).toEqual(['admin1']);
+    expect(r.warnings).toEqual([expect.stringMatching(/no enabled admin is left.*vigil users add/)]);
   });
 
   it("a backup's recorded audit head catches a log cut short after it, which the chain alone cannot", async () => {

@@ -6,7 +6,8 @@
  * the file's SHA-256 in a manifest beside it.
  *
  * A restore never reopens access that was closed after the backup was taken: every session ends, and
- * accounts disabled and API tokens revoked in the database being replaced stay so in the restored one.
+ * accounts disabled, roles narrowed, second factors changed and API or SCIM tokens revoked in the database
+ * being replaced stay so in the restored one (`restore-access.ts`).
  *
  * With recipients, the verified copy is encrypted with age (`backup-encryption.ts`) and the plaintext
  * removed, on failure too: only `<name>.db.age` / `<name>.dump.age` and the manifest remain. Checking or
@@ -47,6 +48,7 @@ import {
   sha256File,
 } from './manifest.js';
 import { dumpPostgres, listDump, restorePostgres } from './postgres-backup.js';
+import { type AccessKept, keepAccessClosed, NOTHING_KNOWN, readAccessState } from './restore-access.js';
 import { copySqlite, restoreSqlite, withSqliteBackup } from './sqlite-backup.js';
 
 export type BackupTrigger = BackupManifest['trigger'];
@@ -513,10 +515,12 @@ export interface RestoreResult {
   replacedSchema: string | null;
   migrationsApplied: string[];
   sessionsEnded: number;
-  usersKeptDisabled: string[];
-  tokensKeptRevoked: string[];
-  /** Accounts whose password changed after the backup: the restored one is the older password again. */
-  passwordsFromBeforeBackup: string[];
+  usersKeptDisabled: AccessKept['usersKeptDisabled'];
+  tokensKeptRevoked: AccessKept['tokensKeptRevoked'];
+  scimTokensKeptRevoked: AccessKept['scimTokensKeptRevoked'];
+  rolesKept: AccessKept['rolesKept'];
+  secondFactorsKept: AccessKept['secondFactorsKept'];
+  passwordsFromBeforeBackup: AccessKept['passwordsFromBeforeBackup'];
   warnings: string[];
 }
 
@@ -569,14 +573,11 @@ async function restoreVerified(
   // What was closed in the database being replaced stays closed (module comment).
   // A database too damaged to read loses nothing here: the restore goes on, and says it could not look.
   const warnings = [...check.warnings];
-  const [before, revokedTokens] = await Promise.all([
-    vdb.db.selectFrom('users').select(['id', 'username', 'disabled', 'password_changed_at']).execute(),
-    vdb.db.selectFrom('api_tokens').select('id').where('revoked_at', 'is not', null).execute(),
-  ]).catch((e: unknown) => {
+  const before = await readAccessState(vdb).catch((e: unknown) => {
     warnings.push(
-      `the database being replaced could not be read (${(e as Error).message}): accounts disabled and tokens revoked since the backup are not known, check them`,
+      `the database being replaced could not be read (${(e as Error).message}): accounts disabled, roles narrowed, second factors changed and tokens revoked since the backup are not known, check them`,
     );
-    return [[], []] as const;
+    return NOTHING_KNOWN;
   });
   const safety =
     opts.safetyCopy === false
@@ -613,48 +614,9 @@ async function restoreVerified(
     await restorePostgres(vdb.connectionUrl!(), vdb.schema!, plaintext, replacedSchema);
   }
   const migrations = await migrateToLatest(vdb);
-  const disabledIds = before.filter((u) => Number(u.disabled) === 1).map((u) => u.id);
-  const changedAt = new Map(before.map((u) => [u.id, u.password_changed_at]));
   return transaction(vdb, async (tx) => {
     const sessions = await tx.db.deleteFrom('sessions').executeTakeFirst();
-    const restoredUsers = await tx.db
-      .selectFrom('users')
-      .select(['id', 'username', 'disabled', 'password_changed_at'])
-      .execute();
-    const keepDisabled = restoredUsers.filter((u) => Number(u.disabled) !== 1 && disabledIds.includes(u.id));
-    if (keepDisabled.length)
-      await tx.db
-        .updateTable('users')
-        .set({ disabled: 1, updated_at: nowIso() })
-        .where(
-          'id',
-          'in',
-          keepDisabled.map((u) => u.id),
-        )
-        .execute();
-    const revokedIds = revokedTokens.map((t) => t.id);
-    const keepRevoked = revokedIds.length
-      ? await tx.db
-          .selectFrom('api_tokens')
-          .select(['id', 'name'])
-          .where('revoked_at', 'is', null)
-          .where('id', 'in', revokedIds)
-          .execute()
-      : [];
-    if (keepRevoked.length)
-      await tx.db
-        .updateTable('api_tokens')
-        .set({ revoked_at: nowIso() })
-        .where(
-          'id',
-          'in',
-          keepRevoked.map((t) => t.id),
-        )
-        .execute();
-    const olderPasswords = restoredUsers.filter((u) => {
-      const now = changedAt.get(u.id);
-      return now !== undefined && now > u.password_changed_at;
-    });
+    const kept = await keepAccessClosed(tx, before);
     // The backup history goes on: rows of backups taken after the restored copy (the restored backup's
     // own row among them, and the safety copy) would otherwise vanish from `vigil db backups`.
     for (const row of history)
@@ -675,10 +637,13 @@ async function restoreVerified(
       replacedSchema,
       migrationsApplied: migrations.applied,
       sessionsEnded: Number(sessions.numDeletedRows),
-      usersKeptDisabled: keepDisabled.map((u) => u.username),
-      tokensKeptRevoked: keepRevoked.map((t) => t.name),
-      passwordsFromBeforeBackup: olderPasswords.map((u) => u.username),
-      warnings,
+      usersKeptDisabled: kept.usersKeptDisabled,
+      tokensKeptRevoked: kept.tokensKeptRevoked,
+      scimTokensKeptRevoked: kept.scimTokensKeptRevoked,
+      rolesKept: kept.rolesKept,
+      secondFactorsKept: kept.secondFactorsKept,
+      passwordsFromBeforeBackup: kept.passwordsFromBeforeBackup,
+      warnings: [...warnings, ...kept.warnings],
     };
     await appendAudit(tx, {
       actor: opts.actor,

@@ -266,6 +266,18 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
             out.push(`  Kept disabled (disabled after the backup): ${r.usersKeptDisabled.join(', ')}.`);
           if (r.tokensKeptRevoked.length)
             out.push(`  Kept revoked (revoked after the backup): ${r.tokensKeptRevoked.join(', ')}.`);
+          if (r.scimTokensKeptRevoked.length)
+            out.push(
+              `  SCIM tokens kept revoked (revoked after the backup): ${r.scimTokensKeptRevoked.join(', ')}.`,
+            );
+          if (r.rolesKept.length)
+            out.push(
+              `  Kept the narrower role given after the backup: ${r.rolesKept.map((k) => `${k.username} ${k.role} (was ${k.backupRole})`).join(', ')}.`,
+            );
+          if (r.secondFactorsKept.length)
+            out.push(
+              `  Kept the second factor enrolled or reset after the backup: ${r.secondFactorsKept.join(', ')}.`,
+            );
           if (r.passwordsFromBeforeBackup.length)
             out.push(
               `  These accounts changed their password after the backup and have the older one again (reset them if it was compromised): ${r.passwordsFromBeforeBackup.join(', ')}.`,
