@@ -17,6 +17,8 @@ export type EvidenceSource =
   | 'rubric'
   | 'policy'
   | 'finding'
+  /** A risk acceptance in force covers the item (tasks/acceptance-service.ts). */
+  | 'acceptance'
   | 'default';
 
 export interface Evidence<T extends string = string> {

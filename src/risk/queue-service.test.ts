@@ -28,6 +28,7 @@ import { addDevice } from '../inventory/inventory-service.js';
 import { addSegment, createSite } from '../inventory/site-service.js';
 import { decideCandidate } from '../matching/vulns-service.js';
 import type { VigilDatabase } from '../store/database.js';
+import { acceptRisk, revokeAcceptance } from '../tasks/acceptance-service.js';
 import { addOverride, listRiskOverrides, revokeOverride } from './overrides-service.js';
 import { listQueue, listQueuePage, type QueueItem, queueItemOf } from './queue-service.js';
 
@@ -331,6 +332,50 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
       const [a, b] = [q[i - 1]!, q[i]!];
       expect(a.score > b.score || (a.score === b.score && (a.due ?? '9999') <= (b.due ?? '9999'))).toBe(true);
     }
+  });
+
+  it('an item under a risk acceptance in force is never overdue, ranks after the rest, and can be left out', async () => {
+    const before = await listQueue(vdb, cliActor, {}, { now: NOW });
+    const img = before.find((i) => i.assetTag === 'IMG-1' && i.vulnerability === 'CVE-2024-40711')!;
+    expect(img).toMatchObject({ overdue: true, acceptance: null });
+    const a = await acceptRisk(vdb, cliActor, {
+      scope: 'device',
+      device: 'IMG-1',
+      vulnerability: 'CVE-2024-40711',
+      decision: 'reduce',
+      reason:
+        'Veeam console reachable only from the backup VLAN until the vendor upgrade in the January window',
+      expires: new Date(Date.now() + 60 * 86_400_000).toISOString(),
+      controls: [{ control: 'segmented' }],
+    });
+    const q = await listQueue(vdb, cliActor, {}, { now: NOW });
+    const accepted = q.find((i) => i.assetTag === 'IMG-1' && i.vulnerability === 'CVE-2024-40711')!;
+    expect(accepted).toMatchObject({
+      overdue: false,
+      // What it would be without the acceptance stays readable, and a task made from it keeps that SLA.
+      decision: img.decision,
+      due: img.due,
+      acceptance: { id: a.id, scope: 'device', decision: 'reduce', approver: cliActor.name },
+    });
+    expect(accepted.dueBecause).toMatch(/^risk accepted \(reduce\) until \d{4}-\d{2}-\d{2}, not overdue/);
+    expect(accepted.evidence[0]).toMatchObject({
+      point: 'acceptance',
+      value: 'reduce',
+      source: 'acceptance',
+    });
+    expect(q.at(-1)).toEqual(accepted);
+    // Its other units and the other vulnerabilities are not covered.
+    expect(q.filter((i) => i.acceptance)).toHaveLength(1);
+    expect(await listQueue(vdb, cliActor, { overdue: true }, { now: NOW })).toEqual([]);
+    expect((await listQueue(vdb, cliActor, { accepted: false }, { now: NOW })).map(line)).toEqual(
+      q.slice(0, -1).map(line),
+    );
+    expect((await listQueue(vdb, cliActor, { accepted: true }, { now: NOW })).map(line)).toEqual([line(img)]);
+    // Revoked: the item is owed work again, and overdue.
+    await revokeAcceptance(vdb, cliActor, a.id, 'upgrade window moved; treat as open');
+    const after = await listQueue(vdb, cliActor, { overdue: true }, { now: NOW });
+    expect(after.map(line)).toEqual(['IMG-1 CVE-2024-40711 out-of-cycle']);
+    expect(after[0]?.acceptance).toBeNull();
   });
 
   it('a page is that slice of the whole queue, built the same, with ranks in the whole queue', async () => {

@@ -28,7 +28,9 @@ import {
   rubricsFor,
   vulnerabilityEvidence,
 } from '../store/risk-store.js';
+import { type AcceptanceRow, activeAcceptances } from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
+import { acceptanceCovering } from '../tasks/acceptance-cover.js';
 import { automatableEvidence, technicalImpactEvidence } from './automatable.js';
 import { environmentalCvss } from './environmental.js';
 import { type Evidence, evidence } from './evidence.js';
@@ -53,6 +55,8 @@ export const QueueQuerySchema = z.strictObject({
   deviceId: z.string().min(1).max(64).optional(),
   /** Only items with one of these decisions (the dashboard's overview tiles link here); ranks stay global. */
   decision: z.array(z.enum(DECISIONS)).min(1).optional(),
+  /** true: only items under a risk acceptance in force; false: leave them out. */
+  accepted: z.boolean().optional(),
   limit: z.number().int().positive().max(100_000).optional(),
   offset: z.number().int().min(0).optional(),
 });
@@ -117,6 +121,12 @@ export interface QueueItem {
   epss: VulnerabilityMatch['epss'];
   fixAvailable: boolean;
   overrides: string[];
+  /**
+   * The risk acceptance in force that covers the item (of the device, its model or the fleet), or null.
+   * An accepted item is never overdue and ranks after every item not accepted; its decision and due date
+   * still say how urgent it would be (a task made from it keeps that SLA for when the acceptance ends).
+   */
+  acceptance: QueueAcceptance | null;
   group: {
     key: string;
     manufacturer: string | null;
@@ -124,6 +134,15 @@ export interface QueueItem {
     version: string | null;
     fix: string | null;
   };
+}
+
+export interface QueueAcceptance {
+  id: string;
+  scope: string;
+  /** accept | reduce | avoid | transfer */
+  decision: string;
+  approver: string;
+  expiresAt: string;
 }
 
 /**
@@ -204,15 +223,24 @@ export async function listQueuePage(
     order: order.get(e.order)!,
     rank: 0,
   }));
-  keyed.sort((a, b) => b.e.score - a.e.score || a.due - b.due || a.label - b.label || a.order - b.order);
+  // Accepted items come after every item still owed work: the queue is worked from the top.
+  keyed.sort(
+    (a, b) =>
+      a.e.accepted - b.e.accepted ||
+      b.e.score - a.e.score ||
+      a.due - b.due ||
+      a.label - b.label ||
+      a.order - b.order,
+  );
   keyed.forEach((k, i) => {
     k.rank = i + 1;
   });
   const all =
-    q.overdue || q.deviceId || q.decision
+    q.overdue || q.deviceId || q.decision || q.accepted !== undefined
       ? keyed.filter(
           ({ e }) =>
             (!q.overdue || e.overdue) &&
+            (q.accepted === undefined || q.accepted === (e.accepted === 1)) &&
             (!q.deviceId || e.deviceId === q.deviceId) &&
             (!q.decision || q.decision.includes(e.decision)),
         )
@@ -302,21 +330,33 @@ async function queueEntries(
   );
   if (!devicesRead) await readDevices([]);
   const deviceIdList = [...new Set([...matches.map((m) => m.deviceId), ...findings.map((f) => f.device_id)])];
-  const [segments, ssvcRows, overrideRows, controls, prevalence, vulnEvidence, internet] = await Promise.all([
-    allSegments(h),
-    advisorySsvc(
-      h,
-      matches.map((m) => m.vulnerability),
-    ),
-    listOverrides(h, { activeAt: now.toISOString() }),
-    deviceControls(h, deviceIdList),
-    modelPrevalence(h),
-    vulnerabilityEvidence(
-      h,
-      matches.map((m) => m.vulnerability),
-    ),
-    internetContacts(h, deviceIdList, isPublicIp),
-  ]);
+  const [segments, ssvcRows, overrideRows, controls, prevalence, vulnEvidence, internet, acceptances] =
+    await Promise.all([
+      allSegments(h),
+      advisorySsvc(
+        h,
+        matches.map((m) => m.vulnerability),
+      ),
+      listOverrides(h, { activeAt: now.toISOString() }),
+      deviceControls(h, deviceIdList),
+      modelPrevalence(h),
+      vulnerabilityEvidence(
+        h,
+        matches.map((m) => m.vulnerability),
+      ),
+      internetContacts(h, deviceIdList, isPublicIp),
+      activeAcceptances(h, now.toISOString()),
+    ]);
+  const acceptancesByVuln = new Map<string, AcceptanceRow[]>();
+  for (const a of acceptances)
+    acceptancesByVuln.set(a.vuln_key, [...(acceptancesByVuln.get(a.vuln_key) ?? []), a]);
+  const acceptanceOf = (m: VulnerabilityMatch, d: QueueDeviceRow): QueueAcceptance | null => {
+    const list = acceptancesByVuln.get(m.vulnerability);
+    const a = list && acceptanceCovering(list, d);
+    return a
+      ? { id: a.id, scope: a.scope, decision: a.decision, approver: a.approver, expiresAt: a.expires_at }
+      : null;
+  };
   const modelIds = [...new Set(deviceIdList.flatMap((id) => deviceById.get(id)?.model_id ?? []))];
   const [rubricRows, names] = await Promise.all([rubricsFor(h, modelIds), modelNames(h, modelIds)]);
   const labelOf = (d: QueueDeviceRow) => labelById.get(d.id) ?? unnamed(d.id);
@@ -511,6 +551,16 @@ async function queueEntries(
   const vulnerabilityItem = (m: VulnerabilityMatch, d: QueueDeviceRow): QueueItem => {
     const { p, env } = priorityOf(m, d);
     const ev = [...p.evidence];
+    const accepted = acceptanceOf(m, d);
+    if (accepted)
+      ev.unshift(
+        evidence(
+          'acceptance',
+          accepted.decision,
+          'acceptance',
+          `risk ${accepted.decision} (${accepted.scope}-wide) by ${accepted.approver} until ${accepted.expiresAt.slice(0, 10)}: not overdue, ranked after the items still owed work`,
+        ),
+      );
     if (m.status === 'needs-review')
       ev.unshift(
         evidence('match', 'needs-review', 'default', `the match is a candidate to confirm: ${m.explanation}`),
@@ -545,8 +595,10 @@ async function queueEntries(
       decision: p.decision,
       cisa: p.cisa,
       due: p.due,
-      dueBecause: p.dueBecause,
-      overdue: p.overdue,
+      dueBecause: accepted
+        ? `risk accepted (${accepted.decision}) until ${accepted.expiresAt.slice(0, 10)}, not overdue meanwhile; ${p.dueBecause}`
+        : p.dueBecause,
+      overdue: accepted ? false : p.overdue,
       evidence: ev,
       cvss: {
         base: env.base,
@@ -558,6 +610,7 @@ async function queueEntries(
       epss: m.epss,
       fixAvailable: m.fixAvailable,
       overrides: p.overridesApplied,
+      acceptance: accepted,
       group: {
         key: [d.manufacturer ?? '?', d.model ?? '?', version ?? '?', key].join(' | '),
         manufacturer: d.manufacturer,
@@ -597,11 +650,13 @@ async function queueEntries(
     const d = deviceById.get(m.deviceId);
     if (!d || !visible(d.id)) continue;
     const p = rankOf(m, d);
+    const accepted = acceptanceOf(m, d);
     entries.push({
       score: p.score + (m.status === 'affected' ? 5_000 : 0),
       decision: p.decision,
       dueTime: p.dueTime,
-      overdue: p.overdue,
+      overdue: accepted ? false : p.overdue,
+      accepted: accepted ? 1 : 0,
       deviceId: d.id,
       deviceLabel: labelOf(d),
       order: m.vulnerability,
@@ -640,6 +695,7 @@ async function queueEntries(
       epss: null,
       fixAvailable: false,
       overrides: [],
+      acceptance: null,
       group: {
         key: [
           d.manufacturer ?? '?',
@@ -658,6 +714,7 @@ async function queueEntries(
       decision,
       dueTime: due === null ? Number.POSITIVE_INFINITY : Date.parse(due),
       overdue: item.overdue,
+      accepted: 0,
       deviceId: d.id,
       deviceLabel: item.deviceLabel,
       order: f.id,
@@ -674,6 +731,8 @@ interface QueueEntry {
   /** The due date as a time, for sorting (none: infinitely far). */
   dueTime: number;
   overdue: boolean;
+  /** 1 under a risk acceptance in force (sorts after 0). */
+  accepted: 0 | 1;
   deviceId: string;
   deviceLabel: string;
   /** The vulnerability or the finding id: the last tie-break. */

@@ -312,6 +312,17 @@ export async function activeAcceptancesFor(
     .execute();
 }
 
+/** Every acceptance in force at `now`, of any vulnerability (the work queue marks what they cover). */
+export async function activeAcceptances(h: DbHandle, now: string): Promise<AcceptanceRow[]> {
+  return h.db
+    .selectFrom('risk_acceptances')
+    .selectAll()
+    .where('state', '=', 'active')
+    .where('expires_at', '>', now)
+    .orderBy('id')
+    .execute();
+}
+
 export async function dueAcceptances(h: DbHandle, now: string): Promise<AcceptanceRow[]> {
   return h.db
     .selectFrom('risk_acceptances')

@@ -29,13 +29,13 @@ import {
   updateAcceptance,
 } from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
+import { acceptanceCovering } from './acceptance-cover.js';
 import { resolveModel } from './campaigns-service.js';
 import { CONTROLS } from './compensating-controls.js';
 import { queueTaskEvents } from './task-events.js';
 import { ACCEPTABLE_STATES } from './task-states.js';
 import {
   acceptanceControls,
-  acceptanceCovering,
   applyTransition,
   type CompensatingControl,
   inActorScope,

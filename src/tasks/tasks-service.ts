@@ -35,6 +35,7 @@ import {
   updateTaskRow,
 } from '../store/tasks-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
+import { acceptanceCovering } from './acceptance-cover.js';
 import { CONTROLS, type ControlKind } from './compensating-controls.js';
 import { queueTaskEvents, taskEventTypes } from './task-events.js';
 import {
@@ -359,26 +360,6 @@ export async function recordTaskChange(
       occurredAt: at,
     })),
   );
-}
-
-/** The acceptance (if any) among these that covers a device. */
-export function acceptanceCovering(
-  acceptances: readonly AcceptanceRow[],
-  device: {
-    id: string;
-    model_id: string | null;
-    firmware_version: string | null;
-    software_version: string | null;
-  },
-): AcceptanceRow | undefined {
-  return acceptances.find((a) => {
-    if (a.scope === 'fleet') return true;
-    if (a.scope === 'device') return a.device_id === device.id;
-    if (a.scope !== 'model' || a.model_id !== device.model_id) return false;
-    return (
-      a.version === null || a.version === device.firmware_version || a.version === device.software_version
-    );
-  });
 }
 
 interface MatchDetailsJson {

@@ -1,5 +1,5 @@
 /**
- * @module `vigil queue [--json] [--overdue] [--limit N] [--offset N] [--groups]`: the prioritized work
+ * @module `vigil queue [--json] [--overdue] [--[no-]accepted] [--limit N] [--offset N] [--groups]`: the prioritized work
  * queue, most urgent first, each item with its SSVC decision, due date and the evidence behind it (SLAs,
  * EPSS threshold, safety floor and prevalence from the configuration); `--groups` folds it by model and
  * fix, the unit clinical engineering works in; and `vigil override add|list`
@@ -36,6 +36,8 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
     .option('--overdue', 'only items past their due date')
     .option('--limit <n>', 'at most n items', positive)
     .option('--offset <n>', 'skip the first n items (paging)', nonNegative)
+    .option('--accepted', 'only items under a risk acceptance in force')
+    .option('--no-accepted', 'leave out items under a risk acceptance in force')
     .option('--groups', 'one line per model and fix: the items one update closes')
     .option('--why', 'print the evidence behind each item')
     .option('--json', 'print a JSON array of the items (or of the groups)')
@@ -43,6 +45,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
       action(
         async (o: {
           overdue?: boolean;
+          accepted?: boolean;
           limit?: number;
           offset?: number;
           groups?: boolean;
@@ -55,6 +58,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
             cli.actor(),
             {
               ...(o.overdue ? { overdue: true } : {}),
+              ...(o.accepted !== undefined ? { accepted: o.accepted } : {}),
               ...(o.limit && !o.groups ? { limit: o.limit } : {}),
               ...(o.offset && !o.groups ? { offset: o.offset } : {}),
             },
@@ -108,7 +112,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
                 ['#', 'DECISION', 'DUE', 'DEVICE', 'ITEM', 'CVSS ENV', 'GROUP'],
                 items.map((i) => [
                   i.rank,
-                  i.decision,
+                  i.acceptance ? `${i.decision} (accepted)` : i.decision,
                   i.due ? `${i.due.slice(0, 10)}${i.overdue ? ' OVERDUE' : ''}` : '-',
                   i.deviceLabel,
                   i.vulnerability ?? i.title ?? i.findingId,
@@ -120,7 +124,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
           } else
             for (const i of items)
               process.stdout.write(
-                `${i.rank}. ${i.decision.toUpperCase()} ${i.deviceLabel} ${i.vulnerability ?? i.title}` +
+                `${i.rank}. ${i.decision.toUpperCase()}${i.acceptance ? ' (ACCEPTED)' : ''} ${i.deviceLabel} ${i.vulnerability ?? i.title}` +
                   ` due ${i.due ? i.due.slice(0, 10) : '-'}${i.overdue ? ' OVERDUE' : ''} (${i.dueBecause})\n${explain(i)}\n`,
               );
           if (page.total > page.offset + items.length)

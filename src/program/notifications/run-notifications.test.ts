@@ -20,7 +20,7 @@ import { VigilError } from '../../errors.js';
 import { addDevice } from '../../inventory/inventory-service.js';
 import { addOverride } from '../../risk/overrides-service.js';
 import type { VigilDatabase } from '../../store/database.js';
-import { acceptRisk } from '../../tasks/acceptance-service.js';
+import { acceptRisk, revokeAcceptance } from '../../tasks/acceptance-service.js';
 import { createTask } from '../../tasks/tasks-service.js';
 import { designateOfficer } from '../officers/officers-service.js';
 import { addPerson } from '../organization/people-service.js';
@@ -345,6 +345,20 @@ describe.each(DIALECTS)('officer notifications on %s', (dialect) => {
     // The command still names the device by a reference Vigil resolves.
     expect(act[0]!.body).toContain(`vigil vulns why ${unit.id} CVE-2021-3937`);
     expect(act[0]!.details['deviceLabel']).toBe(label);
+    // A risk the officer accepted for this unit is not news until the acceptance ends.
+    const acceptance = await acceptRisk(vdb, cliActor, {
+      scope: 'device',
+      vulnerability: 'CVE-2021-39375',
+      device: unit.id,
+      decision: 'reduce',
+      reason: 'unit unplugged from the clinical network until the upgrade',
+      expires: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    });
+    const later = (await actImmediateTrigger.run({ h: vdb, now: new Date(), config: {} })).filter(
+      (c) => c.details['deviceId'] === unit.id,
+    );
+    expect(later.map((c) => c.title)).toEqual([`Immediate, CISA Act: CVE-2021-39376 on ${label}`]);
+    await revokeAcceptance(vdb, cliActor, acceptance.id, 'back on the network');
   });
 
   it("tells the officers of the device's site, once, that a risk acceptance ends within 14 days", async () => {

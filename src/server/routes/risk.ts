@@ -16,6 +16,12 @@ const flag = z
   .optional()
   .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
 
+/** `accepted=false` leaves out the items under a risk acceptance in force; `accepted=true` keeps only them. */
+const acceptedFlag = flag.openapi({
+  type: 'string',
+  description: 'false: leave out items under a risk acceptance in force; true: only those',
+});
+
 /** `decision=immediate,out-of-cycle`: only items with these SSVC decisions (ranks stay global). */
 const decisionList = z
   .preprocess(
@@ -68,6 +74,19 @@ const QueueItemSchema = z
     epss: z.unknown(),
     fixAvailable: z.boolean(),
     overrides: z.array(z.string()),
+    acceptance: z
+      .object({
+        id: z.string(),
+        scope: z.string(),
+        decision: z.string(),
+        approver: z.string(),
+        expiresAt: z.string(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'the risk acceptance in force covering the item (device, model or fleet); an accepted item is never overdue and ranks after the items not accepted (decision and due still say how urgent it would be)',
+      }),
     group: z.object({
       key: z.string(),
       manufacturer: z.string().nullable(),
@@ -182,6 +201,7 @@ export const riskRoutes = new OpenAPIHono<AppEnv>()
             .optional()
             .openapi({ description: "one device's items (ranks stay global)" }),
           decision: decisionList,
+          accepted: acceptedFlag,
           limit: z.coerce.number().int().min(1).max(100_000).optional(),
           offset: z.coerce.number().int().min(0).optional(),
         }),
@@ -210,16 +230,20 @@ export const riskRoutes = new OpenAPIHono<AppEnv>()
       path: '/queue/groups',
       tags: ['risk'],
       summary: 'The queue folded by manufacturer, model, version and fix: the items one update closes',
-      request: { query: z.object({ overdue: flag, decision: decisionList }) },
+      request: { query: z.object({ overdue: flag, decision: decisionList, accepted: acceptedFlag }) },
       responses: { 200: json(z.object({ items: z.array(QueueGroupSchema) }), 'Groups') },
     }),
     async (c) => {
-      const { overdue, decision } = c.req.valid('query');
+      const { overdue, decision, accepted } = c.req.valid('query');
       const ctx = c.get('ctx');
       const page = await listQueuePage(
         ctx.vdb,
         actorOf(c),
-        { ...(overdue ? { overdue } : {}), ...(decision ? { decision } : {}) },
+        {
+          ...(overdue ? { overdue } : {}),
+          ...(decision ? { decision } : {}),
+          ...(accepted !== undefined ? { accepted } : {}),
+        },
         queueOptionsFrom(ctx.config),
       );
       return c.json({ items: groupQueue(page.items) }, 200);

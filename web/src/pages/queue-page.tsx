@@ -1,6 +1,7 @@
 /**
  * @module The work queue (GET /queue, /queue/groups): every affected or needs-review match and open
- * finding with its SSVC decision and due date, most urgent first, overdue highlighted; or folded by
+ * finding with its SSVC decision and due date, most urgent first, overdue highlighted, risk-accepted items
+ * marked (and hidden on request); or folded by
  * model and fix. A row becomes a remediation task with one button (POST /tasks, tasks:write). Saved views
  * keep the overdue filter and the view (items or groups) by name (GET/POST/DELETE /saved-views).
  */
@@ -20,11 +21,12 @@ type Group = Awaited<ReturnType<typeof loadGroups>>['items'][number];
 /** The SSVC decisions the queue can be filtered by, most urgent first. */
 const DECISIONS = ['immediate', 'out-of-cycle', 'scheduled', 'defer'] as const;
 
-function loadItems(overdue: boolean, decision: string, page: number) {
+function loadItems(overdue: boolean, decision: string, hideAccepted: boolean, page: number) {
   return ok(
     api().queue.$get({
       query: {
         ...(overdue ? { overdue: 'true' } : {}),
+        ...(hideAccepted ? { accepted: 'false' } : {}),
         ...(decision ? { decision } : {}),
         limit: String(PAGE),
         offset: String((page - 1) * PAGE),
@@ -32,10 +34,14 @@ function loadItems(overdue: boolean, decision: string, page: number) {
     }),
   );
 }
-function loadGroups(overdue: boolean, decision: string) {
+function loadGroups(overdue: boolean, decision: string, hideAccepted: boolean) {
   return ok(
     api().queue.groups.$get({
-      query: { ...(overdue ? { overdue: 'true' } : {}), ...(decision ? { decision } : {}) } as never,
+      query: {
+        ...(overdue ? { overdue: 'true' } : {}),
+        ...(decision ? { decision } : {}),
+        ...(hideAccepted ? { accepted: 'false' } : {}),
+      } as never,
     }),
   );
 }
@@ -46,14 +52,15 @@ export default function QueuePage() {
   const overdue = query.get('overdue') === 'true';
   const decision = query.get('decision') ?? '';
   const grouped = query.get('view') === 'groups';
+  const hideAccepted = query.get('accepted') === 'false';
   const page = Number(query.get('page') ?? '1') || 1;
   const items = useLoad(
-    () => (grouped ? Promise.resolve(null) : loadItems(overdue, decision, page)),
-    [overdue, decision, grouped, page],
+    () => (grouped ? Promise.resolve(null) : loadItems(overdue, decision, hideAccepted, page)),
+    [overdue, decision, hideAccepted, grouped, page],
   );
   const groups = useLoad(
-    () => (grouped ? loadGroups(overdue, decision) : Promise.resolve(null)),
-    [overdue, decision, grouped],
+    () => (grouped ? loadGroups(overdue, decision, hideAccepted) : Promise.resolve(null)),
+    [overdue, decision, hideAccepted, grouped],
   );
   const itemKey = (i: Item) => `${i.kind}-${i.deviceId}-${i.vulnerability ?? i.findingId}`;
   const go = (next: Record<string, string | number | undefined>) =>
@@ -61,6 +68,7 @@ export default function QueuePage() {
       href('/queue', {
         overdue: overdue ? 'true' : undefined,
         decision: decision || undefined,
+        accepted: hideAccepted ? 'false' : undefined,
         view: grouped ? 'groups' : undefined,
         page,
         ...next,
@@ -69,7 +77,24 @@ export default function QueuePage() {
 
   const itemColumns: Column<Item>[] = [
     { key: 'rank', label: '#', render: (i) => i.rank },
-    { key: 'decision', label: 'Decision', render: (i) => <Badge tone={i.decision}>{i.decision}</Badge> },
+    {
+      key: 'decision',
+      label: 'Decision',
+      render: (i) => (
+        <>
+          <Badge tone={i.decision}>{i.decision}</Badge>
+          {i.acceptance ? (
+            <>
+              {' '}
+              <Badge>
+                risk {i.acceptance.decision === 'accept' ? 'accepted' : i.acceptance.decision} until{' '}
+                {formatDate(i.acceptance.expiresAt)}
+              </Badge>
+            </>
+          ) : null}
+        </>
+      ),
+    },
     {
       key: 'due',
       label: 'Due',
@@ -174,6 +199,14 @@ export default function QueuePage() {
           />{' '}
           Only overdue
         </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={hideAccepted}
+            onChange={(e) => go({ accepted: e.target.checked ? 'false' : undefined, page: 1 })}
+          />{' '}
+          Hide risk-accepted
+        </label>
         <button type="button" aria-pressed={!grouped} onClick={() => go({ view: undefined, page: 1 })}>
           Items
         </button>
@@ -187,6 +220,7 @@ export default function QueuePage() {
         query={href('', {
           overdue: overdue ? 'true' : undefined,
           decision: decision || undefined,
+          accepted: hideAccepted ? 'false' : undefined,
           view: grouped ? 'groups' : undefined,
         })}
       />
