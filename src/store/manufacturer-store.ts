@@ -162,10 +162,19 @@ export interface ModelOfManufacturerRow {
   active_devices: number;
 }
 
-/** Models (of some manufacturers, or all) with support dates and how many active devices run them. */
+/** Devices of these sites only; undefined means every site, an empty list none. */
+export type SiteScope = readonly string[] | undefined;
+const NO_SITE = ['\u0000'];
+const inSites = (s: readonly string[]) => (s.length ? [...s] : NO_SITE);
+
+/**
+ * Models (of some manufacturers, or all) with support dates and how many active devices run them (at
+ * the sites given, else anywhere).
+ */
 export async function modelsOf(
   h: DbHandle,
   manufacturerIds?: readonly string[],
+  siteIds?: SiteScope,
 ): Promise<ModelOfManufacturerRow[]> {
   let q = h.db
     .selectFrom('device_models as m')
@@ -178,13 +187,15 @@ export async function modelsOf(
       'm.end_of_support',
       's.end_of_sale',
       's.end_of_life',
-      (eb) =>
-        eb
+      (eb) => {
+        let n = eb
           .selectFrom('devices as d')
           .select((e) => e.fn.countAll<string | number>().as('n'))
           .whereRef('d.model_id', '=', 'm.id')
-          .where('d.state', '=', 'active')
-          .as('active_devices'),
+          .where('d.state', '=', 'active');
+        if (siteIds) n = n.where('d.site_id', 'in', inSites(siteIds));
+        return n.as('active_devices');
+      },
     ])
     .where('m.name', '!=', '')
     .orderBy('m.name');
@@ -196,15 +207,18 @@ export async function modelsOf(
   return rows.map((r) => ({ ...r, active_devices: Number(r.active_devices ?? 0) }));
 }
 
-/** Active devices per manufacturer (also those of models with the empty name). */
-export async function activeDevicesByManufacturer(h: DbHandle): Promise<Map<string, number>> {
-  const rows = await h.db
+/** Active devices per manufacturer (also those of models with the empty name), at the sites given. */
+export async function activeDevicesByManufacturer(
+  h: DbHandle,
+  siteIds?: SiteScope,
+): Promise<Map<string, number>> {
+  let q = h.db
     .selectFrom('devices as d')
     .innerJoin('device_models as m', 'm.id', 'd.model_id')
     .select(['m.manufacturer_id', (eb) => eb.fn.countAll<string | number>().as('n')])
-    .where('d.state', '=', 'active')
-    .groupBy('m.manufacturer_id')
-    .execute();
+    .where('d.state', '=', 'active');
+  if (siteIds) q = q.where('d.site_id', 'in', inSites(siteIds));
+  const rows = await q.groupBy('m.manufacturer_id').execute();
   return new Map(rows.map((r) => [r.manufacturer_id, Number(r.n)]));
 }
 

@@ -38,6 +38,7 @@ import { type DbHandle, transaction } from '../store/transaction.js';
 import { acceptanceCovering } from './acceptance-cover.js';
 import { CONTROLS, type ControlKind } from './compensating-controls.js';
 import { queueTaskEvents, taskEventTypes } from './task-events.js';
+import { type Remediation, taskFixText } from './task-fix.js';
 import {
   ACTIVE_STATES,
   checkTransition,
@@ -363,20 +364,16 @@ export async function recordTaskChange(
 }
 
 interface MatchDetailsJson {
-  evidence?: { remediations?: { category: string; details: string; url: string | null }[] }[];
+  evidence?: { remediations?: Remediation[] }[];
 }
 
-/** What fixes a match, from its advisories: the vendor fix first, else a mitigation or workaround. */
+/** What fixes a match: every remediation its advisories give, the vendor fix first (task-fix.ts). */
 export async function fixOfMatch(h: DbHandle, fingerprint: string): Promise<string | null> {
   const raw = await detailsOf(h, fingerprint);
   if (!raw) return null;
-  const rems = ((JSON.parse(raw) as MatchDetailsJson).evidence ?? []).flatMap((e) => e.remediations ?? []);
-  const order = ['vendor_fix', 'fixed_version_exists', 'mitigation', 'workaround'];
-  for (const cat of order) {
-    const r = rems.find((x) => x.category === cat);
-    if (r) return `${cat}: ${r.details}${r.url ? ` (${r.url})` : ''}`.slice(0, 4000);
-  }
-  return null;
+  return taskFixText(
+    ((JSON.parse(raw) as MatchDetailsJson).evidence ?? []).flatMap((e) => e.remediations ?? []),
+  );
 }
 
 export interface NewTaskSpec {

@@ -5,7 +5,8 @@
  * - people from test/fixtures/program/hr-export.csv (8 invented people at North Campus and South Clinic,
  *   see its README) and the annual course SEC-101 that everyone with network access must take;
  * - completions imported through the page from test/fixtures/training/bad-rows.csv (good rows on lines
- *   2 and 9, one error on each other line, see PROVENANCE.md);
+ *   2 and 9, one error on each other line, see PROVENANCE.md), line 2's pass superseding a failure
+ *   recorded through the API first;
  * - a PSIRT contact, a document on file and an overdue SBOM request for the CMMS export's Philips devices;
  * - the RotoProne beds and the Plum A+3 pump of the recall tests, openFDA's recall sample
  *   (test/fixtures/recalls/device-recall-sample.json, imported with the CLI: recall imports read files)
@@ -173,12 +174,21 @@ describe.skipIf(skipWithoutChromium('program'))('program pages in Chromium', { t
       await bars.getByRole('listitem').filter({ hasText: 'Information Security' }).textContent(),
     ).toMatch(/0%.*0 of 1 current, below target/);
 
+    // A failure Grace had recorded for line 2's day: the file's pass replaces it (superseded, not added).
+    await (await vigil.apiAs('alice'))('POST', '/api/v1/training/completions', {
+      person: 'E1001',
+      course: 'SEC-101',
+      date: '2026-03-14',
+      passed: false,
+    });
     const form = page.getByRole('form', { name: 'Import completions' });
     await form.getByLabel('LMS CSV export').setInputFiles(fixture('training/bad-rows.csv'));
     await form.getByLabel('Date format').selectOption('dmy');
     await form.getByRole('button', { name: 'Import' }).click();
     const result = form.getByRole('status');
-    await see(result.getByText(/bad-rows\.csv: 8 rows, 2 completions added/));
+    await see(
+      result.getByText(/bad-rows\.csv: 8 rows, 1 completion added, 1 earlier failure superseded by a pass,/),
+    );
     const errors = await result.locator('.import-errors li').allTextContents();
     // One error per line 3–8, each named by its line (the file's own comments in PROVENANCE.md).
     expect(errors.map((e) => /line (\d+)/.exec(e)?.[1])).toEqual(['3', '4', '5', '6', '7', '8']);

@@ -1,7 +1,8 @@
 /**
  * Evidence `audit-controls`: met while the chain verifies and the log still holds the head the newest
  * good backup recorded; not met once entries recorded by a backup were cut off the end, which the chain
- * alone does not show. The backup is a real one (src/backup) of a real SQLite file.
+ * alone does not show; not met while the log is empty (a fresh database, before anything happened).
+ * The backup is a real one (src/backup) of a real SQLite file.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,16 @@ describe('audit-controls evidence against backups', () => {
   });
   afterAll(async () => vdb?.close());
   const collect = () => collectAuditControls({ h: vdb, now: new Date(), siteIds: undefined });
+
+  it('is not met while the audit log is empty: a chain of nothing verifies, but records nothing', async () => {
+    const e = await collect();
+    expect(e).toMatchObject({
+      status: 'not-met',
+      reason: 'the audit log holds no entry: no action has been recorded',
+      asOf: null,
+    });
+    expect(e.figures).toMatchObject({ entries: 0, chainIntact: true });
+  });
 
   it('is met without a backup, as before', async () => {
     await addDevice(vdb, cliActor, { assetTag: 'PUMP-1' });

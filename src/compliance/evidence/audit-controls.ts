@@ -1,7 +1,7 @@
 /**
  * @module Evidence `audit-controls`: Vigil's audit log verified end to end (the SHA-256 hash chain)
  * when the report is made, and still holding the head the newest good backup recorded (the chain alone
- * cannot show entries cut off its end; docs/backup.md).
+ * cannot show entries cut off its end; docs/backup.md). An empty log is not met: it shows nothing recorded.
  */
 
 import { checkAuditAnchor, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
@@ -48,6 +48,14 @@ export const collectAuditControls: EvidenceCollector = async (ctx) => {
       ...base,
       status: 'not-met',
       reason: `against the backup of ${backup!.started_at.slice(0, 10)}: ${anchor.reason}`,
+    });
+  // An empty log verifies trivially, yet shows no audit control at work: every change, sign-in and
+  // import writes an entry, so none at all means nothing was recorded (or the log was emptied).
+  if (v.entries === 0)
+    return evidence(ctx, {
+      ...base,
+      status: 'not-met',
+      reason: 'the audit log holds no entry: no action has been recorded',
     });
   return evidence(ctx, {
     ...base,

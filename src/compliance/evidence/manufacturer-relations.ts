@@ -1,7 +1,8 @@
 /**
  * @module Evidence `manufacturer-relations`: manufacturers of devices in use followed for advisories,
  * with a PSIRT contact, MDS2 forms on file and requests answered, from the security program's
- * `manufacturerCoverage` (organization-wide: not limited to a site).
+ * `manufacturerCoverage`, limited to the manufacturers of devices at the report's sites (a site's report
+ * must not count, or name as gaps, makers whose devices run only elsewhere).
  */
 import { plural } from '../../format-count.js';
 import { manufacturerCoverage } from '../../program/manufacturers/coverage.js';
@@ -10,7 +11,7 @@ import type { ProgramCollector } from './program.js';
 
 /** Manufacturers of devices in use: advisories followed, PSIRT contact, MDS2/SBOM on file, requests answered. */
 export const collectManufacturerRelations: ProgramCollector = async (ctx, tables) => {
-  const all = await manufacturerCoverage(ctx.h, ctx.now);
+  const all = await manufacturerCoverage(ctx.h, ctx.now, ctx.siteIds);
   const inUse = all.filter((m) => m.activeDevices > 0);
   tables.manufacturers = all.map((m) => ({
     name: m.name,
@@ -60,7 +61,7 @@ export const collectManufacturerRelations: ProgramCollector = async (ctx, tables
     return evidence(ctx, {
       ...base,
       status: 'no-evidence',
-      reason: 'no device in service has a known manufacturer',
+      reason: `no device in service${ctx.siteIds ? " at the report's sites" : ''} has a known manufacturer`,
     });
   if (unsubscribed.length === inUse.length)
     return evidence(ctx, {

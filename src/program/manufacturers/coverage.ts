@@ -2,8 +2,8 @@
  * @module Manufacturer coverage, the evidence for the "manufacturer subscriptions" control: per
  * manufacturer whose devices run here (or that has a subscription), whether its CSAF feed is followed and
  * healthy, whether a PSIRT contact is on file, how many models in use lack an MDS2 or an SBOM, and how
- * many requests are open or overdue. Reads only; no permission check (the compliance report that calls
- * it checks its own).
+ * many requests are open or overdue, organization-wide or for some sites. Reads only; no permission
+ * check (the compliance report and the route that call it check their own).
  */
 import { nameKey } from '../../inventory/identity.js';
 import {
@@ -14,6 +14,7 @@ import {
   modelsOf,
   modelsWithImportedSbom,
   requestRows,
+  type SiteScope,
 } from '../../store/manufacturer-store.js';
 import type { DbHandle } from '../../store/transaction.js';
 import { isOverdue } from './requests-service.js';
@@ -35,11 +36,20 @@ export type ManufacturerCoverage = {
 
 const later = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);
 
-export async function manufacturerCoverage(h: DbHandle, now: Date): Promise<ManufacturerCoverage[]> {
+/**
+ * Coverage of every manufacturer with devices in service or a subscription; with `siteIds`, only of the
+ * manufacturers with devices in service at those sites, their devices and models in use counted there
+ * (subscriptions, contacts, documents and requests are the organization's, shared by every site).
+ */
+export async function manufacturerCoverage(
+  h: DbHandle,
+  now: Date,
+  siteIds?: SiteScope,
+): Promise<ManufacturerCoverage[]> {
   const makers = await manufacturerRows(h);
   const feeds = await linkedFeeds(h, makers, nameKey);
-  const active = await activeDevicesByManufacturer(h);
-  const models = (await modelsOf(h)).filter((m) => m.active_devices > 0);
+  const active = await activeDevicesByManufacturer(h, siteIds);
+  const models = (await modelsOf(h, undefined, siteIds)).filter((m) => m.active_devices > 0);
   const docs = await allDocuments(h);
   const mds2 = new Set(docs.filter((d) => d.kind === 'mds2').map((d) => d.model_id));
   const sbom = new Set([
@@ -51,7 +61,8 @@ export async function manufacturerCoverage(h: DbHandle, now: Date): Promise<Manu
   for (const m of makers) {
     const mine = feeds.filter((f) => f.manufacturer_id === m.id);
     const devices = active.get(m.id) ?? 0;
-    if (devices === 0 && mine.length === 0) continue;
+    // A subscription alone brings a manufacturer in only organization-wide: a site has none of its own.
+    if (devices === 0 && (siteIds || mine.length === 0)) continue;
     const enabled = mine.filter((f) => Number(f.enabled) === 1);
     // The newest attempt says whether the subscription works now; an old error after a success is history.
     let lastSyncAt: string | null = null;

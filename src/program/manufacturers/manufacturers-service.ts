@@ -3,7 +3,8 @@
  * that follow each manufacturer and their state, support dates per model, documents on file per model
  * with the date each kind was last requested, and the warnings that matter (no MDS2, no SBOM, documents
  * older than N months). Every change is audited. The Manufacturer JSON shapes are contracts
- * (docs/manufacturers.md).
+ * (docs/manufacturers.md). Device counts are of the actor's sites; the manufacturers, their contacts,
+ * feeds, documents and requests are the organization's and every reader sees them.
  */
 import { basename } from 'node:path';
 import { z } from 'zod';
@@ -38,6 +39,7 @@ import {
   namedManufacturers,
   profileOf,
   requestRows,
+  type SiteScope,
   setEndOfSupport,
   upsertModelSupport,
   upsertProfile,
@@ -333,13 +335,18 @@ function toManufacturer(
   };
 }
 
-async function buildManufacturers(h: DbHandle, makers: ManufacturerWithProfile[]): Promise<Manufacturer[]> {
+/** `siteIds`: the actor's sites, whose devices alone are counted (undefined: every site). */
+async function buildManufacturers(
+  h: DbHandle,
+  makers: ManufacturerWithProfile[],
+  siteIds: SiteScope,
+): Promise<Manufacturer[]> {
   const feeds = await linkedFeeds(h, makers, nameKey);
   const models = await modelsOf(
     h,
     makers.map((m) => m.id),
   );
-  const active = await activeDevicesByManufacturer(h);
+  const active = await activeDevicesByManufacturer(h, siteIds);
   const open = await requestRows(h, { status: ['open'] });
   return makers.map((m) =>
     toManufacturer(m, feeds.filter((f) => f.manufacturer_id === m.id).map(toFeedLink), {
@@ -356,7 +363,7 @@ export async function listManufacturers(
   input: { withDevices?: boolean } = {},
 ): Promise<Manufacturer[]> {
   assertCan(actor, 'program:read');
-  const all = await buildManufacturers(h, await manufacturerRows(h));
+  const all = await buildManufacturers(h, await manufacturerRows(h), actor.siteIds);
   return input.withDevices ? all.filter((m) => m.activeDevices > 0) : all;
 }
 
@@ -398,10 +405,10 @@ export async function showManufacturer(
   assertCan(actor, 'program:read');
   const m = await resolveManufacturer(h, ref);
   const profile = await profileOf(h, m.id);
-  const [base] = await buildManufacturers(h, [{ ...m, profile }]);
+  const [base] = await buildManufacturers(h, [{ ...m, profile }], actor.siteIds);
   const models = await modelsWithDocuments(
     h,
-    await modelsOf(h, [m.id]),
+    await modelsOf(h, [m.id], actor.siteIds),
     opts.now ?? new Date(),
     opts.staleMonths ?? DEFAULT_STALE_MONTHS,
   );
@@ -445,7 +452,7 @@ export async function updateManufacturer(
       // Which fields changed, not their values: contact details are personal data.
       summary: { name: m.name, fields: Object.keys(v) },
     });
-    const [out] = await buildManufacturers(tx, [{ ...m, profile: row }]);
+    const [out] = await buildManufacturers(tx, [{ ...m, profile: row }], actor.siteIds);
     return out!;
   });
 }
@@ -479,7 +486,7 @@ export async function linkFeed(
         target: { type: 'manufacturer', id: m.id },
         summary: { name: m.name, feedSourceId: feed.id, feed: feed.name },
       });
-    const [out] = await buildManufacturers(tx, [{ ...m, profile: await profileOf(tx, m.id) }]);
+    const [out] = await buildManufacturers(tx, [{ ...m, profile: await profileOf(tx, m.id) }], actor.siteIds);
     return out!;
   });
 }
@@ -636,12 +643,14 @@ export async function listDocuments(
   let models: ModelOfManufacturerRow[];
   if (input.model) {
     const m = await resolveModel(h, input.model);
-    models = (await modelsOf(h, [m.manufacturer_id])).filter((x) => x.id === m.id);
+    models = (await modelsOf(h, [m.manufacturer_id], actor.siteIds)).filter((x) => x.id === m.id);
   } else if (input.manufacturer) {
-    models = await modelsOf(h, [(await resolveManufacturer(h, input.manufacturer)).id]);
+    models = await modelsOf(h, [(await resolveManufacturer(h, input.manufacturer)).id], actor.siteIds);
   } else {
     const withDocs = new Set((await allDocuments(h)).map((d) => d.model_id));
-    models = (await modelsOf(h)).filter((m) => m.active_devices > 0 || withDocs.has(m.id));
+    models = (await modelsOf(h, undefined, actor.siteIds)).filter(
+      (m) => m.active_devices > 0 || withDocs.has(m.id),
+    );
   }
   const makers = new Map((await manufacturerRows(h)).map((m) => [m.id, m.name]));
   const full = await modelsWithDocuments(h, models, opts.now ?? new Date(), staleMonths);

@@ -169,6 +169,36 @@ describe.each(DIALECTS)('manufacturer routes on %s', (dialect) => {
     });
   });
 
+  it('counts, for a caller limited to a site, only the devices at its site', async () => {
+    // North Clinic has the CMMS export's two Welch Allyn monitors; Philips' four devices are elsewhere.
+    const { token: clinic } = await createApiToken(h.ctx.vdb, cliActor, {
+      name: 'north-clinic-reader',
+      owner: 'test-auditor',
+      permissions: ['program:read'],
+      sites: ['North Clinic'],
+    });
+    const get = async <T>(path: string) =>
+      body<T>(await h.app.request(path, { headers: { authorization: `Bearer ${clinic}` } }), 200);
+    type Counted = { items: { name: string; activeDevices: number }[] };
+
+    const inUse = await get<Counted>('/api/v1/manufacturers?withDevices=true');
+    expect(inUse.items.map((m) => [m.name, m.activeDevices])).toEqual([['Welch Allyn', 2]]);
+    const all = await get<Counted>('/api/v1/manufacturers');
+    expect(all.items.find((m) => m.name === 'Philips')?.activeDevices).toBe(0);
+    const cov = await get<Counted>('/api/v1/manufacturers/coverage');
+    expect(cov.items.map((m) => [m.name, m.activeDevices])).toEqual([['Welch Allyn', 2]]);
+    const philips = await get<{ activeDevices: number; models: { activeDevices: number }[] }>(
+      '/api/v1/manufacturers/Philips',
+    );
+    expect(philips.activeDevices).toBe(0);
+    expect(philips.models.map((m) => m.activeDevices).filter((n) => n > 0)).toEqual([]);
+
+    // Unlimited, the same routes count every site.
+    const org = await body<Counted>(await h.as('auditor').get('/api/v1/manufacturers/coverage'), 200);
+    expect(org.items.find((m) => m.name === 'Philips')?.activeDevices).toBe(4);
+    expect(org.items.length).toBeGreaterThan(1);
+  });
+
   it('declares program permissions in the OpenAPI document', async () => {
     const doc = await body<{ paths: Record<string, Record<string, { 'x-permission': string }>> }>(
       await h.anonymous.get('/api/docs'),

@@ -74,8 +74,10 @@ export const manufacturerRoutes = new OpenAPIHono<AppEnv>()
         'Per manufacturer with devices or a subscription: feed state, PSIRT contact, missing MDS2/SBOM, requests',
       responses: { 200: json(ObjList, 'Coverage per manufacturer') },
     }),
-    // The route's permission is the check: coverage itself is a read-only helper for reports.
-    async (c) => c.json(asList(await manufacturerCoverage(c.get('ctx').vdb, new Date())), 200),
+    // The route's permission is the check: coverage itself is a read-only helper for reports. A caller
+    // limited to sites sees the manufacturers of devices at its sites, counted there.
+    async (c) =>
+      c.json(asList(await manufacturerCoverage(c.get('ctx').vdb, new Date(), actorOf(c).siteIds)), 200),
   )
   .openapi(
     defineRoute('program:read', {

@@ -128,9 +128,10 @@ function ImportForm({ onImported }: { onImported: () => void }) {
           <p>
             {result.file}: {plural(result.rows, 'row')}, {plural(result.added, 'completion')}{' '}
             {result.dryRun ? 'would be ' : ''}
-            added, {result.alreadyRecorded} already recorded, {result.notCompleted} not completed,{' '}
-            {plural(result.duplicatesInFile, 'duplicate')} in the file, {result.skipped.length} skipped,{' '}
-            {plural(result.errors.length, 'error')}.
+            added, {plural(result.superseded, 'earlier failure')} {result.dryRun ? 'would be ' : ''}
+            superseded by a pass, {result.alreadyRecorded} already recorded, {result.notCompleted} not
+            completed, {plural(result.duplicatesInFile, 'duplicate')} in the file, {result.skipped.length}{' '}
+            skipped, {plural(result.errors.length, 'error')}.
           </p>
           {result.errors.length > 0 && (
             <>
