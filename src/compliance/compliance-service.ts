@@ -8,6 +8,7 @@ import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
+import type { QueueOptions } from '../risk/queue-service.js';
 import { insertReview } from '../store/compliance-store.js';
 import { newId } from '../store/ids.js';
 import { findSite } from '../store/site-store.js';
@@ -29,6 +30,7 @@ export async function complianceReport(
   actor: Actor,
   input: unknown,
   now: Date = new Date(),
+  queue?: QueueOptions,
 ): Promise<ComplianceReport> {
   assertCan(actor, 'reports:read');
   const q = parseInput(ReportQuerySchema, input ?? {}, 'report query');
@@ -40,7 +42,10 @@ export async function complianceReport(
     site = { id: row.id, name: row.name };
   }
   const siteIds = site ? [site.id] : actor.siteIds;
-  return evaluateCompliance({ h, now, siteIds }, { frameworks: q.frameworks, site });
+  return evaluateCompliance(
+    { h, now, siteIds, ...(queue ? { queue } : {}) },
+    { frameworks: q.frameworks, site },
+  );
 }
 
 export const ReviewInputSchema = z.strictObject({

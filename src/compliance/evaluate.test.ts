@@ -71,6 +71,7 @@ describe('task figures', () => {
     createdAt,
     dueAt,
     deviceId: `dev-${id}`,
+    vulnKey: null,
     assetTag: `BME-${id}`,
     siteName: 'North',
     department: 'ICU',

@@ -213,6 +213,8 @@ export interface TaskTimelineRow {
   createdAt: string;
   dueAt: string | null;
   deviceId: string;
+  /** The vulnerability the task remediates (null for a finding's task). */
+  vulnKey: string | null;
   assetTag: string | null;
   siteName: string | null;
   department: string | null;
@@ -240,6 +242,7 @@ export async function taskTimeline(
       't.created_at',
       't.due_at',
       't.device_id',
+      't.vuln_key',
       'd.asset_tag',
       's.name as site_name',
       'd.department',
@@ -252,6 +255,7 @@ export async function taskTimeline(
     createdAt: r.created_at,
     dueAt: r.due_at,
     deviceId: r.device_id,
+    vulnKey: r.vuln_key,
     assetTag: r.asset_tag,
     siteName: r.site_name,
     department: r.department,

@@ -2,6 +2,7 @@
  * @module `vigil report compliance` (HTML, PDF, JSON or CSV; one framework or all; one site or all)
  * and `vigil report review inventory|network-map --note …` (the recorded yearly sign-offs).
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -16,6 +17,7 @@ import {
   renderReport,
 } from '../../compliance/report/index.js';
 import { invalidInput } from '../../errors.js';
+import { queueOptionsFrom } from '../../risk/queue-service.js';
 import type { CliContext } from '../cli-context.js';
 import { printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -75,10 +77,13 @@ export function registerReportCommands(program: Command, cli: CliContext): void 
         if (table === 'all' && format === 'csv' && !o.out)
           throw invalidInput('--table all writes one CSV file per table: give --out DIRECTORY');
         const ctx = await cli.get();
-        const r = await complianceReport(ctx.vdb, cli.actor(), {
-          ...(frameworks.length ? { frameworks } : {}),
-          ...(o.site ? { site: o.site } : {}),
-        });
+        const r = await complianceReport(
+          ctx.vdb,
+          cli.actor(),
+          { ...(frameworks.length ? { frameworks } : {}), ...(o.site ? { site: o.site } : {}) },
+          new Date(),
+          queueOptionsFrom(ctx.config),
+        );
         if (format === 'csv' && table === 'all') {
           await mkdir(o.out!, { recursive: true });
           for (const t of CSV_TABLES) await writeFile(join(o.out!, `${t}.csv`), reportCsv(r, t));

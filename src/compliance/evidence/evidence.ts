@@ -5,6 +5,7 @@
  * one file per kind, and read only through store modules or other areas' exported functions.
  */
 import { deviceLabels, labelIn } from '../../inventory/device-label.js';
+import type { QueueOptions } from '../../risk/queue-service.js';
 import type { OpenFindingRef } from '../../store/compliance-store.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { EvidenceKind } from '../controls/control.js';
@@ -34,6 +35,8 @@ export interface EvidenceContext {
   now: Date;
   /** Only devices and figures of these sites; undefined means every site. */
   siteIds: readonly string[] | undefined;
+  /** The hospital's SLAs and risk settings, for the work queue's due dates (defaults otherwise). */
+  queue?: QueueOptions;
 }
 
 export type EvidenceCollector = (ctx: EvidenceContext) => Promise<EvidenceItem>;

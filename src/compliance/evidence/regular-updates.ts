@@ -1,13 +1,16 @@
 /**
  * @module Evidence `regular-updates`: remediation tasks past their due date (each named, with its device
- * as people know it: inventory/device-label.ts), and the time to patch (days from a task's creation to
- * its first `applied` or `verified`) from task events. Also the task figures the report charts: open
- * work over time and the time-to-patch distribution.
+ * as people know it: inventory/device-label.ts), vulnerabilities of the work queue past their due date
+ * that nobody made a task for (a KEV date that passed unnoticed is the gap that matters most), and the
+ * time to patch (days from a task's creation to its first `applied` or `verified`) from task events.
+ * Also the task figures the report charts: open work over time and the time-to-patch distribution.
  */
 import { plural } from '../../format-count.js';
 import { deviceLabels } from '../../inventory/device-label.js';
+import { listQueuePage } from '../../risk/queue-service.js';
 import { type TaskTimelineEvent, type TaskTimelineRow, taskTimeline } from '../../store/compliance-store.js';
 import { ACTIVE_STATES } from '../../tasks/task-states.js';
+import { SYSTEM_ACTOR } from '../../tasks/tasks-service.js';
 import { ageInDays, type EvidenceCollector, type EvidenceContext, evidence } from './evidence.js';
 
 const DAY_MS = 86_400_000;
@@ -35,9 +38,25 @@ export interface OpenWorkPoint {
   riskAccepted: number;
 }
 
+/** A vulnerability of the work queue past its due date with no task for it (not risk-accepted). */
+export interface UntaskedOverdue {
+  deviceLabel: string;
+  vulnerability: string;
+  decision: string;
+  due: string;
+  dueBecause: string;
+  daysOverdue: number;
+}
+
+/** At most this many untasked items are named in the gaps; the figure counts them all. */
+const UNTASKED_NAMED = 50;
+
 export interface TaskFigures {
   tasks: number;
   overdue: OverdueTask[];
+  /** Overdue work-queue vulnerabilities without a task: the first UNTASKED_NAMED, most urgent first. */
+  untasked: UntaskedOverdue[];
+  untaskedTotal: number;
   /** Days to patch, one per patched task, ascending. */
   timeToPatchDays: number[];
   medianTimeToPatchDays: number | null;
@@ -114,6 +133,8 @@ export function taskFigures(
   return {
     tasks: tasks.length,
     overdue,
+    untasked: [],
+    untaskedTotal: 0,
     timeToPatchDays: ttp,
     medianTimeToPatchDays: median(ttp),
     openOverTime: points,
@@ -135,7 +156,38 @@ export async function loadTaskFigures(ctx: EvidenceContext): Promise<TaskFigures
     const label = byDevice.get(t.deviceId);
     if (label) labels.set(t.id, label);
   }
-  return taskFigures(tasks, events, ctx.now, undefined, labels);
+  return {
+    ...taskFigures(tasks, events, ctx.now, undefined, labels),
+    ...(await untaskedOverdue(ctx, tasks)),
+  };
+}
+
+/**
+ * The work queue's overdue vulnerabilities (risk-accepted ones left out) that no task covers: a task in
+ * any state but closed counts, since its own due date then speaks for the item.
+ */
+async function untaskedOverdue(
+  ctx: EvidenceContext,
+  tasks: readonly TaskTimelineRow[],
+): Promise<{ untasked: UntaskedOverdue[]; untaskedTotal: number }> {
+  const tasked = new Set(
+    tasks.filter((t) => t.vulnKey && t.state !== 'closed').map((t) => `${t.deviceId} ${t.vulnKey}`),
+  );
+  const actor = ctx.siteIds ? { ...SYSTEM_ACTOR, siteIds: [...ctx.siteIds] } : SYSTEM_ACTOR;
+  const items = (
+    await listQueuePage(ctx.h, actor, { overdue: true, accepted: false }, { ...ctx.queue, now: ctx.now })
+  ).items.filter((i) => i.kind === 'vulnerability' && !tasked.has(`${i.deviceId} ${i.vulnerability}`));
+  return {
+    untaskedTotal: items.length,
+    untasked: items.slice(0, UNTASKED_NAMED).map((i) => ({
+      deviceLabel: i.deviceLabel,
+      vulnerability: i.cve ?? i.vulnerability!,
+      decision: i.decision,
+      due: i.due!,
+      dueBecause: i.dueBecause,
+      daysOverdue: ageInDays(i.due, ctx.now) ?? 0,
+    })),
+  };
 }
 
 export function updatesEvidence(ctx: EvidenceContext, f: TaskFigures) {
@@ -145,15 +197,38 @@ export function updatesEvidence(ctx: EvidenceContext, f: TaskFigures) {
     figures: {
       tasks: f.tasks,
       overdue: f.overdue.length,
+      untaskedOverdue: f.untaskedTotal,
       patched: f.timeToPatchDays.length,
       medianTimeToPatchDays: f.medianTimeToPatchDays,
     },
     asOf: f.lastEventAt,
-    gaps: f.overdue.map(
-      (o) =>
-        `${o.deviceLabel}${o.site ? ` (${o.site})` : ''}: ${o.title}, ${plural(o.daysOverdue, 'day')} overdue`,
-    ),
+    gaps: [
+      ...f.overdue.map(
+        (o) =>
+          `${o.deviceLabel}${o.site ? ` (${o.site})` : ''}: ${o.title}, ${plural(o.daysOverdue, 'day')} overdue`,
+      ),
+      ...f.untasked.map(
+        (u) =>
+          `${u.deviceLabel}: ${u.vulnerability} (${u.decision}, ${u.dueBecause}), ${plural(u.daysOverdue, 'day')} overdue and no task`,
+      ),
+      ...(f.untaskedTotal > f.untasked.length
+        ? [
+            `and ${plural(f.untaskedTotal - f.untasked.length, 'more overdue vulnerability', 'more overdue vulnerabilities')} with no task (vigil queue --overdue)`,
+          ]
+        : []),
+    ],
   };
+  if (f.untaskedTotal)
+    return evidence(ctx, {
+      ...base,
+      status: 'not-met',
+      reason: [
+        f.overdue.length ? `${plural(f.overdue.length, 'update')} overdue` : null,
+        `${plural(f.untaskedTotal, 'vulnerability', 'vulnerabilities')} past due with no task`,
+      ]
+        .filter(Boolean)
+        .join('; '),
+    });
   if (f.tasks === 0)
     return evidence(ctx, { ...base, status: 'no-evidence', reason: 'no remediation tasks recorded' });
   if (f.overdue.length)

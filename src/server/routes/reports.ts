@@ -3,6 +3,7 @@
  * &table=…` (the compliance report; PDF made on the server) and `GET /export/fhir?site=…` (the device
  * inventory as a FHIR R4 Bundle). Both need reports:read. Thin: the compliance and export modules decide.
  */
+
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { complianceReport } from '../../compliance/compliance-service.js';
 import { FRAMEWORK_IDS, type FrameworkId } from '../../compliance/controls/index.js';
@@ -14,6 +15,7 @@ import {
 } from '../../compliance/report/index.js';
 import { invalidInput } from '../../errors.js';
 import { exportFhirBundle } from '../../export/fhir/fhir-export-service.js';
+import { queueOptionsFrom } from '../../risk/queue-service.js';
 import { ProblemSchema } from '../problem.js';
 import { type AppEnv, actorOf, defineRoute } from '../route.js';
 
@@ -69,10 +71,14 @@ export const reportRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const q = c.req.valid('query');
       const frameworks = frameworksOf(q.framework);
-      const r = await complianceReport(c.get('ctx').vdb, actorOf(c), {
-        ...(frameworks.length ? { frameworks } : {}),
-        ...(q.site ? { site: q.site } : {}),
-      });
+      const ctx = c.get('ctx');
+      const r = await complianceReport(
+        ctx.vdb,
+        actorOf(c),
+        { ...(frameworks.length ? { frameworks } : {}), ...(q.site ? { site: q.site } : {}) },
+        new Date(),
+        queueOptionsFrom(ctx.config),
+      );
       const body = await renderReport(r, q.format, q.table);
       c.header('content-type', REPORT_MEDIA_TYPES[q.format]);
       c.header('cache-control', 'no-store');
