@@ -113,10 +113,16 @@ describe.each(DIALECTS)('a merge and the stored traffic on %s', (dialect) => {
     expect(values.filter((v) => v !== 'peer|in:internet|deny').sort()).toEqual(
       approved.entries.map((e) => `${e.kind}|${e.value}|${e.effect}`).sort(),
     );
-    // The monitor's HL7 receiver is the engine again.
+    // The monitor's HL7 receiver is the engine again, and so is its peer: the engine has no class, so
+    // the monitor's baseline names it by its device id, as a peer and in its learned volume.
     const monitorEntries = await entries(monitor.id);
     expect(monitorEntries).toContain(`hl7-receiver|device:${engine.id}|allow`);
+    expect(monitorEntries).toContain(`peer|out:device:${engine.id}|allow`);
     expect(monitorEntries.filter((v) => v.includes(duplicate.id))).toEqual([]);
+    const volume = (await showBaseline(vdb, cliActor, { device: monitor.id })).entries.find(
+      (e) => e.kind === 'volume',
+    )!;
+    expect(Object.keys(volume.details['outPerDay'] as object)).toEqual([`device:${engine.id}|2575/tcp`]);
 
     expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
       communicationsMoved: before.length,

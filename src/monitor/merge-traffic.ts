@@ -15,6 +15,7 @@ import {
   repointCommunications,
   updateBaseline,
   updateEntry,
+  volumeEntriesMentioning,
 } from '../store/communication-store.js';
 import { getDevices } from '../store/device-store.js';
 import type { DbHandle } from '../store/transaction.js';
@@ -37,7 +38,10 @@ export async function moveDeviceTraffic(
   now: string,
 ): Promise<MergeTrafficCounts> {
   const comms = await repointCommunications(tx, fromId, toId);
-  await repointReceiverEntries(tx, fromId, toId);
+  await repointEntries(tx, 'hl7-receiver', `device:${fromId}`, `device:${toId}`);
+  for (const dir of ['out', 'in'])
+    await repointEntries(tx, 'peer', `${dir}:device:${fromId}`, `${dir}:device:${toId}`);
+  await repointVolumeKeys(tx, fromId, toId);
   const entries = await moveBaseline(tx, fromId, toId, now);
   return {
     communicationsMoved: comms.moved,
@@ -52,20 +56,42 @@ const outranks = (a: BaselineEntryRow, b: BaselineEntryRow) =>
   a.origin === 'manual' && b.origin === 'learned';
 
 /**
- * Senders' baselines name an HL7 receiver the inventory knows by its device id (`device:<id>`): the
- * duplicate's id would make the record an unknown receiver to them. Where a baseline names both, one
- * entry stays (a person's over a learned one, else the record's).
+ * Other devices' baselines name the duplicate by its device id: as an HL7 receiver (`device:<id>`) and,
+ * while it has no class, as a peer (`out:device:<id>`, `in:device:<id>`, src/monitor/baseline/peer-role.ts).
+ * Left alone, the record would be an unknown receiver and a new peer to them. Where a baseline names both,
+ * one entry stays (a person's over a learned one, else the record's).
  */
-async function repointReceiverEntries(tx: DbHandle, fromId: string, toId: string): Promise<void> {
-  const to = `device:${toId}`;
-  for (const e of await entriesWithValue(tx, 'hl7-receiver', `device:${fromId}`)) {
-    const o = await findEntry(tx, e.baseline_id, 'hl7-receiver', to);
+async function repointEntries(tx: DbHandle, kind: string, from: string, to: string): Promise<void> {
+  for (const e of await entriesWithValue(tx, kind, from)) {
+    const o = await findEntry(tx, e.baseline_id, kind, to);
     if (o && !outranks(e, o)) {
       await deleteEntry(tx, e.id);
       continue;
     }
     if (o) await deleteEntry(tx, o.id);
     await updateEntry(tx, e.id, { value: to });
+  }
+}
+
+/**
+ * The learned daily volume to the duplicate (`outPerDay` key `device:<id>|<service>`) becomes volume to
+ * the record; where a baseline had both, the two add up: they were the same device's traffic.
+ */
+async function repointVolumeKeys(tx: DbHandle, fromId: string, toId: string): Promise<void> {
+  const from = `device:${fromId}|`;
+  for (const e of await volumeEntriesMentioning(tx, from)) {
+    const details = JSON.parse(e.details) as { outPerDay?: Record<string, unknown> };
+    const perDay = details.outPerDay;
+    if (!perDay || typeof perDay !== 'object') continue;
+    const keys = Object.keys(perDay).filter((k) => k.startsWith(from));
+    if (!keys.length) continue;
+    for (const k of keys) {
+      const to = `device:${toId}|${k.slice(from.length)}`;
+      perDay[to] = Number(perDay[to] ?? 0) + Number(perDay[k] ?? 0);
+      delete perDay[k];
+    }
+    details.outPerDay = Object.fromEntries(Object.entries(perDay).sort(([a], [b]) => a.localeCompare(b)));
+    await updateEntry(tx, e.id, { details: JSON.stringify(details) });
   }
 }
 

@@ -26,7 +26,7 @@ import {
   showPolicy,
   simulatePolicy,
 } from './policy-service.js';
-import { SGH_SEGMENTS, seedSgh } from './policy-test-fixtures.js';
+import { mdnsTraceFlows, SGH_SEGMENTS, seedSgh } from './policy-test-fixtures.js';
 
 const CAPTURES = [
   'dicom-ct-store.pcap',
@@ -234,6 +234,29 @@ describe.each(DIALECTS)('a proposal after a real nmap scan on %s', (dialect) => 
     // Still its own address: a staged device of unknown class is never widened to every unclassified one.
     expect(fromScanner(second).length).toBe(12);
     for (const r of fromScanner(second)) expect(r.reason, r.id).not.toMatch(/scanned the network/);
+  });
+});
+
+describe.each(DIALECTS)('link-local and mDNS flows in a proposal on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  afterAll(async () => vdb?.close());
+
+  it('are left out and counted in the answer and the audit entry', async () => {
+    vdb = await freshDatabase(dialect);
+    await seedSgh(vdb, cliActor);
+    // The capture's unicast mDNS answers are stored; the trace's multicast and fe80:: packets come as a
+    // Zeek conn.log would give them.
+    await importCaptureFile(vdb, capture('01-dhcp-dns-mdns.pcap'));
+    const flows = [...(await listCommunications(vdb)).map(fromCommunication), ...mdnsTraceFlows()];
+    const r = await proposeDraft(vdb, cliActor, { name: 'discovery' }, { flows });
+    expect(r).toMatchObject({ flows: flows.length, refused: 0, linkLocal: 3, mdns: 21 });
+    expect(r.policy.rules.filter((x) => x.port === 5353 || x.transport === 'icmp')).toEqual([]);
+    expect((await listAudit(vdb, { action: 'policy.propose' }))[0]?.summary).toMatchObject({
+      flows: flows.length,
+      refused: 0,
+      linkLocal: 3,
+      mdns: 21,
+    });
   });
 });
 

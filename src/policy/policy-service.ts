@@ -32,6 +32,7 @@ import {
 import { findSite } from '../store/site-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { type ExportFormat, exportPolicy } from './export/index.js';
+import { countNonSegment, nonSegmentKind } from './non-segment-traffic.js';
 import { diffPolicies, type PolicyDiff } from './policy-diff.js';
 import { fromCommunication, type PolicyFlow } from './policy-flow.js';
 import { NetworkMap, type PolicyInventory } from './policy-inventory.js';
@@ -183,6 +184,13 @@ export interface ProposeResult extends StoredPolicy {
   flows: number;
   /** Of those, TCP conversations the server only ever refused or left unanswered: left out. */
   refused: number;
+  /**
+   * Of those, link-local conversations (169.254.0.0/16, fe80::/10), left out: they never cross a
+   * firewall between segments (`non-segment-traffic.ts`).
+   */
+  linkLocal: number;
+  /** Of those, mDNS (224.0.0.251 / ff02::fb, 5353/udp), left out: discovery within one link. */
+  mdns: number;
   /** What changes against the approved policy of the same scope (every rule added when there is none). */
   diff: PolicyDiff;
   /** The approved policy `diff` compares with; null when the scope has none yet. */
@@ -241,10 +249,14 @@ export async function proposeDraft(
   );
   const current = await approvedPolicy(h, policyScope(siteId));
   const diff = diffPolicies(current ? toStored(current).policy : null, policy);
-  const refusedFlows = flows.filter(refused).length;
+  // Each flow left out is counted once: link-local and mDNS before refused.
+  const { linkLocal, mdns } = countNonSegment(flows);
+  const refusedFlows = flows.filter((f) => refused(f) && !nonSegmentKind(f)).length;
   const stored = await saveDraft(h, actor, siteId, policy, 'proposed', {
     flows: flows.length,
     refused: refusedFlows,
+    linkLocal,
+    mdns,
     added: diff.added.length,
     removed: diff.removed.length,
     guidance: applied.length,
@@ -254,6 +266,8 @@ export async function proposeDraft(
     ...stored,
     flows: flows.length,
     refused: refusedFlows,
+    linkLocal,
+    mdns,
     diff,
     approvedId: current?.id ?? null,
     guidance: applied,

@@ -37,6 +37,32 @@ export function synFlows(): PolicyFlow[] {
     });
 }
 
+/**
+ * One PolicyFlow per packet of Zeek's trace dns/mdns.pcap (`test/fixtures/policy/mdns-link-local.tsv`):
+ * UDP to its destination port, ICMPv6 as icmp, multicast ends kept as a Zeek conn.log keeps them.
+ */
+export function mdnsTraceFlows(): PolicyFlow[] {
+  return readFileSync(fixturePath('mdns-link-local.tsv'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [file, frame, epoch, ip4s, ip6s, ip4d, ip6d, dport] = line.split('\t') as string[];
+      const time = new Date(Math.round(Number(epoch) * 1000)).toISOString();
+      const udp = Boolean(dport);
+      return {
+        client: ip4s || ip6s!,
+        server: ip4d || ip6d!,
+        port: udp ? Number(dport) : 0,
+        transport: udp ? ('udp' as const) : ('icmp' as const),
+        protocol: udp ? 'mdns' : 'icmpv6',
+        connections: 1,
+        firstSeen: time,
+        lastSeen: time,
+        evidence: { file: file!, packet: Number(frame), time },
+      };
+    });
+}
+
 /** The LAN of the shared captures: imaging/clinical 10.20.0.0/24 + fd00:20::/64, lab 10.30.0.0/24. */
 export const SGH_SEGMENTS = [
   { name: 'clinical', cidrs: ['10.20.0.0/24', 'fd00:20::/64'], zone: 'clinical' },

@@ -10,7 +10,7 @@ import { analyzeCapture } from '../discovery/capture-analyzer.js';
 import { fromFlowSummary, type PolicyFlow } from './policy-flow.js';
 import { NetworkMap } from './policy-inventory.js';
 import { PolicySchema } from './policy-model.js';
-import { sghInventory, synFlows } from './policy-test-fixtures.js';
+import { mdnsTraceFlows, sghInventory, synFlows } from './policy-test-fixtures.js';
 import { proposePolicy, refused } from './propose.js';
 import { simulate } from './simulate.js';
 
@@ -170,6 +170,113 @@ describe('proposePolicy on the shared captures', () => {
       [{ ...flows[0]!, client: '10.20.0.51', server: '93.184.216.34', port: 443 }],
     );
     expect(other.blocked).toBe(1);
+  });
+});
+
+describe('link-local and mDNS flows', () => {
+  const fixture = (path: string) => new URL(`../../test/fixtures/${path}`, import.meta.url).pathname;
+
+  it('propose no rule: not the unicast mDNS of a capture, nor the multicast and fe80:: traffic of a trace', async () => {
+    const r = await analyzeCapture(fixture('captures/01-dhcp-dns-mdns.pcap'), {
+      file: '01-dhcp-dns-mdns.pcap',
+    });
+    const captured = (r.flows ?? []).map(fromFlowSummary);
+    const map = new NetworkMap(sghInventory());
+    const policy = proposePolicy(map, [...captured, ...mdnsTraceFlows()]);
+    // DNS and DHCP to the router are what the capture needs rules for.
+    expect([...new Set(policy.rules.map((x) => `${x.port}/${x.transport}`))].sort()).toEqual([
+      '53/udp',
+      '67/udp',
+    ]);
+    const hosts = policy.rules.flatMap((x) => [...(x.from.hosts ?? []), ...(x.to.hosts ?? [])]);
+    expect(hosts.filter((h) => h.startsWith('fe80') || h.startsWith('169.254'))).toEqual([]);
+    // The same flows without them give the same rules.
+    const rest = captured.filter((f) => f.port !== 5353);
+    expect(proposePolicy(map, rest)).toEqual(policy);
+  });
+});
+
+describe("a scanner's rule names the protocol the port's other clients speak", () => {
+  const fixture = (path: string) => new URL(`../../test/fixtures/${path}`, import.meta.url).pathname;
+
+  it("DICOM on 104, although nmap's probe of it looked like HTTP", async () => {
+    const scan = await analyzeCapture(fixture('monitor/08-nmap-scan.pcap'), { file: '08-nmap-scan.pcap' });
+    const dicom = await analyzeCapture(fixture('captures/02-dicom-cleartext.pcap'), { file: '02.pcap' });
+    const flows = [...(scan.flows ?? []), ...(dicom.flows ?? [])].map(fromFlowSummary);
+    const probe = flows.find((f) => f.client === '10.20.0.99' && f.port === 104 && !refused(f))!;
+    expect(probe.protocol).toBe('http');
+    const policy = proposePolicy(new NetworkMap(sghInventory()), flows, {
+      scanners: new Set(['10.20.0.99']),
+    });
+    const fromScanner = (port: number) =>
+      policy.rules.find((x) => x.port === port && x.from.hosts?.includes('10.20.0.99'))!;
+    expect(fromScanner(104).protocol).toBe('dicom');
+    expect(fromScanner(104).reason).toMatch(/ 104\/tcp dicom, /);
+    // The modalities' own rule is unchanged; a port only the scanner used keeps the scanner's label.
+    expect(policy.rules.find((x) => x.port === 104 && x.from.deviceClass === 'imaging-ct')!.protocol).toBe(
+      'dicom',
+    );
+    expect(fromScanner(2762).protocol).toBe('http');
+  });
+});
+
+describe('address-listed rules', () => {
+  const fixture = (path: string) => new URL(`../../test/fixtures/${path}`, import.meta.url).pathname;
+
+  it('list several clients and servers only when every client reached every server', async () => {
+    // nmap and a workstation reached the web server's 80 over IPv4, the workstation also over IPv6 (its
+    // IPv6 address to the server's); no device is known, so both sides are pinned to addresses.
+    const scan = await analyzeCapture(fixture('monitor/08-nmap-scan.pcap'), { file: '08.pcap' });
+    const web = await analyzeCapture(fixture('captures/06-http-tls.pcapng'), { file: '06.pcapng' });
+    const flows = [...(scan.flows ?? []), ...(web.flows ?? [])].map(fromFlowSummary);
+    const map = new NetworkMap({ devices: [], segments: sghInventory().segments });
+    const policy = proposePolicy(map, flows);
+    const http = policy.rules.filter((x) => x.port === 80);
+    expect(http.map((x) => [x.from.hosts, x.to.hosts])).toEqual([
+      [['10.20.0.50', '10.20.0.99'], ['10.20.0.30']],
+      [['fd00:20::50'], ['fd00:20::30']],
+    ]);
+    expect(
+      simulate(
+        policy,
+        map,
+        flows.filter((f) => !refused(f)),
+      ).blocked,
+    ).toBe(0);
+    // Where every client did reach every server (two workstations, one server), one rule stays.
+    const tls = policy.rules.filter((x) => x.port === 4433);
+    expect(tls.map((x) => [x.from.hosts, x.to.hosts])).toEqual([
+      [['10.20.0.50', '10.20.0.60', '10.20.0.99'], ['10.20.0.30']],
+    ]);
+  });
+
+  it('never allow a client-server pair that was not seen (random flows among a few addresses)', () => {
+    const map = new NetworkMap({ devices: [], segments: sghInventory().segments });
+    const pair = fc.record({
+      client: fc.constantFrom('10.20.0.1', '10.20.0.2', '10.20.0.3', '10.20.0.4'),
+      server: fc.constantFrom('10.20.0.10', '10.20.0.11', '10.20.0.12'),
+      port: fc.constantFrom(104, 2575),
+    });
+    fc.assert(
+      fc.property(fc.array(pair, { minLength: 1, maxLength: 12 }), (pairs) => {
+        const flows: PolicyFlow[] = pairs.map((p) => ({
+          ...p,
+          transport: 'tcp',
+          protocol: null,
+          connections: 1,
+          firstSeen: '2026-01-01T00:00:00.000Z',
+          lastSeen: '2026-01-01T00:00:00.000Z',
+        }));
+        const policy = proposePolicy(map, flows);
+        const seen = new Set(flows.map((f) => `${f.client}>${f.server}:${f.port}`));
+        for (const r of policy.rules)
+          for (const c of r.from.hosts ?? [])
+            for (const sv of r.to.hosts ?? [])
+              expect(seen, `${r.id} ${c}>${sv}:${r.port}`).toContain(`${c}>${sv}:${r.port}`);
+        expect(simulate(policy, map, flows).blocked).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

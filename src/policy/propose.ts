@@ -8,12 +8,15 @@
  * (`zones`); in the department groupings a device without a department is pinned to its addresses,
  * never widened to a whole zone. A TCP conversation the server only ever refused or left unanswered
  * (a scanner's probe of a closed port) is no need and proposes nothing; what a host that scanned the
- * network (a port-scan alert) did reach is pinned to its address and flagged. Pure and deterministic: the
- * same flows give the same policy.
+ * network (a port-scan alert) did reach is pinned to its address and flagged, under the protocol the
+ * port's other clients speak. Link-local and mDNS traffic stays on its link and proposes nothing. A rule
+ * lists several clients and several servers only when each client reached each server. Pure and
+ * deterministic: the same flows give the same policy.
  */
 
 import { isFtpData } from '../discovery/host-observation.js';
 import { plural } from '../format-count.js';
+import { nonSegmentKind } from './non-segment-traffic.js';
 import type { PolicyFlow } from './policy-flow.js';
 import type { NetworkMap, ResolvedEndpoint } from './policy-inventory.js';
 import { compareAddresses } from './policy-inventory.js';
@@ -47,6 +50,8 @@ interface Group {
   toHosts: Set<string> | null;
   /** Server device ids, for the guidance that applies to them. */
   servers: Set<string>;
+  /** Server addresses, pinned or not: whose other clients name a scanner's protocol. */
+  serverIps: Set<string>;
   /** The client is an address that scanned the network. */
   scanner: boolean;
   port: number;
@@ -56,6 +61,8 @@ interface Group {
   flows: number;
   firstSeen: string;
   lastSeen: string;
+  /** The flows folded in, to split the group when its clients did not all reach all its servers. */
+  sightings: Sighting[];
 }
 
 /**
@@ -93,6 +100,116 @@ function sideKey(side: ResolvedEndpoint, pin: boolean, zones: Zoning): string {
 /** A TCP conversation no connection of which the server ever accepted (no SYN-ACK): nothing needed it. */
 export const refused = (f: PolicyFlow): boolean => f.transport === 'tcp' && f.established === false;
 
+/** One flow as a group holds it: the flow and its two sides resolved. */
+interface Sighting {
+  f: PolicyFlow;
+  from: ResolvedEndpoint;
+  to: ResolvedEndpoint;
+}
+
+function newGroup(s: Sighting, pinFrom: boolean, pinTo: boolean, scanner: boolean): Group {
+  return {
+    from: s.from,
+    to: s.to,
+    fromHosts: pinFrom ? new Set() : null,
+    toHosts: pinTo ? new Set() : null,
+    servers: new Set(),
+    serverIps: new Set(),
+    scanner,
+    port: s.f.transport === 'icmp' ? 0 : s.f.port,
+    transport: s.f.transport,
+    protocols: new Map(),
+    connections: 0,
+    flows: 0,
+    firstSeen: s.f.firstSeen,
+    lastSeen: s.f.lastSeen,
+    sightings: [],
+  };
+}
+
+function addSighting(g: Group, s: Sighting): void {
+  const { f, from, to } = s;
+  g.sightings.push(s);
+  g.fromHosts?.add(from.ip);
+  g.toHosts?.add(to.ip);
+  g.serverIps.add(to.ip);
+  if (to.deviceId !== null) g.servers.add(to.deviceId);
+  if (f.protocol) g.protocols.set(f.protocol, (g.protocols.get(f.protocol) ?? 0) + f.connections);
+  g.connections += f.connections;
+  g.flows++;
+  if (f.firstSeen < g.firstSeen) g.firstSeen = f.firstSeen;
+  if (f.lastSeen > g.lastSeen) g.lastSeen = f.lastSeen;
+}
+
+/**
+ * A rule listing several client and several server addresses allows every client to reach every
+ * server: grouped so only when each one did. Otherwise the clients are grouped by the servers each
+ * reached, one rule per set, so no rule allows a pair that was never seen.
+ */
+function splitByPairs(key: string, g: Group): [string, Group][] {
+  if (!g.fromHosts || !g.toHosts || g.fromHosts.size < 2 || g.toHosts.size < 2) return [[key, g]];
+  const reached = new Map<string, Set<string>>();
+  for (const s of g.sightings) {
+    let r = reached.get(s.from.ip);
+    if (!r) {
+      r = new Set();
+      reached.set(s.from.ip, r);
+    }
+    r.add(s.to.ip);
+  }
+  if ([...reached.values()].every((r) => r.size === g.toHosts!.size)) return [[key, g]];
+  const serverSet = (client: string) => [...reached.get(client)!].sort(compareAddresses).join(',');
+  const parts = new Map<string, Group>();
+  for (const s of g.sightings) {
+    const k = `${key}>${serverSet(s.from.ip)}`;
+    let part = parts.get(k);
+    if (!part) {
+      part = newGroup(s, true, true, g.scanner);
+      parts.set(k, part);
+    }
+    addSighting(part, s);
+  }
+  return [...parts.entries()];
+}
+
+/** Per server address and service, and per service, the protocols the clients that are no scanner saw. */
+interface ServiceLabels {
+  byServer: Map<string, Map<string, number>>;
+  byService: Map<string, Map<string, number>>;
+}
+
+function count(m: Map<string, Map<string, number>>, key: string, protocol: string, n: number): void {
+  let c = m.get(key);
+  if (!c) {
+    c = new Map();
+    m.set(key, c);
+  }
+  c.set(protocol, (c.get(protocol) ?? 0) + n);
+}
+
+const topProtocol = (counts: ReadonlyMap<string, number> | undefined): string | null =>
+  [...(counts ?? new Map<string, number>()).entries()].sort(
+    (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
+  )[0]?.[0] ?? null;
+
+/**
+ * The protocol a rule names. A scanner's probe is often misnamed by the analyzer (a banner grab, a
+ * half-spoken handshake), so its rule takes what the other clients of the same server and service were
+ * seen speaking, else of the service on any server; only when no other client used it, its own label.
+ */
+function ruleProtocol(g: Group, labels: ServiceLabels): string | null {
+  if (g.scanner) {
+    const svc = `${g.port}/${g.transport}`;
+    const byServer = new Map<string, number>();
+    for (const ip of g.serverIps)
+      for (const [p, n] of labels.byServer.get(`${ip}|${svc}`) ?? [])
+        byServer.set(p, (byServer.get(p) ?? 0) + n);
+    const other = topProtocol(byServer) ?? topProtocol(labels.byService.get(svc));
+    if (other) return other;
+  }
+  return topProtocol(g.protocols);
+}
+
 export function proposePolicy(
   map: NetworkMap,
   flows: readonly PolicyFlow[],
@@ -100,9 +217,12 @@ export function proposePolicy(
 ): Policy {
   const zones = opts.zones ?? 'class';
   const groups = new Map<string, Group>();
+  const labels: ServiceLabels = { byServer: new Map(), byService: new Map() };
   for (const f of flows) {
     // A TCP or UDP flow without a port cannot be written as a firewall rule.
     if (f.transport !== 'icmp' && f.port === 0) continue;
+    // Link-local and mDNS traffic stays on its link: no firewall between segments needs a rule for it.
+    if (nonSegmentKind(f)) continue;
     if (refused(f)) continue;
     // An FTP data connection's port is ephemeral: the rule for its FTP session (21/tcp) covers it, with
     // the firewall's FTP helper relating it (simulate.ts, and the nftables and iptables exports).
@@ -111,42 +231,28 @@ export function proposePolicy(
     const to = map.resolve(f.server);
     const port = f.transport === 'icmp' ? 0 : f.port;
     const scanner = opts.scanners?.has(f.client) ?? false;
+    if (!scanner && f.protocol) {
+      count(labels.byServer, `${to.ip}|${port}/${f.transport}`, f.protocol, f.connections);
+      count(labels.byService, `${port}/${f.transport}`, f.protocol, f.connections);
+    }
     const pinFrom = scanner || pinned(from, to, zones);
     const pinTo = pinned(to, from, zones);
     // A scanner's flows form groups of their own, so its address is never widened to its class's.
     const fromKey = `${sideKey(from, pinFrom, zones)}${scanner ? `|scan:${from.ip}` : ''}`;
     const key = `${fromKey}>${sideKey(to, pinTo, zones)}>${port}/${f.transport}`;
+    const sighting = { f, from, to };
     let g = groups.get(key);
     if (!g) {
-      g = {
-        from,
-        to,
-        fromHosts: pinFrom ? new Set() : null,
-        toHosts: pinTo ? new Set() : null,
-        servers: new Set(),
-        scanner,
-        port,
-        transport: f.transport,
-        protocols: new Map(),
-        connections: 0,
-        flows: 0,
-        firstSeen: f.firstSeen,
-        lastSeen: f.lastSeen,
-      };
+      g = newGroup(sighting, pinFrom, pinTo, scanner);
       groups.set(key, g);
     }
-    g.fromHosts?.add(from.ip);
-    g.toHosts?.add(to.ip);
-    if (to.deviceId !== null) g.servers.add(to.deviceId);
-    if (f.protocol) g.protocols.set(f.protocol, (g.protocols.get(f.protocol) ?? 0) + f.connections);
-    g.connections += f.connections;
-    g.flows++;
-    if (f.firstSeen < g.firstSeen) g.firstSeen = f.firstSeen;
-    if (f.lastSeen > g.lastSeen) g.lastSeen = f.lastSeen;
+    addSighting(g, sighting);
   }
 
-  const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const rules: PolicyRule[] = sorted.map(([, g], i) => toRule(g, i + 1, opts.guidance, zones));
+  const sorted = [...groups.entries()]
+    .flatMap(([key, g]) => splitByPairs(key, g))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const rules: PolicyRule[] = sorted.map(([, g], i) => toRule(g, i + 1, opts.guidance, zones, labels));
   return {
     format: 'vigil-policy',
     formatVersion: 1,
@@ -164,9 +270,14 @@ function endpoint(side: ResolvedEndpoint, hosts: Set<string> | null, zones: Zoni
   return e;
 }
 
-function toRule(g: Group, n: number, guidance: ProposalGuidance | undefined, zones: Zoning): PolicyRule {
-  const protocol =
-    [...g.protocols.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
+function toRule(
+  g: Group,
+  n: number,
+  guidance: ProposalGuidance | undefined,
+  zones: Zoning,
+  labels: ServiceLabels,
+): PolicyRule {
+  const protocol = ruleProtocol(g, labels);
   const from = endpoint(g.from, g.fromHosts, zones);
   const to = endpoint(g.to, g.toHosts, zones);
   const svc = g.transport === 'icmp' ? 'icmp' : `${g.port}/${g.transport}`;

@@ -345,6 +345,10 @@ describe.each(DIALECTS)(
           (s) => s.properties,
         )!;
         expect(response.required).toContain('guidance');
+        // What the proposal left out, counted: refused attempts, link-local and mDNS flows.
+        expect(response.required).toEqual(expect.arrayContaining(['refused', 'linkLocal', 'mdns']));
+        expect(response.properties?.['linkLocal']).toMatchObject({ type: 'integer' });
+        expect(response.properties?.['mdns']).toMatchObject({ type: 'integer' });
         expect(response.properties?.['guidance']).toEqual({
           type: 'array',
           items: { $ref: '#/components/schemas/AppliedGuidance' },

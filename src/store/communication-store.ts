@@ -413,6 +413,20 @@ export async function entriesWithValue(
     .execute();
 }
 
+/**
+ * Volume entries of any baseline whose details may mention this text (a peer role in `outPerDay`'s keys);
+ * LIKE's wildcards in it only widen the match, so callers check the details themselves.
+ */
+export async function volumeEntriesMentioning(h: DbHandle, text: string): Promise<BaselineEntryRow[]> {
+  return h.db
+    .selectFrom('baseline_entries')
+    .selectAll()
+    .where('kind', '=', 'volume')
+    .where('details', 'like', `%${text}%`)
+    .orderBy('id')
+    .execute();
+}
+
 /** Deletes a baseline with its entries. */
 export async function deleteBaseline(h: DbHandle, id: string): Promise<void> {
   await h.db.deleteFrom('baseline_entries').where('baseline_id', '=', id).execute();

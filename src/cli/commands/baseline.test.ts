@@ -79,7 +79,7 @@ describe.each(DIALECTS)('vigil devices peers / baseline on %s', (dialect) => {
     expect(table.stdout).toMatch(/^PEER\s+DEVICE\s+ROLE\s+DIRECTION\s+PORTS/);
     expect(table.stdout).toContain('21/tcp,22/tcp,23/tcp,30002/tcp');
     // Peers are named as people name devices: the address until the inventory says more.
-    expect(table.stdout).toMatch(/^10\.20\.0\.60 +10\.20\.0\.60 +unknown-host +inbound +1883\/tcp /m);
+    expect(table.stdout).toMatch(/^10\.20\.0\.60 +10\.20\.0\.60 +unclassified +inbound +1883\/tcp /m);
     const pump = await resolveDevice(vdb, cliActor, '58:42:e4:10:00:60');
     await updateDevice(vdb, cliActor, pump.id, { assetTag: 'PUMP-60', deviceClass: 'infusion-pump' });
     expect((await vigil('devices', 'peers', LEGACY)).stdout).toMatch(
@@ -123,7 +123,7 @@ describe.each(DIALECTS)('vigil devices peers / baseline on %s', (dialect) => {
     // The client 10.20.0.60 opened connections, so it has one.
     const client = await vigil('baseline', 'show', '58:42:e4:10:00:60');
     expect(client.stdout).not.toContain('[obj');
-    expect(client.stdout).toMatch(/^volume\s+bytes-per-day\s+allow\s+learned\s+.*outPerDay=unknow/m);
+    expect(client.stdout).toMatch(/^volume\s+bytes-per-day\s+allow\s+learned\s+.*outPerDay=device/m);
     const denied = await vigil(
       'baseline',
       'deny',

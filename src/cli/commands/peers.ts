@@ -41,7 +41,7 @@ export function registerPeersCommand(program: Command, cli: CliContext): void {
             r.peers.map((p) => [
               p.ip,
               p.deviceLabel ?? '-',
-              p.deviceClass && p.deviceClass !== 'unknown' ? p.deviceClass : p.role,
+              roleColumn(p),
               p.direction,
               p.ports.slice(0, 6).join(',') + (p.ports.length > 6 ? ` +${p.ports.length - 6}` : ''),
               p.protocols.join(','),
@@ -54,4 +54,15 @@ export function registerPeersCommand(program: Command, cli: CliContext): void {
         );
       }),
     );
+}
+
+/**
+ * A peer's role for the table: its class when known; an unclassified peer's own role (`device:<id>`,
+ * `host:<address>`) only repeats the DEVICE and PEER columns, so it is said in words.
+ */
+function roleColumn(p: { role: string; deviceClass: string | null }): string {
+  if (p.deviceClass && p.deviceClass !== 'unknown') return p.deviceClass;
+  if (p.role.startsWith('device:')) return 'unclassified';
+  if (p.role.startsWith('host:')) return 'unknown-host';
+  return p.role;
 }

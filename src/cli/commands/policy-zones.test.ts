@@ -69,6 +69,18 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('vigil policy propose --zones (built binary)', () => {
+  it('says how many link-local and mDNS flows it left out', () => {
+    const mdns = join(root, 'test/fixtures/captures/01-dhcp-dns-mdns.pcap');
+    const r = vigil(['policy', 'propose', '--site', 'SGH', '--capture', mdns]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^From \d+ flows \(left out: 3 mDNS\)\./m);
+    expect(r.stdout).not.toMatch(/5353/);
+    const json = JSON.parse(
+      vigil(['policy', 'propose', '--site', 'SGH', '--capture', mdns, '--json']).stdout,
+    );
+    expect(json).toMatchObject({ linkLocal: 0, mdns: 3 });
+  });
+
   it('groups by department and lists the port guidance with its source', () => {
     const r = vigil(['policy', 'propose', '--site', 'SGH', '--capture', LEGACY, '--zones', 'department']);
     expect(r.code, r.stderr).toBe(0);

@@ -158,11 +158,14 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
           if (o.json) return printJson(r);
           printRules(r);
           printGuidance(r.guidance);
+          const leftOut = [
+            r.refused ? `${r.refused} TCP conversations the server only refused or never answered` : '',
+            r.linkLocal ? `${r.linkLocal} link-local` : '',
+            r.mdns ? `${r.mdns} mDNS` : '',
+          ].filter(Boolean);
           process.stdout.write(
             `\nFrom ${plural(r.flows, 'flow')}` +
-              (r.refused
-                ? ` (${r.refused} left out: TCP conversations the server only refused or never answered)`
-                : '') +
+              (leftOut.length ? ` (left out: ${leftOut.join('; ')})` : '') +
               (r.approvedId
                 ? `. Against the approved policy: ${r.diff.added.length} added, ` +
                   `${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n`

@@ -14,7 +14,7 @@ import { type DeviceFacts, peerRole } from './peer-role.js';
 export interface Peer {
   ip: string;
   deviceId: string | null;
-  /** `model:<id>` | `class:<device class>` | `internet` | `unknown-host` (see docs/baseline.md). */
+  /** `model:<id>` | `class:<device class>` | `internet` | `device:<id>` | `host:<address>` (docs/baseline.md). */
   role: string;
   deviceClass: string | null;
   manufacturer: string | null;

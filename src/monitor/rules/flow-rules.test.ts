@@ -217,10 +217,14 @@ describe('baseline verdicts', () => {
       expect.objectContaining({
         rule: 'new-peer',
         deviceId: 'd1',
-        details: expect.objectContaining({ peerRole: 'unknown-host' }),
+        details: expect.objectContaining({ peerRole: 'host:10.9.9.9' }),
       }),
     ]);
-    expect(newPeers(ctx(baseline('active', ['peer|out:unknown-host'])), run)).toEqual([]);
+    expect(newPeers(ctx(baseline('active', ['peer|out:host:10.9.9.9'])), run)).toEqual([]);
+    // Another address nobody classified is no peer the baseline knows, nor is a baseline learned with
+    // the old shared role (it names no peer now, and reads without error).
+    expect(newPeers(ctx(baseline('active', ['peer|out:host:10.9.9.8'])), run)).toHaveLength(1);
+    expect(newPeers(ctx(baseline('active', ['peer|out:unknown-host'])), run)).toHaveLength(1);
     // Unanswered attempts are the port-scan rule's business.
     expect(
       newPeers(ctx(baseline('active', [])), {

@@ -1,7 +1,7 @@
 /**
  * @module Rule `new-peer`: a device with an active baseline talked with a peer whose role (model, device
- * class, `internet`, `unknown-host`) in that direction is not in its own or its model's baseline, or is
- * denied there. Unanswered TCP attempts are left to `port-scan`.
+ * class, `internet`, or an unclassified peer itself) in that direction is not in its own or its model's
+ * baseline, or is denied there. Unanswered TCP attempts are left to `port-scan`.
  */
 import type { AlertCandidate } from '../alert-candidate.js';
 import { peerRole } from '../baseline/peer-role.js';

@@ -1,11 +1,12 @@
 /**
  * @module What every firewall export shares: each rule's two sides resolved to addresses from the
- * inventory (hosts, else the zone's devices of the class, else the zone's segments), split into IPv4 and
- * IPv6, sorted, and the rule's reason made safe for a one-line comment. Pure.
+ * inventory (hosts, else the zone's devices of the class, else the zone's segments), link-local addresses
+ * left out, split into IPv4 and IPv6, sorted, and the rule's reason made safe for a one-line comment. Pure.
  */
 
 import { isIP } from 'node:net';
 import { plural } from '../../format-count.js';
+import { isLinkLocal } from '../non-segment-traffic.js';
 import type { NetworkMap } from '../policy-inventory.js';
 import { describeRule, type Policy, type PolicyRule } from '../policy-model.js';
 
@@ -23,9 +24,17 @@ export interface ResolvedRule {
 
 const familyOf = (spec: string) => isIP(spec.split('/')[0]!);
 
+/**
+ * A link-local address (or a block inside fe80::/10 or 169.254/16) is never written: it is only valid on
+ * its own link, so a firewall between segments never forwards it, and a device's fe80:: address would
+ * otherwise come along with its other addresses.
+ */
+const routable = (spec: string) => !isLinkLocal(spec.split('/')[0]!);
+
 function split(set: string[] | 'any'): { v4: AddressSet; v6: AddressSet } {
   if (set === 'any') return { v4: 'any', v6: 'any' };
-  return { v4: set.filter((a) => familyOf(a) === 4), v6: set.filter((a) => familyOf(a) === 6) };
+  const kept = set.filter(routable);
+  return { v4: kept.filter((a) => familyOf(a) === 4), v6: kept.filter((a) => familyOf(a) === 6) };
 }
 
 const empty = (s: AddressSet) => s !== 'any' && s.length === 0;
@@ -40,7 +49,8 @@ export function resolveRules(policy: Policy, map: NetworkMap): ResolvedRule[] {
     if (!empty(from.v6) && !empty(to.v6) && !(from.v6 === 'any' && to.v6 === 'any'))
       out.ipv6 = { from: from.v6, to: to.v6 };
     if (!out.ipv4 && !out.ipv6)
-      out.skipped = 'no device or segment address resolves for one of its sides (nothing emitted)';
+      out.skipped =
+        'no device or segment address (other than link-local) resolves for one of its sides (nothing emitted)';
     return out;
   });
 }

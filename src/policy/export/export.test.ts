@@ -183,3 +183,46 @@ describe('policy exports', () => {
     if (nft) expect(execFileSync(nft, ['--version'], { encoding: 'utf8' })).toMatch(/nftables/);
   });
 });
+
+describe('link-local addresses', () => {
+  // The host of Zeek's trace dns/mdns.pcap (test/fixtures/policy/mdns-link-local.tsv) sent from its ULA
+  // fd52:…:4dc4 and from its link-local fe80::…:4dc4 (the same interface identifier): the inventory
+  // keeps both. A hand-written rule also names a 169.254/16 host.
+  const inventory = sghInventory();
+  inventory.devices.push({
+    id: 'dev-MDNS',
+    label: 'MDNS',
+    deviceClass: 'medical-workstation',
+    siteId: 'site-sgh',
+    ips: ['10.20.0.52', 'fd00:20::52', 'fe80::883c:d6ff:fee1:4dc4'],
+  });
+  const lan = new NetworkMap(inventory);
+  const withLinkLocal = PolicySchema.parse({
+    ...base,
+    rules: [
+      ...base.rules,
+      {
+        id: 'apipa',
+        from: { zone: 'clinical', hosts: ['169.254.10.20'] },
+        to: { zone: 'clinical', deviceClass: 'pacs' },
+        port: 104,
+        transport: 'tcp',
+        reason: 'a modality that fell back to a self-assigned address',
+      },
+    ],
+  });
+
+  it('are never written, by any format', () => {
+    for (const format of EXPORT_FORMATS) {
+      const text = exportPolicy(format, withLinkLocal, lan);
+      expect(text, format).not.toMatch(/fe80|169\.254/i);
+    }
+    // The device's other addresses still are, and the rule with only a link-local client is skipped.
+    const nft = exportPolicy('nftables', withLinkLocal, lan);
+    expect(nft).toContain('fd00:20::52');
+    expect(nft).toContain('10.20.0.52');
+    expect(nft).toMatch(
+      /# apipa: .*\n.*\n\t\t# skipped: no device or segment address \(other than link-local\)/,
+    );
+  });
+});

@@ -3,9 +3,14 @@
  * addresses each side resolved to, so other tools (firewall managers, NAC) can enforce it without
  * knowing Vigil's inventory. Keys in a fixed order: the output is byte-for-byte stable.
  */
+import { isLinkLocal } from '../non-segment-traffic.js';
 import type { NetworkMap } from '../policy-inventory.js';
-import type { Policy } from '../policy-model.js';
+import type { Policy, PolicyEndpoint } from '../policy-model.js';
 import { resolveRules } from './export-rules.js';
+
+/** A side as written, without link-local hosts: like the other formats, the export never writes one. */
+const side = (e: PolicyEndpoint): PolicyEndpoint =>
+  e.hosts ? { ...e, hosts: e.hosts.filter((h) => !isLinkLocal(h.split('/')[0]!)) } : e;
 
 export interface JsonPolicyExport {
   format: 'vigil-policy-export';
@@ -40,8 +45,8 @@ export function toJsonExport(policy: Policy, map: NetworkMap): JsonPolicyExport 
     rules: resolveRules(policy, map).map(({ rule, ipv4, ipv6 }) => ({
       id: rule.id,
       action: 'allow',
-      from: rule.from,
-      to: rule.to,
+      from: side(rule.from),
+      to: side(rule.to),
       port: rule.port,
       transport: rule.transport,
       protocol: rule.protocol,

@@ -134,6 +134,13 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
               description:
                 'TCP conversations among `flows` the server only refused or never answered: left out',
             }),
+            linkLocal: z.number().int().openapi({
+              description:
+                'Link-local conversations (169.254.0.0/16, fe80::/10) among `flows`: left out, no firewall between segments sees them',
+            }),
+            mdns: z.number().int().openapi({
+              description: 'mDNS flows (224.0.0.251 / ff02::fb, 5353/udp) among `flows`: left out',
+            }),
             diff: z.record(z.string(), z.unknown()),
             approvedId: z.string().nullable().openapi({
               description: 'The approved policy `diff` compares with; null when the scope has none yet',

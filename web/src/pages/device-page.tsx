@@ -393,12 +393,15 @@ export default function DevicePage({ id }: { id: string }) {
 
 /**
  * A peer's role as the baseline keys it (`model:<model id>`, `class:<device class>`, `internet`,
- * `unknown-host`; docs/baseline.md), with the model's name instead of its id.
+ * `device:<id>`, `host:<address>`; docs/baseline.md), with the model's name instead of its id; an
+ * unclassified peer's role is the peer itself, which the row already names.
  */
 function peerRole(p: { role: string; manufacturer: string | null; model: string | null }): string {
   if (p.role.startsWith('model:'))
     return `model ${[p.manufacturer, p.model].filter(Boolean).join(' ') || p.role.slice(6)}`;
   if (p.role.startsWith('class:')) return `class ${p.role.slice(6)}`;
+  if (p.role.startsWith('device:')) return 'unclassified device';
+  if (p.role.startsWith('host:')) return 'unknown host';
   return p.role;
 }
 

@@ -175,7 +175,13 @@ export function PolicyTab({ site, siteField }: { site: string; siteField: ReactN
     return act(async () => {
       const d = await ok(api().policy.propose.$post({ json: { ...(site ? { site } : {}), zones } }));
       const diff = d.diff as { added?: unknown[]; removed?: unknown[] };
-      return `Draft version ${d.version} proposed from ${plural(d.flows, 'observed flow')}: ${plural(d.ruleCount, 'rule')} (${diff.added?.length ?? 0} added, ${diff.removed?.length ?? 0} removed against the approved policy).`;
+      // Flows no rule was proposed for, said so nobody looks for a rule that was left out on purpose.
+      const leftOut = [
+        d.refused ? `${d.refused} refused or unanswered` : '',
+        d.linkLocal ? `${d.linkLocal} link-local` : '',
+        d.mdns ? `${d.mdns} mDNS` : '',
+      ].filter(Boolean);
+      return `Draft version ${d.version} proposed from ${plural(d.flows, 'observed flow')}${leftOut.length ? ` (left out: ${leftOut.join(', ')})` : ''}: ${plural(d.ruleCount, 'rule')} (${diff.added?.length ?? 0} added, ${diff.removed?.length ?? 0} removed against the approved policy).`;
     });
   };
   // A draft with rules flagged for review is approved only after a person has seen them listed.
