@@ -38,6 +38,12 @@ describe('exploitation', () => {
       'public_poc',
     );
   });
+  it('a score just under the threshold is not printed rounded up to it', () => {
+    const epss = { score: 0.0996, percentile: 0.92634, date: null };
+    expect(exploitationEvidence({ cve: 'X', kev: false, epss, ssvc: null }).because).toContain(
+      'EPSS 0.0996 below 0.1',
+    );
+  });
   it("falls back to CISA's SSVC note, then none", () => {
     expect(exploitationEvidence({ cve: 'X', kev: false, epss: null, ssvc })).toMatchObject({
       value: 'public_poc',
