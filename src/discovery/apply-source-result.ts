@@ -176,6 +176,7 @@ export async function applySourceResult(
 
       const stats = {
         ...opts.stats,
+        ...observedSpan(result.hosts),
         hosts: report.hosts,
         ...report.devices,
         services: report.services,
@@ -396,4 +397,18 @@ async function applyFindings(
   }
   await insertFindings(tx, created);
   report.findings.created = created.length;
+}
+
+/**
+ * When the traffic or scan was seen, from its hosts (packet times, the scan's own times): what evidence
+ * of a scan is dated by, since an old capture or scan may be imported long after it was made.
+ */
+function observedSpan(hosts: readonly HostObservation[]): { observedFrom?: string; observedUntil?: string } {
+  let from: string | undefined;
+  let until: string | undefined;
+  for (const h of hosts) {
+    if (h.firstSeen && (!from || h.firstSeen < from)) from = h.firstSeen;
+    if (h.lastSeen && (!until || h.lastSeen > until)) until = h.lastSeen;
+  }
+  return { ...(from ? { observedFrom: from } : {}), ...(until ? { observedUntil: until } : {}) };
 }

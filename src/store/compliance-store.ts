@@ -58,24 +58,47 @@ export async function inventoryFigures(h: DbHandle, siteIds: SiteScope): Promise
 export interface SourceImportRef {
   kind: string;
   file: string;
+  /** When it was imported. */
   finishedAt: string;
+  /** When its newest host was seen (packet or scan time); null for imports made before it was kept. */
+  observedUntil: string | null;
+  /** What dates it: observedUntil, else finishedAt. */
+  at: string;
 }
 
-/** The newest finished source import of these kinds (capture, nmap, zeek, eve). */
+/** The newest finished source import of these kinds (capture, nmap, zeek, eve), by when it was seen. */
 export async function latestImportOf(
   h: DbHandle,
   kinds: readonly string[],
 ): Promise<SourceImportRef | undefined> {
   const r = await h.db
     .selectFrom('source_imports')
-    .select(['kind', 'file', 'finished_at'])
+    .select(['kind', 'file', 'finished_at', 'stats'])
     .where('status', '=', 'done')
     .where('kind', 'in', [...kinds])
     .where('finished_at', 'is not', null)
-    .orderBy('finished_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return r ? { kind: r.kind, file: r.file, finishedAt: r.finished_at! } : undefined;
+    .execute();
+  // Newest by when the traffic or scan was seen (import stats.observedUntil), not by when it was imported:
+  // a year-old scan imported today is a year old. Imports made before that was recorded use their own time.
+  let best: SourceImportRef | undefined;
+  for (const row of r) {
+    let observedUntil: string | null = null;
+    try {
+      const v = (JSON.parse(row.stats) as { observedUntil?: unknown }).observedUntil;
+      if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) observedUntil = v;
+    } catch {
+      // stats unreadable: dated by the import
+    }
+    const ref = {
+      kind: row.kind,
+      file: row.file,
+      finishedAt: row.finished_at!,
+      observedUntil,
+      at: observedUntil ?? row.finished_at!,
+    };
+    if (!best || ref.at > best.at) best = ref;
+  }
+  return best;
 }
 
 /** Stored conversations (of devices at the sites) and when the newest was last seen. */

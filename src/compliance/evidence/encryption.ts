@@ -26,7 +26,7 @@ export const collectEncryption: EvidenceCollector = async (ctx) => {
       certificateProblems: open.byType['certificate-problem'] ?? 0,
       insecureProtocols: open.byType['insecure-protocol'] ?? 0,
     },
-    asOf: traffic?.finishedAt ?? null,
+    asOf: traffic?.at ?? null,
     gaps: await findingGaps(ctx, open.items),
   };
   if (cleartext > 0)

@@ -29,7 +29,7 @@ export const collectPasswordMeasures: EvidenceCollector = async (ctx) => {
       vigilPasswordHash: 'argon2id',
       vigilMinPasswordLength: MIN_PASSWORD_LENGTH,
     },
-    asOf: traffic?.finishedAt ?? null,
+    asOf: traffic?.at ?? null,
     gaps: await findingGaps(ctx, open.items),
   };
   if (defaults > 0)
