@@ -872,6 +872,11 @@ export class CaptureAnalyzer implements TcpConsumer {
     const senderIp = e.direction === 'client' ? conn.clientIp : conn.serverIp;
     const data = connectionText(conn);
     const evidence = { ...ev(''), connection: ctl.control };
+    // The file is checked when the connection closes: name the packet that carried the identifier.
+    if (e.packet !== undefined && e.time !== undefined) {
+      evidence.packet = e.packet;
+      evidence.time = iso(e.time);
+    }
     this.phiFinding(
       senderIp,
       `ftp-data:${e.patientData.kind}`,
