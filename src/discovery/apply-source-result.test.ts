@@ -6,7 +6,7 @@ import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
-import { showDevice } from '../inventory/inventory-service.js';
+import { showDevice, updateDevice } from '../inventory/inventory-service.js';
 import type { VigilDatabase } from '../store/database.js';
 import { applySourceResult } from './apply-source-result.js';
 import type { Evidence, HostObservation, SourceResult } from './host-observation.js';
@@ -269,5 +269,104 @@ describe.each(DIALECTS)('applying a source result on %s', (dialect) => {
     expect(r2.devices.staged).toBe(0);
     expect(r2.unresolved).toEqual([]);
     expect((await vdb.db.selectFrom('devices').select('id').execute()).length).toBe(1);
+  });
+});
+
+describe.each(DIALECTS)('the OS across imports, by confidence, on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  afterEach(async () => vdb?.close());
+
+  // One workstation seen by an nmap OS scan and by a capture of its DHCP requests.
+  const workstation = (
+    os: string,
+    confidence: number,
+    evidence: Evidence,
+    seen = '2026-11-20T10:00:00.000Z',
+  ): SourceResult => ({
+    hosts: [
+      {
+        macs: ['02:00:5e:20:00:50'],
+        ips: ['10.20.0.50'],
+        hostnames: [],
+        firstSeen: seen,
+        lastSeen: seen,
+        services: [],
+        protocols: [],
+        identity: { os: { value: os, confidence, evidence } },
+        hints: [],
+      },
+    ],
+    findings: [],
+  });
+  const scanEv: Evidence = {
+    source: 'scanner',
+    file: 'os-scan.xml',
+    time: '2026-11-20T09:00:00.000Z',
+    summary: 'nmap -O: OS match "Linux 5.0 - 5.14" at 98% accuracy',
+  };
+  const dhcpEv: Evidence = { ...ev('DHCP vendor class "MSFT 5.0"'), file: 'dhcp.pcap' };
+  const nmap = (os = 'Linux', confidence = 0.98) =>
+    applySourceResult(vdb, cliActor, workstation(os, confidence, scanEv), {
+      kind: 'nmap',
+      file: 'os-scan.xml',
+    });
+  const capture = (os = 'Windows', confidence = 0.75, seen?: string) =>
+    applySourceResult(vdb, cliActor, workstation(os, confidence, dhcpEv, seen), {
+      kind: 'capture',
+      file: 'dhcp.pcap',
+    });
+  const os = async () => (await showDevice(vdb, cliActor, '02:00:5e:20:00:50')).os;
+  const facts = async () =>
+    (await vdb.db.selectFrom('device_facts').select(['field', 'value', 'source', 'confidence']).execute())
+      .filter((f) => f.field === 'os')
+      .sort((a, b) => a.source.localeCompare(b.source));
+
+  it('nmap OS detection, then a DHCP guess: the weaker later guess does not replace it', async () => {
+    vdb = await freshDatabase(dialect);
+    await nmap();
+    await capture();
+    expect(await os()).toBe('Linux');
+    expect(await facts()).toEqual([
+      { field: 'os', value: 'Windows', source: 'capture', confidence: 0.75 },
+      { field: 'os', value: 'Linux', source: 'scanner', confidence: 0.98 },
+    ]);
+  });
+
+  it('a DHCP guess, then nmap OS detection: the stronger later value replaces it, audited', async () => {
+    vdb = await freshDatabase(dialect);
+    await capture();
+    expect(await os()).toBe('Windows');
+    await nmap();
+    expect(await os()).toBe('Linux');
+    expect(await facts()).toEqual([
+      { field: 'os', value: 'Windows', source: 'capture', confidence: 0.75 },
+      { field: 'os', value: 'Linux', source: 'scanner', confidence: 0.98 },
+    ]);
+    const [audit] = await listAudit(vdb, { action: 'device.observe' });
+    expect(audit?.summary).toMatchObject({
+      source: 'scanner',
+      before: { os: 'Windows' },
+      after: { os: 'Linux' },
+    });
+  });
+
+  it('within one source too, and an equal confidence replaces; a declared OS never moves', async () => {
+    vdb = await freshDatabase(dialect);
+    // An SSH banner's Linux, then a later capture's DHCP guess: the capture's fact keeps the banner's.
+    await capture('Linux', 0.8);
+    await capture('Windows', 0.75, '2026-11-21T10:00:00.000Z');
+    expect(await os()).toBe('Linux');
+    expect(await facts()).toEqual([{ field: 'os', value: 'Linux', source: 'capture', confidence: 0.8 }]);
+    // An older capture imported late does not turn the record back, however sure it is.
+    await capture('Windows', 0.9, '2026-11-19T10:00:00.000Z');
+    expect(await os()).toBe('Linux');
+    // As sure as the value shown: the later one wins.
+    await capture('Windows', 0.8, '2026-11-22T10:00:00.000Z');
+    expect(await os()).toBe('Windows');
+    expect(await facts()).toEqual([{ field: 'os', value: 'Windows', source: 'capture', confidence: 0.8 }]);
+    const { id } = await showDevice(vdb, cliActor, '02:00:5e:20:00:50');
+    await updateDevice(vdb, cliActor, id, { os: 'Windows Embedded' });
+    await nmap('Linux', 1);
+    expect(await os()).toBe('Windows Embedded');
   });
 });

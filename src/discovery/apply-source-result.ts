@@ -131,6 +131,7 @@ export async function applySourceResult(
           seenAt: host.lastSeen,
           firstSeenAt: host.firstSeen,
           facts: host === sent ? sighting.facts : hostFacts(host, minConfidence),
+          confidence: factConfidence(host, minConfidence),
         });
         if (r.outcome === 'conflict') {
           report.unresolved.push({ host: hostLabel(host), reason: r.reason, candidates: r.deviceIds });
@@ -219,6 +220,16 @@ function hostFacts(host: HostObservation, minConfidence: number): Observation['f
     if (v && v.confidence >= minConfidence) facts[field] = v.value;
   }
   return facts;
+}
+
+/** How sure the fingerprint rules (or nmap) were of each of those values. */
+function factConfidence(host: HostObservation, minConfidence: number): Observation['confidence'] {
+  const out: Observation['confidence'] = {};
+  for (const field of IDENTITY_FIELDS) {
+    const v = host.identity[field];
+    if (v && v.confidence >= minConfidence) out[field] = v.confidence;
+  }
+  return out;
 }
 
 /**

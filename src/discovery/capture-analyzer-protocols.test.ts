@@ -106,6 +106,10 @@ describe('capture analyzer: patient fields in JSON and CSV payloads', () => {
       summary: 'JSON with patient fields mrn in cleartext: MQTT PUBLISH to sgh/icu/e214/pump',
     });
     expect(mqtt.details).toMatchObject({ protocol: 'mqtt', payload: 'JSON' });
+    // tshark: frame 66 carries the census file (101 bytes on 10.20.0.40:30002); 68 and 69 close the
+    // connection. The evidence names the packet with the data, not the FIN that ended it.
+    const ftp = phi.find((f) => f.subject === 'ftp-data:CSV')!;
+    expect(ftp.evidence).toMatchObject({ packet: 66, time: '2026-11-28T23:55:27.460Z' });
     const out = JSON.stringify(r);
     for (const value of ['MRN00482913', 'HARTMANN', 'OKAFOR', '19670314', 'heparin'])
       expect(out).not.toContain(value);

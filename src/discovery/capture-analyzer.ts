@@ -40,6 +40,7 @@ import type { TcpConnection } from '../flows/tcp-connection.js';
 import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
 import { TcpTracker } from '../flows/tcp-tracker.js';
 import { UdpFlows } from '../flows/udp-flows.js';
+import { dicomAnyAeTitleFinding, isProbeAeTitle } from './dicom-any-ae.js';
 import { equipmentHintValue } from './dicom-equipment.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
@@ -872,6 +873,11 @@ export class CaptureAnalyzer implements TcpConsumer {
     const senderIp = e.direction === 'client' ? conn.clientIp : conn.serverIp;
     const data = connectionText(conn);
     const evidence = { ...ev(''), connection: ctl.control };
+    // The file is checked when the connection closes: name the packet that carried the identifier.
+    if (e.packet !== undefined && e.time !== undefined) {
+      evidence.packet = e.packet;
+      evidence.time = iso(e.time);
+    }
     this.phiFinding(
       senderIp,
       `ftp-data:${e.patientData.kind}`,
@@ -986,7 +992,14 @@ export class CaptureAnalyzer implements TcpConsumer {
         this.associationOf.set(conn, a);
         if (!client) return;
         const d = client.dicomProfile();
-        HostBuilder.addTo(d.aeTitles, e.callingAeTitle);
+        // A tool's default title (echoscu's ECHOSCU) names the tool, not the host.
+        if (isProbeAeTitle(e.callingAeTitle))
+          client.addHint(
+            'dicom.probeAeTitle',
+            e.callingAeTitle.trim(),
+            ev('A-ASSOCIATE-RQ calling AE title'),
+          );
+        else HostBuilder.addTo(d.aeTitles, e.callingAeTitle);
         d.implementationClassUid ??= e.implementationClassUid ?? null;
         d.implementationVersionName ??= e.implementationVersionName ?? null;
         return;
@@ -1002,7 +1015,24 @@ export class CaptureAnalyzer implements TcpConsumer {
         if (a) a.outcome = 'accepted';
         server.service(port, 'tcp', { protocol: 'dicom', encrypted: false }, ev('A-ASSOCIATE-AC'));
         const d = server.dicomProfile();
-        HostBuilder.addTo(d.aeTitles, e.calledAeTitle);
+        // The title the requestor asked for; the AC only echoes it (PS3.8 §9.3.3, not to be tested).
+        const called = a?.calledAeTitle ?? e.calledAeTitle;
+        if (isProbeAeTitle(called)) {
+          // Accepted under a tool's default title: the SCP does not check who it is called, and the
+          // title is not its own.
+          server.addHint('dicom.probeAeTitle', called.trim(), ev('A-ASSOCIATE-AC to a probe AE title'));
+          this.hosts.finding({
+            ...dicomAnyAeTitleFinding({
+              port,
+              evidence: ev(
+                `A-ASSOCIATE-AC to called AE title "${called.trim()}", a tool's default: the SCP accepts an association whatever called AE title it is given`,
+              ),
+              detection: 'association',
+              calledAeTitle: called,
+            }),
+            host: { ip: conn.serverIp },
+          });
+        } else HostBuilder.addTo(d.aeTitles, e.calledAeTitle);
         d.implementationClassUid ??= e.implementationClassUid ?? null;
         d.implementationVersionName ??= e.implementationVersionName ?? null;
         if (e.implementationVersionName) {

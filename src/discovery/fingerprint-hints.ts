@@ -162,6 +162,12 @@ export const HINT_KINDS = {
     see: 'nmap dicom-ping.nse',
     from: ['nmap'],
   },
+  'dicom.probeAeTitle': {
+    value:
+      "A scanning or test tool's default AE title this host used or answered to (`ANY-SCP`, `ECHOSCU`): kept as a hint, never as one of the host's AE titles",
+    see: 'DICOM PS3.8 §9.3.2; dicom-any-ae.ts',
+    from: ['capture'],
+  },
   'hl7.messageProfile': {
     value: 'MSH-21 Message Profile Identifier: `IHE_PCD_001`',
     see: 'HL7 v2.5 §2.15.9.21',

@@ -20,6 +20,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { type InputIssue, VigilError } from '../errors.js';
 import { normaliseIp, normaliseMac } from '../inventory/identity.js';
 import { isStorableEpochSeconds } from '../time-range.js';
+import { dicomAnyAeTitleFinding, isAnyAeTitlePing } from './dicom-any-ae.js';
 import { fingerprintHost } from './fingerprint.js';
 import type {
   Evidence,
@@ -677,6 +678,18 @@ export class NmapXmlReader {
     const ev = (summary: string): Evidence => ({ ...s.evidence, summary });
     const method = p.service?.method === 'probed' ? 'probed' : 'port-table';
     const script = (id: string) => p.scripts.find((x) => x.id === id);
+    const ping = script('dicom-ping')?.elems.find((e) => e.path.at(-1) === 'config')?.value;
+    if (isAnyAeTitlePing(ping)) {
+      finding(
+        dicomAnyAeTitleFinding({
+          port: s.port,
+          evidence: ev(
+            `nmap dicom-ping: "${ping}" on ${at}: the SCP accepts an association whatever called AE title it is given`,
+          ),
+          detection: 'dicom-ping',
+        }),
+      );
+    }
     if (s.protocol === 'telnet' && s.encrypted !== true) {
       finding({
         type: 'insecure-protocol',

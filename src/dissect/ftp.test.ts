@@ -216,6 +216,19 @@ describe('FtpDataDissector', () => {
     expect(leaksNone(ev, ['Doe', 'MRN12345', '19780101'])).toBe(true);
   });
 
+  it('names the packet label given with the bytes that hold the first identifier, not the last one fed', () => {
+    // The census file of test/fixtures/captures/07-telnet-ftp-ssh-mqtt.pcap (tshark frame 66), split
+    // after its header line as if the header had come in a packet of its own.
+    const census =
+      'MRN,NAME,DOB,BED\nMRN00482913,HARTMANN^ELENA,19670314,E-214\nMRN00771045,OKAFOR^DANIEL,19541102,CARD-2\n';
+    const bytes = new TextEncoder().encode(census);
+    const sut = new FtpDataDissector();
+    sut.feed('server', bytes.subarray(0, 17), 65, 100);
+    sut.feed('server', bytes.subarray(17, 40), 66, 101);
+    sut.feed('server', bytes.subarray(40), 67, 102);
+    expect(sut.end()).toEqual([expect.objectContaining({ direction: 'server', packet: 66, time: 101 })]);
+  });
+
   it('a directory listing is no patient data; random bytes never throw', () => {
     const sut = new FtpDataDissector();
     feedAll(sut, loadFollow('ftp-data/vsftpd-hl7-upload.stream7.follow.txt'));

@@ -291,6 +291,13 @@ export interface FtpDataEvent {
   type: 'patient-data';
   direction: Direction;
   patientData: PayloadPhi;
+  /**
+   * The `packet` label given to `feed()` with the bytes that hold the first patient identifier, and its
+   * `time`: the file is checked when the connection ends, many packets later. Only when the caller labels
+   * its bytes.
+   */
+  packet?: number;
+  time?: number;
 }
 
 /**
@@ -299,15 +306,27 @@ export interface FtpDataEvent {
  */
 export class FtpDataDissector {
   private readonly sides = {
-    client: { chunks: [] as Uint8Array[], length: 0, scanned: false },
-    server: { chunks: [] as Uint8Array[], length: 0, scanned: false },
+    client: FtpDataDissector.side(),
+    server: FtpDataDissector.side(),
   };
 
-  feed(direction: Direction, bytes: Uint8Array): FtpDataEvent[] {
+  private static side() {
+    return {
+      chunks: [] as Uint8Array[],
+      packets: [] as number[],
+      times: [] as number[],
+      length: 0,
+      scanned: false,
+    };
+  }
+
+  feed(direction: Direction, bytes: Uint8Array, packet = -1, time = 0): FtpDataEvent[] {
     const side = this.sides[direction];
     if (side.scanned || bytes.length === 0) return [];
     const take = Math.min(bytes.length, PAYLOAD_SCAN_LIMIT - side.length);
     side.chunks.push(bytes.slice(0, take));
+    side.packets.push(packet);
+    side.times.push(time);
     side.length += take;
     return side.length >= PAYLOAD_SCAN_LIMIT ? this.scan(direction) : [];
   }
@@ -323,12 +342,23 @@ export class FtpDataDissector {
     side.scanned = true;
     const bytes = new Uint8Array(side.length);
     let at = 0;
+    // The chunk holding the identifier: the first whose end lies past its offset.
+    const ends: number[] = [];
     for (const c of side.chunks) {
       bytes.set(c, at);
       at += c.length;
+      ends.push(at);
     }
     side.chunks = [];
     const phi = bytes.length ? findPatientData(bytes) : undefined;
-    return phi ? [{ type: 'patient-data', direction, patientData: phi }] : [];
+    if (!phi) return [];
+    const event: FtpDataEvent = { type: 'patient-data', direction, patientData: phi };
+    const i = ends.findIndex((end) => phi.offset < end);
+    const packet = side.packets[i] ?? -1;
+    if (packet >= 0) {
+      event.packet = packet;
+      event.time = side.times[i]!;
+    }
+    return [event];
   }
 }

@@ -104,6 +104,7 @@ describe('MqttStreamDissector: secrets and patient data', () => {
       messageType: 'ADT^A04',
       segments: ['PID', 'NK1'],
       fields: expect.arrayContaining(['PID-3', 'PID-5', 'PID-7']),
+      offset: expect.any(Number),
     });
     expect(leaksNone(ev, ['Doe', 'Jane', 'MRN12345', '19780101', 'JOHNSON', '724-0433'])).toBe(true);
   });

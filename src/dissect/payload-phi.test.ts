@@ -26,9 +26,20 @@ describe('findPatientData: HL7', () => {
           }
         : undefined;
       const file = enc(text);
-      expect(findPatientData(file) && { ...findPatientData(file), messageType: undefined }, name).toEqual(
+      const found = findPatientData(file);
+      expect(found && { ...found, messageType: undefined, offset: undefined }, name).toEqual(
         expected && { ...expected, messageType: undefined },
       );
+      if (found && r.kind === 'ok') {
+        // The offset is where the first counted field (PID-3, say) starts in the bytes: its line begins with
+        // the segment and holds n field separators before it.
+        const first = r.value.patientData[0]!;
+        const before = Buffer.from(file.subarray(0, found.offset)).toString('latin1');
+        const line = before.split(/\r\n|\r|\n/).at(-1)!;
+        const separator = r.value.fieldSeparator;
+        expect(line.startsWith(first.segment + separator), name).toBe(true);
+        expect(line.split(separator).length - 1, name).toBe(Number(first.fields[0]!.slice(4)));
+      }
       const framed = concat(Uint8Array.of(0x0b), file, Uint8Array.of(0x1c, 0x0d));
       expect(findPatientData(framed)?.kind, name).toBe(expected?.kind);
     }
@@ -52,11 +63,12 @@ describe('findPatientData: DICOM', () => {
       const dataset = messages(fixture, 'client').filter((m) => !m.isCommand)[0]!.bytes;
       const tags = scanDicomDataset(dataset, explicit).patientTags.map((t) => t.tag);
       expect(tags.length, fixture).toBeGreaterThan(0);
-      expect(findPatientData(dataset), fixture).toMatchObject({ kind: 'DICOM', tags });
+      const offset = scanDicomDataset(dataset, explicit).patientOffset!;
+      expect(findPatientData(dataset), fixture).toMatchObject({ kind: 'DICOM', tags, offset });
       // PS3.10 §7.1: 128-byte preamble, "DICM", then the file meta group (here only its group length, 0)
       const meta = Uint8Array.of(0x02, 0, 0, 0, 0x55, 0x4c, 4, 0, 0, 0, 0, 0);
       const file = concat(new Uint8Array(128), enc('DICM'), meta, dataset);
-      expect(findPatientData(file), fixture).toMatchObject({ kind: 'DICOM', tags });
+      expect(findPatientData(file), fixture).toMatchObject({ kind: 'DICOM', tags, offset: 144 + offset });
     }
   });
 });
@@ -95,21 +107,37 @@ describe('findPatientData: JSON and CSV that label patient fields', () => {
   const census =
     'MRN,NAME,DOB,BED\nMRN00482913,HARTMANN^ELENA,19670314,E-214\nMRN00771045,OKAFOR^DANIEL,19541102,CARD-2\n';
 
-  it('names the fields, never the values', () => {
-    expect(findPatientData(enc(pump))).toEqual({ kind: 'JSON', fields: ['mrn'] });
-    expect(findPatientData(enc(census))).toEqual({ kind: 'CSV', fields: ['MRN', 'DOB'] });
-    expect(findPatientData(enc(census.replaceAll(',', ';').replace('MRN;', '"Patient ID";')))).toEqual({
+  it('names the fields, never the values, and where the first value starts', () => {
+    expect(findPatientData(enc(pump))).toEqual({
+      kind: 'JSON',
+      fields: ['mrn'],
+      offset: pump.indexOf('MRN'),
+    });
+    expect(findPatientData(enc(census))).toEqual({
+      kind: 'CSV',
+      fields: ['MRN', 'DOB'],
+      offset: census.indexOf('MRN00482913'),
+    });
+    const quoted = census.replaceAll(',', ';').replace('MRN;', '"Patient ID";');
+    expect(findPatientData(enc(quoted))).toEqual({
       kind: 'CSV',
       fields: ['Patient ID', 'DOB'],
+      offset: quoted.indexOf('MRN00482913'),
     });
-    expect(findPatientData(enc('[{"patient_name": "X", "Date of Birth": "1970-01-01", "bed": 4}]'))).toEqual({
+    // The first counted cell need not be the first one.
+    const later = 'BED,MRN,DOB\nE-214,MRN00482913,19670314\n';
+    expect(findPatientData(enc(later))).toMatchObject({ offset: later.indexOf('MRN00482913') });
+    const names = '[{"patient_name": "X", "Date of Birth": "1970-01-01", "bed": 4}]';
+    expect(findPatientData(enc(names))).toEqual({
       kind: 'JSON',
       fields: ['patient_name', 'Date of Birth'],
+      offset: names.indexOf('X'),
     });
     // A FHIR Patient resource (HL7 FHIR R4), by its type.
     expect(findPatientData(enc('{"resourceType": "Patient", "id": "example", "active": true}'))).toEqual({
       kind: 'JSON',
       fields: ['resourceType Patient'],
+      offset: 1,
     });
   });
 

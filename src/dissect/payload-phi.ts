@@ -13,11 +13,19 @@ import { scanDicomDataset, sniffExplicitVr } from './dicom-dataset.js';
 import { parseHl7Message } from './hl7.js';
 import { decodeHl7Payload } from './hl7-stream.js';
 
-export type PayloadPhi =
+export type PayloadPhi = (
   | { kind: 'HL7'; messageType?: string; segments: string[]; fields: string[] }
   | { kind: 'DICOM'; tags: string[]; keywords: string[] }
   /** Field names as the payload spells them (`mrn`, `DOB`; `resourceType Patient` for FHIR). */
-  | { kind: 'JSON' | 'CSV'; fields: string[] };
+  | { kind: 'JSON' | 'CSV'; fields: string[] }
+) & {
+  /**
+   * Byte offset in the payload of the first patient identifier that counted: the HL7 field (`PID-3`), the
+   * DICOM attribute's tag, the JSON value, the CSV cell. A stream reader maps it to the packet that
+   * carried it, which is often not the one that completed the payload.
+   */
+  offset: number;
+};
 
 /** Bytes of a payload worth scanning: patient segments and tags sit near the start of a message. */
 export const PAYLOAD_SCAN_LIMIT = 256 * 1024;
@@ -49,12 +57,50 @@ function hl7In(bytes: Uint8Array): PayloadPhi | undefined {
   if (r.kind !== 'ok' || !r.value.hasPatientData) return undefined;
   const s = r.value;
   const type = s.messageType ? `${s.messageType}${s.triggerEvent ? `^${s.triggerEvent}` : ''}` : undefined;
+  const first = s.patientData[0]!;
   return {
     kind: 'HL7',
     ...(type ? { messageType: type } : {}),
     segments: [...new Set(s.patientData.map((p) => p.segment))],
     fields: [...new Set(s.patientData.flatMap((p) => p.fields))],
+    offset: hl7FieldOffset(
+      bytes,
+      at,
+      end,
+      first.segment,
+      first.occurrence,
+      Number(first.fields[0]!.slice(4)),
+    ),
   };
+}
+
+/**
+ * Where field `n` of the `occurrence`-th `segment` starts in `bytes[at, end)`, found on the bytes (the
+ * parser reads decoded text, whose positions differ after a BOM or a multi-byte character); the segment's
+ * start when the fields cannot be counted, `at` when the segment is not found.
+ * @see HL7 v2.5.1 §2.5.1 (segments end with CR), §2.5.3 (fields are separated by MSH-1)
+ */
+function hl7FieldOffset(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  segment: string,
+  occurrence: number,
+  n: number,
+): number {
+  const separator = bytes[at + 3]!;
+  let seen = 0;
+  for (let i = at; i + 3 < end; i++) {
+    const lineStart = i === at || bytes[i - 1] === 0x0d || bytes[i - 1] === 0x0a;
+    if (!lineStart || latin1(bytes, i, i + 3) !== segment || bytes[i + 3] !== separator) continue;
+    if (++seen < occurrence) continue;
+    let field = 0;
+    for (let j = i + 3; j < end && bytes[j] !== 0x0d && bytes[j] !== 0x0a; j++) {
+      if (bytes[j] === separator && ++field === n) return j + 1;
+    }
+    return i;
+  }
+  return at;
 }
 
 /** `MSH` followed by a field separator, at the start of the payload or of a line. */
@@ -72,11 +118,12 @@ function indexOfMsh(bytes: Uint8Array): number {
 
 function dicomIn(bytes: Uint8Array): PayloadPhi | undefined {
   let dataset: Uint8Array | undefined;
+  let start = 0;
   if (bytes.length > 144 && latin1(bytes, 128, 132) === 'DICM') {
     // PS3.10 §7.1: the file meta group is explicit VR little endian and starts with its group length.
     if (bytes[132] !== 0x02 || bytes[133] !== 0 || bytes[134] !== 0 || bytes[135] !== 0) return undefined;
     const metaLength = bytes[140]! | (bytes[141]! << 8) | (bytes[142]! << 16) | (bytes[143]! << 24);
-    const start = 144 + metaLength;
+    start = 144 + metaLength;
     if (metaLength < 0 || start >= bytes.length) return undefined;
     dataset = bytes.subarray(start);
   } else if (bytes.length >= 8 && bytes[1] === 0 && bytes[0]! % 2 === 0 && bytes[0]! >= 0x08) {
@@ -90,6 +137,7 @@ function dicomIn(bytes: Uint8Array): PayloadPhi | undefined {
     kind: 'DICOM',
     tags: scan.patientTags.map((t) => t.tag),
     keywords: scan.patientTags.map((t) => t.keyword),
+    offset: start + (scan.patientOffset ?? 0),
   };
 }
 
@@ -146,12 +194,22 @@ function labelledIn(bytes: Uint8Array): PayloadPhi | undefined {
 
 function jsonFields(text: string): PayloadPhi | undefined {
   const fields = new Set<string>();
-  if (FHIR_PATIENT.test(text)) fields.add('resourceType Patient');
+  // The text is latin1, one character per byte: its indexes are byte offsets.
+  let offset = -1;
+  const fhir = FHIR_PATIENT.exec(text);
+  if (fhir) {
+    fields.add('resourceType Patient');
+    offset = fhir.index;
+  }
   for (const m of text.matchAll(JSON_KEY)) {
-    if (PATIENT_FIELDS.has(normalised(m[1]!))) fields.add(m[1]!);
+    if (PATIENT_FIELDS.has(normalised(m[1]!))) {
+      fields.add(m[1]!);
+      // The value's first character, which the pattern ends on.
+      if (offset < 0) offset = m.index + m[0].length - 1;
+    }
     if (fields.size >= 20) break;
   }
-  return fields.size ? { kind: 'JSON', fields: [...fields] } : undefined;
+  return fields.size ? { kind: 'JSON', fields: [...fields], offset } : undefined;
 }
 
 /** A header line naming patient fields, then at least one record with a value in one of them. */
@@ -166,6 +224,12 @@ function csvFields(text: string, start: number): PayloadPhi | undefined {
   if (names.length < 2) return undefined;
   const next = text.indexOf('\n', eol + 1);
   const record = text.slice(eol + 1, next < 0 ? undefined : next).split(delimiter);
-  const fields = names.filter((n, i) => PATIENT_FIELDS.has(normalised(n)) && (record[i] ?? '').trim() !== '');
-  return fields.length ? { kind: 'CSV', fields: fields.slice(0, 20) } : undefined;
+  const counted = (n: string, i: number) =>
+    PATIENT_FIELDS.has(normalised(n)) && (record[i] ?? '').trim() !== '';
+  const fields = names.filter(counted);
+  if (!fields.length) return undefined;
+  // The first counted cell of the record: the cells before it and their delimiters.
+  const cell = names.findIndex(counted);
+  const offset = eol + 1 + record.slice(0, cell).reduce((n, c) => n + c.length + delimiter.length, 0);
+  return { kind: 'CSV', fields: fields.slice(0, 20), offset };
 }

@@ -181,6 +181,8 @@ export async function writeDeviceChanges(
         source_ref: w.sourceRef,
         first_seen: now,
         last_seen: now,
+        // A declaration is no guess: it has no confidence, and observations never replace it anyway.
+        confidence: null,
       });
     }
     for (const i of plan.addIdentifiers) {

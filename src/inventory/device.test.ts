@@ -83,6 +83,7 @@ describe('findConflicts', () => {
     sourceRef: `${source}-ref`,
     firstSeen: '2026-01-01T00:00:00.000Z',
     lastSeen: '2026-01-02T00:00:00.000Z',
+    confidence: null,
   });
 
   it('shows declared versus observed disagreements, nothing else', () => {

@@ -189,6 +189,8 @@ export interface DeviceFact {
   sourceRef: string | null;
   firstSeen: string;
   lastSeen: string;
+  /** How sure an observing source was of the value (0–1); null for declared facts and older ones. */
+  confidence: number | null;
 }
 
 export interface DeviceIdentifier {

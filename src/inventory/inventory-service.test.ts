@@ -252,6 +252,7 @@ describe.each(DIALECTS)('inventory service on %s', (dialect) => {
         source_ref: 'ward3.pcapng#1042',
         first_seen: now,
         last_seen: now,
+        confidence: null,
       },
     ]);
     const shown = await showDevice(vdb, cliActor, d.id);

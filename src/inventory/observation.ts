@@ -5,9 +5,10 @@
  * Observed values are facts of their source: they fill fields nobody has declared, and where they
  * differ from a declared value they are shown as conflicts, never written over it. A firmware or
  * software version nobody declared follows the latest sighting (a pump seen on new firmware after its
- * update); what a device is (manufacturer, model, class, OS and its version) keeps the value first
- * observed, since a later sighting with less evidence (a DHCP request without the DICOM traffic) would
- * otherwise turn a CT scanner into a PC.
+ * update); what a device is (manufacturer, model, class, OS version) keeps the value first observed,
+ * since a later sighting with less evidence (a DHCP request without the DICOM traffic) would otherwise
+ * turn a CT scanner into a PC. The OS follows confidence instead: a value at least as sure as the one
+ * shown replaces it, whichever import came first.
  */
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -52,6 +53,8 @@ export interface Observation {
   hostnames?: string[];
   /** Other values seen, by field (firmwareVersion, os, manufacturer, serialNumber …). */
   facts?: Partial<Record<FactField, string>>;
+  /** How sure the source is of each of `facts` (0–1), by field; a value without one has none. */
+  confidence?: Partial<Record<FactField, number>>;
   /**
    * What to do with a host seen only by IP or hostname (routed traffic, a scan of another subnet).
    * `hint` (default): store nothing, report candidates. `stage`: stage a record on the IP, and recognise
@@ -100,6 +103,57 @@ const FOLLOWS_LATEST = new Map<FactField, FactField[]>([
   ['softwareVersion', ['manufacturer', 'model']],
 ]);
 
+/**
+ * Fields whose device value an observed value replaces when it is at least as sure as the one the value
+ * rests on (or that one has no confidence): sources guess the OS with very different certainty (nmap OS
+ * detection at 98 % or an SSH banner, against a DHCP vendor class or a TTL), and the order of imports
+ * should not decide which guess the device shows.
+ */
+const BY_CONFIDENCE: ReadonlySet<FactField> = new Set(['os']);
+
+/**
+ * The confidence of what the device's value of `field` rests on: the highest of the observed facts that
+ * hold that value; null when none of them has one (stored before confidences were, or given without).
+ */
+function currentConfidence(
+  field: FactField,
+  d: { [F in FactField]?: unknown },
+  known: readonly FactRow[],
+): number | null {
+  let best: number | null = null;
+  for (const k of known) {
+    if (k.field !== field || isDeclaredSource(k.source) || k.confidence === null) continue;
+    if (!sameObserved(field, k.value, String(d[field] ?? ''))) continue;
+    if (best === null || k.confidence > best) best = k.confidence;
+  }
+  return best;
+}
+
+/** The fields whose device value this sighting replaces by confidence (`BY_CONFIDENCE`). */
+function outranked(
+  d: { [F in FactField]?: unknown },
+  known: readonly FactRow[],
+  declared: ReadonlySet<string>,
+  obs: Observation,
+): Set<FactField> {
+  const out = new Set<FactField>();
+  for (const field of BY_CONFIDENCE) {
+    const value = obs.facts?.[field];
+    const confidence = obs.confidence?.[field];
+    if (value === undefined || confidence === undefined || declared.has(field) || d[field] == null) continue;
+    if (sameObserved(field, value, String(d[field]))) continue;
+    // Its source saw another value more recently: this sighting's fact would not be stored, and the value
+    // shown must keep the fact that explains it.
+    const older = known.some(
+      (k) => k.source === obs.source && k.field === field && k.value !== value && k.last_seen > obs.seenAt,
+    );
+    if (older) continue;
+    const current = currentConfidence(field, d, known);
+    if (current === null || confidence >= current) out.add(field);
+  }
+  return out;
+}
+
 /** The same manufacturer or model as the catalogue sees it (case, punctuation, `Inc.` and the like aside). */
 const sameName = (a: unknown, b: unknown) => nameKey(String(a ?? '')) === nameKey(String(b ?? ''));
 
@@ -119,8 +173,10 @@ function followsLatest(
  * - the same value again widens the fact's first and last seen to include this sighting;
  * - a different value replaces the source's fact only when this sighting is not older than it (an old
  *   capture imported after a newer one does not turn the record back), and, for a field that does not
- *   follow the latest sighting, only when the source's fact is not the one the device's value rests on:
- *   the value shown must always keep the fact that explains it.
+ *   follow the latest sighting, only when the source's fact is not the one the device's value rests on
+ *   (unless this sighting's value replaces the device's, `replacing`): the value shown must always keep
+ *   the fact that explains it.
+ * A fact seen again with the same value keeps the higher of its confidences.
  */
 function observedFactRows(
   d: { [F in FactField]?: unknown },
@@ -129,6 +185,7 @@ function observedFactRows(
   obs: Observation,
   facts: Partial<Record<FactField, string>>,
   candidates: FactRow[],
+  replacing: ReadonlySet<FactField>,
 ): FactRow[] {
   const attrs = attributesOf(facts) as Record<string, unknown>;
   const out: FactRow[] = [];
@@ -146,6 +203,10 @@ function observedFactRows(
         source_ref: newer ? row.source_ref : prev.source_ref,
         first_seen: earlier(obs.seenAt, prev.first_seen),
         last_seen: newer ? obs.seenAt : prev.last_seen,
+        confidence:
+          prev.confidence === null || row.confidence === null
+            ? (row.confidence ?? prev.confidence)
+            : Math.max(prev.confidence, row.confidence),
       });
       continue;
     }
@@ -153,6 +214,7 @@ function observedFactRows(
     // Compared as the device holds it (an observed class text parses to the class it stands for).
     const prevValue = (attributesOf({ [field]: prev.value ?? '' }) as Record<string, unknown>)[field];
     const rests =
+      !replacing.has(field) &&
       !followsLatest(field, d, facts) &&
       field in attrs &&
       String(d[field] ?? '') === String(prevValue ?? '') &&
@@ -275,6 +337,7 @@ export async function observeDeviceIn(
       source_ref: obs.sourceRef,
       first_seen: obs.seenAt,
       last_seen: obs.seenAt,
+      confidence: obs.confidence?.[field] ?? null,
     }));
 
   if (!matchedId) {
@@ -319,7 +382,8 @@ export async function observeDeviceIn(
   const known = await factRowsOf(tx, [d.id]);
   // Fields a person or the CMMS has declared: observations never decide them.
   const declared = new Set(known.filter((k) => isDeclaredSource(k.source)).map((k) => k.field));
-  const rows = observedFactRows(d, known, declared, obs, facts, factRows(d.id));
+  const replacing = outranked(d, known, declared, obs);
+  const rows = observedFactRows(d, known, declared, obs, facts, factRows(d.id), replacing);
   // Observed values only fill what nobody has stated; a differing value stays a fact (a conflict).
   const gaps: DeviceAttributes = {};
   const attrs = attributesOf(facts);
@@ -335,6 +399,8 @@ export async function observeDeviceIn(
       !known.some((k) => k.field === field && k.value !== value && k.last_seen > obs.seenAt)
     )
       (gaps as Record<string, unknown>)[field] = value;
+    // At least as sure as what the device's value rests on.
+    else if (replacing.has(field)) (gaps as Record<string, unknown>)[field] = value;
   }
   const plan = planDeviceChanges(
     currentOf(d),

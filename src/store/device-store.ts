@@ -418,7 +418,7 @@ export async function touchIdentifiers(
 }
 
 /**
- * Inserts facts, or replaces value, reference and last-seen of the (device, field, source) already there;
+ * Inserts facts, or replaces value, reference, confidence and last-seen of the (device, field, source) already there;
  * with `times: 'both'` first-seen too (the caller worked out both from the fact it replaces).
  */
 export async function upsertFacts(
@@ -430,8 +430,8 @@ export async function upsertFacts(
     conflict: ['device_id', 'field', 'source'],
     update:
       opts.times === 'both'
-        ? ['value', 'source_ref', 'first_seen', 'last_seen']
-        : ['value', 'source_ref', 'last_seen'],
+        ? ['value', 'source_ref', 'first_seen', 'last_seen', 'confidence']
+        : ['value', 'source_ref', 'last_seen', 'confidence'],
   });
 }
 
@@ -490,6 +490,7 @@ export function toFact(r: FactRow): DeviceFact {
     sourceRef: r.source_ref,
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
+    confidence: r.confidence,
   };
 }
 

@@ -110,6 +110,11 @@ export interface DeviceFactTable {
   source_ref: string | null;
   first_seen: string;
   last_seen: string;
+  /**
+   * How sure an observing source was of the value (0–1), from 0029-fact-confidence; null for declared
+   * facts and facts stored before it.
+   */
+  confidence: number | null;
 }
 
 export interface UserTable {

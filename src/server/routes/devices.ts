@@ -130,6 +130,7 @@ export const DeviceDetailSchema = DeviceSchema.extend({
       sourceRef: text,
       firstSeen: z.string(),
       lastSeen: z.string(),
+      confidence: z.number().nullable(),
     }),
   ),
   conflicts: z.array(

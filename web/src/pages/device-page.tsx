@@ -101,6 +101,7 @@ export default function DevicePage({ id }: { id: string }) {
     sourceRef: null,
     firstSeen: i.firstSeen,
     lastSeen: i.lastSeen,
+    confidence: null,
   }));
   type RiskItem = NonNullable<typeof risk.data>['items'][number];
   const factColumns: Column<Fact>[] = [
