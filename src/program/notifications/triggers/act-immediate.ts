@@ -1,6 +1,6 @@
 /**
  * @module Trigger: work-queue items that must be handled now, the deployer decision Immediate or CISA's
- * Act. Each (device, vulnerability or finding) is notified once.
+ * Act, unless a risk acceptance in force covers it. Each (device, vulnerability or finding) is notified once.
  */
 import { listQueue, queueOptionsFrom } from '../../../risk/queue-service.js';
 import { deviceContext } from '../../../store/notification-store.js';
@@ -11,7 +11,8 @@ export const actImmediateTrigger: NotificationTrigger = {
   name: 'act-immediate',
   async run({ h, now, config }) {
     const items = (await listQueue(h, SYSTEM_ACTOR, {}, { ...queueOptionsFrom(config), now })).filter(
-      (i) => i.decision === 'immediate' || i.cisa === 'Act',
+      // An accepted risk was judged by the officer who accepted it: it is not news until the acceptance ends.
+      (i) => (i.decision === 'immediate' || i.cisa === 'Act') && !i.acceptance,
     );
     const devices = await deviceContext(
       h,
