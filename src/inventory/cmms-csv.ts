@@ -14,6 +14,7 @@ import type { InputIssue } from '../errors.js';
 import { plural } from '../format-count.js';
 import type { DeviceAttributes } from './device.js';
 import { DeviceAttributesSchema, zodIssues } from './device-input.js';
+import { unguardFormula } from './formula-guard.js';
 import {
   type CandidateKeys,
   candidateKeys,
@@ -407,7 +408,9 @@ function rowOf(
   for (const [i, col] of columns.entries()) {
     if (!col.column) continue;
     let cell = (fields[i] ?? '').trim();
+    // After the placeholder check: a guarded `'-` is a real "-" the export wrote, not an empty cell.
     if (PLACEHOLDERS.has(cell.toLowerCase())) cell = '';
+    else cell = unguardFormula(cell);
     if (cell.includes('\uFFFD')) {
       issues.push({
         file,

@@ -6,6 +6,7 @@
 import type { Actor } from '../accounts/actor.js';
 import type { DbHandle } from '../store/transaction.js';
 import type { Device } from './device.js';
+import { guardFormula } from './formula-guard.js';
 import { streamDevices } from './inventory-service.js';
 
 export const EXPORT_FORMATS = ['csv', 'json'] as const;
@@ -47,13 +48,12 @@ const CSV_COLUMNS: [header: string, value: (d: Device) => string | null][] = [
 
 /**
  * One CSV cell (RFC 4180 quoting). A cell that a spreadsheet would run as a formula (leading `=`, `+`,
- * `-`, `@`, tab or CR, and not a plain number) gets a leading apostrophe: device data partly comes from
- * the network, and an export is opened in Excel. @see OWASP "CSV Injection"
+ * `-`, `@`, tab or CR, and not a plain number) gets a leading apostrophe, which the CMMS import removes
+ * again: device data partly comes from the network, and an export is opened in Excel.
  */
 export function csvCell(value: string | null): string {
   if (value === null) return '';
-  let v = value;
-  if (/^[=+\-@\t\r]/.test(v) && !/^[+-]?\d+(\.\d+)?$/.test(v)) v = `'${v}`;
+  const v = guardFormula(value);
   return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replaceAll('"', '""')}"` : v;
 }
 

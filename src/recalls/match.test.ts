@@ -132,3 +132,83 @@ describe('matchRecallToDevice', () => {
     expect(ids.sort()).toEqual(['a', 'c']);
   });
 });
+
+/**
+ * Real openFDA device recall records of one firm: the RotoProne bed (cfres_id 43492, as in
+ * test/fixtures/recalls/device-recall-sample.json) and the KCI Underbed Inverter
+ * (https://api.fda.gov/device/recall.json?search=cfres_id:32350; code_info cut to its first serials).
+ */
+const rotoProne = prepareRecall({
+  id: 'r2',
+  recallNumber: 'Z-0520-06',
+  productCode: 'IKZ',
+  kNumbers: [],
+  pmaNumbers: [],
+  productDescription:
+    'RotoProne powered patient rotation bed, part #209500, distributed by Kinetic Concepts, Inc., San Antonio, TX.',
+  codeInfo: 'Serial Numbers:  RRFK00036 - RRFK00128.',
+  recallingFirm: 'Kinetic Concepts, Inc',
+});
+const inverter = prepareRecall({
+  id: 'r3',
+  recallNumber: 'Z-0890-04',
+  productCode: 'IOQ',
+  kNumbers: [],
+  pmaNumbers: [],
+  productDescription:
+    'KCI Underbed Inverter, Accessory to Powered Flotation Therapy Bed, manufactured by Kinetic Concepts, Inc., San Antonio, TX.  Model number 201189',
+  codeInfo: 'Serial numbers: IVAK00004, IVAK00023, IVAK00028, IVAK00034, IVAK00033',
+  recallingFirm: 'Kinetic Concepts, Inc',
+});
+
+describe('a recall names the firm and the model as FDA writes them, the inventory as the hospital does', () => {
+  const bed = (over: Partial<DeviceForMatch>) =>
+    device({ manufacturer: 'KCI', model: 'RotoProne', serial: 'RRFK00050', ...over });
+
+  it.each([
+    ['KCI', 'RotoProne'],
+    ['KCI USA, Inc.', 'RotoProne'],
+    ['KCI', 'RotoProne Bed'],
+    ['KCI', 'RotoProne 209500'],
+    ['KCI', 'KCI RotoProne'],
+  ])('%s %s matches Z-0520-06 by its listed serial', (manufacturer, model) => {
+    const d = bed({ manufacturer, model });
+    expect(new DeviceIndex([d]).candidates(rotoProne)).toEqual([d]);
+    expect(matchRecallToDevice(rotoProne, d)).toMatchObject({
+      basis: 'firm-model',
+      confidence: 'high',
+      state: 'matched',
+      evidence: { firm: 'Kinetic Concepts, Inc', serial: 'RRFK00050' },
+    });
+  });
+
+  it('says which names were taken as one firm and which model name was found', () => {
+    const m = matchRecallToDevice(rotoProne, bed({ model: 'KCI RotoProne' }))!;
+    expect(m.evidence.modelNamed).toBe('RotoProne');
+    expect(m.explanation).toBe(
+      'Z-0520-06 → TAG-1: firm Kinetic Concepts, Inc = KCI (both KCI) and the recall names RotoProne; serial RRFK00050 is listed',
+    );
+  });
+
+  it('does not match another product of the firm, another firm, or a unit outside the serial range', () => {
+    expect(matchRecallToDevice(inverter, bed({}))).toBeNull();
+    const underbed = device({ manufacturer: 'KCI', model: 'Underbed Inverter', modelNumber: '201189' });
+    expect(matchRecallToDevice(rotoProne, underbed)).toBeNull();
+    expect(matchRecallToDevice(inverter, underbed)).toMatchObject({ basis: 'firm-model' });
+    // A bed of the same kind: "therapy bed" is in the Inverter recall, but no word of the device's own.
+    expect(matchRecallToDevice(inverter, bed({ model: 'RotoProne Therapy Bed' }))).toBeNull();
+    expect(matchRecallToDevice(rotoProne, bed({ manufacturer: 'Hill-Rom' }))).toBeNull();
+    expect(new DeviceIndex([bed({ manufacturer: 'Hill-Rom' })]).candidates(rotoProne)).toEqual([]);
+    expect(matchRecallToDevice(rotoProne, bed({ serial: 'RRFK00200' }))).toBeNull();
+  });
+
+  it('finds a model word by word, in any order, only when every word of it is in the text', () => {
+    expect(matchRecallToDevice(rotoProne, bed({ model: 'Bed, RotoProne' }))).toMatchObject({
+      evidence: { modelNamed: 'Bed, RotoProne' },
+    });
+    // "rotation bed" is in the text, "Rotation Therapy" is not; the 7 of "Powered 7" could be anywhere.
+    expect(matchRecallToDevice(rotoProne, bed({ model: 'Rotation Therapy' }))).toBeNull();
+    const seven = prepareRecall({ ...rotoProne.recall, codeInfo: 'Serial Numbers: 7 units, RRFK00036.' });
+    expect(matchRecallToDevice(seven, bed({ model: 'Powered 7', serial: null }))).toBeNull();
+  });
+});

@@ -12,7 +12,13 @@
  * list that leaves the device out drops it. High matches are `matched`; the rest are candidates a
  * person confirms or rejects.
  */
-import { resolveManufacturer } from '../matching/names/names.js';
+import {
+  type NameText,
+  nameText,
+  nameWordsIn,
+  resolveManufacturer,
+  withoutLeadingBrand,
+} from '../matching/names/names.js';
 import { type CodeInfo, codeKey, listsCode, parseCodeInfo } from './code-info.js';
 
 export type MatchBasis = 'udi' | '510k' | 'product-code' | 'firm-model';
@@ -83,6 +89,7 @@ export interface PreparedRecall {
   recall: RecallForMatch;
   phrase: string;
   compact: Set<string>;
+  words: NameText;
   code: CodeInfo;
   firmKey: string | null;
   submissions: Set<string>;
@@ -106,6 +113,7 @@ export function prepareRecall(recall: RecallForMatch): PreparedRecall {
     recall,
     phrase: phraseOf(text),
     compact,
+    words: nameText(text),
     code: parseCodeInfo(recall.codeInfo),
     firmKey: recall.recallingFirm ? resolveManufacturer(recall.recallingFirm).key : null,
     submissions: new Set([...recall.kNumbers, ...recall.pmaNumbers].map((s) => s.toUpperCase())),
@@ -119,14 +127,33 @@ function specific(s: string | null): s is string {
   return (k.length >= 3 && /\d/.test(k)) || k.length >= 6;
 }
 
+/**
+ * The recall text names a model as a phrase (`RotoProne`), as one code (`#209500`), or word by word:
+ * FDA describes the product in its own words ("RotoProne powered patient rotation bed, part #209500"),
+ * so a model the hospital records as `RotoProne Bed` or `RotoProne 209500` is named when each of its
+ * words is in the text (generic words aside; see `nameWordsIn`).
+ */
 function named(p: PreparedRecall, s: string | null): boolean {
   if (!specific(s)) return false;
   const ph = phraseOf(s);
-  return p.phrase.includes(ph) || p.compact.has(codeKey(s));
+  return p.phrase.includes(ph) || p.compact.has(codeKey(s)) || nameWordsIn(s, p.words);
+}
+
+/** The model without the maker's brand in front (`KCI RotoProne` → `RotoProne`): recalls rarely repeat it. */
+function withoutBrand(d: DeviceForMatch): string | null {
+  if (!d.model || !d.manufacturer) return null;
+  return withoutLeadingBrand(d.model, firmKeyOf(d.manufacturer)!, d.manufacturer, [])?.name ?? null;
 }
 
 export const firmKeyOf = (name: string | null): string | null =>
   name ? resolveManufacturer(name).key : null;
+
+/** `firm Kinetic Concepts, Inc = KCI (both KCI)`: which table entry made two different names one firm. */
+function firmSame(r: RecallForMatch, d: DeviceForMatch): string {
+  const same = `firm ${r.recallingFirm} = ${d.manufacturer}`;
+  const id = resolveManufacturer(d.manufacturer ?? '');
+  return id.known && r.recallingFirm !== d.manufacturer ? `${same} (both ${id.name})` : same;
+}
 
 export function matchRecallToDevice(p: PreparedRecall, d: DeviceForMatch): RecallMatchResult | null {
   const r = p.recall;
@@ -135,9 +162,13 @@ export function matchRecallToDevice(p: PreparedRecall, d: DeviceForMatch): Recal
   const gudids = [d.gudid, ...d.modelGudid].filter((g): g is GudidInfo => !!g);
   // Which name of the device the recall uses.
   const modelNamed =
-    [d.modelNumber, d.gudid?.modelNumber ?? null, d.gudid?.catalogNumber ?? null, d.model].find((s) =>
-      named(p, s),
-    ) ?? null;
+    [
+      d.modelNumber,
+      d.gudid?.modelNumber ?? null,
+      d.gudid?.catalogNumber ?? null,
+      d.model,
+      withoutBrand(d),
+    ].find((s) => named(p, s)) ?? null;
   if (modelNamed) ev.modelNamed = modelNamed;
   const firmMatch = !!p.firmKey && !!d.manufacturer && firmKeyOf(d.manufacturer) === p.firmKey;
   // The model's product code as the catalogue records it, else as GUDID gives it for the device or model.
@@ -181,14 +212,12 @@ export function matchRecallToDevice(p: PreparedRecall, d: DeviceForMatch): Recal
       confidence = 'medium';
       ev.productCode = r.productCode!;
       ev.firm = r.recallingFirm!;
-      why.push(
-        `product code ${r.productCode}, firm ${r.recallingFirm} = ${d.manufacturer}, and the recall names ${modelNamed}`,
-      );
+      why.push(`product code ${r.productCode}, ${firmSame(r, d)}, and the recall names ${modelNamed}`);
     } else if (firmMatch && modelNamed) {
       basis = 'firm-model';
       confidence = 'low';
       ev.firm = r.recallingFirm!;
-      why.push(`firm ${r.recallingFirm} = ${d.manufacturer} and the recall names ${modelNamed}`);
+      why.push(`${firmSame(r, d)} and the recall names ${modelNamed}`);
     }
   }
   if (!basis) return null;

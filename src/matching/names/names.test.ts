@@ -12,6 +12,8 @@ import {
   manufacturerLookupKeys,
   modelIndexKeys,
   modelKey,
+  nameText,
+  nameWordsIn,
   productExclusions,
   resolveManufacturer,
   resolveManufacturers,
@@ -143,6 +145,32 @@ describe('resolveManufacturer: real ICSMA vendor names', () => {
     expect(id.known).toBe(true);
     expect(id.via[0]).toBe(vendor.trim());
   });
+});
+
+describe('resolveManufacturer: recalling firms of openFDA device recalls', () => {
+  // recalling_firm of Z-0520-06 (cfres_id 43492), and the brand and US company a hospital records.
+  it.each(['Kinetic Concepts, Inc', 'KCI', 'KCI USA, Inc.', 'KCI USA', 'Kinetic Concepts Inc.'])(
+    '%j → kci',
+    (name) => expect(resolveManufacturer(name).key).toBe('kci'),
+  );
+});
+
+describe('nameWordsIn', () => {
+  // product_description of openFDA recall Z-0520-06 (cfres_id 43492).
+  const text = nameText(
+    'RotoProne powered patient rotation bed, part #209500, distributed by Kinetic Concepts, Inc., San Antonio, TX.',
+  );
+  it.each([
+    ['RotoProne Bed', true],
+    ['RotoProne 209500', true],
+    ['RotoProne System', true],
+    ['Rotation Bed', true],
+    ['RotoProne Therapy System', false],
+    ['RotoProne 209501', false],
+    ['Patient System', false],
+    ['Bed 7', false],
+    ['Antonio TX', false],
+  ])('%j: %s', (name, found) => expect(nameWordsIn(name, text)).toBe(found));
 });
 
 describe('resolveManufacturer: aliases and acquisition chains', () => {

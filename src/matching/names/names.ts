@@ -909,6 +909,28 @@ export function compareModelNames(deviceModel: string, productName: string): Nam
   return compareCore(device, profile(base), label);
 }
 
+/** A long text prepared once for {@link nameWordsIn}: a recall's product description, say. */
+export interface NameText {
+  readonly profile: Profile;
+}
+
+export function nameText(text: string): NameText {
+  return { profile: profile(text) };
+}
+
+/**
+ * Does `text` use every significant word of `name` (generic words such as System or Monitor aside), in
+ * any order, with at least one distinctive one: 'RotoProne Bed' and 'RotoProne 209500' in "RotoProne
+ * powered patient rotation bed, part #209500". A name with a word shorter than 3 characters (the 7 of
+ * 'LOGIQ 7', the A of 'Sigma A') is never found this way: such a word turns up anywhere in prose, so
+ * only the name as a phrase can be trusted.
+ */
+export function nameWordsIn(name: string, text: NameText): boolean {
+  const p = profile(name);
+  if (p.significant.length === 0 || p.significant.some((t) => t.length < 3)) return false;
+  return p.significant.some(isDistinctive) && p.significant.every((_, i) => tokenCovered(p, i, text.profile));
+}
+
 /**
  * For indexing: short keys a model name can be found under — its {@link modelKey}, its model-number
  * tokens (also glued/split forms: 'MMT-1740' → 'mmt1740', '1740') and its distinctive words (≥ 4
