@@ -84,6 +84,10 @@ export interface Task {
   state: TaskState;
   due: string | null;
   overdue: boolean;
+  /**
+   * The time to act the task got with its due date (`due − now` then, at least 0), or the decision's SLA
+   * it restarted with after a risk acceptance when none was left (sla-restart.ts); null without a due date.
+   */
   slaSeconds: number | null;
   assignee: string | null;
   departmentContacted: string | null;
