@@ -125,19 +125,27 @@ function applyOverride(
   };
 }
 
-function addDuration(since: string, decision: DeployerDecision, sla: SlaPolicy): Date | null {
-  const t = new Date(since).getTime();
-  const hour = 3600_000;
+/**
+ * The time a decision allows, in seconds; `null` when it sets no deadline (a deferral without `deferDays`).
+ * A task that re-opens with nothing left of its own SLA gets this much (tasks/sla-restart.ts).
+ */
+export function slaSecondsOf(decision: DeployerDecision, sla: SlaPolicy): number | null {
+  const hour = 3600;
   switch (decision) {
     case 'immediate':
-      return new Date(t + sla.immediateHours * hour);
+      return sla.immediateHours * hour;
     case 'out-of-cycle':
-      return new Date(t + sla.outOfCycleDays * 24 * hour);
+      return sla.outOfCycleDays * 24 * hour;
     case 'scheduled':
-      return new Date(t + sla.scheduledDays * 24 * hour);
+      return sla.scheduledDays * 24 * hour;
     default:
-      return sla.deferDays === null ? null : new Date(t + sla.deferDays * 24 * hour);
+      return sla.deferDays === null ? null : sla.deferDays * 24 * hour;
   }
+}
+
+function addDuration(since: string, decision: DeployerDecision, sla: SlaPolicy): Date | null {
+  const seconds = slaSecondsOf(decision, sla);
+  return seconds === null ? null : new Date(new Date(since).getTime() + seconds * 1000);
 }
 
 /**

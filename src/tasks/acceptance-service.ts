@@ -4,7 +4,8 @@
  * approver (an actor holding `risk:accept`) and a required expiry (at most a year). Live tasks in scope
  * move to `risk-accepted` (and tasks created later in scope start there); when the acceptance expires
  * (`expireAcceptances(h, now)`) or is revoked, they re-open with their SLA restarted
- * (due = now + the task's original SLA duration). Each step is audited.
+ * (due = now + what was left of the task's SLA, or its decision's SLA when nothing was: sla-restart.ts).
+ * Each step is audited.
  */
 
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import { invalidInput, notFound } from '../errors.js';
 import { parseInput } from '../inventory/device-input.js';
 import { deviceLabels } from '../inventory/device-label.js';
 import { resolveDevice } from '../inventory/inventory-service.js';
+import type { QueueOptions } from '../risk/queue-service.js';
 import { newId } from '../store/ids.js';
 import {
   type AcceptanceRow,
@@ -32,6 +34,7 @@ import type { DbHandle } from '../store/transaction.js';
 import { acceptanceCovering } from './acceptance-cover.js';
 import { resolveModel } from './campaigns-service.js';
 import { CONTROLS } from './compensating-controls.js';
+import { restartedSla, slaDetails } from './sla-restart.js';
 import { queueTaskEvents } from './task-events.js';
 import { ACCEPTABLE_STATES } from './task-states.js';
 import {
@@ -235,7 +238,10 @@ export interface ExpiryReport {
   }[];
 }
 
-/** Ends one acceptance: its tasks re-open with due = now + their SLA (the acceptance's controls stay recorded). */
+/**
+ * Ends one acceptance: its tasks re-open with their SLA restarted (sla-restart.ts; `queue` carries the
+ * hospital's SLA policy). The acceptance's controls stay recorded.
+ */
 async function endAcceptance(
   tx: DbHandle,
   actor: Actor,
@@ -243,18 +249,19 @@ async function endAcceptance(
   how: 'expire' | 'revoke',
   now: Date,
   reason: string,
+  queue: QueueOptions,
 ): Promise<{ taskId: string; due: string | null }[]> {
   const at = now.toISOString();
   await updateAcceptance(tx, a.id, { state: how === 'expire' ? 'expired' : 'revoked', ended_at: at });
   const tasks = (await tasksInStates(tx, ['risk-accepted'])).filter((t) => t.acceptance_id === a.id);
   const out: { taskId: string; due: string | null }[] = [];
   for (const t of tasks) {
-    const due =
-      t.sla_seconds === null ? null : new Date(now.getTime() + Number(t.sla_seconds) * 1000).toISOString();
+    const sla = await restartedSla(tx, SYSTEM_ACTOR, t, now, queue);
+    const { due } = sla;
     await applyTransition(tx, actor, t as TaskRow, 'open', { reason }, 'acceptance-end', {
       now,
-      patch: { due_at: due },
-      details: { ended: how, acceptanceId: a.id, slaRestarted: t.sla_seconds !== null, due },
+      patch: { due_at: due, sla_seconds: sla.slaSeconds },
+      details: { ended: how, acceptanceId: a.id, slaRestarted: due !== null, ...slaDetails(sla) },
     });
     out.push({ taskId: t.id, due });
   }
@@ -287,6 +294,7 @@ export async function expireAcceptances(
   vdb: DbHandle,
   now: Date = new Date(),
   actor: Actor = SYSTEM_ACTOR,
+  queue: QueueOptions = {},
 ): Promise<ExpiryReport> {
   return withinTransaction(vdb, async (tx) => {
     const report: ExpiryReport = { expired: [] };
@@ -298,6 +306,7 @@ export async function expireAcceptances(
         'expire',
         now,
         `risk acceptance ${a.id} expired on ${a.expires_at}`,
+        queue,
       );
       report.expired.push({ acceptanceId: a.id, vulnerability: a.vuln_key, reopened });
     }
@@ -312,6 +321,7 @@ export async function revokeAcceptance(
   id: string,
   reason: string,
   now: Date = new Date(),
+  queue: QueueOptions = {},
 ): Promise<RiskAcceptance> {
   assertCan(actor, 'risk:accept');
   if (!reason?.trim())
@@ -325,7 +335,7 @@ export async function revokeAcceptance(
       if (!d || !inActorScope(actor, d.site_id)) throw notFound(`Risk acceptance ${id}`);
     }
     if (a.state !== 'active') throw invalidInput(`Risk acceptance ${id} is already ${a.state}`);
-    await endAcceptance(tx, actor, a, 'revoke', now, reason.trim());
+    await endAcceptance(tx, actor, a, 'revoke', now, reason.trim(), queue);
     return toAcceptance(tx, (await getAcceptance(tx, id))!, actor);
   });
 }

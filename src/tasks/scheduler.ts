@@ -4,6 +4,7 @@
  * running `vigil tasks verify`. One run at a time; a failed run is logged and the next one tries again.
  */
 import type { Logger } from 'pino';
+import type { QueueOptions } from '../risk/queue-service.js';
 import type { DbHandle } from '../store/transaction.js';
 import { SYSTEM_ACTOR } from './tasks-service.js';
 import { type MaintenanceReport, runTaskMaintenance } from './verification.js';
@@ -19,10 +20,12 @@ export function scheduleTaskMaintenance(
   log: Pick<Logger, 'info' | 'error'>,
   intervalMs = 3_600_000,
   now: () => Date = () => new Date(),
+  /** The hospital's SLA policy, for tasks re-opened when an acceptance expires. */
+  queue: QueueOptions = {},
 ): MaintenanceSchedule {
   let running: Promise<MaintenanceReport | null> | null = null;
   const runNow = () => {
-    running ??= runTaskMaintenance(vdb, SYSTEM_ACTOR, now())
+    running ??= runTaskMaintenance(vdb, SYSTEM_ACTOR, now(), queue)
       .then((r) => {
         if (r.verification.verified.length || r.expiry.expired.length)
           log.info(

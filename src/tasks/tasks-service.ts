@@ -37,6 +37,7 @@ import {
 import { type DbHandle, transaction } from '../store/transaction.js';
 import { acceptanceCovering } from './acceptance-cover.js';
 import { CONTROLS, type ControlKind } from './compensating-controls.js';
+import { restartedSla, slaDetails } from './sla-restart.js';
 import { queueTaskEvents, taskEventTypes } from './task-events.js';
 import { type Remediation, taskFixText } from './task-fix.js';
 import {
@@ -83,6 +84,10 @@ export interface Task {
   state: TaskState;
   due: string | null;
   overdue: boolean;
+  /**
+   * The time to act the task got with its due date (`due − now` then, at least 0), or the decision's SLA
+   * it restarted with after a risk acceptance when none was left (sla-restart.ts); null without a due date.
+   */
   slaSeconds: number | null;
   assignee: string | null;
   departmentContacted: string | null;
@@ -683,13 +688,17 @@ export async function applyTransition(
   Object.assign(task, patch);
 }
 
-/** `vigil tasks move ID STATE`: one transition by a person, checked against the state machine. */
+/**
+ * `vigil tasks move ID STATE`: one transition by a person, checked against the state machine. `queue`
+ * carries the SLA policy a task leaving a risk acceptance may restart from (sla-restart.ts).
+ */
 export async function moveTask(
   vdb: DbHandle,
   actor: Actor,
   id: string,
   input: unknown,
   now: Date = new Date(),
+  queue: QueueOptions = {},
 ): Promise<Task> {
   assertCan(actor, 'tasks:write');
   const q = parseInput(TaskMoveSchema, input, 'task move');
@@ -707,10 +716,14 @@ export async function moveTask(
     if (q.state === 'verified')
       patch.verification = JSON.stringify({ by: actor.name, method: 'manual', reason: q.reason });
     const extra: { patch: Partial<TaskRow>; now: Date; details?: Record<string, unknown> } = { patch, now };
-    if (q.state === 'open' && view.state === 'risk-accepted' && view.sla_seconds !== null) {
+    if (q.state === 'open' && view.state === 'risk-accepted') {
       // Leaving an acceptance by hand restarts the SLA like an expiry does.
-      patch.due_at = new Date(now.getTime() + Number(view.sla_seconds) * 1000).toISOString();
-      extra.details = { slaRestarted: true, due: patch.due_at };
+      const sla = await restartedSla(tx, SYSTEM_ACTOR, view, now, queue);
+      if (sla.due !== null) {
+        patch.due_at = sla.due;
+        patch.sla_seconds = sla.slaSeconds;
+        extra.details = { slaRestarted: true, ...slaDetails(sla) };
+      }
     }
     await applyTransition(tx, actor, stripView(view), q.state, fields, 'user', extra);
     return readTask(tx, id, now);

@@ -20,6 +20,7 @@
  */
 import type { Actor } from '../accounts/actor.js';
 import { assertCan } from '../accounts/actor.js';
+import type { QueueOptions } from '../risk/queue-service.js';
 import {
   deviceStates,
   findingStates,
@@ -340,14 +341,18 @@ export interface MaintenanceReport {
   expiry: ExpiryReport;
 }
 
-/** `vigil tasks verify` / POST /tasks/verify: verification by the latest imports, then acceptance expiry. */
+/**
+ * `vigil tasks verify` / POST /tasks/verify: verification by the latest imports, then acceptance expiry
+ * (`queue`: the SLA policy re-opened tasks may restart from).
+ */
 export async function runTaskMaintenance(
   vdb: DbHandle,
   actor: Actor,
   now: Date = new Date(),
+  queue: QueueOptions = {},
 ): Promise<MaintenanceReport> {
   assertCan(actor, 'tasks:write');
   const verification = await verifyTasks(vdb, now, actor);
-  const expiry = await expireAcceptances(vdb, now, actor);
+  const expiry = await expireAcceptances(vdb, now, actor, queue);
   return { verification, expiry };
 }

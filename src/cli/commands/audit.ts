@@ -4,6 +4,7 @@
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import {
@@ -13,6 +14,7 @@ import {
   listAudit,
   verifyAuditChain,
 } from '../../audit/audit-log.js';
+import { type RecordedRestore, recordedRestores, restoreReplacing } from '../../backup/audit-anchor.js';
 import { readManifest } from '../../backup/manifest.js';
 import { VigilError } from '../../errors.js';
 import { plural } from '../../format-count.js';
@@ -35,7 +37,15 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
       action(async (o: { against?: string; json?: boolean }) => {
         const { vdb } = await cli.get();
         const result = await verifyAuditChain(vdb);
-        let anchor: { file: string; entries: number; ok: boolean; reason?: string } | undefined;
+        let anchor:
+          | {
+              file: string;
+              entries: number;
+              ok: boolean;
+              reason?: string;
+              replacedByRestore?: RecordedRestore;
+            }
+          | undefined;
         if (o.against) {
           const manifest = await readManifest(o.against);
           if (!manifest)
@@ -45,6 +55,21 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
             );
           const check = await checkAuditAnchor(vdb, manifest.audit);
           anchor = { file: o.against, entries: manifest.audit.entries, ...check };
+          // A backup of a log that a recorded restore replaced (its safety copy, say) shows that restore,
+          // not a cut: the restored log rightly lacks its entries.
+          const restore = check.ok
+            ? undefined
+            : restoreReplacing(await recordedRestores(vdb), {
+                file: resolve(o.against),
+                startedAt: manifest.createdAt,
+              });
+          if (restore)
+            anchor = {
+              ...anchor,
+              ok: true,
+              reason: `it recorded the log that \`vigil db restore\` replaced on ${restore.at} (audit entry ${restore.seq}, which put back ${restore.restoredFile ?? 'a backup'}${restore.restoredCreatedAt ? ` of ${restore.restoredCreatedAt}` : ''}); the restored log rightly does not hold its ${plural(manifest.audit.entries, 'entry', 'entries')}, so this shows no cut. Check against a backup taken since the restore`,
+              replacedByRestore: restore,
+            };
         }
         if (o.json) printJson(anchor ? { ...result, anchor } : result);
         else {
@@ -60,7 +85,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
           }
           if (anchor)
             process.stdout.write(
-              anchor.ok
+              anchor.ok && !anchor.replacedByRestore
                 ? `The ${plural(anchor.entries, 'entry', 'entries')} recorded by backup ${anchor.file} are all still there, unchanged.\n`
                 : `Against backup ${anchor.file}: ${anchor.reason}.\n`,
             );

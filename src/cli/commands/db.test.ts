@@ -1,4 +1,7 @@
-/** `vigil db backup|backups|verify-backup|restore` on a real SQLite file. */
+/**
+ * `vigil db backup|backups|verify-backup|restore` on a real SQLite file, and `vigil audit verify
+ * --against` the backups around a restore.
+ */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -8,12 +11,14 @@ import { cliActor } from '../../../test/factories.js';
 import { addDevice } from '../../inventory/inventory-service.js';
 import { openDatabase, type VigilDatabase } from '../../store/database.js';
 import { migrateToLatest } from '../../store/migrate.js';
+import { registerAuditCommands } from './audit.js';
 import { registerDbCommands } from './db.js';
 
 describe('vigil db backups', () => {
   let vdb: VigilDatabase;
   let dir: string;
   const run = commandRunner(registerDbCommands, () => vdb);
+  const audit = commandRunner(registerAuditCommands, () => vdb);
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-cli-backup-'));
     vdb = await openDatabase(`sqlite:${join(dir, 'vigil.db')}`);
@@ -69,6 +74,34 @@ describe('vigil db backups', () => {
     expect(restored.out).toMatch(/No session was open; everyone signs in again\./);
     const tags = await vdb.db.selectFrom('devices').select('asset_tag').execute();
     expect(tags.map((t) => t.asset_tag)).toEqual(['INF-0042']);
+  });
+
+  it('audit verify --against the safety copy of a restore says the restore replaced that log', async () => {
+    const backups = join(dir, 'backups');
+    const backup = JSON.parse((await run('db', 'backup', '--dir', backups, '--json')).out) as {
+      file: string;
+    };
+    await addDevice(vdb, cliActor, { assetTag: 'INF-0043' });
+    const r = JSON.parse(
+      (await run('db', 'restore', backup.file, '--yes', '--dir', backups, '--json')).out,
+    ) as {
+      safetyCopy: string;
+    };
+    const safety = await audit('audit', 'verify', '--against', r.safetyCopy);
+    expect(safety.code).toBe(0);
+    expect(safety.out).toMatch(
+      new RegExp(
+        `^Audit chain intact: 2 entries verified\\.\\nAgainst backup ${r.safetyCopy}: it recorded the log that \`vigil db restore\` replaced on \\S+ \\(audit entry 2, which put back ${backup.file} of \\S+\\); the restored log rightly does not hold its 3 entries, so this shows no cut\\. Check against a backup taken since the restore\\.\\n$`,
+      ),
+    );
+    const json = JSON.parse((await audit('audit', 'verify', '--against', r.safetyCopy, '--json')).out) as {
+      anchor: { ok: boolean; replacedByRestore: { seq: number; restoredFile: string } };
+    };
+    expect(json.anchor).toMatchObject({ ok: true, replacedByRestore: { seq: 2, restoredFile: backup.file } });
+    // The restored backup itself is still held by the log, as any backup taken since will be.
+    const held = await audit('audit', 'verify', '--against', backup.file);
+    expect(held.code).toBe(0);
+    expect(held.out).toMatch(/recorded by backup .* are all still there, unchanged\.\n$/);
   });
 
   it('encrypt-backup encrypts backups taken before encryption was on, and says what it cannot do', async () => {

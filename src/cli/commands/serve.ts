@@ -139,7 +139,9 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
             },
           );
         // Task verification and risk-acceptance expiry, now and every hour (the match role).
-        const maintenance = roles.has('match') ? scheduleTaskMaintenance(vdb, log) : null;
+        const maintenance = roles.has('match')
+          ? scheduleTaskMaintenance(vdb, log, undefined, undefined, queueOptionsFrom(config))
+          : null;
         void maintenance?.runNow();
         // Alerts raised in this process (API imports, state changes) go to the configured destinations.
         const dispatcher =

@@ -308,7 +308,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
             json?: boolean;
           },
         ) => {
-          const { vdb } = await cli.get();
+          const { vdb, config } = await cli.get();
           const t = await moveTask(
             vdb,
             cli.actor(),
@@ -323,6 +323,8 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
               appliedAt: o.appliedAt,
               reason: o.reason,
             }),
+            new Date(),
+            queueOptionsFrom(config),
           ).catch((e: unknown) => {
             throw withMoveFlags(e);
           });
@@ -472,8 +474,15 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
     .requiredOption('--reason <text>')
     .action(
       action(async (id: string, o: { reason: string }) => {
-        const { vdb } = await cli.get();
-        const a = await revokeAcceptance(vdb, cli.actor(), id, o.reason);
+        const { vdb, config } = await cli.get();
+        const a = await revokeAcceptance(
+          vdb,
+          cli.actor(),
+          id,
+          o.reason,
+          new Date(),
+          queueOptionsFrom(config),
+        );
         process.stdout.write(`Risk acceptance ${a.id} is ${a.state}.\n`);
       }),
     );
@@ -572,8 +581,8 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: { json?: boolean }) => {
-        const { vdb } = await cli.get();
-        const r = await runTaskMaintenance(vdb, cli.actor());
+        const { vdb, config } = await cli.get();
+        const r = await runTaskMaintenance(vdb, cli.actor(), new Date(), queueOptionsFrom(config));
         if (o.json) return printJson(r);
         for (const v of r.verification.verified)
           process.stdout.write(`verified ${v.taskId}: ${v.evidence.summary}\n`);

@@ -2,15 +2,20 @@
  * Evidence `audit-controls`: met while the chain verifies and the log still holds the head the newest
  * good backup recorded; not met once entries recorded by a backup were cut off the end, which the chain
  * alone does not show; not met while the log is empty (a fresh database, before anything happened).
- * The backup is a real one (src/backup) of a real SQLite file.
+ * The backup is a real one (src/backup) of a real SQLite file. A legitimate `vigil db restore` (a real
+ * backup put back, on SQLite and, with VIGIL_TEST_PG, PostgreSQL) is not a cut: the backups of the log it
+ * replaced (its safety copy among them) are passed over, while a cut after it is still caught.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupTestDatabases } from '../../../test/backup-databases.js';
+import { DIALECTS } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
-import { createBackup } from '../../backup/backups.js';
+import { listAudit } from '../../audit/audit-log.js';
+import { createBackup, restoreBackup } from '../../backup/backups.js';
 import { addDevice } from '../../inventory/inventory-service.js';
 import { openDatabase, type VigilDatabase } from '../../store/database.js';
 import { migrateToLatest } from '../../store/migrate.js';
@@ -59,5 +64,70 @@ describe('audit-controls evidence against backups', () => {
       /^against the backup of \d{4}-\d\d-\d\d: entry 2, the last one when the backup was taken, is missing: the log was cut short$/,
     );
     expect(cut.figures).toMatchObject({ chainIntact: true, holdsBackupHead: false });
+  });
+});
+
+describe.each(DIALECTS)('audit-controls evidence after a restore on %s', (dialect) => {
+  const database = backupTestDatabases();
+  const tmp = () => mkdtempSync(join(tmpdir(), 'vigil-audit-restore-'));
+  const collect = (vdb: VigilDatabase) =>
+    collectAuditControls({ h: vdb, now: new Date(), siteIds: undefined });
+  const dropAppendOnly = (vdb: VigilDatabase) =>
+    dialect === 'sqlite'
+      ? sql`DROP TRIGGER audit_log_no_delete`.execute(vdb.db)
+      : sql`DROP TRIGGER audit_log_append_only ON audit_log`.execute(vdb.db);
+
+  /** A backup, a later one of more work, then the first restored: two backups of the replaced log. */
+  async function restored(vdb: VigilDatabase, dir: string) {
+    await addDevice(vdb, cliActor, { assetTag: 'PUMP-1' });
+    const first = await createBackup(vdb, { dir, trigger: 'manual', actor: cliActor });
+    await addDevice(vdb, cliActor, { assetTag: 'PUMP-2' });
+    await addDevice(vdb, cliActor, { assetTag: 'PUMP-3' });
+    const later = await createBackup(vdb, { dir, trigger: 'manual', actor: cliActor });
+    const r = await restoreBackup(vdb, first.file, { dir, actor: cliActor });
+    return { first, later, safetyCopy: r.safetyCopy! };
+  }
+
+  it('a restore is not a cut: the backups of the replaced log do not count, the restored one does', async () => {
+    const vdb = await database(dialect);
+    const { first, later } = await restored(vdb, tmp());
+    // The safety copy recorded the replaced log's head, which the restored log does not hold.
+    expect(later.manifest.audit.entries).toBeGreaterThan(first.manifest.audit.entries);
+    const e = await collect(vdb);
+    expect(e.status).toBe('met');
+    expect(e.figures).toMatchObject({
+      chainIntact: true,
+      holdsBackupHead: true,
+      lastBackupAt: first.manifest.createdAt,
+      backupsReplacedByRestore: 2,
+    });
+    expect(e.reason).toMatch(
+      /including the 1 the backup of \d{4}-\d\d-\d\d recorded; 2 backups of the log a recorded restore replaced not counted$/,
+    );
+  });
+
+  it('a cut after the restore is still caught, against a backup taken since or the safety copy', async () => {
+    const vdb = await database(dialect);
+    const dir = tmp();
+    await restored(vdb, dir);
+    const [restore] = await listAudit(vdb, { action: 'db.restore' });
+    await addDevice(vdb, cliActor, { assetTag: 'CT-9' });
+    const since = await createBackup(vdb, { dir, trigger: 'manual', actor: cliActor });
+    expect(await collect(vdb)).toMatchObject({
+      status: 'met',
+      figures: { lastBackupAt: since.manifest.createdAt },
+    });
+
+    await dropAppendOnly(vdb);
+    // Cut back to before the backup taken since: that backup catches it.
+    await vdb.db.deleteFrom('audit_log').where('seq', '>', restore!.seq).execute();
+    const cut = await collect(vdb);
+    expect(cut).toMatchObject({ status: 'not-met', figures: { holdsBackupHead: false } });
+    expect(cut.reason).toMatch(/the log was cut short$/);
+    // Cut back to before the restore's own entry: no restore is recorded any more, the safety copy counts.
+    await vdb.db.deleteFrom('audit_log').where('seq', '>=', restore!.seq).execute();
+    const gone = await collect(vdb);
+    expect(gone).toMatchObject({ status: 'not-met', figures: { backupsReplacedByRestore: 0 } });
+    expect(gone.reason).toMatch(/the log was cut short$/);
   });
 });

@@ -254,7 +254,8 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(MaintenanceSchema, 'Report') },
     }),
     async (c) => {
-      const r = await runTaskMaintenance(c.get('ctx').vdb, actorOf(c));
+      const ctx = c.get('ctx');
+      const r = await runTaskMaintenance(ctx.vdb, actorOf(c), new Date(), queueOptionsFrom(ctx.config));
       return c.json(r as unknown as z.infer<typeof MaintenanceSchema>, 200);
     },
   )
@@ -298,8 +299,19 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
       },
       responses: { 200: json(TaskSchema, 'Moved') },
     }),
-    async (c) =>
-      c.json(await moveTask(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+    async (c) => {
+      const ctx = c.get('ctx');
+      const { id } = c.req.valid('param');
+      const moved = await moveTask(
+        ctx.vdb,
+        actorOf(c),
+        id,
+        c.req.valid('json'),
+        new Date(),
+        queueOptionsFrom(ctx.config),
+      );
+      return c.json(moved, 200);
+    },
   )
   .openapi(
     defineRoute('tasks:read', {
@@ -411,9 +423,15 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const body = c.req.valid('json');
       const reason = typeof body['reason'] === 'string' ? body['reason'] : '';
-      return c.json(
-        await revokeAcceptance(c.get('ctx').vdb, actorOf(c), c.req.valid('param').id, reason),
-        200,
+      const ctx = c.get('ctx');
+      const revoked = await revokeAcceptance(
+        ctx.vdb,
+        actorOf(c),
+        c.req.valid('param').id,
+        reason,
+        new Date(),
+        queueOptionsFrom(ctx.config),
       );
+      return c.json(revoked, 200);
     },
   );
