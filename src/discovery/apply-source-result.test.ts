@@ -350,6 +350,50 @@ describe.each(DIALECTS)('the OS across imports, by confidence, on %s', (dialect)
     });
   });
 
+  it("the OS version follows confidence too, only with the device's OS and never to a coarser grain", async () => {
+    vdb = await freshDatabase(dialect);
+    // One workstation's OS and version as each source names them, each with its own confidence.
+    const seenAs = (
+      kind: 'capture' | 'nmap',
+      seen: string,
+      os: [string, number],
+      osVersion: [string, number],
+    ) => {
+      const evidence = kind === 'nmap' ? scanEv : dhcpEv;
+      const r = workstation(os[0], os[1], evidence, seen);
+      r.hosts[0]!.identity.osVersion = { value: osVersion[0], confidence: osVersion[1], evidence };
+      return applySourceResult(vdb, cliActor, r, { kind, file: evidence.file });
+    };
+    const shown = async () => {
+      const d = await showDevice(vdb, cliActor, '02:00:5e:20:00:50');
+      return `${d.os} ${d.osVersion}`;
+    };
+    await seenAs('capture', '2026-11-20T10:00:00.000Z', ['Windows', 0.75], ['10', 0.75]);
+    expect(await shown()).toBe('Windows 10');
+    // As sure, and finer: the build replaces the bare major version.
+    await seenAs('capture', '2026-11-21T10:00:00.000Z', ['Windows', 0.75], ['10.0.19045', 0.75]);
+    expect(await shown()).toBe('Windows 10.0.19045');
+    // As sure, but coarser: "10" does not replace "10.0.19045", and the fact shown stays explained.
+    await seenAs('capture', '2026-11-22T10:00:00.000Z', ['Windows', 0.75], ['10', 0.75]);
+    expect(await shown()).toBe('Windows 10.0.19045');
+    expect(
+      (await showDevice(vdb, cliActor, '02:00:5e:20:00:50')).facts
+        .filter((f) => f.field === 'osVersion')
+        .map((f) => [f.source, f.value, f.confidence]),
+    ).toEqual([['capture', '10.0.19045', 0.75]]);
+    // nmap replaces the OS, and its version comes with it.
+    await seenAs('nmap', '2026-11-23T10:00:00.000Z', ['Linux', 0.98], ['5.X', 0.98]);
+    expect(await shown()).toBe('Linux 5.X');
+    const [audit] = await listAudit(vdb, { action: 'device.observe' });
+    expect(audit?.summary).toMatchObject({
+      before: { os: 'Windows', osVersion: '10.0.19045' },
+      after: { os: 'Linux', osVersion: '5.X' },
+    });
+    // A surer version of another OS family, whose OS does not replace the device's, stays out.
+    await seenAs('capture', '2026-11-24T10:00:00.000Z', ['Windows', 0.75], ['11', 0.99]);
+    expect(await shown()).toBe('Linux 5.X');
+  });
+
   it('within one source too, and an equal confidence replaces; a declared OS never moves', async () => {
     vdb = await freshDatabase(dialect);
     // An SSH banner's Linux, then a later capture's DHCP guess: the capture's fact keeps the banner's.

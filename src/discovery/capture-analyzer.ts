@@ -103,6 +103,11 @@ interface ConnState {
   dissector: Dissector | undefined;
   probes: number;
   evidenceBase: string;
+  /**
+   * The dissector recognised the server's side of the stream: only then does the connection's
+   * conversation carry `protocol` (a scanner's HTTP GET to a DICOM port is not HTTP).
+   */
+  answered?: boolean;
   /** An HTTP request for an admin-looking path, waiting for the server's answer. */
   pendingAdmin?: { hint: string; path: string } | undefined;
   /** An HTTP request to a patient query API (Orthanc REST, DICOMweb QIDO/WADO), waiting for the answer. */
@@ -152,6 +157,21 @@ export function probeProtocol(from: TcpRole, bytes: Uint8Array, serverPort: numb
   if (from === 'client' && looksLikeMqttConnect(bytes)) return 'mqtt';
   if (serverPort === 1883) return 'mqtt';
   return undefined;
+}
+
+/** An event a dissector made of the server's bytes that is not a complaint about them. */
+function isServerAnswer(e: unknown): boolean {
+  const type = (e as { type?: unknown }).type;
+  return type !== 'error' && type !== 'garbage';
+}
+
+/**
+ * The protocol a connection's conversation is labelled with: the one the server answered in. A data
+ * connection its FTP control connection announced is FTP data whichever side sends.
+ */
+function conversationProtocol(st: ConnState): Protocol | null {
+  if (st.protocol === 'ftp-data') return st.protocol;
+  return st.answered && st.protocol !== undefined && st.protocol !== 'unknown' ? st.protocol : null;
 }
 
 function newDissector(p: Protocol): Dissector {
@@ -587,6 +607,10 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.packetIndex = packetIndex;
     this.packetTime = time;
     const events = st.dissector.feed(from, bytes, packetIndex, time);
+    // The server's bytes are its protocol when they open like it (Telnet option negotiation, without a
+    // line of text yet) or when the dissector made something of them.
+    if (from === 'server' && !st.answered)
+      st.answered = probeProtocol('server', bytes, 0) === st.protocol || events.some(isServerAnswer);
     for (const e of events) this.onEvent(conn, st, e as AnyEvent);
   }
 
@@ -596,7 +620,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     if (st && end) for (const e of end.call(st.dissector)) this.onEvent(conn, st, e as AnyEvent);
     // A default login the server never refused (Telnet has no success message) counts as in use.
     if (st?.pendingDefault) this.loginOutcome(conn, st, 'not refused');
-    this.flows.tcp(conn, st?.protocol === undefined || st.protocol === 'unknown' ? null : st.protocol);
+    this.flows.tcp(conn, st === undefined ? null : conversationProtocol(st));
     // The tracker keeps a closed connection a while longer (its last ACKs), and the conversation
     // summaries until those are counted, but delivers nothing more: the dissector and its buffers can go
     // now rather than after thousands more connections (they were most of what the collector had to move).

@@ -70,6 +70,21 @@ describe('flow summaries from captures', () => {
     );
   });
 
+  it("labels a scanner's conversation by what the server answered, not by the probes it ignored", async () => {
+    // nmap -sV sends an HTTP GET (tshark frame 457), OPTIONS and TLS ClientHellos to storescp's DICOM port;
+    // storescp resets them and answers only its dicom-ping A-ASSOCIATE-RQ with an A-ASSOCIATE-AC (frame 2500).
+    // Orthanc's DICOM port 4242 gets the same; its HTTP port 8042 answers HTTP.
+    const r = await analyzeCapture(join(fixtures, 'monitor/08-nmap-scan.pcap'), { file: 'scan.pcap' });
+    const label = (server: string, port: number) =>
+      r.flows!.find((f) => f.client === '10.20.0.99' && f.server === server && f.port === port)?.protocol;
+    expect(label('10.20.0.10', 104)).toBe('dicom');
+    expect(label('10.20.0.11', 4242)).toBe('dicom');
+    expect(label('10.20.0.10', 2762)).toBe('tls');
+    expect(label('10.20.0.11', 8042)).toBe('http');
+    // Telnet answers nmap with option negotiation only: still Telnet.
+    expect(label('10.20.0.40', 23)).toBe('telnet');
+  });
+
   it('folds UDP flows (DNS, DHCP with the server on 67) and leaves out broadcast and multicast', async () => {
     const r = await analyzeCapture(join(fixtures, 'captures/01-dhcp-dns-mdns.pcap'), { file: '01.pcap' });
     const udp = r.flows!.filter((f) => f.transport === 'udp');

@@ -5,10 +5,11 @@
  * Observed values are facts of their source: they fill fields nobody has declared, and where they
  * differ from a declared value they are shown as conflicts, never written over it. A firmware or
  * software version nobody declared follows the latest sighting (a pump seen on new firmware after its
- * update); what a device is (manufacturer, model, class, OS version) keeps the value first observed,
- * since a later sighting with less evidence (a DHCP request without the DICOM traffic) would otherwise
- * turn a CT scanner into a PC. The OS follows confidence instead: a value at least as sure as the one
- * shown replaces it, whichever import came first.
+ * update); what a device is (manufacturer, model, class) keeps the value first observed, since a later
+ * sighting with less evidence (a DHCP request without the DICOM traffic) would otherwise turn a CT
+ * scanner into a PC. The OS and its version follow confidence instead: a value at least as sure as the
+ * one shown replaces it, whichever import came first (a version only with the device's OS, and never a
+ * finer version by a coarser one of equal confidence).
  */
 import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -96,7 +97,8 @@ const earlier = (a: string, b: string) => (a < b ? a : b);
  * Fields whose current value follows the latest sighting when nobody has declared them, each with the
  * fields that say what it is the version of: a sighting that names another product than the device's is
  * no newer version of it. Not the OS version: captures and scanners name it at different grains (DHCP's
- * "10/11", a User-Agent's "10", nmap's kernel generation "4.X"), so it would change with every source.
+ * "10/11", a User-Agent's "10", nmap's kernel generation "4.X"), so it would change with every source;
+ * it follows confidence (`BY_CONFIDENCE`).
  */
 const FOLLOWS_LATEST = new Map<FactField, FactField[]>([
   ['firmwareVersion', ['manufacturer', 'model']],
@@ -107,9 +109,34 @@ const FOLLOWS_LATEST = new Map<FactField, FactField[]>([
  * Fields whose device value an observed value replaces when it is at least as sure as the one the value
  * rests on (or that one has no confidence): sources guess the OS with very different certainty (nmap OS
  * detection at 98 % or an SSH banner, against a DHCP vendor class or a TTL), and the order of imports
- * should not decide which guess the device shows.
+ * should not decide which guess the device shows. `os` comes first: whether it is replaced decides
+ * which OS a version may pair with.
  */
-const BY_CONFIDENCE: ReadonlySet<FactField> = new Set(['os']);
+const BY_CONFIDENCE: readonly FactField[] = ['os', 'osVersion'];
+
+/** How many parts a version names ("10.0.19045": 3, "10": 1, "Debian 12": 2): its grain. */
+const versionParts = (v: string) => v.split(/[\s._-]+/).filter(Boolean).length;
+
+/**
+ * Whether the sighting's OS version may replace the device's at all: it must come with the device's OS
+ * (or with the OS this sighting makes the device's), since a version of another OS family would pair
+ * with the wrong one; sources name versions at different grains (DHCP's "10", a build's "10.0.19045"),
+ * so a coarser version replaces a finer one only when it is surer.
+ */
+function osVersionPairs(
+  d: { [F in FactField]?: unknown },
+  obs: Observation,
+  replacingOs: boolean,
+  value: string,
+  confidence: number,
+  current: number | null,
+): boolean {
+  const os = obs.facts?.os;
+  if (os === undefined || d['os'] == null) return false;
+  if (!replacingOs && !sameObserved('os', os, String(d['os']))) return false;
+  const surer = current !== null && confidence > current;
+  return surer || versionParts(value) >= versionParts(String(d['osVersion']));
+}
 
 /**
  * The confidence of what the device's value of `field` rests on: the highest of the observed facts that
@@ -149,6 +176,7 @@ function outranked(
     );
     if (older) continue;
     const current = currentConfidence(field, d, known);
+    if (field === 'osVersion' && !osVersionPairs(d, obs, out.has('os'), value, confidence, current)) continue;
     if (current === null || confidence >= current) out.add(field);
   }
   return out;

@@ -26,7 +26,7 @@ import {
   showPolicy,
   simulatePolicy,
 } from './policy-service.js';
-import { mdnsTraceFlows, SGH_SEGMENTS, seedSgh } from './policy-test-fixtures.js';
+import { llmnrTraceFlows, mdnsTraceFlows, SGH_SEGMENTS, seedSgh } from './policy-test-fixtures.js';
 
 const CAPTURES = [
   'dicom-ct-store.pcap',
@@ -237,7 +237,7 @@ describe.each(DIALECTS)('a proposal after a real nmap scan on %s', (dialect) => 
   });
 });
 
-describe.each(DIALECTS)('link-local and mDNS flows in a proposal on %s', (dialect) => {
+describe.each(DIALECTS)('link-local, mDNS and LLMNR flows in a proposal on %s', (dialect) => {
   let vdb: VigilDatabase;
   afterAll(async () => vdb?.close());
 
@@ -245,17 +245,24 @@ describe.each(DIALECTS)('link-local and mDNS flows in a proposal on %s', (dialec
     vdb = await freshDatabase(dialect);
     await seedSgh(vdb, cliActor);
     // The capture's unicast mDNS answers are stored; the trace's multicast and fe80:: packets come as a
-    // Zeek conn.log would give them.
+    // Zeek conn.log would give them, and the LLMNR queries of a Zeek dns.log.
     await importCaptureFile(vdb, capture('01-dhcp-dns-mdns.pcap'));
-    const flows = [...(await listCommunications(vdb)).map(fromCommunication), ...mdnsTraceFlows()];
+    const flows = [
+      ...(await listCommunications(vdb)).map(fromCommunication),
+      ...mdnsTraceFlows(),
+      ...llmnrTraceFlows(),
+    ];
     const r = await proposeDraft(vdb, cliActor, { name: 'discovery' }, { flows });
-    expect(r).toMatchObject({ flows: flows.length, refused: 0, linkLocal: 3, mdns: 21 });
-    expect(r.policy.rules.filter((x) => x.port === 5353 || x.transport === 'icmp')).toEqual([]);
+    expect(r).toMatchObject({ flows: flows.length, refused: 0, linkLocal: 3, mdns: 21, llmnr: 16 });
+    expect(
+      r.policy.rules.filter((x) => x.port === 5353 || x.port === 5355 || x.transport === 'icmp'),
+    ).toEqual([]);
     expect((await listAudit(vdb, { action: 'policy.propose' }))[0]?.summary).toMatchObject({
       flows: flows.length,
       refused: 0,
       linkLocal: 3,
       mdns: 21,
+      llmnr: 16,
     });
   });
 });

@@ -191,6 +191,8 @@ export interface ProposeResult extends StoredPolicy {
   linkLocal: number;
   /** Of those, mDNS (224.0.0.251 / ff02::fb, 5353/udp), left out: discovery within one link. */
   mdns: number;
+  /** Of those, LLMNR (224.0.0.252 / ff02::1:3, 5355/udp), left out: name resolution within one link. */
+  llmnr: number;
   /** What changes against the approved policy of the same scope (every rule added when there is none). */
   diff: PolicyDiff;
   /** The approved policy `diff` compares with; null when the scope has none yet. */
@@ -249,14 +251,15 @@ export async function proposeDraft(
   );
   const current = await approvedPolicy(h, policyScope(siteId));
   const diff = diffPolicies(current ? toStored(current).policy : null, policy);
-  // Each flow left out is counted once: link-local and mDNS before refused.
-  const { linkLocal, mdns } = countNonSegment(flows);
+  // Each flow left out is counted once: link-local, mDNS and LLMNR before refused.
+  const { linkLocal, mdns, llmnr } = countNonSegment(flows);
   const refusedFlows = flows.filter((f) => refused(f) && !nonSegmentKind(f)).length;
   const stored = await saveDraft(h, actor, siteId, policy, 'proposed', {
     flows: flows.length,
     refused: refusedFlows,
     linkLocal,
     mdns,
+    llmnr,
     added: diff.added.length,
     removed: diff.removed.length,
     guidance: applied.length,
@@ -268,6 +271,7 @@ export async function proposeDraft(
     refused: refusedFlows,
     linkLocal,
     mdns,
+    llmnr,
     diff,
     approvedId: current?.id ?? null,
     guidance: applied,

@@ -63,6 +63,36 @@ export function mdnsTraceFlows(): PolicyFlow[] {
     });
 }
 
+/**
+ * One PolicyFlow per LLMNR query Zeek logged in RITA's test data (`test/fixtures/policy/llmnr-zeek-dns.log`,
+ * a Zeek TSV dns.log read by its `#fields` line): to the LLMNR group on 5355/udp, named `dns` as Zeek's
+ * DNS analyzer named it.
+ */
+export function llmnrTraceFlows(): PolicyFlow[] {
+  const lines = readFileSync(fixturePath('llmnr-zeek-dns.log'), 'utf8').split('\n');
+  const fields = lines
+    .find((l) => l.startsWith('#fields\t'))!
+    .split('\t')
+    .slice(1);
+  return lines
+    .filter((l) => l && !l.startsWith('#'))
+    .map((line, i) => {
+      const row = Object.fromEntries(line.split('\t').map((v, j) => [fields[j], v]));
+      const time = new Date(Math.round(Number(row['ts']) * 1000)).toISOString();
+      return {
+        client: row['id.orig_h']!,
+        server: row['id.resp_h']!,
+        port: Number(row['id.resp_p']),
+        transport: row['proto'] as 'udp',
+        protocol: 'dns',
+        connections: 1,
+        firstSeen: time,
+        lastSeen: time,
+        evidence: { file: 'dns.log', packet: i + 1, time },
+      };
+    });
+}
+
 /** The LAN of the shared captures: imaging/clinical 10.20.0.0/24 + fd00:20::/64, lab 10.30.0.0/24. */
 export const SGH_SEGMENTS = [
   { name: 'clinical', cidrs: ['10.20.0.0/24', 'fd00:20::/64'], zone: 'clinical' },

@@ -199,12 +199,13 @@ describe('link-local and mDNS flows', () => {
 describe("a scanner's rule names the protocol the port's other clients speak", () => {
   const fixture = (path: string) => new URL(`../../test/fixtures/${path}`, import.meta.url).pathname;
 
-  it("DICOM on 104, although nmap's probe of it looked like HTTP", async () => {
+  it("DICOM on 104, which nmap's probes reached (only the server's answers label a conversation)", async () => {
     const scan = await analyzeCapture(fixture('monitor/08-nmap-scan.pcap'), { file: '08-nmap-scan.pcap' });
     const dicom = await analyzeCapture(fixture('captures/02-dicom-cleartext.pcap'), { file: '02.pcap' });
     const flows = [...(scan.flows ?? []), ...(dicom.flows ?? [])].map(fromFlowSummary);
     const probe = flows.find((f) => f.client === '10.20.0.99' && f.port === 104 && !refused(f))!;
-    expect(probe.protocol).toBe('http');
+    // Its HTTP and TLS probes went unanswered; storescp answered its dicom-ping association.
+    expect(probe.protocol).toBe('dicom');
     const policy = proposePolicy(new NetworkMap(sghInventory()), flows, {
       scanners: new Set(['10.20.0.99']),
     });
@@ -212,11 +213,12 @@ describe("a scanner's rule names the protocol the port's other clients speak", (
       policy.rules.find((x) => x.port === port && x.from.hosts?.includes('10.20.0.99'))!;
     expect(fromScanner(104).protocol).toBe('dicom');
     expect(fromScanner(104).reason).toMatch(/ 104\/tcp dicom, /);
-    // The modalities' own rule is unchanged; a port only the scanner used keeps the scanner's label.
+    // The modalities' own rule is unchanged; a port only the scanner used keeps the label the server
+    // answered in (DICOM-TLS: a TLS ServerHello).
     expect(policy.rules.find((x) => x.port === 104 && x.from.deviceClass === 'imaging-ct')!.protocol).toBe(
       'dicom',
     );
-    expect(fromScanner(2762).protocol).toBe('http');
+    expect(fromScanner(2762).protocol).toBe('tls');
   });
 });
 

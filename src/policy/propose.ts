@@ -9,7 +9,7 @@
  * never widened to a whole zone. A TCP conversation the server only ever refused or left unanswered
  * (a scanner's probe of a closed port) is no need and proposes nothing; what a host that scanned the
  * network (a port-scan alert) did reach is pinned to its address and flagged, under the protocol the
- * port's other clients speak. Link-local and mDNS traffic stays on its link and proposes nothing. A rule
+ * port's other clients speak. Link-local, mDNS and LLMNR traffic stays on its link and proposes nothing. A rule
  * lists several clients and several servers only when each client reached each server. Pure and
  * deterministic: the same flows give the same policy.
  */
@@ -221,7 +221,7 @@ export function proposePolicy(
   for (const f of flows) {
     // A TCP or UDP flow without a port cannot be written as a firewall rule.
     if (f.transport !== 'icmp' && f.port === 0) continue;
-    // Link-local and mDNS traffic stays on its link: no firewall between segments needs a rule for it.
+    // Link-local, mDNS and LLMNR traffic stays on its link: no firewall between segments needs a rule for it.
     if (nonSegmentKind(f)) continue;
     if (refused(f)) continue;
     // An FTP data connection's port is ephemeral: the rule for its FTP session (21/tcp) covers it, with

@@ -345,10 +345,11 @@ describe.each(DIALECTS)(
           (s) => s.properties,
         )!;
         expect(response.required).toContain('guidance');
-        // What the proposal left out, counted: refused attempts, link-local and mDNS flows.
-        expect(response.required).toEqual(expect.arrayContaining(['refused', 'linkLocal', 'mdns']));
+        // What the proposal left out, counted: refused attempts, link-local, mDNS and LLMNR flows.
+        expect(response.required).toEqual(expect.arrayContaining(['refused', 'linkLocal', 'mdns', 'llmnr']));
         expect(response.properties?.['linkLocal']).toMatchObject({ type: 'integer' });
         expect(response.properties?.['mdns']).toMatchObject({ type: 'integer' });
+        expect(response.properties?.['llmnr']).toMatchObject({ type: 'integer' });
         expect(response.properties?.['guidance']).toEqual({
           type: 'array',
           items: { $ref: '#/components/schemas/AppliedGuidance' },

@@ -78,7 +78,7 @@ describe('vigil policy propose --zones (built binary)', () => {
     const json = JSON.parse(
       vigil(['policy', 'propose', '--site', 'SGH', '--capture', mdns, '--json']).stdout,
     );
-    expect(json).toMatchObject({ linkLocal: 0, mdns: 3 });
+    expect(json).toMatchObject({ linkLocal: 0, mdns: 3, llmnr: 0 });
   });
 
   it('groups by department and lists the port guidance with its source', () => {

@@ -162,6 +162,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
             r.refused ? `${r.refused} TCP conversations the server only refused or never answered` : '',
             r.linkLocal ? `${r.linkLocal} link-local` : '',
             r.mdns ? `${r.mdns} mDNS` : '',
+            r.llmnr ? `${r.llmnr} LLMNR` : '',
           ].filter(Boolean);
           process.stdout.write(
             `\nFrom ${plural(r.flows, 'flow')}` +

@@ -29,8 +29,8 @@ describe.each(DIALECTS)('policy API on %s', (dialect) => {
     expect(proposed.status, await proposed.clone().text()).toBe(201);
     const draft = (await proposed.json()) as { id: string; state: string; flows: number; ruleCount: number };
     expect(draft.state).toBe('draft');
-    // HL7 over MLLP only: nothing link-local or mDNS to leave out, and the answer says so.
-    expect(draft).toMatchObject({ refused: 0, linkLocal: 0, mdns: 0 });
+    // HL7 over MLLP only: nothing link-local, mDNS or LLMNR to leave out, and the answer says so.
+    expect(draft).toMatchObject({ refused: 0, linkLocal: 0, mdns: 0, llmnr: 0 });
     expect(draft.flows).toBeGreaterThan(0);
     expect(draft.ruleCount).toBeGreaterThan(0);
 

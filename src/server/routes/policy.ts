@@ -141,6 +141,9 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
             mdns: z.number().int().openapi({
               description: 'mDNS flows (224.0.0.251 / ff02::fb, 5353/udp) among `flows`: left out',
             }),
+            llmnr: z.number().int().openapi({
+              description: 'LLMNR flows (224.0.0.252 / ff02::1:3, 5355/udp) among `flows`: left out',
+            }),
             diff: z.record(z.string(), z.unknown()),
             approvedId: z.string().nullable().openapi({
               description: 'The approved policy `diff` compares with; null when the scope has none yet',

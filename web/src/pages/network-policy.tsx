@@ -180,6 +180,7 @@ export function PolicyTab({ site, siteField }: { site: string; siteField: ReactN
         d.refused ? `${d.refused} refused or unanswered` : '',
         d.linkLocal ? `${d.linkLocal} link-local` : '',
         d.mdns ? `${d.mdns} mDNS` : '',
+        d.llmnr ? `${d.llmnr} LLMNR` : '',
       ].filter(Boolean);
       return `Draft version ${d.version} proposed from ${plural(d.flows, 'observed flow')}${leftOut.length ? ` (left out: ${leftOut.join(', ')})` : ''}: ${plural(d.ruleCount, 'rule')} (${diff.added?.length ?? 0} added, ${diff.removed?.length ?? 0} removed against the approved policy).`;
     });
