@@ -129,44 +129,8 @@ export async function keepAccessClosed(tx: DbHandle, before: AccessState): Promi
         .execute();
     if (c.password_changed_at > r.password_changed_at) kept.passwordsFromBeforeBackup.push(r.username);
   }
-  if (before.revokedApiTokens.length) {
-    const reopened = await tx.db
-      .selectFrom('api_tokens')
-      .select(['id', 'name'])
-      .where('revoked_at', 'is', null)
-      .where('id', 'in', before.revokedApiTokens)
-      .execute();
-    if (reopened.length)
-      await tx.db
-        .updateTable('api_tokens')
-        .set({ revoked_at: now })
-        .where(
-          'id',
-          'in',
-          reopened.map((t) => t.id),
-        )
-        .execute();
-    kept.tokensKeptRevoked = reopened.map((t) => t.name);
-  }
-  if (before.revokedScimTokens.length) {
-    const reopened = await tx.db
-      .selectFrom('scim_tokens')
-      .select(['id', 'name'])
-      .where('revoked_at', 'is', null)
-      .where('id', 'in', before.revokedScimTokens)
-      .execute();
-    if (reopened.length)
-      await tx.db
-        .updateTable('scim_tokens')
-        .set({ revoked_at: now })
-        .where(
-          'id',
-          'in',
-          reopened.map((t) => t.id),
-        )
-        .execute();
-    kept.scimTokensKeptRevoked = reopened.map((t) => t.name);
-  }
+  kept.tokensKeptRevoked = await revokeAgain(tx, 'api_tokens', before.revokedApiTokens, now);
+  kept.scimTokensKeptRevoked = await revokeAgain(tx, 'scim_tokens', before.revokedScimTokens, now);
   const admins = await tx.db
     .selectFrom('users')
     .select('id')
@@ -178,4 +142,31 @@ export async function keepAccessClosed(tx: DbHandle, before: AccessState): Promi
       'no enabled admin is left (the admins were disabled after the backup, or made after it): create one with `vigil users add NAME --role admin`, or enable one with `vigil users enable NAME`',
     );
   return kept;
+}
+
+/** Revokes again the tokens of `ids` the restore brought back unrevoked; returns their names. */
+async function revokeAgain(
+  tx: DbHandle,
+  table: 'api_tokens' | 'scim_tokens',
+  ids: readonly string[],
+  now: string,
+): Promise<string[]> {
+  if (!ids.length) return [];
+  const reopened = await tx.db
+    .selectFrom(table)
+    .select(['id', 'name'])
+    .where('revoked_at', 'is', null)
+    .where('id', 'in', [...ids])
+    .execute();
+  if (reopened.length)
+    await tx.db
+      .updateTable(table)
+      .set({ revoked_at: now })
+      .where(
+        'id',
+        'in',
+        reopened.map((t) => t.id),
+      )
+      .execute();
+  return reopened.map((t) => t.name);
 }
