@@ -394,6 +394,33 @@ describe.each(DIALECTS)('the OS across imports, by confidence, on %s', (dialect)
     expect(await shown()).toBe('Linux 5.X');
   });
 
+  it('a replaced OS takes its version along: the new one, or none, never the old OS version', async () => {
+    vdb = await freshDatabase(dialect);
+    const seenAs = (
+      kind: 'capture' | 'nmap',
+      seen: string,
+      os: [string, number],
+      osVersion?: [string, number],
+    ) => {
+      const evidence = kind === 'nmap' ? scanEv : dhcpEv;
+      const r = workstation(os[0], os[1], evidence, seen);
+      if (osVersion)
+        r.hosts[0]!.identity.osVersion = { value: osVersion[0], confidence: osVersion[1], evidence };
+      return applySourceResult(vdb, cliActor, r, { kind, file: evidence.file });
+    };
+    const shown = async () => {
+      const d = await showDevice(vdb, cliActor, '02:00:5e:20:00:50');
+      return `${d.os} ${d.osVersion}`;
+    };
+    await seenAs('capture', '2026-11-20T10:00:00.000Z', ['Windows', 0.75], ['10.0.19045', 0.75]);
+    // As sure, later, another OS with a coarser version: the OS is replaced, and its version with it.
+    await seenAs('capture', '2026-11-21T10:00:00.000Z', ['Linux', 0.75], ['5', 0.75]);
+    expect(await shown()).toBe('Linux 5');
+    // nmap names another OS without a version: no version is shown rather than Linux's.
+    await seenAs('nmap', '2026-11-22T10:00:00.000Z', ['FreeBSD', 0.98]);
+    expect(await shown()).toBe('FreeBSD null');
+  });
+
   it('within one source too, and an equal confidence replaces; a declared OS never moves', async () => {
     vdb = await freshDatabase(dialect);
     // An SSH banner's Linux, then a later capture's DHCP guess: the capture's fact keeps the banner's.

@@ -119,9 +119,10 @@ const versionParts = (v: string) => v.split(/[\s._-]+/).filter(Boolean).length;
 
 /**
  * Whether the sighting's OS version may replace the device's at all: it must come with the device's OS
- * (or with the OS this sighting makes the device's), since a version of another OS family would pair
- * with the wrong one; sources name versions at different grains (DHCP's "10", a build's "10.0.19045"),
- * so a coarser version replaces a finer one only when it is surer.
+ * (or with the OS this sighting makes the device's, whose version it then always is), since a version of
+ * another OS family would pair with the wrong one; sources name versions at different grains (DHCP's
+ * "10", a build's "10.0.19045"), so for the same OS a coarser version replaces a finer one only when it
+ * is surer.
  */
 function osVersionPairs(
   d: { [F in FactField]?: unknown },
@@ -133,7 +134,9 @@ function osVersionPairs(
 ): boolean {
   const os = obs.facts?.os;
   if (os === undefined || d['os'] == null) return false;
-  if (!replacingOs && !sameObserved('os', os, String(d['os']))) return false;
+  // The device's version belongs to the OS being replaced: it never stays with the new one.
+  if (replacingOs) return true;
+  if (!sameObserved('os', os, String(d['os']))) return false;
   const surer = current !== null && confidence > current;
   return surer || versionParts(value) >= versionParts(String(d['osVersion']));
 }
@@ -430,6 +433,15 @@ export async function observeDeviceIn(
     // At least as sure as what the device's value rests on.
     else if (replacing.has(field)) (gaps as Record<string, unknown>)[field] = value;
   }
+  // A replaced OS takes its version along: without one from this sighting the device has none, rather
+  // than the old OS's version under the new OS's name.
+  if (
+    replacing.has('os') &&
+    attrs.osVersion === undefined &&
+    d.osVersion != null &&
+    !declared.has('osVersion')
+  )
+    gaps.osVersion = null;
   const plan = planDeviceChanges(
     currentOf(d),
     { ...gaps, ...observed },
