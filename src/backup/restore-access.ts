@@ -117,9 +117,11 @@ export async function keepAccessClosed(tx: DbHandle, before: AccessState): Promi
         mfa_recovery: c.mfa_recovery,
       });
       kept.secondFactorsKept.push(r.username);
-    } else if (c.totp_enabled_at && (c.totp_last_step ?? -1) > (r.totp_last_step ?? -1)) {
-      // The same factor: codes and recovery codes used since the backup stay used.
-      Object.assign(patch, { totp_last_step: c.totp_last_step, mfa_recovery: c.mfa_recovery });
+    } else if (c.totp_enabled_at) {
+      // The same factor: codes used since the backup stay used, and the recovery codes are the ones the
+      // person holds now (used ones stay used; codes renewed since replace the backup's).
+      if ((c.totp_last_step ?? -1) > (r.totp_last_step ?? -1)) patch.totp_last_step = c.totp_last_step;
+      if (c.mfa_recovery !== r.mfa_recovery) patch.mfa_recovery = c.mfa_recovery;
     }
     if (Object.keys(patch).length)
       await tx.db
