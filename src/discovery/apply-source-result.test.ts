@@ -394,6 +394,17 @@ describe.each(DIALECTS)('the OS across imports, by confidence, on %s', (dialect)
     expect(await shown()).toBe('Linux 5.X');
   });
 
+  it('an OS fact stored before confidences were (0029) is not replaced by a guess, only by a sure scan', async () => {
+    vdb = await freshDatabase(dialect);
+    await nmap();
+    // As an installation upgraded to 0029 holds it: the scan's fact without a confidence.
+    await vdb.db.updateTable('device_facts').set({ confidence: null }).execute();
+    await capture();
+    expect(await os()).toBe('Linux');
+    await nmap('FreeBSD', 0.95);
+    expect(await os()).toBe('FreeBSD');
+  });
+
   it('a replaced OS takes its version along: the new one, or none, never the old OS version', async () => {
     vdb = await freshDatabase(dialect);
     const seenAs = (

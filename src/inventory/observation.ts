@@ -142,8 +142,16 @@ function osVersionPairs(
 }
 
 /**
+ * What a fact stored without a confidence (before 0029, or from a source that gives none) counts as: sure
+ * enough that a DHCP or banner guess (0.75–0.8) does not replace an OS an earlier nmap scan detected, while
+ * a scan at 90 % or more still does. Without it, every guess after the upgrade would replace every OS.
+ */
+const UNRECORDED_CONFIDENCE = 0.9;
+
+/**
  * The confidence of what the device's value of `field` rests on: the highest of the observed facts that
- * hold that value; null when none of them has one (stored before confidences were, or given without).
+ * hold that value (one stored without a confidence counts as `UNRECORDED_CONFIDENCE`); null when no
+ * observed fact holds it.
  */
 function currentConfidence(
   field: FactField,
@@ -152,9 +160,10 @@ function currentConfidence(
 ): number | null {
   let best: number | null = null;
   for (const k of known) {
-    if (k.field !== field || isDeclaredSource(k.source) || k.confidence === null) continue;
+    if (k.field !== field || isDeclaredSource(k.source)) continue;
     if (!sameObserved(field, k.value, String(d[field] ?? ''))) continue;
-    if (best === null || k.confidence > best) best = k.confidence;
+    const c = k.confidence ?? UNRECORDED_CONFIDENCE;
+    if (best === null || c > best) best = c;
   }
   return best;
 }
