@@ -70,6 +70,11 @@ export interface QueueOptions {
   safetyFloor?: boolean;
   /** Active devices of one model from which it counts as widespread (Mission Prevalence). */
   prevalenceUnits?: number;
+  /**
+   * Items to leave out before paging and counting, without building them (a report that counts the
+   * overdue items no task covers names only a few). `key` is the vulnerability or the finding id.
+   */
+  leaveOut?: (item: { kind: QueueItem['kind']; deviceId: string; key: string }) => boolean;
 }
 
 /** The hospital's risk settings from its configuration (SLAs, EPSS threshold, safety floor, prevalence). */
@@ -236,10 +241,11 @@ export async function listQueuePage(
     k.rank = i + 1;
   });
   const all =
-    q.overdue || q.deviceId || q.decision || q.accepted !== undefined
+    q.overdue || q.deviceId || q.decision || q.accepted !== undefined || opts.leaveOut
       ? keyed.filter(
           ({ e }) =>
             (!q.overdue || e.overdue) &&
+            !opts.leaveOut?.({ kind: e.kind, deviceId: e.deviceId, key: e.order }) &&
             (q.accepted === undefined || q.accepted === (e.accepted === 1)) &&
             (!q.deviceId || e.deviceId === q.deviceId) &&
             (!q.decision || q.decision.includes(e.decision)),
@@ -652,6 +658,7 @@ async function queueEntries(
     const p = rankOf(m, d);
     const accepted = acceptanceOf(m, d);
     entries.push({
+      kind: 'vulnerability',
       score: p.score + (m.status === 'affected' ? 5_000 : 0),
       decision: p.decision,
       dueTime: p.dueTime,
@@ -710,6 +717,7 @@ async function queueEntries(
       },
     };
     entries.push({
+      kind: 'finding',
       score: item.score,
       decision,
       dueTime: due === null ? Number.POSITIVE_INFINITY : Date.parse(due),
@@ -726,6 +734,7 @@ async function queueEntries(
 
 /** A queue item as far as ranking and filtering need it, and how to build the whole item. */
 interface QueueEntry {
+  kind: QueueItem['kind'];
   score: number;
   decision: DeployerDecision;
   /** The due date as a time, for sorting (none: infinitely far). */

@@ -62,7 +62,7 @@ export interface SourceImportRef {
   finishedAt: string;
   /** When its newest host was seen (packet or scan time); null for imports made before it was kept. */
   observedUntil: string | null;
-  /** What dates it: observedUntil, else finishedAt. */
+  /** What dates it: observedUntil (never later than finishedAt), else finishedAt. */
   at: string;
 }
 
@@ -71,34 +71,49 @@ export async function latestImportOf(
   h: DbHandle,
   kinds: readonly string[],
 ): Promise<SourceImportRef | undefined> {
-  const r = await h.db
-    .selectFrom('source_imports')
-    .select(['kind', 'file', 'finished_at', 'stats'])
-    .where('status', '=', 'done')
-    .where('kind', 'in', [...kinds])
-    .where('finished_at', 'is not', null)
-    .execute();
   // Newest by when the traffic or scan was seen (import stats.observedUntil), not by when it was imported:
-  // a year-old scan imported today is a year old. Imports made before that was recorded use their own time.
+  // a year-old scan imported today is a year old. Imports made before that was recorded use their own time,
+  // and none is seen after it was imported (a sensor's clock ahead of the server's). So, newest import
+  // first, a page at a time, until the imports are older than the best seen so far: a sensor importing
+  // every few minutes leaves thousands of rows, and the newest few decide.
+  const PAGE = 100;
   let best: SourceImportRef | undefined;
-  for (const row of r) {
-    let observedUntil: string | null = null;
-    try {
-      const v = (JSON.parse(row.stats) as { observedUntil?: unknown }).observedUntil;
-      if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) observedUntil = v;
-    } catch {
-      // stats unreadable: dated by the import
+  for (let offset = 0; ; offset += PAGE) {
+    const rows = await h.db
+      .selectFrom('source_imports')
+      .select(['kind', 'file', 'finished_at', 'stats'])
+      .where('status', '=', 'done')
+      .where('kind', 'in', [...kinds])
+      .where('finished_at', 'is not', null)
+      .orderBy('finished_at', 'desc')
+      .orderBy('id')
+      .limit(PAGE)
+      .offset(offset)
+      .execute();
+    for (const row of rows) {
+      const finishedAt = row.finished_at!;
+      if (best && finishedAt < best.at) return best;
+      const observedUntil = observedUntilOf(row.stats);
+      const ref = {
+        kind: row.kind,
+        file: row.file,
+        finishedAt,
+        observedUntil,
+        at: observedUntil && observedUntil < finishedAt ? observedUntil : finishedAt,
+      };
+      if (!best || ref.at > best.at) best = ref;
     }
-    const ref = {
-      kind: row.kind,
-      file: row.file,
-      finishedAt: row.finished_at!,
-      observedUntil,
-      at: observedUntil ?? row.finished_at!,
-    };
-    if (!best || ref.at > best.at) best = ref;
+    if (rows.length < PAGE) return best;
   }
-  return best;
+}
+
+function observedUntilOf(stats: string): string | null {
+  try {
+    const v = (JSON.parse(stats) as { observedUntil?: unknown }).observedUntil;
+    return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : null;
+  } catch {
+    return null; // stats unreadable: dated by the import
+  }
 }
 
 /** Stored conversations (of devices at the sites) and when the newest was last seen. */

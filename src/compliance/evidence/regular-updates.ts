@@ -174,12 +174,20 @@ async function untaskedOverdue(
     tasks.filter((t) => t.vulnKey && t.state !== 'closed').map((t) => `${t.deviceId} ${t.vulnKey}`),
   );
   const actor = ctx.siteIds ? { ...SYSTEM_ACTOR, siteIds: [...ctx.siteIds] } : SYSTEM_ACTOR;
-  const items = (
-    await listQueuePage(ctx.h, actor, { overdue: true, accepted: false }, { ...ctx.queue, now: ctx.now })
-  ).items.filter((i) => i.kind === 'vulnerability' && !tasked.has(`${i.deviceId} ${i.vulnerability}`));
+  // Only the named few are built: a fleet's queue may hold hundreds of thousands of overdue items.
+  const page = await listQueuePage(
+    ctx.h,
+    actor,
+    { overdue: true, accepted: false, limit: UNTASKED_NAMED },
+    {
+      ...ctx.queue,
+      now: ctx.now,
+      leaveOut: (i) => i.kind !== 'vulnerability' || tasked.has(`${i.deviceId} ${i.key}`),
+    },
+  );
   return {
-    untaskedTotal: items.length,
-    untasked: items.slice(0, UNTASKED_NAMED).map((i) => ({
+    untaskedTotal: page.total,
+    untasked: page.items.map((i) => ({
       deviceLabel: i.deviceLabel,
       vulnerability: i.cve ?? i.vulnerability!,
       decision: i.decision,
