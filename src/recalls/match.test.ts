@@ -212,3 +212,60 @@ describe('a recall names the firm and the model as FDA writes them, the inventor
     expect(matchRecallToDevice(seven, bed({ model: 'Powered 7', serial: null }))).toBeNull();
   });
 });
+
+/**
+ * A model name that is only the maker and a kind of device names no product. No openFDA record of these
+ * recalls could be retrieved whole, so the descriptions are the product names as the review of 58bdf8a
+ * wrote them: FDA's "Puritan Bennett 980 Ventilator System" (recalled by Covidien, e.g. Z-1208-2018,
+ * per ICIJ's copy of the FDA data) and Philips's "IntelliVue MX40 Patient Worn Monitor" (as CISA's
+ * ICSMA-17-255-01 names it). Recall numbers and product codes here are placeholders.
+ */
+describe('the maker and a kind of device do not name a model', () => {
+  const pb980 = prepareRecall({
+    id: 'r4',
+    recallNumber: 'Z-PB980',
+    productCode: 'CBK',
+    kNumbers: [],
+    pmaNumbers: [],
+    productDescription: 'Puritan Bennett 980 Ventilator System',
+    codeInfo: null,
+    recallingFirm: 'Covidien',
+  });
+  const mx40 = prepareRecall({
+    id: 'r5',
+    recallNumber: 'Z-MX40',
+    productCode: 'MHX',
+    kNumbers: [],
+    pmaNumbers: [],
+    productDescription: 'Philips IntelliVue MX40 patient worn monitor',
+    codeInfo: null,
+    recallingFirm: 'Philips',
+  });
+
+  it.each([
+    ['Covidien', 'Covidien Ventilator'],
+    ['Medtronic', 'Medtronic Ventilator'],
+  ])('%s %j is not named by the Puritan Bennett 980 recall', (manufacturer, model) => {
+    expect(matchRecallToDevice(pb980, device({ manufacturer, model }))).toBeNull();
+  });
+
+  it('Philips "Philips Patient Monitor" is not named by the MX40 recall', () => {
+    expect(
+      matchRecallToDevice(mx40, device({ manufacturer: 'Philips', model: 'Philips Patient Monitor' })),
+    ).toBeNull();
+  });
+
+  it('the model of the recall still is, with or without the brand in front', () => {
+    for (const model of ['Puritan Bennett 980', 'Covidien 980 Ventilator', 'Ventilator 980']) {
+      expect(matchRecallToDevice(pb980, device({ manufacturer: 'Covidien', model }))).toMatchObject({
+        basis: 'firm-model',
+      });
+    }
+    expect(
+      matchRecallToDevice(mx40, device({ manufacturer: 'Philips', model: 'Philips IntelliVue MX40' })),
+    ).toMatchObject({
+      basis: 'firm-model',
+      evidence: { modelNamed: 'Philips IntelliVue MX40' },
+    });
+  });
+});

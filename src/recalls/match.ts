@@ -14,6 +14,7 @@
  */
 import {
   type NameText,
+  namesProduct,
   nameText,
   nameWordsIn,
   resolveManufacturer,
@@ -133,16 +134,21 @@ function specific(s: string | null): s is string {
  * so a model the hospital records as `RotoProne Bed` or `RotoProne 209500` is named when each of its
  * words is in the text (generic words aside; see `nameWordsIn`).
  */
-function named(p: PreparedRecall, s: string | null): boolean {
+function named(p: PreparedRecall, s: string | null, makers: readonly string[]): boolean {
   if (!specific(s)) return false;
   const ph = phraseOf(s);
-  return p.phrase.includes(ph) || p.compact.has(codeKey(s)) || nameWordsIn(s, p.words);
+  return p.phrase.includes(ph) || p.compact.has(codeKey(s)) || nameWordsIn(s, p.words, makers);
 }
 
-/** The model without the maker's brand in front (`KCI RotoProne` → `RotoProne`): recalls rarely repeat it. */
-function withoutBrand(d: DeviceForMatch): string | null {
+/**
+ * The model without the maker's brand in front (`KCI RotoProne` → `RotoProne`): recalls rarely repeat
+ * it. Only when the rest still names a product: `Covidien Ventilator` → `Ventilator` would be found in
+ * any ventilator recall of the firm.
+ */
+function withoutBrand(d: DeviceForMatch, makers: readonly string[]): string | null {
   if (!d.model || !d.manufacturer) return null;
-  return withoutLeadingBrand(d.model, firmKeyOf(d.manufacturer)!, d.manufacturer, [])?.name ?? null;
+  const rest = withoutLeadingBrand(d.model, firmKeyOf(d.manufacturer)!, d.manufacturer, [])?.name ?? null;
+  return rest !== null && namesProduct(rest, makers) ? rest : null;
 }
 
 export const firmKeyOf = (name: string | null): string | null =>
@@ -160,15 +166,16 @@ export function matchRecallToDevice(p: PreparedRecall, d: DeviceForMatch): Recal
   const ev: RecallMatchResult['evidence'] = {};
   const why: string[] = [];
   const gudids = [d.gudid, ...d.modelGudid].filter((g): g is GudidInfo => !!g);
-  // Which name of the device the recall uses.
+  // Which name of the device the recall uses; the maker's own words name no product.
+  const makers = [r.recallingFirm, d.manufacturer].filter((m): m is string => !!m);
   const modelNamed =
     [
       d.modelNumber,
       d.gudid?.modelNumber ?? null,
       d.gudid?.catalogNumber ?? null,
       d.model,
-      withoutBrand(d),
-    ].find((s) => named(p, s)) ?? null;
+      withoutBrand(d, makers),
+    ].find((s) => named(p, s, makers)) ?? null;
   if (modelNamed) ev.modelNamed = modelNamed;
   const firmMatch = !!p.firmKey && !!d.manufacturer && firmKeyOf(d.manufacturer) === p.firmKey;
   // The model's product code as the catalogue records it, else as GUDID gives it for the device or model.
@@ -189,7 +196,7 @@ export function matchRecallToDevice(p: PreparedRecall, d: DeviceForMatch): Recal
     d.gudid &&
     r.productCode &&
     d.gudid.productCodes.includes(r.productCode) &&
-    (named(p, d.gudid.modelNumber) || named(p, d.gudid.catalogNumber))
+    (named(p, d.gudid.modelNumber, makers) || named(p, d.gudid.catalogNumber, makers))
   ) {
     basis = 'udi';
     confidence = 'high';

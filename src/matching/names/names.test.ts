@@ -12,6 +12,7 @@ import {
   manufacturerLookupKeys,
   modelIndexKeys,
   modelKey,
+  namesProduct,
   nameText,
   nameWordsIn,
   productExclusions,
@@ -170,7 +171,27 @@ describe('nameWordsIn', () => {
     ['Patient System', false],
     ['Bed 7', false],
     ['Antonio TX', false],
-  ])('%j: %s', (name, found) => expect(nameWordsIn(name, text)).toBe(found));
+    // The firm's own words are in its recall text, whatever product it recalls.
+    ['Kinetic Concepts Bed', false],
+    ['Concepts Rotation Bed', true],
+  ])('%j: %s', (name, found) =>
+    expect(nameWordsIn(name, text, ['KCI', 'Kinetic Concepts, Inc'])).toBe(found),
+  );
+});
+
+describe('namesProduct: a maker and a kind of device name no product', () => {
+  it.each([
+    ['Ventilator', ['Covidien'], false],
+    ['Covidien Ventilator', ['Medtronic'], false],
+    ['Puritan Bennett Ventilator', ['Covidien'], false],
+    ['Philips Patient Monitor', ['Philips'], false],
+    ['Kinetic Concepts Bed', ['KCI'], false],
+    ['Acme Ventilator', ['Acme Medical'], false],
+    ['980 Ventilator', ['Covidien'], true],
+    ['RotoProne', ['KCI'], true],
+    ['IntelliVue', ['Philips Medical Systems'], true],
+    ['Puritan Bennett Ventilator', ['Philips'], true],
+  ])('%j under %j: %s', (name, makers, expected) => expect(namesProduct(name, makers)).toBe(expected));
 });
 
 describe('resolveManufacturer: aliases and acquisition chains', () => {

@@ -918,17 +918,45 @@ export function nameText(text: string): NameText {
   return { profile: profile(text) };
 }
 
+/** Words of a manufacturer's names (its own, aliases, acquired brands) by manufacturer key. Built once. */
+const BRAND_WORDS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  [...BRANDS].map(([key, names]) => [key, new Set(names.flatMap(baseTokens))]),
+);
+
+/** The words naming these manufacturers: each name's own, and those of its table entry when it has one. */
+function makerWords(makers: readonly string[]): Set<string> {
+  const words = new Set<string>();
+  for (const maker of makers) {
+    for (const t of baseTokens(maker)) words.add(t);
+    for (const t of BRAND_WORDS.get(resolveManufacturer(maker).key) ?? []) words.add(t);
+  }
+  return words;
+}
+
+/**
+ * Does `name` say which product it is: a word with a digit, or a distinctive word that does not name
+ * one of `makers` (their aliases and acquired brands included)? 'Ventilator' and 'Covidien Ventilator'
+ * under Covidien or Medtronic do not: they name a maker and a kind of device, which every product of
+ * that maker shares; 'RotoProne' and '980 Ventilator' do.
+ */
+export function namesProduct(name: string, makers: readonly string[]): boolean {
+  const brand = makerWords(makers);
+  return profile(name).significant.some((t) => isDistinctive(t) && !brand.has(t));
+}
+
 /**
  * Does `text` use every significant word of `name` (generic words such as System or Monitor aside), in
- * any order, with at least one distinctive one: 'RotoProne Bed' and 'RotoProne 209500' in "RotoProne
- * powered patient rotation bed, part #209500". A name with a word shorter than 3 characters (the 7 of
- * 'LOGIQ 7', the A of 'Sigma A') is never found this way: such a word turns up anywhere in prose, so
- * only the name as a phrase can be trusted.
+ * any order, with at least one distinctive one that is not the maker's ({@link namesProduct}: the
+ * `makers` are the device's manufacturer and the recalling firm): 'RotoProne Bed' and 'RotoProne
+ * 209500' in "RotoProne powered patient rotation bed, part #209500", but not 'Philips Patient Monitor'
+ * in a recall of Philips's "IntelliVue MX40 patient worn monitor". A name with a word shorter than 3
+ * characters (the 7 of 'LOGIQ 7', the A of 'Sigma A') is never found this way: such a word turns up
+ * anywhere in prose, so only the name as a phrase can be trusted.
  */
-export function nameWordsIn(name: string, text: NameText): boolean {
+export function nameWordsIn(name: string, text: NameText, makers: readonly string[]): boolean {
   const p = profile(name);
   if (p.significant.length === 0 || p.significant.some((t) => t.length < 3)) return false;
-  return p.significant.some(isDistinctive) && p.significant.every((_, i) => tokenCovered(p, i, text.profile));
+  return namesProduct(name, makers) && p.significant.every((_, i) => tokenCovered(p, i, text.profile));
 }
 
 /**
