@@ -4,7 +4,6 @@
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import {
@@ -14,7 +13,13 @@ import {
   listAudit,
   verifyAuditChain,
 } from '../../audit/audit-log.js';
-import { type RecordedRestore, recordedRestores, restoreReplacing } from '../../backup/audit-anchor.js';
+import {
+  claimedRestoreReason,
+  type RecordedRestore,
+  recordedRestores,
+  restoreClaimed,
+  restoreReplacing,
+} from '../../backup/audit-anchor.js';
 import { readManifest } from '../../backup/manifest.js';
 import { VigilError } from '../../errors.js';
 import { plural } from '../../format-count.js';
@@ -55,21 +60,21 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
             );
           const check = await checkAuditAnchor(vdb, manifest.audit);
           anchor = { file: o.against, entries: manifest.audit.entries, ...check };
-          // A backup of a log that a recorded restore replaced (its safety copy, say) shows that restore,
-          // not a cut: the restored log rightly lacks its entries.
-          const restore = check.ok
-            ? undefined
-            : restoreReplacing(await recordedRestores(vdb), {
-                file: resolve(o.against),
-                startedAt: manifest.createdAt,
-              });
+          // A backup of a log that a restore replaced (its safety copy, say) shows that restore, not a cut,
+          // when the log proves the restore (backup/audit-anchor.ts): the restored log rightly lacks its
+          // entries. The restored backup's manifest counts as proof too, as the file checked here does.
+          const restores = check.ok ? [] : await recordedRestores(vdb, { manifests: true });
+          const restore = restoreReplacing(restores, { startedAt: manifest.createdAt });
+          const claimed = restore ? undefined : restoreClaimed(restores, { startedAt: manifest.createdAt });
           if (restore)
             anchor = {
               ...anchor,
               ok: true,
-              reason: `it recorded the log that \`vigil db restore\` replaced on ${restore.at} (audit entry ${restore.seq}, which put back ${restore.restoredFile ?? 'a backup'}${restore.restoredCreatedAt ? ` of ${restore.restoredCreatedAt}` : ''}); the restored log rightly does not hold its ${plural(manifest.audit.entries, 'entry', 'entries')}, so this shows no cut. Check against a backup taken since the restore`,
+              reason: `it recorded the log that \`vigil db restore\` replaced on ${restore.at} (audit entry ${restore.seq}, which put back ${restore.restoredFile ?? 'a backup'} of ${restore.restoredCreatedAt}); the restored log rightly does not hold its ${plural(manifest.audit.entries, 'entry', 'entries')}, so this shows no cut. Check against a backup taken since the restore`,
               replacedByRestore: restore,
             };
+          else if (claimed)
+            anchor = { ...anchor, reason: `${anchor.reason}; ${claimedRestoreReason(claimed)}` };
         }
         if (o.json) printJson(anchor ? { ...result, anchor } : result);
         else {

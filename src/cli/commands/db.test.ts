@@ -5,9 +5,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandRunner } from '../../../test/cli-commands.js';
 import { cliActor } from '../../../test/factories.js';
+import { appendAudit } from '../../audit/audit-log.js';
 import { addDevice } from '../../inventory/inventory-service.js';
 import { openDatabase, type VigilDatabase } from '../../store/database.js';
 import { migrateToLatest } from '../../store/migrate.js';
@@ -102,6 +104,33 @@ describe('vigil db backups', () => {
     const held = await audit('audit', 'verify', '--against', backup.file);
     expect(held.code).toBe(0);
     expect(held.out).toMatch(/recorded by backup .* are all still there, unchanged\.\n$/);
+  });
+
+  it('audit verify --against fails on a cut that a forged db.restore entry claims is a restore', async () => {
+    for (let i = 2; i <= 10; i++) await addDevice(vdb, cliActor, { assetTag: `INF-${i}` });
+    const backup = JSON.parse((await run('db', 'backup', '--dir', join(dir, 'backups'), '--json')).out) as {
+      file: string;
+    };
+    // Someone with write access to the database cuts the log and appends a restore of long ago.
+    await sql`DROP TRIGGER audit_log_no_delete`.execute(vdb.db);
+    await vdb.db.deleteFrom('audit_log').where('seq', '>=', 6).execute();
+    await appendAudit(vdb, {
+      actor: cliActor,
+      action: 'db.restore',
+      summary: {
+        restored: { file: backup.file, createdAt: '2020-01-01T00:00:00.000Z', sha256: 'ab'.repeat(32) },
+      },
+    });
+    const r = await audit('audit', 'verify', '--against', backup.file);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      `Audit chain intact: 6 entries verified.\nAgainst backup ${backup.file}: entry 10, the last one when the backup was taken, is missing: the log was cut short; audit entry 6 claims a restore (db.restore) but does not match any known backup: it names a backup (SHA-256 abababababababab…) that matches no backup Vigil knows.\n`,
+    );
+    const json = JSON.parse((await audit('audit', 'verify', '--against', backup.file, '--json')).out) as {
+      anchor: { ok: boolean; replacedByRestore?: unknown };
+    };
+    expect(json.anchor.ok).toBe(false);
+    expect(json.anchor.replacedByRestore).toBeUndefined();
   });
 
   it('encrypt-backup encrypts backups taken before encryption was on, and says what it cannot do', async () => {

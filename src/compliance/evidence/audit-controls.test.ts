@@ -4,7 +4,9 @@
  * alone does not show; not met while the log is empty (a fresh database, before anything happened).
  * The backup is a real one (src/backup) of a real SQLite file. A legitimate `vigil db restore` (a real
  * backup put back, on SQLite and, with VIGIL_TEST_PG, PostgreSQL) is not a cut: the backups of the log it
- * replaced (its safety copy among them) are passed over, while a cut after it is still caught.
+ * replaced (its safety copy among them) are passed over, while a cut after it is still caught. A
+ * `db.restore` entry forged after a cut (the chain is unkeyed) excuses nothing: it must name a known
+ * backup whose recorded head the log holds, with the entry right after it.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupTestDatabases } from '../../../test/backup-databases.js';
 import { DIALECTS } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
-import { listAudit } from '../../audit/audit-log.js';
+import { appendAudit, listAudit } from '../../audit/audit-log.js';
 import { createBackup, restoreBackup } from '../../backup/backups.js';
 import { addDevice } from '../../inventory/inventory-service.js';
 import { openDatabase, type VigilDatabase } from '../../store/database.js';
@@ -129,5 +131,72 @@ describe.each(DIALECTS)('audit-controls evidence after a restore on %s', (dialec
     const gone = await collect(vdb);
     expect(gone).toMatchObject({ status: 'not-met', figures: { backupsReplacedByRestore: 0 } });
     expect(gone.reason).toMatch(/the log was cut short$/);
+  });
+
+  /** Entries 1–10 (devices added), then a backup of them, then more work it does not hold. */
+  async function tenAndBackup(vdb: VigilDatabase, dir: string) {
+    for (let i = 1; i <= 10; i++) await addDevice(vdb, cliActor, { assetTag: `PUMP-${i}` });
+    return createBackup(vdb, { dir, trigger: 'manual', actor: cliActor });
+  }
+  /** What someone with write access to the database can append: a restore of a backup of long ago. */
+  const forgeRestore = (vdb: VigilDatabase, restored: Record<string, unknown>) =>
+    appendAudit(vdb, {
+      actor: cliActor,
+      action: 'db.restore',
+      target: { type: 'backup' },
+      summary: { restored: { createdAt: '2020-01-01T00:00:00.000Z', ...restored }, safetyCopy: null },
+    });
+
+  it('a db.restore entry forged after a cut excuses nothing: the cut is caught and the claim named', async () => {
+    const vdb = await database(dialect);
+    const b = await tenAndBackup(vdb, tmp());
+    expect(b.manifest.audit.entries).toBe(10);
+    await dropAppendOnly(vdb);
+    await vdb.db.deleteFrom('audit_log').where('seq', '>=', 6).execute();
+    await forgeRestore(vdb, { file: '/srv/vigil-backups/old.db', sha256: 'ab'.repeat(32) });
+    const e = await collect(vdb);
+    expect(e).toMatchObject({
+      status: 'not-met',
+      figures: { chainIntact: true, holdsBackupHead: false, backupsReplacedByRestore: 0 },
+    });
+    expect(e.reason).toMatch(
+      /^against the backup of \d{4}-\d\d-\d\d: entry 10, the last one when the backup was taken, is missing: the log was cut short; audit entry 6 claims a restore \(db\.restore\) but does not match any known backup: it names a backup \(SHA-256 abababababababab…\) that matches no backup Vigil knows$/,
+    );
+  });
+
+  it("a forged db.restore naming a real backup excuses nothing unless the log holds that backup's head", async () => {
+    const vdb = await database(dialect);
+    const dir = tmp();
+    await addDevice(vdb, cliActor, { assetTag: 'PUMP-0' });
+    const first = await createBackup(vdb, { dir, trigger: 'manual', actor: cliActor });
+    const later = await tenAndBackup(vdb, dir);
+    await dropAppendOnly(vdb);
+    // Cut below the head the named backup recorded (entry 1): the log never was that backup's log.
+    await vdb.db.deleteFrom('audit_log').where('seq', '>=', 1).execute();
+    await forgeRestore(vdb, { file: first.file, sha256: first.manifest.sha256 });
+    const e = await collect(vdb);
+    expect(e).toMatchObject({
+      status: 'not-met',
+      figures: { lastBackupAt: later.manifest.createdAt, backupsReplacedByRestore: 0 },
+    });
+    expect(e.reason).toMatch(
+      /; audit entry 1 claims a restore \(db\.restore\) but does not match any known backup: the backup it names \(SHA-256 [0-9a-f]{16}…, taken \S+\) recorded a log of 1 entry, which the log does not hold with this entry right after it$/,
+    );
+  });
+
+  it('a forged db.restore naming a real backup whose head the log holds, but not right before it, excuses nothing', async () => {
+    const vdb = await database(dialect);
+    const dir = tmp();
+    await addDevice(vdb, cliActor, { assetTag: 'PUMP-0' });
+    const first = await createBackup(vdb, { dir, trigger: 'manual', actor: cliActor });
+    await tenAndBackup(vdb, dir);
+    await dropAppendOnly(vdb);
+    // Entry 1 (the head the named backup recorded) stays, and so does entry 2, its own db.backup entry:
+    // a restore of it would have left its entry at 2.
+    await vdb.db.deleteFrom('audit_log').where('seq', '>=', 3).execute();
+    await forgeRestore(vdb, { file: first.file, sha256: first.manifest.sha256 });
+    const e = await collect(vdb);
+    expect(e).toMatchObject({ status: 'not-met', figures: { holdsBackupHead: false } });
+    expect(e.reason).toMatch(/; audit entry 3 claims a restore .* right after it$/);
   });
 });

@@ -1,20 +1,21 @@
 /**
  * @module Evidence `audit-controls`: Vigil's audit log verified end to end (the SHA-256 hash chain)
  * when the report is made, and still holding the head the newest good backup recorded (the chain alone
- * cannot show entries cut off its end; docs/backup.md). Backups of a log that a recorded `vigil db
- * restore` replaced are passed over (backup/audit-anchor.ts): their head is rightly gone. An empty log is
+ * cannot show entries cut off its end; docs/backup.md). Backups of a log that a `vigil db restore`
+ * replaced are passed over when the log proves that restore (backup/audit-anchor.ts): their head is
+ * rightly gone. A `db.restore` entry that proves nothing excuses nothing, and is named. An empty log is
  * not met: it shows nothing recorded.
  */
 
 import { checkAuditAnchor, listAudit, verifyAuditChain } from '../../audit/audit-log.js';
-import { anchorBackup } from '../../backup/audit-anchor.js';
+import { anchorBackup, claimedRestoreReason } from '../../backup/audit-anchor.js';
 import { plural } from '../../format-count.js';
 import { type EvidenceCollector, evidence } from './evidence.js';
 
 export const collectAuditControls: EvidenceCollector = async (ctx) => {
   const v = await verifyAuditChain(ctx.h);
   const last = (await listAudit(ctx.h, { limit: 1 }))[0];
-  const { backup, replaced } = await anchorBackup(ctx.h);
+  const { backup, replaced, claimed } = await anchorBackup(ctx.h);
   const anchor = backup ? await checkAuditAnchor(ctx.h, backup) : null;
   const base = {
     kind: 'audit-controls' as const,
@@ -39,7 +40,7 @@ export const collectAuditControls: EvidenceCollector = async (ctx) => {
     return evidence(ctx, {
       ...base,
       status: 'not-met',
-      reason: `against the backup of ${backup!.startedAt.slice(0, 10)}: ${anchor.reason}`,
+      reason: `against the backup of ${backup!.startedAt.slice(0, 10)}: ${anchor.reason}${claimed ? `; ${claimedRestoreReason(claimed)}` : ''}`,
     });
   // An empty log verifies trivially, yet shows no audit control at work: every change, sign-in and
   // import writes an entry, so none at all means nothing was recorded (or the log was emptied).
