@@ -86,34 +86,15 @@ export async function freshDatabase(
     }
     vdb = await openDatabase(PG_URL!, { schema, poolSize: 4 });
   }
-  if (opts.migrate !== false) {
-    // Kysely's migrator lists tables across every schema (before migrating, and again after to report
-    // the current one); when another test file drops its schema at that very moment PostgreSQL answers
-    // 'schema "t_…" does not exist', or 'column "…" of relation "…" does not exist' when the table
-    // went between reading the catalogue and asking for a column's sequence. Each migration runs in a
-    // transaction and applied ones are recorded, so trying again is safe. Only those errors, a few times.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await migrateToLatest(vdb);
-        break;
-      } catch (e) {
-        const text = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`;
-        if (
-          dialect !== 'postgres' ||
-          attempt >= 4 ||
-          !/(schema "t_[0-9a-f]+"|column "\w+" of relation "\w+") does not exist/.test(text)
-        )
-          throw e;
-      }
-    }
-  }
+  // Kysely reads only this schema's catalogue (own-schema-introspector.ts): other files' drops cannot break it.
+  if (opts.migrate !== false) await migrateToLatest(vdb);
   return vdb;
 }
 
 /**
  * A migrated PostgreSQL schema is made by replaying a `pg_dump` of one that the real migrations built:
- * running the 27 migrations through Kysely's migrator takes about 2 s per schema on this machine kind
- * (it reads the whole catalogue before and after), and the suite makes hundreds of schemas. The dump
+ * running the 29 migrations through Kysely's migrator takes a second or two per schema on this machine
+ * kind, and the suite makes hundreds of schemas. The dump
  * (structure and rows, `vigil_migrations` included, so the schema is at the latest migration) is made
  * once per content of the migrations and PostgreSQL server, kept in the temp directory, and shared by
  * every worker and test file. `migrate.test.ts` and the other tests of the migrations themselves use

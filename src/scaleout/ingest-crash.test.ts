@@ -133,10 +133,17 @@ describe.skipIf(!NATS)('an ingest process killed mid-stream', { timeout: 180_000
         )?.n ?? 0,
       );
 
+    // A child that already exited (it failed to start: its stderr is above) fires no 'exit' again.
+    const exited = (c: ChildProcess) =>
+      c.exitCode !== null || c.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((r) => c.once('exit', r));
     const first = start();
-    for (let i = 0; i < 600 && (await applied()) < 10; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 600 && first.exitCode === null && (await applied()) < 10; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(first.exitCode, 'the first ingest process exited by itself (see [ingest] above)').toBeNull();
     first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await exited(first);
     const atKill = await applied();
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(total);
@@ -144,7 +151,7 @@ describe.skipIf(!NATS)('an ingest process killed mid-stream', { timeout: 180_000
     const second = start();
     await drained(nc, names, 120_000);
     second.kill('SIGTERM');
-    await new Promise((r) => second.once('exit', r));
+    await exited(second);
 
     expect(await applied()).toBe(total);
     const ref = await freshDatabase(dialect);

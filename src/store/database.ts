@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
 import { VigilError } from '../errors.js';
+import { withOwnSchemaIntrospection } from './own-schema-introspector.js';
 import type { Database } from './schema.js';
 import { textWithoutNul } from './text-without-nul.js';
 
@@ -146,7 +147,10 @@ async function openPostgres(url: string, options: OpenOptions): Promise<VigilDat
   });
   const current = await client.query<{ s: string }>('select current_schema() as s');
   client.release();
-  const db = new Kysely<Database>({ dialect: textWithoutNul(new PostgresDialect({ pool })), ...queryLog() });
+  const db = new Kysely<Database>({
+    dialect: withOwnSchemaIntrospection(textWithoutNul(new PostgresDialect({ pool }))),
+    ...queryLog(),
+  });
   return {
     db,
     dialect: 'postgres',

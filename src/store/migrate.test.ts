@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { DIALECTS, describeOnPostgres, freshDatabase, PG_URL } from '../../test/dialects.js';
 import { MIGRATIONS, migrateToLatest } from './migrate.js';
 
 describe.each(DIALECTS)('migrations on %s', (dialect) => {
@@ -68,6 +69,39 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
       expect(count.n).toBe(1);
     } finally {
       await vdb.close();
+    }
+  });
+});
+
+describeOnPostgres('migrations while another session drops schemas', () => {
+  // Kysely's own introspector scanned the catalogue of every schema with functions that fail on a schema
+  // dropped under the scan; `vigil serve` starting beside other work on the database must not fail for
+  // that (own-schema-introspector.ts). A storm of drops, so that a scan of every schema meets one.
+  it('migrates a new schema while schemas with tables come and go beside it', async () => {
+    const churn = new pg.Client({ connectionString: PG_URL });
+    await churn.connect();
+    let stop = false;
+    const dropping = (async () => {
+      for (let i = 0; !stop; i++) {
+        const s = `churn_${process.pid}_${i}`;
+        await churn.query(`CREATE SCHEMA ${s}; CREATE TABLE ${s}.t (id serial primary key, v text)`);
+        await churn.query(`DROP SCHEMA ${s} CASCADE`);
+      }
+    })();
+    try {
+      for (let round = 0; round < 4; round++) {
+        const vdb = await freshDatabase('postgres', { migrate: false });
+        try {
+          const r = await migrateToLatest(vdb);
+          expect(r.applied).toEqual(Object.keys(MIGRATIONS));
+        } finally {
+          await vdb.close();
+        }
+      }
+    } finally {
+      stop = true;
+      await dropping;
+      await churn.end();
     }
   });
 });
