@@ -34,7 +34,7 @@ import type { DbHandle } from '../store/transaction.js';
 import { acceptanceCovering } from './acceptance-cover.js';
 import { resolveModel } from './campaigns-service.js';
 import { CONTROLS } from './compensating-controls.js';
-import { restartedSla, slaDetails } from './sla-restart.js';
+import { decisionsFor, restartedSla, slaDetails } from './sla-restart.js';
 import { queueTaskEvents } from './task-events.js';
 import { ACCEPTABLE_STATES } from './task-states.js';
 import {
@@ -255,8 +255,9 @@ async function endAcceptance(
   await updateAcceptance(tx, a.id, { state: how === 'expire' ? 'expired' : 'revoked', ended_at: at });
   const tasks = (await tasksInStates(tx, ['risk-accepted'])).filter((t) => t.acceptance_id === a.id);
   const out: { taskId: string; due: string | null }[] = [];
+  const decisions = await decisionsFor(tx, SYSTEM_ACTOR, tasks, now, queue);
   for (const t of tasks) {
-    const sla = await restartedSla(tx, SYSTEM_ACTOR, t, now, queue);
+    const sla = await restartedSla(tx, SYSTEM_ACTOR, t, now, queue, decisions);
     const { due } = sla;
     await applyTransition(tx, actor, t as TaskRow, 'open', { reason }, 'acceptance-end', {
       now,

@@ -106,3 +106,48 @@ describe.each(DIALECTS)('SLA restart after a risk acceptance on %s', (dialect) =
     expect(moved).toMatchObject({ state: 'open', due: at(2 + 14).toISOString(), overdue: false });
   });
 });
+
+describe.each(DIALECTS)('SLA restart of a fleet-wide acceptance on %s', (dialect) => {
+  it('re-opens every unit with its decision SLA, the queue read once for all of them', async () => {
+    const vdb = await freshDatabase(dialect);
+    try {
+      const tags = ['IMG-1', 'IMG-2', 'IMG-3', 'IMG-4', 'IMG-5'];
+      for (const tag of tags)
+        await addDevice(vdb, cliActor, {
+          assetTag: tag,
+          manufacturer: 'Veeam',
+          model: 'Backup and Recovery',
+          softwareVersion: '12.1.2',
+          deviceClass: 'medical-workstation',
+        });
+      await importAdvisoryPaths(vdb, cliActor, [
+        join(FEEDS, 'cve5/vulnrichment-records.jsonl'),
+        join(FEEDS, 'kev/kev-slice-40711.json'),
+      ]);
+      const ids: string[] = [];
+      for (const tag of tags)
+        ids.push((await createTask(vdb, cliActor, { device: tag, vulnerability: CVE }, NOW)).id);
+      const a = await acceptRisk(
+        vdb,
+        cliActor,
+        {
+          scope: 'fleet',
+          vulnerability: CVE,
+          decision: 'reduce',
+          reason: 'every Veeam console moved to the backup VLAN until the vendor upgrade',
+          expires: at(30).toISOString(),
+        },
+        NOW,
+      );
+      await revokeAcceptance(vdb, cliActor, a.id, 'upgrade moved', at(3));
+      for (const id of ids)
+        expect(await getTask(vdb, cliActor, id, at(3))).toMatchObject({
+          state: 'open',
+          due: at(3 + DEFAULT_SLA.outOfCycleDays).toISOString(),
+          slaSeconds: DEFAULT_SLA.outOfCycleDays * 86_400,
+        });
+    } finally {
+      await vdb.close();
+    }
+  });
+});

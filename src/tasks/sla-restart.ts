@@ -6,7 +6,7 @@
  */
 import type { Actor } from '../accounts/actor.js';
 import { DEFAULT_SLA, type DeployerDecision, slaSecondsOf } from '../risk/priority.js';
-import { type QueueOptions, queueItemOf } from '../risk/queue-service.js';
+import { listQueue, type QueueOptions, queueItemOf } from '../risk/queue-service.js';
 import type { TaskRow } from '../store/tasks-store.js';
 import type { DbHandle } from '../store/transaction.js';
 
@@ -29,6 +29,7 @@ export async function restartedSla(
   task: Pick<TaskRow, 'device_id' | 'vuln_key' | 'finding_id' | 'sla_seconds'>,
   now: Date,
   queue: QueueOptions = {},
+  decisions?: ItemDecisions,
 ): Promise<RestartedSla> {
   const stored = task.sla_seconds === null ? null : Number(task.sla_seconds);
   const own = (seconds: number | null): RestartedSla => ({
@@ -43,17 +44,56 @@ export async function restartedSla(
       ? { findingId: task.finding_id }
       : null;
   // An action task, or an item the queue no longer holds (fixed, resolved): nothing to decide from.
-  const item = key
-    ? await queueItemOf(tx, reader, { deviceId: task.device_id, ...key }, { ...queue, now })
-    : undefined;
-  if (!item) return own(stored);
-  const seconds = slaSecondsOf(item.decision, queue.sla ?? DEFAULT_SLA);
+  const decision = !key
+    ? undefined
+    : decisions
+      ? (decisions.get(itemKey(task.device_id, key.vulnerability ?? key.findingId!)) ?? undefined)
+      : (await queueItemOf(tx, reader, { deviceId: task.device_id, ...key }, { ...queue, now }))?.decision;
+  if (!decision) return own(stored);
+  const seconds = slaSecondsOf(decision, queue.sla ?? DEFAULT_SLA);
   return {
     due: seconds === null ? null : new Date(now.getTime() + seconds * 1000).toISOString(),
     slaSeconds: seconds,
     slaFrom: 'decision',
-    decision: item.decision,
+    decision,
   };
+}
+
+/** Queue decisions by device and vulnerability (or finding id), read once for many tasks. */
+export type ItemDecisions = ReadonlyMap<string, DeployerDecision>;
+
+const itemKey = (deviceId: string, key: string) => `${deviceId} ${key}`;
+
+/**
+ * The decisions of the items of the tasks that will need one (no SLA left), from one reading of the work
+ * queue: an acceptance ending on a fleet re-opens thousands of tasks in one transaction, and reading the
+ * queue per task costs a dozen queries each. Only those items are built. Undefined when fewer than a few
+ * tasks need it (one device's reading is cheaper than the whole queue's ranking).
+ */
+export async function decisionsFor(
+  tx: DbHandle,
+  reader: Actor,
+  tasks: readonly Pick<TaskRow, 'device_id' | 'vuln_key' | 'finding_id' | 'sla_seconds'>[],
+  now: Date,
+  queue: QueueOptions = {},
+): Promise<ItemDecisions | undefined> {
+  const wanted = new Set(
+    tasks
+      .filter((t) => (t.sla_seconds === null || Number(t.sla_seconds) <= 0) && (t.vuln_key || t.finding_id))
+      .map((t) => itemKey(t.device_id, (t.vuln_key ?? t.finding_id)!)),
+  );
+  if (wanted.size < 4) return undefined;
+  const items = await listQueue(
+    tx,
+    reader,
+    {},
+    {
+      ...queue,
+      now,
+      leaveOut: (i) => !wanted.has(itemKey(i.deviceId, i.key)),
+    },
+  );
+  return new Map(items.map((i) => [itemKey(i.deviceId, (i.vulnerability ?? i.findingId)!), i.decision]));
 }
 
 /** What the re-open's history entry and audit entry say about the new due date. */
