@@ -25,22 +25,27 @@ const DAY = 86_400_000;
 const at = (days: number) => new Date(NOW.getTime() + days * DAY);
 const KEV_DUE = '2024-11-07T23:59:59.000Z';
 
+/** Workstations running Veeam Backup and Recovery 12.1.2, matched by the real CVE 5 record and KEV entry. */
+async function veeamUnits(vdb: VigilDatabase, tags: readonly string[]): Promise<void> {
+  for (const tag of tags)
+    await addDevice(vdb, cliActor, {
+      assetTag: tag,
+      manufacturer: 'Veeam',
+      model: 'Backup and Recovery',
+      softwareVersion: '12.1.2',
+      deviceClass: 'medical-workstation',
+    });
+  await importAdvisoryPaths(vdb, cliActor, [
+    join(FEEDS, 'cve5/vulnrichment-records.jsonl'),
+    join(FEEDS, 'kev/kev-slice-40711.json'),
+  ]);
+}
+
 describe.each(DIALECTS)('SLA restart after a risk acceptance on %s', (dialect) => {
   let vdb: VigilDatabase;
   beforeAll(async () => {
     vdb = await freshDatabase(dialect);
-    for (const tag of ['IMG-1', 'IMG-2', 'IMG-3'])
-      await addDevice(vdb, cliActor, {
-        assetTag: tag,
-        manufacturer: 'Veeam',
-        model: 'Backup and Recovery',
-        softwareVersion: '12.1.2',
-        deviceClass: 'medical-workstation',
-      });
-    await importAdvisoryPaths(vdb, cliActor, [
-      join(FEEDS, 'cve5/vulnrichment-records.jsonl'),
-      join(FEEDS, 'kev/kev-slice-40711.json'),
-    ]);
+    await veeamUnits(vdb, ['IMG-1', 'IMG-2', 'IMG-3']);
   });
   afterAll(async () => vdb?.close());
 
@@ -112,18 +117,7 @@ describe.each(DIALECTS)('SLA restart of a fleet-wide acceptance on %s', (dialect
     const vdb = await freshDatabase(dialect);
     try {
       const tags = ['IMG-1', 'IMG-2', 'IMG-3', 'IMG-4', 'IMG-5'];
-      for (const tag of tags)
-        await addDevice(vdb, cliActor, {
-          assetTag: tag,
-          manufacturer: 'Veeam',
-          model: 'Backup and Recovery',
-          softwareVersion: '12.1.2',
-          deviceClass: 'medical-workstation',
-        });
-      await importAdvisoryPaths(vdb, cliActor, [
-        join(FEEDS, 'cve5/vulnrichment-records.jsonl'),
-        join(FEEDS, 'kev/kev-slice-40711.json'),
-      ]);
+      await veeamUnits(vdb, tags);
       const ids: string[] = [];
       for (const tag of tags)
         ids.push((await createTask(vdb, cliActor, { device: tag, vulnerability: CVE }, NOW)).id);

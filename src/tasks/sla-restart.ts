@@ -32,12 +32,13 @@ export async function restartedSla(
   decisions?: ItemDecisions,
 ): Promise<RestartedSla> {
   const stored = task.sla_seconds === null ? null : Number(task.sla_seconds);
-  const own = (seconds: number | null): RestartedSla => ({
+  const restart = (seconds: number | null, decision?: DeployerDecision): RestartedSla => ({
     due: seconds === null ? null : new Date(now.getTime() + seconds * 1000).toISOString(),
     slaSeconds: seconds,
-    slaFrom: 'task',
+    slaFrom: decision ? 'decision' : 'task',
+    ...(decision ? { decision } : {}),
   });
-  if (stored !== null && stored > 0) return own(stored);
+  if (stored !== null && stored > 0) return restart(stored);
   const key = task.vuln_key
     ? { vulnerability: task.vuln_key }
     : task.finding_id
@@ -49,14 +50,8 @@ export async function restartedSla(
     : decisions
       ? (decisions.get(itemKey(task.device_id, key.vulnerability ?? key.findingId!)) ?? undefined)
       : (await queueItemOf(tx, reader, { deviceId: task.device_id, ...key }, { ...queue, now }))?.decision;
-  if (!decision) return own(stored);
-  const seconds = slaSecondsOf(decision, queue.sla ?? DEFAULT_SLA);
-  return {
-    due: seconds === null ? null : new Date(now.getTime() + seconds * 1000).toISOString(),
-    slaSeconds: seconds,
-    slaFrom: 'decision',
-    decision,
-  };
+  if (!decision) return restart(stored);
+  return restart(slaSecondsOf(decision, queue.sla ?? DEFAULT_SLA), decision);
 }
 
 /** Queue decisions by device and vulnerability (or finding id), read once for many tasks. */
