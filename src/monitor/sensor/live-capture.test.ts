@@ -166,6 +166,9 @@ describe.skipIf(missing.length > 0)('vigil sensor --interface (network namespace
       expect(JSON.parse(services[0]!.evidence)).toMatchObject({ source: 'live', file: IF_SERVER });
 
       // Kill the capture tool behind the sensor's back.
+      // The flush that stored the service prints its line after writing the database, so
+      // that line may not have reached this process yet: wait for it rather than assume it.
+      await waitFor((l) => l['event'] === 'flush', 'a flush line before the kill');
       const beforeKill = lines.filter((l) => l['event'] === 'flush').at(-1)!;
       process.kill(started['pid'] as number, 'SIGKILL');
       const exit = await waitFor((l) => l['event'] === 'tool-exit', 'tool-exit report');
