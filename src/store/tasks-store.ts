@@ -297,30 +297,19 @@ export async function deviceAcceptances(h: DbHandle, deviceIds: readonly string[
     .execute();
 }
 
-export async function activeAcceptancesFor(
+/** Acceptances in force at `now`: of one vulnerability, or of any (the work queue marks what they cover). */
+export async function activeAcceptances(
   h: DbHandle,
-  vulnKey: string,
   now: string,
+  vulnKey?: string,
 ): Promise<AcceptanceRow[]> {
-  return h.db
-    .selectFrom('risk_acceptances')
-    .selectAll()
-    .where('vuln_key', '=', vulnKey)
-    .where('state', '=', 'active')
-    .where('expires_at', '>', now)
-    .orderBy('id')
-    .execute();
-}
-
-/** Every acceptance in force at `now`, of any vulnerability (the work queue marks what they cover). */
-export async function activeAcceptances(h: DbHandle, now: string): Promise<AcceptanceRow[]> {
-  return h.db
+  let q = h.db
     .selectFrom('risk_acceptances')
     .selectAll()
     .where('state', '=', 'active')
-    .where('expires_at', '>', now)
-    .orderBy('id')
-    .execute();
+    .where('expires_at', '>', now);
+  if (vulnKey !== undefined) q = q.where('vuln_key', '=', vulnKey);
+  return q.orderBy('id').execute();
 }
 
 export async function dueAcceptances(h: DbHandle, now: string): Promise<AcceptanceRow[]> {

@@ -16,7 +16,7 @@ import { resolveManufacturer } from '../matching/names/names.js';
 import { newId } from '../store/ids.js';
 import { matchFor } from '../store/match-store.js';
 import {
-  activeAcceptancesFor,
+  activeAcceptances,
   type CampaignRow,
   campaignCounts,
   devicesMatching,
@@ -260,7 +260,7 @@ export async function createCampaign(
           ]),
         )
       : new Map();
-    const acceptances = vulnKey ? await activeAcceptancesFor(tx, vulnKey, at) : [];
+    const acceptances = vulnKey ? await activeAcceptances(tx, at, vulnKey) : [];
     const labels = await deviceLabels(
       tx,
       devices.filter((d) => !existing.has(d.id)).map((d) => d.id),
@@ -335,7 +335,7 @@ export async function addCampaignDevices(
     tx,
     devices.map((d) => d.id),
   );
-  const acceptances = row.vuln_key ? await activeAcceptancesFor(tx, row.vuln_key, now.toISOString()) : [];
+  const acceptances = row.vuln_key ? await activeAcceptances(tx, now.toISOString(), row.vuln_key) : [];
   for (const d of devices) {
     await insertNewTask(
       tx,

@@ -20,7 +20,7 @@ import { newId } from '../store/ids.js';
 import { detailsOf, matchFor } from '../store/match-store.js';
 import {
   type AcceptanceRow,
-  activeAcceptancesFor,
+  activeAcceptances,
   deviceStates,
   findingForTask,
   getTaskView,
@@ -577,7 +577,7 @@ export async function createTask(
         departmentContacted: q.departmentContacted ?? null,
       };
     }
-    const acceptances = spec.vulnKey ? await activeAcceptancesFor(tx, spec.vulnKey, now.toISOString()) : [];
+    const acceptances = spec.vulnKey ? await activeAcceptances(tx, now.toISOString(), spec.vulnKey) : [];
     const row = await insertNewTask(tx, actor, spec, now, acceptances);
     return readTask(tx, row.id, now);
   });
