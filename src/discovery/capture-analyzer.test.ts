@@ -286,6 +286,17 @@ describe('capture analyzer (no database)', () => {
     expect(probeProtocol('server', bytes('220 (vsFTPd 3.0.3)\r\n'), 2121)).toBe('ftp');
     expect(probeProtocol('client', Uint8Array.of(0x16, 0x03, 0x01, 0, 5), 2762)).toBe('tls');
     expect(probeProtocol('client', bytes('hello'), 9999)).toBeUndefined();
+    // A server's answers, as 08-nmap-scan.pcap has them (tshark frames 2544, 2670, 1387, 2494): an HTTP
+    // status line, a TLS alert record, a DICOM A-ABORT and A-ASSOCIATE-AC (its first 42 bytes).
+    expect(probeProtocol('server', bytes('HTTP/1.0 400 Bad Request\r\n'), 8042)).toBe('http');
+    expect(probeProtocol('server', bytes('HTTP/RTSP/1.0 400 Bad Request\r\n'), 8042)).toBeUndefined();
+    expect(probeProtocol('server', Uint8Array.of(0x15, 0x03, 0x03, 0, 2, 2, 0x32), 2762)).toBe('tls');
+    expect(probeProtocol('server', Uint8Array.of(7, 0, 0, 0, 0, 4, 0, 0, 0, 0), 104)).toBe('dicom');
+    const ac = new Uint8Array(42);
+    ac.set([2, 0, 0, 0, 0, 0xb8, 0, 1, 0, 0]);
+    ac.set(bytes('ANY-SCP         ECHOSCU         '), 10);
+    expect(probeProtocol('server', ac, 4242)).toBe('dicom');
+    expect(probeProtocol('server', bytes('220 smtp.example ESMTP\r\n'), 25)).toBeUndefined();
     expect([
       isHostAddress('10.1.2.3'),
       isHostAddress('224.0.0.251'),

@@ -15,7 +15,7 @@ import { type DecodedPacket, IpProtocol } from '../decode/decoded-packet.js';
 import { formatMac, isMulticastMac, readMac } from '../decode/mac-address.js';
 import { parseDhcp } from '../dissect/dhcp.js';
 import { parseDhcpv6 } from '../dissect/dhcpv6.js';
-import { looksLikeDicom } from '../dissect/dicom.js';
+import { looksLikeDicom, looksLikeDicomAnswer } from '../dissect/dicom.js';
 import { type DicomEvent, DicomStreamDissector } from '../dissect/dicom-stream.js';
 import { discoverFromDns, parseDns } from '../dissect/dns.js';
 import { FtpDataDissector, type FtpDataEvent, type FtpEvent, FtpStreamDissector } from '../dissect/ftp.js';
@@ -108,6 +108,8 @@ interface ConnState {
    * conversation carry `protocol` (a scanner's HTTP GET to a DICOM port is not HTTP).
    */
   answered?: boolean;
+  /** The server has sent bytes: only its first ones can say it speaks another protocol than the client's. */
+  serverSpoke?: boolean;
   /** An HTTP request for an admin-looking path, waiting for the server's answer. */
   pendingAdmin?: { hint: string; path: string } | undefined;
   /** An HTTP request to a patient query API (Orthanc REST, DICOMweb QIDO/WADO), waiting for the answer. */
@@ -132,6 +134,8 @@ const PATIENT_API =
   /^\/(patients|studies|series|instances|tools\/find)\b|\/dicom-?web\/|\/rs\/(studies|series|instances)\b|\/wado\b/i;
 
 const HTTP_METHOD = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
+/** @see RFC 9112 §4 status-line (`HTTP/1.1 200 OK`) */
+const HTTP_STATUS = /^HTTP\/\d\.\d /;
 const ascii = new TextDecoder('latin1');
 
 /** Which dissector a connection's first bytes (from `from`) call for; port numbers only break ties. */
@@ -148,14 +152,32 @@ export function probeProtocol(from: TcpRole, bytes: Uint8Array, serverPort: numb
     if (b0 === 0x00 && (bytes[4] === 0xff || bytes[4] === 0xfe) && head.slice(5, 8) === 'SMB') return 'smb';
     if (b0 === 0xff && serverPort === 23) return 'telnet';
   } else {
-    if (head.startsWith('220') && serverPort !== 25 && serverPort !== 587) return 'ftp';
-    if (b0 === 0xff) return 'telnet';
-    if (b0 === 0x16 && bytes[1] === 0x03) return 'tls';
+    const p = serverOpening(bytes, serverPort);
+    if (p) return p;
   }
   if (serverPort === 23) return 'telnet';
   if (serverPort === 21) return 'ftp';
   if (from === 'client' && looksLikeMqttConnect(bytes)) return 'mqtt';
   if (serverPort === 1883) return 'mqtt';
+  return undefined;
+}
+
+/**
+ * The protocol a server's first bytes open like on their own, whatever the client sent: a banner (SSH,
+ * FTP `220`, not on the SMTP ports), Telnet option negotiation (IAC), a TLS handshake or alert record, an
+ * HTTP status line, a DICOM A-ASSOCIATE-AC/RJ or A-ABORT. By the bytes: the port only keeps an SMTP
+ * greeting from reading as FTP.
+ */
+function serverOpening(bytes: Uint8Array, serverPort: number): Protocol | undefined {
+  const b0 = bytes[0];
+  const head = ascii.decode(bytes.subarray(0, 9));
+  if (head.startsWith('SSH-')) return 'ssh';
+  if (head.startsWith('220') && serverPort !== 25 && serverPort !== 587) return 'ftp';
+  if (b0 === 0xff) return 'telnet';
+  // @see RFC 8446 §5.1 TLSPlaintext: content type 22 handshake or 21 alert, legacy version 3.x
+  if ((b0 === 0x16 || b0 === 0x15) && bytes[1] === 0x03 && bytes[2]! <= 0x04) return 'tls';
+  if (HTTP_STATUS.test(head)) return 'http';
+  if (looksLikeDicomAnswer(bytes)) return 'dicom';
   return undefined;
 }
 
@@ -607,11 +629,47 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.packetIndex = packetIndex;
     this.packetTime = time;
     const events = st.dissector.feed(from, bytes, packetIndex, time);
-    // The server's bytes are its protocol when they open like it (Telnet option negotiation, without a
-    // line of text yet) or when the dissector made something of them.
-    if (from === 'server' && !st.answered)
-      st.answered = probeProtocol('server', bytes, 0) === st.protocol || events.some(isServerAnswer);
+    if (from === 'server') {
+      const first = !st.serverSpoke;
+      st.serverSpoke = true;
+      if (!st.answered) {
+        // The server's bytes are its protocol when they open like it (Telnet option negotiation, without
+        // a line of text yet) or when the dissector made something of them.
+        const opening = serverOpening(bytes, conn.serverPort);
+        st.answered = opening === st.protocol || events.some(isServerAnswer);
+        // A server that opens in another protocol than the client's probe called for (an SSH banner to
+        // nmap's HTTP GET, vsFTPd's 220 to a TLS ClientHello) is that protocol's server: the connection
+        // is followed, and labelled, as what it answered. An FTP data connection carries any bytes.
+        if (!st.answered && first && opening !== undefined && st.protocol !== 'ftp-data') {
+          for (const e of events) this.onEvent(conn, st, e as AnyEvent);
+          this.serverAnswersOtherwise(conn, st, opening, bytes, packetIndex, time);
+          return;
+        }
+      }
+    }
     for (const e of events) this.onEvent(conn, st, e as AnyEvent);
+  }
+
+  /** Hands the connection to the dissector of the protocol its server opened in (`serverOpening`). */
+  private serverAnswersOtherwise(
+    conn: TcpConnection,
+    st: ConnState,
+    protocol: Protocol,
+    bytes: Uint8Array,
+    packetIndex: number,
+    time: number,
+  ): void {
+    st.protocol = protocol;
+    st.dissector = newDissector(protocol);
+    st.answered = true;
+    // What the client's probe left waiting for an answer is no longer in question.
+    st.pendingAdmin = undefined;
+    st.pendingPatientApi = undefined;
+    st.pendingBasic = false;
+    st.pendingDefault = undefined;
+    st.mqttLogin = false;
+    for (const e of st.dissector.feed('server', bytes, packetIndex, time))
+      this.onEvent(conn, st, e as AnyEvent);
   }
 
   onClose(conn: TcpConnection): void {

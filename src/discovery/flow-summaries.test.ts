@@ -85,6 +85,41 @@ describe('flow summaries from captures', () => {
     expect(label('10.20.0.40', 23)).toBe('telnet');
   });
 
+  it("labels a scanner's connection by the protocol its server answered in, whatever the probe called for", async () => {
+    // Connections cut from 08-nmap-scan.pcap (test/fixtures/captures/PROVENANCE.md), tshark frames of the
+    // scan: TLS ClientHellos to vsFTPd's port 21 answered with its "220" banner (2978/2980, 2991/2993);
+    // an HTTP GET to telnetd's 23 answered with Telnet option negotiation (1208/1212); a TLS ClientHello
+    // to Orthanc's HTTP port 8042 answered "HTTP/1.0 400 Bad Request" (2538/2544); an RDP connection
+    // request to storescp's 104 answered with an A-ABORT (1385/1387). Each port's conversation is only
+    // these, so before the fix all four read null.
+    const r = await analyzeCapture(join(fixtures, 'captures/nmap-probes-answered-otherwise.pcap'), {
+      file: 'probes.pcap',
+    });
+    const conversation = (server: string, port: number) =>
+      r.flows!.find((f) => f.client === '10.20.0.99' && f.server === server && f.port === port)!;
+    expect(conversation('10.20.0.40', 21)).toMatchObject({ protocol: 'ftp', connections: 2 });
+    expect(conversation('10.20.0.40', 23)).toMatchObject({ protocol: 'telnet', connections: 1 });
+    expect(conversation('10.20.0.11', 8042)).toMatchObject({ protocol: 'http', connections: 1 });
+    expect(conversation('10.20.0.10', 104)).toMatchObject({ protocol: 'dicom', connections: 1 });
+    // Probes nobody answered stay unlabelled (HTTP GETs to the DICOM-TLS port 2762 and Orthanc's DICOM
+    // port 4242, frames 459 and 461); a GET the web server answers is still HTTP (frames 218/230).
+    expect(conversation('10.20.0.10', 2762).protocol).toBeNull();
+    expect(conversation('10.20.0.11', 4242).protocol).toBeNull();
+    expect(conversation('10.20.0.30', 80).protocol).toBe('http');
+    // The services are what the servers answered in too: vsFTPd's banner names it; no probe names a port.
+    // (A Telnet service is recorded from its text; telnetd sent nmap option negotiation only, as it does in
+    // the full scan to nmap's own Telnet probe.)
+    const services = (ip: string) =>
+      Object.fromEntries(r.hosts.find((h) => h.ips.includes(ip))!.services.map((s) => [s.port, s.protocol]));
+    expect(services('10.20.0.40')).toEqual({ 21: 'ftp', 23: null });
+    expect(r.hosts.find((h) => h.ips.includes('10.20.0.40'))!.services[0]).toMatchObject({
+      product: 'vsFTPd',
+      version: '3.0.3',
+    });
+    expect(services('10.20.0.11')).toEqual({ 4242: null, 8042: 'http' });
+    expect(services('10.20.0.10')).toEqual({ 104: null, 2762: null });
+  });
+
   it('folds UDP flows (DNS, DHCP with the server on 67) and leaves out broadcast and multicast', async () => {
     const r = await analyzeCapture(join(fixtures, 'captures/01-dhcp-dns-mdns.pcap'), { file: '01.pcap' });
     const udp = r.flows!.filter((f) => f.transport === 'udp');

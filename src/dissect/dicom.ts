@@ -531,7 +531,27 @@ function decodeUserInformation(
  * 4242, vendor ports) from the first bytes a client sends.
  */
 export function looksLikeDicom(buf: Uint8Array): boolean {
-  if (buf.length < 42 || buf[0] !== 1 || buf[1] !== 0) return false;
+  return looksLikeAssociate(buf, 1);
+}
+
+/**
+ * Whether `buf` starts like an acceptor's answer to an association request: an A-ASSOCIATE-AC (laid out
+ * as the request, PS3.8 §9.3.3), an A-ASSOCIATE-RJ (length 4, a defined result and source, §9.3.4) or an
+ * A-ABORT (length 4, source 0 or 2, §9.3.8). For recognising a DICOM server by its own bytes, whatever
+ * the client sent first (a scanner's RDP probe that storescp aborts).
+ */
+export function looksLikeDicomAnswer(buf: Uint8Array): boolean {
+  const type = buf[0];
+  if (type === 2) return looksLikeAssociate(buf, 2);
+  if ((type !== 3 && type !== 7) || buf.length < 10 || buf[1] !== 0) return false;
+  if (u32be(buf, 2) !== 4 || buf[6] !== 0) return false;
+  if (type === 3) return (buf[7] === 1 || buf[7] === 2) && buf[8]! >= 1 && buf[8]! <= 3;
+  return buf[7] === 0 && (buf[8] === 0 || buf[8] === 2) && buf[9]! <= 6;
+}
+
+/** An A-ASSOCIATE-RQ (type 1) or -AC (type 2): a plausible length, protocol version 1, printable AE titles. */
+function looksLikeAssociate(buf: Uint8Array, type: 1 | 2): boolean {
+  if (buf.length < 42 || buf[0] !== type || buf[1] !== 0) return false;
   const length = u32be(buf, 2);
   if (length < ASSOCIATE_FIXED_LENGTH || length > 1024 * 1024) return false;
   if ((u16be(buf, 6) & 1) !== 1) return false;
