@@ -276,6 +276,32 @@ describe('bad input', () => {
     expect(r.issues[1]?.reason).toMatch(/host record starting here was cut off/);
   });
 
+  it('stops at a byte that is not UTF-8, naming its offset, instead of storing a mangled address', async () => {
+    const bytes = fixture('sgh-medical-lan.xml');
+    // Damage the third host's address: 10.20.0.30 → 10.20\xff0.30.
+    const at = bytes.indexOf('<address addr="10.20.0.30"', bytes.indexOf('<host starttime')) + 21;
+    const damaged = Buffer.from(bytes);
+    damaged[at] = 0xff;
+    const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
+    // Whole, and in small chunks (a stream), the same answer.
+    const chunks = (async function* () {
+      for (let i = 0; i < damaged.length; i += 7) yield damaged.subarray(i, i + 7);
+    })();
+    for (const r of [
+      parseNmapXml(damaged, { file: 'damaged.xml' }),
+      await readNmapXml(chunks, { file: 'damaged.xml' }),
+    ]) {
+      expect(r.hosts.map((h) => h.ips)).toEqual([['10.20.0.10'], ['10.20.0.11']]);
+      expect(r.issues[0]).toEqual({
+        file: 'damaged.xml',
+        line,
+        offset: at,
+        reason: 'byte 0xff is not UTF-8: nothing from here on is read',
+      });
+      expect(r.issues[1]?.reason).toMatch(/host record starting here was cut off/);
+    }
+  });
+
   it('refuses a file cut before the first host is complete', () => {
     const cut = text.indexOf('<port protocol="tcp" portid="104">');
     const err = catchError(() => parseNmapXml(text.slice(0, cut), { file: 'cut.xml' }));

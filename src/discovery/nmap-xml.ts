@@ -233,6 +233,9 @@ const cap = (s: string, n = MAX_TEXT) => (s.length > n ? s.slice(0, n) : s);
 export class NmapXmlReader {
   private readonly parser: SaxesParser;
   private readonly decoder = new TextDecoder('utf-8');
+  /** Bytes handed to the parser so far, and the start of a character the last chunk cut in two. */
+  private bytesRead = 0;
+  private pending: Uint8Array = new Uint8Array(0);
   private readonly hosts: HostObservation[] = [];
   private readonly findings: FindingObservation[] = [];
   private readonly issues: InputIssue[] = [];
@@ -272,19 +275,38 @@ export class NmapXmlReader {
 
   write(chunk: string | Uint8Array): this {
     if (this.failed || this.ended) return this;
-    const s = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    if (s) this.parser.write(s);
+    if (typeof chunk === 'string') {
+      if (chunk) this.parser.write(chunk);
+      return this;
+    }
+    // XML in UTF-8 must be well-formed UTF-8: a damaged byte would otherwise become U+FFFD inside an
+    // address or a product name and be stored as if nmap had reported it.
+    const bytes = this.pending.length ? concatBytes(this.pending, chunk) : chunk;
+    const { valid, incomplete } = utf8Prefix(bytes);
+    if (valid > 0) this.parser.write(this.decoder.decode(bytes.subarray(0, valid)));
+    this.bytesRead += valid;
+    this.pending = new Uint8Array(0);
+    if (valid < bytes.length && !this.failed) {
+      if (incomplete) this.pending = bytes.slice(valid);
+      else this.notUtf8(bytes[valid]!);
+    }
     return this;
+  }
+
+  /** The byte at `bytesRead` is not UTF-8: the document ends there, as at any XML well-formedness error. */
+  private notUtf8(byte: number | null): void {
+    const what =
+      byte === null
+        ? 'the file ends inside a UTF-8 character'
+        : `byte 0x${byte.toString(16).padStart(2, '0')} is not UTF-8`;
+    this.fail(`${what}: nothing from here on is read`, this.bytesRead);
   }
 
   end(): NmapImportResult {
     if (!this.ended) {
       this.ended = true;
-      if (!this.failed) {
-        const rest = this.decoder.decode();
-        if (rest) this.parser.write(rest);
-        if (!this.failed) this.parser.close();
-      }
+      if (!this.failed && this.pending.length) this.notUtf8(null);
+      if (!this.failed) this.parser.close();
       if (!this.failed && !this.sawRoot) this.fail('empty document: no <nmaprun> element');
     }
     if (this.failed && this.hosts.length === 0) {
@@ -311,7 +333,8 @@ export class NmapXmlReader {
     return { hosts, findings: this.findings, issues: this.issues, scan: this.scan };
   }
 
-  private fail(message: string): void {
+  /** `byteOffset`: where the damage is, when known in bytes (saxes counts characters). */
+  private fail(message: string, byteOffset?: number): void {
     if (this.failed) return;
     this.failed = true;
     // saxes prefixes "line:column: "; keep the reason, report the position as fields.
@@ -319,8 +342,8 @@ export class NmapXmlReader {
     const issue: InputIssue = {
       file: this.opts.file,
       line: this.parser.line,
-      offset: this.parser.position,
-      reason: `${reason} (column ${this.parser.column + 1})`,
+      offset: byteOffset ?? this.parser.position,
+      reason: byteOffset === undefined ? `${reason} (column ${this.parser.column + 1})` : reason,
     };
     this.issues.push(issue);
     if (this.host) {
@@ -1006,6 +1029,51 @@ function certProblems(elems: ScriptElem[], scanTime: string | undefined): string
   if (Number.isFinite(at) && Number.isFinite(notAfter) && notAfter < at) problems.push('expired');
   if (Number.isFinite(at) && Number.isFinite(notBefore) && notBefore > at) problems.push('not-yet-valid');
   return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// UTF-8
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * The length of the longest well-formed UTF-8 prefix (the Unicode/WHATWG rules: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), and whether what follows is only a character cut off by the end.
+ */
+export function utf8Prefix(b: Uint8Array): { valid: number; incomplete: boolean } {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return { valid: i, incomplete: false };
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= b.length) return { valid: i, incomplete: true };
+      const d = b[i + k]!;
+      if (k === 1 ? d < lo || d > hi : d < 0x80 || d > 0xbf) return { valid: i, incomplete: false };
+    }
+    i += need + 1;
+  }
+  return { valid: i, incomplete: false };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { createReadStream, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { escapeControl } from '../escape-control.js';
 import { headerKey, parseCmmsCsv, parseHeaderMapping, parseMappingFile } from './cmms-csv.js';
 import { cleanText } from './identity.js';
 
@@ -115,6 +117,28 @@ describe('parseCmmsCsv on fixtures', () => {
         reason: expect.stringMatching(/^malformed CSV: Invalid Opening Quote/),
       },
     ]);
+  });
+
+  it('refuses a capture or a compressed export given as the CSV without echoing its bytes', async () => {
+    const pcap = readFileSync(new URL('../../test/fixtures/captures/01-dhcp-dns-mdns.pcap', import.meta.url));
+    const gzipped = gzipSync(readFileSync(fixture('hospital-export.csv')));
+    for (const [file, bytes] of [
+      ['01-dhcp-dns-mdns.pcap', pcap],
+      ['hospital-export.csv.gz', gzipped],
+    ] as const) {
+      const r = await parseCmmsCsv(bytes, { file });
+      expect(r.fatal).toBe(true);
+      expect(r.rows).toEqual([]);
+      expect(r.issues).toEqual([
+        {
+          file,
+          line: 1,
+          reason: expect.stringMatching(/^not a CSV text file: the header row holds binary data/),
+        },
+      ]);
+      // Nothing of the file's own bytes reaches the message: no control characters for a terminal.
+      expect(escapeControl(r.issues[0]!.reason)).toBe(r.issues[0]!.reason);
+    }
   });
 
   it('maps another CMMS layout with a mapping file (lines or JSON)', async () => {

@@ -458,6 +458,10 @@ function rowOf(
   return { row: { line, attrs, keys }, issues };
 }
 
+/** C0 controls no CSV text holds (tab, line breaks and form feed aside): NUL, the zip/pcap header bytes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding those characters is the point
+const BINARY_CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/;
+
 /** Parses a CMMS export. Never throws for bad content: every problem is an issue in the result. */
 export async function parseCmmsCsv(input: CsvInput, opts: CmmsParseOptions): Promise<CmmsParseResult> {
   const { file } = opts;
@@ -483,6 +487,19 @@ export async function parseCmmsCsv(input: CsvInput, opts: CmmsParseOptions): Pro
   for await (const rec of csvRecords(input, onSyntaxError)) {
     if (!header) {
       header = rec.fields;
+      // A capture, a workbook (.xlsx is a zip) or another binary file given as the CSV: say so rather
+      // than echo its bytes as "the header" (and the parser's complaints about them) to a terminal.
+      const binary = header.join(',').match(BINARY_CONTROL);
+      if (binary) {
+        const code = binary[0].codePointAt(0)!.toString(16).padStart(4, '0');
+        result.issues.push({
+          file,
+          line: rec.line,
+          reason: `not a CSV text file: the header row holds binary data (control character U+${code.toUpperCase()}); is this a capture or an .xlsx workbook? Export the inventory as CSV (UTF-8)`,
+        });
+        result.fatal = true;
+        return result;
+      }
       const c = columnsOf(header, file, opts.mapping ?? new Map());
       result.columns = c.columns;
       result.ignoredColumns = c.columns
