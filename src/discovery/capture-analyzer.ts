@@ -805,7 +805,13 @@ export class CaptureAnalyzer implements TcpConsumer {
       }
       case 'telnet': {
         const t = e as TelnetEvent;
-        if (t.type === 'banner' || t.type === 'login-prompt' || t.type === 'password-prompt')
+        // Option negotiation alone is a Telnet server answering (nmap -sV's probe gets no further).
+        if (
+          t.type === 'banner' ||
+          t.type === 'login-prompt' ||
+          t.type === 'password-prompt' ||
+          t.type === 'negotiation'
+        )
           this.cleartextService(conn, server, 'telnet', ev);
         if (t.type === 'banner') server.addHint('telnet.banner', t.text.slice(0, 200), ev('Telnet banner'));
         if (t.type === 'credentials') {

@@ -106,12 +106,16 @@ describe('flow summaries from captures', () => {
     expect(conversation('10.20.0.10', 2762).protocol).toBeNull();
     expect(conversation('10.20.0.11', 4242).protocol).toBeNull();
     expect(conversation('10.20.0.30', 80).protocol).toBe('http');
-    // The services are what the servers answered in too: vsFTPd's banner names it; no probe names a port.
-    // (A Telnet service is recorded from its text; telnetd sent nmap option negotiation only, as it does in
-    // the full scan to nmap's own Telnet probe.)
+    // The services are what the servers answered in too: vsFTPd's banner names it, telnetd's option
+    // negotiation (all it sent nmap, here and in the full scan) names 23; no probe names a port.
     const services = (ip: string) =>
       Object.fromEntries(r.hosts.find((h) => h.ips.includes(ip))!.services.map((s) => [s.port, s.protocol]));
-    expect(services('10.20.0.40')).toEqual({ 21: 'ftp', 23: null });
+    expect(services('10.20.0.40')).toEqual({ 21: 'ftp', 23: 'telnet' });
+    // …and a Telnet server on the network is a finding even if no one logged in (frame 1212 of the scan).
+    expect(r.findings.find((f) => f.subject === 'telnet:23')).toMatchObject({
+      type: 'insecure-protocol',
+      evidence: { summary: 'TELNET in use (cleartext)' },
+    });
     expect(r.hosts.find((h) => h.ips.includes('10.20.0.40'))!.services[0]).toMatchObject({
       product: 'vsFTPd',
       version: '3.0.3',

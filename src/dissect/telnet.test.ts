@@ -30,6 +30,8 @@ describe('TelnetStreamDissector on the shared capture (telnet → inetutils teln
 
   it('sees the login dialogue: prompt, user name, password prompt, credentials sent, failure', () => {
     expect(ev.filter((e) => e.type !== 'terminal-type')).toEqual<TelnetEvent[]>([
+      // telnetd's first option offer (frame 6: IAC WILL AUTHENTICATION), reported once
+      { type: 'negotiation', command: 'WILL', option: 37 },
       { type: 'login-prompt', prompt: 'vm login:' },
       { type: 'password-prompt', prompt: 'Password:' },
       { type: 'credentials', username: 'biomed', credentialsSent: true },
@@ -90,6 +92,7 @@ describe('TelnetStreamDissector on crafted sessions', () => {
       ...enc('\r\nlogin: '),
     ]);
     expect(sut.feed('server', bytes)).toEqual([
+      { type: 'negotiation', command: 'WILL', option: 1 },
       { type: 'banner', text: 'Model X\u00ff' },
       { type: 'login-prompt', prompt: 'login:' },
     ]);

@@ -23,7 +23,12 @@ export type TelnetEvent =
   /** The server refused a login (`Login incorrect` …) after it had asked for one. */
   | { type: 'login-failed'; text: string }
   /** TERMINAL-TYPE IS from the client (e.g. `XTERM`). */
-  | { type: 'terminal-type'; value: string };
+  | { type: 'terminal-type'; value: string }
+  /**
+   * The server's first option negotiation (IAC WILL/WONT/DO/DONT <option>), once per connection: a
+   * Telnet server answered, even if it never got as far as a line of text (a scanner's probe).
+   */
+  | { type: 'negotiation'; command: 'WILL' | 'WONT' | 'DO' | 'DONT'; option: number };
 
 const IAC = 255;
 const SB = 250;
@@ -31,6 +36,8 @@ const SE = 240;
 const EC = 247;
 const EL = 248;
 const MAX_SUBOPTION = 512;
+/** @see RFC 854: WILL 251, WONT 252, DO 253, DONT 254 */
+const COMMANDS = ['WILL', 'WONT', 'DO', 'DONT'] as const;
 const MAX_BANNER = 2048;
 const MAX_LINE = 512;
 const MAX_USERNAME = 64;
@@ -47,6 +54,8 @@ type IacState = 'data' | 'iac' | 'option' | 'sb' | 'sb-iac';
 
 class Nvt {
   state: IacState = 'data';
+  /** The WILL/WONT/DO/DONT byte whose option byte comes next. */
+  command = 0;
   sub: number[] = [];
   subOverflow = false;
   seen = 0;
@@ -75,6 +84,7 @@ export class TelnetStreamDissector {
   private username: string | undefined;
   /** A login or password prompt was seen: only then is a refusal text a failed login. */
   private promptSeen = false;
+  private serverNegotiated = false;
 
   constructor(private readonly options: TelnetOptions = {}) {}
 
@@ -111,9 +121,10 @@ export class TelnetStreamDissector {
       case 'iac':
         n.state = 'data';
         if (b === IAC) this.text(dir, n, b, events);
-        else if (b >= 251)
+        else if (b >= 251) {
           n.state = 'option'; // WILL WONT DO DONT <option>
-        else if (b === SB) {
+          n.command = b;
+        } else if (b === SB) {
           n.state = 'sb';
           n.sub = [];
           n.subOverflow = false;
@@ -122,6 +133,10 @@ export class TelnetStreamDissector {
         return;
       case 'option':
         n.state = 'data';
+        if (dir === 'server' && !this.serverNegotiated) {
+          this.serverNegotiated = true;
+          events.push({ type: 'negotiation', command: COMMANDS[n.command - 251]!, option: b });
+        }
         return;
       case 'sb':
         if (b === IAC) n.state = 'sb-iac';
