@@ -10,10 +10,12 @@ import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { listAudit } from '../audit/audit-log.js';
+import { importSource } from '../cli/commands/import.js';
 import { mergeDevices, showDevice, updateDevice } from '../inventory/inventory-service.js';
 import { findBaseline, listCommunications } from '../store/communication-store.js';
 import type { VigilDatabase } from '../store/database.js';
 import { getDevices } from '../store/device-store.js';
+import { listAlerts } from './alerts-service.js';
 import {
   approveBaselines,
   editBaselineEntry,
@@ -157,20 +159,86 @@ describe.each(DIALECTS)('a merge and the stored traffic on %s', (dialect) => {
     expect(left.filter((c) => c.clientDeviceId === c.serverDeviceId)).toEqual([]);
     expect(left.map((c) => c.clientIp)).not.toContain('10.30.0.42');
     expect((await devicePeers(vdb, cliActor, engine.id)).peers.map((p) => p.ip)).toEqual(['10.30.0.41']);
-    expect(await showBaseline(vdb, cliActor, { device: engine.id })).toMatchObject({
+    // The "monitor" sent HL7 to the engine: its baseline named the engine as peer, HL7 receiver and in its
+    // volume. Moved as they were, the engine's baseline would name the engine itself; they are gone.
+    const own = [`peer|out:device:${engine.id}|allow`, `hl7-receiver|device:${engine.id}|allow`];
+    expect(moved.entries.map((e) => `${e.kind}|${e.value}|${e.effect}`)).toEqual(expect.arrayContaining(own));
+    const volumeOf = (b: typeof moved) => b.entries.find((e) => e.kind === 'volume')!;
+    expect(Object.keys(volumeOf(moved).details['outPerDay'] as object)).toEqual([
+      `device:${engine.id}|2575/tcp`,
+    ]);
+    const after = await showBaseline(vdb, cliActor, { device: engine.id });
+    expect(after).toMatchObject({
       id: moved.id,
       deviceId: engine.id,
       state: 'active',
       approvedBy: moved.approvedBy,
-      entries: moved.entries,
+      entries: moved.entries
+        .filter((e) => !own.includes(`${e.kind}|${e.value}|${e.effect}`))
+        .map((e) => (e.kind === 'volume' ? { ...e, details: { ...e.details, outPerDay: {} } } : e)),
       // The site decides which site-limited accounts see it: the record's, not the duplicate's.
       siteId: engineRow!.siteId,
     });
+    expect(JSON.stringify(after.entries)).not.toContain(engine.id);
     expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
       communicationsMoved: 0,
       communicationsDropped: between.length,
-      baselineEntriesMoved: moved.entries.length,
+      baselineEntriesMoved: moved.entries.length - own.length,
       baselineEntriesDropped: 0,
+      // The two entries and the volume figure.
+      baselineSelfEntriesDropped: 3,
     });
+  });
+
+  it("drops both baselines' entries naming the two as each other's peer; the rules leave the device's own traffic alone", async () => {
+    await importCaptureFile(vdb, HL7);
+    const engine = await showDevice(vdb, cliActor, '10.30.0.5');
+    const monitor = await showDevice(vdb, cliActor, '10.30.0.41');
+    // The second "monitor" is the engine's other interface, found out after both baselines were approved.
+    const other = await showDevice(vdb, cliActor, '10.30.0.42');
+    await learn();
+    await approveBaselines(vdb, cliActor, { device: engine.id });
+    await approveBaselines(vdb, cliActor, { device: other.id });
+    await editBaselineEntry(vdb, cliActor, 'deny', {
+      device: engine.id,
+      kind: 'peer',
+      value: `out:device:${other.id}`,
+      reason: 'the engine never calls the monitors',
+    });
+    const engineBefore = await entries(engine.id);
+    expect(engineBefore).toEqual(
+      expect.arrayContaining([
+        `peer|in:device:${other.id}|allow`,
+        `peer|in:device:${monitor.id}|allow`,
+        `peer|out:device:${other.id}|deny`,
+      ]),
+    );
+    expect(await entries(other.id)).toEqual(
+      expect.arrayContaining([
+        `peer|out:device:${engine.id}|allow`,
+        `hl7-receiver|device:${engine.id}|allow`,
+      ]),
+    );
+
+    await mergeDevices(vdb, cliActor, other.id, engine.id);
+
+    // The engine's baseline names neither itself nor its former duplicate: not as a peer (learned or
+    // hand-made), not as HL7 receiver, not in its volume. The other monitor stays its peer.
+    const folded = await showBaseline(vdb, cliActor, { device: engine.id });
+    expect(JSON.stringify(folded.entries)).not.toContain(engine.id);
+    expect(JSON.stringify(folded.entries)).not.toContain(other.id);
+    expect(await entries(engine.id)).toEqual(engineBefore.filter((v) => !v.includes(other.id)));
+    expect((await listAudit(vdb, { action: 'device.merge' }))[0]!.summary).toMatchObject({
+      baselineEntriesMoved: 0,
+      baselineEntriesDropped: 0,
+      // The engine's in:device and hand-made out:device; the monitor's out:device, HL7 receiver and volume.
+      baselineSelfEntriesDropped: 5,
+    });
+
+    // The VLAN 30 capture: the same HL7, now from one of the engine's addresses to the other. No rule
+    // takes the engine for its own peer or HL7 receiver; patient data in clear text is news wherever it goes.
+    await importSource(vdb, cliActor, HL7_VLAN30, { progress: false });
+    const raised = (await listAlerts(vdb, cliActor, { deviceId: engine.id })).items;
+    expect(raised.map((a) => `${a.rule} ${a.subject}`)).toEqual(['cleartext-phi hl7:2575']);
   });
 });

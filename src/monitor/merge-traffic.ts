@@ -29,6 +29,11 @@ export interface MergeTrafficCounts {
   baselineEntriesMoved: number;
   /** Learned entries of a duplicate's baseline still learning, not added to the record's approved one. */
   baselineEntriesDropped: number;
+  /**
+   * Entries of the two devices' baselines naming one of the two as a peer or HL7 receiver, and learned
+   * volume figures to one of them (`outPerDay` keys): after the merge they would be the device's own.
+   */
+  baselineSelfEntriesDropped: number;
 }
 
 export async function moveDeviceTraffic(
@@ -38,6 +43,9 @@ export async function moveDeviceTraffic(
   now: string,
 ): Promise<MergeTrafficCounts> {
   const comms = await repointCommunications(tx, fromId, toId);
+  // Before anything is renamed: afterwards an entry naming the duplicate and one naming the record would
+  // look alike, and the record's own baseline would hold itself as a peer.
+  const self = await dropOwnPeerEntries(tx, fromId, toId);
   await repointEntries(tx, 'hl7-receiver', `device:${fromId}`, `device:${toId}`);
   for (const dir of ['out', 'in'])
     await repointEntries(tx, 'peer', `${dir}:device:${fromId}`, `${dir}:device:${toId}`);
@@ -48,7 +56,57 @@ export async function moveDeviceTraffic(
     communicationsDropped: comms.dropped,
     baselineEntriesMoved: entries.moved,
     baselineEntriesDropped: entries.dropped,
+    baselineSelfEntriesDropped: self,
   };
+}
+
+/**
+ * The two devices' own baselines may name each other: as a peer (`out:device:<id>`, `in:device:<id>`, when
+ * the other had no class), as an HL7 receiver (`device:<id>`) and in the learned volume (`outPerDay` key
+ * `device:<id>|<service>`), because they talked. Merged, that is one device talking to itself: the
+ * conversations are deleted (`repointCommunications`), learning skips a device's own traffic and the rules
+ * never judge a device as its own peer, so such an entry allows or denies nothing. Renamed, it would read
+ * as "the device may talk to itself". Hand-made ones go too, for the same reason: an allow or deny of a
+ * device as its own peer can never apply. Returns the entries and volume figures dropped.
+ */
+async function dropOwnPeerEntries(tx: DbHandle, fromId: string, toId: string): Promise<number> {
+  const baselines = [await findBaseline(tx, fromId), await findBaseline(tx, toId)].filter(
+    (b): b is NonNullable<typeof b> => b !== undefined,
+  );
+  if (!baselines.length) return 0;
+  const named = new Set(
+    [fromId, toId].flatMap((id) => [
+      `peer|out:device:${id}`,
+      `peer|in:device:${id}`,
+      `hl7-receiver|device:${id}`,
+    ]),
+  );
+  const volumePrefixes = [fromId, toId].map((id) => `device:${id}|`);
+  let dropped = 0;
+  for (const entries of (
+    await entriesOf(
+      tx,
+      baselines.map((b) => b.id),
+    )
+  ).values()) {
+    for (const e of entries) {
+      if (named.has(`${e.kind}|${e.value}`)) {
+        await deleteEntry(tx, e.id);
+        dropped++;
+        continue;
+      }
+      if (e.kind !== 'volume') continue;
+      const details = JSON.parse(e.details) as { outPerDay?: Record<string, unknown> };
+      const perDay = details.outPerDay;
+      if (!perDay || typeof perDay !== 'object') continue;
+      const own = Object.keys(perDay).filter((k) => volumePrefixes.some((p) => k.startsWith(p)));
+      if (!own.length) continue;
+      for (const k of own) delete perDay[k];
+      dropped += own.length;
+      await updateEntry(tx, e.id, { details: JSON.stringify(details) });
+    }
+  }
+  return dropped;
 }
 
 /** A person's entry (allow or deny, with a reason) stands over one learning made. */

@@ -164,3 +164,33 @@ describe('dicom-unknown-ae per association', () => {
     expect(alerts[0]!.evidence.map((e) => e.packet)).toEqual([15, 99]);
   });
 });
+
+describe('dicom-unknown-ae on a device’s own association', () => {
+  /** The "workstation" address was the PACS's own other interface (merged into the PACS record). */
+  const ownWs = (pacsDeny: string[] = []): FlowRuleContext => {
+    const ctx = context(pacsDeny);
+    return { ...ctx, deviceByIp: new Map([...ctx.deviceByIp, [WS, 'pacs']]) };
+  };
+
+  it('titles it used with itself are no news: learning never sees them', () => {
+    expect(dicomUnknownAeTitles(ownWs(), { result: run })).toEqual([]);
+    const { dicomAssociations: _, ...pooled } = run;
+    // Pooled per host, the CT and the MR still see the PACS host's NOT_A_PACS; the PACS nothing of its own.
+    expect(
+      dicomUnknownAeTitles(ownWs(), { result: pooled }).map((a) => `${a.deviceId} ${a.subject}`),
+    ).toEqual([`ct ${PACS}:NOT_A_PACS`, `mr ${PACS}:NOT_A_PACS`]);
+  });
+
+  it('a title denied by hand is raised even on its own association, once', () => {
+    const alerts = dicomUnknownAeTitles(ownWs(['NOT_A_PACS']), { result: run });
+    expect(
+      alerts.map((a) => [
+        a.deviceId,
+        a.subject,
+        a.severity,
+        a.details?.['role'],
+        a.details?.['unknownAeTitles'],
+      ]),
+    ).toEqual([['pacs', `${PACS}:WRONG_AE→NOT_A_PACS`, 'high', 'requestor', ['NOT_A_PACS']]]);
+  });
+});

@@ -17,7 +17,14 @@ import type {
 import { pluralWord } from '../../format-count.js';
 import type { AlertCandidate, AlertEvidence } from '../alert-candidate.js';
 import type { DetectionRule, SourceRun } from './detection-rule.js';
-import { describeEnd, deviceAt, type FlowRuleContext, flowEvidence, verdict } from './flow-rule-context.js';
+import {
+  describeEnd,
+  deviceAt,
+  type FlowRuleContext,
+  flowEvidence,
+  ownTraffic,
+  verdict,
+} from './flow-rule-context.js';
 
 export const DICOM_UNKNOWN_AE_RULE = 'dicom-unknown-ae';
 
@@ -36,11 +43,15 @@ function byAssociation(
     for (const { selfIp, peerIp } of ends) {
       const self = deviceAt(ctx, selfIp);
       if (!self) continue;
+      // An association with itself teaches no baseline a title: only a title denied by hand is news,
+      // once (judged as the requestor), not again as its own acceptor.
+      const own = ownTraffic(self, deviceAt(ctx, peerIp));
+      if (own && selfIp === a.server) continue;
       const judged = [a.callingAeTitle, a.calledAeTitle].map((ae) => ({
         ae,
         v: verdict(ctx, self, 'dicom-ae', ae),
       }));
-      const news = judged.filter((j) => j.v === 'unknown' || j.v === 'denied');
+      const news = judged.filter((j) => (j.v === 'unknown' && !own) || j.v === 'denied');
       if (!news.length) continue;
       const subject = `${peerIp}:${pair}`;
       const key = `${self.id}|${subject}`;
@@ -95,9 +106,10 @@ function byPeerHost(ctx: FlowRuleContext, hosts: readonly HostObservation[], flo
     for (const { selfIp, peerIp } of ends) {
       const self = deviceAt(ctx, selfIp);
       if (!self) continue;
+      const own = ownTraffic(self, deviceAt(ctx, peerIp));
       for (const ae of hostByIp.get(peerIp)?.dicom?.aeTitles ?? []) {
         const v = verdict(ctx, self, 'dicom-ae', ae);
-        if (v !== 'unknown' && v !== 'denied') continue;
+        if ((v !== 'unknown' || own) && v !== 'denied') continue;
         const subject = `${peerIp}:${ae}`;
         const key = `${self.id}|${subject}`;
         if (out.has(key)) continue;

@@ -96,5 +96,14 @@ export function describeEnd(d: DeviceFacts | undefined, ip: string): string {
   return name ? `${name} (${ip})` : ip;
 }
 
+/**
+ * Both ends are one device (two of its addresses, often after a merge found a duplicate): it is not its
+ * own peer or HL7 receiver. Learning skips such traffic, so a rule judging it against a baseline would
+ * fire on every run however often the baseline is learned again. Rules about the device itself (a
+ * service it answered on, an AE title it used) still raise what a person denied on it.
+ */
+export const ownTraffic = (a: DeviceFacts | undefined, b: DeviceFacts | undefined) =>
+  a !== undefined && a.id === b?.id;
+
 /** TCP attempts nobody answered tell of intent, not of a conversation; peer rules skip them. */
 export const conversed = (f: FlowSummary) => f.transport !== 'tcp' || f.established !== false;

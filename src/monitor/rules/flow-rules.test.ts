@@ -19,9 +19,11 @@ import {
   verdict,
 } from './flow-rule-context.js';
 import { flowRules } from './flow-rules.js';
+import { hl7UnknownReceivers } from './hl7-unknown-receiver.js';
 import { newListeningServices } from './new-listening-service.js';
 import { newPeers } from './new-peer.js';
 import { PORT_SCAN_DEFAULTS, portScans } from './port-scan.js';
+import { volumeAnomalies } from './volume-anomaly.js';
 
 const scan = join(import.meta.dirname, '../../../test/fixtures/monitor/08-nmap-scan.pcap');
 
@@ -176,6 +178,56 @@ describe('FTP data connections', () => {
       ]),
     };
     expect(newListeningServices(ctx, { result: r })).toEqual([]);
+  });
+});
+
+describe("a device's own traffic (two addresses of one device, as a merge finds)", () => {
+  const hl7 = join(import.meta.dirname, '../../../test/fixtures/captures/04-hl7-mllp.pcap');
+  const engine = facts('engine', { deviceClass: 'unknown' });
+  /** 10.30.0.42, taken for a monitor, is the interface engine's other address; its baseline is active. */
+  const ctx = (allow: string[] = [], deny: string[] = []): FlowRuleContext => ({
+    ...emptyFlowRuleContext(),
+    devices: new Map([['engine', engine]]),
+    deviceByIp: new Map([
+      ['10.30.0.5', 'engine'],
+      ['10.30.0.42', 'engine'],
+    ]),
+    deviceBaselines: new Map([['engine', baseline('active', allow, deny)]]),
+  });
+
+  it('raises no peer, HL7 receiver, service or volume alert for the device as its own peer', async () => {
+    const r = await analyzeCapture(hl7, { file: '04-hl7-mllp.pcap' });
+    const flows = (r.flows ?? []).filter((f) => f.client === '10.30.0.42');
+    expect(flows.map((f) => [f.server, f.port, f.protocol, f.established])).toEqual([
+      ['10.30.0.5', 2575, 'hl7', true],
+    ]);
+    const run = { result: { ...r, flows } };
+    // Learning skips the device's own traffic (baseline/learn.ts), so nothing of it is in the baseline.
+    expect(hl7UnknownReceivers(ctx(), run)).toEqual([]);
+    expect(newListeningServices(ctx(), run)).toEqual([]);
+    expect(newPeers(ctx(), run)).toEqual([]);
+    expect(volumeAnomalies(ctx(), run, { factor: 1, floorBytes: 0, newPeerFloorBytes: 0 })).toEqual([]);
+    // A service a person denied still counts: it answered, whoever asked.
+    expect(newListeningServices(ctx([], ['service|2575/tcp']), run)).toEqual([
+      expect.objectContaining({ deviceId: 'engine', subject: '2575/tcp', severity: 'high' }),
+    ]);
+    // The same traffic from another device is what the HL7 rule is for.
+    const other = ctx();
+    const monitor: FlowRuleContext = {
+      ...other,
+      devices: new Map([...other.devices, ['monitor', facts('monitor', { deviceClass: 'patient-monitor' })]]),
+      deviceByIp: new Map([
+        ['10.30.0.5', 'engine'],
+        ['10.30.0.42', 'monitor'],
+      ]),
+      deviceBaselines: new Map([['monitor', baseline('active', [])]]),
+    };
+    expect(hl7UnknownReceivers(monitor, run)).toEqual([
+      expect.objectContaining({
+        deviceId: 'monitor',
+        details: expect.objectContaining({ receiver: 'device:engine' }),
+      }),
+    ]);
   });
 });
 

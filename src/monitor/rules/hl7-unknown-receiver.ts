@@ -12,6 +12,7 @@ import {
   type FlowRuleContext,
   flowEvidence,
   flowSubject,
+  ownTraffic,
   verdict,
 } from './flow-rule-context.js';
 
@@ -24,6 +25,7 @@ export function hl7UnknownReceivers(ctx: FlowRuleContext, run: Pick<SourceRun, '
     const sender = deviceAt(ctx, f.client);
     if (!sender) continue;
     const receiver = deviceAt(ctx, f.server);
+    if (ownTraffic(sender, receiver)) continue;
     const value = receiver ? `device:${receiver.id}` : `ip:${f.server}`;
     const v = verdict(ctx, sender, 'hl7-receiver', value);
     if (v !== 'unknown' && v !== 'denied') continue;

@@ -12,6 +12,7 @@ import {
   deviceAt,
   type FlowRuleContext,
   flowEvidence,
+  ownTraffic,
   service,
   verdict,
 } from './flow-rule-context.js';
@@ -27,6 +28,8 @@ export function newListeningServices(ctx: FlowRuleContext, run: Pick<SourceRun, 
     const svc = service(f);
     const v = verdict(ctx, server, 'service', svc);
     if (v === 'no-baseline' || v === 'allowed') continue;
+    // Answering itself teaches no baseline a service; a service denied by hand answered all the same.
+    if (v === 'unknown' && ownTraffic(server, deviceAt(ctx, f.client))) continue;
     if (v === 'unknown' && server.modelId && ctx.declaredServices.get(server.modelId)?.has(svc)) continue;
     const subject = `${server.id}:${svc}`;
     const prev = out.get(subject);
