@@ -276,7 +276,11 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
 
   it('a token limited to sites changes no account and makes or revokes tokens only within its sites', async () => {
     await withUser('admin', 'adm');
-    await createUser(vdb, cliActor, { username: 'ce.smith', role: 'clinical-engineer', password: TEST_PASSWORD });
+    await createUser(vdb, cliActor, {
+      username: 'ce.smith',
+      role: 'clinical-engineer',
+      password: TEST_PASSWORD,
+    });
     const site = (id: string, name: string) => ({
       id,
       name,
@@ -285,7 +289,10 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
       created_at: 'x',
       updated_at: 'x',
     });
-    await vdb.db.insertInto('sites').values([site('s1', 'North Campus'), site('s2', 'South Campus')]).execute();
+    await vdb.db
+      .insertInto('sites')
+      .values([site('s1', 'North Campus'), site('s2', 'South Campus')])
+      .execute();
     const all = ['users:read', 'users:write', 'tokens:read', 'tokens:write'];
     const { token } = await createApiToken(vdb, cliActor, {
       name: 'north-admin',
@@ -311,10 +318,18 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     await expect(
       createApiToken(vdb, north, { name: 'south', owner: 'adm', sites: ['South Campus'] }),
     ).rejects.toMatchObject({ code: 'forbidden' });
-    const made = await createApiToken(vdb, north, { name: 'north-ro', owner: 'adm', sites: ['North Campus'] });
+    const made = await createApiToken(vdb, north, {
+      name: 'north-ro',
+      owner: 'adm',
+      sites: ['North Campus'],
+    });
     expect(made.info.siteIds).toEqual(['s1']);
     const wide = await createApiToken(vdb, cliActor, { name: 'siem', owner: 'adm' });
-    const south = await createApiToken(vdb, cliActor, { name: 'south', owner: 'adm', sites: ['South Campus'] });
+    const south = await createApiToken(vdb, cliActor, {
+      name: 'south',
+      owner: 'adm',
+      sites: ['South Campus'],
+    });
     await expect(revokeApiToken(vdb, north, wide.info.id)).rejects.toMatchObject(everySite);
     await expect(revokeApiToken(vdb, north, south.info.id)).rejects.toMatchObject({ code: 'not_found' });
     expect(await resolveApiToken(vdb, wide.token)).toBeDefined();
