@@ -8,6 +8,8 @@ import type { VigilDatabase } from '../store/database.js';
 import { createApiToken, listApiTokens, resolveApiToken, revokeApiToken } from './api-tokens.js';
 import { completeSetup, issueSetupToken, needsSetup } from './first-run.js';
 import { LoginThrottle } from './login-throttle.js';
+import { resetMfa } from './mfa.js';
+import { createScimToken } from './scim-tokens.js';
 import { login, resolveSession } from './sessions.js';
 import { changeOwnPassword, createUser, resetPassword, setUserDisabled, setUserRole } from './users.js';
 
@@ -270,6 +272,72 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
       .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
       .execute();
     expect(await resolveApiToken(vdb, token)).toBeUndefined();
+  });
+
+  it('a token limited to sites changes no account and makes or revokes tokens only within its sites', async () => {
+    await withUser('admin', 'adm');
+    await createUser(vdb, cliActor, {
+      username: 'ce.smith',
+      role: 'clinical-engineer',
+      password: TEST_PASSWORD,
+    });
+    const site = (id: string, name: string) => ({
+      id,
+      name,
+      name_key: name.toLowerCase(),
+      description: null,
+      created_at: 'x',
+      updated_at: 'x',
+    });
+    await vdb.db
+      .insertInto('sites')
+      .values([site('s1', 'North Campus'), site('s2', 'South Campus')])
+      .execute();
+    const all = ['users:read', 'users:write', 'tokens:read', 'tokens:write'];
+    const { token } = await createApiToken(vdb, cliActor, {
+      name: 'north-admin',
+      owner: 'adm',
+      permissions: all,
+      sites: ['North Campus'],
+    });
+    const north = (await resolveApiToken(vdb, token))!;
+    const everySite = { code: 'forbidden', message: expect.stringMatching(/applies to every site/) };
+    // Each of these reaches every site: a new admin, a password or a role an attacker then signs in with.
+    await expect(
+      createUser(vdb, north, { username: 'x.admin', role: 'admin', password: TEST_PASSWORD }),
+    ).rejects.toMatchObject(everySite);
+    await expect(setUserRole(vdb, north, 'ce.smith', 'admin')).rejects.toMatchObject(everySite);
+    await expect(setUserDisabled(vdb, north, 'ce.smith', true)).rejects.toMatchObject(everySite);
+    await expect(resetPassword(vdb, north, 'ce.smith', `${TEST_PASSWORD}!`)).rejects.toMatchObject(everySite);
+    await expect(resetMfa(vdb, north, 'ce.smith')).rejects.toMatchObject(everySite);
+    await expect(createScimToken(vdb, north, {})).rejects.toMatchObject(everySite);
+    // Tokens: only for its own sites, revoking only those within them.
+    await expect(
+      createApiToken(vdb, north, { name: 'escape', owner: 'adm', permissions: all }),
+    ).rejects.toMatchObject(everySite);
+    await expect(
+      createApiToken(vdb, north, { name: 'south', owner: 'adm', sites: ['South Campus'] }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    const made = await createApiToken(vdb, north, {
+      name: 'north-ro',
+      owner: 'adm',
+      sites: ['North Campus'],
+    });
+    expect(made.info.siteIds).toEqual(['s1']);
+    const wide = await createApiToken(vdb, cliActor, { name: 'siem', owner: 'adm' });
+    const south = await createApiToken(vdb, cliActor, {
+      name: 'south',
+      owner: 'adm',
+      sites: ['South Campus'],
+    });
+    await expect(revokeApiToken(vdb, north, wide.info.id)).rejects.toMatchObject(everySite);
+    await expect(revokeApiToken(vdb, north, south.info.id)).rejects.toMatchObject({ code: 'not_found' });
+    expect(await resolveApiToken(vdb, wide.token)).toBeDefined();
+    expect(await resolveApiToken(vdb, south.token)).toBeDefined();
+    await revokeApiToken(vdb, north, made.info.id);
+    expect(await resolveApiToken(vdb, made.token)).toBeUndefined();
+    expect((await findUserByName(vdb, 'ce.smith'))?.role).toBe('clinical-engineer');
+    expect(await listAudit(vdb, { action: 'user.create' })).toHaveLength(2);
   });
 
   it('first run: the setup token creates the first admin once', async () => {

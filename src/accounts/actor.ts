@@ -34,6 +34,11 @@ export function assertCan(actor: Actor, permission: Permission): void {
   if (!can(actor, permission)) throw forbidden(`This action needs the permission ${permission}`);
 }
 
+/** Whether something of this site (null: of no site) is within the actor's reach. */
+export function reachesSite(actor: Actor, siteId: string | null): boolean {
+  return !actor.siteIds || (siteId !== null && actor.siteIds.includes(siteId));
+}
+
 /**
  * Some changes apply to every site at once (a decision for a device model, a VEX statement or an SBOM
  * for a model): an actor limited to some sites may not make them.

@@ -6,12 +6,12 @@
  */
 
 import { appendAudit } from '../audit/audit-log.js';
-import { invalidInput, notFound } from '../errors.js';
+import { forbidden, invalidInput, notFound } from '../errors.js';
 import { pluralWord } from '../format-count.js';
 import * as store from '../store/account-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
-import { type Actor, assertCan } from './actor.js';
+import { type Actor, assertAllSites, assertCan } from './actor.js';
 import { isPermission, type Permission, permissionsOf, READ_PERMISSIONS, type Role } from './permissions.js';
 import { hashSecret, newSecret } from './secrets.js';
 
@@ -91,6 +91,13 @@ export async function createApiToken(
       );
     siteIds = resolved.ids;
   }
+  // A token limited to sites could otherwise mint one for every site, or for sites it does not reach.
+  if (actor.siteIds) {
+    const mine = actor.siteIds;
+    if (!siteIds) assertAllSites(actor, 'A token for every site');
+    else if (siteIds.some((id) => !mine.includes(id)))
+      throw forbidden('A token limited to sites may only make tokens for some of its own sites');
+  }
   const token = newSecret(TOKEN_PREFIX);
   const now = nowIso();
   const row: store.ApiTokenRow = {
@@ -137,6 +144,13 @@ export async function revokeApiToken(h: DbHandle, actor: Actor, id: string): Pro
     if (!row) throw notFound(`API token ${id}`);
     if (row.created_by !== actor.id && !actor.permissions.has('users:write'))
       throw notFound(`API token ${id}`);
+    // A token limited to sites revokes only tokens within its sites: the others serve other sites.
+    if (actor.siteIds) {
+      const mine = actor.siteIds;
+      const theirs = row.site_ids ? (JSON.parse(row.site_ids) as string[]) : null;
+      if (!theirs) assertAllSites(actor, 'A token for every site');
+      else if (theirs.some((s) => !mine.includes(s))) throw notFound(`API token ${id}`);
+    }
     const now = nowIso();
     if (!row.revoked_at) {
       await store.updateApiToken(tx, id, { revoked_at: now });

@@ -20,7 +20,7 @@ import { secretKeyring } from '../secrets/secret-key.js';
 import * as store from '../store/account-store.js';
 import { nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
-import { type Actor, assertCan } from './actor.js';
+import { type Actor, assertAllSites, assertCan } from './actor.js';
 import {
   assertCurrentPassword,
   type Lockout,
@@ -28,7 +28,7 @@ import {
   recordCredentialFailure,
 } from './reauthenticate.js';
 import { hashSecret } from './secrets.js';
-import { requireUser } from './users.js';
+import { ACCOUNTS, requireUser } from './users.js';
 
 export const TOTP_ISSUER = 'Vigil';
 const PERIOD = 30;
@@ -279,6 +279,7 @@ const MFA_OFF = { totp_secret: null, totp_enabled_at: null, totp_last_step: null
  */
 export async function resetMfa(h: DbHandle, actor: Actor, username: string): Promise<void> {
   assertCan(actor, 'users:write');
+  assertAllSites(actor, ACCOUNTS);
   await transaction(h, async (tx) => {
     const row = await requireUser(tx, username);
     const had = row.totp_enabled_at !== null || row.totp_secret !== null;

@@ -14,7 +14,7 @@ import { invalidInput, notFound } from '../errors.js';
 import { newId, nowIso } from '../store/ids.js';
 import * as store from '../store/scim-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
-import { type Actor, assertCan } from './actor.js';
+import { type Actor, assertAllSites, assertCan } from './actor.js';
 import { hashSecret, newSecret } from './secrets.js';
 
 export const SCIM_TOKEN_PREFIX = 'vscim_';
@@ -65,6 +65,8 @@ export async function createScimToken(
   input: { name?: string | undefined; expiresInDays?: number | undefined },
 ): Promise<{ token: string; info: ScimToken }> {
   assertCan(actor, 'users:write');
+  // The provider it is pasted into creates, renames and disables accounts, which reach every site.
+  assertAllSites(actor, 'A SCIM token');
   const name = (input.name ?? DEFAULT_SCIM_TOKEN_NAME).trim();
   if (!name || name.length > 100)
     throw invalidInput('SCIM token name must be 1–100 characters', [{ field: 'name', reason: 'invalid' }]);
@@ -106,6 +108,7 @@ export async function listScimTokens(h: DbHandle, actor: Actor): Promise<ScimTok
 /** Revokes a token: the provider's next request with it is refused (401). */
 export async function revokeScimToken(h: DbHandle, actor: Actor, id: string): Promise<ScimToken> {
   assertCan(actor, 'users:write');
+  assertAllSites(actor, 'A SCIM token');
   return transaction(h, async (tx) => {
     const row = await store.findScimToken(tx, id);
     if (!row) throw notFound(`SCIM token ${id}`);

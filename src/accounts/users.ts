@@ -7,7 +7,7 @@ import { conflict, invalidInput, notFound } from '../errors.js';
 import * as store from '../store/account-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
-import { type Actor, assertCan } from './actor.js';
+import { type Actor, assertAllSites, assertCan } from './actor.js';
 import { checkPassword } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 import { isRole, ROLE_NAMES, type Role } from './permissions.js';
@@ -113,8 +113,15 @@ export interface NewUser {
   displayName?: string | undefined;
 }
 
+/**
+ * Accounts are not tied to sites: an account made, re-enabled, given a password or a role by a token
+ * limited to sites would reach every site (docs/roles.md).
+ */
+export const ACCOUNTS = 'An account';
+
 export async function createUser(h: DbHandle, actor: Actor, input: NewUser): Promise<User> {
   assertCan(actor, 'users:write');
+  assertAllSites(actor, ACCOUNTS);
   return createUserUnchecked(h, actor, input);
 }
 
@@ -172,6 +179,7 @@ export async function setUserDisabled(
   disabled: boolean,
 ): Promise<User> {
   assertCan(actor, 'users:write');
+  assertAllSites(actor, ACCOUNTS);
   return transaction(h, async (tx) => {
     const row = await requireUser(tx, username);
     if (disabled && row.id === actor.id) throw conflict('You cannot disable your own account');
@@ -208,6 +216,7 @@ export async function resetPassword(
   password: string,
 ): Promise<User> {
   assertCan(actor, 'users:write');
+  assertAllSites(actor, ACCOUNTS);
   const row = await requireUser(h, username);
   assertLocalAccount(row);
   // Resetting also unlocks, and ends every session opened with the old password.
@@ -295,6 +304,7 @@ export async function setUserRole(
   roleName: string,
 ): Promise<User> {
   assertCan(actor, 'users:write');
+  assertAllSites(actor, ACCOUNTS);
   const role = validateRole(roleName);
   return transaction(h, async (tx) => {
     const row = await requireUser(tx, username);

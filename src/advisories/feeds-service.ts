@@ -8,7 +8,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { type Actor, assertCan } from '../accounts/actor.js';
+import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../errors.js';
 import { plural } from '../format-count.js';
@@ -106,8 +106,12 @@ export async function listFeeds(h: DbHandle, actor: Actor): Promise<Feed[]> {
  * kind that only records manual imports (`kev`, `epss` … created by `vigil advisories import`) becomes
  * the subscription: the docs subscribe with exactly those names, and one source keeps one freshness.
  */
+/** What a feed brings is matched against every site's devices: unsubscribing one blinds them all. */
+const FEED_SUBSCRIPTION = 'A feed subscription';
+
 export async function addSubscription(vdb: DbHandle, actor: Actor, input: unknown): Promise<Feed> {
   assertCan(actor, 'advisories:write');
+  assertAllSites(actor, FEED_SUBSCRIPTION);
   const s = parseInput(SubscriptionSchema, input, 'subscription');
   const key = s.name.toLowerCase();
   return transaction(vdb, async (h) => {
@@ -174,6 +178,7 @@ async function findFeed(h: DbHandle, ref: string): Promise<FeedSourceRow> {
 
 export async function removeSubscription(vdb: DbHandle, actor: Actor, ref: string): Promise<void> {
   assertCan(actor, 'advisories:write');
+  assertAllSites(actor, FEED_SUBSCRIPTION);
   await transaction(vdb, async (h) => {
     const f = await findFeed(h, ref);
     await deleteFeedSource(h, f.id);

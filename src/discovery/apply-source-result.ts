@@ -5,7 +5,7 @@
  * context. One source file is applied in one transaction with one audit entry, so an interrupted import
  * stores nothing and re-running it ends where one clean run would.
  */
-import { type Actor, assertCan } from '../accounts/actor.js';
+import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit, deferAudit } from '../audit/audit-log.js';
 import { sameThing } from '../inventory/merge-evidence.js';
 import {
@@ -84,6 +84,9 @@ export async function applySourceResult(
   opts: ApplyOptions,
 ): Promise<ApplyReport> {
   assertCan(actor, 'devices:import');
+  // What a capture, scan or log saw is tied to devices by MAC and address, whatever their site, and new
+  // hosts have none: a token limited to sites would change other sites' devices and findings.
+  assertAllSites(actor, 'A capture, scan or log import');
   // Zeek and Suricata logs are passive observations of the wire, like a capture.
   const source = opts.kind === 'nmap' ? 'scanner' : 'capture';
   const minConfidence = opts.minConfidence ?? 0.6;

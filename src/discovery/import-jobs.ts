@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Actor, assertCan, can } from '../accounts/actor.js';
+import { type Actor, assertAllSites, assertCan, can } from '../accounts/actor.js';
 import { formatIssue, type InputIssue, notFound, VigilError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { streamVulnMatches } from '../matching/vulns-service.js';
@@ -141,6 +141,8 @@ export class ImportJobRegistry {
   /** Refuses a new capture job while MAX_RUNNING_JOBS run in this process (before the upload is read). */
   assertCanStart(actor: Actor): void {
     assertCan(actor, 'devices:import');
+    // Refused before the upload is received, as applySourceResult would refuse it after.
+    assertAllSites(actor, 'A capture, scan or log import');
     const running = this.running.size;
     if (running >= MAX_RUNNING_JOBS)
       throw new VigilError('rate_limited', `${running} capture imports are running; try again shortly`, {
@@ -154,6 +156,7 @@ export class ImportJobRegistry {
    */
   async startCapture(h: DbHandle, actor: Actor, input: CaptureJobInput): Promise<ImportJob> {
     assertCan(actor, 'devices:import');
+    assertAllSites(actor, 'A capture, scan or log import');
     const started = this.now();
     const job: ImportJob = {
       id: randomUUID(),

@@ -194,6 +194,8 @@ export async function testDestination(
   } = {},
 ): Promise<SendOutcome & { event: 'alert' | 'task' }> {
   assertCan(actor, 'alerts:write');
+  // A test message lands in the hospital's SIEM or pager like a real one, for every site's staff.
+  assertAllSites(actor, 'An alert destination');
   const row = await getDestinationRow(h, idOrName);
   if (!row) throw notFound(`Alert destination ${idOrName}`);
   const event: 'alert' | 'task' =

@@ -6,7 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, TEST_PASSWORD } from '../../test/api-harness.js';
 import { DIALECTS } from '../../test/dialects.js';
-import { isPermission, ROLE_NAMES, ROLES } from '../accounts/permissions.js';
+import { cliActor } from '../../test/factories.js';
+import { createApiToken } from '../accounts/api-tokens.js';
+import { ALL_PERMISSIONS, isPermission, ROLE_NAMES, ROLES } from '../accounts/permissions.js';
+import { addSubscription, listFeeds } from '../advisories/feeds-service.js';
+import { createSite } from '../inventory/site-service.js';
 
 interface RouteDef {
   method: string;
@@ -52,6 +56,50 @@ describe.each(DIALECTS)('route × role matrix on %s', (dialect) => {
       create: declared.get('POST /api/v1/scim-tokens'),
       revoke: declared.get('POST /api/v1/scim-tokens/{id}/revoke'),
     }).toEqual({ list: 'users:read', create: 'users:write', revoke: 'users:write' });
+  });
+
+  it('refuses a token limited to a site what applies to every site, before reading or writing anything', async () => {
+    await createSite(h.ctx.vdb, cliActor, { name: 'North Clinic' });
+    await addSubscription(h.ctx.vdb, cliActor, {
+      kind: 'kev',
+      name: 'kev',
+      url: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
+    });
+    const { token } = await createApiToken(h.ctx.vdb, cliActor, {
+      name: 'north-admin',
+      owner: 'test-admin',
+      permissions: [...ALL_PERMISSIONS],
+      sites: ['North Clinic'],
+    });
+    const north = h.withToken(token);
+    const binary = { 'content-type': 'application/octet-stream' };
+    const writes: [string, string, unknown?, Record<string, string>?][] = [
+      ['POST', '/api/v1/tasks/verify', {}],
+      ['POST', '/api/v1/captures/import?fileName=north.pcap', 'not read', binary],
+      ['POST', '/api/v1/advisories/import?fileName=kev.json', 'not read', binary],
+      ['POST', '/api/v1/feeds', { kind: 'epss', name: 'epss', url: 'https://epss.empiricalsecurity.com/' }],
+      ['DELETE', '/api/v1/feeds/kev'],
+      ['POST', '/api/v1/alert-destinations/nonexistent-0000/test', {}],
+      ['POST', '/api/v1/users', { username: 'north.admin', role: 'admin', password: TEST_PASSWORD }],
+      ['POST', '/api/v1/users/test-auditor/role', { role: 'admin' }],
+      ['POST', '/api/v1/tokens', { name: 'every-site', owner: 'test-admin', permissions: ['devices:read'] }],
+      ['POST', '/api/v1/scim-tokens', {}],
+    ];
+    const failures: string[] = [];
+    for (const [method, path, payload, headers] of writes) {
+      const res = await north.request(method, path, payload, headers);
+      const text = await res.text();
+      if (res.status !== 403 || !text.includes('applies to every site'))
+        failures.push(`${method} ${path}: ${res.status} ${text.slice(0, 120)}`);
+    }
+    expect(failures).toEqual([]);
+    expect((await listFeeds(h.ctx.vdb, cliActor)).map((f) => f.name)).toContain('kev');
+    const audit = await h.ctx.vdb.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('actor', 'like', 'token:north-admin%')
+      .execute();
+    expect(audit).toEqual([]);
   });
 
   it('answers every route × role as its permission says', async () => {

@@ -19,7 +19,7 @@
  * and POST /tasks/verify run `runTaskMaintenance` (verification and acceptance expiry).
  */
 import type { Actor } from '../accounts/actor.js';
-import { assertCan } from '../accounts/actor.js';
+import { assertAllSites, assertCan } from '../accounts/actor.js';
 import type { QueueOptions } from '../risk/queue-service.js';
 import {
   deviceStates,
@@ -352,6 +352,9 @@ export async function runTaskMaintenance(
   queue: QueueOptions = {},
 ): Promise<MaintenanceReport> {
   assertCan(actor, 'tasks:write');
+  // Verification and expiry run over every site's tasks and acceptances (the scheduler does both as
+  // Vigil): a site-limited token would move other sites' tasks in its name and read them in the report.
+  assertAllSites(actor, 'Task verification and acceptance expiry');
   const verification = await verifyTasks(vdb, now, actor);
   const expiry = await expireAcceptances(vdb, now, actor, queue);
   return { verification, expiry };

@@ -3,7 +3,7 @@
  * for longer than the threshold raises `device-not-seen` (rule in `monitor/rules/device-not-seen.ts`).
  * Run by `vigil baseline check-availability` (from a timer) or `POST /api/v1/baselines/check-availability`.
  */
-import { type Actor, assertCan } from '../../accounts/actor.js';
+import { type Actor, assertCan, reachesSite } from '../../accounts/actor.js';
 import { invalidInput } from '../../errors.js';
 import { lastCommunicationOf, listBaselines } from '../../store/communication-store.js';
 import { getDevices } from '../../store/device-store.js';
@@ -48,6 +48,8 @@ export async function checkAvailability(
   for (const b of baselines) {
     const d = devices.get(b.device_id!);
     if (!d || d.state === 'retired' || d.state === 'merged') continue;
+    // A token limited to sites raises alerts for its own sites' devices only.
+    if (!reachesSite(actor, d.siteId)) continue;
     const times = [d.lastSeen, lastComm.get(d.id) ?? null, b.last_seen].filter((t): t is string =>
       Boolean(t),
     );

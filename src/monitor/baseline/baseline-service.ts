@@ -5,7 +5,7 @@
  * with its actor in the same transaction.
  */
 import { z } from 'zod';
-import { type Actor, assertCan } from '../../accounts/actor.js';
+import { type Actor, assertCan, reachesSite } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { invalidInput, notFound } from '../../errors.js';
 import { parseInput } from '../../inventory/device-input.js';
@@ -153,10 +153,11 @@ export interface LearnReport {
  * A `siteId` filter by id or name (what `--site` is given elsewhere). An unknown one is refused: matched
  * as it was, a site's name learned, approved or listed nothing, and said so only as "0 baselines".
  */
-async function siteIdOf(h: DbHandle, ref: string | undefined): Promise<string | undefined> {
+async function siteIdOf(h: DbHandle, actor: Actor, ref: string | undefined): Promise<string | undefined> {
   if (ref === undefined) return undefined;
   const row = await findSite(h, ref);
-  if (!row) throw notFound(`Site ${ref}`);
+  // Another site does not exist for a token limited to sites, as on reads.
+  if (!row || !reachesSite(actor, row.id)) throw notFound(`Site ${ref}`);
   return row.id;
 }
 
@@ -171,7 +172,7 @@ export async function learnBaselinesFromTraffic(
 ): Promise<LearnReport> {
   assertCan(actor, 'monitor:write');
   const q = parseInput(LearnSchema, input, 'baseline learning request');
-  q.siteId = await siteIdOf(h, q.siteId);
+  q.siteId = await siteIdOf(h, actor, q.siteId);
   const end = q.now ?? nowIso();
   const start = new Date(Date.parse(end) - q.days * DAY_MS).toISOString();
   return transaction(h, async (tx) => {
@@ -199,9 +200,12 @@ export async function learnBaselinesFromTraffic(
     };
     const now = nowIso();
     for (const b of learned) {
+      let row = await findBaseline(tx, b.subject);
+      // A token limited to sites learns its own sites' baselines only: a model's baseline across sites
+      // (no site) or another site's would otherwise be re-learned from traffic it chose.
+      if (!reachesSite(actor, b.siteId) || (row && !reachesSite(actor, row.site_id))) continue;
       if (b.scope === 'device') report.devices++;
       else report.models++;
-      let row = await findBaseline(tx, b.subject);
       if (row) {
         report.updated++;
         await updateBaseline(tx, row.id, {
@@ -281,7 +285,8 @@ async function baselineOf(
 ) {
   const key = await subjectKey(h, actor, s);
   const row = await findBaseline(h, key);
-  if (!row)
+  // A model's baseline spans sites unless all its devices are at one: beyond a site-limited token.
+  if (!row || !reachesSite(actor, row.site_id))
     throw notFound(
       `Baseline of ${s.device ? `device "${s.device}"` : `model "${s.model}"`} (run \`vigil baseline learn\`)`,
     );
@@ -309,7 +314,7 @@ export async function listBaselineViews(
 ): Promise<Baseline[]> {
   assertCan(actor, 'monitor:read');
   const f = parseInput(ListFilterSchema, filter, 'baseline list filter');
-  const siteId = await siteIdOf(h, f.siteId);
+  const siteId = await siteIdOf(h, actor, f.siteId);
   const rows = (await listBaselines(h, { ...f, ...(siteId ? { siteId } : {}) })).filter(
     (r) => !actor.siteIds || (r.site_id !== null && actor.siteIds.includes(r.site_id)),
   );
@@ -389,10 +394,12 @@ export async function approveBaselines(
 ): Promise<{ approved: string[] }> {
   assertCan(actor, 'monitor:write');
   const q = parseInput(ApproveSchema, input, 'baseline approval');
-  q.siteId = await siteIdOf(h, q.siteId);
+  q.siteId = await siteIdOf(h, actor, q.siteId);
   return transaction(h, async (tx) => {
     const rows = q.all
-      ? await listBaselines(tx, { state: 'learning', ...(q.siteId ? { siteId: q.siteId } : {}) })
+      ? (await listBaselines(tx, { state: 'learning', ...(q.siteId ? { siteId: q.siteId } : {}) })).filter(
+          (r) => reachesSite(actor, r.site_id),
+        )
       : [await baselineOf(tx, actor, q)];
     const now = nowIso();
     const approved: string[] = [];

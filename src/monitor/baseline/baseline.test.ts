@@ -291,6 +291,63 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
       });
   });
 
+  it('a token limited to a site learns, edits, approves and checks only its own site’s baselines', async () => {
+    vdb = await freshDatabase(dialect);
+    await importSource(vdb, cliActor, fixture('captures/dicom-ct-store.pcap'), { progress: false });
+    await updateDevice(vdb, cliActor, CT, { site: 'North Clinic' });
+    await updateDevice(vdb, cliActor, PACS, { site: 'Main Hospital' });
+    const learned = await learnAll(vdb);
+    const sites = await vdb.db.selectFrom('sites').select(['id', 'name']).execute();
+    const northId = sites.find((x) => x.name === 'North Clinic')!.id;
+    const north = { ...cliActor, name: 'token:north', siteIds: [northId] };
+    const ct = await resolveDevice(vdb, cliActor, CT);
+    const pacs = await resolveDevice(vdb, cliActor, PACS);
+    expect(learned).toMatchObject({ devices: 2, models: 1 });
+    const relearn = await learnBaselinesFromTraffic(vdb, north, { days: 365 });
+    // The CT and its model (only the CT has it) are North's; the PACS's baseline is Main Hospital's.
+    expect(relearn).toMatchObject({ devices: 1, models: 1, created: 0, updated: 2 });
+    const pacsRow = () =>
+      vdb.db.selectFrom('baselines').selectAll().where('device_id', '=', pacs.id).executeTakeFirstOrThrow();
+    expect((await pacsRow()).learned_by).toBe(cliActor.name);
+    await expect(approveBaselines(vdb, north, { all: true, siteId: 'Main Hospital' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    const approved = await approveBaselines(vdb, north, { all: true });
+    expect(approved.approved).toHaveLength(2);
+    expect((await pacsRow()).state).toBe('learning');
+    // A model's baseline learned from devices at several sites has no site: beyond a site-limited token.
+    const modelId = (await listBaselineViews(vdb, cliActor, { scope: 'model' }))[0]!.modelId!;
+    await vdb.db.updateTable('baselines').set({ site_id: null }).where('model_id', '=', modelId).execute();
+    const entry = { model: modelId, kind: 'service' as const, value: '4444/tcp', reason: 'expected here' };
+    await expect(showBaseline(vdb, north, { model: modelId })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(editBaselineEntry(vdb, north, 'allow', entry)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(approveBaselines(vdb, north, { model: modelId })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(
+      await vdb.db.selectFrom('baseline_entries').select('id').where('value', '=', '4444/tcp').execute(),
+    ).toEqual([]);
+    // Availability: only North's device is checked, and only its alert raised.
+    await approveBaselines(vdb, cliActor, { all: true });
+    const last = Date.parse(
+      (await listCommunications(vdb))
+        .map((c) => c.lastSeen)
+        .sort()
+        .at(-1)!,
+    );
+    const silent = await checkAvailability(vdb, north, { now: new Date(last + 48 * 3_600_000), hours: 24 });
+    expect(silent).toMatchObject({ checked: 1, notSeen: 1 });
+    expect((await alertsOf(vdb)).filter((a) => a.rule === 'device-not-seen').map((a) => a.device_id)).toEqual(
+      [ct.id],
+    );
+    const audit = await vdb.db
+      .selectFrom('audit_log')
+      .select(['action', 'summary'])
+      .where('actor', '=', north.name)
+      .execute();
+    expect(audit.map((a) => a.action).sort()).toEqual(['alert.raise', 'baseline.approve', 'baseline.learn']);
+  });
+
   it('learns from a scan only what answered: the open ports nmap reported, not the refused probes', async () => {
     vdb = await freshDatabase(dialect);
     await importSource(vdb, cliActor, fixture('monitor/08-nmap-scan.pcap'), { progress: false });

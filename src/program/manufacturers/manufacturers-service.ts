@@ -8,7 +8,7 @@
  */
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { type Actor, assertCan } from '../../accounts/actor.js';
+import { type Actor, assertAllSites, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { conflict, type InputIssue, invalidInput, notFound } from '../../errors.js';
 import { parseInput } from '../../inventory/device-input.js';
@@ -415,6 +415,13 @@ export async function showManufacturer(
   return { ...base!, models, warnings: models.flatMap((x) => x.warnings) };
 }
 
+/**
+ * Manufacturers, their models' support dates, documents on file, feed links and requests are one record
+ * for the whole hospital, whatever site the devices are at: a token limited to sites reads them (counted
+ * for its sites) but does not change them for every other site (docs/roles.md).
+ */
+const MANUFACTURER_DATA = "A manufacturer's or model's record";
+
 /** Sets the contact fields given (null clears one); the others keep their value. */
 export async function updateManufacturer(
   h: DbHandle,
@@ -423,6 +430,7 @@ export async function updateManufacturer(
   input: unknown,
 ): Promise<Manufacturer> {
   assertCan(actor, 'program:write');
+  assertAllSites(actor, MANUFACTURER_DATA);
   const v = parseInput(ManufacturerUpdateSchema, input, 'manufacturer update');
   if (Object.keys(v).length === 0) throw invalidInput('Nothing to update: give at least one field');
   return transaction(h, async (tx) => {
@@ -466,6 +474,7 @@ export async function linkFeed(
   opts: { unlink?: boolean } = {},
 ): Promise<Manufacturer> {
   assertCan(actor, 'program:write');
+  assertAllSites(actor, MANUFACTURER_DATA);
   return transaction(h, async (tx) => {
     const m = await resolveManufacturer(tx, ref);
     const feed = await feedSourceByRef(tx, feedRef);
@@ -532,6 +541,7 @@ export async function updateModelSupport(
   endOfLife: string | null;
 }> {
   assertCan(actor, 'program:write');
+  assertAllSites(actor, MANUFACTURER_DATA);
   const v = parseInput(ModelSupportSchema, input, 'model support dates');
   if (Object.keys(v).length === 0) throw invalidInput('Nothing to update: give at least one date');
   return transaction(h, async (tx) => {
@@ -570,6 +580,7 @@ export async function addDocument(
   opts: { now?: Date } = {},
 ): Promise<DocumentOnFile & { created: boolean }> {
   assertCan(actor, 'program:write');
+  assertAllSites(actor, MANUFACTURER_DATA);
   const v = parseInput(DocumentAddSchema, input, 'document');
   // A day after today (UTC) allows for time zones; a later date is a typo and would count as current.
   const latest = today(new Date((opts.now ?? new Date()).getTime() + 86_400_000));

@@ -5,7 +5,7 @@
  * that kind of document was last requested for each model. Every change is audited.
  */
 import { z } from 'zod';
-import { type Actor, assertCan } from '../../accounts/actor.js';
+import { type Actor, assertAllSites, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { conflict, invalidInput, notFound } from '../../errors.js';
 import { parseInput } from '../../inventory/device-input.js';
@@ -134,6 +134,7 @@ export async function addRequest(
   opts: { now?: Date } = {},
 ): Promise<ManufacturerRequest> {
   assertCan(actor, 'program:write');
+  assertAllSites(actor, 'A request to a manufacturer');
   const v = parseInput(RequestAddSchema, input, 'manufacturer request');
   const nowDate = opts.now ?? new Date();
   const requestedDate = v.requestedDate ?? today(nowDate);
@@ -227,6 +228,7 @@ async function change(
   now: Date,
 ): Promise<ManufacturerRequest> {
   assertCan(actor, 'program:write');
+  assertAllSites(actor, 'A request to a manufacturer');
   const answer = what === 'answer' ? parseInput(RequestAnswerSchema, input, 'answer') : undefined;
   const note = what !== 'answer' ? parseInput(RequestNoteSchema, input ?? {}, 'request note') : undefined;
   return transaction(h, async (tx) => {

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { type Actor, assertCan } from '../../accounts/actor.js';
+import { type Actor, assertAllSites, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { conflict, invalidInput, notFound, VigilError } from '../../errors.js';
 import { nameKey } from '../../inventory/identity.js';
@@ -126,6 +126,8 @@ export async function importMds2(
   input: { data: Uint8Array; fileName: string; model?: string | null },
 ): Promise<Mds2ImportResult> {
   assertCan(actor, 'program:write');
+  // A model's MDS2 answers feed every site's policy proposals and unnecessary-services findings.
+  assertAllSites(actor, "A model's MDS2 form");
   const file = basename(input.fileName) || 'mds2.xlsx';
   if (input.data.byteLength > MAX_MDS2_BYTES)
     throw new VigilError(

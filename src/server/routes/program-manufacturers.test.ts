@@ -199,6 +199,74 @@ describe.each(DIALECTS)('manufacturer routes on %s', (dialect) => {
     expect(org.items.length).toBeGreaterThan(1);
   });
 
+  it('lets a caller limited to a site read, but not change, the hospital-wide manufacturer records', async () => {
+    const officer = h.as('security-officer');
+    const req = await body<{ id: string }>(
+      await officer.post('/api/v1/manufacturer-requests', {
+        manufacturer: 'Philips',
+        kind: 'patch-validation',
+        subject: 'Is the March patch validated for the MX450?',
+        models: ['IntelliVue MX450'],
+      }),
+      201,
+    );
+    const { token: clinic } = await createApiToken(h.ctx.vdb, cliActor, {
+      name: 'north-clinic-program',
+      owner: 'test-security-officer',
+      permissions: ['program:read', 'program:write'],
+      sites: ['North Clinic'],
+    });
+    const north = h.withToken(clinic);
+    const before = await body<Record<string, unknown>>(
+      await officer.get('/api/v1/manufacturers/Philips'),
+      200,
+    );
+    const writes: [string, string, unknown][] = [
+      ['PATCH', '/api/v1/manufacturers/Philips', { notes: 'North Clinic has its own account manager' }],
+      ['POST', '/api/v1/manufacturers/Philips/feeds', { feed: 'kev' }],
+      ['DELETE', '/api/v1/manufacturers/Philips/feeds/kev', undefined],
+      ['PUT', '/api/v1/models/IntelliVue%20MX450/support', { endOfSupport: '2020-01-01' }],
+      [
+        'POST',
+        '/api/v1/documents',
+        { model: 'IntelliVue MX450', kind: 'mds2', title: 'MDS2', sha256: 'c'.repeat(64) },
+      ],
+      [
+        'POST',
+        '/api/v1/manufacturer-requests',
+        { manufacturer: 'Philips', kind: 'sbom', subject: 'SBOM please' },
+      ],
+      ['POST', `/api/v1/manufacturer-requests/${req.id}/close`, {}],
+      ['POST', `/api/v1/manufacturer-requests/${req.id}/answer`, { answer: 'No' }],
+    ];
+    for (const [method, path, payload] of writes) {
+      const res = await north.request(method, path, payload);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(/applies to every site/);
+    }
+    const xlsx = await buildMds2Workbook({
+      answers: sampleAnswers({ 'DOC-1': ['Philips'], 'DOC-3': ['IntelliVue MX450'] }),
+    });
+    const mds2 = await h.app.request('/api/v1/mds2/import', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clinic}`, 'content-type': 'application/octet-stream' },
+      body: xlsx,
+    });
+    expect(mds2.status).toBe(403);
+    // Unchanged for every site; reading still works.
+    expect(await body(await north.get('/api/v1/manufacturers/Philips'), 200)).toBeDefined();
+    expect(await body(await officer.get('/api/v1/manufacturers/Philips'), 200)).toEqual(before);
+    expect(
+      await body<{ status: string }>(await officer.get(`/api/v1/manufacturer-requests/${req.id}`), 200),
+    ).toMatchObject({ status: 'open' });
+    const audit = await h.ctx.vdb.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('actor', 'like', 'token:north-clinic-program%')
+      .execute();
+    expect(audit).toEqual([]);
+  });
+
   it('declares program permissions in the OpenAPI document', async () => {
     const doc = await body<{ paths: Record<string, Record<string, { 'x-permission': string }>> }>(
       await h.anonymous.get('/api/docs'),

@@ -4,6 +4,7 @@
  * matcher; advisories, feeds and subscriptions, uploads of advisories, SBOMs and VEX, hospital VEX.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { assertAllSites } from '../../accounts/actor.js';
 import {
   ADVISORY_FORMATS,
   type AdvisoryFormat,
@@ -367,6 +368,10 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
       },
     }),
     async (c) => {
+      // Knowledge is matched against every site's devices (a CSAF product status of not affected closes
+      // matches as a model VEX statement does). Here, not in importBytes: only tokens are limited to
+      // sites, and the CLI and feeds import as the operator or Vigil.
+      assertAllSites(actorOf(c), 'Vulnerability knowledge');
       const q = c.req.valid('query');
       const bytes = await bodyBytes(c.req.raw);
       const format =
