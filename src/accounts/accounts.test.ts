@@ -324,6 +324,8 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
       sites: ['North Campus'],
     });
     expect(made.info.siteIds).toEqual(['s1']);
+    // By default it carries the read permissions both its owner and its maker have, nothing more.
+    expect([...made.info.permissions].sort()).toEqual(['tokens:read', 'users:read']);
     const wide = await createApiToken(vdb, cliActor, { name: 'siem', owner: 'adm' });
     const south = await createApiToken(vdb, cliActor, {
       name: 'south',
@@ -338,6 +340,34 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     expect(await resolveApiToken(vdb, made.token)).toBeUndefined();
     expect((await findUserByName(vdb, 'ce.smith'))?.role).toBe('clinical-engineer');
     expect(await listAudit(vdb, { action: 'user.create' })).toHaveLength(2);
+  });
+
+  it("a token makes tokens only with permissions it has itself, whatever its owner's role", async () => {
+    await withUser('admin', 'adm');
+    const { token } = await createApiToken(vdb, cliActor, {
+      name: 'provisioner',
+      owner: 'adm',
+      permissions: ['users:read', 'users:write', 'tokens:read', 'tokens:write'],
+    });
+    const provisioner = (await resolveApiToken(vdb, token))!;
+    // adm is an admin, but the provisioner may not mint adm's whole role.
+    await expect(
+      createApiToken(vdb, provisioner, {
+        name: 'grown',
+        owner: 'adm',
+        permissions: ['devices:write', 'tokens:write'],
+      }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('you do not have devices:write yourself'),
+    });
+    const made = await createApiToken(vdb, provisioner, {
+      name: 'helper',
+      owner: 'adm',
+      permissions: ['tokens:read'],
+    });
+    expect([...made.info.permissions]).toEqual(['tokens:read']);
+    expect((await listApiTokens(vdb, cliActor)).map((t) => t.name).sort()).toEqual(['helper', 'provisioner']);
   });
 
   it('first run: the setup token creates the first admin once', async () => {

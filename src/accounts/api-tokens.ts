@@ -66,12 +66,19 @@ export async function createApiToken(
     throw invalidInput('You can only create tokens for yourself', [{ field: 'owner', reason: 'not you' }]);
   }
   const ownerPerms = permissionsOf(owner.role as Role);
-  const requested = input.permissions ?? READ_PERMISSIONS.filter((p) => ownerPerms.has(p));
+  // A token never carries what its maker lacks: a token allowed to make tokens for others would
+  // otherwise mint its owner's full role (an admin's) and outgrow itself.
+  const grantable = (p: Permission) => ownerPerms.has(p) && actor.permissions.has(p);
+  const requested = input.permissions ?? READ_PERMISSIONS.filter(grantable);
   const issues = requested
-    .filter((p) => !isPermission(p) || !ownerPerms.has(p))
+    .filter((p) => !isPermission(p) || !grantable(p))
     .map((p) => ({
       field: 'permissions',
-      reason: isPermission(p) ? `${owner.username}'s role does not have ${p}` : `unknown permission ${p}`,
+      reason: !isPermission(p)
+        ? `unknown permission ${p}`
+        : !ownerPerms.has(p)
+          ? `${owner.username}'s role does not have ${p}`
+          : `you do not have ${p} yourself`,
     }));
   if (issues.length)
     throw invalidInput(`Token permissions refused: ${issues.map((i) => i.reason).join('; ')}`, issues);
