@@ -10,13 +10,15 @@
  * Polling, not fs.watch: inotify misses renames on some file systems (NFS, overlay) and gives nothing on
  * others, and a sensor log grows continuously anyway.
  */
-import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
+import { describeNotUtf8, type NotUtf8, firstNotUtf8 as notUtf8 } from '../formats/utf8.js';
+
+export type { NotUtf8 };
 
 /** Where reading stopped: the byte just after the last complete line handed out, in the file with this inode. */
 export interface LogPosition {
@@ -47,38 +49,13 @@ const HEAD_BYTES = 256;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-/** Where a line stops being UTF-8: the first bad byte, as an offset within the line. */
-export interface NotUtf8 {
-  offset: number;
-  byte: number;
-}
-
 /** A line whose bytes are not UTF-8, handed out in place of its text by `readLogLines`. */
 export interface NotUtf8Line {
   notUtf8: NotUtf8;
 }
 
 /** The issue reason for such a line. */
-export const notUtf8Reason = (n: NotUtf8): string =>
-  `not valid UTF-8 (byte 0x${n.byte.toString(16).toUpperCase().padStart(2, '0')} at offset ${n.offset} of the line)`;
-
-/**
- * Null when `bytes` are UTF-8, else the first bad byte. `text` is their lenient decoding: only a U+FFFD
- * in it can hide a bad byte (the usual line has none, so this costs one scan), and a U+FFFD the log
- * really holds is valid UTF-8, so the bytes decide.
- */
-export function notUtf8(bytes: Uint8Array, text: string): NotUtf8 | null {
-  let i = text.indexOf('\uFFFD');
-  if (i === -1 || isUtf8(bytes)) return null;
-  // Every U+FFFD before the first bad byte is a real one (EF BF BD), so the text before it re-encodes to
-  // exactly the bytes before it.
-  for (; i !== -1; i = text.indexOf('\uFFFD', i + 1)) {
-    const offset = Buffer.byteLength(text.slice(0, i));
-    if (!(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd))
-      return { offset, byte: bytes[offset] ?? 0 };
-  }
-  return { offset: 0, byte: bytes[0] ?? 0 };
-}
+export const notUtf8Reason = (n: NotUtf8): string => `not valid UTF-8 (${describeNotUtf8(n)} of the line)`;
 
 /**
  * Follows one file by name. `poll()` returns the complete lines written since the last call (possibly
