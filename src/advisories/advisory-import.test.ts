@@ -420,6 +420,42 @@ describe.each(DIALECTS)('advisory import on %s', (dialect) => {
       expect(status.issues.map((i) => i.where)).toContain('$.document.tracking.status');
     });
 
+    it('a CSAF or KEV file with a byte that is not UTF-8 is refused at its offset; the rest imports', async () => {
+      const notText = mkdtempSync(join(tmp, 'not-utf8-'));
+      // The first letter of the first "title" string value in a real CSAF advisory and in the real KEV
+      // catalog, each replaced by 0xE9 (é in Windows-1252), as a file saved in another encoding has it.
+      const damage = (from: string, needle: string, name: string) => {
+        const bytes = readFileSync(from);
+        const at = bytes.indexOf(needle) + needle.length;
+        bytes[at] = 0xe9;
+        writeFileSync(join(notText, name), bytes);
+        return at;
+      };
+      const csafAt = damage(join(CSAF, 'icsma-24-151-01.json'), '"title": "', 'a-csaf.json');
+      const kevAt = damage(join(FEEDS, 'kev/kev-slice.json'), '"title": "', 'b-kev.json');
+      copyFileSync(good, join(notText, 'c-good.json'));
+      const r = await importAdvisoryPaths(vdb, cliActor, [notText]);
+      expect(r.files.map((x) => [base(x.file), x.status])).toEqual([
+        ['a-csaf.json', 'rejected'],
+        ['b-kev.json', 'rejected'],
+        // Read and accepted; already stored by the first test of this block.
+        ['c-good.json', 'unchanged'],
+      ]);
+      expect(r.files[0]!.issues).toEqual([
+        {
+          file: join(notText, 'a-csaf.json'),
+          where: `offset ${csafAt}`,
+          message: `not UTF-8 text (byte 0xE9 at offset ${csafAt})`,
+        },
+      ]);
+      expect(r.files[1]!.issues).toEqual([
+        expect.objectContaining({
+          where: `offset ${kevAt}`,
+          message: expect.stringMatching(/^not UTF-8 text/),
+        }),
+      ]);
+    });
+
     it('a corrupt JSON file names the offset', async () => {
       const r = await importAdvisoryPaths(vdb, cliActor, [
         join(dir, 'c-truncated.json'),

@@ -22,6 +22,7 @@ import { isKevCsv, readKev, readKevCsv } from '../formats/kev/kev.js';
 import { readNvd } from '../formats/nvd/nvd.js';
 import { readOsv } from '../formats/osv/osv.js';
 import type { ReadResult } from '../formats/read-result.js';
+import { describeNotUtf8, firstNotUtf8 } from '../formats/utf8.js';
 import { type MatchRunReport, runMatch } from '../matching/matcher.js';
 import type { VigilDatabase } from '../store/database.js';
 import { transaction } from '../store/transaction.js';
@@ -103,11 +104,25 @@ function plainBytes(bytes: Uint8Array, file: string): { raw: Uint8Array } | { is
   }
 }
 
+/**
+ * The issue for a file whose bytes are not UTF-8 (RFC 8259 and CSAF require it): decoded leniently, such
+ * a byte would be stored as U+FFFD inside a product name or a title, so the file is refused instead, like
+ * a CycloneDX file. The offset is into the (inflated) file.
+ */
+function notUtf8Issue(raw: Uint8Array, text: string, file: string): InputIssue | null {
+  const bad = firstNotUtf8(raw, text);
+  return bad
+    ? { file, where: `offset ${bad.offset}`, message: `not UTF-8 text (${describeNotUtf8(bad)})` }
+    : null;
+}
+
 function parseJson(bytes: Uint8Array, file: string): { json: unknown } | { issue: InputIssue } {
   const plain = plainBytes(bytes, file);
   if ('issue' in plain) return plain;
   const raw = plain.raw;
   let text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  const notText = notUtf8Issue(raw, text, file);
+  if (notText) return { issue: notText };
   const bom = text.charCodeAt(0) === 0xfeff ? 3 : 0;
   if (bom) text = text.slice(1);
   try {
@@ -252,6 +267,8 @@ function readJsonLines(
   if ('issue' in plain) return { records: [], issues: [plain.issue], rejected: 0 };
   const raw = plain.raw;
   const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  const notText = notUtf8Issue(raw, text, file);
+  if (notText) return { records: [], issues: [notText], rejected: 0 };
   const out: ReadResult<VulnerabilityRecord> & { rejected: number } = {
     records: [],
     issues: [],
@@ -429,6 +446,8 @@ export async function importBytes(
     const plain = plainBytes(bytes, file);
     if ('issue' in plain) return { report: reject(file, format, [plain.issue]), vulnKeys: [] };
     const text = Buffer.from(plain.raw.buffer, plain.raw.byteOffset, plain.raw.byteLength).toString('utf8');
+    const notText = notUtf8Issue(plain.raw, text, file);
+    if (notText) return { report: reject(file, format, [notText]), vulnKeys: [] };
     if (isKevCsv(text))
       return importKev(
         vdb,

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
@@ -131,6 +133,31 @@ describe('Suricata EVE as a discovery source', async () => {
 });
 
 describe('bad EVE lines', () => {
+  it('a line with a byte that is not UTF-8 is an issue with its line, skipped; the other events count', async () => {
+    // Line 1's DHCP hostname "CT-RHAPSODE-01" with its "O" replaced by 0xD6 (Ö in Windows-1252).
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('CT-RHAPSODE-01') + 'CT-RHAPS'.length;
+    bytes[at] = 0xd6;
+    const tmp = mkdtempSync(join(tmpdir(), 'vigil-eve-utf8-'));
+    try {
+      writeFileSync(join(tmp, 'eve.json'), bytes);
+      const r = await analyzeEvePath(join(tmp, 'eve.json'));
+      expect(r.issues).toEqual([
+        {
+          file: 'eve.json',
+          line: 1,
+          reason: expect.stringMatching(/^not valid UTF-8 \(byte 0xD6 at offset \d+/),
+        },
+      ]);
+      expect(r.stats.logs).toEqual([expect.objectContaining({ lines: 102, records: 100, issues: 1 })]);
+      expect(r.hosts.flatMap((h) => h.hostnames).filter((n) => n.includes('\uFFFD'))).toEqual([]);
+      // The ECG's lease (line 2) still counts.
+      expect(host(r, '10.20.0.23').macs).toEqual(['00:0f:82:ec:60:23']);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('are reported with file and line; the other events still count', async () => {
     const lines = readFileSync(path, 'utf8').split('\n');
     lines[0] = lines[0]!.slice(0, 60);

@@ -163,6 +163,33 @@ describe('TSV and JSON of the same traffic (WRCCDC 2018)', async () => {
     expect(iis.services).toContainEqual(expect.objectContaining({ port: 80, protocol: 'http' }));
   });
 
+  it('a line with a byte that is not UTF-8 is an issue with its line, skipped; the other lines count', async () => {
+    // Line 11's "Microsoft-IIS/7.5" with the "." replaced by 0xE9 (é in Windows-1252).
+    const bytes = readFileSync(`${dir('wrccdc2018')}/software.log`);
+    const at = bytes.indexOf('Microsoft-IIS/7.5', bytes.indexOf('10.47.27.80')) + 'Microsoft-IIS/7'.length;
+    bytes[at] = 0xe9;
+    const tmp = mkdtempSync(join(tmpdir(), 'vigil-zeek-utf8-'));
+    try {
+      writeFileSync(join(tmp, 'software.log'), bytes);
+      const r = await analyzeZeekPath(join(tmp, 'software.log'));
+      expect(r.issues).toEqual([
+        { file: 'software.log', line: 11, reason: 'not valid UTF-8 (byte 0xE9 at offset 87 of the line)' },
+      ]);
+      const good = tsv.stats.logs.find((l) => l.file === 'software.log')!;
+      expect(r.stats.logs).toEqual([
+        expect.objectContaining({ lines: good.lines, records: good.records - 1, issues: 1 }),
+      ]);
+      const hints = r.hosts.flatMap((h) => h.hints.map((x) => String(x.value)));
+      expect(hints.filter((v) => v.includes('\uFFFD'))).toEqual([]);
+      // Line 12 names the same server string for another host and still counts.
+      expect(host(r, '10.47.3.218').hints).toContainEqual(
+        expect.objectContaining({ kind: 'http.server', value: 'Microsoft-IIS/7.5' }),
+      );
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('notice.log: notices are hints on the server they concern', () => {
     expect(host(tsv, '10.47.3.200').hints).toContainEqual(
       expect.objectContaining({ kind: 'zeek.notice', value: 'SSL::Invalid_Server_Cert' }),

@@ -50,7 +50,7 @@ import type {
   ZeekSsl,
   ZeekX509,
 } from '../formats/zeek/zeek-records.js';
-import { readLogLines } from '../monitor/follow-log.js';
+import { type NotUtf8Line, notUtf8Reason, readLogLines } from '../monitor/follow-log.js';
 import { isHostAddress } from './capture-analyzer.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
@@ -1022,7 +1022,8 @@ export function x509Problems(c: ZeekX509, atMs: number): CertificateProblem[] {
 export interface LogSource {
   /** Base name, used in evidence and issues. */
   file: string;
-  lines: AsyncIterable<string>;
+  /** Lines as `readLogLines` hands them out: a line whose bytes are not UTF-8 comes as `{ notUtf8 }`. */
+  lines: AsyncIterable<string | NotUtf8Line>;
   /** SHA-256 of the file's bytes, asked once its lines are read (the reader hashes as it goes). */
   sha256?: () => string | null;
 }
@@ -1034,6 +1035,7 @@ interface LogLineReader<R> {
   records: number;
   readonly skipped: Map<string, number>;
   line(text: string, lineNo: number): { record: R; line: number } | null;
+  issue(lineNo: number, reason: string): null;
 }
 
 /** Per-file statistics every sensor log format reports. */
@@ -1065,6 +1067,10 @@ export async function readLogSources<Rd extends LogLineReader<unknown>, S extend
     let n = 0;
     for await (const text of src.lines) {
       n++;
+      if (typeof text !== 'string') {
+        reader.issue(n, notUtf8Reason(text.notUtf8));
+        continue;
+      }
       const r = reader.line(text, n);
       if (r) onRecord(r.record, src.file, r.line);
     }

@@ -11,7 +11,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { InputIssue } from '../errors.js';
-import { plural } from '../format-count.js';
+import { fieldCountProblem, hasBadUtf8, NOT_UTF8_TEXT } from '../formats/csv-row.js';
 import type { DeviceAttributes } from './device.js';
 import { DeviceAttributesSchema, zodIssues } from './device-input.js';
 import { unguardFormula } from './formula-guard.js';
@@ -395,14 +395,8 @@ function rowOf(
   line: number,
 ): { row?: CmmsRow; issues: InputIssue[] } {
   const issues: InputIssue[] = [];
-  const extra = fields.slice(columns.length).filter((f) => f.trim() !== '');
-  if (fields.length < columns.length || extra.length) {
-    return {
-      issues: [
-        { file, line, reason: `has ${plural(fields.length, 'field')}, the header has ${columns.length}` },
-      ],
-    };
-  }
+  const misfit = fieldCountProblem(fields, columns.length);
+  if (misfit) return { issues: [{ file, line, reason: misfit }] };
   const raw: Record<string, unknown> = {};
   const headerOf = new Map<string, string>();
   for (const [i, col] of columns.entries()) {
@@ -411,13 +405,8 @@ function rowOf(
     // After the placeholder check: a guarded `'-` is a real "-" the export wrote, not an empty cell.
     if (PLACEHOLDERS.has(cell.toLowerCase())) cell = '';
     else cell = unguardFormula(cell);
-    if (cell.includes('\uFFFD')) {
-      issues.push({
-        file,
-        line,
-        field: col.header,
-        reason: 'is not valid UTF-8 text (save the export as UTF-8)',
-      });
+    if (hasBadUtf8(cell)) {
+      issues.push({ file, line, field: col.header, reason: NOT_UTF8_TEXT });
       continue;
     }
     if (cell === '') continue;

@@ -13,7 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FollowedLine, followLogDirectory, LogFollower, readLogLines } from './follow-log.js';
+import {
+  type FollowedLine,
+  followLogDirectory,
+  LogFollower,
+  type NotUtf8Line,
+  readLogLines,
+} from './follow-log.js';
 
 // Real Zeek conn.log lines (RITA test data, see src/formats/zeek/fixtures/PROVENANCE.md).
 const conn = readFileSync(new URL('../formats/zeek/fixtures/rita-proxy/conn.log', import.meta.url), 'utf8')
@@ -175,10 +181,65 @@ describe('readLogLines', () => {
       ['conn.log.gz', gz],
     ] as const) {
       const r = readLogLines(join(dir, name));
-      const lines: string[] = [];
+      const lines: (string | NotUtf8Line)[] = [];
       for await (const l of r.lines) lines.push(l);
       expect(lines).toEqual(conn);
       expect(r.sha256()).toBe(createHash('sha256').update(bytes).digest('hex'));
     }
+  });
+});
+
+describe('lines whose bytes are not UTF-8 (damaged copies of a real Zeek software.log)', () => {
+  const real = readFileSync(new URL('../formats/zeek/fixtures/wrccdc2018/software.log', import.meta.url));
+  /** The real log with the "." of line 11's "Microsoft-IIS/7.5" replaced by 0xE9 (é in Windows-1252). */
+  const damage = (bytes: Buffer, lineIndex: number) => {
+    let start = 0;
+    for (let i = 0; i < lineIndex; i++) start = bytes.indexOf(0x0a, start) + 1;
+    const at = bytes.indexOf('Microsoft-IIS/7.5', start) + 'Microsoft-IIS/7'.length;
+    const out = Buffer.from(bytes);
+    out[at] = 0xe9;
+    return { bytes: out, offset: at - start };
+  };
+
+  it('readLogLines hands out such a line as notUtf8 with the bad byte, plain and gzip, across chunks', async () => {
+    // Over 1 MiB, so lines cross the reader's chunks; a real U+FFFD (valid UTF-8) straddles the first
+    // chunk boundary and must stay text.
+    const copies = Buffer.concat(Array.from({ length: 220 }, () => real));
+    const split = (1 << 20) - 1;
+    const big = Buffer.concat([copies.subarray(0, split), Buffer.from('\uFFFD'), copies.subarray(split)]);
+    const lastCopy = 219 * 49; // software.log has 49 lines, each ending in a newline
+    const { bytes, offset } = damage(big, lastCopy + 10);
+    const expected: (string | NotUtf8Line)[] = bytes.toString('utf8').split('\n').slice(0, -1);
+    expect(expected.filter((l) => typeof l === 'string' && l.includes('\uFFFD'))).toHaveLength(2);
+    expected[lastCopy + 10] = { notUtf8: { offset, byte: 0xe9 } };
+    writeFileSync(join(dir, 'software.log'), bytes);
+    writeFileSync(join(dir, 'software.log.gz'), gzipSync(bytes));
+    for (const name of ['software.log', 'software.log.gz']) {
+      const lines: (string | NotUtf8Line)[] = [];
+      for await (const l of readLogLines(join(dir, name)).lines) lines.push(l);
+      expect(lines).toEqual(expected);
+    }
+  });
+
+  it('readLogLines checks a last line without a newline too', async () => {
+    const { bytes } = damage(real, 10);
+    const cut = bytes.subarray(0, bytes.indexOf(0x0a, bytes.indexOf(0xe9)));
+    writeFileSync(join(dir, 'software.log'), cut);
+    const lines: (string | NotUtf8Line)[] = [];
+    for await (const l of readLogLines(join(dir, 'software.log')).lines) lines.push(l);
+    expect(lines).toHaveLength(11);
+    expect(lines[10]).toEqual({ notUtf8: expect.objectContaining({ byte: 0xe9 }) });
+  });
+
+  it('LogFollower marks such a line and only that one', async () => {
+    const { bytes, offset } = damage(real, 10);
+    writeFileSync(join(dir, 'software.log'), bytes);
+    const f = new LogFollower(join(dir, 'software.log'));
+    const lines = await f.poll();
+    await f.close();
+    expect(lines).toHaveLength(49);
+    expect(lines.filter((l) => l.notUtf8).map((l) => [l.line, l.notUtf8])).toEqual([
+      [11, { offset, byte: 0xe9 }],
+    ]);
   });
 });

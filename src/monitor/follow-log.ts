@@ -16,6 +16,9 @@ import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
+import { describeNotUtf8, type NotUtf8, firstNotUtf8 as notUtf8 } from '../formats/utf8.js';
+
+export type { NotUtf8 };
 
 /** Where reading stopped: the byte just after the last complete line handed out, in the file with this inode. */
 export interface LogPosition {
@@ -27,7 +30,10 @@ export interface LogPosition {
 }
 
 export interface FollowedLine {
+  /** The line decoded leniently (a byte that is not UTF-8 is U+FFFD here; see `notUtf8`). */
   text: string;
+  /** Set when the line's bytes are not UTF-8: the reader reports the line and skips it. */
+  notUtf8?: NotUtf8;
   /** 1-based line number in its file. */
   line: number;
   /** Resume here to continue after this line. */
@@ -42,6 +48,14 @@ const POLL_BUDGET = 16 * READ_CHUNK;
 const HEAD_BYTES = 256;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** A line whose bytes are not UTF-8, handed out in place of its text by `readLogLines`. */
+export interface NotUtf8Line {
+  notUtf8: NotUtf8;
+}
+
+/** The issue reason for such a line. */
+export const notUtf8Reason = (n: NotUtf8): string => `not valid UTF-8 (${describeNotUtf8(n)} of the line)`;
 
 /**
  * Follows one file by name. `poll()` returns the complete lines written since the last call (possibly
@@ -188,9 +202,12 @@ export class LogFollower {
 
   private emit(bytes: Buffer, endOffset: number, out: FollowedLine[], complete = true): void {
     let text = utf8.decode(bytes);
+    // A line cut at MAX_LINE_BYTES may end inside a character: that is the cut, not bad input.
+    const bad = notUtf8(complete ? bytes : bytes.subarray(0, lastCharStart(bytes)), text);
     if (complete && text.endsWith('\r')) text = text.slice(0, -1);
     this.line++;
-    out.push({ text, line: this.line, position: { offset: endOffset, line: this.line, ino: this.ino } });
+    const position = { offset: endOffset, line: this.line, ino: this.ino };
+    out.push(bad ? { text, notUtf8: bad, line: this.line, position } : { text, line: this.line, position });
   }
 
   private flushPartial(out: FollowedLine[]): void {
@@ -286,10 +303,13 @@ export async function* followLogDirectory(
  * The lines of a whole log file (gzip recognised by its magic bytes, as Zeek archives rotated logs), with
  * the SHA-256 of the file's bytes available once the lines have been read.
  */
-export function readLogLines(path: string): { lines: AsyncIterable<string>; sha256: () => string | null } {
+export function readLogLines(path: string): {
+  lines: AsyncIterable<string | NotUtf8Line>;
+  sha256: () => string | null;
+} {
   const hash = createHash('sha256');
   let done = false;
-  async function* lines(): AsyncGenerator<string> {
+  async function* lines(): AsyncGenerator<string | NotUtf8Line> {
     const head = await open(path, 'r').then(async (fh) => {
       try {
         const b = Buffer.alloc(2);
@@ -303,21 +323,57 @@ export function readLogLines(path: string): { lines: AsyncIterable<string>; sha2
     raw.on('data', (c) => hash.update(c as Buffer));
     const source = head[0] === 0x1f && head[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
     let pending = '';
+    // The bytes of `pending`. Lines split the same in bytes and in text (0x0A is never part of a
+    // multi-byte character, and a bad byte never becomes a line break), so a line's bytes are found by
+    // splitting both alike; that is done only for a chunk whose text holds U+FFFD, the rare case.
+    let pendingBytes = Buffer.alloc(0);
     const decoder = new TextDecoder('utf-8', { fatal: false });
-    for await (const chunk of source) {
-      pending += decoder.decode(chunk as Buffer, { stream: true });
+    for await (const c of source) {
+      const chunk = c as Buffer;
+      const text = decoder.decode(chunk, { stream: true });
+      const suspect = text.includes('\uFFFD') || pending.includes('\uFFFD');
+      const bytes = suspect ? Buffer.concat([pendingBytes, chunk]) : null;
+      pending += text;
       let nl = pending.indexOf('\n');
       let from = 0;
+      let byteFrom = 0;
       while (nl >= 0) {
-        yield pending.slice(from, nl);
+        const line = pending.slice(from, nl);
+        if (bytes) {
+          const byteNl = bytes.indexOf(0x0a, byteFrom);
+          const bad = notUtf8(bytes.subarray(byteFrom, byteNl), line);
+          byteFrom = byteNl + 1;
+          yield bad ? { notUtf8: bad } : line;
+        } else yield line;
         from = nl + 1;
         nl = pending.indexOf('\n', from);
       }
       pending = pending.slice(from);
+      if (bytes) pendingBytes = Buffer.from(bytes.subarray(byteFrom));
+      else {
+        const lastNl = chunk.lastIndexOf(0x0a);
+        pendingBytes =
+          lastNl >= 0 ? Buffer.from(chunk.subarray(lastNl + 1)) : Buffer.concat([pendingBytes, chunk]);
+      }
     }
     pending += decoder.decode();
-    if (pending) yield pending;
+    if (pending) {
+      const bad = notUtf8(pendingBytes, pending);
+      yield bad ? { notUtf8: bad } : pending;
+    }
     done = true;
   }
   return { lines: lines(), sha256: () => (done ? hash.digest('hex') : null) };
+}
+
+/** Length of `bytes` without a last character that may be incomplete (a line cut at a fixed length). */
+function lastCharStart(bytes: Uint8Array): number {
+  let i = bytes.length;
+  // Back over at most three continuation bytes to the lead byte; drop it and them if they are fewer than
+  // it announces.
+  for (let k = 0; k < 3 && i > 0 && (bytes[i - 1]! & 0xc0) === 0x80; k++) i--;
+  if (i === 0) return bytes.length;
+  const lead = bytes[i - 1]!;
+  const want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return want > bytes.length - (i - 1) ? i - 1 : bytes.length;
 }

@@ -98,7 +98,8 @@ export class EveReader {
     }
   }
 
-  private issue(line: number, reason: string): null {
+  /** Reports a line that cannot be read (also one whose bytes the caller found not to be UTF-8). */
+  issue(line: number, reason: string): null {
     if (this.issues.length < MAX_ISSUES_PER_FILE) this.issues.push({ file: this.file, line, reason });
     else this.moreIssues++;
     return null;

@@ -27,7 +27,7 @@ import { ZEEK_LOG_PATHS } from '../../formats/zeek/zeek-records.js';
 import { getSetting, putSetting } from '../../store/account-store.js';
 import { nowIso } from '../../store/ids.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
-import { LogFollower, type LogPosition } from '../follow-log.js';
+import { LogFollower, type LogPosition, type NotUtf8, notUtf8Reason } from '../follow-log.js';
 import { emptyFlush, type FlushReport, type LiveRun, SliceStore, softly } from './slice-store.js';
 
 export type LogSensorKind = 'zeek' | 'eve';
@@ -301,15 +301,16 @@ export class LogSensor {
           delete f.header;
         }
       }
-      this.line(f.reader, f.name, l.text, l.line);
+      this.line(f.reader, f.name, l.text, l.line, l.notUtf8);
     }
     return lines.length;
   }
 
-  private line(reader: Reader, file: string, text: string, lineNo: number): void {
+  private line(reader: Reader, file: string, text: string, lineNo: number, bad?: NotUtf8): void {
     const issuesBefore = reader.issues.length + reader.moreIssues;
     let ts: string | undefined;
-    if (reader instanceof ZeekLogReader) {
+    if (bad) reader.issue(lineNo, notUtf8Reason(bad));
+    else if (reader instanceof ZeekLogReader) {
       const r = reader.line(text, lineNo);
       if (r) (this.analyzer as ZeekLogAnalyzer).record(r.record, file, r.line);
       ts = r?.record.ts;

@@ -6,6 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
+import { hasBadUtf8, NOT_UTF8_TEXT } from '../../formats/csv-row.js';
 
 export interface PersonCsvRecord {
   line: number;
@@ -196,8 +197,7 @@ export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
     const before = issues.length;
     // The text was decoded leniently (readFile, a request body): a byte that is not UTF-8 (a Windows-1252
     // export) became U+FFFD, which would otherwise replace a stored name or email with a mangled one.
-    for (const [c, i] of columns)
-      if (fields[i]?.includes('\uFFFD')) bad(c, 'is not valid UTF-8 text (save the export as UTF-8)');
+    for (const [c, i] of columns) if (hasBadUtf8(fields[i] ?? '')) bad(c, NOT_UTF8_TEXT);
     const name = get('name') ?? ([get('firstName'), get('lastName')].filter(Boolean).join(' ') || null);
     if (!name) bad('name', 'no name');
     else if (name.length > 200) bad('name', 'longer than 200 characters');

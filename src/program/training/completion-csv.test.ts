@@ -9,8 +9,9 @@ import {
   parseCompletionMapping,
 } from './completion-csv.js';
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../../test/fixtures/training/${name}`, import.meta.url), 'utf8');
+const fixtureBytes = (name: string) =>
+  readFileSync(new URL(`../../../test/fixtures/training/${name}`, import.meta.url));
+const fixture = (name: string) => fixtureBytes(name).toString('utf8');
 
 describe('parseCompletionCsv on real and documented layouts', () => {
   it("reads Totara's course completion upload layout (real fixture from Totara's test suite)", () => {
@@ -172,6 +173,44 @@ describe('parseCompletionCsv on real and documented layouts', () => {
     expect(r.issues).toEqual([
       { file: 'q.csv', line: 3, reason: expect.stringMatching(/never closed|malformed/) },
     ]);
+  });
+});
+
+describe('parseCompletionCsv on damaged copies of the fixtures', () => {
+  it('reports a last row cut short by a truncated file instead of counting it as not completed', () => {
+    const whole = fixture('totara-course_completion_2.csv');
+    // The file ends without a newline, so a copy cut mid-row still parses as a row: "learner1,thisisev".
+    const cut = whole.slice(0, whole.indexOf('thisisevidence') + 'thisisev'.length);
+    const r = parseCompletionCsv(cut, { file: 'cut.csv' });
+    expect(r.fatal).toBe(false);
+    expect(r.rows.map((x) => x.line)).toEqual([2]);
+    expect(r.notCompleted).toBe(0);
+    expect(r.dataRows).toBe(2);
+    expect(r.issues).toEqual([{ file: 'cut.csv', line: 3, reason: 'has 2 fields, the header has 5' }]);
+  });
+
+  it('reports a short row (E1004,Dana) with its line and keeps the other rows', () => {
+    const text = fixture('lms-transcript-us.csv').replace(/^E1004,Dana[^\r]*/m, 'E1004,Dana');
+    const r = parseCompletionCsv(text, { file: 't.csv', dateFormat: 'mdy' });
+    expect(r.issues).toEqual([{ file: 't.csv', line: 5, reason: 'has 2 fields, the header has 8' }]);
+    expect(r.rows.map((x) => x.line)).toEqual([2, 3, 6, 7, 8]);
+    expect(r.notCompleted).toBe(1);
+  });
+
+  it('reports a cell with bytes that are not UTF-8 (a Windows-1252 save) and skips only that row', () => {
+    const bytes = fixtureBytes('lms-transcript-us.csv');
+    // "E1002" followed by 0xE9 (é in Windows-1252), decoded as the CLI reads files: leniently.
+    const at = bytes.indexOf('E1002') + 'E1002'.length;
+    const damaged = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xe9]), bytes.subarray(at)]);
+    const r = parseCompletionCsv(damaged.toString('utf8'), { file: 't.csv', dateFormat: 'mdy' });
+    expect(r.issues).toEqual([
+      {
+        file: 't.csv',
+        line: 3,
+        reason: "'Employee ID' is not valid UTF-8 text (save the export as UTF-8)",
+      },
+    ]);
+    expect(r.rows.map((x) => x.line)).toEqual([2, 5, 6, 7, 8]);
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
+import { fieldCountProblem, hasBadUtf8, NOT_UTF8_TEXT } from '../../formats/csv-row.js';
 import { isCalendarDate } from './due.js';
 
 export const COMPLETION_FIELDS = [
@@ -350,6 +351,22 @@ export function parseCompletionCsv(text: string, opts: CompletionCsvOptions): Co
   for (const r of recs.slice(1)) {
     if (r.fields.every((f) => !f.trim())) continue;
     result.dataRows++;
+    // A cut or short row would otherwise read as "no date, so not completed" and vanish without a word.
+    const misfit = fieldCountProblem(r.fields, header.fields.length);
+    if (misfit) {
+      issues.push({ file, line: r.line, reason: misfit });
+      continue;
+    }
+    // Bytes that are not UTF-8 (a Windows-1252 export) became U+FFFD: reported here rather than as
+    // "no person with employee id 'E1002\uFFFD'" or a course name stored mangled.
+    const mangled = [...new Set([...index.values()].flat())]
+      .sort((a, b) => a - b)
+      .filter((at) => hasBadUtf8(r.fields[at] ?? ''));
+    if (mangled.length) {
+      for (const at of mangled)
+        issues.push({ file, line: r.line, reason: `'${header.fields[at]}' ${NOT_UTF8_TEXT}` });
+      continue;
+    }
     const problems: string[] = [];
     const status = headerKey(cell(r, 'status'));
     if (status && NOT_COMPLETED.has(status)) {
