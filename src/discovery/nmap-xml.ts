@@ -18,6 +18,7 @@
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { type InputIssue, VigilError } from '../errors.js';
+import { utf8Prefix } from '../formats/utf8.js';
 import { normaliseIp, normaliseMac } from '../inventory/identity.js';
 import { isStorableEpochSeconds } from '../time-range.js';
 import { dicomAnyAeTitleFinding, isAnyAeTitlePing } from './dicom-any-ae.js';
@@ -1039,41 +1040,6 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/**
- * The length of the longest well-formed UTF-8 prefix (the Unicode/WHATWG rules: no overlong forms, no
- * surrogates, nothing past U+10FFFF), and whether what follows is only a character cut off by the end.
- */
-export function utf8Prefix(b: Uint8Array): { valid: number; incomplete: boolean } {
-  let i = 0;
-  while (i < b.length) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) need = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      need = 2;
-      if (c === 0xe0) lo = 0xa0;
-      if (c === 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      need = 3;
-      if (c === 0xf0) lo = 0x90;
-      if (c === 0xf4) hi = 0x8f;
-    } else return { valid: i, incomplete: false };
-    for (let k = 1; k <= need; k++) {
-      if (i + k >= b.length) return { valid: i, incomplete: true };
-      const d = b[i + k]!;
-      if (k === 1 ? d < lo || d > hi : d < 0x80 || d > 0xbf) return { valid: i, incomplete: false };
-    }
-    i += need + 1;
-  }
-  return { valid: i, incomplete: false };
 }
 
 // ---------------------------------------------------------------------------------------------------
