@@ -176,9 +176,11 @@ export async function learnBaselinesFromTraffic(
   const end = q.now ?? nowIso();
   const start = new Date(Date.parse(end) - q.days * DAY_MS).toISOString();
   return transaction(h, async (tx) => {
-    const comms = (
-      await listCommunications(tx, { ...(q.siteId ? { siteId: q.siteId } : {}), since: start })
-    ).filter((c) => c.firstSeen <= end);
+    // Every site's traffic, even for one site: a device's conversations with other sites' devices are
+    // recorded under the client's site, and a model's baseline takes every device of the model. Learned
+    // from one site's rows only, the site's servers would lose their other sites' clients and a model
+    // spanning sites would be rewritten as that site's. `--site` chooses what is written, below.
+    const comms = (await listCommunications(tx, { since: start })).filter((c) => c.firstSeen <= end);
     const ids = [...new Set(comms.flatMap((c) => [c.clientDeviceId, c.serverDeviceId]))].filter(
       (x): x is string => x !== null,
     );
@@ -204,6 +206,8 @@ export async function learnBaselinesFromTraffic(
       // A token limited to sites learns its own sites' baselines only: a model's baseline across sites
       // (no site) or another site's would otherwise be re-learned from traffic it chose.
       if (!reachesSite(actor, b.siteId) || (row && !reachesSite(actor, row.site_id))) continue;
+      // With `--site`, that site's baselines only: a model's across sites (no site) is left as it is.
+      if (q.siteId && (b.siteId !== q.siteId || (row && row.site_id !== q.siteId))) continue;
       if (b.scope === 'device') report.devices++;
       else report.models++;
       if (row) {

@@ -348,6 +348,53 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
     expect(audit.map((a) => a.action).sort()).toEqual(['alert.raise', 'baseline.approve', 'baseline.learn']);
   });
 
+  it('learns one site from every site’s traffic, and writes only that site’s baselines', async () => {
+    vdb = await freshDatabase(dialect);
+    await importSource(vdb, cliActor, fixture('captures/dicom-ct-store.pcap'), { progress: false });
+    await updateDevice(vdb, cliActor, CT, { site: 'North Clinic' });
+    await updateDevice(vdb, cliActor, PACS, { site: 'Main Hospital' });
+    // The CT (North) stores to the PACS (Main). An import after the devices were placed records the
+    // conversation under the client's site (apply-flows.ts); this one ran before, so place it as that would.
+    const northId = (await resolveDevice(vdb, cliActor, CT)).siteId!;
+    await vdb.db.updateTable('communications').set({ site_id: northId }).execute();
+    expect((await listCommunications(vdb)).map((c) => c.siteId)).toEqual([northId]);
+    const all = await learnAll(vdb);
+    const pacs = await resolveDevice(vdb, cliActor, PACS);
+    const baselineOf = (deviceId: string) =>
+      vdb.db.selectFrom('baselines').selectAll().where('device_id', '=', deviceId).executeTakeFirstOrThrow();
+    const before = await showBaseline(vdb, cliActor, { device: pacs.id });
+    const now = (await baselineOf(pacs.id)).window_end;
+    // Main's PACS is learned from the CT's conversation, though it is North's row.
+    const main = { ...cliActor, name: 'cli:main-learner' };
+    const mainRun = await learnBaselinesFromTraffic(vdb, main, { siteId: 'Main Hospital', days: 365, now });
+    expect(mainRun).toMatchObject({ devices: 1, updated: mainRun.devices + mainRun.models, created: 0 });
+    expect((await baselineOf(pacs.id)).learned_by).toBe(main.name);
+    const kept = (v: typeof before) => v.entries.map((e) => [e.kind, e.value, e.effect, e.origin].join(' '));
+    expect(kept(await showBaseline(vdb, cliActor, { device: pacs.id }))).toEqual(kept(before));
+    // …which keeps the North CT's model as a client of its DICOM service.
+    expect(kept(before)).toEqual(
+      expect.arrayContaining(['service 104/tcp allow learned', expect.stringMatching(/^peer in:model:/)]),
+    );
+    // North's run leaves the PACS alone, and a model baseline across sites (no site) as it was.
+    const modelRow = await vdb.db
+      .selectFrom('baselines')
+      .selectAll()
+      .where('scope', '=', 'model')
+      .executeTakeFirstOrThrow();
+    await vdb.db.updateTable('baselines').set({ site_id: null }).where('id', '=', modelRow.id).execute();
+    const north = { ...cliActor, name: 'cli:north-learner' };
+    const northRun = await learnBaselinesFromTraffic(vdb, north, { siteId: 'North Clinic', days: 365, now });
+    expect(northRun).toMatchObject({ devices: 1, models: 0 });
+    expect((await baselineOf(pacs.id)).learned_by).toBe(main.name);
+    const modelAfter = await vdb.db
+      .selectFrom('baselines')
+      .selectAll()
+      .where('id', '=', modelRow.id)
+      .executeTakeFirstOrThrow();
+    expect(modelAfter).toMatchObject({ site_id: null, learned_by: modelRow.learned_by });
+    expect(all.devices).toBe(2);
+  });
+
   it('learns from a scan only what answered: the open ports nmap reported, not the refused probes', async () => {
     vdb = await freshDatabase(dialect);
     await importSource(vdb, cliActor, fixture('monitor/08-nmap-scan.pcap'), { progress: false });
