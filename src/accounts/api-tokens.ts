@@ -154,8 +154,7 @@ export async function listApiTokens(h: DbHandle, actor: Actor): Promise<ApiToken
 function withinSites(actor: Actor, row: store.ApiTokenRow): boolean {
   if (!actor.siteIds) return true;
   const mine = actor.siteIds;
-  const theirs = row.site_ids ? (JSON.parse(row.site_ids) as string[]) : null;
-  return theirs !== null && theirs.every((s) => mine.includes(s));
+  return row.site_ids !== null && (JSON.parse(row.site_ids) as string[]).every((s) => mine.includes(s));
 }
 
 export async function revokeApiToken(h: DbHandle, actor: Actor, id: string): Promise<ApiToken> {
