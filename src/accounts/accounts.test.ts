@@ -332,6 +332,21 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
       owner: 'adm',
       sites: ['South Campus'],
     });
+    const both = await createApiToken(vdb, cliActor, {
+      name: 'both-campuses',
+      owner: 'adm',
+      sites: ['North Campus', 'South Campus'],
+    });
+    // It lists only tokens within its sites: the others' names and owners tell of other sites' integrations.
+    expect((await listApiTokens(vdb, north)).map((t) => t.name).sort()).toEqual(['north-admin', 'north-ro']);
+    expect((await listApiTokens(vdb, cliActor)).map((t) => t.name).sort()).toEqual([
+      'both-campuses',
+      'north-admin',
+      'north-ro',
+      'siem',
+      'south',
+    ]);
+    await expect(revokeApiToken(vdb, north, both.info.id)).rejects.toMatchObject({ code: 'not_found' });
     await expect(revokeApiToken(vdb, north, wide.info.id)).rejects.toMatchObject(everySite);
     await expect(revokeApiToken(vdb, north, south.info.id)).rejects.toMatchObject({ code: 'not_found' });
     expect(await resolveApiToken(vdb, wide.token)).toBeDefined();

@@ -141,7 +141,20 @@ export async function createApiToken(
 export async function listApiTokens(h: DbHandle, actor: Actor): Promise<ApiToken[]> {
   assertCan(actor, 'tokens:read');
   const users = new Map((await store.listUsers(h)).map((u) => [u.id, u.username]));
-  return (await store.listApiTokens(h)).map((r) => toApiToken(r, users.get(r.created_by) ?? r.created_by));
+  return (await store.listApiTokens(h))
+    .filter((r) => withinSites(actor, r))
+    .map((r) => toApiToken(r, users.get(r.created_by) ?? r.created_by));
+}
+
+/**
+ * Whether a token lies within the actor's sites: a token limited to sites sees and revokes only tokens
+ * limited to some of its own sites. A token for every site, or one reaching another site, serves
+ * sites it does not: even its name and owner say who integrates with them.
+ */
+function withinSites(actor: Actor, row: store.ApiTokenRow): boolean {
+  if (!actor.siteIds) return true;
+  const mine = actor.siteIds;
+  return row.site_ids !== null && (JSON.parse(row.site_ids) as string[]).every((s) => mine.includes(s));
 }
 
 export async function revokeApiToken(h: DbHandle, actor: Actor, id: string): Promise<ApiToken> {
@@ -152,11 +165,9 @@ export async function revokeApiToken(h: DbHandle, actor: Actor, id: string): Pro
     if (row.created_by !== actor.id && !actor.permissions.has('users:write'))
       throw notFound(`API token ${id}`);
     // A token limited to sites revokes only tokens within its sites: the others serve other sites.
-    if (actor.siteIds) {
-      const mine = actor.siteIds;
-      const theirs = row.site_ids ? (JSON.parse(row.site_ids) as string[]) : null;
-      if (!theirs) assertAllSites(actor, 'A token for every site');
-      else if (theirs.some((s) => !mine.includes(s))) throw notFound(`API token ${id}`);
+    if (!withinSites(actor, row)) {
+      if (!row.site_ids) assertAllSites(actor, 'A token for every site');
+      throw notFound(`API token ${id}`);
     }
     const now = nowIso();
     if (!row.revoked_at) {

@@ -1,8 +1,9 @@
 /**
  * @module Saved views: a named filter set of one dashboard page (the query part of its URL), kept on
  * the server per account. A view may be shared: everyone who may read devices then sees it too. Anyone
- * with devices:read keeps their own; removing someone else's shared view needs users:write. Every
- * change is audited; a view holds filters only, never data.
+ * with devices:read keeps their own; removing someone else's shared view needs users:write and reach
+ * over every site (a shared view is every site's). Every change is audited; a view holds filters only,
+ * never data.
  */
 import { z } from 'zod';
 import { appendAudit } from '../audit/audit-log.js';
@@ -11,7 +12,7 @@ import { parseInput } from '../inventory/device-input.js';
 import { newId, nowIso } from '../store/ids.js';
 import * as store from '../store/saved-view-store.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
-import { type Actor, assertCan, can } from './actor.js';
+import { type Actor, assertAllSites, assertCan, can } from './actor.js';
 
 /** The dashboard pages that keep saved views. */
 export const SAVED_VIEW_PAGES = [
@@ -33,7 +34,7 @@ export interface SavedView {
   query: string;
   shared: boolean;
   createdAt: string;
-  /** Whether the caller may remove it (their own, or users:write). */
+  /** Whether the caller may remove it (their own, or users:write and not limited to sites). */
   removable: boolean;
 }
 
@@ -65,9 +66,15 @@ function toView(r: store.SavedViewRow, actor: Actor): SavedView {
     query: r.query,
     shared: r.shared === 1,
     createdAt: r.created_at,
-    removable: r.owner === actor.name || can(actor, 'users:write'),
+    removable: r.owner === actor.name || mayRemoveOthers(actor),
   };
 }
+
+/**
+ * Someone else's shared view is seen by every site's readers: a token limited to sites would otherwise
+ * take it away from all of them.
+ */
+const mayRemoveOthers = (actor: Actor) => can(actor, 'users:write') && !actor.siteIds;
 
 /** The caller's views and everyone's shared ones (of one page, or all), by page and name. */
 export async function listSavedViews(h: DbHandle, actor: Actor, page?: string): Promise<SavedView[]> {
@@ -125,13 +132,17 @@ export async function saveView(
   });
 }
 
-/** Removes one of the caller's views, or (with users:write) someone else's shared one. */
+/**
+ * Removes one of the caller's views, or (with users:write, not limited to sites) someone else's shared
+ * one.
+ */
 export async function removeSavedView(h: DbHandle, actor: Actor, id: string): Promise<SavedView> {
   assertCan(actor, 'devices:read');
   return transaction(h, async (tx) => {
     const row = await store.findSavedViewRow(tx, id);
     // Someone else's private view does not exist for the caller.
     if (!row || (row.owner !== actor.name && row.shared !== 1)) throw notFound(`Saved view ${id}`);
+    if (row.owner !== actor.name) assertAllSites(actor, `${row.owner}'s shared view`);
     if (row.owner !== actor.name && !can(actor, 'users:write'))
       throw forbidden(`Removing ${row.owner}'s shared view needs the permission users:write`);
     await store.deleteSavedViewRow(tx, id);

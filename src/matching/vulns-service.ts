@@ -36,7 +36,7 @@ import {
 import { type DbHandle, transaction } from '../store/transaction.js';
 import type { CombinedMatch } from './combine.js';
 import { MATCH_STATUSES, type MatchEvidence, type MatchStatus } from './match-types.js';
-import { runMatch } from './matcher.js';
+import { type MatchRunReport, runMatch } from './matcher.js';
 import { modelKey, resolveManufacturer } from './names/names.js';
 
 /** KEV membership: `null` = KEV never loaded (unknown), `false` = loaded and not listed. */
@@ -539,4 +539,15 @@ export async function decideCandidate(
   });
   const report = await runMatch(vdb, actor, { vulnKeys: [vulnKey] }, { audit: false });
   return { decision: d.decision, devicesAffected: report.changed };
+}
+
+/**
+ * `vigil match` and `POST /match`: every device against all knowledge. It is a job over every site and
+ * its report counts every site's devices and matches, so an actor limited to sites is refused; the
+ * imports and device changes it may make re-match what they touch on their own.
+ */
+export async function matchEveryDevice(vdb: DbHandle, actor: Actor): Promise<MatchRunReport> {
+  assertCan(actor, 'vulns:write');
+  assertAllSites(actor, 'Matching every device');
+  return runMatch(vdb, actor);
 }

@@ -137,13 +137,20 @@ export async function addDestination(h: DbHandle, actor: Actor, input: unknown):
   return getDestination(h, actor, id);
 }
 
+/**
+ * Destinations are the whole hospital's settings and name its SIEM, pager and ticketing hosts: an actor
+ * limited to sites is refused rather than shown them (a dead letter of its sites names the destination
+ * that failed, which is all a site needs to report it).
+ */
 export async function listDestinations(h: DbHandle, actor: Actor): Promise<AlertDestination[]> {
   assertCan(actor, 'alerts:read');
+  assertAllSites(actor, 'The list of alert destinations');
   return (await listDestinationRows(h)).map(view);
 }
 
 export async function getDestination(h: DbHandle, actor: Actor, idOrName: string): Promise<AlertDestination> {
   assertCan(actor, 'alerts:read');
+  assertAllSites(actor, 'An alert destination');
   const row = await getDestinationRow(h, idOrName);
   if (!row) throw notFound(`Alert destination ${idOrName}`);
   return view(row);

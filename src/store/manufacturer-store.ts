@@ -342,15 +342,44 @@ export async function requestById(h: DbHandle, id: string): Promise<Manufacturer
   return h.db.selectFrom('manufacturer_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Requests, newest first. With `siteIds`, only the requests of those sites: a request is of the sites
+ * where devices of its models are (in any state, so a site keeps its questions about a model it retired);
+ * a request with no such device (no models, or models with no device at any site) is of no site and
+ * belongs to the whole hospital, so it is kept.
+ */
 export async function requestRows(
   h: DbHandle,
-  f: { manufacturerId?: string; status?: readonly string[]; dueBefore?: string } = {},
+  f: {
+    id?: string;
+    manufacturerId?: string;
+    status?: readonly string[];
+    dueBefore?: string;
+    siteIds?: SiteScope;
+  } = {},
 ): Promise<ManufacturerRequestRow[]> {
-  let q = h.db.selectFrom('manufacturer_requests').selectAll();
+  let q = h.db.selectFrom('manufacturer_requests as q').selectAll('q');
+  if (f.id) q = q.where('q.id', '=', f.id);
   if (f.manufacturerId) q = q.where('manufacturer_id', '=', f.manufacturerId);
   if (f.status?.length) q = q.where('status', 'in', [...f.status]);
   if (f.dueBefore) q = q.where('due_date', 'is not', null).where('due_date', '<', f.dueBefore);
-  return q.orderBy('requested_date', 'desc').orderBy('id', 'desc').execute();
+  const siteIds = f.siteIds;
+  if (siteIds) {
+    q = q.where((eb) => {
+      const devicesOfModels = () =>
+        eb
+          .selectFrom('manufacturer_request_models as r')
+          .innerJoin('devices as d', 'd.model_id', 'r.model_id')
+          .select('d.id')
+          .whereRef('r.request_id', '=', 'q.id')
+          .where('d.site_id', 'is not', null);
+      return eb.or([
+        eb.not(eb.exists(devicesOfModels())),
+        eb.exists(devicesOfModels().where('d.site_id', 'in', inSites(siteIds))),
+      ]);
+    });
+  }
+  return q.orderBy('q.requested_date', 'desc').orderBy('q.id', 'desc').execute();
 }
 
 export async function requestModels(

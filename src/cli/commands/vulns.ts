@@ -9,10 +9,10 @@ import { plural } from '../../format-count.js';
 import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
-import { runMatch } from '../../matching/matcher.js';
 import {
   decideCandidate,
   explainMatch,
+  matchEveryDevice,
   showVulnerability,
   streamVulnMatches,
   type VulnerabilityMatch,
@@ -74,7 +74,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
     .action(
       action(async (o: { json?: boolean }) => {
         const { vdb } = await cli.get();
-        const r = await runMatch(vdb, cli.actor());
+        const r = await matchEveryDevice(vdb, cli.actor());
         if (o.json) return printJson(r);
         process.stdout.write(`${matchLine(r)}\n`);
       }),

@@ -39,7 +39,8 @@ const later = (a: string | null, b: string | null) => (a === null ? b : b === nu
 /**
  * Coverage of every manufacturer with devices in service or a subscription; with `siteIds`, only of the
  * manufacturers with devices in service at those sites, their devices and models in use counted there
- * (subscriptions, contacts, documents and requests are the organization's, shared by every site).
+ * (subscriptions, contacts and documents are the organization's, shared by every site; requests counted
+ * are those of those sites or of no site, as requests-service.ts lists them).
  */
 export async function manufacturerCoverage(
   h: DbHandle,
@@ -56,7 +57,7 @@ export async function manufacturerCoverage(
     ...docs.filter((d) => d.kind === 'sbom').map((d) => d.model_id),
     ...(await modelsWithImportedSbom(h)),
   ]);
-  const open = await requestRows(h, { status: ['open'] });
+  const open = await requestRows(h, { status: ['open'], siteIds });
   const out: ManufacturerCoverage[] = [];
   for (const m of makers) {
     const mine = feeds.filter((f) => f.manufacturer_id === m.id);

@@ -3,8 +3,9 @@
  * that follow each manufacturer and their state, support dates per model, documents on file per model
  * with the date each kind was last requested, and the warnings that matter (no MDS2, no SBOM, documents
  * older than N months). Every change is audited. The Manufacturer JSON shapes are contracts
- * (docs/manufacturers.md). Device counts are of the actor's sites; the manufacturers, their contacts,
- * feeds, documents and requests are the organization's and every reader sees them.
+ * (docs/manufacturers.md). Device and open request counts are of the actor's sites; the manufacturers,
+ * their contacts, feeds and documents are the organization's and every reader sees them. Requests are of
+ * the sites of their models' devices (requests-service.ts).
  */
 import { basename } from 'node:path';
 import { z } from 'zod';
@@ -335,7 +336,10 @@ function toManufacturer(
   };
 }
 
-/** `siteIds`: the actor's sites, whose devices alone are counted (undefined: every site). */
+/**
+ * `siteIds`: the actor's sites, whose devices and requests alone are counted (undefined: every site), as
+ * the actor lists them.
+ */
 async function buildManufacturers(
   h: DbHandle,
   makers: ManufacturerWithProfile[],
@@ -347,7 +351,7 @@ async function buildManufacturers(
     makers.map((m) => m.id),
   );
   const active = await activeDevicesByManufacturer(h, siteIds);
-  const open = await requestRows(h, { status: ['open'] });
+  const open = await requestRows(h, { status: ['open'], siteIds });
   return makers.map((m) =>
     toManufacturer(m, feeds.filter((f) => f.manufacturer_id === m.id).map(toFeedLink), {
       models: models.filter((x) => x.manufacturer_id === m.id).length,

@@ -2,7 +2,9 @@
  * @module Requests to manufacturers ("is patch X validated for model Y?", "send the current SBOM"): who
  * asked what of whom and when, for which models, by when, the answer, follow-ups, open → answered →
  * closed, and the overdue list. Requesting an SBOM, MDS2 or patch-validation statement records the date
- * that kind of document was last requested for each model. Every change is audited.
+ * that kind of document was last requested for each model. Every change is audited. A request is of the
+ * sites where devices of its models are; an actor limited to sites reads only its sites' requests and
+ * those of no site (docs/roles.md).
  */
 import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../../accounts/actor.js';
@@ -199,6 +201,7 @@ export async function listRequests(
   const now = opts.now ?? new Date();
   const manufacturerId = q.manufacturer ? (await resolveManufacturer(h, q.manufacturer)).id : undefined;
   const rows = await requestRows(h, {
+    siteIds: actor.siteIds,
     ...(manufacturerId ? { manufacturerId } : {}),
     ...(q.overdue ? { status: ['open'], dueBefore: today(now) } : q.status ? { status: q.status } : {}),
   });
@@ -212,7 +215,8 @@ export async function getRequest(
   opts: { now?: Date } = {},
 ): Promise<ManufacturerRequest> {
   assertCan(actor, 'program:read');
-  const row = await requestById(h, id);
+  // Another site's request is answered as if it did not exist, as its devices are.
+  const [row] = await requestRows(h, { id, siteIds: actor.siteIds });
   if (!row) throw notFound(`Request ${id}`);
   return (await present(h, [row], opts.now ?? new Date()))[0]!;
 }

@@ -199,6 +199,57 @@ describe.each(DIALECTS)('manufacturer routes on %s', (dialect) => {
     expect(org.items.length).toBeGreaterThan(1);
   });
 
+  it("shows a caller limited to a site only its site's requests and those of no site", async () => {
+    const officer = h.as('security-officer');
+    const ask = async (manufacturer: string, subject: string, models?: string[]) =>
+      (
+        await body<{ id: string }>(
+          await officer.post('/api/v1/manufacturer-requests', {
+            manufacturer,
+            kind: 'vulnerability-question',
+            subject,
+            ...(models ? { models } : {}),
+          }),
+          201,
+        )
+      ).id;
+    // North Clinic has the Connex Spot Monitors; Philips' MX450 is at St. Vigil Medical Center only.
+    const northModel = await ask('Welch Allyn', 'Is the CSM affected by the BLE advisory?', [
+      'Connex Spot Monitor (CSM)',
+    ]);
+    const otherSite = await ask('Philips', 'Is the MX450 at the ICU affected?', ['IntelliVue MX450']);
+    const noSite = await ask('Welch Allyn', 'Who is our account manager?');
+    const { token: clinic } = await createApiToken(h.ctx.vdb, cliActor, {
+      name: 'north-clinic-requests',
+      owner: 'test-auditor',
+      permissions: ['program:read'],
+      sites: ['North Clinic'],
+    });
+    const north = h.withToken(clinic);
+    const ids = (list: { items: { id: string }[] }) =>
+      list.items.map((r) => r.id).filter((id) => [northModel, otherSite, noSite].includes(id));
+
+    const seen = await body<{ items: { id: string }[] }>(
+      await north.get('/api/v1/manufacturer-requests'),
+      200,
+    );
+    expect(ids(seen).sort()).toEqual([northModel, noSite].sort());
+    expect((await north.get(`/api/v1/manufacturer-requests/${otherSite}`)).status).toBe(404);
+    expect((await north.get(`/api/v1/manufacturer-requests/${northModel}`)).status).toBe(200);
+    expect((await north.get(`/api/v1/manufacturer-requests/${noSite}`)).status).toBe(200);
+    // The open requests a manufacturer shows are those the caller can list.
+    type Open = { items: { name: string; openRequests: number }[] };
+    const philips = (list: Open) => list.items.find((m) => m.name === 'Philips')?.openRequests;
+    expect(philips(await body<Open>(await north.get('/api/v1/manufacturers'), 200))).toBe(0);
+    expect(philips(await body<Open>(await officer.get('/api/v1/manufacturers'), 200))).toBeGreaterThan(0);
+    // Unlimited, every request is listed.
+    const all = await body<{ items: { id: string }[] }>(
+      await officer.get('/api/v1/manufacturer-requests'),
+      200,
+    );
+    expect(ids(all).sort()).toEqual([northModel, otherSite, noSite].sort());
+  });
+
   it('lets a caller limited to a site read, but not change, the hospital-wide manufacturer records', async () => {
     const officer = h.as('security-officer');
     const req = await body<{ id: string }>(

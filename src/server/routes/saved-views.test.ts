@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness } from '../../../test/api-harness.js';
 import { DIALECTS } from '../../../test/dialects.js';
+import { cliActor } from '../../../test/factories.js';
+import { createApiToken } from '../../accounts/api-tokens.js';
+import { createSite } from '../../inventory/site-service.js';
 
 interface View {
   id: string;
@@ -145,5 +148,37 @@ describe.each(DIALECTS)('saved views (%s)', (dialect) => {
       name: 'Life-sustaining',
       shared: true,
     });
+  });
+  it("lets a token limited to a site remove its own views but not another's shared one", async () => {
+    const team = await body<View>(
+      await h.as('clinical-engineer').post('/api/v1/saved-views', {
+        page: 'alerts',
+        name: 'Every site',
+        query: 'state=new',
+        shared: true,
+      }),
+      201,
+    );
+    await createSite(h.ctx.vdb, cliActor, { name: 'North Clinic' });
+    const { token } = await createApiToken(h.ctx.vdb, cliActor, {
+      name: 'north-views',
+      owner: 'test-admin',
+      permissions: ['devices:read', 'users:write'],
+      sites: ['North Clinic'],
+    });
+    const north = h.withToken(token);
+    const listed = await body<{ items: View[] }>(await north.get('/api/v1/saved-views?page=alerts'));
+    expect(listed.items.find((v) => v.id === team.id)?.removable).toBe(false);
+    // A shared view is every site's readers': users:write alone would let one site take it from all.
+    const refused = await north.request('DELETE', `/api/v1/saved-views/${team.id}`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/applies to every site/);
+    const own = await body<View>(
+      await north.post('/api/v1/saved-views', { page: 'alerts', name: 'North', query: 'site=north' }),
+      201,
+    );
+    expect(own.removable).toBe(true);
+    await body(await north.request('DELETE', `/api/v1/saved-views/${own.id}`));
+    expect((await list('auditor', 'alerts')).map((v) => v.name)).toEqual(['Every site']);
   });
 });

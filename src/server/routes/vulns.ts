@@ -33,10 +33,10 @@ import { invalidInput } from '../../errors.js';
 import { detectAdvisoryFormat } from '../../formats/detect.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
-import { runMatch } from '../../matching/matcher.js';
 import {
   decideCandidate,
   explainMatch,
+  matchEveryDevice,
   showVulnerability,
   streamVulnMatches,
 } from '../../matching/vulns-service.js';
@@ -304,7 +304,7 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
       summary: 'Match every device against all knowledge (imports re-match on their own)',
       responses: { 200: json(MatchReportSchema, 'Report') },
     }),
-    async (c) => c.json(await runMatch(c.get('ctx').vdb, actorOf(c)), 200),
+    async (c) => c.json(await matchEveryDevice(c.get('ctx').vdb, actorOf(c)), 200),
   )
   .openapi(
     defineRoute('advisories:read', {
