@@ -1,6 +1,7 @@
 /**
  * @module What a merge moves besides identifiers and facts: the duplicate's findings, its remediation
- * tasks (one live task per finding, vulnerability or campaign), its alerts, the services and protocols
+ * tasks (one live task per finding, vulnerability or campaign), its alerts (then at the record's site, those
+ * the merge made moot resolved: monitor/merge-alerts.ts), the services and protocols
  * sources saw it offer, what fingerprinting saw of it, its communications and baseline, its risk
  * acceptances and what people decided about it (merge-decisions.ts); task titles that named it are
  * renamed. Left on the
@@ -11,6 +12,7 @@ import type { Actor } from '../accounts/actor.js';
 import { findingKey } from '../discovery/finding-severity.js';
 import { mergeProtocolDetails } from '../discovery/protocol-details.js';
 import { moveDeviceAlerts } from '../monitor/alerts-service.js';
+import { type MergeAlertCounts, settleMergedAlerts } from '../monitor/merge-alerts.js';
 import { type MergeTrafficCounts, moveDeviceTraffic } from '../monitor/merge-traffic.js';
 import {
   deleteFinding,
@@ -49,7 +51,7 @@ import { deviceLabels, labelIn, possibleDeviceLabels } from './device-label.js';
 import { rescoreFindings } from './device-writer.js';
 import { type MergeDecisionCounts, moveMergeDecisions } from './merge-decisions.js';
 
-export interface MergeEvidenceCounts extends MergeTrafficCounts, MergeDecisionCounts {
+export interface MergeEvidenceCounts extends MergeTrafficCounts, MergeDecisionCounts, MergeAlertCounts {
   findingsMoved: number;
   findingsFolded: number;
   /** Tasks on the duplicate's findings. */
@@ -114,6 +116,8 @@ export async function moveMergeEvidence(
   const servicesMoved = await moveServices(tx, fromId, toId);
   const protocolsMoved = await moveProtocols(tx, fromId, toId);
   const traffic = await moveDeviceTraffic(tx, fromId, toId, now);
+  // With the traffic moved: the record's alerts at its site, and those the merge made moot resolved.
+  const settled = await settleMergedAlerts(tx, actor, merge, now);
   // A task made on the record for a vulnerability the duplicate's acceptance covers starts risk-accepted.
   const acceptances = await moveDeviceAcceptances(tx, actor, merge, new Date(now));
   // The record has every identifier and fact it will have: its label as lists now show it.
@@ -145,6 +149,7 @@ export async function moveMergeEvidence(
     acceptancesMoved: acceptances.moved,
     acceptancesSuperseded: acceptances.superseded,
     ...traffic,
+    ...settled,
     ...decisions,
   };
 }

@@ -404,6 +404,48 @@ export async function moveDeviceAlerts(
   return { moved, folded };
 }
 
+/**
+ * Resolves open (new or acknowledged) alerts as part of another change a person made, in that change's
+ * transaction (a device merge): each gets a `state` event and an `alert.state` audit entry with the
+ * reason, as a resolution by hand does, and `context` (what the change was) in both. Returns the ids.
+ */
+export async function resolveAlertsFor(
+  tx: DbHandle,
+  actor: Actor,
+  rows: readonly AlertRow[],
+  reason: string,
+  now: string,
+  context: Record<string, unknown>,
+): Promise<string[]> {
+  const resolved: string[] = [];
+  for (const r of rows) {
+    if (r.state !== 'new' && r.state !== 'acknowledged') continue;
+    await updateAlert(tx, r.id, {
+      state: 'resolved',
+      state_reason: reason,
+      state_by: actor.name,
+      state_at: now,
+      updated_at: now,
+    });
+    await recordEvent(tx, r.id, now, actor.name, 'state', r.state, 'resolved', reason, context);
+    await appendAudit(tx, {
+      actor,
+      action: 'alert.state',
+      target: { type: 'alert', id: r.id },
+      summary: {
+        rule: r.rule,
+        subject: r.subject,
+        before: { state: r.state },
+        after: { state: 'resolved' },
+        reason,
+        ...context,
+      },
+    });
+    resolved.push(r.id);
+  }
+  return resolved;
+}
+
 function summaryCandidate(c: AlertCandidate, limit: number): AlertCandidate {
   return {
     rule: c.rule,

@@ -48,6 +48,23 @@ export async function alertsOfDevice(h: DbHandle, deviceId: string): Promise<Ale
 }
 
 /**
+ * Puts every alert of one device at `siteId` (its device's site); returns how many changed. Alerts about
+ * a device follow it: a repeat lands on the device's one alert, which the site's readers must see.
+ */
+export async function resiteDeviceAlerts(
+  h: DbHandle,
+  deviceId: string,
+  siteId: string | null,
+): Promise<number> {
+  const q = h.db.updateTable('alerts').set({ site_id: siteId }).where('device_id', '=', deviceId);
+  const r = await (siteId === null
+    ? q.where('site_id', 'is not', null)
+    : q.where((eb) => eb.or([eb('site_id', 'is', null), eb('site_id', '!=', siteId)]))
+  ).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/**
  * Moves one alert's history to another alert and deletes the first: its events, and its deliveries to
  * destinations the other has no delivery for (one delivery per alert and destination; the other's stands).
  */

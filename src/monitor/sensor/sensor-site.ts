@@ -7,6 +7,7 @@ import { type Actor, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { invalidInput } from '../../errors.js';
 import { resolveSites } from '../../store/account-store.js';
+import { resiteDeviceAlerts } from '../../store/alert-store.js';
 import { getDevices, updateDevice } from '../../store/device-store.js';
 import { nowIso } from '../../store/ids.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
@@ -35,7 +36,11 @@ export async function placeUnsitedDevices(
     );
     if (unsited.length === 0) return [];
     const now = nowIso();
-    for (const d of unsited) await updateDevice(tx, d.id, { site_id: siteId, updated_at: now });
+    for (const d of unsited) {
+      await updateDevice(tx, d.id, { site_id: siteId, updated_at: now });
+      // Alerts raised while it had no site go with it, or the site's engineers would never see them.
+      await resiteDeviceAlerts(tx, d.id, siteId);
+    }
     await appendAudit(tx, {
       actor,
       action: 'sensor.devices-sited',
