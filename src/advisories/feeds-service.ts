@@ -298,6 +298,9 @@ export async function syncFeeds(
   opts: { feed?: string; fetcher?: Fetcher; match?: boolean } = {},
 ): Promise<SyncReport> {
   assertCan(actor, 'advisories:write');
+  // A job over every site, as `vigil match` is: its advisories and VEX statements change every site's
+  // matches, and its report counts every site's devices. The scheduler runs it as Vigil.
+  assertAllSites(actor, 'Syncing the advisory feeds');
   const all = await listFeedSources(vdb);
   const feeds = opts.feed ? [await findFeed(vdb, opts.feed)] : all.filter((f) => f.enabled === 1 && f.url);
   if (opts.feed && !feeds[0]?.url)
@@ -348,6 +351,7 @@ export async function importCsafBundle(
   match: MatchRunReport | null;
 }> {
   assertCan(actor, 'advisories:write');
+  assertAllSites(actor, 'An advisory bundle import');
   const keys: BundleKey[] = [];
   for (const f of opts.keyFiles ?? []) keys.push({ armored: await readKeyFile(f) });
   const result = await importBundle({ path, keys, requireSignature: opts.requireSignature ?? false });

@@ -84,6 +84,8 @@ describe.each(DIALECTS)('route × role matrix on %s', (dialect) => {
       ['GET', '/api/v1/alert-destinations'],
       // A job over every site, whose report counts every site's devices and matches.
       ['POST', '/api/v1/match', {}],
+      // The same job after a feed sync (a feed it does not know: refused before it is even looked up).
+      ['POST', '/api/v1/feeds/sync?feed=nonexistent', {}],
       ['POST', '/api/v1/users', { username: 'north.admin', role: 'admin', password: TEST_PASSWORD }],
       ['POST', '/api/v1/users/test-auditor/role', { role: 'admin' }],
       ['POST', '/api/v1/tokens', { name: 'every-site', owner: 'test-admin', permissions: ['devices:read'] }],
