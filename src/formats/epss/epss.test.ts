@@ -92,6 +92,12 @@ describe('readEpss', () => {
         expect(snapshot.scores).toEqual([]);
         expect(snapshot.scoreDate).toBeNull();
       }
+      // Behind a byte-order mark the offset counts its three bytes too.
+      const { bytes, lineOffset } = damaged('score_date:');
+      const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]);
+      expect((await readEpss(bom, 'epss.csv')).issues[0]!.message).toBe(
+        `not valid UTF-8 (byte 0xE9 at offset ${lineOffset + 3} of the line)`,
+      );
     });
 
     it('in the header refuses the file', async () => {

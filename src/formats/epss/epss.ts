@@ -67,7 +67,8 @@ interface EpssLine {
  * are the bytes split line by line to find which line has a bad byte and where.
  */
 async function* lines(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<EpssLine> {
-  const decoder = new TextDecoder('utf-8');
+  // A byte-order mark stays in the text (line 1 drops it), so offsets within a line count its bytes.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const split = function* (block: Uint8Array): Generator<EpssLine> {
     const text = decoder.decode(block);
     const parts = text.split('\n');
