@@ -456,6 +456,23 @@ describe.each(DIALECTS)('advisory import on %s', (dialect) => {
       ]);
     });
 
+    it('an EPSS file whose model line is not UTF-8 is refused by line; one bad row only skips that row', async () => {
+      const notText = mkdtempSync(join(tmp, 'epss-not-utf8-'));
+      const damage = (needle: string, name: string) => {
+        const bytes = readFileSync(join(FEEDS, 'epss/epss_scores-sample.csv'));
+        bytes[bytes.indexOf(needle) + needle.length] = 0xe9;
+        writeFileSync(join(notText, name), bytes);
+      };
+      damage('score_date:', 'a-model-line.csv');
+      damage('CVE-2021-', 'b-row.csv');
+      const r = await importAdvisoryPaths(vdb, cliActor, [notText], { format: 'epss' });
+      expect(r.files.map((x) => [base(x.file), x.status, x.records, x.issues.map((i) => i.where)])).toEqual([
+        ['a-model-line.csv', 'rejected', 0, ['line 1']],
+        ['b-row.csv', 'partial', 5, ['line 5']],
+      ]);
+      expect(r.files[0]!.issues[0]!.message).toBe('not valid UTF-8 (byte 0xE9 at offset 38 of the line)');
+    });
+
     it('a corrupt JSON file names the offset', async () => {
       const r = await importAdvisoryPaths(vdb, cliActor, [
         join(dir, 'c-truncated.json'),

@@ -21,8 +21,7 @@ import { readEpss } from '../formats/epss/epss.js';
 import { isKevCsv, readKev, readKevCsv } from '../formats/kev/kev.js';
 import { readNvd } from '../formats/nvd/nvd.js';
 import { readOsv } from '../formats/osv/osv.js';
-import type { ReadResult } from '../formats/read-result.js';
-import { describeNotUtf8, firstNotUtf8 } from '../formats/utf8.js';
+import { notUtf8Issue, type ReadResult } from '../formats/read-result.js';
 import { type MatchRunReport, runMatch } from '../matching/matcher.js';
 import type { VigilDatabase } from '../store/database.js';
 import { transaction } from '../store/transaction.js';
@@ -102,18 +101,6 @@ function plainBytes(bytes: Uint8Array, file: string): { raw: Uint8Array } | { is
   } catch (err) {
     return { issue: { file, where: 'offset 0', message: `damaged gzip file: ${(err as Error).message}` } };
   }
-}
-
-/**
- * The issue for a file whose bytes are not UTF-8 (RFC 8259 and CSAF require it): decoded leniently, such
- * a byte would be stored as U+FFFD inside a product name or a title, so the file is refused instead, like
- * a CycloneDX file. The offset is into the (inflated) file.
- */
-function notUtf8Issue(raw: Uint8Array, text: string, file: string): InputIssue | null {
-  const bad = firstNotUtf8(raw, text);
-  return bad
-    ? { file, where: `offset ${bad.offset}`, message: `not UTF-8 text (${describeNotUtf8(bad)})` }
-    : null;
 }
 
 function parseJson(bytes: Uint8Array, file: string): { json: unknown } | { issue: InputIssue } {

@@ -40,6 +40,24 @@ const CSAF_VEX = join(FIX, 'sbom-vex/csaf-vex/2022-evd-uc-01-na-001.json');
 const CDX_VEX = join(FIX, 'sbom-vex/cyclonedx/cisa-case1-vex-not_affected.json');
 const OPENVEX = join(FIX, 'sbom-vex/openvex/go-vex-v0.2.0.json');
 const OPENVEX_NO_PURL = join(FIX, 'sbom-vex/openvex/vexctl-images.vex.json');
+/** A real file with the byte after the first `needle` replaced by 0xE9 (é in Windows-1252), and its offset. */
+function damaged(path: string, needle: string): { bytes: Buffer; at: number } {
+  const bytes = readFileSync(path);
+  const at = bytes.indexOf(needle) + needle.length;
+  bytes[at] = 0xe9;
+  return { bytes, at };
+}
+
+/** The VigilError an import threw: its message and issues. */
+async function refusal(p: Promise<unknown>) {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(VigilError);
+  return { message: (err as VigilError).message, issues: (err as VigilError).issues };
+}
+
 const ALPINE = 'pkg:oci/alpine@sha256%3A124c7d2707904eea7431fffe91522a01e5a861a624ee31d03372cc1d138a3126';
 
 type Validate = ((doc: unknown) => boolean) & { errors?: unknown };
@@ -230,6 +248,23 @@ describe.each(DIALECTS)('SBOMs on %s', (dialect) => {
     ]);
   });
 
+  it('refuses an SPDX, CycloneDX JSON or XML SBOM with a byte that is not UTF-8, at its offset', async () => {
+    // The first package name in SPDX, the first component name in CycloneDX XML and JSON: read leniently,
+    // "hyper" would be stored as "\uFFFDyper" and never match its purl-less advisories by name.
+    for (const [path, needle] of [
+      [join(FIX, 'sbom-vex/spdx/example11-sbom.spdx.json'), '"name": "hello'],
+      [join(FIX, 'sbom-vex/cyclonedx/cern-lhc-vdm-editor.bom.xml'), '<name>'],
+      [join(FIX, 'sbom-vex/cyclonedx/cern-lhc-vdm-editor.bom.json'), '"name": "'],
+    ] as const) {
+      const { bytes, at } = damaged(path, needle);
+      expect(await refusal(importSbom(vdb, cliActor, path, { model: 'Narrow Monitor' }, bytes))).toEqual({
+        message: `${path}: not UTF-8 text`,
+        issues: [{ file: path, field: `offset ${at}`, reason: `not UTF-8 text (byte 0xE9 at offset ${at})` }],
+      });
+    }
+    expect(await sbomList(vdb, cliActor)).toEqual([]);
+  });
+
   it('refuses an unknown model and a file that is no SBOM', async () => {
     await expect(importSbom(vdb, cliActor, SBOM, { model: 'No Such Model' })).rejects.toThrow(
       /No Such Model/,
@@ -319,6 +354,23 @@ describe.each(DIALECTS)('VEX on %s', (dialect) => {
     expect(rows.every((x) => x.model_id === null && x.device_id === null)).toBe(true);
     await importVex(vdb, cliActor, OPENVEX, {});
     expect(await listVex(vdb, cliActor)).toHaveLength(6);
+  });
+
+  it('refuses an OpenVEX, CycloneDX VEX or CSAF VEX document with a byte that is not UTF-8, at its offset', async () => {
+    // An impact statement or detail text, stored and shown to clinical engineers: never with U+FFFD.
+    for (const [path, needle, scope] of [
+      [OPENVEX, '"impact_statement": "', {}],
+      [CDX_VEX, '"detail": "', { model: 'ABC', version: '4.2' }],
+      [CSAF_VEX, '"text": "', { model: 'ABC' }],
+    ] as const) {
+      const { bytes, at } = damaged(path, needle);
+      expect(bytes.indexOf(needle)).toBeGreaterThan(0);
+      expect(await refusal(importVex(vdb, cliActor, path, scope, bytes))).toEqual({
+        message: `${path}: not UTF-8 text`,
+        issues: [{ file: path, field: `offset ${at}`, reason: `not UTF-8 text (byte 0xE9 at offset ${at})` }],
+      });
+    }
+    expect(await listVex(vdb, cliActor)).toEqual([]);
   });
 
   it('refuses a revision with a statement it cannot read, and the earlier revision stays in force', async () => {

@@ -15,6 +15,7 @@ import { readCycloneDx } from '../formats/cyclonedx/read-cyclonedx.js';
 import { validateCycloneDxJson } from '../formats/cyclonedx/validate-cyclonedx.js';
 import { readOpenVex } from '../formats/openvex/read-openvex.js';
 import { writeOpenVex } from '../formats/openvex/write-openvex.js';
+import { notUtf8Issue } from '../formats/read-result.js';
 import { readSpdx } from '../formats/spdx/read-spdx.js';
 import { parseInput } from '../inventory/device-input.js';
 import { deviceLabels, labelIn } from '../inventory/device-label.js';
@@ -98,10 +99,25 @@ export interface SbomImportResult {
   match: MatchRunReport | null;
 }
 
+/**
+ * The document's text, or the issue refusing it when its bytes are not UTF-8: decoded leniently, such a
+ * byte would be stored as U+FFFD in a package name or a VEX justification.
+ */
+/** Why a document was refused: its bytes not being UTF-8 is said as such, not as "not an SBOM". */
+const refusal = (issues: readonly InputIssue[], otherwise: string): string =>
+  issues.length === 1 && issues[0]!.message.startsWith('not UTF-8 text') ? 'not UTF-8 text' : otherwise;
+
+function documentText(bytes: Uint8Array, file: string): { text: string } | { issue: InputIssue } {
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = raw.toString('utf8');
+  const issue = notUtf8Issue(raw, text, file);
+  return issue ? { issue } : { text: text.replace(/^\uFEFF/, '') };
+}
+
 export function readSbomBytes(bytes: Uint8Array, file: string): { sbom: Sbom | null; issues: InputIssue[] } {
-  const text = Buffer.from(bytes)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '');
+  const doc = documentText(bytes, file);
+  if ('issue' in doc) return { sbom: null, issues: [doc.issue] };
+  const { text } = doc;
   const trimmed = text.trimStart();
   if (trimmed.startsWith('<')) {
     const r = readCycloneDx(text, file);
@@ -139,7 +155,8 @@ export async function importSbom(
   const o = parseInput(SbomImportSchema, options, 'SBOM import options');
   const data = bytes ?? (await readFile(file));
   const { sbom, issues } = readSbomBytes(data, file);
-  if (!sbom) throw invalidInput(`${file}: not a CycloneDX or SPDX SBOM`, toErrorIssues(issues));
+  if (!sbom)
+    throw invalidInput(`${file}: ${refusal(issues, 'not a CycloneDX or SPDX SBOM')}`, toErrorIssues(issues));
   // CycloneDX JSON is also checked against the official schema: problems are reported (so the hospital
   // can ask the manufacturer for a conformant SBOM), not fatal, since every component was read on its own.
   if (sbom.format === 'cyclonedx' && !Buffer.from(data).toString('utf8').trimStart().startsWith('<')) {
@@ -299,9 +316,9 @@ export function readVexBytes(
   bytes: Uint8Array,
   file: string,
 ): { vex: VexDocument | null; issues: InputIssue[] } {
-  const text = Buffer.from(bytes)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '');
+  const doc = documentText(bytes, file);
+  if ('issue' in doc) return { vex: null, issues: [doc.issue] };
+  const { text } = doc;
   if (text.trimStart().startsWith('<')) {
     const r = readCycloneDx(text, file);
     return { vex: r.vex, issues: r.issues };
@@ -362,7 +379,10 @@ export async function importVex(
   const data = bytes ?? (await readFile(file));
   const { vex, issues } = readVexBytes(data, file);
   if (!vex)
-    throw invalidInput(`${file}: not an OpenVEX, CSAF VEX or CycloneDX VEX document`, toErrorIssues(issues));
+    throw invalidInput(
+      `${file}: ${refusal(issues, 'not an OpenVEX, CSAF VEX or CycloneDX VEX document')}`,
+      toErrorIssues(issues),
+    );
   // Importing replaces what this document said before. With parts left unread, that would delete what an
   // earlier revision said about them: the document is refused whole, as a malformed advisory is.
   const dropped = issues.filter((i) => i.dropped);

@@ -2,10 +2,34 @@
  * @module Small terminal helpers shared by commands: reading a secret from stdin or a hidden prompt,
  * printing aligned tables and JSON, paging options.
  */
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { invalidInput } from '../errors.js';
 import { escapeControl } from '../escape-control.js';
+import { describeNotUtf8, firstNotUtf8 } from '../formats/utf8.js';
+
+/**
+ * A text file the user names (a policy, a header mapping, answers), refused at its first byte that is not
+ * UTF-8 rather than read with U+FFFD in a stored name or reason. `what` names it in errors ("policy file").
+ */
+export async function readTextFile(path: string, what: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw invalidInput(
+      `Cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const text = bytes.toString('utf8');
+  const bad = firstNotUtf8(bytes, text);
+  if (bad)
+    throw invalidInput(`${path}: the ${what} is not UTF-8 text (save it as UTF-8)`, [
+      { file: path, offset: bad.offset, reason: `not UTF-8 text (${describeNotUtf8(bad)})` },
+    ]);
+  return text;
+}
 
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -76,4 +76,25 @@ describe('loadConfig', () => {
     writeFileSync(file, '{ not json');
     expect(() => loadConfig({ env: {}, file })).toThrow(/not valid JSON/);
   });
+
+  it('refuses a config file that is not UTF-8 at the bad byte, not with U+FFFD in a path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+    const file = join(dir, 'vigil.json');
+    // "hôpital" saved as Windows-1252: 0xF4 for ô.
+    const bytes = Buffer.from('{"tlsCert": "/etc/vigil/h?pital.pem", "tlsKey": "/etc/vigil/key.pem"}');
+    const at = bytes.indexOf('?');
+    bytes[at] = 0xf4;
+    writeFileSync(file, bytes);
+    let err: unknown;
+    try {
+      loadConfig({ env: {}, file });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(VigilError);
+    expect((err as VigilError).message).toBe(`Config file ${file} is not UTF-8 text`);
+    expect((err as VigilError).issues).toEqual([
+      { file, offset: at, reason: `not UTF-8 text (byte 0xF4 at offset ${at})` },
+    ]);
+  });
 });

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ageRecipientProblem } from '../backup/age-recipient.js';
 import { VigilError } from '../errors.js';
 import { plural, pluralWord } from '../format-count.js';
+import { describeNotUtf8, firstNotUtf8 } from '../formats/utf8.js';
 
 const databaseUrl = z
   .string()
@@ -406,12 +407,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new VigilError('configuration', `Cannot read config file ${path}: ${(e as Error).message}`);
   }
+  const text = bytes.toString('utf8');
+  // A path, host or address with U+FFFD in place of a byte would fail later under another name.
+  const bad = firstNotUtf8(bytes, text);
+  if (bad)
+    throw new VigilError('configuration', `Config file ${path} is not UTF-8 text`, {
+      issues: [{ file: path, offset: bad.offset, reason: `not UTF-8 text (${describeNotUtf8(bad)})` }],
+    });
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value !== 'object' || value === null || Array.isArray(value))

@@ -190,6 +190,34 @@ describe('TSV and JSON of the same traffic (WRCCDC 2018)', async () => {
     }
   });
 
+  it('a #fields header that is not UTF-8 is one issue naming it; the next log in the file reads again', async () => {
+    // The "h" of "host" in the real #fields line (line 7) replaced by 0xE9, then the undamaged log after
+    // it, as when rotated logs are concatenated.
+    const real = readFileSync(`${dir('wrccdc2018')}/software.log`);
+    const bytes = Buffer.from(real);
+    bytes[bytes.indexOf('#fields\tts\thost') + '#fields\tts\t'.length] = 0xe9;
+    const tmp = mkdtempSync(join(tmpdir(), 'vigil-zeek-utf8-header-'));
+    try {
+      writeFileSync(join(tmp, 'software.log'), Buffer.concat([bytes, real]));
+      const r = await analyzeZeekPath(join(tmp, 'software.log'));
+      // Not one "data line before any #fields header" for each of the 40 rows under it.
+      expect(r.issues).toEqual([
+        {
+          file: 'software.log',
+          line: 7,
+          reason:
+            "the #fields header line is not valid UTF-8 (byte 0xE9 at offset 11 of the line): the log's data lines under it are not read (40 lines)",
+        },
+      ]);
+      const good = tsv.stats.logs.find((l) => l.file === 'software.log')!;
+      expect(r.stats.logs).toEqual([
+        expect.objectContaining({ lines: good.lines * 2, records: good.records, issues: 1 }),
+      ]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('notice.log: notices are hints on the server they concern', () => {
     expect(host(tsv, '10.47.3.200').hints).toContainEqual(
       expect.objectContaining({ kind: 'zeek.notice', value: 'SSL::Invalid_Server_Cert' }),

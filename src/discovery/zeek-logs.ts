@@ -50,7 +50,7 @@ import type {
   ZeekSsl,
   ZeekX509,
 } from '../formats/zeek/zeek-records.js';
-import { type NotUtf8Line, notUtf8Reason, readLogLines } from '../monitor/follow-log.js';
+import { type NotUtf8, type NotUtf8Line, readLogLines } from '../monitor/follow-log.js';
 import { isHostAddress } from './capture-analyzer.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
@@ -1035,7 +1035,8 @@ interface LogLineReader<R> {
   records: number;
   readonly skipped: Map<string, number>;
   line(text: string, lineNo: number): { record: R; line: number } | null;
-  issue(lineNo: number, reason: string): null;
+  /** A line whose bytes are not UTF-8 (`text` decoded leniently, to tell a header from a data line). */
+  notUtf8Line(text: string, lineNo: number, bad: NotUtf8): null;
 }
 
 /** Per-file statistics every sensor log format reports. */
@@ -1068,7 +1069,7 @@ export async function readLogSources<Rd extends LogLineReader<unknown>, S extend
     for await (const text of src.lines) {
       n++;
       if (typeof text !== 'string') {
-        reader.issue(n, notUtf8Reason(text.notUtf8));
+        reader.notUtf8Line(text.text, n, text.notUtf8);
         continue;
       }
       const r = reader.line(text, n);

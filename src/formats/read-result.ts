@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { InputIssue } from '../advisories/records.js';
+import { describeNotUtf8, firstNotUtf8 } from './utf8.js';
 
 export interface ReadResult<T> {
   records: T[];
@@ -86,3 +87,15 @@ export function unique<T>(xs: Iterable<T>): T[] {
 }
 
 export const CWE_PATTERN = /^CWE-\d+$/;
+
+/**
+ * The issue for a document whose bytes are not UTF-8 (RFC 8259, CSAF, CycloneDX and SPDX require it), or
+ * null. `text` is their lenient decoding: such a byte would be stored as U+FFFD inside a product, package
+ * or component name, so the document is refused instead, at the byte's offset into the (inflated) file.
+ */
+export function notUtf8Issue(raw: Uint8Array, text: string, file: string): InputIssue | null {
+  const bad = firstNotUtf8(raw, text);
+  return bad
+    ? { file, where: `offset ${bad.offset}`, message: `not UTF-8 text (${describeNotUtf8(bad)})` }
+    : null;
+}

@@ -35,6 +35,10 @@ export function firstNotUtf8(bytes: Uint8Array, text: string): NotUtf8 | null {
 export const describeNotUtf8 = (n: NotUtf8): string =>
   `byte 0x${n.byte.toString(16).toUpperCase().padStart(2, '0')} at offset ${n.offset}`;
 
+/** The reason a line-oriented reader gives for a line whose bytes are not UTF-8 (offset within the line). */
+export const notUtf8LineReason = (n: NotUtf8): string =>
+  `not valid UTF-8 (${describeNotUtf8(n)} of the line)`;
+
 /**
  * The length of the longest well-formed UTF-8 prefix (the Unicode/WHATWG rules: no overlong forms, no
  * surrogates, nothing past U+10FFFF), and whether what follows is only a character cut off by the end.

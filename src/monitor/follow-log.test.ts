@@ -211,7 +211,7 @@ describe('lines whose bytes are not UTF-8 (damaged copies of a real Zeek softwar
     const { bytes, offset } = damage(big, lastCopy + 10);
     const expected: (string | NotUtf8Line)[] = bytes.toString('utf8').split('\n').slice(0, -1);
     expect(expected.filter((l) => typeof l === 'string' && l.includes('\uFFFD'))).toHaveLength(2);
-    expected[lastCopy + 10] = { notUtf8: { offset, byte: 0xe9 } };
+    expected[lastCopy + 10] = { notUtf8: { offset, byte: 0xe9 }, text: expected[lastCopy + 10] as string };
     writeFileSync(join(dir, 'software.log'), bytes);
     writeFileSync(join(dir, 'software.log.gz'), gzipSync(bytes));
     for (const name of ['software.log', 'software.log.gz']) {
@@ -228,7 +228,10 @@ describe('lines whose bytes are not UTF-8 (damaged copies of a real Zeek softwar
     const lines: (string | NotUtf8Line)[] = [];
     for await (const l of readLogLines(join(dir, 'software.log')).lines) lines.push(l);
     expect(lines).toHaveLength(11);
-    expect(lines[10]).toEqual({ notUtf8: expect.objectContaining({ byte: 0xe9 }) });
+    expect(lines[10]).toEqual({
+      notUtf8: expect.objectContaining({ byte: 0xe9 }),
+      text: expect.stringContaining('Microsoft-IIS/7\uFFFD5'),
+    });
   });
 
   it('LogFollower marks such a line and only that one', async () => {

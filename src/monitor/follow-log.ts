@@ -16,7 +16,7 @@ import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
-import { describeNotUtf8, type NotUtf8, firstNotUtf8 as notUtf8 } from '../formats/utf8.js';
+import { type NotUtf8, firstNotUtf8 as notUtf8, notUtf8LineReason } from '../formats/utf8.js';
 
 export type { NotUtf8 };
 
@@ -52,10 +52,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 /** A line whose bytes are not UTF-8, handed out in place of its text by `readLogLines`. */
 export interface NotUtf8Line {
   notUtf8: NotUtf8;
+  /**
+   * The line decoded leniently, never to be stored: only for the reader to tell what kind of line was
+   * damaged (a Zeek `#fields` header costs every data line under it, a data line only itself).
+   */
+  text: string;
 }
 
 /** The issue reason for such a line. */
-export const notUtf8Reason = (n: NotUtf8): string => `not valid UTF-8 (${describeNotUtf8(n)} of the line)`;
+export const notUtf8Reason = notUtf8LineReason;
 
 /**
  * Follows one file by name. `poll()` returns the complete lines written since the last call (possibly
@@ -343,7 +348,7 @@ export function readLogLines(path: string): {
           const byteNl = bytes.indexOf(0x0a, byteFrom);
           const bad = notUtf8(bytes.subarray(byteFrom, byteNl), line);
           byteFrom = byteNl + 1;
-          yield bad ? { notUtf8: bad } : line;
+          yield bad ? { notUtf8: bad, text: line } : line;
         } else yield line;
         from = nl + 1;
         nl = pending.indexOf('\n', from);
@@ -359,7 +364,7 @@ export function readLogLines(path: string): {
     pending += decoder.decode();
     if (pending) {
       const bad = notUtf8(pendingBytes, pending);
-      yield bad ? { notUtf8: bad } : pending;
+      yield bad ? { notUtf8: bad, text: pending } : pending;
     }
     done = true;
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +120,22 @@ describe.each(DIALECTS)('vigil devices / sites on %s', (dialect) => {
       code: 'invalid_input',
       message: `Cannot read ${dir}: EISDIR (a directory; give the CSV file)`,
     });
+  });
+
+  it('refuses a --map-file with a byte that is not UTF-8, naming the file and offset', async () => {
+    // The "q" of "Equip #" as 0xE9 (Windows-1252 é): read leniently, that line maps no header of the CSV.
+    const bytes = readFileSync(fixture('biomed-equipment-list.map'));
+    const at = bytes.indexOf('Equip #') + 2;
+    bytes[at] = 0xe9;
+    const map = join(dir, 'equipment.map');
+    writeFileSync(map, bytes);
+    const r = await vigil('devices', 'import', fixture('biomed-equipment-list.csv'), '--map-file', map);
+    expect(r.error).toMatchObject({
+      code: 'invalid_input',
+      message: `${map}: the mapping file is not UTF-8 text (save it as UTF-8)`,
+      issues: [{ file: map, offset: at, reason: `not UTF-8 text (byte 0xE9 at offset ${at})` }],
+    });
+    expect(await vdb.db.selectFrom('devices').select('id').execute()).toEqual([]);
   });
 
   it('imports through --map-file and --map', async () => {

@@ -6,7 +6,7 @@
  */
 
 import { createWriteStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Actor } from '../../accounts/actor.js';
 import type { AppContext } from '../../context.js';
@@ -38,7 +38,7 @@ import {
 } from '../../inventory/sanitization-service.js';
 import { DEVICE_SORTS } from '../../store/device-store.js';
 import { findSite } from '../../store/site-store.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printJson, readTextFile } from '../io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -218,15 +218,7 @@ async function readMapping(o: { map?: string[]; mapFile?: string }): Promise<Hea
   const issues: InputIssue[] = [];
   const mapping: HeaderMapping = new Map();
   if (o.mapFile) {
-    let text: string;
-    try {
-      text = await readFile(o.mapFile, 'utf8');
-    } catch (e) {
-      throw invalidInput(
-        `Cannot read the mapping file ${o.mapFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
-    const r = parseMappingFile(text, o.mapFile);
+    const r = parseMappingFile(await readTextFile(o.mapFile, 'mapping file'), o.mapFile);
     issues.push(...r.issues);
     for (const [k, v] of r.mapping) mapping.set(k, v);
   }

@@ -4,7 +4,7 @@
  * nothing is stored); a policy from the approved version of the scope, or from a file (`--policy FILE`).
  */
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { analyzeCapture } from '../../discovery/capture-analyzer.js';
@@ -29,7 +29,7 @@ import {
 import { ZONINGS } from '../../policy/propose.js';
 import { loadMds2Services } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printJson, readTextFile } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -66,9 +66,7 @@ function inPolicyFile(file: string | undefined): (e: unknown) => never {
 
 /** A policy file: JSON, parsed here so a syntax error names the file. */
 export async function readPolicyFile(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw invalidInput(`Cannot read policy file ${path}: ${e.code ?? e.message}`);
-  });
+  const text = await readTextFile(path, 'policy file');
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

@@ -4,14 +4,13 @@
  * JSON file), `show` prints a model's answers and, with `--vector`, the environmental vector they make
  * of a CVSS vector with the answers as justification; `list` shows every answered model.
  */
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
 import { RUBRIC_QUESTIONS } from '../../risk/rubric/questions.js';
 import { answerRubric, listModelRubrics, type RubricView, showRubric } from '../../risk/rubric-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printJson, readTextFile } from '../io.js';
 import { action } from '../run-command.js';
 
 function modelRef(o: { model?: string; modelOf?: string }): { modelId?: string; device?: string } {
@@ -137,9 +136,10 @@ export function registerRubricCommands(program: Command, cli: CliContext): void 
           const { vdb } = await cli.get();
           const answers: Record<string, string | null> = {};
           if (o.file) {
+            const text = await readTextFile(o.file, 'answers file');
             let parsed: unknown;
             try {
-              parsed = JSON.parse(await readFile(o.file, 'utf8'));
+              parsed = JSON.parse(text);
             } catch (e) {
               throw invalidInput(`Cannot read answers from ${o.file}: ${(e as Error).message}`);
             }

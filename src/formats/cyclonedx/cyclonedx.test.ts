@@ -6,6 +6,23 @@ import { fixtureJson, fixtureText, mutatedDocument } from './sbom-vex-test-suppo
 const read = (name: string) => readCycloneDx(fixtureText('cyclonedx', name), name);
 
 describe('readCycloneDx — SBOMs', () => {
+  it('refuses bytes that are not UTF-8 at their offset, JSON and XML, instead of reading U+FFFD into a name', () => {
+    for (const name of ['cern-lhc-vdm-editor.bom.json', 'cern-lhc-vdm-editor.bom.xml']) {
+      const bytes = Buffer.from(fixtureText('cyclonedx', name));
+      expect(readCycloneDx(new Uint8Array(bytes), name).issues).toEqual([]);
+      // The first letter of the first component name, as a Windows-1252 é.
+      const at = bytes.indexOf('lhc-vdm-editor');
+      bytes[at] = 0xe9;
+      expect(readCycloneDx(new Uint8Array(bytes), name)).toEqual({
+        sbom: null,
+        vex: null,
+        issues: [
+          { file: name, where: `offset ${at}`, message: `not UTF-8 text (byte 0xE9 at offset ${at})` },
+        ],
+      });
+    }
+  });
+
   it('reads the real medical-device SBOM (CycloneDX 1.4)', () => {
     const r = read('medical-device-narrow.sbom.json');
     expect(r.issues).toEqual([]);

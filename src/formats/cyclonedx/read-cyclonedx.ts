@@ -3,13 +3,23 @@
  * to `Sbom` / `VexDocument`. Pure: the caller reads the file; nothing here does I/O or throws.
  * @see https://cyclonedx.org/specification/overview/
  */
+
+import type { InputIssue } from '../../advisories/records.js';
+import { notUtf8Issue } from '../read-result.js';
 import { type CycloneDxReadResult, locateJson, mapCycloneDx } from './cyclonedx-model.js';
 import { cycloneDxXmlToJson, MAX_XML_CHARS } from './cyclonedx-xml.js';
 import { errorText } from './identifiers.js';
 
-function decode(input: string | Uint8Array): string {
-  const s = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+/** The text without a byte-order mark, or the issue for bytes that are not UTF-8 (never U+FFFD in a name). */
+function decode(input: string | Uint8Array, file: string): { text: string } | { issue: InputIssue } {
+  let s: string;
+  if (typeof input === 'string') s = input;
+  else {
+    s = new TextDecoder('utf-8').decode(input);
+    const issue = notUtf8Issue(input, s, file);
+    if (issue) return { issue };
+  }
+  return { text: s.charCodeAt(0) === 0xfeff ? s.slice(1) : s };
 }
 
 /** Reads a CycloneDX document that was already `JSON.parse`d. */
@@ -47,16 +57,9 @@ export function readCycloneDxXml(xml: string, file: string): CycloneDxReadResult
  * may carry components (→ `sbom`) and vulnerabilities with analysis (→ `vex`), or both.
  */
 export function readCycloneDx(input: string | Uint8Array, file: string): CycloneDxReadResult {
-  let text: string;
-  try {
-    text = decode(input);
-  } catch (err) {
-    return {
-      sbom: null,
-      vex: null,
-      issues: [{ file, where: 'offset 0', message: `not UTF-8 text: ${errorText(err)}` }],
-    };
-  }
+  const decoded = decode(input, file);
+  if ('issue' in decoded) return { sbom: null, vex: null, issues: [decoded.issue] };
+  const { text } = decoded;
   if (text.length > MAX_XML_CHARS) {
     return {
       sbom: null,

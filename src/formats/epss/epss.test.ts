@@ -65,6 +65,84 @@ describe('readEpss', () => {
     expect(issues.at(-1)!.message).toMatch(/gzip stream unreadable/);
   });
 
+  describe('a byte that is not UTF-8 (0xE9, é in Windows-1252) in a copy of the sample', () => {
+    /** The sample with the byte after the first `needle` replaced by 0xE9, plain or gzipped. */
+    const damaged = (needle: string, gzip = false) => {
+      const bytes = Buffer.from(plain);
+      const at = bytes.indexOf(needle) + needle.length;
+      bytes[at] = 0xe9;
+      return {
+        bytes: new Uint8Array(gzip ? gzipSync(bytes) : bytes),
+        lineOffset: at - bytes.lastIndexOf(10, at) - 1,
+      };
+    };
+
+    it('in the model line refuses the file, naming the line and byte, and stores no date', async () => {
+      for (const gzip of [false, true]) {
+        // The first digit of the score date: stored with every score, so not guessed at.
+        const { bytes, lineOffset } = damaged('score_date:', gzip);
+        const { snapshot, issues } = await readEpss(bytes, 'epss.csv');
+        expect(issues).toEqual([
+          {
+            file: 'epss.csv',
+            where: 'line 1',
+            message: `not valid UTF-8 (byte 0xE9 at offset ${lineOffset} of the line)`,
+          },
+        ]);
+        expect(snapshot.scores).toEqual([]);
+        expect(snapshot.scoreDate).toBeNull();
+      }
+      // Behind a byte-order mark the offset counts its three bytes too.
+      const { bytes, lineOffset } = damaged('score_date:');
+      const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]);
+      expect((await readEpss(bom, 'epss.csv')).issues[0]!.message).toBe(
+        `not valid UTF-8 (byte 0xE9 at offset ${lineOffset + 3} of the line)`,
+      );
+    });
+
+    it('in the header refuses the file', async () => {
+      const { bytes } = damaged('cve,epss,');
+      const { snapshot, issues } = await readEpss(bytes, 'epss.csv');
+      expect(issues).toEqual([
+        { file: 'epss.csv', where: 'line 2', message: 'not valid UTF-8 (byte 0xE9 at offset 9 of the line)' },
+      ]);
+      expect(snapshot.scores).toEqual([]);
+    });
+
+    it('in a row skips that row only, and says so rather than "not a CVE id"', async () => {
+      const { bytes } = damaged('CVE-2021-');
+      const { snapshot, issues } = await readEpss(bytes, 'epss.csv');
+      expect(issues).toEqual([
+        { file: 'epss.csv', where: 'line 5', message: 'not valid UTF-8 (byte 0xE9 at offset 9 of the line)' },
+      ]);
+      expect(snapshot.scores.map((s) => s.cve)).toEqual([
+        'CVE-1999-0001',
+        'CVE-2013-0648',
+        'CVE-2022-1576',
+        'CVE-2024-40711',
+        'CVE-2025-48384',
+      ]);
+      expect(snapshot.scoreDate).toBe('2025-08-25T00:00:00+0000');
+    });
+
+    it('is found in any chunking, also when a chunk ends inside a character', async () => {
+      const { bytes } = damaged('CVE-2021-');
+      const expected = await readEpss(bytes, 'epss.csv');
+      // A real U+FFFD (EF BF BD) is valid UTF-8 and no issue; a two-byte é cut between chunks is whole.
+      const real = text('cve,epss,percentile\nCVE-2024-0001,0.1,0.2 \uFFFD é\n');
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.nat({ max: 400 }), { maxLength: 40 }), async (cuts) => {
+          expect(await readEpss(inChunks(bytes, cuts), 'epss.csv')).toEqual(expected);
+          const r = await readEpss(inChunks(real, cuts), 'e.csv');
+          expect(r.issues.map((i) => i.message)).toEqual([
+            'percentile is not between 0 and 1: "0.2 \uFFFD é"',
+          ]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  });
+
   it('streams: arbitrary chunking of plain and gzip input gives the same result', async () => {
     const expected = await readEpss(plain, 'epss.csv');
     await fc.assert(

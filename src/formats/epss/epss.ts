@@ -3,13 +3,15 @@
  * first line is a comment `#model_version:v2025.03.14,score_date:2025-03-14T00:00:00+0000`, then the
  * header `cve,epss,percentile`, then one row per CVE. Gzip is recognised by its magic bytes, not the
  * file name. A bad row is an issue naming its line and is skipped; a corrupt gzip stream ends the read
- * with an issue, keeping the rows before it.
+ * with an issue, keeping the rows before it. A line that is not UTF-8 is an issue naming its line and the
+ * bad byte: a row is skipped, the model line or header refuses the file.
  * @see https://www.first.org/epss/data_stats
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { EpssScore, EpssSnapshot, InputIssue } from '../../advisories/records.js';
 import { normalizeCveId } from '../read-result.js';
+import { describeNotUtf8, firstNotUtf8, type NotUtf8 } from '../utf8.js';
 
 export type ByteSource = AsyncIterable<Uint8Array> | Uint8Array;
 
@@ -53,22 +55,49 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-async function* lines(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8');
-  let buffered = '';
-  for await (const chunk of bytes) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let nl = buffered.indexOf('\n');
-    let from = 0;
-    while (nl !== -1) {
-      yield buffered.slice(from, nl);
-      from = nl + 1;
-      nl = buffered.indexOf('\n', from);
+/** One line of the file: its text, and the first byte that is not UTF-8 when there is one. */
+interface EpssLine {
+  text: string;
+  notUtf8: NotUtf8 | null;
+}
+
+/**
+ * The file's lines. The complete lines of each chunk are decoded together (0x0A is never part of a
+ * multi-byte character, so they decode alike alone or in context); only when that decoding holds U+FFFD
+ * are the bytes split line by line to find which line has a bad byte and where.
+ */
+async function* lines(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<EpssLine> {
+  // A byte-order mark stays in the text (line 1 drops it), so offsets within a line count its bytes.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const split = function* (block: Uint8Array): Generator<EpssLine> {
+    const text = decoder.decode(block);
+    const parts = text.split('\n');
+    if (!text.includes('\uFFFD')) {
+      for (const t of parts) yield { text: t, notUtf8: null };
+      return;
     }
-    buffered = buffered.slice(from);
+    let from = 0;
+    for (const t of parts) {
+      const nl = block.indexOf(0x0a, from);
+      const end = nl === -1 ? block.length : nl;
+      yield { text: t, notUtf8: firstNotUtf8(block.subarray(from, end), t) };
+      from = end + 1;
+    }
+  };
+  // The bytes after the last line break so far, kept as their chunks (a long line must not be copied
+  // again with every chunk).
+  let pending: Uint8Array[] = [];
+  for await (const chunk of bytes) {
+    const lastNl = chunk.lastIndexOf(0x0a);
+    if (lastNl === -1) {
+      pending.push(chunk);
+      continue;
+    }
+    yield* split(Buffer.concat([...pending, chunk.subarray(0, lastNl)]));
+    pending = [Buffer.from(chunk.subarray(lastNl + 1))];
   }
-  buffered += decoder.decode();
-  if (buffered !== '') yield buffered;
+  const rest = Buffer.concat(pending);
+  if (rest.length) yield* split(rest);
 }
 
 /** `#model_version:v2025.03.14,score_date:2025-03-14T00:00:00+0000` → its two values. */
@@ -103,9 +132,20 @@ export async function readEpss(
   let columns: { cve: number; epss: number; percentile: number } | null = null;
   let lineNo = 0;
   try {
-    for await (const raw of lines(maybeGunzip(source))) {
+    for await (const { text: raw, notUtf8 } of lines(maybeGunzip(source))) {
       lineNo++;
       const line = (lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r$/, '');
+      if (notUtf8) {
+        issue(`line ${lineNo}`, `not valid UTF-8 (${describeNotUtf8(notUtf8)} of the line)`);
+        // The model line's version and date are stored with every score, and the header decides which
+        // column is which: damaged, the file is refused rather than stored with U+FFFD or guessed at. A
+        // damaged row is only that row's loss.
+        if (columns === null || line.startsWith('#')) {
+          snapshot.scores = [];
+          break;
+        }
+        continue;
+      }
       if (line.trim() === '') continue;
       if (line.startsWith('#')) {
         readComment(line, snapshot);

@@ -8,6 +8,7 @@
 
 import type { CredentialCheck } from '../../dissect/credential-check.js';
 import type { InputIssue } from '../../errors.js';
+import { type NotUtf8, notUtf8LineReason } from '../utf8.js';
 import { EVE_SCHEMAS, type EveFtp, type EveRecord, isEveEventType } from './eve-records.js';
 
 export const MAX_ISSUES_PER_FILE = 200;
@@ -98,7 +99,12 @@ export class EveReader {
     }
   }
 
-  /** Reports a line that cannot be read (also one whose bytes the caller found not to be UTF-8). */
+  /** A line the caller found not to be UTF-8: one issue, and skipped (each event stands alone). */
+  notUtf8Line(_text: string, line: number, bad: NotUtf8): null {
+    return this.issue(line, notUtf8LineReason(bad));
+  }
+
+  /** Reports a line that cannot be read. */
   issue(line: number, reason: string): null {
     if (this.issues.length < MAX_ISSUES_PER_FILE) this.issues.push({ file: this.file, line, reason });
     else this.moreIssues++;

@@ -5,6 +5,8 @@
  * use (`files`, `weird`, `known_hosts` …) are counted per path, not reported as errors. Pure; never throws.
  */
 import type { InputIssue } from '../../errors.js';
+import { plural } from '../../format-count.js';
+import { type NotUtf8, notUtf8LineReason } from '../utf8.js';
 import { parseJsonRow } from './zeek-json.js';
 import { isZeekLogPath, toZeekRecord, type ZeekRecord } from './zeek-records.js';
 import { applyHeaderLine, defaultTsvHeader, parseTsvRow, type ZeekTsvHeader } from './zeek-tsv.js';
@@ -36,6 +38,11 @@ export class ZeekLogReader {
   records = 0;
   private header: ZeekTsvHeader = defaultTsvHeader();
   private readonly pathFromName: string | null;
+  /**
+   * Set from a header line that is not UTF-8 until the next log starts (`#separator`): its issue, and how
+   * many TSV data lines under it were not read.
+   */
+  private damagedHeader: { issue: InputIssue | null; reason: string; lines: number } | null = null;
 
   constructor(readonly file: string) {
     this.pathFromName = logPathFromFileName(file);
@@ -51,7 +58,10 @@ export class ZeekLogReader {
         return null;
       }
       // A header starts a new log: the writer's defaults hold until it says otherwise.
-      if (text.startsWith('#separator ')) this.header = defaultTsvHeader();
+      if (text.startsWith('#separator ')) {
+        this.header = defaultTsvHeader();
+        this.damagedHeader = null;
+      }
       applyHeaderLine(this.header, text);
       return null;
     }
@@ -65,6 +75,7 @@ export class ZeekLogReader {
       fields = row.fields;
     } else {
       this.saw('tsv');
+      if (this.damagedHeader) return this.underDamagedHeader(this.damagedHeader);
       if (!this.header.fields) return this.issue(lineNo, 'data line before any #fields header');
       path = this.header.path ?? this.pathFromName;
       if (path !== null && !isZeekLogPath(path)) return this.skip(path);
@@ -81,6 +92,36 @@ export class ZeekLogReader {
     return { record: r.record, line: lineNo };
   }
 
+  /**
+   * A line the caller found not to be UTF-8 (`text` is its lenient decoding, never stored). A data line is
+   * one issue and skipped. A header line (`#fields`, `#types`, `#path`, the separators) decides how every
+   * data line under it reads: it is one issue naming it, and the log's TSV data lines up to the next log
+   * (`#separator`) are not read, rather than read against a header with U+FFFD in a field name or each
+   * reported as "data line before any #fields header". `#open`/`#close` only hold a time.
+   */
+  notUtf8Line(text: string, lineNo: number, bad: NotUtf8): null {
+    const why = notUtf8LineReason(bad);
+    if (!text.startsWith('#') || /^#(open|close)\b/.test(text)) return this.issue(lineNo, why);
+    const directive = /^#[a-z_]+/.exec(text)?.[0];
+    if (directive === '#separator') this.header = defaultTsvHeader();
+    const reason = `the ${directive ?? '#'} header line is ${why}: the log's data lines under it are not read`;
+    const listed = this.issues.length;
+    this.issue(lineNo, reason);
+    this.damagedHeader = {
+      issue: this.issues.length > listed ? this.issues.at(-1)! : null,
+      reason,
+      lines: 0,
+    };
+    return null;
+  }
+
+  private underDamagedHeader(d: NonNullable<ZeekLogReader['damagedHeader']>): null {
+    d.lines++;
+    // The count lands in the header's issue itself: one issue, however many lines it cost.
+    if (d.issue) d.issue.reason = `${d.reason} (${plural(d.lines, 'line')})`;
+    return null;
+  }
+
   private saw(format: 'tsv' | 'json'): void {
     if (this.format === null) this.format = format;
     else if (this.format !== format) this.format = 'mixed';
@@ -91,7 +132,7 @@ export class ZeekLogReader {
     return null;
   }
 
-  /** Reports a line that cannot be read (also one whose bytes the caller found not to be UTF-8). */
+  /** Reports a line that cannot be read. */
   issue(line: number, reason: string): null {
     if (this.issues.length < MAX_ISSUES_PER_FILE) this.issues.push({ file: this.file, line, reason });
     else this.moreIssues++;

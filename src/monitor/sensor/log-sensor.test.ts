@@ -238,6 +238,36 @@ describe.each(DIALECTS)('LogSensor --zeek-dir on %s', (dialect) => {
     expect(liveFlows).toEqual(await flowsOf(reference));
   });
 
+  it('warns once for a #fields header that is not UTF-8, not once per row, and again on resuming past it', {
+    timeout: 60_000,
+  }, async () => {
+    const vdb = await fresh();
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-zeek-bad-header-'));
+    const warnings: string[] = [];
+    const make = () =>
+      new LogSensor({ h: vdb, actor: cliActor, kind: 'zeek', path: dir, onWarning: (m) => warnings.push(m) });
+    // The real conn.log header with the "u" of "uid" in its #fields line (line 7) replaced by 0xE9.
+    const header = Buffer.from(text(connHeader));
+    header[header.indexOf('\tuid\t') + 1] = 0xe9;
+    writeFileSync(join(dir, 'conn.log'), Buffer.concat([header, Buffer.from(text(connRows.slice(0, 8)))]));
+    const reason =
+      "conn.log, line 7: the #fields header line is not valid UTF-8 (byte 0xE9 at offset 11 of the line): the log's data lines under it are not read (skipped)";
+    let sut = make();
+    expect(await sut.poll()).toBe(16);
+    await sut.flush({ final: true });
+    expect(sut.status().readerIssues).toBe(1);
+    await sut.close();
+    expect(warnings).toEqual([reason]);
+    // Restarted past the header, the header read again is still damaged: its rows are not read against it.
+    appendFileSync(join(dir, 'conn.log'), text(connRows.slice(8, 14)));
+    sut = make();
+    expect(await sut.poll()).toBe(6);
+    await sut.flush({ final: true });
+    await sut.close();
+    expect(warnings).toEqual([reason, reason]);
+    expect(await vdb.db.selectFrom('communications').select('id').execute()).toEqual([]);
+  });
+
   it('remembers positions in a settings row, audited', async () => {
     const vdb = await fresh();
     const dir = mkdtempSync(join(tmpdir(), 'vigil-zeek-state-'));

@@ -22,12 +22,13 @@ import { ZeekLogAnalyzer } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue } from '../../errors.js';
 import { plural, pluralWord } from '../../format-count.js';
 import { EveReader } from '../../formats/suricata/eve-reader.js';
+import { firstNotUtf8 } from '../../formats/utf8.js';
 import { ZeekLogReader } from '../../formats/zeek/zeek-log-reader.js';
 import { ZEEK_LOG_PATHS } from '../../formats/zeek/zeek-records.js';
 import { getSetting, putSetting } from '../../store/account-store.js';
 import { nowIso } from '../../store/ids.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
-import { LogFollower, type LogPosition, type NotUtf8, notUtf8Reason } from '../follow-log.js';
+import { LogFollower, type LogPosition, type NotUtf8 } from '../follow-log.js';
 import { emptyFlush, type FlushReport, type LiveRun, SliceStore, softly } from './slice-store.js';
 
 export type LogSensorKind = 'zeek' | 'eve';
@@ -170,21 +171,35 @@ interface Followed {
   reader: Reader | null;
   readerIno: number | null;
   /** Header lines to give a reader created for this inode (a TSV log resumed past its header). */
-  header?: { ino: number; lines: string[] };
+  header?: { ino: number; lines: HeaderLine[] };
 }
 
 const HEADER_BYTES = 64 * 1024;
 
+/** A header line read again on resuming, with its first byte that is not UTF-8 if it has one. */
+interface HeaderLine {
+  text: string;
+  notUtf8: NotUtf8 | null;
+}
+
 /** The `#` header lines at the top of a file (Zeek TSV), read again when resuming past them. */
-async function headerLines(path: string): Promise<string[]> {
+async function headerLines(path: string): Promise<HeaderLine[]> {
   const fh = await open(path, 'r').catch(() => null);
   if (!fh) return [];
   try {
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(HEADER_BYTES), 0, HEADER_BYTES, 0);
-    const out: string[] = [];
-    for (const l of buffer.subarray(0, bytesRead).toString('utf8').split('\n')) {
-      if (!l.startsWith('#')) break;
-      out.push(l);
+    const out: HeaderLine[] = [];
+    const bytes = buffer.subarray(0, bytesRead);
+    // A damaged header must stop the log on resuming as it did when first read, not be applied with U+FFFD.
+    for (let from = 0; from < bytes.length; ) {
+      const nl = bytes.indexOf(0x0a, from);
+      // A line cut at HEADER_BYTES may end inside a character; it is read whole when the file is.
+      if (nl === -1 && bytesRead === HEADER_BYTES) break;
+      const line = bytes.subarray(from, nl === -1 ? bytes.length : nl);
+      const text = line.toString('utf8');
+      if (!text.startsWith('#')) break;
+      out.push({ text, notUtf8: firstNotUtf8(line, text) });
+      from = nl === -1 ? bytes.length : nl + 1;
     }
     return out;
   } finally {
@@ -260,7 +275,7 @@ export class LogSensor {
     }
   }
 
-  private follow(name: string, pos: LogPosition | undefined, header: string[]): void {
+  private follow(name: string, pos: LogPosition | undefined, header: HeaderLine[]): void {
     this.followed.set(name, {
       name,
       follower: new LogFollower(join(this.dir, name), pos),
@@ -297,7 +312,10 @@ export class LogSensor {
             : new EveReader(f.name, { credentialCheck: checkDefaultCredential });
         f.readerIno = l.position.ino;
         if (f.header && f.header.ino === l.position.ino) {
-          for (const h of f.header.lines) f.reader.line(h, 0);
+          // Replayed quietly (line 0), except a damaged one: it is why the data lines are not read.
+          for (const [i, h] of f.header.lines.entries())
+            if (h.notUtf8) this.line(f.reader, f.name, h.text, i + 1, h.notUtf8);
+            else f.reader.line(h.text, 0);
           delete f.header;
         }
       }
@@ -309,7 +327,7 @@ export class LogSensor {
   private line(reader: Reader, file: string, text: string, lineNo: number, bad?: NotUtf8): void {
     const issuesBefore = reader.issues.length + reader.moreIssues;
     let ts: string | undefined;
-    if (bad) reader.issue(lineNo, notUtf8Reason(bad));
+    if (bad) reader.notUtf8Line(text, lineNo, bad);
     else if (reader instanceof ZeekLogReader) {
       const r = reader.line(text, lineNo);
       if (r) (this.analyzer as ZeekLogAnalyzer).record(r.record, file, r.line);

@@ -52,6 +52,35 @@ describe('parsePeopleCsv on an HR export', () => {
     expect(r.issues.every((i) => i.file === 'bad-rows.csv')).toBe(true);
   });
 
+  it('reports a last row cut short by a truncated copy instead of reading its missing cells as empty', () => {
+    const whole = fixture('hr-export.csv');
+    // The file ends without a newline: a copy cut after "Patient Transporter," still parses as a row, whose
+    // missing cells would read as network access "no" and no termination date.
+    const cut = whole.slice(0, whole.indexOf('Patient Services'));
+    const r = parsePeopleCsv(cut, 'cut.csv');
+    expect(r.issues).toEqual([{ file: 'cut.csv', line: 10, reason: 'has 7 fields, the header has 13' }]);
+    expect(r.records.map((p) => p.employeeId)).toEqual([
+      'E1001',
+      'E1002',
+      'E1003',
+      'E1004',
+      'E1005',
+      'E2001',
+      'E2002',
+    ]);
+  });
+
+  it('reports a short row with its line, and keeps its keys so the rows it manages are not blamed', () => {
+    const lines = fixture('hr-export.csv').split('\n');
+    // E1005 (line 6) manages lines 4 and 5; its row keeps only id, name and email.
+    lines[5] = lines[5]!.split(',').slice(0, 4).join(',');
+    const r = parsePeopleCsv(lines.join('\n'), 'short.csv');
+    expect(r.issues).toEqual([{ file: 'short.csv', line: 6, reason: 'has 4 fields, the header has 13' }]);
+    expect(r.records.map((p) => p.employeeId)).not.toContain('E1005');
+    expect(r.records).toHaveLength(7);
+    expect(r.rejectedKeys).toEqual(['E1005', 'fatima.haddad@hospital.example']);
+  });
+
   it('refuses a file without a name or key column, and an unclosed quote with its line', () => {
     expect(parsePeopleCsv('Job Title,Department\nNurse,ICU\n', 'x.csv').issues.map((i) => i.reason)).toEqual([
       'no Name (or First Name / Last Name) column',

@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
-import { hasBadUtf8, NOT_UTF8_TEXT } from '../../formats/csv-row.js';
+import { fieldCountProblem, hasBadUtf8, NOT_UTF8_TEXT } from '../../formats/csv-row.js';
 
 export interface PersonCsvRecord {
   line: number;
@@ -194,6 +194,14 @@ export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
       return v || null;
     };
     const bad = (field: string, reason: string) => issues.push({ file, line, field, reason });
+    // A cut last line or a short row would otherwise read its missing cells as empty: no termination date
+    // (the person made active again), network access "no".
+    const misfit = fieldCountProblem(fields, header.record.length);
+    if (misfit) {
+      issues.push({ file, line, reason: misfit });
+      rejectedKeys.push(...[get('employeeId'), get('email')].filter((k): k is string => Boolean(k)));
+      continue;
+    }
     const before = issues.length;
     // The text was decoded leniently (readFile, a request body): a byte that is not UTF-8 (a Windows-1252
     // export) became U+FFFD, which would otherwise replace a stored name or email with a mangled one.
