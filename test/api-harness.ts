@@ -58,9 +58,10 @@ export async function apiHarness(
       if (cookie) h['cookie'] = cookie;
       if (csrf) h['x-csrf-token'] = csrf;
       if (bearer) h['authorization'] = `Bearer ${bearer}`;
-      let payload: string | undefined;
+      let payload: string | Uint8Array | undefined;
       if (body !== undefined) {
-        if (typeof body === 'string') payload = body;
+        // Bytes as they are: a body that is not UTF-8, as a Windows-1252 client sends it.
+        if (typeof body === 'string' || body instanceof Uint8Array) payload = body;
         else {
           payload = JSON.stringify(body);
           h['content-type'] ??= 'application/json';

@@ -17,6 +17,15 @@ const tooLarge = (limit: number) => () => {
   throw new VigilError('too_large', `Request body larger than ${Math.round(limit / 1024 / 1024)} MiB`);
 };
 
+/**
+ * File uploads whose route reads the bytes itself and refuses bad ones in context: the capture (streamed
+ * to disk), the CMMS CSV (streamed, each bad row reported and skippable), advisory, SBOM, VEX and MDS2
+ * files (possibly gzip, checked by their readers with the file's name). The body check leaves them be.
+ */
+const READS_ITS_OWN_BYTES =
+  /^\/api\/v1\/(captures|devices|advisories|sboms|vex|mds2|models\/[^/]+\/mds2)\/import$/;
+
+import { describeNotUtf8 } from '../formats/utf8.js';
 import { VERSION } from '../version.js';
 import { authenticate } from './authenticate.js';
 import { toProblem } from './problem.js';
@@ -48,6 +57,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { vulnRoutes } from './routes/vulns.js';
+import { lineOf, utf8Body } from './utf8-body.js';
 import { findWebRoot, serveWebAssets } from './web-assets.js';
 
 export interface AppOptions {
@@ -121,6 +131,16 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}) {
     const limit = c.req.path.endsWith('/import') ? IMPORT_BODY_LIMIT : JSON_BODY_LIMIT;
     return bodyLimit({ maxSize: limit, onError: tooLarge(limit) })(c, next);
   });
+  app.use(
+    '/api/v1/*',
+    utf8Body(
+      (bad, reason, bytes) =>
+        invalidInput(`The request body is not UTF-8 text (${describeNotUtf8(bad)})`, [
+          { field: 'body', line: lineOf(bytes, bad.offset), offset: bad.offset, reason },
+        ]),
+      (c) => READS_ITS_OWN_BYTES.test(c.req.path),
+    ),
+  );
   app.route('/api/v1', buildApi(opts));
   app.doc31('/api/docs', {
     openapi: '3.1.0',

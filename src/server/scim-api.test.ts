@@ -110,7 +110,9 @@ describe.each(DIALECTS)('SCIM 2.0 provisioning on %s', (dialect) => {
     return h.app.request(`${BASE}${path}`, {
       method,
       headers,
-      ...(body === undefined ? {} : { body: opts.raw ? String(body) : JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : { body: body instanceof Uint8Array ? body : opts.raw ? String(body) : JSON.stringify(body) }),
     });
   };
   const json = async <T>(res: Response) => (await res.json()) as T;
@@ -444,6 +446,36 @@ describe.each(DIALECTS)('SCIM 2.0 provisioning on %s', (dialect) => {
     const huge = { ...entraCreate('n.park', 'oid-np'), displayName: 'x'.repeat(70 * 1024) };
     await expectError(await scim('POST', '/Users', huge), 413);
     expect((await json<ScimList>(await scim('GET', '/Users?count=100'))).totalResults).toBe(before + 1);
+  });
+
+  it('refuses a body holding a byte that is not UTF-8 at its offset, and takes a real "é" and U+FFFD', async () => {
+    const before = (await json<ScimList>(await scim('GET', '/Users?count=100'))).totalResults;
+    const auditBefore = (await listAudit(h.ctx.vdb, { limit: 10_000 })).length;
+    // A provider's connector on Windows-1252 sends "José" with "é" as the one byte 0xE9.
+    const bytes = Buffer.from(
+      JSON.stringify({ ...entraCreate('j.alvarez', 'oid-ja'), displayName: 'José' }),
+      'latin1',
+    );
+    const offset = bytes.indexOf(0xe9);
+    const bad = await expectError(await scim('POST', '/Users', bytes), 400, 'invalidSyntax');
+    expect(bad.detail).toBe(`The body is not UTF-8 text (byte 0xE9 at offset ${offset})`);
+    const user = await json<ScimUser>(await scim('POST', '/Users', entraCreate('k.ito', 'oid-ki')));
+    const patch = Buffer.from(
+      JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { displayName: 'Ké' } }] }),
+      'latin1',
+    );
+    await expectError(await scim('PATCH', `/Users/${user.id}`, patch), 400, 'invalidSyntax');
+    expect((await json<ScimUser>(await scim('GET', `/Users/${user.id}`))).displayName).not.toBe('K\uFFFD');
+    expect((await json<ScimList>(await scim('GET', '/Users?count=100'))).totalResults).toBe(before + 1);
+    expect((await listAudit(h.ctx.vdb, { limit: 10_000 })).length).toBe(auditBefore + 1);
+    const name = 'José \uFFFD Álvarez';
+    const good = Buffer.from(
+      JSON.stringify({ ...entraCreate('j.alvarez', 'oid-ja'), displayName: name }),
+      'utf8',
+    );
+    const created = await scim('POST', '/Users', good);
+    expect(created.status).toBe(201);
+    expect((await json<ScimUser>(created)).displayName).toBe(name);
   });
 
   it('applies the attributes it keeps from an Entra ID update and reads past the others', async () => {

@@ -38,6 +38,7 @@ import {
 import { VigilError } from '../../errors.js';
 import { clientIp } from '../authenticate.js';
 import type { AppEnv } from '../route.js';
+import { utf8Body } from '../utf8-body.js';
 
 export const SCIM_BASE_PATH = '/scim/v2';
 /** A User is a few hundred bytes; Okta's with groups a few KiB. */
@@ -123,6 +124,11 @@ export function scimRoutes() {
         throw new ScimError(413, `Request body larger than ${SCIM_BODY_LIMIT / 1024} KiB`);
       },
     }),
+  );
+  // After the limit, so at most 64 KiB is read to check; a lenient decode would store U+FFFD in a name.
+  app.use(
+    '*',
+    utf8Body((_bad, reason) => new ScimError(400, `The body is ${reason}`, 'invalidSyntax')),
   );
 
   app.get('/ServiceProviderConfig', (c) => scimJson(serviceProviderConfig(baseUrl(c))));
