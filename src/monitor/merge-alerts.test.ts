@@ -10,21 +10,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
+import { learnFromStoredTraffic } from '../../test/learn-baselines.js';
 import type { Actor } from '../accounts/actor.js';
 import { permissionsOf } from '../accounts/permissions.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importSource } from '../cli/commands/import.js';
 import { mergeDevices, showDevice, updateDevice } from '../inventory/inventory-service.js';
-import { listCommunications } from '../store/communication-store.js';
 import type { VigilDatabase } from '../store/database.js';
 import { getDevices } from '../store/device-store.js';
 import { getAlert, listAlerts } from './alerts-service.js';
 import { checkAvailability } from './baseline/availability.js';
-import {
-  approveBaselines,
-  editBaselineEntry,
-  learnBaselinesFromTraffic,
-} from './baseline/baseline-service.js';
+import { approveBaselines, editBaselineEntry } from './baseline/baseline-service.js';
 
 const captures = join(import.meta.dirname, '../../test/fixtures/captures');
 const HL7 = join(captures, '04-hl7-mllp.pcap');
@@ -40,14 +36,7 @@ describe.each(DIALECTS)("a merge and the record's alerts on %s", (dialect) => {
     await vdb.close();
   });
 
-  const learn = async () => {
-    const last = (await listCommunications(vdb))
-      .map((c) => c.lastSeen)
-      .sort()
-      .at(-1)!;
-    const now = new Date(Date.parse(last) + 60_000).toISOString();
-    return learnBaselinesFromTraffic(vdb, cliActor, { days: 30, now });
-  };
+  const learn = () => learnFromStoredTraffic(vdb, 30);
   const alertsOf = async (deviceId: string) =>
     (await listAlerts(vdb, cliActor, { deviceId })).items.map((a) => ({
       rule: a.rule,

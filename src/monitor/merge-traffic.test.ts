@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
+import { learnFromStoredTraffic } from '../../test/learn-baselines.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importSource } from '../cli/commands/import.js';
 import { mergeDevices, showDevice, updateDevice } from '../inventory/inventory-service.js';
@@ -16,12 +17,7 @@ import { findBaseline, listCommunications } from '../store/communication-store.j
 import type { VigilDatabase } from '../store/database.js';
 import { getDevices } from '../store/device-store.js';
 import { listAlerts } from './alerts-service.js';
-import {
-  approveBaselines,
-  editBaselineEntry,
-  learnBaselinesFromTraffic,
-  showBaseline,
-} from './baseline/baseline-service.js';
+import { approveBaselines, editBaselineEntry, showBaseline } from './baseline/baseline-service.js';
 import { devicePeers } from './baseline/peers.js';
 
 const captures = join(import.meta.dirname, '../../test/fixtures/captures');
@@ -40,14 +36,7 @@ describe.each(DIALECTS)('a merge and the stored traffic on %s', (dialect) => {
   /** The device's addresses and MACs dropped, as if it had been filed before anything tied them to it. */
   const forget = (deviceId: string) =>
     vdb.db.deleteFrom('device_identifiers').where('device_id', '=', deviceId).execute();
-  const learn = async () => {
-    const last = (await listCommunications(vdb))
-      .map((c) => c.lastSeen)
-      .sort()
-      .at(-1)!;
-    const now = new Date(Date.parse(last) + 60_000).toISOString();
-    return learnBaselinesFromTraffic(vdb, cliActor, { days: 30, now });
-  };
+  const learn = () => learnFromStoredTraffic(vdb, 30);
   const entries = async (device: string) =>
     (await showBaseline(vdb, cliActor, { device })).entries.map((e) => `${e.kind}|${e.value}|${e.effect}`);
 

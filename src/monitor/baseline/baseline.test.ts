@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apiHarness } from '../../../test/api-harness.js';
 import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
+import { learnFromStoredTraffic } from '../../../test/learn-baselines.js';
 import { nmapScanEndpoints, nmapScanPorts } from '../../../test/nmap-oracle.js';
 import { importSource } from '../../cli/commands/import.js';
 import { resolveDevice, updateDevice } from '../../inventory/inventory-service.js';
@@ -37,14 +38,7 @@ const alertsOf = (vdb: VigilDatabase) =>
     .select(['rule', 'subject', 'device_id', 'severity', 'details', 'evidence'])
     .execute();
 
-async function learnAll(vdb: VigilDatabase) {
-  const last = (await listCommunications(vdb))
-    .map((c) => c.lastSeen)
-    .sort()
-    .at(-1)!;
-  const now = new Date(Date.parse(last) + 60_000).toISOString();
-  return learnBaselinesFromTraffic(vdb, cliActor, { days: 365, now });
-}
+const learnAll = (vdb: VigilDatabase) => learnFromStoredTraffic(vdb, 365);
 
 describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
   let vdb: VigilDatabase;

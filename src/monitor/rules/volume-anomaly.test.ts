@@ -11,12 +11,13 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../../test/dialects.js';
 import { cliActor } from '../../../test/factories.js';
+import { learnFromStoredTraffic } from '../../../test/learn-baselines.js';
 import { importSource } from '../../cli/commands/import.js';
 import { analyzeCapture } from '../../discovery/capture-analyzer.js';
 import type { FlowSummary } from '../../discovery/host-observation.js';
 import { listCommunications, type StoredCommunication } from '../../store/communication-store.js';
 import type { VigilDatabase } from '../../store/database.js';
-import { approveBaselines, learnBaselinesFromTraffic } from '../baseline/baseline-service.js';
+import { approveBaselines } from '../baseline/baseline-service.js';
 import { learnBaselines } from '../baseline/learn.js';
 import type { DeviceFacts } from '../baseline/peer-role.js';
 import { loadFlowRuleContext } from '../baseline/rule-context.js';
@@ -221,14 +222,7 @@ describe.each(DIALECTS)('learned per-peer volume through the store (%s)', (diale
     vdb = await freshDatabase(dialect);
     await importSource(vdb, cliActor, CAPTURE, { progress: false });
     const comms = await listCommunications(vdb);
-    const last = comms
-      .map((c) => c.lastSeen)
-      .sort()
-      .at(-1)!;
-    await learnBaselinesFromTraffic(vdb, cliActor, {
-      days: 7,
-      now: new Date(Date.parse(last) + 60_000).toISOString(),
-    });
+    await learnFromStoredTraffic(vdb, 7);
     await approveBaselines(vdb, cliActor, { all: true });
     const ctx = await loadFlowRuleContext(vdb, {
       result: { hosts: [], findings: [], flows: [store] },
