@@ -8,6 +8,7 @@
 import { findingSeverity } from '../discovery/finding-severity.js';
 import type { FindingType } from '../discovery/host-observation.js';
 import { resiteDeviceAlerts } from '../store/alert-store.js';
+import { resiteDeviceBaseline } from '../store/communication-store.js';
 import { ensureModels, type ModelSpec, modelMapKey } from '../store/device-model-store.js';
 import {
   type DeviceRow,
@@ -173,8 +174,10 @@ export async function writeDeviceChanges(
       await updateDevice(tx, w.deviceId, { ...patch, updated_at: now });
       // Its alerts go with it: the next repeat counts on the device's one alert, and the new site's
       // readers must see it (findings and tasks take their device's site when read).
-      if (patch.site_id !== undefined && patch.site_id !== w.current.siteId)
+      if (patch.site_id !== undefined && patch.site_id !== w.current.siteId) {
         await resiteDeviceAlerts(tx, w.deviceId, patch.site_id);
+        await resiteDeviceBaseline(tx, w.deviceId, patch.site_id);
+      }
     }
     for (const [field, value] of plan.facts) {
       facts.push({

@@ -220,6 +220,23 @@ export async function insertBaseline(h: DbHandle, row: BaselineRow): Promise<voi
   await h.db.insertInto('baselines').values(row).execute();
 }
 
+/**
+ * Puts a device's own baseline at `siteId` (its device's new site), so the site's people see and approve
+ * it from now on rather than after the next learning. A model's baseline is the next learning's to place.
+ */
+export async function resiteDeviceBaseline(
+  h: DbHandle,
+  deviceId: string,
+  siteId: string | null,
+): Promise<void> {
+  await h.db
+    .updateTable('baselines')
+    .set({ site_id: siteId })
+    .where('scope', '=', 'device')
+    .where('device_id', '=', deviceId)
+    .execute();
+}
+
 export async function updateBaseline(h: DbHandle, id: string, patch: Partial<BaselineRow>): Promise<void> {
   await h.db.updateTable('baselines').set(patch).where('id', '=', id).execute();
 }

@@ -389,6 +389,21 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
     expect(all.devices).toBe(2);
   });
 
+  it('a device’s baseline moves with the device to its new site, for that site’s people to see', async () => {
+    vdb = await freshDatabase(dialect);
+    await importSource(vdb, cliActor, fixture('captures/dicom-ct-store.pcap'), { progress: false });
+    await updateDevice(vdb, cliActor, CT, { site: 'North Clinic' });
+    await learnAll(vdb);
+    const ct = await resolveDevice(vdb, cliActor, CT);
+    await updateDevice(vdb, cliActor, CT, { site: 'Main Hospital' });
+    const mainId = (await resolveDevice(vdb, cliActor, CT)).siteId!;
+    expect(mainId).not.toBe(ct.siteId);
+    const main = { ...cliActor, name: 'token:main', siteIds: [mainId] };
+    expect((await showBaseline(vdb, main, { device: ct.id })).siteId).toBe(mainId);
+    const north = { ...cliActor, name: 'token:north', siteIds: [ct.siteId!] };
+    await expect(showBaseline(vdb, north, { device: ct.id })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('learns from a scan only what answered: the open ports nmap reported, not the refused probes', async () => {
     vdb = await freshDatabase(dialect);
     await importSource(vdb, cliActor, fixture('monitor/08-nmap-scan.pcap'), { progress: false });

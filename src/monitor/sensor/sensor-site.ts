@@ -8,6 +8,7 @@ import { appendAudit } from '../../audit/audit-log.js';
 import { invalidInput } from '../../errors.js';
 import { resolveSites } from '../../store/account-store.js';
 import { resiteDeviceAlerts } from '../../store/alert-store.js';
+import { resiteDeviceBaseline } from '../../store/communication-store.js';
 import { getDevices, updateDevice } from '../../store/device-store.js';
 import { nowIso } from '../../store/ids.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
@@ -40,6 +41,7 @@ export async function placeUnsitedDevices(
       await updateDevice(tx, d.id, { site_id: siteId, updated_at: now });
       // Alerts raised while it had no site go with it, or the site's engineers would never see them.
       await resiteDeviceAlerts(tx, d.id, siteId);
+      await resiteDeviceBaseline(tx, d.id, siteId);
     }
     await appendAudit(tx, {
       actor,
