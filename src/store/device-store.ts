@@ -847,6 +847,28 @@ export async function recordedNames(
   return { assetTags: [...assetTags], addresses: [...addresses] };
 }
 
+/** The sites (null: none) of the devices of each model, merged records left out. */
+export async function siteIdsOfModels(
+  h: DbHandle,
+  modelIds: readonly string[],
+): Promise<Map<string, Set<string | null>>> {
+  const out = new Map<string, Set<string | null>>();
+  if (!modelIds.length) return out;
+  const rows = await h.db
+    .selectFrom('devices')
+    .select(['model_id', 'site_id'])
+    .distinct()
+    .where('model_id', 'in', [...new Set(modelIds)])
+    .where('state', '!=', 'merged')
+    .execute();
+  for (const r of rows) {
+    const sites = out.get(r.model_id!) ?? new Set<string | null>();
+    sites.add(r.site_id);
+    out.set(r.model_id!, sites);
+  }
+  return out;
+}
+
 export async function deviceLabelRows(h: DbHandle, ids: readonly string[]): Promise<DeviceLabelRow[]> {
   const out: DeviceLabelRow[] = [];
   for (const part of chunks([...new Set(ids)])) {

@@ -25,7 +25,7 @@ import {
   updateBaseline,
   updateEntry,
 } from '../../store/communication-store.js';
-import { getDevices } from '../../store/device-store.js';
+import { getDevices, siteIdsOfModels } from '../../store/device-store.js';
 import { protocolsOf } from '../../store/discovery-store.js';
 import { newId, nowIso } from '../../store/ids.js';
 import { findSite } from '../../store/site-store.js';
@@ -201,11 +201,16 @@ export async function learnBaselinesFromTraffic(
       windowEnd: end,
     };
     const now = nowIso();
+    const reaches = await baselineReach(
+      tx,
+      actor,
+      learned.filter((b) => b.scope === 'model').map((b) => b.subject),
+    );
     for (const b of learned) {
       let row = await findBaseline(tx, b.subject);
       // A token limited to sites learns its own sites' baselines only: a model's baseline across sites
       // (no site) or another site's would otherwise be re-learned from traffic it chose.
-      if (!reachesSite(actor, b.siteId) || (row && !reachesSite(actor, row.site_id))) continue;
+      if (!reachesSite(actor, b.siteId) || (row && !reaches(row))) continue;
       // With `--site`, that site's baselines only: a model's across sites (no site) is left as it is.
       if (q.siteId && (b.siteId !== q.siteId || (row && row.site_id !== q.siteId))) continue;
       if (b.scope === 'device') report.devices++;
@@ -282,6 +287,28 @@ async function subjectKey(
   return (await resolveModel(h, s.model!)).id;
 }
 
+/**
+ * Which baselines an actor reaches: all, unless limited to sites. Then a device's at one of its sites, and a
+ * model's only while every device of the model is at its sites now: a model baseline's recorded site is
+ * where its devices were when it was learned, and an allow on it counts for a device of the model that has
+ * since moved to (or been found at) another site.
+ */
+const modelIdsOf = (rows: readonly BaselineRow[]) =>
+  rows.flatMap((r) => (r.scope === 'model' && r.model_id ? [r.model_id] : []));
+
+async function baselineReach(
+  h: DbHandle,
+  actor: Actor,
+  modelIds: readonly string[],
+): Promise<(row: Pick<BaselineRow, 'scope' | 'model_id' | 'site_id'>) => boolean> {
+  if (!actor.siteIds) return () => true;
+  const sitesOf = await siteIdsOfModels(h, modelIds);
+  return (row) =>
+    reachesSite(actor, row.site_id) &&
+    (row.scope !== 'model' ||
+      [...(sitesOf.get(row.model_id ?? '') ?? [])].every((s) => reachesSite(actor, s)));
+}
+
 async function baselineOf(
   h: DbHandle,
   actor: Actor,
@@ -290,7 +317,8 @@ async function baselineOf(
   const key = await subjectKey(h, actor, s);
   const row = await findBaseline(h, key);
   // A model's baseline spans sites unless all its devices are at one: beyond a site-limited token.
-  if (!row || !reachesSite(actor, row.site_id))
+  const reaches = row ? await baselineReach(h, actor, row.model_id ? [row.model_id] : []) : undefined;
+  if (!row || !reaches?.(row))
     throw notFound(
       `Baseline of ${s.device ? `device "${s.device}"` : `model "${s.model}"`} (run \`vigil baseline learn\`)`,
     );
@@ -319,9 +347,9 @@ export async function listBaselineViews(
   assertCan(actor, 'monitor:read');
   const f = parseInput(ListFilterSchema, filter, 'baseline list filter');
   const siteId = await siteIdOf(h, actor, f.siteId);
-  const rows = (await listBaselines(h, { ...f, ...(siteId ? { siteId } : {}) })).filter(
-    (r) => !actor.siteIds || (r.site_id !== null && actor.siteIds.includes(r.site_id)),
-  );
+  const all = await listBaselines(h, { ...f, ...(siteId ? { siteId } : {}) });
+  const reaches = await baselineReach(h, actor, modelIdsOf(all));
+  const rows = all.filter(reaches);
   const entries = await entriesOf(
     h,
     rows.map((r) => r.id),
@@ -400,11 +428,11 @@ export async function approveBaselines(
   const q = parseInput(ApproveSchema, input, 'baseline approval');
   q.siteId = await siteIdOf(h, actor, q.siteId);
   return transaction(h, async (tx) => {
-    const rows = q.all
-      ? (await listBaselines(tx, { state: 'learning', ...(q.siteId ? { siteId: q.siteId } : {}) })).filter(
-          (r) => reachesSite(actor, r.site_id),
-        )
-      : [await baselineOf(tx, actor, q)];
+    const learning = q.all
+      ? await listBaselines(tx, { state: 'learning', ...(q.siteId ? { siteId: q.siteId } : {}) })
+      : [];
+    const reaches = await baselineReach(tx, actor, modelIdsOf(learning));
+    const rows = q.all ? learning.filter(reaches) : [await baselineOf(tx, actor, q)];
     const now = nowIso();
     const approved: string[] = [];
     for (const r of rows) {

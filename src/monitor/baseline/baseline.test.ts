@@ -12,7 +12,7 @@ import { cliActor } from '../../../test/factories.js';
 import { learnFromStoredTraffic } from '../../../test/learn-baselines.js';
 import { nmapScanEndpoints, nmapScanPorts } from '../../../test/nmap-oracle.js';
 import { importSource } from '../../cli/commands/import.js';
-import { resolveDevice, updateDevice } from '../../inventory/inventory-service.js';
+import { addDevice, resolveDevice, updateDevice } from '../../inventory/inventory-service.js';
 import { listCommunications } from '../../store/communication-store.js';
 import type { VigilDatabase } from '../../store/database.js';
 import { checkAvailability } from './availability.js';
@@ -387,6 +387,41 @@ describe.each(DIALECTS)('communications and baselines (%s)', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(modelAfter).toMatchObject({ site_id: null, learned_by: modelRow.learned_by });
     expect(all.devices).toBe(2);
+  });
+
+  it('a model’s baseline is beyond a site-limited token once a device of the model is at another site', async () => {
+    vdb = await freshDatabase(dialect);
+    await importSource(vdb, cliActor, fixture('captures/dicom-ct-store.pcap'), { progress: false });
+    await updateDevice(vdb, cliActor, CT, { site: 'North Clinic' });
+    await learnAll(vdb);
+    const ct = await resolveDevice(vdb, cliActor, CT);
+    const north = { ...cliActor, name: 'token:north', siteIds: [ct.siteId!] };
+    const modelId = ct.modelId!;
+    // Learned while the CT was the model's only device: North's.
+    expect((await showBaseline(vdb, north, { model: modelId })).siteId).toBe(ct.siteId);
+    // A second scanner of the model is filed at the main hospital; the model's allow would count there.
+    await addDevice(vdb, cliActor, {
+      assetTag: 'CT-MAIN-2',
+      manufacturer: ct.manufacturer!,
+      model: ct.model!,
+      site: 'Main Hospital',
+    });
+    const entry = {
+      model: modelId,
+      kind: 'peer' as const,
+      value: 'out:internet',
+      reason: 'vendor remote service',
+    };
+    await expect(showBaseline(vdb, north, { model: modelId })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(editBaselineEntry(vdb, north, 'allow', entry)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(approveBaselines(vdb, north, { model: modelId })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect((await approveBaselines(vdb, north, { all: true })).approved).toHaveLength(1);
+    expect((await listBaselineViews(vdb, north, {})).map((b) => b.scope)).toEqual(['device']);
+    expect((await learnBaselinesFromTraffic(vdb, north, { days: 365 })).models).toBe(0);
+    // Unlimited, the model's baseline is there as it was.
+    expect((await showBaseline(vdb, cliActor, { model: modelId })).state).toBe('learning');
   });
 
   it('a device’s baseline moves with the device to its new site, for that site’s people to see', async () => {
