@@ -382,7 +382,34 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
       permissions: ['tokens:read'],
     });
     expect([...made.info.permissions]).toEqual(['tokens:read']);
-    expect((await listApiTokens(vdb, cliActor)).map((t) => t.name).sort()).toEqual(['helper', 'provisioner']);
+    // …and none that outlives it: a longer expiry is refused, the default is cut to the maker's.
+    const short = await createApiToken(vdb, cliActor, {
+      name: 'week',
+      owner: 'adm',
+      permissions: ['users:write', 'tokens:write'],
+      expiresInDays: 7,
+    });
+    const week = (await resolveApiToken(vdb, short.token))!;
+    await expect(
+      createApiToken(vdb, week, {
+        name: 'year',
+        owner: 'adm',
+        permissions: ['tokens:write'],
+        expiresInDays: 365,
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('may not outlive') });
+    const capped = await createApiToken(vdb, week, {
+      name: 'default',
+      owner: 'adm',
+      permissions: ['tokens:write'],
+    });
+    expect(capped.info.expiresAt).toBe(short.info.expiresAt);
+    expect((await listApiTokens(vdb, cliActor)).map((t) => t.name).sort()).toEqual([
+      'default',
+      'helper',
+      'provisioner',
+      'week',
+    ]);
   });
 
   it('first run: the setup token creates the first admin once', async () => {

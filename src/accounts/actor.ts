@@ -15,6 +15,8 @@ export interface Actor {
   permissions: ReadonlySet<Permission>;
   /** Limits reads and writes to these sites; undefined means every site. */
   siteIds?: readonly string[];
+  /** An API token's expiry (ISO): a token it makes may not outlive it. */
+  expiresAt?: string;
   /** Client address, when the action came over the network. */
   ip?: string;
   /**

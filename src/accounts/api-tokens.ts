@@ -88,6 +88,17 @@ export async function createApiToken(
       { field: 'expiresInDays', reason: 'out of range' },
     ]);
   }
+  // A token never outlives the token that made it: otherwise a 7-day token with tokens:write could make
+  // a year's copy of itself, and that one the next, and keep its access for ever. Its default is capped.
+  let expiresAt = new Date(Date.now() + days * 86_400_000).toISOString();
+  if (actor.expiresAt && expiresAt > actor.expiresAt) {
+    if (input.expiresInDays !== undefined)
+      throw invalidInput(
+        `A token may not outlive the token that makes it (that one expires ${actor.expiresAt})`,
+        [{ field: 'expiresInDays', reason: 'after the making token expires' }],
+      );
+    expiresAt = actor.expiresAt;
+  }
   let siteIds: string[] | null = null;
   if (input.sites?.length) {
     const resolved = await store.resolveSites(h, input.sites);
@@ -115,7 +126,7 @@ export async function createApiToken(
     created_by: owner.id,
     permissions: JSON.stringify([...new Set(requested)].sort()),
     site_ids: siteIds ? JSON.stringify(siteIds) : null,
-    expires_at: new Date(Date.now() + days * 86_400_000).toISOString(),
+    expires_at: expiresAt,
     created_at: now,
     last_used_at: null,
     revoked_at: null,
@@ -203,6 +214,7 @@ export async function resolveApiToken(h: DbHandle, token: string, ip?: string): 
     name: `token:${row.name} (${owner.username})`,
     permissions,
     ...(row.site_ids ? { siteIds: JSON.parse(row.site_ids) as string[] } : {}),
+    expiresAt: row.expires_at,
     ...(ip ? { ip } : {}),
   };
 }
