@@ -297,6 +297,12 @@ describe('capture analyzer (no database)', () => {
     ac.set(bytes('ANY-SCP         ECHOSCU         '), 10);
     expect(probeProtocol('server', ac, 4242)).toBe('dicom');
     expect(probeProtocol('server', bytes('220 smtp.example ESMTP\r\n'), 25)).toBeUndefined();
+    // telnetd's opening (07-telnet-ftp-ssh-mqtt.pcap frame 6) names Telnet on any port; a UTF-16LE text's
+    // byte-order mark, also 0xFF first, does not.
+    const telnetd = Uint8Array.of(0xff, 0xfb, 0x25, 0xff, 0xfb, 0x26, 0xff, 0xfd, 0x18);
+    expect(probeProtocol('server', telnetd, 2323)).toBe('telnet');
+    expect(probeProtocol('server', Uint8Array.of(0xff, 0xfe, 0x3c, 0x00, 0x3f, 0x00), 8080)).toBeUndefined();
+    expect(probeProtocol('server', Uint8Array.of(0xff, 0xfe, 0x20, 0x00, 0x41, 0x00), 8080)).toBeUndefined();
     expect([
       isHostAddress('10.1.2.3'),
       isHostAddress('224.0.0.251'),

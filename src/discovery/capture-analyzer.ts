@@ -173,12 +173,23 @@ function serverOpening(bytes: Uint8Array, serverPort: number): Protocol | undefi
   const head = ascii.decode(bytes.subarray(0, 9));
   if (head.startsWith('SSH-')) return 'ssh';
   if (head.startsWith('220') && serverPort !== 25 && serverPort !== 587) return 'ftp';
-  if (b0 === 0xff) return 'telnet';
+  if (b0 === 0xff && (serverPort === 23 || opensTelnetNegotiation(bytes))) return 'telnet';
   // @see RFC 8446 §5.1 TLSPlaintext: content type 22 handshake or 21 alert, legacy version 3.x
   if ((b0 === 0x16 || b0 === 0x15) && bytes[1] === 0x03 && bytes[2]! <= 0x04) return 'tls';
   if (HTTP_STATUS.test(head)) return 'http';
   if (looksLikeDicomAnswer(bytes)) return 'dicom';
   return undefined;
+}
+
+/**
+ * IAC WILL/WONT/DO/DONT of an assigned option (0–49), then the end of the segment or the next IAC, as
+ * telnetd opens (`FF FB 25 FF FB 26 FF FD 18 …`). Off port 23 one 0xFF is not enough: a UTF-16LE text
+ * starts `FF FE 3C 00`.
+ * @see RFC 854 (commands 251–254), IANA Telnet options registry
+ */
+function opensTelnetNegotiation(bytes: Uint8Array): boolean {
+  const command = bytes[1]!;
+  return command >= 251 && command <= 254 && bytes[2]! <= 49 && (bytes.length === 3 || bytes[3] === 0xff);
 }
 
 /** An event a dissector made of the server's bytes that is not a complaint about them. */
