@@ -35,6 +35,7 @@ import { cipherSuite } from '../dissect/tls-ciphers.js';
 import { type CertificateProblem, certificateProblems, type PublicKeyType } from '../dissect/x509.js';
 import type { InputIssue } from '../errors.js';
 import { looksLikeEve } from '../formats/suricata/eve-reader.js';
+import type { NotUtf8 } from '../formats/utf8.js';
 import { looksLikeZeekLog, ZeekLogReader } from '../formats/zeek/zeek-log-reader.js';
 import type {
   ZeekConn,
@@ -50,7 +51,7 @@ import type {
   ZeekSsl,
   ZeekX509,
 } from '../formats/zeek/zeek-records.js';
-import { type NotUtf8, type NotUtf8Line, readLogLines } from '../monitor/follow-log.js';
+import { type NotUtf8Line, readLogLines } from '../monitor/follow-log.js';
 import { isHostAddress } from './capture-analyzer.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';

@@ -16,9 +16,7 @@ import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
-import { type NotUtf8, firstNotUtf8 as notUtf8, notUtf8LineReason } from '../formats/utf8.js';
-
-export type { NotUtf8 };
+import { type NotUtf8, firstNotUtf8 as notUtf8 } from '../formats/utf8.js';
 
 /** Where reading stopped: the byte just after the last complete line handed out, in the file with this inode. */
 export interface LogPosition {
@@ -58,9 +56,6 @@ export interface NotUtf8Line {
    */
   text: string;
 }
-
-/** The issue reason for such a line. */
-export const notUtf8Reason = notUtf8LineReason;
 
 /**
  * Follows one file by name. `poll()` returns the complete lines written since the last call (possibly

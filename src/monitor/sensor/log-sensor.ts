@@ -22,13 +22,14 @@ import { ZeekLogAnalyzer } from '../../discovery/zeek-logs.js';
 import { formatIssue, type InputIssue } from '../../errors.js';
 import { plural, pluralWord } from '../../format-count.js';
 import { EveReader } from '../../formats/suricata/eve-reader.js';
+import type { NotUtf8 } from '../../formats/utf8.js';
 import { firstNotUtf8 } from '../../formats/utf8.js';
 import { ZeekLogReader } from '../../formats/zeek/zeek-log-reader.js';
 import { ZEEK_LOG_PATHS } from '../../formats/zeek/zeek-records.js';
 import { getSetting, putSetting } from '../../store/account-store.js';
 import { nowIso } from '../../store/ids.js';
 import { type DbHandle, transaction } from '../../store/transaction.js';
-import { LogFollower, type LogPosition, type NotUtf8 } from '../follow-log.js';
+import { LogFollower, type LogPosition } from '../follow-log.js';
 import { emptyFlush, type FlushReport, type LiveRun, SliceStore, softly } from './slice-store.js';
 
 export type LogSensorKind = 'zeek' | 'eve';
