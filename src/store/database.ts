@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { VigilError } from '../errors.js';
 import { withOwnSchemaIntrospection } from './own-schema-introspector.js';
 import type { Database } from './schema.js';
+import { cachingStatements } from './statement-cache.js';
 import { textWithoutNul } from './text-without-nul.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -73,7 +74,7 @@ function openSqlite(path: string): VigilDatabase {
   // 64 MiB of page cache (the default is 2 MiB): large imports and match runs touch big indexes.
   sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({
-    dialect: textWithoutNul(new SqliteDialect({ database: sqlite })),
+    dialect: textWithoutNul(new SqliteDialect({ database: cachingStatements(sqlite) })),
     ...queryLog(),
   });
   return {
