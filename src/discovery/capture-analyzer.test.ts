@@ -142,8 +142,11 @@ describe('capture analyzer (no database)', () => {
       manufacturer: ['Mortara Instrument', 0.7],
       model: ['el250', 0.65],
       deviceClass: ['other-medical', 0.55],
-      softwareVersion: ['0.0.0', 0.6],
     });
+    // Its waveform's Software Versions is 0.0.0 (a sample data set's): kept as a hint, not a version.
+    expect(at('10.20.0.23').hints).toContainEqual(
+      expect.objectContaining({ kind: 'dicom.softwareVersion', value: '0.0.0' }),
+    );
     for (const ip of ['10.20.0.21', '10.20.0.23'])
       expect(at(ip).hints.map((h) => h.kind)).not.toContain('dicom.forwarder');
   });

@@ -372,6 +372,15 @@ describe('embedded stacks and protocol evidence', () => {
     expect(identity.model?.value).toBe('Unknown Series 5');
   });
 
+  it("a DICOM data set's Software Versions of only zeros or a placeholder is no version (sample data)", () => {
+    const version = (v: string) =>
+      fingerprintHost(host({ hint: [['dicom.softwareVersion', v]] })).identity.softwareVersion?.value;
+    for (const v of ['0.0.0', '0', '00.00', '0_0', 'UNKNOWN', 'n/a', '-'])
+      expect(version(v), v).toBeUndefined();
+    // Real versions, zeros included, still are.
+    for (const v of ['05', '0.0.1', '1.0.0', 'VA20A', '0.10']) expect(version(v), v).toBe(v);
+  });
+
   it('an nmap CPE names the OS version in CPE form, decoded', () => {
     expect(TEMPLATE_TRANSFORMS.cpe!('windows_server_2008%2fr2')).toBe('windows server 2008/r2');
     expect(TEMPLATE_TRANSFORMS.org!('SPACELABS MEDICAL')).toBe('Spacelabs Medical');

@@ -18,6 +18,13 @@ import type { FingerprintRule } from './fingerprint-rule.js';
 const NAMED_VALUE = `^(?!${PLACEHOLDER_VALUE}$)(.+)$`;
 
 /**
+ * A data set's Software Versions, unless it says nothing: a placeholder, or only zeros (`0.0.0`, as in
+ * sample data sets). Taken as the device's version, zeros would sit below every fixed version and make
+ * the device look affected by every advisory for its model; the value stays a hint with its evidence.
+ */
+const STATED_VERSION = `^(?!${PLACEHOLDER_VALUE}$|\\s*0+(?:[._-]0+)*\\s*$)(.+)$`;
+
+/**
  * The host has not been seen sending objects made by different devices (`dicom.forwarder`,
  * dicom-equipment.ts): only then do the objects it sends say what it is.
  */
@@ -233,7 +240,7 @@ export const DICOM_RULES: FingerprintRule[] = [
   },
   {
     id: 'dicom-dataset-software',
-    when: [{ fact: 'dicom.softwareVersion', matches: '^(.+)$' }, NOT_FORWARDED],
+    when: [{ fact: 'dicom.softwareVersion', matches: STATED_VERSION }, NOT_FORWARDED],
     sets: { softwareVersion: '{1}' },
     confidence: 0.6,
     why: 'Software Versions (0018,1020), PS3.3 C.7.5.1.',
