@@ -1,15 +1,32 @@
 /**
  * @module What every CSV importer (CMMS devices, HR people, training completions) says about a data row
  * the same way: a row whose field count does not match the header (a truncated last line, a short row),
- * and a cell that held bytes that are not UTF-8. Pure.
+ * and a record whose bytes are not UTF-8. Pure.
  */
 import { plural } from '../format-count.js';
+import type { NotUtf8Lines } from './not-utf8-lines.js';
+import { describeNotUtf8, type NotUtf8 } from './utf8.js';
 
-/** Reason for a cell the lenient UTF-8 decode (readFile, a request body) turned into U+FFFD. */
-export const NOT_UTF8_TEXT = 'is not valid UTF-8 text (save the export as UTF-8)';
+/** Reason for a cell on a line whose bytes are not UTF-8, naming the line's first bad byte. */
+export const notUtf8Text = (n: NotUtf8): string =>
+  `is not valid UTF-8 text (${describeNotUtf8(n)} of the line; save the export as UTF-8)`;
 
-/** True when a decoded cell held bytes that are not UTF-8 (they became U+FFFD). */
-export const hasBadUtf8 = (cell: string): boolean => cell.includes('\uFFFD');
+/**
+ * Where a record (lines `from`–`to`) is refused for bytes that are not UTF-8: the first such byte of its
+ * lines, when one of `cells` (those the importer stores) holds U+FFFD, the lenient decoding of such a
+ * byte; null when none does. A U+FFFD on lines whose bytes are UTF-8 is a character the file really holds
+ * (an export that already replaced something) and is kept; a bad byte only in a column the importer
+ * ignores costs nothing, as it did. `notUtf8` is null for text given as a string, which holds no bytes.
+ */
+export function notUtf8Record(
+  notUtf8: NotUtf8Lines | null,
+  from: number,
+  to: number,
+  cells: readonly string[],
+): { line: number; notUtf8: NotUtf8 } | null {
+  const bad = notUtf8?.firstIn(from, to) ?? null;
+  return bad && cells.some((c) => c.includes('\uFFFD')) ? bad : null;
+}
 
 /**
  * Why a row does not fit the header, or null when it does. Fewer fields than the header is a cut or short

@@ -249,9 +249,79 @@ describe('headers and mappings', () => {
         file: 'f.csv',
         line: 5,
         field: 'department',
-        reason: 'is not valid UTF-8 text (save the export as UTF-8)',
+        reason: 'is not valid UTF-8 text (byte 0xDC at offset 6 of the line; save the export as UTF-8)',
       },
     ]);
+  });
+});
+
+describe('bytes that are not UTF-8 against a real U+FFFD (hospital-export.csv: BOM, CRLF, a two-line note)', () => {
+  const real = readFileSync(fixture('hospital-export.csv'));
+  /** The export with `from` on the line starting with `tag` replaced by `to` (bytes). */
+  const edit = (bytes: Buffer, tag: string, from: string, to: Buffer) => {
+    const row = bytes.indexOf(`\r\n${tag},`) + 2;
+    const at = bytes.indexOf(from, row);
+    return {
+      bytes: Buffer.concat([bytes.subarray(0, at), to, bytes.subarray(at + from.length)]),
+      offset: at - row,
+    };
+  };
+  /** Read in 7-byte chunks, so characters and CRLFs are cut between chunks. */
+  const parse = (bytes: Buffer) =>
+    parseCmmsCsv(
+      (function* () {
+        for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
+      })(),
+      { file: 'export.csv' },
+    );
+
+  it('imports a U+FFFD the export really holds (EF BF BD), as it is', async () => {
+    // An export that had already replaced the "ü" of "Zürich" it could not write.
+    const { bytes } = edit(real, 'BME-30002', 'Imaging', Buffer.from('Z\uFFFDrich Imaging'));
+    const r = await parse(bytes);
+    expect(r.issues).toEqual([]);
+    expect(r.rows).toHaveLength(27);
+    expect(r.rows.find((x) => x.attrs.assetTag === 'BME-30002')!.attrs.building).toBe('Z\uFFFDrich Imaging');
+  });
+
+  it('refuses a row holding a Windows-1252 byte by its line and offset, and keeps the others', async () => {
+    // "Zürich" saved as Windows-1252 (ü is 0xFC) in the row after the two-line note (lines 15-16).
+    const { bytes, offset } = edit(real, 'BME-30002', 'Imaging', Buffer.from('Zürich Imaging', 'latin1'));
+    const r = await parse(bytes);
+    expect(r.issues).toEqual([
+      {
+        file: 'export.csv',
+        line: 17,
+        field: 'Building',
+        reason: `is not valid UTF-8 text (byte 0xFC at offset ${offset + 1} of the line; save the export as UTF-8)`,
+      },
+    ]);
+    expect(r.rows).toHaveLength(26);
+    expect(r.rows.some((x) => x.attrs.assetTag === 'BME-30002')).toBe(false);
+  });
+
+  it('finds the bad byte on the second line of a record, and ignores one in a column it does not read', async () => {
+    // "Café" in Windows-1252 (é is 0xE9) on the second line of BME-30001's note: Notes is not read, the
+    // row stays, as it did.
+    const inNote = edit(real, 'BME-30001', 'VPN only', Buffer.from('VPN Café', 'latin1'));
+    expect((await parse(inNote.bytes)).issues).toEqual([]);
+    // BME-30002's model quoted over two lines (17-18), the second holding "Café" in Windows-1252.
+    const { bytes } = edit(
+      real,
+      'BME-30002',
+      'Brilliance iCT',
+      Buffer.from('"Brilliance\r\niCT Café"', 'latin1'),
+    );
+    const r = await parse(bytes);
+    expect(r.issues).toEqual([
+      {
+        file: 'export.csv',
+        line: 18,
+        field: 'Model',
+        reason: 'is not valid UTF-8 text (byte 0xE9 at offset 7 of the line; save the export as UTF-8)',
+      },
+    ]);
+    expect(r.rows).toHaveLength(26);
   });
 });
 

@@ -11,7 +11,8 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { InputIssue } from '../errors.js';
-import { fieldCountProblem, hasBadUtf8, NOT_UTF8_TEXT } from '../formats/csv-row.js';
+import { fieldCountProblem, notUtf8Record, notUtf8Text } from '../formats/csv-row.js';
+import { NotUtf8Lines } from '../formats/not-utf8-lines.js';
 import type { DeviceAttributes } from './device.js';
 import { DeviceAttributesSchema, zodIssues } from './device-input.js';
 import { unguardFormula } from './formula-guard.js';
@@ -250,15 +251,18 @@ export type CsvInput =
 /**
  * Text chunks with every line break as `\n`. The parser's line counter counts a CRLF inside a quoted
  * field twice; with one kind of break, its count matches what an editor shows. The UTF-8 decoder drops
- * a BOM and turns invalid bytes into U+FFFD, which row validation then reports.
+ * a BOM and turns invalid bytes into U+FFFD; `notUtf8` is fed the bytes first, so it knows where they
+ * were by the time the parser hands out the record that holds them.
  */
-async function* normalisedText(input: CsvInput): AsyncGenerator<string> {
+async function* normalisedText(input: CsvInput, notUtf8: NotUtf8Lines): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
   let carryCr = false;
   let first = true;
   const chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> =
     typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
   for await (const chunk of chunks) {
+    // A string is text (a U+FFFD in it is a character); its bytes only keep the line count right.
+    notUtf8.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     let s = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     if (first && s.length) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
@@ -269,6 +273,7 @@ async function* normalisedText(input: CsvInput): AsyncGenerator<string> {
     if (carryCr) s = s.slice(0, -1);
     if (s) yield s.replace(/\r\n?/g, '\n');
   }
+  notUtf8.end();
   const tail = decoder.decode() + (carryCr ? '\n' : '');
   if (tail) yield tail.replace(/\r\n?/g, '\n');
 }
@@ -282,6 +287,7 @@ interface RawRecord {
 /** Records with their first line, and syntax errors, from csv-parse in streaming mode. */
 async function* csvRecords(
   input: CsvInput,
+  notUtf8: NotUtf8Lines,
   onError: (issue: { line: number; reason: string }) => void,
 ): AsyncGenerator<RawRecord> {
   let lastEnd = 0;
@@ -311,7 +317,7 @@ async function* csvRecords(
       return undefined;
     },
   });
-  const source = Readable.from(normalisedText(input), { objectMode: false });
+  const source = Readable.from(normalisedText(input, notUtf8), { objectMode: false });
   source.on('error', (e) => parser.destroy(e));
   source.pipe(parser);
   try {
@@ -389,14 +395,30 @@ function columnsOf(
 
 /** Validates one row's cells into device attributes; issues name the file's own header. */
 function rowOf(
-  fields: string[],
+  rec: RawRecord,
   columns: CmmsHeaderColumn[],
   file: string,
-  line: number,
+  notUtf8: NotUtf8Lines,
 ): { row?: CmmsRow; issues: InputIssue[] } {
+  const { fields, line } = rec;
   const issues: InputIssue[] = [];
   const misfit = fieldCountProblem(fields, columns.length);
   if (misfit) return { issues: [{ file, line, reason: misfit }] };
+  // Bytes that are not UTF-8 in a column read (a Windows-1252 export): refused rather than stored as U+FFFD.
+  const read = columns.flatMap((c, i) => (c.column ? [i] : []));
+  const bad = notUtf8Record(
+    notUtf8,
+    rec.line,
+    rec.endLine,
+    read.map((i) => fields[i] ?? ''),
+  );
+  if (bad) {
+    const field = read
+      .filter((i) => fields[i]?.includes('\uFFFD'))
+      .map((i) => columns[i]!.header)
+      .join(', ');
+    return { issues: [{ file, line: bad.line, field, reason: notUtf8Text(bad.notUtf8) }] };
+  }
   const raw: Record<string, unknown> = {};
   const headerOf = new Map<string, string>();
   for (const [i, col] of columns.entries()) {
@@ -405,10 +427,6 @@ function rowOf(
     // After the placeholder check: a guarded `'-` is a real "-" the export wrote, not an empty cell.
     if (PLACEHOLDERS.has(cell.toLowerCase())) cell = '';
     else cell = unguardFormula(cell);
-    if (hasBadUtf8(cell)) {
-      issues.push({ file, line, field: col.header, reason: NOT_UTF8_TEXT });
-      continue;
-    }
     if (cell === '') continue;
     const field = FIELD_OF[col.column];
     headerOf.set(field, col.header);
@@ -473,7 +491,8 @@ export async function parseCmmsCsv(input: CsvInput, opts: CmmsParseOptions): Pro
     // csv-parse can report one broken line twice as it resynchronises; one issue per line is enough.
     if (!syntax.some((x) => x.line === e.line)) syntax.push({ file, line: e.line, reason: e.reason });
   };
-  for await (const rec of csvRecords(input, onSyntaxError)) {
+  const notUtf8 = new NotUtf8Lines();
+  for await (const rec of csvRecords(input, notUtf8, onSyntaxError)) {
     if (!header) {
       header = rec.fields;
       // A capture, a workbook (.xlsx is a zip) or another binary file given as the CSV: say so rather
@@ -504,7 +523,7 @@ export async function parseCmmsCsv(input: CsvInput, opts: CmmsParseOptions): Pro
     }
     if (rec.fields.every((f) => f.trim() === '')) continue;
     result.rowCount++;
-    const { row, issues } = rowOf(rec.fields, result.columns, file, rec.line);
+    const { row, issues } = rowOf(rec, result.columns, file, notUtf8);
     if (!row) {
       result.issues.push(...issues);
       continue;

@@ -234,6 +234,18 @@ describe('lines whose bytes are not UTF-8 (damaged copies of a real Zeek softwar
     });
   });
 
+  it('readLogLines counts a byte-order mark in the offset of a bad byte in the first line, and drops it from the text', async () => {
+    // An editor saved the log with a BOM and the "s" of "#separator" became 0xE9: the offset is the
+    // byte's place in the line's bytes, BOM included, as the EPSS reader counts it.
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), real]);
+    bytes[3 + 1] = 0xe9;
+    writeFileSync(join(dir, 'software.log'), bytes);
+    const lines: (string | NotUtf8Line)[] = [];
+    for await (const l of readLogLines(join(dir, 'software.log')).lines) lines.push(l);
+    expect(lines[0]).toEqual({ notUtf8: { offset: 4, byte: 0xe9 }, text: '#\uFFFDeparator \\x09' });
+    expect(lines.slice(1)).toEqual(real.toString('utf8').split('\n').slice(1, -1));
+  });
+
   it('LogFollower marks such a line and only that one', async () => {
     const { bytes, offset } = damage(real, 10);
     writeFileSync(join(dir, 'software.log'), bytes);

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import { type NotUtf8, firstNotUtf8 as notUtf8 } from '../formats/utf8.js';
+import { utf8Lines } from '../formats/utf8-lines.js';
 
 /** Where reading stopped: the byte just after the last complete line handed out, in the file with this inode. */
 export interface LogPosition {
@@ -322,44 +323,12 @@ export function readLogLines(path: string): {
     const raw = createReadStream(path, { highWaterMark: 1 << 20 });
     raw.on('data', (c) => hash.update(c as Buffer));
     const source = head[0] === 0x1f && head[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
-    let pending = '';
-    // The bytes of `pending`. Lines split the same in bytes and in text (0x0A is never part of a
-    // multi-byte character, and a bad byte never becomes a line break), so a line's bytes are found by
-    // splitting both alike; that is done only for a chunk whose text holds U+FFFD, the rare case.
-    let pendingBytes = Buffer.alloc(0);
-    const decoder = new TextDecoder('utf-8', { fatal: false });
-    for await (const c of source) {
-      const chunk = c as Buffer;
-      const text = decoder.decode(chunk, { stream: true });
-      const suspect = text.includes('\uFFFD') || pending.includes('\uFFFD');
-      const bytes = suspect ? Buffer.concat([pendingBytes, chunk]) : null;
-      pending += text;
-      let nl = pending.indexOf('\n');
-      let from = 0;
-      let byteFrom = 0;
-      while (nl >= 0) {
-        const line = pending.slice(from, nl);
-        if (bytes) {
-          const byteNl = bytes.indexOf(0x0a, byteFrom);
-          const bad = notUtf8(bytes.subarray(byteFrom, byteNl), line);
-          byteFrom = byteNl + 1;
-          yield bad ? { notUtf8: bad, text: line } : line;
-        } else yield line;
-        from = nl + 1;
-        nl = pending.indexOf('\n', from);
-      }
-      pending = pending.slice(from);
-      if (bytes) pendingBytes = Buffer.from(bytes.subarray(byteFrom));
-      else {
-        const lastNl = chunk.lastIndexOf(0x0a);
-        pendingBytes =
-          lastNl >= 0 ? Buffer.from(chunk.subarray(lastNl + 1)) : Buffer.concat([pendingBytes, chunk]);
-      }
-    }
-    pending += decoder.decode();
-    if (pending) {
-      const bad = notUtf8(pendingBytes, pending);
-      yield bad ? { notUtf8: bad, text: pending } : pending;
+    let first = true;
+    for await (const { text, notUtf8: bad } of utf8Lines(source as AsyncIterable<Buffer>)) {
+      // A byte-order mark is not part of the first line's text (offsets within it still count its bytes).
+      const line = first ? text.replace(/^\uFEFF/, '') : text;
+      first = false;
+      yield bad ? { notUtf8: bad, text: line } : line;
     }
     done = true;
   }

@@ -207,9 +207,10 @@ export function registerPeopleCommands(program: Command, cli: CliContext): void 
     .action(
       action(async (file: string, o: { dryRun?: boolean; json?: boolean }) => {
         const { vdb } = await cli.get();
-        let text: string;
+        // The bytes, not text: the importer tells a byte that is not UTF-8 from a real U+FFFD.
+        let text: Buffer;
         try {
-          text = await readFile(file, 'utf8');
+          text = await readFile(file);
         } catch (e) {
           throw invalidInput(`Cannot read ${file}: ${(e as Error).message}`);
         }

@@ -339,7 +339,8 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
           o: { mapping?: string[]; dateFormat: string; dryRun?: boolean; json?: boolean },
         ) => {
           const { vdb } = await cli.get();
-          const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+          // The bytes, not text: the importer tells a byte that is not UTF-8 from a real U+FFFD.
+          const text = await readFile(file).catch((e: NodeJS.ErrnoException) => {
             throw invalidInput(`Cannot read ${file}: ${e.code ?? e.message}`);
           });
           const r = await importCompletions(vdb, cli.actor(), {

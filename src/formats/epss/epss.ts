@@ -11,7 +11,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { EpssScore, EpssSnapshot, InputIssue } from '../../advisories/records.js';
 import { normalizeCveId } from '../read-result.js';
-import { describeNotUtf8, firstNotUtf8, type NotUtf8 } from '../utf8.js';
+import { describeNotUtf8 } from '../utf8.js';
+import { utf8Lines } from '../utf8-lines.js';
 
 export type ByteSource = AsyncIterable<Uint8Array> | Uint8Array;
 
@@ -55,51 +56,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** One line of the file: its text, and the first byte that is not UTF-8 when there is one. */
-interface EpssLine {
-  text: string;
-  notUtf8: NotUtf8 | null;
-}
-
-/**
- * The file's lines. The complete lines of each chunk are decoded together (0x0A is never part of a
- * multi-byte character, so they decode alike alone or in context); only when that decoding holds U+FFFD
- * are the bytes split line by line to find which line has a bad byte and where.
- */
-async function* lines(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<EpssLine> {
-  // A byte-order mark stays in the text (line 1 drops it), so offsets within a line count its bytes.
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const split = function* (block: Uint8Array): Generator<EpssLine> {
-    const text = decoder.decode(block);
-    const parts = text.split('\n');
-    if (!text.includes('\uFFFD')) {
-      for (const t of parts) yield { text: t, notUtf8: null };
-      return;
-    }
-    let from = 0;
-    for (const t of parts) {
-      const nl = block.indexOf(0x0a, from);
-      const end = nl === -1 ? block.length : nl;
-      yield { text: t, notUtf8: firstNotUtf8(block.subarray(from, end), t) };
-      from = end + 1;
-    }
-  };
-  // The bytes after the last line break so far, kept as their chunks (a long line must not be copied
-  // again with every chunk).
-  let pending: Uint8Array[] = [];
-  for await (const chunk of bytes) {
-    const lastNl = chunk.lastIndexOf(0x0a);
-    if (lastNl === -1) {
-      pending.push(chunk);
-      continue;
-    }
-    yield* split(Buffer.concat([...pending, chunk.subarray(0, lastNl)]));
-    pending = [Buffer.from(chunk.subarray(lastNl + 1))];
-  }
-  const rest = Buffer.concat(pending);
-  if (rest.length) yield* split(rest);
-}
-
 /** `#model_version:v2025.03.14,score_date:2025-03-14T00:00:00+0000` → its two values. */
 function readComment(line: string, snapshot: EpssSnapshot): void {
   for (const part of line.replace(/^#/, '').split(',')) {
@@ -132,7 +88,7 @@ export async function readEpss(
   let columns: { cve: number; epss: number; percentile: number } | null = null;
   let lineNo = 0;
   try {
-    for await (const { text: raw, notUtf8 } of lines(maybeGunzip(source))) {
+    for await (const { text: raw, notUtf8 } of utf8Lines(maybeGunzip(source))) {
       lineNo++;
       const line = (lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r$/, '');
       if (notUtf8) {

@@ -2,11 +2,12 @@
  * @module Reading an HR export of people (CSV): header names as HR systems spell them (Employee ID,
  * First Name / Last Name or Name, Work Email, Job Title, Department, Location, Manager Email,
  * Network Access, Hire Date, Termination Date), one record per row with its line number, and every
- * problem as `{ file, line, field, reason }`. Pure: text in, records out.
+ * problem as `{ file, line, field, reason }`. Pure: the file's bytes (or text) in, records out.
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
-import { fieldCountProblem, hasBadUtf8, NOT_UTF8_TEXT } from '../../formats/csv-row.js';
+import { fieldCountProblem, notUtf8Record, notUtf8Text } from '../../formats/csv-row.js';
+import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
 
 export interface PersonCsvRecord {
   line: number;
@@ -133,8 +134,16 @@ export interface PeopleCsvResult {
   rejectedKeys: string[];
 }
 
-export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
+/**
+ * `input` is the file's bytes as read, so that a byte that is not UTF-8 is told from a U+FFFD the file
+ * really holds; text given as a string is taken as it is.
+ */
+export function parsePeopleCsv(input: string | Uint8Array, file: string): PeopleCsvResult {
   const issues: InputIssue[] = [];
+  let text: string;
+  let notUtf8: NotUtf8Lines | null = null;
+  if (typeof input === 'string') text = input;
+  else ({ text, notUtf8 } = decodeLeniently(input));
   let rows: { record: string[]; info: { lines: number } }[];
   try {
     rows = parse(text, {
@@ -202,10 +211,25 @@ export function parsePeopleCsv(text: string, file: string): PeopleCsvResult {
       rejectedKeys.push(...[get('employeeId'), get('email')].filter((k): k is string => Boolean(k)));
       continue;
     }
+    // The bytes were decoded leniently: a byte that is not UTF-8 (a Windows-1252 export) became U+FFFD,
+    // which would otherwise replace a stored name or email with a mangled one.
+    const read = [...columns];
+    const notUtf8Bytes = notUtf8Record(
+      notUtf8,
+      line,
+      row.info.lines,
+      read.map(([, i]) => fields[i] ?? ''),
+    );
+    if (notUtf8Bytes) {
+      const field = read
+        .filter(([, i]) => fields[i]?.includes('\uFFFD'))
+        .map(([c]) => c)
+        .join(', ');
+      issues.push({ file, line: notUtf8Bytes.line, field, reason: notUtf8Text(notUtf8Bytes.notUtf8) });
+      rejectedKeys.push(...[get('employeeId'), get('email')].filter((k): k is string => Boolean(k)));
+      continue;
+    }
     const before = issues.length;
-    // The text was decoded leniently (readFile, a request body): a byte that is not UTF-8 (a Windows-1252
-    // export) became U+FFFD, which would otherwise replace a stored name or email with a mangled one.
-    for (const [c, i] of columns) if (hasBadUtf8(fields[i] ?? '')) bad(c, NOT_UTF8_TEXT);
     const name = get('name') ?? ([get('firstName'), get('lastName')].filter(Boolean).join(' ') || null);
     if (!name) bad('name', 'no name');
     else if (name.length > 200) bad('name', 'longer than 200 characters');

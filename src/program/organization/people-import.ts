@@ -61,7 +61,8 @@ const FIELDS = [
 export async function importPeople(
   h: DbHandle,
   actor: Actor,
-  input: { text: string; file: string; dryRun?: boolean; today?: string },
+  /** `text`: the export's bytes as read (a byte that is not UTF-8 is then refused by line and offset), or its text. */
+  input: { text: string | Uint8Array; file: string; dryRun?: boolean; today?: string },
 ): Promise<PeopleImportResult> {
   assertCan(actor, 'program:write');
   const { file } = input;

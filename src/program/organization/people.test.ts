@@ -234,13 +234,13 @@ describe.each(DIALECTS)('people import on %s', (dialect) => {
     ]);
   });
 
-  it('refuses an export that is not UTF-8 by line and column, and keeps the stored names', async () => {
-    // hr-export.csv saved as Windows-1252 (no BOM): "Tomás" is the byte 0xE1, which the CLI's
-    // readFile(…, 'utf8') and the API's request.text() both turn into U+FFFD.
+  it('refuses an export that is not UTF-8 by line, column and byte offset, and keeps the stored names', async () => {
+    // hr-export.csv saved as Windows-1252 (no BOM): "Tomás" is the byte 0xE1. The CLI and the API hand
+    // the importer the file's bytes, so it names the byte where a lenient decode would have made U+FFFD.
     const cp1252 = Buffer.from(fixture('hr-export.csv').replace(/^\uFEFF/, ''), 'latin1');
     const e = await failure(
       importPeople(vdb, cliActor, {
-        text: cp1252.toString('utf8'),
+        text: cp1252,
         file: 'hr-1252.csv',
         today: '2026-11-29',
       }),
@@ -251,9 +251,24 @@ describe.each(DIALECTS)('people import on %s', (dialect) => {
         file: 'hr-1252.csv',
         line: 3,
         field: 'firstName',
-        reason: 'is not valid UTF-8 text (save the export as UTF-8)',
+        reason: 'is not valid UTF-8 text (byte 0xE1 at offset 9 of the line; save the export as UTF-8)',
       },
     ]);
+    expect((await getPerson(vdb, cliActor, 'E1002')).name).toBe('Tomás Reyes');
+  });
+
+  it('stores a U+FFFD the export really holds (EF BF BD) as it is', async () => {
+    // An HR system that had already replaced the "á" it could not write: valid UTF-8, the name it holds.
+    const bytes = Buffer.from(fixture('hr-export.csv').replace('Tomás', 'Tom\uFFFDs'), 'utf8');
+    const r = await importPeople(vdb, cliActor, { text: bytes, file: 'hr.csv', today: '2026-11-29' });
+    expect(r).toMatchObject({ updated: 1 });
+    expect((await getPerson(vdb, cliActor, 'E1002')).name).toBe('Tom\uFFFDs Reyes');
+    // Put the real name back for the tests after this one.
+    await importPeople(vdb, cliActor, {
+      text: readFileSync(new URL('../../../test/fixtures/program/hr-export.csv', import.meta.url)),
+      file: 'hr-export.csv',
+      today: '2026-11-29',
+    });
     expect((await getPerson(vdb, cliActor, 'E1002')).name).toBe('Tomás Reyes');
   });
 

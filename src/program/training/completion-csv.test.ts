@@ -199,18 +199,48 @@ describe('parseCompletionCsv on damaged copies of the fixtures', () => {
 
   it('reports a cell with bytes that are not UTF-8 (a Windows-1252 save) and skips only that row', () => {
     const bytes = fixtureBytes('lms-transcript-us.csv');
-    // "E1002" followed by 0xE9 (é in Windows-1252), decoded as the CLI reads files: leniently.
+    // "E1002" followed by 0xE9 (é in Windows-1252), given as bytes as the CLI and the API read the file.
     const at = bytes.indexOf('E1002') + 'E1002'.length;
     const damaged = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xe9]), bytes.subarray(at)]);
-    const r = parseCompletionCsv(damaged.toString('utf8'), { file: 't.csv', dateFormat: 'mdy' });
+    const r = parseCompletionCsv(damaged, { file: 't.csv', dateFormat: 'mdy' });
     expect(r.issues).toEqual([
       {
         file: 't.csv',
         line: 3,
-        reason: "'Employee ID' is not valid UTF-8 text (save the export as UTF-8)",
+        reason:
+          "'Employee ID' is not valid UTF-8 text (byte 0xE9 at offset 5 of the line; save the export as UTF-8)",
       },
     ]);
     expect(r.rows.map((x) => x.line)).toEqual([2, 5, 6, 7, 8]);
+  });
+
+  it('names a Windows-1252 "Café" by its line and offset, and keeps a U+FFFD the export really holds', () => {
+    const bytes = fixtureBytes('lms-transcript-us.csv');
+    const title = 'Cybersecurity Awareness 2026';
+    const line3 = bytes.indexOf('\nE1002') + 1;
+    const at = bytes.indexOf(title, line3);
+    const edited = (to: Buffer) =>
+      Buffer.concat([bytes.subarray(0, at), to, bytes.subarray(at + title.length)]);
+    // The LMS had itself replaced a character it could not write (valid UTF-8 EF BF BD): kept.
+    const real = parseCompletionCsv(edited(Buffer.from('Caf\uFFFD Awareness')), {
+      file: 't.csv',
+      dateFormat: 'mdy',
+    });
+    expect(real.issues).toEqual([]);
+    expect(real.rows.find((x) => x.line === 3)!.courseName).toBe('Caf\uFFFD Awareness');
+    // The same title saved as Windows-1252: refused for line 3, with the byte's offset in the line.
+    const cp1252 = parseCompletionCsv(edited(Buffer.from('Café Awareness', 'latin1')), {
+      file: 't.csv',
+      dateFormat: 'mdy',
+    });
+    expect(cp1252.issues).toEqual([
+      {
+        file: 't.csv',
+        line: 3,
+        reason: `'Course Title' is not valid UTF-8 text (byte 0xE9 at offset ${at - line3 + 3} of the line; save the export as UTF-8)`,
+      },
+    ]);
+    expect(cp1252.rows.map((x) => x.line)).toEqual([2, 5, 6, 7, 8]);
   });
 });
 

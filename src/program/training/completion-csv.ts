@@ -1,5 +1,5 @@
 /**
- * @module Training completions from a learning system's CSV export. Pure: text in, completion rows and
+ * @module Training completions from a learning system's CSV export. Pure: bytes (or text) in, completion rows and
  * line-numbered issues out; never throws on bad input. Columns are found by header name (aliases for
  * the layouts Totara/Moodle completion uploads and common LMS transcript reports use, see
  * docs/training.md) or by an explicit mapping `Header=field`. Dates are read in one declared format
@@ -7,7 +7,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
-import { fieldCountProblem, hasBadUtf8, NOT_UTF8_TEXT } from '../../formats/csv-row.js';
+import { fieldCountProblem, notUtf8Record, notUtf8Text } from '../../formats/csv-row.js';
+import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
 import { isCalendarDate } from './due.js';
 
 export const COMPLETION_FIELDS = [
@@ -223,6 +224,8 @@ function parseScore(value: string): { score: number | null } | { reason: string 
 
 interface RawRecord {
   line: number;
+  /** The record's last line (a quoted field may hold line breaks). */
+  endLine: number;
   fields: string[];
 }
 
@@ -259,7 +262,7 @@ function records(text: string, file: string, issues: InputIssue[]): RawRecord[] 
     for (const rec of parsed) {
       let breaks = 0;
       for (const f of rec.record) breaks += f.split('\n').length - 1;
-      out.push({ line: rec.info.lines - breaks, fields: rec.record });
+      out.push({ line: rec.info.lines - breaks, endLine: rec.info.lines, fields: rec.record });
     }
   } catch (e) {
     const err = e as Error & { lines?: number };
@@ -272,8 +275,19 @@ function records(text: string, file: string, issues: InputIssue[]): RawRecord[] 
   return out;
 }
 
-export function parseCompletionCsv(text: string, opts: CompletionCsvOptions): CompletionCsvResult {
+/**
+ * `input` is the file's bytes as read, so that a byte that is not UTF-8 is told from a U+FFFD the file
+ * really holds; text given as a string is taken as it is.
+ */
+export function parseCompletionCsv(
+  input: string | Uint8Array,
+  opts: CompletionCsvOptions,
+): CompletionCsvResult {
   const file = opts.file;
+  let text: string;
+  let notUtf8: NotUtf8Lines | null = null;
+  if (typeof input === 'string') text = input;
+  else ({ text, notUtf8 } = decodeLeniently(input));
   const format = opts.dateFormat ?? 'iso';
   const issues: InputIssue[] = [];
   const result: CompletionCsvResult = {
@@ -359,12 +373,20 @@ export function parseCompletionCsv(text: string, opts: CompletionCsvOptions): Co
     }
     // Bytes that are not UTF-8 (a Windows-1252 export) became U+FFFD: reported here rather than as
     // "no person with employee id 'E1002\uFFFD'" or a course name stored mangled.
-    const mangled = [...new Set([...index.values()].flat())]
-      .sort((a, b) => a - b)
-      .filter((at) => hasBadUtf8(r.fields[at] ?? ''));
-    if (mangled.length) {
-      for (const at of mangled)
-        issues.push({ file, line: r.line, reason: `'${header.fields[at]}' ${NOT_UTF8_TEXT}` });
+    const read = [...new Set([...index.values()].flat())].sort((a, b) => a - b);
+    const bad = notUtf8Record(
+      notUtf8,
+      r.line,
+      r.endLine,
+      read.map((at) => r.fields[at] ?? ''),
+    );
+    if (bad) {
+      const mangled = read.filter((at) => r.fields[at]?.includes('\uFFFD'));
+      issues.push({
+        file,
+        line: bad.line,
+        reason: `${mangled.map((at) => `'${header.fields[at]}'`).join(', ')} ${notUtf8Text(bad.notUtf8)}`,
+      });
       continue;
     }
     const problems: string[] = [];

@@ -244,7 +244,11 @@ export async function listCompletions(
 
 export const ImportOptionsSchema = z.strictObject({
   file: z.string().trim().min(1).max(200),
-  text: z.string().max(256 * 1024 * 1024),
+  /** The export's bytes as read (a byte that is not UTF-8 is then refused by line and offset), or its text. */
+  text: z.union([
+    z.string().max(256 * 1024 * 1024),
+    z.instanceof(Uint8Array).refine((b) => b.length <= 256 * 1024 * 1024, 'larger than 256 MiB'),
+  ]),
   /** `Header=field` entries. */
   mapping: z.array(z.string().max(300)).max(20).optional(),
   dateFormat: z.enum(DATE_FORMATS).default('iso'),

@@ -155,7 +155,9 @@ export const programPeopleRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const text = await c.req.text();
+      // The bytes (this path skips the UTF-8 body check): the importer reports a byte that is not UTF-8
+      // by line and offset and keeps a real U+FFFD.
+      const text = new Uint8Array(await c.req.arrayBuffer());
       return c.json(
         await importPeople(c.get('ctx').vdb, actorOf(c), {
           text,

@@ -69,6 +69,32 @@ describe.each(DIALECTS)('training API on %s', (dialect) => {
     expect((await h.as('auditor').get('/api/v1/training/courses/nope')).status).toBe(404);
   });
 
+  it('refuses a Windows-1252 row of a CSV body by line and offset, and keeps a real U+FFFD', async () => {
+    // The /import paths skip the API's UTF-8 body check: the importer gets the body's bytes and decides.
+    const so = h.as('security-officer');
+    const url = '/api/v1/training/import?fileName=t.csv&dateFormat=mdy&dryRun=true';
+    // Without its BOM, which Windows-1252 cannot write.
+    const csv = fixture('lms-transcript-us.csv').replace(/^\uFEFF/, '');
+    const cp1252 = await body<{ errors: { line: number; reason: string }[] }>(
+      await so.request('POST', url, Buffer.from(csv.replace('E1002', 'E1002 Café'), 'latin1'), CSV),
+      200,
+    );
+    expect(cp1252.errors).toEqual([
+      expect.objectContaining({
+        line: 3,
+        reason:
+          "'Employee ID' is not valid UTF-8 text (byte 0xE9 at offset 9 of the line; save the export as UTF-8)",
+      }),
+    ]);
+    const real = await body<{ errors: unknown[]; skipped: { line: number }[] }>(
+      await so.request('POST', url, Buffer.from(csv.replace('E1002', 'E1002\uFFFD'), 'utf8'), CSV),
+      200,
+    );
+    expect(real.errors).toEqual([]);
+    // Read as the text it is: the row's person is still found, by the email beside the id.
+    expect(real.skipped.map((s) => s.line)).toEqual([6, 8]);
+  });
+
   it('imports a CSV body idempotently and reports skipped rows with their line', async () => {
     const so = h.as('security-officer');
     const url = '/api/v1/training/import?fileName=lms-transcript-us.csv&dateFormat=mdy';

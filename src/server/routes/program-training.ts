@@ -311,7 +311,8 @@ export const trainingRoutes = new OpenAPIHono<AppEnv>()
       return c.json(
         await importCompletions(c.get('ctx').vdb, actorOf(c), {
           file: importFileName(q, 'fileName') ?? 'upload.csv',
-          text: await c.req.text(),
+          // The bytes (this path skips the UTF-8 body check): see importCompletions.
+          text: new Uint8Array(await c.req.arrayBuffer()),
           dateFormat: q.dateFormat,
           dryRun: q.dryRun,
           ...(mapping ? { mapping } : {}),
