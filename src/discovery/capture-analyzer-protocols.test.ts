@@ -219,3 +219,35 @@ describe('capture analyzer: DHCPv6', () => {
     expect(server.hints.find((h) => h.kind === 'dhcpv6.duidEnterprise')?.value).toBe('32473');
   });
 });
+
+describe('capture analyzer: servers known by how they answer', () => {
+  it("a server's A-ABORT records its DICOM service, once, whether it aborts a probe or its own association", async () => {
+    // storescp aborting nmap's RDP probe (tshark frame 1387 of 08-nmap-scan.pcap): no association, yet a
+    // DICOM server on 104.
+    const probes = await analyzeCapture(fixture('captures/nmap-probes-answered-otherwise.pcap'), {
+      file: 'probes.pcap',
+    });
+    const storescp = probes.hosts.find((h) => h.ips.includes('10.20.0.10'))!;
+    expect(storescp.services.find((s) => s.port === 104)).toMatchObject({
+      protocol: 'dicom',
+      encrypted: false,
+    });
+    expect(storescp.protocols).toContain('dicom');
+    expect(storescp.dicom).toBeUndefined(); // no association: no AE title, nothing else to say
+    // storescp --abort-after: accepted, then aborted after the C-STORE-RQ. One service, one association.
+    const r = await analyzeCapture(fixture('captures/dicom-abort-in-association.pcap'), {
+      file: 'abort.pcap',
+    });
+    const scp = r.hosts.find((h) => h.ips.includes('10.79.1.1'))!;
+    expect(scp.services).toEqual([
+      expect.objectContaining({
+        port: 11112,
+        protocol: 'dicom',
+        encrypted: false,
+        product: 'OFFIS_DCMTK_367',
+      }),
+    ]);
+    expect(scp.dicom!.aeTitles).toEqual(['STORESCP']);
+    expect(r.dicomAssociations).toEqual([expect.objectContaining({ outcome: 'accepted', port: 11112 })]);
+  });
+});

@@ -1109,6 +1109,19 @@ export class CaptureAnalyzer implements TcpConsumer {
         server.service(port, 'tcp', { protocol: 'dicom', encrypted: false }, ev('A-ASSOCIATE-RJ'));
         return;
       }
+      case 'association-aborted': {
+        // A server that aborts in the DICOM upper layer speaks it on this port, whatever the client sent
+        // (storescp aborts nmap's RDP probe). Inside an association the AC recorded the port already, and
+        // `service()` only fills in what is unknown. A client's abort says nothing about the server.
+        if (e.direction !== 'server') return;
+        server.service(
+          port,
+          'tcp',
+          { protocol: 'dicom', encrypted: false },
+          ev(`A-ABORT from the server (source ${e.sourceName}, reason ${e.reasonName})`),
+        );
+        return;
+      }
       case 'association-accepted': {
         const a = this.associationOf.get(conn);
         if (a) a.outcome = 'accepted';
