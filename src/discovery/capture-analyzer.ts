@@ -788,6 +788,18 @@ export class CaptureAnalyzer implements TcpConsumer {
             );
           }
           if (h.response.server) server.addHint('http.server', h.response.server, ev('HTTP Server header'));
+        } else if (h.type === 'simple-response') {
+          server.service(
+            port,
+            'tcp',
+            { protocol: 'http', encrypted: false },
+            ev('HTTP answer without a status line (HTTP/0.9 style): an HTML page'),
+          );
+          // Without a status there is no telling a refusal, an error page or the page asked for: what the
+          // request left waiting makes no finding.
+          st.pendingAdmin = undefined;
+          st.pendingPatientApi = undefined;
+          st.pendingBasic = false;
         }
         return;
       }
