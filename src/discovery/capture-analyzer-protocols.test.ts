@@ -219,3 +219,50 @@ describe('capture analyzer: DHCPv6', () => {
     expect(server.hints.find((h) => h.kind === 'dhcpv6.duidEnterprise')?.value).toBe('32473');
   });
 });
+
+describe('capture analyzer: servers known by how they answer', () => {
+  it("a page without a status line answering an HTTP request is an HTTP service; the conversation is HTTP's", async () => {
+    // socat serving HTML with no status line to curl --http0.9 and to a one-line HTTP/0.9 request, and
+    // "ready" as plain text (test/fixtures/dissect/http/PROVENANCE.md).
+    const r = await analyzeCapture(fixture('dissect/http/bare-html.pcap'), { file: 'bare-html.pcap' });
+    const server = r.hosts.find((h) => h.ips.includes('10.79.0.1'))!;
+    expect(server.services).toEqual([
+      expect.objectContaining({ port: 80, transport: 'tcp', protocol: 'http', encrypted: false }),
+    ]);
+    expect(server.protocols).toContain('http');
+    expect(r.flows!.find((f) => f.server === '10.79.0.1' && f.port === 80)).toMatchObject({
+      protocol: 'http',
+      connections: 3,
+    });
+  });
+
+  it("a server's A-ABORT records its DICOM service, once, whether it aborts a probe or its own association", async () => {
+    // storescp aborting nmap's RDP probe (tshark frame 1387 of 08-nmap-scan.pcap): no association, yet a
+    // DICOM server on 104.
+    const probes = await analyzeCapture(fixture('captures/nmap-probes-answered-otherwise.pcap'), {
+      file: 'probes.pcap',
+    });
+    const storescp = probes.hosts.find((h) => h.ips.includes('10.20.0.10'))!;
+    expect(storescp.services.find((s) => s.port === 104)).toMatchObject({
+      protocol: 'dicom',
+      encrypted: false,
+    });
+    expect(storescp.protocols).toContain('dicom');
+    expect(storescp.dicom).toBeUndefined(); // no association: no AE title, nothing else to say
+    // storescp --abort-after: accepted, then aborted after the C-STORE-RQ. One service, one association.
+    const r = await analyzeCapture(fixture('captures/dicom-abort-in-association.pcap'), {
+      file: 'abort.pcap',
+    });
+    const scp = r.hosts.find((h) => h.ips.includes('10.79.1.1'))!;
+    expect(scp.services).toEqual([
+      expect.objectContaining({
+        port: 11112,
+        protocol: 'dicom',
+        encrypted: false,
+        product: 'OFFIS_DCMTK_367',
+      }),
+    ]);
+    expect(scp.dicom!.aeTitles).toEqual(['STORESCP']);
+    expect(r.dicomAssociations).toEqual([expect.objectContaining({ outcome: 'accepted', port: 11112 })]);
+  });
+});

@@ -788,6 +788,18 @@ export class CaptureAnalyzer implements TcpConsumer {
             );
           }
           if (h.response.server) server.addHint('http.server', h.response.server, ev('HTTP Server header'));
+        } else if (h.type === 'simple-response') {
+          server.service(
+            port,
+            'tcp',
+            { protocol: 'http', encrypted: false },
+            ev('HTTP answer without a status line (HTTP/0.9 style): an HTML page'),
+          );
+          // Without a status there is no telling a refusal, an error page or the page asked for: what the
+          // request left waiting makes no finding.
+          st.pendingAdmin = undefined;
+          st.pendingPatientApi = undefined;
+          st.pendingBasic = false;
         }
         return;
       }
@@ -1107,6 +1119,19 @@ export class CaptureAnalyzer implements TcpConsumer {
         const a = this.associationOf.get(conn);
         if (a) a.outcome = 'rejected';
         server.service(port, 'tcp', { protocol: 'dicom', encrypted: false }, ev('A-ASSOCIATE-RJ'));
+        return;
+      }
+      case 'association-aborted': {
+        // A server that aborts in the DICOM upper layer speaks it on this port, whatever the client sent
+        // (storescp aborts nmap's RDP probe). Inside an association the AC recorded the port already, and
+        // `service()` only fills in what is unknown. A client's abort says nothing about the server.
+        if (e.direction !== 'server') return;
+        server.service(
+          port,
+          'tcp',
+          { protocol: 'dicom', encrypted: false },
+          ev(`A-ABORT from the server (source ${e.sourceName}, reason ${e.reasonName})`),
+        );
         return;
       }
       case 'association-accepted': {

@@ -121,7 +121,8 @@ describe('flow summaries from captures', () => {
       version: '3.0.3',
     });
     expect(services('10.20.0.11')).toEqual({ 4242: null, 8042: 'http' });
-    expect(services('10.20.0.10')).toEqual({ 104: null, 2762: null });
+    // storescp's A-ABORT is the DICOM upper layer: a DICOM server on 104, association or not.
+    expect(services('10.20.0.10')).toEqual({ 104: 'dicom', 2762: null });
   });
 
   it('folds UDP flows (DNS, DHCP with the server on 67) and leaves out broadcast and multicast', async () => {

@@ -19,6 +19,8 @@ const SHARED = [0, 1, 2, 3].map((s) => loadFollow(`http/sgh-http-stream${s}.foll
 const KEEPALIVE = [0, 1].map((s) => loadFollow(`http/curl-node-keepalive-stream${s}.follow.txt`));
 const BASIC_COLON = loadFollow('http/zeek-basic-auth-with-colon.follow.txt');
 const ZEEK_GET = loadFollow('http/zeek-get.follow.txt');
+/** socat serving pages without a status line; curl --http0.9 and a one-line HTTP/0.9 request (PROVENANCE.md). */
+const BARE_HTML = [0, 1, 2].map((s) => loadFollow(`http/bare-html-stream${s}.follow.txt`));
 
 describe('HttpStreamDissector on the shared capture (curl ↔ Python http.server, Orthanc REST)', () => {
   it('agrees with tshark on method, URI, Host, User-Agent, status and Server', () => {
@@ -171,7 +173,10 @@ describe('HttpStreamDissector on odd input', () => {
   });
 
   it('never throws; chunked feeding equals whole-segment feeding', () => {
-    fuzzStream(() => new HttpStreamDissector(), [...SHARED, ...KEEPALIVE, BASIC_COLON, ZEEK_GET]);
+    fuzzStream(
+      () => new HttpStreamDissector(),
+      [...SHARED, ...KEEPALIVE, BASIC_COLON, ZEEK_GET, ...BARE_HTML],
+    );
   });
 });
 
@@ -189,6 +194,41 @@ describe('HttpStreamDissector: the Basic credential check', () => {
     expect(seen).toEqual(['test|1:34']);
     expect(req!.basicAuth).toEqual({ username: 'test', passwordSent: true, defaultCredential: 'entry-id' });
     expect(JSON.stringify(req)).not.toContain('1:34');
+  });
+});
+
+describe('HttpStreamDissector on answers without a status line (socat ↔ curl --http0.9, veth)', () => {
+  const types = (ev: HttpEvent[]) => ev.map((e) => e.type);
+
+  it('an HTML page answering an HTTP/1.1 request is a simple response, not an error', () => {
+    const ev = run(BARE_HTML[0]!);
+    expect(types(ev)).toEqual(['request', 'simple-response']);
+    expect(requests(ev)[0]).toMatchObject({ method: 'GET', target: '/', version: 'HTTP/1.1' });
+  });
+
+  it('so is the page answering a one-line HTTP/0.9 request, sent in four segments from `<HTML>\\r\\n` on', () => {
+    expect(BARE_HTML[1]!.filter((s) => s.direction === 'server')).toHaveLength(4);
+    const ev = run(BARE_HTML[1]!);
+    expect(types(ev)).toEqual(['request', 'simple-response']);
+    expect(requests(ev)[0]!.version).toBe('HTTP/0.9');
+  });
+
+  it('plain text without a status line stays what it was: not HTTP', () => {
+    expect(types(run(BARE_HTML[2]!))).toEqual(['request', 'error']);
+  });
+
+  it('HTML before any request, or after a response, is no simple response', () => {
+    const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+    const page = bytes('<html><body>hi</body></html>');
+    expect(types(feedAll(new HttpStreamDissector(), [{ direction: 'server', bytes: page }]))).toEqual([
+      'error',
+    ]);
+    const later = feedAll(new HttpStreamDissector(), [
+      { direction: 'client', bytes: bytes('GET / HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n') },
+      { direction: 'server', bytes: bytes('HTTP/1.1 204 No Content\r\n\r\n') },
+      { direction: 'server', bytes: page },
+    ]);
+    expect(types(later)).toEqual(['request', 'request', 'response', 'error']);
   });
 });
 

@@ -7,6 +7,7 @@
  * @see RFC 9112 §3 (request line), §4 (status line), §5 (fields), §6.3 (message body length), §7.1 (chunked)
  * @see RFC 7617 §2 (Basic), RFC 9110 §11.6.2 (Authorization), §15.2.2 (101 Switching Protocols)
  */
+import { bareHtmlStart } from './bare-html.js';
 import { base64Decode, indexAfterBlankLine, latin1, utf8 } from './byte-cursor.js';
 import { ByteQueue, type Direction } from './byte-queue.js';
 import type { CredentialCheck } from './credential-check.js';
@@ -62,6 +63,11 @@ export type HttpHead =
 export type HttpEvent =
   | { type: 'request'; request: HttpRequestHead }
   | { type: 'response'; response: HttpResponseHead }
+  /**
+   * The server answered a request with an HTML document and no status line (HTTP/0.9 style, `bare-html.ts`):
+   * the rest of its direction is that body, up to the end of the connection.
+   */
+  | { type: 'simple-response' }
   /** 101 Switching Protocols or a successful CONNECT: what follows is another protocol; parsing stops. */
   | { type: 'tunnel'; status: number }
   /** Not HTTP, or broken framing: this direction is no longer parsed. `offset` counts from the stream start. */
@@ -315,6 +321,8 @@ export class HttpStreamDissector {
   private readonly dirs = { client: new HttpDirection('client'), server: new HttpDirection('server') };
   /** Methods of requests whose responses have not been seen (a HEAD response has no body). */
   private readonly pendingMethods: string[] = [];
+  /** An HTTP/0.9 request was seen: the server's answer can only be a body (RFC 1945 §4.1). */
+  private simpleRequest = false;
 
   constructor(private readonly options: { checkCredential?: CredentialCheck } = {}) {}
 
@@ -375,6 +383,21 @@ export class HttpStreamDissector {
     const view = d.queue.view();
     switch (st.mode) {
       case 'head': {
+        // The server's first bytes, after a request: a page without a status line is still HTTP's answer.
+        if (d.direction === 'server' && d.offset === 0 && this.pendingMethods.length > 0) {
+          const start = bareHtmlStart(view);
+          if (start === 'need-more') return false;
+          if (start === 'html') {
+            events.push({ type: 'simple-response' });
+            this.pendingMethods.shift();
+            this.stop(d, []);
+            return false;
+          }
+          if (this.simpleRequest) {
+            this.stop(d, []);
+            return false;
+          }
+        }
         if (view[0] === 0x0d || view[0] === 0x0a) {
           // stray CRLF between messages (RFC 9112 §2.2)
           d.queue.consume(1);
@@ -441,7 +464,8 @@ export class HttpStreamDissector {
       events.push({ type: 'request', request: req });
       this.pendingMethods.push(req.method);
       if (req.version === 'HTTP/0.9') {
-        this.stop(this.dirs.server, []);
+        // Nothing follows the request; the server's answer is a bare body, read only for HTML markup.
+        this.simpleRequest = true;
         this.stop(d, []);
         return;
       }

@@ -8,6 +8,7 @@ import { type Actor, assertCan, can } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { conflict, forbidden, invalidInput, notFound, VigilError } from '../errors.js';
 import { rematchDevices } from '../matching/rematch.js';
+import type { EventBus } from '../monitor/event-bus.js';
 import {
   countDevices,
   countDevicesBy,
@@ -702,6 +703,8 @@ export async function mergeDevices(
   actor: Actor,
   sourceRef: string,
   intoRef: string,
+  /** The bus alerts the merge resolves are published on, after the commit (the process's unless given). */
+  opts: { bus?: EventBus } = {},
 ): Promise<DeviceDetail> {
   assertCan(actor, 'devices:write');
   let mergedId = '';
@@ -778,7 +781,7 @@ export async function mergeDevices(
     // Findings, tasks, alerts, services, protocols, hints, suggestions, communications, the baseline and
     // people's decisions on the duplicate follow (merge-evidence.ts, merge-decisions.ts),
     // after the target has taken the duplicate's criticality and ePHI, so its new findings are scored for it.
-    const evidence = await moveMergeEvidence(tx, actor, source.id, into.id, now, labelsBefore);
+    const evidence = await moveMergeEvidence(tx, actor, source.id, into.id, now, labelsBefore, opts);
     const seen: Partial<Parameters<typeof updateDeviceRow>[2]> = {};
     if (source.firstSeen && (!into.firstSeen || source.firstSeen < into.firstSeen))
       seen.first_seen = source.firstSeen;

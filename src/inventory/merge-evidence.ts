@@ -12,6 +12,7 @@ import type { Actor } from '../accounts/actor.js';
 import { findingKey } from '../discovery/finding-severity.js';
 import { mergeProtocolDetails } from '../discovery/protocol-details.js';
 import { moveDeviceAlerts } from '../monitor/alerts-service.js';
+import type { EventBus } from '../monitor/event-bus.js';
 import { type MergeAlertCounts, settleMergedAlerts } from '../monitor/merge-alerts.js';
 import { type MergeTrafficCounts, moveDeviceTraffic } from '../monitor/merge-traffic.js';
 import {
@@ -86,6 +87,8 @@ export async function moveMergeEvidence(
   now: string,
   /** What people called the two records before the merge (device-label.ts): task titles name them. */
   labelsBefore: readonly string[] = [],
+  /** The bus the alerts the merge resolves are published on (the process's unless given). */
+  opts: { bus?: EventBus } = {},
 ): Promise<MergeEvidenceCounts> {
   const findings = await moveFindings(tx, fromId, toId, now);
   // Tasks on the duplicate's findings follow them (a folded one now names the target's finding).
@@ -117,7 +120,7 @@ export async function moveMergeEvidence(
   const protocolsMoved = await moveProtocols(tx, fromId, toId);
   const traffic = await moveDeviceTraffic(tx, fromId, toId, now);
   // With the traffic moved: the record's alerts at its site, and those the merge made moot resolved.
-  const settled = await settleMergedAlerts(tx, actor, merge, now);
+  const settled = await settleMergedAlerts(tx, actor, merge, now, opts.bus);
   // A task made on the record for a vulnerability the duplicate's acceptance covers starts risk-accepted.
   const acceptances = await moveDeviceAcceptances(tx, actor, merge, new Date(now));
   // The record has every identifier and fact it will have: its label as lists now show it.

@@ -29,7 +29,7 @@ import {
   updateAlert,
 } from '../store/alert-store.js';
 import { newId } from '../store/ids.js';
-import { type DbHandle, transaction } from '../store/transaction.js';
+import { afterCommit, type DbHandle, transaction } from '../store/transaction.js';
 import {
   ALERT_SEVERITIES,
   type AlertCandidate,
@@ -407,7 +407,9 @@ export async function moveDeviceAlerts(
 /**
  * Resolves open (new or acknowledged) alerts as part of another change a person made, in that change's
  * transaction (a device merge): each gets a `state` event and an `alert.state` audit entry with the
- * reason, as a resolution by hand does, and `context` (what the change was) in both. Returns the ids.
+ * reason, as a resolution by hand does, and `context` (what the change was) in both. Once the
+ * transaction commits (never before, never on a rollback) each is published as `alert-state-changed` on
+ * `bus`, as `changeAlertState` does: a subscriber hears of it as of a person's change. Returns the ids.
  */
 export async function resolveAlertsFor(
   tx: DbHandle,
@@ -416,17 +418,19 @@ export async function resolveAlertsFor(
   reason: string,
   now: string,
   context: Record<string, unknown>,
+  bus?: EventBus,
 ): Promise<string[]> {
-  const resolved: string[] = [];
+  const resolved: { from: AlertState; row: AlertRow }[] = [];
   for (const r of rows) {
     if (r.state !== 'new' && r.state !== 'acknowledged') continue;
-    await updateAlert(tx, r.id, {
+    const patch = {
       state: 'resolved',
       state_reason: reason,
       state_by: actor.name,
       state_at: now,
       updated_at: now,
-    });
+    } as const;
+    await updateAlert(tx, r.id, patch);
     await recordEvent(tx, r.id, now, actor.name, 'state', r.state, 'resolved', reason, context);
     await appendAudit(tx, {
       actor,
@@ -441,9 +445,26 @@ export async function resolveAlertsFor(
         ...context,
       },
     });
-    resolved.push(r.id);
+    resolved.push({ from: r.state, row: { ...r, ...patch } });
   }
-  return resolved;
+  if (resolved.length === 0) return [];
+  // The alerts as they are once committed (the device's label as the change left it).
+  const alerts = await toAlerts(
+    tx,
+    resolved.map((r) => r.row),
+  );
+  afterCommit(tx, () => {
+    const to = bus ?? processEventBus();
+    for (const [i, r] of resolved.entries())
+      to.publish('alert-state-changed', {
+        alert: alerts[i]!,
+        from: r.from,
+        to: 'resolved',
+        actor: actor.name,
+        reason,
+      });
+  });
+  return resolved.map((r) => r.row.id);
 }
 
 function summaryCandidate(c: AlertCandidate, limit: number): AlertCandidate {

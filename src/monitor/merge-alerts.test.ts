@@ -6,21 +6,26 @@
  * PostgreSQL.
  */
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from 'nats';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { importCaptureFile } from '../../test/import-capture.js';
 import { learnFromStoredTraffic } from '../../test/learn-baselines.js';
+import { NATS_URL, natsAvailable, uniqueNames } from '../../test/nats.js';
 import type { Actor } from '../accounts/actor.js';
 import { permissionsOf } from '../accounts/permissions.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importSource } from '../cli/commands/import.js';
 import { mergeDevices, showDevice, updateDevice } from '../inventory/inventory-service.js';
+import { JetStreamEventBus } from '../scaleout/jetstream-bus.js';
+import { deleteStreams, ensureStreams } from '../scaleout/streams.js';
 import type { VigilDatabase } from '../store/database.js';
 import { getDevices } from '../store/device-store.js';
-import { getAlert, listAlerts } from './alerts-service.js';
+import { type AlertState, getAlert, listAlerts } from './alerts-service.js';
 import { checkAvailability } from './baseline/availability.js';
 import { approveBaselines, editBaselineEntry } from './baseline/baseline-service.js';
+import { type EventBus, InProcessEventBus, type VigilEvents } from './event-bus.js';
 
 const captures = join(import.meta.dirname, '../../test/fixtures/captures');
 const HL7 = join(captures, '04-hl7-mllp.pcap');
@@ -87,7 +92,11 @@ describe.each(DIALECTS)("a merge and the record's alerts on %s", (dialect) => {
     const moving = (await alertsOf(other.id)).length;
 
     // The second "monitor" is the engine's other interface.
-    await mergeDevices(vdb, cliActor, other.id, engine.id);
+    const bus = new InProcessEventBus();
+    const changes: VigilEvents['alert-state-changed'][] = [];
+    bus.subscribe('alert-state-changed', (e) => void changes.push(e));
+    await mergeDevices(vdb, cliActor, other.id, engine.id, { bus });
+    await bus.idle();
 
     const after = await alertsOf(engine.id);
     const stateOf = (rule: string, subject: string) =>
@@ -129,6 +138,17 @@ describe.each(DIALECTS)("a merge and the record's alerts on %s", (dialect) => {
       ownTrafficAlertsResolved: 3,
       notSeenAlertsResolved: 0,
     });
+    // Each resolution is published as a person's resolution is: subscribers (syslog, webhooks) hear of it.
+    const resolvedIds = after.filter((a) => a.state === 'resolved').map((a) => a.id);
+    expect(changes.map((c) => c.alert.id).sort()).toEqual(resolvedIds.sort());
+    for (const c of changes)
+      expect(c).toEqual({
+        alert: expect.objectContaining({ state: 'resolved', deviceId: engine.id, stateReason: c.reason }),
+        from: 'new',
+        to: 'resolved',
+        actor: cliActor.name,
+        reason: expect.stringContaining(`${other.id} was merged into ${engine.id}`),
+      });
   });
 
   it("puts the duplicate's alerts at the record's site, as a site change puts a device's alerts at its new site", async () => {
@@ -201,3 +221,87 @@ describe.each(DIALECTS)("a merge and the record's alerts on %s", (dialect) => {
     });
   });
 });
+
+/** The merge's resolutions on every bus: the in-process one, and NATS JetStream when a server is reachable. */
+const BUSES: [string, () => Promise<EventBus & { close?: () => Promise<void> }>][] = [
+  ['in-process', async () => new InProcessEventBus()],
+];
+let nc: NatsConnection | undefined;
+const names = uniqueNames();
+if (await natsAvailable()) {
+  BUSES.push([
+    'JetStream',
+    async () => {
+      if (!nc) {
+        nc = await connect({ servers: NATS_URL });
+        await ensureStreams(await nc.jetstreamManager(), names);
+      }
+      return new JetStreamEventBus(nc, { prefix: names.prefix, stream: names.eventStream });
+    },
+  ]);
+}
+afterAll(async () => {
+  if (!nc) return;
+  await deleteStreams(await nc.jetstreamManager(), names);
+  await nc.close();
+});
+
+describe.each(DIALECTS.flatMap((d) => BUSES.map(([name, make]) => ({ d, name, make }))))(
+  'a merge publishes the alerts it resolves ($d, $name bus)',
+  ({ d, make }) => {
+    it('alert-state-changed for the device-not-seen it answers, after the commit; nothing when it resolves none', async () => {
+      const vdb = await freshDatabase(d);
+      const bus = await make();
+      try {
+        await importCaptureFile(vdb, HL7);
+        await importCaptureFile(vdb, TELNET);
+        const first = await showDevice(vdb, cliActor, '10.30.0.41');
+        const second = await showDevice(vdb, cliActor, '10.30.0.42');
+        const record = await showDevice(vdb, cliActor, '10.20.0.60');
+        await learnFromStoredTraffic(vdb, 30);
+        await approveBaselines(vdb, cliActor, { device: first.id });
+        await approveBaselines(vdb, cliActor, { device: second.id });
+        await checkAvailability(vdb, cliActor, { hours: 1, now: new Date('2026-11-29T00:55:20Z') });
+        // What a subscriber reads of the alert when the event reaches it: the merge has committed.
+        const heard: { event: VigilEvents['alert-state-changed']; stored: AlertState }[] = [];
+        bus.subscribe('alert-state-changed', async (event) => {
+          heard.push({ event, stored: (await getAlert(vdb, cliActor, event.alert.id)).state });
+        });
+
+        await mergeDevices(vdb, cliActor, first.id, record.id, { bus });
+        await bus.idle();
+
+        const [answered] = (await listAlerts(vdb, cliActor, { deviceId: record.id, rule: 'device-not-seen' }))
+          .items;
+        expect(answered!.state).toBe('resolved');
+        expect(heard).toEqual([
+          {
+            event: {
+              alert: expect.objectContaining({
+                id: answered!.id,
+                rule: 'device-not-seen',
+                deviceId: record.id,
+                state: 'resolved',
+                stateBy: cliActor.name,
+              }),
+              from: 'new',
+              to: 'resolved',
+              actor: cliActor.name,
+              reason: answered!.stateReason,
+            },
+            stored: 'resolved',
+          },
+        ]);
+
+        // Merged later, the second monitor answers nothing: no alert changes, no event.
+        await checkAvailability(vdb, cliActor, { hours: 1, now: new Date('2026-11-29T01:00:00Z') });
+        await mergeDevices(vdb, cliActor, second.id, record.id, { bus });
+        await bus.idle();
+        expect(heard).toHaveLength(1);
+      } finally {
+        await bus.close?.();
+        await vdb.close();
+      }
+    });
+  },
+);

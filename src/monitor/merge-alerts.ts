@@ -3,7 +3,8 @@
  * (`moveDeviceAlerts`): they are put at the record's site, and open alerts the merge itself has made
  * moot are resolved: ones about the two records talking to each other (now the device's own traffic,
  * which the rules never judge again) and a `device-not-seen` the other record's sightings answer. Runs
- * inside the merge's transaction; every resolution is an `alert.state` event and audit entry.
+ * inside the merge's transaction; every resolution is an `alert.state` event and audit entry, and is
+ * published as `alert-state-changed` on the bus once the merge commits.
  */
 import type { Actor } from '../accounts/actor.js';
 import { type AlertRow, alertsOfDevice, resiteDeviceAlerts } from '../store/alert-store.js';
@@ -11,6 +12,7 @@ import { deviceIdsByIp, findBaseline, lastCommunicationOf } from '../store/commu
 import { getDevices } from '../store/device-store.js';
 import type { DbHandle } from '../store/transaction.js';
 import { resolveAlertsFor } from './alerts-service.js';
+import type { EventBus } from './event-bus.js';
 import { DEVICE_NOT_SEEN_DEFAULT_HOURS, DEVICE_NOT_SEEN_RULE } from './rules/device-not-seen.js';
 import { DICOM_UNKNOWN_AE_RULE } from './rules/dicom-unknown-ae.js';
 import { HL7_UNKNOWN_RECEIVER_RULE } from './rules/hl7-unknown-receiver.js';
@@ -46,6 +48,8 @@ export async function settleMergedAlerts(
   actor: Actor,
   merge: { source: string; into: string },
   now: string,
+  /** Where the resolutions are published after the commit (the process's bus unless given). */
+  bus?: EventBus,
 ): Promise<MergeAlertCounts> {
   const devices = new Map((await getDevices(tx, [merge.into, merge.source])).map((d) => [d.id, d]));
   const record = devices.get(merge.into);
@@ -66,6 +70,7 @@ export async function settleMergedAlerts(
       `device merge: ${merge.source} was merged into ${merge.into}, so this is the device's own traffic`,
       now,
       context,
+      bus,
     )
   ).length;
 
@@ -89,6 +94,7 @@ export async function settleMergedAlerts(
       `device merge: with ${merge.source} merged into ${merge.into}, the device was seen ${seen}`,
       now,
       context,
+      bus,
     )
   ).length;
   return { alertsResited, ownTrafficAlertsResolved, notSeenAlertsResolved };
