@@ -38,6 +38,8 @@ export interface ApiHarness {
 export async function apiHarness(
   dialect: TestDialect,
   configOverrides: Record<string, unknown> = {},
+  /** The per-address login throttle; by default one too large to answer 429 in any test. */
+  opts: { throttle?: LoginThrottle } = {},
 ): Promise<ApiHarness> {
   const vdb = await freshDatabase(dialect);
   const config = loadConfig({
@@ -45,7 +47,7 @@ export async function apiHarness(
     flags: { db: 'sqlite::memory:', logLevel: 'silent', ...configOverrides },
   });
   const ctx: AppContext = { config, vdb, log: createLogger('silent') };
-  const app = createApp(ctx, { throttle: new LoginThrottle(10_000) });
+  const app = createApp(ctx, { throttle: opts.throttle ?? new LoginThrottle(10_000) });
 
   const client = (cookie?: string, csrf?: string, bearer?: string): Client => {
     const request = async (

@@ -2,7 +2,17 @@
  * @module Per-address login throttling (a sliding window in memory), on top of the per-account lockout
  * kept in the database. Slows password spraying across many accounts from one address, which the
  * per-account lockout alone would not stop.
+ *
+ * An attempt is counted when it starts, before its password is checked (argon2 takes tens of ms), and
+ * taken back if it was not a failure: attempts sent at the same time then see each other, where counting
+ * failures once verified let any number through while the first ones were still being checked.
  */
+
+/** A login attempt counted against its address; `release` takes it back (it did not fail). */
+export interface LoginAttempt {
+  release(): void;
+}
+
 export class LoginThrottle {
   private readonly attempts = new Map<string, number[]>();
 
@@ -18,11 +28,28 @@ export class LoginThrottle {
     return Math.ceil((recent[0]! + this.windowMs - now) / 1000);
   }
 
-  recordFailure(address: string, now = Date.now()): void {
+  /**
+   * Counts an attempt from `address` now, or answers how many seconds it must wait (the attempts in the
+   * window, failed or still running, have reached the limit). Check and count are one synchronous step,
+   * so two requests cannot both take the last place.
+   */
+  reserve(address: string, now = Date.now()): LoginAttempt | { retryAfter: number } {
+    const wait = this.retryAfter(address, now);
+    if (wait > 0) return { retryAfter: wait };
     const recent = this.recent(address, now);
     recent.push(now);
     this.attempts.set(address, recent);
     if (this.attempts.size > 10_000) this.prune(now);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const times = this.attempts.get(address);
+        const at = times?.indexOf(now) ?? -1;
+        if (at >= 0) times!.splice(at, 1);
+      },
+    };
   }
 
   private recent(address: string, now: number): number[] {

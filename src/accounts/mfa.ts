@@ -97,28 +97,50 @@ function recoveryCodesOf(row: store.UserRow): RecoveryCode[] {
   return row.mfa_recovery ? (JSON.parse(row.mfa_recovery) as RecoveryCode[]) : [];
 }
 
+/** A second factor that matched the account as read: what `claimSecondFactor` then marks used. */
+export type SecondFactor = { method: 'totp'; step: number } | { method: 'recovery-code'; hash: string };
+
 /**
- * Checks a second factor given at login (or to confirm a change): a current TOTP code or an unused
- * recovery code. Returns what to store when it is accepted (the step, or the code marked used), or null.
+ * Checks a second factor given at login (or to confirm a change) against the account as read: a current
+ * TOTP code or an unused recovery code. Writes nothing: the caller claims it (`claimSecondFactor`) in
+ * the transaction that acts on it. Null when it does not match.
  */
-export function checkSecondFactor(
-  row: store.UserRow,
-  code: string,
-  now = Date.now(),
-): { method: 'totp' | 'recovery-code'; patch: Partial<store.UserRow>; recoveryCodesLeft?: number } | null {
+export function checkSecondFactor(row: store.UserRow, code: string, now = Date.now()): SecondFactor | null {
   if (!row.totp_enabled_at || !row.totp_secret) return null;
   const step = acceptedTotpStep(openTotpSecret(row), code, row.totp_last_step, now);
-  if (step !== null) return { method: 'totp', patch: { totp_last_step: step } };
+  if (step !== null) return { method: 'totp', step };
   const hash = hashSecret(normaliseRecoveryCode(code));
-  const codes = recoveryCodesOf(row);
-  const match = codes.find((c) => c.usedAt === null && c.hash === hash);
-  if (!match) return null;
-  match.usedAt = new Date(now).toISOString();
-  return {
-    method: 'recovery-code',
-    patch: { mfa_recovery: JSON.stringify(codes) },
-    recoveryCodesLeft: codes.filter((c) => c.usedAt === null).length,
-  };
+  if (!recoveryCodesOf(row).some((c) => c.usedAt === null && c.hash === hash)) return null;
+  return { method: 'recovery-code', hash };
+}
+
+/**
+ * Marks a checked second factor used, inside the transaction that acts on it, with a conditional
+ * update: of requests running at the same time with one TOTP code or one recovery code, only one gets
+ * it (checking and writing later let two parallel logins both use it). Null when it was used meanwhile;
+ * the caller treats that as a wrong factor and rolls back. For a recovery code, how many are left.
+ */
+export async function claimSecondFactor(
+  tx: DbHandle,
+  userId: string,
+  factor: SecondFactor,
+  now = Date.now(),
+): Promise<{ recoveryCodesLeft?: number } | null> {
+  if (factor.method === 'totp') return (await store.claimTotpStep(tx, userId, factor.step)) ? {} : null;
+  // The codes are one JSON column: compare-and-set it, reading again when another request changed it
+  // (used another code) meanwhile. Each retry follows a change that committed; ten in a row would
+  // take ten parallel uses of this account's codes, and is refused rather than looping on.
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const row = await store.findUserById(tx, userId);
+    if (!row?.mfa_recovery) return null;
+    const codes = recoveryCodesOf(row);
+    const match = codes.find((c) => c.usedAt === null && c.hash === factor.hash);
+    if (!match) return null;
+    match.usedAt = new Date(now).toISOString();
+    if (await store.replaceRecoveryCodes(tx, userId, row.mfa_recovery, JSON.stringify(codes)))
+      return { recoveryCodesLeft: codes.filter((c) => c.usedAt === null).length };
+  }
+  return null;
 }
 
 export interface MfaStatus {
@@ -206,26 +228,37 @@ export async function confirmTotp(
   return { recoveryCodes: codes };
 }
 
-/** Asks for the password and a current second factor, for turning it off or renewing the recovery codes. */
-async function reauthenticateWithFactor(
+/**
+ * Asks for the password and a current second factor, for turning it off or renewing the recovery codes;
+ * then runs `change` in the transaction that claims the factor, so one code makes one change. A factor
+ * used meanwhile (by a request running at the same time) is a wrong one.
+ */
+async function withReauthentication<T>(
   h: DbHandle,
   actor: Actor,
   input: { currentPassword: string; code: string },
   action: string,
   lockout: Lockout,
-): Promise<{ row: store.UserRow; patch: Partial<store.UserRow> }> {
+  change: (tx: DbHandle, row: store.UserRow) => Promise<T>,
+): Promise<T> {
   const row = await ownAccount(h, actor);
   await assertCurrentPassword(h, actor, row, input.currentPassword, action, lockout);
   if (!row.totp_enabled_at) throw conflict('No second factor is on for this account');
-  const second = checkSecondFactor(row, input.code);
-  if (!second) {
-    await recordCredentialFailure(h, actor, row, action, 'wrong second factor', lockout);
-    throw invalidInput(
+  const wrongCode = async (reason: string) => {
+    await recordCredentialFailure(h, actor, row, action, reason, lockout);
+    return invalidInput(
       'The code is wrong: give the current code of the authenticator or an unused recovery code',
       [{ field: 'code', reason: 'not a current code or unused recovery code' }],
     );
-  }
-  return { row, patch: second.patch };
+  };
+  const second = checkSecondFactor(row, input.code);
+  if (!second) throw await wrongCode('wrong second factor');
+  const done = await transaction(h, async (tx) => {
+    if (!(await claimSecondFactor(tx, row.id, second))) return null;
+    return { value: await change(tx, row) };
+  });
+  if (!done) throw await wrongCode('second factor already used');
+  return done.value;
 }
 
 export async function disableOwnMfa(
@@ -234,8 +267,7 @@ export async function disableOwnMfa(
   input: { currentPassword: string; code: string },
   lockout: Lockout,
 ): Promise<void> {
-  const { row } = await reauthenticateWithFactor(h, actor, input, 'user.mfa-disable', lockout);
-  await transaction(h, async (tx) => {
+  await withReauthentication(h, actor, input, 'user.mfa-disable', lockout, async (tx, row) => {
     await store.updateUser(tx, row.id, { ...MFA_OFF, updated_at: nowIso() });
     await appendAudit(tx, {
       actor,
@@ -253,14 +285,9 @@ export async function renewRecoveryCodes(
   input: { currentPassword: string; code: string },
   lockout: Lockout,
 ): Promise<{ recoveryCodes: string[] }> {
-  const { row, patch } = await reauthenticateWithFactor(h, actor, input, 'user.mfa-recovery-codes', lockout);
   const { codes, stored } = newRecoveryCodes();
-  await transaction(h, async (tx) => {
-    await store.updateUser(tx, row.id, {
-      ...patch,
-      mfa_recovery: JSON.stringify(stored),
-      updated_at: nowIso(),
-    });
+  await withReauthentication(h, actor, input, 'user.mfa-recovery-codes', lockout, async (tx, row) => {
+    await store.updateUser(tx, row.id, { mfa_recovery: JSON.stringify(stored), updated_at: nowIso() });
     await appendAudit(tx, {
       actor,
       action: 'user.mfa-recovery-codes',

@@ -61,15 +61,14 @@ export async function recordCredentialFailure(
   lockout: Lockout,
 ): Promise<void> {
   const now = new Date();
-  const failures = row.failed_logins + 1;
-  const lock = failures >= lockout.loginMaxFailures;
-  const lockedUntil = lock ? new Date(now.getTime() + lockout.lockoutMinutes * 60_000).toISOString() : null;
   await transaction(h, async (tx) => {
-    await store.updateUser(tx, row.id, {
-      failed_logins: lock ? 0 : failures,
-      locked_until: lockedUntil ?? row.locked_until,
-      updated_at: now.toISOString(),
+    // Counted in SQL, not from `row` as read: parallel wrong passwords each add one (countFailedLogin).
+    const count = await store.countFailedLogin(tx, row.id, {
+      maxFailures: lockout.loginMaxFailures,
+      lockUntil: new Date(now.getTime() + lockout.lockoutMinutes * 60_000).toISOString(),
+      now: now.toISOString(),
     });
+    const lock = count.outcome === 'locked';
     // A lock ends the sessions too: whoever is guessing at this browser is out.
     const ended = lock ? await store.deleteSessionsOfUser(tx, row.id) : 0;
     await appendAudit(tx, {
@@ -78,8 +77,12 @@ export async function recordCredentialFailure(
       outcome: 'failure',
       target: { type: 'user', id: row.id },
       summary: {
-        reason: lock ? `${reason}; account locked` : reason,
-        ...(lock ? { lockedUntil, sessionsEnded: ended } : {}),
+        reason: lock
+          ? `${reason}; account locked`
+          : count.outcome === 'already-locked'
+            ? `${reason}; account already locked`
+            : reason,
+        ...(lock ? { lockedUntil: count.lockedUntil, sessionsEnded: ended } : {}),
       },
     });
   });

@@ -12,7 +12,7 @@ import { nowIso } from '../store/ids.js';
 import { type DbHandle, transaction } from '../store/transaction.js';
 import type { Actor } from './actor.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { checkSecondFactor } from './mfa.js';
+import { checkSecondFactor, claimSecondFactor, type SecondFactor } from './mfa.js';
 import { burnPasswordCheck, verifyPassword } from './passwords.js';
 import { permissionsOf, type Role } from './permissions.js';
 import { hashSecret, newSecret } from './secrets.js';
@@ -45,6 +45,17 @@ export const ANONYMOUS = '(anonymous)';
 
 const FAILED = 'Invalid username or password, or the account is locked or disabled';
 
+/** A sign-in refused inside its success transaction (which then rolls back), and why. */
+class Refused extends Error {
+  constructor(
+    readonly reason: string,
+    /** Whether it counts towards the lockout, as a wrong password or second factor does. */
+    readonly counts: boolean,
+  ) {
+    super(reason);
+  }
+}
+
 export async function login(
   h: DbHandle,
   config: SessionConfig,
@@ -52,20 +63,56 @@ export async function login(
   req: LoginRequest,
 ): Promise<LoginResult> {
   const address = req.ip ?? 'unknown';
-  const wait = throttle.retryAfter(address);
-  if (wait > 0) {
-    throw new VigilError('rate_limited', `Too many failed logins from this address; try again in ${wait} s`, {
-      retryAfter: wait,
-    });
+  // Counted now, before the password is checked, so parallel attempts from one address see each other;
+  // taken back unless the attempt fails (login-throttle.ts).
+  const attempt = throttle.reserve(address);
+  if ('retryAfter' in attempt) {
+    throw new VigilError(
+      'rate_limited',
+      `Too many failed logins from this address; try again in ${attempt.retryAfter} s`,
+      { retryAfter: attempt.retryAfter },
+    );
   }
+  let failed = false;
+  try {
+    return await signIn(h, config, req, () => {
+      failed = true;
+    });
+  } finally {
+    if (!failed) attempt.release();
+  }
+}
+
+async function signIn(
+  h: DbHandle,
+  config: SessionConfig,
+  req: LoginRequest,
+  markFailed: () => void,
+): Promise<LoginResult> {
   const row = await store.findUserByName(h, req.username);
   const now = new Date();
   const nowS = now.toISOString();
 
-  const fail = async (reason: string, patch?: Partial<store.UserRow>) => {
-    throttle.recordFailure(address);
+  /** Audits a failure; `counts`: a wrong password or second factor, counted towards the lockout. */
+  const fail = async (reason: string, counts = false): Promise<never> => {
+    markFailed();
     await transaction(h, async (tx) => {
-      if (row && patch) await store.updateUser(tx, row.id, patch);
+      let lockedUntil: string | undefined;
+      if (row && counts) {
+        // Counted in SQL, not from `row` as read: parallel wrong passwords each add one (countFailedLogin).
+        const count = await store.countFailedLogin(tx, row.id, {
+          maxFailures: config.loginMaxFailures,
+          lockUntil: new Date(now.getTime() + config.lockoutMinutes * 60_000).toISOString(),
+          now: nowS,
+        });
+        if (count.outcome === 'locked') {
+          lockedUntil = count.lockedUntil;
+          reason = `${reason}; account locked`;
+        } else if (count.outcome === 'already-locked') {
+          // Locked by a failure running at the same time: this one is refused as any on a locked account.
+          reason = 'account locked';
+        }
+      }
       // Nobody is authenticated yet: the typed name is not an actor (it could be forged text, e.g.
       // "cli:root" or a newline). A real account is named by its stored name and id; an unknown name is
       // not kept at all, as it is often a password typed into the wrong field.
@@ -77,7 +124,7 @@ export async function login(
         summary: {
           reason,
           ...(row ? { username: row.username } : {}),
-          ...(patch?.locked_until ? { lockedUntil: patch.locked_until } : {}),
+          ...(lockedUntil ? { lockedUntil } : {}),
         },
       });
     });
@@ -102,19 +149,8 @@ export async function login(
     return fail('single sign-on account');
   }
   // A wrong password or second factor counts towards the lockout.
-  const failWith = (reason: string) => {
-    const failures = row.failed_logins + 1;
-    const lock = failures >= config.loginMaxFailures;
-    return fail(lock ? `${reason}; account locked` : reason, {
-      failed_logins: lock ? 0 : failures,
-      locked_until: lock
-        ? new Date(now.getTime() + config.lockoutMinutes * 60_000).toISOString()
-        : row.locked_until,
-      updated_at: nowS,
-    });
-  };
-  if (!(await verifyPassword(row.password_hash, req.password))) return failWith('wrong password');
-  let secondFactor: ReturnType<typeof checkSecondFactor> = null;
+  if (!(await verifyPassword(row.password_hash, req.password))) return fail('wrong password', true);
+  let secondFactor: SecondFactor | null = null;
   if (row.totp_enabled_at) {
     // Asked only once the password is right, as a second step of the same form.
     if (!req.otp?.trim())
@@ -123,35 +159,38 @@ export async function login(
         'This account signs in with a second factor: enter the code from your authenticator app, or a recovery code',
       );
     secondFactor = checkSecondFactor(row, req.otp, now.getTime());
-    if (!secondFactor) return failWith('wrong second factor');
+    if (!secondFactor) return fail('wrong second factor', true);
   }
 
-  return transaction(h, async (tx) => {
-    await store.updateUser(tx, row.id, {
-      ...secondFactor?.patch,
-      failed_logins: 0,
-      locked_until: null,
-      last_login_at: nowS,
-      updated_at: nowS,
+  try {
+    return await transaction(h, async (tx) => {
+      // Both conditional, checked again here against what parallel requests did since `row` was read.
+      const claimed = secondFactor ? await claimSecondFactor(tx, row.id, secondFactor, now.getTime()) : {};
+      if (!claimed) throw new Refused('second factor already used', true);
+      if (!(await store.recordSignIn(tx, row.id, nowS)))
+        throw new Refused('account locked or disabled', false);
+      const session = await openSession(tx, config, row.id, { ...req, now });
+      await appendAudit(tx, {
+        actor: { kind: 'user', name: row.username, ip: req.ip },
+        action: 'auth.login',
+        target: { type: 'user', id: row.id },
+        ...(secondFactor
+          ? {
+              summary: {
+                secondFactor: secondFactor.method,
+                ...(claimed.recoveryCodesLeft !== undefined
+                  ? { recoveryCodesLeft: claimed.recoveryCodesLeft }
+                  : {}),
+              },
+            }
+          : {}),
+      });
+      return { ...session, user: toUser({ ...row, last_login_at: nowS, locked_until: null }) };
     });
-    const session = await openSession(tx, config, row.id, { ...req, now });
-    await appendAudit(tx, {
-      actor: { kind: 'user', name: row.username, ip: req.ip },
-      action: 'auth.login',
-      target: { type: 'user', id: row.id },
-      ...(secondFactor
-        ? {
-            summary: {
-              secondFactor: secondFactor.method,
-              ...(secondFactor.recoveryCodesLeft !== undefined
-                ? { recoveryCodesLeft: secondFactor.recoveryCodesLeft }
-                : {}),
-            },
-          }
-        : {}),
-    });
-    return { ...session, user: toUser({ ...row, last_login_at: nowS, locked_until: null }) };
-  });
+  } catch (e) {
+    if (e instanceof Refused) return fail(e.reason, e.counts);
+    throw e;
+  }
 }
 
 /**

@@ -25,6 +25,32 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ port: 2222, host: '0.0.0.0', logLevel: 'warn' });
   });
 
+  it('trustProxy counts the reverse proxies in front: false none, true one, or a number', () => {
+    const hops = (v: string | undefined) => loadConfig({ env: { VIGIL_TRUST_PROXY: v } }).trustProxy;
+    expect(hops(undefined)).toBe(0);
+    expect([hops('false'), hops('0'), hops('true'), hops('1'), hops('2'), hops(' 3 ')]).toEqual([
+      0, 0, 1, 1, 2, 3,
+    ]);
+    // A JSON config file gives a boolean or a number.
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+    const file = join(dir, 'vigil.json');
+    writeFileSync(file, JSON.stringify({ trustProxy: true }));
+    expect(loadConfig({ env: {}, file }).trustProxy).toBe(1);
+    writeFileSync(file, JSON.stringify({ trustProxy: 2 }));
+    expect(loadConfig({ env: {}, file }).trustProxy).toBe(2);
+    for (const bad of ['17', '-1', '1.5', 'two'])
+      expect(() => hops(bad)).toThrow(
+        expect.objectContaining({
+          issues: [
+            expect.objectContaining({
+              field: 'trustProxy (VIGIL_TRUST_PROXY)',
+              reason: expect.stringMatching(/how many proxies/),
+            }),
+          ],
+        }),
+      );
+  });
+
   it('refuses to start with every bad value listed', () => {
     let err: unknown;
     try {

@@ -67,6 +67,24 @@ const roleMap = z
   ])
   .pipe(z.record(z.string().min(1), z.enum(['admin', 'security-officer', 'clinical-engineer', 'auditor'])));
 const positiveInt = z.coerce.number().int().positive();
+
+const MAX_PROXY_HOPS = 16;
+/**
+ * How many reverse proxies in front of Vigil append the address they received to X-Forwarded-For:
+ * false (0, none: the header is ignored), true (one) or a count, as a number or its digits.
+ */
+const proxyHops = z.union([z.boolean(), z.number(), z.string()]).transform((v, ctx) => {
+  const asBool = typeof v === 'string' && !/^\s*\d+\s*$/.test(v) ? z.stringbool().safeParse(v) : undefined;
+  const n = typeof v === 'boolean' ? Number(v) : asBool?.success ? Number(asBool.data) : Number(v);
+  if (asBool?.success === false || !Number.isInteger(n) || n < 0 || n > MAX_PROXY_HOPS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be true, false or how many proxies append to X-Forwarded-For (0 to ${MAX_PROXY_HOPS})`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
 /** An age X25519 public key (`age1…`); the message names the value, unless it is a secret key. */
 const ageRecipient = z.string().check((ctx) => {
   const problem = ageRecipientProblem(ctx.value);
@@ -196,8 +214,8 @@ export const CONFIG_OPTIONS = {
   },
   trustProxy: {
     env: 'VIGIL_TRUST_PROXY',
-    schema: z.stringbool().default(false),
-    doc: 'Take the client address from X-Forwarded-For (only behind a reverse proxy you run)',
+    schema: proxyHops.default(0),
+    doc: 'Take the client address from X-Forwarded-For, counting this many reverse proxies you run from its right end (true: one; false: ignore the header)',
   },
   auditRetentionYears: {
     env: 'VIGIL_AUDIT_RETENTION_YEARS',

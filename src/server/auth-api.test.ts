@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness, TEST_PASSWORD } from '../../test/api-harness.js';
 import { DIALECTS } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { LoginThrottle } from '../accounts/login-throttle.js';
+import { createUser } from '../accounts/users.js';
+import { listAudit } from '../audit/audit-log.js';
 
 describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
   let h: ApiHarness;
@@ -310,5 +314,61 @@ describe('request size', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe.each(DIALECTS)('sign-in behind a reverse proxy, attempts in parallel, on %s', (dialect) => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await apiHarness(
+      dialect,
+      { trustProxy: true, loginMaxFailures: 5 },
+      { throttle: new LoginThrottle(8, 60_000) },
+    );
+  });
+  afterAll(async () => h?.close());
+
+  /** A login through nginx: the client's own X-Forwarded-For, then the address nginx appended. */
+  const loginVia = (forwardedFor: string, username: string, password: string) =>
+    h.anonymous.request(
+      'POST',
+      '/api/v1/auth/login',
+      { username, password },
+      { 'x-forwarded-for': forwardedFor },
+    );
+
+  it('parallel wrong passwords from one address get 429 at its limit and lock the account', async () => {
+    await createUser(h.ctx.vdb, cliActor, {
+      username: 'ward.nurse',
+      role: 'auditor',
+      password: TEST_PASSWORD,
+    });
+    // The client claims to be 10.0.0.1; nginx appended the address it really came from.
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        loginVia('10.0.0.1, 203.0.113.7', 'ward.nurse', `guess number ${i}`),
+      ),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array<number>(8).fill(401), ...Array<number>(4).fill(429)]);
+    expect(Number(responses.find((r) => r.status === 429)!.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Locked: the right password from another address is refused as well.
+    expect((await loginVia('198.51.100.9', 'ward.nurse', TEST_PASSWORD)).status).toBe(401);
+    const entries = (await listAudit(h.ctx.vdb, { action: 'auth.login' })).filter(
+      (e) => e.outcome === 'failure',
+    );
+    expect(entries).toHaveLength(9);
+    expect(entries.map((e) => e.ip).sort()).toEqual([
+      '198.51.100.9',
+      ...Array<string>(8).fill('203.0.113.7'),
+    ]);
+  });
+
+  it('keeps a forged or malformed forwarded address out of the audit log', async () => {
+    const res = await loginVia('admin-workstation-IT (10.0.0.1)', 'test-auditor', TEST_PASSWORD);
+    expect(res.status).toBe(200);
+    const [entry] = await listAudit(h.ctx.vdb, { action: 'auth.login' });
+    // Not an address: the socket's is used, and app.request() has none.
+    expect(entry).toMatchObject({ actor: 'test-auditor', outcome: 'success', ip: null });
   });
 });

@@ -3,6 +3,7 @@
  * Cookie sessions must send the session's CSRF token in `X-CSRF-Token` on every state-changing request;
  * bearer tokens are not sent automatically by browsers, so they need none.
  */
+import { isIP } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -19,11 +20,23 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * The client's address from X-Forwarded-For behind `hops` reverse proxies of one's own, or undefined.
+ * Each proxy appends the address it received the request from, so entries on the left are whatever
+ * the client sent itself: the entry `hops` from the right end is the one the outermost trusted proxy
+ * wrote. It must be an IP address (it keys the login throttle and goes into the audit log); a shorter
+ * header than the proxies would make, or anything else, gives undefined.
+ */
+export function forwardedClient(header: string | undefined, hops: number): string | undefined {
+  if (!header || hops < 1) return undefined;
+  const entries = header.split(',').map((e) => e.trim());
+  const entry = entries[entries.length - hops];
+  return entry && isIP(entry) ? entry : undefined;
+}
+
 export function clientIp<E extends AppEnv>(c: Context<E>): string | undefined {
-  if (c.get('ctx').config.trustProxy) {
-    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (fwd) return fwd;
-  }
+  const forwarded = forwardedClient(c.req.header('x-forwarded-for'), c.get('ctx').config.trustProxy);
+  if (forwarded) return forwarded;
   try {
     return getConnInfo(c).remote.address;
   } catch {

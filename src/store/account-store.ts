@@ -72,6 +72,92 @@ export async function updateUser(h: DbHandle, id: string, patch: Partial<UserRow
   await h.db.updateTable('users').set(patch).where('id', '=', id).execute();
 }
 
+/** What counting one failed sign-in did to the account (countFailedLogin). */
+export type FailedLoginCount =
+  | { outcome: 'counted'; failures: number }
+  | { outcome: 'locked'; lockedUntil: string }
+  /** Locked meanwhile (by a failure running at the same time), or gone: nothing was changed. */
+  | { outcome: 'already-locked' };
+
+/**
+ * Counts a wrong password or second factor against an account in one statement, so that failures
+ * running at the same time each add one (reading the count with the row and writing it back plus one
+ * let 40 parallel failures all write 1). The failure that reaches `maxFailures` locks the account until
+ * `lockUntil` and starts the count again, in the same statement; a failure that finds the account
+ * locked changes nothing.
+ */
+export async function countFailedLogin(
+  h: DbHandle,
+  id: string,
+  opts: { maxFailures: number; lockUntil: string; now: string },
+): Promise<FailedLoginCount> {
+  const reaches = sql<boolean>`failed_logins + 1 >= ${opts.maxFailures}`;
+  const r = await h.db
+    .updateTable('users')
+    .set({
+      // Both read the row as it was before this statement (SQL evaluates every SET against the old row).
+      failed_logins: sql<number>`CASE WHEN ${reaches} THEN 0 ELSE failed_logins + 1 END`,
+      locked_until: sql<string | null>`CASE WHEN ${reaches} THEN ${opts.lockUntil} ELSE locked_until END`,
+      updated_at: opts.now,
+    })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', opts.now)]))
+    .returning(['failed_logins', 'locked_until'])
+    .executeTakeFirst();
+  if (!r) return { outcome: 'already-locked' };
+  if (r.locked_until === opts.lockUntil && Number(r.failed_logins) === 0)
+    return { outcome: 'locked', lockedUntil: opts.lockUntil };
+  return { outcome: 'counted', failures: Number(r.failed_logins) };
+}
+
+/**
+ * Records a successful sign-in (the failure count starts again), unless the account was disabled or
+ * locked since it was read (a failure running at the same time): false then, and nothing changed.
+ */
+export async function recordSignIn(h: DbHandle, id: string, now: string): Promise<boolean> {
+  const r = await h.db
+    .updateTable('users')
+    .set({ failed_logins: 0, locked_until: null, last_login_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('disabled', '=', 0)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Marks TOTP time step `step` used, unless it or a later one already is (a request running at the same
+ * time with the same code): false then. So one code signs in once however many requests carry it.
+ */
+export async function claimTotpStep(h: DbHandle, id: string, step: number): Promise<boolean> {
+  const r = await h.db
+    .updateTable('users')
+    .set({ totp_last_step: step })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Replaces an account's recovery codes (the stored JSON) with `to` only if they are still `from`: false
+ * when another request changed them meanwhile (marked a code used), so the caller reads them again.
+ */
+export async function replaceRecoveryCodes(
+  h: DbHandle,
+  id: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  const r = await h.db
+    .updateTable('users')
+    .set({ mfa_recovery: to })
+    .where('id', '=', id)
+    .where('mfa_recovery', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function insertSession(h: DbHandle, row: SessionRow): Promise<void> {
   await h.db.insertInto('sessions').values(row).execute();
 }
