@@ -41,6 +41,7 @@ import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
 import { TcpTracker } from '../flows/tcp-tracker.js';
 import { UdpFlows } from '../flows/udp-flows.js';
 import { dicomAnyAeTitleFinding, isProbeAeTitle } from './dicom-any-ae.js';
+import { AcceptedCalledTitles } from './dicom-called-titles.js';
 import { equipmentHintValue } from './dicom-equipment.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
@@ -259,6 +260,8 @@ export class CaptureAnalyzer implements TcpConsumer {
   /** DICOM associations since the last snapshot, and the one each connection is negotiating. */
   private dicomAssociations: DicomAssociationObservation[] = [];
   private readonly associationOf = new WeakMap<TcpConnection, DicomAssociationObservation>();
+  /** Called AE titles each SCP accepted: which are its own is settled when results are taken. */
+  private readonly calledTitles = new AcceptedCalledTitles();
   private readonly udpFlows = new UdpFlows({ onClose: (f) => this.flows.udp(f) });
 
   /** `evidenceSource`: `live` when a sensor captures from an interface (see `vigil sensor`). */
@@ -344,6 +347,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.tracker.finish();
     this.udpFlows.finish();
     this.failedLogins.flush(this.hosts);
+    this.settleCalledTitles();
     const { hosts, findings } = this.hosts.finish();
     return {
       hosts: hosts.map((h) => fingerprintHost(h)),
@@ -351,6 +355,16 @@ export class CaptureAnalyzer implements TcpConsumer {
       flows: this.flows.finish(this.file),
       ...(this.dicomAssociations.length ? { dicomAssociations: this.dicomAssociations } : {}),
     };
+  }
+
+  /** Each SCP's own AE titles, known only once all its accepts were seen (dicom-called-titles.ts). */
+  private settleCalledTitles(): void {
+    for (const s of this.calledTitles.settle()) {
+      const server = this.hosts.ip(s.ip);
+      const d = server.dicomProfile();
+      for (const title of s.own) HostBuilder.addTo(d.aeTitles, title);
+      for (const o of s.others) server.addHint('dicom.acceptedAeTitle', o.title, o.evidence);
+    }
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -369,6 +383,7 @@ export class CaptureAnalyzer implements TcpConsumer {
       this.udpFlows.finish();
     }
     this.failedLogins.flush(this.hosts);
+    this.settleCalledTitles();
     const { hosts, findings } = this.hosts.snapshot(opts.all);
     const flows = this.flows.finish(this.file, this.evidenceSource);
     this.flows = new FlowSummaries(isHostAddress);
@@ -1131,7 +1146,16 @@ export class CaptureAnalyzer implements TcpConsumer {
             }),
             host: { ip: conn.serverIp },
           });
-        } else HostBuilder.addTo(d.aeTitles, e.calledAeTitle);
+        } else {
+          const f = this.calledTitles.accepted({
+            server: conn.serverIp,
+            port,
+            client: conn.clientIp,
+            calledAeTitle: called,
+            evidence: ev(`A-ASSOCIATE-AC to called AE title "${called.trim()}"`),
+          });
+          if (f) this.hosts.finding({ ...f, host: { ip: conn.serverIp } });
+        }
         d.implementationClassUid ??= e.implementationClassUid ?? null;
         d.implementationVersionName ??= e.implementationVersionName ?? null;
         if (e.implementationVersionName) {
