@@ -29,6 +29,7 @@ import {
   MqttStreamDissector,
 } from '../dissect/mqtt.js';
 import type { PayloadPhi } from '../dissect/payload-phi.js';
+import { serverProduct } from '../dissect/product-tokens.js';
 import { type SmbEvent, SmbStreamDissector } from '../dissect/smb.js';
 import { parseSnmp } from '../dissect/snmp.js';
 import { type SshEvent, SshStreamDissector } from '../dissect/ssh.js';
@@ -759,10 +760,17 @@ export class CaptureAnalyzer implements TcpConsumer {
             ? h.request.target.slice(0, 100)
             : undefined;
         } else if (h.type === 'response') {
+          // `Server: SimpleHTTP/0.6 Python/3.11.2` names SimpleHTTP 0.6; the whole value is the hint below.
+          const software = h.response.server === undefined ? null : serverProduct(h.response.server);
           server.service(
             port,
             'tcp',
-            { protocol: 'http', encrypted: false, product: h.response.server ?? null },
+            {
+              protocol: 'http',
+              encrypted: false,
+              product: software?.name ?? null,
+              version: software?.version ?? null,
+            },
             ev('HTTP response'),
           );
           if (st.pendingBasic) {
