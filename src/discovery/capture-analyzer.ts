@@ -281,6 +281,8 @@ export class CaptureAnalyzer implements TcpConsumer {
     const h = this.sourceHost(d);
     if (h !== null) {
       h.talked = true;
+      // Made once per host (and again only for an earlier packet read out of order).
+      if (p.time < h.firstSeen) h.firstEvidence = this.evidence('first packet from this host');
       h.seen(p.time);
     }
     if (d.outcome !== 'transport') return;
@@ -457,6 +459,8 @@ export class CaptureAnalyzer implements TcpConsumer {
     if (m.op === 'request' && m.clientMac) {
       const h = this.hosts.mac(m.clientMac);
       h.talked = true;
+      // Before it has an address, a DHCP client's first packet is its request (from 0.0.0.0).
+      if (this.packetTime < h.firstSeen) h.firstEvidence = this.evidence('first packet from this host');
       h.seen(this.packetTime);
       h.protocols.add('dhcp');
       if (m.hostname) {
