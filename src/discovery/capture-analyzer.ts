@@ -838,6 +838,16 @@ export class CaptureAnalyzer implements TcpConsumer {
             },
             ev('SSH banner'),
           );
+          // `SSH-1.99-` (or `SSH-1.x-`): the server still speaks SSH protocol 1 (RFC 4253 §5.1), broken
+          // by design (CRC-32 integrity, session hijacking); a client's 1.99 says nothing of the server.
+          if (s.banner.protoVersion.startsWith('1.'))
+            this.finding(
+              'insecure-protocol',
+              conn.serverIp,
+              `ssh-v1:${port}`,
+              ev(`SSH server announces protocol ${s.banner.protoVersion}: SSH-1 accepted`),
+              { protocol: 'ssh', port, protoVersion: s.banner.protoVersion },
+            );
         }
         return;
       }
