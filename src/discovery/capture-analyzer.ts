@@ -29,6 +29,7 @@ import {
   MqttStreamDissector,
 } from '../dissect/mqtt.js';
 import type { PayloadPhi } from '../dissect/payload-phi.js';
+import { serverProduct } from '../dissect/product-tokens.js';
 import { type SmbEvent, SmbStreamDissector } from '../dissect/smb.js';
 import { parseSnmp } from '../dissect/snmp.js';
 import { type SshEvent, SshStreamDissector } from '../dissect/ssh.js';
@@ -41,6 +42,7 @@ import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
 import { TcpTracker } from '../flows/tcp-tracker.js';
 import { UdpFlows } from '../flows/udp-flows.js';
 import { dicomAnyAeTitleFinding, isProbeAeTitle } from './dicom-any-ae.js';
+import { AcceptedCalledTitles } from './dicom-called-titles.js';
 import { equipmentHintValue } from './dicom-equipment.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
@@ -259,6 +261,8 @@ export class CaptureAnalyzer implements TcpConsumer {
   /** DICOM associations since the last snapshot, and the one each connection is negotiating. */
   private dicomAssociations: DicomAssociationObservation[] = [];
   private readonly associationOf = new WeakMap<TcpConnection, DicomAssociationObservation>();
+  /** Called AE titles each SCP accepted: which are its own is settled when results are taken. */
+  private readonly calledTitles = new AcceptedCalledTitles();
   private readonly udpFlows = new UdpFlows({ onClose: (f) => this.flows.udp(f) });
 
   /** `evidenceSource`: `live` when a sensor captures from an interface (see `vigil sensor`). */
@@ -277,6 +281,8 @@ export class CaptureAnalyzer implements TcpConsumer {
     const h = this.sourceHost(d);
     if (h !== null) {
       h.talked = true;
+      // Made once per host (and again only for an earlier packet read out of order).
+      if (p.time < h.firstSeen) h.firstEvidence = this.evidence('first packet from this host');
       h.seen(p.time);
     }
     if (d.outcome !== 'transport') return;
@@ -344,6 +350,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.tracker.finish();
     this.udpFlows.finish();
     this.failedLogins.flush(this.hosts);
+    this.settleCalledTitles();
     const { hosts, findings } = this.hosts.finish();
     return {
       hosts: hosts.map((h) => fingerprintHost(h)),
@@ -351,6 +358,16 @@ export class CaptureAnalyzer implements TcpConsumer {
       flows: this.flows.finish(this.file),
       ...(this.dicomAssociations.length ? { dicomAssociations: this.dicomAssociations } : {}),
     };
+  }
+
+  /** Each SCP's own AE titles, known only once all its accepts were seen (dicom-called-titles.ts). */
+  private settleCalledTitles(): void {
+    for (const s of this.calledTitles.settle()) {
+      const server = this.hosts.ip(s.ip);
+      const d = server.dicomProfile();
+      for (const title of s.own) HostBuilder.addTo(d.aeTitles, title);
+      for (const o of s.others) server.addHint('dicom.acceptedAeTitle', o.title, o.evidence);
+    }
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -369,6 +386,7 @@ export class CaptureAnalyzer implements TcpConsumer {
       this.udpFlows.finish();
     }
     this.failedLogins.flush(this.hosts);
+    this.settleCalledTitles();
     const { hosts, findings } = this.hosts.snapshot(opts.all);
     const flows = this.flows.finish(this.file, this.evidenceSource);
     this.flows = new FlowSummaries(isHostAddress);
@@ -441,6 +459,8 @@ export class CaptureAnalyzer implements TcpConsumer {
     if (m.op === 'request' && m.clientMac) {
       const h = this.hosts.mac(m.clientMac);
       h.talked = true;
+      // Before it has an address, a DHCP client's first packet is its request (from 0.0.0.0).
+      if (this.packetTime < h.firstSeen) h.firstEvidence = this.evidence('first packet from this host');
       h.seen(this.packetTime);
       h.protocols.add('dhcp');
       if (m.hostname) {
@@ -744,10 +764,17 @@ export class CaptureAnalyzer implements TcpConsumer {
             ? h.request.target.slice(0, 100)
             : undefined;
         } else if (h.type === 'response') {
+          // `Server: SimpleHTTP/0.6 Python/3.11.2` names SimpleHTTP 0.6; the whole value is the hint below.
+          const software = h.response.server === undefined ? null : serverProduct(h.response.server);
           server.service(
             port,
             'tcp',
-            { protocol: 'http', encrypted: false, product: h.response.server ?? null },
+            {
+              protocol: 'http',
+              encrypted: false,
+              product: software?.name ?? null,
+              version: software?.version ?? null,
+            },
             ev('HTTP response'),
           );
           if (st.pendingBasic) {
@@ -823,6 +850,16 @@ export class CaptureAnalyzer implements TcpConsumer {
             },
             ev('SSH banner'),
           );
+          // `SSH-1.99-` (or `SSH-1.x-`): the server still speaks SSH protocol 1 (RFC 4253 §5.1), broken
+          // by design (CRC-32 integrity, session hijacking); a client's 1.99 says nothing of the server.
+          if (s.banner.protoVersion.startsWith('1.'))
+            this.finding(
+              'insecure-protocol',
+              conn.serverIp,
+              `ssh-v1:${port}`,
+              ev(`SSH server announces protocol ${s.banner.protoVersion}: SSH-1 accepted`),
+              { protocol: 'ssh', port, protoVersion: s.banner.protoVersion },
+            );
         }
         return;
       }
@@ -1156,7 +1193,16 @@ export class CaptureAnalyzer implements TcpConsumer {
             }),
             host: { ip: conn.serverIp },
           });
-        } else HostBuilder.addTo(d.aeTitles, e.calledAeTitle);
+        } else {
+          const f = this.calledTitles.accepted({
+            server: conn.serverIp,
+            port,
+            client: conn.clientIp,
+            calledAeTitle: called,
+            evidence: ev(`A-ASSOCIATE-AC to called AE title "${called.trim()}"`),
+          });
+          if (f) this.hosts.finding({ ...f, host: { ip: conn.serverIp } });
+        }
         d.implementationClassUid ??= e.implementationClassUid ?? null;
         d.implementationVersionName ??= e.implementationVersionName ?? null;
         if (e.implementationVersionName) {

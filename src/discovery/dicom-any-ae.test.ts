@@ -59,11 +59,34 @@ describe('dicom-any-ae-title from a capture', () => {
     expect(probe('10.20.0.11')).toEqual(['ANY-SCP']);
   });
 
-  it('02: associations under real AE titles raise no finding and keep those titles', async () => {
+  it('02: a PACS accepting calls to PACS_MAIN and NOT_A_PACS may accept any title; NOT_A_PACS is not its own', async () => {
     const r = await analyzeCapture(fixture('captures/02-dicom-cleartext.pcap'), { file: '02.pcap' });
-    expect(anyAe(r)).toEqual([]);
-    const pacs = r.hosts.find((h) => h.ips.includes('10.20.0.10'))!;
-    expect(pacs.dicom?.aeTitles).toContain('PACS_MAIN');
+    // tshark: frame 8 "A-ASSOCIATE accept CT_RHAPSODE01 <-- PACS_MAIN" (also 42, 110, 530 from the MR and
+    // the ECG cart); frame 871 "A-ASSOCIATE accept WRONG_AE <-- NOT_A_PACS" (storescp checks no called title).
+    expect(anyAe(r)).toEqual([
+      { type: 'insecure-protocol', ip: '10.20.0.10', subject: 'dicom-any-ae-title:104', packet: 871 },
+    ]);
+    const f = r.findings.find((x) => x.subject === 'dicom-any-ae-title:104')!;
+    expect(f.details).toEqual({
+      protocol: 'dicom',
+      port: 104,
+      detection: 'several-called-titles',
+      calledAeTitles: ['PACS_MAIN', 'NOT_A_PACS'],
+    });
+    expect(f.evidence.connection).toMatch(/^10\.20\.0\.50:\d+ → 10\.20\.0\.10:104\/tcp$/);
+    expect(f.evidence.summary).toContain(
+      '(packet 8): 10.20.0.10:104 accepted associations addressed to PACS_MAIN and NOT_A_PACS: it may accept any called AE title',
+    );
+    const host = (ip: string) => r.hosts.find((h) => h.ips.includes(ip))!;
+    // Three modalities called PACS_MAIN, one workstation NOT_A_PACS once.
+    expect(host('10.20.0.10').dicom?.aeTitles).toEqual(['PACS_MAIN']);
+    expect(
+      host('10.20.0.10')
+        .hints.filter((h) => h.kind === 'dicom.acceptedAeTitle')
+        .map((h) => [h.value, h.evidence.packet]),
+    ).toEqual([['NOT_A_PACS', 871]]);
+    // Orthanc, called ORTHANC only, keeps it and raises nothing.
+    expect(host('10.20.0.11').dicom?.aeTitles).toEqual(['ORTHANC']);
     expect(r.hosts.flatMap((h) => h.hints).filter((h) => h.kind === 'dicom.probeAeTitle')).toEqual([]);
   });
 });

@@ -5,6 +5,8 @@
  * - nmap's dicom-ping verdict `Any AET is accepted (Insecure)` (it asks with the called title `ANY-SCP`);
  * - in a capture, an A-ASSOCIATE-AC answering an A-ASSOCIATE-RQ whose called AE title is a generic probe
  *   title (dcmtk's and nmap's defaults), which an SCP that checks the called title rejects.
+ * - in a capture, one SCP (address and port) accepting associations addressed to two or more different
+ *   called AE titles: it may accept any (dicom-called-titles.ts), a weaker sign, raised one level lower.
  * The probe titles are no device's own: sources record them as hint `dicom.probeAeTitle`, never as an AE
  * title of the host.
  * @see DICOM PS3.8 §9.3.2 A-ASSOCIATE-RQ (Called-AE-title), §9.3.3 A-ASSOCIATE-AC, §9.3.4 A-ASSOCIATE-RJ
@@ -25,14 +27,28 @@ export const isProbeAeTitle = (aeTitle: string): boolean => PROBE_AE_TITLES.has(
 export const isAnyAeTitlePing = (config: string | null | undefined): boolean =>
   /Any AET is accepted/i.test(config ?? '');
 
+export type AnyAeTitleDetection = 'association' | 'dicom-ping' | 'several-called-titles';
+
+/**
+ * Several accepted called titles are a weaker sign than an accepted probe title or nmap's verdict: a PACS
+ * may legitimately answer to a storage and a query title. Such a finding is one severity level lower.
+ */
+export const isInferredAnyAeTitle = (details: Record<string, unknown>): boolean =>
+  details['detection'] === 'several-called-titles';
+
 /** The finding, without its host: the caller names the server as its source does (IP, MAC). */
 export function dicomAnyAeTitleFinding(a: {
   port: number;
   evidence: Evidence;
-  /** `association`: an A-ASSOCIATE-AC seen in a capture; `dicom-ping`: nmap's verdict. */
-  detection: 'association' | 'dicom-ping';
+  /**
+   * `association`: an A-ASSOCIATE-AC to a probe title seen in a capture; `dicom-ping`: nmap's verdict;
+   * `several-called-titles`: ACs to different called titles in a capture.
+   */
+  detection: AnyAeTitleDetection;
   /** The probe title the SCP accepted, when the source saw it. */
   calledAeTitle?: string;
+  /** The different called titles the SCP accepted (`several-called-titles`), first accepted first. */
+  calledAeTitles?: readonly string[];
 }): Omit<FindingObservation, 'host'> {
   return {
     type: 'insecure-protocol',
@@ -43,6 +59,7 @@ export function dicomAnyAeTitleFinding(a: {
       port: a.port,
       detection: a.detection,
       ...(a.calledAeTitle !== undefined ? { calledAeTitle: a.calledAeTitle.trim() } : {}),
+      ...(a.calledAeTitles !== undefined ? { calledAeTitles: [...a.calledAeTitles] } : {}),
     },
   };
 }

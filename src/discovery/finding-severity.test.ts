@@ -22,4 +22,12 @@ describe('finding severity', () => {
     expect(findingSeverity('certificate-problem', office, { expired: true })).toBe('medium');
     expect(findingTitle('weak-tls', 'tls:TLSv1.0')).toBe('Weak TLS version or cipher suite (tls:TLSv1.0)');
   });
+
+  it('puts a DICOM SCP seen accepting several called titles one level below a confirmed any-AE-title SCP', () => {
+    const pacs = { criticality: 'non-clinical', ephi: true };
+    expect(findingSeverity('insecure-protocol', office, { detection: 'several-called-titles' })).toBe('low');
+    expect(findingSeverity('insecure-protocol', pacs, { detection: 'several-called-titles' })).toBe('medium');
+    expect(findingSeverity('insecure-protocol', office, { detection: 'association' })).toBe('medium');
+    expect(findingSeverity('insecure-protocol', office, { detection: 'dicom-ping' })).toBe('medium');
+  });
 });

@@ -3,6 +3,7 @@
  * that keeps a patient alive, or that stores or transmits ePHI, raises exposures that touch it by one
  * level, because the same cleartext login matters more on a ventilator than on a printer.
  */
+import { isInferredAnyAeTitle } from './dicom-any-ae.js';
 import type { FindingType } from './host-observation.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -55,6 +56,8 @@ export function findingSeverity(
   let level = SEVERITIES.indexOf(BASE[type]);
   // An expired certificate breaks clients today; a weak key or a self-signed one is a standing risk.
   if (type === 'certificate-problem' && details['expired'] === true) level++;
+  // A DICOM SCP seen accepting several called titles may accept any, or may have several of its own.
+  if (type === 'insecure-protocol' && isInferredAnyAeTitle(details)) level--;
   const lifeCritical = device.criticality === 'life-sustaining' || device.criticality === 'life-supporting';
   const handlesPhi = device.ephi === true;
   if (lifeCritical || (handlesPhi && type !== 'certificate-problem')) level++;

@@ -168,6 +168,12 @@ export const HINT_KINDS = {
     see: 'DICOM PS3.8 §9.3.2; dicom-any-ae.ts',
     from: ['capture'],
   },
+  'dicom.acceptedAeTitle': {
+    value:
+      'A called AE title this SCP accepted an association for that is not counted as its own: it accepted several different called titles and only one client called this one (`NOT_A_PACS`)',
+    see: 'DICOM PS3.8 §9.3.2; dicom-called-titles.ts',
+    from: ['capture'],
+  },
   'hl7.messageProfile': {
     value: 'MSH-21 Message Profile Identifier: `IHE_PCD_001`',
     see: 'HL7 v2.5 §2.15.9.21',

@@ -298,7 +298,8 @@ export function fingerprintHost(host: HostObservation, opts: FingerprintOptions 
   const hints: Hint[] = host.hints.filter((h) => h.kind !== FORWARDER).map((h) => ({ ...h }));
 
   if (opts.ouiLookup !== false) {
-    const base = hostEvidence(host);
+    // The MAC came with the host's first packet (in a capture); else whatever showed the host first.
+    const base = host.firstEvidence ?? hostEvidence(host);
     for (const mac of host.macs) {
       const r = lookupMacVendor(mac);
       if (r.ok)

@@ -91,6 +91,11 @@ export interface HostObservation {
   hostnames: string[];
   firstSeen: string;
   lastSeen: string;
+  /**
+   * Captures: the first packet the host sent (its source MAC with it), the evidence of what only that
+   * packet shows, such as the MAC's registry owner.
+   */
+  firstEvidence?: Evidence;
   /** Services this host offers (it accepted connections or a scanner found them open). */
   services: ServiceObservation[];
   /** Application protocols this host spoke, as client or server. */

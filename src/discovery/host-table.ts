@@ -29,6 +29,8 @@ export class HostBuilder {
   readonly hostnames: string[] = [];
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = 0;
+  /** Captures: the first packet this host sent (`HostObservation.firstEvidence`). */
+  firstEvidence: Evidence | undefined;
   /** Sent at least one packet itself (hosts that only receive, e.g. scanned addresses, are not devices). */
   talked = false;
   /** The last source MAC bound to this host's address (a number), so the binding is not redone per packet. */
@@ -352,6 +354,7 @@ export class HostTable {
           hostnames: h.hostnames,
           firstSeen: iso(h.firstSeen),
           lastSeen: iso(h.lastSeen),
+          ...(h.firstEvidence ? { firstEvidence: h.firstEvidence } : {}),
           services: [...h.services.values()].sort(
             (a, b) => a.transport.localeCompare(b.transport) || a.port - b.port,
           ),
@@ -387,6 +390,9 @@ function merge(into: HostBuilder, from: HostBuilder): void {
     into.seen(from.lastSeen);
   }
   into.talked ||= from.talked;
+  const first = from.firstEvidence;
+  if (first && (!into.firstEvidence || (first.time ?? '') < (into.firstEvidence.time ?? '')))
+    into.firstEvidence = first;
   for (const p of from.protocols) into.protocols.add(p);
   for (const h of from.hints) into.addHint(h.kind, h.value, h.evidence);
   for (const s of from.services.values()) into.service(s.port, s.transport, s, s.evidence);

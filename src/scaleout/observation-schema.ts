@@ -55,6 +55,7 @@ const HostSchema = z.object({
   hostnames: list(str(512), L.host.hostnames),
   firstSeen: str(64),
   lastSeen: str(64),
+  firstEvidence: EvidenceSchema.optional(),
   services: list(ServiceSchema, L.host.services),
   protocols: list(str(64), L.host.protocols),
   dicom: z
