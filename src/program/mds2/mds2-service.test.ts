@@ -26,7 +26,7 @@ import {
   MAX_MDS2_BYTES,
   showMds2,
 } from './mds2-service.js';
-import { buildMds2Workbook, sampleAnswers } from './mds2-test-workbook.js';
+import { buildMds2Workbook, replaceBytes, rewritePart, sampleAnswers } from './mds2-test-workbook.js';
 
 describe.each(DIALECTS)('MDS2 import feeding the unnecessary-service check on %s', (dialect) => {
   let vdb: VigilDatabase;
@@ -188,6 +188,43 @@ describe.each(DIALECTS)('MDS2 import feeding the unnecessary-service check on %s
       fileName: 'huge.xlsx',
     }).catch((e: unknown) => e);
     expect(huge).toMatchObject({ code: 'too_large' });
+  });
+
+  it('a byte that is not UTF-8 in the shared strings stores nothing and names part and offset; a real U+FFFD is stored', async () => {
+    const before = await formCount();
+    const audits = (await listAudit(vdb, { action: 'mds2.import' })).length;
+    const answers = sampleAnswers({
+      'DOC-4': ['MDS2-LG90-ZH'],
+      'DOC-5': ['Spacelabs Medical, Zürich service desk \uFFFD'],
+    });
+    // The Latin-1 "ü" (FC) where the UTF-8 one (C3 BC) was, as a hand edit in the wrong encoding leaves it.
+    const bad = await rewritePart(await buildMds2Workbook({ answers }), 'xl/sharedStrings.xml', (b) =>
+      replaceBytes(b, Buffer.from('ü'), Buffer.from('ü', 'latin1')),
+    );
+    const err = await importMds2(vdb, cliActor, { data: bad, fileName: 'zh.xlsx' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VigilError);
+    expect((err as VigilError).code).toBe('invalid_input');
+    expect((err as VigilError).message).toMatch(
+      /^zh\.xlsx: xl\/sharedStrings\.xml is not valid UTF-8 \(byte 0xFC at offset \d+\), .*sheet 'MDS2' cell C10;/,
+    );
+    expect((err as VigilError).issues[0]).toMatchObject({
+      file: 'zh.xlsx',
+      field: 'xl/sharedStrings.xml',
+      offset: expect.any(Number),
+    });
+    expect(await formCount()).toBe(before);
+    expect(await listAudit(vdb, { action: 'mds2.import' })).toHaveLength(audits);
+
+    // The same answers, unaltered: imported, the real U+FFFD kept as the form has it.
+    const good = await importFile('zh-good.xlsx', answers);
+    expect(good.forms[0]).toMatchObject({ created: true });
+    const stored = await vdb.db
+      .selectFrom('mds2_answers')
+      .select('value')
+      .where('form_id', '=', good.forms[0]!.id)
+      .where('question_id', '=', 'DOC-5')
+      .executeTakeFirstOrThrow();
+    expect(stored.value).toBe('Spacelabs Medical, Zürich service desk \uFFFD');
   });
 
   it('asks for --model when DOC-3 names models of two manufacturers and DOC-1 names neither', async () => {

@@ -5,6 +5,7 @@
  * release 2026-03-20; see the provenance file). Only tests import this file.
  */
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 
 /** [question id, question text as on the form]. */
 export const FORM_QUESTIONS: readonly (readonly [string, string])[] = [
@@ -151,4 +152,27 @@ export function sampleAnswers(
     'RMOT-1': ['Yes', 'Remote service over HTTPS, port 443'],
     ...over,
   };
+}
+
+/**
+ * The workbook with one part's bytes changed and re-zipped with jszip (exceljs's own zip library): how the
+ * tests make a part that is not UTF-8, as a hand edit or a careless generator would leave it.
+ */
+export async function rewritePart(
+  xlsx: Uint8Array,
+  part: string,
+  change: (bytes: Buffer) => Uint8Array,
+): Promise<Buffer> {
+  const zip = await JSZip.loadAsync(xlsx);
+  const entry = zip.file(part);
+  if (!entry) throw new Error(`no part ${part} in the workbook`);
+  zip.file(part, change(Buffer.from(await entry.async('uint8array'))));
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
+
+/** `bytes` with the first occurrence of `from` replaced by `to` (which must occur). */
+export function replaceBytes(bytes: Buffer, from: Uint8Array, to: Uint8Array): Buffer {
+  const at = bytes.indexOf(from);
+  if (at < 0) throw new Error('bytes to replace not found');
+  return Buffer.concat([bytes.subarray(0, at), to, bytes.subarray(at + from.length)]);
 }

@@ -6,9 +6,16 @@
  */
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
+import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../../errors.js';
-import { buildMds2Workbook, FORM_QUESTIONS, sampleAnswers } from './mds2-test-workbook.js';
+import {
+  buildMds2Workbook,
+  FORM_QUESTIONS,
+  replaceBytes,
+  rewritePart,
+  sampleAnswers,
+} from './mds2-test-workbook.js';
 import { parseAnswer, readMds2Workbook, readSheets, releaseDateOf } from './mds2-workbook.js';
 
 const errorOf = async (p: Promise<unknown>) => {
@@ -227,6 +234,158 @@ describe('readMds2Workbook', () => {
         },
       ),
       { numRuns: 1500 },
+    );
+  });
+});
+
+/**
+ * Bytes that are not UTF-8 in a workbook's XML parts. exceljs decodes every part leniently, so without the
+ * check a Latin-1 "ü" (FC) in place of UTF-8 "ü" (C3 BC) became U+FFFD in the stored answer. The
+ * workbooks are written by exceljs and one part is altered here, re-zipped with jszip
+ * (test/fixtures/mds2/PROVENANCE.md says why no filled form is stored).
+ */
+describe('readMds2Workbook: the bytes of the XML parts', () => {
+  const ZURICH = 'Spacelabs Medical, Zürich service desk';
+  const utf8 = (s: string) => Buffer.from(s, 'utf8');
+  const latin1 = (s: string) => Buffer.from(s, 'latin1');
+  const withContact = (contact: unknown) =>
+    buildMds2Workbook({ answers: sampleAnswers({ 'DOC-5': [contact] }) });
+
+  const partOf = async (xlsx: Uint8Array, name: string) =>
+    Buffer.from(await (await JSZip.loadAsync(xlsx)).file(name)!.async('uint8array'));
+
+  it('refuses a shared string that is not UTF-8, naming the part, the offset, the byte and the cell', async () => {
+    const original = await withContact(ZURICH);
+    const altered = await rewritePart(original, 'xl/sharedStrings.xml', (b) =>
+      replaceBytes(b, utf8('ü'), latin1('ü')),
+    );
+    // The offset, found independently: where "Zü" sits in the original part, plus the "Z".
+    const part = await partOf(original, 'xl/sharedStrings.xml');
+    const offset = part.indexOf(utf8('Zü')) + 1;
+    const e = await errorOf(readMds2Workbook(altered, 'lg90.xlsx'));
+    expect(e.code).toBe('invalid_input');
+    // DOC-5's answer is in column C of row 10 (title block, header, DOC section heading, DOC-1 … DOC-4).
+    expect(e.message).toMatch(
+      new RegExp(
+        `^lg90\\.xlsx: xl/sharedStrings\\.xml is not valid UTF-8 \\(byte 0xFC at offset ${offset}\\), in shared string \\d+, the text of sheet 'MDS2' cell C10; save the workbook again from Excel$`,
+      ),
+    );
+    expect(e.issues).toEqual([
+      expect.objectContaining({ file: 'lg90.xlsx', field: 'xl/sharedStrings.xml', offset }),
+    ]);
+    // Unaltered, the same workbook reads, ü and all.
+    const form = await readMds2Workbook(original, 'lg90.xlsx');
+    expect(form.items.find((i) => i.questionId === 'DOC-5')?.value).toBe(ZURICH);
+  });
+
+  it('finds the cell after an empty, self-closed one', async () => {
+    // Excel writes an empty styled cell as <c r="B10" s="1"/>: the cell after it is still C10.
+    const original = await withContact(ZURICH);
+    const emptied = await rewritePart(original, 'xl/worksheets/sheet1.xml', (b) =>
+      Buffer.from(b.toString('utf8').replace(/<c r="B10"[^>]*>.*?<\/c>/, '<c r="B10" s="0"/>')),
+    );
+    const altered = await rewritePart(emptied, 'xl/sharedStrings.xml', (b) =>
+      replaceBytes(b, utf8('ü'), latin1('ü')),
+    );
+    expect((await errorOf(readMds2Workbook(altered, 'e.xlsx'))).message).toMatch(
+      /, the text of sheet 'MDS2' cell C10; /,
+    );
+  });
+
+  it('refuses a cell text in the sheet itself that is not UTF-8, naming the cell', async () => {
+    // A formula's cached text is written in the sheet part, not in the shared strings.
+    const original = await withContact({ formula: 'CONCATENATE("Z","ürich")', result: 'Zürich' });
+    const altered = await rewritePart(original, 'xl/worksheets/sheet1.xml', (b) =>
+      replaceBytes(b, utf8('Zü'), latin1('Zü')),
+    );
+    const e = await errorOf(readMds2Workbook(altered, 'f.xlsx'));
+    expect(e.message).toMatch(
+      /^f\.xlsx: xl\/worksheets\/sheet1\.xml is not valid UTF-8 \(byte 0xFC at offset \d+\), in sheet 'MDS2' cell C10;/,
+    );
+    expect(e.issues[0]).toMatchObject({ field: 'xl/worksheets/sheet1.xml', offset: expect.any(Number) });
+  });
+
+  it('keeps a U+FFFD the workbook really holds', async () => {
+    const form = await readMds2Workbook(await withContact('Label reads \uFFFD as printed'), 'r.xlsx');
+    expect(form.items.find((i) => i.questionId === 'DOC-5')?.value).toBe('Label reads \uFFFD as printed');
+  });
+
+  it('reads a part in UTF-16 (either byte order, with or without a byte order mark) as UTF-8 would be', async () => {
+    const original = await withContact(ZURICH);
+    const expected = await readMds2Workbook(original, 'u8.xlsx');
+    const toUtf16 = (b: Buffer, order: 'le' | 'be', bom: boolean) => {
+      const text = b.toString('utf8').replace('encoding="UTF-8"', 'encoding="UTF-16"');
+      const le = Buffer.from((bom ? '\uFEFF' : '') + text, 'utf16le');
+      return order === 'le' ? le : le.swap16();
+    };
+    for (const [order, bom] of [
+      ['le', true],
+      ['be', true],
+      ['le', false],
+      ['be', false],
+    ] as const) {
+      const xlsx = await rewritePart(original, 'xl/sharedStrings.xml', (b) => toUtf16(b, order, bom));
+      expect(await readMds2Workbook(xlsx, 'u16.xlsx')).toEqual(expected);
+    }
+    // A lone surrogate is not UTF-16: refused with its offset (BOM 2 bytes + 2 per code unit before it).
+    let at = -1;
+    const lone = await rewritePart(original, 'xl/sharedStrings.xml', (b) => {
+      const u16 = toUtf16(b, 'le', true);
+      at = u16.indexOf(Buffer.from('Zü', 'utf16le')) + 2;
+      u16.writeUInt16LE(0xd800, at);
+      return u16;
+    });
+    const e = await errorOf(readMds2Workbook(lone, 'lone.xlsx'));
+    expect(e.message).toMatch(
+      /^lone\.xlsx: xl\/sharedStrings\.xml is not valid UTF-16LE \(code unit 0xD800 at offset \d+, a lone surrogate\), in shared string \d+, the text of sheet 'MDS2' cell C10;/,
+    );
+    expect(e.issues[0]).toMatchObject({ field: 'xl/sharedStrings.xml', offset: at });
+  });
+
+  it('refuses a part that declares an encoding other than UTF-8 or UTF-16 and is not plain ASCII', async () => {
+    const original = await withContact(ZURICH);
+    const xlsx = await rewritePart(original, 'xl/sharedStrings.xml', (b) =>
+      latin1(b.toString('utf8').replace('encoding="UTF-8"', 'encoding="windows-1252"')),
+    );
+    expect((await errorOf(readMds2Workbook(xlsx, 'w.xlsx'))).message).toBe(
+      'w.xlsx: xl/sharedStrings.xml declares encoding "windows-1252"; the XML parts of a workbook must be UTF-8 or UTF-16; save the workbook again from Excel',
+    );
+    // docProps/app.xml is plain ASCII: read the same in any such encoding, so it is not refused.
+    const ascii = await rewritePart(original, 'docProps/app.xml', (b) =>
+      utf8(b.toString('utf8').replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')),
+    );
+    expect((await readMds2Workbook(ascii, 'a.xlsx')).items).toHaveLength(FORM_QUESTIONS.length);
+  });
+
+  it('any ASCII byte of any XML part replaced by a byte 0x80–0xFF is refused at that offset', async () => {
+    const original = await withContact(ZURICH);
+    const zip = await JSZip.loadAsync(original);
+    const parts = await Promise.all(
+      Object.values(zip.files)
+        .filter((f) => !f.dir && /\.(xml|rels)$/.test(f.name))
+        .map(async (f) => ({ name: f.name, bytes: Buffer.from(await f.async('uint8array')) })),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...parts),
+        fc.nat(),
+        fc.integer({ min: 0x80, max: 0xff }),
+        async (part, n, byte) => {
+          // An ASCII byte is followed by ASCII or a lead byte, never a continuation byte: so whatever byte
+          // replaces it, the first byte that is not UTF-8 is exactly there.
+          const ascii = [...part.bytes.keys()].filter((i) => part.bytes[i]! < 0x80);
+          const offset = ascii[n % ascii.length]!;
+          const xlsx = await rewritePart(original, part.name, (b) => {
+            const c = Buffer.from(b);
+            c[offset] = byte;
+            return c;
+          });
+          const e = await errorOf(readMds2Workbook(xlsx, 'p.xlsx'));
+          expect(e.issues[0]).toMatchObject({ field: part.name, offset });
+          expect(e.message).toContain(`byte 0x${byte.toString(16).toUpperCase()} at offset ${offset}`);
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 });

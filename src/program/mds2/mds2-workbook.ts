@@ -4,10 +4,12 @@
  * cell, with the question text, the "Yes/No/N/A" answer column and the notes (a notes column, or a
  * "Note #" column pointing into a notes sheet) beside it. Strict about content: an answer that is not
  * Yes/No/N/A/See note is an error naming sheet, row and cell, and nothing is returned on any error.
+ * Every XML part must be the UTF-8 (or UTF-16) it declares, checked from the bytes (workbook-parts.ts).
  * No I/O beyond the bytes given; exceljs is loaded on first use.
  */
 import { type InputIssue, invalidInput, VigilError } from '../../errors.js';
 import { type Mds2AnswerValue, type Mds2Form, type Mds2Item, TEXT_QUESTIONS } from './mds2-form.js';
+import { checkWorkbookText } from './workbook-parts.js';
 
 /** Rows looked at for the header; real forms have a title block of a dozen rows above it. */
 const HEADER_SCAN_ROWS = 60;
@@ -137,10 +139,12 @@ function notesTable(sheets: readonly SheetLike[]): Map<string, string> {
 
 /** Reads the form from the workbook's bytes; `file` names it in errors. */
 export async function readMds2Workbook(data: Uint8Array, file: string): Promise<Mds2Form> {
+  // Before exceljs, which would read a byte that is not UTF-8 as U+FFFD without a word.
+  const bytes = await checkWorkbookText(data, file);
   const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   try {
-    await wb.xlsx.load(Buffer.from(data.buffer, data.byteOffset, data.byteLength) as never);
+    await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as never);
   } catch (e) {
     throw invalidInput(`${file} is not an Excel workbook (.xlsx) that can be read`, [
       { file, reason: `not a readable .xlsx workbook: ${clip(String((e as Error)?.message ?? e), 200)}` },
