@@ -17,6 +17,7 @@ import {
   sampleAnswers,
 } from './mds2-test-workbook.js';
 import { parseAnswer, readMds2Workbook, readSheets, releaseDateOf } from './mds2-workbook.js';
+import { checkWorkbookText } from './workbook-parts.js';
 
 const errorOf = async (p: Promise<unknown>) => {
   const e = await p.then(
@@ -303,6 +304,19 @@ describe('readMds2Workbook: the bytes of the XML parts', () => {
       /^f\.xlsx: xl\/worksheets\/sheet1\.xml is not valid UTF-8 \(byte 0xFC at offset \d+\), in sheet 'MDS2' cell C10;/,
     );
     expect(e.issues[0]).toMatchObject({ field: 'xl/worksheets/sheet1.xml', offset: expect.any(Number) });
+  });
+
+  it('refuses a workbook whose parts unpack to more than the limit, before unpacking them', async () => {
+    const xlsx = await withContact(ZURICH);
+    let declared = 0;
+    for (const f of Object.values((await JSZip.loadAsync(xlsx)).files))
+      if (!f.dir)
+        declared += (f as unknown as { _data: { uncompressedSize: number } })._data.uncompressedSize;
+    expect(declared).toBeGreaterThan(1000);
+    await expect(checkWorkbookText(xlsx, 'bomb.xlsx', declared - 1)).rejects.toThrow(
+      `bomb.xlsx: the workbook unpacks to ${declared} bytes, more than the ${declared - 1}`,
+    );
+    await expect(checkWorkbookText(xlsx, 'form.xlsx', declared)).resolves.toBe(xlsx);
   });
 
   it('keeps a U+FFFD the workbook really holds', async () => {

@@ -13,6 +13,8 @@ import { describeNotUtf8, type NotUtf8, utf8Prefix } from '../../formats/utf8.js
 
 /** Parts holding XML: what exceljs decodes as text (media, printer settings and the like are binary). */
 const XML_PART = /\.(xml|rels|vml)$/i;
+/** An MDS2 form unpacks to well under a megabyte; this leaves room for embedded pictures. */
+const MAX_UNPACKED_BYTES = 200 * 1024 * 1024;
 const DECLARATION = /^<\?xml\b[^?]*?\bencoding\s*=\s*["']([^"']*)["']/;
 const UTF8_NAME = /^utf-?8$/i;
 const UTF16_NAME = /^utf-?16(le|be)?$/i;
@@ -191,7 +193,11 @@ function whereItLands(parts: Map<string, Part>, bad: BadPart): string | undefine
  * the workbook with those parts re-encoded as UTF-8. Bytes that are not a zip are returned as they are
  * (exceljs says so in its own words).
  */
-export async function checkWorkbookText(data: Uint8Array, file: string): Promise<Uint8Array> {
+export async function checkWorkbookText(
+  data: Uint8Array,
+  file: string,
+  maxUnpackedBytes = MAX_UNPACKED_BYTES,
+): Promise<Uint8Array> {
   const { default: JSZip } = await import('jszip');
   let zip: InstanceType<typeof JSZip>;
   try {
@@ -199,6 +205,17 @@ export async function checkWorkbookText(data: Uint8Array, file: string): Promise
   } catch {
     return data;
   }
+  // A zip bomb (a few MB that unpack to gigabytes) would fill the server's memory here and again in
+  // exceljs: the sizes the zip declares are summed before anything is unpacked (jszip refuses a part
+  // whose unpacked size is not the one declared).
+  let unpacked = 0;
+  for (const entry of Object.values(zip.files))
+    unpacked += (entry as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
+  if (unpacked > maxUnpackedBytes)
+    throw invalidInput(
+      `${file}: the workbook unpacks to ${unpacked} bytes, more than the ${maxUnpackedBytes} an MDS2 form can need`,
+      [{ file, reason: `unpacks to ${unpacked} bytes (limit ${maxUnpackedBytes})` }],
+    );
   const parts = new Map<string, Part>();
   let firstBad: BadPart | undefined;
   for (const entry of Object.values(zip.files)) {
