@@ -266,3 +266,38 @@ describe('capture analyzer: servers known by how they answer', () => {
     expect(r.dicomAssociations).toEqual([expect.objectContaining({ outcome: 'accepted', port: 11112 })]);
   });
 });
+
+describe('capture analyzer: SSL 2.0', () => {
+  it("Zeek's ssl-v2.pcap: weak-tls for SSL 2.0 with the server's offer, and for the cipher CLIENT-MASTER-KEY chose", async () => {
+    const r = await analyzeCapture(fixture('dissect/tls/zeek-ssl-v2.pcap'), { file: 'ssl-v2.pcap' });
+    const weak = r.findings.filter((f) => f.type === 'weak-tls' && f.host.ip === '91.227.4.92');
+    expect(weak.map((f) => f.subject).sort()).toEqual(['tls-cipher:443', 'tls:443:SSLv2']);
+    const version = weak.find((f) => f.subject === 'tls:443:SSLv2')!;
+    // tshark: SERVER-HELLO (frame 6) lists six kinds; it chooses none
+    expect(version.details).toEqual({
+      protocol: 'tls',
+      port: 443,
+      version: 'SSL 2.0',
+      offeredCipherSuites: [
+        'SSL2_DES_192_EDE3_CBC_WITH_MD5',
+        'SSL2_RC2_128_CBC_WITH_MD5',
+        'SSL2_RC4_128_WITH_MD5',
+        'SSL2_DES_64_CBC_WITH_MD5',
+        'SSL2_RC2_128_CBC_EXPORT40_WITH_MD5',
+        'SSL2_RC4_128_EXPORT40_WITH_MD5',
+      ],
+    });
+    // tshark: CLIENT-MASTER-KEY (frame 8) Cipher Spec SSL2_DES_192_EDE3_CBC_WITH_MD5 (0x0700c0)
+    const cipher = weak.find((f) => f.subject === 'tls-cipher:443')!;
+    expect(cipher.details).toEqual({
+      protocol: 'tls',
+      port: 443,
+      cipherSuite: 'SSL2_DES_192_EDE3_CBC_WITH_MD5',
+      weaknesses: ['3des', 'md5'],
+    });
+    expect(cipher.evidence).toMatchObject({
+      packet: 8,
+      summary: expect.stringContaining('SSL 2.0 CLIENT-MASTER-KEY'),
+    });
+  });
+});
