@@ -49,6 +49,26 @@ describe('capture analyzer: MQTT', () => {
     for (const secret of [...PATIENT, '"12345"', 'admin:']) expect(json).not.toContain(secret);
   });
 
+  it("08-nmap-scan: mosquitto's $SYS/broker/version puts product and version on its MQTT service, as nmap -sV does", async () => {
+    const r = await analyzeCapture(fixture('monitor/08-nmap-scan.pcap'), { file: '08-nmap-scan.pcap' });
+    const broker = r.hosts.find((h) => h.ips.includes('10.20.0.40'))!;
+    // tshark frame 2252: PUBLISH $SYS/broker/version "mosquitto version 2.0.11" (nmap's mqtt-subscribe)
+    expect(broker.services.find((s) => s.port === 1883)).toMatchObject({
+      protocol: 'mqtt',
+      encrypted: false,
+      product: 'mosquitto',
+      version: '2.0.11',
+    });
+    expect(broker.hints.filter((h) => h.kind === 'mqtt.brokerVersion')).toEqual([
+      expect.objectContaining({
+        value: 'mosquitto version 2.0.11',
+        evidence: expect.objectContaining({ packet: 2252 }),
+      }),
+    ]);
+    // the other $SYS payloads (uptime "99 seconds", load averages …) are nowhere in the result
+    expect(JSON.stringify(r)).not.toContain('99 seconds');
+  });
+
   it('probes MQTT from a CONNECT on any port, and from port 1883', () => {
     const connect = Uint8Array.from([
       0x10, 0x10, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 4, 0x61, 0x62, 0x63, 0x64,

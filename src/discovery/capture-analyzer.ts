@@ -957,6 +957,17 @@ export class CaptureAnalyzer implements TcpConsumer {
       if (!e.accepted && st.mqttLogin && isMqttLoginRefused(e.code))
         this.failedLogin(conn, 'mqtt', ev(`MQTT CONNACK ${e.code} (${e.reason})`));
       if (st.pendingDefault) this.loginOutcome(conn, st, e.accepted ? 'accepted' : 'refused');
+    } else if (e.type === 'broker-version') {
+      // The broker's own $SYS/broker/version: product and version (strict form only) for vulnerability matching
+      const evidence = ev('MQTT $SYS/broker/version');
+      server.addHint('mqtt.brokerVersion', e.text, evidence);
+      if (e.product && e.version)
+        server.service(
+          port,
+          'tcp',
+          { protocol: 'mqtt', encrypted: false, product: e.product, version: e.version },
+          evidence,
+        );
     } else if (e.type === 'publish' && e.patientData) {
       const senderIp = e.direction === 'client' ? conn.clientIp : conn.serverIp;
       this.phiFinding(
