@@ -49,6 +49,26 @@ describe('capture analyzer: MQTT', () => {
     for (const secret of [...PATIENT, '"12345"', 'admin:']) expect(json).not.toContain(secret);
   });
 
+  it("08-nmap-scan: mosquitto's $SYS/broker/version puts product and version on its MQTT service, as nmap -sV does", async () => {
+    const r = await analyzeCapture(fixture('monitor/08-nmap-scan.pcap'), { file: '08-nmap-scan.pcap' });
+    const broker = r.hosts.find((h) => h.ips.includes('10.20.0.40'))!;
+    // tshark frame 2252: PUBLISH $SYS/broker/version "mosquitto version 2.0.11" (nmap's mqtt-subscribe)
+    expect(broker.services.find((s) => s.port === 1883)).toMatchObject({
+      protocol: 'mqtt',
+      encrypted: false,
+      product: 'mosquitto',
+      version: '2.0.11',
+    });
+    expect(broker.hints.filter((h) => h.kind === 'mqtt.brokerVersion')).toEqual([
+      expect.objectContaining({
+        value: 'mosquitto version 2.0.11',
+        evidence: expect.objectContaining({ packet: 2252 }),
+      }),
+    ]);
+    // the other $SYS payloads (uptime "99 seconds", load averages …) are nowhere in the result
+    expect(JSON.stringify(r)).not.toContain('99 seconds');
+  });
+
   it('probes MQTT from a CONNECT on any port, and from port 1883', () => {
     const connect = Uint8Array.from([
       0x10, 0x10, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 4, 0x61, 0x62, 0x63, 0x64,
@@ -264,5 +284,40 @@ describe('capture analyzer: servers known by how they answer', () => {
     ]);
     expect(scp.dicom!.aeTitles).toEqual(['STORESCP']);
     expect(r.dicomAssociations).toEqual([expect.objectContaining({ outcome: 'accepted', port: 11112 })]);
+  });
+});
+
+describe('capture analyzer: SSL 2.0', () => {
+  it("Zeek's ssl-v2.pcap: weak-tls for SSL 2.0 with the server's offer, and for the cipher CLIENT-MASTER-KEY chose", async () => {
+    const r = await analyzeCapture(fixture('dissect/tls/zeek-ssl-v2.pcap'), { file: 'ssl-v2.pcap' });
+    const weak = r.findings.filter((f) => f.type === 'weak-tls' && f.host.ip === '91.227.4.92');
+    expect(weak.map((f) => f.subject).sort()).toEqual(['tls-cipher:443', 'tls:443:SSLv2']);
+    const version = weak.find((f) => f.subject === 'tls:443:SSLv2')!;
+    // tshark: SERVER-HELLO (frame 6) lists six kinds; it chooses none
+    expect(version.details).toEqual({
+      protocol: 'tls',
+      port: 443,
+      version: 'SSL 2.0',
+      offeredCipherSuites: [
+        'SSL2_DES_192_EDE3_CBC_WITH_MD5',
+        'SSL2_RC2_128_CBC_WITH_MD5',
+        'SSL2_RC4_128_WITH_MD5',
+        'SSL2_DES_64_CBC_WITH_MD5',
+        'SSL2_RC2_128_CBC_EXPORT40_WITH_MD5',
+        'SSL2_RC4_128_EXPORT40_WITH_MD5',
+      ],
+    });
+    // tshark: CLIENT-MASTER-KEY (frame 8) Cipher Spec SSL2_DES_192_EDE3_CBC_WITH_MD5 (0x0700c0)
+    const cipher = weak.find((f) => f.subject === 'tls-cipher:443')!;
+    expect(cipher.details).toEqual({
+      protocol: 'tls',
+      port: 443,
+      cipherSuite: 'SSL2_DES_192_EDE3_CBC_WITH_MD5',
+      weaknesses: ['3des', 'md5'],
+    });
+    expect(cipher.evidence).toMatchObject({
+      packet: 8,
+      summary: expect.stringContaining('SSL 2.0 CLIENT-MASTER-KEY'),
+    });
   });
 });

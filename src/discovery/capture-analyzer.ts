@@ -34,7 +34,8 @@ import { type SmbEvent, SmbStreamDissector } from '../dissect/smb.js';
 import { parseSnmp } from '../dissect/snmp.js';
 import { type SshEvent, SshStreamDissector } from '../dissect/ssh.js';
 import { type TelnetEvent, TelnetStreamDissector } from '../dissect/telnet.js';
-import { type TlsEvent, TlsStreamDissector } from '../dissect/tls.js';
+import { type TlsEvent, TlsStreamDissector, type TlsWeakness } from '../dissect/tls.js';
+import { cipherSuite } from '../dissect/tls-ciphers.js';
 import { certificateProblems } from '../dissect/x509.js';
 import { type InputIssue, invalidInput } from '../errors.js';
 import type { TcpConnection } from '../flows/tcp-connection.js';
@@ -993,6 +994,17 @@ export class CaptureAnalyzer implements TcpConsumer {
       if (!e.accepted && st.mqttLogin && isMqttLoginRefused(e.code))
         this.failedLogin(conn, 'mqtt', ev(`MQTT CONNACK ${e.code} (${e.reason})`));
       if (st.pendingDefault) this.loginOutcome(conn, st, e.accepted ? 'accepted' : 'refused');
+    } else if (e.type === 'broker-version') {
+      // The broker's own $SYS/broker/version: product and version (strict form only) for vulnerability matching
+      const evidence = ev('MQTT $SYS/broker/version');
+      server.addHint('mqtt.brokerVersion', e.text, evidence);
+      if (e.product && e.version)
+        server.service(
+          port,
+          'tcp',
+          { protocol: 'mqtt', encrypted: false, product: e.product, version: e.version },
+          evidence,
+        );
     } else if (e.type === 'publish' && e.patientData) {
       const senderIp = e.direction === 'client' ? conn.clientIp : conn.serverIp;
       this.phiFinding(
@@ -1335,6 +1347,25 @@ export class CaptureAnalyzer implements TcpConsumer {
     }
   }
 
+  /** `weak-tls` `tls-cipher:PORT` for the suite in use when it is weak in itself (not by its version). */
+  private weakCipher(
+    conn: TcpConnection,
+    suite: string,
+    weaknesses: readonly TlsWeakness[],
+    ev: (s: string) => Evidence,
+    how: string,
+  ): void {
+    const cipherWeak = weaknesses.filter((w) => !VERSION_WEAKNESSES.has(w));
+    if (!cipherWeak.length) return;
+    const port = conn.serverPort;
+    this.finding('weak-tls', conn.serverIp, `tls-cipher:${port}`, ev(`weak cipher suite ${suite}${how}`), {
+      protocol: 'tls',
+      port,
+      cipherSuite: suite,
+      weaknesses: cipherWeak,
+    });
+  }
+
   private tlsEvent(conn: TcpConnection, e: TlsEvent, server: HostBuilder, ev: (s: string) => Evidence): void {
     const port = conn.serverPort;
     if (e.type === 'server-hello') {
@@ -1347,35 +1378,27 @@ export class CaptureAnalyzer implements TcpConsumer {
       );
       const old = TLS_VERSION_SUBJECT[h.version];
       if (old) {
+        // SSL 2.0's SERVER-HELLO only offers cipher kinds: the client's CLIENT-MASTER-KEY picks one
+        const suite = h.cipherSuite?.name;
+        const offered = h.ssl2CipherKinds?.map((k) => cipherSuite(k).name);
         this.finding(
           'weak-tls',
           conn.serverIp,
           `tls:${port}:${old}`,
-          ev(`${h.version} negotiated (${h.cipherSuite.name})`),
-          { protocol: 'tls', port, version: h.version, cipherSuite: h.cipherSuite.name },
+          ev(`${h.version} negotiated${suite ? ` (${suite})` : ''}`),
+          {
+            protocol: 'tls',
+            port,
+            version: h.version,
+            ...(suite ? { cipherSuite: suite } : {}),
+            ...(offered ? { offeredCipherSuites: offered } : {}),
+          },
         );
       }
-      const cipherWeak = h.weaknesses.filter(
-        (w) =>
-          ![
-            'ssl2',
-            'ssl3',
-            'tls1.0',
-            'tls1.1',
-            'cbc-with-ssl3',
-            'cbc-with-tls1.0',
-            'no-forward-secrecy',
-          ].includes(w),
-      );
-      if (cipherWeak.length) {
-        this.finding(
-          'weak-tls',
-          conn.serverIp,
-          `tls-cipher:${port}`,
-          ev(`weak cipher suite ${h.cipherSuite.name}`),
-          { protocol: 'tls', port, cipherSuite: h.cipherSuite.name, weaknesses: cipherWeak },
-        );
-      }
+      if (h.cipherSuite) this.weakCipher(conn, h.cipherSuite.name, h.weaknesses, ev, '');
+    } else if (e.type === 'client-master-key') {
+      const k = e.masterKey;
+      this.weakCipher(conn, k.cipherSuite.name, k.weaknesses, ev, ' (SSL 2.0 CLIENT-MASTER-KEY)');
     } else if (e.type === 'client-hello') {
       if (e.hello.sni && isHostAddress(conn.serverIp))
         server.addHint('tls.sni', e.hello.sni, ev('TLS ClientHello SNI'));
@@ -1405,6 +1428,16 @@ export class CaptureAnalyzer implements TcpConsumer {
     }
   }
 }
+
+const VERSION_WEAKNESSES: ReadonlySet<TlsWeakness> = new Set([
+  'ssl2',
+  'ssl3',
+  'tls1.0',
+  'tls1.1',
+  'cbc-with-ssl3',
+  'cbc-with-tls1.0',
+  'no-forward-secrecy',
+]);
 
 type AnyEvent =
   | DicomEvent

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type MqttEvent, MqttStreamDissector, readRemainingLength } from './mqtt.js';
+import { brokerVersion, type MqttEvent, MqttStreamDissector, readRemainingLength } from './mqtt.js';
 import {
   feedAll,
   fuzzStream,
@@ -19,7 +19,9 @@ const of = <T extends MqttEvent['type']>(ev: MqttEvent[], type: T) =>
 const ZEEK = [0, 1].map((s) => loadFollow(`mqtt/zeek-mqtt.stream${s}.follow.txt`));
 const SGH = loadFollow('mqtt/sgh-mqtt.stream0.follow.txt');
 const MOSQ = [0, 1, 2, 3, 4].map((s) => loadFollow(`mqtt/mosquitto-veth.stream${s}.follow.txt`));
-const ALL = [...ZEEK, SGH, ...MOSQ];
+// nmap 7.93's mqtt-subscribe script ↔ mosquitto 2.0.11, from the shared scan capture: $SYS PUBLISHes.
+const NMAP = loadFollow('mqtt/nmap-sys.stream0.follow.txt');
+const ALL = [...ZEEK, SGH, ...MOSQ, NMAP];
 
 /** tshark's rows for the control packets Vigil reports, per stream, in order. */
 function tsharkPackets(file: string, stream: number): Record<string, string>[] {
@@ -36,7 +38,7 @@ const TYPE_CODE: Record<string, string> = { connect: '1', connack: '2', publish:
 
 function agreesWithTshark(file: string, stream: number, events: MqttEvent[]): void {
   const theirs = tsharkPackets(file, stream);
-  const ours = events.filter((e) => e.type !== 'error');
+  const ours = events.filter((e) => e.type in TYPE_CODE);
   expect(ours.map((e) => TYPE_CODE[e.type])).toEqual(theirs.map((r) => r['type']));
   ours.forEach((e, i) => {
     const t = theirs[i]!;
@@ -91,6 +93,109 @@ describe('MqttStreamDissector against tshark', () => {
     expect(of(v5, 'connack')[0]).toMatchObject({ code: 0, reason: 'success' });
     expect(of(run(MOSQ[3]!), 'subscribe')[0]!.topics).toEqual(['ward/icu/#', 'alarms/+']);
     expect(of(run(MOSQ[2]!), 'connect')[0]).toMatchObject({ protocolName: 'MQIsdp', version: '3.1' });
+  });
+});
+
+describe('MqttStreamDissector: the broker version', () => {
+  const rows = loadTsv('mqtt/nmap-sys.tshark.tsv');
+  /** tshark's payload of each PUBLISH by topic (frames may hold several; fields are aggregated with ','). */
+  const payloads = new Map(
+    rows.flatMap((r) => {
+      const topics = r['mqtt.topic']!.split(',');
+      const msgs = r['mqtt.msg']!.split(',');
+      return r['mqtt.msgtype']!.split(',')[0] === '3'
+        ? topics.map((t, i) => [t, Buffer.from(msgs[i]!, 'hex').toString('latin1')] as const)
+        : [];
+    }),
+  );
+
+  it("nmap's mqtt-subscribe against mosquitto: $SYS/broker/version as tshark reads it, product and version", () => {
+    const ev = run(NMAP);
+    // one frame holds 17 PUBLISHes (tshark joins their fields): compare the topics in order
+    expect(of(ev, 'publish').map((p) => p.topic)).toEqual([...payloads.keys()]);
+    expect(of(ev, 'subscribe')[0]!.topics).toEqual(['$SYS/#', '#']);
+    expect(payloads.get('$SYS/broker/version')).toBe('mosquitto version 2.0.11');
+    expect(of(ev, 'broker-version')).toEqual([
+      { type: 'broker-version', text: 'mosquitto version 2.0.11', product: 'mosquitto', version: '2.0.11' },
+    ]);
+    // every other $SYS payload (uptime, load, heap …) stays unread
+    const others = [...payloads].filter(([t]) => t !== '$SYS/broker/version').map(([, v]) => `"${v}"`);
+    expect(others.length).toBeGreaterThan(20);
+    expect(leaksNone(ev, others)).toBe(true);
+  });
+
+  it('read only from the broker: the same PUBLISH sent by a client says nothing', () => {
+    const version = NMAP.find(
+      (s) => s.direction === 'server' && Buffer.from(s.bytes).includes('$SYS/broker/version'),
+    )!;
+    const sut = new MqttStreamDissector();
+    sut.feed('client', NMAP[0]!.bytes); // the CONNECT
+    const ev = sut.feed('client', version.bytes);
+    expect(of(ev, 'publish')).toHaveLength(1);
+    expect(of(ev, 'broker-version')).toEqual([]);
+    expect(leaksNone(ev, ['mosquitto', '2.0.11'])).toBe(true);
+  });
+
+  it('strict form: "<name> version <n.n[.n[.n]]>" only; other short texts stay text; the rest is dropped', () => {
+    const t = (s: string) => brokerVersion(new TextEncoder().encode(s));
+    expect(t('mosquitto version 1.6.9')).toMatchObject({ product: 'mosquitto', version: '1.6.9' });
+    for (const other of [
+      '2.0.11',
+      'mosquitto version 2.0.11 (build 3)',
+      'mosquitto version',
+      'version 2.0',
+    ]) {
+      expect(t(other)).toEqual({ type: 'broker-version', text: other });
+    }
+    expect(t('mosquitto version 2.0.11\n')).toBeUndefined();
+    expect(t('')).toBeUndefined();
+    expect(t('x'.repeat(101))).toBeUndefined();
+    expect(t('mosquitto version 2.0.11 — ü')).toBeUndefined();
+    // a payload longer than what was kept is not read as a version
+    expect(brokerVersion(new TextEncoder().encode('mosquitto version 2.0.11'), 30)).toBeUndefined();
+  });
+
+  it('any PUBLISH payload: only the broker version topic is ever read, and only as printable text', () => {
+    const enc = new TextEncoder();
+    const publish = (topic: string, payload: Uint8Array) => {
+      const t = enc.encode(topic);
+      const rest = 2 + t.length + payload.length;
+      const len = rest < 128 ? [rest] : [(rest & 0x7f) | 0x80, rest >> 7];
+      return Uint8Array.from([0x30, ...len, t.length >> 8, t.length & 0xff, ...t, ...payload]);
+    };
+    const connack = Uint8Array.from([0x20, 2, 0, 0]);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          '$SYS/broker/version',
+          '$SYS/broker/uptime',
+          'ward/icu/pump',
+          '$SYS/broker/version/x',
+        ),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          fc.stringMatching(/^[a-z]{1,8} version \d{1,3}(\.\d{1,3}){1,3}$/).map((x) => enc.encode(x)),
+          fc.string({ maxLength: 120 }).map((x) => enc.encode(x)),
+        ),
+        (topic, payload) => {
+          const sut = new MqttStreamDissector();
+          const ev = [...sut.feed('server', connack), ...sut.feed('server', publish(topic, payload))];
+          const versions = of(ev, 'broker-version');
+          const text = Buffer.from(payload).toString('latin1');
+          const printable = payload.length > 0 && payload.length <= 100 && /^[\x20-\x7e]+$/.test(text);
+          if (topic === '$SYS/broker/version' && printable) {
+            expect(versions).toHaveLength(1);
+            expect(versions[0]!.text).toBe(text);
+            const m = / version /.test(text) && /^[A-Za-z]/.test(text);
+            if (versions[0]!.product)
+              expect(m && text === `${versions[0]!.product} version ${versions[0]!.version}`).toBe(true);
+          } else {
+            expect(versions).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

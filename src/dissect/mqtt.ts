@@ -4,7 +4,9 @@
  * are present, the will), CONNACK (return or reason code), PUBLISH (topic, QoS, retain) and SUBSCRIBE
  * (topic filters). Message payloads are never kept: they are only checked, bounded, for HL7 or DICOM
  * patient data ({@link findPatientData}), and only which segments or tags were present is reported. The
- * password of a CONNECT is handed to an optional {@link CredentialCheck} and then dropped.
+ * one exception is the broker's own `$SYS/broker/version` (what it runs, for vulnerability matching): a
+ * short printable text, read only from the broker's side. The password of a CONNECT is handed to an
+ * optional {@link CredentialCheck} and then dropped.
  * @see MQTT 3.1.1 (OASIS) §2.2 fixed header, §2.2.3 remaining length, §3.1 CONNECT, §3.2 CONNACK,
  *   §3.3 PUBLISH, §3.8 SUBSCRIBE; MQTT 5.0 (OASIS) §2.2.2 properties, §3.1.2.11, §3.2.2.2 reason codes;
  *   MQTT 3.1 (IBM) §3.1 (protocol name `MQIsdp`, version 3)
@@ -51,6 +53,12 @@ export type MqttEvent =
       patientData?: PayloadPhi;
     }
   | { type: 'subscribe'; topics: string[] }
+  /**
+   * The broker published `$SYS/broker/version` to a client subscribed to `$SYS` (mosquitto:
+   * `mosquitto version 2.0.11`). `product` and `version` only when the text has exactly the form
+   * `<name> version <n.n[.n[.n]]>`; other forms are left as `text`.
+   */
+  | { type: 'broker-version'; text: string; product?: string; version?: string }
   /** Not MQTT, or a malformed packet: this direction is no longer parsed. `offset` counts from the stream start. */
   | { type: 'error'; direction: Direction; offset: number; reason: string };
 
@@ -63,6 +71,10 @@ const MAX_PACKET = 64 * 1024;
 /** Bytes of each PUBLISH payload kept for the patient-data check, then dropped. */
 const PAYLOAD_SCAN = 64 * 1024;
 const MAX_TOPICS = 32;
+/** The broker's version topic (mosquitto's `$SYS` hierarchy), the only payload Vigil reads as text. */
+const BROKER_VERSION_TOPIC = '$SYS/broker/version';
+const MAX_VERSION_TEXT = 100;
+const BROKER_VERSION = /^([A-Za-z][A-Za-z0-9_-]{0,31}) version (\d{1,4}(?:\.\d{1,4}){1,3})$/;
 
 const PACKET_TYPES = [
   '',
@@ -427,6 +439,11 @@ export class MqttStreamDissector {
     const phi = payload.length ? findPatientData(payload) : undefined;
     if (phi) ev.patientData = phi;
     events.push(ev);
+    // Only the broker publishes $SYS (mosquitto refuses clients' $SYS PUBLISHes); any other payload stays unread.
+    if (d.direction === 'server' && p.topic === BROKER_VERSION_TOPIC) {
+      const version = brokerVersion(payload, p.payloadLength);
+      if (version) events.push(version);
+    }
   }
 
   private packet(
@@ -531,6 +548,23 @@ export class MqttStreamDissector {
     }
     events.push({ type: 'subscribe', topics });
   }
+}
+
+/**
+ * The text of a `$SYS/broker/version` payload when it is short printable ASCII (anything else is not a
+ * version announcement and is not kept), with product and version when it has mosquitto's form.
+ */
+export function brokerVersion(
+  payload: Uint8Array,
+  length = payload.length,
+): Extract<MqttEvent, { type: 'broker-version' }> | undefined {
+  if (length === 0 || length > MAX_VERSION_TEXT || payload.length !== length) return undefined;
+  for (const b of payload) if (b < 0x20 || b > 0x7e) return undefined;
+  const text = String.fromCharCode(...payload);
+  const m = BROKER_VERSION.exec(text);
+  return m
+    ? { type: 'broker-version', text, product: m[1]!, version: m[2]! }
+    : { type: 'broker-version', text };
 }
 
 /**

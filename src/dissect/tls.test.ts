@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   feedAll,
@@ -61,7 +62,7 @@ describe('TlsStreamDissector on the shared capture (curl/openssl ↔ openssl s_s
       const [hello] = serverHellos(run(sgh(stream)));
       const sv = row['tls.handshake.extensions.supported_version'];
       expect(hello!.version).toBe(toVersion(sv || row['tls.handshake.version']!));
-      expect(hex4(hello!.cipherSuite.code)).toBe(row['tls.handshake.ciphersuite']);
+      expect(hex4(hello!.cipherSuite!.code)).toBe(row['tls.handshake.ciphersuite']);
     }
   });
 
@@ -142,7 +143,7 @@ describe('TlsStreamDissector against Zeek’s ssl.log / x509.log', () => {
     const [ssl] = loadZeekLog('tls/zeek-tls1.2.ssl.log');
     const [sh] = serverHellos(ev);
     expect(sh!.version).toBe('TLS 1.2');
-    expect(sh!.cipherSuite.name).toBe(ssl!['cipher']);
+    expect(sh!.cipherSuite!.name).toBe(ssl!['cipher']);
     expect(sh!.weaknesses).toEqual(['rc4', 'md5', 'no-forward-secrecy']);
     const certs = chain(ev);
     expect(certs.map((c) => c.sha256).join(',')).toBe(ssl!['cert_chain_fps']);
@@ -202,7 +203,7 @@ describe('TlsStreamDissector against Zeek’s ssl.log / x509.log', () => {
     expect(sh.map((h) => h.helloRetryRequest)).toEqual([true, false]);
     expect(sh[1]!.version).toBe('TLS 1.3');
     const serverRows = rows.filter((r) => r['tls.handshake.type']!.split(',').includes('2'));
-    expect(hex4(sh[1]!.cipherSuite.code)).toBe(
+    expect(hex4(sh[1]!.cipherSuite!.code)).toBe(
       serverRows[serverRows.length - 1]!['tls.handshake.ciphersuite'],
     );
   });
@@ -216,6 +217,58 @@ describe('TlsStreamDissector against Zeek’s ssl.log / x509.log', () => {
     expect(sh!.version).toBe('SSL 2.0');
     expect(sh!.weaknesses[0]).toBe('ssl2');
     expect(chain(ev)).toHaveLength(1);
+  });
+
+  it('ssl-v2.pcap: SERVER-HELLO only offers cipher kinds; CLIENT-MASTER-KEY names the one in use, as tshark reads them', () => {
+    const ev = run(loadFollow('tls/zeek-ssl-v2.follow.txt'));
+    const rows = loadTsv('tls/zeek-ssl-v2.cipherspec.tsv');
+    const kinds = (type: string) =>
+      rows.find((r) => r['tls.handshake.type'] === type)!['tls.handshake.cipherspec'];
+    const hex6 = (n: number) => `0x${n.toString(16).padStart(6, '0')}`;
+    const [sh] = serverHellos(ev);
+    expect(sh!.cipherSuite).toBeUndefined();
+    expect(sh!.ssl2CipherKinds!.map(hex6).join(',')).toBe(kinds('4'));
+    expect(sh!.weaknesses).toEqual(['ssl2']);
+    const [mk] = of(ev, 'client-master-key');
+    expect(hex6(mk!.masterKey.cipherSuite.code)).toBe(kinds('2'));
+    expect(mk!.masterKey).toMatchObject({
+      cipherSuite: { name: 'SSL2_DES_192_EDE3_CBC_WITH_MD5' },
+      weaknesses: ['ssl2', '3des', 'md5', 'no-forward-secrecy'],
+    });
+    expect(of(ev, 'error')).toEqual([]);
+  });
+
+  it("SSL 2.0: the client's pick is reported even when it is not the server's first kind", () => {
+    // The real CLIENT-MASTER-KEY with its CIPHER-KIND set to the last kind both sides offered
+    // (SSL2_RC4_128_EXPORT40_WITH_MD5), as a client preferring export ciphers would send it.
+    const segments = loadFollow('tls/zeek-ssl-v2.follow.txt');
+    const cmk = segments.findIndex((s) => s.direction === 'client' && s.bytes[2] === 2);
+    const bytes = Uint8Array.from(segments[cmk]!.bytes);
+    bytes.set([0x02, 0x00, 0x80], 3);
+    const ev = run(segments.map((s, i) => (i === cmk ? { ...s, bytes } : s)));
+    expect(serverHellos(ev)[0]!.ssl2CipherKinds![0]).toBe(0x0700c0);
+    expect(of(ev, 'client-master-key').map((e) => e.masterKey)).toEqual([
+      expect.objectContaining({
+        cipherSuite: expect.objectContaining({ name: 'SSL2_RC4_128_EXPORT40_WITH_MD5' }),
+        weaknesses: ['ssl2', 'export', 'rc4', 'md5', 'no-forward-secrecy'],
+      }),
+    ]);
+    // a kind the client never offered, or ciphertext (after a session-id hit), is no CLIENT-MASTER-KEY
+    bytes.set([0x08, 0x00, 0x80], 3);
+    expect(of(run(segments.map((s, i) => (i === cmk ? { ...s, bytes } : s))), 'client-master-key')).toEqual(
+      [],
+    );
+    const hit = run(segments.filter((_, i) => i !== cmk)); // next client record: 3-byte header, encrypted
+    expect(of(hit, 'client-master-key')).toEqual([]);
+    expect(of(hit, 'error')).toEqual([]);
+  });
+
+  it('SSL 2.0: CLIENT-HELLO and CLIENT-MASTER-KEY in one segment give the same events', () => {
+    const segments = loadFollow('tls/zeek-ssl-v2.follow.txt');
+    const client = segments.filter((s) => s.direction === 'client').slice(0, 2);
+    const sut = new TlsStreamDissector();
+    const ev = sut.feed('client', Buffer.concat(client.map((s) => s.bytes)));
+    expect(ev.map((e) => e.type)).toEqual(['client-hello', 'client-master-key']);
   });
 });
 
@@ -238,6 +291,46 @@ describe('TlsStreamDissector on odd input', () => {
     }
     const ev = new TlsStreamDissector().feed('client', Uint8Array.from(parts));
     expect(clientHellos(ev)[0]!.sni).toBe('infusion-gw.sgh.example');
+  });
+
+  it('SSL 2.0: any bytes after a real CLIENT-HELLO give at most one CLIENT-MASTER-KEY, of a kind offered', () => {
+    const hello = loadFollow('tls/zeek-ssl-v2.follow.txt')[0]!.bytes;
+    const offered = clientHellos(new TlsStreamDissector().feed('client', hello))[0]!.ssl2CipherKinds!;
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 4 }), (chunks) => {
+        const sut = new TlsStreamDissector();
+        const ev = [hello, ...chunks].flatMap((b) => sut.feed('client', b));
+        const keys = of(ev, 'client-master-key');
+        expect(keys.length).toBeLessThanOrEqual(1);
+        for (const k of keys) expect(offered).toContain(k.masterKey.cipherSuite.code);
+      }),
+      { numRuns: 300 },
+    );
+    // well-formed CLIENT-MASTER-KEYs (2- or 3-byte record header), offered kind or not, cut anywhere
+    const cmk = fc.record({
+      kind: fc.constantFrom(...offered, 0x080080, 0x000004, 0xffffff),
+      clear: fc.uint8Array({ maxLength: 20 }),
+      encrypted: fc.uint8Array({ maxLength: 300 }),
+      keyArg: fc.uint8Array({ maxLength: 16 }),
+      padding: fc.option(fc.integer({ min: 0, max: 7 })),
+      cut: fc.nat(),
+    });
+    fc.assert(
+      fc.property(cmk, ({ kind, clear, encrypted, keyArg, padding, cut }) => {
+        const u16 = (n: number) => [n >> 8, n & 0xff];
+        const body = [2, kind >> 16, (kind >> 8) & 0xff, kind & 0xff, ...u16(clear.length)];
+        body.push(...u16(encrypted.length), ...u16(keyArg.length), ...clear, ...encrypted, ...keyArg);
+        const len = body.length + (padding ?? 0);
+        const header = padding === null ? [0x80 | (len >> 8), len & 0xff] : [len >> 8, len & 0xff, padding];
+        const record = Uint8Array.from([...header, ...body, ...new Array<number>(padding ?? 0).fill(0)]);
+        const sut = new TlsStreamDissector();
+        const at = cut % (record.length + 1);
+        const ev = [hello, record.subarray(0, at), record.subarray(at)].flatMap((b) => sut.feed('client', b));
+        const keys = of(ev, 'client-master-key').map((e) => e.masterKey.cipherSuite.code);
+        expect(keys).toEqual(offered.includes(kind) ? [kind] : []);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('never throws; chunked feeding equals whole-segment feeding', () => {

@@ -3,12 +3,13 @@
  * messages reassembled across records, and out of them ClientHello (versions offered, cipher suites,
  * SNI, ALPN, groups), ServerHello (negotiated version incl. TLS 1.3 via supported_versions, chosen
  * suite and what is weak about them) and — while the handshake is still clear text, i.e. TLS ≤ 1.2 —
- * the certificate chain. SSL 2.0 CLIENT-HELLO / SERVER-HELLO are read too. Each direction stops at its
- * ChangeCipherSpec or first encrypted record; the server side of TLS 1.3 right after ServerHello.
+ * the certificate chain. SSL 2.0 CLIENT-HELLO / SERVER-HELLO / CLIENT-MASTER-KEY are read too. Each
+ * direction stops at its ChangeCipherSpec or first encrypted record; the server side of TLS 1.3 right
+ * after ServerHello.
  * @see RFC 8446 §4.1.2–4.1.4 (ClientHello, ServerHello, HelloRetryRequest), §4.2.1 (supported_versions), §5.1
  * @see RFC 5246 §6.2.1 (record layer), §7.4 (handshake), §7.4.2 (Certificate), §7.4.3 (ServerKeyExchange)
  * @see RFC 6066 §3 (server_name), RFC 7301 §3.1 (ALPN), RFC 8422 §5.1 (supported_groups), RFC 8701 (GREASE)
- * @see draft-hickman-netscape-ssl-00 (SSL 2.0 record and hello messages)
+ * @see draft-hickman-netscape-ssl-00 (SSL 2.0 record header, CLIENT-HELLO, SERVER-HELLO, CLIENT-MASTER-KEY)
  */
 import { ByteCursor, latin1, TRUNCATED, Truncated } from './byte-cursor.js';
 import { ByteQueue, type Direction } from './byte-queue.js';
@@ -129,7 +130,13 @@ export interface TlsServerHello {
   legacyVersion: string;
   /** The version in force: supported_versions when present (TLS 1.3), else the legacy field. */
   version: string;
-  cipherSuite: CipherSuiteInfo;
+  /**
+   * The suite the server chose. Absent for SSL 2.0, whose SERVER-HELLO only lists the cipher kinds the
+   * server accepts (`ssl2CipherKinds`): the client picks one in CLIENT-MASTER-KEY (`client-master-key`).
+   */
+  cipherSuite?: CipherSuiteInfo;
+  /** SSL 2.0: the cipher kinds the server accepts, in its order (an offer, not what is used). */
+  ssl2CipherKinds?: number[];
   compressionMethod: number;
   alpn?: string;
   /** key_share group (TLS 1.3) or the group a HelloRetryRequest asks for. */
@@ -137,13 +144,21 @@ export interface TlsServerHello {
   extensions: number[];
   /** A HelloRetryRequest (RFC 8446 §4.1.3): a second ClientHello and ServerHello follow. */
   helloRetryRequest: boolean;
-  /** Protocol and suite weaknesses of what was negotiated. */
+  /** Protocol and suite weaknesses of what was negotiated (for SSL 2.0 the protocol's only). */
+  weaknesses: TlsWeakness[];
+}
+
+/** SSL 2.0 CLIENT-MASTER-KEY: the cipher kind the client chose from the server's list, the one in use. */
+export interface Ssl2ClientMasterKey {
+  cipherSuite: CipherSuiteInfo;
+  /** `ssl2` and the weaknesses of the chosen cipher. */
   weaknesses: TlsWeakness[];
 }
 
 export type TlsEvent =
   | { type: 'client-hello'; hello: TlsClientHello }
   | { type: 'server-hello'; hello: TlsServerHello }
+  | { type: 'client-master-key'; masterKey: Ssl2ClientMasterKey }
   /** Certificate chain sent in clear (TLS ≤ 1.2, SSL 2.0); entries that failed to parse are in `errors`. */
   | {
       type: 'certificates';
@@ -174,6 +189,8 @@ class TlsDirection {
   stopped = false;
   /** Version field of the record that carried the latest handshake bytes. */
   recordVersion = 0;
+  /** SSL 2.0 client after its CLIENT-HELLO: the cipher kinds it offered; its next record is read as CLIENT-MASTER-KEY. */
+  ssl2Offered: number[] | undefined;
   constructor(readonly direction: Direction) {}
 }
 
@@ -230,6 +247,10 @@ export class TlsStreamDissector {
   private drain(d: TlsDirection, events: TlsEvent[]): void {
     while (!d.stopped) {
       const buf = d.records.view();
+      if (d.ssl2Offered) {
+        this.ssl2MasterKey(d, buf, events);
+        return;
+      }
       if (buf.length < 5) {
         if (buf.length >= 1 && !(buf[0]! & 0x80) && (buf[0]! < 20 || buf[0]! > 24)) {
           this.fail(d, events, d.offset, 'not a TLS record');
@@ -239,6 +260,7 @@ export class TlsStreamDissector {
       if (d.first && buf[0]! & 0x80) {
         d.first = false;
         this.sslv2(d, buf, events);
+        if (d.ssl2Offered && !d.stopped) continue; // CLIENT-MASTER-KEY may be in the same bytes
         return;
       }
       d.first = false;
@@ -360,7 +382,16 @@ export class TlsStreamDissector {
     const body = buf.subarray(2, 2 + len);
     try {
       if (d.direction === 'client' && body[0] === 1) {
-        events.push({ type: 'client-hello', hello: clientHello(body, 'ssl2') });
+        const hello = clientHello(body, 'ssl2');
+        events.push({ type: 'client-hello', hello });
+        if (hello.legacyVersion === 'SSL 2.0') {
+          // the CLIENT-MASTER-KEY that follows names the cipher actually used (an SSL 3/TLS client that
+          // sent an SSLv2-format hello goes on in TLS records: nothing more is read from it, as before)
+          d.records.consume(2 + len);
+          d.offset += 2 + len;
+          d.ssl2Offered = hello.ssl2CipherKinds ?? [];
+          return;
+        }
       } else if (d.direction === 'server' && body[0] === 4) {
         const { hello, certificate } = ssl2ServerHello(body);
         events.push({ type: 'server-hello', hello });
@@ -374,9 +405,48 @@ export class TlsStreamDissector {
       this.fail(d, events, d.offset, 'truncated SSL 2.0 hello');
       return;
     }
-    // what follows (CLIENT-MASTER-KEY, then ciphertext) tells nothing more
+    // what follows (the server's encrypted SERVER-VERIFY; an SSL 3/TLS client's next records) tells nothing more
     this.stop(d);
   }
+
+  /**
+   * An SSL 2.0 client's record after its CLIENT-HELLO: CLIENT-MASTER-KEY, sent in clear, whose cipher kind
+   * is the one the connection uses. After a session-id hit the client sends ciphertext instead, so only a
+   * record that is exactly a CLIENT-MASTER-KEY of an offered kind counts; either way the direction stops.
+   */
+  private ssl2MasterKey(d: TlsDirection, buf: Uint8Array, events: TlsEvent[]): void {
+    if (buf.length < 3) return;
+    // 2-byte header (high bit set) or 3-byte header with a padding count (§ "SSL Record Header")
+    const short = (buf[0]! & 0x80) !== 0;
+    const header = short ? 2 : 3;
+    const len = short ? ((buf[0]! & 0x7f) << 8) | buf[1]! : ((buf[0]! & 0x3f) << 8) | buf[1]!;
+    if (header + len > MAX_RECORD + 5) {
+      this.stop(d); // too big to be a CLIENT-MASTER-KEY: ciphertext
+      return;
+    }
+    if (buf.length < header + len) return;
+    const padding = short ? 0 : buf[2]!;
+    const masterKey =
+      padding <= len
+        ? clientMasterKey(buf.subarray(header, header + len - padding), d.ssl2Offered!)
+        : undefined;
+    if (masterKey) events.push({ type: 'client-master-key', masterKey });
+    this.stop(d);
+  }
+}
+
+/** MSG-CLIENT-MASTER-KEY (2), CIPHER-KIND[3], clear/encrypted key and key-arg lengths, then their data. */
+function clientMasterKey(body: Uint8Array, offered: readonly number[]): Ssl2ClientMasterKey | undefined {
+  if (body.length < 10 || body[0] !== 2) return undefined;
+  const c = new ByteCursor(body);
+  c.skip(1);
+  const kind = c.u24();
+  const clear = c.u16();
+  const encrypted = c.u16();
+  const keyArg = c.u16();
+  if (10 + clear + encrypted + keyArg !== body.length || !offered.includes(kind)) return undefined;
+  const suite = cipherSuite(kind);
+  return { cipherSuite: suite, weaknesses: weaknessesOf(0x0002, suite) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -563,17 +633,17 @@ function ssl2ServerHello(body: Uint8Array): { hello: TlsServerHello; certificate
   c.u16(); // connection id length
   const cert = c.take(certLen);
   const specs = c.sub(specLen);
-  // the server lists what it accepts; the client picks in CLIENT-MASTER-KEY: report the first
-  const first = specs.remaining >= 3 ? specs.u24() : 0;
-  const suite = cipherSuite(first);
+  // the server lists what it accepts; the client picks in CLIENT-MASTER-KEY, so no suite is in force yet
+  const kinds: number[] = [];
+  while (specs.remaining >= 3) kinds.push(specs.u24());
   const hello: TlsServerHello = {
     legacyVersion: tlsVersionName(version),
     version: tlsVersionName(version),
-    cipherSuite: suite,
+    ssl2CipherKinds: kinds,
     compressionMethod: 0,
     extensions: [],
     helloRetryRequest: false,
-    weaknesses: weaknessesOf(0x0002, suite),
+    weaknesses: ['ssl2'],
   };
   return certType === 1 && certLen > 0 ? { hello, certificate: cert } : { hello };
 }
