@@ -18,6 +18,7 @@ import { readCsafAdvisory } from '../formats/csaf/index.js';
 import { readCve5 } from '../formats/cve5/cve5.js';
 import { detectAdvisoryFormat } from '../formats/detect.js';
 import { readEpss } from '../formats/epss/epss.js';
+import { jsonSyntaxProblem } from '../formats/json-syntax.js';
 import { isKevCsv, readKev, readKevCsv } from '../formats/kev/kev.js';
 import { readNvd } from '../formats/nvd/nvd.js';
 import { readOsv } from '../formats/osv/osv.js';
@@ -115,109 +116,15 @@ function parseJson(bytes: Uint8Array, file: string): { json: unknown } | { issue
   try {
     return { json: JSON.parse(text) };
   } catch (err) {
-    // V8 gives a UTF-16 position for most errors but none for "Unexpected end of JSON input" (a
-    // truncated download): report a byte offset into the (inflated) file either way.
-    const m = /position (\d+)/.exec(String(err));
-    const at = m ? Number(m[1]) : jsonErrorOffset(text);
+    // A byte offset into the (inflated) file, and no excerpt: a fetched feed's body must not be echoed.
+    const problem = jsonSyntaxProblem(text, err);
     return {
       issue: {
         file,
-        where: at === null ? '$' : `offset ${bom + Buffer.byteLength(text.slice(0, at))}`,
-        message: `not valid JSON: ${(err as Error).message}`,
+        where: problem.byte === null ? '$' : `offset ${bom + problem.byte}`,
+        message: problem.reason,
       },
     };
-  }
-}
-
-/**
- * Where JSON.parse gave up, for the messages that carry no position (Node 20: "Unexpected token …
- * is not valid JSON", "Unexpected end of JSON input"): a syntax-only scan, run only after a failure.
- */
-export function jsonErrorOffset(text: string): number | null {
-  let i = 0;
-  const fail = (at = i): never => {
-    throw new JsonSyntaxAt(Math.min(at, text.length));
-  };
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
-  };
-  const literal = (word: string) => {
-    if (text.startsWith(word, i)) i += word.length;
-    else fail();
-  };
-  const string = () => {
-    i++; // the opening quote
-    for (;;) {
-      if (i >= text.length) fail();
-      const c = text.charCodeAt(i);
-      if (c === 0x22) {
-        i++;
-        return;
-      }
-      if (c < 0x20) fail();
-      if (c !== 0x5c) {
-        i++;
-        continue;
-      }
-      const e = text.charAt(i + 1);
-      if (e === 'u') {
-        if (!/^[0-9a-f]{4}$/i.test(text.slice(i + 2, i + 6))) fail(i + 2);
-        i += 6;
-      } else if (e !== '' && '"\\/bfnrt'.includes(e)) i += 2;
-      else fail(i + 1);
-    }
-  };
-  const container = (close: string) => {
-    i++;
-    ws();
-    if (text.charAt(i) === close) {
-      i++;
-      return;
-    }
-    for (;;) {
-      if (close === '}') {
-        ws();
-        if (text.charAt(i) !== '"') fail();
-        string();
-        ws();
-        if (text.charAt(i) !== ':') fail();
-        i++;
-      }
-      value();
-      ws();
-      const c = text.charAt(i);
-      i++;
-      if (c === close) return;
-      if (c !== ',') fail(i - 1);
-    }
-  };
-  function value(): void {
-    ws();
-    const c = text.charAt(i);
-    if (c === '{') container('}');
-    else if (c === '[') container(']');
-    else if (c === '"') string();
-    else if (c === 't') literal('true');
-    else if (c === 'f') literal('false');
-    else if (c === 'n') literal('null');
-    else {
-      const num = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-      if (!num) fail();
-      else i += num[0].length;
-    }
-  }
-  try {
-    value();
-    ws();
-    return i < text.length ? i : null;
-  } catch (err) {
-    return err instanceof JsonSyntaxAt ? err.offset : null;
-  }
-}
-
-class JsonSyntaxAt extends Error {
-  constructor(readonly offset: number) {
-    super(`JSON syntax error at ${offset}`);
   }
 }
 
@@ -269,7 +176,8 @@ function readJsonLines(
     try {
       json = JSON.parse(l);
     } catch (err) {
-      out.issues.push({ file, where: `line ${line}`, message: `not valid JSON: ${(err as Error).message}` });
+      // The reason names the byte within the line; V8's message would quote the line.
+      out.issues.push({ file, where: `line ${line}`, message: jsonSyntaxProblem(l, err).reason });
       out.rejected++;
       continue;
     }

@@ -25,6 +25,8 @@ import { addSubscription, importCsafBundle, listFeeds, syncFeeds } from './feeds
 import { FIXTURE_DIR, FIXTURE_DOCS, readFixtureTree, TestProvider } from './sync/test-provider.js';
 
 const KEV = join(import.meta.dirname, '../../test/fixtures/feeds/kev/kev-slice.json');
+/** The test provider listens on loopback: allowed as an admin would allow an internal mirror. */
+const LOCAL = { allowHosts: ['127.0.0.1'] };
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-feeds-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -46,6 +48,16 @@ async function matches(vdb: VigilDatabase, query: object = {}): Promise<Vulnerab
 async function auditActions(vdb: VigilDatabase): Promise<string[]> {
   const rows = await vdb.db.selectFrom('audit_log').select('action').orderBy('seq').execute();
   return rows.map((r) => r.action).filter((a) => a.startsWith('feeds.') || a.startsWith('advisories.'));
+}
+
+async function auditOutcomes(vdb: VigilDatabase, action: string) {
+  const rows = await vdb.db
+    .selectFrom('audit_log')
+    .select(['outcome', 'summary'])
+    .where('action', '=', action)
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => ({ outcome: r.outcome, summary: r.summary }));
 }
 
 async function makeTarGz(files: Map<string, Uint8Array>): Promise<Buffer> {
@@ -88,12 +100,17 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
   });
 
   const subscribe = (extra: object = {}) =>
-    addSubscription(vdb, cliActor, {
-      kind: 'csaf-provider',
-      name: 'CISA',
-      url: provider.metadataUrl,
-      ...extra,
-    });
+    addSubscription(
+      vdb,
+      cliActor,
+      {
+        kind: 'csaf-provider',
+        name: 'CISA',
+        url: provider.metadataUrl,
+        ...extra,
+      },
+      LOCAL,
+    );
 
   it('subscribes, syncs every document, matches the device, and a second sync fetches nothing', async () => {
     const feed = await subscribe();
@@ -108,7 +125,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
       expectedIntervalHours: 24,
     });
 
-    const first = await syncFeeds(vdb, cliActor);
+    const first = await syncFeeds(vdb, cliActor, LOCAL);
     expect(first.feeds).toHaveLength(1);
     const r = first.feeds[0]!;
     expect(r).toMatchObject({
@@ -151,7 +168,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     expect(listed?.lastSuccessAt).not.toBeNull();
 
     const mark = provider.requests.length;
-    const second = await syncFeeds(vdb, cliActor);
+    const second = await syncFeeds(vdb, cliActor, LOCAL);
     expect(second.feeds[0]).toMatchObject({ fetched: 0, unchanged: 4, rejected: [], files: [], error: null });
     expect(provider.documentRequests(mark)).toEqual([]);
     expect(second.match).toBeNull();
@@ -162,7 +179,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
 
   it('re-imports exactly the one document that changed', async () => {
     await subscribe();
-    await syncFeeds(vdb, cliActor);
+    await syncFeeds(vdb, cliActor, LOCAL);
     const before = await vdb.db
       .selectFrom('advisories')
       .select(['tracking_id', 'sha256', 'updated_at'])
@@ -171,7 +188,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     const path = FIXTURE_DOCS[2]; // white/2018/icsma-18-240-01.json
     provider.changeDocument(path, bump(provider.files.get(path)!), '2024-10-01T00:00:00.000000Z');
     const mark = provider.requests.length;
-    const r = await syncFeeds(vdb, cliActor, { feed: 'cisa' });
+    const r = await syncFeeds(vdb, cliActor, { ...LOCAL, feed: 'cisa' });
     expect(r.feeds[0]).toMatchObject({ fetched: 1, unchanged: 3, rejected: [], error: null });
     expect(names(r.feeds[0]!.files)).toEqual(['icsma-18-240-01.json']);
     expect(r.feeds[0]!.files[0]?.status).toBe('updated');
@@ -193,7 +210,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     const path = FIXTURE_DOCS[3]; // white/2022/icsma-22-095-01.json
     provider.setText(`${path}.sha512`, `${'0'.repeat(128)}  icsma-22-095-01.json\n`);
     await subscribe();
-    const r = await syncFeeds(vdb, cliActor);
+    const r = await syncFeeds(vdb, cliActor, LOCAL);
     const f = r.feeds[0]!;
     expect(f.rejected).toEqual([
       { url: `${provider.base}/${path}`, reason: expect.stringMatching(/sha512 mismatch/) },
@@ -210,13 +227,14 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
       .where('action', '=', 'feeds.sync')
       .executeTakeFirstOrThrow();
     expect(JSON.parse(audit.summary)).toEqual({
+      failed: 0,
       feeds: [{ feed: 'CISA', fetched: 3, rejected: 1, error: null }],
     });
   });
 
   it('a provider whose metadata is gone is an error: not marked synced, state kept for next time', async () => {
     const feed = await subscribe();
-    await syncFeeds(vdb, cliActor);
+    await syncFeeds(vdb, cliActor, LOCAL);
     const synced = await vdb.db
       .selectFrom('feed_sources')
       .selectAll()
@@ -224,7 +242,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     const metadata = provider.files.get('.well-known/csaf/provider-metadata.json')!;
     provider.files.delete('.well-known/csaf/provider-metadata.json');
-    const r = await syncFeeds(vdb, cliActor);
+    const r = await syncFeeds(vdb, cliActor, LOCAL);
     expect(r.feeds[0]?.error).toMatch(/404/);
     const down = await vdb.db
       .selectFrom('feed_sources')
@@ -237,7 +255,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     // Back up: nothing to fetch, because the state survived.
     provider.files.set('.well-known/csaf/provider-metadata.json', metadata);
     const mark = provider.requests.length;
-    const back = await syncFeeds(vdb, cliActor);
+    const back = await syncFeeds(vdb, cliActor, LOCAL);
     expect(back.feeds[0]).toMatchObject({ error: null, fetched: 0, unchanged: 4 });
     expect(provider.documentRequests(mark)).toEqual([]);
     expect((await listFeeds(vdb, cliActor))[0]?.lastError).toBeNull();
@@ -245,13 +263,13 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
 
   it('a synced document that fails CSAF validation is reported and counted in lastError', async () => {
     await subscribe();
-    await syncFeeds(vdb, cliActor);
+    await syncFeeds(vdb, cliActor, LOCAL);
     // The provider publishes a revision whose product tree lost the product its status refers to.
     const path = FIXTURE_DOCS[3];
     const doc = JSON.parse(provider.text(path)) as { product_tree: Record<string, unknown> };
     doc.product_tree = { branches: [] };
     provider.changeDocument(path, new TextEncoder().encode(JSON.stringify(doc)), '2024-11-01T00:00:00Z');
-    const r = await syncFeeds(vdb, cliActor);
+    const r = await syncFeeds(vdb, cliActor, LOCAL);
     expect(r.feeds[0]?.rejected).toEqual([]);
     expect(r.feeds[0]?.files.map((f) => f.status)).toEqual(['rejected']);
     expect((await listFeeds(vdb, cliActor))[0]?.lastError).toBe('1 document rejected');
@@ -267,7 +285,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
   it('shows a feed as stale once its last success is older than its interval', async () => {
     const feed = await subscribe({ intervalHours: 6 });
     expect((await listFeeds(vdb, cliActor))[0]?.stale).toBe(true); // never synced
-    await syncFeeds(vdb, cliActor);
+    await syncFeeds(vdb, cliActor, LOCAL);
     expect((await listFeeds(vdb, cliActor))[0]?.stale).toBe(false);
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
     await vdb.db
@@ -287,8 +305,8 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
   it('syncs KEV by URL, and the second sync is a 304 that imports nothing', async () => {
     provider.files.set('feeds/kev.json', new Uint8Array(readFileSync(KEV)));
     const url = `${provider.base}/feeds/kev.json`;
-    const feed = await addSubscription(vdb, cliActor, { kind: 'kev', name: 'CISA KEV', url });
-    const first = await syncFeeds(vdb, cliActor, { feed: 'CISA KEV' });
+    const feed = await addSubscription(vdb, cliActor, { kind: 'kev', name: 'CISA KEV', url }, LOCAL);
+    const first = await syncFeeds(vdb, cliActor, { ...LOCAL, feed: 'CISA KEV' });
     expect(first.feeds[0]).toMatchObject({ kind: 'kev', fetched: 1, unchanged: 0, error: null });
     expect(first.feeds[0]!.files[0]).toMatchObject({ format: 'kev', records: 4 });
     const kev = await vdb.db.selectFrom('kev_entries').select(['cve', 'source_id']).execute();
@@ -301,7 +319,7 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     expect(kev.every((k) => k.source_id === feed.id)).toBe(true);
 
     const mark = provider.requests.length;
-    const second = await syncFeeds(vdb, cliActor, { feed: feed.id });
+    const second = await syncFeeds(vdb, cliActor, { ...LOCAL, feed: feed.id });
     expect(second.feeds[0]).toMatchObject({ fetched: 0, unchanged: 1, files: [], error: null });
     expect(provider.requests.slice(mark)).toEqual([
       { path: 'feeds/kev.json', status: 304, conditional: true },
@@ -311,8 +329,13 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
   });
 
   it('records a failing URL feed as an error without throwing', async () => {
-    await addSubscription(vdb, cliActor, { kind: 'epss', name: 'EPSS', url: `${provider.base}/nope.csv.gz` });
-    const r = await syncFeeds(vdb, cliActor);
+    await addSubscription(
+      vdb,
+      cliActor,
+      { kind: 'epss', name: 'EPSS', url: `${provider.base}/nope.csv.gz` },
+      LOCAL,
+    );
+    const r = await syncFeeds(vdb, cliActor, LOCAL);
     expect(r.feeds[0]?.error).toMatch(/not found/);
     const [feed] = await listFeeds(vdb, cliActor);
     expect(feed).toMatchObject({ lastSuccessAt: null, stale: true });
@@ -320,11 +343,102 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     expect(feed?.lastAttemptAt).not.toBeNull();
   });
 
+  it('refuses a loopback feed unless the admin allows it, when subscribing and again when syncing', async () => {
+    const kev = { kind: 'kev', name: 'CISA KEV', url: `${provider.base}/feeds/kev.json` };
+    provider.files.set('feeds/kev.json', new Uint8Array(readFileSync(KEV)));
+    await expect(addSubscription(vdb, cliActor, kev)).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(
+        /^Feed URL refused: plain http:\/\/ is allowed only to hosts in feedAllowHosts/,
+      ),
+    });
+    // A name is judged by what it resolves to: localhost is loopback, over https too.
+    const port = new URL(provider.base).port;
+    await expect(
+      addSubscription(vdb, cliActor, { ...kev, url: `https://localhost:${port}/feeds/kev.json` }),
+    ).rejects.toThrow(
+      /localhost \(127\.0\.0\.1\) is a loopback address; an admin can allow it with feedAllowHosts/,
+    );
+    await expect(
+      addSubscription(vdb, cliActor, { ...kev, url: 'http://169.254.169.254/latest/meta-data/' }),
+    ).rejects.toThrow(/169\.254\.169\.254/);
+    expect(await listFeeds(vdb, cliActor)).toEqual([]);
+    expect(provider.requests).toEqual([]);
+
+    // Subscribed while allowed; the setting later removed: the sync refuses before connecting.
+    await addSubscription(vdb, cliActor, kev, LOCAL);
+    const refused = await syncFeeds(vdb, cliActor);
+    expect(refused.feeds[0]?.error).toMatch(
+      /refused: plain http:\/\/ is allowed only to hosts in feedAllowHosts/,
+    );
+    expect(provider.requests).toEqual([]);
+    const allowed = await syncFeeds(vdb, cliActor, LOCAL);
+    expect(allowed.feeds[0]).toMatchObject({ fetched: 1, error: null });
+  });
+
+  it('never echoes what a feed URL answered, in the sync report, the feed or the audit log', async () => {
+    // What a file server on the Vigil host would answer for /etc/passwd.
+    provider.setText(
+      'etc/passwd',
+      'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n',
+    );
+    provider.setText('etc/passwd.json', '{"root": "x:0:0:root:/root:/bin/bash"');
+    await addSubscription(
+      vdb,
+      cliActor,
+      { kind: 'kev', name: 'kev', url: `${provider.base}/etc/passwd` },
+      LOCAL,
+    );
+    await addSubscription(
+      vdb,
+      cliActor,
+      { kind: 'nvd', name: 'nvd', url: `${provider.base}/etc/passwd.json` },
+      LOCAL,
+    );
+    await addSubscription(
+      vdb,
+      cliActor,
+      { kind: 'csaf-provider', name: 'csaf', url: `${provider.base}/etc/passwd` },
+      LOCAL,
+    );
+    const r = await syncFeeds(vdb, cliActor, LOCAL);
+    const shown = JSON.stringify([r, await listFeeds(vdb, cliActor), await auditOutcomes(vdb, 'feeds.sync')]);
+    expect(shown).not.toMatch(/root|daemon|bin\/bash/);
+    // Where, never what: V8's own message would quote "root:x:0:0:root:/r"….
+    expect(r.feeds.map((f) => [f.feed, f.error])).toEqual([
+      ['csaf', `${provider.base}/etc/passwd: not JSON at byte 0`],
+      ['kev', 'not valid JSON (unexpected character at byte 0)'],
+      ['nvd', 'not valid JSON (it ends early)'],
+    ]);
+  });
+
+  it('audits a sync where every feed failed as a failure, one where some synced as a success', async () => {
+    provider.files.set('feeds/kev.json', new Uint8Array(readFileSync(KEV)));
+    await addSubscription(
+      vdb,
+      cliActor,
+      { kind: 'epss', name: 'EPSS', url: `${provider.base}/nope.csv.gz` },
+      LOCAL,
+    );
+    await syncFeeds(vdb, cliActor, LOCAL);
+    await addSubscription(
+      vdb,
+      cliActor,
+      { kind: 'kev', name: 'kev', url: `${provider.base}/feeds/kev.json` },
+      LOCAL,
+    );
+    await syncFeeds(vdb, cliActor, LOCAL);
+    expect(await auditOutcomes(vdb, 'feeds.sync')).toMatchObject([
+      { outcome: 'failure', summary: expect.stringContaining('"failed":1') },
+      { outcome: 'success', summary: expect.stringContaining('"failed":1') },
+    ]);
+  });
+
   it('refuses a second subscription of the same name and a non-http URL', async () => {
     await subscribe();
     await expect(subscribe()).rejects.toThrow(/exists/);
     await expect(
-      addSubscription(vdb, cliActor, { kind: 'kev', name: 'x', url: 'file:///etc/passwd' }),
+      addSubscription(vdb, cliActor, { kind: 'kev', name: 'x', url: 'file:///etc/passwd' }, LOCAL),
     ).rejects.toThrow();
     expect(await auditActions(vdb)).toEqual(['feeds.subscribe']);
   });
@@ -336,14 +450,14 @@ describe.each(DIALECTS)('feeds on %s', (dialect) => {
     const [manual] = await listFeeds(vdb, cliActor);
     expect(manual).toMatchObject({ name: 'kev', kind: 'kev', url: null });
     const url = `${provider.base}/feeds/kev.json`;
-    await expect(addSubscription(vdb, cliActor, { kind: 'epss', name: 'kev', url })).rejects.toThrow(
+    await expect(addSubscription(vdb, cliActor, { kind: 'epss', name: 'kev', url }, LOCAL)).rejects.toThrow(
       'A feed named "kev" exists (kev: it records manual kev imports)',
     );
-    const feed = await addSubscription(vdb, cliActor, { kind: 'kev', name: 'kev', url });
+    const feed = await addSubscription(vdb, cliActor, { kind: 'kev', name: 'kev', url }, LOCAL);
     expect(feed).toMatchObject({ id: manual!.id, name: 'kev', url, lastSuccessAt: manual!.lastSuccessAt });
     expect(await listFeeds(vdb, cliActor)).toHaveLength(1);
     // A real subscription is still a conflict that says what it is.
-    await expect(addSubscription(vdb, cliActor, { kind: 'kev', name: 'KEV', url })).rejects.toThrow(
+    await expect(addSubscription(vdb, cliActor, { kind: 'kev', name: 'KEV', url }, LOCAL)).rejects.toThrow(
       `A feed named "kev" exists (kev: ${url})`,
     );
     expect(await auditActions(vdb)).toEqual(['advisories.import', 'feeds.subscribe']);

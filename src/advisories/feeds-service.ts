@@ -34,6 +34,7 @@ import {
 } from './advisory-import.js';
 import { DEFAULT_INTERVAL_HOURS, ensureFeedSource, markSourceSynced } from './knowledge-writer.js';
 import { type BundleKey, importBundle } from './sync/bundle.js';
+import { FeedHostPolicy, type ResolveAll } from './sync/feed-host-policy.js';
 import { createHttpFetcher, type Fetcher } from './sync/fetcher.js';
 import { type ProviderSyncState, syncProvider } from './sync/sync.js';
 
@@ -109,10 +110,25 @@ export async function listFeeds(h: DbHandle, actor: Actor): Promise<Feed[]> {
 /** What a feed brings is matched against every site's devices: unsubscribing one blinds them all. */
 const FEED_SUBSCRIPTION = 'A feed subscription';
 
-export async function addSubscription(vdb: DbHandle, actor: Actor, input: unknown): Promise<Feed> {
+/** Where feeds may be fetched from: the configuration's `feedAllowHosts` (docs/configuration.md). */
+export interface FeedNetworkOptions {
+  /** Internal hosts, addresses and CIDR ranges a feed may reach (and the only ones plain http may). */
+  allowHosts?: readonly string[];
+}
+
+export async function addSubscription(
+  vdb: DbHandle,
+  actor: Actor,
+  input: unknown,
+  opts: FeedNetworkOptions & { resolve?: ResolveAll } = {},
+): Promise<Feed> {
   assertCan(actor, 'advisories:write');
   assertAllSites(actor, FEED_SUBSCRIPTION);
   const s = parseInput(SubscriptionSchema, input, 'subscription');
+  // Refused now rather than at the first sync, so the person who typed the URL sees why; every fetch
+  // checks again (a name may resolve elsewhere later, a provider may redirect).
+  const refused = await new FeedHostPolicy(opts.allowHosts).check(new URL(s.url), opts.resolve);
+  if (refused) throw invalidInput(`Feed URL refused: ${refused}`, [{ field: 'url', reason: refused }]);
   const key = s.name.toLowerCase();
   return transaction(vdb, async (h) => {
     const existing = await feedSourceByKey(h, key);
@@ -295,7 +311,7 @@ async function syncOne(
 export async function syncFeeds(
   vdb: VigilDatabase,
   actor: Actor,
-  opts: { feed?: string; fetcher?: Fetcher; match?: boolean } = {},
+  opts: FeedNetworkOptions & { feed?: string; fetcher?: Fetcher; match?: boolean } = {},
 ): Promise<SyncReport> {
   assertCan(actor, 'advisories:write');
   // A job over every site, as `vigil match` is: its advisories and VEX statements change every site's
@@ -305,16 +321,21 @@ export async function syncFeeds(
   const feeds = opts.feed ? [await findFeed(vdb, opts.feed)] : all.filter((f) => f.enabled === 1 && f.url);
   if (opts.feed && !feeds[0]?.url)
     throw invalidInput(`Feed ${opts.feed} has no URL to sync from (it records manual imports)`);
-  const fetcher = opts.fetcher ?? createHttpFetcher();
+  const fetcher = opts.fetcher ?? createHttpFetcher({ policy: new FeedHostPolicy(opts.allowHosts) });
   const changed = new Set<string>();
   const reports: FeedSyncReport[] = [];
   for (const f of feeds) reports.push(await syncOne(vdb, f, fetcher, changed));
+  const failed = reports.filter((r) => r.error !== null).length;
   await transaction(vdb, (h) =>
     appendAudit(h, {
       actor,
       action: 'feeds.sync',
+      // A failure when nothing synced; a sync where some feeds failed still brought the others (they are
+      // named with their errors below), as one rejected file does not fail an import.
+      outcome: reports.length > 0 && failed === reports.length ? 'failure' : 'success',
       target: { type: 'feeds' },
       summary: {
+        failed,
         feeds: reports.map((r) => ({
           feed: r.feed,
           fetched: r.fetched,

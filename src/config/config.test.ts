@@ -81,6 +81,28 @@ describe('loadConfig', () => {
     expect(e.issues.find((i) => i.field?.startsWith('db'))?.reason).not.toContain('mysql://x');
   });
 
+  it('takes feedAllowHosts from the file as a list or the environment comma-separated, and names a bad entry', () => {
+    expect(loadConfig({ env: {} }).feedAllowHosts).toEqual([]);
+    expect(
+      loadConfig({ env: { VIGIL_FEED_ALLOW_HOSTS: 'mirror.hospital.local, 10.20.0.0/16' } }).feedAllowHosts,
+    ).toEqual(['mirror.hospital.local', '10.20.0.0/16']);
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+    const file = join(dir, 'vigil.json');
+    writeFileSync(file, JSON.stringify({ feedAllowHosts: ['mirror.hospital.local', 'https://proxy:8080/'] }));
+    let err: unknown;
+    try {
+      loadConfig({ env: {}, file });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as VigilError).issues).toEqual([
+      {
+        field: 'feedAllowHosts (VIGIL_FEED_ALLOW_HOSTS)',
+        reason: expect.stringContaining('"https://proxy:8080/" is not a host name, address or CIDR range'),
+      },
+    ]);
+  });
+
   it('never repeats a secret it refuses', () => {
     let err: unknown;
     try {

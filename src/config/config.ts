@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { allowEntryProblem } from '../advisories/sync/feed-host-policy.js';
 import { ageRecipientProblem } from '../backup/age-recipient.js';
 import { VigilError } from '../errors.js';
 import { plural, pluralWord } from '../format-count.js';
@@ -88,6 +89,12 @@ const proxyHops = z.union([z.boolean(), z.number(), z.string()]).transform((v, c
 /** An age X25519 public key (`age1…`); the message names the value, unless it is a secret key. */
 const ageRecipient = z.string().check((ctx) => {
   const problem = ageRecipientProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+
+/** A feedAllowHosts entry: a host name, an IP address or a CIDR range (no scheme, port or path). */
+const feedAllowEntry = z.string().check((ctx) => {
+  const problem = allowEntryProblem(ctx.value);
   if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
 });
 
@@ -250,6 +257,11 @@ export const CONFIG_OPTIONS = {
     env: 'VIGIL_BACKUP_RECIPIENTS',
     schema: commaList.pipe(z.array(ageRecipient)).default([]),
     doc: 'Encrypt backups to these age public keys (age1…, comma-separated; made with age-keygen on another machine): the key that decrypts them is not on this server',
+  },
+  feedAllowHosts: {
+    env: 'VIGIL_FEED_ALLOW_HOSTS',
+    schema: commaList.pipe(z.array(feedAllowEntry)).default([]),
+    doc: 'Advisory feeds: internal hosts a feed may be fetched from (host names, addresses, CIDR ranges, comma-separated), e.g. a mirror; by default feeds reach only public addresses over https',
   },
   slaImmediateHours: {
     env: 'VIGIL_SLA_IMMEDIATE_HOURS',

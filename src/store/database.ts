@@ -174,14 +174,28 @@ async function connectOrExplain(client: pg.Client, url: string): Promise<void> {
   }
 }
 
-/** Removes a password from a database URL so it can be logged or shown. */
+/**
+ * A query parameter that may carry a secret or a server-side key path: the pg driver takes `password`,
+ * `sslpassword`, `sslkey`, `sslcert` and `sslrootcert` from the query as well as from `user:pass@`.
+ * Generous on purpose: a masked harmless value costs nothing, a shown password is a leak.
+ */
+const SECRET_PARAMETER = /pass|pwd|secret|token|key|cert|auth|credential/i;
+
+/** Masks a database URL's password and its password-like query parameters so it can be logged or shown. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const name of new Set(u.searchParams.keys()))
+      if (SECRET_PARAMETER.test(name)) u.searchParams.set(name, '***');
     return u.toString();
   } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
+    // Not a WHATWG URL (e.g. a password with a bare '#'): mask by pattern, the query included.
+    return url
+      .replace(/:[^:@/]*@/, ':***@')
+      .replace(/([?&;]([^=&;#]*)=)([^&;#]*)/g, (all, head: string, name: string) =>
+        SECRET_PARAMETER.test(name) ? `${head}***` : all,
+      );
   }
 }
 

@@ -44,14 +44,21 @@ describe('changes.csv', () => {
       ].join('\n'),
     );
     expect(r.entries.map((e) => e.path)).toEqual(['2024/ok.json']);
-    expect(r.skipped.map((s) => s.reason)).toEqual([
-      'path traversal',
-      'not relative',
-      'not relative',
-      'not a .json path',
-      'expected path,timestamp',
-      'bad timestamp',
+    // Named by line, never quoted: the listing's text is whatever the server sent.
+    expect(r.skipped).toEqual([
+      { line: 1, reason: 'path traversal' },
+      { line: 2, reason: 'not relative' },
+      { line: 3, reason: 'not relative' },
+      { line: 4, reason: 'not a .json path' },
+      { line: 5, reason: 'expected path,timestamp' },
+      { line: 6, reason: 'bad timestamp' },
     ]);
+  });
+
+  it('reports a file that is not CSV by line and error code, without quoting it', () => {
+    const r = parseChangesCsv('"2024/ok.json","2024-01-01T00:00:00Z"\nroot:x:0:0:"root":/root:/bin/bash\n');
+    expect(r.entries).toEqual([]);
+    expect(r.skipped).toEqual([{ line: 2, reason: 'unreadable changes.csv (INVALID_OPENING_QUOTE)' }]);
   });
 });
 
@@ -59,7 +66,7 @@ describe('index.txt and URL resolution', () => {
   it('reads one path per line and resolves under the directory URL only', () => {
     const r = parseIndexTxt('\uFEFF2017/a.json\r\n\n2018/b.json\n../c.json\n');
     expect(r.entries.map((e) => e.path)).toEqual(['2017/a.json', '2018/b.json']);
-    expect(r.skipped).toHaveLength(1);
+    expect(r.skipped).toEqual([{ line: 4, reason: 'path traversal' }]);
     const entries = directoryEntries('https://p.invalid/csaf/white', r.entries);
     expect(entries[0]).toEqual({
       url: 'https://p.invalid/csaf/white/2017/a.json',

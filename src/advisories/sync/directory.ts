@@ -15,8 +15,8 @@ export interface ListingEntry {
 
 export interface ListingParseResult {
   entries: ListingEntry[];
-  /** Lines that were not usable, with why. */
-  skipped: { line: string; reason: string }[];
+  /** Lines that were not usable (1-based line numbers), with why; never their text, which is the server's. */
+  skipped: { line: number; reason: string }[];
 }
 
 /** Only relative `.json` paths without `..`, backslashes or schemes: a listing must not point elsewhere. */
@@ -31,11 +31,13 @@ export function checkRelativePath(path: string): string | null {
 export function parseIndexTxt(text: string): ListingParseResult {
   const entries: ListingEntry[] = [];
   const skipped: ListingParseResult['skipped'] = [];
+  let line = 0;
   for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    line++;
     const path = raw.trim();
     if (path === '') continue;
     const problem = checkRelativePath(path);
-    if (problem) skipped.push({ line: raw, reason: problem });
+    if (problem) skipped.push({ line, reason: problem });
     else entries.push({ path, updated: null });
   }
   return { entries, skipped };
@@ -45,29 +47,36 @@ export function parseIndexTxt(text: string): ListingParseResult {
 export function parseChangesCsv(text: string): ListingParseResult {
   const entries: ListingEntry[] = [];
   const skipped: ListingParseResult['skipped'] = [];
-  let rows: string[][];
+  let rows: { record: string[]; info: { lines: number } }[];
   try {
     rows = parse(text.replace(/^\uFEFF/, ''), {
       skip_empty_lines: true,
       relax_column_count: true,
       trim: true,
-    }) as string[][];
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (err) {
-    return { entries, skipped: [{ line: '', reason: `unreadable changes.csv: ${String(err)}` }] };
+    // csv-parse's message may quote a field ("value is …"): only its code and line are kept.
+    const e = err as { code?: string; lines?: number };
+    return {
+      entries,
+      skipped: [{ line: e.lines ?? 0, reason: `unreadable changes.csv (${e.code ?? 'CSV error'})` }],
+    };
   }
-  for (const row of rows) {
+  for (const { record: row, info } of rows) {
+    const line = info.lines;
     const [path, timestamp] = row;
     if (path === undefined || timestamp === undefined) {
-      skipped.push({ line: row.join(','), reason: 'expected path,timestamp' });
+      skipped.push({ line, reason: 'expected path,timestamp' });
       continue;
     }
     const problem = checkRelativePath(path);
     if (problem) {
-      skipped.push({ line: row.join(','), reason: problem });
+      skipped.push({ line, reason: problem });
       continue;
     }
     if (Number.isNaN(Date.parse(timestamp))) {
-      skipped.push({ line: row.join(','), reason: 'bad timestamp' });
+      skipped.push({ line, reason: 'bad timestamp' });
       continue;
     }
     entries.push({ path, updated: timestamp });

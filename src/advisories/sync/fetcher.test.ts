@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeedHostPolicy } from './feed-host-policy.js';
 import { createHttpFetcher, isHttpUrl } from './fetcher.js';
 
 let server: Server;
 let base = '';
 const hanging: (() => void)[] = [];
 let resets = 0;
+const port = () => (server.address() as AddressInfo).port;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -25,6 +28,10 @@ beforeAll(async () => {
     if (path === '/redirect') return void res.writeHead(302, { location: '/doc' }).end();
     if (path === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
     if (path === '/to-file') return void res.writeHead(302, { location: 'file:///etc/passwd' }).end();
+    if (path === '/to-loopback')
+      return void res.writeHead(302, { location: `http://127.0.0.1:${port()}/doc` }).end();
+    if (path === '/gzip')
+      return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('{"gzipped":true}'));
     if (path === '/big') return void res.writeHead(200, { 'content-length': '5000' }).end('y'.repeat(5000));
     if (path === '/big-chunked') {
       res.writeHead(200);
@@ -55,8 +62,10 @@ afterAll(async () => {
 describe('createHttpFetcher', () => {
   // A generous timeout for everything that must answer (a loaded CI machine can take over 300 ms to
   // connect twice), and a short one only where the timeout itself is tested.
-  const fetcher = createHttpFetcher({ maxBytes: 2000, timeoutMs: 10_000 });
-  const impatient = createHttpFetcher({ maxBytes: 2000, timeoutMs: 300 });
+  // The test server is on loopback, allowed as an admin allows an internal mirror.
+  const policy = new FeedHostPolicy(['127.0.0.1']);
+  const fetcher = createHttpFetcher({ maxBytes: 2000, timeoutMs: 10_000, policy });
+  const impatient = createHttpFetcher({ maxBytes: 2000, timeoutMs: 300, policy });
 
   it('sends a GET once more when the connection is reset before any response', async () => {
     const r = await fetcher.get({ url: `${base}/reset-once` });
@@ -114,5 +123,56 @@ describe('createHttpFetcher', () => {
     expect(isHttpUrl('https://x.invalid/')).toBe(true);
     expect(isHttpUrl('javascript:alert(1)')).toBe(false);
     expect(isHttpUrl('not a url')).toBe(false);
+  });
+
+  it('decodes a gzip-encoded body, as fetch did', async () => {
+    const r = await fetcher.get({ url: `${base}/gzip` });
+    expect(r.status === 'ok' && new TextDecoder().decode(r.body)).toBe('{"gzipped":true}');
+  });
+});
+
+describe('createHttpFetcher and the feed host policy', () => {
+  const strict = createHttpFetcher({ timeoutMs: 10_000 });
+
+  it('by default refuses loopback, internal and metadata addresses before connecting', async () => {
+    let requests = 0;
+    server.once('request', () => requests++);
+    for (const url of [
+      `${base}/doc`,
+      `https://127.0.0.1:${port()}/doc`,
+      `https://[::1]:${port()}/doc`,
+      `https://[::ffff:127.0.0.1]:${port()}/doc`,
+      `https://2130706433:${port()}/doc`, // 127.0.0.1 as one number: the URL parser makes it so
+      'https://169.254.169.254/latest/meta-data/',
+      'https://10.1.2.3/feed.json',
+      'https://192.168.0.10/feed.json',
+      'https://100.100.100.200/latest/meta-data/',
+      'https://[fd00:ec2::254]/latest/meta-data/',
+    ])
+      expect(await strict.get({ url }), url).toMatchObject({ status: 'error', reason: /^refused: / });
+    expect(requests).toBe(0);
+  });
+
+  it('checks the address a name resolves to when connecting (a name is no way round)', async () => {
+    let requests = 0;
+    server.once('request', () => requests++);
+    expect(await strict.get({ url: `https://localhost:${port()}/doc` })).toEqual({
+      status: 'error',
+      url: `https://localhost:${port()}/doc`,
+      reason:
+        'refused: localhost (127.0.0.1) is a loopback address; an admin can allow it with feedAllowHosts',
+    });
+    expect(requests).toBe(0);
+  });
+
+  it('follows a redirect within an allowed host but refuses one from it to a host not allowed', async () => {
+    const mirror = createHttpFetcher({ timeoutMs: 10_000, policy: new FeedHostPolicy(['localhost']) });
+    const local = `http://localhost:${port()}`;
+    expect((await mirror.get({ url: `${local}/redirect` })).status).toBe('ok');
+    expect(await mirror.get({ url: `${local}/to-loopback` })).toMatchObject({
+      status: 'error',
+      reason:
+        /^refused: plain http:\/\/ is allowed only to hosts in feedAllowHosts, and 127\.0\.0\.1 is not one/,
+    });
   });
 });

@@ -1,9 +1,18 @@
 /**
  * @module The network seam of the CSAF sync client: one GET with conditional-request validators, a size cap,
- * a timeout, http(s) only and a bounded number of redirects. Never throws; failures come back as values so one
- * bad document cannot abort a provider sync. Tests inject their own `Fetcher`.
+ * a timeout, http(s) only and a bounded number of redirects. Every hop, and the address each connection
+ * actually reaches, must pass the feed host policy (no loopback, internal or metadata addresses unless the
+ * admin allows them). Never throws; failures come back as values so one bad document cannot abort a
+ * provider sync, and no failure quotes the response body. Tests inject their own `Fetcher`.
  * @see CSAF 2.0 §7.1.20 https://docs.oasis-open.org/csaf/csaf/v2.0/os/csaf-v2.0-os.html#7120-requirement-20-provider-metadatajson
  */
+
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { pipeline, Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { FeedHostPolicy, RefusedFeedAddress } from './feed-host-policy.js';
 
 export interface FetchRequest {
   url: string;
@@ -32,8 +41,8 @@ export interface HttpFetcherOptions {
   /** Default 5. */
   maxRedirects?: number;
   userAgent?: string;
-  /** Underlying fetch; defaults to the global one (Node 20). */
-  fetchImpl?: typeof fetch;
+  /** Which hosts may be reached; default: public addresses over https only. */
+  policy?: FeedHostPolicy;
 }
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
@@ -52,7 +61,9 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
   const defaultMax = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   const maxRedirects = options.maxRedirects ?? 5;
   const userAgent = options.userAgent ?? 'vigil-csaf-sync';
-  const fetchImpl = options.fetchImpl ?? fetch;
+  const policy = options.policy ?? new FeedHostPolicy();
+  // Kept-alive connections: a provider sync fetches hundreds of documents from one host.
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
   return {
     async get(request) {
@@ -63,16 +74,26 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): Fetcher {
         for (let hop = 0; ; hop++) {
           if (!isHttpUrl(url))
             return { status: 'error', url: request.url, reason: `not an http(s) URL: ${url}` };
-          const headers: Record<string, string> = { 'user-agent': userAgent, accept: '*/*' };
+          const target = new URL(url);
+          // No lookup happens for an address literal, so it is judged here; names are judged as they resolve.
+          const literal = FeedHostPolicy.literalAddress(target);
+          const refused = literal === null ? null : policy.refusal(target, literal);
+          if (refused) return { status: 'error', url: request.url, reason: `refused: ${refused}` };
+          const headers: Record<string, string> = {
+            'user-agent': userAgent,
+            accept: '*/*',
+            'accept-encoding': 'gzip, deflate',
+          };
           if (request.etag) headers['if-none-match'] = request.etag;
           if (request.lastModified) headers['if-modified-since'] = request.lastModified;
           // Redirects are followed by hand so each hop is checked for scheme and counted.
-          const init: RequestInit = { headers, redirect: 'manual', signal };
+          const send = () =>
+            httpGet(target, { headers, signal, agents, lookup: policy.guardedLookup(target) });
           // A kept-alive connection that the server closed as it was reused fails with a reset before any
           // response arrives (seen against a local provider under load): a GET is safe to send once more.
-          const res = await fetchImpl(url, init).catch((err: unknown) => {
+          const res = await send().catch((err: unknown) => {
             if (signal.aborted || !connectionReset(err)) throw err;
-            return fetchImpl(url, init);
+            return send();
           });
           if (res.status >= 300 && res.status < 400 && res.status !== 304) {
             await res.body?.cancel();
@@ -151,14 +172,82 @@ async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array |
 }
 
 function connectionReset(err: unknown): boolean {
-  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function errorText(err: unknown): string {
+  if (err instanceof RefusedFeedAddress) return `refused: ${err.message}`;
   if (err instanceof Error) {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
     return `${err.message}${cause}`;
   }
   return String(err);
+}
+
+interface HttpGetOptions {
+  headers: Record<string, string>;
+  signal: AbortSignal;
+  agents: { http: HttpAgent; https: HttpsAgent };
+  lookup: LookupFunction;
+}
+
+/**
+ * One GET by node:http(s) rather than the global fetch: only these take a `lookup`, which is where the
+ * address actually connected to is checked. The answer is a WHATWG Response, content-decoded as fetch does.
+ */
+function httpGet(url: URL, o: HttpGetOptions): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const https = url.protocol === 'https:';
+    const req = (https ? httpsRequest : httpRequest)(url, {
+      method: 'GET',
+      headers: o.headers,
+      signal: o.signal,
+      agent: https ? o.agents.https : o.agents.http,
+      lookup: o.lookup,
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      try {
+        resolve(toResponse(res));
+      } catch (e) {
+        res.destroy();
+        reject(e);
+      }
+    });
+    req.end();
+  });
+}
+
+function toResponse(res: IncomingMessage): Response {
+  const status = res.statusCode ?? 0;
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+    try {
+      headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
+    } catch {
+      // A header value fetch would refuse: dropped, as none Vigil reads can be malformed and still useful.
+    }
+  }
+  if (status < 200 || status > 599) {
+    res.destroy();
+    throw new Error(`HTTP ${status}`);
+  }
+  if (status === 204 || status === 205 || status === 304) {
+    res.resume();
+    return new Response(null, { status, headers });
+  }
+  const coding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder =
+    coding === 'gzip' || coding === 'x-gzip'
+      ? createGunzip()
+      : coding === 'deflate'
+        ? createInflate()
+        : coding === 'br'
+          ? createBrotliDecompress()
+          : null;
+  // Errors of the decoded stream reach the reader (and so the fetcher's catch), not an unhandled event.
+  const body = decoder ? pipeline(res, decoder, () => {}) : res;
+  return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status, headers });
 }

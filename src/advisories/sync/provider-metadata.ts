@@ -4,6 +4,7 @@
  * @see CSAF 2.0 §7.1.20 https://docs.oasis-open.org/csaf/csaf/v2.0/os/csaf-v2.0-os.html#7120-requirement-20-provider-metadatajson
  */
 import { z } from 'zod';
+import { jsonSyntaxProblem } from '../../formats/json-syntax.js';
 
 export const RolieFeedRefSchema = z.looseObject({
   url: z.string(),
@@ -50,14 +51,19 @@ export type Distribution = z.infer<typeof DistributionSchema>;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+/** Fetched bytes as JSON; a failure says where, never what the bytes were (the URL may be anyone's). */
 export function parseJsonBytes(bytes: Uint8Array): Parsed<unknown> {
+  let text: string;
   try {
-    return {
-      ok: true,
-      value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown,
-    };
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, reason: 'not JSON: not UTF-8 text' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    return { ok: false, reason: `not JSON: ${err instanceof Error ? err.message : String(err)}` };
+    const { byte } = jsonSyntaxProblem(text, err);
+    return { ok: false, reason: byte === null ? 'not JSON' : `not JSON at byte ${byte}` };
   }
 }
 

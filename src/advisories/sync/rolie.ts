@@ -56,7 +56,7 @@ export function parseRolieFeed(json: unknown, feedUrl: string, tlpLabel?: string
     const e = parsed.data;
     const url = resolve(e.content.src, feedUrl);
     if (url === null || !isHttpUrl(url)) {
-      skipped.push({ id: e.id, reason: `bad content.src: ${e.content.src}` });
+      skipped.push({ id: e.id, reason: 'bad content.src (not a relative or http(s) URL)' });
       continue;
     }
     const fallback = conventionalCompanions(url);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FeedHostPolicy } from './feed-host-policy.js';
 import { createHttpFetcher } from './fetcher.js';
 import { type ProviderSyncState, readSyncState, syncProvider } from './sync.js';
 import { FIXTURE_DOCS, generateTestKey, signDetached, TestProvider } from './test-provider.js';
@@ -23,11 +24,15 @@ const bump = (body: Uint8Array) => {
   return out;
 };
 
+/** The test provider is on loopback: allowed as an admin allows an internal mirror. */
+const local = (o: { maxBytes?: number } = {}) =>
+  createHttpFetcher({ ...o, policy: new FeedHostPolicy(['127.0.0.1']) });
+
 async function sync(
   state: ProviderSyncState | null,
   extra: Partial<Parameters<typeof syncProvider>[0]> = {},
 ) {
-  return syncProvider({ metadataUrl: provider.metadataUrl, state, ...extra });
+  return syncProvider({ metadataUrl: provider.metadataUrl, state, fetcher: local(), ...extra });
 }
 
 describe('syncProvider over a directory distribution of real CISA files', () => {
@@ -148,7 +153,7 @@ describe('syncProvider over a directory distribution of real CISA files', () => 
       '2024-01-01T00:00:00Z',
     );
     provider.files.delete(FIXTURE_DOCS[2]);
-    const r = await sync(null, { fetcher: createHttpFetcher({ maxBytes: 10_000 }) });
+    const r = await sync(null, { fetcher: local({ maxBytes: 10_000 }) });
     const reasons = Object.fromEntries(r.rejected.map((x) => [x.url.split('/').pop(), x.reason]));
     expect(reasons['icsma-17-082-02.json']).toMatch(/^not JSON/);
     expect(reasons['icsma-18-240-01.json']).toMatch(/not found/);
@@ -187,7 +192,11 @@ describe('syncProvider over a directory distribution of real CISA files', () => 
     const bad = await sync(null);
     expect(bad.documents).toEqual([]);
     expect(bad.rejected[0]?.reason).toMatch(/invalid provider-metadata.json/);
-    const gone = await syncProvider({ metadataUrl: `${provider.base}/nope.json`, state: null });
+    const gone = await syncProvider({
+      metadataUrl: `${provider.base}/nope.json`,
+      state: null,
+      fetcher: local(),
+    });
     expect(gone.rejected).toEqual([{ url: `${provider.base}/nope.json`, reason: 'not found (HTTP 404)' }]);
     const notHttp = await syncProvider({ metadataUrl: 'file:///etc/passwd', state: null });
     expect(notHttp.rejected[0]?.reason).toBe('not an http(s) URL');

@@ -276,7 +276,7 @@ export async function syncProvider(opts: SyncProviderOptions): Promise<ProviderS
         const text = new TextDecoder().decode(res.body);
         const parsed = name === 'changes.csv' ? parseChangesCsv(text) : parseIndexTxt(text);
         for (const s of parsed.skipped)
-          rejected.push({ url: listUrl, reason: `line ${JSON.stringify(s.line)}: ${s.reason}` });
+          rejected.push({ url: listUrl, reason: `line ${s.line}: ${s.reason}` });
         listings.push({ url: listUrl, entries: directoryEntries(base, parsed.entries) });
         pendingListingState.set(listUrl, { etag: res.etag, lastModified: res.lastModified });
         break;

@@ -161,8 +161,11 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
     .option('--json', 'print the report as JSON')
     .action(
       action(async (o: { feed?: string; json?: boolean }) => {
-        const { vdb } = await cli.get();
-        const r = await syncFeeds(vdb, cli.actor(), o.feed ? { feed: o.feed } : {});
+        const { vdb, config } = await cli.get();
+        const r = await syncFeeds(vdb, cli.actor(), {
+          allowHosts: config.feedAllowHosts,
+          ...(o.feed ? { feed: o.feed } : {}),
+        });
         if (o.json) return printJson(r);
         if (r.feeds.length === 0)
           process.stdout.write('No subscriptions: add one with vigil advisories subscribe.\n');
@@ -261,8 +264,8 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
             ...(o.requireSignature ? { requireSignature: true } : {}),
             ...(o.intervalHours !== undefined ? { intervalHours: o.intervalHours } : {}),
           };
-          const { vdb } = await cli.get();
-          const f = await addSubscription(vdb, cli.actor(), input);
+          const { vdb, config } = await cli.get();
+          const f = await addSubscription(vdb, cli.actor(), input, { allowHosts: config.feedAllowHosts });
           if (o.json) return printJson(f);
           process.stdout.write(
             `Subscribed to ${f.name} (${f.kind}). Run vigil advisories sync to fetch it.\n`,

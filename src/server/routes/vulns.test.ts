@@ -297,6 +297,13 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
     expect(
       (await officer.post('/api/v1/feeds', { ...feed, name: 'x', url: 'ftp://example.org/' })).status,
     ).toBe(400);
+    // A clinical engineer (advisories:write) cannot point the server at itself or at cloud metadata.
+    const engineer = h.as('clinical-engineer');
+    for (const url of ['http://127.0.0.1:7400/api/v1/system', 'https://169.254.169.254/latest/meta-data/']) {
+      const refused = await engineer.post('/api/v1/feeds', { kind: 'kev', name: 'internal', url });
+      expect(refused.status, url).toBe(400);
+      expect(await refused.text(), url).toMatch(/Feed URL refused: .*feedAllowHosts/);
+    }
     const list = await body<{ items: { name: string; kind: string }[] }>(
       await h.as('auditor').get('/api/v1/feeds'),
       200,

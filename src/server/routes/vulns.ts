@@ -437,7 +437,11 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const input = c.req.valid('json');
-      return c.json(await addSubscription(c.get('ctx').vdb, actorOf(c), input), 201);
+      const { vdb, config } = c.get('ctx');
+      return c.json(
+        await addSubscription(vdb, actorOf(c), input, { allowHosts: config.feedAllowHosts }),
+        201,
+      );
     },
   )
   .openapi(
@@ -481,7 +485,11 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { feed } = c.req.valid('query');
-      const r = await syncFeeds(c.get('ctx').vdb, actorOf(c), feed ? { feed } : {});
+      const { vdb, config } = c.get('ctx');
+      const r = await syncFeeds(vdb, actorOf(c), {
+        allowHosts: config.feedAllowHosts,
+        ...(feed ? { feed } : {}),
+      });
       return c.json({ feeds: r.feeds as unknown as Record<string, unknown>[], match: r.match }, 200);
     },
   )
