@@ -42,6 +42,7 @@ import type { TcpConnection } from '../flows/tcp-connection.js';
 import type { TcpConsumer, TcpRole } from '../flows/tcp-consumer.js';
 import { TcpTracker } from '../flows/tcp-tracker.js';
 import { UdpFlows } from '../flows/udp-flows.js';
+import { connectionText } from './connection-text.js';
 import { dicomAnyAeTitleFinding, isProbeAeTitle } from './dicom-any-ae.js';
 import { AcceptedCalledTitles } from './dicom-called-titles.js';
 import { equipmentHintValue } from './dicom-equipment.js';
@@ -319,7 +320,7 @@ export class CaptureAnalyzer implements TcpConsumer {
         const mac = readMac(b, o + 2);
         if (mac !== 0 && !isMulticastMac(mac) && h.lastMac !== mac) {
           h.lastMac = mac;
-          this.hosts.bind(formatMac(mac), h.ips[0]!);
+          this.hosts.bind(formatMac(mac), h.ips[0]!, true);
         }
         return;
       }
@@ -441,7 +442,7 @@ export class CaptureAnalyzer implements TcpConsumer {
   private udp(d: DecodedPacket, src: string): void {
     const payload = d.bytes.subarray(d.payloadOffset, d.payloadOffset + d.payloadLength);
     const dst = d.dstIpText();
-    const conn = `${src}:${d.srcPort} → ${dst}:${d.dstPort}/udp`;
+    const conn = connectionText(src, d.srcPort, dst, d.dstPort, 'udp');
     const { srcPort, dstPort } = d;
     if ((srcPort === 67 || srcPort === 68) && (dstPort === 67 || dstPort === 68))
       this.dhcp(payload, src, srcPort, conn);
@@ -470,6 +471,12 @@ export class CaptureAnalyzer implements TcpConsumer {
       }
       if (m.vendorClassId) h.addHint('dhcp.vendorClass', m.vendorClassId, ev);
       if (m.parameterRequestList?.length) h.addHint('dhcp.paramList', m.parameterRequestList.join(','), ev);
+      // A DECLINE undoes the ACK's binding (the address is in use by another host); a RELEASE does not:
+      // the address was the client's until then, so what the capture showed it do from it stays its own.
+      if (m.messageTypeCode === 4) {
+        const declined = this.hosts.decline(m.clientMac, m.requestedAddress);
+        if (declined) h.addHint('dhcp.declinedAddress', declined, ev);
+      }
     } else if (m.op === 'reply' && srcPort === 67) {
       if (isHostAddress(src)) {
         const server = this.hosts.ip(src);
@@ -624,7 +631,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     const ev: Evidence = {
       source: this.evidenceSource,
       file: this.file,
-      connection: connectionText(conn),
+      connection: tcpConnectionText(conn),
       packet: packetIndex,
       time: iso(time),
       summary: `SYN-ACK: ${conn.serverPort}/tcp is listening`,
@@ -635,7 +642,7 @@ export class CaptureAnalyzer implements TcpConsumer {
   onData(conn: TcpConnection, from: TcpRole, bytes: Uint8Array, packetIndex: number, time: number): void {
     let st = conn.userData as ConnState | undefined;
     if (!st) {
-      st = { protocol: undefined, dissector: undefined, probes: 0, evidenceBase: connectionText(conn) };
+      st = { protocol: undefined, dissector: undefined, probes: 0, evidenceBase: tcpConnectionText(conn) };
       conn.userData = st;
     }
     const ftpData = st.protocol === undefined && this.ftpData.size ? this.takeFtpData(conn) : undefined;
@@ -1031,7 +1038,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     const ctl = st.ftpData;
     if (!ctl || e.type !== 'patient-data') return;
     const senderIp = e.direction === 'client' ? conn.clientIp : conn.serverIp;
-    const data = connectionText(conn);
+    const data = tcpConnectionText(conn);
     const evidence = { ...ev(''), connection: ctl.control };
     // The file is checked when the connection closes: name the packet that carried the identifier.
     if (e.packet !== undefined && e.time !== undefined) {
@@ -1451,8 +1458,8 @@ type AnyEvent =
   | MqttEvent
   | FtpDataEvent;
 
-function connectionText(conn: TcpConnection): string {
-  return `${conn.clientIp}:${conn.clientPort} → ${conn.serverIp}:${conn.serverPort}/tcp`;
+function tcpConnectionText(conn: TcpConnection): string {
+  return connectionText(conn.clientIp, conn.clientPort, conn.serverIp, conn.serverPort, 'tcp');
 }
 
 /** A unicast address a device could have (not unspecified, loopback, broadcast or multicast). */

@@ -45,6 +45,12 @@ export const HINT_KINDS = {
     see: 'RFC 2131 §4.3.1, DHCPACK',
     from: ['capture'],
   },
+  'dhcp.declinedAddress': {
+    value:
+      "IPv4 address this client refused with a DHCPDECLINE (option 50, else the address its last ACK gave): `10.20.0.23`; the lease binding is dropped, the address is not the client's",
+    see: 'RFC 2131 §4.4.1, DHCPDECLINE',
+    from: ['capture'],
+  },
   'http.userAgent': {
     value: 'User-Agent this host sent as an HTTP client',
     see: 'RFC 9110 §10.1.5',

@@ -1,8 +1,10 @@
 /**
  * @module Accumulates what a capture shows about each host while packets stream past, with bounded lists,
  * and folds repeated findings into one observation with a count. At the end it resolves which MAC
- * belongs to which IP (a MAC behind many IPs is a router, not a host) and yields `HostObservation`s.
+ * belongs to which IP (a MAC sending from several networks is a router, not a host: see address-ownership)
+ * and yields `HostObservation`s.
  */
+import { isEui64Of, isLinkLocal, spansNetworks } from './address-ownership.js';
 import type {
   DicomObservation,
   Evidence,
@@ -16,7 +18,7 @@ import type {
 /** Lists per host stay this short whatever the capture holds. */
 const LIST_CAP = 50;
 const HINT_CAP = 100;
-/** A MAC seen as the source of more unicast IPs than this is a router or a NAT, not one host. */
+/** A MAC seen as the source of more unicast IPs than this is a router or a NAT, not one host, even on one subnet. */
 const ROUTER_IP_THRESHOLD = 4;
 
 function addCapped<T>(list: T[], value: T, cap = LIST_CAP): void {
@@ -176,11 +178,16 @@ let lastPrefix = '';
 let lastMs = Number.NaN;
 let lastIso = '';
 /**
- * ISO-8601 of a capture time. Evidence is made often, several times per packet: the last result is reused
- * for the same millisecond, and the date-time part within a second.
+ * ISO-8601 of a capture time, truncated to the millisecond as Wireshark does (…:03.122697 is .122, not .123).
+ * Float seconds are a little off the exact time (±½ unit in the last place, about 0.1 µs today): the bit
+ * added before truncating covers that, so .371 held as .37099999… stays .371, and is smaller than the
+ * microsecond a capture's time goes by (until 2038; far out, where floats hold no milliseconds, it rounds).
+ * Evidence is made often, several times per packet: the last result is reused for the same millisecond, and
+ * the date-time part within a second.
  */
 export const iso = (t: number) => {
-  const ms = Math.round(t * 1000);
+  const slack = Math.abs(t) * 2.3e-13;
+  const ms = slack < 0.5 ? Math.floor(t * 1000 + slack) : Math.round(t * 1000);
   if (ms === lastMs) return lastIso;
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
@@ -199,8 +206,12 @@ export class HostTable {
   private readonly byIp = new Map<string, HostBuilder>();
   /** Hosts known only by MAC so far (a DHCP client before its address), by MAC. */
   private readonly byMac = new Map<string, HostBuilder>();
-  /** MAC → unicast source IPs seen with it (capped), to tell hosts from routers. */
+  /** MAC → unicast source IPs seen with it while they could all be its own (one subnet, a handful). */
   private readonly macIps = new Map<string, Set<string>>();
+  /** MACs seen sending from several networks or too many addresses: they forward, none of those is theirs. */
+  private readonly forwarders = new Set<string>();
+  /** Addresses only one MAC sends from, whatever else it forwards: link-local, EUI-64, ND's own option. */
+  private readonly ownAddresses = new Map<string, string>();
   /** DHCP says so: the address handed to this MAC. */
   private readonly leases = new Map<string, string>();
   private readonly findings = new Map<string, FoldedFinding>();
@@ -229,18 +240,46 @@ export class HostTable {
     return h;
   }
 
-  /** A frame from this MAC carried this source IP. */
-  bind(mac: string, ip: string): void {
+  /**
+   * A frame from this MAC carried this source IP; `own` when the protocol says the address is the MAC's
+   * (an ND source link-layer address option: ND is never forwarded, RFC 4861 §6.1).
+   */
+  bind(mac: string, ip: string, own = false): void {
+    if (own || isLinkLocal(ip) || isEui64Of(ip, mac)) {
+      this.ownAddresses.set(ip, mac);
+      return;
+    }
+    if (this.forwarders.has(mac)) return;
     let ips = this.macIps.get(mac);
     if (!ips) {
       ips = new Set();
       this.macIps.set(mac, ips);
     }
-    if (ips.size <= ROUTER_IP_THRESHOLD) ips.add(ip);
+    ips.add(ip);
+    if (ips.size > ROUTER_IP_THRESHOLD || spansNetworks(ips)) {
+      this.forwarders.add(mac);
+      this.macIps.delete(mac);
+    }
   }
 
   lease(mac: string, ip: string): void {
     this.leases.set(mac, ip);
+  }
+
+  /**
+   * The client refused the address (DHCPDECLINE, RFC 2131 §4.4.1: another host answers on it): it was never
+   * the client's, so the lease binding and the address the ACK gave its MAC-only host go. `ip` is the
+   * declined address (option 50); without it, the address last leased. Returns the address dropped.
+   */
+  decline(mac: string, ip: string | undefined): string | undefined {
+    const leased = this.leases.get(mac);
+    const declined = ip ?? leased;
+    if (!declined) return undefined;
+    if (leased === declined) this.leases.delete(mac);
+    const client = this.byMac.get(mac);
+    const i = client ? client.ips.indexOf(declined) : -1;
+    if (client && i >= 0) client.ips.splice(i, 1);
+    return declined;
   }
 
   /** A finding; one that already counts several sightings (failed logins) brings its count and last evidence. */
@@ -312,12 +351,12 @@ export class HostTable {
       for (const ip of h.ips) ips.add(ip);
       for (const m of h.macs) macs.add(m);
     }
+    // A router stays a router (`forwarders` keeps it); a host's binding goes with it.
     for (const [mac, set] of this.macIps) {
-      // A router stays a router; a host's binding goes with it.
-      if (set.size > ROUTER_IP_THRESHOLD) continue;
       for (const ip of set) if (ips.has(ip)) set.delete(ip);
       if (set.size === 0 || macs.has(mac)) this.macIps.delete(mac);
     }
+    for (const [ip, mac] of this.ownAddresses) if (ips.has(ip) || macs.has(mac)) this.ownAddresses.delete(ip);
     for (const [mac, ip] of this.leases) if (macs.has(mac) || ips.has(ip)) this.leases.delete(mac);
     return gone.size;
   }
@@ -325,10 +364,8 @@ export class HostTable {
   /** Hosts that talked, each with the builder it came from, and the folded findings. */
   private collect(): { hosts: [HostBuilder, HostObservation][]; findings: FindingObservation[] } {
     const ipOwner = new Map<string, string>();
-    for (const [mac, ips] of this.macIps) {
-      if (ips.size > ROUTER_IP_THRESHOLD) continue;
-      for (const ip of ips) ipOwner.set(ip, mac);
-    }
+    for (const [mac, ips] of this.macIps) for (const ip of ips) ipOwner.set(ip, mac);
+    for (const [ip, mac] of this.ownAddresses) ipOwner.set(ip, mac);
     for (const [mac, ip] of this.leases) if (!ipOwner.has(ip)) ipOwner.set(ip, mac);
 
     for (const [ip, h] of this.byIp) {

@@ -48,6 +48,7 @@ import type {
 import { canonicalIp } from '../formats/suricata/eve-records.js';
 import { readLogLines } from '../monitor/follow-log.js';
 import { isHostAddress } from './capture-analyzer.js';
+import { connectionText } from './connection-text.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
@@ -167,7 +168,7 @@ export class EveAnalyzer {
   }
 
   record(r: EveRecord, file: string, line: number): void {
-    const connection = `${r.srcIp}:${r.srcPort ?? 0} → ${r.destIp}:${r.destPort ?? 0}/${r.proto}`;
+    const connection = connectionText(r.srcIp, r.srcPort ?? 0, r.destIp, r.destPort ?? 0, r.proto);
     const ev = (summary: string, time = r.ts): Evidence => ({
       source: 'log',
       file,

@@ -53,6 +53,7 @@ import type {
 } from '../formats/zeek/zeek-records.js';
 import { type NotUtf8Line, readLogLines } from '../monitor/follow-log.js';
 import { isHostAddress } from './capture-analyzer.js';
+import { connectionText } from './connection-text.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, FlowSummary, SourceResult } from './host-observation.js';
@@ -281,7 +282,7 @@ export class ZeekLogAnalyzer {
 
   private conn(r: ZeekConn, file: string, line: number): void {
     const transport = r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'icmp' ? r.proto : null;
-    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/${r.proto}`;
+    const connection = connectionText(r.origH, r.origP, r.respH, r.respP, r.proto);
     const start = seconds(r.ts);
     const end = start + (r.duration ?? 0);
     const protocol = serviceProtocol(r.service);
@@ -412,7 +413,7 @@ export class ZeekLogAnalyzer {
   }
 
   private http(r: ZeekHttp, file: string, line: number): void {
-    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/tcp`;
+    const connection = connectionText(r.origH, r.origP, r.respH, r.respP, 'tcp');
     loggedHttp(this.hosts, {
       client: r.origH,
       server: r.respH,
@@ -431,7 +432,7 @@ export class ZeekLogAnalyzer {
   private ssl(r: ZeekSsl, file: string, line: number): void {
     if (!isHostAddress(r.respH)) return;
     const transport = r.version?.startsWith('DTLS') ? 'udp' : 'tcp';
-    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/${transport}`;
+    const connection = connectionText(r.origH, r.origP, r.respH, r.respP, transport);
     const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
     const port = r.respP;
     const server = this.hosts.ip(r.respH);
@@ -592,7 +593,7 @@ export class ZeekLogAnalyzer {
     if (!ip || !isHostAddress(ip)) return;
     const connection =
       r.origH && r.respH
-        ? `${r.origH}:${r.origP ?? 0} → ${r.respH}:${r.respP ?? 0}/${r.proto ?? 'tcp'}`
+        ? connectionText(r.origH, r.origP ?? 0, r.respH, r.respP ?? 0, r.proto ?? 'tcp')
         : undefined;
     const h = this.hosts.ip(ip);
     // The host a notice is about sent what Zeek judged (a certificate, a scan, a login attempt).
@@ -603,7 +604,7 @@ export class ZeekLogAnalyzer {
 
   private ftp(r: ZeekFtp, file: string, line: number): void {
     if (!isHostAddress(r.respH)) return;
-    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/tcp`;
+    const connection = connectionText(r.origH, r.origP, r.respH, r.respP, 'tcp');
     const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
     const port = r.respP;
     if (isHostAddress(r.origH)) {
@@ -654,7 +655,7 @@ export class ZeekLogAnalyzer {
   }
 
   private ssh(r: ZeekSsh, file: string, line: number): void {
-    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/tcp`;
+    const connection = connectionText(r.origH, r.origP, r.respH, r.respP, 'tcp');
     loggedSsh(this.hosts, {
       client: r.origH,
       server: r.respH,
@@ -669,7 +670,7 @@ export class ZeekLogAnalyzer {
   private snmp(r: ZeekSnmp, file: string, line: number): void {
     // Traps go to the manager (162): the agent is the originator there; captures read 161 only, so do we.
     if (r.respP === 162 || !isHostAddress(r.respH) || r.version === null) return;
-    const connection = `${r.origH}:${r.origP} → ${r.respH}:${r.respP}/udp`;
+    const connection = connectionText(r.origH, r.origP, r.respH, r.respP, 'udp');
     const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
     const agent = this.hosts.ip(r.respH);
     agent.protocols.add('snmp');

@@ -361,7 +361,8 @@ describe.each(DIALECTS)(
       expect(await protocols(scannedLegacy.id)).toEqual([]);
       expect(await protocols(scannedPacs.id)).toEqual([]);
       // The capture saw 23:55:20–29, the scan 23:55:33–23:56:49; one row per port with both windows.
-      const captured = { first_seen: '2026-11-28T23:55:20.402Z', last_seen: '2026-11-28T23:56:49.000Z' };
+      // (10.20.0.40's first frame, 4, is at 1795910120.401829 per tshark: .401, truncated.)
+      const captured = { first_seen: '2026-11-28T23:55:20.401Z', last_seen: '2026-11-28T23:56:49.000Z' };
       expect(await services(legacy.id)).toEqual([
         {
           port: 21,

@@ -192,6 +192,21 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
       code: 'invalid_input',
     });
   });
+  it('a round-robin name does not make two addresses one device; the same address is the same host again', async () => {
+    // NTP_sync.pcap (Zeek test traces): us.pool.ntp.org answered from 15 addresses, all behind a router.
+    const pool = (ip: string) =>
+      capture('2026-03-01T10:00:00.000Z', { ips: [ip], hostnames: ['us.pool.ntp.org'], weakOnly: 'stage' });
+    const a = await observeDevice(vdb, cliActor, pool('209.132.176.4'));
+    const b = await observeDevice(vdb, cliActor, pool('216.27.185.42'));
+    expect(a).toMatchObject({ outcome: 'staged' });
+    expect(b).toMatchObject({ outcome: 'staged', suggestions: [a.outcome === 'staged' ? a.deviceId : ''] });
+    // The first server seen again, with its name: the device that holds its address.
+    const again = await observeDevice(vdb, cliActor, pool('209.132.176.4'));
+    expect(again).toMatchObject({ deviceId: a.outcome === 'staged' ? a.deviceId : '' });
+    expect((await showDevice(vdb, cliActor, '209.132.176.4')).ips).toEqual(['209.132.176.4']);
+    expect((await showDevice(vdb, cliActor, '216.27.185.42')).ips).toEqual(['216.27.185.42']);
+  });
+
   it('a software version nobody declared follows the latest sighting; what the device is keeps the fact it rests on', async () => {
     const mac = '00:09:5c:41:00:41';
     const seen = (at: string, facts: Record<string, string>) =>

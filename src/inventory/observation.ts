@@ -19,6 +19,7 @@ import {
   type FactRow,
   factRowsOf,
   getDevice,
+  getDevices,
   touchIdentifiers,
   updateDevice as updateDeviceRow,
   upsertFacts,
@@ -304,24 +305,31 @@ export function identityLockKeys(keys: CandidateKeys): IdentityKeyLock[] {
     );
 }
 
-/** The identity rules' verdict on a sighting's keys, and the known device it is, if any. */
+/**
+ * The identity rules' verdict on a sighting's keys, the known device it is, if any, and whether a sighting
+ * that only shares a name with address-only records is another host to stage (`anotherHost`).
+ */
 async function resolveSighting(
   tx: DbHandle,
   keys: CandidateKeys,
   weakOnly: Observation['weakOnly'],
-): Promise<{ r: ReturnType<typeof resolveIdentity>; matchedId: string | undefined }> {
+): Promise<{ r: ReturnType<typeof resolveIdentity>; matchedId: string | undefined; anotherHost?: true }> {
   const r = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
   if (r.kind === 'match') return { r, matchedId: r.deviceId };
-  if (r.kind === 'weak' && weakOnly === 'stage' && !hasStrongKey(keys) && r.deviceIds.length === 1) {
-    // A record that itself only ever had an IP is the same host seen by the same kind of source again.
-    const only = await getDevice(tx, r.deviceIds[0]!);
-    const weakRecord =
-      only &&
-      !only.known.assetTagKey &&
-      !only.known.udiKey &&
-      !only.known.serialKey &&
-      only.macs.length === 0;
-    if (weakRecord) return { r, matchedId: only.id };
+  if (r.kind === 'weak' && weakOnly === 'stage' && !hasStrongKey(keys)) {
+    // Records that themselves only ever had IPs, met again by the same kind of source: the one holding
+    // the sighting's address is the same host seen again. A name alone is not: a round-robin name (an NTP
+    // pool, a load-balanced PACS or interface engine) names many hosts, so a new address is another host.
+    const candidates = await getDevices(tx, r.deviceIds);
+    const weakRecord = (d: (typeof candidates)[number]) =>
+      !d.known.assetTagKey && !d.known.udiKey && !d.known.serialKey && d.macs.length === 0;
+    if (candidates.length === r.deviceIds.length && candidates.every(weakRecord)) {
+      const sharing = candidates.filter((d) => d.ips.some((ip) => keys.ips.includes(ip)));
+      if (sharing.length === 1) return { r, matchedId: sharing[0]!.id };
+      // A sighting with no address at all contradicts nothing: its name's only record is it.
+      if (keys.ips.length === 0 && candidates.length === 1) return { r, matchedId: candidates[0]!.id };
+      if (sharing.length === 0 && keys.ips.length > 0) return { r, matchedId: undefined, anotherHost: true };
+    }
   }
   return { r, matchedId: undefined };
 }
@@ -364,7 +372,7 @@ export async function observeDeviceIn(
   const observed = { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames };
   // Only this sighting's keys (a caller that sees many hosts has locked all of theirs already).
   await lockIdentityKeys(tx, identityLockKeys(keys));
-  const { r, matchedId } = await resolveSighting(tx, keys, obs.weakOnly);
+  const { r, matchedId, anotherHost } = await resolveSighting(tx, keys, obs.weakOnly);
   if (r.kind === 'conflict') return { outcome: 'conflict', deviceIds: r.deviceIds, reason: r.reason };
   const now = nowIso();
   const factRows = (deviceId: string) =>
@@ -382,7 +390,7 @@ export async function observeDeviceIn(
 
   if (!matchedId) {
     // Without a strong key there is nothing to stage a record on: the sighting is only a hint.
-    if (!hasStrongKey(keys) && !(obs.weakOnly === 'stage' && r.kind === 'new'))
+    if (!hasStrongKey(keys) && !(obs.weakOnly === 'stage' && (r.kind === 'new' || anotherHost)))
       return {
         outcome: 'conflict',
         deviceIds: r.kind === 'weak' ? r.deviceIds : [],
