@@ -321,3 +321,31 @@ describe('capture analyzer: SSL 2.0', () => {
     });
   });
 });
+
+describe('capture analyzer: a client’s protocols', () => {
+  const protocolsOf = async (path: string, ip: string) =>
+    (await analyzeCapture(fixture(path), { file: path })).hosts.find((h) => h.ips.includes(ip))!.protocols;
+
+  it('07: the workstation took part in Telnet and FTP, whose servers speak first, as well as SSH', async () => {
+    // `tshark -r 07-telnet-ftp-ssh-mqtt.pcap -Y "ip.addr==10.20.0.50 && tcp.len>0"`: ftp, ftp-data, ssh, telnet.
+    expect(await protocolsOf('captures/07-telnet-ftp-ssh-mqtt.pcap', '10.20.0.50')).toEqual([
+      'ftp',
+      'ssh',
+      'telnet',
+    ]);
+  });
+
+  it('08: the scanner’s are those its targets answered in; its SMB negotiate to HTTP and DICOM ports is not SMB', async () => {
+    // tshark finds no smb/smb2/nbss: nmap's SMB probe went to 8042 (answered `HTTP/1.0 400`), 4242 and 104.
+    // The conversations tshark names with the scanner and Vigil dissects: dicom ftp http mqtt ssh telnet tls.
+    expect(await protocolsOf('monitor/08-nmap-scan.pcap', '10.20.0.99')).toEqual([
+      'dicom',
+      'ftp',
+      'http',
+      'mqtt',
+      'ssh',
+      'telnet',
+      'tls',
+    ]);
+  });
+});

@@ -654,10 +654,9 @@ export class CaptureAnalyzer implements TcpConsumer {
       const p = probeProtocol(from, bytes, conn.serverPort);
       if (p) {
         // What the client sent only says what it tried (a scanner tries everything); the server's own
-        // answers, in the event handlers below, name the service.
+        // answers, in the event handlers below, name the service, and the client's protocol with it.
         st.protocol = p;
         st.dissector = newDissector(p);
-        if (from === 'client' && isHostAddress(conn.clientIp)) this.hosts.ip(conn.clientIp).protocols.add(p);
       } else if (++st.probes >= 4) {
         st.protocol = 'unknown';
         conn.stopDelivery();
@@ -676,6 +675,7 @@ export class CaptureAnalyzer implements TcpConsumer {
         // a line of text yet) or when the dissector made something of them.
         const opening = serverOpening(bytes, conn.serverPort);
         st.answered = opening === st.protocol || events.some(isServerAnswer);
+        if (st.answered) this.clientTookPart(conn, st);
         // A server that opens in another protocol than the client's probe called for (an SSH banner to
         // nmap's HTTP GET, vsFTPd's 220 to a TLS ClientHello) is that protocol's server: the connection
         // is followed, and labelled, as what it answered. An FTP data connection carries any bytes.
@@ -687,6 +687,15 @@ export class CaptureAnalyzer implements TcpConsumer {
       }
     }
     for (const e of events) this.onEvent(conn, st, e as AnyEvent);
+  }
+
+  /**
+   * The client took part in the conversation's protocol once the server answered in it, whoever spoke
+   * first (Telnet and FTP servers do): not what a client's probe or the port merely suggested.
+   */
+  private clientTookPart(conn: TcpConnection, st: ConnState): void {
+    const p = conversationProtocol(st);
+    if (p && p !== 'ftp-data' && isHostAddress(conn.clientIp)) this.hosts.ip(conn.clientIp).protocols.add(p);
   }
 
   /** Hands the connection to the dissector of the protocol its server opened in (`serverOpening`). */
@@ -701,6 +710,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     st.protocol = protocol;
     st.dissector = newDissector(protocol);
     st.answered = true;
+    this.clientTookPart(conn, st);
     // What the client's probe left waiting for an answer is no longer in question.
     st.pendingAdmin = undefined;
     st.pendingPatientApi = undefined;

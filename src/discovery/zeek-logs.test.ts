@@ -6,10 +6,12 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readLogLines } from '../monitor/follow-log.js';
 import type { FindingObservation, HostObservation, SourceResult } from './host-observation.js';
+import { HostTable } from './host-table.js';
 import {
   analyzeZeekLogs,
   analyzeZeekPath,
   type LogSource,
+  loggedHttp,
   sensorLogKind,
   ZeekLogAnalyzer,
 } from './zeek-logs.js';
@@ -163,6 +165,27 @@ describe('TSV and JSON of the same traffic (WRCCDC 2018)', async () => {
     expect(iis.services).toContainEqual(expect.objectContaining({ port: 80, protocol: 'http' }));
   });
 
+  it('software.log: the service names the Server value’s first product and version; the whole value is the hint', () => {
+    const service = (ip: string, port: number) => host(tsv, ip).services.find((s) => s.port === port);
+    // Line 31: `Apache/2.4.2 (Win32) OpenSSL/1.0.1c PHP/5.4.4`.
+    expect(service('10.47.8.142', 80)).toMatchObject({
+      protocol: 'http',
+      product: 'Apache',
+      version: '2.4.2',
+    });
+    expect(host(tsv, '10.47.8.142').hints).toContainEqual(
+      expect.objectContaining({
+        kind: 'http.server',
+        value: 'Apache/2.4.2 (Win32) OpenSSL/1.0.1c PHP/5.4.4',
+      }),
+    );
+    // Line 35: `Microsoft-Windows-NT/5.1 UPnP/1.0 UPnP-Device-Host/1.0 Microsoft-HTTPAPI/2.0`.
+    expect(service('10.47.23.166', 2869)).toMatchObject({ product: 'Microsoft-Windows-NT', version: '5.1' });
+    // Line 12: `Microsoft-IIS/7.5`; line 20: `Apache` (no version).
+    expect(service('10.47.3.218', 80)).toMatchObject({ product: 'Microsoft-IIS', version: '7.5' });
+    expect(service('10.47.27.80', 80)).toMatchObject({ product: 'Apache', version: null });
+  });
+
   it('a line with a byte that is not UTF-8 is an issue with its line, skipped; the other lines count', async () => {
     // Line 11's "Microsoft-IIS/7.5" with the "." replaced by 0xE9 (é in Windows-1252).
     const bytes = readFileSync(`${dir('wrccdc2018')}/software.log`);
@@ -227,6 +250,36 @@ describe('TSV and JSON of the same traffic (WRCCDC 2018)', async () => {
   it('certificates no ssl.log line points at are counted, not guessed onto hosts', () => {
     expect(tsv.stats.unlinkedCertificates).toBe(40);
     expect(findings(tsv, 'certificate-problem')).toEqual([]);
+  });
+});
+
+describe('an http.log or EVE http line that carries the Server header', () => {
+  // Neither Zeek's default http.log nor Suricata's default EVE logs it (a site script or EVE `custom` does);
+  // the value is the one capture 06 carries (`tshark -r 06-http-tls.pcapng -T fields -e http.server`).
+  it('names the first product and its version on the service; the whole value is the hint', () => {
+    const hosts = new HostTable();
+    loggedHttp(hosts, {
+      client: '10.20.0.50',
+      server: '10.20.0.30',
+      port: 80,
+      time: 1_795_910_116,
+      userAgent: null,
+      credentials: null,
+      status: 200,
+      serverHeader: 'SimpleHTTP/0.6 Python/3.11.2',
+      path: '/index.html',
+      contentTypes: ['text/html'],
+      ev: (summary) => ({ source: 'log', file: 'http.log', summary }),
+    });
+    const web = hosts.finish().hosts.find((h) => h.ips.includes('10.20.0.30'))!;
+    expect(web.services.find((s) => s.port === 80)).toMatchObject({
+      protocol: 'http',
+      product: 'SimpleHTTP',
+      version: '0.6',
+    });
+    expect(web.hints).toContainEqual(
+      expect.objectContaining({ kind: 'http.server', value: 'SimpleHTTP/0.6 Python/3.11.2' }),
+    );
   });
 });
 

@@ -29,6 +29,7 @@ import { basename, join, relative } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 import { reverseAddress } from '../dissect/dns.js';
 import { adminHint } from '../dissect/http.js';
+import { serverProduct } from '../dissect/product-tokens.js';
 import { parseSshBanner } from '../dissect/ssh.js';
 import { CIPHER_SUITE_NAMES } from '../dissect/tls-cipher-registry.js';
 import { cipherSuite } from '../dissect/tls-ciphers.js';
@@ -559,10 +560,19 @@ export class ZeekLogAnalyzer {
     const ev = this.evidence(file, line, r.ts, `Zeek software ${r.softwareType}`);
     const raw = r.unparsedVersion ?? r.name;
     switch (r.softwareType) {
-      case 'HTTP::SERVER':
+      case 'HTTP::SERVER': {
+        // `Apache/2.4.2 (Win32) OpenSSL/1.0.1c` names Apache 2.4.2, as in captures; the whole value is the hint.
         h.addHint('http.server', raw, ev);
-        if (r.port !== null) h.service(r.port, 'tcp', { protocol: 'http', product: raw }, ev);
+        const software = serverProduct(raw);
+        if (r.port !== null)
+          h.service(
+            r.port,
+            'tcp',
+            { protocol: 'http', product: software?.name ?? null, version: software?.version ?? null },
+            ev,
+          );
         return;
+      }
       case 'HTTP::BROWSER':
         h.addHint('http.userAgent', raw, ev);
         return;
@@ -915,10 +925,17 @@ export function loggedHttp(
   const server = hosts.ip(t.server);
   server.talked = true;
   server.seen(t.time);
+  // The Server header's first product names the software (as in captures); the whole value is the hint.
+  const software = t.serverHeader ? serverProduct(t.serverHeader) : null;
   server.service(
     port,
     'tcp',
-    { protocol: 'http', encrypted: false, product: t.serverHeader },
+    {
+      protocol: 'http',
+      encrypted: false,
+      product: software?.name ?? null,
+      version: software?.version ?? null,
+    },
     ev('HTTP response'),
   );
   if (t.serverHeader) server.addHint('http.server', t.serverHeader, ev('HTTP Server header'));
