@@ -85,7 +85,8 @@ describe.each(DIALECTS)('request bodies that are not UTF-8 on %s', (dialect) => 
         file: 'hr.csv',
         line: 3,
         field: 'firstName',
-        reason: 'is not valid UTF-8 text (save the export as UTF-8)',
+        // The byte's place in its line, counted here from the file's own bytes.
+        reason: `is not valid UTF-8 text (byte 0xE1 at offset ${at - (csv.lastIndexOf(0x0a, at) + 1)} of the line; save the export as UTF-8)`,
       },
     ]);
     expect(await auditCount()).toBe(before);
