@@ -319,6 +319,42 @@ describe('readMds2Workbook: the bytes of the XML parts', () => {
     await expect(checkWorkbookText(xlsx, 'form.xlsx', declared)).resolves.toBe(xlsx);
   });
 
+  /** The workbook with a 2 MiB part of spaces whose zip headers claim it unpacks to 100 bytes. */
+  const lyingWorkbook = async () => {
+    const zip = await JSZip.loadAsync(await withContact(ZURICH));
+    zip.file('xl/padding.xml', ' '.repeat(2 * 1024 * 1024));
+    const bytes = Buffer.from(await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    const name = Buffer.from('xl/padding.xml');
+    // Local file header (PK\x03\x04): size at 22; central directory header (PK\x01\x02): size at 24.
+    for (const [signature, at, nameAt] of [
+      [0x04034b50, 22, 30],
+      [0x02014b50, 24, 46],
+    ] as const)
+      for (
+        let i = bytes.indexOf(Buffer.from([0x50, 0x4b]));
+        i !== -1;
+        i = bytes.indexOf(Buffer.from([0x50, 0x4b]), i + 1)
+      )
+        if (
+          bytes.readUInt32LE(i) === signature &&
+          bytes.subarray(i + nameAt, i + nameAt + name.length).equals(name)
+        )
+          bytes.writeUInt32LE(100, i + at);
+    return bytes;
+  };
+
+  it('stops unpacking a part that gives more than the limit, whatever sizes the zip claims', async () => {
+    await expect(checkWorkbookText(await lyingWorkbook(), 'bomb.xlsx', 1024 * 1024)).rejects.toThrow(
+      /^bomb\.xlsx: the workbook unpacks to more than \d+ bytes, more than the 1048576 an MDS2 form can need$/,
+    );
+  });
+
+  it('refuses a part that does not unpack to the size it claims as an unreadable workbook', async () => {
+    await expect(checkWorkbookText(await lyingWorkbook(), 'odd.xlsx')).rejects.toThrow(
+      /^odd\.xlsx: not a readable \.xlsx workbook \(xl\/padding\.xml: /,
+    );
+  });
+
   it('keeps a U+FFFD the workbook really holds', async () => {
     const form = await readMds2Workbook(await withContact('Label reads \uFFFD as printed'), 'r.xlsx');
     expect(form.items.find((i) => i.questionId === 'DOC-5')?.value).toBe('Label reads \uFFFD as printed');

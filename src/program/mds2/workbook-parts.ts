@@ -187,6 +187,47 @@ function whereItLands(parts: Map<string, Part>, bad: BadPart): string | undefine
   return undefined;
 }
 
+/** A part unpacked past what was left of the limit (`size`: the bytes it had given by then). */
+class UnpackLimit extends Error {
+  constructor(readonly size: number) {
+    super('unpack limit');
+  }
+}
+
+const tooBig = (file: string, size: number, limit: number, atLeast = false) =>
+  invalidInput(
+    `${file}: the workbook unpacks to ${atLeast ? 'more than ' : ''}${size} bytes, more than the ${limit} an MDS2 form can need`,
+    [{ file, reason: `unpacks to ${atLeast ? 'more than ' : ''}${size} bytes (limit ${limit})` }],
+  );
+
+/**
+ * One part of the zip, unpacked as a stream and stopped as soon as it gives more than `left` bytes: its
+ * size, and its bytes when `keep` (other parts, pictures say, are only counted).
+ */
+function unpack(
+  entry: { nodeStream(type: 'nodebuffer'): NodeJS.ReadableStream },
+  left: number,
+  keep: boolean,
+): Promise<{ size: number; bytes: Uint8Array | null }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stream = entry.nodeStream('nodebuffer');
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > left) {
+        stream.pause();
+        stream.removeAllListeners('data');
+        reject(new UnpackLimit(size));
+        return;
+      }
+      if (keep) chunks.push(chunk);
+    });
+    stream.on('error', reject);
+    stream.on('end', () => resolve({ size, bytes: keep ? Buffer.concat(chunks) : null }));
+  });
+}
+
 /**
  * Checks every XML part of the workbook's zip; throws invalid_input for the first part that is not the
  * encoding it is (or declares). Returns the bytes for exceljs: the same bytes, or, when a part is UTF-16,
@@ -206,22 +247,34 @@ export async function checkWorkbookText(
     return data;
   }
   // A zip bomb (a few MB that unpack to gigabytes) would fill the server's memory here and again in
-  // exceljs: the sizes the zip declares are summed before anything is unpacked (jszip refuses a part
-  // whose unpacked size is not the one declared).
-  let unpacked = 0;
+  // exceljs. The sizes the zip declares are summed first (a quick refusal of an honest one), then every
+  // part is unpacked as a stream counting what really comes out, which a zip that lies about its sizes
+  // cannot get past: exceljs only reads a workbook that passed.
+  let declared = 0;
   for (const entry of Object.values(zip.files))
-    unpacked += (entry as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
-  if (unpacked > maxUnpackedBytes)
-    throw invalidInput(
-      `${file}: the workbook unpacks to ${unpacked} bytes, more than the ${maxUnpackedBytes} an MDS2 form can need`,
-      [{ file, reason: `unpacks to ${unpacked} bytes (limit ${maxUnpackedBytes})` }],
-    );
+    declared += (entry as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
+  if (declared > maxUnpackedBytes) throw tooBig(file, declared, maxUnpackedBytes);
   const parts = new Map<string, Part>();
   let firstBad: BadPart | undefined;
+  let left = maxUnpackedBytes;
   for (const entry of Object.values(zip.files)) {
-    if (entry.dir || !XML_PART.test(entry.name)) continue;
+    if (entry.dir) continue;
+    const keep = XML_PART.test(entry.name);
+    let unpacked: { size: number; bytes: Uint8Array | null };
+    try {
+      unpacked = await unpack(entry, left, keep);
+    } catch (e) {
+      if (e instanceof UnpackLimit)
+        throw tooBig(file, maxUnpackedBytes - left + e.size, maxUnpackedBytes, true);
+      throw invalidInput(
+        `${file}: not a readable .xlsx workbook (${entry.name}: ${String((e as Error)?.message ?? e).slice(0, 200)})`,
+        [{ file, field: entry.name, reason: 'not a readable .xlsx workbook' }],
+      );
+    }
+    left -= unpacked.size;
+    if (!unpacked.bytes) continue;
     const name = entry.name.replace(/^\//, '');
-    const { part, bad } = checkPart(name, await entry.async('uint8array'));
+    const { part, bad } = checkPart(name, unpacked.bytes);
     parts.set(name, part);
     firstBad ??= bad;
   }
