@@ -14,7 +14,7 @@ export const notUtf8Text = (n: NotUtf8): string =>
 /**
  * Where a record (lines `from`–`to`) is refused for bytes that are not UTF-8: the first such byte of its
  * lines, when one of `cells` (those the importer stores) holds U+FFFD, the lenient decoding of such a
- * byte; null when none does. A U+FFFD on lines whose bytes are UTF-8 is a character the file really holds
+ * byte; null when none does. A U+FFFD in a file whose bytes are all UTF-8 is a character it really holds
  * (an export that already replaced something) and is kept; a bad byte only in a column the importer
  * ignores costs nothing, as it did. `notUtf8` is null for text given as a string, which holds no bytes.
  */
@@ -24,8 +24,11 @@ export function notUtf8Record(
   to: number,
   cells: readonly string[],
 ): { line: number; notUtf8: NotUtf8 } | null {
-  const bad = notUtf8?.firstIn(from, to) ?? null;
-  return bad && cells.some((c) => c.includes('\uFFFD')) ? bad : null;
+  if (!notUtf8?.any || !cells.some((c) => c.includes('\uFFFD'))) return null;
+  // Should the parser's line numbers and the byte scan's ever disagree (a line break inside a quoted
+  // cell counted differently), a U+FFFD in a file that has bad bytes is not taken for a real one: the
+  // record is refused with the file's first bad byte rather than stored mangled.
+  return notUtf8.firstIn(from, to) ?? notUtf8.first();
 }
 
 /**

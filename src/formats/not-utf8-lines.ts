@@ -61,6 +61,13 @@ export class NotUtf8Lines {
     return this.byLine.size > 0;
   }
 
+  /** The file's first line that holds a byte that is not UTF-8, and that byte. */
+  first(): { line: number; notUtf8: NotUtf8 } | null {
+    // Lines are recorded in the order they are read.
+    for (const [line, notUtf8] of this.byLine) return { line, notUtf8 };
+    return null;
+  }
+
   /** The first line in `from`–`to` (a record's lines) that holds a byte that is not UTF-8, and that byte. */
   firstIn(from: number, to: number): { line: number; notUtf8: NotUtf8 } | null {
     if (this.byLine.size === 0) return null;

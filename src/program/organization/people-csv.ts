@@ -146,7 +146,9 @@ export function parsePeopleCsv(input: string | Uint8Array, file: string): People
   else ({ text, notUtf8 } = decodeLeniently(input));
   let rows: { record: string[]; info: { lines: number } }[];
   try {
-    rows = parse(text, {
+    // Line breaks made one kind first, as the byte scan counts them (CRLF, LF or a lone CR is one break):
+    // csv-parse counts a CRLF inside a quoted cell as two lines, and the two numberings would part.
+    rows = parse(text.replace(/\r\n?/g, '\n'), {
       bom: true,
       info: true,
       relax_column_count: true,

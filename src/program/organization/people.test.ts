@@ -257,6 +257,31 @@ describe.each(DIALECTS)('people import on %s', (dialect) => {
     expect((await getPerson(vdb, cliActor, 'E1002')).name).toBe('Tomás Reyes');
   });
 
+  it('finds the bad byte after a line break inside a quoted cell, in a CRLF export', async () => {
+    // Windows line ends, and a job title typed on two lines (a textarea in the HR system), quoted: the
+    // record of E1001 takes lines 2-3, so "Tomás" (0xE1) is on line 4.
+    const text = fixture('hr-export.csv')
+      .replace(/^\uFEFF/, '')
+      .replace('Chief Information Security Officer', '"Chief Information\nSecurity Officer"')
+      .replace(/\n/g, '\r\n');
+    const e = await failure(
+      importPeople(vdb, cliActor, {
+        text: Buffer.from(text, 'latin1'),
+        file: 'hr-crlf.csv',
+        today: '2026-11-29',
+      }),
+    );
+    expect(e.issues).toEqual([
+      {
+        file: 'hr-crlf.csv',
+        line: 4,
+        field: 'firstName',
+        reason: 'is not valid UTF-8 text (byte 0xE1 at offset 9 of the line; save the export as UTF-8)',
+      },
+    ]);
+    expect((await getPerson(vdb, cliActor, 'E1002')).name).toBe('Tomás Reyes');
+  });
+
   it('stores a U+FFFD the export really holds (EF BF BD) as it is', async () => {
     // An HR system that had already replaced the "á" it could not write: valid UTF-8, the name it holds.
     const bytes = Buffer.from(fixture('hr-export.csv').replace('Tomás', 'Tom\uFFFDs'), 'utf8');
