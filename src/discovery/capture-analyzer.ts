@@ -34,7 +34,7 @@ import { type SmbEvent, SmbStreamDissector } from '../dissect/smb.js';
 import { parseSnmp } from '../dissect/snmp.js';
 import { type SshEvent, SshStreamDissector } from '../dissect/ssh.js';
 import { type TelnetEvent, TelnetStreamDissector } from '../dissect/telnet.js';
-import { type TlsEvent, TlsStreamDissector, type TlsWeakness } from '../dissect/tls.js';
+import { type TlsEvent, TlsStreamDissector, type TlsWeakness, VERSION_WEAKNESSES } from '../dissect/tls.js';
 import { cipherSuite } from '../dissect/tls-ciphers.js';
 import { certificateProblems } from '../dissect/x509.js';
 import { type InputIssue, invalidInput } from '../errors.js';
@@ -1445,16 +1445,6 @@ export class CaptureAnalyzer implements TcpConsumer {
     }
   }
 }
-
-const VERSION_WEAKNESSES: ReadonlySet<TlsWeakness> = new Set([
-  'ssl2',
-  'ssl3',
-  'tls1.0',
-  'tls1.1',
-  'cbc-with-ssl3',
-  'cbc-with-tls1.0',
-  'no-forward-secrecy',
-]);
 
 type AnyEvent =
   | DicomEvent

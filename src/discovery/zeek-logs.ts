@@ -31,6 +31,7 @@ import { reverseAddress } from '../dissect/dns.js';
 import { adminHint } from '../dissect/http.js';
 import { serverProduct } from '../dissect/product-tokens.js';
 import { parseSshBanner } from '../dissect/ssh.js';
+import { VERSION_WEAKNESSES } from '../dissect/tls.js';
 import { CIPHER_SUITE_NAMES } from '../dissect/tls-cipher-registry.js';
 import { cipherSuite } from '../dissect/tls-ciphers.js';
 import { type CertificateProblem, certificateProblems, type PublicKeyType } from '../dissect/x509.js';
@@ -119,16 +120,6 @@ const TLS_VERSIONS: Record<string, { display: string; weak?: string }> = {
   DTLSv12: { display: 'DTLS 1.2' },
   DTLSv13: { display: 'DTLS 1.3' },
 };
-/** Weaknesses the version finding already covers, or too common to report per server (as in captures). */
-const VERSION_WEAKNESSES = new Set([
-  'ssl2',
-  'ssl3',
-  'tls1.0',
-  'tls1.1',
-  'cbc-with-ssl3',
-  'cbc-with-tls1.0',
-  'no-forward-secrecy',
-]);
 
 /**
  * Request paths of PACS REST and DICOMweb APIs whose answers carry patient demographics (the capture

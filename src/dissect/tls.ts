@@ -126,6 +126,20 @@ export type TlsWeakness =
   | 'cbc-with-ssl3'
   | 'cbc-with-tls1.0';
 
+/**
+ * Weaknesses a finding about the negotiated version already covers, or too common to report per server
+ * (no forward secrecy): a cipher finding leaves them out. Shared by captures and sensor logs.
+ */
+export const VERSION_WEAKNESSES: ReadonlySet<string> = new Set<TlsWeakness>([
+  'ssl2',
+  'ssl3',
+  'tls1.0',
+  'tls1.1',
+  'cbc-with-ssl3',
+  'cbc-with-tls1.0',
+  'no-forward-secrecy',
+]);
+
 export interface TlsServerHello {
   legacyVersion: string;
   /** The version in force: supported_versions when present (TLS 1.3), else the legacy field. */
