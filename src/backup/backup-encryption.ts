@@ -12,13 +12,13 @@
  * @see https://age-encryption.org/v1 (the format: header stanzas, HMAC, STREAM payload)
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { invalidInput, VigilError } from '../errors.js';
+import { pipeToNewFile } from '../new-file.js';
 import { abbreviate, ageRecipientProblem } from './age-recipient.js';
 
 /** What an encrypted backup's name ends with: `vigil-…-manual.db.age`. */
@@ -84,7 +84,7 @@ export async function encryptFile(
       input.pipe(read.through),
     ) as unknown as globalThis.ReadableStream<Uint8Array>;
     const sealed = await e.encrypt(plain);
-    await pipeline(nodeStream(sealed), m.through, createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
+    await pipeToNewFile(nodeStream(sealed), [m.through], dest);
   } catch (err) {
     if (err instanceof VigilError) throw err;
     // A key that decodes but is no usable X25519 public key (a low-order point) fails here.
@@ -125,7 +125,7 @@ export async function decryptFile(
   }
   const m = measuring();
   try {
-    await pipeline(nodeStream(plain), m.through, createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
+    await pipeToNewFile(nodeStream(plain), [m.through], dest);
   } catch (err) {
     // Bytes already written passed authentication: the damage is at or after them (the cipher holds a
     // chunk back until it knows whether it is the last one, so it may be a chunk later).

@@ -215,9 +215,9 @@ describe.each(DIALECTS)('capture imports API on %s', (dialect) => {
     expect((await upload('clinical-engineer', 'empty.pcap', '', 400)).detail).toContain('empty');
     const json = await as['clinical-engineer']!('POST', '/api/v1/captures/import', '{}', 'application/json');
     expect(json.status).toBe(400);
-    // Seen once in CI (2026-11-30): one upload file of this test still there when the last answer
-    // arrived, on PostgreSQL under load. The file must go, but its removal may finish just after the
-    // answer; a file that stays fails this after 5 s.
+    // Seen twice in CI (2026-11-30, 2026-12-03): an upload file of this test left for good, on a loaded
+    // machine: the removal ran before the file's delayed open created it (upload-file.test.ts holds the
+    // open back to show it). A file that stays fails this after 5 s.
     await vi.waitFor(() => expect(uploads()).toEqual(before), { timeout: 5000, interval: 50 });
   });
 

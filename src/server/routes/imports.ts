@@ -4,19 +4,14 @@
  * does; `GET /imports/{id}` reports the job's progress and result, from the database, so any API process
  * answers it (docs/api.md).
  */
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { basename } from 'node:path';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.js';
 import { ImportJobRegistry } from '../../discovery/import-jobs.js';
 import { invalidInput, VigilError } from '../../errors.js';
 import { type AppEnv, actorOf, defineRoute, json } from '../route.js';
+import { receiveUpload } from './upload-file.js';
 
 /** Without the `captureUploadMaxBytes` setting: 2 GiB. */
 export const DEFAULT_CAPTURE_UPLOAD_MAX_BYTES = 2 * 1024 ** 3;
@@ -89,35 +84,6 @@ const Binary = { 'application/octet-stream': { schema: z.string().openapi({ form
 const tooLarge = (limit: number) =>
   new VigilError('too_large', `Capture larger than ${limit.toLocaleString('en-US')} bytes`);
 
-/** Streams a request body to a new file only this process's user can read, counting and capping it. */
-async function receiveUpload(
-  body: ReadableStream<Uint8Array>,
-  limit: number,
-): Promise<{ path: string; size: number }> {
-  const path = join(tmpdir(), `vigil-upload-${randomUUID()}`);
-  let size = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      done(size > limit ? tooLarge(limit) : null, chunk);
-    },
-  });
-  try {
-    // 'wx': never follow or reuse an existing path; 0600: the capture may hold patient data.
-    await pipeline(
-      Readable.fromWeb(body as WebReadableStream<Uint8Array>),
-      count,
-      createWriteStream(path, { flags: 'wx', mode: 0o600 }),
-    );
-  } catch (e) {
-    await rm(path, { force: true });
-    throw e instanceof VigilError
-      ? e
-      : invalidInput(`The upload did not arrive whole: ${(e as Error).message}`);
-  }
-  return { path, size };
-}
-
 export const importRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     defineRoute('devices:import', {
@@ -157,7 +123,7 @@ export const importRoutes = new OpenAPIHono<AppEnv>()
       if (declared > limit) throw tooLarge(limit);
       const body = c.req.raw.body;
       if (!body || declared === 0) throw invalidInput(`${fileName}: the upload is empty`);
-      const upload = await receiveUpload(body, limit);
+      const upload = await receiveUpload(body, limit, () => tooLarge(limit));
       if (upload.size === 0) {
         await rm(upload.path, { force: true });
         throw invalidInput(`${fileName}: the upload is empty`);
