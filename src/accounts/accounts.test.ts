@@ -87,6 +87,48 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     ).resolves.toBeDefined();
   });
 
+  it("a password reset revokes the account's live API tokens only when asked, and audits their names", async () => {
+    await withUser();
+    await createUser(vdb, cliActor, {
+      username: 'so.lee',
+      role: 'security-officer',
+      password: TEST_PASSWORD,
+    });
+    const mine = async (name: string) =>
+      (await createApiToken(vdb, cliActor, { name, owner: 'ce.smith' })).token;
+    const cmms = await mine('cmms-sync');
+    const siem = await mine('siem-export');
+    const other = (await createApiToken(vdb, cliActor, { name: 'other', owner: 'so.lee' })).token;
+    const old = await createApiToken(vdb, cliActor, { name: 'old', owner: 'ce.smith' });
+    await revokeApiToken(vdb, cliActor, old.info.id);
+
+    // A forgotten password: the integrations keep running.
+    const plain = await resetPassword(vdb, cliActor, 'ce.smith', 'a brand new passphrase 2026');
+    expect(plain.tokensRevoked).toBe(0);
+    expect(await resolveApiToken(vdb, cmms)).toBeDefined();
+    expect((await listAudit(vdb, { action: 'user.reset-password' }))[0]?.summary).not.toHaveProperty(
+      'tokensRevoked',
+    );
+
+    // A stolen one: every live token of the account stops, nobody else's.
+    const reset = await resetPassword(vdb, cliActor, 'ce.smith', 'another new passphrase 2026', {
+      revokeTokens: true,
+    });
+    expect(reset.tokensRevoked).toBe(2);
+    expect(await resolveApiToken(vdb, cmms)).toBeUndefined();
+    expect(await resolveApiToken(vdb, siem)).toBeUndefined();
+    expect(await resolveApiToken(vdb, other)).toBeDefined();
+    const [entry] = await listAudit(vdb, { action: 'user.reset-password' });
+    expect(entry?.summary).toMatchObject({
+      username: 'ce.smith',
+      tokensRevoked: ['cmms-sync', 'siem-export'],
+    });
+    expect(JSON.stringify(entry)).not.toMatch(/vgl_/);
+    const listed = await listApiTokens(vdb, cliActor);
+    expect(listed.filter((t) => t.owner === 'ce.smith').every((t) => t.revokedAt !== null)).toBe(true);
+    expect((await verifyAuditChain(vdb)).ok).toBe(true);
+  });
+
   it('audits a failed login as (anonymous): a typed name never becomes the actor, an unknown one is not kept', async () => {
     const user = await withUser();
     const throttle = new LoginThrottle();

@@ -209,22 +209,41 @@ export async function setUserDisabled(
   });
 }
 
+export interface PasswordReset {
+  /**
+   * Also revoke the account's live API tokens: after a suspected compromise, tokens made with the stolen
+   * password would otherwise keep working. Off by default, as a forgotten password is no reason to stop
+   * the integrations (CMMS sync, SIEM export) that run on this account's tokens.
+   */
+  revokeTokens?: boolean | undefined;
+}
+
 export async function resetPassword(
   h: DbHandle,
   actor: Actor,
   username: string,
   password: string,
-): Promise<User> {
+  opts: PasswordReset = {},
+): Promise<User & { tokensRevoked: number }> {
   assertCan(actor, 'users:write');
   assertAllSites(actor, ACCOUNTS);
   const row = await requireUser(h, username);
   assertLocalAccount(row);
+  let revoked: string[] = [];
   // Resetting also unlocks, and ends every session opened with the old password.
-  return storeNewPassword(h, actor, row, password, {
+  const user = await storeNewPassword(h, actor, row, password, {
     action: 'user.reset-password',
     unlock: true,
-    summary: (ended) => ({ unlocked: row.locked_until !== null, sessionsEnded: ended }),
+    alsoInTransaction: async (tx, now) => {
+      if (opts.revokeTokens) revoked = await store.revokeApiTokensOf(tx, row.id, now);
+    },
+    summary: (ended) => ({
+      unlocked: row.locked_until !== null,
+      sessionsEnded: ended,
+      ...(opts.revokeTokens ? { tokensRevoked: revoked } : {}),
+    }),
   });
+  return { ...user, tokensRevoked: revoked.length };
 }
 
 /**
@@ -240,6 +259,8 @@ async function storeNewPassword(
     action: string;
     unlock: boolean;
     keepSessionId?: string | undefined;
+    /** More changes that stand or fall with the new password, made before the audit entry is written. */
+    alsoInTransaction?: (tx: DbHandle, now: string) => Promise<void>;
     summary: (sessionsEnded: number) => Record<string, unknown>;
   },
 ): Promise<User> {
@@ -256,6 +277,7 @@ async function storeNewPassword(
     };
     await store.updateUser(tx, row.id, patch);
     const ended = await store.deleteSessionsOfUser(tx, row.id, opts.keepSessionId);
+    await opts.alsoInTransaction?.(tx, now);
     await appendAudit(tx, {
       actor,
       action: opts.action,

@@ -183,6 +183,27 @@ describe.each(DIALECTS)('authentication over the API on %s', (dialect) => {
     expect(listed.map((t) => t.name)).not.toContain('cmms-sync');
   });
 
+  it("an admin password reset with revokeTokens stops the account's API tokens; a misspelt field is refused", async () => {
+    await h
+      .as('admin')
+      .post('/api/v1/users', { username: 'pharm.bot', role: 'clinical-engineer', password: TEST_PASSWORD });
+    const created = await h.as('admin').post('/api/v1/tokens', { name: 'pump-library', owner: 'pharm.bot' });
+    const { token } = (await created.json()) as { token: string };
+    const machine = h.withToken(token);
+    expect((await machine.get('/api/v1/devices')).status).toBe(200);
+    const misspelt = await h
+      .as('admin')
+      .post('/api/v1/users/pharm.bot/password', { password: 'Fresh-passphrase-2026', revokeToken: true });
+    expect(misspelt.status).toBe(400);
+    expect((await machine.get('/api/v1/devices')).status).toBe(200);
+    const reset = await h
+      .as('admin')
+      .post('/api/v1/users/pharm.bot/password', { password: 'Fresh-passphrase-2026', revokeTokens: true });
+    expect(reset.status).toBe(200);
+    expect(await reset.json()).toMatchObject({ username: 'pharm.bot', tokensRevoked: 1 });
+    expect((await machine.get('/api/v1/devices')).status).toBe(401);
+  });
+
   it('records logins and mutations in the audit log and the chain verifies', async () => {
     await h
       .as('admin')

@@ -244,6 +244,19 @@ export async function listApiTokens(h: DbHandle, createdBy?: string): Promise<Ap
   return q.execute();
 }
 
+/** Revokes a user's live API tokens (not revoked, not expired); returns their names. */
+export async function revokeApiTokensOf(h: DbHandle, userId: string, now: string): Promise<string[]> {
+  const rows = await h.db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('created_by', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('name')
+    .execute();
+  return rows.map((r) => r.name).sort();
+}
+
 export async function updateApiToken(h: DbHandle, id: string, patch: Partial<ApiTokenRow>): Promise<void> {
   await h.db.updateTable('api_tokens').set(patch).where('id', '=', id).execute();
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { resetMfa } from '../../accounts/mfa.js';
 import { ROLE_NAMES } from '../../accounts/permissions.js';
 import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
+import { plural } from '../../format-count.js';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, printJson, readPassword } from '../io.js';
 import { action } from '../run-command.js';
@@ -94,12 +95,17 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
     .command('reset-password <username>')
     .description('Set a new password; also unlocks the account and ends its sessions')
     .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--revoke-tokens', "also revoke the account's API tokens (a suspected compromise)")
     .action(
-      action(async (username: string, o: { passwordStdin?: boolean }) => {
+      action(async (username: string, o: { passwordStdin?: boolean; revokeTokens?: boolean }) => {
         const { vdb } = await cli.get();
         const password = await readPassword(Boolean(o.passwordStdin), 'New password');
-        await resetPassword(vdb, cli.actor(), username, password);
-        process.stdout.write(`Password of "${username}" reset.\n`);
+        const user = await resetPassword(vdb, cli.actor(), username, password, {
+          revokeTokens: Boolean(o.revokeTokens),
+        });
+        process.stdout.write(
+          `Password of "${username}" reset.${o.revokeTokens ? ` ${plural(user.tokensRevoked, 'API token')} revoked.` : ''}\n`,
+        );
       }),
     );
 

@@ -139,26 +139,43 @@ export const userRoutes = new OpenAPIHono<AppEnv>()
       method: 'post',
       path: '/users/{username}/password',
       tags: ['users'],
-      summary: 'Set a new password (also unlocks the account and ends its sessions)',
+      summary:
+        'Set a new password (also unlocks the account and ends its sessions; `revokeTokens` also revokes its API tokens)',
       request: {
         params: UsernameParam,
         body: {
           required: true,
-          content: { 'application/json': { schema: z.object({ password: z.string().max(1024) }) } },
+          content: {
+            'application/json': {
+              schema: z.strictObject({
+                password: z.string().max(1024),
+                revokeTokens: z.boolean().optional().openapi({
+                  description:
+                    "Also revoke the account's live API tokens (a suspected compromise); default false",
+                }),
+              }),
+            },
+          },
         },
       },
-      responses: { 200: json(UserSchema, 'Password reset') },
-    }),
-    async (c) =>
-      c.json(
-        await resetPassword(
-          c.get('ctx').vdb,
-          actorOf(c),
-          c.req.valid('param').username,
-          c.req.valid('json').password,
+      responses: {
+        200: json(
+          UserSchema.extend({
+            tokensRevoked: z.number().openapi({ description: 'API tokens revoked by this reset' }),
+          }),
+          'Password reset',
         ),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      return c.json(
+        await resetPassword(c.get('ctx').vdb, actorOf(c), c.req.valid('param').username, body.password, {
+          revokeTokens: body.revokeTokens,
+        }),
         200,
-      ),
+      );
+    },
   )
   .openapi(
     defineRoute('users:write', {

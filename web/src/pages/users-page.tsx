@@ -35,6 +35,7 @@ export default function UsersPage() {
   });
   const [editing, setEditing] = useState<Editing>(null);
   const [editValue, setEditValue] = useState('');
+  const [revokeTokens, setRevokeTokens] = useState(false);
   const [editError, setEditError] = useState<unknown>(null);
 
   const act = async (what: () => Promise<unknown>, done: string) => {
@@ -87,6 +88,7 @@ export default function UsersPage() {
   const open = (kind: 'password' | 'role', username: string, role: string) => {
     setEditing({ kind, username, role });
     setEditValue(kind === 'role' ? role : '');
+    setRevokeTokens(false);
     setEditError(null);
   };
   const save = async (e: FormEvent) => {
@@ -94,14 +96,21 @@ export default function UsersPage() {
     if (!editing) return;
     const param = { username: editing.username };
     try {
-      if (editing.kind === 'password')
-        await ok(api().users[':username'].password.$post({ param, json: { password: editValue } }));
-      else await ok(api().users[':username'].role.$post({ param, json: { role: editValue } }));
-      setMessage(
-        editing.kind === 'password'
-          ? `Password of ${editing.username} reset; their sessions have ended.`
-          : `${editing.username} is now ${editValue}.`,
-      );
+      if (editing.kind === 'password') {
+        const reset = await ok(
+          api().users[':username'].password.$post({ param, json: { password: editValue, revokeTokens } }),
+        );
+        setMessage(
+          `Password of ${editing.username} reset; their sessions have ended${
+            revokeTokens
+              ? ` and ${reset.tokensRevoked} API ${reset.tokensRevoked === 1 ? 'token was' : 'tokens were'} revoked`
+              : ''
+          }.`,
+        );
+      } else {
+        await ok(api().users[':username'].role.$post({ param, json: { role: editValue } }));
+        setMessage(`${editing.username} is now ${editValue}.`);
+      }
       setEditing(null);
       users.reload();
     } catch (err) {
@@ -269,6 +278,16 @@ export default function UsersPage() {
                 autoComplete="new-password"
                 required
               />
+              <label>
+                <input
+                  type="checkbox"
+                  name="revokeTokens"
+                  checked={revokeTokens}
+                  onChange={(e) => setRevokeTokens(e.target.checked)}
+                />{' '}
+                Also revoke this account's API tokens (if the password may have been stolen; integrations
+                using them stop)
+              </label>
             </>
           ) : (
             <SelectField
