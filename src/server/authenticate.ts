@@ -24,14 +24,21 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * The client's address from X-Forwarded-For behind `hops` reverse proxies of one's own, or undefined.
  * Each proxy appends the address it received the request from, so entries on the left are whatever
  * the client sent itself: the entry `hops` from the right end is the one the outermost trusted proxy
- * wrote. It must be an IP address (it keys the login throttle and goes into the audit log); a shorter
+ * wrote. It must be an IP address, with or without a port (it keys the login throttle and goes into the
+ * audit log, so the port is dropped); a shorter
  * header than the proxies would make, or anything else, gives undefined.
  */
 export function forwardedClient(header: string | undefined, hops: number): string | undefined {
   if (!header || hops < 1) return undefined;
   const entries = header.split(',').map((e) => e.trim());
   const entry = entries[entries.length - hops];
-  return entry && isIP(entry) ? entry : undefined;
+  if (!entry) return undefined;
+  if (isIP(entry)) return entry;
+  // Some proxies (Azure Application Gateway, IIS ARR) append the address with its port: `203.0.113.7:51234`,
+  // `[2001:db8::7]:51234`. Only the address counts: the port changes with every connection.
+  const withPort = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([0-9A-Fa-f:.]+)\]):\d{1,5}$/.exec(entry);
+  const address = withPort?.[1] ?? withPort?.[2];
+  return address && isIP(address) ? address : undefined;
 }
 
 export function clientIp<E extends AppEnv>(c: Context<E>): string | undefined {
