@@ -337,7 +337,7 @@ describe('ssl.log + x509.log (Zeek btest tls-1.2)', () => {
 });
 
 describe('dhcp.log, Zeek ≥ 2.6 format (Zeek btest dhcp-all-msg-types)', () => {
-  it('the ACKed address, host name and server of one exchange', async () => {
+  it('the host name and server of one exchange; the address the client then DECLINEd is not its own', async () => {
     // btest masks `ts`; the test puts a time back.
     const text = readFileSync(`${dir('btest-dhcp-all-msg-types')}/dhcp.log`, 'utf8').replaceAll(
       'XXXXXXXXXX.XXXXXX',
@@ -345,9 +345,15 @@ describe('dhcp.log, Zeek ≥ 2.6 format (Zeek btest dhcp-all-msg-types)', () => 
     );
     const r = await analyzeZeekLogs([{ file: 'dhcp.log', lines: linesOf(text) }]);
     expect(r.issues).toEqual([]);
-    const client = host(r, '128.2.6.189');
-    expect(client.macs).toEqual(['90:b1:1c:99:49:29']);
+    // msg_types DISCOVER,OFFER,REQUEST,NAK,REQUEST,ACK,DECLINE: the client found 128.2.6.189 in use, as the
+    // packets of the same trace show (zeek-dhcp-decline.pcap, DECLINE frame 7; capture-analyzer tests).
+    expect(r.hosts.some((h) => h.ips.includes('128.2.6.189'))).toBe(false);
+    const client = r.hosts.find((h) => h.macs.includes('90:b1:1c:99:49:29'))!;
+    expect(client.ips).toEqual([]);
     expect(client.hostnames).toEqual(['btest.is.cool']);
+    expect(client.hints).toContainEqual(
+      expect.objectContaining({ kind: 'dhcp.declinedAddress', value: '128.2.6.189' }),
+    );
     expect(client.hints).toContainEqual(
       expect.objectContaining({
         kind: 'dhcp.hostname',

@@ -370,6 +370,14 @@ export class ZeekLogAnalyzer {
   }
 
   private dhcp(r: ZeekDhcp, file: string, line: number): void {
+    // msg_types lists the exchange's messages in order: a DECLINE after the last ACK means the client
+    // found the leased address in use by another host (RFC 2131 §4.4.1), so it is not the client's; the
+    // capture analyzer does the same with the packets.
+    const declined =
+      r.msgTypes.lastIndexOf('DECLINE') > r.msgTypes.lastIndexOf('ACK')
+        ? (r.requestedAddr ?? r.assignedAddr)
+        : null;
+    const address = r.msgTypes.includes('ACK') && r.assignedAddr ? r.assignedAddr : r.clientAddr;
     loggedDhcp(this.hosts, {
       server: r.serverAddr,
       clientMac: r.mac,
@@ -378,7 +386,8 @@ export class ZeekLogAnalyzer {
       vendorClass: r.clientSoftware,
       // An acknowledged lease says which address this MAC uses; a client that already has one (INFORM,
       // renewal) says so in ciaddr.
-      address: r.msgTypes.includes('ACK') && r.assignedAddr ? r.assignedAddr : r.clientAddr,
+      address: address === declined ? null : address,
+      declined,
       time: seconds(r.ts),
       evidence: this.evidence(file, line, r.ts, `DHCP ${r.msgTypes.join(',') || 'exchange'}`),
     });
@@ -753,6 +762,8 @@ export function loggedDhcp(
     clientFqdn?: string | null;
     vendorClass: string | null;
     address: string | null;
+    /** An address the client declined (in use by another host): no longer its own. */
+    declined?: string | null;
     time: number;
     evidence: Evidence;
   },
@@ -779,6 +790,10 @@ export function loggedDhcp(
     client.addHint('dhcp.clientFqdn', d.clientFqdn, e);
   }
   if (d.vendorClass) client.addHint('dhcp.vendorClass', d.vendorClass, e);
+  if (d.declined && isHostAddress(d.declined)) {
+    const dropped = hosts.decline(d.clientMac, d.declined);
+    if (dropped) client.addHint('dhcp.declinedAddress', dropped, e);
+  }
   if (d.address && isHostAddress(d.address)) {
     hosts.lease(d.clientMac, d.address);
     const h = hosts.ip(d.address);
