@@ -11,11 +11,11 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { InputIssue } from '../errors.js';
+import { unguardFormula } from '../formats/csv-cell.js';
 import { fieldCountProblem, notUtf8Record, notUtf8Text } from '../formats/csv-row.js';
 import { NotUtf8Lines } from '../formats/not-utf8-lines.js';
 import type { DeviceAttributes } from './device.js';
 import { DeviceAttributesSchema, zodIssues } from './device-input.js';
-import { unguardFormula } from './formula-guard.js';
 import {
   type CandidateKeys,
   candidateKeys,

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { csvCell } from '../formats/csv-cell.js';
 import { parseCmmsCsv } from './cmms-csv.js';
 import type { Device, DeviceAttributes } from './device.js';
-import { csvCell, deviceCsvHeader, deviceCsvLine } from './device-export.js';
+import { deviceCsvHeader, deviceCsvLine } from './device-export.js';
 import { cleanText } from './identity.js';
 
 const device: Device = {

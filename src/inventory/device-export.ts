@@ -4,9 +4,9 @@
  * can be edited and imported again (the extra columns, id, state and times, are ignored on import).
  */
 import type { Actor } from '../accounts/actor.js';
+import { csvCell } from '../formats/csv-cell.js';
 import type { DbHandle } from '../store/transaction.js';
 import type { Device } from './device.js';
-import { guardFormula } from './formula-guard.js';
 import { streamDevices } from './inventory-service.js';
 
 export const EXPORT_FORMATS = ['csv', 'json'] as const;
@@ -45,17 +45,6 @@ const CSV_COLUMNS: [header: string, value: (d: Device) => string | null][] = [
   ['created_at', (d) => d.createdAt],
   ['updated_at', (d) => d.updatedAt],
 ];
-
-/**
- * One CSV cell (RFC 4180 quoting). A cell that a spreadsheet would run as a formula (leading `=`, `+`,
- * `-`, `@`, tab or CR, and not a plain number) gets a leading apostrophe, which the CMMS import removes
- * again: device data partly comes from the network, and an export is opened in Excel.
- */
-export function csvCell(value: string | null): string {
-  if (value === null) return '';
-  const v = guardFormula(value);
-  return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replaceAll('"', '""')}"` : v;
-}
 
 export function deviceCsvHeader(): string {
   return `${CSV_COLUMNS.map(([h]) => h).join(',')}\n`;

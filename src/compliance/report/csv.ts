@@ -4,6 +4,7 @@
  * a spreadsheet would run as a formula (= + - @) get a leading apostrophe.
  */
 import { invalidInput } from '../../errors.js';
+import { csvCell } from '../../formats/csv-cell.js';
 import type { ComplianceReport } from '../evaluate.js';
 import { histogram, TTP_BINS } from './charts.js';
 
@@ -22,13 +23,6 @@ export const CSV_TABLES = [
 export type CsvTable = (typeof CSV_TABLES)[number];
 
 type Cell = string | number | boolean | null | undefined;
-
-export function csvCell(v: Cell): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v !== 'string') return String(v);
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export function toCsv(headers: readonly string[], rows: readonly Cell[][]): string {
   return `${[headers, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
