@@ -51,6 +51,9 @@ describe.each(DIALECTS)('reports API on %s', (dialect) => {
   it('renders HTML, CSV and PDF with their content types', async () => {
     const html = await h.as('clinical-engineer').get('/api/v1/reports/compliance?format=html');
     expect(html.headers.get('content-type')).toMatch(/^text\/html; charset=utf-8/);
+    // A slip in escaping device text would otherwise run script on the dashboard's origin.
+    expect(html.headers.get('content-security-policy')).toMatch(/^default-src 'none';.*sandbox$/);
+    expect(html.headers.get('content-security-policy')).not.toMatch(/script-src/);
     expect(await html.text()).toMatch(/^<!DOCTYPE html>[\s\S]*<svg/);
 
     const csv = await h.as('auditor').get('/api/v1/reports/compliance?format=csv&table=evidence');

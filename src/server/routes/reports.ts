@@ -47,6 +47,10 @@ function frameworksOf(value: string | undefined): FrameworkId[] {
   return ids as FrameworkId[];
 }
 
+/** No script, no fetch, no form, no framing: the report is a document to read and print. */
+export const HTML_REPORT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
+
 export const reportRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     defineRoute('reports:read', {
@@ -82,6 +86,10 @@ export const reportRoutes = new OpenAPIHono<AppEnv>()
       const body = await renderReport(r, q.format, q.table);
       c.header('content-type', REPORT_MEDIA_TYPES[q.format]);
       c.header('cache-control', 'no-store');
+      // The HTML report opens on the dashboard's own origin and shows device and advisory text: every
+      // value is escaped, and should one ever slip, no script runs and nothing is fetched (sandbox: an
+      // origin of its own). Its only style is its own <style> element.
+      if (q.format === 'html') c.header('content-security-policy', HTML_REPORT_CSP);
       if (q.format !== 'json' && q.format !== 'html') {
         const stamp = r.generatedAt.slice(0, 10);
         const name =
