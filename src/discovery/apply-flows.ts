@@ -15,7 +15,7 @@ import {
 } from '../store/communication-store.js';
 import { newId, nowIso } from '../store/ids.js';
 import type { DbHandle } from '../store/transaction.js';
-import type { FlowSummary } from './host-observation.js';
+import { type FlowSummary, storedEvidence } from './host-observation.js';
 
 export interface ApplyFlowsOptions {
   /** Base name of the source, for the record. */
@@ -82,7 +82,7 @@ export async function applyFlows(
       packets: f.packets,
       bytes: f.bytes,
       established: f.established === undefined ? null : f.established ? 1 : 0,
-      evidence: JSON.stringify(f.evidence),
+      evidence: storedEvidence(f.evidence),
       first_seen: f.firstSeen,
       last_seen: f.lastSeen,
     });

@@ -40,6 +40,7 @@ import {
   type HostObservation,
   IDENTITY_FIELDS,
   type SourceResult,
+  storedEvidence,
 } from './host-observation.js';
 import { mergeProtocolDetails } from './protocol-details.js';
 
@@ -158,7 +159,7 @@ export async function applySourceResult(
             encrypted: s.encrypted === null ? null : s.encrypted ? 1 : 0,
             cpes: JSON.stringify(s.cpes ?? []),
             source,
-            evidence: JSON.stringify(s.evidence),
+            evidence: storedEvidence(s.evidence),
             first_seen: host.firstSeen,
             last_seen: host.lastSeen,
           });
@@ -384,8 +385,8 @@ async function applyFindings(
         dedup_key: key,
         title: findingTitle(g.f.type, g.f.subject),
         state: 'open',
-        evidence: JSON.stringify(g.f.evidence),
-        last_evidence: JSON.stringify(g.last.evidence),
+        evidence: storedEvidence(g.f.evidence),
+        last_evidence: storedEvidence(g.last.evidence),
         details: JSON.stringify(g.f.details),
         occurrences: g.count,
         first_seen: firstTime,
@@ -402,7 +403,7 @@ async function applyFindings(
     await updateFinding(tx, prev.id, {
       severity,
       state: reopened ? 'open' : prev.state,
-      last_evidence: lastTime >= prev.last_seen ? JSON.stringify(g.last.evidence) : prev.last_evidence,
+      last_evidence: lastTime >= prev.last_seen ? storedEvidence(g.last.evidence) : prev.last_evidence,
       occurrences: prev.occurrences + g.count,
       first_seen: earlier(firstTime, prev.first_seen),
       last_seen: later(lastTime, prev.last_seen),

@@ -14,7 +14,7 @@ import {
 import { nowIso } from '../store/ids.js';
 import type { DbHandle } from '../store/transaction.js';
 import { isDerivedHint } from './fingerprint.js';
-import { type HostObservation, IDENTITY_FIELDS } from './host-observation.js';
+import { type HostObservation, IDENTITY_FIELDS, storedEvidence } from './host-observation.js';
 
 export class FingerprintEvidence {
   /** By `device kind value`. */
@@ -56,7 +56,7 @@ export class FingerprintEvidence {
         if (at > prev.last_seen) prev.last_seen = at;
         if (at < prev.first_seen) {
           prev.first_seen = at;
-          prev.evidence = JSON.stringify(x.evidence);
+          prev.evidence = storedEvidence(x.evidence);
         }
         continue;
       }
@@ -66,7 +66,7 @@ export class FingerprintEvidence {
         value: x.value,
         source: this.source,
         source_ref: this.file,
-        evidence: JSON.stringify(x.evidence),
+        evidence: storedEvidence(x.evidence),
         first_seen: at,
         last_seen: at,
       });
@@ -92,7 +92,7 @@ export class FingerprintEvidence {
         confidence: v.confidence,
         source: this.source,
         source_ref: this.file,
-        evidence: JSON.stringify(v.evidence),
+        evidence: storedEvidence(v.evidence),
         updated_at: nowIso(),
       });
     }

@@ -8,6 +8,30 @@
  */
 import type { InputIssue } from '../errors.js';
 
+/**
+ * Longest hint value and evidence summary kept, in UTF-16 units. What a device says about itself comes
+ * from whoever sends the packets: an HTTP User-Agent may be 64 KiB, and 120 such requests from one MAC
+ * put 6 MB of hints in the database and in every `devices show --json`. Real values (vendor classes,
+ * banners, certificate subjects, user agents) are far shorter.
+ */
+export const MAX_OBSERVED_TEXT = 500;
+
+/** `text` cut to `max` units (never inside a surrogate pair), with `…` where it was cut. */
+export function capObservedText(text: string, max = MAX_OBSERVED_TEXT): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/** Evidence as stored (JSON), its summary capped: it may quote a certificate subject or a banner. */
+export function storedEvidence(e: Evidence): string {
+  return JSON.stringify(
+    e.summary.length > MAX_OBSERVED_TEXT ? { ...e, summary: capObservedText(e.summary) } : e,
+  );
+}
+
 /** Where a fact came from: file, connection, packet and time, and one line a person can read. */
 export interface Evidence {
   /** `log`: a sensor's log (Zeek, Suricata EVE); `live`: a live capture by `vigil sensor`. */

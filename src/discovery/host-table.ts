@@ -14,6 +14,7 @@ import type {
   ServiceObservation,
   Transport,
 } from './host-observation.js';
+import { capObservedText } from './host-observation.js';
 
 /** Lists per host stay this short whatever the capture holds. */
 const LIST_CAP = 50;
@@ -58,7 +59,8 @@ export class HostBuilder {
     if (n && n.length <= 253) addCapped(this.hostnames, n);
   }
 
-  addHint(kind: string, value: string, evidence: Evidence): void {
+  addHint(kind: string, raw: string, evidence: Evidence): void {
+    const value = capObservedText(raw);
     const key = `${kind}\u0000${value}`;
     if (this.hints.length >= HINT_CAP || this.hintKeys.has(key) || !value) return;
     this.hintKeys.add(key);
