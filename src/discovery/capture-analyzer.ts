@@ -58,6 +58,13 @@ import type {
 import { HostBuilder, HostTable, iso } from './host-table.js';
 import { payloadPhiFinding } from './payload-phi-finding.js';
 import { isPlaceholderValue } from './placeholder-value.js';
+import {
+  clientMessage,
+  isClientHalfOnly,
+  RECEIVING_ONLY_NOTE,
+  ReceivingOnlyListeners,
+  type ReceivingOnlyProtocol,
+} from './receiving-only.js';
 import { checkDefaultCredential, defaultCredentialFinding } from './rules/default-credentials.js';
 import { negotiatedSmb } from './smb-negotiated.js';
 
@@ -114,6 +121,11 @@ interface ConnState {
   answered?: boolean;
   /** The server has sent bytes: only its first ones can say it speaks another protocol than the client's. */
   serverSpoke?: boolean;
+  /**
+   * The client's first whole message of the protocol (receiving-only.ts): names the server's protocol only
+   * if the capture turns out to hold no packet of the server's.
+   */
+  clientSent?: { protocol: ReceivingOnlyProtocol; what: string; packet: number; time: number } | undefined;
   /** An HTTP request for an admin-looking path, waiting for the server's answer. */
   pendingAdmin?: { hint: string; path: string } | undefined;
   /** An HTTP request to a patient query API (Orthanc REST, DICOMweb QIDO/WADO), waiting for the answer. */
@@ -169,8 +181,8 @@ export function probeProtocol(from: TcpRole, bytes: Uint8Array, serverPort: numb
 /**
  * The protocol a server's first bytes open like on their own, whatever the client sent: a banner (SSH,
  * FTP `220`, not on the SMTP ports), Telnet option negotiation (IAC), a TLS handshake or alert record, an
- * HTTP status line, a DICOM A-ASSOCIATE-AC/RJ or A-ABORT. By the bytes: the port only keeps an SMTP
- * greeting from reading as FTP.
+ * HTTP status line, a DICOM A-ASSOCIATE-AC/RJ or A-ABORT, an HL7 message in its MLLP frame. By the bytes:
+ * the port only keeps an SMTP greeting from reading as FTP.
  */
 function serverOpening(bytes: Uint8Array, serverPort: number): Protocol | undefined {
   const b0 = bytes[0];
@@ -182,6 +194,8 @@ function serverOpening(bytes: Uint8Array, serverPort: number): Protocol | undefi
   if ((b0 === 0x16 || b0 === 0x15) && bytes[1] === 0x03 && bytes[2]! <= 0x04) return 'tls';
   if (HTTP_STATUS.test(head)) return 'http';
   if (looksLikeDicomAnswer(bytes)) return 'dicom';
+  // An HL7 answer (ACK) in its MLLP frame: the client's message may not be in the capture (one direction).
+  if (looksLikeMllp(bytes)) return 'hl7';
   return undefined;
 }
 
@@ -266,6 +280,8 @@ export class CaptureAnalyzer implements TcpConsumer {
   /** Called AE titles each SCP accepted: which are its own is settled when results are taken. */
   private readonly calledTitles = new AcceptedCalledTitles();
   private readonly udpFlows = new UdpFlows({ onClose: (f) => this.flows.udp(f) });
+  /** Servers seen only receiving (a capture of one direction), recorded once the capture is read. */
+  private readonly receivingOnly = new ReceivingOnlyListeners();
 
   /** `evidenceSource`: `live` when a sensor captures from an interface (see `vigil sensor`). */
   constructor(
@@ -353,6 +369,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.udpFlows.finish();
     this.failedLogins.flush(this.hosts);
     this.settleCalledTitles();
+    this.settleReceivingOnly();
     const { hosts, findings } = this.hosts.finish();
     return {
       hosts: hosts.map((h) => fingerprintHost(h)),
@@ -372,6 +389,15 @@ export class CaptureAnalyzer implements TcpConsumer {
     }
   }
 
+  /** Servers only seen receiving whose port the capture never showed them refuse (receiving-only.ts). */
+  private settleReceivingOnly(): void {
+    this.receivingOnly.settle(
+      (ip) => this.hosts.ip(ip),
+      (ip, port, protocol, evidence) =>
+        this.finding('insecure-protocol', ip, `${protocol}:${port}`, evidence, { protocol, port }),
+    );
+  }
+
   // -------------------------------------------------------------------------------------------------
   // Live sensor (`vigil sensor`): the capture never ends, so results are taken in slices.
 
@@ -389,6 +415,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     }
     this.failedLogins.flush(this.hosts);
     this.settleCalledTitles();
+    this.settleReceivingOnly();
     const { hosts, findings } = this.hosts.snapshot(opts.all);
     const flows = this.flows.finish(this.file, this.evidenceSource);
     this.flows = new FlowSummaries(isHostAddress);
@@ -621,6 +648,7 @@ export class CaptureAnalyzer implements TcpConsumer {
   // TCP (TcpConsumer)
 
   onPortState(conn: TcpConnection, state: 'open' | 'closed', packetIndex: number, time: number): void {
+    if (state === 'closed') this.receivingOnly.refusedBy(conn.serverIp, conn.serverPort);
     if (state !== 'open' || !isHostAddress(conn.serverIp)) return;
     // A data connection an FTP control connection announced (PASV, EPSV, PORT, EPRT) listens on an
     // ephemeral port for one transfer: the service is FTP on its control port, not this port.
@@ -667,6 +695,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.packetIndex = packetIndex;
     this.packetTime = time;
     const events = st.dissector.feed(from, bytes, packetIndex, time);
+    if (from === 'client' && st.clientSent === undefined && !st.serverSpoke) this.clientSent(st, events);
     if (from === 'server') {
       const first = !st.serverSpoke;
       st.serverSpoke = true;
@@ -687,6 +716,18 @@ export class CaptureAnalyzer implements TcpConsumer {
       }
     }
     for (const e of events) this.onEvent(conn, st, e as AnyEvent);
+  }
+
+  /** Notes the client's first whole message of the connection's protocol (receiving-only.ts). */
+  private clientSent(st: ConnState, events: unknown[]): void {
+    const protocol = st.protocol as ReceivingOnlyProtocol;
+    for (const e of events) {
+      const what = clientMessage(protocol, e);
+      if (what === undefined) continue;
+      // Evidence is made only for a connection that turns out one-sided, not for every connection.
+      st.clientSent = { protocol, what, packet: this.packetIndex, time: this.packetTime };
+      return;
+    }
   }
 
   /**
@@ -727,11 +768,60 @@ export class CaptureAnalyzer implements TcpConsumer {
     if (st && end) for (const e of end.call(st.dissector)) this.onEvent(conn, st, e as AnyEvent);
     // A default login the server never refused (Telnet has no success message) counts as in use.
     if (st?.pendingDefault) this.loginOutcome(conn, st, 'not refused');
-    this.flows.tcp(conn, st === undefined ? null : conversationProtocol(st));
+    if (conn.resetBy === 'server') this.receivingOnly.refusedBy(conn.serverIp, conn.serverPort);
+    // Only the client's half was captured: what it sent names the conversation (receiving-only.ts).
+    const sent = st?.clientSent !== undefined && isClientHalfOnly(conn) ? st.clientSent : undefined;
+    if (st && sent) {
+      this.receivedOnly(conn, sent.protocol, this.connEvidence(st, sent.packet, sent.time, sent.what));
+      if (st.dissector instanceof TelnetStreamDissector) this.unpromptedTelnetLogin(conn, st, st.dissector);
+    }
+    this.flows.tcp(
+      conn,
+      st === undefined ? null : (sent?.protocol ?? conversationProtocol(st)),
+      sent !== undefined,
+    );
     // The tracker keeps a closed connection a while longer (its last ACKs), and the conversation
     // summaries until those are counted, but delivers nothing more: the dissector and its buffers can go
     // now rather than after thousands more connections (they were most of what the collector had to move).
     conn.userData = undefined;
+  }
+
+  /**
+   * A Telnet session of which only the client's side was captured: no prompt to say which line is which,
+   * but a login comes first, so two lines typed in cleartext are a name and a password.
+   */
+  private unpromptedTelnetLogin(conn: TcpConnection, st: ConnState, telnet: TelnetStreamDissector): void {
+    if (telnet.unpromptedLines < 2) return;
+    const port = conn.serverPort;
+    this.finding(
+      'cleartext-credentials',
+      conn.serverIp,
+      `telnet:${port}`,
+      this.connEvidence(
+        st,
+        conn.lastPacketIndex,
+        conn.lastTime,
+        `Telnet session typed in cleartext, ${telnet.unpromptedLines} lines: the first are the login (${RECEIVING_ONLY_NOTE}, so no prompt was seen)`,
+      ),
+      { protocol: 'telnet', port, loginPromptSeen: false },
+    );
+  }
+
+  /** A client's message its server was only seen receiving: the client speaks it, the server may listen. */
+  private receivedOnly(conn: TcpConnection, protocol: ReceivingOnlyProtocol, evidence: Evidence): void {
+    if (isHostAddress(conn.clientIp)) this.hosts.ip(conn.clientIp).protocols.add(protocol);
+    if (
+      !isHostAddress(conn.serverIp) ||
+      (this.ftpData.size && this.ftpData.has(`${conn.serverIp}|${conn.serverPort}`))
+    )
+      return;
+    const called = protocol === 'dicom' ? this.associationOf.get(conn)?.calledAeTitle : undefined;
+    this.receivingOnly.received(
+      conn,
+      protocol,
+      evidence,
+      called && !isProbeAeTitle(called) ? called : undefined,
+    );
   }
 
   private connEvidence(st: ConnState, packet: number, time: number, summary: string): Evidence {

@@ -180,6 +180,12 @@ export const HINT_KINDS = {
     see: 'DICOM PS3.8 §9.3.2; dicom-called-titles.ts',
     from: ['capture'],
   },
+  'dicom.calledAeTitle': {
+    value:
+      "The called AE title of a client's A-ASSOCIATE-RQ to this host when the capture holds only the client's direction: the title the caller takes this SCP to have, not counted as its own (`PACS_MAIN`)",
+    see: 'DICOM PS3.8 §9.3.2; receiving-only.ts',
+    from: ['capture'],
+  },
   'hl7.messageProfile': {
     value: 'MSH-21 Message Profile Identifier: `IHE_PCD_001`',
     see: 'HL7 v2.5 §2.15.9.21',

@@ -98,12 +98,16 @@ export class FlowSummaries {
     };
   }
 
-  /** A TCP connection the tracker closed; `protocol` as the analyzer identified it (null when unknown). */
-  tcp(conn: TcpConnection, protocol: string | null): void {
+  /**
+   * A TCP connection the tracker closed; `protocol` as the analyzer identified it (null when unknown).
+   * `receivingOnly`: the capture holds only the client's half, whose acknowledgements show that the server
+   * accepted (receiving-only.ts).
+   */
+  tcp(conn: TcpConnection, protocol: string | null, receivingOnly = false): void {
     const packets = conn.clientPackets + conn.serverPackets;
     const bytes = conn.clientBytes + conn.serverBytes;
     // The server accepted (SYN-ACK), or, picked up mid-stream, it sent data.
-    const established = conn.sawSynAck || (!conn.sawSyn && conn.serverBytes > 0);
+    const established = conn.sawSynAck || (!conn.sawSyn && conn.serverBytes > 0) || receivingOnly;
     const c = this.conversation(conn.clientIp, conn.serverIp, conn.serverPort, 'tcp', conn, packets, bytes);
     if (c === null) return;
     c.protocol ??= protocol;

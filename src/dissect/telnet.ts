@@ -85,6 +85,12 @@ export class TelnetStreamDissector {
   /** A login or password prompt was seen: only then is a refusal text a failed login. */
   private promptSeen = false;
   private serverNegotiated = false;
+  /**
+   * Lines the client typed before any prompt was seen, counted and never kept: with only the client's
+   * direction captured, the first two are the login name and the password.
+   */
+  unpromptedLines = 0;
+  private unpromptedText = false;
 
   constructor(private readonly options: TelnetOptions = {}) {}
 
@@ -247,6 +253,13 @@ export class TelnetStreamDissector {
 
   private clientByte(b: number, events: TelnetEvent[]): void {
     const endOfLine = b === 0x0d || b === 0x0a;
+    if (!this.promptSeen) {
+      if (!endOfLine) this.unpromptedText ||= b >= 0x20 && b !== 0x7f;
+      else if (this.unpromptedText) {
+        this.unpromptedLines++;
+        this.unpromptedText = false;
+      }
+    }
     if (this.awaiting === 'password') {
       // counted, never stored
       if (!endOfLine) {

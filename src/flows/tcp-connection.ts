@@ -56,6 +56,13 @@ export class TcpConnection extends FlowEntry {
   /** TCP payload bytes on the wire, retransmissions included. */
   clientBytes = 0;
   serverBytes = 0;
+  /**
+   * The client sent data with the ACK flag: it acknowledges the server, so the server was there (a capture
+   * that holds no packet of the server's holds one direction only).
+   */
+  clientAckedData = false;
+  /** Who sent the RST that ended the connection, if one did. */
+  resetBy: TcpRole | undefined;
   /** Set once the connection is over and `onClose` has been called. */
   closeReason: TcpCloseReason | undefined;
   /** Early bytes held for this connection (both directions). */

@@ -139,6 +139,7 @@ export class TcpTracker {
     if (fromClient) {
       conn.clientPackets++;
       conn.clientBytes += d.segmentLength;
+      if (ack && d.segmentLength > 0) conn.clientAckedData = true;
     } else {
       conn.serverPackets++;
       conn.serverBytes += d.segmentLength;
@@ -283,6 +284,7 @@ export class TcpTracker {
   }
 
   private reset(conn: TcpConnection, fromClient: boolean, packetIndex: number, time: number): void {
+    conn.resetBy = fromClient ? 'client' : 'server';
     // RST from the server before any SYN-ACK, in answer to a SYN: nothing listens on that port.
     if (!fromClient && conn.sawSyn && !conn.sawSynAck && conn.serverBytes === 0) {
       conn.state = 'refused';
