@@ -39,6 +39,7 @@ import {
   parseDestination,
   type WebhookDestination,
 } from './delivery/destination.js';
+import { confineTlsFiles } from './delivery/tls-directory.js';
 import { safeUrl } from './delivery/webhook.js';
 import { sealDestinationSecret } from './destination-secret.js';
 
@@ -104,13 +105,29 @@ function view(row: AlertDestinationRow): AlertDestination {
   };
 }
 
-export async function addDestination(h: DbHandle, actor: Actor, input: unknown): Promise<AlertDestination> {
+export interface AddDestinationOptions {
+  /**
+   * `alertTlsDir`: the directory whose files TLS destinations may name when added by anyone but the
+   * server's operator at its CLI; unset, they may name none (delivery/tls-directory.ts).
+   */
+  alertTlsDir?: string | undefined;
+}
+
+export async function addDestination(
+  h: DbHandle,
+  actor: Actor,
+  input: unknown,
+  opts: AddDestinationOptions = {},
+): Promise<AlertDestination> {
   assertCan(actor, 'alerts:write');
   assertAllSites(actor, 'An alert destination');
   const raw = (input ?? {}) as Record<string, unknown>;
   const name = parseInput(NameSchema, raw['name'], 'destination name');
   const { enabled, ...rest } = raw;
-  const parsed = parseDestination({ ...rest, name });
+  const valid = parseDestination({ ...rest, name });
+  // The CLI runs on the server as its operator, who may read any file anyway; everyone else reaches the
+  // server's files only through the directory set aside for them.
+  const parsed = actor.kind === 'cli' ? valid : confineTlsFiles(valid, opts.alertTlsDir);
   const { secret, name: _name, ...config } = parsed as Destination & { secret?: string };
   const now = new Date().toISOString();
   const id = newId();
