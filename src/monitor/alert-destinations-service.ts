@@ -40,8 +40,8 @@ import {
   type WebhookDestination,
 } from './delivery/destination.js';
 import { confineTlsFiles } from './delivery/tls-directory.js';
-import { safeUrl } from './delivery/webhook.js';
-import { sealDestinationSecret } from './destination-secret.js';
+import { safeUrl, splitUrlQuery } from './delivery/webhook.js';
+import { sealDestinationSecret, sealDestinationUrlQuery } from './destination-secret.js';
 
 /** The AlertDestination JSON contract (docs/alerts.md). Never carries the secret. */
 export interface AlertDestination {
@@ -131,15 +131,19 @@ export async function addDestination(
   const { secret, name: _name, ...config } = parsed as Destination & { secret?: string };
   const now = new Date().toISOString();
   const id = newId();
+  // A URL's query may carry a token: it is sealed like the secret, and config.url keeps the rest.
+  const split = parsed.kind === 'webhook' ? splitUrlQuery(parsed.url) : null;
+  const stored = split ? { ...config, url: split.url } : config;
   await transaction(h, async (tx) => {
     if (await getDestinationRow(tx, name)) throw conflict(`An alert destination named ${name} exists`);
     await insertDestination(tx, {
       id,
       name,
       kind: parsed.kind,
-      config: JSON.stringify(config),
+      config: JSON.stringify(stored),
       // Sealed under the key outside the database (destination-secret.ts); never stored in clear.
       secret: secret ? sealDestinationSecret(id, secret) : null,
+      url_query: split?.query ? sealDestinationUrlQuery(id, split.query) : null,
       enabled: enabled === false ? 0 : 1,
       created_by: actor.name,
       created_at: now,
