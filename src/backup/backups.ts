@@ -303,7 +303,7 @@ function keyWarnings(sealedKeyIds: readonly string[]): string[] {
   const missing = sealedKeyIds.filter((k) => !keys.has(k));
   return missing.length
     ? [
-        `secrets in it are sealed with key ${missing.join(', ')}, which this Vigil does not have: keep that secret.key with the backup (webhook secrets and authenticator keys cannot be opened without it)`,
+        `secrets in it are sealed with key ${missing.join(', ')}, which this Vigil does not have: keep that secret.key with the backup (webhook secrets, webhook URL queries and authenticator keys cannot be opened without it)`,
       ]
     : [];
 }

@@ -2,7 +2,8 @@
  * @module What a database holds, as a backup's manifest records it and a verification reads it back: the
  * newest migration (which Vigil can restore it), a few counts a person recognises, the audit log's
  * length and head hash after recomputing the whole chain, and the ids of the keys that sealed the secrets
- * in it (a copy restored without that key cannot open them: webhook secrets, authenticator keys).
+ * in it (a copy restored without that key cannot open them: webhook secrets and URL queries,
+ * authenticator keys).
  */
 import { sql } from 'kysely';
 import { verifyAuditChain } from '../audit/audit-log.js';
@@ -49,6 +50,11 @@ export async function readContents(h: DbHandle): Promise<DatabaseContents> {
       .selectFrom('alert_destinations')
       .select('secret as v')
       .where('secret', 'is not', null)
+      .execute()),
+    ...(await h.db
+      .selectFrom('alert_destinations')
+      .select('url_query as v')
+      .where('url_query', 'is not', null)
       .execute()),
   ];
   for (const { v } of secrets) {

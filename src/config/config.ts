@@ -330,6 +330,11 @@ export const CONFIG_OPTIONS = {
     schema: positiveInt.max(100_000).default(20),
     doc: 'New alerts per detection rule per device (or site) per hour; beyond it they fold into one rate-limited summary alert',
   },
+  alertTlsDir: {
+    env: 'VIGIL_ALERT_TLS_DIR',
+    schema: z.string().min(1).optional(),
+    doc: 'Directory of TLS files (CA, client certificate and key) that syslog alert destinations added over the API or dashboard may name; unset: the API refuses caFile, certFile and keyFile (the CLI on the server takes any path)',
+  },
   captureUploadMaxBytes: {
     env: 'VIGIL_CAPTURE_UPLOAD_MAX_BYTES',
     schema: positiveInt.optional(),

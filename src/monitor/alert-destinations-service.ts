@@ -39,8 +39,9 @@ import {
   parseDestination,
   type WebhookDestination,
 } from './delivery/destination.js';
-import { safeUrl } from './delivery/webhook.js';
-import { sealDestinationSecret } from './destination-secret.js';
+import { confineTlsFiles } from './delivery/tls-directory.js';
+import { safeUrl, splitUrlQuery } from './delivery/webhook.js';
+import { sealDestinationSecret, sealDestinationUrlQuery } from './destination-secret.js';
 
 /** The AlertDestination JSON contract (docs/alerts.md). Never carries the secret. */
 export interface AlertDestination {
@@ -104,25 +105,45 @@ function view(row: AlertDestinationRow): AlertDestination {
   };
 }
 
-export async function addDestination(h: DbHandle, actor: Actor, input: unknown): Promise<AlertDestination> {
+export interface AddDestinationOptions {
+  /**
+   * `alertTlsDir`: the directory whose files TLS destinations may name when added by anyone but the
+   * server's operator at its CLI; unset, they may name none (delivery/tls-directory.ts).
+   */
+  alertTlsDir?: string | undefined;
+}
+
+export async function addDestination(
+  h: DbHandle,
+  actor: Actor,
+  input: unknown,
+  opts: AddDestinationOptions = {},
+): Promise<AlertDestination> {
   assertCan(actor, 'alerts:write');
   assertAllSites(actor, 'An alert destination');
   const raw = (input ?? {}) as Record<string, unknown>;
   const name = parseInput(NameSchema, raw['name'], 'destination name');
   const { enabled, ...rest } = raw;
-  const parsed = parseDestination({ ...rest, name });
+  const valid = parseDestination({ ...rest, name });
+  // The CLI runs on the server as its operator, who may read any file anyway; everyone else reaches the
+  // server's files only through the directory set aside for them.
+  const parsed = actor.kind === 'cli' ? valid : confineTlsFiles(valid, opts.alertTlsDir);
   const { secret, name: _name, ...config } = parsed as Destination & { secret?: string };
   const now = new Date().toISOString();
   const id = newId();
+  // A URL's query may carry a token: it is sealed like the secret, and config.url keeps the rest.
+  const split = parsed.kind === 'webhook' ? splitUrlQuery(parsed.url) : null;
+  const stored = split ? { ...config, url: split.url } : config;
   await transaction(h, async (tx) => {
     if (await getDestinationRow(tx, name)) throw conflict(`An alert destination named ${name} exists`);
     await insertDestination(tx, {
       id,
       name,
       kind: parsed.kind,
-      config: JSON.stringify(config),
+      config: JSON.stringify(stored),
       // Sealed under the key outside the database (destination-secret.ts); never stored in clear.
       secret: secret ? sealDestinationSecret(id, secret) : null,
+      url_query: split?.query ? sealDestinationUrlQuery(id, split.query) : null,
       enabled: enabled === false ? 0 : 1,
       created_by: actor.name,
       created_at: now,

@@ -30,7 +30,7 @@ import {
   type DeliveryQueueOptions,
 } from './delivery/delivery-queue.js';
 import { createSender, type Destination, eventsOf, parseDestination } from './delivery/destination.js';
-import { openDestinationSecret } from './destination-secret.js';
+import { openDestinationSecret, openDestinationUrl } from './destination-secret.js';
 import { type EventBus, processEventBus, type Subscription } from './event-bus.js';
 
 export function toDeliverable(alert: Alert, assetTag: string | null): DeliverableAlert {
@@ -56,6 +56,8 @@ export function toDeliverable(alert: Alert, assetTag: string | null): Deliverabl
 export async function loadDestination(h: DbHandle, row: AlertDestinationRow): Promise<Destination> {
   const config = JSON.parse(row.config) as Record<string, unknown>;
   const secret = await openDestinationSecret(h, row);
+  // The URL's query is sealed apart (destination-secret.ts) and opened only here, for the sender.
+  if (typeof config['url'] === 'string') config['url'] = await openDestinationUrl(h, row, config['url']);
   return parseDestination({ ...config, name: row.name, ...(secret !== null ? { secret } : {}) });
 }
 

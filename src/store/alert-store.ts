@@ -13,7 +13,9 @@ export type AlertRow = AlertTable;
 export type AlertEventRow = AlertEventTable;
 export type AlertDeliveryRow = AlertDeliveryTable;
 /** A destination as listings see it: everything but the secret, and whether one is set. */
-export type AlertDestinationRow = Omit<AlertDestinationTable, 'secret'> & { has_secret: boolean };
+export type AlertDestinationRow = Omit<AlertDestinationTable, 'secret' | 'url_query'> & {
+  has_secret: boolean;
+};
 
 /**
  * Serialises concurrent raisers on PostgreSQL so two of them never both insert one de-duplication key
@@ -254,6 +256,32 @@ export async function replaceDestinationSecret(
     .set({ secret })
     .where('id', '=', id)
     .where('secret', '=', expected)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** The sealed query of a webhook's URL, for its sender only: no listing or API answer carries it. */
+export async function destinationUrlQuery(h: DbHandle, id: string): Promise<string | null> {
+  const r = await h.db
+    .selectFrom('alert_destinations')
+    .select('url_query')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r?.url_query ?? null;
+}
+
+/** Replaces a sealed URL query only if it still holds `expected` (as replaceDestinationSecret). */
+export async function replaceDestinationUrlQuery(
+  h: DbHandle,
+  id: string,
+  expected: string,
+  urlQuery: string,
+): Promise<boolean> {
+  const r = await h.db
+    .updateTable('alert_destinations')
+    .set({ url_query: urlQuery })
+    .where('id', '=', id)
+    .where('url_query', '=', expected)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

@@ -34,6 +34,7 @@ import * as m0026 from './migrations/0026-scim.js';
 import * as m0027 from './migrations/0027-task-deliveries.js';
 import * as m0028 from './migrations/0028-scim-token-expiry.js';
 import * as m0029 from './migrations/0029-fact-confidence.js';
+import * as m0030 from './migrations/0030-webhook-url-query.js';
 
 /** Append new migrations here; names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -66,6 +67,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0027-task-deliveries': m0027,
   '0028-scim-token-expiry': m0028,
   '0029-fact-confidence': m0029,
+  '0030-webhook-url-query': m0030,
 };
 
 export interface MigrationReport {

@@ -726,6 +726,11 @@ export interface AlertDestinationTable {
   config: string;
   /** Webhook signing key; only the dispatcher reads it, never a listing. */
   secret: string | null;
+  /**
+   * A webhook URL's query (and fragment), sealed like the secret (0030-webhook-url-query): it may carry
+   * a token, so `config.url` holds the URL without it. Null when the URL has none.
+   */
+  url_query: string | null;
   enabled: Bool;
   created_by: string;
   created_at: string;

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vigilInProcess } from '../../../test/cli-in-process.js';
+import { makeCerts } from '../../monitor/delivery/rsyslog-harness.js';
 import { verifyWebhookSignature } from '../../monitor/delivery/webhook.js';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -251,5 +252,45 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
     expect(JSON.parse(dead.stdout)).toEqual([]);
     expect((await vigil(['alerts', 'retry', 'no-such-delivery'])).code).toBe(66);
     expect((await vigil(['alerts', 'destinations', 'remove', 'soc'])).code).toBe(0);
+  });
+
+  it('takes a TLS file anywhere on the server from its operator, alertTlsDir or not', async () => {
+    // The API takes only files in alertTlsDir (server/routes/alerts-tls-dir.test.ts); the CLI runs on the
+    // host as its operator, who may read any file anyway.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'vigil-cli-tls-'));
+    const certs = makeCerts(elsewhere);
+    const tlsDir = mkdtempSync(join(tmpdir(), 'vigil-cli-tls-dir-'));
+    const add = await vigilInProcess(
+      [
+        'alerts',
+        'destinations',
+        'add',
+        '--name',
+        'siem-tls',
+        '--kind',
+        'syslog',
+        '--transport',
+        'tls',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '6514',
+        '--ca-file',
+        certs.caFile,
+        '--cert-file',
+        certs.clientCertFile,
+        '--key-file',
+        certs.clientKeyFile,
+        '--json',
+      ],
+      { db: `sqlite:${db}`, env: { VIGIL_ALERT_TLS_DIR: tlsDir } },
+    );
+    expect(add.stderr).toBe('');
+    expect(add.code).toBe(0);
+    expect(JSON.parse(add.stdout)).toMatchObject({
+      name: 'siem-tls',
+      config: { caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile },
+    });
+    expect((await vigil(['alerts', 'destinations', 'remove', 'siem-tls'])).code).toBe(0);
   });
 });

@@ -96,6 +96,17 @@ export function safeUrl(url: string): string {
   }
 }
 
+/**
+ * A webhook URL as stored: `url` without query and fragment (what safeUrl shows) and `query`, the rest
+ * (`?token=…`), which may carry a credential and is sealed apart (monitor/destination-secret.ts); null
+ * and the URL unchanged when it has none. `url + query` is the URL again.
+ */
+export function splitUrlQuery(url: string): { url: string; query: string | null } {
+  const u = new URL(url);
+  const query = u.search + u.hash;
+  return query ? { url: `${u.protocol}//${u.host}${u.pathname}`, query } : { url, query: null };
+}
+
 /** Retry-After as seconds or an HTTP date → milliseconds, capped at an hour. */
 function retryAfterMs(value: string | null, now: Date): number | undefined {
   if (!value) return undefined;

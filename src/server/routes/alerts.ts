@@ -261,7 +261,7 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
             'application/json': {
               schema: z.record(z.string(), z.unknown()).openapi({
                 description:
-                  '{name, kind: "syslog", transport: udp|tcp|tls, host, port, facility?, appName?, caFile?, certFile?, keyFile?, enabled?} or {name, kind: "webhook", url, secret, timeoutMs?, events?: ["alerts"] (default) | ["tasks"] | ["alerts","tasks"], enabled?}',
+                  '{name, kind: "syslog", transport: udp|tcp|tls, host, port, facility?, appName?, caFile?, certFile?, keyFile? (files in the server\'s alertTlsDir only; refused when it is not set), enabled?} or {name, kind: "webhook", url, secret, timeoutMs?, events?: ["alerts"] (default) | ["tasks"] | ["alerts","tasks"], enabled?}',
               }),
             },
           },
@@ -269,7 +269,11 @@ export const alertRoutes = new OpenAPIHono<AppEnv>()
       },
       responses: { 201: json(DestinationSchema, 'Added') },
     }),
-    async (c) => c.json(await addDestination(c.get('ctx').vdb, actorOf(c), c.req.valid('json')), 201),
+    async (c) => {
+      const { vdb, config } = c.get('ctx');
+      const opts = { alertTlsDir: config.alertTlsDir };
+      return c.json(await addDestination(vdb, actorOf(c), c.req.valid('json'), opts), 201);
+    },
   )
   .openapi(
     defineRoute('alerts:write', {

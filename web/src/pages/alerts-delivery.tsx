@@ -400,11 +400,13 @@ export function DeliveryTab() {
                 />
                 {draft.transport === 'tls' && (
                   <TextField
-                    label="CA file on the server"
+                    // The server takes only files in the directory its operator set (alertTlsDir):
+                    // a name there, not any path (docs/alert-delivery.md, "TLS files").
+                    label="CA file in the server's TLS directory (alertTlsDir)"
                     name="caFile"
                     value={draft.caFile}
                     onChange={(v) => set({ caFile: v })}
-                    placeholder="system trust store"
+                    placeholder="siem-ca.pem (empty: system trust store)"
                   />
                 )}
               </>
