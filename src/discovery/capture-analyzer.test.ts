@@ -408,6 +408,28 @@ describe.each(DIALECTS)('capture import on %s', (dialect) => {
     expect(engine.services).toEqual([
       expect.objectContaining({ port: 2575, transport: 'tcp', protocol: 'hl7', encrypted: false }),
     ]);
+    // MSH-3|4|5|6|9|12 of each message: tshark -r 04-hl7-mllp.pcap -Y 'tcp.payload contains "MSH|"' -T fields
+    //   -e frame.number -e ip.src -e tcp.payload, the payload decoded. The monitor (10.30.0.41) sends
+    //   MONITOR_GW|ICU_EAST|EHR|SGH|ORU^R01^ORU_R01|2.5 (13, 26, 39), the registration system (10.30.0.42)
+    //   REG_ADT|SPRINGFIELD_GEN|HL7_ENGINE|SPRINGFIELD_GEN|ADT^A01 (62) and ^A08 (72); the engine answers
+    //   each with an ACK naming the sender as receiver (15 … 74), which says nothing of its own names.
+    expect(engine.hl7).toEqual({
+      sendingApplications: ['EHR', 'HL7_ENGINE'],
+      sendingFacilities: ['SGH', 'SPRINGFIELD_GEN'],
+      messageTypes: ['ACK^R01', 'ACK^A01', 'ACK^A08'],
+      versions: ['2.5'],
+      receivingApplications: ['EHR', 'HL7_ENGINE'],
+      receivingFacilities: ['SGH', 'SPRINGFIELD_GEN'],
+    });
+    const monitor = await showDevice(vdb, cliActor, '00:09:5c:41:00:41');
+    expect(monitor.hl7).toEqual({
+      sendingApplications: ['MONITOR_GW'],
+      sendingFacilities: ['ICU_EAST'],
+      messageTypes: ['ORU^R01'],
+      versions: ['2.5'],
+      receivingApplications: [],
+      receivingFacilities: [],
+    });
     const findings = await listFindings(vdb, cliActor, {});
     expect(findings.map((f) => `${f.type} ${f.subject}`)).toEqual(
       expect.arrayContaining([
