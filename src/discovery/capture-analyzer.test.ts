@@ -245,6 +245,53 @@ describe('capture analyzer (no database)', () => {
     expect(phi('10.20.0.22').evidence.packet).toBe(117);
   });
 
+  it("names the packet carrying each equipment attribute's tag as the hint's evidence, not the one ending the data set (capture 02)", async () => {
+    // tshark -r 02-dicom-cleartext.pcap -Y 'tcp.payload contains 08:00:70:00' -T fields -e frame.number
+    //   -e tcp.srcport: Manufacturer's tag (0008,0070) in 47 (CT, port 38640), 115 (Siemens MR, 55472), 535
+    //   (ECG, 37418), 824 (the workstation's GE CT image, 55126); Modality (08:00:60:00) and Model Name
+    //   (08:00:90:10) in the same packets. The MR's Software Versions: -Y 'tcp.payload contains 18:00:20:10
+    //   && tcp.payload contains "syngo MR E11"' gives 117. Before, every hint cited the packet that
+    //   completed its data set: 78 (CT), 169 (MR), 586 (ECG), 853 (workstation).
+    const r = await analyzeCapture(fixture('02-dicom-cleartext.pcap'), { file: '02-dicom-cleartext.pcap' });
+    const cited = (ip: string, value: string) =>
+      r.hosts
+        .find((h) => h.ips.includes(ip))!
+        .hints.filter((h) => h.kind.startsWith('dicom.') && h.value.startsWith(value))
+        .map((h) => [h.kind, h.evidence.packet, h.evidence.time]);
+    // tshark -e frame.time_epoch: 47 1795910100.928005, 115 1795910101.047236, 117 …047238.
+    expect(cited('10.20.0.21', 'GE MEDICAL')).toEqual([
+      ['dicom.manufacturer', 47, '2026-11-28T23:55:00.928Z'],
+    ]);
+    expect(cited('10.20.0.21', 'CT')).toEqual([['dicom.modality', 47, '2026-11-28T23:55:00.928Z']]);
+    expect(cited('10.20.0.22', 'SIEMENS')).toEqual([['dicom.manufacturer', 115, '2026-11-28T23:55:01.047Z']]);
+    expect(cited('10.20.0.22', 'Prisma_fit')).toEqual([['dicom.model', 115, '2026-11-28T23:55:01.047Z']]);
+    expect(cited('10.20.0.22', 'syngo MR E11')).toEqual([
+      ['dicom.softwareVersion', 117, '2026-11-28T23:55:01.047Z'],
+    ]);
+    // The equipment value starts with the Manufacturer: its packet.
+    expect(cited('10.20.0.22', 'manufacturer: SIEMENS')).toEqual([
+      ['dicom.equipment', 115, '2026-11-28T23:55:01.047Z'],
+    ]);
+    expect(cited('10.20.0.23', 'el250')).toEqual([['dicom.model', 535, '2026-11-28T23:55:01.202Z']]);
+    expect(cited('10.20.0.50', 'manufacturer: GE MEDICAL')).toEqual([
+      ['dicom.equipment', 824, '2026-11-28T23:55:01.424Z'],
+    ]);
+    // The forwarder verdict cites the equipment that completed it, now by that equipment's packet.
+    expect(cited('10.20.0.50', 'sends objects')).toEqual([
+      ['dicom.forwarder', 824, '2026-11-28T23:55:01.424Z'],
+    ]);
+  });
+
+  it("names the packet carrying the body of Orthanc's /patients answer as cleartext-phi evidence, not the head's (capture 06)", async () => {
+    // tshark -r 06-http-tls.pcapng -Y 'tcp.stream==3 && tcp.len>0' -T fields -e frame.number
+    //   -e frame.time_epoch -e tcp.len: 46 (1795910117.038408561, 135 bytes: "HTTP/1.1 200 OK" and the
+    //   head), 48 (1795910117.038533429, 1304 bytes: the JSON; -Y 'frame contains "PatientName"' gives 48).
+    //   Before, the finding cited 46.
+    const r = await analyzeCapture(fixture('06-http-tls.pcapng'), { file: '06.pcapng' });
+    const orthanc = r.findings.find((f) => f.type === 'cleartext-phi' && f.host.ip === '10.20.0.11')!;
+    expect(orthanc.evidence).toMatchObject({ packet: 48, time: '2026-11-28T23:55:17.038Z' });
+  });
+
   it('finds the same hosts in the VLAN-tagged copy of capture 04, by the MAC in ND options', async () => {
     // tcprewrite --enet-vlan=add also rewrote the source MAC of the six ICMPv6 router solicitations to a
     // multicast one (tshark: eth.src 33:33:fe:5b:00:40 for fe80::2a0:aaff:fe5b:40, frame 1); their Source
@@ -361,6 +408,28 @@ describe.each(DIALECTS)('capture import on %s', (dialect) => {
     expect(engine.services).toEqual([
       expect.objectContaining({ port: 2575, transport: 'tcp', protocol: 'hl7', encrypted: false }),
     ]);
+    // MSH-3|4|5|6|9|12 of each message: tshark -r 04-hl7-mllp.pcap -Y 'tcp.payload contains "MSH|"' -T fields
+    //   -e frame.number -e ip.src -e tcp.payload, the payload decoded. The monitor (10.30.0.41) sends
+    //   MONITOR_GW|ICU_EAST|EHR|SGH|ORU^R01^ORU_R01|2.5 (13, 26, 39), the registration system (10.30.0.42)
+    //   REG_ADT|SPRINGFIELD_GEN|HL7_ENGINE|SPRINGFIELD_GEN|ADT^A01 (62) and ^A08 (72); the engine answers
+    //   each with an ACK naming the sender as receiver (15 … 74), which says nothing of its own names.
+    expect(engine.hl7).toEqual({
+      sendingApplications: ['EHR', 'HL7_ENGINE'],
+      sendingFacilities: ['SGH', 'SPRINGFIELD_GEN'],
+      messageTypes: ['ACK^R01', 'ACK^A01', 'ACK^A08'],
+      versions: ['2.5'],
+      receivingApplications: ['EHR', 'HL7_ENGINE'],
+      receivingFacilities: ['SGH', 'SPRINGFIELD_GEN'],
+    });
+    const monitor = await showDevice(vdb, cliActor, '00:09:5c:41:00:41');
+    expect(monitor.hl7).toEqual({
+      sendingApplications: ['MONITOR_GW'],
+      sendingFacilities: ['ICU_EAST'],
+      messageTypes: ['ORU^R01'],
+      versions: ['2.5'],
+      receivingApplications: [],
+      receivingFacilities: [],
+    });
     const findings = await listFindings(vdb, cliActor, {});
     expect(findings.map((f) => `${f.type} ${f.subject}`)).toEqual(
       expect.arrayContaining([

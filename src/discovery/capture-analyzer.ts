@@ -16,7 +16,11 @@ import { formatMac, isMulticastMac, readMac } from '../decode/mac-address.js';
 import { parseDhcp } from '../dissect/dhcp.js';
 import { parseDhcpv6 } from '../dissect/dhcpv6.js';
 import { looksLikeDicom, looksLikeDicomAnswer } from '../dissect/dicom.js';
-import { type DicomEvent, DicomStreamDissector } from '../dissect/dicom-stream.js';
+import {
+  type DicomAttributePackets,
+  type DicomEvent,
+  DicomStreamDissector,
+} from '../dissect/dicom-stream.js';
 import { discoverFromDns, parseDns } from '../dissect/dns.js';
 import { FtpDataDissector, type FtpDataEvent, type FtpEvent, FtpStreamDissector } from '../dissect/ftp.js';
 import { type Hl7Event, Hl7StreamDissector } from '../dissect/hl7-stream.js';
@@ -130,6 +134,11 @@ interface ConnState {
   pendingAdmin?: { hint: string; path: string } | undefined;
   /** An HTTP request to a patient query API (Orthanc REST, DICOMweb QIDO/WADO), waiting for the answer. */
   pendingPatientApi?: string | undefined;
+  /**
+   * A patient query answered 200 with JSON/DICOM/XML, waiting for its body: the finding names the packet
+   * that carried the body's first byte, the patient data, not the head's.
+   */
+  pendingPatientBody?: { path: string; status: number; contentType: string } | undefined;
   /** An HTTP request with Basic credentials, waiting for the answer (a 401 is a failed login). */
   pendingBasic?: boolean;
   /** A login with documented default credentials, waiting to see whether the server refuses it. */
@@ -755,6 +764,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     // What the client's probe left waiting for an answer is no longer in question.
     st.pendingAdmin = undefined;
     st.pendingPatientApi = undefined;
+    st.pendingPatientBody = undefined;
     st.pendingBasic = false;
     st.pendingDefault = undefined;
     st.mqttLogin = false;
@@ -904,25 +914,28 @@ export class CaptureAnalyzer implements TcpConsumer {
               { protocol: 'http', port, path: admin.path, status: h.response.status },
             );
           }
-          // A PACS REST or DICOMweb query answered in cleartext returns patient demographics by design.
+          // A PACS REST or DICOMweb query answered in cleartext returns patient demographics by design,
+          // in the body: the finding waits for it (a HEAD or empty answer carried no patient data).
           const patientApi = st.pendingPatientApi;
           st.pendingPatientApi = undefined;
-          if (
-            patientApi &&
-            h.response.status === 200 &&
-            /json|dicom|xml/i.test(h.response.contentType ?? '')
-          ) {
+          st.pendingPatientBody =
+            patientApi && h.response.status === 200 && /json|dicom|xml/i.test(h.response.contentType ?? '')
+              ? { path: patientApi, status: h.response.status, contentType: h.response.contentType! }
+              : undefined;
+          if (h.response.server) server.addHint('http.server', h.response.server, ev('HTTP Server header'));
+        } else if (h.type === 'response-body') {
+          const answer = st.pendingPatientBody;
+          st.pendingPatientBody = undefined;
+          if (answer)
             this.finding(
               'cleartext-phi',
               conn.serverIp,
               `http:${port}`,
               ev(
-                `HTTP ${h.response.status} ${h.response.contentType} for ${patientApi} (patient query API) in cleartext`,
+                `HTTP ${answer.status} ${answer.contentType} body for ${answer.path} (patient query API) in cleartext`,
               ),
-              { protocol: 'http', port, path: patientApi },
+              { protocol: 'http', port, path: answer.path },
             );
-          }
-          if (h.response.server) server.addHint('http.server', h.response.server, ev('HTTP Server header'));
         } else if (h.type === 'simple-response') {
           server.service(
             port,
@@ -934,6 +947,7 @@ export class CaptureAnalyzer implements TcpConsumer {
           // request left waiting makes no finding.
           st.pendingAdmin = undefined;
           st.pendingPatientApi = undefined;
+          st.pendingPatientBody = undefined;
           st.pendingBasic = false;
         }
         return;
@@ -1356,17 +1370,42 @@ export class CaptureAnalyzer implements TcpConsumer {
       case 'dataset': {
         // Only a C-STORE request describes the sender's own equipment; a C-FIND match describes a record.
         if (e.commandName !== 'C-STORE-RQ' || e.sender !== 'requestor' || !client) return;
-        const evd = ev('C-STORE data set attributes');
-        if (e.manufacturer) client.addHint('dicom.manufacturer', e.manufacturer, evd);
-        if (e.modelName) client.addHint('dicom.model', e.modelName, evd);
+        // The data set is scanned once complete, many packets later: each hint names the packet that
+        // carried its attribute's tag.
+        const evd = (summary: string, ...fields: (keyof DicomAttributePackets)[]) => {
+          const evidence = ev(`C-STORE data set ${summary}`);
+          const at = fields.map((f) => e.attributePackets?.[f]).find((p) => p !== undefined);
+          if (at !== undefined) {
+            evidence.packet = at.packet;
+            evidence.time = iso(at.time);
+          }
+          return evidence;
+        };
+        if (e.manufacturer)
+          client.addHint(
+            'dicom.manufacturer',
+            e.manufacturer,
+            evd('Manufacturer (0008,0070)', 'manufacturer'),
+          );
+        if (e.modelName)
+          client.addHint(
+            'dicom.model',
+            e.modelName,
+            evd("Manufacturer's Model Name (0008,1090)", 'modelName'),
+          );
         // A template's equipment ("Manufacturer name here") comes with a template's version: it is no
         // device's, and would become the host's software version and feed vulnerability matching.
         const template =
           (e.manufacturer !== undefined && isPlaceholderValue(e.manufacturer)) ||
           (e.modelName !== undefined && isPlaceholderValue(e.modelName));
         if (!template)
-          for (const v of e.softwareVersions ?? []) client.addHint('dicom.softwareVersion', v, evd);
-        if (e.modality) client.addHint('dicom.modality', e.modality, evd);
+          for (const v of e.softwareVersions ?? [])
+            client.addHint(
+              'dicom.softwareVersion',
+              v,
+              evd('Software Versions (0018,1020)', 'softwareVersions'),
+            );
+        if (e.modality) client.addHint('dicom.modality', e.modality, evd('Modality (0008,0060)', 'modality'));
         // Which equipment made this object, as one value: a sender whose objects name different
         // equipment forwards them, and their attributes are not its own (dicom-equipment.ts).
         const equipment = equipmentHintValue({
@@ -1375,7 +1414,13 @@ export class CaptureAnalyzer implements TcpConsumer {
           serialNumber: e.deviceSerialNumber,
           station: e.stationName,
         });
-        if (equipment) client.addHint('dicom.equipment', equipment, evd);
+        // Several attributes make one value: the packet of the one it starts with (its first part).
+        if (equipment)
+          client.addHint(
+            'dicom.equipment',
+            equipment,
+            evd('equipment attributes', 'manufacturer', 'modelName', 'deviceSerialNumber', 'stationName'),
+          );
         return;
       }
       case 'patient-data-present': {

@@ -116,7 +116,12 @@ export interface DicomDatasetScan {
   patientTags: DicomPatientTag[];
   /** Offset in `bytes` of the first patient attribute that counted (its tag), when there is one. */
   patientOffset?: number;
+  /** Offset in `bytes` of each `identity` attribute's tag: evidence names the packet that carried it. */
+  identityOffsets: DicomIdentityOffsets;
 }
+
+/** Where each device identity attribute of a data set starts (its tag), by field. */
+export type DicomIdentityOffsets = Partial<Record<keyof DicomDeviceIdentity, number>>;
 
 export interface DicomScanOptions {
   /** Deepest sequence nesting walked. Default 16. */
@@ -220,6 +225,7 @@ class Scan {
   elementCount = 0;
   utf8 = false;
   readonly identity: DicomDeviceIdentity = {};
+  readonly identityOffsets: DicomIdentityOffsets = {};
   readonly patient = new Set<number>();
   /** Where the first patient attribute starts, -1 until one is seen. */
   patientOffset = -1;
@@ -278,6 +284,7 @@ export function scanDicomDataset(
     status: scan.status,
     elementCount: scan.elementCount,
     identity: scan.identity,
+    identityOffsets: scan.identityOffsets,
     patientTags: [...scan.patient].map((tag) => ({
       tag: tagName(tag),
       keyword: DICOM_PATIENT_TAGS.get(tag)!,
@@ -481,6 +488,7 @@ function noteValue(s: Scan, tag: number, at: number, start: number, end: number,
   } else {
     s.identity[field] = text;
   }
+  s.identityOffsets[field] = at;
 }
 
 function noteCommandElement(s: Scan, element: number, start: number, end: number): void {

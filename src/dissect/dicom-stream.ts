@@ -188,7 +188,18 @@ export interface DicomDatasetEvent extends EventBase {
   softwareVersions?: string[];
   stationName?: string;
   deviceSerialNumber?: string;
+  /**
+   * For each of those attributes: the `packet` label given to `feed()` with the bytes that hold its tag
+   * (not the packet that completed the message), and the `time` given with it; only when the caller
+   * labels its bytes.
+   */
+  attributePackets?: DicomAttributePackets;
 }
+
+/** The packet (and its capture time) whose bytes hold an attribute's tag, by identity field. */
+export type DicomAttributePackets = Partial<
+  Record<keyof DicomDatasetScan['identity'], { packet: number; time: number }>
+>;
 
 export interface DicomPatientDataEvent extends EventBase {
   type: 'patient-data-present';
@@ -705,15 +716,24 @@ export class DicomStreamDissector {
       const name = dicomUidName(scan.identity.sopClassUid);
       if (name !== undefined) event.sopClassName = name;
     }
+    // Scanned once the message is complete, many packets later: each attribute names the packet of its tag.
+    const attributePackets: DicomAttributePackets = {};
+    for (const [field, offset] of Object.entries(scan.identityOffsets) as [
+      keyof DicomAttributePackets,
+      number,
+    ][]) {
+      const at = packetAt(chunks, message, offset);
+      if (at !== undefined) attributePackets[field] = at;
+    }
+    if (Object.keys(attributePackets).length > 0) event.attributePackets = attributePackets;
     events.push(event);
     if (scan.patientTags.length > 0) {
-      const i = chunkAt(chunks, scan.patientOffset ?? 0);
-      const packet = i < 0 ? -1 : message.chunkPackets[i]!;
+      const at = packetAt(chunks, message, scan.patientOffset ?? 0);
       events.push({
         ...named,
         type: 'patient-data-present',
         tags: scan.patientTags,
-        ...(packet >= 0 ? { packet, time: message.chunkTimes[i]! } : {}),
+        ...(at === undefined ? {} : at),
       });
     }
   }
@@ -796,6 +816,17 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** The `feed()` labels of the chunk holding byte `offset` of a message; undefined when none were given. */
+function packetAt(
+  chunks: Uint8Array[],
+  message: Message,
+  offset: number,
+): { packet: number; time: number } | undefined {
+  const i = chunkAt(chunks, offset);
+  const packet = i < 0 ? -1 : message.chunkPackets[i]!;
+  return packet >= 0 ? { packet, time: message.chunkTimes[i]! } : undefined;
 }
 
 /** Index of the chunk holding byte `offset` of the concatenated chunks (the last one past the end). */

@@ -50,6 +50,42 @@ describe('HttpStreamDissector on the shared capture (curl ↔ Python http.server
   });
 });
 
+describe('HttpStreamDissector: the segment that carries a response body', () => {
+  /** Each segment's event types, in feeding order (one segment is one packet of the capture). */
+  const perSegment = (segments: Segment[]) => {
+    const sut = new HttpStreamDissector();
+    return segments.map((s) => sut.feed(s.direction, s.bytes).map((e) => e.type));
+  };
+
+  it("reports Orthanc's /patients body in the segment after the head (capture 06, tshark frames 46 and 48)", () => {
+    // tshark -r 06-http-tls.pcapng -Y 'tcp.stream==3 && tcp.len>0' -T fields -e frame.number -e tcp.len:
+    // 44 (GET, 94 bytes), 46 (the head, 135 bytes), 48 (the JSON body, 1304 bytes).
+    expect(perSegment(SHARED[3]!)).toEqual([['request'], ['response'], ['response-body']]);
+  });
+
+  it('reports no body for a HEAD answer, and a chunked body once, in the segment that starts it', () => {
+    // curl-node-keepalive-stream1: HEAD /admin/config answered 200 without a body, then a POST answered
+    // with a chunked body, head and first chunk in one segment.
+    expect(perSegment(KEEPALIVE[1]!)).toEqual([
+      ['request'],
+      ['response'],
+      ['request'],
+      ['response', 'response-body'],
+    ]);
+  });
+
+  it('reports a body that runs to the end of the connection at its first byte, only once', () => {
+    const enc = new TextEncoder();
+    const sut = new HttpStreamDissector();
+    sut.feed('client', enc.encode('GET /patients HTTP/1.0\r\n\r\n'));
+    expect(
+      sut.feed('server', enc.encode('HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n')),
+    ).toEqual([expect.objectContaining({ type: 'response' })]);
+    expect(sut.feed('server', enc.encode('[{"ID"'))).toEqual([{ type: 'response-body' }]);
+    expect(sut.feed('server', enc.encode(': 1}]'))).toEqual([]);
+  });
+});
+
 describe('HttpStreamDissector on keep-alive connections (curl ↔ Node http, loopback)', () => {
   it('parses every message of a connection: 401 with WWW-Authenticate, then a GET with a query', () => {
     const ev = run(KEEPALIVE[0]!);

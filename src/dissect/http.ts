@@ -64,6 +64,12 @@ export type HttpEvent =
   | { type: 'request'; request: HttpRequestHead }
   | { type: 'response'; response: HttpResponseHead }
   /**
+   * The first byte of the last response's body arrived, in the bytes just fed: what the body holds
+   * travelled in this segment (the head may have come in an earlier one). Never for a response without a
+   * body (HEAD, 204, 304, `Content-Length: 0`, an empty chunked body); the body itself is not read.
+   */
+  | { type: 'response-body' }
+  /**
    * The server answered a request with an HTML document and no status line (HTTP/0.9 style, `bare-html.ts`):
    * the rest of its direction is that body, up to the end of the connection.
    */
@@ -306,6 +312,8 @@ type BodyState =
   | { mode: 'chunk-size' }
   | { mode: 'chunk-data'; remaining: number }
   | { mode: 'trailers' }
+  /** A response body delimited by the end of the connection: nothing more to parse in this direction. */
+  | { mode: 'to-close' }
   | { mode: 'stopped' };
 
 class HttpDirection {
@@ -313,6 +321,8 @@ class HttpDirection {
   state: BodyState = { mode: 'head' };
   /** Bytes of this direction consumed so far (for error offsets). */
   offset = 0;
+  /** A response head announced a body whose first byte has not arrived yet. */
+  bodyAwaited = false;
   constructor(readonly direction: Direction) {}
 }
 
@@ -351,14 +361,29 @@ export class HttpStreamDissector {
     d.queue.clear();
   }
 
+  /** Body bytes arrived: the first of a response's is reported. */
+  private bodyBytes(d: HttpDirection, events: HttpEvent[]): void {
+    if (!d.bodyAwaited) return;
+    d.bodyAwaited = false;
+    events.push({ type: 'response-body' });
+  }
+
   private process(d: HttpDirection, bytes: Uint8Array, events: HttpEvent[]): void {
     let input = bytes;
     for (;;) {
       const st = d.state;
       if (st.mode === 'stopped') return;
+      if (st.mode === 'to-close') {
+        if (d.queue.length > 0 || input.length > 0) {
+          this.bodyBytes(d, events);
+          this.stop(d, []);
+        }
+        return;
+      }
       // body bytes are skipped straight from the input, never buffered
       if ((st.mode === 'length' || st.mode === 'chunk-data') && d.queue.length === 0 && input.length > 0) {
         const n = Math.min(st.remaining, input.length);
+        this.bodyBytes(d, events);
         st.remaining -= n;
         d.offset += n;
         input = input.subarray(n);
@@ -423,6 +448,7 @@ export class HttpStreamDissector {
       case 'length':
       case 'chunk-data': {
         const n = Math.min(st.remaining, view.length);
+        if (n > 0) this.bodyBytes(d, events);
         d.queue.consume(n);
         d.offset += n;
         st.remaining -= n;
@@ -493,8 +519,10 @@ export class HttpStreamDissector {
     } else if (res.contentLength !== undefined) {
       d.state = res.contentLength > 0 ? { mode: 'length', remaining: res.contentLength } : { mode: 'head' };
     } else {
-      // body delimited by the end of the connection: nothing more to parse in this direction
-      this.stop(d, []);
+      // body delimited by the end of the connection: only its first byte is awaited, then parsing stops
+      d.state = { mode: 'to-close' };
     }
+    // (An interim 1xx returned above: its final response says whether a body follows.)
+    d.bodyAwaited = d.state.mode !== 'head';
   }
 }

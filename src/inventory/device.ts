@@ -120,9 +120,15 @@ export interface DicomProfile {
 }
 
 export interface Hl7Profile {
+  /** MSH-3, MSH-4 and MSH-9 of the messages the device sent. */
   sendingApplications: string[];
   sendingFacilities: string[];
   messageTypes: string[];
+  /** MSH-12 of the messages it sent: `2.5.1`. */
+  versions: string[];
+  /** MSH-5 and MSH-6 of the messages it received (its own application and facility; not of ACKs). */
+  receivingApplications: string[];
+  receivingFacilities: string[];
 }
 
 /** The scalar attributes a source can state about a device; each is kept as a fact per source. */

@@ -108,6 +108,9 @@ export async function networkProfiles(h: DbHandle, ids: readonly string[]): Prom
         sendingApplications: list('sendingApplications'),
         sendingFacilities: list('sendingFacilities'),
         messageTypes: list('messageTypes'),
+        versions: list('versions'),
+        receivingApplications: list('receivingApplications'),
+        receivingFacilities: list('receivingFacilities'),
       };
     }
   }

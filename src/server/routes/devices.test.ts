@@ -258,7 +258,18 @@ describe.each(DIALECTS)('devices and sites API on %s', (dialect) => {
       id: string;
       hints: { kind: string; value: string }[];
       suggestions: { field: string; value: string }[];
+      hl7: unknown;
     }>(await eng.request('GET', '/api/v1/devices/10.30.0.41'), 200);
+    // Its ORU^R01 messages (frames 13, 26, 39) say MSH-12 2.5; the ACKs it receives name it as receiver
+    // and are not counted (capture-analyzer.test.ts has the tshark command).
+    expect(shown.hl7).toEqual({
+      sendingApplications: ['MONITOR_GW'],
+      sendingFacilities: ['ICU_EAST'],
+      messageTypes: ['ORU^R01'],
+      versions: ['2.5'],
+      receivingApplications: [],
+      receivingFacilities: [],
+    });
     expect(shown.hints).toContainEqual(
       expect.objectContaining({
         kind: 'oui.vendor',

@@ -97,6 +97,9 @@ export const DeviceSchema = z
         sendingApplications: z.array(z.string()),
         sendingFacilities: z.array(z.string()),
         messageTypes: z.array(z.string()),
+        versions: z.array(z.string()),
+        receivingApplications: z.array(z.string()),
+        receivingFacilities: z.array(z.string()),
       })
       .nullable(),
   })
