@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeControl } from './escape-control.js';
+import { escapeControl, escapeControlInJson } from './escape-control.js';
 
 describe('escapeControl', () => {
   it('shows C0, DEL and C1 controls as escapes, so none reaches a terminal', () => {
@@ -18,5 +18,22 @@ describe('escapeControl', () => {
     expect(escapeControl('a\ud800b\udfffc')).toBe('a\\ud800b\\udfffc');
     expect(escapeControl('Dräger 🩺 מוניטור é')).toBe('Dräger 🩺 מוניטור é');
     expect(escapeControl('\u2028\u2029')).toBe('\\u2028\\u2029');
+  });
+
+  it('escapeControlInJson writes what JSON.stringify leaves raw as \\u escapes, JSON reading the same value', () => {
+    const value = {
+      title: 'Tool\u001b[2J\u009b2J\u0085\u007f\u202e\u200f\u061c\u2028x',
+      n: 1,
+      lone: '\ud800',
+    };
+    const json = JSON.stringify(value, null, 2);
+    expect(json).toMatch(/[\u007f-\u009f\u202e]/);
+    const escaped = escapeControlInJson(json);
+    expect(escaped).not.toMatch(/(?!\n)[\p{Cc}\p{Bidi_Control}\u2028\u2029\p{Cs}]/u);
+    expect(escaped).toContain(
+      '"title": "Tool\\u001b[2J\\u009b2J\\u0085\\u007f\\u202e\\u200f\\u061c\\u2028x"',
+    );
+    expect(escaped.split('\n')).toHaveLength(json.split('\n').length);
+    expect(JSON.parse(escaped)).toEqual(value);
   });
 });

@@ -11,5 +11,22 @@ const CONTROL = /[\p{Cc}\p{Bidi_Control}\p{Cs}\u2028\u2029]/gu;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 export function escapeControl(text: string): string {
-  return text.replace(CONTROL, (c) => NAMED[c] ?? `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  return text.replace(CONTROL, (c) => NAMED[c] ?? hex(c));
+}
+
+// What JSON.stringify leaves raw: it escapes C0 and lone surrogates, but not DEL, C1 or bidi controls.
+const JSON_RAW = /[\u007f-\u009f\p{Bidi_Control}\u2028\u2029]/gu;
+
+/**
+ * JSON text (from JSON.stringify) with its C1, bidirectional and line-separator characters written as
+ * `\uXXXX`: JSON reads it back as the same value, and a terminal shows it without acting on it. Every
+ * such character sits inside a string literal, where a `\u` escape is valid; the indentation's line
+ * breaks are kept.
+ */
+export function escapeControlInJson(json: string): string {
+  return json.replace(JSON_RAW, hex);
+}
+
+function hex(c: string): string {
+  return `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`;
 }
