@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../errors.js';
-import { formatTable, readTextFile } from './io.js';
+import { formatFields, formatLines, formatTable, printable, readTextFile } from './io.js';
 
 describe('formatTable', () => {
   it('escapes control characters, so a cell cannot print as a row of its own', () => {
@@ -15,6 +15,34 @@ describe('formatTable', () => {
     expect(lines).toHaveLength(3);
     expect(lines[2]).toContain('cli:root\\n57');
     for (const c of ['\r', '\u001b', '\u202e']) expect(out).not.toContain(c);
+  });
+});
+
+describe('printable, formatLines, formatFields', () => {
+  // A certificate CN as tls-control-cn.pcap carries it: retitle the window, clear the screen, forge a line.
+  const cn = 'gw\u001b]0;pwned\u0007\u001b[2J\nvigil: no findings\u009b2J\u202e';
+  const shown = 'gw\\u001b]0;pwned\\u0007\\u001b[2J\\nvigil: no findings\\u009b2J\\u202e';
+
+  it("printable escapes what is interpolated and keeps the template's own line breaks and escapes", () => {
+    expect(printable`certificate ${cn}: ${3} problems\n\n`).toBe(`certificate ${shown}: 3 problems\n\n`);
+    expect(printable`\r\u001b[2K${cn}`).toBe(`\r\u001b[2K${shown}`);
+    expect(printable`${null} ${undefined} ${['a\nb', 'c']}`).toBe('null undefined a\\nb,c');
+  });
+
+  it('formatLines ends every line and escapes inside each', () => {
+    expect(formatLines(['title', `summary ${cn}`, ''])).toBe(`title\nsummary ${shown}\n\n`);
+    expect(formatLines([])).toBe('');
+  });
+
+  it('formatFields aligns labels, shows empty values as -, escapes values', () => {
+    expect(
+      formatFields([
+        ['id', 'd1'],
+        ['manufacturer', cn],
+        ['model', null],
+        ['site', ''],
+      ]),
+    ).toBe(`id            d1\nmanufacturer  ${shown}\nmodel         -\nsite          -\n`);
   });
 });
 

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { invalidInput } from '../errors.js';
-import { escapeControl } from '../escape-control.js';
+import { escapeControl, escapeControlInJson } from '../escape-control.js';
 import { describeNotUtf8, firstNotUtf8 } from '../formats/utf8.js';
 
 /**
@@ -85,8 +85,38 @@ export function pageOf(o: { limit?: string; offset?: string }): { limit?: number
   };
 }
 
+/** JSON on standard output, C1 and bidi controls as `\u` escapes (see escapeControlInJson). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${escapeControlInJson(JSON.stringify(value, null, 2))}\n`);
+}
+
+/**
+ * Text for the terminal, written like an untagged template: every interpolated value goes through
+ * escapeControl, while the template's own characters (its line breaks, a progress line's escape) are
+ * kept. Device data comes off the network (a certificate CN, a DICOM Manufacturer, an advisory title):
+ * printed raw, an ESC or U+009B in it could retitle the window, clear the screen or forge a line.
+ */
+export function printable(strings: TemplateStringsArray, ...values: unknown[]): string {
+  let out = strings[0]!;
+  for (let i = 0; i < values.length; i++) out += escapeControl(String(values[i])) + strings[i + 1]!;
+  return out;
+}
+
+/** Lines for the terminal: each one's control characters escaped, so none can split or rewrite it. */
+export function formatLines(lines: readonly string[]): string {
+  return lines.map((l) => `${escapeControl(l)}\n`).join('');
+}
+
+/**
+ * An aligned `label  value` block, one pair a line, values escaped; null, undefined and '' show as '-'.
+ */
+export function formatFields(rows: readonly (readonly [string, unknown])[], indent = ''): string {
+  const w = Math.max(0, ...rows.map(([k]) => k.length));
+  return formatLines(
+    rows.map(
+      ([k, v]) => `${indent}${k.padEnd(w)}  ${v === null || v === undefined || v === '' ? '-' : String(v)}`,
+    ),
+  );
 }
 
 /**

@@ -3,19 +3,20 @@
  * issue on its own line) and its stable exit code; anything else is an internal error (exit 70).
  */
 import { formatIssue, invalidInput, VigilError } from '../errors.js';
+import { printable } from './io.js';
 
 export function reportError(
   err: unknown,
   write: (s: string) => void = (s) => process.stderr.write(s),
 ): number {
   if (err instanceof VigilError) {
-    write(`vigil: ${err.message}\n`);
-    for (const issue of err.issues.slice(0, 200)) write(`  ${formatIssue(issue)}\n`);
+    write(printable`vigil: ${err.message}\n`);
+    for (const issue of err.issues.slice(0, 200)) write(printable`  ${formatIssue(issue)}\n`);
     if (err.issues.length > 200) write(`  … and ${err.issues.length - 200} more\n`);
     return err.exitCode;
   }
   const e = err as Error;
-  write(`vigil: internal error: ${e?.message ?? String(err)}\n`);
+  write(printable`vigil: internal error: ${e?.message ?? String(err)}\n`);
   if (process.env['VIGIL_DEBUG']) write(`${e?.stack ?? ''}\n`);
   return 70;
 }

@@ -537,6 +537,20 @@ describe('conflicts and invariants', () => {
     );
   });
 
+  it('keeps C1 and bidirectional controls out of identity values (C1 as a space, bidi dropped)', () => {
+    // U+009B is CSI: "\u009b2J" clears a terminal that honours C1; U+202E reverses what follows.
+    const pump = fingerprintHost(
+      host({
+        hint: [
+          ['mdns.txt', 'model=Medfusion\u009b2J\u00854000\u202e\u2066 Syringe\u200f\u061c'],
+          ['mdns.txt', 'manufacturer=Smiths\u200e Medical\ud800'],
+        ],
+      }),
+    );
+    expect(pump.identity.model?.value).toBe('Medfusion 2J 4000 Syringe');
+    expect(pump.identity.manufacturer?.value).toBe('Smiths Medical');
+  });
+
   it('takes arbitrary hint values without throwing, and stays idempotent (fuzz)', () => {
     const kinds = Object.keys(HINT_KINDS);
     fc.assert(
@@ -550,7 +564,7 @@ describe('conflicts and invariants', () => {
           for (const a of Object.values(once.identity)) {
             expect(a.value.length).toBeGreaterThan(0);
             expect(a.value.length).toBeLessThanOrEqual(120);
-            expect([...a.value].every((ch) => ch.charCodeAt(0) >= 0x20)).toBe(true);
+            expect(a.value).not.toMatch(/[\p{Cc}\p{Bidi_Control}\p{Cs}]/u);
           }
         },
       ),

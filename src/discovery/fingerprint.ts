@@ -77,15 +77,23 @@ export const TEMPLATE_TRANSFORMS: Record<string, (s: string) => string> = {
   },
 };
 
+/**
+ * Control characters never belong in an identity value (a device sends what it likes: a DICOM
+ * Manufacturer, a DHCP vendor class). C0, DEL and C1 (U+0080–U+009F, U+009B being CSI, U+0085 a line
+ * break) become spaces, as they may separate words; bidirectional controls (U+061C, U+200E/F,
+ * U+202A–U+202E, U+2066–U+2069), which only reorder text on screen, and lone surrogates are dropped.
+ * Whitespace is then collapsed and the length capped.
+ */
 function cleanValue(s: string): string {
-  // Control characters never belong in an identity value; collapse whitespace and cap the length.
-  let printable = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    printable += c < 0x20 || c === 0x7f ? ' ' : ch;
-  }
+  const printable = s.replace(/\p{Cc}/gu, ' ').replace(/[\p{Bidi_Control}\p{Cs}]/gu, '');
   const v = printable.replace(/\s+/g, ' ').trim();
-  return v.length > MAX_VALUE ? v.slice(0, MAX_VALUE).trimEnd() : v;
+  // Cut between UTF-16 units, the cap may split a pair: its first half alone would be a lone surrogate.
+  return v.length > MAX_VALUE
+    ? v
+        .slice(0, MAX_VALUE)
+        .replace(/\p{Cs}$/u, '')
+        .trimEnd()
+    : v;
 }
 
 interface MatchCaptures {

@@ -25,7 +25,7 @@ import { plural } from '../../format-count.js';
 import type { MatchRunReport } from '../../matching/matcher.js';
 import { listAdvisories } from '../../store/advisory-store.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -44,8 +44,8 @@ export function printFileReports(
   write = (s: string) => process.stdout.write(s),
 ) {
   for (const f of files) {
-    write(`${f.status.padEnd(9)} ${f.file}: ${f.summary}\n`);
-    for (const i of f.issues.slice(0, 20)) write(`          ${i.where}: ${i.message}\n`);
+    write(printable`${f.status.padEnd(9)} ${f.file}: ${f.summary}\n`);
+    for (const i of f.issues.slice(0, 20)) write(printable`          ${i.where}: ${i.message}\n`);
     if (f.issues.length > 20) write(`          … and ${f.issues.length - 20} more\n`);
   }
 }
@@ -117,7 +117,10 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
               process.stderr.isTTY && !o.json
                 ? (done: number, total: number, file: string) =>
                     process.stderr.write(
-                      `\r\x1b[2K${done + 1}/${total} ${file}`.slice(0, (process.stderr.columns || 120) - 1),
+                      printable`\r\x1b[2K${done + 1}/${total} ${file}`.slice(
+                        0,
+                        (process.stderr.columns || 120) - 1,
+                      ),
                     )
                 : undefined;
             const r = await importAdvisoryPaths(vdb, cli.actor(), files, {
@@ -140,13 +143,13 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
             printJson({ files: reports, rejected, rejectedRecords, match: matches.filter(Boolean) });
           else {
             printFileReports(reports);
-            for (const r of rejected) process.stdout.write(`rejected  ${r.url}: ${r.reason}\n`);
+            for (const r of rejected) process.stdout.write(printable`rejected  ${r.url}: ${r.reason}\n`);
             const ok = reports.filter((r) => r.status !== 'rejected').length;
             const inPartial = rejectedRecords
               ? ` (${plural(rejectedRecords, 'record')} of partial files)`
               : '';
-            process.stdout.write(`${ok} imported or unchanged, ${bad} rejected${inPartial}.\n`);
-            for (const m of matches) if (m) process.stdout.write(`${matchLine(m)}\n`);
+            process.stdout.write(printable`${ok} imported or unchanged, ${bad} rejected${inPartial}.\n`);
+            for (const m of matches) if (m) process.stdout.write(printable`${matchLine(m)}\n`);
           }
           // Partial success is still a failure for scripts: a file, document or record did not import.
           if (bad > 0) process.exitCode = 65;
@@ -171,15 +174,16 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
           process.stdout.write('No subscriptions: add one with vigil advisories subscribe.\n');
         for (const f of r.feeds) {
           process.stdout.write(
-            `${f.feed} (${f.kind}): ${f.error ? `FAILED: ${f.error}` : `${f.fetched} fetched, ${f.unchanged} unchanged, ${f.rejected.length} rejected`}\n`,
+            printable`${f.feed} (${f.kind}): ${f.error ? `FAILED: ${f.error}` : `${f.fetched} fetched, ${f.unchanged} unchanged, ${f.rejected.length} rejected`}\n`,
           );
-          for (const x of f.rejected) process.stdout.write(`  rejected ${x.url}: ${x.reason}\n`);
+          for (const x of f.rejected) process.stdout.write(printable`  rejected ${x.url}: ${x.reason}\n`);
           printFileReports(
             f.files.filter((x) => x.status !== 'unchanged'),
+            // Each line comes escaped from printFileReports, its own newline included.
             (s) => process.stdout.write(`  ${s}`),
           );
         }
-        process.stdout.write(`${matchLine(r.match)}\n`);
+        process.stdout.write(printable`${matchLine(r.match)}\n`);
         if (r.feeds.some((f) => f.error || f.rejected.length)) process.exitCode = 65;
       }),
     );
@@ -268,7 +272,7 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
           const f = await addSubscription(vdb, cli.actor(), input, { allowHosts: config.feedAllowHosts });
           if (o.json) return printJson(f);
           process.stdout.write(
-            `Subscribed to ${f.name} (${f.kind}). Run vigil advisories sync to fetch it.\n`,
+            printable`Subscribed to ${f.name} (${f.kind}). Run vigil advisories sync to fetch it.\n`,
           );
         },
       ),
@@ -281,7 +285,7 @@ export function registerAdvisoryCommands(program: Command, cli: CliContext): voi
       action(async (feed: string) => {
         const { vdb } = await cli.get();
         await removeSubscription(vdb, cli.actor(), feed);
-        process.stdout.write(`Removed ${feed}.\n`);
+        process.stdout.write(printable`Removed ${feed}.\n`);
       }),
     );
 }

@@ -22,7 +22,7 @@ import { type AlertState, changeAlertState, getAlert, listAlerts } from '../../m
 import { findSite } from '../../store/site-store.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, pageOf, printJson, readStdin, withPaging } from '../io.js';
+import { formatLines, formatTable, pageOf, printable, printJson, readStdin, withPaging } from '../io.js';
 import { action, reasonNeeded } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -114,7 +114,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
           );
           if (page.total > page.offset + page.items.length)
             process.stderr.write(
-              `${page.offset + 1}–${page.offset + page.items.length} of ${page.total}; next: --offset ${page.offset + page.items.length}\n`,
+              printable`${page.offset + 1}–${page.offset + page.items.length} of ${page.total}; next: --offset ${page.offset + page.items.length}\n`,
             );
         },
       ),
@@ -153,7 +153,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
               `  ${d.destination} (${d.kind}): ${d.state}, ${plural(d.attempts, 'attempt')}${d.lastError ? `, ${d.lastError}` : ''}`,
             );
         }
-        process.stdout.write(`${lines.join('\n')}\n`);
+        process.stdout.write(formatLines(lines));
       }),
     );
 
@@ -181,7 +181,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
             ...(o.reason !== undefined ? { reason: o.reason } : {}),
           });
           process.stdout.write(
-            `Alert ${a.id} (${a.rule} ${a.subject}${a.deviceLabel ? ` on ${a.deviceLabel}` : ''}) is ${a.state}.\n`,
+            printable`Alert ${a.id} (${a.rule} ${a.subject}${a.deviceLabel ? ` on ${a.deviceLabel}` : ''}) is ${a.state}.\n`,
           );
         }),
       );
@@ -249,7 +249,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
           ...(o['disabled'] ? { enabled: false } : {}),
         });
         if (o['json']) return printJson(d);
-        process.stdout.write(`Added alert destination ${d.name} (${d.target}), id ${d.id}.\n`);
+        process.stdout.write(printable`Added alert destination ${d.name} (${d.target}), id ${d.id}.\n`);
       }),
     );
 
@@ -286,7 +286,7 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
       action(async (ref: string) => {
         const { vdb } = await cli.get();
         const d = await removeDestination(vdb, cli.actor(), ref);
-        process.stdout.write(`Removed alert destination ${d.name}.\n`);
+        process.stdout.write(printable`Removed alert destination ${d.name}.\n`);
       }),
     );
 
@@ -308,8 +308,8 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
         else
           process.stdout.write(
             r.ok
-              ? `${what} delivered to ${r.destination}.\n`
-              : `${what} to ${r.destination} failed: ${r.error}\n`,
+              ? printable`${what} delivered to ${r.destination}.\n`
+              : printable`${what} to ${r.destination} failed: ${r.error}\n`,
           );
         if (!r.ok) process.exitCode = 69;
       }),
@@ -348,7 +348,9 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
         if (o.json) printJson(r);
         else
           process.stdout.write(
-            r.ok ? `Delivered to ${r.destination}.\n` : `Still failing at ${r.destination}: ${r.error}\n`,
+            r.ok
+              ? printable`Delivered to ${r.destination}.\n`
+              : printable`Still failing at ${r.destination}: ${r.error}\n`,
           );
         if (!r.ok) process.exitCode = 69;
       }),

@@ -24,7 +24,7 @@ import { readManifest } from '../../backup/manifest.js';
 import { VigilError } from '../../errors.js';
 import { plural } from '../../format-count.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 export function registerAuditCommands(program: Command, cli: CliContext): void {
@@ -80,19 +80,19 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
         else {
           if (result.ok)
             process.stdout.write(
-              `Audit chain intact: ${plural(result.entries, 'entry', 'entries')} verified.\n`,
+              printable`Audit chain intact: ${plural(result.entries, 'entry', 'entries')} verified.\n`,
             );
           else {
             const b = result.firstBroken!;
             process.stdout.write(
-              `Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${plural(result.entries, 'entry', 'entries')} before it verified.\n`,
+              printable`Audit chain BROKEN at entry seq ${b.seq} (id ${b.id}): ${b.reason}. ${plural(result.entries, 'entry', 'entries')} before it verified.\n`,
             );
           }
           if (anchor)
             process.stdout.write(
               anchor.ok && !anchor.replacedByRestore
-                ? `The ${plural(anchor.entries, 'entry', 'entries')} recorded by backup ${anchor.file} are all still there, unchanged.\n`
-                : `Against backup ${anchor.file}: ${anchor.reason}.\n`,
+                ? printable`The ${plural(anchor.entries, 'entry', 'entries')} recorded by backup ${anchor.file} are all still there, unchanged.\n`
+                : printable`Against backup ${anchor.file}: ${anchor.reason}.\n`,
             );
         }
         if (!result.ok || (anchor && !anchor.ok)) process.exitCode = 1;
@@ -164,7 +164,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
           await once(out, 'finish').catch((e: Error) => {
             throw new VigilError('internal', `Cannot write ${o.output}: ${e.message}`);
           });
-          process.stderr.write(`Exported ${n} audit entries to ${o.output}.\n`);
+          process.stderr.write(printable`Exported ${n} audit entries to ${o.output}.\n`);
         }
       }),
     );

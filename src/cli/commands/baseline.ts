@@ -15,7 +15,7 @@ import {
   showBaseline,
 } from '../../monitor/baseline/baseline-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 import { subjectNames } from '../subject-names.js';
 
@@ -45,8 +45,8 @@ function printBaseline(b: Baseline, name: string | undefined): void {
   const key = b.deviceId ?? b.modelId;
   const who = `${b.scope} ${name && name !== key ? `${name} (${key})` : key}`;
   process.stdout.write(
-    `Baseline of ${who}: ${b.state}${b.approvedBy ? ` (approved by ${b.approvedBy} ${b.approvedAt})` : ''}\n` +
-      `Window: ${plural(b.windowDays, 'day')}, ${b.windowStart} → ${b.windowEnd}; learned ${b.learnedAt} by ${b.learnedBy}; last seen ${b.lastSeen ?? 'never'}\n\n`,
+    printable`Baseline of ${who}: ${b.state}${b.approvedBy ? ` (approved by ${b.approvedBy} ${b.approvedAt})` : ''}\n` +
+      printable`Window: ${plural(b.windowDays, 'day')}, ${b.windowStart} → ${b.windowEnd}; learned ${b.learnedAt} by ${b.learnedBy}; last seen ${b.lastSeen ?? 'never'}\n\n`,
   );
   process.stdout.write(
     formatTable(
@@ -85,7 +85,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `Learned ${r.devices} device and ${r.models} model baselines (${r.created} new, ${r.updated} re-learned) from ${r.windowStart} to ${r.windowEnd}.\nReview with \`vigil baseline show DEVICE\`, then \`vigil baseline approve\`.\n`,
+          printable`Learned ${r.devices} device and ${r.models} model baselines (${r.created} new, ${r.updated} re-learned) from ${r.windowStart} to ${r.windowEnd}.\nReview with \`vigil baseline show DEVICE\`, then \`vigil baseline approve\`.\n`,
         );
       }),
     );
@@ -173,7 +173,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
             });
             if (o.json) return printJson(b);
             process.stdout.write(
-              `${effect === 'remove' ? 'Removed' : effect === 'allow' ? 'Allowed' : 'Denied'} ${o.kind} "${o.value}" in baseline ${b.id}.\n`,
+              printable`${effect === 'remove' ? 'Removed' : effect === 'allow' ? 'Allowed' : 'Denied'} ${o.kind} "${o.value}" in baseline ${b.id}.\n`,
             );
           },
         ),
@@ -201,7 +201,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
             ...(o.site ? { siteId: o.site } : {}),
           });
           if (o.json) return printJson(r);
-          process.stdout.write(`Approved ${plural(r.approved.length, 'baseline')}.\n`);
+          process.stdout.write(printable`Approved ${plural(r.approved.length, 'baseline')}.\n`);
         },
       ),
     );
@@ -222,7 +222,7 @@ export function registerBaselineCommands(program: Command, cli: CliContext): voi
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `Checked ${plural(r.checked, 'device')}: ${r.notSeen} not seen for ${plural(r.hours, 'hour')} (${plural(r.created, 'new alert')}, ${r.updated} updated).\n`,
+          printable`Checked ${plural(r.checked, 'device')}: ${r.notSeen} not seen for ${plural(r.hours, 'hour')} (${plural(r.created, 'new alert')}, ${r.updated} updated).\n`,
         );
       }),
     );

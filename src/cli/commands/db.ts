@@ -20,7 +20,7 @@ import { formatBytes } from '../../format-bytes.js';
 import { plural } from '../../format-count.js';
 import { migrateToLatest } from '../../store/migrate.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -40,8 +40,8 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
         if (o.json) return printJson({ database: vdb.description, ...report });
         process.stdout.write(
           report.applied.length
-            ? `Applied ${plural(report.applied.length, 'migration')} to ${vdb.description}: ${report.applied.join(', ')}\n`
-            : `${vdb.description} is up to date (${report.current}).\n`,
+            ? printable`Applied ${plural(report.applied.length, 'migration')} to ${vdb.description}: ${report.applied.join(', ')}\n`
+            : printable`${vdb.description} is up to date (${report.current}).\n`,
         );
       }),
     );
@@ -76,10 +76,10 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
           ? `, encrypted to ${m.encryption.recipients.map(abbreviate).join(', ')}`
           : '';
         process.stdout.write(
-          `Backed up ${vdb.description} to ${b.file} (${formatBytes(m.bytes)}, SHA-256 ${m.sha256.slice(0, 16)}…${sealed})\n` +
-            `  ${plural(m.counts.devices, 'device')}, ${plural(m.counts.findings, 'finding')}, ${plural(m.counts.tasks, 'task')}, ${plural(m.counts.users, 'account')}; audit log ${plural(m.audit.entries, 'entry', 'entries')}, verified\n`,
+          printable`Backed up ${vdb.description} to ${b.file} (${formatBytes(m.bytes)}, SHA-256 ${m.sha256.slice(0, 16)}…${sealed})\n` +
+            printable`  ${plural(m.counts.devices, 'device')}, ${plural(m.counts.findings, 'finding')}, ${plural(m.counts.tasks, 'task')}, ${plural(m.counts.users, 'account')}; audit log ${plural(m.audit.entries, 'entry', 'entries')}, verified\n`,
         );
-        for (const w of b.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of b.warnings) process.stderr.write(printable`warning: ${w}\n`);
         process.stderr.write(
           'The secret key is not in the backup: keep a copy of it apart (docs/backup.md).\n',
         );
@@ -138,7 +138,7 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
             out.push(`No unencrypted backups in ${dir}.`);
           for (const s of r.skipped) out.push(`Not encrypted: ${basename(s.file)}: ${s.reason}.`);
           for (const f of r.failed) out.push(`Failed: ${basename(f.file)}: ${f.error.message}`);
-          process.stdout.write(`${out.join('\n')}\n`);
+          process.stdout.write(formatLines(out));
         },
       ),
     );
@@ -196,13 +196,13 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
               ? 'good'
               : 'intact, content not checked (encrypted: give --identity KEYFILE)';
           process.stdout.write(
-            `${v.file}: ${verdict} (${v.dialect ?? 'unknown format'}${v.encrypted ? ', encrypted with age' : ''}, ${formatBytes(v.bytes)}${v.manifest ? `, taken ${v.manifest.createdAt}` : ''})\n` +
+            printable`${v.file}: ${verdict} (${v.dialect ?? 'unknown format'}${v.encrypted ? ', encrypted with age' : ''}, ${formatBytes(v.bytes)}${v.manifest ? `, taken ${v.manifest.createdAt}` : ''})\n` +
               (counts
-                ? `  ${plural(counts.devices, 'device')}, ${plural(counts.findings, 'finding')}, ${plural(counts.users, 'account')}; audit log ${plural((v.contents ?? v.manifest)!.audit.entries, 'entry', 'entries')}\n`
+                ? printable`  ${plural(counts.devices, 'device')}, ${plural(counts.findings, 'finding')}, ${plural(counts.users, 'account')}; audit log ${plural((v.contents ?? v.manifest)!.audit.entries, 'entry', 'entries')}\n`
                 : ''),
           );
-          for (const p of v.problems) process.stdout.write(`  problem: ${p}\n`);
-          for (const w of v.warnings) process.stdout.write(`  warning: ${w}\n`);
+          for (const p of v.problems) process.stdout.write(printable`  problem: ${p}\n`);
+          for (const w of v.warnings) process.stdout.write(printable`  warning: ${w}\n`);
         }
         if (!v.ok) process.exitCode = 65;
       }),
@@ -282,8 +282,8 @@ export function registerDbCommands(program: Command, cli: CliContext): void {
             out.push(
               `  These accounts changed their password after the backup and have the older one again (reset them if it was compromised): ${r.passwordsFromBeforeBackup.join(', ')}.`,
             );
-          process.stdout.write(`${out.join('\n')}\n`);
-          for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+          process.stdout.write(formatLines(out));
+          for (const w of r.warnings) process.stderr.write(printable`warning: ${w}\n`);
         },
       ),
     );

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import type { Actor } from '../../accounts/actor.js';
 import type { AppContext } from '../../context.js';
 import { formatIssue, type InputIssue, invalidInput, notFound } from '../../errors.js';
+import { escapeControl } from '../../escape-control.js';
 import { plural } from '../../format-count.js';
 import { type HeaderMapping, parseHeaderMapping, parseMappingFile } from '../../inventory/cmms-csv.js';
 import { importCmmsCsv, importSummary } from '../../inventory/cmms-import.js';
@@ -38,7 +39,7 @@ import {
 } from '../../inventory/sanitization-service.js';
 import { DEVICE_SORTS } from '../../store/device-store.js';
 import { findSite } from '../../store/site-store.js';
-import { formatTable, printJson, readTextFile } from '../io.js';
+import { formatFields, formatLines, formatTable, printable, printJson, readTextFile } from '../io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -203,7 +204,7 @@ function tableLines(
     .map((r) =>
       r
         .map((v, i) => {
-          const s = v === null || v === undefined || v === '' ? '-' : String(v);
+          const s = escapeControl(v === null || v === undefined || v === '' ? '-' : String(v));
           const w = computed[i]!;
           return s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w);
         })
@@ -266,11 +267,7 @@ function printDetail(d: DeviceDetail): void {
     ['created', d.createdAt],
     ['updated', d.updatedAt],
   ];
-  const w = Math.max(...rows.map(([k]) => k.length));
-  const out = rows
-    .map(([k, v]) => `${k.padEnd(w)}  ${v === null || v === undefined || v === '' ? '-' : String(v)}`)
-    .join('\n');
-  process.stdout.write(`${out}\n`);
+  process.stdout.write(formatFields(rows));
   if (d.identifiers.length) {
     process.stdout.write('\nIdentifiers\n');
     process.stdout.write(
@@ -294,7 +291,9 @@ function printDetail(d: DeviceDetail): void {
     for (const c of d.conflicts) {
       const side = (list: typeof c.declared) =>
         list.map((v) => `${v.value} (${v.source}${v.sourceRef ? ` ${v.sourceRef}` : ''})`).join(', ');
-      process.stdout.write(`  ${c.field}: declared ${side(c.declared)}; observed ${side(c.observed)}\n`);
+      process.stdout.write(
+        printable`  ${c.field}: declared ${side(c.declared)}; observed ${side(c.observed)}\n`,
+      );
     }
   }
   if (d.hints.length) {
@@ -314,7 +313,7 @@ function printDetail(d: DeviceDetail): void {
   }
   if (d.suggestions.length) {
     process.stdout.write(
-      `\nSuggestions (too uncertain to be facts; adopt one with: vigil devices update ${d.id} OPTION)\n`,
+      printable`\nSuggestions (too uncertain to be facts; adopt one with: vigil devices update ${d.id} OPTION)\n`,
     );
     process.stdout.write(
       formatTable(
@@ -455,7 +454,7 @@ function outputDevice(d: DeviceDetail, json: boolean | undefined, message: strin
     printJson(d);
     return;
   }
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(formatLines(message.split('\n')));
   printDetail(d);
 }
 
@@ -547,8 +546,8 @@ export function registerDeviceCommands(
             skipBadRows: Boolean(o.skipBadRows),
           });
           if (o.json) return printJson(result);
-          for (const w of result.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
-          for (const i of result.issues) process.stderr.write(`rejected: ${formatIssue(i)}\n`);
+          for (const w of result.warnings) process.stderr.write(printable`warning: ${formatIssue(w)}\n`);
+          for (const i of result.issues) process.stderr.write(printable`rejected: ${formatIssue(i)}\n`);
           const extra = [
             result.sitesCreated.length
               ? `${plural(result.sitesCreated.length, 'new site')}: ${result.sitesCreated.join(', ')}`
@@ -556,13 +555,13 @@ export function registerDeviceCommands(
             `${result.durationMs} ms`,
           ].filter(Boolean);
           process.stdout.write(
-            `${result.file}: ${importSummary(result)}${result.dryRun ? ' (dry run: nothing was written)' : ''} [${extra.join('; ')}]\n`,
+            printable`${result.file}: ${importSummary(result)}${result.dryRun ? ' (dry run: nothing was written)' : ''} [${extra.join('; ')}]\n`,
           );
           // The counts above are what the good rows would do; the real import is all or nothing, so a
           // "check first" that shows "created 2" must also say that, as it stands, nothing would be.
           if (result.dryRun && result.rejected > 0 && !result.skipBadRows)
             process.stderr.write(
-              `${result.file}: as it stands the import would be refused and store nothing (${plural(result.rejected, 'row')} rejected); fix them, or use --skip-bad-rows to import the good rows\n`,
+              printable`${result.file}: as it stands the import would be refused and store nothing (${plural(result.rejected, 'row')} rejected); fix them, or use --skip-bad-rows to import the good rows\n`,
             );
         } finally {
           await handle.close();
@@ -664,7 +663,7 @@ export function registerDeviceCommands(
           ...(o.reference !== undefined ? { reference: o.reference } : {}),
         });
         if (o.json) return printJson(s);
-        process.stderr.write(`Recorded sanitization ${s.id} of device ${s.deviceId}.\n`);
+        process.stderr.write(printable`Recorded sanitization ${s.id} of device ${s.deviceId}.\n`);
         printSanitizations([s]);
       },
     );
@@ -741,7 +740,7 @@ export function registerDeviceCommands(
       out.throwIfFailed();
       // One chunk per device, plus the CSV header or the JSON brackets.
       const n = o.format === 'csv' ? chunks - 1 : chunks - 2;
-      process.stderr.write(`Exported ${plural(n, 'device')} to ${o.output}.\n`);
+      process.stderr.write(printable`Exported ${plural(n, 'device')} to ${o.output}.\n`);
     }
   });
 }

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { exportFhirBundle } from '../../export/fhir/fhir-export-service.js';
 import type { CliContext } from '../cli-context.js';
+import { printable } from '../io.js';
 import { action } from '../run-command.js';
 
 export function registerExportCommands(program: Command, cli: CliContext): void {
@@ -28,7 +29,7 @@ export function registerExportCommands(program: Command, cli: CliContext): void 
           // a new file is for its owner only.
           await writeFile(o.out, text, { mode: 0o600 });
           process.stderr.write(
-            `Wrote ${(bundle['entry'] as unknown[]).length} Device resources to ${o.out}\n`,
+            printable`Wrote ${(bundle['entry'] as unknown[]).length} Device resources to ${o.out}\n`,
           );
         } else process.stdout.write(text);
       }),

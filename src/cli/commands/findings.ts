@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import type { Evidence } from '../../discovery/host-observation.js';
+import { escapeControlInJson } from '../../escape-control.js';
 import {
   type Finding,
   type FindingState,
@@ -12,7 +13,7 @@ import {
 } from '../../findings/findings-service.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action, reasonNeeded } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -71,7 +72,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
           if (o.json) process.stdout.write('[');
           let n = 0;
           for await (const f of streamFindings(vdb, cli.actor(), query)) {
-            if (o.json) process.stdout.write(`${n++ ? ',' : ''}\n${JSON.stringify(f)}`);
+            if (o.json) process.stdout.write(`${n++ ? ',' : ''}\n${escapeControlInJson(JSON.stringify(f))}`);
             else list.push(f);
           }
           if (o.json) return void process.stdout.write(`${n ? '\n' : ''}]\n`);
@@ -104,7 +105,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
         const f = await getFinding(vdb, cli.actor(), id);
         if (o.json) return printJson(f);
         process.stdout.write(
-          [
+          formatLines([
             `${f.title}`,
             `severity     ${f.severity}`,
             `state        ${f.state}`,
@@ -113,8 +114,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
             `last seen    ${evidenceLine(f.lastEvidence)}`,
             `occurrences  ${f.occurrences}`,
             `details      ${JSON.stringify(f.details)}`,
-            '',
-          ].join('\n'),
+          ]),
         );
       }),
     );
@@ -136,7 +136,7 @@ export function registerFindingCommands(program: Command, cli: CliContext): void
           const { vdb } = await cli.get();
           const f = await setFindingState(vdb, cli.actor(), id, state, o.reason);
           process.stdout.write(
-            `Finding ${f.id} (${f.type} ${f.subject} on ${f.deviceLabel}) is ${f.state}.\n`,
+            printable`Finding ${f.id} (${f.type} ${f.subject} on ${f.deviceLabel}) is ${f.state}.\n`,
           );
         }),
       );

@@ -25,7 +25,7 @@ import { startAlertDispatcher } from '../../monitor/alert-dispatcher.js';
 import { processSourceRun, type SourceRunAlerts } from '../../monitor/process-source-run.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { ProgressLine } from '../progress.js';
 import { action } from '../run-command.js';
 
@@ -206,12 +206,13 @@ async function runImports(
       });
       reports.push(r);
       if (!o.json && !o.quiet) {
-        process.stderr.write(`${summaryLine(r)}\n`);
-        for (const i of r.issues.slice(0, 20)) process.stderr.write(`  warning: ${formatIssue(i)}\n`);
+        process.stderr.write(printable`${summaryLine(r)}\n`);
+        for (const i of r.issues.slice(0, 20))
+          process.stderr.write(printable`  warning: ${formatIssue(i)}\n`);
         const a = r.alerts;
         if (a.created + a.updated)
           process.stderr.write(
-            `  alerts: ${a.created} new, ${a.updated} seen again, ${a.suppressed} rate-limited\n`,
+            printable`  alerts: ${a.created} new, ${a.updated} seen again, ${a.suppressed} rate-limited\n`,
           );
       }
     } catch (e) {
@@ -221,10 +222,10 @@ async function runImports(
       if (!o.json) {
         // Most messages name the file already ("cut.xml is not readable nmap XML output").
         const named = e.message.includes(basename(path));
-        process.stderr.write(`vigil: ${named ? '' : `${path}: `}${e.message}\n`);
+        process.stderr.write(printable`vigil: ${named ? '' : `${path}: `}${e.message}\n`);
         // Where and what: the line and column of broken XML, the offset of a corrupt block.
-        for (const i of e.issues.slice(0, 20)) process.stderr.write(`  ${formatIssue(i)}\n`);
-        if (e.issues.length > 20) process.stderr.write(`  … and ${e.issues.length - 20} more\n`);
+        for (const i of e.issues.slice(0, 20)) process.stderr.write(printable`  ${formatIssue(i)}\n`);
+        if (e.issues.length > 20) process.stderr.write(printable`  … and ${e.issues.length - 20} more\n`);
       }
     }
   }

@@ -34,7 +34,7 @@ import {
   reopenRequest,
 } from '../../program/manufacturers/requests-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -57,8 +57,8 @@ async function fileFacts(path: string): Promise<{ fileName: string; sha256: stri
 
 function printWarnings(warnings: readonly DocumentWarning[]): void {
   if (!warnings.length) return;
-  process.stdout.write(`\nWarnings (${warnings.length}):\n`);
-  for (const w of warnings) process.stdout.write(`  ${w.code.padEnd(15)} ${w.message}\n`);
+  process.stdout.write(printable`\nWarnings (${warnings.length}):\n`);
+  for (const w of warnings) process.stdout.write(printable`  ${w.code.padEnd(15)} ${w.message}\n`);
 }
 
 function printRequest(r: ManufacturerRequest): void {
@@ -76,7 +76,7 @@ function printRequest(r: ManufacturerRequest): void {
     'history',
     ...r.events.map((e) => `  ${e.at} ${e.actor} ${e.action}${e.note ? `: ${e.note}` : ''}`),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(formatLines(lines));
 }
 
 export function registerManufacturerCommands(program: Command, cli: CliContext): void {
@@ -143,7 +143,7 @@ export function registerManufacturerCommands(program: Command, cli: CliContext):
           ),
           '',
         ];
-        process.stdout.write(`${lines.join('\n')}\n`);
+        process.stdout.write(formatLines(lines));
         process.stdout.write(
           formatTable(
             [
@@ -199,7 +199,7 @@ export function registerManufacturerCommands(program: Command, cli: CliContext):
         );
         const m = await updateManufacturer(vdb, cli.actor(), ref, input);
         if (o['json']) return printJson(m);
-        process.stdout.write(`Updated ${m.name} (${Object.keys(input).join(', ')}).\n`);
+        process.stdout.write(printable`Updated ${m.name} (${Object.keys(input).join(', ')}).\n`);
       }),
     );
 
@@ -215,7 +215,7 @@ export function registerManufacturerCommands(program: Command, cli: CliContext):
         const m = await linkFeed(vdb, cli.actor(), ref, feed, { unlink: Boolean(o.unlink) });
         if (o.json) return printJson(m);
         process.stdout.write(
-          `${m.name}: ${plural(m.feeds.length, 'feed')}, ${m.subscribed ? 'subscribed' : 'not subscribed'}.\n`,
+          printable`${m.name}: ${plural(m.feeds.length, 'feed')}, ${m.subscribed ? 'subscribed' : 'not subscribed'}.\n`,
         );
       }),
     );
@@ -241,7 +241,7 @@ export function registerManufacturerCommands(program: Command, cli: CliContext):
           const r = await updateModelSupport(vdb, cli.actor(), model, input);
           if (o.json) return printJson(r);
           process.stdout.write(
-            `end of sale ${r.endOfSale ?? '-'}, end of support ${r.endOfSupport ?? '-'}, end of life ${r.endOfLife ?? '-'}\n`,
+            printable`end of sale ${r.endOfSale ?? '-'}, end of support ${r.endOfSupport ?? '-'}, end of life ${r.endOfLife ?? '-'}\n`,
           );
         },
       ),
@@ -288,7 +288,7 @@ export function registerManufacturerCommands(program: Command, cli: CliContext):
           });
           if (o.json) return printJson(d);
           process.stdout.write(
-            `${d.created ? 'Recorded' : 'Already on file:'} ${d.kind} "${d.title}" (${d.id})${d.sha256 ? ` sha256 ${d.sha256}` : ''}\n`,
+            printable`${d.created ? 'Recorded' : 'Already on file:'} ${d.kind} "${d.title}" (${d.id})${d.sha256 ? ` sha256 ${d.sha256}` : ''}\n`,
           );
         },
       ),
@@ -376,7 +376,7 @@ export function registerManufacturerCommands(program: Command, cli: CliContext):
             ...(o.note ? { note: o.note } : {}),
           });
           if (o.json) return printJson(r);
-          process.stdout.write(`Request ${r.id} recorded (${r.kind}, due ${r.dueDate ?? '-'}).\n`);
+          process.stdout.write(printable`Request ${r.id} recorded (${r.kind}, due ${r.dueDate ?? '-'}).\n`);
         },
       ),
     );

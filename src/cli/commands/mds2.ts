@@ -9,7 +9,7 @@ import { invalidInput } from '../../errors.js';
 import { plural } from '../../format-count.js';
 import { importMds2, showMds2 } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 /** Real forms are well under 1 MB; anything this large is not one. */
@@ -46,11 +46,11 @@ export function registerMds2Commands(program: Command, cli: CliContext): void {
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${r.file}: MDS2 ${r.formId ?? '(no DOC-4)'} of ${r.manufacturer ?? '?'} ${r.model ?? '?'}, released ${r.releaseDate ?? '?'}, ${plural(r.answers, 'answer')} (sheet '${r.sheet}').\n`,
+          printable`${r.file}: MDS2 ${r.formId ?? '(no DOC-4)'} of ${r.manufacturer ?? '?'} ${r.model ?? '?'}, released ${r.releaseDate ?? '?'}, ${plural(r.answers, 'answer')} (sheet '${r.sheet}').\n`,
         );
         for (const f of r.forms)
           process.stdout.write(
-            `  ${f.model}: ${f.created ? (f.current ? `now current${f.replaced ? `, replaced ${f.replaced} older` : ''}` : 'kept as history (older than the current form)') : 'already imported, unchanged'}; ${f.services.length} declared services${f.services.length ? ` (${f.services.map((s) => `${s.port}/${s.transport}`).join(', ')})` : ''}\n`,
+            printable`  ${f.model}: ${f.created ? (f.current ? `now current${f.replaced ? `, replaced ${f.replaced} older` : ''}` : 'kept as history (older than the current form)') : 'already imported, unchanged'}; ${f.services.length} declared services${f.services.length ? ` (${f.services.map((s) => `${s.port}/${s.transport}`).join(', ')})` : ''}\n`,
           );
       }),
     );
@@ -65,7 +65,7 @@ export function registerMds2Commands(program: Command, cli: CliContext): void {
         const v = await showMds2(vdb, cli.actor(), model);
         if (o.json) return printJson(v);
         if (!v.current) {
-          process.stdout.write(`${v.model}: no MDS2 form imported.\n`);
+          process.stdout.write(printable`${v.model}: no MDS2 form imported.\n`);
           return;
         }
         const c = v.current.capabilities;
@@ -78,9 +78,8 @@ export function registerMds2Commands(program: Command, cli: CliContext): void {
           `remote service        ${yn(c.remoteService)}`,
           `malware protection    anti-malware ${yn(c.malware.antiMalware)}, allowlisting ${yn(c.malware.allowlisting)}`,
           `SBOM available        ${yn(c.sbomAvailable)}`,
-          '',
         ];
-        process.stdout.write(lines.join('\n'));
+        process.stdout.write(formatLines(lines));
         process.stdout.write(
           formatTable(
             ['ID', 'ANSWER', 'NOTE', 'QUESTION'],
@@ -94,7 +93,7 @@ export function registerMds2Commands(program: Command, cli: CliContext): void {
         );
         if (v.history.length)
           process.stdout.write(
-            `\nHistory: ${v.history.map((h) => `${h.formId ?? h.fileName} ${h.releaseDate ?? '?'}`).join('; ')}\n`,
+            printable`\nHistory: ${v.history.map((h) => `${h.formId ?? h.fileName} ${h.releaseDate ?? '?'}`).join('; ')}\n`,
           );
       }),
     );

@@ -17,7 +17,7 @@ import {
 } from '../../program/notifications/notifications-service.js';
 import { runNotifications } from '../../program/notifications/run-notifications.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -84,7 +84,7 @@ export function registerNotificationCommands(program: Command, cli: CliContext):
         const { vdb } = await cli.get();
         const n = await markNotificationRead(vdb, cli.actor(), id);
         if (o.json) return printJson(n);
-        process.stdout.write(`Read: ${n.title}\n`);
+        process.stdout.write(printable`Read: ${n.title}\n`);
       }),
     );
 
@@ -111,10 +111,10 @@ export function registerNotificationCommands(program: Command, cli: CliContext):
           if (o.json) return printJson(r);
           for (const t of r.triggers)
             process.stdout.write(
-              `${t.name}: ${t.error ? `failed: ${t.error}` : plural(t.candidates, 'item')}\n`,
+              printable`${t.name}: ${t.error ? `failed: ${t.error}` : plural(t.candidates, 'item')}\n`,
             );
           process.stdout.write(
-            `${plural(r.created, 'new notification')}, ${plural(r.digests, 'digest')}; emails: ${r.emailed} sent, ${r.emailFailed} failed (retried next run), ${r.emailSkipped} not sent${mailer ? '' : ' (no SMTP server configured)'}\n`,
+            printable`${plural(r.created, 'new notification')}, ${plural(r.digests, 'digest')}; emails: ${r.emailed} sent, ${r.emailFailed} failed (retried next run), ${r.emailSkipped} not sent${mailer ? '' : ' (no SMTP server configured)'}\n`,
           );
           if (r.triggers.some((t) => t.error)) process.exitCode = 70;
         } finally {

@@ -11,7 +11,7 @@ import {
   listOfficers,
 } from '../../program/officers/officers-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 /** `--now`: a date that is none (`--now yesterday`) is the operator's mistake, not an internal error. */
@@ -57,7 +57,7 @@ export function registerOfficerCommands(program: Command, cli: CliContext): void
           });
           if (o.json) return printJson(d);
           process.stdout.write(
-            `${d.name} is ${d.role === 'deputy' ? 'deputy security officer' : 'security officer'} of ${d.site ?? 'the organization'} from ${d.termStart}${d.termEnd ? ` to ${d.termEnd}` : ''} (${d.id})\n`,
+            printable`${d.name} is ${d.role === 'deputy' ? 'deputy security officer' : 'security officer'} of ${d.site ?? 'the organization'} from ${d.termStart}${d.termEnd ? ` to ${d.termEnd}` : ''} (${d.id})\n`,
           );
         },
       ),
@@ -90,7 +90,7 @@ export function registerOfficerCommands(program: Command, cli: CliContext): void
             ]),
           ),
         );
-        for (const w of r.warnings) process.stdout.write(`warning: ${w.message}\n`);
+        for (const w of r.warnings) process.stdout.write(printable`warning: ${w.message}\n`);
       }),
     );
 
@@ -106,9 +106,12 @@ export function registerOfficerCommands(program: Command, cli: CliContext): void
         if (o.json) return printJson(c);
         const who = (p: { name: string } | null, d: { name: string }[]) =>
           `${p?.name ?? 'none'}${d.length ? `; deputies ${d.map((x) => x.name).join(', ')}` : ''}`;
-        process.stdout.write(`organization: ${who(c.organization.primary, c.organization.deputies)}\n`);
-        for (const s of c.sites) process.stdout.write(`${s.siteName}: ${who(s.primary, s.deputies)}\n`);
-        for (const w of c.warnings) process.stdout.write(`warning: ${w.message}\n`);
+        process.stdout.write(
+          printable`organization: ${who(c.organization.primary, c.organization.deputies)}\n`,
+        );
+        for (const s of c.sites)
+          process.stdout.write(printable`${s.siteName}: ${who(s.primary, s.deputies)}\n`);
+        for (const w of c.warnings) process.stdout.write(printable`warning: ${w.message}\n`);
       }),
     );
 
@@ -123,7 +126,7 @@ export function registerOfficerCommands(program: Command, cli: CliContext): void
         const d = await endOfficerTerm(vdb, cli.actor(), id, o.on ? { on: o.on } : {});
         if (o.json) return printJson(d);
         process.stdout.write(
-          `${d.name}'s term as ${d.role} officer of ${d.site ?? 'the organization'} ends on ${d.termEnd}\n`,
+          printable`${d.name}'s term as ${d.role} officer of ${d.site ?? 'the organization'} ends on ${d.termEnd}\n`,
         );
       }),
     );

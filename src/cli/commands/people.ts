@@ -19,7 +19,7 @@ import {
   updatePerson,
 } from '../../program/organization/people-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 interface PersonFlags {
@@ -77,7 +77,7 @@ function personFlags(cmd: Command, forUpdate: boolean): Command {
 
 function printPerson(p: Person): void {
   process.stdout.write(
-    [
+    formatLines([
       `${p.name}${p.active ? '' : ` (left ${p.leftOn ?? ''})`}`,
       `id            ${p.id}`,
       `employee id   ${p.employeeId ?? '-'}`,
@@ -90,8 +90,7 @@ function printPerson(p: Person): void {
       `network       ${p.networkAccess ? 'yes' : 'no'}`,
       `account       ${p.username ?? '-'}`,
       `active from   ${p.activeFrom ?? '-'}`,
-      '',
-    ].join('\n'),
+    ]),
   );
 }
 
@@ -105,7 +104,7 @@ export function registerPeopleCommands(program: Command, cli: CliContext): void 
       const { vdb } = await cli.get();
       const p = await addPerson(vdb, cli.actor(), { name, ...personInput(o, false) });
       if (o.json) return printJson(p);
-      process.stdout.write(`Added ${p.name} (${p.id})\n`);
+      process.stdout.write(printable`Added ${p.name} (${p.id})\n`);
     }),
   );
 
@@ -195,7 +194,7 @@ export function registerPeopleCommands(program: Command, cli: CliContext): void 
         const { vdb } = await cli.get();
         const p = await deactivatePerson(vdb, cli.actor(), ref, o.leftOn ? { leftOn: o.leftOn } : {});
         if (o.json) return printJson(p);
-        process.stdout.write(`${p.name} left on ${p.leftOn}\n`);
+        process.stdout.write(printable`${p.name} left on ${p.leftOn}\n`);
       }),
     );
 
@@ -221,13 +220,14 @@ export function registerPeopleCommands(program: Command, cli: CliContext): void 
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${r.dryRun ? 'Would import' : 'Imported'} ${plural(r.rows, 'person', 'people')} from ${r.file}: ${r.created} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deactivated} left\n`,
+          printable`${r.dryRun ? 'Would import' : 'Imported'} ${plural(r.rows, 'person', 'people')} from ${r.file}: ${r.created} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.deactivated} left\n`,
         );
-        if (r.sitesCreated.length) process.stdout.write(`Sites created: ${r.sitesCreated.join(', ')}\n`);
+        if (r.sitesCreated.length)
+          process.stdout.write(printable`Sites created: ${r.sitesCreated.join(', ')}\n`);
         if (r.departmentsCreated.length)
-          process.stdout.write(`Departments created: ${r.departmentsCreated.join(', ')}\n`);
+          process.stdout.write(printable`Departments created: ${r.departmentsCreated.join(', ')}\n`);
         if (r.ignoredColumns.length)
-          process.stderr.write(`Columns ignored: ${r.ignoredColumns.join(', ')}\n`);
+          process.stderr.write(printable`Columns ignored: ${r.ignoredColumns.join(', ')}\n`);
       }),
     );
 
@@ -242,7 +242,7 @@ export function registerPeopleCommands(program: Command, cli: CliContext): void 
         const { vdb } = await cli.get();
         const d = await addDepartment(vdb, cli.actor(), { site: o.site, name });
         if (o.json) return printJson(d);
-        process.stdout.write(`Added department ${d.name} to ${d.site} (${d.id})\n`);
+        process.stdout.write(printable`Added department ${d.name} to ${d.site} (${d.id})\n`);
       }),
     );
   departments

@@ -29,7 +29,7 @@ import {
 import { ZONINGS } from '../../policy/propose.js';
 import { loadMds2Services } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson, readTextFile } from '../io.js';
+import { formatTable, printable, printJson, readTextFile } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -42,7 +42,9 @@ export async function captureFlows(paths: readonly string[]): Promise<PolicyFlow
     const file = path === '-' ? 'stdin' : basename(path);
     const r = await analyzeCapture(path, { file });
     for (const issue of r.issues.slice(0, 5))
-      process.stderr.write(`vigil: warning: ${issue.file}: offset ${issue.offset}: ${issue.reason}\n`);
+      process.stderr.write(
+        printable`vigil: warning: ${issue.file}: offset ${issue.offset}: ${issue.reason}\n`,
+      );
     out.push(...(r.flows ?? []).map(fromFlowSummary));
   }
   return out;
@@ -76,8 +78,8 @@ export async function readPolicyFile(path: string): Promise<unknown> {
 
 function printRules(p: StoredPolicy): void {
   process.stdout.write(
-    `Policy ${p.id} v${p.version} (${p.state}${p.approvedBy ? ` by ${p.approvedBy} at ${p.approvedAt}` : ''}): ` +
-      `${plural(p.ruleCount, 'allow rule')}, default deny${p.reviewCount ? `, ${p.reviewCount} to review` : ''}\n`,
+    printable`Policy ${p.id} v${p.version} (${p.state}${p.approvedBy ? ` by ${p.approvedBy} at ${p.approvedAt}` : ''}): ` +
+      printable`${plural(p.ruleCount, 'allow rule')}, default deny${p.reviewCount ? `, ${p.reviewCount} to review` : ''}\n`,
   );
   // Each side and the service in a column of its own, hosts by address, and every reason whole below
   // the table: a reviewer approves what the rules say, and one column of 48 characters cut that off.
@@ -95,7 +97,9 @@ function printRules(p: StoredPolicy): void {
   );
   if (p.policy.rules.length) process.stdout.write('\nWhy each rule:\n');
   for (const r of p.policy.rules)
-    process.stdout.write(`  ${r.id}${r.review ? ' (review)' : ''}: ${r.reason.replace(/\s+/g, ' ')}\n`);
+    process.stdout.write(
+      printable`  ${r.id}${r.review ? ' (review)' : ''}: ${r.reason.replace(/\s+/g, ' ')}\n`,
+    );
 }
 
 /** A rule's side for the table: zone, class and department, then its hosts (the first three, and how many more). */
@@ -110,13 +114,13 @@ function ruleSide(e: PolicyRule['from']): string {
 function printGuidance(guidance: readonly AppliedGuidance[]): void {
   if (!guidance.length) return;
   // One line each, the sentence whole: a table would cut the words a reviewer needs.
-  process.stdout.write(`\nPort guidance (${guidance.length}):\n`);
+  process.stdout.write(printable`\nPort guidance (${guidance.length}):\n`);
   for (const g of guidance) {
     const service = g.transport === 'icmp' ? 'icmp' : `${g.port}/${g.transport}`;
     const source =
       g.source === 'advisory' ? `advisory ${g.advisoryId ?? '?'}` : `MDS2${g.path ? ` ${g.path}` : ''}`;
     process.stdout.write(
-      `  ${g.ruleId} ${service}: ${g.action}${g.review ? ' (review)' : ''}, ${source}: ${g.sentence.replace(/\s+/g, ' ')}\n`,
+      printable`  ${g.ruleId} ${service}: ${g.action}${g.review ? ' (review)' : ''}, ${source}: ${g.sentence.replace(/\s+/g, ' ')}\n`,
     );
   }
 }
@@ -163,13 +167,13 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
             r.llmnr ? `${r.llmnr} LLMNR` : '',
           ].filter(Boolean);
           process.stdout.write(
-            `\nFrom ${plural(r.flows, 'flow')}` +
-              (leftOut.length ? ` (left out: ${leftOut.join('; ')})` : '') +
+            printable`\nFrom ${plural(r.flows, 'flow')}` +
+              (leftOut.length ? printable` (left out: ${leftOut.join('; ')})` : '') +
               (r.approvedId
-                ? `. Against the approved policy: ${r.diff.added.length} added, ` +
-                  `${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n`
+                ? printable`. Against the approved policy: ${r.diff.added.length} added, ` +
+                  printable`${r.diff.removed.length} removed, ${r.diff.changed.length} changed.\n`
                 : `. No policy is approved for this scope yet: every rule is new.\n`) +
-              `Review it, then: vigil policy approve ${r.id}\n`,
+              printable`Review it, then: vigil policy approve ${r.id}\n`,
           );
         },
       ),
@@ -187,7 +191,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
         );
         if (o.json) return printJson(r);
         process.stdout.write(
-          `Saved ${file} as draft ${r.id} v${r.version} (${plural(r.ruleCount, 'rule')}).\n`,
+          printable`Saved ${file} as draft ${r.id} v${r.version} (${plural(r.ruleCount, 'rule')}).\n`,
         );
       }),
     );
@@ -203,8 +207,8 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
         const r = await approvePolicy(vdb, cli.actor(), id, { acceptReview: o.acceptReview === true });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `Policy ${r.id} v${r.version} is approved (${plural(r.ruleCount, 'rule')}` +
-            `${r.reviewCount ? `, ${r.reviewCount} of them flagged for review and accepted` : ''}).\n`,
+          printable`Policy ${r.id} v${r.version} is approved (${plural(r.ruleCount, 'rule')}` +
+            printable`${r.reviewCount ? `, ${r.reviewCount} of them flagged for review and accepted` : ''}).\n`,
         );
       }),
     );
@@ -269,7 +273,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
         );
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${plural(r.flows, 'flow')}: ${r.allowed} allowed, ${r.blocked} would be blocked.\n`,
+          printable`${plural(r.flows, 'flow')}: ${r.allowed} allowed, ${r.blocked} would be blocked.\n`,
         );
         if (r.blocked) {
           process.stdout.write('\n');
@@ -331,7 +335,7 @@ export function registerPolicyCommands(program: Command, cli: CliContext): void 
         );
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${plural(r.flows, 'flow')}, ${r.violations} outside the policy: ${plural(r.created, 'new alert')}, ${r.updated} updated, ${r.suppressed} rate-limited.\n`,
+          printable`${plural(r.flows, 'flow')}, ${r.violations} outside the policy: ${plural(r.created, 'new alert')}, ${r.updated} updated, ${r.suppressed} rate-limited.\n`,
         );
       }),
     );

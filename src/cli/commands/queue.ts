@@ -12,7 +12,7 @@ import { plural } from '../../format-count.js';
 import { addOverride, listRiskOverrides, revokeOverride } from '../../risk/overrides-service.js';
 import { groupQueue, listQueuePage, type QueueItem, queueOptionsFrom } from '../../risk/queue-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 import { subjectNames } from '../subject-names.js';
 
@@ -25,8 +25,10 @@ const nonNegative = (v: string) => {
   return Number(v);
 };
 
+/** The item's evidence, a line each (an empty line when it has none). */
 function explain(i: QueueItem): string {
-  return i.evidence.map((e) => `    ${e.point}=${e.value}: ${e.because}`).join('\n');
+  const lines = i.evidence.map((e) => `    ${e.point}=${e.value}: ${e.because}`);
+  return formatLines(lines.length ? lines : ['']);
 }
 
 export function registerQueueCommands(program: Command, cli: CliContext): void {
@@ -124,12 +126,13 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
           } else
             for (const i of items)
               process.stdout.write(
-                `${i.rank}. ${i.decision.toUpperCase()}${i.acceptance ? ' (ACCEPTED)' : ''} ${i.deviceLabel} ${i.vulnerability ?? i.title}` +
-                  ` due ${i.due ? i.due.slice(0, 10) : '-'}${i.overdue ? ' OVERDUE' : ''} (${i.dueBecause})\n${explain(i)}\n`,
+                printable`${i.rank}. ${i.decision.toUpperCase()}${i.acceptance ? ' (ACCEPTED)' : ''} ${i.deviceLabel} ${i.vulnerability ?? i.title}` +
+                  printable` due ${i.due ? i.due.slice(0, 10) : '-'}${i.overdue ? ' OVERDUE' : ''} (${i.dueBecause})\n` +
+                  explain(i),
               );
           if (page.total > page.offset + items.length)
             process.stderr.write(
-              `${page.offset + items.length} of ${plural(page.total, 'item')} shown (--offset to page)\n`,
+              printable`${page.offset + items.length} of ${plural(page.total, 'item')} shown (--offset to page)\n`,
             );
         },
       ),
@@ -170,7 +173,9 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
             expiresAt: o.expires,
           });
           if (o.json) return printJson(r);
-          process.stdout.write(`Override ${r.id}: ${r.point}=${r.value} (${r.scope}) until ${r.expiresAt}\n`);
+          process.stdout.write(
+            printable`Override ${r.id}: ${r.point}=${r.value} (${r.scope}) until ${r.expiresAt}\n`,
+          );
         },
       ),
     );
@@ -182,7 +187,7 @@ export function registerQueueCommands(program: Command, cli: CliContext): void {
       action(async (id: string, o: { reason: string }) => {
         const { vdb } = await cli.get();
         const r = await revokeOverride(vdb, cli.actor(), id, o.reason);
-        process.stdout.write(`Override ${r.id} (${r.point} = ${r.value}) revoked.\n`);
+        process.stdout.write(printable`Override ${r.id} (${r.point} = ${r.value}) revoked.\n`);
       }),
     );
 

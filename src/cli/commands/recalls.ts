@@ -20,7 +20,7 @@ import {
   runRecallMatch,
 } from '../../recalls/recall-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -47,10 +47,10 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
         else {
           for (const f of r.files) {
             process.stdout.write(
-              `${f.file}: ${f.kind ?? 'unknown'}, ${plural(f.records, 'record')}, ${f.stored} stored, ${f.bad} bad${f.error ? `; stopped: ${f.error}` : ''}\n`,
+              printable`${f.file}: ${f.kind ?? 'unknown'}, ${plural(f.records, 'record')}, ${f.stored} stored, ${f.bad} bad${f.error ? `; stopped: ${f.error}` : ''}\n`,
             );
-            for (const i of f.issues.slice(0, 20)) process.stderr.write(`  ${formatIssue(i)}\n`);
-            if (f.issues.length > 20) process.stderr.write(`  … ${f.bad - 20} more bad records\n`);
+            for (const i of f.issues.slice(0, 20)) process.stderr.write(printable`  ${formatIssue(i)}\n`);
+            if (f.issues.length > 20) process.stderr.write(printable`  … ${f.bad - 20} more bad records\n`);
           }
         }
         if (r.files.some((f) => f.error)) process.exitCode = 65;
@@ -109,7 +109,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
           );
           if (page.total > page.offset + page.items.length)
             process.stderr.write(
-              `${page.offset + 1}–${page.offset + page.items.length} of ${page.total}; next: --offset ${page.offset + page.items.length}\n`,
+              printable`${page.offset + 1}–${page.offset + page.items.length} of ${page.total}; next: --offset ${page.offset + page.items.length}\n`,
             );
         },
       ),
@@ -154,7 +154,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
             ? ['campaigns', ...r.campaigns.map((c) => `  ${c.campaignId} (model ${c.modelId})`)]
             : []),
         ];
-        process.stdout.write(`${lines.join('\n')}\n`);
+        process.stdout.write(formatLines(lines));
       }),
     );
 
@@ -173,7 +173,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
         });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${plural(r.recalls, 'recall')} × ${plural(r.devices, 'device')}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged; ${
+          printable`${plural(r.recalls, 'recall')} × ${plural(r.devices, 'device')}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged; ${
             Object.entries(r.byState)
               .map(([k, v]) => `${v} ${k}`)
               .join(', ') || 'no matches'
@@ -181,7 +181,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
         );
         for (const c of r.campaigns)
           process.stdout.write(
-            `campaign ${c.campaignId} for ${c.recallNumber}: ${plural(c.tasksCreated, 'task')}\n`,
+            printable`campaign ${c.campaignId} for ${c.recallNumber}: ${plural(c.tasksCreated, 'task')}\n`,
           );
       }),
     );
@@ -249,7 +249,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
             ...(o.reason ? { reason: o.reason } : {}),
           });
           if (o.json) return printJson(m);
-          process.stdout.write(`${m.recallNumber} × ${m.deviceLabel}: ${m.state}\n`);
+          process.stdout.write(printable`${m.recallNumber} × ${m.deviceLabel}: ${m.state}\n`);
         }),
       );
   }
@@ -275,7 +275,7 @@ export function registerRecallCommands(program: Command, cli: CliContext): void 
         const shown = rows.filter(([, v]) => v !== null && v !== undefined);
         // The widest label (HIBCC's unitOfMeasure) still gets a space before its value.
         const width = Math.max(13, ...shown.map(([k]) => k.length + 2));
-        process.stdout.write(`${shown.map(([k, v]) => `${k.padEnd(width)}${v}`).join('\n')}\n`);
+        process.stdout.write(formatLines(shown.map(([k, v]) => `${k.padEnd(width)}${v}`)));
       }),
     );
 }

@@ -19,7 +19,7 @@ import {
 import { invalidInput } from '../../errors.js';
 import { queueOptionsFrom } from '../../risk/queue-service.js';
 import type { CliContext } from '../cli-context.js';
-import { printJson } from '../io.js';
+import { printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -87,7 +87,7 @@ export function registerReportCommands(program: Command, cli: CliContext): void 
         if (format === 'csv' && table === 'all') {
           await mkdir(o.out!, { recursive: true });
           for (const t of CSV_TABLES) await writeFile(join(o.out!, `${t}.csv`), reportCsv(r, t));
-          process.stderr.write(`Wrote ${CSV_TABLES.length} CSV tables to ${o.out}\n`);
+          process.stderr.write(printable`Wrote ${CSV_TABLES.length} CSV tables to ${o.out}\n`);
           return;
         }
         const body = await renderReport(r, format, table === 'all' ? 'controls' : table);
@@ -95,7 +95,7 @@ export function registerReportCommands(program: Command, cli: CliContext): void 
           await writeFile(o.out, body);
           const c = r.summary.counts;
           process.stderr.write(
-            `Wrote ${o.out}: ${c.met} met, ${c.partial} partial, ${c['not-met']} not met, ${c['no-evidence']} no evidence\n`,
+            printable`Wrote ${o.out}: ${c.met} met, ${c.partial} partial, ${c['not-met']} not met, ${c['no-evidence']} no evidence\n`,
           );
         } else process.stdout.write(body);
       }),
@@ -112,7 +112,8 @@ export function registerReportCommands(program: Command, cli: CliContext): void 
         const ctx = await cli.get();
         const r = await recordReview(ctx.vdb, cli.actor(), { kind, ...(o.note ? { note: o.note } : {}) });
         if (o.json) printJson(r);
-        else process.stdout.write(`Recorded ${r.kind} review by ${r.reviewedBy} at ${r.reviewedAt}\n`);
+        else
+          process.stdout.write(printable`Recorded ${r.kind} review by ${r.reviewedBy} at ${r.reviewedAt}\n`);
       }),
     );
 }

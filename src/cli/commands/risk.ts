@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
 import { scoreCvss } from '../../risk/cvss/index.js';
 import { decide, formatDecision, parseSelections } from '../../risk/ssvc/index.js';
-import { printJson } from '../io.js';
+import { formatLines, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 export function registerRiskCommands(program: Command): void {
@@ -26,7 +26,7 @@ export function registerRiskCommands(program: Command): void {
         else
           for (const r of results) {
             if (!r.ok) {
-              process.stderr.write(`${r.vector}: ${r.message}\n`);
+              process.stderr.write(printable`${r.vector}: ${r.message}\n`);
               continue;
             }
             const s = r.score;
@@ -36,7 +36,7 @@ export function registerRiskCommands(program: Command): void {
               s.environmentalScore !== undefined ? `environmental ${s.environmentalScore}` : null,
             ].filter(Boolean);
             process.stdout.write(
-              `${s.vector}: CVSS ${s.version} base ${s.baseScore}${s.baseSeverity ? ` ${s.baseSeverity}` : ''}${extra.length ? `, ${extra.join(', ')}` : ''}\n`,
+              printable`${s.vector}: CVSS ${s.version} base ${s.baseScore}${s.baseSeverity ? ` ${s.baseSeverity}` : ''}${extra.length ? `, ${extra.join(', ')}` : ''}\n`,
             );
           }
         const bad = results.filter((r) => !r.ok);
@@ -65,7 +65,7 @@ export function registerRiskCommands(program: Command): void {
         const r = decide(o.tree, parsed.selections);
         if (!r.ok) throw invalidInput(r.message);
         if (o.json) return printJson(r);
-        process.stdout.write(`${formatDecision(r)}\n`);
+        process.stdout.write(formatLines(formatDecision(r).split('\n')));
       }),
     );
 }

@@ -10,7 +10,7 @@ import { invalidInput } from '../../errors.js';
 import { RUBRIC_QUESTIONS } from '../../risk/rubric/questions.js';
 import { answerRubric, listModelRubrics, type RubricView, showRubric } from '../../risk/rubric-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson, readTextFile } from '../io.js';
+import { formatTable, printable, printJson, readTextFile } from '../io.js';
 import { action } from '../run-command.js';
 
 function modelRef(o: { model?: string; modelOf?: string }): { modelId?: string; device?: string } {
@@ -25,15 +25,15 @@ function collect(v: string, prev: string[] = []): string[] {
 function printRubric(r: RubricView | null): void {
   if (!r) return void process.stdout.write('No rubric answers for this model yet.\n');
   process.stdout.write(
-    `${r.modelName ?? r.modelId} — answered by ${r.answeredBy} on ${r.answeredAt.slice(0, 10)}` +
-      `${r.unanswered.length ? ` (${r.unanswered.length} unanswered: ${r.unanswered.join(' ')})` : ''}\n`,
+    printable`${r.modelName ?? r.modelId} — answered by ${r.answeredBy} on ${r.answeredAt.slice(0, 10)}` +
+      printable`${r.unanswered.length ? ` (${r.unanswered.length} unanswered: ${r.unanswered.join(' ')})` : ''}\n`,
   );
   for (const q of RUBRIC_QUESTIONS) {
     const a = r.answers[q.id];
     if (a === undefined) continue;
-    process.stdout.write(`  ${q.id.padEnd(5)} ${a.padEnd(10)} ${q.text}\n`);
+    process.stdout.write(printable`  ${q.id.padEnd(5)} ${a.padEnd(10)} ${q.text}\n`);
   }
-  if (r.notes) process.stdout.write(`Notes: ${r.notes}\n`);
+  if (r.notes) process.stdout.write(printable`Notes: ${r.notes}\n`);
 }
 
 /**
@@ -58,14 +58,15 @@ async function guided(
       if (onlyUnanswered && current[q.id] !== undefined) continue;
       if (q.group !== group) {
         group = q.group;
-        process.stdout.write(`\n== ${group}\n`);
+        process.stdout.write(printable`\n== ${group}\n`);
       }
-      process.stdout.write(`\n${q.id}: ${q.text}\n  (${q.help})\n`);
-      for (const [i, o] of q.options.entries()) process.stdout.write(`  ${i + 1}) ${o.value} — ${o.label}\n`);
+      process.stdout.write(printable`\n${q.id}: ${q.text}\n  (${q.help})\n`);
+      for (const [i, o] of q.options.entries())
+        process.stdout.write(printable`  ${i + 1}) ${o.value} — ${o.label}\n`);
       for (;;) {
         const cur = current[q.id];
         const line = await ask(
-          `Answer [1-${q.options.length}${cur ? `, Enter keeps ${cur}` : ', Enter skips'}, q saves and stops]: `,
+          printable`Answer [1-${q.options.length}${cur ? `, Enter keeps ${cur}` : ', Enter skips'}, q saves and stops]: `,
         );
         if (line === null || line === 'q') return out;
         if (line === '') break;
@@ -75,7 +76,7 @@ async function guided(
           out[q.id] = opt.value;
           break;
         }
-        process.stdout.write(`  not an option: ${line}\n`);
+        process.stdout.write(printable`  not an option: ${line}\n`);
       }
     }
     return out;
@@ -100,7 +101,7 @@ export function registerRubricCommands(program: Command, cli: CliContext): void 
         if (o.json) return printJson(RUBRIC_QUESTIONS);
         for (const q of RUBRIC_QUESTIONS)
           process.stdout.write(
-            `${q.id.padEnd(5)} [${q.group}] ${q.text}\n      ${q.options.map((x) => x.value).join(' | ')}\n`,
+            printable`${q.id.padEnd(5)} [${q.group}] ${q.text}\n      ${q.options.map((x) => x.value).join(' | ')}\n`,
           );
       }),
     );
@@ -186,10 +187,10 @@ export function registerRubricCommands(program: Command, cli: CliContext): void 
         printRubric(r.rubric);
         if (r.vector) {
           process.stdout.write(
-            `\n${r.vector.base}  base ${r.vector.baseScore ?? '-'}\n${r.vector.environmental ?? '(no environmental vector)'}  environmental ${r.vector.environmentalScore ?? '-'}\n`,
+            printable`\n${r.vector.base}  base ${r.vector.baseScore ?? '-'}\n${r.vector.environmental ?? '(no environmental vector)'}  environmental ${r.vector.environmentalScore ?? '-'}\n`,
           );
           for (const j of r.vector.justification)
-            process.stdout.write(`  ${j.metric}:${j.value}  ${j.because}\n`);
+            process.stdout.write(printable`  ${j.metric}:${j.value}  ${j.because}\n`);
         }
       }),
     );

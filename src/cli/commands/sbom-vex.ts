@@ -21,7 +21,7 @@ import { plural } from '../../format-count.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 import { matchLine } from './advisories.js';
 
@@ -80,10 +80,11 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           );
           if (o.json) return printJson(r);
           process.stdout.write(
-            `${r.status === 'unchanged' ? 'Already imported' : 'Imported'}: ${r.format} ${r.specVersion} SBOM for ${r.model.manufacturer} ${r.model.name}${r.softwareVersion ? ` ${r.softwareVersion}` : ' (every version)'}: ${plural(r.components, 'component')}, ${r.withPurl} with a purl.\n`,
+            printable`${r.status === 'unchanged' ? 'Already imported' : 'Imported'}: ${r.format} ${r.specVersion} SBOM for ${r.model.manufacturer} ${r.model.name}${r.softwareVersion ? ` ${r.softwareVersion}` : ' (every version)'}: ${plural(r.components, 'component')}, ${r.withPurl} with a purl.\n`,
           );
-          for (const i of r.issues.slice(0, 20)) process.stdout.write(`  ${i.where}: ${i.message}\n`);
-          if (r.match) process.stdout.write(`${matchLine(r.match)}\n`);
+          for (const i of r.issues.slice(0, 20))
+            process.stdout.write(printable`  ${i.where}: ${i.message}\n`);
+          if (r.match) process.stdout.write(printable`${matchLine(r.match)}\n`);
         },
       ),
     );
@@ -142,11 +143,11 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           const r = await importVex(vdb, cli.actor(), file, scope, await readInput(file));
           if (json) return printJson(r);
           process.stdout.write(
-            `${r.format} VEX: ${plural(r.statements, 'statement')}, ${r.stored} stored, ${r.skipped.length} skipped.\n`,
+            printable`${r.format} VEX: ${plural(r.statements, 'statement')}, ${r.stored} stored, ${r.skipped.length} skipped.\n`,
           );
           for (const i of [...r.skipped, ...r.issues].slice(0, 20))
-            process.stdout.write(`  ${i.where}: ${i.message}\n`);
-          if (r.match) process.stdout.write(`${matchLine(r.match)}\n`);
+            process.stdout.write(printable`  ${i.where}: ${i.message}\n`);
+          if (r.match) process.stdout.write(printable`${matchLine(r.match)}\n`);
           if (r.skipped.length) process.exitCode = 65;
         },
       ),
@@ -182,7 +183,9 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
         );
         const row = await addVexStatement(vdb, cli.actor(), input);
         if (json) return printJson(row);
-        process.stdout.write(`VEX statement ${row.id}: ${row.vuln_key} ${row.status} for ${row.product}.\n`);
+        process.stdout.write(
+          printable`VEX statement ${row.id}: ${row.vuln_key} ${row.status} for ${row.product}.\n`,
+        );
       }),
     );
 

@@ -13,7 +13,7 @@ import {
   type ScimToken,
 } from '../../accounts/scim-tokens.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 function parseDays(v: string): number {
@@ -56,9 +56,9 @@ export function registerScimCommands(program: Command, cli: CliContext): void {
           expiresInDays: o.expiresDays,
         });
         if (o.json) return printJson(result);
-        process.stdout.write(`${result.token}\n`);
+        process.stdout.write(printable`${result.token}\n`);
         process.stderr.write(
-          `SCIM token "${result.info.name}" made, valid until ${result.info.expiresAt}. It is shown only now: paste it into the provider (Entra ID "Secret Token", Okta "API token") with the URL https://VIGIL-HOST/scim/v2, and give the provider a new one before then.\n`,
+          printable`SCIM token "${result.info.name}" made, valid until ${result.info.expiresAt}. It is shown only now: paste it into the provider (Entra ID "Secret Token", Okta "API token") with the URL https://VIGIL-HOST/scim/v2, and give the provider a new one before then.\n`,
         );
       }),
     );
@@ -97,7 +97,7 @@ export function registerScimCommands(program: Command, cli: CliContext): void {
       action(async (id: string) => {
         const { vdb } = await cli.get();
         const t = await revokeScimToken(vdb, cli.actor(), id);
-        process.stdout.write(`SCIM token "${t.name}" revoked.\n`);
+        process.stdout.write(printable`SCIM token "${t.name}" revoked.\n`);
       }),
     );
 }

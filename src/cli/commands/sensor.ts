@@ -41,6 +41,7 @@ import {
 } from '../../scaleout/sensor-command.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
+import { printable } from '../io.js';
 import { action } from '../run-command.js';
 
 const wholeNumber = (min: number, max: number) =>
@@ -167,11 +168,11 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
         const rateLimit = config.alertRateLimitPerHour;
         const siteId = o.site && !nats ? await resolveSensorSite(vdb, o.site) : null;
         const say = (line: string) => {
-          if (!o.quiet && !o.json) process.stderr.write(`${line}\n`);
+          if (!o.quiet && !o.json) process.stderr.write(printable`${line}\n`);
         };
         const warn = (message: string) => {
           log.warn({ sensor: o.interface ?? o.followDir ?? o.zeekDir ?? o.eve ?? 'stdin' }, message);
-          process.stderr.write(`vigil sensor: warning: ${message}\n`);
+          process.stderr.write(printable`vigil sensor: warning: ${message}\n`);
         };
         if (o.zeekDir !== undefined || o.eve !== undefined) {
           await runLogSensor(
@@ -198,7 +199,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
                   say(`sensor ${o.interface}: ${e.tool} restarted (pid ${e.pid}, start ${e.start})`);
                 if (o.json)
                   process.stdout.write(
-                    `${JSON.stringify({ event: 'tool-start', at: new Date().toISOString(), tool: e.tool, pid: e.pid, start: e.start })}\n`,
+                    printable`${JSON.stringify({ event: 'tool-start', at: new Date().toISOString(), tool: e.tool, pid: e.pid, start: e.start })}\n`,
                   );
               } else {
                 const x = e.exit;
@@ -220,7 +221,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
                 );
                 if (o.json)
                   process.stdout.write(
-                    `${JSON.stringify({ event: 'tool-exit', at: x.at, tool: e.tool, exit: x, restartInMs: e.restartInMs })}\n`,
+                    printable`${JSON.stringify({ event: 'tool-exit', at: x.at, tool: e.tool, exit: x, restartInMs: e.restartInMs })}\n`,
                   );
               }
             },
@@ -287,7 +288,7 @@ export function registerSensorCommand(program: Command, cli: CliContext): void {
             flushSeconds: o.flushSeconds,
             signal: stop.signal,
             onStatus: (s) => {
-              if (o.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+              if (o.json) process.stdout.write(printable`${JSON.stringify(s)}\n`);
               else say(statusLine(s));
             },
           });
@@ -374,7 +375,7 @@ async function runLogSensor(
       flushSeconds: o.flushSeconds,
       signal: stop.signal,
       onStatus: (s) => {
-        if (o.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+        if (o.json) process.stdout.write(printable`${JSON.stringify(s)}\n`);
         else say(logSensorStatusLine(s));
       },
     });

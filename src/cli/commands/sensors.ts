@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
 import { checkSilentSensors, listSensors } from '../../scaleout/sensor-health.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
@@ -70,7 +70,7 @@ export function registerSensorsCommand(program: Command, cli: CliContext): void 
           throw invalidInput('--seconds: a whole number of seconds');
         const r = await checkSilentSensors(vdb, seconds ? { seconds } : {});
         if (o.json) return printJson(r);
-        process.stdout.write(`${r.silent} silent sensors, ${r.created} new alerts\n`);
+        process.stdout.write(printable`${r.silent} silent sensors, ${r.created} new alerts\n`);
       }),
     );
 }

@@ -26,6 +26,7 @@ import { scheduleTaskMaintenance } from '../../tasks/scheduler.js';
 import { TaskEventDispatcher } from '../../tasks/task-event-dispatcher.js';
 import { SYSTEM_ACTOR } from '../../tasks/tasks-service.js';
 import type { CliContext } from '../cli-context.js';
+import { printable } from '../io.js';
 import { action } from '../run-command.js';
 
 export function registerServeCommand(program: Command, cli: CliContext): void {
@@ -119,23 +120,25 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         const addr = server.address() as AddressInfo;
         const url = `${secure ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
         log.info({ url, database: vdb.description }, 'vigil listening');
-        process.stderr.write(`Vigil listening on ${url} (database ${vdb.description})\n`);
+        process.stderr.write(printable`Vigil listening on ${url} (database ${vdb.description})\n`);
         if (roles.has('api') && (await needsSetup(vdb))) {
           const token = await issueSetupToken(vdb);
           // Printed on the console only, never logged: it grants the first admin account.
           process.stderr.write(
-            `\nNo accounts yet. Create the first admin with\n  vigil users add NAME --role admin\nor open ${url}/ in a browser (or POST ${url}/api/v1/setup) with this one-time setup token (valid 24 h):\n  ${token}\n\n`,
+            printable`\nNo accounts yet. Create the first admin with\n  vigil users add NAME --role admin\nor open ${url}/ in a browser (or POST ${url}/api/v1/setup) with this one-time setup token (valid 24 h):\n  ${token}\n\n`,
           );
         }
         // A misconfigured identity provider is said at start-up, not first at somebody's sign-in.
         const sso = roles.has('api') ? ssoProviderFor(config) : null;
         if (sso)
           sso.configuration().then(
-            () => process.stderr.write(`Single sign-on: ${config.oidcIssuer} (discovery ok)\n`),
+            () => process.stderr.write(printable`Single sign-on: ${config.oidcIssuer} (discovery ok)\n`),
             (e: unknown) => {
               const detail = e instanceof SsoError ? e.detail : String(e);
               log.error({ detail }, 'single sign-on provider unusable');
-              process.stderr.write(`Single sign-on: ${detail}; sign-in with it fails until this is fixed\n`);
+              process.stderr.write(
+                printable`Single sign-on: ${detail}; sign-in with it fails until this is fixed\n`,
+              );
             },
           );
         // Task verification and risk-acceptance expiry, now and every hour (the match role).
@@ -181,7 +184,7 @@ export function registerServeCommand(program: Command, cli: CliContext): void {
         if (roles.has('match'))
           process.stderr.write(
             backups
-              ? `Backups: every ${config.backupIntervalHours} h to ${backupDirFor(config)}, keeping ${config.backupKeep}, ${config.backupRecipients.length ? `encrypted to ${plural(config.backupRecipients.length, 'age recipient')}` : 'not encrypted (backupRecipients)'}\n`
+              ? printable`Backups: every ${config.backupIntervalHours} h to ${backupDirFor(config)}, keeping ${config.backupKeep}, ${config.backupRecipients.length ? `encrypted to ${plural(config.backupRecipients.length, 'age recipient')}` : 'not encrypted (backupRecipients)'}\n`
               : vdb.dialect === 'sqlite' && !vdb.file
                 ? ''
                 : 'Backups: not scheduled (set backupIntervalHours, or run vigil db backup; docs/backup.md)\n',

@@ -9,7 +9,7 @@ import { plural } from '../../format-count.js';
 import { checkUnnecessaryServices } from '../../policy/unnecessary-services.js';
 import { loadMds2Services } from '../../program/mds2/mds2-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 export function registerServicesCommands(program: Command, cli: CliContext): void {
@@ -27,8 +27,8 @@ export function registerServicesCommands(program: Command, cli: CliContext): voi
         const r = await checkUnnecessaryServices(vdb, cli.actor(), { mds2: await loadMds2Services(vdb) });
         if (o.json) return printJson(r);
         process.stdout.write(
-          `${plural(r.devices, 'device')} checked: ${plural(r.items.length, 'unnecessary service')} ` +
-            `(findings ${r.findings.created} new, ${r.findings.updated + r.findings.reopened} seen again).\n`,
+          printable`${plural(r.devices, 'device')} checked: ${plural(r.items.length, 'unnecessary service')} ` +
+            printable`(findings ${r.findings.created} new, ${r.findings.updated + r.findings.reopened} seen again).\n`,
         );
         if (r.items.length) {
           process.stdout.write('\n');

@@ -5,20 +5,19 @@ import type { Command } from 'commander';
 import type { Actor } from '../../accounts/actor.js';
 import type { AppContext } from '../../context.js';
 import { addSegment, createSite, getSite, listSites, type SiteDetail } from '../../inventory/site-service.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function printSite(s: SiteDetail): void {
   process.stdout.write(
-    [
+    formatLines([
       `id           ${s.id}`,
       `name         ${s.name}`,
       `description  ${s.description ?? '-'}`,
       `devices      ${s.deviceCount}`,
       `created      ${s.createdAt}`,
-      '',
-    ].join('\n'),
+    ]),
   );
   if (s.segments.length) {
     process.stdout.write('\nSegments\n');
@@ -66,7 +65,7 @@ export function registerSiteCommands(
         ...(o.description !== undefined ? { description: o.description } : {}),
       });
       if (o.json) return printJson(site);
-      process.stdout.write(`Added site "${site.name}" (${site.id}).\n`);
+      process.stdout.write(printable`Added site "${site.name}" (${site.id}).\n`);
     });
 
   sites
@@ -102,7 +101,9 @@ export function registerSiteCommands(
           ...(o.zone !== undefined ? { zone: o.zone } : {}),
         });
         if (o.json) return printJson(seg);
-        process.stdout.write(`Added segment "${seg.name}" (${seg.cidrs.join(', ')}) to ${siteRef}.\n`);
+        process.stdout.write(
+          printable`Added segment "${seg.name}" (${seg.cidrs.join(', ')}) to ${siteRef}.\n`,
+        );
       },
     );
 }

@@ -37,7 +37,7 @@ import {
 } from '../../tasks/tasks-service.js';
 import { runTaskMaintenance } from '../../tasks/verification.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, pageOf, printJson, withPaging } from '../io.js';
+import { formatLines, formatTable, pageOf, printable, printJson, withPaging } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -79,7 +79,7 @@ function taskLines(t: Task): string[] {
 }
 
 function campaignLines(c: Campaign): string {
-  return [
+  const head = formatLines([
     `${c.title}`,
     `id        ${c.id}`,
     `action    ${c.action} ${c.manufacturer ?? ''} ${c.model ?? c.modelId}${c.version ? ` ${c.version}` : ' (every version)'}`,
@@ -88,6 +88,9 @@ function campaignLines(c: Campaign): string {
     `due       ${c.due ?? '-'}`,
     `progress  ${c.progress.done}/${c.progress.total} done (${c.progress.percentDone}%)`,
     '',
+  ]);
+  return (
+    head +
     formatTable(
       ['SITE', 'DEPARTMENT', 'DONE', 'TOTAL', 'BY STATE'],
       c.progress.bySite.map((r) => [
@@ -99,8 +102,8 @@ function campaignLines(c: Campaign): string {
           .map(([s, n]) => `${s} ${n}`)
           .join(', '),
       ]),
-    ),
-  ].join('\n');
+    )
+  );
 }
 
 function acceptanceLine(a: RiskAcceptance): unknown[] {
@@ -199,7 +202,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
             ),
           );
           const overdue = list.filter((t) => t.overdue).length;
-          if (overdue) process.stderr.write(`${plural(overdue, 'task')} overdue.\n`);
+          if (overdue) process.stderr.write(printable`${plural(overdue, 'task')} overdue.\n`);
         },
       ),
     );
@@ -214,14 +217,11 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
         const t = await getTask(vdb, cli.actor(), id);
         if (o.json) return printJson(t);
         process.stdout.write(
-          `${[
-            ...taskLines(t),
-            '',
+          formatLines([...taskLines(t), '']) +
             formatTable(
               ['AT', 'ACTOR', 'ACTION', 'FROM', 'TO', 'DETAILS'],
               t.events.map((e) => [e.at, e.actor, e.action, e.from, e.to, JSON.stringify(e.details)]),
             ),
-          ].join('\n')}`,
         );
       }),
     );
@@ -276,7 +276,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
             queueOptionsFrom(config),
           );
           if (o.json) return printJson(t);
-          process.stdout.write(`Task ${t.id} created (${t.state}): ${t.title}\n`);
+          process.stdout.write(printable`Task ${t.id} created (${t.state}): ${t.title}\n`);
         },
       ),
     );
@@ -329,7 +329,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
             throw withMoveFlags(e);
           });
           if (o.json) return printJson(t);
-          process.stdout.write(`Task ${t.id} is ${t.state}.\n`);
+          process.stdout.write(printable`Task ${t.id} is ${t.state}.\n`);
         },
       ),
     );
@@ -379,7 +379,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
             }),
           );
           if (o.json) return printJson(t);
-          process.stdout.write(`${taskLines(t).join('\n')}\n`);
+          process.stdout.write(formatLines(taskLines(t)));
         },
       ),
     );
@@ -438,7 +438,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           );
           if (o.json) return printJson(a);
           process.stdout.write(
-            `Risk acceptance ${a.id} (${a.decision}, ${a.scope}) until ${a.expires}: ${plural(a.tasksAccepted.length, 'task')} now risk-accepted.\n`,
+            printable`Risk acceptance ${a.id} (${a.decision}, ${a.scope}) until ${a.expires}: ${plural(a.tasksAccepted.length, 'task')} now risk-accepted.\n`,
           );
         },
       ),
@@ -483,7 +483,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           new Date(),
           queueOptionsFrom(config),
         );
-        process.stdout.write(`Risk acceptance ${a.id} is ${a.state}.\n`);
+        process.stdout.write(printable`Risk acceptance ${a.id} is ${a.state}.\n`);
       }),
     );
 
@@ -530,7 +530,7 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           );
           if (o.json) return printJson(c);
           process.stdout.write(
-            `Campaign ${c.id}: ${plural(c.tasksCreated, 'task')} created, ${plural(c.tasksAdopted, 'existing task')} joined.\n`,
+            printable`Campaign ${c.id}: ${plural(c.tasksCreated, 'task')} created, ${plural(c.tasksAdopted, 'existing task')} joined.\n`,
           );
         },
       ),
@@ -585,15 +585,15 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
         const r = await runTaskMaintenance(vdb, cli.actor(), new Date(), queueOptionsFrom(config));
         if (o.json) return printJson(r);
         for (const v of r.verification.verified)
-          process.stdout.write(`verified ${v.taskId}: ${v.evidence.summary}\n`);
+          process.stdout.write(printable`verified ${v.taskId}: ${v.evidence.summary}\n`);
         for (const l of r.verification.lapsed)
-          process.stdout.write(`not verified ${l.taskId}: ${l.summary}\n`);
+          process.stdout.write(printable`not verified ${l.taskId}: ${l.summary}\n`);
         for (const e of r.expiry.expired)
           process.stdout.write(
-            `expired acceptance ${e.acceptanceId} (${e.vulnerability}): ${plural(e.reopened.length, 'task')} re-opened\n`,
+            printable`expired acceptance ${e.acceptanceId} (${e.vulnerability}): ${plural(e.reopened.length, 'task')} re-opened\n`,
           );
         process.stdout.write(
-          `${plural(r.verification.checked, 'task')} checked, ${r.verification.verified.length} verified, ${plural(r.expiry.expired.length, 'acceptance')} expired.\n`,
+          printable`${plural(r.verification.checked, 'task')} checked, ${r.verification.verified.length} verified, ${plural(r.expiry.expired.length, 'acceptance')} expired.\n`,
         );
       }),
     );
@@ -646,9 +646,9 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
           else {
             for (const x of r.results)
               if (!x.ok && x.error !== 'skipped')
-                process.stdout.write(`Still failing at ${x.destination}: ${x.error} (${x.id})\n`);
+                process.stdout.write(printable`Still failing at ${x.destination}: ${x.error} (${x.id})\n`);
             process.stdout.write(
-              `${r.delivered} delivered, ${r.failed} still failing, ${r.skipped} skipped (their destination failed).\n`,
+              printable`${r.delivered} delivered, ${r.failed} still failing, ${r.skipped} skipped (their destination failed).\n`,
             );
           }
           if (r.failed || r.skipped) process.exitCode = 69;
@@ -658,7 +658,9 @@ export function registerTaskCommands(program: Command, cli: CliContext): void {
         if (o.json) printJson(r);
         else
           process.stdout.write(
-            r.ok ? `Delivered to ${r.destination}.\n` : `Still failing at ${r.destination}: ${r.error}\n`,
+            r.ok
+              ? printable`Delivered to ${r.destination}.\n`
+              : printable`Still failing at ${r.destination}: ${r.error}\n`,
           );
         if (!r.ok) process.exitCode = 69;
       }),

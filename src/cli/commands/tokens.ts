@@ -10,7 +10,7 @@ import {
 } from '../../accounts/api-tokens.js';
 import { listSites } from '../../store/site-store.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -43,9 +43,9 @@ export function registerTokenCommands(program: Command, cli: CliContext): void {
             expiresInDays: o.expiresDays,
           });
           if (o.json) return printJson(result);
-          process.stdout.write(`${result.token}\n`);
+          process.stdout.write(printable`${result.token}\n`);
           process.stderr.write(
-            `Token "${name}" (${result.info.permissions.join(', ')}) expires ${result.info.expiresAt}. It is shown only now.\n`,
+            printable`Token "${name}" (${result.info.permissions.join(', ')}) expires ${result.info.expiresAt}. It is shown only now.\n`,
           );
         },
       ),
@@ -87,7 +87,7 @@ export function registerTokenCommands(program: Command, cli: CliContext): void {
       action(async (id: string) => {
         const { vdb } = await cli.get();
         const t = await revokeApiToken(vdb, cli.actor(), id);
-        process.stdout.write(`Token "${t.name}" revoked.\n`);
+        process.stdout.write(printable`Token "${t.name}" revoked.\n`);
       }),
     );
 }

@@ -28,7 +28,7 @@ import {
 import { trainingReminders } from '../../program/training/reminders.js';
 import { trainingStatus } from '../../program/training/status.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -172,7 +172,7 @@ function ruleText(c: TrainingCourse): string {
 }
 
 function courseLines(c: TrainingCourse): string {
-  return `${[
+  return formatLines([
     `${c.code}  ${c.name}${c.active ? '' : '  (inactive)'}`,
     `id            ${c.id}`,
     `recurrence    ${c.recurrenceMonths === null ? 'once' : `every ${plural(c.recurrenceMonths, 'month')}`}`,
@@ -180,7 +180,7 @@ function courseLines(c: TrainingCourse): string {
     `target        ${c.target === null ? "organization's" : pct(c.target)}`,
     `required for  ${ruleText(c)}`,
     ...(c.description ? [`description   ${c.description}`] : []),
-  ].join('\n')}\n`;
+  ]);
 }
 
 export function registerTrainingCommands(program: Command, cli: CliContext): void {
@@ -313,7 +313,7 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
           if (o.json) return printJson(r);
           const c = r.completion;
           process.stdout.write(
-            `${r.superseded ? 'Recorded (replaces the failure of that day)' : r.created ? 'Recorded' : 'Already recorded'}: ${c.person} completed ${c.courseCode} on ${c.completedOn}${c.passed ? '' : ' (failed)'}\n`,
+            printable`${r.superseded ? 'Recorded (replaces the failure of that day)' : r.created ? 'Recorded' : 'Already recorded'}: ${c.person} completed ${c.courseCode} on ${c.completedOn}${c.passed ? '' : ' (failed)'}\n`,
           );
         },
       ),
@@ -353,11 +353,11 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
           if (o.json) printJson(r);
           else {
             process.stdout.write(
-              `${r.file}: ${plural(r.rows, 'row')}, ${plural(r.completions, 'completion')}, ${r.added} ${r.dryRun ? 'would be added' : 'added'}, ` +
-                `${r.superseded ? `${r.superseded} replacing a failure of the same day, ` : ''}${r.alreadyRecorded} already recorded, ${r.notCompleted} not completed, ${r.skipped.length} skipped, ${r.errors.length} with errors\n`,
+              printable`${r.file}: ${plural(r.rows, 'row')}, ${plural(r.completions, 'completion')}, ${r.added} ${r.dryRun ? 'would be added' : 'added'}, ` +
+                printable`${r.superseded ? `${r.superseded} replacing a failure of the same day, ` : ''}${r.alreadyRecorded} already recorded, ${r.notCompleted} not completed, ${r.skipped.length} skipped, ${r.errors.length} with errors\n`,
             );
             for (const i of [...r.skipped, ...r.errors].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)))
-              process.stderr.write(`${i.file} line ${i.line}: ${i.reason}\n`);
+              process.stderr.write(printable`${i.file} line ${i.line}: ${i.reason}\n`);
           }
           // Valid rows are kept either way; a file with bad rows still fails the command for scripts.
           if (r.errors.length) process.exitCode = 65;
@@ -478,7 +478,7 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
             pct(f.rate),
             f.belowTarget ? 'BELOW TARGET' : 'ok',
           ]);
-        process.stdout.write(`target ${pct(c.target)}\n`);
+        process.stdout.write(printable`target ${pct(c.target)}\n`);
         process.stdout.write(
           formatTable(
             ['SCOPE', 'REQUIRED', 'CURRENT', 'OVERDUE', 'RATE', 'STATUS'],
@@ -504,7 +504,7 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
             ? { target: (await getTrainingCompliance(vdb, cli.actor())).target }
             : await setComplianceTarget(vdb, cli.actor(), { target: percent(value, 'percent') });
         if (o.json) return printJson(r);
-        process.stdout.write(`training compliance target ${pct(r.target)}\n`);
+        process.stdout.write(printable`training compliance target ${pct(r.target)}\n`);
       }),
     );
 
@@ -522,10 +522,11 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
         else
           for (const m of r.reminders)
             process.stdout.write(
-              `To: ${m.recipient.name} <${m.recipient.email ?? 'no email'}> (${m.kind})\nSubject: ${m.subject}\n\n${m.body}\n\n`,
+              printable`To: ${m.recipient.name} <${m.recipient.email ?? 'no email'}> (${m.kind})\nSubject: ${m.subject}\n\n` +
+                formatLines([...m.body.split('\n'), '']),
             );
         process.stderr.write(
-          `${plural(r.reminders.length, 'reminder')} for ${r.today}; \`vigil notifications run\` (and \`vigil serve\`, hourly) sends them, once a week per person\n`,
+          printable`${plural(r.reminders.length, 'reminder')} for ${r.today}; \`vigil notifications run\` (and \`vigil serve\`, hourly) sends them, once a week per person\n`,
         );
       }),
     );

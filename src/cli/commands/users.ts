@@ -7,7 +7,7 @@ import { ROLE_NAMES } from '../../accounts/permissions.js';
 import { createUser, listUsers, resetPassword, setUserDisabled, setUserRole } from '../../accounts/users.js';
 import { plural } from '../../format-count.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson, readPassword } from '../io.js';
+import { formatTable, printable, printJson, readPassword } from '../io.js';
 import { action } from '../run-command.js';
 
 export function registerUserCommands(program: Command, cli: CliContext): void {
@@ -35,7 +35,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
             displayName: o.displayName,
           });
           if (o.json) printJson(user);
-          else process.stdout.write(`Created ${user.role} account "${user.username}".\n`);
+          else process.stdout.write(printable`Created ${user.role} account "${user.username}".\n`);
         },
       ),
     );
@@ -86,7 +86,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
         action(async (username: string) => {
           const { vdb } = await cli.get();
           const user = await setUserDisabled(vdb, cli.actor(), username, disabled);
-          process.stdout.write(`Account "${user.username}" ${disabled ? 'disabled' : 'enabled'}.\n`);
+          process.stdout.write(printable`Account "${user.username}" ${disabled ? 'disabled' : 'enabled'}.\n`);
         }),
       );
   }
@@ -104,7 +104,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
           revokeTokens: Boolean(o.revokeTokens),
         });
         process.stdout.write(
-          `Password of "${username}" reset.${o.revokeTokens ? ` ${plural(user.tokensRevoked, 'API token')} revoked.` : ''}\n`,
+          printable`Password of "${username}" reset.${o.revokeTokens ? ` ${plural(user.tokensRevoked, 'API token')} revoked.` : ''}\n`,
         );
       }),
     );
@@ -117,7 +117,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
         const { vdb } = await cli.get();
         await resetMfa(vdb, cli.actor(), username);
         process.stdout.write(
-          `Second factor of "${username}" removed; they sign in with their password and enrol again.\n`,
+          printable`Second factor of "${username}" removed; they sign in with their password and enrol again.\n`,
         );
       }),
     );
@@ -129,7 +129,7 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
       action(async (username: string, role: string) => {
         const { vdb } = await cli.get();
         const user = await setUserRole(vdb, cli.actor(), username, role);
-        process.stdout.write(`"${user.username}" is now ${user.role}.\n`);
+        process.stdout.write(printable`"${user.username}" is now ${user.role}.\n`);
       }),
     );
 }

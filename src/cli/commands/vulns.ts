@@ -5,6 +5,7 @@
 
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
+import { escapeControlInJson } from '../../escape-control.js';
 import { plural } from '../../format-count.js';
 import { deviceLabels, labelIn } from '../../inventory/device-label.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
@@ -19,7 +20,7 @@ import {
   type VulnerabilityView,
 } from '../../matching/vulns-service.js';
 import type { CliContext } from '../cli-context.js';
-import { formatTable, printJson } from '../io.js';
+import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 import { matchLine } from './advisories.js';
 
@@ -30,7 +31,7 @@ function kevText(k: VulnerabilityMatch['kev']): string {
 }
 
 function printView(v: VulnerabilityView, indent = ''): void {
-  const w = (s: string) => process.stdout.write(`${indent}${s}\n`);
+  const w = (s: string) => process.stdout.write(printable`${indent}${s}\n`);
   w(`${v.vulnerability}${v.title ? `: ${v.title}` : ''}`);
   if (v.cvss)
     w(`  CVSS ${v.cvss.version ?? ''} ${v.cvss.score} ${v.cvss.severity ?? ''} ${v.cvss.vector ?? ''}`);
@@ -76,7 +77,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
         const { vdb } = await cli.get();
         const r = await matchEveryDevice(vdb, cli.actor());
         if (o.json) return printJson(r);
-        process.stdout.write(`${matchLine(r)}\n`);
+        process.stdout.write(printable`${matchLine(r)}\n`);
       }),
     );
 
@@ -135,7 +136,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
           if (o.json) process.stdout.write('[');
           let n = 0;
           for await (const m of streamVulnMatches(vdb, actor, query)) {
-            if (o.json) process.stdout.write(`${n++ ? ',' : ''}\n${JSON.stringify(m)}`);
+            if (o.json) process.stdout.write(`${n++ ? ',' : ''}\n${escapeControlInJson(JSON.stringify(m))}`);
             else list.push(m);
           }
           if (o.json) return void process.stdout.write(`${n ? '\n' : ''}]\n`);
@@ -183,9 +184,10 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
         if (r.kind === 'advisory') {
           const a = r.view;
           process.stdout.write(
-            `${a.advisoryId} version ${a.version} (${a.status}), ${a.publisher}\n${a.title}\nReleased ${a.initialRelease.slice(0, 10)}, current ${a.currentRelease.slice(0, 10)}; from ${a.origin}, fetched ${a.fetchedAt.slice(0, 16)}\n`,
+            printable`${a.advisoryId} version ${a.version} (${a.status}), ${a.publisher}\n${a.title}\nReleased ${a.initialRelease.slice(0, 10)}, current ${a.currentRelease.slice(0, 10)}; from ${a.origin}, fetched ${a.fetchedAt.slice(0, 16)}\n`,
           );
-          for (const ref of a.references.slice(0, 5)) process.stdout.write(`  ${ref.summary}: ${ref.url}\n`);
+          for (const ref of a.references.slice(0, 5))
+            process.stdout.write(printable`  ${ref.summary}: ${ref.url}\n`);
           for (const v of a.vulnerabilities) printView(v, '');
         } else printView(r.view);
       }),
@@ -202,7 +204,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
         const device = await resolveDevice(vdb, actor, ref);
         const m = await explainMatch(vdb, actor, device.id, vuln);
         if (o.json) return printJson(m);
-        const w = (s: string) => process.stdout.write(`${s}\n`);
+        const w = (s: string) => process.stdout.write(printable`${s}\n`);
         w(
           `${m.vulnerability} on ${m.deviceLabel}: ${m.status} (confidence ${m.confidence}${m.candidate ? ', candidate awaiting review' : ''})`,
         );
@@ -251,7 +253,7 @@ export function registerVulnCommands(program: Command, cli: CliContext): void {
           // Say how far the decision reaches: it is kept for later matches of every such device.
           const scope = o.allVersions ? `every version of ${label}'s model` : `${label}'s model and version`;
           process.stdout.write(
-            `${vuln.toUpperCase()} ${r.decision} for ${scope}; ${plural(r.devicesAffected, 'match', 'matches')} updated.\n`,
+            printable`${vuln.toUpperCase()} ${r.decision} for ${scope}; ${plural(r.devicesAffected, 'match', 'matches')} updated.\n`,
           );
         }),
       );
