@@ -31,6 +31,7 @@ import { streamVulnMatches, type VulnerabilityMatch } from '../matching/vulns-se
 import type { VigilDatabase } from '../store/database.js';
 import { type FileImportReport, importAdvisoryPaths, importBytes, pointerToPath } from './advisory-import.js';
 import { listFeeds } from './feeds-service.js';
+import { matchPendingSince } from './pending-match.js';
 
 const FIX = join(import.meta.dirname, '../../test/fixtures');
 const CSAF = join(FIX, 'advisories/csaf');
@@ -510,6 +511,14 @@ describe.each(DIALECTS)('advisory import on %s', (dialect) => {
       ];
       const stopped = await freshDatabase(dialect);
       const clean = await freshDatabase(dialect);
+      // A device the first advisory (Philips Tasy EMR) affects: the re-run must match it too.
+      const tasy = {
+        assetTag: 'TASY-1',
+        manufacturer: 'Philips',
+        model: 'Tasy EMR HTML5',
+        softwareVersion: '3.05',
+      };
+      for (const vdb of [stopped, clean]) await addDevice(vdb, cliActor, tasy);
       try {
         // The run dies (Ctrl-C, crash) just before its third file.
         await expect(
@@ -521,10 +530,19 @@ describe.each(DIALECTS)('advisory import on %s', (dialect) => {
         ).rejects.toThrow('interrupted');
         expect(await count(stopped, 'advisories')).toBe(2);
         expect(await count(stopped, 'kev_entries')).toBe(0);
+        expect(await count(stopped, 'vulnerability_matches')).toBe(0);
+        expect(await matchPendingSince(stopped)).toBeDefined();
         const rerun = await importAdvisoryPaths(stopped, cliActor, files);
         expect(rerun.files.map((f) => f.status)).toEqual(['unchanged', 'unchanged', 'partial']);
         await importAdvisoryPaths(clean, cliActor, files);
         expect(await counts(stopped)).toEqual(await counts(clean));
+        // The advisories the killed run stored unmatched are matched by the re-run, though unchanged.
+        const matched = async (vdb: VigilDatabase) =>
+          (await matches(vdb)).map((m) => `${m.vulnerability} ${m.status}`).sort();
+        expect((await matched(clean)).length).toBeGreaterThan(0);
+        expect(await matched(stopped)).toEqual(await matched(clean));
+        expect(await matchPendingSince(stopped)).toBeUndefined();
+        expect(await matchPendingSince(clean)).toBeUndefined();
       } finally {
         await stopped.close();
         await clean.close();

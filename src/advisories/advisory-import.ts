@@ -23,7 +23,7 @@ import { isKevCsv, readKev, readKevCsv } from '../formats/kev/kev.js';
 import { readNvd } from '../formats/nvd/nvd.js';
 import { readOsv } from '../formats/osv/osv.js';
 import { notUtf8Issue, type ReadResult } from '../formats/read-result.js';
-import { type MatchRunReport, runMatch } from '../matching/matcher.js';
+import type { MatchRunReport } from '../matching/matcher.js';
 import type { VigilDatabase } from '../store/database.js';
 import { transaction } from '../store/transaction.js';
 import {
@@ -35,6 +35,7 @@ import {
   writeKev,
   writeVulnerabilityRecords,
 } from './knowledge-writer.js';
+import { type AdvisoryWrites, beginAdvisoryWrites, matchAdvisoryWrites } from './pending-match.js';
 import type { InputIssue, KevCatalog, VulnerabilityRecord } from './records.js';
 
 export const ADVISORY_FORMATS = ['csaf', 'nvd', 'cve5', 'osv', 'kev', 'epss'] as const;
@@ -387,18 +388,17 @@ async function manualSource(vdb: VigilDatabase, kind: string): Promise<string> {
   });
 }
 
-/** Above this many changed vulnerabilities a full re-match is cheaper than a scoped one. */
-const FULL_MATCH_THRESHOLD = 20_000;
-
-/** Re-matches what an import changed: scoped to those vulnerabilities, or everything when it is most. */
+/**
+ * Re-matches what one import changed (the API's single-file import): scoped to those vulnerabilities,
+ * or every device if an earlier import left writes unmatched (pending-match.ts).
+ */
 export async function matchChanged(
   vdb: VigilDatabase,
   actor: Actor,
+  writes: AdvisoryWrites,
   vulnKeys: Iterable<string>,
 ): Promise<MatchRunReport | null> {
-  const keys = [...new Set(vulnKeys)];
-  if (keys.length === 0) return null;
-  return runMatch(vdb, actor, keys.length > FULL_MATCH_THRESHOLD ? {} : { vulnKeys: keys });
+  return matchAdvisoryWrites(vdb, actor, writes, vulnKeys);
 }
 
 export async function importAdvisoryPaths(
@@ -410,6 +410,8 @@ export async function importAdvisoryPaths(
   const files = await collectFiles(paths);
   const reports: FileImportReport[] = [];
   const changed = new Set<string>();
+  // Before the first advisory is written: a run killed after it leaves the marker for the next.
+  const writes = await beginAdvisoryWrites(vdb);
   for (const [i, file] of files.entries()) {
     opts.onProgress?.(i, files.length, file);
     try {
@@ -436,6 +438,6 @@ export async function importAdvisoryPaths(
       },
     }),
   );
-  const match = opts.match === false ? null : await matchChanged(vdb, actor, changed);
+  const match = opts.match === false ? null : await matchAdvisoryWrites(vdb, actor, writes, changed);
   return { files: reports, match };
 }

@@ -30,9 +30,9 @@ import {
   type FileImportReport,
   importBytes,
   importCsafBytes,
-  matchChanged,
 } from './advisory-import.js';
 import { DEFAULT_INTERVAL_HOURS, ensureFeedSource, markSourceSynced } from './knowledge-writer.js';
+import { beginAdvisoryWrites, matchAdvisoryWrites } from './pending-match.js';
 import { type BundleKey, importBundle } from './sync/bundle.js';
 import { FeedHostPolicy, type ResolveAll } from './sync/feed-host-policy.js';
 import { createHttpFetcher, type Fetcher } from './sync/fetcher.js';
@@ -324,6 +324,7 @@ export async function syncFeeds(
   const fetcher = opts.fetcher ?? createHttpFetcher({ policy: new FeedHostPolicy(opts.allowHosts) });
   const changed = new Set<string>();
   const reports: FeedSyncReport[] = [];
+  const writes = await beginAdvisoryWrites(vdb);
   for (const f of feeds) reports.push(await syncOne(vdb, f, fetcher, changed));
   const failed = reports.filter((r) => r.error !== null).length;
   await transaction(vdb, (h) =>
@@ -345,7 +346,7 @@ export async function syncFeeds(
       },
     }),
   );
-  const match = opts.match === false ? null : await matchChanged(vdb, actor, changed);
+  const match = opts.match === false ? null : await matchAdvisoryWrites(vdb, actor, writes, changed);
   return { feeds: reports, match };
 }
 
@@ -378,6 +379,7 @@ export async function importCsafBundle(
   const result = await importBundle({ path, keys, requireSignature: opts.requireSignature ?? false });
   const changed = new Set<string>();
   const files: FileImportReport[] = [];
+  const writes = await beginAdvisoryWrites(vdb);
   // Recorded like any manual CSAF import (docs: every advisory keeps its feed source, and the source's
   // freshness shows in listFeeds).
   const sourceId = await transaction(vdb, async (h) => {
@@ -398,7 +400,7 @@ export async function importCsafBundle(
       summary: { bundle: path, documents: files.length, rejected: result.rejected.length },
     }),
   );
-  const match = opts.match === false ? null : await matchChanged(vdb, actor, changed);
+  const match = opts.match === false ? null : await matchAdvisoryWrites(vdb, actor, writes, changed);
   // Named like the imported documents (`bundle.tar.gz#white/2024/x.json`), so a person with several
   // bundles can tell which one held the rejected document.
   const rejected = result.rejected.map((r) => ({ ...r, url: `${path}#${r.url}` }));

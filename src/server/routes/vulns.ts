@@ -18,6 +18,7 @@ import {
   removeSubscription,
   syncFeeds,
 } from '../../advisories/feeds-service.js';
+import { beginAdvisoryWrites } from '../../advisories/pending-match.js';
 import {
   addVexStatement,
   exportVex,
@@ -382,6 +383,7 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
         );
       const { vdb } = c.get('ctx');
       const actor = actorOf(c);
+      const writes = await beginAdvisoryWrites(vdb);
       const r = await importBytes(vdb, bytes, q.fileName, format, null);
       await transaction(vdb, (h) =>
         appendAudit(h, {
@@ -397,7 +399,7 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
           r.report.issues.slice(0, 100).map((i) => ({ file: i.file, field: i.where, reason: i.message })),
         );
       }
-      return c.json({ file: r.report, match: await matchChanged(vdb, actor, r.vulnKeys) }, 200);
+      return c.json({ file: r.report, match: await matchChanged(vdb, actor, writes, r.vulnKeys) }, 200);
     },
   )
   .openapi(
