@@ -8,22 +8,9 @@ import { pipeToNewFile } from './new-file.js';
 
 /** Milliseconds each file open waits before it runs: a thread pool busy with password hashing. */
 let openDelay = 0;
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
-  return {
-    ...real,
-    createWriteStream: (path: string, options: Record<string, unknown>) =>
-      real.createWriteStream(path, {
-        ...options,
-        fs: {
-          open: (...args: Parameters<typeof real.open>) => setTimeout(() => real.open(...args), openDelay),
-          write: real.write,
-          writev: real.writev,
-          close: real.close,
-        },
-      }),
-  };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('../test/delayed-open-fs.js')).withDelayedOpen(await importOriginal(), () => openDelay),
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-new-file-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

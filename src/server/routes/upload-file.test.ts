@@ -13,22 +13,9 @@ import { receiveUpload } from './upload-file.js';
 
 /** Milliseconds each file open waits before it runs: a thread pool busy with password hashing. */
 let openDelay = 0;
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
-  return {
-    ...real,
-    createWriteStream: (path: string, options: Record<string, unknown>) =>
-      real.createWriteStream(path, {
-        ...options,
-        fs: {
-          open: (...args: Parameters<typeof real.open>) => setTimeout(() => real.open(...args), openDelay),
-          write: real.write,
-          writev: real.writev,
-          close: real.close,
-        },
-      }),
-  };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('../../../test/delayed-open-fs.js')).withDelayedOpen(await importOriginal(), () => openDelay),
+);
 
 const systemTmp = process.env['TMPDIR'];
 let dir = '';
