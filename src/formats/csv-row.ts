@@ -12,6 +12,49 @@ export const notUtf8Text = (n: NotUtf8): string =>
   `is not valid UTF-8 text (${describeNotUtf8(n)} of the line; save the export as UTF-8)`;
 
 /**
+ * C0 controls other than tab and the line breaks: no export puts them in a cell (a NUL from a broken
+ * export or a binary file), and the store would keep a NUL as U+FFFD (PostgreSQL's text cannot hold it).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding those characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
+/** A cell's first control character, with its byte offset in the cell's UTF-8 text, or null. */
+export function controlCharacter(cell: string): { codePoint: number; index: number; offset: number } | null {
+  const m = CONTROL.exec(cell);
+  if (!m) return null;
+  return {
+    codePoint: cell.charCodeAt(m.index),
+    index: m.index,
+    offset: Buffer.byteLength(cell.slice(0, m.index)),
+  };
+}
+
+/**
+ * The first cell of `cells` (those the importer stores, by position in the record) that holds a control
+ * character, its line (a quoted cell can span lines from `line` on) and the reason; null when none does.
+ */
+export function controlInRecord(
+  fields: readonly string[],
+  read: readonly number[],
+  line: number,
+): { at: number; line: number; reason: string } | null {
+  for (const at of [...read].sort((a, b) => a - b)) {
+    const cell = fields[at] ?? '';
+    const c = controlCharacter(cell);
+    if (!c) continue;
+    let breaks = 0;
+    for (const f of [...fields.slice(0, at), cell.slice(0, c.index)]) breaks += f.split('\n').length - 1;
+    const code = c.codePoint.toString(16).toUpperCase().padStart(4, '0');
+    return {
+      at,
+      line: line + breaks,
+      reason: `holds a control character (U+${code}) at byte offset ${c.offset} of the value; a CSV export holds none`,
+    };
+  }
+  return null;
+}
+
+/**
  * Where a record (lines `from`–`to`) is refused for bytes that are not UTF-8: the first such byte of its
  * lines, when one of `cells` (those the importer stores) holds U+FFFD, the lenient decoding of such a
  * byte; null when none does. A U+FFFD in a file whose bytes are all UTF-8 is a character it really holds

@@ -9,6 +9,29 @@ import { cleanText } from './identity.js';
 const fixture = (name: string) => new URL(`../../test/fixtures/cmms/${name}`, import.meta.url);
 
 describe('parseCmmsCsv on fixtures', () => {
+  it('refuses a row whose Site holds a NUL rather than store it as U+FFFD at a new site', async () => {
+    const r = await parseCmmsCsv(readFileSync(fixture('nul-in-site.csv')), { file: 'nul-in-site.csv' });
+    expect(r.issues).toEqual([
+      {
+        file: 'nul-in-site.csv',
+        line: 11,
+        field: 'Site',
+        reason: 'holds a control character (U+0000) at byte offset 18 of the value; a CSV export holds none',
+      },
+    ]);
+    expect(r.rejectedLines).toEqual([11]);
+  });
+
+  it('quotes a header of millions of characters in at most ~100 of them', async () => {
+    const header = `Name,${'x'.repeat(2_000_000)}`;
+    const r = await parseCmmsCsv(`${header}\nA,B\n`, { file: 'long.csv' });
+    expect(r.fatal).toBe(true);
+    const reason = r.issues[0]!.reason;
+    expect(reason.length).toBeLessThan(300);
+    expect(reason).toContain(`(the header has: Name, ${'x'.repeat(93)}…)`);
+    for (const w of r.warnings) expect(JSON.stringify(w).length).toBeLessThan(1000);
+  });
+
   it('reads an Excel export (BOM, CRLF, quoted commas, a multi-line note) with the right line numbers', async () => {
     const r = await parseCmmsCsv(createReadStream(fixture('hospital-export.csv')), {
       file: 'hospital-export.csv',

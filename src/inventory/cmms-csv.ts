@@ -12,8 +12,9 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { InputIssue } from '../errors.js';
 import { unguardFormula } from '../formats/csv-cell.js';
-import { fieldCountProblem, notUtf8Record, notUtf8Text } from '../formats/csv-row.js';
+import { controlInRecord, fieldCountProblem, notUtf8Record, notUtf8Text } from '../formats/csv-row.js';
 import { NotUtf8Lines } from '../formats/not-utf8-lines.js';
+import { shortValue } from '../formats/short-value.js';
 import type { DeviceAttributes } from './device.js';
 import { DeviceAttributesSchema, zodIssues } from './device-input.js';
 import {
@@ -311,7 +312,10 @@ async function* csvRecords(
           reason: `a quoted field starting on or after this line is never closed, so lines ${lastEnd + 1}–${at} could not be read`,
         });
       } else {
-        onError({ line: at, reason: `malformed CSV: ${err.message.replace(/ at line \d+/, '')}` });
+        onError({
+          line: at,
+          reason: `malformed CSV: ${shortValue(err.message.replace(/ at line \d+/, ''), 200)}`,
+        });
       }
       lastEnd = at;
       return undefined;
@@ -350,7 +354,7 @@ function columnsOf(
         file,
         line: 1,
         field: source,
-        reason: `the mapping names a column "${source}" that the file does not have`,
+        reason: `the mapping names a column "${shortValue(source)}" that the file does not have`,
       });
   }
   const columns = header.map((raw) => {
@@ -363,15 +367,20 @@ function columnsOf(
         warnings.push({
           file,
           line: 1,
-          field: h,
-          reason: `column "${h}" is not used (map it with --map '${h}=COLUMN' or ignore it with '${h}=-')`,
+          field: shortValue(h),
+          reason: `column "${shortValue(h)}" is not used (map it with --map '${shortValue(h)}=COLUMN' or ignore it with '${shortValue(h)}=-')`,
         });
       }
       return { header: h, column: null };
     }
     const previous = used.get(column);
     if (previous !== undefined)
-      issues.push({ file, line: 1, field: h, reason: `both "${previous}" and "${h}" map to ${column}` });
+      issues.push({
+        file,
+        line: 1,
+        field: shortValue(h),
+        reason: `both "${shortValue(previous)}" and "${shortValue(h)}" map to ${column}`,
+      });
     used.set(column, h);
     return { header: h, column };
   });
@@ -379,7 +388,7 @@ function columnsOf(
     issues.push({
       file,
       line: 1,
-      reason: `no column gives an asset_tag, serial_number, udi or mac (the header has: ${header.join(', ')}); map one with --map`,
+      reason: `no column gives an asset_tag, serial_number, udi or mac (the header has: ${shortValue(header.join(', '))}); map one with --map`,
     });
   }
   if (header.length === 1 && /[;\t|]/.test(header[0] ?? '')) {
@@ -415,10 +424,18 @@ function rowOf(
   if (bad) {
     const field = read
       .filter((i) => fields[i]?.includes('\uFFFD'))
-      .map((i) => columns[i]!.header)
+      .map((i) => shortValue(columns[i]!.header))
       .join(', ');
     return { issues: [{ file, line: bad.line, field, reason: notUtf8Text(bad.notUtf8) }] };
   }
+  // A NUL would otherwise reach the store as U+FFFD ("St. Vigil Medical \uFFFDCenter", a new site).
+  const control = controlInRecord(fields, read, rec.line);
+  if (control)
+    return {
+      issues: [
+        { file, line: control.line, field: shortValue(columns[control.at]!.header), reason: control.reason },
+      ],
+    };
   const raw: Record<string, unknown> = {};
   const headerOf = new Map<string, string>();
   for (const [i, col] of columns.entries()) {

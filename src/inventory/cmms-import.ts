@@ -12,6 +12,7 @@ import { type Actor, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type InputIssue, invalidInput } from '../errors.js';
 import { plural, pluralWord } from '../format-count.js';
+import { shortValue } from '../formats/short-value.js';
 import { rematchDevices } from '../matching/rematch.js';
 import { factValuesOf, getDevices, lockInventory, type StoredDevice } from '../store/device-store.js';
 import { newId, nowIso } from '../store/ids.js';
@@ -164,7 +165,9 @@ export async function importCmmsCsv(
         if (id && allowed.has(id)) return true;
         rowIssue(
           a.row.line,
-          site ? `site "${site}" is not one of your sites` : 'has no site; your access is limited to sites',
+          site
+            ? `site "${shortValue(site)}" is not one of your sites`
+            : 'has no site; your access is limited to sites',
           'site',
         );
         return false;

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvDate, parsePeopleCsv } from './people-csv.js';
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../../test/fixtures/program/${name}`, import.meta.url), 'utf8');
+const fixtureUrl = (name: string) => new URL(`../../../test/fixtures/program/${name}`, import.meta.url);
+const fixture = (name: string) => readFileSync(fixtureUrl(name), 'utf8');
 
 describe('parsePeopleCsv on an HR export', () => {
   it('reads every person with the line it starts on', () => {
@@ -98,6 +98,29 @@ describe('parsePeopleCsv on an HR export', () => {
     expect(csvDate('2023-02-29')).toBeUndefined();
     expect(csvDate('13/1/2024')).toBeUndefined();
     expect(csvDate('2024-01-02T08:00:00Z')).toBe('2024-01-02');
+  });
+});
+
+describe('parsePeopleCsv on damaged exports', () => {
+  it('refuses a row whose job title holds a NUL rather than store it as U+FFFD', () => {
+    const r = parsePeopleCsv(readFileSync(fixtureUrl('nul-in-job-title.csv')), 'nul-in-job-title.csv');
+    expect(r.issues).toEqual([
+      {
+        file: 'nul-in-job-title.csv',
+        line: 3,
+        field: 'jobRole',
+        reason: 'holds a control character (U+0000) at byte offset 7 of the value; a CSV export holds none',
+      },
+    ]);
+    expect(r.rejectedKeys).toEqual(['E1002', 'tomas.reyes@hospital.example']);
+  });
+
+  it('quotes a rejected value of millions of characters in at most ~100 of them', () => {
+    const email = `${'a'.repeat(3_000_000)}@`;
+    const r = parsePeopleCsv(`Employee ID,Name,Email\nE1,Ann Lee,${email}\n`, 'p.csv');
+    expect(r.issues).toEqual([
+      { file: 'p.csv', line: 2, field: 'email', reason: `"${'a'.repeat(99)}…" is not an email address` },
+    ]);
   });
 });
 

@@ -6,8 +6,9 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
-import { fieldCountProblem, notUtf8Record, notUtf8Text } from '../../formats/csv-row.js';
+import { controlInRecord, fieldCountProblem, notUtf8Record, notUtf8Text } from '../../formats/csv-row.js';
 import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
+import { shortValue } from '../../formats/short-value.js';
 
 export interface PersonCsvRecord {
   line: number;
@@ -158,7 +159,13 @@ export function parsePeopleCsv(input: string | Uint8Array, file: string): People
     const err = e as Error & { lines?: number };
     return {
       records: [],
-      issues: [{ file, ...(err.lines ? { line: err.lines } : {}), reason: `malformed CSV: ${err.message}` }],
+      issues: [
+        {
+          file,
+          ...(err.lines ? { line: err.lines } : {}),
+          reason: `malformed CSV: ${shortValue(err.message, 200)}`,
+        },
+      ],
       ignoredColumns: [],
       rejectedKeys: [],
     };
@@ -231,13 +238,25 @@ export function parsePeopleCsv(input: string | Uint8Array, file: string): People
       rejectedKeys.push(...[get('employeeId'), get('email')].filter((k): k is string => Boolean(k)));
       continue;
     }
+    // A NUL would otherwise reach the store as U+FFFD in a name or job role.
+    const control = controlInRecord(
+      fields,
+      read.map(([, i]) => i),
+      line,
+    );
+    if (control) {
+      const field = read.find(([, i]) => i === control.at)![0];
+      issues.push({ file, line: control.line, field, reason: control.reason });
+      rejectedKeys.push(...[get('employeeId'), get('email')].filter((k): k is string => Boolean(k)));
+      continue;
+    }
     const before = issues.length;
     const name = get('name') ?? ([get('firstName'), get('lastName')].filter(Boolean).join(' ') || null);
     if (!name) bad('name', 'no name');
     else if (name.length > 200) bad('name', 'longer than 200 characters');
     const email = get('email');
     if (email && (!EMAIL.test(email) || email.length > 254))
-      bad('email', `"${email}" is not an email address`);
+      bad('email', `"${shortValue(email)}" is not an email address`);
     const employeeId = get('employeeId');
     if (employeeId && employeeId.length > 64) bad('employeeId', 'longer than 64 characters');
     if (!email && !employeeId) bad('email', 'neither an email nor an employee id to match the person on');
@@ -246,13 +265,13 @@ export function parsePeopleCsv(input: string | Uint8Array, file: string): People
       const raw = (get('networkAccess') ?? '').toLowerCase();
       if (YES.has(raw)) networkAccess = true;
       else if (NO.has(raw)) networkAccess = false;
-      else bad('networkAccess', `"${raw}" is not yes or no`);
+      else bad('networkAccess', `"${shortValue(raw)}" is not yes or no`);
     }
     const date = (c: 'activeFrom' | 'leftOn') => {
       const raw = get(c);
       if (!raw) return null;
       const d = csvDate(raw);
-      if (!d) bad(c, `"${raw}" is not a date (YYYY-MM-DD or M/D/YYYY)`);
+      if (!d) bad(c, `"${shortValue(raw)}" is not a date (YYYY-MM-DD or M/D/YYYY)`);
       return d ?? null;
     };
     const activeFrom = date('activeFrom');

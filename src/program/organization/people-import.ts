@@ -11,6 +11,7 @@ import { assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { type InputIssue, invalidInput } from '../../errors.js';
 import { plural } from '../../format-count.js';
+import { shortValue } from '../../formats/short-value.js';
 import { newId, nowIso } from '../../store/ids.js';
 import {
   departmentName,
@@ -82,7 +83,7 @@ export async function importPeople(
           file,
           line: r.line,
           field: k.startsWith('id:') ? 'employeeId' : 'email',
-          reason: `the same ${k.split(':')[0]} as line ${first}: ${k.slice(k.indexOf(':') + 1)}`,
+          reason: `the same ${k.split(':')[0]} as line ${first}: ${shortValue(k.slice(k.indexOf(':') + 1))}`,
         });
       else seen.set(k, r.line);
     }
@@ -117,7 +118,7 @@ export async function importPeople(
             file,
             line: r.line,
             field: 'site',
-            reason: `site "${r.site ?? ''}" is not one this account may change`,
+            reason: `site "${shortValue(r.site ?? '')}" is not one this account may change`,
           });
     } else {
       const ensured = await ensureSites(tx, siteNames, now);
@@ -173,7 +174,7 @@ export async function importPeople(
         issues.push({
           file,
           line: r.line,
-          reason: `employee id ${r.employeeId} is ${a.name} but email ${r.email} is ${b.name}`,
+          reason: `employee id ${shortValue(r.employeeId ?? '')} is ${shortValue(a.name)} but email ${shortValue(r.email ?? '')} is ${shortValue(b.name)}`,
         });
         continue;
       }
@@ -240,7 +241,7 @@ export async function importPeople(
           file,
           line: r.line,
           field: 'manager',
-          reason: `manager "${r.manager}" is neither in the file nor stored`,
+          reason: `manager "${shortValue(r.manager ?? '')}" is neither in the file nor stored`,
         });
       else if (m === self)
         issues.push({ file, line: r.line, field: 'manager', reason: 'a person cannot be their own manager' });

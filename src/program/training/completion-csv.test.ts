@@ -244,6 +244,41 @@ describe('parseCompletionCsv on damaged copies of the fixtures', () => {
   });
 });
 
+describe('parseCompletionCsv on a NUL and on long values', () => {
+  it('refuses a line whose course title holds a NUL, and keeps the others', () => {
+    const r = parseCompletionCsv(fixtureBytes('nul-in-course-title.csv'), {
+      file: 't.csv',
+      dateFormat: 'mdy',
+    });
+    expect(r.issues).toEqual([
+      {
+        file: 't.csv',
+        line: 3,
+        reason:
+          "'Course Title' holds a control character (U+0000) at byte offset 14 of the value; a CSV export holds none",
+      },
+    ]);
+    expect(r.rows.map((x) => x.line)).toEqual([2, 5, 6, 7, 8]);
+  });
+
+  it('quotes a rejected value of millions of characters in at most ~100 of them', () => {
+    const status = 'z'.repeat(3_000_000);
+    const r = parseCompletionCsv(
+      `Employee ID,Course Code,Completion Date,Status\nE1,C1,2026-01-02,${status}\n`,
+      {
+        file: 't.csv',
+      },
+    );
+    expect(r.issues).toEqual([
+      {
+        file: 't.csv',
+        line: 2,
+        reason: `status '${'z'.repeat(99)}…' is not a completion status this importer knows`,
+      },
+    ]);
+  });
+});
+
 describe('parseCompletionDate', () => {
   it('reads each declared format and rejects impossible days', () => {
     expect(parseCompletionDate('2024-02-29', 'iso')).toEqual({ date: '2024-02-29' });

@@ -7,8 +7,9 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
-import { fieldCountProblem, notUtf8Record, notUtf8Text } from '../../formats/csv-row.js';
+import { controlInRecord, fieldCountProblem, notUtf8Record, notUtf8Text } from '../../formats/csv-row.js';
 import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
+import { shortValue } from '../../formats/short-value.js';
 import { isCalendarDate } from './due.js';
 
 export const COMPLETION_FIELDS = [
@@ -163,7 +164,7 @@ export function parseCompletionMapping(entries: readonly string[]): {
     if (!header || !(COMPLETION_FIELDS as readonly string[]).includes(field)) {
       issues.push({
         field: 'mapping',
-        reason: `"${entry}" is not Header=field with field one of ${COMPLETION_FIELDS.join(', ')}`,
+        reason: `"${shortValue(entry)}" is not Header=field with field one of ${COMPLETION_FIELDS.join(', ')}`,
       });
       continue;
     }
@@ -189,7 +190,7 @@ export function parseCompletionDate(
   format: DateFormat,
 ): { date: string } | { reason: string } {
   const v = value.trim();
-  if (v.length > 64) return { reason: `completion date '${v.slice(0, 64)}…' is not a date` };
+  if (v.length > 64) return { reason: `completion date '${shortValue(v, 64)}' is not a date` };
   const m = (format === 'iso' ? ISO_RE : SLASH_RE).exec(v);
   if (!m) {
     const hint =
@@ -198,7 +199,9 @@ export function parseCompletionDate(
         : format !== 'iso' && ISO_RE.test(v)
           ? '; this looks like YYYY-MM-DD: give --date-format iso'
           : '';
-    return { reason: `completion date '${v}' is not in the ${format} format (${DATE_HINT[format]})${hint}` };
+    return {
+      reason: `completion date '${shortValue(v)}' is not in the ${format} format (${DATE_HINT[format]})${hint}`,
+    };
   }
   const [y, mo, d] =
     format === 'iso'
@@ -207,7 +210,7 @@ export function parseCompletionDate(
         ? [Number(m[3]), Number(m[1]), Number(m[2])]
         : [Number(m[3]), Number(m[2]), Number(m[1])];
   if (!isCalendarDate(y, mo, d) || y < 1900 || y > 2999)
-    return { reason: `completion date '${v}' is not a date` };
+    return { reason: `completion date '${shortValue(v)}' is not a date` };
   return {
     date: `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`,
   };
@@ -218,7 +221,7 @@ function parseScore(value: string): { score: number | null } | { reason: string 
   if (!v) return { score: null };
   const n = Number(v);
   if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || n > 100)
-    return { reason: `score '${value.trim()}' is not a number from 0 to 100` };
+    return { reason: `score '${shortValue(value.trim())}' is not a number from 0 to 100` };
   return { score: n };
 }
 
@@ -253,7 +256,7 @@ function records(text: string, file: string, issues: InputIssue[]): RawRecord[] 
           reason:
             err.code === 'CSV_QUOTE_NOT_CLOSED'
               ? 'a quoted field starting on or after this line is never closed'
-              : `malformed CSV: ${err.message.replace(/ at line \d+/, '')}`,
+              : `malformed CSV: ${shortValue(err.message.replace(/ at line \d+/, ''), 200)}`,
         });
         lastEnd = at;
         return undefined;
@@ -269,7 +272,7 @@ function records(text: string, file: string, issues: InputIssue[]): RawRecord[] 
     issues.push({
       file,
       line: typeof err.lines === 'number' ? err.lines : lastEnd + 1,
-      reason: `malformed CSV: ${String(err.message).replace(/ at line \d+/, '')}`,
+      reason: `malformed CSV: ${shortValue(String(err.message).replace(/ at line \d+/, ''), 200)}`,
     });
   }
   return out;
@@ -326,7 +329,7 @@ export function parseCompletionCsv(
         file,
         line: header.line,
         field: h,
-        reason: `the mapping names a column "${h}" the file does not have`,
+        reason: `the mapping names a column "${shortValue(h)}" the file does not have`,
       });
     else use(f, at);
   }
@@ -349,7 +352,7 @@ export function parseCompletionCsv(
       issues.push({
         file,
         line: header.line,
-        reason: `no ${m} in the header (${header.fields.join(', ')}); name it with --mapping "Header=field"`,
+        reason: `no ${m} in the header (${shortValue(header.fields.join(', '))}); name it with --mapping "Header=field"`,
       });
     result.fatal = true;
     return result;
@@ -385,7 +388,17 @@ export function parseCompletionCsv(
       issues.push({
         file,
         line: bad.line,
-        reason: `${mangled.map((at) => `'${header.fields[at]}'`).join(', ')} ${notUtf8Text(bad.notUtf8)}`,
+        reason: `${mangled.map((at) => `'${shortValue(header.fields[at] ?? '')}'`).join(', ')} ${notUtf8Text(bad.notUtf8)}`,
+      });
+      continue;
+    }
+    // A NUL would otherwise reach the store as U+FFFD in a course name.
+    const control = controlInRecord(r.fields, read, r.line);
+    if (control) {
+      issues.push({
+        file,
+        line: control.line,
+        reason: `'${shortValue(header.fields[control.at] ?? '')}' ${control.reason}`,
       });
       continue;
     }
@@ -396,7 +409,9 @@ export function parseCompletionCsv(
       continue;
     }
     if (status && !PASSED.has(status) && !FAILED.has(status))
-      problems.push(`status '${cell(r, 'status')}' is not a completion status this importer knows`);
+      problems.push(
+        `status '${shortValue(cell(r, 'status'))}' is not a completion status this importer knows`,
+      );
     const employeeId = cell(r, 'employeeId') || null;
     const email = cell(r, 'email') || null;
     if (!employeeId && !email) problems.push('no employee id or email');

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { type Actor, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { type InputIssue, invalidInput, notFound } from '../../errors.js';
+import { shortValue } from '../../formats/short-value.js';
 import { parseInput } from '../../inventory/device-input.js';
 import { newId, nowIso } from '../../store/ids.js';
 import { emailKey, findPersonRow, type PersonRow } from '../../store/organization-store.js';
@@ -345,13 +346,16 @@ export async function importCompletions(
         skipped.push({
           file: o.file,
           line: r.line,
-          reason: `no person with ${[r.employeeId && `employee id '${r.employeeId}'`, r.email && `email '${r.email}'`].filter(Boolean).join(' or ')}`,
+          reason: `no person with ${[r.employeeId && `employee id '${shortValue(r.employeeId)}'`, r.email && `email '${shortValue(r.email)}'`].filter(Boolean).join(' or ')}`,
         });
         continue;
       }
       const course = findCourse(r.courseCode) ?? findCourse(r.courseName);
       if (!course || course === 'ambiguous') {
-        const named = [r.courseCode && `'${r.courseCode}'`, r.courseName && `'${r.courseName}'`]
+        const named = [
+          r.courseCode && `'${shortValue(r.courseCode)}'`,
+          r.courseName && `'${shortValue(r.courseName)}'`,
+        ]
           .filter(Boolean)
           .join(' / ');
         skipped.push({
