@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldCountProblem, notUtf8Record } from './csv-row.js';
+import { controlCharacter, fieldCountProblem, notUtf8Record } from './csv-row.js';
 import { decodeLeniently } from './not-utf8-lines.js';
 
 describe('notUtf8Record', () => {
@@ -41,5 +41,18 @@ describe('fieldCountProblem', () => {
   it('a short row is a problem, trailing empty extras are not', () => {
     expect(fieldCountProblem(['a'], 3)).toMatch(/has 1 field/);
     expect(fieldCountProblem(['a', 'b', 'c', ''], 3)).toBeNull();
+  });
+});
+
+describe('controlCharacter', () => {
+  it('finds a NUL or another C0 control, with its byte offset in the cell', () => {
+    expect(controlCharacter('St. Vigil \u0000Center')).toEqual({ codePoint: 0, index: 10, offset: 10 });
+    expect(controlCharacter('Zürich\u001b[2J')).toEqual({ codePoint: 0x1b, index: 6, offset: 7 });
+    expect(controlCharacter('form\u000cfeed')?.codePoint).toBe(0x0c);
+  });
+
+  it('keeps tab, line breaks and the vertical tab FileMaker writes for a line break in a cell', () => {
+    expect(controlCharacter('a\tb\r\nc\nd')).toBeNull();
+    expect(controlCharacter('Replaced battery\u000bCalibrated 2026-11-02')).toBeNull();
   });
 });

@@ -12,11 +12,13 @@ export const notUtf8Text = (n: NotUtf8): string =>
   `is not valid UTF-8 text (${describeNotUtf8(n)} of the line; save the export as UTF-8)`;
 
 /**
- * C0 controls other than tab and the line breaks: no export puts them in a cell (a NUL from a broken
- * export or a binary file), and the store would keep a NUL as U+FFFD (PostgreSQL's text cannot hold it).
+ * C0 controls other than tab, the line breaks and vertical tab: no export puts them in a cell (a NUL
+ * from a broken export or a binary file), and the store would keep a NUL as U+FFFD (PostgreSQL's text
+ * cannot hold it). A vertical tab is how FileMaker exports a line break inside a cell, so a CMMS kept in
+ * FileMaker writes one in every multi-line note: it is kept (printed escaped, as any control character).
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding those characters is the point
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+const CONTROL = /[\u0000-\u0008\u000c\u000e-\u001f]/;
 
 /** A cell's first control character, with its byte offset in the cell's UTF-8 text, or null. */
 export function controlCharacter(cell: string): { codePoint: number; index: number; offset: number } | null {
