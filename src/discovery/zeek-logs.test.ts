@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDatabase } from '../../test/dialects.js';
+import { cliActor } from '../../test/factories.js';
+import { importSource } from '../cli/commands/import.js';
+import { listDevices } from '../inventory/inventory-service.js';
 import { readLogLines } from '../monitor/follow-log.js';
+import type { VigilDatabase } from '../store/database.js';
 import type { FindingObservation, HostObservation, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
 import {
@@ -619,6 +624,28 @@ describe('bad lines and directories', () => {
         },
       ],
     });
+  });
+});
+
+describe.each(DIALECTS)('a log line with a bad address, imported on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  afterEach(async () => vdb?.close());
+
+  it.each([
+    ['software.log', 21, 'software record: host: not an IP address: 10.47.8.21(', '10.47.27.80'],
+    ['ftp.json', 1, 'ftp record: id.resp_h: not an IP address: 10.47.27.80(', '10.47.27.80'],
+  ])('%s: the line is an issue, every other line is imported', async (file, line, reason, kept) => {
+    // Was: the bad address became a host with no usable key and the whole file was refused ("An observation
+    // needs at least a MAC, IP …", nothing imported).
+    vdb = await freshDatabase(dialect);
+    const r = await importSource(vdb, cliActor, `${dir('wrccdc2018-bad-address')}/${file}`, {
+      progress: false,
+    });
+    expect(r.issues).toEqual([{ file, line, reason }]);
+    expect(r.devices.staged).toBeGreaterThan(0);
+    const ips = (await listDevices(vdb, cliActor, {}, { pageSize: 100 })).items.flatMap((d) => d.ips);
+    expect(ips).toContain(kept);
+    expect(ips.some((ip) => ip.includes('('))).toBe(false);
   });
 });
 
