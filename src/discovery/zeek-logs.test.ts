@@ -649,6 +649,32 @@ describe.each(DIALECTS)('a log line with a bad address, imported on %s', (dialec
   });
 });
 
+describe.each(DIALECTS)('a log line with an address no device is keyed by, imported on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  let tmp: string | undefined;
+  afterEach(async () => {
+    await vdb?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('IPv6 spellings of loopback are a valid addr but no host; the rest of the file is imported', async () => {
+    // Valid Zeek addrs the capture test takes for hosts but the inventory refuses (IPv4-mapped loopback,
+    // loopback written out): such a host had no key and the whole file was refused.
+    const lines = readFileSync(`${dir('wrccdc2018')}/ssh.json`, 'utf8').split('\n');
+    lines[0] = lines[0]!.replace('"id.resp_h":"10.47.8.50"', '"id.resp_h":"::ffff:127.0.0.1"');
+    lines[1] = lines[1]!.replace('"id.resp_h":"10.47.27.186"', '"id.resp_h":"0:0:0:0:0:0:0:1"');
+    tmp = mkdtempSync(join(tmpdir(), 'vigil-zeek-'));
+    writeFileSync(join(tmp, 'ssh.json'), lines.join('\n'));
+    vdb = await freshDatabase(dialect);
+    const r = await importSource(vdb, cliActor, join(tmp, 'ssh.json'), { progress: false });
+    expect(r.issues).toEqual([]);
+    expect(r.devices.staged).toBeGreaterThan(0);
+    const ips = (await listDevices(vdb, cliActor, {}, { pageSize: 100 })).items.flatMap((d) => d.ips);
+    expect(ips).toContain('10.0.0.227');
+    expect(ips).not.toContain('127.0.0.1');
+  });
+});
+
 describe('sensorLogKind', () => {
   it('tells Zeek TSV, Zeek JSON, EVE and gzip archives apart by content', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'vigil-sniff-'));
