@@ -53,8 +53,9 @@ import type {
   ZeekSsl,
   ZeekX509,
 } from '../formats/zeek/zeek-records.js';
+import { normaliseIp } from '../inventory/identity.js';
 import { type NotUtf8Line, readLogLines } from '../monitor/follow-log.js';
-import { isHostAddress } from './capture-analyzer.js';
+import { isHostAddress as isWireHostAddress } from './capture-analyzer.js';
 import { connectionText } from './connection-text.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
@@ -142,6 +143,12 @@ const FTP_SESSION_CAP = 50_000;
 
 const isIp = (s: string) =>
   /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/i.test(s));
+/**
+ * An address a host can be keyed by. The capture analyzer's test only looks at the first octet and lets
+ * through what the inventory refuses (`1.2.3.999` in a DNS answer, `::ffff:127.0.0.1`, `0:0:0:0:0:0:0:1`):
+ * a host keyed only by such an address had no key, and its import failed whole.
+ */
+const isHostAddress = (ip: string) => isWireHostAddress(ip) && normaliseIp(ip) !== null;
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const unicastMac = (mac: string) =>
   /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac) && (Number.parseInt(mac.slice(0, 2), 16) & 1) === 0;

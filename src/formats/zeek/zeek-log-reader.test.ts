@@ -74,6 +74,34 @@ describe('Zeek TSV logs', () => {
     expect(r.issues[0]!.reason).toBe('5 columns where #fields names 21');
   });
 
+  it('a cell of an addr field that is no IP address is an issue naming file, line and field; the rest reads', () => {
+    // wrccdc2018/software.log with line 21's host `10.47.8.218` cut to `10.47.8.21(` (PROVENANCE.md).
+    const tsv = readZeekLog(fixture('wrccdc2018-bad-address/software.log'), 'software.log');
+    expect(tsv.issues).toEqual([
+      { file: 'software.log', line: 21, reason: 'software record: host: not an IP address: 10.47.8.21(' },
+    ]);
+    expect(tsv.lines).toHaveLength(39);
+    // Not only text that starts like an address: any cell that is none, the others of the file kept.
+    const text = fixture('wrccdc2018/software.log').split('\n');
+    text[8] = text[8]!.replace('\t10.164.94.120\t', '\tnot-an-ip\t');
+    const r = readZeekLog(text.join('\n'), 'software.log');
+    expect(r.issues).toEqual([
+      { file: 'software.log', line: 9, reason: 'software record: host: not an IP address: not-an-ip' },
+    ]);
+    expect(r.lines).toHaveLength(39);
+  });
+
+  it('a MAC in dhcp.log that is none is an issue with its line, not a host keyed by it', () => {
+    const text = fixture('rita-proxy/dhcp.log').split('\n');
+    const row = text.findIndex((l) => l.includes('f4:8e:38:8b:b6:03'));
+    text[row] = text[row]!.replace('f4:8e:38:8b:b6:03', 'f4:8e:38:8b:b6');
+    const r = readZeekLog(text.join('\n'), 'dhcp.log');
+    expect(r.issues).toEqual([
+      { file: 'dhcp.log', line: row + 1, reason: 'dhcp record: mac: not a MAC address: f4:8e:38:8b:b6' },
+    ]);
+    expect(r.lines).toHaveLength(4);
+  });
+
   it('skips logs Vigil does not read, counting their lines', () => {
     const reader = new ZeekLogReader('weird.log');
     const header = [
@@ -136,6 +164,20 @@ describe('Zeek JSON logs', () => {
     expect(json.issues).toEqual([]);
     expect(tsv.lines).toHaveLength(n);
     expect(json.lines.map((l) => l.record)).toEqual(tsv.lines.map((l) => l.record));
+  });
+
+  it('an addr field that is no IP address is an issue with its line and field; IPv6 without brackets reads', () => {
+    // wrccdc2018/ftp.json with line 1's id.resp_h `10.47.27.80` made `10.47.27.80(` (PROVENANCE.md).
+    const r = readZeekLog(fixture('wrccdc2018-bad-address/ftp.json'), 'ftp.json');
+    expect(r.issues).toEqual([
+      { file: 'ftp.json', line: 1, reason: 'ftp record: id.resp_h: not an IP address: 10.47.27.80(' },
+    ]);
+    expect(r.lines).toHaveLength(29);
+    // x509.json's san.ip holds IPv6 link-local addresses as Zeek writes them.
+    const certs = readZeekLog(fixture('wrccdc2018/x509.json'), 'x509.json').lines.map((l) => l.record);
+    expect(certs).toContainEqual(
+      expect.objectContaining({ sanIp: expect.arrayContaining(['fe80::9d42:4c7d:e0dd:79e1']) }),
+    );
   });
 
   it('never hands out ftp.log user names or passwords, nor snmp.log communities', () => {

@@ -14,6 +14,7 @@
  * @see https://docs.zeek.org/en/master/scripts/base/protocols/ssh/main.zeek.html (SSH::Info)
  * @see https://docs.zeek.org/en/master/scripts/base/protocols/snmp/main.zeek.html (SNMP::Info)
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { FTP_ANONYMOUS_USERS } from '../../dissect/ftp.js';
 import { DEFAULT_COMMUNITIES } from '../../dissect/snmp.js';
@@ -38,10 +39,22 @@ const texts = z.array(z.union([z.string(), z.number(), z.boolean()]).transform(S
 /** Zeek writes a `set[string]` column; some JSON shippers flatten it to one comma-joined string. */
 const textList = z.union([texts, z.string().transform((s) => (s ? s.split(',') : []))]);
 
+/**
+ * A Zeek `addr` (IPv6 without brackets). Checked here so a damaged cell is one line's issue: left as text
+ * it became a host no address key fits, and that failed the whole import.
+ */
+const addr = z.string().refine((s) => isIP(s) !== 0, {
+  error: (i) => `not an IP address: ${String(i.input).slice(0, 40)}`,
+});
+/** dhcp.log's `mac` (a string Zeek formats as six colon-separated bytes): the client's identity key. */
+const mac = z.string().refine((s) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(s), {
+  error: (i) => `not a MAC address: ${String(i.input).slice(0, 40)}`,
+});
+
 const endpoints = {
-  'id.orig_h': text,
+  'id.orig_h': addr,
   'id.orig_p': port,
-  'id.resp_h': text,
+  'id.resp_h': addr,
   'id.resp_p': port,
 };
 
@@ -128,21 +141,21 @@ const dhcpSchema = z
   .object({
     ts: zeekTime,
     // Zeek ≥ 2.6 (one record per exchange)
-    client_addr: text.optional(),
-    server_addr: text.optional(),
-    mac: text.optional(),
+    client_addr: addr.optional(),
+    server_addr: addr.optional(),
+    mac: mac.optional(),
     host_name: text.optional(),
     client_fqdn: text.optional(),
     domain: text.optional(),
-    requested_addr: text.optional(),
-    assigned_addr: text.optional(),
+    requested_addr: addr.optional(),
+    assigned_addr: addr.optional(),
     msg_types: texts.optional(),
     client_software: text.optional(),
     server_software: text.optional(),
     // Zeek < 2.6 (one record per ACK)
-    'id.orig_h': text.optional(),
-    'id.resp_h': text.optional(),
-    assigned_ip: text.optional(),
+    'id.orig_h': addr.optional(),
+    'id.resp_h': addr.optional(),
+    assigned_ip: addr.optional(),
   })
   .transform((r) => ({
     log: 'dhcp' as const,
@@ -248,7 +261,7 @@ const x509Schema = z
     'certificate.exponent': text.optional(),
     'certificate.curve': text.optional(),
     'san.dns': texts.optional(),
-    'san.ip': texts.optional(),
+    'san.ip': z.array(addr).optional(),
     'basic_constraints.ca': z.boolean().optional(),
     host_cert: z.boolean().optional(),
     client_cert: z.boolean().optional(),
@@ -281,7 +294,7 @@ const x509Schema = z
 const softwareSchema = z
   .object({
     ts: zeekTime,
-    host: text,
+    host: addr,
     host_p: port.optional(),
     software_type: text,
     name: text,
@@ -314,14 +327,14 @@ const noticeSchema = z
   .object({
     ts: zeekTime,
     uid: text.optional(),
-    'id.orig_h': text.optional(),
+    'id.orig_h': addr.optional(),
     'id.orig_p': port.optional(),
-    'id.resp_h': text.optional(),
+    'id.resp_h': addr.optional(),
     'id.resp_p': port.optional(),
     proto: text.optional(),
     note: text,
-    src: text.optional(),
-    dst: text.optional(),
+    src: addr.optional(),
+    dst: addr.optional(),
     p: port.optional(),
   })
   .transform((r) => ({
