@@ -35,7 +35,7 @@ import {
   writeKev,
   writeVulnerabilityRecords,
 } from './knowledge-writer.js';
-import { type AdvisoryWrites, beginAdvisoryWrites, matchAdvisoryWrites } from './pending-match.js';
+import { beginAdvisoryWrites, matchAdvisoryWrites } from './pending-match.js';
 import type { InputIssue, KevCatalog, VulnerabilityRecord } from './records.js';
 
 export const ADVISORY_FORMATS = ['csaf', 'nvd', 'cve5', 'osv', 'kev', 'epss'] as const;
@@ -386,19 +386,6 @@ async function manualSource(vdb: VigilDatabase, kind: string): Promise<string> {
     await markSourceSynced(h, s.id);
     return s.id;
   });
-}
-
-/**
- * Re-matches what one import changed (the API's single-file import): scoped to those vulnerabilities,
- * or every device if an earlier import left writes unmatched (pending-match.ts).
- */
-export async function matchChanged(
-  vdb: VigilDatabase,
-  actor: Actor,
-  writes: AdvisoryWrites,
-  vulnKeys: Iterable<string>,
-): Promise<MatchRunReport | null> {
-  return matchAdvisoryWrites(vdb, actor, writes, vulnKeys);
 }
 
 export async function importAdvisoryPaths(

@@ -61,6 +61,7 @@ export async function matchAdvisoryWrites(
   let report: MatchRunReport | null = null;
   if (earlier || keys.length > FULL_MATCH_THRESHOLD) report = await runMatch(vdb, actor, {});
   else if (keys.length) report = await runMatch(vdb, actor, { vulnKeys: keys });
-  await matchCovered(vdb, earlier ? writes.start : writes.since);
+  // The marker is never later than this run's start: a run from then covers it, whoever set it.
+  await matchCovered(vdb, writes.start);
   return report;
 }

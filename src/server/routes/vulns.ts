@@ -5,12 +5,7 @@
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { assertAllSites } from '../../accounts/actor.js';
-import {
-  ADVISORY_FORMATS,
-  type AdvisoryFormat,
-  importBytes,
-  matchChanged,
-} from '../../advisories/advisory-import.js';
+import { ADVISORY_FORMATS, type AdvisoryFormat, importBytes } from '../../advisories/advisory-import.js';
 import {
   addSubscription,
   FEED_KINDS,
@@ -18,7 +13,7 @@ import {
   removeSubscription,
   syncFeeds,
 } from '../../advisories/feeds-service.js';
-import { beginAdvisoryWrites } from '../../advisories/pending-match.js';
+import { beginAdvisoryWrites, matchAdvisoryWrites } from '../../advisories/pending-match.js';
 import {
   addVexStatement,
   exportVex,
@@ -399,7 +394,10 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
           r.report.issues.slice(0, 100).map((i) => ({ file: i.file, field: i.where, reason: i.message })),
         );
       }
-      return c.json({ file: r.report, match: await matchChanged(vdb, actor, writes, r.vulnKeys) }, 200);
+      return c.json(
+        { file: r.report, match: await matchAdvisoryWrites(vdb, actor, writes, r.vulnKeys) },
+        200,
+      );
     },
   )
   .openapi(
