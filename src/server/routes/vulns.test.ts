@@ -10,6 +10,7 @@ import { type ApiHarness, apiHarness, cliActor } from '../../../test/api-harness
 import { DIALECTS } from '../../../test/dialects.js';
 import { VULN_MATCH_FIELDS, VULN_MATCH_STATUSES } from '../../../test/factories.js';
 import { createApiToken } from '../../accounts/api-tokens.js';
+import { matchPendingSince } from '../../advisories/pending-match.js';
 import { listAudit } from '../../audit/audit-log.js';
 
 const fixture = (path: string) =>
@@ -138,6 +139,9 @@ describe.each(DIALECTS)('vulnerabilities API on %s', (dialect) => {
     expect(rejected.issues).toContainEqual(
       expect.objectContaining({ field: '$.vulnerabilities[0].product_status.known_affected[0]' }),
     );
+    // A refused upload wrote nothing: it leaves no advisory writes waiting for a match behind it (the
+    // marker used to stay, and the next import matched every device).
+    expect(await matchPendingSince(h.ctx.vdb)).toBeUndefined();
     expect((await officer.request('POST', '/api/v1/advisories/import', '', BINARY)).status).toBe(400);
     const advisories = await body<{ items: { advisoryId: string }[] }>(
       await h.as('auditor').get('/api/v1/advisories'),

@@ -13,7 +13,7 @@ import {
   removeSubscription,
   syncFeeds,
 } from '../../advisories/feeds-service.js';
-import { beginAdvisoryWrites, matchAdvisoryWrites } from '../../advisories/pending-match.js';
+import { beginAdvisoryWrites, matchAdvisoryWrites, matchCovered } from '../../advisories/pending-match.js';
 import {
   addVexStatement,
   exportVex,
@@ -389,6 +389,9 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
         }),
       );
       if (r.report.status === 'rejected') {
+        // Nothing was written: the marker goes if this request set it (one left by an interrupted
+        // import stays, for the next run to honour).
+        if (writes.since === writes.start) await matchCovered(vdb, writes.start);
         throw invalidInput(
           `${q.fileName}: rejected`,
           r.report.issues.slice(0, 100).map((i) => ({ file: i.file, field: i.where, reason: i.message })),
