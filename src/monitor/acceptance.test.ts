@@ -22,17 +22,15 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vigilInProcess } from '../../test/cli-in-process.js';
+import { type WebhookReceiver, webhookReceiver } from '../../test/webhook-receiver.js';
 import { parseCef } from './delivery/cef-test-parser.js';
 import { parseRfc5424, sdParam } from './delivery/rfc5424-test-parser.js';
 import { findRsyslogAndOpenssl } from './delivery/rsyslog-availability.js';
 import { findExecutable, freePort, makeCerts, Rsyslog } from './delivery/rsyslog-harness.js';
-import { verifyWebhookSignature } from './delivery/webhook.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/vigil.js');
@@ -193,8 +191,14 @@ describe.skipIf(!tools.ok)(
   () => {
     let dir: string;
     let rsyslog: Rsyslog;
-    let server: Server;
-    const hooks: Hook[] = [];
+    let rx: WebhookReceiver<Omit<Hook, 'verified'>> | undefined;
+    /** What the webhook receiver got, each with whether its signature verified. */
+    const hooks = (): Hook[] =>
+      (rx?.hits ?? []).map((h) => ({
+        verified: h.verified,
+        deliveryId: h.body.deliveryId,
+        alert: h.body.alert,
+      }));
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'vigil-acceptance-'));
@@ -209,27 +213,8 @@ describe.skipIf(!tools.ok)(
       rsyslog.validate();
       await rsyslog.start();
 
-      server = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          const body = JSON.parse(raw.toString('utf8')) as Omit<Hook, 'verified'>;
-          hooks.push({
-            verified: verifyWebhookSignature(
-              SECRET,
-              req.headers['x-vigil-timestamp'] as string,
-              req.headers['x-vigil-signature'] as string,
-              raw,
-            ),
-            deliveryId: body.deliveryId,
-            alert: body.alert,
-          });
-          res.writeHead(204).end();
-        });
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/vigil`;
+      rx = await webhookReceiver(SECRET);
+      const url = `${rx.origin}/vigil`;
 
       const syslog = await vigil([
         'alerts',
@@ -270,7 +255,7 @@ describe.skipIf(!tools.ok)(
     afterAll(async () => {
       for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       await rsyslog?.stop();
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      await rx?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     }, 60_000);
 
@@ -279,7 +264,7 @@ describe.skipIf(!tools.ok)(
       const got = (await rsyslog.waitFor('tcp', before.syslog + created.length)).length;
       expect(got).toBe(before.syslog + created.length);
       const lines = syslogAlerts(rsyslog).slice(before.syslog);
-      const hooksNow = hooks.slice(before.hooks);
+      const hooksNow = hooks().slice(before.hooks);
       expect(hooksNow).toHaveLength(created.length);
       for (const a of created) {
         const line = lines.find((l) => l.alertId === a.id);
@@ -309,7 +294,7 @@ describe.skipIf(!tools.ok)(
     /** A test message through both destinations, so everything sent before it has been written. */
     async function barrier(): Promise<{ syslog: number; hooks: number }> {
       const s = rsyslog.messages('tcp').length;
-      const h = hooks.length;
+      const h = hooks().length;
       const s1 = await vigil(['alerts', 'destinations', 'test', 'siem']);
       expect(s1.code, s1.stderr).toBe(0);
       const h1 = await vigil(['alerts', 'destinations', 'test', 'soc-hook']);
@@ -317,7 +302,11 @@ describe.skipIf(!tools.ok)(
       const all = await rsyslog.waitFor('tcp', s + 1);
       expect(all).toHaveLength(s + 1);
       expect(all.at(-1)!.msgid).toBe('test');
-      expect(hooks.slice(h).map((x) => [x.alert.rule, x.verified])).toEqual([['test', true]]);
+      expect(
+        hooks()
+          .slice(h)
+          .map((x) => [x.alert.rule, x.verified]),
+      ).toEqual([['test', true]]);
       return { syslog: s + 1, hooks: h + 1 };
     }
 

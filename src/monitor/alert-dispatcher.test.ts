@@ -4,11 +4,10 @@
  * recorded, a receiver that fails ends in the dead-letter record without blocking the raiser, and a dead
  * letter is retried once the receiver works again. The queue's clock is replaced so retries do not wait.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { webhookReceiver } from '../../test/webhook-receiver.js';
 import { listAudit } from '../audit/audit-log.js';
 import type { VigilDatabase } from '../store/database.js';
 import type { AlertCandidate } from './alert-candidate.js';
@@ -23,49 +22,20 @@ import {
 import { AlertDispatcher } from './alert-dispatcher.js';
 import { getAlert, raiseAlerts } from './alerts-service.js';
 import { createSender, type Destination } from './delivery/destination.js';
-import { verifyWebhookSignature } from './delivery/webhook.js';
 import { InProcessEventBus } from './event-bus.js';
 
 const SECRET = 'a-webhook-signing-secret-of-forty-characters';
 
-interface Received {
-  path: string;
-  verified: boolean;
-  body: { type: string; deliveryId: string; alert: { id: string; rule: string; subject: string } };
+interface AlertMessage {
+  type: string;
+  deliveryId: string;
+  alert: { id: string; rule: string; subject: string };
 }
 
-/** A webhook receiver: answers with `status()` and keeps what it got. */
-async function receiver(): Promise<{
-  server: Server;
-  url: string;
-  got: Received[];
-  status: { code: number };
-}> {
-  const got: Received[] = [];
-  const status = { code: 200 };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      if (status.code === 200) {
-        got.push({
-          path: req.url ?? '',
-          verified: verifyWebhookSignature(
-            SECRET,
-            req.headers['x-vigil-timestamp'] as string,
-            req.headers['x-vigil-signature'] as string,
-            raw,
-          ),
-          body: JSON.parse(raw.toString('utf8')),
-        });
-      }
-      res.writeHead(status.code).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}/vigil?token=query-secret`, got, status };
+/** The SIEM's receiver; its URL's query stands for the token a SIEM puts there. */
+async function receiver() {
+  const rx = await webhookReceiver<AlertMessage>(SECRET);
+  return Object.assign(rx, { url: `${rx.origin}/vigil?token=query-secret` });
 }
 
 const noWait = { now: () => Date.now(), sleep: async () => {} };
@@ -88,7 +58,7 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     rx = await receiver();
   });
   afterAll(async () => {
-    rx?.server.close();
+    await rx?.close();
     await vdb?.close();
   });
 
@@ -139,8 +109,8 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
   it('sends a signed test alert', async () => {
     const r = await testDestination(vdb, cliActor, 'siem-hook');
     expect(r).toEqual({ ok: true, destination: 'siem-hook', event: 'alert' });
-    expect(rx.got.at(-1)).toMatchObject({ path: '/vigil?token=query-secret', verified: true });
-    expect(rx.got.at(-1)!.body.alert.rule).toBe('test');
+    expect(rx.accepted().at(-1)).toMatchObject({ path: '/vigil?token=query-secret', verified: true });
+    expect(rx.accepted().at(-1)!.body.alert.rule).toBe('test');
   });
 
   it('delivers raised alerts to every enabled destination and records the delivery', async () => {
@@ -148,10 +118,10 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     const dispatcher = new AlertDispatcher(vdb, { bus, queue: { clock: noWait } });
     await dispatcher.start();
     expect(dispatcher.destinations()).toEqual(['siem-hook']);
-    const before = rx.got.length;
+    const before = rx.accepted().length;
     const { alertIds } = await raiseAlerts(vdb, [candidate('hl7:2575')], { bus });
     await dispatcher.drain();
-    const got = rx.got.slice(before);
+    const got = rx.accepted().slice(before);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({
       verified: true,
@@ -164,7 +134,7 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     // A repeat is counted, not delivered again.
     await raiseAlerts(vdb, [candidate('hl7:2575')], { bus });
     await dispatcher.drain();
-    expect(rx.got.length).toBe(before + 1);
+    expect(rx.accepted().length).toBe(before + 1);
     await dispatcher.stop();
   });
 
@@ -194,10 +164,15 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
         ...(senderFor ? { senderFor } : {}),
       });
       await dispatcher.start();
-      const before = rx.got.length;
+      const before = rx.accepted().length;
       const { alertIds } = await raiseAlerts(vdb, [candidate(`hl7:${senderFor ? 2576 : 2577}`)], { bus });
       await dispatcher.drain();
-      expect(rx.got.slice(before).filter((g) => g.path.startsWith('/cmms'))).toEqual([]);
+      expect(
+        rx
+          .accepted()
+          .slice(before)
+          .filter((g) => g.path.startsWith('/cmms')),
+      ).toEqual([]);
       expect(
         (await getAlert(vdb, cliActor, alertIds[0]!)).deliveries.map((d) => d.destination),
       ).not.toContain('cmms-hook');
@@ -225,10 +200,12 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     const still = await retryDeadLetter(vdb, cliActor, dead[0]!.id);
     expect(still).toMatchObject({ ok: false, state: 'dead', attempts: 4 });
     rx.status.code = 200;
-    const before = rx.got.length;
+    const before = rx.accepted().length;
     const ok = await retryDeadLetter(vdb, cliActor, dead[0]!.id);
     expect(ok).toMatchObject({ ok: true, state: 'delivered', attempts: 5 });
-    expect(rx.got.slice(before)).toMatchObject([{ verified: true, body: { alert: { id: alertIds[0] } } }]);
+    expect(rx.accepted().slice(before)).toMatchObject([
+      { verified: true, body: { alert: { id: alertIds[0] } } },
+    ]);
     expect(await listDeadLetters(vdb, cliActor)).toEqual([]);
     await expect(retryDeadLetter(vdb, cliActor, dead[0]!.id)).rejects.toMatchObject({
       code: 'invalid_input',
@@ -253,11 +230,16 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     const { alertIds } = await raiseAlerts(vdb, [candidate('hl7:7777')], { bus });
     await bus.idle();
     expect((await getAlert(vdb, cliActor, alertIds[0]!)).deliveries[0]!.state).toBe('pending');
-    const before = rx.got.length;
+    const before = rx.accepted().length;
     const fresh = new AlertDispatcher(vdb, { bus: new InProcessEventBus(), queue: { clock: noWait } });
     await fresh.start();
     await fresh.drain();
-    expect(rx.got.slice(before).map((g) => g.body.alert.id)).toEqual([alertIds[0]]);
+    expect(
+      rx
+        .accepted()
+        .slice(before)
+        .map((g) => g.body.alert.id),
+    ).toEqual([alertIds[0]]);
     expect((await getAlert(vdb, cliActor, alertIds[0]!)).deliveries[0]!.state).toBe('delivered');
     await fresh.stop();
   });
@@ -300,12 +282,13 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
       url: rx.url.replace('/vigil', '/soar'),
       secret: SECRET,
     });
-    const before = rx.got.length;
+    const before = rx.accepted().length;
     const { alertIds } = await raiseAlerts(vdb, [candidate('hl7:2590')], { bus });
     await dispatcher.drain();
     expect(dispatcher.destinations().sort()).toEqual(['siem-hook', 'soar-hook']);
     expect(
-      rx.got
+      rx
+        .accepted()
         .slice(before)
         .map((g) => g.path.split('?')[0])
         .sort(),
@@ -316,11 +299,16 @@ describe.each(DIALECTS)('alert delivery on %s', (dialect) => {
     ]);
 
     await removeDestination(vdb, cliActor, 'soar-hook');
-    const after = rx.got.length;
+    const after = rx.accepted().length;
     await raiseAlerts(vdb, [candidate('hl7:2591')], { bus });
     await dispatcher.drain();
     expect(dispatcher.destinations()).toEqual(['siem-hook']);
-    expect(rx.got.slice(after).map((g) => g.path.split('?')[0])).toEqual(['/vigil']);
+    expect(
+      rx
+        .accepted()
+        .slice(after)
+        .map((g) => g.path.split('?')[0]),
+    ).toEqual(['/vigil']);
     await dispatcher.stop();
   });
 

@@ -5,11 +5,10 @@
  * working and are sealed on first read, and a key rotation with VIGIL_SECRET_KEY_PREVIOUS re-seals.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { type WebhookReceiver, webhookReceiver } from '../../test/webhook-receiver.js';
 import { listAudit } from '../audit/audit-log.js';
 import { isSealed, keyIdOf, sealedKeyId } from '../secrets/secret-box.js';
 import { fixedKeyring, secretKeyring, useSecretKeyring } from '../secrets/secret-key.js';
@@ -17,38 +16,23 @@ import { getDestinationRow } from '../store/alert-store.js';
 import type { VigilDatabase } from '../store/database.js';
 import { addDestination, testDestination } from './alert-destinations-service.js';
 import { loadDestination } from './alert-dispatcher.js';
-import { verifyWebhookSignature } from './delivery/webhook.js';
 
 const SECRET = 'sealed-webhook-secret-for-the-siem-0123456789';
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
 
-let server: Server;
+let rx: WebhookReceiver<unknown>;
 let url: string;
-const verified: boolean[] = [];
+/** Whether each request received verified with the secret. */
+const verified = () => rx.hits.map((h) => h.verified);
 const initial = secretKeyring();
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      verified.push(
-        verifyWebhookSignature(
-          SECRET,
-          req.headers['x-vigil-timestamp'] as string,
-          req.headers['x-vigil-signature'] as string,
-          Buffer.concat(chunks),
-        ),
-      );
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  rx = await webhookReceiver(SECRET);
+  url = `${rx.origin}/hook`;
 });
-afterAll(() => {
-  server.close();
+afterAll(async () => {
+  await rx.close();
   useSecretKeyring(initial);
 });
 
@@ -66,7 +50,7 @@ describe.each(DIALECTS)('webhook secrets sealed at rest (%s)', (dialect) => {
   afterEach(async () => {
     await vdb?.close();
     vdb = undefined;
-    verified.length = 0;
+    rx.hits.length = 0;
   });
 
   it('stores a sealed value and still signs deliveries with the secret', async () => {
@@ -81,7 +65,7 @@ describe.each(DIALECTS)('webhook secrets sealed at rest (%s)', (dialect) => {
 
     const r = await testDestination(vdb, cliActor, 'siem');
     expect(r).toEqual({ ok: true, destination: 'siem', event: 'alert' });
-    expect(verified).toEqual([true]);
+    expect(verified()).toEqual([true]);
     // Neither the audit log nor the stored row in any other column carries the secret.
     expect(JSON.stringify(await listAudit(vdb))).not.toContain(SECRET);
   });
@@ -103,7 +87,7 @@ describe.each(DIALECTS)('webhook secrets sealed at rest (%s)', (dialect) => {
     const r = await testDestination(vdb, cliActor, 'siem');
     expect(r.ok).toBe(false);
     expect(r.error).toContain(keyIdOf(keyA));
-    expect(verified).toEqual([]);
+    expect(verified()).toEqual([]);
     // The stored value is untouched: the right key opens it again.
     useSecretKeyring(fixedKeyring(keyA, 'test key A'));
     expect((await testDestination(vdb, cliActor, 'siem')).ok).toBe(true);
@@ -121,7 +105,7 @@ describe.each(DIALECTS)('webhook secrets sealed at rest (%s)', (dialect) => {
       .execute();
 
     expect((await testDestination(vdb, cliActor, 'legacy')).ok).toBe(true);
-    expect(verified).toEqual([true]);
+    expect(verified()).toEqual([true]);
     const stored = (await storedSecret(vdb, 'legacy'))!;
     expect(isSealed(stored)).toBe(true);
     expect(sealedKeyId(stored)).toBe(keyIdOf(keyA));
@@ -130,7 +114,7 @@ describe.each(DIALECTS)('webhook secrets sealed at rest (%s)', (dialect) => {
     expect(seal[0]!.summary).toMatchObject({ name: 'legacy', was: 'plaintext' });
 
     expect((await testDestination(vdb, cliActor, 'legacy')).ok).toBe(true);
-    expect(verified).toEqual([true, true]);
+    expect(verified()).toEqual([true, true]);
   });
 
   it('re-seals under the new key after a rotation with the previous key given', async () => {
@@ -139,7 +123,7 @@ describe.each(DIALECTS)('webhook secrets sealed at rest (%s)', (dialect) => {
     await addDestination(vdb, cliActor, { name: 'siem', kind: 'webhook', url, secret: SECRET });
     useSecretKeyring(fixedKeyring(keyB, 'new key', keyA));
     expect((await testDestination(vdb, cliActor, 'siem')).ok).toBe(true);
-    expect(verified).toEqual([true]);
+    expect(verified()).toEqual([true]);
     expect(sealedKeyId((await storedSecret(vdb, 'siem'))!)).toBe(keyIdOf(keyB));
     // The old key alone no longer opens it.
     useSecretKeyring(fixedKeyring(keyA, 'old key'));

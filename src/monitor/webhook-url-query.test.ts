@@ -7,14 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, apiHarness } from '../../test/api-harness.js';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { type WebhookReceiver, webhookReceiver } from '../../test/webhook-receiver.js';
 import { listAudit } from '../audit/audit-log.js';
 import { createBackup } from '../backup/backups.js';
 import { isSealed, keyIdOf, sealedKeyId } from '../secrets/secret-box.js';
@@ -22,41 +21,24 @@ import { fixedKeyring, secretKeyring, useSecretKeyring } from '../secrets/secret
 import { openDatabase, type VigilDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { addDestination, testDestination } from './alert-destinations-service.js';
-import { verifyWebhookSignature } from './delivery/webhook.js';
 
 const SECRET = 'sealed-webhook-secret-for-the-siem-0123456789';
 const TOKEN = 'tok-5f0c9a1e7b2d4c3a8e6f';
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
 
-let server: Server;
+let rx: WebhookReceiver<unknown>;
 /** The receiver's URL without a query. */
 let base: string;
-const received: { path: string; verified: boolean }[] = [];
+const received = () => rx.hits.map(({ path, verified }) => ({ path, verified }));
 const initial = secretKeyring();
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({
-        path: req.url ?? '',
-        verified: verifyWebhookSignature(
-          SECRET,
-          req.headers['x-vigil-timestamp'] as string,
-          req.headers['x-vigil-signature'] as string,
-          Buffer.concat(chunks),
-        ),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  rx = await webhookReceiver(SECRET);
+  base = `${rx.origin}/hook`;
 });
-afterAll(() => {
-  server.close();
+afterAll(async () => {
+  await rx.close();
   useSecretKeyring(initial);
 });
 
@@ -71,7 +53,7 @@ describe.each(DIALECTS)("a webhook URL's query sealed at rest (%s)", (dialect) =
     await vdb?.close();
     h = undefined;
     vdb = undefined;
-    received.length = 0;
+    rx.hits.length = 0;
   });
 
   it('stores the query sealed, lists and audits the URL without it, and delivers to the whole URL', async () => {
@@ -98,7 +80,7 @@ describe.each(DIALECTS)("a webhook URL's query sealed at rest (%s)", (dialect) =
 
     const test = await h.as('security-officer').post('/api/v1/alert-destinations/soc-hook/test');
     expect(await test.json()).toMatchObject({ ok: true, destination: 'soc-hook' });
-    expect(received).toEqual([{ path: `/hook?token=${TOKEN}&tenant=icu`, verified: true }]);
+    expect(received()).toEqual([{ path: `/hook?token=${TOKEN}&tenant=icu`, verified: true }]);
 
     const audit = await listAudit(h.ctx.vdb);
     expect(audit.map((a) => a.action)).toEqual(
@@ -120,7 +102,7 @@ describe.each(DIALECTS)("a webhook URL's query sealed at rest (%s)", (dialect) =
 
     useSecretKeyring(fixedKeyring(keyB, 'new key', keyA));
     expect((await testDestination(vdb, cliActor, 'one')).ok).toBe(true);
-    expect(received).toEqual([{ path: `/hook?token=${TOKEN}`, verified: true }]);
+    expect(received()).toEqual([{ path: `/hook?token=${TOKEN}`, verified: true }]);
     expect(sealedKeyId((await rawRow(vdb, 'one')).url_query!)).toBe(keyIdOf(keyB));
     const seal = (await listAudit(vdb)).filter((a) => a.action === 'alert-destination.seal-url-query');
     expect(seal).toHaveLength(1);
@@ -138,7 +120,7 @@ describe.each(DIALECTS)("a webhook URL's query sealed at rest (%s)", (dialect) =
       /^Cannot open the webhook URL's query of alert destination two: .*belongs elsewhere/,
     );
     expect(r.error).not.toContain(TOKEN);
-    expect(received).toHaveLength(1);
+    expect(rx.hits).toHaveLength(1);
   });
 });
 

@@ -6,19 +6,17 @@
  * is retried and ends in a dead letter without slowing the change, which is listed and resent with the
  * same event id once the receiver is back; an alerts-only destination gets none.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
+import { type WebhookHit, webhookReceiver } from '../../test/webhook-receiver.js';
 import { ALL_PERMISSIONS } from '../accounts/permissions.js';
 import { importAdvisoryPaths } from '../advisories/advisory-import.js';
 import { listAudit } from '../audit/audit-log.js';
 import { importCmmsCsv } from '../inventory/cmms-import.js';
 import { addDevice } from '../inventory/inventory-service.js';
 import { addDestination, removeDestination, testDestination } from '../monitor/alert-destinations-service.js';
-import { verifyWebhookSignature } from '../monitor/delivery/webhook.js';
 import type { VigilDatabase } from '../store/database.js';
 import { listTaskDeliveries } from '../store/task-delivery-store.js';
 import { transaction } from '../store/transaction.js';
@@ -38,49 +36,14 @@ const T0 = new Date('2026-03-01T08:00:00Z');
 const at = (days: number) => new Date(T0.getTime() + days * 86_400_000);
 const noWait = { now: () => Date.now(), sleep: async () => {} };
 
-interface Hit {
-  path: string;
-  delivery: string;
-  status: number;
-  verified: boolean;
-  body: TaskEventMessage;
-}
-
-/** A webhook receiver answering `status.code`; keeps every request it got. */
-async function receiver() {
-  const hits: Hit[] = [];
-  const status = { code: 200 };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      hits.push({
-        path: req.url ?? '',
-        delivery: String(req.headers['x-vigil-delivery']),
-        status: status.code,
-        verified: verifyWebhookSignature(
-          SECRET,
-          req.headers['x-vigil-timestamp'] as string,
-          req.headers['x-vigil-signature'] as string,
-          raw,
-        ),
-        body: JSON.parse(raw.toString('utf8')) as TaskEventMessage,
-      });
-      res.writeHead(status.code).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  const taken = () => hits.filter((h) => h.status === 200);
-  return { server, base: `http://127.0.0.1:${port}`, hits, taken, status };
-}
+const receiver = () => webhookReceiver<TaskEventMessage>(SECRET);
+const deliveryId = (h: WebhookHit<TaskEventMessage>) => h.headers['x-vigil-delivery'];
 
 describe.each(DIALECTS)('task events to a ticketing system on %s', (dialect) => {
   let vdb: VigilDatabase;
   let rx: Awaited<ReturnType<typeof receiver>>;
   let dispatcher: TaskEventDispatcher;
-  const cmms = () => rx.taken().filter((h) => h.path === '/cmms');
+  const cmms = () => rx.accepted().filter((h) => h.path === '/cmms');
 
   beforeAll(async () => {
     vdb = await freshDatabase(dialect);
@@ -103,8 +66,13 @@ describe.each(DIALECTS)('task events to a ticketing system on %s', (dialect) => 
       'imported',
     ]);
     const hook = { kind: 'webhook', secret: SECRET };
-    await addDestination(vdb, cliActor, { ...hook, name: 'cmms', url: `${rx.base}/cmms`, events: ['tasks'] });
-    await addDestination(vdb, cliActor, { ...hook, name: 'soc', url: `${rx.base}/soc` });
+    await addDestination(vdb, cliActor, {
+      ...hook,
+      name: 'cmms',
+      url: `${rx.origin}/cmms`,
+      events: ['tasks'],
+    });
+    await addDestination(vdb, cliActor, { ...hook, name: 'soc', url: `${rx.origin}/soc` });
     dispatcher = new TaskEventDispatcher(vdb, {
       queue: { clock: noWait, maxAttempts: 3 },
       message: { publicUrl: PUBLIC_URL },
@@ -117,7 +85,7 @@ describe.each(DIALECTS)('task events to a ticketing system on %s', (dialect) => 
   });
   afterAll(async () => {
     await dispatcher?.stop();
-    rx?.server.close();
+    await rx?.close();
     await vdb?.close();
   });
 
@@ -256,7 +224,7 @@ describe.each(DIALECTS)('task events to a ticketing system on %s', (dialect) => 
       ...Array(3).fill('vigil.task.closed'),
     ]);
     expect(tries.every((h) => h.verified)).toBe(true);
-    expect(new Set(tries.map((h) => h.delivery)).size).toBe(2);
+    expect(new Set(tries.map((h) => deliveryId(h))).size).toBe(2);
     const rows = await listTaskDeliveries(vdb, { subjectId: t.id });
     expect(rows.map((r) => [r.state, Number(r.attempts)])).toEqual([
       ['dead', 3],
@@ -311,7 +279,7 @@ describe.each(DIALECTS)('task events to a ticketing system on %s', (dialect) => 
     expect(all).toMatchObject({ delivered: 2, failed: 0, skipped: 0 });
     const sent = rx.hits.slice(before);
     // The same event id (the receiver's idempotency key) and delivery id on every try, each signed.
-    expect(sent.map((h) => [h.path, h.status, h.verified, h.body.type, h.body.id, h.delivery])).toEqual([
+    expect(sent.map((h) => [h.path, h.status, h.verified, h.body.type, h.body.id, deliveryId(h)])).toEqual([
       ['/cmms', 503, true, 'vigil.task.created', created.eventId, created.id],
       ['/cmms', 503, true, 'vigil.task.created', created.eventId, created.id],
       ['/cmms', 200, true, 'vigil.task.created', created.eventId, created.id],
@@ -408,7 +376,7 @@ describe.each(DIALECTS)('task events to a ticketing system on %s', (dialect) => 
       kind: 'webhook',
       secret: SECRET,
       name: 'ticketing',
-      url: `${rx.base}/ticketing`,
+      url: `${rx.origin}/ticketing`,
       events: ['tasks'],
     });
     await addDevice(vdb, cliActor, {

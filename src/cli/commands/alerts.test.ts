@@ -9,14 +9,12 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vigilInProcess } from '../../../test/cli-in-process.js';
+import { type WebhookReceiver, webhookReceiver } from '../../../test/webhook-receiver.js';
 import { makeCerts } from '../../monitor/delivery/rsyslog-harness.js';
-import { verifyWebhookSignature } from '../../monitor/delivery/webhook.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = join(root, 'bin/vigil.js');
@@ -64,47 +62,26 @@ interface AlertJson {
   evidence: { file: string; connection: string }[];
 }
 
+interface AlertFields {
+  rule: string;
+  subject: string;
+  deviceId: string | null;
+  deviceLabel?: string | null;
+}
+
 // A busy CI machine takes seconds per start of the binary.
 describe('vigil alerts', { timeout: 300_000 }, () => {
-  let server: Server;
+  let rx: WebhookReceiver<{ alert: AlertFields }>;
   let url: string;
-  const got: {
-    verified: boolean;
-    rule: string;
-    subject: string;
-    deviceId: string | null;
-    deviceLabel?: string | null;
-  }[] = [];
+  /** The alerts the SOC's receiver got, each with whether its signature verified. */
+  const got = () => rx.hits.map((h) => ({ verified: h.verified, ...h.body.alert }));
 
   beforeAll(async () => {
     db = join(mkdtempSync(join(tmpdir(), 'vigil-alerts-')), 'vigil.db');
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        const body = JSON.parse(raw.toString('utf8')) as {
-          alert: { rule: string; subject: string; deviceId: string | null; deviceLabel?: string | null };
-        };
-        got.push({
-          verified: verifyWebhookSignature(
-            SECRET,
-            req.headers['x-vigil-timestamp'] as string,
-            req.headers['x-vigil-signature'] as string,
-            raw,
-          ),
-          rule: body.alert.rule,
-          subject: body.alert.subject,
-          deviceId: body.alert.deviceId,
-          deviceLabel: body.alert.deviceLabel,
-        });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    rx = await webhookReceiver(SECRET);
+    url = `${rx.origin}/hook`;
   });
-  afterAll(() => server?.close());
+  afterAll(() => rx?.close());
 
   it('raises a cleartext-phi alert on import and counts a second import on it', async () => {
     const first = await vigil(['import', join(CAPTURES, '04-hl7-mllp.pcap')]);
@@ -227,13 +204,13 @@ describe('vigil alerts', { timeout: 300_000 }, () => {
     expect(JSON.parse(list.stdout)).toMatchObject([{ name: 'soc', kind: 'webhook', hasSecret: true }]);
     const test = await vigil(['alerts', 'destinations', 'test', 'soc']);
     expect(test.code).toBe(0);
-    expect(got.at(-1)).toMatchObject({ verified: true, rule: 'test', deviceLabel: null });
+    expect(got().at(-1)).toMatchObject({ verified: true, rule: 'test', deviceLabel: null });
 
-    const before = got.length;
+    const before = got().length;
     const imp = await vigil(['import', '--json', join(CAPTURES, '07-telnet-ftp-ssh-mqtt.pcap')]);
     expect(imp.code).toBe(0);
     const [report] = JSON.parse(imp.stdout) as { alerts: { created: number } }[];
-    const delivered = got.slice(before);
+    const delivered = got().slice(before);
     // Every alert the import created was delivered once, signed; the dissectors may find more than these.
     expect(delivered).toHaveLength(report!.alerts.created);
     expect(delivered.every((g) => g.verified)).toBe(true);
