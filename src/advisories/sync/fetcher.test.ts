@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedHostPolicy } from './feed-host-policy.js';
 import { createHttpFetcher, isHttpUrl } from './fetcher.js';
@@ -32,6 +32,14 @@ beforeAll(async () => {
       return void res.writeHead(302, { location: `http://127.0.0.1:${port()}/doc` }).end();
     if (path === '/gzip')
       return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('{"gzipped":true}'));
+    // "deflate" is zlib-wrapped by the standard (RFC 9110 §8.4.1.2); some servers (IIS, old Apache
+    // mod_deflate setups) send raw deflate under that name, which browsers and fetch accept.
+    if (path === '/deflate')
+      return void res.writeHead(200, { 'content-encoding': 'deflate' }).end(deflateSync('{"zlib":true}'));
+    if (path === '/deflate-raw')
+      return void res.writeHead(200, { 'content-encoding': 'deflate' }).end(deflateRawSync('{"raw":true}'));
+    if (path === '/br')
+      return void res.writeHead(200, { 'content-encoding': 'br' }).end(brotliCompressSync('{"br":true}'));
     if (path === '/big') return void res.writeHead(200, { 'content-length': '5000' }).end('y'.repeat(5000));
     if (path === '/big-chunked') {
       res.writeHead(200);
@@ -128,6 +136,17 @@ describe('createHttpFetcher', () => {
   it('decodes a gzip-encoded body, as fetch did', async () => {
     const r = await fetcher.get({ url: `${base}/gzip` });
     expect(r.status === 'ok' && new TextDecoder().decode(r.body)).toBe('{"gzipped":true}');
+  });
+
+  it('decodes deflate, zlib-wrapped or raw as some servers send it, and brotli', async () => {
+    for (const [path, text] of [
+      ['/deflate', '{"zlib":true}'],
+      ['/deflate-raw', '{"raw":true}'],
+      ['/br', '{"br":true}'],
+    ]) {
+      const r = await fetcher.get({ url: `${base}${path}` });
+      expect(r.status === 'ok' ? new TextDecoder().decode(r.body) : r, path).toBe(text);
+    }
   });
 });
 
