@@ -20,6 +20,9 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
+    // A slow or busy machine made rolldown print "[PLUGIN_TIMINGS] JavaScript callbacks ran for …" on a
+    // fresh install: noise for a newcomer, nothing to act on.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   logLevel: 'warn',
 });
