@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase } from '../../test/dialects.js';
 import { cliActor } from '../../test/factories.js';
 import { listAudit } from '../audit/audit-log.js';
-import { showDevice } from '../inventory/inventory-service.js';
+import { importSource } from '../cli/commands/import.js';
+import { listDevices, showDevice } from '../inventory/inventory-service.js';
 import type { VigilDatabase } from '../store/database.js';
 import { applySourceResult } from './apply-source-result.js';
 import type { FindingObservation, HostObservation, SourceResult } from './host-observation.js';
@@ -213,6 +214,63 @@ describe.each(DIALECTS)('EVE into the inventory on %s', (dialect) => {
     expect(JSON.parse(imp!.stats).logs[0]).toMatchObject({ file: 'eve.json', records: 101 });
     const [audit] = await listAudit(vdb, { action: 'eve.import' });
     expect(audit?.summary).toMatchObject({ file: 'eve.json' });
+  });
+});
+
+describe.each(DIALECTS)('EVE events with odd or bad addresses, imported on %s', (dialect) => {
+  let vdb: VigilDatabase;
+  let tmp: string | undefined;
+  afterEach(async () => {
+    await vdb?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('a bad address is one line’s issue; loopback spellings name no host; IPv4-mapped is the IPv4 host', async () => {
+    // eve.json (real Suricata output) with one address per line edited. Was: `::ffff:127.0.0.1` or an A
+    // answer of `1.2.3.999` became a host the inventory has no key for, and the whole file was refused
+    // ("An observation needs at least a MAC, IP …"); `::ffff:10.20.0.40` made a second host beside 10.20.0.40.
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const edit = (line: number, from: string, to: string) => {
+      expect(lines[line - 1]).toContain(from);
+      lines[line - 1] = lines[line - 1]!.replaceAll(from, to);
+    };
+    edit(4, '"10.20.0.10"', '"1.2.3.999"'); // dns answer (answers[] and grouped)
+    edit(53, '"dest_ip":"10.20.0.30"', '"dest_ip":"::ffff:127.0.0.1"'); // tls flow
+    edit(55, '"dest_ip":"10.20.0.11"', '"dest_ip":"0:0:0:0:0:0:0:1"'); // http flow
+    edit(58, '"src_ip":"10.20.0.50"', '"src_ip":"10.47.8.21("');
+    edit(59, '"src_ip":"10.20.0.50"', '"src_ip":""');
+    edit(60, '"dest_ip":"10.20.0.30"', '"dest_ip":167772161');
+    edit(81, '"dest_ip":"10.20.0.40"', '"dest_ip":"::ffff:10.20.0.40"'); // the telnet flow
+    tmp = mkdtempSync(join(tmpdir(), 'vigil-eve-'));
+    writeFileSync(join(tmp, 'eve.json'), lines.join('\n'));
+    vdb = await freshDatabase(dialect);
+    const r = await importSource(vdb, cliActor, join(tmp, 'eve.json'), { progress: false });
+    expect(r.issues).toEqual([
+      { file: 'eve.json', line: 58, reason: 'flow event: src_ip: not an IP address: 10.47.8.21(' },
+      { file: 'eve.json', line: 59, reason: 'flow event: src_ip: not an IP address: (empty)' },
+      { file: 'eve.json', line: 60, reason: 'flow event: dest_ip: not an IP address: 167772161' },
+    ]);
+    expect(r.hosts).toBe(14);
+    const ips = (await listDevices(vdb, cliActor, {}, { pageSize: 100 })).items.flatMap((d) => d.ips);
+    expect(ips.sort()).toEqual([
+      '10.20.0.1',
+      '10.20.0.10',
+      '10.20.0.11',
+      '10.20.0.21',
+      '10.20.0.22',
+      '10.20.0.23',
+      '10.20.0.30',
+      '10.20.0.40',
+      '10.20.0.50',
+      '10.20.0.60',
+      'fd00:20::11',
+      'fd00:20::30',
+      'fd00:20::50',
+      'fd00:20::60',
+    ]);
+    // The telnet flow logged with the mapped address still names 10.20.0.40's service.
+    const telnet = await vdb.db.selectFrom('device_services').select('port').where('port', '=', 23).execute();
+    expect(telnet).toHaveLength(1);
   });
 });
 

@@ -45,14 +45,14 @@ import type {
   EveSsh,
   EveTls,
 } from '../formats/suricata/eve-records.js';
-import { canonicalIp } from '../formats/suricata/eve-records.js';
+import { canonicalIp } from '../inventory/identity.js';
 import { readLogLines } from '../monitor/follow-log.js';
-import { isHostAddress } from './capture-analyzer.js';
 import { connectionText } from './connection-text.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
+import { isLoggedHostAddress, looksLikeIp } from './logged-address.js';
 import { payloadPhiFinding } from './payload-phi-finding.js';
 import { checkDefaultCredential, defaultCredentialFinding } from './rules/default-credentials.js';
 import { negotiatedSmb } from './smb-negotiated.js';
@@ -132,8 +132,6 @@ const MQTT_BROKER_PORTS = new Set([1883, 8883]);
 const SYN = 0x02;
 const ACK = 0x10;
 const seconds = (iso: string) => Date.parse(iso) / 1000;
-const isIp = (s: string) =>
-  /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/i.test(s));
 
 /**
  * Suricata prints certificate names in OpenSSL's one-line order (`O=Example, CN=host`); Vigil's hints use
@@ -258,14 +256,14 @@ export class EveAnalyzer {
         : answered;
     const start = seconds(r.start);
     const end = seconds(r.end);
-    if (isHostAddress(r.srcIp) && r.pktsToServer > 0) {
+    if (isLoggedHostAddress(r.srcIp) && r.pktsToServer > 0) {
       const client = this.hosts.ip(r.srcIp);
       client.talked = true;
       client.seen(start);
       client.seen(end);
       if (protocol && established) client.protocols.add(protocol);
     }
-    if (isHostAddress(r.destIp) && answered && r.destPort !== null) {
+    if (isLoggedHostAddress(r.destIp) && answered && r.destPort !== null) {
       const server = this.hosts.ip(r.destIp);
       server.talked = true;
       server.seen(start);
@@ -332,7 +330,7 @@ export class EveAnalyzer {
   private dns(r: EveDns): void {
     if (!r.isAnswer || (r.rcode !== null && r.rcode !== 'NOERROR')) return;
     const protocol = r.destPort === 5353 ? 'mdns' : r.destPort === 5355 ? 'llmnr' : 'dns';
-    if (isHostAddress(r.destIp)) {
+    if (isLoggedHostAddress(r.destIp)) {
       const responder = this.hosts.ip(r.destIp);
       responder.talked = true;
       responder.seen(seconds(r.ts));
@@ -340,12 +338,13 @@ export class EveAnalyzer {
     }
     for (const a of r.answers) {
       if (a.type === 'A' || a.type === 'AAAA') {
-        const ip = isIp(a.data) ? canonicalIp(a.data) : null;
+        const ip = looksLikeIp(a.data) ? canonicalIp(a.data) : null;
         // An answer carries its own owner name (after a CNAME, the target's); grouped answers only the query.
-        if (ip && isHostAddress(ip) && a.name) this.hosts.ip(ip).addHostname(a.name);
+        if (ip && isLoggedHostAddress(ip) && a.name) this.hosts.ip(ip).addHostname(a.name);
       } else if (a.type === 'PTR') {
         const address = reverseAddress(a.name || r.query || '');
-        if (address && isHostAddress(address) && !isIp(a.data)) this.hosts.ip(address).addHostname(a.data);
+        if (address && isLoggedHostAddress(address) && !looksLikeIp(a.data))
+          this.hosts.ip(address).addHostname(a.data);
       }
     }
   }
@@ -367,7 +366,7 @@ export class EveAnalyzer {
   }
 
   private tls(r: EveTls, ev: (s: string) => Evidence): void {
-    if (!isHostAddress(r.destIp) || r.destPort === null) return;
+    if (!isLoggedHostAddress(r.destIp) || r.destPort === null) return;
     const port = r.destPort;
     const server = this.hosts.ip(r.destIp);
     if (r.sni) server.addHint('tls.sni', r.sni, ev('TLS ClientHello SNI'));
@@ -424,7 +423,7 @@ export class EveAnalyzer {
 
   private alert(r: EveAlert, ev: (s: string) => Evidence): void {
     const ip = r.targetIp ?? r.destIp;
-    if (!isHostAddress(ip)) return;
+    if (!isLoggedHostAddress(ip)) return;
     this.hosts
       .ip(ip)
       .addHint(
@@ -434,14 +433,14 @@ export class EveAnalyzer {
       );
   }
   private ftp(r: EveFtp, ev: (s: string) => Evidence): void {
-    if (!isHostAddress(r.destIp) || r.destPort === null) return;
+    if (!isLoggedHostAddress(r.destIp) || r.destPort === null) return;
     const port = r.destPort;
     const flow = r.flowId;
     const server = this.hosts.ip(r.destIp);
     server.talked = true;
     server.seen(seconds(r.ts));
     server.protocols.add('ftp');
-    if (isHostAddress(r.srcIp)) this.hosts.ip(r.srcIp).protocols.add('ftp');
+    if (isLoggedHostAddress(r.srcIp)) this.hosts.ip(r.srcIp).protocols.add('ftp');
     if (r.greeting !== null) {
       const p = ftpProduct(r.greeting);
       server.addHint('ftp.banner', r.greeting, ev('FTP banner'));
@@ -484,7 +483,7 @@ export class EveAnalyzer {
     if (
       (r.command === 'USER' || r.command === 'PASS') &&
       r.replyCodes.includes(530) &&
-      isHostAddress(r.srcIp)
+      isLoggedHostAddress(r.srcIp)
     )
       this.failedLogins.refused('ftp', r.srcIp, r.destIp, port, ev('FTP login refused (530)'));
   }
@@ -508,7 +507,7 @@ export class EveAnalyzer {
     const response = r.srcPort === 161 && r.pduType === 'response';
     if (!response && r.destPort !== 161) return;
     const agentIp = response ? r.srcIp : r.destIp;
-    if (!isHostAddress(agentIp)) return;
+    if (!isLoggedHostAddress(agentIp)) return;
     const agent = this.hosts.ip(agentIp);
     agent.protocols.add('snmp');
     if (response) {
@@ -539,12 +538,12 @@ export class EveAnalyzer {
     const broker = fromBroker ? r.srcIp : r.destIp;
     const client = fromBroker ? r.destIp : r.srcIp;
     const port = (fromBroker ? r.srcPort : r.destPort) ?? 1883;
-    if (!isHostAddress(broker)) return;
+    if (!isLoggedHostAddress(broker)) return;
     const server = this.hosts.ip(broker);
     server.protocols.add('mqtt');
     const c = r.connect;
     if (c && !fromBroker) {
-      if (isHostAddress(client)) {
+      if (isLoggedHostAddress(client)) {
         const h = this.hosts.ip(client);
         h.protocols.add('mqtt');
         if (c.clientId) h.addHint('mqtt.clientId', c.clientId, ev('MQTT CONNECT client identifier'));
@@ -567,7 +566,7 @@ export class EveAnalyzer {
         port,
       });
       const refused = isMqttLoginRefused(r.connackCode);
-      if (refused && c && (c.usernameSent || c.passwordSent) && isHostAddress(client))
+      if (refused && c && (c.usernameSent || c.passwordSent) && isLoggedHostAddress(client))
         this.failedLogins.refused('mqtt', client, broker, port, ev(`MQTT CONNACK ${r.connackCode}`));
     }
     // A documented default login, unless the broker refused it (any CONNACK but 0; none logged: not refused).
@@ -584,7 +583,7 @@ export class EveAnalyzer {
     const p = r.publish;
     if (p?.patientData) {
       const sender = fromBroker ? broker : client;
-      if (isHostAddress(sender))
+      if (isLoggedHostAddress(sender))
         this.hosts.finding(
           payloadPhiFinding(
             sender,
@@ -604,7 +603,7 @@ export class EveAnalyzer {
 
   private smb(r: EveSmb, ev: (s: string) => Evidence): void {
     // Suricata logs each SMB transaction with the client as source, whatever the packet direction.
-    if (!isHostAddress(r.destIp) || r.destPort === null) return;
+    if (!isLoggedHostAddress(r.destIp) || r.destPort === null) return;
     const server = this.hosts.ip(r.destIp);
     if (r.negotiated && r.dialect !== null) {
       server.talked = true;
@@ -618,7 +617,7 @@ export class EveAnalyzer {
       });
     }
     if (r.serverOs) server.addHint('smb.os', r.serverOs, ev('SMB session setup'));
-    if (r.clientOs && isHostAddress(r.srcIp))
+    if (r.clientOs && isLoggedHostAddress(r.srcIp))
       this.hosts.ip(r.srcIp).addHint('smb.os', r.clientOs, ev('SMB session setup'));
   }
 }

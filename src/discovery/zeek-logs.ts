@@ -53,14 +53,13 @@ import type {
   ZeekSsl,
   ZeekX509,
 } from '../formats/zeek/zeek-records.js';
-import { normaliseIp } from '../inventory/identity.js';
 import { type NotUtf8Line, readLogLines } from '../monitor/follow-log.js';
-import { isHostAddress as isWireHostAddress } from './capture-analyzer.js';
 import { connectionText } from './connection-text.js';
 import { FailedLogins } from './failed-logins.js';
 import { fingerprintHost } from './fingerprint.js';
 import type { Evidence, FindingObservation, FlowSummary, SourceResult } from './host-observation.js';
 import { HostTable } from './host-table.js';
+import { isLoggedHostAddress, looksLikeIp } from './logged-address.js';
 
 /** Zeek analyzer names (conn.log `service`) → Vigil's protocol names; the first known one wins. */
 const ZEEK_SERVICES: Record<string, string> = {
@@ -141,14 +140,6 @@ const FLOW_CAP = 200_000;
 const CERT_CAP = 50_000;
 const FTP_SESSION_CAP = 50_000;
 
-const isIp = (s: string) =>
-  /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-f:.]+$/i.test(s));
-/**
- * An address a host can be keyed by. The capture analyzer's test only looks at the first octet and lets
- * through what the inventory refuses (`1.2.3.999` in a DNS answer, `::ffff:127.0.0.1`, `0:0:0:0:0:0:0:1`):
- * a host keyed only by such an address had no key, and its import failed whole.
- */
-const isHostAddress = (ip: string) => isWireHostAddress(ip) && normaliseIp(ip) !== null;
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const unicastMac = (mac: string) =>
   /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac) && (Number.parseInt(mac.slice(0, 2), 16) & 1) === 0;
@@ -293,7 +284,7 @@ export class ZeekLogAnalyzer {
           : ESTABLISHED_STATES.has(r.connState ?? '')
         : answered;
 
-    if (isHostAddress(r.origH)) {
+    if (isLoggedHostAddress(r.origH)) {
       const client = this.hosts.ip(r.origH);
       client.talked = true;
       client.seen(start);
@@ -301,7 +292,7 @@ export class ZeekLogAnalyzer {
       if (protocol && established) client.protocols.add(protocol);
       if (r.origMac && unicastMac(r.origMac)) this.hosts.bind(r.origMac.toLowerCase(), r.origH);
     }
-    if (isHostAddress(r.respH) && (answered || established)) {
+    if (isLoggedHostAddress(r.respH) && (answered || established)) {
       const server = this.hosts.ip(r.respH);
       server.talked = true;
       server.seen(start);
@@ -403,7 +394,7 @@ export class ZeekLogAnalyzer {
   private dns(r: ZeekDns, _file: string, _line: number): void {
     if (r.rcode !== 'NOERROR' || r.answers.length === 0 || !r.query) return;
     const protocol = r.respP === 5353 ? 'mdns' : r.respP === 5355 ? 'llmnr' : 'dns';
-    if (isHostAddress(r.respH)) {
+    if (isLoggedHostAddress(r.respH)) {
       const responder = this.hosts.ip(r.respH);
       responder.talked = true;
       responder.seen(seconds(r.ts));
@@ -411,12 +402,13 @@ export class ZeekLogAnalyzer {
     }
     if (r.qtype === 'A' || r.qtype === 'AAAA') {
       // Answers are the CNAME chain then the addresses: the addresses belong to the chain's last name.
-      const name = r.answers.filter((a) => !isIp(a)).at(-1) ?? r.query;
-      for (const a of r.answers) if (isIp(a) && isHostAddress(a)) this.hosts.ip(a).addHostname(name);
+      const name = r.answers.filter((a) => !looksLikeIp(a)).at(-1) ?? r.query;
+      for (const a of r.answers)
+        if (looksLikeIp(a) && isLoggedHostAddress(a)) this.hosts.ip(a).addHostname(name);
     } else if (r.qtype === 'PTR') {
       const address = reverseAddress(r.query);
-      if (!address || !isHostAddress(address)) return;
-      for (const name of r.answers) if (!isIp(name)) this.hosts.ip(address).addHostname(name);
+      if (!address || !isLoggedHostAddress(address)) return;
+      for (const name of r.answers) if (!looksLikeIp(name)) this.hosts.ip(address).addHostname(name);
     }
   }
 
@@ -438,7 +430,7 @@ export class ZeekLogAnalyzer {
   }
 
   private ssl(r: ZeekSsl, file: string, line: number): void {
-    if (!isHostAddress(r.respH)) return;
+    if (!isLoggedHostAddress(r.respH)) return;
     const transport = r.version?.startsWith('DTLS') ? 'udp' : 'tcp';
     const connection = connectionText(r.origH, r.origP, r.respH, r.respP, transport);
     const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
@@ -559,7 +551,7 @@ export class ZeekLogAnalyzer {
   }
 
   private software(r: ZeekSoftware, file: string, line: number): void {
-    if (!isHostAddress(r.host)) return;
+    if (!isLoggedHostAddress(r.host)) return;
     const h = this.hosts.ip(r.host);
     // Zeek saw this software in what the host sent (a Server or User-Agent header, an SSH banner).
     h.talked = true;
@@ -607,7 +599,7 @@ export class ZeekLogAnalyzer {
     // Scans and guessing are about the source; certificate, protocol and service notices about the server.
     const aboutSource = /^Scan::|Guessing|Bruteforc|Scanner/i.test(r.note);
     const ip = aboutSource ? (r.src ?? r.origH) : (r.dst ?? r.respH ?? r.src);
-    if (!ip || !isHostAddress(ip)) return;
+    if (!ip || !isLoggedHostAddress(ip)) return;
     const connection =
       r.origH && r.respH
         ? connectionText(r.origH, r.origP ?? 0, r.respH, r.respP ?? 0, r.proto ?? 'tcp')
@@ -620,11 +612,11 @@ export class ZeekLogAnalyzer {
   }
 
   private ftp(r: ZeekFtp, file: string, line: number): void {
-    if (!isHostAddress(r.respH)) return;
+    if (!isLoggedHostAddress(r.respH)) return;
     const connection = connectionText(r.origH, r.origP, r.respH, r.respP, 'tcp');
     const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
     const port = r.respP;
-    if (isHostAddress(r.origH)) {
+    if (isLoggedHostAddress(r.origH)) {
       const client = this.hosts.ip(r.origH);
       client.talked = true;
       client.seen(seconds(r.ts));
@@ -667,7 +659,7 @@ export class ZeekLogAnalyzer {
       );
     // A refused login (530 to USER or PASS), as captures count it. Zeek logs these commands only when a
     // site adds them to `FTP::logged_commands`; by default ftp.log holds transfers, not logins.
-    if ((r.command === 'PASS' || r.command === 'USER') && r.replyCode === 530 && isHostAddress(r.origH))
+    if ((r.command === 'PASS' || r.command === 'USER') && r.replyCode === 530 && isLoggedHostAddress(r.origH))
       this.failedLogins.refused('ftp', r.origH, r.respH, port, ev('FTP login refused (530)'));
   }
 
@@ -686,7 +678,7 @@ export class ZeekLogAnalyzer {
 
   private snmp(r: ZeekSnmp, file: string, line: number): void {
     // Traps go to the manager (162): the agent is the originator there; captures read 161 only, so do we.
-    if (r.respP === 162 || !isHostAddress(r.respH) || r.version === null) return;
+    if (r.respP === 162 || !isLoggedHostAddress(r.respH) || r.version === null) return;
     const connection = connectionText(r.origH, r.origP, r.respH, r.respP, 'udp');
     const ev = (summary: string) => this.evidence(file, line, r.ts, summary, connection);
     const agent = this.hosts.ip(r.respH);
@@ -776,7 +768,7 @@ export function loggedDhcp(
   },
 ): void {
   const e = d.evidence;
-  if (d.server && isHostAddress(d.server)) {
+  if (d.server && isLoggedHostAddress(d.server)) {
     const server = hosts.ip(d.server);
     server.talked = true;
     server.seen(d.time);
@@ -797,11 +789,11 @@ export function loggedDhcp(
     client.addHint('dhcp.clientFqdn', d.clientFqdn, e);
   }
   if (d.vendorClass) client.addHint('dhcp.vendorClass', d.vendorClass, e);
-  if (d.declined && isHostAddress(d.declined)) {
+  if (d.declined && isLoggedHostAddress(d.declined)) {
     const dropped = hosts.decline(d.clientMac, d.declined);
     if (dropped) client.addHint('dhcp.declinedAddress', dropped, e);
   }
-  if (d.address && isHostAddress(d.address)) {
+  if (d.address && isLoggedHostAddress(d.address)) {
     hosts.lease(d.clientMac, d.address);
     const h = hosts.ip(d.address);
     h.talked = true;
@@ -826,14 +818,14 @@ export function loggedSsh(
     ev: (summary: string) => Evidence;
   },
 ): void {
-  if (s.clientBanner && isHostAddress(s.client)) {
+  if (s.clientBanner && isLoggedHostAddress(s.client)) {
     const client = hosts.ip(s.client);
     client.talked = true;
     client.seen(s.time);
     client.protocols.add('ssh');
     client.addHint('ssh.banner', s.clientBanner, s.ev('SSH identification'));
   }
-  if (!s.serverBanner || !isHostAddress(s.server)) return;
+  if (!s.serverBanner || !isLoggedHostAddress(s.server)) return;
   const server = hosts.ip(s.server);
   server.talked = true;
   server.seen(s.time);
@@ -916,14 +908,14 @@ export function loggedHttp(
   },
 ): void {
   const { port, ev } = t;
-  if (t.userAgent && isHostAddress(t.client)) {
+  if (t.userAgent && isLoggedHostAddress(t.client)) {
     const client = hosts.ip(t.client);
     client.talked = true;
     client.seen(t.time);
     client.protocols.add('http');
     client.addHint('http.userAgent', t.userAgent, ev('HTTP request'));
   }
-  if (!isHostAddress(t.server)) return;
+  if (!isLoggedHostAddress(t.server)) return;
   if (t.credentials) {
     hosts.finding({
       type: 'cleartext-credentials',

@@ -78,6 +78,25 @@ export function normaliseIp(input: string): string | null {
   return r.ok ? r.value : null;
 }
 
+/**
+ * The inventory's one spelling of an address (RFC 5952 IPv6, IPv4-mapped IPv6 as IPv4), so flows,
+ * devices, rules and sensor logs compare equal and firewalls get forms they parse. Unlike `normaliseIp` it
+ * keeps addresses no device has (unspecified, loopback, multicast); text that is no address comes back as is.
+ */
+export function canonicalIp(ip: string): string {
+  const p = parseIp(ip);
+  if (p.ok) return p.value;
+  // An address no device has still gets the one spelling firewalls read: nft refuses `::0:0:0:0.0.0.0`
+  // where it takes `::`; `::ffff:127.0.0.1` is 127.0.0.1.
+  const s = ip.trim().replace(/%[^%]*$/, '');
+  if (isIP(s) !== 6) return s.toLowerCase();
+  const groups = ipv6Groups(s);
+  const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  return mapped
+    ? [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.')
+    : compressIpv6(groups);
+}
+
 /** The eight 16-bit groups of a valid IPv6 address (which may end in dotted IPv4). */
 export function ipv6Groups(s: string): number[] {
   let text = s.toLowerCase();

@@ -4,7 +4,7 @@
  * these from the store.
  */
 import { BlockList, isIP } from 'node:net';
-import { compressIpv6, ipv6Groups, parseIp } from '../inventory/identity.js';
+import { canonicalIp } from '../inventory/identity.js';
 import { isPublicIp } from '../risk/exposure.js';
 import { INTERNET_ZONE, type PolicyEndpoint, UNKNOWN_ZONE } from './policy-model.js';
 
@@ -42,19 +42,6 @@ export interface ResolvedEndpoint {
   department: string | null;
   deviceId: string | null;
   siteId: string | null;
-}
-
-/**
- * The inventory's one spelling of an address (RFC 5952 IPv6, IPv4-mapped IPv6 as IPv4), so flows,
- * devices and rules compare equal and firewalls get forms they parse.
- */
-export function canonicalIp(ip: string): string {
-  const p = parseIp(ip);
-  if (p.ok) return p.value;
-  // An address no device has (unspecified, loopback, multicast) still gets the one spelling firewalls
-  // read: nft refuses `::0:0:0:0.0.0.0` where it takes `::`.
-  const s = ip.trim().replace(/%[^%]*$/, '');
-  return isIP(s) === 6 ? compressIpv6(ipv6Groups(s)) : s.toLowerCase();
 }
 
 const family = (ip: string) => (isIP(ip) === 6 ? 'ipv6' : 'ipv4');

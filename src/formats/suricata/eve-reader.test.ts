@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalIp, normaliseIp } from '../../inventory/identity.js';
 import { EveReader, looksLikeEve, readEve } from './eve-reader.js';
 import type { EveDhcp, EveFlow, EveHttp, EveSsh, EveTls } from './eve-records.js';
 
@@ -93,6 +95,32 @@ describe('readEve', () => {
     expect(r.lines).toHaveLength(lines.length - 4);
   });
 
+  it('an address that is none is its line’s issue naming field and value; others are spelled as the inventory does', () => {
+    const all = text.split('\n');
+    const edit = (line: number, from: string, to: string) => {
+      expect(all[line - 1]).toContain(from);
+      all[line - 1] = all[line - 1]!.replace(from, to);
+    };
+    edit(1, '"assigned_ip":"10.20.0.21"', '"assigned_ip":"10.20.0.21("');
+    edit(53, '"dest_ip":"10.20.0.30"', '"dest_ip":"::ffff:127.0.0.1"');
+    edit(55, '"dest_ip":"10.20.0.11"', '"dest_ip":"0:0:0:0:0:0:0:1"');
+    edit(58, '"src_ip":"10.20.0.50"', '"src_ip":"10.47.8.21("');
+    edit(59, '"src_ip":"10.20.0.50"', '"src_ip":""');
+    edit(60, '"dest_ip":"10.20.0.30"', '"dest_ip":167772161');
+    edit(81, '"dest_ip":"10.20.0.40"', '"dest_ip":"::ffff:10.20.0.40"');
+    const r = readEve(all.join('\n'), 'eve.json');
+    expect(r.issues).toEqual([
+      { file: 'eve.json', line: 1, reason: 'dhcp event: dhcp.assigned_ip: not an IP address: 10.20.0.21(' },
+      { file: 'eve.json', line: 58, reason: 'flow event: src_ip: not an IP address: 10.47.8.21(' },
+      { file: 'eve.json', line: 59, reason: 'flow event: src_ip: not an IP address: (empty)' },
+      { file: 'eve.json', line: 60, reason: 'flow event: dest_ip: not an IP address: 167772161' },
+    ]);
+    expect(r.lines).toHaveLength(102 - 1 - 4);
+    const dest = (line: number) => r.lines.find((l) => l.line === line)?.record.destIp;
+    // IPv4-mapped loopback is loopback (no host), as the inventory reads it; a mapped address is its IPv4 host.
+    expect([dest(53), dest(55), dest(81)]).toEqual(['127.0.0.1', '::1', '10.20.0.40']);
+  });
+
   it('recognises EVE by its first line', () => {
     expect(looksLikeEve(text)).toBe(true);
     expect(looksLikeEve('{"ts":1,"uid":"C1"}\n')).toBe(false);
@@ -116,6 +144,39 @@ describe('EVE reader fuzzing', () => {
           reader.line(l, i + 1);
         });
         for (const i of reader.issues) expect(i.line).toBeLessThanOrEqual(lines.length);
+      }),
+    );
+  });
+
+  it('any address Suricata may log reads in the inventory’s spelling; anything else in src_ip is an issue', () => {
+    const flow = text.split('\n')[57]!;
+    const address = fc.oneof(
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.ipV4().map((v) => `::ffff:${v}`),
+      fc.ipV6().map((v) =>
+        canonicalIp(v)
+          .split(':')
+          .map((g) => g.padStart(4, '0'))
+          .join(':'),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.oneof(address, fc.jsonValue(), fc.string()), (value) => {
+        const reader = new EveReader('fuzz.json');
+        // A function, so a `$&` in the value is not a replacement pattern.
+        const r = reader.line(
+          flow.replace('"src_ip":"10.20.0.50"', () => `"src_ip":${JSON.stringify(value)}`),
+          1,
+        );
+        if (typeof value === 'string' && isIP(value) !== 0) {
+          expect(reader.issues).toEqual([]);
+          expect(r!.record.srcIp).toBe(normaliseIp(value) ?? canonicalIp(value));
+          expect(canonicalIp(r!.record.srcIp)).toBe(r!.record.srcIp);
+        } else {
+          expect(r).toBeNull();
+          expect(reader.issues[0]!.reason).toMatch(/^flow event: src_ip: not an IP address: /);
+        }
       }),
     );
   });

@@ -9,14 +9,13 @@
  * @see https://docs.suricata.io/en/suricata-7.0.10/output/eve/eve-json-format.html
  * @see suricata/etc/schema.json (the EVE schema shipped with Suricata 7)
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { FTP_ANONYMOUS_USERS } from '../../dissect/ftp.js';
 import { MQTT_VERSIONS } from '../../dissect/mqtt.js';
 import { findPatientData } from '../../dissect/payload-phi.js';
 import { DEFAULT_COMMUNITIES } from '../../dissect/snmp.js';
-import { compressIpv6, ipv6Groups } from '../../inventory/identity.js';
 import { isStorableEpochSeconds } from '../../time-range.js';
+import { ipAddress } from '../ip-address.js';
 import { pathOnly } from '../zeek/zeek-records.js';
 
 /** `2026-11-28T23:54:45.843713+0000` (Suricata's own offset form) or any ISO-8601 → ISO-8601 UTC. */
@@ -31,14 +30,8 @@ const eveTime = z.string().transform((v, ctx) => {
   return new Date(ms).toISOString();
 });
 
-/** Suricata prints IPv6 with every zero: canonical text makes it the same address as everywhere else. */
-export function canonicalIp(ip: string): string {
-  return isIP(ip) === 6 ? compressIpv6(ipv6Groups(ip)) : ip;
-}
-const ip = z
-  .string()
-  .refine((s) => isIP(s) !== 0, 'not an IP address')
-  .transform(canonicalIp);
+/** Suricata prints IPv6 with every zero: the inventory's spelling makes it the same address as everywhere else. */
+const ip = ipAddress;
 const port = z.number().int().min(0).max(65535);
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -237,8 +230,8 @@ const dhcpSchema = z
     dhcp: z.object({
       type: z.string().optional(),
       client_mac: z.string().optional(),
-      assigned_ip: z.string().optional(),
-      client_ip: z.string().optional(),
+      assigned_ip: ip.optional(),
+      client_ip: ip.optional(),
       dhcp_type: z.string().optional(),
       hostname: z.string().optional(),
       /** `extended: yes` only. */

@@ -14,11 +14,11 @@
  * @see https://docs.zeek.org/en/master/scripts/base/protocols/ssh/main.zeek.html (SSH::Info)
  * @see https://docs.zeek.org/en/master/scripts/base/protocols/snmp/main.zeek.html (SNMP::Info)
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { FTP_ANONYMOUS_USERS } from '../../dissect/ftp.js';
 import { DEFAULT_COMMUNITIES } from '../../dissect/snmp.js';
 import { isStorableEpochSeconds } from '../../time-range.js';
+import { ipAddress } from '../ip-address.js';
 import type { ZeekFields } from './zeek-tsv.js';
 
 /** Epoch seconds (TSV, default JSON) or ISO-8601 text (`JSON::TS_ISO8601`) → ISO-8601. */
@@ -39,13 +39,8 @@ const texts = z.array(z.union([z.string(), z.number(), z.boolean()]).transform(S
 /** Zeek writes a `set[string]` column; some JSON shippers flatten it to one comma-joined string. */
 const textList = z.union([texts, z.string().transform((s) => (s ? s.split(',') : []))]);
 
-/**
- * A Zeek `addr` (IPv6 without brackets). Checked here so a damaged cell is one line's issue: left as text
- * it became a host no address key fits, and that failed the whole import.
- */
-const addr = z.string().refine((s) => isIP(s) !== 0, {
-  error: (i) => `not an IP address: ${String(i.input).slice(0, 40)}`,
-});
+/** A Zeek `addr` (IPv6 without brackets), checked and spelled as the inventory does (formats/ip-address). */
+const addr = ipAddress;
 /** dhcp.log's `mac` (a string Zeek formats as six colon-separated bytes): the client's identity key. */
 const mac = z.string().refine((s) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(s), {
   error: (i) => `not a MAC address: ${String(i.input).slice(0, 40)}`,
