@@ -155,6 +155,7 @@ describe('captures of the servers’ direction only', () => {
 
 describe('ReceivingOnlyListeners', () => {
   const evidence = { source: 'capture' as const, file: 'x.pcap', summary: 'HL7 message over MLLP received' };
+  const refusal = { source: 'live' as const, file: 'eth0', summary: 'RST to SYN: 2575/tcp refused' };
   const conn = () => {
     const c = new TcpConnection(1, {} as never);
     Object.assign(c, { serverIp: '10.30.0.5', serverPort: 2575, firstTime: 1, lastTime: 2 });
@@ -165,7 +166,7 @@ describe('ReceivingOnlyListeners', () => {
     const sut = new ReceivingOnlyListeners();
     const hosts = new HostTable();
     sut.received(conn(), 'hl7', evidence);
-    sut.refusedBy('10.30.0.5', 2575);
+    sut.refusedBy('10.30.0.5', 2575, refusal);
     sut.settle(
       (ip) => hosts.ip(ip),
       () => {},
@@ -177,11 +178,32 @@ describe('ReceivingOnlyListeners', () => {
     const sut = new ReceivingOnlyListeners();
     const hosts = new HostTable();
     sut.received(conn(), 'hl7', evidence);
-    sut.refusedBy('10.30.0.5', 2576);
+    sut.refusedBy('10.30.0.5', 2576, refusal);
     sut.settle(
       (ip) => hosts.ip(ip),
       () => {},
     );
     expect(hosts.finish().hosts.map((h) => h.services.map((s) => s.port))).toEqual([[2575]]);
+  });
+
+  it('a sensor settling slice by slice withdraws, once, a listener a later slice shows refused', () => {
+    const sut = new ReceivingOnlyListeners();
+    const hosts = new HostTable();
+    const settle = () =>
+      sut.settle(
+        (ip) => hosts.ip(ip),
+        () => {},
+      );
+    sut.received(conn(), 'hl7', evidence);
+    settle();
+    expect(sut.takeWithdrawn()).toEqual([]);
+    sut.refusedBy('10.30.0.5', 2575, refusal);
+    sut.refusedBy('10.30.0.5', 2575, refusal);
+    sut.received(conn(), 'hl7', evidence);
+    settle();
+    expect(sut.takeWithdrawn()).toEqual([
+      { ip: '10.30.0.5', port: 2575, protocol: 'hl7', evidence: refusal },
+    ]);
+    expect(sut.takeWithdrawn()).toEqual([]);
   });
 });
