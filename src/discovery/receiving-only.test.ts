@@ -153,6 +153,22 @@ describe('captures of the servers’ direction only', () => {
   });
 });
 
+describe('a Telnet session that logs in by itself (telnetd --exec-login=/bin/sh)', () => {
+  it('with both directions no prompt and no credentials is no cleartext-credentials', async () => {
+    const r = await analyze('telnet-autologin.pcap');
+    expect(findings(r)).toEqual(['insecure-protocol 10.20.0.40 telnet:23']);
+  });
+
+  // Known limit: without the server's half, commands typed into such a shell look like a login.
+  it('with the client’s half only, its lines are taken as a login (no prompt can say otherwise)', async () => {
+    const r = await analyze('telnet-autologin-client.pcap');
+    expect(findings(r)).toEqual([
+      'cleartext-credentials 10.20.0.40 telnet:23',
+      'insecure-protocol 10.20.0.40 telnet:23',
+    ]);
+  });
+});
+
 describe('ReceivingOnlyListeners', () => {
   const evidence = { source: 'capture' as const, file: 'x.pcap', summary: 'HL7 message over MLLP received' };
   const refusal = { source: 'live' as const, file: 'eth0', summary: 'RST to SYN: 2575/tcp refused' };
