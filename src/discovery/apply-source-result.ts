@@ -43,6 +43,7 @@ import {
   storedEvidence,
 } from './host-observation.js';
 import { mergeProtocolDetails } from './protocol-details.js';
+import { withdrawServices } from './withdraw-services.js';
 
 export interface ApplyOptions {
   kind: 'capture' | 'nmap' | 'zeek' | 'eve';
@@ -177,6 +178,9 @@ export async function applySourceResult(
       await upsertProtocols(tx, await mergeProtocols(tx, protocols, source));
       await fingerprints.store(tx);
       await applyFindings(tx, result.findings, deviceOf, report);
+      const withdrawn = result.withdrawnServices?.length
+        ? await withdrawServices(tx, result.withdrawnServices, deviceOf)
+        : [];
       const flows = await applyFlows(tx, result.flows, { file: opts.file, sha256: opts.sha256, deviceOf });
 
       const stats = {
@@ -188,6 +192,7 @@ export async function applySourceResult(
         findings: report.findings,
         unresolved: report.unresolved.length,
         communications: flows.stored,
+        ...(withdrawn.length ? { withdrawnServices: withdrawn } : {}),
       };
       const now = nowIso();
       await insertSourceImport(tx, {

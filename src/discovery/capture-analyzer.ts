@@ -58,6 +58,7 @@ import type {
   Evidence,
   FindingObservation,
   SourceResult,
+  WithdrawnService,
 } from './host-observation.js';
 import { HostBuilder, HostTable, iso } from './host-table.js';
 import { payloadPhiFinding } from './payload-phi-finding.js';
@@ -65,6 +66,7 @@ import { isPlaceholderValue } from './placeholder-value.js';
 import {
   clientMessage,
   isClientHalfOnly,
+  isReceivingOnlyEvidence,
   RECEIVING_ONLY_NOTE,
   ReceivingOnlyListeners,
   type ReceivingOnlyProtocol,
@@ -291,6 +293,8 @@ export class CaptureAnalyzer implements TcpConsumer {
   private readonly udpFlows = new UdpFlows({ onClose: (f) => this.flows.udp(f) });
   /** Servers seen only receiving (a capture of one direction), recorded once the capture is read. */
   private readonly receivingOnly = new ReceivingOnlyListeners();
+  /** Live sensor: receiving-only services of earlier snapshots the servers refused since. */
+  private withdrawnServices: WithdrawnService[] = [];
 
   /** `evidenceSource`: `live` when a sensor captures from an interface (see `vigil sensor`). */
   constructor(
@@ -405,6 +409,25 @@ export class CaptureAnalyzer implements TcpConsumer {
       (ip, port, protocol, evidence) =>
         this.finding('insecure-protocol', ip, `${protocol}:${port}`, evidence, { protocol, port }),
     );
+    // Only a sensor settles more than once: what an earlier slice recorded, a later refusal withdraws,
+    // unless the server has since been seen answering on that port (its service then stands on that).
+    for (const w of this.receivingOnly.takeWithdrawn()) {
+      if (!this.hosts.ip(w.ip).withdrawReceivingOnly(w.port, 'tcp')) continue;
+      const { ip, port, protocol, evidence } = w;
+      this.withdrawnServices.push({ host: { ip }, port, transport: 'tcp', protocol, evidence });
+    }
+  }
+
+  /** Evidence of a server refusing a port (RST to its SYN, or resetting a connection). */
+  private refusal(conn: TcpConnection, packet: number, time: number, summary: string): Evidence {
+    return {
+      source: this.evidenceSource,
+      file: this.file,
+      connection: tcpConnectionText(conn),
+      packet,
+      time: iso(time),
+      summary,
+    };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -430,11 +453,14 @@ export class CaptureAnalyzer implements TcpConsumer {
     this.flows = new FlowSummaries(isHostAddress);
     const dicomAssociations = this.dicomAssociations;
     this.dicomAssociations = [];
+    const withdrawnServices = this.withdrawnServices;
+    this.withdrawnServices = [];
     return structuredClone({
       hosts: hosts.map((h) => fingerprintHost(h)),
       findings,
       flows,
       ...(dicomAssociations.length ? { dicomAssociations } : {}),
+      ...(withdrawnServices.length ? { withdrawnServices } : {}),
     });
   }
 
@@ -657,14 +683,21 @@ export class CaptureAnalyzer implements TcpConsumer {
   // TCP (TcpConsumer)
 
   onPortState(conn: TcpConnection, state: 'open' | 'closed', packetIndex: number, time: number): void {
-    if (state === 'closed') this.receivingOnly.refusedBy(conn.serverIp, conn.serverPort);
+    if (state === 'closed')
+      this.receivingOnly.refusedBy(
+        conn.serverIp,
+        conn.serverPort,
+        this.refusal(conn, packetIndex, time, `RST to SYN: ${conn.serverPort}/tcp refused`),
+      );
     if (state !== 'open' || !isHostAddress(conn.serverIp)) return;
     // A data connection an FTP control connection announced (PASV, EPSV, PORT, EPRT) listens on an
     // ephemeral port for one transfer: the service is FTP on its control port, not this port.
     if (this.ftpData.size && this.ftpData.has(`${conn.serverIp}|${conn.serverPort}`)) return;
     const server = this.hosts.ip(conn.serverIp);
-    // Every connection to a known port would build evidence (text, time) only for it to be dropped.
-    if (server.hasService(conn.serverPort, 'tcp')) return;
+    // Every connection to a known port would build evidence (text, time) only for it to be dropped; one
+    // known only from a client's half (receiving-only.ts) takes the SYN-ACK as its evidence instead.
+    const known = server.services.get(`tcp/${conn.serverPort}`);
+    if (known && !isReceivingOnlyEvidence(known.evidence)) return;
     const ev: Evidence = {
       source: this.evidenceSource,
       file: this.file,
@@ -778,7 +811,17 @@ export class CaptureAnalyzer implements TcpConsumer {
     if (st && end) for (const e of end.call(st.dissector)) this.onEvent(conn, st, e as AnyEvent);
     // A default login the server never refused (Telnet has no success message) counts as in use.
     if (st?.pendingDefault) this.loginOutcome(conn, st, 'not refused');
-    if (conn.resetBy === 'server') this.receivingOnly.refusedBy(conn.serverIp, conn.serverPort);
+    if (conn.resetBy === 'server')
+      this.receivingOnly.refusedBy(
+        conn.serverIp,
+        conn.serverPort,
+        this.refusal(
+          conn,
+          conn.lastPacketIndex,
+          conn.lastTime,
+          `the server reset the connection: ${conn.serverPort}/tcp refused`,
+        ),
+      );
     // Only the client's half was captured: what it sent names the conversation (receiving-only.ts).
     const sent = st?.clientSent !== undefined && isClientHalfOnly(conn) ? st.clientSent : undefined;
     if (st && sent) {

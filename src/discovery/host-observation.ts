@@ -209,9 +209,25 @@ export interface DicomAssociationObservation {
 }
 
 /** What one source run produced. */
+/**
+ * A service an earlier result of the same live sensor asserted only from a client's half of the traffic
+ * (`Evidence.summary` says "seen only receiving"), that the server has since been seen refusing. The
+ * inventory stops asserting it; the history stays (docs/discovery.md "Captures with one direction only").
+ */
+export interface WithdrawnService {
+  host: { ip: string };
+  port: number;
+  transport: Transport;
+  protocol: string;
+  /** The refusal. */
+  evidence: Evidence;
+}
+
 export interface SourceResult {
   hosts: HostObservation[];
   findings: FindingObservation[];
+  /** Live sensor slices only: receiving-only services an earlier slice stored, withdrawn by this one. */
+  withdrawnServices?: WithdrawnService[];
   /** Conversations seen, when the source has them (captures, Zeek conn.log, EVE flow). */
   flows?: FlowSummary[];
   /** DICOM associations seen (captures), in the order they were requested. */

@@ -15,6 +15,7 @@ import type {
   Transport,
 } from './host-observation.js';
 import { capObservedText } from './host-observation.js';
+import { isReceivingOnlyEvidence } from './receiving-only.js';
 
 /** Lists per host stay this short whatever the capture holds. */
 const LIST_CAP = 50;
@@ -91,6 +92,8 @@ export class HostBuilder {
       });
       return;
     }
+    // A server seen answering outweighs a client's half alone (a live sensor sees both in turn).
+    if (isReceivingOnlyEvidence(s.evidence) && !isReceivingOnlyEvidence(evidence)) s.evidence = evidence;
     if (patch.protocol && !s.protocol) s.protocol = patch.protocol;
     if (patch.product && !s.product) s.product = patch.product;
     if (patch.version && !s.version) s.version = patch.version;
@@ -102,6 +105,18 @@ export class HostBuilder {
   /** Whether `service()` has recorded this port already (so a caller can skip building evidence). */
   hasService(port: number, transport: Transport): boolean {
     return this.services.has(`${transport}/${port}`);
+  }
+
+  /**
+   * Forgets a service that stood only on a client's half (receiving-only.ts); false if it stands on more
+   * (the server was seen answering). A host forgotten since (idle) knows no better: true.
+   */
+  withdrawReceivingOnly(port: number, transport: Transport): boolean {
+    const key = `${transport}/${port}`;
+    const s = this.services.get(key);
+    if (s && !isReceivingOnlyEvidence(s.evidence)) return false;
+    this.services.delete(key);
+    return true;
   }
 
   dicomProfile(): DicomObservation {

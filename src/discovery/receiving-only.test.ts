@@ -153,8 +153,25 @@ describe('captures of the servers’ direction only', () => {
   });
 });
 
+describe('a Telnet session that logs in by itself (telnetd --exec-login=/bin/sh)', () => {
+  it('with both directions no prompt and no credentials is no cleartext-credentials', async () => {
+    const r = await analyze('telnet-autologin.pcap');
+    expect(findings(r)).toEqual(['insecure-protocol 10.20.0.40 telnet:23']);
+  });
+
+  // Known limit: without the server's half, commands typed into such a shell look like a login.
+  it('with the client’s half only, its lines are taken as a login (no prompt can say otherwise)', async () => {
+    const r = await analyze('telnet-autologin-client.pcap');
+    expect(findings(r)).toEqual([
+      'cleartext-credentials 10.20.0.40 telnet:23',
+      'insecure-protocol 10.20.0.40 telnet:23',
+    ]);
+  });
+});
+
 describe('ReceivingOnlyListeners', () => {
   const evidence = { source: 'capture' as const, file: 'x.pcap', summary: 'HL7 message over MLLP received' };
+  const refusal = { source: 'live' as const, file: 'eth0', summary: 'RST to SYN: 2575/tcp refused' };
   const conn = () => {
     const c = new TcpConnection(1, {} as never);
     Object.assign(c, { serverIp: '10.30.0.5', serverPort: 2575, firstTime: 1, lastTime: 2 });
@@ -165,7 +182,7 @@ describe('ReceivingOnlyListeners', () => {
     const sut = new ReceivingOnlyListeners();
     const hosts = new HostTable();
     sut.received(conn(), 'hl7', evidence);
-    sut.refusedBy('10.30.0.5', 2575);
+    sut.refusedBy('10.30.0.5', 2575, refusal);
     sut.settle(
       (ip) => hosts.ip(ip),
       () => {},
@@ -177,11 +194,32 @@ describe('ReceivingOnlyListeners', () => {
     const sut = new ReceivingOnlyListeners();
     const hosts = new HostTable();
     sut.received(conn(), 'hl7', evidence);
-    sut.refusedBy('10.30.0.5', 2576);
+    sut.refusedBy('10.30.0.5', 2576, refusal);
     sut.settle(
       (ip) => hosts.ip(ip),
       () => {},
     );
     expect(hosts.finish().hosts.map((h) => h.services.map((s) => s.port))).toEqual([[2575]]);
+  });
+
+  it('a sensor settling slice by slice withdraws, once, a listener a later slice shows refused', () => {
+    const sut = new ReceivingOnlyListeners();
+    const hosts = new HostTable();
+    const settle = () =>
+      sut.settle(
+        (ip) => hosts.ip(ip),
+        () => {},
+      );
+    sut.received(conn(), 'hl7', evidence);
+    settle();
+    expect(sut.takeWithdrawn()).toEqual([]);
+    sut.refusedBy('10.30.0.5', 2575, refusal);
+    sut.refusedBy('10.30.0.5', 2575, refusal);
+    sut.received(conn(), 'hl7', evidence);
+    settle();
+    expect(sut.takeWithdrawn()).toEqual([
+      { ip: '10.30.0.5', port: 2575, protocol: 'hl7', evidence: refusal },
+    ]);
+    expect(sut.takeWithdrawn()).toEqual([]);
   });
 });

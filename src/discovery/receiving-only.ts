@@ -16,6 +16,10 @@ import type { HostBuilder } from './host-table.js';
 /** What the evidence summary of such a service adds, so that a person can tell it from an answered one. */
 export const RECEIVING_ONLY_NOTE = 'seen only receiving: the capture holds one direction';
 
+/** Evidence that stands only on a client's half (its summary carries {@link RECEIVING_ONLY_NOTE}). */
+export const isReceivingOnlyEvidence = (e: { summary: string }): boolean =>
+  e.summary.includes(RECEIVING_ONLY_NOTE);
+
 /** Protocols whose server a client's message alone may name. */
 export type ReceivingOnlyProtocol = 'dicom' | 'hl7' | 'http' | 'tls' | 'ssh' | 'telnet' | 'ftp' | 'mqtt';
 
@@ -77,6 +81,15 @@ interface Listener {
 /** Bounds per capture or sensor slice. */
 const MAX_LISTENERS = 10_000;
 
+/** A listener recorded from an earlier sensor slice that the server has since been seen refusing. */
+export interface WithdrawnListener {
+  ip: string;
+  port: number;
+  protocol: ReceivingOnlyProtocol;
+  /** The refusal (RST to a SYN, or a reset connection). */
+  evidence: Evidence;
+}
+
 /**
  * Collects the receiving-only listeners of a capture and records them once the whole capture (or sensor
  * slice) is read, when it is known whether the server refused the port anywhere in it.
@@ -85,6 +98,13 @@ export class ReceivingOnlyListeners {
   private readonly listeners = new Map<string, Listener>();
   /** `ip|port` the server refused (RST to a SYN) or reset a connection on. */
   private readonly refused = new Set<string>();
+  /**
+   * Live sensor: listeners an earlier slice recorded. A capture file is settled once, when every refusal
+   * is known; a sensor settles each slice, so a refusal in a later slice withdraws what an earlier one
+   * recorded, and the sensor's inventory ends as a whole capture of the same packets would.
+   */
+  private readonly recorded = new Map<string, ReceivingOnlyProtocol>();
+  private withdrawn: WithdrawnListener[] = [];
 
   /** A client's message reached `conn`'s server and nothing came back. */
   received(
@@ -114,8 +134,13 @@ export class ReceivingOnlyListeners {
   }
 
   /** The server refused or reset a connection on this port: it is not taken as listening there. */
-  refusedBy(ip: string, port: number): void {
-    if (this.refused.size < MAX_LISTENERS * 10) this.refused.add(`${ip}|${port}`);
+  refusedBy(ip: string, port: number, evidence: Evidence): void {
+    const key = `${ip}|${port}`;
+    if (this.refused.size < MAX_LISTENERS * 10) this.refused.add(key);
+    const protocol = this.recorded.get(key);
+    if (protocol === undefined) return;
+    this.recorded.delete(key);
+    this.withdrawn.push({ ip, port, protocol, evidence });
   }
 
   /**
@@ -129,6 +154,7 @@ export class ReceivingOnlyListeners {
   ): void {
     for (const [key, l] of this.listeners) {
       if (this.refused.has(key)) continue;
+      if (this.recorded.size < MAX_LISTENERS) this.recorded.set(key, l.protocol);
       const server = hostOf(l.ip);
       server.talked = true;
       server.seen(l.firstTime);
@@ -147,5 +173,12 @@ export class ReceivingOnlyListeners {
         });
     }
     this.listeners.clear();
+  }
+
+  /** Listeners recorded by earlier settles that the server refused since (live sensor), each once. */
+  takeWithdrawn(): WithdrawnListener[] {
+    const out = this.withdrawn;
+    this.withdrawn = [];
+    return out;
   }
 }

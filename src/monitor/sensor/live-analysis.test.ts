@@ -6,6 +6,7 @@ import type { Permission } from '../../accounts/permissions.js';
 import type { CapturePacket } from '../../capture/capture-packet.js';
 import { applySourceResult } from '../../discovery/apply-source-result.js';
 import { CaptureAnalyzer } from '../../discovery/capture-analyzer.js';
+import { RECEIVING_ONLY_NOTE } from '../../discovery/receiving-only.js';
 import { createSite } from '../../inventory/site-service.js';
 import type { VigilDatabase } from '../../store/database.js';
 import { fixturePackets } from './fixture-packets.js';
@@ -13,9 +14,15 @@ import { LiveAnalysis, type LiveRun, mergeFindings, mergeFlows } from './live-an
 
 let telnet: CapturePacket[];
 let hl7: CapturePacket[];
+/** The Telnet/FTP/MQTT clients' half only, then the legacy host refusing a later Telnet SYN (RST). */
+let oneway: CapturePacket[];
+let refused: CapturePacket[];
 beforeAll(async () => {
   telnet = await fixturePackets('07-telnet-ftp-ssh-mqtt.pcap');
   hl7 = await fixturePackets('04-hl7-mllp.pcap');
+  const captures = '../../../../test/fixtures/captures';
+  oneway = await fixturePackets(`${captures}/oneway-telnet-ftp-client.pcap`);
+  refused = await fixturePackets(`${captures}/refused-telnet-23.pcap`);
 });
 
 /** What the database holds about discovery, in a form two databases can be compared by. */
@@ -192,6 +199,47 @@ describe.each(DIALECTS)('LiveAnalysis on %s', (dialect) => {
       .where('action', '=', 'sensor.devices-sited')
       .execute();
     expect(audit.length).toBe(2);
+  });
+
+  it('withdraws a listener seen only receiving once a later slice shows the server refusing its port', {
+    timeout: 60_000,
+  }, async () => {
+    const live = await fresh();
+    const sut = new LiveAnalysis({ h: live, actor: cliActor, label: 'eth0', evidenceSource: 'live' });
+    sut.beginStream('eth0');
+    // The later SYN ends the one-sided connections (idle for days), so this slice records the listener;
+    // the server's RST to that SYN falls in the next slice.
+    const [syn, rst] = refused as [CapturePacket, CapturePacket];
+    for (const p of [...oneway, syn]) sut.packet(p);
+    await sut.flush();
+    const telnetService = (rows: Awaited<ReturnType<typeof stored>>) =>
+      rows.services.filter((s) => s.includes('"ip":"10.20.0.40"') && s.includes('"port":23,'));
+    expect(telnetService(await stored(live))).toHaveLength(1);
+    sut.packet(rst);
+    await sut.flush({ final: true });
+
+    const whole = await fresh();
+    await oneShot(whole, [oneway, refused]);
+    const got = await stored(live);
+    expect(telnetService(got)).toEqual([]);
+    expect(got.services).toEqual((await stored(whole)).services);
+    // What the whole capture never asserted is no longer asserted live; the history stays readable.
+    const open = async (vdb: VigilDatabase) =>
+      (await vdb.db.selectFrom('findings').select(['type', 'subject']).where('state', '=', 'open').execute())
+        .map((f) => `${f.type} ${f.subject}`)
+        .sort();
+    expect(await open(live)).toEqual(await open(whole));
+    const withdrawn = await live.db
+      .selectFrom('findings')
+      .selectAll()
+      .where('type', '=', 'insecure-protocol')
+      .where('subject', '=', 'telnet:23')
+      .executeTakeFirstOrThrow();
+    expect(withdrawn.state).toBe('resolved');
+    expect(JSON.parse(withdrawn.evidence).summary).toContain(RECEIVING_ONLY_NOTE);
+    expect(JSON.parse(withdrawn.last_evidence).summary).toMatch(/refused/);
+    const audit = await live.db.selectFrom('audit_log').select('summary').execute();
+    expect(audit.map((a) => a.summary).join('\n')).toMatch(/withdrawnServices/);
   });
 
   it('a detection hook that fails is reported and does not undo the slice', { timeout: 60_000 }, async () => {

@@ -12,7 +12,12 @@ import {
   type ApplyReport,
   applySourceResult,
 } from '../../discovery/apply-source-result.js';
-import type { FindingObservation, FlowSummary, SourceResult } from '../../discovery/host-observation.js';
+import type {
+  FindingObservation,
+  FlowSummary,
+  SourceResult,
+  WithdrawnService,
+} from '../../discovery/host-observation.js';
 import type { DbHandle } from '../../store/transaction.js';
 import { placeUnsitedDevices } from './sensor-site.js';
 
@@ -142,8 +147,12 @@ export class SliceStore {
   /** Distinct devices stored or seen so far. */
   readonly devices = new Set<string>();
   lastFlush: FlushReport | null = null;
-  /** Findings and conversations of a slice that could not be stored, for the next attempt. */
-  private unstored: { findings: FindingObservation[]; flows: FlowSummary[] } | null = null;
+  /** Findings, conversations and withdrawals of a slice that could not be stored, for the next attempt. */
+  private unstored: {
+    findings: FindingObservation[];
+    flows: FlowSummary[];
+    withdrawnServices: WithdrawnService[];
+  } | null = null;
 
   constructor(private readonly o: SliceStoreOptions) {}
 
@@ -155,10 +164,12 @@ export class SliceStore {
   /** The slice to store: the snapshot's hosts, findings and conversations, with the unstored slice's merged in. */
   slice(snapshot: SourceResult): SourceResult {
     const retry = this.unstored;
+    const withdrawnServices = [...(retry?.withdrawnServices ?? []), ...(snapshot.withdrawnServices ?? [])];
     return {
       hosts: snapshot.hosts,
       findings: retry ? mergeFindings(retry.findings, snapshot.findings) : snapshot.findings,
       flows: retry ? mergeFlows(retry.flows, snapshot.flows ?? []) : (snapshot.flows ?? []),
+      ...(withdrawnServices.length ? { withdrawnServices } : {}),
     };
   }
 
@@ -174,7 +185,14 @@ export class SliceStore {
     final: boolean,
     target: SliceTarget,
   ): Promise<{ outcome: SliceOutcome; report: FlushReport }> {
-    if (!(result.hosts.length || result.findings.length || result.flows?.length))
+    if (
+      !(
+        result.hosts.length ||
+        result.findings.length ||
+        result.flows?.length ||
+        result.withdrawnServices?.length
+      )
+    )
       return { outcome: 'empty', report: emptyFlush(at) };
     let applied: ApplyReport;
     try {
@@ -215,7 +233,11 @@ export class SliceStore {
    * remembered as `lastFlush`, which is returned; `e` is thrown again when `final`.
    */
   keepForRetry(result: SourceResult, at: string, e: unknown, final: boolean): FlushReport {
-    this.unstored = { findings: result.findings, flows: result.flows ?? [] };
+    this.unstored = {
+      findings: result.findings,
+      flows: result.flows ?? [],
+      withdrawnServices: result.withdrawnServices ?? [],
+    };
     this.failedFlushes++;
     const error = e instanceof Error ? e.message : String(e);
     this.lastFlush = { ...emptyFlush(at), error };
