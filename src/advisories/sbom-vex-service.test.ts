@@ -265,6 +265,60 @@ describe.each(DIALECTS)('SBOMs on %s', (dialect) => {
     expect(await sbomList(vdb, cliActor)).toEqual([]);
   });
 
+  it('refuses a CycloneDX SBOM whose components sit under a misspelt key, naming the key; stores nothing', async () => {
+    const path = join(FIX, 'sbom-vex/cyclonedx/bad-componets.sbom.json');
+    expect(await refusal(importSbom(vdb, cliActor, path, { model: 'Narrow Monitor' }))).toEqual({
+      message: `${path}: not a readable CycloneDX document ($.componets: unknown key "componets" holds 55 component-like objects and the BOM lists no components: did you mean "components"?)`,
+      issues: [expect.objectContaining({ file: path, field: '$.componets' })],
+    });
+    expect(await sbomList(vdb, cliActor)).toEqual([]);
+  });
+
+  it('stores an SBOM that lists no components, with a warning saying so', async () => {
+    const path = join(FIX, 'sbom-vex/cyclonedx/empty-components.sbom.json');
+    const r = await importSbom(vdb, cliActor, path, { model: 'Narrow Monitor' });
+    expect(r).toMatchObject({ status: 'imported', components: 0 });
+    expect(r.issues).toEqual([
+      {
+        file: path,
+        where: '$.components',
+        message: 'the SBOM lists no components: no vulnerability can be matched through it',
+      },
+    ]);
+  });
+
+  it('names an unknown top-level key by its JSON path in the schema warnings, never $[""]', async () => {
+    // The real SBOM with one key CycloneDX does not have.
+    const doc = JSON.parse(readFileSync(SBOM, 'utf8')) as Record<string, unknown>;
+    doc.firmware = '2.0';
+    const r = await importSbom(
+      vdb,
+      cliActor,
+      'extra.sbom.json',
+      { model: 'Narrow Monitor' },
+      Buffer.from(JSON.stringify(doc)),
+    );
+    expect(r.issues).toEqual([
+      {
+        file: 'extra.sbom.json',
+        where: '$.firmware',
+        message: 'schema: unknown key "firmware" (not in the CycloneDX 1.4 schema)',
+      },
+    ]);
+  });
+
+  it('reports a damaged SPDX document as SPDX, and a VEX document as one for vex import', async () => {
+    const spdx = join(FIX, 'sbom-vex/spdx/bad-spdxversion-number.spdx.json');
+    expect(await refusal(importSbom(vdb, cliActor, spdx, { model: 'Narrow Monitor' }))).toEqual({
+      message: `${spdx}: not a readable SPDX document ($.spdxVersion: spdxVersion is not a string: 2.2)`,
+      issues: [{ file: spdx, field: '$.spdxVersion', reason: 'spdxVersion is not a string: 2.2' }],
+    });
+    expect((await refusal(importSbom(vdb, cliActor, OPENVEX, { model: 'Narrow Monitor' }))).message).toBe(
+      `${OPENVEX}: an OpenVEX document, not an SBOM: import it with \`vigil vex import\``,
+    );
+    expect(await sbomList(vdb, cliActor)).toEqual([]);
+  });
+
   it('refuses an unknown model and a file that is no SBOM', async () => {
     await expect(importSbom(vdb, cliActor, SBOM, { model: 'No Such Model' })).rejects.toThrow(
       /No Such Model/,
@@ -371,6 +425,60 @@ describe.each(DIALECTS)('VEX on %s', (dialect) => {
       });
     }
     expect(await listVex(vdb, cliActor)).toEqual([]);
+  });
+
+  it('reports a damaged OpenVEX or CSAF VEX document as that format, with the JSON path of the damage', async () => {
+    const cases = [
+      [
+        'openvex/bad-statements-object.vex.json',
+        'OpenVEX',
+        '$.statements',
+        'Invalid input: expected array, received object',
+      ],
+      [
+        'openvex/bad-context-list.vex.json',
+        'OpenVEX',
+        '$["@context"]',
+        'Invalid input: expected string, received array',
+      ],
+      [
+        'csaf-vex/bad-publisher-string.json',
+        'CSAF VEX',
+        '$.document.publisher',
+        'Invalid input: expected object, received string',
+      ],
+    ] as const;
+    for (const [name, format, where, why] of cases) {
+      const path = join(FIX, 'sbom-vex', name);
+      const r = await refusal(importVex(vdb, cliActor, path, { model: 'ABC' }));
+      expect(r.message).toBe(`${path}: not a readable ${format} document (${where}: ${why})`);
+      expect(r.issues?.[0]).toMatchObject({ file: path, field: where });
+      expect(JSON.stringify(r)).not.toContain('CycloneDX');
+    }
+    expect(await listVex(vdb, cliActor)).toEqual([]);
+  });
+
+  it('says which markers it looked for when a document is none of the VEX formats, and sends an SBOM to sbom import', async () => {
+    // The real CSAF VEX with its document object gone: no marker of any format is left.
+    const csaf = JSON.parse(readFileSync(CSAF_VEX, 'utf8')) as Record<string, unknown>;
+    delete csaf.document;
+    const r = await refusal(
+      importVex(vdb, cliActor, 'no-marker.json', {}, new TextEncoder().encode(JSON.stringify(csaf))),
+    );
+    expect(r).toEqual({
+      message: 'no-marker.json: not an OpenVEX, CSAF VEX or CycloneDX VEX document',
+      issues: [
+        {
+          file: 'no-marker.json',
+          field: '$',
+          reason:
+            'no format marker: the document is none of OpenVEX (@context https://openvex.dev/ns…), CSAF VEX (document.category "csaf_vex") or CycloneDX (bomFormat "CycloneDX")',
+        },
+      ],
+    });
+    expect((await refusal(importVex(vdb, cliActor, SBOM, {}))).message).toBe(
+      `${SBOM}: a CycloneDX BOM without vulnerabilities[], so it holds no VEX statements: an SBOM is imported with \`vigil sbom import\``,
+    );
   });
 
   it('refuses a revision with a statement it cannot read, and the earlier revision stays in force', async () => {

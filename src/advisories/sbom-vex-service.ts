@@ -11,11 +11,13 @@ import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type InputIssue as ErrorIssue, invalidInput, notFound, VigilError } from '../errors.js';
 import { readCsafVex, writeCsafVex } from '../formats/csaf-vex/index.js';
-import { readCycloneDx } from '../formats/cyclonedx/read-cyclonedx.js';
+import type { CycloneDxReadResult } from '../formats/cyclonedx/cyclonedx-model.js';
+import { readCycloneDx, readCycloneDxJson } from '../formats/cyclonedx/read-cyclonedx.js';
 import { validateCycloneDxJson } from '../formats/cyclonedx/validate-cyclonedx.js';
 import { readOpenVex } from '../formats/openvex/read-openvex.js';
 import { writeOpenVex } from '../formats/openvex/write-openvex.js';
 import { notUtf8Issue } from '../formats/read-result.js';
+import { noneOf, SBOM_VEX_FORMATS, type SbomVexFormat, sbomVexFormat } from '../formats/sbom-vex-format.js';
 import { readSpdx } from '../formats/spdx/read-spdx.js';
 import { parseInput } from '../inventory/device-input.js';
 import { deviceLabels, labelIn } from '../inventory/device-label.js';
@@ -103,10 +105,6 @@ export interface SbomImportResult {
  * The document's text, or the issue refusing it when its bytes are not UTF-8: decoded leniently, such a
  * byte would be stored as U+FFFD in a package name or a VEX justification.
  */
-/** Why a document was refused: its bytes not being UTF-8 is said as such, not as "not an SBOM". */
-const refusal = (issues: readonly InputIssue[], otherwise: string): string =>
-  issues.length === 1 && issues[0]!.message.startsWith('not UTF-8 text') ? 'not UTF-8 text' : otherwise;
-
 function documentText(bytes: Uint8Array, file: string): { text: string } | { issue: InputIssue } {
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = raw.toString('utf8');
@@ -114,27 +112,60 @@ function documentText(bytes: Uint8Array, file: string): { text: string } | { iss
   return issue ? { issue } : { text: text.replace(/^\uFEFF/, '') };
 }
 
-export function readSbomBytes(bytes: Uint8Array, file: string): { sbom: Sbom | null; issues: InputIssue[] } {
+/** What a document that is not the kind asked for is, and where it goes instead. */
+const ELSEWHERE: Record<SbomVexFormat, string> = {
+  openvex: 'an OpenVEX document, not an SBOM: import it with `vigil vex import`',
+  csaf: 'a CSAF document, not an SBOM: import it with `vigil vex import` (VEX) or `vigil advisories import`',
+  cyclonedx:
+    'a CycloneDX BOM without vulnerabilities[], so it holds no VEX statements: an SBOM is imported with `vigil sbom import`',
+  spdx: 'an SPDX SBOM, not VEX: import it with `vigil sbom import`',
+};
+
+export function readSbomBytes(
+  bytes: Uint8Array,
+  file: string,
+): { format: SbomVexFormat | null; sbom: Sbom | null; issues: InputIssue[] } {
   const doc = documentText(bytes, file);
-  if ('issue' in doc) return { sbom: null, issues: [doc.issue] };
+  if ('issue' in doc) return { format: null, sbom: null, issues: [doc.issue] };
   const { text } = doc;
   const trimmed = text.trimStart();
   if (trimmed.startsWith('<')) {
     const r = readCycloneDx(text, file);
-    return { sbom: r.sbom, issues: r.issues };
+    return { format: 'cyclonedx', sbom: r.sbom, issues: r.issues };
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     return {
+      format: null,
       sbom: null,
       issues: [{ file, where: '$', message: `not valid JSON or XML: ${(err as Error).message}` }],
     };
   }
-  if (json && typeof json === 'object' && 'spdxVersion' in json) return readSpdx(json, file);
-  const r = readCycloneDx(text, file);
-  return { sbom: r.sbom, issues: r.issues };
+  // The format is decided by its marker first, so a damaged SPDX document is reported by the SPDX reader.
+  const format = sbomVexFormat(json);
+  if (format === 'spdx') return { format, ...readSpdx(json, file) };
+  if (format === 'cyclonedx') {
+    const r = readCycloneDxJson(json, file);
+    return { format, sbom: r.sbom, issues: r.issues };
+  }
+  const message = format ? ELSEWHERE[format] : noneOf(['cyclonedx', 'spdx']);
+  return { format, sbom: null, issues: [{ file, where: '$', message }] };
+}
+
+/**
+ * The headline of a refused document: the format its marker says it is, with the first problem (the
+ * issues list the rest); a document of the other kind says where it goes; "not UTF-8" is said as such.
+ */
+function refusal(format: SbomVexFormat | null, issues: readonly InputIssue[], otherwise: string): string {
+  const first = issues[0];
+  if (issues.length === 1 && first!.message.startsWith('not UTF-8 text')) return 'not UTF-8 text';
+  if (!first || format === null) return otherwise;
+  if (Object.values(ELSEWHERE).includes(first.message)) return first.message;
+  // The readers' issues already open with "not a readable <format> …": the headline says it once.
+  const why = first.message.replace(/^not a readable [^:]+: /, '');
+  return `not a readable ${SBOM_VEX_FORMATS[format].name} document (${first.where}: ${why})`;
 }
 
 export const SbomImportSchema = z.strictObject({
@@ -154,20 +185,26 @@ export async function importSbom(
   assertAllSites(actor, 'An SBOM (attached to a device model)');
   const o = parseInput(SbomImportSchema, options, 'SBOM import options');
   const data = bytes ?? (await readFile(file));
-  const { sbom, issues } = readSbomBytes(data, file);
+  const { format, sbom, issues } = readSbomBytes(data, file);
   if (!sbom)
-    throw invalidInput(`${file}: ${refusal(issues, 'not a CycloneDX or SPDX SBOM')}`, toErrorIssues(issues));
+    throw invalidInput(
+      `${file}: ${refusal(format, issues, 'not a CycloneDX or SPDX SBOM')}`,
+      toErrorIssues(issues),
+    );
   // CycloneDX JSON is also checked against the official schema: problems are reported (so the hospital
   // can ask the manufacturer for a conformant SBOM), not fatal, since every component was read on its own.
-  if (sbom.format === 'cyclonedx' && !Buffer.from(data).toString('utf8').trimStart().startsWith('<')) {
-    for (const e of await validateCycloneDxJson(Buffer.from(data).toString('utf8'), sbom.specVersion)) {
-      const at = e.indexOf(': ');
-      issues.push({
-        file,
-        where: pointerToPath(at > 0 ? e.slice(0, at) : '/'),
-        message: `schema: ${at > 0 ? e.slice(at + 2) : e}`,
-      });
-    }
+  const xml = Buffer.from(data).toString('utf8').trimStart().startsWith('<');
+  // An SBOM that lists nothing hides every vulnerability of the device model: stored (a manufacturer may
+  // really publish one), but said.
+  if (sbom.components.length === 0)
+    issues.push({
+      file,
+      where: xml ? 'line 1:1' : sbom.format === 'spdx' ? '$.packages' : '$.components',
+      message: 'the SBOM lists no components: no vulnerability can be matched through it',
+    });
+  if (sbom.format === 'cyclonedx' && !xml) {
+    for (const e of await validateCycloneDxJson(Buffer.from(data).toString('utf8'), sbom.specVersion))
+      issues.push({ file, where: pointerToPath(e.pointer), message: `schema: ${e.message}` });
   }
   const digest = sha256(data);
   const model = await findModel(vdb, o.model, o.manufacturer);
@@ -315,29 +352,38 @@ const MATCH_TO_VEX: Record<string, VexStatus> = Object.fromEntries(
 export function readVexBytes(
   bytes: Uint8Array,
   file: string,
-): { vex: VexDocument | null; issues: InputIssue[] } {
+): { format: SbomVexFormat | null; vex: VexDocument | null; issues: InputIssue[] } {
   const doc = documentText(bytes, file);
-  if ('issue' in doc) return { vex: null, issues: [doc.issue] };
+  if ('issue' in doc) return { format: null, vex: null, issues: [doc.issue] };
   const { text } = doc;
   if (text.trimStart().startsWith('<')) {
     const r = readCycloneDx(text, file);
-    return { vex: r.vex, issues: r.issues };
+    return { format: 'cyclonedx', ...vexOfBom(r, file) };
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     return {
+      format: null,
       vex: null,
       issues: [{ file, where: '$', message: `not valid JSON: ${(err as Error).message}` }],
     };
   }
-  const obj = (json ?? {}) as Record<string, unknown>;
-  if (typeof obj['@context'] === 'string' && obj['@context'].includes('openvex'))
-    return readOpenVex(json, file);
-  if (obj.document && typeof obj.document === 'object') return readCsafVex(json, file);
-  const r = readCycloneDx(text, file);
-  return { vex: r.vex, issues: r.issues };
+  // The format is decided by its marker first: a damaged OpenVEX or CSAF document is reported by its own
+  // reader, with the JSON path of what is wrong, not as "not a CycloneDX BOM" by the last reader tried.
+  const format = sbomVexFormat(json);
+  if (format === 'openvex') return { format, ...readOpenVex(json, file) };
+  if (format === 'csaf') return { format, ...readCsafVex(json, file) };
+  if (format === 'cyclonedx') return { format, ...vexOfBom(readCycloneDxJson(json, file), file) };
+  const message = format ? ELSEWHERE[format] : noneOf(['openvex', 'csaf', 'cyclonedx']);
+  return { format, vex: null, issues: [{ file, where: '$', message }] };
+}
+
+/** A readable BOM without vulnerabilities is an SBOM: said as such, not as an unreadable document. */
+function vexOfBom(r: CycloneDxReadResult, file: string): { vex: VexDocument | null; issues: InputIssue[] } {
+  if (r.vex || !r.sbom || r.issues.some((i) => i.dropped)) return { vex: r.vex, issues: r.issues };
+  return { vex: null, issues: [{ file, where: '$', message: ELSEWHERE.cyclonedx }, ...r.issues] };
 }
 
 export const VexScopeSchema = z.strictObject({
@@ -377,10 +423,10 @@ export async function importVex(
   const o = parseInput(VexScopeSchema, options, 'VEX scope');
   if (!o.device) assertAllSites(actor, 'A VEX document for a model or a package');
   const data = bytes ?? (await readFile(file));
-  const { vex, issues } = readVexBytes(data, file);
+  const { format, vex, issues } = readVexBytes(data, file);
   if (!vex)
     throw invalidInput(
-      `${file}: ${refusal(issues, 'not an OpenVEX, CSAF VEX or CycloneDX VEX document')}`,
+      `${file}: ${refusal(format, issues, 'not an OpenVEX, CSAF VEX or CycloneDX VEX document')}`,
       toErrorIssues(issues),
     );
   // Importing replaces what this document said before. With parts left unread, that would delete what an

@@ -241,6 +241,57 @@ function resolveProduct(ref: string, byRef: Map<string, SbomComponent>): VexProd
   return { name: null, version: null, purl: null, cpe: null, ref };
 }
 
+/** @see CycloneDX 1.6 JSON schema, the properties of the root object */
+const BOM_KEYS = new Set([
+  '$schema',
+  'bomFormat',
+  'specVersion',
+  'serialNumber',
+  'version',
+  'metadata',
+  'components',
+  'services',
+  'externalReferences',
+  'dependencies',
+  'compositions',
+  'properties',
+  'vulnerabilities',
+  'annotations',
+  'formulation',
+  'declarations',
+  'definitions',
+  'signature',
+]);
+
+/** Objects with a string `name` and a `purl`, `cpe`, `bom-ref` or `type`: what components look like. */
+function looksLikeComponents(x: unknown): x is unknown[] {
+  return (
+    Array.isArray(x) &&
+    x.length > 0 &&
+    x.every((c) => {
+      if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
+      const o = c as Record<string, unknown>;
+      return typeof o.name === 'string' && ['purl', 'cpe', 'bom-ref', 'type'].some((k) => k in o);
+    })
+  );
+}
+
+/**
+ * A BOM without components that holds component-like objects under a key CycloneDX does not know
+ * (`"componets"`): read as it is, it would be an SBOM that lists nothing, and nothing would ever match
+ * the device model it describes. Each such key is an issue that refuses the BOM.
+ */
+function componentsUnderUnknownKey(bom: Record<string, unknown>, file: string, locate: Locate): InputIssue[] {
+  return Object.entries(bom)
+    .filter(([k, v]) => !BOM_KEYS.has(k) && looksLikeComponents(v))
+    .map(([k, v]) => ({
+      file,
+      where: locate([k]),
+      message: `unknown key ${JSON.stringify(k)} holds ${(v as unknown[]).length} component-like objects and the BOM lists no components: did you mean "components"?`,
+      dropped: true,
+    }));
+}
+
 /**
  * Maps an already-parsed BOM. Never throws on data (a throwing getter is caught by the callers).
  * @param raw JSON value (from `JSON.parse` or the XML converter)
@@ -251,10 +302,17 @@ export function mapCycloneDx(raw: unknown, file: string, locate: Locate): Cyclon
   if (!head.success) {
     const fmt = (raw as { bomFormat?: unknown } | null)?.bomFormat;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || fmt !== 'CycloneDX') {
+      const has = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && fmt !== undefined;
       return {
         sbom: null,
         vex: null,
-        issues: [{ file, where: locate([]), message: 'not a CycloneDX BOM (bomFormat is not "CycloneDX")' }],
+        issues: [
+          {
+            file,
+            where: locate(has ? ['bomFormat'] : []),
+            message: `not a CycloneDX BOM (bomFormat is ${has ? JSON.stringify(fmt) : 'missing'}, not "CycloneDX")`,
+          },
+        ],
       };
     }
     return {
@@ -317,9 +375,11 @@ export function mapCycloneDx(raw: unknown, file: string, locate: Locate): Cyclon
       comp.dependsOn.push(...r.data.dependsOn.filter((x) => !comp.dependsOn.includes(x)));
   });
 
+  const misspelt = components.length === 0 ? componentsUnderUnknownKey(bom, file, locate) : [];
+  issues.push(...misspelt);
   const hasVulns = (bom.vulnerabilities?.length ?? 0) > 0;
   const sbom: Sbom | null =
-    bom.components !== undefined || !hasVulns
+    misspelt.length === 0 && (bom.components !== undefined || !hasVulns)
       ? {
           format: 'cyclonedx',
           specVersion: bom.specVersion,

@@ -316,6 +316,28 @@ describe('readCycloneDx — VEX', () => {
   });
 });
 
+describe('readCycloneDx — components under a misspelt key', () => {
+  it('refuses a BOM with no components whose component-like list sits under an unknown key', () => {
+    const r = readCycloneDxJson(fixtureJson('cyclonedx', 'bad-componets.sbom.json'), 'f.json');
+    expect(r.sbom).toBeNull();
+    expect(r.issues).toEqual([
+      {
+        file: 'f.json',
+        where: '$.componets',
+        message:
+          'unknown key "componets" holds 55 component-like objects and the BOM lists no components: did you mean "components"?',
+        dropped: true,
+      },
+    ]);
+  });
+
+  it('still reads a BOM that really lists no components', () => {
+    const r = readCycloneDxJson(fixtureJson('cyclonedx', 'empty-components.sbom.json'), 'f.json');
+    expect(r.sbom?.components).toEqual([]);
+    expect(r.issues).toEqual([]);
+  });
+});
+
 describe('validateCycloneDxJson', () => {
   it('accepts the real examples against their schema versions', async () => {
     expect(await validateCycloneDxJson(fixtureText('cyclonedx', 'vex.json'), '1.4')).toEqual([]);
@@ -327,14 +349,28 @@ describe('validateCycloneDxJson', () => {
     ).toEqual([]);
   });
 
-  it('returns schema errors as strings with their instance path', async () => {
+  it('points at an unknown key itself and names it, not at its parent', async () => {
+    expect(await validateCycloneDxJson(fixtureText('cyclonedx', 'bad-componets.sbom.json'), '1.4')).toEqual([
+      { pointer: '/componets', message: 'unknown key "componets" (not in the CycloneDX 1.4 schema)' },
+    ]);
+    // Keys with `/` and `~` are escaped as RFC 6901 says, so the pointer names the key exactly.
+    const doc = fixtureJson('cyclonedx', 'medical-device-narrow.sbom.json') as Record<string, unknown>;
+    doc['a/b~c'] = 1;
+    expect(await validateCycloneDxJson(doc, '1.4')).toEqual([
+      { pointer: '/a~1b~0c', message: 'unknown key "a/b~c" (not in the CycloneDX 1.4 schema)' },
+    ]);
+  });
+
+  it('returns schema errors with their instance path', async () => {
     const doc = fixtureJson('cyclonedx', 'vex.json') as {
       vulnerabilities: { analysis: { state: string } }[];
     };
     doc.vulnerabilities[0]!.analysis.state = 'maybe';
     const errors = await validateCycloneDxJson(doc, '1.4');
-    expect(errors.some((e) => e.startsWith('/vulnerabilities/0/analysis/state'))).toBe(true);
-    expect(await validateCycloneDxJson('{}', '9.9')).toEqual([expect.stringContaining('unsupported')]);
+    expect(errors.some((e) => e.pointer === '/vulnerabilities/0/analysis/state')).toBe(true);
+    expect(await validateCycloneDxJson('{}', '9.9')).toEqual([
+      { pointer: '', message: expect.stringContaining('unsupported') },
+    ]);
   });
 });
 

@@ -19,26 +19,54 @@ const VERSIONS: Record<string, Spec.Version> = {
   '1.6': Spec.Version.v1dot6,
 };
 
+/** One schema violation: where (a JSON pointer, `''` for the whole document) and what. */
+export interface CycloneDxSchemaError {
+  pointer: string;
+  message: string;
+}
+
+/** RFC 6901 §3: `~` and `/` inside a key are escaped. */
+const escapeKey = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+interface AjvError {
+  instancePath?: unknown;
+  keyword?: unknown;
+  params?: { additionalProperty?: unknown };
+  message?: unknown;
+}
+
 /**
  * Validates `json` (text or a parsed value) against the strict CycloneDX schema of `specVersion`
- * (`'1.4'`, `'1.5'`, `'1.6'`; 1.2 and 1.3 also accepted). Returns the errors as
- * `instancePath: message` strings; empty when valid. Never rejects.
+ * (`'1.4'`, `'1.5'`, `'1.6'`; 1.2 and 1.3 also accepted). Empty when valid. Never rejects.
  */
-export async function validateCycloneDxJson(json: unknown, specVersion: string): Promise<string[]> {
+export async function validateCycloneDxJson(
+  json: unknown,
+  specVersion: string,
+): Promise<CycloneDxSchemaError[]> {
   const version = VERSIONS[specVersion];
-  if (version === undefined) return [`unsupported CycloneDX specVersion ${JSON.stringify(specVersion)}`];
+  if (version === undefined)
+    return [{ pointer: '', message: `unsupported CycloneDX specVersion ${JSON.stringify(specVersion)}` }];
   try {
     const text = typeof json === 'string' ? json : JSON.stringify(json);
     const result = await new Validation.JsonStrictValidator(version).validate(text);
     if (result === null) return [];
     if (Array.isArray(result)) {
-      return result.map(
-        (e: { instancePath?: unknown; message?: unknown }) =>
-          `${typeof e.instancePath === 'string' && e.instancePath !== '' ? e.instancePath : '/'}: ${String(e.message ?? 'invalid')}`,
-      );
+      return result.map((e: AjvError) => {
+        const at = typeof e.instancePath === 'string' ? e.instancePath : '';
+        const key = e.params?.additionalProperty;
+        // ajv places an unknown key at its parent ("must NOT have additional properties"): point at the
+        // key itself and name it, so `"componets"` is found without reading the whole document.
+        if (e.keyword === 'additionalProperties' && typeof key === 'string') {
+          return {
+            pointer: `${at}/${escapeKey(key)}`,
+            message: `unknown key ${JSON.stringify(key)} (not in the CycloneDX ${specVersion} schema)`,
+          };
+        }
+        return { pointer: at, message: String(e.message ?? 'invalid') };
+      });
     }
-    return [String(result)];
+    return [{ pointer: '', message: String(result) }];
   } catch (err) {
-    return [`validation failed: ${errorText(err)}`];
+    return [{ pointer: '', message: `validation failed: ${errorText(err)}` }];
   }
 }

@@ -125,6 +125,19 @@ describe('readOpenVex', () => {
     expect(r.issues.map((i) => i.where)).toEqual(['$.statements[0].products[1]', '$.statements[1].status']);
   });
 
+  it('reads a list of contexts naming OpenVEX as OpenVEX, and says the context must be one string', () => {
+    expect(read('bad-context-list.vex.json')).toEqual({
+      vex: null,
+      issues: [
+        {
+          file: 'bad-context-list.vex.json',
+          where: '$["@context"]',
+          message: 'not a readable OpenVEX document: Invalid input: expected string, received array',
+        },
+      ],
+    });
+  });
+
   it('returns null with an issue for a non-OpenVEX document', () => {
     expect(readOpenVex({ bomFormat: 'CycloneDX' }, 'a.json')).toEqual({
       vex: null,

@@ -115,7 +115,9 @@ function mapDocument(json: unknown, file: string): OpenVexReadResult {
   if (!head.success) {
     const ctx =
       typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['@context'] : undefined;
-    const isOpenVex = typeof ctx === 'string' && ctx.startsWith('https://openvex.dev/ns');
+    const openVexContext = (x: unknown) => typeof x === 'string' && x.startsWith('https://openvex.dev/ns');
+    // A list of contexts (JSON-LD allows one) that names OpenVEX is OpenVEX with a wrongly typed field.
+    const isOpenVex = openVexContext(ctx) || (Array.isArray(ctx) && ctx.some(openVexContext));
     return {
       vex: null,
       issues: isOpenVex

@@ -74,15 +74,31 @@ function mapDocument(json: unknown, file: string): SpdxReadResult {
   if (!head.success) {
     const obj = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : null;
     const v = obj?.spdxVersion;
-    const why =
-      obj && ('@context' in obj || '@graph' in obj)
-        ? 'SPDX 3 (JSON-LD) is not supported; only SPDX 2.2/2.3 JSON'
-        : typeof v === 'string'
-          ? `unsupported spdxVersion ${JSON.stringify(v)}`
-          : 'not an SPDX 2.x JSON document (no spdxVersion)';
+    if (obj && ('@context' in obj || '@graph' in obj))
+      return {
+        sbom: null,
+        issues: [{ file, where: '$', message: 'SPDX 3 (JSON-LD) is not supported; only SPDX 2.2/2.3 JSON' }],
+      };
+    if (v === undefined)
+      return {
+        sbom: null,
+        issues: [{ file, where: '$', message: 'not an SPDX 2.x JSON document (no spdxVersion)' }],
+      };
+    if (typeof v !== 'string' || !/^SPDX-2\.[0-9]+$/.test(v)) {
+      const what = typeof v === 'string' ? 'unsupported spdxVersion' : 'spdxVersion is not a string:';
+      return {
+        sbom: null,
+        issues: [{ file, where: '$.spdxVersion', message: `${what} ${JSON.stringify(v)}` }],
+      };
+    }
+    // The version is fine, so another field of the head is what is wrong: say which and how.
     return {
       sbom: null,
-      issues: [{ file, where: obj && typeof v === 'string' ? '$.spdxVersion' : '$', message: why }],
+      issues: head.error.issues.map((e) => ({
+        file,
+        where: jsonPath(e.path.map((p) => (typeof p === 'number' ? p : String(p)))),
+        message: `not a readable SPDX document: ${e.message}`,
+      })),
     };
   }
   const doc = head.data;

@@ -6,6 +6,29 @@ import { readSpdx } from './index.js';
 const read = (name: string) => readSpdx(fixtureJson('spdx', name), name);
 
 describe('readSpdx', () => {
+  it('says which field of a damaged SPDX head is wrong, and how', () => {
+    expect(read('bad-spdxversion-number.spdx.json').issues).toEqual([
+      {
+        file: 'bad-spdxversion-number.spdx.json',
+        where: '$.spdxVersion',
+        message: 'spdxVersion is not a string: 2.2',
+      },
+    ]);
+    // The real document with its packages list turned into an object: the version is fine, packages is not.
+    const doc = fixtureJson('spdx', 'example7-bin-2.2.spdx.json') as Record<string, unknown>;
+    doc.packages = {};
+    expect(readSpdx(doc, 'f')).toEqual({
+      sbom: null,
+      issues: [
+        {
+          file: 'f',
+          where: '$.packages',
+          message: 'not a readable SPDX document: Invalid input: expected array, received object',
+        },
+      ],
+    });
+  });
+
   it('reads SPDX 2.3 packages with purls and DEPENDS_ON relationships (example11)', () => {
     const r = read('example11-sbom.spdx.json');
     expect(r.issues).toEqual([]);
