@@ -17,12 +17,14 @@ let hl7: CapturePacket[];
 /** The Telnet/FTP/MQTT clients' half only, then the legacy host refusing a later Telnet SYN (RST). */
 let oneway: CapturePacket[];
 let refused: CapturePacket[];
+let dicom: CapturePacket[];
 beforeAll(async () => {
   telnet = await fixturePackets('07-telnet-ftp-ssh-mqtt.pcap');
   hl7 = await fixturePackets('04-hl7-mllp.pcap');
   const captures = '../../../../test/fixtures/captures';
   oneway = await fixturePackets(`${captures}/oneway-telnet-ftp-client.pcap`);
   refused = await fixturePackets(`${captures}/refused-telnet-23.pcap`);
+  dicom = await fixturePackets(`${captures}/02-dicom-cleartext.pcap`);
 });
 
 /** What the database holds about discovery, in a form two databases can be compared by. */
@@ -240,6 +242,43 @@ describe.each(DIALECTS)('LiveAnalysis on %s', (dialect) => {
     expect(JSON.parse(withdrawn.last_evidence).summary).toMatch(/refused/);
     const audit = await live.db.selectFrom('audit_log').select('summary').execute();
     expect(audit.map((a) => a.summary).join('\n')).toMatch(/withdrawnServices/);
+  });
+
+  it('hands each DICOM association to the detection hook with its slice, as one import of it would', {
+    timeout: 60_000,
+  }, async () => {
+    // dicom-unknown-ae judges each association's AE title pair; without them it falls back to pooling a
+    // peer's titles per host, which pairs titles that were never used together.
+    const runs: LiveRun[] = [];
+    const sut = new LiveAnalysis({
+      h: await fresh(),
+      actor: cliActor,
+      label: 'eth0',
+      evidenceSource: 'live',
+      afterApply: async (r) => {
+        runs.push(r);
+        return { alerts: 0 };
+      },
+    });
+    sut.beginStream('eth0');
+    let i = 0;
+    for (const p of dicom) {
+      sut.packet(p);
+      if (++i % 40 === 0) await sut.flush();
+    }
+    await sut.flush({ final: true });
+    const whole = new CaptureAnalyzer('whole');
+    for (const p of dicom) whole.packet(p);
+    const pair = (a: { callingAeTitle: string | null; calledAeTitle: string | null }) =>
+      `${a.callingAeTitle} -> ${a.calledAeTitle}`;
+    const expected = (whole.finish().dicomAssociations ?? []).map(pair).sort();
+    expect(expected.length).toBeGreaterThan(3);
+    expect(
+      runs
+        .flatMap((r) => r.result.dicomAssociations ?? [])
+        .map(pair)
+        .sort(),
+    ).toEqual(expected);
   });
 
   it('a detection hook that fails is reported and does not undo the slice', { timeout: 60_000 }, async () => {

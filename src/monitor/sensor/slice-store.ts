@@ -13,6 +13,7 @@ import {
   applySourceResult,
 } from '../../discovery/apply-source-result.js';
 import type {
+  DicomAssociationObservation,
   FindingObservation,
   FlowSummary,
   SourceResult,
@@ -147,11 +148,15 @@ export class SliceStore {
   /** Distinct devices stored or seen so far. */
   readonly devices = new Set<string>();
   lastFlush: FlushReport | null = null;
-  /** Findings, conversations and withdrawals of a slice that could not be stored, for the next attempt. */
+  /**
+   * Findings, conversations, withdrawals and DICOM associations of a slice that could not be stored, for
+   * the next attempt.
+   */
   private unstored: {
     findings: FindingObservation[];
     flows: FlowSummary[];
     withdrawnServices: WithdrawnService[];
+    dicomAssociations: DicomAssociationObservation[];
   } | null = null;
 
   constructor(private readonly o: SliceStoreOptions) {}
@@ -165,11 +170,14 @@ export class SliceStore {
   slice(snapshot: SourceResult): SourceResult {
     const retry = this.unstored;
     const withdrawnServices = [...(retry?.withdrawnServices ?? []), ...(snapshot.withdrawnServices ?? [])];
+    // Not stored, but the detection rule dicom-unknown-ae judges each association's own pair of AE titles.
+    const dicomAssociations = [...(retry?.dicomAssociations ?? []), ...(snapshot.dicomAssociations ?? [])];
     return {
       hosts: snapshot.hosts,
       findings: retry ? mergeFindings(retry.findings, snapshot.findings) : snapshot.findings,
       flows: retry ? mergeFlows(retry.flows, snapshot.flows ?? []) : (snapshot.flows ?? []),
       ...(withdrawnServices.length ? { withdrawnServices } : {}),
+      ...(dicomAssociations.length ? { dicomAssociations } : {}),
     };
   }
 
@@ -237,6 +245,7 @@ export class SliceStore {
       findings: result.findings,
       flows: result.flows ?? [],
       withdrawnServices: result.withdrawnServices ?? [],
+      dicomAssociations: result.dicomAssociations ?? [],
     };
     this.failedFlushes++;
     const error = e instanceof Error ? e.message : String(e);
