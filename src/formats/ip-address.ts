@@ -11,7 +11,14 @@ import { z } from 'zod';
 import { canonicalIp } from '../inventory/identity.js';
 import { shortValue } from './short-value.js';
 
-const notAnIp = (input: unknown) => `not an IP address: ${shortValue(String(input), 40) || '(empty)'}`;
+/** The value as the log holds it: a JSON value that is no string is shown as JSON (String() throws on some). */
+const shown = (input: unknown): string =>
+  typeof input === 'string'
+    ? shortValue(input, 40) || '(empty)'
+    : input === undefined
+      ? '(missing)'
+      : shortValue(JSON.stringify(input), 40);
+const notAnIp = (input: unknown) => `not an IP address: ${shown(input)}`;
 
 export const ipAddress = z
   .string({ error: (i) => notAnIp(i.input) })

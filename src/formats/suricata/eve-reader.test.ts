@@ -178,6 +178,8 @@ describe('EVE reader fuzzing', () => {
           expect(reader.issues[0]!.reason).toMatch(/^flow event: src_ip: not an IP address: /);
         }
       }),
+      // An object whose `toString` is not a function: String() of it threw out of the reader.
+      { examples: [[{ toString: null }], [null], [[1, 2]]] },
     );
   });
 
