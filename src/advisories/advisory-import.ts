@@ -6,7 +6,7 @@
  * matcher then re-runs for exactly the vulnerabilities that changed.
  */
 
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Actor } from '../accounts/actor.js';
@@ -24,6 +24,7 @@ import { readNvd } from '../formats/nvd/nvd.js';
 import { readOsv } from '../formats/osv/osv.js';
 import { notUtf8Issue, type ReadResult } from '../formats/read-result.js';
 import type { MatchRunReport } from '../matching/matcher.js';
+import { readCappedFile } from '../read-capped-file.js';
 import type { VigilDatabase } from '../store/database.js';
 import { transaction } from '../store/transaction.js';
 import {
@@ -60,8 +61,12 @@ export interface AdvisoryImportReport {
   match: MatchRunReport | null;
 }
 
-/** Files under 2 GiB only: a CSAF document over 32 MiB is refused by the standard's own limit anyway. */
-const MAX_FILE_BYTES = 2 ** 31 - 1;
+/**
+ * The largest advisory file read: a whole-year NVD feed is a few hundred MB, and a JSON text much past
+ * 512 MB could not be parsed anyway (V8 strings stop at 2^29 characters). A CSAF document over 32 MiB is
+ * refused by the standard's own limit.
+ */
+export const MAX_ADVISORY_FILE_BYTES = 512_000_000;
 const IMPORTABLE = /\.(json|jsonl|csv|gz|txt)$/i;
 
 /** Expands directories (recursively, sorted) into files that look importable. */
@@ -82,17 +87,6 @@ export async function collectFiles(paths: readonly string[]): Promise<string[]> 
     } else out.push(p);
   }
   return out;
-}
-
-async function sniff(file: string): Promise<Uint8Array> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** The file's bytes, gunzipped when it is gzip; a damaged gzip file is named as such, with zlib's reason. */
@@ -283,14 +277,13 @@ async function importFile(
   file: string,
   opts: ImportOptions,
 ): Promise<{ report: FileImportReport; vulnKeys: string[] }> {
-  const s = await stat(file);
-  if (s.size > MAX_FILE_BYTES)
-    return { report: reject(file, null, [{ file, where: '$', message: 'file too large' }]), vulnKeys: [] };
-  const head = await sniff(file);
+  // Read once, capped (a FIFO such as <(zcat …) could not be read twice); too large is refused per file.
+  const bytes = await readCappedFile(file, { what: 'an advisory file', maxBytes: MAX_ADVISORY_FILE_BYTES });
+  const head = bytes.subarray(0, 64 * 1024);
   const format = opts.format ?? (detectAdvisoryFormat(head, file) as AdvisoryFormat | null);
   if (!format && head[0] === 0x1f && head[1] === 0x8b) {
     // Unreadable after inflating: say that the gzip file is damaged rather than that its format is unknown.
-    const plain = plainBytes(await readFile(file), file);
+    const plain = plainBytes(bytes, file);
     if ('issue' in plain) return { report: reject(file, null, [plain.issue]), vulnKeys: [] };
   }
   if (!format || !(ADVISORY_FORMATS as readonly string[]).includes(format)) {
@@ -304,7 +297,7 @@ async function importFile(
       vulnKeys: [],
     };
   }
-  return importBytes(vdb, await readFile(file), file, format, opts.sourceId ?? null);
+  return importBytes(vdb, bytes, file, format, opts.sourceId ?? null);
 }
 
 /**

@@ -6,7 +6,6 @@
  * or tarball laid out like a provider) import with the same checks for air-gapped hospitals.
  */
 
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
@@ -14,6 +13,7 @@ import { conflict, invalidInput, notFound } from '../errors.js';
 import { plural } from '../format-count.js';
 import { parseInput } from '../inventory/device-input.js';
 import type { MatchRunReport } from '../matching/matcher.js';
+import { readCappedFile } from '../read-capped-file.js';
 import {
   deleteFeedSource,
   type FeedSourceRow,
@@ -350,15 +350,17 @@ export async function syncFeeds(
   return { feeds: reports, match };
 }
 
+/** An armored OpenPGP public key is a few kB; a provider's whole keyring stays well under 1 MB. */
+const MAX_KEY_FILE_BYTES = 1_000_000;
+
 /** A mistyped `--key` path is the user's input, not an internal error (exit 70 and a bare ENOENT). */
 async function readKeyFile(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    throw invalidInput(
-      `Cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
+  const bytes = await readCappedFile(file, {
+    what: 'an OpenPGP key file',
+    role: 'key file',
+    maxBytes: MAX_KEY_FILE_BYTES,
+  });
+  return bytes.toString('utf8');
 }
 
 /** An offline bundle (directory or .tar/.tar.gz laid out like a CSAF provider). */

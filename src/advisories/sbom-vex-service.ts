@@ -4,7 +4,6 @@
  * CSAF VEX, OpenVEX and CycloneDX VEX; the hospital writes its own statements (`vigil vex add`) and
  * exports them as OpenVEX or CSAF VEX. Every change is audited and re-matched.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
@@ -24,6 +23,7 @@ import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { nameKey } from '../inventory/identity.js';
 import { type MatchRunReport, runMatch } from '../matching/matcher.js';
 import { packageKey } from '../matching/rules/affected-list.js';
+import { readCappedFile } from '../read-capped-file.js';
 import {
   insertSbom,
   insertVexStatements,
@@ -168,6 +168,11 @@ function refusal(format: SbomVexFormat | null, issues: readonly InputIssue[], ot
   return `not a readable ${SBOM_VEX_FORMATS[format].name} document (${first.where}: ${why})`;
 }
 
+/** CycloneDX SBOMs of large systems (imaging consoles, PACS) run to tens of MB; 256 MB leaves room for the biggest. */
+export const MAX_SBOM_BYTES = 256_000_000;
+/** A CycloneDX VEX can carry its whole BOM beside the statements: the SBOM's limit. */
+export const MAX_VEX_BYTES = MAX_SBOM_BYTES;
+
 export const SbomImportSchema = z.strictObject({
   model: z.string().trim().min(1).max(200),
   manufacturer: z.string().trim().min(1).max(200).optional(),
@@ -184,7 +189,7 @@ export async function importSbom(
   assertCan(actor, 'advisories:write');
   assertAllSites(actor, 'An SBOM (attached to a device model)');
   const o = parseInput(SbomImportSchema, options, 'SBOM import options');
-  const data = bytes ?? (await readFile(file));
+  const data = bytes ?? (await readCappedFile(file, { what: 'an SBOM', maxBytes: MAX_SBOM_BYTES }));
   const { format, sbom, issues } = readSbomBytes(data, file);
   if (!sbom)
     throw invalidInput(
@@ -422,7 +427,7 @@ export async function importVex(
   assertCan(actor, 'advisories:write');
   const o = parseInput(VexScopeSchema, options, 'VEX scope');
   if (!o.device) assertAllSites(actor, 'A VEX document for a model or a package');
-  const data = bytes ?? (await readFile(file));
+  const data = bytes ?? (await readCappedFile(file, { what: 'a VEX document', maxBytes: MAX_VEX_BYTES }));
   const { format, vex, issues } = readVexBytes(data, file);
   if (!vex)
     throw invalidInput(

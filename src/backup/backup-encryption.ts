@@ -13,12 +13,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { invalidInput, VigilError } from '../errors.js';
 import { pipeToNewFile } from '../new-file.js';
+import { readCappedFile } from '../read-capped-file.js';
 import { abbreviate, ageRecipientProblem } from './age-recipient.js';
 
 /** What an encrypted backup's name ends with: `vigil-…-manual.db.age`. */
@@ -157,6 +158,9 @@ export interface AgeIdentities {
   warnings: string[];
 }
 
+/** An age identity is one ~75-character line; a file of a few hundred of them is far under 1 MB. */
+const MAX_IDENTITY_FILE_BYTES = 1_000_000;
+
 /**
  * Reads an age identity file as `age-keygen` writes it (`# created: …`, `# public key: age1…`,
  * `AGE-SECRET-KEY-1…`; one or more keys, `#` comments, blank lines). Errors name the file and line but
@@ -173,7 +177,13 @@ export async function readAgeIdentities(path: string): Promise<AgeIdentities> {
       warnings.push(
         `identity file ${path} can be read by group or others (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it, and keep it off the Vigil server when not restoring`,
       );
-    text = await readFile(path, 'utf8');
+    text = (
+      await readCappedFile(path, {
+        what: 'an age identity file',
+        role: 'identity file',
+        maxBytes: MAX_IDENTITY_FILE_BYTES,
+      })
+    ).toString('utf8');
   } catch (e) {
     if (e instanceof VigilError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

@@ -7,9 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { invalidInput } from '../errors.js';
+import { readCappedFile } from '../read-capped-file.js';
 
 export const MANIFEST_FORMAT = 'vigil-backup/1';
 
@@ -55,15 +56,20 @@ export type BackupManifest = z.infer<typeof manifestSchema>;
 export const manifestPathOf = (file: string) => `${file}.json`;
 
 /** The manifest of `file`, or null when it has none; a manifest that is not one is an error naming it. */
+/** A manifest is a few hundred bytes of JSON (version, checksum, counts). */
+const MAX_MANIFEST_BYTES = 1_000_000;
+
 export async function readManifest(file: string): Promise<BackupManifest | null> {
   const path = manifestPathOf(file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw invalidInput(`Cannot read backup manifest ${path}: ${(e as Error).message}`);
-  }
+  // No manifest is no error (a backup copied without it); anything else unreadable is refused below.
+  if (!(await stat(path).catch(() => null))) return null;
+  const text = (
+    await readCappedFile(path, {
+      what: 'a backup manifest',
+      role: 'backup manifest',
+      maxBytes: MAX_MANIFEST_BYTES,
+    })
+  ).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -2,26 +2,27 @@
  * @module Small terminal helpers shared by commands: reading a secret from stdin or a hidden prompt,
  * printing aligned tables and JSON, paging options.
  */
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { invalidInput } from '../errors.js';
 import { escapeControl, escapeControlInJson } from '../escape-control.js';
 import { describeNotUtf8, firstNotUtf8 } from '../formats/utf8.js';
+import { readCappedFile } from '../read-capped-file.js';
+
+/** Policies, header mappings and rubric answers are written by hand: kilobytes. 16 MB is none of them. */
+export const MAX_TEXT_FILE_BYTES = 16_000_000;
 
 /**
  * A text file the user names (a policy, a header mapping, answers), refused at its first byte that is not
  * UTF-8 rather than read with U+FFFD in a stored name or reason. `what` names it in errors ("policy file").
  */
 export async function readTextFile(path: string, what: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw invalidInput(
-      `Cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
+  const article = /^[aeiou]/i.test(what) ? 'an' : 'a';
+  const bytes = await readCappedFile(path, {
+    what: `${article} ${what}`,
+    role: what,
+    maxBytes: MAX_TEXT_FILE_BYTES,
+  });
   const text = bytes.toString('utf8');
   const bad = firstNotUtf8(bytes, text);
   if (bad)

@@ -12,8 +12,8 @@
  * @see CSAF 2.0 §3.2.3.12 Vulnerabilities Property - Remediations; §3.1.5 Notes Type
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { type CsafAdvisory, readCsafAdvisory } from '../formats/csaf/csaf-advisory.js';
+import { readCappedFile } from '../read-capped-file.js';
 import { advisoryByTrackingId, advisoryStatuses, advisoryVulnerabilities } from '../store/advisory-store.js';
 import { streamMatches } from '../store/match-store.js';
 import type { DbHandle } from '../store/transaction.js';
@@ -421,6 +421,12 @@ const GUIDED_STATUSES = ['affected', 'needs-review', 'under-investigation'];
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /**
+ * Real CSAF documents are a few MB and the feed sync takes none over 32 MiB; the file at an advisory's
+ * origin is read again here, so a larger one (replaced since, or a device) is not read whole.
+ */
+const MAX_CSAF_REREAD_BYTES = 32 * 1024 * 1024;
+
+/**
  * The advisory's guidance with exact JSON paths and notes, from its original file when the advisory
  * was imported from one that is still there unchanged (same SHA-256); else from the remediations the
  * store keeps (notes are not stored; the path then selects the vulnerability's remediations of that
@@ -436,7 +442,10 @@ async function advisoryGuidance(
   const vulnPaths = new Map(vulns.map((v) => [v.path, v.vuln_key]));
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(row.origin)) {
     try {
-      const bytes = await readFile(row.origin);
+      const bytes = await readCappedFile(row.origin, {
+        what: 'a CSAF advisory',
+        maxBytes: MAX_CSAF_REREAD_BYTES,
+      });
       if (sha256(bytes) === row.sha256) {
         const read = readCsafAdvisory(JSON.parse(bytes.toString('utf8')), row.origin);
         if (read.ok) return { items: guidanceOfCsafAdvisory(read.advisory), vulnPaths };

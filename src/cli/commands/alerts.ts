@@ -3,7 +3,6 @@
  * alerts raised by the detection rules, their states, and where they are delivered.
  */
 
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Actor } from '../../accounts/actor.js';
 import { invalidInput, notFound } from '../../errors.js';
@@ -19,11 +18,15 @@ import {
   testDestination,
 } from '../../monitor/alert-destinations-service.js';
 import { type AlertState, changeAlertState, getAlert, listAlerts } from '../../monitor/alerts-service.js';
+import { readCappedFile } from '../../read-capped-file.js';
 import { findSite } from '../../store/site-store.js';
 import type { DbHandle } from '../../store/transaction.js';
 import type { CliContext } from '../cli-context.js';
 import { formatLines, formatTable, pageOf, printable, printJson, readStdin, withPaging } from '../io.js';
 import { action, reasonNeeded } from '../run-command.js';
+
+/** A webhook signing secret is one line of at most a few hundred characters; only the first line is used. */
+const MAX_SECRET_FILE_BYTES = 64_000;
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -221,10 +224,14 @@ export function registerAlertCommands(program: Command, cli: CliContext): void {
         if (o['secretStdin']) secret = (await readStdin()).split(/\r?\n/)[0];
         else if (typeof o['secretFile'] === 'string')
           secret = (
-            await readFile(o['secretFile'], 'utf8').catch(() => {
-              throw invalidInput(`Cannot read ${o['secretFile']}`);
+            await readCappedFile(o['secretFile'], {
+              what: 'a secret file',
+              role: 'secret file',
+              maxBytes: MAX_SECRET_FILE_BYTES,
             })
-          ).split(/\r?\n/)[0];
+          )
+            .toString('utf8')
+            .split(/\r?\n/)[0];
         // The schema can only say "secret: required"; the person at the terminal needs the flags.
         if (o['kind'] === 'webhook' && secret === undefined)
           throw invalidInput(

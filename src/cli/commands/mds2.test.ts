@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,28 @@ describe('vigil mds2 and manufacturers (built binary)', { timeout: 300_000 }, ()
     expect(shown.current.capabilities.services.map((s) => s.port)).toEqual([104, 443]);
     const text = await vigil(['mds2', 'show', 'Legacy Gateway 90']);
     expect(text.stdout).toMatch(/declared services\s+104\/tcp DICOM, 443\/tcp/);
+  });
+
+  it('refuses a file larger than an MDS2 workbook may be, /dev/zero included, and changes nothing (exit 65)', async () => {
+    const before = (await vigil(['mds2', 'show', 'Legacy Gateway 90', '--json'])).stdout;
+    // Sparse: 51 MB on paper, nothing on disk; refused by its size before a byte is read.
+    const huge = join(dir, 'huge.xlsx');
+    writeFileSync(huge, '');
+    truncateSync(huge, 51_000_000);
+    const big = await vigil(['mds2', 'import', huge, '--model', 'Legacy Gateway 90']);
+    expect(big.stderr).toMatch(
+      new RegExp(
+        `^vigil: ${huge} is 51\\.0 MB, over the 50\\.0 MB limit for an MDS2 workbook: nothing was read\n`,
+      ),
+    );
+    expect(big.code).toBe(65);
+    // stat says 0 bytes for a device: only counting what arrives stops it.
+    const zero = await vigil(['mds2', 'import', '/dev/zero', '--model', 'Legacy Gateway 90']);
+    expect(zero.stderr).toMatch(
+      /^vigil: \/dev\/zero gives more than 50\.0 MB, the limit for an MDS2 workbook: stopped reading there\n/,
+    );
+    expect(zero.code).toBe(65);
+    expect((await vigil(['mds2', 'show', 'Legacy Gateway 90', '--json'])).stdout).toBe(before);
   });
 
   it('refuses a bad workbook with the sheet, row and answer, and exit code 65', async () => {

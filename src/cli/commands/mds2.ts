@@ -3,17 +3,13 @@
  * HN 1-2019 workbooks) imported per model, their answers and derived capabilities (docs/manufacturers.md).
  */
 
-import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { invalidInput } from '../../errors.js';
 import { plural } from '../../format-count.js';
-import { importMds2, showMds2 } from '../../program/mds2/mds2-service.js';
+import { importMds2, MAX_MDS2_BYTES, showMds2 } from '../../program/mds2/mds2-service.js';
+import { readCappedFile } from '../../read-capped-file.js';
 import type { CliContext } from '../cli-context.js';
 import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
-
-/** Real forms are well under 1 MB; anything this large is not one. */
-const MAX_WORKBOOK_BYTES = 50 * 1024 * 1024;
 
 const yn = (v: boolean | null) => (v === null ? '-' : v ? 'yes' : 'no');
 
@@ -29,15 +25,7 @@ export function registerMds2Commands(program: Command, cli: CliContext): void {
     .option('--json', 'print the result as JSON')
     .action(
       action(async (file: string, o: { model?: string; json?: boolean }) => {
-        let data: Buffer;
-        try {
-          if ((await stat(file)).size > MAX_WORKBOOK_BYTES)
-            throw invalidInput(`${file} is larger than 50 MB: not an MDS2 form`);
-          data = await readFile(file);
-        } catch (e) {
-          if ((e as { code?: string }).code === 'invalid_input') throw e;
-          throw invalidInput(`Cannot read ${file}: ${(e as Error).message}`);
-        }
+        const data = await readCappedFile(file, { what: 'an MDS2 workbook', maxBytes: MAX_MDS2_BYTES });
         const { vdb } = await cli.get();
         const r = await importMds2(vdb, cli.actor(), {
           data,

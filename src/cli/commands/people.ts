@@ -3,13 +3,12 @@
  * staff who access network resources (with or without a Vigil account) and the departments of each site.
  */
 
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
 import { plural } from '../../format-count.js';
 import { addDepartment, listDepartments } from '../../program/organization/departments-service.js';
-import { importPeople } from '../../program/organization/people-import.js';
+import { importPeople, MAX_PEOPLE_CSV_BYTES } from '../../program/organization/people-import.js';
 import {
   addPerson,
   deactivatePerson,
@@ -18,6 +17,7 @@ import {
   type Person,
   updatePerson,
 } from '../../program/organization/people-service.js';
+import { readCappedFile } from '../../read-capped-file.js';
 import type { CliContext } from '../cli-context.js';
 import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -207,12 +207,7 @@ export function registerPeopleCommands(program: Command, cli: CliContext): void 
       action(async (file: string, o: { dryRun?: boolean; json?: boolean }) => {
         const { vdb } = await cli.get();
         // The bytes, not text: the importer tells a byte that is not UTF-8 from a real U+FFFD.
-        let text: Buffer;
-        try {
-          text = await readFile(file);
-        } catch (e) {
-          throw invalidInput(`Cannot read ${file}: ${(e as Error).message}`);
-        }
+        const text = await readCappedFile(file, { what: 'a people CSV', maxBytes: MAX_PEOPLE_CSV_BYTES });
         const r = await importPeople(vdb, cli.actor(), {
           text,
           file: basename(file),

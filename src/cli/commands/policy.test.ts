@@ -4,7 +4,7 @@
  * real legacy-device capture (test/fixtures/policy/PROVENANCE.md) and the shared HL7 capture.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -114,4 +114,25 @@ describe('vigil policy / services CLI', () => {
     const findings = await vigil(['findings', 'list', '--type', 'unnecessary-service', '--json']);
     expect((JSON.parse(findings.stdout) as unknown[]).length).toBe(2);
   }, 240_000);
+
+  it('refuses a policy file larger than the limit, /dev/zero included, and saves nothing (exit 65)', async () => {
+    const before = await vigil(['policy', 'show', '--json']);
+    // Sparse: 17 MB on paper, nothing on disk; refused by its size before a byte is read.
+    const huge = join(dir, 'huge-policy.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 17_000_000);
+    const big = await vigil(['policy', 'save', huge]);
+    expect(big.stderr).toMatch(
+      new RegExp(
+        `^vigil: ${huge} is 17\\.0 MB, over the 16\\.0 MB limit for a policy file: nothing was read\n`,
+      ),
+    );
+    expect(big.code).toBe(65);
+    const zero = await vigil(['policy', 'save', '/dev/zero']);
+    expect(zero.stderr).toMatch(
+      /^vigil: \/dev\/zero gives more than 16\.0 MB, the limit for a policy file: stopped reading there\n/,
+    );
+    expect(zero.code).toBe(65);
+    expect(await vigil(['policy', 'show', '--json'])).toEqual(before);
+  });
 });

@@ -5,7 +5,7 @@
  * designated, the site without one is warned about, and `vigil notifications run` emails the officer.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,26 @@ describe('vigil people, officers, notifications (built binary)', { timeout: 300_
     expect(list.map((p) => p.name)).toEqual(['Lars Nilsson', 'Noah Fischer', 'Priya Raman']);
     const deps = await vigil(['departments', 'list']);
     expect(deps.stdout).toMatch(/North Campus\s+Intensive Care\s+2/);
+  });
+
+  it('refuses a file larger than a people CSV may be, /dev/zero included, and changes nothing (exit 65)', async () => {
+    const before = (await vigil(['people', 'list', '--json'])).stdout;
+    // Sparse: 65 MB on paper, nothing on disk; refused by its size before a byte is read.
+    const huge = join(dirname(db), 'huge-export.csv');
+    writeFileSync(huge, '');
+    truncateSync(huge, 65_000_000);
+    const big = await vigil(['people', 'import', huge]);
+    expect(big.stderr).toBe(
+      `vigil: ${huge} is 65.0 MB, over the 64.0 MB limit for a people CSV: nothing was read\n  ${huge}: more than 64.0 MB\n`,
+    );
+    expect(big.code).toBe(65);
+    // A device has no size: read until it has given more than the limit.
+    const zero = await vigil(['people', 'import', '/dev/zero']);
+    expect(zero.stderr).toMatch(
+      /^vigil: \/dev\/zero gives more than 64\.0 MB, the limit for a people CSV: stopped reading there\n/,
+    );
+    expect(zero.code).toBe(65);
+    expect((await vigil(['people', 'list', '--json'])).stdout).toBe(before);
   });
 
   it('designates an officer, lists warnings, and emails the officer on notifications run', async () => {

@@ -4,7 +4,7 @@
  * vulnerability does not apply, is fixed or is under investigation.
  */
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   addVexStatement,
@@ -16,7 +16,6 @@ import {
   sbomView,
   vexView,
 } from '../../advisories/sbom-vex-service.js';
-import { invalidInput } from '../../errors.js';
 import { plural } from '../../format-count.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import type { DbHandle } from '../../store/transaction.js';
@@ -24,15 +23,6 @@ import type { CliContext } from '../cli-context.js';
 import { formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
 import { matchLine } from './advisories.js';
-
-/** The file's bytes; a missing file or a directory is the user's mistake (exit 65), not an internal error. */
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (e) {
-    throw invalidInput(`Cannot read ${file}: ${(e as Error).message}`);
-  }
-}
 
 /**
  * `--device` as people give it (asset tag, serial, address) → the device id the service takes: the
@@ -66,18 +56,12 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           o: { model: string; manufacturer?: string; version?: string; json?: boolean },
         ) => {
           const { vdb } = await cli.get();
-          const bytes = await readInput(file);
-          const r = await importSbom(
-            vdb,
-            cli.actor(),
-            file,
-            {
-              model: o.model,
-              ...(o.manufacturer ? { manufacturer: o.manufacturer } : {}),
-              ...(o.version ? { version: o.version } : {}),
-            },
-            bytes,
-          );
+          // The service reads the file (size-capped; a missing file or a directory is refused by name).
+          const r = await importSbom(vdb, cli.actor(), file, {
+            model: o.model,
+            ...(o.manufacturer ? { manufacturer: o.manufacturer } : {}),
+            ...(o.version ? { version: o.version } : {}),
+          });
           if (o.json) return printJson(r);
           process.stdout.write(
             printable`${r.status === 'unchanged' ? 'Already imported' : 'Imported'}: ${r.format} ${r.specVersion} SBOM for ${r.model.manufacturer} ${r.model.name}${r.softwareVersion ? ` ${r.softwareVersion}` : ' (every version)'}: ${plural(r.components, 'component')}, ${r.withPurl} with a purl.\n`,
@@ -140,7 +124,7 @@ export function registerSbomVexCommands(program: Command, cli: CliContext): void
           const { vdb } = await cli.get();
           const { json, device, ...rest } = o;
           const scope = { ...rest, ...(device ? { device: await deviceIdOf(vdb, cli, device) } : {}) };
-          const r = await importVex(vdb, cli.actor(), file, scope, await readInput(file));
+          const r = await importVex(vdb, cli.actor(), file, scope);
           if (json) return printJson(r);
           process.stdout.write(
             printable`${r.format} VEX: ${plural(r.statements, 'statement')}, ${r.stored} stored, ${r.skipped.length} skipped.\n`,

@@ -5,9 +5,9 @@
  * numbers and exit code, a completion by hand, status, compliance, the target and reminders.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { vigilInProcess } from '../../../test/cli-in-process.js';
 import { cliActor } from '../../../test/factories.js';
@@ -148,5 +148,26 @@ describe('vigil training (built binary)', { timeout: 300_000 }, () => {
     expect(remind.stdout).toContain('To: Maya Patel <maya.patel@example-hospital.org> (manager)');
     expect(remind.stdout).toContain('Subject: Security training overdue: 1 course');
     expect(remind.stderr).toMatch(/^5 reminders for 2026-06-01; `vigil notifications run` .* sends them/);
+  });
+
+  it('refuses a file larger than a completions CSV may be, /dev/zero included, and adds nothing (exit 65)', async () => {
+    const before = (await vigil(['training', 'completions', '--json'])).stdout;
+    // Sparse: 257 MB on paper, nothing on disk; refused by its size before a byte is read.
+    const huge = join(dirname(db), 'huge-transcript.csv');
+    writeFileSync(huge, '');
+    truncateSync(huge, 257_000_000);
+    const big = await vigil(['training', 'import', huge]);
+    expect(big.stderr).toMatch(
+      new RegExp(
+        `^vigil: ${huge} is 257\\.0 MB, over the 256\\.0 MB limit for a training completions CSV: nothing was read\n`,
+      ),
+    );
+    expect(big.code).toBe(65);
+    const zero = await vigil(['training', 'import', '/dev/zero']);
+    expect(zero.stderr).toMatch(
+      /^vigil: \/dev\/zero gives more than 256\.0 MB, the limit for a training completions CSV: stopped reading there\n/,
+    );
+    expect(zero.code).toBe(65);
+    expect((await vigil(['training', 'completions', '--json'])).stdout).toBe(before);
   });
 });

@@ -3,7 +3,6 @@
  * cybersecurity training. The same operations as /api/v1/training/…; docs/training.md describes them.
  */
 
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { invalidInput } from '../../errors.js';
@@ -11,6 +10,7 @@ import { plural } from '../../format-count.js';
 import {
   importCompletions,
   listCompletions,
+  MAX_COMPLETIONS_CSV_BYTES,
   recordCompletion,
 } from '../../program/training/completions-service.js';
 import {
@@ -27,6 +27,7 @@ import {
 } from '../../program/training/courses-service.js';
 import { trainingReminders } from '../../program/training/reminders.js';
 import { trainingStatus } from '../../program/training/status.js';
+import { readCappedFile } from '../../read-capped-file.js';
 import type { CliContext } from '../cli-context.js';
 import { formatLines, formatTable, printable, printJson } from '../io.js';
 import { action } from '../run-command.js';
@@ -340,8 +341,9 @@ export function registerTrainingCommands(program: Command, cli: CliContext): voi
         ) => {
           const { vdb } = await cli.get();
           // The bytes, not text: the importer tells a byte that is not UTF-8 from a real U+FFFD.
-          const text = await readFile(file).catch((e: NodeJS.ErrnoException) => {
-            throw invalidInput(`Cannot read ${file}: ${e.code ?? e.message}`);
+          const text = await readCappedFile(file, {
+            what: 'a training completions CSV',
+            maxBytes: MAX_COMPLETIONS_CSV_BYTES,
           });
           const r = await importCompletions(vdb, cli.actor(), {
             file: basename(file),

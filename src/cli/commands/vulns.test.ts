@@ -16,7 +16,7 @@
  *   needs-review) and SJM-1 (date scope → needs-review). That is 2 + 2 + 3 = 7 matches.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,30 @@ describe('vigil advisories import', () => {
     expect(r.stdout).toMatch(/^ +line 2: /m);
     expect(r.stdout).toMatch(/^1 imported or unchanged, 1 rejected \(1 record of partial files\)\.$/m);
     expect(r.code).toBe(65);
+  });
+
+  it('rejects a file larger than an advisory file may be, /dev/zero included, storing nothing (exit 65)', async () => {
+    const other = join(dir, 'too-large.db');
+    // Sparse: 513 MB on paper, nothing on disk; refused by its size before a byte is read.
+    const huge = join(dir, 'huge-csaf.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 513_000_000);
+    // --format: a named format skips the look at the first bytes, so the whole file is what is read.
+    const big = await vigil(['advisories', 'import', '--no-match', '--format', 'csaf', huge], other);
+    expect(big.stdout).toMatch(
+      new RegExp(
+        `^rejected +${huge}: ${huge} is 513\\.0 MB, over the 512\\.0 MB limit for an advisory file: nothing was read$`,
+        'm',
+      ),
+    );
+    expect(big.code).toBe(65);
+    const zero = await vigil(['advisories', 'import', '--no-match', '--format', 'csaf', '/dev/zero'], other);
+    expect(zero.stdout).toMatch(
+      /^rejected +\/dev\/zero: \/dev\/zero gives more than 512\.0 MB, the limit for an advisory file: stopped reading there$/m,
+    );
+    expect(zero.stdout).toMatch(/^0 imported or unchanged, 1 rejected\.$/m);
+    expect(zero.code).toBe(65);
+    expect(JSON.parse((await ok(['advisories', 'list', '--json'], other)).stdout)).toEqual([]);
   });
 
   it('loads KEV and EPSS (neither lists the Tasy or Abbott CVEs): kev false, epss null', async () => {
@@ -448,6 +472,45 @@ describe('vigil sbom / vex', () => {
       expect(r.code, args.join(' ')).toBe(65);
       expect(r.stderr).toMatch(new RegExp(`^vigil: Cannot read ${args[2]}: (ENOENT|EISDIR)`));
     }
+  });
+
+  it('refuses an SBOM or VEX file larger than the limit, /dev/zero included, storing nothing (exit 65)', async () => {
+    const before = [
+      (await ok(['sbom', 'list', '--json'])).stdout,
+      (await ok(['vex', 'list', '--json'])).stdout,
+    ];
+    // Sparse: 257 MB on paper, nothing on disk; refused by its size before a byte is read.
+    const huge = join(dir, 'huge.cdx.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 257_000_000);
+    for (const [args, what] of [
+      [['sbom', 'import', huge, '--model', 'Alaris PC Unit'], 'an SBOM'],
+      [['vex', 'import', huge], 'a VEX document'],
+    ] as const) {
+      const r = await vigil([...args]);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^vigil: ${huge} is 257\\.0 MB, over the 256\\.0 MB limit for ${what}: nothing was read\n`,
+        ),
+      );
+      expect(r.code).toBe(65);
+    }
+    for (const [args, what] of [
+      [['sbom', 'import', '/dev/zero', '--model', 'Alaris PC Unit'], 'an SBOM'],
+      [['vex', 'import', '/dev/zero'], 'a VEX document'],
+    ] as const) {
+      const r = await vigil([...args]);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^vigil: /dev/zero gives more than 256\\.0 MB, the limit for ${what}: stopped reading there\n`,
+        ),
+      );
+      expect(r.code).toBe(65);
+    }
+    expect([
+      (await ok(['sbom', 'list', '--json'])).stdout,
+      (await ok(['vex', 'list', '--json'])).stdout,
+    ]).toEqual(before);
   });
 
   it("adds the hospital's own statement and exports OpenVEX and CSAF VEX", async () => {

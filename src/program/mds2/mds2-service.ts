@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { type Actor, assertAllSites, assertCan } from '../../accounts/actor.js';
 import { appendAudit } from '../../audit/audit-log.js';
 import { conflict, invalidInput, notFound, VigilError } from '../../errors.js';
+import { formatBytes } from '../../format-bytes.js';
 import { nameKey } from '../../inventory/identity.js';
 import type { DeclaredService, Mds2ServiceProvider } from '../../policy/unnecessary-services.js';
 import { newId, nowIso } from '../../store/ids.js';
@@ -116,7 +117,7 @@ async function modelsOfForm(h: DbHandle, form: Mds2Form, file: string) {
 }
 
 /** Real forms are well under 1 MB; a workbook this large is not one (and would cost memory to unpack). */
-export const MAX_MDS2_BYTES = 50 * 1024 * 1024;
+export const MAX_MDS2_BYTES = 50_000_000;
 
 const sha256Of = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -132,7 +133,7 @@ export async function importMds2(
   if (input.data.byteLength > MAX_MDS2_BYTES)
     throw new VigilError(
       'too_large',
-      `${file} is larger than ${MAX_MDS2_BYTES / 1024 / 1024} MB: not an MDS2 form`,
+      `${file} is larger than ${formatBytes(MAX_MDS2_BYTES)}: not an MDS2 form`,
     );
   const form = await readMds2Workbook(input.data, file);
   const sha256 = sha256Of(input.data);

@@ -59,6 +59,9 @@ const FIELDS = [
   'left_on',
 ] as const satisfies readonly (keyof PersonRow)[];
 
+/** An HR export of a 20,000-person hospital is a few MB (about 300 bytes a person): 64 MB is generous. */
+export const MAX_PEOPLE_CSV_BYTES = 64_000_000;
+
 export async function importPeople(
   h: DbHandle,
   actor: Actor,

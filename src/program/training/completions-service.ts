@@ -309,6 +309,12 @@ function personOf(idx: PeopleIndex, row: CompletionCsvRow) {
   );
 }
 
+/**
+ * An LMS transcript of every completion of 20,000 staff over ten years (about 2 million rows of ~120
+ * bytes) is about 250 MB; more is not one hospital's export.
+ */
+export const MAX_COMPLETIONS_CSV_BYTES = 256_000_000;
+
 export async function importCompletions(
   h: DbHandle,
   actor: Actor,
