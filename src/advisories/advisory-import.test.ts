@@ -279,6 +279,16 @@ describe.each(DIALECTS)('advisory import on %s', (dialect) => {
       expect(r.files[1]!.summary).toMatch(/cyclonedx.*sbom import/);
     });
 
+    it('names a CSAF advisory saved as UTF-16 as such, detected or given with --format', async () => {
+      const utf16 = join(FIX, 'advisories/utf16/icsma-17-241-01.json');
+      const message = 'the file is UTF-16 (little-endian, with a byte order mark); save it as UTF-8';
+      const r = await importAdvisoryPaths(vdb, cliActor, [utf16]);
+      expect(r.files[0]).toMatchObject({ status: 'rejected', format: null, summary: message });
+      expect(r.files[0]!.issues).toEqual([{ file: utf16, where: 'offset 0', message }]);
+      const given = await importBytes(vdb, readFileSync(utf16), 'icsma-17-241-01.json', 'csaf', null);
+      expect(given.report).toMatchObject({ status: 'rejected', summary: message });
+    });
+
     it('--format overrides detection: a mis-named file imports, a wrong format is rejected', async () => {
       // An NVD API 2.0 page saved under a name that says nothing.
       const odd = join(tmp, `${dialect}-download.txt`);

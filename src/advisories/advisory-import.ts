@@ -22,7 +22,8 @@ import { jsonSyntaxProblem } from '../formats/json-syntax.js';
 import { isKevCsv, readKev, readKevCsv } from '../formats/kev/kev.js';
 import { readNvd } from '../formats/nvd/nvd.js';
 import { readOsv } from '../formats/osv/osv.js';
-import { notUtf8Issue, type ReadResult } from '../formats/read-result.js';
+import { notUtf8Issue, type ReadResult, utf16Issue } from '../formats/read-result.js';
+import { utf16Of } from '../formats/utf16.js';
 import type { MatchRunReport } from '../matching/matcher.js';
 import { readCappedFile } from '../read-capped-file.js';
 import type { VigilDatabase } from '../store/database.js';
@@ -286,6 +287,9 @@ async function importFile(
     const plain = plainBytes(bytes, file);
     if ('issue' in plain) return { report: reject(file, null, [plain.issue]), vulnKeys: [] };
   }
+  // A CSAF document saved by a Windows editor as "Unicode": no format's keys show through its NULs.
+  const utf16 = format ? null : utf16Of(head);
+  if (utf16) return { report: reject(file, null, [utf16Issue(utf16, file)]), vulnKeys: [] };
   if (!format || !(ADVISORY_FORMATS as readonly string[]).includes(format)) {
     const what = format
       ? `a ${format} file: import it with vigil sbom import or vigil vex import`

@@ -150,6 +150,21 @@ describe('openCapture', () => {
     expect([headerOnly.packets.length, headerOnly.capture.stats.issueCount]).toEqual([0, 0]);
   });
 
+  it('names a UTF-16 text (a packet list saved from tshark as "Unicode") rather than an unknown magic', async () => {
+    const name = 'zeek-linuxsll-arp.packet-list.utf16.txt';
+    const capture = openCapture(fixturePath(name));
+    expect(await collect(capture)).toEqual([]);
+    expect(capture.format).toBeUndefined();
+    expect(capture.stats.issues).toEqual([
+      {
+        file: fixturePath(name),
+        offset: 0,
+        reason:
+          'UTF-16 (little-endian, with a byte order mark) text, not a capture (pcap, pcapng or gzip): save the capture itself (Wireshark: File › Save As), or a Zeek log or nmap XML as UTF-8',
+      },
+    ]);
+  });
+
   it('stops reading the source when the consumer breaks out early', async () => {
     const capture = openCapture(fixturePath('07-telnet-ftp-ssh-mqtt.pcap'), { chunkBytes: 1024 });
     let n = 0;

@@ -7,6 +7,7 @@
  *   RFC 1952 §2.3.1 (gzip ID1 ID2 = 0x1f 0x8b)
  */
 import { createReadStream } from 'node:fs';
+import { describeUtf16, utf16Of } from '../formats/utf16.js';
 import type { CapturePacket } from './capture-packet.js';
 import type { CaptureReader } from './capture-reader.js';
 import { CaptureStats, DEFAULT_MAX_ISSUES } from './capture-stats.js';
@@ -123,9 +124,14 @@ export class Capture implements AsyncIterable<CapturePacket> {
     if (this.format === 'pcap') this.reader = new PcapReader({ stats: this.stats });
     else if (this.format === 'pcapng') this.reader = new PcapngReader({ stats: this.stats });
     else {
+      // Only once no capture magic matched: Wireshark's "Export Packet Dissections" as text, or a Zeek log
+      // or nmap XML re-saved by a Windows editor as "Unicode", would otherwise be an unknown magic.
+      const utf16 = utf16Of(head.length === 1 ? head[0]! : Buffer.concat(head));
       this.stats.issue(
         0,
-        `unknown capture format (magic 0x${magicLe.toString(16).padStart(8, '0')}); expected pcap, pcapng or gzip`,
+        utf16
+          ? `${describeUtf16(utf16)} text, not a capture (pcap, pcapng or gzip): save the capture itself (Wireshark: File › Save As), or a Zeek log or nmap XML as UTF-8`
+          : `unknown capture format (magic 0x${magicLe.toString(16).padStart(8, '0')}); expected pcap, pcapng or gzip`,
       );
       this.stats.stopped = true;
     }

@@ -1,7 +1,7 @@
 /**
  * @module What every CSV importer (CMMS devices, HR people, training completions) says about a data row
  * the same way: a row whose field count does not match the header (a truncated last line, a short row),
- * and a record whose bytes are not UTF-8. Pure.
+ * a record whose bytes are not UTF-8, and a record too long to be a row of any export. Pure.
  */
 import { plural } from '../format-count.js';
 import type { NotUtf8Lines } from './not-utf8-lines.js';
@@ -84,4 +84,31 @@ export function notUtf8Record(
 export function fieldCountProblem(fields: readonly string[], headerFields: number): string | null {
   if (fields.length >= headerFields && fields.slice(headerFields).every((f) => f.trim() === '')) return null;
   return `has ${plural(fields.length, 'field')}, the header has ${headerFields}`;
+}
+
+/**
+ * The longest CSV record (one row, all its fields) an importer of user files reads: csv-parse's
+ * `max_record_size`, which counts a record's characters. A CMMS row with long maintenance notes is a few
+ * KB, an HR or training row well under one, a KEV row about two: 1 MiB is hundreds of times any real row,
+ * and csv-parse reads it in well under a second. Without a limit, a file that is no export (or a 64 MB
+ * header line) keeps csv-parse busy for a minute before anything can be said about it.
+ */
+export const MAX_CSV_RECORD_CHARS = 1024 * 1024;
+
+/** Whether a csv-parse error is its `max_record_size` being exceeded. */
+export const isRecordTooLong = (err: unknown): boolean =>
+  (err as { code?: unknown } | null)?.code === 'CSV_MAX_RECORD_SIZE';
+
+const sizeText = (chars: number): string =>
+  chars >= 1024 * 1024 && chars % (1024 * 1024) === 0
+    ? `${chars / (1024 * 1024)} MiB`
+    : plural(chars, 'character');
+
+/**
+ * The reason for a record over `max` characters: `from` is the line it starts on, `to` the line the parser
+ * had reached (further on when a quoted field runs over line breaks, as one left open does).
+ */
+export function recordTooLong(from: number, to: number, max: number): string {
+  const where = to > from ? `the record from line ${from} to line ${to}` : `line ${from}`;
+  return `${where} is longer than ${sizeText(max)}: no export's row comes near that (a device row with long notes is a few KB); is this a CSV export, and is every quoted field closed?`;
 }

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { InputIssue } from '../advisories/records.js';
 import { describeNotUtf8, firstNotUtf8 } from './utf8.js';
+import { type Utf16, utf16Of, utf16Reason } from './utf16.js';
 
 export interface ReadResult<T> {
   records: T[];
@@ -92,10 +93,21 @@ export const CWE_PATTERN = /^CWE-\d+$/;
  * The issue for a document whose bytes are not UTF-8 (RFC 8259, CSAF, CycloneDX and SPDX require it), or
  * null. `text` is their lenient decoding: such a byte would be stored as U+FFFD inside a product, package
  * or component name, so the document is refused instead, at the byte's offset into the (inflated) file.
+ * A UTF-16 file (a JSON document saved by a Windows editor as "Unicode") is named as such: its NULs are
+ * UTF-8, so it would otherwise fail as JSON at offset 1, or, with a byte order mark, at offset 0.
  */
 export function notUtf8Issue(raw: Uint8Array, text: string, file: string): InputIssue | null {
+  const utf16 = utf16Of(raw);
+  if (utf16) return utf16Issue(utf16, file);
   const bad = firstNotUtf8(raw, text);
   return bad
     ? { file, where: `offset ${bad.offset}`, message: `not UTF-8 text (${describeNotUtf8(bad)})` }
     : null;
 }
+
+/** The issue for a document whose first bytes are UTF-16. */
+export const utf16Issue = (utf16: Utf16, file: string): InputIssue => ({
+  file,
+  where: 'offset 0',
+  message: `the file ${utf16Reason(utf16)}`,
+});

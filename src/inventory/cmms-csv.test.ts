@@ -22,14 +22,50 @@ describe('parseCmmsCsv on fixtures', () => {
     expect(r.rejectedLines).toEqual([11]);
   });
 
-  it('quotes a header of millions of characters in at most ~100 of them', async () => {
-    const header = `Name,${'x'.repeat(2_000_000)}`;
+  it('quotes a header of a million characters in at most ~100 of them', async () => {
+    const header = `Name,${'x'.repeat(1_000_000)}`;
     const r = await parseCmmsCsv(`${header}\nA,B\n`, { file: 'long.csv' });
     expect(r.fatal).toBe(true);
     const reason = r.issues[0]!.reason;
     expect(reason.length).toBeLessThan(300);
     expect(reason).toContain(`(the header has: Name, ${'x'.repeat(93)}…)`);
     for (const w of r.warnings) expect(JSON.stringify(w).length).toBeLessThan(1000);
+  });
+
+  it('refuses a record longer than the limit by its line, and reads no further', async () => {
+    const long = `${'x'.repeat(60)}`;
+    const header = await parseCmmsCsv(`Asset Tag,${long}\nA1,B\n`, { file: 'h.csv', maxRecordChars: 50 });
+    expect(header.fatal).toBe(true);
+    expect(header.issues).toEqual([
+      {
+        file: 'h.csv',
+        line: 1,
+        reason:
+          "line 1 is longer than 50 characters: no export's row comes near that (a device row with long notes is a few KB); is this a CSV export, and is every quoted field closed?",
+      },
+    ]);
+    // A quote left open on line 3 runs to the end of the file: named from the line it starts on.
+    const open = await parseCmmsCsv(`Asset Tag,Notes\nA1,ok\nA2,"open\nA3,x\nA4,${long}\n`, {
+      file: 'o.csv',
+      maxRecordChars: 50,
+    });
+    expect(open.fatal).toBe(true);
+    expect(open.issues[0]).toMatchObject({
+      line: 3,
+      reason: expect.stringMatching(/^the record from line 3 to line 5 is longer than 50 characters: /),
+    });
+  });
+
+  it('names an Excel "Unicode Text" save (UTF-16LE with a byte order mark) as UTF-16', async () => {
+    const r = await parseCmmsCsv(createReadStream(fixture('hospital-export.utf16.csv')), { file: 'u.csv' });
+    expect(r.fatal).toBe(true);
+    expect(r.issues).toEqual([
+      {
+        file: 'u.csv',
+        reason:
+          'the file is UTF-16 (little-endian, with a byte order mark); save it as UTF-8 (Excel: CSV UTF-8)',
+      },
+    ]);
   });
 
   it('reads an Excel export (BOM, CRLF, quoted commas, a multi-line note) with the right line numbers', async () => {

@@ -12,9 +12,18 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { InputIssue } from '../errors.js';
 import { unguardFormula } from '../formats/csv-cell.js';
-import { controlInRecord, fieldCountProblem, notUtf8Record, notUtf8Text } from '../formats/csv-row.js';
+import {
+  controlInRecord,
+  fieldCountProblem,
+  isRecordTooLong,
+  MAX_CSV_RECORD_CHARS,
+  notUtf8Record,
+  notUtf8Text,
+  recordTooLong,
+} from '../formats/csv-row.js';
 import { NotUtf8Lines } from '../formats/not-utf8-lines.js';
 import { shortValue } from '../formats/short-value.js';
+import { type Utf16, utf16Of, utf16Reason } from '../formats/utf16.js';
 import type { DeviceAttributes } from './device.js';
 import { DeviceAttributesSchema, zodIssues } from './device-input.js';
 import {
@@ -241,6 +250,8 @@ export interface CmmsParseOptions {
   /** Name used in issues. */
   file: string;
   mapping?: HeaderMapping;
+  /** The longest record read (default MAX_CSV_RECORD_CHARS); a longer one makes the file unusable. */
+  maxRecordChars?: number;
 }
 
 export type CsvInput =
@@ -253,9 +264,14 @@ export type CsvInput =
  * Text chunks with every line break as `\n`. The parser's line counter counts a CRLF inside a quoted
  * field twice; with one kind of break, its count matches what an editor shows. The UTF-8 decoder drops
  * a BOM and turns invalid bytes into U+FFFD; `notUtf8` is fed the bytes first, so it knows where they
- * were by the time the parser hands out the record that holds them.
+ * were by the time the parser hands out the record that holds them. A file whose first bytes are UTF-16
+ * yields nothing and is recorded in `seen.utf16`: decoded as UTF-8 it would read as a header of NULs.
  */
-async function* normalisedText(input: CsvInput, notUtf8: NotUtf8Lines): AsyncGenerator<string> {
+async function* normalisedText(
+  input: CsvInput,
+  notUtf8: NotUtf8Lines,
+  seen: { utf16?: Utf16 },
+): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
   let carryCr = false;
   let first = true;
@@ -264,6 +280,13 @@ async function* normalisedText(input: CsvInput, notUtf8: NotUtf8Lines): AsyncGen
   for await (const chunk of chunks) {
     // A string is text (a U+FFFD in it is a character); its bytes only keep the line count right.
     notUtf8.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    if (first && typeof chunk !== 'string' && chunk.length) {
+      const utf16 = utf16Of(chunk);
+      if (utf16) {
+        seen.utf16 = utf16;
+        return;
+      }
+    }
     let s = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     if (first && s.length) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
@@ -285,11 +308,16 @@ interface RawRecord {
   fields: string[];
 }
 
-/** Records with their first line, and syntax errors, from csv-parse in streaming mode. */
+/**
+ * Records with their first line, and syntax errors, from csv-parse in streaming mode. A record over
+ * `maxRecordChars` ends the reading: it is reported with `fatal`, as the rest of the file is not read.
+ */
 async function* csvRecords(
   input: CsvInput,
   notUtf8: NotUtf8Lines,
-  onError: (issue: { line: number; reason: string }) => void,
+  seen: { utf16?: Utf16 },
+  maxRecordChars: number,
+  onError: (issue: { line: number; reason: string; fatal?: boolean }) => void,
 ): AsyncGenerator<RawRecord> {
   let lastEnd = 0;
   const parser = parse({
@@ -298,6 +326,7 @@ async function* csvRecords(
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
+    max_record_size: maxRecordChars,
     // Called while parsing, before the consumer sees the record: keeps `lastEnd` right for on_skip.
     on_record: (rec, ctx) => {
       lastEnd = ctx.lines;
@@ -305,6 +334,9 @@ async function* csvRecords(
     },
     on_skip: (err) => {
       if (!err) return undefined;
+      // Skipped, the record would be read on to its end, the slow part of a 64 MB line: thrown instead,
+      // which stops the parser.
+      if (isRecordTooLong(err)) throw err;
       const at = typeof err['lines'] === 'number' ? err['lines'] : lastEnd + 1;
       if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
         onError({
@@ -321,7 +353,7 @@ async function* csvRecords(
       return undefined;
     },
   });
-  const source = Readable.from(normalisedText(input, notUtf8), { objectMode: false });
+  const source = Readable.from(normalisedText(input, notUtf8, seen), { objectMode: false });
   source.on('error', (e) => parser.destroy(e));
   source.pipe(parser);
   try {
@@ -332,6 +364,15 @@ async function* csvRecords(
         for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) breaks++;
       yield { line: endLine - breaks, endLine, fields: rec.record };
     }
+  } catch (e) {
+    if (!isRecordTooLong(e)) throw e;
+    const at = (e as { lines?: unknown }).lines;
+    const from = lastEnd + 1;
+    onError({
+      line: from,
+      reason: recordTooLong(from, typeof at === 'number' ? Math.max(at, from) : from, maxRecordChars),
+      fatal: true,
+    });
   } finally {
     source.destroy();
   }
@@ -501,15 +542,30 @@ export async function parseCmmsCsv(input: CsvInput, opts: CmmsParseOptions): Pro
     fatal: false,
   };
   const syntax: InputIssue[] = [];
+  // The issue that stopped the reading (a record too long): the first thing the import says.
+  let stoppedAt: InputIssue | undefined;
   let header: string[] | undefined;
   // Rows seen so far, indexed as pseudo-devices `line N`, so a later row naming the same device is caught.
   const seen = new IdentityIndex();
-  const onSyntaxError = (e: { line: number; reason: string }) => {
+  const onSyntaxError = (e: { line: number; reason: string; fatal?: boolean }) => {
+    if (e.fatal) {
+      result.fatal = true;
+      stoppedAt = { file, line: e.line, reason: e.reason };
+      return;
+    }
     // csv-parse can report one broken line twice as it resynchronises; one issue per line is enough.
     if (!syntax.some((x) => x.line === e.line)) syntax.push({ file, line: e.line, reason: e.reason });
   };
   const notUtf8 = new NotUtf8Lines();
-  for await (const rec of csvRecords(input, notUtf8, onSyntaxError)) {
+  const encoding: { utf16?: Utf16 } = {};
+  const records = csvRecords(
+    input,
+    notUtf8,
+    encoding,
+    opts.maxRecordChars ?? MAX_CSV_RECORD_CHARS,
+    onSyntaxError,
+  );
+  for await (const rec of records) {
     if (!header) {
       header = rec.fields;
       // A capture, a workbook (.xlsx is a zip) or another binary file given as the CSV: say so rather
@@ -572,14 +628,22 @@ export async function parseCmmsCsv(input: CsvInput, opts: CmmsParseOptions): Pro
     seen.add({ id: `line ${row.line}`, ...row.keys }, row.keys);
     result.rows.push(row);
   }
+  if (encoding.utf16) {
+    // An Excel "Unicode Text" save, or a CSV re-saved by Notepad as "Unicode".
+    result.issues.push({ file, reason: `the file ${utf16Reason(encoding.utf16)} (Excel: CSV UTF-8)` });
+    result.fatal = true;
+    return result;
+  }
   if (!header) {
-    if (syntax.length === 0) result.issues.push({ file, reason: 'the file is empty (no header row)' });
+    if (syntax.length === 0 && !stoppedAt)
+      result.issues.push({ file, reason: 'the file is empty (no header row)' });
     result.fatal = true;
   }
   result.issues.push(...syntax);
   // A line the CSV syntax broke is a row too (or the start of several that could not be told apart).
   result.rowCount += syntax.length;
   result.issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  if (stoppedAt) result.issues.unshift(stoppedAt);
   result.rejectedLines = [
     ...new Set(result.issues.filter((i) => i.line !== undefined && i.line > 1).map((i) => i.line!)),
   ];

@@ -4,6 +4,7 @@
  * @see CSAF 2.0 §7.1.13–§7.1.15 https://docs.oasis-open.org/csaf/csaf/v2.0/os/csaf-v2.0-os.html#7114-requirement-14-directory-listings
  */
 import { parse } from 'csv-parse/sync';
+import { MAX_CSV_RECORD_CHARS } from '../../formats/csv-row.js';
 import { conventionalCompanions, type FeedEntry } from './entry.js';
 import { isHttpUrl } from './fetcher.js';
 
@@ -54,6 +55,8 @@ export function parseChangesCsv(text: string): ListingParseResult {
       relax_column_count: true,
       trim: true,
       info: true,
+      // A row is a path and a timestamp: a provider's megabytes-long line is refused in a moment.
+      max_record_size: MAX_CSV_RECORD_CHARS,
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (err) {
     // csv-parse's message may quote a field ("value is …"): only its code and line are kept.

@@ -121,6 +121,20 @@ describe('readKevCsv', () => {
     expect(isKevCsv(JSON.stringify(slice))).toBe(false);
   });
 
+  it('refuses a line of more than 1 MiB by its number without reading it again line by line', () => {
+    const lines = csvSlice.split('\n');
+    lines[2] = lines[2]!.replace(',2025-08-25,', `,2025-08-25${' '.repeat(2 * 1024 * 1024)},`);
+    const { catalog, issues } = readKevCsv(lines.join('\n'), 'kev.csv');
+    expect(catalog).toBeNull();
+    expect(issues).toEqual([
+      {
+        file: 'kev.csv',
+        where: 'line 3',
+        message: expect.stringMatching(/^line 3 is longer than 1 MiB: /),
+      },
+    ]);
+  });
+
   it('skips a bad row, naming its line and column, and keeps the others', () => {
     const lines = csvSlice.split('\n');
     lines[2] = lines[2]!.replace(',2025-08-25,', ',25 August 2025,');

@@ -11,6 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { InputIssue, KevCatalog, KevEntry } from '../../advisories/records.js';
 import { plural } from '../../format-count.js';
+import { isRecordTooLong, MAX_CSV_RECORD_CHARS, recordTooLong } from '../csv-row.js';
 import { CWE_PATTERN, normalizeCveId, parseEach, zodIssues } from '../read-result.js';
 
 const Header = z.looseObject({
@@ -88,7 +89,13 @@ const CSV_COLUMNS = [
 export const isKevCsv = (text: string) => /^\uFEFF?"?cveID"?,"?vendorProject"?,/.test(text);
 
 type CsvRow = { record: Record<string, string>; info: { lines: number } };
-const CSV_OPTIONS = { columns: true, info: true, skip_empty_lines: true, relax_column_count: true } as const;
+const CSV_OPTIONS = {
+  columns: true,
+  info: true,
+  skip_empty_lines: true,
+  relax_column_count: true,
+  max_record_size: MAX_CSV_RECORD_CHARS,
+} as const;
 
 /**
  * The rows of a CSV whose parse failed, one physical line at a time: a line that opens a quoted field
@@ -153,6 +160,15 @@ export function readKevCsv(text: string, file: string): KevRead {
   try {
     rows = parse(text.replace(/^\uFEFF/, ''), CSV_OPTIONS) as CsvRow[];
   } catch (err) {
+    // A line no catalog row comes near (CISA's longest are about 2 KB): not the KEV CSV, and reading it
+    // again line by line would only take longer to say so.
+    if (isRecordTooLong(err)) {
+      const line = (err as { lines?: number }).lines ?? 1;
+      return {
+        catalog: null,
+        issues: [{ file, where: `line ${line}`, message: recordTooLong(line, line, MAX_CSV_RECORD_CHARS) }],
+      };
+    }
     // One broken row (a truncated quoted field) must not cost the whole catalog: read row by row,
     // reporting the unreadable ones by their own line and keeping the rest.
     const byLine = readCsvByLine(text.replace(/^\uFEFF/, ''), file);

@@ -6,9 +6,18 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
-import { controlInRecord, fieldCountProblem, notUtf8Record, notUtf8Text } from '../../formats/csv-row.js';
+import {
+  controlInRecord,
+  fieldCountProblem,
+  isRecordTooLong,
+  MAX_CSV_RECORD_CHARS,
+  notUtf8Record,
+  notUtf8Text,
+  recordTooLong,
+} from '../../formats/csv-row.js';
 import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
 import { shortValue } from '../../formats/short-value.js';
+import { utf16Of, utf16Reason } from '../../formats/utf16.js';
 
 export interface PersonCsvRecord {
   line: number;
@@ -137,15 +146,32 @@ export interface PeopleCsvResult {
 
 /**
  * `input` is the file's bytes as read, so that a byte that is not UTF-8 is told from a U+FFFD the file
- * really holds; text given as a string is taken as it is.
+ * really holds; text given as a string is taken as it is. A record longer than `maxRecordChars` (default
+ * MAX_CSV_RECORD_CHARS) stops the reading.
  */
-export function parsePeopleCsv(input: string | Uint8Array, file: string): PeopleCsvResult {
+export function parsePeopleCsv(
+  input: string | Uint8Array,
+  file: string,
+  maxRecordChars = MAX_CSV_RECORD_CHARS,
+): PeopleCsvResult {
   const issues: InputIssue[] = [];
+  const fileIssue = (issue: InputIssue): PeopleCsvResult => ({
+    records: [],
+    issues: [issue],
+    ignoredColumns: [],
+    rejectedKeys: [],
+  });
   let text: string;
   let notUtf8: NotUtf8Lines | null = null;
   if (typeof input === 'string') text = input;
-  else ({ text, notUtf8 } = decodeLeniently(input));
+  else {
+    // Excel's "Unicode Text" save: decoded as UTF-8 it would be a header of NULs.
+    const utf16 = utf16Of(input);
+    if (utf16) return fileIssue({ file, reason: `the file ${utf16Reason(utf16)} (Excel: CSV UTF-8)` });
+    ({ text, notUtf8 } = decodeLeniently(input));
+  }
   let rows: { record: string[]; info: { lines: number } }[];
+  let lastEnd = 0;
   try {
     // Line breaks made one kind first, as the byte scan counts them (CRLF, LF or a lone CR is one break):
     // csv-parse counts a CRLF inside a quoted cell as two lines, and the two numberings would part.
@@ -154,9 +180,21 @@ export function parsePeopleCsv(input: string | Uint8Array, file: string): People
       info: true,
       relax_column_count: true,
       skip_empty_lines: true,
+      max_record_size: maxRecordChars,
+      // Where the last record ended, so a record too long is named by the line it starts on.
+      on_record: (rec: string[], ctx: { lines: number }) => {
+        lastEnd = ctx.lines;
+        return rec;
+      },
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (e) {
     const err = e as Error & { lines?: number };
+    if (isRecordTooLong(err))
+      return fileIssue({
+        file,
+        line: lastEnd + 1,
+        reason: recordTooLong(lastEnd + 1, Math.max(err.lines ?? 0, lastEnd + 1), maxRecordChars),
+      });
     return {
       records: [],
       issues: [

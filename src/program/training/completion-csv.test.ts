@@ -245,6 +245,35 @@ describe('parseCompletionCsv on damaged copies of the fixtures', () => {
 });
 
 describe('parseCompletionCsv on a NUL and on long values', () => {
+  it('refuses a record longer than the limit by its line, and nothing of the file', () => {
+    const r = parseCompletionCsv(
+      `Employee ID,Course Code,Completion Date\nE1,C1,2026-01-02\nE2,${'C'.repeat(80)},2026-01-02\n`,
+      { file: 't.csv', maxRecordChars: 50 },
+    );
+    expect(r.fatal).toBe(true);
+    expect(r.rows).toEqual([]);
+    expect(r.issues).toEqual([
+      {
+        file: 't.csv',
+        line: 3,
+        reason:
+          "line 3 is longer than 50 characters: no export's row comes near that (a device row with long notes is a few KB); is this a CSV export, and is every quoted field closed?",
+      },
+    ]);
+  });
+
+  it('names a UTF-16 export (iconv of the real Totara fixture) as UTF-16', () => {
+    const r = parseCompletionCsv(fixtureBytes('totara-course_completion_2.utf16.csv'), { file: 't.csv' });
+    expect(r.fatal).toBe(true);
+    expect(r.issues).toEqual([
+      {
+        file: 't.csv',
+        reason:
+          'the file is UTF-16 (little-endian, with a byte order mark); save it as UTF-8 (Excel: CSV UTF-8)',
+      },
+    ]);
+  });
+
   it('refuses a line whose course title holds a NUL, and keeps the others', () => {
     const r = parseCompletionCsv(fixtureBytes('nul-in-course-title.csv'), {
       file: 't.csv',
@@ -261,8 +290,8 @@ describe('parseCompletionCsv on a NUL and on long values', () => {
     expect(r.rows.map((x) => x.line)).toEqual([2, 5, 6, 7, 8]);
   });
 
-  it('quotes a rejected value of millions of characters in at most ~100 of them', () => {
-    const status = 'z'.repeat(3_000_000);
+  it('quotes a rejected value of a million characters in at most ~100 of them', () => {
+    const status = 'z'.repeat(1_000_000);
     const r = parseCompletionCsv(
       `Employee ID,Course Code,Completion Date,Status\nE1,C1,2026-01-02,${status}\n`,
       {

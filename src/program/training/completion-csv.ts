@@ -7,9 +7,18 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { InputIssue } from '../../errors.js';
-import { controlInRecord, fieldCountProblem, notUtf8Record, notUtf8Text } from '../../formats/csv-row.js';
+import {
+  controlInRecord,
+  fieldCountProblem,
+  isRecordTooLong,
+  MAX_CSV_RECORD_CHARS,
+  notUtf8Record,
+  notUtf8Text,
+  recordTooLong,
+} from '../../formats/csv-row.js';
 import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
 import { shortValue } from '../../formats/short-value.js';
+import { utf16Of, utf16Reason } from '../../formats/utf16.js';
 import { isCalendarDate } from './due.js';
 
 export const COMPLETION_FIELDS = [
@@ -119,6 +128,8 @@ export interface CompletionCsvOptions {
   dateFormat?: DateFormat;
   /** Header (as written in the file) → field; wins over the built-in aliases. */
   mapping?: ReadonlyMap<string, CompletionField>;
+  /** The longest record read (default MAX_CSV_RECORD_CHARS); a longer one stops the reading. */
+  maxRecordChars?: number;
 }
 
 export interface CompletionCsvRow {
@@ -232,8 +243,16 @@ interface RawRecord {
   fields: string[];
 }
 
-/** Records with the line each starts on; syntax errors as issues. Never throws. */
-function records(text: string, file: string, issues: InputIssue[]): RawRecord[] {
+/**
+ * Records with the line each starts on; syntax errors as issues. Never throws. A record over
+ * `maxRecordChars` stops the reading and is returned as `tooLong`: the file is then unusable.
+ */
+function records(
+  text: string,
+  file: string,
+  issues: InputIssue[],
+  maxRecordChars: number,
+): { records: RawRecord[]; tooLong?: InputIssue } {
   const out: RawRecord[] = [];
   let lastEnd = 0;
   try {
@@ -243,12 +262,15 @@ function records(text: string, file: string, issues: InputIssue[]): RawRecord[] 
       relax_column_count: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
+      max_record_size: maxRecordChars,
       on_record: (rec: string[], ctx: { lines: number }) => {
         lastEnd = ctx.lines;
         return rec;
       },
       on_skip: (err: (Error & { code?: string; lines?: number }) | undefined) => {
         if (!err) return undefined;
+        // Skipped, the record would still be read to its end (the slow part of a 64 MB line): thrown.
+        if (isRecordTooLong(err)) throw err;
         const at = typeof err.lines === 'number' ? err.lines : lastEnd + 1;
         issues.push({
           file,
@@ -269,13 +291,18 @@ function records(text: string, file: string, issues: InputIssue[]): RawRecord[] 
     }
   } catch (e) {
     const err = e as Error & { lines?: number };
+    if (isRecordTooLong(err)) {
+      const from = lastEnd + 1;
+      const to = Math.max(err.lines ?? 0, from);
+      return { records: out, tooLong: { file, line: from, reason: recordTooLong(from, to, maxRecordChars) } };
+    }
     issues.push({
       file,
       line: typeof err.lines === 'number' ? err.lines : lastEnd + 1,
       reason: `malformed CSV: ${shortValue(String(err.message).replace(/ at line \d+/, ''), 200)}`,
     });
   }
-  return out;
+  return { records: out };
 }
 
 /**
@@ -287,10 +314,6 @@ export function parseCompletionCsv(
   opts: CompletionCsvOptions,
 ): CompletionCsvResult {
   const file = opts.file;
-  let text: string;
-  let notUtf8: NotUtf8Lines | null = null;
-  if (typeof input === 'string') text = input;
-  else ({ text, notUtf8 } = decodeLeniently(input));
   const format = opts.dateFormat ?? 'iso';
   const issues: InputIssue[] = [];
   const result: CompletionCsvResult = {
@@ -301,7 +324,25 @@ export function parseCompletionCsv(
     issues,
     fatal: false,
   };
-  const recs = records(text, file, issues);
+  let text: string;
+  let notUtf8: NotUtf8Lines | null = null;
+  if (typeof input === 'string') text = input;
+  else {
+    // An LMS report re-saved from Excel as "Unicode Text": decoded as UTF-8, a header of NULs.
+    const utf16 = utf16Of(input);
+    if (utf16) {
+      issues.push({ file, reason: `the file ${utf16Reason(utf16)} (Excel: CSV UTF-8)` });
+      result.fatal = true;
+      return result;
+    }
+    ({ text, notUtf8 } = decodeLeniently(input));
+  }
+  const { records: recs, tooLong } = records(text, file, issues, opts.maxRecordChars ?? MAX_CSV_RECORD_CHARS);
+  if (tooLong) {
+    issues.splice(0, issues.length, tooLong);
+    result.fatal = true;
+    return result;
+  }
   const header = recs[0];
   if (!header) {
     issues.push({ file, line: 1, reason: 'the file has no header row' });

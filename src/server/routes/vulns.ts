@@ -27,6 +27,7 @@ import {
 import { appendAudit } from '../../audit/audit-log.js';
 import { invalidInput } from '../../errors.js';
 import { detectAdvisoryFormat } from '../../formats/detect.js';
+import { utf16Of, utf16Reason } from '../../formats/utf16.js';
 import { resolveDevice } from '../../inventory/inventory-service.js';
 import { MATCH_STATUSES } from '../../matching/match-types.js';
 import {
@@ -372,6 +373,8 @@ export const vulnRoutes = new OpenAPIHono<AppEnv>()
       const bytes = await bodyBytes(c.req.raw);
       const format =
         q.format ?? (detectAdvisoryFormat(bytes.subarray(0, 65536), q.fileName) as AdvisoryFormat | null);
+      const utf16 = format ? null : utf16Of(bytes);
+      if (utf16) throw invalidInput(`${q.fileName} ${utf16Reason(utf16)}`);
       if (!format || !(ADVISORY_FORMATS as readonly string[]).includes(format))
         throw invalidInput(
           `${q.fileName}: not a recognised advisory format; Vigil reads CSAF 2.0, NVD, CVE 5, OSV, the CISA KEV catalog (JSON or CSV) and FIRST EPSS (an API client may name the format with ?format=)`,
