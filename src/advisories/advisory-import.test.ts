@@ -347,6 +347,19 @@ describe.each(DIALECTS)('advisory import on %s', (dialect) => {
       }
     });
 
+    it('refuses a gzip file that inflates past the advisory limit (a small upload could take all memory)', async () => {
+      // 60 gzip members of 10 MB of zeros each: 585 KB that gunzip to 600 MB, more than the 512 MB limit.
+      const member = gzipSync(Buffer.alloc(10_000_000));
+      const bomb = Buffer.concat(Array.from({ length: 60 }, () => member));
+      const r = await importBytes(vdb, bomb, 'nvdcve-2.0-2024.json.gz', 'nvd', null);
+      expect(r.report).toMatchObject({ status: 'rejected', records: 0 });
+      expect(r.report.issues[0]).toMatchObject({
+        file: 'nvdcve-2.0-2024.json.gz',
+        where: 'offset 0',
+        message: 'the gzip file inflates to more than 512.0 MB, the limit for an advisory file',
+      });
+    });
+
     it('importBytes takes bytes from anywhere (an upload) under the manual source of its kind', async () => {
       const bytes = readFileSync(join(FEEDS, 'epss/epss_scores-sample.csv.gz'));
       const r = await importBytes(vdb, bytes, 'upload.csv.gz', 'epss', null);

@@ -12,6 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Actor } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidInput } from '../errors.js';
+import { formatBytes } from '../format-bytes.js';
 import { plural, pluralWord } from '../format-count.js';
 import { validateCsaf } from '../formats/csaf/csaf-validate.js';
 import { readCsafAdvisory } from '../formats/csaf/index.js';
@@ -94,9 +95,14 @@ export async function collectFiles(paths: readonly string[]): Promise<string[]> 
 function plainBytes(bytes: Uint8Array, file: string): { raw: Uint8Array } | { issue: InputIssue } {
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return { raw: bytes };
   try {
-    return { raw: gunzipSync(bytes) };
+    // Capped: 585 KB of gzip can inflate to 600 MB (and an upload of 256 MiB to hundreds of GB).
+    return { raw: gunzipSync(bytes, { maxOutputLength: MAX_ADVISORY_FILE_BYTES }) };
   } catch (err) {
-    return { issue: { file, where: 'offset 0', message: `damaged gzip file: ${(err as Error).message}` } };
+    const message =
+      (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+        ? `the gzip file inflates to more than ${formatBytes(MAX_ADVISORY_FILE_BYTES)}, the limit for an advisory file`
+        : `damaged gzip file: ${(err as Error).message}`;
+    return { issue: { file, where: 'offset 0', message } };
   }
 }
 
