@@ -292,6 +292,16 @@ describe('vigil analyze / import', () => {
     expect(findings.map((f) => f.subject)).toEqual(expect.arrayContaining(['telnet:23']));
   });
 
+  it('import of a UTF-16 text says to save it as UTF-8, not to name its format', async () => {
+    // tshark's packet list saved as "Unicode" (fixtures PROVENANCE.md): --format zeek would not read it either.
+    const r = await vigil(['import', '--quiet', capture('zeek-linuxsll-arp.packet-list.utf16.txt')]);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(
+      /offset 0: UTF-16 \(little-endian, with a byte order mark\) text, not a capture/,
+    );
+    expect(r.stderr).not.toContain('--format');
+  });
+
   it('import of nothing but bad files says each problem once, and names each file once', async () => {
     const cut = join(dir, 'only-cut.xml');
     const scan = readFileSync(join(root, 'test/fixtures/nmap/sgh-medical-lan.xml'), 'utf8');

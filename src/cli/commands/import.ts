@@ -150,7 +150,14 @@ export async function importSource(
     } catch (e) {
       // A file nothing recognised ends up here as a "capture": a Zeek log with an unusual first line
       // (btest baselines, a comment added by an export) is imported once its kind is named.
-      if (opts.format === undefined && path !== '-' && e instanceof VigilError && e.code === 'invalid_input')
+      // A UTF-16 text is none of them either until saved as UTF-8, which its issue says.
+      if (
+        opts.format === undefined &&
+        path !== '-' &&
+        e instanceof VigilError &&
+        e.code === 'invalid_input' &&
+        !e.issues?.some((i) => i.reason?.startsWith('UTF-16 '))
+      )
         throw invalidInput(
           `${e.message}, nor nmap XML, a Zeek log or Suricata EVE JSON by its first line; if it is one of these, name it with --format nmap|zeek|eve`,
           e.issues,
