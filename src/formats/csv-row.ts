@@ -1,11 +1,16 @@
 /**
  * @module What every CSV importer (CMMS devices, HR people, training completions) says about a data row
  * the same way: a row whose field count does not match the header (a truncated last line, a short row),
- * a record whose bytes are not UTF-8, and a record too long to be a row of any export. Pure.
+ * a record whose bytes are not UTF-8 (or a file in UTF-16), and a record too long to be a row of any
+ * export. Pure.
  */
 import { plural } from '../format-count.js';
 import type { NotUtf8Lines } from './not-utf8-lines.js';
 import { describeNotUtf8, type NotUtf8 } from './utf8.js';
+import { type Utf16, utf16Reason } from './utf16.js';
+
+/** The reason for a whole CSV file in UTF-16 (Excel's "Unicode Text"), with the save option that fixes it. */
+export const utf16Csv = (u: Utf16): string => `the file ${utf16Reason(u)} (Excel: CSV UTF-8)`;
 
 /** Reason for a cell on a line whose bytes are not UTF-8, naming the line's first bad byte. */
 export const notUtf8Text = (n: NotUtf8): string =>

@@ -20,10 +20,11 @@ import {
   notUtf8Record,
   notUtf8Text,
   recordTooLong,
+  utf16Csv,
 } from '../formats/csv-row.js';
 import { NotUtf8Lines } from '../formats/not-utf8-lines.js';
 import { shortValue } from '../formats/short-value.js';
-import { type Utf16, utf16Of, utf16Reason } from '../formats/utf16.js';
+import { type Utf16, utf16Of } from '../formats/utf16.js';
 import type { DeviceAttributes } from './device.js';
 import { DeviceAttributesSchema, zodIssues } from './device-input.js';
 import {
@@ -630,7 +631,7 @@ export async function parseCmmsCsv(input: CsvInput, opts: CmmsParseOptions): Pro
   }
   if (encoding.utf16) {
     // An Excel "Unicode Text" save, or a CSV re-saved by Notepad as "Unicode".
-    result.issues.push({ file, reason: `the file ${utf16Reason(encoding.utf16)} (Excel: CSV UTF-8)` });
+    result.issues.push({ file, reason: utf16Csv(encoding.utf16) });
     result.fatal = true;
     return result;
   }

@@ -14,10 +14,11 @@ import {
   notUtf8Record,
   notUtf8Text,
   recordTooLong,
+  utf16Csv,
 } from '../../formats/csv-row.js';
 import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
 import { shortValue } from '../../formats/short-value.js';
-import { utf16Of, utf16Reason } from '../../formats/utf16.js';
+import { utf16Of } from '../../formats/utf16.js';
 
 export interface PersonCsvRecord {
   line: number;
@@ -167,7 +168,7 @@ export function parsePeopleCsv(
   else {
     // Excel's "Unicode Text" save: decoded as UTF-8 it would be a header of NULs.
     const utf16 = utf16Of(input);
-    if (utf16) return fileIssue({ file, reason: `the file ${utf16Reason(utf16)} (Excel: CSV UTF-8)` });
+    if (utf16) return fileIssue({ file, reason: utf16Csv(utf16) });
     ({ text, notUtf8 } = decodeLeniently(input));
   }
   let rows: { record: string[]; info: { lines: number } }[];

@@ -15,10 +15,11 @@ import {
   notUtf8Record,
   notUtf8Text,
   recordTooLong,
+  utf16Csv,
 } from '../../formats/csv-row.js';
 import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
 import { shortValue } from '../../formats/short-value.js';
-import { utf16Of, utf16Reason } from '../../formats/utf16.js';
+import { utf16Of } from '../../formats/utf16.js';
 import { isCalendarDate } from './due.js';
 
 export const COMPLETION_FIELDS = [
@@ -331,7 +332,7 @@ export function parseCompletionCsv(
     // An LMS report re-saved from Excel as "Unicode Text": decoded as UTF-8, a header of NULs.
     const utf16 = utf16Of(input);
     if (utf16) {
-      issues.push({ file, reason: `the file ${utf16Reason(utf16)} (Excel: CSV UTF-8)` });
+      issues.push({ file, reason: utf16Csv(utf16) });
       result.fatal = true;
       return result;
     }
