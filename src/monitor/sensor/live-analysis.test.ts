@@ -58,6 +58,29 @@ async function oneShot(vdb: VigilDatabase, packets: CapturePacket[][]): Promise<
   await applySourceResult(vdb, cliActor, a.finish(), { kind: 'capture', file: 'whole' });
 }
 
+/** Live analysis of `packets` on eth0, flushed every `every` packets and at the end; keeps each detection run. */
+async function sliced(h: VigilDatabase, packets: CapturePacket[], every: number) {
+  const runs: LiveRun[] = [];
+  const sut = new LiveAnalysis({
+    h,
+    actor: cliActor,
+    label: 'eth0',
+    evidenceSource: 'live',
+    afterApply: async (r) => {
+      runs.push(r);
+      return { alerts: 0 };
+    },
+  });
+  sut.beginStream('eth0');
+  let i = 0;
+  for (const p of packets) {
+    sut.packet(p);
+    if (++i % every === 0) await sut.flush();
+  }
+  await sut.flush({ final: true });
+  return { sut, runs };
+}
+
 describe.each(DIALECTS)('LiveAnalysis on %s', (dialect) => {
   const dbs: VigilDatabase[] = [];
   const fresh = async () => {
@@ -73,24 +96,7 @@ describe.each(DIALECTS)('LiveAnalysis on %s', (dialect) => {
     timeout: 60_000,
   }, async () => {
     const live = await fresh();
-    const runs: LiveRun[] = [];
-    const sut = new LiveAnalysis({
-      h: live,
-      actor: cliActor,
-      label: 'eth0',
-      evidenceSource: 'live',
-      afterApply: async (r) => {
-        runs.push(r);
-        return { alerts: 0 };
-      },
-    });
-    sut.beginStream('eth0');
-    let i = 0;
-    for (const p of [...telnet, ...hl7]) {
-      sut.packet(p);
-      if (++i % 25 === 0) await sut.flush();
-    }
-    await sut.flush({ final: true });
+    const { sut, runs } = await sliced(live, [...telnet, ...hl7], 25);
     const whole = await fresh();
     await oneShot(whole, [telnet, hl7]);
     const got = await stored(live);
@@ -249,24 +255,7 @@ describe.each(DIALECTS)('LiveAnalysis on %s', (dialect) => {
   }, async () => {
     // dicom-unknown-ae judges each association's AE title pair; without them it falls back to pooling a
     // peer's titles per host, which pairs titles that were never used together.
-    const runs: LiveRun[] = [];
-    const sut = new LiveAnalysis({
-      h: await fresh(),
-      actor: cliActor,
-      label: 'eth0',
-      evidenceSource: 'live',
-      afterApply: async (r) => {
-        runs.push(r);
-        return { alerts: 0 };
-      },
-    });
-    sut.beginStream('eth0');
-    let i = 0;
-    for (const p of dicom) {
-      sut.packet(p);
-      if (++i % 40 === 0) await sut.flush();
-    }
-    await sut.flush({ final: true });
+    const { runs } = await sliced(await fresh(), dicom, 40);
     const whole = new CaptureAnalyzer('whole');
     for (const p of dicom) whole.packet(p);
     const pair = (a: { callingAeTitle: string | null; calledAeTitle: string | null }) =>
