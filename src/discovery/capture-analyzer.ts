@@ -684,9 +684,7 @@ export class CaptureAnalyzer implements TcpConsumer {
 
   onPortState(conn: TcpConnection, state: 'open' | 'closed', packetIndex: number, time: number): void {
     if (state === 'closed')
-      this.receivingOnly.refusedBy(
-        conn.serverIp,
-        conn.serverPort,
+      this.receivingOnly.refusedBy(conn.serverIp, conn.serverPort, () =>
         this.refusal(conn, packetIndex, time, `RST to SYN: ${conn.serverPort}/tcp refused`),
       );
     if (state !== 'open' || !isHostAddress(conn.serverIp)) return;
@@ -812,9 +810,7 @@ export class CaptureAnalyzer implements TcpConsumer {
     // A default login the server never refused (Telnet has no success message) counts as in use.
     if (st?.pendingDefault) this.loginOutcome(conn, st, 'not refused');
     if (conn.resetBy === 'server')
-      this.receivingOnly.refusedBy(
-        conn.serverIp,
-        conn.serverPort,
+      this.receivingOnly.refusedBy(conn.serverIp, conn.serverPort, () =>
         this.refusal(
           conn,
           conn.lastPacketIndex,

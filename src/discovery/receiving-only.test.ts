@@ -182,7 +182,7 @@ describe('ReceivingOnlyListeners', () => {
     const sut = new ReceivingOnlyListeners();
     const hosts = new HostTable();
     sut.received(conn(), 'hl7', evidence);
-    sut.refusedBy('10.30.0.5', 2575, refusal);
+    sut.refusedBy('10.30.0.5', 2575, () => refusal);
     sut.settle(
       (ip) => hosts.ip(ip),
       () => {},
@@ -194,7 +194,7 @@ describe('ReceivingOnlyListeners', () => {
     const sut = new ReceivingOnlyListeners();
     const hosts = new HostTable();
     sut.received(conn(), 'hl7', evidence);
-    sut.refusedBy('10.30.0.5', 2576, refusal);
+    sut.refusedBy('10.30.0.5', 2576, () => refusal);
     sut.settle(
       (ip) => hosts.ip(ip),
       () => {},
@@ -213,8 +213,8 @@ describe('ReceivingOnlyListeners', () => {
     sut.received(conn(), 'hl7', evidence);
     settle();
     expect(sut.takeWithdrawn()).toEqual([]);
-    sut.refusedBy('10.30.0.5', 2575, refusal);
-    sut.refusedBy('10.30.0.5', 2575, refusal);
+    sut.refusedBy('10.30.0.5', 2575, () => refusal);
+    sut.refusedBy('10.30.0.5', 2575, () => refusal);
     sut.received(conn(), 'hl7', evidence);
     settle();
     expect(sut.takeWithdrawn()).toEqual([

@@ -133,14 +133,18 @@ export class ReceivingOnlyListeners {
     });
   }
 
-  /** The server refused or reset a connection on this port: it is not taken as listening there. */
-  refusedBy(ip: string, port: number, evidence: Evidence): void {
+  /**
+   * The server refused or reset a connection on this port: it is not taken as listening there. The
+   * refusal's evidence is built only for a listener to withdraw (a live sensor's earlier slice): a capture
+   * file settles at its end, and a port scan gives one refusal per probe.
+   */
+  refusedBy(ip: string, port: number, evidence: () => Evidence): void {
     const key = `${ip}|${port}`;
     if (this.refused.size < MAX_LISTENERS * 10) this.refused.add(key);
     const protocol = this.recorded.get(key);
     if (protocol === undefined) return;
     this.recorded.delete(key);
-    this.withdrawn.push({ ip, port, protocol, evidence });
+    this.withdrawn.push({ ip, port, protocol, evidence: evidence() });
   }
 
   /**
