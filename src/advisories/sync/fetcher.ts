@@ -10,7 +10,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { FeedHostPolicy, RefusedFeedAddress } from './feed-host-policy.js';
 
@@ -242,13 +242,16 @@ function toResponse(res: IncomingMessage): Response {
   const decoder =
     coding === 'gzip' || coding === 'x-gzip'
       ? createGunzip()
-      : coding === 'deflate'
-        ? new DeflateDecoder()
-        : coding === 'br'
-          ? createBrotliDecompress()
-          : null;
+      : coding === 'br'
+        ? createBrotliDecompress()
+        : null;
   // Errors of the decoded stream reach the reader (and so the fetcher's catch), not an unhandled event.
-  const body = decoder ? pipeline(res, decoder, () => {}) : res;
+  const body =
+    coding === 'deflate'
+      ? Readable.from(inflateDeflate(res))
+      : decoder
+        ? pipeline(res, decoder, () => {})
+        : res;
   return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status, headers });
 }
 
@@ -257,31 +260,23 @@ function toResponse(res: IncomingMessage): Response {
  * under that name, and browsers and fetch read both. The first byte tells them apart as undici does: a
  * zlib stream starts with a CMF byte whose low four bits are 8 (deflate); raw deflate starts with a block
  * header, which has them only for a stored block with non-zero padding bits, which encoders do not write.
+ * The body is inflated as it is read (a compression bomb stops at the reader's cap, not in a buffer).
  */
-class DeflateDecoder extends Transform {
-  private inner: Transform | null = null;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (!this.inner) {
-      const zlib = chunk.length > 0 && ((chunk[0] ?? 0) & 0x0f) === 0x08;
-      this.inner = zlib ? createInflate() : createInflateRaw();
-      this.inner.on('data', (d: Buffer) => this.push(d));
-      this.inner.on('error', (e) => this.destroy(e));
-    }
-    this.inner.write(chunk, () => done());
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (!this.inner) {
-      done();
-      return;
-    }
-    this.inner.once('end', () => done());
-    this.inner.end();
-  }
-
-  override _destroy(err: Error | null, done: (error: Error | null) => void): void {
-    this.inner?.destroy();
-    done(err);
+async function* inflateDeflate(res: IncomingMessage): AsyncGenerator<Buffer> {
+  const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await chunks.next();
+  if (first.done) return;
+  const inflate = ((first.value[0] ?? 0) & 0x0f) === 0x08 ? createInflate() : createInflateRaw();
+  const compressed = (async function* () {
+    yield first.value;
+    for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
+  })();
+  // A damaged body or a lost connection fails `inflate`, and so the iteration below.
+  pipeline(Readable.from(compressed), inflate, () => {});
+  try {
+    yield* inflate;
+  } finally {
+    inflate.destroy();
+    res.destroy();
   }
 }
