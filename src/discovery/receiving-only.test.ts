@@ -222,4 +222,22 @@ describe('ReceivingOnlyListeners', () => {
     ]);
     expect(sut.takeWithdrawn()).toEqual([]);
   });
+
+  it('a long-running sensor remembers the 10,000 listeners it recorded last, not the first', () => {
+    const sut = new ReceivingOnlyListeners();
+    const hosts = new HostTable();
+    const on = (port: number) => Object.assign(conn(), { serverPort: port });
+    const settle = () =>
+      sut.settle(
+        (ip) => hosts.ip(ip),
+        () => {},
+      );
+    for (let port = 1; port <= 10_000; port++) sut.received(on(port), 'hl7', evidence);
+    settle();
+    sut.received(on(10_001), 'hl7', evidence);
+    settle();
+    sut.refusedBy('10.30.0.5', 1, () => refusal);
+    sut.refusedBy('10.30.0.5', 10_001, () => refusal);
+    expect(sut.takeWithdrawn().map((w) => w.port)).toEqual([10_001]);
+  });
 });

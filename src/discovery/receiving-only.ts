@@ -158,7 +158,10 @@ export class ReceivingOnlyListeners {
   ): void {
     for (const [key, l] of this.listeners) {
       if (this.refused.has(key)) continue;
-      if (this.recorded.size < MAX_LISTENERS) this.recorded.set(key, l.protocol);
+      // The most recent ones: a sensor running for weeks keeps withdrawing what it recorded lately.
+      this.recorded.delete(key);
+      if (this.recorded.size >= MAX_LISTENERS) this.recorded.delete(this.recorded.keys().next().value!);
+      this.recorded.set(key, l.protocol);
       const server = hostOf(l.ip);
       server.talked = true;
       server.seen(l.firstTime);
