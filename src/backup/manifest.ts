@@ -55,14 +55,18 @@ export type BackupManifest = z.infer<typeof manifestSchema>;
 
 export const manifestPathOf = (file: string) => `${file}.json`;
 
-/** The manifest of `file`, or null when it has none; a manifest that is not one is an error naming it. */
 /** A manifest is a few hundred bytes of JSON (version, checksum, counts). */
 const MAX_MANIFEST_BYTES = 1_000_000;
 
+/** The manifest of `file`, or null when it has none; a manifest that is not one is an error naming it. */
 export async function readManifest(file: string): Promise<BackupManifest | null> {
   const path = manifestPathOf(file);
   // No manifest is no error (a backup copied without it); anything else unreadable is refused below.
-  if (!(await stat(path).catch(() => null))) return null;
+  const missing = await stat(path).then(
+    () => false,
+    (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+  );
+  if (missing) return null;
   const text = (
     await readCappedFile(path, {
       what: 'a backup manifest',

@@ -208,7 +208,6 @@ export interface DicomAssociationObservation {
   evidence: Evidence;
 }
 
-/** What one source run produced. */
 /**
  * A service an earlier result of the same live sensor asserted only from a client's half of the traffic
  * (`Evidence.summary` says "seen only receiving"), that the server has since been seen refusing. The
@@ -223,6 +222,7 @@ export interface WithdrawnService {
   evidence: Evidence;
 }
 
+/** What one source run produced. */
 export interface SourceResult {
   hosts: HostObservation[];
   findings: FindingObservation[];
