@@ -55,19 +55,8 @@ export function normaliseMac(input: string): string | null {
  * @see RFC 5952 §4 A Recommendation for IPv6 Text Representation
  */
 export function parseIp(input: string): Parsed<string> {
-  const raw = input.trim();
-  const s = raw.replace(/%[^%]*$/, '');
-  const version = isIP(s);
-  if (version === 0) return { ok: false, reason: `"${input}" is not an IP address` };
-  let canonical: string;
-  if (version === 4) canonical = s;
-  else {
-    const groups = ipv6Groups(s);
-    const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
-    canonical = mapped
-      ? [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.')
-      : compressIpv6(groups);
-  }
+  const canonical = spelled(input);
+  if (canonical === null) return { ok: false, reason: `"${input}" is not an IP address` };
   const problem = unusableAddress(canonical);
   if (problem) return { ok: false, reason: `"${input}" is ${problem}` };
   return { ok: true, value: canonical };
@@ -81,15 +70,21 @@ export function normaliseIp(input: string): string | null {
 /**
  * The inventory's one spelling of an address (RFC 5952 IPv6, IPv4-mapped IPv6 as IPv4), so flows,
  * devices, rules and sensor logs compare equal and firewalls get forms they parse. Unlike `normaliseIp` it
- * keeps addresses no device has (unspecified, loopback, multicast); text that is no address comes back as is.
+ * keeps addresses no device has (unspecified, loopback, multicast): nft refuses `::0:0:0:0.0.0.0` where it
+ * takes `::`, and `::ffff:127.0.0.1` is 127.0.0.1. Text that is no address comes back as is.
  */
 export function canonicalIp(ip: string): string {
-  const p = parseIp(ip);
-  if (p.ok) return p.value;
-  // An address no device has still gets the one spelling firewalls read: nft refuses `::0:0:0:0.0.0.0`
-  // where it takes `::`; `::ffff:127.0.0.1` is 127.0.0.1.
-  const s = ip.trim().replace(/%[^%]*$/, '');
-  if (isIP(s) !== 6) return s.toLowerCase();
+  return spelled(ip) ?? withoutZone(ip).toLowerCase();
+}
+
+const withoutZone = (input: string): string => input.trim().replace(/%[^%]*$/, '');
+
+/** The spelling `canonicalIp` gives an address, or null when the text is none; what it names is not judged. */
+function spelled(input: string): string | null {
+  const s = withoutZone(input);
+  const version = isIP(s);
+  if (version === 0) return null;
+  if (version === 4) return s;
   const groups = ipv6Groups(s);
   const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
   return mapped
