@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Actor } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { invalidInput } from '../errors.js';
+import { invalidInput, VigilError } from '../errors.js';
 import { formatBytes } from '../format-bytes.js';
 import { plural, pluralWord } from '../format-count.js';
 import { validateCsaf } from '../formats/csaf/csaf-validate.js';
@@ -279,6 +279,23 @@ function reject(file: string, format: AdvisoryFormat | null, issues: InputIssue[
   return { file, format, status: 'rejected', summary: issues[0]?.message ?? 'rejected', records: 0, issues };
 }
 
+/**
+ * A file whose import threw. A refusal from reading it (too large, missing, a directory) says all in its
+ * message, the summary; its issues are listed under it only where they add a place (the offset a device
+ * ran over the limit at), not repeated at a JSON path the file never had. Anything else is a problem
+ * with the document as a whole.
+ */
+function failed(file: string, format: AdvisoryFormat | null, err: unknown): FileImportReport {
+  const message = (err as Error).message;
+  if (!(err instanceof VigilError)) return reject(file, format, [{ file, where: '$', message }]);
+  const issues = err.issues.flatMap((i): InputIssue[] => {
+    const where =
+      i.offset !== undefined ? `offset ${i.offset}` : i.line !== undefined ? `line ${i.line}` : i.field;
+    return where ? [{ file: i.file ?? file, where, message: i.reason }] : [];
+  });
+  return { ...reject(file, format, issues), summary: message };
+}
+
 async function importFile(
   vdb: VigilDatabase,
   file: string,
@@ -410,9 +427,7 @@ export async function importAdvisoryPaths(
       for (const k of r.vulnKeys) changed.add(k);
     } catch (err) {
       // One broken file never stops the batch; what it wrote was in its own transaction.
-      reports.push(
-        reject(file, opts.format ?? null, [{ file, where: '$', message: (err as Error).message }]),
-      );
+      reports.push(failed(file, opts.format ?? null, err));
     }
   }
   await transaction(vdb, (h) =>

@@ -265,6 +265,17 @@ describe.each(DIALECTS)('SBOMs on %s', (dialect) => {
     expect(await sbomList(vdb, cliActor)).toEqual([]);
   });
 
+  it('refuses a UTF-16 SBOM saying it is UTF-16, not that it is no SBOM', async () => {
+    // hbom-pcie-sata.bom.json as a Windows editor saves it as "Unicode" (iconv-made, see PROVENANCE.md).
+    const path = join(FIX, 'sbom-vex/cyclonedx/hbom-pcie-sata.utf16.bom.json');
+    const reason = 'the file is UTF-16 (little-endian, with a byte order mark); save it as UTF-8';
+    expect(await refusal(importSbom(vdb, cliActor, path, { model: 'Narrow Monitor' }))).toEqual({
+      message: `${path}: ${reason}`,
+      issues: [{ file: path, field: 'offset 0', reason }],
+    });
+    expect(await sbomList(vdb, cliActor)).toEqual([]);
+  });
+
   it('refuses a CycloneDX SBOM whose components sit under a misspelt key, naming the key; stores nothing', async () => {
     const path = join(FIX, 'sbom-vex/cyclonedx/bad-componets.sbom.json');
     expect(await refusal(importSbom(vdb, cliActor, path, { model: 'Narrow Monitor' }))).toEqual({
@@ -424,6 +435,17 @@ describe.each(DIALECTS)('VEX on %s', (dialect) => {
         issues: [{ file: path, field: `offset ${at}`, reason: `not UTF-8 text (byte 0xE9 at offset ${at})` }],
       });
     }
+    expect(await listVex(vdb, cliActor)).toEqual([]);
+  });
+
+  it('refuses a UTF-16 VEX document saying it is UTF-16, not that it is no VEX document', async () => {
+    // go-vex-v0.2.0.json as a Windows editor saves it as "Unicode" (iconv-made, see PROVENANCE.md).
+    const path = join(FIX, 'sbom-vex/openvex/go-vex-v0.2.0.utf16.json');
+    const reason = 'the file is UTF-16 (little-endian, with a byte order mark); save it as UTF-8';
+    expect(await refusal(importVex(vdb, cliActor, path, {}))).toEqual({
+      message: `${path}: ${reason}`,
+      issues: [{ file: path, field: 'offset 0', reason }],
+    });
     expect(await listVex(vdb, cliActor)).toEqual([]);
   });
 

@@ -15,9 +15,10 @@ import { readCycloneDx, readCycloneDxJson } from '../formats/cyclonedx/read-cycl
 import { validateCycloneDxJson } from '../formats/cyclonedx/validate-cyclonedx.js';
 import { readOpenVex } from '../formats/openvex/read-openvex.js';
 import { writeOpenVex } from '../formats/openvex/write-openvex.js';
-import { notUtf8Issue } from '../formats/read-result.js';
+import { notUtf8Issue, utf16Issue } from '../formats/read-result.js';
 import { noneOf, SBOM_VEX_FORMATS, type SbomVexFormat, sbomVexFormat } from '../formats/sbom-vex-format.js';
 import { readSpdx } from '../formats/spdx/read-spdx.js';
+import { utf16Of } from '../formats/utf16.js';
 import { parseInput } from '../inventory/device-input.js';
 import { deviceLabels, labelIn } from '../inventory/device-label.js';
 import { nameKey } from '../inventory/identity.js';
@@ -102,14 +103,20 @@ export interface SbomImportResult {
 }
 
 /**
- * The document's text, or the issue refusing it when its bytes are not UTF-8: decoded leniently, such a
- * byte would be stored as U+FFFD in a package name or a VEX justification.
+ * The document's text, or the issue refusing it when its bytes are not UTF-8 (decoded leniently, such a
+ * byte would be stored as U+FFFD in a package name or a VEX justification) with the refusal's headline:
+ * a UTF-16 file (saved by a Windows editor as "Unicode") is named as such, as the advisory importer does.
  */
-function documentText(bytes: Uint8Array, file: string): { text: string } | { issue: InputIssue } {
+function documentText(
+  bytes: Uint8Array,
+  file: string,
+): { text: string } | { issue: InputIssue; headline: string } {
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = raw.toString('utf8');
   const issue = notUtf8Issue(raw, text, file);
-  return issue ? { issue } : { text: text.replace(/^\uFEFF/, '') };
+  if (!issue) return { text: text.replace(/^\uFEFF/, '') };
+  const utf16 = utf16Of(raw);
+  return { issue, headline: utf16 ? utf16Issue(utf16, file).message : 'not UTF-8 text' };
 }
 
 /** What a document that is not the kind asked for is, and where it goes instead. */
@@ -124,9 +131,9 @@ const ELSEWHERE: Record<SbomVexFormat, string> = {
 export function readSbomBytes(
   bytes: Uint8Array,
   file: string,
-): { format: SbomVexFormat | null; sbom: Sbom | null; issues: InputIssue[] } {
+): { format: SbomVexFormat | null; sbom: Sbom | null; issues: InputIssue[]; headline?: string } {
   const doc = documentText(bytes, file);
-  if ('issue' in doc) return { format: null, sbom: null, issues: [doc.issue] };
+  if ('issue' in doc) return { format: null, sbom: null, issues: [doc.issue], headline: doc.headline };
   const { text } = doc;
   const trimmed = text.trimStart();
   if (trimmed.startsWith('<')) {
@@ -155,12 +162,20 @@ export function readSbomBytes(
 }
 
 /**
- * The headline of a refused document: the format its marker says it is, with the first problem (the
- * issues list the rest); a document of the other kind says where it goes; "not UTF-8" is said as such.
+ * The headline of a refused document: one that is not UTF-8 text (or is UTF-16) says so, decided from its
+ * bytes (`headline`); otherwise the format its marker says it is, with the first problem (the issues list
+ * the rest); a document of the other kind says where it goes.
  */
-function refusal(format: SbomVexFormat | null, issues: readonly InputIssue[], otherwise: string): string {
+function refusal(
+  {
+    format,
+    issues,
+    headline,
+  }: { format: SbomVexFormat | null; issues: readonly InputIssue[]; headline?: string },
+  otherwise: string,
+): string {
+  if (headline) return headline;
   const first = issues[0];
-  if (issues.length === 1 && first!.message.startsWith('not UTF-8 text')) return 'not UTF-8 text';
   if (!first || format === null) return otherwise;
   if (Object.values(ELSEWHERE).includes(first.message)) return first.message;
   // The readers' issues already open with "not a readable <format> …": the headline says it once.
@@ -190,12 +205,10 @@ export async function importSbom(
   assertAllSites(actor, 'An SBOM (attached to a device model)');
   const o = parseInput(SbomImportSchema, options, 'SBOM import options');
   const data = bytes ?? (await readCappedFile(file, { what: 'an SBOM', maxBytes: MAX_SBOM_BYTES }));
-  const { format, sbom, issues } = readSbomBytes(data, file);
+  const read = readSbomBytes(data, file);
+  const { sbom, issues } = read;
   if (!sbom)
-    throw invalidInput(
-      `${file}: ${refusal(format, issues, 'not a CycloneDX or SPDX SBOM')}`,
-      toErrorIssues(issues),
-    );
+    throw invalidInput(`${file}: ${refusal(read, 'not a CycloneDX or SPDX SBOM')}`, toErrorIssues(issues));
   // CycloneDX JSON is also checked against the official schema: problems are reported (so the hospital
   // can ask the manufacturer for a conformant SBOM), not fatal, since every component was read on its own.
   const xml = Buffer.from(data).toString('utf8').trimStart().startsWith('<');
@@ -357,9 +370,9 @@ const MATCH_TO_VEX: Record<string, VexStatus> = Object.fromEntries(
 export function readVexBytes(
   bytes: Uint8Array,
   file: string,
-): { format: SbomVexFormat | null; vex: VexDocument | null; issues: InputIssue[] } {
+): { format: SbomVexFormat | null; vex: VexDocument | null; issues: InputIssue[]; headline?: string } {
   const doc = documentText(bytes, file);
-  if ('issue' in doc) return { format: null, vex: null, issues: [doc.issue] };
+  if ('issue' in doc) return { format: null, vex: null, issues: [doc.issue], headline: doc.headline };
   const { text } = doc;
   if (text.trimStart().startsWith('<')) {
     const r = readCycloneDx(text, file);
@@ -428,10 +441,11 @@ export async function importVex(
   const o = parseInput(VexScopeSchema, options, 'VEX scope');
   if (!o.device) assertAllSites(actor, 'A VEX document for a model or a package');
   const data = bytes ?? (await readCappedFile(file, { what: 'a VEX document', maxBytes: MAX_VEX_BYTES }));
-  const { format, vex, issues } = readVexBytes(data, file);
+  const read = readVexBytes(data, file);
+  const { vex, issues } = read;
   if (!vex)
     throw invalidInput(
-      `${file}: ${refusal(format, issues, 'not an OpenVEX, CSAF VEX or CycloneDX VEX document')}`,
+      `${file}: ${refusal(read, 'not an OpenVEX, CSAF VEX or CycloneDX VEX document')}`,
       toErrorIssues(issues),
     );
   // Importing replaces what this document said before. With parts left unread, that would delete what an

@@ -110,10 +110,22 @@ const sizeText = (chars: number): string =>
     : plural(chars, 'character');
 
 /**
- * The reason for a record over `max` characters: `from` is the line it starts on, `to` the line the parser
- * had reached (further on when a quoted field runs over line breaks, as one left open does).
+ * The reason for a record over `max` characters: `from` is the line it starts on (the issue's own line,
+ * so not repeated here), `to` the line the parser had reached (further on when a quoted field runs over
+ * line breaks, as one left open does).
  */
 export function recordTooLong(from: number, to: number, max: number): string {
-  const where = to > from ? `the record from line ${from} to line ${to}` : `line ${from}`;
-  return `${where} is longer than ${sizeText(max)}: no export's row comes near that (a device row with long notes is a few KB); is this a CSV export, and is every quoted field closed?`;
+  const what = to > from ? `the record runs on to line ${to} and is longer than` : 'longer than';
+  return `${what} ${sizeText(max)}: no export's row comes near that (a row with long notes is a few KB); is this a CSV export, and is every quoted field closed?`;
+}
+
+/**
+ * A csv-parse `max_record_size` error as an issue: the record starts on the line after `lastEnd` (where
+ * the last good record ended) and runs to the line the parser had reached (`err.lines`), at least its own.
+ */
+export function tooLongRecord(err: unknown, lastEnd: number, max: number): { line: number; reason: string } {
+  const reached = (err as { lines?: unknown } | null)?.lines;
+  const from = lastEnd + 1;
+  const to = typeof reached === 'number' ? Math.max(reached, from) : from;
+  return { line: from, reason: recordTooLong(from, to, max) };
 }

@@ -30,11 +30,37 @@ describe('sbomVexFormat', () => {
     expect(sbomVexFormat(csaf)).toBeNull();
     expect(sbomVexFormat([])).toBeNull();
     expect(sbomVexFormat({ bomFormat: 'cyclonedx' })).toBeNull();
+  });
+
+  // Any JSON object without the four formats' marker keys, with one format's marker added or none.
+  const MARKER_KEYS = ['@context', 'document', 'bomFormat', '$schema', 'spdxVersion', 'SPDXID'];
+  const unmarked = fc
+    .dictionary(fc.string(), fc.jsonValue())
+    .map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => !MARKER_KEYS.includes(k))));
+  const markers = {
+    openvex: { '@context': 'https://openvex.dev/ns/v0.2.0' },
+    csaf: { document: { category: 'csaf_vex', csaf_version: '2.0' } },
+    cyclonedx: { bomFormat: 'CycloneDX' },
+    spdx: { spdxVersion: 'SPDX-2.3' },
+  } as const;
+
+  it('finds no format in any JSON object without a marker key', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (v) => {
-        const f = sbomVexFormat(v);
-        expect(f === null || ['cyclonedx', 'spdx', 'openvex', 'csaf'].includes(f)).toBe(true);
+      fc.property(unmarked, (o) => {
+        expect(sbomVexFormat(o)).toBeNull();
       }),
+    );
+  });
+
+  it('finds the format whose marker is added to any JSON object, whatever else it holds', () => {
+    fc.assert(
+      fc.property(
+        unmarked,
+        fc.constantFrom(...(Object.keys(markers) as (keyof typeof markers)[])),
+        (o, f) => {
+          expect(sbomVexFormat({ ...o, ...markers[f] })).toBe(f);
+        },
+      ),
     );
   });
 });

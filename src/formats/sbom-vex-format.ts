@@ -19,6 +19,13 @@ const isOpenVexContext = (x: unknown): boolean =>
   typeof x === 'string' && x.startsWith('https://openvex.dev/ns');
 
 /**
+ * Whether a document's `@context` names OpenVEX: the one string, or a list of contexts (JSON-LD allows
+ * one) that holds it, for which the OpenVEX reader then says that it must be one string.
+ */
+export const namesOpenVex = (ctx: unknown): boolean =>
+  isOpenVexContext(ctx) || (Array.isArray(ctx) && ctx.some(isOpenVexContext));
+
+/**
  * The format whose marker the document carries, or null. The markers are the fields a reader cannot do
  * without and no other of these formats has:
  * @see OpenVEX spec §Document (`@context`), CSAF 2.0 §3.2.1.2 and §3.2.1.4 (`document.category`,
@@ -27,8 +34,7 @@ const isOpenVexContext = (x: unknown): boolean =>
 export function sbomVexFormat(json: unknown): SbomVexFormat | null {
   if (!isRecord(json)) return null;
   const ctx = json['@context'];
-  // JSON-LD allows a list of contexts; the OpenVEX reader then says that it must be one string.
-  if (isOpenVexContext(ctx) || (Array.isArray(ctx) && ctx.some(isOpenVexContext))) return 'openvex';
+  if (namesOpenVex(ctx)) return 'openvex';
   const doc = json.document;
   if (
     isRecord(doc) &&

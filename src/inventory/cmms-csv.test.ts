@@ -41,7 +41,7 @@ describe('parseCmmsCsv on fixtures', () => {
         file: 'h.csv',
         line: 1,
         reason:
-          "line 1 is longer than 50 characters: no export's row comes near that (a device row with long notes is a few KB); is this a CSV export, and is every quoted field closed?",
+          "longer than 50 characters: no export's row comes near that (a row with long notes is a few KB); is this a CSV export, and is every quoted field closed?",
       },
     ]);
     // A quote left open on line 3 runs to the end of the file: named from the line it starts on.
@@ -52,7 +52,7 @@ describe('parseCmmsCsv on fixtures', () => {
     expect(open.fatal).toBe(true);
     expect(open.issues[0]).toMatchObject({
       line: 3,
-      reason: expect.stringMatching(/^the record from line 3 to line 5 is longer than 50 characters: /),
+      reason: expect.stringMatching(/^the record runs on to line 5 and is longer than 50 characters: /),
     });
   });
 

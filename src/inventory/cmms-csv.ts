@@ -19,7 +19,7 @@ import {
   MAX_CSV_RECORD_CHARS,
   notUtf8Record,
   notUtf8Text,
-  recordTooLong,
+  tooLongRecord,
   utf16Csv,
 } from '../formats/csv-row.js';
 import { NotUtf8Lines } from '../formats/not-utf8-lines.js';
@@ -367,13 +367,7 @@ async function* csvRecords(
     }
   } catch (e) {
     if (!isRecordTooLong(e)) throw e;
-    const at = (e as { lines?: unknown }).lines;
-    const from = lastEnd + 1;
-    onError({
-      line: from,
-      reason: recordTooLong(from, typeof at === 'number' ? Math.max(at, from) : from, maxRecordChars),
-      fatal: true,
-    });
+    onError({ ...tooLongRecord(e, lastEnd, maxRecordChars), fatal: true });
   } finally {
     source.destroy();
   }

@@ -169,27 +169,19 @@ describe('vigil advisories import', () => {
     expect(r.code).toBe(65);
   });
 
-  it('rejects a file larger than an advisory file may be, /dev/zero included, storing nothing (exit 65)', async () => {
+  it('rejects a file larger than an advisory file may be in one line, storing nothing (exit 65)', async () => {
     const other = join(dir, 'too-large.db');
-    // Sparse: 513 MB on paper, nothing on disk; refused by its size before a byte is read.
+    // Sparse: 513 MB on paper, nothing on disk; refused by its size before a byte is read, whatever its
+    // format (the file is read, capped, before its first bytes are looked at).
     const huge = join(dir, 'huge-csaf.json');
     writeFileSync(huge, '');
     truncateSync(huge, 513_000_000);
-    // --format: a named format skips the look at the first bytes, so the whole file is what is read.
-    const big = await vigil(['advisories', 'import', '--no-match', '--format', 'csaf', huge], other);
-    expect(big.stdout).toMatch(
-      new RegExp(
-        `^rejected +${huge}: ${huge} is 513\\.0 MB, over the 512\\.0 MB limit for an advisory file: nothing was read$`,
-        'm',
-      ),
+    const big = await vigil(['advisories', 'import', '--no-match', huge], other);
+    expect(big.stdout).toBe(
+      `rejected  ${huge}: ${huge} is 513.0 MB, over the 512.0 MB limit for an advisory file: nothing was read\n` +
+        '0 imported or unchanged, 1 rejected.\n',
     );
     expect(big.code).toBe(65);
-    const zero = await vigil(['advisories', 'import', '--no-match', '--format', 'csaf', '/dev/zero'], other);
-    expect(zero.stdout).toMatch(
-      /^rejected +\/dev\/zero: \/dev\/zero gives more than 512\.0 MB, the limit for an advisory file: stopped reading there$/m,
-    );
-    expect(zero.stdout).toMatch(/^0 imported or unchanged, 1 rejected\.$/m);
-    expect(zero.code).toBe(65);
     expect(JSON.parse((await ok(['advisories', 'list', '--json'], other)).stdout)).toEqual([]);
   });
 
@@ -474,7 +466,7 @@ describe('vigil sbom / vex', () => {
     }
   });
 
-  it('refuses an SBOM or VEX file larger than the limit, /dev/zero included, storing nothing (exit 65)', async () => {
+  it('refuses an SBOM or VEX file larger than the limit, storing nothing (exit 65)', async () => {
     const before = [
       (await ok(['sbom', 'list', '--json'])).stdout,
       (await ok(['vex', 'list', '--json'])).stdout,
@@ -491,18 +483,6 @@ describe('vigil sbom / vex', () => {
       expect(r.stderr).toMatch(
         new RegExp(
           `^vigil: ${huge} is 257\\.0 MB, over the 256\\.0 MB limit for ${what}: nothing was read\n`,
-        ),
-      );
-      expect(r.code).toBe(65);
-    }
-    for (const [args, what] of [
-      [['sbom', 'import', '/dev/zero', '--model', 'Alaris PC Unit'], 'an SBOM'],
-      [['vex', 'import', '/dev/zero'], 'a VEX document'],
-    ] as const) {
-      const r = await vigil([...args]);
-      expect(r.stderr).toMatch(
-        new RegExp(
-          `^vigil: /dev/zero gives more than 256\\.0 MB, the limit for ${what}: stopped reading there\n`,
         ),
       );
       expect(r.code).toBe(65);

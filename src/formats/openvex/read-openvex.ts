@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { InputIssue, VexDocument, VexProduct, VexStatement } from '../../advisories/records.js';
 import { jsonPath } from '../csaf/csaf-document.js';
 import { checkCpe, checkPurl, errorText, purlParts } from '../cyclonedx/identifiers.js';
+import { namesOpenVex } from '../sbom-vex-format.js';
 
 export interface OpenVexReadResult {
   vex: VexDocument | null;
@@ -115,9 +116,8 @@ function mapDocument(json: unknown, file: string): OpenVexReadResult {
   if (!head.success) {
     const ctx =
       typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['@context'] : undefined;
-    const openVexContext = (x: unknown) => typeof x === 'string' && x.startsWith('https://openvex.dev/ns');
-    // A list of contexts (JSON-LD allows one) that names OpenVEX is OpenVEX with a wrongly typed field.
-    const isOpenVex = openVexContext(ctx) || (Array.isArray(ctx) && ctx.some(openVexContext));
+    // A list of contexts that names OpenVEX is OpenVEX with a wrongly typed field.
+    const isOpenVex = namesOpenVex(ctx);
     return {
       vex: null,
       issues: isOpenVex

@@ -110,7 +110,7 @@ describe('parsePeopleCsv on damaged exports', () => {
         file: 'p.csv',
         line: 2,
         reason:
-          "line 2 is longer than 50 characters: no export's row comes near that (a device row with long notes is a few KB); is this a CSV export, and is every quoted field closed?",
+          "longer than 50 characters: no export's row comes near that (a row with long notes is a few KB); is this a CSV export, and is every quoted field closed?",
       },
     ]);
   });

@@ -13,7 +13,7 @@ import {
   MAX_CSV_RECORD_CHARS,
   notUtf8Record,
   notUtf8Text,
-  recordTooLong,
+  tooLongRecord,
   utf16Csv,
 } from '../../formats/csv-row.js';
 import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
@@ -190,12 +190,7 @@ export function parsePeopleCsv(
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (e) {
     const err = e as Error & { lines?: number };
-    if (isRecordTooLong(err))
-      return fileIssue({
-        file,
-        line: lastEnd + 1,
-        reason: recordTooLong(lastEnd + 1, Math.max(err.lines ?? 0, lastEnd + 1), maxRecordChars),
-      });
+    if (isRecordTooLong(err)) return fileIssue({ file, ...tooLongRecord(err, lastEnd, maxRecordChars) });
     return {
       records: [],
       issues: [

@@ -257,7 +257,7 @@ describe('parseCompletionCsv on a NUL and on long values', () => {
         file: 't.csv',
         line: 3,
         reason:
-          "line 3 is longer than 50 characters: no export's row comes near that (a device row with long notes is a few KB); is this a CSV export, and is every quoted field closed?",
+          "longer than 50 characters: no export's row comes near that (a row with long notes is a few KB); is this a CSV export, and is every quoted field closed?",
       },
     ]);
   });

@@ -14,7 +14,7 @@ import {
   MAX_CSV_RECORD_CHARS,
   notUtf8Record,
   notUtf8Text,
-  recordTooLong,
+  tooLongRecord,
   utf16Csv,
 } from '../../formats/csv-row.js';
 import { decodeLeniently, type NotUtf8Lines } from '../../formats/not-utf8-lines.js';
@@ -293,9 +293,7 @@ function records(
   } catch (e) {
     const err = e as Error & { lines?: number };
     if (isRecordTooLong(err)) {
-      const from = lastEnd + 1;
-      const to = Math.max(err.lines ?? 0, from);
-      return { records: out, tooLong: { file, line: from, reason: recordTooLong(from, to, maxRecordChars) } };
+      return { records: out, tooLong: { file, ...tooLongRecord(err, lastEnd, maxRecordChars) } };
     }
     issues.push({
       file,
