@@ -7,6 +7,7 @@
  */
 import { type Actor, assertAllSites, assertCan } from '../accounts/actor.js';
 import { appendAudit, deferAudit } from '../audit/audit-log.js';
+import { hasStrongKey, normaliseIp } from '../inventory/identity.js';
 import { sameThing } from '../inventory/merge-evidence.js';
 import {
   identityLockKeys,
@@ -60,6 +61,13 @@ export interface ApplyOptions {
    * `deviceIds` for the match role instead (scaleout/match-worker.ts).
    */
   rematch?: boolean;
+  /**
+   * Live sensor: the devices its run staged from hosts seen without a MAC, by address (`stagedByAddress`
+   * of its earlier slices). A host of this result seen at such an address with a MAC that names no device
+   * is that device and gets the MAC (`Observation.sameHostAs`), as one import of the same traffic would
+   * have given one host.
+   */
+  stagedByAddress?: ReadonlyMap<string, string>;
 }
 
 export interface ApplyReport {
@@ -71,6 +79,8 @@ export interface ApplyReport {
   services: number;
   findings: { created: number; updated: number; reopened: number; unresolved: number };
   deviceIds: string[];
+  /** Devices this result staged from hosts without a strong key (no MAC): each with its addresses. */
+  stagedByAddress: { deviceId: string; ips: string[] }[];
 }
 
 /** ISO-8601 UTC strings compare in time order. */
@@ -105,6 +115,7 @@ export async function applySourceResult(
         services: 0,
         findings: { created: 0, updated: 0, reopened: 0, unresolved: 0 },
         deviceIds: [],
+        stagedByAddress: [],
       };
       // Any MAC or IP of a host → its device, for attaching findings.
       const deviceOf = new Map<string, string>();
@@ -126,6 +137,7 @@ export async function applySourceResult(
           facts: hostFacts(sent, minConfidence),
           // A scanner often sees hosts of other subnets by IP only; a capture sees MACs of its segment.
           weakOnly: 'stage' as const,
+          ...sameHostOf(sent, opts.stagedByAddress),
         };
         // A DICOM sender's earlier objects may show that it forwards other equipment's.
         const host = await forwarders.weigh(tx, sent, sighting);
@@ -142,6 +154,8 @@ export async function applySourceResult(
           report.unresolved.push({ host: hostLabel(host), reason: r.reason, candidates: r.deviceIds });
           continue;
         }
+        if (r.outcome === 'staged' && !hasStrongKey(observationKeys(sighting)))
+          report.stagedByAddress.push({ deviceId: r.deviceId, ips: observationKeys(sighting).ips });
         const outcome = r.outcome === 'staged' || r.outcome === 'updated' ? r.outcome : 'seen';
         const before = outcomeOf.get(r.deviceId);
         if (before === undefined || STRENGTH[outcome] > STRENGTH[before]) outcomeOf.set(r.deviceId, outcome);
@@ -219,6 +233,19 @@ export async function applySourceResult(
   // New hosts and changed firmware or models can change which vulnerabilities apply.
   if (opts.rematch !== false) await rematchDevices(h, actor, applied.deviceIds);
   return applied;
+}
+
+/** The device a sensor run staged for one of the addresses of a host now seen with its MAC, if any. */
+function sameHostOf(
+  host: HostObservation,
+  staged: ReadonlyMap<string, string> | undefined,
+): { sameHostAs?: string } {
+  if (!staged?.size || host.macs.length === 0) return {};
+  for (const ip of host.ips) {
+    const id = staged.get(normaliseIp(ip) ?? ip);
+    if (id) return { sameHostAs: id };
+  }
+  return {};
 }
 
 /** The identity values of a host confident enough to become facts of its device. */

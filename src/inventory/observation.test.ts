@@ -207,6 +207,54 @@ describe.each(DIALECTS)('observations on %s', (dialect) => {
     expect((await showDevice(vdb, cliActor, '216.27.185.42')).ips).toEqual(['216.27.185.42']);
   });
 
+  it("a MAC joins the address-only device its own source run staged, never another run's or a shared address", async () => {
+    const ip = '10.20.0.40';
+    const staged = async (at: string, addr = ip) => {
+      const r = await observeDevice(vdb, cliActor, capture(at, { ips: [addr], weakOnly: 'stage' }));
+      if (r.outcome !== 'staged') throw new Error(r.outcome);
+      return r.deviceId;
+    };
+    const withMac = (mac: string, sameHostAs?: string) =>
+      observeDevice(
+        vdb,
+        cliActor,
+        capture('2026-03-01T11:00:00.000Z', {
+          macs: [mac],
+          ips: [ip],
+          ...(sameHostAs ? { sameHostAs } : {}),
+        }),
+      );
+    // Last week's record of the address, not this run's: today's MAC device is another device (DHCP).
+    const lastWeek = await staged('2026-02-22T10:00:00.000Z');
+    const other = await withMac('00:a0:aa:5b:00:41');
+    expect(other).toMatchObject({ outcome: 'staged', suggestions: [lastWeek] });
+    expect((await showDevice(vdb, cliActor, lastWeek)).macs).toEqual([]);
+
+    // The run's own record, but the address names two records now: not this rule's to settle.
+    const shared = await withMac('00:a0:aa:5b:00:42', lastWeek);
+    expect(shared).toMatchObject({ outcome: 'staged' });
+
+    // Alone on its address and still without a strong key: the MAC is added to it, and audited.
+    const host = '10.20.0.41';
+    const own = await staged('2026-03-01T10:00:00.000Z', host);
+    const joined = await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-01T11:00:00.000Z', { macs: ['00:A0:AA:5B:00:43'], ips: [host], sameHostAs: own }),
+    );
+    expect(joined).toEqual({ outcome: 'updated', deviceId: own });
+    expect((await showDevice(vdb, cliActor, own)).macs).toEqual(['00:a0:aa:5b:00:43']);
+    const audit = (await listAudit(vdb, { action: 'device.observe' })).find((e) => e.targetId === own);
+    expect(JSON.stringify(audit?.summary)).toMatch(/address-only device this source run staged/);
+    // Once it has a MAC, another MAC at that address is another device again.
+    const next = await observeDevice(
+      vdb,
+      cliActor,
+      capture('2026-03-01T12:00:00.000Z', { macs: ['00:a0:aa:5b:00:44'], ips: [host], sameHostAs: own }),
+    );
+    expect(next).toMatchObject({ outcome: 'staged', suggestions: [own] });
+  });
+
   it('a software version nobody declared follows the latest sighting; what the device is keeps the fact it rests on', async () => {
     const mac = '00:09:5c:41:00:41';
     const seen = (at: string, facts: Record<string, string>) =>

@@ -63,6 +63,14 @@ export interface Observation {
    * it again by that IP as long as it is the only record with it and has no strong key of its own.
    */
   weakOnly?: 'hint' | 'stage';
+  /**
+   * A device this source run itself staged from an address-only sighting of one of these addresses (the
+   * live sensor: a server first seen only receiving). A sighting with a MAC that names no device is that
+   * device, which then gets the MAC, as one import of the same traffic gives one host; only while it
+   * still has no strong key and is the only record holding the address. A record from another run (an
+   * address handed out again by DHCP since) is never taken this way.
+   */
+  sameHostAs?: string;
 }
 
 const firstSeenOf = (obs: Observation): string =>
@@ -312,17 +320,31 @@ export function identityLockKeys(keys: CandidateKeys): IdentityKeyLock[] {
 async function resolveSighting(
   tx: DbHandle,
   keys: CandidateKeys,
-  weakOnly: Observation['weakOnly'],
-): Promise<{ r: ReturnType<typeof resolveIdentity>; matchedId: string | undefined; anotherHost?: true }> {
+  obs: Pick<Observation, 'weakOnly' | 'sameHostAs'>,
+): Promise<{
+  r: ReturnType<typeof resolveIdentity>;
+  matchedId: string | undefined;
+  anotherHost?: true;
+  sameHost?: true;
+}> {
   const r = resolveIdentity(keys, await loadIdentityIndex(tx, [keys]));
   if (r.kind === 'match') return { r, matchedId: r.deviceId };
-  if (r.kind === 'weak' && weakOnly === 'stage' && !hasStrongKey(keys)) {
+  const weakRecord = (d: Awaited<ReturnType<typeof getDevices>>[number]) =>
+    !d.known.assetTagKey && !d.known.udiKey && !d.known.serialKey && d.macs.length === 0;
+  if (r.kind === 'weak' && obs.sameHostAs && hasStrongKey(keys) && r.deviceIds.includes(obs.sameHostAs)) {
+    // Its strong keys name no device (else `match` or `conflict`); its address names the record the same
+    // run staged for it. Not when another record holds the address too: that is for a person to settle.
+    const candidates = await getDevices(tx, r.deviceIds);
+    const sharing = candidates.filter((d) => d.ips.some((ip) => keys.ips.includes(ip)));
+    const record = sharing[0];
+    if (sharing.length === 1 && record?.id === obs.sameHostAs && weakRecord(record))
+      return { r, matchedId: record.id, sameHost: true };
+  }
+  if (r.kind === 'weak' && obs.weakOnly === 'stage' && !hasStrongKey(keys)) {
     // Records that themselves only ever had IPs, met again by the same kind of source: the one holding
     // the sighting's address is the same host seen again. A name alone is not: a round-robin name (an NTP
     // pool, a load-balanced PACS or interface engine) names many hosts, so a new address is another host.
     const candidates = await getDevices(tx, r.deviceIds);
-    const weakRecord = (d: (typeof candidates)[number]) =>
-      !d.known.assetTagKey && !d.known.udiKey && !d.known.serialKey && d.macs.length === 0;
     if (candidates.length === r.deviceIds.length && candidates.every(weakRecord)) {
       const sharing = candidates.filter((d) => d.ips.some((ip) => keys.ips.includes(ip)));
       if (sharing.length === 1) return { r, matchedId: sharing[0]!.id };
@@ -341,11 +363,11 @@ async function resolveSighting(
  */
 export async function knownDeviceOf(
   tx: DbHandle,
-  obs: Pick<Observation, 'macs' | 'ips' | 'hostnames' | 'facts' | 'weakOnly'>,
+  obs: Pick<Observation, 'macs' | 'ips' | 'hostnames' | 'facts' | 'weakOnly' | 'sameHostAs'>,
 ): Promise<string | undefined> {
   const keys = observationKeys(obs);
   if (!hasStrongKey(keys) && keys.ips.length === 0 && keys.hostnames.length === 0) return undefined;
-  return (await resolveSighting(tx, keys, obs.weakOnly)).matchedId;
+  return (await resolveSighting(tx, keys, obs)).matchedId;
 }
 
 export async function observeDevice(h: DbHandle, actor: Actor, obs: Observation): Promise<ObservationResult> {
@@ -372,7 +394,7 @@ export async function observeDeviceIn(
   const observed = { macs: keys.macs, ips: keys.ips, hostnames: keys.hostnames };
   // Only this sighting's keys (a caller that sees many hosts has locked all of theirs already).
   await lockIdentityKeys(tx, identityLockKeys(keys));
-  const { r, matchedId, anotherHost } = await resolveSighting(tx, keys, obs.weakOnly);
+  const { r, matchedId, anotherHost, sameHost } = await resolveSighting(tx, keys, obs);
   if (r.kind === 'conflict') return { outcome: 'conflict', deviceIds: r.deviceIds, reason: r.reason };
   const now = nowIso();
   const factRows = (deviceId: string) =>
@@ -498,6 +520,8 @@ export async function observeDeviceIn(
       before: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.before])),
       after: Object.fromEntries(Object.entries(plan.changes).map(([k, v]) => [k, v.after])),
       facts: changedFacts,
+      // Why a MAC was added to a record its address alone had found (see `Observation.sameHostAs`).
+      ...(sameHost ? { sameHost: 'the address-only device this source run staged for its address' } : {}),
     },
   });
   return { outcome: 'updated', deviceId: d.id };

@@ -250,6 +250,51 @@ describe.each(DIALECTS)('LiveAnalysis on %s', (dialect) => {
     expect(audit.map((a) => a.summary).join('\n')).toMatch(/withdrawnServices/);
   });
 
+  it('a server stored by its address while seen only receiving, then sending with its MAC, is one device', {
+    timeout: 60_000,
+  }, async () => {
+    const identities = async (vdb: VigilDatabase) => {
+      const ids = await vdb.db
+        .selectFrom('device_identifiers')
+        .select(['device_id', 'kind', 'value'])
+        .execute();
+      const byDevice = new Map<string, string[]>();
+      for (const i of ids)
+        byDevice.set(i.device_id, [...(byDevice.get(i.device_id) ?? []), `${i.kind} ${i.value}`]);
+      return [...byDevice.values()].map((v) => v.sort().join(', ')).sort();
+    };
+    const [syn, rst] = refused as [CapturePacket, CapturePacket];
+    const live = await fresh();
+    const sut = new LiveAnalysis({ h: live, actor: cliActor, label: 'eth0', evidenceSource: 'live' });
+    sut.beginStream('eth0');
+    for (const p of [...oneway, syn]) sut.packet(p);
+    await sut.flush();
+    // The first slice knows the legacy host by its address alone: it never sent a packet.
+    expect(await identities(live)).toContain('ip 10.20.0.40');
+    sut.packet(rst); // its RST-ACK, from its MAC
+    await sut.flush({ final: true });
+
+    const whole = await fresh();
+    await oneShot(whole, [oneway, refused]);
+    const got = await identities(live);
+    expect(got).toContain('ip 10.20.0.40, mac 00:a0:aa:5b:00:40');
+    expect(got).toEqual(await identities(whole));
+    expect(sut.status().devices).toBe(got.length);
+    expect((await stored(live)).services).toEqual((await stored(whole)).services);
+
+    // Another run's address-only record is not this run's: a MAC seen there later is another device.
+    const later = await fresh();
+    const first = new LiveAnalysis({ h: later, actor: cliActor, label: 'eth0', evidenceSource: 'live' });
+    for (const p of [...oneway, syn]) first.packet(p);
+    await first.flush({ final: true });
+    const second = new LiveAnalysis({ h: later, actor: cliActor, label: 'eth0', evidenceSource: 'live' });
+    second.packet(rst);
+    await second.flush({ final: true });
+    const ids = await identities(later);
+    expect(ids).toContain('ip 10.20.0.40');
+    expect(ids).toContain('ip 10.20.0.40, mac 00:a0:aa:5b:00:40');
+  });
+
   it('hands each DICOM association to the detection hook with its slice, as one import of it would', {
     timeout: 60_000,
   }, async () => {

@@ -66,7 +66,7 @@ export class LiveAnalysis implements PacketSink {
   constructor(private readonly o: LiveAnalysisOptions) {
     this.analyzer = new CaptureAnalyzer(o.label, o.evidenceSource);
     this.idleSeconds = o.hostIdleSeconds ?? 3600;
-    this.slices = new SliceStore(o);
+    this.slices = new SliceStore(o, true);
   }
 
   beginStream(name: string): void {

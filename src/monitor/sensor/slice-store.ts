@@ -126,6 +126,9 @@ export interface SliceStoreOptions {
   onWarning?: (message: string) => void;
 }
 
+/** How many address-only devices a sensor run remembers, as it remembers 10,000 receiving-only listeners. */
+const MAX_STAGED_BY_ADDRESS = 10_000;
+
 /** What one flush's slice is stored as, and what the sensor adds around it. */
 export interface SliceTarget {
   /** The import record: `applySourceResult`'s kind, file and reader statistics. */
@@ -159,7 +162,21 @@ export class SliceStore {
     dicomAssociations: DicomAssociationObservation[];
   } | null = null;
 
-  constructor(private readonly o: SliceStoreOptions) {}
+  /**
+   * Live sensor (`sameHosts`): address → the device an earlier slice of this run staged for a host seen
+   * there without a MAC, the most recent ones. A later slice that shows the address with its MAC adds the
+   * MAC to that device (apply-source-result.ts `stagedByAddress`), where a second device would be staged.
+   */
+  private readonly stagedByAddress = new Map<string, string>();
+
+  /**
+   * `sameHosts`: a host this run stored by its address alone and a later slice shows with its MAC is one
+   * device, as in one import of the capture (the live sensor; the log sensor's logs do not tie them).
+   */
+  constructor(
+    private readonly o: SliceStoreOptions,
+    private readonly sameHosts = false,
+  ) {}
 
   /** True while a slice that could not be stored waits (the next snapshot then takes every host). */
   get retrying(): boolean {
@@ -204,7 +221,12 @@ export class SliceStore {
       return { outcome: 'empty', report: emptyFlush(at) };
     let applied: ApplyReport;
     try {
-      applied = await applySourceResult(this.o.h, this.o.actor, result, target.source);
+      applied = await applySourceResult(
+        this.o.h,
+        this.o.actor,
+        result,
+        this.sameHosts ? { ...target.source, stagedByAddress: this.stagedByAddress } : target.source,
+      );
     } catch (e) {
       // Nothing of the slice was stored (one transaction): keep it for the next attempt.
       target.failed?.();
@@ -212,6 +234,7 @@ export class SliceStore {
     }
     this.unstored = null;
     for (const id of applied.deviceIds) this.devices.add(id);
+    if (this.sameHosts) this.rememberStaged(applied.stagedByAddress);
     const report: FlushReport = {
       at,
       stored: true,
@@ -253,6 +276,18 @@ export class SliceStore {
     this.o.onWarning?.(`flush failed, will retry: ${error}`);
     if (final) throw e;
     return this.lastFlush;
+  }
+
+  /** Keeps the most recent address-only devices: a sensor running for weeks still ties what it saw lately. */
+  private rememberStaged(staged: ApplyReport['stagedByAddress']): void {
+    for (const { deviceId, ips } of staged) {
+      for (const ip of ips) {
+        this.stagedByAddress.delete(ip);
+        if (this.stagedByAddress.size >= MAX_STAGED_BY_ADDRESS)
+          this.stagedByAddress.delete(this.stagedByAddress.keys().next().value!);
+        this.stagedByAddress.set(ip, deviceId);
+      }
+    }
   }
 
   /** The slice went elsewhere (`publish` mode) and is not kept any longer. */
