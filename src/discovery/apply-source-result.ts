@@ -193,7 +193,12 @@ export async function applySourceResult(
       await fingerprints.store(tx);
       await applyFindings(tx, result.findings, deviceOf, report);
       const withdrawn = result.withdrawnServices?.length
-        ? await withdrawServices(tx, result.withdrawnServices, deviceOf)
+        ? await withdrawServices(
+            tx,
+            result.withdrawnServices,
+            deviceOf,
+            new Set(protocols.flatMap(({ deviceId, host }) => host.protocols.map((p) => `${deviceId}|${p}`))),
+          )
         : [];
       const flows = await applyFlows(tx, result.flows, { file: opts.file, sha256: opts.sha256, deviceOf });
 

@@ -1,8 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HostTable, iso } from './host-table.js';
+import { RECEIVING_ONLY_NOTE } from './receiving-only.js';
 
 describe('HostTable', () => {
+  it('a withdrawn receiving-only listener takes its protocol along, unless the host has it otherwise', () => {
+    const heard = { source: 'live' as const, file: 'eth0', summary: `Telnet (${RECEIVING_ONLY_NOTE})` };
+    const t = new HostTable();
+    const only = t.ip('10.20.0.40');
+    only.service(23, 'tcp', { protocol: 'telnet' }, heard);
+    expect(only.withdrawReceivingOnly(23, 'tcp')).toBe(true);
+    expect([...only.protocols]).toEqual([]);
+    // A Telnet client itself, before or after: the protocol stays.
+    for (const clientFirst of [true, false]) {
+      const h = t.ip(clientFirst ? '10.20.0.41' : '10.20.0.42');
+      if (clientFirst) h.protocols.add('telnet');
+      h.service(23, 'tcp', { protocol: 'telnet' }, heard);
+      if (!clientFirst) h.protocols.add('telnet');
+      h.withdrawReceivingOnly(23, 'tcp');
+      expect([...h.protocols]).toEqual(['telnet']);
+    }
+    // Another Telnet listener on the host still stands.
+    const two = t.ip('10.20.0.43');
+    two.service(23, 'tcp', { protocol: 'telnet' }, heard);
+    two.service(2323, 'tcp', { protocol: 'telnet' }, heard);
+    two.withdrawReceivingOnly(23, 'tcp');
+    expect([...two.protocols]).toEqual(['telnet']);
+  });
+
   it('merges a MAC-only host never seen itself (a DHCPv6 reply names its client) without breaking times', () => {
     const t = new HostTable();
     // The server's reply names the client's MAC: a builder for it, but no packet of its own yet.

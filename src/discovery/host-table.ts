@@ -27,6 +27,24 @@ function addCapped<T>(list: T[], value: T, cap = LIST_CAP): void {
   if (list.length < cap && !list.includes(value)) list.push(value);
 }
 
+/** A host's protocols, knowing which it has only from services seen only receiving (receiving-only.ts). */
+export class Protocols extends Set<string> {
+  /** Protocols only a listener seen receiving gave: a refusal of its port withdraws them with it. */
+  readonly heardOnly = new Set<string>();
+
+  override add(protocol: string): this {
+    this.heardOnly?.delete(protocol);
+    return super.add(protocol);
+  }
+
+  /** From a service seen only receiving: kept apart unless the host has the protocol otherwise. */
+  heard(protocol: string): void {
+    if (this.has(protocol)) return;
+    super.add(protocol);
+    this.heardOnly.add(protocol);
+  }
+}
+
 export class HostBuilder {
   readonly macs: string[] = [];
   readonly ips: string[] = [];
@@ -40,7 +58,7 @@ export class HostBuilder {
   /** The last source MAC bound to this host's address (a number), so the binding is not redone per packet. */
   lastMac = -1;
   readonly services = new Map<string, ServiceObservation>();
-  readonly protocols = new Set<string>();
+  readonly protocols = new Protocols();
   dicom: DicomObservation | undefined;
   hl7: Hl7Observation | undefined;
   readonly hints: HostObservation['hints'] = [];
@@ -76,7 +94,8 @@ export class HostBuilder {
     evidence: Evidence,
   ): void {
     const key = `${transport}/${port}`;
-    if (patch.protocol) this.protocols.add(patch.protocol);
+    if (patch.protocol && isReceivingOnlyEvidence(evidence)) this.protocols.heard(patch.protocol);
+    else if (patch.protocol) this.protocols.add(patch.protocol);
     const s = this.services.get(key);
     if (!s) {
       if (this.services.size >= 200) return;
@@ -116,6 +135,12 @@ export class HostBuilder {
     const s = this.services.get(key);
     if (s && !isReceivingOnlyEvidence(s.evidence)) return false;
     this.services.delete(key);
+    // Its protocol goes too when nothing else gave the host it (as a capture with the refusal shows it).
+    const p = s?.protocol;
+    if (p && this.protocols.heardOnly.has(p) && ![...this.services.values()].some((o) => o.protocol === p)) {
+      this.protocols.delete(p);
+      this.protocols.heardOnly.delete(p);
+    }
     return true;
   }
 
@@ -447,7 +472,9 @@ function merge(into: HostBuilder, from: HostBuilder): void {
   const first = from.firstEvidence;
   if (first && (!into.firstEvidence || (first.time ?? '') < (into.firstEvidence.time ?? '')))
     into.firstEvidence = first;
-  for (const p of from.protocols) into.protocols.add(p);
+  for (const p of from.protocols)
+    if (from.protocols.heardOnly.has(p)) into.protocols.heard(p);
+    else into.protocols.add(p);
   for (const h of from.hints) into.addHint(h.kind, h.value, h.evidence);
   for (const s of from.services.values()) into.service(s.port, s.transport, s, s.evidence);
 }

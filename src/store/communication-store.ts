@@ -195,6 +195,23 @@ export async function deviceIdsByIp(
   return out;
 }
 
+/** `deviceId|protocol` for each protocol these devices were stored speaking as a client. */
+export async function clientProtocols(h: DbHandle, deviceIds: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks([...new Set(deviceIds)])) {
+    if (part.length === 0) continue;
+    const rows = await h.db
+      .selectFrom('communications')
+      .select(['client_device_id', 'protocol'])
+      .distinct()
+      .where('client_device_id', 'in', part)
+      .where('protocol', 'is not', null)
+      .execute();
+    for (const r of rows) out.add(`${r.client_device_id}|${r.protocol}`);
+  }
+  return out;
+}
+
 // ---- baselines ----
 
 export async function findBaseline(h: DbHandle, subjectKey: string): Promise<BaselineRow | undefined> {

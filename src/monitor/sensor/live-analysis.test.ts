@@ -237,6 +237,23 @@ describe.each(DIALECTS)('LiveAnalysis on %s', (dialect) => {
         .map((f) => `${f.type} ${f.subject}`)
         .sort();
     expect(await open(live)).toEqual(await open(whole));
+    // The login typed in cleartext stands on the client's own bytes, not on the listener: it stays.
+    expect(await open(live)).toContain('cleartext-credentials telnet:23');
+    // The listener's protocol row goes with it: the host never spoke Telnet in the whole capture.
+    const protocols = async (vdb: VigilDatabase) =>
+      (
+        await vdb.db
+          .selectFrom('device_protocols as p')
+          .innerJoin('device_identifiers as i', (j) =>
+            j.onRef('i.device_id', '=', 'p.device_id').on('i.kind', '=', 'ip'),
+          )
+          .select(['i.value as ip', 'p.protocol'])
+          .execute()
+      )
+        .map((r) => `${r.ip} ${r.protocol}`)
+        .sort();
+    expect(await protocols(live)).not.toContain('10.20.0.40 telnet');
+    expect(await protocols(live)).toEqual(await protocols(whole));
     const withdrawn = await live.db
       .selectFrom('findings')
       .selectAll()
